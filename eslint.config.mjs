@@ -1,0 +1,48 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.vscode-test/**', 'demo-workspace/**', 'test-results/**', 'test/harness/smoke/**', 'bench/tmp/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      eqeqeq: ['error', 'smart'],
+      'no-console': 'off',
+    },
+  },
+  {
+    // The core and the CLI run without VS Code: no `vscode` import, ever. Also keep the bundle small.
+    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/constants.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'vscode', message: 'src/core, src/cli and src/constants.ts must not import vscode: use a port (src/core/ports.ts).' },
+            { name: 'zod', message: "Import from 'zod/mini' (the full zod adds 450 KB to the bundle)." },
+            { name: 'undici', message: "Use the HttpTransport port (Node's built-in fetch)." },
+          ],
+          patterns: [{ group: ['**/host/**', '**/views/**', '**/commands/**', '**/extension'], message: 'The core must not depend on the extension layer.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'zod', message: "Import from 'zod/mini' (the full zod adds 450 KB to the bundle)." }] },
+      ],
+    },
+    ignores: ['src/core/**', 'src/cli/**', 'src/constants.ts'],
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);

@@ -1,0 +1,129 @@
+/**
+ * The Cloudflare operations cf-rotate uses, as the engine and the extension see them.
+ * Implemented by `CloudflareClient` (client.ts). All returned objects are plain data,
+ * already validated with zod; secrets are plain strings that the caller must journal
+ * before doing anything else.
+ */
+
+export type AdminCredential =
+  | { type: 'api-token'; token: string }
+  | { type: 'global-key'; email: string; key: string };
+
+/** Where an Access service token lives. Zone-level tokens have no rotate endpoint. */
+export type AccessScope = { accountId: string; zoneId?: undefined } | { zoneId: string; accountId?: undefined };
+
+export type TokenStatus = 'active' | 'disabled' | 'expired';
+
+export interface ApiTokenInfo {
+  id: string;
+  name: string;
+  status: TokenStatus;
+  issuedOn?: string | undefined;
+  modifiedOn?: string | undefined;
+  lastUsedOn?: string | undefined;
+  expiresOn?: string | undefined;
+  notBefore?: string | undefined;
+}
+
+export interface VerifyResult {
+  id: string;
+  status: TokenStatus;
+  expiresOn?: string | undefined;
+  notBefore?: string | undefined;
+}
+
+export interface ServiceTokenInfo {
+  id: string;
+  clientId: string;
+  name: string;
+  duration?: string | undefined;
+  expiresAt?: string | undefined;
+  createdAt?: string | undefined;
+  updatedAt?: string | undefined;
+  lastSeenAt?: string | undefined;
+  clientSecretVersion?: number | undefined;
+  previousClientSecretExpiresAt?: string | undefined;
+}
+
+export interface ServiceTokenSecret {
+  id: string;
+  clientId: string;
+  clientSecret: string;
+  name?: string | undefined;
+  expiresAt?: string | undefined;
+  clientSecretVersion?: number | undefined;
+}
+
+export type MoqTokenType = 'publish_subscribe' | 'subscribe';
+
+export interface MoqRelayInfo {
+  id: string; // Cloudflare calls it `uid`
+  name: string;
+  created?: string | undefined;
+  modified?: string | undefined;
+}
+
+export interface MoqTokenInfo {
+  jti: string;
+  operations: ('publish' | 'subscribe')[];
+  created?: string | undefined;
+  expires?: string | undefined;
+  label?: string | undefined;
+}
+
+export interface MoqRotateResult {
+  token: string;
+  type: MoqTokenType;
+  /** How the secret was obtained: the (removed upstream) rotate route, or create-new (old one still live). */
+  via: 'rotate' | 'create';
+  /** With `via: 'create'`, the jti of the new token. */
+  jti?: string | undefined;
+}
+
+export interface AccountInfo { id: string; name: string }
+export interface ZoneInfo { id: string; name: string; accountId?: string | undefined }
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+export interface CloudflareApi {
+  /** Checks the admin credential. API token: GET /user/tokens/verify; global key: GET /user. */
+  verifyCredential(opts?: RequestOptions): Promise<{ ok: true; id?: string; status?: TokenStatus; email?: string }>;
+
+  // API tokens
+  rollUserToken(tokenId: string, opts?: RequestOptions): Promise<string>;
+  rollAccountToken(accountId: string, tokenId: string, opts?: RequestOptions): Promise<string>;
+  /** Verify an arbitrary token value (e.g. the freshly rolled one). `accountId` selects the account route. */
+  verifyToken(tokenValue: string, accountId?: string, opts?: RequestOptions): Promise<VerifyResult>;
+  listUserTokens(opts?: RequestOptions): Promise<ApiTokenInfo[]>;
+  getUserToken(tokenId: string, opts?: RequestOptions): Promise<ApiTokenInfo>;
+  listAccountTokens(accountId: string, opts?: RequestOptions): Promise<ApiTokenInfo[]>;
+  getAccountToken(accountId: string, tokenId: string, opts?: RequestOptions): Promise<ApiTokenInfo>;
+
+  // Access service tokens
+  listServiceTokens(scope: AccessScope, opts?: RequestOptions): Promise<ServiceTokenInfo[]>;
+  getServiceToken(scope: AccessScope, id: string, opts?: RequestOptions): Promise<ServiceTokenInfo>;
+  /** POST …/rotate (account scope only) with previous_client_secret_expires_at = graceUntil (ISO). */
+  rotateServiceToken(accountId: string, id: string, graceUntil: Date | undefined, opts?: RequestOptions): Promise<ServiceTokenSecret>;
+  /** PUT with client_secret_version = currentVersion + 1; reads the (undeclared) client_secret or throws 'contract'. */
+  bumpServiceTokenVersion(scope: AccessScope, id: string, currentVersion: number, graceUntil: Date | undefined, opts?: RequestOptions): Promise<ServiceTokenSecret>;
+  /** PUT previous_client_secret_expires_at = at (now = expire the previous secret). */
+  setPreviousSecretExpiry(scope: AccessScope, id: string, at: Date, opts?: RequestOptions): Promise<ServiceTokenInfo>;
+
+  // MoQ relays
+  listMoqRelays(accountId: string, opts?: RequestOptions): Promise<MoqRelayInfo[]>;
+  getMoqRelay(accountId: string, relayId: string, opts?: RequestOptions): Promise<MoqRelayInfo>;
+  /**
+   * POST …/tokens/rotate {type}. On 404/7003 (route removed upstream) falls back to
+   * POST …/tokens {operations,label} and returns `via: 'create'`; the caller deletes the
+   * old jti only after the new value is safely written (`deleteMoqToken`).
+   */
+  rotateMoqToken(accountId: string, relayId: string, type: MoqTokenType, label: string, opts?: RequestOptions): Promise<MoqRotateResult>;
+  listMoqTokens(accountId: string, relayId: string, opts?: RequestOptions): Promise<MoqTokenInfo[]>;
+  deleteMoqToken(accountId: string, relayId: string, jti: string, opts?: RequestOptions): Promise<void>;
+
+  // Discovery for the add-token wizard
+  listAccounts(opts?: RequestOptions): Promise<AccountInfo[]>;
+  listZones(accountId?: string, opts?: RequestOptions): Promise<ZoneInfo[]>;
+}

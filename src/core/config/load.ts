@@ -1,0 +1,108 @@
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { CfRotateError } from '../errors';
+import { configSchema, type CfRotateConfig } from './schema';
+
+export const CONFIG_RELATIVE_PATH = '.vscode/cf-rotate.json';
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export interface ConfigIssue {
+  /** JSON path such as `tokens[2].accountId`, or `(file)` for syntax errors. */
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends CfRotateError {
+  readonly issues: ConfigIssue[];
+  constructor(file: string, issues: ConfigIssue[]) {
+    const shown = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`);
+    const more = issues.length > 5 ? ` (+${issues.length - 5} more)` : '';
+    super('config', `${file} is invalid: ${shown.join('; ')}${more}`, {
+      hint: `Fix ${file} (run "Cloudflare Rotate: Open Configuration") and try again.`,
+    });
+    this.issues = issues;
+  }
+}
+
+/** `['tokens', 2, 'accountId']` → `tokens[2].accountId`. */
+export function formatJsonPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out ? `.${String(seg)}` : String(seg);
+  }
+  return out || '(root)';
+}
+
+function lineCol(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const col = offset - before.lastIndexOf('\n');
+  return `line ${line}, column ${col}`;
+}
+
+/**
+ * Parse and validate the text of a cf-rotate.json. Comments and trailing commas are accepted
+ * (it lives in .vscode/, where VS Code treats JSON as JSONC). Throws ConfigError naming JSON paths.
+ */
+export function parseConfig(text: string, file = CONFIG_RELATIVE_PATH): CfRotateConfig {
+  if (text.length > MAX_CONFIG_BYTES) {
+    throw new ConfigError(file, [{ path: '(file)', message: `is larger than ${MAX_CONFIG_BYTES} bytes` }]);
+  }
+  const errors: ParseError[] = [];
+  const data: unknown = parseJsonc(text.replace(/^\uFEFF/, ''), errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) {
+    throw new ConfigError(
+      file,
+      errors.map((e) => ({ path: '(file)', message: `JSON syntax error ${printParseErrorCode(e.error)} at ${lineCol(text, e.offset)}` })),
+    );
+  }
+  return validateConfig(data, file);
+}
+
+export function validateConfig(data: unknown, file = CONFIG_RELATIVE_PATH): CfRotateConfig {
+  const result = configSchema.safeParse(data, { reportInput: true });
+  if (!result.success) {
+    throw new ConfigError(
+      file,
+      result.error.issues.map((i) => ({ path: formatJsonPath(i.path), message: friendlyMessage(i) })),
+    );
+  }
+  return result.data;
+}
+
+interface IssueLike {
+  code?: string;
+  message: string;
+  expected?: unknown;
+  options?: unknown;
+  keys?: unknown;
+  input?: unknown;
+}
+
+function article(t: string): string {
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
+function describeInput(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return article(typeof v);
+}
+
+function friendlyMessage(i: IssueLike): string {
+  switch (i.code) {
+    case 'invalid_type':
+      return i.input === undefined ? 'is required' : `must be ${article(String(i.expected))}, not ${describeInput(i.input)}`;
+    case 'invalid_union':
+      return 'has an unknown "kind": use account-api-token, user-api-token, access-service-token or moq-relay-token';
+    case 'invalid_value':
+      return Array.isArray(i.options) ? `must be one of ${i.options.map((o) => JSON.stringify(o)).join(', ')}` : i.message;
+    default:
+      return i.message;
+  }
+}
+
+/** A starter config for "Create cf-rotate.json". */
+export function starterConfig(): string {
+  return '{\n  "tokens": []\n}\n';
+}

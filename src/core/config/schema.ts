@@ -1,0 +1,143 @@
+/**
+ * The `.vscode/cf-rotate.json` schema. No secrets live in this file, so a team can commit it.
+ * One zod (mini) schema serves validation here and, through `z.toJSONSchema`, the editor's
+ * JSON validation (dist/cf-rotate.schema.json).
+ */
+import * as z from 'zod/mini';
+
+export const TOKEN_KINDS = ['account-api-token', 'user-api-token', 'access-service-token', 'moq-relay-token'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+const HEX32 = /^[0-9a-fA-F]{32}$/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** Go-style durations as Cloudflare uses them, plus days: 30m, 1h, 24h, 1h30m, 7d. */
+export const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+const hex32 = (what: string) =>
+  z.string().check(z.regex(HEX32, `must be 32 hex characters (the ${what} from the Cloudflare dashboard or API)`));
+
+const relativeFile = z.string().check(
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(1024, 'is too long'),
+  z.refine((p) => !/[\0]/.test(p), 'must not contain NUL characters'),
+  z.refine((p) => !/^([/\\]|[A-Za-z]:)/.test(p), 'must be relative to the workspace folder, not absolute'),
+  z.refine((p) => !p.split(/[/\\]+/).includes('..'), "must stay inside the workspace folder (no '..' segments)"),
+);
+
+const target = z.object({
+  file: relativeFile,
+  key: z.string().check(z.regex(ENV_KEY, 'must be a .env variable name (letters, digits, _ . -; not starting with a digit)')),
+  field: z.optional(z.enum(['token', 'clientId', 'clientSecret'])),
+});
+export type TargetConfig = z.infer<typeof target>;
+
+const common = {
+  name: z.string().check(z.regex(NAME, 'must be 1-64 characters: letters, digits, space, . _ - (starting with a letter or digit)')),
+  description: z.optional(z.string().check(z.maxLength(500))),
+  profile: z._default(z.string().check(z.regex(NAME, 'must be a profile name (letters, digits, . _ -)')), 'default'),
+  rotateEveryDays: z.optional(z.int().check(z.minimum(1, 'must be at least 1'), z.maximum(3650, 'must be at most 3650'))),
+  targets: z.array(target).check(z.minLength(1, 'needs at least one target file')),
+};
+
+const accountApiToken = z.object({
+  kind: z.literal('account-api-token'),
+  accountId: hex32('account ID'),
+  tokenId: hex32('token ID'),
+  ...common,
+});
+const userApiToken = z.object({
+  kind: z.literal('user-api-token'),
+  tokenId: hex32('token ID'),
+  ...common,
+});
+const accessServiceToken = z.object({
+  kind: z.literal('access-service-token'),
+  accountId: z.optional(hex32('account ID')),
+  zoneId: z.optional(hex32('zone ID')),
+  serviceTokenId: z.string().check(z.regex(UUID, 'must be a UUID (the service token ID)')),
+  /** How long the previous secret stays valid, e.g. "1h", "24h", "7d"; "0s" revokes it at once. Default: the cfRotate.defaultGracePeriod setting. */
+  gracePeriod: z.optional(z.string().check(z.regex(DURATION, 'must be a duration such as 30m, 1h, 24h or 7d'))),
+  /** `rotate` (POST …/rotate, account tokens only) or `version` (PUT client_secret_version + 1; the only way for zone tokens). */
+  method: z.optional(z.enum(['rotate', 'version'])),
+  ...common,
+});
+const moqRelayToken = z.object({
+  kind: z.literal('moq-relay-token'),
+  accountId: hex32('account ID'),
+  relayId: hex32('relay ID'),
+  tokenType: z._default(z.enum(['publish_subscribe', 'subscribe']), 'publish_subscribe'),
+  ...common,
+});
+
+export const tokenSchema = z.discriminatedUnion('kind', [accountApiToken, userApiToken, accessServiceToken, moqRelayToken]);
+
+export const configSchema = z
+  .object({
+    $schema: z.optional(z.string()),
+    tokens: z.array(tokenSchema).check(z.maxLength(5000, 'must list at most 5000 tokens')),
+  })
+  .check(
+    z.superRefine((cfg, ctx) => {
+      const names = new Map<string, number>();
+      const writers = new Map<string, number>();
+      cfg.tokens.forEach((t, i) => {
+        const prev = names.get(t.name);
+        if (prev !== undefined) {
+          ctx.issues.push({ code: 'custom', input: t.name, path: ['tokens', i, 'name'], message: `duplicates the name of tokens[${prev}]` });
+        } else names.set(t.name, i);
+        if (t.kind === 'access-service-token') {
+          if ((t.accountId === undefined) === (t.zoneId === undefined)) {
+            ctx.issues.push({ code: 'custom', input: t, path: ['tokens', i], message: 'needs exactly one of accountId or zoneId' });
+          }
+          if (t.zoneId !== undefined && t.method === 'rotate') {
+            ctx.issues.push({ code: 'custom', input: t.method, path: ['tokens', i, 'method'], message: 'zone-level service tokens have no rotate endpoint: use "version"' });
+          }
+        }
+        t.targets.forEach((tg, j) => {
+          const allowed = t.kind === 'access-service-token' ? ['clientId', 'clientSecret'] : ['token'];
+          if (tg.field !== undefined && !allowed.includes(tg.field)) {
+            ctx.issues.push({ code: 'custom', input: tg.field, path: ['tokens', i, 'targets', j, 'field'], message: `must be one of ${allowed.join(', ')} for ${t.kind}` });
+          }
+          const where = `${normaliseRelative(tg.file)}\u0000${tg.key}`;
+          const other = writers.get(where);
+          if (other !== undefined && other !== i) {
+            ctx.issues.push({ code: 'custom', input: tg.key, path: ['tokens', i, 'targets', j, 'key'], message: `is also written by tokens[${other}]: two tokens cannot share one variable` });
+          } else writers.set(where, i);
+        });
+      });
+    }),
+  );
+
+export type CfRotateConfig = z.infer<typeof configSchema>;
+export type TokenConfig = z.infer<typeof tokenSchema>;
+export type AccountApiTokenConfig = z.infer<typeof accountApiToken>;
+export type UserApiTokenConfig = z.infer<typeof userApiToken>;
+export type AccessServiceTokenConfig = z.infer<typeof accessServiceToken>;
+export type MoqRelayTokenConfig = z.infer<typeof moqRelayToken>;
+export type SecretField = 'token' | 'clientId' | 'clientSecret';
+
+/** The field a target receives: access tokens default to the client secret, the rest to the token. */
+export function targetField(token: TokenConfig, t: TargetConfig): SecretField {
+  return t.field ?? (token.kind === 'access-service-token' ? 'clientSecret' : 'token');
+}
+
+export function normaliseRelative(p: string): string {
+  return p.replace(/\\/g, '/').replace(/\/{2,}/g, '/').replace(/^(\.\/)+/, '');
+}
+
+/** Parse "1h30m", "7d", "0s" into milliseconds. */
+export function parseDuration(text: string): number {
+  if (!DURATION.test(text)) throw new RangeError(`not a duration: ${text}`);
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  let total = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(m[1]) * (unit[m[2] as string] as number);
+  return total;
+}
+
+/** JSON Schema for the editor (draft 2020-12), generated from the zod schema. */
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, title: 'cf-rotate configuration', description: 'Cloudflare credentials that cf-rotate rotates, and the .env files that receive them. Contains no secrets.' };
+}
