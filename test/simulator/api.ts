@@ -1,0 +1,791 @@
+/**
+ * Cloudflare API semantics: route table, authentication, permissions, the handlers and
+ * the response envelopes. `handleApi()` maps one request to one response; the HTTP layer
+ * (server.ts) adds latency, rate limiting, faults and recording around it.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ApiTokenRec, RelayRec, ServiceTokenRec, Store } from './store';
+import { MAX_MOQ_TOKENS_PER_RELAY } from './store';
+import type { MoqOperation, MoqTokenType, OperationName, ToggleableRoute } from './types';
+import { PERMISSIONS as P } from './types';
+import {
+  EMAIL,
+  GLOBAL_KEY,
+  HEX32,
+  TOKEN_VALUE,
+  UUID,
+  YEAR_MS,
+  iso,
+  isRecord,
+  moqOperationsOf,
+  moqTypeOf,
+  parseDateTime,
+  parseDuration,
+  stableId,
+} from './util';
+
+export const API_BASE = '/client/v4';
+
+// ---------------------------------------------------------------- envelopes and errors
+
+export interface Msg {
+  code: number;
+  message: string;
+  error_chain?: Msg[];
+}
+export interface ResultInfo {
+  page?: number;
+  per_page: number;
+  count: number;
+  total_count?: number;
+  total_pages?: number;
+}
+export interface Envelope {
+  success: boolean;
+  errors: Msg[];
+  messages: Msg[];
+  result: unknown;
+  result_info?: ResultInfo;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly chain?: Msg[],
+  ) {
+    super(message);
+  }
+  envelope(): Envelope {
+    const err: Msg = { code: this.code, message: this.message };
+    if (this.chain !== undefined) err.error_chain = this.chain;
+    return { success: false, errors: [err], messages: [], result: null };
+  }
+}
+
+/** Error codes used by the simulator (see README.md). */
+export const CODES = {
+  invalidApiToken: 1000, // verify with an unknown / rolled value (401)
+  missingAuthorization: 1001, // verify called without Authorization (400)
+  notFound: 1003, // API token / service token id not found (404)
+  invalidRequest: 1004, // a body/query field failed validation (400)
+  invalidHeaders: 6003, // malformed auth headers (400), error_chain 6102 / 6103 / 6111
+  malformedJson: 6007, // body is not a JSON object (400)
+  methodNotAllowed: 7001, // known path, wrong method (405)
+  noRoute: 7003, // unknown route or disabled route (404); malformed object id (400)
+  rateLimited: 971, // 429
+  unknownKeyOrEmail: 9103, // Global API key auth failed (401)
+  missingAuth: 9106, // no credential headers at all (400)
+  unauthorized: 9109, // missing permission / outside the token's accounts (403)
+  authenticationError: 10000, // bearer value unknown, rolled, disabled or expired (401)
+  serverError: 10001, // injected 5xx
+  moqBodyTooSmall: 21002,
+  moqBadRelayId: 21003,
+  moqBadBody: 21004,
+  moqRelayNotFound: 21007,
+  moqTokenLimit: 21009,
+  moqInvalidOperations: 21010,
+  moqExpiryTooLong: 21012,
+} as const;
+
+const noRoute = (): ApiError => new ApiError(404, CODES.noRoute, 'No route for the URI');
+const invalid = (what: string): ApiError => new ApiError(400, CODES.invalidRequest, `Invalid request: ${what}`);
+const unauthorized = (): ApiError => new ApiError(403, CODES.unauthorized, 'Unauthorized to access requested resource');
+
+// ---------------------------------------------------------------- routes
+
+export interface ApiRequest {
+  method: string;
+  /** Path below /client/v4. */
+  apiPath: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  rawBody: string;
+}
+
+export interface ApiResult {
+  status: number;
+  body: Envelope;
+}
+
+interface Ok {
+  status?: number;
+  result: unknown;
+  resultInfo?: ResultInfo;
+  messages?: Msg[];
+}
+
+/** `none`: verify routes, which authenticate the bearer themselves and need no permission. */
+type Principal = { kind: 'token'; token: ApiTokenRec } | { kind: 'global-key' } | { kind: 'none' };
+
+interface Ctx {
+  req: ApiRequest;
+  params: Record<string, string>;
+  store: Store;
+  now: number;
+  principal: Principal;
+}
+
+type AuthMode = 'standard' | 'verify-user' | 'verify-account';
+
+interface RouteDef {
+  method: string;
+  segments: string[];
+  op: OperationName;
+  auth: AuthMode;
+  moq: boolean;
+  handler: (ctx: Ctx) => Ok;
+}
+
+const routes: RouteDef[] = [];
+function route(method: string, path: string, op: OperationName, handler: (ctx: Ctx) => Ok, auth: AuthMode = 'standard'): void {
+  routes.push({ method, segments: path.split('/').filter(Boolean), op, auth, moq: path.includes('/moq/'), handler });
+}
+
+export interface RouteMatch {
+  route: RouteDef;
+  params: Record<string, string>;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s; // left as is: fails the id format check (400 7003)
+  }
+}
+
+/** Finds the route; `'method'` when the path exists with another method. */
+export function matchRoute(method: string, apiPath: string): RouteMatch | 'method' | undefined {
+  const segs = apiPath.split('/').filter(Boolean);
+  let pathMatched = false;
+  for (const r of routes) {
+    if (r.segments.length !== segs.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < segs.length && ok; i++) {
+      const want = r.segments[i] as string;
+      const got = segs[i] as string;
+      if (want.startsWith(':')) params[want.slice(1)] = safeDecode(got);
+      else ok = want === got;
+    }
+    if (!ok) continue;
+    if (r.method === method) return { route: r, params };
+    pathMatched = true;
+  }
+  return pathMatched ? 'method' : undefined;
+}
+
+function validateParams(m: RouteMatch, fullPath: string): void {
+  for (const [name, v] of Object.entries(m.params)) {
+    const okFormat = name === 'service_token_id' ? UUID.test(v) : HEX32.test(v);
+    if (okFormat) continue;
+    if (name === 'relay_id') throw new ApiError(400, CODES.moqBadRelayId, 'Relay ID should be 32 hex characters');
+    throw new ApiError(400, CODES.noRoute, `Could not route to ${fullPath}, perhaps your object identifier is invalid?`);
+  }
+}
+
+// ---------------------------------------------------------------- authentication / authorization
+
+function header(h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function bearerValue(h: IncomingHttpHeaders): string | undefined | ApiError {
+  const authz = header(h, 'authorization');
+  if (authz === undefined) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
+  if (m === null || !TOKEN_VALUE.test(m[1] as string)) {
+    return new ApiError(400, CODES.invalidHeaders, 'Invalid request headers', [
+      { code: 6111, message: 'Invalid format for Authorization header' },
+    ]);
+  }
+  return m[1] as string;
+}
+
+function authenticate(store: Store, h: IncomingHttpHeaders, now: number): Principal {
+  const bearer = bearerValue(h);
+  if (bearer instanceof ApiError) throw bearer;
+  if (bearer !== undefined) {
+    const t = store.byValue.get(bearer);
+    if (t === undefined || !store.usable(t)) throw new ApiError(401, CODES.authenticationError, 'Authentication error');
+    t.lastUsedOn = now;
+    return { kind: 'token', token: t };
+  }
+  const email = header(h, 'x-auth-email');
+  const key = header(h, 'x-auth-key');
+  if (email === undefined && key === undefined) {
+    throw new ApiError(400, CODES.missingAuth, 'Missing X-Auth-Key, X-Auth-Email or Authorization headers');
+  }
+  const chain: Msg[] = [];
+  if (email === undefined || !EMAIL.test(email)) chain.push({ code: 6102, message: 'Invalid format for X-Auth-Email header' });
+  if (key === undefined || !GLOBAL_KEY.test(key)) chain.push({ code: 6103, message: 'Invalid format for X-Auth-Key header' });
+  if (chain.length > 0) throw new ApiError(400, CODES.invalidHeaders, 'Invalid request headers', chain);
+  if (email?.toLowerCase() !== store.user.email.toLowerCase() || key !== store.user.globalApiKey) {
+    throw new ApiError(401, CODES.unknownKeyOrEmail, 'Unknown X-Auth-Key or X-Auth-Email');
+  }
+  return { kind: 'global-key' };
+}
+
+/** Rate-limit bucket of a request, computed before authentication. */
+export function credentialKey(store: Store, h: IncomingHttpHeaders): string {
+  const bearer = bearerValue(h);
+  if (typeof bearer === 'string') {
+    const t = store.byValue.get(bearer);
+    return t !== undefined ? `token:${t.id}` : 'anonymous';
+  }
+  const email = header(h, 'x-auth-email');
+  if (bearer === undefined && email !== undefined && header(h, 'x-auth-key') === store.user.globalApiKey) {
+    return `global-key:${email.toLowerCase()}`;
+  }
+  return 'anonymous';
+}
+
+/** Can the principal use one of `perms` on the user (scope 'user') or on an account? */
+function can(ctx: Ctx, perms: readonly string[], scope: 'user' | { accountId: string }): boolean {
+  const p = ctx.principal;
+  if (p.kind === 'none' || (scope !== 'user' && !ctx.store.accounts.has(scope.accountId))) return false;
+  if (p.kind === 'global-key') return true;
+  const t = p.token;
+  if (!perms.some((x) => t.permissions.includes(x))) return false;
+  if (scope === 'user') return t.owner === 'user';
+  if (t.owner === 'account') return t.accountId === scope.accountId;
+  return t.accounts === undefined || t.accounts.includes(scope.accountId);
+}
+
+function demand(ctx: Ctx, perms: readonly string[], scope: 'user' | { accountId: string }): void {
+  if (!can(ctx, perms, scope)) throw unauthorized();
+}
+
+/** Account ids the principal can see (for discovery lists). */
+function visibleAccounts(ctx: Ctx): string[] {
+  const p = ctx.principal;
+  const all = [...ctx.store.accounts.keys()];
+  if (p.kind === 'none') return [];
+  if (p.kind === 'global-key') return all;
+  if (p.token.owner === 'account') return all.filter((a) => a === p.token.accountId);
+  const limit = p.token.accounts;
+  return limit === undefined ? all : all.filter((a) => limit.includes(a));
+}
+
+// ---------------------------------------------------------------- request helpers
+
+function jsonBody(ctx: Ctx, required: boolean, moq = false): Record<string, unknown> | undefined {
+  const raw = ctx.req.rawBody.trim();
+  if (raw === '') {
+    if (!required) return undefined;
+    throw moq
+      ? new ApiError(400, CODES.moqBodyTooSmall, 'Request body too small')
+      : new ApiError(400, CODES.malformedJson, 'Malformed JSON in request body');
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    v = undefined;
+  }
+  if (!isRecord(v)) {
+    throw moq
+      ? new ApiError(400, CODES.moqBadBody, 'Failed to decode body')
+      : new ApiError(400, CODES.malformedJson, 'Malformed JSON in request body');
+  }
+  return v;
+}
+
+function intQuery(ctx: Ctx, name: string, def: number, min: number, max: number): number {
+  const raw = ctx.req.query.get(name);
+  if (raw === null) return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw invalid(`${name} must be an integer between ${min} and ${max}`);
+  return n;
+}
+
+function boolQuery(ctx: Ctx, name: string): boolean | undefined {
+  const raw = ctx.req.query.get(name);
+  if (raw === null) return undefined;
+  if (raw !== 'true' && raw !== 'false') throw invalid(`${name} must be true or false`);
+  return raw === 'true';
+}
+
+function paginate<T>(ctx: Ctx, items: T[], perPage: { def: number; min: number; max: number }): { page: T[]; info: ResultInfo } {
+  const page = intQuery(ctx, 'page', 1, 1, Number.MAX_SAFE_INTEGER);
+  const per = intQuery(ctx, 'per_page', perPage.def, perPage.min, perPage.max);
+  const slice = items.slice((page - 1) * per, page * per);
+  return {
+    page: slice,
+    info: { page, per_page: per, count: slice.length, total_count: items.length, total_pages: Math.ceil(items.length / per) },
+  };
+}
+
+const TOKEN_PAGE = { def: 20, min: 5, max: 50 };
+const ACCESS_PAGE = { def: 20, min: 1, max: 1000 };
+
+// ---------------------------------------------------------------- API tokens
+
+function tokenView(store: Store, t: ApiTokenRec): Record<string, unknown> {
+  const resources: Record<string, string> = {};
+  if (t.owner === 'account') resources[`com.cloudflare.api.account.${t.accountId}`] = '*';
+  else if (t.accounts !== undefined) for (const a of t.accounts) resources[`com.cloudflare.api.account.${a}`] = '*';
+  else resources['com.cloudflare.api.account.*'] = '*';
+  const v: Record<string, unknown> = {
+    id: t.id,
+    name: t.name,
+    status: store.effectiveStatus(t),
+    issued_on: iso(t.issuedOn),
+    modified_on: iso(t.modifiedOn),
+    policies: [
+      {
+        id: stableId(`policy:${t.id}`),
+        effect: 'allow',
+        resources,
+        permission_groups: t.permissions.map((name) => ({ id: stableId(`perm:${name}`), name })),
+      },
+    ],
+  };
+  if (t.lastUsedOn !== undefined) v.last_used_on = iso(t.lastUsedOn);
+  if (t.notBefore !== undefined) v.not_before = iso(t.notBefore);
+  if (t.expiresOn !== undefined) v.expires_on = iso(t.expiresOn);
+  return v;
+}
+
+function ownedTokens(ctx: Ctx, accountId: string | undefined): ApiTokenRec[] {
+  return [...ctx.store.apiTokens.values()].filter((t) =>
+    accountId === undefined ? t.owner === 'user' : t.owner === 'account' && t.accountId === accountId,
+  );
+}
+
+function findToken(ctx: Ctx, accountId: string | undefined): ApiTokenRec {
+  const t = ctx.store.apiTokens.get(ctx.params.token_id as string);
+  const owned = t !== undefined && (accountId === undefined ? t.owner === 'user' : t.owner === 'account' && t.accountId === accountId);
+  if (!owned) throw new ApiError(404, CODES.notFound, 'Token not found');
+  return t;
+}
+
+function listTokens(ctx: Ctx, accountId: string | undefined): Ok {
+  const dir = ctx.req.query.get('direction');
+  if (dir !== null && dir !== 'asc' && dir !== 'desc') throw invalid('direction must be asc or desc');
+  const includeExpired = boolQuery(ctx, 'include_expired') ?? false;
+  let items = ownedTokens(ctx, accountId).filter((t) => includeExpired || ctx.store.effectiveStatus(t) !== 'expired');
+  if (dir === 'desc') items = items.reverse();
+  const { page, info } = paginate(ctx, items, TOKEN_PAGE);
+  return { result: page.map((t) => tokenView(ctx.store, t)), resultInfo: info };
+}
+
+function verify(ctx: Ctx, accountId: string | undefined): Ok {
+  const h = ctx.req.headers;
+  const bearer = bearerValue(h);
+  if (bearer instanceof ApiError) throw bearer;
+  if (bearer === undefined) throw new ApiError(400, CODES.missingAuthorization, 'Missing "Authorization" header');
+  const t = ctx.store.byValue.get(bearer);
+  const ownerOk = t !== undefined && (accountId === undefined ? t.owner === 'user' : t.owner === 'account' && t.accountId === accountId);
+  if (!ownerOk) throw new ApiError(401, CODES.invalidApiToken, 'Invalid API Token');
+  t.lastUsedOn = ctx.now;
+  const status = ctx.store.effectiveStatus(t);
+  const result: Record<string, unknown> = { id: t.id, status };
+  if (t.expiresOn !== undefined) result.expires_on = iso(t.expiresOn);
+  if (t.notBefore !== undefined) result.not_before = iso(t.notBefore);
+  const messages = status === 'active' ? [{ code: 10000, message: 'This API Token is valid and active' }] : [];
+  return { result, messages };
+}
+
+function roll(ctx: Ctx, accountId: string | undefined): Ok {
+  const t = findToken(ctx, accountId);
+  jsonBody(ctx, true);
+  return { result: ctx.store.rollApiToken(t) };
+}
+
+const acct = (ctx: Ctx): { accountId: string } => ({ accountId: ctx.params.account_id as string });
+const TOK_R = [P.apiTokensRead, P.apiTokensWrite];
+const TOK_W = [P.apiTokensWrite];
+const ATOK_R = [P.accountApiTokensRead, P.accountApiTokensWrite];
+const ATOK_W = [P.accountApiTokensWrite];
+
+route('GET', '/user/tokens/verify', 'verifyUserToken', (c) => verify(c, undefined), 'verify-user');
+route('GET', '/user/tokens', 'listUserTokens', (c) => (demand(c, TOK_R, 'user'), listTokens(c, undefined)));
+route('GET', '/user/tokens/:token_id', 'getUserToken', (c) => {
+  demand(c, TOK_R, 'user');
+  return { result: tokenView(c.store, findToken(c, undefined)) };
+});
+route('PUT', '/user/tokens/:token_id/value', 'rollUserToken', (c) => (demand(c, TOK_W, 'user'), roll(c, undefined)));
+route('GET', '/accounts/:account_id/tokens/verify', 'verifyAccountToken', (c) => verify(c, acct(c).accountId), 'verify-account');
+route('GET', '/accounts/:account_id/tokens', 'listAccountTokens', (c) => (demand(c, ATOK_R, acct(c)), listTokens(c, acct(c).accountId)));
+route('GET', '/accounts/:account_id/tokens/:token_id', 'getAccountToken', (c) => {
+  demand(c, ATOK_R, acct(c));
+  return { result: tokenView(c.store, findToken(c, acct(c).accountId)) };
+});
+route('PUT', '/accounts/:account_id/tokens/:token_id/value', 'rollAccountToken', (c) => {
+  demand(c, ATOK_W, acct(c));
+  return roll(c, acct(c).accountId);
+});
+
+// ---------------------------------------------------------------- Access service tokens
+
+const SVC_R = [P.serviceTokensRead, P.serviceTokensWrite];
+const SVC_W = [P.serviceTokensWrite];
+
+interface SvcScope {
+  accountId: string;
+  zoneId?: string;
+}
+
+/** Resolves the account / zone in the path and checks the permission on the owning account. */
+function svcScope(ctx: Ctx, perms: readonly string[]): SvcScope {
+  const zoneId = ctx.params.zone_id;
+  if (zoneId === undefined) {
+    demand(ctx, perms, acct(ctx));
+    return acct(ctx);
+  }
+  const zone = ctx.store.zones.get(zoneId);
+  if (zone === undefined) throw unauthorized();
+  demand(ctx, perms, { accountId: zone.accountId });
+  return { accountId: zone.accountId, zoneId };
+}
+
+function inScope(t: ServiceTokenRec, s: SvcScope): boolean {
+  return s.zoneId !== undefined ? t.zoneId === s.zoneId : t.accountId === s.accountId;
+}
+
+function findSvc(ctx: Ctx, s: SvcScope): ServiceTokenRec {
+  const t = ctx.store.serviceTokens.get(ctx.params.service_token_id as string);
+  if (t === undefined || !inScope(t, s)) throw new ApiError(404, CODES.notFound, 'Service token not found');
+  return t;
+}
+
+function svcView(t: ServiceTokenRec, secret?: string): Record<string, unknown> {
+  const v: Record<string, unknown> = { id: t.id, client_id: t.clientId };
+  if (secret !== undefined) v.client_secret = secret;
+  Object.assign(v, {
+    name: t.name,
+    duration: t.duration,
+    created_at: iso(t.createdAt),
+    updated_at: iso(t.updatedAt),
+    client_secret_version: t.version,
+    enabled: t.enabled,
+  });
+  if (t.expiresAt !== undefined) v.expires_at = iso(t.expiresAt);
+  if (t.lastSeenAt !== undefined) v.last_seen_at = iso(t.lastSeenAt);
+  if (t.previousSecretExpiresAt !== undefined) v.previous_client_secret_expires_at = iso(t.previousSecretExpiresAt);
+  return v;
+}
+
+function dateField(body: Record<string, unknown>, name: string): number | undefined {
+  const v = body[name];
+  if (v === undefined || v === null) return undefined;
+  const ms = parseDateTime(v);
+  if (ms === undefined) throw invalid(`${name} must be an RFC 3339 date-time`);
+  return ms;
+}
+
+function durationField(body: Record<string, unknown>): { duration: string; ms: number } | undefined {
+  const v = body.duration;
+  if (v === undefined) return undefined;
+  const ms = typeof v === 'string' ? parseDuration(v) : undefined;
+  if (ms === undefined || ms <= 0) throw invalid('duration must be a duration like 8760h, 2h45m or "forever"');
+  return { duration: v as string, ms };
+}
+
+function nameField(body: Record<string, unknown>, required: boolean): string | undefined {
+  const v = body.name;
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'string' || v.trim() === '') throw invalid('name must be a non-empty string');
+  return v;
+}
+
+function versionField(body: Record<string, unknown>): number | undefined {
+  const v = body.client_secret_version;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalid('client_secret_version must be an integer >= 1');
+  return v;
+}
+
+function listSvc(ctx: Ctx): Ok {
+  const s = svcScope(ctx, SVC_R);
+  const name = ctx.req.query.get('name');
+  const search = ctx.req.query.get('search')?.toLowerCase();
+  const items = [...ctx.store.serviceTokens.values()].filter(
+    (t) => inScope(t, s) && (name === null || t.name === name) && (search === undefined || t.name.toLowerCase().includes(search)),
+  );
+  const { page, info } = paginate(ctx, items, ACCESS_PAGE);
+  return { result: page.map((t) => svcView(t)), resultInfo: info };
+}
+
+function createSvc(ctx: Ctx): Ok {
+  const s = svcScope(ctx, SVC_W);
+  const body = jsonBody(ctx, true) as Record<string, unknown>;
+  const name = nameField(body, true) as string;
+  const dur = durationField(body);
+  const version = versionField(body);
+  const prev = dateField(body, 'previous_client_secret_expires_at');
+  const spec: Parameters<Store['addServiceToken']>[0] = { name };
+  if (s.zoneId !== undefined) spec.zoneId = s.zoneId;
+  else spec.accountId = s.accountId;
+  if (dur !== undefined) spec.duration = dur.duration;
+  if (version !== undefined) spec.clientSecretVersion = version;
+  const t = ctx.store.addServiceToken(spec);
+  if (prev !== undefined) t.previousSecretExpiresAt = prev;
+  return { status: 201, result: svcView(t, t.secret) };
+}
+
+function updateSvc(ctx: Ctx): Ok {
+  const s = svcScope(ctx, SVC_W);
+  const t = findSvc(ctx, s);
+  const body = jsonBody(ctx, true) as Record<string, unknown>;
+  const name = nameField(body, false);
+  const dur = durationField(body);
+  const version = versionField(body);
+  const prev = dateField(body, 'previous_client_secret_expires_at');
+  const enabled = body.enabled;
+  if (enabled !== undefined && typeof enabled !== 'boolean') throw invalid('enabled must be a boolean');
+  if (version !== undefined && version < t.version) throw invalid(`client_secret_version must not decrease (current ${t.version})`);
+  let secret: string | undefined;
+  if (version !== undefined && version > t.version) {
+    // Live behaviour (per Cloudflare's Terraform provider): a version bump rotates and the
+    // response carries the new client_secret although the schema does not declare it.
+    secret = ctx.store.rotateServiceToken(t, prev, version);
+  } else if (prev !== undefined) {
+    t.previousSecretExpiresAt = prev;
+  }
+  if (name !== undefined) t.name = name;
+  if (dur !== undefined) {
+    t.duration = dur.duration;
+    if (Number.isFinite(dur.ms)) t.expiresAt = ctx.now + dur.ms;
+    else delete t.expiresAt;
+  }
+  if (typeof enabled === 'boolean') t.enabled = enabled;
+  t.updatedAt = ctx.now;
+  return { result: svcView(t, secret) };
+}
+
+function deleteSvc(ctx: Ctx): Ok {
+  const t = findSvc(ctx, svcScope(ctx, SVC_W));
+  ctx.store.deleteServiceToken(t);
+  return { result: svcView(t) };
+}
+
+function rotateSvc(ctx: Ctx): Ok {
+  const t = findSvc(ctx, svcScope(ctx, SVC_W));
+  const body = jsonBody(ctx, false) ?? {};
+  const prev = dateField(body, 'previous_client_secret_expires_at');
+  const secret = ctx.store.rotateServiceToken(t, prev);
+  return { result: svcView(t, secret) };
+}
+
+function refreshSvc(ctx: Ctx): Ok {
+  const t = findSvc(ctx, svcScope(ctx, SVC_W));
+  const ms = parseDuration(t.duration) ?? YEAR_MS;
+  if (Number.isFinite(ms)) t.expiresAt = ctx.now + ms;
+  t.updatedAt = ctx.now;
+  return { result: svcView(t) };
+}
+
+for (const base of ['/accounts/:account_id', '/zones/:zone_id']) {
+  const col = `${base}/access/service_tokens`;
+  route('GET', col, 'listServiceTokens', listSvc);
+  route('POST', col, 'createServiceToken', createSvc);
+  route('GET', `${col}/:service_token_id`, 'getServiceToken', (c) => ({ result: svcView(findSvc(c, svcScope(c, SVC_R))) }));
+  route('PUT', `${col}/:service_token_id`, 'updateServiceToken', updateSvc);
+  route('DELETE', `${col}/:service_token_id`, 'deleteServiceToken', deleteSvc);
+}
+// Account level only: there is no zone-level rotate / refresh (→ 404 7003).
+route('POST', '/accounts/:account_id/access/service_tokens/:service_token_id/rotate', 'rotateServiceToken', rotateSvc);
+route('POST', '/accounts/:account_id/access/service_tokens/:service_token_id/refresh', 'refreshServiceToken', refreshSvc);
+
+// ---------------------------------------------------------------- MoQ relays
+
+const MOQ_R = [P.moqRead, P.moqWrite];
+const MOQ_W = [P.moqWrite];
+
+function findRelay(ctx: Ctx, perms: readonly string[]): RelayRec {
+  demand(ctx, perms, acct(ctx));
+  const r = ctx.store.relays.get(ctx.params.relay_id as string);
+  if (r === undefined || r.accountId !== acct(ctx).accountId) {
+    throw new ApiError(404, CODES.moqRelayNotFound, 'A MoQ relay with this ID was not found.');
+  }
+  return r;
+}
+
+function moqTokenView(t: { jti: string; operations: MoqOperation[]; created: number; expires: number; label?: string }, secret?: string) {
+  const v: Record<string, unknown> = { jti: t.jti, operations: [...t.operations], created: iso(t.created), expires: iso(t.expires) };
+  if (t.label !== undefined) v.label = t.label;
+  if (secret !== undefined) v.secret = secret;
+  return v;
+}
+
+const tokensEnvelope = (tokens: Record<string, unknown>[]) => ({
+  issuers: [{ type: 'cloudflare_jwt', issuer: 'cloudflare', cloudflare_tokens: tokens }],
+});
+
+route('GET', '/accounts/:account_id/moq/relays', 'listMoqRelays', (c) => {
+  demand(c, MOQ_R, acct(c));
+  const q = c.req.query;
+  const before = q.get('created_before');
+  const after = q.get('created_after');
+  const beforeMs = before === null ? undefined : parseDateTime(before);
+  const afterMs = after === null ? undefined : parseDateTime(after);
+  if ((before !== null && beforeMs === undefined) || (after !== null && afterMs === undefined)) {
+    throw new ApiError(400, CODES.moqBadBody, 'created_before / created_after must be RFC 3339 date-times');
+  }
+  const perRaw = Number(q.get('per_page') ?? 20);
+  const per = Math.min(100, Math.max(1, Number.isFinite(perRaw) ? Math.trunc(perRaw) : 20)); // clamped
+  const asc = q.get('asc') === 'true';
+  const items = [...c.store.relays.values()]
+    .filter((r) => r.accountId === acct(c).accountId)
+    .filter((r) => (beforeMs === undefined || r.created < beforeMs) && (afterMs === undefined || r.created > afterMs))
+    .sort((a, b) => (asc ? a.created - b.created : b.created - a.created));
+  const page = items.slice(0, per);
+  return {
+    result: page.map((r) => ({ uid: r.uid, name: r.name, created: iso(r.created), modified: iso(r.modified) })),
+    resultInfo: { per_page: per, count: page.length, total_count: items.length },
+  };
+});
+
+route('GET', '/accounts/:account_id/moq/relays/:relay_id', 'getMoqRelay', (c) => {
+  const r = findRelay(c, MOQ_R);
+  const v: Record<string, unknown> = { uid: r.uid, name: r.name, created: iso(r.created), modified: iso(r.modified), config: r.config };
+  if (r.connected) v.status = 'connected';
+  return { result: v };
+});
+
+route('POST', '/accounts/:account_id/moq/relays/:relay_id/tokens/rotate', 'moqRotate', (c) => {
+  const r = findRelay(c, MOQ_W);
+  const body = jsonBody(c, true, true) as Record<string, unknown>;
+  const type = body.type;
+  if (type !== 'publish_subscribe' && type !== 'subscribe') {
+    throw new ApiError(400, CODES.moqInvalidOperations, 'Invalid type: must be "publish_subscribe" or "subscribe"');
+  }
+  const old = [...r.tokens.values()].filter((t) => moqTypeOf(t.operations) === type);
+  if (r.tokens.size - old.length >= MAX_MOQ_TOKENS_PER_RELAY) {
+    throw new ApiError(409, CODES.moqTokenLimit, 'Token limit reached: a relay can have at most 10 tokens.');
+  }
+  for (const t of old) c.store.revokeMoqToken(r, t.jti); // the old token is invalidated at once
+  const t = c.store.newMoqToken(r, moqOperationsOf(type as MoqTokenType), c.now + YEAR_MS, old[0]?.label);
+  return { result: { token: t.secret, type } };
+});
+
+route('POST', '/accounts/:account_id/moq/relays/:relay_id/tokens', 'createMoqToken', (c) => {
+  const r = findRelay(c, MOQ_W);
+  const body = jsonBody(c, true, true) as Record<string, unknown>;
+  const ops = body.operations;
+  if (!Array.isArray(ops) || ops.length === 0 || !ops.every((o) => o === 'publish' || o === 'subscribe')) {
+    throw new ApiError(
+      400,
+      CODES.moqInvalidOperations,
+      'Invalid operations: must be a non-empty subset of "publish" and "subscribe".',
+    );
+  }
+  let expires = c.now + YEAR_MS;
+  if (body.expires !== undefined) {
+    const ms = parseDateTime(body.expires);
+    if (ms === undefined) throw new ApiError(400, CODES.moqBadBody, 'Failed to decode body: expires must be an RFC 3339 date-time');
+    if (ms > c.now + YEAR_MS) throw new ApiError(400, CODES.moqExpiryTooLong, 'Token expiry too long: no more than 1 year out.');
+    if (ms <= c.now) throw new ApiError(400, CODES.moqBadBody, 'Failed to decode body: expires must be in the future');
+    expires = ms;
+  }
+  if (body.label !== undefined && typeof body.label !== 'string') {
+    throw new ApiError(400, CODES.moqBadBody, 'Failed to decode body: label must be a string');
+  }
+  if (r.tokens.size >= MAX_MOQ_TOKENS_PER_RELAY) {
+    throw new ApiError(409, CODES.moqTokenLimit, 'Token limit reached: a relay can have at most 10 tokens.');
+  }
+  const t = c.store.newMoqToken(r, ops as MoqOperation[], expires, body.label as string | undefined);
+  return { status: 201, result: tokensEnvelope([moqTokenView(t, t.secret)]) };
+});
+
+route('GET', '/accounts/:account_id/moq/relays/:relay_id/tokens', 'listMoqTokens', (c) => {
+  const r = findRelay(c, MOQ_R);
+  return { result: tokensEnvelope([...r.tokens.values()].map((t) => moqTokenView(t))) };
+});
+
+route('DELETE', '/accounts/:account_id/moq/relays/:relay_id/tokens/:jti', 'deleteMoqToken', (c) => {
+  const r = findRelay(c, MOQ_W);
+  c.store.revokeMoqToken(r, c.params.jti as string); // idempotent
+  return { result: null };
+});
+
+// ---------------------------------------------------------------- discovery
+
+route('GET', '/accounts', 'listAccounts', (c) => {
+  const items = visibleAccounts(c).map((id) => c.store.accounts.get(id) as { id: string; name: string });
+  const { page, info } = paginate(c, items, TOKEN_PAGE);
+  return {
+    result: page.map((a) => ({ id: a.id, name: a.name, type: 'standard', settings: { enforce_twofactor: false } })),
+    resultInfo: info,
+  };
+});
+
+route('GET', '/zones', 'listZones', (c) => {
+  const visible = new Set(visibleAccounts(c));
+  const accountFilter = c.req.query.get('account.id');
+  const nameFilter = c.req.query.get('name');
+  const items = [...c.store.zones.values()].filter(
+    (z) => visible.has(z.accountId) && (accountFilter === null || z.accountId === accountFilter) && (nameFilter === null || z.name === nameFilter),
+  );
+  const { page, info } = paginate(c, items, TOKEN_PAGE);
+  return {
+    result: page.map((z) => ({
+      id: z.id,
+      name: z.name,
+      status: 'active',
+      paused: false,
+      type: 'full',
+      name_servers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'],
+      account: { id: z.accountId, name: c.store.accounts.get(z.accountId)?.name ?? '' },
+    })),
+    resultInfo: info,
+  };
+});
+
+route('GET', '/user', 'getUser', (c) => {
+  demand(c, [P.userDetailsRead], 'user');
+  const u = c.store.user;
+  return {
+    result: {
+      id: u.id,
+      email: u.email,
+      first_name: u.firstName ?? null,
+      last_name: u.lastName ?? null,
+      username: stableId(`username:${u.id}`),
+      suspended: false,
+      two_factor_authentication_enabled: false,
+    },
+  };
+});
+
+// ---------------------------------------------------------------- entry point
+
+export interface HandleOptions {
+  routeEnabled: (r: ToggleableRoute) => boolean;
+}
+
+export function success(ok: Ok): ApiResult {
+  const body: Envelope = { success: true, errors: [], messages: ok.messages ?? [], result: ok.result };
+  if (ok.resultInfo !== undefined) body.result_info = ok.resultInfo;
+  return { status: ok.status ?? 200, body };
+}
+
+/** Resolves the route and operation name (no side effects). */
+export function resolveOp(req: ApiRequest, opts: HandleOptions): { match: RouteMatch | 'method' | undefined; op: OperationName | null } {
+  const match = matchRoute(req.method, req.apiPath);
+  if (match === undefined || match === 'method') return { match, op: null };
+  if (match.route.op === 'moqRotate' && !opts.routeEnabled('moqRotate')) return { match: undefined, op: 'moqRotate' };
+  return { match, op: match.route.op };
+}
+
+/** Handles one API request against the store. Never throws. */
+export function handleApi(store: Store, req: ApiRequest, match: RouteMatch | 'method' | undefined, fullPath: string): ApiResult {
+  try {
+    if (match === undefined) throw noRoute();
+    if (match === 'method') throw new ApiError(405, CODES.methodNotAllowed, 'Method not allowed for this route');
+    validateParams(match, fullPath);
+    const now = store.now();
+    const principal: Principal =
+      match.route.auth === 'standard' ? authenticate(store, req.headers, now) : { kind: 'none' };
+    return success(match.route.handler({ req, params: match.params, store, now, principal }));
+  } catch (e) {
+    if (e instanceof ApiError) return { status: e.status, body: e.envelope() };
+    const msg = e instanceof Error ? e.message : String(e);
+    return { status: 500, body: new ApiError(500, CODES.serverError, `Simulator internal error: ${msg}`).envelope() };
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Cloudflare API simulator for cf-rotate tests, the demo and benchmarks.
+ *
+ *   const sim = await start({ scenario: 'demo' });
+ *   fetch(`${sim.url}/user/tokens/verify`, { headers: { authorization: `Bearer ${DEMO_ADMIN_TOKEN}` } });
+ *   sim.control.addFault({ op: 'rollAccountToken', type: 'drop-after-commit' });
+ *   await sim.close();
+ *
+ * See README.md in this folder for routes, semantics, error codes and the scenario format.
+ */
+export { start, DEFAULT_RATE_LIMIT, validateFault } from './server';
+export type { SimulatorOptions, SimulatorHandle } from './server';
+export { API_BASE, CODES } from './api';
+export * from './types';
+export { DEMO, DEMO_ADMIN_TOKEN, EMPTY_USER, ScenarioBuilder, demoScenario, emptyScenario, resolveScenario } from './scenarios';
+export { decodeMoqJwt } from './util';
