@@ -1,0 +1,227 @@
+/**
+ * zod schemas for Cloudflare's response envelope and the result of every operation
+ * cf-rotate uses. Imported from `zod/mini` only (bundle size). Objects are non-strict:
+ * unknown fields are stripped, never rejected, so additive API changes do not break us.
+ *
+ * Sources: shared/cloudflare-openapi (2024 subset + 2026 fragments) and
+ * shared/notes/cloudflare-api.md.
+ */
+import * as z from 'zod/mini';
+
+/** `{code, message, documentation_url?, source?}`. MoQ messages carry only `{code, message}`. */
+export const MessageSchema = z.object({
+  code: z.number(),
+  message: z.optional(z.string()),
+  documentation_url: z.optional(z.nullable(z.string())),
+  source: z.optional(z.nullable(z.object({ pointer: z.optional(z.string()) }))),
+});
+export type CfMessage = z.infer<typeof MessageSchema>;
+
+/** Optional, nullable timestamp/text: Cloudflare sends `null` for e.g. a never-used token. */
+const optText = z.optional(z.nullable(z.string()));
+
+export const ResultInfoSchema = z.object({
+  page: z.optional(z.number()),
+  per_page: z.optional(z.number()),
+  count: z.optional(z.number()),
+  total_count: z.optional(z.number()),
+  total_pages: z.optional(z.number()),
+  /** MoQ cursor pagination: items matching the cursor filters. */
+  total: z.optional(z.number()),
+});
+export type ResultInfo = z.infer<typeof ResultInfoSchema>;
+
+/**
+ * The envelope, with `result` left opaque: the operation's result schema is applied
+ * separately so that a failure can say which part did not match.
+ */
+export const EnvelopeSchema = z.object({
+  success: z.boolean(),
+  // Lenient on purpose: a success body whose `errors`/`messages` are missing or odd still carries
+  // a secret that Cloudflare will never show again. Only `success` and `result` decide. Error codes
+  // are read separately (errorCodesOf).
+  errors: z.optional(z.unknown()),
+  messages: z.optional(z.unknown()),
+  result: z.optional(z.unknown()),
+  result_info: z.optional(z.nullable(ResultInfoSchema)),
+});
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+/** A failure body (any status >= 400). Lenient: only used to read the error codes. */
+export const FailureSchema = z.object({
+  success: z.optional(z.boolean()),
+  errors: z.array(MessageSchema),
+});
+
+export const TokenStatusSchema = z.enum(['active', 'disabled', 'expired']);
+
+/** Roll result: the new token value (iam_value: 40–80 characters). */
+export const TokenValueSchema = z.string().check(z.minLength(40), z.maxLength(80));
+
+/** GET …/tokens/verify (iam_token_verify_response_single_segment: id + status required). */
+export const VerifyResultSchema = z.object({
+  id: z.string().check(z.minLength(1)),
+  status: TokenStatusSchema,
+  expires_on: optText,
+  not_before: optText,
+});
+
+/** iam_token_base. The secret is never part of it. */
+export const TokenSchema = z.object({
+  id: z.string().check(z.minLength(1)),
+  name: z.optional(z.nullable(z.string())),
+  status: TokenStatusSchema,
+  issued_on: optText,
+  modified_on: optText,
+  last_used_on: optText,
+  not_before: optText,
+  expires_on: optText,
+});
+export const TokenListSchema = z.array(TokenSchema);
+
+/** access_service-tokens (+ fields the SDK / live API add). */
+export const ServiceTokenSchema = z.object({
+  id: z.string().check(z.minLength(1)),
+  client_id: z.string(),
+  name: z.optional(z.nullable(z.string())),
+  duration: optText,
+  expires_at: optText,
+  created_at: optText,
+  updated_at: optText,
+  last_seen_at: optText,
+  client_secret_version: z.optional(z.nullable(z.number())),
+  previous_client_secret_expires_at: optText,
+});
+export const ServiceTokenListSchema = z.array(ServiceTokenSchema);
+
+/**
+ * access_create_response (rotate) — and the PUT response, whose undeclared
+ * `client_secret` we read. `client_secret` is optional here so that its absence is
+ * reported by the client with a specific message rather than a generic schema error.
+ */
+export const ServiceTokenWithSecretSchema = z.object({
+  id: z.string().check(z.minLength(1)),
+  client_id: z.string(),
+  client_secret: z.optional(z.nullable(z.string())),
+  name: z.optional(z.nullable(z.string())),
+  duration: optText,
+  expires_at: optText,
+  created_at: optText,
+  updated_at: optText,
+  last_seen_at: optText,
+  client_secret_version: z.optional(z.nullable(z.number())),
+  previous_client_secret_expires_at: optText,
+});
+
+/** GET /user (global-key verification). */
+export const UserSchema = z.object({
+  id: z.string(),
+  email: z.optional(z.string()),
+});
+
+export const AccountSchema = z.object({ id: z.string().check(z.minLength(1)), name: z.string() });
+export const AccountListSchema = z.array(AccountSchema);
+
+export const ZoneSchema = z.object({
+  id: z.string().check(z.minLength(1)),
+  name: z.string(),
+  account: z.optional(z.nullable(z.object({ id: z.optional(z.string()), name: z.optional(z.string()) }))),
+});
+export const ZoneListSchema = z.array(ZoneSchema);
+
+// MoQ --------------------------------------------------------------------------------
+
+export const MoqRelayListItemSchema = z.object({
+  uid: z.string().check(z.minLength(1)),
+  name: z.string(),
+  created: optText,
+  modified: optText,
+});
+export const MoqRelayListSchema = z.array(MoqRelayListItemSchema);
+/** moq_relay: the list item plus config/status (kept opaque). */
+export const MoqRelaySchema = z.object({
+  uid: z.string().check(z.minLength(1)),
+  name: z.string(),
+  created: optText,
+  modified: optText,
+  config: z.optional(z.unknown()),
+  status: z.optional(z.nullable(z.string())),
+});
+
+export const MoqTypeSchema = z.enum(['publish_subscribe', 'subscribe']);
+/** Result of the removed rotate route: `{token, type}`. */
+export const MoqRotateResultSchema = z.object({
+  token: z.string().check(z.minLength(1)),
+  type: MoqTypeSchema,
+});
+
+export const MoqOperationSchema = z.enum(['publish', 'subscribe']);
+export const MoqJwtTokenSchema = z.object({
+  jti: z.string().check(z.minLength(1)),
+  operations: z.array(MoqOperationSchema).check(z.minLength(1)),
+  created: optText,
+  expires: optText,
+  label: optText,
+  secret: z.optional(z.nullable(z.string())),
+});
+export type MoqJwtToken = z.infer<typeof MoqJwtTokenSchema>;
+
+/**
+ * moq_tokens_envelope: `issuers` is a discriminated union keyed on `type`. Only
+ * `cloudflare_jwt` is understood; other arms are kept as opaque objects and ignored.
+ */
+export const MoqIssuerSchema = z.looseObject({ type: z.string() });
+export const MoqJwtIssuerSchema = z.object({
+  type: z.literal('cloudflare_jwt'),
+  issuer: z.optional(z.string()),
+  cloudflare_tokens: z.array(MoqJwtTokenSchema),
+});
+export const MoqTokensEnvelopeSchema = z.object({ issuers: z.array(MoqIssuerSchema) });
+
+/** Every `cloudflare_jwt` token in a tokens envelope (unknown issuer types ignored). */
+export function moqJwtTokens(envelope: z.infer<typeof MoqTokensEnvelopeSchema>): MoqJwtToken[] | z.core.$ZodError {
+  const out: MoqJwtToken[] = [];
+  for (const issuer of envelope.issuers) {
+    if (issuer.type !== 'cloudflare_jwt') continue;
+    const parsed = MoqJwtIssuerSchema.safeParse(issuer);
+    if (!parsed.success) return parsed.error;
+    out.push(...parsed.data.cloudflare_tokens);
+  }
+  return out;
+}
+
+/** Describe a zod error by paths and codes only: never by values (which may be secrets). */
+export function describeZodError(error: z.core.$ZodError, prefix = 'result'): string {
+  const parts = error.issues.slice(0, 5).map((i) => {
+    const path = [prefix, ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))].join('.').replace(/\.\[/g, '[');
+    return `${path}: ${i.code}`;
+  });
+  if (error.issues.length > 5) parts.push(`…and ${error.issues.length - 5} more`);
+  return parts.join('; ');
+}
+
+/**
+ * Walks a parsed JSON body and registers every value that is (or may be) a secret,
+ * before anything else looks at it: the roll result string, `client_secret`, MoQ
+ * `token`/`secret`. Returns the values found (for tests).
+ */
+export function collectSecrets(body: unknown): string[] {
+  const found: string[] = [];
+  if (body === null || typeof body !== 'object') return found;
+  const result = (body as { result?: unknown }).result;
+  if (typeof result === 'string') found.push(result);
+  const visit = (v: unknown, depth: number): void => {
+    if (depth > 8 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x, depth + 1);
+      return;
+    }
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (typeof x === 'string' && SECRET_KEYS.has(k)) found.push(x);
+      else visit(x, depth + 1);
+    }
+  };
+  visit(result, 0);
+  return found;
+}
+const SECRET_KEYS = new Set(['client_secret', 'token', 'secret', 'value', 'token_publish_subscribe', 'token_subscribe']);

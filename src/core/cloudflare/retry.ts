@@ -1,0 +1,89 @@
+/**
+ * Retry policy of the Cloudflare client.
+ *
+ *  - 429 (any method): Cloudflare did not process the request; wait `retry-after` and retry.
+ *  - 'network' (any method): the connection was never made; nothing happened; retry.
+ *  - 'ambiguous' / 5xx: retried only for idempotent requests (GETs, MoQ token DELETE).
+ *    A mutation (roll, rotate, PUT, POST) that may have been applied is NEVER repeated:
+ *    repeating a roll would invalidate the value we may have just lost.
+ *  - anything else (auth, permission, not-found, validation, contract): never retried.
+ *
+ * Every attempt goes through the rate limiter, so retries are counted too.
+ */
+import type { CfRotateError } from '../errors';
+
+export const DEFAULT_MAX_RETRIES = 3;
+export const DEFAULT_BACKOFF_BASE_MS = 500;
+export const DEFAULT_BACKOFF_MAX_MS = 15_000;
+
+export interface RetryDecision {
+  retry: boolean;
+  /** How long to wait before the next attempt. */
+  delayMs: number;
+}
+
+export interface BackoffOptions {
+  baseMs?: number;
+  maxMs?: number;
+  /** Returns a number in [0, 1). Injected for deterministic tests. */
+  random?: () => number;
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, capped. */
+export function backoffDelay(attempt: number, opts: BackoffOptions = {}): number {
+  const base = opts.baseMs ?? DEFAULT_BACKOFF_BASE_MS;
+  const max = opts.maxMs ?? DEFAULT_BACKOFF_MAX_MS;
+  const random = opts.random ?? Math.random;
+  const exp = Math.min(max, base * 2 ** Math.max(0, attempt));
+  return Math.round(exp / 2 + random() * (exp / 2));
+}
+
+/**
+ * Decide whether attempt number `attempt` (0-based) that failed with `error` is retried.
+ * `idempotent` is true for GETs and for operations that are safe to repeat (MoQ DELETE).
+ */
+export function retryDecision(
+  error: CfRotateError,
+  attempt: number,
+  idempotent: boolean,
+  maxRetries: number,
+  backoff: BackoffOptions = {},
+): RetryDecision {
+  const no: RetryDecision = { retry: false, delayMs: 0 };
+  if (attempt >= maxRetries) return no;
+  switch (error.kind) {
+    case 'rate-limited':
+      return { retry: true, delayMs: error.retryAfterMs ?? backoffDelay(attempt, backoff) };
+    case 'network':
+      return { retry: true, delayMs: backoffDelay(attempt, backoff) };
+    case 'ambiguous':
+    case 'server':
+      return idempotent ? { retry: true, delayMs: backoffDelay(attempt, backoff) } : no;
+    default:
+      return no;
+  }
+}
+
+/** `retry-after`: delta-seconds or an HTTP date. Returns ms, or undefined when absent/invalid. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const v = value.trim();
+  if (v === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.ceil(Number(v) * 1000);
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/**
+ * `x-ratelimit-reset`: seconds until the window resets (Cloudflare), or — if it looks like
+ * an epoch timestamp — the reset instant in epoch seconds. Returns ms from now.
+ */
+export function parseRateLimitReset(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const v = value.trim();
+  if (!/^\d+(\.\d+)?$/.test(v)) return undefined;
+  const n = Number(v);
+  if (n > 1_000_000_000) return Math.max(0, Math.ceil(n * 1000 - now));
+  return Math.ceil(n * 1000);
+}

@@ -1,0 +1,101 @@
+/**
+ * The one seam between the Cloudflare client and the network. The default transport uses
+ * Node's global `fetch` (undici inside Node; the `undici` package is deliberately not
+ * imported). Tests and benchmarks can pass any object with a `send` method.
+ */
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  url: string;
+  headers: Record<string, string>;
+  body?: string | undefined;
+  signal: AbortSignal;
+}
+
+export interface HeadersLike {
+  get(name: string): string | null;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: HeadersLike;
+  text: string;
+}
+
+export interface HttpTransport {
+  send(req: HttpRequest): Promise<HttpResponse>;
+}
+
+/** Default transport: global fetch, never following redirects (credentials stay on the API host). */
+export class FetchTransport implements HttpTransport {
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const res = await fetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal: req.signal,
+      redirect: 'manual',
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, text };
+  }
+}
+
+/**
+ * What a thrown transport error means for the request:
+ *  - 'network': the connection was never established (nothing was sent: safe to retry);
+ *  - 'ambiguous': the request may have been sent and processed, but no answer was read.
+ */
+export type TransportFailure = 'network' | 'ambiguous';
+
+/** Error codes proving that no request bytes reached a server. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'EAI_NODATA',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+]);
+
+/** Every `code` found on an error, its `cause` chain and AggregateError members. */
+export function errorCodes(e: unknown): string[] {
+  const codes: string[] = [];
+  const seen = new Set<unknown>();
+  const walk = (x: unknown, depth: number): void => {
+    if (depth > 6 || x === null || typeof x !== 'object' || seen.has(x)) return;
+    seen.add(x);
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    walk((x as { cause?: unknown }).cause, depth + 1);
+    const errors = (x as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) for (const inner of errors) walk(inner, depth + 1);
+  };
+  walk(e, 0);
+  return codes;
+}
+
+/**
+ * Classify an error thrown by a transport (not an abort requested by the caller: the
+ * client checks that first). Only codes that prove the connection was never made count
+ * as 'network'; everything else (ECONNRESET, UND_ERR_SOCKET, header/body timeouts, our own
+ * timeout abort, unknown errors) is 'ambiguous', because a request may have been written.
+ */
+export function classifyTransportError(e: unknown): { failure: TransportFailure; code: string | undefined } {
+  const codes = errorCodes(e);
+  const notSent = codes.find((c) => NOT_SENT_CODES.has(c));
+  if (notSent !== undefined && codes.every((c) => NOT_SENT_CODES.has(c) || c === 'UND_ERR_CONNECT')) {
+    return { failure: 'network', code: notSent };
+  }
+  const name = e instanceof Error ? e.name : undefined;
+  return { failure: 'ambiguous', code: codes[0] ?? name };
+}

@@ -1,0 +1,311 @@
+/** Every CloudflareClient operation against the Cloudflare API simulator. */
+import * as assert from 'node:assert/strict';
+import { decodeJwtJti } from '../../../src/core/cloudflare/client';
+import { CfRotateError, type ErrorKind } from '../../../src/core/errors';
+import { start } from '../../simulator';
+import { assertNoSecrets, errorText } from './helpers';
+import { DEMO, liveSecrets, makeClient, type Sim } from './sim';
+
+async function expectKind(p: Promise<unknown>, kind: ErrorKind): Promise<CfRotateError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof CfRotateError, `expected a CfRotateError, got ${String(e)}`);
+    assert.equal(e.kind, kind, `expected ${kind}, got ${e.kind}: ${e.message}`);
+    return e;
+  }
+  assert.fail(`expected a '${kind}' error, but the call succeeded`);
+}
+
+describe('cloudflare/CloudflareClient operations (simulator)', function () {
+  let sim: Sim;
+  before(async () => {
+    sim = await start({ port: 0, latencyMs: 0, rateLimit: { limit: 100_000, windowMs: 1000 } });
+  });
+  after(async () => {
+    await sim.close();
+  });
+  beforeEach(() => {
+    sim.control.reset();
+  });
+
+  describe('credential and API tokens', () => {
+    it('verifyCredential: API token → GET /user/tokens/verify', async () => {
+      const { client } = makeClient(sim);
+      const r = await client.verifyCredential();
+      assert.deepEqual(r, { ok: true, id: DEMO.admin.id, status: 'active' });
+      assert.equal(sim.control.requests({ op: 'verifyUserToken' }).length, 1);
+    });
+
+    it('verifyCredential: Global API key → GET /user with X-Auth-Email / X-Auth-Key', async () => {
+      const { client } = makeClient(sim, { credential: { type: 'global-key', email: DEMO.user.email, key: DEMO.user.globalApiKey } });
+      const r = await client.verifyCredential();
+      assert.equal(r.ok, true);
+      assert.equal(r.email, DEMO.user.email);
+      assert.equal(r.id, DEMO.user.id);
+      const [req] = sim.control.requests({ op: 'getUser' });
+      assert.equal(req?.headers['x-auth-email'], DEMO.user.email);
+      assert.equal(req?.headers['authorization'], undefined);
+    });
+
+    it('verifyCredential: account-owned admin token → GET /accounts/{id}/tokens/verify (credentialAccountId)', async () => {
+      const owned = sim.control.addAccountToken(DEMO.accountId, { name: 'acct-admin', permissions: ['Account API Tokens Write'] });
+      const { client } = makeClient(sim, { credential: { type: 'api-token', token: owned.value }, credentialAccountId: DEMO.accountId });
+      assert.deepEqual(await client.verifyCredential(), { ok: true, id: owned.id, status: 'active' });
+      const { client: userRoute } = makeClient(sim, { credential: { type: 'api-token', token: owned.value } });
+      await expectKind(userRoute.verifyCredential(), 'auth');
+    });
+
+    it('verifyCredential: a disabled admin token is reported as auth', async () => {
+      const disabled = sim.control.addUserToken({ name: 'off', status: 'disabled', permissions: [] });
+      const { client } = makeClient(sim, { credential: { type: 'api-token', token: disabled.value } });
+      const e = await expectKind(client.verifyCredential(), 'auth');
+      assert.match(e.message, /is disabled/);
+    });
+
+    it('rollUserToken: new value differs, is live, verifies active; the old value is rejected', async () => {
+      const { client, logger } = makeClient(sim);
+      const value = await client.rollUserToken(DEMO.userToken.id);
+      assert.notEqual(value, DEMO.userToken.value);
+      assert.ok(value.length >= 40 && value.length <= 80);
+      const state = sim.control.state().userTokens.find((t) => t.id === DEMO.userToken.id);
+      assert.equal(state?.value, value);
+      const v = await client.verifyToken(value);
+      assert.deepEqual(v, { id: DEMO.userToken.id, status: 'active', expiresOn: undefined, notBefore: undefined });
+      const old = await expectKind(client.verifyToken(DEMO.userToken.value), 'auth');
+      assert.match(old.message, /rejected the token value/);
+      const [roll] = sim.control.requests({ op: 'rollUserToken' });
+      assert.equal(roll?.method, 'PUT');
+      assert.deepEqual(roll?.body, {});
+      assertNoSecrets(logger.lines.join('\n') + errorText(old), [value, DEMO.userToken.value, DEMO.admin.value], 'logs/errors');
+      assert.ok(logger.lines.some((l) => /rollUserToken: PUT \/client\/v4\/user\/tokens\/[0-9a-f]{32}\/value -> 200/.test(l)), logger.lines.join('\n'));
+    });
+
+    it('rollAccountToken: verified on the account route (the user route rejects account-owned tokens)', async () => {
+      const { client } = makeClient(sim);
+      const value = await client.rollAccountToken(DEMO.accountId, DEMO.accountToken.id);
+      assert.notEqual(value, DEMO.accountToken.value);
+      const v = await client.verifyToken(value, DEMO.accountId);
+      assert.equal(v.id, DEMO.accountToken.id);
+      assert.equal(v.status, 'active');
+      assert.equal(sim.control.requests({ op: 'verifyAccountToken' })[0]?.apiPath, `/accounts/${DEMO.accountId}/tokens/verify`);
+      await expectKind(client.verifyToken(value), 'auth');
+      await expectKind(client.verifyToken(DEMO.accountToken.value, DEMO.accountId), 'auth');
+    });
+
+    it('listUserTokens / getUserToken: paginates page/per_page=50 until total_pages', async () => {
+      sim.control.addUserTokens(117);
+      const { client } = makeClient(sim);
+      const all = await client.listUserTokens();
+      const expected = sim.control.state().userTokens.map((t) => t.id);
+      assert.equal(all.length, expected.length);
+      assert.deepEqual(new Set(all.map((t) => t.id)), new Set(expected));
+      assert.ok(all.every((t) => typeof t.name === 'string' && ['active', 'disabled', 'expired'].includes(t.status)));
+      const reqs = sim.control.requests({ op: 'listUserTokens' });
+      assert.deepEqual(
+        reqs.map((r) => [r.query['page'], r.query['per_page']]),
+        [...Array(Math.ceil(expected.length / 50)).keys()].map((i) => [String(i + 1), '50']),
+      );
+      const one = await client.getUserToken(DEMO.userToken.id);
+      assert.equal(one.id, DEMO.userToken.id);
+      assert.equal(one.name, DEMO.userToken.name);
+      assert.ok(one.issuedOn);
+    });
+
+    it('listAccountTokens / getAccountToken', async () => {
+      sim.control.addAccountTokens(DEMO.accountId, 60);
+      const { client } = makeClient(sim);
+      const all = await client.listAccountTokens(DEMO.accountId);
+      assert.equal(all.length, sim.control.state().accountTokens.filter((t) => t.accountId === DEMO.accountId).length);
+      assert.ok(all.some((t) => t.id === DEMO.accountToken.id));
+      assert.equal(sim.control.requests({ op: 'listAccountTokens' }).length, 2);
+      const one = await client.getAccountToken(DEMO.accountId, DEMO.accountToken.id);
+      assert.equal(one.name, DEMO.accountToken.name);
+    });
+  });
+
+  describe('Access service tokens', () => {
+    it('listServiceTokens / getServiceToken: account and zone scope', async () => {
+      const { client } = makeClient(sim);
+      const acc = await client.listServiceTokens({ accountId: DEMO.accountId });
+      assert.ok(acc.some((t) => t.id === DEMO.serviceToken.id && t.clientId === DEMO.serviceToken.clientId));
+      const zone = await client.listServiceTokens({ zoneId: DEMO.zoneId });
+      assert.ok(zone.some((t) => t.id === DEMO.zoneServiceToken.id));
+      const one = await client.getServiceToken({ accountId: DEMO.accountId }, DEMO.serviceToken.id);
+      assert.equal(one.name, DEMO.serviceToken.name);
+      assert.equal(typeof one.clientSecretVersion, 'number');
+      const z1 = await client.getServiceToken({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id);
+      assert.equal(z1.clientId, DEMO.zoneServiceToken.clientId);
+      assert.equal(JSON.stringify([acc, zone, one, z1]).includes('cfast_'), false, 'no secret in listings');
+    });
+
+    it('listServiceTokens paginates (account: page+per_page; zone: page 2+ only when result_info says so)', async () => {
+      sim.control.addServiceTokens(70, { accountId: DEMO.accountId });
+      sim.control.addServiceTokens(25, { zoneId: DEMO.zoneId });
+      const { client } = makeClient(sim);
+      const acc = await client.listServiceTokens({ accountId: DEMO.accountId });
+      const st = sim.control.state().serviceTokens;
+      assert.equal(acc.length, st.filter((t) => t.accountId === DEMO.accountId && t.scope === 'account').length);
+      const zone = await client.listServiceTokens({ zoneId: DEMO.zoneId });
+      assert.equal(zone.length, st.filter((t) => t.zoneId === DEMO.zoneId).length);
+      const zoneReqs = sim.control.requests({ op: 'listServiceTokens' }).filter((r) => r.apiPath.startsWith('/zones/'));
+      assert.deepEqual(zoneReqs[0]?.query, {}, 'the zone route documents no query parameters');
+      assert.equal(zoneReqs.length, 2);
+      assert.equal(zoneReqs[1]?.query['page'], '2');
+    });
+
+    it('rotateServiceToken with grace: new secret works, the old one until the grace end', async () => {
+      const { client } = makeClient(sim);
+      const grace = new Date(sim.control.now().getTime() + 3_600_000);
+      const r = await client.rotateServiceToken(DEMO.accountId, DEMO.serviceToken.id, grace);
+      assert.equal(r.id, DEMO.serviceToken.id);
+      assert.equal(r.clientId, DEMO.serviceToken.clientId);
+      assert.notEqual(r.clientSecret, DEMO.serviceToken.clientSecret);
+      assert.equal(sim.control.accessCheck(r.clientId, r.clientSecret).allowed, true);
+      const old = sim.control.accessCheck(DEMO.serviceToken.clientId, DEMO.serviceToken.clientSecret);
+      assert.equal(old.allowed, true);
+      assert.equal(old.matched, 'previous');
+      const [req] = sim.control.requests({ op: 'rotateServiceToken' });
+      assert.deepEqual(req?.body, { previous_client_secret_expires_at: grace.toISOString() });
+      sim.control.advance(3_600_001);
+      assert.equal(sim.control.accessCheck(DEMO.serviceToken.clientId, DEMO.serviceToken.clientSecret).allowed, false);
+    });
+
+    it('rotateServiceToken without grace sends {} and the old secret dies at once', async () => {
+      const { client } = makeClient(sim);
+      const r = await client.rotateServiceToken(DEMO.accountId, DEMO.serviceToken.id, undefined);
+      assert.deepEqual(sim.control.requests({ op: 'rotateServiceToken' })[0]?.body, {});
+      assert.equal(sim.control.accessCheck(r.clientId, r.clientSecret).allowed, true);
+      assert.equal(sim.control.accessCheck(DEMO.serviceToken.clientId, DEMO.serviceToken.clientSecret).allowed, false);
+    });
+
+    it('bumpServiceTokenVersion (zone scope): PUT version+1 returns the undeclared client_secret', async () => {
+      const { client } = makeClient(sim);
+      const before = await client.getServiceToken({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id);
+      const v = before.clientSecretVersion ?? 1;
+      const grace = new Date(sim.control.now().getTime() + 86_400_000);
+      const r = await client.bumpServiceTokenVersion({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id, v, grace);
+      assert.notEqual(r.clientSecret, DEMO.zoneServiceToken.clientSecret);
+      assert.equal(r.clientSecretVersion, v + 1);
+      const [req] = sim.control.requests({ op: 'updateServiceToken' });
+      assert.equal(req?.method, 'PUT');
+      assert.equal(req?.apiPath, `/zones/${DEMO.zoneId}/access/service_tokens/${DEMO.zoneServiceToken.id}`);
+      assert.deepEqual(req?.body, { client_secret_version: v + 1, previous_client_secret_expires_at: grace.toISOString() });
+      assert.equal(sim.control.accessCheck(r.clientId, r.clientSecret).allowed, true);
+      assert.equal(sim.control.accessCheck(DEMO.zoneServiceToken.clientId, DEMO.zoneServiceToken.clientSecret).matched, 'previous');
+    });
+
+    it('bumpServiceTokenVersion (account scope) and setPreviousSecretExpiry ends the grace period', async () => {
+      const { client } = makeClient(sim);
+      const scope = { accountId: DEMO.accountId };
+      const grace = new Date(sim.control.now().getTime() + 86_400_000);
+      const r = await client.bumpServiceTokenVersion(scope, DEMO.serviceToken.id, 1, grace);
+      assert.equal(r.clientSecretVersion, 2);
+      assert.equal(sim.control.accessCheck(DEMO.serviceToken.clientId, DEMO.serviceToken.clientSecret).allowed, true);
+      const at = new Date(sim.control.now().getTime() - 1000);
+      const info = await client.setPreviousSecretExpiry(scope, DEMO.serviceToken.id, at);
+      assert.equal(info.id, DEMO.serviceToken.id);
+      assert.deepEqual(sim.control.requests({ op: 'updateServiceToken' })[1]?.body, { previous_client_secret_expires_at: at.toISOString() });
+      assert.equal(sim.control.accessCheck(DEMO.serviceToken.clientId, DEMO.serviceToken.clientSecret).allowed, false);
+      assert.equal(sim.control.accessCheck(r.clientId, r.clientSecret).allowed, true);
+    });
+  });
+
+  describe('MoQ relays', () => {
+    it('listMoqRelays (cursor pagination) / getMoqRelay map uid → id', async () => {
+      for (let i = 0; i < 55; i++) {
+        sim.control.addMoqRelay({ accountId: DEMO.accountId, name: `r${i}`, created: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() });
+      }
+      const { client } = makeClient(sim);
+      const relays = await client.listMoqRelays(DEMO.accountId);
+      const expected = sim.control.state().moqRelays.filter((r) => r.accountId === DEMO.accountId);
+      assert.equal(relays.length, expected.length);
+      assert.deepEqual(new Set(relays.map((r) => r.id)), new Set(expected.map((r) => r.uid)));
+      assert.ok(sim.control.requests({ op: 'listMoqRelays' }).length >= 2);
+      const one = await client.getMoqRelay(DEMO.accountId, DEMO.relay.id);
+      assert.equal(one.id, DEMO.relay.id);
+      assert.equal(one.name, DEMO.relay.name);
+    });
+
+    it('rotateMoqToken via the rotate route: new token live, old one invalidated', async () => {
+      const { client } = makeClient(sim);
+      const r = await client.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'publish_subscribe', 'encoder');
+      assert.equal(r.via, 'rotate');
+      assert.equal(r.type, 'publish_subscribe');
+      assert.notEqual(r.token, DEMO.relay.token.value);
+      assert.deepEqual(sim.control.requests({ op: 'moqRotate' })[0]?.body, { type: 'publish_subscribe' });
+      assert.equal(sim.control.moqCheck(r.token).allowed, true);
+      assert.equal(sim.control.moqCheck(DEMO.relay.token.value).allowed, false);
+    });
+
+    it('rotateMoqToken falls back to create when the route is gone (404/7003); delete is idempotent', async () => {
+      sim.control.setRouteEnabled('moqRotate', false);
+      const { client } = makeClient(sim);
+      const r = await client.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'subscribe', 'viewer');
+      assert.equal(r.via, 'create');
+      assert.equal(r.type, 'subscribe');
+      assert.ok(r.jti);
+      assert.equal(decodeJwtJti(r.token), r.jti);
+      const [rot] = sim.control.requests({ op: 'moqRotate' });
+      assert.equal(rot?.status, 404);
+      assert.deepEqual(sim.control.requests({ op: 'createMoqToken' })[0]?.body, { operations: ['subscribe'], label: 'viewer' });
+      const check = sim.control.moqCheck(r.token);
+      assert.equal(check.allowed, true);
+      assert.deepEqual(check.operations, ['subscribe']);
+      const listed = await client.listMoqTokens(DEMO.accountId, DEMO.relay.id);
+      assert.ok(listed.some((t) => t.jti === r.jti && t.label === 'viewer'));
+      assert.ok(listed.some((t) => t.jti === DEMO.relay.token.jti));
+      assert.equal(JSON.stringify(listed).includes('eyJ'), false, 'listing carries no secret');
+      // Old token still live until the engine deletes it.
+      assert.equal(sim.control.moqCheck(DEMO.relay.token.value).allowed, true);
+      assert.equal(decodeJwtJti(DEMO.relay.token.value), DEMO.relay.token.jti);
+      await client.deleteMoqToken(DEMO.accountId, DEMO.relay.id, DEMO.relay.token.jti);
+      assert.equal(sim.control.moqCheck(DEMO.relay.token.value).allowed, false);
+      await client.deleteMoqToken(DEMO.accountId, DEMO.relay.id, DEMO.relay.token.jti);
+      assert.equal(sim.control.requests({ op: 'deleteMoqToken' }).length, 2);
+    });
+
+    it('publish_subscribe fallback asks for ["publish","subscribe"]', async () => {
+      sim.control.setRouteEnabled('moqRotate', false);
+      const { client } = makeClient(sim);
+      const r = await client.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'publish_subscribe', '');
+      assert.deepEqual(sim.control.requests({ op: 'createMoqToken' })[0]?.body, { operations: ['publish', 'subscribe'] });
+      assert.deepEqual(sim.control.moqCheck(r.token).operations, ['publish', 'subscribe']);
+    });
+
+    it('a missing relay is not-found and does not trigger the create fallback', async () => {
+      const { client } = makeClient(sim);
+      const e = await expectKind(client.rotateMoqToken(DEMO.accountId, 'ffffffffffffffffffffffffffffffff', 'subscribe', 'x'), 'not-found');
+      assert.ok(e.codes.includes(21007));
+      assert.equal(sim.control.requests({ op: 'createMoqToken' }).length, 0);
+    });
+  });
+
+  describe('discovery', () => {
+    it('listAccounts / listZones (optionally filtered by account.id)', async () => {
+      const other = sim.control.addAccount({ name: 'Other' });
+      sim.control.addZone({ accountId: other.id, name: 'other.example' });
+      const { client } = makeClient(sim);
+      const accounts = await client.listAccounts();
+      assert.ok(accounts.some((a) => a.id === DEMO.accountId && a.name === DEMO.accountName));
+      assert.ok(accounts.some((a) => a.id === other.id));
+      const zones = await client.listZones();
+      assert.ok(zones.some((z) => z.id === DEMO.zoneId && z.accountId === DEMO.accountId));
+      assert.ok(zones.some((z) => z.name === 'other.example'));
+      const demoZones = await client.listZones(DEMO.accountId);
+      assert.ok(demoZones.length >= 1 && demoZones.every((z) => z.accountId === DEMO.accountId));
+      const last = sim.control.requests({ op: 'listZones' }).at(-1);
+      assert.equal(last?.query['account.id'], DEMO.accountId);
+    });
+  });
+
+  it('never sends a credential the simulator records in clear, nor logs one', async () => {
+    const { client, logger } = makeClient(sim);
+    await client.rollUserToken(DEMO.userToken.id);
+    await client.rotateServiceToken(DEMO.accountId, DEMO.serviceToken.id, undefined);
+    const reqs = sim.control.requests();
+    assert.ok(reqs.every((r) => r.headers['authorization'] === '[redacted]'));
+    assert.ok(reqs.every((r) => String(r.headers['user-agent']).startsWith('cf-rotate/')));
+    assertNoSecrets(logger.lines.join('\n'), [DEMO.admin.value, ...liveSecrets(sim)], 'log lines');
+  });
+});

@@ -1,0 +1,125 @@
+/** Pure units of the Cloudflare client: base URL, retry policy, header parsing, error classes, JWT jti. */
+import * as assert from 'node:assert/strict';
+import { classifyHttp, decodeJwtJti, validateApiBaseUrl, DEFAULT_API_BASE_URL } from '../../../src/core/cloudflare/client';
+import { backoffDelay, parseRateLimitReset, parseRetryAfter, retryDecision } from '../../../src/core/cloudflare/retry';
+import { classifyTransportError } from '../../../src/core/cloudflare/transport';
+import { collectSecrets } from '../../../src/core/cloudflare/envelope';
+import { CfRotateError, type ErrorKind } from '../../../src/core/errors';
+
+const isConfig = (e: unknown): boolean => e instanceof CfRotateError && e.kind === 'config';
+
+describe('cloudflare/validateApiBaseUrl', () => {
+  it('accepts https and http to loopback only', () => {
+    assert.equal(validateApiBaseUrl(DEFAULT_API_BASE_URL).href, 'https://api.cloudflare.com/client/v4');
+    for (const ok of ['http://127.0.0.1:8787/client/v4', 'http://127.3.4.5/x', 'http://localhost:1/client/v4', 'http://[::1]:9/client/v4', 'https://example.com/v4']) {
+      assert.doesNotThrow(() => validateApiBaseUrl(ok), ok);
+    }
+    for (const bad of ['http://api.cloudflare.com/client/v4', 'http://10.0.0.1/', 'http://128.0.0.1/', 'ftp://127.0.0.1/', 'file:///etc/passwd', 'not a url', 'http://localhost.evil.com/', 'https://u:p@api.cloudflare.com/']) {
+      assert.throws(() => validateApiBaseUrl(bad), isConfig, bad);
+    }
+  });
+});
+
+describe('cloudflare/retry policy', () => {
+  const err = (kind: ErrorKind, retryAfterMs?: number): CfRotateError =>
+    new CfRotateError(kind, 'x', retryAfterMs !== undefined ? { retryAfterMs } : {});
+
+  it('retries 429 and network failures for every method, honouring retry-after', () => {
+    assert.deepEqual(retryDecision(err('rate-limited', 2000), 0, false, 3), { retry: true, delayMs: 2000 });
+    assert.equal(retryDecision(err('network'), 0, false, 3).retry, true);
+  });
+  it('never retries a mutation after an ambiguous failure or a 5xx; retries idempotent calls', () => {
+    assert.equal(retryDecision(err('ambiguous'), 0, false, 3).retry, false);
+    assert.equal(retryDecision(err('server'), 0, false, 3).retry, false);
+    assert.equal(retryDecision(err('ambiguous'), 0, true, 3).retry, true);
+    assert.equal(retryDecision(err('server'), 2, true, 3).retry, true);
+  });
+  it('is bounded by maxRetries and never retries user-actionable errors', () => {
+    assert.equal(retryDecision(err('server'), 3, true, 3).retry, false);
+    assert.equal(retryDecision(err('rate-limited', 1), 3, true, 3).retry, false);
+    for (const k of ['auth', 'permission', 'not-found', 'validation', 'contract'] as const) {
+      assert.equal(retryDecision(err(k), 0, true, 3).retry, false, k);
+    }
+  });
+  it('backs off exponentially with jitter, capped', () => {
+    assert.equal(backoffDelay(0, { random: () => 0 }), 250);
+    assert.equal(backoffDelay(0, { random: () => 0.999999 }), 500);
+    assert.equal(backoffDelay(3, { random: () => 0 }), 2000);
+    assert.equal(backoffDelay(20, { random: () => 0.999999, maxMs: 15_000 }), 15_000);
+    const a = backoffDelay(2);
+    assert.ok(a >= 1000 && a <= 2000);
+  });
+  it('parses retry-after and x-ratelimit-reset', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    assert.equal(parseRetryAfter('3', now), 3000);
+    assert.equal(parseRetryAfter('0.5', now), 500);
+    assert.equal(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', now), 10_000);
+    assert.equal(parseRetryAfter(null, now), undefined);
+    assert.equal(parseRetryAfter('soon', now), undefined);
+    assert.equal(parseRateLimitReset('12', now), 12_000);
+    assert.equal(parseRateLimitReset(String(now / 1000 + 7), now), 7000);
+    assert.equal(parseRateLimitReset('x', now), undefined);
+  });
+});
+
+describe('cloudflare/classifyHttp', () => {
+  const cases: [number, number[], ErrorKind][] = [
+    [401, [], 'auth'],
+    [400, [6003], 'auth'],
+    [403, [9106], 'auth'],
+    [400, [9103], 'auth'],
+    [200, [10000], 'auth'],
+    [403, [9109], 'permission'],
+    [403, [], 'permission'],
+    [404, [], 'not-found'],
+    [400, [7003], 'not-found'],
+    [400, [7000], 'not-found'],
+    [429, [], 'rate-limited'],
+    [500, [], 'server'],
+    [503, [1000], 'server'],
+    [400, [1001], 'validation'],
+    [409, [21009], 'validation'],
+  ];
+  for (const [status, codes, kind] of cases) {
+    it(`HTTP ${status} codes [${codes.join(',')}] → ${kind}`, () => assert.equal(classifyHttp(status, codes), kind));
+  }
+});
+
+describe('cloudflare/classifyTransportError', () => {
+  const fetchError = (cause: unknown): TypeError => new TypeError('fetch failed', { cause });
+  const coded = (code: string): Error => Object.assign(new Error(code), { code });
+  it('connection never made → network', () => {
+    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']) {
+      assert.equal(classifyTransportError(fetchError(coded(code))).failure, 'network', code);
+    }
+    const agg = Object.assign(new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED')]), { code: 'ECONNREFUSED' });
+    assert.equal(classifyTransportError(fetchError(agg)).failure, 'network');
+  });
+  it('request possibly written → ambiguous', () => {
+    for (const code of ['ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'EPIPE']) {
+      assert.equal(classifyTransportError(fetchError(coded(code))).failure, 'ambiguous', code);
+    }
+    assert.equal(classifyTransportError(new DOMException('timed out', 'TimeoutError')).failure, 'ambiguous');
+    assert.equal(classifyTransportError(new Error('weird')).failure, 'ambiguous');
+  });
+});
+
+describe('cloudflare/decodeJwtJti', () => {
+  const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  it('reads jti from the payload without verifying', () => {
+    assert.equal(decodeJwtJti(`${b64({ alg: 'EdDSA' })}.${b64({ jti: 'f3a1b2c3d4e5f67890a1b2c3d4e5f678', sub: 'r' })}.sig`), 'f3a1b2c3d4e5f67890a1b2c3d4e5f678');
+  });
+  it('returns undefined for anything else', () => {
+    for (const t of ['', 'abc', 'a.b.c', `x.${b64({ sub: 1 })}.y`, `x.${b64({ jti: 5 })}.y`, `x.${b64('str')}.y`]) assert.equal(decodeJwtJti(t), undefined, t);
+  });
+});
+
+describe('cloudflare/collectSecrets', () => {
+  it('finds the roll value, client_secret and MoQ token/secret', () => {
+    assert.deepEqual(collectSecrets({ success: true, result: 'v'.repeat(40) }), ['v'.repeat(40)]);
+    assert.deepEqual(collectSecrets({ result: { id: 'i', client_secret: 'cs' } }), ['cs']);
+    assert.deepEqual(collectSecrets({ result: { token: 'jwt', type: 'subscribe' } }), ['jwt']);
+    assert.deepEqual(collectSecrets({ result: { issuers: [{ cloudflare_tokens: [{ jti: 'j', secret: 's1' }, { jti: 'k' }] }] } }), ['s1']);
+    assert.deepEqual(collectSecrets('nope'), []);
+  });
+});
