@@ -1,0 +1,54 @@
+/** Rotation history: when, what, outcome, which files. Never a secret value. */
+import type { TokenKind } from './config/schema';
+import type { ErrorKind } from './errors';
+
+export interface HistoryEntry {
+  /** ISO time the rotation finished. */
+  at: string;
+  folder: string;
+  name: string;
+  kind: TokenKind;
+  outcome: 'rotated' | 'failed' | 'recovered' | 'lost' | 'expired-previous';
+  targets: string[];
+  errorKind?: ErrorKind;
+  error?: string;
+  /** Expiry of the new credential where Cloudflare reports one. */
+  expiresAt?: string;
+  /** Until when the previous secret is still accepted (service tokens). */
+  graceUntil?: string;
+}
+
+export interface HistoryStore {
+  append(entry: HistoryEntry): Promise<void>;
+  /** Newest first. */
+  list(limit?: number): Promise<HistoryEntry[]>;
+}
+
+export const HISTORY_LIMIT = 1000;
+
+export class MemoryHistory implements HistoryStore {
+  entries: HistoryEntry[] = [];
+  async append(e: HistoryEntry): Promise<void> {
+    this.entries.unshift(e);
+    this.entries.length = Math.min(this.entries.length, HISTORY_LIMIT);
+  }
+  async list(limit = HISTORY_LIMIT): Promise<HistoryEntry[]> {
+    return this.entries.slice(0, limit);
+  }
+}
+
+/** Latest successful rotation per (folder, name). */
+export function lastRotations(entries: readonly HistoryEntry[]): Map<string, HistoryEntry> {
+  const out = new Map<string, HistoryEntry>();
+  for (const e of entries) {
+    if (e.outcome !== 'rotated' && e.outcome !== 'recovered') continue;
+    const k = historyKey(e.folder, e.name);
+    const prev = out.get(k);
+    if (!prev || prev.at < e.at) out.set(k, e);
+  }
+  return out;
+}
+
+export function historyKey(folder: string, name: string): string {
+  return `${folder}\u0000${name}`;
+}

@@ -1,0 +1,390 @@
+import { strict as assert } from 'node:assert';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'dotenv';
+import { CfRotateError } from '../../../src/core/errors';
+import { NodeFiles, fileError } from '../../../src/core/node/files';
+import type { Files } from '../../../src/core/ports';
+import { makeEngine, read, startWorld, tempFolder, tokens, write, type World } from '../helpers/world';
+
+describe('rotation engine (against the simulator)', function () {
+  this.timeout(30_000);
+  let world: World;
+  let folder: string;
+
+  before(async () => {
+    world = await startWorld();
+  });
+  after(async () => {
+    await world.close();
+  });
+  beforeEach(async () => {
+    folder = await tempFolder();
+    world.sim.control.clearFaults();
+    world.sim.control.setRouteEnabled('moqRotate', true);
+  });
+  afterEach(async () => {
+    await fs.rm(folder, { recursive: true, force: true });
+  });
+
+  function allSecrets(): string[] {
+    const st = world.sim.control.state();
+    const out = [world.admin.type === 'api-token' ? world.admin.token : world.admin.key];
+    for (const t of [...st.userTokens, ...st.accountTokens]) out.push(t.value, ...(t.previousValue ? [t.previousValue] : []));
+    for (const s of st.serviceTokens) out.push(s.clientSecret, ...(s.previousClientSecret ? [s.previousClientSecret] : []));
+    for (const r of st.moqRelays) for (const t of r.tokens) out.push(t.secret);
+    return out;
+  }
+
+  function assertNoLeak(texts: string[]): void {
+    const secrets = allSecrets();
+    for (const text of texts) for (const s of secrets) assert.ok(!text.includes(s), `a secret leaked into: ${text.slice(0, 120)}`);
+  }
+
+  it('rolls an account-owned API token and writes it byte-exactly into every target', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
+    const before = `# deploy\nexport CLOUDFLARE_API_TOKEN="${tok.value}" # rolled by cf-rotate\r\nOTHER=1\n`;
+    await write(folder, '.env', before);
+    await write(folder, '.dev.vars', `CLOUDFLARE_API_TOKEN=${tok.value}`);
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }, { file: '.dev.vars', key: 'CLOUDFLARE_API_TOKEN' }] }]);
+    const h = makeEngine(world);
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    assert.equal(r.state, 'rotated');
+    assert.equal(r.verified, true);
+    const live = world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!;
+    assert.notEqual(live.value, tok.value);
+    const after = await read(folder, '.env');
+    assert.equal(after, before.replace(tok.value, live.value), 'only the value changed');
+    assert.equal(await read(folder, '.dev.vars'), `CLOUDFLARE_API_TOKEN=${live.value}`);
+    assert.deepEqual(await h.engine.interrupted(), []);
+    assert.equal(h.history.entries[0]?.outcome, 'rotated');
+    assertNoLeak([...h.logger.lines, JSON.stringify(r), JSON.stringify(h.history.entries)]);
+  });
+
+  it('rolls a user-owned API token, appending the key when missing and creating a missing file 0600', async () => {
+    const tok = world.sim.control.addUserToken({ name: 'me', permissions: [] });
+    await write(folder, '.env', 'A=1');
+    const [token] = tokens([{ name: 'me', kind: 'user-api-token', tokenId: tok.id, targets: [{ file: '.env', key: 'CF_USER_TOKEN' }, { file: 'new/.env.local', key: 'CF_USER_TOKEN' }] }]);
+    await fs.mkdir(path.join(folder, 'new'));
+    const h = makeEngine(world);
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    const live = world.sim.control.state().userTokens.find((t) => t.id === tok.id)!;
+    assert.equal(await read(folder, '.env'), `A=1\nCF_USER_TOKEN=${live.value}\n`);
+    assert.equal(await read(folder, 'new/.env.local'), `CF_USER_TOKEN=${live.value}\n`);
+    const st = await fs.stat(path.join(folder, 'new/.env.local'));
+    assert.equal(st.mode & 0o777, 0o600);
+  });
+
+  it('keeps the mode of an existing file', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'm' });
+    const p = await write(folder, '.env', `T=${tok.value}\n`);
+    await fs.chmod(p, 0o640);
+    const [token] = tokens([{ name: 'm', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'T' }] }]);
+    const r = await makeEngine(world).engine.rotate(folder, token!);
+    assert.equal(r.ok, true);
+    assert.equal((await fs.stat(p)).mode & 0o777, 0o640);
+  });
+
+  it('rotates an account Access service token with a grace period: old secret accepted until then, new one at once', async () => {
+    const st = world.sim.control.addServiceToken({ accountId: world.accountId, name: 'ci' });
+    await write(folder, '.env', `CF_ACCESS_CLIENT_ID=${st.clientId}\nCF_ACCESS_CLIENT_SECRET='${st.clientSecret}'\n`);
+    const [token] = tokens([{ name: 'ci', kind: 'access-service-token', accountId: world.accountId, serviceTokenId: st.id, gracePeriod: '2h', targets: [{ file: '.env', key: 'CF_ACCESS_CLIENT_ID', field: 'clientId' }, { file: '.env', key: 'CF_ACCESS_CLIENT_SECRET', field: 'clientSecret' }] }]);
+    const h = makeEngine(world);
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    assert.ok(r.graceUntil && Date.parse(r.graceUntil) > Date.now() + 3_500_000);
+    const live = world.sim.control.state().serviceTokens.find((t) => t.id === st.id)!;
+    const env = parse(await read(folder, '.env'));
+    assert.equal(env.CF_ACCESS_CLIENT_SECRET, live.clientSecret);
+    assert.equal(env.CF_ACCESS_CLIENT_ID, st.clientId);
+    assert.match(await read(folder, '.env'), /CF_ACCESS_CLIENT_SECRET='[^']+'\n$/, 'quote style kept');
+    assert.equal(world.sim.control.accessCheck(st.clientId, live.clientSecret).allowed, true);
+    assert.equal(world.sim.control.accessCheck(st.clientId, st.clientSecret).allowed, true, 'previous secret inside its grace window');
+    await h.engine.expirePreviousSecret(folder, token!);
+    assert.equal(world.sim.control.accessCheck(st.clientId, st.clientSecret).allowed, false, 'previous secret expired on request');
+  });
+
+  it('rotates a zone-level service token by bumping client_secret_version', async () => {
+    const st = world.sim.control.addServiceToken({ zoneId: world.zoneId, name: 'zone' });
+    await write(folder, '.env', `ZONE_SECRET=${st.clientSecret}\n`);
+    const [token] = tokens([{ name: 'zone', kind: 'access-service-token', zoneId: world.zoneId, serviceTokenId: st.id, targets: [{ file: '.env', key: 'ZONE_SECRET' }] }]);
+    const r = await makeEngine(world).engine.rotate(folder, token!);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    const live = world.sim.control.state().serviceTokens.find((t) => t.id === st.id)!;
+    assert.equal(live.clientSecretVersion, st.clientSecretVersion + 1);
+    assert.equal(parse(await read(folder, '.env')).ZONE_SECRET, live.clientSecret);
+  });
+
+  for (const routeEnabled of [true, false]) {
+    it(`rotates a MoQ relay token (${routeEnabled ? 'rotate route' : 'route removed upstream: create new, then delete old'})`, async () => {
+      world.sim.control.setRouteEnabled('moqRotate', routeEnabled);
+      const relay = world.sim.control.addMoqRelay({ accountId: world.accountId, name: `relay-${routeEnabled}`, tokens: [{ operations: ['publish', 'subscribe'] }, { operations: ['subscribe'] }] });
+      const old = relay.tokens.find((t) => t.type === 'publish_subscribe')!;
+      await write(folder, '.env', `MOQ_PUBLISH_TOKEN=${old.secret}\n`);
+      const [token] = tokens([{ name: 'relay', kind: 'moq-relay-token', accountId: world.accountId, relayId: relay.uid, tokenType: 'publish_subscribe', targets: [{ file: '.env', key: 'MOQ_PUBLISH_TOKEN' }] }]);
+      const r = await makeEngine(world).engine.rotate(folder, token!);
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      const value = parse(await read(folder, '.env')).MOQ_PUBLISH_TOKEN!;
+      assert.notEqual(value, old.secret);
+      assert.equal(world.sim.control.moqCheck(value).allowed, true, 'new token accepted');
+      assert.equal(world.sim.control.moqCheck(old.secret).allowed, false, 'old token revoked');
+      assert.deepEqual(r.warnings, []);
+    });
+  }
+
+  describe('API faults leave files untouched unless a secret was received', () => {
+    async function setupRoll(): Promise<{ tok: { id: string; value: string }; token: ReturnType<typeof tokens>[number]; before: string }> {
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'f' });
+      const before = `K=${tok.value}\n`;
+      await write(folder, '.env', before);
+      const [token] = tokens([{ name: 'f', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
+      return { tok, token: token!, before };
+    }
+    const liveValue = (id: string): string => world.sim.control.state().accountTokens.find((t) => t.id === id)!.value;
+
+    for (const status of [500, 502, 503] as const) {
+      it(`${status} on the roll: nothing changed, said so, journal cleared`, async () => {
+        const { tok, token, before } = await setupRoll();
+        world.sim.control.addFault({ op: 'rollAccountToken', type: 'status', status });
+        const h = makeEngine(world);
+        const r = await h.engine.rotate(folder, token);
+        assert.equal(r.ok, false);
+        assert.equal(r.state, 'failed');
+        assert.equal(r.error?.kind, 'server');
+        assert.match(r.error!.message, /did not rotate/);
+        assert.equal(await read(folder, '.env'), before);
+        assert.equal(liveValue(tok.id), tok.value);
+        assert.deepEqual(await h.engine.interrupted(), []);
+      });
+    }
+
+    for (const type of ['drop-after-commit', 'missing-secret', 'malformed-json'] as const) {
+      it(`${type}: Cloudflare rolled but the value never arrived → "lost", told to roll again, which works`, async () => {
+        const { tok, token, before } = await setupRoll();
+        world.sim.control.addFault({ op: 'rollAccountToken', type });
+        const h = makeEngine(world);
+        const r = await h.engine.rotate(folder, token);
+        assert.equal(r.ok, false);
+        assert.equal(r.state, 'lost', JSON.stringify(r));
+        assert.match(r.error!.hint ?? '', /Rotate "f" again/);
+        assert.equal(await read(folder, '.env'), before, 'no file touched without a secret');
+        assert.notEqual(liveValue(tok.id), tok.value, 'the simulator did roll');
+        const again = await h.engine.rotate(folder, token);
+        assert.equal(again.ok, true, JSON.stringify(again.error));
+        assert.equal(parse(await read(folder, '.env')).K, liveValue(tok.id));
+        assertNoLeak([...h.logger.lines, JSON.stringify(r), JSON.stringify(again)]);
+      });
+    }
+
+    it('hang: times out as ambiguous, finds out whether it happened (it did not) and says so', async () => {
+      const { tok, token, before } = await setupRoll();
+      world.sim.control.addFault({ op: 'rollAccountToken', type: 'hang' });
+      const h = makeEngine(world, { timeoutMs: 400 });
+      const r = await h.engine.rotate(folder, token);
+      assert.equal(r.ok, false);
+      assert.equal(r.state, 'failed');
+      assert.equal(r.error?.kind, 'ambiguous');
+      assert.match(r.error!.message, /did not rotate/);
+      assert.equal(await read(folder, '.env'), before);
+      assert.equal(liveValue(tok.id), tok.value);
+    });
+
+    it('429 with retry-after is waited out and the rotation succeeds', async () => {
+      const { tok, token } = await setupRoll();
+      world.sim.control.addFault({ op: 'rollAccountToken', type: 'rate-limit', retryAfterSec: 1 });
+      const r = await makeEngine(world).engine.rotate(folder, token);
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      assert.equal(parse(await read(folder, '.env')).K, liveValue(tok.id));
+    });
+
+    it('a rejected admin credential fails before anything changes, naming the cause', async () => {
+      const { tok, token, before } = await setupRoll();
+      const h = makeEngine(world, { credentials: { get: async () => ({ type: 'api-token', token: 'x'.repeat(40) }) } });
+      const r = await h.engine.rotate(folder, token);
+      assert.equal(r.ok, false);
+      assert.equal(r.error?.kind, 'auth');
+      assert.equal(await read(folder, '.env'), before);
+      assert.equal(liveValue(tok.id), tok.value);
+    });
+
+    it('a missing credential is reported with the way to set it', async () => {
+      const { token } = await setupRoll();
+      const r = await makeEngine(world, { credentials: { get: async () => undefined } }).engine.rotate(folder, token);
+      assert.equal(r.error?.kind, 'credential-missing');
+      assert.match(r.error!.hint ?? '', /Set Credential/);
+    });
+
+    it('an unknown token id is "not-found"', async () => {
+      await write(folder, '.env', 'K=x\n');
+      const [token] = tokens([{ name: 'nf', kind: 'account-api-token', accountId: world.accountId, tokenId: '0'.repeat(32), targets: [{ file: '.env', key: 'K' }] }]);
+      const r = await makeEngine(world).engine.rotate(folder, token!);
+      assert.equal(r.error?.kind, 'not-found');
+    });
+
+    it('a service token rotate whose answer is lost inside the grace window says the old secret still works', async () => {
+      const st = world.sim.control.addServiceToken({ accountId: world.accountId, name: 'g' });
+      await write(folder, '.env', `S=${st.clientSecret}\n`);
+      const [token] = tokens([{ name: 'g', kind: 'access-service-token', accountId: world.accountId, serviceTokenId: st.id, gracePeriod: '1h', targets: [{ file: '.env', key: 'S' }] }]);
+      world.sim.control.addFault({ op: 'rotateServiceToken', type: 'drop-after-commit' });
+      const r = await makeEngine(world).engine.rotate(folder, token!);
+      assert.equal(r.state, 'lost');
+      assert.match(r.error!.hint ?? '', /still works until/);
+      assert.equal(world.sim.control.accessCheck(st.clientId, st.clientSecret).allowed, true);
+    });
+  });
+
+  describe('file faults', () => {
+    it('a read-only target fails before the API call', async () => {
+      // Root ignores file modes, so the refusal comes from a Files port, as it would from the OS.
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'ro' });
+      await write(folder, '.env', `K=${tok.value}\n`);
+      const [token] = tokens([{ name: 'ro', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
+      const base = new NodeFiles();
+      const files: Files = Object.assign(Object.create(base) as Files, {
+        assertWritable: async (p: string) => {
+          throw new CfRotateError('file', `Could not write ${path.basename(p)}: permission denied (EACCES).`);
+        },
+      });
+      const r = await makeEngine(world, { files }).engine.rotate(folder, token!);
+      assert.equal(r.ok, false);
+      assert.equal(r.error?.kind, 'file');
+      assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value, tok.value, 'not rotated');
+    });
+
+    it('ENOSPC while writing keeps the secret in the journal; resume writes it', async () => {
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'nospc' });
+      await write(folder, '.env', `K=${tok.value}\n`);
+      const [token] = tokens([{ name: 'nospc', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
+      const base = new NodeFiles();
+      let fail = true;
+      const files: Files = Object.assign(Object.create(base) as Files, {
+        writeAtomic: async (p: string, d: Uint8Array, o?: { mode?: number }) => {
+          if (fail) {
+            const e = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+            throw fileError('write', p, e);
+          }
+          return base.writeAtomic(p, d, o);
+        },
+      });
+      const h = makeEngine(world, { files });
+      const r = await h.engine.rotate(folder, token!);
+      assert.equal(r.ok, false);
+      assert.equal(r.state, 'pending');
+      assert.match(r.error!.message, /no space left/);
+      assert.equal(await read(folder, '.env'), `K=${tok.value}\n`, 'file intact');
+      const pending = await h.engine.interrupted();
+      assert.equal(pending.length, 1);
+      const live = world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value;
+      assert.equal(pending[0]!.values?.token, live, 'the new secret is safe in the journal');
+      fail = false;
+      const resumed = await h.engine.resume(pending[0]!.id);
+      assert.equal(resumed.ok, true, JSON.stringify(resumed.error));
+      assert.equal(resumed.state, 'recovered');
+      assert.equal(await read(folder, '.env'), `K=${live}\n`);
+      assert.deepEqual(await h.engine.interrupted(), []);
+      assertNoLeak([...h.logger.lines, JSON.stringify(r), JSON.stringify(resumed)]);
+    });
+
+    it('a document with unsaved edits stops the rotation before the API call', async () => {
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'dirty' });
+      const p = await write(folder, '.env', `K=${tok.value}\n`);
+      const files: Files = Object.assign(Object.create(new NodeFiles()) as Files, { isDirty: (f: string) => f === p });
+      const [token] = tokens([{ name: 'dirty', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
+      const r = await makeEngine(world, { files }).engine.rotate(folder, token!);
+      assert.equal(r.ok, false);
+      assert.match(r.error!.message, /unsaved changes/);
+      assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value, tok.value);
+    });
+
+    it('a symlink inside the folder is followed and kept; one pointing outside is refused', async () => {
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'link' });
+      await write(folder, 'real/.env', `K=${tok.value}\n`);
+      await fs.symlink(path.join(folder, 'real/.env'), path.join(folder, '.env'));
+      const [token] = tokens([{ name: 'link', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
+      const r = await makeEngine(world).engine.rotate(folder, token!);
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      assert.ok((await fs.lstat(path.join(folder, '.env'))).isSymbolicLink(), 'link kept');
+      const live = world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value;
+      assert.equal(await read(folder, 'real/.env'), `K=${live}\n`);
+
+      const outside = await tempFolder('cf-rotate-outside-');
+      await write(outside, '.env', `K=${live}\n`);
+      await fs.symlink(path.join(outside, '.env'), path.join(folder, 'out.env'));
+      const [t2] = tokens([{ name: 'link', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: 'out.env', key: 'K' }] }]);
+      const r2 = await makeEngine(world).engine.rotate(folder, t2!);
+      assert.equal(r2.ok, false);
+      assert.match(r2.error!.message, /outside the workspace folder/);
+      assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value, live, 'not rotated');
+      await fs.rm(outside, { recursive: true, force: true });
+    });
+
+    it('binary and non-UTF-8 targets are refused before the API call', async () => {
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'bin' });
+      await fs.writeFile(path.join(folder, 'bin.env'), Buffer.from([0x4b, 0x3d, 0x00, 0x01]));
+      await fs.writeFile(path.join(folder, 'latin1.env'), Buffer.from([0x4b, 0x3d, 0xe9, 0x0a]));
+      for (const file of ['bin.env', 'latin1.env']) {
+        const [token] = tokens([{ name: 'bin', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file, key: 'K' }] }]);
+        const r = await makeEngine(world).engine.rotate(folder, token!);
+        assert.equal(r.ok, false, file);
+        assert.match(r.error!.message, /binary|UTF-8/);
+      }
+      assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value, tok.value);
+    });
+
+    it('a conflicting duplicate key is refused before the API call', async () => {
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'dup' });
+      await write(folder, '.env', `K=${tok.value}\nK=something-else-entirely\n`);
+      const [token] = tokens([{ name: 'dup', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
+      const r = await makeEngine(world).engine.rotate(folder, token!);
+      assert.equal(r.error?.kind, 'conflict');
+    });
+  });
+
+  describe('concurrency', () => {
+    it('rotateMany: 100 tokens into one .env file → 100/100 keys correct, every other byte identical', async () => {
+      const toks = world.sim.control.addAccountTokens(world.accountId, 100, { name: 'bulk' });
+      const lines = ['# header', ...toks.map((t, i) => `KEY_${i}=${t.value}  # token ${i}`), 'TAIL=unchanged'];
+      const before = `${lines.join('\r\n')}\r\n`;
+      await write(folder, '.env', before);
+      const cfg = tokens(toks.map((t, i) => ({ name: `bulk-${i}`, kind: 'account-api-token', accountId: world.accountId, tokenId: t.id, targets: [{ file: '.env', key: `KEY_${i}` }] })));
+      const h = makeEngine(world);
+      const results = await h.engine.rotateMany(cfg.map((token) => ({ folder, token })), { concurrency: 16 });
+      assert.equal(results.filter((r) => r.ok).length, 100, JSON.stringify(results.find((r) => !r.ok)?.error));
+      const after = await read(folder, '.env');
+      const live = new Map(world.sim.control.state().accountTokens.map((t) => [t.id, t.value]));
+      let expected = before;
+      toks.forEach((t) => {
+        expected = expected.replace(t.value, live.get(t.id)!);
+      });
+      assert.equal(after, expected);
+      const env = parse(after);
+      toks.forEach((t, i) => assert.equal(env[`KEY_${i}`], live.get(t.id)));
+    });
+
+    it('two rotations of the same token at once: the second is refused while the first holds the journal', async () => {
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'twice' });
+      await write(folder, '.env', `K=${tok.value}\n`);
+      world.sim.control.addFault({ op: 'rollAccountToken', type: 'latency', ms: 300 });
+      const [token] = tokens([{ name: 'twice', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
+      const h = makeEngine(world);
+      const [a, b] = await Promise.all([h.engine.rotate(folder, token!), h.engine.rotate(folder, token!)]);
+      const oks = [a, b].filter((r) => r.ok);
+      const busy = [a, b].filter((r) => r.error?.kind === 'busy');
+      assert.equal(oks.length, 1);
+      assert.equal(busy.length, 1);
+      assert.equal(world.sim.control.requests({ op: 'rollAccountToken' }).filter((q) => q.path.includes(tok.id)).length, 1, 'one roll only');
+      assert.equal(parse(await read(folder, '.env')).K, world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value);
+    });
+  });
+
+  it('dry run checks everything and rotates nothing', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'dry' });
+    await write(folder, '.env', `K=${tok.value}\n`);
+    const [token] = tokens([{ name: 'dry', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
+    const r = await makeEngine(world).engine.rotate(folder, token!, { dryRun: true });
+    assert.equal(r.state, 'planned');
+    assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value, tok.value);
+  });
+});

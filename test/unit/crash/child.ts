@@ -1,0 +1,37 @@
+/**
+ * Crash-injection child: rotates one token with the CLI's engine and SIGKILLs itself at the
+ * checkpoint named by CRASH_AT (or is killed from outside by the parent).
+ * argv: folder tokenName
+ */
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { createCliEngine } from '../../../src/cli/engine';
+import { parseConfig } from '../../../src/core/config/load';
+import { nullLogger } from '../../../src/core/ports';
+
+async function run(): Promise<void> {
+  const [folder, name] = process.argv.slice(2) as [string, string];
+  const crashAt = process.env.CRASH_AT;
+  const engine = createCliEngine({
+    env: process.env,
+    stateDir: process.env.CF_ROTATE_STATE_DIR as string,
+    logger: nullLogger,
+    checkpoint: (point) => {
+      process.send?.({ point });
+      if (point === crashAt) process.kill(process.pid, 'SIGKILL');
+    },
+  });
+  const cfg = parseConfig(await fs.readFile(path.join(folder, '.vscode', 'cf-rotate.json'), 'utf8'));
+  const token = cfg.tokens.find((t) => t.name === name);
+  if (!token) throw new Error(`no token ${name}`);
+  const r = await engine.rotate(folder, token);
+  process.send?.({ done: r.state });
+}
+
+run().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(3);
+  },
+);

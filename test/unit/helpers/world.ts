@@ -1,0 +1,83 @@
+/**
+ * A test world: a running simulator, an admin credential with every permission, a temporary
+ * workspace folder with .vscode/cf-rotate.json and .env files, and a RotationEngine wired to them.
+ */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CloudflareClient } from '../../../src/core/cloudflare/client';
+import type { AdminCredential } from '../../../src/core/cloudflare/types';
+import { validateConfig } from '../../../src/core/config/load';
+import type { TokenConfig } from '../../../src/core/config/schema';
+import { RotationEngine, type EngineDeps } from '../../../src/core/engine/engine';
+import { MemoryHistory } from '../../../src/core/history';
+import { MemoryLogger, redactingLogger } from '../../../src/core/log';
+import { NodeFiles } from '../../../src/core/node/files';
+import { MemorySecretStore } from '../../../src/core/node/secretFile';
+import { systemClock, type Files } from '../../../src/core/ports';
+import { start, type SimulatorHandle } from '../../simulator';
+import { ALL_PERMISSIONS } from '../../simulator/types';
+
+export interface World {
+  sim: SimulatorHandle;
+  admin: AdminCredential;
+  accountId: string;
+  zoneId: string;
+  close(): Promise<void>;
+}
+
+export async function startWorld(opts: { latencyMs?: number; rateLimit?: { limit: number; windowMs: number } } = {}): Promise<World> {
+  const sim = await start({ port: 0, scenario: 'demo', quiet: true, ...opts });
+  const st = sim.control.state();
+  const accountId = st.accounts[0]!.id;
+  const zoneId = st.zones[0]!.id;
+  const adminToken = sim.control.addUserToken({ name: 'test admin', permissions: [...ALL_PERMISSIONS] });
+  return { sim, admin: { type: 'api-token', token: adminToken.value }, accountId, zoneId, close: () => sim.close() };
+}
+
+export async function tempFolder(prefix = 'cf-rotate-test-'): Promise<string> {
+  const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), prefix)));
+  await fs.mkdir(path.join(dir, '.vscode'));
+  return dir;
+}
+
+export interface EngineHarness {
+  engine: RotationEngine;
+  logger: MemoryLogger;
+  secrets: MemorySecretStore;
+  history: MemoryHistory;
+  deps: EngineDeps;
+}
+
+export function makeEngine(world: World, overrides: Partial<EngineDeps> & { timeoutMs?: number; files?: Files } = {}): EngineHarness {
+  const logger = new MemoryLogger();
+  const secrets = new MemorySecretStore();
+  const history = new MemoryHistory();
+  const log = redactingLogger(logger);
+  const deps: EngineDeps = {
+    files: new NodeFiles(),
+    secrets,
+    credentials: { get: async () => world.admin },
+    history,
+    clock: systemClock,
+    logger: log,
+    api: (credential) => new CloudflareClient({ baseUrl: world.sim.url, credential, logger: log, timeoutMs: overrides.timeoutMs ?? 10_000 }),
+    ...overrides,
+  };
+  return { engine: new RotationEngine(deps), logger, secrets, history, deps };
+}
+
+export function tokens(list: unknown[]): TokenConfig[] {
+  return validateConfig({ tokens: list }).tokens;
+}
+
+export async function write(folder: string, rel: string, text: string): Promise<string> {
+  const p = path.join(folder, rel);
+  await fs.mkdir(path.dirname(p), { recursive: true });
+  await fs.writeFile(p, text);
+  return p;
+}
+
+export async function read(folder: string, rel: string): Promise<string> {
+  return fs.readFile(path.join(folder, rel), 'utf8');
+}
