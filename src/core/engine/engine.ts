@@ -360,7 +360,13 @@ export class RotationEngine {
     if (verdict === 'not-rotated') {
       await this.journal.clear(entry.id);
       await this.record(this.historyEntry(entry, 'failed', err));
-      return done('failed', new CfRotateError(err.kind, `${err.message} Cloudflare did not rotate "${entry.token}": the current secret still works and no file was changed.`, { hint: 'Try again.' }));
+      const when = err.kind === 'server' ? ' once Cloudflare answers normally again (see www.cloudflarestatus.com)' : err.kind === 'ambiguous' ? ' (if this repeats, check your network or proxy)' : '';
+      return done(
+        'failed',
+        new CfRotateError(err.kind, `${err.message} Cloudflare did not rotate "${entry.token}": the current secret still works and no file was changed.`, {
+          hint: `Nothing changed, so it is safe to rotate "${entry.token}" again${when}.`,
+        }),
+      );
     }
     if (verdict === 'unknown') {
       this.journal.release(entry.id);

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { ConfigError, formatJsonPath, parseConfig, starterConfig, validateConfig } from '../../../src/core/config/load';
 import { configJsonSchema, parseDuration, targetField } from '../../../src/core/config/schema';
+import { setFigure } from '../helpers/figures';
 
 const A = '0123456789abcdef0123456789abcdef';
 const B = 'fedcba9876543210fedcba9876543210';
@@ -144,7 +145,7 @@ describe('config (cf-rotate.json)', () => {
       tried++;
     }
     assert.ok(tried >= 50, `only ${tried} bad inputs`);
-    console.log(`      bad configs tried: ${tried}, all rejected with a JSON path`);
+    setFigure('bad input: malformed configs rejected with a JSON path', tried);
   });
 
   it('syntax errors give line and column', () => {

@@ -14,6 +14,7 @@ import { parse } from 'dotenv';
 import { main } from '../../../src/cli/main';
 import { startWorld, tempFolder, write, type World } from '../helpers/world';
 import type { OperationName } from '../../simulator/types';
+import { setFigure } from '../helpers/figures';
 
 const CHILD = path.join(__dirname, 'child.js');
 
@@ -114,6 +115,10 @@ describe('crash injection: SIGKILL at every journal step × every kind, then rec
   });
   after(async () => {
     await world.close();
+    setFigure('crash: kill points × kinds (runs)', figures.runs);
+    setFigure('crash: processes killed', figures.killed);
+    setFigure('crash: secrets lost', figures.secretsLost);
+    setFigure('crash: files corrupted', figures.filesCorrupted);
     console.log(
       `      crash figures: kill points ${KILL_POINTS.length} × kinds ${CASES.length} = ${figures.runs} runs, killed ${figures.killed}, ` +
         `completed from the journal ${figures.recoveredFromJournal}, nothing had happened ${figures.nothingHappened}, ` +

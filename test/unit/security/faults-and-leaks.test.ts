@@ -1,0 +1,165 @@
+/**
+ * Every API fault × every token kind through the engine and the CLI: each failure names its cause
+ * and next step, files change only when a secret was received, and no secret value (old, new,
+ * admin) appears in any log line, result, error, history entry or CLI output.
+ */
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main } from '../../../src/cli/main';
+import type { AdminCredential } from '../../../src/core/cloudflare/types';
+import { CfRotateError } from '../../../src/core/errors';
+import { knownSecrets } from '../../../src/core/redact';
+import type { Fault, OperationName } from '../../simulator/types';
+import { addFigure, setFigure } from '../helpers/figures';
+import { makeEngine, read, startWorld, tempFolder, tokens, write, type World } from '../helpers/world';
+
+type Scenario = {
+  name: string;
+  fault?: (op: OperationName) => Fault;
+  credential?: (w: World) => AdminCredential;
+  badId?: boolean;
+  timeoutMs?: number;
+  expect: { ok: boolean; kind?: string; state: string; filesChange: boolean; message?: RegExp };
+};
+
+const SCENARIOS: Scenario[] = [
+  { name: 'success', expect: { ok: true, state: 'rotated', filesChange: true } },
+  ...([500, 502, 503] as const).map((status): Scenario => ({ name: `HTTP ${status}`, fault: (op) => ({ op, type: 'status', status }), expect: { ok: false, kind: 'server', state: 'failed', filesChange: false, message: /did not rotate/ } })),
+  { name: '429 + retry-after', fault: (op) => ({ op, type: 'rate-limit', retryAfterSec: 1 }), expect: { ok: true, state: 'rotated', filesChange: true } },
+  { name: 'malformed JSON', fault: (op) => ({ op, type: 'malformed-json' }), expect: { ok: false, kind: 'ambiguous', state: 'lost', filesChange: false, message: /never arrived/ } },
+  { name: 'success without the secret', fault: (op) => ({ op, type: 'missing-secret' }), expect: { ok: false, kind: 'ambiguous', state: 'lost', filesChange: false, message: /never arrived/ } },
+  { name: 'reset after commit', fault: (op) => ({ op, type: 'drop-after-commit' }), expect: { ok: false, kind: 'ambiguous', state: 'lost', filesChange: false, message: /never arrived/ } },
+  { name: 'timeout (hang)', fault: (op) => ({ op, type: 'hang' }), timeoutMs: 300, expect: { ok: false, kind: 'ambiguous', state: 'failed', filesChange: false, message: /did not rotate/ } },
+  { name: '401 bad admin credential', credential: () => ({ type: 'api-token', token: `cfut_${'Z'.repeat(40)}` }), expect: { ok: false, kind: 'auth', state: 'failed', filesChange: false, message: /rejected|authenticat/i } },
+  { name: '403 missing permission', credential: (w) => ({ type: 'api-token', token: w.sim.control.addUserToken({ name: 'weak', permissions: [] }).value }), expect: { ok: false, kind: 'permission', state: 'failed', filesChange: false, message: /Write|Read/ } },
+  { name: '404 / 7003 unknown id', badId: true, expect: { ok: false, kind: 'not-found', state: 'failed', filesChange: false } },
+];
+
+interface Kind {
+  name: string;
+  op: OperationName;
+  make(w: World, badId: boolean): { entry: Record<string, unknown>; value: string };
+}
+const hex = (): string => randomUUID().replace(/-/g, '');
+const KINDS: Kind[] = [
+  { name: 'account-api-token', op: 'rollAccountToken', make: (w, bad) => { const t = w.sim.control.addAccountToken(w.accountId, { name: 'leak' }); return { entry: { kind: 'account-api-token', accountId: w.accountId, tokenId: bad ? hex() : t.id }, value: t.value }; } },
+  { name: 'user-api-token', op: 'rollUserToken', make: (w, bad) => { const t = w.sim.control.addUserToken({ name: 'leak', permissions: [] }); return { entry: { kind: 'user-api-token', tokenId: bad ? hex() : t.id }, value: t.value }; } },
+  { name: 'access (account)', op: 'rotateServiceToken', make: (w, bad) => { const s = w.sim.control.addServiceToken({ accountId: w.accountId, name: 'leak' }); return { entry: { kind: 'access-service-token', accountId: w.accountId, serviceTokenId: bad ? randomUUID() : s.id }, value: s.clientSecret }; } },
+  { name: 'access (zone)', op: 'updateServiceToken', make: (w, bad) => { const s = w.sim.control.addServiceToken({ zoneId: w.zoneId, name: 'leak' }); return { entry: { kind: 'access-service-token', zoneId: w.zoneId, serviceTokenId: bad ? randomUUID() : s.id }, value: s.clientSecret }; } },
+  { name: 'moq-relay-token', op: 'moqRotate', make: (w, bad) => { const r = w.sim.control.addMoqRelay({ accountId: w.accountId, name: 'leak', tokens: [{ operations: ['publish', 'subscribe'] }] }); return { entry: { kind: 'moq-relay-token', accountId: w.accountId, relayId: bad ? hex() : r.uid }, value: r.tokens[0]!.secret }; } },
+];
+
+describe('API faults × kinds: specific messages, untouched files, no secret leaks', function () {
+  this.timeout(60_000);
+  let world: World;
+  const texts: string[] = [];
+  const seen = new Set<string>();
+
+  /** Every secret the simulator has ever issued (current and previous values), plus admin credentials. */
+  function harvest(): void {
+    const st = world.sim.control.state();
+    for (const t of [...st.userTokens, ...st.accountTokens]) [t.value, t.previousValue].forEach((v) => v && seen.add(v));
+    for (const s of st.serviceTokens) [s.clientSecret, s.previousClientSecret].forEach((v) => v && seen.add(v));
+    for (const r of st.moqRelays) r.tokens.forEach((t) => seen.add(t.secret));
+    seen.add(st.user.globalApiKey);
+  }
+
+  before(async () => {
+    world = await startWorld();
+  });
+  after(async () => {
+    harvest();
+    let leaks = 0;
+    for (const t of texts) for (const s of seen) if (t.includes(s)) leaks++;
+    setFigure('secret leaks found', leaks);
+    setFigure('secret leaks: texts checked (logs, results, errors, history, CLI output)', texts.length);
+    setFigure('secret leaks: distinct secrets checked', seen.size);
+    await world.close();
+    assert.equal(leaks, 0, 'a secret value appeared in a log, result, error, history entry or CLI output');
+  });
+
+  for (const kind of KINDS) {
+    for (const sc of SCENARIOS) {
+      it(`${kind.name}: ${sc.name}`, async () => {
+        world.sim.control.clearFaults();
+        const folder = await tempFolder('cf-rotate-fault-');
+        try {
+          const { entry, value } = kind.make(world, sc.badId ?? false);
+          const before = `# top\nSECRET='${value}' # comment\nOTHER=1\n`;
+          await write(folder, '.env', before);
+          const [token] = tokens([{ name: 'leak', ...entry, targets: [{ file: '.env', key: 'SECRET' }] }]);
+          if (sc.fault) world.sim.control.addFault(sc.fault(kind.op));
+          const credential = sc.credential?.(world);
+          const h = makeEngine(world, {
+            ...(sc.timeoutMs ? { timeoutMs: sc.timeoutMs } : {}),
+            ...(credential ? { credentials: { get: async () => credential } } : {}),
+          });
+          let thrown: unknown;
+          const r = await h.engine.rotate(folder, token!).catch((e: unknown) => {
+            thrown = e;
+            return undefined;
+          });
+          assert.equal(thrown, undefined, 'rotate() reports failures in its result, it does not throw');
+          assert.ok(r);
+          assert.equal(r.ok, sc.expect.ok, JSON.stringify(r.error));
+          assert.equal(r.state, sc.expect.state, JSON.stringify(r));
+          if (!sc.expect.ok) {
+            assert.equal(r.error?.kind, sc.expect.kind, JSON.stringify(r.error));
+            assert.ok(r.error!.message.length > 20, 'says what failed');
+            assert.ok((r.error!.hint ?? '').length > 10, 'says what to do');
+            if (sc.expect.message) assert.match(`${r.error!.message} ${r.error!.hint ?? ''}`, sc.expect.message);
+            addFigure('API faults: failures with a specific cause and next step');
+          }
+          const after = await read(folder, '.env');
+          if (r.ok) {
+            const written = /SECRET='([^']*)'/.exec(after)?.[1] ?? '';
+            assert.ok(knownSecrets().has(written), 'the received secret was registered for redaction');
+          }
+          if (sc.expect.filesChange) assert.notEqual(after, before);
+          else assert.equal(after, before, 'files untouched without a received secret');
+          texts.push(...h.logger.lines, JSON.stringify(r), JSON.stringify(h.history.entries), JSON.stringify(await h.engine.interrupted().catch(() => [])).replace(/"values":\{[^}]*\}/g, ''));
+          if (r.error) texts.push(new CfRotateError(r.error.kind as 'internal', r.error.message, r.error.hint ? { hint: r.error.hint } : {}).stack ?? '');
+          addFigure('API faults × kinds exercised');
+          harvest();
+        } finally {
+          await fs.rm(folder, { recursive: true, force: true });
+        }
+      });
+    }
+  }
+
+  it('the CLI with --verbose logging prints no secret on success or failure', async () => {
+    const folder = await tempFolder('cf-rotate-cli-leak-');
+    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-cli-leak-state-'));
+    try {
+      const list: unknown[] = [];
+      let env = '';
+      for (const [i, kind] of KINDS.entries()) {
+        const { entry, value } = kind.make(world, false);
+        list.push({ name: `k${i}`, ...entry, targets: [{ file: '.env', key: `K${i}` }] });
+        env += `K${i}=${value}\n`;
+      }
+      await write(folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: list }));
+      await write(folder, '.env', env);
+      world.sim.control.addFault({ op: 'rollUserToken', type: 'status', status: 502 });
+      world.sim.control.addFault({ op: 'moqRotate', type: 'drop-after-commit' });
+      let out = '';
+      const io = { stdout: (s: string) => (out += s), stderr: (s: string) => (out += s), env: { CLOUDFLARE_API_TOKEN: (world.admin as { token: string }).token, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir }, cwd: folder };
+      const code = await main(['rotate', '--all', '--verbose'], io);
+      assert.equal(code, 1);
+      assert.match(out, /✓ k0/);
+      assert.match(out, /✗ k1/);
+      assert.match(out, /✗ k4/);
+      await main(['history', '--json'], io);
+      await main(['list', '--json'], io);
+      texts.push(out);
+      harvest();
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+      await fs.rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
