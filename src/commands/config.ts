@@ -1,0 +1,329 @@
+/** addToken (wizard or argument), removeToken, openConfig: edits of .vscode/cf-rotate.json. */
+import { promises as fs, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { REQUIRED_PERMISSIONS } from '../core/cloudflare/client';
+import type { AccessScope, AccountInfo, CloudflareApi } from '../core/cloudflare/types';
+import { starterConfig } from '../core/config/load';
+import { tokenSchema, type TokenConfig, type TokenKind } from '../core/config/schema';
+import { CfRotateError } from '../core/errors';
+import { configPathOf } from '../host/configs';
+import { samePath } from '../host/paths';
+import { KIND_ICONS, KIND_LABELS, type FolderInfo } from '../views/model';
+import { COMMANDS, ENV_FILE_EXCLUDE, ENV_FILE_GLOB } from '../constants';
+import { cancelled, confirmModal, ensureTrusted, guarded, notifyInfo, openFile, pickFolder, resolveToken, type App } from './app';
+import { insertToken, locateJsonPath, removeTokenText, tokenNamesOf } from './configText';
+import { setCredentialInteractive } from './credentials';
+import { isEnvLikeFile, suggestedKeys, suggestName, validateEnvKey, validateRelativeFile, validateTokenName } from './describe';
+import { offerGitNotices } from './rotate';
+import { addTokenArgsSchema, describeIssues, isRecord, openConfigArgsSchema, parseArg, removeTokenArgsSchema } from './schemas';
+
+const FIELD_LABEL = { token: 'token', clientId: 'client ID', clientSecret: 'client secret' } as const;
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CfRotateError('file', `Cannot read ${file}: ${(e as Error).message}`, { hint: 'Check the file permissions.' });
+  }
+}
+
+/** Write the config, refusing when an editor holds unsaved changes of it (they would conflict). */
+async function writeConfig(app: App, folder: FolderInfo, text: string): Promise<void> {
+  const file = configPathOf(folder.path);
+  if (vscode.workspace.textDocuments.some((d) => d.isDirty && d.uri.scheme === 'file' && samePath(d.uri.fsPath, file))) {
+    throw new CfRotateError('file', `${path.join('.vscode', 'cf-rotate.json')} in ${folder.name} has unsaved changes in an editor.`, {
+      hint: 'Save or revert it, then try again.',
+    });
+  }
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await app.files.writeAtomic(file, Buffer.from(text, 'utf8'), { mode: 0o644 });
+  await app.configs.reload(folder.path);
+  await app.view.rebuild();
+}
+
+// ------------------------------------------------------------------------------ openConfig
+
+async function openConfig(app: App, raw: unknown): Promise<{ folder: string; file: string; created: boolean } | undefined> {
+  const args = parseArg(openConfigArgsSchema, raw, COMMANDS.openConfig);
+  const folder = await pickFolder(app, args?.folder, 'Open the cf-rotate.json of which folder?');
+  if (!folder) return undefined;
+  const file = configPathOf(folder.path);
+  let created = false;
+  if ((await readText(file)) === undefined) {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    try {
+      await fs.writeFile(file, starterConfig(), { encoding: 'utf8', flag: 'wx' });
+      created = true;
+      app.logger.info(`Created ${file}.`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CfRotateError('file', `Cannot create ${file}: ${(e as Error).message}`, { hint: 'Check the folder permissions.' });
+    }
+    await app.configs.reload(folder.path);
+    await app.view.rebuild();
+  }
+  const editor = await openFile(file);
+  if (args?.path) {
+    const loc = locateJsonPath(editor.document.getText(), args.path);
+    if (loc) {
+      const range = new vscode.Range(editor.document.positionAt(loc.offset), editor.document.positionAt(loc.offset + loc.length));
+      editor.selection = new vscode.Selection(range.start, range.end);
+      editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }
+  }
+  return { folder: folder.path, file, created };
+}
+
+// -------------------------------------------------------------------------------- addToken
+
+interface Choice<T> extends vscode.QuickPickItem {
+  value: T;
+}
+
+async function pickOne<T>(step: string, placeHolder: string, items: Choice<T>[]): Promise<T> {
+  const p = await vscode.window.showQuickPick(items, { title: `Add Token: ${step}`, placeHolder, ignoreFocusOut: true, matchOnDescription: true, matchOnDetail: true });
+  if (!p) throw cancelled();
+  return p.value;
+}
+
+async function input(step: string, options: vscode.InputBoxOptions): Promise<string> {
+  const v = await vscode.window.showInputBox({ title: `Add Token: ${step}`, ignoreFocusOut: true, ...options });
+  if (v === undefined) throw cancelled();
+  return v.trim();
+}
+
+async function load<T>(what: string, fn: () => Promise<T[]>, empty: () => CfRotateError): Promise<T[]> {
+  const items = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Loading ${what} from Cloudflare…` }, fn);
+  if (items.length === 0) throw empty();
+  return items;
+}
+
+function noneFound(what: string, profile: string, permission: string | undefined, where = ''): () => CfRotateError {
+  return () =>
+    new CfRotateError('not-found', `Cloudflare lists no ${what}${where} for the credential of profile "${profile}".`, {
+      hint: permission ? `Create one in the dashboard, or give the credential the "${permission}" permission.` : 'Create one in the Cloudflare dashboard first.',
+    });
+}
+
+async function pickAccount(api: CloudflareApi, profile: string): Promise<AccountInfo> {
+  const accounts = await load('accounts', () => api.listAccounts(), noneFound('accounts', profile, REQUIRED_PERMISSIONS.listAccounts));
+  if (accounts.length === 1) return accounts[0] as AccountInfo;
+  return pickOne('Account', 'Which Cloudflare account?', accounts.map((a) => ({ label: a.name, detail: a.id, value: a })));
+}
+
+function dateNote(label: string, iso: string | undefined): string | undefined {
+  return iso ? `${label} ${iso.slice(0, 10)}` : undefined;
+}
+
+/** Resource fields plus a name suggestion, from the API's lists (no copying ids). */
+async function pickResource(kind: TokenKind, api: CloudflareApi, profile: string): Promise<{ fields: Record<string, string>; suggested: string }> {
+  switch (kind) {
+    case 'account-api-token': {
+      const account = await pickAccount(api, profile);
+      const tokens = await load('account API tokens', () => api.listAccountTokens(account.id), noneFound('account API tokens', profile, REQUIRED_PERMISSIONS.listAccountTokens, ` in ${account.name}`));
+      const t = await pickOne('Token', `Which account API token of ${account.name} should cf-rotate roll?`, tokens.map((x) => ({ label: x.name, description: x.status, detail: [x.id, dateNote('expires', x.expiresOn), dateNote('last used', x.lastUsedOn)].filter(Boolean).join(' · '), value: x })));
+      return { fields: { accountId: account.id, tokenId: t.id }, suggested: t.name };
+    }
+    case 'user-api-token': {
+      const tokens = await load('user API tokens', () => api.listUserTokens(), noneFound('user API tokens', profile, REQUIRED_PERMISSIONS.listUserTokens));
+      const t = await pickOne('Token', 'Which user API token should cf-rotate roll?', tokens.map((x) => ({ label: x.name, description: x.status, detail: [x.id, dateNote('expires', x.expiresOn), dateNote('last used', x.lastUsedOn)].filter(Boolean).join(' · '), value: x })));
+      return { fields: { tokenId: t.id }, suggested: t.name };
+    }
+    case 'access-service-token': {
+      const level = await pickOne('Scope', 'Where does the service token live?', [
+        { label: 'Account', detail: 'Zero Trust › Access › Service credentials (most tokens)', value: 'account' as const },
+        { label: 'Zone', detail: 'A zone-level Access service token', value: 'zone' as const },
+      ]);
+      const account = await pickAccount(api, profile);
+      let scope: AccessScope = { accountId: account.id };
+      let where = account.name;
+      if (level === 'zone') {
+        const zones = await load('zones', () => api.listZones(account.id), noneFound('zones', profile, REQUIRED_PERMISSIONS.listZones, ` in ${account.name}`));
+        const zone = await pickOne('Zone', 'Which zone?', zones.map((z) => ({ label: z.name, detail: z.id, value: z })));
+        scope = { zoneId: zone.id };
+        where = zone.name;
+      }
+      const tokens = await load('service tokens', () => api.listServiceTokens(scope), noneFound('Access service tokens', profile, REQUIRED_PERMISSIONS.listServiceTokens, ` in ${where}`));
+      const t = await pickOne('Service token', `Which service token of ${where}?`, tokens.map((x) => ({ label: x.name, detail: [x.id, dateNote('expires', x.expiresAt), dateNote('last seen', x.lastSeenAt)].filter(Boolean).join(' · '), value: x })));
+      return { fields: { ...(scope.accountId ? { accountId: scope.accountId } : { zoneId: scope.zoneId as string }), serviceTokenId: t.id }, suggested: t.name };
+    }
+    case 'moq-relay-token': {
+      const account = await pickAccount(api, profile);
+      const relays = await load('MoQ relays', () => api.listMoqRelays(account.id), noneFound('MoQ relays', profile, REQUIRED_PERMISSIONS.listMoqRelays, ` in ${account.name}`));
+      const relay = await pickOne('Relay', 'Which MoQ relay?', relays.map((r) => ({ label: r.name, detail: r.id, value: r })));
+      const type = await pickOne('Token type', 'Which token of the relay?', [
+        { label: 'Publish + subscribe', detail: 'publish_subscribe', value: 'publish_subscribe' as const },
+        { label: 'Subscribe only', detail: 'subscribe', value: 'subscribe' as const },
+      ]);
+      return { fields: { accountId: account.id, relayId: relay.id, tokenType: type }, suggested: `${relay.name} ${type === 'subscribe' ? 'subscribe' : 'publish'}` };
+    }
+  }
+}
+
+async function pickProfileForWizard(app: App): Promise<string> {
+  const profiles = await app.credentials.profiles();
+  const NEW = '\u0000new';
+  const choice =
+    profiles.length === 0
+      ? NEW
+      : await pickOne('Credential', 'Which admin credential (profile) rotates this token?', [
+          ...profiles.map((p) => ({ label: p, iconPath: new vscode.ThemeIcon('key'), value: p })),
+          { label: 'Set a new credential…', iconPath: new vscode.ThemeIcon('add'), value: NEW },
+        ]);
+  if (choice !== NEW) return choice;
+  const stored = await setCredentialInteractive(app);
+  if (stored === undefined) throw cancelled();
+  return stored;
+}
+
+async function pickTargetFile(folder: FolderInfo): Promise<string> {
+  const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(vscode.Uri.file(folder.path), ENV_FILE_GLOB), ENV_FILE_EXCLUDE, 500);
+  const rels = [...new Set(uris.map((u) => path.relative(folder.path, u.fsPath).split(path.sep).join('/')))].filter(isEnvLikeFile).sort();
+  const NEW = '\u0000new';
+  const dirsWithDevVars = new Set(rels.filter((r) => /(^|\/)\.dev\.vars$/.test(r)).map((r) => path.posix.dirname(r)));
+  const items: Choice<string>[] = rels.map((r) => {
+    const base = path.posix.basename(r);
+    const shadowed = base.startsWith('.env') && dirsWithDevVars.has(path.posix.dirname(r));
+    return {
+      label: r,
+      iconPath: new vscode.ThemeIcon('file'),
+      ...(base.startsWith('.dev.vars') ? { description: 'wrangler dev' } : shadowed ? { description: 'ignored by wrangler dev while .dev.vars exists' } : /example|sample|template/i.test(base) ? { description: 'looks like a template' } : {}),
+      value: r,
+    };
+  });
+  items.push({ label: 'New file…', iconPath: new vscode.ThemeIcon('new-file'), detail: 'cf-rotate creates it (mode 0600) at the first rotation', value: NEW });
+  const choice = await pickOne('Target file', 'Which file receives the new secret?', items);
+  if (choice !== NEW) return choice;
+  return input('New target file', {
+    prompt: 'Path relative to the workspace folder',
+    value: '.env',
+    validateInput: (v) => {
+      const bad = validateRelativeFile(v.trim());
+      if (bad) return bad;
+      const dir = path.dirname(path.resolve(folder.path, v.trim()));
+      return existsSync(dir) ? undefined : `The folder ${path.relative(folder.path, dir) || '.'} does not exist; create it first.`;
+    },
+  });
+}
+
+async function wizard(app: App, folder: FolderInfo): Promise<Record<string, unknown>> {
+  const state = app.configs.state(folder.path);
+  const existingText = await readText(configPathOf(folder.path));
+  const taken = tokenNamesOf(existingText);
+  const used = new Set(state?.status === 'ok' ? state.tokens.flatMap((t) => t.targets.map((x) => `${x.file}\u0000${x.key}`)) : []);
+
+  const kind = await pickOne<TokenKind>('Kind', 'What kind of credential should cf-rotate rotate?', [
+    { label: KIND_LABELS['account-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['account-api-token']), detail: 'An API token owned by an account (cfat_…). Rolled: the old value dies at once.', value: 'account-api-token' },
+    { label: KIND_LABELS['user-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['user-api-token']), detail: 'An API token owned by your user (cfut_…). Rolled: the old value dies at once.', value: 'user-api-token' },
+    { label: KIND_LABELS['access-service-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['access-service-token']), detail: 'Client ID + secret for Cloudflare Access. The previous secret can stay valid for a grace period.', value: 'access-service-token' },
+    { label: KIND_LABELS['moq-relay-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['moq-relay-token']), detail: 'A publish/subscribe token of a Media over QUIC relay.', value: 'moq-relay-token' },
+  ]);
+  const profile = await pickProfileForWizard(app);
+  const api = await app.clientFor(profile);
+  const { fields, suggested } = await pickResource(kind, api, profile);
+  const name = await input('Name', { prompt: 'Name of this entry in cf-rotate.json', value: suggestName(suggested, taken), validateInput: (v) => validateTokenName(v.trim(), taken) });
+  const file = await pickTargetFile(folder);
+  const targets: { file: string; key: string; field?: string }[] = [];
+  for (const s of suggestedKeys(kind, fields.tokenType as 'publish_subscribe' | 'subscribe' | undefined)) {
+    const key = await input(`Variable for the ${FIELD_LABEL[s.field]}`, {
+      prompt: `Variable in ${file} that receives the ${FIELD_LABEL[s.field]}`,
+      value: s.key,
+      validateInput: (v) => {
+        const k = v.trim();
+        const bad = validateEnvKey(k);
+        if (bad) return bad;
+        if (used.has(`${file}\u0000${k}`)) return `${k} in ${file} is already written by another token.`;
+        if (targets.some((t) => t.key === k)) return `${k} is already used for the ${FIELD_LABEL[targets.find((t) => t.key === k)?.field as keyof typeof FIELD_LABEL] ?? 'other value'}.`;
+        return undefined;
+      },
+    });
+    targets.push({ file, key, ...(kind === 'access-service-token' ? { field: s.field } : {}) });
+  }
+  const every = await pickOne<number | undefined>('Schedule', 'Remind me to rotate it…', [
+    { label: 'No schedule', detail: 'Rotate on demand only', value: undefined },
+    { label: 'Every 30 days', value: 30 },
+    { label: 'Every 60 days', value: 60 },
+    { label: 'Every 90 days', value: 90 },
+  ]);
+  return {
+    name,
+    kind,
+    ...(profile !== 'default' ? { profile } : {}),
+    ...fields,
+    ...(every !== undefined ? { rotateEveryDays: every } : {}),
+    targets,
+  };
+}
+
+function validateToken(raw: unknown): TokenConfig {
+  const r = tokenSchema.safeParse(raw);
+  if (!r.success) throw new CfRotateError('validation', `The token entry is invalid: ${describeIssues(r.error.issues)}.`, { hint: 'Check the fields against the cf-rotate.json schema.' });
+  return r.data;
+}
+
+async function addToken(app: App, raw: unknown): Promise<{ folder: string; name: string } | undefined> {
+  ensureTrusted();
+  let folderRef: string | undefined;
+  let entry: Record<string, unknown> | undefined;
+  if (isRecord(raw) && 'kind' in raw && !('type' in raw)) {
+    entry = { ...validateToken(raw) };
+  } else {
+    const args = parseArg(addTokenArgsSchema, raw, COMMANDS.addToken);
+    folderRef = args?.folder;
+    if (args?.token) entry = { ...args.token };
+  }
+  await app.configs.ready();
+  const folder = await pickFolder(app, folderRef, 'Add the token to which folder?');
+  if (!folder) return undefined;
+  const scripted = entry !== undefined;
+  if (!entry) {
+    entry = await wizard(app, folder);
+    validateToken(entry);
+  }
+  const file = configPathOf(folder.path);
+  const text = insertToken(await readText(file), entry, path.join('.vscode', 'cf-rotate.json'));
+  await writeConfig(app, folder, text);
+  const token = validateToken(entry);
+  app.logger.info(`Added "${token.name}" (${token.kind}) to ${file}.`);
+  if (!scripted) {
+    notifyInfo(app, `Added "${token.name}" to .vscode/cf-rotate.json. Its first rotation writes ${token.targets.map((t) => `${t.file} › ${t.key}`).join(', ')}.`, [
+      { title: 'Rotate Now', run: () => vscode.commands.executeCommand(COMMANDS.rotate, { name: token.name, folder: folder.path }) },
+      { title: 'Open Configuration', run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
+    ]);
+  }
+  offerGitNotices(app, [{ folder: folder.path, token }]);
+  return { folder: folder.path, name: token.name };
+}
+
+// ----------------------------------------------------------------------------- removeToken
+
+async function removeToken(app: App, raw: unknown): Promise<{ folder: string; name: string; removed: boolean } | undefined> {
+  const args = parseArg(removeTokenArgsSchema, raw, COMMANDS.removeToken);
+  ensureTrusted();
+  const rt = await resolveToken(app, args, 'Select the token to remove from cf-rotate.json');
+  if (!rt) return undefined;
+  const { folder, token } = rt;
+  if (args?.confirm !== false && args?.skipConfirm !== true) {
+    const ok = await confirmModal(
+      `Remove "${token.name}" from cf-rotate.json?`,
+      'Only the configuration entry is removed: the credential stays valid at Cloudflare and the .env files are not changed.',
+      'Remove',
+    );
+    if (!ok) return { folder: folder.path, name: token.name, removed: false };
+  }
+  const file = configPathOf(folder.path);
+  const text = await readText(file);
+  if (text === undefined) throw new CfRotateError('not-found', `${file} no longer exists.`, { hint: 'Refresh the view.' });
+  await writeConfig(app, folder, removeTokenText(text, token.name, path.join('.vscode', 'cf-rotate.json')));
+  notifyInfo(app, `Removed "${token.name}" from cf-rotate.json.`);
+  return { folder: folder.path, name: token.name, removed: true };
+}
+
+export function registerConfigCommands(app: App): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(COMMANDS.addToken, (arg: unknown) => guarded(app, 'Add token failed', () => addToken(app, arg))),
+    vscode.commands.registerCommand(COMMANDS.removeToken, (arg: unknown) => guarded(app, 'Remove token failed', () => removeToken(app, arg))),
+    vscode.commands.registerCommand(COMMANDS.openConfig, (arg: unknown) => guarded(app, 'Open configuration failed', () => openConfig(app, arg))),
+  ];
+}

@@ -1,0 +1,147 @@
+/**
+ * Argument schemas of every command (zod/mini), so commands can be scripted and tested:
+ * `vscode.commands.executeCommand('cfRotate.rotate', { name: 'ci-token', confirm: false })`.
+ * Tree nodes are accepted wherever they make sense: they carry the same fields.
+ * No vscode import: unit-tested.
+ */
+import * as z from 'zod/mini';
+import { formatJsonPath } from '../core/config/load';
+import { tokenSchema } from '../core/config/schema';
+import { credentialArgSchema, PROFILE_NAME } from '../core/credentials';
+import { CfRotateError } from '../core/errors';
+
+const profileName = z.string().check(z.regex(PROFILE_NAME, 'must be a profile name (letters, digits, space, . _ -)'));
+const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
+
+/** A token, by name (and folder when the workspace has several). Token tree nodes match too. */
+export const tokenRefSchema = z.object({
+  name: nonEmpty,
+  /** Workspace folder: its path, name or URI. */
+  folder: z.optional(nonEmpty),
+});
+
+const confirmFlags = {
+  /** `false` skips the confirmation dialog. */
+  confirm: z.optional(z.boolean()),
+  /** `true` skips the confirmation dialog. */
+  skipConfirm: z.optional(z.boolean()),
+};
+
+export const rotateArgsSchema = z.object({ ...tokenRefSchema.shape, ...confirmFlags });
+export type RotateArgs = z.infer<typeof rotateArgsSchema>;
+
+export const rotateBatchArgsSchema = z.object({
+  ...confirmFlags,
+  /** Only tokens of this workspace folder. */
+  folder: z.optional(nonEmpty),
+  concurrency: z.optional(z.int().check(z.minimum(1), z.maximum(16))),
+});
+export type RotateBatchArgs = z.infer<typeof rotateBatchArgsSchema>;
+
+export const expireArgsSchema = rotateArgsSchema;
+export const removeTokenArgsSchema = rotateArgsSchema;
+
+/** setCredential without a secret: interactive, optionally for a given profile. */
+export const credentialPromptArgsSchema = z.object({ profile: z.optional(profileName) });
+export const verifyFlagSchema = z.object({ verify: z.optional(z.boolean()) });
+export { credentialArgSchema };
+
+/** clearCredential / verifyCredential: a profile; token nodes carry `profile` too. */
+export const profileArgsSchema = z.object({
+  profile: z.optional(profileName),
+  /** clearCredential: `false` skips the confirmation dialog. */
+  confirm: z.optional(z.boolean()),
+});
+
+export const openConfigArgsSchema = z.object({
+  folder: z.optional(nonEmpty),
+  /** JSON path to reveal, e.g. `tokens[2].accountId`. */
+  path: z.optional(z.string()),
+});
+
+export const addTokenArgsSchema = z.object({
+  folder: z.optional(nonEmpty),
+  token: z.optional(tokenSchema),
+});
+export { tokenSchema };
+
+export const revealTargetArgsSchema = z.object({
+  folder: nonEmpty,
+  file: nonEmpty,
+  key: nonEmpty,
+});
+
+export const resumeArgsSchema = z.object({
+  /** Resume every interrupted rotation without asking. */
+  all: z.optional(z.boolean()),
+  /** A journal id (`id` of an entry of `engine.interrupted()`). Not `id`: tree nodes have an `id` of their own. */
+  journalId: z.optional(nonEmpty),
+  /** Or the token's name (and folder). Token tree nodes match. */
+  name: z.optional(nonEmpty),
+  folder: z.optional(nonEmpty),
+  /** Overwrite targets that hold neither the old nor the new value. */
+  overwriteConflicts: z.optional(z.boolean()),
+  /** Discard the selected journal(s) instead of resuming (loses a new secret they may hold). */
+  discard: z.optional(z.boolean()),
+});
+export type ResumeArgs = z.infer<typeof resumeArgsSchema>;
+
+export const historyArgsSchema = z.object({
+  limit: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
+  /** `false`: only return the entries, show no picker. */
+  show: z.optional(z.boolean()),
+});
+
+interface IssueLike {
+  path: readonly PropertyKey[];
+  message: string;
+  code?: string;
+  /** invalid_union: the issues of each alternative. */
+  errors?: readonly (readonly IssueLike[])[];
+}
+
+/** Flatten union failures to the alternative that came closest (fewest issues). */
+function flatten(issues: readonly IssueLike[], prefix: readonly PropertyKey[] = []): { path: PropertyKey[]; message: string }[] {
+  const out: { path: PropertyKey[]; message: string }[] = [];
+  for (const i of issues) {
+    const here = [...prefix, ...i.path];
+    if (i.code === 'invalid_union' && i.errors && i.errors.length > 0) {
+      const best = [...i.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+      if (best.length > 0) {
+        out.push(...flatten(best, here));
+        continue;
+      }
+    }
+    out.push({ path: here, message: i.message });
+  }
+  return out;
+}
+
+/** Paths and messages only: an argument may hold a secret, so values are never quoted. */
+export function describeIssues(issues: readonly IssueLike[]): string {
+  return flatten(issues)
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? formatJsonPath(i.path) : 'argument'}: ${i.message}`)
+    .join('; ');
+}
+
+interface SafeParser<T> {
+  safeParse(data: unknown): { success: true; data: T } | { success: false; error: { issues: readonly IssueLike[] } };
+}
+
+/**
+ * Parse a command argument. `undefined`/`null` → `undefined` (interactive use). Anything else
+ * must match, or a 'validation' error names the command and the offending paths (never values).
+ */
+export function parseArg<T>(schema: SafeParser<T>, arg: unknown, command: string): T | undefined {
+  if (arg === undefined || arg === null) return undefined;
+  const r = schema.safeParse(arg);
+  if (r.success) return r.data;
+  throw new CfRotateError('validation', `Invalid argument for ${command}: ${describeIssues(r.error.issues)}.`, {
+    hint: 'See the README for the argument format of each command.',
+  });
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

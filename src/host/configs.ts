@@ -1,0 +1,173 @@
+/**
+ * Workspace discovery: one `.vscode/cf-rotate.json` per (file-system) workspace folder, read
+ * asynchronously, re-read when a watcher or a folder change says so.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { CONFIG_RELATIVE_PATH, ConfigError, parseConfig } from '../core/config/load';
+import type { TokenConfig } from '../core/config/schema';
+import { CfRotateError, toCfRotateError } from '../core/errors';
+import type { Logger } from '../core/ports';
+import type { FolderConfigState, FolderInfo } from '../views/model';
+import { CONFIG_GLOB } from '../constants';
+import { samePath } from './paths';
+
+export interface ResolvedToken {
+  folder: FolderInfo;
+  token: TokenConfig;
+}
+
+export class ConfigRegistry implements vscode.Disposable {
+  private readonly states = new Map<string, FolderConfigState>();
+  private readonly emitter = new vscode.EventEmitter<void>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private initial: Promise<void> | undefined;
+  /** Fires after any folder's configuration was (re)read. */
+  readonly onDidChange = this.emitter.event;
+
+  constructor(private readonly logger: Logger) {
+    const watcher = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
+    const onFile = (uri: vscode.Uri): void => {
+      const folder = this.folders().find((f) => samePath(configPathOf(f.path), uri.fsPath));
+      if (folder) this.schedule(folder.path);
+    };
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate(onFile),
+      watcher.onDidChange(onFile),
+      watcher.onDidDelete(onFile),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.reloadAll()),
+      this.emitter,
+    );
+  }
+
+  /** Workspace folders on the local file system (virtual folders are not supported). */
+  folders(): FolderInfo[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => ({ path: f.uri.fsPath, name: f.name }));
+  }
+
+  /** Resolves once every folder was read at least once. Starts the first read. */
+  ready(): Promise<void> {
+    this.initial ??= this.reloadAll();
+    return this.initial;
+  }
+
+  async reloadAll(): Promise<void> {
+    const folders = this.folders();
+    for (const key of [...this.states.keys()]) if (!folders.some((f) => f.path === key)) this.states.delete(key);
+    await Promise.all(folders.map((f) => this.read(f)));
+    this.emitter.fire();
+  }
+
+  async reload(folderPath: string): Promise<void> {
+    const f = this.folders().find((x) => samePath(x.path, folderPath));
+    if (!f) return;
+    await this.read(f);
+    this.emitter.fire();
+  }
+
+  private schedule(folderPath: string): void {
+    clearTimeout(this.timers.get(folderPath));
+    this.timers.set(
+      folderPath,
+      setTimeout(() => {
+        this.timers.delete(folderPath);
+        void this.reload(folderPath);
+      }, 150),
+    );
+  }
+
+  private async read(folder: FolderInfo): Promise<void> {
+    const configPath = configPathOf(folder.path);
+    let text: string;
+    try {
+      text = await fs.readFile(configPath, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
+        this.states.set(folder.path, { folder, status: 'missing', configPath });
+      } else {
+        const err = toCfRotateError(e, 'config');
+        this.logger.error(`Cannot read ${configPath}: ${err.message}`);
+        this.states.set(folder.path, { folder, status: 'error', configPath, message: `Cannot read the file: ${err.message}`, issues: [] });
+      }
+      return;
+    }
+    try {
+      const cfg = parseConfig(text, CONFIG_RELATIVE_PATH);
+      this.states.set(folder.path, { folder, status: 'ok', configPath, tokens: cfg.tokens });
+    } catch (e) {
+      const err = toCfRotateError(e, 'config');
+      const issues = err instanceof ConfigError ? err.issues : [];
+      this.logger.warn(`${folder.name}: ${err.message}`);
+      this.states.set(folder.path, { folder, status: 'error', configPath, message: err.message, issues });
+    }
+  }
+
+  /** States in workspace-folder order (folders not read yet are left out). */
+  all(): FolderConfigState[] {
+    return this.folders()
+      .map((f) => this.states.get(f.path))
+      .filter((s): s is FolderConfigState => s !== undefined);
+  }
+
+  state(folderPath: string): FolderConfigState | undefined {
+    return this.states.get(folderPath) ?? [...this.states.values()].find((s) => samePath(s.folder.path, folderPath));
+  }
+
+  tokens(): ResolvedToken[] {
+    const out: ResolvedToken[] = [];
+    for (const s of this.all()) if (s.status === 'ok') for (const token of s.tokens) out.push({ folder: s.folder, token });
+    return out;
+  }
+
+  /** A folder by path, name or URI string. */
+  resolveFolder(ref: string): FolderInfo | undefined {
+    const folders = this.folders();
+    let fsPath: string | undefined;
+    if (/^[a-z][a-z0-9+.-]+:\/\//i.test(ref)) {
+      try {
+        const uri = vscode.Uri.parse(ref, true);
+        if (uri.scheme === 'file') fsPath = uri.fsPath;
+      } catch {
+        fsPath = undefined;
+      }
+    }
+    return (
+      folders.find((f) => samePath(f.path, fsPath ?? ref)) ??
+      folders.find((f) => f.name === ref) ??
+      (path.isAbsolute(ref) ? undefined : folders.find((f) => f.name.toLowerCase() === ref.toLowerCase()))
+    );
+  }
+
+  /** The token `name` (in `folder`, if given). Throws a CfRotateError naming what is wrong. */
+  find(name: string, folder?: string): ResolvedToken {
+    let candidates = this.tokens().filter((t) => t.token.name === name);
+    if (folder !== undefined) {
+      const f = this.resolveFolder(folder);
+      if (!f) throw new CfRotateError('not-found', `There is no workspace folder "${folder}".`, { hint: 'Pass the folder path or name as shown in the Explorer.' });
+      candidates = candidates.filter((t) => t.folder.path === f.path);
+    }
+    if (candidates.length === 1) return candidates[0] as ResolvedToken;
+    if (candidates.length === 0) {
+      const broken = this.all().filter((s) => s.status === 'error');
+      throw new CfRotateError('not-found', `No token named "${name}" is configured${folder !== undefined ? ` in ${folder}` : ''}.`, {
+        hint: broken.length > 0 ? `Fix ${broken.map((b) => b.configPath).join(', ')} first: it is invalid.` : 'Check the name in .vscode/cf-rotate.json, or run "Cloudflare Rotate: Refresh".',
+      });
+    }
+    throw new CfRotateError('validation', `Several workspace folders have a token named "${name}".`, {
+      hint: `Pass "folder" as well: ${candidates.map((c) => c.folder.name).join(', ')}.`,
+    });
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+export function configPathOf(folderPath: string): string {
+  return path.join(folderPath, CONFIG_RELATIVE_PATH);
+}

@@ -1,0 +1,134 @@
+/**
+ * Keeps the tree, the status-bar reminder, the view badge and the context keys in step with
+ * configs, history, journals and stored credentials.
+ */
+import * as vscode from 'vscode';
+import { historyKey } from '../core/history';
+import { toCfRotateError } from '../core/errors';
+import type { HostServices } from '../host/services';
+import { COMMANDS, CONTEXT, VIEWS } from '../constants';
+import { reminderText, tokenNodes, type TreeNode } from './model';
+import { ReminderStatus } from './statusBar';
+import { TokenTreeProvider } from './tree';
+
+const TICK_MS = 10 * 60_000;
+
+export class ViewController implements vscode.Disposable {
+  readonly tree = new TokenTreeProvider();
+  readonly treeView: vscode.TreeView<TreeNode>;
+  private readonly status: ReminderStatus;
+  private readonly disposables: vscode.Disposable[] = [];
+  private running: Promise<void> | undefined;
+  private again = false;
+  private overdueNotified = false;
+  private readonly contextValues = new Map<string, boolean>();
+
+  constructor(private readonly host: HostServices) {
+    this.treeView = vscode.window.createTreeView(VIEWS.tokens, { treeDataProvider: this.tree, showCollapseAll: true });
+    this.status = new ReminderStatus(this.treeView);
+    const timer = setInterval(() => this.tree.invalidate(), TICK_MS);
+    this.disposables.push(
+      this.treeView,
+      this.status,
+      this.tree,
+      { dispose: () => clearInterval(timer) },
+      this.tree.onDidUpdate((roots) => this.onRoots(roots)),
+    );
+  }
+
+  /** Re-read everything the tree shows. `reloadConfigs` also re-reads the cf-rotate.json files. */
+  async refresh(opts: { reloadConfigs?: boolean } = {}): Promise<void> {
+    if (opts.reloadConfigs) await this.host.configs.reloadAll();
+    else await this.host.configs.ready();
+    await this.rebuild();
+  }
+
+  /** Coalesced: concurrent calls share one run plus at most one follow-up. */
+  rebuild(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.rebuildOnce();
+        } while (this.again);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  private async rebuildOnce(): Promise<void> {
+    const { configs, history, engine, credentials, settings, logger } = this.host;
+    await configs.ready();
+    const [entries, journals, profiles] = await Promise.all([
+      history.list().catch((e: unknown) => {
+        logger.warn(`Could not read the rotation history: ${toCfRotateError(e).message}`);
+        return [];
+      }),
+      engine.interrupted().catch((e: unknown) => {
+        logger.error(`Could not read the interrupted-rotation journals: ${toCfRotateError(e).message}`);
+        return [];
+      }),
+      credentials.profiles().catch((e: unknown) => {
+        logger.warn(`Could not list the stored credentials: ${toCfRotateError(e).message}`);
+        return undefined;
+      }),
+    ]);
+    const folders = configs.all();
+    this.tree.setData({
+      folders,
+      workspaceFolderCount: configs.folders().length,
+      history: entries,
+      reminderDays: settings.reminderDays(),
+      interrupted: new Set(journals.map((j) => historyKey(j.folder, j.token))),
+      ...(profiles ? { credentialProfiles: new Set(profiles) } : {}),
+    });
+    await Promise.all([
+      this.setContext(CONTEXT.hasConfig, folders.some((f) => f.status !== 'missing')),
+      this.setContext(CONTEXT.hasCredential, (profiles ?? []).length > 0),
+      this.setContext(CONTEXT.hasTokens, folders.some((f) => f.status === 'ok' && f.tokens.length > 0)),
+      this.setContext(CONTEXT.hasInterrupted, journals.length > 0),
+    ]);
+    await this.setContext(CONTEXT.ready, true);
+  }
+
+  setRotating(items: readonly { folder: string; name: string }[], on: boolean): void {
+    this.tree.setRotating(items, on);
+  }
+
+  private async setContext(key: string, value: boolean): Promise<void> {
+    if (this.contextValues.get(key) === value) return;
+    this.contextValues.set(key, value);
+    await vscode.commands.executeCommand('setContext', key, value);
+  }
+
+  private onRoots(roots: readonly TreeNode[]): void {
+    const counts = this.status.update(roots);
+    if (counts.overdue > 0 && !this.overdueNotified) {
+      this.overdueNotified = true;
+      const r = reminderText(roots);
+      const overdue = tokenNodes(roots).filter((t) => t.due.state === 'overdue').map((t) => t.name);
+      const names = overdue.slice(0, 3).join(', ') + (overdue.length > 3 ? ', …' : '');
+      void vscode.window
+        .showWarningMessage(
+          `${counts.overdue} Cloudflare credential${counts.overdue === 1 ? ' is' : 's are'} overdue for rotation (${names}).`,
+          'Rotate Due',
+          'Show Tokens',
+        )
+        .then((choice) => {
+          if (choice === 'Rotate Due') void vscode.commands.executeCommand(COMMANDS.rotateDue);
+          else if (choice === 'Show Tokens') void vscode.commands.executeCommand(`${VIEWS.tokens}.focus`);
+        });
+      this.host.logger.info(r?.tooltip.replace(/\n/g, '; ') ?? '');
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,34 @@
+/** Status-bar reminder "$(key) 2 due" (click: rotate the due tokens) and the view badge. */
+import * as vscode from 'vscode';
+import { COMMANDS } from '../constants';
+import { reminderText, type TreeNode } from './model';
+
+export class ReminderStatus implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+
+  constructor(private readonly view?: vscode.TreeView<TreeNode>) {
+    this.item = vscode.window.createStatusBarItem('cfRotate.reminder', vscode.StatusBarAlignment.Left, 10);
+    this.item.name = 'Cloudflare Rotate: due tokens';
+    this.item.command = { command: COMMANDS.rotateDue, title: 'Rotate Due Tokens' };
+  }
+
+  update(roots: readonly TreeNode[]): { overdue: number; dueSoon: number } {
+    const r = reminderText(roots);
+    if (!r) {
+      this.item.hide();
+      if (this.view) this.view.badge = undefined;
+      return { overdue: 0, dueSoon: 0 };
+    }
+    this.item.text = r.text;
+    this.item.tooltip = r.tooltip;
+    this.item.backgroundColor = r.overdue > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.accessibilityInformation = { label: `${r.overdue + r.dueSoon} Cloudflare tokens due for rotation` };
+    this.item.show();
+    if (this.view) this.view.badge = { value: r.overdue + r.dueSoon, tooltip: `${r.overdue + r.dueSoon} due for rotation` };
+    return { overdue: r.overdue, dueSoon: r.dueSoon };
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,466 @@
+/**
+ * The extension end to end against the Cloudflare simulator, with a fake `vscode` module:
+ * activation, context keys, the tree, every command family with script arguments, and the
+ * rule that no secret reaches a notification, a log line, the tree, history or a result.
+ */
+import './fakeVscode';
+import { strict as assert } from 'node:assert';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type * as vscode from 'vscode';
+import { hashValue } from '../../../src/core/engine/targets';
+import { ALL_COMMAND_IDS, COMMANDS, CONTEXT, OUTPUT_CHANNEL_NAME, STATE } from '../../../src/constants';
+import { activate, type CfRotateApi } from '../../../src/extension';
+import { tokenNodes, type TreeNode } from '../../../src/views/model';
+import { DEMO } from '../../simulator';
+import { read, startWorld, tempFolder, write, type World } from '../helpers/world';
+import { fake, FakeSecretStorage, makeContext, Memento, Uri, type UiCall } from './fakeVscode';
+
+const DEPLOY = {
+  name: 'deploy',
+  kind: 'account-api-token',
+  accountId: DEMO.accountId,
+  tokenId: DEMO.accountToken.id,
+  rotateEveryDays: 30,
+  targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }],
+};
+const ACCESS = {
+  name: 'ci-access',
+  kind: 'access-service-token',
+  accountId: DEMO.accountId,
+  serviceTokenId: DEMO.serviceToken.id,
+  gracePeriod: '30m',
+  targets: [
+    { file: '.env', key: 'CF_ACCESS_CLIENT_ID', field: 'clientId' },
+    { file: '.env', key: 'CF_ACCESS_CLIENT_SECRET', field: 'clientSecret' },
+  ],
+};
+
+type Ctx = ReturnType<typeof makeContext>;
+
+function envValue(text: string, key: string): string | undefined {
+  return new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1];
+}
+
+/** Like `vscode.commands.executeCommand(id, arg)`. */
+async function run<T>(id: string, arg?: unknown): Promise<T> {
+  const fn = fake.commands.get(id);
+  if (!fn) throw new Error(`command ${id} not registered`);
+  return (await fn(...(arg === undefined ? [] : [arg]))) as T;
+}
+
+/** Every node, rendered as VS Code would ask for it. */
+function renderedTree(api: CfRotateApi): string {
+  const out: unknown[] = [];
+  const walk = (nodes: readonly TreeNode[]): void => {
+    for (const n of nodes) {
+      out.push(api.tree.getTreeItem(n));
+      if (n.type === 'folder' || n.type === 'token') walk(n.children);
+    }
+  };
+  walk(api.tree.roots());
+  return JSON.stringify(out);
+}
+
+function messages(kind?: UiCall['kind']): string[] {
+  return fake.calls.filter((c) => kind === undefined || c.kind === kind).map((c) => c.message);
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+describe('extension (fake VS Code + simulator)', function () {
+  this.timeout(30_000);
+  let world: World;
+  let dir: string;
+  let ctx: Ctx;
+  let api: CfRotateApi;
+  let activationMs: number;
+
+  /** `config` null: no cf-rotate.json is written. */
+  async function start(config: unknown = { tokens: [DEPLOY] }, context: Ctx = makeContext()): Promise<void> {
+    ctx = context;
+    fake.folders = [{ uri: Uri.file(dir), name: 'app', index: 0 }];
+    fake.setSetting('cfRotate.apiBaseUrl', { globalValue: world.sim.url });
+    if (config !== null) await write(dir, '.vscode/cf-rotate.json', JSON.stringify(config, null, 2));
+    const t0 = performance.now();
+    api = activate(ctx as unknown as vscode.ExtensionContext);
+    activationMs = performance.now() - t0;
+    await api.ready;
+    await settle();
+  }
+
+  function stop(): void {
+    for (const d of ctx.subscriptions) d.dispose();
+    ctx.subscriptions.length = 0;
+  }
+
+  async function setCredential(): Promise<void> {
+    const r = await run<{ stored: boolean; verified: boolean }>(COMMANDS.setCredential, { profile: 'default', apiToken: (world.admin as { token: string }).token });
+    assert.deepEqual(r, { profile: 'default', stored: true, verified: true });
+  }
+
+  function assertNoSecrets(...secrets: (string | undefined)[]): void {
+    const haystack = [fake.transcript(), renderedTree(api), JSON.stringify([...ctx.globalState.data])].join('\n');
+    for (const s of [(world.admin as { token: string }).token, ...secrets]) {
+      if (s) assert.ok(!haystack.includes(s), `a secret (${s.slice(0, 6)}…) leaked into the UI, the log or globalState`);
+    }
+  }
+
+  beforeEach(async () => {
+    fake.reset();
+    world = await startWorld();
+    dir = await tempFolder('cf-rotate-ext-');
+    await write(dir, '.env', `# app\nCLOUDFLARE_API_TOKEN=${DEMO.accountToken.value}\nOTHER=keep\n`);
+  });
+
+  afterEach(async () => {
+    stop();
+    await world.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('activates quickly, registers every command, calls no API and sets the context keys', async () => {
+    await start();
+    assert.ok(activationMs < 50, `activate() took ${activationMs.toFixed(1)} ms`);
+    for (const id of ALL_COMMAND_IDS) assert.ok(fake.commands.has(id), id);
+    assert.equal(world.sim.control.requests().length, 0, 'no network during activation');
+    assert.equal(fake.contextKeys.get(CONTEXT.ready), true);
+    assert.equal(fake.contextKeys.get(CONTEXT.hasConfig), true);
+    assert.equal(fake.contextKeys.get(CONTEXT.hasTokens), true);
+    assert.equal(fake.contextKeys.get(CONTEXT.hasCredential), false);
+    const roots = api.tree.roots();
+    assert.deepEqual(roots.map((r) => [r.type, r.contextValue]), [['message', 'message.noCredential'], ['token', 'token.account-api-token.overdue']]);
+    const status = fake.statusItems[0];
+    assert.equal(status?.visible, true);
+    assert.equal(status?.text, '$(key) 1 due');
+    assert.ok(messages('warning').some((m) => /overdue for rotation/.test(m)), 'overdue notification once per session');
+    console.log(`      activate(): ${activationMs.toFixed(2)} ms`);
+  });
+
+  it('shows an empty tree and "no config" context without a cf-rotate.json', async () => {
+    await start(null);
+    assert.deepEqual(api.tree.roots(), []);
+    assert.equal(fake.contextKeys.get(CONTEXT.hasConfig), false);
+    const r = await run<{ created: boolean; file: string }>(COMMANDS.openConfig);
+    assert.equal(r.created, true);
+    assert.deepEqual(JSON.parse(await read(dir, '.vscode/cf-rotate.json')), { tokens: [] });
+    await settle();
+    assert.equal(fake.contextKeys.get(CONTEXT.hasConfig), true);
+  });
+
+  it('sets, verifies and clears the credential (SecretStorage + key index), refusing a bad one', async () => {
+    await start();
+    await setCredential();
+    assert.equal(fake.contextKeys.get(CONTEXT.hasCredential), true);
+    assert.deepEqual(ctx.globalState.get(STATE.secretKeyIndex), ['cfRotate.credential.default']);
+    assert.deepEqual(await api.credentials.profiles(), ['default']);
+    assert.equal(api.tree.roots()[0]?.type, 'token', 'no more "missing credential" node');
+    const v = await run<{ ok: boolean }>(COMMANDS.verifyCredential, { profile: 'default' });
+    assert.equal(v.ok, true);
+
+    const bad = await run<{ stored: boolean; error?: { kind: string } }>(COMMANDS.setCredential, { profile: 'other', apiToken: 'cfut_thisTokenDoesNotExistAnywhere0123456789abcdef' });
+    assert.equal(bad.stored, false);
+    assert.equal(bad.error?.kind, 'auth');
+    assert.deepEqual(await api.credentials.profiles(), ['default']);
+    assert.ok(messages('error').some((m) => /not saved/.test(m)));
+
+    await assert.rejects(run(COMMANDS.setCredential, { profile: 'x', apiToken: 'short' }), /Invalid argument for cfRotate\.setCredential: apiToken: is not an API token/);
+    assert.ok(!fake.transcript().includes('"short"'));
+
+    const c = await run<{ cleared: boolean }>(COMMANDS.clearCredential, { profile: 'default', confirm: false });
+    assert.equal(c.cleared, true);
+    assert.deepEqual(await api.credentials.profiles(), []);
+    assert.equal(fake.contextKeys.get(CONTEXT.hasCredential), false);
+    assertNoSecrets('cfut_thisTokenDoesNotExistAnywhere0123456789abcdef');
+  });
+
+  it('rotates by argument, writes .env, records history and returns a result without secrets', async () => {
+    await start();
+    await setCredential();
+    const r = await run<Record<string, unknown>>(COMMANDS.rotate, { name: 'deploy', confirm: false });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.equal(r.state, 'rotated');
+    assert.equal(r.verified, true);
+    assert.deepEqual(r.targets, ['.env › CLOUDFLARE_API_TOKEN']);
+    const env = await read(dir, '.env');
+    const fresh = envValue(env, 'CLOUDFLARE_API_TOKEN');
+    assert.ok(fresh && fresh !== DEMO.accountToken.value);
+    assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === DEMO.accountToken.id)?.value, fresh);
+    assert.match(env, /^OTHER=keep$/m);
+    assert.ok(!JSON.stringify(r).includes(fresh));
+    assert.equal(fake.progress.filter((p) => /Rotating "deploy"/.test(p.title)).length, 1);
+    assert.ok(messages('info').some((m) => m.startsWith('Rotated "deploy" → .env › CLOUDFLARE_API_TOKEN')));
+    const info = fake.calls.find((c) => c.kind === 'info' && c.message.startsWith('Rotated "deploy"'));
+    assert.deepEqual(info?.items, ['Open .env']);
+    const deploy = tokenNodes(api.tree.roots())[0];
+    assert.equal(deploy?.state, 'ok');
+    assert.match(deploy?.description ?? '', /^rolled just now/);
+    const history = await run<{ outcome: string }[]>(COMMANDS.showHistory, { show: false });
+    assert.deepEqual(history.map((h) => h.outcome), ['rotated']);
+    assertNoSecrets(fresh, DEMO.accountToken.value);
+  });
+
+  it('asks before rotating (modal listing what dies and which files change) and returns "cancelled" when declined', async () => {
+    await start();
+    await setCredential();
+    fake.answer = () => undefined;
+    const declined = await run<{ ok: boolean; state: string }>(COMMANDS.rotate, { name: 'deploy' });
+    assert.deepEqual([declined.ok, declined.state], [false, 'cancelled']);
+    const modal = fake.calls.find((c) => c.kind === 'warning' && c.options?.modal === true);
+    assert.ok(modal);
+    assert.equal(modal.message, 'Rotate "deploy" now?');
+    assert.match(String(modal.options?.detail), /invalidates the current value of "deploy" immediately/);
+    assert.match(String(modal.options?.detail), /Files that change:\n {2}• \.env › CLOUDFLARE_API_TOKEN/);
+    assert.equal(world.sim.control.requests({ op: 'rollAccountToken' }).length, 0);
+
+    fake.answer = (c) => (c.options?.modal ? 'Rotate' : undefined);
+    const accepted = await run<{ ok: boolean }>(COMMANDS.rotate, { name: 'deploy' });
+    assert.equal(accepted.ok, true);
+
+    fake.setSetting('cfRotate.confirmBeforeRotate', { globalValue: false });
+    fake.answer = (c) => {
+      if (c.options?.modal || c.kind === 'quickPick' || c.kind === 'inputBox') throw new Error('no question expected');
+      return undefined;
+    };
+    assert.equal((await run<{ ok: boolean }>(COMMANDS.rotate, { name: 'deploy' })).ok, true);
+  });
+
+  it('picks the token in a QuickPick when called without arguments (command palette)', async () => {
+    await start();
+    await setCredential();
+    fake.answer = (c) => (c.kind === 'quickPick' ? c.items[0] : c.options?.modal ? 'Rotate' : undefined);
+    const r = await run<{ ok: boolean; name: string }>(COMMANDS.rotate);
+    assert.deepEqual([r.ok, r.name], [true, 'deploy']);
+    const pick = fake.calls.find((c) => c.kind === 'quickPick');
+    assert.equal((pick?.items[0] as { label: string }).label, 'deploy');
+  });
+
+  it('accepts the tree node as argument (inline action)', async () => {
+    await start();
+    await setCredential();
+    const node = tokenNodes(api.tree.roots())[0];
+    const r = await run<{ ok: boolean }>(COMMANDS.rotate, { ...node, skipConfirm: true });
+    assert.equal(r.ok, true);
+  });
+
+  it('refuses a target with unsaved changes before calling the API; a clean open document is fine', async () => {
+    await start();
+    await setCredential();
+    const before = await read(dir, '.env');
+    const doc = { uri: Uri.file(path.join(dir, '.env')), isDirty: true, getText: () => before, lineAt: () => ({ range: undefined }), positionAt: () => undefined };
+    fake.documents.push(doc as never);
+    const r = await run<{ ok: boolean; state: string; error?: { kind: string; message: string } }>(COMMANDS.rotate, { name: 'deploy', confirm: false });
+    assert.deepEqual([r.ok, r.state, r.error?.kind], [false, 'failed', 'file']);
+    assert.match(r.error?.message ?? '', /unsaved changes/);
+    assert.equal(await read(dir, '.env'), before);
+    assert.equal(world.sim.control.requests({ op: 'rollAccountToken' }).length, 0);
+    assert.ok(messages('error').some((m) => /unsaved changes/.test(m)));
+    const err = fake.calls.find((c) => c.kind === 'error' && /unsaved/.test(c.message));
+    assert.ok(err?.items.includes('Show Log'));
+
+    doc.isDirty = false;
+    assert.equal((await run<{ ok: boolean }>(COMMANDS.rotate, { name: 'deploy', confirm: false })).ok, true);
+  });
+
+  it('reports a rotation whose secret was lost, with "Rotate Again"', async () => {
+    await start();
+    await setCredential();
+    world.sim.control.addFault({ type: 'drop-after-commit', op: 'rollAccountToken' });
+    const r = await run<{ ok: boolean; state: string }>(COMMANDS.rotate, { name: 'deploy', confirm: false });
+    assert.deepEqual([r.ok, r.state], [false, 'lost']);
+    const err = fake.calls.find((c) => c.kind === 'error' && /lost its new secret/.test(c.message));
+    assert.ok(err, messages('error').join('\n'));
+    assert.deepEqual(err.items, ['Rotate Again', 'Show Log']);
+    assert.equal(tokenNodes(api.tree.roots())[0]?.state, 'failed');
+  });
+
+  it('adds tokens from an argument (jsonc edit), rotates all with one progress report, expires the previous secret, removes', async () => {
+    await start();
+    await setCredential();
+    await assert.rejects(run(COMMANDS.addToken, { ...ACCESS, serviceTokenId: 'nope' }), /serviceTokenId/);
+    const added = await run<{ name: string }>(COMMANDS.addToken, ACCESS);
+    assert.equal(added.name, 'ci-access');
+    const cfg = JSON.parse(await read(dir, '.vscode/cf-rotate.json')) as { tokens: { name: string }[] };
+    assert.deepEqual(cfg.tokens.map((t) => t.name), ['deploy', 'ci-access']);
+    await settle();
+    assert.deepEqual(tokenNodes(api.tree.roots()).map((t) => t.name), ['deploy', 'ci-access']);
+
+    const results = await run<{ name: string; ok: boolean; graceUntil?: string }[]>(COMMANDS.rotateAll, { confirm: false });
+    assert.deepEqual(results.map((r) => [r.name, r.ok]), [['deploy', true], ['ci-access', true]]);
+    assert.ok(results[1]?.graceUntil);
+    const batch = fake.progress.filter((p) => /Rotating 2 Cloudflare credentials/.test(p.title));
+    assert.equal(batch.length, 1, 'one progress notification');
+    const total = (batch[0]?.reports ?? []).reduce((s, r) => s + (r.increment ?? 0), 0);
+    assert.ok(Math.abs(total - 100) < 1e-6, `increments sum to ${total}`);
+    const env = await read(dir, '.env');
+    const id = envValue(env, 'CF_ACCESS_CLIENT_ID') as string;
+    const secret = envValue(env, 'CF_ACCESS_CLIENT_SECRET') as string;
+    assert.equal(world.sim.control.accessCheck(id, secret).allowed, true);
+    assert.equal(world.sim.control.accessCheck(DEMO.serviceToken.clientId, DEMO.serviceToken.clientSecret).allowed, true, 'previous secret valid during the grace period');
+
+    const expired = await run<{ ok: boolean }>(COMMANDS.expirePreviousSecret, { name: 'ci-access', confirm: false });
+    assert.equal(expired.ok, true);
+    assert.equal(world.sim.control.accessCheck(DEMO.serviceToken.clientId, DEMO.serviceToken.clientSecret).allowed, false);
+    assert.equal(world.sim.control.accessCheck(id, secret).allowed, true);
+
+    const removed = await run<{ removed: boolean }>(COMMANDS.removeToken, { name: 'ci-access', confirm: false });
+    assert.equal(removed.removed, true);
+    assert.deepEqual((JSON.parse(await read(dir, '.vscode/cf-rotate.json')) as { tokens: { name: string }[] }).tokens.map((t) => t.name), ['deploy']);
+    assertNoSecrets(secret, envValue(env, 'CLOUDFLARE_API_TOKEN'), DEMO.serviceToken.clientSecret);
+  });
+
+  it('adds a token with the wizard, picking everything from the API (no copied ids)', async () => {
+    await start({ tokens: [] });
+    await setCredential();
+    await write(dir, 'worker/.dev.vars', 'X=1\n');
+    const seen: string[] = [];
+    fake.answer = (c) => {
+      const title = String(c.options?.title ?? '');
+      seen.push(title);
+      const items = c.items as { label: string; value?: unknown }[];
+      switch (title) {
+        case 'Add Token: Kind':
+          return items.find((i) => i.value === 'account-api-token');
+        case 'Add Token: Credential':
+          return items.find((i) => i.value === 'default');
+        case 'Add Token: Token':
+          return items.find((i) => i.label === 'deploy');
+        case 'Add Token: Target file':
+          assert.deepEqual(items.map((i) => i.label), ['.env', 'worker/.dev.vars', 'New file…']);
+          return items[0];
+        case 'Add Token: Schedule':
+          return items.find((i) => i.label === 'Every 30 days');
+        default:
+          return c.kind === 'inputBox' ? c.options?.value : undefined;
+      }
+    };
+    const r = await run<{ name: string }>(COMMANDS.addToken);
+    assert.equal(r.name, 'deploy');
+    assert.deepEqual(seen.filter((t) => t.startsWith('Add Token')), [
+      'Add Token: Kind',
+      'Add Token: Credential',
+      'Add Token: Token',
+      'Add Token: Name',
+      'Add Token: Target file',
+      'Add Token: Variable for the token',
+      'Add Token: Schedule',
+    ]);
+    const cfg = JSON.parse(await read(dir, '.vscode/cf-rotate.json')) as { tokens: unknown[] };
+    assert.deepEqual(cfg.tokens, [
+      { name: 'deploy', kind: 'account-api-token', accountId: DEMO.accountId, tokenId: DEMO.accountToken.id, rotateEveryDays: 30, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }] },
+    ]);
+    await settle();
+    assert.deepEqual(tokenNodes(api.tree.roots()).map((t) => t.name), ['deploy']);
+    assert.equal(fake.contextKeys.get(CONTEXT.hasTokens), true);
+  });
+
+  it('rotates only due tokens with rotateDue', async () => {
+    await start({ tokens: [DEPLOY, { ...ACCESS, rotateEveryDays: undefined }] });
+    await setCredential();
+    const results = await run<{ name: string }[]>(COMMANDS.rotateDue, { confirm: false });
+    assert.deepEqual(results.map((r) => r.name), ['deploy']);
+    const again = await run<unknown[]>(COMMANDS.rotateDue, { confirm: false });
+    assert.deepEqual(again, []);
+    assert.ok(messages('info').some((m) => /No Cloudflare credentials are due/.test(m)));
+    assert.equal(fake.statusItems[0]?.visible, false);
+  });
+
+  it('offers to resume an interrupted rotation on activation and finishes it', async () => {
+    const secrets = new FakeSecretStorage();
+    const globalState = new Memento();
+    await start({ tokens: [DEPLOY] }, makeContext(secrets, globalState));
+    await setCredential();
+    // A journal as a crash right after the API answered would leave it.
+    const newValue = `cfat_${'R'.repeat(40)}abcdef12`;
+    const id = `account-api-token:${DEMO.accountId}:${DEMO.accountToken.id}`;
+    const now = Date.now();
+    await api.engine.journal.write({
+      v: 1,
+      id,
+      owner: 'crashed',
+      folder: dir,
+      token: 'deploy',
+      kind: 'account-api-token',
+      profile: 'default',
+      state: 'rotated',
+      resource: { accountId: DEMO.accountId, tokenId: DEMO.accountToken.id },
+      startedAt: now,
+      updatedAt: now,
+      targets: [{ file: path.join(dir, '.env'), rel: '.env', key: 'CLOUDFLARE_API_TOKEN', field: 'token', oldHash: hashValue(DEMO.accountToken.value), done: false }],
+      values: { token: newValue },
+    });
+    stop();
+    fake.calls = [];
+    await start(null, makeContext(secrets, globalState));
+    assert.ok(messages('warning').some((m) => /A rotation was interrupted \("deploy"\)\. A new secret waits/.test(m)), messages().join('\n'));
+    assert.equal(fake.contextKeys.get(CONTEXT.hasInterrupted), true);
+    assert.equal(tokenNodes(api.tree.roots())[0]?.state, 'interrupted');
+
+    const results = await run<{ state: string; ok: boolean }[]>(COMMANDS.resumeInterrupted, { all: true });
+    assert.deepEqual(results.map((r) => [r.ok, r.state]), [[true, 'recovered']]);
+    assert.equal(envValue(await read(dir, '.env'), 'CLOUDFLARE_API_TOKEN'), newValue);
+    assert.deepEqual(await api.engine.interrupted(), []);
+    assert.equal(fake.contextKeys.get(CONTEXT.hasInterrupted), false);
+    assertNoSecrets(newValue);
+  });
+
+  it('shows config errors as tree messages and opens the config at the JSON path', async () => {
+    await start({ tokens: [{ ...DEPLOY, accountId: 'nope' }] });
+    const roots = api.tree.roots();
+    assert.equal(roots[0]?.type, 'message');
+    assert.equal(roots[0]?.label, 'tokens[0].accountId');
+    const args = roots[0]?.command?.arguments?.[0];
+    const r = await run<{ file: string }>(COMMANDS.openConfig, args);
+    assert.equal(r.file, path.join(dir, '.vscode', 'cf-rotate.json'));
+    const editor = fake.editors.at(-1);
+    const sel = editor?.selection;
+    assert.ok(sel);
+    const text = editor.document.getText();
+    const lines = text.split('\n');
+    assert.match(lines[sel.start.line] ?? '', /"accountId": "nope"/);
+  });
+
+  it('reloads the tree when the watcher reports a config change', async () => {
+    await start();
+    assert.equal(tokenNodes(api.tree.roots()).length, 1);
+    await write(dir, '.vscode/cf-rotate.json', JSON.stringify({ tokens: [DEPLOY, ACCESS] }));
+    const w = fake.watchers.find((x) => x.glob === '**/.vscode/cf-rotate.json');
+    w?.change.fire(Uri.file(path.join(dir, '.vscode', 'cf-rotate.json')));
+    await new Promise((r) => setTimeout(r, 300));
+    await settle();
+    assert.deepEqual(tokenNodes(api.tree.roots()).map((t) => t.name), ['deploy', 'ci-access']);
+  });
+
+  it('reveals a target: opens the file and selects the line of the key', async () => {
+    await start();
+    const target = tokenNodes(api.tree.roots())[0]?.children[0];
+    assert.ok(target?.command);
+    const r = await run<{ line: number }>(COMMANDS.revealTarget, target.command.arguments?.[0]);
+    assert.equal(r.line, 1);
+    const sel = fake.editors.at(-1)?.selection;
+    assert.deepEqual([sel?.start.line, sel?.start.character, sel?.end.line], [1, 0, 1]);
+    await assert.rejects(run(COMMANDS.revealTarget, { folder: dir, file: '../outside', key: 'K' }), /outside the workspace folder/);
+  });
+
+  it('ignores a workspace-level apiBaseUrl and refuses to rotate in an untrusted workspace', async () => {
+    await start();
+    fake.setSetting('cfRotate.apiBaseUrl', { workspaceValue: 'https://evil.example/client/v4' });
+    assert.equal(api.settings.apiBaseUrl(), 'https://api.cloudflare.com/client/v4');
+    assert.ok((fake.channels.get(OUTPUT_CHANNEL_NAME) ?? []).some((l) => /Ignoring cfRotate\.apiBaseUrl from the workspace/.test(l)));
+    fake.setSetting('cfRotate.apiBaseUrl', { globalValue: 'http://example.com/client/v4' });
+    assert.throws(() => api.settings.apiBaseUrl(), /not allowed/);
+    fake.trusted = false;
+    await assert.rejects(run(COMMANDS.rotate, { name: 'deploy', confirm: false }), (e: unknown) => (e as { kind?: string }).kind === 'untrusted');
+  });
+
+  it('rejects unknown tokens and bad arguments for scripts', async () => {
+    await start();
+    await assert.rejects(run(COMMANDS.rotate, { name: 'nope' }), /No token named "nope"/);
+    await assert.rejects(run(COMMANDS.rotate, { name: 42 }), /Invalid argument for cfRotate\.rotate/);
+    await assert.rejects(run(COMMANDS.rotateAll, { concurrency: 0 }), /concurrency/);
+    await assert.rejects(run(COMMANDS.resumeInterrupted, { journalId: 'x' }), /no interrupted rotation/i);
+  });
+});

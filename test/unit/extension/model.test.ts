@@ -1,0 +1,235 @@
+/** The tree model: nodes, descriptions, context values, states, reminders. No VS Code. */
+import { strict as assert } from 'node:assert';
+import type { TokenConfig } from '../../../src/core/config/schema';
+import { validateConfig } from '../../../src/core/config/load';
+import { historyKey, type HistoryEntry } from '../../../src/core/history';
+import { COMMANDS } from '../../../src/constants';
+import {
+  allContextValues,
+  buildTree,
+  dueTokens,
+  escapeMarkdown,
+  reminderText,
+  tokenContextValue,
+  tokenDescription,
+  tokenNodes,
+  tokenStatus,
+  type FolderConfigState,
+  type MessageNode,
+  type TokenNode,
+  type TreeInput,
+  type TreeNode,
+} from '../../../src/views/model';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+const A = '0123456789abcdef0123456789abcdef';
+const B = 'fedcba9876543210fedcba9876543210';
+const UUID = 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415';
+
+const tokens: TokenConfig[] = validateConfig({
+  tokens: [
+    { name: 'deploy', kind: 'account-api-token', accountId: A, tokenId: B, rotateEveryDays: 30, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }] },
+    { name: 'me', kind: 'user-api-token', tokenId: B, targets: [{ file: '.env', key: 'CF_USER_TOKEN' }] },
+    { name: 'ci-access', kind: 'access-service-token', accountId: A, serviceTokenId: UUID, profile: 'ops', targets: [{ file: '.env', key: 'CF_ACCESS_CLIENT_ID', field: 'clientId' }, { file: '.env', key: 'CF_ACCESS_CLIENT_SECRET', field: 'clientSecret' }] },
+    { name: 'relay', kind: 'moq-relay-token', accountId: A, relayId: B, rotateEveryDays: 90, targets: [{ file: '.dev.vars', key: 'MOQ_PUBLISH_TOKEN' }] },
+  ],
+}).tokens;
+
+const F1 = { path: '/work/app', name: 'app' };
+const F2 = { path: '/work/api', name: 'api' };
+
+function entry(name: string, daysAgo: number, outcome: HistoryEntry['outcome'] = 'rotated', extra: Partial<HistoryEntry> = {}): HistoryEntry {
+  return { at: new Date(NOW - daysAgo * DAY).toISOString(), folder: F1.path, name, kind: 'account-api-token', outcome, targets: [], ...extra };
+}
+
+function input(over: Partial<TreeInput> = {}): TreeInput {
+  return {
+    folders: [{ folder: F1, status: 'ok', configPath: `${F1.path}/.vscode/cf-rotate.json`, tokens }],
+    workspaceFolderCount: 1,
+    history: [],
+    now: NOW,
+    reminderDays: 7,
+    rotating: new Set(),
+    interrupted: new Set(),
+    credentialProfiles: new Set(['default', 'ops']),
+    ...over,
+  };
+}
+
+function token(roots: readonly TreeNode[], name: string): TokenNode {
+  const t = tokenNodes(roots).find((n) => n.name === name);
+  assert.ok(t, `token ${name}`);
+  return t;
+}
+
+describe('tree model', () => {
+  it('lists one node per token with targets as children (single folder: no folder level)', () => {
+    const roots = buildTree(input());
+    assert.deepEqual(roots.map((r) => r.type), ['token', 'token', 'token', 'token']);
+    const access = token(roots, 'ci-access');
+    assert.deepEqual(access.children.map((c) => c.label), ['.env › CF_ACCESS_CLIENT_ID', '.env › CF_ACCESS_CLIENT_SECRET']);
+    assert.deepEqual(access.children.map((c) => c.description), ['client ID', 'client secret']);
+    const target = access.children[0];
+    assert.equal(target?.contextValue, 'target');
+    assert.equal(target?.command?.command, COMMANDS.revealTarget);
+    assert.deepEqual(target?.command?.arguments, [{ folder: F1.path, file: '.env', key: 'CF_ACCESS_CLIENT_ID' }]);
+    assert.equal(new Set(tokenNodes(roots).flatMap((t) => [t.id, ...t.children.map((c) => c.id)])).size, 4 + 5, 'ids are unique');
+  });
+
+  it('uses an icon per kind', () => {
+    const roots = buildTree(input());
+    assert.equal(token(roots, 'deploy').icon?.id, 'key');
+    assert.equal(token(roots, 'me').icon?.id, 'account');
+    assert.equal(token(roots, 'ci-access').icon?.id, 'shield');
+    assert.equal(token(roots, 'relay').icon?.id, 'broadcast');
+  });
+
+  it('groups by workspace folder when there are several', () => {
+    const roots = buildTree(
+      input({
+        workspaceFolderCount: 3,
+        folders: [
+          { folder: F1, status: 'ok', configPath: 'x', tokens: tokens.slice(0, 2) },
+          { folder: F2, status: 'ok', configPath: 'y', tokens: [] },
+          { folder: { path: '/work/docs', name: 'docs' }, status: 'missing', configPath: 'z' },
+        ],
+      }),
+    );
+    assert.deepEqual(roots.map((r) => [r.type, r.label]), [['folder', 'app'], ['folder', 'api']]);
+    const api = roots[1];
+    assert.ok(api?.type === 'folder');
+    assert.equal(api.children[0]?.type, 'message');
+    assert.equal(api.children[0]?.command?.command, COMMANDS.addToken);
+    assert.equal(api.contextValue, 'folder');
+  });
+
+  it('stays empty with one folder and no tokens, so the welcome view shows', () => {
+    assert.deepEqual(buildTree(input({ folders: [{ folder: F1, status: 'ok', configPath: 'x', tokens: [] }] })), []);
+    assert.deepEqual(buildTree(input({ folders: [{ folder: F1, status: 'missing', configPath: 'x' }] })), []);
+  });
+
+  it('shows config errors as message nodes naming the JSON path, opening the config there', () => {
+    const state: FolderConfigState = {
+      folder: F1,
+      status: 'error',
+      configPath: 'x',
+      message: 'invalid',
+      issues: [
+        { path: 'tokens[2].accountId', message: 'must be 32 hex characters' },
+        { path: '(file)', message: 'JSON syntax error' },
+      ],
+    };
+    const roots = buildTree(input({ folders: [state] })) as MessageNode[];
+    assert.deepEqual(roots.map((r) => [r.type, r.label, r.description]), [
+      ['message', 'tokens[2].accountId', 'must be 32 hex characters'],
+      ['message', 'cf-rotate.json', 'JSON syntax error'],
+    ]);
+    assert.equal(roots[0]?.contextValue, 'message.configError');
+    assert.deepEqual(roots[0]?.command, { command: COMMANDS.openConfig, title: 'Open Configuration', arguments: [{ folder: F1.path, path: 'tokens[2].accountId' }] });
+  });
+
+  it('caps the number of issue nodes', () => {
+    const issues = Array.from({ length: 80 }, (_, i) => ({ path: `tokens[${i}].name`, message: 'bad' }));
+    const roots = buildTree(input({ folders: [{ folder: F1, status: 'error', configPath: 'x', message: 'm', issues }] }));
+    assert.equal(roots.length, 51);
+    assert.match(roots[50]?.label ?? '', /30 more/);
+  });
+
+  it('asks for a missing credential per profile', () => {
+    const roots = buildTree(input({ credentialProfiles: new Set(['default']) }));
+    const msg = roots[0];
+    assert.ok(msg?.type === 'message');
+    assert.equal(msg.contextValue, 'message.noCredential');
+    assert.match(msg.label, /profile "ops"/);
+    assert.deepEqual(msg.command?.arguments, [{ profile: 'ops' }]);
+    assert.equal(buildTree(input({ credentialProfiles: undefined }))[0]?.type, 'token', 'unknown credentials: no message');
+  });
+
+  it('describes last rotation, expiry and due date', () => {
+    const roots = buildTree(input({ history: [entry('deploy', 3, 'rotated', { expiresAt: new Date(NOW + 12 * DAY).toISOString() })] }));
+    const deploy = token(roots, 'deploy');
+    assert.equal(deploy.description, 'rolled 3 d ago · expires in 12 d');
+    assert.equal(deploy.state, 'ok');
+    assert.equal(deploy.contextValue, 'token.account-api-token.ok');
+    assert.equal(token(roots, 'me').description, 'not rotated yet');
+    assert.equal(token(roots, 'me').state, 'unscheduled');
+  });
+
+  it('marks due-soon, overdue, failed, rotating and interrupted tokens', () => {
+    const history = [entry('deploy', 25), entry('relay', 100), entry('me', 1, 'rotated'), entry('me', 0.5, 'failed', { error: 'permission denied' })];
+    const k = (name: string): string => historyKey(F1.path, name);
+    const roots = buildTree(input({ history, rotating: new Set([k('ci-access')]) }));
+    const deploy = token(roots, 'deploy');
+    assert.equal(deploy.state, 'due');
+    assert.equal(deploy.icon?.color, 'charts.yellow');
+    assert.match(deploy.description ?? '', /due in 5 d/);
+    const relay = token(roots, 'relay');
+    assert.equal(relay.state, 'overdue');
+    assert.match(relay.description ?? '', /overdue by 10 d/);
+    assert.equal(relay.icon?.color, 'charts.red');
+    const me = token(roots, 'me');
+    assert.equal(me.state, 'failed');
+    assert.equal(me.icon?.color, 'errorForeground');
+    assert.match(me.description ?? '', /last rotation failed/);
+    assert.match(me.tooltip ?? '', /permission denied/);
+    const access = token(roots, 'ci-access');
+    assert.equal(access.state, 'rotating');
+    assert.equal(access.icon?.id, 'sync~spin');
+    assert.equal(access.contextValue, 'token.access-service-token.rotating');
+
+    const again = buildTree(input({ history, interrupted: new Set([k('deploy')]) }));
+    assert.equal(token(again, 'deploy').state, 'interrupted');
+    assert.equal(token(again, 'deploy').contextValue, 'token.account-api-token.interrupted');
+  });
+
+  it('treats a scheduled token never rotated here as overdue', () => {
+    const s = tokenStatus(tokens[0] as TokenConfig, undefined, undefined, { now: NOW, reminderDays: 7, rotating: false, interrupted: false });
+    assert.equal(s.state, 'overdue');
+    assert.equal(tokenDescription('account-api-token', s, NOW), 'not rotated yet · due now (age unknown)');
+  });
+
+  it('a success after a failure clears the failed state', () => {
+    const roots = buildTree(input({ history: [entry('me', 2, 'failed'), entry('me', 1, 'rotated')] }));
+    assert.equal(token(roots, 'me').state, 'unscheduled');
+  });
+
+  it('builds tooltips with kind, ids and targets and escapes user text', () => {
+    const t = { ...(tokens[1] as TokenConfig), description: 'uses *stars* and [links](http://x)' } as TokenConfig;
+    const roots = buildTree(input({ folders: [{ folder: F1, status: 'ok', configPath: 'x', tokens: [t] }] }));
+    const tip = token(roots, 'me').tooltip ?? '';
+    assert.match(tip, /User API token/);
+    assert.match(tip, new RegExp(B));
+    assert.match(tip, /CF\\_USER\\_TOKEN/);
+    assert.match(tip, /\\\*stars\\\*/);
+    assert.doesNotMatch(tip, /\[links\]\(http/);
+    assert.equal(escapeMarkdown('a_b*c'), 'a\\_b\\*c');
+  });
+
+  it('produces only context values listed by allContextValues()', () => {
+    const known = new Set(allContextValues());
+    const history = [entry('deploy', 25), entry('relay', 100), entry('me', 0.5, 'lost')];
+    const all: TreeNode[] = [];
+    const walk = (nodes: readonly TreeNode[]): void => {
+      for (const n of nodes) {
+        all.push(n);
+        if (n.type === 'folder' || n.type === 'token') walk(n.children);
+      }
+    };
+    walk(buildTree(input({ history, credentialProfiles: new Set(['default']) })));
+    walk(buildTree(input({ workspaceFolderCount: 2, folders: [{ folder: F1, status: 'error', configPath: 'x', message: 'm', issues: [] }, { folder: F2, status: 'ok', configPath: 'y', tokens: [] }] })));
+    for (const n of all) assert.ok(known.has(n.contextValue), n.contextValue);
+    assert.equal(tokenContextValue('access-service-token', 'due'), 'token.access-service-token.due');
+  });
+
+  it('computes the status-bar reminder', () => {
+    assert.equal(reminderText(buildTree(input({ history: [entry('deploy', 1), entry('relay', 1)] }))), undefined);
+    const roots = buildTree(input({ history: [entry('deploy', 25), entry('relay', 100)] }));
+    assert.deepEqual(dueTokens(roots).map((t) => t.name), ['deploy', 'relay']);
+    const r = reminderText(roots);
+    assert.equal(r?.text, '$(key) 2 due');
+    assert.equal(r?.overdue, 1);
+    assert.equal(r?.dueSoon, 1);
+    assert.match(r?.tooltip ?? '', /relay \(overdue\)/);
+  });
+});
