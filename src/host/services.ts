@@ -7,7 +7,10 @@ import { CloudflareClient } from '../core/cloudflare/client';
 import type { AdminCredential, CloudflareApi } from '../core/cloudflare/types';
 import { CredentialStore, registerCredential } from '../core/credentials';
 import { RotationEngine, type EngineDeps } from '../core/engine/engine';
-import { CfRotateError } from '../core/errors';
+import { CfRotateError, toCfRotateError } from '../core/errors';
+import { MirroredSecretStore } from '../core/mirroredStore';
+import { FileSecretStore } from '../core/node/secretFile';
+import * as path from 'node:path';
 import { systemClock, type Logger } from '../core/ports';
 import { USER_AGENT } from '../constants';
 import { ConfigRegistry } from './configs';
@@ -55,9 +58,17 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     return new CloudflareClient({ baseUrl: settings.apiBaseUrl(), credential, logger, clock: systemClock, userAgent: USER_AGENT, profile });
   };
 
+  // Journals (they may hold a new secret until every file is written) also go to a 0600 file in
+  // global storage: SecretStorage may be in-memory only, or per-browser under code-server.
+  const journals =
+    context.globalStorageUri.scheme === 'file'
+      ? new MirroredSecretStore(secrets, new FileSecretStore(path.join(context.globalStorageUri.fsPath, 'journal.json')), (e) =>
+          logger.warn(`Could not mirror the rotation journal to global storage: ${toCfRotateError(e).message}`),
+        )
+      : secrets;
   const deps: EngineDeps = {
     files,
-    secrets,
+    secrets: journals,
     credentials,
     history,
     clock: systemClock,

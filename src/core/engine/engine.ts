@@ -227,7 +227,23 @@ export class RotationEngine {
   /** Rotate many tokens with bounded concurrency. Results in input order. */
   rotateMany(items: readonly { folder: string; token: TokenConfig }[], opts: RotateOptions & { concurrency?: number; onResult?: (r: RotationResult) => void } = {}): Promise<RotationResult[]> {
     return mapLimit(items, opts.concurrency ?? 8, async ({ folder, token }) => {
-      const r = await this.rotate(folder, token, { ...opts, onProgress: undefined });
+      if (opts.signal?.aborted) {
+        // Cancelling a batch stops new rotations; the ones in flight finish (a rotation is never cut in half).
+        const r: RotationResult = {
+          name: token.name,
+          folder,
+          kind: token.kind,
+          ok: false,
+          state: 'failed',
+          targets: token.targets.map((t) => describe({ rel: t.file, key: t.key })),
+          error: { kind: 'cancelled', message: `"${token.name}" was not rotated: the batch was cancelled before it started.`, hint: 'Run it again when you are ready.' },
+          warnings: [],
+          durationMs: 0,
+        };
+        opts.onResult?.(r);
+        return r;
+      }
+      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false });
       opts.onResult?.(r);
       return r;
     });

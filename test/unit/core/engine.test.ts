@@ -388,3 +388,31 @@ describe('rotation engine (against the simulator)', function () {
     assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value, tok.value);
   });
 });
+
+describe('rotateMany cancellation', () => {
+  it('stops starting new rotations once the signal is aborted; those in flight finish', async () => {
+    const world = await startWorld();
+    const folder = await tempFolder();
+    try {
+      const toks = world.sim.control.addAccountTokens(world.accountId, 6, { name: 'c' });
+      await write(folder, '.env', toks.map((t, i) => `K${i}=${t.value}`).join('\n'));
+      const cfg = tokens(toks.map((t, i) => ({ name: `c${i}`, kind: 'account-api-token', accountId: world.accountId, tokenId: t.id, targets: [{ file: '.env', key: `K${i}` }] })));
+      const ac = new AbortController();
+      const results = await makeEngine(world).engine.rotateMany(cfg.map((token) => ({ folder, token })), {
+        concurrency: 2,
+        signal: ac.signal,
+        onResult: () => ac.abort(),
+      });
+      const done = results.filter((r) => r.ok);
+      const cancelled = results.filter((r) => r.error?.kind === 'cancelled');
+      assert.ok(done.length >= 1 && done.length <= 2, `in flight finished: ${done.length}`);
+      assert.equal(done.length + cancelled.length, 6);
+      const env = parse(await read(folder, '.env'));
+      const live = new Map(world.sim.control.state().accountTokens.map((t) => [t.id, t.value]));
+      toks.forEach((t, i) => assert.equal(env[`K${i}`], live.get(t.id), 'every file value is the live one'));
+    } finally {
+      await world.close();
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 /**
  * A small in-process stand-in for the `vscode` module, enough to activate the extension and
  * run its commands under mocha. It records every notification, picker, progress report,
@@ -384,8 +387,12 @@ export const commands = {
   },
 };
 
-export function makeContext(secrets = new FakeSecretStorage(), globalState = new Memento()): { subscriptions: { dispose(): unknown }[]; secrets: FakeSecretStorage; globalState: Memento; workspaceState: Memento } {
-  return { subscriptions: [], secrets, globalState, workspaceState: new Memento() };
+export function makeContext(
+  secrets = new FakeSecretStorage(),
+  globalState = new Memento(),
+  globalStorage = mkdtempSync(join(tmpdir(), 'cf-rotate-global-storage-')),
+): { subscriptions: { dispose(): unknown }[]; secrets: FakeSecretStorage; globalState: Memento; workspaceState: Memento; globalStorageUri: Uri } {
+  return { subscriptions: [], secrets, globalState, workspaceState: new Memento(), globalStorageUri: Uri.file(globalStorage) };
 }
 
 export { Memento };
