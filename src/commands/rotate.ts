@@ -29,20 +29,8 @@ import {
 import { batchSummary, confirmBatchDetail, confirmRotateDetail, discardWarning, resultMessage } from './describe';
 import { expireArgsSchema, parseArg, resumeArgsSchema, rotateArgsSchema, rotateBatchArgsSchema, type ResumeArgs } from './schemas';
 
-/** What rotate commands return: never a secret. */
-export interface CommandRotationResult {
-  name: string;
-  folder: string;
-  kind?: TokenKind;
-  ok: boolean;
-  state: RotationState | 'cancelled';
-  targets: string[];
-  error?: { kind: ErrorKind; message: string; hint?: string };
-  warnings: string[];
-  verified?: boolean;
-  graceUntil?: string;
-  expiresAt?: string;
-}
+/** What rotate commands return: the engine's result (never a secret) without timing; `cancelled` when the user declined. */
+export type CommandRotationResult = Omit<RotationResult, 'durationMs' | 'kind' | 'state'> & { kind?: TokenKind; state: RotationState | 'cancelled' };
 
 export function toPublic(r: RotationResult): CommandRotationResult {
   return {

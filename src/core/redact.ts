@@ -18,17 +18,6 @@ export function registerSecret(value: string | undefined | null): void {
   if (typeof value === 'string' && value.length >= MIN_SECRET_LENGTH) known.add(value);
 }
 
-export function forgetSecret(value: string): void {
-  known.delete(value);
-}
-
-/** Short, non-reversible display form: `cfut_…a1b2`. */
-export function mask(value: string): string {
-  if (value.length < 12) return '…';
-  const prefix = /^[a-z]{2,6}_/.exec(value)?.[0] ?? '';
-  return `${prefix}…${value.slice(-4)}`;
-}
-
 export function redact(text: string): string {
   let out = text;
   // Longest first so that a secret containing another is replaced whole.
@@ -44,28 +33,4 @@ export function redact(text: string): string {
 /** For tests: the secrets registered so far. */
 export function knownSecrets(): ReadonlySet<string> {
   return known;
-}
-
-/**
- * A secret that refuses to print itself. `String(s)`, template literals, `JSON.stringify`
- * and `util.inspect` all yield the mask; `reveal()` is the only way to the value.
- */
-export class Secret {
-  readonly #value: string;
-  constructor(value: string) {
-    this.#value = value;
-    registerSecret(value);
-  }
-  reveal(): string {
-    return this.#value;
-  }
-  toString(): string {
-    return mask(this.#value);
-  }
-  toJSON(): string {
-    return mask(this.#value);
-  }
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `Secret(${mask(this.#value)})`;
-  }
 }

@@ -99,18 +99,8 @@ export const ServiceTokenListSchema = z.array(ServiceTokenSchema);
  * `client_secret` we read. `client_secret` is optional here so that its absence is
  * reported by the client with a specific message rather than a generic schema error.
  */
-export const ServiceTokenWithSecretSchema = z.object({
-  id: z.string().check(z.minLength(1)),
-  client_id: z.string(),
+export const ServiceTokenWithSecretSchema = z.extend(ServiceTokenSchema, {
   client_secret: z.optional(z.nullable(z.string())),
-  name: z.optional(z.nullable(z.string())),
-  duration: optText,
-  expires_at: optText,
-  created_at: optText,
-  updated_at: optText,
-  last_seen_at: optText,
-  client_secret_version: z.optional(z.nullable(z.number())),
-  previous_client_secret_expires_at: optText,
 });
 
 /** GET /user (global-key verification). */
