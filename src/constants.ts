@@ -82,4 +82,4 @@ export const ENV_FILE_GLOB = '{**/.env,**/.env.*,**/.dev.vars,**/.dev.vars.*}';
 export const ENV_FILE_EXCLUDE = '{**/node_modules/**,**/.git/**}';
 
 /** Concurrency of rotateAll / rotateDue. */
-export const BATCH_CONCURRENCY = 4;
+export const BATCH_CONCURRENCY = 8;

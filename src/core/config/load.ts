@@ -48,8 +48,15 @@ export function parseConfig(text: string, file = CONFIG_RELATIVE_PATH): CfRotate
   if (text.length > MAX_CONFIG_BYTES) {
     throw new ConfigError(file, [{ path: '(file)', message: `is larger than ${MAX_CONFIG_BYTES} bytes` }]);
   }
+  const body = text.replace(/^\uFEFF/, '');
+  let data: unknown;
+  try {
+    data = JSON.parse(body); // fast path: most files are plain JSON
+  } catch {
+    data = undefined;
+  }
   const errors: ParseError[] = [];
-  const data: unknown = parseJsonc(text.replace(/^\uFEFF/, ''), errors, { allowTrailingComma: true, disallowComments: false });
+  if (data === undefined) data = parseJsonc(body, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {
     throw new ConfigError(
       file,
