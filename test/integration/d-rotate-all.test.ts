@@ -1,0 +1,54 @@
+/** rotateAll: every token in one batch, one progress notification, every file right. */
+import * as assert from 'node:assert/strict';
+import type { CommandRotationResult } from '../../src/commands/rotate';
+import { COMMANDS } from '../../src/constants';
+import { TOKENS, type Secrets } from './fixture';
+import { assertFilesHold, exec, progressTitles, resetWorld, rotatingRequests, shown, shownSince, sim } from './helpers';
+
+describe('rotateAll', () => {
+  let before: Secrets;
+
+  beforeEach(async () => {
+    ({ secrets: before } = await resetWorld());
+  });
+
+  it('rotates every token in one batch with one progress notification; every file holds the live values', async () => {
+    const progressMark = progressTitles.length;
+    const mark = shown.length;
+    const results = await exec<CommandRotationResult[]>(COMMANDS.rotateAll, { skipConfirm: true, concurrency: 3 });
+    assert.deepEqual(
+      results.map((r) => [r.name, r.ok, r.state]),
+      [TOKENS.account, TOKENS.user, TOKENS.access, TOKENS.zoneAccess, TOKENS.moq].map((n) => [n, true, 'rotated']),
+      JSON.stringify(results.filter((r) => !r.ok).map((r) => r.error)),
+    );
+    assert.deepEqual(progressTitles.slice(progressMark), ['Rotating 5 Cloudflare credentials'], 'exactly one progress notification');
+    const summary = shownSince(mark).filter((s) => s.level === 'info');
+    assert.deepEqual(summary.map((s) => s.message), ['Rotated 5 tokens.'], 'one summary notification, not one per token');
+    assert.ok(summary[0]?.items.includes('Show Log'));
+
+    const after = await sim.secrets();
+    for (const k of ['deploy', 'me', 'ciClientSecret', 'zoneClientSecret', 'moq'] as const) assert.notEqual(after[k], before[k], `${k} changed`);
+    assertFilesHold(after, 'holds every new value (two tokens share .env, two share .dev.vars)');
+    assert.equal((await sim.accessCheck(after.ciClientId, after.ciClientSecret)).allowed, true);
+    assert.equal((await sim.accessCheck(after.zoneClientId, after.zoneClientSecret)).allowed, true);
+    assert.equal((await sim.moqCheck(after.moq)).allowed, true);
+    const ops = (await rotatingRequests()).map((r) => r.op).sort();
+    assert.deepEqual(ops, ['moqRotate', 'rollAccountToken', 'rollUserToken', 'rotateServiceToken', 'updateServiceToken'], 'one rotation call per token');
+  });
+
+  it('reports a partial failure per token and leaves the failed token\'s file value alone', async () => {
+    await sim.addFault({ op: 'rollUserToken', type: 'status', status: 503 });
+    const mark = shown.length;
+    const results = await exec<CommandRotationResult[]>(COMMANDS.rotateAll, { skipConfirm: true });
+    const failed = results.filter((r) => !r.ok);
+    assert.deepEqual(failed.map((r) => [r.name, r.state, r.error?.kind]), [[TOKENS.user, 'failed', 'server']]);
+    assert.equal(results.filter((r) => r.ok).length, 4);
+    const after = await sim.secrets();
+    assert.equal(after.me, before.me, 'the user token was not rotated');
+    assertFilesHold(after, 'holds the four new values and the unchanged user token');
+    const err = shownSince(mark).find((s) => s.level === 'error');
+    assert.ok(err, 'the failure is notified');
+    assert.match(err.message, /Rotation of "me" failed/);
+    assert.ok(err.items.includes('Show Log'));
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * API failures injected at the simulator: each one gives the right result and notification
+ * (what failed, what to do, Show Log), is logged, and leaves the files as they were.
+ */
+import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { COMMANDS } from '../../src/constants';
+import { TOKENS, type Secrets } from './fixture';
+import {
+  assertFilesHold,
+  exec,
+  resetWorld,
+  rotate,
+  seenSecrets,
+  setAdminCredential,
+  shown,
+  shownSince,
+  sim,
+  waitForLog,
+  type Shown,
+} from './helpers';
+
+function errorShown(mark: number): Shown {
+  const errors = shownSince(mark).filter((s) => s.level === 'error');
+  assert.equal(errors.length, 1, `one error notification (got: ${JSON.stringify(errors)})`);
+  const e = errors[0] as Shown;
+  assert.ok(e.items.includes('Show Log'), `a Show Log action (actions: ${e.items.join(', ')})`);
+  return e;
+}
+
+describe('API errors', () => {
+  let secrets: Secrets;
+
+  beforeEach(async () => {
+    ({ secrets } = await resetWorld());
+  });
+
+  it('401 (bad admin credential): refused, told to set the credential again, files intact', async () => {
+    const bad = `cfut_${randomBytes(30).toString('hex').slice(0, 40)}${randomBytes(4).toString('hex')}`;
+    seenSecrets.add(bad);
+    await exec(COMMANDS.setCredential, { profile: 'default', apiToken: bad, verify: false });
+    try {
+      const mark = shown.length;
+      const r = await rotate(TOKENS.account);
+      assert.equal(r?.ok, false);
+      assert.equal(r?.state, 'failed');
+      assert.equal(r?.error?.kind, 'auth');
+      assert.match(r?.error?.hint ?? '', /Set the admin credential/);
+      const e = errorShown(mark);
+      assert.match(e.message, /Rotation of "deploy" failed: .*Set the admin credential/);
+      assert.ok(e.items.includes('Set Credential'), `actions: ${e.items.join(', ')}`);
+      assert.ok(!e.message.includes(bad), 'the bad credential is not shown');
+      assertFilesHold(secrets, 'is unchanged');
+      assert.equal((await sim.secrets()).deploy, secrets.deploy, 'the token was not rolled');
+      const logged = await waitForLog('Rotation of "deploy" failed: Rolling account API token');
+      assert.match(logged, /\[error\] Rotation of "deploy" failed: .*HTTP 401/);
+    } finally {
+      await setAdminCredential();
+    }
+  });
+
+  it('429 with retry-after: waits, retries and succeeds', async () => {
+    await sim.addFault({ op: 'rollAccountToken', type: 'rate-limit', retryAfterSec: 1 });
+    const t = Date.now();
+    const r = await rotate(TOKENS.account);
+    assert.ok(r?.ok, JSON.stringify(r?.error));
+    assert.ok(Date.now() - t >= 900, 'it waited for retry-after');
+    const calls = await sim.requests('rollAccountToken');
+    assert.deepEqual(calls.map((c) => c.status), [429, 200], 'one 429, then the retry');
+    const live = await sim.secrets();
+    assert.notEqual(live.deploy, secrets.deploy);
+    assertFilesHold(live, 'holds the value of the retried roll');
+    await waitForLog('retry 1/3');
+  });
+
+  it('5xx: nothing rotated, told it is safe to rotate again, files intact', async () => {
+    await sim.addFault({ op: 'rollAccountToken', type: 'status', status: 503 });
+    const mark = shown.length;
+    const r = await rotate(TOKENS.account);
+    assert.equal(r?.ok, false);
+    assert.equal(r?.state, 'failed');
+    assert.equal(r?.error?.kind, 'server');
+    assert.match(r?.error?.message ?? '', /Cloudflare did not rotate "deploy": the current secret still works and no file was changed/);
+    assert.match(r?.error?.hint ?? '', /safe to rotate "deploy" again/);
+    assert.equal((await sim.requests('rollAccountToken')).length, 1, 'a roll is never retried blindly');
+    const e = errorShown(mark);
+    assert.match(e.message, /Rotation of "deploy" failed: .*did not rotate/);
+    assertFilesHold(secrets, 'is unchanged');
+    assert.equal((await sim.secrets()).deploy, secrets.deploy, 'the old value still works');
+    const again = await rotate(TOKENS.account);
+    assert.ok(again?.ok, 'rotating again works');
+  });
+
+  it('ambiguous (connection dropped after Cloudflare rolled): state lost, told to rotate again, files intact', async () => {
+    await sim.addFault({ op: 'rollAccountToken', type: 'drop-after-commit' });
+    const mark = shown.length;
+    const r = await rotate(TOKENS.account);
+    assert.equal(r?.ok, false);
+    assert.equal(r?.state, 'lost');
+    assert.equal(r?.error?.kind, 'ambiguous');
+    assert.match(r?.error?.message ?? '', /rolled the API token "deploy" but the new value never arrived/);
+    assert.match(r?.error?.hint ?? '', /Rotate "deploy" again/);
+    const e = errorShown(mark);
+    assert.match(e.message, /Rotation of "deploy" lost its new secret/);
+    assert.ok(e.items.includes('Rotate Again'), `actions: ${e.items.join(', ')}`);
+    assertFilesHold(secrets, 'is unchanged (no value was received)');
+    const live = await sim.secrets();
+    assert.notEqual(live.deploy, secrets.deploy, 'Cloudflare did roll it: the old value is dead');
+
+    const again = await rotate(TOKENS.account);
+    assert.ok(again?.ok, JSON.stringify(again?.error));
+    assertFilesHold(await sim.secrets(), 'holds the value of the second rotation');
+  });
+
+  it('an unknown token name is rejected (the promise fails) and nothing is sent', async () => {
+    await assert.rejects(Promise.resolve(exec(COMMANDS.rotate, { name: 'no-such-token', skipConfirm: true })), /No token named "no-such-token" is configured/);
+    await assert.rejects(Promise.resolve(exec(COMMANDS.rotate, { name: 42 })), /Invalid argument for cfRotate\.rotate: name/);
+    assert.deepEqual(await sim.requests(), []);
+    assertFilesHold(secrets, 'is unchanged');
+  });
+});

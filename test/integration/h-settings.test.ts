@@ -1,0 +1,45 @@
+/** cfRotate.apiBaseUrl is machine-scoped: a workspace cannot redirect the admin credential. */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CfRotateApi } from '../../src/extension';
+import { TOKENS } from './fixture';
+import { assertFilesHold, file, resetWorld, rotate, sim, SIM_URL, waitFor, waitForLog } from './helpers';
+
+const SETTINGS_FILE = path.join('.vscode', 'settings.json');
+const EVIL_URL = 'http://127.0.0.1:1/client/v4';
+
+describe('workspace settings', () => {
+  let api: CfRotateApi;
+
+  before(async () => {
+    ({ api } = await resetWorld());
+  });
+
+  after(async () => {
+    fs.rmSync(file(SETTINGS_FILE), { force: true });
+    await waitFor(() => vscode.workspace.getConfiguration('cfRotate').get('reminderDays') === 7, 'the workspace settings to be gone');
+  });
+
+  it('the user setting points the extension at the simulator', () => {
+    assert.equal(api.settings.apiBaseUrl(), SIM_URL);
+  });
+
+  it('ignores cfRotate.apiBaseUrl from .vscode/settings.json: rotation still goes to the user-configured API', async () => {
+    fs.writeFileSync(file(SETTINGS_FILE), JSON.stringify({ 'cfRotate.apiBaseUrl': EVIL_URL, 'cfRotate.reminderDays': 9 }, null, 2));
+    // reminderDays (window scope) proves VS Code has read the file.
+    await waitFor(() => vscode.workspace.getConfiguration('cfRotate').get('reminderDays') === 9, 'VS Code to read .vscode/settings.json');
+    assert.equal(api.settings.apiBaseUrl(), SIM_URL, 'the workspace value is ignored');
+
+    const r = await rotate(TOKENS.account);
+    assert.ok(r?.ok, `rotation reached the simulator: ${JSON.stringify(r?.error)}`);
+    assert.equal((await sim.requests('rollAccountToken')).length, 1, 'the simulator received the roll');
+    assertFilesHold(await sim.secrets(), 'holds the new value');
+    // VS Code 1.108 itself drops machine-scoped values from workspace settings; should one get
+    // through, the extension's own check must both ignore it (asserted above) and say so.
+    if (vscode.workspace.getConfiguration('cfRotate').inspect('apiBaseUrl')?.workspaceValue !== undefined) {
+      await waitForLog('Ignoring cfRotate.apiBaseUrl from the workspace settings');
+    }
+  });
+});

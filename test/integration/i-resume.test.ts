@@ -1,0 +1,140 @@
+/**
+ * Interrupted rotations: the new secret waits in the journal (SecretStorage) until
+ * resumeInterrupted writes it into the files.
+ */
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { CommandRotationResult } from '../../src/commands/rotate';
+import { COMMANDS } from '../../src/constants';
+import type { JournalEntry } from '../../src/core/engine/journal';
+import type { CfRotateApi } from '../../src/extension';
+import { idsFromState, TOKENS, type Secrets } from './fixture';
+import {
+  ADMIN_TOKEN,
+  assertFilesHold,
+  closeEditors,
+  exec,
+  file,
+  FOLDER,
+  resetWorld,
+  rotate,
+  rotatingRequests,
+  seenSecrets,
+  shown,
+  shownSince,
+  sim,
+  SIM_URL,
+  tokenNode,
+  waitFor,
+} from './helpers';
+
+const sha256 = (v: string): string => createHash('sha256').update(v, 'utf8').digest('hex');
+
+describe('interrupted rotations', () => {
+  let api: CfRotateApi;
+  let secrets: Secrets;
+
+  beforeEach(async () => {
+    ({ api, secrets } = await resetWorld());
+  });
+
+  afterEach(closeEditors);
+
+  it('a file write that fails after Cloudflare rolled keeps the secret in the journal; resume writes it', async () => {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file('.env')));
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    await sim.addFault({ op: 'rollAccountToken', type: 'latency', ms: 2500 });
+    const mark = shown.length;
+    const running = rotate(TOKENS.account);
+    // The preflight passed (the document was clean) and the roll is on its way: now make the file dirty.
+    await waitFor(async () => (await sim.stats()).inFlight > 0, 'the roll request to reach the simulator');
+    assert.ok(await editor.edit((b) => b.insert(new vscode.Position(0, 0), '# edited while rotating\n')));
+    const r = await running;
+    assert.equal(r?.ok, false);
+    assert.equal(r?.state, 'pending');
+    assert.match(r?.error?.message ?? '', /Cloudflare rotated "deploy" and the new secret is kept safely, but a file could not be written: \.env has unsaved changes/);
+    const err = shownSince(mark).find((s) => s.level === 'error');
+    assert.ok(err && err.items.includes('Resume') && err.items.includes('Show Log'), `notification: ${JSON.stringify(err)}`);
+
+    const live = await sim.secrets();
+    assert.notEqual(live.deploy, secrets.deploy, 'Cloudflare rolled the token');
+    assertFilesHold(secrets, 'still holds the old value on disk');
+    const journals = await api.engine.interrupted();
+    assert.deepEqual(journals.map((j) => [j.token, j.state]), [[TOKENS.account, 'rotated']]);
+    assert.equal(journals[0]?.values?.token, live.deploy, 'the journal holds the value Cloudflare now accepts');
+
+    const node = await tokenNode(api, TOKENS.account);
+    assert.equal(node.state, 'interrupted');
+    assert.equal(node.description, 'interrupted rotation · resume it');
+    assert.equal(api.tree.getTreeItem(node).contextValue, 'token.account-api-token.interrupted');
+
+    await closeEditors(); // revert the unsaved edit
+    await sim.clearRequests();
+    const busy = await rotate(TOKENS.account);
+    assert.equal(busy?.error?.kind, 'busy', 'a new rotation is refused while the journal waits');
+    assert.deepEqual(await rotatingRequests(), [], 'and it never reaches Cloudflare');
+    assertFilesHold(secrets, 'still holds the old value');
+
+    const resumed = await exec<CommandRotationResult[]>(COMMANDS.resumeInterrupted, { all: true });
+    assert.deepEqual(resumed.map((x) => [x.name, x.ok, x.state]), [[TOKENS.account, true, 'recovered']]);
+    assertFilesHold(live, 'holds the journaled value');
+    assert.deepEqual(await api.engine.interrupted(), [], 'the journal is gone');
+    assert.equal((await tokenNode(api, TOKENS.account)).state, 'unscheduled', 'no longer interrupted');
+  });
+
+  it('a journal left in SecretStorage by a crashed window is finished by resumeInterrupted', async () => {
+    const state = await sim.state();
+    const ids = idsFromState(state);
+    const before = state.serviceTokens.find((t) => t.name === 'ci-access');
+    assert.ok(before);
+    // The crashed window had rotated the service token at Cloudflare and journaled the answer.
+    const graceUntil = new Date(Date.now() + 3600_000).toISOString();
+    const res = await fetch(`${SIM_URL}/accounts/${ids.accountId}/access/service_tokens/${ids.ciServiceTokenId}/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ previous_client_secret_expires_at: graceUntil }),
+    });
+    const body = (await res.json()) as { success: boolean; result: { client_id: string; client_secret: string } };
+    assert.equal(body.success, true, 'the simulator rotated the service token');
+    const newSecret = body.result.client_secret;
+    seenSecrets.add(newSecret);
+    const now = Date.now();
+    const entry: JournalEntry = {
+      v: 1,
+      id: `access-service-token:a:${ids.accountId}:${ids.ciServiceTokenId}`.toLowerCase(),
+      owner: 'crashed-window',
+      folder: FOLDER,
+      token: TOKENS.access,
+      kind: 'access-service-token',
+      profile: 'default',
+      state: 'rotated',
+      resource: { accountId: ids.accountId, serviceTokenId: ids.ciServiceTokenId },
+      startedAt: now - 5000,
+      updatedAt: now - 4000,
+      targets: [
+        { file: file('.env'), rel: '.env', key: 'CF_ACCESS_CLIENT_ID', field: 'clientId', oldHash: sha256(secrets.ciClientId), done: false },
+        { file: file('.env'), rel: '.env', key: 'CF_ACCESS_CLIENT_SECRET', field: 'clientSecret', oldHash: sha256(secrets.ciClientSecret), done: false },
+      ],
+      pre: { clientId: before.clientId, clientSecretVersion: before.clientSecretVersion },
+      graceUntil,
+      values: { clientId: body.result.client_id, clientSecret: newSecret },
+    };
+    await api.engine.journal.write(entry);
+    await api.refresh();
+    assert.equal((await tokenNode(api, TOKENS.access)).state, 'interrupted', 'the tree offers to resume it');
+
+    const mark = shown.length;
+    const resumed = await exec<CommandRotationResult[]>(COMMANDS.resumeInterrupted, { all: true });
+    assert.deepEqual(resumed.map((x) => [x.name, x.ok, x.state]), [[TOKENS.access, true, 'recovered']]);
+    const info = shownSince(mark).find((s) => s.level === 'info');
+    assert.match(info?.message ?? '', /^Finished the interrupted rotation of "ci-access" → \.env › CF_ACCESS_CLIENT_ID, \.env › CF_ACCESS_CLIENT_SECRET\./);
+    const live = await sim.secrets();
+    assert.equal(live.ciClientSecret, newSecret);
+    assertFilesHold(live, 'holds the journaled secret');
+    const check = await sim.accessCheck(live.ciClientId, newSecret);
+    assert.deepEqual([check.allowed, check.matched], [true, 'current'], check.reason);
+    assert.deepEqual(await api.engine.interrupted(), []);
+    assert.equal((await tokenNode(api, TOKENS.access)).state, 'unscheduled');
+  });
+});

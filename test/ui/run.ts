@@ -1,0 +1,363 @@
+/**
+ * UI tests: the real VS Code workbench (code-server) in headless Debian Chromium, driven with
+ * playwright-core, with cf-rotate loaded from this repository (extensionDevelopmentPath, no test
+ * module: the window stays interactive) against the Cloudflare API simulator in this process.
+ *
+ *   npx tsc -p . && node esbuild.js && node out/test/ui/run.js [--update-screenshots]
+ *
+ * Every failure saves test-results/ui-<test>-failure.png (+ the browser console). Good states
+ * are saved as test-results/ui-*.png; with --update-screenshots they also go to
+ * media/screenshots/ for the README (1280×800). Prints `N passed, N failed`; exits non-zero on
+ * any failure.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Locator, Page } from 'playwright-core';
+import { devPayload, openWorkbench, runCommand, waitForWorkbench, type Workbench } from '../harness/browser';
+import { launchCodeServer, type CodeServer } from '../harness/codeServer';
+import { provision } from '../harness/provision';
+import { log, repoRoot, resultsDir } from '../harness/util';
+import { start, type SimulatorHandle } from '../simulator';
+import { envText, secretsFromState, TOKENS, writeWorkspace, type Secrets } from '../integration/fixture';
+
+const VIEWPORT = { width: 1280, height: 800 };
+/** Upper bound for anything the UI does after a click (the simulator answers in milliseconds). */
+const UI_TIMEOUT = 20_000;
+
+interface Manifest {
+  contributes: { commands: Array<{ command: string; title: string; category?: string }> };
+}
+
+/** "Category: Title" of a command, as the command palette lists it (read from package.json). */
+function paletteTitle(command: string): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as Manifest;
+  const c = manifest.contributes.commands.find((x) => x.command === command);
+  if (!c) throw new Error(`package.json contributes no command ${command}`);
+  return c.category ? `${c.category}: ${c.title}` : c.title;
+}
+
+function commandTitle(command: string): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as Manifest;
+  const c = manifest.contributes.commands.find((x) => x.command === command);
+  if (!c) throw new Error(`package.json contributes no command ${command}`);
+  return c.title;
+}
+
+function expect(ok: boolean, message: string): asserts ok {
+  if (!ok) throw new Error(message);
+}
+
+function equal<T>(actual: T, expected: T, message: string): void {
+  if (actual !== expected) throw new Error(`${message}\n  expected: ${JSON.stringify(expected)}\n  actual:   ${JSON.stringify(actual)}`);
+}
+
+class Ui {
+  constructor(
+    readonly wb: Workbench,
+    readonly sim: SimulatorHandle,
+    readonly folder: string,
+  ) {}
+
+  get page(): Page {
+    return this.wb.page;
+  }
+
+  /** The Tokens tree of the Cloudflare Rotate container. */
+  tree(): Locator {
+    return this.page.locator('.part.sidebar .pane-body .monaco-list');
+  }
+
+  /** A tree row by its accessible label ("deploy, rolled just now"). */
+  row(label: string | RegExp): Locator {
+    return this.page
+      .locator('.part.sidebar .pane-body .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: label }) })
+      .first();
+  }
+
+  toast(text: string | RegExp): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+  }
+
+  dialog(): Locator {
+    return this.page.locator('.monaco-dialog-box');
+  }
+
+  quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  async shot(name: string, forReadme: boolean, update: boolean): Promise<void> {
+    await this.wb.screenshot(`ui-${name}`);
+    if (forReadme && update) {
+      const dir = path.join(repoRoot(), 'media', 'screenshots');
+      fs.mkdirSync(dir, { recursive: true });
+      await this.page.screenshot({ path: path.join(dir, `${name}.png`) });
+    }
+  }
+
+  read(rel: string): string {
+    return fs.readFileSync(path.join(this.folder, rel), 'utf8');
+  }
+
+  secrets(): Secrets {
+    return secretsFromState(this.sim.control.state());
+  }
+
+  rolls(): number {
+    return this.sim.control.requests().filter((r) => r.op === 'rollAccountToken' || r.op === 'rollUserToken').length;
+  }
+
+  /** Drags the sidebar's sash so labels are not truncated in the screenshots (cosmetic). */
+  async widenSidebar(width: number): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').boundingBox();
+    if (!box || box.width >= width) return;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width - 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 8 });
+    await this.page.mouse.up();
+  }
+
+  /** Dismisses every notification toast (so the next one is easy to see and screenshot). */
+  async clearNotifications(): Promise<void> {
+    await runCommand(this.page, 'Notifications: Clear All Notifications');
+    await this.page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: UI_TIMEOUT }).catch(() => undefined);
+  }
+}
+
+type Test = { title: string; run: (ui: Ui) => Promise<void> };
+
+function tests(update: boolean): Test[] {
+  const adminToken = (ui: Ui): string => {
+    const admin = ui.sim.control.state().userTokens.find((t) => t.name === 'cf-rotate admin');
+    if (!admin) throw new Error('the demo scenario has no admin token');
+    return admin.value;
+  };
+  const rotateTitle = commandTitle('cfRotate.rotate');
+
+  return [
+    {
+      title: 'the Cloudflare Rotate container (activity bar) shows every configured token',
+      async run(ui) {
+        const item = ui.page.locator('.part.activitybar .action-item .action-label[aria-label^="Cloudflare Rotate"]').first();
+        await item.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        await item.click();
+        await ui.page.locator('.part.sidebar .composite.title', { hasText: /Cloudflare Rotate/i }).first().waitFor({ timeout: UI_TIMEOUT });
+        await ui.widenSidebar(430);
+        for (const name of Object.values(TOKENS)) {
+          await ui.row(new RegExp(`^${name}$`)).waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        }
+        const description = await ui.row(/^deploy$/).locator('.label-description').textContent();
+        equal(description?.trim(), 'not rotated yet', 'description of "deploy"');
+        // No credential yet: the tree says so.
+        await ui.row('No Cloudflare credential for profile "default"').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+      },
+    },
+    {
+      title: 'Set Credential from the command palette: profile, scheme, token in a password box; verified at the simulator',
+      async run(ui) {
+        const before = ui.sim.control.requests({ op: 'verifyUserToken' }).length;
+        await runCommand(ui.page, paletteTitle('cfRotate.setCredential'));
+        const qi = ui.quickInput();
+        const input = qi.locator('.quick-input-box input');
+        await qi.locator('.quick-input-title', { hasText: '(1/3)' }).waitFor({ timeout: UI_TIMEOUT });
+        equal(await input.inputValue(), 'default', 'the profile defaults to "default"');
+        await input.press('Enter');
+        await qi.locator('.quick-input-title', { hasText: '(2/3)' }).waitFor({ timeout: UI_TIMEOUT });
+        await qi.locator('.monaco-list-row', { hasText: 'API token' }).first().click();
+        await qi.locator('.quick-input-title', { hasText: '(3/3)' }).waitFor({ timeout: UI_TIMEOUT });
+        const password = qi.locator('.quick-input-box input[type="password"]');
+        await password.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        await password.fill(adminToken(ui));
+        await ui.shot('set-credential', true, update);
+        await password.press('Enter');
+        await ui.toast('Saved the Cloudflare credential for profile "default" (verified)').waitFor({ timeout: UI_TIMEOUT });
+        equal(ui.sim.control.requests({ op: 'verifyUserToken' }).length, before + 1, 'the simulator verified the token once');
+        await ui.row('No Cloudflare credential for profile "default"').waitFor({ state: 'detached', timeout: UI_TIMEOUT });
+        await ui.clearNotifications();
+      },
+    },
+    {
+      title: 'the tree shows a token\'s target files when expanded (no secret on screen)',
+      async run(ui) {
+        await ui.row(/^ci-access$/).click();
+        await ui.row('.env › CF_ACCESS_CLIENT_ID').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        await ui.row('.env › CF_ACCESS_CLIENT_SECRET').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        const text = (await ui.tree().innerText()).replace(/\s+/g, ' ');
+        const s = ui.secrets();
+        for (const v of [s.deploy, s.me, s.ciClientSecret, s.zoneClientSecret, s.moq]) expect(!text.includes(v), 'the tree shows no secret');
+        await ui.row(/^deploy$/).hover();
+        await ui.shot('tokens-view', true, update);
+      },
+    },
+    {
+      title: 'cancelling the confirmation rotates nothing',
+      async run(ui) {
+        const rolls = ui.rolls();
+        const row = ui.row(/^me$/);
+        await row.hover();
+        await row.locator(`.action-label[aria-label="${rotateTitle}"]`).click();
+        await ui.dialog().waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        await ui.dialog().locator('.monaco-button', { hasText: /^Cancel$/ }).click();
+        await ui.dialog().waitFor({ state: 'detached', timeout: UI_TIMEOUT });
+        equal(ui.rolls(), rolls, 'no roll request');
+        equal(ui.read('.env'), envText(ui.secrets()), '.env is unchanged');
+      },
+    },
+    {
+      title: 'rotate "deploy" from its inline action: modal confirmation, success notification, .env and simulator agree',
+      async run(ui) {
+        const old = ui.secrets();
+        const row = ui.row(/^deploy$/);
+        await row.hover();
+        const action = row.locator(`.action-label[aria-label="${rotateTitle}"]`);
+        await action.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        await action.click();
+        const dialog = ui.dialog();
+        await dialog.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        const text = await dialog.innerText();
+        expect(text.includes('Rotate "deploy" now?'), `the modal asks to confirm (got: ${text})`);
+        expect(text.includes('.env › CLOUDFLARE_API_TOKEN'), 'the modal lists the file that changes');
+        expect(text.includes('invalidates the current value'), 'the modal says what stops working');
+        await ui.shot('rotate-confirmation', true, update);
+        equal(ui.rolls(), 0, 'nothing is rotated before confirming');
+        await dialog.locator('.monaco-button', { hasText: /^Rotate$/ }).click();
+        const toast = ui.toast('Rotated "deploy" → .env › CLOUDFLARE_API_TOKEN.');
+        await toast.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        await toast.locator('.monaco-button', { hasText: 'Open .env' }).waitFor({ timeout: UI_TIMEOUT });
+        await ui.row(/^deploy$/).locator('.label-description', { hasText: 'rolled just now' }).waitFor({ timeout: UI_TIMEOUT });
+        await ui.shot('rotation-success', true, update);
+
+        const now = ui.secrets();
+        expect(now.deploy !== old.deploy, 'the simulator holds a new value');
+        const live = ui.sim.control.state().accountTokens.find((t) => t.name === 'deploy');
+        equal(live?.previousValue, old.deploy, 'the old value was revoked');
+        equal(ui.read('.env'), envText(now), '.env holds the new value, every other byte unchanged');
+        equal(ui.rolls(), 1, 'exactly one roll');
+      },
+    },
+    {
+      title: 'a rotation whose file write fails keeps the new secret in the journal; the tree offers to resume it',
+      async run(ui) {
+        await ui.clearNotifications();
+        const before = ui.read('.env');
+        const old = ui.secrets();
+        ui.sim.control.addFault({ op: 'rollAccountToken', type: 'latency', ms: 2000 });
+        const row = ui.row(/^deploy$/);
+        await row.hover();
+        await row.locator(`.action-label[aria-label="${rotateTitle}"]`).click();
+        await ui.dialog().locator('.monaco-button', { hasText: /^Rotate$/ }).click();
+        // While Cloudflare "works", .env turns into a directory: the write after the roll must fail.
+        const deadline = Date.now() + UI_TIMEOUT;
+        while (ui.sim.control.stats().inFlight === 0) {
+          expect(Date.now() < deadline, 'the roll reached the simulator');
+          await ui.page.waitForTimeout(20);
+        }
+        const env = path.join(ui.folder, '.env');
+        fs.renameSync(env, `${env}.aside`);
+        fs.mkdirSync(env);
+        try {
+          const toast = ui.toast('Rotation of "deploy" is not finished');
+          await toast.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+          expect((await toast.innerText()).includes('the new secret is kept safely'), 'the notification says the secret is safe');
+          await toast.locator('.monaco-button', { hasText: 'Resume' }).waitFor({ timeout: UI_TIMEOUT });
+        } finally {
+          fs.rmdirSync(env);
+          fs.renameSync(`${env}.aside`, env);
+        }
+        expect(ui.secrets().deploy !== old.deploy, 'Cloudflare rolled the token');
+        equal(ui.read('.env'), before, '.env still holds the old value');
+        await ui.row(/^deploy$/).locator('.label-description', { hasText: 'interrupted rotation · resume it' }).waitFor({ timeout: UI_TIMEOUT });
+        await ui.clearNotifications();
+      },
+    },
+    {
+      title: 'after a window reload, activation offers to finish the interrupted rotation; Resume writes the journaled secret',
+      async run(ui) {
+        await ui.page.reload();
+        await waitForWorkbench(ui.page);
+        const offer = ui.toast('A rotation was interrupted ("deploy")');
+        await offer.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        expect((await offer.innerText()).includes('A new secret waits to be written into your files'), 'the offer says a secret waits');
+        await ui.shot('resume-offer', false, update);
+        await offer.locator('.monaco-button', { hasText: /^Resume$/ }).click();
+        const pick = ui.quickInput().locator('.monaco-list-row', { hasText: 'deploy' }).first();
+        await pick.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        await ui.quickInput().locator('.quick-input-box input').press('Enter');
+        await ui.toast('Finished the interrupted rotation of "deploy"').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        equal(ui.read('.env'), envText(ui.secrets()), '.env holds the journaled value Cloudflare accepts');
+        await ui.row(/^deploy$/).locator('.label-description', { hasText: 'rolled just now' }).waitFor({ timeout: UI_TIMEOUT });
+      },
+    },
+  ];
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { 'update-screenshots': { type: 'boolean', default: false } } });
+  const t0 = Date.now();
+  await provision();
+  const root = repoRoot();
+  if (!fs.existsSync(path.join(root, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run "node esbuild.js" first');
+  const sim = await start({ port: 0, scenario: 'demo' });
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'cfr-ui-'));
+  writeWorkspace(folder, sim.control.state());
+  let server: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  const results: Array<{ title: string; ok: boolean; ms: number; error?: string }> = [];
+  try {
+    server = await launchCodeServer({ folder, settings: { 'cfRotate.apiBaseUrl': sim.url } });
+    wb = await openWorkbench(server.url, { folder, payload: devPayload(server.url, root) });
+    await wb.page.setViewportSize(VIEWPORT);
+    await waitForWorkbench(wb.page);
+    const ui = new Ui(wb, sim, folder);
+    for (const t of tests(values['update-screenshots'] === true)) {
+      const started = Date.now();
+      try {
+        await t.run(ui);
+        results.push({ title: t.title, ok: true, ms: Date.now() - started });
+      } catch (e) {
+        const slug = t.title.replace(/[^\w]+/g, '-').slice(0, 60).replace(/-+$/, '');
+        const shot = await wb.screenshot(`ui-${slug}-failure`).catch(() => undefined);
+        results.push({ title: t.title, ok: false, ms: Date.now() - started, error: `${e instanceof Error ? e.message : String(e)}${shot ? `\n(screenshot: ${shot})` : ''}` });
+        // Leave no dialog or quick input open for the next test.
+        await wb.page.keyboard.press('Escape').catch(() => undefined);
+      }
+    }
+  } catch (e) {
+    results.push({ title: 'UI harness', ok: false, ms: 0, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    if (wb) await wb.screenshot('ui-harness-failure').catch(() => undefined);
+  } finally {
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length > 0 && wb) {
+      const consoleFile = resultsDir('ui-browser-console.log');
+      fs.mkdirSync(path.dirname(consoleFile), { recursive: true });
+      fs.writeFileSync(consoleFile, wb.console.join('\n') + '\n');
+      log(`browser console: ${consoleFile}`);
+      if (server) log(`code-server log: ${server.logFile}; VS Code logs: ${path.join(server.userDataDir, 'logs')}`);
+    }
+    await wb?.close().catch(() => undefined);
+    await server?.stop();
+    await sim.close();
+    if (failed.length === 0) fs.rmSync(folder, { recursive: true, force: true });
+  }
+  const out = (s: string): boolean => process.stdout.write(`${s}\n`);
+  out('\nui');
+  for (const r of results) out(`  ${r.ok ? '✓' : '✗'} ${r.title} (${r.ms} ms)`);
+  results.filter((r) => !r.ok).forEach((r, i) => out(`\n  ${i + 1}) ${r.title}\n     ${(r.error ?? '').split('\n').join('\n     ')}`));
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  out(`\nui: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  out(`${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`[ui] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
