@@ -70,7 +70,7 @@ export function notifyInfo(app: App, text: string, actions: readonly Action[] = 
 }
 
 /** Errors in how a command was invoked: scripts get a rejected promise. */
-const INVOCATION_ERRORS: ReadonlySet<ErrorKind> = new Set(['validation', 'not-found', 'untrusted']);
+const INVOCATION_ERRORS: ReadonlySet<ErrorKind> = new Set(['validation', 'not-found', 'untrusted', 'config']);
 
 /**
  * Run a command body: errors become a notification (what + why + hint + Show Log); invocation

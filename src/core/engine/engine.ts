@@ -164,16 +164,16 @@ export class RotationEngine {
     let entry: JournalEntry | undefined;
     try {
       progress('checking');
+      if (!this.journal.isHeld(id) && (await this.journal.get(id))) {
+        // Never start over a journal that may hold an unwritten secret; say so before anything else.
+        throw new CfRotateError('busy', `An interrupted rotation of "${token.name}" must be finished first.`, {
+          hint: 'Run "Cloudflare Rotate: Resume Interrupted Rotation" (CLI: cf-rotate resume).',
+        });
+      }
       const api = await this.apiFor(token.profile);
       const targets = await prepareTargets(this.deps.files, folder, token);
       if (opts.dryRun) {
         return { ...base, ok: true, state: 'planned', warnings: [], durationMs: this.deps.clock.now() - started };
-      }
-      if (await this.journal.get(id)) {
-        // Never start over a journal that may hold an unwritten secret.
-        throw new CfRotateError('busy', `An interrupted rotation of "${token.name}" must be finished first.`, {
-          hint: 'Run "Cloudflare Rotate: Resume Interrupted Rotation" (CLI: cf-rotate resume).',
-        });
       }
       const pre = await this.preState(api, token, targets, opts.signal);
       const graceMs = this.graceMs(token);

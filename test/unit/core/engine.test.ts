@@ -287,6 +287,19 @@ describe('rotation engine (against the simulator)', function () {
       assertNoLeak([...h.logger.lines, JSON.stringify(r), JSON.stringify(resumed)]);
     });
 
+    it('an interrupted rotation is reported before anything else, even an unsaved editor', async () => {
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'order' });
+      const p = await write(folder, '.env', `K=${tok.value}\n`);
+      const [token] = tokens([{ name: 'order', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
+      const h = makeEngine(world);
+      await h.engine.journal.begin({ id: 'account-api-token:' + `${world.accountId}:${tok.id}`.toLowerCase(), folder, token: 'order', kind: 'account-api-token', profile: 'default', state: 'intent', resource: { accountId: world.accountId, tokenId: tok.id }, startedAt: 1, updatedAt: 1, targets: [] });
+      h.engine.journal.release('account-api-token:' + `${world.accountId}:${tok.id}`.toLowerCase());
+      const files: Files = Object.assign(Object.create(new NodeFiles()) as Files, { isDirty: (f: string) => f === p });
+      const r = await makeEngine(world, { files, secrets: h.secrets }).engine.rotate(folder, token!);
+      assert.equal(r.error?.kind, 'busy');
+      assert.match(r.error!.hint ?? '', /Resume/);
+    });
+
     it('a document with unsaved edits stops the rotation before the API call', async () => {
       const tok = world.sim.control.addAccountToken(world.accountId, { name: 'dirty' });
       const p = await write(folder, '.env', `K=${tok.value}\n`);
