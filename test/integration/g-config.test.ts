@@ -60,8 +60,8 @@ describe('configuration errors', () => {
     assert.match(err.message, /Fix .*cf-rotate\.json first: it is invalid/);
     assert.ok(err.items.includes('Show Log'));
     const mark2 = shown.length;
-    const all = await exec<unknown[] | undefined>(COMMANDS.rotateAll, { skipConfirm: true });
-    assert.equal(all, undefined, 'rotateAll is refused too');
+    // rotateAll is refused too, and like rotate its promise rejects so scripts see why.
+    await assert.rejects(Promise.resolve(exec(COMMANDS.rotateAll, { skipConfirm: true })), /cf-rotate\.json is invalid/);
     const allErr = shownSince(mark2).find((s) => s.level === 'error');
     assert.match(allErr?.message ?? '', /^Rotate all failed: .*cf-rotate\.json is invalid\. Fix it/);
     assert.deepEqual(allErr?.items, ['Open Configuration', 'Show Log']);

@@ -953,7 +953,7 @@ export class CloudflareClient implements CloudflareApi {
     if (spec.rotation || mutation) {
       return new CfRotateError('ambiguous', `No answer from Cloudflare while ${spec.what} (${reason}): the change may have happened${spec.rotation ? ' and the new secret was not received' : ''}.`, {
         hint: spec.rotation
-          ? 'Do not rotate blindly: check whether the old value still works (cf-rotate verify). If it still works, retry; if not, it was rotated and the new value was lost, so rotate again to get a value you can store.'
+          ? 'Do not rotate blindly: "Resume Interrupted Rotation" (CLI: cf-rotate resume) checks whether the old value still works. If it does, retry; if not, it was rotated and the new value was lost, so rotate again to get a value you can store.'
           : 'Check the current state in the Cloudflare dashboard before retrying.',
         cause: e,
       });
@@ -1021,7 +1021,7 @@ export class CloudflareClient implements CloudflareApi {
           {
             ...details,
             hint: spec.rotation
-              ? 'Check whether the old value still works (cf-rotate verify) before retrying; if it no longer works, rotate again to get a value you can store. See https://www.cloudflarestatus.com.'
+              ? '"Resume Interrupted Rotation" (CLI: cf-rotate resume) checks whether the old value still works before you retry; if it no longer works, rotate again to get a value you can store. See https://www.cloudflarestatus.com.'
               : 'Retry in a few minutes; see https://www.cloudflarestatus.com.',
           },
         );

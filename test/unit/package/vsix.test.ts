@@ -1,0 +1,216 @@
+/**
+ * What `npm run package` puts into the .vsix: exactly the allow-list of .vscodeignore (the
+ * bundled extension and CLI, the config schema, icons, walkthrough media, package.json, README,
+ * CHANGELOG, LICENSE): no sources, source maps, tests, screenshots, .env files or node_modules.
+ *
+ * 1. `listFiles` (what `vsce ls` uses) on the repository itself, as it is after `npm run build`.
+ * 2. A real .vsix, built with vsce's `createVSIX` and the flags of the `package` script, from a
+ *    copy of the packaged inputs plus decoys in a temporary folder (the repository's dist/ is
+ *    not touched), and read back with a small zip central-directory reader.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createVSIX, listFiles, PackageManager, type IPackageOptions } from '@vscode/vsce';
+
+function repoRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const candidate = path.join(dir, 'package.json');
+    if (fs.existsSync(candidate) && (JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string }).name === 'cf-rotate') return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('repository root not found');
+    dir = up;
+  }
+}
+
+const ROOT = repoRoot();
+
+interface Manifest {
+  name: string;
+  version: string;
+  main: string;
+  icon?: string;
+  scripts: Record<string, string>;
+  contributes: {
+    viewsContainers?: Record<string, { icon?: string }[]>;
+    views?: Record<string, { icon?: string }[]>;
+    jsonValidation?: { url: string }[];
+    walkthroughs?: { steps: { media: { markdown?: string; image?: unknown; svg?: string } }[] }[];
+  };
+}
+
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
+
+/** Files of the extension folder in the .vsix, as vsce lists them (relative to the repository). */
+const ALLOWED = [
+  'CHANGELOG.md',
+  'LICENSE',
+  'README.md',
+  'dist/cf-rotate.schema.json',
+  'dist/cli.js',
+  'dist/extension.js',
+  'media/cf-rotate.svg',
+  'media/icon.png',
+  'media/walkthrough/add-token.md',
+  'media/walkthrough/config.md',
+  'media/walkthrough/credential.md',
+  'media/walkthrough/rotate.md',
+  'package.json',
+].sort();
+
+/** vsce renames these inside the .vsix. */
+const RENAMED: Record<string, string> = { 'README.md': 'readme.md', 'CHANGELOG.md': 'changelog.md', LICENSE: 'LICENSE.txt' };
+
+/** Files package.json points at: the installed extension needs every one of them. */
+function referencedFiles(): string[] {
+  const c = pkg.contributes;
+  const refs = [pkg.main, ...(pkg.icon ? [pkg.icon] : [])];
+  for (const list of Object.values(c.viewsContainers ?? {})) for (const v of list) if (v.icon) refs.push(v.icon);
+  for (const list of Object.values(c.views ?? {})) for (const v of list) if (v.icon && !v.icon.startsWith('$(')) refs.push(v.icon);
+  for (const j of c.jsonValidation ?? []) if (!/^https?:/.test(j.url)) refs.push(j.url);
+  for (const w of c.walkthroughs ?? []) for (const s of w.steps) if (s.media.markdown) refs.push(s.media.markdown);
+  return [...new Set(refs.map((r) => path.posix.normalize(r.replace(/^\.\//, ''))))].sort();
+}
+
+/** vsce options equivalent to the flags of `vsce package` in the `package` script. */
+function packageScriptOptions(): IPackageOptions {
+  const script = pkg.scripts.package;
+  assert.ok(script, 'package.json has a "package" script');
+  const commands = script.split('&&').map((s) => s.trim());
+  const build = commands.findIndex((c) => /^node esbuild\.js\b.*--production\b/.test(c));
+  const vsce = commands.findIndex((c) => /^(npx )?vsce package\b/.test(c));
+  assert.ok(build >= 0, `the package script runs the production build (node esbuild.js --production): ${script}`);
+  assert.ok(vsce > build, `the package script runs vsce package after the production build: ${script}`);
+  const known: Record<string, Partial<Record<keyof IPackageOptions, boolean>>> = {
+    '--no-dependencies': { dependencies: false },
+    '--allow-missing-repository': { allowMissingRepository: true },
+    '--no-rewrite-relative-links': { rewriteRelativeLinks: false },
+  };
+  const options: Record<string, boolean> = {};
+  for (const flag of (commands[vsce] as string).split(/\s+/).slice((commands[vsce] as string).startsWith('npx') ? 3 : 2)) {
+    const o = known[flag];
+    assert.ok(o, `flag ${flag} of the package script is unknown to this test: map it to its createVSIX option`);
+    Object.assign(options, o);
+  }
+  assert.equal(options.dependencies, false, 'node_modules stay out: the extension is bundled (--no-dependencies)');
+  return options as IPackageOptions;
+}
+
+/** Names of the entries of a zip file, from its central directory (no dependency, no unzip). */
+export function zipEntries(file: string): { name: string; size: number }[] {
+  const buf = fs.readFileSync(file);
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  assert.ok(eocd >= 0, `${file} is not a zip file (no end of central directory)`);
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  const out: { name: string; size: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    assert.equal(buf.readUInt32LE(p), 0x02014b50, 'central directory entry signature');
+    const size = buf.readUInt32LE(p + 24);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extraLen = buf.readUInt16LE(p + 30);
+    const commentLen = buf.readUInt16LE(p + 32);
+    out.push({ name: buf.toString('utf8', p + 46, p + 46 + nameLen), size });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return out;
+}
+
+function copy(rel: string, into: string): void {
+  const from = path.join(ROOT, rel);
+  if (!fs.existsSync(from)) return;
+  fs.cpSync(from, path.join(into, rel), { recursive: true });
+}
+
+function write(root: string, rel: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+  fs.writeFileSync(path.join(root, rel), text);
+}
+
+/** Runs fn with console.log silenced (vsce prints the file tree). */
+async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  const log = console.log;
+  console.log = () => undefined;
+  try {
+    return await fn();
+  } finally {
+    console.log = log;
+  }
+}
+
+describe('package: the .vsix contents', () => {
+  it('package.json points only at files the .vsix allows', () => {
+    for (const ref of referencedFiles()) {
+      assert.ok(ALLOWED.includes(ref), `${ref} is used by package.json but not in the .vsix allow-list`);
+      assert.ok(fs.existsSync(path.join(ROOT, ref)) || ref.startsWith('dist/'), `${ref} is referenced by package.json but missing`);
+    }
+    for (const md of ALLOWED.filter((f) => f.startsWith('media/walkthrough/'))) {
+      assert.ok(referencedFiles().includes(md), `${md} is packaged but no walkthrough step uses it`);
+    }
+  });
+
+  it('vsce ls (listFiles) on the repository lists exactly the allow-list', async function () {
+    this.timeout(180_000); // vsce globs the whole checkout, .vscode-test included
+    for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/cf-rotate.schema.json']) {
+      assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} is missing: run "npm run build" first (npm test does)`);
+    }
+    const files = (await listFiles({ cwd: ROOT, packageManager: PackageManager.None })).map((f) => f.replace(/\\/g, '/')).sort();
+    assert.deepEqual(files, ALLOWED);
+  });
+
+  it('npm run package flags build a .vsix with exactly the allowed entries', async function () {
+    this.timeout(180_000);
+    const options = packageScriptOptions();
+    const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-vsix-'));
+    try {
+      for (const rel of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media']) copy(rel, stage);
+      // dist/ as a build leaves it: bundles, schema, source maps.
+      write(stage, 'dist/extension.js', '"use strict";exports.activate=()=>{};\n');
+      write(stage, 'dist/extension.js.map', '{"version":3}\n');
+      write(stage, 'dist/cli.js', '#!/usr/bin/env node\n');
+      write(stage, 'dist/cli.js.map', '{"version":3}\n');
+      write(stage, 'dist/cf-rotate.schema.json', '{}\n');
+      // Decoys: none of these may reach the .vsix.
+      const decoys = [
+        'src/extension.ts',
+        'out/src/extension.js',
+        'test/unit/x.test.ts',
+        'scripts/demo.ts',
+        'bench/run.ts',
+        'docs/README-draft.md',
+        'media/screenshots/demo.png',
+        'media/render-icon.js',
+        '.env',
+        'demo-workspace/.env',
+        '.vscode-test/runs/x/code-server.log',
+        'tsconfig.json',
+        'esbuild.js',
+        'old-0.0.1.vsix',
+        'node_modules/dotenv/package.json',
+      ];
+      for (const d of decoys) write(stage, d, d.endsWith('.env') ? 'CLOUDFLARE_API_TOKEN=decoy\n' : '// decoy\n');
+
+      const vsix = path.join(stage, 'out.vsix');
+      await quietly(() => createVSIX({ ...options, cwd: stage, packagePath: vsix }));
+      const entries = zipEntries(vsix);
+      const names = entries.map((e) => e.name).sort();
+      const expected = ['[Content_Types].xml', 'extension.vsixmanifest', ...ALLOWED.map((f) => `extension/${RENAMED[f] ?? f}`)].sort();
+      assert.deepEqual(names, expected);
+      assert.ok(!names.some((n) => n.endsWith('.map')), 'no source maps');
+      const size = fs.statSync(vsix).size;
+      assert.ok(size < 1024 * 1024, `the .vsix stays small (${size} bytes)`);
+      const manifest = entries.find((e) => e.name === 'extension/package.json');
+      assert.ok(manifest && manifest.size > 0);
+    } finally {
+      fs.rmSync(stage, { recursive: true, force: true });
+    }
+  });
+});
