@@ -1,0 +1,190 @@
+/**
+ * Tree: 1,000 configured tokens → parseConfig of the cf-rotate.json text, the provider's data
+ * (history of 1,000 rotations), getChildren over the whole tree and getTreeItem for every node.
+ * src/views/tree.ts imports vscode, so it is loaded with the benchmark-only vscode stub
+ * (bench/lib/vscodeStub.ts). Cold: the first build in a fresh Node process (what the first
+ * paint after activation costs); warm: repeated builds in one process (every refresh).
+ * This file is also the cold worker: `node out/bench/benches/tree.js <config.json> <history.json>`.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { HistoryEntry } from '../../src/core/history';
+import type { TreeNode } from '../../src/views/model';
+import type * as TreeModule from '../../src/views/tree';
+import type * as LoadModule from '../../src/core/config/load';
+import { runProcess } from '../lib/proc';
+import { summarize } from '../lib/stats';
+import type { Bench, BenchContext, BenchOutcome, Series } from '../lib/types';
+import { installVscodeStub } from '../lib/vscodeStub';
+import { configText, envKey, type TokenSpec } from '../lib/workspace';
+
+const TOKENS = 1000;
+const FOLDER = '/workspace/app';
+
+interface Loaded {
+  tree: typeof TreeModule;
+  load: typeof LoadModule;
+}
+
+function loadModules(): Loaded {
+  installVscodeStub();
+  const req = createRequire(__filename);
+  return { tree: req('../../src/views/tree') as typeof TreeModule, load: req('../../src/core/config/load') as typeof LoadModule };
+}
+
+export interface TreeJobResult {
+  ms: number;
+  /** Phases: parseConfig; setData + getChildren over the tree; getTreeItem (summed over nodes). */
+  parseMs: number;
+  childrenMs: number;
+  itemsMs: number;
+  nodes: number;
+  items: number;
+}
+
+/** One full build, timed: text → config → tree data → every node's children and TreeItem. */
+export async function treeJob(m: Loaded, text: string, history: HistoryEntry[]): Promise<TreeJobResult> {
+  const t0 = performance.now();
+  const cfg = m.load.parseConfig(text);
+  const t1 = performance.now();
+  const provider = new m.tree.TokenTreeProvider();
+  provider.setData({
+    folders: [{ folder: { path: FOLDER, name: 'app' }, status: 'ok', configPath: path.join(FOLDER, '.vscode', 'cf-rotate.json'), tokens: cfg.tokens }],
+    workspaceFolderCount: 1,
+    history,
+    reminderDays: 7,
+    interrupted: new Set(),
+    credentialProfiles: new Set(['default']),
+  });
+  let nodes = 0;
+  let items = 0;
+  let itemsMs = 0;
+  const walk = async (parent: TreeNode | undefined): Promise<void> => {
+    const children = await provider.getChildren(parent);
+    for (const c of children) {
+      nodes++;
+      const ti = performance.now();
+      if (provider.getTreeItem(c)) items++;
+      itemsMs += performance.now() - ti;
+      await walk(c);
+    }
+  };
+  await walk(undefined);
+  const ms = performance.now() - t0;
+  provider.dispose();
+  return { ms, parseMs: t1 - t0, childrenMs: ms - (t1 - t0) - itemsMs, itemsMs, nodes, items };
+}
+
+function hex32(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** 1,000 account tokens (half on a 30-day schedule) and one "rotated" history entry per token, 0–60 days old. */
+export function treeInputs(now = Date.now()): { text: string; history: HistoryEntry[] } {
+  const accountId = hex32();
+  const tokens: TokenSpec[] = Array.from({ length: TOKENS }, (_, i) => ({
+    name: `token-${i + 1}`,
+    accountId,
+    tokenId: hex32(),
+    file: `services/svc-${String(Math.floor(i / 100) + 1).padStart(2, '0')}/.env`,
+    key: envKey(i),
+    value: '',
+    ...(i % 2 === 0 ? { rotateEveryDays: 30 } : {}),
+  }));
+  const history: HistoryEntry[] = tokens.map((t, i) => ({
+    at: new Date(now - ((i * 37) % 60) * 86_400_000).toISOString(),
+    folder: FOLDER,
+    name: t.name,
+    kind: 'account-api-token',
+    outcome: 'rotated',
+    targets: [`${t.file} › ${t.key}`],
+  }));
+  return { text: configText(tokens), history };
+}
+
+export const treeBench: Bench = {
+  name: 'tree',
+  title: 'Tree: 1,000 tokens, parseConfig + getChildren + getTreeItem',
+  async run(ctx: BenchContext): Promise<BenchOutcome> {
+    const started = performance.now();
+    const coldRuns = ctx.quick ? 3 : 7;
+    const warmRuns = ctx.quick ? 10 : 30;
+    const dir = path.join(ctx.tmp, 'tree');
+    fs.mkdirSync(dir, { recursive: true });
+    const { text, history } = treeInputs();
+    const cfgFile = path.join(dir, 'cf-rotate.json');
+    const histFile = path.join(dir, 'history.json');
+    fs.writeFileSync(cfgFile, text);
+    fs.writeFileSync(histFile, JSON.stringify(history));
+
+    const cold: TreeJobResult[] = [];
+    for (let i = 0; i < coldRuns; i++) {
+      const r = await runProcess(process.execPath, [__filename, cfgFile, histFile], { timeoutMs: 60_000 });
+      if (r.code !== 0) throw new Error(`tree worker failed: ${r.stderr.slice(0, 500)}`);
+      cold.push(JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as TreeJobResult);
+    }
+    const m = loadModules();
+    for (let i = 0; i < 3; i++) await treeJob(m, text, history);
+    const warm: TreeJobResult[] = [];
+    for (let i = 0; i < warmRuns; i++) warm.push(await treeJob(m, text, history));
+    const med = (rs: TreeJobResult[], k: 'ms' | 'parseMs' | 'childrenMs' | 'itemsMs'): number => summarize(rs.map((r) => r[k])).median;
+    const phases = (rs: TreeJobResult[]): string => `parseConfig ${med(rs, 'parseMs').toFixed(1)} ms + tree data/getChildren ${med(rs, 'childrenMs').toFixed(1)} ms + getTreeItem ${med(rs, 'itemsMs').toFixed(1)} ms (medians)`;
+    ctx.log(`  cold median ${med(cold, 'ms').toFixed(1)} ms (${phases(cold)}), warm median ${med(warm, 'ms').toFixed(1)} ms (${phases(warm)}), ${warm[0]?.nodes} nodes`);
+
+    const mk = (label: string, rs: TreeJobResult[]): Series => ({ label, unit: 'ms', samples: rs.map((r) => r.ms), summary: summarize(rs.map((r) => r.ms)) });
+    const coldS = mk('first build in a fresh Node process', cold);
+    const warmS = mk('repeated build (JIT warm)', warm);
+    const nodes = warm[0]?.nodes ?? 0;
+    const configKiB = (Buffer.byteLength(text) / 1024).toFixed(0);
+    return {
+      bench: 'tree',
+      ranAt: new Date().toISOString(),
+      quick: ctx.quick,
+      durationMs: performance.now() - started,
+      figures: [
+        {
+          id: 'tree-cold',
+          name: 'Tree, 1,000 tokens (cold)',
+          measures: `parseConfig of a ${configKiB} KiB cf-rotate.json + tree data with 1,000 history entries + getChildren/getTreeItem for all ${nodes} nodes, first time in a fresh process`,
+          cf: coldS,
+          target: { text: '≤ 50 ms', met: coldS.summary.median <= 50 },
+          notes: `Phases: ${phases(cold)}.`,
+        },
+        {
+          id: 'tree-warm',
+          name: 'Tree, 1,000 tokens (warm)',
+          measures: `The same job repeated in one process (a refresh after a rotation)`,
+          cf: warmS,
+          target: { text: '≤ 50 ms', met: warmS.summary.median <= 50 },
+          notes: `Phases: ${phases(warm)}.`,
+        },
+      ],
+      notMeasured: [],
+      notes: [
+        `Tree: src/views/tree.ts (TokenTreeProvider) and src/core/config/load.ts as compiled by tsc, with \`vscode\` replaced by the benchmark-only stub in bench/lib/vscodeStub.ts (Module._load interception; TreeItem, ThemeIcon, ThemeColor, MarkdownString, EventEmitter are plain data holders, so VS Code's own rendering is not included). 1,000 account API tokens over 10 .env files, half with rotateEveryDays; one history entry per token. Cold: ${coldRuns} fresh Node processes, module loading excluded; warm: ${warmRuns} runs after 3 warm-ups.`,
+      ],
+      raw: { tokens: TOKENS, nodes, configBytes: Buffer.byteLength(text), cold, warm },
+    };
+  },
+};
+
+if (require.main === module) {
+  const [cfgFile, histFile] = process.argv.slice(2);
+  if (!cfgFile || !histFile) {
+    process.stderr.write('usage: node out/bench/benches/tree.js <cf-rotate.json> <history.json>\n');
+    process.exit(2);
+  }
+  const text = fs.readFileSync(cfgFile, 'utf8');
+  const history = JSON.parse(fs.readFileSync(histFile, 'utf8')) as HistoryEntry[];
+  const m = loadModules();
+  treeJob(m, text, history).then(
+    (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
