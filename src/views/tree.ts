@@ -16,6 +16,9 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private cache: TreeNode[] | undefined;
   private readonly parents = new Map<string, TreeNode>();
   private readonly rotating = new Set<string>();
+  static readonly THROTTLE_MS = 200;
+  private lastFlush = 0;
+  private trailing: ReturnType<typeof setTimeout> | undefined;
   private resolveReady!: () => void;
   private readonly readyPromise = new Promise<void>((r) => (this.resolveReady = r));
 
@@ -42,9 +45,23 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.invalidate();
   }
 
-  /** Rebuild (relative times, due states) without new data. */
+  /**
+   * Rebuild (relative times, due states) without new data. Throttled: the first change is shown at
+   * once, later ones at most every THROTTLE_MS (a batch of 100 rotations would otherwise rebuild and
+   * re-render the whole tree ~120 times).
+   */
   invalidate(): void {
     this.cache = undefined;
+    if (this.trailing) return;
+    const wait = this.lastFlush + TokenTreeProvider.THROTTLE_MS - Date.now();
+    if (wait <= 0) this.flush();
+    else this.trailing = setTimeout(() => this.flush(), wait);
+  }
+
+  private flush(): void {
+    if (this.trailing) clearTimeout(this.trailing);
+    this.trailing = undefined;
+    this.lastFlush = Date.now();
     this.changeEmitter.fire(undefined);
     if (this.data) this.updateEmitter.fire(this.roots());
   }
@@ -115,6 +132,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   dispose(): void {
+    if (this.trailing) clearTimeout(this.trailing);
     this.changeEmitter.dispose();
     this.updateEmitter.dispose();
   }

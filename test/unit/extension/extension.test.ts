@@ -365,6 +365,8 @@ describe('extension (fake VS Code + simulator)', function () {
     const again = await run<unknown[]>(COMMANDS.rotateDue, { confirm: false });
     assert.deepEqual(again, []);
     assert.ok(messages('info').some((m) => /No Cloudflare credentials are due/.test(m)));
+    // Tree updates (and the status bar that follows them) are throttled to one per 200 ms.
+    await new Promise((r) => setTimeout(r, 250));
     assert.equal(fake.statusItems[0]?.visible, false);
   });
 
