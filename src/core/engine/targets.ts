@@ -19,7 +19,8 @@ export function isInside(root: string, candidate: string): boolean {
   return rel === '' ? false : !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: keep a leading BOM in the text (the default strips it, and the file would lose three bytes).
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Decode a target's bytes, refusing binary and non-UTF-8 content. */
 export function decodeTarget(bytes: Uint8Array, file: string): string {

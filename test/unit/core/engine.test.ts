@@ -346,6 +346,36 @@ describe('rotation engine (against the simulator)', function () {
       assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value, tok.value);
     });
 
+    it('a directory that cannot be written fails before the API call', async () => {
+      // Root ignores directory modes here, so the refusal comes from the Files port, as the OS would give it.
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'rodir' });
+      await write(folder, 'locked/.env', `K=${tok.value}\n`);
+      const [token] = tokens([{ name: 'rodir', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: 'locked/.env', key: 'K' }] }]);
+      const files: Files = Object.assign(Object.create(new NodeFiles()) as Files, {
+        assertWritable: async (p: string) => {
+          throw fileError('write', p, Object.assign(new Error('denied'), { code: 'EACCES' }));
+        },
+      });
+      const r = await makeEngine(world, { files }).engine.rotate(folder, token!);
+      assert.equal(r.error?.kind, 'file');
+      assert.match(r.error!.message, /permission denied \(EACCES\)/);
+      assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value, tok.value, 'not rotated');
+      assert.equal(await read(folder, 'locked/.env'), `K=${tok.value}\n`);
+    });
+
+    it('a 5 MB target with CRLF and a BOM is patched byte-exactly', async () => {
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'big' });
+      const filler = Array.from({ length: 110_000 }, (_, i) => `VAR_${i}="value number ${i} with some padding text"`).join('\r\n');
+      const before = `\uFEFF# big file\r\n${filler}\r\nexport BIG_TOKEN='${tok.value}' # live\r\n${filler.slice(0, 1000)}`;
+      assert.ok(Buffer.byteLength(before) > 5 * 1024 * 1024, 'at least 5 MB');
+      await write(folder, '.env', before);
+      const [token] = tokens([{ name: 'big', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'BIG_TOKEN' }] }]);
+      const r = await makeEngine(world).engine.rotate(folder, token!);
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      const live = world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value;
+      assert.equal(await read(folder, '.env'), before.replace(tok.value, live));
+    });
+
     it('a conflicting duplicate key is refused before the API call', async () => {
       const tok = world.sim.control.addAccountToken(world.accountId, { name: 'dup' });
       await write(folder, '.env', `K=${tok.value}\nK=something-else-entirely\n`);
