@@ -6,17 +6,7 @@ import { DEFAULT_API_BASE_URL } from '../../../src/core/cloudflare/client';
 import { DURATION } from '../../../src/core/config/schema';
 import { ALL_COMMAND_IDS, COMMAND_CATEGORY, COMMANDS, CONTEXT, SETTING_DEFAULTS, SETTINGS, SETTINGS_SECTION, VIEW_CONTAINER_ID, VIEWS } from '../../../src/constants';
 import { allContextValues, tokenContextValue } from '../../../src/views/model';
-
-function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = path.join(dir, 'package.json');
-    if (fs.existsSync(candidate) && (JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string }).name === 'cf-rotate') return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repository root not found');
-    dir = up;
-  }
-}
+import { repoRoot } from '../../harness/util';
 
 const ROOT = repoRoot();
 

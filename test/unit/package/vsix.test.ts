@@ -13,17 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createVSIX, listFiles, PackageManager, type IPackageOptions } from '@vscode/vsce';
-
-function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = path.join(dir, 'package.json');
-    if (fs.existsSync(candidate) && (JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string }).name === 'cf-rotate') return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repository root not found');
-    dir = up;
-  }
-}
+import { repoRoot } from '../../harness/util';
 
 const ROOT = repoRoot();
 
