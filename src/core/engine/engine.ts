@@ -473,9 +473,10 @@ export class RotationEngine {
       for (const [file, group] of byFile) {
         const real = (await this.deps.files.realpath(file)) ?? file;
         await this.writes.run(real, () => this.writeFile(file, group, values, ctx.overwriteConflicts ?? false));
+        // Progress is not journaled: resuming compares each target with the new value and skips
+        // those already written, so the journal is written only twice per rotation (intent, then
+        // the secret). SecretStorage round trips are slow in some hosts (code-server: the browser).
         for (const t of group) t.done = true;
-        entry = { ...entry, updatedAt: this.deps.clock.now() };
-        await this.journal.write(entry).catch((e) => this.deps.logger.warn(`Journal update failed: ${toCfRotateError(e).message}`));
         await this.deps.checkpoint?.('target-written', entry.token);
       }
     } catch (e) {
@@ -496,8 +497,6 @@ export class RotationEngine {
         durationMs: this.deps.clock.now() - ctx.started,
       };
     }
-    entry = { ...entry, state: 'written', updatedAt: this.deps.clock.now() };
-    await this.journal.write(entry).catch(() => undefined);
     await this.deps.checkpoint?.('files-written', entry.token);
 
     ctx.progress('verifying');
