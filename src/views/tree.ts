@@ -16,7 +16,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private cache: TreeNode[] | undefined;
   private readonly parents = new Map<string, TreeNode>();
   private readonly rotating = new Set<string>();
-  static readonly THROTTLE_MS = 200;
+  static readonly THROTTLE_MS = 1000;
   private lastFlush = 0;
   private trailing: ReturnType<typeof setTimeout> | undefined;
   private resolveReady!: () => void;

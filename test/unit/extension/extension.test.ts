@@ -366,7 +366,7 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.deepEqual(again, []);
     assert.ok(messages('info').some((m) => /No Cloudflare credentials are due/.test(m)));
     // Tree updates (and the status bar that follows them) are throttled to one per 200 ms.
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 1050));
     assert.equal(fake.statusItems[0]?.visible, false);
   });
 
