@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { devPayload, openWorkbench, type Workbench } from './browser';
 import { launchCodeServer, type CodeServer } from './codeServer';
+import { saveFailureDiagnostics } from './diagnostics';
 import { RESULTS_ENV, type TestResults } from './extensionTestRunner';
 import { cacheDir, log, repoRoot, resultsDir, sleep } from './util';
 
@@ -76,15 +77,12 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Tes
   }
   printResults(name, results);
   if (results.failed > 0 || results.passed === 0) {
-    if (wb && !wb.page.isClosed()) {
-      const shot = await wb.screenshot(`${name}-failure`).catch(() => undefined);
+    const open = wb && !wb.page.isClosed() ? wb : undefined;
+    if (open) {
+      const shot = await open.screenshot(`${name}-failure`).catch(() => undefined);
       if (shot) log(`screenshot: ${shot}`);
-      const consoleFile = resultsDir(`${name}-browser-console.log`);
-      fs.mkdirSync(path.dirname(consoleFile), { recursive: true });
-      fs.writeFileSync(consoleFile, wb.console.join('\n') + '\n');
-      log(`browser console: ${consoleFile}`);
     }
-    if (server) log(`code-server log: ${server.logFile}; VS Code logs: ${path.join(server.userDataDir, 'logs')}`);
+    saveFailureDiagnostics(name, open, server);
   }
   await wb?.close().catch(() => undefined);
   await server?.stop();

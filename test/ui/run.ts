@@ -17,8 +17,9 @@ import { parseArgs } from 'node:util';
 import type { Locator, Page } from 'playwright-core';
 import { devPayload, openWorkbench, runCommand, waitForWorkbench, type Workbench } from '../harness/browser';
 import { launchCodeServer, type CodeServer } from '../harness/codeServer';
+import { saveFailureDiagnostics } from '../harness/diagnostics';
 import { provision } from '../harness/provision';
-import { log, repoRoot, resultsDir } from '../harness/util';
+import { repoRoot } from '../harness/util';
 import { start, type SimulatorHandle } from '../simulator';
 import { envText, secretsFromState, TOKENS, writeWorkspace, type Secrets } from '../integration/fixture';
 
@@ -331,13 +332,7 @@ async function main(): Promise<number> {
     if (wb) await wb.screenshot('ui-harness-failure').catch(() => undefined);
   } finally {
     const failed = results.filter((r) => !r.ok);
-    if (failed.length > 0 && wb) {
-      const consoleFile = resultsDir('ui-browser-console.log');
-      fs.mkdirSync(path.dirname(consoleFile), { recursive: true });
-      fs.writeFileSync(consoleFile, wb.console.join('\n') + '\n');
-      log(`browser console: ${consoleFile}`);
-      if (server) log(`code-server log: ${server.logFile}; VS Code logs: ${path.join(server.userDataDir, 'logs')}`);
-    }
+    if (failed.length > 0 && wb) saveFailureDiagnostics('ui', wb, server);
     await wb?.close().catch(() => undefined);
     await server?.stop();
     await sim.close();
