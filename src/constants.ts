@@ -3,9 +3,11 @@
  * settings, storage keys. No `vscode` import here (lint-enforced), so tests can read it.
  */
 
+import { VERSION } from './core/version';
+
 export const OUTPUT_CHANNEL_NAME = 'Cloudflare Rotate';
 export const COMMAND_CATEGORY = 'Cloudflare Rotate';
-export const USER_AGENT = 'cf-rotate-vscode/0.1.0';
+export const USER_AGENT = `cf-rotate-vscode/${VERSION}`;
 
 export const COMMANDS = {
   addToken: 'cfRotate.addToken',

@@ -8,8 +8,8 @@ import { FileHistory } from '../core/node/historyFile';
 import { NodeFiles } from '../core/node/files';
 import { FileSecretStore } from '../core/node/secretFile';
 import { systemClock, type Logger } from '../core/ports';
+import { VERSION } from '../core/version';
 
-export const VERSION = '0.1.0';
 
 export interface CliEngineOptions {
   env: NodeJS.ProcessEnv;

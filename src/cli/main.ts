@@ -15,7 +15,8 @@ import { redactingLogger } from '../core/log';
 import { FileHistory } from '../core/node/historyFile';
 import { defaultStateDir } from '../core/node/secretFile';
 import type { Logger } from '../core/ports';
-import { createCliEngine, VERSION } from './engine';
+import { VERSION } from '../core/version';
+import { createCliEngine } from './engine';
 import { redact } from '../core/redact';
 import { dueInfo, isDue, relativeTime } from '../core/schedule';
 

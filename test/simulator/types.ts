@@ -356,15 +356,10 @@ export interface SimConfigState {
   clockFrozen: boolean;
 }
 
-export interface SimState {
+/** Every entity with its live secrets (the same lists a seeding call returns), plus clock, user and config. */
+export interface SimState extends SeedResult {
   now: string;
   user: { id: string; email: string; globalApiKey: string };
-  accounts: ScenarioAccount[];
-  zones: ScenarioZone[];
-  userTokens: ApiTokenState[];
-  accountTokens: ApiTokenState[];
-  serviceTokens: ServiceTokenState[];
-  moqRelays: MoqRelayState[];
   config: SimConfigState;
 }
 

@@ -39,12 +39,13 @@ import type {
   ZoneInfo,
 } from './types';
 import type * as z from 'zod/mini';
+import { VERSION } from '../version';
 
 export { decodeJwtJti } from './jwt';
 
 export const DEFAULT_API_BASE_URL = 'https://api.cloudflare.com/client/v4';
 export const DEFAULT_TIMEOUT_MS = 30_000;
-export const DEFAULT_USER_AGENT = 'cf-rotate/0.1.0';
+export const DEFAULT_USER_AGENT = `cf-rotate/${VERSION}`;
 const PAGE_SIZE = 50;
 const MAX_PAGES = 2_000;
 
