@@ -41,6 +41,25 @@ export default tseslint.config(
     ignores: ['src/core/**', 'src/cli/**', 'src/constants.ts'],
   },
   {
+    // The activation shell stays tiny and stateless: vscode, constants and type-only imports. The
+    // runtime (and with it src/core's secret registry) must exist once, in dist/runtime.js.
+    files: ['src/extension.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['./*', '!./constants'],
+              allowTypeImports: true,
+              message: 'src/extension.ts is the activation shell: import values only from ./constants; the rest loads lazily through ./runtime.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

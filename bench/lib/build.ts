@@ -13,7 +13,10 @@ import { runProcess } from './proc';
 
 export interface StagedBuild {
   dir: string;
+  /** The activation shell VS Code loads. */
   extensionJs: string;
+  /** The runtime the shell requires after activate() returns. */
+  runtimeJs: string;
   cliJs: string;
   buildMs: number;
   /** publisher.name from package.json. */
@@ -52,6 +55,7 @@ function finish(dir: string, buildMs: number): StagedBuild {
   return {
     dir,
     extensionJs: path.join(dir, 'dist', 'extension.js'),
+    runtimeJs: path.join(dir, 'dist', 'runtime.js'),
     cliJs: path.join(dir, 'dist', 'cli.js'),
     buildMs,
     extensionId: `${pkg.publisher}.${pkg.name}`,

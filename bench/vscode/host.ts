@@ -66,7 +66,17 @@ async function activation(ext: vscode.Extension<unknown>, id: string, base: Omit
     await ext.activate();
     apiActivateMs = performance.now() - t0;
   }
-  return { ...base, wasActive, ...(apiActivateMs !== undefined ? { apiActivateMs } : {}), marks: extensionMarks(id) };
+  // The shell loads its runtime after activate() returns; wait for it so its marks exist.
+  await Promise.race([(ext.exports as CfRotateApiLike | undefined)?.ready, sleep(60_000)]);
+  return { ...base, wasActive, ...(apiActivateMs !== undefined ? { apiActivateMs } : {}), marks: extensionMarks(id), runtimeMarks: runtimeMarks() };
+}
+
+/** cf-rotate's own performance marks, converted to epoch ms like the extension host's. */
+function runtimeMarks(): Mark[] {
+  return performance
+    .getEntriesByType('mark')
+    .filter((m) => m.name.startsWith('cf-rotate/'))
+    .map((m) => ({ name: m.name, startTime: performance.timeOrigin + m.startTime }));
 }
 
 async function memory(ext: vscode.Extension<unknown>, req: MemoryRequest, base: Omit<HostReport, 'marks' | 'wasActive'>): Promise<HostReport> {

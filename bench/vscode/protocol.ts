@@ -47,6 +47,8 @@ export interface HostReport {
   apiActivateMs?: number;
   /** The extension host's performance marks (epoch ms, Date.now() resolution) about the extension, plus code/extHost/ready. */
   marks: Mark[];
+  /** cf-rotate's own performance marks (cf-rotate/runtime/willLoad|didStart, cf-rotate/ready), as epoch ms. */
+  runtimeMarks?: Mark[];
   memory?: {
     beforeActivation: HeapSample;
     afterActivation: HeapSample;

@@ -7,10 +7,14 @@ import type { ResolvedToken } from '../host/configs';
 import type { HostServices } from '../host/services';
 import type { ViewController } from '../views/controller';
 import { KIND_ICONS, KIND_LABELS, type FolderInfo } from '../views/model';
-import { COMMANDS } from '../constants';
+import { COMMANDS, type CommandId } from '../constants';
+
+export type CommandHandler = (...args: unknown[]) => unknown;
 
 export interface App extends HostServices {
   view: ViewController;
+  /** Install the code behind a command (the activation shell registered every id with VS Code). */
+  registerCommand(id: CommandId, handler: CommandHandler): vscode.Disposable;
 }
 
 export interface Action {

@@ -181,9 +181,9 @@ async function verifyCredential(app: App, raw: unknown): Promise<{ profile: stri
 
 export function registerCredentialCommands(app: App): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand(COMMANDS.setCredential, (arg: unknown) => guarded(app, 'Set credential failed', () => setCredential(app, arg))),
-    vscode.commands.registerCommand(COMMANDS.clearCredential, (arg: unknown) => guarded(app, 'Clear credential failed', () => clearCredential(app, arg))),
-    vscode.commands.registerCommand(COMMANDS.verifyCredential, (arg: unknown) => guarded(app, 'Verify credential failed', () => verifyCredential(app, arg))),
+    app.registerCommand(COMMANDS.setCredential, (arg: unknown) => guarded(app, 'Set credential failed', () => setCredential(app, arg))),
+    app.registerCommand(COMMANDS.clearCredential, (arg: unknown) => guarded(app, 'Clear credential failed', () => clearCredential(app, arg))),
+    app.registerCommand(COMMANDS.verifyCredential, (arg: unknown) => guarded(app, 'Verify credential failed', () => verifyCredential(app, arg))),
   ];
 }
 

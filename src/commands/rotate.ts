@@ -424,10 +424,10 @@ async function expire(app: App, raw: unknown): Promise<{ name: string; folder: s
 
 export function registerRotateCommands(app: App): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand(COMMANDS.rotate, (arg: unknown) => guarded(app, 'Rotation failed', () => rotate(app, arg))),
-    vscode.commands.registerCommand(COMMANDS.rotateAll, (arg: unknown) => guarded(app, 'Rotate all failed', () => rotateBatch(app, arg, 'all'))),
-    vscode.commands.registerCommand(COMMANDS.rotateDue, (arg: unknown) => guarded(app, 'Rotate due failed', () => rotateBatch(app, arg, 'due'))),
-    vscode.commands.registerCommand(COMMANDS.resumeInterrupted, (arg: unknown) => guarded(app, 'Resume failed', () => resume(app, arg))),
-    vscode.commands.registerCommand(COMMANDS.expirePreviousSecret, (arg: unknown) => guarded(app, 'Expire previous secret failed', () => expire(app, arg))),
+    app.registerCommand(COMMANDS.rotate, (arg: unknown) => guarded(app, 'Rotation failed', () => rotate(app, arg))),
+    app.registerCommand(COMMANDS.rotateAll, (arg: unknown) => guarded(app, 'Rotate all failed', () => rotateBatch(app, arg, 'all'))),
+    app.registerCommand(COMMANDS.rotateDue, (arg: unknown) => guarded(app, 'Rotate due failed', () => rotateBatch(app, arg, 'due'))),
+    app.registerCommand(COMMANDS.resumeInterrupted, (arg: unknown) => guarded(app, 'Resume failed', () => resume(app, arg))),
+    app.registerCommand(COMMANDS.expirePreviousSecret, (arg: unknown) => guarded(app, 'Expire previous secret failed', () => expire(app, arg))),
   ];
 }

@@ -70,9 +70,9 @@ async function showHistory(app: App, raw: unknown): Promise<HistoryEntry[]> {
 
 export function registerViewCommands(app: App): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand(COMMANDS.refresh, () => guarded(app, 'Refresh failed', () => app.view.refresh({ reloadConfigs: true }))),
-    vscode.commands.registerCommand(COMMANDS.revealTarget, (arg: unknown) => guarded(app, 'Reveal target failed', () => revealTarget(app, arg))),
-    vscode.commands.registerCommand(COMMANDS.showHistory, (arg: unknown) => guarded(app, 'Show history failed', () => showHistory(app, arg))),
-    vscode.commands.registerCommand(COMMANDS.showLog, () => app.log.show(true)),
+    app.registerCommand(COMMANDS.refresh, () => guarded(app, 'Refresh failed', () => app.view.refresh({ reloadConfigs: true }))),
+    app.registerCommand(COMMANDS.revealTarget, (arg: unknown) => guarded(app, 'Reveal target failed', () => revealTarget(app, arg))),
+    app.registerCommand(COMMANDS.showHistory, (arg: unknown) => guarded(app, 'Show history failed', () => showHistory(app, arg))),
+    app.registerCommand(COMMANDS.showLog, () => app.log.show(true)),
   ];
 }

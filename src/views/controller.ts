@@ -15,7 +15,6 @@ const TICK_MS = 10 * 60_000;
 
 export class ViewController implements vscode.Disposable {
   readonly tree = new TokenTreeProvider();
-  readonly treeView: vscode.TreeView<TreeNode>;
   private readonly status: ReminderStatus;
   private readonly disposables: vscode.Disposable[] = [];
   private running: Promise<void> | undefined;
@@ -23,12 +22,14 @@ export class ViewController implements vscode.Disposable {
   private overdueNotified = false;
   private readonly contextValues = new Map<string, boolean>();
 
-  constructor(private readonly host: HostServices) {
-    this.treeView = vscode.window.createTreeView(VIEWS.tokens, { treeDataProvider: this.tree, showCollapseAll: true });
+  /** `treeView`: the Tokens view the activation shell created (its provider forwards to `tree`). */
+  constructor(
+    private readonly host: HostServices,
+    readonly treeView: vscode.TreeView<TreeNode>,
+  ) {
     this.status = new ReminderStatus(this.treeView);
     const timer = setInterval(() => this.tree.invalidate(), TICK_MS);
     this.disposables.push(
-      this.treeView,
       this.status,
       this.tree,
       { dispose: () => clearInterval(timer) },

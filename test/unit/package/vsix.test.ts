@@ -41,6 +41,7 @@ const ALLOWED = [
   'dist/cf-rotate.schema.json',
   'dist/cli.js',
   'dist/extension.js',
+  'dist/runtime.js',
   'media/cf-rotate.svg',
   'media/icon.png',
   'media/walkthrough/add-token.md',
@@ -149,7 +150,7 @@ describe('package: the .vsix contents', () => {
 
   it('vsce ls (listFiles) on the repository lists exactly the allow-list', async function () {
     this.timeout(180_000); // vsce globs the whole checkout, .vscode-test included
-    for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/cf-rotate.schema.json']) {
+    for (const f of ['dist/extension.js', 'dist/runtime.js', 'dist/cli.js', 'dist/cf-rotate.schema.json']) {
       assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} is missing: run "npm run build" first (npm test does)`);
     }
     const files = (await listFiles({ cwd: ROOT, packageManager: PackageManager.None })).map((f) => f.replace(/\\/g, '/')).sort();
@@ -165,6 +166,8 @@ describe('package: the .vsix contents', () => {
       // dist/ as a build leaves it: bundles, schema, source maps.
       write(stage, 'dist/extension.js', '"use strict";exports.activate=()=>{};\n');
       write(stage, 'dist/extension.js.map', '{"version":3}\n');
+      write(stage, 'dist/runtime.js', '"use strict";exports.start=()=>{};\n');
+      write(stage, 'dist/runtime.js.map', '{"version":3}\n');
       write(stage, 'dist/cli.js', '#!/usr/bin/env node\n');
       write(stage, 'dist/cli.js.map', '{"version":3}\n');
       write(stage, 'dist/cf-rotate.schema.json', '{}\n');

@@ -1,0 +1,106 @@
+/**
+ * Everything behind the activation shell (src/extension.ts): host adapters, engine, tree, commands.
+ * Built into its own bundle (dist/runtime.js) and required by the shell right after activate()
+ * returns, or earlier when the Tokens view or a command needs it. This bundle is the only one
+ * that contains src/core, so there is exactly one secret registry (src/core/redact.ts).
+ */
+import * as vscode from 'vscode';
+import type { CommandId } from './constants';
+import { CREDENTIAL_PREFIX, type CredentialStore } from './core/credentials';
+import type { RotationEngine } from './core/engine/engine';
+import { JOURNAL_PREFIX } from './core/engine/journal';
+import { toCfRotateError } from './core/errors';
+import type { HistoryStore } from './core/history';
+import type { ConfigRegistry } from './host/configs';
+import { createHostServices } from './host/services';
+import { Settings } from './host/settings';
+import { ViewController } from './views/controller';
+import type { TreeNode } from './views/model';
+import type { TokenTreeProvider } from './views/tree';
+import type { App, CommandHandler } from './commands/app';
+import { notifyError } from './commands/app';
+import { registerConfigCommands } from './commands/config';
+import { registerCredentialCommands } from './commands/credentials';
+import { offerResume, registerRotateCommands } from './commands/rotate';
+import { registerViewCommands } from './commands/view';
+
+/** Returned by activate() for integration tests and other extensions. Holds no secret. */
+export interface CfRotateApi {
+  engine: RotationEngine;
+  tree: TokenTreeProvider;
+  configs: ConfigRegistry;
+  credentials: CredentialStore;
+  history: HistoryStore;
+  settings: Settings;
+  /** Resolves when the runtime is loaded and its first load (configs, history, journals, credentials) has finished. */
+  ready: Promise<void>;
+  /** Re-read every cf-rotate.json and rebuild the tree. */
+  refresh(): Promise<void>;
+}
+
+/** What the activation shell created before the runtime was loaded. */
+export interface Shell {
+  /** The Tokens view; its data provider forwards to the one `attachTree` installs. */
+  treeView: vscode.TreeView<TreeNode>;
+  attachTree(provider: vscode.TreeDataProvider<TreeNode>): vscode.Disposable;
+  /** The shell registered every command of package.json; this installs the code behind one. */
+  setHandler(id: CommandId, handler: CommandHandler): vscode.Disposable;
+}
+
+export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateApi {
+  const host = createHostServices(context);
+  const view = new ViewController(host, shell.treeView);
+  const app: App = { ...host, view, registerCommand: (id, handler) => shell.setHandler(id, handler) };
+
+  context.subscriptions.push(
+    host.log,
+    host.configs,
+    view,
+    shell.attachTree(view.tree),
+    ...registerRotateCommands(app),
+    ...registerCredentialCommands(app),
+    ...registerConfigCommands(app),
+    ...registerViewCommands(app),
+    host.configs.onDidChange(() => void view.rebuild()),
+    // Other windows share SecretStorage: credentials and journals can change under us.
+    context.secrets.onDidChange((e) => {
+      if (!e.key.startsWith(CREDENTIAL_PREFIX) && !e.key.startsWith(JOURNAL_PREFIX)) return;
+      void host.secrets.noteChanged(e.key).catch(() => undefined);
+      if (e.key.startsWith(CREDENTIAL_PREFIX)) host.engine.resetClients();
+      void view.rebuild();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (Settings.affects(e, 'apiBaseUrl')) {
+        host.engine.resetClients();
+        try {
+          host.logger.info(`Cloudflare API base URL: ${host.settings.apiBaseUrl()}`);
+        } catch (err) {
+          notifyError(app, 'The setting cfRotate.apiBaseUrl is invalid', err);
+        }
+      }
+      if (Settings.affects(e, 'reminderDays')) void view.rebuild();
+    }),
+  );
+
+  const ready = (async () => {
+    try {
+      await view.refresh();
+      await offerResume(app);
+    } catch (e) {
+      notifyError(app, 'Cloudflare Rotate could not load its state', toCfRotateError(e));
+      // Never leave the tree spinning: show what is known (nothing) and let Refresh try again.
+      if (!view.tree.hasData()) view.tree.setData({ folders: [], workspaceFolderCount: 0, history: [], reminderDays: 0, interrupted: new Set() });
+    }
+  })();
+
+  return {
+    engine: host.engine,
+    tree: view.tree,
+    configs: host.configs,
+    credentials: host.credentials,
+    history: host.history,
+    settings: host.settings,
+    ready,
+    refresh: () => view.refresh({ reloadConfigs: true }),
+  };
+}

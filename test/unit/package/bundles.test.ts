@@ -1,0 +1,112 @@
+/**
+ * The bundles esbuild.js makes: VS Code loads only the activation shell (dist/extension.js) to
+ * activate; the shell requires dist/runtime.js later. The shell must stay free of the runtime's
+ * modules, or src/core (with its secret registry, src/core/redact.ts) would exist twice.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import Module from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BuildOptions, Metafile } from 'esbuild';
+import * as esbuild from 'esbuild';
+import { ALL_COMMAND_IDS } from '../../../src/constants';
+import { repoRoot } from '../../harness/util';
+
+const ROOT = repoRoot();
+
+interface BuildScript {
+  targets(): BuildOptions[];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const script = require(path.join(ROOT, 'esbuild.js')) as BuildScript;
+
+interface Built {
+  inputs: string[];
+  text: string;
+}
+
+async function build(outfile: string): Promise<Built> {
+  const target = script.targets().find((t) => t.outfile === outfile);
+  assert.ok(target, `esbuild.js builds ${outfile}`);
+  const r = await esbuild.build({ ...target, absWorkingDir: ROOT, write: false, metafile: true, minify: true, sourcemap: false, logLevel: 'silent' });
+  const meta = r.metafile as Metafile;
+  const out = r.outputFiles?.find((f) => f.path.endsWith(path.basename(outfile)));
+  assert.ok(out, `${outfile} was produced`);
+  return { inputs: Object.keys(meta.inputs).sort(), text: out.text };
+}
+
+describe('bundles (esbuild.js)', function () {
+  this.timeout(60_000);
+  let shell: Built;
+  let runtime: Built;
+
+  before(async () => {
+    [shell, runtime] = await Promise.all([build('dist/extension.js'), build('dist/runtime.js')]);
+  });
+
+  it('the activation shell holds only itself and the constants', () => {
+    assert.deepEqual(shell.inputs, ['src/constants.ts', 'src/core/version.ts', 'src/extension.ts']);
+    const requires = [...shell.text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).sort();
+    assert.deepEqual(requires, ['./runtime.js', 'vscode']);
+    assert.ok(shell.text.length < 8 * 1024, `the shell is ${shell.text.length} bytes`);
+  });
+
+  it('the runtime holds the core once, and not the shell', () => {
+    for (const f of ['src/core/redact.ts', 'src/core/engine/engine.ts', 'src/views/tree.ts', 'src/commands/rotate.ts', 'src/runtime.ts']) {
+      assert.ok(runtime.inputs.includes(f), `${f} is in dist/runtime.js`);
+    }
+    assert.ok(!runtime.inputs.includes('src/extension.ts'));
+    assert.ok(!/require\("\.\/runtime(\.js)?"\)/.test(runtime.text), 'the runtime does not require itself');
+  });
+
+  it('loading and activating the shell loads no runtime; the next turn of the event loop does', async () => {
+    // The built shell next to a stand-in runtime that records when it is required.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-shell-'));
+    const events: string[] = [];
+    const g = globalThis as { __cfRotateShellTest?: string[] };
+    g.__cfRotateShellTest = events;
+    fs.writeFileSync(path.join(dir, 'extension.js'), shell.text);
+    fs.writeFileSync(
+      path.join(dir, 'runtime.js'),
+      `globalThis.__cfRotateShellTest.push('runtime loaded');
+exports.start = (context, shell) => { globalThis.__cfRotateShellTest.push('runtime started'); return { ready: Promise.resolve(), tree: 'the tree', refresh: async () => undefined }; };\n`,
+    );
+    const registered: string[] = [];
+    const disposable = { dispose: () => undefined };
+    const fakeVscode = {
+      EventEmitter: class {
+        event = () => disposable;
+        fire(): void {}
+        dispose(): void {}
+      },
+      Disposable: class {
+        constructor(readonly dispose: () => void) {}
+      },
+      window: { createTreeView: (id: string) => (registered.push(`view ${id}`), disposable), showErrorMessage: async () => undefined },
+      commands: { registerCommand: (id: string) => (registered.push(id), disposable) },
+    };
+    const mod = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
+    const original = mod._load;
+    mod._load = function (request, parent, isMain) {
+      return request === 'vscode' ? fakeVscode : original.call(this, request, parent, isMain);
+    };
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const ext = require(path.join(dir, 'extension.js')) as { activate(ctx: unknown): { ready: Promise<void>; tree: unknown } };
+      assert.deepEqual(events, [], 'requiring the shell loads nothing else');
+      const api = ext.activate({ subscriptions: [] });
+      assert.deepEqual(events, [], 'activate() returns before the runtime is required');
+      assert.equal(registered.length, ALL_COMMAND_IDS.length + 1, 'every command and the Tokens view are registered at once');
+      assert.throws(() => api.tree, /still loading/);
+      await api.ready;
+      assert.deepEqual(events, ['runtime loaded', 'runtime started']);
+      assert.equal(api.tree, 'the tree');
+    } finally {
+      mod._load = original;
+      delete g.__cfRotateShellTest;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
