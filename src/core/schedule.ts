@@ -16,14 +16,13 @@ const DAY = 86_400_000;
  * overdue: its age is unknown. `reminderDays` before the due date it is "due soon".
  */
 export function dueInfo(token: TokenConfig, lastRotatedAt: number | undefined, now: number, reminderDays: number, expiresAt?: number): DueInfo {
-  const candidates: number[] = [];
+  let dueAt: number | undefined;
   if (token.rotateEveryDays !== undefined) {
     if (lastRotatedAt === undefined) return { state: 'overdue' };
-    candidates.push(lastRotatedAt + token.rotateEveryDays * DAY);
+    dueAt = lastRotatedAt + token.rotateEveryDays * DAY;
   }
-  if (expiresAt !== undefined) candidates.push(expiresAt);
-  if (candidates.length === 0) return { state: 'unscheduled' };
-  const dueAt = Math.min(...candidates);
+  if (expiresAt !== undefined && (dueAt === undefined || expiresAt < dueAt)) dueAt = expiresAt;
+  if (dueAt === undefined) return { state: 'unscheduled' };
   if (dueAt <= now) return { state: 'overdue', dueAt };
   if (dueAt - now <= reminderDays * DAY) return { state: 'due-soon', dueAt };
   return { state: 'ok', dueAt };

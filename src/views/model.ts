@@ -1,10 +1,12 @@
 /**
  * The token tree as plain data, built without VS Code (unit-tested). `tree.ts` turns these
  * nodes into TreeItems; commands receive them as arguments. No node ever holds a secret:
- * only names, ids, file names and variable names.
+ * only names, ids, file names and variable names. Token and target tooltips are built on
+ * demand (`nodeTooltip`, on hover), not with the tree: a 1,000-token tree needs none of them
+ * to paint.
  */
 import type { ConfigIssue } from '../core/config/load';
-import { targetField, type SecretField, type TokenConfig, type TokenKind } from '../core/config/schema';
+import { targetField, type SecretField, type TargetConfig, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { historyKey, type HistoryEntry } from '../core/history';
 import { dueInfo, relativeTime, type DueInfo } from '../core/schedule';
 import { COMMANDS } from '../constants';
@@ -41,7 +43,7 @@ interface NodeBase {
   id: string;
   label: string;
   description?: string;
-  /** Markdown. */
+  /** Markdown. Token and target nodes have none here: `nodeTooltip` builds theirs on demand. */
   tooltip?: string;
   contextValue: string;
   icon?: NodeIcon;
@@ -64,6 +66,13 @@ export interface TokenNode extends NodeBase {
   profile: string;
   state: TokenState;
   due: DueInfo;
+  /** What `nodeTooltip` needs later: the token's configuration (names and ids, never a secret) and status. */
+  config: TokenConfig;
+  status: TokenStatus;
+  /** `now` of the build: relative times in the tooltip match the description. */
+  builtAt: number;
+  /** Whether the token's profile has a stored credential; undefined while unknown. */
+  hasCredential: boolean | undefined;
   children: TargetNode[];
 }
 
@@ -131,6 +140,26 @@ export function tokenContextValue(kind: TokenKind, state: TokenState): string {
   return `token.${kind}.${state}`;
 }
 
+type PerKindAndState<T> = Record<TokenKind, Record<TokenState, T>>;
+
+function perKindAndState<T>(f: (kind: TokenKind, state: TokenState) => T): PerKindAndState<T> {
+  const out = {} as PerKindAndState<T>;
+  for (const kind of Object.keys(KIND_LABELS) as TokenKind[]) {
+    const row = {} as Record<TokenState, T>;
+    for (const state of TOKEN_STATES) row[state] = f(kind, state);
+    out[kind] = row;
+  }
+  return out;
+}
+
+/** The tree builds these for every token: one shared (frozen) copy per kind and state instead. */
+const TOKEN_CONTEXT_VALUES = perKindAndState(tokenContextValue);
+const TOKEN_ICONS = perKindAndState((kind, state): NodeIcon => {
+  const id = state === 'rotating' ? 'sync~spin' : state === 'interrupted' ? 'warning' : KIND_ICONS[kind];
+  const color = STATE_COLORS[state];
+  return Object.freeze(color ? { id, color } : { id });
+});
+
 /** Every context value the tree can produce (the manifest test checks menu `when` clauses against it). */
 export function allContextValues(): string[] {
   const kinds: TokenKind[] = ['account-api-token', 'user-api-token', 'access-service-token', 'moq-relay-token'];
@@ -146,32 +175,47 @@ export function targetLabel(file: string, key: string): string {
 
 /** Escape text for a MarkdownString (no HTML, no links, no emphasis from user data). */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+  return text.replace(MARKDOWN_SPECIAL, '\\$&');
 }
+const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+\-.!|<>~]/g;
 
 export interface TokenStatus {
   state: TokenState;
   due: DueInfo;
-  lastSuccess?: HistoryEntry;
-  lastAttempt?: HistoryEntry;
-  expiresAt?: number;
+  lastSuccess?: HistoryEntry | undefined;
+  /** `lastSuccess.at` as epoch ms. */
+  lastAt?: number | undefined;
+  lastAttempt?: HistoryEntry | undefined;
+  expiresAt?: number | undefined;
 }
 
+/** The latest entries of one token (rotation outcomes only). */
+export interface TokenHistory {
+  success: HistoryEntry | undefined;
+  attempt: HistoryEntry | undefined;
+}
+
+/** Folder path → token name → latest entries (no joined key string per entry and lookup). */
+export type HistorySummary = Map<string, Map<string, TokenHistory>>;
+
 /** Latest entry per token: last success, last attempt (rotation outcomes only). */
-export function summariseHistory(entries: readonly HistoryEntry[]): { success: Map<string, HistoryEntry>; attempt: Map<string, HistoryEntry> } {
-  const success = new Map<string, HistoryEntry>();
-  const attempt = new Map<string, HistoryEntry>();
+export function summariseHistory(entries: readonly HistoryEntry[]): HistorySummary {
+  const out: HistorySummary = new Map();
   for (const e of entries) {
     if (e.outcome === 'expired-previous') continue;
-    const k = historyKey(e.folder, e.name);
-    const a = attempt.get(k);
-    if (!a || a.at < e.at) attempt.set(k, e);
-    if (e.outcome === 'rotated' || e.outcome === 'recovered') {
-      const s = success.get(k);
-      if (!s || s.at < e.at) success.set(k, e);
+    const ok = e.outcome === 'rotated' || e.outcome === 'recovered';
+    let folder = out.get(e.folder);
+    if (!folder) out.set(e.folder, (folder = new Map()));
+    const h = folder.get(e.name);
+    if (!h) {
+      folder.set(e.name, { success: ok ? e : undefined, attempt: e });
+      continue;
     }
+    // ISO strings of one format compare like the times they name.
+    if (h.attempt === undefined || h.attempt.at < e.at) h.attempt = e;
+    if (ok && (h.success === undefined || h.success.at < e.at)) h.success = e;
   }
-  return { success, attempt };
+  return out;
 }
 
 function parseTime(iso: string | undefined): number | undefined {
@@ -186,25 +230,31 @@ export function tokenStatus(
   lastAttempt: HistoryEntry | undefined,
   opts: { now: number; reminderDays: number; rotating: boolean; interrupted: boolean },
 ): TokenStatus {
-  const lastAt = parseTime(lastSuccess?.at);
-  const expiresAt = parseTime(lastSuccess?.expiresAt);
-  const due = dueInfo(token, lastAt, opts.now, opts.reminderDays, expiresAt);
+  return statusOf(token, lastSuccess, lastAttempt, opts.now, opts.reminderDays, opts.rotating, opts.interrupted);
+}
+
+function statusOf(
+  token: TokenConfig,
+  lastSuccess: HistoryEntry | undefined,
+  lastAttempt: HistoryEntry | undefined,
+  now: number,
+  reminderDays: number,
+  rotating: boolean,
+  interrupted: boolean,
+): TokenStatus {
+  const lastAt = lastSuccess === undefined ? undefined : parseTime(lastSuccess.at);
+  const expiresAt = lastSuccess === undefined ? undefined : parseTime(lastSuccess.expiresAt);
+  const due = dueInfo(token, lastAt, now, reminderDays, expiresAt);
   const failed = lastAttempt !== undefined && (lastAttempt.outcome === 'failed' || lastAttempt.outcome === 'lost') && (lastSuccess === undefined || lastSuccess.at < lastAttempt.at);
   let state: TokenState;
-  if (opts.rotating) state = 'rotating';
-  else if (opts.interrupted) state = 'interrupted';
+  if (rotating) state = 'rotating';
+  else if (interrupted) state = 'interrupted';
   else if (failed) state = 'failed';
   else if (due.state === 'overdue') state = 'overdue';
   else if (due.state === 'due-soon') state = 'due';
   else if (due.state === 'unscheduled') state = 'unscheduled';
   else state = 'ok';
-  return {
-    state,
-    due,
-    ...(lastSuccess ? { lastSuccess } : {}),
-    ...(lastAttempt ? { lastAttempt } : {}),
-    ...(expiresAt !== undefined ? { expiresAt } : {}),
-  };
+  return { state, due, lastSuccess, lastAt, lastAttempt, expiresAt };
 }
 
 function isApiToken(kind: TokenKind): boolean {
@@ -215,17 +265,22 @@ function isApiToken(kind: TokenKind): boolean {
 export function tokenDescription(kind: TokenKind, s: TokenStatus, now: number): string {
   if (s.state === 'rotating') return 'rotating…';
   if (s.state === 'interrupted') return 'interrupted rotation · resume it';
-  const parts: string[] = [];
-  const last = parseTime(s.lastSuccess?.at);
-  parts.push(last !== undefined ? `${isApiToken(kind) ? 'rolled' : 'rotated'} ${relativeTime(last, now)}` : 'not rotated yet');
-  if (s.expiresAt !== undefined) parts.push(s.expiresAt > now ? `expires ${relativeTime(s.expiresAt, now)}` : `expired ${relativeTime(s.expiresAt, now)}`);
-  if (s.state === 'failed') parts.push(s.lastAttempt?.outcome === 'lost' ? 'last rotation lost its secret' : 'last rotation failed');
+  const last = lastRotatedAt(s);
+  let out = last !== undefined ? `${isApiToken(kind) ? 'rolled' : 'rotated'} ${relativeTime(last, now)}` : 'not rotated yet';
+  if (s.expiresAt !== undefined) out += s.expiresAt > now ? ` · expires ${relativeTime(s.expiresAt, now)}` : ` · expired ${relativeTime(s.expiresAt, now)}`;
+  if (s.state === 'failed') out += s.lastAttempt?.outcome === 'lost' ? ' · last rotation lost its secret' : ' · last rotation failed';
   if (s.due.state === 'overdue') {
     const r = s.due.dueAt !== undefined ? relativeTime(s.due.dueAt, now) : undefined;
-    parts.push(r === undefined ? 'due now (age unknown)' : r === 'just now' ? 'due now' : `overdue by ${r.replace(/ ago$/, '')}`);
+    out += r === undefined ? ' · due now (age unknown)' : r === 'just now' ? ' · due now' : ` · overdue by ${r.endsWith(' ago') ? r.slice(0, -4) : r}`;
   }
-  else if (s.due.state === 'due-soon' && s.due.dueAt !== undefined) parts.push(`due ${relativeTime(s.due.dueAt, now)}`);
-  return parts.join(' · ');
+  else if (s.due.state === 'due-soon' && s.due.dueAt !== undefined) out += ` · due ${relativeTime(s.due.dueAt, now)}`;
+  return out;
+}
+
+/** `lastSuccess.at` in epoch ms (a TokenStatus built by hand may lack `lastAt`). */
+function lastRotatedAt(s: TokenStatus): number | undefined {
+  if (s.lastSuccess === undefined) return undefined;
+  return s.lastAt ?? parseTime(s.lastSuccess.at);
 }
 
 function tokenIds(t: TokenConfig): [string, string][] {
@@ -255,7 +310,7 @@ export function tokenTooltip(folderName: string, t: TokenConfig, s: TokenStatus,
   lines.push(`- Profile: ${escapeMarkdown(t.profile)}${hasCredential === false ? ' (no credential set)' : ''}`);
   for (const [k, v] of tokenIds(t)) lines.push(`- ${k}: ${escapeMarkdown(v)}`);
   lines.push(`- Schedule: ${t.rotateEveryDays !== undefined ? `every ${t.rotateEveryDays} days` : 'none'}`);
-  const last = parseTime(s.lastSuccess?.at);
+  const last = lastRotatedAt(s);
   lines.push(`- Last rotation: ${last !== undefined && s.lastSuccess ? `${escapeMarkdown(s.lastSuccess.at)} (${relativeTime(last, now)})` : 'none recorded'}`);
   if (s.expiresAt !== undefined) lines.push(`- Expires: ${new Date(s.expiresAt).toISOString()}`);
   if (s.state === 'failed' && s.lastAttempt?.error) lines.push(`- Last attempt (${s.lastAttempt.outcome}): ${escapeMarkdown(s.lastAttempt.error)}`);
@@ -265,25 +320,43 @@ export function tokenTooltip(folderName: string, t: TokenConfig, s: TokenStatus,
   return lines.join('\n');
 }
 
-function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, summary: ReturnType<typeof summariseHistory>): TokenNode {
-  const k = historyKey(folder.path, t.name);
-  const s = tokenStatus(t, summary.success.get(k), summary.attempt.get(k), {
-    now: input.now,
-    reminderDays: input.reminderDays,
-    rotating: input.rotating.has(k),
-    interrupted: input.interrupted.has(k),
-  });
+/** Markdown tooltip of a target node. */
+export function targetTooltip(n: TargetNode): string {
+  return `${escapeMarkdown(n.file)} › ${escapeMarkdown(n.key)}\n\nReceives the ${FIELD_LABELS[n.field]} of **${escapeMarkdown(n.token)}**. Click to open the file at this variable.`;
+}
+
+/** The Markdown tooltip of any node: token and target tooltips are built here, on demand (hover). */
+export function nodeTooltip(n: TreeNode): string | undefined {
+  switch (n.type) {
+    case 'token':
+      return tokenTooltip(n.folderName, n.config, n.status, n.builtAt, n.hasCredential);
+    case 'target':
+      return targetTooltip(n);
+    default:
+      return n.tooltip;
+  }
+}
+
+const TARGET_ICON: NodeIcon = Object.freeze({ id: 'symbol-variable' });
+
+function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history: ReadonlyMap<string, TokenHistory> | undefined): TokenNode {
+  const h = history?.get(t.name);
+  const rotating = input.rotating.size > 0 && input.rotating.has(historyKey(folder.path, t.name));
+  const interrupted = input.interrupted.size > 0 && input.interrupted.has(historyKey(folder.path, t.name));
+  const s = statusOf(t, h?.success, h?.attempt, input.now, input.reminderDays, rotating, interrupted);
   const id = `token:${folder.path}\u0000${t.name}`;
-  const children: TargetNode[] = t.targets.map((tg, i) => {
-    const field = targetField(t, tg);
-    return {
+  const service = t.kind === 'access-service-token';
+  const children: TargetNode[] = new Array<TargetNode>(t.targets.length);
+  for (let i = 0; i < t.targets.length; i++) {
+    const tg = t.targets[i] as TargetConfig;
+    const field = tg.field ?? (service ? 'clientSecret' : 'token');
+    children[i] = {
       type: 'target',
       id: `${id}\u0000target:${i}`,
       label: targetLabel(tg.file, tg.key),
-      description: t.kind === 'access-service-token' ? FIELD_LABELS[field] : undefined,
-      tooltip: `${escapeMarkdown(tg.file)} › ${escapeMarkdown(tg.key)}\n\nReceives the ${FIELD_LABELS[field]} of **${escapeMarkdown(t.name)}**. Click to open the file at this variable.`,
+      description: service ? FIELD_LABELS[field] : undefined,
       contextValue: 'target',
-      icon: { id: 'symbol-variable' },
+      icon: TARGET_ICON,
       folder: folder.path,
       token: t.name,
       file: tg.file,
@@ -291,16 +364,14 @@ function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, summary
       field,
       command: { command: COMMANDS.revealTarget, title: 'Reveal Target', arguments: [{ folder: folder.path, file: tg.file, key: tg.key }] },
     };
-  });
-  const color = STATE_COLORS[s.state];
+  }
   return {
     type: 'token',
     id,
     label: t.name,
     description: tokenDescription(t.kind, s, input.now),
-    tooltip: tokenTooltip(folder.name, t, s, input.now, input.credentialProfiles ? input.credentialProfiles.has(t.profile) : undefined),
-    contextValue: tokenContextValue(t.kind, s.state),
-    icon: { id: s.state === 'rotating' ? 'sync~spin' : s.state === 'interrupted' ? 'warning' : KIND_ICONS[t.kind], ...(color ? { color } : {}) },
+    contextValue: TOKEN_CONTEXT_VALUES[t.kind][s.state],
+    icon: TOKEN_ICONS[t.kind][s.state],
     folder: folder.path,
     folderName: folder.name,
     name: t.name,
@@ -308,6 +379,10 @@ function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, summary
     profile: t.profile,
     state: s.state,
     due: s.due,
+    config: t,
+    status: s,
+    builtAt: input.now,
+    hasCredential: input.credentialProfiles ? input.credentialProfiles.has(t.profile) : undefined,
     children,
   };
 }
@@ -361,7 +436,7 @@ function missingCredentialNodes(input: TreeInput): MessageNode[] {
   }));
 }
 
-function folderChildren(f: FolderConfigState, input: TreeInput, summary: ReturnType<typeof summariseHistory>, grouped: boolean): TreeNode[] {
+function folderChildren(f: FolderConfigState, input: TreeInput, summary: HistorySummary, grouped: boolean): TreeNode[] {
   if (f.status === 'error') return configErrorNodes(f);
   if (f.status === 'missing') return [];
   if (f.tokens.length === 0) {
@@ -381,7 +456,8 @@ function folderChildren(f: FolderConfigState, input: TreeInput, summary: ReturnT
       },
     ];
   }
-  return f.tokens.map((t) => tokenNode(f.folder, t, input, summary));
+  const history = summary.get(f.folder.path);
+  return f.tokens.map((t) => tokenNode(f.folder, t, input, history));
 }
 
 /** The root nodes of the tree. */
@@ -393,7 +469,7 @@ export function buildTree(input: TreeInput): TreeNode[] {
   const anyTokens = present.some((f) => f.status === 'ok' && f.tokens.length > 0);
   if (anyTokens) roots.push(...missingCredentialNodes(input));
   if (!grouped) {
-    for (const f of present) roots.push(...folderChildren(f, input, summary, false));
+    for (const f of present) for (const n of folderChildren(f, input, summary, false)) roots.push(n);
     return roots;
   }
   for (const f of present) {

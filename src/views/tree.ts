@@ -1,7 +1,11 @@
-/** The "Tokens" tree: plain-data nodes from model.ts, rendered as TreeItems. */
+/**
+ * The "Tokens" tree: plain-data nodes from model.ts, rendered as TreeItems. getTreeItem stays
+ * cheap (it runs for every visible node on every refresh); token and target tooltips are built in
+ * resolveTreeItem, which VS Code calls on hover.
+ */
 import * as vscode from 'vscode';
 import { historyKey } from '../core/history';
-import { buildTree, type TreeInput, type TreeNode, type TokenNode } from './model';
+import { buildTree, nodeTooltip, type NodeIcon, type TreeInput, type TreeNode, type TokenNode } from './model';
 
 export type TreeData = Omit<TreeInput, 'now' | 'rotating'>;
 
@@ -14,7 +18,10 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   private data: TreeData | undefined;
   private cache: TreeNode[] | undefined;
-  private readonly parents = new Map<string, TreeNode>();
+  /** Node id → parent, built on the first getParent after a rebuild (only `reveal` needs it). */
+  private parents: Map<string, TreeNode> | undefined;
+  /** ThemeIcons are immutable: one per NodeIcon (the model shares those of tokens and targets). */
+  private icons = new WeakMap<NodeIcon, vscode.ThemeIcon>();
   private readonly rotating = new Set<string>();
   static readonly THROTTLE_MS = 1000;
   private lastFlush = 0;
@@ -70,14 +77,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     if (!this.data) return [];
     if (!this.cache) {
       this.cache = buildTree({ ...this.data, now: this.now(), rotating: this.rotating });
-      this.parents.clear();
-      const index = (nodes: readonly TreeNode[], parent: TreeNode | undefined): void => {
-        for (const n of nodes) {
-          if (parent) this.parents.set(n.id, parent);
-          if (n.type === 'folder' || n.type === 'token') index(n.children, n);
-        }
-      };
-      index(this.cache, undefined);
+      this.parents = undefined;
     }
     return this.cache;
   }
@@ -96,15 +96,25 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     return walk(this.roots());
   }
 
-  async getChildren(element?: TreeNode): Promise<TreeNode[]> {
-    if (!element) {
-      await this.readyPromise;
-      return this.roots();
-    }
+  /** Synchronous once there is data (no promise per node); the roots wait for the first setData. */
+  getChildren(element?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
+    if (!element) return this.data ? this.roots() : this.readyPromise.then(() => this.roots());
     return element.type === 'folder' || element.type === 'token' ? element.children : [];
   }
 
   getParent(element: TreeNode): TreeNode | undefined {
+    const roots = this.roots();
+    if (!this.parents) {
+      const parents = new Map<string, TreeNode>();
+      const index = (nodes: readonly TreeNode[], parent: TreeNode | undefined): void => {
+        for (const n of nodes) {
+          if (parent) parents.set(n.id, parent);
+          if (n.type === 'folder' || n.type === 'token') index(n.children, n);
+        }
+      };
+      index(roots, undefined);
+      this.parents = parents;
+    }
     return this.parents.get(element.id);
   }
 
@@ -119,21 +129,43 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     item.id = n.id;
     item.contextValue = n.contextValue;
     if (n.description !== undefined) item.description = n.description;
-    if (n.tooltip !== undefined) {
-      const md = new vscode.MarkdownString(n.tooltip);
-      md.supportHtml = false;
-      md.isTrusted = false;
-      item.tooltip = md;
-    }
-    if (n.icon) item.iconPath = new vscode.ThemeIcon(n.icon.id, n.icon.color ? new vscode.ThemeColor(n.icon.color) : undefined);
-    if (n.command) item.command = { command: n.command.command, title: n.command.title, ...(n.command.arguments ? { arguments: n.command.arguments } : {}) };
+    // Token and target nodes have no tooltip yet: resolveTreeItem builds it on hover.
+    if (n.tooltip !== undefined) item.tooltip = markdown(n.tooltip);
+    if (n.icon) item.iconPath = this.icon(n.icon);
+    if (n.command) item.command = n.command;
     item.accessibilityInformation = { label: n.description ? `${n.label}, ${n.description}` : n.label };
     return item;
   }
 
+  /** Fills in the tooltip of a token or target node (VS Code calls this on hover). */
+  resolveTreeItem(item: vscode.TreeItem, n: TreeNode): vscode.TreeItem {
+    if (item.tooltip === undefined) {
+      const tip = nodeTooltip(n);
+      if (tip !== undefined) item.tooltip = markdown(tip);
+    }
+    return item;
+  }
+
+  private icon(i: NodeIcon): vscode.ThemeIcon {
+    let icon = this.icons.get(i);
+    if (!icon) {
+      icon = new vscode.ThemeIcon(i.id, i.color ? new vscode.ThemeColor(i.color) : undefined);
+      this.icons.set(i, icon);
+    }
+    return icon;
+  }
+
   dispose(): void {
     if (this.trailing) clearTimeout(this.trailing);
+    this.icons = new WeakMap();
     this.changeEmitter.dispose();
     this.updateEmitter.dispose();
   }
+}
+
+function markdown(text: string): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(text);
+  md.supportHtml = false;
+  md.isTrusted = false;
+  return md;
 }

@@ -161,7 +161,9 @@ describe('Tokens tree', () => {
     const node = await tokenNode(api, TOKENS.access);
     assert.equal(node.state, 'failed');
     assert.match(node.description ?? '', /last rotation failed/);
-    const tooltip = api.tree.getTreeItem(node).tooltip;
+    const item = api.tree.getTreeItem(node);
+    assert.equal(item.tooltip, undefined, 'built on hover, not with the tree');
+    const tooltip = (await api.tree.resolveTreeItem(item, node)).tooltip;
     assert.ok(tooltip instanceof vscode.MarkdownString);
     assert.match(tooltip.value, /Last attempt \(failed\)/);
   });
@@ -185,7 +187,7 @@ describe('Tokens tree', () => {
     const nodes = await allNodes(api);
     assert.ok(nodes.length >= 5 + 7, `nodes: ${nodes.length}`);
     for (const n of nodes) {
-      const item = api.tree.getTreeItem(n);
+      const item = api.tree.resolveTreeItem(api.tree.getTreeItem(n), n);
       const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? '');
       assertNoSecret(JSON.stringify(n), `tree node ${n.id}`);
       assertNoSecret(`${String(item.label)} ${String(item.description)} ${tooltip} ${JSON.stringify(item.command ?? {})}`, `tree item ${n.id}`);

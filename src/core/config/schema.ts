@@ -18,12 +18,19 @@ const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const hex32 = (what: string) =>
   z.string().check(z.regex(HEX32, `must be 32 hex characters (the ${what} from the Cloudflare dashboard or API)`));
 
+const NUL = /\0/;
+const ABSOLUTE = /^(?:[/\\]|[A-Za-z]:)/;
+/** A `..` segment between separators (either slash) or the ends: what splitting on separators and looking for `..` finds, without the array. */
+const DOT_DOT_SEGMENT = /(?:^|[/\\])\.\.(?:[/\\]|$)/;
+/** A backslash, a doubled slash or a leading `./`: the only things normaliseRelative changes. */
+const NEEDS_NORMALISING = /\\|\/\/|^\.\//;
+
 const relativeFile = z.string().check(
   z.minLength(1, 'must not be empty'),
   z.maxLength(1024, 'is too long'),
-  z.refine((p) => !/[\0]/.test(p), 'must not contain NUL characters'),
-  z.refine((p) => !/^([/\\]|[A-Za-z]:)/.test(p), 'must be relative to the workspace folder, not absolute'),
-  z.refine((p) => !p.split(/[/\\]+/).includes('..'), "must stay inside the workspace folder (no '..' segments)"),
+  z.refine((p) => !NUL.test(p), 'must not contain NUL characters'),
+  z.refine((p) => !ABSOLUTE.test(p), 'must be relative to the workspace folder, not absolute'),
+  z.refine((p) => !DOT_DOT_SEGMENT.test(p), "must stay inside the workspace folder (no '..' segments)"),
 );
 
 const target = z.object({
@@ -82,11 +89,13 @@ export const configSchema = z
     z.superRefine((cfg, ctx) => {
       const names = new Map<string, number>();
       const writers = new Map<string, number>();
-      cfg.tokens.forEach((t, i) => {
+      for (let i = 0; i < cfg.tokens.length; i++) {
+        const t = cfg.tokens[i] as (typeof cfg.tokens)[number];
         const prev = names.get(t.name);
         if (prev !== undefined) {
           ctx.issues.push({ code: 'custom', input: t.name, path: ['tokens', i, 'name'], message: `duplicates the name of tokens[${prev}]` });
         } else names.set(t.name, i);
+        const service = t.kind === 'access-service-token';
         if (t.kind === 'access-service-token') {
           if ((t.accountId === undefined) === (t.zoneId === undefined)) {
             ctx.issues.push({ code: 'custom', input: t, path: ['tokens', i], message: 'needs exactly one of accountId or zoneId' });
@@ -95,18 +104,18 @@ export const configSchema = z
             ctx.issues.push({ code: 'custom', input: t.method, path: ['tokens', i, 'method'], message: 'zone-level service tokens have no rotate endpoint: use "version"' });
           }
         }
-        t.targets.forEach((tg, j) => {
-          const allowed = t.kind === 'access-service-token' ? ['clientId', 'clientSecret'] : ['token'];
-          if (tg.field !== undefined && !allowed.includes(tg.field)) {
-            ctx.issues.push({ code: 'custom', input: tg.field, path: ['tokens', i, 'targets', j, 'field'], message: `must be one of ${allowed.join(', ')} for ${t.kind}` });
+        for (let j = 0; j < t.targets.length; j++) {
+          const tg = t.targets[j] as TargetConfig;
+          if (tg.field !== undefined && (service ? tg.field !== 'clientId' && tg.field !== 'clientSecret' : tg.field !== 'token')) {
+            ctx.issues.push({ code: 'custom', input: tg.field, path: ['tokens', i, 'targets', j, 'field'], message: `must be one of ${service ? 'clientId, clientSecret' : 'token'} for ${t.kind}` });
           }
           const where = `${normaliseRelative(tg.file)}\u0000${tg.key}`;
           const other = writers.get(where);
           if (other !== undefined && other !== i) {
             ctx.issues.push({ code: 'custom', input: tg.key, path: ['tokens', i, 'targets', j, 'key'], message: `is also written by tokens[${other}]: two tokens cannot share one variable` });
           } else writers.set(where, i);
-        });
-      });
+        }
+      }
     }),
   );
 
@@ -124,6 +133,7 @@ export function targetField(token: TokenConfig, t: TargetConfig): SecretField {
 }
 
 export function normaliseRelative(p: string): string {
+  if (!NEEDS_NORMALISING.test(p)) return p;
   return p.replace(/\\/g, '/').replace(/\/{2,}/g, '/').replace(/^(\.\/)+/, '');
 }
 

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
+import * as z from 'zod/mini';
 import { ConfigError, formatJsonPath, parseConfig, starterConfig, validateConfig } from '../../../src/core/config/load';
-import { configJsonSchema, parseDuration, targetField } from '../../../src/core/config/schema';
+import { configJsonSchema, configSchema, parseDuration, targetField } from '../../../src/core/config/schema';
 import { setFigure } from '../helpers/figures';
 
 const A = '0123456789abcdef0123456789abcdef';
@@ -76,6 +77,9 @@ const BAD: [string, unknown, string][] = [
   ['target file empty', mutate((c) => { c.tokens[1]!.targets = [{ file: '', key: 'K' }]; }), 'tokens[1].targets[0].file'],
   ['target ../ escape', mutate((c) => { c.tokens[1]!.targets = [{ file: '../.env', key: 'K' }]; }), 'tokens[1].targets[0].file'],
   ['target nested ../ escape', mutate((c) => { c.tokens[1]!.targets = [{ file: 'a/../../.env', key: 'K' }]; }), 'tokens[1].targets[0].file'],
+  ['target trailing ..', mutate((c) => { c.tokens[1]!.targets = [{ file: 'a//..', key: 'K' }]; }), 'tokens[1].targets[0].file'],
+  ['target bare ..', mutate((c) => { c.tokens[1]!.targets = [{ file: '..', key: 'K' }]; }), 'tokens[1].targets[0].file'],
+  ['target file too long', mutate((c) => { c.tokens[1]!.targets = [{ file: 'x'.repeat(1025), key: 'K' }]; }), 'tokens[1].targets[0].file'],
   ['target backslash escape', mutate((c) => { c.tokens[1]!.targets = [{ file: 'a\\..\\..\\x', key: 'K' }]; }), 'tokens[1].targets[0].file'],
   ['target absolute posix', mutate((c) => { c.tokens[1]!.targets = [{ file: '/etc/passwd', key: 'K' }]; }), 'tokens[1].targets[0].file'],
   ['target absolute windows', mutate((c) => { c.tokens[1]!.targets = [{ file: 'C:\\secrets\\.env', key: 'K' }]; }), 'tokens[1].targets[0].file'],
@@ -146,6 +150,31 @@ describe('config (cf-rotate.json)', () => {
     }
     assert.ok(tried >= 50, `only ${tried} bad inputs`);
     setFigure('bad input: malformed configs rejected with a JSON path', tried);
+  });
+
+  it('accepts file names that only look like escapes, and counts code points', () => {
+    const files = ['...', 'a..b/c', '..x/.env', 'x/..y', `${'a'.repeat(1023)}\u{1F600}`];
+    const cfg = validateConfig(mutate((c) => { c.tokens[1]!.targets = files.map((file, i) => ({ file, key: `K${i}` })); }));
+    assert.deepEqual(cfg.tokens[1]?.targets.map((t) => t.file), files);
+  });
+
+  it("zod's compiled fast path gives the results of zod's runtime parser: same values, same issues", () => {
+    assert.doesNotThrow(() => z.core.compileFn(configSchema), 'zod compiles the config schema (else validateConfig falls back to the runtime parser)');
+    const viaRuntime = (input: unknown): unknown => {
+      const r = configSchema.safeParse(input, { reportInput: true });
+      return r.success ? JSON.stringify(r.data) : r.error.issues.map((i) => formatJsonPath(i.path));
+    };
+    const viaValidateConfig = (input: unknown): unknown => {
+      try {
+        return JSON.stringify(validateConfig(input));
+      } catch (e) {
+        assert.ok(e instanceof ConfigError);
+        return e.issues.map((i) => i.path);
+      }
+    };
+    const many = { tokens: Array.from({ length: 300 }, (_, i) => ({ ...(good.tokens[i % 5] as Json), name: `t${i}`, targets: [{ file: `d${i}/.env`, key: 'K', ...(i % 5 === 2 ? { field: 'clientId' } : {}) }] })) };
+    const inputs: unknown[] = [good, many, mutate((c) => { (c.tokens[0] as Json).extra = 1; }), ...BAD.map(([, input]) => input)];
+    for (const input of inputs) assert.deepEqual(viaValidateConfig(input), viaRuntime(input));
   });
 
   it('syntax errors give line and column', () => {

@@ -50,12 +50,12 @@ async function run<T>(id: string, arg?: unknown): Promise<T> {
   return (await fn(...(arg === undefined ? [] : [arg]))) as T;
 }
 
-/** Every node, rendered as VS Code would ask for it. */
+/** Every node, rendered as VS Code would ask for it (tooltips resolved, as on hover). */
 function renderedTree(api: CfRotateApi): string {
   const out: unknown[] = [];
   const walk = (nodes: readonly TreeNode[]): void => {
     for (const n of nodes) {
-      out.push(api.tree.getTreeItem(n));
+      out.push(api.tree.resolveTreeItem(api.tree.getTreeItem(n), n));
       if (n.type === 'folder' || n.type === 'token') walk(n.children);
     }
   };

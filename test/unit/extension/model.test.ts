@@ -9,6 +9,7 @@ import {
   buildTree,
   dueTokens,
   escapeMarkdown,
+  nodeTooltip,
   reminderText,
   tokenContextValue,
   tokenDescription,
@@ -172,7 +173,7 @@ describe('tree model', () => {
     assert.equal(me.state, 'failed');
     assert.equal(me.icon?.color, 'errorForeground');
     assert.match(me.description ?? '', /last rotation failed/);
-    assert.match(me.tooltip ?? '', /permission denied/);
+    assert.match(nodeTooltip(me) ?? '', /permission denied/);
     const access = token(roots, 'ci-access');
     assert.equal(access.state, 'rotating');
     assert.equal(access.icon?.id, 'sync~spin');
@@ -196,14 +197,29 @@ describe('tree model', () => {
 
   it('builds tooltips with kind, ids and targets and escapes user text', () => {
     const t = { ...(tokens[1] as TokenConfig), description: 'uses *stars* and [links](http://x)' } as TokenConfig;
-    const roots = buildTree(input({ folders: [{ folder: F1, status: 'ok', configPath: 'x', tokens: [t] }] }));
-    const tip = token(roots, 'me').tooltip ?? '';
+    const roots = buildTree(input({ folders: [{ folder: F1, status: 'ok', configPath: 'x', tokens: [t] }], history: [entry('me', 3)] }));
+    const me = token(roots, 'me');
+    assert.equal(me.tooltip, undefined, 'token tooltips are built on demand, not with the tree');
+    const tip = nodeTooltip(me) ?? '';
     assert.match(tip, /User API token/);
     assert.match(tip, new RegExp(B));
     assert.match(tip, /CF\\_USER\\_TOKEN/);
     assert.match(tip, /\\\*stars\\\*/);
     assert.doesNotMatch(tip, /\[links\]\(http/);
+    assert.match(tip, /- Profile: default\n/);
+    assert.match(tip, /- Last rotation: 2026\\-11\\-19T12:00:00\\.000Z \(3 d ago\)/, 'relative to the time the tree was built');
+    const target = me.children[0];
+    assert.ok(target);
+    assert.equal(target.tooltip, undefined);
+    assert.equal(nodeTooltip(target), '\\.env › CF\\_USER\\_TOKEN\n\nReceives the token of **me**. Click to open the file at this variable.');
     assert.equal(escapeMarkdown('a_b*c'), 'a\\_b\\*c');
+    assert.equal(escapeMarkdown('\\`*_{}[]()#+-.!|<>~ plain'), '\\\\\\`\\*\\_\\{\\}\\[\\]\\(\\)\\#\\+\\-\\.\\!\\|\\<\\>\\~ plain');
+  });
+
+  it('notes a missing credential in the token tooltip', () => {
+    const roots = buildTree(input({ credentialProfiles: new Set(['default']) }));
+    assert.match(nodeTooltip(token(roots, 'ci-access')) ?? '', /- Profile: ops \(no credential set\)/);
+    assert.doesNotMatch(nodeTooltip(token(roots, 'deploy')) ?? '', /no credential set/);
   });
 
   it('produces only context values listed by allContextValues()', () => {
