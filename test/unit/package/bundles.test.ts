@@ -34,7 +34,10 @@ async function build(outfile: string): Promise<Built> {
   const meta = r.metafile as Metafile;
   const out = r.outputFiles?.find((f) => f.path.endsWith(path.basename(outfile)));
   assert.ok(out, `${outfile} was produced`);
-  return { inputs: Object.keys(meta.inputs).sort(), text: out.text };
+  // Inputs that contribute bytes (the metafile also lists modules tree-shaking dropped).
+  const output = Object.values(meta.outputs).find((o) => o.entryPoint !== undefined);
+  const inputs = Object.entries(output?.inputs ?? {}).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f);
+  return { inputs: inputs.sort(), text: out.text };
 }
 
 describe('bundles (esbuild.js)', function () {
@@ -58,6 +61,11 @@ describe('bundles (esbuild.js)', function () {
       assert.ok(runtime.inputs.includes(f), `${f} is in dist/runtime.js`);
     }
     assert.ok(!runtime.inputs.includes('src/extension.ts'));
+    // Tree-shaking works: no zod locale (a namespace import of zod's core pulls them all in) and
+    // shell + runtime stay within the 400 KiB budget of the benchmarks.
+    assert.deepEqual(runtime.inputs.filter((f) => /zod\/.*locales/.test(f)), []);
+    const total = shell.text.length + runtime.text.length;
+    assert.ok(total <= 400 * 1024, `shell + runtime are ${total} bytes minified`);
     assert.ok(!/require\("\.\/runtime(\.js)?"\)/.test(runtime.text), 'the runtime does not require itself');
   });
 
