@@ -349,7 +349,7 @@ function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history
   const children: TargetNode[] = new Array<TargetNode>(t.targets.length);
   for (let i = 0; i < t.targets.length; i++) {
     const tg = t.targets[i] as TargetConfig;
-    const field = tg.field ?? (service ? 'clientSecret' : 'token');
+    const field = targetField(t, tg);
     children[i] = {
       type: 'target',
       id: `${id}\u0000target:${i}`,

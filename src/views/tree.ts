@@ -21,7 +21,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   /** Node id → parent, built on the first getParent after a rebuild (only `reveal` needs it). */
   private parents: Map<string, TreeNode> | undefined;
   /** ThemeIcons are immutable: one per NodeIcon (the model shares those of tokens and targets). */
-  private icons = new WeakMap<NodeIcon, vscode.ThemeIcon>();
+  private readonly icons = new WeakMap<NodeIcon, vscode.ThemeIcon>();
   private readonly rotating = new Set<string>();
   static readonly THROTTLE_MS = 1000;
   private lastFlush = 0;
@@ -157,7 +157,6 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   dispose(): void {
     if (this.trailing) clearTimeout(this.trailing);
-    this.icons = new WeakMap();
     this.changeEmitter.dispose();
     this.updateEmitter.dispose();
   }
