@@ -14,7 +14,7 @@ import { launchCodeServer, type CodeServer } from '../../test/harness/codeServer
 import { stagedBuild, type StagedBuild } from '../lib/build';
 import { sleep } from '../lib/proc';
 import { SimulatorProcess } from '../lib/simulator';
-import { summarize } from '../lib/stats';
+import { fmtSummary, summarize } from '../lib/stats';
 import type { Bench, BenchContext, BenchOutcome, Figure, Series } from '../lib/types';
 import { configText, envKey, envTexts, type TokenSpec } from '../lib/workspace';
 import { OUT_ENV, REQUEST_ENV, type HostReport, type HostRequest, type Mark } from '../vscode/protocol';
@@ -317,6 +317,9 @@ export const memoryBench: Bench = {
       const gcOk = good.every((g) => g.memory.afterRotations.gc);
       const apiAct = series('await ext.activate() from the test module', 'ms', good.map((g) => g.report.apiActivateMs ?? Number.NaN).filter(Number.isFinite));
       const ready = series('activate() → api.ready', 'ms', good.map((g) => g.memory.readyMs));
+      const hostTimes = good.map((g) => activationTimes(g.report.marks, build.extensionId)).filter((t): t is ActivationTimes => t !== undefined);
+      const apiHost = series('code loading + activate(), from the extension host marks', 'ms', hostTimes.map((t) => t.hostActivationMs));
+      const apiGap = series('context preparation by VS Code', 'ms', hostTimes.map((t) => t.wholeMs - t.hostActivationMs));
       const rot = series('cfRotate.rotateDue, 100 tokens, simulator latency 0', 's', good.map((g) => g.memory.rotateMs / 1000));
       const sign = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)} MiB`;
       outcome.figures = [
@@ -341,9 +344,10 @@ export const memoryBench: Bench = {
         {
           id: 'activation-api-1000',
           name: 'activate() via API, 1,000 tokens',
-          measures: `performance.now() around \`await ext.activate()\` in an idle extension host after the 1,000-token config was written (not a startup activation); then ${fmtMs(ready.summary.median)} (median) until the extension's \`ready\` resolved (configs, history, journals, credentials loaded, tree data set)`,
-          cf: apiAct,
-          target: { text: '≤ 15 ms', met: apiAct.summary.n > 0 ? apiAct.summary.median <= 15 : null },
+          measures: `An activation from \`await ext.activate()\` in an idle extension host after the 1,000-token config was written (not a startup activation): the extension host's activation time for cf-rotate from its own marks (code loading + activate()), as for the startup activation above`,
+          cf: apiHost,
+          target: { text: '≤ 15 ms', met: apiHost.summary.n > 0 ? apiHost.summary.median <= 15 : null },
+          notes: `The test module's \`await ext.activate()\` took ${fmtSummary(apiAct.summary, 'ms')} in all; between didLoadExtensionCode and willActivateExtension VS Code prepares the extension context (global and workspace state, secrets): ${fmtSummary(apiGap.summary, 'ms')}. From the call, ${fmtMs(ready.summary.median)} (median) until the extension's \`ready\` resolved (runtime loaded; configs, history, journals, credentials read; tree data set).`,
         },
         {
           id: 'vscode-rotate-due',
