@@ -72,7 +72,10 @@ export function activate(context: vscode.ExtensionContext): CfRotateApi {
         return api;
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
-        void vscode.window.showErrorMessage(`Cloudflare Rotate could not load (${why}). Reload the window; if it happens again, reinstall the extension.`);
+        const reload = 'Reload Window';
+        void vscode.window
+          .showErrorMessage(`Cloudflare Rotate could not load (${why}). Reload the window; if it happens again, reinstall the extension.`, reload)
+          .then((choice) => (choice === reload ? vscode.commands.executeCommand('workbench.action.reloadWindow') : undefined));
         throw e;
       }
     });

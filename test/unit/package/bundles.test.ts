@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BuildOptions, Metafile } from 'esbuild';
 import * as esbuild from 'esbuild';
-import { ALL_COMMAND_IDS } from '../../../src/constants';
+import { ALL_COMMAND_IDS, COMMANDS } from '../../../src/constants';
 import { repoRoot } from '../../harness/util';
 
 const ROOT = repoRoot();
@@ -69,19 +69,23 @@ describe('bundles (esbuild.js)', function () {
     assert.ok(!/require\("\.\/runtime(\.js)?"\)/.test(runtime.text), 'the runtime does not require itself');
   });
 
-  it('loading and activating the shell loads no runtime; the next turn of the event loop does', async () => {
-    // The built shell next to a stand-in runtime that records when it is required.
+  interface ShellWorld {
+    events: string[];
+    /** Command ids and `view <id>` in registration order. */
+    registered: string[];
+    handlers: Map<string, (...args: unknown[]) => unknown>;
+    errors: string[];
+    ext: { activate(ctx: unknown): { ready: Promise<void>; tree: unknown } };
+  }
+
+  /** The built shell next to a stand-in runtime (`runtimeSource`), with a minimal vscode stand-in. */
+  async function withShell(runtimeSource: string, body: (w: ShellWorld) => Promise<void>): Promise<void> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-shell-'));
-    const events: string[] = [];
     const g = globalThis as { __cfRotateShellTest?: string[] };
-    g.__cfRotateShellTest = events;
+    const w: Omit<ShellWorld, 'ext'> = { events: [], registered: [], handlers: new Map(), errors: [] };
+    g.__cfRotateShellTest = w.events;
     fs.writeFileSync(path.join(dir, 'extension.js'), shell.text);
-    fs.writeFileSync(
-      path.join(dir, 'runtime.js'),
-      `globalThis.__cfRotateShellTest.push('runtime loaded');
-exports.start = (context, shell) => { globalThis.__cfRotateShellTest.push('runtime started'); return { ready: Promise.resolve(), tree: 'the tree', refresh: async () => undefined }; };\n`,
-    );
-    const registered: string[] = [];
+    fs.writeFileSync(path.join(dir, 'runtime.js'), runtimeSource);
     const disposable = { dispose: () => undefined };
     const fakeVscode = {
       EventEmitter: class {
@@ -92,8 +96,14 @@ exports.start = (context, shell) => { globalThis.__cfRotateShellTest.push('runti
       Disposable: class {
         constructor(readonly dispose: () => void) {}
       },
-      window: { createTreeView: (id: string) => (registered.push(`view ${id}`), disposable), showErrorMessage: async () => undefined },
-      commands: { registerCommand: (id: string) => (registered.push(id), disposable) },
+      window: {
+        createTreeView: (id: string) => (w.registered.push(`view ${id}`), disposable),
+        showErrorMessage: async (text: string) => (w.errors.push(text), undefined),
+      },
+      commands: {
+        registerCommand: (id: string, fn: (...args: unknown[]) => unknown) => (w.registered.push(id), w.handlers.set(id, fn), disposable),
+        executeCommand: async () => undefined,
+      },
     };
     const mod = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
     const original = mod._load;
@@ -102,7 +112,19 @@ exports.start = (context, shell) => { globalThis.__cfRotateShellTest.push('runti
     };
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const ext = require(path.join(dir, 'extension.js')) as { activate(ctx: unknown): { ready: Promise<void>; tree: unknown } };
+      const ext = require(path.join(dir, 'extension.js')) as ShellWorld['ext'];
+      await body({ ...w, ext });
+    } finally {
+      mod._load = original;
+      delete g.__cfRotateShellTest;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('loading and activating the shell loads no runtime; the next turn of the event loop does', async () => {
+    const runtimeSource = `globalThis.__cfRotateShellTest.push('runtime loaded');
+exports.start = (context, shell) => { globalThis.__cfRotateShellTest.push('runtime started'); return { ready: Promise.resolve(), tree: 'the tree', refresh: async () => undefined }; };\n`;
+    await withShell(runtimeSource, async ({ events, registered, ext }) => {
       assert.deepEqual(events, [], 'requiring the shell loads nothing else');
       const api = ext.activate({ subscriptions: [] });
       assert.deepEqual(events, [], 'activate() returns before the runtime is required');
@@ -111,10 +133,19 @@ exports.start = (context, shell) => { globalThis.__cfRotateShellTest.push('runti
       await api.ready;
       assert.deepEqual(events, ['runtime loaded', 'runtime started']);
       assert.equal(api.tree, 'the tree');
-    } finally {
-      mod._load = original;
-      delete g.__cfRotateShellTest;
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
+  });
+
+  it('a runtime that fails to load is reported once; ready and every command reject with the cause', async () => {
+    const runtimeSource = `exports.start = () => { throw new Error('runtime is broken'); };\n`;
+    await withShell(runtimeSource, async ({ handlers, errors, ext }) => {
+      const api = ext.activate({ subscriptions: [] });
+      await assert.rejects(api.ready, /runtime is broken/);
+      const rotate = handlers.get(COMMANDS.rotate);
+      assert.ok(rotate);
+      await assert.rejects(Promise.resolve(rotate({ name: 'x' })), /runtime is broken/);
+      assert.equal(errors.length, 1, 'one notification, not one per caller');
+      assert.match(errors[0] ?? '', /could not load \(runtime is broken\)\. Reload the window/);
+    });
   });
 });
