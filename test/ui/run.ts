@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse as parseJsonc } from 'jsonc-parser';
 import type { Locator, Page } from 'playwright-core';
 import { devPayload, openWorkbench, runCommand, waitForWorkbench, type Workbench } from '../harness/browser';
 import { launchCodeServer, type CodeServer } from '../harness/codeServer';
@@ -21,6 +22,7 @@ import { saveFailureDiagnostics } from '../harness/diagnostics';
 import { provision } from '../harness/provision';
 import { repoRoot } from '../harness/util';
 import { start, type SimulatorHandle } from '../simulator';
+import { DEMO } from '../simulator/scenarios';
 import { envText, secretsFromState, TOKENS, writeWorkspace, type Secrets } from '../integration/fixture';
 
 const VIEWPORT = { width: 1280, height: 800 };
@@ -178,6 +180,53 @@ function tests(update: boolean): Test[] {
         await ui.toast('Saved the Cloudflare credential for profile "default" (verified)').waitFor({ timeout: UI_TIMEOUT });
         equal(ui.sim.control.requests({ op: 'verifyUserToken' }).length, before + 1, 'the simulator verified the token once');
         await ui.row('No Cloudflare credential for profile "default"').waitFor({ state: 'detached', timeout: UI_TIMEOUT });
+        await ui.clearNotifications();
+      },
+    },
+    {
+      title: 'Add Token… from the command palette: kind, credential, a token from Cloudflare\'s list, name, file, variable, schedule → cf-rotate.json and the tree',
+      async run(ui) {
+        const configFile = path.join(ui.folder, '.vscode', 'cf-rotate.json');
+        const original = fs.readFileSync(configFile, 'utf8');
+        const preview = ui.sim.control.addAccountToken(DEMO.accountId, { name: 'preview' });
+        const qi = ui.quickInput();
+        const input = qi.locator('.quick-input-box input');
+        const step = (title: string): Promise<void> => qi.locator('.quick-input-title', { hasText: `Add Token: ${title}` }).waitFor({ timeout: UI_TIMEOUT });
+        const pick = (label: string | RegExp): Promise<void> => qi.locator('.monaco-list-row', { has: ui.page.locator('.label-name', { hasText: label }) }).first().click();
+        await runCommand(ui.page, paletteTitle('cfRotate.addToken'));
+        await step('Kind');
+        await pick('Account API token');
+        await step('Credential');
+        await pick(/^default$/);
+        // One account at the simulator: no account question; its tokens come from Cloudflare's list.
+        await step('Token');
+        await pick(/^preview$/);
+        await step('Name');
+        equal(await input.inputValue(), 'preview', 'the name is suggested from the token');
+        await input.press('Enter');
+        await step('Target file');
+        await pick(/^\.env$/);
+        await step('Variable for the token');
+        // The suggested variable is taken by "deploy": the box says so and refuses it.
+        await input.press('Enter');
+        await qi.locator('.quick-input-message', { hasText: 'already written by another token' }).waitFor({ timeout: UI_TIMEOUT });
+        await input.fill('PREVIEW_API_TOKEN');
+        await input.press('Enter');
+        await step('Schedule');
+        await pick('Every 30 days');
+        await ui.toast('Added "preview" to .vscode/cf-rotate.json').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        await ui.row(/^preview$/).waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+
+        const config = parseJsonc(fs.readFileSync(configFile, 'utf8')) as { tokens: Record<string, unknown>[] };
+        const added = config.tokens.find((t) => t.name === 'preview');
+        equal(JSON.stringify(added), JSON.stringify({ name: 'preview', kind: 'account-api-token', accountId: DEMO.accountId, tokenId: preview.id, rotateEveryDays: 30, targets: [{ file: '.env', key: 'PREVIEW_API_TOKEN' }] }), 'the new cf-rotate.json entry');
+        equal(config.tokens.length, Object.keys(TOKENS).length + 1, 'the other entries are kept');
+        expect(!fs.readFileSync(configFile, 'utf8').includes(preview.value), 'cf-rotate.json holds no secret');
+        equal(ui.read('.env'), envText(ui.secrets()), '.env is untouched until the first rotation');
+
+        // Back to the fixture's configuration for the tests that follow.
+        fs.writeFileSync(configFile, original);
+        await ui.row(/^preview$/).waitFor({ state: 'detached', timeout: UI_TIMEOUT });
         await ui.clearNotifications();
       },
     },
