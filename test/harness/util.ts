@@ -14,6 +14,19 @@ export function repoRoot(): string {
 }
 
 /**
+ * The first `<ancestor>/<relative>` that `accept` takes, walking up from this file (src or out
+ * tree); undefined at the file-system root. Finds ../shared (the read-only reference data beside
+ * the repository) wherever the checkout sits.
+ */
+export function findUp(relative: string, accept: (p: string) => boolean = fs.existsSync): string | undefined {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, relative);
+    if (accept(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
  * Git-ignored cache for code-server, Node 22, user-data dirs and logs: <repo>/.vscode-test,
  * or $CF_ROTATE_HARNESS_CACHE (e.g. a folder that outlives CI's fresh clones).
  */

@@ -1,7 +1,7 @@
 /** Test helpers for the Cloudflare client tests: clocks, locating shared/, secret checks. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Clock } from '../../../src/core/ports';
+import { findUp } from '../../harness/util';
 
 /**
  * A manual clock: `sleep` resolves only when `advance` passes its deadline. Time moves
@@ -75,16 +75,11 @@ export async function flush(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
 }
 
-/** Walk up from this file until a directory containing `shared/cloudflare-openapi` is found. */
+/** The `shared` folder (beside the repository) that holds `cloudflare-openapi`. */
 export function findSharedDir(): string {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = path.join(dir, 'shared');
-    if (fs.existsSync(path.join(candidate, 'cloudflare-openapi'))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`shared/cloudflare-openapi not found above ${__dirname}`);
-    dir = parent;
-  }
+  const openapi = findUp(path.join('shared', 'cloudflare-openapi'));
+  if (!openapi) throw new Error(`shared/cloudflare-openapi not found above ${__dirname}`);
+  return path.dirname(openapi);
 }
 
 /** Every place a secret could leak from an error. */

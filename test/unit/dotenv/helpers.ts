@@ -4,22 +4,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import type { DotenvEdit } from '../../../src/core/dotenv/patch';
+import { findUp } from '../../harness/util';
 
 /**
  * /work/shared/fixtures/dotenv-upstream: the reference data lives in a `shared` folder next to the
  * repository root. Walk up from this file (src or out tree) until such a folder is found.
  */
 export function upstreamFixtureDir(): string {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = path.join(dir, 'shared', 'fixtures', 'dotenv-upstream');
-    if (fs.existsSync(candidate) && fs.statSync(candidate).isDirectory()) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new Error(`shared/fixtures/dotenv-upstream not found in any parent of ${__dirname}`);
-    }
-    dir = parent;
-  }
+  const dir = findUp(path.join('shared', 'fixtures', 'dotenv-upstream'), (p) => fs.existsSync(p) && fs.statSync(p).isDirectory());
+  if (!dir) throw new Error(`shared/fixtures/dotenv-upstream not found in any parent of ${__dirname}`);
+  return dir;
 }
 
 /** Apply edits (ascending, non-overlapping) to a text. */

@@ -14,6 +14,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { DEMO, start } from '../../simulator';
 import type { OperationName, SimulatorHandle } from '../../simulator';
+import { findUp } from '../../harness/util';
 import { call } from './helpers';
 
 type Obj = Record<string, unknown>;
@@ -21,11 +22,8 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /** ../shared/cloudflare-openapi beside the repository root, found by walking up from here. */
 function findOpenApiDir(): string | undefined {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const candidate = path.join(path.dirname(dir), 'shared', 'cloudflare-openapi');
-    if (fs.existsSync(path.join(candidate, 'rotation-subset.json'))) return candidate;
-    if (path.dirname(dir) === dir) return undefined;
-  }
+  const subset = findUp(path.join('shared', 'cloudflare-openapi', 'rotation-subset.json'));
+  return subset && path.dirname(subset);
 }
 
 interface Inlined {
