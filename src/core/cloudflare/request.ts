@@ -1,0 +1,315 @@
+/**
+ * The request core of the Cloudflare client: one `RequestCore` per client performs every
+ * call the resource modules (tokens.ts, serviceTokens.ts, moq.ts, accounts.ts) describe.
+ *
+ * - HTTP through an injectable `HttpTransport` (default: global fetch).
+ * - Every response is parsed with zod/mini against the envelope and the operation's result.
+ * - Every failure is a `CfRotateError` (failures.ts). Secrets never appear in messages or
+ *   logs: the credential and every secret received are registered with the redactor first.
+ * - Requests pass a shared per-credential `RateLimiter` (retries too).
+ * - Retries: see retry.ts. A rotation that may have been applied is never repeated.
+ *
+ * No mutable state is shared between calls except the limiter.
+ */
+import { performance } from 'node:perf_hooks';
+import { CfRotateError } from '../errors';
+import { redactingLogger } from '../log';
+import { nullLogger, systemClock, type Clock, type Logger } from '../ports';
+import { registerSecret } from '../redact';
+import * as E from './envelope';
+import { cancelled, cap, contractError, errorCodesOf, httpError, transportError } from './failures';
+import { sharedRateLimiter, type Permit, type RateLimiter } from './limiter';
+import { DEFAULT_API_BASE_URL, DEFAULT_TIMEOUT_MS, DEFAULT_USER_AGENT, validateApiBaseUrl, type CloudflareClientOptions } from './options';
+import type { OperationName } from './permissions';
+import { parseRateLimitReset, parseRetryAfter, retryDecision, DEFAULT_MAX_RETRIES, type BackoffOptions } from './retry';
+import { FetchTransport, type HttpRequest, type HttpResponse, type HttpTransport } from './transport';
+import type { AdminCredential } from './types';
+import type * as z from 'zod/mini';
+
+export const PAGE_SIZE = 50;
+export const MAX_PAGES = 2_000;
+
+type Method = HttpRequest['method'];
+
+export interface CallSpec {
+  op: OperationName;
+  /** What is being done, for messages: "rolling user API token abc". */
+  what: string;
+  method: Method;
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  /** Safe to repeat after an ambiguous failure or a 5xx. */
+  idempotent: boolean;
+  /** A mutation that produces a secret: wording of contract/ambiguous errors. */
+  rotation: boolean;
+  permission: string | undefined;
+  /** Noun for not-found messages. */
+  resource: string;
+  /** Bearer token to use instead of the admin credential (verifyToken). */
+  bearer?: string;
+  signal: AbortSignal | undefined;
+}
+
+export interface CallResult {
+  result: unknown;
+  resultInfo: E.ResultInfo | undefined;
+}
+
+/** Printable ASCII without spaces: what may go into Authorization / X-Auth-* headers. */
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+
+export class RequestCore {
+  readonly baseUrl: URL;
+  readonly credential: AdminCredential;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  private readonly transport: HttpTransport;
+  private readonly limiter: RateLimiter;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly userAgent: string;
+  private readonly profile: string | undefined;
+  readonly credentialAccountId: string | undefined;
+  private readonly backoff: BackoffOptions;
+  private readonly maxRetryAfterMs: number;
+
+  constructor(opts: CloudflareClientOptions) {
+    // Secrets first: nothing below may throw or log before they are known to the redactor.
+    const c = opts.credential;
+    if (c.type === 'api-token') {
+      registerSecret(c.token);
+      registerSecret(c.token.trim());
+      this.credential = { type: 'api-token', token: c.token.trim() };
+    } else {
+      registerSecret(c.key);
+      registerSecret(c.key.trim());
+      this.credential = { type: 'global-key', email: c.email.trim(), key: c.key.trim() };
+    }
+    this.baseUrl = validateApiBaseUrl(opts.baseUrl || DEFAULT_API_BASE_URL);
+    this.logger = redactingLogger(opts.logger ?? nullLogger);
+    this.clock = opts.clock ?? systemClock;
+    this.transport = opts.transport ?? new FetchTransport();
+    this.limiter = opts.limiter ?? sharedRateLimiter(this.baseUrl.href, this.credential, { clock: this.clock, ...opts.rateLimit });
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxRetries = Math.max(0, Math.floor(opts.maxRetries ?? DEFAULT_MAX_RETRIES));
+    this.userAgent = opts.userAgent ?? DEFAULT_USER_AGENT;
+    this.profile = opts.profile;
+    this.credentialAccountId = opts.credentialAccountId;
+    this.backoff = opts.backoff ?? {};
+    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 300_000;
+  }
+
+  /** " for profile \"name\"" after "the admin credential", or ''. */
+  forProfile(): string {
+    return this.profile ? ` for profile "${this.profile}"` : '';
+  }
+
+  /** Parse `result` with `schema`; a mismatch is a 'contract' error. */
+  parse<S extends z.ZodMiniType>(result: unknown, schema: S, what: string, rotation: boolean): z.output<S> {
+    const parsed = schema.safeParse(result);
+    if (!parsed.success) throw contractError(what, rotation, E.describeZodError(parsed.error));
+    return parsed.data as z.output<S>;
+  }
+
+  /**
+   * Numbered pagination: page=1.. with per_page=50 until `total_pages` (or, when the server
+   * omits it, until `total_count` items or a short page). 'numbered-lazy' sends no query on
+   * the first request (for routes that document none) and asks for page 2+ only when
+   * `result_info` says there is more.
+   */
+  async paginate<T>(base: CallSpec, schema: z.ZodMiniType<T[]>, mode: 'numbered' | 'numbered-lazy'): Promise<T[]> {
+    const out: T[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const query: Record<string, string | undefined> = { ...base.query };
+      if (mode === 'numbered' || page > 1) query['page'] = String(page);
+      if (mode === 'numbered') query['per_page'] = String(PAGE_SIZE);
+      const res = await this.call({ ...base, query });
+      const items: T[] = this.parse(res.result, schema, base.what, false);
+      out.push(...items);
+      const info = res.resultInfo;
+      if (items.length === 0 || !info) return out;
+      const perPage = info.per_page ?? (mode === 'numbered' ? PAGE_SIZE : undefined);
+      let totalPages = info.total_pages;
+      if (totalPages === undefined && info.total_count !== undefined && perPage) totalPages = Math.ceil(info.total_count / perPage);
+      if (totalPages !== undefined) {
+        if ((info.page ?? page) >= totalPages) return out;
+      } else if (perPage === undefined || items.length < perPage) {
+        return out;
+      }
+    }
+    throw tooManyPages(base.what);
+  }
+
+  /** One logical call: rate limiting, attempts, retries. */
+  async call(spec: CallSpec): Promise<CallResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(spec);
+      } catch (e) {
+        const err = e instanceof CfRotateError ? e : new CfRotateError('internal', `${cap(spec.what)} failed unexpectedly.`, { cause: e });
+        const decision = retryDecision(err, attempt, spec.idempotent, this.maxRetries, this.backoff);
+        if (!decision.retry) throw this.finalError(err, spec, attempt);
+        if (err.kind === 'rate-limited' && decision.delayMs > this.maxRetryAfterMs) throw err;
+        this.logger.info(
+          `cloudflare ${spec.op}: ${err.kind}${err.status ? ` (HTTP ${err.status})` : ''}; retry ${attempt + 1}/${this.maxRetries} in ${decision.delayMs} ms`,
+        );
+        try {
+          await this.clock.sleep(decision.delayMs, spec.signal);
+        } catch {
+          throw cancelled(spec);
+        }
+      }
+    }
+  }
+
+  /** After the last attempt: reads that never got an answer are reported as 'network'. */
+  private finalError(err: CfRotateError, spec: CallSpec, attempt: number): CfRotateError {
+    if (err.kind === 'ambiguous' && spec.idempotent && spec.method === 'GET') {
+      return new CfRotateError('network', `No answer from Cloudflare while ${spec.what} after ${attempt + 1} attempt(s); nothing was changed.`, {
+        hint: 'Check your network connection or proxy, then retry; retrying is safe.',
+        cause: err,
+      });
+    }
+    return err;
+  }
+
+  private buildUrl(spec: CallSpec): string {
+    const base = this.baseUrl.href.replace(/\/+$/, '');
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) qs.set(k, v);
+    const q = qs.toString();
+    return `${base}${spec.path}${q ? `?${q}` : ''}`;
+  }
+
+  /** Request headers; a credential that cannot be sent in a header is refused before anything is sent. */
+  private headers(spec: CallSpec): Record<string, string> {
+    const h: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent };
+    if (spec.body !== undefined) h['content-type'] = 'application/json';
+    if (spec.bearer !== undefined) {
+      if (!HEADER_SAFE.test(spec.bearer)) {
+        throw new CfRotateError('validation', `${cap(spec.what)} failed: the token value contains characters that cannot be sent (spaces, line breaks or non-ASCII).`, {
+          hint: 'Check the stored value: Cloudflare token values are 40–80 printable ASCII characters.',
+        });
+      }
+      h['authorization'] = `Bearer ${spec.bearer}`;
+      return h;
+    }
+    const ok = this.credential.type === 'api-token' ? HEADER_SAFE.test(this.credential.token) : HEADER_SAFE.test(this.credential.key) && HEADER_SAFE.test(this.credential.email);
+    if (!ok) {
+      throw new CfRotateError('auth', `${cap(spec.what)} failed: the admin credential${this.forProfile()} contains characters that cannot be sent (spaces, line breaks or non-ASCII).`, {
+        hint: `Set the admin credential${this.forProfile()} again, without surrounding spaces or line breaks.`,
+      });
+    }
+    if (this.credential.type === 'api-token') h['authorization'] = `Bearer ${this.credential.token}`;
+    else {
+      h['x-auth-email'] = this.credential.email;
+      h['x-auth-key'] = this.credential.key;
+    }
+    return h;
+  }
+
+  private async attempt(spec: CallSpec): Promise<CallResult> {
+    const url = this.buildUrl(spec);
+    const headers = this.headers(spec);
+    const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    let permit: Permit;
+    try {
+      permit = await this.limiter.acquire(spec.signal);
+    } catch {
+      throw cancelled(spec);
+    }
+    if (spec.signal?.aborted) {
+      permit.release();
+      throw cancelled(spec);
+    }
+    const logPath = url.slice(this.baseUrl.origin.length);
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error(`timeout after ${this.timeoutMs} ms`));
+    }, this.timeoutMs);
+    const onAbort = (): void => controller.abort(spec.signal?.reason);
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    const started = performance.now();
+    let res: HttpResponse;
+    try {
+      res = await this.transport.send({ method: spec.method, url, headers, body: payload, signal: controller.signal });
+    } catch (e) {
+      const ms = Math.round(performance.now() - started);
+      permit.release();
+      throw transportError(spec, e, timedOut, ms, logPath, { timeoutMs: this.timeoutMs, host: this.baseUrl.host, logger: this.logger });
+    } finally {
+      clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', onAbort);
+    }
+    permit.release();
+    const ms = Math.round(performance.now() - started);
+
+    // Secrets in the body are registered before anything is logged or thrown.
+    let body: unknown;
+    let json = true;
+    try {
+      body = JSON.parse(res.text);
+    } catch {
+      json = false;
+    }
+    if (json) for (const s of E.collectSecrets(body)) registerSecret(s);
+
+    const now = this.clock.now();
+    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now);
+    const remainingHeader = res.headers.get('x-ratelimit-remaining');
+    const remaining = remainingHeader !== null && /^\d+$/.test(remainingHeader.trim()) ? Number(remainingHeader) : undefined;
+    this.limiter.observe({
+      status: res.status,
+      remaining,
+      retryAfterMs,
+      resetMs: parseRateLimitReset(res.headers.get('x-ratelimit-reset'), now),
+    });
+    this.logger.debug(
+      `cloudflare ${spec.op}: ${spec.method} ${logPath} -> ${res.status} in ${ms} ms (cf-ray ${res.headers.get('cf-ray') ?? '-'}, ratelimit-remaining ${remainingHeader ?? '-'})`,
+    );
+
+    const codes = json ? errorCodesOf(body) : [];
+    if (res.status === 429) throw httpError(spec, res.status, codes, body, retryAfterMs, this.forProfile());
+    if (res.status >= 500) throw httpError(spec, res.status, codes, body, retryAfterMs, this.forProfile());
+    if (res.status >= 400) throw httpError(spec, res.status, codes, body, retryAfterMs, this.forProfile());
+    if (res.status < 200 || res.status >= 300) {
+      throw contractError(spec.what, spec.rotation, `unexpected HTTP ${res.status}`);
+    }
+    if (!json) throw contractError(spec.what, spec.rotation, 'the body is not JSON');
+    const env = E.EnvelopeSchema.safeParse(body);
+    if (!env.success) throw contractError(spec.what, spec.rotation, E.describeZodError(env.error, 'body'));
+    if (!env.data.success) {
+      // success:false with a 2xx: classify by code; unknown codes are a contract breach.
+      const err = httpError(spec, res.status, codes, body, undefined, this.forProfile());
+      if (err.kind !== 'validation' || codes.length > 0) throw err;
+      throw contractError(spec.what, spec.rotation, 'success is false without errors');
+    }
+    return { result: env.data.result, resultInfo: env.data.result_info ?? undefined };
+  }
+}
+
+/** Pagination did not end within MAX_PAGES pages. */
+export function tooManyPages(what: string): CfRotateError {
+  return new CfRotateError('contract', `${cap(what)}: Cloudflare kept returning pages past ${MAX_PAGES}.`, {
+    hint: 'Retry later; if it persists, report it to cf-rotate.',
+  });
+}
+
+/** A path segment: non-empty, URL-encoded. */
+export function seg(value: string, name: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new CfRotateError('validation', `The ${name} is empty.`, { hint: `Set the ${name} in cf-rotate.json.` });
+  }
+  return encodeURIComponent(value);
+}
+
+/** A date for a request body: ISO 8601; an invalid date is refused before anything is sent. */
+export function isoDate(d: Date, name: string): string {
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) {
+    throw new CfRotateError('validation', `The ${name} is not a valid date.`, { hint: 'Use an ISO 8601 date-time.' });
+  }
+  return d.toISOString();
+}
