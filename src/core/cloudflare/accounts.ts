@@ -1,0 +1,44 @@
+/** Accounts and zones the admin credential can see: discovery for the add-token wizard. */
+import * as E from './envelope';
+import { REQUIRED_PERMISSIONS } from './permissions';
+import type { RequestCore } from './request';
+import type { AccountInfo, RequestOptions, ZoneInfo } from './types';
+
+export async function listAccounts(core: RequestCore, opts?: RequestOptions): Promise<AccountInfo[]> {
+  const items = await core.paginate(
+    {
+      op: 'listAccounts',
+      what: 'listing accounts',
+      method: 'GET',
+      path: '/accounts',
+      idempotent: true,
+      rotation: false,
+      permission: REQUIRED_PERMISSIONS.listAccounts,
+      resource: 'account list',
+      signal: opts?.signal,
+    },
+    E.AccountListSchema,
+    'numbered',
+  );
+  return items.map((a) => ({ id: a.id, name: a.name }));
+}
+
+export async function listZones(core: RequestCore, accountId?: string, opts?: RequestOptions): Promise<ZoneInfo[]> {
+  const items = await core.paginate(
+    {
+      op: 'listZones',
+      what: accountId ? `listing zones (account ${accountId})` : 'listing zones',
+      method: 'GET',
+      path: '/zones',
+      query: accountId ? { 'account.id': accountId } : {},
+      idempotent: true,
+      rotation: false,
+      permission: REQUIRED_PERMISSIONS.listZones,
+      resource: 'account',
+      signal: opts?.signal,
+    },
+    E.ZoneListSchema,
+    'numbered',
+  );
+  return items.map((zn) => ({ id: zn.id, name: zn.name, accountId: zn.account?.id ?? undefined }));
+}
