@@ -4,8 +4,8 @@
  * operation and a hint with the next step.
  */
 import { CfRotateError, type ErrorKind } from '../errors';
-import * as E from './envelope';
 import type { Logger } from '../ports';
+import * as E from './envelope';
 import type { CallSpec } from './request';
 import { classifyTransportError } from './transport';
 

@@ -60,8 +60,10 @@ export interface CallResult {
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 export class RequestCore {
+  // Read by the resource modules (verifyCredential reads the credential's type only).
   readonly baseUrl: URL;
   readonly credential: AdminCredential;
+  readonly credentialAccountId: string | undefined;
   readonly logger: Logger;
   readonly clock: Clock;
   private readonly transport: HttpTransport;
@@ -70,7 +72,6 @@ export class RequestCore {
   private readonly maxRetries: number;
   private readonly userAgent: string;
   private readonly profile: string | undefined;
-  readonly credentialAccountId: string | undefined;
   private readonly backoff: BackoffOptions;
   private readonly maxRetryAfterMs: number;
 

@@ -1,6 +1,7 @@
 /**
  * The Cloudflare operations cf-rotate uses, as the engine and the extension see them.
- * Implemented by `CloudflareClient` (client.ts). All returned objects are plain data,
+ * Implemented by `CloudflareClient` (client.ts; one module per resource family behind it:
+ * tokens.ts, serviceTokens.ts, moq.ts, accounts.ts). All returned objects are plain data,
  * already validated with zod; secrets are plain strings that the caller must journal
  * before doing anything else.
  */
