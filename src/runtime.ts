@@ -13,6 +13,7 @@ import { toCfRotateError } from './core/errors';
 import type { HistoryStore } from './core/history';
 import type { ConfigRegistry } from './host/configs';
 import { createHostServices } from './host/services';
+import { migrateLegacyState } from './host/migrate';
 import { Settings } from './host/settings';
 import { ViewController } from './views/controller';
 import type { TreeNode } from './views/model';
@@ -84,6 +85,7 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
 
   const ready = (async () => {
     try {
+      await migrateLegacyState(host);
       await view.refresh();
       await offerResume(app);
     } catch (e) {

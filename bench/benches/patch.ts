@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseDotenv } from 'dotenv';
 import { patchDotenv } from '../../src/core/dotenv/patch';
-import { decodeTarget, encodeTarget } from '../../src/core/engine/targets';
+import { decodeTarget, encodeTarget, TARGET_RULES } from '../../src/core/engine/targets';
 import { NodeFiles } from '../../src/core/node/files';
 import { summarize } from '../lib/stats';
 import type { Bench, BenchContext, BenchOutcome, Series } from '../lib/types';
@@ -98,13 +98,15 @@ interface CfPhases {
 
 async function cfRotateJob(file: string, updates: { key: string; value: string }[]): Promise<CfPhases> {
   const files = new NodeFiles();
+  const root = path.dirname(file);
+  const rel = path.basename(file);
   const t0 = performance.now();
-  const bytes = await files.read(file);
-  const text = bytes === undefined ? '' : decodeTarget(bytes, '.env');
+  const read = await files.read(root, rel, TARGET_RULES);
+  const text = read === undefined ? '' : decodeTarget(read.bytes, '.env');
   const t1 = performance.now();
   const patched = patchDotenv(text, updates);
   const t2 = performance.now();
-  await files.writeAtomic(file, encodeTarget(patched.text));
+  await files.write(root, rel, encodeTarget(patched.text), TARGET_RULES);
   const t3 = performance.now();
   return { ms: t3 - t0, readMs: t1 - t0, patchMs: t2 - t1, writeMs: t3 - t2 };
 }

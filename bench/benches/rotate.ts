@@ -15,10 +15,11 @@ import { FetchTransport, type HttpRequest, type HttpResponse, type HttpTransport
 import type { AdminCredential } from '../../src/core/cloudflare/types';
 import { validateConfig } from '../../src/core/config/load';
 import { RotationEngine, type RotationResult } from '../../src/core/engine/engine';
-import { MemoryHistory } from '../../src/core/history';
 import { MemoryLogger, redactingLogger } from '../../src/core/log';
 import { NodeFiles } from '../../src/core/node/files';
-import { MemorySecretStore } from '../../src/core/node/secretFile';
+import { NodeJournalStore } from '../../src/core/node/journalStore';
+import { FileLocks } from '../../src/core/node/lock';
+import { FileHistory } from '../../src/core/node/historyFile';
 import { systemClock } from '../../src/core/ports';
 import { knownSecrets } from '../../src/core/redact';
 import { runProcess } from '../lib/proc';
@@ -104,11 +105,15 @@ async function runEngine(
   const credential: AdminCredential = { type: 'api-token', token: admin };
   const logger = redactingLogger(new MemoryLogger());
   const transport = new RecordingTransport();
+  // The state directory as the CLI has it: per-entry journal files, machine-wide locks, history file.
+  const stateDir = fs.mkdtempSync(path.join(dir, '..', 'state-'));
+  const locks = new FileLocks(path.join(stateDir, 'locks'), { app: 'bench' });
   const engine = new RotationEngine({
     files: new NodeFiles(),
-    secrets: new MemorySecretStore(),
+    journal: new NodeJournalStore(stateDir),
+    locks,
     credentials: { get: async () => credential },
-    history: new MemoryHistory(),
+    history: new FileHistory(path.join(stateDir, 'history.jsonl'), locks),
     clock: systemClock,
     logger,
     api: (c) => new CloudflareClient({ baseUrl: sim.url, credential: c, logger, transport, ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}) }),
@@ -260,7 +265,7 @@ export const rotateBench: Bench = {
       figures,
       notMeasured: [],
       notes: [
-        `Rotate all: simulator in its own process (latency ${LATENCY_MS} ms, default limit 1200 / 300 s, reset before every run). cf-rotate: RotationEngine.rotateMany with NodeFiles (atomic write + fsync), MemorySecretStore journal, MemoryHistory, CloudflareClient over fetch, redacting logger; ${count} tokens into one .env with ${count} keys; every token verified with its new value. Baseline: a bash loop, per token \`curl -X PUT …/tokens/{id}/value\`, sed to extract the value, \`sed -i\` into .env, \`curl …/tokens/verify\` with the new value. Both sides checked afterwards: every .env value equals the live value at the simulator. cf-rotate ${cfRuns} runs per concurrency (${variants.map((v) => v.conc).join(', ')}), curl ${curlRuns} runs, interleaved.`,
+        `Rotate all: simulator in its own process (latency ${LATENCY_MS} ms, default limit 1200 / 300 s, reset before every run). cf-rotate: RotationEngine.rotateMany with NodeFiles (checked atomic write + fsync), the state directory as the CLI has it (journal file per rotation, machine-wide locks, history file), CloudflareClient over fetch, redacting logger; ${count} tokens into one .env with ${count} keys; every token verified with its new value. Baseline: a bash loop, per token \`curl -X PUT …/tokens/{id}/value\`, sed to extract the value, \`sed -i\` into .env, \`curl …/tokens/verify\` with the new value. Both sides checked afterwards: every .env value equals the live value at the simulator. cf-rotate ${cfRuns} runs per concurrency (${variants.map((v) => v.conc).join(', ')}), curl ${curlRuns} runs, interleaved.`,
       ],
       raw,
     };

@@ -2,21 +2,22 @@
  * cf-rotate: the CI face of the same core the extension uses.
  * Exit codes: 0 everything rotated, 1 some rotations failed, 2 usage or configuration error.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_API_BASE_URL } from '../core/cloudflare/client';
-import { CONFIG_RELATIVE_PATH, parseConfig } from '../core/config/load';
+import { CONFIG_RELATIVE_PATH, MAX_CONFIG_BYTES, parseConfig } from '../core/config/load';
 import type { CfRotateConfig, TokenConfig } from '../core/config/schema';
-import type { RotationResult } from '../core/engine/engine';
+import { discardExplanation, resourceId, type RotationEngine, type RotationResult } from '../core/engine/engine';
+import type { JournalEntry } from '../core/engine/journal';
 import { CfRotateError, toCfRotateError } from '../core/errors';
 import { historyKey, lastRotations } from '../core/history';
 import { redactingLogger } from '../core/log';
-import { FileHistory } from '../core/node/historyFile';
-import { defaultStateDir } from '../core/node/secretFile';
+import { CheckedFiles } from '../core/node/checked';
+import { NodeJournalStore } from '../core/node/journalStore';
+import { defaultStateDir, ensureStateDir, migrateLegacyJournalFile } from '../core/node/stateDir';
 import type { Logger } from '../core/ports';
 import { VERSION } from '../core/version';
-import { createCliEngine } from './engine';
+import { cliHistory, cliLocks, createCliEngine } from './engine';
 import { redact } from '../core/redact';
 import { dueInfo, isDue, relativeTime } from '../core/schedule';
 
@@ -26,6 +27,7 @@ Usage:
   cf-rotate list    [--config FILE] [--json]
   cf-rotate rotate  NAME... | --all | --due  [--config FILE] [--dry-run] [--json] [--concurrency N]
   cf-rotate resume  [--config FILE] [--overwrite-conflicts] [--json]
+  cf-rotate discard NAME... [--config FILE] [--yes]
   cf-rotate history [--json] [--limit N]
   cf-rotate validate [--config FILE]
 
@@ -37,6 +39,9 @@ Options:
   --dry-run           Check configuration, credentials and target files; rotate nothing.
   --json              Machine-readable output on stdout (never contains a secret).
   --concurrency N     Rotations in flight at once (default 8).
+  --timeout SECONDS   Per-request timeout (default 20; $CF_ROTATE_TIMEOUT). A rotation request that gets
+                      no answer is settled by asking Cloudflare once it can no longer take effect.
+  --yes               discard: really discard (without it, discard explains what would be lost).
   --reminder-days N   With --due: also rotate tokens due within N days (default 7).
   --verbose           Log requests to stderr (secrets are redacted).
   -h, --help          Show this help.   -v, --version   Show the version.
@@ -46,11 +51,17 @@ Credentials (the admin credential that performs rotations, as wrangler reads it)
   CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY     email + Global API key, for profile "default"
   CLOUDFLARE_API_TOKEN_<PROFILE>            for a token whose "profile" is <profile> (upper-case, _ for others)
 
-State: interrupted-rotation journals (they may hold a new secret until it is written) and history
-live in a 0600 file under $CF_ROTATE_STATE_DIR or $XDG_STATE_HOME/cf-rotate, never in the workspace.
-"rotate" first finishes any interrupted rotation of the same folder.
+State: interrupted-rotation journals (one 0600 file per credential; they may hold a new secret until
+it is written), machine-wide locks and the history live under $CF_ROTATE_STATE_DIR or
+$XDG_STATE_HOME/cf-rotate (0700), never in the workspace. The VS Code extension shares them: one
+rotation of a credential at a time on this machine. "rotate" first finishes any interrupted
+rotation of the same folder. "resume" finishes a rotation whose new secret was not written yet,
+or finds out whether an unanswered request took effect (only once it can no longer take effect);
+"discard" forgets one you have dealt with by hand, after explaining what that loses.
 
-Exit status: 0 all rotated, 1 some failed (reasons on stderr), 2 usage or configuration error.
+Exit status: 0 all rotated (every target holds a value Cloudflare accepts; resume: every
+interrupted rotation finished or settled as "not rotated"), 1 some failed or need attention
+(reasons on stderr), 2 usage or configuration error.
 `;
 
 interface Io {
@@ -69,14 +80,22 @@ function stderrLogger(io: Io, verbose: boolean): Logger {
   return redactingLogger({ trace: w('trace'), debug: w('debug'), info: w('info'), warn: w('warn'), error: w('error') });
 }
 
+/** Read the config through the checked reader: a regular file inside its folder (no link out, no FIFO), at most 1 MiB. */
 async function loadConfig(file: string): Promise<CfRotateConfig> {
-  let text: string;
+  const folder = folderOf(file);
+  let read: { bytes: Uint8Array } | undefined;
   try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new CfRotateError('config', `Cannot read ${file}.`, { hint: 'Create .vscode/cf-rotate.json or pass --config FILE.' });
+    read = await new CheckedFiles().read(folder, path.relative(folder, file), { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES });
+  } catch (e) {
+    const err = toCfRotateError(e);
+    throw new CfRotateError('config', `Cannot read ${file}: ${err.message}`, { hint: 'Pass --config with a regular cf-rotate.json file inside the project folder.' });
   }
-  return parseConfig(text, file);
+  if (!read) {
+    throw new CfRotateError('config', `${file} does not exist.`, {
+      hint: path.basename(file) === 'cf-rotate.json' && path.basename(path.dirname(file)) === '.vscode' ? 'Create .vscode/cf-rotate.json (see the README), or pass --config FILE.' : 'Check the path given to --config.',
+    });
+  }
+  return parseConfig(Buffer.from(read.bytes).toString('utf8'), file);
 }
 
 /** The folder whose .vscode/ holds the config (target paths resolve against it). */
@@ -85,13 +104,36 @@ export function folderOf(configFile: string): string {
   return path.basename(dir) === '.vscode' ? path.dirname(dir) : dir;
 }
 
-function formatResult(r: RotationResult): string {
+/** A resume that found "not rotated, safe to retry" settled the rotation: nothing is lost or pending. */
+function settledSafely(r: RotationResult): boolean {
+  return !r.ok && r.verdict === 'not-rotated';
+}
+
+function formatResult(r: RotationResult, settledOk = false): string {
   if (r.ok) {
     const how = r.state === 'planned' ? 'ok (dry run)' : r.state === 'recovered' ? 'recovered' : 'rotated';
     const extra = [r.verified === true ? 'verified' : undefined, r.graceUntil ? `previous secret valid until ${r.graceUntil}` : undefined].filter(Boolean);
     return `✓ ${r.name}: ${how} → ${r.targets.join(', ')}${extra.length ? ` (${extra.join('; ')})` : ''}`;
   }
-  return `✗ ${r.name}: ${r.error?.message ?? 'failed'}${r.error?.hint ? ` ${r.error.hint}` : ''}`;
+  const mark = settledOk && settledSafely(r) ? '•' : '✗';
+  return `${mark} ${r.name}: ${r.error?.message ?? 'failed'}${r.error?.hint ? ` ${r.error.hint}` : ''}`;
+}
+
+/** Journal entries of `folder` whose token is one of `names` (by config name, or by the credential the config names). */
+function journalsFor(journals: readonly JournalEntry[], folder: string, names: readonly string[], cfg: CfRotateConfig | undefined): JournalEntry[] {
+  return journals.filter((j) => {
+    if (j.folder !== folder) return false;
+    if (names.includes(j.token)) return true;
+    const t = cfg?.tokens.find((x) => names.includes(x.name));
+    return t !== undefined && resourceId(t) === j.id;
+  });
+}
+
+/** Start-of-run housekeeping: move 0.1 journals into the per-entry store, sweep temporaries left by killed processes. */
+async function housekeeping(stateDir: string, engine: RotationEngine, folder: string, cfg: CfRotateConfig | undefined, logger: Logger): Promise<void> {
+  await ensureStateDir(stateDir);
+  await migrateLegacyJournalFile(path.join(stateDir, 'journal.json'), new NodeJournalStore(stateDir), logger);
+  if (cfg) await engine.sweep(folder, cfg.tokens);
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -110,6 +152,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         concurrency: { type: 'string' },
         'reminder-days': { type: 'string' },
         'overwrite-conflicts': { type: 'boolean' },
+        timeout: { type: 'string' },
+        yes: { type: 'boolean' },
         limit: { type: 'string' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -135,19 +179,27 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const configFile = path.resolve(io.cwd, o.config ?? CONFIG_RELATIVE_PATH);
     const folder = folderOf(configFile);
     const stateDir = defaultStateDir(io.env);
-    const history = new FileHistory(path.join(stateDir, 'history.jsonl'));
-    const int = (v: string | undefined, name: string, dflt: number): number => {
+    const locks = cliLocks(stateDir);
+    const history = cliHistory(stateDir, locks);
+    const int = (v: string | undefined, name: string, dflt: number, max = 1000): number => {
       if (v === undefined) return dflt;
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`--${name} must be a whole number from 1 to 1000`);
+      if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}`);
       return n;
     };
-    const engine = createCliEngine({ env: io.env, stateDir, history, logger, apiBase: o['api-base'] });
-    const emit = (results: RotationResult[]): number => {
+    const timeoutText = o.timeout ?? io.env.CF_ROTATE_TIMEOUT;
+    const timeoutMs = timeoutText === undefined ? undefined : Math.round(Number(timeoutText) * 1000);
+    if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000)) {
+      throw new UsageError(`${o.timeout !== undefined ? '--timeout' : 'CF_ROTATE_TIMEOUT'} must be a number of seconds from 0.1 to 600`);
+    }
+    const engine = createCliEngine({ env: io.env, stateDir, history, locks, logger, apiBase: o['api-base'], timeoutMs });
+    /** `settledOk`: results that need no action count as success (resume's "not rotated, safe to retry"). */
+    const emit = (results: RotationResult[], settledOk = false): number => {
+      const good = (r: RotationResult): boolean => r.ok || (settledOk && settledSafely(r));
       if (o.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
-      for (const r of results) (r.ok ? (s: string) => (o.json ? undefined : io.stdout(s)) : io.stderr)(`${formatResult(r)}\n`);
+      for (const r of results) (good(r) ? (s: string) => (o.json ? undefined : io.stdout(s)) : io.stderr)(`${formatResult(r, settledOk)}\n`);
       for (const r of results) for (const w of r.warnings) io.stderr(`! ${r.name}: ${w}\n`);
-      return results.every((r) => r.ok) ? 0 : 1;
+      return results.every(good) ? 0 : 1;
     };
 
     switch (command) {
@@ -195,6 +247,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         }
         const resumed: RotationResult[] = [];
         if (!o['dry-run']) {
+          await housekeeping(stateDir, engine, folder, cfg, logger);
           for (const j of await engine.interrupted()) {
             if (j.folder === folder) resumed.push(await engine.resume(j.id));
           }
@@ -207,6 +260,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return emit([...resumed, ...results]);
       }
       case 'resume': {
+        await housekeeping(stateDir, engine, folder, undefined, logger);
         const pending = (await engine.interrupted()).filter((j) => !o.config || j.folder === folder);
         if (pending.length === 0) {
           io.stdout(o.json ? '[]\n' : 'No interrupted rotations.\n');
@@ -214,7 +268,37 @@ export async function main(argv: string[], io: Io): Promise<number> {
         }
         const results: RotationResult[] = [];
         for (const j of pending) results.push(await engine.resume(j.id, { overwriteConflicts: o['overwrite-conflicts'] ?? false }));
-        return emit(results);
+        return emit(results, true);
+      }
+      case 'discard': {
+        if (names.length === 0) throw new UsageError('discard needs the name of the token whose interrupted rotation to discard');
+        await housekeeping(stateDir, engine, folder, undefined, logger);
+        const cfg = await loadConfig(configFile).catch(() => undefined);
+        const all = await engine.journal.list();
+        const hits = journalsFor(all, folder, names, cfg);
+        const missing = names.filter((n) => !hits.some((j) => j.token === n || (cfg?.tokens.find((t) => t.name === n) && resourceId(cfg.tokens.find((t) => t.name === n) as TokenConfig) === j.id)));
+        if (missing.length > 0) {
+          throw new CfRotateError('not-found', `No interrupted rotation of ${missing.map((n) => `"${n}"`).join(', ')} in ${folder}.`, { hint: 'Run "cf-rotate resume" to see and finish interrupted rotations.' });
+        }
+        if (!o.yes) {
+          for (const j of hits) io.stdout(`${j.token}: ${discardExplanation(j)}\n`);
+          io.stdout('Nothing was discarded. Run the same command with --yes to discard.\n');
+          return 1;
+        }
+        const out: { name: string; discarded: boolean; error?: string }[] = [];
+        for (const j of hits) {
+          try {
+            await engine.discard(j.id, 'cf-rotate discard');
+            out.push({ name: j.token, discarded: true });
+            if (!o.json) io.stdout(`• ${j.token}: discarded. ${discardExplanation(j).split('. ')[0]}.\n`);
+          } catch (e) {
+            const err = toCfRotateError(e);
+            out.push({ name: j.token, discarded: false, error: err.message });
+            io.stderr(`✗ ${j.token}: ${redact(err.userMessage)}\n`);
+          }
+        }
+        if (o.json) io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+        return out.every((x) => x.discarded) ? 0 : 1;
       }
       case 'history': {
         const entries = await history.list(int(o.limit, 'limit', 50));

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { REQUIRED_PERMISSIONS } from '../core/cloudflare/client';
 import type { AccessScope, AccountInfo, CloudflareApi } from '../core/cloudflare/types';
-import { starterConfig } from '../core/config/load';
+import { CONFIG_RELATIVE_PATH, MAX_CONFIG_BYTES, starterConfig } from '../core/config/load';
 import { tokenSchema, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { CfRotateError } from '../core/errors';
 import { configPathOf } from '../host/configs';
@@ -18,15 +18,15 @@ import { isEnvLikeFile, suggestedKeys, suggestName, validateEnvKey, validateRela
 import { offerGitNotices } from './rotate';
 import { addTokenArgsSchema, describeIssues, isRecord, openConfigArgsSchema, parseArg, removeTokenArgsSchema } from './schemas';
 
+/** The config is read and written through the checked files: never through a link out of the folder, never under .git. */
+const CONFIG_RULES = { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES } as const;
+
 const FIELD_LABEL = { token: 'token', clientId: 'client ID', clientSecret: 'client secret' } as const;
 
-async function readText(file: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CfRotateError('file', `Cannot read ${file}: ${(e as Error).message}`, { hint: 'Check the file permissions.' });
-  }
+/** The folder's config text, through the checked reader (a regular file inside the folder, at most 1 MiB). */
+async function readText(app: App, folder: string): Promise<string | undefined> {
+  const r = await app.files.read(folder, CONFIG_RELATIVE_PATH, CONFIG_RULES);
+  return r && Buffer.from(r.bytes).toString('utf8');
 }
 
 /** Write the config, refusing when an editor holds unsaved changes of it (they would conflict). */
@@ -38,7 +38,7 @@ async function writeConfig(app: App, folder: FolderInfo, text: string): Promise<
     });
   }
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await app.files.writeAtomic(file, Buffer.from(text, 'utf8'), { mode: 0o644 });
+  await app.files.write(folder.path, CONFIG_RELATIVE_PATH, Buffer.from(text, 'utf8'), { ...CONFIG_RULES, mode: 0o644 });
   await app.configs.reload(folder.path);
   await app.view.rebuild();
 }
@@ -51,7 +51,7 @@ async function openConfig(app: App, raw: unknown): Promise<{ folder: string; fil
   if (!folder) return undefined;
   const file = configPathOf(folder.path);
   let created = false;
-  if ((await readText(file)) === undefined) {
+  if ((await readText(app, folder.path)) === undefined) {
     await fs.mkdir(path.dirname(file), { recursive: true });
     try {
       await fs.writeFile(file, starterConfig(), { encoding: 'utf8', flag: 'wx' });
@@ -209,7 +209,7 @@ async function pickTargetFile(folder: FolderInfo): Promise<string> {
 
 async function wizard(app: App, folder: FolderInfo): Promise<Record<string, unknown>> {
   const state = app.configs.state(folder.path);
-  const existingText = await readText(configPathOf(folder.path));
+  const existingText = await readText(app, folder.path);
   const taken = tokenNamesOf(existingText);
   const used = new Set(state?.status === 'ok' ? state.tokens.flatMap((t) => t.targets.map((x) => `${x.file}\u0000${x.key}`)) : []);
 
@@ -282,7 +282,7 @@ async function addToken(app: App, raw: unknown): Promise<{ folder: string; name:
     validateToken(entry);
   }
   const file = configPathOf(folder.path);
-  const text = insertToken(await readText(file), entry, path.join('.vscode', 'cf-rotate.json'));
+  const text = insertToken(await readText(app, folder.path), entry, path.join('.vscode', 'cf-rotate.json'));
   await writeConfig(app, folder, text);
   const token = validateToken(entry);
   app.logger.info(`Added "${token.name}" (${token.kind}) to ${file}.`);
@@ -313,7 +313,7 @@ async function removeToken(app: App, raw: unknown): Promise<{ folder: string; na
     if (!ok) return { folder: folder.path, name: token.name, removed: false };
   }
   const file = configPathOf(folder.path);
-  const text = await readText(file);
+  const text = await readText(app, folder.path);
   if (text === undefined) throw new CfRotateError('not-found', `${file} no longer exists.`, { hint: 'Refresh the view.' });
   await writeConfig(app, folder, removeTokenText(text, token.name, path.join('.vscode', 'cf-rotate.json')));
   notifyInfo(app, `Removed "${token.name}" from cf-rotate.json.`);

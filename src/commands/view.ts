@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isInside } from '../core/engine/targets';
+import { isInside } from '../core/node/checked';
 import { CfRotateError } from '../core/errors';
 import type { HistoryEntry } from '../core/history';
 import { relativeTime } from '../core/schedule';
@@ -45,6 +45,7 @@ const OUTCOME_ICON: Record<HistoryEntry['outcome'], string> = {
   recovered: 'debug-restart',
   failed: 'error',
   lost: 'warning',
+  discarded: 'trash',
   'expired-previous': 'clock',
 };
 

@@ -8,7 +8,7 @@ export interface HistoryEntry {
   folder: string;
   name: string;
   kind: TokenKind;
-  outcome: 'rotated' | 'failed' | 'recovered' | 'lost' | 'expired-previous';
+  outcome: 'rotated' | 'failed' | 'recovered' | 'lost' | 'discarded' | 'expired-previous';
   targets: string[];
   errorKind?: ErrorKind;
   error?: string;
@@ -16,6 +16,14 @@ export interface HistoryEntry {
   expiresAt?: string;
   /** Until when the previous secret is still accepted (service tokens). */
   graceUntil?: string;
+  /** The Cloudflare credential (`resourceId`), so facts follow the credential, not its config name. */
+  resource?: string;
+  /** The journal entry this settles (a verdict is recorded once even if its resume is repeated). */
+  journal?: string;
+  /** Access service tokens rotated by version: the client_secret_version cf-rotate set. */
+  secretVersion?: number;
+  /** MoQ: the jti of the token cf-rotate created. */
+  jti?: string;
 }
 
 export interface HistoryStore {
@@ -35,6 +43,13 @@ export class MemoryHistory implements HistoryStore {
   async list(limit = HISTORY_LIMIT): Promise<HistoryEntry[]> {
     return this.entries.slice(0, limit);
   }
+}
+
+/** The newest entry about a credential that satisfies `pick`. */
+export function latestFor(entries: readonly HistoryEntry[], resource: string, pick: (e: HistoryEntry) => boolean): HistoryEntry | undefined {
+  let best: HistoryEntry | undefined;
+  for (const e of entries) if (e.resource === resource && pick(e) && (!best || best.at < e.at)) best = e;
+  return best;
 }
 
 /** Latest successful rotation per (folder, name). */

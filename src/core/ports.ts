@@ -12,36 +12,43 @@ export interface SecretStore {
   keys(prefix: string): Promise<string[]>;
 }
 
-export interface FileStat {
-  /** POSIX permission bits (e.g. 0o600). */
-  mode: number;
-  size: number;
-  isFile: boolean;
-  isDirectory: boolean;
-  isSymbolicLink: boolean;
+/** Extra refusals for a file under a root (targets: never under `.git/`, never the config file). */
+export interface FileRules {
+  /** Refuse anything whose real path has a `.git` component (default true). */
+  denyGitDir?: boolean;
+  /** Real paths relative to the root that must never be touched. */
+  deny?: readonly string[];
+  /** Largest file read (default 50 MiB). */
+  maxBytes?: number;
 }
 
-/** File access. Paths are absolute, platform-native. */
+export interface CheckedFile {
+  /** The real path (every checked link resolved). */
+  real: string;
+  exists: boolean;
+  mode?: number;
+  size?: number;
+}
+
+/**
+ * Files under a root folder, through one checked reader/writer: every call re-checks that the
+ * file is inside the root after resolving links, is a regular file, and obeys the rules, at the
+ * moment it acts; writes are atomic (temp + fsync + rename), keep the mode, create files 0600.
+ */
 export interface Files {
-  /** File content, or `undefined` if the file does not exist. */
-  read(path: string): Promise<Uint8Array | undefined>;
+  /** Resolve and check a file, and that it can be written (or created). Throws 'file'/'config'. */
+  check(root: string, rel: string, rules?: FileRules): Promise<CheckedFile>;
+  /** Contents, or `undefined` when the file does not exist. */
+  read(root: string, rel: string, rules?: FileRules): Promise<{ bytes: Uint8Array; file: CheckedFile } | undefined>;
+  /** Replace or create atomically; `mode` for a new file (default 0600). */
+  write(root: string, rel: string, data: Uint8Array, rules?: FileRules & { mode?: number }): Promise<CheckedFile>;
+  /** Remove temporary files beside `rel` that processes which are gone left behind. */
+  sweep(root: string, rel: string): Promise<number>;
   /**
-   * Replace (or create) a file atomically: temp file in the same directory, write, fsync,
-   * keep the existing mode (new files: `mode`, default 0o600), rename over the target.
-   * A symbolic link is followed and kept (the link's target is replaced).
-   */
-  writeAtomic(path: string, data: Uint8Array, options?: { mode?: number }): Promise<void>;
-  /** lstat: information about the path itself (does not follow a final symlink). */
-  lstat(path: string): Promise<FileStat | undefined>;
-  /** Canonical path with every symlink resolved, or `undefined` if it does not exist. */
-  realpath(path: string): Promise<string | undefined>;
-  /** Throws a CfRotateError('file') if `path` (or, when missing, its directory) cannot be written. */
-  assertWritable(path: string): Promise<void>;
-  /**
-   * Optional editor integration: `true` when an editor holds unsaved changes for `path`.
+   * Optional editor integration: `true` when an editor holds unsaved changes for the real path.
    * Hosts without editors omit it.
    */
-  isDirty?(path: string): boolean;
+  isDirty?(realPath: string): boolean;
 }
 
 export interface Clock {
@@ -82,3 +89,35 @@ export const nullLogger: Logger = {
   warn: () => undefined,
   error: () => undefined,
 };
+
+/** Who holds a lock: enough to tell a live process from a forgotten one, and to say so. */
+export interface LockHolder {
+  pid: number;
+  /** Process start time (Linux: clock ticks since boot), to tell a reused pid; null where unknown. */
+  start: string | null;
+  host: string;
+  /** Epoch ms when the lock was taken. */
+  since: number;
+  /** What the holder is doing: 'rotating "deploy"'. */
+  what: string;
+  /** Which program: "cf-rotate CLI", "VS Code". */
+  app: string;
+}
+
+export interface Lease {
+  readonly holder: LockHolder;
+  release(): Promise<void>;
+}
+
+/**
+ * Machine-wide named locks (every cf-rotate process of the user: CLI runs, VS Code windows). A
+ * lock dies with its process: a crashed holder's lock is recognised as stale and taken over.
+ */
+export interface Locks {
+  /** The lease, or the live holder when someone else has it. */
+  tryAcquire(name: string, what: string): Promise<Lease | LockHolder>;
+  /** The lease; waits up to `waitMs` (default 0), then throws 'busy' naming the holder. */
+  acquire(name: string, what: string, opts?: { waitMs?: number; signal?: AbortSignal }): Promise<Lease>;
+  /** The live holder, if any. */
+  holder(name: string): Promise<LockHolder | undefined>;
+}

@@ -7,9 +7,12 @@ import { CloudflareClient } from '../core/cloudflare/client';
 import type { AdminCredential, CloudflareApi } from '../core/cloudflare/types';
 import { CredentialStore, registerCredential } from '../core/credentials';
 import { RotationEngine, type EngineDeps } from '../core/engine/engine';
-import { CfRotateError, toCfRotateError } from '../core/errors';
-import { MirroredSecretStore } from '../core/mirroredStore';
-import { FileSecretStore } from '../core/node/secretFile';
+import { CfRotateError } from '../core/errors';
+import type { HistoryStore } from '../core/history';
+import { FileHistory } from '../core/node/historyFile';
+import { NodeJournalStore } from '../core/node/journalStore';
+import { FileLocks } from '../core/node/lock';
+import { defaultStateDir } from '../core/node/stateDir';
 import * as path from 'node:path';
 import { systemClock, type Logger } from '../core/ports';
 import { USER_AGENT } from '../constants';
@@ -25,7 +28,12 @@ export interface HostServices {
   engine: RotationEngine;
   credentials: CredentialStore;
   secrets: VscodeSecretStore;
-  history: MementoHistory;
+  history: HistoryStore;
+  /** The user's cf-rotate state directory, shared with the CLI (journal, locks, history). */
+  stateDir: string;
+  journalStore: NodeJournalStore;
+  /** The history of cf-rotate 0.1, kept in global state (read once to fold into the shared history). */
+  legacyHistory: MementoHistory;
   files: EditorAwareFiles;
   /** Redacting logger over the log channel. */
   logger: Logger;
@@ -36,6 +44,12 @@ export interface HostServices {
   newClient(credential: AdminCredential, profile: string): CloudflareApi;
   /** A fresh API client for a stored profile; throws 'credential-missing'. */
   clientFor(profile: string): Promise<CloudflareApi>;
+}
+
+/** CF_ROTATE_TIMEOUT (seconds), as for the CLI: the per-request timeout of the extension host's clients. */
+function requestTimeout(): { timeoutMs?: number } {
+  const v = Number(process.env.CF_ROTATE_TIMEOUT);
+  return Number.isFinite(v) && v >= 0.1 && v <= 600 ? { timeoutMs: Math.round(v * 1000) } : {};
 }
 
 export function missingCredential(profile: string): CfRotateError {
@@ -49,26 +63,23 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
   const settings = new Settings(logger);
   const secrets = new VscodeSecretStore(context.secrets, context.globalState);
   const credentials = new CredentialStore(secrets);
-  const history = new MementoHistory(context.globalState);
+  const legacyHistory = new MementoHistory(context.globalState);
+  const stateDir = defaultStateDir(process.env);
+  const locks = new FileLocks(path.join(stateDir, 'locks'), { app: `VS Code (${vscode.env?.appName ?? "editor"})` });
+  const history = new FileHistory(path.join(stateDir, 'history.jsonl'), locks);
+  const journalStore = new NodeJournalStore(stateDir);
   const files = new EditorAwareFiles();
   const configs = new ConfigRegistry(logger);
 
   const newClient = (credential: AdminCredential, profile: string): CloudflareApi => {
     registerCredential(credential);
-    return new CloudflareClient({ baseUrl: settings.apiBaseUrl(), credential, logger, clock: systemClock, userAgent: USER_AGENT, profile });
+    return new CloudflareClient({ baseUrl: settings.apiBaseUrl(), credential, logger, clock: systemClock, userAgent: USER_AGENT, profile, ...requestTimeout() });
   };
 
-  // Journals (they may hold a new secret until every file is written) also go to a 0600 file in
-  // global storage: SecretStorage may be in-memory only, or per-browser under code-server.
-  const journals =
-    context.globalStorageUri.scheme === 'file'
-      ? new MirroredSecretStore(secrets, new FileSecretStore(path.join(context.globalStorageUri.fsPath, 'journal.json')), (e) =>
-          logger.warn(`Could not mirror the rotation journal to global storage: ${toCfRotateError(e).message}`),
-        )
-      : secrets;
   const deps: EngineDeps = {
     files,
-    secrets: journals,
+    journal: journalStore,
+    locks,
     credentials,
     history,
     clock: systemClock,
@@ -87,6 +98,9 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     credentials,
     secrets,
     history,
+    stateDir,
+    journalStore,
+    legacyHistory,
     files,
     logger,
     log,

@@ -136,7 +136,8 @@ export async function launchCodeServer(opts: CodeServerOptions): Promise<CodeSer
   installExitHook();
   const child = spawn(nodeBin, args, {
     cwd: userDataDir,
-    env: { ...process.env, ...opts.env },
+    // cf-rotate's state directory (journals, locks, history) is the user's: never the real one in tests or the demo.
+    env: { ...process.env, CF_ROTATE_STATE_DIR: path.join(userDataDir, 'cf-rotate-state'), ...opts.env },
     detached: true, // own process group: stop() kills the server and every extension host under it
     stdio: ['ignore', out, out],
   });

@@ -83,7 +83,7 @@ describe('interrupted rotations', () => {
     assert.equal((await tokenNode(api, TOKENS.account)).state, 'unscheduled', 'no longer interrupted');
   });
 
-  it('a journal left in SecretStorage by a crashed window is finished by resumeInterrupted', async () => {
+  it('a journal left by a crashed window is finished by resumeInterrupted', async () => {
     const state = await sim.state();
     const ids = idsFromState(state);
     const before = state.serviceTokens.find((t) => t.name === 'ci-access');
@@ -101,7 +101,7 @@ describe('interrupted rotations', () => {
     seenSecrets.add(newSecret);
     const now = Date.now();
     const entry: JournalEntry = {
-      v: 1,
+      v: 2,
       id: `access-service-token:a:${ids.accountId}:${ids.ciServiceTokenId}`.toLowerCase(),
       owner: 'crashed-window',
       folder: FOLDER,
@@ -113,14 +113,17 @@ describe('interrupted rotations', () => {
       startedAt: now - 5000,
       updatedAt: now - 4000,
       targets: [
-        { file: file('.env'), rel: '.env', key: 'CF_ACCESS_CLIENT_ID', field: 'clientId', oldHash: sha256(secrets.ciClientId), done: false },
-        { file: file('.env'), rel: '.env', key: 'CF_ACCESS_CLIENT_SECRET', field: 'clientSecret', oldHash: sha256(secrets.ciClientSecret), done: false },
+        { rel: '.env', key: 'CF_ACCESS_CLIENT_ID', field: 'clientId', oldHash: sha256(secrets.ciClientId), done: false },
+        { rel: '.env', key: 'CF_ACCESS_CLIENT_SECRET', field: 'clientSecret', oldHash: sha256(secrets.ciClientSecret), done: false },
       ],
-      pre: { clientId: before.clientId, clientSecretVersion: before.clientSecretVersion },
+      pre: { clientId: before.clientId },
       graceUntil,
       values: { clientId: body.result.client_id, clientSecret: newSecret },
     };
+    // What the crashed window left: its entry, and a lock whose process is gone (taken and released here).
+    await api.engine.journal.lock(entry.id, 'test');
     await api.engine.journal.write(entry);
+    await api.engine.journal.unlock(entry.id);
     await api.refresh();
     assert.equal((await tokenNode(api, TOKENS.access)).state, 'interrupted', 'the tree offers to resume it');
 

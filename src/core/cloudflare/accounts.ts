@@ -1,7 +1,7 @@
 /** Accounts and zones the admin credential can see: discovery for the add-token wizard. */
 import * as E from './envelope';
 import { REQUIRED_PERMISSIONS } from './permissions';
-import type { RequestCore } from './request';
+import { callOptions, type RequestCore } from './request';
 import type { AccountInfo, RequestOptions, ZoneInfo } from './types';
 
 export async function listAccounts(core: RequestCore, opts?: RequestOptions): Promise<AccountInfo[]> {
@@ -15,7 +15,7 @@ export async function listAccounts(core: RequestCore, opts?: RequestOptions): Pr
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listAccounts,
       resource: 'account list',
-      signal: opts?.signal,
+      ...callOptions(opts),
     },
     E.AccountListSchema,
     'numbered',
@@ -35,7 +35,7 @@ export async function listZones(core: RequestCore, accountId?: string, opts?: Re
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listZones,
       resource: 'account',
-      signal: opts?.signal,
+      ...callOptions(opts),
     },
     E.ZoneListSchema,
     'numbered',

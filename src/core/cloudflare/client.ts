@@ -23,9 +23,9 @@ import type {
   ApiTokenInfo,
   CloudflareApi,
   MoqRelayInfo,
-  MoqRotateResult,
+  MoqCreatedToken,
+  MutationOptions,
   MoqTokenInfo,
-  MoqTokenType,
   RequestOptions,
   ServiceTokenInfo,
   ServiceTokenSecret,
@@ -54,11 +54,11 @@ export class CloudflareClient implements CloudflareApi {
     return tokens.verifyCredential(this.core, opts);
   }
 
-  rollUserToken(tokenId: string, opts?: RequestOptions): Promise<string> {
+  rollUserToken(tokenId: string, opts?: MutationOptions): Promise<string> {
     return tokens.rollUserToken(this.core, tokenId, opts);
   }
 
-  rollAccountToken(accountId: string, tokenId: string, opts?: RequestOptions): Promise<string> {
+  rollAccountToken(accountId: string, tokenId: string, opts?: MutationOptions): Promise<string> {
     return tokens.rollAccountToken(this.core, accountId, tokenId, opts);
   }
 
@@ -92,7 +92,7 @@ export class CloudflareClient implements CloudflareApi {
     return serviceTokens.getServiceToken(this.core, scope, id, opts);
   }
 
-  rotateServiceToken(accountId: string, id: string, graceUntil: Date | undefined, opts?: RequestOptions): Promise<ServiceTokenSecret> {
+  rotateServiceToken(accountId: string, id: string, graceUntil: Date | undefined, opts?: MutationOptions): Promise<ServiceTokenSecret> {
     return serviceTokens.rotateServiceToken(this.core, accountId, id, graceUntil, opts);
   }
 
@@ -101,7 +101,7 @@ export class CloudflareClient implements CloudflareApi {
     id: string,
     currentVersion: number,
     graceUntil: Date | undefined,
-    opts?: RequestOptions,
+    opts?: MutationOptions,
   ): Promise<ServiceTokenSecret> {
     return serviceTokens.bumpServiceTokenVersion(this.core, scope, id, currentVersion, graceUntil, opts);
   }
@@ -120,8 +120,8 @@ export class CloudflareClient implements CloudflareApi {
     return moq.getMoqRelay(this.core, accountId, relayId, opts);
   }
 
-  rotateMoqToken(accountId: string, relayId: string, type: MoqTokenType, label: string, opts?: RequestOptions): Promise<MoqRotateResult> {
-    return moq.rotateMoqToken(this.core, accountId, relayId, type, label, opts);
+  createMoqToken(accountId: string, relayId: string, operations: string[], o: { label: string; expires?: string }, opts?: MutationOptions): Promise<MoqCreatedToken> {
+    return moq.createMoqToken(this.core, accountId, relayId, operations, o, opts);
   }
 
   listMoqTokens(accountId: string, relayId: string, opts?: RequestOptions): Promise<MoqTokenInfo[]> {

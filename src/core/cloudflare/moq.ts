@@ -4,13 +4,10 @@
  */
 import { CfRotateError } from '../errors';
 import * as E from './envelope';
-import { cap, contractError, NOT_FOUND_CODES } from './failures';
+import { cap, contractError } from './failures';
 import { REQUIRED_PERMISSIONS } from './permissions';
-import { MAX_PAGES, PAGE_SIZE, seg, tooManyPages, type CallSpec, type RequestCore } from './request';
-import type { MoqRelayInfo, MoqRotateResult, MoqTokenInfo, MoqTokenType, RequestOptions } from './types';
-
-/** Cloudflare's error code for an unknown MoQ relay. */
-const MOQ_RELAY_NOT_FOUND = 21007;
+import { callOptions, MAX_PAGES, PAGE_SIZE, seg, tooManyPages, type CallSpec, type RequestCore } from './request';
+import type { MoqCreatedToken, MoqRelayInfo, MoqTokenInfo, MutationOptions, RequestOptions, SecretValues } from './types';
 
 export async function listMoqRelays(core: RequestCore, accountId: string, opts?: RequestOptions): Promise<MoqRelayInfo[]> {
   const what = `listing MoQ relays (account ${accountId})`;
@@ -23,7 +20,7 @@ export async function listMoqRelays(core: RequestCore, accountId: string, opts?:
     rotation: false,
     permission: REQUIRED_PERMISSIONS.listMoqRelays,
     resource: 'account',
-    signal: opts?.signal,
+    ...callOptions(opts),
   };
   // Keyset pagination on `created`, oldest first; `result_info.total` counts the items
   // matching the cursor filter (this page included).
@@ -59,62 +56,78 @@ export async function getMoqRelay(core: RequestCore, accountId: string, relayId:
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getMoqRelay,
     resource: 'MoQ relay',
-    signal: opts?.signal,
+    ...callOptions(opts),
   });
   const r = core.parse(res.result, E.MoqRelaySchema, what, false);
   return { id: r.uid, name: r.name, created: r.created ?? undefined, modified: r.modified ?? undefined };
 }
 
-export async function rotateMoqToken(core: RequestCore, accountId: string, relayId: string, type: MoqTokenType, label: string, opts?: RequestOptions): Promise<MoqRotateResult> {
-  const relayPath = `/accounts/${seg(accountId, 'account id')}/moq/relays/${seg(relayId, 'relay id')}`;
-  const what = `rotating the ${type} token of MoQ relay ${relayId} (account ${accountId})`;
-  try {
-    const res = await core.call({
-      op: 'moqRotate',
-      what,
-      method: 'POST',
-      path: `${relayPath}/tokens/rotate`,
-      body: { type },
-      idempotent: false,
-      rotation: true,
-      permission: REQUIRED_PERMISSIONS.rotateMoqToken,
-      resource: 'MoQ relay',
-      signal: opts?.signal,
-    });
-    const r = core.parse(res.result, E.MoqRotateResultSchema, what, true);
-    return { token: r.token, type: r.type, via: 'rotate' };
-  } catch (e) {
-    if (!isRouteMissing(e)) throw e;
-    core.logger.info(`cloudflare moqRotate: the rotate route is gone (HTTP 404); creating a new ${type} token instead`);
-  }
-  const createWhat = `creating a new ${type} token for MoQ relay ${relayId} (account ${accountId})`;
-  const operations: ('publish' | 'subscribe')[] = type === 'publish_subscribe' ? ['publish', 'subscribe'] : ['subscribe'];
+/**
+ * POST …/tokens: a new relay token. The secret (a JWT) is in this answer only; it is handed to
+ * `onSecret` before the rest of the answer is validated. The previous token stays valid: the
+ * caller deletes it once the new one is written everywhere.
+ */
+export async function createMoqToken(
+  core: RequestCore,
+  accountId: string,
+  relayId: string,
+  operations: string[],
+  o: { label: string; expires?: string },
+  opts?: MutationOptions,
+): Promise<MoqCreatedToken> {
+  const what = `creating a new ${operations.join('+')} token for MoQ relay ${relayId} (account ${accountId})`;
   const res = await core.call({
     op: 'createMoqToken',
-    what: createWhat,
+    what,
     method: 'POST',
-    path: `${relayPath}/tokens`,
-    body: label ? { operations, label } : { operations },
+    path: `/accounts/${seg(accountId, 'account id')}/moq/relays/${seg(relayId, 'relay id')}/tokens`,
+    body: { operations, label: o.label, ...(o.expires ? { expires: o.expires } : {}) },
     idempotent: false,
     rotation: true,
-    permission: REQUIRED_PERMISSIONS.rotateMoqToken,
+    permission: REQUIRED_PERMISSIONS.createMoqToken,
     resource: 'MoQ relay',
-    signal: opts?.signal,
+    ...callOptions(opts),
+    secret: { extract: (r) => moqSecret(r, o.label, operations), onSecret: opts?.onSecret },
   });
-  const envelope = core.parse(res.result, E.MoqTokensEnvelopeSchema, createWhat, true);
+  const envelope = core.parse(res.result, E.MoqTokensEnvelopeSchema, what, true);
   const tokens = E.moqJwtTokens(envelope);
-  if (!Array.isArray(tokens)) throw contractError(createWhat, true, E.describeZodError(tokens, 'result.issuers[].cloudflare_tokens'));
-  const withSecret = tokens.filter((t) => typeof t.secret === 'string' && t.secret.length > 0);
-  const sameOps = (t: E.MoqJwtToken): boolean => t.operations.length === operations.length && operations.every((o) => t.operations.includes(o));
-  const pick =
-    withSecret.find((t) => (label ? t.label === label : true) && sameOps(t)) ?? withSecret.find(sameOps) ?? (withSecret.length === 1 ? withSecret[0] : undefined);
+  if (!Array.isArray(tokens)) throw contractError(what, true, E.describeZodError(tokens, 'result.issuers[].cloudflare_tokens'));
+  const pick = pickCreated(tokens, o.label, operations);
   if (!pick || !pick.secret) {
     const jtis = tokens.map((t) => t.jti).join(', ');
-    throw new CfRotateError('contract', `${cap(createWhat)}: Cloudflare answered success but the response holds no token secret; a new token may have been created and its secret was not received.`, {
-      hint: `List the relay's tokens and delete the new one${jtis ? ` (jti ${jtis})` : ''} if it exists, then retry.`,
+    throw new CfRotateError('contract', `${cap(what)}: Cloudflare answered success but the response holds no token secret; a new token may have been created and its secret was not received.`, {
+      hint: `"Resume Interrupted Rotation" (CLI: cf-rotate resume) deletes the unusable token${jtis ? ` (jti ${jtis})` : ''}; your files keep the previous token, which still works.`,
     });
   }
-  return { token: pick.secret, type, via: 'create', jti: pick.jti };
+  return { jti: pick.jti, token: pick.secret, operations: [...pick.operations], expires: pick.expires ?? undefined, label: pick.label ?? undefined };
+}
+
+type CreatedLike = { jti: string; operations: readonly string[]; label?: string | null | undefined; secret?: string | null | undefined };
+
+/** The token this call created: the one with a secret, our label and our operations. */
+function pickCreated<T extends CreatedLike>(tokens: readonly T[], label: string, operations: readonly string[]): T | undefined {
+  const withSecret = tokens.filter((t) => typeof t.secret === 'string' && t.secret.length > 0);
+  const sameOps = (t: CreatedLike): boolean => t.operations.length === operations.length && operations.every((x) => t.operations.includes(x));
+  return withSecret.find((t) => t.label === label && sameOps(t)) ?? withSecret.find((t) => t.label === label) ?? (withSecret.length === 1 && sameOps(withSecret[0] as T) ? withSecret[0] : undefined);
+}
+
+/** The new JWT in a raw create `result`, found without validating the rest. */
+function moqSecret(result: unknown, label: string, operations: readonly string[]): SecretValues | undefined {
+  const issuers = (result as { issuers?: unknown } | null)?.issuers;
+  if (!Array.isArray(issuers)) return undefined;
+  const tokens: CreatedLike[] = [];
+  for (const i of issuers) {
+    const list = (i as { cloudflare_tokens?: unknown } | null)?.cloudflare_tokens;
+    if (!Array.isArray(list)) continue;
+    for (const t of list) {
+      const x = t as Record<string, unknown>;
+      if (typeof x.jti === 'string' && Array.isArray(x.operations)) {
+        tokens.push({ jti: x.jti, operations: x.operations.filter((o): o is string => typeof o === 'string'), label: typeof x.label === 'string' ? x.label : undefined, secret: typeof x.secret === 'string' ? x.secret : undefined });
+      }
+    }
+  }
+  const pick = pickCreated(tokens, label, operations);
+  return pick?.secret ? { token: pick.secret } : undefined;
 }
 
 export async function listMoqTokens(core: RequestCore, accountId: string, relayId: string, opts?: RequestOptions): Promise<MoqTokenInfo[]> {
@@ -128,7 +141,7 @@ export async function listMoqTokens(core: RequestCore, accountId: string, relayI
     rotation: false,
     permission: REQUIRED_PERMISSIONS.listMoqTokens,
     resource: 'MoQ relay',
-    signal: opts?.signal,
+    ...callOptions(opts),
   });
   const envelope = core.parse(res.result, E.MoqTokensEnvelopeSchema, what, false);
   const tokens = E.moqJwtTokens(envelope);
@@ -152,16 +165,6 @@ export async function deleteMoqToken(core: RequestCore, accountId: string, relay
     rotation: false,
     permission: REQUIRED_PERMISSIONS.deleteMoqToken,
     resource: 'MoQ relay',
-    signal: opts?.signal,
+    ...callOptions(opts),
   });
-}
-
-/** The rotate route itself is gone (404 / 7000 / 7003), as opposed to the relay (21007). */
-function isRouteMissing(e: unknown): boolean {
-  return (
-    e instanceof CfRotateError &&
-    e.kind === 'not-found' &&
-    !e.codes.includes(MOQ_RELAY_NOT_FOUND) &&
-    (e.status === 404 || e.codes.some((c) => NOT_FOUND_CODES.has(c)))
-  );
 }

@@ -8,7 +8,7 @@ import type { HttpTransport } from './transport';
 import type { AdminCredential } from './types';
 
 export const DEFAULT_API_BASE_URL = 'https://api.cloudflare.com/client/v4';
-export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_TIMEOUT_MS = 20_000;
 export const DEFAULT_USER_AGENT = `cf-rotate/${VERSION}`;
 
 export interface CloudflareClientOptions {
@@ -24,7 +24,7 @@ export interface CloudflareClientOptions {
    * 8 in flight). Set them to the account's real limit (e.g. a scaled simulator).
    */
   rateLimit?: RateLimiterOptions;
-  /** Per attempt, covering the whole response (default 30 s). Uses real timers. */
+  /** Per attempt, covering the whole response (default 20 s). Uses real timers. */
   timeoutMs?: number;
   /** Retries after the first attempt (default 3). */
   maxRetries?: number;

@@ -26,7 +26,7 @@ export const REQUIRED_PERMISSIONS = {
   setPreviousSecretExpiry: 'Access: Service Tokens Write',
   listMoqRelays: 'MoQ Read',
   getMoqRelay: 'MoQ Read',
-  rotateMoqToken: 'MoQ Write',
+  createMoqToken: 'MoQ Write',
   listMoqTokens: 'MoQ Read',
   deleteMoqToken: 'MoQ Write',
   listAccounts: 'Account Settings Read',
@@ -50,7 +50,6 @@ export type OperationName =
   | 'updateServiceToken'
   | 'listMoqRelays'
   | 'getMoqRelay'
-  | 'moqRotate'
   | 'createMoqToken'
   | 'listMoqTokens'
   | 'deleteMoqToken'

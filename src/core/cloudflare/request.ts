@@ -23,7 +23,7 @@ import { DEFAULT_API_BASE_URL, DEFAULT_TIMEOUT_MS, DEFAULT_USER_AGENT, validateA
 import type { OperationName } from './permissions';
 import { parseRateLimitReset, parseRetryAfter, retryDecision, DEFAULT_MAX_RETRIES, type BackoffOptions } from './retry';
 import { FetchTransport, type HttpRequest, type HttpResponse, type HttpTransport } from './transport';
-import type { AdminCredential } from './types';
+import type { AdminCredential, MutationOptions, RequestOptions, SecretValues } from './types';
 import type * as z from 'zod/mini';
 
 export const PAGE_SIZE = 50;
@@ -49,6 +49,21 @@ export interface CallSpec {
   /** Bearer token to use instead of the admin credential (verifyToken). */
   bearer?: string;
   signal: AbortSignal | undefined;
+  /** Per-attempt timeout and retries for this call (default: the client's). */
+  timeoutMs?: number | undefined;
+  maxRetries?: number | undefined;
+  /** Mutations: called right before each attempt is handed to the network; a throw cancels it unsent. */
+  beforeSend?: ((info: { timeoutMs: number }) => Promise<void>) | undefined;
+  /**
+   * Mutations that produce a secret: takes the secret out of the raw `result` (before any
+   * validation) and hands it to `onSecret`, awaited, before the rest of the answer is checked.
+   */
+  secret?: { extract: (result: unknown) => SecretValues | undefined; onSecret?: ((values: SecretValues) => Promise<void>) | undefined } | undefined;
+}
+
+/** The per-call options a resource function passes on from its caller. */
+export function callOptions(opts: (RequestOptions & Partial<Pick<MutationOptions, 'beforeSend'>>) | undefined): Pick<CallSpec, 'signal' | 'timeoutMs' | 'maxRetries' | 'beforeSend'> {
+  return { signal: opts?.signal, timeoutMs: opts?.timeoutMs, maxRetries: opts?.maxRetries, beforeSend: opts?.beforeSend };
 }
 
 export interface CallResult {
@@ -149,11 +164,11 @@ export class RequestCore {
         return await this.attempt(spec);
       } catch (e) {
         const err = e instanceof CfRotateError ? e : new CfRotateError('internal', `${cap(spec.what)} failed unexpectedly.`, { cause: e });
-        const decision = retryDecision(err, attempt, spec.idempotent, this.maxRetries, this.backoff);
+        const decision = retryDecision(err, attempt, spec.idempotent, spec.maxRetries ?? this.maxRetries, this.backoff);
         if (!decision.retry) throw this.finalError(err, spec, attempt);
         if (err.kind === 'rate-limited' && decision.delayMs > this.maxRetryAfterMs) throw err;
         this.logger.info(
-          `cloudflare ${spec.op}: ${err.kind}${err.status ? ` (HTTP ${err.status})` : ''}; retry ${attempt + 1}/${this.maxRetries} in ${decision.delayMs} ms`,
+          `cloudflare ${spec.op}: ${err.kind}${err.status ? ` (HTTP ${err.status})` : ''}; retry ${attempt + 1}/${spec.maxRetries ?? this.maxRetries} in ${decision.delayMs} ms`,
         );
         try {
           await this.clock.sleep(decision.delayMs, spec.signal);
@@ -224,13 +239,22 @@ export class RequestCore {
       permit.release();
       throw cancelled(spec);
     }
+    const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
+    if (spec.beforeSend) {
+      try {
+        await spec.beforeSend({ timeoutMs });
+      } catch (e) {
+        permit.release();
+        throw e instanceof CfRotateError ? e : new CfRotateError('internal', `${cap(spec.what)} was not sent: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+    }
     const logPath = url.slice(this.baseUrl.origin.length);
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort(new Error(`timeout after ${this.timeoutMs} ms`));
-    }, this.timeoutMs);
+      controller.abort(new Error(`timeout after ${timeoutMs} ms`));
+    }, timeoutMs);
     const onAbort = (): void => controller.abort(spec.signal?.reason);
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     const started = performance.now();
@@ -240,7 +264,7 @@ export class RequestCore {
     } catch (e) {
       const ms = Math.round(performance.now() - started);
       permit.release();
-      throw transportError(spec, e, timedOut, ms, logPath, { timeoutMs: this.timeoutMs, host: this.baseUrl.host, logger: this.logger });
+      throw transportError(spec, e, timedOut, ms, logPath, { timeoutMs, host: this.baseUrl.host, logger: this.logger });
     } finally {
       clearTimeout(timer);
       spec.signal?.removeEventListener('abort', onAbort);
@@ -280,6 +304,17 @@ export class RequestCore {
       throw contractError(spec.what, spec.rotation, `unexpected HTTP ${res.status}`);
     }
     if (!json) throw contractError(spec.what, spec.rotation, 'the body is not JSON');
+    if (spec.secret && typeof body === 'object' && body !== null) {
+      // The secret first (Cloudflare declares most response fields optional): once it is handed
+      // over (journaled), a surprise in the rest of the answer can no longer lose it.
+      let values: SecretValues | undefined;
+      try {
+        values = spec.secret.extract((body as { result?: unknown }).result);
+      } catch {
+        values = undefined;
+      }
+      if (values && Object.keys(values).length > 0) await spec.secret.onSecret?.(values);
+    }
     const env = E.EnvelopeSchema.safeParse(body);
     if (!env.success) throw contractError(spec.what, spec.rotation, E.describeZodError(env.error, 'body'));
     if (!env.data.success) {

@@ -8,8 +8,8 @@ import { registerSecret } from '../redact';
 import * as E from './envelope';
 import { cap } from './failures';
 import { REQUIRED_PERMISSIONS } from './permissions';
-import { isoDate, seg, type RequestCore } from './request';
-import type { AccessScope, RequestOptions, ServiceTokenInfo, ServiceTokenSecret } from './types';
+import { callOptions, isoDate, seg, type RequestCore } from './request';
+import type { AccessScope, MutationOptions, RequestOptions, SecretValues, ServiceTokenInfo, ServiceTokenSecret } from './types';
 import type * as z from 'zod/mini';
 
 export async function listServiceTokens(core: RequestCore, scope: AccessScope, opts?: RequestOptions): Promise<ServiceTokenInfo[]> {
@@ -24,7 +24,7 @@ export async function listServiceTokens(core: RequestCore, scope: AccessScope, o
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listServiceTokens,
       resource: s.kind,
-      signal: opts?.signal,
+      ...callOptions(opts),
     },
     E.ServiceTokenListSchema,
     // The zone route documents no query parameters: ask for page 2+ only when needed.
@@ -45,12 +45,12 @@ export async function getServiceToken(core: RequestCore, scope: AccessScope, id:
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getServiceToken,
     resource: 'Access service token',
-    signal: opts?.signal,
+    ...callOptions(opts),
   });
   return toServiceTokenInfo(core.parse(res.result, E.ServiceTokenSchema, what, false));
 }
 
-export async function rotateServiceToken(core: RequestCore, accountId: string, id: string, graceUntil: Date | undefined, opts?: RequestOptions): Promise<ServiceTokenSecret> {
+export async function rotateServiceToken(core: RequestCore, accountId: string, id: string, graceUntil: Date | undefined, opts?: MutationOptions): Promise<ServiceTokenSecret> {
   const what = `rotating Access service token ${id} (account ${accountId})`;
   const body: Record<string, string> = {};
   if (graceUntil !== undefined) body['previous_client_secret_expires_at'] = isoDate(graceUntil, 'grace period end');
@@ -64,7 +64,8 @@ export async function rotateServiceToken(core: RequestCore, accountId: string, i
     rotation: true,
     permission: REQUIRED_PERMISSIONS.rotateServiceToken,
     resource: 'Access service token',
-    signal: opts?.signal,
+    ...callOptions(opts),
+    secret: { extract: clientSecret, onSecret: opts?.onSecret },
   });
   return serviceTokenSecret(core, res.result, what);
 }
@@ -75,13 +76,13 @@ export async function bumpServiceTokenVersion(
   id: string,
   currentVersion: number,
   graceUntil: Date | undefined,
-  opts?: RequestOptions,
+  opts?: MutationOptions,
 ): Promise<ServiceTokenSecret> {
   const s = scopePath(scope);
   const what = `rotating Access service token ${id} by bumping its secret version (${s.label})`;
-  if (!Number.isFinite(currentVersion) || currentVersion < 0) {
+  if (!Number.isInteger(currentVersion) || currentVersion < 1) {
     throw new CfRotateError('validation', `Cannot rotate Access service token ${id}: its current secret version (${String(currentVersion)}) is not a valid number.`, {
-      hint: 'Read the token again (getServiceToken) and use its client_secret_version, or 1 if none is reported.',
+      hint: 'Set "clientSecretVersion" in cf-rotate.json to the version in use now (1 for a token never rotated by version). Nothing was sent.',
     });
   }
   // The update body schema (zone PUT in the 2026 fragments; account PUT in 2024) requires
@@ -98,7 +99,8 @@ export async function bumpServiceTokenVersion(
     rotation: true,
     permission: REQUIRED_PERMISSIONS.bumpServiceTokenVersion,
     resource: 'Access service token',
-    signal: opts?.signal,
+    ...callOptions(opts),
+    secret: { extract: clientSecret, onSecret: opts?.onSecret },
   });
   const secret = serviceTokenSecret(core, res.result, what);
   return { ...secret, clientSecretVersion: secret.clientSecretVersion ?? currentVersion + 1 };
@@ -117,12 +119,20 @@ export async function setPreviousSecretExpiry(core: RequestCore, scope: AccessSc
     rotation: false,
     permission: REQUIRED_PERMISSIONS.setPreviousSecretExpiry,
     resource: 'Access service token',
-    signal: opts?.signal,
+    ...callOptions(opts),
   });
   return toServiceTokenInfo(core.parse(res.result, E.ServiceTokenSchema, what, false));
 }
 
-/** The secret in a rotation's answer; its absence is a 'contract' error (the rotation happened). */
+/** The new client secret (and the client id, when present) of a raw rotate/update `result`, before any validation. */
+function clientSecret(result: unknown): SecretValues | undefined {
+  if (typeof result !== 'object' || result === null) return undefined;
+  const r = result as { client_secret?: unknown; client_id?: unknown };
+  if (typeof r.client_secret !== 'string' || r.client_secret.length === 0) return undefined;
+  return { clientSecret: r.client_secret, ...(typeof r.client_id === 'string' && r.client_id.length > 0 ? { clientId: r.client_id } : {}) };
+}
+
+/** The secret in a rotation's answer; its absence is a 'contract' error (the rotation may have happened). */
 function serviceTokenSecret(core: RequestCore, result: unknown, what: string): ServiceTokenSecret {
   const t = core.parse(result, E.ServiceTokenWithSecretSchema, what, true);
   if (typeof t.client_secret !== 'string' || t.client_secret.length === 0) {

@@ -6,8 +6,8 @@ import { CfRotateError } from '../errors';
 import { registerSecret } from '../redact';
 import * as E from './envelope';
 import { REQUIRED_PERMISSIONS } from './permissions';
-import { seg, type RequestCore } from './request';
-import type { ApiTokenInfo, RequestOptions, TokenStatus, VerifyResult } from './types';
+import { callOptions, seg, type RequestCore } from './request';
+import type { ApiTokenInfo, MutationOptions, RequestOptions, TokenStatus, VerifyResult } from './types';
 import type * as z from 'zod/mini';
 
 export async function verifyCredential(core: RequestCore, opts?: RequestOptions): Promise<{ ok: true; id?: string; status?: TokenStatus; email?: string }> {
@@ -21,7 +21,7 @@ export async function verifyCredential(core: RequestCore, opts?: RequestOptions)
       rotation: false,
       permission: REQUIRED_PERMISSIONS.verifyCredential,
       resource: 'user',
-      signal: opts?.signal,
+      ...callOptions(opts),
     });
     const user = core.parse(res.result, E.UserSchema, 'checking the admin credential', false);
     return { ok: true, id: user.id, ...(user.email !== undefined ? { email: user.email } : {}) };
@@ -36,7 +36,7 @@ export async function verifyCredential(core: RequestCore, opts?: RequestOptions)
     rotation: false,
     permission: REQUIRED_PERMISSIONS.verifyCredential,
     resource: 'token',
-    signal: opts?.signal,
+    ...callOptions(opts),
   });
   const v = core.parse(res.result, E.VerifyResultSchema, 'checking the admin credential', false);
   if (v.status !== 'active') {
@@ -48,7 +48,7 @@ export async function verifyCredential(core: RequestCore, opts?: RequestOptions)
   return { ok: true, id: v.id, status: v.status };
 }
 
-export async function rollUserToken(core: RequestCore, tokenId: string, opts?: RequestOptions): Promise<string> {
+export async function rollUserToken(core: RequestCore, tokenId: string, opts?: MutationOptions): Promise<string> {
   const what = `rolling user API token ${tokenId}`;
   const res = await core.call({
     op: 'rollUserToken',
@@ -60,12 +60,13 @@ export async function rollUserToken(core: RequestCore, tokenId: string, opts?: R
     rotation: true,
     permission: REQUIRED_PERMISSIONS.rollUserToken,
     resource: 'user API token',
-    signal: opts?.signal,
+    ...callOptions(opts),
+    secret: { extract: tokenValue, onSecret: opts?.onSecret },
   });
   return core.parse(res.result, E.TokenValueSchema, what, true);
 }
 
-export async function rollAccountToken(core: RequestCore, accountId: string, tokenId: string, opts?: RequestOptions): Promise<string> {
+export async function rollAccountToken(core: RequestCore, accountId: string, tokenId: string, opts?: MutationOptions): Promise<string> {
   const what = `rolling account API token ${tokenId} (account ${accountId})`;
   const res = await core.call({
     op: 'rollAccountToken',
@@ -77,7 +78,8 @@ export async function rollAccountToken(core: RequestCore, accountId: string, tok
     rotation: true,
     permission: REQUIRED_PERMISSIONS.rollAccountToken,
     resource: 'account API token',
-    signal: opts?.signal,
+    ...callOptions(opts),
+    secret: { extract: tokenValue, onSecret: opts?.onSecret },
   });
   return core.parse(res.result, E.TokenValueSchema, what, true);
 }
@@ -95,7 +97,7 @@ export async function verifyToken(core: RequestCore, tokenValue: string, account
     permission: REQUIRED_PERMISSIONS.verifyToken,
     resource: 'token',
     bearer: tokenValue,
-    signal: opts?.signal,
+    ...callOptions(opts),
   });
   const v = core.parse(res.result, E.VerifyResultSchema, what, false);
   return { id: v.id, status: v.status, expiresOn: v.expires_on ?? undefined, notBefore: v.not_before ?? undefined };
@@ -112,7 +114,7 @@ export async function listUserTokens(core: RequestCore, opts?: RequestOptions): 
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listUserTokens,
       resource: 'user',
-      signal: opts?.signal,
+      ...callOptions(opts),
     },
     E.TokenListSchema,
     'numbered',
@@ -131,7 +133,7 @@ export async function getUserToken(core: RequestCore, tokenId: string, opts?: Re
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getUserToken,
     resource: 'user API token',
-    signal: opts?.signal,
+    ...callOptions(opts),
   });
   return toApiTokenInfo(core.parse(res.result, E.TokenSchema, what, false));
 }
@@ -147,7 +149,7 @@ export async function listAccountTokens(core: RequestCore, accountId: string, op
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listAccountTokens,
       resource: 'account',
-      signal: opts?.signal,
+      ...callOptions(opts),
     },
     E.TokenListSchema,
     'numbered',
@@ -166,7 +168,7 @@ export async function getAccountToken(core: RequestCore, accountId: string, toke
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getAccountToken,
     resource: 'account API token',
-    signal: opts?.signal,
+    ...callOptions(opts),
   });
   return toApiTokenInfo(core.parse(res.result, E.TokenSchema, what, false));
 }
@@ -182,4 +184,9 @@ function toApiTokenInfo(t: z.output<typeof E.TokenSchema>): ApiTokenInfo {
     expiresOn: t.expires_on ?? undefined,
     notBefore: t.not_before ?? undefined,
   };
+}
+
+/** The roll result is the new token value itself. */
+function tokenValue(result: unknown): { token: string } | undefined {
+  return typeof result === 'string' && result.length > 0 ? { token: result } : undefined;
 }

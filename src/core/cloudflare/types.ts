@@ -66,19 +66,19 @@ export interface MoqRelayInfo {
 
 export interface MoqTokenInfo {
   jti: string;
-  operations: ('publish' | 'subscribe')[];
+  operations: string[];
   created?: string | undefined;
   expires?: string | undefined;
   label?: string | undefined;
 }
 
-export interface MoqRotateResult {
+/** A MoQ token just created: its secret (a JWT) is shown only in this answer. */
+export interface MoqCreatedToken {
+  jti: string;
   token: string;
-  type: MoqTokenType;
-  /** How the secret was obtained: the (removed upstream) rotate route, or create-new (old one still live). */
-  via: 'rotate' | 'create';
-  /** With `via: 'create'`, the jti of the new token. */
-  jti?: string | undefined;
+  operations: string[];
+  expires?: string | undefined;
+  label?: string | undefined;
 }
 
 export interface AccountInfo { id: string; name: string }
@@ -86,6 +86,29 @@ export interface ZoneInfo { id: string; name: string; accountId?: string | undef
 
 export interface RequestOptions {
   signal?: AbortSignal;
+  /** Per-attempt timeout (default: the client's). Probes after an unanswered rotation use short ones. */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default: the client's). */
+  maxRetries?: number;
+}
+
+/** The secret(s) a rotation produced, by the field a target takes. */
+export type SecretValues = Partial<Record<'token' | 'clientId' | 'clientSecret', string>>;
+
+/** Options of a call that creates a secret (roll, rotate, create). */
+export interface MutationOptions extends RequestOptions {
+  /**
+   * Called for each attempt after the rate limiter admitted it and right before the request is
+   * handed to the network (the caller journals "sent now; can take effect until now + timeout").
+   * A throw cancels the attempt before anything is sent.
+   */
+  beforeSend?: (info: { timeoutMs: number }) => Promise<void>;
+  /**
+   * Called with the secret as soon as it is taken out of the raw response, before the rest of the
+   * response is validated (Cloudflare declares most response fields optional): the caller
+   * journals it. If the rest then fails validation the call still throws, after this.
+   */
+  onSecret?: (values: SecretValues) => Promise<void>;
 }
 
 export interface CloudflareApi {
@@ -93,8 +116,8 @@ export interface CloudflareApi {
   verifyCredential(opts?: RequestOptions): Promise<{ ok: true; id?: string; status?: TokenStatus; email?: string }>;
 
   // API tokens
-  rollUserToken(tokenId: string, opts?: RequestOptions): Promise<string>;
-  rollAccountToken(accountId: string, tokenId: string, opts?: RequestOptions): Promise<string>;
+  rollUserToken(tokenId: string, opts?: MutationOptions): Promise<string>;
+  rollAccountToken(accountId: string, tokenId: string, opts?: MutationOptions): Promise<string>;
   /** Verify an arbitrary token value (e.g. the freshly rolled one). `accountId` selects the account route. */
   verifyToken(tokenValue: string, accountId?: string, opts?: RequestOptions): Promise<VerifyResult>;
   listUserTokens(opts?: RequestOptions): Promise<ApiTokenInfo[]>;
@@ -106,9 +129,9 @@ export interface CloudflareApi {
   listServiceTokens(scope: AccessScope, opts?: RequestOptions): Promise<ServiceTokenInfo[]>;
   getServiceToken(scope: AccessScope, id: string, opts?: RequestOptions): Promise<ServiceTokenInfo>;
   /** POST …/rotate (account scope only) with previous_client_secret_expires_at = graceUntil (ISO). */
-  rotateServiceToken(accountId: string, id: string, graceUntil: Date | undefined, opts?: RequestOptions): Promise<ServiceTokenSecret>;
+  rotateServiceToken(accountId: string, id: string, graceUntil: Date | undefined, opts?: MutationOptions): Promise<ServiceTokenSecret>;
   /** PUT with client_secret_version = currentVersion + 1; reads the (undeclared) client_secret or throws 'contract'. */
-  bumpServiceTokenVersion(scope: AccessScope, id: string, currentVersion: number, graceUntil: Date | undefined, opts?: RequestOptions): Promise<ServiceTokenSecret>;
+  bumpServiceTokenVersion(scope: AccessScope, id: string, currentVersion: number, graceUntil: Date | undefined, opts?: MutationOptions): Promise<ServiceTokenSecret>;
   /** PUT previous_client_secret_expires_at = at (now = expire the previous secret). */
   setPreviousSecretExpiry(scope: AccessScope, id: string, at: Date, opts?: RequestOptions): Promise<ServiceTokenInfo>;
 
@@ -116,11 +139,10 @@ export interface CloudflareApi {
   listMoqRelays(accountId: string, opts?: RequestOptions): Promise<MoqRelayInfo[]>;
   getMoqRelay(accountId: string, relayId: string, opts?: RequestOptions): Promise<MoqRelayInfo>;
   /**
-   * POST …/tokens/rotate {type}. On 404/7003 (route removed upstream) falls back to
-   * POST …/tokens {operations,label} and returns `via: 'create'`; the caller deletes the
-   * old jti only after the new value is safely written (`deleteMoqToken`).
+   * POST …/tokens (201): a new token with these operations. The previous token stays valid until
+   * `deleteMoqToken`, which the caller does only after the new secret is written everywhere.
    */
-  rotateMoqToken(accountId: string, relayId: string, type: MoqTokenType, label: string, opts?: RequestOptions): Promise<MoqRotateResult>;
+  createMoqToken(accountId: string, relayId: string, operations: string[], o: { label: string; expires?: string }, opts?: MutationOptions): Promise<MoqCreatedToken>;
   listMoqTokens(accountId: string, relayId: string, opts?: RequestOptions): Promise<MoqTokenInfo[]>;
   deleteMoqToken(accountId: string, relayId: string, jti: string, opts?: RequestOptions): Promise<void>;
 

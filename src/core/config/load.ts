@@ -127,6 +127,10 @@ function friendlyMessage(i: IssueLike): string {
       return i.input === undefined ? 'is required' : `must be ${article(String(i.expected))}, not ${describeInput(i.input)}`;
     case 'invalid_union':
       return 'has an unknown "kind": use account-api-token, user-api-token, access-service-token or moq-relay-token';
+    case 'unrecognized_keys': {
+      const keys = Array.isArray(i.keys) ? i.keys.map((k) => JSON.stringify(k)).join(', ') : 'a key';
+      return `has an unknown key ${keys}: cf-rotate.json allows only the documented keys (a misspelt key would otherwise be ignored silently)`;
+    }
     case 'invalid_value':
       return Array.isArray(i.options) ? `must be one of ${i.options.map((o) => JSON.stringify(o)).join(', ')}` : i.message;
     default:

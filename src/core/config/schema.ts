@@ -33,7 +33,7 @@ const relativeFile = z.string().check(
   z.refine((p) => !DOT_DOT_SEGMENT.test(p), "must stay inside the workspace folder (no '..' segments)"),
 );
 
-const target = z.object({
+const target = z.strictObject({
   file: relativeFile,
   key: z.string().check(z.regex(ENV_KEY, 'must be a .env variable name (letters, digits, _ . -; not starting with a digit)')),
   field: z.optional(z.enum(['token', 'clientId', 'clientSecret'])),
@@ -48,18 +48,18 @@ const common = {
   targets: z.array(target).check(z.minLength(1, 'needs at least one target file')),
 };
 
-const accountApiToken = z.object({
+const accountApiToken = z.strictObject({
   kind: z.literal('account-api-token'),
   accountId: hex32('account ID'),
   tokenId: hex32('token ID'),
   ...common,
 });
-const userApiToken = z.object({
+const userApiToken = z.strictObject({
   kind: z.literal('user-api-token'),
   tokenId: hex32('token ID'),
   ...common,
 });
-const accessServiceToken = z.object({
+const accessServiceToken = z.strictObject({
   kind: z.literal('access-service-token'),
   accountId: z.optional(hex32('account ID')),
   zoneId: z.optional(hex32('zone ID')),
@@ -68,9 +68,14 @@ const accessServiceToken = z.object({
   gracePeriod: z.optional(z.string().check(z.regex(DURATION, 'must be a duration such as 30m, 1h, 24h or 7d'))),
   /** `rotate` (POST …/rotate, account tokens only) or `version` (PUT client_secret_version + 1; the only way for zone tokens). */
   method: z.optional(z.enum(['rotate', 'version'])),
+  /**
+   * `method: "version"`: the client_secret_version the token has now, for its first rotation by
+   * cf-rotate (Cloudflare does not report it). cf-rotate remembers the versions it sets.
+   */
+  clientSecretVersion: z.optional(z.int().check(z.minimum(1, 'must be at least 1'), z.maximum(1_000_000, 'must be at most 1000000'))),
   ...common,
 });
-const moqRelayToken = z.object({
+const moqRelayToken = z.strictObject({
   kind: z.literal('moq-relay-token'),
   accountId: hex32('account ID'),
   relayId: hex32('relay ID'),
@@ -81,7 +86,7 @@ const moqRelayToken = z.object({
 export const tokenSchema = z.discriminatedUnion('kind', [accountApiToken, userApiToken, accessServiceToken, moqRelayToken]);
 
 export const configSchema = z
-  .object({
+  .strictObject({
     $schema: z.optional(z.string()),
     tokens: z.array(tokenSchema).check(z.maxLength(5000, 'must list at most 5000 tokens')),
   })
@@ -102,6 +107,9 @@ export const configSchema = z
           }
           if (t.zoneId !== undefined && t.method === 'rotate') {
             ctx.issues.push({ code: 'custom', input: t.method, path: ['tokens', i, 'method'], message: 'zone-level service tokens have no rotate endpoint: use "version"' });
+          }
+          if (t.clientSecretVersion !== undefined && (t.method ?? (t.accountId ? 'rotate' : 'version')) !== 'version') {
+            ctx.issues.push({ code: 'custom', input: t.clientSecretVersion, path: ['tokens', i, 'clientSecretVersion'], message: 'is used only with "method": "version"' });
           }
         }
         for (let j = 0; j < t.targets.length; j++) {

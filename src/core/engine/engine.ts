@@ -1,27 +1,36 @@
 /**
- * The rotation engine: preflight → journal intent → API call → journal the new secret (first
- * thing after the response) → write every target (atomic, per-file queue, compare-before-write)
- * → verify → history → clear the journal. `resume` finishes or diagnoses an interrupted journal.
+ * The rotation engine.
+ *
+ *   lock the credential (machine-wide) → preflight → journal the intent right before the request
+ *   is sent (with the instant after which it can no longer take effect) → journal the new secret
+ *   the moment it is taken out of the answer → write every target (checked writer, per-file lock,
+ *   compare before write) → verify → clean up (MoQ: delete the previous token) → history → clear
+ *   the journal → unlock.
+ *
+ * An unanswered call is settled by asking Cloudflare, and "not rotated" is said only once the call
+ * can no longer take effect. A verdict is journaled, then recorded in the history, then the
+ * entry is removed, so a kill at any instant leaves the entry or the recorded verdict.
  * Runs unchanged in the extension and the CLI: everything outside is a port.
  */
-import * as path from 'node:path';
-import type { AccessScope, AdminCredential, CloudflareApi } from '../cloudflare/types';
-import { parseDuration, type SecretField, type TokenConfig, type TokenKind } from '../config/schema';
+import type { AccessScope, AdminCredential, CloudflareApi, MutationOptions, SecretValues } from '../cloudflare/types';
+import { parseDuration, type TokenConfig, type TokenKind } from '../config/schema';
 import type { CredentialSource } from '../credentials';
 import { patchDotenv, readDotenvValue } from '../dotenv/patch';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../errors';
-import type { HistoryEntry, HistoryStore } from '../history';
-import type { Clock, Files, Logger, SecretStore } from '../ports';
+import { latestFor, type HistoryEntry, type HistoryStore } from '../history';
+import type { Clock, Files, Locks, Logger } from '../ports';
 import { registerSecret } from '../redact';
-import { Journal, type JournalEntry } from './journal';
+import { Journal, journalKey, type JournalEntry, type JournalStore, type Verdict } from './journal';
 import { KeyedQueue, mapLimit } from './queue';
-import { decodeTarget, encodeTarget, hashValue, prepareTargets, type PreparedTarget } from './targets';
+import { encodeTarget, hashValue, prepareTargets, readTargetText, TARGET_RULES, type PreparedTarget } from './targets';
 import { decodeJwtJti } from '../cloudflare/jwt';
 
 export interface EngineDeps {
   files: Files;
-  /** Where journals live (VS Code SecretStorage; the CLI's 0600 state file). */
-  secrets: SecretStore;
+  /** Where journal entries live (one durable record per credential). */
+  journal: JournalStore;
+  /** Machine-wide locks: one rotation of a credential, one writer of a file, at a time. */
+  locks: Locks;
   credentials: CredentialSource;
   history: HistoryStore;
   clock: Clock;
@@ -30,6 +39,13 @@ export interface EngineDeps {
   api: (credential: AdminCredential, profile: string) => CloudflareApi;
   /** Grace period for Access service tokens without their own `gracePeriod` (default "1h"). */
   defaultGracePeriod?: string;
+  /** How long to wait for another process's write of the same file (default 15 s). */
+  fileLockWaitMs?: number;
+  /**
+   * How long after the request timeout an unanswered request may still take effect at Cloudflare
+   * (default `deadlineMargin(timeout)`: half the timeout, 2–10 s). Tests with a fast simulator shorten it.
+   */
+  deadlineMarginMs?: number;
   /**
    * Observes each durable step (tracing; the crash-injection suite kills the process here).
    * Called after the step's state is persisted, before the next irreversible action.
@@ -38,7 +54,7 @@ export interface EngineDeps {
 }
 
 export type Checkpoint =
-  | 'before-call' // intent journaled, API not called yet
+  | 'before-call' // intent journaled, request about to be sent
   | 'response-received' // the new secret is in memory only
   | 'secret-journaled' // the new secret is in the journal
   | 'target-written' // one target file written (others may follow)
@@ -48,10 +64,11 @@ export type RotationState =
   | 'rotated' // new secret live and in every target
   | 'recovered' // an interrupted rotation was completed
   | 'planned' // dry run: preflight passed
-  | 'failed' // nothing changed at Cloudflare (or the files already hold the new secret)
+  | 'failed' // nothing changed at Cloudflare (or nothing more can be done)
   | 'pending' // the new secret is safe in the journal but not (yet) in every target: resume
   | 'lost' // Cloudflare rotated but the new secret never arrived: rotate again
-  | 'unknown'; // cannot tell whether Cloudflare rotated: resume later
+  | 'unknown' // cannot tell yet whether Cloudflare rotated: resume later
+  | 'busy'; // another live process works on this credential
 
 export interface RotationResult {
   name: string;
@@ -66,6 +83,10 @@ export interface RotationResult {
   verified?: boolean;
   graceUntil?: string;
   expiresAt?: string;
+  /** State `unknown`: when asking again can give a final answer (ISO). */
+  checkAgainAt?: string;
+  /** An unanswered call was settled: Cloudflare did not rotate (safe to retry), or it rotated and the secret was lost. */
+  verdict?: 'not-rotated' | 'lost';
   durationMs: number;
 }
 
@@ -78,15 +99,24 @@ export interface RotateOptions {
 export interface ResumeOptions {
   /** Overwrite a target that holds a value that is neither the old nor the new secret. */
   overwriteConflicts?: boolean;
+  /** Wait for the call's deadline when it is this close (default 20 s); further away, answer "check again at". */
+  waitForDeadlineMs?: number;
   signal?: AbortSignal;
   onProgress?: (step: string) => void;
 }
 
-interface RotationOutcome {
-  values: Partial<Record<SecretField, string>>;
-  cleanup?: JournalEntry['cleanup'];
-  expiresAt?: string;
+/** Progress steps the engine reports (hosts word them). `waiting` and `probing` carry details after a colon. */
+export type ProgressStep = 'checking' | 'rotating' | 'writing' | 'verifying' | 'cleaning-up' | `waiting:${string}` | `probing:${string}`;
+
+/** After the request timeout, how long a request may still take effect at Cloudflare. */
+export function deadlineMargin(timeoutMs: number): number {
+  return Math.min(10_000, Math.max(2_000, Math.round(timeoutMs / 2)));
 }
+/** Journals of cf-rotate 0.1 have no deadline: its rotation calls timed out after 30 s, never retried. */
+const LEGACY_DEADLINE_MS = 60_000;
+/** Probes after an unanswered call: short, so that a hung API gives a verdict in well under a minute. */
+const PROBE = { timeoutMs: 5_000, maxRetries: 1 } as const;
+const PROBE_ATTEMPTS = 2;
 
 export function resourceId(t: TokenConfig): string {
   switch (t.kind) {
@@ -118,37 +148,55 @@ function describe(target: { rel: string; key: string }): string {
   return `${target.rel} › ${target.key}`;
 }
 
+function moqOperations(tokenType: string | undefined): string[] {
+  return tokenType === 'subscribe' ? ['subscribe'] : ['publish', 'subscribe'];
+}
+
 /** Kinds of API failure after which the rotation may nevertheless have happened. */
 const MAYBE_HAPPENED: ReadonlySet<ErrorKind> = new Set(['ambiguous', 'server', 'contract', 'internal']);
+
+const withNothingRotated = (e: CfRotateError): CfRotateError =>
+  /nothing was (rotated|changed)/i.test(`${e.message} ${e.hint ?? ''}`)
+    ? e
+    : new CfRotateError(e.kind, e.message, { hint: `${e.hint ? `${e.hint} ` : ''}Nothing was rotated.`, ...(e.status ? { status: e.status } : {}), codes: e.codes, cause: e });
+
+type Base = Pick<RotationResult, 'name' | 'folder' | 'kind' | 'targets'>;
 
 export class RotationEngine {
   readonly journal: Journal;
   private readonly writes = new KeyedQueue();
   private readonly apis = new Map<string, CloudflareApi>();
+  /** Per profile+credential: the admin token's own id (to refuse rolling the credential itself). */
+  private readonly adminIds = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly deps: EngineDeps) {
-    this.journal = new Journal(deps.secrets);
+    this.journal = new Journal(deps.journal, deps.locks);
   }
 
-  private async apiFor(profile: string): Promise<CloudflareApi> {
+  private credentialKey(profile: string, c: AdminCredential): string {
+    return `${profile}\u0000${c.type === 'api-token' ? hashValue(c.token) : hashValue(`${c.email}\u0000${c.key}`)}`;
+  }
+
+  private async apiFor(profile: string): Promise<{ api: CloudflareApi; key: string; credential: AdminCredential }> {
     const credential = await this.deps.credentials.get(profile);
     if (!credential) {
       throw new CfRotateError('credential-missing', `No Cloudflare credential is set for profile "${profile}".`, {
-        hint: `Run "Cloudflare Rotate: Set Credential" for profile "${profile}" (CLI: set CLOUDFLARE_API_TOKEN${profile === 'default' ? '' : `_${profile.toUpperCase()}`}).`,
+        hint: `Run "Cloudflare Rotate: Set Credential" for profile "${profile}" (CLI: set CLOUDFLARE_API_TOKEN${profile === 'default' ? '' : `_${profile.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`}).`,
       });
     }
-    const key = `${profile}\u0000${credential.type === 'api-token' ? hashValue(credential.token) : hashValue(credential.email + credential.key)}`;
+    const key = this.credentialKey(profile, credential);
     let api = this.apis.get(key);
     if (!api) {
       api = this.deps.api(credential, profile);
       this.apis.set(key, api);
     }
-    return api;
+    return { api, key, credential };
   }
 
   /** Forget cached API clients (after a credential or the base URL changed). */
   resetClients(): void {
     this.apis.clear();
+    this.adminIds.clear();
   }
 
   private graceMs(t: TokenConfig): number {
@@ -156,79 +204,156 @@ export class RotationEngine {
     return parseDuration(text);
   }
 
-  async rotate(folder: string, token: TokenConfig, opts: RotateOptions = {}): Promise<RotationResult> {
-    const started = this.deps.clock.now();
-    const base = { name: token.name, folder, kind: token.kind, targets: token.targets.map((t) => describe({ rel: t.file, key: t.key })) };
-    const progress = (s: string): void => opts.onProgress?.(s);
-    const id = resourceId(token);
-    let entry: JournalEntry | undefined;
-    try {
-      progress('checking');
-      if (!this.journal.isHeld(id) && (await this.journal.get(id))) {
-        // Never start over a journal that may hold an unwritten secret; say so before anything else.
-        throw new CfRotateError('busy', `An interrupted rotation of "${token.name}" must be finished first.`, {
-          hint: 'Run "Cloudflare Rotate: Resume Interrupted Rotation" (CLI: cf-rotate resume).',
-        });
-      }
-      const api = await this.apiFor(token.profile);
-      const targets = await prepareTargets(this.deps.files, folder, token);
-      if (opts.dryRun) {
-        return { ...base, ok: true, state: 'planned', warnings: [], durationMs: this.deps.clock.now() - started };
-      }
-      const pre = await this.preState(api, token, targets, opts.signal);
-      const graceMs = this.graceMs(token);
-      const now = this.deps.clock.now();
-      entry = await this.journal.begin({
-        id,
-        folder,
-        token: token.name,
-        kind: token.kind,
-        profile: token.profile,
-        state: 'intent',
-        resource: resourceOf(token),
-        startedAt: now,
-        updatedAt: now,
-        targets: targets.map(({ current: _c, ...t }) => t),
-        pre,
-        ...(token.kind === 'access-service-token' && graceMs > 0 ? { graceUntil: new Date(now + graceMs).toISOString() } : {}),
-        ...(token.kind === 'moq-relay-token' ? { moqLabel: `cf-rotate:${token.name}:${now.toString(36)}` } : {}),
+  /**
+   * Rolling the API token that is itself the admin credential would destroy the credential in
+   * use (Cloudflare kills the old value at once). Refused, by id, before any call.
+   */
+  private async guardAdminCredential(api: CloudflareApi, key: string, credential: AdminCredential, token: TokenConfig, profile: string, signal?: AbortSignal): Promise<void> {
+    if (credential.type !== 'api-token') return;
+    let p = this.adminIds.get(key);
+    if (!p) {
+      p = api.verifyCredential(signal ? { signal } : undefined).then((v) => v.id);
+      this.adminIds.set(key, p);
+      p.catch(() => this.adminIds.delete(key));
+    }
+    const adminId = await p;
+    if (token.kind !== 'account-api-token' && token.kind !== 'user-api-token') return;
+    if (adminId !== undefined && adminId.toLowerCase() === token.tokenId.toLowerCase()) {
+      throw new CfRotateError('config', `"${token.name}" is the admin credential of profile "${profile}" itself (token ${token.tokenId}): rolling it would make the credential cf-rotate is using stop working, and the new value would land in ${token.targets.map((t) => t.file).join(', ')}.`, {
+        hint: 'Rotate it with the credential of another profile, or use "Cloudflare Rotate: Rotate Admin Credential…", which stores the new value as the credential. Nothing was rotated.',
       });
-      progress('rotating');
-      await this.deps.checkpoint?.('before-call', token.name);
-      let outcome: RotationOutcome;
-      try {
-        outcome = await this.callRotate(api, entry, opts.signal);
-      } catch (e) {
-        return await this.afterFailedCall(api, entry, targets, toCfRotateError(e), base, started);
-      }
-      await this.deps.checkpoint?.('response-received', token.name);
-      // The new secret exists only in this process now. Journal it before anything else can fail.
-      entry = { ...entry, state: 'rotated', values: outcome.values, updatedAt: this.deps.clock.now(), ...(outcome.cleanup ? { cleanup: outcome.cleanup } : {}) };
-      try {
-        await this.journal.write(entry);
-      } catch (e) {
-        // Keep going: the files are the second durable copy. Losing the secret is the one unacceptable outcome.
-        this.deps.logger.error(`Could not journal the new secret of "${token.name}" (${toCfRotateError(e).message}); writing the targets directly.`);
-      }
-      await this.deps.checkpoint?.('secret-journaled', token.name);
-      return await this.complete(api, entry, { expiresAt: outcome.expiresAt, started, progress });
-    } catch (e) {
-      const err = toCfRotateError(e);
-      if (entry && err.kind !== 'busy' && (await this.journal.get(id))?.state === 'intent') {
-        await this.journal.clear(id); // nothing irreversible happened yet
-      } else if (entry) {
-        this.journal.release(id);
-      }
-      this.deps.logger.warn(`Rotation of "${token.name}" failed: ${err.kind}: ${err.message}`);
-      return { ...base, ok: false, state: 'failed', error: err.toJSON(), warnings: [], durationMs: this.deps.clock.now() - started };
     }
   }
 
-  /** Rotate many tokens with bounded concurrency. Results in input order. */
+  async rotate(folder: string, token: TokenConfig, opts: RotateOptions = {}): Promise<RotationResult> {
+    const started = this.deps.clock.now();
+    const base: Base = { name: token.name, folder, kind: token.kind, targets: token.targets.map((t) => describe({ rel: t.file, key: t.key })) };
+    const progress = (s: ProgressStep): void => opts.onProgress?.(s);
+    const fail = (err: CfRotateError, state: RotationState = 'failed'): RotationResult => {
+      this.deps.logger.warn(`Rotation of "${token.name}" failed: ${err.kind}: ${err.message}`);
+      return { ...base, ok: false, state, error: err.toJSON(), warnings: [], durationMs: this.deps.clock.now() - started };
+    };
+    const id = resourceId(token);
+    progress('checking');
+    try {
+      await this.journal.lock(id, `rotating "${token.name}"`);
+    } catch (e) {
+      return fail(toCfRotateError(e), 'busy');
+    }
+    try {
+      if (await this.journal.get(id)) {
+        // Never start over a journal that may hold an unwritten secret; say so before anything else.
+        throw new CfRotateError('busy', `An interrupted rotation of "${token.name}" must be finished first.`, {
+          hint: 'Run "Cloudflare Rotate: Resume Interrupted Rotation…" (CLI: cf-rotate resume). Nothing was rotated.',
+        });
+      }
+      let api: CloudflareApi;
+      let pre: JournalEntry['pre'];
+      let targets: PreparedTarget[];
+      try {
+        opts.signal?.throwIfAborted();
+        const a = await this.apiFor(token.profile);
+        api = a.api;
+        targets = await prepareTargets(this.deps.files, folder, token);
+        await this.guardAdminCredential(api, a.key, a.credential, token, token.profile, opts.signal);
+        pre = await this.preState(api, token, targets, opts.signal);
+        if (opts.dryRun) return { ...base, ok: true, state: 'planned', warnings: [], durationMs: this.deps.clock.now() - started };
+      } catch (e) {
+        throw withNothingRotated(cancelledBefore(e, token.name));
+      }
+      return await this.rotateLocked(api, folder, token, id, targets, pre, base, started, opts);
+    } catch (e) {
+      return fail(toCfRotateError(e), toCfRotateError(e).kind === 'busy' ? 'busy' : 'failed');
+    } finally {
+      await this.journal.unlock(id);
+    }
+  }
+
+  private async rotateLocked(
+    api: CloudflareApi,
+    folder: string,
+    token: TokenConfig,
+    id: string,
+    targets: PreparedTarget[],
+    pre: JournalEntry['pre'],
+    base: Base,
+    started: number,
+    opts: RotateOptions,
+  ): Promise<RotationResult> {
+    const progress = (s: ProgressStep): void => opts.onProgress?.(s);
+    const graceMs = this.graceMs(token);
+    const now = this.deps.clock.now();
+    let entry: JournalEntry = {
+      v: 2,
+      id,
+      owner: Journal.newOwner(),
+      folder,
+      token: token.name,
+      kind: token.kind,
+      profile: token.profile,
+      state: 'intent',
+      resource: resourceOf(token),
+      startedAt: now,
+      updatedAt: now,
+      targets: targets.map(({ current: _c, real: _r, ...t }) => t),
+      ...(pre && Object.keys(pre).length ? { pre } : {}),
+      ...(token.kind === 'access-service-token' && graceMs > 0 ? { graceUntil: new Date(now + graceMs).toISOString() } : {}),
+      ...(token.kind === 'moq-relay-token' ? { moqLabel: `cf-rotate:${token.name}:${now.toString(36)}` } : {}),
+    };
+    let sent = false;
+    let journaledSecret = false;
+    const hooks: MutationOptions = {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      beforeSend: async ({ timeoutMs }) => {
+        const at = this.deps.clock.now();
+        entry = { ...entry, sentAt: at, deadline: at + timeoutMs + (this.deps.deadlineMarginMs ?? deadlineMargin(timeoutMs)), updatedAt: at };
+        await this.journal.write(entry); // throws: nothing is sent
+        sent = true;
+        await this.deps.checkpoint?.('before-call', token.name);
+        progress('rotating');
+      },
+      onSecret: async (values) => {
+        for (const v of Object.values(values)) registerSecret(v);
+        await this.deps.checkpoint?.('response-received', token.name);
+        // The new secret exists only in this process now. Journal it before anything else can fail.
+        entry = { ...entry, state: 'rotated', values: { ...entry.values, ...values }, updatedAt: this.deps.clock.now() };
+        try {
+          await this.journal.write(entry);
+          journaledSecret = true;
+        } catch (e) {
+          // Keep going: the files are the second durable copy. Losing the secret is the one unacceptable outcome.
+          this.deps.logger.error(`Could not journal the new secret of "${token.name}" (${toCfRotateError(e).message}); writing the targets directly.`);
+        }
+        await this.deps.checkpoint?.('secret-journaled', token.name);
+      },
+    };
+    let received: JournalEntry['received'];
+    try {
+      received = await this.callRotate(api, entry, hooks);
+    } catch (e) {
+      const err = toCfRotateError(e);
+      if (entry.values && Object.keys(entry.values).length > 0) {
+        // The secret arrived (and is journaled); only the rest of the answer was not as documented.
+        this.deps.logger.warn(`Cloudflare's answer for "${token.name}" carried the new secret but otherwise did not match the documentation: ${err.message}`);
+        received = { contractProblem: err.message };
+      } else if (!sent) {
+        // Nothing reached Cloudflare.
+        await this.record(this.historyEntry(entry, 'failed', err));
+        throw withNothingRotated(cancelledBefore(err, token.name));
+      } else {
+        return await this.afterFailedCall(api, entry, targets, err, base, started, { wait: true, progress, ...(opts.signal ? { signal: opts.signal } : {}) });
+      }
+    }
+    if (!journaledSecret && entry.values) this.deps.logger.warn(`"${token.name}": the new secret is not journaled; writing the targets now.`);
+    entry = { ...entry, ...(received && Object.keys(received).length ? { received: { ...entry.received, ...received } } : {}) };
+    if (received?.jti || received?.expiresAt) await this.journal.write(entry).catch(() => undefined);
+    return await this.complete(api, entry, { started, progress, base });
+  }
+
+  /** Rotate many tokens with bounded concurrency. Results in input order. Cancelling stops new rotations; running ones finish. */
   rotateMany(items: readonly { folder: string; token: TokenConfig }[], opts: RotateOptions & { concurrency?: number; onResult?: (r: RotationResult) => void } = {}): Promise<RotationResult[]> {
     return mapLimit(items, opts.concurrency ?? 8, async ({ folder, token }) => {
       if (opts.signal?.aborted) {
-        // Cancelling a batch stops new rotations; the ones in flight finish (a rotation is never cut in half).
         const r: RotationResult = {
           name: token.name,
           folder,
@@ -236,55 +361,96 @@ export class RotationEngine {
           ok: false,
           state: 'failed',
           targets: token.targets.map((t) => describe({ rel: t.file, key: t.key })),
-          error: { kind: 'cancelled', message: `"${token.name}" was not rotated: the batch was cancelled before it started.`, hint: 'Run it again when you are ready.' },
+          error: { kind: 'cancelled', message: `"${token.name}" was not rotated: the batch was cancelled before it started.`, hint: 'Run it again when you are ready. Nothing was rotated.' },
           warnings: [],
           durationMs: 0,
         };
         opts.onResult?.(r);
         return r;
       }
-      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false });
+      // A rotation that has started is never cut in half: the batch's signal only stops new ones.
+      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
       opts.onResult?.(r);
       return r;
     });
   }
 
-  /** Journals left behind by interrupted rotations (by crash, or a failed file write). */
+  /** Journals no live process works on: left by a crash, a failed write, or an unanswered call. */
   async interrupted(): Promise<JournalEntry[]> {
-    return (await this.journal.list()).filter((j) => !this.journal.isHeld(j.id));
+    const out: JournalEntry[] = [];
+    for (const j of await this.journal.list()) if (!(await this.journal.holder(j.id))) out.push(j);
+    return out;
   }
 
-  /** Finish (state rotated/written) or diagnose (intent/unknown) an interrupted rotation. */
+  /** Finish (secret journaled), settle (outcome unknown) or report (verdict reached) an interrupted rotation. */
   async resume(id: string, opts: ResumeOptions = {}): Promise<RotationResult> {
     const started = this.deps.clock.now();
-    const entry = await this.journal.get(id);
-    if (!entry) throw new CfRotateError('not-found', `There is no interrupted rotation ${id}.`);
-    const base = { name: entry.token, folder: entry.folder, kind: entry.kind, targets: entry.targets.map(describe) };
-    this.journal.acquire(id, entry.token);
+    const progress = (s: ProgressStep): void => opts.onProgress?.(s);
+    let entry = await this.journal.get(id);
+    if (!entry) throw new CfRotateError('not-found', `There is no interrupted rotation ${id}.`, { hint: 'It may have been finished in another window or process.' });
+    const base: Base = { name: entry.token, folder: entry.folder, kind: entry.kind, targets: entry.targets.map(describe) };
     try {
-      if (entry.values) {
-        const api = await this.apiFor(entry.profile).catch(() => undefined);
-        const r = await this.complete(api, entry, { started, progress: (s) => opts.onProgress?.(s), overwriteConflicts: opts.overwriteConflicts, recovered: true });
-        return r;
+      await this.journal.lock(id, `finishing the rotation of "${entry.token}"`);
+    } catch (e) {
+      const err = toCfRotateError(e);
+      return { ...base, ok: false, state: 'busy', error: err.toJSON(), warnings: [], durationMs: 0 };
+    }
+    try {
+      entry = await this.journal.get(id); // re-read under the lock
+      if (!entry) throw new CfRotateError('not-found', `The interrupted rotation of "${base.name}" was finished meanwhile.`, { hint: 'Nothing to do.' });
+      if (entry.state === 'settled' && entry.verdict) return await this.settle(entry, entry.verdict, base, started);
+      if (entry.values && Object.keys(entry.values).length > 0) {
+        const api = await this.apiFor(entry.profile).then(
+          (a) => a.api,
+          () => undefined,
+        );
+        return await this.complete(api, entry, { started, progress, base, overwriteConflicts: opts.overwriteConflicts, recovered: true });
       }
-      const api = await this.apiFor(entry.profile);
+      const { api } = await this.apiFor(entry.profile);
       const prepared: PreparedTarget[] = [];
       for (const t of entry.targets) {
-        const bytes = await this.deps.files.read(t.file);
-        const current = bytes === undefined ? undefined : readDotenvValue(decodeTarget(bytes, t.rel), t.key).value;
-        prepared.push({ ...t, current });
+        const r = await readTargetText(this.deps.files, entry.folder, t.rel).catch(() => undefined);
+        prepared.push({ ...t, current: r ? readDotenvValue(r.text, t.key).value : undefined, real: r?.real ?? t.rel });
       }
-      return await this.afterFailedCall(api, entry, prepared, new CfRotateError('ambiguous', `The rotation of "${entry.token}" was interrupted before its result was saved.`), base, started);
+      const err = new CfRotateError('ambiguous', entry.lastError ?? `The rotation of "${entry.token}" was interrupted before its result was saved.`);
+      return await this.afterFailedCall(api, entry, prepared, err, base, started, {
+        wait: (deadlineOf(entry) - this.deps.clock.now()) <= (opts.waitForDeadlineMs ?? 20_000),
+        progress,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
     } catch (e) {
-      this.journal.release(id);
       const err = toCfRotateError(e);
-      return { ...base, ok: false, state: entry.values ? 'pending' : 'unknown', error: err.toJSON(), warnings: [], durationMs: this.deps.clock.now() - started };
+      return { ...base, ok: false, state: entry?.values ? 'pending' : 'unknown', error: err.toJSON(), warnings: [], durationMs: this.deps.clock.now() - started };
+    } finally {
+      await this.journal.unlock(id);
     }
   }
 
-  /** Discard an interrupted rotation the user has dealt with by hand. */
-  async discard(id: string): Promise<void> {
-    await this.journal.clear(id);
+  /**
+   * Forget an interrupted rotation the user has dealt with by hand. Recorded in the history with
+   * what it loses. Refused while a live process works on it.
+   */
+  async discard(id: string, reason = 'discarded by the user'): Promise<JournalEntry> {
+    const first = await this.journal.get(id);
+    if (!first) throw new CfRotateError('not-found', `There is no interrupted rotation ${id}.`);
+    await this.journal.lock(id, `discarding the rotation of "${first.token}"`);
+    try {
+      const entry = await this.journal.get(id);
+      if (!entry) throw new CfRotateError('not-found', `The interrupted rotation of "${first.token}" was finished meanwhile.`);
+      const lost = entry.values && Object.keys(entry.values).length > 0;
+      const v: Verdict = {
+        outcome: 'discarded',
+        message: `The interrupted rotation of "${entry.token}" was discarded (${reason}).${lost ? ' The new secret it held is gone.' : ''}`,
+        at: this.deps.clock.now(),
+      };
+      await this.journal.write({ ...entry, state: 'settled', verdict: v, values: undefined });
+      await this.record({ ...this.historyEntry(entry, 'discarded'), error: v.message });
+      await this.journal.clear(id);
+      this.deps.logger.warn(v.message);
+      return entry;
+    } finally {
+      await this.journal.unlock(id);
+    }
   }
 
   /** Access service tokens: stop accepting the previous secret now. */
@@ -292,166 +458,287 @@ export class RotationEngine {
     if (token.kind !== 'access-service-token') {
       throw new CfRotateError('validation', `"${token.name}" is not an Access service token; only those keep a previous secret.`);
     }
-    const api = await this.apiFor(token.profile);
+    const { api } = await this.apiFor(token.profile);
     const at = new Date(this.deps.clock.now());
     await api.setPreviousSecretExpiry(scopeOf(resourceOf(token)), token.serviceTokenId, at);
-    await this.record({ at: at.toISOString(), folder, name: token.name, kind: token.kind, outcome: 'expired-previous', targets: [] });
+    await this.record({ at: at.toISOString(), folder, name: token.name, kind: token.kind, outcome: 'expired-previous', targets: [], resource: resourceId(token) });
+  }
+
+  /** Remove temporary files that killed processes left beside these tokens' targets. */
+  async sweep(folder: string, tokens: readonly TokenConfig[]): Promise<number> {
+    let n = 0;
+    const seen = new Set<string>();
+    for (const t of tokens) {
+      for (const tg of t.targets) {
+        if (seen.has(tg.file)) continue;
+        seen.add(tg.file);
+        n += await this.deps.files.sweep(folder, tg.file).catch(() => 0);
+      }
+    }
+    return n;
   }
 
   // ---------------------------------------------------------------------------------------------
 
+  /** What must be known before the call, read without changing anything. */
   private async preState(api: CloudflareApi, t: TokenConfig, targets: PreparedTarget[], signal?: AbortSignal): Promise<JournalEntry['pre']> {
     const o = signal ? { signal } : undefined;
-    if (t.kind === 'access-service-token') {
-      const info = await api.getServiceToken(scopeOf(resourceOf(t)), t.serviceTokenId, o);
-      return { clientId: info.clientId, ...(info.clientSecretVersion !== undefined ? { clientSecretVersion: info.clientSecretVersion } : {}), ...(info.updatedAt ? { updatedAt: info.updatedAt } : {}) };
+    switch (t.kind) {
+      case 'account-api-token':
+      case 'user-api-token': {
+        // With no old value in any target, only Cloudflare's own timestamp can tell later whether a lost call rolled it.
+        if (targets.some((x) => x.current !== undefined)) return {};
+        const info = t.kind === 'account-api-token' ? await api.getAccountToken(t.accountId, t.tokenId, o) : await api.getUserToken(t.tokenId, o);
+        return info.modifiedOn ? { modifiedOn: info.modifiedOn } : {};
+      }
+      case 'access-service-token': {
+        const info = await api.getServiceToken(scopeOf(resourceOf(t)), t.serviceTokenId, o);
+        const pre: NonNullable<JournalEntry['pre']> = { clientId: info.clientId, ...(info.updatedAt ? { updatedAt: info.updatedAt } : {}) };
+        const method = t.method ?? (t.accountId ? 'rotate' : 'version');
+        if (method === 'version') pre.nextVersion = (await this.knownSecretVersion(t)) + 1;
+        return pre;
+      }
+      case 'moq-relay-token': {
+        // The token(s) this one replaces: the jti cf-rotate recorded, tokens carrying its label, and the jti of the JWT in the files.
+        const id = resourceId(t);
+        const history = await this.deps.history.list().catch(() => []);
+        const recorded = latestFor(history, id, (e) => e.jti !== undefined)?.jti;
+        const listed = await api.listMoqTokens(t.accountId, t.relayId, o);
+        const fromFiles = targets.map((x) => (x.current ? decodeJwtJti(x.current) : undefined)).filter((j): j is string => j !== undefined);
+        const ops = moqOperations(t.tokenType);
+        const sameOps = (o2: string[]): boolean => o2.length === ops.length && ops.every((x) => o2.includes(x));
+        const old = listed
+          .filter((x) => x.jti === recorded || fromFiles.includes(x.jti) || (x.label?.startsWith(`cf-rotate:${t.name}:`) === true && sameOps(x.operations)))
+          .map((x) => x.jti);
+        return { oldJtis: [...new Set(old)] };
+      }
     }
-    if (t.kind === 'moq-relay-token') {
-      const current = targets.find((x) => x.current !== undefined)?.current;
-      const jti = current ? decodeJwtJti(current) : undefined;
-      return jti ? { oldJti: jti } : {};
-    }
-    return {};
   }
 
-  private async callRotate(api: CloudflareApi, e: JournalEntry, signal?: AbortSignal): Promise<RotationOutcome> {
+  /**
+   * The client_secret_version a zone-level (or `method: "version"`) service token has now:
+   * what cf-rotate last set (history), else `clientSecretVersion` from the config. Cloudflare's
+   * GET does not return it; guessing would move the previous secret's expiry without a rotation.
+   */
+  private async knownSecretVersion(t: Extract<TokenConfig, { kind: 'access-service-token' }>): Promise<number> {
+    const history = await this.deps.history.list().catch(() => []);
+    const last = latestFor(history, resourceId(t), (e) => e.secretVersion !== undefined)?.secretVersion;
+    const configured = (t as { clientSecretVersion?: number }).clientSecretVersion;
+    const known = Math.max(last ?? 0, configured ?? 0);
+    if (known > 0) return known;
+    throw new CfRotateError('config', `cf-rotate does not know the current client_secret_version of the service token "${t.name}", and Cloudflare does not report it.`, {
+      hint: t.accountId
+        ? 'Use "method": "rotate" for this account-level token (it needs no version), or set "clientSecretVersion" in cf-rotate.json to the version in use now (1 if it was never rotated by version). Nothing was rotated.'
+        : 'Set "clientSecretVersion" in cf-rotate.json to the version in use now (1 for a token that was never rotated by version; Terraform users: the value in your configuration). cf-rotate remembers it from then on. Nothing was rotated.',
+    });
+  }
+
+  private async callRotate(api: CloudflareApi, e: JournalEntry, o: MutationOptions): Promise<JournalEntry['received']> {
     const r = e.resource;
-    const o = signal ? { signal } : undefined;
     switch (e.kind) {
       case 'account-api-token':
-        return { values: { token: await api.rollAccountToken(r.accountId as string, r.tokenId as string, o) } };
+        await api.rollAccountToken(r.accountId as string, r.tokenId as string, o);
+        return {};
       case 'user-api-token':
-        return { values: { token: await api.rollUserToken(r.tokenId as string, o) } };
+        await api.rollUserToken(r.tokenId as string, o);
+        return {};
       case 'access-service-token': {
         const grace = e.graceUntil ? new Date(e.graceUntil) : undefined;
         const method = r.method ?? (r.accountId ? 'rotate' : 'version');
         const s =
           method === 'rotate' && r.accountId
             ? await api.rotateServiceToken(r.accountId, r.serviceTokenId as string, grace, o)
-            : await api.bumpServiceTokenVersion(scopeOf(r), r.serviceTokenId as string, e.pre?.clientSecretVersion ?? 1, grace, o);
-        return { values: { clientId: s.clientId, clientSecret: s.clientSecret }, ...(s.expiresAt ? { expiresAt: s.expiresAt } : {}) };
+            : await api.bumpServiceTokenVersion(scopeOf(r), r.serviceTokenId as string, (e.pre?.nextVersion ?? 0) - 1, grace, o);
+        return s.expiresAt ? { expiresAt: s.expiresAt } : {};
       }
       case 'moq-relay-token': {
-        const m = await api.rotateMoqToken(r.accountId as string, r.relayId as string, (r.tokenType ?? 'publish_subscribe') as 'publish_subscribe' | 'subscribe', e.moqLabel ?? `cf-rotate:${e.token}`, o);
-        // Through the create+delete fallback the old token stays valid until we delete it, after the files are written.
-        const cleanup = m.via === 'create' && e.pre?.oldJti && e.pre.oldJti !== m.jti ? { moqDeleteJti: e.pre.oldJti } : undefined;
-        return { values: { token: m.token }, ...(cleanup ? { cleanup } : {}) };
+        const m = await api.createMoqToken(r.accountId as string, r.relayId as string, moqOperations(r.tokenType), { label: e.moqLabel ?? `cf-rotate:${e.token}` }, o);
+        return { jti: m.jti, ...(m.expires ? { expiresAt: m.expires } : {}) };
       }
     }
   }
 
   /**
-   * The API call failed. If it cannot have taken effect, forget the journal. Otherwise find out
-   * whether Cloudflare rotated: if not, nothing is lost; if so, the new secret never reached us.
+   * The call failed after it was sent. If it cannot have taken effect, forget it. Otherwise find
+   * out whether Cloudflare rotated, once the call can no longer take effect.
    */
   private async afterFailedCall(
     api: CloudflareApi,
     entry: JournalEntry,
     targets: PreparedTarget[],
     err: CfRotateError,
-    base: Pick<RotationResult, 'name' | 'folder' | 'kind' | 'targets'>,
+    base: Base,
     started: number,
+    ctx: { wait: boolean; progress: (s: ProgressStep) => void; signal?: AbortSignal },
   ): Promise<RotationResult> {
-    const done = (state: RotationState, error: CfRotateError, warnings: string[] = []): RotationResult => ({
+    if (!MAYBE_HAPPENED.has(err.kind)) {
+      return await this.settle(entry, { outcome: 'not-rotated', message: err.message, ...(err.hint ? { hint: err.hint } : {}), errorKind: err.kind, at: this.deps.clock.now() }, base, started, err);
+    }
+    if (entry.state !== 'unknown' || entry.lastError !== err.message) {
+      entry = { ...entry, state: 'unknown', lastError: err.message, updatedAt: this.deps.clock.now() };
+      await this.journal.write(entry).catch(() => undefined);
+    }
+    const deadline = deadlineOf(entry);
+    if (ctx.wait && this.deps.clock.now() < deadline) {
+      ctx.progress(`waiting:${new Date(deadline).toISOString()}`);
+      try {
+        await this.deps.clock.sleep(deadline - this.deps.clock.now(), ctx.signal);
+      } catch {
+        /* cancelled: answer with what is known now */
+      }
+    }
+    let verdict: 'not-rotated' | 'rotated' | 'unknown' = 'unknown';
+    for (let attempt = 1; attempt <= PROBE_ATTEMPTS && verdict === 'unknown' && !ctx.signal?.aborted; attempt++) {
+      ctx.progress(`probing:${attempt}/${PROBE_ATTEMPTS}`);
+      try {
+        verdict = await this.probe(api, entry, targets);
+      } catch (e) {
+        this.deps.logger.warn(`Could not check whether "${entry.token}" was rotated (${attempt}/${PROBE_ATTEMPTS}): ${toCfRotateError(e).message}`);
+      }
+    }
+    const now = this.deps.clock.now();
+    if (verdict === 'rotated') return await this.settle(entry, this.lostVerdict(entry), base, started);
+    if (verdict === 'not-rotated' && now >= deadline) {
+      const when = err.kind === 'server' ? ' once Cloudflare answers normally again (see www.cloudflarestatus.com)' : err.kind === 'ambiguous' ? ' (if this repeats, check your network or proxy)' : '';
+      const what =
+        entry.kind === 'moq-relay-token'
+          ? `No new MoQ token of "${entry.token}" is in use: any token the call created was deleted, the previous token still works and no file was changed.`
+          : `Cloudflare did not rotate "${entry.token}": the current secret still works and no file was changed.`;
+      return await this.settle(
+        entry,
+        {
+          outcome: 'not-rotated',
+          message: `${err.message} ${what}`,
+          hint: `Nothing changed, so it is safe to rotate "${entry.token}" again${when}.`,
+          errorKind: err.kind,
+          at: now,
+        },
+        base,
+        started,
+      );
+    }
+    const at = new Date(Math.max(deadline, now + 1000));
+    const early = verdict === 'not-rotated';
+    const hint = early
+      ? `The request could still take effect at Cloudflare until ${at.toISOString()}. Run "Resume Interrupted Rotation…" (CLI: cf-rotate resume) after that time for a final answer.`
+      : `Run "Resume Interrupted Rotation…" (CLI: cf-rotate resume) when Cloudflare is reachable; it checks and tells you what to do. If Cloudflare can never tell (see the message), "cf-rotate discard ${entry.token}" (extension: Discard) forgets it after you checked the credential in the dashboard.`;
+    const message = early
+      ? `${err.message} It is not known yet whether Cloudflare rotated "${entry.token}": the old value still works, but the request may still take effect. Check again after ${at.toISOString()}.`
+      : `${err.message} It is not known whether Cloudflare rotated "${entry.token}"${this.cannotTell(entry, targets)}.`;
+    return {
       ...base,
       ok: false,
-      state,
-      error: error.toJSON(),
-      warnings,
+      state: 'unknown',
+      error: new CfRotateError('ambiguous', message, { hint }).toJSON(),
+      warnings: [],
+      checkAgainAt: at.toISOString(),
       durationMs: this.deps.clock.now() - started,
-    });
-    if (!MAYBE_HAPPENED.has(err.kind)) {
-      await this.journal.clear(entry.id);
-      await this.record(this.historyEntry(entry, 'failed', err));
-      return done('failed', err);
-    }
-    await this.journal.write({ ...entry, state: 'unknown', lastError: err.message, updatedAt: this.deps.clock.now() }).catch(() => undefined);
-    let verdict: 'not-rotated' | 'rotated' | 'unknown';
-    try {
-      verdict = await this.probe(api, entry, targets);
-    } catch (e) {
-      this.deps.logger.warn(`Could not check whether "${entry.token}" was rotated: ${toCfRotateError(e).message}`);
-      verdict = 'unknown';
-    }
-    if (verdict === 'not-rotated') {
-      await this.journal.clear(entry.id);
-      await this.record(this.historyEntry(entry, 'failed', err));
-      const when = err.kind === 'server' ? ' once Cloudflare answers normally again (see www.cloudflarestatus.com)' : err.kind === 'ambiguous' ? ' (if this repeats, check your network or proxy)' : '';
-      return done(
-        'failed',
-        new CfRotateError(err.kind, `${err.message} Cloudflare did not rotate "${entry.token}": the current secret still works and no file was changed.`, {
-          hint: `Nothing changed, so it is safe to rotate "${entry.token}" again${when}.`,
-        }),
-      );
-    }
-    if (verdict === 'unknown') {
-      this.journal.release(entry.id);
-      return done(
-        'unknown',
-        new CfRotateError('ambiguous', `${err.message} It is not known whether Cloudflare rotated "${entry.token}".`, {
-          hint: 'Run "Cloudflare Rotate: Resume Interrupted Rotation" (CLI: cf-rotate resume) when Cloudflare is reachable; it checks and tells you what to do.',
-        }),
-      );
-    }
-    // Rotated, but the new secret never arrived.
-    await this.journal.clear(entry.id);
-    const lost = this.lostError(entry);
-    await this.record(this.historyEntry(entry, 'lost', lost));
-    return done('lost', lost);
+    };
   }
 
-  private lostError(entry: JournalEntry): CfRotateError {
-    const graceOk = entry.graceUntil !== undefined && Date.parse(entry.graceUntil) > this.deps.clock.now();
+  private cannotTell(entry: JournalEntry, targets: PreparedTarget[]): string {
+    if ((entry.kind === 'account-api-token' || entry.kind === 'user-api-token') && !targets.some((t) => t.current !== undefined) && !entry.pre?.modifiedOn) {
+      return ' (no target held an old value to test, and Cloudflare did not report when the token last changed)';
+    }
+    if (entry.kind === 'access-service-token' && !entry.pre?.updatedAt) return ' (Cloudflare did not report when the service token last changed)';
+    return '';
+  }
+
+  private lostVerdict(entry: JournalEntry): Verdict {
+    const at = this.deps.clock.now();
+    const graceOk = entry.graceUntil !== undefined && Date.parse(entry.graceUntil) > at;
     switch (entry.kind) {
       case 'access-service-token':
-        return new CfRotateError('ambiguous', `Cloudflare rotated the service token "${entry.token}" but the new client secret never arrived.`, {
+        return {
+          outcome: 'lost',
+          message: `Cloudflare rotated the service token "${entry.token}" but the new client secret never arrived.`,
           hint: graceOk
             ? `The previous secret in your files still works until ${entry.graceUntil}: rotate "${entry.token}" again now to get a secret you can use.`
             : `The previous secret no longer works: rotate "${entry.token}" again now to get a new one.`,
-        });
+          errorKind: 'ambiguous',
+          at,
+        };
       case 'moq-relay-token':
-        return new CfRotateError('ambiguous', `Cloudflare replaced the MoQ relay token "${entry.token}" but the new token never arrived.`, {
-          hint: `Rotate "${entry.token}" again to issue a new token.`,
-        });
+        return { outcome: 'lost', message: `A new MoQ relay token for "${entry.token}" was created but never arrived; it was deleted.`, hint: `Your files still hold the previous token, which still works. Rotate "${entry.token}" again.`, errorKind: 'ambiguous', at };
       default:
-        return new CfRotateError('ambiguous', `Cloudflare rolled the API token "${entry.token}" but the new value never arrived; the old value no longer works.`, {
+        return {
+          outcome: 'lost',
+          message: `Cloudflare rolled the API token "${entry.token}" but the new value never arrived; the old value no longer works.`,
           hint: `Rotate "${entry.token}" again: the admin credential rolls it once more and cf-rotate writes the value it receives.`,
-        });
+          errorKind: 'ambiguous',
+          at,
+        };
     }
   }
 
-  /** Did the interrupted call take effect? */
+  /**
+   * Make a verdict durable (journal), record it (history, once per journal entry), then remove
+   * the entry. A kill between any two steps leaves the entry (resume reports it again) or the record.
+   */
+  private async settle(entry: JournalEntry, verdict: Verdict, base: Base, started: number, cause?: CfRotateError): Promise<RotationResult> {
+    if (entry.state !== 'settled') {
+      entry = { ...entry, state: 'settled', verdict, updatedAt: this.deps.clock.now() };
+      await this.journal.write(entry);
+    }
+    const history = await this.deps.history.list(200).catch(() => []);
+    if (!history.some((h) => h.journal === entry.owner)) {
+      const outcome = verdict.outcome === 'lost' ? 'lost' : verdict.outcome === 'discarded' ? 'discarded' : 'failed';
+      const rec: HistoryEntry = { ...this.historyEntry(entry, outcome), errorKind: (verdict.errorKind ?? 'ambiguous') as ErrorKind, error: verdict.message };
+      // A lost version-bump still advanced the version: remember it.
+      if (verdict.outcome === 'lost' && entry.pre?.nextVersion !== undefined) rec.secretVersion = entry.pre.nextVersion;
+      await this.deps.history.append(rec); // must be durable before the entry goes
+    }
+    await this.journal.clear(entry.id);
+    const err = cause ?? new CfRotateError((verdict.errorKind ?? 'ambiguous') as ErrorKind, verdict.message, verdict.hint ? { hint: verdict.hint } : {});
+    this.deps.logger.warn(`"${entry.token}": ${verdict.message}`);
+    return {
+      ...base,
+      ok: false,
+      state: verdict.outcome === 'lost' ? 'lost' : 'failed',
+      ...(verdict.outcome !== 'discarded' ? { verdict: verdict.outcome } : {}),
+      error: err.toJSON(),
+      warnings: [],
+      durationMs: this.deps.clock.now() - started,
+    };
+  }
+
+  /** Did the interrupted call take effect? Read-only calls with short timeouts. */
   private async probe(api: CloudflareApi, entry: JournalEntry, targets: PreparedTarget[]): Promise<'not-rotated' | 'rotated' | 'unknown'> {
     const r = entry.resource;
     switch (entry.kind) {
       case 'account-api-token':
       case 'user-api-token': {
+        const account = entry.kind === 'account-api-token' ? r.accountId : undefined;
         const old = targets.find((t) => t.current !== undefined && t.oldHash !== null && hashValue(t.current) === t.oldHash)?.current;
-        if (old === undefined) return 'unknown';
-        try {
-          const v = await api.verifyToken(old, entry.kind === 'account-api-token' ? r.accountId : undefined);
-          return v.status === 'active' ? 'not-rotated' : 'rotated';
-        } catch (e) {
-          return toCfRotateError(e).kind === 'auth' ? 'rotated' : 'unknown';
+        if (old !== undefined) {
+          try {
+            const v = await api.verifyToken(old, account, PROBE);
+            return v.status === 'active' ? 'not-rotated' : 'rotated';
+          } catch (e) {
+            if (toCfRotateError(e).kind === 'auth') return 'rotated';
+            throw e;
+          }
         }
-      }
-      case 'access-service-token': {
-        const info = await api.getServiceToken(scopeOf(r), r.serviceTokenId as string);
-        const pre = entry.pre ?? {};
-        if (pre.clientSecretVersion !== undefined && info.clientSecretVersion !== undefined) {
-          return info.clientSecretVersion !== pre.clientSecretVersion ? 'rotated' : 'not-rotated';
+        if (entry.pre?.modifiedOn) {
+          const info = account ? await api.getAccountToken(account, r.tokenId as string, PROBE) : await api.getUserToken(r.tokenId as string, PROBE);
+          if (!info.modifiedOn) return 'unknown';
+          return info.modifiedOn !== entry.pre.modifiedOn ? 'rotated' : 'not-rotated';
         }
-        if (pre.updatedAt !== undefined && info.updatedAt !== undefined) return info.updatedAt !== pre.updatedAt ? 'rotated' : 'not-rotated';
         return 'unknown';
       }
+      case 'access-service-token': {
+        const pre = entry.pre ?? {};
+        if (pre.updatedAt === undefined) return 'unknown';
+        const info = await api.getServiceToken(scopeOf(r), r.serviceTokenId as string, PROBE);
+        if (info.updatedAt === undefined) return 'unknown';
+        return info.updatedAt !== pre.updatedAt ? 'rotated' : 'not-rotated';
+      }
       case 'moq-relay-token': {
-        const tokens = await api.listMoqTokens(r.accountId as string, r.relayId as string);
+        // Create → write → delete: the previous token still works. A token our call created without its secret reaching us is useless: delete it.
+        const tokens = await api.listMoqTokens(r.accountId as string, r.relayId as string, PROBE);
         const ours = entry.moqLabel ? tokens.filter((t) => t.label === entry.moqLabel) : [];
-        // A token our fallback created but whose secret never arrived: unusable, remove it. The old one still works.
-        for (const t of ours) await api.deleteMoqToken(r.accountId as string, r.relayId as string, t.jti);
-        const oldJti = entry.pre?.oldJti;
-        if (oldJti === undefined) return ours.length > 0 ? 'not-rotated' : 'unknown';
-        return tokens.some((t) => t.jti === oldJti) ? 'not-rotated' : 'rotated';
+        for (const t of ours) await api.deleteMoqToken(r.accountId as string, r.relayId as string, t.jti, PROBE);
+        return 'not-rotated';
       }
     }
   }
@@ -460,38 +747,37 @@ export class RotationEngine {
   private async complete(
     api: CloudflareApi | undefined,
     entry: JournalEntry,
-    ctx: { expiresAt?: string | undefined; started: number; progress: (s: string) => void; overwriteConflicts?: boolean | undefined; recovered?: boolean },
+    ctx: { started: number; progress: (s: ProgressStep) => void; base: Base; overwriteConflicts?: boolean | undefined; recovered?: boolean },
   ): Promise<RotationResult> {
     const values = entry.values ?? {};
     for (const v of Object.values(values)) registerSecret(v);
     const warnings: string[] = [];
-    const base = { name: entry.token, folder: entry.folder, kind: entry.kind, targets: entry.targets.map(describe) };
+    const base = ctx.base;
     ctx.progress('writing');
     try {
       const byFile = new Map<string, JournalEntry['targets']>();
-      for (const t of entry.targets) if (!t.done) byFile.set(t.file, [...(byFile.get(t.file) ?? []), t]);
-      for (const [file, group] of byFile) {
-        const real = (await this.deps.files.realpath(file)) ?? file;
-        await this.writes.run(real, () => this.writeFile(file, group, values, ctx.overwriteConflicts ?? false));
-        // Progress is not journaled: resuming compares each target with the new value and skips
-        // those already written, so the journal is written only twice per rotation (intent, then
-        // the secret). SecretStorage round trips are slow in some hosts (code-server: the browser).
+      for (const t of entry.targets) if (!t.done) byFile.set(t.rel, [...(byFile.get(t.rel) ?? []), t]);
+      for (const [rel, group] of byFile) {
+        await this.writeTargetFile(entry, rel, group, values, ctx.overwriteConflicts ?? false);
+        // Progress is not journaled: resuming compares each target with the new value and skips those already written.
         for (const t of group) t.done = true;
         await this.deps.checkpoint?.('target-written', entry.token);
       }
     } catch (e) {
       const err = toCfRotateError(e, 'file');
-      this.journal.release(entry.id);
       this.deps.logger.error(`Rotation of "${entry.token}" could not write its targets: ${err.message}`);
-      await this.record(this.historyEntry(entry, 'failed', err));
+      if (entry.state !== 'rotated') await this.journal.write({ ...entry, state: 'rotated', updatedAt: this.deps.clock.now() }).catch(() => undefined);
       return {
         ...base,
         ok: false,
         state: 'pending',
         error: {
           kind: err.kind,
-          message: `Cloudflare rotated "${entry.token}" and the new secret is kept safely, but a file could not be written: ${err.message}`,
-          hint: err.kind === 'conflict' ? err.hint ?? '' : 'Fix the problem, then run "Cloudflare Rotate: Resume Interrupted Rotation" (CLI: cf-rotate resume) to write it.',
+          message: `Cloudflare rotated "${entry.token}" and the new secret is kept safely in the journal, but a target could not be written: ${err.message}`,
+          hint:
+            err.kind === 'conflict'
+              ? err.hint ?? ''
+              : `Fix the problem, then run "Cloudflare Rotate: Resume Interrupted Rotation…" (CLI: cf-rotate resume) to write it.${entry.kind === 'access-service-token' && entry.graceUntil ? ` The previous secret keeps working until ${entry.graceUntil}.` : ''}`,
         },
         warnings,
         durationMs: this.deps.clock.now() - ctx.started,
@@ -501,36 +787,57 @@ export class RotationEngine {
 
     ctx.progress('verifying');
     let verified: boolean | undefined;
-    let expiresAt = ctx.expiresAt;
+    let rejected: CfRotateError | undefined;
+    let expiresAt = entry.received?.expiresAt;
+    if (entry.received?.contractProblem) warnings.push(`Cloudflare's answer did not match its documentation (${entry.received.contractProblem}); the new secret it carried was written.`);
     if (api) {
       try {
         const v = await this.verify(api, entry, values);
         verified = v.ok;
         if (v.expiresAt) expiresAt = v.expiresAt;
-        if (!v.ok) warnings.push(v.message);
+        if (!v.ok) rejected = v.error;
       } catch (e) {
-        warnings.push(`Could not verify the new secret of "${entry.token}": ${toCfRotateError(e).message}`);
+        const err = toCfRotateError(e);
+        if (err.kind === 'auth') {
+          verified = false;
+          rejected = new CfRotateError('auth', `Cloudflare does not accept the new value of "${entry.token}" that was written: ${err.message}`, {
+            hint: 'Check the token in the Cloudflare dashboard (is it disabled, expired, or limited to other IP addresses?).',
+          });
+        } else warnings.push(`Could not verify the new secret of "${entry.token}": ${err.message}`);
       }
-      const jti = entry.cleanup?.moqDeleteJti;
-      if (jti) {
-        try {
-          await api.deleteMoqToken(entry.resource.accountId as string, entry.resource.relayId as string, jti);
-        } catch (e) {
-          warnings.push(`The previous MoQ token of "${entry.token}" could not be revoked (${toCfRotateError(e).message}); delete it in the dashboard.`);
+      const old = entry.kind === 'moq-relay-token' ? (entry.pre?.oldJtis ?? []).filter((j) => j !== entry.received?.jti) : [];
+      if (old.length > 0) {
+        ctx.progress('cleaning-up');
+        for (const jti of old) {
+          try {
+            await api.deleteMoqToken(entry.resource.accountId as string, entry.resource.relayId as string, jti);
+          } catch (e) {
+            warnings.push(`The previous MoQ token ${jti} of "${entry.token}" could not be deleted (${toCfRotateError(e).message}); it keeps working until you delete it in the dashboard.`);
+          }
         }
+      } else if (entry.kind === 'moq-relay-token') {
+        warnings.push(`No previous MoQ token of "${entry.token}" could be identified, so none was deleted; if an older token for it exists, it keeps working until you delete it in the dashboard.`);
       }
     } else {
       warnings.push('The new secret was written but not verified: no credential was available.');
     }
-    await this.journal.clear(entry.id);
     for (const w of warnings) this.deps.logger.warn(w);
     const outcome = ctx.recovered ? 'recovered' : 'rotated';
-    await this.record({ ...this.historyEntry(entry, outcome), ...(expiresAt ? { expiresAt } : {}) });
+    const rec: HistoryEntry = { ...this.historyEntry(entry, outcome), ...(expiresAt ? { expiresAt } : {}) };
+    if (entry.pre?.nextVersion !== undefined) rec.secretVersion = entry.pre.nextVersion;
+    if (entry.received?.jti) rec.jti = entry.received.jti;
+    if (rejected) {
+      rec.errorKind = rejected.kind;
+      rec.error = rejected.message;
+    }
+    await this.deps.history.append(rec).catch((e: unknown) => this.deps.logger.warn(`Could not record history: ${toCfRotateError(e).message}`));
+    await this.journal.clear(entry.id);
     this.deps.logger.info(`${ctx.recovered ? 'Recovered' : 'Rotated'} "${entry.token}" → ${base.targets.join(', ')}`);
     return {
       ...base,
-      ok: true,
+      ok: rejected === undefined,
       state: outcome,
+      ...(rejected ? { error: rejected.toJSON() } : {}),
       warnings,
       ...(verified !== undefined ? { verified } : {}),
       ...(entry.graceUntil ? { graceUntil: entry.graceUntil } : {}),
@@ -539,54 +846,72 @@ export class RotationEngine {
     };
   }
 
-  /** Read, compare, patch, write atomically, re-read and check one file. Runs inside the file's queue. */
-  private async writeFile(file: string, group: JournalEntry['targets'], values: Partial<Record<SecretField, string>>, overwrite: boolean): Promise<void> {
-    const rel = group[0]?.rel ?? path.basename(file);
-    const bytes = await this.deps.files.read(file);
-    const text = bytes === undefined ? '' : decodeTarget(bytes, rel);
-    const updates: { key: string; value: string }[] = [];
-    for (const t of group) {
-      const value = values[t.field];
-      if (value === undefined) throw new CfRotateError('internal', `The journal of "${rel}" has no ${t.field} to write.`);
-      const now = readDotenvValue(text, t.key);
-      if (now.distinctValues.length === 1 && now.value === value) continue; // already written (resume)
-      const matchesOld = t.oldHash === null ? now.value === undefined : now.value !== undefined && hashValue(now.value) === t.oldHash;
-      if (!matchesOld && !overwrite) {
-        throw new CfRotateError('conflict', `${t.key} in ${rel} changed during the rotation: it holds neither the old nor the new value.`, {
-          hint: 'Check the file, then run "Resume Interrupted Rotation" and choose to overwrite it, or discard the rotation.',
-        });
+  /**
+   * Read, compare, patch, write, re-read one target file: inside this process's queue for the file
+   * and under the file's machine-wide lock, through the checked writer (which re-resolves the path
+   * from the folder and re-checks containment at the moment of writing).
+   */
+  private async writeTargetFile(entry: JournalEntry, rel: string, group: JournalEntry['targets'], values: SecretValues, overwrite: boolean): Promise<void> {
+    const files = this.deps.files;
+    const checked = await files.check(entry.folder, rel, TARGET_RULES);
+    const lockName = `file-${journalKey(checked.real)}`;
+    await this.writes.run(checked.real, async () => {
+      const lease = await this.deps.locks.acquire(lockName, `writing ${rel}`, { waitMs: this.deps.fileLockWaitMs ?? 15_000 });
+      try {
+        await files.sweep(entry.folder, rel).catch(() => 0);
+        const { text, real } = await readTargetText(files, entry.folder, rel);
+        const updates: { key: string; value: string }[] = [];
+        for (const t of group) {
+          const value = values[t.field];
+          if (value === undefined) throw new CfRotateError('internal', `The journal of "${entry.token}" has no ${t.field} to write into ${rel}.`);
+          const now = readDotenvValue(text, t.key);
+          if (now.distinctValues.length === 1 && now.value === value) continue; // already written (resume)
+          const matchesOld = t.oldHash === null ? now.value === undefined : now.value !== undefined && hashValue(now.value) === t.oldHash;
+          if (!matchesOld && !overwrite) {
+            throw new CfRotateError('conflict', `${t.key} in ${rel} changed during the rotation: it holds neither the old nor the new value.`, {
+              hint: 'Check the file, then run "Resume Interrupted Rotation…" and choose to overwrite it (CLI: cf-rotate resume --overwrite-conflicts), or discard the rotation.',
+            });
+          }
+          updates.push({ key: t.key, value });
+        }
+        if (updates.length === 0) return;
+        if (files.isDirty?.(real ?? checked.real)) {
+          throw new CfRotateError('file', `${rel} has unsaved changes in an editor.`, { hint: 'Save or revert it, then resume the rotation.' });
+        }
+        const patched = patchDotenv(text, updates);
+        await files.write(entry.folder, rel, encodeTarget(patched.text), { ...TARGET_RULES, mode: 0o600 });
+        const back = await readTargetText(files, entry.folder, rel);
+        for (const u of updates) {
+          if (readDotenvValue(back.text, u.key).value !== u.value) {
+            throw new CfRotateError('file', `${rel} did not keep the new value of ${u.key} after writing.`, { hint: 'Check the disk and resume the rotation.' });
+          }
+        }
+      } finally {
+        await lease.release();
       }
-      updates.push({ key: t.key, value });
-    }
-    if (updates.length === 0) return;
-    if (this.deps.files.isDirty?.(file)) {
-      throw new CfRotateError('file', `${rel} has unsaved changes in an editor.`, { hint: 'Save or revert it, then resume the rotation.' });
-    }
-    const patched = patchDotenv(text, updates);
-    await this.deps.files.writeAtomic(file, encodeTarget(patched.text), { mode: 0o600 });
-    const back = await this.deps.files.read(file);
-    const backText = back === undefined ? '' : decodeTarget(back, rel);
-    for (const u of updates) {
-      if (readDotenvValue(backText, u.key).value !== u.value) {
-        throw new CfRotateError('file', `${rel} did not keep the new value of ${u.key} after writing.`, { hint: 'Check the disk and resume the rotation.' });
-      }
-    }
+    });
   }
 
-  private async verify(api: CloudflareApi, entry: JournalEntry, values: Partial<Record<SecretField, string>>): Promise<{ ok: boolean; message: string; expiresAt?: string }> {
+  private async verify(api: CloudflareApi, entry: JournalEntry, values: SecretValues): Promise<{ ok: boolean; error?: CfRotateError; expiresAt?: string }> {
     switch (entry.kind) {
       case 'account-api-token':
       case 'user-api-token': {
         const v = await api.verifyToken(values.token as string, entry.kind === 'account-api-token' ? entry.resource.accountId : undefined);
-        return { ok: v.status === 'active', message: `Cloudflare reports the new token of "${entry.token}" as ${v.status}.`, ...(v.expiresOn ? { expiresAt: v.expiresOn } : {}) };
+        return {
+          ok: v.status === 'active',
+          ...(v.status !== 'active'
+            ? { error: new CfRotateError('auth', `Cloudflare reports the new token of "${entry.token}" as ${v.status}; it was written, but does not work.`, { hint: 'Check the token in the Cloudflare dashboard.' }) }
+            : {}),
+          ...(v.expiresOn ? { expiresAt: v.expiresOn } : {}),
+        };
       }
       case 'access-service-token': {
         const expected = entry.pre?.clientId;
-        const ok = expected === undefined || expected === values.clientId;
-        return { ok, message: `The service token "${entry.token}" came back with a different client ID than before; check the application that uses it.` };
+        if (expected === undefined || values.clientId === undefined || expected === values.clientId) return { ok: true };
+        return { ok: false, error: new CfRotateError('contract', `The service token "${entry.token}" came back with a different client ID than before; the new one was written.`, { hint: 'Update every application that sends the old client ID.' }) };
       }
       case 'moq-relay-token':
-        return { ok: true, message: '' };
+        return { ok: true };
     }
   }
 
@@ -598,8 +923,10 @@ export class RotationEngine {
       kind: entry.kind,
       outcome,
       targets: entry.targets.map(describe),
+      resource: entry.id,
+      journal: entry.owner,
       ...(err ? { errorKind: err.kind, error: err.message } : {}),
-      ...(entry.graceUntil && outcome !== 'failed' ? { graceUntil: entry.graceUntil } : {}),
+      ...(entry.graceUntil && (outcome === 'rotated' || outcome === 'recovered') ? { graceUntil: entry.graceUntil } : {}),
     };
   }
 
@@ -610,4 +937,34 @@ export class RotationEngine {
       this.deps.logger.warn(`Could not record history: ${toCfRotateError(err).message}`);
     }
   }
+}
+
+function deadlineOf(entry: JournalEntry): number {
+  return entry.deadline ?? (entry.sentAt ?? entry.startedAt) + LEGACY_DEADLINE_MS;
+}
+
+function cancelledBefore(e: unknown, name: string): CfRotateError {
+  const err = toCfRotateError(e);
+  if (err.kind === 'cancelled' || (e instanceof Error && e.name === 'AbortError')) {
+    return new CfRotateError('cancelled', `The rotation of "${name}" was cancelled before anything was sent to Cloudflare.`, { hint: 'Nothing was rotated.' });
+  }
+  return err;
+}
+
+/** What discarding an interrupted rotation means, for the confirmation (CLI and extension). */
+export function discardExplanation(j: JournalEntry): string {
+  const files = j.targets.map(describe).join(', ');
+  if (j.state === 'settled') return `Its outcome is already known (${j.verdict?.message ?? 'settled'}); discarding only removes the entry.`;
+  if (j.values && Object.keys(j.values).length > 0) {
+    return (
+      `Cloudflare already issued a new secret for "${j.token}" and it waits in the journal to be written to ${files}. ` +
+      `Discarding deletes that secret for good. ${j.kind === 'access-service-token' && j.graceUntil ? `The previous secret works until ${j.graceUntil}; after that ` : ''}` +
+      `${j.kind === 'moq-relay-token' ? 'The previous MoQ token keeps working; the new one stays at Cloudflare until you delete it.' : 'The credential in your files may no longer work, and you will have to rotate it again.'} ` +
+      'Before discarding, fix what stops the write and resume instead, if you can.'
+    );
+  }
+  return (
+    `cf-rotate cannot tell whether Cloudflare rotated "${j.token}". First check in the Cloudflare dashboard whether the value in ${files} still works. ` +
+    'If it does, discarding is safe. If it does not, the rotation happened and its new secret never arrived: discard, then rotate again.'
+  );
 }

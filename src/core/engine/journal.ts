@@ -1,33 +1,52 @@
 /**
- * The rotation journal: a write-ahead record per rotated resource, kept in the SecretStore
- * (it holds the new secret between the API response and the last file write). It doubles as
- * a single-flight lock: a second rotation of the same resource is refused while it exists.
+ * The rotation journal: a write-ahead record per rotated Cloudflare credential. It holds the new
+ * secret between Cloudflare's answer and the last target write, and what is needed to find out,
+ * after a crash, whether an unanswered call took effect.
+ *
+ * Storage is one entry per credential (`JournalStore`: one 0600 file each in the user's state
+ * directory, shared by the CLI and every VS Code window), so a write never touches another
+ * credential's entry. Only the holder of the credential's machine-wide lock (`Locks`) writes its
+ * entry; a lock whose process died is stale and is taken over by the next `resume`, which then
+ * finishes or settles the entry. An entry without a live lock holder is "interrupted".
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
-import { CfRotateError } from '../errors';
-import type { SecretStore } from '../ports';
-import { registerSecret } from '../redact';
 import { TOKEN_KINDS } from '../config/schema';
+import { CfRotateError } from '../errors';
+import type { Lease, LockHolder, Locks } from '../ports';
+import { registerSecret } from '../redact';
+import { busyError } from '../locks';
 
+/** Key prefix of cf-rotate 0.1's journal entries (SecretStorage and journal.json); read for migration only. */
 export const JOURNAL_PREFIX = 'cfRotate.journal.';
 
-export const journalStates = ['intent', 'unknown', 'rotated', 'written'] as const;
+export const journalStates = ['intent', 'unknown', 'rotated', 'settled'] as const;
 export type JournalState = (typeof journalStates)[number];
 
+export const SECRET_FIELDS = ['token', 'clientId', 'clientSecret'] as const;
+
 const journalTarget = z.object({
-  file: z.string(),
+  /** Path relative to the folder; every use re-resolves and re-checks it from the folder. */
   rel: z.string(),
   key: z.string(),
-  field: z.enum(['token', 'clientId', 'clientSecret']),
+  field: z.enum(SECRET_FIELDS),
   /** sha256 of the value the target held before the rotation; null when the key was absent. */
   oldHash: z.nullable(z.string()),
   done: z.boolean(),
 });
 
+const verdictSchema = z.object({
+  outcome: z.enum(['not-rotated', 'lost', 'discarded']),
+  message: z.string(),
+  hint: z.optional(z.string()),
+  errorKind: z.optional(z.string()),
+  at: z.number(),
+});
+
 const journalSchema = z.object({
-  v: z.literal(1),
+  v: z.literal(2),
   id: z.string(),
+  /** Random per rotation: history records carry it, so a settled verdict is recorded once. */
   owner: z.string(),
   folder: z.string(),
   token: z.string(),
@@ -38,116 +57,170 @@ const journalSchema = z.object({
   resource: z.record(z.string(), z.string()),
   startedAt: z.number(),
   updatedAt: z.number(),
+  /** When the rotation request was (last) handed to the network. */
+  sentAt: z.optional(z.number()),
+  /** After this instant the request can no longer take effect at Cloudflare: only then is "not rotated" a verdict. */
+  deadline: z.optional(z.number()),
   targets: z.array(journalTarget),
   pre: z.optional(
     z.object({
       clientId: z.optional(z.string()),
-      clientSecretVersion: z.optional(z.number()),
       updatedAt: z.optional(z.string()),
-      oldJti: z.optional(z.string()),
+      modifiedOn: z.optional(z.string()),
+      /** MoQ: the tokens to delete once the new one is written. */
+      oldJtis: z.optional(z.array(z.string())),
+      /** Access (version method): the version this rotation sets. */
+      nextVersion: z.optional(z.number()),
     }),
   ),
   graceUntil: z.optional(z.string()),
   /** The new secret(s). Present from state `rotated` on. */
-  values: z.optional(z.partialRecord(z.enum(['token', 'clientId', 'clientSecret']), z.string())),
-  /** Work left after the files are written (MoQ create+delete fallback: delete the old token). */
-  cleanup: z.optional(z.object({ moqDeleteJti: z.optional(z.string()), label: z.optional(z.string()) })),
-  /** Label given to a MoQ token created by the fallback, to recognise it after a crash. */
+  values: z.optional(z.partialRecord(z.enum(SECRET_FIELDS), z.string())),
+  /** Facts learned with the secret (expiry, new MoQ jti). */
+  received: z.optional(z.object({ expiresAt: z.optional(z.string()), jti: z.optional(z.string()), contractProblem: z.optional(z.string()) })),
+  /** Label given to a MoQ token this rotation creates, to recognise it after a crash. */
   moqLabel: z.optional(z.string()),
   lastError: z.optional(z.string()),
+  /** State `settled`: the verdict, made durable before the history record and the entry's removal. */
+  verdict: z.optional(verdictSchema),
 });
 
 export type JournalEntry = z.infer<typeof journalSchema>;
 export type JournalTarget = z.infer<typeof journalTarget>;
+export type Verdict = z.infer<typeof verdictSchema>;
+
+/** Where entries live: one durable, atomically replaced record per id. */
+export interface JournalStore {
+  get(id: string): Promise<string | undefined>;
+  put(id: string, text: string): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Every stored entry's text (order irrelevant). */
+  list(): Promise<string[]>;
+}
+
+/** File-name-safe key of an id (ids contain ':'). */
+export function journalKey(id: string): string {
+  return createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 40);
+}
 
 export class Journal {
-  private readonly held = new Set<string>();
-  constructor(private readonly store: SecretStore) {}
+  private readonly leases = new Map<string, Lease>();
 
-  static key(id: string): string {
-    return `${JOURNAL_PREFIX}${id}`;
+  constructor(
+    private readonly store: JournalStore,
+    readonly locks: Locks,
+  ) {}
+
+  static newOwner(): string {
+    return randomBytes(8).toString('hex');
   }
 
-  /** Create the journal for a resource, or throw 'busy' if one exists (here or in another window/process). */
-  async begin(entry: Omit<JournalEntry, 'v' | 'owner'>): Promise<JournalEntry> {
-    if (this.held.has(entry.id)) throw busy(entry.token, false);
-    this.held.add(entry.id);
-    try {
-      const existing = await this.get(entry.id);
-      if (existing) throw busy(entry.token, true);
-      const full: JournalEntry = { ...entry, v: 1, owner: randomBytes(8).toString('hex') };
-      await this.write(full);
-      return full;
-    } catch (e) {
-      this.held.delete(entry.id);
-      throw e;
-    }
+  /**
+   * Take the credential's machine-wide lock. Throws 'busy' naming the holder when a live process
+   * (this one included) works on it.
+   */
+  async lock(id: string, what: string): Promise<void> {
+    if (this.leases.has(id)) throw busyError({ pid: process.pid, start: null, host: '', since: 0, what, app: 'this window' }, what);
+    const r = await this.locks.tryAcquire(`rot-${journalKey(id)}`, what);
+    if (!('release' in r)) throw busyError(r, what);
+    this.leases.set(id, r);
   }
 
-  /** Take over an existing journal (resume). Throws 'busy' if this process already works on it. */
-  acquire(id: string, token: string): void {
-    if (this.held.has(id)) throw busy(token, false);
-    this.held.add(id);
+  isLocked(id: string): boolean {
+    return this.leases.has(id);
   }
 
-  release(id: string): void {
-    this.held.delete(id);
+  async unlock(id: string): Promise<void> {
+    const l = this.leases.get(id);
+    this.leases.delete(id);
+    await l?.release();
   }
 
-  isHeld(id: string): boolean {
-    return this.held.has(id);
+  /** The live process working on `id`, if any (another process, or this one). */
+  async holder(id: string): Promise<LockHolder | undefined> {
+    const mine = this.leases.get(id);
+    if (mine) return mine.holder;
+    return this.locks.holder(`rot-${journalKey(id)}`);
   }
 
-  /** Store and read back: a journal that did not persist is a failure, before anything irreversible. */
+  /** Durable write (the store reads nothing back: it writes, fsyncs and renames). Only the lock holder writes. */
   async write(entry: JournalEntry): Promise<void> {
-    const text = JSON.stringify(entry);
-    await this.store.store(Journal.key(entry.id), text);
-    const back = await this.store.get(Journal.key(entry.id));
-    if (back !== text) {
-      throw new CfRotateError('internal', `The rotation journal for "${entry.token}" did not persist in the secret store.`, {
-        hint: 'The secret store is not writable or was changed by another window; nothing was rotated if this happened before the API call.',
-      });
-    }
+    if (!this.leases.has(entry.id)) throw new CfRotateError('internal', `The journal of "${entry.token}" was written without holding its lock.`);
+    await this.store.put(entry.id, JSON.stringify(entry));
   }
 
   async get(id: string): Promise<JournalEntry | undefined> {
-    const raw = await this.store.get(Journal.key(id));
-    return raw === undefined ? undefined : parseJournal(raw, id);
+    const raw = await this.store.get(id);
+    return raw === undefined ? undefined : parseJournal(raw);
   }
 
   async list(): Promise<JournalEntry[]> {
-    const keys = await this.store.keys(JOURNAL_PREFIX);
     const out: JournalEntry[] = [];
-    for (const k of keys) {
-      const raw = await this.store.get(k);
-      if (raw !== undefined) out.push(parseJournal(raw, k.slice(JOURNAL_PREFIX.length)));
+    for (const raw of await this.store.list()) {
+      try {
+        out.push(parseJournal(raw));
+      } catch {
+        /* an entry of an unknown future version: leave it for that version */
+      }
     }
     return out.sort((a, b) => a.startedAt - b.startedAt);
   }
 
   async clear(id: string): Promise<void> {
-    await this.store.delete(Journal.key(id));
-    this.held.delete(id);
+    if (!this.leases.has(id)) throw new CfRotateError('internal', `The journal ${id} was cleared without holding its lock.`);
+    await this.store.delete(id);
   }
 }
 
-function busy(token: string, persisted: boolean): CfRotateError {
-  return new CfRotateError('busy', `Another rotation of "${token}" is in progress${persisted ? ' or was interrupted' : ''}.`, {
-    hint: persisted
-      ? 'Wait for it to finish, or run "Cloudflare Rotate: Resume Interrupted Rotation" (CLI: cf-rotate resume) to complete it.'
-      : 'Wait for the running rotation to finish.',
-  });
+export { busyError };
+
+/** In-memory journal storage (tests, dry runs). */
+export class MemoryJournalStore implements JournalStore {
+  readonly data = new Map<string, string>();
+  async get(id: string): Promise<string | undefined> {
+    return this.data.get(id);
+  }
+  async put(id: string, text: string): Promise<void> {
+    this.data.set(id, text);
+  }
+  async delete(id: string): Promise<void> {
+    this.data.delete(id);
+  }
+  async list(): Promise<string[]> {
+    return [...this.data.values()];
+  }
 }
 
-function parseJournal(raw: string, id: string): JournalEntry {
+/** Parse a stored entry; cf-rotate 0.1's entries (v1) are read as v2. */
+export function parseJournal(raw: string): JournalEntry {
   let data: unknown;
   try {
     data = JSON.parse(raw);
   } catch {
-    throw new CfRotateError('internal', `The rotation journal ${id} is not valid JSON.`);
+    throw new CfRotateError('internal', 'A rotation journal entry is not valid JSON.');
   }
+  if (typeof data === 'object' && data !== null && (data as { v?: unknown }).v === 1) data = fromV1(data as Record<string, unknown>);
   const r = journalSchema.safeParse(data);
-  if (!r.success) throw new CfRotateError('internal', `The rotation journal ${id} has an unexpected shape.`);
+  if (!r.success) throw new CfRotateError('internal', 'A rotation journal entry has an unexpected shape.');
   for (const v of Object.values(r.data.values ?? {})) registerSecret(v);
   return r.data;
+}
+
+function fromV1(d: Record<string, unknown>): unknown {
+  const pre = (d.pre ?? {}) as Record<string, unknown>;
+  const cleanup = (d.cleanup ?? {}) as Record<string, unknown>;
+  const oldJtis = [pre.oldJti, cleanup.moqDeleteJti].filter((x): x is string => typeof x === 'string');
+  const state = d.state === 'written' ? 'rotated' : d.state;
+  return {
+    ...d,
+    v: 2,
+    state,
+    targets: Array.isArray(d.targets) ? d.targets.map((t: Record<string, unknown>) => ({ rel: t.rel, key: t.key, field: t.field, oldHash: t.oldHash, done: t.done })) : d.targets,
+    pre: {
+      ...(typeof pre.clientId === 'string' ? { clientId: pre.clientId } : {}),
+      ...(typeof pre.updatedAt === 'string' ? { updatedAt: pre.updatedAt } : {}),
+      ...(oldJtis.length ? { oldJtis: [...new Set(oldJtis)] } : {}),
+    },
+    cleanup: undefined,
+  };
 }

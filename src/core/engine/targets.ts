@@ -1,22 +1,20 @@
-/** Resolving and checking target files before anything irreversible happens. */
+/** Checking target files before anything irreversible happens, and the rules every target write obeys. */
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
-import { targetField, type TokenConfig } from '../config/schema';
+import { targetField, type TargetConfig, type TokenConfig } from '../config/schema';
+import { CONFIG_RELATIVE_PATH } from '../config/load';
 import { CfRotateError } from '../errors';
-import type { Files } from '../ports';
+import type { FileRules, Files } from '../ports';
 import { patchDotenv, readDotenvValue } from '../dotenv/patch';
 import type { JournalTarget } from './journal';
 
 export const MAX_TARGET_BYTES = 50 * 1024 * 1024;
 const PROBE_VALUE = 'cfut_PreflightProbeValue0123456789abcdefghijklmnop';
 
+/** What every target read and write obeys: never under `.git/`, never the configuration itself. */
+export const TARGET_RULES: FileRules = { denyGitDir: true, deny: [CONFIG_RELATIVE_PATH], maxBytes: MAX_TARGET_BYTES };
+
 export function hashValue(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
-}
-
-export function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate);
-  return rel === '' ? false : !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 // ignoreBOM: keep a leading BOM in the text (the default strips it, and the file would lose three bytes).
@@ -42,81 +40,54 @@ export function encodeTarget(text: string): Uint8Array {
   return Buffer.from(text, 'utf8');
 }
 
-/** Absolute path of a target, refusing anything that leaves the folder (also through symlinks). */
-export async function resolveTarget(files: Files, folder: string, rel: string): Promise<string> {
-  const root = (await files.realpath(folder)) ?? folder;
-  const abs = path.resolve(folder, rel);
-  if (!isInside(path.resolve(folder), abs)) {
-    throw new CfRotateError('config', `Target ${rel} is outside the workspace folder.`, { hint: 'Use a path relative to the folder that holds .vscode/.' });
-  }
-  const real = await files.realpath(abs);
-  if (real !== undefined) {
-    if (!isInside(root, real)) {
-      throw new CfRotateError('file', `Target ${rel} is a link that leads outside the workspace folder; cf-rotate refuses to follow it.`, {
-        hint: 'Replace the link with a file inside the folder, or point the target at the real file inside the folder.',
-      });
-    }
-    return abs;
-  }
-  const st = await files.lstat(abs);
-  if (st?.isSymbolicLink) {
-    throw new CfRotateError('file', `Target ${rel} is a dangling symbolic link.`, { hint: 'Remove the link or create the file it points to.' });
-  }
-  const parent = await files.realpath(path.dirname(abs));
-  if (parent === undefined) {
-    throw new CfRotateError('file', `The folder of target ${rel} does not exist.`, { hint: `Create ${path.dirname(rel) || '.'} first.` });
-  }
-  if (parent !== root && !isInside(root, parent)) {
-    throw new CfRotateError('file', `Target ${rel} lies in a folder that links outside the workspace folder.`, { hint: 'Use a real folder inside the workspace.' });
-  }
-  return abs;
+/** Read a target's text (empty when the file does not exist yet), through the checked reader. */
+export async function readTargetText(files: Files, folder: string, rel: string): Promise<{ text: string; real: string | undefined }> {
+  const r = await files.read(folder, rel, TARGET_RULES);
+  return r ? { text: decodeTarget(r.bytes, rel), real: r.file.real } : { text: '', real: undefined };
 }
 
 export interface PreparedTarget extends JournalTarget {
   /** Value the key holds now (kept in memory only: needed to prove an API token's old value is dead). */
   current: string | undefined;
+  /** The real path the checked writer resolved (editor dirty checks, per-file locks). */
+  real: string;
 }
 
-/** Preflight for every target of a token: inside the folder, writable, not dirty, text, patchable, consistent. */
-export async function prepareTargets(files: Files, folder: string, token: TokenConfig): Promise<PreparedTarget[]> {
-  const out: PreparedTarget[] = [];
-  for (const t of token.targets) {
-    const abs = await resolveTarget(files, folder, t.file);
-    if (files.isDirty?.(abs)) {
-      throw new CfRotateError('file', `${t.file} has unsaved changes in an editor.`, {
-        hint: 'Save or revert it, then rotate again. Nothing was rotated.',
-      });
-    }
-    const st = await files.lstat(abs);
-    if (st?.isDirectory) throw new CfRotateError('file', `Target ${t.file} is a directory.`, { hint: 'Point the target at a .env file.' });
-    if (st && st.size > MAX_TARGET_BYTES) {
-      throw new CfRotateError('file', `${t.file} is larger than ${MAX_TARGET_BYTES / 1024 / 1024} MB.`, { hint: 'Point the target at a .env file.' });
-    }
-    await files.assertWritable(abs);
-    const bytes = await files.read(abs);
-    const text = bytes === undefined ? '' : decodeTarget(bytes, t.file);
-    const found = readDotenvValue(text, t.key);
-    if (found.distinctValues.length > 1) {
-      throw new CfRotateError('conflict', `${t.key} is assigned ${found.occurrences} times with different values in ${t.file}.`, {
-        hint: 'Remove the duplicates (or make them equal) so cf-rotate knows which value is live. Nothing was rotated.',
-      });
-    }
-    if (found.value?.startsWith('encrypted:')) {
-      throw new CfRotateError('file', `${t.key} in ${t.file} is encrypted (dotenvx); cf-rotate does not write encrypted values.`, {
-        hint: 'Decrypt the file or point the target at a plain .env file.',
-      });
-    }
-    // Prove now, before the API call, that the file can be patched.
-    patchDotenv(text, [{ key: t.key, value: PROBE_VALUE }]);
-    out.push({
-      file: abs,
-      rel: t.file,
-      key: t.key,
-      field: targetField(token, t),
-      oldHash: found.value === undefined ? null : hashValue(found.value),
-      done: false,
-      current: found.value,
+/** Preflight of one target: inside the folder, writable, not dirty, text, patchable, consistent. */
+export async function prepareTarget(files: Files, folder: string, token: TokenConfig, t: TargetConfig): Promise<PreparedTarget> {
+  const checked = await files.check(folder, t.file, TARGET_RULES);
+  if (files.isDirty?.(checked.real)) {
+    throw new CfRotateError('file', `${t.file} has unsaved changes in an editor.`, {
+      hint: 'Save or revert it, then rotate again. Nothing was rotated.',
     });
   }
+  const { text } = await readTargetText(files, folder, t.file);
+  const found = readDotenvValue(text, t.key);
+  if (found.distinctValues.length > 1) {
+    throw new CfRotateError('conflict', `${t.key} is assigned ${found.occurrences} times with different values in ${t.file}.`, {
+      hint: 'Remove the duplicates (or make them equal) so cf-rotate knows which value is live. Nothing was rotated.',
+    });
+  }
+  if (found.value?.startsWith('encrypted:')) {
+    throw new CfRotateError('file', `${t.key} in ${t.file} is encrypted (dotenvx); cf-rotate does not write encrypted values.`, {
+      hint: 'Decrypt the file or point the target at a plain .env file. Nothing was rotated.',
+    });
+  }
+  // Prove now, before the API call, that the file can be patched.
+  patchDotenv(text, [{ key: t.key, value: PROBE_VALUE }]);
+  return {
+    rel: t.file,
+    key: t.key,
+    field: targetField(token, t),
+    oldHash: found.value === undefined ? null : hashValue(found.value),
+    done: false,
+    current: found.value,
+    real: checked.real,
+  };
+}
+
+export async function prepareTargets(files: Files, folder: string, token: TokenConfig): Promise<PreparedTarget[]> {
+  const out: PreparedTarget[] = [];
+  for (const t of token.targets) out.push(await prepareTarget(files, folder, token, t));
   return out;
 }

@@ -1,43 +1,78 @@
-/** History as JSON lines in the user's state directory (CLI). Bounded; never holds a secret. */
-import { promises as fs } from 'node:fs';
+/**
+ * History as JSON lines in the user's state directory, shared by the CLI and every VS Code window.
+ * Appends are single O_APPEND writes followed by fsync (a verdict is durable before the journal
+ * entry it settles is removed); concurrent processes never rewrite each other's lines. When the
+ * file grows past twice the limit it is trimmed under the machine-wide "history" lock.
+ */
+import { constants as C, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { HISTORY_LIMIT, type HistoryEntry, type HistoryStore } from '../history';
-import { NodeFiles } from './files';
+import type { Locks } from '../ports';
+import { CheckedFiles } from './checked';
+
+const O_NOFOLLOW = C.O_NOFOLLOW ?? 0;
 
 export class FileHistory implements HistoryStore {
-  private chain: Promise<unknown> = Promise.resolve();
-  private readonly files = new NodeFiles();
-  constructor(readonly file: string) {}
+  private readonly files = new CheckedFiles();
 
-  append(entry: HistoryEntry): Promise<void> {
-    const next = this.chain.then(async () => {
-      await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      const all = await this.read();
-      all.unshift(entry);
-      const lines = all.slice(0, HISTORY_LIMIT).reverse().map((e) => JSON.stringify(e));
-      await this.files.writeAtomic(this.file, Buffer.from(`${lines.join('\n')}\n`), { mode: 0o600 });
-    });
-    this.chain = next.catch(() => undefined);
-    return next;
+  constructor(
+    readonly file: string,
+    private readonly locks?: Locks,
+    private readonly limit: number = HISTORY_LIMIT,
+  ) {}
+
+  async append(entry: HistoryEntry): Promise<void> {
+    await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const h = await fs.open(this.file, C.O_WRONLY | C.O_APPEND | C.O_CREAT | O_NOFOLLOW, 0o600);
+    let size: number;
+    try {
+      await h.write(`${JSON.stringify(entry)}\n`);
+      await h.sync();
+      size = (await h.stat()).size;
+    } finally {
+      await h.close();
+    }
+    // ~400 bytes a line: trim once the file holds about twice the limit.
+    if (size > this.limit * 800) await this.trim().catch(() => undefined);
   }
 
-  async list(limit = HISTORY_LIMIT): Promise<HistoryEntry[]> {
-    await this.chain;
+  async list(limit = this.limit): Promise<HistoryEntry[]> {
     return (await this.read()).slice(0, limit);
   }
 
+  private async trim(): Promise<void> {
+    if (!this.locks) return;
+    const r = await this.locks.tryAcquire('history', 'trimming the rotation history');
+    if (!('release' in r)) return; // someone else trims
+    try {
+      const keep = (await this.read()).slice(0, this.limit).reverse();
+      const text = keep.map((e) => JSON.stringify(e)).join('\n');
+      await this.files.write(path.dirname(this.file), path.basename(this.file), Buffer.from(`${text}\n`), { denyGitDir: false, mode: 0o600 });
+    } finally {
+      await r.release();
+    }
+  }
+
+  /** Newest first. */
   private async read(): Promise<HistoryEntry[]> {
-    const raw = await this.files.read(this.file);
-    if (!raw) return [];
+    let raw: Buffer;
+    try {
+      raw = await fs.readFile(this.file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
     const out: HistoryEntry[] = [];
-    for (const line of Buffer.from(raw).toString('utf8').split('\n')) {
+    for (const line of raw.toString('utf8').split('\n')) {
       if (!line.trim()) continue;
       try {
-        out.push(JSON.parse(line) as HistoryEntry);
+        const e = JSON.parse(line) as HistoryEntry;
+        if (typeof e.at === 'string' && typeof e.name === 'string') out.push(e);
       } catch {
         /* a torn line from a crash: skip it */
       }
     }
-    return out.reverse();
+    // Appends from several processes are in completion order; `at` decides.
+    return out.reverse().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
   }
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'dotenv';
 import { main } from '../../../src/cli/main';
-import { FileSecretStore } from '../../../src/core/node/secretFile';
+import { NodeJournalStore } from '../../../src/core/node/journalStore';
 import { read, startWorld, tempFolder, write, type World } from '../helpers/world';
 
 const run = promisify(execFile);
@@ -58,7 +58,7 @@ describe('cf-rotate CLI (against the simulator)', function () {
   beforeEach(async () => {
     folder = await tempFolder();
     stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-state-'));
-    env = { CLOUDFLARE_API_TOKEN: (world.admin as { token: string }).token, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir };
+    env = { CLOUDFLARE_API_TOKEN: (world.admin as { token: string }).token, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '1' };
     const c = world.sim.control;
     const deploy = c.addAccountToken(world.accountId, { name: 'deploy' });
     const me = c.addUserToken({ name: 'me', permissions: [] });
@@ -72,7 +72,7 @@ describe('cf-rotate CLI (against the simulator)', function () {
         { name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: deploy.id, rotateEveryDays: 30, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }, { file: '.dev.vars', key: 'CLOUDFLARE_API_TOKEN' }] },
         { name: 'me', kind: 'user-api-token', tokenId: me.id, targets: [{ file: '.env', key: 'CF_USER_TOKEN' }] },
         { name: 'ci-access', kind: 'access-service-token', accountId: world.accountId, serviceTokenId: ci.id, gracePeriod: '24h', targets: [{ file: '.env', key: 'CF_ACCESS_CLIENT_ID', field: 'clientId' }, { file: '.env', key: 'CF_ACCESS_CLIENT_SECRET', field: 'clientSecret' }] },
-        { name: 'zone-access', kind: 'access-service-token', zoneId: world.zoneId, serviceTokenId: zone.id, targets: [{ file: '.env', key: 'ZONE_ACCESS_SECRET' }] },
+        { name: 'zone-access', kind: 'access-service-token', zoneId: world.zoneId, serviceTokenId: zone.id, clientSecretVersion: 1, targets: [{ file: '.env', key: 'ZONE_ACCESS_SECRET' }] },
         { name: 'relay-pub', kind: 'moq-relay-token', accountId: world.accountId, relayId: relay.uid, tokenType: 'publish_subscribe', targets: [{ file: '.env', key: 'MOQ_PUBLISH_TOKEN' }] },
       ],
     }, null, 2));
@@ -195,7 +195,7 @@ describe('cf-rotate CLI (against the simulator)', function () {
 
   it('accepts email + Global API key', async () => {
     const st = world.sim.control.state();
-    env = { CLOUDFLARE_EMAIL: st.user.email, CLOUDFLARE_API_KEY: st.user.globalApiKey, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir };
+    env = { CLOUDFLARE_EMAIL: st.user.email, CLOUDFLARE_API_KEY: st.user.globalApiKey, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '1' };
     const r = await cli('rotate', 'me');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(parse(await read(folder, '.env')).CF_USER_TOKEN, world.sim.control.state().userTokens.find((t) => t.id === ids.me.id)!.value);
@@ -211,11 +211,16 @@ describe('cf-rotate CLI (against the simulator)', function () {
     await fs.rm(elsewhere, { recursive: true, force: true });
   });
 
-  it('keeps its journal in a 0600 file in the state directory', async () => {
-    const store = new FileSecretStore(path.join(stateDir, 'journal.json'));
-    await store.store('k', 'v');
-    assert.equal((await fs.stat(path.join(stateDir, 'journal.json'))).mode & 0o777, 0o600);
-    assert.deepEqual(await store.keys(''), ['k']);
+  it('keeps its journal in one 0600 file per entry, in a 0700 folder of the state directory', async () => {
+    const store = new NodeJournalStore(stateDir);
+    await store.put('k', 'v');
+    const names = await fs.readdir(path.join(stateDir, 'journal'));
+    assert.equal(names.length, 1);
+    assert.equal((await fs.stat(path.join(stateDir, 'journal', names[0]!))).mode & 0o777, 0o600);
+    assert.equal((await fs.stat(path.join(stateDir, 'journal'))).mode & 0o777, 0o700);
+    assert.deepEqual(await store.list(), ['v']);
+    await store.delete('k');
+    assert.deepEqual(await fs.readdir(path.join(stateDir, 'journal')), []);
   });
 
   it('the bundled dist/cli.js runs (bin entry)', async function () {

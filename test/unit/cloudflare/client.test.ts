@@ -227,27 +227,13 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       assert.equal(one.name, DEMO.relay.name);
     });
 
-    it('rotateMoqToken via the rotate route: new token live, old one invalidated', async () => {
+    it('createMoqToken: a new token whose secret arrives once; the old one stays live until deleted; delete is idempotent', async () => {
       const { client } = makeClient(sim);
-      const r = await client.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'publish_subscribe', 'encoder');
-      assert.equal(r.via, 'rotate');
-      assert.equal(r.type, 'publish_subscribe');
-      assert.notEqual(r.token, DEMO.relay.token.value);
-      assert.deepEqual(sim.control.requests({ op: 'moqRotate' })[0]?.body, { type: 'publish_subscribe' });
-      assert.equal(sim.control.moqCheck(r.token).allowed, true);
-      assert.equal(sim.control.moqCheck(DEMO.relay.token.value).allowed, false);
-    });
-
-    it('rotateMoqToken falls back to create when the route is gone (404/7003); delete is idempotent', async () => {
-      sim.control.setRouteEnabled('moqRotate', false);
-      const { client } = makeClient(sim);
-      const r = await client.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'subscribe', 'viewer');
-      assert.equal(r.via, 'create');
-      assert.equal(r.type, 'subscribe');
+      const seen: string[] = [];
+      const r = await client.createMoqToken(DEMO.accountId, DEMO.relay.id, ['subscribe'], { label: 'viewer' }, { onSecret: async (v) => void seen.push(v.token ?? '') });
+      assert.deepEqual(seen, [r.token], 'the secret is handed over before the call returns');
       assert.ok(r.jti);
       assert.equal(decodeJwtJti(r.token), r.jti);
-      const [rot] = sim.control.requests({ op: 'moqRotate' });
-      assert.equal(rot?.status, 404);
       assert.deepEqual(sim.control.requests({ op: 'createMoqToken' })[0]?.body, { operations: ['subscribe'], label: 'viewer' });
       const check = sim.control.moqCheck(r.token);
       assert.equal(check.allowed, true);
@@ -265,19 +251,18 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       assert.equal(sim.control.requests({ op: 'deleteMoqToken' }).length, 2);
     });
 
-    it('publish_subscribe fallback asks for ["publish","subscribe"]', async () => {
-      sim.control.setRouteEnabled('moqRotate', false);
+    it('publish_subscribe asks for ["publish","subscribe"] and never calls the removed rotate route', async () => {
       const { client } = makeClient(sim);
-      const r = await client.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'publish_subscribe', '');
-      assert.deepEqual(sim.control.requests({ op: 'createMoqToken' })[0]?.body, { operations: ['publish', 'subscribe'] });
+      const r = await client.createMoqToken(DEMO.accountId, DEMO.relay.id, ['publish', 'subscribe'], { label: 'enc' });
+      assert.deepEqual(sim.control.requests({ op: 'createMoqToken' })[0]?.body, { operations: ['publish', 'subscribe'], label: 'enc' });
       assert.deepEqual(sim.control.moqCheck(r.token).operations, ['publish', 'subscribe']);
+      assert.equal(sim.control.requests().filter((q) => q.path.endsWith('/tokens/rotate')).length, 0);
     });
 
-    it('a missing relay is not-found and does not trigger the create fallback', async () => {
+    it('a missing relay is not-found', async () => {
       const { client } = makeClient(sim);
-      const e = await expectKind(client.rotateMoqToken(DEMO.accountId, 'ffffffffffffffffffffffffffffffff', 'subscribe', 'x'), 'not-found');
+      const e = await expectKind(client.createMoqToken(DEMO.accountId, 'ffffffffffffffffffffffffffffffff', ['subscribe'], { label: 'x' }), 'not-found');
       assert.ok(e.codes.includes(21007));
-      assert.equal(sim.control.requests({ op: 'createMoqToken' }).length, 0);
     });
   });
 

@@ -129,13 +129,6 @@ const REQUEST_CASES: RequestCase[] = [
   { op: 'deleteMoqToken', docs: 'DELETE /accounts/{account_id}/moq/relays/{relay_id}/tokens/{jti} (2026)' },
 ];
 
-/** The removed MoQ rotate route is in neither document: checked against the SDK page in shared/seeds. */
-const MOQ_ROTATE_TEMPLATE = '/accounts/{account_id}/moq/relays/{relay_id}/tokens/rotate';
-const MOQ_ROTATE_BODY: Json = {
-  type: 'object',
-  required: ['type'],
-  properties: { type: { type: 'string', enum: ['publish_subscribe', 'subscribe'] } },
-};
 /** Discovery routes outside the rotation subset (not checked for shape; listed in the title). */
 const UNDOCUMENTED_HERE = ['listAccounts', 'listZones', 'getUser'];
 
@@ -177,10 +170,8 @@ describe('cloudflare/contract: requests sent by the client vs the OpenAPI docume
     await client.setPreviousSecretExpiry(zone, DEMO.zoneServiceToken.id, new Date());
     await client.listMoqRelays(DEMO.accountId);
     await client.getMoqRelay(DEMO.accountId, DEMO.relay.id);
-    await client.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'publish_subscribe', 'encoder');
-    sim.control.setRouteEnabled('moqRotate', false);
-    const created = await client.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'subscribe', 'viewer');
-    await client.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'publish_subscribe', '');
+    const created = await client.createMoqToken(DEMO.accountId, DEMO.relay.id, ['subscribe'], { label: 'viewer' });
+    await client.createMoqToken(DEMO.accountId, DEMO.relay.id, ['publish', 'subscribe'], { label: 'encoder' });
     await client.listMoqTokens(DEMO.accountId, DEMO.relay.id);
     await client.deleteMoqToken(DEMO.accountId, DEMO.relay.id, created.jti ?? '');
     await client.listAccounts();
@@ -222,28 +213,16 @@ describe('cloudflare/contract: requests sent by the client vs the OpenAPI docume
     });
   }
 
-  it('moqRotate → POST …/tokens/rotate (removed upstream; checked against shared/seeds, SDK 2026-06)', () => {
-    const reqs = recorded.filter((r) => r.op === 'moqRotate');
-    assert.ok(reqs.length >= 2);
-    const seedDir = path.join(findSharedDir(), 'seeds');
-    const seedText = fs.readdirSync(seedDir).map((f) => fs.readFileSync(path.join(seedDir, f), 'utf8')).join('\n');
-    assert.ok(seedText.includes('POST/accounts/{account_id}/moq/relays/{relay_id}/tokens/rotate'), 'seed documents the route');
-    for (const req of reqs) {
-      const vars = matchTemplate(MOQ_ROTATE_TEMPLATE, req.apiPath);
-      assert.ok(vars, req.apiPath);
-      assert.deepEqual(validate({ type: 'string', maxLength: 32, minLength: 32 }, vars['account_id']), []);
-      assert.deepEqual(validate({ type: 'string', pattern: '^[0-9a-f]{32}$' }, vars['relay_id']), []);
-      assert.deepEqual(req.query, {});
-      assert.deepEqual(validate(MOQ_ROTATE_BODY, req.body), []);
-    }
+  it('never calls the MoQ rotate route (removed upstream: SDK ce553327, 2026-07-10; documented only by an old seed)', () => {
+    assert.equal(recorded.filter((r) => r.apiPath.endsWith('/tokens/rotate') && r.apiPath.includes('/moq/')).length, 0);
   });
 
-  it(`every recorded request is covered (documented, the seed's MoQ rotate, or discovery outside the subset: ${UNDOCUMENTED_HERE.join(', ')})`, () => {
+  it(`every recorded request is covered (documented, or discovery outside the subset: ${UNDOCUMENTED_HERE.join(', ')})`, () => {
     const covered = new Set(REQUEST_CASES.map((c) => c.op));
     const ops = new Set(recorded.map((r) => r.op));
     for (const op of ops) {
       assert.ok(op !== null, 'a request matched no simulator route');
-      assert.ok(covered.has(op) || op === 'moqRotate' || UNDOCUMENTED_HERE.includes(op), `operation ${op} is not covered by a contract check`);
+      assert.ok(covered.has(op) || UNDOCUMENTED_HERE.includes(op), `operation ${op} is not covered by a contract check`);
     }
     for (const c of REQUEST_CASES) assert.ok(ops.has(c.op), `the client run did not exercise ${c.op}`);
   });
@@ -321,7 +300,7 @@ const RESPONSE_CALLS: Record<string, { name: string; call: Call; needsSecret?: b
   ],
   'GET /accounts/{account_id}/moq/relays': [{ name: 'listMoqRelays', call: (c) => c.listMoqRelays(A) }],
   'GET /accounts/{account_id}/moq/relays/{relay_id}': [{ name: 'getMoqRelay', call: (c) => c.getMoqRelay(A, R) }],
-  'POST /accounts/{account_id}/moq/relays/{relay_id}/tokens': [{ name: 'rotateMoqToken(create fallback)', call: (c) => c.rotateMoqToken(A, R, 'publish_subscribe', 'primary-encoder') }],
+  'POST /accounts/{account_id}/moq/relays/{relay_id}/tokens': [{ name: 'createMoqToken', call: (c) => c.createMoqToken(A, R, ['publish', 'subscribe'], { label: 'primary-encoder' }) }],
   'GET /accounts/{account_id}/moq/relays/{relay_id}/tokens': [{ name: 'listMoqTokens', call: (c) => c.listMoqTokens(A, R) }],
   'DELETE /accounts/{account_id}/moq/relays/{relay_id}/tokens/{jti}': [{ name: 'deleteMoqToken', call: (c) => c.deleteMoqToken(A, R, 'f3a1b2c3d4e5f67890a1b2c3d4e5f678') }],
 };
@@ -459,7 +438,7 @@ describe('cloudflare/contract: seed examples (shared/seeds) accepted by the clie
   it('found the response examples of the four seed pages', () => {
     assert.ok(examples.length >= 4, `found ${examples.length}`);
   });
-  it('roll token (seed) → rollAccountToken returns the value; rotate service token (seed) → secret; update (seed) → ServiceToken; MoQ rotate (seed) → token', async () => {
+  it('roll token (seed) → rollAccountToken returns the value; rotate service token (seed) → secret; update (seed) → ServiceToken (the MoQ rotate route of the fourth seed is gone upstream)', async () => {
     const byShape = (pred: (r: Json | undefined) => boolean): JsonObject => {
       const e = examples.find((x) => pred(x.body['result']));
       assert.ok(e, 'example present');
@@ -477,9 +456,5 @@ describe('cloudflare/contract: seed examples (shared/seeds) accepted by the clie
       cannedClient(() => ({ status: 200, body: update })).client.bumpServiceTokenVersion({ accountId: A }, S, 1, undefined),
       (e: unknown) => e instanceof CfRotateError && e.kind === 'contract' && /rotation happened/.test(e.message),
     );
-    const moq = byShape((r) => typeof r === 'object' && r !== null && !Array.isArray(r) && 'token' in r);
-    const m = await cannedClient(() => ({ status: 200, body: moq })).client.rotateMoqToken(A, R, 'publish_subscribe', 'x');
-    assert.equal(m.via, 'rotate');
-    assert.equal(m.token, (moq['result'] as JsonObject)['token']);
   });
 });

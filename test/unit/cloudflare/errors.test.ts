@@ -79,7 +79,7 @@ describe('cloudflare/CloudflareClient errors and retries (simulator)', function 
         [() => c.rollAccountToken(DEMO.accountId, DEMO.accountToken.id), 'Account API Tokens Write'],
         [() => c.rotateServiceToken(DEMO.accountId, DEMO.serviceToken.id, undefined), 'Access: Service Tokens Write'],
         [() => c.bumpServiceTokenVersion({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id, 1, undefined), 'Access: Service Tokens Write'],
-        [() => c.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'subscribe', 'x'), 'MoQ Write'],
+        [() => c.createMoqToken(DEMO.accountId, DEMO.relay.id, ['subscribe'], { label: 'x' }), 'MoQ Write'],
         [() => c.deleteMoqToken(DEMO.accountId, DEMO.relay.id, DEMO.relay.token.jti), 'MoQ Write'],
       ];
       for (const [p, perm] of cases) {
@@ -179,14 +179,13 @@ describe('cloudflare/CloudflareClient errors and retries (simulator)', function 
       });
     }
 
-    it("rotate / PUT bump / MoQ rotate: 503 is NOT retried → 'server'", async () => {
-      for (const op of ['rotateServiceToken', 'updateServiceToken', 'moqRotate'] as const) sim.control.addFault({ op, type: 'status', status: 503 });
+    it("rotate / PUT bump / MoQ create: 503 is NOT retried → 'server'", async () => {
+      for (const op of ['rotateServiceToken', 'updateServiceToken', 'createMoqToken'] as const) sim.control.addFault({ op, type: 'status', status: 503 });
       const { client: c } = client();
       await expectKind(c.rotateServiceToken(DEMO.accountId, DEMO.serviceToken.id, undefined), 'server');
       await expectKind(c.bumpServiceTokenVersion({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id, 1, undefined), 'server');
-      await expectKind(c.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'subscribe', 'x'), 'server');
-      for (const op of ['rotateServiceToken', 'updateServiceToken', 'moqRotate'] as const) assert.equal(sim.control.requests({ op }).length, 1, op);
-      assert.equal(sim.control.requests({ op: 'createMoqToken' }).length, 0, 'a 5xx is not a removed route');
+      await expectKind(c.createMoqToken(DEMO.accountId, DEMO.relay.id, ['subscribe'], { label: 'x' }), 'server');
+      for (const op of ['rotateServiceToken', 'updateServiceToken', 'createMoqToken'] as const) assert.equal(sim.control.requests({ op }).length, 1, op);
     });
 
     it("GET: persistent 503 → 'server' after maxRetries+1 attempts", async () => {
@@ -237,15 +236,12 @@ describe('cloudflare/CloudflareClient errors and retries (simulator)', function 
       assert.equal(sim.control.requests({ op: 'updateServiceToken' }).length, 1);
     });
 
-    it('MoQ rotate / create answered without the token', async () => {
-      sim.control.addFault({ op: 'moqRotate', type: 'missing-secret' });
-      const { client: c } = client();
-      await expectKind(c.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'subscribe', 'x'), 'contract');
-      sim.control.setRouteEnabled('moqRotate', false);
+    it('MoQ create answered without the token', async () => {
       sim.control.addFault({ op: 'createMoqToken', type: 'missing-secret' });
-      const e = await expectKind(c.rotateMoqToken(DEMO.accountId, DEMO.relay.id, 'subscribe', 'x'), 'contract');
+      const { client: c } = client();
+      const e = await expectKind(c.createMoqToken(DEMO.accountId, DEMO.relay.id, ['subscribe'], { label: 'x' }), 'contract');
       assert.match(e.message, /no token secret/);
-      assert.match(e.hint ?? '', /delete the new one/);
+      assert.match(e.hint ?? '', /deletes the unusable token/);
     });
   });
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parse } from 'dotenv';
 import { CfRotateError } from '../../../src/core/errors';
 import { NodeFiles, fileError } from '../../../src/core/node/files';
-import type { Files } from '../../../src/core/ports';
+import type { FileRules, Files } from '../../../src/core/ports';
 import { makeEngine, read, startWorld, tempFolder, tokens, write, type World } from '../helpers/world';
 
 describe('rotation engine (against the simulator)', function () {
@@ -109,7 +109,7 @@ describe('rotation engine (against the simulator)', function () {
   it('rotates a zone-level service token by bumping client_secret_version', async () => {
     const st = world.sim.control.addServiceToken({ zoneId: world.zoneId, name: 'zone' });
     await write(folder, '.env', `ZONE_SECRET=${st.clientSecret}\n`);
-    const [token] = tokens([{ name: 'zone', kind: 'access-service-token', zoneId: world.zoneId, serviceTokenId: st.id, targets: [{ file: '.env', key: 'ZONE_SECRET' }] }]);
+    const [token] = tokens([{ name: 'zone', kind: 'access-service-token', zoneId: world.zoneId, serviceTokenId: st.id, clientSecretVersion: 1, targets: [{ file: '.env', key: 'ZONE_SECRET' }] }]);
     const r = await makeEngine(world).engine.rotate(folder, token!);
     assert.equal(r.ok, true, JSON.stringify(r.error));
     const live = world.sim.control.state().serviceTokens.find((t) => t.id === st.id)!;
@@ -243,8 +243,8 @@ describe('rotation engine (against the simulator)', function () {
       const [token] = tokens([{ name: 'ro', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
       const base = new NodeFiles();
       const files: Files = Object.assign(Object.create(base) as Files, {
-        assertWritable: async (p: string) => {
-          throw new CfRotateError('file', `Could not write ${path.basename(p)}: permission denied (EACCES).`);
+        check: async (_root: string, rel: string) => {
+          throw new CfRotateError('file', `Could not write ${path.basename(rel)}: permission denied (EACCES).`);
         },
       });
       const r = await makeEngine(world, { files }).engine.rotate(folder, token!);
@@ -260,12 +260,12 @@ describe('rotation engine (against the simulator)', function () {
       const base = new NodeFiles();
       let fail = true;
       const files: Files = Object.assign(Object.create(base) as Files, {
-        writeAtomic: async (p: string, d: Uint8Array, o?: { mode?: number }) => {
+        write: async (root: string, rel: string, d: Uint8Array, o?: FileRules & { mode?: number }) => {
           if (fail) {
             const e = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-            throw fileError('write', p, e);
+            throw fileError('write', rel, e);
           }
-          return base.writeAtomic(p, d, o);
+          return base.write(root, rel, d, o);
         },
       });
       const h = makeEngine(world, { files });
@@ -292,10 +292,10 @@ describe('rotation engine (against the simulator)', function () {
       const p = await write(folder, '.env', `K=${tok.value}\n`);
       const [token] = tokens([{ name: 'order', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
       const h = makeEngine(world);
-      await h.engine.journal.begin({ id: 'account-api-token:' + `${world.accountId}:${tok.id}`.toLowerCase(), folder, token: 'order', kind: 'account-api-token', profile: 'default', state: 'intent', resource: { accountId: world.accountId, tokenId: tok.id }, startedAt: 1, updatedAt: 1, targets: [] });
-      h.engine.journal.release('account-api-token:' + `${world.accountId}:${tok.id}`.toLowerCase());
+      const id = 'account-api-token:' + `${world.accountId}:${tok.id}`.toLowerCase();
+      await h.journal.put(id, JSON.stringify({ v: 2, id, owner: 'o', folder, token: 'order', kind: 'account-api-token', profile: 'default', state: 'intent', resource: { accountId: world.accountId, tokenId: tok.id }, startedAt: 1, updatedAt: 1, targets: [] }));
       const files: Files = Object.assign(Object.create(new NodeFiles()) as Files, { isDirty: (f: string) => f === p });
-      const r = await makeEngine(world, { files, secrets: h.secrets }).engine.rotate(folder, token!);
+      const r = await makeEngine(world, { files, journal: h.journal }).engine.rotate(folder, token!);
       assert.equal(r.error?.kind, 'busy');
       assert.match(r.error!.hint ?? '', /Resume/);
     });
@@ -352,8 +352,8 @@ describe('rotation engine (against the simulator)', function () {
       await write(folder, 'locked/.env', `K=${tok.value}\n`);
       const [token] = tokens([{ name: 'rodir', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: 'locked/.env', key: 'K' }] }]);
       const files: Files = Object.assign(Object.create(new NodeFiles()) as Files, {
-        assertWritable: async (p: string) => {
-          throw fileError('write', p, Object.assign(new Error('denied'), { code: 'EACCES' }));
+        check: async (_root: string, rel: string) => {
+          throw fileError('write', rel, Object.assign(new Error('denied'), { code: 'EACCES' }));
         },
       });
       const r = await makeEngine(world, { files }).engine.rotate(folder, token!);

@@ -16,6 +16,7 @@ async function run(): Promise<void> {
     env: process.env,
     stateDir: process.env.CF_ROTATE_STATE_DIR as string,
     logger: nullLogger,
+    ...(process.env.CF_ROTATE_TIMEOUT ? { timeoutMs: Number(process.env.CF_ROTATE_TIMEOUT) * 1000 } : {}),
     checkpoint: (point) => {
       process.send?.({ point });
       if (point === crashAt) process.kill(process.pid, 'SIGKILL');

@@ -6,10 +6,12 @@
 import './fakeVscode';
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as vscode from 'vscode';
 import { hashValue } from '../../../src/core/engine/targets';
+import { VscodeSecretStore } from '../../../src/host/secretStore';
 import { ALL_COMMAND_IDS, COMMANDS, CONTEXT, OUTPUT_CHANNEL_NAME, STATE } from '../../../src/constants';
 import { activate, type CfRotateApi } from '../../../src/extension';
 import { tokenNodes, type TreeNode } from '../../../src/views/model';
@@ -109,10 +111,21 @@ describe('extension (fake VS Code + simulator)', function () {
     }
   }
 
+  const env = { state: process.env.CF_ROTATE_STATE_DIR, timeout: process.env.CF_ROTATE_TIMEOUT };
+  after(() => {
+    process.env.CF_ROTATE_STATE_DIR = env.state;
+    if (env.timeout === undefined) delete process.env.CF_ROTATE_TIMEOUT;
+    else process.env.CF_ROTATE_TIMEOUT = env.timeout;
+  });
+
   beforeEach(async () => {
     fake.reset();
     world = await startWorld();
     dir = await tempFolder('cf-rotate-ext-');
+    // Each test: its own state directory (journal, locks, history), and short requests so that an
+    // unanswered one is settled within seconds.
+    process.env.CF_ROTATE_STATE_DIR = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-ext-state-'));
+    process.env.CF_ROTATE_TIMEOUT = '1';
     await write(dir, '.env', `# app\nCLOUDFLARE_API_TOKEN=${DEMO.accountToken.value}\nOTHER=keep\n`);
   });
 
@@ -370,16 +383,24 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.equal(fake.statusItems[0]?.visible, false);
   });
 
-  it('offers to resume an interrupted rotation on activation and finishes it', async () => {
+  it('moves a journal cf-rotate 0.1 left in SecretStorage into the state directory, offers to resume it on activation and finishes it', async () => {
     const secrets = new FakeSecretStorage();
     const globalState = new Memento();
     await start({ tokens: [DEPLOY] }, makeContext(secrets, globalState));
     await setCredential();
     // A journal as a crash right after the API answered would leave it.
-    const newValue = `cfat_${'R'.repeat(40)}abcdef12`;
+    // The crashed window had rolled the token at Cloudflare and journaled the answer.
+    const rolled = await fetch(`${world.sim.url}/accounts/${DEMO.accountId}/tokens/${DEMO.accountToken.id}/value`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${(world.admin as { token: string }).token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const newValue = ((await rolled.json()) as { result: string }).result;
     const id = `account-api-token:${DEMO.accountId}:${DEMO.accountToken.id}`;
     const now = Date.now();
-    await api.engine.journal.write({
+    stop();
+    // cf-rotate 0.1 kept it in SecretStorage (v1 entry, absolute file path), indexed in global state.
+    await new VscodeSecretStore(secrets as unknown as vscode.SecretStorage, globalState as unknown as vscode.Memento).store(`cfRotate.journal.${id}`, JSON.stringify({
       v: 1,
       id,
       owner: 'crashed',
@@ -393,8 +414,7 @@ describe('extension (fake VS Code + simulator)', function () {
       updatedAt: now,
       targets: [{ file: path.join(dir, '.env'), rel: '.env', key: 'CLOUDFLARE_API_TOKEN', field: 'token', oldHash: hashValue(DEMO.accountToken.value), done: false }],
       values: { token: newValue },
-    });
-    stop();
+    }));
     fake.calls = [];
     await start(null, makeContext(secrets, globalState));
     assert.ok(messages('warning').some((m) => /A rotation was interrupted \("deploy"\)\. A new secret waits/.test(m)), messages().join('\n'));

@@ -13,7 +13,8 @@ import { RotationEngine, type EngineDeps } from '../../../src/core/engine/engine
 import { MemoryHistory } from '../../../src/core/history';
 import { MemoryLogger, redactingLogger } from '../../../src/core/log';
 import { NodeFiles } from '../../../src/core/node/files';
-import { MemorySecretStore } from '../../../src/core/node/secretFile';
+import { MemoryJournalStore } from '../../../src/core/engine/journal';
+import { MemoryLocks } from '../../../src/core/locks';
 import { systemClock, type Files } from '../../../src/core/ports';
 import { start, type SimulatorHandle } from '../../simulator';
 import { ALL_PERMISSIONS } from '../../simulator/types';
@@ -44,27 +45,30 @@ export async function tempFolder(prefix = 'cf-rotate-test-'): Promise<string> {
 export interface EngineHarness {
   engine: RotationEngine;
   logger: MemoryLogger;
-  secrets: MemorySecretStore;
+  journal: MemoryJournalStore;
   history: MemoryHistory;
   deps: EngineDeps;
 }
 
 export function makeEngine(world: World, overrides: Partial<EngineDeps> & { timeoutMs?: number; files?: Files } = {}): EngineHarness {
   const logger = new MemoryLogger();
-  const secrets = new MemorySecretStore();
+  const journal = new MemoryJournalStore();
   const history = new MemoryHistory();
   const log = redactingLogger(logger);
   const deps: EngineDeps = {
     files: new NodeFiles(),
-    secrets,
+    journal,
+    locks: new MemoryLocks(),
     credentials: { get: async () => world.admin },
     history,
     clock: systemClock,
     logger: log,
-    api: (credential) => new CloudflareClient({ baseUrl: world.sim.url, credential, logger: log, timeoutMs: overrides.timeoutMs ?? 10_000 }),
+    api: (credential) => new CloudflareClient({ baseUrl: world.sim.url, credential, logger: log, timeoutMs: overrides.timeoutMs ?? 2_000 }),
+    // The simulator applies a request at once (no late-commit fault here): a short margin keeps the suites fast.
+    deadlineMarginMs: 200,
     ...overrides,
   };
-  return { engine: new RotationEngine(deps), logger, secrets, history, deps };
+  return { engine: new RotationEngine(deps), logger, journal, history, deps };
 }
 
 export function tokens(list: unknown[]): TokenConfig[] {

@@ -1,0 +1,44 @@
+/** The "busy" error and an in-memory Locks (tests, single-process hosts). The machine-wide locks are in node/lock.ts. */
+import * as os from 'node:os';
+import { CfRotateError } from './errors';
+import type { Lease, LockHolder, Locks } from './ports';
+
+/** "busy", naming who holds the lock so the user can tell a live process from a forgotten one. */
+export function busyError(holder: LockHolder, what: string): CfRotateError {
+  const who = holder.pid > 0 ? `${holder.app || 'another cf-rotate process'} (pid ${holder.pid}${holder.host !== os.hostname() ? ` on ${holder.host}` : ''})` : 'another cf-rotate process';
+  const since = holder.since > 0 ? `, since ${new Date(holder.since).toISOString()}` : '';
+  return new CfRotateError('busy', `${what} is not possible now: ${who} is ${holder.what || 'working on it'}${since}.`, {
+    hint: 'Wait for it to finish and try again. Nothing was changed.',
+  });
+}
+
+/** An in-memory Locks for tests and single-process hosts. */
+export class MemoryLocks implements Locks {
+  private readonly held = new Map<string, LockHolder>();
+  async tryAcquire(name: string, what: string): Promise<Lease | LockHolder> {
+    const h = this.held.get(name);
+    if (h) return h;
+    const holder: LockHolder = { pid: process.pid, start: null, host: os.hostname(), since: Date.now(), what, app: 'this process' };
+    this.held.set(name, holder);
+    let released = false;
+    return {
+      holder,
+      release: async () => {
+        if (!released && this.held.get(name) === holder) this.held.delete(name);
+        released = true;
+      },
+    };
+  }
+  async acquire(name: string, what: string, opts: { waitMs?: number; signal?: AbortSignal } = {}): Promise<Lease> {
+    const deadline = Date.now() + (opts.waitMs ?? 0);
+    for (;;) {
+      const r = await this.tryAcquire(name, what);
+      if ('release' in r) return r;
+      if (Date.now() >= deadline || opts.signal?.aborted) throw busyError(r, what);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+  }
+  async holder(name: string): Promise<LockHolder | undefined> {
+    return this.held.get(name);
+  }
+}

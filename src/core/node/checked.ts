@@ -1,0 +1,419 @@
+/**
+ * The one checked reader and writer of files under a root folder (a workspace folder for targets,
+ * `.gitignore` and the config; the state directory for journals and history).
+ *
+ * Every call re-checks, at the moment it acts, that the file lies inside the root after every
+ * symbolic link is resolved, that it is a regular file (never a FIFO, device, socket or
+ * directory), and the caller's extra rules (never under `.git/`, never the config file). It
+ * never follows a link it did not check:
+ *
+ *  - The directory that receives the file is opened once and checked through its handle. On
+ *    Linux every later step (temporary file, rename, mode) goes through `/proc/self/fd/<dir>/…`,
+ *    which the kernel resolves to the opened directory itself, so swapping a folder on the path
+ *    for a symlink after the check cannot redirect the write. Elsewhere the same steps use the
+ *    checked real path and re-check it right before the rename (a narrower window).
+ *  - Files are opened with O_NOFOLLOW (a link placed at the name after the check fails with
+ *    ELOOP) and O_NONBLOCK (a FIFO cannot hang the read), then checked with fstat.
+ *
+ * Writes are atomic: a 0600 temporary `<name>.cf-rotate-<pid>-<start>-<hex>.tmp` beside the file
+ * (a `.env*` ignore rule matches it), fsync, rename over the file, then the previous mode is given
+ * back through the still-open handle, and the directory is fsynced. New files are 0600. A
+ * temporary file left by a killed process is swept (`sweep`) once its process is gone.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants as C, promises as fs, readlinkSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CfRotateError } from '../errors';
+import { ownerAlive, processStartTime } from './lock';
+
+function errno(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
+
+const O_NOFOLLOW = C.O_NOFOLLOW ?? 0;
+const O_NONBLOCK = C.O_NONBLOCK ?? 0;
+const O_DIRECTORY = C.O_DIRECTORY ?? 0;
+
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a parent is not a directory',
+  ENOENT: 'it does not exist',
+  EBUSY: 'it is busy',
+  ELOOP: 'it became a symbolic link',
+  EMFILE: 'too many open files',
+};
+
+export function fileError(action: string, file: string, e: unknown, hint?: string): CfRotateError {
+  if (e instanceof CfRotateError) return e;
+  const code = errno(e);
+  const why = (code && REASONS[code]) ?? (e instanceof Error ? e.message : String(e));
+  return new CfRotateError('file', `Could not ${action} ${file}: ${why}${code ? ` (${code})` : ''}.`, {
+    hint: hint ?? 'Fix the file or folder permissions (or free disk space), then try again.',
+    cause: e,
+  });
+}
+
+/** True when `candidate` is `root` itself or lies below it (both real, absolute). */
+export function isInsideOrSame(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+export function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel !== '' && isInsideOrSame(root, candidate);
+}
+
+const caseInsensitive = process.platform === 'win32' || process.platform === 'darwin';
+const fold = (s: string): string => (caseInsensitive ? s.toLowerCase() : s);
+
+export interface CheckRules {
+  /** Refuse anything whose real path has a `.git` component below the root (default true). */
+  denyGitDir?: boolean;
+  /** Real paths relative to the root that must never be touched (e.g. `.vscode/cf-rotate.json`). */
+  deny?: readonly string[];
+  /** Largest file read (default 50 MiB). */
+  maxBytes?: number;
+}
+
+export interface Resolved {
+  /** The path as the caller named it, relative to the root (for messages). */
+  rel: string;
+  realRoot: string;
+  /** The real directory that holds the file, and the file's name in it (after following checked links). */
+  realDir: string;
+  name: string;
+  /** realDir/name */
+  real: string;
+  exists: boolean;
+  mode?: number;
+  size?: number;
+}
+
+/** Resolve a name relative to the root, refusing anything that is not a plain relative path. */
+function relPath(root: string, rel: string): string {
+  if (typeof rel !== 'string' || rel === '' || rel.includes('\0')) throw new CfRotateError('config', 'A file path is empty or contains a NUL character.');
+  if (path.isAbsolute(rel) || path.win32.isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) {
+    throw new CfRotateError('config', `${rel} is an absolute path; cf-rotate only writes inside the folder.`, { hint: 'Use a path relative to the folder that holds .vscode/.' });
+  }
+  const parts = rel.split(/[\\/]+/);
+  if (parts.includes('..')) throw new CfRotateError('config', `${rel} leaves the folder ("..").`, { hint: 'Use a path relative to the folder that holds .vscode/, without "..".' });
+  return path.resolve(root, ...parts.filter((p) => p !== '' && p !== '.'));
+}
+
+let procFdWorks: boolean | undefined;
+function procFd(): boolean {
+  if (procFdWorks === undefined) {
+    try {
+      procFdWorks = process.platform === 'linux' && readlinkSync('/proc/self/fd/0') !== undefined;
+    } catch {
+      procFdWorks = false;
+    }
+  }
+  return procFdWorks;
+}
+
+let startOfSelf: string | undefined;
+function selfTag(): string {
+  if (startOfSelf === undefined) startOfSelf = processStartTime(process.pid) ?? '0';
+  return `${process.pid}-${startOfSelf}`;
+}
+
+const TEMP_RE = /^(.+)\.cf-rotate-(\d+)-(\d+)-[0-9a-f]+\.tmp$/;
+/** Temporaries of cf-rotate 0.1 (`.<name>.cf-rotate-<hex>.tmp`): no owner recorded; removed once old. */
+const LEGACY_TEMP_RE = /^\.(.+)\.cf-rotate-[0-9a-f]{12}\.tmp$/;
+const LEGACY_TEMP_AGE_MS = 60 * 60 * 1000;
+
+/** Temporaries this process is writing now, whichever CheckedFiles writes them (never swept). */
+const inFlight = new Set<string>();
+
+export class CheckedFiles {
+  /** Resolve and check `rel` under `root`. Throws a 'file'/'config' CfRotateError when a rule is broken. */
+  async resolve(root: string, rel: string, rules: CheckRules = {}): Promise<Resolved> {
+    let realRoot: string;
+    try {
+      realRoot = await fs.realpath(root);
+    } catch (e) {
+      throw fileError('open the folder', root, e, 'Open an existing folder.');
+    }
+    const abs = relPath(root, rel);
+    let realDir: string;
+    try {
+      realDir = await fs.realpath(path.dirname(abs));
+    } catch (e) {
+      if (errno(e) === 'ENOENT') {
+        throw new CfRotateError('file', `The folder of ${rel} does not exist.`, { hint: `Create ${path.dirname(rel) || '.'} first.` });
+      }
+      throw fileError('open the folder of', rel, e);
+    }
+    if (!isInsideOrSame(realRoot, realDir)) {
+      throw new CfRotateError('file', `${rel} lies in a folder that links outside the workspace folder; cf-rotate refuses to follow it.`, {
+        hint: 'Use a real folder inside the workspace.',
+      });
+    }
+    let name = path.basename(abs);
+    let st: import('node:fs').Stats | undefined;
+    try {
+      st = await fs.lstat(path.join(realDir, name));
+    } catch (e) {
+      if (errno(e) !== 'ENOENT') throw fileError('inspect', rel, e);
+    }
+    if (st?.isSymbolicLink()) {
+      let real: string;
+      try {
+        real = await fs.realpath(path.join(realDir, name));
+      } catch (e) {
+        if (errno(e) === 'ENOENT' || errno(e) === 'ELOOP') {
+          throw new CfRotateError('file', `${rel} is a dangling symbolic link.`, { hint: 'Remove the link or create the file it points to inside the folder.' });
+        }
+        throw fileError('resolve', rel, e);
+      }
+      if (!isInside(realRoot, real)) {
+        throw new CfRotateError('file', `${rel} is a link that leads outside the workspace folder; cf-rotate refuses to follow it.`, {
+          hint: 'Replace the link with a file inside the folder, or point the target at the real file inside the folder.',
+        });
+      }
+      realDir = path.dirname(real);
+      name = path.basename(real);
+      st = await fs.lstat(real).catch(() => undefined);
+    }
+    const real = path.join(realDir, name);
+    if (!isInside(realRoot, real)) {
+      throw new CfRotateError('file', `${rel} is the folder itself, not a file inside it.`);
+    }
+    this.applyRules(realRoot, real, rel, rules);
+    if (st && !st.isFile()) {
+      const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : st.isSymbolicLink() ? 'a symbolic link' : 'a device';
+      throw new CfRotateError('file', `${rel} is ${what}, not a regular file; cf-rotate only reads and writes regular files.`, { hint: 'Point the target at a .env text file.' });
+    }
+    return { rel, realRoot, realDir, name, real, exists: st !== undefined, ...(st ? { mode: st.mode & 0o7777, size: st.size } : {}) };
+  }
+
+  private applyRules(realRoot: string, real: string, rel: string, rules: CheckRules): void {
+    const inner = path.relative(realRoot, real);
+    const parts = inner.split(path.sep).map(fold);
+    if ((rules.denyGitDir ?? true) && parts.slice(0, -1).includes('.git')) {
+      throw new CfRotateError('config', `${rel} lies inside a .git folder; cf-rotate never writes there.`, { hint: 'Point the target at a .env file in the work tree.' });
+    }
+    if ((rules.denyGitDir ?? true) && parts[parts.length - 1] === '.git') {
+      throw new CfRotateError('config', `${rel} is git's own .git file; cf-rotate never writes it.`, { hint: 'Point the target at a .env file in the work tree.' });
+    }
+    for (const d of rules.deny ?? []) {
+      if (fold(path.normalize(d)) === fold(inner)) {
+        throw new CfRotateError('config', `${rel} is ${d}; cf-rotate does not write a secret into it.`, { hint: 'Point the target at a .env file.' });
+      }
+    }
+  }
+
+  /** Is the file writable (or creatable)? Throws 'file' with the reason. */
+  async assertWritable(root: string, rel: string, rules: CheckRules = {}): Promise<Resolved> {
+    const r = await this.resolve(root, rel, rules);
+    try {
+      if (r.exists) await fs.access(r.real, C.W_OK);
+      await fs.access(r.realDir, C.W_OK);
+    } catch (e) {
+      throw fileError('write', rel, e);
+    }
+    return r;
+  }
+
+  /** Contents, or undefined when the file does not exist. */
+  async read(root: string, rel: string, rules: CheckRules = {}): Promise<{ bytes: Uint8Array; resolved: Resolved } | undefined> {
+    const r = await this.resolve(root, rel, rules);
+    if (!r.exists) return undefined;
+    const dir = await this.openDir(r);
+    try {
+      let h: fs.FileHandle;
+      try {
+        h = await fs.open(dir.child(r.name), C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      } catch (e) {
+        if (errno(e) === 'ENOENT') return undefined;
+        throw fileError('read', rel, e);
+      }
+      try {
+        const st = await h.stat();
+        if (!st.isFile()) throw new CfRotateError('file', `${rel} is not a regular file; cf-rotate only reads regular files.`, { hint: 'Point the target at a .env text file.' });
+        const max = rules.maxBytes ?? 50 * 1024 * 1024;
+        if (st.size > max) throw new CfRotateError('file', `${rel} is larger than ${Math.round(max / 1024 / 1024) || 1} MB.`, { hint: 'Point the target at a .env file.' });
+        const bytes = await h.readFile();
+        if (bytes.length > max) throw new CfRotateError('file', `${rel} is larger than ${Math.round(max / 1024 / 1024) || 1} MB.`, { hint: 'Point the target at a .env file.' });
+        return { bytes, resolved: { ...r, mode: st.mode & 0o7777, size: st.size } };
+      } finally {
+        await h.close();
+      }
+    } finally {
+      await dir.close();
+    }
+  }
+
+  /**
+   * Replace (or create) the file atomically. The checks run again here, inside the directory
+   * handle that the write goes through. `mode` is for new files (default 0600); an existing file
+   * keeps its mode.
+   */
+  async write(root: string, rel: string, data: Uint8Array, opts: CheckRules & { mode?: number } = {}): Promise<Resolved> {
+    const r = await this.resolve(root, rel, opts);
+    const dir = await this.openDir(r);
+    const tmpName = `${r.name}.cf-rotate-${selfTag()}-${randomBytes(6).toString('hex')}.tmp`;
+    const tmpPath = path.join(r.realDir, tmpName);
+    inFlight.add(tmpPath);
+    let h: fs.FileHandle | undefined;
+    let renamed = false;
+    try {
+      await dir.recheck();
+      h = await fs.open(dir.child(tmpName), C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o600);
+      await h.writeFile(data);
+      await h.sync();
+      // The name must still be what was checked: a regular file, or nothing.
+      let mode = opts.mode ?? 0o600;
+      try {
+        const st = await fs.lstat(dir.child(r.name));
+        if (!st.isFile()) {
+          throw new CfRotateError('file', `${rel} changed while cf-rotate was writing it (it is no longer a regular file); nothing was written to it.`, {
+            hint: 'Check what replaced it, then try again.',
+          });
+        }
+        mode = st.mode & 0o7777;
+      } catch (e) {
+        if (errno(e) !== 'ENOENT') throw e; // removed meanwhile: created anew, 0600
+      }
+      await dir.recheck();
+      await fs.rename(dir.child(tmpName), dir.child(r.name));
+      renamed = true;
+      if (mode !== 0o600) await h.chmod(mode);
+      await h.close();
+      h = undefined;
+      await dir.sync();
+      return { ...r, exists: true, mode, size: data.length };
+    } catch (e) {
+      await h?.close().catch(() => undefined);
+      if (!renamed) await fs.unlink(dir.child(tmpName)).catch(() => undefined);
+      throw fileError('write', rel, e);
+    } finally {
+      inFlight.delete(tmpPath);
+      await dir.close();
+    }
+  }
+
+  /** Delete a file (e.g. a journal entry). Missing is fine. */
+  async remove(root: string, rel: string, rules: CheckRules = {}): Promise<void> {
+    let r: Resolved;
+    try {
+      r = await this.resolve(root, rel, rules);
+    } catch (e) {
+      if (e instanceof CfRotateError && /does not exist/.test(e.message)) return;
+      throw e;
+    }
+    if (!r.exists) return;
+    const dir = await this.openDir(r);
+    try {
+      await dir.recheck();
+      await fs.unlink(dir.child(r.name)).catch((e: unknown) => {
+        if (errno(e) !== 'ENOENT') throw fileError('delete', rel, e);
+      });
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+
+  /**
+   * Remove temporaries left beside `rel` (or, with `name` undefined, every temporary in the
+   * folder of `rel`) by processes that are gone. Returns how many were removed.
+   */
+  async sweep(root: string, relDir: string, onlyFor?: string): Promise<number> {
+    let realDir: string;
+    try {
+      realDir = await fs.realpath(relDir === '' || relDir === '.' ? root : relPath(root, relDir));
+      const realRoot = await fs.realpath(root);
+      if (!isInsideOrSame(realRoot, realDir)) return 0;
+    } catch {
+      return 0;
+    }
+    let names: string[];
+    try {
+      names = await fs.readdir(realDir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const n of names) {
+      const full = path.join(realDir, n);
+      if (inFlight.has(full)) continue;
+      const m = TEMP_RE.exec(n);
+      let stale = false;
+      if (m) {
+        if (onlyFor !== undefined && m[1] !== onlyFor) continue;
+        const pid = Number(m[2]);
+        const start = m[3] === '0' ? null : (m[3] as string);
+        // Our own pid: every write of this process is in `inFlight`, so anything else is left over.
+        stale = pid === process.pid || !ownerAlive({ pid, start, host: os.hostname(), since: 0, what: '', app: '' });
+      } else {
+        const legacy = LEGACY_TEMP_RE.exec(n);
+        if (!legacy || (onlyFor !== undefined && legacy[1] !== onlyFor)) continue;
+        const st = await fs.lstat(full).catch(() => undefined);
+        stale = st !== undefined && Date.now() - st.mtimeMs > LEGACY_TEMP_AGE_MS;
+      }
+      if (!stale) continue;
+      const st = await fs.lstat(full).catch(() => undefined);
+      if (!st?.isFile()) continue;
+      await fs.unlink(full).then(
+        () => removed++,
+        () => undefined,
+      );
+    }
+    return removed;
+  }
+
+  /** Open the checked directory; every later step goes through it. */
+  private async openDir(r: Resolved): Promise<DirHandle> {
+    let h: fs.FileHandle | undefined;
+    try {
+      h = await fs.open(r.realDir, C.O_RDONLY | O_DIRECTORY);
+    } catch {
+      h = undefined; // Windows cannot open directories; the path-based steps below still re-check
+    }
+    const viaFd = h !== undefined && procFd();
+    const here = (): string | undefined => {
+      if (!viaFd || !h) return undefined;
+      try {
+        return readlinkSync(`/proc/self/fd/${h.fd}`);
+      } catch {
+        return undefined;
+      }
+    };
+    const check = async (): Promise<void> => {
+      const now = here() ?? (await fs.realpath(r.realDir).catch(() => undefined));
+      if (now === undefined || !isInsideOrSame(r.realRoot, now) || fold(now) !== fold(r.realDir)) {
+        throw new CfRotateError('file', `The folder of ${r.rel} changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.`, {
+          hint: 'Check the folder, then try again.',
+        });
+      }
+    };
+    await check();
+    return {
+      child: (name: string) => (viaFd && h ? `/proc/self/fd/${h.fd}/${name}` : path.join(r.realDir, name)),
+      recheck: check,
+      sync: async () => {
+        await h?.sync().catch(() => undefined);
+      },
+      close: async () => {
+        await h?.close().catch(() => undefined);
+      },
+    };
+  }
+}
+
+interface DirHandle {
+  child(name: string): string;
+  recheck(): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+

@@ -1,0 +1,67 @@
+/**
+ * The journal on disk: one 0600 file per credential under `<state dir>/journal/`, written
+ * through the checked writer (temp + fsync + rename + directory fsync), so an entry is either the
+ * old or the new one after a crash, and writing one never touches another.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { journalKey, type JournalStore } from '../engine/journal';
+import { CheckedFiles } from './checked';
+
+const RULES = { denyGitDir: false, maxBytes: 4 * 1024 * 1024 };
+
+export class NodeJournalStore implements JournalStore {
+  private readonly files = new CheckedFiles();
+  private ready: Promise<void> | undefined;
+
+  constructor(readonly stateDir: string) {}
+
+  private rel(id: string): string {
+    return `journal/${journalKey(id)}.json`;
+  }
+
+  private ensure(): Promise<void> {
+    this.ready ??= (async () => {
+      await fs.mkdir(path.join(this.stateDir, 'journal'), { recursive: true, mode: 0o700 });
+      await fs.chmod(this.stateDir, 0o700).catch(() => undefined);
+      await this.files.sweep(this.stateDir, 'journal');
+    })().catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
+    });
+    return this.ready;
+  }
+
+  async get(id: string): Promise<string | undefined> {
+    await this.ensure();
+    const r = await this.files.read(this.stateDir, this.rel(id), RULES);
+    return r && Buffer.from(r.bytes).toString('utf8');
+  }
+
+  async put(id: string, text: string): Promise<void> {
+    await this.ensure();
+    await this.files.write(this.stateDir, this.rel(id), Buffer.from(text, 'utf8'), { ...RULES, mode: 0o600 });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.ensure();
+    await this.files.remove(this.stateDir, this.rel(id), RULES);
+  }
+
+  async list(): Promise<string[]> {
+    await this.ensure();
+    const names = (await fs.readdir(path.join(this.stateDir, 'journal'))).filter((n) => /^[0-9a-f]{40}\.json$/.test(n));
+    const out: string[] = [];
+    for (const n of names) {
+      const r = await this.files.read(this.stateDir, `journal/${n}`, RULES).catch(() => undefined);
+      if (r) out.push(Buffer.from(r.bytes).toString('utf8'));
+    }
+    return out;
+  }
+
+  /** Remove temporaries in the journal folder left by processes that are gone. */
+  sweep(): Promise<number> {
+    return this.files.sweep(this.stateDir, 'journal');
+  }
+}
+

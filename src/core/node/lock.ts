@@ -1,0 +1,242 @@
+/**
+ * One lock primitive for the whole machine: a rotation of a credential, a write of a target file,
+ * the history's trim. Shared by every cf-rotate process of the user (CLI runs, VS Code windows)
+ * through a directory in the user's state directory.
+ *
+ * A lock is a file `<dir>/<name>.lock` holding its owner (pid, process start time, host, a
+ * random nonce). It is created atomically with its content: the owner is written to a private
+ * temporary file, which is then hard-linked to the lock name (link(2) fails if the name exists).
+ * Where hard links are not supported it falls back to O_CREAT|O_EXCL.
+ *
+ * A lock whose owner process is gone (no such pid, or the pid now belongs to a process that
+ * started at another time) is stale. Stale locks are broken under a second, short-lived lock
+ * (`<name>.lock.break`), after re-reading that the lock still belongs to the same dead owner, so
+ * two processes breaking the same stale lock cannot remove a fresh lock taken in between.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CfRotateError } from '../errors';
+import { busyError } from '../locks';
+import type { Lease, LockHolder, Locks } from '../ports';
+
+export interface LockOwner extends LockHolder {
+  nonce: string;
+}
+
+function errno(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
+
+/** Start time of a process, from /proc (Linux): clock ticks since boot. `null` where unknown. */
+export function processStartTime(pid: number): string | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may contain spaces: split after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[19] ?? null; // field 22 overall
+  } catch {
+    return null;
+  }
+}
+
+let selfStart: string | null | undefined;
+function ownStartTime(): string | null {
+  if (selfStart === undefined) selfStart = processStartTime(process.pid);
+  return selfStart;
+}
+
+/** Is the process that wrote `owner` still running? Unknown hosts count as alive (never break what we cannot check). */
+export function ownerAlive(owner: LockHolder): boolean {
+  if (owner.host !== os.hostname()) return true;
+  if (!Number.isInteger(owner.pid) || owner.pid <= 0) return false; // torn content: no live owner to protect
+  try {
+    process.kill(owner.pid, 0);
+  } catch (e) {
+    if (errno(e) === 'ESRCH') return false;
+    // EPERM: the pid exists but belongs to someone else: a recycled pid or another user's process.
+  }
+  if (owner.start !== null) {
+    const now = processStartTime(owner.pid);
+    if (now !== null && now !== owner.start) return false; // the pid was reused
+  }
+  return true;
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const o = JSON.parse(text) as Partial<LockOwner>;
+    if (typeof o.pid === 'number' && typeof o.host === 'string' && typeof o.nonce === 'string') {
+      return {
+        pid: o.pid,
+        host: o.host,
+        nonce: o.nonce,
+        start: typeof o.start === 'string' ? o.start : null,
+        since: typeof o.since === 'number' ? o.since : 0,
+        what: typeof o.what === 'string' ? o.what : '',
+        app: typeof o.app === 'string' ? o.app : '',
+      };
+    }
+  } catch {
+    /* torn or foreign content */
+  }
+  return undefined;
+}
+
+/** A lock file younger than this with unreadable content is still being created (fallback path only). */
+const CREATING_GRACE_MS = 5_000;
+/** A break lock is held for microseconds; one older than this was left by a crash. */
+const BREAK_STALE_MS = 10_000;
+
+export interface FileLocksOptions {
+  /** Who we are, for "busy" messages: "cf-rotate CLI", "VS Code". */
+  app: string;
+}
+
+export class FileLocks implements Locks {
+  private readonly held = new Map<string, LockOwner>();
+
+  constructor(
+    readonly dir: string,
+    private readonly options: FileLocksOptions,
+  ) {}
+
+  private file(name: string): string {
+    if (!/^[A-Za-z0-9._-]{1,120}$/.test(name) || name.startsWith('.')) throw new Error(`invalid lock name ${name}`);
+    return path.join(this.dir, `${name}.lock`);
+  }
+
+  async tryAcquire(name: string, what: string): Promise<Lease | LockHolder> {
+    if (this.held.has(name)) return this.held.get(name) as LockOwner;
+    const file = this.file(name);
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const owner: LockOwner = {
+      pid: process.pid,
+      start: ownStartTime(),
+      host: os.hostname(),
+      nonce: randomBytes(12).toString('hex'),
+      since: Date.now(),
+      what,
+      app: this.options.app,
+    };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (await this.create(file, owner)) {
+        this.held.set(name, owner);
+        return this.lease(name, file, owner);
+      }
+      const current = await this.readOwner(file);
+      if (current === 'gone') continue; // released meanwhile: try again
+      if (current === 'creating') return { pid: 0, start: null, host: os.hostname(), since: Date.now(), what: 'being created', app: '' };
+      if (current.pid === process.pid && current.start === owner.start && current.host === owner.host) return current; // ours, elsewhere in this process
+      if (ownerAlive(current)) return current;
+      await this.breakStale(file, current);
+    }
+    throw new CfRotateError('busy', `Could not take the lock ${name}: it keeps changing hands.`, { hint: 'Try again in a moment.' });
+  }
+
+  async acquire(name: string, what: string, opts: { waitMs?: number; signal?: AbortSignal } = {}): Promise<Lease> {
+    const deadline = Date.now() + (opts.waitMs ?? 0);
+    let delay = 5;
+    for (;;) {
+      const r = await this.tryAcquire(name, what);
+      if ('release' in r) return r;
+      if (Date.now() >= deadline || opts.signal?.aborted) throw busyError(r, what);
+      await new Promise((res) => setTimeout(res, delay));
+      delay = Math.min(delay * 2, 100);
+    }
+  }
+
+  /** The live owner of a lock, if any (for "is this journal being worked on?"). */
+  async holder(name: string): Promise<LockHolder | undefined> {
+    const mine = this.held.get(name);
+    if (mine) return mine;
+    const current = await this.readOwner(this.file(name));
+    if (current === 'gone') return undefined;
+    if (current === 'creating') return { pid: 0, start: null, host: os.hostname(), since: Date.now(), what: 'being created', app: '' };
+    return ownerAlive(current) ? current : undefined;
+  }
+
+  private lease(name: string, file: string, owner: LockOwner): Lease {
+    let released = false;
+    return {
+      holder: owner,
+      release: async () => {
+        if (released) return;
+        released = true;
+        this.held.delete(name);
+        const current = await this.readOwner(file);
+        if (typeof current === 'object' && current.nonce === owner.nonce) await fs.unlink(file).catch(() => undefined);
+      },
+    };
+  }
+
+  /** Create the lock file with its content in one step. False if it exists. */
+  private async create(file: string, owner: LockOwner): Promise<boolean> {
+    const text = JSON.stringify(owner);
+    const tmp = `${file}.${process.pid}-${owner.nonce}.tmp`;
+    await fs.writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
+    try {
+      await fs.link(tmp, file);
+      return true;
+    } catch (e) {
+      const code = errno(e);
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EXDEV') throw e;
+      // No hard links on this file system: exclusive create, then the content.
+      let h: fs.FileHandle;
+      try {
+        h = await fs.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      } catch (e2) {
+        if (errno(e2) === 'EEXIST') return false;
+        throw e2;
+      }
+      try {
+        await h.writeFile(text);
+        await h.sync();
+      } finally {
+        await h.close();
+      }
+      return true;
+    } finally {
+      await fs.unlink(tmp).catch(() => undefined);
+    }
+  }
+
+  private async readOwner(file: string): Promise<LockOwner | 'gone' | 'creating'> {
+    let text: string;
+    let mtime = 0;
+    try {
+      text = await fs.readFile(file, 'utf8');
+      mtime = (await fs.stat(file)).mtimeMs;
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return 'gone';
+      throw e;
+    }
+    const owner = parseOwner(text);
+    if (owner) return owner;
+    // Unreadable: being written by the fallback path, or left torn by a crash there.
+    if (Date.now() - mtime < CREATING_GRACE_MS) return 'creating';
+    return { pid: -1, start: null, host: os.hostname(), nonce: `torn:${mtime}:${text.length}`, since: mtime, what: '', app: '' };
+  }
+
+  private async breakStale(file: string, stale: LockOwner): Promise<void> {
+    const breaker = `${file}.break`;
+    const me: LockOwner = { pid: process.pid, start: ownStartTime(), host: os.hostname(), nonce: randomBytes(12).toString('hex'), since: Date.now(), what: 'breaking a stale lock', app: this.options.app };
+    if (!(await this.create(breaker, me))) {
+      const b = await this.readOwner(breaker);
+      if (b === 'gone' || b === 'creating') return;
+      if (!ownerAlive(b) || Date.now() - b.since > BREAK_STALE_MS) await fs.unlink(breaker).catch(() => undefined);
+      return; // the caller retries
+    }
+    try {
+      const again = await this.readOwner(file);
+      if (typeof again === 'object' && again.nonce === stale.nonce) await fs.unlink(file).catch(() => undefined);
+    } finally {
+      const mine = await this.readOwner(breaker);
+      if (typeof mine === 'object' && mine.nonce === me.nonce) await fs.unlink(breaker).catch(() => undefined);
+    }
+  }
+}
+

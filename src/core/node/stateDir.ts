@@ -1,0 +1,73 @@
+/**
+ * The user's cf-rotate state directory, shared by the CLI and every VS Code window of the user:
+ *
+ *   journal/<key>.json   one entry per credential with a rotation in progress or interrupted (0600)
+ *   locks/<name>.lock    machine-wide locks (a rotation of a credential, a write of a target file)
+ *   history.jsonl        rotation history (never a secret)
+ *
+ * The directory is 0700 and never inside a workspace.
+ */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Logger } from '../ports';
+import { JOURNAL_PREFIX, parseJournal, type JournalStore } from '../engine/journal';
+
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CF_ROTATE_STATE_DIR) return path.resolve(env.CF_ROTATE_STATE_DIR);
+  if (process.platform === 'win32') return path.join(env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'), 'cf-rotate');
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'cf-rotate');
+  return path.join(env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'cf-rotate');
+}
+
+export async function ensureStateDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await fs.chmod(dir, 0o700).catch(() => undefined);
+}
+
+/**
+ * cf-rotate 0.1 kept journals in one JSON object file (`{ "cfRotate.journal.<id>": "<entry>" }`:
+ * the CLI's `<state>/journal.json`, the extension's mirror in its global storage). Move every
+ * entry into the per-entry store (an entry already there wins), then remove the old file.
+ */
+export async function migrateLegacyJournalFile(file: string, store: JournalStore, logger?: Logger): Promise<number> {
+  let raw: string;
+  try {
+    raw = await fs.readFile(file, 'utf8');
+  } catch {
+    return 0;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    logger?.warn(`The old journal file ${file} is not valid JSON; it was left in place.`);
+    return 0;
+  }
+  const moved = await migrateLegacyEntries(
+    Object.entries(typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {})
+      .filter(([k, v]) => k.startsWith(JOURNAL_PREFIX) && typeof v === 'string')
+      .map(([, v]) => v as string),
+    store,
+    logger,
+  );
+  await fs.unlink(file).catch(() => undefined);
+  return moved;
+}
+
+/** Move legacy (v1) entry texts into the store; entries already there win. */
+export async function migrateLegacyEntries(texts: readonly string[], store: JournalStore, logger?: Logger): Promise<number> {
+  let moved = 0;
+  for (const text of texts) {
+    try {
+      const entry = parseJournal(text);
+      if ((await store.get(entry.id)) === undefined) {
+        await store.put(entry.id, JSON.stringify(entry));
+        moved++;
+      }
+    } catch {
+      logger?.warn('An old rotation journal entry could not be read; it was skipped.');
+    }
+  }
+  return moved;
+}

@@ -1,0 +1,42 @@
+/**
+ * Moving cf-rotate 0.1's extension state into the state directory shared with the CLI: journal
+ * entries from SecretStorage and from the 0600 mirror in global storage (a pending new secret
+ * must survive the upgrade), and the history kept in global state. Runs once per activation
+ * (cheap when there is nothing to move).
+ */
+import * as path from 'node:path';
+import { JOURNAL_PREFIX } from '../core/engine/journal';
+import { toCfRotateError } from '../core/errors';
+import { migrateLegacyEntries, migrateLegacyJournalFile } from '../core/node/stateDir';
+import { STATE } from '../constants';
+import type { HostServices } from './services';
+
+const HISTORY_MOVED = 'cfRotate.historyMovedToStateDir';
+
+export async function migrateLegacyState(host: HostServices): Promise<void> {
+  const { context, secrets, journalStore, logger } = host;
+  try {
+    const keys = await secrets.keys(JOURNAL_PREFIX);
+    if (keys.length > 0) {
+      const texts: string[] = [];
+      for (const k of keys) {
+        const v = await secrets.get(k);
+        if (v !== undefined) texts.push(v);
+      }
+      const moved = await migrateLegacyEntries(texts, journalStore, logger);
+      for (const k of keys) await secrets.delete(k);
+      if (moved > 0) logger.info(`Moved ${moved} interrupted rotation(s) from the secret storage into ${host.stateDir}.`);
+    }
+    if (context.globalStorageUri.scheme === 'file') {
+      await migrateLegacyJournalFile(path.join(context.globalStorageUri.fsPath, 'journal.json'), journalStore, logger);
+    }
+    if (!context.globalState.get<boolean>(HISTORY_MOVED)) {
+      const old = await host.legacyHistory.list();
+      for (const e of [...old].reverse()) await host.history.append(e);
+      await context.globalState.update(STATE.history, undefined);
+      await context.globalState.update(HISTORY_MOVED, true);
+    }
+  } catch (e) {
+    logger.warn(`Could not move cf-rotate 0.1's state into ${host.stateDir}: ${toCfRotateError(e).message}`);
+  }
+}
