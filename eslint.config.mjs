@@ -23,9 +23,24 @@ export default tseslint.config(
           paths: [
             { name: 'vscode', message: 'src/core, src/cli and src/constants.ts must not import vscode: use a port (src/core/ports.ts).' },
             { name: 'zod', message: "Import from 'zod/mini' (the full zod adds 450 KB to the bundle)." },
-            { name: 'undici', message: "Use the HttpTransport port (Node's built-in fetch)." },
+            { name: 'undici', message: "Use the HttpTransport port (Node's built-in fetch); only src/cli/proxy.ts (dist/proxy.js, loaded lazily) may import undici." },
           ],
           patterns: [{ group: ['**/host/**', '**/views/**', '**/commands/**', '**/extension'], message: 'The core must not depend on the extension layer.' }],
+        },
+      ],
+    },
+  },
+  {
+    // The proxy transport is its own bundle (dist/proxy.js), required lazily by dist/cli.js: the one
+    // module that may import undici, and only types from the core (a second copy of the core in
+    // proxy.js would mean a second secret registry).
+    files: ['src/cli/proxy.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The CLI must not import vscode.' }],
+          patterns: [{ group: ['../core/*', '../core/**', './*', '!./proxyEnv'], allowTypeImports: true, message: 'dist/proxy.js imports only undici and types: values from the core belong in dist/cli.js.' }],
         },
       ],
     },
@@ -35,7 +50,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'zod', message: "Import from 'zod/mini' (the full zod adds 450 KB to the bundle)." }] },
+        {
+          paths: [
+            { name: 'zod', message: "Import from 'zod/mini' (the full zod adds 450 KB to the bundle)." },
+            { name: 'undici', message: "The extension uses VS Code's proxy-aware fetch; only src/cli/proxy.ts may import undici." },
+          ],
+        },
       ],
     },
     ignores: ['src/core/**', 'src/cli/**', 'src/constants.ts'],

@@ -1,6 +1,6 @@
 /** The CLI's wiring of the core: Node files, a 0600 journal in the state directory, env credentials. */
 import * as path from 'node:path';
-import { CloudflareClient, DEFAULT_API_BASE_URL, validateApiBaseUrl } from '../core/cloudflare/client';
+import type { HttpTransport } from '../core/cloudflare/transport';
 import { EnvCredentialSource } from '../core/credentials';
 import { RotationEngine, type EngineDeps } from '../core/engine/engine';
 import type { HistoryStore } from '../core/history';
@@ -8,7 +8,7 @@ import { FileHistory } from '../core/node/historyFile';
 import { NodeFiles } from '../core/node/files';
 import { FileSecretStore } from '../core/node/secretFile';
 import { systemClock, type Logger } from '../core/ports';
-import { VERSION } from '../core/version';
+import { cliApiFactory } from './api';
 
 
 export interface CliEngineOptions {
@@ -18,11 +18,13 @@ export interface CliEngineOptions {
   history?: HistoryStore;
   /** --api-base; else $CLOUDFLARE_API_BASE_URL; else Cloudflare. */
   apiBase?: string | undefined;
+  /** A proxy transport (./proxyEnv); default: Node's fetch. */
+  transport?: HttpTransport | undefined;
   checkpoint?: EngineDeps['checkpoint'];
 }
 
 export function createCliEngine(o: CliEngineOptions): RotationEngine {
-  const baseUrl = validateApiBaseUrl(o.apiBase ?? o.env.CLOUDFLARE_API_BASE_URL ?? DEFAULT_API_BASE_URL).toString().replace(/\/$/, '');
+  const api = cliApiFactory(o);
   return new RotationEngine({
     files: new NodeFiles(),
     secrets: new FileSecretStore(path.join(o.stateDir, 'journal.json')),
@@ -30,7 +32,7 @@ export function createCliEngine(o: CliEngineOptions): RotationEngine {
     history: o.history ?? new FileHistory(path.join(o.stateDir, 'history.jsonl')),
     clock: systemClock,
     logger: o.logger,
-    api: (credential) => new CloudflareClient({ baseUrl, credential, logger: o.logger, clock: systemClock, userAgent: `cf-rotate-cli/${VERSION}` }),
+    api,
     ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
   });
 }

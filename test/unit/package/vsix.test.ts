@@ -1,6 +1,6 @@
 /**
  * What `npm run package` puts into the .vsix: exactly the allow-list of .vscodeignore (the
- * bundled extension and CLI, the config schema, icons, walkthrough media, package.json, README,
+ * bundled extension, the config schema, icons, walkthrough media, package.json, README,
  * CHANGELOG, LICENSE): no sources, source maps, tests, screenshots, .env files or node_modules.
  *
  * 1. `listFiles` (what `vsce ls` uses) on the repository itself, as it is after `npm run build`.
@@ -39,7 +39,6 @@ const ALLOWED = [
   'LICENSE',
   'README.md',
   'dist/cf-rotate.schema.json',
-  'dist/cli.js',
   'dist/extension.js',
   'dist/runtime.js',
   'media/cf-rotate.svg',
@@ -170,6 +169,7 @@ describe('package: the .vsix contents', () => {
       write(stage, 'dist/runtime.js.map', '{"version":3}\n');
       write(stage, 'dist/cli.js', '#!/usr/bin/env node\n');
       write(stage, 'dist/cli.js.map', '{"version":3}\n');
+      write(stage, 'dist/proxy.js', '"use strict";\n');
       write(stage, 'dist/cf-rotate.schema.json', '{}\n');
       // Decoys: none of these may reach the .vsix.
       const decoys = [
@@ -188,6 +188,9 @@ describe('package: the .vsix contents', () => {
         'esbuild.js',
         'old-0.0.1.vsix',
         'node_modules/dotenv/package.json',
+        'packages/cli/dist/cli.js',
+        'packages/cli/package.json',
+        'action.yml',
       ];
       for (const d of decoys) write(stage, d, d.endsWith('.env') ? 'CLOUDFLARE_API_TOKEN=decoy\n' : '// decoy\n');
 
