@@ -66,7 +66,8 @@ function targets() {
  * CLI bundles, and the action's runner (src/action/run.ts), into `dir` (default packages/cli/dist).
  */
 function cliPackageTargets(dir = 'packages/cli/dist') {
-  const prod = { minify: true, sourcemap: false };
+  // absWorkingDir: `npm pack` runs this from packages/cli (prepack).
+  const prod = { minify: true, sourcemap: false, absWorkingDir: __dirname };
   return [...cliTargets(dir, prod), { ...common, ...prod, entryPoints: ['src/action/run.ts'], outfile: `${dir}/action.js` }];
 }
 

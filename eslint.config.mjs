@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.vscode-test/**', 'demo-workspace/**', 'test-results/**', 'test/harness/smoke/**', 'bench/tmp/**'] },
+  { ignores: ['out/**', 'dist/**', 'packages/cli/dist/**', 'node_modules/**', '.vscode-test/**', 'demo-workspace/**', 'test-results/**', 'test/harness/smoke/**', 'bench/tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,8 +14,8 @@ export default tseslint.config(
     },
   },
   {
-    // The core and the CLI run without VS Code: no `vscode` import, ever. Also keep the bundle small.
-    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/constants.ts'],
+    // The core, the CLI and the GitHub Action's runner run without VS Code: no `vscode` import, ever. Also keep the bundle small.
+    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/action/**/*.ts', 'src/constants.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -58,7 +58,7 @@ export default tseslint.config(
         },
       ],
     },
-    ignores: ['src/core/**', 'src/cli/**', 'src/constants.ts'],
+    ignores: ['src/core/**', 'src/cli/**', 'src/action/**', 'src/constants.ts'],
   },
   {
     // The activation shell stays tiny and stateless: vscode, constants and type-only imports. The
