@@ -3,7 +3,7 @@
  * to it (nothing is installed, no install script runs in the job that holds the admin token),
  * masks every secret it handles, writes a Markdown table to $GITHUB_STEP_SUMMARY, sets the
  * outputs `results` (JSON), `rotated`, `failed` and `state-dir`, and fails the step when a
- * rotation failed. The journal lives in $RUNNER_TEMP (emptied by the runner after the job): no
+ * rotation failed; `cli` is the bundled CLI's path, for a later step's `node <cli> resume`. The journal lives in $RUNNER_TEMP (emptied by the runner after the job): no
  * cache holds a secret, and "due" is judged by Cloudflare's own timestamps (--due-from cloudflare).
  *
  * Inputs arrive as INPUT_<NAME> (upper case, `-` as `_`), mapped by action.yml's step `env`.
@@ -220,6 +220,7 @@ export async function runAction(io: ActionIo): Promise<number> {
     setOutput(outputFile, 'rotated', '0');
     setOutput(outputFile, 'failed', '0');
     setOutput(outputFile, 'state-dir', stateDir);
+    setOutput(outputFile, 'cli', cli);
     return fail(`${note} Nothing was rotated.`, ran.code || 1);
   }
 
@@ -245,6 +246,7 @@ export async function runAction(io: ActionIo): Promise<number> {
   setOutput(outputFile, 'rotated', String(changed.length));
   setOutput(outputFile, 'failed', String(failed.length));
   setOutput(outputFile, 'state-dir', stateDir);
+  setOutput(outputFile, 'cli', cli);
   for (const r of failed) {
     io.stdout(`::error title=cf-rotate: ${escapeData(r.name)}::${escapeData(`${r.state}: ${r.error?.message ?? 'failed'}${r.error?.hint ? ` ${r.error.hint}` : ''}`)}\n`);
   }

@@ -88,13 +88,31 @@ describe('GitHub Action (action.yml)', function () {
     for (const i of ['api-token', 'account-id', 'config', 'mode', 'names', 'github-token', 'dry-run']) assert.ok(action.inputs[i], `input ${i}`);
     assert.equal(action.inputs['api-token']?.required, true);
     assert.equal(action.inputs.mode?.default, 'due');
-    for (const o of ['results', 'rotated', 'failed', 'state-dir']) assert.match(action.outputs[o]?.value ?? '', new RegExp(`steps\\.rotate\\.outputs\\.${o}`));
+    for (const o of ['results', 'rotated', 'failed', 'state-dir', 'cli']) assert.match(action.outputs[o]?.value ?? '', new RegExp(`steps\\.rotate\\.outputs\\.${o}`));
     for (const step of action.runs.steps) {
       assert.equal(step.uses, undefined, 'no other action is pulled in');
       const commands = step.run.split('\n').filter((l) => !/^\s*echo /.test(l));
       for (const c of commands) assert.ok(!/\b(npm|npx|yarn|pnpm|curl|wget)\b/.test(c), `the step installs or downloads nothing: ${c}`);
       // Inputs reach the script only through env, never spliced into the script text.
       assert.ok(!/\$\{\{/.test(step.run), 'no ${{ }} expression inside run');
+    }
+  });
+
+  it("the README's CI recipe uses the action, installs nothing and caches nothing in the job that holds the admin token", () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### In CI (GitHub Actions)'), readme.indexOf('## Troubleshooting'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section);
+    assert.ok(block, 'the CI section has a workflow');
+    const workflow = yaml.load(block[1] as string) as { jobs: Record<string, { steps: { uses?: string; run?: string; with?: Record<string, string> }[] }> };
+    for (const job of Object.values(workflow.jobs)) {
+      const steps = job.steps;
+      const rotate = steps.find((st) => /cf-rotate@/.test(st.uses ?? ''));
+      assert.ok(rotate, 'the job uses the cf-rotate action');
+      assert.match(rotate.with?.['api-token'] ?? '', /secrets\./);
+      for (const st of steps) {
+        assert.ok(!/^actions\/cache/.test(st.uses ?? ''), 'no cache (none may hold a secret)');
+        assert.ok(!/\b(npm|npx|yarn|pnpm)\b/.test(st.run ?? ''), `no package install in the job: ${st.run}`);
+      }
     }
   });
 
@@ -193,6 +211,7 @@ describe('GitHub Action (action.yml)', function () {
     assert.deepEqual(results.map((x) => [x.name, x.ok, x.state]).sort(), [['ci-access', true, 'rotated'], ['old', true, 'rotated']]);
     assert.equal(r.outputs.rotated, '2');
     assert.equal(r.outputs.failed, '0');
+    assert.equal(r.outputs.cli, path.join(actionPath, 'packages', 'cli', 'dist', 'cli.js'));
     assert.ok(r.outputs['state-dir']?.startsWith(path.dirname(r.outputs['state-dir'] ?? '')) && /runner-temp-.*[/\\]cf-rotate$/.test(r.outputs['state-dir'] ?? ''), 'the journal lives under RUNNER_TEMP');
 
     assert.match(r.summary, /^### cf-rotate: 2 rotated, 0 failed \(due\)/m);
