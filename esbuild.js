@@ -31,16 +31,53 @@ const runtimeExternal = {
   },
 };
 
-/** Every bundle: the activation shell, the runtime it loads, and the CLI. */
+/**
+ * The CLI's `require('./proxy')` (src/cli/proxyEnv.ts) stays a run-time require of the sibling
+ * proxy.js: undici is loaded only when a proxy applies, and cli.js holds none of it.
+ */
+const proxyExternal = {
+  name: 'proxy-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/proxy$/ }, (args) =>
+      /[\\/]src[\\/]cli[\\/]proxyEnv\.ts$/.test(args.importer) ? { path: './proxy.js', external: true } : undefined,
+    );
+  },
+};
+
+/** The CLI and the proxy transport it loads lazily, into `dir`. */
+function cliTargets(dir, options = {}) {
+  return [
+    { ...common, ...options, entryPoints: ['src/cli/main.ts'], outfile: `${dir}/cli.js`, banner: { js: '#!/usr/bin/env node' }, plugins: [proxyExternal] },
+    { ...common, ...options, entryPoints: ['src/cli/proxy.ts'], outfile: `${dir}/proxy.js` },
+  ];
+}
+
+/** Every bundle: the activation shell, the runtime it loads, and the CLI (with its proxy transport). */
 function targets() {
   return [
     { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [runtimeExternal] },
     { ...common, entryPoints: ['src/runtime.ts'], outfile: 'dist/runtime.js', external: ['vscode'] },
-    { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+    ...cliTargets('dist'),
   ];
 }
 
+/**
+ * The npm package of the CLI (packages/cli) and the GitHub Action (action.yml): the production
+ * CLI bundles, and the action's runner (src/action/run.ts), into `dir` (default packages/cli/dist).
+ */
+function cliPackageTargets(dir = 'packages/cli/dist') {
+  // absWorkingDir: `npm pack` runs this from packages/cli (prepack).
+  const prod = { minify: true, sourcemap: false, absWorkingDir: __dirname };
+  return [...cliTargets(dir, prod), { ...common, ...prod, entryPoints: ['src/action/run.ts'], outfile: `${dir}/action.js` }];
+}
+
 async function main() {
+  if (process.argv.includes('--cli-package')) {
+    await Promise.all(cliPackageTargets().map((t) => esbuild.build(t)));
+    require('node:fs').chmodSync(path.join(__dirname, 'packages/cli/dist/cli.js'), 0o755);
+    require('node:fs').copyFileSync(path.join(__dirname, 'LICENSE'), path.join(__dirname, 'packages/cli/LICENSE'));
+    return;
+  }
   const all = targets();
   if (watch) {
     for (const t of all) await (await esbuild.context(t)).watch();
@@ -53,7 +90,7 @@ async function main() {
   writeConfigJsonSchema(path.join(__dirname, 'dist', 'cf-rotate.schema.json'));
 }
 
-module.exports = { targets, production };
+module.exports = { targets, cliPackageTargets, production };
 
 if (require.main === module) {
   main().catch((e) => {

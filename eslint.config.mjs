@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.vscode-test/**', 'demo-workspace/**', 'test-results/**', 'test/harness/smoke/**', 'bench/tmp/**'] },
+  { ignores: ['out/**', 'dist/**', 'packages/cli/dist/**', 'node_modules/**', '.vscode-test/**', 'demo-workspace/**', 'test-results/**', 'test/harness/smoke/**', 'bench/tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,8 +14,8 @@ export default tseslint.config(
     },
   },
   {
-    // The core and the CLI run without VS Code: no `vscode` import, ever. Also keep the bundle small.
-    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/constants.ts'],
+    // The core, the CLI and the GitHub Action's runner run without VS Code: no `vscode` import, ever. Also keep the bundle small.
+    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/action/**/*.ts', 'src/constants.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -23,9 +23,24 @@ export default tseslint.config(
           paths: [
             { name: 'vscode', message: 'src/core, src/cli and src/constants.ts must not import vscode: use a port (src/core/ports.ts).' },
             { name: 'zod', message: "Import from 'zod/mini' (the full zod adds 450 KB to the bundle)." },
-            { name: 'undici', message: "Use the HttpTransport port (Node's built-in fetch)." },
+            { name: 'undici', message: "Use the HttpTransport port (Node's built-in fetch); only src/cli/proxy.ts (dist/proxy.js, loaded lazily) may import undici." },
           ],
           patterns: [{ group: ['**/host/**', '**/views/**', '**/commands/**', '**/extension'], message: 'The core must not depend on the extension layer.' }],
+        },
+      ],
+    },
+  },
+  {
+    // The proxy transport is its own bundle (dist/proxy.js), required lazily by dist/cli.js: the one
+    // module that may import undici, and only types from the core (a second copy of the core in
+    // proxy.js would mean a second secret registry).
+    files: ['src/cli/proxy.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The CLI must not import vscode.' }],
+          patterns: [{ group: ['../core/*', '../core/**', './*', '!./proxyEnv'], allowTypeImports: true, message: 'dist/proxy.js imports only undici and types: values from the core belong in dist/cli.js.' }],
         },
       ],
     },
@@ -35,10 +50,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'zod', message: "Import from 'zod/mini' (the full zod adds 450 KB to the bundle)." }] },
+        {
+          paths: [
+            { name: 'zod', message: "Import from 'zod/mini' (the full zod adds 450 KB to the bundle)." },
+            { name: 'undici', message: "The extension uses VS Code's proxy-aware fetch; only src/cli/proxy.ts may import undici." },
+          ],
+        },
       ],
     },
-    ignores: ['src/core/**', 'src/cli/**', 'src/constants.ts'],
+    ignores: ['src/core/**', 'src/cli/**', 'src/action/**', 'src/constants.ts'],
   },
   {
     // The activation shell stays tiny and stateless: vscode, constants and type-only imports. The

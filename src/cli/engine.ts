@@ -1,7 +1,5 @@
 /** The CLI's wiring of the core: the checked file writer, the shared state directory (journal, locks, history), env credentials. */
 import * as path from 'node:path';
-import { CloudflareClient } from '../core/cloudflare/client';
-import { DEFAULT_API_BASE_URL, validateApiBaseUrl } from '../core/cloudflare/options';
 import type { HttpTransport } from '../core/cloudflare/transport';
 import { EnvCredentialSource } from '../core/credentials';
 import { RotationEngine, type EngineDeps } from '../core/engine/engine';
@@ -11,7 +9,7 @@ import { FileHistory } from '../core/node/historyFile';
 import { NodeJournalStore } from '../core/node/journalStore';
 import { FileLocks } from '../core/node/lock';
 import { systemClock, type Locks, type Logger } from '../core/ports';
-import { VERSION } from '../core/version';
+import { cliApiFactory } from './api';
 
 export interface CliEngineOptions {
   env: NodeJS.ProcessEnv;
@@ -23,12 +21,13 @@ export interface CliEngineOptions {
   apiBase?: string | undefined;
   /** Per-request timeout (--timeout / $CF_ROTATE_TIMEOUT), ms. */
   timeoutMs?: number | undefined;
-  transport?: HttpTransport;
+  /** A proxy transport (./proxyEnv); default: Node's fetch. */
+  transport?: HttpTransport | undefined;
   checkpoint?: EngineDeps['checkpoint'];
 }
 
 export function cliLocks(stateDir: string): FileLocks {
-  return new FileLocks(path.join(stateDir, 'locks'), { app: `cf-rotate CLI` });
+  return new FileLocks(path.join(stateDir, 'locks'), { app: 'cf-rotate CLI' });
 }
 
 export function cliHistory(stateDir: string, locks: Locks): FileHistory {
@@ -36,7 +35,6 @@ export function cliHistory(stateDir: string, locks: Locks): FileHistory {
 }
 
 export function createCliEngine(o: CliEngineOptions): RotationEngine {
-  const baseUrl = validateApiBaseUrl(o.apiBase ?? o.env.CLOUDFLARE_API_BASE_URL ?? DEFAULT_API_BASE_URL).toString().replace(/\/$/, '');
   const locks = o.locks ?? cliLocks(o.stateDir);
   return new RotationEngine({
     files: new NodeFiles(),
@@ -46,17 +44,7 @@ export function createCliEngine(o: CliEngineOptions): RotationEngine {
     history: o.history ?? cliHistory(o.stateDir, locks),
     clock: systemClock,
     logger: o.logger,
-    api: (credential, profile) =>
-      new CloudflareClient({
-        baseUrl,
-        credential,
-        logger: o.logger,
-        clock: systemClock,
-        userAgent: `cf-rotate-cli/${VERSION}`,
-        profile,
-        ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
-        ...(o.transport ? { transport: o.transport } : {}),
-      }),
+    api: cliApiFactory(o),
     ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
   });
 }

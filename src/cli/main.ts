@@ -19,13 +19,16 @@ import type { Logger } from '../core/ports';
 import { VERSION } from '../core/version';
 import { cliHistory, cliLocks, createCliEngine } from './engine';
 import { redact } from '../core/redact';
-import { dueInfo, isDue, relativeTime } from '../core/schedule';
+import { dueInfo, relativeTime } from '../core/schedule';
+import { cliApiBase } from './api';
+import { parseDueFrom, selectDue } from './due';
+import { proxyTransportFromEnv } from './proxyEnv';
 
 export const HELP = `cf-rotate ${VERSION}: rotate Cloudflare credentials and write the new secrets into .env files.
 
 Usage:
   cf-rotate list    [--config FILE] [--json]
-  cf-rotate rotate  NAME... | --all | --due  [--config FILE] [--dry-run] [--json] [--concurrency N]
+  cf-rotate rotate  NAME... | --all | --due [--due-from SOURCE]  [--config FILE] [--dry-run] [--json] [--concurrency N]
   cf-rotate resume  [--config FILE] [--overwrite-conflicts] [--json]
   cf-rotate discard NAME... [--config FILE] [--yes]
   cf-rotate history [--json] [--limit N]
@@ -43,6 +46,10 @@ Options:
                       no answer is settled by asking Cloudflare once it can no longer take effect.
   --yes               discard: really discard (without it, discard explains what would be lost).
   --reminder-days N   With --due: also rotate tokens due within N days (default 7).
+  --due-from SOURCE   With --due: when was a token last rotated? history (default: the local history;
+                      no entry = due), cloudflare (Cloudflare's own timestamps: API token modified_on,
+                      service token updated_at, newest MoQ token's created; for CI without kept state),
+                      auto (the history, else Cloudflare's timestamp).
   --verbose           Log requests to stderr (secrets are redacted).
   -h, --help          Show this help.   -v, --version   Show the version.
 
@@ -50,6 +57,8 @@ Credentials (the admin credential that performs rotations, as wrangler reads it)
   CLOUDFLARE_API_TOKEN                      API token, for profile "default"
   CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY     email + Global API key, for profile "default"
   CLOUDFLARE_API_TOKEN_<PROFILE>            for a token whose "profile" is <profile> (upper-case, _ for others)
+
+Proxies: HTTPS_PROXY / HTTP_PROXY / NO_PROXY (or lower case) are honoured; NODE_EXTRA_CA_CERTS adds a CA.
 
 State: interrupted-rotation journals (one 0600 file per credential; they may hold a new secret until
 it is written), machine-wide locks and the history live under $CF_ROTATE_STATE_DIR or
@@ -151,6 +160,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         json: { type: 'boolean' },
         concurrency: { type: 'string' },
         'reminder-days': { type: 'string' },
+        'due-from': { type: 'string' },
         'overwrite-conflicts': { type: 'boolean' },
         timeout: { type: 'string' },
         yes: { type: 'boolean' },
@@ -187,12 +197,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}`);
       return n;
     };
+    // Proxy (src/cli/proxyEnv.ts): only commands that call Cloudflare load and announce it.
+    const transport = command === 'rotate' || command === 'resume' ? proxyTransportFromEnv(io.env, cliApiBase({ env: io.env, apiBase: o['api-base'] }), io.stderr) : undefined;
     const timeoutText = o.timeout ?? io.env.CF_ROTATE_TIMEOUT;
     const timeoutMs = timeoutText === undefined ? undefined : Math.round(Number(timeoutText) * 1000);
     if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000)) {
       throw new UsageError(`${o.timeout !== undefined ? '--timeout' : 'CF_ROTATE_TIMEOUT'} must be a number of seconds from 0.1 to 600`);
     }
-    const engine = createCliEngine({ env: io.env, stateDir, history, locks, logger, apiBase: o['api-base'], timeoutMs });
+    const engine = createCliEngine({ env: io.env, stateDir, history, locks, logger, apiBase: o['api-base'], timeoutMs, transport });
     /** `settledOk`: results that need no action count as success (resume's "not rotated, safe to retry"). */
     const emit = (results: RotationResult[], settledOk = false): number => {
       const good = (r: RotationResult): boolean => r.ok || (settledOk && settledSafely(r));
@@ -232,14 +244,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
         if (!o.all && !o.due && names.length === 0) throw new UsageError('rotate needs token names, --all or --due');
         if ((o.all ? 1 : 0) + (o.due ? 1 : 0) + (names.length > 0 ? 1 : 0) > 1) throw new UsageError('give token names, --all or --due, not several');
         let chosen: TokenConfig[];
+        const unreadable: RotationResult[] = []; // --due-from cloudflare|auto: last rotation unknown (src/cli/due.ts)
+        const dueFrom = parseDueFrom(o['due-from'], o.due ?? false);
         if (o.all) chosen = cfg.tokens;
         else if (o.due) {
-          const last = lastRotations(await history.list());
-          const reminder = int(o['reminder-days'], 'reminder-days', 7);
-          chosen = cfg.tokens.filter((t) => {
-            const h = last.get(historyKey(folder, t.name));
-            return isDue(dueInfo(t, h ? Date.parse(h.at) : undefined, Date.now(), reminder, h?.expiresAt ? Date.parse(h.expiresAt) : undefined));
-          });
+          const picked = await selectDue(cfg.tokens, { folder, history, from: dueFrom, reminderDays: int(o['reminder-days'], 'reminder-days', 7), env: io.env, logger, apiBase: o['api-base'], transport });
+          chosen = picked.due;
+          unreadable.push(...picked.failed);
         } else {
           const unknown = names.filter((n) => !cfg.tokens.some((t) => t.name === n));
           if (unknown.length) throw new CfRotateError('config', `Unknown token(s): ${unknown.join(', ')}.`, { hint: `Configured: ${cfg.tokens.map((t) => t.name).join(', ') || 'none'}.` });
@@ -252,12 +263,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
             if (j.folder === folder) resumed.push(await engine.resume(j.id));
           }
         }
-        if (chosen.length === 0 && resumed.length === 0) {
+        if (chosen.length === 0 && resumed.length === 0 && unreadable.length === 0) {
           io.stdout(o.json ? '[]\n' : 'Nothing to rotate.\n');
           return 0;
         }
         const results = await engine.rotateMany(chosen.map((token) => ({ folder, token })), { dryRun: o['dry-run'] ?? false, concurrency: int(o.concurrency, 'concurrency', 8) });
-        return emit([...resumed, ...results]);
+        return emit([...resumed, ...unreadable, ...results]);
       }
       case 'resume': {
         await housekeeping(stateDir, engine, folder, undefined, logger);

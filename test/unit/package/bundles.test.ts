@@ -69,6 +69,18 @@ describe('bundles (esbuild.js)', function () {
     assert.ok(!/require\("\.\/runtime(\.js)?"\)/.test(runtime.text), 'the runtime does not require itself');
   });
 
+  it('the CLI holds no undici; it requires dist/proxy.js (undici only, no second core) at run time', async () => {
+    const [cli, proxy] = await Promise.all([build('dist/cli.js'), build('dist/proxy.js')]);
+    assert.deepEqual(cli.inputs.filter((f) => /undici/.test(f)), [], 'dist/cli.js bundles no undici');
+    assert.ok(!/EnvHttpProxyAgent/.test(cli.text), 'dist/cli.js does not contain the proxy agent');
+    const requires = [...cli.text.matchAll(/require\("(\.[^"]+)"\)/g)].map((m) => m[1]);
+    assert.deepEqual(requires, ['./proxy.js'], 'the only relative require of dist/cli.js is the lazy proxy bundle');
+    assert.ok(cli.inputs.includes('src/cli/proxyEnv.ts'));
+    assert.deepEqual(proxy.inputs.filter((f) => !f.startsWith('node_modules/undici/')), ['src/cli/proxy.ts'], 'dist/proxy.js holds undici and the transport, nothing of the core');
+    assert.ok(/EnvHttpProxyAgent/.test(proxy.text));
+    assert.ok(cli.text.length < 200 * 1024, `dist/cli.js is ${cli.text.length} bytes minified`);
+  });
+
   interface ShellWorld {
     events: string[];
     /** Command ids and `view <id>` in registration order. */

@@ -1,6 +1,6 @@
 /**
  * What `npm run package` puts into the .vsix: exactly the allow-list of .vscodeignore (the
- * bundled extension and CLI, the config schema, icons, walkthrough media, package.json, README,
+ * bundled extension, the config schema, icons, walkthrough media, package.json, README,
  * CHANGELOG, LICENSE): no sources, source maps, tests, screenshots, .env files or node_modules.
  *
  * 1. `listFiles` (what `vsce ls` uses) on the repository itself, as it is after `npm run build`.
@@ -36,14 +36,20 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 /** Files of the extension folder in the .vsix, as vsce lists them (relative to the repository). */
 const ALLOWED = [
   'CHANGELOG.md',
+  'CONTRIBUTING.md',
   'LICENSE',
   'README.md',
+  'SECURITY.md',
   'dist/cf-rotate.schema.json',
-  'dist/cli.js',
   'dist/extension.js',
   'dist/runtime.js',
   'media/cf-rotate.svg',
   'media/icon.png',
+  'media/screenshots/demo.png',
+  'media/screenshots/rotate-confirmation.png',
+  'media/screenshots/rotation-success.png',
+  'media/screenshots/set-credential.png',
+  'media/screenshots/tokens-view.png',
   'media/walkthrough/add-token.md',
   'media/walkthrough/config.md',
   'media/walkthrough/credential.md',
@@ -63,6 +69,23 @@ function referencedFiles(): string[] {
   for (const j of c.jsonValidation ?? []) if (!/^https?:/.test(j.url)) refs.push(j.url);
   for (const w of c.walkthroughs ?? []) for (const s of w.steps) if (s.media.markdown) refs.push(s.media.markdown);
   return [...new Set(refs.map((r) => path.posix.normalize(r.replace(/^\.\//, ''))))].sort();
+}
+
+/**
+ * Every image a Markdown page shows (`![alt](src)`, `<img src>`, reference definitions): what the
+ * extension's details page and the Marketplace render.
+ */
+export function markdownImages(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) out.push(m[1] as string);
+  for (const m of text.matchAll(/<img\b[^>]*\bsrc\s*=\s*["']([^"']+)["']/gi)) out.push(m[1] as string);
+  const refs = new Map<string, string>();
+  for (const m of text.matchAll(/^\s*\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s|$)/gm)) refs.set((m[1] as string).toLowerCase(), m[2] as string);
+  for (const m of text.matchAll(/!\[([^\]]*)\]\[([^\]]*)\]/g)) {
+    const target = refs.get(((m[2] as string) || (m[1] as string)).toLowerCase());
+    if (target) out.push(target);
+  }
+  return out;
 }
 
 /** vsce options equivalent to the flags of `vsce package` in the `package` script. */
@@ -148,6 +171,33 @@ describe('package: the .vsix contents', () => {
     }
   });
 
+  it('every image README.md shows is inside the .vsix (a relative link that resolves there) or an absolute https URL', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const images = markdownImages(readme);
+    assert.ok(images.length >= 5, `README.md shows its screenshots (${images.length} images found)`);
+    for (const src of images) {
+      if (/^https:\/\//.test(src)) continue;
+      assert.ok(!/^[a-z]+:/i.test(src) && !src.startsWith('/'), `${src}: an image is a relative path in the package or an https URL`);
+      const rel = path.posix.normalize(decodeURI(src.replace(/^\.\//, '')));
+      assert.ok(!rel.startsWith('..'), `${src} leaves the package`);
+      assert.ok(ALLOWED.includes(rel), `${src} is shown by README.md but not packaged (.vscodeignore)`);
+      assert.ok(fs.existsSync(path.join(ROOT, rel)), `${src} does not exist`);
+    }
+    for (const f of ALLOWED.filter((x) => x.startsWith('media/screenshots/'))) {
+      assert.ok(images.some((src) => path.posix.normalize(src.replace(/^\.\//, '')) === f), `${f} is packaged but README.md does not show it`);
+    }
+  });
+
+  it('every relative link of README.md is an anchor or a packaged file', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const m of readme.matchAll(/(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?\s*\)/g)) {
+      const href = m[1] as string;
+      if (/^(https?:|mailto:|#)/.test(href)) continue;
+      const rel = path.posix.normalize(href.replace(/#.*$/, '').replace(/^\.\//, ''));
+      assert.ok(ALLOWED.includes(rel), `README.md links to ${href}, which is not in the .vsix`);
+    }
+  });
+
   it('vsce ls (listFiles) on the repository lists exactly the allow-list', async function () {
     this.timeout(180_000); // vsce globs the whole checkout, .vscode-test included
     for (const f of ['dist/extension.js', 'dist/runtime.js', 'dist/cli.js', 'dist/cf-rotate.schema.json']) {
@@ -162,7 +212,7 @@ describe('package: the .vsix contents', () => {
     const options = packageScriptOptions();
     const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-vsix-'));
     try {
-      for (const rel of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media']) copy(rel, stage);
+      for (const rel of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'SECURITY.md', 'CONTRIBUTING.md', '.vscodeignore', 'media']) copy(rel, stage);
       // dist/ as a build leaves it: bundles, schema, source maps.
       write(stage, 'dist/extension.js', '"use strict";exports.activate=()=>{};\n');
       write(stage, 'dist/extension.js.map', '{"version":3}\n');
@@ -170,6 +220,7 @@ describe('package: the .vsix contents', () => {
       write(stage, 'dist/runtime.js.map', '{"version":3}\n');
       write(stage, 'dist/cli.js', '#!/usr/bin/env node\n');
       write(stage, 'dist/cli.js.map', '{"version":3}\n');
+      write(stage, 'dist/proxy.js', '"use strict";\n');
       write(stage, 'dist/cf-rotate.schema.json', '{}\n');
       // Decoys: none of these may reach the .vsix.
       const decoys = [
@@ -179,7 +230,7 @@ describe('package: the .vsix contents', () => {
         'scripts/demo.ts',
         'bench/run.ts',
         'docs/README-draft.md',
-        'media/screenshots/demo.png',
+        'media/screenshots/old-unused.png',
         'media/render-icon.js',
         '.env',
         'demo-workspace/.env',
@@ -188,6 +239,9 @@ describe('package: the .vsix contents', () => {
         'esbuild.js',
         'old-0.0.1.vsix',
         'node_modules/dotenv/package.json',
+        'packages/cli/dist/cli.js',
+        'packages/cli/package.json',
+        'action.yml',
       ];
       for (const d of decoys) write(stage, d, d.endsWith('.env') ? 'CLOUDFLARE_API_TOKEN=decoy\n' : '// decoy\n');
 
@@ -200,6 +254,12 @@ describe('package: the .vsix contents', () => {
       assert.ok(!names.some((n) => n.endsWith('.map')), 'no source maps');
       const size = fs.statSync(vsix).size;
       assert.ok(size < 1024 * 1024, `the .vsix stays small (${size} bytes)`);
+      // The packaged readme keeps its relative links (no rewriting), and each resolves to an entry.
+      for (const src of markdownImages(fs.readFileSync(path.join(stage, 'README.md'), 'utf8')).filter((x) => !/^https:/.test(x))) {
+        const entry = `extension/${path.posix.normalize(src.replace(/^\.\//, ''))}`;
+        const found = entries.find((e) => e.name === entry);
+        assert.ok(found && found.size > 0, `${src} resolves inside the .vsix (${entry})`);
+      }
       const manifest = entries.find((e) => e.name === 'extension/package.json');
       assert.ok(manifest && manifest.size > 0);
     } finally {
