@@ -1,24 +1,25 @@
 /**
- * Cloudflare API semantics: route table, authentication, permissions, the handlers and
- * the response envelopes. `handleApi()` maps one request to one response; the HTTP layer
- * (server.ts) adds latency, rate limiting, faults and recording around it.
+ * Cloudflare API semantics: route table, authentication (with each operation's declared
+ * security, see security.ts), permissions, the handlers and the response envelopes.
+ * `handleApi()` maps one request to one response; the HTTP layer (server.ts) adds latency,
+ * rate limiting, faults and recording around it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { SecurityRule } from './security';
+import { securityOf } from './security';
 import type { ApiTokenRec, RelayRec, ServiceTokenRec, Store } from './store';
 import { MAX_MOQ_TOKENS_PER_RELAY } from './store';
-import type { MoqOperation, MoqTokenType, OperationName, ToggleableRoute } from './types';
+import type { MoqOperation, OperationName, RemovedRouteStatus, ServedOperationName } from './types';
 import { PERMISSIONS as P } from './types';
 import {
   EMAIL,
-  GLOBAL_KEY,
   HEX32,
   TOKEN_VALUE,
   UUID,
   YEAR_MS,
   iso,
+  isGlobalKeyFormat,
   isRecord,
-  moqOperationsOf,
-  moqTypeOf,
   parseDateTime,
   parseDuration,
   stableId,
@@ -31,20 +32,24 @@ export const API_BASE = '/client/v4';
 export interface Msg {
   code: number;
   message: string;
+  /** On 403s (changelog 2026-08-20): the documentation page of the denied operation. */
+  documentation_url?: string;
   error_chain?: Msg[];
 }
+/** `page`-paginated lists: `{page, per_page, count, total_count, total_pages}`; MoQ (cursors): `{count, total}`. */
 export interface ResultInfo {
   page?: number;
-  per_page: number;
+  per_page?: number;
   count: number;
   total_count?: number;
   total_pages?: number;
+  total?: number;
 }
 export interface Envelope {
   success: boolean;
   errors: Msg[];
   messages: Msg[];
-  result: unknown;
+  result?: unknown;
   result_info?: ResultInfo;
 }
 
@@ -54,11 +59,13 @@ export class ApiError extends Error {
     readonly code: number,
     message: string,
     readonly chain?: Msg[],
+    public documentationUrl?: string,
   ) {
     super(message);
   }
   envelope(): Envelope {
     const err: Msg = { code: this.code, message: this.message };
+    if (this.documentationUrl !== undefined) err.documentation_url = this.documentationUrl;
     if (this.chain !== undefined) err.error_chain = this.chain;
     return { success: false, errors: [err], messages: [], result: null };
   }
@@ -66,23 +73,24 @@ export class ApiError extends Error {
 
 /** Error codes used by the simulator (see README.md). */
 export const CODES = {
-  invalidApiToken: 1000, // verify with an unknown / rolled value (401)
+  invalidApiToken: 1000, // verify with an unknown / rolled value, or a token of another owner (401)
   missingAuthorization: 1001, // verify called without Authorization (400)
   notFound: 1003, // API token / service token id not found (404)
   invalidRequest: 1004, // a body/query field failed validation (400)
   invalidHeaders: 6003, // malformed auth headers (400), error_chain 6102 / 6103 / 6111
   malformedJson: 6007, // body is not a JSON object (400)
   methodNotAllowed: 7001, // known path, wrong method (405)
-  noRoute: 7003, // unknown route or disabled route (404); malformed object id (400)
+  noRoute: 7003, // unknown or removed route (404); malformed object id (400)
   rateLimited: 971, // 429
   unknownKeyOrEmail: 9103, // Global API key auth failed (401)
   missingAuth: 9106, // no credential headers at all (400)
-  unauthorized: 9109, // missing permission / outside the token's accounts (403)
-  authenticationError: 10000, // bearer value unknown, rolled, disabled or expired (401)
-  serverError: 10001, // injected 5xx
+  unauthorized: 9109, // missing permission / outside the token's accounts / revoked token (403)
+  authenticationError: 10000, // bearer value unknown or expired (401); scheme the operation does not declare (403)
+  serverError: 10001, // injected 5xx with an envelope body (non-MoQ)
   moqBodyTooSmall: 21002,
   moqBadRelayId: 21003,
   moqBadBody: 21004,
+  moqServerError: 21006,
   moqRelayNotFound: 21007,
   moqTokenLimit: 21009,
   moqInvalidOperations: 21010,
@@ -111,7 +119,9 @@ export interface ApiResult {
 
 interface Ok {
   status?: number;
-  result: unknown;
+  result?: unknown;
+  /** MoQ DELETE: the envelope has no `result` at all (moq_api-response-common). */
+  noResult?: boolean;
   resultInfo?: ResultInfo;
   messages?: Msg[];
 }
@@ -119,34 +129,61 @@ interface Ok {
 /** `none`: verify routes, which authenticate the bearer themselves and need no permission. */
 type Principal = { kind: 'token'; token: ApiTokenRec } | { kind: 'global-key' } | { kind: 'none' };
 
+/** Per-request switches from the HTTP layer. */
+export interface HandleOptions {
+  /** How the removed MoQ rotate route answers. */
+  removedRouteStatus: RemovedRouteStatus;
+  /** A page past the last one: empty, or the last page again (with its own number). */
+  pastLastPage: 'empty' | 'last';
+  /** `wrong-page` fault: serve this page whatever was asked for. */
+  forcePage?: number;
+}
+
 interface Ctx {
   req: ApiRequest;
   params: Record<string, string>;
   store: Store;
   now: number;
   principal: Principal;
+  opts: HandleOptions;
 }
 
-type AuthMode = 'standard' | 'verify-user' | 'verify-account';
+type AuthMode = 'standard' | 'verify';
 
 interface RouteDef {
   method: string;
+  template: string;
   segments: string[];
-  op: OperationName;
+  op: ServedOperationName;
   auth: AuthMode;
+  security: SecurityRule;
   moq: boolean;
   handler: (ctx: Ctx) => Ok;
 }
 
 const routes: RouteDef[] = [];
-function route(method: string, path: string, op: OperationName, handler: (ctx: Ctx) => Ok, auth: AuthMode = 'standard'): void {
-  routes.push({ method, segments: path.split('/').filter(Boolean), op, auth, moq: path.includes('/moq/'), handler });
+function route(method: string, path: string, op: ServedOperationName, handler: (ctx: Ctx) => Ok, auth: AuthMode = 'standard'): void {
+  routes.push({
+    method,
+    template: path,
+    segments: path.split('/').filter(Boolean),
+    op,
+    auth,
+    security: securityOf(method, path),
+    moq: path.includes('/moq/'),
+    handler,
+  });
 }
+
+/** Routes that existed and were removed upstream; answered by `HandleOptions.removedRouteStatus`. */
+const REMOVED_ROUTES = [{ method: 'POST', segments: '/accounts/{account_id}/moq/relays/{relay_id}/tokens/rotate'.split('/').filter(Boolean) }];
 
 export interface RouteMatch {
   route: RouteDef;
   params: Record<string, string>;
 }
+/** `method`: the path exists with another method; `removed`: a route Cloudflare removed. */
+export type MatchResult = RouteMatch | 'method' | 'removed' | undefined;
 
 function safeDecode(s: string): string {
   try {
@@ -156,25 +193,34 @@ function safeDecode(s: string): string {
   }
 }
 
-/** Finds the route; `'method'` when the path exists with another method. */
-export function matchRoute(method: string, apiPath: string): RouteMatch | 'method' | undefined {
+function matchSegments(want: readonly string[], segs: readonly string[]): Record<string, string> | undefined {
+  if (want.length !== segs.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segs.length; i++) {
+    const w = want[i] as string;
+    const g = segs[i] as string;
+    if (w.startsWith('{')) params[w.slice(1, -1)] = safeDecode(g);
+    else if (w !== g) return undefined;
+  }
+  return params;
+}
+
+/** Finds the route. */
+export function matchRoute(method: string, apiPath: string): MatchResult {
   const segs = apiPath.split('/').filter(Boolean);
+  if (REMOVED_ROUTES.some((r) => r.method === method && matchSegments(r.segments, segs) !== undefined)) return 'removed';
   let pathMatched = false;
   for (const r of routes) {
-    if (r.segments.length !== segs.length) continue;
-    const params: Record<string, string> = {};
-    let ok = true;
-    for (let i = 0; i < segs.length && ok; i++) {
-      const want = r.segments[i] as string;
-      const got = segs[i] as string;
-      if (want.startsWith(':')) params[want.slice(1)] = safeDecode(got);
-      else ok = want === got;
-    }
-    if (!ok) continue;
+    const params = matchSegments(r.segments, segs);
+    if (params === undefined) continue;
     if (r.method === method) return { route: r, params };
     pathMatched = true;
   }
   return pathMatched ? 'method' : undefined;
+}
+
+function couldNotRoute(fullPath: string): ApiError {
+  return new ApiError(400, CODES.noRoute, `Could not route to ${fullPath}, perhaps your object identifier is invalid?`);
 }
 
 function validateParams(m: RouteMatch, fullPath: string): void {
@@ -182,7 +228,7 @@ function validateParams(m: RouteMatch, fullPath: string): void {
     const okFormat = name === 'service_token_id' ? UUID.test(v) : HEX32.test(v);
     if (okFormat) continue;
     if (name === 'relay_id') throw new ApiError(400, CODES.moqBadRelayId, 'Relay ID should be 32 hex characters');
-    throw new ApiError(400, CODES.noRoute, `Could not route to ${fullPath}, perhaps your object identifier is invalid?`);
+    throw couldNotRoute(fullPath);
   }
 }
 
@@ -205,13 +251,26 @@ function bearerValue(h: IncomingHttpHeaders): string | undefined | ApiError {
   return m[1] as string;
 }
 
-function authenticate(store: Store, h: IncomingHttpHeaders, now: number): Principal {
+/**
+ * Who is calling. A bearer wins over X-Auth headers. Unknown, expired or not-yet-valid bearer
+ * values are 401 10000; a value that was rolled away, or a disabled token, is 403 9109 (A8:
+ * 9109 is also returned for a revoked or invalid token; which cases get which code on the live
+ * API is unverified, so the simulator uses both and a client must not read 9109 as "missing
+ * permission" only).
+ */
+function authenticate(store: Store, h: IncomingHttpHeaders): Principal {
   const bearer = bearerValue(h);
   if (bearer instanceof ApiError) throw bearer;
   if (bearer !== undefined) {
     const t = store.byValue.get(bearer);
-    if (t === undefined || !store.usable(t)) throw new ApiError(401, CODES.authenticationError, 'Authentication error');
-    t.lastUsedOn = now;
+    if (t === undefined) {
+      if (store.revokedValues.has(bearer)) throw unauthorized();
+      throw new ApiError(401, CODES.authenticationError, 'Authentication error');
+    }
+    if (!store.usable(t)) {
+      if (t.status === 'disabled') throw unauthorized();
+      throw new ApiError(401, CODES.authenticationError, 'Authentication error');
+    }
     return { kind: 'token', token: t };
   }
   const email = header(h, 'x-auth-email');
@@ -221,7 +280,7 @@ function authenticate(store: Store, h: IncomingHttpHeaders, now: number): Princi
   }
   const chain: Msg[] = [];
   if (email === undefined || !EMAIL.test(email)) chain.push({ code: 6102, message: 'Invalid format for X-Auth-Email header' });
-  if (key === undefined || !GLOBAL_KEY.test(key)) chain.push({ code: 6103, message: 'Invalid format for X-Auth-Key header' });
+  if (key === undefined || !isGlobalKeyFormat(key)) chain.push({ code: 6103, message: 'Invalid format for X-Auth-Key header' });
   if (chain.length > 0) throw new ApiError(400, CODES.invalidHeaders, 'Invalid request headers', chain);
   if (email?.toLowerCase() !== store.user.email.toLowerCase() || key !== store.user.globalApiKey) {
     throw new ApiError(401, CODES.unknownKeyOrEmail, 'Unknown X-Auth-Key or X-Auth-Email');
@@ -229,18 +288,41 @@ function authenticate(store: Store, h: IncomingHttpHeaders, now: number): Princi
   return { kind: 'global-key' };
 }
 
-/** Rate-limit bucket of a request, computed before authentication. */
-export function credentialKey(store: Store, h: IncomingHttpHeaders): string {
+/**
+ * The operation's declared security (security.ts): a Global API key on an API-token-only
+ * operation, or an API token on an email + key operation, is refused. The error Cloudflare
+ * gives here is not documented; the simulator answers 403 with the shape of the changelog's
+ * example 403 (code 10000 "Forbidden" + documentation_url).
+ */
+function enforceScheme(p: Principal, rule: SecurityRule): void {
+  if (p.kind === 'token' && !rule.schemes.includes('api_token')) throw new ApiError(403, CODES.authenticationError, 'Forbidden');
+  if (p.kind === 'global-key' && !rule.schemes.includes('api_key')) throw new ApiError(403, CODES.authenticationError, 'Forbidden');
+}
+
+export interface Caller {
+  /** `token:<id>`, `global-key:<email>` or `anonymous`. */
+  credential: string;
+  /**
+   * Rate-limit bucket. The 1,200 / 5 min budget is per user (A7): every user-owned token and
+   * the Global API key of the user share `user:<id>`. Account-owned tokens belong to no user:
+   * the simulator bills them to `account:<id>` (its choice). Anything unknown: `anonymous`.
+   */
+  bucket: string;
+}
+
+/** Who a request is billed to, computed before authentication (no side effects). */
+export function callerOf(store: Store, h: IncomingHttpHeaders): Caller {
   const bearer = bearerValue(h);
   if (typeof bearer === 'string') {
     const t = store.byValue.get(bearer);
-    return t !== undefined ? `token:${t.id}` : 'anonymous';
+    if (t === undefined) return { credential: 'anonymous', bucket: 'anonymous' };
+    return { credential: `token:${t.id}`, bucket: t.owner === 'account' ? `account:${t.accountId}` : `user:${store.user.id}` };
   }
   const email = header(h, 'x-auth-email');
-  if (bearer === undefined && email !== undefined && header(h, 'x-auth-key') === store.user.globalApiKey) {
-    return `global-key:${email.toLowerCase()}`;
+  if (bearer === undefined && email !== undefined && email.toLowerCase() === store.user.email.toLowerCase() && header(h, 'x-auth-key') === store.user.globalApiKey) {
+    return { credential: `global-key:${email.toLowerCase()}`, bucket: `user:${store.user.id}` };
   }
-  return 'anonymous';
+  return { credential: 'anonymous', bucket: 'anonymous' };
 }
 
 /** Can the principal use one of `perms` on the user (scope 'user') or on an account? */
@@ -309,17 +391,27 @@ function boolQuery(ctx: Ctx, name: string): boolean | undefined {
   return raw === 'true';
 }
 
+/**
+ * `page` / `per_page` pagination. Out-of-range values are rejected (400 1004), not clamped: the
+ * schema declares the bounds (tokens: per_page 5–50) and says nothing of clamping.
+ * `result_info.page` is the page served: normally the page asked for; with `wrong-page` the
+ * forced page; with `pastLastPage: 'last'` the last page when asked beyond it.
+ */
 function paginate<T>(ctx: Ctx, items: T[], perPage: { def: number; min: number; max: number }): { page: T[]; info: ResultInfo } {
-  const page = intQuery(ctx, 'page', 1, 1, Number.MAX_SAFE_INTEGER);
+  const asked = intQuery(ctx, 'page', 1, 1, Number.MAX_SAFE_INTEGER);
   const per = intQuery(ctx, 'per_page', perPage.def, perPage.min, perPage.max);
-  const slice = items.slice((page - 1) * per, page * per);
+  const totalPages = Math.ceil(items.length / per);
+  let served = ctx.opts.forcePage ?? asked;
+  if (ctx.opts.forcePage === undefined && ctx.opts.pastLastPage === 'last' && totalPages > 0 && asked > totalPages) served = totalPages;
+  const slice = items.slice((served - 1) * per, served * per);
   return {
     page: slice,
-    info: { page, per_page: per, count: slice.length, total_count: items.length, total_pages: Math.ceil(items.length / per) },
+    info: { page: served, per_page: per, count: slice.length, total_count: items.length, total_pages: totalPages },
   };
 }
 
 const TOKEN_PAGE = { def: 20, min: 5, max: 50 };
+/** `access_page` / `access_per_page` are not in the fragments (unresolved): the simulator's bounds. */
 const ACCESS_PAGE = { def: 20, min: 1, max: 1000 };
 
 // ---------------------------------------------------------------- API tokens
@@ -373,6 +465,10 @@ function listTokens(ctx: Ctx, accountId: string | undefined): Ok {
   return { result: page.map((t) => tokenView(ctx.store, t)), resultInfo: info };
 }
 
+/**
+ * Verify: the user route knows user-owned tokens only, the account route only tokens owned by
+ * that account. An account-owned token (`cfat_…`) on `/user/tokens/verify` is 401 1000 (A1).
+ */
 function verify(ctx: Ctx, accountId: string | undefined): Ok {
   const h = ctx.req.headers;
   const bearer = bearerValue(h);
@@ -402,20 +498,20 @@ const TOK_W = [P.apiTokensWrite];
 const ATOK_R = [P.accountApiTokensRead, P.accountApiTokensWrite];
 const ATOK_W = [P.accountApiTokensWrite];
 
-route('GET', '/user/tokens/verify', 'verifyUserToken', (c) => verify(c, undefined), 'verify-user');
+route('GET', '/user/tokens/verify', 'verifyUserToken', (c) => verify(c, undefined), 'verify');
 route('GET', '/user/tokens', 'listUserTokens', (c) => (demand(c, TOK_R, 'user'), listTokens(c, undefined)));
-route('GET', '/user/tokens/:token_id', 'getUserToken', (c) => {
+route('GET', '/user/tokens/{token_id}', 'getUserToken', (c) => {
   demand(c, TOK_R, 'user');
   return { result: tokenView(c.store, findToken(c, undefined)) };
 });
-route('PUT', '/user/tokens/:token_id/value', 'rollUserToken', (c) => (demand(c, TOK_W, 'user'), roll(c, undefined)));
-route('GET', '/accounts/:account_id/tokens/verify', 'verifyAccountToken', (c) => verify(c, acct(c).accountId), 'verify-account');
-route('GET', '/accounts/:account_id/tokens', 'listAccountTokens', (c) => (demand(c, ATOK_R, acct(c)), listTokens(c, acct(c).accountId)));
-route('GET', '/accounts/:account_id/tokens/:token_id', 'getAccountToken', (c) => {
+route('PUT', '/user/tokens/{token_id}/value', 'rollUserToken', (c) => (demand(c, TOK_W, 'user'), roll(c, undefined)));
+route('GET', '/accounts/{account_id}/tokens/verify', 'verifyAccountToken', (c) => verify(c, acct(c).accountId), 'verify');
+route('GET', '/accounts/{account_id}/tokens', 'listAccountTokens', (c) => (demand(c, ATOK_R, acct(c)), listTokens(c, acct(c).accountId)));
+route('GET', '/accounts/{account_id}/tokens/{token_id}', 'getAccountToken', (c) => {
   demand(c, ATOK_R, acct(c));
   return { result: tokenView(c.store, findToken(c, acct(c).accountId)) };
 });
-route('PUT', '/accounts/:account_id/tokens/:token_id/value', 'rollAccountToken', (c) => {
+route('PUT', '/accounts/{account_id}/tokens/{token_id}/value', 'rollAccountToken', (c) => {
   demand(c, ATOK_W, acct(c));
   return roll(c, acct(c).accountId);
 });
@@ -453,21 +549,42 @@ function findSvc(ctx: Ctx, s: SvcScope): ServiceTokenRec {
   return t;
 }
 
-function svcView(t: ServiceTokenRec, secret?: string): Record<string, unknown> {
-  const v: Record<string, unknown> = { id: t.id, client_id: t.clientId };
-  if (secret !== undefined) v.client_secret = secret;
-  Object.assign(v, {
+/**
+ * `ServiceToken` as declared: `access_service-tokens` @c92b9b0 (id, client_id, name, duration,
+ * expires_at, created_at, updated_at, last_seen_at) plus `enabled` (SDK @7979faa6). No
+ * `client_secret_version` and no `previous_client_secret_expires_at` (A3): they are write-only.
+ */
+function svcView(t: ServiceTokenRec): Record<string, unknown> {
+  const v: Record<string, unknown> = {
+    id: t.id,
+    client_id: t.clientId,
     name: t.name,
     duration: t.duration,
     created_at: iso(t.createdAt),
     updated_at: iso(t.updatedAt),
-    client_secret_version: t.version,
     enabled: t.enabled,
-  });
+  };
   if (t.expiresAt !== undefined) v.expires_at = iso(t.expiresAt);
   if (t.lastSeenAt !== undefined) v.last_seen_at = iso(t.lastSeenAt);
-  if (t.previousSecretExpiresAt !== undefined) v.previous_client_secret_expires_at = iso(t.previousSecretExpiresAt);
   return v;
+}
+
+/**
+ * Create / rotate result as declared: `access_create_response` (-2 for zones) @c92b9b0 (id,
+ * client_id, client_secret, name, duration, created_at, updated_at) plus `enabled` (SDK
+ * `ServiceTokenCreateResponse` / `ServiceTokenRotateResponse` @7979faa6). No `expires_at`.
+ */
+function svcSecretView(t: ServiceTokenRec, secret: string): Record<string, unknown> {
+  return {
+    id: t.id,
+    client_id: t.clientId,
+    client_secret: secret,
+    name: t.name,
+    duration: t.duration,
+    created_at: iso(t.createdAt),
+    updated_at: iso(t.updatedAt),
+    enabled: t.enabled,
+  };
 }
 
 function dateField(body: Record<string, unknown>, name: string): number | undefined {
@@ -500,6 +617,12 @@ function versionField(body: Record<string, unknown>): number | undefined {
   return v;
 }
 
+function enabledField(body: Record<string, unknown>): boolean | undefined {
+  const v = body.enabled;
+  if (v !== undefined && typeof v !== 'boolean') throw invalid('enabled must be a boolean');
+  return v;
+}
+
 function listSvc(ctx: Ctx): Ok {
   const s = svcScope(ctx, SVC_R);
   const name = ctx.req.query.get('name');
@@ -518,16 +641,27 @@ function createSvc(ctx: Ctx): Ok {
   const dur = durationField(body);
   const version = versionField(body);
   const prev = dateField(body, 'previous_client_secret_expires_at');
+  const enabled = enabledField(body);
   const spec: Parameters<Store['addServiceToken']>[0] = { name };
   if (s.zoneId !== undefined) spec.zoneId = s.zoneId;
   else spec.accountId = s.accountId;
   if (dur !== undefined) spec.duration = dur.duration;
   if (version !== undefined) spec.clientSecretVersion = version;
+  if (enabled !== undefined) spec.enabled = enabled;
   const t = ctx.store.addServiceToken(spec);
   if (prev !== undefined) t.previousSecretExpiresAt = prev;
-  return { status: 201, result: svcView(t, t.secret) };
+  return { status: 201, result: svcSecretView(t, t.secret) };
 }
 
+/**
+ * PUT. `client_secret_version` greater than the current version rotates: the response then
+ * carries the new secret as an undeclared `client_secret` (the schema says `ServiceToken`;
+ * Cloudflare's Terraform provider reads it: notes "Graceful rotation"), and the previous secret
+ * stays accepted until `previous_client_secret_expires_at` of the same body (none: revoked at
+ * once). A version that is not greater rotates nothing and returns no secret, but
+ * `previous_client_secret_expires_at` is applied to the previous secret all the same (A3: a
+ * client that guesses the version moves the grace window on every retry).
+ */
 function updateSvc(ctx: Ctx): Ok {
   const s = svcScope(ctx, SVC_W);
   const t = findSvc(ctx, s);
@@ -536,26 +670,20 @@ function updateSvc(ctx: Ctx): Ok {
   const dur = durationField(body);
   const version = versionField(body);
   const prev = dateField(body, 'previous_client_secret_expires_at');
-  const enabled = body.enabled;
-  if (enabled !== undefined && typeof enabled !== 'boolean') throw invalid('enabled must be a boolean');
-  if (version !== undefined && version < t.version) throw invalid(`client_secret_version must not decrease (current ${t.version})`);
+  const enabled = enabledField(body);
   let secret: string | undefined;
-  if (version !== undefined && version > t.version) {
-    // Live behaviour (per Cloudflare's Terraform provider): a version bump rotates and the
-    // response carries the new client_secret although the schema does not declare it.
-    secret = ctx.store.rotateServiceToken(t, prev, version);
-  } else if (prev !== undefined) {
-    t.previousSecretExpiresAt = prev;
-  }
+  if (version !== undefined && version > t.version) secret = ctx.store.rotateServiceToken(t, prev, version);
+  else if (prev !== undefined) t.previousSecretExpiresAt = prev;
   if (name !== undefined) t.name = name;
   if (dur !== undefined) {
     t.duration = dur.duration;
     if (Number.isFinite(dur.ms)) t.expiresAt = ctx.now + dur.ms;
     else delete t.expiresAt;
   }
-  if (typeof enabled === 'boolean') t.enabled = enabled;
+  if (enabled !== undefined) t.enabled = enabled;
   t.updatedAt = ctx.now;
-  return { result: svcView(t, secret) };
+  const view = svcView(t);
+  return { result: secret === undefined ? view : { ...view, client_secret: secret } };
 }
 
 function deleteSvc(ctx: Ctx): Ok {
@@ -564,12 +692,18 @@ function deleteSvc(ctx: Ctx): Ok {
   return { result: svcView(t) };
 }
 
+/**
+ * POST …/rotate (account level only): body optional; `previous_client_secret_expires_at`
+ * omitted = now, so the old secret dies at once (the schema's description). No version is
+ * needed. The simulator also counts it as a version (so a later PUT must go above it): whether
+ * the live API does is unverified.
+ */
 function rotateSvc(ctx: Ctx): Ok {
   const t = findSvc(ctx, svcScope(ctx, SVC_W));
   const body = jsonBody(ctx, false) ?? {};
   const prev = dateField(body, 'previous_client_secret_expires_at');
   const secret = ctx.store.rotateServiceToken(t, prev);
-  return { result: svcView(t, secret) };
+  return { result: svcSecretView(t, secret) };
 }
 
 function refreshSvc(ctx: Ctx): Ok {
@@ -580,22 +714,23 @@ function refreshSvc(ctx: Ctx): Ok {
   return { result: svcView(t) };
 }
 
-for (const base of ['/accounts/:account_id', '/zones/:zone_id']) {
+for (const base of ['/accounts/{account_id}', '/zones/{zone_id}']) {
   const col = `${base}/access/service_tokens`;
   route('GET', col, 'listServiceTokens', listSvc);
   route('POST', col, 'createServiceToken', createSvc);
-  route('GET', `${col}/:service_token_id`, 'getServiceToken', (c) => ({ result: svcView(findSvc(c, svcScope(c, SVC_R))) }));
-  route('PUT', `${col}/:service_token_id`, 'updateServiceToken', updateSvc);
-  route('DELETE', `${col}/:service_token_id`, 'deleteServiceToken', deleteSvc);
+  route('GET', `${col}/{service_token_id}`, 'getServiceToken', (c) => ({ result: svcView(findSvc(c, svcScope(c, SVC_R))) }));
+  route('PUT', `${col}/{service_token_id}`, 'updateServiceToken', updateSvc);
+  route('DELETE', `${col}/{service_token_id}`, 'deleteServiceToken', deleteSvc);
 }
 // Account level only: there is no zone-level rotate / refresh (→ 404 7003).
-route('POST', '/accounts/:account_id/access/service_tokens/:service_token_id/rotate', 'rotateServiceToken', rotateSvc);
-route('POST', '/accounts/:account_id/access/service_tokens/:service_token_id/refresh', 'refreshServiceToken', refreshSvc);
+route('POST', '/accounts/{account_id}/access/service_tokens/{service_token_id}/rotate', 'rotateServiceToken', rotateSvc);
+route('POST', '/accounts/{account_id}/access/service_tokens/{service_token_id}/refresh', 'refreshServiceToken', refreshSvc);
 
 // ---------------------------------------------------------------- MoQ relays
 
 const MOQ_R = [P.moqRead, P.moqWrite];
 const MOQ_W = [P.moqWrite];
+const MOQ_OPERATIONS: readonly string[] = ['publish', 'subscribe'];
 
 function findRelay(ctx: Ctx, perms: readonly string[]): RelayRec {
   demand(ctx, perms, acct(ctx));
@@ -617,7 +752,8 @@ const tokensEnvelope = (tokens: Record<string, unknown>[]) => ({
   issuers: [{ type: 'cloudflare_jwt', issuer: 'cloudflare', cloudflare_tokens: tokens }],
 });
 
-route('GET', '/accounts/:account_id/moq/relays', 'listMoqRelays', (c) => {
+/** Cursor pagination (keyset on `created`); `per_page` above the maximum is clamped (SDK `RelayListParams`). */
+route('GET', '/accounts/{account_id}/moq/relays', 'listMoqRelays', (c) => {
   demand(c, MOQ_R, acct(c));
   const q = c.req.query;
   const before = q.get('created_before');
@@ -628,7 +764,7 @@ route('GET', '/accounts/:account_id/moq/relays', 'listMoqRelays', (c) => {
     throw new ApiError(400, CODES.moqBadBody, 'created_before / created_after must be RFC 3339 date-times');
   }
   const perRaw = Number(q.get('per_page') ?? 20);
-  const per = Math.min(100, Math.max(1, Number.isFinite(perRaw) ? Math.trunc(perRaw) : 20)); // clamped
+  const per = Math.min(100, Math.max(1, Number.isFinite(perRaw) ? Math.trunc(perRaw) : 20)); // clamped; the maximum (100) is ours
   const asc = q.get('asc') === 'true';
   const items = [...c.store.relays.values()]
     .filter((r) => r.accountId === acct(c).accountId)
@@ -637,38 +773,29 @@ route('GET', '/accounts/:account_id/moq/relays', 'listMoqRelays', (c) => {
   const page = items.slice(0, per);
   return {
     result: page.map((r) => ({ uid: r.uid, name: r.name, created: iso(r.created), modified: iso(r.modified) })),
-    resultInfo: { per_page: per, count: page.length, total_count: items.length },
+    // "result_info reports the page count and the total matching the cursor filters" (moq-relays-list)
+    resultInfo: { count: page.length, total: items.length },
   };
 });
 
-route('GET', '/accounts/:account_id/moq/relays/:relay_id', 'getMoqRelay', (c) => {
+route('GET', '/accounts/{account_id}/moq/relays/{relay_id}', 'getMoqRelay', (c) => {
   const r = findRelay(c, MOQ_R);
   const v: Record<string, unknown> = { uid: r.uid, name: r.name, created: iso(r.created), modified: iso(r.modified), config: r.config };
   if (r.connected) v.status = 'connected';
   return { result: v };
 });
 
-route('POST', '/accounts/:account_id/moq/relays/:relay_id/tokens/rotate', 'moqRotate', (c) => {
-  const r = findRelay(c, MOQ_W);
-  const body = jsonBody(c, true, true) as Record<string, unknown>;
-  const type = body.type;
-  if (type !== 'publish_subscribe' && type !== 'subscribe') {
-    throw new ApiError(400, CODES.moqInvalidOperations, 'Invalid type: must be "publish_subscribe" or "subscribe"');
-  }
-  const old = [...r.tokens.values()].filter((t) => moqTypeOf(t.operations) === type);
-  if (r.tokens.size - old.length >= MAX_MOQ_TOKENS_PER_RELAY) {
-    throw new ApiError(409, CODES.moqTokenLimit, 'Token limit reached: a relay can have at most 10 tokens.');
-  }
-  for (const t of old) c.store.revokeMoqToken(r, t.jti); // the old token is invalidated at once
-  const t = c.store.newMoqToken(r, moqOperationsOf(type as MoqTokenType), c.now + YEAR_MS, old[0]?.label);
-  return { result: { token: t.secret, type } };
-});
-
-route('POST', '/accounts/:account_id/moq/relays/:relay_id/tokens', 'createMoqToken', (c) => {
+/**
+ * Create. `operations`: a non-empty subset of publish / subscribe. The schema and the SDK
+ * (`Array<'publish' | 'subscribe'>`) declare an enum, so any other value is 400 21010 even though
+ * the description says the list may grow later. `expires` ≤ 1 year out (21012); default 1 year.
+ * The 11th token of a relay is 409 21009.
+ */
+route('POST', '/accounts/{account_id}/moq/relays/{relay_id}/tokens', 'createMoqToken', (c) => {
   const r = findRelay(c, MOQ_W);
   const body = jsonBody(c, true, true) as Record<string, unknown>;
   const ops = body.operations;
-  if (!Array.isArray(ops) || ops.length === 0 || !ops.every((o) => o === 'publish' || o === 'subscribe')) {
+  if (!Array.isArray(ops) || ops.length === 0 || !ops.every((o) => typeof o === 'string' && MOQ_OPERATIONS.includes(o))) {
     throw new ApiError(
       400,
       CODES.moqInvalidOperations,
@@ -693,15 +820,16 @@ route('POST', '/accounts/:account_id/moq/relays/:relay_id/tokens', 'createMoqTok
   return { status: 201, result: tokensEnvelope([moqTokenView(t, t.secret)]) };
 });
 
-route('GET', '/accounts/:account_id/moq/relays/:relay_id/tokens', 'listMoqTokens', (c) => {
+route('GET', '/accounts/{account_id}/moq/relays/{relay_id}/tokens', 'listMoqTokens', (c) => {
   const r = findRelay(c, MOQ_R);
   return { result: tokensEnvelope([...r.tokens.values()].map((t) => moqTokenView(t))) };
 });
 
-route('DELETE', '/accounts/:account_id/moq/relays/:relay_id/tokens/:jti', 'deleteMoqToken', (c) => {
+/** Idempotent (an unknown jti succeeds); answered with `moq_api-response-common`: no `result`. */
+route('DELETE', '/accounts/{account_id}/moq/relays/{relay_id}/tokens/{jti}', 'deleteMoqToken', (c) => {
   const r = findRelay(c, MOQ_W);
-  c.store.revokeMoqToken(r, c.params.jti as string); // idempotent
-  return { result: null };
+  c.store.revokeMoqToken(r, c.params.jti as string);
+  return { noResult: true };
 });
 
 // ---------------------------------------------------------------- discovery
@@ -755,37 +883,62 @@ route('GET', '/user', 'getUser', (c) => {
 
 // ---------------------------------------------------------------- entry point
 
-export interface HandleOptions {
-  routeEnabled: (r: ToggleableRoute) => boolean;
-}
-
 export function success(ok: Ok): ApiResult {
-  const body: Envelope = { success: true, errors: [], messages: ok.messages ?? [], result: ok.result };
+  const body: Envelope = { success: true, errors: [], messages: ok.messages ?? [] };
+  if (ok.noResult !== true) body.result = ok.result;
   if (ok.resultInfo !== undefined) body.result_info = ok.resultInfo;
   return { status: ok.status ?? 200, body };
 }
 
 /** Resolves the route and operation name (no side effects). */
-export function resolveOp(req: ApiRequest, opts: HandleOptions): { match: RouteMatch | 'method' | undefined; op: OperationName | null } {
+export function resolveOp(req: ApiRequest): { match: MatchResult; op: ServedOperationName | null } {
   const match = matchRoute(req.method, req.apiPath);
-  if (match === undefined || match === 'method') return { match, op: null };
-  if (match.route.op === 'moqRotate' && !opts.routeEnabled('moqRotate')) return { match: undefined, op: 'moqRotate' };
+  if (match === undefined || match === 'method' || match === 'removed') return { match, op: null };
   return { match, op: match.route.op };
 }
 
-/** Handles one API request against the store. Never throws. */
-export function handleApi(store: Store, req: ApiRequest, match: RouteMatch | 'method' | undefined, fullPath: string): ApiResult {
+/** The route table with each route's declared security (for the README and the tests). */
+export function routeTable(): { method: string; path: string; op: OperationName; security: SecurityRule }[] {
+  return routes.map((r) => ({ method: r.method, path: r.template, op: r.op, security: r.security }));
+}
+
+function removedRouteError(status: RemovedRouteStatus, fullPath: string): ApiError {
+  if (status === 405) return new ApiError(405, CODES.methodNotAllowed, 'Method not allowed for this route');
+  if (status === 400) return couldNotRoute(fullPath); // a POST read as …/tokens/{jti} with jti "rotate"
+  return noRoute();
+}
+
+/**
+ * Handles one API request against the store. Never throws. Order of checks: route → id format
+ * → authentication → declared scheme → permission → existence → body.
+ */
+export function handleApi(store: Store, req: ApiRequest, match: MatchResult, fullPath: string, opts: HandleOptions): ApiResult {
+  let docs: string | undefined;
   try {
     if (match === undefined) throw noRoute();
+    if (match === 'removed') throw removedRouteError(opts.removedRouteStatus, fullPath);
     if (match === 'method') throw new ApiError(405, CODES.methodNotAllowed, 'Method not allowed for this route');
+    docs = match.route.security.docs;
     validateParams(match, fullPath);
     const now = store.now();
-    const principal: Principal =
-      match.route.auth === 'standard' ? authenticate(store, req.headers, now) : { kind: 'none' };
-    return success(match.route.handler({ req, params: match.params, store, now, principal }));
+    let principal: Principal = { kind: 'none' };
+    if (match.route.auth === 'standard') {
+      principal = authenticate(store, req.headers);
+      enforceScheme(principal, match.route.security);
+      if (principal.kind === 'token') principal.token.lastUsedOn = now;
+    }
+    return success(match.route.handler({ req, params: match.params, store, now, principal, opts }));
   } catch (e) {
-    if (e instanceof ApiError) return { status: e.status, body: e.envelope() };
+    if (e instanceof ApiError) {
+      if (e.status === 403 && e.documentationUrl === undefined && docs !== undefined) e.documentationUrl = docs;
+      return { status: e.status, body: e.envelope() };
+    }
     const msg = e instanceof Error ? e.message : String(e);
     return { status: 500, body: new ApiError(500, CODES.serverError, `Simulator internal error: ${msg}`).envelope() };
   }
+}
+
+/** Is this operation one of MoQ's (its 5xx envelope uses 21006)? */
+export function isMoqOperation(op: OperationName | null): boolean {
+  return op === 'listMoqRelays' || op === 'getMoqRelay' || op === 'createMoqToken' || op === 'listMoqTokens' || op === 'deleteMoqToken';
 }

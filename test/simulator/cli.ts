@@ -1,6 +1,7 @@
 /**
  * Runs the Cloudflare API simulator until SIGINT / SIGTERM.
- *   node out/test/simulator/cli.js --port 8787 [--scenario demo|empty|path.json] [--latency 80] [--rate-limit 1200/300] [--quiet]
+ *   node out/test/simulator/cli.js --port 8787 [--scenario demo|empty|path.json] [--latency 80] [--rate-limit 1200/300]
+ *     [--removed-route 404|405|400] [--moq-revocation-delay ms] [--quiet]
  */
 import { DEMO, DEFAULT_RATE_LIMIT, start } from './index';
 import type { RateLimitConfig, SimulatorOptions } from './index';
@@ -13,7 +14,9 @@ Usage: node out/test/simulator/cli.js [options]
   --host <addr>           interface (default 127.0.0.1)
   --scenario <s>          demo (default), empty, or a path to a scenario JSON file
   --latency <ms>          latency added to every API answer (default 0)
-  --rate-limit <n>/<sec>  requests per credential per window (default 1200/300)
+  --rate-limit <n>/<sec>  requests per user per window (default 1200/300)
+  --removed-route <code>  status of the removed MoQ rotate route: 404 (default), 405 or 400
+  --moq-revocation-delay <ms>  a deleted MoQ token stays accepted this long (default 0)
   --quiet                 do not log requests
   -h, --help              this help
 
@@ -63,6 +66,15 @@ function parseArgs(argv: string[]): SimulatorOptions {
         opts.rateLimit = rl;
         break;
       }
+      case '--removed-route': {
+        const v = Number(value());
+        if (v !== 404 && v !== 405 && v !== 400) fail('--removed-route expects 404, 405 or 400');
+        opts.removedRouteStatus = v;
+        break;
+      }
+      case '--moq-revocation-delay':
+        opts.moqRevocationDelayMs = num(value());
+        break;
       case '--quiet':
         opts.quiet = true;
         break;
@@ -86,13 +98,14 @@ async function main(): Promise<void> {
   ];
   if (opts.scenario === 'demo') {
     lines.push(`  admin token  : ${DEMO.admin.value}   (user token "${DEMO.admin.name}", every permission)`);
+    lines.push(`  account admin: ${DEMO.accountAdmin.value}   (account-owned token "${DEMO.accountAdmin.name}")`);
     lines.push(`  account id   : ${DEMO.accountId}   zone id: ${DEMO.zoneId}`);
   } else {
     const admin = state.userTokens.find((t) => t.permissions.includes('API Tokens Write'));
     if (admin !== undefined) lines.push(`  admin token  : ${admin.value}   ("${admin.name}")`);
   }
-  lines.push(`  global key   : ${state.user.email} / ${state.user.globalApiKey}`);
-  lines.push(`  latency      : ${opts.latencyMs ?? 0} ms   rate limit: ${rl.limit} per ${rl.windowMs / 1000} s per credential`);
+  lines.push(`  global key   : ${state.user.email} / ${state.user.globalApiKey}   (needed for zone-level Access service tokens)`);
+  lines.push(`  latency      : ${opts.latencyMs ?? 0} ms   rate limit: ${rl.limit} per ${rl.windowMs / 1000} s per user`);
   process.stdout.write(`${lines.join('\n')}\n`);
 
   let stopping = false;

@@ -14,15 +14,30 @@ import type {
   ScenarioServiceToken,
   ScenarioZone,
 } from './types';
-import { ALL_PERMISSIONS } from './types';
+import { ALL_PERMISSIONS, PERMISSIONS } from './types';
 import { accountTokenValue, globalApiKey, hex32, serviceClientId, serviceTokenSecret, userTokenValue, uuid } from './util';
+
+/**
+ * What an account-owned API token can hold of the permissions the simulator checks: everything
+ * that acts in an account (user-level ones such as API Tokens Write or User Details Read do not
+ * apply to a token that belongs to no user).
+ */
+export const ACCOUNT_ADMIN_PERMISSIONS: readonly string[] = [
+  PERMISSIONS.accountApiTokensRead,
+  PERMISSIONS.accountApiTokensWrite,
+  PERMISSIONS.serviceTokensRead,
+  PERMISSIONS.serviceTokensWrite,
+  PERMISSIONS.moqRead,
+  PERMISSIONS.moqWrite,
+];
 
 /** Ids and initial secrets of the demo scenario (test/fixtures/scenarios/demo.json). */
 export const DEMO = {
   user: {
     id: 'fc9ec2c9ce75bb75abee10b8a6cbbfba',
     email: 'demo@cf-rotate.example',
-    globalApiKey: '16a04651932a59c6699556682e80ba7a6503b',
+    /** Today's format (cfk_…). Zone-level Access service tokens accept only this (email + key) scheme. */
+    globalApiKey: 'cfk_9SoTpdSCjfhMGO1TR0GmRMuDc7zwehNAQpQyq5iHd52a0a2b',
   },
   accountId: '954a55fc5f585e634c5bbd7b5e8f4cf2',
   accountName: 'Demo Account',
@@ -33,6 +48,16 @@ export const DEMO = {
     id: '658901508566a6b12fc399c41e9e6985',
     name: 'cf-rotate admin',
     value: 'cfut_5zKGImLXBC2zuWWji86AKBiBuNA26K0XT0wKz4jc8c8d12ba',
+  },
+  /**
+   * Account-owned API token "cf-rotate account admin": the admin credential Cloudflare now
+   * recommends for automation (A1). It verifies only on /accounts/{id}/tokens/verify and holds
+   * every account-level permission (ACCOUNT_ADMIN_PERMISSIONS); user-level routes refuse it.
+   */
+  accountAdmin: {
+    id: 'cbb0603c8b3b0adb8c02b7a6eec43d8a',
+    name: 'cf-rotate account admin',
+    value: 'cfat_n1WGn0X0xTw9EFHPXnhzQx90jzT8vszpG9Y9nyCB12428f03',
   },
   /** Account-owned API token to rotate. */
   accountToken: {
@@ -82,7 +107,7 @@ export function demoScenario(): Scenario {
   return structuredClone(demoJson) as Scenario;
 }
 
-/** Fixed user of `emptyScenario()`. */
+/** Fixed user of `emptyScenario()`; its Global API key is in the pre-2026 format (37 hex), which still works. */
 export const EMPTY_USER = {
   id: '00000000000000000000000000000001',
   email: 'user@example.com',
@@ -141,7 +166,7 @@ export class ScenarioBuilder {
     this.s = structuredClone(base);
   }
 
-  /** Replaces the user (e.g. to test Global API key auth with known values). */
+  /** Replaces the user (e.g. to test Global API key auth with known values); the key is minted as `cfk_…` unless given. */
   user(u: Partial<Scenario['user']> = {}): Scenario['user'] {
     this.s.user = { ...u, id: u.id ?? hex32(), email: u.email ?? 'user@example.com', globalApiKey: u.globalApiKey ?? globalApiKey() };
     return { ...this.s.user };
@@ -168,6 +193,11 @@ export class ScenarioBuilder {
   /** A user-owned token with every permission the simulator checks (optionally limited to accounts). */
   adminToken(t: Partial<ScenarioApiToken> = {}): Filled<ScenarioApiToken, 'id' | 'value'> {
     return this.userToken({ name: 'admin', permissions: [...ALL_PERMISSIONS], ...t });
+  }
+
+  /** An account-owned token acting as the admin credential: every account-level permission (A1). */
+  accountAdminToken(accountId: string, t: Partial<ScenarioApiToken> = {}): Filled<ScenarioAccountToken, 'id' | 'value'> {
+    return this.accountToken(accountId, { name: 'account admin', permissions: [...ACCOUNT_ADMIN_PERMISSIONS], ...t });
   }
 
   accountToken(accountId: string, t: Partial<ScenarioApiToken> = {}): Filled<ScenarioAccountToken, 'id' | 'value'> {

@@ -1,32 +1,37 @@
 /**
- * HTTP layer of the simulator: node:http server, latency, per-credential rate limiting,
- * fault injection, request recording, statistics and the /__sim control endpoints.
+ * HTTP layer of the simulator: node:http server, latency, per-user rate limiting, fault
+ * injection (including late commits), 5xx bodies, request recording, statistics and the
+ * /__sim control endpoints.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApiRequest, ApiResult, Envelope } from './api';
-import { API_BASE, ApiError, CODES, credentialKey, handleApi, resolveOp } from './api';
+import type { ApiRequest, ApiResult, Envelope, HandleOptions, MatchResult } from './api';
+import { API_BASE, ApiError, CODES, callerOf, handleApi, isMoqOperation, resolveOp } from './api';
 import { resolveScenario } from './scenarios';
 import { Store } from './store';
 import type {
   ActiveFault,
   Fault,
+  FaultBody,
+  FaultStatus,
   FaultType,
   OperationName,
   RateLimitConfig,
   RecordedRequest,
+  RemovedRouteStatus,
   RequestFilter,
   Scenario,
   ScenarioSeed,
+  SimBehaviour,
+  SimConfigState,
   SimState,
   SimStats,
   SimulatorControl,
-  ToggleableRoute,
 } from './types';
-import { OPERATIONS, SECRET_OPERATIONS } from './types';
-import { iso, isRecord } from './util';
+import { OPERATIONS, PAGED_OPERATIONS, REMOVED_OPERATIONS, SECRET_OPERATIONS } from './types';
+import { iso, isRecord, rfc1123 } from './util';
 
-export interface SimulatorOptions {
+export interface SimulatorOptions extends Partial<SimBehaviour> {
   /** 0 (default) = random free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -35,7 +40,7 @@ export interface SimulatorOptions {
   scenario?: Scenario | 'demo' | string;
   /** Latency added before every API answer (default 0). */
   latencyMs?: number;
-  /** Per-credential fixed window; default 1200 requests / 300000 ms. */
+  /** Per rate-limit bucket (per user); default 1200 requests / 300000 ms. */
   rateLimit?: RateLimitConfig;
   /** No request log (default true). Set false to log one line per API request to stdout. */
   quiet?: boolean;
@@ -56,28 +61,69 @@ export interface SimulatorHandle {
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = { limit: 1200, windowMs: 300_000 };
+export const DEFAULT_BEHAVIOUR: SimBehaviour = { removedRouteStatus: 404, moqRevocationDelayMs: 0, pastLastPage: 'empty' };
+/** Default upper bound of a `late-commit` delay. */
+export const DEFAULT_LATE_COMMIT_MS = 1500;
 const MAX_BODY = 1024 * 1024;
 const MAX_RECORDED = 100_000;
 const REDACTED_HEADERS = new Set(['authorization', 'x-auth-key', 'x-auth-user-service-key', 'cf-access-client-secret', 'cookie']);
-const PRE_FAULTS: readonly FaultType[] = ['status', 'rate-limit', 'hang'];
-const POST_FAULTS: readonly FaultType[] = ['malformed-json', 'missing-secret', 'drop-after-commit', 'hang-after-commit'];
+/** Faults that replace processing. */
+const PRE_FAULTS: readonly FaultType[] = ['status', 'rate-limit', 'hang', 'late-commit'];
+/** Faults applied after the change is committed (2xx outcomes only). */
+const POST_FAULTS: readonly FaultType[] = ['malformed-json', 'missing-secret', 'drop-after-commit', 'hang-after-commit', '500-after-commit'];
+const FAULT_TYPES: readonly FaultType[] = [...PRE_FAULTS, 'wrong-page', ...POST_FAULTS, 'latency'];
+const FAULT_STATUSES: readonly number[] = [500, 502, 503, 504];
 
 /** Checks a fault given in-process or over HTTP; throws with a readable message. */
 export function validateFault(f: unknown): Fault {
   if (!isRecord(f)) throw new Error('fault must be an object');
-  const types: FaultType[] = ['status', 'rate-limit', 'malformed-json', 'missing-secret', 'drop-after-commit', 'hang-after-commit', 'hang', 'latency'];
-  if (!types.includes(f.type as FaultType)) throw new Error(`fault.type must be one of ${types.join(', ')}`);
-  if (f.op !== undefined && !OPERATIONS.includes(f.op as OperationName)) throw new Error(`fault.op: unknown operation ${String(f.op)}`);
+  if (!FAULT_TYPES.includes(f.type as FaultType)) throw new Error(`fault.type must be one of ${FAULT_TYPES.join(', ')}`);
+  if ((REMOVED_OPERATIONS as readonly unknown[]).includes(f.op)) {
+    throw new Error(`fault.op: ${String(f.op)} was removed upstream (POST …/moq/relays/{r}/tokens/rotate is gone, A4); the simulator does not serve it`);
+  }
+  if (f.op !== undefined && !(OPERATIONS as readonly unknown[]).includes(f.op)) throw new Error(`fault.op: unknown operation ${String(f.op)}`);
   if (f.times !== undefined && (typeof f.times !== 'number' || f.times === 0 || Number.isNaN(f.times))) {
     throw new Error('fault.times must be a positive number, or -1 / Infinity for unlimited');
   }
   if (f.after !== undefined && (typeof f.after !== 'number' || f.after < 0)) throw new Error('fault.after must be >= 0');
-  if (f.type === 'status' && ![500, 502, 503].includes(f.status as number)) throw new Error('fault.status must be 500, 502 or 503');
+  if (f.type === 'status' && !FAULT_STATUSES.includes(f.status as number)) throw new Error('fault.status must be 500, 502, 503 or 504');
+  if (f.type === '500-after-commit' && f.status !== undefined && !FAULT_STATUSES.includes(f.status as number)) {
+    throw new Error('fault.status must be 500, 502, 503 or 504');
+  }
+  if ((f.type === 'status' || f.type === '500-after-commit') && f.body !== undefined && f.body !== 'problem' && f.body !== 'envelope') {
+    throw new Error('fault.body must be "problem" or "envelope"');
+  }
+  const retryOptional = f.type === 'status' || f.type === '500-after-commit';
+  if (retryOptional && f.retryAfterSec !== undefined && !(typeof f.retryAfterSec === 'number' && f.retryAfterSec >= 0)) {
+    throw new Error('fault.retryAfterSec must be a number >= 0');
+  }
   if (f.type === 'rate-limit' && !(typeof f.retryAfterSec === 'number' && f.retryAfterSec >= 0)) {
     throw new Error('fault.retryAfterSec must be a number >= 0');
   }
   if (f.type === 'latency' && !(typeof f.ms === 'number' && f.ms >= 0)) throw new Error('fault.ms must be a number >= 0');
+  if (f.type === 'late-commit') {
+    if (f.delayMs !== undefined && !(typeof f.delayMs === 'number' && f.delayMs >= 0 && Number.isFinite(f.delayMs))) {
+      throw new Error('fault.delayMs must be a finite number >= 0');
+    }
+    if (f.fixed !== undefined && typeof f.fixed !== 'boolean') throw new Error('fault.fixed must be a boolean');
+  }
+  if (f.type === 'wrong-page') {
+    if (f.page !== undefined && !(Number.isInteger(f.page) && (f.page as number) >= 1)) throw new Error('fault.page must be an integer >= 1');
+    if (f.op !== undefined && !PAGED_OPERATIONS.includes(f.op as OperationName)) {
+      throw new Error(`fault.op: ${String(f.op)} is not paginated by page (${PAGED_OPERATIONS.join(', ')})`);
+    }
+  }
   return f as unknown as Fault;
+}
+
+function validateBehaviour(c: Partial<SimBehaviour>): void {
+  if (c.removedRouteStatus !== undefined && ![404, 405, 400].includes(c.removedRouteStatus)) {
+    throw new Error('removedRouteStatus must be 404, 405 or 400');
+  }
+  if (c.moqRevocationDelayMs !== undefined && !(typeof c.moqRevocationDelayMs === 'number' && c.moqRevocationDelayMs >= 0)) {
+    throw new Error('moqRevocationDelayMs must be a number >= 0');
+  }
+  if (c.pastLastPage !== undefined && c.pastLastPage !== 'empty' && c.pastLastPage !== 'last') throw new Error('pastLastPage must be "empty" or "last"');
 }
 
 function omit(o: Record<string, unknown>, key: string): Record<string, unknown> {
@@ -94,7 +140,6 @@ function withoutSecret(op: OperationName, body: Envelope): Envelope | undefined 
     return typeof r === 'string' ? (omit({ ...body }, 'result') as unknown as Envelope) : undefined;
   }
   if (!isRecord(r)) return undefined;
-  if (op === 'moqRotate') return r.token === undefined ? undefined : { ...body, result: omit(r, 'token') };
   if (op === 'createMoqToken') {
     const issuers = Array.isArray(r.issuers) ? (r.issuers as Record<string, unknown>[]) : [];
     const tokensOf = (i: Record<string, unknown>): Record<string, unknown>[] =>
@@ -134,7 +179,78 @@ function parseMaybeJson(raw: string): unknown {
 }
 
 function emptyStats(): SimStats {
-  return { requests: 0, rateLimited: 0, inFlight: 0, maxInFlight: 0, byCredential: {}, byOperation: {}, byStatus: {} };
+  return { requests: 0, rateLimited: 0, inFlight: 0, maxInFlight: 0, byCredential: {}, byBucket: {}, byOperation: {}, byStatus: {} };
+}
+
+// ---------------------------------------------------------------- 5xx bodies
+
+const PROBLEMS: Record<FaultStatus, { title: string; name: string; category: string; detail: string }> = {
+  500: { title: 'Internal server error', name: 'internal_server_error', category: 'cloudflare', detail: 'Cloudflare encountered an error processing this request.' },
+  502: { title: 'Bad gateway', name: 'bad_gateway', category: 'origin', detail: 'Cloudflare received an invalid response from the origin.' },
+  503: { title: 'Service unavailable', name: 'service_unavailable', category: 'origin', detail: 'The service is temporarily unavailable.' },
+  504: { title: 'Gateway timeout', name: 'gateway_timeout', category: 'origin', detail: 'The origin did not answer in time.' },
+};
+
+type Negotiated = 'json' | 'problem+json' | 'markdown' | 'html';
+
+/** Content negotiation of Cloudflare-generated errors (changelogs 2026-03-11 and 2026-04-27): highest q wins, first listed on ties. */
+export function negotiate(accept: string | undefined): Negotiated {
+  if (accept === undefined || accept.trim() === '') return 'html';
+  let best: { kind: Negotiated; q: number } | undefined;
+  for (const part of accept.split(',')) {
+    const [type = '', ...params] = part.trim().toLowerCase().split(';').map((x) => x.trim());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    const kind: Negotiated | undefined =
+      type === 'application/json' ? 'json' : type === 'application/problem+json' ? 'problem+json' : type === 'text/markdown' || type === 'text/*' ? 'markdown' : type === '*/*' ? 'html' : undefined;
+    if (kind === undefined || !(q > 0)) continue;
+    if (best === undefined || q > best.q) best = { kind, q };
+  }
+  return best?.kind ?? 'html';
+}
+
+/**
+ * A Cloudflare-generated 5xx: RFC 9457 problem details (`type`, `title`, `status`, `detail`,
+ * `instance`) plus the operational fields of the 1xxx/5xx changelogs. The changelogs add no v4
+ * envelope fields (`success`, `errors`) to these bodies, so there are none.
+ */
+function problemBody(status: FaultStatus, rayId: string, now: number, retryAfterSec: number, accept: string | undefined): { contentType: string; text: string } {
+  const p = PROBLEMS[status];
+  const fields = {
+    type: `https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-5xx-errors/error-${status}/`,
+    title: p.title,
+    status,
+    detail: p.detail,
+    instance: rayId,
+    error_code: status,
+    error_name: p.name,
+    error_category: p.category,
+    ray_id: rayId,
+    timestamp: iso(now),
+    cloudflare_error: true,
+    retryable: true,
+    retry_after: retryAfterSec,
+    owner_action_required: false,
+  };
+  const kind = negotiate(accept);
+  if (kind === 'json' || kind === 'problem+json') {
+    return { contentType: `application/${kind}; charset=utf-8`, text: JSON.stringify(fields) };
+  }
+  if (kind === 'markdown') {
+    const front = Object.entries(fields)
+      .filter(([k]) => !['type', 'title', 'detail', 'instance'].includes(k))
+      .map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`)
+      .join('\n');
+    const text = `---\n${front}\n---\n\n# ${status} ${p.title}\n\n## What happened\n\n${p.detail}\n\n## What you should do\n\nRetry after ${retryAfterSec} seconds.\n`;
+    return { contentType: 'text/markdown; charset=utf-8', text };
+  }
+  const html = `<!DOCTYPE html><html><head><title>${status} ${p.title} | Cloudflare</title></head><body><h1>${p.title}</h1><p>${p.detail}</p><p>Ray ID: ${rayId}</p></body></html>`;
+  return { contentType: 'text/html; charset=utf-8', text: html };
+}
+
+interface LateCommit {
+  timer?: NodeJS.Timeout;
+  done: boolean;
 }
 
 class Simulator {
@@ -142,21 +258,24 @@ class Simulator {
   private scenario: Scenario;
   private latencyMs = 0;
   private rateLimit: RateLimitConfig = DEFAULT_RATE_LIMIT;
-  private routes: Record<ToggleableRoute, boolean> = { moqRotate: true };
+  private behaviour: SimBehaviour = { ...DEFAULT_BEHAVIOUR };
   private frozenAt: number | undefined;
   private faultList: ActiveFault[] = [];
   private faultSeq = 0;
-  private windows = new Map<string, { start: number; count: number }>();
+  private windows = new Map<string, { start: number; count: number; blockedUntil?: number }>();
   private recorded: RecordedRequest[] = [];
   private seq = 0;
   private statsData = emptyStats();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly lateCommits = new Set<LateCommit>();
+  private settleWaiters: (() => void)[] = [];
   private closed = false;
   readonly server: http.Server;
   private readonly log: ((line: string) => void) | undefined;
   readonly control: SimulatorControl;
 
   constructor(private readonly opts: SimulatorOptions) {
+    validateBehaviour(opts);
     this.scenario = resolveScenario(opts.scenario);
     this.log = opts.log ?? (opts.quiet === false ? (line: string) => console.log(line) : undefined);
     this.resetAll(this.scenario);
@@ -176,10 +295,17 @@ class Simulator {
   }
 
   private resetAll(scenario: Scenario): void {
-    this.store = new Store(scenario, () => this.now()); // throws on an invalid scenario before anything changes
+    const store = new Store(scenario, () => this.now()); // throws on an invalid scenario before anything changes
+    this.dropLateCommits();
+    this.store = store;
     this.latencyMs = this.opts.latencyMs ?? 0;
     this.rateLimit = { ...(this.opts.rateLimit ?? DEFAULT_RATE_LIMIT) };
-    this.routes = { moqRotate: true };
+    this.behaviour = {
+      removedRouteStatus: this.opts.removedRouteStatus ?? DEFAULT_BEHAVIOUR.removedRouteStatus,
+      moqRevocationDelayMs: this.opts.moqRevocationDelayMs ?? DEFAULT_BEHAVIOUR.moqRevocationDelayMs,
+      pastLastPage: this.opts.pastLastPage ?? DEFAULT_BEHAVIOUR.pastLastPage,
+    };
+    this.store.moqRevocationDelayMs = this.behaviour.moqRevocationDelayMs;
     this.frozenAt = undefined;
     this.faultList = [];
     this.windows.clear();
@@ -187,6 +313,12 @@ class Simulator {
     const inFlight = this.statsData.inFlight;
     this.statsData = emptyStats();
     this.statsData.inFlight = inFlight;
+  }
+
+  private handleOptions(forcePage?: number): HandleOptions {
+    const o: HandleOptions = { removedRouteStatus: this.behaviour.removedRouteStatus, pastLastPage: this.behaviour.pastLastPage };
+    if (forcePage !== undefined) o.forcePage = forcePage;
+    return o;
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -204,6 +336,7 @@ class Simulator {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    this.dropLateCommits();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     return new Promise((resolve) => {
@@ -219,6 +352,54 @@ class Simulator {
         resolve();
       }, ms);
       this.timers.add(t);
+    });
+  }
+
+  // ------------------------------------------------------------ late commits
+
+  private lateCommitDone(lc: LateCommit): void {
+    lc.done = true;
+    if (lc.timer !== undefined) {
+      clearTimeout(lc.timer);
+      this.timers.delete(lc.timer);
+    }
+    this.lateCommits.delete(lc);
+    if (this.lateCommits.size === 0) {
+      const waiters = this.settleWaiters;
+      this.settleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private dropLateCommits(): void {
+    for (const lc of [...this.lateCommits]) this.lateCommitDone(lc);
+  }
+
+  /**
+   * Schedules the processing of a request whose client gets no answer: `delay` after the
+   * request arrived, or — if the client disconnects first — `delay` after it disconnected.
+   */
+  private scheduleLateCommit(res: http.ServerResponse, delay: number, apply: () => void): void {
+    const lc: LateCommit = { done: false };
+    this.lateCommits.add(lc);
+    const arm = (ms: number): void => {
+      if (lc.timer !== undefined) {
+        clearTimeout(lc.timer);
+        this.timers.delete(lc.timer);
+      }
+      const t = setTimeout(() => {
+        if (lc.done) return;
+        lc.done = true;
+        if (!this.closed) apply();
+        this.lateCommitDone(lc);
+      }, ms);
+      lc.timer = t;
+      this.timers.add(t);
+    };
+    arm(delay);
+    // 'close' fires however the connection ends (FIN, RST from a SIGKILLed process, timeout).
+    res.once('close', () => {
+      if (!lc.done) arm(delay);
     });
   }
 
@@ -251,28 +432,38 @@ class Simulator {
     return ms;
   }
 
-  // ------------------------------------------------------------ rate limit (fixed window per credential)
+  // ------------------------------------------------------------ rate limit
 
-  private rateCheck(key: string): { limited: boolean; remaining: number; resetSec: number } {
+  /**
+   * Fixed window per bucket. Going over the limit blocks the bucket for a whole window from that
+   * moment ("all API calls for the next five minutes will be blocked", limits docs); 429s do not count.
+   */
+  private rateCheck(key: string): { limited: boolean; remaining: number; resetAt: number } {
     const now = this.now();
     const { limit, windowMs } = this.rateLimit;
     let w = this.windows.get(key);
+    if (w !== undefined && w.blockedUntil !== undefined) {
+      if (now < w.blockedUntil) return { limited: true, remaining: 0, resetAt: w.blockedUntil };
+      w = undefined;
+    }
     if (w === undefined || now >= w.start + windowMs) {
       w = { start: now, count: 0 };
       this.windows.set(key, w);
     }
-    const resetSec = Math.max(1, Math.ceil((w.start + windowMs - now) / 1000));
-    if (w.count >= limit) return { limited: true, remaining: 0, resetSec };
+    if (w.count >= limit) {
+      w.blockedUntil = now + windowMs;
+      return { limited: true, remaining: 0, resetAt: w.blockedUntil };
+    }
     w.count += 1;
-    return { limited: false, remaining: limit - w.count, resetSec };
+    return { limited: false, remaining: limit - w.count, resetAt: w.start + windowMs };
   }
 
   // ------------------------------------------------------------ request pipeline
 
-  private send(res: http.ServerResponse, status: number, headers: Record<string, string>, body: Envelope | string): void {
+  private send(res: http.ServerResponse, status: number, headers: Record<string, string>, body: Envelope | string, contentType = 'application/json; charset=utf-8'): void {
     const payload = typeof body === 'string' ? body : JSON.stringify(body);
     res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
+      'content-type': contentType,
       'content-length': String(Buffer.byteLength(payload)),
       ...headers,
     });
@@ -292,11 +483,17 @@ class Simulator {
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     res.on('error', () => undefined);
+    req.on('error', () => undefined); // ECONNRESET from a client killed mid-request
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://simulator');
     if (url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')) return this.onControl(req, res, url);
 
-    const rawBody = await this.readBody(req);
+    let rawBody: string | undefined;
+    try {
+      rawBody = await this.readBody(req);
+    } catch {
+      return; // the client went away while sending its body: nothing was received
+    }
     if (rawBody === undefined) {
       this.send(res, 413, {}, new ApiError(413, CODES.malformedJson, 'Request body too large').envelope());
       return;
@@ -309,11 +506,7 @@ class Simulator {
       headers: req.headers,
       rawBody,
     };
-    const { match, op } = underBase
-      ? resolveOp(apiReq, { routeEnabled: (r) => this.routes[r] })
-      : { match: undefined, op: null };
-    // Faults target existing operations only (not unknown or switched-off routes).
-    const faultOp = match === undefined || match === 'method' ? null : op;
+    const { match, op } = underBase ? resolveOp(apiReq) : { match: undefined as MatchResult, op: null };
 
     this.statsData.inFlight += 1;
     this.statsData.maxInFlight = Math.max(this.statsData.maxInFlight, this.statsData.inFlight);
@@ -330,6 +523,7 @@ class Simulator {
       status: null,
       outcome: 'answered',
       credential: 'anonymous',
+      bucket: 'anonymous',
       durationMs: 0,
     };
     const finish = (status: number | null, outcome: RecordedRequest['outcome'], fault?: FaultType): void => {
@@ -344,63 +538,90 @@ class Simulator {
       this.log?.(`${rec.method} ${rec.path} -> ${status ?? outcome} ${op ?? '-'}${fault ? ` [fault ${fault}]` : ''} ${rec.durationMs}ms`);
     };
 
-    const delay = this.latencyMs + this.extraLatency(faultOp);
+    const delay = this.latencyMs + this.extraLatency(op);
     if (delay > 0) await this.sleep(delay);
     // A client that gave up during the latency does not stop the server from processing.
     if (this.closed) return finish(null, 'dropped');
-    const answer = (status: number, headers: Record<string, string>, body: Envelope | string, fault?: FaultType): void => {
+    const answer = (status: number, headers: Record<string, string>, body: Envelope | string, fault?: FaultType, contentType?: string): void => {
       if (res.destroyed) return finish(null, 'dropped', fault);
-      this.send(res, status, headers, body);
+      this.send(res, status, headers, body, contentType);
       finish(status, 'answered', fault);
     };
 
-    // Rate limit, counted per credential.
-    rec.credential = credentialKey(this.store, req.headers);
-    const rl = this.rateCheck(rec.credential);
+    // Rate limit, counted per user (see callerOf).
+    const store = this.store;
+    const caller = callerOf(store, req.headers);
+    rec.credential = caller.credential;
+    rec.bucket = caller.bucket;
+    const rl = this.rateCheck(caller.bucket);
+    const rayId = `${this.seq.toString(16).padStart(16, '0')}-SIM`;
     const headers: Record<string, string> = {
       'x-ratelimit-limit': String(this.rateLimit.limit),
       'x-ratelimit-remaining': String(rl.remaining),
-      'cf-ray': `${this.seq.toString(16).padStart(16, '0')}-SIM`,
+      'cf-ray': rayId,
     };
-    const tooMany = (retryAfter: number): Envelope => {
-      headers['retry-after'] = String(retryAfter);
-      headers['x-ratelimit-reset'] = String(retryAfter);
+    const tooMany = (resetAt: number): Envelope => {
+      headers['retry-after'] = String(Math.max(1, Math.ceil((resetAt - this.now()) / 1000)));
+      headers['x-ratelimit-reset'] = rfc1123(resetAt);
       headers['x-ratelimit-remaining'] = '0';
       return new ApiError(429, CODES.rateLimited, 'Please wait and consider throttling your request speed').envelope();
     };
-    if (rl.limited) {
-      return answer(429, headers, tooMany(rl.resetSec));
-    }
+    const serverError = (status: FaultStatus, body: FaultBody | undefined, retryAfterSec: number | undefined, fault: FaultType): void => {
+      const kind = body ?? (status === 503 ? 'envelope' : 'problem');
+      if (kind === 'problem') {
+        const retry = retryAfterSec ?? 5;
+        headers['retry-after'] = String(retry);
+        const p = problemBody(status, rayId, this.now(), retry, req.headers.accept);
+        return answer(status, headers, p.text, fault, p.contentType);
+      }
+      if (retryAfterSec !== undefined) headers['retry-after'] = String(retryAfterSec);
+      const err = isMoqOperation(op)
+        ? new ApiError(status, CODES.moqServerError, 'Unexpected server error')
+        : new ApiError(status, CODES.serverError, PROBLEMS[status].title);
+      return answer(status, headers, err.envelope(), fault);
+    };
+    if (rl.limited) return answer(429, headers, tooMany(rl.resetAt));
 
     // Faults that replace processing.
-    const pre = this.takeFault(faultOp, PRE_FAULTS);
-    if (pre?.type === 'status') {
-      const msg = pre.status === 500 ? 'Internal Server Error' : pre.status === 502 ? 'Bad Gateway' : 'Service Unavailable';
-      return answer(pre.status, headers, new ApiError(pre.status, CODES.serverError, msg).envelope(), 'status');
-    }
-    if (pre?.type === 'rate-limit') {
-      return answer(429, headers, tooMany(pre.retryAfterSec), 'rate-limit');
-    }
+    const pre = this.takeFault(op, PRE_FAULTS);
+    if (pre?.type === 'status') return serverError(pre.status, pre.body, pre.retryAfterSec, 'status');
+    if (pre?.type === 'rate-limit') return answer(429, headers, tooMany(this.now() + pre.retryAfterSec * 1000), 'rate-limit');
     if (pre?.type === 'hang') return finish(null, 'hung', 'hang'); // never answered; close() ends the socket
+    if (pre?.type === 'late-commit') {
+      const max = pre.delayMs ?? DEFAULT_LATE_COMMIT_MS;
+      const wait = pre.fixed === true ? max : Math.random() * max;
+      this.scheduleLateCommit(res, wait, () => {
+        if (this.store !== store) return; // reset in between: a different world
+        const late = handleApi(store, apiReq, match, url.pathname, this.handleOptions());
+        rec.committedAt = iso(this.now());
+        rec.commitStatus = late.status;
+        this.log?.(`${rec.method} ${rec.path} -> late commit ${late.status} ${op ?? '-'}`);
+      });
+      return finish(null, 'hung', 'late-commit');
+    }
 
-    const result: ApiResult = handleApi(this.store, apiReq, match, url.pathname);
+    const wrongPage = this.takeFault(op, ['wrong-page'], () => op !== null && PAGED_OPERATIONS.includes(op));
+    const forcePage = wrongPage?.type === 'wrong-page' ? (wrongPage.page ?? 1) : undefined;
+    const result: ApiResult = handleApi(store, apiReq, match, url.pathname, this.handleOptions(forcePage));
 
     // Faults after the change is committed (2xx only).
     const ok = result.status >= 200 && result.status < 300;
-    const post = ok
-      ? this.takeFault(faultOp, POST_FAULTS, (f) => f.type !== 'missing-secret' || withoutSecret(op as OperationName, result.body) !== undefined)
-      : undefined;
+    const post =
+      ok && wrongPage === undefined
+        ? this.takeFault(op, POST_FAULTS, (f) => f.type !== 'missing-secret' || withoutSecret(op as OperationName, result.body) !== undefined)
+        : undefined;
     if (post?.type === 'hang-after-commit') return finish(null, 'hung', 'hang-after-commit'); // close() ends the socket
     if (post?.type === 'drop-after-commit') {
       req.socket.destroy();
       return finish(null, 'dropped', 'drop-after-commit');
     }
+    if (post?.type === '500-after-commit') return serverError(post.status ?? 500, post.body, post.retryAfterSec, '500-after-commit');
     if (post?.type === 'malformed-json') {
       const text = JSON.stringify(result.body);
       return answer(result.status, headers, text.slice(0, Math.max(1, Math.floor(text.length / 2))), 'malformed-json');
     }
     const body = post?.type === 'missing-secret' ? (withoutSecret(op as OperationName, result.body) as Envelope) : result.body;
-    answer(result.status, headers, body, post?.type);
+    answer(result.status, headers, body, post?.type ?? wrongPage?.type);
   }
 
   private recordStats(rec: RecordedRequest): void {
@@ -408,9 +629,14 @@ class Simulator {
     s.requests += 1;
     const limited = rec.status === 429;
     if (limited) s.rateLimited += 1;
-    const c = (s.byCredential[rec.credential] ??= { requests: 0, rateLimited: 0 });
-    c.requests += 1;
-    if (limited) c.rateLimited += 1;
+    for (const [table, key] of [
+      [s.byCredential, rec.credential],
+      [s.byBucket, rec.bucket],
+    ] as const) {
+      const c = (table[key] ??= { requests: 0, rateLimited: 0 });
+      c.requests += 1;
+      if (limited) c.rateLimited += 1;
+    }
     if (rec.op !== null) {
       const o = (s.byOperation[rec.op] ??= { requests: 0, errors: 0 });
       o.requests += 1;
@@ -421,6 +647,16 @@ class Simulator {
   }
 
   // ------------------------------------------------------------ control (in-process)
+
+  private config(): SimConfigState {
+    return {
+      latencyMs: this.latencyMs,
+      rateLimit: { ...this.rateLimit },
+      ...this.behaviour,
+      clockFrozen: this.frozenAt !== undefined,
+      pendingLateCommits: this.lateCommits.size,
+    };
+  }
 
   private makeControl(): SimulatorControl {
     const st = (): Store => this.store;
@@ -437,12 +673,7 @@ class Simulator {
           accountTokens: tokens.filter((t) => t.owner === 'account'),
           serviceTokens: [...s.serviceTokens.values()].map((t) => s.serviceTokenState(t)),
           moqRelays: [...s.relays.values()].map((r) => s.relayState(r)),
-          config: {
-            latencyMs: this.latencyMs,
-            rateLimit: { ...this.rateLimit },
-            routes: { ...this.routes },
-            clockFrozen: this.frozenAt !== undefined,
-          },
+          config: this.config(),
         };
       },
       reset: (scenario) => {
@@ -460,6 +691,18 @@ class Simulator {
         this.windows.clear();
       },
       resetRateLimits: () => this.windows.clear(),
+      configure: (c) => {
+        validateBehaviour(c);
+        if (c.latencyMs !== undefined) control.setLatency(c.latencyMs);
+        if (c.rateLimit !== undefined) control.setRateLimit(c.rateLimit);
+        if (c.removedRouteStatus !== undefined) this.behaviour.removedRouteStatus = c.removedRouteStatus;
+        if (c.pastLastPage !== undefined) this.behaviour.pastLastPage = c.pastLastPage;
+        if (c.moqRevocationDelayMs !== undefined) {
+          this.behaviour.moqRevocationDelayMs = c.moqRevocationDelayMs;
+          this.store.moqRevocationDelayMs = c.moqRevocationDelayMs;
+        }
+        return this.config();
+      },
       addFault: (f) => {
         const fault = validateFault(f);
         const times = fault.times === undefined ? 1 : fault.times < 0 ? Infinity : fault.times;
@@ -474,10 +717,11 @@ class Simulator {
         this.faultList = [];
       },
       faults: () => this.faultList.map((f) => ({ ...f, fault: { ...f.fault } })),
-      setRouteEnabled: (r, enabled) => {
-        if (!(r in this.routes)) throw new Error(`unknown toggleable route ${String(r)}`);
-        this.routes[r] = enabled;
+      setRouteEnabled: (route) => {
+        if (route !== 'moqRotate') throw new Error(`unknown route ${String(route)}`);
+        // Deliberately nothing: the route is gone upstream (A4) and stays gone here.
       },
+      settle: () => (this.lateCommits.size === 0 ? Promise.resolve() : new Promise<void>((r) => this.settleWaiters.push(r))),
       requests: (filter?: RequestFilter) =>
         this.recorded.filter(
           (r) => (filter?.op === undefined || r.op === filter.op) && (filter?.method === undefined || r.method === filter.method.toUpperCase()),
@@ -553,17 +797,25 @@ class Simulator {
           return reply(200, c.faults());
         case 'POST /__sim/faults': {
           const list = Array.isArray(body) ? body : [body];
+          for (const f of list) validateFault(f); // all or nothing
           return reply(200, { ids: list.map((f) => c.addFault(f as Fault)) });
         }
         case 'DELETE /__sim/faults':
           c.clearFaults();
           return reply(200, { ok: true });
         case 'POST /__sim/config': {
-          if (obj.latencyMs !== undefined) c.setLatency(Number(obj.latencyMs));
-          if (isRecord(obj.rateLimit)) c.setRateLimit({ limit: Number(obj.rateLimit.limit), windowMs: Number(obj.rateLimit.windowMs) });
-          if (isRecord(obj.routes)) for (const [k, v] of Object.entries(obj.routes)) c.setRouteEnabled(k as ToggleableRoute, v === true);
-          return reply(200, c.state().config);
+          if (obj.routes !== undefined) throw new Error('routes: no route can be switched any more (the MoQ rotate route is gone upstream); see removedRouteStatus');
+          const cfg: Parameters<SimulatorControl['configure']>[0] = {};
+          if (obj.latencyMs !== undefined) cfg.latencyMs = Number(obj.latencyMs);
+          if (isRecord(obj.rateLimit)) cfg.rateLimit = { limit: Number(obj.rateLimit.limit), windowMs: Number(obj.rateLimit.windowMs) };
+          if (obj.removedRouteStatus !== undefined) cfg.removedRouteStatus = obj.removedRouteStatus as RemovedRouteStatus;
+          if (obj.moqRevocationDelayMs !== undefined) cfg.moqRevocationDelayMs = obj.moqRevocationDelayMs as number;
+          if (obj.pastLastPage !== undefined) cfg.pastLastPage = obj.pastLastPage as SimBehaviour['pastLastPage'];
+          return reply(200, c.configure(cfg));
         }
+        case 'POST /__sim/settle':
+          await c.settle();
+          return reply(200, { ok: true });
         case 'POST /__sim/clock':
           if (obj.real === true) c.useRealClock();
           if (obj.now !== undefined) c.setNow(obj.now as string | number);

@@ -24,7 +24,6 @@ import type {
 } from './types';
 import {
   EMAIL,
-  GLOBAL_KEY,
   HEX32,
   TOKEN_VALUE,
   UUID,
@@ -33,6 +32,7 @@ import {
   decodeMoqJwt,
   hex32,
   iso,
+  isGlobalKeyFormat,
   isoOpt,
   isRecord,
   moqTypeOf,
@@ -101,7 +101,8 @@ export interface RelayRec {
   config: Record<string, unknown>;
   connected: boolean;
   tokens: Map<string, MoqTokenRec>;
-  revoked: Set<string>;
+  /** Deleted tokens by jti, with when they were deleted (the relay may cache them a while). */
+  revoked: Map<string, MoqTokenRec & { revokedAt: number }>;
 }
 
 export const MAX_MOQ_TOKENS_PER_RELAY = 10;
@@ -134,9 +135,13 @@ export class Store {
   readonly zones = new Map<string, ScenarioZone>();
   readonly apiTokens = new Map<string, ApiTokenRec>();
   readonly byValue = new Map<string, ApiTokenRec>();
+  /** Values that were valid once and were rolled away (revoked), by value. */
+  readonly revokedValues = new Map<string, ApiTokenRec>();
   readonly serviceTokens = new Map<string, ServiceTokenRec>();
   readonly byClientId = new Map<string, ServiceTokenRec>();
   readonly relays = new Map<string, RelayRec>();
+  /** How long a relay still accepts a deleted MoQ token (its cache TTL); set by the server. */
+  moqRevocationDelayMs = 0;
 
   constructor(
     scenario: Scenario,
@@ -147,7 +152,11 @@ export class Store {
     need(isRecord(u), 'user', 'required');
     need(typeof u.id === 'string' && HEX32.test(u.id), 'user.id', 'must be 32 lowercase hex');
     need(typeof u.email === 'string' && EMAIL.test(u.email), 'user.email', 'must be an email address');
-    need(typeof u.globalApiKey === 'string' && GLOBAL_KEY.test(u.globalApiKey), 'user.globalApiKey', 'must be 37 lowercase hex');
+    need(
+      typeof u.globalApiKey === 'string' && isGlobalKeyFormat(u.globalApiKey),
+      'user.globalApiKey',
+      'must be cfk_ + 40 alphanumerics + checksum, or 37-45 lowercase hex (pre-2026)',
+    );
     this.user = { ...u };
     this.seed(scenario);
   }
@@ -302,7 +311,7 @@ export class Store {
       config: isRecord(r.config) ? { ...r.config } : {},
       connected: r.connected ?? false,
       tokens: new Map(),
-      revoked: new Set(),
+      revoked: new Map(),
     };
     this.relays.set(uid, relay);
     (r.tokens ?? []).forEach((t, i) => this.addMoqToken(relay, t, `${where}.tokens[${i}]`));
@@ -352,9 +361,14 @@ export class Store {
     return this.effectiveStatus(t) === 'active' && (t.notBefore === undefined || t.notBefore <= this.now());
   }
 
+  /**
+   * New value; the old one is rejected at once everywhere (A6). `modified_on` moves to now
+   * (the simulator's choice: the live API's behaviour here is unverified).
+   */
   rollApiToken(t: ApiTokenRec): string {
     const now = this.now();
     this.byValue.delete(t.value);
+    this.revokedValues.set(t.value, t);
     t.previousValue = t.value;
     t.previousValueRevokedAt = now;
     t.value = t.owner === 'user' ? userTokenValue() : accountTokenValue();
@@ -387,13 +401,14 @@ export class Store {
     return this.addMoqToken(relay, spec);
   }
 
+  /** Removes the token from the registry (idempotent). The relay may accept it for `moqRevocationDelayMs` more. */
   revokeMoqToken(relay: RelayRec, jti: string): boolean {
-    const had = relay.tokens.delete(jti);
-    if (had) {
-      relay.revoked.add(jti);
-      relay.modified = this.now();
-    }
-    return had;
+    const t = relay.tokens.get(jti);
+    if (t === undefined) return false;
+    relay.tokens.delete(jti);
+    relay.revoked.set(jti, { ...t, revokedAt: this.now() });
+    relay.modified = this.now();
+    return true;
   }
 
   // ------------------------------------------------------------ checks
@@ -426,11 +441,22 @@ export class Store {
     const relay = this.relays.get(claims.sub);
     const base = { relayId: claims.sub, jti: claims.jti };
     if (relay === undefined) return { ...base, allowed: false, reason: 'relay not found' };
+    const now = this.now();
     const t = relay.tokens.get(claims.jti);
     if (t === undefined || t.secret !== token) {
-      return { ...base, allowed: false, reason: relay.revoked.has(claims.jti) ? 'token revoked' : 'unknown token' };
+      const gone = relay.revoked.get(claims.jti);
+      if (gone === undefined || gone.secret !== token) return { ...base, allowed: false, reason: 'unknown token' };
+      const until = gone.revokedAt + this.moqRevocationDelayMs;
+      if (now >= until) return { ...base, allowed: false, reason: 'token revoked' };
+      if (gone.expires <= now) return { ...base, allowed: false, reason: 'token expired' };
+      return {
+        ...base,
+        allowed: true,
+        reason: `token revoked at ${iso(gone.revokedAt)}, still in the relay's cache until ${iso(until)}`,
+        operations: [...gone.operations],
+      };
     }
-    if (t.expires <= this.now()) return { ...base, allowed: false, reason: 'token expired' };
+    if (t.expires <= now) return { ...base, allowed: false, reason: 'token expired' };
     return { ...base, allowed: true, reason: 'valid token', operations: [...t.operations] };
   }
 
@@ -514,7 +540,7 @@ export class Store {
       created: iso(r.created),
       modified: iso(r.modified),
       tokens: [...r.tokens.values()].map((t) => this.moqTokenState(t)),
-      revokedJtis: [...r.revoked],
+      revokedJtis: [...r.revoked.keys()],
     };
   }
 }

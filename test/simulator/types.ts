@@ -3,7 +3,7 @@
  * recorded requests and state snapshots. See README.md in this folder.
  */
 
-/** Every operation the simulator implements, by the name used in faults, requests() and stats(). */
+/** Every operation the simulator serves, by the name used in faults, requests() and stats(). */
 export const OPERATIONS = [
   'verifyUserToken',
   'verifyAccountToken',
@@ -22,7 +22,6 @@ export const OPERATIONS = [
   'refreshServiceToken',
   'listMoqRelays',
   'getMoqRelay',
-  'moqRotate',
   'createMoqToken',
   'listMoqTokens',
   'deleteMoqToken',
@@ -30,21 +29,42 @@ export const OPERATIONS = [
   'listZones',
   'getUser',
 ] as const;
-export type OperationName = (typeof OPERATIONS)[number];
+export type ServedOperationName = (typeof OPERATIONS)[number];
+
+/**
+ * Operations that Cloudflare removed and the simulator no longer serves.
+ * `moqRotate` (POST …/moq/relays/{r}/tokens/rotate) existed in SDK builds from 2026-06-17 and was
+ * removed on 2026-07-10 (notes A4). The name stays in `OperationName` only so that older callers
+ * still compile: `addFault()` refuses a fault on it, no request is ever recorded under it.
+ * @deprecated
+ */
+export const REMOVED_OPERATIONS = ['moqRotate'] as const;
+export type RemovedOperationName = (typeof REMOVED_OPERATIONS)[number];
+
+/** An operation name (served, or removed upstream; see `REMOVED_OPERATIONS`). */
+export type OperationName = ServedOperationName | RemovedOperationName;
 
 /** Operations whose success response carries a new secret (targets of the `missing-secret` fault). */
 export const SECRET_OPERATIONS: readonly OperationName[] = [
   'rollUserToken',
   'rollAccountToken',
   'rotateServiceToken',
-  'updateServiceToken',
+  'updateServiceToken', // only when client_secret_version increases
   'createServiceToken',
-  'moqRotate',
   'createMoqToken',
 ];
 
-/** Routes that can be switched off (then they answer 404 / 7003 like a removed route). */
+/** Operations that paginate with `page` / `per_page` and `result_info.page` (targets of the `wrong-page` fault). */
+export const PAGED_OPERATIONS: readonly OperationName[] = ['listUserTokens', 'listAccountTokens', 'listServiceTokens', 'listAccounts', 'listZones'];
+
+/**
+ * Kept so that older callers compile; the only route it named (`moqRotate`) is gone upstream and
+ * can no longer be switched on. @deprecated
+ */
 export type ToggleableRoute = 'moqRotate';
+
+/** How the simulator answers `POST …/moq/relays/{r}/tokens/rotate`, the route removed upstream (A4). */
+export type RemovedRouteStatus = 404 | 405 | 400;
 
 /** Permission names checked by the simulator (strings in a token's `permissions`). */
 export const PERMISSIONS = {
@@ -70,7 +90,7 @@ export type MoqTokenType = 'publish_subscribe' | 'subscribe';
 export interface ScenarioUser {
   id: string; // 32 hex
   email: string;
-  /** Global API key: 37 lowercase hex characters. */
+  /** Global API key: `cfk_` + 40 alphanumerics + checksum (today), or 37–45 lowercase hex (pre-2026). */
   globalApiKey: string;
   firstName?: string;
   lastName?: string;
@@ -165,17 +185,34 @@ export type ScenarioSeed = Omit<Scenario, 'user' | 'description'>;
 // ---------------------------------------------------------------- faults
 
 interface FaultBase {
-  /** Only requests matched to this operation; omitted = any operation. */
+  /**
+   * Only requests matched to this operation; omitted = any operation (never unknown routes).
+   * A removed operation (`moqRotate`) is refused by `addFault()`.
+   */
   op?: OperationName;
   /** How many times the fault fires; default 1; -1 or Infinity = until cleared. */
   times?: number;
   /** Let this many matching requests through before the fault starts firing (default 0). */
   after?: number;
 }
-/** Answer with this HTTP status and an error envelope instead of processing the request. */
+/** The statuses the 5xx faults produce. */
+export type FaultStatus = 500 | 502 | 503 | 504;
+/**
+ * How a 5xx body looks. `problem`: a Cloudflare-generated error, RFC 9457 problem details
+ * negotiated on `Accept` (JSON for application/json or application/problem+json, Markdown for
+ * text/markdown, else HTML), with `Retry-After` (changelog 2026-04-27: 500, 502, 504).
+ * `envelope`: an error passed through from the API behind the edge: the v4 envelope
+ * (`{success: false, errors: [{code, message}], …}`; MoQ: code 21006 as its schema declares).
+ */
+export type FaultBody = 'problem' | 'envelope';
+/** Answer with this HTTP status instead of processing the request (nothing is committed). */
 export interface StatusFault extends FaultBase {
   type: 'status';
-  status: 500 | 502 | 503;
+  status: FaultStatus;
+  /** Default: `problem` for 500 / 502 / 504 (the changelog's list), `envelope` for 503. */
+  body?: FaultBody;
+  /** `Retry-After` (seconds) on the answer; default 5 on `problem` bodies, none on `envelope` ones. */
+  retryAfterSec?: number;
 }
 /** Answer 429 with `retry-after: retryAfterSec` without processing. */
 export interface RateLimitFault extends FaultBase {
@@ -191,7 +228,7 @@ export interface MalformedJsonFault extends FaultBase {
 }
 /**
  * Process the request (committed), then answer success WITHOUT the secret
- * (roll: no `result`; service token: no `client_secret`; MoQ: no `token`/`secret`).
+ * (roll: no `result`; service token: no `client_secret`; MoQ: no `secret`).
  * Fires only on 2xx responses that carry a secret.
  */
 export interface MissingSecretFault extends FaultBase {
@@ -207,6 +244,39 @@ export interface DropAfterCommitFault extends FaultBase {
  */
 export interface HangAfterCommitFault extends FaultBase {
   type: 'hang-after-commit';
+}
+/**
+ * Process the request (committed), then answer a 5xx as `status` would (default 500, problem
+ * details): the client is told "server error" although the change happened. Fires only on 2xx outcomes.
+ */
+export interface StatusAfterCommitFault extends FaultBase {
+  type: '500-after-commit';
+  status?: FaultStatus;
+  body?: FaultBody;
+  retryAfterSec?: number;
+}
+/**
+ * The request is received and never answered; the change is applied LATER: `delay` after the
+ * client disconnects (however abruptly: a SIGKILLed client is fine), or `delay` after the request
+ * arrived if the client is still waiting then. `delay` is uniformly random in [0, delayMs]
+ * (default 1,500 ms), or exactly `delayMs` with `fixed: true`. A roll / rotate / create that
+ * Cloudflare applies after the client died. The change is processed then, against the state and
+ * clock of that moment (so it can also fail then: recorded as `commitStatus`). `reset()` and
+ * `close()` drop pending late commits; `settle()` waits for them.
+ */
+export interface LateCommitFault extends FaultBase {
+  type: 'late-commit';
+  delayMs?: number;
+  fixed?: boolean;
+}
+/**
+ * Paged lists only (`PAGED_OPERATIONS`): serve page `page` (default 1) whatever page was asked
+ * for, and say so in `result_info.page`, so a client can check it stops when the page served is
+ * not the page it asked for (notes A10).
+ */
+export interface WrongPageFault extends FaultBase {
+  type: 'wrong-page';
+  page?: number;
 }
 /** Never answer and never process; the socket stays open until the client gives up or close(). */
 export interface HangFault extends FaultBase {
@@ -224,6 +294,9 @@ export type Fault =
   | MissingSecretFault
   | DropAfterCommitFault
   | HangAfterCommitFault
+  | StatusAfterCommitFault
+  | LateCommitFault
+  | WrongPageFault
   | HangFault
   | LatencyFault;
 export type FaultType = Fault['type'];
@@ -258,9 +331,14 @@ export interface RecordedRequest {
   status: number | null;
   outcome: 'answered' | 'dropped' | 'hung';
   fault?: FaultType;
-  /** Rate-limit bucket of the caller: `token:<id>`, `global-key:<email>` or `anonymous`. */
+  /** The credential used: `token:<id>`, `global-key:<email>` or `anonymous` (unknown / none). */
   credential: string;
+  /** Rate-limit bucket: `user:<user id>` (user tokens and the Global API key), `account:<id>` (account-owned tokens) or `anonymous`. */
+  bucket: string;
   durationMs: number;
+  /** `late-commit` only: when the change was processed (simulator clock) and the status it had. */
+  committedAt?: string;
+  commitStatus?: number;
 }
 
 export interface RequestFilter {
@@ -279,6 +357,8 @@ export interface SimStats {
   inFlight: number;
   maxInFlight: number;
   byCredential: Record<string, CredentialStats>;
+  /** The same counts per rate-limit bucket (`user:<id>`, `account:<id>`, `anonymous`). */
+  byBucket: Record<string, CredentialStats>;
   byOperation: Partial<Record<OperationName, { requests: number; errors: number }>>;
   byStatus: Record<string, number>;
 }
@@ -329,7 +409,7 @@ export interface ServiceTokenState {
 export interface MoqTokenState {
   jti: string;
   operations: MoqOperation[];
-  /** publish_subscribe / subscribe when the operations match one of the rotate types. */
+  /** `publish_subscribe` (both operations) or `subscribe` (subscribe only); absent for publish only. */
   type?: MoqTokenType;
   label?: string;
   created: string;
@@ -344,16 +424,27 @@ export interface MoqRelayState {
   created: string;
   modified: string;
   tokens: MoqTokenState[];
-  /** jtis deleted or invalidated by rotate. */
+  /** jtis deleted from the registry (DELETE …/tokens/{jti}). */
   revokedJtis: string[];
 }
 
-export interface SimConfigState {
+/** Behaviour switches (start options, `control.configure()`, `POST /__sim/config`). */
+export interface SimBehaviour {
+  /** Status of `POST …/moq/relays/{r}/tokens/rotate` (removed upstream): 404 7003 (default), 405 7001 or 400 7003. */
+  removedRouteStatus: RemovedRouteStatus;
+  /** A deleted MoQ token is still accepted by the relay for this long (the relay's cache TTL; default 0). */
+  moqRevocationDelayMs: number;
+  /** A page past the last one: `empty` (default; `result_info.page` = the page asked) or `last` (the last page again, with its own number). */
+  pastLastPage: 'empty' | 'last';
+}
+
+export interface SimConfigState extends SimBehaviour {
   latencyMs: number;
   rateLimit: RateLimitConfig;
-  routes: Record<ToggleableRoute, boolean>;
   /** Whether the clock is frozen by setNow()/advance(). */
   clockFrozen: boolean;
+  /** Late commits received and not yet applied. */
+  pendingLateCommits: number;
 }
 
 /** Every entity with its live secrets (the same lists a seeding call returns), plus clock, user and config. */
@@ -407,7 +498,15 @@ export interface SimulatorControl {
   removeFault(id: string): void;
   clearFaults(): void;
   faults(): ActiveFault[];
+  /** Changes behaviour switches (see `SimBehaviour`); returns the whole configuration. */
+  configure(c: Partial<SimBehaviour> & { latencyMs?: number; rateLimit?: RateLimitConfig }): SimConfigState;
+  /**
+   * @deprecated The only toggleable route (`moqRotate`) was removed upstream; the simulator never
+   * serves it. This does nothing (switching it on does not bring it back); kept so that older callers compile.
+   */
   setRouteEnabled(route: ToggleableRoute, enabled: boolean): void;
+  /** Resolves once every late commit received so far has been applied (or dropped by reset / close). */
+  settle(): Promise<void>;
   requests(filter?: RequestFilter): RecordedRequest[];
   clearRequests(): void;
   stats(): SimStats;

@@ -6,7 +6,15 @@ export const HEX32 = /^[0-9a-f]{32}$/;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** What Cloudflare accepts syntactically in `Authorization: Bearer …` (else 6003/6111). */
 export const TOKEN_VALUE = /^[A-Za-z0-9_-]{40,80}$/;
-export const GLOBAL_KEY = /^[0-9a-f]{37}$/;
+/**
+ * Global API key formats (cloudflare-docs `fundamentals/api/get-started/token-formats.mdx`
+ * @06324d37): pre-2026 keys are 37–45 lowercase hex; new keys are `cfk_` + 40 characters +
+ * a checksum whose length and algorithm the docs do not give (we accept 4–16 alphanumerics;
+ * the simulator mints 8 hex). Anything else in X-Auth-Key is 400 6003 / 6103.
+ */
+export const GLOBAL_KEY_OLD = /^[0-9a-f]{37,45}$/;
+export const GLOBAL_KEY_NEW = /^cfk_[A-Za-z0-9]{40}[A-Za-z0-9]{4,16}$/;
+export const isGlobalKeyFormat = (v: string): boolean => GLOBAL_KEY_OLD.test(v) || GLOBAL_KEY_NEW.test(v);
 export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -16,7 +24,8 @@ export function hex(bytes: number): string {
 }
 export const hex32 = (): string => hex(16);
 export const uuid = (): string => randomUUID();
-export const globalApiKey = (): string => hex(19).slice(0, 37);
+/** A pre-2026 Global API key: 37 lowercase hex (what old accounts still have). */
+export const legacyGlobalApiKey = (): string => hex(19).slice(0, 37);
 
 export function alnum(length: number): string {
   let out = '';
@@ -33,6 +42,8 @@ export function checksummedSecret(prefix: string): string {
   const body = prefix + alnum(40);
   return body + createHash('sha256').update(body).digest('hex').slice(0, 8);
 }
+/** Today's formats (token-formats.mdx @06324d37; Access secrets: A2, since 2026-08-26). */
+export const globalApiKey = (): string => checksummedSecret('cfk_');
 export const userTokenValue = (): string => checksummedSecret('cfut_');
 export const accountTokenValue = (): string => checksummedSecret('cfat_');
 export const serviceTokenSecret = (): string => checksummedSecret('cfast_');
@@ -81,18 +92,19 @@ export function decodeMoqJwt(token: string): MoqJwtClaims | undefined {
   }
 }
 
+/** publish+subscribe → 'publish_subscribe', subscribe only → 'subscribe' (a label for state snapshots). */
 export function moqTypeOf(ops: readonly MoqOperation[]): MoqTokenType | undefined {
   const set = new Set(ops);
   if (set.size === 2) return 'publish_subscribe';
   if (set.size === 1 && set.has('subscribe')) return 'subscribe';
   return undefined;
 }
-export const moqOperationsOf = (type: MoqTokenType): MoqOperation[] =>
-  type === 'publish_subscribe' ? ['publish', 'subscribe'] : ['subscribe'];
 
 // ---------------------------------------------------------------- time
 
 export const YEAR_MS = 365 * 24 * 3600 * 1000;
+/** RFC 1123 date, as in `x-ratelimit-reset` (e.g. `Tue, 01 Jan 2030 00:05:00 GMT`). */
+export const rfc1123 = (ms: number): string => new Date(ms).toUTCString();
 export const iso = (ms: number): string => new Date(ms).toISOString();
 export const isoOpt = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : iso(ms));
 

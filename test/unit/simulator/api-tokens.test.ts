@@ -57,17 +57,36 @@ describe('simulator: API tokens', () => {
     assert.equal(ok.status, 200);
     assert.equal(ok.body.result.status, 'active');
     assert.equal(ok.body.result.id, targetA.id);
-    // an account-owned token is not valid on the user verify route, nor on another account's
-    assert.equal((await call(sim, 'GET', '/user/tokens/verify', { token: roll.body.result })).status, 401);
-    assert.equal((await call(sim, 'GET', `/accounts/${accB.id}/tokens/verify`, { token: roll.body.result })).status, 401);
+    // an account-owned token (cfat_) is 401 1000 on the user verify route (A1), and on another account's
+    for (const p of ['/user/tokens/verify', `/accounts/${accB.id}/tokens/verify`]) {
+      const r = await call(sim, 'GET', p, { token: roll.body.result });
+      assert.equal(r.status, 401, p);
+      assert.equal(code(r), 1000, p);
+      assert.equal(r.body.errors[0]?.message, 'Invalid API Token');
+    }
   });
 
-  it('a rolled admin token is rejected on every route (10000) once rolled by itself', async () => {
+  it('a roll moves modified_on (issued_on stays) and keeps the id', async () => {
+    sim.control.setNow('2031-02-03T04:05:06Z');
+    const roll = await call<string>(sim, 'PUT', `/user/tokens/${me.id}/value`, { token: admin.value, body: {} });
+    assert.equal(roll.status, 200);
+    const r = await call<{ id: string; issued_on: string; modified_on: string }>(sim, 'GET', `/user/tokens/${me.id}`, { token: admin.value });
+    assert.equal(r.body.result.id, me.id);
+    assert.equal(r.body.result.modified_on, '2031-02-03T04:05:06.000Z');
+    assert.notEqual(r.body.result.issued_on, r.body.result.modified_on);
+  });
+
+  it('a rolled admin token is dead everywhere at once: 403 9109 with documentation_url (A6, A8), never 200', async () => {
     const roll = await call<string>(sim, 'PUT', `/user/tokens/${admin.id}/value`, { token: admin.value, body: {} });
     assert.equal(roll.status, 200);
-    const again = await call(sim, 'GET', '/user/tokens', { token: admin.value });
-    assert.equal(again.status, 401);
-    assert.equal(code(again), 10000);
+    for (const p of ['/user/tokens', '/accounts', `/accounts/${accA.id}/tokens`]) {
+      const again = await call(sim, 'GET', p, { token: admin.value });
+      assert.equal(again.status, 403, p);
+      assert.equal(code(again), 9109, p);
+      assert.match(again.body.errors[0]?.documentation_url ?? '', /^https:\/\/developers\.cloudflare\.com\/api\/resources\//, p);
+    }
+    // verify reports it as an invalid token
+    assert.equal(code(await call(sim, 'GET', '/user/tokens/verify', { token: admin.value })), 1000);
     assert.equal((await call(sim, 'GET', '/user/tokens', { token: roll.body.result })).status, 200);
   });
 
@@ -141,6 +160,33 @@ describe('simulator: API tokens', () => {
     );
   });
 
+  it('result_info.page echoes the page served; past the last page: empty (default) or the last page again (pastLastPage)', async () => {
+    const p2 = await call<unknown[]>(sim, 'GET', '/user/tokens?per_page=50&page=1', { token: admin.value });
+    assert.equal(p2.body.result_info?.page, 1);
+    const beyond = await call<unknown[]>(sim, 'GET', '/user/tokens?per_page=10&page=9', { token: admin.value });
+    assert.deepEqual([beyond.body.result.length, beyond.body.result_info?.page, beyond.body.result_info?.total_pages], [0, 9, 4]);
+    sim.control.configure({ pastLastPage: 'last' });
+    const clamped = await call<unknown[]>(sim, 'GET', '/user/tokens?per_page=10&page=9', { token: admin.value });
+    assert.deepEqual([clamped.body.result.length, clamped.body.result_info?.page], [6, 4]);
+  });
+
+  it('wrong-page fault: serves (and names) another page than the one asked, so a client can stop', async () => {
+    sim.control.addFault({ op: 'listUserTokens', type: 'wrong-page', times: -1 });
+    const first = await call<{ id: string }[]>(sim, 'GET', '/user/tokens?per_page=5&page=1', { token: admin.value });
+    const second = await call<{ id: string }[]>(sim, 'GET', '/user/tokens?per_page=5&page=2', { token: admin.value });
+    assert.equal(second.body.result_info?.page, 1, 'names the page it served, not the one asked');
+    assert.deepEqual(second.body.result.map((t) => t.id), first.body.result.map((t) => t.id));
+    assert.equal(sim.control.requests({ op: 'listUserTokens' }).at(-1)?.fault, 'wrong-page');
+    sim.control.clearFaults();
+    sim.control.addFault({ type: 'wrong-page', page: 3 }); // no op: only paged lists use it up
+    assert.equal((await call(sim, 'GET', '/user/tokens/verify', { token: admin.value })).status, 200);
+    assert.equal(sim.control.faults().length, 1);
+    const third = await call<unknown[]>(sim, 'GET', `/accounts/${accA.id}/tokens?per_page=5`, { token: admin.value });
+    assert.equal(third.body.result_info?.page, 3);
+    assert.equal(third.body.result.length, 0);
+    assert.throws(() => sim.control.addFault({ op: 'rollUserToken', type: 'wrong-page' }), /not paginated/);
+  });
+
   it('token objects carry Cloudflare fields and never the secret', async () => {
     const r = await call<Record<string, unknown>>(sim, 'GET', `/user/tokens/${limitedToA.id}`, { token: admin.value });
     const t = r.body.result;
@@ -151,10 +197,10 @@ describe('simulator: API tokens', () => {
     assert.deepEqual(policies[0]?.permission_groups.map((g) => g.name), [PERMISSIONS.accountApiTokensWrite]);
   });
 
-  it('disabled and expired tokens: 401 on calls, verify reports the status; include_expired lists them', async () => {
+  it('disabled (403 9109) and expired (401 10000) tokens cannot call; verify reports the status; include_expired lists them', async () => {
     const r = await call(sim, 'GET', '/user/tokens', { token: disabled.value });
-    assert.equal(r.status, 401);
-    assert.equal(code(r), 10000);
+    assert.equal(r.status, 403);
+    assert.equal(code(r), 9109);
     const v = await call<{ status: string }>(sim, 'GET', '/user/tokens/verify', { token: disabled.value });
     assert.equal(v.status, 200);
     assert.equal(v.body.result.status, 'disabled');
@@ -162,7 +208,9 @@ describe('simulator: API tokens', () => {
 
     assert.equal((await call(sim, 'GET', '/user/tokens', { token: expiring.value })).status, 200);
     sim.control.setNow('2030-01-02T00:00:00Z');
-    assert.equal((await call(sim, 'GET', '/user/tokens', { token: expiring.value })).status, 401);
+    const exp = await call(sim, 'GET', '/user/tokens', { token: expiring.value });
+    assert.equal(exp.status, 401);
+    assert.equal(code(exp), 10000);
     const ev = await call<{ status: string; expires_on: string }>(sim, 'GET', '/user/tokens/verify', { token: expiring.value });
     assert.equal(ev.body.result.status, 'expired');
     assert.equal(ev.body.result.expires_on, '2030-01-01T00:00:00.000Z');

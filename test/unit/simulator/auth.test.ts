@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DEMO, start } from '../../simulator';
+import { DEMO, EMPTY_USER, ScenarioBuilder, emptyScenario, routeTable, start } from '../../simulator';
 import type { SimulatorHandle } from '../../simulator';
 import { call, code } from './helpers';
 
@@ -13,16 +13,117 @@ describe('simulator: authentication, routing and errors', () => {
   after(() => sim.close());
   beforeEach(() => sim.control.reset());
 
-  it('Global API key (X-Auth-Email + X-Auth-Key) works on GET /user and can roll; email is case-insensitive', async () => {
+  it('Global API key (X-Auth-Email + X-Auth-Key) works on GET /user and on Access service tokens; email is case-insensitive', async () => {
+    assert.match(DEMO.user.globalApiKey, /^cfk_[A-Za-z0-9]{40}[0-9a-f]{8}$/, 'the demo key is in the 2026 format');
     const u = await call<{ id: string; email: string }>(sim, 'GET', '/user', { key });
     assert.equal(u.status, 200);
     assert.equal(u.body.result.id, DEMO.user.id);
     assert.equal(u.body.result.email, DEMO.user.email);
     const upper = await call(sim, 'GET', '/user', { key: { ...key, email: key.email.toUpperCase() } });
     assert.equal(upper.status, 200);
-    const roll = await call<string>(sim, 'PUT', `/accounts/${DEMO.accountId}/tokens/${DEMO.accountToken.id}/value`, { key, body: {} });
+    const zone = await call(sim, 'GET', `/zones/${DEMO.zoneId}/access/service_tokens`, { key });
+    assert.equal(zone.status, 200);
+    const acc = await call(sim, 'POST', `/accounts/${DEMO.accountId}/access/service_tokens/${DEMO.serviceToken.id}/rotate`, { key });
+    assert.equal(acc.status, 200);
+  });
+
+  it('declared security (A5): Global API key refused on API-token and MoQ operations, API token refused on zone-level Access → 403 10000 + documentation_url', async () => {
+    const refusedKey = [
+      ['GET', '/user/tokens'],
+      ['PUT', `/user/tokens/${DEMO.userToken.id}/value`],
+      ['GET', `/accounts/${DEMO.accountId}/tokens`],
+      ['PUT', `/accounts/${DEMO.accountId}/tokens/${DEMO.accountToken.id}/value`],
+      ['GET', `/accounts/${DEMO.accountId}/moq/relays`],
+      ['POST', `/accounts/${DEMO.accountId}/moq/relays/${DEMO.relay.id}/tokens`],
+      ['DELETE', `/accounts/${DEMO.accountId}/moq/relays/${DEMO.relay.id}/tokens/${DEMO.relay.token.jti}`],
+    ];
+    for (const [method, p] of refusedKey) {
+      const body = method === 'PUT' ? {} : method === 'POST' ? { operations: ['publish'] } : undefined;
+      const r = await call(sim, method as string, p as string, { key, ...(body !== undefined ? { body } : {}) });
+      assert.equal(r.status, 403, `${method} ${p}`);
+      assert.deepEqual(r.body.errors.map((e) => [e.code, e.message]), [[10000, 'Forbidden']], `${method} ${p}`);
+      assert.match(r.body.errors[0]?.documentation_url ?? '', /^https:\/\/developers\.cloudflare\.com\/api\/resources\//);
+    }
+    for (const [method, p, body] of [
+      ['GET', `/zones/${DEMO.zoneId}/access/service_tokens`, undefined],
+      ['PUT', `/zones/${DEMO.zoneId}/access/service_tokens/${DEMO.zoneServiceToken.id}`, { client_secret_version: 2 }],
+      ['POST', `/zones/${DEMO.zoneId}/access/service_tokens`, { name: 'x' }],
+    ] as const) {
+      const r = await call(sim, method, p, { token: DEMO.admin.value, ...(body ? { body } : {}) });
+      assert.equal(r.status, 403, `${method} ${p}`);
+      assert.equal(code(r), 10000);
+      assert.match(r.body.errors[0]?.documentation_url ?? '', /service_tokens\/methods\//);
+    }
+    // nothing changed
+    const st = sim.control.state();
+    assert.equal(st.accountTokens.find((t) => t.id === DEMO.accountToken.id)?.value, DEMO.accountToken.value);
+    assert.equal(st.serviceTokens.find((t) => t.id === DEMO.zoneServiceToken.id)?.clientSecretVersion, 1);
+    assert.equal(st.moqRelays[0]?.tokens.length, 1);
+    // account-level Access: either scheme
+    for (const o of [{ key }, { token: DEMO.admin.value }]) {
+      assert.equal((await call(sim, 'GET', `/accounts/${DEMO.accountId}/access/service_tokens`, o)).status, 200);
+    }
+    // every route has a rule with a source
+    for (const r of routeTable()) assert.ok(r.security.schemes.length > 0 && r.security.source.length > 0, `${r.method} ${r.path}`);
+  });
+
+  it('Global API key formats (A2): cfk_ + 40 + checksum and 37–45 lowercase hex are well-formed; others 400 6003/6103', async () => {
+    const b = new ScenarioBuilder(emptyScenario());
+    const fresh = b.user({ email: 'new@example.com' });
+    assert.match(fresh.globalApiKey, /^cfk_[A-Za-z0-9]{40}[0-9a-f]{8}$/, 'minted in the 2026 format');
+    sim.control.reset(b.build());
+    try {
+      assert.equal((await call(sim, 'GET', '/user', { key: { email: fresh.email, key: fresh.globalApiKey } })).status, 200);
+      for (const wellFormed of ['a'.repeat(37), 'b'.repeat(45), `cfk_${'Z'.repeat(40)}0a1b2c3d`]) {
+        const r = await call(sim, 'GET', '/user', { key: { email: fresh.email, key: wellFormed } });
+        assert.equal(r.status, 401, wellFormed);
+        assert.equal(code(r), 9103, wellFormed);
+      }
+      for (const bad of ['A'.repeat(37), 'a'.repeat(36), 'a'.repeat(46), `cfk_${'Z'.repeat(39)}`, `cfut_${'Z'.repeat(48)}`, 'cfk_abc-def']) {
+        const r = await call(sim, 'GET', '/user', { key: { email: fresh.email, key: bad } });
+        assert.equal(r.status, 400, bad);
+        assert.deepEqual(r.body.errors[0]?.error_chain?.map((e) => e.code), [6103], bad);
+      }
+      sim.control.reset(emptyScenario()); // the old 37-hex key still works
+      assert.equal((await call(sim, 'GET', '/user', { key: { email: EMPTY_USER.email, key: EMPTY_USER.globalApiKey } })).status, 200);
+    } finally {
+      sim.control.reset('demo');
+    }
+  });
+
+  it('account-owned admin token (A1): verifies only on /accounts/{id}/tokens/verify, acts in its account, GET /accounts lists its account', async () => {
+    const v = DEMO.accountAdmin.value;
+    assert.match(v, /^cfat_[A-Za-z0-9]{40}[0-9a-f]{8}$/);
+    const user = await call(sim, 'GET', '/user/tokens/verify', { token: v });
+    assert.deepEqual([user.status, code(user)], [401, 1000]);
+    const acc = await call<{ id: string; status: string }>(sim, 'GET', `/accounts/${DEMO.accountId}/tokens/verify`, { token: v });
+    assert.deepEqual([acc.status, acc.body.result.id, acc.body.result.status], [200, DEMO.accountAdmin.id, 'active']);
+    const accounts = await call<{ id: string }[]>(sim, 'GET', '/accounts', { token: v });
+    assert.deepEqual(accounts.body.result.map((a) => a.id), [DEMO.accountId]);
+    const roll = await call<string>(sim, 'PUT', `/accounts/${DEMO.accountId}/tokens/${DEMO.accountToken.id}/value`, { token: v, body: {} });
     assert.equal(roll.status, 200);
-    assert.notEqual(roll.body.result, DEMO.accountToken.value);
+    assert.equal((await call(sim, 'POST', `/accounts/${DEMO.accountId}/access/service_tokens/${DEMO.serviceToken.id}/rotate`, { token: v })).status, 200);
+    assert.equal((await call(sim, 'POST', `/accounts/${DEMO.accountId}/moq/relays/${DEMO.relay.id}/tokens`, { token: v, body: { operations: ['subscribe'] } })).status, 201);
+    // user-level routes are not for it
+    for (const p of ['/user/tokens', '/user']) {
+      const r = await call(sim, 'GET', p, { token: v });
+      assert.deepEqual([r.status, code(r)], [403, 9109], p);
+    }
+    // another account: 9109
+    const other = sim.control.addAccount({ name: 'Other' });
+    const r = await call(sim, 'GET', `/accounts/${other.id}/tokens`, { token: v });
+    assert.deepEqual([r.status, code(r)], [403, 9109]);
+    // the builder makes the same kind of token
+    const b = new ScenarioBuilder(emptyScenario());
+    const a = b.account();
+    const admin = b.accountAdminToken(a.id);
+    sim.control.reset(b.build());
+    try {
+      assert.equal((await call(sim, 'GET', `/accounts/${a.id}/tokens`, { token: admin.value })).status, 200);
+      assert.equal((await call(sim, 'GET', `/accounts/${a.id}/tokens/verify`, { token: admin.value })).status, 200);
+    } finally {
+      sim.control.reset('demo');
+    }
   });
 
   it('wrong Global API key → 401 9103; malformed key/email → 400 6003 with error_chain', async () => {
@@ -49,7 +150,7 @@ describe('simulator: authentication, routing and errors', () => {
     assert.equal(unknown.status, 401);
     assert.equal(code(unknown), 10000);
     assert.equal(unknown.body.errors[0]?.message, 'Authentication error');
-    for (const h of ['Bearer', 'Bearer short', 'Basic abc', `Bearer ${DEMO.user.globalApiKey}`]) {
+    for (const h of ['Bearer', 'Bearer short', 'Basic abc', `Bearer ${EMPTY_USER.globalApiKey}`, `Bearer ${'x'.repeat(81)}`]) {
       const r = await call(sim, 'GET', '/accounts', { headers: { authorization: h } });
       assert.equal(r.status, 400, h);
       assert.equal(code(r), 6003, h);
@@ -108,10 +209,13 @@ describe('simulator: authentication, routing and errors', () => {
     }
   });
 
-  it('unknown but well-formed account → 403 9109 (even with the Global API key)', async () => {
-    const r = await call(sim, 'GET', `/accounts/${'a'.repeat(32)}/tokens`, { key });
+  it('unknown but well-formed account → 403 9109 (even with the Global API key) with documentation_url', async () => {
+    const r = await call(sim, 'GET', `/accounts/${'a'.repeat(32)}/access/service_tokens`, { key });
     assert.equal(r.status, 403);
     assert.equal(code(r), 9109);
+    assert.equal(r.body.errors[0]?.documentation_url, 'https://developers.cloudflare.com/api/resources/zero_trust/subresources/access/subresources/service_tokens/methods/list/');
+    const t = await call(sim, 'GET', `/accounts/${'a'.repeat(32)}/tokens`, { token: DEMO.admin.value });
+    assert.deepEqual([t.status, code(t)], [403, 9109]);
   });
 
   it('discovery: /accounts and /zones (account.id filter) with result_info', async () => {

@@ -28,7 +28,15 @@ describe('simulator: control API, recording, seeding, scale', () => {
     assert.equal(s.user.globalApiKey, DEMO.user.globalApiKey);
     const http = await ctl<SimState>(sim, 'GET', '/__sim/state');
     assert.deepEqual(http.body.userTokens, s.userTokens);
-    assert.deepEqual(http.body.config, { latencyMs: 0, rateLimit: { limit: 1200, windowMs: 300000 }, routes: { moqRotate: true }, clockFrozen: false });
+    assert.deepEqual(http.body.config, {
+      latencyMs: 0,
+      rateLimit: { limit: 1200, windowMs: 300000 },
+      removedRouteStatus: 404,
+      moqRevocationDelayMs: 0,
+      pastLastPage: 'empty',
+      clockFrozen: false,
+      pendingLateCommits: 0,
+    });
   });
 
   it('requests() records method, path, query, redacted headers, parsed body, status and operation', async () => {
@@ -70,15 +78,15 @@ describe('simulator: control API, recording, seeding, scale', () => {
     assert.equal(stats.byStatus['404'], 1);
   });
 
-  it('reset(scenario) replaces the state and clears faults, requests, stats and route toggles', async () => {
+  it('reset(scenario) replaces the state and clears faults, requests, stats and behaviour switches', async () => {
     sim.control.addFault({ type: 'hang' });
-    sim.control.setRouteEnabled('moqRotate', false);
+    sim.control.configure({ removedRouteStatus: 405, moqRevocationDelayMs: 3000, pastLastPage: 'last' });
     sim.control.setLatency(5);
     sim.control.reset(emptyScenario());
     const s = sim.control.state();
     assert.equal(s.userTokens.length, 0);
     assert.equal(s.accounts.length, 0);
-    assert.deepEqual(s.config.routes, { moqRotate: true });
+    assert.deepEqual([s.config.removedRouteStatus, s.config.moqRevocationDelayMs, s.config.pastLastPage], [404, 0, 'empty']);
     assert.equal(s.config.latencyMs, 0);
     assert.equal(sim.control.faults().length, 0);
     assert.equal(sim.control.stats().requests, 0);
@@ -106,8 +114,8 @@ describe('simulator: control API, recording, seeding, scale', () => {
     const last = await call<{ id: string }[]>(sim, 'GET', `/accounts/${DEMO.accountId}/tokens?per_page=50&page=31`, {
       token: DEMO.admin.value,
     });
-    assert.equal(last.body.result_info?.total_count, 1501);
-    assert.equal(last.body.result.length, 1);
+    assert.equal(last.body.result_info?.total_count, 1502); // + "deploy" and "cf-rotate account admin"
+    assert.equal(last.body.result.length, 2);
     const ok = await call(sim, 'GET', `/accounts/${DEMO.accountId}/tokens/verify`, { token: seeded[1499]?.value as string });
     assert.equal(ok.status, 200);
   });
@@ -149,18 +157,33 @@ describe('simulator: control API, recording, seeding, scale', () => {
     assert.ok(Math.abs(sim.control.now().getTime() - Date.now()) < 1000);
   });
 
-  it('/__sim/config toggles routes and latency; unknown control endpoint → 404', async () => {
-    const cfg = await ctl<{ latencyMs: number; routes: { moqRotate: boolean } }>(sim, 'POST', '/__sim/config', {
+  it('/__sim/config sets latency and behaviour switches; routes can no longer be toggled; unknown control endpoint → 404', async () => {
+    const cfg = await ctl<{ latencyMs: number; removedRouteStatus: number; moqRevocationDelayMs: number; pastLastPage: string }>(sim, 'POST', '/__sim/config', {
       latencyMs: 3,
-      routes: { moqRotate: false },
+      removedRouteStatus: 405,
+      moqRevocationDelayMs: 2000,
+      pastLastPage: 'last',
     });
-    assert.deepEqual([cfg.body.latencyMs, cfg.body.routes.moqRotate], [3, false]);
+    assert.deepEqual([cfg.body.latencyMs, cfg.body.removedRouteStatus, cfg.body.moqRevocationDelayMs, cfg.body.pastLastPage], [3, 405, 2000, 'last']);
     const r = await call(sim, 'POST', `/accounts/${DEMO.accountId}/moq/relays/${DEMO.relay.id}/tokens/rotate`, {
       token: DEMO.admin.value,
       body: { type: 'subscribe' },
     });
-    assert.equal(r.status, 404);
+    assert.equal(r.status, 405);
+    for (const bad of [{ routes: { moqRotate: true } }, { removedRouteStatus: 410 }, { pastLastPage: 'loop' }, { moqRevocationDelayMs: -1 }]) {
+      const b = await ctl<{ error: string }>(sim, 'POST', '/__sim/config', bad);
+      assert.equal(b.status, 400, JSON.stringify(bad));
+    }
+    // the deprecated in-process switch does nothing: the route stays gone
+    sim.control.setRouteEnabled('moqRotate', true);
+    sim.control.configure({ removedRouteStatus: 404 });
+    const still = await call(sim, 'POST', `/accounts/${DEMO.accountId}/moq/relays/${DEMO.relay.id}/tokens/rotate`, {
+      token: DEMO.admin.value,
+      body: { type: 'subscribe' },
+    });
+    assert.equal(still.status, 404);
     assert.equal((await ctl(sim, 'GET', '/__sim/nothing')).status, 404);
+    assert.equal((await ctl(sim, 'POST', '/__sim/settle')).status, 200);
   });
 
   it('latency is async: 300 concurrent requests at 80 ms finish together', async () => {

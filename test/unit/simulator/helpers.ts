@@ -4,6 +4,7 @@ import type { SimulatorHandle } from '../../simulator';
 export interface Msg {
   code: number;
   message: string;
+  documentation_url?: string;
   error_chain?: Msg[];
 }
 
@@ -12,7 +13,7 @@ export interface Env<T = unknown> {
   errors: Msg[];
   messages: Msg[];
   result: T;
-  result_info?: { page?: number; per_page: number; count: number; total_count?: number; total_pages?: number };
+  result_info?: { page?: number; per_page?: number; count: number; total_count?: number; total_pages?: number; total?: number };
 }
 
 export interface Resp<T = unknown> {

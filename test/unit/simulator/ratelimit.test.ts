@@ -3,17 +3,23 @@ import { DEMO, start } from '../../simulator';
 import type { SimStats, SimulatorHandle } from '../../simulator';
 import { call, code, ctl } from './helpers';
 
-describe('simulator: rate limiting (fixed window per credential)', () => {
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+
+describe('simulator: rate limiting (per user, A7)', () => {
   let sim: SimulatorHandle;
-  let now = Date.parse('2030-01-01T00:00:00Z');
+  let now = T0;
+  const key = { email: DEMO.user.email, key: DEMO.user.globalApiKey };
 
   before(async () => {
     sim = await start({ scenario: 'demo', rateLimit: { limit: 5, windowMs: 60_000 }, clock: () => now });
   });
   after(() => sim.close());
-  beforeEach(() => sim.control.reset());
+  beforeEach(() => {
+    now = T0;
+    sim.control.reset();
+  });
 
-  it('the 6th call in the window is 429 with retry-after; x-ratelimit-* on every response', async () => {
+  it('the 6th call is 429 with retry-after (s) and x-ratelimit-reset (RFC 1123); the user is then blocked a whole window', async () => {
     const remaining: string[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await call(sim, 'GET', '/user/tokens/verify', { token: DEMO.admin.value });
@@ -26,46 +32,64 @@ describe('simulator: rate limiting (fixed window per credential)', () => {
     const sixth = await call(sim, 'GET', '/user/tokens/verify', { token: DEMO.admin.value });
     assert.equal(sixth.status, 429);
     assert.equal(code(sixth), 971);
-    assert.equal(sixth.headers.get('retry-after'), '40');
-    assert.equal(sixth.headers.get('x-ratelimit-reset'), '40');
+    // "If you exceed this limit, all API calls for the next five minutes will be blocked": a whole window from now
+    assert.equal(sixth.headers.get('retry-after'), '60');
+    assert.equal(sixth.headers.get('x-ratelimit-reset'), 'Tue, 01 Jan 2030 00:01:20 GMT');
     assert.equal(sixth.headers.get('x-ratelimit-limit'), '5');
     assert.equal(sixth.headers.get('x-ratelimit-remaining'), '0');
 
-    // other credentials have their own bucket; errors carry the headers too
-    const other = await call(sim, 'GET', '/user/tokens', { token: DEMO.userToken.value });
-    assert.equal(other.status, 403);
-    assert.equal(other.headers.get('x-ratelimit-remaining'), '4');
-    const unknown = await call(sim, 'GET', '/nope');
-    assert.equal(unknown.status, 404);
-    assert.ok(unknown.headers.get('x-ratelimit-limit') !== null);
+    // the window of the first request is over, but the block is not
+    now += 45_000;
+    const blocked = await call(sim, 'GET', '/accounts', { token: DEMO.admin.value });
+    assert.equal(blocked.status, 429);
+    assert.equal(blocked.headers.get('retry-after'), '15');
 
     // control endpoints are not limited
     for (let i = 0; i < 10; i++) assert.equal((await ctl(sim, 'GET', '/__sim/health')).status, 200);
 
-    // the window ends 60 s after its first request
-    now += 40_000;
+    now += 15_000;
     const again = await call(sim, 'GET', '/user/tokens/verify', { token: DEMO.admin.value });
     assert.equal(again.status, 200);
     assert.equal(again.headers.get('x-ratelimit-remaining'), '4');
 
     const stats = sim.control.stats();
-    assert.deepEqual(stats.byCredential[`token:${DEMO.admin.id}`], { requests: 7, rateLimited: 1 });
-    assert.deepEqual(stats.byCredential[`token:${DEMO.userToken.id}`], { requests: 1, rateLimited: 0 });
-    assert.equal(stats.rateLimited, 1);
-    assert.equal(stats.byStatus['429'], 1);
+    assert.deepEqual(stats.byBucket[`user:${DEMO.user.id}`], { requests: 8, rateLimited: 2 });
+    assert.deepEqual(stats.byCredential[`token:${DEMO.admin.id}`], { requests: 8, rateLimited: 2 });
+    assert.equal(stats.rateLimited, 2);
+    assert.equal(stats.byStatus['429'], 2);
   });
 
-  it('a roll keeps the bucket (keyed by token id); global key has its own bucket', async () => {
-    for (let i = 0; i < 4; i++) await call(sim, 'GET', '/accounts', { token: DEMO.admin.value });
+  it('every token and the Global API key of one user share one budget; a roll changes nothing', async () => {
+    await call(sim, 'GET', '/accounts', { token: DEMO.admin.value });
+    await call(sim, 'GET', '/accounts', { token: DEMO.userToken.value });
+    await call(sim, 'GET', '/user', { key });
     const roll = await call<string>(sim, 'PUT', `/user/tokens/${DEMO.admin.id}/value`, { token: DEMO.admin.value, body: {} });
-    assert.equal(roll.headers.get('x-ratelimit-remaining'), '0');
-    assert.equal((await call(sim, 'GET', '/accounts', { token: roll.body.result })).status, 429);
-    const key = { email: DEMO.user.email, key: DEMO.user.globalApiKey };
-    assert.equal((await call(sim, 'GET', '/accounts', { key })).status, 200);
-    assert.equal(sim.control.stats().byCredential[`global-key:${DEMO.user.email}`]?.requests, 1);
+    assert.equal(roll.headers.get('x-ratelimit-remaining'), '1');
+    assert.equal((await call(sim, 'GET', '/accounts', { token: roll.body.result })).status, 200);
+    for (const o of [{ token: roll.body.result }, { token: DEMO.userToken.value }, { key }]) {
+      assert.equal((await call(sim, 'GET', '/accounts', o)).status, 429);
+    }
+    const stats = sim.control.stats();
+    assert.deepEqual(stats.byBucket[`user:${DEMO.user.id}`], { requests: 8, rateLimited: 3 });
+    assert.equal(stats.byCredential[`global-key:${DEMO.user.email}`]?.requests, 2);
+    const rec = sim.control.requests().at(-1);
+    assert.deepEqual([rec?.credential, rec?.bucket], [`global-key:${DEMO.user.email}`, `user:${DEMO.user.id}`]);
   });
 
-  it('setRateLimit and /__sim/config change the limit; resetRateLimits clears windows', async () => {
+  it('account-owned tokens are billed to their account (the simulator\'s choice), not to the user; unknown credentials to "anonymous"', async () => {
+    for (let i = 0; i < 5; i++) await call(sim, 'GET', '/accounts', { token: DEMO.admin.value });
+    assert.equal((await call(sim, 'GET', '/accounts', { token: DEMO.admin.value })).status, 429);
+    const own = await call(sim, 'GET', `/accounts/${DEMO.accountId}/tokens/verify`, { token: DEMO.accountToken.value });
+    assert.equal(own.status, 200);
+    assert.equal(own.headers.get('x-ratelimit-remaining'), '4');
+    assert.equal((await call(sim, 'GET', '/accounts', { token: DEMO.accountAdmin.value })).headers.get('x-ratelimit-remaining'), '3');
+    const unknown = await call(sim, 'GET', '/nope');
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.headers.get('x-ratelimit-remaining'), '4');
+    assert.deepEqual(Object.keys(sim.control.stats().byBucket).sort(), ['account:' + DEMO.accountId, 'anonymous', `user:${DEMO.user.id}`].sort());
+  });
+
+  it('setRateLimit and /__sim/config change the limit; resetRateLimits clears windows and blocks', async () => {
     sim.control.setRateLimit({ limit: 1, windowMs: 1000 });
     assert.equal((await call(sim, 'GET', '/accounts', { token: DEMO.admin.value })).status, 200);
     assert.equal((await call(sim, 'GET', '/accounts', { token: DEMO.admin.value })).status, 429);

@@ -1,8 +1,19 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ALL_PERMISSIONS, DEMO, DEMO_ADMIN_TOKEN, ScenarioBuilder, decodeMoqJwt, demoScenario, emptyScenario, start } from '../../simulator';
+import {
+  ACCOUNT_ADMIN_PERMISSIONS,
+  ALL_PERMISSIONS,
+  DEMO,
+  DEMO_ADMIN_TOKEN,
+  ScenarioBuilder,
+  decodeMoqJwt,
+  demoScenario,
+  emptyScenario,
+  start,
+} from '../../simulator';
 import { call } from './helpers';
 
 describe('simulator: scenarios', () => {
@@ -20,6 +31,9 @@ describe('simulator: scenarios', () => {
     assert.deepEqual([me?.name, me?.value], [DEMO.userToken.name, DEMO.userToken.value]);
     const deploy = s.accountTokens?.[0];
     assert.deepEqual([deploy?.id, deploy?.name, deploy?.value, deploy?.accountId], [DEMO.accountToken.id, DEMO.accountToken.name, DEMO.accountToken.value, DEMO.accountId]);
+    const accountAdmin = s.accountTokens?.find((t) => t.id === DEMO.accountAdmin.id);
+    assert.deepEqual([accountAdmin?.name, accountAdmin?.value, accountAdmin?.accountId], [DEMO.accountAdmin.name, DEMO.accountAdmin.value, DEMO.accountId]);
+    assert.deepEqual([...(accountAdmin?.permissions ?? [])].sort(), [...ACCOUNT_ADMIN_PERMISSIONS].sort());
     for (const [want, scope] of [
       [DEMO.serviceToken, { accountId: DEMO.accountId }],
       [DEMO.zoneServiceToken, { zoneId: DEMO.zoneId }],
@@ -34,6 +48,24 @@ describe('simulator: scenarios', () => {
     const t = relay?.tokens?.[0];
     assert.deepEqual([t?.jti, t?.secret, t?.label, t?.operations], [DEMO.relay.token.jti, DEMO.relay.token.value, DEMO.relay.token.label, ['publish', 'subscribe']]);
     assert.equal(decodeMoqJwt(DEMO.relay.token.value)?.jti, DEMO.relay.token.jti);
+  });
+
+  it('the demo is in today\'s credential formats (A2) with valid checksums', () => {
+    const checksum = (v: string): boolean => {
+      const m = /^(cf[a-z]+_[A-Za-z0-9]{40})([0-9a-f]{8})$/.exec(v);
+      return m !== null && createHash('sha256').update(m[1] as string).digest('hex').slice(0, 8) === m[2];
+    };
+    for (const [v, prefix] of [
+      [DEMO.user.globalApiKey, 'cfk_'],
+      [DEMO.admin.value, 'cfut_'],
+      [DEMO.userToken.value, 'cfut_'],
+      [DEMO.accountToken.value, 'cfat_'],
+      [DEMO.accountAdmin.value, 'cfat_'],
+      [DEMO.serviceToken.clientSecret, 'cfast_'],
+      [DEMO.zoneServiceToken.clientSecret, 'cfast_'],
+    ] as const) {
+      assert.ok(v.startsWith(prefix) && checksum(v), v);
+    }
   });
 
   it('loads a scenario from a JSON file path; emptyScenario() allows Global API key auth only', async () => {
@@ -58,6 +90,7 @@ describe('simulator: scenarios', () => {
   it('rejects invalid scenarios with a readable message', async () => {
     const bad = [
       [{ ...emptyScenario(), user: { id: 'x', email: 'a@b.c', globalApiKey: 'k' } }, /user\.id/],
+      [{ ...emptyScenario(), user: { ...emptyScenario().user, globalApiKey: 'ABCDEF0123456789ABCDEF0123456789ABCDE' } }, /user\.globalApiKey: must be cfk_/],
       [{ ...emptyScenario(), userTokens: [{ name: 't', value: 'too-short' }] }, /userTokens\[0\]\.value/],
       [{ ...emptyScenario(), accountTokens: [{ accountId: 'f'.repeat(32), name: 't' }] }, /unknown account/],
       [{ ...emptyScenario(), serviceTokens: [{ name: 's' }] }, /exactly one of accountId/],
