@@ -161,6 +161,7 @@ export function demoConfig(): { tokens: Record<string, unknown>[] } {
         zoneId: DEMO.zoneId,
         serviceTokenId: DEMO.zoneServiceToken.id,
         method: 'version',
+        clientSecretVersion: 1,
         targets: [
           { file: '.dev.vars', key: 'ZONE_ACCESS_CLIENT_ID', field: 'clientId' },
           { file: '.dev.vars', key: 'ZONE_ACCESS_CLIENT_SECRET', field: 'clientSecret' },

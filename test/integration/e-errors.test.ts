@@ -52,8 +52,9 @@ describe('API errors', () => {
       assert.ok(!e.message.includes(bad), 'the bad credential is not shown');
       assertFilesHold(secrets, 'is unchanged');
       assert.equal((await sim.secrets()).deploy, secrets.deploy, 'the token was not rolled');
-      const logged = await waitForLog('Rotation of "deploy" failed: Rolling account API token');
-      assert.match(logged, /\[error\] Rotation of "deploy" failed: .*HTTP 401/);
+      // The admin credential is checked (and found bad) before anything is rolled.
+      const logged = await waitForLog('Rotation of "deploy" failed: Checking the admin credential');
+      assert.match(logged, /Rotation of "deploy" failed: .*HTTP 401/);
     } finally {
       await setAdminCredential();
     }

@@ -122,6 +122,8 @@ export function configObject(ids: Ids): { tokens: Record<string, unknown>[] } {
         kind: 'access-service-token',
         zoneId: ids.zoneId,
         serviceTokenId: ids.zoneServiceTokenId,
+        // Cloudflare does not report the version; the simulator's token starts at 1 (never rotated).
+        clientSecretVersion: 1,
         gracePeriod: '0s',
         targets: [
           { file: '.dev.vars', key: 'ZONE_ACCESS_CLIENT_ID', field: 'clientId' },

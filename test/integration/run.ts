@@ -39,6 +39,8 @@ function testEnv(sim: SimulatorHandle, folder: string, grep?: string): Record<st
     CF_ROTATE_TEST_SIM_URL: sim.url,
     CF_ROTATE_TEST_ADMIN_TOKEN: adminToken(sim),
     CF_ROTATE_TEST_WORKSPACE: folder,
+    // Short requests: an unanswered rotation is settled within seconds (default 20 s + 10 s margin).
+    CF_ROTATE_TIMEOUT: '3',
     ...(grep ? { CF_ROTATE_TEST_GREP: grep } : {}),
   };
 }

@@ -143,6 +143,7 @@ export class CheckedFiles {
       throw fileError('open the folder', root, e, 'Open an existing folder.');
     }
     const abs = relPath(root, rel);
+    if (abs === path.resolve(root)) throw new CfRotateError('file', `${rel} is the folder itself, not a file inside it.`, { hint: 'Name a file, such as .env.' });
     let realDir: string;
     try {
       realDir = await fs.realpath(path.dirname(abs));
@@ -396,7 +397,12 @@ export class CheckedFiles {
         });
       }
     };
-    await check();
+    try {
+      await check();
+    } catch (e) {
+      await h?.close().catch(() => undefined);
+      throw e;
+    }
     return {
       child: (name: string) => (viaFd && h ? `/proc/self/fd/${h.fd}/${name}` : path.join(r.realDir, name)),
       recheck: check,

@@ -55,8 +55,9 @@ export function ownerAlive(owner: LockHolder): boolean {
   try {
     process.kill(owner.pid, 0);
   } catch (e) {
-    if (errno(e) === 'ESRCH') return false;
-    // EPERM: the pid exists but belongs to someone else: a recycled pid or another user's process.
+    // EPERM: the pid exists but belongs to someone else (a recycled pid, or another user's process).
+    // ESRCH: no such process; anything else (an impossible pid): no live owner either.
+    if (errno(e) !== 'EPERM') return false;
   }
   if (owner.start !== null) {
     const now = processStartTime(owner.pid);
