@@ -29,7 +29,7 @@ export const HELP = `cf-rotate ${VERSION}: rotate Cloudflare credentials and wri
 Usage:
   cf-rotate list    [--config FILE] [--json]
   cf-rotate rotate  NAME... | --all | --due [--due-from SOURCE]  [--config FILE] [--dry-run] [--json] [--concurrency N]
-  cf-rotate resume  [--config FILE] [--overwrite-conflicts] [--json]
+  cf-rotate resume  [--config FILE] [--overwrite-conflicts] [--wait SECONDS] [--json]
   cf-rotate discard NAME... [--config FILE] [--yes]
   cf-rotate history [--json] [--limit N]
   cf-rotate validate [--config FILE]
@@ -45,6 +45,9 @@ Options:
   --timeout SECONDS   Per-request timeout (default 20; $CF_ROTATE_TIMEOUT). A rotation request that gets
                       no answer is settled by asking Cloudflare once it can no longer take effect.
   --yes               discard: really discard (without it, discard explains what would be lost).
+  --wait SECONDS      resume: wait up to this long for an unanswered request to stop being able to take
+                      effect before asking Cloudflare (default 20); further away, it answers "unknown,
+                      check again after HH:MM" at once and keeps the rotation.
   --reminder-days N   With --due: also rotate tokens due within N days (default 7).
   --due-from SOURCE   With --due: when was a token last rotated? history (default: the local history;
                       no entry = due), cloudflare (Cloudflare's own timestamps: API token modified_on,
@@ -163,6 +166,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         'due-from': { type: 'string' },
         'overwrite-conflicts': { type: 'boolean' },
         timeout: { type: 'string' },
+        wait: { type: 'string' },
         yes: { type: 'boolean' },
         limit: { type: 'string' },
         verbose: { type: 'boolean' },
@@ -278,7 +282,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
           return 0;
         }
         const results: RotationResult[] = [];
-        for (const j of pending) results.push(await engine.resume(j.id, { overwriteConflicts: o['overwrite-conflicts'] ?? false }));
+        const waitS = o.wait === undefined ? 20 : Number(o.wait);
+        if (!Number.isFinite(waitS) || waitS < 0 || waitS > 600) throw new UsageError('--wait must be a number of seconds from 0 to 600');
+        for (const j of pending) results.push(await engine.resume(j.id, { overwriteConflicts: o['overwrite-conflicts'] ?? false, waitForDeadlineMs: waitS * 1000 }));
         return emit(results, true);
       }
       case 'discard': {

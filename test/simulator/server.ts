@@ -61,7 +61,7 @@ export interface SimulatorHandle {
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = { limit: 1200, windowMs: 300_000 };
-export const DEFAULT_BEHAVIOUR: SimBehaviour = { removedRouteStatus: 404, moqRevocationDelayMs: 0, pastLastPage: 'empty' };
+export const DEFAULT_BEHAVIOUR: SimBehaviour = { removedRouteStatus: 404, moqRevocationDelayMs: 0, pastLastPage: 'empty', postCommitDelayMs: 0 };
 /** Default upper bound of a `late-commit` delay. */
 export const DEFAULT_LATE_COMMIT_MS = 1500;
 const MAX_BODY = 1024 * 1024;
@@ -86,6 +86,7 @@ export function validateFault(f: unknown): Fault {
     throw new Error('fault.times must be a positive number, or -1 / Infinity for unlimited');
   }
   if (f.after !== undefined && (typeof f.after !== 'number' || f.after < 0)) throw new Error('fault.after must be >= 0');
+  if (f.pathIncludes !== undefined && (typeof f.pathIncludes !== 'string' || f.pathIncludes === '')) throw new Error('fault.pathIncludes must be a non-empty string');
   if (f.type === 'status' && !FAULT_STATUSES.includes(f.status as number)) throw new Error('fault.status must be 500, 502, 503 or 504');
   if (f.type === '500-after-commit' && f.status !== undefined && !FAULT_STATUSES.includes(f.status as number)) {
     throw new Error('fault.status must be 500, 502, 503 or 504');
@@ -124,6 +125,7 @@ function validateBehaviour(c: Partial<SimBehaviour>): void {
     throw new Error('moqRevocationDelayMs must be a number >= 0');
   }
   if (c.pastLastPage !== undefined && c.pastLastPage !== 'empty' && c.pastLastPage !== 'last') throw new Error('pastLastPage must be "empty" or "last"');
+  if (c.postCommitDelayMs !== undefined && !(typeof c.postCommitDelayMs === 'number' && c.postCommitDelayMs >= 0)) throw new Error('postCommitDelayMs must be a number >= 0');
 }
 
 function omit(o: Record<string, unknown>, key: string): Record<string, unknown> {
@@ -304,6 +306,7 @@ class Simulator {
       removedRouteStatus: this.opts.removedRouteStatus ?? DEFAULT_BEHAVIOUR.removedRouteStatus,
       moqRevocationDelayMs: this.opts.moqRevocationDelayMs ?? DEFAULT_BEHAVIOUR.moqRevocationDelayMs,
       pastLastPage: this.opts.pastLastPage ?? DEFAULT_BEHAVIOUR.pastLastPage,
+      postCommitDelayMs: this.opts.postCommitDelayMs ?? DEFAULT_BEHAVIOUR.postCommitDelayMs,
     };
     this.store.moqRevocationDelayMs = this.behaviour.moqRevocationDelayMs;
     this.frozenAt = undefined;
@@ -406,9 +409,10 @@ class Simulator {
   // ------------------------------------------------------------ faults
 
   /** Does this fault fire for this request? Consumes one firing (or one skip). */
-  private fires(af: ActiveFault, op: OperationName | null, types: readonly FaultType[], eligible: (f: Fault) => boolean): boolean {
+  private fires(af: ActiveFault, op: OperationName | null, types: readonly FaultType[], eligible: (f: Fault) => boolean, path: string): boolean {
     const f = af.fault;
     if (op === null || !types.includes(f.type) || (f.op !== undefined && f.op !== op) || !eligible(f)) return false;
+    if (f.pathIncludes !== undefined && !path.includes(f.pathIncludes)) return false;
     if (af.skip > 0) {
       af.skip -= 1;
       return false;
@@ -420,15 +424,15 @@ class Simulator {
   }
 
   /** The first fault of these types that fires for the request. */
-  private takeFault(op: OperationName | null, types: readonly FaultType[], eligible: (f: Fault) => boolean = () => true): Fault | undefined {
-    for (const af of [...this.faultList]) if (this.fires(af, op, types, eligible)) return af.fault;
+  private takeFault(op: OperationName | null, path: string, types: readonly FaultType[], eligible: (f: Fault) => boolean = () => true): Fault | undefined {
+    for (const af of [...this.faultList]) if (this.fires(af, op, types, eligible, path)) return af.fault;
     return undefined;
   }
 
   /** Sum of all latency faults that fire for the request (each at most once). */
-  private extraLatency(op: OperationName | null): number {
+  private extraLatency(op: OperationName | null, path: string): number {
     let ms = 0;
-    for (const af of [...this.faultList]) if (this.fires(af, op, ['latency'], () => true)) ms += (af.fault as { ms: number }).ms;
+    for (const af of [...this.faultList]) if (this.fires(af, op, ['latency'], () => true, path)) ms += (af.fault as { ms: number }).ms;
     return ms;
   }
 
@@ -538,7 +542,7 @@ class Simulator {
       this.log?.(`${rec.method} ${rec.path} -> ${status ?? outcome} ${op ?? '-'}${fault ? ` [fault ${fault}]` : ''} ${rec.durationMs}ms`);
     };
 
-    const delay = this.latencyMs + this.extraLatency(op);
+    const delay = this.latencyMs + this.extraLatency(op, url.pathname);
     if (delay > 0) await this.sleep(delay);
     // A client that gave up during the latency does not stop the server from processing.
     if (this.closed) return finish(null, 'dropped');
@@ -583,7 +587,7 @@ class Simulator {
     if (rl.limited) return answer(429, headers, tooMany(rl.resetAt));
 
     // Faults that replace processing.
-    const pre = this.takeFault(op, PRE_FAULTS);
+    const pre = this.takeFault(op, url.pathname, PRE_FAULTS);
     if (pre?.type === 'status') return serverError(pre.status, pre.body, pre.retryAfterSec, 'status');
     if (pre?.type === 'rate-limit') return answer(429, headers, tooMany(this.now() + pre.retryAfterSec * 1000), 'rate-limit');
     if (pre?.type === 'hang') return finish(null, 'hung', 'hang'); // never answered; close() ends the socket
@@ -600,7 +604,7 @@ class Simulator {
       return finish(null, 'hung', 'late-commit');
     }
 
-    const wrongPage = this.takeFault(op, ['wrong-page'], () => op !== null && PAGED_OPERATIONS.includes(op));
+    const wrongPage = this.takeFault(op, url.pathname, ['wrong-page'], () => op !== null && PAGED_OPERATIONS.includes(op));
     const forcePage = wrongPage?.type === 'wrong-page' ? (wrongPage.page ?? 1) : undefined;
     const result: ApiResult = handleApi(store, apiReq, match, url.pathname, this.handleOptions(forcePage));
 
@@ -608,7 +612,7 @@ class Simulator {
     const ok = result.status >= 200 && result.status < 300;
     const post =
       ok && wrongPage === undefined
-        ? this.takeFault(op, POST_FAULTS, (f) => f.type !== 'missing-secret' || withoutSecret(op as OperationName, result.body) !== undefined)
+        ? this.takeFault(op, url.pathname, POST_FAULTS, (f) => f.type !== 'missing-secret' || withoutSecret(op as OperationName, result.body) !== undefined)
         : undefined;
     if (post?.type === 'hang-after-commit') return finish(null, 'hung', 'hang-after-commit'); // close() ends the socket
     if (post?.type === 'drop-after-commit') {
@@ -621,6 +625,9 @@ class Simulator {
       return answer(result.status, headers, text.slice(0, Math.max(1, Math.floor(text.length / 2))), 'malformed-json');
     }
     const body = post?.type === 'missing-secret' ? (withoutSecret(op as OperationName, result.body) as Envelope) : result.body;
+    // A mutation that changed Cloudflare answers after postCommitDelayMs (a client may die meanwhile).
+    if (ok && req.method !== 'GET' && this.behaviour.postCommitDelayMs > 0) await this.sleep(this.behaviour.postCommitDelayMs);
+    if (this.closed) return finish(null, 'dropped');
     answer(result.status, headers, body, post?.type ?? wrongPage?.type);
   }
 
@@ -697,6 +704,7 @@ class Simulator {
         if (c.rateLimit !== undefined) control.setRateLimit(c.rateLimit);
         if (c.removedRouteStatus !== undefined) this.behaviour.removedRouteStatus = c.removedRouteStatus;
         if (c.pastLastPage !== undefined) this.behaviour.pastLastPage = c.pastLastPage;
+        if (c.postCommitDelayMs !== undefined) this.behaviour.postCommitDelayMs = c.postCommitDelayMs;
         if (c.moqRevocationDelayMs !== undefined) {
           this.behaviour.moqRevocationDelayMs = c.moqRevocationDelayMs;
           this.store.moqRevocationDelayMs = c.moqRevocationDelayMs;
@@ -811,6 +819,7 @@ class Simulator {
           if (obj.removedRouteStatus !== undefined) cfg.removedRouteStatus = obj.removedRouteStatus as RemovedRouteStatus;
           if (obj.moqRevocationDelayMs !== undefined) cfg.moqRevocationDelayMs = obj.moqRevocationDelayMs as number;
           if (obj.pastLastPage !== undefined) cfg.pastLastPage = obj.pastLastPage as SimBehaviour['pastLastPage'];
+          if (obj.postCommitDelayMs !== undefined) cfg.postCommitDelayMs = Number(obj.postCommitDelayMs);
           return reply(200, c.configure(cfg));
         }
         case 'POST /__sim/settle':

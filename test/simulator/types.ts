@@ -194,6 +194,8 @@ interface FaultBase {
   times?: number;
   /** Let this many matching requests through before the fault starts firing (default 0). */
   after?: number;
+  /** Only requests whose path contains this text (e.g. one token's id), so parallel tests do not share a fault. */
+  pathIncludes?: string;
 }
 /** The statuses the 5xx faults produce. */
 export type FaultStatus = 500 | 502 | 503 | 504;
@@ -436,6 +438,12 @@ export interface SimBehaviour {
   moqRevocationDelayMs: number;
   /** A page past the last one: `empty` (default; `result_info.page` = the page asked) or `last` (the last page again, with its own number). */
   pastLastPage: 'empty' | 'last';
+  /**
+   * After a mutation is applied (2xx), wait this long before answering (default 0): the window in
+   * which a client that dies has changed Cloudflare without learning the result. The kill-point
+   * suite kills the CLI in it.
+   */
+  postCommitDelayMs: number;
 }
 
 export interface SimConfigState extends SimBehaviour {
