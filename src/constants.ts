@@ -80,7 +80,7 @@ export const HISTORY_MAX_ENTRIES = 500;
 export const CONFIG_GLOB = '**/.vscode/cf-rotate.json';
 
 /** Files offered as targets in the add-token wizard. */
-export const ENV_FILE_GLOB = '{**/.env,**/.env.*,**/.dev.vars,**/.dev.vars.*}';
+export const ENV_FILE_GLOB = '{**/.env,**/.env.*,**/*.env,**/.dev.vars,**/.dev.vars.*,**/.envrc}';
 export const ENV_FILE_EXCLUDE = '{**/node_modules/**,**/.git/**}';
 
 /** Concurrency of rotateAll / rotateDue. */

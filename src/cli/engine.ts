@@ -7,6 +7,7 @@ import type { HistoryStore } from '../core/history';
 import { NodeFiles } from '../core/node/files';
 import { FileHistory } from '../core/node/historyFile';
 import { NodeJournalStore } from '../core/node/journalStore';
+import { NodeGit } from '../core/node/git';
 import { FileLocks } from '../core/node/lock';
 import { systemClock, type Locks, type Logger } from '../core/ports';
 import { cliApiFactory } from './api';
@@ -41,6 +42,7 @@ export function createCliEngine(o: CliEngineOptions): RotationEngine {
     journal: new NodeJournalStore(o.stateDir),
     locks,
     credentials: new EnvCredentialSource(o.env),
+    git: new NodeGit({ env: o.env }),
     history: o.history ?? cliHistory(o.stateDir, locks),
     clock: systemClock,
     logger: o.logger,

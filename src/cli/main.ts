@@ -19,6 +19,7 @@ import type { Logger } from '../core/ports';
 import { VERSION } from '../core/version';
 import { cliHistory, cliLocks, createCliEngine } from './engine';
 import { redact } from '../core/redact';
+import { terminal } from '../core/text';
 import { dueInfo, relativeTime } from '../core/schedule';
 import { cliApiBase } from './api';
 import { parseDueFrom, selectDue } from './due';
@@ -148,7 +149,9 @@ async function housekeeping(stateDir: string, engine: RotationEngine, folder: st
   if (cfg) await engine.sweep(folder, cfg.tokens);
 }
 
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], rawIo: Io): Promise<number> {
+  // Names, paths and Cloudflare's own text come from outside: nothing printed may steer the terminal.
+  const io: Io = { ...rawIo, stdout: (s) => rawIo.stdout(terminal(s)), stderr: (s) => rawIo.stderr(terminal(s)) };
   let parsed;
   try {
     parsed = parseArgs({

@@ -157,11 +157,7 @@ export function validateEnvKey(k: string): string | undefined {
   return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k) ? undefined : 'A .env variable name: letters, digits, _ . - (not starting with a digit).';
 }
 
-/** Is `rel` an env-like file name the wizard offers? */
-export function isEnvLikeFile(rel: string): boolean {
-  const base = rel.split(/[/\\]/).pop() ?? '';
-  return /^\.env(\..+)?$/.test(base) || /^\.dev\.vars(\..+)?$/.test(base);
-}
+export { isEnvLikeFile } from '../core/config/schema';
 
 /** What discarding an interrupted rotation means, for the confirmation. */
 export function discardWarning(entry: { token: string; kind: TokenKind; values?: Partial<Record<string, string>> | undefined; graceUntil?: string | undefined }): string {

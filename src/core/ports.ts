@@ -121,3 +121,20 @@ export interface Locks {
   /** The live holder, if any. */
   holder(name: string): Promise<LockHolder | undefined>;
 }
+
+/** What git says about a target file. */
+export interface GitStatus {
+  /** The file lies in a git work tree (a `.git` at or above its folder). */
+  inWorkTree: boolean;
+  workTree?: string;
+  tracked?: boolean;
+  ignored?: boolean;
+  /** A `.git` exists but git could not answer (missing, timed out, failed): the reason. */
+  problem?: string;
+}
+
+/** git, asked about target files (absolute git path outside the workspace; see node/git.ts). */
+export interface Git {
+  /** Status per relative path (relative to `folder`). */
+  status(folder: string, rels: readonly string[]): Promise<Map<string, GitStatus>>;
+}

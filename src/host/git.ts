@@ -1,40 +1,25 @@
 /**
- * Is a target file protected from git? `git check-ignore -q` (0 = ignored) and
- * `git ls-files --error-unmatch` (0 = tracked), run in the workspace folder. A missing git or a
- * folder outside a repository yields `undefined`: the check is advisory and never blocks.
+ * git for the editor: the same status the engine's git gate uses (core/node/git.ts: git by an
+ * absolute path outside the workspace, fsmonitor off, a timeout), wording for notices, and the
+ * ".gitignore" entry the extension offers, written through the checked writer (never through a
+ * link, never a line other than the one path, which the config rules keep free of line breaks).
  * No vscode import.
  */
-import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { CheckedFiles } from '../core/node/checked';
+import { NodeGit } from '../core/node/git';
+import { hasUnsafeCharacters } from '../core/text';
+import { CfRotateError } from '../core/errors';
 
 export interface GitFileStatus {
   ignored: boolean;
   tracked: boolean;
 }
 
-interface ExecOutcome {
-  code: number | undefined;
-  missing: boolean;
-}
-
-function run(cwd: string, args: string[], timeoutMs: number): Promise<ExecOutcome> {
-  return new Promise((resolve) => {
-    execFile('git', args, { cwd, timeout: timeoutMs, windowsHide: true, maxBuffer: 64 * 1024 }, (err) => {
-      if (!err) return resolve({ code: 0, missing: false });
-      const e = err as NodeJS.ErrnoException & { code?: string | number };
-      if (e.code === 'ENOENT') return resolve({ code: undefined, missing: true });
-      resolve({ code: typeof e.code === 'number' ? e.code : undefined, missing: false });
-    });
-  });
-}
-
-export async function gitFileStatus(folder: string, rel: string, timeoutMs = 3000): Promise<GitFileStatus | undefined> {
-  const ignore = await run(folder, ['check-ignore', '-q', '--', rel], timeoutMs);
-  if (ignore.missing || (ignore.code !== 0 && ignore.code !== 1)) return undefined; // no git, not a repo, timeout
-  const tracked = await run(folder, ['ls-files', '--error-unmatch', '--', rel], timeoutMs);
-  if (tracked.missing || tracked.code === undefined) return undefined;
-  return { ignored: ignore.code === 0, tracked: tracked.code === 0 };
+/** Status of one target; undefined outside a git work tree or when git cannot answer. */
+export async function gitFileStatus(folder: string, rel: string, git: NodeGit = new NodeGit()): Promise<GitFileStatus | undefined> {
+  const s = (await git.status(folder, [rel])).get(rel);
+  if (!s?.inWorkTree || s.problem !== undefined) return undefined;
+  return { ignored: s.ignored === true, tracked: s.tracked === true };
 }
 
 /** Human warning for a target, or undefined when git protects it. */
@@ -47,6 +32,9 @@ export function gitWarning(rel: string, s: GitFileStatus | undefined): string | 
 
 /** `.gitignore` text with an entry for `rel` appended, or undefined if an identical line exists. */
 export function gitignoreWithEntry(text: string | undefined, rel: string): string | undefined {
+  if (hasUnsafeCharacters(rel) || /[\r\n]/.test(rel)) {
+    throw new CfRotateError('config', 'A target path with control characters cannot go into .gitignore.', { hint: 'Fix the target path in cf-rotate.json.' });
+  }
   const entry = `/${rel.replace(/\\/g, '/').replace(/^\.\//, '')}`;
   const current = text ?? '';
   const lines = current.split(/\r?\n/).map((l) => l.trim());
@@ -56,17 +44,12 @@ export function gitignoreWithEntry(text: string | undefined, rel: string): strin
   return `${current}${sep}${entry}${eol}`;
 }
 
-/** Append `rel` to `<folder>/.gitignore`. Returns false if it was already listed. */
-export async function addToGitignore(folder: string, rel: string): Promise<boolean> {
-  const file = path.join(folder, '.gitignore');
-  let text: string | undefined;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  const next = gitignoreWithEntry(text, rel);
+/** Append `rel` to `<folder>/.gitignore` through the checked writer. Returns false if it was already listed. */
+export async function addToGitignore(folder: string, rel: string, files: CheckedFiles = new CheckedFiles()): Promise<boolean> {
+  const rules = { denyGitDir: true, maxBytes: 1024 * 1024 };
+  const current = await files.read(folder, '.gitignore', rules);
+  const next = gitignoreWithEntry(current && Buffer.from(current.bytes).toString('utf8'), rel);
   if (next === undefined) return false;
-  await fs.writeFile(file, next, 'utf8');
+  await files.write(folder, '.gitignore', Buffer.from(next, 'utf8'), { ...rules, mode: 0o644 });
   return true;
 }

@@ -11,6 +11,7 @@ import { CfRotateError } from '../core/errors';
 import type { HistoryStore } from '../core/history';
 import { FileHistory } from '../core/node/historyFile';
 import { NodeJournalStore } from '../core/node/journalStore';
+import { NodeGit } from '../core/node/git';
 import { FileLocks } from '../core/node/lock';
 import { defaultStateDir } from '../core/node/stateDir';
 import * as path from 'node:path';
@@ -44,6 +45,14 @@ export interface HostServices {
   newClient(credential: AdminCredential, profile: string): CloudflareApi;
   /** A fresh API client for a stored profile; throws 'credential-missing'. */
   clientFor(profile: string): Promise<CloudflareApi>;
+}
+
+/** VS Code's git.path from the user settings only (never the workspace's), when it is an absolute path. */
+function userGitPath(): string | undefined {
+  const info = vscode.workspace.getConfiguration('git').inspect<string | string[]>('path');
+  const v = info?.globalValue;
+  const first = Array.isArray(v) ? v[0] : v;
+  return typeof first === 'string' && path.isAbsolute(first) ? first : undefined;
 }
 
 /** CF_ROTATE_TIMEOUT (seconds), as for the CLI: the per-request timeout of the extension host's clients. */
@@ -81,6 +90,8 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     journal: journalStore,
     locks,
     credentials,
+    // git.path counts only from the user's settings: a workspace must not choose the program that runs.
+    git: new NodeGit({ configured: userGitPath() }),
     history,
     clock: systemClock,
     logger,

@@ -68,7 +68,7 @@ const MAX_BODY = 1024 * 1024;
 const MAX_RECORDED = 100_000;
 const REDACTED_HEADERS = new Set(['authorization', 'x-auth-key', 'x-auth-user-service-key', 'cf-access-client-secret', 'cookie']);
 /** Faults that replace processing. */
-const PRE_FAULTS: readonly FaultType[] = ['status', 'rate-limit', 'hang', 'late-commit'];
+const PRE_FAULTS: readonly FaultType[] = ['status', 'error-text', 'huge-body', 'rate-limit', 'hang', 'late-commit'];
 /** Faults applied after the change is committed (2xx outcomes only). */
 const POST_FAULTS: readonly FaultType[] = ['malformed-json', 'missing-secret', 'drop-after-commit', 'hang-after-commit', '500-after-commit'];
 const FAULT_TYPES: readonly FaultType[] = [...PRE_FAULTS, 'wrong-page', ...POST_FAULTS, 'latency'];
@@ -88,6 +88,8 @@ export function validateFault(f: unknown): Fault {
   if (f.after !== undefined && (typeof f.after !== 'number' || f.after < 0)) throw new Error('fault.after must be >= 0');
   if (f.pathIncludes !== undefined && (typeof f.pathIncludes !== 'string' || f.pathIncludes === '')) throw new Error('fault.pathIncludes must be a non-empty string');
   if (f.type === 'status' && !FAULT_STATUSES.includes(f.status as number)) throw new Error('fault.status must be 500, 502, 503 or 504');
+  if (f.type === 'error-text' && (![400, 403, 404, 500].includes(f.status as number) || typeof f.message !== 'string')) throw new Error('fault.status must be 400, 403, 404 or 500 and fault.message a string');
+  if (f.type === 'huge-body' && !(typeof f.bytes === 'number' && f.bytes > 0)) throw new Error('fault.bytes must be a positive number');
   if (f.type === '500-after-commit' && f.status !== undefined && !FAULT_STATUSES.includes(f.status as number)) {
     throw new Error('fault.status must be 500, 502, 503 or 504');
   }
@@ -589,6 +591,26 @@ class Simulator {
     // Faults that replace processing.
     const pre = this.takeFault(op, url.pathname, PRE_FAULTS);
     if (pre?.type === 'status') return serverError(pre.status, pre.body, pre.retryAfterSec, 'status');
+    if (pre?.type === 'error-text') return answer(pre.status, headers, new ApiError(pre.status, pre.code ?? 10000, pre.message).envelope(), 'error-text');
+    if (pre?.type === 'huge-body') {
+      if (res.destroyed) return finish(null, 'dropped', 'huge-body');
+      res.writeHead(200, { ...headers, 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let left = pre.bytes;
+      res.write('{"success":true,"errors":[],"messages":[],"result":"');
+      const pump = (): void => {
+        while (left > 0 && !res.destroyed) {
+          const n = Math.min(left, chunk.length);
+          left -= n;
+          if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end('"}');
+        finish(200, 'answered', 'huge-body');
+      };
+      res.once('close', () => (left = 0));
+      pump();
+      return;
+    }
     if (pre?.type === 'rate-limit') return answer(429, headers, tooMany(this.now() + pre.retryAfterSec * 1000), 'rate-limit');
     if (pre?.type === 'hang') return finish(null, 'hung', 'hang'); // never answered; close() ends the socket
     if (pre?.type === 'late-commit') {

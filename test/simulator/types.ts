@@ -216,6 +216,22 @@ export interface StatusFault extends FaultBase {
   /** `Retry-After` (seconds) on the answer; default 5 on `problem` bodies, none on `envelope` ones. */
   retryAfterSec?: number;
 }
+/**
+ * Answer like an API error with Cloudflare's own text, without processing: `status` (4xx/5xx),
+ * envelope `errors: [{code, message}]`. For tests of what a client shows of that text (escapes,
+ * bidi characters, Markdown links in an error message).
+ */
+export interface ErrorTextFault extends FaultBase {
+  type: 'error-text';
+  status: 400 | 403 | 404 | 500;
+  code?: number;
+  message: string;
+}
+/** Answer 200 with a JSON body of `bytes` bytes (streamed), without processing: a client must cap what it reads. */
+export interface HugeBodyFault extends FaultBase {
+  type: 'huge-body';
+  bytes: number;
+}
 /** Answer 429 with `retry-after: retryAfterSec` without processing. */
 export interface RateLimitFault extends FaultBase {
   type: 'rate-limit';
@@ -291,6 +307,8 @@ export interface LatencyFault extends FaultBase {
 }
 export type Fault =
   | StatusFault
+  | ErrorTextFault
+  | HugeBodyFault
   | RateLimitFault
   | MalformedJsonFault
   | MissingSecretFault

@@ -5,9 +5,10 @@
  */
 import { CfRotateError, type ErrorKind } from '../errors';
 import type { Logger } from '../ports';
+import { notification } from '../text';
 import * as E from './envelope';
 import type { CallSpec } from './request';
-import { classifyTransportError } from './transport';
+import { classifyTransportError, ResponseTooLargeError } from './transport';
 
 const AUTH_CODES = new Set([10000, 6003, 9103, 9106]);
 const PERMISSION_CODES = new Set([9109]);
@@ -41,6 +42,10 @@ export function transportError(
   logPath: string,
   ctx: { timeoutMs: number; host: string; logger: Logger },
 ): CfRotateError {
+  if (e instanceof ResponseTooLargeError) {
+    ctx.logger.warn(`cloudflare ${spec.op}: ${spec.method} ${logPath}: ${e.message}; reading stopped`);
+    return contractError(spec.what, spec.rotation, `${e.message}; cf-rotate stopped reading it`);
+  }
   const mutation = !spec.idempotent;
   const callerAborted = !timedOut && spec.signal?.aborted === true;
   const { failure, code } = timedOut ? { failure: 'ambiguous' as const, code: 'timeout' } : classifyTransportError(e);
@@ -180,7 +185,8 @@ function cloudflareSaid(body: unknown): string {
   if (!parsed.success) return '';
   return parsed.data.errors
     .slice(0, 2)
-    .map((m) => (m.message ?? '').replace(/\s+/g, ' ').slice(0, 160))
+    // Cloudflare's text reaches terminals and notifications: no escapes, controls, bidi overrides or link syntax.
+    .map((m) => notification(m.message ?? '').replace(/\s+/g, ' ').slice(0, 160))
     .filter((m) => m.length > 0)
     .join('; ');
 }

@@ -54,6 +54,9 @@ export function validateApiBaseUrl(url: string): URL {
       hint: 'Remove the credentials from the URL; cf-rotate sends the admin credential in headers.',
     });
   }
+  if (parsed.search || parsed.hash) {
+    throw new CfRotateError('config', 'The Cloudflare API base URL must not contain a query (?…) or a fragment (#…).', { hint: `Use ${DEFAULT_API_BASE_URL}.` });
+  }
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return parsed;
   throw new CfRotateError(
@@ -65,7 +68,8 @@ export function validateApiBaseUrl(url: string): URL {
 
 function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  // `localhost` by name only: `*.localhost` names go through DNS on some systems.
+  if (h === 'localhost') return true;
   if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
   if (m) return m.slice(1).every((o) => Number(o) <= 255) && Number(m[1]) === 127;

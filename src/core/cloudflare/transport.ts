@@ -36,9 +36,45 @@ export class FetchTransport implements HttpTransport {
       signal: req.signal,
       redirect: 'manual',
     });
-    const text = await res.text();
+    const text = await readCapped(res, MAX_RESPONSE_BYTES);
     return { status: res.status, headers: res.headers, text };
   }
+}
+
+/** No Cloudflare answer cf-rotate reads is near this size; a larger body is refused while it streams. */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/** Thrown when a response body passes the cap: classified like any failure to read an answer. */
+export class ResponseTooLargeError extends Error {
+  readonly code = 'CF_ROTATE_RESPONSE_TOO_LARGE';
+  constructor(limit: number) {
+    super(`the response was larger than ${Math.round(limit / 1024 / 1024)} MiB`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+/** The body as text, reading at most `limit` bytes (memory stays bounded whatever the server sends). */
+export async function readCapped(res: Response, limit: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new ResponseTooLargeError(limit);
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new ResponseTooLargeError(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
 }
 
 /**

@@ -4,6 +4,7 @@
  * JSON validation (dist/cf-rotate.schema.json).
  */
 import * as z from 'zod/mini';
+import { hasUnsafeCharacters } from '../text';
 
 export const TOKEN_KINDS = ['account-api-token', 'user-api-token', 'access-service-token', 'moq-relay-token'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
@@ -25,18 +26,42 @@ const DOT_DOT_SEGMENT = /(?:^|[/\\])\.\.(?:[/\\]|$)/;
 /** A backslash, a doubled slash or a leading `./`: the only things normaliseRelative changes. */
 const NEEDS_NORMALISING = /\\|\/\/|^\.\//;
 
+/** Characters that form links in messages (`[text](command:…)`, `<scheme:…>`, code spans). */
+const LINK_SYNTAX = /[[\]()<>`]/;
+/** A `.git` segment (git's own data) anywhere in the path. */
+const GIT_SEGMENT = /(?:^|[/\\])\.git(?:[/\\]|$)/i;
+export const CONFIG_FILE = '.vscode/cf-rotate.json';
+
 const relativeFile = z.string().check(
   z.minLength(1, 'must not be empty'),
   z.maxLength(1024, 'is too long'),
   z.refine((p) => !NUL.test(p), 'must not contain NUL characters'),
+  z.refine((p) => !hasUnsafeCharacters(p), 'must not contain control, direction-override or invisible characters (line breaks, escapes, bidi controls)'),
+  z.refine((p) => !LINK_SYNTAX.test(p), 'must not contain [ ] ( ) < > or ` (they could form links in messages)'),
   z.refine((p) => !ABSOLUTE.test(p), 'must be relative to the workspace folder, not absolute'),
   z.refine((p) => !DOT_DOT_SEGMENT.test(p), "must stay inside the workspace folder (no '..' segments)"),
+  z.refine((p) => !GIT_SEGMENT.test(p), 'must not be inside .git (git\'s own data)'),
+  z.refine((p) => normaliseRelative(p).toLowerCase() !== CONFIG_FILE, 'is the cf-rotate configuration itself'),
 );
+
+/**
+ * Env-style file names: `.env`, `.env.*`, `*.env`, `.dev.vars`, `.dev.vars.*` (wrangler), `.envrc`
+ * (direnv). Anything else needs `"allowAnyFile": true` on the target: a cloned repository
+ * must not be able to point a secret at `public/index.html` unnoticed.
+ */
+export function isEnvLikeFile(rel: string): boolean {
+  const base = rel.split(/[/\\]/).pop() ?? '';
+  return /^\.env(\..+)?$/.test(base) || /^.+\.env$/.test(base) || /^\.dev\.vars(\..+)?$/.test(base) || base === '.envrc';
+}
 
 const target = z.strictObject({
   file: relativeFile,
   key: z.string().check(z.regex(ENV_KEY, 'must be a .env variable name (letters, digits, _ . -; not starting with a digit)')),
   field: z.optional(z.enum(['token', 'clientId', 'clientSecret'])),
+  /** Write a file whose name is not env-style (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc). */
+  allowAnyFile: z.optional(z.boolean()),
+  /** Write a file that git tracks or does not ignore (the secret could be committed). */
+  allowTracked: z.optional(z.boolean()),
 });
 export type TargetConfig = z.infer<typeof target>;
 
@@ -114,6 +139,14 @@ export const configSchema = z
         }
         for (let j = 0; j < t.targets.length; j++) {
           const tg = t.targets[j] as TargetConfig;
+          if (tg.allowAnyFile !== true && !isEnvLikeFile(tg.file)) {
+            ctx.issues.push({
+              code: 'custom',
+              input: tg.file,
+              path: ['tokens', i, 'targets', j, 'file'],
+              message: 'is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc): add "allowAnyFile": true to this target if a secret really belongs there',
+            });
+          }
           if (tg.field !== undefined && (service ? tg.field !== 'clientId' && tg.field !== 'clientSecret' : tg.field !== 'token')) {
             ctx.issues.push({ code: 'custom', input: tg.field, path: ['tokens', i, 'targets', j, 'field'], message: `must be one of ${service ? 'clientId, clientSecret' : 'token'} for ${t.kind}` });
           }
@@ -134,6 +167,17 @@ export type UserApiTokenConfig = z.infer<typeof userApiToken>;
 export type AccessServiceTokenConfig = z.infer<typeof accessServiceToken>;
 export type MoqRelayTokenConfig = z.infer<typeof moqRelayToken>;
 export type SecretField = 'token' | 'clientId' | 'clientSecret';
+
+/**
+ * The rules of a target path outside config validation (preflight, resume): the same checks as
+ * `validate`, so a target that reaches the engine another way obeys them too. Returns the problem.
+ */
+export function targetPathProblem(t: { file: string; allowAnyFile?: boolean | undefined }): string | undefined {
+  const r = relativeFile.safeParse(t.file);
+  if (!r.success) return r.error.issues[0]?.message ?? 'is not allowed';
+  if (t.allowAnyFile !== true && !isEnvLikeFile(t.file)) return 'is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc) and the target does not say "allowAnyFile": true';
+  return undefined;
+}
 
 /** The field a target receives: access tokens default to the client secret, the rest to the token. */
 export function targetField(token: TokenConfig, t: TargetConfig): SecretField {

@@ -18,7 +18,7 @@ import type { CredentialSource } from '../credentials';
 import { patchDotenv, readDotenvValue } from '../dotenv/patch';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../errors';
 import { latestFor, type HistoryEntry, type HistoryStore } from '../history';
-import type { Clock, Files, Locks, Logger } from '../ports';
+import type { Clock, Files, Git, Locks, Logger } from '../ports';
 import { registerSecret } from '../redact';
 import { Journal, journalKey, type JournalEntry, type JournalStore, type Verdict } from './journal';
 import { KeyedQueue, mapLimit } from './queue';
@@ -33,6 +33,11 @@ export interface EngineDeps {
   locks: Locks;
   credentials: CredentialSource;
   history: HistoryStore;
+  /**
+   * git, asked whether targets are tracked or ignored. Inside a work tree a target git tracks or
+   * does not ignore is refused unless it says `"allowTracked": true`. Omitted: no git gate (tests).
+   */
+  git?: Git;
   clock: Clock;
   logger: Logger;
   /** Builds an API client for a credential. */
@@ -204,6 +209,34 @@ export class RotationEngine {
     return parseDuration(text);
   }
 
+  /** Refuse targets that git tracks or does not ignore (or that git cannot be asked about inside a work tree). */
+  private async gitGate(folder: string, token: TokenConfig): Promise<void> {
+    if (!this.deps.git) return;
+    const ask = [...new Set(token.targets.filter((t) => t.allowTracked !== true).map((t) => t.file))];
+    if (ask.length === 0) return;
+    const statuses = await this.deps.git.status(folder, ask);
+    for (const rel of ask) {
+      const st = statuses.get(rel);
+      if (!st?.inWorkTree) continue;
+      const optOut = `or add "allowTracked": true to this target in cf-rotate.json if the file must stay tracked. Nothing was rotated.`;
+      if (st.problem) {
+        throw new CfRotateError('file', `${rel} lies in a git work tree, but git could not say whether it is ignored (${st.problem}); cf-rotate does not write a secret into a file that could be committed.`, {
+          hint: `Make git available (cf-rotate never runs a git found inside the workspace), ${optOut}`,
+        });
+      }
+      if (st.tracked) {
+        throw new CfRotateError('file', `${rel} is tracked by git: the new secret of "${token.name}" would be committed with it.`, {
+          hint: `Untrack it (git rm --cached ${rel}) and add it to .gitignore, ${optOut}`,
+        });
+      }
+      if (!st.ignored) {
+        throw new CfRotateError('file', `${rel} is not ignored by git: the new secret of "${token.name}" could be committed with it.`, {
+          hint: `Add ${rel} to .gitignore, ${optOut}`,
+        });
+      }
+    }
+  }
+
   /**
    * Rolling the API token that is itself the admin credential would destroy the credential in
    * use (Cloudflare kills the old value at once). Refused, by id, before any call.
@@ -255,6 +288,7 @@ export class RotationEngine {
         const a = await this.apiFor(token.profile);
         api = a.api;
         targets = await prepareTargets(this.deps.files, folder, token);
+        await this.gitGate(folder, token);
         await this.guardAdminCredential(api, a.key, a.credential, token, token.profile, opts.signal);
         pre = await this.preState(api, token, targets, opts.signal);
         if (opts.dryRun) return { ...base, ok: true, state: 'planned', warnings: [], durationMs: this.deps.clock.now() - started };

@@ -1,6 +1,6 @@
 /** Checking target files before anything irreversible happens, and the rules every target write obeys. */
 import { createHash } from 'node:crypto';
-import { targetField, type TargetConfig, type TokenConfig } from '../config/schema';
+import { targetField, targetPathProblem, type TargetConfig, type TokenConfig } from '../config/schema';
 import { CONFIG_RELATIVE_PATH } from '../config/load';
 import { CfRotateError } from '../errors';
 import type { FileRules, Files } from '../ports';
@@ -55,6 +55,10 @@ export interface PreparedTarget extends JournalTarget {
 
 /** Preflight of one target: inside the folder, writable, not dirty, text, patchable, consistent. */
 export async function prepareTarget(files: Files, folder: string, token: TokenConfig, t: TargetConfig): Promise<PreparedTarget> {
+  const problem = targetPathProblem(t);
+  if (problem) {
+    throw new CfRotateError('config', `The target file of "${token.name}" ${problem}.`, { hint: 'Fix the target in cf-rotate.json. Nothing was rotated.' });
+  }
   const checked = await files.check(folder, t.file, TARGET_RULES);
   if (files.isDirty?.(checked.real)) {
     throw new CfRotateError('file', `${t.file} has unsaved changes in an editor.`, {

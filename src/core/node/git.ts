@@ -1,0 +1,127 @@
+/**
+ * Is a target protected from git? Inside a git work tree, a target that git tracks or does not
+ * ignore could carry the new secret into a commit: the engine refuses it (unless the target says
+ * `"allowTracked": true`). Outside a work tree there is nothing to leak through git.
+ *
+ * git is run by an absolute path found outside the workspace (a `git`/`git.exe` committed to a
+ * repository never runs), with the repository's fsmonitor hook switched off, a timeout, and no
+ * shell. When a `.git` exists but git cannot answer (missing, hangs, fails), the answer carries a
+ * `problem` and the target is refused with that reason: never passed silently.
+ */
+import { execFile } from 'node:child_process';
+import { constants as C, promises as fs, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Git, GitStatus } from '../ports';
+import { isInsideOrSame } from './checked';
+
+interface ExecOutcome {
+  code: number | undefined;
+  stdout: string;
+  error?: string;
+}
+
+function run(git: string, cwd: string, args: string[], timeoutMs: number, input?: string): Promise<ExecOutcome> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      git,
+      ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=', ...args],
+      { cwd, timeout: timeoutMs, windowsHide: true, maxBuffer: 4 * 1024 * 1024, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' } },
+      (err, stdout) => {
+        if (!err) return resolve({ code: 0, stdout });
+        const e = err as NodeJS.ErrnoException & { code?: string | number; killed?: boolean; signal?: string };
+        if (e.killed || e.signal === 'SIGTERM') return resolve({ code: undefined, stdout, error: `git did not answer within ${timeoutMs / 1000} s` });
+        if (typeof e.code === 'number') return resolve({ code: e.code, stdout });
+        resolve({ code: undefined, stdout, error: e.code === 'ENOENT' ? 'git is not installed' : `git failed (${String(e.code ?? e.message)})` });
+      },
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/**
+ * An absolute path to git from PATH, skipping relative entries and every entry inside one of
+ * `exclude` (the workspace folders), so a git planted in a repository is never found.
+ */
+export function findGit(env: NodeJS.ProcessEnv, exclude: readonly string[]): string | undefined {
+  const names = process.platform === 'win32' ? ['git.exe', 'git.cmd', 'git.bat'] : ['git'];
+  const pathVar = env.PATH ?? env.Path ?? '';
+  for (const dir of pathVar.split(path.delimiter)) {
+    if (dir === '' || !path.isAbsolute(dir)) continue;
+    if (exclude.some((x) => isInsideOrSame(path.resolve(x), path.resolve(dir)))) continue;
+    for (const n of names) {
+      const p = path.join(dir, n);
+      try {
+        const st = statSync(p);
+        if (st.isFile() && (process.platform === 'win32' || (st.mode & 0o111) !== 0)) return p;
+      } catch {
+        /* not here */
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The nearest directory at or above `dir` that holds a `.git` (directory or file), if any. */
+async function workTreeOf(dir: string): Promise<string | undefined> {
+  let d = dir;
+  for (;;) {
+    try {
+      await fs.access(path.join(d, '.git'), C.F_OK);
+      return d;
+    } catch {
+      /* keep looking */
+    }
+    const up = path.dirname(d);
+    if (up === d) return undefined;
+    d = up;
+  }
+}
+
+export interface NodeGitOptions {
+  /** Where to look for git (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** An absolute git path configured by the user (VS Code's git.path, user level only). */
+  configured?: string | undefined;
+  timeoutMs?: number;
+}
+
+export class NodeGit implements Git {
+  constructor(private readonly opts: NodeGitOptions = {}) {}
+
+  private gitFor(folder: string): string | undefined {
+    const c = this.opts.configured;
+    if (c && path.isAbsolute(c) && !isInsideOrSame(path.resolve(folder), path.resolve(c))) return c;
+    return findGit(this.opts.env ?? process.env, [folder]);
+  }
+
+  async status(folder: string, rels: readonly string[]): Promise<Map<string, GitStatus>> {
+    const out = new Map<string, GitStatus>();
+    const realFolder = await fs.realpath(folder).catch(() => folder);
+    const byTree = new Map<string, string[]>();
+    for (const rel of rels) {
+      const dir = await fs.realpath(path.dirname(path.resolve(realFolder, rel))).catch(() => path.dirname(path.resolve(realFolder, rel)));
+      const tree = await workTreeOf(dir);
+      if (tree === undefined) out.set(rel, { inWorkTree: false });
+      else byTree.set(tree, [...(byTree.get(tree) ?? []), rel]);
+    }
+    if (byTree.size === 0) return out;
+    const git = this.gitFor(realFolder);
+    const timeoutMs = this.opts.timeoutMs ?? 5_000;
+    for (const [tree, list] of byTree) {
+      if (git === undefined) {
+        for (const rel of list) out.set(rel, { inWorkTree: true, workTree: tree, problem: 'git is not installed (or not on PATH outside the workspace)' });
+        continue;
+      }
+      const ls = await run(git, realFolder, ['ls-files', '-z', '--', ...list], timeoutMs);
+      const ig = await run(git, realFolder, ['check-ignore', '-z', '--stdin'], timeoutMs, list.map((r) => `${r}\0`).join(''));
+      const problem = ls.error ?? ig.error ?? (ls.code !== 0 ? `git ls-files failed (exit ${String(ls.code)})` : ig.code !== 0 && ig.code !== 1 ? `git check-ignore failed (exit ${String(ig.code)})` : undefined);
+      const norm = (p: string): string => p.replace(/\\/g, '/').replace(/^\.\//, '');
+      const tracked = new Set(ls.stdout.split('\0').filter(Boolean).map(norm));
+      const ignored = new Set(ig.stdout.split('\0').filter(Boolean).map(norm));
+      for (const rel of list) {
+        out.set(rel, problem ? { inWorkTree: true, workTree: tree, problem } : { inWorkTree: true, workTree: tree, tracked: tracked.has(norm(rel)), ignored: ignored.has(norm(rel)) });
+      }
+    }
+    return out;
+  }
+}
