@@ -182,7 +182,8 @@ export class RequestCore {
   /** After the last attempt: reads that never got an answer are reported as 'network'. */
   private finalError(err: CfRotateError, spec: CallSpec, attempt: number): CfRotateError {
     if (err.kind === 'ambiguous' && spec.idempotent && spec.method === 'GET') {
-      return new CfRotateError('network', `No answer from Cloudflare while ${spec.what} after ${attempt + 1} attempt(s); nothing was changed.`, {
+      const why = /\(([^()]*)\)\.?$/.exec(err.message)?.[1];
+      return new CfRotateError('network', `No answer from Cloudflare while ${spec.what} after ${attempt + 1} attempt(s)${why ? ` (${why})` : ''}; nothing was changed.`, {
         hint: 'Check your network connection or proxy, then retry; retrying is safe.',
         cause: err,
       });

@@ -133,6 +133,7 @@ describe('cf-rotate through a forward proxy (against the simulator)', function (
     const direct = await run(process.execPath, ['-r', preload, cliJs, 'rotate', 'deploy', '--dry-run'], { cwd: folder, env: { ...base, ...env({}) } });
     assert.match(direct.stderr, /LOADED \["cli\.js"\]/);
     assert.equal(proxy.requests.length, 0);
+    world.sim.control.clearRequests(); // the dry run checked the credential, directly
 
     const proxied = await run(process.execPath, ['-r', preload, cliJs, 'rotate', 'deploy'], { cwd: folder, env: { ...base, ...env({ http_proxy: proxyUrl }) } });
     assert.match(proxied.stderr, /LOADED \["cli\.js","proxy\.js"\]/);

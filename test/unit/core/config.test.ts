@@ -154,7 +154,8 @@ describe('config (cf-rotate.json)', () => {
 
   it('accepts file names that only look like escapes, and counts code points', () => {
     const files = ['...', 'a..b/c', '..x/.env', 'x/..y', `${'a'.repeat(1023)}\u{1F600}`];
-    const cfg = validateConfig(mutate((c) => { c.tokens[1]!.targets = files.map((file, i) => ({ file, key: `K${i}` })); }));
+    // Not env-style names: they need allowAnyFile (the point here is that ".." inside a name is not a segment).
+    const cfg = validateConfig(mutate((c) => { c.tokens[1]!.targets = files.map((file, i) => ({ file, key: `K${i}`, allowAnyFile: true })); }));
     assert.deepEqual(cfg.tokens[1]?.targets.map((t) => t.file), files);
   });
 

@@ -176,7 +176,8 @@ describe('wording', () => {
     assert.ok(validateRelativeFile('C:\\x\\.env'));
     assert.ok(validateRelativeFile('../.env'));
     assert.ok(isEnvLikeFile('.env') && isEnvLikeFile('a/.env.local') && isEnvLikeFile('.dev.vars') && isEnvLikeFile('w/.dev.vars.staging'));
-    assert.ok(!isEnvLikeFile('env') && !isEnvLikeFile('.envrc') && !isEnvLikeFile('.environment'));
+    assert.ok(!isEnvLikeFile('env') && !isEnvLikeFile('.environment') && !isEnvLikeFile('public/index.html') && !isEnvLikeFile('.env/x'));
+    assert.ok(isEnvLikeFile('.envrc') && isEnvLikeFile('prod.env') && isEnvLikeFile('apps/web/.env.local') && isEnvLikeFile('.dev.vars.staging'));
   });
 });
 

@@ -36,6 +36,7 @@ describe('simulator: control API, recording, seeding, scale', () => {
       pastLastPage: 'empty',
       clockFrozen: false,
       pendingLateCommits: 0,
+      postCommitDelayMs: 0,
     });
   });
 
