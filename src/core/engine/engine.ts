@@ -12,18 +12,21 @@
  * entry is removed, so a kill at any instant leaves the entry or the recorded verdict.
  * Runs unchanged in the extension and the CLI: everything outside is a port.
  */
-import type { AccessScope, AdminCredential, CloudflareApi, MutationOptions, SecretValues } from '../cloudflare/types';
-import { parseDuration, type TokenConfig, type TokenKind } from '../config/schema';
+import type { AdminCredential, CloudflareApi, MutationOptions, SecretValues } from '../cloudflare/types';
+import type { TokenConfig, TokenKind } from '../config/schema';
 import type { CredentialSource } from '../credentials';
 import { patchDotenv, readDotenvValue } from '../dotenv/patch';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../errors';
-import { latestFor, type HistoryEntry, type HistoryStore } from '../history';
+import type { HistoryEntry, HistoryStore } from '../history';
 import type { Clock, Files, Git, Locks, Logger } from '../ports';
 import { registerSecret } from '../redact';
 import { Journal, journalKey, type JournalEntry, type JournalStore, type Verdict } from './journal';
 import { KeyedQueue, mapLimit } from './queue';
 import { encodeTarget, hashValue, prepareTargets, readTargetText, TARGET_RULES, type PreparedTarget } from './targets';
-import { decodeJwtJti } from '../cloudflare/jwt';
+import { driverFor, resourceId, type DriverContext } from './kinds';
+import { scopeOf } from './kinds/serviceToken';
+
+export { resourceId };
 
 export interface EngineDeps {
   files: Files;
@@ -119,42 +122,11 @@ export function deadlineMargin(timeoutMs: number): number {
 }
 /** Journals of cf-rotate 0.1 have no deadline: its rotation calls timed out after 30 s, never retried. */
 const LEGACY_DEADLINE_MS = 60_000;
-/** Probes after an unanswered call: short, so that a hung API gives a verdict in well under a minute. */
-const PROBE = { timeoutMs: 5_000, maxRetries: 1 } as const;
+/** Probes after an unanswered call (each short: see kinds/driver.ts PROBE). */
 const PROBE_ATTEMPTS = 2;
-
-export function resourceId(t: TokenConfig): string {
-  switch (t.kind) {
-    case 'account-api-token':
-      return `account-api-token:${t.accountId}:${t.tokenId}`.toLowerCase();
-    case 'user-api-token':
-      return `user-api-token:${t.tokenId}`.toLowerCase();
-    case 'access-service-token':
-      return `access-service-token:${t.accountId ? `a:${t.accountId}` : `z:${t.zoneId}`}:${t.serviceTokenId}`.toLowerCase();
-    case 'moq-relay-token':
-      return `moq-relay-token:${t.accountId}:${t.relayId}:${t.tokenType}`.toLowerCase();
-  }
-}
-
-function resourceOf(t: TokenConfig): Record<string, string> {
-  const r: Record<string, string> = {};
-  for (const k of ['accountId', 'zoneId', 'tokenId', 'serviceTokenId', 'relayId', 'tokenType', 'method'] as const) {
-    const v = (t as Record<string, unknown>)[k];
-    if (typeof v === 'string') r[k] = v;
-  }
-  return r;
-}
-
-function scopeOf(r: Record<string, string>): AccessScope {
-  return r.accountId ? { accountId: r.accountId } : { zoneId: r.zoneId as string };
-}
 
 function describe(target: { rel: string; key: string }): string {
   return `${target.rel} › ${target.key}`;
-}
-
-function moqOperations(tokenType: string | undefined): string[] {
-  return tokenType === 'subscribe' ? ['subscribe'] : ['publish', 'subscribe'];
 }
 
 /** Kinds of API failure after which the rotation may nevertheless have happened. */
@@ -204,9 +176,9 @@ export class RotationEngine {
     this.adminIds.clear();
   }
 
-  private graceMs(t: TokenConfig): number {
-    const text = (t.kind === 'access-service-token' ? t.gracePeriod : undefined) ?? this.deps.defaultGracePeriod ?? '1h';
-    return parseDuration(text);
+  /** What a driver works with. */
+  private ctx(api: CloudflareApi, signal?: AbortSignal): DriverContext {
+    return { api, history: this.deps.history, logger: this.deps.logger, clock: this.deps.clock, signal, defaultGracePeriod: this.deps.defaultGracePeriod ?? '1h' };
   }
 
   /** Refuse targets that git tracks or does not ignore (or that git cannot be asked about inside a work tree). */
@@ -250,9 +222,10 @@ export class RotationEngine {
       p.catch(() => this.adminIds.delete(key));
     }
     const adminId = await p;
-    if (token.kind !== 'account-api-token' && token.kind !== 'user-api-token') return;
-    if (adminId !== undefined && adminId.toLowerCase() === token.tokenId.toLowerCase()) {
-      throw new CfRotateError('config', `"${token.name}" is the admin credential of profile "${profile}" itself (token ${token.tokenId}): rolling it would make the credential cf-rotate is using stop working, and the new value would land in ${token.targets.map((t) => t.file).join(', ')}.`, {
+    const tokenId = driverFor(token.kind).apiTokenId?.(token);
+    if (tokenId === undefined) return;
+    if (adminId !== undefined && adminId.toLowerCase() === tokenId.toLowerCase()) {
+      throw new CfRotateError('config', `"${token.name}" is the admin credential of profile "${profile}" itself (token ${tokenId}): rolling it would make the credential cf-rotate is using stop working, and the new value would land in ${token.targets.map((t) => t.file).join(', ')}.`, {
         hint: 'Rotate it with the credential of another profile, or use "Cloudflare Rotate: Rotate Admin Credential…", which stores the new value as the credential. Nothing was rotated.',
       });
     }
@@ -290,7 +263,7 @@ export class RotationEngine {
         targets = await prepareTargets(this.deps.files, folder, token);
         await this.gitGate(folder, token);
         await this.guardAdminCredential(api, a.key, a.credential, token, token.profile, opts.signal);
-        pre = await this.preState(api, token, targets, opts.signal);
+        pre = await driverFor(token.kind).preState(this.ctx(api, opts.signal), token, targets);
         if (opts.dryRun) return { ...base, ok: true, state: 'planned', warnings: [], durationMs: this.deps.clock.now() - started };
       } catch (e) {
         throw withNothingRotated(cancelledBefore(e, token.name));
@@ -315,7 +288,7 @@ export class RotationEngine {
     opts: RotateOptions,
   ): Promise<RotationResult> {
     const progress = (s: ProgressStep): void => opts.onProgress?.(s);
-    const graceMs = this.graceMs(token);
+    const driver = driverFor(token.kind);
     const now = this.deps.clock.now();
     let entry: JournalEntry = {
       v: 2,
@@ -326,13 +299,12 @@ export class RotationEngine {
       kind: token.kind,
       profile: token.profile,
       state: 'intent',
-      resource: resourceOf(token),
+      resource: driver.resource(token),
       startedAt: now,
       updatedAt: now,
       targets: targets.map(({ current: _c, real: _r, ...t }) => t),
       ...(pre && Object.keys(pre).length ? { pre } : {}),
-      ...(token.kind === 'access-service-token' && graceMs > 0 ? { graceUntil: new Date(now + graceMs).toISOString() } : {}),
-      ...(token.kind === 'moq-relay-token' ? { moqLabel: `cf-rotate:${token.name}:${now.toString(36)}` } : {}),
+      ...driver.intent?.(token, now, { defaultGracePeriod: this.deps.defaultGracePeriod ?? '1h' }),
     };
     let sent = false;
     let journaledSecret = false;
@@ -363,7 +335,7 @@ export class RotationEngine {
     };
     let received: JournalEntry['received'];
     try {
-      received = await this.callRotate(api, entry, hooks);
+      received = await driver.call(this.ctx(api, opts.signal), entry, hooks);
     } catch (e) {
       const err = toCfRotateError(e);
       if (entry.values && Object.keys(entry.values).length > 0) {
@@ -494,7 +466,7 @@ export class RotationEngine {
     }
     const { api } = await this.apiFor(token.profile);
     const at = new Date(this.deps.clock.now());
-    await api.setPreviousSecretExpiry(scopeOf(resourceOf(token)), token.serviceTokenId, at);
+    await api.setPreviousSecretExpiry(scopeOf(driverFor(token.kind).resource(token)), token.serviceTokenId, at);
     await this.record({ at: at.toISOString(), folder, name: token.name, kind: token.kind, outcome: 'expired-previous', targets: [], resource: resourceId(token) });
   }
 
@@ -513,84 +485,6 @@ export class RotationEngine {
   }
 
   // ---------------------------------------------------------------------------------------------
-
-  /** What must be known before the call, read without changing anything. */
-  private async preState(api: CloudflareApi, t: TokenConfig, targets: PreparedTarget[], signal?: AbortSignal): Promise<JournalEntry['pre']> {
-    const o = signal ? { signal } : undefined;
-    switch (t.kind) {
-      case 'account-api-token':
-      case 'user-api-token': {
-        // With no old value in any target, only Cloudflare's own timestamp can tell later whether a lost call rolled it.
-        if (targets.some((x) => x.current !== undefined)) return {};
-        const info = t.kind === 'account-api-token' ? await api.getAccountToken(t.accountId, t.tokenId, o) : await api.getUserToken(t.tokenId, o);
-        return info.modifiedOn ? { modifiedOn: info.modifiedOn } : {};
-      }
-      case 'access-service-token': {
-        const info = await api.getServiceToken(scopeOf(resourceOf(t)), t.serviceTokenId, o);
-        const pre: NonNullable<JournalEntry['pre']> = { clientId: info.clientId, ...(info.updatedAt ? { updatedAt: info.updatedAt } : {}) };
-        const method = t.method ?? (t.accountId ? 'rotate' : 'version');
-        if (method === 'version') pre.nextVersion = (await this.knownSecretVersion(t)) + 1;
-        return pre;
-      }
-      case 'moq-relay-token': {
-        // The token(s) this one replaces: the jti cf-rotate recorded, tokens carrying its label, and the jti of the JWT in the files.
-        const id = resourceId(t);
-        const history = await this.deps.history.list().catch(() => []);
-        const recorded = latestFor(history, id, (e) => e.jti !== undefined)?.jti;
-        const listed = await api.listMoqTokens(t.accountId, t.relayId, o);
-        const fromFiles = targets.map((x) => (x.current ? decodeJwtJti(x.current) : undefined)).filter((j): j is string => j !== undefined);
-        const ops = moqOperations(t.tokenType);
-        const sameOps = (o2: string[]): boolean => o2.length === ops.length && ops.every((x) => o2.includes(x));
-        const old = listed
-          .filter((x) => x.jti === recorded || fromFiles.includes(x.jti) || (x.label?.startsWith(`cf-rotate:${t.name}:`) === true && sameOps(x.operations)))
-          .map((x) => x.jti);
-        return { oldJtis: [...new Set(old)] };
-      }
-    }
-  }
-
-  /**
-   * The client_secret_version a zone-level (or `method: "version"`) service token has now:
-   * what cf-rotate last set (history), else `clientSecretVersion` from the config. Cloudflare's
-   * GET does not return it; guessing would move the previous secret's expiry without a rotation.
-   */
-  private async knownSecretVersion(t: Extract<TokenConfig, { kind: 'access-service-token' }>): Promise<number> {
-    const history = await this.deps.history.list().catch(() => []);
-    const last = latestFor(history, resourceId(t), (e) => e.secretVersion !== undefined)?.secretVersion;
-    const configured = (t as { clientSecretVersion?: number }).clientSecretVersion;
-    const known = Math.max(last ?? 0, configured ?? 0);
-    if (known > 0) return known;
-    throw new CfRotateError('config', `cf-rotate does not know the current client_secret_version of the service token "${t.name}", and Cloudflare does not report it.`, {
-      hint: t.accountId
-        ? 'Use "method": "rotate" for this account-level token (it needs no version), or set "clientSecretVersion" in cf-rotate.json to the version in use now (1 if it was never rotated by version). Nothing was rotated.'
-        : 'Set "clientSecretVersion" in cf-rotate.json to the version in use now (1 for a token that was never rotated by version; Terraform users: the value in your configuration). cf-rotate remembers it from then on. Nothing was rotated.',
-    });
-  }
-
-  private async callRotate(api: CloudflareApi, e: JournalEntry, o: MutationOptions): Promise<JournalEntry['received']> {
-    const r = e.resource;
-    switch (e.kind) {
-      case 'account-api-token':
-        await api.rollAccountToken(r.accountId as string, r.tokenId as string, o);
-        return {};
-      case 'user-api-token':
-        await api.rollUserToken(r.tokenId as string, o);
-        return {};
-      case 'access-service-token': {
-        const grace = e.graceUntil ? new Date(e.graceUntil) : undefined;
-        const method = r.method ?? (r.accountId ? 'rotate' : 'version');
-        const s =
-          method === 'rotate' && r.accountId
-            ? await api.rotateServiceToken(r.accountId, r.serviceTokenId as string, grace, o)
-            : await api.bumpServiceTokenVersion(scopeOf(r), r.serviceTokenId as string, (e.pre?.nextVersion ?? 0) - 1, grace, o);
-        return s.expiresAt ? { expiresAt: s.expiresAt } : {};
-      }
-      case 'moq-relay-token': {
-        const m = await api.createMoqToken(r.accountId as string, r.relayId as string, moqOperations(r.tokenType), { label: e.moqLabel ?? `cf-rotate:${e.token}` }, o);
-        return { jti: m.jti, ...(m.expires ? { expiresAt: m.expires } : {}) };
-      }
-    }
-  }
 
   /**
    * The call failed after it was sent. If it cannot have taken effect, forget it. Otherwise find
@@ -625,19 +519,16 @@ export class RotationEngine {
     for (let attempt = 1; attempt <= PROBE_ATTEMPTS && verdict === 'unknown' && !ctx.signal?.aborted; attempt++) {
       ctx.progress(`probing:${attempt}/${PROBE_ATTEMPTS}`);
       try {
-        verdict = await this.probe(api, entry, targets);
+        verdict = await driverFor(entry.kind).probe(this.ctx(api), entry, targets);
       } catch (e) {
         this.deps.logger.warn(`Could not check whether "${entry.token}" was rotated (${attempt}/${PROBE_ATTEMPTS}): ${toCfRotateError(e).message}`);
       }
     }
     const now = this.deps.clock.now();
-    if (verdict === 'rotated') return await this.settle(entry, this.lostVerdict(entry), base, started);
+    if (verdict === 'rotated') return await this.settle(entry, driverFor(entry.kind).lost(entry, this.deps.clock.now()), base, started);
     if (verdict === 'not-rotated' && now >= deadline) {
       const when = err.kind === 'server' ? ' once Cloudflare answers normally again (see www.cloudflarestatus.com)' : err.kind === 'ambiguous' ? ' (if this repeats, check your network or proxy)' : '';
-      const what =
-        entry.kind === 'moq-relay-token'
-          ? `No new MoQ token of "${entry.token}" is in use: any token the call created was deleted, the previous token still works and no file was changed.`
-          : `Cloudflare did not rotate "${entry.token}": the current secret still works and no file was changed.`;
+      const what = driverFor(entry.kind).notRotated?.(entry) ?? `Cloudflare did not rotate "${entry.token}": the current secret still works and no file was changed.`;
       return await this.settle(
         entry,
         {
@@ -658,7 +549,7 @@ export class RotationEngine {
       : `Run "Resume Interrupted Rotation…" (CLI: cf-rotate resume) when Cloudflare is reachable; it checks and tells you what to do. If Cloudflare can never tell (see the message), "cf-rotate discard ${entry.token}" (extension: Discard) forgets it after you checked the credential in the dashboard.`;
     const message = early
       ? `${err.message} It is not known yet whether Cloudflare rotated "${entry.token}": the old value still works, but the request may still take effect. Check again after ${at.toISOString()}.`
-      : `${err.message} It is not known whether Cloudflare rotated "${entry.token}"${this.cannotTell(entry, targets)}.`;
+      : `${err.message} It is not known whether Cloudflare rotated "${entry.token}"${driverFor(entry.kind).cannotTell?.(entry, targets) ?? ''}.`;
     return {
       ...base,
       ok: false,
@@ -668,41 +559,6 @@ export class RotationEngine {
       checkAgainAt: at.toISOString(),
       durationMs: this.deps.clock.now() - started,
     };
-  }
-
-  private cannotTell(entry: JournalEntry, targets: PreparedTarget[]): string {
-    if ((entry.kind === 'account-api-token' || entry.kind === 'user-api-token') && !targets.some((t) => t.current !== undefined) && !entry.pre?.modifiedOn) {
-      return ' (no target held an old value to test, and Cloudflare did not report when the token last changed)';
-    }
-    if (entry.kind === 'access-service-token' && !entry.pre?.updatedAt) return ' (Cloudflare did not report when the service token last changed)';
-    return '';
-  }
-
-  private lostVerdict(entry: JournalEntry): Verdict {
-    const at = this.deps.clock.now();
-    const graceOk = entry.graceUntil !== undefined && Date.parse(entry.graceUntil) > at;
-    switch (entry.kind) {
-      case 'access-service-token':
-        return {
-          outcome: 'lost',
-          message: `Cloudflare rotated the service token "${entry.token}" but the new client secret never arrived.`,
-          hint: graceOk
-            ? `The previous secret in your files still works until ${entry.graceUntil}: rotate "${entry.token}" again now to get a secret you can use.`
-            : `The previous secret no longer works: rotate "${entry.token}" again now to get a new one.`,
-          errorKind: 'ambiguous',
-          at,
-        };
-      case 'moq-relay-token':
-        return { outcome: 'lost', message: `A new MoQ relay token for "${entry.token}" was created but never arrived; it was deleted.`, hint: `Your files still hold the previous token, which still works. Rotate "${entry.token}" again.`, errorKind: 'ambiguous', at };
-      default:
-        return {
-          outcome: 'lost',
-          message: `Cloudflare rolled the API token "${entry.token}" but the new value never arrived; the old value no longer works.`,
-          hint: `Rotate "${entry.token}" again: the admin credential rolls it once more and cf-rotate writes the value it receives.`,
-          errorKind: 'ambiguous',
-          at,
-        };
-    }
   }
 
   /**
@@ -717,9 +573,7 @@ export class RotationEngine {
     const history = await this.deps.history.list(200).catch(() => []);
     if (!history.some((h) => h.journal === entry.owner)) {
       const outcome = verdict.outcome === 'lost' ? 'lost' : verdict.outcome === 'discarded' ? 'discarded' : 'failed';
-      const rec: HistoryEntry = { ...this.historyEntry(entry, outcome), errorKind: (verdict.errorKind ?? 'ambiguous') as ErrorKind, error: verdict.message };
-      // A lost version-bump still advanced the version: remember it.
-      if (verdict.outcome === 'lost' && entry.pre?.nextVersion !== undefined) rec.secretVersion = entry.pre.nextVersion;
+      const rec: HistoryEntry = { ...this.historyEntry(entry, outcome), ...driverFor(entry.kind).record?.(entry, outcome), errorKind: (verdict.errorKind ?? 'ambiguous') as ErrorKind, error: verdict.message };
       await this.deps.history.append(rec); // must be durable before the entry goes
     }
     await this.journal.clear(entry.id);
@@ -734,47 +588,6 @@ export class RotationEngine {
       warnings: [],
       durationMs: this.deps.clock.now() - started,
     };
-  }
-
-  /** Did the interrupted call take effect? Read-only calls with short timeouts. */
-  private async probe(api: CloudflareApi, entry: JournalEntry, targets: PreparedTarget[]): Promise<'not-rotated' | 'rotated' | 'unknown'> {
-    const r = entry.resource;
-    switch (entry.kind) {
-      case 'account-api-token':
-      case 'user-api-token': {
-        const account = entry.kind === 'account-api-token' ? r.accountId : undefined;
-        const old = targets.find((t) => t.current !== undefined && t.oldHash !== null && hashValue(t.current) === t.oldHash)?.current;
-        if (old !== undefined) {
-          try {
-            const v = await api.verifyToken(old, account, PROBE);
-            return v.status === 'active' ? 'not-rotated' : 'rotated';
-          } catch (e) {
-            if (toCfRotateError(e).kind === 'auth') return 'rotated';
-            throw e;
-          }
-        }
-        if (entry.pre?.modifiedOn) {
-          const info = account ? await api.getAccountToken(account, r.tokenId as string, PROBE) : await api.getUserToken(r.tokenId as string, PROBE);
-          if (!info.modifiedOn) return 'unknown';
-          return info.modifiedOn !== entry.pre.modifiedOn ? 'rotated' : 'not-rotated';
-        }
-        return 'unknown';
-      }
-      case 'access-service-token': {
-        const pre = entry.pre ?? {};
-        if (pre.updatedAt === undefined) return 'unknown';
-        const info = await api.getServiceToken(scopeOf(r), r.serviceTokenId as string, PROBE);
-        if (info.updatedAt === undefined) return 'unknown';
-        return info.updatedAt !== pre.updatedAt ? 'rotated' : 'not-rotated';
-      }
-      case 'moq-relay-token': {
-        // Create → write → delete: the previous token still works. A token our call created without its secret reaching us is useless: delete it.
-        const tokens = await api.listMoqTokens(r.accountId as string, r.relayId as string, PROBE);
-        const ours = entry.moqLabel ? tokens.filter((t) => t.label === entry.moqLabel) : [];
-        for (const t of ours) await api.deleteMoqToken(r.accountId as string, r.relayId as string, t.jti, PROBE);
-        return 'not-rotated';
-      }
-    }
   }
 
   /** Write every target, verify, clean up, record, clear the journal. Idempotent. */
@@ -824,9 +637,10 @@ export class RotationEngine {
     let rejected: CfRotateError | undefined;
     let expiresAt = entry.received?.expiresAt;
     if (entry.received?.contractProblem) warnings.push(`Cloudflare's answer did not match its documentation (${entry.received.contractProblem}); the new secret it carried was written.`);
+    const driver = driverFor(entry.kind);
     if (api) {
       try {
-        const v = await this.verify(api, entry, values);
+        const v = await driver.verify(this.ctx(api), entry, values);
         verified = v.ok;
         if (v.expiresAt) expiresAt = v.expiresAt;
         if (!v.ok) rejected = v.error;
@@ -839,27 +653,16 @@ export class RotationEngine {
           });
         } else warnings.push(`Could not verify the new secret of "${entry.token}": ${err.message}`);
       }
-      const old = entry.kind === 'moq-relay-token' ? (entry.pre?.oldJtis ?? []).filter((j) => j !== entry.received?.jti) : [];
-      if (old.length > 0) {
+      if (driver.finish) {
         ctx.progress('cleaning-up');
-        for (const jti of old) {
-          try {
-            await api.deleteMoqToken(entry.resource.accountId as string, entry.resource.relayId as string, jti);
-          } catch (e) {
-            warnings.push(`The previous MoQ token ${jti} of "${entry.token}" could not be deleted (${toCfRotateError(e).message}); it keeps working until you delete it in the dashboard.`);
-          }
-        }
-      } else if (entry.kind === 'moq-relay-token') {
-        warnings.push(`No previous MoQ token of "${entry.token}" could be identified, so none was deleted; if an older token for it exists, it keeps working until you delete it in the dashboard.`);
+        warnings.push(...(await driver.finish(this.ctx(api), entry)));
       }
     } else {
       warnings.push('The new secret was written but not verified: no credential was available.');
     }
     for (const w of warnings) this.deps.logger.warn(w);
     const outcome = ctx.recovered ? 'recovered' : 'rotated';
-    const rec: HistoryEntry = { ...this.historyEntry(entry, outcome), ...(expiresAt ? { expiresAt } : {}) };
-    if (entry.pre?.nextVersion !== undefined) rec.secretVersion = entry.pre.nextVersion;
-    if (entry.received?.jti) rec.jti = entry.received.jti;
+    const rec: HistoryEntry = { ...this.historyEntry(entry, outcome), ...driver.record?.(entry, outcome), ...(expiresAt ? { expiresAt } : {}) };
     if (rejected) {
       rec.errorKind = rejected.kind;
       rec.error = rejected.message;
@@ -924,29 +727,6 @@ export class RotationEngine {
         await lease.release();
       }
     });
-  }
-
-  private async verify(api: CloudflareApi, entry: JournalEntry, values: SecretValues): Promise<{ ok: boolean; error?: CfRotateError; expiresAt?: string }> {
-    switch (entry.kind) {
-      case 'account-api-token':
-      case 'user-api-token': {
-        const v = await api.verifyToken(values.token as string, entry.kind === 'account-api-token' ? entry.resource.accountId : undefined);
-        return {
-          ok: v.status === 'active',
-          ...(v.status !== 'active'
-            ? { error: new CfRotateError('auth', `Cloudflare reports the new token of "${entry.token}" as ${v.status}; it was written, but does not work.`, { hint: 'Check the token in the Cloudflare dashboard.' }) }
-            : {}),
-          ...(v.expiresOn ? { expiresAt: v.expiresOn } : {}),
-        };
-      }
-      case 'access-service-token': {
-        const expected = entry.pre?.clientId;
-        if (expected === undefined || values.clientId === undefined || expected === values.clientId) return { ok: true };
-        return { ok: false, error: new CfRotateError('contract', `The service token "${entry.token}" came back with a different client ID than before; the new one was written.`, { hint: 'Update every application that sends the old client ID.' }) };
-      }
-      case 'moq-relay-token':
-        return { ok: true };
-    }
   }
 
   private historyEntry(entry: JournalEntry, outcome: HistoryEntry['outcome'], err?: CfRotateError): HistoryEntry {

@@ -1,0 +1,68 @@
+/**
+ * What the engine needs to know about one kind of credential. The engine owns the order of
+ * things (lock, preflight, journal, call, write, verify, record, unlock) and every durability
+ * rule; a driver only says how its kind is called, checked and described. One file per kind.
+ */
+import type { CloudflareApi, MutationOptions, SecretValues } from '../../cloudflare/types';
+import type { TokenConfig, TokenKind } from '../../config/schema';
+import type { CfRotateError } from '../../errors';
+import type { HistoryEntry, HistoryStore } from '../../history';
+import type { Clock, Logger } from '../../ports';
+import type { JournalEntry, Verdict } from '../journal';
+import type { PreparedTarget } from '../targets';
+
+export interface DriverContext {
+  api: CloudflareApi;
+  history: HistoryStore;
+  logger: Logger;
+  clock: Clock;
+  signal?: AbortSignal | undefined;
+  /** Grace period for Access service tokens without their own (setting). */
+  defaultGracePeriod: string;
+}
+
+/** Did an unanswered call take effect? */
+export type ProbeAnswer = 'rotated' | 'not-rotated' | 'unknown';
+
+/** Short timeouts for probes: a hung API must give a verdict in well under a minute. */
+export const PROBE = { timeoutMs: 5_000, maxRetries: 0 } as const;
+
+export interface KindDriver<T extends TokenConfig = TokenConfig> {
+  readonly kind: TokenKind;
+  /** Machine-wide identity of the credential: journal and lock key, history `resource`. */
+  resourceId(t: T): string;
+  /** Identifiers kept in the journal, so resume needs no config. */
+  resource(t: T): Record<string, string>;
+  /** The id of the API token this entry rolls, if it rolls one (refused when it is the admin credential's own). */
+  apiTokenId?(t: T): string | undefined;
+  /** Fields of the journal entry decided before the call (grace period end, labels). */
+  intent?(t: T, now: number, ctx: Pick<DriverContext, 'defaultGracePeriod'>): Partial<JournalEntry>;
+  /** Read-only, before the call: what resume needs to judge an unanswered call. May refuse (nothing sent yet). */
+  preState(ctx: DriverContext, t: T, targets: readonly PreparedTarget[]): Promise<JournalEntry['pre']>;
+  /** The mutation. The secret reaches the journal through `hooks.onSecret`; returns facts to journal with it. */
+  call(ctx: DriverContext, e: JournalEntry, hooks: MutationOptions): Promise<JournalEntry['received']>;
+  /** Read-only (except deleting its own unusable leftovers): did an unanswered call take effect? */
+  probe(ctx: DriverContext, e: JournalEntry, targets: readonly PreparedTarget[]): Promise<ProbeAnswer>;
+  /** Why a probe cannot tell, for the "unknown" message (" (…)"), or ''. */
+  cannotTell?(e: JournalEntry, targets: readonly PreparedTarget[]): string;
+  /** After the targets are written: does Cloudflare accept the new values? */
+  verify(ctx: DriverContext, e: JournalEntry, values: SecretValues): Promise<{ ok: boolean; error?: CfRotateError; expiresAt?: string }>;
+  /** After writing and verifying: clean up (e.g. delete the previous MoQ token). Returns warnings. */
+  finish?(ctx: DriverContext, e: JournalEntry): Promise<string[]>;
+  /** Cloudflare rotated and the answer never arrived. */
+  lost(e: JournalEntry, now: number): Verdict;
+  /** How "the call did not take effect" reads for this kind. */
+  notRotated?(e: JournalEntry): string;
+  /** Facts the history keeps about a completed (or lost) rotation (versions, jtis). */
+  record?(e: JournalEntry, outcome: HistoryEntry['outcome']): Partial<HistoryEntry>;
+}
+
+/** Every driver's `resource()` fields of a config entry that are strings. */
+export function pick(t: object, keys: readonly string[]): Record<string, string> {
+  const r: Record<string, string> = {};
+  for (const k of keys) {
+    const v = (t as Record<string, unknown>)[k];
+    if (typeof v === 'string') r[k] = v;
+  }
+  return r;
+}

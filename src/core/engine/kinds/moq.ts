@@ -1,0 +1,79 @@
+/**
+ * MoQ relay tokens: create → write → delete. A new token is created (POST …/tokens, labelled
+ * `cf-rotate:<name>:<time>`), written everywhere, and only then the previous one is deleted. The
+ * previous token is found by the jti cf-rotate recorded, by its `cf-rotate:<name>:` label, and by
+ * the jti of the JWT in the files. An answer lost after the create leaves the previous token
+ * working: the unusable new one is deleted once the call can no longer take effect.
+ */
+import { decodeJwtJti } from '../../cloudflare/jwt';
+import type { MoqRelayTokenConfig } from '../../config/schema';
+import { toCfRotateError } from '../../errors';
+import { latestFor } from '../../history';
+import { pick, PROBE, type KindDriver } from './driver';
+
+export function moqOperations(tokenType: string | undefined): string[] {
+  return tokenType === 'subscribe' ? ['subscribe'] : ['publish', 'subscribe'];
+}
+
+export const moqRelayToken: KindDriver<MoqRelayTokenConfig> = {
+  kind: 'moq-relay-token',
+  resourceId: (t) => `moq-relay-token:${t.accountId}:${t.relayId}:${t.tokenType}`.toLowerCase(),
+  resource: (t) => pick(t, ['accountId', 'relayId', 'tokenType']),
+
+  intent: (t, now) => ({ moqLabel: `cf-rotate:${t.name}:${now.toString(36)}` }),
+
+  async preState(ctx, t, targets) {
+    const history = await ctx.history.list().catch(() => []);
+    const recorded = latestFor(history, moqRelayToken.resourceId(t), (e) => e.jti !== undefined)?.jti;
+    const listed = await ctx.api.listMoqTokens(t.accountId, t.relayId, ctx.signal ? { signal: ctx.signal } : undefined);
+    const fromFiles = targets.map((x) => (x.current ? decodeJwtJti(x.current) : undefined)).filter((j): j is string => j !== undefined);
+    const ops = moqOperations(t.tokenType);
+    const sameOps = (o: readonly string[]): boolean => o.length === ops.length && ops.every((x) => o.includes(x));
+    const old = listed.filter((x) => x.jti === recorded || fromFiles.includes(x.jti) || (x.label?.startsWith(`cf-rotate:${t.name}:`) === true && sameOps(x.operations))).map((x) => x.jti);
+    return { oldJtis: [...new Set(old)] };
+  },
+
+  async call(ctx, e, hooks) {
+    const r = e.resource;
+    const m = await ctx.api.createMoqToken(r.accountId as string, r.relayId as string, moqOperations(r.tokenType), { label: e.moqLabel ?? `cf-rotate:${e.token}` }, hooks);
+    return { jti: m.jti, ...(m.expires ? { expiresAt: m.expires } : {}) };
+  },
+
+  async probe(ctx, e) {
+    // The previous token still works. A token the call created whose secret never reached us is useless: delete it.
+    const r = e.resource;
+    const tokens = await ctx.api.listMoqTokens(r.accountId as string, r.relayId as string, PROBE);
+    for (const t of tokens.filter((x) => e.moqLabel !== undefined && x.label === e.moqLabel)) await ctx.api.deleteMoqToken(r.accountId as string, r.relayId as string, t.jti, PROBE);
+    return 'not-rotated';
+  },
+
+  verify: async () => ({ ok: true }),
+
+  async finish(ctx, e) {
+    const old = (e.pre?.oldJtis ?? []).filter((j) => j !== e.received?.jti);
+    if (old.length === 0) {
+      return [`No previous MoQ token of "${e.token}" could be identified, so none was deleted; if an older token for it exists, it keeps working until you delete it in the dashboard.`];
+    }
+    const warnings: string[] = [];
+    for (const jti of old) {
+      try {
+        await ctx.api.deleteMoqToken(e.resource.accountId as string, e.resource.relayId as string, jti);
+      } catch (err) {
+        warnings.push(`The previous MoQ token ${jti} of "${e.token}" could not be deleted (${toCfRotateError(err).message}); it keeps working until you delete it in the dashboard.`);
+      }
+    }
+    return warnings;
+  },
+
+  lost: (e, now) => ({
+    outcome: 'lost',
+    message: `A new MoQ relay token for "${e.token}" was created but never arrived; it was deleted.`,
+    hint: `Your files still hold the previous token, which still works. Rotate "${e.token}" again.`,
+    errorKind: 'ambiguous',
+    at: now,
+  }),
+
+  notRotated: (e) => `No new MoQ token of "${e.token}" is in use: any token the call created was deleted, the previous token still works and no file was changed.`,
+
+  record: (e) => (e.received?.jti ? { jti: e.received.jti } : {}),
+};

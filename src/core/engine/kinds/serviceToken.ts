@@ -1,0 +1,104 @@
+/**
+ * Access service tokens: `POST …/rotate` with a grace period for the previous secret (account
+ * level), or a `client_secret_version` bump with PUT (zone level, or `method: "version"`).
+ * Cloudflare does not report the version: the one cf-rotate last set (history) or the config's
+ * `clientSecretVersion` is used, and a rotation is refused before any call when neither is known.
+ */
+import type { AccessScope, SecretValues } from '../../cloudflare/types';
+import type { JournalEntry } from '../journal';
+import { parseDuration, type AccessServiceTokenConfig } from '../../config/schema';
+import { CfRotateError } from '../../errors';
+import { latestFor, type HistoryStore } from '../../history';
+import { pick, PROBE, type KindDriver } from './driver';
+
+export function scopeOf(r: Record<string, string>): AccessScope {
+  return r.accountId ? { accountId: r.accountId } : { zoneId: r.zoneId as string };
+}
+
+function resourceId(t: AccessServiceTokenConfig): string {
+  return `access-service-token:${t.accountId ? `a:${t.accountId}` : `z:${t.zoneId}`}:${t.serviceTokenId}`.toLowerCase();
+}
+
+/**
+ * The client_secret_version the token has now: what cf-rotate last set (history), else
+ * `clientSecretVersion` from the config. Guessing would move the previous secret's expiry
+ * without a rotation.
+ */
+async function knownSecretVersion(history: HistoryStore, t: AccessServiceTokenConfig): Promise<number> {
+  const entries = await history.list().catch(() => []);
+  const last = latestFor(entries, resourceId(t), (e) => e.secretVersion !== undefined)?.secretVersion;
+  const known = Math.max(last ?? 0, t.clientSecretVersion ?? 0);
+  if (known > 0) return known;
+  throw new CfRotateError('config', `cf-rotate does not know the current client_secret_version of the service token "${t.name}", and Cloudflare does not report it.`, {
+    hint: t.accountId
+      ? 'Use "method": "rotate" for this account-level token (it needs no version), or set "clientSecretVersion" in cf-rotate.json to the version in use now (1 if it was never rotated by version). Nothing was rotated.'
+      : 'Set "clientSecretVersion" in cf-rotate.json to the version in use now (1 for a token that was never rotated by version; Terraform users: the value in your configuration). cf-rotate remembers it from then on. Nothing was rotated.',
+  });
+}
+
+export const accessServiceToken: KindDriver<AccessServiceTokenConfig> = {
+  kind: 'access-service-token',
+  resourceId,
+  resource: (t) => pick(t, ['accountId', 'zoneId', 'serviceTokenId', 'method']),
+
+  intent(t, now, ctx) {
+    const graceMs = parseDuration(t.gracePeriod ?? ctx.defaultGracePeriod);
+    return graceMs > 0 ? { graceUntil: new Date(now + graceMs).toISOString() } : {};
+  },
+
+  async preState(ctx, t) {
+    const info = await ctx.api.getServiceToken(scopeOf(accessServiceToken.resource(t)), t.serviceTokenId, ctx.signal ? { signal: ctx.signal } : undefined);
+    const pre: NonNullable<JournalEntry['pre']> = { clientId: info.clientId, ...(info.updatedAt ? { updatedAt: info.updatedAt } : {}) };
+    const method = t.method ?? (t.accountId ? 'rotate' : 'version');
+    if (method === 'version') pre.nextVersion = (await knownSecretVersion(ctx.history, t)) + 1;
+    return pre;
+  },
+
+  async call(ctx, e, hooks) {
+    const r = e.resource;
+    const grace = e.graceUntil ? new Date(e.graceUntil) : undefined;
+    const method = r.method ?? (r.accountId ? 'rotate' : 'version');
+    // The client id comes back with the secret; if Cloudflare leaves it out, the one read before stands.
+    const withClientId = { ...hooks, onSecret: async (v: SecretValues) => hooks.onSecret?.({ ...(e.pre?.clientId ? { clientId: e.pre.clientId } : {}), ...v }) };
+    const s =
+      method === 'rotate' && r.accountId
+        ? await ctx.api.rotateServiceToken(r.accountId, r.serviceTokenId as string, grace, withClientId)
+        : await ctx.api.bumpServiceTokenVersion(scopeOf(r), r.serviceTokenId as string, (e.pre?.nextVersion ?? 0) - 1, grace, withClientId);
+    return s.expiresAt ? { expiresAt: s.expiresAt } : {};
+  },
+
+  async probe(ctx, e) {
+    const pre = e.pre ?? {};
+    if (pre.updatedAt === undefined) return 'unknown';
+    const info = await ctx.api.getServiceToken(scopeOf(e.resource), e.resource.serviceTokenId as string, PROBE);
+    if (info.updatedAt === undefined) return 'unknown';
+    return info.updatedAt !== pre.updatedAt ? 'rotated' : 'not-rotated';
+  },
+
+  cannotTell: (e) => (e.pre?.updatedAt ? '' : ' (Cloudflare did not report when the service token last changed)'),
+
+  async verify(_ctx, e, values) {
+    const expected = e.pre?.clientId;
+    if (expected === undefined || values.clientId === undefined || expected === values.clientId) return { ok: true };
+    return {
+      ok: false,
+      error: new CfRotateError('contract', `The service token "${e.token}" came back with a different client ID than before; the new one was written.`, { hint: 'Update every application that sends the old client ID.' }),
+    };
+  },
+
+  lost(e, now) {
+    const graceOk = e.graceUntil !== undefined && Date.parse(e.graceUntil) > now;
+    return {
+      outcome: 'lost',
+      message: `Cloudflare rotated the service token "${e.token}" but the new client secret never arrived.`,
+      hint: graceOk
+        ? `The previous secret in your files still works until ${e.graceUntil}: rotate "${e.token}" again now to get a secret you can use.`
+        : `The previous secret no longer works: rotate "${e.token}" again now to get a new one.`,
+      errorKind: 'ambiguous',
+      at: now,
+    };
+  },
+
+  // A version bump that happened (completed or lost) moved the version: remember the one set.
+  record: (e, outcome) => (e.pre?.nextVersion !== undefined && outcome !== 'failed' && outcome !== 'discarded' ? { secretVersion: e.pre.nextVersion } : {}),
+};
