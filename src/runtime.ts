@@ -13,6 +13,7 @@ import { toCfRotateError } from './core/errors';
 import type { HistoryStore } from './core/history';
 import type { ConfigRegistry } from './host/configs';
 import { createHostServices } from './host/services';
+import { editorWording, useWording } from './core/wording';
 import { migrateLegacyState } from './host/migrate';
 import { Settings } from './host/settings';
 import { ViewController } from './views/controller';
@@ -49,6 +50,7 @@ export interface Shell {
 }
 
 export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateApi {
+  useWording(editorWording);
   const host = createHostServices(context);
   const view = new ViewController(host, shell.treeView);
   const app: App = { ...host, view, registerCommand: (id, handler) => shell.setHandler(id, handler) };

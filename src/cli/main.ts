@@ -20,6 +20,7 @@ import { VERSION } from '../core/version';
 import { cliHistory, cliLocks, createCliEngine } from './engine';
 import { redact } from '../core/redact';
 import { terminal } from '../core/text';
+import { cliWording, useWording, wording } from '../core/wording';
 import { dueInfo, relativeTime } from '../core/schedule';
 import { cliApiBase } from './api';
 import { parseDueFrom, selectDue } from './due';
@@ -77,11 +78,37 @@ interrupted rotation finished or settled as "not rotated"), 1 some failed or nee
 (reasons on stderr), 2 usage or configuration error.
 `;
 
+/** Per command: its synopsis, what it does, and the options that apply (others are a usage error). */
+const COMMAND_HELP: Record<string, { usage: string; about: string; options: readonly string[] }> = {
+  list: { usage: 'cf-rotate list [--config FILE] [--json] [--reminder-days N]', about: 'Lists the configured tokens: kind, last rotation, due state, targets.', options: ['config', 'json', 'reminder-days', 'verbose'] },
+  rotate: {
+    usage: 'cf-rotate rotate NAME... | --all | --due [--due-from SOURCE] [--reminder-days N] [--config FILE] [--dry-run] [--json] [--concurrency N] [--timeout SECONDS] [--api-base URL]',
+    about:
+      'Rotates the named tokens (or all, or the due ones) and writes the new secrets into their targets. Interrupted rotations of the same folder are finished first.\n--dry-run checks the configuration, the credential (it is verified at Cloudflare) and every token (read, not changed) and every target file; it rotates nothing.\nCtrl-C once stops starting new rotations and lets those in flight finish; twice quits at once (the journal keeps every new secret).',
+    options: ['config', 'api-base', 'all', 'due', 'due-from', 'dry-run', 'json', 'concurrency', 'reminder-days', 'timeout', 'verbose'],
+  },
+  resume: {
+    usage: 'cf-rotate resume [--config FILE] [--overwrite-conflicts] [--wait SECONDS] [--json] [--timeout SECONDS] [--api-base URL]',
+    about: 'Finishes interrupted rotations: writes a new secret that waits in the journal, or finds out whether an unanswered request took effect (once it can no longer take effect). "Not rotated, safe to retry" counts as done (exit 0).',
+    options: ['config', 'api-base', 'overwrite-conflicts', 'wait', 'json', 'timeout', 'verbose'],
+  },
+  discard: { usage: 'cf-rotate discard NAME... [--config FILE] [--yes] [--json]', about: 'Forgets an interrupted rotation you have dealt with by hand. Without --yes it explains what would be lost and changes nothing.', options: ['config', 'yes', 'json', 'verbose'] },
+  history: { usage: 'cf-rotate history [--json] [--limit N]', about: 'Past rotations, newest first (no secret is ever kept).', options: ['json', 'limit', 'verbose'] },
+  validate: { usage: 'cf-rotate validate [--config FILE]', about: 'Checks cf-rotate.json and names every problem by its JSON path.', options: ['config', 'verbose'] },
+};
+
+function commandHelp(command: string): string {
+  const c = COMMAND_HELP[command] as (typeof COMMAND_HELP)[string];
+  return `${c.usage}\n\n${c.about}\n\nRun "cf-rotate --help" for every option, the credential variables and the exit status.\n`;
+}
+
 interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Aborted on the first Ctrl-C: batches stop starting new rotations. */
+  signal?: AbortSignal;
 }
 
 class UsageError extends Error {}
@@ -150,6 +177,17 @@ async function housekeeping(stateDir: string, engine: RotationEngine, folder: st
 }
 
 export async function main(argv: string[], rawIo: Io): Promise<number> {
+  // Messages name CLI steps (cf-rotate resume, CLOUDFLARE_API_TOKEN), not editor commands.
+  const before = wording();
+  useWording(cliWording);
+  try {
+    return await run(argv, rawIo);
+  } finally {
+    useWording(before);
+  }
+}
+
+async function run(argv: string[], rawIo: Io): Promise<number> {
   // Names, paths and Cloudflare's own text come from outside: nothing printed may steer the terminal.
   const io: Io = { ...rawIo, stdout: (s) => rawIo.stdout(terminal(s)), stderr: (s) => rawIo.stderr(terminal(s)) };
   let parsed;
@@ -182,15 +220,23 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
     return 2;
   }
   const { values: o, positionals } = parsed;
+  const [command, ...names] = positionals;
   if (o.help) {
-    io.stdout(HELP);
+    io.stdout(command !== undefined && command in COMMAND_HELP ? commandHelp(command) : HELP);
     return 0;
   }
   if (o.version) {
     io.stdout(`${VERSION}\n`);
     return 0;
   }
-  const [command, ...names] = positionals;
+  if (command !== undefined && command in COMMAND_HELP) {
+    const allowed = new Set((COMMAND_HELP[command] as (typeof COMMAND_HELP)[string]).options);
+    const extra = Object.keys(o).filter((k) => o[k as keyof typeof o] !== undefined && !allowed.has(k));
+    if (extra.length > 0) {
+      io.stderr(`cf-rotate: ${extra.map((k) => `--${k}`).join(', ')} does not apply to "${command}"; nothing was done.\nUsage: ${(COMMAND_HELP[command] as (typeof COMMAND_HELP)[string]).usage}\n`);
+      return 2;
+    }
+  }
   const logger = stderrLogger(io, o.verbose ?? false);
   try {
     const configFile = path.resolve(io.cwd, o.config ?? CONFIG_RELATIVE_PATH);
@@ -216,7 +262,22 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
     const emit = (results: RotationResult[], settledOk = false): number => {
       const good = (r: RotationResult): boolean => r.ok || (settledOk && settledSafely(r));
       if (o.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
-      for (const r of results) (good(r) ? (s: string) => (o.json ? undefined : io.stdout(s)) : io.stderr)(`${formatResult(r, settledOk)}\n`);
+      // A cause shared by several tokens (no credential, a rejected credential) is said once, naming them all.
+      const shared = new Map<string, RotationResult[]>();
+      for (const r of results) {
+        if (!good(r) && r.error && (r.error.kind === 'credential-missing' || r.error.kind === 'auth') && r.state === 'failed') {
+          const k = `${r.error.kind}\u0000${r.error.hint ?? ''}`;
+          shared.set(k, [...(shared.get(k) ?? []), r]);
+        }
+      }
+      const once = new Set<RotationResult>();
+      for (const group of shared.values()) {
+        if (group.length < 2) continue;
+        for (const r of group) once.add(r);
+        const first = group[0] as RotationResult;
+        io.stderr(`✗ ${group.map((r) => r.name).join(', ')}: ${first.error?.message ?? 'failed'}${first.error?.hint ? ` ${first.error.hint}` : ''}\n`);
+      }
+      for (const r of results) if (!once.has(r)) (good(r) ? (s: string) => (o.json ? undefined : io.stdout(s)) : io.stderr)(`${formatResult(r, settledOk)}\n`);
       for (const r of results) for (const w of r.warnings) io.stderr(`! ${r.name}: ${w}\n`);
       return results.every(good) ? 0 : 1;
     };
@@ -274,7 +335,11 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
           io.stdout(o.json ? '[]\n' : 'Nothing to rotate.\n');
           return 0;
         }
-        const results = await engine.rotateMany(chosen.map((token) => ({ folder, token })), { dryRun: o['dry-run'] ?? false, concurrency: int(o.concurrency, 'concurrency', 8) });
+        const results = await engine.rotateMany(chosen.map((token) => ({ folder, token })), {
+          dryRun: o['dry-run'] ?? false,
+          concurrency: int(o.concurrency, 'concurrency', 8),
+          ...(io.signal ? { signal: io.signal } : {}),
+        });
         return emit([...resumed, ...unreadable, ...results]);
       }
       case 'resume': {
@@ -344,11 +409,21 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
 }
 
 if (require.main === module) {
+  // Ctrl-C once: stop starting new rotations, let the ones in flight finish (never cut a rotation
+  // in half); twice: quit now (anything in flight is in the journal: cf-rotate resume).
+  const stop = new AbortController();
+  process.on('SIGINT', () => {
+    if (!stop.signal.aborted) {
+      stop.abort();
+      process.stderr.write('\ncf-rotate: stopping after the rotations in flight (Ctrl-C again to quit now; "cf-rotate resume" finishes anything interrupted).\n');
+    } else process.exit(130);
+  });
   main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     env: process.env,
     cwd: process.cwd(),
+    signal: stop.signal,
   }).then(
     (code) => {
       process.exitCode = code;

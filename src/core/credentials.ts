@@ -1,4 +1,5 @@
 /** Admin credentials (named profiles) in the SecretStore. Never in settings, files or logs. */
+import { cap, wording } from './wording';
 import * as z from 'zod/mini';
 import type { AdminCredential } from './cloudflare/types';
 import { CfRotateError } from './errors';
@@ -64,7 +65,7 @@ export class CredentialStore implements CredentialSource {
     const r = credentialSchema.safeParse(data);
     if (!r.success) {
       throw new CfRotateError('credential-missing', `The stored credential for profile "${profile}" is unreadable.`, {
-        hint: 'Set it again with "Cloudflare Rotate: Set Credential".',
+        hint: `${cap(wording().setCredential(profile))}.`,
       });
     }
     registerCredential(r.data);

@@ -3,6 +3,7 @@
  * each a `CfRotateError` whose `kind` a user can act on, with a message that names the
  * operation and a hint with the next step.
  */
+import { cap as capital, wording } from '../wording';
 import { CfRotateError, type ErrorKind } from '../errors';
 import type { Logger } from '../ports';
 import { notification } from '../text';
@@ -61,7 +62,7 @@ export function transportError(
   if (spec.rotation || mutation) {
     return new CfRotateError('ambiguous', `No answer from Cloudflare while ${spec.what} (${reason}): the change may have happened${spec.rotation ? ' and the new secret was not received' : ''}.`, {
       hint: spec.rotation
-        ? 'Do not rotate blindly: "Resume Interrupted Rotation" (CLI: cf-rotate resume) checks whether the old value still works. If it does, retry; if not, it was rotated and the new value was lost, so rotate again to get a value you can store.'
+        ? `Do not rotate blindly: ${wording().resume()}; it checks whether the call took effect and tells you what to do.`
         : 'Check the current state in the Cloudflare dashboard before retrying.',
       cause: e,
     });
@@ -140,7 +141,7 @@ export function httpError(
         {
           ...details,
           hint: spec.rotation
-            ? '"Resume Interrupted Rotation" (CLI: cf-rotate resume) checks whether the old value still works before you retry; if it no longer works, rotate again to get a value you can store. See https://www.cloudflarestatus.com.'
+            ? `${capital(wording().resume())}: it checks whether the call took effect before you retry. See https://www.cloudflarestatus.com.`
             : 'Retry in a few minutes; see https://www.cloudflarestatus.com.',
         },
       );

@@ -2,6 +2,7 @@
  * MoQ relays (/accounts/{id}/moq/relays) and their tokens: list and read relays; rotate,
  * list and revoke relay tokens.
  */
+import { wording } from '../wording';
 import { CfRotateError } from '../errors';
 import * as E from './envelope';
 import { cap, contractError } from './failures';
@@ -96,7 +97,7 @@ export async function createMoqToken(
   if (!pick || !pick.secret) {
     const jtis = tokens.map((t) => t.jti).join(', ');
     throw new CfRotateError('contract', `${cap(what)}: Cloudflare answered success but the response holds no token secret; a new token may have been created and its secret was not received.`, {
-      hint: `"Resume Interrupted Rotation" (CLI: cf-rotate resume) deletes the unusable token${jtis ? ` (jti ${jtis})` : ''}; your files keep the previous token, which still works.`,
+      hint: `Resuming (${wording().resume()}) deletes the unusable token${jtis ? ` (jti ${jtis})` : ''}; your files keep the previous token, which still works.`,
     });
   }
   return { jti: pick.jti, token: pick.secret, operations: [...pick.operations], expires: pick.expires ?? undefined, label: pick.label ?? undefined };

@@ -24,6 +24,7 @@ import { Journal, journalKey, type JournalEntry, type JournalStore, type Verdict
 import { KeyedQueue, mapLimit } from './queue';
 import { encodeTarget, hashValue, prepareTargets, readTargetText, TARGET_RULES, type PreparedTarget } from './targets';
 import { driverFor, resourceId, type DriverContext } from './kinds';
+import { cap, wording } from '../wording';
 import { scopeOf } from './kinds/serviceToken';
 
 export { resourceId };
@@ -158,7 +159,7 @@ export class RotationEngine {
     const credential = await this.deps.credentials.get(profile);
     if (!credential) {
       throw new CfRotateError('credential-missing', `No Cloudflare credential is set for profile "${profile}".`, {
-        hint: `Run "Cloudflare Rotate: Set Credential" for profile "${profile}" (CLI: set CLOUDFLARE_API_TOKEN${profile === 'default' ? '' : `_${profile.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`}).`,
+        hint: `${cap(wording().setCredential(profile))}.`,
       });
     }
     const key = this.credentialKey(profile, credential);
@@ -214,7 +215,7 @@ export class RotationEngine {
    * use (Cloudflare kills the old value at once). Refused, by id, before any call.
    */
   private async guardAdminCredential(api: CloudflareApi, key: string, credential: AdminCredential, token: TokenConfig, profile: string, signal?: AbortSignal): Promise<void> {
-    if (credential.type !== 'api-token') return;
+    // The credential is checked once per engine (also a Global API key: a dry run says whether it works).
     let p = this.adminIds.get(key);
     if (!p) {
       p = api.verifyCredential(signal ? { signal } : undefined).then((v) => v.id);
@@ -222,11 +223,12 @@ export class RotationEngine {
       p.catch(() => this.adminIds.delete(key));
     }
     const adminId = await p;
+    if (credential.type !== 'api-token') return;
     const tokenId = driverFor(token.kind).apiTokenId?.(token);
     if (tokenId === undefined) return;
     if (adminId !== undefined && adminId.toLowerCase() === tokenId.toLowerCase()) {
       throw new CfRotateError('config', `"${token.name}" is the admin credential of profile "${profile}" itself (token ${tokenId}): rolling it would make the credential cf-rotate is using stop working, and the new value would land in ${token.targets.map((t) => t.file).join(', ')}.`, {
-        hint: 'Rotate it with the credential of another profile, or use "Cloudflare Rotate: Rotate Admin Credential…", which stores the new value as the credential. Nothing was rotated.',
+        hint: `${cap(wording().rotateAdmin())}. Nothing was rotated.`,
       });
     }
   }
@@ -250,7 +252,7 @@ export class RotationEngine {
       if (await this.journal.get(id)) {
         // Never start over a journal that may hold an unwritten secret; say so before anything else.
         throw new CfRotateError('busy', `An interrupted rotation of "${token.name}" must be finished first.`, {
-          hint: 'Run "Cloudflare Rotate: Resume Interrupted Rotation…" (CLI: cf-rotate resume). Nothing was rotated.',
+          hint: `${cap(wording().resume())}. Nothing was rotated.`,
         });
       }
       let api: CloudflareApi;
@@ -264,7 +266,11 @@ export class RotationEngine {
         await this.gitGate(folder, token);
         await this.guardAdminCredential(api, a.key, a.credential, token, token.profile, opts.signal);
         pre = await driverFor(token.kind).preState(this.ctx(api, opts.signal), token, targets);
-        if (opts.dryRun) return { ...base, ok: true, state: 'planned', warnings: [], durationMs: this.deps.clock.now() - started };
+        if (opts.dryRun) {
+          // The credential was verified; read the token too (exists, and the credential may see it). Nothing changes.
+          if (!pre || Object.keys(pre).length === 0) await driverFor(token.kind).inspect?.(this.ctx(api, opts.signal), token);
+          return { ...base, ok: true, state: 'planned', warnings: [], durationMs: this.deps.clock.now() - started };
+        }
       } catch (e) {
         throw withNothingRotated(cancelledBefore(e, token.name));
       }
@@ -545,8 +551,8 @@ export class RotationEngine {
     const at = new Date(Math.max(deadline, now + 1000));
     const early = verdict === 'not-rotated';
     const hint = early
-      ? `The request could still take effect at Cloudflare until ${at.toISOString()}. Run "Resume Interrupted Rotation…" (CLI: cf-rotate resume) after that time for a final answer.`
-      : `Run "Resume Interrupted Rotation…" (CLI: cf-rotate resume) when Cloudflare is reachable; it checks and tells you what to do. If Cloudflare can never tell (see the message), "cf-rotate discard ${entry.token}" (extension: Discard) forgets it after you checked the credential in the dashboard.`;
+      ? `The request could still take effect at Cloudflare until ${at.toISOString()}. ${cap(wording().resume())} after that time for a final answer.`
+      : `${cap(wording().resume())} when Cloudflare is reachable; it checks and tells you what to do. If Cloudflare can never tell (see the message), check the credential in the dashboard, then discard it: ${wording().discard(entry.token)}.`;
     const message = early
       ? `${err.message} It is not known yet whether Cloudflare rotated "${entry.token}": the old value still works, but the request may still take effect. Check again after ${at.toISOString()}.`
       : `${err.message} It is not known whether Cloudflare rotated "${entry.token}"${driverFor(entry.kind).cannotTell?.(entry, targets) ?? ''}.`;
@@ -624,7 +630,7 @@ export class RotationEngine {
           hint:
             err.kind === 'conflict'
               ? err.hint ?? ''
-              : `Fix the problem, then run "Cloudflare Rotate: Resume Interrupted Rotation…" (CLI: cf-rotate resume) to write it.${entry.kind === 'access-service-token' && entry.graceUntil ? ` The previous secret keeps working until ${entry.graceUntil}.` : ''}`,
+              : `Fix the problem, then ${wording().resume()} to write it.${entry.kind === 'access-service-token' && entry.graceUntil ? ` The previous secret keeps working until ${entry.graceUntil}.` : ''}`,
         },
         warnings,
         durationMs: this.deps.clock.now() - ctx.started,
@@ -706,7 +712,7 @@ export class RotationEngine {
           const matchesOld = t.oldHash === null ? now.value === undefined : now.value !== undefined && hashValue(now.value) === t.oldHash;
           if (!matchesOld && !overwrite) {
             throw new CfRotateError('conflict', `${t.key} in ${rel} changed during the rotation: it holds neither the old nor the new value.`, {
-              hint: 'Check the file, then run "Resume Interrupted Rotation…" and choose to overwrite it (CLI: cf-rotate resume --overwrite-conflicts), or discard the rotation.',
+              hint: `Check the file, then ${wording().resumeOverwrite()} to write the new secret over it, or discard the rotation.`,
             });
           }
           updates.push({ key: t.key, value });

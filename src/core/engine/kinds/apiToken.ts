@@ -22,6 +22,12 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
       return info.modifiedOn ? { modifiedOn: info.modifiedOn } : {};
     },
 
+    async inspect(ctx, t) {
+      const o = ctx.signal ? { signal: ctx.signal } : undefined;
+      if (t.kind === 'account-api-token') await ctx.api.getAccountToken(t.accountId, t.tokenId, o);
+      else await ctx.api.getUserToken(t.tokenId, o);
+    },
+
     async call(ctx, e, hooks) {
       const r = e.resource;
       if (account) await ctx.api.rollAccountToken(r.accountId as string, r.tokenId as string, hooks);

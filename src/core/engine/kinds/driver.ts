@@ -39,6 +39,8 @@ export interface KindDriver<T extends TokenConfig = TokenConfig> {
   intent?(t: T, now: number, ctx: Pick<DriverContext, 'defaultGracePeriod'>): Partial<JournalEntry>;
   /** Read-only, before the call: what resume needs to judge an unanswered call. May refuse (nothing sent yet). */
   preState(ctx: DriverContext, t: T, targets: readonly PreparedTarget[]): Promise<JournalEntry['pre']>;
+  /** Dry run: read the credential at Cloudflare (exists, readable) without changing it, where `preState` did not already. */
+  inspect?(ctx: DriverContext, t: T): Promise<void>;
   /** The mutation. The secret reaches the journal through `hooks.onSecret`; returns facts to journal with it. */
   call(ctx: DriverContext, e: JournalEntry, hooks: MutationOptions): Promise<JournalEntry['received']>;
   /** Read-only (except deleting its own unusable leftovers): did an unanswered call take effect? */
