@@ -89,6 +89,9 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
     try {
       await migrateLegacyState(host);
       await view.refresh();
+      // Temporary files that killed processes left beside the targets (and in the state directory).
+      void Promise.all(host.configs.tokens().map((rt) => host.engine.sweep(rt.folder.path, [rt.token]))).catch(() => undefined);
+      void host.journalStore.sweep().catch(() => undefined);
       await offerResume(app);
     } catch (e) {
       notifyError(app, 'Cloudflare Rotate could not load its state', toCfRotateError(e));

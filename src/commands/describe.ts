@@ -160,16 +160,5 @@ export function validateEnvKey(k: string): string | undefined {
 export { isEnvLikeFile } from '../core/config/schema';
 
 /** What discarding an interrupted rotation means, for the confirmation. */
-export function discardWarning(entry: { token: string; kind: TokenKind; values?: Partial<Record<string, string>> | undefined; graceUntil?: string | undefined }): string {
-  if (!entry.values || Object.keys(entry.values).length === 0) {
-    return `cf-rotate could not tell whether Cloudflare rotated "${entry.token}". Discarding only forgets this record: check the credential in the Cloudflare dashboard and rotate it again if the value in your files no longer works.`;
-  }
-  switch (entry.kind) {
-    case 'access-service-token':
-      return `The new client secret of "${entry.token}" exists only in this record. Discarding it loses it for good; ${entry.graceUntil ? `the previous secret keeps working until ${entry.graceUntil}, so rotate again before then.` : 'rotate again to get a working secret.'}`;
-    case 'moq-relay-token':
-      return `The new token of "${entry.token}" exists only in this record. Discarding it loses it for good: rotate again to issue a new one.`;
-    default:
-      return `The new value of "${entry.token}" exists only in this record, and Cloudflare already invalidated the old one. Discarding it loses it for good: you must rotate again.`;
-  }
-}
+/** What discarding an interrupted rotation means: one text for the CLI and the extension (core/engine). */
+export { discardExplanation as discardWarning } from '../core/engine/engine';

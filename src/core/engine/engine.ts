@@ -772,8 +772,8 @@ function cancelledBefore(e: unknown, name: string): CfRotateError {
 }
 
 /** What discarding an interrupted rotation means, for the confirmation (CLI and extension). */
-export function discardExplanation(j: JournalEntry): string {
-  const files = j.targets.map(describe).join(', ');
+export function discardExplanation(j: Pick<JournalEntry, 'token' | 'kind'> & Partial<Pick<JournalEntry, 'state' | 'values' | 'graceUntil' | 'targets' | 'verdict'>>): string {
+  const files = (j.targets ?? []).map(describe).join(', ') || 'its targets';
   if (j.state === 'settled') return `Its outcome is already known (${j.verdict?.message ?? 'settled'}); discarding only removes the entry.`;
   if (j.values && Object.keys(j.values).length > 0) {
     return (

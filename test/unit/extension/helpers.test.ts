@@ -146,9 +146,10 @@ describe('wording', () => {
     assert.match(resultMessage({ ...base, ok: false, state: 'pending' }), /not finished/);
     assert.equal(batchSummary([{ name: 'a', ok: true, state: 'rotated' }]), 'Rotated 1 token.');
     assert.equal(batchSummary([{ name: 'a', ok: true, state: 'rotated' }, { name: 'b', ok: false, state: 'failed' }]), 'Rotated 1 of 2 tokens; 1 did not: b (failed).');
-    assert.match(discardWarning({ token: 'deploy', kind: 'account-api-token', values: { token: 'x' } }), /must rotate again/);
-    assert.match(discardWarning({ token: 'a', kind: 'access-service-token', values: { clientSecret: 'x' }, graceUntil: 'G' }), /keeps working until G/);
-    assert.match(discardWarning({ token: 'a', kind: 'moq-relay-token' }), /could not tell/);
+    assert.match(discardWarning({ token: 'deploy', kind: 'account-api-token', values: { token: 'x' } }), /deletes that secret for good.*have to rotate it again/);
+    assert.match(discardWarning({ token: 'a', kind: 'access-service-token', values: { clientSecret: 'x' }, graceUntil: 'G' }), /previous secret works until G/);
+    assert.match(discardWarning({ token: 'a', kind: 'moq-relay-token', values: { token: 'x' } }), /previous MoQ token keeps working/);
+    assert.match(discardWarning({ token: 'a', kind: 'moq-relay-token' }), /cannot tell whether Cloudflare rotated "a"\. First check/);
   });
 
   it('finds the line of a key like dotenv does (last assignment wins)', () => {
