@@ -17,7 +17,7 @@ import { defaultStateDir } from '../core/node/secretFile';
 import type { Logger } from '../core/ports';
 import { VERSION } from '../core/version';
 import { createCliEngine } from './engine';
-import { redact } from '../core/redact';
+import { redact, registerSecret } from '../core/redact';
 import { dueInfo, isDue, relativeTime } from '../core/schedule';
 
 export const HELP = `cf-rotate ${VERSION}: rotate Cloudflare credentials and write the new secrets into .env files.
@@ -62,6 +62,18 @@ interface Io {
 
 class UsageError extends Error {}
 
+/**
+ * The CLI's credentials are known from the start: register them with the redactor before anything
+ * can be printed (a token pasted as a command, a token name or into cf-rotate.json is then masked).
+ */
+function registerEnvCredentials(env: NodeJS.ProcessEnv): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || !/^CLOUDFLARE_API_(?:TOKEN|KEY)(?:_|$)/.test(name)) continue;
+    registerSecret(value);
+    registerSecret(value.trim());
+  }
+}
+
 function stderrLogger(io: Io, verbose: boolean): Logger {
   const w = (level: string) => (m: string) => {
     if (verbose || level === 'error') io.stderr(`[${level}] ${m}\n`);
@@ -94,7 +106,10 @@ function formatResult(r: RotationResult): string {
   return `✗ ${r.name}: ${r.error?.message ?? 'failed'}${r.error?.hint ? ` ${r.error.hint}` : ''}`;
 }
 
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], rawIo: Io): Promise<number> {
+  registerEnvCredentials(rawIo.env);
+  // Everything printed goes through the redactor when it is printed, whoever registered a secret and when.
+  const io: Io = { ...rawIo, stdout: (s) => rawIo.stdout(redact(s)), stderr: (s) => rawIo.stderr(redact(s)) };
   let parsed;
   try {
     parsed = parseArgs({

@@ -59,13 +59,20 @@ export const DEFAULT_RATE_LIMIT: RateLimitConfig = { limit: 1200, windowMs: 300_
 const MAX_BODY = 1024 * 1024;
 const MAX_RECORDED = 100_000;
 const REDACTED_HEADERS = new Set(['authorization', 'x-auth-key', 'x-auth-user-service-key', 'cf-access-client-secret', 'cookie']);
-const PRE_FAULTS: readonly FaultType[] = ['status', 'rate-limit', 'hang'];
+const PRE_FAULTS: readonly FaultType[] = ['status', 'rate-limit', 'hang', 'echo-headers'];
+/** Credential headers an `echo-headers` fault quotes, in this order, with the spelling it uses. */
+const ECHOED_HEADERS: ReadonlyArray<[string, string]> = [
+  ['authorization', 'Authorization'],
+  ['x-auth-key', 'X-Auth-Key'],
+  ['x-auth-email', 'X-Auth-Email'],
+  ['cf-access-client-secret', 'CF-Access-Client-Secret'],
+];
 const POST_FAULTS: readonly FaultType[] = ['malformed-json', 'missing-secret', 'drop-after-commit', 'hang-after-commit'];
 
 /** Checks a fault given in-process or over HTTP; throws with a readable message. */
 export function validateFault(f: unknown): Fault {
   if (!isRecord(f)) throw new Error('fault must be an object');
-  const types: FaultType[] = ['status', 'rate-limit', 'malformed-json', 'missing-secret', 'drop-after-commit', 'hang-after-commit', 'hang', 'latency'];
+  const types: FaultType[] = ['status', 'rate-limit', 'malformed-json', 'missing-secret', 'drop-after-commit', 'hang-after-commit', 'hang', 'echo-headers', 'latency'];
   if (!types.includes(f.type as FaultType)) throw new Error(`fault.type must be one of ${types.join(', ')}`);
   if (f.op !== undefined && !OPERATIONS.includes(f.op as OperationName)) throw new Error(`fault.op: unknown operation ${String(f.op)}`);
   if (f.times !== undefined && (typeof f.times !== 'number' || f.times === 0 || Number.isNaN(f.times))) {
@@ -77,6 +84,9 @@ export function validateFault(f: unknown): Fault {
     throw new Error('fault.retryAfterSec must be a number >= 0');
   }
   if (f.type === 'latency' && !(typeof f.ms === 'number' && f.ms >= 0)) throw new Error('fault.ms must be a number >= 0');
+  if (f.type === 'echo-headers' && f.status !== undefined && ![400, 401, 403, 500, 502, 503].includes(f.status as number)) {
+    throw new Error('fault.status must be 400, 401, 403, 500, 502 or 503');
+  }
   return f as unknown as Fault;
 }
 
@@ -104,6 +114,17 @@ function withoutSecret(op: OperationName, body: Envelope): Envelope | undefined 
     return { ...body, result: { ...r, issuers: stripped } };
   }
   return r.client_secret === undefined ? undefined : { ...body, result: omit(r, 'client_secret') };
+}
+
+/** The error envelope of an `echo-headers` fault: one error per credential header, quoting its value. */
+function echoHeadersEnvelope(status: number, h: http.IncomingHttpHeaders): Envelope {
+  const code = status >= 500 ? CODES.serverError : CODES.invalidHeaders;
+  const errors = ECHOED_HEADERS.flatMap(([name, spelled]) => {
+    const v = h[name];
+    return v === undefined ? [] : [{ code, message: `Invalid request header ${spelled}: ${Array.isArray(v) ? v.join(', ') : v}` }];
+  });
+  if (errors.length === 0) errors.push({ code, message: 'Invalid request headers' });
+  return { success: false, errors, messages: [], result: null };
 }
 
 function redactHeaders(h: http.IncomingHttpHeaders): Record<string, string> {
@@ -382,6 +403,10 @@ class Simulator {
       return answer(429, headers, tooMany(pre.retryAfterSec), 'rate-limit');
     }
     if (pre?.type === 'hang') return finish(null, 'hung', 'hang'); // never answered; close() ends the socket
+    if (pre?.type === 'echo-headers') {
+      const status = pre.status ?? 400;
+      return answer(status, headers, echoHeadersEnvelope(status, req.headers), 'echo-headers');
+    }
 
     const result: ApiResult = handleApi(this.store, apiReq, match, url.pathname);
 
