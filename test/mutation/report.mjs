@@ -29,6 +29,13 @@ function globToRegExp(glob) {
   return new RegExp(`^${re}$`);
 }
 
+/** Inline code for a markdown table cell: backtick fence long enough, `|` escaped. */
+function code(s) {
+  const fence = s.includes('`') ? '``' : '`';
+  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${s}${pad}${fence}`.replace(/\|/g, '\\|');
+}
+
 /** Rows of the table in equivalent.md: | file | line | mutator | `original` → `replacement` | why |. */
 function readEquivalents() {
   if (!fs.existsSync(equivalentFile)) return [];
@@ -36,9 +43,9 @@ function readEquivalents() {
   for (const line of fs.readFileSync(equivalentFile, 'utf8').split('\n')) {
     if (!line.startsWith('| src/')) continue;
     const cells = line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
-    const change = /^`(.*)` → `(.*)`$/.exec(cells[3] ?? '');
+    const change = /^(`+) ?(.*?) ?\1 → (`+) ?(.*?) ?\3$/.exec(cells[3] ?? '');
     if (cells.length < 5 || !change) throw new Error(`equivalent.md: cannot read the row ${line}`);
-    rows.push({ file: cells[0], mutator: cells[2], original: change[1], replacement: change[2], used: 0 });
+    rows.push({ file: cells[0], mutator: cells[2], original: change[2], replacement: change[4], used: 0 });
   }
   return rows;
 }
@@ -90,7 +97,7 @@ for (const m of matchers) {
           eq.used++;
           count.equivalent++;
         } else {
-          unexplained.push(`  ${m.name}: ${rel}:${mu.location.start.line}:${mu.location.start.column} ${mu.status} ${mu.mutatorName}: \`${original}\` → \`${replacement}\``);
+          unexplained.push(`| ${rel} | ${mu.location.start.line} | ${mu.mutatorName} | ${code(original)} → ${code(replacement)} | ${mu.status}: why is it equivalent? |`);
         }
       } else count.other++;
     }
@@ -129,11 +136,11 @@ for (const r of rows) {
   else console.log(`  ${columns.map((c) => String(r[c]).padEnd(width(c))).join('  ')}`);
 }
 for (const e of equivalents.filter((x) => x.used === 0)) {
-  console.log(`  note: equivalent.md lists a mutant that did not survive this run: ${e.file} ${e.mutator} \`${e.original}\` → \`${e.replacement}\``);
+  console.log(`  note: equivalent.md lists a mutant that did not survive this run: ${e.file} ${e.mutator} ${code(e.original)} → ${code(e.replacement)}`);
 }
 if (unexplained.length > 0) {
   failed = true;
-  console.log(`\n${unexplained.length} survivor(s) neither killed nor listed in test/mutation/equivalent.md:`);
+  console.log(`\n${unexplained.length} survivor(s) neither killed nor listed in test/mutation/equivalent.md (as rows for it):`);
   console.log(unexplained.join('\n'));
 }
 if (failed) {
