@@ -28,7 +28,8 @@ export default {
   packageManager: 'npm',
   testRunner: 'mocha',
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.json',
+  // The checker type-checks each mutant against the core only (see test/mutation/tsconfig.checker.json).
+  tsconfigFile: 'test/mutation/tsconfig.checker.json',
   // Stryker mutates the TypeScript in a sandbox copy of the repository (.stryker-tmp/), builds it
   // once with every mutant switched in, then runs the compiled tests with one mutant active at a
   // time. The TypeScript checker sorts out mutants that do not compile; the build itself ignores
