@@ -18,7 +18,7 @@ import { defaultStateDir, ensureStateDir, migrateLegacyJournalFile } from '../co
 import type { Logger } from '../core/ports';
 import { VERSION } from '../core/version';
 import { cliHistory, cliLocks, createCliEngine } from './engine';
-import { redact } from '../core/redact';
+import { redact, registerSecret } from '../core/redact';
 import { terminal } from '../core/text';
 import { cliWording, useWording, wording } from '../core/wording';
 import { dueInfo, relativeTime } from '../core/schedule';
@@ -113,6 +113,18 @@ interface Io {
 
 class UsageError extends Error {}
 
+/**
+ * The CLI's credentials are known from the start: register them with the redactor before anything
+ * can be printed (a token pasted as a command, a token name or into cf-rotate.json is then masked).
+ */
+function registerEnvCredentials(env: NodeJS.ProcessEnv): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || !/^CLOUDFLARE_API_(?:TOKEN|KEY)(?:_|$)/.test(name)) continue;
+    registerSecret(value);
+    registerSecret(value.trim());
+  }
+}
+
 function stderrLogger(io: Io, verbose: boolean): Logger {
   const w = (level: string) => (m: string) => {
     if (verbose || level === 'error') io.stderr(`[${level}] ${m}\n`);
@@ -188,8 +200,10 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
 }
 
 async function run(argv: string[], rawIo: Io): Promise<number> {
-  // Names, paths and Cloudflare's own text come from outside: nothing printed may steer the terminal.
-  const io: Io = { ...rawIo, stdout: (s) => rawIo.stdout(terminal(s)), stderr: (s) => rawIo.stderr(terminal(s)) };
+  registerEnvCredentials(rawIo.env);
+  // Everything printed is redacted (whoever registered a secret, and when) and made inert for the
+  // terminal: names, paths and Cloudflare's own text come from outside.
+  const io: Io = { ...rawIo, stdout: (s) => rawIo.stdout(terminal(redact(s))), stderr: (s) => rawIo.stderr(terminal(redact(s))) };
   let parsed;
   try {
     parsed = parseArgs({

@@ -68,11 +68,18 @@ const MAX_BODY = 1024 * 1024;
 const MAX_RECORDED = 100_000;
 const REDACTED_HEADERS = new Set(['authorization', 'x-auth-key', 'x-auth-user-service-key', 'cf-access-client-secret', 'cookie']);
 /** Faults that replace processing. */
-const PRE_FAULTS: readonly FaultType[] = ['status', 'error-text', 'huge-body', 'rate-limit', 'hang', 'late-commit'];
+const PRE_FAULTS: readonly FaultType[] = ['status', 'error-text', 'huge-body', 'rate-limit', 'hang', 'late-commit', 'echo-headers'];
 /** Faults applied after the change is committed (2xx outcomes only). */
 const POST_FAULTS: readonly FaultType[] = ['malformed-json', 'missing-secret', 'drop-after-commit', 'hang-after-commit', '500-after-commit'];
 const FAULT_TYPES: readonly FaultType[] = [...PRE_FAULTS, 'wrong-page', ...POST_FAULTS, 'latency'];
 const FAULT_STATUSES: readonly number[] = [500, 502, 503, 504];
+/** Credential headers an `echo-headers` fault quotes, in this order, with the spelling it uses. */
+const ECHOED_HEADERS: ReadonlyArray<[string, string]> = [
+  ['authorization', 'Authorization'],
+  ['x-auth-key', 'X-Auth-Key'],
+  ['x-auth-email', 'X-Auth-Email'],
+  ['cf-access-client-secret', 'CF-Access-Client-Secret'],
+];
 
 /** Checks a fault given in-process or over HTTP; throws with a readable message. */
 export function validateFault(f: unknown): Fault {
@@ -116,6 +123,9 @@ export function validateFault(f: unknown): Fault {
       throw new Error(`fault.op: ${String(f.op)} is not paginated by page (${PAGED_OPERATIONS.join(', ')})`);
     }
   }
+  if (f.type === 'echo-headers' && f.status !== undefined && ![400, 401, 403, 500, 502, 503].includes(f.status as number)) {
+    throw new Error('fault.status must be 400, 401, 403, 500, 502 or 503');
+  }
   return f as unknown as Fault;
 }
 
@@ -153,6 +163,17 @@ function withoutSecret(op: OperationName, body: Envelope): Envelope | undefined 
     return { ...body, result: { ...r, issuers: stripped } };
   }
   return r.client_secret === undefined ? undefined : { ...body, result: omit(r, 'client_secret') };
+}
+
+/** The error envelope of an `echo-headers` fault: one error per credential header, quoting its value. */
+function echoHeadersEnvelope(status: number, h: http.IncomingHttpHeaders): Envelope {
+  const code = status >= 500 ? CODES.serverError : CODES.invalidHeaders;
+  const errors = ECHOED_HEADERS.flatMap(([name, spelled]) => {
+    const v = h[name];
+    return v === undefined ? [] : [{ code, message: `Invalid request header ${spelled}: ${Array.isArray(v) ? v.join(', ') : v}` }];
+  });
+  if (errors.length === 0) errors.push({ code, message: 'Invalid request headers' });
+  return { success: false, errors, messages: [], result: null };
 }
 
 function redactHeaders(h: http.IncomingHttpHeaders): Record<string, string> {
@@ -624,6 +645,10 @@ class Simulator {
         this.log?.(`${rec.method} ${rec.path} -> late commit ${late.status} ${op ?? '-'}`);
       });
       return finish(null, 'hung', 'late-commit');
+    }
+    if (pre?.type === 'echo-headers') {
+      const status = pre.status ?? 400;
+      return answer(status, headers, echoHeadersEnvelope(status, req.headers), 'echo-headers');
     }
 
     const wrongPage = this.takeFault(op, url.pathname, ['wrong-page'], () => op !== null && PAGED_OPERATIONS.includes(op));

@@ -300,6 +300,16 @@ export interface WrongPageFault extends FaultBase {
 export interface HangFault extends FaultBase {
   type: 'hang';
 }
+/**
+ * Answer `status` (default 400) without processing, with an error envelope that quotes the
+ * request's credential headers verbatim (`Authorization`, `X-Auth-Key`, `X-Auth-Email`,
+ * `CF-Access-Client-Secret`), one error per header, as a misbehaving proxy or gateway might.
+ * The live API never does this; the leak tests use it to put secrets into error bodies.
+ */
+export interface EchoHeadersFault extends FaultBase {
+  type: 'echo-headers';
+  status?: 400 | 401 | 403 | 500 | 502 | 503;
+}
 /** Add `ms` of latency to the matching requests (on top of the global latency). */
 export interface LatencyFault extends FaultBase {
   type: 'latency';
@@ -318,6 +328,7 @@ export type Fault =
   | LateCommitFault
   | WrongPageFault
   | HangFault
+  | EchoHeadersFault
   | LatencyFault;
 export type FaultType = Fault['type'];
 

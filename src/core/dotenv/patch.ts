@@ -180,8 +180,10 @@ function listKeys(keys: Iterable<string>): string {
 /**
  * dotenv.parse(patched) must equal dotenv.parse(original) except the updated keys, which must hold
  * their new values; and every assignment of an updated key must hold it (not only the last one).
+ * `counts`: how many assignments each key had in the original (a missing key is appended once).
+ * Exported for the tests that feed it what a faulty planner could produce.
  */
-function verifyPatch(original: string, text: string, wanted: Map<string, string>, counts: Map<string, number>): void {
+export function verifyPatch(original: string, text: string, wanted: Map<string, string>, counts: Map<string, number>): void {
   const before = parse(original);
   const after = parse(text);
   const collateral = new Set<string>();

@@ -9,11 +9,15 @@ import { parse } from 'dotenv';
 import { patchDotenv, parseLikeDotenv, readDotenvValue } from '../../../src/core/dotenv/patch';
 import { assertOnlySpanChanged, escapeRegExp, upstreamFixtureDir } from './helpers';
 
-const dir = upstreamFixtureDir();
-const fixtureNames = fs
-  .readdirSync(dir)
-  .filter((f) => f.startsWith('.env'))
-  .sort();
+const found = upstreamFixtureDir();
+const dir = found ?? '';
+const fixtureNames =
+  found === undefined
+    ? []
+    : fs
+        .readdirSync(found)
+        .filter((f) => f.startsWith('.env'))
+        .sort();
 
 /** `.env<suffix>` ↔ `expected-parse<suffix>.json` (see SOURCE.md). */
 function expectationFor(name: string): Record<string, string> {
@@ -29,7 +33,8 @@ const NEW_VALUES = [
 ];
 
 describe('dotenv patcher on upstream fixtures', () => {
-  it('finds all five upstream fixtures, each with an expectation', () => {
+  it('finds all five upstream fixtures in ../shared, each with an expectation (without them this suite fails)', () => {
+    assert.ok(found !== undefined, `shared/fixtures/dotenv-upstream not found in any parent of ${__dirname}`);
     assert.deepEqual(fixtureNames, ['.env', '.env-multiline', '.env.bom', '.env.local', '.env.multiline']);
     for (const name of fixtureNames) expectationFor(name);
   });

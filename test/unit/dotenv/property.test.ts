@@ -13,7 +13,6 @@ import {
   patchDotenv,
   readDotenvValue,
   scanDotenv,
-  styleFits,
   type QuoteChar,
 } from '../../../src/core/dotenv/patch';
 import { applyEdits, junkDotenv, unspell } from './helpers';
@@ -178,6 +177,16 @@ const printableSecret = fc
 const newValue = fc.oneof({ weight: 4, arbitrary: cfSecret }, { weight: 1, arbitrary: printableSecret });
 const isCf = (v: string): boolean => /^[A-Za-z0-9._~+/=-]+$/.test(v);
 
+/**
+ * The quoting rule, written here independently of the code under test (quote.ts): a value keeps
+ * the existing quote unless it contains that quote or ends with a backslash (which would escape
+ * the closing quote), and double quotes also refuse `\n` / `\r` (dotenv expands them there).
+ */
+function keepsQuote(value: string, q: QuoteChar): boolean {
+  if (value.includes(q) || value.endsWith('\\')) return false;
+  return !(q === '"' && (value.includes('\\n') || value.includes('\\r')));
+}
+
 describe('patchDotenv properties', () => {
   it('generated files parse as the generator intends (generator sanity)', () => {
     fc.assert(
@@ -230,7 +239,7 @@ describe('patchDotenv properties', () => {
             const e = r.edits[i];
             assert.deepEqual(e.keys, [key]);
             if (o.quote !== null) {
-              if (isCf(value) || styleFits(value, o.quote)) {
+              if (isCf(value) || keepsQuote(value, o.quote)) {
                 // Existing quote style kept: exactly the text between the quotes is replaced.
                 assert.deepEqual([e.start, e.end, e.text], [o.innerStart, o.innerEnd, value]);
               } else {

@@ -93,6 +93,33 @@ describe('simulator: fault injection', () => {
     assert.equal(deployValue(sim), DEMO.accountToken.value);
   });
 
+  it('echo-headers: not committed, one error per credential header quoting it verbatim', async () => {
+    sim.control.addFault({ op: 'rollAccountToken', type: 'echo-headers' });
+    const r = await call(sim, 'PUT', rollPath, { token: tok, body: {} });
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.body.errors, [{ code: 6003, message: `Invalid request header Authorization: Bearer ${tok}` }]);
+    assert.equal(r.headers.get('x-ratelimit-limit'), '1200');
+    assert.equal(deployValue(sim), DEMO.accountToken.value, 'not committed');
+    assert.equal(sim.control.requests({ op: 'rollAccountToken' })[0]?.fault, 'echo-headers');
+    assert.equal(sim.control.requests({ op: 'rollAccountToken' })[0]?.headers.authorization, '[redacted]', 'the recording still redacts');
+
+    sim.control.addFault({ type: 'echo-headers', status: 502 });
+    const key = { email: DEMO.user.email, key: DEMO.user.globalApiKey };
+    const g = await call(sim, 'GET', '/accounts', { key, headers: { 'cf-access-client-secret': 'client-secret-value' } });
+    assert.equal(g.status, 502);
+    assert.deepEqual(g.body.errors, [
+      { code: 10001, message: `Invalid request header X-Auth-Key: ${DEMO.user.globalApiKey}` },
+      { code: 10001, message: `Invalid request header X-Auth-Email: ${DEMO.user.email}` },
+      { code: 10001, message: 'Invalid request header CF-Access-Client-Secret: client-secret-value' },
+    ]);
+
+    sim.control.addFault({ type: 'echo-headers', status: 403 });
+    const none = await call(sim, 'GET', '/accounts');
+    assert.equal(none.status, 403);
+    assert.deepEqual(none.body.errors, [{ code: 6003, message: 'Invalid request headers' }]);
+    assert.throws(() => sim.control.addFault({ type: 'echo-headers', status: 404 as 400 }), /fault.status must be 400, 401, 403, 500, 502 or 503/);
+  });
+
   it('malformed-json: committed, body is truncated JSON', async () => {
     sim.control.addFault({ op: 'rollAccountToken', type: 'malformed-json' });
     const r = await call(sim, 'PUT', rollPath, { token: tok, body: {} });

@@ -1,0 +1,62 @@
+// @ts-check
+/**
+ * Mutation testing with StrykerJS: `npm run mutation` (see "Mutation testing" in CONTRIBUTING.md).
+ *
+ * MODULES is the only list to edit: one line per module, naming the TypeScript sources to mutate
+ * and the compiled unit tests (out/test/unit/…, built by `tsc -p .`) that must kill their mutants.
+ * test/mutation/report.mjs prints the score of each module from the JSON report and fails when
+ * one is below its threshold; test/mutation/equivalent.md lists the survivors that are equivalent.
+ */
+
+/** @typedef {{ name: string, mutate: string[], tests: string[], threshold?: number }} MutationModule */
+
+/** @type {MutationModule[]} */
+export const MODULES = [
+  { name: 'dotenv', mutate: ['src/core/dotenv/**/*.ts'], tests: ['out/test/unit/dotenv/**/*.test.js'] },
+  { name: 'redact', mutate: ['src/core/redact.ts'], tests: ['out/test/unit/core/redact.test.js', 'out/test/unit/security/**/*.test.js'] },
+];
+
+/** Minimum mutation score (killed + timed out, over killed + timed out + survived + no coverage) of each module. */
+export const DEFAULT_THRESHOLD = 85;
+
+export const REPORT_DIR = 'reports/mutation';
+
+const unique = (/** @type {string[]} */ list) => [...new Set(list)];
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions & { mochaOptions: Record<string, unknown> }} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'mocha',
+  checkers: ['typescript'],
+  // The checker type-checks each mutant against the core only (see test/mutation/tsconfig.checker.json).
+  tsconfigFile: 'test/mutation/tsconfig.checker.json',
+  // Stryker mutates the TypeScript in a sandbox copy of the repository (.stryker-tmp/), builds it
+  // once with every mutant switched in, then runs the compiled tests with one mutant active at a
+  // time. The TypeScript checker sorts out mutants that do not compile; the build itself ignores
+  // types (disableTypeChecks adds `// @ts-nocheck` to every file it compiles).
+  buildCommand: 'tsc -p .',
+  disableTypeChecks: '{src,test,bench,scripts}/**/*.ts',
+  mutate: unique(MODULES.flatMap((m) => m.mutate)),
+  mochaOptions: {
+    config: '.mocharc.cjs',
+    spec: unique(MODULES.flatMap((m) => m.tests)),
+    // Each mutant run starts with an empty secret registry, as a fresh process would.
+    require: ['out/test/unit/setup.js', 'out/test/mutation/hooks.js'],
+  },
+  coverageAnalysis: 'perTest',
+  // Two cores: two test processes; the TypeScript checker works ahead of them.
+  concurrency: 2,
+  timeoutMS: 10_000,
+  incremental: true,
+  incrementalFile: `${REPORT_DIR}/incremental.json`,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `${REPORT_DIR}/index.html` },
+  jsonReporter: { fileName: `${REPORT_DIR}/mutation.json` },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
+  thresholds: { high: 95, low: DEFAULT_THRESHOLD, break: null },
+  // The sandbox needs the sources, the configs and out/ (the compiled tests are the test files
+  // the incremental mode compares between runs); not the bundles, caches or VS Code downloads.
+  ignorePatterns: ['/dist', '/.vscode-test', '/demo-workspace', '/test-results', '/bench/tmp', '/reports', '*.vsix'],
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
