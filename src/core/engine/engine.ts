@@ -24,6 +24,7 @@ import { Journal, journalKey, type JournalEntry, type JournalStore, type Verdict
 import { KeyedQueue, mapLimit } from './queue';
 import { encodeTarget, hashValue, prepareTargets, readTargetText, TARGET_RULES, type PreparedTarget } from './targets';
 import { decodeJwtJti } from '../cloudflare/jwt';
+import { rotationSchemeProblem } from '../cloudflare/permissions'; // [api-live]
 
 export interface EngineDeps {
   files: Files;
@@ -255,6 +256,9 @@ export class RotationEngine {
         const a = await this.apiFor(token.profile);
         api = a.api;
         targets = await prepareTargets(this.deps.files, folder, token);
+        // [api-live] The credential must hold a scheme Cloudflare accepts for this kind (A5), before any call.
+        const schemeProblem = rotationSchemeProblem(token, a.credential, token.profile);
+        if (schemeProblem) throw schemeProblem;
         await this.guardAdminCredential(api, a.key, a.credential, token, token.profile, opts.signal);
         pre = await this.preState(api, token, targets, opts.signal);
         if (opts.dryRun) return { ...base, ok: true, state: 'planned', warnings: [], durationMs: this.deps.clock.now() - started };

@@ -94,7 +94,7 @@ describe('cf-rotate through a forward proxy (against the simulator)', function (
   });
 
   function env(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-    return { CLOUDFLARE_API_TOKEN: (world.admin as { token: string }).token, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, ...extra };
+    return { ...world.adminEnv, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, ...extra };
   }
 
   function liveValue(): string {
@@ -133,6 +133,7 @@ describe('cf-rotate through a forward proxy (against the simulator)', function (
     const direct = await run(process.execPath, ['-r', preload, cliJs, 'rotate', 'deploy', '--dry-run'], { cwd: folder, env: { ...base, ...env({}) } });
     assert.match(direct.stderr, /LOADED \["cli\.js"\]/);
     assert.equal(proxy.requests.length, 0);
+    world.sim.control.clearRequests(); // the dry run's own checks went direct
 
     const proxied = await run(process.execPath, ['-r', preload, cliJs, 'rotate', 'deploy'], { cwd: folder, env: { ...base, ...env({ http_proxy: proxyUrl }) } });
     assert.match(proxied.stderr, /LOADED \["cli\.js","proxy\.js"\]/);

@@ -78,7 +78,9 @@ describe('bundles (esbuild.js)', function () {
     assert.ok(cli.inputs.includes('src/cli/proxyEnv.ts'));
     assert.deepEqual(proxy.inputs.filter((f) => !f.startsWith('node_modules/undici/')), ['src/cli/proxy.ts'], 'dist/proxy.js holds undici and the transport, nothing of the core');
     assert.ok(/EnvHttpProxyAgent/.test(proxy.text));
-    assert.ok(cli.text.length < 200 * 1024, `dist/cli.js is ${cli.text.length} bytes minified`);
+    // 200 KiB until api-live (199.0 KB then); the per-operation scheme table, account-owned admin
+    // tokens, RFC 9457 / contextual-403 / MoQ-limit messages and duplicate detection added ~10 KB.
+    assert.ok(cli.text.length < 216 * 1024, `dist/cli.js is ${cli.text.length} bytes minified`);
   });
 
   interface ShellWorld {
