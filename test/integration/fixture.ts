@@ -123,6 +123,8 @@ export function configObject(ids: Ids): { tokens: Record<string, unknown>[] } {
         zoneId: ids.zoneId,
         serviceTokenId: ids.zoneServiceTokenId,
         gracePeriod: '0s',
+        // Cloudflare does not report the version in use (A3): the demo token was never rotated by version.
+        clientSecretVersion: 1,
         targets: [
           { file: '.dev.vars', key: 'ZONE_ACCESS_CLIENT_ID', field: 'clientId' },
           { file: '.dev.vars', key: 'ZONE_ACCESS_CLIENT_SECRET', field: 'clientSecret' },

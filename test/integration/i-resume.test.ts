@@ -53,7 +53,7 @@ describe('interrupted rotations', () => {
     const r = await running;
     assert.equal(r?.ok, false);
     assert.equal(r?.state, 'pending');
-    assert.match(r?.error?.message ?? '', /Cloudflare rotated "deploy" and the new secret is kept safely, but a file could not be written: \.env has unsaved changes/);
+    assert.match(r?.error?.message ?? '', /Cloudflare rotated "deploy" and the new secret is kept safely in the journal, but a target could not be written: \.env has unsaved changes/);
     const err = shownSince(mark).find((s) => s.level === 'error');
     assert.ok(err && err.items.includes('Resume') && err.items.includes('Show Log'), `notification: ${JSON.stringify(err)}`);
 
