@@ -12,7 +12,12 @@
  * 5. rotates "deploy" with the tree's inline Rotate Now action and confirms the modal;
  * 6. checks .env on disk: only the value of CLOUDFLARE_API_TOKEN changed, and it is the secret
  *    the simulator now accepts; the old one is refused;
- * 7. stops the demo with SIGINT and checks that code-server and the simulator are gone.
+ * 7. adds the demo user's email + Global API key beside the token through the palette (Set
+ *    Credential, "Email + Global API key", "Keep both"): the zone-level Access service token
+ *    accepts nothing else;
+ * 8. rotates every demo token with "Rotate All Tokens…" and checks that each target file holds
+ *    the value the simulator now accepts, for every token;
+ * 9. stops the demo with SIGINT and checks that code-server and the simulator are gone.
  *
  * Screenshots go to test-results/demo-check-*.png; --update-screenshot also writes
  * media/screenshots/demo.png. Exit status 0 only if every step passed.
@@ -80,6 +85,42 @@ function startDemoProcess(workspace: string): DemoProcess {
   child.stderr?.on('data', (d: Buffer) => (out += d.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
+}
+
+interface SimStateLite {
+  accountTokens: { name: string; value: string }[];
+  userTokens: { name: string; value: string }[];
+  serviceTokens: { name: string; clientId: string; clientSecret: string }[];
+  moqRelays: { name: string; tokens: { secret: string; type: string }[] }[];
+}
+
+/**
+ * Waits until the files of the demo workspace hold, for every demo token, the value the simulator
+ * accepts now, and that value is not the demo's initial one. Returns a summary (no secrets).
+ */
+async function waitForAllRotated(simOrigin: string, workspace: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let problem = 'not checked yet';
+  while (Date.now() < deadline) {
+    const st = (await getJson(`${simOrigin}/__sim/state`)).body as SimStateLite;
+    const env = fs.readFileSync(path.join(workspace, '.env'), 'utf8');
+    const vars = fs.readFileSync(path.join(workspace, '.dev.vars'), 'utf8');
+    const value = (text: string, key: string): string | undefined => new RegExp(`^(?:export )?${key}=["']?([^"'\\s#]+)`, 'm').exec(text)?.[1];
+    const svc = (name: string) => st.serviceTokens.find((t) => t.name === name);
+    const pub = st.moqRelays.find((r) => r.name === 'demo-live')?.tokens.filter((t) => t.type === 'publish_subscribe') ?? [];
+    const checks: [string, string | undefined, string | undefined, string][] = [
+      ['deploy', value(env, 'CLOUDFLARE_API_TOKEN'), st.accountTokens.find((t) => t.name === 'deploy')?.value, DEMO.accountToken.value],
+      ['me', value(env, 'CF_USER_TOKEN'), st.userTokens.find((t) => t.name === 'me')?.value, DEMO.userToken.value],
+      ['ci-access', value(env, 'CF_ACCESS_CLIENT_SECRET'), svc('ci-access')?.clientSecret, DEMO.serviceToken.clientSecret],
+      ['zone-access', value(vars, 'ZONE_ACCESS_CLIENT_SECRET'), svc('zone-access')?.clientSecret, DEMO.zoneServiceToken.clientSecret],
+      ['demo-live', value(vars, 'MOQ_RELAY_TOKEN'), pub.length === 1 ? pub[0]?.secret : undefined, DEMO.relay.token.value],
+    ];
+    const bad = checks.filter(([, file, accepted, initial]) => file === undefined || file !== accepted || file === initial).map(([name]) => name);
+    if (bad.length === 0) return `${checks.length} tokens rotated: ${checks.map(([n]) => n).join(', ')}`;
+    problem = `not rotated into the files yet: ${bad.join(', ')}`;
+    await sleep(500);
+  }
+  throw new Error(problem);
 }
 
 /** The value after `label` on the banner line that starts with it. */
@@ -161,6 +202,28 @@ async function setCredentialThroughPalette(page: Page, token: string): Promise<v
   await input.fill(token);
   await page.keyboard.press('Enter');
   await page.locator('.notifications-toasts', { hasText: 'Saved the Cloudflare credential for profile "default" (verified)' }).waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/** Set Credential again for "default" with the Global API key, and keep the stored API token beside it. */
+async function addGlobalKeyThroughPalette(page: Page, email: string, key: string): Promise<void> {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await runCommand(page, 'Cloudflare Rotate: Set Credential…');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await quickInput(page, '(1/3)');
+  await input.fill('default');
+  await page.keyboard.press('Enter');
+  await quickInput(page, '(2/3)');
+  await page.locator('.quick-input-widget .monaco-list-row[aria-label^="Email + Global API key"]').first().click();
+  await quickInput(page, '(3/4)');
+  await input.fill(email);
+  await page.keyboard.press('Enter');
+  await quickInput(page, '(4/4)');
+  await input.fill(key);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget .monaco-list-row[aria-label^="Keep both"]').first().click({ timeout: 30_000 });
+  await page
+    .locator('.notifications-toasts', { hasText: 'Saved the Cloudflare credential for profile "default" (verified) in the secret storage: an API token and email + Global API key' })
+    .waitFor({ state: 'visible', timeout: 30_000 });
 }
 
 /** Expands a token and clicks its target: the extension's Reveal Target opens the file at the variable. */
@@ -294,6 +357,23 @@ async function check(args: Args): Promise<Step[]> {
       log(`wrote ${path.relative(ROOT, target)}`);
     }
     pass(current, path.relative(ROOT, shot));
+
+    current = 'add the Global API key beside the token ("Keep both")';
+    await addGlobalKeyThroughPalette(page, DEMO.user.email, DEMO.user.globalApiKey);
+    pass(current);
+
+    current = 'rotate every demo token with Rotate All and confirm';
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await runCommand(page, 'Cloudflare Rotate: Rotate All Tokens…');
+    await dialog.waitFor({ state: 'visible', timeout: 20_000 });
+    if (!/Rotate 5 credentials now\?/.test(await dialog.innerText())) throw new Error(`unexpected dialog: ${(await dialog.innerText()).split('\n')[0] ?? ''}`);
+    await dialog.getByRole('button', { name: 'Rotate', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    pass(current);
+
+    current = 'every target holds the value the simulator now accepts';
+    const live = await waitForAllRotated(new URL(simUrl).origin, workspace, 90_000);
+    pass(current, live);
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
     steps.push({ name: current, ok: false, detail: message });

@@ -13,9 +13,11 @@
  *    (the payload's extensionDevelopmentPath, as the test harness does), so `npm run build` and
  *    "Developer: Reload Window" pick up changes;
  * 5. unless --no-seed: a throwaway helper extension, installed only into this demo server's own
- *    extensions dir, stores the demo admin token through `cfRotate.setCredential` when no
- *    credential is set yet. The token reaches it through the demo server's environment; nothing
- *    is written into a real user's VS Code profile or into the repository.
+ *    extensions dir, stores the demo admin credential through `cfRotate.setCredential` when no
+ *    credential is set yet: the demo admin API token and, beside it, the demo user's email +
+ *    Global API key (the zone-level Access service token accepts only that scheme), so every
+ *    demo token can be rotated. The values reach it through the demo server's environment;
+ *    nothing is written into a real user's VS Code profile or into the repository.
  *
  * Ctrl-C (SIGINT / SIGTERM) stops code-server (its whole process group) and the simulator.
  * scripts/demo-check.ts drives this script end to end.
@@ -157,10 +159,11 @@ export function demoConfig(): { tokens: Record<string, unknown>[] } {
       {
         kind: 'access-service-token',
         name: 'zone-access',
-        description: 'Zone-level service token (no rotate route: client_secret_version + 1).',
+        description: 'Zone-level service token (no rotate route: client_secret_version + 1; Cloudflare accepts only email + Global API key here).',
         zoneId: DEMO.zoneId,
         serviceTokenId: DEMO.zoneServiceToken.id,
         method: 'version',
+        // Cloudflare does not report the version in use (A3): the demo token was never rotated by version.
         clientSecretVersion: 1,
         targets: [
           { file: '.dev.vars', key: 'ZONE_ACCESS_CLIENT_ID', field: 'clientId' },
@@ -251,6 +254,9 @@ export function prepareWorkspace(dir: string): void {
 
 /** Environment variable that hands the demo admin token to the seed extension (demo server only). */
 export const SEED_ENV = 'CF_ROTATE_DEMO_ADMIN_TOKEN';
+/** … and the demo user's email and Global API key, stored beside the token (zone-level Access needs them). */
+export const SEED_EMAIL_ENV = 'CF_ROTATE_DEMO_EMAIL';
+export const SEED_KEY_ENV = 'CF_ROTATE_DEMO_API_KEY';
 
 /**
  * A throwaway extension, loaded next to cf-rotate only in the demo window: it opens the
@@ -290,7 +296,9 @@ exports.activate = async function activate() {
     await api.ready;
     const profiles = await api.credentials.profiles();
     if (profiles.includes('default')) return;
-    await vscode.commands.executeCommand('cfRotate.setCredential', { profile: 'default', apiToken: token });
+    const email = process.env.${SEED_EMAIL_ENV};
+    const apiKey = process.env.${SEED_KEY_ENV};
+    await vscode.commands.executeCommand('cfRotate.setCredential', { profile: 'default', apiToken: token, ...(email && apiKey ? { email, apiKey } : {}) });
   } catch (e) {
     console.error('[cf-rotate demo helper]', e && e.message);
   }
@@ -394,7 +402,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     server = await launchCodeServer({
       folder: o.workspace,
       settings,
-      ...(o.seed ? { env: { [SEED_ENV]: DEMO.admin.value } } : {}),
+      ...(o.seed ? { env: { [SEED_ENV]: DEMO.admin.value, [SEED_EMAIL_ENV]: DEMO.user.email, [SEED_KEY_ENV]: DEMO.user.globalApiKey } } : {}),
       ...(csPort !== 0 ? { port: csPort } : {}),
     });
     if (o.seed) writeSeedExtension(path.join(server.userDataDir, 'ext'));
@@ -432,10 +440,15 @@ function banner(d: RunningDemo, o: DemoOptions): string {
     ` Workspace:   ${d.workspace}  (.vscode/cf-rotate.json, .env, .dev.vars)`,
     ` Simulator:   ${d.sim.url}  (stand-in for api.cloudflare.com; requests are logged below)`,
     ` Admin token: ${DEMO.admin.value}`,
+    ` Global key:  ${DEMO.user.email} / ${DEMO.user.globalApiKey}`,
+    '              (zone-access, a zone-level Access service token, accepts only email + Global API key)',
     o.seed
-      ? '              already stored for profile "default" when the window opens; after "Clear Credential",'
+      ? '              both already stored for profile "default" when the window opens; after "Clear Credential",'
       : '              click "Set Cloudflare credential" in the Cloudflare Rotate view, choose "API token"',
-    o.seed ? '              paste it into "Cloudflare Rotate: Set Credential…" (API token).' : '              and paste it.',
+    o.seed
+      ? '              set them again with "Cloudflare Rotate: Set Credential…" (API token, then email + Global'
+      : '              and paste it; then Set Credential again with "Email + Global API key", and "Keep both".',
+    ...(o.seed ? ['              API key, and choose "Keep both").'] : []),
     ' Try:         in the Cloudflare Rotate view (key icon), hover "deploy", click Rotate Now (⟳),',
     '              confirm, and watch CLOUDFLARE_API_TOKEN change in .env; nothing else in the file moves.',
     rule,

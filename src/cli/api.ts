@@ -1,5 +1,6 @@
 /** The CLI's Cloudflare clients: one base URL, one transport (direct or a proxy), one user agent. */
 import { CloudflareClient, DEFAULT_API_BASE_URL, validateApiBaseUrl } from '../core/cloudflare/client';
+import { envSuffix } from '../core/cloudflare/permissions';
 import type { HttpTransport } from '../core/cloudflare/transport';
 import type { AdminCredential } from '../core/cloudflare/types';
 import { systemClock, type Logger } from '../core/ports';
@@ -24,13 +25,13 @@ export function cliApiBase(o: Pick<CliApiOptions, 'env' | 'apiBase'>): string {
 /**
  * Builds the client for a profile's credential. CLOUDFLARE_ACCOUNT_ID (…_<PROFILE> for other
  * profiles), when set, names the account that owns an account-owned admin token: its checks use
- * that account's verify route.
+ * that account's verify route. Without it the client finds the account an account-owned token
+ * sees (GET /accounts, notes A1).
  */
 export function cliApiFactory(o: CliApiOptions): (credential: AdminCredential, profile: string) => CloudflareClient {
   const baseUrl = cliApiBase(o);
   return (credential, profile) => {
-    const suffix = profile === 'default' ? '' : `_${profile.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-    const credentialAccountId = o.env[`CLOUDFLARE_ACCOUNT_ID${suffix}`] || undefined;
+    const credentialAccountId = o.env[`CLOUDFLARE_ACCOUNT_ID${envSuffix(profile)}`]?.trim() || undefined;
     return new CloudflareClient({
       baseUrl,
       credential,

@@ -9,7 +9,8 @@
  */
 import type { CloudflareApi } from '../core/cloudflare/types';
 import type { TokenConfig } from '../core/config/schema';
-import { EnvCredentialSource } from '../core/credentials';
+import { envSuffix } from '../core/cloudflare/permissions';
+import { EnvCredentialSource } from '../core/envCredentials';
 import type { RotationResult } from '../core/engine/engine';
 import { CfRotateError, toCfRotateError } from '../core/errors';
 import { historyKey, lastRotations, type HistoryStore } from '../core/history';
@@ -60,7 +61,7 @@ export async function selectDue(tokens: readonly TokenConfig[], o: SelectDueOpti
     const credential = await credentials.get(profile);
     if (!credential || !factory) {
       throw new CfRotateError('credential-missing', `No Cloudflare credential is set for profile "${profile}".`, {
-        hint: `Set CLOUDFLARE_API_TOKEN${profile === 'default' ? '' : `_${profile.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`}.`,
+        hint: `Set CLOUDFLARE_API_TOKEN${envSuffix(profile)} (or CLOUDFLARE_EMAIL${envSuffix(profile)} + CLOUDFLARE_API_KEY${envSuffix(profile)}).`,
       });
     }
     api = factory(credential, profile);

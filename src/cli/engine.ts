@@ -1,7 +1,7 @@
 /** The CLI's wiring of the core: the checked file writer, the shared state directory (journal, locks, history), env credentials. */
 import * as path from 'node:path';
 import type { HttpTransport } from '../core/cloudflare/transport';
-import { EnvCredentialSource } from '../core/credentials';
+import { EnvCredentialSource } from '../core/envCredentials';
 import { RotationEngine, type EngineDeps } from '../core/engine/engine';
 import type { HistoryStore } from '../core/history';
 import { NodeFiles } from '../core/node/files';

@@ -59,9 +59,16 @@ Options:
   -h, --help          Show this help.   -v, --version   Show the version.
 
 Credentials (the admin credential that performs rotations, as wrangler reads it):
-  CLOUDFLARE_API_TOKEN                      API token, for profile "default"
-  CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY     email + Global API key, for profile "default"
-  CLOUDFLARE_API_TOKEN_<PROFILE>            for a token whose "profile" is <profile> (upper-case, _ for others)
+  CLOUDFLARE_API_TOKEN                      API token (user-owned cfut_… or account-owned cfat_…), profile "default"
+  CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY     email + Global API key, profile "default"
+  CLOUDFLARE_ACCOUNT_ID                     the account that owns an account-owned API token (else the one it sees)
+  CLOUDFLARE_API_TOKEN_<PROFILE>, CLOUDFLARE_EMAIL_<PROFILE> + CLOUDFLARE_API_KEY_<PROFILE>,
+  CLOUDFLARE_ACCOUNT_ID_<PROFILE>           the same for a token whose "profile" is <profile>
+                                            (upper case, other characters as _)
+  Set both an API token and email + Global API key to let each operation use the scheme Cloudflare
+  accepts for it: API tokens, MoQ and account tokens need the API token; zone-level Access service
+  tokens need email + Global API key; account-level Access service tokens take either (the token
+  is used). A rotation whose profile lacks the scheme it needs is refused before any request.
 
 Proxies: HTTPS_PROXY / HTTP_PROXY / NO_PROXY (or lower case) are honoured; NODE_EXTRA_CA_CERTS adds a CA.
 

@@ -2,17 +2,19 @@
 import { promises as fs, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { REQUIRED_PERMISSIONS } from '../core/cloudflare/client';
-import type { AccessScope, AccountInfo, CloudflareApi } from '../core/cloudflare/types';
+import { acceptedSchemes, REQUIRED_PERMISSIONS } from '../core/cloudflare/client';
+import { chooseScheme, schemeRefusal } from '../core/cloudflare/permissions';
+import type { AccessScope, AccountInfo, AdminCredential, CloudflareApi } from '../core/cloudflare/types';
 import { CONFIG_RELATIVE_PATH, MAX_CONFIG_BYTES, starterConfig } from '../core/config/load';
-import { tokenSchema, type TokenConfig, type TokenKind } from '../core/config/schema';
+import { credentialKey, tokenSchema, type CredentialFields, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { CfRotateError } from '../core/errors';
 import { configPathOf } from '../host/configs';
+import { missingCredential } from '../host/services';
 import { samePath } from '../host/paths';
 import { KIND_ICONS, KIND_LABELS, type FolderInfo } from '../views/model';
 import { COMMANDS, ENV_FILE_EXCLUDE, ENV_FILE_GLOB } from '../constants';
 import { cancelled, confirmModal, ensureTrusted, guarded, notifyInfo, openFile, pickFolder, resolveToken, type App } from './app';
-import { insertToken, locateJsonPath, removeTokenText, tokenNamesOf } from './configText';
+import { addTargetsText, insertToken, locateJsonPath, removeTokenText, tokenNamesOf } from './configText';
 import { setCredentialInteractive } from './credentials';
 import { isEnvLikeFile, suggestedKeys, suggestName, validateEnvKey, validateRelativeFile, validateTokenName } from './describe';
 import { offerGitNotices } from './rotate';
@@ -116,25 +118,60 @@ function dateNote(label: string, iso: string | undefined): string | undefined {
   return iso ? `${label} ${iso.slice(0, 10)}` : undefined;
 }
 
-/** Resource fields plus a name suggestion, from the API's lists (no copying ids). */
-async function pickResource(kind: TokenKind, api: CloudflareApi, profile: string): Promise<{ fields: Record<string, string>; suggested: string }> {
+/** The entries of the folder's config by the credential they rotate (`credentialKey` → name). */
+type Configured = ReadonlyMap<string, string>;
+
+/** "already configured as 'deploy'" for a listed item whose credential an entry rotates already. */
+function configuredNote(configured: Configured, fields: CredentialFields): string | undefined {
+  const name = configured.get(credentialKey(fields));
+  return name !== undefined ? `already configured as '${name}'` : undefined;
+}
+
+/** A list item's description: its own text, and the "already configured" mark. */
+function describeItem(own: string | undefined, configured: Configured, fields: CredentialFields): { description?: string } {
+  const note = configuredNote(configured, fields);
+  const text = [note ? `$(check) ${note}` : undefined, own].filter(Boolean).join(' · ');
+  return text ? { description: text } : {};
+}
+
+/**
+ * Resource fields plus a name suggestion, from the API's lists (no copying ids). Items that an
+ * entry of this folder already rotates are marked "already configured as '…'"; `existing` names
+ * that entry when one of them is picked.
+ */
+async function pickResource(
+  kind: TokenKind,
+  api: CloudflareApi,
+  profile: string,
+  credential: AdminCredential,
+  configured: Configured,
+): Promise<{ fields: Record<string, string | number>; suggested: string; existing?: string | undefined }> {
+  const existing = (fields: CredentialFields): { existing?: string } => {
+    const name = configured.get(credentialKey(fields));
+    return name !== undefined ? { existing: name } : {};
+  };
   switch (kind) {
     case 'account-api-token': {
       const account = await pickAccount(api, profile);
       const tokens = await load('account API tokens', () => api.listAccountTokens(account.id), noneFound('account API tokens', profile, REQUIRED_PERMISSIONS.listAccountTokens, ` in ${account.name}`));
-      const t = await pickOne('Token', `Which account API token of ${account.name} should cf-rotate roll?`, tokens.map((x) => ({ label: x.name, description: x.status, detail: [x.id, dateNote('expires', x.expiresOn), dateNote('last used', x.lastUsedOn)].filter(Boolean).join(' · '), value: x })));
-      return { fields: { accountId: account.id, tokenId: t.id }, suggested: t.name };
+      const t = await pickOne('Token', `Which account API token of ${account.name} should cf-rotate roll?`, tokens.map((x) => ({ label: x.name, ...describeItem(x.status, configured, { kind, accountId: account.id, tokenId: x.id }), detail: [x.id, dateNote('expires', x.expiresOn), dateNote('last used', x.lastUsedOn)].filter(Boolean).join(' · '), value: x })));
+      return { fields: { accountId: account.id, tokenId: t.id }, suggested: t.name, ...existing({ kind, accountId: account.id, tokenId: t.id }) };
     }
     case 'user-api-token': {
       const tokens = await load('user API tokens', () => api.listUserTokens(), noneFound('user API tokens', profile, REQUIRED_PERMISSIONS.listUserTokens));
-      const t = await pickOne('Token', 'Which user API token should cf-rotate roll?', tokens.map((x) => ({ label: x.name, description: x.status, detail: [x.id, dateNote('expires', x.expiresOn), dateNote('last used', x.lastUsedOn)].filter(Boolean).join(' · '), value: x })));
-      return { fields: { tokenId: t.id }, suggested: t.name };
+      const t = await pickOne('Token', 'Which user API token should cf-rotate roll?', tokens.map((x) => ({ label: x.name, ...describeItem(x.status, configured, { kind, tokenId: x.id }), detail: [x.id, dateNote('expires', x.expiresOn), dateNote('last used', x.lastUsedOn)].filter(Boolean).join(' · '), value: x })));
+      return { fields: { tokenId: t.id }, suggested: t.name, ...existing({ kind, tokenId: t.id }) };
     }
     case 'access-service-token': {
       const level = await pickOne('Scope', 'Where does the service token live?', [
         { label: 'Account', detail: 'Zero Trust › Access › Service credentials (most tokens)', value: 'account' as const },
-        { label: 'Zone', detail: 'A zone-level Access service token', value: 'zone' as const },
+        { label: 'Zone', detail: 'A zone-level Access service token (Cloudflare accepts only email + Global API key for these)', value: 'zone' as const },
       ]);
+      if (level === 'zone') {
+        // Zone-level service tokens accept only email + Global API key (A5): never send them a Bearer token.
+        const accepted = acceptedSchemes('listServiceTokens', { zoneId: 'zone' });
+        if (chooseScheme(accepted, credential) === undefined) throw schemeRefusal('listing zone-level Access service tokens', accepted, credential, profile, 'zone-level Access service tokens accept only email + Global API key');
+      }
       const account = await pickAccount(api, profile);
       let scope: AccessScope = { accountId: account.id };
       let where = account.name;
@@ -144,19 +181,32 @@ async function pickResource(kind: TokenKind, api: CloudflareApi, profile: string
         scope = { zoneId: zone.id };
         where = zone.name;
       }
+      const scopeFields: { accountId: string } | { zoneId: string } = scope.accountId !== undefined ? { accountId: scope.accountId } : { zoneId: scope.zoneId as string };
       const tokens = await load('service tokens', () => api.listServiceTokens(scope), noneFound('Access service tokens', profile, REQUIRED_PERMISSIONS.listServiceTokens, ` in ${where}`));
-      const t = await pickOne('Service token', `Which service token of ${where}?`, tokens.map((x) => ({ label: x.name, detail: [x.id, dateNote('expires', x.expiresAt), dateNote('last seen', x.lastSeenAt)].filter(Boolean).join(' · '), value: x })));
-      return { fields: { ...(scope.accountId ? { accountId: scope.accountId } : { zoneId: scope.zoneId as string }), serviceTokenId: t.id }, suggested: t.name };
+      const t = await pickOne('Service token', `Which service token of ${where}?`, tokens.map((x) => ({ label: x.name, ...describeItem(undefined, configured, { kind, ...scopeFields, serviceTokenId: x.id }), detail: [x.id, dateNote('expires', x.expiresAt), dateNote('last seen', x.lastSeenAt)].filter(Boolean).join(' · '), value: x })));
+      const already = existing({ kind, ...scopeFields, serviceTokenId: t.id });
+      const fields: Record<string, string | number> = { ...scopeFields, serviceTokenId: t.id };
+      if (level === 'zone' && already.existing === undefined) {
+        // Zone tokens rotate by client_secret_version + 1, and Cloudflare does not report the version (A3).
+        const v = await input('Secret version', {
+          prompt: `The client_secret_version "${t.name}" has now (Cloudflare does not report it; 1 if it was never rotated by version). cf-rotate remembers the versions it sets.`,
+          value: '1',
+          validateInput: (x) => (/^[1-9]\d{0,6}$/.test(x.trim()) ? undefined : 'A whole number, 1 or more.'),
+        });
+        fields['clientSecretVersion'] = Number(v);
+      }
+      return { fields, suggested: t.name, ...already };
     }
     case 'moq-relay-token': {
       const account = await pickAccount(api, profile);
       const relays = await load('MoQ relays', () => api.listMoqRelays(account.id), noneFound('MoQ relays', profile, REQUIRED_PERMISSIONS.listMoqRelays, ` in ${account.name}`));
       const relay = await pickOne('Relay', 'Which MoQ relay?', relays.map((r) => ({ label: r.name, detail: r.id, value: r })));
+      const f = (tokenType: string): CredentialFields => ({ kind, accountId: account.id, relayId: relay.id, tokenType });
       const type = await pickOne('Token type', 'Which token of the relay?', [
-        { label: 'Publish + subscribe', detail: 'publish_subscribe', value: 'publish_subscribe' as const },
-        { label: 'Subscribe only', detail: 'subscribe', value: 'subscribe' as const },
+        { label: 'Publish + subscribe', ...describeItem('publish_subscribe', configured, f('publish_subscribe')), value: 'publish_subscribe' as const },
+        { label: 'Subscribe only', ...describeItem('subscribe', configured, f('subscribe')), value: 'subscribe' as const },
       ]);
-      return { fields: { accountId: account.id, relayId: relay.id, tokenType: type }, suggested: `${relay.name} ${type === 'subscribe' ? 'subscribe' : 'publish'}` };
+      return { fields: { accountId: account.id, relayId: relay.id, tokenType: type }, suggested: `${relay.name} ${type === 'subscribe' ? 'subscribe' : 'publish'}`, ...existing(f(type)) };
     }
   }
 }
@@ -207,25 +257,13 @@ async function pickTargetFile(folder: FolderInfo): Promise<string> {
   });
 }
 
-async function wizard(app: App, folder: FolderInfo): Promise<Record<string, unknown>> {
-  const state = app.configs.state(folder.path);
-  const existingText = await readText(app, folder.path);
-  const taken = tokenNamesOf(existingText);
-  const used = new Set(state?.status === 'ok' ? state.tokens.flatMap((t) => t.targets.map((x) => `${x.file}\u0000${x.key}`)) : []);
+/** What the wizard produced: a new entry, or targets to add to the entry that already rotates the picked credential. */
+type WizardResult = { entry: Record<string, unknown> } | { addTo: string; targets: Record<string, unknown>[] };
 
-  const kind = await pickOne<TokenKind>('Kind', 'What kind of credential should cf-rotate rotate?', [
-    { label: KIND_LABELS['account-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['account-api-token']), detail: 'An API token owned by an account (cfat_…). Rolled: the old value dies at once.', value: 'account-api-token' },
-    { label: KIND_LABELS['user-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['user-api-token']), detail: 'An API token owned by your user (cfut_…). Rolled: the old value dies at once.', value: 'user-api-token' },
-    { label: KIND_LABELS['access-service-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['access-service-token']), detail: 'Client ID + secret for Cloudflare Access. The previous secret can stay valid for a grace period.', value: 'access-service-token' },
-    { label: KIND_LABELS['moq-relay-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['moq-relay-token']), detail: 'A publish/subscribe token of a Media over QUIC relay.', value: 'moq-relay-token' },
-  ]);
-  const profile = await pickProfileForWizard(app);
-  const api = await app.clientFor(profile);
-  const { fields, suggested } = await pickResource(kind, api, profile);
-  const name = await input('Name', { prompt: 'Name of this entry in cf-rotate.json', value: suggestName(suggested, taken), validateInput: (v) => validateTokenName(v.trim(), taken) });
+async function askTargets(folder: FolderInfo, kind: TokenKind, tokenType: 'publish_subscribe' | 'subscribe' | undefined, used: ReadonlySet<string>): Promise<Record<string, unknown>[]> {
   const file = await pickTargetFile(folder);
   const targets: { file: string; key: string; field?: string }[] = [];
-  for (const s of suggestedKeys(kind, fields.tokenType as 'publish_subscribe' | 'subscribe' | undefined)) {
+  for (const s of suggestedKeys(kind, tokenType)) {
     const key = await input(`Variable for the ${FIELD_LABEL[s.field]}`, {
       prompt: `Variable in ${file} that receives the ${FIELD_LABEL[s.field]}`,
       value: s.key,
@@ -240,6 +278,39 @@ async function wizard(app: App, folder: FolderInfo): Promise<Record<string, unkn
     });
     targets.push({ file, key, ...(kind === 'access-service-token' ? { field: s.field } : {}) });
   }
+  return targets;
+}
+
+async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
+  const state = app.configs.state(folder.path);
+  const existingText = await readText(app, folder.path);
+  const taken = tokenNamesOf(existingText);
+  const used = new Set(state?.status === 'ok' ? state.tokens.flatMap((t) => t.targets.map((x) => `${x.file}\u0000${x.key}`)) : []);
+  const configured = new Map<string, string>(state?.status === 'ok' ? state.tokens.map((t) => [credentialKey(t), t.name] as const) : []);
+
+  const kind = await pickOne<TokenKind>('Kind', 'What kind of credential should cf-rotate rotate?', [
+    { label: KIND_LABELS['account-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['account-api-token']), detail: 'An API token owned by an account (cfat_…). Rolled: the old value dies at once.', value: 'account-api-token' },
+    { label: KIND_LABELS['user-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['user-api-token']), detail: 'An API token owned by your user (cfut_…). Rolled: the old value dies at once.', value: 'user-api-token' },
+    { label: KIND_LABELS['access-service-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['access-service-token']), detail: 'Client ID + secret for Cloudflare Access. The previous secret can stay valid for a grace period.', value: 'access-service-token' },
+    { label: KIND_LABELS['moq-relay-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['moq-relay-token']), detail: 'A publish/subscribe token of a Media over QUIC relay.', value: 'moq-relay-token' },
+  ]);
+  const profile = await pickProfileForWizard(app);
+  const credential = await app.credentials.get(profile);
+  if (!credential) throw missingCredential(profile);
+  const api = app.newClient(credential, profile);
+  const { fields, suggested, existing } = await pickResource(kind, api, profile, credential, configured);
+  const tokenType = fields.tokenType as 'publish_subscribe' | 'subscribe' | undefined;
+  if (existing !== undefined) {
+    // The same Cloudflare credential in two entries would be rotated twice (the second roll kills the first value).
+    const add = await pickOne('Already configured', `"${suggested}" is already configured as '${existing}'. Rotating it from two entries would invalidate what the first one wrote.`, [
+      { label: `Add a target to '${existing}'`, detail: `'${existing}' then also writes the new secret into the variable you choose next`, value: true },
+      { label: 'Cancel', detail: 'Change nothing', value: false },
+    ]);
+    if (!add) throw cancelled();
+    return { addTo: existing, targets: await askTargets(folder, kind, tokenType, used) };
+  }
+  const name = await input('Name', { prompt: 'Name of this entry in cf-rotate.json', value: suggestName(suggested, taken), validateInput: (v) => validateTokenName(v.trim(), taken) });
+  const targets = await askTargets(folder, kind, tokenType, used);
   const every = await pickOne<number | undefined>('Schedule', 'Remind me to rotate it…', [
     { label: 'No schedule', detail: 'Rotate on demand only', value: undefined },
     { label: 'Every 30 days', value: 30 },
@@ -247,12 +318,14 @@ async function wizard(app: App, folder: FolderInfo): Promise<Record<string, unkn
     { label: 'Every 90 days', value: 90 },
   ]);
   return {
-    name,
-    kind,
-    ...(profile !== 'default' ? { profile } : {}),
-    ...fields,
-    ...(every !== undefined ? { rotateEveryDays: every } : {}),
-    targets,
+    entry: {
+      name,
+      kind,
+      ...(profile !== 'default' ? { profile } : {}),
+      ...fields,
+      ...(every !== undefined ? { rotateEveryDays: every } : {}),
+      targets,
+    },
   };
 }
 
@@ -262,7 +335,7 @@ function validateToken(raw: unknown): TokenConfig {
   return r.data;
 }
 
-async function addToken(app: App, raw: unknown): Promise<{ folder: string; name: string } | undefined> {
+async function addToken(app: App, raw: unknown): Promise<{ folder: string; name: string; addedTargets?: number } | undefined> {
   ensureTrusted();
   let folderRef: string | undefined;
   let entry: Record<string, unknown> | undefined;
@@ -278,7 +351,9 @@ async function addToken(app: App, raw: unknown): Promise<{ folder: string; name:
   if (!folder) return undefined;
   const scripted = entry !== undefined;
   if (!entry) {
-    entry = await wizard(app, folder);
+    const w = await wizard(app, folder);
+    if ('addTo' in w) return await addTargets(app, folder, w.addTo, w.targets);
+    entry = w.entry;
     validateToken(entry);
   }
   const file = configPathOf(folder.path);
@@ -294,6 +369,19 @@ async function addToken(app: App, raw: unknown): Promise<{ folder: string; name:
   }
   offerGitNotices(app, [{ folder: folder.path, token }]);
   return { folder: folder.path, name: token.name };
+}
+
+/** The wizard picked a credential an entry already rotates: add the new targets to that entry. */
+async function addTargets(app: App, folder: FolderInfo, name: string, targets: Record<string, unknown>[]): Promise<{ folder: string; name: string; addedTargets: number }> {
+  const text = await readText(app, folder.path);
+  if (text === undefined) throw new CfRotateError('not-found', `${configPathOf(folder.path)} no longer exists.`, { hint: 'Refresh the view and try again.' });
+  await writeConfig(app, folder, addTargetsText(text, name, targets, path.join('.vscode', 'cf-rotate.json')));
+  const where = targets.map((t) => `${String(t.file)} › ${String(t.key)}`).join(', ');
+  app.logger.info(`Added ${where} to "${name}" in ${configPathOf(folder.path)}.`);
+  notifyInfo(app, `Added ${where} to "${name}" in .vscode/cf-rotate.json. Its next rotation writes there too.`, [
+    { title: 'Open Configuration', run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
+  ]);
+  return { folder: folder.path, name, addedTargets: targets.length };
 }
 
 // ----------------------------------------------------------------------------- removeToken

@@ -60,6 +60,23 @@ export function insertToken(text: string | undefined, token: Record<string, unkn
   return out;
 }
 
+/**
+ * Append targets to the token named `name` (the add-token wizard, when the picked credential is
+ * already configured). The result must still validate when the file was valid before.
+ */
+export function addTargetsText(text: string, name: string, targets: readonly Record<string, unknown>[], file = '.vscode/cf-rotate.json'): string {
+  const data = parseRaw(text, file);
+  const tokens = rawTokens(data);
+  const index = tokens?.findIndex((t) => nameOf(t) === name) ?? -1;
+  if (index < 0) throw new CfRotateError('not-found', `${file} has no token named "${name}".`, { hint: 'Refresh the view; the file may have changed.' });
+  const wasValid = configSchema.safeParse(data).success;
+  const options = { formattingOptions: formattingOf(text) };
+  let out = text;
+  for (const t of targets) out = applyEdits(out, modify(out, ['tokens', index, 'targets', -1], t, options));
+  if (wasValid) parseConfig(out, file);
+  return out;
+}
+
 /** Remove the token named `name`. Throws 'not-found' when absent. */
 export function removeTokenText(text: string, name: string, file = '.vscode/cf-rotate.json'): string {
   const tokens = rawTokens(parseRaw(text, file));

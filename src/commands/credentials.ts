@@ -1,8 +1,9 @@
 /** setCredential, clearCredential, verifyCredential: admin credentials per profile in SecretStorage. */
 import * as vscode from 'vscode';
-import type { AdminCredential } from '../core/cloudflare/types';
-import { credentialFromArg, credentialSchema, PROFILE_NAME, registerCredential } from '../core/credentials';
-import { toCfRotateError, type CfRotateError, type ErrorKind } from '../core/errors';
+import { AccountChoiceNeeded } from '../core/cloudflare/client';
+import { describeCredential, globalKeyOf, type AdminCredential } from '../core/cloudflare/types';
+import { API_TOKEN_FORMAT, credentialFromArg, GLOBAL_KEY_FORMAT, PROFILE_NAME, registerCredential } from '../core/credentials';
+import { CfRotateError, toCfRotateError, type ErrorKind } from '../core/errors';
 import { missingCredential } from '../host/services';
 import { COMMANDS } from '../constants';
 import { cancelled, confirmModal, guarded, notifyError, notifyInfo, type App } from './app';
@@ -12,6 +13,8 @@ export interface SetCredentialResult {
   profile: string;
   stored: boolean;
   verified: boolean;
+  /** The account that owns the stored API token, when it is account-owned (found by Set Credential, or given). */
+  accountId?: string;
   error?: { kind: ErrorKind; message: string; hint?: string };
 }
 
@@ -32,16 +35,18 @@ async function askProfile(app: App, preset: string | undefined): Promise<string>
   return profile;
 }
 
+/** The input box's check of a pasted value (today's formats, notes A2). Never quotes the value. */
 function validateSecret(kind: 'token' | 'key', value: string): string | undefined {
-  const candidate = kind === 'token' ? { type: 'api-token', token: value.trim() } : { type: 'global-key', email: 'a@b.c', key: value.trim() };
-  return credentialSchema.safeParse(candidate).success ? undefined : kind === 'token' ? 'This does not look like a Cloudflare API token.' : 'This does not look like a Global API key (37 hex characters).';
+  const v = value.trim();
+  if (kind === 'token') return API_TOKEN_FORMAT.test(v) ? undefined : 'This does not look like a Cloudflare API token: 40–80 letters, digits, _ or - (today\'s tokens start with cfut_ or cfat_).';
+  return GLOBAL_KEY_FORMAT.test(v) ? undefined : 'This does not look like a Global API key: cfk_ followed by letters and digits, or an older key of 37–45 lowercase hex characters.';
 }
 
 async function askCredential(profile: string): Promise<AdminCredential> {
   const scheme = await vscode.window.showQuickPick(
     [
-      { label: 'API token', description: 'recommended', detail: 'A token with the permissions the rotations need (e.g. "Account API Tokens Write", "Access: Service Tokens Write").', value: 'token' as const },
-      { label: 'Email + Global API key', description: 'legacy', detail: 'Full access to everything your user can do. Prefer an API token.', value: 'key' as const },
+      { label: 'API token', description: 'recommended', detail: 'A user-owned (cfut_…) or account-owned (cfat_…) token with the permissions the rotations need (e.g. "Account API Tokens Write", "Access: Service Tokens Write").', value: 'token' as const },
+      { label: 'Email + Global API key', description: 'legacy', detail: 'Full access to everything your user can do. Zone-level Access service tokens accept only this; elsewhere prefer an API token (a profile can hold both).', value: 'key' as const },
     ],
     { title: `Set Cloudflare Credential for "${profile}" (2/3)`, placeHolder: 'How does cf-rotate authenticate to Cloudflare?', ignoreFocusOut: true },
   );
@@ -75,20 +80,95 @@ async function askCredential(profile: string): Promise<AdminCredential> {
   return { type: 'global-key', email: email.trim(), key: key.trim() };
 }
 
-async function verify(app: App, credential: AdminCredential, profile: string): Promise<{ ok: true; detail: string } | { ok: false; error: CfRotateError }> {
-  try {
+/** "token active", "account-owned token of account …, active", "user a@b.c", joined. */
+function describeCheck(r: { status?: string | undefined; email?: string | undefined; accountId?: string | undefined }): string {
+  const parts: string[] = [];
+  if (r.status) parts.push(r.accountId ? `account-owned token of account ${r.accountId}, ${r.status}` : `token ${r.status}`);
+  if (r.email) parts.push(`user ${r.email}`);
+  return parts.join('; ') || 'valid';
+}
+
+/**
+ * Check a credential against Cloudflare, every scheme it holds. An API token the user verify
+ * route does not know (401) is looked for in the accounts it can see (GET /accounts, notes A1):
+ * the client does that when there is one; when there are several, the user picks the owner
+ * (interactive) or the argument must name it (`accountId`). Returns the credential with the
+ * account that accepted it.
+ */
+async function verify(
+  app: App,
+  credential: AdminCredential,
+  profile: string,
+  interactive: boolean,
+): Promise<{ ok: true; detail: string; credential: AdminCredential } | { ok: false; error: CfRotateError }> {
+  const check = async (c: AdminCredential): Promise<{ detail: string; credential: AdminCredential }> => {
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking the Cloudflare credential for "${profile}"…` }, () =>
-      app.newClient(credential, profile).verifyCredential(),
+      app.newClient(c, profile).verifyCredential({ schemes: 'all' }),
     );
-    return { ok: true, detail: r.status ? `token ${r.status}` : r.email ? `user ${r.email}` : 'valid' };
+    const found = c.type === 'api-token' && r.accountId !== undefined ? { ...c, accountId: r.accountId } : c;
+    return { detail: describeCheck(r), credential: found };
+  };
+  try {
+    return { ok: true, ...(await check(credential)) };
   } catch (e) {
+    if (e instanceof AccountChoiceNeeded && credential.type === 'api-token') {
+      if (!interactive) {
+        return { ok: false, error: new CfRotateError('auth', e.message, { hint: `Pass "accountId" (the account that owns the token) with the token. ${e.hint ?? ''}`.trim(), status: 401 }) };
+      }
+      const pick = await vscode.window.showQuickPick(
+        e.accounts.map((a) => ({ label: a.name, detail: a.id, id: a.id })),
+        { title: `Set Cloudflare Credential for "${profile}"`, placeHolder: 'The token is account-owned: which account owns it?', ignoreFocusOut: true },
+      );
+      if (!pick) throw cancelled();
+      try {
+        return { ok: true, ...(await check({ ...credential, accountId: pick.id })) };
+      } catch (e2) {
+        return { ok: false, error: toCfRotateError(e2) };
+      }
+    }
     return { ok: false, error: toCfRotateError(e) };
   }
 }
 
 /**
- * Store a credential, verified first. With a `{profile, apiToken}` / `{profile, email, apiKey}`
- * argument nothing is asked (`verify: false` skips the API check).
+ * The profile already holds a scheme the new credential lacks: keep it beside the new one
+ * (each operation then uses the scheme Cloudflare accepts for it), or replace it.
+ */
+async function keepOtherScheme(profile: string, existing: AdminCredential | undefined, fresh: AdminCredential): Promise<AdminCredential> {
+  if (!existing) return fresh;
+  const existingKey = globalKeyOf(existing);
+  if (fresh.type === 'api-token' && existingKey && !fresh.globalKey) {
+    return (await askKeep(profile, 'email + Global API key', 'API token')) ? { ...fresh, globalKey: existingKey } : fresh;
+  }
+  if (fresh.type === 'global-key' && existing.type === 'api-token') {
+    return (await askKeep(profile, 'API token', 'email + Global API key'))
+      ? { type: 'api-token', token: existing.token, ...(existing.accountId ? { accountId: existing.accountId } : {}), globalKey: { email: fresh.email, key: fresh.key } }
+      : fresh;
+  }
+  return fresh;
+}
+
+async function askKeep(profile: string, stored: string, entered: string): Promise<boolean> {
+  const choice = await vscode.window.showQuickPick(
+    [
+      {
+        label: 'Keep both',
+        description: 'recommended',
+        detail: 'Each operation uses the scheme Cloudflare accepts for it: the API token wherever it works, email + Global API key where only that works (zone-level Access service tokens).',
+        keep: true,
+      },
+      { label: 'Replace', detail: `Store only the new ${entered}; the stored ${stored} is removed from this profile.`, keep: false },
+    ],
+    { title: `Set Cloudflare Credential for "${profile}"`, placeHolder: `Profile "${profile}" also holds ${stored === 'API token' ? 'an API token' : stored}. Keep it beside the new ${entered}?`, ignoreFocusOut: true },
+  );
+  if (!choice) throw cancelled();
+  return choice.keep;
+}
+
+/**
+ * Store a credential, verified first. With a `{profile, apiToken, accountId?}` /
+ * `{profile, email, apiKey}` / `{profile, apiToken, email, apiKey}` argument nothing is asked
+ * (`verify: false` skips the API check) and the argument replaces what the profile held.
  */
 async function setCredential(app: App, raw: unknown): Promise<SetCredentialResult | undefined> {
   let profile: string;
@@ -108,7 +188,7 @@ async function setCredential(app: App, raw: unknown): Promise<SetCredentialResul
   registerCredential(credential);
   let verified = false;
   if (shouldVerify) {
-    const v = await verify(app, credential, profile);
+    const v = await verify(app, credential, profile, !scripted);
     if (!v.ok) {
       const err = v.error;
       const result: SetCredentialResult = { profile, stored: false, verified: false, error: { kind: err.kind, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
@@ -124,14 +204,20 @@ async function setCredential(app: App, raw: unknown): Promise<SetCredentialResul
       if (!save) return result;
     } else {
       verified = true;
+      credential = v.credential;
       app.logger.info(`Verified the credential for profile "${profile}" (${v.detail}).`);
     }
   }
+  if (!scripted) credential = await keepOtherScheme(profile, await app.credentials.get(profile).catch(() => undefined), credential);
   await app.credentials.set(profile, credential);
   app.engine.resetClients();
   await app.view.rebuild();
-  notifyInfo(app, `Saved the Cloudflare credential for profile "${profile}"${verified ? ' (verified)' : ' (not verified)'} in the secret storage.`);
-  return { profile, stored: true, verified };
+  const accountId = credential.type === 'api-token' ? credential.accountId : undefined;
+  notifyInfo(
+    app,
+    `Saved the Cloudflare credential for profile "${profile}"${verified ? ' (verified)' : ' (not verified)'} in the secret storage: ${describeCredential(credential)}${accountId ? ` (account-owned token of account ${accountId})` : ''}.`,
+  );
+  return { profile, stored: true, verified, ...(accountId ? { accountId } : {}) };
 }
 
 async function pickProfile(app: App, preset: string | undefined, placeHolder: string): Promise<string | undefined> {
@@ -170,7 +256,7 @@ async function verifyCredential(app: App, raw: unknown): Promise<{ profile: stri
   if (profile === undefined) return undefined;
   const credential = await app.credentials.get(profile);
   if (!credential) throw missingCredential(profile);
-  const v = await verify(app, credential, profile);
+  const v = await verify(app, credential, profile, false);
   if (!v.ok) {
     notifyError(app, `The credential for profile "${profile}" does not work`, v.error);
     return { profile, ok: false, error: { kind: v.error.kind, message: v.error.message, ...(v.error.hint ? { hint: v.error.hint } : {}) } };

@@ -4,46 +4,101 @@ import * as z from 'zod/mini';
 import type { AdminCredential } from './cloudflare/types';
 import { CfRotateError } from './errors';
 import type { SecretStore } from './ports';
-import { registerSecret } from './redact';
+import { registerCredential, type CredentialSource } from './envCredentials';
+
+export { EnvCredentialSource, registerCredential, type CredentialSource } from './envCredentials';
 
 export const CREDENTIAL_PREFIX = 'cfRotate.credential.';
 export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
 
-const TOKEN_VALUE = /^[A-Za-z0-9._~+/=-]{20,200}$/;
-const GLOBAL_KEY = /^[A-Za-z0-9]{20,100}$/;
+/**
+ * Credential formats (notes A2, cloudflare-docs `token-formats.mdx` @06324d37):
+ * - API tokens: `cfut_` (user-owned) / `cfat_` (account-owned) + 40 characters + a checksum;
+ *   older tokens are 40 characters. The schema bounds token values at 40–80 characters
+ *   (`iam_value`); the characters are letters, digits, `_` and `-`.
+ * - Global API keys: `cfk_` + 40 letters and digits + a checksum (its length is not documented:
+ *   1–36 more here), or the older 37–45 lowercase hex characters.
+ */
+export const API_TOKEN_FORMAT = /^[A-Za-z0-9_-]{40,80}$/;
+export const GLOBAL_KEY_FORMAT = /^(?:cfk_[A-Za-z0-9]{41,76}|[0-9a-f]{37,45})$/;
+/** The account that owns an account-owned API token: 32 hex characters (`account_id`). */
+export const ACCOUNT_ID_FORMAT = /^[0-9a-fA-F]{32}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
-export const credentialSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('api-token'), token: z.string().check(z.regex(TOKEN_VALUE, 'is not an API token')) }),
-  z.object({
-    type: z.literal('global-key'),
-    email: z.string().check(z.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')),
-    key: z.string().check(z.regex(GLOBAL_KEY, 'is not a Global API key')),
-  }),
-]);
+/** What a user is told about a value that does not look like a credential. Never quotes the value. */
+export const API_TOKEN_FORMAT_TEXT = 'is not an API token (40–80 letters, digits, _ or -; today\'s tokens start with cfut_ or cfat_)';
+export const GLOBAL_KEY_FORMAT_TEXT = 'is not a Global API key (cfk_ followed by letters and digits, or an older key of 37–45 lowercase hex characters)';
 
-/** Command argument forms: `{profile, apiToken}` or `{profile, email, apiKey}`. */
+// Values stored by cf-rotate 0.1 were checked less strictly: reading accepts them, so nothing
+// stored becomes "unreadable"; anything entered now is checked with the formats above.
+const LEGACY_TOKEN = /^[A-Za-z0-9._~+/=-]{20,200}$/;
+const LEGACY_KEY = /^[A-Za-z0-9_]{20,100}$/;
+
+function schemaOf(token: RegExp, key: RegExp) {
+  const tokenValue = z.string().check(z.regex(token, API_TOKEN_FORMAT_TEXT));
+  const keyValue = z.string().check(z.regex(key, GLOBAL_KEY_FORMAT_TEXT));
+  const email = z.string().check(z.regex(EMAIL, 'must be an email address'));
+  return z.discriminatedUnion('type', [
+    z.object({
+      type: z.literal('api-token'),
+      token: tokenValue,
+      /** Account-owned token: the account whose verify route accepts it (A1). */
+      accountId: z.optional(z.string().check(z.regex(ACCOUNT_ID_FORMAT, 'must be 32 hex characters (the account ID)'))),
+      /** The same profile's email + Global API key, for the operations that accept only it (A5). */
+      globalKey: z.optional(z.object({ email, key: keyValue })),
+    }),
+    z.object({ type: z.literal('global-key'), email, key: keyValue }),
+  ]);
+}
+
+/** A credential as entered (Set Credential, command arguments): today's formats. */
+export const credentialSchema = schemaOf(API_TOKEN_FORMAT, GLOBAL_KEY_FORMAT);
+/** A credential as stored: also what cf-rotate 0.1 accepted. */
+const storedCredentialSchema = schemaOf(LEGACY_TOKEN, LEGACY_KEY);
+
+const profileField = z.optional(z.string().check(z.regex(PROFILE_NAME)));
+
+/**
+ * Command argument forms: `{profile, apiToken, accountId?}`, `{profile, email, apiKey}`, or both
+ * schemes for one profile: `{profile, apiToken, accountId?, email, apiKey}`.
+ */
 export const credentialArgSchema = z.union([
-  z.object({ profile: z.optional(z.string().check(z.regex(PROFILE_NAME))), apiToken: z.string().check(z.regex(TOKEN_VALUE, 'is not an API token')) }),
+  z
+    .object({
+      profile: profileField,
+      apiToken: z.string().check(z.regex(API_TOKEN_FORMAT, API_TOKEN_FORMAT_TEXT)),
+      accountId: z.optional(z.string().check(z.regex(ACCOUNT_ID_FORMAT, 'must be 32 hex characters (the account that owns the token)'))),
+      email: z.optional(z.string().check(z.regex(EMAIL, 'must be an email address'))),
+      apiKey: z.optional(z.string().check(z.regex(GLOBAL_KEY_FORMAT, GLOBAL_KEY_FORMAT_TEXT))),
+    })
+    .check(
+      z.superRefine((a, ctx) => {
+        if ((a.email === undefined) !== (a.apiKey === undefined)) {
+          ctx.issues.push({ code: 'custom', input: undefined, path: [a.email === undefined ? 'email' : 'apiKey'], message: 'email and apiKey go together' });
+        }
+      }),
+    ),
   z.object({
-    profile: z.optional(z.string().check(z.regex(PROFILE_NAME))),
-    email: z.string().check(z.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')),
-    apiKey: z.string().check(z.regex(GLOBAL_KEY, 'is not a Global API key')),
+    profile: profileField,
+    email: z.string().check(z.regex(EMAIL, 'must be an email address')),
+    apiKey: z.string().check(z.regex(GLOBAL_KEY_FORMAT, GLOBAL_KEY_FORMAT_TEXT)),
   }),
 ]);
 
 export function credentialFromArg(arg: z.infer<typeof credentialArgSchema>): { profile: string; credential: AdminCredential } {
   const profile = arg.profile ?? 'default';
-  if ('apiToken' in arg) return { profile, credential: { type: 'api-token', token: arg.apiToken } };
+  if ('apiToken' in arg) {
+    return {
+      profile,
+      credential: {
+        type: 'api-token',
+        token: arg.apiToken,
+        ...(arg.accountId ? { accountId: arg.accountId.toLowerCase() } : {}),
+        ...(arg.email !== undefined && arg.apiKey !== undefined ? { globalKey: { email: arg.email, key: arg.apiKey } } : {}),
+      },
+    };
+  }
   return { profile, credential: { type: 'global-key', email: arg.email, key: arg.apiKey } };
-}
-
-export function registerCredential(c: AdminCredential): void {
-  if (c.type === 'api-token') registerSecret(c.token);
-  else registerSecret(c.key);
-}
-
-export interface CredentialSource {
-  get(profile: string): Promise<AdminCredential | undefined>;
 }
 
 export class CredentialStore implements CredentialSource {
@@ -62,7 +117,7 @@ export class CredentialStore implements CredentialSource {
     } catch {
       data = undefined;
     }
-    const r = credentialSchema.safeParse(data);
+    const r = storedCredentialSchema.safeParse(data);
     if (!r.success) {
       throw new CfRotateError('credential-missing', `The stored credential for profile "${profile}" is unreadable.`, {
         hint: `${cap(wording().setCredential(profile))}.`,
@@ -88,23 +143,3 @@ export class CredentialStore implements CredentialSource {
   }
 }
 
-/**
- * Credentials from wrangler's environment variables: CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL +
- * CLOUDFLARE_API_KEY, for profile "default"; CLOUDFLARE_API_TOKEN_<PROFILE> (upper-case, non-alphanumerics
- * as _) for other profiles.
- */
-export class EnvCredentialSource implements CredentialSource {
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-
-  async get(profile: string): Promise<AdminCredential | undefined> {
-    const suffix = profile === 'default' ? '' : `_${profile.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-    const token = this.env[`CLOUDFLARE_API_TOKEN${suffix}`];
-    const email = this.env[`CLOUDFLARE_EMAIL${suffix}`];
-    const key = this.env[`CLOUDFLARE_API_KEY${suffix}`];
-    let c: AdminCredential | undefined;
-    if (token) c = { type: 'api-token', token: token.trim() };
-    else if (email && key) c = { type: 'global-key', email: email.trim(), key: key.trim() };
-    if (c) registerCredential(c);
-    return c;
-  }
-}

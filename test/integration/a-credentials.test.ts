@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { COMMANDS } from '../../src/constants';
 import type { CfRotateApi } from '../../src/extension';
-import { TOKENS } from './fixture';
+import { idsFromState, TOKENS } from './fixture';
 import {
   ADMIN_TOKEN,
   exec,
@@ -120,6 +120,18 @@ describe('credentials', () => {
     assert.match(v.detail ?? '', new RegExp(`user ${s.user.email.replace(/\./g, '\\.')}`));
   });
 
+  it('setCredential {apiToken, email, apiKey} stores both schemes; verifyCredential checks both', async () => {
+    const s = await sim.state();
+    await sim.clearRequests();
+    const r = await exec<SetResult>(COMMANDS.setCredential, { profile: 'both', apiToken: ADMIN_TOKEN, email: s.user.email, apiKey: s.user.globalApiKey });
+    assert.deepEqual(r, { profile: 'both', stored: true, verified: true });
+    assert.deepEqual((await sim.requests()).map((q) => q.op), ['verifyUserToken', 'getUser']);
+    assert.deepEqual(await api.credentials.get('both'), { type: 'api-token', token: ADMIN_TOKEN, globalKey: { email: s.user.email, key: s.user.globalApiKey } });
+    const v = await exec<VerifyResult>(COMMANDS.verifyCredential, { profile: 'both' });
+    assert.equal(v.detail, `token active; user ${s.user.email}`);
+    await exec(COMMANDS.clearCredential, { profile: 'both', confirm: false });
+  });
+
   it('clearCredential removes a credential from SecretStorage; commands that need it then fail', async () => {
     const r = await exec<{ profile: string; cleared: boolean }>(COMMANDS.clearCredential, { profile: 'legacy', confirm: false });
     assert.deepEqual(r, { profile: 'legacy', cleared: true });
@@ -138,5 +150,46 @@ describe('credentials', () => {
     await setAdminCredential();
     const again = await rotate(TOKENS.account);
     assert.equal(again?.ok, true, `rotation works again once the credential is set: ${JSON.stringify(again?.error)}`);
+  });
+
+  it('an account-owned admin token (cfat_, A1) stored with Set Credential: the user route says 401, GET /accounts names its account; it rotates', async () => {
+    const s = await sim.state();
+    const ids = idsFromState(s);
+    const owned = s.accountTokens.find((t) => t.name === 'cf-rotate account admin');
+    assert.ok(owned, 'the demo has an account-owned admin token');
+    seenSecrets.add(owned.value);
+    await exec(COMMANDS.clearCredential, { profile: 'default', confirm: false });
+    await sim.clearRequests();
+    const mark = shown.length;
+    const r = await exec<SetResult & { accountId?: string }>(COMMANDS.setCredential, { profile: 'default', apiToken: owned.value });
+    assert.deepEqual(r, { profile: 'default', stored: true, verified: true, accountId: ids.accountId });
+    assert.deepEqual(
+      (await sim.requests()).map((q) => [q.op, q.status]),
+      [
+        ['verifyUserToken', 401],
+        ['listAccounts', 200],
+        ['verifyAccountToken', 200],
+      ],
+    );
+    assert.deepEqual(await api.credentials.get('default'), { type: 'api-token', token: owned.value, accountId: ids.accountId }, 'SecretStorage holds the token and its account');
+    const saved = shownSince(mark).find((m) => m.level === 'info');
+    assert.match(saved?.message ?? '', /Saved the Cloudflare credential for profile "default" \(verified\) in the secret storage: an API token \(account-owned token of account [0-9a-f]{32}\)/);
+
+    // It rotates what an account-owned token may: account API tokens, account-level Access, MoQ.
+    await sim.clearRequests();
+    for (const name of [TOKENS.account, TOKENS.access, TOKENS.moq]) {
+      const rot = await rotate(name);
+      assert.equal(rot?.ok, true, `${name}: ${JSON.stringify(rot?.error)}`);
+    }
+    const reqs = await sim.requests();
+    assert.ok(reqs.every((q) => q.op !== 'verifyUserToken' || q.credential !== `token:${owned.id}`), 'its checks use the account route only');
+    assert.ok(reqs.some((q) => q.op === 'verifyAccountToken' && q.credential === `token:${owned.id}` && q.status === 200));
+    // User-level tokens are out of its reach: Cloudflare refuses, nothing changes.
+    const me = await rotate(TOKENS.user);
+    assert.equal(me?.ok, false);
+    assert.equal(me?.error?.kind, 'permission');
+
+    await exec(COMMANDS.clearCredential, { profile: 'default', confirm: false });
+    await setAdminCredential();
   });
 });

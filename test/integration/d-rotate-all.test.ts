@@ -33,7 +33,11 @@ describe('rotateAll', () => {
     assert.equal((await sim.accessCheck(after.zoneClientId, after.zoneClientSecret)).allowed, true);
     assert.equal((await sim.moqCheck(after.moq)).allowed, true);
     const ops = (await rotatingRequests()).map((r) => r.op).sort();
-    assert.deepEqual(ops, ['moqRotate', 'rollAccountToken', 'rollUserToken', 'rotateServiceToken', 'updateServiceToken'], 'one rotation call per token');
+    // MoQ: create the new token, then delete the old one (the rotate route is gone upstream, A4).
+    assert.deepEqual(ops, ['createMoqToken', 'deleteMoqToken', 'rollAccountToken', 'rollUserToken', 'rotateServiceToken', 'updateServiceToken'], 'one rotation call per token (plus the MoQ delete)');
+    // Each with the scheme Cloudflare accepts for it (A5): the Global API key for the zone-level service token only.
+    const schemes = (await rotatingRequests()).map((r) => `${r.op}:${r.credential.split(':')[0]}`).sort();
+    assert.deepEqual(schemes, ['createMoqToken:token', 'deleteMoqToken:token', 'rollAccountToken:token', 'rollUserToken:token', 'rotateServiceToken:token', 'updateServiceToken:global-key']);
   });
 
   it('reports a partial failure per token and leaves the failed token\'s file value alone', async () => {

@@ -11,6 +11,7 @@ import {
   exec,
   resetWorld,
   rotate,
+  rotatingRequests,
   seenSecrets,
   setAdminCredential,
   shown,
@@ -52,9 +53,10 @@ describe('API errors', () => {
       assert.ok(!e.message.includes(bad), 'the bad credential is not shown');
       assertFilesHold(secrets, 'is unchanged');
       assert.equal((await sim.secrets()).deploy, secrets.deploy, 'the token was not rolled');
-      // The admin credential is checked (and found bad) before anything is rolled.
+      // The admin credential is checked before the roll (the engine refuses to roll the admin's own token): that check fails.
       const logged = await waitForLog('Rotation of "deploy" failed: Checking the admin credential');
-      assert.match(logged, /Rotation of "deploy" failed: .*HTTP 401/);
+      assert.match(logged, /\[error\] Rotation of "deploy" failed: Checking the admin credential \(API token\) failed: the admin credential for profile "default" was rejected \(API token, HTTP 401/);
+      assert.deepEqual(await rotatingRequests(), [], 'nothing was rolled');
     } finally {
       await setAdminCredential();
     }

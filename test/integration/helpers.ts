@@ -99,7 +99,6 @@ export const ROTATING_OPS: readonly OperationName[] = [
   'rollUserToken',
   'rotateServiceToken',
   'updateServiceToken',
-  'moqRotate',
   'createMoqToken',
   'deleteMoqToken',
 ];
@@ -226,8 +225,13 @@ export async function closeEditors(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 
+/**
+ * The admin credential of profile "default": the demo admin API token and, beside it, the demo
+ * user's email + Global API key (the zone-level Access service token accepts only that, A5).
+ */
 export async function setAdminCredential(): Promise<void> {
-  const r = await exec<{ stored: boolean } | undefined>(COMMANDS.setCredential, { profile: 'default', apiToken: ADMIN_TOKEN, verify: false });
+  const { user } = await sim.state();
+  const r = await exec<{ stored: boolean } | undefined>(COMMANDS.setCredential, { profile: 'default', apiToken: ADMIN_TOKEN, email: user.email, apiKey: user.globalApiKey, verify: false });
   assert.equal(r?.stored, true, 'the admin credential is stored');
 }
 

@@ -22,7 +22,7 @@ import { log, repoRoot, resultsDir } from '../harness/util';
 import { start, type SimulatorHandle } from '../simulator';
 import { writeWorkspace } from './fixture';
 
-const OPS_THAT_ROTATE = new Set(['rollAccountToken', 'rollUserToken', 'rotateServiceToken', 'updateServiceToken', 'moqRotate', 'createMoqToken', 'deleteMoqToken']);
+const OPS_THAT_ROTATE = new Set(['rollAccountToken', 'rollUserToken', 'rotateServiceToken', 'updateServiceToken', 'createMoqToken', 'deleteMoqToken']);
 
 function adminToken(sim: SimulatorHandle): string {
   const admin = sim.control.state().userTokens.find((t) => t.name === 'cf-rotate admin');

@@ -107,7 +107,7 @@ export function demoScenario(): Scenario {
   return structuredClone(demoJson) as Scenario;
 }
 
-/** Fixed user of `emptyScenario()`; its Global API key is in the pre-2026 format (37 hex), which still works. */
+/** Fixed user of `emptyScenario()`; its Global API key is in the pre-2026 format (lowercase hex, here 37 characters; 37–45 are valid), which still works. */
 export const EMPTY_USER = {
   id: '00000000000000000000000000000001',
   email: 'user@example.com',

@@ -1,10 +1,11 @@
 /** Accounts and zones the admin credential can see: discovery for the add-token wizard. */
 import * as E from './envelope';
-import { REQUIRED_PERMISSIONS } from './permissions';
+import { ACCEPTED_SCHEMES, REQUIRED_PERMISSIONS } from './permissions';
 import { callOptions, type RequestCore } from './request';
-import type { AccountInfo, RequestOptions, ZoneInfo } from './types';
+import type { AccountInfo, AuthScheme, RequestOptions, ZoneInfo } from './types';
 
-export async function listAccounts(core: RequestCore, opts?: RequestOptions): Promise<AccountInfo[]> {
+/** `schemes`: narrower than the operation's own (e.g. the API token only, to find the account that owns it). */
+export async function listAccounts(core: RequestCore, opts?: RequestOptions, schemes: readonly AuthScheme[] = ACCEPTED_SCHEMES.listAccounts): Promise<AccountInfo[]> {
   const items = await core.paginate(
     {
       op: 'listAccounts',
@@ -14,6 +15,7 @@ export async function listAccounts(core: RequestCore, opts?: RequestOptions): Pr
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listAccounts,
+      schemes,
       resource: 'account list',
       ...callOptions(opts),
     },
@@ -34,6 +36,7 @@ export async function listZones(core: RequestCore, accountId?: string, opts?: Re
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listZones,
+      schemes: ACCEPTED_SCHEMES.listZones,
       resource: 'account',
       ...callOptions(opts),
     },

@@ -5,8 +5,9 @@
  * - request.ts: `RequestCore` sends each call (headers, rate limiter, timeouts, retries,
  *   pagination) and parses every answer with zod/mini; failures.ts builds every error.
  * - tokens.ts, serviceTokens.ts, moq.ts, accounts.ts: the routes of each resource family.
- * - options.ts: the client's options and defaults; permissions.ts: the permission each
- *   method needs.
+ * - options.ts: the client's options and defaults; permissions.ts: the permission and the
+ *   authentication schemes each method needs (a credential holding both an API token and a
+ *   Global API key uses, per operation, the one Cloudflare accepts there).
  *
  * No mutable state is shared between calls except the rate limiter; the client is safe to
  * use from hundreds of concurrent rotations.
@@ -22,6 +23,7 @@ import type {
   AccountInfo,
   ApiTokenInfo,
   CloudflareApi,
+  CredentialCheck,
   MoqRelayInfo,
   MoqCreatedToken,
   MutationOptions,
@@ -29,15 +31,16 @@ import type {
   RequestOptions,
   ServiceTokenInfo,
   ServiceTokenSecret,
-  TokenStatus,
+  VerifyCredentialOptions,
   VerifyResult,
   ZoneInfo,
 } from './types';
 
 export { decodeJwtJti } from './jwt';
+export { AccountChoiceNeeded } from './tokens';
 export { classifyHttp } from './failures';
 export { DEFAULT_API_BASE_URL, DEFAULT_TIMEOUT_MS, DEFAULT_USER_AGENT, validateApiBaseUrl, type CloudflareClientOptions } from './options';
-export { REQUIRED_PERMISSIONS, type OperationName } from './permissions';
+export { ACCEPTED_SCHEMES, REQUIRED_PERMISSIONS, acceptedSchemes, rotationSchemeProblem, type OperationName } from './permissions';
 
 export class CloudflareClient implements CloudflareApi {
   readonly baseUrl: URL;
@@ -50,7 +53,7 @@ export class CloudflareClient implements CloudflareApi {
 
   // ------------------------------------------------ tokens.ts: the admin credential and API tokens
 
-  verifyCredential(opts?: RequestOptions): Promise<{ ok: true; id?: string; status?: TokenStatus; email?: string }> {
+  verifyCredential(opts?: VerifyCredentialOptions): Promise<CredentialCheck> {
     return tokens.verifyCredential(this.core, opts);
   }
 

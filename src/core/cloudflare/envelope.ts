@@ -53,6 +53,29 @@ export const FailureSchema = z.object({
   errors: z.array(MessageSchema),
 });
 
+/**
+ * RFC 9457 problem details: the body of Cloudflare-generated 5xx errors since 2026-04 (notes A8;
+ * changelog "structured responses for 5xx errors": `type, title, status, detail, instance` plus
+ * Cloudflare's `error_code, error_name, retryable, retry_after, ray_id, …`). Lenient: read only
+ * to say what happened.
+ */
+export const ProblemSchema = z.object({
+  type: z.optional(z.nullable(z.string())),
+  title: z.optional(z.nullable(z.string())),
+  status: z.optional(z.nullable(z.number())),
+  detail: z.optional(z.nullable(z.string())),
+  error_code: z.optional(z.nullable(z.union([z.number(), z.string()]))),
+  retry_after: z.optional(z.nullable(z.number())),
+  ray_id: z.optional(z.nullable(z.string())),
+});
+
+/** `retry_after` (seconds) of a problem-details body, in ms; undefined without one. */
+export function problemRetryAfterMs(body: unknown): number | undefined {
+  const p = ProblemSchema.safeParse(body);
+  const s = p.success ? p.data.retry_after : undefined;
+  return typeof s === 'number' && Number.isFinite(s) && s >= 0 ? Math.ceil(s * 1000) : undefined;
+}
+
 export const TokenStatusSchema = z.enum(['active', 'disabled', 'expired']);
 
 /** Roll result: the new token value (iam_value: 40–80 characters). */
@@ -138,17 +161,15 @@ export const MoqRelaySchema = z.object({
   status: z.optional(z.nullable(z.string())),
 });
 
-export const MoqTypeSchema = z.enum(['publish_subscribe', 'subscribe']);
-/** Result of the removed rotate route: `{token, type}`. */
-export const MoqRotateResultSchema = z.object({
-  token: z.string().check(z.minLength(1)),
-  type: MoqTypeSchema,
-});
-
+/**
+ * What cf-rotate asks for when it creates a token (the SDK's and the schema's enum today).
+ * Answers are read with any operation name: the description says `operations` will grow
+ * ("fine-grained MoQT message names later", notes A4), and a listing must not fail on a new one.
+ */
 export const MoqOperationSchema = z.enum(['publish', 'subscribe']);
 export const MoqJwtTokenSchema = z.object({
   jti: z.string().check(z.minLength(1)),
-  operations: z.array(MoqOperationSchema).check(z.minLength(1)),
+  operations: z.array(z.string()),
   created: optText,
   expires: optText,
   label: optText,

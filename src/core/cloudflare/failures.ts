@@ -10,6 +10,7 @@ import { notification } from '../text';
 import * as E from './envelope';
 import type { CallSpec } from './request';
 import { classifyTransportError, ResponseTooLargeError } from './transport';
+import type { AuthScheme } from './types';
 
 const AUTH_CODES = new Set([10000, 6003, 9103, 9106]);
 const PERMISSION_CODES = new Set([9109]);
@@ -75,7 +76,8 @@ export function transportError(
 
 /**
  * An HTTP error status, or `success: false`: classified by `classifyHttp`. `forProfile` is
- * the " for profile …" suffix used after "the admin credential" (or '').
+ * the " for profile …" suffix used after "the admin credential" (or ''); `scheme` the admin
+ * credential's scheme this request used (undefined: a token value was verified with itself).
  */
 export function httpError(
   spec: CallSpec,
@@ -84,12 +86,17 @@ export function httpError(
   body: unknown,
   retryAfterMs: number | undefined,
   forProfile: string,
+  scheme?: AuthScheme,
 ): CfRotateError {
   const said = cloudflareSaid(body);
   const st = `HTTP ${status}${codes.length ? `, code ${codes.join('/')}` : ''}${said ? `: ${said}` : ''}`;
+  const docs = documentationUrl(body);
+  const seeDocs = docs ? ` Cloudflare's explanation: ${docs}` : '';
   const details = { status, codes };
   const kind = classifyHttp(status, codes);
   const What = cap(spec.what);
+  const credName = scheme === 'global-key' ? ' (email + Global API key)' : scheme === 'api-token' ? ' (API token)' : '';
+  const used = scheme === 'global-key' ? 'email + Global API key, ' : scheme === 'api-token' ? 'API token, ' : '';
   switch (kind) {
     case 'auth':
       if (spec.bearer !== undefined) {
@@ -98,28 +105,32 @@ export function httpError(
           hint: 'The value is not a valid, active token: check that the newest value was stored; if it was lost, roll the token again.',
         });
       }
-      return new CfRotateError('auth', `${What} failed: the admin credential${forProfile} was rejected (${st}).`, {
+      return new CfRotateError('auth', `${What} failed: the admin credential${forProfile} was rejected (${used}${st}).`, {
         ...details,
-        hint: `Set the admin credential${forProfile} again (a valid API token, or your Global API key with its account email), then retry.`,
+        hint: `Set the admin credential${forProfile} again (a valid API token, or your Global API key with its account email), then retry.${seeDocs}`,
       });
     case 'permission': {
       const perm = spec.permission;
-      return new CfRotateError(
-        'permission',
-        perm
-          ? `${What} failed: the admin credential${forProfile} lacks the permission "${perm}" (${st}).`
-          : `${What} failed: the admin credential${forProfile} is not allowed to do this (${st}).`,
-        {
-          ...details,
-          ...(perm ? { permission: perm } : {}),
-          hint:
-            (perm
-              ? `Edit the API token in the Cloudflare dashboard (My Profile › API Tokens) and add "${perm}" for this ${spec.path.startsWith('/zones') ? 'zone' : spec.path.startsWith('/accounts') ? 'account' : 'user'}, or use a credential that has it.`
-              : 'Use a credential with access to this resource.') +
-            // Cloudflare answers 403 + 10000 ("Authentication error") both for a missing permission and for some rejected tokens.
-            (codes.includes(10000) ? ` If the admin credential was rolled or deleted, set it again${forProfile}.` : ''),
-        },
-      );
+      const where = spec.path.startsWith('/zones') ? 'zone' : spec.path.startsWith('/accounts') ? 'account' : 'user';
+      // 9109 means a missing permission and also a revoked or invalid token (notes A8): say both.
+      const revoked = codes.includes(9109) || codes.includes(10000);
+      const message =
+        scheme === 'global-key'
+          ? `${What} failed: Cloudflare refused the admin credential${forProfile}${credName}: its user has no access to this ${where}${revoked ? ', or the key is no longer valid' : ''} (${st}).`
+          : perm
+            ? `${What} failed: the admin credential${forProfile}${credName} lacks the permission "${perm}"${revoked ? ', or it was revoked or is no longer valid (Cloudflare answers both the same way)' : ''} (${st}).`
+            : `${What} failed: the admin credential${forProfile}${credName} is not allowed to do this${revoked ? ', or it was revoked or is no longer valid' : ''} (${st}).`;
+      const fix =
+        scheme === 'global-key'
+          ? `Check that your user is a member of this ${where} with access to it, or set the Global API key${forProfile} again if it was changed.`
+          : perm
+            ? `If the token still works elsewhere, edit it in the Cloudflare dashboard (My Profile › API Tokens, or Manage Account › Account API Tokens) and add "${perm}" for this ${where}, or use a credential that has it. If it was rolled, deleted or disabled, set it again${forProfile}.`
+            : `Use a credential with access to this resource; if it was rolled, deleted or disabled, set it again${forProfile}.`;
+      return new CfRotateError('permission', message, {
+        ...details,
+        ...(perm && scheme !== 'global-key' ? { permission: perm } : {}),
+        hint: `${fix}${seeDocs}`,
+      });
     }
     case 'not-found':
       return new CfRotateError('not-found', `${What} failed: Cloudflare has no such ${spec.resource} (${st}).`, {
@@ -127,10 +138,10 @@ export function httpError(
         hint: 'Check the ids in cf-rotate.json (and that they belong to this account or zone), or pick the item again from the list.',
       });
     case 'rate-limited':
-      return new CfRotateError('rate-limited', `${What} was refused: Cloudflare's rate limit was reached (${st}).`, {
+      return new CfRotateError('rate-limited', `${What} was refused: Cloudflare's rate limit was reached (${st}); Cloudflare did not process it.`, {
         ...details,
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-        hint: `Wait ${retryAfterMs !== undefined ? `${Math.ceil(retryAfterMs / 1000)} s` : 'a few minutes'} and retry. Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other tools.`,
+        hint: `Wait ${retryAfterMs !== undefined ? waitText(retryAfterMs) : 'a few minutes'} and retry; nothing was changed. Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other tools.`,
       });
     case 'server':
       return new CfRotateError(
@@ -140,17 +151,23 @@ export function httpError(
           : `${What} failed: Cloudflare had an internal error (${st}); it was not retried because the change may have been applied.`,
         {
           ...details,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           hint: spec.rotation
             ? `${capital(wording().resume())}: it checks whether the call took effect before you retry. See https://www.cloudflarestatus.com.`
-            : 'Retry in a few minutes; see https://www.cloudflarestatus.com.',
+            : `Retry ${retryAfterMs !== undefined ? `in ${waitText(retryAfterMs)} (Cloudflare's Retry-After)` : 'in a few minutes'}; see https://www.cloudflarestatus.com.`,
         },
       );
     default:
       return new CfRotateError('validation', `${What} failed: Cloudflare rejected the request (${st}).`, {
         ...details,
-        hint: 'Check the ids and settings for this credential in cf-rotate.json; nothing was changed.',
+        hint: `Check the ids and settings for this credential in cf-rotate.json; nothing was changed.${seeDocs}`,
       });
   }
+}
+
+function waitText(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  return s >= 120 ? `${Math.ceil(s / 60)} min` : `${s} s`;
 }
 
 /** The response does not have the documented shape. */
@@ -180,16 +197,41 @@ export function errorCodesOf(body: unknown): number[] {
   return parsed.data.errors.map((m) => m.code);
 }
 
-/** Cloudflare's own error messages (first two, shortened). Redacted by CfRotateError. */
+/**
+ * What Cloudflare said: the messages of a v4 failure envelope (first two, shortened), or the
+ * `title: detail` of an RFC 9457 problem-details body (5xx, notes A8). Redacted by CfRotateError.
+ */
 function cloudflareSaid(body: unknown): string {
+  // Cloudflare's text reaches terminals and notifications: no escapes, controls, bidi overrides or link syntax.
+  const short = (m: string): string => notification(m).replace(/\s+/g, ' ').trim().slice(0, 160);
   const parsed = E.FailureSchema.safeParse(body);
-  if (!parsed.success) return '';
-  return parsed.data.errors
-    .slice(0, 2)
-    // Cloudflare's text reaches terminals and notifications: no escapes, controls, bidi overrides or link syntax.
-    .map((m) => notification(m.message ?? '').replace(/\s+/g, ' ').slice(0, 160))
-    .filter((m) => m.length > 0)
-    .join('; ');
+  if (parsed.success) {
+    return parsed.data.errors
+      .slice(0, 2)
+      .map((m) => short(m.message ?? ''))
+      .filter((m) => m.length > 0)
+      .join('; ');
+  }
+  const problem = E.ProblemSchema.safeParse(body);
+  if (problem.success && (problem.data.title || problem.data.detail)) {
+    const { title, detail, error_code: code, ray_id: ray } = problem.data;
+    const text = [title, detail && detail !== title ? detail : undefined].filter(Boolean).map((x) => short(x as string)).join(': ');
+    const extra = [code !== undefined && code !== null ? `error ${String(code)}` : undefined, ray ? `Ray ID ${short(ray)}` : undefined].filter(Boolean).join(', ');
+    return extra ? `${text} (${extra})` : text;
+  }
+  return '';
+}
+
+/** The first `documentation_url` of Cloudflare's error messages (403s carry one since 2026-08, notes A8); https only. */
+function documentationUrl(body: unknown): string | undefined {
+  const parsed = E.FailureSchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  for (const m of parsed.data.errors) {
+    const u = m.documentation_url;
+    // Only Cloudflare's own documentation: the hint shows it as a link.
+    if (typeof u === 'string' && /^https:\/\/([a-z0-9-]+\.)*cloudflare\.com\/[^\s\])>]*$/i.test(u) && u.length <= 300) return u;
+  }
+  return undefined;
 }
 
 export function cap(s: string): string {

@@ -10,8 +10,9 @@
  * (sliding or fixed), whatever the latency, yet no slot is held for longer than the window
  * plus one round trip (plus `marginMs`, default 10 ms, against clock granularity).
  *
- * Every attempt (retries included) must acquire a permit. Limiters are shared per
- * credential through `sharedRateLimiter` (keyed by a hash, never by the secret).
+ * Every attempt (retries included) must acquire a permit. Limiters are shared per budget
+ * through `sharedRateLimiter` (keyed by a hash, never by the secret): per user where the client
+ * can tell the user (a Global API key's email), else per API token (`credentialFingerprint`).
  */
 import { createHash } from 'node:crypto';
 import { CfRotateError } from '../errors';
@@ -215,17 +216,29 @@ function positiveInt(n: number, name: string): number {
   return Math.floor(n);
 }
 
-/** A short, non-reversible identifier of a credential (for keys and logs). */
+/**
+ * A short, non-reversible identifier of a credential's rate-limit budget (for keys and logs).
+ *
+ * Cloudflare counts 1,200 requests / 5 min per **user**, across the dashboard, Global API key
+ * and API tokens (notes A7). The client can tell the user only of a Global API key (its email):
+ * a credential that holds one — alone, or beside an API token of the same profile — is keyed by
+ * that email, so every profile and client of that user shares one budget. An API token alone is
+ * keyed by its value: nothing in a token or its verify answer names its user (finding out needs
+ * GET /user and the "User Details Read" permission; account-owned tokens have no user at all), so
+ * two tokens of one user get two budgets here. That is the documented choice; the server's 429
+ * (honoured by every limiter) covers the rest.
+ */
 export function credentialFingerprint(credential: AdminCredential): string {
-  const material =
-    credential.type === 'api-token' ? `token\u0000${credential.token}` : `key\u0000${credential.email.toLowerCase()}\u0000${credential.key}`;
+  const key = credential.type === 'global-key' ? credential : credential.globalKey;
+  const material = key ? `user\u0000${key.email.trim().toLowerCase()}` : `token\u0000${credential.type === 'api-token' ? credential.token : ''}`;
   return createHash('sha256').update(material).digest('hex').slice(0, 16);
 }
 
 const registry = new Map<string, RateLimiter>();
 
 /**
- * The limiter shared by every client of one credential against one API base URL.
+ * The limiter shared by every client of one rate-limit budget (`credentialFingerprint`) against
+ * one API base URL.
  * Options apply only when the limiter is first created.
  */
 export function sharedRateLimiter(baseUrl: string, credential: AdminCredential, opts?: RateLimiterOptions): RateLimiter {

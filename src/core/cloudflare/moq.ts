@@ -6,7 +6,7 @@ import { wording } from '../wording';
 import { CfRotateError } from '../errors';
 import * as E from './envelope';
 import { cap, contractError } from './failures';
-import { REQUIRED_PERMISSIONS } from './permissions';
+import { ACCEPTED_SCHEMES, REQUIRED_PERMISSIONS } from './permissions';
 import { callOptions, MAX_PAGES, PAGE_SIZE, seg, tooManyPages, type CallSpec, type RequestCore } from './request';
 import type { MoqCreatedToken, MoqRelayInfo, MoqTokenInfo, MutationOptions, RequestOptions, SecretValues } from './types';
 
@@ -20,6 +20,7 @@ export async function listMoqRelays(core: RequestCore, accountId: string, opts?:
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.listMoqRelays,
+    schemes: ACCEPTED_SCHEMES.listMoqRelays,
     resource: 'account',
     ...callOptions(opts),
   };
@@ -56,6 +57,7 @@ export async function getMoqRelay(core: RequestCore, accountId: string, relayId:
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getMoqRelay,
+    schemes: ACCEPTED_SCHEMES.getMoqRelay,
     resource: 'MoQ relay',
     ...callOptions(opts),
   });
@@ -77,7 +79,8 @@ export async function createMoqToken(
   opts?: MutationOptions,
 ): Promise<MoqCreatedToken> {
   const what = `creating a new ${operations.join('+')} token for MoQ relay ${relayId} (account ${accountId})`;
-  const res = await core.call({
+  const res = await core
+    .call({
     op: 'createMoqToken',
     what,
     method: 'POST',
@@ -86,10 +89,14 @@ export async function createMoqToken(
     idempotent: false,
     rotation: true,
     permission: REQUIRED_PERMISSIONS.createMoqToken,
+    schemes: ACCEPTED_SCHEMES.createMoqToken,
     resource: 'MoQ relay',
     ...callOptions(opts),
     secret: { extract: (r) => moqSecret(r, o.label, operations), onSecret: opts?.onSecret },
-  });
+    })
+    .catch(async (e: unknown) => {
+      throw await moqCreateRefusal(core, e, accountId, relayId, opts);
+    });
   const envelope = core.parse(res.result, E.MoqTokensEnvelopeSchema, what, true);
   const tokens = E.moqJwtTokens(envelope);
   if (!Array.isArray(tokens)) throw contractError(what, true, E.describeZodError(tokens, 'result.issuers[].cloudflare_tokens'));
@@ -101,6 +108,40 @@ export async function createMoqToken(
     });
   }
   return { jti: pick.jti, token: pick.secret, operations: [...pick.operations], expires: pick.expires ?? undefined, label: pick.label ?? undefined };
+}
+
+/** MoQ error codes with their own message (moq_* responses of the 2026 schema, notes A4). */
+export const MOQ_TOO_MANY_TOKENS = 21009;
+export const MOQ_EXPIRY_TOO_LONG = 21012;
+
+/**
+ * A create Cloudflare refused for a reason the user can fix at the relay: 409 / 21009 (the relay
+ * already holds 10 tokens) and 21012 (expiry more than a year out) get their own message, naming
+ * the relay (its name is looked up; the id is enough when that fails). Other errors pass through.
+ */
+async function moqCreateRefusal(core: RequestCore, e: unknown, accountId: string, relayId: string, opts?: RequestOptions): Promise<unknown> {
+  if (!(e instanceof CfRotateError)) return e;
+  const full = e.codes.includes(MOQ_TOO_MANY_TOKENS);
+  const expiry = e.codes.includes(MOQ_EXPIRY_TOO_LONG);
+  if (!full && !expiry) return e;
+  let name: string | undefined;
+  try {
+    name = (await getMoqRelay(core, accountId, relayId, { ...(opts?.signal ? { signal: opts.signal } : {}), maxRetries: 0 })).name;
+  } catch {
+    name = undefined;
+  }
+  const relay = name ? `MoQ relay "${name}" (${relayId})` : `MoQ relay ${relayId}`;
+  const details = { ...(e.status !== undefined ? { status: e.status } : {}), codes: e.codes, cause: e };
+  if (full) {
+    return new CfRotateError('validation', `${relay} already holds 10 tokens, the most Cloudflare allows per relay (HTTP ${e.status ?? 409}, code ${MOQ_TOO_MANY_TOKENS}): no new token was created, and the previous token in your files still works.`, {
+      ...details,
+      hint: `Delete tokens of ${relay} that nothing uses any more (DELETE /accounts/${accountId}/moq/relays/${relayId}/tokens/{jti}, or remove one in the Cloudflare dashboard under Media over QUIC › ${name ?? relayId} › Tokens), then rotate again. Nothing was rotated.`,
+    });
+  }
+  return new CfRotateError('validation', `${relay} refused the new token's expiry: Cloudflare allows at most one year (HTTP ${e.status ?? 400}, code ${MOQ_EXPIRY_TOO_LONG}); no new token was created, and the previous token in your files still works.`, {
+    ...details,
+    hint: 'Let Cloudflare choose the expiry (it defaults to one year), or ask for one within a year from now, then rotate again. Nothing was rotated.',
+  });
 }
 
 type CreatedLike = { jti: string; operations: readonly string[]; label?: string | null | undefined; secret?: string | null | undefined };
@@ -141,6 +182,7 @@ export async function listMoqTokens(core: RequestCore, accountId: string, relayI
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.listMoqTokens,
+    schemes: ACCEPTED_SCHEMES.listMoqTokens,
     resource: 'MoQ relay',
     ...callOptions(opts),
   });
@@ -165,6 +207,7 @@ export async function deleteMoqToken(core: RequestCore, accountId: string, relay
     idempotent: true, // documented: revoking an unknown token succeeds
     rotation: false,
     permission: REQUIRED_PERMISSIONS.deleteMoqToken,
+    schemes: ACCEPTED_SCHEMES.deleteMoqToken,
     resource: 'MoQ relay',
     ...callOptions(opts),
   });

@@ -20,10 +20,10 @@ import * as E from './envelope';
 import { cancelled, cap, contractError, errorCodesOf, httpError, transportError } from './failures';
 import { sharedRateLimiter, type Permit, type RateLimiter } from './limiter';
 import { DEFAULT_API_BASE_URL, DEFAULT_TIMEOUT_MS, DEFAULT_USER_AGENT, validateApiBaseUrl, type CloudflareClientOptions } from './options';
-import type { OperationName } from './permissions';
+import { chooseScheme, schemeRefusal, type OperationName } from './permissions';
 import { parseRateLimitReset, parseRetryAfter, retryDecision, DEFAULT_MAX_RETRIES, type BackoffOptions } from './retry';
 import { FetchTransport, type HttpRequest, type HttpResponse, type HttpTransport } from './transport';
-import type { AdminCredential, MutationOptions, RequestOptions, SecretValues } from './types';
+import { globalKeyOf, type AdminCredential, type AuthScheme, type MutationOptions, type RequestOptions, type SecretValues } from './types';
 import type * as z from 'zod/mini';
 
 export const PAGE_SIZE = 50;
@@ -44,6 +44,12 @@ export interface CallSpec {
   /** A mutation that produces a secret: wording of contract/ambiguous errors. */
   rotation: boolean;
   permission: string | undefined;
+  /**
+   * The schemes Cloudflare accepts for this operation (`acceptedSchemes`, from the documents'
+   * `security`). The admin credential authenticates with the first one it holds; a credential
+   * that holds none is refused before anything is sent.
+   */
+  schemes: readonly AuthScheme[];
   /** Noun for not-found messages. */
   resource: string;
   /** Bearer token to use instead of the admin credential (verifyToken). */
@@ -93,13 +99,22 @@ export class RequestCore {
   constructor(opts: CloudflareClientOptions) {
     // Secrets first: nothing below may throw or log before they are known to the redactor.
     const c = opts.credential;
+    const gk = globalKeyOf(c);
+    if (gk) {
+      registerSecret(gk.key);
+      registerSecret(gk.key.trim());
+    }
     if (c.type === 'api-token') {
       registerSecret(c.token);
       registerSecret(c.token.trim());
-      this.credential = { type: 'api-token', token: c.token.trim() };
+      const accountId = c.accountId?.trim() || undefined;
+      this.credential = {
+        type: 'api-token',
+        token: c.token.trim(),
+        ...(accountId ? { accountId } : {}),
+        ...(gk ? { globalKey: { email: gk.email.trim(), key: gk.key.trim() } } : {}),
+      };
     } else {
-      registerSecret(c.key);
-      registerSecret(c.key.trim());
       this.credential = { type: 'global-key', email: c.email.trim(), key: c.key.trim() };
     }
     this.baseUrl = validateApiBaseUrl(opts.baseUrl || DEFAULT_API_BASE_URL);
@@ -111,7 +126,7 @@ export class RequestCore {
     this.maxRetries = Math.max(0, Math.floor(opts.maxRetries ?? DEFAULT_MAX_RETRIES));
     this.userAgent = opts.userAgent ?? DEFAULT_USER_AGENT;
     this.profile = opts.profile;
-    this.credentialAccountId = opts.credentialAccountId;
+    this.credentialAccountId = opts.credentialAccountId?.trim() || (this.credential.type === 'api-token' ? this.credential.accountId : undefined);
     this.backoff = opts.backoff ?? {};
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 300_000;
   }
@@ -129,10 +144,12 @@ export class RequestCore {
   }
 
   /**
-   * Numbered pagination: page=1.. with per_page=50 until `total_pages` (or, when the server
-   * omits it, until `total_count` items or a short page). 'numbered-lazy' sends no query on
-   * the first request (for routes that document none) and asks for page 2+ only when
-   * `result_info` says there is more.
+   * Numbered pagination: page=1.. with per_page=50 (tokens: 5–50) until `total_pages` (or, when
+   * the server omits it, until `total_count` items or a short page). 'numbered-lazy' sends no
+   * query on the first request (for routes that document none) and asks for page 2+ only when
+   * `result_info` says there is more. Stops on an empty page, and when `result_info.page` is not
+   * the page asked for (notes A10: a server past its last page, or one that ignored `page`,
+   * would otherwise hand out the same items again); that page's items are not taken.
    */
   async paginate<T>(base: CallSpec, schema: z.ZodMiniType<T[]>, mode: 'numbered' | 'numbered-lazy'): Promise<T[]> {
     const out: T[] = [];
@@ -142,14 +159,18 @@ export class RequestCore {
       if (mode === 'numbered') query['per_page'] = String(PAGE_SIZE);
       const res = await this.call({ ...base, query });
       const items: T[] = this.parse(res.result, schema, base.what, false);
-      out.push(...items);
       const info = res.resultInfo;
+      if (info?.page !== undefined && info.page !== page) {
+        this.logger.warn(`cloudflare ${base.op}: asked for page ${page}, Cloudflare answered page ${info.page}; the list ends here (${out.length} item(s)).`);
+        return out;
+      }
+      out.push(...items);
       if (items.length === 0 || !info) return out;
       const perPage = info.per_page ?? (mode === 'numbered' ? PAGE_SIZE : undefined);
       let totalPages = info.total_pages;
       if (totalPages === undefined && info.total_count !== undefined && perPage) totalPages = Math.ceil(info.total_count / perPage);
       if (totalPages !== undefined) {
-        if ((info.page ?? page) >= totalPages) return out;
+        if (page >= totalPages) return out;
       } else if (perPage === undefined || items.length < perPage) {
         return out;
       }
@@ -166,7 +187,8 @@ export class RequestCore {
         const err = e instanceof CfRotateError ? e : new CfRotateError('internal', `${cap(spec.what)} failed unexpectedly.`, { cause: e });
         const decision = retryDecision(err, attempt, spec.idempotent, spec.maxRetries ?? this.maxRetries, this.backoff);
         if (!decision.retry) throw this.finalError(err, spec, attempt);
-        if (err.kind === 'rate-limited' && decision.delayMs > this.maxRetryAfterMs) throw err;
+        // Cloudflare asked to wait longer than we are willing to (a 429's or a 5xx's Retry-After): say so instead.
+        if ((err.kind === 'rate-limited' || err.kind === 'server') && err.retryAfterMs !== undefined && decision.delayMs > this.maxRetryAfterMs) throw err;
         this.logger.info(
           `cloudflare ${spec.op}: ${err.kind}${err.status ? ` (HTTP ${err.status})` : ''}; retry ${attempt + 1}/${spec.maxRetries ?? this.maxRetries} in ${decision.delayMs} ms`,
         );
@@ -200,7 +222,7 @@ export class RequestCore {
   }
 
   /** Request headers; a credential that cannot be sent in a header is refused before anything is sent. */
-  private headers(spec: CallSpec): Record<string, string> {
+  private headers(spec: CallSpec): { headers: Record<string, string>; scheme: AuthScheme | undefined } {
     const h: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent };
     if (spec.body !== undefined) h['content-type'] = 'application/json';
     if (spec.bearer !== undefined) {
@@ -210,25 +232,30 @@ export class RequestCore {
         });
       }
       h['authorization'] = `Bearer ${spec.bearer}`;
-      return h;
+      return { headers: h, scheme: undefined };
     }
-    const ok = this.credential.type === 'api-token' ? HEADER_SAFE.test(this.credential.token) : HEADER_SAFE.test(this.credential.key) && HEADER_SAFE.test(this.credential.email);
+    // The scheme this operation accepts (API token first): never a Bearer where Cloudflare declares email + key only.
+    const scheme = chooseScheme(spec.schemes, this.credential);
+    if (scheme === undefined) throw schemeRefusal(spec.what, spec.schemes, this.credential, this.profile);
+    const key = scheme === 'global-key' ? globalKeyOf(this.credential) : undefined;
+    const token = scheme === 'api-token' && this.credential.type === 'api-token' ? this.credential.token : undefined;
+    const ok = token !== undefined ? HEADER_SAFE.test(token) : key !== undefined && HEADER_SAFE.test(key.key) && HEADER_SAFE.test(key.email);
     if (!ok) {
-      throw new CfRotateError('auth', `${cap(spec.what)} failed: the admin credential${this.forProfile()} contains characters that cannot be sent (spaces, line breaks or non-ASCII).`, {
+      throw new CfRotateError('auth', `${cap(spec.what)} failed: the admin credential${this.forProfile()} (${token !== undefined ? 'API token' : 'email + Global API key'}) contains characters that cannot be sent (spaces, line breaks or non-ASCII).`, {
         hint: `Set the admin credential${this.forProfile()} again, without surrounding spaces or line breaks.`,
       });
     }
-    if (this.credential.type === 'api-token') h['authorization'] = `Bearer ${this.credential.token}`;
-    else {
-      h['x-auth-email'] = this.credential.email;
-      h['x-auth-key'] = this.credential.key;
+    if (token !== undefined) h['authorization'] = `Bearer ${token}`;
+    else if (key !== undefined) {
+      h['x-auth-email'] = key.email;
+      h['x-auth-key'] = key.key;
     }
-    return h;
+    return { headers: h, scheme };
   }
 
   private async attempt(spec: CallSpec): Promise<CallResult> {
     const url = this.buildUrl(spec);
-    const headers = this.headers(spec);
+    const { headers, scheme } = this.headers(spec);
     const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     let permit: Permit;
     try {
@@ -284,23 +311,23 @@ export class RequestCore {
     if (json) for (const s of E.collectSecrets(body)) registerSecret(s);
 
     const now = this.clock.now();
-    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now);
+    const resetMs = parseRateLimitReset(res.headers.get('x-ratelimit-reset'), now);
+    // A 429 says when to come back in retry-after (seconds) or x-ratelimit-reset (an RFC 1123 date).
+    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now) ?? (res.status === 429 ? resetMs : undefined) ?? (res.status >= 500 && json ? E.problemRetryAfterMs(body) : undefined);
     const remainingHeader = res.headers.get('x-ratelimit-remaining');
     const remaining = remainingHeader !== null && /^\d+$/.test(remainingHeader.trim()) ? Number(remainingHeader) : undefined;
     this.limiter.observe({
       status: res.status,
       remaining,
       retryAfterMs,
-      resetMs: parseRateLimitReset(res.headers.get('x-ratelimit-reset'), now),
+      resetMs,
     });
     this.logger.debug(
       `cloudflare ${spec.op}: ${spec.method} ${logPath} -> ${res.status} in ${ms} ms (cf-ray ${res.headers.get('cf-ray') ?? '-'}, ratelimit-remaining ${remainingHeader ?? '-'})`,
     );
 
     const codes = json ? errorCodesOf(body) : [];
-    if (res.status === 429) throw httpError(spec, res.status, codes, body, retryAfterMs, this.forProfile());
-    if (res.status >= 500) throw httpError(spec, res.status, codes, body, retryAfterMs, this.forProfile());
-    if (res.status >= 400) throw httpError(spec, res.status, codes, body, retryAfterMs, this.forProfile());
+    if (res.status >= 400) throw httpError(spec, res.status, codes, json ? body : undefined, retryAfterMs, this.forProfile(), scheme);
     if (res.status < 200 || res.status >= 300) {
       throw contractError(spec.what, spec.rotation, `unexpected HTTP ${res.status}`);
     }
@@ -320,7 +347,7 @@ export class RequestCore {
     if (!env.success) throw contractError(spec.what, spec.rotation, E.describeZodError(env.error, 'body'));
     if (!env.data.success) {
       // success:false with a 2xx: classify by code; unknown codes are a contract breach.
-      const err = httpError(spec, res.status, codes, body, undefined, this.forProfile());
+      const err = httpError(spec, res.status, codes, body, undefined, this.forProfile(), scheme);
       if (err.kind !== 'validation' || codes.length > 0) throw err;
       throw contractError(spec.what, spec.rotation, 'success is false without errors');
     }

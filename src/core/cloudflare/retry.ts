@@ -1,9 +1,12 @@
 /**
  * Retry policy of the Cloudflare client.
  *
- *  - 429 (any method): Cloudflare did not process the request; wait `retry-after` and retry.
+ *  - 429 (any method): Cloudflare did not process the request (notes A7: "a 429 on a mutation
+ *    means it was not processed"); wait `retry-after` and retry. If the retries run out, the
+ *    caller gets 'rate-limited' — never 'ambiguous': nothing happened.
  *  - 'network' (any method): the connection was never made; nothing happened; retry.
- *  - 'ambiguous' / 5xx: retried only for idempotent requests (GETs, MoQ token DELETE).
+ *  - 'ambiguous' / 5xx: retried only for idempotent requests (GETs, MoQ token DELETE), after the
+ *    5xx's `Retry-After` when it has one (RFC 9457 answers may carry it, notes A8), else backoff.
  *    A mutation (roll, rotate, PUT, POST) that may have been applied is NEVER repeated:
  *    repeating a roll would invalidate the value we may have just lost.
  *  - anything else (auth, permission, not-found, validation, contract): never retried.
@@ -56,8 +59,9 @@ export function retryDecision(
       return { retry: true, delayMs: error.retryAfterMs ?? backoffDelay(attempt, backoff) };
     case 'network':
       return { retry: true, delayMs: backoffDelay(attempt, backoff) };
-    case 'ambiguous':
     case 'server':
+      return idempotent ? { retry: true, delayMs: error.retryAfterMs ?? backoffDelay(attempt, backoff) } : no;
+    case 'ambiguous':
       return idempotent ? { retry: true, delayMs: backoffDelay(attempt, backoff) } : no;
     default:
       return no;
@@ -76,14 +80,23 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 }
 
 /**
- * `x-ratelimit-reset`: seconds until the window resets (Cloudflare), or — if it looks like
- * an epoch timestamp — the reset instant in epoch seconds. Returns ms from now.
+ * `x-ratelimit-reset`: an RFC 1123 date (Cloudflare's limits docs, notes A7: e.g.
+ * `Tue, 01 Jan 2030 00:05:00 GMT`). For robustness also a number: seconds until the reset,
+ * or — if it looks like an epoch timestamp — the reset instant in epoch seconds. Returns ms
+ * from now (0 for a date in the past), or undefined when absent or unreadable.
  */
 export function parseRateLimitReset(value: string | null, now: number): number | undefined {
   if (value === null) return undefined;
   const v = value.trim();
-  if (!/^\d+(\.\d+)?$/.test(v)) return undefined;
-  const n = Number(v);
-  if (n > 1_000_000_000) return Math.max(0, Math.ceil(n * 1000 - now));
-  return Math.ceil(n * 1000);
+  if (v === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) {
+    const n = Number(v);
+    if (n > 1_000_000_000) return Math.max(0, Math.ceil(n * 1000 - now));
+    return Math.ceil(n * 1000);
+  }
+  // A date: only the HTTP-date forms (RFC 1123 / 850, asctime) and ISO 8601, which Date.parse reads.
+  if (!/[A-Za-z]{3}|^\d{4}-\d{2}-\d{2}/.test(v)) return undefined;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
 }

@@ -7,7 +7,7 @@ import { CfRotateError } from '../errors';
 import { registerSecret } from '../redact';
 import * as E from './envelope';
 import { cap } from './failures';
-import { REQUIRED_PERMISSIONS } from './permissions';
+import { acceptedSchemes, REQUIRED_PERMISSIONS } from './permissions';
 import { callOptions, isoDate, seg, type RequestCore } from './request';
 import type { AccessScope, MutationOptions, RequestOptions, SecretValues, ServiceTokenInfo, ServiceTokenSecret } from './types';
 import type * as z from 'zod/mini';
@@ -23,6 +23,7 @@ export async function listServiceTokens(core: RequestCore, scope: AccessScope, o
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listServiceTokens,
+      schemes: acceptedSchemes('listServiceTokens', scope),
       resource: s.kind,
       ...callOptions(opts),
     },
@@ -44,6 +45,7 @@ export async function getServiceToken(core: RequestCore, scope: AccessScope, id:
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getServiceToken,
+    schemes: acceptedSchemes('getServiceToken', scope),
     resource: 'Access service token',
     ...callOptions(opts),
   });
@@ -63,6 +65,7 @@ export async function rotateServiceToken(core: RequestCore, accountId: string, i
     idempotent: false,
     rotation: true,
     permission: REQUIRED_PERMISSIONS.rotateServiceToken,
+    schemes: acceptedSchemes('rotateServiceToken', { accountId }),
     resource: 'Access service token',
     ...callOptions(opts),
     secret: { extract: clientSecret, onSecret: opts?.onSecret },
@@ -98,6 +101,7 @@ export async function bumpServiceTokenVersion(
     idempotent: false,
     rotation: true,
     permission: REQUIRED_PERMISSIONS.bumpServiceTokenVersion,
+    schemes: acceptedSchemes('bumpServiceTokenVersion', scope),
     resource: 'Access service token',
     ...callOptions(opts),
     secret: { extract: clientSecret, onSecret: opts?.onSecret },
@@ -118,6 +122,7 @@ export async function setPreviousSecretExpiry(core: RequestCore, scope: AccessSc
     idempotent: false,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.setPreviousSecretExpiry,
+    schemes: acceptedSchemes('setPreviousSecretExpiry', scope),
     resource: 'Access service token',
     ...callOptions(opts),
   });

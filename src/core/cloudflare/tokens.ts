@@ -4,14 +4,46 @@
  */
 import { CfRotateError } from '../errors';
 import { registerSecret } from '../redact';
+import { listAccounts } from './accounts';
 import * as E from './envelope';
-import { REQUIRED_PERMISSIONS } from './permissions';
+import { ACCEPTED_SCHEMES, REQUIRED_PERMISSIONS } from './permissions';
 import { callOptions, seg, type RequestCore } from './request';
-import type { ApiTokenInfo, MutationOptions, RequestOptions, TokenStatus, VerifyResult } from './types';
+import { globalKeyOf, type AccountInfo, type ApiTokenInfo, type CredentialCheck, type MutationOptions, type RequestOptions, type VerifyCredentialOptions, type VerifyResult } from './types';
 import type * as z from 'zod/mini';
 
-export async function verifyCredential(core: RequestCore, opts?: RequestOptions): Promise<{ ok: true; id?: string; status?: TokenStatus; email?: string }> {
-  if (core.credential.type === 'global-key') {
+/**
+ * An account-owned admin token (it failed the user verify route) that can see several accounts:
+ * the caller must say which one owns it. `accounts` lists them (ids and names, no secrets).
+ */
+export class AccountChoiceNeeded extends CfRotateError {
+  constructor(
+    readonly accounts: AccountInfo[],
+    forProfile: string,
+  ) {
+    super('auth', `The admin API token${forProfile} is not a user-owned token (Cloudflare's /user/tokens/verify does not know it) and it can see ${accounts.length} accounts: cf-rotate cannot tell which one owns it.`, {
+      hint: `Name the account that owns the token: CLI: set CLOUDFLARE_ACCOUNT_ID (CLOUDFLARE_ACCOUNT_ID_<PROFILE> for other profiles); VS Code: "Set Credential…" asks. Accounts it sees: ${accounts
+        .slice(0, 5)
+        .map((a) => `${a.name} (${a.id})`)
+        .join(', ')}${accounts.length > 5 ? ', …' : ''}.`,
+      status: 401,
+    });
+  }
+}
+
+/**
+ * Checks the admin credential (`CloudflareApi.verifyCredential`). The API token is checked on
+ * its verify route: user-owned tokens on /user/tokens/verify, account-owned ones (`cfat_…`,
+ * notes A1) only on /accounts/{id}/tokens/verify. The account comes from the credential
+ * (CLOUDFLARE_ACCOUNT_ID, or the one stored by Set Credential); without one, a token the user
+ * route rejects with 401 is looked for in the accounts it can see (GET /accounts: an
+ * account-owned token sees its own). The Global API key is checked with GET /user.
+ */
+export async function verifyCredential(core: RequestCore, opts?: VerifyCredentialOptions): Promise<CredentialCheck> {
+  const c = core.credential;
+  const key = globalKeyOf(c);
+  let out: CredentialCheck = { ok: true };
+  if (c.type === 'api-token') out = await verifyAdminToken(core, c.token, opts);
+  if (key && (c.type === 'global-key' || opts?.schemes === 'all')) {
     const res = await core.call({
       op: 'getUser',
       what: 'checking the admin credential (Global API key)',
@@ -20,21 +52,66 @@ export async function verifyCredential(core: RequestCore, opts?: RequestOptions)
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.verifyCredential,
+      schemes: ['global-key'],
       resource: 'user',
       ...callOptions(opts),
     });
     const user = core.parse(res.result, E.UserSchema, 'checking the admin credential', false);
-    return { ok: true, id: user.id, ...(user.email !== undefined ? { email: user.email } : {}) };
+    out = { ...out, ...(out.id === undefined ? { id: user.id } : {}), ...(user.email !== undefined ? { email: user.email } : {}) };
   }
-  const accountId = core.credentialAccountId;
+  return out;
+}
+
+/** Rejected as unknown by a verify route (401): a token of another owner, or an invalid one. */
+function unknownToken(e: unknown): e is CfRotateError {
+  return e instanceof CfRotateError && e.kind === 'auth' && e.status === 401;
+}
+
+async function verifyAdminToken(core: RequestCore, token: string, opts?: RequestOptions): Promise<CredentialCheck> {
+  const known = core.credentialAccountId;
+  // A `cfut_` token is user-owned (A2); an old-format one may be either: ask the account route first when an account is named.
+  const userOwned = token.startsWith('cfut_');
+  const routes: (string | undefined)[] = known === undefined ? [undefined] : userOwned ? [undefined, known] : [known, undefined];
+  let first: CfRotateError | undefined;
+  for (const accountId of routes) {
+    try {
+      return await verifyAdminTokenOn(core, accountId, opts);
+    } catch (e) {
+      if (!unknownToken(e)) throw e;
+      first ??= e;
+    }
+  }
+  if (known === undefined && !userOwned) {
+    // Not a user-owned token, or not a valid one: an account-owned token sees its own account (A1).
+    let accounts: AccountInfo[];
+    try {
+      accounts = await listAccounts(core, opts, ['api-token']);
+    } catch {
+      throw first as CfRotateError;
+    }
+    if (accounts.length > 1) throw new AccountChoiceNeeded(accounts, core.forProfile());
+    const only = accounts[0];
+    if (only) {
+      try {
+        return await verifyAdminTokenOn(core, only.id, opts);
+      } catch (e) {
+        if (!unknownToken(e)) throw e;
+      }
+    }
+  }
+  throw first as CfRotateError;
+}
+
+async function verifyAdminTokenOn(core: RequestCore, accountId: string | undefined, opts?: RequestOptions): Promise<CredentialCheck> {
   const res = await core.call({
     op: accountId ? 'verifyAccountToken' : 'verifyUserToken',
-    what: 'checking the admin credential (API token)',
+    what: accountId ? `checking the admin credential (API token of account ${accountId})` : 'checking the admin credential (API token)',
     method: 'GET',
     path: accountId ? `/accounts/${seg(accountId, 'account id')}/tokens/verify` : '/user/tokens/verify',
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.verifyCredential,
+    schemes: ['api-token'],
     resource: 'token',
     ...callOptions(opts),
   });
@@ -45,7 +122,7 @@ export async function verifyCredential(core: RequestCore, opts?: RequestOptions)
       status: 200,
     });
   }
-  return { ok: true, id: v.id, status: v.status };
+  return { ok: true, id: v.id, status: v.status, ...(accountId ? { accountId } : {}) };
 }
 
 export async function rollUserToken(core: RequestCore, tokenId: string, opts?: MutationOptions): Promise<string> {
@@ -59,6 +136,7 @@ export async function rollUserToken(core: RequestCore, tokenId: string, opts?: M
     idempotent: false,
     rotation: true,
     permission: REQUIRED_PERMISSIONS.rollUserToken,
+    schemes: ACCEPTED_SCHEMES.rollUserToken,
     resource: 'user API token',
     ...callOptions(opts),
     secret: { extract: tokenValue, onSecret: opts?.onSecret },
@@ -77,6 +155,7 @@ export async function rollAccountToken(core: RequestCore, accountId: string, tok
     idempotent: false,
     rotation: true,
     permission: REQUIRED_PERMISSIONS.rollAccountToken,
+    schemes: ACCEPTED_SCHEMES.rollAccountToken,
     resource: 'account API token',
     ...callOptions(opts),
     secret: { extract: tokenValue, onSecret: opts?.onSecret },
@@ -95,6 +174,7 @@ export async function verifyToken(core: RequestCore, tokenValue: string, account
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.verifyToken,
+    schemes: ACCEPTED_SCHEMES.verifyToken,
     resource: 'token',
     bearer: tokenValue,
     ...callOptions(opts),
@@ -113,6 +193,7 @@ export async function listUserTokens(core: RequestCore, opts?: RequestOptions): 
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listUserTokens,
+      schemes: ACCEPTED_SCHEMES.listUserTokens,
       resource: 'user',
       ...callOptions(opts),
     },
@@ -132,6 +213,7 @@ export async function getUserToken(core: RequestCore, tokenId: string, opts?: Re
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getUserToken,
+    schemes: ACCEPTED_SCHEMES.getUserToken,
     resource: 'user API token',
     ...callOptions(opts),
   });
@@ -148,6 +230,7 @@ export async function listAccountTokens(core: RequestCore, accountId: string, op
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listAccountTokens,
+      schemes: ACCEPTED_SCHEMES.listAccountTokens,
       resource: 'account',
       ...callOptions(opts),
     },
@@ -167,6 +250,7 @@ export async function getAccountToken(core: RequestCore, accountId: string, toke
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getAccountToken,
+    schemes: ACCEPTED_SCHEMES.getAccountToken,
     resource: 'account API token',
     ...callOptions(opts),
   });

@@ -103,6 +103,9 @@ const NOT_SENT_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
 ]);
 
+/** The code the CLI's proxy transport gives a refused CONNECT (src/cli/proxy.ts). */
+const PROXY_REFUSED = /^proxy answered \d{3} to CONNECT$/;
+
 /** Every `code` found on an error, its `cause` chain and AggregateError members. */
 export function errorCodes(e: unknown): string[] {
   const codes: string[] = [];
@@ -128,6 +131,9 @@ export function errorCodes(e: unknown): string[] {
  */
 export function classifyTransportError(e: unknown): { failure: TransportFailure; code: string | undefined } {
   const codes = errorCodes(e);
+  // A proxy that refused the CONNECT tunnel (the CLI's proxy transport): nothing reached Cloudflare.
+  const tunnel = codes.find((c) => PROXY_REFUSED.test(c));
+  if (tunnel !== undefined) return { failure: 'network', code: tunnel };
   const notSent = codes.find((c) => NOT_SENT_CODES.has(c));
   if (notSent !== undefined && codes.every((c) => NOT_SENT_CODES.has(c) || c === 'UND_ERR_CONNECT')) {
     return { failure: 'network', code: notSent };

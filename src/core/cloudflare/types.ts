@@ -6,9 +6,50 @@
  * before doing anything else.
  */
 
+/**
+ * The admin credential of a profile: an API token (Bearer), email + Global API key, or both.
+ *
+ * - `accountId`: the account that owns an account-owned API token (`cfat_…`), which verifies
+ *   only on `/accounts/{account_id}/tokens/verify` (notes A1).
+ * - `globalKey` beside a token: the profile holds both schemes; each operation uses the one
+ *   Cloudflare accepts for it, the API token where both work (`ACCEPTED_SCHEMES`, notes A5).
+ */
 export type AdminCredential =
-  | { type: 'api-token'; token: string }
+  | { type: 'api-token'; token: string; accountId?: string | undefined; globalKey?: GlobalApiKey | undefined }
   | { type: 'global-key'; email: string; key: string };
+
+/** Email + Global API key (`X-Auth-Email` + `X-Auth-Key`). */
+export interface GlobalApiKey {
+  email: string;
+  key: string;
+}
+
+/** `api-token`: `Authorization: Bearer`; `global-key`: `X-Auth-Email` + `X-Auth-Key`. */
+export type AuthScheme = 'api-token' | 'global-key';
+
+/** The API token a credential holds, if any. */
+export function apiTokenOf(c: AdminCredential): string | undefined {
+  return c.type === 'api-token' ? c.token : undefined;
+}
+
+/** The email + Global API key a credential holds, if any. */
+export function globalKeyOf(c: AdminCredential): GlobalApiKey | undefined {
+  return c.type === 'global-key' ? { email: c.email, key: c.key } : c.globalKey;
+}
+
+/** The schemes a credential can authenticate with, the API token first. */
+export function schemesOf(c: AdminCredential): AuthScheme[] {
+  const out: AuthScheme[] = [];
+  if (apiTokenOf(c) !== undefined) out.push('api-token');
+  if (globalKeyOf(c) !== undefined) out.push('global-key');
+  return out;
+}
+
+/** "an API token", "email + Global API key", "an API token and email + Global API key". */
+export function describeCredential(c: AdminCredential): string {
+  const held = schemesOf(c).map((s) => (s === 'api-token' ? 'an API token' : 'email + Global API key'));
+  return held.join(' and ') || 'nothing';
+}
 
 /** Where an Access service token lives. Zone-level tokens have no rotate endpoint. */
 export type AccessScope = { accountId: string; zoneId?: undefined } | { zoneId: string; accountId?: undefined };
@@ -111,9 +152,33 @@ export interface MutationOptions extends RequestOptions {
   onSecret?: (values: SecretValues) => Promise<void>;
 }
 
+/** What checking the admin credential found. */
+export interface CredentialCheck {
+  ok: true;
+  /** The API token's id (API token checked). */
+  id?: string;
+  status?: TokenStatus;
+  /** The user's email (Global API key checked). */
+  email?: string;
+  /** The API token is account-owned: the account whose verify route accepted it (A1). */
+  accountId?: string;
+}
+
+export interface VerifyCredentialOptions extends RequestOptions {
+  /**
+   * `preferred` (default): the scheme most operations use (the API token when the credential
+   * holds one). `all`: every scheme the credential holds (Set / Verify Credential).
+   */
+  schemes?: 'preferred' | 'all';
+}
+
 export interface CloudflareApi {
-  /** Checks the admin credential. API token: GET /user/tokens/verify; global key: GET /user. */
-  verifyCredential(opts?: RequestOptions): Promise<{ ok: true; id?: string; status?: TokenStatus; email?: string }>;
+  /**
+   * Checks the admin credential. API token: GET /user/tokens/verify, or the owning account's
+   * /accounts/{id}/tokens/verify (account-owned tokens, A1: the account from the credential, else
+   * the one GET /accounts shows); Global API key: GET /user.
+   */
+  verifyCredential(opts?: VerifyCredentialOptions): Promise<CredentialCheck>;
 
   // API tokens
   rollUserToken(tokenId: string, opts?: MutationOptions): Promise<string>;

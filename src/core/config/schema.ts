@@ -119,12 +119,25 @@ export const configSchema = z
     z.superRefine((cfg, ctx) => {
       const names = new Map<string, number>();
       const writers = new Map<string, number>();
+      const credentials = new Map<string, number>();
       for (let i = 0; i < cfg.tokens.length; i++) {
         const t = cfg.tokens[i] as (typeof cfg.tokens)[number];
         const prev = names.get(t.name);
         if (prev !== undefined) {
           ctx.issues.push({ code: 'custom', input: t.name, path: ['tokens', i, 'name'], message: `duplicates the name of tokens[${prev}]` });
         } else names.set(t.name, i);
+        // Two entries that rotate one Cloudflare credential would roll it twice: the second roll kills the value the first wrote.
+        const same = credentialKey(t);
+        const first = credentials.get(same);
+        if (first !== undefined) {
+          const other = cfg.tokens[first] as (typeof cfg.tokens)[number];
+          ctx.issues.push({
+            code: 'custom',
+            input: t.name,
+            path: ['tokens', i],
+            message: `rotates the same Cloudflare credential as tokens[${first}]: it is already configured as '${other.name}' (add this entry's targets to '${other.name}' instead)`,
+          });
+        } else credentials.set(same, i);
         const service = t.kind === 'access-service-token';
         if (t.kind === 'access-service-token') {
           if ((t.accountId === undefined) === (t.zoneId === undefined)) {
@@ -177,6 +190,35 @@ export function targetPathProblem(t: { file: string; allowAnyFile?: boolean | un
   if (!r.success) return r.error.issues[0]?.message ?? 'is not allowed';
   if (t.allowAnyFile !== true && !isEnvLikeFile(t.file)) return 'is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc) and the target does not say "allowAnyFile": true';
   return undefined;
+}
+
+/**
+ * Which Cloudflare credential an entry rotates: kind + token id (+ account), service token id
+ * (+ account or zone), or relay + token type (+ account). Ids compare case-insensitively.
+ * Two entries with the same key are a configuration error.
+ */
+export function credentialKey(t: CredentialFields): string {
+  switch (t.kind) {
+    case 'account-api-token':
+      return `account-api-token:${t.accountId ?? ''}:${t.tokenId ?? ''}`.toLowerCase();
+    case 'user-api-token':
+      return `user-api-token:${t.tokenId ?? ''}`.toLowerCase();
+    case 'access-service-token':
+      return `access-service-token:${t.accountId !== undefined ? `a:${t.accountId}` : `z:${t.zoneId ?? ''}`}:${t.serviceTokenId ?? ''}`.toLowerCase();
+    case 'moq-relay-token':
+      return `moq-relay-token:${t.accountId ?? ''}:${t.relayId ?? ''}:${t.tokenType ?? 'publish_subscribe'}`.toLowerCase();
+  }
+}
+
+/** The fields that name the Cloudflare credential of an entry (a `TokenConfig`, or the add-token wizard's picks). */
+export interface CredentialFields {
+  kind: TokenKind;
+  accountId?: string | undefined;
+  zoneId?: string | undefined;
+  tokenId?: string | undefined;
+  serviceTokenId?: string | undefined;
+  relayId?: string | undefined;
+  tokenType?: string | undefined;
 }
 
 /** The field a target receives: access tokens default to the client secret, the rest to the token. */

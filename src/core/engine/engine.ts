@@ -26,6 +26,7 @@ import { encodeTarget, hashValue, prepareTargets, readTargetText, TARGET_RULES, 
 import { driverFor, resourceId, type DriverContext } from './kinds';
 import { cap, wording } from '../wording';
 import { scopeOf } from './kinds/serviceToken';
+import { rotationSchemeProblem } from '../cloudflare/permissions';
 
 export { resourceId };
 
@@ -264,6 +265,9 @@ export class RotationEngine {
         api = a.api;
         targets = await prepareTargets(this.deps.files, folder, token);
         await this.gitGate(folder, token);
+        // The credential must hold a scheme Cloudflare accepts for this kind (A5), before any call.
+        const schemeProblem = rotationSchemeProblem(token, a.credential, token.profile);
+        if (schemeProblem) throw schemeProblem;
         await this.guardAdminCredential(api, a.key, a.credential, token, token.profile, opts.signal);
         pre = await driverFor(token.kind).preState(this.ctx(api, opts.signal), token, targets);
         if (opts.dryRun) {

@@ -37,7 +37,8 @@ describe('cf-rotate CLI (against the simulator)', function () {
   function secrets(): string[] {
     const st = world.sim.control.state();
     return [
-      ...(world.admin.type === 'api-token' ? [world.admin.token] : []),
+      world.admin.token,
+      st.user.globalApiKey,
       ...[...st.userTokens, ...st.accountTokens].flatMap((t) => [t.value, t.previousValue ?? '']),
       ...st.serviceTokens.flatMap((s) => [s.clientSecret, s.previousClientSecret ?? '']),
       ...st.moqRelays.flatMap((r) => r.tokens.map((t) => t.secret)),
@@ -58,7 +59,7 @@ describe('cf-rotate CLI (against the simulator)', function () {
   beforeEach(async () => {
     folder = await tempFolder();
     stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-state-'));
-    env = { CLOUDFLARE_API_TOKEN: (world.admin as { token: string }).token, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '1' };
+    env = { ...world.adminEnv, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '1' };
     const c = world.sim.control;
     const deploy = c.addAccountToken(world.accountId, { name: 'deploy' });
     const me = c.addUserToken({ name: 'me', permissions: [] });
@@ -100,6 +101,8 @@ describe('cf-rotate CLI (against the simulator)', function () {
     const r = await cli('--help');
     assert.equal(r.code, 0);
     for (const s of ['list', 'rotate', 'resume', 'history', '--all', '--due', '--dry-run', '--json', '--config', 'CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_EMAIL', 'Exit status']) assert.ok(r.stdout.includes(s), s);
+    for (const s of ['CLOUDFLARE_API_TOKEN_<PROFILE>', 'CLOUDFLARE_EMAIL_<PROFILE> + CLOUDFLARE_API_KEY_<PROFILE>', 'CLOUDFLARE_ACCOUNT_ID_<PROFILE>', 'CLOUDFLARE_ACCOUNT_ID ']) assert.ok(r.stdout.includes(s), s);
+    assert.match(r.stdout, /zone-level Access service\s+tokens need email \+ Global API key/);
   });
 
   it('list --json shows every configured token', async () => {
@@ -193,12 +196,68 @@ describe('cf-rotate CLI (against the simulator)', function () {
     assert.match(r.stderr, /CLOUDFLARE_API_TOKEN/);
   });
 
-  it('accepts email + Global API key', async () => {
+  it('email + Global API key alone: zone- and account-level Access rotate; API tokens and MoQ are refused before any request, naming CLOUDFLARE_API_TOKEN', async () => {
     const st = world.sim.control.state();
     env = { CLOUDFLARE_EMAIL: st.user.email, CLOUDFLARE_API_KEY: st.user.globalApiKey, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '1' };
-    const r = await cli('rotate', 'me');
+    world.sim.control.clearRequests();
+    const ok = await cli('rotate', 'zone-access', 'ci-access');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.notEqual(parse(await read(folder, '.env')).ZONE_ACCESS_SECRET, ids.zone.clientSecret);
+    assert.ok(world.sim.control.requests().every((r) => r.credential.startsWith('global-key:')));
+    world.sim.control.clearRequests();
+    const refused = await cli('rotate', 'me', 'relay-pub');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /✗ me: Rotating "me" \(user api token\) needs an API token: Cloudflare accepts only API tokens for user API tokens \(\/user\/tokens\), and the admin credential for profile "default" holds email \+ Global API key\. Nothing was sent\..*set CLOUDFLARE_API_TOKEN /);
+    assert.match(refused.stderr, /✗ relay-pub: .*needs an API token/);
+    assert.equal(world.sim.control.requests().length, 0, 'nothing reached Cloudflare');
+    assert.equal(parse(await read(folder, '.env')).CF_USER_TOKEN, ids.me.value);
+  });
+
+  it('an API token alone: the zone-level service token is refused before any request, naming CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY', async () => {
+    delete env.CLOUDFLARE_EMAIL;
+    delete env.CLOUDFLARE_API_KEY;
+    world.sim.control.clearRequests();
+    const before = await read(folder, '.env');
+    const r = await cli('rotate', 'zone-access');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /✗ zone-access: Rotating "zone-access" \(a zone-level Access service token\) needs email \+ Global API key: zone-level Access service tokens accept only email \+ Global API key, and the admin credential for profile "default" holds an API token\. Nothing was sent\./);
+    assert.match(r.stderr, /set CLOUDFLARE_EMAIL \+ CLOUDFLARE_API_KEY beside CLOUDFLARE_API_TOKEN/);
+    assert.deepEqual(world.sim.control.requests(), [], 'not even the credential check');
+    assert.equal(await read(folder, '.env'), before);
+  });
+
+  it('per-profile variables: CLOUDFLARE_API_TOKEN_<P>, CLOUDFLARE_EMAIL_<P> + CLOUDFLARE_API_KEY_<P>', async () => {
+    const cfg = JSON.parse(await read(folder, '.vscode/cf-rotate.json')) as { tokens: Record<string, unknown>[] };
+    for (const t of cfg.tokens) t['profile'] = 'ops team';
+    await write(folder, '.vscode/cf-rotate.json', JSON.stringify(cfg));
+    env = {
+      CLOUDFLARE_API_TOKEN_OPS_TEAM: world.adminEnv['CLOUDFLARE_API_TOKEN']!,
+      CLOUDFLARE_EMAIL_OPS_TEAM: world.adminEnv['CLOUDFLARE_EMAIL']!,
+      CLOUDFLARE_API_KEY_OPS_TEAM: world.adminEnv['CLOUDFLARE_API_KEY']!,
+      CLOUDFLARE_API_BASE_URL: world.sim.url,
+      CF_ROTATE_STATE_DIR: stateDir,
+      CF_ROTATE_TIMEOUT: '1',
+    };
+    const r = await cli('rotate', 'zone-access', 'me');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(parse(await read(folder, '.env')).CF_USER_TOKEN, world.sim.control.state().userTokens.find((t) => t.id === ids.me.id)!.value);
+    delete env.CLOUDFLARE_EMAIL_OPS_TEAM;
+    const refused = await cli('rotate', 'zone-access');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /profile "ops team".*set CLOUDFLARE_EMAIL_OPS_TEAM \+ CLOUDFLARE_API_KEY_OPS_TEAM beside CLOUDFLARE_API_TOKEN_OPS_TEAM/);
+  });
+
+  it('an account-owned admin token (cfat_, A1): with CLOUDFLARE_ACCOUNT_ID, and without it (found through GET /accounts)', async () => {
+    const owner = world.sim.control.addAccountToken(world.accountId, { name: 'ci admin', permissions: ['Account API Tokens Read', 'Account API Tokens Write', 'Access: Service Tokens Read', 'Access: Service Tokens Write', 'MoQ Read', 'MoQ Write'] });
+    env = { CLOUDFLARE_API_TOKEN: owner.value, CLOUDFLARE_ACCOUNT_ID: world.accountId, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '1' };
+    world.sim.control.clearRequests();
+    const r = await cli('rotate', 'deploy', 'ci-access', 'relay-pub');
+    assert.equal(r.code, 0, r.stderr);
+    const verifies = world.sim.control.requests().filter((q) => q.op === 'verifyUserToken' || q.op === 'verifyAccountToken');
+    assert.ok(verifies.length > 0 && verifies.every((q) => q.op === 'verifyAccountToken' || q.status === 200), JSON.stringify(verifies.map((q) => [q.op, q.status])));
+    assert.equal(world.sim.control.requests({ op: 'verifyUserToken' }).filter((q) => q.credential === `token:${owner.id}`).length, 0, 'the account route only, with CLOUDFLARE_ACCOUNT_ID');
+    delete env.CLOUDFLARE_ACCOUNT_ID;
+    const again = await cli('rotate', 'deploy');
+    assert.equal(again.code, 0, again.stderr);
   });
 
   it('--config resolves targets against the folder holding .vscode/', async () => {

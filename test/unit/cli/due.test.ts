@@ -92,7 +92,7 @@ describe('cf-rotate rotate --due --due-from', function () {
   beforeEach(async () => {
     folder = await tempFolder();
     stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-state-'));
-    env = { CLOUDFLARE_API_TOKEN: (world.admin as { token: string }).token, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir };
+    env = { ...world.adminEnv, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir };
     old = world.sim.control.addAccountToken(world.accountId, { name: 'old', issuedOn: ago(120), modifiedOn: ago(45) });
     fresh = world.sim.control.addAccountToken(world.accountId, { name: 'fresh', issuedOn: ago(5), modifiedOn: ago(5) });
     await write(folder, '.vscode/cf-rotate.json', JSON.stringify({

@@ -94,7 +94,7 @@ describe('cf-rotate through a forward proxy (against the simulator)', function (
   });
 
   function env(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-    return { CLOUDFLARE_API_TOKEN: (world.admin as { token: string }).token, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, ...extra };
+    return { ...world.adminEnv, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, ...extra };
   }
 
   function liveValue(): string {

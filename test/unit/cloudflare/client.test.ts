@@ -4,7 +4,7 @@ import { decodeJwtJti } from '../../../src/core/cloudflare/client';
 import { CfRotateError, type ErrorKind } from '../../../src/core/errors';
 import { start } from '../../simulator';
 import { assertNoSecrets, errorText } from './helpers';
-import { DEMO, liveSecrets, makeClient, type Sim } from './sim';
+import { DEMO, DEMO_ADMIN_TOKEN_ONLY, liveSecrets, makeClient, type Sim } from './sim';
 
 async function expectKind(p: Promise<unknown>, kind: ErrorKind): Promise<CfRotateError> {
   try {
@@ -48,12 +48,58 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       assert.equal(req?.headers['authorization'], undefined);
     });
 
-    it('verifyCredential: account-owned admin token → GET /accounts/{id}/tokens/verify (credentialAccountId)', async () => {
+    it('verifyCredential: account-owned admin token → GET /accounts/{id}/tokens/verify (credentialAccountId, or the credential\'s accountId)', async () => {
       const owned = sim.control.addAccountToken(DEMO.accountId, { name: 'acct-admin', permissions: ['Account API Tokens Write'] });
       const { client } = makeClient(sim, { credential: { type: 'api-token', token: owned.value }, credentialAccountId: DEMO.accountId });
-      assert.deepEqual(await client.verifyCredential(), { ok: true, id: owned.id, status: 'active' });
-      const { client: userRoute } = makeClient(sim, { credential: { type: 'api-token', token: owned.value } });
-      await expectKind(userRoute.verifyCredential(), 'auth');
+      assert.deepEqual(await client.verifyCredential(), { ok: true, id: owned.id, status: 'active', accountId: DEMO.accountId });
+      assert.deepEqual(sim.control.requests().map((r) => r.op), ['verifyAccountToken'], 'a cfat_ token with its account: the account route only');
+      sim.control.clearRequests();
+      const { client: stored } = makeClient(sim, { credential: { type: 'api-token', token: owned.value, accountId: DEMO.accountId } });
+      assert.equal((await stored.verifyCredential()).accountId, DEMO.accountId);
+      assert.deepEqual(sim.control.requests().map((r) => r.op), ['verifyAccountToken']);
+    });
+
+    it('verifyCredential: an account-owned token without its account: the user route says 401 (A1), GET /accounts names the one it sees', async () => {
+      const owned = sim.control.addAccountToken(DEMO.accountId, { name: 'acct-admin', permissions: ['Account API Tokens Write'] });
+      const { client } = makeClient(sim, { credential: { type: 'api-token', token: owned.value } });
+      assert.deepEqual(await client.verifyCredential(), { ok: true, id: owned.id, status: 'active', accountId: DEMO.accountId });
+      assert.deepEqual(
+        sim.control.requests().map((r) => [r.op, r.status]),
+        [
+          ['verifyUserToken', 401],
+          ['listAccounts', 200],
+          ['verifyAccountToken', 200],
+        ],
+      );
+    });
+
+    it('verifyCredential: a user token with CLOUDFLARE_ACCOUNT_ID set (as wrangler users have) still verifies on the user route', async () => {
+      const { client } = makeClient(sim, { credential: DEMO_ADMIN_TOKEN_ONLY, credentialAccountId: DEMO.accountId });
+      assert.deepEqual(await client.verifyCredential(), { ok: true, id: DEMO.admin.id, status: 'active' });
+      assert.deepEqual(sim.control.requests().map((r) => r.op), ['verifyUserToken'], 'cfut_: the user route first');
+    });
+
+    it('verifyCredential: an unknown token is auth, after looking for an account it might own', async () => {
+      const { client } = makeClient(sim, { credential: { type: 'api-token', token: `cfat_${'Q'.repeat(48)}` } });
+      const e = await expectKind(client.verifyCredential(), 'auth');
+      assert.match(e.message, /was rejected/);
+      assert.deepEqual(sim.control.requests().map((r) => r.op), ['verifyUserToken', 'listAccounts']);
+    });
+
+    it('verifyCredential {schemes: "all"} checks both schemes of a profile that holds both', async () => {
+      const { client } = makeClient(sim);
+      assert.deepEqual(await client.verifyCredential(), { ok: true, id: DEMO.admin.id, status: 'active' });
+      assert.deepEqual(sim.control.requests().map((r) => r.op), ['verifyUserToken'], 'preferred: the API token only');
+      sim.control.clearRequests();
+      assert.deepEqual(await client.verifyCredential({ schemes: 'all' }), { ok: true, id: DEMO.admin.id, status: 'active', email: DEMO.user.email });
+      const [verify, user] = sim.control.requests();
+      assert.equal(verify?.op, 'verifyUserToken');
+      assert.equal(verify?.credential, `token:${DEMO.admin.id}`);
+      assert.equal(user?.op, 'getUser');
+      assert.equal(user?.credential, `global-key:${DEMO.user.email}`);
+      const { client: badKey } = makeClient(sim, { credential: { type: 'api-token', token: DEMO.admin.value, globalKey: { email: DEMO.user.email, key: `cfk_${'a'.repeat(48)}` } } });
+      const e = await expectKind(badKey.verifyCredential({ schemes: 'all' }), 'auth');
+      assert.match(e.message, /Global API key/);
     });
 
     it('verifyCredential: a disabled admin token is reported as auth', async () => {
@@ -112,6 +158,17 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       assert.ok(one.issuedOn);
     });
 
+    it('pagination stops when Cloudflare answers another page than the one asked for (A10; wrong-page fault), without repeating items', async () => {
+      sim.control.addUserTokens(117);
+      sim.control.addFault({ op: 'listUserTokens', type: 'wrong-page', page: 1, after: 1, times: -1 });
+      const { client, logger } = makeClient(sim);
+      const all = await client.listUserTokens();
+      assert.equal(all.length, 50, 'page 1 only: page 2 came back as page 1');
+      assert.equal(new Set(all.map((t) => t.id)).size, 50, 'no duplicates');
+      assert.deepEqual(sim.control.requests({ op: 'listUserTokens' }).map((r) => r.query['page']), ['1', '2']);
+      assert.ok(logger.lines.some((l) => /asked for page 2, Cloudflare answered page 1/.test(l)));
+    });
+
     it('listAccountTokens / getAccountToken', async () => {
       sim.control.addAccountTokens(DEMO.accountId, 60);
       const { client } = makeClient(sim);
@@ -133,7 +190,7 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       assert.ok(zone.some((t) => t.id === DEMO.zoneServiceToken.id));
       const one = await client.getServiceToken({ accountId: DEMO.accountId }, DEMO.serviceToken.id);
       assert.equal(one.name, DEMO.serviceToken.name);
-      assert.equal(typeof one.clientSecretVersion, 'number');
+      assert.equal(one.clientSecretVersion, undefined, 'Cloudflare does not report client_secret_version (A3)');
       const z1 = await client.getServiceToken({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id);
       assert.equal(z1.clientId, DEMO.zoneServiceToken.clientId);
       assert.equal(JSON.stringify([acc, zone, one, z1]).includes('cfast_'), false, 'no secret in listings');
@@ -181,8 +238,7 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
 
     it('bumpServiceTokenVersion (zone scope): PUT version+1 returns the undeclared client_secret', async () => {
       const { client } = makeClient(sim);
-      const before = await client.getServiceToken({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id);
-      const v = before.clientSecretVersion ?? 1;
+      const v = 1; // the demo token was never rotated by version; GET does not report it (A3)
       const grace = new Date(sim.control.now().getTime() + 86_400_000);
       const r = await client.bumpServiceTokenVersion({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id, v, grace);
       assert.notEqual(r.clientSecret, DEMO.zoneServiceToken.clientSecret);
@@ -263,6 +319,71 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       const { client } = makeClient(sim);
       const e = await expectKind(client.createMoqToken(DEMO.accountId, 'ffffffffffffffffffffffffffffffff', ['subscribe'], { label: 'x' }), 'not-found');
       assert.ok(e.codes.includes(21007));
+    });
+  });
+
+  describe('authentication schemes per operation (A5)', () => {
+    const KEY_ONLY = { type: 'global-key', email: DEMO.user.email, key: DEMO.user.globalApiKey } as const;
+
+    it('a profile with both: zone-level Access uses email + Global API key; account-level Access, tokens and MoQ the API token', async () => {
+      const { client } = makeClient(sim);
+      await client.listServiceTokens({ zoneId: DEMO.zoneId });
+      await client.getServiceToken({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id);
+      await client.listServiceTokens({ accountId: DEMO.accountId });
+      await client.listAccountTokens(DEMO.accountId);
+      await client.listMoqTokens(DEMO.accountId, DEMO.relay.id);
+      await client.listAccounts();
+      const used = sim.control.requests().map((r) => [r.op, r.apiPath.startsWith('/zones/') ? 'zone' : 'account', r.credential.split(':')[0]]);
+      assert.deepEqual(used, [
+        ['listServiceTokens', 'zone', 'global-key'],
+        ['getServiceToken', 'zone', 'global-key'],
+        ['listServiceTokens', 'account', 'token'],
+        ['listAccountTokens', 'account', 'token'],
+        ['listMoqTokens', 'account', 'token'],
+        ['listAccounts', 'account', 'token'],
+      ]);
+      const zoneReq = sim.control.requests()[0];
+      assert.equal(zoneReq?.headers['authorization'], undefined, 'no Bearer token to a zone-level service-token route');
+      assert.equal(zoneReq?.headers['x-auth-email'], DEMO.user.email);
+    });
+
+    it('an API token alone is refused for zone-level Access service tokens before anything is sent, naming the scheme needed', async () => {
+      const { client } = makeClient(sim, { credential: DEMO_ADMIN_TOKEN_ONLY });
+      for (const call of [
+        () => client.listServiceTokens({ zoneId: DEMO.zoneId }),
+        () => client.getServiceToken({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id),
+        () => client.bumpServiceTokenVersion({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id, 1, undefined),
+        () => client.setPreviousSecretExpiry({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id, new Date()),
+      ]) {
+        const e = await expectKind(call(), 'credential-missing');
+        assert.match(e.message, /needs email \+ Global API key: .*holds an API token\. Nothing was sent\./);
+        assert.match(e.hint ?? '', /CLOUDFLARE_EMAIL_TEST \+ CLOUDFLARE_API_KEY_TEST/);
+        assert.match(e.hint ?? '', /Set Credential…" for profile "test" with "Email \+ Global API key"/);
+      }
+      assert.equal(sim.control.requests().length, 0, 'nothing reached Cloudflare');
+      // Account-level Access accepts either: the API token works there.
+      assert.ok((await client.listServiceTokens({ accountId: DEMO.accountId })).length > 0);
+    });
+
+    it('a Global API key alone is refused for API-token-only operations (tokens, MoQ) before anything is sent', async () => {
+      const { client } = makeClient(sim, { credential: KEY_ONLY });
+      for (const call of [
+        () => client.rollUserToken(DEMO.userToken.id),
+        () => client.rollAccountToken(DEMO.accountId, DEMO.accountToken.id),
+        () => client.listUserTokens(),
+        () => client.createMoqToken(DEMO.accountId, DEMO.relay.id, ['subscribe'], { label: 'x' }),
+        () => client.listMoqRelays(DEMO.accountId),
+      ]) {
+        const e = await expectKind(call(), 'credential-missing');
+        assert.match(e.message, /needs an API token: Cloudflare accepts only API tokens for it, and the admin credential for profile "test" holds email \+ Global API key\. Nothing was sent\./);
+        assert.match(e.hint ?? '', /CLOUDFLARE_API_TOKEN_TEST/);
+      }
+      assert.equal(sim.control.requests().length, 0);
+      // Zone- and account-level Access and discovery accept it.
+      await client.listServiceTokens({ zoneId: DEMO.zoneId });
+      await client.rotateServiceToken(DEMO.accountId, DEMO.serviceToken.id, undefined);
+      await client.listZones();
+      assert.ok(sim.control.requests().every((r) => r.credential === `global-key:${DEMO.user.email}` && r.status === 200));
     });
   });
 

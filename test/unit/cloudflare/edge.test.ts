@@ -3,7 +3,7 @@
  * socket-level error codes), through a scripted HttpTransport.
  */
 import * as assert from 'node:assert/strict';
-import { CloudflareClient } from '../../../src/core/cloudflare/client';
+import { AccountChoiceNeeded, CloudflareClient } from '../../../src/core/cloudflare/client';
 import { RateLimiter } from '../../../src/core/cloudflare/limiter';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../../src/core/cloudflare/transport';
 import { CfRotateError, type ErrorKind } from '../../../src/core/errors';
@@ -30,13 +30,13 @@ const ok = (result: unknown, extra: Record<string, unknown> = {}): unknown => ({
 const fail = (code: number, message = 'nope'): unknown => ({ success: false, errors: [{ code, message }], messages: [], result: null });
 const fetchFailed = (code: string): TypeError => new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) });
 
-function setup(steps: Step[], limiter?: RateLimiter): { client: CloudflareClient; transport: ScriptedTransport; clock: InstantClock; logger: MemoryLogger } {
+function setup(steps: Step[], limiter?: RateLimiter, credential?: ConstructorParameters<typeof CloudflareClient>[0]['credential']): { client: CloudflareClient; transport: ScriptedTransport; clock: InstantClock; logger: MemoryLogger } {
   const transport = new ScriptedTransport(steps);
   const clock = new InstantClock();
   const logger = new MemoryLogger();
   const client = new CloudflareClient({
     baseUrl: 'https://api.cloudflare.com/client/v4',
-    credential: { type: 'api-token', token: ADMIN },
+    credential: credential ?? { type: 'api-token', token: ADMIN },
     transport,
     clock,
     logger,
@@ -181,5 +181,41 @@ describe('cloudflare/CloudflareClient edge cases (scripted transport)', () => {
     assertNoSecrets(errorText(e) + logger.lines.join('\n'), [secret, ADMIN], 'error/log');
     assert.ok(logger.lines.some((l) => l.includes('rotateServiceToken: POST')), logger.lines.join('\n'));
     assert.ok(logger.lines.every((l) => !/authorization|bearer/i.test(l)));
+  });
+
+  it('an account-owned admin token that sees several accounts: AccountChoiceNeeded lists them (the user picks; CLI: CLOUDFLARE_ACCOUNT_ID)', async () => {
+    const OWNED = 'cfat_' + 'R'.repeat(40) + '0a1b2c3d';
+    const accounts = [
+      { id: A, name: 'Prod' },
+      { id: 'b'.repeat(32), name: 'Staging' },
+    ];
+    const { client, transport } = setup(
+      [
+        { status: 401, body: fail(1000, 'Invalid API Token') },
+        { status: 200, body: ok(accounts, { result_info: { page: 1, per_page: 50, count: 2, total_count: 2, total_pages: 1 } }) },
+      ],
+      undefined,
+      { type: 'api-token', token: OWNED },
+    );
+    const e = await kind(client.verifyCredential(), 'auth');
+    assert.ok(e instanceof AccountChoiceNeeded);
+    assert.deepEqual(e.accounts, accounts);
+    assert.match(e.message, /not a user-owned token.*can see 2 accounts/);
+    assert.match(e.hint ?? '', /CLOUDFLARE_ACCOUNT_ID.*Prod \(023e105f4ecef8ad9ca31a8372d0c353\), Staging/);
+    assert.deepEqual(transport.requests.map((r) => new URL(r.url).pathname), ['/client/v4/user/tokens/verify', '/client/v4/accounts']);
+    assertNoSecrets(errorText(e), [OWNED], 'error');
+  });
+
+  it('a 429 that gives only x-ratelimit-reset (an RFC 1123 date) is retried when the window resets', async () => {
+    const clock = new InstantClock();
+    const reset = new Date(Math.ceil((clock.now() + 42_000) / 1000) * 1000).toUTCString();
+    const transport = new ScriptedTransport([
+      { status: 429, body: fail(971, 'Please wait'), headers: { 'x-ratelimit-reset': reset } },
+      { status: 200, body: ok({ id: T, name: 't', status: 'active' }) },
+    ]);
+    const client = new CloudflareClient({ baseUrl: 'https://api.cloudflare.com/client/v4', credential: { type: 'api-token', token: ADMIN }, transport, clock, limiter: new RateLimiter({ limit: 1000, windowMs: 1000, clock }) });
+    assert.equal((await client.getUserToken(T)).id, T);
+    assert.equal(clock.sleeps.length, 1);
+    assert.ok((clock.sleeps[0] ?? 0) > 40_000 && (clock.sleeps[0] ?? 0) <= 43_000, String(clock.sleeps));
   });
 });

@@ -78,7 +78,7 @@ describe('cloudflare/CloudflareClient errors and retries (simulator)', function 
         [() => c.rollUserToken(DEMO.userToken.id), 'API Tokens Write'],
         [() => c.rollAccountToken(DEMO.accountId, DEMO.accountToken.id), 'Account API Tokens Write'],
         [() => c.rotateServiceToken(DEMO.accountId, DEMO.serviceToken.id, undefined), 'Access: Service Tokens Write'],
-        [() => c.bumpServiceTokenVersion({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id, 1, undefined), 'Access: Service Tokens Write'],
+        [() => c.bumpServiceTokenVersion({ accountId: DEMO.accountId }, DEMO.serviceToken.id, 1, undefined), 'Access: Service Tokens Write'],
         [() => c.createMoqToken(DEMO.accountId, DEMO.relay.id, ['subscribe'], { label: 'x' }), 'MoQ Write'],
         [() => c.deleteMoqToken(DEMO.accountId, DEMO.relay.id, DEMO.relay.token.jti), 'MoQ Write'],
       ];
@@ -86,8 +86,14 @@ describe('cloudflare/CloudflareClient errors and retries (simulator)', function 
         const e = await expectKind(p(), 'permission');
         assert.equal(e.permission, perm);
         assert.ok(e.message.includes(`"${perm}"`), e.message);
+        // 9109 is also Cloudflare's answer for a revoked or invalid token (A8): the message says both.
+        assert.match(e.message, /, or it was revoked or is no longer valid/);
         assert.ok((e.hint ?? '').includes(perm));
+        assert.match(e.hint ?? '', /set it again for profile "test"/);
+        // The 403's documentation_url (A8: "contextual 403s") is shown.
+        assert.match(e.hint ?? '', /Cloudflare's explanation: https:\/\/developers\.cloudflare\.com\/api\/resources\//);
         assert.equal(e.status, 403);
+        assert.deepEqual(e.codes, [9109]);
       }
       const none = sim.control.addUserToken({ name: 'nothing', permissions: [] });
       secretsEverSeen.add(none.value);
@@ -116,12 +122,36 @@ describe('cloudflare/CloudflareClient errors and retries (simulator)', function 
 
     it("rejected input → 'validation' (and nothing is retried)", async () => {
       const { client: c } = client();
-      // Decreasing the secret version is refused by Cloudflare with 400.
-      sim.control.reset();
-      await c.bumpServiceTokenVersion({ accountId: DEMO.accountId }, DEMO.serviceToken.id, 5, undefined);
-      const e = await expectKind(c.bumpServiceTokenVersion({ accountId: DEMO.accountId }, DEMO.serviceToken.id, 1, undefined), 'validation');
+      // An expiry more than a year out: Cloudflare refuses the MoQ create with 400 / 21012.
+      const far = new Date(sim.control.now().getTime() + 2 * 365 * 86_400_000).toISOString();
+      const e = await expectKind(c.createMoqToken(DEMO.accountId, DEMO.relay.id, ['subscribe'], { label: 'x', expires: far }), 'validation');
       assert.equal(e.status, 400);
+      assert.deepEqual(e.codes, [21012]);
+      assert.match(e.message, /MoQ relay "demo-live" \([0-9a-f]{32}\) refused the new token's expiry: Cloudflare allows at most one year/);
+      assert.match(e.hint ?? '', /Nothing was rotated/);
+      assert.equal(sim.control.requests({ op: 'createMoqToken' }).length, 1, 'not retried');
       await expectKind(c.rollUserToken(''), 'validation');
+    });
+
+    it("a secret version that is not greater rotates nothing: no secret comes back → 'contract' (A3)", async () => {
+      const { client: c } = client();
+      await c.bumpServiceTokenVersion({ accountId: DEMO.accountId }, DEMO.serviceToken.id, 5, undefined);
+      const e = await expectKind(c.bumpServiceTokenVersion({ accountId: DEMO.accountId }, DEMO.serviceToken.id, 1, undefined), 'contract');
+      assert.match(e.message, /returned no client_secret/);
+      assert.equal(sim.control.requests({ op: 'updateServiceToken' }).length, 2, 'not retried');
+    });
+
+    it("MoQ: the 11th token of a relay → 409 / 21009 with its own message naming the relay; nothing created", async () => {
+      const { client: c } = client();
+      const have = sim.control.state().moqRelays.find((r) => r.uid === DEMO.relay.id)?.tokens.length ?? 0;
+      for (let i = have; i < 10; i++) await c.createMoqToken(DEMO.accountId, DEMO.relay.id, ['subscribe'], { label: `filler ${i}` });
+      const e = await expectKind(c.createMoqToken(DEMO.accountId, DEMO.relay.id, ['subscribe'], { label: 'eleventh' }), 'validation');
+      assert.equal(e.status, 409);
+      assert.deepEqual(e.codes, [21009]);
+      assert.match(e.message, /MoQ relay "demo-live" \(48228cf27396a6c65b776a5578a657f2\) already holds 10 tokens, the most Cloudflare allows per relay/);
+      assert.match(e.message, /no new token was created, and the previous token in your files still works/);
+      assert.match(e.hint ?? '', /Delete tokens of MoQ relay "demo-live".*remove one in the Cloudflare dashboard/);
+      assert.equal(sim.control.state().moqRelays.find((r) => r.uid === DEMO.relay.id)?.tokens.length, 10);
     });
   });
 
@@ -155,16 +185,45 @@ describe('cloudflare/CloudflareClient errors and retries (simulator)', function 
   });
 
   describe('server errors (5xx)', () => {
-    for (const status of [500, 502, 503] as const) {
-      it(`GET: ${status} is retried with backoff and succeeds`, async () => {
-        sim.control.addFault({ op: 'getUserToken', type: 'status', status, times: 2 });
+    for (const status of [500, 502] as const) {
+      it(`GET: ${status} (RFC 9457 problem details with Retry-After) is retried after Retry-After and succeeds`, async () => {
+        sim.control.addFault({ op: 'getUserToken', type: 'status', status, times: 2, retryAfterSec: 2 });
         const { client: c, clock } = client();
         const t = await c.getUserToken(DEMO.userToken.id);
         assert.equal(t.id, DEMO.userToken.id);
         assert.deepEqual(sim.control.requests({ op: 'getUserToken' }).map((r) => r.status), [status, status, 200]);
-        assert.deepEqual(clock.sleeps, [250, 500], 'exponential backoff (jitter pinned to 0)');
+        assert.deepEqual(clock.sleeps, [2000, 2000], "Cloudflare's Retry-After, not our backoff");
       });
     }
+
+    it('GET: 503 without Retry-After is retried with backoff and succeeds', async () => {
+      sim.control.addFault({ op: 'getUserToken', type: 'status', status: 503, times: 2 });
+      const { client: c, clock } = client();
+      const t = await c.getUserToken(DEMO.userToken.id);
+      assert.equal(t.id, DEMO.userToken.id);
+      assert.deepEqual(sim.control.requests({ op: 'getUserToken' }).map((r) => r.status), [503, 503, 200]);
+      assert.deepEqual(clock.sleeps, [250, 500], 'exponential backoff (jitter pinned to 0)');
+    });
+
+    it("a 5xx problem-details body (RFC 9457) gives a readable message: title, detail, Cloudflare's error code and Ray ID", async () => {
+      sim.control.addFault({ op: 'listAccounts', type: 'status', status: 502, times: -1, retryAfterSec: 1 });
+      const { client: c, clock } = client({ maxRetries: 1 });
+      const e = await expectKind(c.listAccounts(), 'server');
+      assert.equal(e.status, 502);
+      assert.match(e.message, /^Listing accounts failed: Cloudflare had an internal error \(HTTP 502: Bad gateway: [^()]+\(error 502, Ray ID [\w-]+\)\)\.$/);
+      assert.equal(e.retryAfterMs, 1000);
+      assert.match(e.hint ?? '', /Retry in 1 s \(Cloudflare's Retry-After\)/);
+      assert.deepEqual(clock.sleeps, [1000]);
+    });
+
+    it('a Retry-After longer than the client waits is not waited for: the error says when to come back', async () => {
+      sim.control.addFault({ op: 'listAccounts', type: 'status', status: 500, retryAfterSec: 900 });
+      const { client: c, clock } = client({ maxRetryAfterMs: 60_000 });
+      const e = await expectKind(c.listAccounts(), 'server');
+      assert.equal(e.retryAfterMs, 900_000);
+      assert.match(e.hint ?? '', /Retry in 15 min/);
+      assert.deepEqual(clock.sleeps, []);
+    });
 
     for (const status of [500, 502, 503] as const) {
       it(`roll: ${status} is NOT retried → 'server', exactly one request`, async () => {

@@ -197,6 +197,12 @@ describe('cloudflare/RateLimiter registry', () => {
     assert.ok(!fp.includes('AAAA'));
     assert.notEqual(fp, credentialFingerprint({ type: 'global-key', email: 'a@b.c', key: token }));
     assert.equal(a.limit, 1200);
+    // Per user where the client can tell the user (A7): a Global API key's email. Its profile's API token shares that budget.
+    const key = { type: 'global-key', email: 'Me@Example.com', key: 'cfk_' + 'k'.repeat(44) } as const;
+    const both = { type: 'api-token', token, globalKey: { email: 'me@example.com', key: 'cfk_' + 'j'.repeat(44) } } as const;
+    assert.equal(sharedRateLimiter('https://api.cloudflare.com/client/v4', key), sharedRateLimiter('https://api.cloudflare.com/client/v4', both));
+    assert.notEqual(sharedRateLimiter('https://api.cloudflare.com/client/v4', both), a, 'a token alone cannot be tied to its user: its own budget');
+    assert.ok(!credentialFingerprint(key).includes('example'));
     assert.equal(a.windowMs, 300_000);
     assert.equal(a.maxConcurrent, 8);
   });

@@ -18,8 +18,23 @@ export interface TestClient {
 }
 
 /**
- * A client on the simulator with the demo admin token, an instant clock (backoff and
- * retry-after cost nothing but are recorded), a private limiter and a memory logger.
+ * The demo's admin profile as cf-rotate recommends it for one of each kind: the user API token
+ * "cf-rotate admin" and, beside it, the user's email + Global API key (zone-level Access service
+ * tokens accept only that scheme, notes A5). Each operation uses the scheme Cloudflare accepts.
+ */
+export const DEMO_ADMIN_BOTH = {
+  type: 'api-token',
+  token: DEMO.admin.value,
+  globalKey: { email: DEMO.user.email, key: DEMO.user.globalApiKey },
+} as const;
+
+/** The demo admin API token alone (no Global API key): zone-level Access service tokens refuse it. */
+export const DEMO_ADMIN_TOKEN_ONLY = { type: 'api-token', token: DEMO.admin.value } as const;
+
+/**
+ * A client on the simulator with the demo admin profile (API token + Global API key), an
+ * instant clock (backoff and retry-after cost nothing but are recorded), a private limiter and a
+ * memory logger.
  */
 export function makeClient(sim: Sim, extra: Partial<CloudflareClientOptions> = {}): TestClient {
   const clock = new InstantClock();
@@ -27,7 +42,7 @@ export function makeClient(sim: Sim, extra: Partial<CloudflareClientOptions> = {
   const limiter = new RateLimiter({ limit: 100_000, windowMs: 1000, maxConcurrent: 16, clock });
   const client = new CloudflareClient({
     baseUrl: sim.url,
-    credential: { type: 'api-token', token: DEMO.admin.value },
+    credential: { ...DEMO_ADMIN_BOTH, globalKey: { ...DEMO_ADMIN_BOTH.globalKey } },
     clock,
     logger,
     limiter,

@@ -1,5 +1,6 @@
 /** Pure units of the Cloudflare client: base URL, retry policy, header parsing, error classes, JWT jti. */
 import * as assert from 'node:assert/strict';
+import * as E from '../../../src/core/cloudflare/envelope';
 import { classifyHttp, decodeJwtJti, validateApiBaseUrl, DEFAULT_API_BASE_URL } from '../../../src/core/cloudflare/client';
 import { backoffDelay, parseRateLimitReset, parseRetryAfter, retryDecision } from '../../../src/core/cloudflare/retry';
 import { classifyTransportError } from '../../../src/core/cloudflare/transport';
@@ -59,6 +60,22 @@ describe('cloudflare/retry policy', () => {
     assert.equal(parseRateLimitReset('12', now), 12_000);
     assert.equal(parseRateLimitReset(String(now / 1000 + 7), now), 7000);
     assert.equal(parseRateLimitReset('x', now), undefined);
+  });
+  it('x-ratelimit-reset is an RFC 1123 date (A7; the limits docs), numbers still accepted', () => {
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    assert.equal(parseRateLimitReset('Tue, 01 Jan 2030 00:05:00 GMT', now), 300_000);
+    assert.equal(parseRateLimitReset('  Tue, 01 Jan 2030 00:00:01 GMT ', now), 1000);
+    assert.equal(parseRateLimitReset('Mon, 31 Dec 2029 23:59:00 GMT', now), 0, 'a reset in the past: no wait');
+    assert.equal(parseRateLimitReset('Tuesday, 01-Jan-30 00:00:30 GMT', now), 30_000, 'RFC 850 form');
+    assert.equal(parseRateLimitReset('300', now), 300_000, 'seconds');
+    assert.equal(parseRateLimitReset('', now), undefined);
+    assert.equal(parseRateLimitReset('Tue, 99 Foo 2030', now), undefined);
+    assert.equal(parseRateLimitReset('12:00', now), undefined);
+  });
+  it('a 5xx retry honours its Retry-After for idempotent calls; mutations are still not repeated', () => {
+    assert.deepEqual(retryDecision(err('server', 5000), 0, true, 3, { random: () => 0 }), { retry: true, delayMs: 5000 });
+    assert.deepEqual(retryDecision(err('server'), 0, true, 3, { random: () => 0 }), { retry: true, delayMs: 250 });
+    assert.equal(retryDecision(err('server', 5000), 0, false, 3).retry, false);
   });
 });
 
@@ -121,5 +138,19 @@ describe('cloudflare/collectSecrets', () => {
     assert.deepEqual(collectSecrets({ result: { token: 'jwt', type: 'subscribe' } }), ['jwt']);
     assert.deepEqual(collectSecrets({ result: { issuers: [{ cloudflare_tokens: [{ jti: 'j', secret: 's1' }, { jti: 'k' }] }] } }), ['s1']);
     assert.deepEqual(collectSecrets('nope'), []);
+  });
+});
+
+describe('cloudflare/MoQ token lists', () => {
+  it('accept operation names beyond publish/subscribe (A4: "fine-grained MoQT message names later")', () => {
+    const env = E.MoqTokensEnvelopeSchema.parse({
+      issuers: [
+        { type: 'cloudflare_jwt', issuer: 'cloudflare', cloudflare_tokens: [{ jti: 'a'.repeat(32), operations: ['publish', 'subscribe', 'announce'], created: '2026-11-01T00:00:00Z', expires: '2027-11-01T00:00:00Z' }] },
+        { type: 'some_future_issuer', keys: [] },
+      ],
+    });
+    const tokens = E.moqJwtTokens(env);
+    assert.ok(Array.isArray(tokens));
+    assert.deepEqual(tokens.map((t) => t.operations), [['publish', 'subscribe', 'announce']]);
   });
 });

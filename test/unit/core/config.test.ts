@@ -93,6 +93,10 @@ const BAD: [string, unknown, string][] = [
   ['target field clientId on API token', mutate((c) => { c.tokens[1]!.targets = [{ file: '.env', key: 'K', field: 'clientId' }]; }), 'tokens[1].targets[0].field'],
   ['target field token on access token', mutate((c) => { c.tokens[2]!.targets = [{ file: '.env', key: 'K', field: 'token' }]; }), 'tokens[2].targets[0].field'],
   ['two tokens write one key', mutate((c) => { c.tokens[1]!.targets = [{ file: './.env', key: 'CLOUDFLARE_API_TOKEN' }]; }), 'tokens[1].targets[0].key'],
+  ['the same account token twice', mutate((c) => { c.tokens.push({ ...c.tokens[0]!, name: 'deploy again', targets: [{ file: 'b.env', key: 'T' }] }); }), 'tokens[5]'],
+  ['the same user token twice (ids compare case-insensitively)', mutate((c) => { c.tokens.push({ ...c.tokens[1]!, name: 'me again', tokenId: B.toUpperCase(), targets: [{ file: 'b.env', key: 'T' }] }); }), 'tokens[5]'],
+  ['the same service token twice in one scope', mutate((c) => { c.tokens.push({ ...c.tokens[3]!, name: 'zone again', targets: [{ file: 'b.env', key: 'T' }] }); }), 'tokens[5]'],
+  ['the same relay token type twice', mutate((c) => { c.tokens.splice(1, 0, { ...c.tokens[4]!, name: 'relay again', targets: [{ file: 'b.env', key: 'T' }] }); }), 'tokens[5]'],
   ['description too long', mutate((c) => { c.tokens[0]!.description = 'x'.repeat(501); }), 'tokens[0].description'],
 ];
 
@@ -176,6 +180,24 @@ describe('config (cf-rotate.json)', () => {
     const many = { tokens: Array.from({ length: 300 }, (_, i) => ({ ...(good.tokens[i % 5] as Json), name: `t${i}`, targets: [{ file: `d${i}/.env`, key: 'K', ...(i % 5 === 2 ? { field: 'clientId' } : {}) }] })) };
     const inputs: unknown[] = [good, many, mutate((c) => { (c.tokens[0] as Json).extra = 1; }), ...BAD.map(([, input]) => input)];
     for (const input of inputs) assert.deepEqual(viaValidateConfig(input), viaRuntime(input));
+  });
+
+  it('two entries that rotate one Cloudflare credential: an error at the second entry naming the first ("already configured as")', () => {
+    const c = clone();
+    c.tokens.push({ ...c.tokens[0]!, name: 'deploy 2', targets: [{ file: 'other.env', key: 'TOKEN' }] });
+    assert.throws(
+      () => validateConfig(c),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.issues.length === 1 &&
+        e.issues[0]?.path === 'tokens[5]' &&
+        e.issues[0].message === "rotates the same Cloudflare credential as tokens[0]: it is already configured as 'deploy' (add this entry's targets to 'deploy' instead)",
+    );
+    // Not duplicates: the other token type of a relay, the same service token id in another scope, another profile's entry of another token.
+    const ok = clone();
+    ok.tokens.push({ ...ok.tokens[4]!, name: 'relay-sub', tokenType: 'subscribe', targets: [{ file: 'b.env', key: 'SUB' }] });
+    ok.tokens.push({ ...ok.tokens[2]!, name: 'ci other account', accountId: B, targets: [{ file: 'b.env', key: 'CI_ID', field: 'clientId' }] });
+    assert.equal(validateConfig(ok).tokens.length, 7);
   });
 
   it('syntax errors give line and column', () => {

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'dotenv';
+import { CloudflareClient } from '../../../src/core/cloudflare/client';
 import { CfRotateError } from '../../../src/core/errors';
 import { NodeFiles, fileError } from '../../../src/core/node/files';
 import type { FileRules, Files } from '../../../src/core/ports';
@@ -21,7 +22,6 @@ describe('rotation engine (against the simulator)', function () {
   beforeEach(async () => {
     folder = await tempFolder();
     world.sim.control.clearFaults();
-    world.sim.control.setRouteEnabled('moqRotate', true);
   });
   afterEach(async () => {
     await fs.rm(folder, { recursive: true, force: true });
@@ -29,7 +29,7 @@ describe('rotation engine (against the simulator)', function () {
 
   function allSecrets(): string[] {
     const st = world.sim.control.state();
-    const out = [world.admin.type === 'api-token' ? world.admin.token : world.admin.key];
+    const out = [world.admin.token, world.admin.globalKey?.key ?? ''];
     for (const t of [...st.userTokens, ...st.accountTokens]) out.push(t.value, ...(t.previousValue ? [t.previousValue] : []));
     for (const s of st.serviceTokens) out.push(s.clientSecret, ...(s.previousClientSecret ? [s.previousClientSecret] : []));
     for (const r of st.moqRelays) for (const t of r.tokens) out.push(t.secret);
@@ -117,22 +117,64 @@ describe('rotation engine (against the simulator)', function () {
     assert.equal(parse(await read(folder, '.env')).ZONE_SECRET, live.clientSecret);
   });
 
-  for (const routeEnabled of [true, false]) {
-    it(`rotates a MoQ relay token (${routeEnabled ? 'rotate route' : 'route removed upstream: create new, then delete old'})`, async () => {
-      world.sim.control.setRouteEnabled('moqRotate', routeEnabled);
-      const relay = world.sim.control.addMoqRelay({ accountId: world.accountId, name: `relay-${routeEnabled}`, tokens: [{ operations: ['publish', 'subscribe'] }, { operations: ['subscribe'] }] });
-      const old = relay.tokens.find((t) => t.type === 'publish_subscribe')!;
-      await write(folder, '.env', `MOQ_PUBLISH_TOKEN=${old.secret}\n`);
-      const [token] = tokens([{ name: 'relay', kind: 'moq-relay-token', accountId: world.accountId, relayId: relay.uid, tokenType: 'publish_subscribe', targets: [{ file: '.env', key: 'MOQ_PUBLISH_TOKEN' }] }]);
-      const r = await makeEngine(world).engine.rotate(folder, token!);
-      assert.equal(r.ok, true, JSON.stringify(r.error));
-      const value = parse(await read(folder, '.env')).MOQ_PUBLISH_TOKEN!;
-      assert.notEqual(value, old.secret);
-      assert.equal(world.sim.control.moqCheck(value).allowed, true, 'new token accepted');
-      assert.equal(world.sim.control.moqCheck(old.secret).allowed, false, 'old token revoked');
-      assert.deepEqual(r.warnings, []);
-    });
-  }
+  it('rotates a MoQ relay token: create new, write, then delete the old (the rotate route is gone upstream, A4)', async () => {
+    const relay = world.sim.control.addMoqRelay({ accountId: world.accountId, name: 'relay', tokens: [{ operations: ['publish', 'subscribe'] }, { operations: ['subscribe'] }] });
+    const old = relay.tokens.find((t) => t.type === 'publish_subscribe')!;
+    await write(folder, '.env', `MOQ_PUBLISH_TOKEN=${old.secret}\n`);
+    const [token] = tokens([{ name: 'relay', kind: 'moq-relay-token', accountId: world.accountId, relayId: relay.uid, tokenType: 'publish_subscribe', targets: [{ file: '.env', key: 'MOQ_PUBLISH_TOKEN' }] }]);
+    world.sim.control.clearRequests();
+    const h = makeEngine(world);
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    const value = parse(await read(folder, '.env')).MOQ_PUBLISH_TOKEN!;
+    assert.notEqual(value, old.secret);
+    assert.equal(world.sim.control.moqCheck(value).allowed, true, 'new token accepted');
+    assert.equal(world.sim.control.moqCheck(old.secret).allowed, false, 'old token revoked');
+    assert.deepEqual(r.warnings, []);
+    assert.equal(world.sim.control.requests().filter((q) => q.path.endsWith('/tokens/rotate')).length, 0);
+    // The expiry Cloudflare gave the new token (create answer) is reported and recorded.
+    const created = world.sim.control.state().moqRelays.find((x) => x.uid === relay.uid)!.tokens.find((t) => t.secret === value)!;
+    assert.equal(r.expiresAt, created.expires);
+    assert.equal(h.history.entries.at(-1)?.expiresAt, created.expires);
+  });
+
+  it('refuses a rotation whose profile lacks the scheme Cloudflare accepts for it, before any request (A5)', async () => {
+    const st = world.sim.control.addServiceToken({ zoneId: world.zoneId, name: 'zone' });
+    await write(folder, '.env', `ZONE_SECRET=${st.clientSecret}\n`);
+    const [token] = tokens([{ name: 'zone', kind: 'access-service-token', zoneId: world.zoneId, serviceTokenId: st.id, clientSecretVersion: 1, targets: [{ file: '.env', key: 'ZONE_SECRET' }] }]);
+    world.sim.control.clearRequests();
+    const tokenOnly = { type: 'api-token', token: world.admin.token } as const;
+    const h = makeEngine(world, { credentials: { get: async () => tokenOnly } });
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.ok, false);
+    assert.equal(r.state, 'failed');
+    assert.equal(r.error?.kind, 'credential-missing');
+    assert.match(r.error?.message ?? '', /^Rotating "zone" \(a zone-level Access service token\) needs email \+ Global API key/);
+    assert.match(r.error?.hint ?? '', /Nothing was rotated\.$/);
+    assert.deepEqual(world.sim.control.requests(), [], 'not even the admin credential check');
+    assert.deepEqual(await h.engine.interrupted(), []);
+    assert.equal(parse(await read(folder, '.env')).ZONE_SECRET, st.clientSecret);
+  });
+
+  it("a 429 on the roll that outlasts the retries: 'rate-limited', settled as not rotated (A7: Cloudflare did not process it), never ambiguous", async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'busy' });
+    await write(folder, '.env', `K=${tok.value}\n`);
+    const [token] = tokens([{ name: 'busy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
+    world.sim.control.addFault({ op: 'rollAccountToken', type: 'rate-limit', retryAfterSec: 1, times: -1 });
+    world.sim.control.clearRequests();
+    const h = makeEngine(world, { api: (credential) => new CloudflareClient({ baseUrl: world.sim.url, credential, maxRetries: 1, timeoutMs: 2000 }) });
+    const r = await h.engine.rotate(folder, token!);
+    world.sim.control.clearFaults();
+    assert.equal(r.ok, false);
+    assert.equal(r.state, 'failed');
+    assert.equal(r.error?.kind, 'rate-limited');
+    assert.equal(r.verdict, 'not-rotated');
+    assert.match(r.error?.message ?? '', /Cloudflare did not process it/);
+    assert.deepEqual(world.sim.control.requests({ op: 'rollAccountToken' }).map((q) => q.status), [429, 429]);
+    assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value, tok.value);
+    assert.deepEqual(await h.engine.interrupted(), [], 'no journal left to resume');
+    assert.equal(h.history.entries.at(-1)?.errorKind, 'rate-limited');
+  });
 
   describe('API faults leave files untouched unless a secret was received', () => {
     async function setupRoll(): Promise<{ tok: { id: string; value: string }; token: ReturnType<typeof tokens>[number]; before: string }> {

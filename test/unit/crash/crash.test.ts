@@ -134,7 +134,7 @@ describe('crash injection: SIGKILL at every journal step × every kind, then rec
           }
           const env = {
             ...process.env,
-            CLOUDFLARE_API_TOKEN: (world.admin as { token: string }).token,
+            ...world.adminEnv,
             CLOUDFLARE_API_BASE_URL: world.sim.url,
             CF_ROTATE_STATE_DIR: stateDir,
             // Short requests: an unanswered call can take effect only until 1 s + 2 s after it was sent.

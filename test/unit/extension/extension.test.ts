@@ -445,6 +445,140 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.match(lines[sel.start.line] ?? '', /"accountId": "nope"/);
   });
 
+  it('shows two entries that rotate the same Cloudflare credential as a config error at the second entry', async () => {
+    await start({ tokens: [DEPLOY, { ...DEPLOY, name: 'deploy copy', targets: [{ file: '.dev.vars', key: 'CLOUDFLARE_API_TOKEN' }] }] });
+    const roots = api.tree.roots();
+    assert.equal(roots[0]?.type, 'message');
+    assert.equal(roots[0]?.label, 'tokens[1]');
+    assert.match(JSON.stringify(api.tree.getTreeItem(roots[0] as TreeNode)), /already configured as 'deploy'/);
+  });
+
+  describe('account-owned admin tokens and both schemes (A1, A5)', () => {
+    /** Answers the interactive Set Credential: profile, scheme, then the values in order. */
+    function answerSetCredential(scheme: 'API token' | 'Email + Global API key', values: string[], more: (c: UiCall) => unknown = () => undefined): string[] {
+      const seen: string[] = [];
+      const queue = [...values];
+      fake.answer = (c) => {
+        const title = String(c.options?.title ?? '');
+        seen.push(`${c.kind}: ${title}: ${c.message}`);
+        const items = (c.items ?? []) as { label: string }[];
+        if (c.kind === 'inputBox' && /\(1\/3\)/.test(title)) return 'default';
+        if (c.kind === 'quickPick' && /\(2\/3\)/.test(title)) return items.find((i) => i.label === scheme);
+        if (c.kind === 'inputBox') {
+          const v = queue.shift();
+          const bad = (c.options?.validateInput as ((x: string) => string | undefined) | undefined)?.(v ?? '');
+          assert.equal(bad, undefined, `the input box accepts the value (${title})`);
+          return v;
+        }
+        return more(c);
+      };
+      return seen;
+    }
+
+    it('Set Credential with an account-owned token (cfat_): the user route says 401, GET /accounts finds the account, stored with it; rotations work', async () => {
+      await start({ tokens: [DEPLOY] });
+      world.sim.control.clearRequests();
+      answerSetCredential('API token', [DEMO.accountAdmin.value]);
+      const r = await run<{ stored: boolean; verified: boolean; accountId?: string }>(COMMANDS.setCredential);
+      assert.deepEqual(r, { profile: 'default', stored: true, verified: true, accountId: DEMO.accountId });
+      assert.deepEqual(world.sim.control.requests().map((q) => [q.op, q.status]), [
+        ['verifyUserToken', 401],
+        ['listAccounts', 200],
+        ['verifyAccountToken', 200],
+      ]);
+      const stored = await api.credentials.get('default');
+      assert.deepEqual(stored, { type: 'api-token', token: DEMO.accountAdmin.value, accountId: DEMO.accountId });
+      assert.ok(messages('info').some((m) => /account-owned token of account 954a55fc5f585e634c5bbd7b5e8f4cf2/.test(m)));
+      world.sim.control.clearRequests();
+      const rot = await run<Record<string, unknown>>(COMMANDS.rotate, { name: 'deploy', confirm: false });
+      assert.equal(rot.ok, true, JSON.stringify(rot));
+      assert.equal(world.sim.control.requests({ op: 'verifyUserToken' }).filter((q) => q.credential === `token:${DEMO.accountAdmin.id}`).length, 0, 'the stored account: no more user-route checks');
+      assertNoSecrets(DEMO.accountAdmin.value);
+    });
+
+    it('Set Credential adds a Global API key beside the stored API token ("Keep both"): zone-level Access then rotates with the key, the rest with the token', async () => {
+      const ZONE = { name: 'zone-access', kind: 'access-service-token', zoneId: DEMO.zoneId, serviceTokenId: DEMO.zoneServiceToken.id, clientSecretVersion: 1, gracePeriod: '0s', targets: [{ file: '.env', key: 'ZONE_SECRET' }] };
+      await write(dir, '.env', `# app\nCLOUDFLARE_API_TOKEN=${DEMO.accountToken.value}\nZONE_SECRET=${DEMO.zoneServiceToken.clientSecret}\n`);
+      await start({ tokens: [DEPLOY, ZONE] });
+      await setCredential();
+      // An API token alone: refused before any request, saying what to add.
+      world.sim.control.clearRequests();
+      const refused = await run<Record<string, unknown> & { error?: { kind: string; message: string; hint?: string } }>(COMMANDS.rotate, { name: 'zone-access', confirm: false });
+      assert.equal(refused.ok, false);
+      assert.equal(refused.error?.kind, 'credential-missing');
+      assert.match(refused.error?.message ?? '', /needs email \+ Global API key: zone-level Access service tokens accept only email \+ Global API key/);
+      assert.match(refused.error?.hint ?? '', /Set Credential…" for profile "default" with "Email \+ Global API key", and keep the API token/);
+      assert.deepEqual(world.sim.control.requests(), []);
+
+      const st = world.sim.control.state();
+      const seen = answerSetCredential('Email + Global API key', [st.user.email, st.user.globalApiKey], (c) => (c.kind === 'quickPick' ? (c.items as { label: string }[]).find((i) => i.label === 'Keep both') : undefined));
+      const r = await run<{ stored: boolean }>(COMMANDS.setCredential);
+      assert.equal(r.stored, true);
+      assert.ok(seen.some((x) => /also holds an API token\. Keep it beside the new email \+ Global API key\?/.test(x)), seen.join('\n'));
+      assert.deepEqual(await api.credentials.get('default'), { type: 'api-token', token: world.admin.token, globalKey: { email: st.user.email, key: st.user.globalApiKey } });
+      assert.ok(messages('info').some((m) => /Saved the Cloudflare credential for profile "default" \(verified\) in the secret storage: an API token and email \+ Global API key/.test(m)));
+
+      world.sim.control.clearRequests();
+      const results = await run<{ name: string; ok: boolean }[]>(COMMANDS.rotateAll, { confirm: false });
+      assert.deepEqual(results.map((x) => [x.name, x.ok]), [['deploy', true], ['zone-access', true]]);
+      const zoneReqs = world.sim.control.requests().filter((q) => q.apiPath.startsWith('/zones/'));
+      assert.ok(zoneReqs.length >= 2 && zoneReqs.every((q) => q.credential.startsWith('global-key:')));
+      assert.ok(world.sim.control.requests({ op: 'rollAccountToken' }).every((q) => q.credential.startsWith('token:')));
+      assertNoSecrets(st.user.globalApiKey);
+    });
+
+    it('the Add Token wizard marks what is already configured and adds a target to that entry instead of a duplicate', async () => {
+      await start({ tokens: [DEPLOY] });
+      await setCredential();
+      let tokenItems: { label: string; description?: string }[] = [];
+      fake.answer = (c) => {
+        const title = String(c.options?.title ?? '');
+        const items = (c.items ?? []) as { label: string; value?: unknown; description?: string }[];
+        switch (title) {
+          case 'Add Token: Kind':
+            return items.find((i) => i.value === 'account-api-token');
+          case 'Add Token: Credential':
+            return items.find((i) => i.value === 'default');
+          case 'Add Token: Token':
+            tokenItems = items;
+            return items.find((i) => i.label === 'deploy');
+          case 'Add Token: Already configured':
+            return items.find((i) => i.label === "Add a target to 'deploy'");
+          case 'Add Token: Target file':
+            return items.find((i) => i.label === 'New file…');
+          case 'Add Token: New target file':
+            return 'deploy.env';
+          default:
+            return c.kind === 'inputBox' ? c.options?.value : undefined;
+        }
+      };
+      const r = await run<{ name: string; addedTargets?: number }>(COMMANDS.addToken);
+      assert.deepEqual(r, { folder: dir, name: 'deploy', addedTargets: 1 });
+      assert.match(tokenItems.find((i) => i.label === 'deploy')?.description ?? '', /already configured as 'deploy'/);
+      assert.ok(tokenItems.filter((i) => i.label !== 'deploy').every((i) => !/already configured/.test(i.description ?? '')));
+      const cfg = JSON.parse(await read(dir, '.vscode/cf-rotate.json')) as { tokens: { name: string; targets: unknown[] }[] };
+      assert.equal(cfg.tokens.length, 1);
+      assert.deepEqual(cfg.tokens[0]?.targets, [...DEPLOY.targets, { file: 'deploy.env', key: 'CLOUDFLARE_API_TOKEN' }]);
+    });
+
+    it('the Add Token wizard never sends an API token to zone-level service tokens: it says to add the Global API key', async () => {
+      await start({ tokens: [] });
+      await setCredential();
+      world.sim.control.clearRequests();
+      fake.answer = (c) => {
+        const title = String(c.options?.title ?? '');
+        const items = (c.items ?? []) as { label: string; value?: unknown }[];
+        if (title === 'Add Token: Kind') return items.find((i) => i.value === 'access-service-token');
+        if (title === 'Add Token: Credential') return items.find((i) => i.value === 'default');
+        if (title === 'Add Token: Scope') return items.find((i) => i.value === 'zone');
+        return undefined;
+      };
+      await run(COMMANDS.addToken);
+      assert.deepEqual(world.sim.control.requests(), [], 'nothing was sent');
+      assert.ok(messages('error').some((m) => /Add token failed: Listing zone-level Access service tokens needs email \+ Global API key/.test(m)), messages('error').join('\n'));
+    });
+  });
+
   it('reloads the tree when the watcher reports a config change', async () => {
     await start();
     assert.equal(tokenNodes(api.tree.roots()).length, 1);

@@ -21,7 +21,13 @@ import { ALL_PERMISSIONS } from '../../simulator/types';
 
 export interface World {
   sim: SimulatorHandle;
-  admin: AdminCredential;
+  /**
+   * The admin profile: a user API token with every permission and, beside it, the user's email +
+   * Global API key (zone-level Access service tokens accept only that scheme, notes A5).
+   */
+  admin: AdminCredential & { type: 'api-token' };
+  /** The same credential as the CLI reads it: CLOUDFLARE_API_TOKEN, CLOUDFLARE_EMAIL, CLOUDFLARE_API_KEY. */
+  adminEnv: Record<string, string>;
   accountId: string;
   zoneId: string;
   close(): Promise<void>;
@@ -33,7 +39,15 @@ export async function startWorld(opts: { latencyMs?: number; rateLimit?: { limit
   const accountId = st.accounts[0]!.id;
   const zoneId = st.zones[0]!.id;
   const adminToken = sim.control.addUserToken({ name: 'test admin', permissions: [...ALL_PERMISSIONS] });
-  return { sim, admin: { type: 'api-token', token: adminToken.value }, accountId, zoneId, close: () => sim.close() };
+  const globalKey = { email: st.user.email, key: st.user.globalApiKey };
+  return {
+    sim,
+    admin: { type: 'api-token', token: adminToken.value, globalKey },
+    adminEnv: { CLOUDFLARE_API_TOKEN: adminToken.value, CLOUDFLARE_EMAIL: globalKey.email, CLOUDFLARE_API_KEY: globalKey.key },
+    accountId,
+    zoneId,
+    close: () => sim.close(),
+  };
 }
 
 export async function tempFolder(prefix = 'cf-rotate-test-'): Promise<string> {

@@ -126,7 +126,7 @@ describe('package: the cf-rotate npm package (packages/cli)', function () {
         const env = childEnv({
           // `cf-rotate` is the npm bin shim (#!/usr/bin/env node): the first node on PATH runs it.
           PATH: [path.dirname(node), path.join(prefix, 'bin'), process.env.PATH ?? ''].join(path.delimiter),
-          CLOUDFLARE_API_TOKEN: (world.admin as { token: string }).token,
+          ...world.adminEnv,
           CLOUDFLARE_API_BASE_URL: world.sim.url,
           CF_ROTATE_STATE_DIR: path.join(folder, '.state'),
           ...(viaProxy ? { HTTP_PROXY: proxy.url } : {}),

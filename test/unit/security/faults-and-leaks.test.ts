@@ -25,6 +25,11 @@ type Scenario = {
   expect: { ok: boolean; kind?: string; state: string; filesChange: boolean; message?: RegExp };
   /** MoQ is create → write → delete: an answer lost after the create leaves the previous token working. */
   moq?: { kind: string; state: string; message: RegExp };
+  /**
+   * Zone-level Access service tokens accept only email + Global API key (A5): the credential the
+   * scenario uses for them (default: the world's, which holds both), its expectation, or 'skip'.
+   */
+  zone?: 'skip' | { credential?: (w: World) => AdminCredential; expect: Scenario['expect'] };
 };
 const moqNotRotated = (kind: string) => ({ kind, state: 'failed', message: /previous token still works/ });
 
@@ -36,8 +41,26 @@ const SCENARIOS: Scenario[] = [
   { name: 'success without the secret', moq: moqNotRotated('contract'), fault: (op) => ({ op, type: 'missing-secret' }), expect: { ok: false, kind: 'ambiguous', state: 'lost', filesChange: false, message: /never arrived/ } },
   { name: 'reset after commit', moq: moqNotRotated('ambiguous'), fault: (op) => ({ op, type: 'drop-after-commit' }), expect: { ok: false, kind: 'ambiguous', state: 'lost', filesChange: false, message: /never arrived/ } },
   { name: 'timeout (hang)', fault: (op) => ({ op, type: 'hang' }), timeoutMs: 300, expect: { ok: false, kind: 'ambiguous', state: 'failed', filesChange: false, message: /did not rotate|previous token still works/ } },
-  { name: '401 bad admin credential', credential: () => ({ type: 'api-token', token: `cfut_${'Z'.repeat(40)}` }), expect: { ok: false, kind: 'auth', state: 'failed', filesChange: false, message: /rejected|authenticat/i } },
-  { name: '403 missing permission', credential: (w) => ({ type: 'api-token', token: w.sim.control.addUserToken({ name: 'weak', permissions: [] }).value }), expect: { ok: false, kind: 'permission', state: 'failed', filesChange: false, message: /Write|Read/ } },
+  {
+    name: '401 bad admin credential',
+    credential: () => ({ type: 'api-token', token: `cfut_${'Z'.repeat(40)}` }),
+    expect: { ok: false, kind: 'auth', state: 'failed', filesChange: false, message: /rejected|authenticat/i },
+    zone: { credential: (w) => ({ type: 'global-key', email: w.sim.control.state().user.email, key: `cfk_${'Z'.repeat(48)}` }), expect: { ok: false, kind: 'auth', state: 'failed', filesChange: false, message: /rejected \(email \+ Global API key, HTTP 401/ } },
+  },
+  // The Global API key has every permission: there is no "missing permission" for zone-level tokens.
+  { name: '403 missing permission', credential: (w) => ({ type: 'api-token', token: w.sim.control.addUserToken({ name: 'weak', permissions: [] }).value }), expect: { ok: false, kind: 'permission', state: 'failed', filesChange: false, message: /Write|Read/ }, zone: 'skip' },
+  {
+    name: 'API token alone (no Global API key)',
+    credential: (w) => ({ type: 'api-token', token: w.admin.token }),
+    expect: { ok: true, state: 'rotated', filesChange: true },
+    zone: { expect: { ok: false, kind: 'credential-missing', state: 'failed', filesChange: false, message: /needs email \+ Global API key.*Nothing was sent.*CLOUDFLARE_EMAIL \+ CLOUDFLARE_API_KEY/ } },
+  },
+  {
+    name: 'Global API key alone',
+    credential: (w) => ({ type: 'global-key', ...w.admin.globalKey! }),
+    expect: { ok: false, kind: 'credential-missing', state: 'failed', filesChange: false, message: /needs an API token.*Nothing was sent.*CLOUDFLARE_API_TOKEN/ },
+    zone: { expect: { ok: true, state: 'rotated', filesChange: true } },
+  },
   { name: '404 / 7003 unknown id', badId: true, expect: { ok: false, kind: 'not-found', state: 'failed', filesChange: false } },
 ];
 
@@ -85,7 +108,16 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
   });
 
   for (const kind of KINDS) {
-    for (const sc of SCENARIOS) {
+    for (const base of SCENARIOS) {
+      const zone = kind.name === 'access (zone)';
+      if (zone && base.zone === 'skip') continue;
+      const account = kind.name === 'access (account)';
+      const sc: Scenario =
+        zone && base.zone && base.zone !== 'skip'
+          ? { ...base, credential: base.zone.credential ?? base.credential, expect: base.zone.expect }
+          : account && base.name === 'Global API key alone'
+            ? { ...base, expect: { ok: true, state: 'rotated', filesChange: true } } // account-level Access accepts either scheme
+            : base;
       it(`${kind.name}: ${sc.name}`, async () => {
         world.sim.control.clearFaults();
         const folder = await tempFolder('cf-rotate-fault-');
@@ -96,6 +128,7 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
           const [token] = tokens([{ name: 'leak', ...entry, targets: [{ file: '.env', key: 'SECRET' }] }]);
           if (sc.fault) world.sim.control.addFault(sc.fault(kind.op));
           const credential = sc.credential?.(world);
+          world.sim.control.clearRequests();
           const h = makeEngine(world, {
             ...(sc.timeoutMs ? { timeoutMs: sc.timeoutMs } : {}),
             ...(credential ? { credentials: { get: async () => credential } } : {}),
@@ -122,6 +155,7 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
             const written = /SECRET='([^']*)'/.exec(after)?.[1] ?? '';
             assert.ok(knownSecrets().has(written), 'the received secret was registered for redaction');
           }
+          if (r.error?.kind === 'credential-missing') assert.equal(world.sim.control.requests().length, 0, 'refused before any request');
           if (expect.filesChange) assert.notEqual(after, before);
           else assert.equal(after, before, 'files untouched without a received secret');
           texts.push(...h.logger.lines, JSON.stringify(r), JSON.stringify(h.history.entries), JSON.stringify(await h.engine.interrupted().catch(() => [])).replace(/"values":\{[^}]*\}/g, ''));
@@ -151,7 +185,7 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
       world.sim.control.addFault({ op: 'rollUserToken', type: 'status', status: 502 });
       world.sim.control.addFault({ op: 'createMoqToken', type: 'drop-after-commit' });
       let out = '';
-      const io = { stdout: (s: string) => (out += s), stderr: (s: string) => (out += s), env: { CLOUDFLARE_API_TOKEN: (world.admin as { token: string }).token, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '1' }, cwd: folder };
+      const io = { stdout: (s: string) => (out += s), stderr: (s: string) => (out += s), env: { ...world.adminEnv, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '1' }, cwd: folder };
       const code = await main(['rotate', '--all', '--verbose'], io);
       assert.equal(code, 1);
       assert.match(out, /✓ k0/);

@@ -84,7 +84,7 @@ describe('simulator: authentication, routing and errors', () => {
         assert.equal(r.status, 400, bad);
         assert.deepEqual(r.body.errors[0]?.error_chain?.map((e) => e.code), [6103], bad);
       }
-      sim.control.reset(emptyScenario()); // the old 37-hex key still works
+      sim.control.reset(emptyScenario()); // an old lowercase-hex key (37 characters) still works
       assert.equal((await call(sim, 'GET', '/user', { key: { email: EMPTY_USER.email, key: EMPTY_USER.globalApiKey } })).status, 200);
     } finally {
       sim.control.reset('demo');

@@ -1,5 +1,5 @@
 /** Account- and user-owned API tokens, rolled in place (PUT …/tokens/{id}/value): the old value dies at once. */
-import type { AccountApiTokenConfig, UserApiTokenConfig } from '../../config/schema';
+import { credentialKey, type AccountApiTokenConfig, type UserApiTokenConfig } from '../../config/schema';
 import { CfRotateError, toCfRotateError } from '../../errors';
 import { hashValue } from '../targets';
 import { pick, PROBE, type KindDriver } from './driver';
@@ -10,7 +10,7 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
   const account = kind === 'account-api-token';
   return {
     kind,
-    resourceId: (t) => (t.kind === 'account-api-token' ? `account-api-token:${t.accountId}:${t.tokenId}` : `user-api-token:${t.tokenId}`).toLowerCase(),
+    resourceId: credentialKey,
     resource: (t) => pick(t, ['accountId', 'tokenId']),
     apiTokenId: (t) => t.tokenId,
 

@@ -6,7 +6,7 @@
  * working: the unusable new one is deleted once the call can no longer take effect.
  */
 import { decodeJwtJti } from '../../cloudflare/jwt';
-import type { MoqRelayTokenConfig } from '../../config/schema';
+import { credentialKey, type MoqRelayTokenConfig } from '../../config/schema';
 import { toCfRotateError } from '../../errors';
 import { latestFor } from '../../history';
 import { pick, PROBE, type KindDriver } from './driver';
@@ -17,7 +17,7 @@ export function moqOperations(tokenType: string | undefined): string[] {
 
 export const moqRelayToken: KindDriver<MoqRelayTokenConfig> = {
   kind: 'moq-relay-token',
-  resourceId: (t) => `moq-relay-token:${t.accountId}:${t.relayId}:${t.tokenType}`.toLowerCase(),
+  resourceId: credentialKey,
   resource: (t) => pick(t, ['accountId', 'relayId', 'tokenType']),
 
   intent: (t, now) => ({ moqLabel: `cf-rotate:${t.name}:${now.toString(36)}` }),

@@ -6,7 +6,7 @@
  */
 import type { AccessScope, SecretValues } from '../../cloudflare/types';
 import type { JournalEntry } from '../journal';
-import { parseDuration, type AccessServiceTokenConfig } from '../../config/schema';
+import { credentialKey, parseDuration, type AccessServiceTokenConfig } from '../../config/schema';
 import { CfRotateError } from '../../errors';
 import { latestFor, type HistoryStore } from '../../history';
 import { pick, PROBE, type KindDriver } from './driver';
@@ -15,9 +15,7 @@ export function scopeOf(r: Record<string, string>): AccessScope {
   return r.accountId ? { accountId: r.accountId } : { zoneId: r.zoneId as string };
 }
 
-function resourceId(t: AccessServiceTokenConfig): string {
-  return `access-service-token:${t.accountId ? `a:${t.accountId}` : `z:${t.zoneId}`}:${t.serviceTokenId}`.toLowerCase();
-}
+const resourceId: (t: AccessServiceTokenConfig) => string = credentialKey;
 
 /**
  * The client_secret_version the token has now: what cf-rotate last set (history), else

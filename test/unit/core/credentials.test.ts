@@ -1,0 +1,127 @@
+/**
+ * Admin credentials: today's formats (notes A2), both schemes in one profile (A5), the account
+ * of an account-owned token (A1), the stored shape (compatible with what cf-rotate 0.1 stored)
+ * and wrangler's environment variables, per profile.
+ */
+import { strict as assert } from 'node:assert';
+import { rotationSchemeProblem } from '../../../src/core/cloudflare/permissions';
+import { API_TOKEN_FORMAT, credentialArgSchema, credentialFromArg, credentialSchema, CredentialStore, GLOBAL_KEY_FORMAT } from '../../../src/core/credentials';
+import { EnvCredentialSource } from '../../../src/core/envCredentials';
+import { MemorySecretStore } from '../../../src/core/node/secretFile';
+import { knownSecrets } from '../../../src/core/redact';
+
+const CFUT = 'cfut_5zKGImLXBC2zuWWji86AKBiBuNA26K0XT0wKz4jc8c8d12ba';
+const CFAT = 'cfat_n1WGn0X0xTw9EFHPXnhzQx90jzT8vszpG9Y9nyCB12428f03';
+const OLD_TOKEN = 'Sn3lZJTBX6kkg7OdcBUAxOO963GEIyGQqnFTOFYY';
+const CFK = 'cfk_9SoTpdSCjfhMGO1TR0GmRMuDc7zwehNAQpQyq5iHd52a0a2b';
+const HEX37 = '0123456789abcdef0123456789abcdef01234';
+const ACCOUNT = '954a55fc5f585e634c5bbd7b5e8f4cf2';
+
+describe('credentials: formats (A2)', () => {
+  it('API tokens: cfut_ / cfat_ with checksum, and old 40-character tokens; 40–80 of letters, digits, _ and -', () => {
+    for (const t of [CFUT, CFAT, OLD_TOKEN, '8M7wS6hCpXVc-DoRnPPY_UCWPgy8aea4Wy6kCe5T', 'a'.repeat(80)]) assert.ok(API_TOKEN_FORMAT.test(t), t);
+    for (const t of ['a'.repeat(39), 'a'.repeat(81), `${OLD_TOKEN} `, 'cfut_abc def' + 'x'.repeat(40), 'x'.repeat(39) + '+', 'ä'.repeat(40)]) assert.ok(!API_TOKEN_FORMAT.test(t), t);
+  });
+
+  it('Global API keys: cfk_ + 40 + checksum, or 37–45 lowercase hex — never "hex only"', () => {
+    for (const k of [CFK, HEX37, '0123456789abcdef0123456789abcdef012345678', 'a'.repeat(45)]) assert.ok(GLOBAL_KEY_FORMAT.test(k), k);
+    for (const k of ['a'.repeat(36), 'a'.repeat(46), HEX37.toUpperCase(), 'cfk_short', `cfk_${'a'.repeat(40)}`, `cfk_${'a'.repeat(44)}_`, CFUT]) assert.ok(!GLOBAL_KEY_FORMAT.test(k), k);
+  });
+
+  it('what is entered is checked with these formats; the messages never quote the value', () => {
+    assert.ok(credentialSchema.safeParse({ type: 'global-key', email: 'a@b.example', key: CFK }).success);
+    const bad = credentialSchema.safeParse({ type: 'api-token', token: 'x'.repeat(30) });
+    assert.ok(!bad.success);
+    assert.match(JSON.stringify(bad.error.issues), /is not an API token \(40–80 letters, digits, _ or -; today's tokens start with cfut_ or cfat_\)/);
+    assert.ok(!JSON.stringify(bad.error.issues.map((i) => i.message)).includes('x'.repeat(30)));
+    const key = credentialSchema.safeParse({ type: 'global-key', email: 'a@b.example', key: 'A'.repeat(37) });
+    assert.ok(!key.success);
+    assert.match(JSON.stringify(key.error.issues), /cfk_ followed by letters and digits, or an older key of 37–45 lowercase hex characters/);
+  });
+});
+
+describe('credentials: the stored shape', () => {
+  it('round-trips an API token with its account and a Global API key beside it', async () => {
+    const store = new CredentialStore(new MemorySecretStore());
+    const both = { type: 'api-token', token: CFAT, accountId: ACCOUNT, globalKey: { email: 'me@example.com', key: CFK } } as const;
+    await store.set('ops', both);
+    assert.deepEqual(await store.get('ops'), both);
+    assert.ok(knownSecrets().has(CFK) && knownSecrets().has(CFAT), 'both secrets are registered for redaction');
+    await assert.rejects(store.set('bad', { type: 'api-token', token: CFUT, accountId: 'nope' }));
+  });
+
+  it('reads what cf-rotate 0.1 stored (checked less strictly then), so nothing stored becomes unreadable', async () => {
+    const secrets = new MemorySecretStore();
+    await secrets.store(CredentialStore.key('old'), JSON.stringify({ type: 'api-token', token: 'legacy-token-value-0123456' }));
+    await secrets.store(CredentialStore.key('key'), JSON.stringify({ type: 'global-key', email: 'a@b.c', key: 'ABCDEF0123456789ABCDEF' }));
+    const store = new CredentialStore(secrets);
+    assert.deepEqual(await store.get('old'), { type: 'api-token', token: 'legacy-token-value-0123456' });
+    assert.equal((await store.get('key'))?.type, 'global-key');
+    await secrets.store(CredentialStore.key('broken'), '{"type":"api-token"}');
+    await assert.rejects(store.get('broken'), /unreadable/);
+  });
+
+  it('command arguments: {apiToken, accountId?}, {email, apiKey}, or both schemes at once; email and apiKey go together', () => {
+    const parse = (a: unknown) => credentialArgSchema.safeParse(a);
+    const both = parse({ profile: 'ci', apiToken: CFUT, email: 'me@example.com', apiKey: CFK });
+    assert.ok(both.success);
+    assert.deepEqual(credentialFromArg(both.data), { profile: 'ci', credential: { type: 'api-token', token: CFUT, globalKey: { email: 'me@example.com', key: CFK } } });
+    const owned = parse({ apiToken: CFAT, accountId: ACCOUNT.toUpperCase() });
+    assert.ok(owned.success);
+    assert.deepEqual(credentialFromArg(owned.data).credential, { type: 'api-token', token: CFAT, accountId: ACCOUNT });
+    assert.ok(parse({ email: 'me@example.com', apiKey: HEX37 }).success);
+    assert.ok(!parse({ apiToken: CFUT, email: 'me@example.com' }).success, 'email without apiKey');
+    assert.ok(!parse({ apiToken: CFUT, accountId: 'x' }).success);
+  });
+});
+
+describe('credentials: wrangler\'s environment variables (CLI)', () => {
+  it('profile "default": an API token, email + Global API key, or both', async () => {
+    assert.deepEqual(await new EnvCredentialSource({ CLOUDFLARE_API_TOKEN: ` ${CFUT}\n` }).get('default'), { type: 'api-token', token: CFUT });
+    assert.deepEqual(await new EnvCredentialSource({ CLOUDFLARE_EMAIL: 'me@example.com', CLOUDFLARE_API_KEY: CFK }).get('default'), { type: 'global-key', email: 'me@example.com', key: CFK });
+    assert.deepEqual(await new EnvCredentialSource({ CLOUDFLARE_API_TOKEN: CFUT, CLOUDFLARE_EMAIL: 'me@example.com', CLOUDFLARE_API_KEY: CFK }).get('default'), {
+      type: 'api-token',
+      token: CFUT,
+      globalKey: { email: 'me@example.com', key: CFK },
+    });
+    assert.equal(await new EnvCredentialSource({ CLOUDFLARE_EMAIL: 'me@example.com' }).get('default'), undefined, 'an email alone is nothing');
+  });
+
+  it('other profiles: the same variables with _<PROFILE> (upper case, other characters as _); no fallback to the default ones', async () => {
+    const env = { CLOUDFLARE_API_TOKEN: OLD_TOKEN, CLOUDFLARE_API_TOKEN_OPS_TEAM: CFUT, CLOUDFLARE_EMAIL_OPS_TEAM: 'ops@example.com', CLOUDFLARE_API_KEY_OPS_TEAM: HEX37, CLOUDFLARE_EMAIL_LEGACY: 'l@example.com', CLOUDFLARE_API_KEY_LEGACY: CFK };
+    const src = new EnvCredentialSource(env);
+    assert.deepEqual(await src.get('ops team'), { type: 'api-token', token: CFUT, globalKey: { email: 'ops@example.com', key: HEX37 } });
+    assert.deepEqual(await src.get('legacy'), { type: 'global-key', email: 'l@example.com', key: CFK });
+    assert.equal(await src.get('other'), undefined);
+    assert.ok(knownSecrets().has(HEX37));
+  });
+});
+
+describe('credentials: the scheme a rotation needs, checked before anything is sent (A5)', () => {
+  const token = { type: 'api-token', token: CFUT } as const;
+  const key = { type: 'global-key', email: 'me@example.com', key: CFK } as const;
+  const both = { ...token, globalKey: { email: key.email, key: key.key } } as const;
+  const Z = 'd4dce69cf309e278d779a3c35861a52a';
+  it('API tokens and MoQ need the API token; zone-level Access the Global API key; account-level Access either', () => {
+    const cases: [Parameters<typeof rotationSchemeProblem>[0], boolean, boolean, boolean][] = [
+      // kind, token alone, key alone, both
+      [{ kind: 'account-api-token', name: 'a' }, true, false, true],
+      [{ kind: 'user-api-token', name: 'u' }, true, false, true],
+      [{ kind: 'moq-relay-token', name: 'm' }, true, false, true],
+      [{ kind: 'access-service-token', name: 'acc' }, true, true, true],
+      [{ kind: 'access-service-token', name: 'zone', zoneId: Z }, false, true, true],
+    ];
+    for (const [t, withToken, withKey, withBoth] of cases) {
+      assert.equal(rotationSchemeProblem(t, token, 'default') === undefined, withToken, `${t.name} with a token`);
+      assert.equal(rotationSchemeProblem(t, key, 'default') === undefined, withKey, `${t.name} with a key`);
+      assert.equal(rotationSchemeProblem(t, both, 'default') === undefined, withBoth, `${t.name} with both`);
+    }
+    const e = rotationSchemeProblem({ kind: 'access-service-token', name: 'zone', zoneId: Z }, token, 'x');
+    assert.equal(e?.kind, 'credential-missing');
+    assert.equal(
+      e?.message,
+      'Rotating "zone" (a zone-level Access service token) needs email + Global API key: zone-level Access service tokens accept only email + Global API key, and the admin credential for profile "x" holds an API token. Nothing was sent.',
+    );
+    assert.match(e?.hint ?? '', /CLI: set CLOUDFLARE_EMAIL_X \+ CLOUDFLARE_API_KEY_X beside CLOUDFLARE_API_TOKEN_X; VS Code: "Cloudflare Rotate: Set Credential…" for profile "x" with "Email \+ Global API key"/);
+  });
+});
