@@ -10,5 +10,5 @@ module.exports = {
   'forbid-only': ci,
   'forbid-pending': ci,
   // The user's real state directory is never touched (a temporary one unless a test sets its own).
-  require: ['out/test/unit/setup.js'],
+  require: [require('node:path').join(__dirname, 'out', 'test', 'unit', 'setup.js')],
 };

@@ -283,11 +283,11 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
     const emit = (results: RotationResult[], settledOk = false): number => {
       const good = (r: RotationResult): boolean => r.ok || (settledOk && settledSafely(r));
       if (o.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
-      // A cause shared by several tokens (no credential, a rejected credential) is said once, naming them all.
+      // The same cause for several tokens (no credential, a rejected credential: the same words) is said once, naming them all.
       const shared = new Map<string, RotationResult[]>();
       for (const r of results) {
         if (!good(r) && r.error && (r.error.kind === 'credential-missing' || r.error.kind === 'auth') && r.state === 'failed') {
-          const k = `${r.error.kind}\u0000${r.error.hint ?? ''}`;
+          const k = `${r.error.kind}\u0000${r.error.message}\u0000${r.error.hint ?? ''}`;
           shared.set(k, [...(shared.get(k) ?? []), r]);
         }
       }

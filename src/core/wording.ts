@@ -12,7 +12,7 @@ export interface Wording {
   setCredential(profile: string): string;
   /** Forget an interrupted rotation of `name`. */
   discard(name: string): string;
-  /** Open / fix the configuration. */
+  /** Where the configuration's problems are shown ("cf-rotate validate shows every problem"). */
   openConfig(): string;
   /** Rotate the admin credential itself. */
   rotateAdmin(): string;
@@ -27,7 +27,7 @@ export const cliWording: Wording = {
   resumeOverwrite: () => 'run "cf-rotate resume --overwrite-conflicts"',
   setCredential: (p) => `set CLOUDFLARE_API_TOKEN${envSuffix(p)} (or CLOUDFLARE_EMAIL${envSuffix(p)} + CLOUDFLARE_API_KEY${envSuffix(p)})`,
   discard: (n) => `"cf-rotate discard ${n}"`,
-  openConfig: () => 'fix it (cf-rotate validate shows every problem)',
+  openConfig: () => 'cf-rotate validate shows every problem',
   rotateAdmin: () => 'rotate it with the credential of another profile (the new value must then replace CLOUDFLARE_API_TOKEN wherever it is kept)',
 };
 
@@ -36,7 +36,7 @@ export const editorWording: Wording = {
   resumeOverwrite: () => 'run "Cloudflare Rotate: Resume Interrupted Rotation…" and choose Overwrite',
   setCredential: (p) => `run "Cloudflare Rotate: Set Credential…" for profile "${p}"`,
   discard: () => 'Discard it ("Cloudflare Rotate: Resume Interrupted Rotation…" › Discard)',
-  openConfig: () => 'fix it ("Cloudflare Rotate: Open Configuration"; the Tokens view lists every problem)',
+  openConfig: () => '"Cloudflare Rotate: Open Configuration"; the Tokens view lists every problem',
   rotateAdmin: () => 'use "Cloudflare Rotate: Rotate Admin Credential…", which stores the new value as the credential, or rotate it with the credential of another profile',
 };
 

@@ -1,5 +1,5 @@
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { cap, wording } from '../wording';
+import { wording } from '../wording';
 import { withParser } from 'zod/mini';
 import { compileFn } from 'zod/v4/core';
 import { CfRotateError } from '../errors';
@@ -20,7 +20,7 @@ export class ConfigError extends CfRotateError {
     const shown = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`);
     const more = issues.length > 5 ? ` (+${issues.length - 5} more)` : '';
     super('config', `${file} is invalid: ${shown.join('; ')}${more}`, {
-      hint: `${cap(wording().openConfig())}, then try again.`,
+      hint: `Fix ${file} (${wording().openConfig()}), then try again.`,
     });
     this.issues = issues;
   }

@@ -232,7 +232,7 @@ describe('cloudflare/CloudflareClient errors and retries (simulator)', function 
         const e = await expectKind(c.rollAccountToken(DEMO.accountId, DEMO.accountToken.id), 'server');
         assert.equal(e.status, status);
         assert.match(e.message, /not retried because the change may have been applied/);
-        assert.match(e.hint ?? '', /old value still works/);
+        assert.match(e.hint ?? '', /checks whether the call took effect/);
         assert.equal(sim.control.requests({ op: 'rollAccountToken' }).length, 1);
         assert.deepEqual(clock.sleeps, []);
       });
@@ -310,7 +310,7 @@ describe('cloudflare/CloudflareClient errors and retries (simulator)', function 
       const { client: c } = client();
       const e = await expectKind(c.rollUserToken(DEMO.userToken.id), 'ambiguous');
       assert.match(e.message, /may have happened/);
-      assert.match(e.hint ?? '', /old value still works/);
+      assert.match(e.hint ?? '', /checks whether the call took effect/);
       assert.equal(sim.control.requests({ op: 'rollUserToken' }).length, 1);
     });
 

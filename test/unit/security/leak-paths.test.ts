@@ -156,7 +156,8 @@ describe('secret leaks: every error and log path masks known secrets', function 
         world.sim.control.addFault({ op: 'rollAccountToken', type: 'echo-headers', status: 500 });
         let stdout = '';
         let stderr = '';
-        const io = { stdout: (s: string) => (stdout += s), stderr: (s: string) => (stderr += s), env: { CLOUDFLARE_API_TOKEN: adminToken, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir }, cwd: folder };
+        // A 500 on a roll may have been applied: the CLI settles it once the request can no longer take effect (1 s + 2 s here).
+        const io = { stdout: (s: string) => (stdout += s), stderr: (s: string) => (stderr += s), env: { CLOUDFLARE_API_TOKEN: adminToken, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '1' }, cwd: folder };
         assert.equal(await main(['rotate', 'echo', '--verbose', '--json'], io), 1);
         assertMasked(stderr, `Bearer ${MASK}`, 'CLI stderr');
         assertMasked(stdout, `Bearer ${MASK}`, 'CLI --json stdout');
@@ -299,7 +300,7 @@ describe('secret leaks: every error and log path masks known secrets', function 
         await write(folder, `${fresh}/.vscode/cf-rotate.json`, '{"tokens": [{"name": "x"}]}');
         for (const [config, expected] of [
           [`${fresh}/.vscode/cf-rotate.json`, `${MASK}/.vscode/cf-rotate.json is invalid`],
-          [`missing-${fresh}.json`, `Cannot read ${folder}/missing-${MASK}.json.`],
+          [`missing-${fresh}.json`, `${folder}/missing-${MASK}.json does not exist.`],
         ] as const) {
           let stdout = '';
           let stderr = '';
