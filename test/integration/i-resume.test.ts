@@ -45,11 +45,15 @@ describe('interrupted rotations', () => {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file('.env')));
     const editor = await vscode.window.showTextDocument(doc, { preview: false });
     await sim.addFault({ op: 'rollAccountToken', type: 'latency', ms: 2500 });
+    await sim.clearRequests();
     const mark = shown.length;
     const running = rotate(TOKENS.account);
-    // The preflight passed (the document was clean) and the roll is on its way: now make the file dirty.
-    await waitFor(async () => (await sim.stats()).inFlight > 0, 'the roll request to reach the simulator');
-    assert.ok(await editor.edit((b) => b.insert(new vscode.Position(0, 0), '# edited while rotating\n')));
+    // The preflight passed (the document was clean), the admin credential was checked, and the roll is
+    // on its way (held 2.5 s by the latency fault): now make the file dirty.
+    await waitFor(async () => (await sim.requests()).some((q) => q.op === 'verifyUserToken') && (await sim.stats()).inFlight > 0, 'the roll request to reach the simulator');
+    // An edit can be refused while VS Code reconciles the document with the disk: try again until it lands.
+    await waitFor(() => Promise.resolve(editor.edit((b) => b.insert(new vscode.Position(0, 0), '# edited while rotating\n'))), 'the edit to be applied');
+    assert.ok(editor.document.isDirty);
     const r = await running;
     assert.equal(r?.ok, false);
     assert.equal(r?.state, 'pending');
