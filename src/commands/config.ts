@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { REQUIRED_PERMISSIONS } from '../core/cloudflare/client';
 import type { AccessScope, AccountInfo, CloudflareApi } from '../core/cloudflare/types';
 import { CONFIG_RELATIVE_PATH, MAX_CONFIG_BYTES, starterConfig } from '../core/config/load';
-import { tokenSchema, type TokenConfig, type TokenKind } from '../core/config/schema';
+import { fileTargets, targetLabel, tokenSchema, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { CfRotateError } from '../core/errors';
 import { configPathOf } from '../host/configs';
 import { samePath } from '../host/paths';
@@ -211,7 +211,7 @@ async function wizard(app: App, folder: FolderInfo): Promise<Record<string, unkn
   const state = app.configs.state(folder.path);
   const existingText = await readText(app, folder.path);
   const taken = tokenNamesOf(existingText);
-  const used = new Set(state?.status === 'ok' ? state.tokens.flatMap((t) => t.targets.map((x) => `${x.file}\u0000${x.key}`)) : []);
+  const used = new Set(state?.status === 'ok' ? state.tokens.flatMap((t) => fileTargets(t).map((x) => `${x.file}\u0000${x.key}`)) : []);
 
   const kind = await pickOne<TokenKind>('Kind', 'What kind of credential should cf-rotate rotate?', [
     { label: KIND_LABELS['account-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['account-api-token']), detail: 'An API token owned by an account (cfat_…). Rolled: the old value dies at once.', value: 'account-api-token' },
@@ -287,7 +287,7 @@ async function addToken(app: App, raw: unknown): Promise<{ folder: string; name:
   const token = validateToken(entry);
   app.logger.info(`Added "${token.name}" (${token.kind}) to ${file}.`);
   if (!scripted) {
-    notifyInfo(app, `Added "${token.name}" to .vscode/cf-rotate.json. Its first rotation writes ${token.targets.map((t) => `${t.file} › ${t.key}`).join(', ')}.`, [
+    notifyInfo(app, `Added "${token.name}" to .vscode/cf-rotate.json. Its first rotation writes ${token.targets.map(targetLabel).join(', ')}.`, [
       { title: 'Rotate Now', run: () => vscode.commands.executeCommand(COMMANDS.rotate, { name: token.name, folder: folder.path }) },
       { title: 'Open Configuration', run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
     ]);

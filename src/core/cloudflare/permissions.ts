@@ -29,6 +29,14 @@ export const REQUIRED_PERMISSIONS = {
   createMoqToken: 'MoQ Write',
   listMoqTokens: 'MoQ Read',
   deleteMoqToken: 'MoQ Write',
+  // Destinations. The reads are the preflight of a write, so they name the Write permission: a
+  // credential with Read only would pass the check and fail the write after the rotation.
+  listWorkerSecrets: 'Workers Scripts Write',
+  putWorkerSecret: 'Workers Scripts Write',
+  getPagesProject: 'Pages Write',
+  setPagesSecret: 'Pages Write',
+  getStoreSecret: 'Secrets Store Write',
+  setStoreSecret: 'Secrets Store Write',
   listAccounts: 'Account Settings Read',
   listZones: 'Zone Read',
 } as const satisfies Record<keyof CloudflareApi, string | undefined>;
@@ -53,5 +61,11 @@ export type OperationName =
   | 'createMoqToken'
   | 'listMoqTokens'
   | 'deleteMoqToken'
+  | 'listWorkerSecrets'
+  | 'putWorkerSecret'
+  | 'getPagesProject'
+  | 'editPagesProject'
+  | 'getStoreSecret'
+  | 'editStoreSecret'
   | 'listAccounts'
   | 'listZones';
