@@ -140,6 +140,7 @@ interface IssueLike {
   message: string;
   expected?: unknown;
   options?: unknown;
+  values?: unknown;
   keys?: unknown;
   input?: unknown;
 }
@@ -164,8 +165,11 @@ function friendlyMessage(i: IssueLike): string {
       const keys = Array.isArray(i.keys) ? i.keys.map((k) => JSON.stringify(k)).join(', ') : 'a key';
       return `has an unknown key ${keys}: cf-rotate.json allows only the documented keys (a misspelt key would otherwise be ignored silently)`;
     }
-    case 'invalid_value':
-      return Array.isArray(i.options) ? `must be one of ${i.options.map((o) => JSON.stringify(o)).join(', ')}` : i.message;
+    case 'invalid_value': {
+      const options = Array.isArray(i.options) ? i.options : Array.isArray(i.values) ? i.values : undefined;
+      if (i.input === undefined && (i as { path?: unknown[] }).path !== undefined && options) return `is required: one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
+      return options ? `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}` : i.message;
+    }
     default:
       return i.message;
   }
