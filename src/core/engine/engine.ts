@@ -715,7 +715,8 @@ export class RotationEngine {
         state: 'pending',
         error: {
           kind: err.kind,
-          message: `Cloudflare rotated "${entry.token}" and the new secret is kept safely in the journal, but ${failedAt ?? 'a target'} could not be written: ${err.message}${done.length ? ` Already written: ${done.join(', ')}.` : ''}`,
+          // The first words stay those of every earlier version (scripts match them); the error names the target.
+          message: `Cloudflare rotated "${entry.token}" and the new secret is kept safely in the journal, but a target could not be written: ${err.message}${done.length ? ` Already written: ${done.join(', ')}.` : ''}`,
           hint: err.kind === 'conflict' ? err.hint ?? '' : `${err.hint ? `${err.hint} ` : ''}Then ${wording().resume()} to write it (and the targets after it).${grace}`,
         },
         warnings,

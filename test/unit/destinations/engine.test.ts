@@ -208,7 +208,7 @@ describe('destinations: the engine writes, verifies and resumes them (against th
     const r = await h.engine.rotate(folder, token!);
     assert.equal(r.ok, false);
     assert.equal(r.state, 'pending', JSON.stringify(r.error));
-    assert.match(r.error!.message, new RegExp(`secrets-store:${s.store}/${SECRET_ID} could not be written`));
+    assert.match(r.error!.message, new RegExp(`a target could not be written: Sending the new secret to secret ${SECRET_ID} of Secrets Store ${s.store}`));
     assert.match(r.error!.message, /Already written: .*worker:.*pages:/);
     assert.match(r.error!.hint ?? '', /Resume/);
     const now = live(s.tokenId);
