@@ -50,7 +50,7 @@ describe('journal', function () {
   it('refuses what is not a journal entry, without quoting it', () => {
     assert.throws(() => parseJournal('{not json'), /not valid JSON/);
     assert.throws(() => parseJournal(JSON.stringify({ ...entry(), state: 'exploded' })), /unexpected shape/);
-    assert.throws(() => parseJournal(JSON.stringify({ ...entry(), v: 3 })), /unexpected shape/);
+    assert.throws(() => parseJournal(JSON.stringify({ ...entry(), v: 9 })), /unexpected shape/);
     assert.throws(() => parseJournal(JSON.stringify({ ...entry(), kind: 'nope' })), /unexpected shape/);
     try {
       parseJournal(JSON.stringify({ ...entry(), values: { token: 123 }, state: 'cfut_NeverQuoteMe0123456789' }));
