@@ -819,7 +819,7 @@ route('POST', '/accounts/{account_id}/moq/relays/{relay_id}/tokens', 'createMoqT
   if (r.tokens.size >= MAX_MOQ_TOKENS_PER_RELAY) {
     throw new ApiError(409, CODES.moqTokenLimit, 'Token limit reached: a relay can have at most 10 tokens.');
   }
-  const t = c.store.newMoqToken(r, ops as MoqOperation[], expires, body.label as string | undefined);
+  const t = c.store.newMoqToken(r, ops as MoqOperation[], expires, body.label as string | undefined, c.now);
   return { status: 201, result: tokensEnvelope([moqTokenView(t, t.secret)]) };
 });
 

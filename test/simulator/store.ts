@@ -409,10 +409,11 @@ export class Store {
     this.byClientId.delete(t.clientId);
   }
 
-  newMoqToken(relay: RelayRec, operations: MoqOperation[], expires: number, label?: string): MoqTokenRec {
-    const spec: ScenarioMoqToken = { operations, created: iso(this.now()), expires: iso(expires) };
+  /** `now`: the request's instant (the one its expiry was computed from), so created + 1 year is exactly the default expiry. */
+  newMoqToken(relay: RelayRec, operations: MoqOperation[], expires: number, label?: string, now: number = this.now()): MoqTokenRec {
+    const spec: ScenarioMoqToken = { operations, created: iso(now), expires: iso(expires) };
     if (label !== undefined) spec.label = label;
-    relay.modified = this.now();
+    relay.modified = now;
     return this.addMoqToken(relay, spec);
   }
 
