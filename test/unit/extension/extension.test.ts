@@ -88,7 +88,7 @@ describe('extension (fake VS Code + simulator)', function () {
     fake.setSetting('cfRotate.apiBaseUrl', { globalValue: world.sim.url });
     if (config !== null) await write(dir, '.vscode/cf-rotate.json', JSON.stringify(config, null, 2));
     const t0 = performance.now();
-    api = activate(ctx as unknown as vscode.ExtensionContext);
+    api = activate(ctx as unknown as vscode.ExtensionContext) as CfRotateApi;
     activationMs = performance.now() - t0;
     await api.ready;
     await settle();

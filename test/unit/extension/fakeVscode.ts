@@ -88,6 +88,7 @@ export class TreeItem {
 }
 export const TreeItemCollapsibleState = { None: 0, Collapsed: 1, Expanded: 2 } as const;
 export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 } as const;
+export const ExtensionMode = { Production: 1, Development: 2, Test: 3 } as const;
 export const StatusBarAlignment = { Left: 1, Right: 2 } as const;
 export const TextEditorRevealType = { Default: 0, InCenter: 1, InCenterIfOutsideViewport: 2, AtTop: 3 } as const;
 
@@ -391,8 +392,9 @@ export function makeContext(
   secrets = new FakeSecretStorage(),
   globalState = new Memento(),
   globalStorage = mkdtempSync(join(tmpdir(), 'cf-rotate-global-storage-')),
-): { subscriptions: { dispose(): unknown }[]; secrets: FakeSecretStorage; globalState: Memento; workspaceState: Memento; globalStorageUri: Uri } {
-  return { subscriptions: [], secrets, globalState, workspaceState: new Memento(), globalStorageUri: Uri.file(globalStorage) };
+  extensionMode: number = ExtensionMode.Test,
+): { subscriptions: { dispose(): unknown }[]; secrets: FakeSecretStorage; globalState: Memento; workspaceState: Memento; globalStorageUri: Uri; extensionMode: number } {
+  return { subscriptions: [], secrets, globalState, workspaceState: new Memento(), globalStorageUri: Uri.file(globalStorage), extensionMode };
 }
 
 export { Memento };
