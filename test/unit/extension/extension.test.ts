@@ -148,7 +148,7 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.deepEqual(roots.map((r) => [r.type, r.contextValue]), [['message', 'message.noCredential'], ['token', 'token.account-api-token.overdue']]);
     const status = fake.statusItems[0];
     assert.equal(status?.visible, true);
-    assert.equal(status?.text, '$(key) 1 due');
+    assert.equal(status?.text, '$(key) 1 overdue');
     assert.ok(messages('warning').some((m) => /overdue for rotation/.test(m)), 'overdue notification once per session');
     console.log(`      activate(): ${activationMs.toFixed(2)} ms`);
   });
