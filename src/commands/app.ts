@@ -124,6 +124,18 @@ export function withProgressNotification<T>(title: string, task: (report: Progre
   });
 }
 
+/**
+ * `work`, or a 'cancelled' error as soon as `signal` aborts (also when it already has), for
+ * reads that cannot take a signal. What `work` was waiting for changes nothing.
+ */
+export function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(cancelled());
+  }
+  return Promise.race([work, new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(cancelled()), { once: true }))]);
+}
+
 // ----------------------------------------------------------------------- the locale
 
 /** The user's display language (VS Code's), for dates and times. */

@@ -454,6 +454,60 @@ describe('editor safety and the rotate experience (fake VS Code + simulator)', f
     });
   });
 
+  describe('the wizards\' loads and checks', () => {
+    it('Add Token: a variable another token writes is refused naming that token; the list load is cancellable', async () => {
+      world.sim.control.addAccountToken(DEMO.accountId, { name: 'other' });
+      await start();
+      await setCredential();
+      let refusal: string | undefined;
+      fake.answer = (c) => {
+        const title = String(c.options?.title ?? '');
+        const items = (c.items ?? []) as { label: string; value?: unknown }[];
+        if (title === 'Add Token: Kind') return items.find((i) => i.value === 'account-api-token');
+        if (title === 'Add Token: Credential') return items.find((i) => i.value === 'default');
+        if (title === 'Add Token: Token') return items.find((i) => i.label === 'other');
+        if (title === 'Add Token: Target file') return items.find((i) => i.label === '.env');
+        if (title === 'Add Token: Variable for the token') {
+          refusal = (c.options?.validateInput as (v: string) => string | undefined)('CLOUDFLARE_API_TOKEN');
+          return undefined;
+        }
+        return c.kind === 'inputBox' ? c.options?.value : undefined;
+      };
+      await run(COMMANDS.addToken);
+      assert.equal(refusal, 'CLOUDFLARE_API_TOKEN in .env is already written by another token ("deploy").');
+      const loads = fake.progress.filter((p) => p.title.startsWith('Loading '));
+      assert.ok(loads.length > 0 && loads.every((p) => p.cancellable), JSON.stringify(loads.map((p) => p.title)));
+
+      fake.calls = [];
+      fake.onProgress = (p) => {
+        if (p.title.startsWith('Loading ')) p.cancel();
+      };
+      const r = await run(COMMANDS.addToken);
+      assert.equal(r, undefined);
+      assert.ok(!fake.calls.some((c) => c.kind === 'error'), 'a cancellation is not an error');
+      assert.ok(!fake.calls.some((c) => String(c.options?.title ?? '') === 'Add Token: Token'), 'the wizard stopped');
+    });
+
+    it('Set Credential: the check at Cloudflare is cancellable, and nothing is saved', async () => {
+      await start();
+      fake.answer = (c) => {
+        const title = String(c.options?.title ?? '');
+        if (c.kind === 'inputBox' && /\(1\/3\)/.test(title)) return 'default';
+        if (c.kind === 'quickPick' && /\(2\/3\)/.test(title)) return (c.items as { label: string }[]).find((i) => i.label === 'API token');
+        if (c.kind === 'inputBox') return world.admin.token;
+        return undefined;
+      };
+      fake.onProgress = (p) => {
+        if (p.title.startsWith('Checking the Cloudflare credential')) p.cancel();
+      };
+      const r = await run(COMMANDS.setCredential);
+      assert.equal(r, undefined);
+      assert.ok(fake.progress.find((p) => p.title.startsWith('Checking the Cloudflare credential'))?.cancellable);
+      assert.deepEqual(await api.credentials.profiles(), []);
+      assert.ok(!fake.calls.some((c) => c.kind === 'error'));
+    });
+  });
+
   describe('results, History and the log', () => {
     it('"Open .env" reveals the variable\'s line; every log line appears once', async () => {
       await start();
