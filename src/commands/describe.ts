@@ -2,7 +2,8 @@
  * Wording of confirmations and results, key suggestions and other text helpers of the
  * commands. No vscode import: unit-tested. Nothing here ever sees a secret.
  */
-import { DURATION, parseDuration, type TokenConfig, type TokenKind } from '../core/config/schema';
+import { destinationTargets, DURATION, fileTargets, parseDuration, targetLabel, type TokenConfig, type TokenKind } from '../core/config/schema';
+import { DESTINATION_EFFECTS, destinationType, destinationWhere } from '../core/destinations';
 import type { RotationResult } from '../core/engine/engine';
 import { KIND_LABELS } from '../views/model';
 
@@ -34,20 +35,33 @@ export function invalidationText(token: TokenConfig, defaultGrace: string, now: 
 }
 
 export function targetLines(token: TokenConfig): string[] {
-  return token.targets.map((t) => `${t.file} › ${t.key}`);
+  return token.targets.map(targetLabel);
+}
+
+/** The destinations of a token for a confirmation: where each one is (with its ids) and what writing it does. */
+export function destinationLines(token: TokenConfig): string[] {
+  return destinationTargets(token).map((t) => `${destinationWhere(token, t)}: ${DESTINATION_EFFECTS[destinationType(t)]}.`);
 }
 
 export interface ConfirmDetailOptions {
   /** What Cloudflare calls the credential ("Cloudflare: 'deploy (ci)' · token 3f2a…"), or why it could not be read. */
   cloudflare?: string | undefined;
   time?: TimeFormat;
+  /** Things the user should know before saying yes (the admin's own token, a destination that deploys). */
+  warnings?: readonly string[];
 }
 
 /** Detail text of the modal confirmation of a single rotation. */
 export function confirmRotateDetail(token: TokenConfig, folderName: string, defaultGrace: string, now: number, opts: ConfirmDetailOptions = {}): string {
   const lines = [`${KIND_LABELS[token.kind]} "${token.name}" (folder ${folderName}, profile ${token.profile}).`];
   if (opts.cloudflare !== undefined) lines.push(opts.cloudflare);
-  lines.push('', invalidationText(token, defaultGrace, now, opts.time), '', 'Files that change:', ...targetLines(token).map((l) => `  • ${l}`));
+  lines.push('', invalidationText(token, defaultGrace, now, opts.time), '');
+  const files = fileTargets(token);
+  if (files.length > 0) lines.push('Files that change:', ...files.map((t) => `  • ${targetLabel(t)}`));
+  const dests = destinationLines(token);
+  if (dests.length > 0) lines.push(...(files.length > 0 ? [''] : []), 'Destinations that receive the new secret:', ...dests.map((l) => `  • ${l}`));
+  const warnings = opts.warnings ?? [];
+  if (warnings.length > 0) lines.push('', 'Warnings:', ...warnings.map((w) => `  • ${w}`));
   return lines.join('\n');
 }
 
@@ -159,14 +173,15 @@ export function isCancelledBeforeCall(r: Pick<RotationResult, 'state' | 'error'>
 }
 
 /** One-line outcome of a rotation for notifications. `time` words the instants the engine names in ISO. */
-export function resultMessage(r: Pick<RotationResult, 'name' | 'ok' | 'state' | 'targets' | 'error' | 'graceUntil' | 'verified' | 'checkAgainAt'>, time?: TimeFormat): string {
+export function resultMessage(r: Pick<RotationResult, 'name' | 'ok' | 'state' | 'targets' | 'error' | 'graceUntil' | 'verified' | 'checkAgainAt' | 'notes'>, time?: TimeFormat): string {
   const when = (t: string): string => (time ? localiseInstants(t, time) : t);
   if (r.ok) {
     const verb = r.state === 'recovered' ? 'Finished the interrupted rotation of' : r.state === 'planned' ? 'Checked' : 'Rotated';
     const extra: string[] = [];
     if (r.graceUntil) extra.push(`the previous secret works until ${when(r.graceUntil)}`);
     if (r.verified === false) extra.push('Cloudflare did not confirm the new secret (see the log)');
-    return `${verb} "${r.name}" → ${r.targets.join(', ')}.${extra.length ? ` Note: ${extra.join('; ')}.` : ''}`;
+    const notes = r.notes?.length ? ` ${r.notes.join(' ')}` : '';
+    return `${verb} "${r.name}" → ${r.targets.join(', ')}.${notes}${extra.length ? ` Note: ${extra.join('; ')}.` : ''}`;
   }
   if (isCancelledBeforeCall(r)) return `Cancelled: nothing was rotated ("${r.name}" was not sent to Cloudflare).`;
   const why = r.error ? when(`${r.error.message}${r.error.hint ? ` ${r.error.hint}` : ''}`) : 'unknown error (see the log)';

@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CloudflareApi } from '../core/cloudflare/types';
-import type { TokenConfig, TokenKind } from '../core/config/schema';
+import { fileTargets, targetLabel, type TokenConfig, type TokenKind } from '../core/config/schema';
 import type { RotationResult, RotationState } from '../core/engine/engine';
 import type { JournalEntry } from '../core/engine/journal';
 import { mapLimit } from '../core/engine/queue';
@@ -64,6 +64,7 @@ export function toPublic(r: RotationResult): CommandRotationResult {
     ...(r.error ? { error: { kind: r.error.kind, message: redact(r.error.message), ...(r.error.hint ? { hint: redact(r.error.hint) } : {}) } } : {}),
     warnings: r.warnings.map(redact),
     ...(r.verified !== undefined ? { verified: r.verified } : {}),
+    ...(r.notes?.length ? { notes: [...r.notes] } : {}),
     ...(r.graceUntil ? { graceUntil: r.graceUntil } : {}),
     ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}),
     ...(r.checkAgainAt ? { checkAgainAt: r.checkAgainAt } : {}),
@@ -81,7 +82,7 @@ function skipConfirm(app: App, args: { confirm?: boolean | undefined; skipConfir
 }
 
 function declined(token: TokenConfig, folder: string): CommandRotationResult {
-  return { name: token.name, folder, kind: token.kind, ok: false, state: 'cancelled', targets: token.targets.map((t) => `${t.file} › ${t.key}`), warnings: [] };
+  return { name: token.name, folder, kind: token.kind, ok: false, state: 'cancelled', targets: token.targets.map(targetLabel), warnings: [] };
 }
 
 function refusedResult(token: TokenConfig, folder: string, err: CfRotateError): CommandRotationResult {
@@ -123,7 +124,7 @@ function dirtyTargets(items: readonly Item[]): Preparation['save'] {
   if (dirty.length === 0) return [];
   const out: Preparation['save'] = [];
   for (const { folder, token } of items) {
-    for (const t of token.targets) {
+    for (const t of fileTargets(token)) {
       const abs = path.resolve(folder, t.file);
       const target = real(abs);
       for (const doc of dirty) {
@@ -141,7 +142,7 @@ async function gitTargets(items: readonly Item[]): Promise<Pick<Preparation, 'gi
   const seen = new Set<string>();
   const jobs: Promise<{ ref: TargetRef & { token: string }; status: GitFileStatus | undefined }>[] = [];
   for (const { folder, token } of items) {
-    for (const t of token.targets) {
+    for (const t of fileTargets(token)) {
       if (t.allowTracked === true) continue;
       const k = `${folder}\u0000${t.file}`;
       if (seen.has(k) || jobs.length >= 50) continue;

@@ -7,16 +7,18 @@
  */
 import * as vscode from 'vscode';
 import { validateApiBaseUrl } from '../core/cloudflare/client';
+import { validateGitHubApiUrl } from '../core/github/client';
 import { DURATION } from '../core/config/schema';
 import type { Logger } from '../core/ports';
 import { SETTING_DEFAULTS, SETTINGS, SETTINGS_SECTION } from '../constants';
 
 /** Settings read from the user's settings only (package.json scope `machine`). */
-export const USER_ONLY_SETTINGS = ['apiBaseUrl', 'confirmBeforeRotate', 'defaultGracePeriod'] as const satisfies readonly (keyof typeof SETTINGS)[];
+export const USER_ONLY_SETTINGS = ['apiBaseUrl', 'githubApiUrl', 'confirmBeforeRotate', 'defaultGracePeriod'] as const satisfies readonly (keyof typeof SETTINGS)[];
 type UserOnly = (typeof USER_ONLY_SETTINGS)[number];
 
 const WHY: Record<UserOnly, string> = {
   apiBaseUrl: 'only the user setting may change where the admin credential is sent',
+  githubApiUrl: 'only the user setting may change where the GitHub token is sent',
   confirmBeforeRotate: 'only the user setting may turn off the confirmation before a rotation',
   defaultGracePeriod: 'only the user setting may shorten how long the previous secret of an Access service token keeps working',
 };
@@ -46,6 +48,16 @@ export class Settings {
     const raw = this.userValue('apiBaseUrl') ?? SETTING_DEFAULTS.apiBaseUrl;
     const value = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : SETTING_DEFAULTS.apiBaseUrl;
     return validateApiBaseUrl(value).toString().replace(/\/$/, '');
+  }
+
+  /**
+   * The validated GitHub API base URL without a trailing slash: where the GitHub token goes, so,
+   * as for apiBaseUrl, only the user's (global) or default value counts.
+   */
+  githubApiUrl(): string {
+    const raw = this.userValue('githubApiUrl') ?? SETTING_DEFAULTS.githubApiUrl;
+    const value = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : SETTING_DEFAULTS.githubApiUrl;
+    return validateGitHubApiUrl(value, 'The setting cfRotate.githubApiUrl').toString().replace(/\/$/, '');
   }
 
   reminderDays(): number {
