@@ -1,6 +1,9 @@
 /**
- * Typed access to the cfRotate.* settings. The API base URL decides where the admin credential
- * is sent, so only the user's (global) or default value counts: a workspace cannot redirect it.
+ * Typed access to the cfRotate.* settings. Settings that decide where the admin credential is
+ * sent (`apiBaseUrl`) or that can weaken a rotation (`confirmBeforeRotate`, `defaultGracePeriod`)
+ * are read from the user's (global) settings or the default only: a cloned repository's
+ * `.vscode/settings.json` cannot redirect the credential, skip the confirmation or revoke the
+ * previous secret of a service token at once. A workspace value is ignored, and said so once in the log.
  */
 import * as vscode from 'vscode';
 import { validateApiBaseUrl } from '../core/cloudflare/client';
@@ -9,9 +12,19 @@ import { DURATION } from '../core/config/schema';
 import type { Logger } from '../core/ports';
 import { SETTING_DEFAULTS, SETTINGS, SETTINGS_SECTION } from '../constants';
 
+/** Settings read from the user's settings only (package.json scope `machine`). */
+export const USER_ONLY_SETTINGS = ['apiBaseUrl', 'githubApiUrl', 'confirmBeforeRotate', 'defaultGracePeriod'] as const satisfies readonly (keyof typeof SETTINGS)[];
+type UserOnly = (typeof USER_ONLY_SETTINGS)[number];
+
+const WHY: Record<UserOnly, string> = {
+  apiBaseUrl: 'only the user setting may change where the admin credential is sent',
+  githubApiUrl: 'only the user setting may change where the GitHub token is sent',
+  confirmBeforeRotate: 'only the user setting may turn off the confirmation before a rotation',
+  defaultGracePeriod: 'only the user setting may shorten how long the previous secret of an Access service token keeps working',
+};
+
 export class Settings {
-  private warnedWorkspaceUrl = false;
-  private warnedWorkspaceGitHubUrl = false;
+  private readonly warned = new Set<UserOnly>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -19,14 +32,20 @@ export class Settings {
     return vscode.workspace.getConfiguration(SETTINGS_SECTION);
   }
 
+  /** The user's (global) value, else the default; a workspace or folder value is ignored (logged once per setting). */
+  private userValue(key: UserOnly): unknown {
+    const info = this.config().inspect<unknown>(SETTINGS[key]);
+    const fromWorkspace = info?.workspaceValue !== undefined || info?.workspaceFolderValue !== undefined || info?.workspaceLanguageValue !== undefined || info?.workspaceFolderLanguageValue !== undefined;
+    if (fromWorkspace && !this.warned.has(key)) {
+      this.warned.add(key);
+      this.logger.warn(`Ignoring ${SETTINGS_SECTION}.${SETTINGS[key]} from the workspace settings: ${WHY[key]}.`);
+    }
+    return info?.globalValue ?? info?.defaultValue;
+  }
+
   /** The validated API base URL without a trailing slash. Throws a 'config' CfRotateError when invalid. */
   apiBaseUrl(): string {
-    const info = this.config().inspect<string>(SETTINGS.apiBaseUrl);
-    if (!this.warnedWorkspaceUrl && (info?.workspaceValue !== undefined || info?.workspaceFolderValue !== undefined)) {
-      this.warnedWorkspaceUrl = true;
-      this.logger.warn('Ignoring cfRotate.apiBaseUrl from the workspace settings: only the user setting may change where the admin credential is sent.');
-    }
-    const raw = info?.globalValue ?? info?.defaultValue ?? SETTING_DEFAULTS.apiBaseUrl;
+    const raw = this.userValue('apiBaseUrl') ?? SETTING_DEFAULTS.apiBaseUrl;
     const value = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : SETTING_DEFAULTS.apiBaseUrl;
     return validateApiBaseUrl(value).toString().replace(/\/$/, '');
   }
@@ -36,12 +55,7 @@ export class Settings {
    * as for apiBaseUrl, only the user's (global) or default value counts.
    */
   githubApiUrl(): string {
-    const info = this.config().inspect<string>(SETTINGS.githubApiUrl);
-    if (!this.warnedWorkspaceGitHubUrl && (info?.workspaceValue !== undefined || info?.workspaceFolderValue !== undefined)) {
-      this.warnedWorkspaceGitHubUrl = true;
-      this.logger.warn('Ignoring cfRotate.githubApiUrl from the workspace settings: only the user setting may change where the GitHub token is sent.');
-    }
-    const raw = info?.globalValue ?? info?.defaultValue ?? SETTING_DEFAULTS.githubApiUrl;
+    const raw = this.userValue('githubApiUrl') ?? SETTING_DEFAULTS.githubApiUrl;
     const value = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : SETTING_DEFAULTS.githubApiUrl;
     return validateGitHubApiUrl(value, 'The setting cfRotate.githubApiUrl').toString().replace(/\/$/, '');
   }
@@ -51,13 +65,15 @@ export class Settings {
     return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 365 ? v : SETTING_DEFAULTS.reminderDays;
   }
 
+  /** User setting only: a workspace cannot make the previous secret die at once ("0s"). */
   defaultGracePeriod(): string {
-    const v = this.config().get<unknown>(SETTINGS.defaultGracePeriod);
+    const v = this.userValue('defaultGracePeriod');
     return typeof v === 'string' && DURATION.test(v) ? v : SETTING_DEFAULTS.defaultGracePeriod;
   }
 
+  /** User setting only: a workspace cannot turn the confirmation off. */
   confirmBeforeRotate(): boolean {
-    const v = this.config().get<unknown>(SETTINGS.confirmBeforeRotate);
+    const v = this.userValue('confirmBeforeRotate');
     return typeof v === 'boolean' ? v : SETTING_DEFAULTS.confirmBeforeRotate;
   }
 
