@@ -22,7 +22,7 @@ import { sharedRateLimiter, type Permit, type RateLimiter } from './limiter';
 import { DEFAULT_API_BASE_URL, DEFAULT_TIMEOUT_MS, DEFAULT_USER_AGENT, validateApiBaseUrl, type CloudflareClientOptions } from './options';
 import { chooseScheme, schemeRefusal, type OperationName } from './permissions';
 import { parseRateLimitReset, parseRetryAfter, retryDecision, DEFAULT_MAX_RETRIES, type BackoffOptions } from './retry';
-import { FetchTransport, type HttpRequest, type HttpResponse, type HttpTransport } from './transport';
+import { FetchTransport, requestSignal, type HttpRequest, type HttpResponse, type HttpTransport } from './transport';
 import { globalKeyOf, type AdminCredential, type AuthScheme, type MutationOptions, type RequestOptions, type SecretValues } from './types';
 import type * as z from 'zod/mini';
 
@@ -277,25 +277,17 @@ export class RequestCore {
       }
     }
     const logPath = url.slice(this.baseUrl.origin.length);
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error(`timeout after ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onAbort = (): void => controller.abort(spec.signal?.reason);
-    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    const sig = requestSignal(timeoutMs, spec.signal);
     const started = performance.now();
     let res: HttpResponse;
     try {
-      res = await this.transport.send({ method: spec.method, url, headers, body: payload, signal: controller.signal });
+      res = await this.transport.send({ method: spec.method, url, headers, body: payload, signal: sig.signal });
     } catch (e) {
       const ms = Math.round(performance.now() - started);
       permit.release();
-      throw transportError(spec, e, timedOut, ms, logPath, { timeoutMs, host: this.baseUrl.host, logger: this.logger });
+      throw transportError(spec, e, sig.timedOut(), ms, logPath, { timeoutMs, host: this.baseUrl.host, logger: this.logger });
     } finally {
-      clearTimeout(timer);
-      spec.signal?.removeEventListener('abort', onAbort);
+      sig.done();
     }
     permit.release();
     const ms = Math.round(performance.now() - started);

@@ -141,3 +141,26 @@ export function classifyTransportError(e: unknown): { failure: TransportFailure;
   const name = e instanceof Error ? e.name : undefined;
   return { failure: 'ambiguous', code: codes[0] ?? name };
 }
+
+/**
+ * The signal one request is sent with: aborted after `timeoutMs`, or when `outer` (the caller's
+ * cancellation) aborts. `timedOut()` tells the two apart; `done()` stops the timer and listener.
+ */
+export function requestSignal(timeoutMs: number, outer?: AbortSignal): { signal: AbortSignal; timedOut: () => boolean; done: () => void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`timeout after ${timeoutMs} ms`));
+  }, timeoutMs);
+  const onAbort = (): void => controller.abort(outer?.reason);
+  outer?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    done: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    },
+  };
+}

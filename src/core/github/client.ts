@@ -20,7 +20,7 @@ import { nullLogger, systemClock, type Clock, type Logger } from '../ports';
 import { registerSecret } from '../redact';
 import { notification } from '../text';
 import { VERSION } from '../version';
-import { classifyTransportError, FetchTransport, ResponseTooLargeError, type HttpRequest, type HttpResponse, type HttpTransport } from '../cloudflare/transport';
+import { classifyTransportError, FetchTransport, requestSignal, ResponseTooLargeError, type HttpRequest, type HttpResponse, type HttpTransport } from '../cloudflare/transport';
 import { wording } from '../wording';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
@@ -209,33 +209,25 @@ export class GitHubClient implements GitHubApi {
     };
     if (c.body !== undefined) headers['content-type'] = 'application/json';
     const timeoutMs = c.opts?.timeoutMs ?? this.timeoutMs;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error(`timeout after ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onAbort = (): void => controller.abort(c.opts?.signal?.reason);
-    c.opts?.signal?.addEventListener('abort', onAbort, { once: true });
+    const sig = requestSignal(timeoutMs, c.opts?.signal);
     const started = performance.now();
-    const req: HttpRequest = { method: c.method, url, headers, body: c.body === undefined ? undefined : JSON.stringify(c.body), signal: controller.signal };
+    const req: HttpRequest = { method: c.method, url, headers, body: c.body === undefined ? undefined : JSON.stringify(c.body), signal: sig.signal };
     let res: HttpResponse;
     try {
       res = await this.transport.send(req);
     } catch (e) {
       const ms = Math.round(performance.now() - started);
       if (e instanceof ResponseTooLargeError) throw this.contract(c.what, e.message);
-      const { failure, code } = timedOut ? { failure: 'ambiguous' as const, code: 'timeout' } : classifyTransportError(e);
-      const why = timedOut ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : (code ?? 'connection failed');
+      const { failure, code } = sig.timedOut() ? { failure: 'ambiguous' as const, code: 'timeout' } : classifyTransportError(e);
+      const why = sig.timedOut() ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : (code ?? 'connection failed');
       this.logger.warn(`github ${c.op}: ${c.method} ${c.path} failed after ${ms} ms (${why})`);
-      if (!timedOut && c.opts?.signal?.aborted) throw new CfRotateError('cancelled', `${cap(c.what)} was cancelled.`, { hint: 'Run it again when you are ready.' });
+      if (!sig.timedOut() && c.opts?.signal?.aborted) throw new CfRotateError('cancelled', `${cap(c.what)} was cancelled.`, { hint: 'Run it again when you are ready.' });
       if (failure === 'network') {
         throw new CfRotateError('network', `Could not reach GitHub at ${this.baseUrl.host} while ${c.what} (${why}); nothing was sent.`, { hint: 'Check your network connection, proxy and DNS, then retry; retrying is safe.', cause: e });
       }
       throw new CfRotateError('ambiguous', `No answer from GitHub while ${c.what} (${why}).`, { hint: 'Retrying is safe: the same value is written again.', cause: e });
     } finally {
-      clearTimeout(timer);
-      c.opts?.signal?.removeEventListener('abort', onAbort);
+      sig.done();
     }
     const ms = Math.round(performance.now() - started);
     this.logger.debug(`github ${c.op}: ${c.method} ${c.path} -> ${res.status} in ${ms} ms (x-github-request-id ${res.headers.get('x-github-request-id') ?? '-'}, ratelimit-remaining ${res.headers.get('x-ratelimit-remaining') ?? '-'})`);
