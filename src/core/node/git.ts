@@ -102,8 +102,8 @@ export class NodeGit implements Git {
    * Coalesced per folder ("group commit"): a request made while git runs for the same folder waits
    * for the next run, which asks about every waiting path at once (a batch of rotations spawned two
    * git processes per credential). Each answer comes from a git run that started after the request.
-   * When a shared run reports a problem, each request is asked again on its own, so one path git
-   * cannot answer for never decides another's.
+   * When a shared run reports a problem, each request is asked again on its own (all at once, as
+   * before), so one path git cannot answer for never decides another's.
    */
   status(folder: string, rels: readonly string[]): Promise<Map<string, GitStatus>> {
     return new Promise((resolve, reject) => {
@@ -140,7 +140,7 @@ export class NodeGit implements Git {
         /* asked again one by one below */
       }
     }
-    for (const w of waiters) await this.statusNow(folder, w.rels).then(w.resolve, w.reject);
+    await Promise.all(waiters.map((w) => this.statusNow(folder, w.rels).then(w.resolve, w.reject)));
   }
 
   private gitFor(folder: string): string | undefined {
