@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { batchBench } from './benches/batch';
 import { bundleBench } from './benches/bundle';
 import { patchBench } from './benches/patch';
 import { rateLimitBench, rotateBench } from './benches/rotate';
@@ -18,7 +19,7 @@ import { machineInfo, machineLine } from './lib/machine';
 import { BENCH_ORDER, loadResults, renderMarkdown, writeJsonAtomic, type ResultsFile } from './lib/report';
 import type { Bench, BenchContext, BenchOutcome } from './lib/types';
 
-const BENCHES: Bench[] = [activationBench, bundleBench, rotateBench, rateLimitBench, patchBench, treeBench, memoryBench];
+const BENCHES: Bench[] = [activationBench, bundleBench, rotateBench, rateLimitBench, patchBench, treeBench, batchBench, memoryBench];
 
 const USAGE = `usage: node out/bench/run.js [--only NAME,NAME] [--quick] [--list]
   --only   run a subset: ${BENCH_ORDER.join(', ')}

@@ -10,6 +10,7 @@ import { CREDENTIAL_PREFIX, type CredentialStore } from './core/credentials';
 import type { RotationEngine } from './core/engine/engine';
 import { JOURNAL_PREFIX } from './core/engine/journal';
 import { toCfRotateError } from './core/errors';
+import { phase } from './core/perf';
 import type { HistoryStore } from './core/history';
 import type { ConfigRegistry } from './host/configs';
 import { createHostServices } from './host/services';
@@ -68,12 +69,15 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
     ...registerCredentialCommands(app),
     ...registerConfigCommands(app),
     ...registerViewCommands(app),
-    host.configs.onDidChange(() => void view.rebuild()),
+    // (A configuration change rebuilds the tree: the ViewController listens itself.)
     // Other windows share SecretStorage: credentials and journals can change under us.
     context.secrets.onDidChange((e) => {
       if (!e.key.startsWith(CREDENTIAL_PREFIX) && !e.key.startsWith(JOURNAL_PREFIX)) return;
       void host.secrets.noteChanged(e.key).catch(() => undefined);
-      if (e.key.startsWith(CREDENTIAL_PREFIX)) host.engine.resetClients();
+      if (e.key.startsWith(CREDENTIAL_PREFIX)) {
+        host.credentials.noteChanged(e.key);
+        host.engine.resetClients();
+      }
       void view.rebuild();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -91,12 +95,15 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
 
   const ready = (async () => {
     try {
-      await migrateLegacyState(host);
-      await view.refresh();
+      // cf-rotate 0.1's state (moved once, rarely there; asking SecretStorage is a round trip) is moved
+      // while the tree loads, not before it: the tree shows what was moved after one more rebuild.
+      const migrated = phase('ready: legacy state', () => migrateLegacyState(host));
+      await phase('ready: configs + tree data', () => view.refresh());
+      if (await migrated) await view.rebuild();
       // Temporary files that killed processes left beside the targets (and in the state directory).
       void Promise.all(host.configs.tokens().map((rt) => host.engine.sweep(rt.folder.path, [rt.token]))).catch(() => undefined);
       void host.journalStore.sweep().catch(() => undefined);
-      await offerResume(app);
+      await phase('ready: offer resume', () => offerResume(app));
     } catch (e) {
       notifyError(app, 'Cloudflare Rotate could not load its state', toCfRotateError(e));
       // Never leave the tree spinning: show what is known (nothing) and let Refresh try again.

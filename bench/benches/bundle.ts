@@ -85,6 +85,11 @@ export const bundleBench: Bench = {
     const ownShellMs = node22 ? await timeRequire(process.execPath, shellScript, runs) : [];
     const ownRuntimeMs = node22 ? await timeRequire(process.execPath, runtimeScript, runs) : [];
     const parts = await attribution(ctx.root, 'dist/runtime.js').catch(() => []);
+    // Libraries a feature loads on demand (sealed boxes for GitHub secrets, the proxy's undici): never in the shell or the runtime.
+    const lazyLibs = /^(@noble\/|undici$|tweetnacl|libsodium)/;
+    const shellParts = await attribution(ctx.root, 'dist/extension.js').catch(() => []);
+    const eager = [...parts, ...shellParts].filter((p) => lazyLibs.test(p.input)).map((p) => p.input);
+    const attributed = parts.length > 0;
     const top = parts.slice(0, 6).map((p) => `${p.input} ${(p.bytes / KiB).toFixed(0)} KiB`).join(', ');
     const med = (xs: number[]): string => summarize(xs).median.toFixed(1);
     ctx.log(`  extension.js ${shellBytes} B + runtime.js ${runtimeBytes} B, cli.js ${cliBytes} B; require shell ${med(shellMs)} ms, runtime ${med(runtimeMs)} ms (${nodeLabel})`);
@@ -102,8 +107,8 @@ export const bundleBench: Bench = {
           name: 'Extension bundle size',
           measures: `Bytes of the extension's code from \`node esbuild.js --production\` (minified): dist/extension.js ${shellBytes.toLocaleString('en-US')} B (the activation shell) + dist/runtime.js ${runtimeBytes.toLocaleString('en-US')} B (loaded after activate() returns)`,
           cf: one('dist/extension.js + dist/runtime.js', 'KiB', totalBytes / KiB),
-          target: { text: '≤ 400 KiB', met: totalBytes <= 400 * KiB },
-          ...(top ? { notes: `Largest contributors to dist/runtime.js (minified bytes, attribution build): ${top}.` } : {}),
+          target: { text: '≤ 260 KiB, sealed boxes / undici not in it', met: totalBytes <= 260 * KiB && attributed && eager.length === 0 },
+          notes: `${top ? `Largest contributors to dist/runtime.js (minified bytes, attribution build): ${top}. ` : ''}Libraries loaded only when a feature needs them (sealed boxes, undici) found in the shell or the runtime: ${attributed ? (eager.length ? eager.join(', ') : 'none') : 'not checked (no attribution build)'}.`,
         },
         {
           id: 'bundle-require',

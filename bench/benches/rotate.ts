@@ -251,7 +251,8 @@ export const rotateBench: Bench = {
         cf,
         baseline: curlSeries,
         ratio: { value: ratio, text: `${ratio.toFixed(1)}× faster` },
-        target: { text: '≥ 6× faster, 0 × 429', met: ratio >= 6 && r429 === 0 && bad === 0 && badCurl === 0 },
+        // c=8 (VS Code's Rotate All and the CLI): ≥ 9× (the latency bound is ≈ 9.8×); another concurrency keeps ≥ 6×.
+        target: conc === 8 ? { text: '≥ 9× faster, 0 × 429', met: ratio >= 9 && r429 === 0 && bad === 0 && badCurl === 0 } : { text: '≥ 6× faster, 0 × 429', met: ratio >= 6 && r429 === 0 && bad === 0 && badCurl === 0 },
         notes:
           `${count} rotations × 2 sequential requests × ${LATENCY_MS} ms ÷ ${conc} in flight = ${best.toFixed(1)} s of pure latency at best, so with this concurrency cf-rotate can be at most ≈ ${(curlSeries.summary.median / best).toFixed(1)}× faster than this curl loop.` +
           (bad || badCurl ? ` ${bad} cf-rotate run(s) and ${badCurl} curl run(s) did not rotate every token correctly.` : ''),

@@ -22,7 +22,7 @@ import { OUT_ENV, REQUEST_ENV, type HostReport, type HostRequest, type Mark } fr
 const WINDOW_TIMEOUT_MS = 180_000;
 const HOST_MODULE = path.join(__dirname, '..', 'vscode', 'host.js');
 
-interface WindowResult {
+export interface WindowResult {
   report: HostReport;
   /** The extension host's log line saying why and when the extension was activated. */
   activationLog: string | undefined;
@@ -44,7 +44,7 @@ function findActivationLog(userDataDir: string, id: string): string | undefined 
   return undefined;
 }
 
-async function benchWindow(opts: { ctx: BenchContext; build: StagedBuild; name: string; folder: string; request: HostRequest; settings?: Record<string, unknown> }): Promise<WindowResult> {
+export async function benchWindow(opts: { ctx: BenchContext; build: StagedBuild; name: string; folder: string; request: HostRequest; settings?: Record<string, unknown>; env?: Record<string, string> }): Promise<WindowResult> {
   const out = path.join(opts.ctx.tmp, 'vscode', `${opts.name}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.rmSync(out, { force: true });
@@ -55,7 +55,7 @@ async function benchWindow(opts: { ctx: BenchContext; build: StagedBuild; name: 
     server = await launchCodeServer({
       folder: opts.folder,
       ...(opts.settings ? { settings: opts.settings } : {}),
-      env: { [OUT_ENV]: out, [REQUEST_ENV]: JSON.stringify(opts.request) },
+      env: { ...opts.env, [OUT_ENV]: out, [REQUEST_ENV]: JSON.stringify(opts.request) },
     });
     wb = await openWorkbench(server.url, { folder: opts.folder, payload: devPayload(server.url, opts.build.dir, HOST_MODULE) });
     const deadline = Date.now() + WINDOW_TIMEOUT_MS;
@@ -103,7 +103,7 @@ function series(label: string, unit: string, samples: number[]): Series {
 
 const MiB = 1024 * 1024;
 
-async function buildOrExplain(ctx: BenchContext): Promise<{ build?: StagedBuild; reason?: string }> {
+export async function buildOrExplain(ctx: BenchContext): Promise<{ build?: StagedBuild; reason?: string }> {
   try {
     return { build: await stagedBuild(ctx.root, ctx.tmp) };
   } catch (e) {
@@ -143,7 +143,7 @@ export const activationBench: Bench = {
       fs.writeFileSync(path.join(folder, '.vscode', 'cf-rotate.json'), configText(tokens));
       for (const [file, text] of envTexts(tokens)) fs.writeFileSync(path.join(folder, file), text);
       try {
-        const w = await benchWindow({ ctx, build, name: `activation-${i + 1}`, folder, request: { mode: 'activation', extensionId: build.extensionId } });
+        const w = await benchWindow({ ctx, build, name: `activation-${i + 1}`, folder, request: { mode: 'activation', extensionId: build.extensionId }, env: { CF_ROTATE_PERF: '1' } });
         const times = activationTimes(w.report.marks, build.extensionId);
         runs.push({ ...w, ...(times ? { times } : {}) });
         if (!w.report.ok) failures.push(w.report.error ?? 'unknown error');
@@ -158,7 +158,7 @@ export const activationBench: Bench = {
     outcome.raw = {
       windows,
       tokens: tokens.length,
-      runs: runs.map((r) => ({ times: r.times, wasActive: r.report.wasActive, apiActivateMs: r.report.apiActivateMs, marks: r.report.marks, runtimeMarks: r.report.runtimeMarks, activationLog: r.activationLog, wallMs: r.wallMs, node: r.report.node, vscode: r.report.vscodeVersion, userDataDir: r.userDataDir })),
+      runs: runs.map((r) => ({ times: r.times, wasActive: r.report.wasActive, apiActivateMs: r.report.apiActivateMs, marks: r.report.marks, runtimeMarks: r.report.runtimeMarks, startupPhases: r.report.startupPhases, activationLog: r.activationLog, wallMs: r.wallMs, node: r.report.node, vscode: r.report.vscodeVersion, userDataDir: r.userDataDir })),
       failures,
     };
     if (timed.length === 0) {
@@ -176,14 +176,14 @@ export const activationBench: Bench = {
           name: 'Activation: activate()',
           measures: `activate() start → end in VS Code ${vs} (extension host Node ${node}), ${timed.length} fresh windows, workspace with a 20-token cf-rotate.json, activated at startup by ${reasons.join(', ')}`,
           cf: activate,
-          target: { text: '≤ 15 ms', met: activate.summary.median <= 15 },
+          target: { text: '≤ 5 ms', met: activate.summary.median <= 5 },
         },
         {
           id: 'activation-host',
           name: "Activation: extension host's time",
           measures: "The extension host's activation time for cf-rotate: code loading (require of the minified activation shell, dist/extension.js) + activate(), as Running Extensions adds them up",
           cf: host,
-          target: { text: '≤ 15 ms', met: host.summary.median <= 15 },
+          target: { text: '≤ 5 ms', met: host.summary.median <= 5 },
           notes: `Code loading alone: median ${loading.summary.median} ms (${loading.summary.min}–${loading.summary.max}). From willLoadExtensionCode to didActivateExtension (also waiting for the extension's storage and secrets to be ready): median ${whole.summary.median} ms (${whole.summary.min}–${whole.summary.max}).`,
         },
       ];
@@ -201,6 +201,23 @@ export const activationBench: Bench = {
         return w !== undefined && d !== undefined ? d - w : undefined;
       }));
       const readyAfter = defined(timed.map((r) => after(r, 'cf-rotate/ready')));
+      const treeAfter = defined(timed.map((r) => after(r, 'cf-rotate/tree-data')));
+      if (treeAfter.length > 0) {
+        const tree = series('didActivateExtension → cf-rotate/tree-data', 'ms', treeAfter);
+        const ph = (name: string): string => {
+          const xs = timed.map((r) => r.report.startupPhases?.[name]?.ms).filter((x): x is number => x !== undefined);
+          return xs.length ? fmtMs(summarize(xs).median) : '—';
+        };
+        figures.push({
+          id: 'activation-tree',
+          name: 'Activation → tree data ready (20 tokens)',
+          measures: "From the host's didActivateExtension mark to cf-rotate's cf-rotate/tree-data mark: the runtime required and started, the cf-rotate.json read and parsed, history, journals and stored credential names read, and the Tokens view's data set (its first getChildren can answer)",
+          cf: tree,
+          target: { text: '≤ 100 ms', met: tree.summary.median <= 100 },
+          notes: `Phases of the first load (medians, CF_ROTATE_PERF=1): legacy-state check ${ph('ready: legacy state')}, configs + tree data ${ph('ready: configs + tree data')} (of which the reload of history, journals and credential names ${ph('tree: reload (configs, history, journals, credentials)')}, the tree build ${ph('tree: build')}), offer to resume ${ph('ready: offer resume')}.`,
+        });
+        outcome.raw.treeAfterMs = tree;
+      }
       if (startedAfter.length > 0 && readyAfter.length > 0) {
         const ready = series('didActivateExtension → cf-rotate/ready', 'ms', readyAfter);
         const started = series('didActivateExtension → runtime started', 'ms', startedAfter);
@@ -346,7 +363,7 @@ export const memoryBench: Bench = {
           name: 'activate() via API, 1,000 tokens',
           measures: `An activation from \`await ext.activate()\` in an idle extension host after the 1,000-token config was written (not a startup activation): the extension host's activation time for cf-rotate from its own marks (code loading + activate()), as for the startup activation above`,
           cf: apiHost,
-          target: { text: '≤ 15 ms', met: apiHost.summary.n > 0 ? apiHost.summary.median <= 15 : null },
+          target: { text: '≤ 5 ms', met: apiHost.summary.n > 0 ? apiHost.summary.median <= 5 : null },
           notes: `The test module's \`await ext.activate()\` took ${fmtSummary(apiAct.summary, 'ms')} in all; between didLoadExtensionCode and willActivateExtension VS Code prepares the extension context (global and workspace state, secrets): ${fmtSummary(apiGap.summary, 'ms')}. From the call, ${fmtMs(ready.summary.median)} (median) until the extension's \`ready\` resolved (runtime loaded; configs, history, journals, credentials read; tree data set).`,
         },
         {

@@ -48,7 +48,7 @@ function metCell(f: Figure): string {
   return f.target.met ? '✅ yes' : '❌ no';
 }
 
-export const BENCH_ORDER = ['activation', 'bundle', 'rotate', 'ratelimit', 'patch', 'tree', 'memory'];
+export const BENCH_ORDER = ['activation', 'bundle', 'rotate', 'ratelimit', 'patch', 'tree', 'batch', 'memory'];
 
 export function renderMarkdown(results: ResultsFile): string {
   const benches = BENCH_ORDER.map((n) => results.benches[n]).filter((b): b is ResultsFile['benches'][string] => b !== undefined);

@@ -11,12 +11,13 @@
  *   open), and after cfRotate.rotateDue, each after a full GC.
  */
 import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import * as vscode from 'vscode';
-import { OUT_ENV, REQUEST_ENV, type HeapSample, type HostReport, type HostRequest, type Mark, type MemoryRequest } from './protocol';
+import { OUT_ENV, REQUEST_ENV, type BatchRequest, type BatchRun, type HeapSample, type HostReport, type HostRequest, type Mark, type MemoryRequest, type Phases } from './protocol';
 
 interface PerfMarks {
   getMarks(): Mark[];
@@ -53,6 +54,15 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** cf-rotate's phase table (src/core/perf.ts), shared through a registered symbol; empty unless CF_ROTATE_PERF=1. */
+const PERF_TABLE = Symbol.for('cf-rotate.perf.phases');
+function takePhases(): Phases {
+  const g = globalThis as { [PERF_TABLE]?: Phases };
+  const t = g[PERF_TABLE] ?? {};
+  g[PERF_TABLE] = {};
+  return t;
+}
+
 interface CfRotateApiLike {
   ready: Promise<void>;
   tree?: { onDidChangeTreeData?: vscode.Event<unknown>; onDidUpdate?: vscode.Event<unknown> };
@@ -68,7 +78,7 @@ async function activation(ext: vscode.Extension<unknown>, id: string, base: Omit
   }
   // The shell loads its runtime after activate() returns; wait for it so its marks exist.
   await Promise.race([(ext.exports as CfRotateApiLike | undefined)?.ready, sleep(60_000)]);
-  return { ...base, wasActive, ...(apiActivateMs !== undefined ? { apiActivateMs } : {}), marks: extensionMarks(id), runtimeMarks: runtimeMarks() };
+  return { ...base, wasActive, ...(apiActivateMs !== undefined ? { apiActivateMs } : {}), marks: extensionMarks(id), runtimeMarks: runtimeMarks(), startupPhases: takePhases() };
 }
 
 /** cf-rotate's own performance marks, converted to epoch ms like the extension host's. */
@@ -130,6 +140,114 @@ async function memory(ext: vscode.Extension<unknown>, req: MemoryRequest, base: 
   };
 }
 
+async function batch(ext: vscode.Extension<unknown>, req: BatchRequest, base: Omit<HostReport, 'marks' | 'wasActive'>): Promise<HostReport> {
+  const wasActive = ext.isActive;
+  const api = (await ext.activate()) as CfRotateApiLike & { refresh(): Promise<void> };
+  await api.ready;
+  await vscode.commands.executeCommand('workbench.view.extension.cfRotate');
+  await sleep(req.settleMs);
+  const cred = (await vscode.commands.executeCommand('cfRotate.setCredential', { apiToken: req.adminToken })) as { stored?: boolean } | undefined;
+  if (!cred?.stored) throw new Error(`cfRotate.setCredential did not store the credential: ${JSON.stringify(cred)}`);
+  const stateDir = process.env.CF_ROTATE_STATE_DIR;
+  const runs: BatchRun[] = [];
+  for (const [i, latencyMs] of req.latencies.entries()) {
+    const res = await fetch(`${req.simOrigin}/__sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs }) });
+    if (!res.ok) throw new Error(`simulator config: ${res.status}`);
+    if (i > 0) {
+      // The same tokens due again: forget their history (in the harness's own state directory) and reload.
+      if (!stateDir) throw new Error('CF_ROTATE_STATE_DIR is not set');
+      fs.rmSync(path.join(stateDir, 'history.jsonl'), { force: true });
+      await api.refresh();
+      await sleep(req.settleMs);
+    }
+    let treeChanges = 0;
+    let treeRebuilds = 0;
+    const subs = [api.tree?.onDidChangeTreeData?.(() => treeChanges++), api.tree?.onDidUpdate?.(() => treeRebuilds++)];
+    takePhases();
+    const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
+    const t1 = performance.now();
+    const results = ((await vscode.commands.executeCommand('cfRotate.rotateDue', { confirm: false })) ?? []) as { ok: boolean; name: string; error?: { message: string } }[];
+    const rotateMs = performance.now() - t1;
+    const cpu = process.cpuUsage(cpu0);
+    const elu = performance.eventLoopUtilization(elu0).utilization;
+    const phases = takePhases();
+    for (const s of subs) s?.dispose();
+    runs.push({
+      latencyMs,
+      rotateMs,
+      rotated: results.filter((r) => r.ok).length,
+      failed: results.filter((r) => !r.ok).slice(0, 5).map((r) => `${r.name}: ${r.error?.message ?? '?'}`),
+      phases,
+      elu,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      treeChanges,
+      treeRebuilds,
+    });
+    await sleep(req.settleMs);
+  }
+  let profile: HostReport['profile'];
+  if (req.profile) {
+    await fetch(`${req.simOrigin}/__sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 0 }) });
+    if (stateDir) fs.rmSync(path.join(stateDir, 'history.jsonl'), { force: true });
+    await api.refresh();
+    await sleep(req.settleMs);
+    const session = new inspector.Session();
+    session.connect();
+    const post = <T>(method: string, params?: object): Promise<T> =>
+      new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))));
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 500 });
+    await post('Profiler.start');
+    await vscode.commands.executeCommand('cfRotate.rotateDue', { confirm: false });
+    const { profile: p } = await post<{ profile: CpuProfile }>('Profiler.stop');
+    session.disconnect();
+    profile = summarizeProfile(p);
+  }
+  return { ...base, wasActive, marks: extensionMarks(req.extensionId), batch: runs, ...(profile ? { profile } : {}) };
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function area(url: string, fn: string): string {
+  if (fn === '(idle)') return 'idle';
+  if (fn === '(garbage collector)') return 'garbage collector';
+  if (fn === '(program)') return 'V8/native (program)';
+  if (/cf-rotate|dist[\\/]runtime\.js|dist[\\/]extension\.js/.test(url)) return 'cf-rotate';
+  if (/bench[\\/]vscode[\\/]host/.test(url)) return 'bench module';
+  if (url.startsWith('node:') || url === '') return 'Node.js internals';
+  if (/extensions[\\/]/.test(url)) return 'other extensions';
+  return 'VS Code extension host';
+}
+
+function summarizeProfile(p: CpuProfile): NonNullable<HostReport['profile']> {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000));
+  const byArea: Record<string, number> = {};
+  const fns = new Map<string, { fn: string; where: string; ms: number }>();
+  let totalMs = 0;
+  for (const [id, ms] of self) {
+    const n = byId.get(id);
+    if (!n) continue;
+    totalMs += ms;
+    const a = area(n.callFrame.url, n.callFrame.functionName);
+    byArea[a] = (byArea[a] ?? 0) + ms;
+    if (a === 'idle') continue;
+    const where = `${n.callFrame.url.split(/[\\/]/).slice(-2).join('/')}:${n.callFrame.lineNumber + 1}`;
+    const key = `${n.callFrame.functionName}@${where}`;
+    const f = fns.get(key) ?? { fn: n.callFrame.functionName || '(anonymous)', where, ms: 0 };
+    f.ms += ms;
+    fns.set(key, f);
+  }
+  const top = [...fns.values()].sort((a, b) => b.ms - a.ms).slice(0, 15);
+  return { totalMs, byArea, top };
+}
+
 export async function run(): Promise<void> {
   const out = process.env[OUT_ENV];
   const raw = process.env[REQUEST_ENV];
@@ -140,7 +258,7 @@ export async function run(): Promise<void> {
   try {
     const ext = vscode.extensions.getExtension(req.extensionId);
     if (!ext) throw new Error(`extension ${req.extensionId} is not installed in this window`);
-    report = req.mode === 'activation' ? await activation(ext, req.extensionId, base) : await memory(ext, req, base);
+    report = req.mode === 'activation' ? await activation(ext, req.extensionId, base) : req.mode === 'batch' ? await batch(ext, req, base) : await memory(ext, req, base);
   } catch (e) {
     report = { ...base, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e), wasActive: false, marks: extensionMarks(req.extensionId) };
   }

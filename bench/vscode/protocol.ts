@@ -20,7 +20,38 @@ export interface MemoryRequest {
   settleMs: number;
 }
 
-export type HostRequest = ActivationRequest | MemoryRequest;
+/** 100 due rotations through cfRotate.rotateDue at each simulator latency, in one window. */
+export interface BatchRequest {
+  mode: 'batch';
+  extensionId: string;
+  adminToken: string;
+  /** The simulator's origin (its /__sim control API sets the latency between the runs). */
+  simOrigin: string;
+  latencies: number[];
+  due: number;
+  settleMs: number;
+  /** After the timed runs, one more at 0 ms under the V8 sampling profiler (its own run: the profiler slows what it samples). */
+  profile?: boolean;
+}
+
+export type HostRequest = ActivationRequest | MemoryRequest | BatchRequest;
+
+/** cf-rotate's phase table (src/core/perf.ts, CF_ROTATE_PERF=1): name → calls, ms in flight. */
+export type Phases = Record<string, { n: number; ms: number }>;
+
+export interface BatchRun {
+  latencyMs: number;
+  rotateMs: number;
+  rotated: number;
+  failed: string[];
+  phases: Phases;
+  /** Extension host event-loop utilisation while the command ran (0–1). */
+  elu: number;
+  /** Extension host CPU time (user + system) while the command ran, ms. */
+  cpuMs: number;
+  treeChanges: number;
+  treeRebuilds: number;
+}
 
 export interface Mark {
   name: string;
@@ -49,6 +80,11 @@ export interface HostReport {
   marks: Mark[];
   /** cf-rotate's own performance marks (cf-rotate/runtime/willLoad|didStart, cf-rotate/ready), as epoch ms. */
   runtimeMarks?: Mark[];
+  /** cf-rotate's phase table after its first load (activation windows, CF_ROTATE_PERF=1). */
+  startupPhases?: Phases;
+  batch?: BatchRun[];
+  /** Self time of the extension host during the profiled run, by where the code lives, and the top functions. */
+  profile?: { totalMs: number; byArea: Record<string, number>; top: { fn: string; where: string; ms: number }[] };
   memory?: {
     beforeActivation: HeapSample;
     afterActivation: HeapSample;

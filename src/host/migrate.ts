@@ -13,8 +13,10 @@ import type { HostServices } from './services';
 
 const HISTORY_MOVED = 'cfRotate.historyMovedToStateDir';
 
-export async function migrateLegacyState(host: HostServices): Promise<void> {
+/** Returns true when something was moved (the tree shows it after a rebuild). */
+export async function migrateLegacyState(host: HostServices): Promise<boolean> {
   const { context, secrets, journalStore, logger } = host;
+  let moved = false;
   try {
     const keys = await secrets.keys(JOURNAL_PREFIX);
     if (keys.length > 0) {
@@ -23,20 +25,23 @@ export async function migrateLegacyState(host: HostServices): Promise<void> {
         const v = await secrets.get(k);
         if (v !== undefined) texts.push(v);
       }
-      const moved = await migrateLegacyEntries(texts, journalStore, logger);
+      const n = await migrateLegacyEntries(texts, journalStore, logger);
       for (const k of keys) await secrets.delete(k);
-      if (moved > 0) logger.info(`Moved ${moved} interrupted rotation(s) from the secret storage into ${host.stateDir}.`);
+      if (n > 0) logger.info(`Moved ${n} interrupted rotation(s) from the secret storage into ${host.stateDir}.`);
+      moved ||= n > 0;
     }
     if (context.globalStorageUri.scheme === 'file') {
-      await migrateLegacyJournalFile(path.join(context.globalStorageUri.fsPath, 'journal.json'), journalStore, logger);
+      moved ||= (await migrateLegacyJournalFile(path.join(context.globalStorageUri.fsPath, 'journal.json'), journalStore, logger)) > 0;
     }
     if (!context.globalState.get<boolean>(HISTORY_MOVED)) {
       const old = await host.legacyHistory.list();
       for (const e of [...old].reverse()) await host.history.append(e);
+      moved ||= old.length > 0;
       await context.globalState.update(STATE.history, undefined);
       await context.globalState.update(HISTORY_MOVED, true);
     }
   } catch (e) {
     logger.warn(`Could not move cf-rotate 0.1's state into ${host.stateDir}: ${toCfRotateError(e).message}`);
   }
+  return moved;
 }

@@ -46,11 +46,10 @@ export class VscodeSecretStore implements SecretStore {
     }
     const present: string[] = [];
     const stale: string[] = [];
-    for (const k of candidates) {
-      if (!k.startsWith(prefix)) continue;
-      if ((await this.secrets.get(k)) !== undefined) present.push(k);
-      else stale.push(k);
-    }
+    // One round trip per key to the editor: asked all at once, not one after the other.
+    const wanted = [...candidates].filter((k) => k.startsWith(prefix));
+    const found = await Promise.all(wanted.map(async (k) => (await this.secrets.get(k)) !== undefined));
+    wanted.forEach((k, i) => (found[i] ? present : stale).push(k));
     if (stale.length > 0) await this.updateIndex((keys) => stale.forEach((k) => keys.delete(k)));
     return present.sort();
   }

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { CloudflareClient } from '../core/cloudflare/client';
 import type { AdminCredential, CloudflareApi } from '../core/cloudflare/types';
-import { CredentialStore, registerCredential } from '../core/credentials';
+import { registerCredential } from '../core/credentials';
 import { RotationEngine, type EngineDeps } from '../core/engine/engine';
 import { CfRotateError } from '../core/errors';
 import type { HistoryStore } from '../core/history';
@@ -16,8 +16,10 @@ import { FileLocks } from '../core/node/lock';
 import { defaultStateDir } from '../core/node/stateDir';
 import * as path from 'node:path';
 import { systemClock, type Logger } from '../core/ports';
-import { USER_AGENT } from '../constants';
+import { perfOn, phase, timed } from '../core/perf';
+import { SETTINGS_SECTION, USER_AGENT } from '../constants';
 import { ConfigRegistry } from './configs';
+import { CachedCredentialStore } from './credentialCache';
 import { EditorAwareFiles } from './files';
 import { MementoHistory } from './history';
 import { createLog } from './log';
@@ -28,7 +30,8 @@ import { Settings } from './settings';
 export interface HostServices {
   context: vscode.ExtensionContext;
   engine: RotationEngine;
-  credentials: CredentialStore;
+  /** Read once per profile, forgotten when SecretStorage says the key changed (runtime.ts). */
+  credentials: CachedCredentialStore;
   secrets: VscodeSecretStore;
   history: HistoryStore;
   /** The user's cf-rotate state directory, shared with the CLI (journal, locks, history). */
@@ -74,7 +77,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
   const { channel: log, logger } = createLog();
   const settings = new Settings(logger);
   const secrets = new VscodeSecretStore(context.secrets, context.globalState);
-  const credentials = new CredentialStore(secrets);
+  const credentials = new CachedCredentialStore(secrets);
   const legacyHistory = new MementoHistory(context.globalState);
   const stateDir = defaultStateDir(process.env);
   const locks = new FileLocks(path.join(stateDir, 'locks'), { app: `VS Code (${vscode.env?.appName ?? "editor"})` });
@@ -89,24 +92,39 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     return new CloudflareClient({ baseUrl: settings.apiBaseUrl(), credential, logger, clock: systemClock, userAgent: USER_AGENT, profile, ...requestTimeout() });
   };
 
+  let gracePeriod: string | undefined;
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(SETTINGS_SECTION)) gracePeriod = undefined;
+    }),
+  );
+
+  // CF_ROTATE_PERF=1 (benchmark, profiling): the engine's ports timed per phase (src/core/perf.ts); otherwise the ports themselves.
   const deps: EngineDeps = {
-    files,
-    journal: journalStore,
-    locks,
-    credentials,
+    files: timed('target files', files),
+    journal: timed('journal', journalStore),
+    locks: timed('locks', locks),
+    credentials: timed('SecretStorage (credential)', credentials),
     // git.path counts only from the user's settings: a workspace must not choose the program that runs.
-    git: new NodeGit({ configured: userGitPath() }),
-    history,
+    git: timed('git', new NodeGit({ configured: userGitPath() })),
+    history: timed('history', history),
     clock: systemClock,
-    logger,
-    api: newClient,
+    logger: timed('log', logger),
+    api: (credential, profile) => timed('Cloudflare API', newClient(credential, profile)),
     github,
-    // Read live: the setting can change while the window is open.
+    // The setting can change while the window is open: read again after any change of cfRotate.*
+    // (the engine asks for it several times per rotation; each read inspects the configuration).
     get defaultGracePeriod(): string {
-      return settings.defaultGracePeriod();
+      return (gracePeriod ??= settings.defaultGracePeriod());
     },
   };
+
   const engine = new RotationEngine(deps);
+  if (perfOn) {
+    // Each rotation as a whole (rotateMany calls this.rotate), for the phases' shares.
+    const rotate = engine.rotate.bind(engine);
+    engine.rotate = (...a: Parameters<RotationEngine['rotate']>) => phase('rotation (engine.rotate, whole)', () => rotate(...a));
+  }
 
   return {
     context,

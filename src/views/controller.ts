@@ -6,12 +6,13 @@ import * as vscode from 'vscode';
 import { journalLabels } from '../core/engine/engine';
 import { historyKey } from '../core/history';
 import { toCfRotateError } from '../core/errors';
+import { phase } from '../core/perf';
 import { notification } from '../core/text';
 import type { HostServices } from '../host/services';
 import { COMMANDS, CONTEXT, VIEWS } from '../constants';
 import { reminderText, tokenNodes, type TreeNode } from './model';
 import { ReminderStatus } from './statusBar';
-import { TokenTreeProvider } from './tree';
+import { TokenTreeProvider, type TreeData } from './tree';
 
 const TICK_MS = 10 * 60_000;
 
@@ -23,6 +24,10 @@ export class ViewController implements vscode.Disposable {
   private again = false;
   private overdueNotified = false;
   private readonly contextValues = new Map<string, boolean>();
+  /** The rebuild the configurations' last change started (see refresh). */
+  private afterConfigs: Promise<void> | undefined;
+  /** The credential profiles of the last rebuild (the tree is first drawn with these, then corrected). */
+  private profiles: string[] | undefined;
 
   /** `treeView`: the Tokens view the activation shell created (its provider forwards to `tree`). */
   constructor(
@@ -36,14 +41,20 @@ export class ViewController implements vscode.Disposable {
       this.tree,
       { dispose: () => clearInterval(timer) },
       this.tree.onDidUpdate((roots) => this.onRoots(roots)),
+      this.host.configs.onDidChange(() => {
+        this.afterConfigs = this.rebuild();
+      }),
     );
   }
 
   /** Re-read everything the tree shows. `reloadConfigs` also re-reads the cf-rotate.json files. */
   async refresh(opts: { reloadConfigs?: boolean } = {}): Promise<void> {
+    this.afterConfigs = undefined;
     if (opts.reloadConfigs) await this.host.configs.reloadAll();
     else await this.host.configs.ready();
-    await this.rebuild();
+    // Reading the configurations fired onDidChange, whose rebuild started after they were read (and
+    // after this call): that one is fresh, no second one is needed (the first load used to do two).
+    await (this.afterConfigs ?? this.rebuild());
   }
 
   /** Coalesced: concurrent calls share one run plus at most one follow-up. */
@@ -56,7 +67,7 @@ export class ViewController implements vscode.Disposable {
       try {
         do {
           this.again = false;
-          await this.rebuildOnce();
+          await phase('tree: reload (configs, history, journals, credentials)', () => this.rebuildOnce());
         } while (this.again);
       } finally {
         this.running = undefined;
@@ -68,7 +79,14 @@ export class ViewController implements vscode.Disposable {
   private async rebuildOnce(): Promise<void> {
     const { configs, history, engine, credentials, settings, logger } = this.host;
     await configs.ready();
-    const [entries, journals, profiles] = await Promise.all([
+    // The credential names come from SecretStorage (round trips to the editor): the tree does not
+    // wait for them. It is drawn with the last known names (none at first: no hints yet), and
+    // drawn again below if they differ.
+    const profilesRead = credentials.profiles().catch((e: unknown) => {
+      logger.warn(`Could not list the stored credentials: ${toCfRotateError(e).message}`);
+      return undefined;
+    });
+    const [entries, journals] = await Promise.all([
       history.list().catch((e: unknown) => {
         logger.warn(`Could not read the rotation history: ${toCfRotateError(e).message}`);
         return [];
@@ -77,13 +95,10 @@ export class ViewController implements vscode.Disposable {
         logger.error(`Could not read the interrupted-rotation journals: ${toCfRotateError(e).message}`);
         return [];
       }),
-      credentials.profiles().catch((e: unknown) => {
-        logger.warn(`Could not list the stored credentials: ${toCfRotateError(e).message}`);
-        return undefined;
-      }),
     ]);
     const folders = configs.all();
-    this.tree.setData({
+    const first = !this.tree.hasData();
+    const data = (profiles: readonly string[] | undefined): TreeData => ({
       folders,
       workspaceFolderCount: configs.folders().length,
       history: entries,
@@ -93,6 +108,14 @@ export class ViewController implements vscode.Disposable {
       pendingTargets: new Map(journals.filter((j) => j.values).map((j) => [historyKey(j.folder, j.token), new Set(journalLabels({ targets: [], destinations: (j.destinations ?? []).filter((d) => !d.done) }))])),
       ...(profiles ? { credentialProfiles: new Set(profiles) } : {}),
     });
+    this.tree.setData(data(this.profiles));
+    // For the benchmark and profiling (like the shell's cf-rotate/runtime/* marks): the tree has its first data.
+    if (first) performance.mark('cf-rotate/tree-data');
+    const profiles = await profilesRead;
+    if (profiles !== undefined && profiles.join('\u0000') !== this.profiles?.join('\u0000')) {
+      this.profiles = profiles;
+      this.tree.setData(data(profiles), 0);
+    }
     await Promise.all([
       this.setContext(CONTEXT.hasConfig, folders.some((f) => f.status !== 'missing')),
       this.setContext(CONTEXT.hasCredential, (profiles ?? []).length > 0),

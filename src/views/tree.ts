@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { historyKey } from '../core/history';
+import { phase } from '../core/perf';
 import { plain } from '../core/text';
 import { buildTree, nodeTooltip, type NodeIcon, type TreeInput, type TreeNode, type TokenNode } from './model';
 
@@ -25,32 +26,39 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private readonly icons = new WeakMap<NodeIcon, vscode.ThemeIcon>();
   private readonly rotating = new Set<string>();
   static readonly THROTTLE_MS = 1000;
+  static readonly BATCH_THROTTLE_MS = 5000;
   private lastFlush = 0;
   private trailing: ReturnType<typeof setTimeout> | undefined;
+  private trailingAt = 0;
   private resolveReady!: () => void;
   private readonly readyPromise = new Promise<void>((r) => (this.resolveReady = r));
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** New data (configs, history, journals, credentials): rebuild and notify. */
-  setData(data: TreeData): void {
+  /** New data (configs, history, journals, credentials): rebuild and notify (`throttleMs` 0: at once). */
+  setData(data: TreeData, throttleMs?: number): void {
     this.data = data;
     this.resolveReady();
-    this.invalidate();
+    this.invalidate(throttleMs);
   }
 
   hasData(): boolean {
     return this.data !== undefined;
   }
 
-  /** Mark tokens as being rotated (spinner) or done. */
+  /**
+   * Mark tokens as being rotated (spinner) or done. While others of a batch still rotate, a token
+   * that is done is shown with the next rebuild at most every BATCH_THROTTLE_MS (each rebuild
+   * re-renders every node of the tree; a batch of 100 used to rebuild it once a second).
+   */
   setRotating(items: readonly { folder: string; name: string }[], on: boolean): void {
     for (const i of items) {
       const k = historyKey(i.folder, i.name);
       if (on) this.rotating.add(k);
       else this.rotating.delete(k);
     }
-    this.invalidate();
+    if (!on && this.rotating.size > 0) this.invalidate(TokenTreeProvider.BATCH_THROTTLE_MS);
+    else this.invalidate();
   }
 
   /**
@@ -58,26 +66,37 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
    * once, later ones at most every THROTTLE_MS (a batch of 100 rotations would otherwise rebuild and
    * re-render the whole tree ~120 times).
    */
-  invalidate(): void {
+  invalidate(throttleMs: number = TokenTreeProvider.THROTTLE_MS): void {
     this.cache = undefined;
-    if (this.trailing) return;
-    const wait = this.lastFlush + TokenTreeProvider.THROTTLE_MS - Date.now();
+    const wait = this.lastFlush + throttleMs - Date.now();
+    if (this.trailing) {
+      // A sooner flush is already planned; a change that needs one sooner than planned brings it forward.
+      if (this.trailingAt <= Date.now() + Math.max(wait, 0)) return;
+      clearTimeout(this.trailing);
+      this.trailing = undefined;
+    }
     if (wait <= 0) this.flush();
-    else this.trailing = setTimeout(() => this.flush(), wait);
+    else {
+      this.trailingAt = Date.now() + wait;
+      this.trailing = setTimeout(() => this.flush(), wait);
+    }
   }
 
   private flush(): void {
     if (this.trailing) clearTimeout(this.trailing);
     this.trailing = undefined;
     this.lastFlush = Date.now();
-    this.changeEmitter.fire(undefined);
-    if (this.data) this.updateEmitter.fire(this.roots());
+    phase('tree: change events', () => {
+      this.changeEmitter.fire(undefined);
+      if (this.data) this.updateEmitter.fire(this.roots());
+    });
   }
 
   roots(): TreeNode[] {
     if (!this.data) return [];
     if (!this.cache) {
-      this.cache = buildTree({ ...this.data, now: this.now(), rotating: this.rotating });
+      const data = this.data;
+      this.cache = phase('tree: build', () => buildTree({ ...data, now: this.now(), rotating: this.rotating }));
       this.parents = undefined;
     }
     return this.cache;

@@ -85,8 +85,63 @@ export interface NodeGitOptions {
   timeoutMs?: number;
 }
 
+interface Waiter {
+  rels: readonly string[];
+  resolve(m: Map<string, GitStatus>): void;
+  reject(e: unknown): void;
+}
+
 export class NodeGit implements Git {
+  /** Per folder: requests that arrived while git ran for that folder, answered together by the next run. */
+  private readonly queued = new Map<string, Waiter[]>();
+  private readonly busy = new Set<string>();
+
   constructor(private readonly opts: NodeGitOptions = {}) {}
+
+  /**
+   * Coalesced per folder ("group commit"): a request made while git runs for the same folder waits
+   * for the next run, which asks about every waiting path at once (a batch of rotations spawned two
+   * git processes per credential). Each answer comes from a git run that started after the request.
+   * When a shared run reports a problem, each request is asked again on its own (all at once, as
+   * before), so one path git cannot answer for never decides another's.
+   */
+  status(folder: string, rels: readonly string[]): Promise<Map<string, GitStatus>> {
+    return new Promise((resolve, reject) => {
+      const q = this.queued.get(folder) ?? [];
+      q.push({ rels, resolve, reject });
+      this.queued.set(folder, q);
+      this.pump(folder);
+    });
+  }
+
+  private pump(folder: string): void {
+    if (this.busy.has(folder)) return;
+    const waiters = this.queued.get(folder);
+    if (!waiters?.length) return;
+    this.queued.delete(folder);
+    this.busy.add(folder);
+    void this.answer(folder, waiters).finally(() => {
+      this.busy.delete(folder);
+      this.pump(folder);
+    });
+  }
+
+  private async answer(folder: string, waiters: readonly Waiter[]): Promise<void> {
+    const pick = (all: Map<string, GitStatus>, rels: readonly string[]): Map<string, GitStatus> =>
+      new Map(rels.flatMap((r) => (all.has(r) ? [[r, all.get(r) as GitStatus] as const] : [])));
+    if (waiters.length > 1) {
+      try {
+        const all = await this.statusNow(folder, [...new Set(waiters.flatMap((w) => w.rels))]);
+        if (![...all.values()].some((s) => s.problem !== undefined)) {
+          for (const w of waiters) w.resolve(pick(all, w.rels));
+          return;
+        }
+      } catch {
+        /* asked again one by one below */
+      }
+    }
+    await Promise.all(waiters.map((w) => this.statusNow(folder, w.rels).then(w.resolve, w.reject)));
+  }
 
   private gitFor(folder: string): string | undefined {
     const c = this.opts.configured;
@@ -94,7 +149,7 @@ export class NodeGit implements Git {
     return findGit(this.opts.env ?? process.env, [folder]);
   }
 
-  async status(folder: string, rels: readonly string[]): Promise<Map<string, GitStatus>> {
+  private async statusNow(folder: string, rels: readonly string[]): Promise<Map<string, GitStatus>> {
     const out = new Map<string, GitStatus>();
     const realFolder = await fs.realpath(folder).catch(() => folder);
     const byTree = new Map<string, string[]>();
