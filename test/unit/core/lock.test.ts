@@ -273,6 +273,8 @@ describe('machine-wide locks: each rule on its own', function () {
       assert.ok(!('release' in r), JSON.stringify(torn));
       assert.equal(r.what, 'being created', JSON.stringify(torn));
       assert.equal(r.pid, 0);
+      assert.equal(r.app, '');
+      assert.equal(r.start, null);
     }
   });
 
@@ -372,6 +374,41 @@ describe('machine-wide locks: each rule on its own', function () {
     assert.deepEqual(await fs.readdir(dir), []);
   });
 
+  it('a FileLocks never hands out a second lease for a name it holds, even when its lock file vanished', async () => {
+    const locks = new FileLocks(dir, { app: 'me' });
+    const first = await locks.tryAcquire('rot-v', 'w');
+    assert.ok('release' in first);
+    await first.release();
+    const second = await locks.tryAcquire('rot-v', 'w');
+    assert.ok('release' in second);
+    await first.release(); // a stale second release must not forget the second lease
+    await fs.rm(lockFile('rot-v'));
+    assert.deepEqual(await locks.holder('rot-v'), second.holder);
+    const again = await locks.tryAcquire('rot-v', 'w');
+    assert.ok(!('release' in again));
+    assert.deepEqual(again, second.holder);
+    await second.release();
+  });
+
+  it('a lock of this pid written by a process started at another time is stale (pid reuse); one of a dead pid with our start time too', async () => {
+    const me = processStartTime(process.pid);
+    for (const owner of [
+      { pid: process.pid, start: me === '1' ? '2' : '1', host: here, nonce: 'reused', since: 1, what: 'old', app: 'old' },
+      { pid: NO_SUCH_PID, start: me, host: here, nonce: 'dead', since: 1, what: 'old', app: 'old' },
+    ]) {
+      if (owner.start === null) continue;
+      put('rot-u', owner);
+      const lease = await new FileLocks(dir, { app: 'me' }).tryAcquire('rot-u', 'w');
+      assert.ok('release' in lease, JSON.stringify(owner));
+      await lease.release();
+    }
+  });
+
+  it('a lock path that cannot be read (a directory) is an error, not "gone"', async () => {
+    await fs.mkdir(lockFile('rot-d'));
+    await assert.rejects(new FileLocks(dir, { app: 'me' }).tryAcquire('rot-d', 'w'), (e: Error & { code?: string }) => e.code === 'EISDIR');
+  });
+
   describe('breaking a stale lock under <name>.lock.break', () => {
     const stale = { pid: NO_SUCH_PID, start: null, host: here, nonce: 'dead', since: 1, what: 'crashed', app: 'gone' };
 
@@ -403,6 +440,60 @@ describe('machine-wide locks: each rule on its own', function () {
         assert.deepEqual(await fs.readdir(dir), []);
       });
     }
+
+    /** Run `between` once, right after this process links its break lock (inside breakStale). */
+    async function afterBreakLockTaken(between: () => void, run: () => Promise<void>): Promise<void> {
+      const fsp = fs as unknown as { link: (a: string, b: string) => Promise<void>; readFile: (...args: unknown[]) => Promise<unknown> };
+      const link = fsp.link;
+      const readFile = fsp.readFile;
+      let armed = false;
+      fsp.link = async (a: string, b: string) => {
+        await link(a, b);
+        if (b.endsWith('.break')) armed = true;
+      };
+      fsp.readFile = async (...args: unknown[]) => {
+        if (armed && String(args[0]).endsWith('.lock')) {
+          armed = false;
+          between();
+        }
+        return readFile(...args);
+      };
+      try {
+        await run();
+      } finally {
+        fsp.link = link;
+        fsp.readFile = readFile;
+      }
+    }
+
+    it('a fresh lock taken between reading the stale one and breaking it is not broken', async () => {
+      put('rot-n', stale);
+      const fresh = { pid: 7, start: null, host: 'elsewhere.example', nonce: 'fresh', since: 2, what: 'rotating', app: 'Other' };
+      await afterBreakLockTaken(
+        () => put('rot-n', fresh),
+        async () => {
+          const r = await new FileLocks(dir, { app: 'me' }).tryAcquire('rot-n', 'w');
+          assert.ok(!('release' in r));
+          assert.equal(r.app, 'Other');
+        },
+      );
+      assert.deepEqual(JSON.parse(await fs.readFile(lockFile('rot-n'), 'utf8')), fresh);
+      assert.deepEqual(await fs.readdir(dir), ['rot-n.lock'], 'our break lock is removed');
+    });
+
+    it('a break lock that is no longer ours is not removed', async () => {
+      put('rot-o', stale);
+      const other = { pid: process.pid, start: processStartTime(process.pid), host: here, nonce: 'someone-else', since: Date.now(), what: 'breaking a stale lock', app: 'X' };
+      await afterBreakLockTaken(
+        () => putBreaker('rot-o', other),
+        async () => {
+          const lease = await new FileLocks(dir, { app: 'me' }).tryAcquire('rot-o', 'w');
+          assert.ok('release' in lease);
+          await lease.release();
+        },
+      );
+      assert.deepEqual(JSON.parse(await fs.readFile(`${lockFile('rot-o')}.break`, 'utf8')), other);
+    });
 
     it('a stale lock is broken and taken over; nothing but the new lock is left', async () => {
       put('rot-s', stale);
