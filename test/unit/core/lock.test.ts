@@ -364,6 +364,20 @@ describe('machine-wide locks: each rule on its own', function () {
     });
   }
 
+  it('no hard links, and the exclusive create fails for another reason than "exists": that error is thrown', async () => {
+    const restore = stubLink(failing('EPERM'));
+    const fsp = fs as unknown as { open: (...args: unknown[]) => Promise<unknown> };
+    const open = fsp.open;
+    fsp.open = failing('EIO');
+    try {
+      await assert.rejects(new FileLocks(dir, { app: 'A' }).tryAcquire('rot-e', 'w'), (e: Error & { code?: string }) => e.code === 'EIO');
+    } finally {
+      fsp.open = open;
+      restore();
+    }
+    assert.deepEqual(await fs.readdir(dir), []);
+  });
+
   it('any other error of link() is not a missing feature: it is thrown, and the temporary removed', async () => {
     const restore = stubLink(failing('EIO'));
     try {
