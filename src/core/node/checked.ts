@@ -377,8 +377,12 @@ export class CheckedFiles {
     let h: fs.FileHandle | undefined;
     try {
       h = await fs.open(r.realDir, C.O_RDONLY | O_DIRECTORY);
-    } catch {
-      h = undefined; // Windows cannot open directories; the path-based steps below still re-check
+    } catch (e) {
+      // Windows cannot open directories; the path-based steps below still re-check. Elsewhere a
+      // folder that cannot be opened now was moved or replaced since it was checked: going on by
+      // path would let a link swapped in later redirect the temporary file.
+      if (process.platform !== 'win32') throw fileError('open the folder of', r.rel, e);
+      h = undefined;
     }
     const viaFd = h !== undefined && procFd();
     const here = (): string | undefined => {

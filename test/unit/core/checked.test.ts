@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
-import { promises as fs, existsSync, readdirSync } from 'node:fs';
+import { constants, promises as fs, existsSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
@@ -428,6 +428,70 @@ describe('checked files: each rule on its own', function () {
     }
     assert.equal(during, 0, 'the temporary of the write in flight is not swept');
     assert.deepEqual(readdirSync(root), ['.env']);
+  });
+
+  describe('where a folder cannot be opened (Windows): every step by path, the folder re-checked by its real path', () => {
+    type Fsp = { open: (...args: unknown[]) => Promise<unknown>; realpath: (p: string) => Promise<string> };
+    const fsp = fs as unknown as Fsp;
+    let open: Fsp['open'];
+    let realpath: Fsp['realpath'];
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    beforeEach(() => {
+      open = fsp.open;
+      realpath = fsp.realpath;
+      Object.defineProperty(process, 'platform', { ...platform, value: 'win32' });
+      fsp.open = async (...args: unknown[]) => {
+        if ((Number(args[1]) & (constants.O_DIRECTORY ?? 0)) !== 0) throw errnoError('EISDIR');
+        return open(...args);
+      };
+    });
+    afterEach(() => {
+      Object.defineProperty(process, 'platform', platform);
+      fsp.open = open;
+      fsp.realpath = realpath;
+    });
+
+    it('elsewhere, a folder that cannot be opened any more (moved since the check) is refused, not written by path', async () => {
+      Object.defineProperty(process, 'platform', platform);
+      fsp.open = async (...args: unknown[]) => {
+        if ((Number(args[1]) & (constants.O_DIRECTORY ?? 0)) !== 0) throw errnoError('ENOENT');
+        return open(...args);
+      };
+      await fs.mkdir(path.join(root, 'sub'));
+      await assert.rejects(cf.write(root, 'sub/.env', Buffer.from('A=1\n'), rules), (e: Error & { kind?: string }) => e.kind === 'file' && e.message === 'Could not open the folder of sub/.env: it does not exist (ENOENT).');
+      await fs.writeFile(path.join(root, 'sub', '.env'), 'A=0\n');
+      await assert.rejects(cf.read(root, 'sub/.env', rules), /Could not open the folder of sub\/\.env/);
+      assert.deepEqual(readdirSync(path.join(root, 'sub')), ['.env']);
+    });
+
+    it('writes, reads and removes through the checked real path', async () => {
+      await fs.mkdir(path.join(root, 'sub'));
+      const w = await cf.write(root, 'sub/.env', Buffer.from('A=1\n'), rules);
+      assert.equal(w.real, path.join(root, 'sub', '.env'));
+      assert.equal(await fs.readFile(path.join(root, 'sub', '.env'), 'utf8'), 'A=1\n');
+      assert.equal(Buffer.from((await cf.read(root, 'sub/.env', rules))!.bytes).toString(), 'A=1\n');
+      await cf.remove(root, 'sub/.env', rules);
+      assert.deepEqual(readdirSync(path.join(root, 'sub')), []);
+    });
+
+    for (const [when, from] of [['when it is opened', 2], ['right before the temporary is created', 3], ['right before the rename', 4]] as const) {
+      it(`a folder that resolves elsewhere ${when} is refused; nothing is left`, async () => {
+        const sub = path.join(root, 'sub');
+        await fs.mkdir(sub);
+        let calls = 0;
+        fsp.realpath = async (p: string) => {
+          if (p === sub && ++calls >= from) return os.tmpdir();
+          return realpath(p);
+        };
+        await assert.rejects(cf.write(root, 'sub/.env', Buffer.from('A=1\n'), rules), (e: Error & { kind?: string; hint?: string }) => {
+          assert.equal(e.kind, 'file');
+          assert.equal(e.message, 'The folder of sub/.env changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.');
+          assert.equal(e.hint, 'Check the folder, then try again.');
+          return true;
+        });
+        assert.deepEqual(readdirSync(sub), []);
+      });
+    }
   });
 
   it('NodeFiles: the port over the checked files (check, read, write, sweep beside the file, remove)', async () => {
