@@ -286,6 +286,7 @@ describe('targets: destination drivers, each rule on its own', () => {
     assert.equal(await d.confirm(c.ctx, { ...github, before: 'u1' }), undefined);
     assert.equal(c.calls[0]?.[1], false);
     assert.equal(await d.confirm(context({ getSecret: { name: 'K', updatedAt: 'u1' } }).ctx, github), undefined, 'nothing to compare with');
+    assert.equal(await d.confirm(context({ getSecret: { name: 'K' } }).ctx, github), undefined, 'nothing to compare with, no time listed');
     assert.equal(await d.confirm(context({ getSecret: { name: 'K', updatedAt: 'u1' } }).ctx, { ...github, before: 'u1' }), 'GitHub still reports the Actions secret K of o/r as updated u1, before the rotation.');
     assert.equal(await d.confirm(context({ getSecret: undefined }).ctx, github), 'GitHub does not list the Actions secret K of o/r after writing it.');
   });
@@ -442,8 +443,9 @@ describe('targets: preflight, the rest of the words', function () {
     await hint(prepareTarget(files, folder, tok, { file: '.env', key: 'K' }), 'Decrypt the file or point the target at a plain .env file. Nothing was rotated.');
   });
 
-  it('a key the patcher cannot write is refused before anything is rotated (the probe patch)', async () => {
-    await fs.writeFile(path.join(folder, '.env'), 'A=1\n');
-    await assert.rejects(prepareTarget(files, folder, token([{ file: '.env', key: 'K' }]), { file: '.env', key: '__proto__' }), /__proto__ cannot be read back/);
+  it('a file the patcher cannot write the key into is refused before anything is rotated (the probe patch)', async () => {
+    await fs.writeFile(path.join(folder, '.env'), 'a:');
+    await assert.rejects(prepareTarget(files, folder, token([{ file: '.env', key: 'K' }]), { file: '.env', key: 'K' }), (e: Error) => e.message === 'Refusing to patch the .env text: it would also change a; K would not read back as the new value.');
+    assert.equal(await fs.readFile(path.join(folder, '.env'), 'utf8'), 'a:');
   });
 });
