@@ -430,6 +430,58 @@ describe('checked files: each rule on its own', function () {
     assert.deepEqual(readdirSync(root), ['.env']);
   });
 
+  it('read: a file replaced by a link or a FIFO between the check and the open is refused (O_NOFOLLOW, O_NONBLOCK), without hanging', async () => {
+    const fsp = fs as unknown as { open: (...args: unknown[]) => Promise<unknown> };
+    const open = fsp.open;
+    const file = path.join(root, 'r.env');
+    const other = path.join(root, 'other.env');
+    await fs.writeFile(other, 'OTHER=1\n');
+    for (const [swap, message] of [
+      [() => fs.symlink(other, file), 'Could not read r.env: it became a symbolic link (ELOOP).'],
+      [async () => execFileSync('mkfifo', [file]), 'r.env is not a regular file; cf-rotate only reads regular files.'],
+    ] as const) {
+      await fs.writeFile(file, 'A=1\n');
+      let swapped = false;
+      fsp.open = async (...args: unknown[]) => {
+        if (!swapped && String(args[0]).endsWith('/r.env')) {
+          swapped = true;
+          await fs.rm(file);
+          await swap();
+        }
+        return open(...args);
+      };
+      try {
+        await assert.rejects(cf.read(root, 'r.env', rules), (e: Error & { kind?: string }) => e.kind === 'file' && e.message === message);
+      } finally {
+        fsp.open = open;
+      }
+      assert.ok(swapped);
+      await fs.rm(file);
+    }
+  });
+
+  it('read: a file removed between the check and the open reads as missing', async () => {
+    const fsp = fs as unknown as { open: (...args: unknown[]) => Promise<unknown> };
+    const open = fsp.open;
+    await fs.writeFile(path.join(root, 'g.env'), 'A=1\n');
+    fsp.open = async (...args: unknown[]) => {
+      if (String(args[0]).endsWith('/g.env')) await fs.rm(path.join(root, 'g.env'), { force: true });
+      return open(...args);
+    };
+    try {
+      assert.equal(await cf.read(root, 'g.env', rules), undefined);
+    } finally {
+      fsp.open = open;
+    }
+  });
+
+  it('names compare case-sensitively here (Linux): a folder .GIT is not git\'s', async function () {
+    if (process.platform !== 'linux') this.skip();
+    await fs.mkdir(path.join(root, '.GIT'));
+    await cf.write(root, '.GIT/x.env', Buffer.from('A=1\n'), rules);
+    assert.equal(await fs.readFile(path.join(root, '.GIT', 'x.env'), 'utf8'), 'A=1\n');
+  });
+
   describe('where a folder cannot be opened (Windows): every step by path, the folder re-checked by its real path', () => {
     type Fsp = { open: (...args: unknown[]) => Promise<unknown>; realpath: (p: string) => Promise<string> };
     const fsp = fs as unknown as Fsp;
