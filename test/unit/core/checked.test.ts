@@ -475,6 +475,24 @@ describe('checked files: each rule on its own', function () {
     }
   });
 
+  it('.git is refused by default (rules without denyGitDir); a colon after the first character is not a drive letter', async () => {
+    await fs.mkdir(path.join(root, '.git'));
+    await assert.rejects(cf.write(root, '.git/x.env', Buffer.from('x'), {}), /lies inside a \.git folder/);
+    await fs.writeFile(path.join(root, 'sub.git'), '');
+    await cf.write(root, 'ab:c.env', Buffer.from('A=1\n'), rules);
+    assert.equal(await fs.readFile(path.join(root, 'ab:c.env'), 'utf8'), 'A=1\n');
+  });
+
+  it('sweep keeps a legacy temporary younger than an hour, and a temporary of a live process whose start time is unknown (0)', async () => {
+    const legacy = path.join(root, '..env.cf-rotate-0123456789ab.tmp');
+    const unknownStart = path.join(root, '.env.cf-rotate-1-0-abcdef012345.tmp');
+    for (const f of [legacy, unknownStart]) await fs.writeFile(f, 'x');
+    const halfHour = (Date.now() - 30 * 60_000) / 1000;
+    await fs.utimes(legacy, halfHour, halfHour);
+    assert.equal(await cf.sweep(root, '', '.env'), 0);
+    assert.ok(existsSync(legacy) && existsSync(unknownStart));
+  });
+
   it('names compare case-sensitively here (Linux): a folder .GIT is not git\'s', async function () {
     if (process.platform !== 'linux') this.skip();
     await fs.mkdir(path.join(root, '.GIT'));
