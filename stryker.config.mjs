@@ -17,14 +17,26 @@ export const MODULES = [
   { name: 'lock', mutate: ['src/core/node/lock.ts', 'src/core/locks.ts'], tests: ['out/test/unit/core/lock.test.js', 'out/test/unit/core/journal.test.js'] },
   { name: 'checked writer', mutate: ['src/core/node/checked.ts', 'src/core/node/files.ts'], tests: ['out/test/unit/core/checked.test.js', 'out/test/unit/core/targets.test.js'] },
   { name: 'journal', mutate: ['src/core/engine/journal.ts', 'src/core/node/journalStore.ts'], tests: ['out/test/unit/core/journal.test.js', 'out/test/unit/core/engine.test.js'] },
-  { name: 'targets', mutate: ['src/core/engine/targets.ts'], tests: ['out/test/unit/core/targets.test.js', 'out/test/unit/core/engine.test.js'] },
-  { name: 'schemas', mutate: ['src/core/config/schema.ts', 'src/core/credentials.ts'], tests: ['out/test/unit/core/config.test.js', 'out/test/unit/core/targets.test.js', 'out/test/unit/core/credentials.test.js'] },
+  { name: 'targets', mutate: ['src/core/engine/targets/**/*.ts'], tests: ['out/test/unit/core/targets.test.js', 'out/test/unit/core/engine.test.js', 'out/test/unit/destinations/**/*.test.js'] },
+  { name: 'schemas', mutate: ['src/core/config/**/*.ts', 'src/core/credentials.ts'], tests: ['out/test/unit/core/config.test.js', 'out/test/unit/core/credentials.test.js'] },
 ];
+
+/**
+ * `MUTATION_MODULES=lock,journal npm run mutation` runs Stryker over those modules only (names as
+ * in MODULES, comma-separated), with their own tests, report and incremental file
+ * (reports/mutation/<names>/): a short run while working on one module's tests.
+ */
+const only = (process.env.MUTATION_MODULES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+for (const name of only) {
+  if (!MODULES.some((m) => m.name === name)) throw new Error(`MUTATION_MODULES: no module named "${name}" in stryker.config.mjs (${MODULES.map((m) => m.name).join(', ')})`);
+}
+/** The modules this run mutates: all of MODULES, or those named in MUTATION_MODULES. */
+export const SELECTED = only.length === 0 ? MODULES : MODULES.filter((m) => only.includes(m.name));
 
 /** Minimum mutation score (killed + timed out, over killed + timed out + survived + no coverage) of each module. */
 export const DEFAULT_THRESHOLD = 85;
 
-export const REPORT_DIR = 'reports/mutation';
+export const REPORT_DIR = only.length === 0 ? 'reports/mutation' : `reports/mutation/${only.map((n) => n.replace(/[^A-Za-z0-9]+/g, '-')).join('+')}`;
 
 const unique = (/** @type {string[]} */ list) => [...new Set(list)];
 
@@ -41,10 +53,10 @@ export default {
   // types (disableTypeChecks adds `// @ts-nocheck` to every file it compiles).
   buildCommand: 'tsc -p .',
   disableTypeChecks: '{src,test,bench,scripts}/**/*.ts',
-  mutate: unique(MODULES.flatMap((m) => m.mutate)),
+  mutate: unique(SELECTED.flatMap((m) => m.mutate)),
   mochaOptions: {
     config: '.mocharc.cjs',
-    spec: unique(MODULES.flatMap((m) => m.tests)),
+    spec: unique(SELECTED.flatMap((m) => m.tests)),
     // Each mutant run starts with an empty secret registry, as a fresh process would.
     require: ['out/test/unit/setup.js', 'out/test/mutation/hooks.js'],
   },
@@ -61,7 +73,7 @@ export default {
   thresholds: { high: 95, low: DEFAULT_THRESHOLD, break: null },
   // The sandbox needs the sources, the configs and out/ (the compiled tests are the test files
   // the incremental mode compares between runs); not the bundles, caches or VS Code downloads.
-  ignorePatterns: ['/dist', '/.vscode-test', '/demo-workspace', '/test-results', '/bench/tmp', '/reports', '*.vsix'],
+  ignorePatterns: ['/.stryker-tmp*', '/dist', '/.vscode-test', '/demo-workspace', '/test-results', '/bench/tmp', '/reports', '*.vsix'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };

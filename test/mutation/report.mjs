@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_THRESHOLD, MODULES, REPORT_DIR } from '../../stryker.config.mjs';
+import { DEFAULT_THRESHOLD, REPORT_DIR, SELECTED } from '../../stryker.config.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const reportFile = path.resolve(root, process.argv[2] ?? `${REPORT_DIR}/mutation.json`);
@@ -69,7 +69,7 @@ if (!fs.existsSync(reportFile)) {
 }
 const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
 const equivalents = readEquivalents();
-const matchers = MODULES.map((m) => ({ ...m, res: m.mutate.map(globToRegExp) }));
+const matchers = SELECTED.map((m) => ({ ...m, res: m.mutate.map(globToRegExp) }));
 
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 const rows = [];
@@ -135,7 +135,7 @@ for (const r of rows) {
   if (r.note) console.log(`  ${r.module.padEnd(width('module'))}  (${r.note})`);
   else console.log(`  ${columns.map((c) => String(r[c]).padEnd(width(c))).join('  ')}`);
 }
-for (const e of equivalents.filter((x) => x.used === 0)) {
+for (const e of equivalents.filter((x) => x.used === 0 && matchers.some((m) => m.res.some((re) => re.test(x.file))))) {
   console.log(`  note: equivalent.md lists a mutant that did not survive this run: ${e.file} ${e.mutator} ${code(e.original)} → ${code(e.replacement)}`);
 }
 if (unexplained.length > 0) {

@@ -10,6 +10,7 @@
  * finishes or settles the entry. An entry without a live lock holder is "interrupted".
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import * as z from 'zod/mini';
 import { TOKEN_KINDS } from '../config/schema';
 import { CfRotateError } from '../errors';
@@ -147,7 +148,7 @@ export class Journal {
    * (this one included) works on it.
    */
   async lock(id: string, what: string): Promise<void> {
-    if (this.leases.has(id)) throw busyError({ pid: process.pid, start: null, host: '', since: 0, what, app: 'this window' }, what);
+    if (this.leases.has(id)) throw busyError({ pid: process.pid, start: null, host: hostname(), since: 0, what, app: 'this window' }, what);
     const r = await this.locks.tryAcquire(`rot-${journalKey(id)}`, what);
     if (!('release' in r)) throw busyError(r, what);
     this.leases.set(id, r);

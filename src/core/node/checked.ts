@@ -378,17 +378,10 @@ export class CheckedFiles {
     try {
       h = await fs.open(r.realDir, C.O_RDONLY | O_DIRECTORY);
     } catch (e) {
-      // Windows cannot open directories: there the path-based steps below re-check instead. Anywhere
-      // else the folder vanished or was swapped since it was checked (falling back to paths then
-      // would let a later swap carry the write, or strand its temporary, outside the checked folder).
-      if (process.platform !== 'win32') {
-        const code = errno(e);
-        if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP') throw fileError('write', r.rel, e);
-        throw new CfRotateError('file', `The folder of ${r.rel} changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.`, {
-          hint: 'Check the folder, then try again.',
-          cause: e,
-        });
-      }
+      // Windows cannot open directories; the path-based steps below still re-check. Elsewhere a
+      // folder that cannot be opened now was moved or replaced since it was checked: going on by
+      // path would let a link swapped in later redirect the temporary file.
+      if (process.platform !== 'win32') throw fileError('open the folder of', r.rel, e);
       h = undefined;
     }
     const viaFd = h !== undefined && procFd();

@@ -5,10 +5,14 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
-import { promises as fs, existsSync, readdirSync } from 'node:fs';
+import { constants, promises as fs, existsSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CheckedFiles, isInside, isInsideOrSame } from '../../../src/core/node/checked';
+import * as net from 'node:net';
+import { CfRotateError } from '../../../src/core/errors';
+import { CheckedFiles, fileError, isInside, isInsideOrSame } from '../../../src/core/node/checked';
+import { NodeFiles } from '../../../src/core/node/files';
+import { processStartTime } from '../../../src/core/node/lock';
 import { TARGET_RULES } from '../../../src/core/engine/targets';
 
 const rules = TARGET_RULES;
@@ -179,5 +183,403 @@ describe('checked files: containment, file types, modes, temporaries', function 
     const real = existsSync(path.join(sub, '.env')) && !(await fs.lstat(sub)).isSymbolicLink() ? sub : aside;
     assert.match(await fs.readFile(path.join(real, '.env'), 'utf8'), /^A=(0|SECRET\d+)\n$/);
     assert.deepEqual(readdirSync(real).filter((n) => n.endsWith('.tmp')), [], 'no temporary left');
+  });
+});
+
+describe('checked files: each rule on its own', function () {
+  this.timeout(30_000);
+  let root: string;
+  const cf = new CheckedFiles();
+  const errnoError = (code: string, message = `stubbed ${code}`): Error => Object.assign(new Error(message), { code });
+
+  beforeEach(async () => {
+    root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-checked2-')));
+  });
+  afterEach(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('fileError: the reason of each known code, else the message; the default hint or the given one; a CfRotateError passes through', () => {
+    const reasons: Record<string, string> = {
+      EACCES: 'permission denied',
+      EPERM: 'operation not permitted',
+      EROFS: 'read-only file system',
+      ENOSPC: 'no space left on the device',
+      EDQUOT: 'disk quota exceeded',
+      EISDIR: 'it is a directory',
+      ENOTDIR: 'a parent is not a directory',
+      ENOENT: 'it does not exist',
+      EBUSY: 'it is busy',
+      ELOOP: 'it became a symbolic link',
+      EMFILE: 'too many open files',
+    };
+    for (const [code, why] of Object.entries(reasons)) {
+      const e = fileError('write', '.env', errnoError(code));
+      assert.equal(e.kind, 'file');
+      assert.equal(e.message, `Could not write .env: ${why} (${code}).`);
+      assert.equal(e.hint, 'Fix the file or folder permissions (or free disk space), then try again.');
+    }
+    assert.equal(fileError('read', 'a.env', errnoError('EWHAT', 'strange')).message, 'Could not read a.env: strange (EWHAT).');
+    assert.equal(fileError('read', 'a.env', new Error('plain')).message, 'Could not read a.env: plain.');
+    assert.equal(fileError('read', 'a.env', 'a string').message, 'Could not read a.env: a string.');
+    assert.equal(fileError('read', 'a.env', errnoError('EACCES'), 'Do this.').hint, 'Do this.');
+    const cause = errnoError('EACCES');
+    assert.equal((fileError('read', 'a.env', cause) as Error & { cause?: unknown }).cause, cause);
+    const own = new CfRotateError('config', 'mine');
+    assert.equal(fileError('read', 'a.env', own), own);
+  });
+
+  it('isInsideOrSame / isInside: a path that is not below the root in any way', () => {
+    assert.equal(isInsideOrSame('/a/b', '/a'), false);
+    assert.equal(isInsideOrSame('/a/b', '/a/c'), false);
+    assert.equal(isInsideOrSame('/a/b', '/a/b/c/d'), true);
+    assert.equal(isInsideOrSame('/a/b', '/a/b/..c'), true);
+    assert.equal(isInside('/a/b', '/a/b/c'), true);
+    assert.equal(isInside('/', '/x'), true);
+    assert.equal(isInsideOrSame('/a/b', '/other'), false);
+  });
+
+  it('an empty path or one with NUL is refused; "." and "//" segments are dropped', async () => {
+    for (const rel of ['', 'a\0.env']) {
+      await assert.rejects(cf.write(root, rel, Buffer.from('x'), rules), (e: Error & { kind?: string }) => e.kind === 'config' && e.message === 'A file path is empty or contains a NUL character.');
+    }
+    await fs.mkdir(path.join(root, 'a'));
+    const r = await cf.write(root, './a//./x.env', Buffer.from('X=1\n'), rules);
+    assert.equal(r.real, path.join(root, 'a', 'x.env'));
+    assert.equal(r.rel, './a//./x.env');
+    assert.equal(await fs.readFile(path.join(root, 'a', 'x.env'), 'utf8'), 'X=1\n');
+  });
+
+  it('the words of each refusal, and its hint', async () => {
+    const refusal = async (p: Promise<unknown>, kind: string, message: string, hint: string | undefined): Promise<void> => {
+      await assert.rejects(p, (e: Error & { kind?: string; hint?: string }) => {
+        assert.equal(e.kind, kind);
+        assert.equal(e.message, message);
+        assert.equal(e.hint, hint);
+        return true;
+      });
+    };
+    await refusal(cf.write(path.join(root, 'missing'), '.env', Buffer.from('x'), rules), 'file', `Could not open the folder ${path.join(root, 'missing')}: it does not exist (ENOENT).`, 'Open an existing folder.');
+    await refusal(cf.write(root, '/abs.env', Buffer.from('x'), rules), 'config', '/abs.env is an absolute path; cf-rotate only writes inside the folder.', 'Use a path relative to the folder that holds .vscode/.');
+    await refusal(cf.write(root, 'a/../../x.env', Buffer.from('x'), rules), 'config', 'a/../../x.env leaves the folder ("..").', 'Use a path relative to the folder that holds .vscode/, without "..".');
+    await refusal(cf.write(root, '.', Buffer.from('x'), rules), 'file', '. is the folder itself, not a file inside it.', 'Name a file, such as .env.');
+    await refusal(cf.write(root, 'no/such/.env', Buffer.from('x'), rules), 'file', 'The folder of no/such/.env does not exist.', 'Create no/such first.');
+    await fs.writeFile(path.join(root, 'plain'), 'x');
+    await refusal(cf.write(root, 'plain/x/.env', Buffer.from('x'), rules), 'file', 'Could not open the folder of plain/x/.env: a parent is not a directory (ENOTDIR).', 'Fix the file or folder permissions (or free disk space), then try again.');
+    await refusal(cf.write(root, 'plain/.env', Buffer.from('x'), rules), 'file', 'Could not inspect plain/.env: a parent is not a directory (ENOTDIR).', 'Fix the file or folder permissions (or free disk space), then try again.');
+    await fs.symlink('/', path.join(root, 'up'));
+    await refusal(cf.write(root, 'up/.env', Buffer.from('x'), rules), 'file', 'up/.env lies in a folder that links outside the workspace folder; cf-rotate refuses to follow it.', 'Use a real folder inside the workspace.');
+    await fs.symlink(os.tmpdir(), path.join(root, 'out.env'));
+    await refusal(cf.write(root, 'out.env', Buffer.from('x'), rules), 'file', 'out.env is a link that leads outside the workspace folder; cf-rotate refuses to follow it.', 'Replace the link with a file inside the folder, or point the target at the real file inside the folder.');
+    await fs.symlink('.', path.join(root, 'self.env'));
+    await refusal(cf.write(root, 'self.env', Buffer.from('x'), rules), 'file', 'self.env is a link that leads outside the workspace folder; cf-rotate refuses to follow it.', 'Replace the link with a file inside the folder, or point the target at the real file inside the folder.');
+    await fs.symlink('nowhere.env', path.join(root, 'dangling.env'));
+    await refusal(cf.write(root, 'dangling.env', Buffer.from('x'), rules), 'file', 'dangling.env is a dangling symbolic link.', 'Remove the link or create the file it points to inside the folder.');
+    await fs.symlink('loop.env', path.join(root, 'loop.env'));
+    await refusal(cf.write(root, 'loop.env', Buffer.from('x'), rules), 'file', 'loop.env is a dangling symbolic link.', 'Remove the link or create the file it points to inside the folder.');
+    await fs.mkdir(path.join(root, 'd.env'));
+    await refusal(cf.write(root, 'd.env', Buffer.from('x'), rules), 'file', 'd.env is a directory, not a regular file; cf-rotate only reads and writes regular files.', 'Point the target at a .env text file.');
+    await fs.mkdir(path.join(root, '.git'));
+    await refusal(cf.write(root, '.git/x.env', Buffer.from('x'), rules), 'config', '.git/x.env lies inside a .git folder; cf-rotate never writes there.', 'Point the target at a .env file in the work tree.');
+    await fs.rm(path.join(root, '.git'), { recursive: true });
+    await fs.writeFile(path.join(root, '.git'), 'gitdir: elsewhere\n');
+    await refusal(cf.write(root, '.git', Buffer.from('x'), rules), 'config', ".git is git's own .git file; cf-rotate never writes it.", 'Point the target at a .env file in the work tree.');
+    await fs.mkdir(path.join(root, '.vscode'));
+    await refusal(cf.write(root, '.vscode/cf-rotate.json', Buffer.from('x'), rules), 'config', '.vscode/cf-rotate.json is .vscode/cf-rotate.json; cf-rotate does not write a secret into it.', 'Point the target at a .env file.');
+    assert.equal(await fs.readFile(path.join(root, '.git'), 'utf8'), 'gitdir: elsewhere\n');
+  });
+
+  it('a socket is refused by name', async () => {
+    const server = net.createServer();
+    const sock = path.join(root, 's.env');
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    try {
+      await assert.rejects(cf.write(root, 's.env', Buffer.from('x'), rules), /s\.env is a socket, not a regular file/);
+      await assert.rejects(cf.read(root, 's.env', rules), /s\.env is a socket, not a regular file/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('without denyGitDir, .git is allowed; deny entries are normalised', async () => {
+    await fs.mkdir(path.join(root, '.git'));
+    await cf.write(root, '.git/x', Buffer.from('x'), { denyGitDir: false });
+    await fs.writeFile(path.join(root, '.git2'), '');
+    await cf.write(root, '.git', Buffer.from('x'), { denyGitDir: false }).catch((e: Error) => assert.match(e.message, /directory/));
+    await fs.mkdir(path.join(root, 'cfg'));
+    await assert.rejects(cf.write(root, 'cfg/x.env', Buffer.from('x'), { deny: ['./cfg//x.env'] }), /cfg\/x\.env is \.\/cfg\/\/x\.env; cf-rotate does not write a secret into it\./);
+    await cf.write(root, 'cfg/y.env', Buffer.from('x'), { deny: ['./cfg//x.env'] });
+  });
+
+  it('read: the size limit is named in MB (at least 1); a file exactly at the limit is read', async () => {
+    await fs.writeFile(path.join(root, 'big.env'), Buffer.alloc(1025, 0x41));
+    await assert.rejects(cf.read(root, 'big.env', { maxBytes: 1024 }), (e: Error & { kind?: string; hint?: string }) => e.kind === 'file' && e.message === 'big.env is larger than 1 MB.' && e.hint === 'Point the target at a .env file.');
+    assert.equal((await cf.read(root, 'big.env', { maxBytes: 1025 }))?.bytes.length, 1025);
+    await fs.writeFile(path.join(root, 'huge.env'), Buffer.alloc(3 * 1024 * 1024 + 1, 0x41));
+    await assert.rejects(cf.read(root, 'huge.env', { maxBytes: 3 * 1024 * 1024 }), (e: Error) => e.message === 'huge.env is larger than 3 MB.');
+    assert.equal((await cf.read(root, 'huge.env', {}))?.bytes.length, 3 * 1024 * 1024 + 1, 'the default limit is 50 MiB');
+    const r = await cf.read(root, 'big.env', {});
+    assert.deepEqual([r?.resolved.size, r?.resolved.mode, r?.resolved.exists, r?.resolved.name], [1025, (await fs.stat(path.join(root, 'big.env'))).mode & 0o7777, true, 'big.env']);
+  });
+
+  it('assertWritable: what resolve() says, for an existing and a new file', async () => {
+    await fs.writeFile(path.join(root, 'e.env'), 'A=1\n', { mode: 0o640 });
+    await fs.chmod(path.join(root, 'e.env'), 0o640);
+    assert.deepEqual(await cf.assertWritable(root, 'e.env', rules), { rel: 'e.env', realRoot: root, realDir: root, name: 'e.env', real: path.join(root, 'e.env'), exists: true, mode: 0o640, size: 4 });
+    assert.deepEqual(await cf.assertWritable(root, 'n.env', rules), { rel: 'n.env', realRoot: root, realDir: root, name: 'n.env', real: path.join(root, 'n.env'), exists: false });
+  });
+
+  it('assertWritable: a file or folder that cannot be written is a "file" error with the reason', async () => {
+    const fsp = fs as unknown as { access: (p: string, mode?: number) => Promise<void> };
+    const access = fsp.access;
+    await fs.writeFile(path.join(root, 'e.env'), 'A=1\n');
+    try {
+      fsp.access = async (p: string) => {
+        if (p === path.join(root, 'e.env')) throw errnoError('EACCES');
+      };
+      await assert.rejects(cf.assertWritable(root, 'e.env', rules), (e: Error & { kind?: string }) => e.kind === 'file' && e.message === 'Could not write e.env: permission denied (EACCES).');
+      await cf.assertWritable(root, 'n.env', rules);
+      fsp.access = async (p: string) => {
+        if (p === root) throw errnoError('EROFS');
+      };
+      await assert.rejects(cf.assertWritable(root, 'n.env', rules), (e: Error) => e.message === 'Could not write n.env: read-only file system (EROFS).');
+    } finally {
+      fsp.access = access;
+    }
+  });
+
+  it('write: a new file gets the given mode; an existing file keeps its own; the result says so', async () => {
+    const r = await cf.write(root, 'm.env', Buffer.from('A=1\n'), { ...rules, mode: 0o644 });
+    assert.equal((await fs.stat(path.join(root, 'm.env'))).mode & 0o777, 0o644);
+    assert.deepEqual([r.exists, r.mode, r.size], [true, 0o644, 4]);
+    await fs.chmod(path.join(root, 'm.env'), 0o600);
+    const again = await cf.write(root, 'm.env', Buffer.from('A=22\n'), { ...rules, mode: 0o644 });
+    assert.equal((await fs.stat(path.join(root, 'm.env'))).mode & 0o777, 0o600);
+    assert.deepEqual([again.exists, again.mode, again.size], [true, 0o600, 5]);
+    assert.deepEqual(readdirSync(root), ['m.env']);
+  });
+
+  it('write: a failure leaves no temporary, and is reported as a file error', async () => {
+    const fsp = fs as unknown as { rename: (a: string, b: string) => Promise<void> };
+    const rename = fsp.rename;
+    try {
+      fsp.rename = async () => {
+        throw errnoError('ENOSPC');
+      };
+      await assert.rejects(cf.write(root, 'f.env', Buffer.from('A=1\n'), rules), (e: Error & { kind?: string }) => e.kind === 'file' && e.message === 'Could not write f.env: no space left on the device (ENOSPC).');
+    } finally {
+      fsp.rename = rename;
+    }
+    assert.deepEqual(readdirSync(root), []);
+  });
+
+  it('remove: deletes the file; a missing file or folder is fine; a refused path is still refused', async () => {
+    await fs.writeFile(path.join(root, 'r.env'), 'x');
+    await cf.remove(root, 'r.env', rules);
+    assert.deepEqual(readdirSync(root), []);
+    await cf.remove(root, 'r.env', rules);
+    await cf.remove(root, 'no/r.env', rules);
+    await assert.rejects(cf.remove(root, '../r.env', rules), /leaves the folder/);
+    await fs.mkdir(path.join(root, 'd.env'));
+    await assert.rejects(cf.remove(root, 'd.env', rules), /is a directory/);
+  });
+
+  it('sweep: "." is the root; every temporary when no name is given; never a young legacy one, a folder, or a folder outside', async () => {
+    const dead = (name: string): string => `${name}.cf-rotate-4194303123-77-abcdef012345.tmp`;
+    for (const n of [dead('.env'), dead('.dev.vars'), '..env.cf-rotate-0123456789ab.tmp', 'x.tmp']) await fs.writeFile(path.join(root, n), 'x');
+    await fs.mkdir(path.join(root, dead('dir')));
+    assert.equal(await cf.sweep(root, '.'), 2, 'both dead temporaries; the young legacy one stays');
+    assert.deepEqual(readdirSync(root).sort(), ['..env.cf-rotate-0123456789ab.tmp', dead('dir'), 'x.tmp'].sort());
+    const old = (Date.now() - 2 * 3600_000) / 1000;
+    await fs.utimes(path.join(root, '..env.cf-rotate-0123456789ab.tmp'), old, old);
+    assert.equal(await cf.sweep(root, '', '.dev.vars'), 0, 'a legacy temporary of another file');
+    assert.equal(await cf.sweep(root, ''), 1);
+    await fs.mkdir(path.join(root, 'sub'));
+    await fs.writeFile(path.join(root, 'sub', dead('.env')), 'x');
+    assert.equal(await cf.sweep(root, 'sub', '.env'), 1);
+    assert.equal(await cf.sweep(root, 'missing'), 0);
+    assert.equal(await cf.sweep(root, '../x'), 0);
+    const outside = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-sweep-out-'));
+    try {
+      await fs.writeFile(path.join(outside, dead('.env')), 'x');
+      await fs.symlink(outside, path.join(root, 'link'));
+      assert.equal(await cf.sweep(root, 'link'), 0);
+      assert.deepEqual(readdirSync(outside), [dead('.env')]);
+    } finally {
+      await fs.rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('sweep: a temporary of this process is left while its write runs, and removed when left over', async () => {
+    const mine = `.env.cf-rotate-${process.pid}-${processStartTime(process.pid) ?? '0'}-abcdef012345.tmp`;
+    await fs.writeFile(path.join(root, mine), 'x');
+    assert.equal(await cf.sweep(root, '', '.env'), 1, 'not written by a running write of this process: left over');
+    const fsp = fs as unknown as { rename: (a: string, b: string) => Promise<void> };
+    const rename = fsp.rename;
+    let during = -1;
+    try {
+      fsp.rename = async (a: string, b: string) => {
+        during = await cf.sweep(root, '', '.env');
+        await rename(a, b);
+      };
+      await cf.write(root, '.env', Buffer.from('A=1\n'), rules);
+    } finally {
+      fsp.rename = rename;
+    }
+    assert.equal(during, 0, 'the temporary of the write in flight is not swept');
+    assert.deepEqual(readdirSync(root), ['.env']);
+  });
+
+  it('read: a file replaced by a link or a FIFO between the check and the open is refused (O_NOFOLLOW, O_NONBLOCK), without hanging', async () => {
+    const fsp = fs as unknown as { open: (...args: unknown[]) => Promise<unknown> };
+    const open = fsp.open;
+    const file = path.join(root, 'r.env');
+    const other = path.join(root, 'other.env');
+    await fs.writeFile(other, 'OTHER=1\n');
+    for (const [swap, message] of [
+      [() => fs.symlink(other, file), 'Could not read r.env: it became a symbolic link (ELOOP).'],
+      [async () => execFileSync('mkfifo', [file]), 'r.env is not a regular file; cf-rotate only reads regular files.'],
+    ] as const) {
+      await fs.writeFile(file, 'A=1\n');
+      let swapped = false;
+      fsp.open = async (...args: unknown[]) => {
+        if (!swapped && String(args[0]).endsWith('/r.env')) {
+          swapped = true;
+          await fs.rm(file);
+          await swap();
+        }
+        return open(...args);
+      };
+      try {
+        await assert.rejects(cf.read(root, 'r.env', rules), (e: Error & { kind?: string }) => e.kind === 'file' && e.message === message);
+      } finally {
+        fsp.open = open;
+      }
+      assert.ok(swapped);
+      await fs.rm(file);
+    }
+  });
+
+  it('read: a file removed between the check and the open reads as missing', async () => {
+    const fsp = fs as unknown as { open: (...args: unknown[]) => Promise<unknown> };
+    const open = fsp.open;
+    await fs.writeFile(path.join(root, 'g.env'), 'A=1\n');
+    fsp.open = async (...args: unknown[]) => {
+      if (String(args[0]).endsWith('/g.env')) await fs.rm(path.join(root, 'g.env'), { force: true });
+      return open(...args);
+    };
+    try {
+      assert.equal(await cf.read(root, 'g.env', rules), undefined);
+    } finally {
+      fsp.open = open;
+    }
+  });
+
+  it('.git is refused by default (rules without denyGitDir); a colon after the first character is not a drive letter', async () => {
+    await fs.mkdir(path.join(root, '.git'));
+    await assert.rejects(cf.write(root, '.git/x.env', Buffer.from('x'), {}), /lies inside a \.git folder/);
+    await fs.writeFile(path.join(root, 'sub.git'), '');
+    await cf.write(root, 'ab:c.env', Buffer.from('A=1\n'), rules);
+    assert.equal(await fs.readFile(path.join(root, 'ab:c.env'), 'utf8'), 'A=1\n');
+  });
+
+  it('sweep keeps a legacy temporary younger than an hour, and a temporary of a live process whose start time is unknown (0)', async () => {
+    const legacy = path.join(root, '..env.cf-rotate-0123456789ab.tmp');
+    const unknownStart = path.join(root, '.env.cf-rotate-1-0-abcdef012345.tmp');
+    for (const f of [legacy, unknownStart]) await fs.writeFile(f, 'x');
+    const halfHour = (Date.now() - 30 * 60_000) / 1000;
+    await fs.utimes(legacy, halfHour, halfHour);
+    assert.equal(await cf.sweep(root, '', '.env'), 0);
+    assert.ok(existsSync(legacy) && existsSync(unknownStart));
+  });
+
+  it('names compare case-sensitively here (Linux): a folder .GIT is not git\'s', async function () {
+    if (process.platform !== 'linux') this.skip();
+    await fs.mkdir(path.join(root, '.GIT'));
+    await cf.write(root, '.GIT/x.env', Buffer.from('A=1\n'), rules);
+    assert.equal(await fs.readFile(path.join(root, '.GIT', 'x.env'), 'utf8'), 'A=1\n');
+  });
+
+  describe('where a folder cannot be opened (Windows): every step by path, the folder re-checked by its real path', () => {
+    type Fsp = { open: (...args: unknown[]) => Promise<unknown>; realpath: (p: string) => Promise<string> };
+    const fsp = fs as unknown as Fsp;
+    let open: Fsp['open'];
+    let realpath: Fsp['realpath'];
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    beforeEach(() => {
+      open = fsp.open;
+      realpath = fsp.realpath;
+      Object.defineProperty(process, 'platform', { ...platform, value: 'win32' });
+      fsp.open = async (...args: unknown[]) => {
+        if ((Number(args[1]) & (constants.O_DIRECTORY ?? 0)) !== 0) throw errnoError('EISDIR');
+        return open(...args);
+      };
+    });
+    afterEach(() => {
+      Object.defineProperty(process, 'platform', platform);
+      fsp.open = open;
+      fsp.realpath = realpath;
+    });
+
+    it('elsewhere, a folder that cannot be opened any more (moved since the check) is refused, not written by path', async () => {
+      Object.defineProperty(process, 'platform', platform);
+      fsp.open = async (...args: unknown[]) => {
+        if ((Number(args[1]) & (constants.O_DIRECTORY ?? 0)) !== 0) throw errnoError('ENOENT');
+        return open(...args);
+      };
+      await fs.mkdir(path.join(root, 'sub'));
+      await assert.rejects(cf.write(root, 'sub/.env', Buffer.from('A=1\n'), rules), (e: Error & { kind?: string }) => e.kind === 'file' && e.message === 'Could not open the folder of sub/.env: it does not exist (ENOENT).');
+      await fs.writeFile(path.join(root, 'sub', '.env'), 'A=0\n');
+      await assert.rejects(cf.read(root, 'sub/.env', rules), /Could not open the folder of sub\/\.env/);
+      assert.deepEqual(readdirSync(path.join(root, 'sub')), ['.env']);
+    });
+
+    it('writes, reads and removes through the checked real path', async () => {
+      await fs.mkdir(path.join(root, 'sub'));
+      const w = await cf.write(root, 'sub/.env', Buffer.from('A=1\n'), rules);
+      assert.equal(w.real, path.join(root, 'sub', '.env'));
+      assert.equal(await fs.readFile(path.join(root, 'sub', '.env'), 'utf8'), 'A=1\n');
+      assert.equal(Buffer.from((await cf.read(root, 'sub/.env', rules))!.bytes).toString(), 'A=1\n');
+      await cf.remove(root, 'sub/.env', rules);
+      assert.deepEqual(readdirSync(path.join(root, 'sub')), []);
+    });
+
+    for (const [when, from] of [['when it is opened', 2], ['right before the temporary is created', 3], ['right before the rename', 4]] as const) {
+      it(`a folder that resolves elsewhere ${when} is refused; nothing is left`, async () => {
+        const sub = path.join(root, 'sub');
+        await fs.mkdir(sub);
+        let calls = 0;
+        fsp.realpath = async (p: string) => {
+          if (p === sub && ++calls >= from) return os.tmpdir();
+          return realpath(p);
+        };
+        await assert.rejects(cf.write(root, 'sub/.env', Buffer.from('A=1\n'), rules), (e: Error & { kind?: string; hint?: string }) => {
+          assert.equal(e.kind, 'file');
+          assert.equal(e.message, 'The folder of sub/.env changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.');
+          assert.equal(e.hint, 'Check the folder, then try again.');
+          return true;
+        });
+        assert.deepEqual(readdirSync(sub), []);
+      });
+    }
+  });
+
+  it('NodeFiles: the port over the checked files (check, read, write, sweep beside the file, remove)', async () => {
+    const nf = new NodeFiles();
+    assert.deepEqual(await nf.check(root, 'p.env', rules), { real: path.join(root, 'p.env'), exists: false });
+    assert.deepEqual(await nf.write(root, 'p.env', Buffer.from('A=1\n'), rules), { real: path.join(root, 'p.env'), exists: true, mode: 0o600, size: 4 });
+    assert.deepEqual(await nf.check(root, 'p.env', rules), { real: path.join(root, 'p.env'), exists: true, mode: 0o600, size: 4 });
+    const r = await nf.read(root, 'p.env', rules);
+    assert.equal(Buffer.from(r!.bytes).toString(), 'A=1\n');
+    assert.deepEqual(r!.file, { real: path.join(root, 'p.env'), exists: true, mode: 0o600, size: 4 });
+    assert.equal(await nf.read(root, 'q.env', rules), undefined);
+    await fs.mkdir(path.join(root, 'sub'));
+    const dead = (name: string): string => `${name}.cf-rotate-4194303123-77-abcdef012345.tmp`;
+    for (const n of [dead('p.env'), dead('q.env'), path.join('sub', dead('p.env'))]) await fs.writeFile(path.join(root, n), 'x');
+    assert.equal(await nf.sweep(root, 'p.env'), 1);
+    assert.equal(await nf.sweep(root, 'sub/p.env'), 1);
+    assert.deepEqual(readdirSync(root).sort(), [dead('q.env'), 'p.env', 'sub'].sort());
+    await nf.remove(root, 'p.env', rules);
+    assert.equal(existsSync(path.join(root, 'p.env')), false);
   });
 });

@@ -1,7 +1,21 @@
 import { strict as assert } from 'node:assert';
 import * as z from 'zod/mini';
 import { ConfigError, expandTargetUnions, formatJsonPath, parseConfig, starterConfig, validateConfig } from '../../../src/core/config/load';
-import { configJsonSchema, configSchema, parseDuration, targetField } from '../../../src/core/config/schema';
+import {
+  configJsonSchema,
+  configSchema,
+  credentialKey,
+  DESTINATION_LABEL,
+  destinationAccount,
+  destinationTargets,
+  fileTargets,
+  isEnvLikeFile,
+  normaliseRelative,
+  parseDuration,
+  targetField,
+  targetLabel,
+  targetPathProblem,
+} from '../../../src/core/config/schema';
 import { setFigure } from '../helpers/figures';
 
 const A = '0123456789abcdef0123456789abcdef';
@@ -233,5 +247,199 @@ describe('config (cf-rotate.json)', () => {
     const text = JSON.stringify(s);
     for (const kind of ['account-api-token', 'user-api-token', 'access-service-token', 'moq-relay-token']) assert.ok(text.includes(kind), kind);
     assert.ok(text.includes('^[0-9a-fA-F]{32}$'));
+  });
+});
+
+describe('config: every rule in its own words', () => {
+  const issues = (data: unknown): ConfigError['issues'] => {
+    try {
+      validateConfig(data);
+    } catch (e) {
+      assert.ok(e instanceof ConfigError, String(e));
+      return e.issues;
+    }
+    assert.fail('valid');
+  };
+  const one = (extra: Json): unknown => ({ tokens: [{ name: 'me', kind: 'user-api-token', tokenId: B, targets: [{ file: '.env', key: 'K' }], ...extra }] });
+  const target = (t: unknown): unknown => one({ targets: [t] });
+  const at = (path: string, message: string): { path: string; message: string } => ({ path, message });
+  const T = 'tokens[0].targets[0]';
+  const NOT_ENV = 'is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc): add "allowAnyFile": true to this target if a secret really belongs there';
+  const UNKNOWN = 'cf-rotate.json allows only the documented keys (a misspelt key would otherwise be ignored silently)';
+
+  const CASES: [string, unknown, { path: string; message: string }[]][] = [
+    ['name', one({ name: 'a/b' }), [at('tokens[0].name', 'must be 1-64 characters: letters, digits, space, . _ - (starting with a letter or digit)')]],
+    ['profile', one({ profile: '../x' }), [at('tokens[0].profile', 'must be a profile name (letters, digits, . _ -)')]],
+    ['rotateEveryDays 0', one({ rotateEveryDays: 0 }), [at('tokens[0].rotateEveryDays', 'must be at least 1')]],
+    ['rotateEveryDays 3651', one({ rotateEveryDays: 3651 }), [at('tokens[0].rotateEveryDays', 'must be at most 3650')]],
+    ['rotateEveryDays text', one({ rotateEveryDays: 'x' }), [at('tokens[0].rotateEveryDays', 'must be a number, not a string')]],
+    ['no targets', one({ targets: [] }), [at('tokens[0].targets', 'needs at least one target (a file, or a destination)')]],
+    ['tokenId', one({ tokenId: 'x' }), [at('tokens[0].tokenId', 'must be 32 hex characters (the token ID from the Cloudflare dashboard or API)')]],
+    ['file empty', target({ file: '', key: 'K' }), [at(`${T}.file`, 'must not be empty'), at(`${T}.file`, NOT_ENV)]],
+    ['file too long', target({ file: `${'x'.repeat(1025)}.env`, key: 'K' }), [at(`${T}.file`, 'is too long')]],
+    ['file NUL', target({ file: 'a\0.env', key: 'K' }), [at(`${T}.file`, 'must not contain NUL characters'), at(`${T}.file`, 'must not contain control, direction-override or invisible characters (line breaks, escapes, bidi controls)')]],
+    ['file bidi', target({ file: 'a\u202e.env', key: 'K' }), [at(`${T}.file`, 'must not contain control, direction-override or invisible characters (line breaks, escapes, bidi controls)')]],
+    ['file link syntax', target({ file: 'a(b).env', key: 'K' }), [at(`${T}.file`, 'must not contain [ ] ( ) < > or ` (they could form links in messages)')]],
+    ['file absolute', target({ file: '/a.env', key: 'K' }), [at(`${T}.file`, 'must be relative to the workspace folder, not absolute')]],
+    ['file ..', target({ file: 'a/../b.env', key: 'K' }), [at(`${T}.file`, "must stay inside the workspace folder (no '..' segments)")]],
+    ['file .git', target({ file: '.GIT/x.env', key: 'K' }), [at(`${T}.file`, "must not be inside .git (git's own data)")]],
+    ['file the config', target({ file: './.vscode//CF-rotate.json', key: 'K', allowAnyFile: true }), [at(`${T}.file`, 'is the cf-rotate configuration itself')]],
+    ['file not env-style', target({ file: 'x.txt', key: 'K' }), [at(`${T}.file`, NOT_ENV)]],
+    ['allowAnyFile text', target({ file: '.env', key: 'K', allowAnyFile: 'yes' }), [at(`${T}.allowAnyFile`, 'must be a boolean, not a string')]],
+    ['file key', target({ file: '.env', key: '1K' }), [at(`${T}.key`, 'must be a .env variable name (letters, digits, _ . -; not starting with a digit)')]],
+    ['field of an API token', target({ file: '.env', key: 'K', field: 'clientId' }), [at(`${T}.field`, 'must be one of token for user-api-token')]],
+    ['unknown key', target({ file: '.env', key: 'K', extra: 1 }), [at(T, `has an unknown key "extra": ${UNKNOWN}`)]],
+    ['worker name', target({ worker: '-w', key: 'K', accountId: A }), [at(`${T}.worker`, 'must be a Worker (script) name: letters, digits, - and _ (at most 63)')]],
+    ['worker name type', target({ worker: 5, key: 'K', accountId: A }), [at(`${T}.worker`, 'must be a string, not a number')]],
+    ['worker without account', target({ worker: 'w', key: 'K' }), [at(T, 'needs "accountId": the account of this destination (a user-api-token has no account to take it from)')]],
+    ['pages name', target({ pages: 'Site', environment: 'preview', key: 'K', accountId: A }), [at(`${T}.pages`, 'must be a Pages project name: lower-case letters, digits and - (at most 58)')]],
+    ['pages environment', target({ pages: 'site', environment: 'staging', key: 'K', accountId: A }), [at(`${T}.environment`, 'must be one of "production", "preview"')]],
+    ['pages environment missing', target({ pages: 'site', key: 'K', accountId: A }), [at(`${T}.environment`, 'is required: one of "production", "preview"')]],
+    ['store id', target({ secretsStore: 'x', secretId: A, accountId: A }), [at(`${T}.secretsStore`, 'must be 32 hex characters (the Secrets Store ID from the Cloudflare dashboard or API)')]],
+    ['store secret id', target({ secretsStore: A, secretId: 'y', accountId: A }), [at(`${T}.secretId`, 'must be 32 hex characters (the secret ID from the Cloudflare dashboard or API)')]],
+    ['destination key', target({ worker: 'w', key: 'a-b', accountId: A }), [at(`${T}.key`, 'must be a secret name: letters, digits and _, not starting with a digit (at most 256)')]],
+    ['destination profile', target({ worker: 'w', key: 'K', accountId: A, profile: '../p' }), [at(`${T}.profile`, 'must be a profile name (letters, digits, . _ -)')]],
+    ['destination account', target({ worker: 'w', key: 'K', accountId: 'z' }), [at(`${T}.accountId`, 'must be 32 hex characters (the account ID from the Cloudflare dashboard or API)')]],
+    ['github repository', target({ github: 'o', key: 'K' }), [at(`${T}.github`, 'must be a GitHub repository as owner/name')]],
+    ['github environment', target({ github: 'o/r', environment: ' x', key: 'K' }), [at(`${T}.environment`, 'must be a GitHub environment name (letters, digits, space, . _ -; at most 255)')]],
+    ['github key', target({ github: 'o/r', key: '1K' }), [at(`${T}.key`, 'must be a GitHub secret name: letters, digits and _, not starting with a digit')]],
+    ['github reserved prefix', target({ github: 'o/r', key: 'github_X' }), [at(`${T}.key`, 'must not start with GITHUB_ (GitHub reserves that prefix)')]],
+    ['no known target key: read as a file target', target({ foo: 1 }), [at(`${T}.file`, 'is required'), at(`${T}.key`, 'is required'), at(T, `has an unknown key "foo": ${UNKNOWN}`)]],
+    ['not a target at all', target(5), [at(T, 'must be a target: { "file", "key" }, { "worker", "key" }, { "pages", "environment", "key" }, { "secretsStore", "secretId" } or { "github", "key" }')]],
+    ['a list as a target', target([]), [at(T, 'must be a target: { "file", "key" }, { "worker", "key" }, { "pages", "environment", "key" }, { "secretsStore", "secretId" } or { "github", "key" }')]],
+    ['one destination twice in one token (account ids compare case-insensitively)', one({ targets: [{ worker: 'w', key: 'K', accountId: A }, { worker: 'w', key: 'K', accountId: A.toUpperCase() }] }), [at('tokens[0].targets[1].key', 'is written twice by this token (two targets name the same place)')]],
+    ['one GitHub secret in two tokens (names compare case-insensitively)', { tokens: [{ name: 'a', kind: 'user-api-token', tokenId: A, targets: [{ github: 'O/R', key: 'k' }] }, { name: 'b', kind: 'user-api-token', tokenId: B, targets: [{ github: 'o/r', key: 'K' }] }] }, [at('tokens[1].targets[0].key', 'is also written by tokens[0]: two tokens cannot share one destination')]],
+    ['one Pages secret in two tokens (the token\'s account by default)', { tokens: [{ name: 'a', kind: 'account-api-token', accountId: A, tokenId: A, targets: [{ pages: 'p', environment: 'preview', key: 'K' }] }, { name: 'b', kind: 'account-api-token', accountId: A, tokenId: B, targets: [{ pages: 'p', environment: 'preview', key: 'K', accountId: A }] }] }, [at('tokens[1].targets[0].key', 'is also written by tokens[0]: two tokens cannot share one destination')]],
+    ['one Secrets Store secret in two tokens', { tokens: [{ name: 'a', kind: 'account-api-token', accountId: A, tokenId: A, targets: [{ secretsStore: A, secretId: B }] }, { name: 'b', kind: 'account-api-token', accountId: A, tokenId: B, targets: [{ secretsStore: A.toUpperCase(), secretId: B.toUpperCase() }] }] }, [at('tokens[1].targets[0]', 'is also written by tokens[0]: two tokens cannot share one destination')]],
+    ['one file variable in two tokens', { tokens: [{ name: 'a', kind: 'user-api-token', tokenId: A, targets: [{ file: '.env', key: 'K' }] }, { name: 'b', kind: 'user-api-token', tokenId: B, targets: [{ file: './/.env', key: 'K' }] }] }, [at('tokens[1].targets[0].key', 'is also written by tokens[0]: two tokens cannot share one variable')]],
+    ['duplicate name', { tokens: [{ name: 'a', kind: 'user-api-token', tokenId: A, targets: [{ file: 'a.env', key: 'K' }] }, { name: 'a', kind: 'user-api-token', tokenId: B, targets: [{ file: 'b.env', key: 'K' }] }] }, [at('tokens[1].name', 'duplicates the name of tokens[0]')]],
+    ['one credential twice', { tokens: [{ name: 'a', kind: 'user-api-token', tokenId: A, targets: [{ file: 'a.env', key: 'K' }] }, { name: 'b', kind: 'user-api-token', tokenId: A.toUpperCase(), targets: [{ file: 'b.env', key: 'K' }] }] }, [at('tokens[1]', "rotates the same Cloudflare credential as tokens[0]: it is already configured as 'a' (add this entry's targets to 'a' instead)")]],
+    ['clientSecretVersion with the rotate method (an account\'s default)', { tokens: [{ name: 'a', kind: 'access-service-token', accountId: A, serviceTokenId: UUID, clientSecretVersion: 2, targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].clientSecretVersion', 'is used only with "method": "version"')]],
+    ['clientSecretVersion 0', { tokens: [{ name: 'a', kind: 'access-service-token', zoneId: A, serviceTokenId: UUID, clientSecretVersion: 0, targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].clientSecretVersion', 'must be at least 1')]],
+    ['clientSecretVersion too big', { tokens: [{ name: 'a', kind: 'access-service-token', zoneId: A, serviceTokenId: UUID, clientSecretVersion: 1_000_001, targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].clientSecretVersion', 'must be at most 1000000')]],
+    ['zone token with the rotate method', { tokens: [{ name: 'a', kind: 'access-service-token', zoneId: A, serviceTokenId: UUID, method: 'rotate', targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].method', 'zone-level service tokens have no rotate endpoint: use "version"')]],
+    ['service token with both account and zone', { tokens: [{ name: 'a', kind: 'access-service-token', accountId: A, zoneId: A, serviceTokenId: UUID, targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0]', 'needs exactly one of accountId or zoneId')]],
+    ['field of a service token', { tokens: [{ name: 'a', kind: 'access-service-token', zoneId: A, serviceTokenId: UUID, targets: [{ file: '.env', key: 'K', field: 'token' }] }] }, [at('tokens[0].targets[0].field', 'must be one of clientId, clientSecret for access-service-token')]],
+    ['gracePeriod', { tokens: [{ name: 'a', kind: 'access-service-token', zoneId: A, serviceTokenId: UUID, gracePeriod: '1 h', targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].gracePeriod', 'must be a duration such as 30m, 1h, 24h or 7d')]],
+    ['serviceTokenId', { tokens: [{ name: 'a', kind: 'access-service-token', zoneId: A, serviceTokenId: 'x', targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].serviceTokenId', 'must be a UUID (the service token ID)')]],
+    ['kind', { tokens: [{ name: 'a', kind: 'x', targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].kind', 'has an unknown "kind": use account-api-token, user-api-token, access-service-token or moq-relay-token')]],
+    ['tokenType', { tokens: [{ name: 'a', kind: 'moq-relay-token', accountId: A, relayId: B, tokenType: 'x', targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].tokenType', 'must be one of "publish_subscribe", "subscribe"')]],
+    ['$schema', { $schema: 5, tokens: [] }, [at('$schema', 'must be a string, not a number')]],
+    ['unknown top-level keys', { tokens: [], extra: 1, other: 2 }, [at('(root)', `has an unknown key "extra", "other": ${UNKNOWN}`)]],
+    ['too many tokens', { tokens: Array.from({ length: 5001 }, () => 0) }, [at('tokens', 'must list at most 5000 tokens')]],
+    ['tokens not a list', { tokens: 5 }, [at('tokens', 'must be an array, not a number')]],
+    ['a token that is a list', { tokens: [[]] }, [at('tokens[0]', 'must be an object, not an array')]],
+    ['a token that is null', { tokens: [null] }, [at('tokens[0]', 'must be an object, not null')]],
+  ];
+  for (const [what, data, expected] of CASES) {
+    it(`${what}: ${expected.map((e) => e.path).join(', ')}`, () => {
+      assert.deepEqual(issues(data).slice(0, expected.length), expected);
+    });
+  }
+
+  it('valid: a file variable named twice by one token; a service token with the version method and its version; both relay token types', () => {
+    validateConfig(one({ targets: [{ file: '.env', key: 'K' }, { file: './.env', key: 'K' }] }));
+    validateConfig({ tokens: [{ name: 'a', kind: 'access-service-token', accountId: A, serviceTokenId: UUID, method: 'version', clientSecretVersion: 1_000_000, targets: [{ file: '.env', key: 'K', field: 'clientId' }] }] });
+    validateConfig({ tokens: [{ name: 'a', kind: 'access-service-token', zoneId: A, serviceTokenId: UUID, clientSecretVersion: 1, targets: [{ file: '.env', key: 'K' }] }] });
+    const relay = validateConfig({ tokens: [{ name: 'a', kind: 'moq-relay-token', accountId: A, relayId: B, targets: [{ file: '.env', key: 'K' }] }, { name: 'b', kind: 'moq-relay-token', accountId: A, relayId: B, tokenType: 'subscribe', targets: [{ file: '.env', key: 'S' }] }] });
+    assert.deepEqual(relay.tokens.map((t) => (t as { tokenType?: string }).tokenType), ['publish_subscribe', 'subscribe']);
+    assert.equal(relay.tokens[0]?.profile, 'default');
+    validateConfig(one({ targets: [{ github: 'o/r', key: 'K' }, { github: 'o/r', environment: 'prod', key: 'K' }, { github: 'o/.github', key: 'K' }] }));
+    validateConfig(one({ rotateEveryDays: 3650, description: 'x'.repeat(500), targets: [{ file: 'x'.repeat(1020) + '.env', key: 'K' }] }));
+    validateConfig({ tokens: [{ name: 'a', kind: 'account-api-token', accountId: A, tokenId: A, targets: [{ worker: 'w', key: 'K' }, { pages: 'p', environment: 'production', key: 'K' }, { pages: 'p', environment: 'preview', key: 'K' }, { secretsStore: A, secretId: B }, { worker: 'w', key: 'K', accountId: B }] }] });
+  });
+
+  it('ConfigError: the first five issues in the message, the count of the rest, the hint naming the file', () => {
+    const e = new ConfigError('cfg.json', Array.from({ length: 7 }, (_, i) => ({ path: `p${i}`, message: `m${i}` })));
+    assert.equal(e.kind, 'config');
+    assert.equal(e.message, 'cfg.json is invalid: p0: m0; p1: m1; p2: m2; p3: m3; p4: m4 (+2 more)');
+    assert.match(e.hint ?? '', /^Fix cfg\.json \(.+\), then try again\.$/);
+    assert.equal(new ConfigError('c', [{ path: 'a', message: 'b' }]).message, 'c is invalid: a: b');
+    assert.equal(e.issues.length, 7);
+  });
+
+  it('parseConfig: syntax errors at line and column, the size limit, the file name in the message', () => {
+    assert.throws(() => parseConfig('{\n  "tokens": [\n  x ]\n}'), (e: ConfigError) => e.message === '.vscode/cf-rotate.json is invalid: (file): JSON syntax error InvalidSymbol at line 3, column 3');
+    assert.throws(() => parseConfig('x'.repeat(1024 * 1024 + 1), 'c.json'), (e: ConfigError) => e.message === 'c.json is invalid: (file): is larger than 1048576 bytes');
+    assert.throws(() => parseConfig('{"tokens": 5}', 'c.json'), (e: ConfigError) => e.message === 'c.json is invalid: tokens: must be an array, not a number');
+    assert.deepEqual(parseConfig(`${'{"tokens":[]}'.padEnd(1024 * 1024, ' ')}`), { tokens: [] }, 'exactly 1 MiB is fine');
+  });
+
+  it('formatJsonPath and expandTargetUnions on their own', () => {
+    assert.equal(formatJsonPath([]), '(root)');
+    assert.equal(formatJsonPath([0, 'a', 1, 'b']), '[0].a[1].b');
+    assert.equal(formatJsonPath(['a', 'b']), 'a.b');
+    const plain = { code: 'custom', message: 'm', path: ['tokens', 0] };
+    assert.deepEqual(expandTargetUnions([plain]), [plain]);
+    const notTarget = { code: 'invalid_union', message: 'u', path: ['x'], input: {}, errors: [[]] };
+    assert.deepEqual(expandTargetUnions([notTarget]), [notTarget]);
+    const inner = { code: 'custom', message: 'inner', path: ['worker'] };
+    const union = { code: 'invalid_union', message: 'u', path: ['tokens', 0, 'targets', 2], input: { worker: 1 }, errors: [[{ code: 'custom', message: 'file', path: ['file'] }], [inner]] };
+    assert.deepEqual(expandTargetUnions([union]), [{ code: 'custom', message: 'inner', path: ['tokens', 0, 'targets', 2, 'worker'] }]);
+    const empty = { ...union, errors: [[], []] };
+    assert.equal(expandTargetUnions([empty])[0]?.message.startsWith('must be a target: '), true);
+  });
+
+  it('isEnvLikeFile: the env-style names, in any folder, and nothing else', () => {
+    for (const f of ['.env', '.env.local', 'x.env', '.dev.vars', '.dev.vars.prod', '.envrc', 'sub/.env', 'sub\\x.env']) assert.equal(isEnvLikeFile(f), true, f);
+    for (const f of ['env', '.envx', '.env.', '.dev.varsx', '.dev.vars.', 'x.env.bak', '.envrc2', 'a.envrc', '.env/', 'x.txt', '.env.d/x', '']) assert.equal(isEnvLikeFile(f), false, f);
+  });
+
+  it('targetLabel, DESTINATION_LABEL, fileTargets, destinationTargets, destinationAccount, targetField', () => {
+    assert.equal(targetLabel({ file: '.env', key: 'K' }), '.env › K');
+    assert.equal(targetLabel({ worker: 'api', key: 'K' }), 'worker:api › K');
+    assert.equal(targetLabel({ pages: 'site', environment: 'preview', key: 'K' }), 'pages:site (preview) › K');
+    assert.equal(targetLabel({ secretsStore: 's', secretId: 'i' }), 'secrets-store:s/i');
+    assert.equal(targetLabel({ github: 'o/r', key: 'K' }), 'github:o/r › K');
+    assert.equal(targetLabel({ github: 'o/r', environment: 'prod', key: 'K' }), 'github:o/r (environment prod) › K');
+    for (const l of ['worker:a', 'pages:a', 'secrets-store:a', 'github:a']) assert.match(l, DESTINATION_LABEL);
+    for (const l of ['.env › K', 'x worker:a', 'workers:a']) assert.doesNotMatch(l, DESTINATION_LABEL);
+    const cfg = validateConfig({ tokens: [{ name: 'a', kind: 'account-api-token', accountId: A, tokenId: A, targets: [{ file: '.env', key: 'K' }, { worker: 'w', key: 'K' }, { file: 'b.env', key: 'K', field: 'token' }, { worker: 'w2', key: 'K', accountId: B }] }] });
+    const tok = cfg.tokens[0]!;
+    assert.deepEqual(fileTargets(tok), [{ file: '.env', key: 'K' }, { file: 'b.env', key: 'K', field: 'token' }]);
+    assert.deepEqual(destinationTargets(tok), [{ worker: 'w', key: 'K' }, { worker: 'w2', key: 'K', accountId: B }]);
+    assert.equal(destinationAccount(tok, { worker: 'w', key: 'K' }), A);
+    assert.equal(destinationAccount(tok, { worker: 'w', key: 'K', accountId: B }), B);
+    const user = validateConfig(one({})).tokens[0]!;
+    assert.equal(destinationAccount(user, { worker: 'w', key: 'K' }), undefined);
+    assert.equal(targetField(tok, { file: '.env', key: 'K' }), 'token');
+    const svc = validateConfig({ tokens: [{ name: 'a', kind: 'access-service-token', zoneId: A, serviceTokenId: UUID, targets: [{ file: '.env', key: 'K' }] }] }).tokens[0]!;
+    assert.equal(targetField(svc, { file: '.env', key: 'K' }), 'clientSecret');
+    assert.equal(targetField(svc, { file: '.env', key: 'K', field: 'clientId' }), 'clientId');
+  });
+
+  it('credentialKey: which Cloudflare credential an entry rotates, ids in lower case', () => {
+    assert.equal(credentialKey({ kind: 'account-api-token', accountId: 'AA', tokenId: 'TT' }), 'account-api-token:aa:tt');
+    assert.equal(credentialKey({ kind: 'account-api-token' }), 'account-api-token::');
+    assert.equal(credentialKey({ kind: 'user-api-token', tokenId: 'TT' }), 'user-api-token:tt');
+    assert.equal(credentialKey({ kind: 'user-api-token' }), 'user-api-token:');
+    assert.equal(credentialKey({ kind: 'access-service-token', accountId: 'AA', zoneId: 'ZZ', serviceTokenId: 'SS' }), 'access-service-token:a:aa:ss');
+    assert.equal(credentialKey({ kind: 'access-service-token', zoneId: 'ZZ', serviceTokenId: 'SS' }), 'access-service-token:z:zz:ss');
+    assert.equal(credentialKey({ kind: 'access-service-token' }), 'access-service-token:z::');
+    assert.equal(credentialKey({ kind: 'moq-relay-token', accountId: 'AA', relayId: 'RR', tokenType: 'subscribe' }), 'moq-relay-token:aa:rr:subscribe');
+    assert.equal(credentialKey({ kind: 'moq-relay-token' }), 'moq-relay-token:::publish_subscribe');
+  });
+
+  it('normaliseRelative, parseDuration, targetPathProblem, the JSON Schema\'s title', () => {
+    assert.equal(normaliseRelative('a\\b\\c.env'), 'a/b/c.env');
+    assert.equal(normaliseRelative('a//b///c.env'), 'a/b/c.env');
+    assert.equal(normaliseRelative('././a.env'), 'a.env');
+    assert.equal(normaliseRelative('a/./b.env'), 'a/./b.env');
+    assert.equal(normaliseRelative('x/./y'), 'x/./y');
+    assert.equal(parseDuration('1h30m'), 5_400_000);
+    assert.equal(parseDuration('1.5s'), 1500);
+    assert.equal(parseDuration('250ms'), 250);
+    assert.equal(parseDuration('7d'), 604_800_000);
+    assert.equal(parseDuration('0s'), 0);
+    assert.equal(parseDuration('2m1ms'), 120_001);
+    assert.throws(() => parseDuration('1 h'), (e: Error) => e instanceof RangeError && e.message === 'not a duration: 1 h');
+    assert.throws(() => parseDuration('h'), RangeError);
+    assert.throws(() => parseDuration('1h!'), RangeError);
+    assert.equal(targetPathProblem({ file: '' }), 'must not be empty');
+    assert.equal(targetPathProblem({ file: 'x.txt' }), 'is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc) and the target does not say "allowAnyFile": true');
+    assert.equal(targetPathProblem({ file: 'x.txt', allowAnyFile: false }), 'is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc) and the target does not say "allowAnyFile": true');
+    const schema = configJsonSchema();
+    assert.equal(schema.title, 'cf-rotate configuration');
+    assert.equal(schema.description, 'Cloudflare credentials that cf-rotate rotates, and the .env files and destinations (Workers, Pages, Secrets Store, GitHub Actions secrets) that receive them. Contains no secrets.');
   });
 });

@@ -5,7 +5,19 @@
  */
 import { strict as assert } from 'node:assert';
 import { rotationSchemeProblem } from '../../../src/core/cloudflare/permissions';
-import { API_TOKEN_FORMAT, credentialArgSchema, credentialFromArg, credentialSchema, CredentialStore, GLOBAL_KEY_FORMAT } from '../../../src/core/credentials';
+import {
+  ACCOUNT_ID_FORMAT,
+  API_TOKEN_FORMAT,
+  API_TOKEN_FORMAT_TEXT,
+  CREDENTIAL_PREFIX,
+  credentialArgSchema,
+  credentialFromArg,
+  credentialSchema,
+  CredentialStore,
+  GLOBAL_KEY_FORMAT,
+  GLOBAL_KEY_FORMAT_TEXT,
+  PROFILE_NAME,
+} from '../../../src/core/credentials';
 import { EnvCredentialSource } from '../../../src/core/envCredentials';
 import { MemorySecretStore } from '../../../src/core/node/secretFile';
 import { knownSecrets } from '../../../src/core/redact';
@@ -123,5 +135,88 @@ describe('credentials: the scheme a rotation needs, checked before anything is s
       'Rotating "zone" (a zone-level Access service token) needs email + Global API key: zone-level Access service tokens accept only email + Global API key, and the admin credential for profile "x" holds an API token. Nothing was sent.',
     );
     assert.match(e?.hint ?? '', /CLI: set CLOUDFLARE_EMAIL_X \+ CLOUDFLARE_API_KEY_X beside CLOUDFLARE_API_TOKEN_X; VS Code: "Cloudflare Rotate: Set Credential…" for profile "x" with "Email \+ Global API key"/);
+  });
+});
+
+describe('credentials: each rule on its own', () => {
+  const messages = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }): string[] => (r.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
+
+  it('the exact formats: profile names, account ids, emails, and the cf-rotate 0.1 formats read from storage', async () => {
+    assert.ok(PROFILE_NAME.test('a'));
+    assert.ok(PROFILE_NAME.test(`A${'b'.repeat(63)}`));
+    for (const p of ['', '-a', ' a', `a${'b'.repeat(64)}`, 'a/b', 'a\n']) assert.ok(!PROFILE_NAME.test(p), JSON.stringify(p));
+    assert.ok(ACCOUNT_ID_FORMAT.test(ACCOUNT.toUpperCase()));
+    for (const a of [ACCOUNT.slice(1), `${ACCOUNT}0`, `x${ACCOUNT.slice(1)}`]) assert.ok(!ACCOUNT_ID_FORMAT.test(a), a);
+    const entered = (c: unknown): string[] => messages(credentialSchema.safeParse(c));
+    assert.deepEqual(entered({ type: 'global-key', email: 'a b@c', key: CFK }), ['email: must be an email address']);
+    assert.deepEqual(entered({ type: 'global-key', email: 'ab.c', key: CFK }), ['email: must be an email address']);
+    assert.deepEqual(entered({ type: 'api-token', token: CFUT, accountId: 'x' }), ['accountId: must be 32 hex characters (the account ID)']);
+    assert.deepEqual(entered({ type: 'api-token', token: CFUT, globalKey: { email: 'a@b', key: 'x' } }), [`globalKey.key: ${GLOBAL_KEY_FORMAT_TEXT}`]);
+    assert.deepEqual(entered({ type: 'api-token', token: 'x' }), [`token: ${API_TOKEN_FORMAT_TEXT}`]);
+    assert.equal(API_TOKEN_FORMAT_TEXT, "is not an API token (40–80 letters, digits, _ or -; today's tokens start with cfut_ or cfat_)");
+    assert.equal(GLOBAL_KEY_FORMAT_TEXT, 'is not a Global API key (cfk_ followed by letters and digits, or an older key of 37–45 lowercase hex characters)');
+    // Stored by cf-rotate 0.1: tokens of 20–200 of letters, digits and . _ ~ + / = -; keys of 20–100 of letters, digits and _.
+    const secrets = new MemorySecretStore();
+    const store = new CredentialStore(secrets);
+    const stored = async (c: unknown): Promise<boolean> => {
+      await secrets.store(CredentialStore.key('p'), JSON.stringify(c));
+      return store.get('p').then(
+        () => true,
+        () => false,
+      );
+    };
+    for (const token of ['a'.repeat(20), 'a'.repeat(200), 'a._~+/=-'.padEnd(20, 'x')]) assert.ok(await stored({ type: 'api-token', token }), token);
+    for (const token of ['a'.repeat(19), 'a'.repeat(201), `${'a'.repeat(20)} `, `${'a'.repeat(20)}!`]) assert.ok(!(await stored({ type: 'api-token', token })), token);
+    for (const key of ['A_'.repeat(10), 'a'.repeat(100)]) assert.ok(await stored({ type: 'global-key', email: 'a@b', key }), key);
+    for (const key of ['a'.repeat(19), 'a'.repeat(101), `${'a'.repeat(20)}-`]) assert.ok(!(await stored({ type: 'global-key', email: 'a@b', key })), key);
+  });
+
+  it('command arguments: the words when email and apiKey are not given together; the default profile', () => {
+    /** Every issue's message, those of the union's forms included. */
+    type Issue = { path: PropertyKey[]; message: string; errors?: Issue[][] };
+    const flat = (list: Issue[]): string[] => list.flatMap((i) => (i.errors ? i.errors.flatMap(flat) : [`${i.path.join('.')}: ${i.message}`]));
+    const parse = (a: unknown): string[] => flat((credentialArgSchema.safeParse(a).error?.issues ?? []) as Issue[]).filter((m) => !m.endsWith('Invalid input'));
+    assert.deepEqual(parse({ apiToken: CFUT, email: 'me@example.com' }), ['apiKey: email and apiKey go together']);
+    assert.deepEqual(parse({ apiToken: CFUT, apiKey: CFK }), ['email: email and apiKey go together']);
+    assert.deepEqual(parse({ apiToken: CFUT, accountId: 'x' }), ['accountId: must be 32 hex characters (the account that owns the token)']);
+    // Both forms of the union name a bad email or key.
+    assert.deepEqual(parse({ apiToken: CFUT, email: 'a b@c', apiKey: CFK }), ['email: must be an email address', 'email: must be an email address']);
+    assert.deepEqual(parse({ apiToken: CFUT, email: 'a@b', apiKey: 'x' }), [`apiKey: ${GLOBAL_KEY_FORMAT_TEXT}`, `apiKey: ${GLOBAL_KEY_FORMAT_TEXT}`]);
+    assert.deepEqual(parse({ apiToken: 'x' }), [`apiToken: ${API_TOKEN_FORMAT_TEXT}`]);
+    assert.ok(!credentialArgSchema.safeParse({ profile: '-x', apiToken: CFUT }).success);
+    assert.ok(!credentialArgSchema.safeParse({ email: 'ab', apiKey: CFK }).success);
+    assert.ok(!credentialArgSchema.safeParse({ email: 'a@b', apiKey: 'x' }).success);
+    const token = credentialArgSchema.safeParse({ apiToken: CFUT });
+    assert.ok(token.success);
+    assert.deepEqual(credentialFromArg(token.data), { profile: 'default', credential: { type: 'api-token', token: CFUT } });
+    const key = credentialArgSchema.safeParse({ profile: 'k', email: 'me@example.com', apiKey: CFK });
+    assert.ok(key.success);
+    assert.deepEqual(credentialFromArg(key.data), { profile: 'k', credential: { type: 'global-key', email: 'me@example.com', key: CFK } });
+  });
+
+  it('CredentialStore: keys under the prefix, profiles sorted, delete, the unreadable and invalid-profile errors in their words', async () => {
+    assert.equal(CREDENTIAL_PREFIX, 'cfRotate.credential.');
+    assert.equal(CredentialStore.key('ops'), 'cfRotate.credential.ops');
+    const secrets = new MemorySecretStore();
+    const store = new CredentialStore(secrets);
+    assert.equal(await store.get('none'), undefined);
+    await store.set('zeta', { type: 'api-token', token: CFUT });
+    await store.set('alpha', { type: 'global-key', email: 'a@b.example', key: CFK });
+    await secrets.store('cfRotate.other', 'x');
+    assert.deepEqual(await store.profiles(), ['alpha', 'zeta']);
+    assert.equal(await secrets.get('cfRotate.credential.zeta'), JSON.stringify({ type: 'api-token', token: CFUT }));
+    await store.delete('zeta');
+    assert.deepEqual(await store.profiles(), ['alpha']);
+    await secrets.store(CredentialStore.key('bad'), 'not json');
+    await assert.rejects(store.get('bad'), (e: Error & { kind?: string; hint?: string }) => {
+      assert.equal(e.kind, 'credential-missing');
+      assert.equal(e.message, 'The stored credential for profile "bad" is unreadable.');
+      assert.match(e.hint ?? '', /bad/);
+      assert.ok(e.hint?.endsWith('.'));
+      assert.equal(e.hint?.[0], e.hint?.[0]?.toUpperCase());
+      return true;
+    });
+    await assert.rejects(store.set('-bad', { type: 'api-token', token: CFUT }), (e: Error & { kind?: string }) => e.kind === 'validation' && e.message === '"-bad" is not a valid profile name.');
+    assert.deepEqual(await store.profiles(), ['alpha', 'bad']);
   });
 });

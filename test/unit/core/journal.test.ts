@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Journal, journalKey, MemoryJournalStore, parseJournal, type JournalEntry } from '../../../src/core/engine/journal';
+import { Journal, JOURNAL_PREFIX, journalKey, MemoryJournalStore, parseJournal, type JournalEntry } from '../../../src/core/engine/journal';
 import { MemoryLocks } from '../../../src/core/locks';
 import { NodeJournalStore } from '../../../src/core/node/journalStore';
 import { FileLocks } from '../../../src/core/node/lock';
@@ -174,6 +174,215 @@ describe('journal', function () {
       assert.equal(JSON.parse((await s.get('kept'))!).token, 'new');
       assert.equal(JSON.parse((await s.get('moved'))!).v, 2);
       await assert.rejects(fs.access(path.join(state, 'journal.json')));
+    });
+  });
+});
+
+describe('journal: each rule on its own', function () {
+  this.timeout(20_000);
+  const ACCOUNT = 'a'.repeat(32);
+
+  /** An entry with every optional field, and one destination of each type. */
+  const full = (): JournalEntry =>
+    entry({
+      v: 3,
+      state: 'settled',
+      sentAt: 2,
+      deadline: 3,
+      destinations: [
+        { type: 'worker', worker: 'api', key: 'K', accountId: ACCOUNT, profile: 'p', field: 'token', done: true },
+        { type: 'pages', pages: 'site', environment: 'preview', key: 'K', accountId: ACCOUNT, profile: 'p', field: 'clientId', done: false },
+        { type: 'secrets-store', secretsStore: 's', secretId: 'i', accountId: ACCOUNT, profile: 'p', field: 'clientSecret', done: false, before: '2026-01-01T00:00:00Z' },
+        { type: 'github', github: 'o/r', environment: 'prod', key: 'K', field: 'token', done: false, before: 't' },
+      ],
+      pre: { clientId: 'c', updatedAt: 'u', modifiedOn: 'm', oldJtis: ['j1'], nextVersion: 4 },
+      graceUntil: 'g',
+      values: { token: 'cfut_FullEntryToken0123456789abcdefABCDEF01', clientId: 'id.access', clientSecret: 'FullEntryClientSecret0123456789abcdef' },
+      received: { expiresAt: 'e', jti: 'j', contractProblem: 'c' },
+      moqLabel: 'l',
+      lastError: 'x',
+      verdict: { outcome: 'lost', message: 'm', hint: 'h', errorKind: 'k', at: 9 },
+    });
+
+  it('an entry with every field (each destination type, a verdict) reads back exactly, and registers every secret it holds', () => {
+    const e = full();
+    assert.deepEqual(parseJournal(JSON.stringify(e)), e);
+    for (const v of Object.values(e.values ?? {})) assert.ok(knownSecrets().has(v), v);
+    for (const state of ['intent', 'unknown', 'rotated', 'settled'] as const) assert.equal(parseJournal(JSON.stringify(entry({ state }))).state, state);
+    for (const kind of ['account-api-token', 'user-api-token', 'access-service-token', 'moq-relay-token'] as const) assert.equal(parseJournal(JSON.stringify(entry({ kind }))).kind, kind);
+    for (const outcome of ['not-rotated', 'lost', 'discarded'] as const) assert.equal(parseJournal(JSON.stringify({ ...e, verdict: { ...e.verdict, outcome } })).verdict?.outcome, outcome);
+    assert.equal(parseJournal(JSON.stringify({ ...e, destinations: [{ ...e.destinations![1], environment: 'production' }] })).destinations?.length, 1);
+  });
+
+  it('refuses an entry whose parts have unknown values, with the same words', () => {
+    const e = full();
+    const d = e.destinations!;
+    const bad: unknown[] = [
+      { ...e, v: 4 },
+      { ...e, destinations: [{ ...d[0], type: 'lambda' }] },
+      { ...e, destinations: [{ ...d[1], environment: 'staging' }] },
+      { ...e, destinations: [{ ...d[0], field: 'password' }] },
+      { ...e, destinations: [{ ...d[0], worker: undefined }] },
+      { ...e, destinations: [{ ...d[2], secretId: 5 }] },
+      { ...e, destinations: [{ ...d[3], key: undefined }] },
+      { ...e, destinations: [{ ...d[0], done: 'yes' }] },
+      { ...e, targets: [{ ...e.targets[0], field: 'password' }] },
+      { ...e, targets: [{ ...e.targets[0], oldHash: 5 }] },
+      { ...e, targets: [{ ...e.targets[0], done: undefined }] },
+      { ...e, verdict: { ...e.verdict, outcome: 'maybe' } },
+      { ...e, verdict: { ...e.verdict, at: 'now' } },
+      { ...e, values: { password: 'x' } },
+      { ...e, resource: { a: 1 } },
+      { ...e, pre: { oldJtis: 'j1' } },
+      { ...e, received: { jti: 5 } },
+      { ...e, owner: undefined },
+      { ...e, folder: 5 },
+      { ...e, startedAt: '1' },
+      { ...e, updatedAt: undefined },
+      { ...e, profile: undefined },
+      { ...e, token: 5 },
+      { ...e, id: undefined },
+    ];
+    for (const b of bad) {
+      assert.throws(
+        () => parseJournal(JSON.stringify(b)),
+        (err: Error & { kind?: string }) => err.kind === 'internal' && err.message === 'A rotation journal entry has an unexpected shape.',
+        JSON.stringify(b).slice(0, 200),
+      );
+    }
+    assert.throws(() => parseJournal('{'), (err: Error & { kind?: string }) => err.kind === 'internal' && err.message === 'A rotation journal entry is not valid JSON.');
+    assert.throws(() => parseJournal('null'), /unexpected shape/);
+  });
+
+  it('v1 entries: pre keeps clientId and updatedAt when they are strings; one old jti given twice is kept once; other states stay', () => {
+    const v1 = { ...entry(), v: 1, state: 'unknown', pre: { clientId: 'c', updatedAt: 'u', oldJti: 'j' }, cleanup: { moqDeleteJti: 'j' } };
+    const e = parseJournal(JSON.stringify(v1));
+    assert.equal(e.v, 2);
+    assert.equal(e.state, 'unknown');
+    assert.deepEqual(e.pre, { clientId: 'c', updatedAt: 'u', oldJtis: ['j'] });
+    const odd = parseJournal(JSON.stringify({ ...entry(), v: 1, pre: { clientId: 5, updatedAt: null, oldJti: 7 }, cleanup: { moqDeleteJti: false } }));
+    assert.deepEqual(odd.pre, {});
+    assert.deepEqual(parseJournal(JSON.stringify({ ...entry(), v: 1 })).pre, {}, 'no pre, no cleanup');
+    assert.deepEqual(parseJournal(JSON.stringify({ ...entry(), v: 1, cleanup: { moqDeleteJti: 'j2' } })).pre, { oldJtis: ['j2'] });
+    assert.throws(() => parseJournal(JSON.stringify({ ...entry(), v: 1, targets: 'x' })), /unexpected shape/, 'targets that are not a list stay wrong');
+    assert.throws(() => parseJournal(JSON.stringify({ ...entry(), v: 2, state: 'written' })), /unexpected shape/, '"written" is read as "rotated" in v1 entries only');
+  });
+
+  it('write() stores v3 exactly when the entry has destinations, v2 otherwise', async () => {
+    const store = new MemoryJournalStore();
+    const j = new Journal(store, new MemoryLocks());
+    const stored = (): JournalEntry => JSON.parse(store.data.get(entry().id)!) as JournalEntry;
+    await j.lock(entry().id, 'w');
+    const dest = full().destinations!.slice(0, 1);
+    await j.write(entry({ v: 2, destinations: dest }));
+    assert.equal(stored().v, 3);
+    await j.write(entry({ v: 3 }));
+    assert.equal(stored().v, 2);
+    await j.write(entry({ v: 3, destinations: [] }));
+    assert.equal(stored().v, 2);
+    const e = entry({ v: 3, destinations: dest });
+    await j.write(e);
+    assert.equal(store.data.get(e.id), JSON.stringify(e), 'written as it is');
+    await j.unlock(entry().id);
+  });
+
+  it('write() and clear() without the lock: "internal", naming the entry', async () => {
+    const j = new Journal(new MemoryJournalStore(), new MemoryLocks());
+    await assert.rejects(j.write(entry()), (e: Error & { kind?: string }) => e.kind === 'internal' && e.message === 'The journal of "me" was written without holding its lock.');
+    await assert.rejects(j.clear('id-9'), (e: Error & { kind?: string }) => e.kind === 'internal' && e.message === 'The journal id-9 was cleared without holding its lock.');
+  });
+
+  it('lock(): the second lock in this process is busy, naming this window, without a host', async () => {
+    const j = new Journal(new MemoryJournalStore(), new MemoryLocks());
+    await j.lock('id1', 'Rotating "me"');
+    await assert.rejects(j.lock('id1', 'Rotating "me"'), (e: Error & { kind?: string }) => {
+      assert.equal(e.kind, 'busy');
+      assert.equal(e.message, `Rotating "me" is not possible now: this window (pid ${process.pid}) is Rotating "me".`);
+      return true;
+    });
+    await j.unlock('id1');
+    await j.unlock('id1'); // not locked: nothing to do
+    await j.lock('id1', 'again');
+    assert.equal(j.isLocked('id1'), true);
+    await j.unlock('id1');
+  });
+
+  it('lock(): busy through the lock port (another holder of the same lock name), naming that holder', async () => {
+    const locks = new MemoryLocks();
+    const other = await locks.tryAcquire(`rot-${journalKey('id2')}`, 'rotating elsewhere');
+    assert.ok('release' in other);
+    const j = new Journal(new MemoryJournalStore(), locks);
+    await assert.rejects(j.lock('id2', 'Rotating'), (e: Error & { kind?: string }) => e.kind === 'busy' && /this process \(pid \d+\) is rotating elsewhere/.test(e.message));
+    assert.equal(j.isLocked('id2'), false);
+    assert.equal((await j.holder('id2'))?.what, 'rotating elsewhere');
+    await other.release();
+    assert.equal(await j.holder('id2'), undefined);
+    await j.lock('id2', 'mine');
+    assert.equal((await j.holder('id2'))?.what, 'mine');
+    await j.unlock('id2');
+    assert.equal(await locks.holder(`rot-${journalKey('id2')}`), undefined, 'unlock released the lock');
+  });
+
+  it('list() orders by start time (several entries), get() of a missing id is undefined', async () => {
+    const store = new MemoryJournalStore();
+    for (const [id, startedAt] of [['c', 30], ['a', 10], ['d', 40], ['b', 20], ['e', 5]] as const) await store.put(id, JSON.stringify(entry({ id, startedAt })));
+    const j = new Journal(store, new MemoryLocks());
+    assert.deepEqual((await j.list()).map((x) => x.id), ['e', 'a', 'b', 'c', 'd']);
+    assert.equal(await j.get('nope'), undefined);
+    assert.deepEqual(await new Journal(new MemoryJournalStore(), new MemoryLocks()).list(), []);
+  });
+
+  it('JOURNAL_PREFIX is the key prefix of cf-rotate 0.1', () => {
+    assert.equal(JOURNAL_PREFIX, 'cfRotate.journal.');
+  });
+
+  describe('NodeJournalStore, more', () => {
+    let state: string;
+    beforeEach(async () => {
+      state = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-jstore2-'));
+    });
+    afterEach(async () => fs.rm(state, { recursive: true, force: true }));
+
+    it('lists only <40 hex>.json files; an entry it cannot read is skipped, not fatal', async () => {
+      const s = new NodeJournalStore(state);
+      await s.put('one', 'A');
+      const dir = path.join(state, 'journal');
+      await fs.writeFile(path.join(dir, `${'A'.repeat(40)}.json`), 'upper');
+      await fs.writeFile(path.join(dir, `${'a'.repeat(39)}.json`), 'short');
+      await fs.writeFile(path.join(dir, `${'a'.repeat(41)}.json`), 'long');
+      await fs.writeFile(path.join(dir, `${'a'.repeat(40)}.json.bak`), 'bak');
+      await fs.writeFile(path.join(dir, `x${'a'.repeat(40)}.json`), 'prefixed');
+      await fs.mkdir(path.join(dir, `${'b'.repeat(40)}.json`));
+      assert.deepEqual(await s.list(), ['A']);
+    });
+
+    it('an entry over 4 MiB is refused on read (and skipped by list); 4 MiB is fine', async () => {
+      const s = new NodeJournalStore(state);
+      await s.put('big', 'x'.repeat(4 * 1024 * 1024));
+      assert.equal((await s.get('big'))?.length, 4 * 1024 * 1024);
+      await s.put('big', 'x'.repeat(4 * 1024 * 1024 + 1));
+      await assert.rejects(s.get('big'), /is larger than 4 MB/);
+      assert.deepEqual(await s.list(), []);
+    });
+
+    it('sweep() removes temporaries of dead writers and says how many', async () => {
+      const s = new NodeJournalStore(state);
+      await s.put('one', 'A');
+      const dir = path.join(state, 'journal');
+      await fs.writeFile(path.join(dir, `${journalKey('one')}.json.cf-rotate-4194303999-1-aaaaaaaaaaaa.tmp`), 'x');
+      await fs.writeFile(path.join(dir, `${journalKey('two')}.json.cf-rotate-4194303998-1-aaaaaaaaaaaa.tmp`), 'x');
+      assert.equal(await s.sweep(), 2);
+      assert.deepEqual(await fs.readdir(dir), [`${journalKey('one')}.json`]);
+    });
+
+    it('a state directory that cannot be prepared fails the call, and a later call tries again', async () => {
+      const blocked = path.join(state, 'blocked');
+      await fs.writeFile(blocked, 'a file where the folder should be');
+      const s = new NodeJournalStore(blocked);
+      await assert.rejects(s.put('one', 'A'), (e: Error & { code?: string }) => e.code === 'EEXIST' || e.code === 'ENOTDIR');
+      await fs.rm(blocked);
+      await s.put('one', 'A');
+      assert.equal(await s.get('one'), 'A');
     });
   });
 });

@@ -4,10 +4,11 @@
  * stale lock broken by several processes at once still ends with exactly one holder.
  */
 import { strict as assert } from 'node:assert';
-import { fork, type ChildProcess } from 'node:child_process';
-import { promises as fs, writeFileSync, utimesSync } from 'node:fs';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { existsSync, promises as fs, writeFileSync, utimesSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { busyError, MemoryLocks } from '../../../src/core/locks';
 import { FileLocks, ownerAlive, processStartTime } from '../../../src/core/node/lock';
 
 const CHILD = path.join(__dirname, 'lockChild.js');
@@ -128,5 +129,436 @@ describe('machine-wide locks (FileLocks)', function () {
       const holders = new Set(answers.filter((a) => !a.got).map((a) => a.holder));
       assert.ok(!holders.has(2 ** 22 + 12345), 'nobody reports the dead holder as live');
     }
+  });
+});
+
+/** A pid that no process has (pid_max is at most 2^22). */
+const NO_SUCH_PID = 4_194_303_999;
+
+/** Replace fs.promises.link (what lock.ts calls) for one test. */
+function stubLink(fn: (...args: unknown[]) => Promise<void>): () => void {
+  const fsp = fs as unknown as { link: (...args: unknown[]) => Promise<void> };
+  const orig = fsp.link;
+  fsp.link = fn;
+  return () => {
+    fsp.link = orig;
+  };
+}
+const failing = (code: string) => async (): Promise<void> => {
+  throw Object.assign(new Error(`stubbed ${code}`), { code });
+};
+const throwing = (code: string) => (): never => {
+  throw Object.assign(new Error(`stubbed ${code}`), { code });
+};
+
+describe('machine-wide locks: each rule on its own', function () {
+  this.timeout(30_000);
+  let dir: string;
+  const here = os.hostname();
+
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-lockrules-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  const lockFile = (name: string): string => path.join(dir, `${name}.lock`);
+  const put = (name: string, content: unknown): void => writeFileSync(lockFile(name), typeof content === 'string' ? content : JSON.stringify(content));
+  const putBreaker = (name: string, content: unknown): void => writeFileSync(`${lockFile(name)}.break`, typeof content === 'string' ? content : JSON.stringify(content));
+  const age = (file: string, ms: number): void => {
+    const t = (Date.now() - ms) / 1000;
+    utimesSync(file, t, t);
+  };
+
+  it('processStartTime: field 22 of /proc/<pid>/stat; null for a pid that does not exist', function () {
+    if (process.platform !== 'linux') this.skip();
+    const field22 = execFileSync('awk', ['{ print $22 }', `/proc/${process.pid}/stat`], { encoding: 'utf8' }).trim();
+    assert.match(field22, /^\d+$/);
+    assert.equal(processStartTime(process.pid), field22);
+    assert.equal(processStartTime(NO_SUCH_PID), null);
+  });
+
+  it('ownerAlive: another host is alive; a pid that is not a positive integer or does not exist is not', () => {
+    const owner = { pid: NO_SUCH_PID, start: null, host: here, since: 1, what: 'w', app: 'a' };
+    assert.equal(ownerAlive(owner), false, 'no such process');
+    assert.equal(ownerAlive({ ...owner, host: 'elsewhere.example' }), true, 'cannot be checked from here');
+    assert.equal(ownerAlive({ ...owner, pid: process.pid }), true);
+    for (const pid of [0, -1, -process.pid, 2.5, Number.NaN]) assert.equal(ownerAlive({ ...owner, pid }), false, `pid ${pid}`);
+  });
+
+  it('ownerAlive: EPERM means the pid exists (alive, even with an unknown start time); any other error means it does not', () => {
+    const orig = process.kill;
+    const owner = { pid: NO_SUCH_PID, start: '5', host: here, since: 1, what: 'w', app: 'a' };
+    try {
+      process.kill = throwing('EPERM') as unknown as typeof process.kill;
+      assert.equal(ownerAlive(owner), true, 'start time unknown (no /proc entry): never break what we cannot check');
+      assert.equal(ownerAlive({ ...owner, start: null }), true);
+      process.kill = throwing('EINVAL') as unknown as typeof process.kill;
+      assert.equal(ownerAlive({ ...owner, start: null }), false);
+    } finally {
+      process.kill = orig;
+    }
+  });
+
+  it('lock names: letters, digits, . _ - (1 to 120), not starting with a dot', async () => {
+    const locks = new FileLocks(dir, { app: 'me' });
+    for (const bad of ['', '.hidden', 'a/b', 'a b', '..', 'x'.repeat(121), 'ä']) {
+      await assert.rejects(locks.tryAcquire(bad, 'w'), (e: Error) => e.message === `invalid lock name ${bad}`, JSON.stringify(bad));
+      await assert.rejects(locks.holder(bad), (e: Error) => e.message === `invalid lock name ${bad}`);
+    }
+    for (const good of ['x'.repeat(120), 'A-z_0.9', 'a']) {
+      const lease = await locks.tryAcquire(good, 'w');
+      assert.ok('release' in lease, good);
+      assert.ok(existsSync(path.join(dir, `${good}.lock`)));
+      await lease.release();
+    }
+  });
+
+  it('the lock file holds the owner as JSON; the folder is created 0700', async () => {
+    const nested = path.join(dir, 'locks');
+    const lease = await new FileLocks(nested, { app: 'The App' }).tryAcquire('rot-j', 'doing "j"');
+    assert.ok('release' in lease);
+    assert.equal((await fs.stat(nested)).mode & 0o777, 0o700);
+    const stored = JSON.parse(await fs.readFile(path.join(nested, 'rot-j.lock'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(stored).sort(), ['app', 'host', 'nonce', 'pid', 'since', 'start', 'what']);
+    assert.equal(stored.pid, process.pid);
+    assert.equal(stored.host, here);
+    assert.equal(stored.app, 'The App');
+    assert.equal(stored.what, 'doing "j"');
+    assert.match(String(stored.nonce), /^[0-9a-f]{24}$/);
+    assert.equal(stored.start, processStartTime(process.pid));
+    assert.deepEqual(lease.holder, stored);
+    await lease.release();
+  });
+
+  it('the same FileLocks asked twice: the second answer is the holder, not a second lease', async () => {
+    const locks = new FileLocks(dir, { app: 'me' });
+    const lease = await locks.tryAcquire('rot-2', 'first');
+    assert.ok('release' in lease);
+    const again = await locks.tryAcquire('rot-2', 'second');
+    assert.ok(!('release' in again));
+    assert.deepEqual(again, lease.holder);
+    assert.deepEqual(await locks.holder('rot-2'), lease.holder);
+    await lease.release();
+    assert.equal(await locks.holder('rot-2'), undefined);
+  });
+
+  it('holder(): none, a live holder elsewhere, one being created, a dead one, a torn one', async () => {
+    const locks = new FileLocks(dir, { app: 'me' });
+    assert.equal(await locks.holder('rot-h'), undefined);
+    put('rot-h', { pid: 7, host: 'elsewhere.example', nonce: 'n', start: '12', since: 34, what: 'w', app: 'A' });
+    assert.deepEqual(await locks.holder('rot-h'), { pid: 7, host: 'elsewhere.example', nonce: 'n', start: '12', since: 34, what: 'w', app: 'A' });
+    put('rot-h', { pid: NO_SUCH_PID, host: here, nonce: 'n' });
+    assert.equal(await locks.holder('rot-h'), undefined, 'its process is gone');
+    put('rot-h', '{"pid": 1');
+    const creating = await locks.holder('rot-h');
+    assert.deepEqual({ ...creating, since: 0 }, { pid: 0, start: null, host: here, since: 0, what: 'being created', app: '' });
+    assert.ok(Math.abs((creating?.since ?? 0) - Date.now()) < 60_000);
+    age(lockFile('rot-h'), 6_000);
+    assert.equal(await locks.holder('rot-h'), undefined, 'unreadable for more than 5 s: torn by a crash');
+  });
+
+  it('an owner with missing fields gets defaults; wrong types count as missing; no pid, host or nonce is unreadable', async () => {
+    const locks = new FileLocks(dir, { app: 'me' });
+    const base = { pid: 7, host: 'elsewhere.example', nonce: 'n' };
+    const defaults = { ...base, start: null, since: 0, what: '', app: '' };
+    put('rot-p', base);
+    assert.deepEqual(await locks.tryAcquire('rot-p', 'w'), defaults);
+    put('rot-p', { ...base, start: 5, since: '9', what: 3, app: false });
+    assert.deepEqual(await locks.tryAcquire('rot-p', 'w'), defaults);
+    for (const torn of [{ host: 'elsewhere.example', nonce: 'n' }, { ...base, pid: '7' }, { ...base, host: 1 }, { pid: 7, host: 'elsewhere.example' }, { ...base, nonce: 5 }, 'null', '7']) {
+      put('rot-p', torn);
+      const r = await locks.tryAcquire('rot-p', 'w');
+      assert.ok(!('release' in r), JSON.stringify(torn));
+      assert.equal(r.what, 'being created', JSON.stringify(torn));
+      assert.equal(r.pid, 0);
+      assert.equal(r.app, '');
+      assert.equal(r.start, null);
+    }
+  });
+
+  it('unreadable content just under 5 s old is still being created; just over, it is torn and taken over', async () => {
+    const locks = new FileLocks(dir, { app: 'me' });
+    put('rot-g', 'x');
+    age(lockFile('rot-g'), 4_000);
+    const busy = await locks.tryAcquire('rot-g', 'w');
+    assert.ok(!('release' in busy));
+    assert.equal(busy.what, 'being created');
+    age(lockFile('rot-g'), 6_000);
+    const lease = await locks.tryAcquire('rot-g', 'w');
+    assert.ok('release' in lease);
+    await lease.release();
+    assert.deepEqual(await fs.readdir(dir), []);
+  });
+
+  it('release() removes only its own lock: not a lock taken after it, nor one that replaced it', async () => {
+    const a = new FileLocks(dir, { app: 'A' });
+    const b = new FileLocks(dir, { app: 'B' });
+    const first = await a.tryAcquire('rot-r', 'w');
+    assert.ok('release' in first);
+    await first.release();
+    const second = await b.tryAcquire('rot-r', 'w');
+    assert.ok('release' in second);
+    await first.release(); // a second release of the first lease
+    assert.deepEqual(await a.holder('rot-r'), second.holder, 'B still holds it');
+    await second.release();
+    const third = await a.tryAcquire('rot-r', 'w');
+    assert.ok('release' in third);
+    const other = { pid: 7, host: 'elsewhere.example', nonce: 'other', start: null, since: 1, what: 'w', app: 'X' };
+    put('rot-r', other);
+    await third.release();
+    assert.deepEqual(JSON.parse(await fs.readFile(lockFile('rot-r'), 'utf8')), other, 'the lock that replaced it is kept');
+  });
+
+  it('acquire(): busy at once without waitMs; an aborted signal stops the wait; the holder is named', async () => {
+    const a = new FileLocks(dir, { app: 'A' });
+    const lease = await a.tryAcquire('rot-a', 'rotating "a"');
+    assert.ok('release' in lease);
+    const b = new FileLocks(dir, { app: 'B' });
+    const t0 = Date.now();
+    await assert.rejects(b.acquire('rot-a', 'Rotating "a"'), (e: Error & { kind?: string }) => e.kind === 'busy' && e.message.startsWith(`Rotating "a" is not possible now: A (pid ${process.pid}) is rotating "a", since `));
+    await assert.rejects(b.acquire('rot-a', 'Rotating "a"', { waitMs: 60_000, signal: AbortSignal.abort() }), (e: Error & { kind?: string }) => e.kind === 'busy');
+    assert.ok(Date.now() - t0 < 30_000, 'the aborted wait ended long before its 60 s');
+    await lease.release();
+  });
+
+  it('a lock that keeps changing hands: 5 attempts, then "busy"', async () => {
+    let calls = 0;
+    const restore = stubLink(async () => {
+      calls++;
+      throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+    });
+    try {
+      // link says the lock exists, reading it finds none (released meanwhile): try again, 5 times.
+      await assert.rejects(new FileLocks(dir, { app: 'me' }).tryAcquire('rot-c', 'w'), (e: Error & { kind?: string; hint?: string }) => {
+        assert.equal(e.kind, 'busy');
+        assert.equal(e.message, 'Could not take the lock rot-c: it keeps changing hands.');
+        assert.equal(e.hint, 'Try again in a moment.');
+        return true;
+      });
+    } finally {
+      restore();
+    }
+    assert.equal(calls, 5);
+    assert.deepEqual(await fs.readdir(dir), [], 'no temporary left');
+  });
+
+  for (const code of ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']) {
+    it(`no hard links (${code}): the lock is created with O_EXCL instead, 0600, with its owner; a second taker is busy`, async () => {
+      const restore = stubLink(failing(code));
+      try {
+        const lease = await new FileLocks(dir, { app: 'A' }).tryAcquire('rot-f', 'w');
+        assert.ok('release' in lease);
+        assert.deepEqual(await fs.readdir(dir), ['rot-f.lock'], 'the temporary is gone');
+        assert.equal((await fs.stat(lockFile('rot-f'))).mode & 0o777, 0o600);
+        assert.deepEqual(JSON.parse(await fs.readFile(lockFile('rot-f'), 'utf8')), lease.holder);
+        const busy = await new FileLocks(dir, { app: 'B' }).tryAcquire('rot-f', 'w');
+        assert.ok(!('release' in busy));
+        assert.equal(busy.app, 'A');
+        await lease.release();
+        assert.deepEqual(await fs.readdir(dir), []);
+      } finally {
+        restore();
+      }
+    });
+  }
+
+  it('no hard links, and the exclusive create fails for another reason than "exists": that error is thrown', async () => {
+    const restore = stubLink(failing('EPERM'));
+    const fsp = fs as unknown as { open: (...args: unknown[]) => Promise<unknown> };
+    const open = fsp.open;
+    fsp.open = failing('EIO');
+    try {
+      await assert.rejects(new FileLocks(dir, { app: 'A' }).tryAcquire('rot-e', 'w'), (e: Error & { code?: string }) => e.code === 'EIO');
+    } finally {
+      fsp.open = open;
+      restore();
+    }
+    assert.deepEqual(await fs.readdir(dir), []);
+  });
+
+  it('any other error of link() is not a missing feature: it is thrown, and the temporary removed', async () => {
+    const restore = stubLink(failing('EIO'));
+    try {
+      await assert.rejects(new FileLocks(dir, { app: 'A' }).tryAcquire('rot-e', 'w'), (e: Error & { code?: string }) => e.code === 'EIO');
+    } finally {
+      restore();
+    }
+    assert.deepEqual(await fs.readdir(dir), []);
+  });
+
+  it('a FileLocks never hands out a second lease for a name it holds, even when its lock file vanished', async () => {
+    const locks = new FileLocks(dir, { app: 'me' });
+    const first = await locks.tryAcquire('rot-v', 'w');
+    assert.ok('release' in first);
+    await first.release();
+    const second = await locks.tryAcquire('rot-v', 'w');
+    assert.ok('release' in second);
+    await first.release(); // a stale second release must not forget the second lease
+    await fs.rm(lockFile('rot-v'));
+    assert.deepEqual(await locks.holder('rot-v'), second.holder);
+    const again = await locks.tryAcquire('rot-v', 'w');
+    assert.ok(!('release' in again));
+    assert.deepEqual(again, second.holder);
+    await second.release();
+  });
+
+  it('a lock of this pid written by a process started at another time is stale (pid reuse); one of a dead pid with our start time too', async () => {
+    const me = processStartTime(process.pid);
+    for (const owner of [
+      { pid: process.pid, start: me === '1' ? '2' : '1', host: here, nonce: 'reused', since: 1, what: 'old', app: 'old' },
+      { pid: NO_SUCH_PID, start: me, host: here, nonce: 'dead', since: 1, what: 'old', app: 'old' },
+    ]) {
+      if (owner.start === null) continue;
+      put('rot-u', owner);
+      const lease = await new FileLocks(dir, { app: 'me' }).tryAcquire('rot-u', 'w');
+      assert.ok('release' in lease, JSON.stringify(owner));
+      await lease.release();
+    }
+  });
+
+  it('a lock path that cannot be read (a directory) is an error, not "gone"', async () => {
+    await fs.mkdir(lockFile('rot-d'));
+    await assert.rejects(new FileLocks(dir, { app: 'me' }).tryAcquire('rot-d', 'w'), (e: Error & { code?: string }) => e.code === 'EISDIR');
+  });
+
+  describe('breaking a stale lock under <name>.lock.break', () => {
+    const stale = { pid: NO_SUCH_PID, start: null, host: here, nonce: 'dead', since: 1, what: 'crashed', app: 'gone' };
+
+    it('a break lock of a live process, taken just now: the stale lock is left to it (busy after 5 attempts)', async () => {
+      put('rot-b', stale);
+      putBreaker('rot-b', { pid: process.pid, start: processStartTime(process.pid), host: here, nonce: 'breaker', since: Date.now(), what: 'breaking a stale lock', app: 'X' });
+      await assert.rejects(new FileLocks(dir, { app: 'me' }).tryAcquire('rot-b', 'w'), /keeps changing hands/);
+      assert.deepEqual((await fs.readdir(dir)).sort(), ['rot-b.lock', 'rot-b.lock.break']);
+    });
+
+    it('a break lock being created (unreadable, young) is left alone too', async () => {
+      put('rot-b', stale);
+      putBreaker('rot-b', '{');
+      await assert.rejects(new FileLocks(dir, { app: 'me' }).tryAcquire('rot-b', 'w'), /keeps changing hands/);
+      assert.deepEqual((await fs.readdir(dir)).sort(), ['rot-b.lock', 'rot-b.lock.break']);
+    });
+
+    for (const [why, breaker] of [
+      ['its process is gone', { pid: NO_SUCH_PID, start: null, host: here, nonce: 'b', since: Date.now(), what: 'breaking a stale lock', app: 'X' }],
+      ['it is older than 10 s (left by a crash)', { pid: process.pid, start: processStartTime(process.pid), host: here, nonce: 'b', since: Date.now() - 11_000, what: 'breaking a stale lock', app: 'X' }],
+    ] as const) {
+      it(`a break lock whose ${why} is removed, and the stale lock is then taken over`, async () => {
+        put('rot-b', stale);
+        putBreaker('rot-b', breaker);
+        const lease = await new FileLocks(dir, { app: 'me' }).tryAcquire('rot-b', 'w');
+        assert.ok('release' in lease);
+        assert.deepEqual(await fs.readdir(dir), ['rot-b.lock']);
+        await lease.release();
+        assert.deepEqual(await fs.readdir(dir), []);
+      });
+    }
+
+    /** Run `between` once, right after this process links its break lock (inside breakStale). */
+    async function afterBreakLockTaken(between: () => void, run: () => Promise<void>): Promise<void> {
+      const fsp = fs as unknown as { link: (a: string, b: string) => Promise<void>; readFile: (...args: unknown[]) => Promise<unknown> };
+      const link = fsp.link;
+      const readFile = fsp.readFile;
+      let armed = false;
+      fsp.link = async (a: string, b: string) => {
+        await link(a, b);
+        if (b.endsWith('.break')) armed = true;
+      };
+      fsp.readFile = async (...args: unknown[]) => {
+        if (armed && String(args[0]).endsWith('.lock')) {
+          armed = false;
+          between();
+        }
+        return readFile(...args);
+      };
+      try {
+        await run();
+      } finally {
+        fsp.link = link;
+        fsp.readFile = readFile;
+      }
+    }
+
+    it('a fresh lock taken between reading the stale one and breaking it is not broken', async () => {
+      put('rot-n', stale);
+      const fresh = { pid: 7, start: null, host: 'elsewhere.example', nonce: 'fresh', since: 2, what: 'rotating', app: 'Other' };
+      await afterBreakLockTaken(
+        () => put('rot-n', fresh),
+        async () => {
+          const r = await new FileLocks(dir, { app: 'me' }).tryAcquire('rot-n', 'w');
+          assert.ok(!('release' in r));
+          assert.equal(r.app, 'Other');
+        },
+      );
+      assert.deepEqual(JSON.parse(await fs.readFile(lockFile('rot-n'), 'utf8')), fresh);
+      assert.deepEqual(await fs.readdir(dir), ['rot-n.lock'], 'our break lock is removed');
+    });
+
+    it('a break lock that is no longer ours is not removed', async () => {
+      put('rot-o', stale);
+      const other = { pid: process.pid, start: processStartTime(process.pid), host: here, nonce: 'someone-else', since: Date.now(), what: 'breaking a stale lock', app: 'X' };
+      await afterBreakLockTaken(
+        () => putBreaker('rot-o', other),
+        async () => {
+          const lease = await new FileLocks(dir, { app: 'me' }).tryAcquire('rot-o', 'w');
+          assert.ok('release' in lease);
+          await lease.release();
+        },
+      );
+      assert.deepEqual(JSON.parse(await fs.readFile(`${lockFile('rot-o')}.break`, 'utf8')), other);
+    });
+
+    it('a stale lock is broken and taken over; nothing but the new lock is left', async () => {
+      put('rot-s', stale);
+      const lease = await new FileLocks(dir, { app: 'me' }).tryAcquire('rot-s', 'w');
+      assert.ok('release' in lease);
+      assert.deepEqual(await fs.readdir(dir), ['rot-s.lock']);
+      assert.equal(JSON.parse(await fs.readFile(lockFile('rot-s'), 'utf8')).nonce, (lease.holder as { nonce?: string }).nonce);
+      await lease.release();
+    });
+  });
+});
+
+describe('busyError and MemoryLocks (locks.ts)', () => {
+  const here = os.hostname();
+  const since = Date.UTC(2026, 0, 2, 3, 4, 5, 6);
+
+  it('busyError names the holder: app, pid, host when it is another, what it does, since when', () => {
+    const h = { pid: 4242, start: null, host: here, since, what: 'rotating "deploy"', app: 'VS Code' };
+    const e = busyError(h, 'Rotating "x"');
+    assert.equal(e.kind, 'busy');
+    assert.equal(e.message, 'Rotating "x" is not possible now: VS Code (pid 4242) is rotating "deploy", since 2026-01-02T03:04:05.006Z.');
+    assert.equal(e.hint, 'Wait for it to finish and try again. Nothing was changed.');
+    assert.equal(busyError({ ...h, host: 'elsewhere.example' }, 'W').message, 'W is not possible now: VS Code (pid 4242 on elsewhere.example) is rotating "deploy", since 2026-01-02T03:04:05.006Z.');
+    assert.equal(busyError({ ...h, app: '' }, 'W').message, 'W is not possible now: another cf-rotate process (pid 4242) is rotating "deploy", since 2026-01-02T03:04:05.006Z.');
+    assert.equal(busyError({ ...h, pid: 0 }, 'W').message, 'W is not possible now: another cf-rotate process is rotating "deploy", since 2026-01-02T03:04:05.006Z.');
+    assert.equal(busyError({ ...h, what: '', since: 0 }, 'W').message, 'W is not possible now: VS Code (pid 4242) is working on it.');
+  });
+
+  it('MemoryLocks: one holder; release frees; a stale release does not free the next holder; acquire waits; holder()', async () => {
+    const m = new MemoryLocks();
+    assert.equal(await m.holder('n'), undefined);
+    const first = await m.tryAcquire('n', 'first');
+    assert.ok('release' in first);
+    assert.deepEqual({ ...first.holder, since: 0 }, { pid: process.pid, start: null, host: here, since: 0, what: 'first', app: 'this process' });
+    const busy = await m.tryAcquire('n', 'second');
+    assert.ok(!('release' in busy));
+    assert.equal(busy, first.holder);
+    assert.equal(await m.holder('n'), first.holder);
+    await assert.rejects(m.acquire('n', 'Third'), (e: Error & { kind?: string }) => e.kind === 'busy' && /^Third is not possible now: this process \(pid \d+\) is first, since /.test(e.message));
+    await assert.rejects(m.acquire('n', 'Third', { waitMs: 60_000, signal: AbortSignal.abort() }), (e: Error & { kind?: string }) => e.kind === 'busy');
+    await first.release();
+    assert.equal(await m.holder('n'), undefined);
+    const second = await m.tryAcquire('n', 'second');
+    assert.ok('release' in second);
+    await first.release();
+    assert.equal(await m.holder('n'), second.holder, 'the first lease released again frees nothing');
+    setTimeout(() => void second.release(), 50);
+    const third = await m.acquire('n', 'third', { waitMs: 10_000 });
+    assert.equal(third.holder.what, 'third');
+    await third.release();
+    await third.release();
+    assert.equal(await m.holder('n'), undefined);
   });
 });

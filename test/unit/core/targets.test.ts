@@ -8,9 +8,29 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateConfig } from '../../../src/core/config/load';
 import { targetPathProblem, type TokenConfig } from '../../../src/core/config/schema';
-import { decodeTarget, encodeTarget, hashValue, prepareTarget, prepareTargets, TARGET_RULES } from '../../../src/core/engine/targets';
+import type { CloudflareApi } from '../../../src/core/cloudflare/types';
+import type { DestinationConfig } from '../../../src/core/config/schema';
+import { journalKey, type JournalDestination } from '../../../src/core/engine/journal';
+import { KeyedQueue } from '../../../src/core/engine/queue';
+import {
+  decodeTarget,
+  destinationDriver,
+  destinationFromConfig,
+  destinationNote,
+  encodeTarget,
+  githubScope,
+  hashValue,
+  prepareTarget,
+  prepareTargets,
+  TARGET_RULES,
+  writeTargetFile,
+  type DestinationContext,
+  type FileWriteDeps,
+} from '../../../src/core/engine/targets';
+import type { GitHubApi } from '../../../src/core/github/client';
+import { MemoryLocks } from '../../../src/core/locks';
 import { NodeFiles } from '../../../src/core/node/files';
-import type { Files } from '../../../src/core/ports';
+import type { Files, Locks } from '../../../src/core/ports';
 
 const TOKEN = '0123456789abcdef0123456789abcdef';
 
@@ -106,5 +126,326 @@ describe('targets: preflight of one target', function () {
     } finally {
       await fs.rm(out, { recursive: true, force: true });
     }
+  });
+});
+
+describe('targets: destination drivers, each rule on its own', () => {
+  const ACCOUNT = 'a'.repeat(32);
+  const OWN = 'b'.repeat(32);
+  type Call = [string, ...unknown[]];
+
+  /** A Cloudflare client and a GitHub client that answer from `answers` and record every call. */
+  function context(answers: Record<string, unknown>, over: Partial<DestinationContext> = {}): { ctx: DestinationContext; calls: Call[] } {
+    const calls: Call[] = [];
+    const method = (name: string) => async (...args: unknown[]): Promise<unknown> => {
+      calls.push([name, ...args]);
+      return answers[name];
+    };
+    const cloudflare = { listWorkerSecrets: method('listWorkerSecrets'), putWorkerSecret: method('putWorkerSecret'), getPagesProject: method('getPagesProject'), setPagesSecret: method('setPagesSecret'), getStoreSecret: method('getStoreSecret'), setStoreSecret: method('setStoreSecret') };
+    const github = { publicKey: method('publicKey'), getSecret: method('getSecret'), putSecret: method('putSecret') };
+    const ctx: DestinationContext = {
+      cloudflare: async (profile: string) => {
+        calls.push(['cloudflare', profile]);
+        return cloudflare as unknown as CloudflareApi;
+      },
+      github: async (interactive: boolean) => {
+        calls.push(['github', interactive]);
+        return github as unknown as GitHubApi;
+      },
+      interactive: true,
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as DestinationContext['logger'],
+      ...over,
+    };
+    return { ctx, calls };
+  }
+  const tokenOf = (t: unknown): TokenConfig => ({ name: 'me', kind: 'user-api-token', tokenId: ACCOUNT, profile: 'prof', targets: [t] }) as unknown as TokenConfig;
+  const accountToken = (t: unknown): TokenConfig => ({ name: 'acc', kind: 'account-api-token', accountId: OWN, tokenId: ACCOUNT, profile: 'prof', targets: [t] }) as unknown as TokenConfig;
+
+  it('destinationFromConfig: the journal record of each destination, with account, profile and field resolved', () => {
+    const w = { worker: 'api', key: 'K' };
+    assert.deepEqual(destinationFromConfig(accountToken(w), w as DestinationConfig), { type: 'worker', worker: 'api', key: 'K', accountId: OWN, profile: 'prof', field: 'token', done: false });
+    const w2 = { worker: 'api', key: 'K', accountId: ACCOUNT, profile: 'other', field: 'token' };
+    assert.deepEqual(destinationFromConfig(tokenOf(w2), w2 as DestinationConfig), { type: 'worker', worker: 'api', key: 'K', accountId: ACCOUNT, profile: 'other', field: 'token', done: false });
+    const p = { pages: 'site', environment: 'preview', key: 'K' };
+    assert.deepEqual(destinationFromConfig(accountToken(p), p as DestinationConfig), { type: 'pages', pages: 'site', environment: 'preview', key: 'K', accountId: OWN, profile: 'prof', field: 'token', done: false });
+    const s = { secretsStore: 'c'.repeat(32), secretId: 'd'.repeat(32) };
+    assert.deepEqual(destinationFromConfig(accountToken(s), s as DestinationConfig), { type: 'secrets-store', secretsStore: 'c'.repeat(32), secretId: 'd'.repeat(32), accountId: OWN, profile: 'prof', field: 'token', done: false });
+    const g = { github: 'o/r', key: 'K' };
+    assert.deepEqual(destinationFromConfig(tokenOf(g), g as DestinationConfig), { type: 'github', github: 'o/r', key: 'K', field: 'token', done: false });
+    assert.ok(!('environment' in destinationFromConfig(tokenOf(g), g as DestinationConfig)));
+    const ge = { github: 'o/r', environment: 'prod', key: 'K' };
+    assert.deepEqual(destinationFromConfig(tokenOf(ge), ge as DestinationConfig), { type: 'github', github: 'o/r', environment: 'prod', key: 'K', field: 'token', done: false });
+  });
+
+  it('destinationFromConfig: a Cloudflare destination without an account is refused, saying nothing was rotated', () => {
+    const w = { worker: 'api', key: 'K' };
+    assert.throws(() => destinationFromConfig(tokenOf(w), w as DestinationConfig), (e: Error & { kind?: string; hint?: string }) => {
+      assert.equal(e.kind, 'config');
+      assert.equal(e.message, 'The destination worker:api › K of "me" names no account.');
+      assert.equal(e.hint, 'Add "accountId" to the target in cf-rotate.json. Nothing was rotated.');
+      return true;
+    });
+  });
+
+  type Of<T extends JournalDestination['type']> = Extract<JournalDestination, { type: T }>;
+  const worker: Of<'worker'> = { type: 'worker', worker: 'api', key: 'K', accountId: ACCOUNT, profile: 'prof', field: 'token', done: false };
+  const pages: Of<'pages'> = { type: 'pages', pages: 'site', environment: 'preview', key: 'K', accountId: ACCOUNT, profile: 'prof', field: 'token', done: false };
+  const store: Of<'secrets-store'> = { type: 'secrets-store', secretsStore: 'st', secretId: 'si', accountId: ACCOUNT, profile: 'prof', field: 'token', done: false };
+  const github: Of<'github'> = { type: 'github', github: 'o/r', key: 'K', field: 'token', done: false };
+
+  it('worker: prepare refuses a binding of the key that is not a secret text; other names and secret texts are fine', async () => {
+    const d = destinationDriver(worker);
+    assert.equal(d.type, 'worker');
+    const ok = context({ listWorkerSecrets: [{ name: 'OTHER', type: 'plain_text' }, { name: 'K', type: 'secret_text' }] });
+    assert.deepEqual(await d.prepare(ok.ctx, worker), worker);
+    assert.deepEqual(ok.calls, [['cloudflare', 'prof'], ['listWorkerSecrets', ACCOUNT, 'api', undefined]]);
+    assert.deepEqual(await d.prepare(context({ listWorkerSecrets: [{ name: 'OTHER', type: 'plain_text' }] }).ctx, worker), worker);
+    await assert.rejects(d.prepare(context({ listWorkerSecrets: [{ name: 'OTHER', type: 'secret_text' }, { name: 'K', type: 'plain_text' }] }).ctx, worker), (e: Error & { kind?: string; hint?: string }) => {
+      assert.equal(e.kind, 'config');
+      assert.equal(e.message, 'Worker "api" already binds K as a plain_text, not a secret text; cf-rotate would replace it.');
+      assert.equal(e.hint, 'Choose another "key" for this target, or remove that binding first. Nothing was rotated.');
+      return true;
+    });
+  });
+
+  it('worker: write sends the value (with the signal); confirm wants the key listed as a secret text', async () => {
+    const d = destinationDriver(worker);
+    const signal = new AbortController().signal;
+    const w = context({}, { signal });
+    await d.write(w.ctx, worker, 'VALUE');
+    assert.deepEqual(w.calls, [['cloudflare', 'prof'], ['putWorkerSecret', ACCOUNT, 'api', 'K', 'VALUE', { signal }]]);
+    const missing = 'Cloudflare does not list K among the secrets of Worker "api" after writing it.';
+    assert.equal(await d.confirm(context({ listWorkerSecrets: [{ name: 'K', type: 'secret_text' }, { name: 'OTHER', type: 'plain_text' }] }).ctx, worker), undefined);
+    assert.equal(await d.confirm(context({ listWorkerSecrets: [{ name: 'K', type: 'plain_text' }] }).ctx, worker), missing);
+    assert.equal(await d.confirm(context({ listWorkerSecrets: [{ name: 'OTHER', type: 'secret_text' }] }).ctx, worker), missing);
+    assert.equal(await d.confirm(context({ listWorkerSecrets: [] }).ctx, worker), missing);
+  });
+
+  it('pages: prepare reads the project; write sets the secret of the environment; confirm wants it listed there as a secret text', async () => {
+    const d = destinationDriver(pages);
+    const pr = context({ getPagesProject: { name: 'site', envVars: { production: {}, preview: {} } } });
+    assert.deepEqual(await d.prepare(pr.ctx, pages), pages);
+    assert.deepEqual(pr.calls, [['cloudflare', 'prof'], ['getPagesProject', ACCOUNT, 'site', undefined]]);
+    const w = context({});
+    await d.write(w.ctx, pages, 'VALUE');
+    assert.deepEqual(w.calls, [['cloudflare', 'prof'], ['setPagesSecret', ACCOUNT, 'site', 'preview', 'K', 'VALUE', undefined]]);
+    const missing = 'Cloudflare does not list K as a secret of Pages project "site" (preview) after writing it.';
+    assert.equal(await d.confirm(context({ getPagesProject: { name: 'site', envVars: { production: {}, preview: { K: 'secret_text' } } } }).ctx, pages), undefined);
+    assert.equal(await d.confirm(context({ getPagesProject: { name: 'site', envVars: { production: {}, preview: { K: 'plain_text' } } } }).ctx, pages), missing);
+    assert.equal(await d.confirm(context({ getPagesProject: { name: 'site', envVars: { production: { K: 'secret_text' }, preview: {} } } }).ctx, pages), missing);
+  });
+
+  it('secrets store: prepare records when the secret was last modified and refuses a deleted one; confirm wants a newer modification', async () => {
+    const d = destinationDriver(store);
+    assert.deepEqual(await d.prepare(context({ getStoreSecret: { id: 'si', name: 'n', status: 'active', modified: 'm1' } }).ctx, store), { ...store, before: 'm1' });
+    const none = await d.prepare(context({ getStoreSecret: { id: 'si', name: 'n', status: 'active' } }).ctx, store);
+    assert.deepEqual(none, store);
+    assert.ok(!('before' in none));
+    await assert.rejects(d.prepare(context({ getStoreSecret: { id: 'si', name: 'n', status: 'deleted', modified: 'm1' } }).ctx, store), (e: Error & { kind?: string; hint?: string }) => {
+      assert.equal(e.kind, 'not-found');
+      assert.equal(e.message, 'Secret si of Secrets Store st is deleted.');
+      assert.equal(e.hint, 'Point the target at an existing secret in cf-rotate.json. Nothing was rotated.');
+      return true;
+    });
+    const w = context({});
+    await d.write(w.ctx, store, 'VALUE');
+    assert.deepEqual(w.calls, [['cloudflare', 'prof'], ['setStoreSecret', ACCOUNT, 'st', 'si', 'VALUE', undefined]]);
+    const confirm = (modified: string | undefined, before: string | undefined): Promise<string | undefined> =>
+      d.confirm(context({ getStoreSecret: { id: 'si', name: 'n', modified } }).ctx, { ...store, ...(before !== undefined ? { before } : {}) });
+    assert.equal(await confirm('m2', 'm1'), undefined);
+    assert.equal(await confirm('m1', undefined), undefined, 'nothing to compare with');
+    assert.equal(await confirm(undefined, undefined), undefined);
+    assert.equal(await confirm('m1', 'm1'), 'Cloudflare still reports secret si of Secrets Store st as last modified m1, before the rotation.');
+    assert.equal(await confirm(undefined, 'm1'), 'Cloudflare still reports secret si of Secrets Store st as last modified at an unknown time, before the rotation.');
+  });
+
+  it('github: the scope of owner/name (and environment)', () => {
+    assert.deepEqual(githubScope(github), { owner: 'o', repo: 'r' });
+    assert.ok(!('environment' in githubScope(github)));
+    assert.deepEqual(githubScope({ ...github, environment: 'prod' }), { owner: 'o', repo: 'r', environment: 'prod' });
+    assert.deepEqual(githubScope({ ...github, github: 'lonely' }), { owner: 'lonely', repo: '' });
+  });
+
+  it('github: prepare may sign in (interactive) and records when the secret was updated; write and confirm never ask to sign in', async () => {
+    const d = destinationDriver(github);
+    const key = { key: Buffer.alloc(32, 7).toString('base64'), keyId: 'kid' };
+    const p = context({ publicKey: key, getSecret: { name: 'K', updatedAt: 'u1' } });
+    assert.deepEqual(await d.prepare(p.ctx, github), { ...github, before: 'u1' });
+    assert.deepEqual(p.calls, [['github', true], ['publicKey', { owner: 'o', repo: 'r' }, undefined], ['getSecret', { owner: 'o', repo: 'r' }, 'K', undefined]]);
+    const fresh = await d.prepare(context({ publicKey: key, getSecret: undefined }).ctx, github);
+    assert.deepEqual(fresh, github);
+    assert.ok(!('before' in fresh));
+    const w = context({ publicKey: key });
+    await d.write(w.ctx, github, 'VALUE');
+    assert.deepEqual(w.calls.map((c) => c[0]), ['github', 'publicKey', 'putSecret']);
+    assert.equal(w.calls[0]?.[1], false);
+    const put = w.calls[2]!;
+    assert.deepEqual([put[1], put[2], put[4], put[5]], [{ owner: 'o', repo: 'r' }, 'K', 'kid', undefined]);
+    assert.equal(Buffer.from(String(put[3]), 'base64').length, 48 + 'VALUE'.length, 'sealed: 32-byte key + 16-byte tag + the value');
+    const c = context({ getSecret: { name: 'K', updatedAt: 'u2' } });
+    assert.equal(await d.confirm(c.ctx, { ...github, before: 'u1' }), undefined);
+    assert.equal(c.calls[0]?.[1], false);
+    assert.equal(await d.confirm(context({ getSecret: { name: 'K', updatedAt: 'u1' } }).ctx, github), undefined, 'nothing to compare with');
+    assert.equal(await d.confirm(context({ getSecret: { name: 'K' } }).ctx, github), undefined, 'nothing to compare with, no time listed');
+    assert.equal(await d.confirm(context({ getSecret: { name: 'K', updatedAt: 'u1' } }).ctx, { ...github, before: 'u1' }), 'GitHub still reports the Actions secret K of o/r as updated u1, before the rotation.');
+    assert.equal(await d.confirm(context({ getSecret: undefined }).ctx, github), 'GitHub does not list the Actions secret K of o/r after writing it.');
+  });
+
+  it('destinationNote: the label and what the write does', () => {
+    assert.equal(destinationNote(worker), 'worker:api › K: Cloudflare deploys a new version of the Worker with the new secret.');
+    assert.equal(destinationNote({ ...github, environment: 'prod' }), 'github:o/r (environment prod) › K: workflow runs that start from now on read the new secret.');
+    for (const t of [worker, pages, store, github]) assert.equal(destinationDriver(t).type, t.type);
+  });
+});
+
+describe('targets: writing one target file (writeTargetFile)', function () {
+  this.timeout(20_000);
+  let folder: string;
+  const OLD = 'old-value';
+  const NEW = 'cfut_NewTargetValue0123456789abcdefABCDEF01';
+  const entry = { folder: '', token: 'me' };
+
+  beforeEach(async () => {
+    folder = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-twrite-')));
+    entry.folder = folder;
+  });
+  afterEach(async () => fs.rm(folder, { recursive: true, force: true }));
+
+  /** NodeFiles that records writes (and their rules) and can pretend an editor holds unsaved changes. */
+  function recording(opts: { dirty?: boolean; lose?: boolean } = {}): { files: Files; writes: unknown[] } {
+    const base = new NodeFiles();
+    const writes: unknown[] = [];
+    const files: Files = {
+      check: (r, rel, rules) => base.check(r, rel, rules),
+      read: (r, rel, rules) => base.read(r, rel, rules),
+      sweep: (r, rel) => base.sweep(r, rel),
+      write: async (r, rel, data, rules) => {
+        writes.push(rules);
+        return base.write(r, rel, opts.lose ? Buffer.from('') : data, rules);
+      },
+      ...(opts.dirty ? { isDirty: () => true } : {}),
+    };
+    return { files, writes };
+  }
+  const deps = (files: Files, locks: Locks = new MemoryLocks()): FileWriteDeps => ({ files, locks, queue: new KeyedQueue(), fileLockWaitMs: 1234 });
+  const target = (key: string, oldHash: string | null, field: 'token' | 'clientId' | 'clientSecret' = 'token') => ({ rel: '.env', key, field, oldHash, done: false });
+  const text = (): Promise<string> => fs.readFile(path.join(folder, '.env'), 'utf8');
+
+  it('writes the new value over the old one, through the target rules, with a new file 0600', async () => {
+    await fs.writeFile(path.join(folder, '.env'), `A=1\nK=${OLD}\n`);
+    const r = recording();
+    await writeTargetFile(deps(r.files), entry, '.env', [target('K', hashValue(OLD))], { token: NEW }, false);
+    assert.equal(await text(), `A=1\nK=${NEW}\n`);
+    assert.deepEqual(r.writes, [{ denyGitDir: true, deny: ['.vscode/cf-rotate.json'], maxBytes: 50 * 1024 * 1024, mode: 0o600 }]);
+  });
+
+  it('several keys of one file in one write; a key that was absent (old hash null) is appended', async () => {
+    await fs.writeFile(path.join(folder, '.env'), `K=${OLD}\n`);
+    const r = recording();
+    await writeTargetFile(deps(r.files), entry, '.env', [target('K', hashValue(OLD), 'clientSecret'), target('ID', null, 'clientId')], { clientSecret: NEW, clientId: 'id.access' }, false);
+    assert.equal(await text(), `K=${NEW}\nID=id.access\n`);
+    assert.equal(r.writes.length, 1);
+  });
+
+  it('a key that already holds the new value (resume) is not written again', async () => {
+    for (const content of [`K=${NEW}\n`, `K=${NEW}\nK=${NEW}\n`]) {
+      await fs.writeFile(path.join(folder, '.env'), content);
+      const r = recording({ dirty: true });
+      await writeTargetFile(deps(r.files), entry, '.env', [target('K', hashValue(OLD))], { token: NEW }, false);
+      assert.deepEqual(r.writes, [], content);
+      assert.equal(await text(), content);
+    }
+  });
+
+  it('a key that holds neither the old nor the new value is a conflict, unless overwriting', async () => {
+    const conflict = (e: Error & { kind?: string; hint?: string }): boolean => {
+      assert.equal(e.kind, 'conflict');
+      assert.equal(e.message, 'K in .env changed during the rotation: it holds neither the old nor the new value.');
+      assert.match(e.hint ?? '', /^Check the file, then .+ to write the new secret over it, or discard the rotation\.$/);
+      return true;
+    };
+    for (const [content, oldHash] of [
+      ['K=someone-else\n', hashValue(OLD)],
+      ['A=1\n', hashValue(OLD)],
+      ['K=someone-else\n', null],
+      [`K=${OLD}\nK=${NEW}\n`, null],
+    ] as const) {
+      await fs.writeFile(path.join(folder, '.env'), content);
+      const r = recording();
+      await assert.rejects(writeTargetFile(deps(r.files), entry, '.env', [target('K', oldHash)], { token: NEW }, false), conflict, content);
+      assert.deepEqual(r.writes, []);
+      await writeTargetFile(deps(r.files), entry, '.env', [target('K', oldHash)], { token: NEW }, true);
+      assert.match(await text(), new RegExp(`K=${NEW}\\n$`));
+    }
+  });
+
+  it('refuses when an editor holds unsaved changes, when the value is missing, or when the file does not keep it', async () => {
+    await fs.writeFile(path.join(folder, '.env'), `K=${OLD}\n`);
+    await assert.rejects(writeTargetFile(deps(recording({ dirty: true }).files), entry, '.env', [target('K', hashValue(OLD))], { token: NEW }, false), (e: Error & { kind?: string; hint?: string }) => {
+      assert.equal(e.kind, 'file');
+      assert.equal(e.message, '.env has unsaved changes in an editor.');
+      assert.equal(e.hint, 'Save or revert it, then resume the rotation.');
+      return true;
+    });
+    await assert.rejects(writeTargetFile(deps(recording().files), entry, '.env', [target('K', hashValue(OLD), 'clientId')], { token: NEW }, false), (e: Error & { kind?: string }) => {
+      assert.equal(e.kind, 'internal');
+      assert.equal(e.message, 'The journal of "me" has no clientId to write into .env.');
+      return true;
+    });
+    await assert.rejects(writeTargetFile(deps(recording({ lose: true }).files), entry, '.env', [target('K', hashValue(OLD))], { token: NEW }, false), (e: Error & { kind?: string; hint?: string }) => {
+      assert.equal(e.kind, 'file');
+      assert.equal(e.message, '.env did not keep the new value of K after writing.');
+      assert.equal(e.hint, 'Check the disk and resume the rotation.');
+      return true;
+    });
+  });
+
+  it('works under the file\'s machine-wide lock (named after its real path, waiting fileLockWaitMs) and releases it', async () => {
+    await fs.writeFile(path.join(folder, '.env'), `K=${OLD}\n`);
+    const inner = new MemoryLocks();
+    const asked: unknown[][] = [];
+    const locks: Locks = {
+      tryAcquire: (n, w) => inner.tryAcquire(n, w),
+      holder: (n) => inner.holder(n),
+      acquire: (n, w, o) => {
+        asked.push([n, w, o]);
+        return inner.acquire(n, w, o);
+      },
+    };
+    await writeTargetFile(deps(recording().files, locks), entry, '.env', [target('K', hashValue(OLD))], { token: NEW }, false);
+    const name = `file-${journalKey(path.join(folder, '.env'))}`;
+    assert.deepEqual(asked, [[name, 'writing .env', { waitMs: 1234 }]]);
+    assert.equal(await inner.holder(name), undefined);
+  });
+});
+
+describe('targets: preflight, the rest of the words', function () {
+  this.timeout(20_000);
+  let folder: string;
+  const files = new NodeFiles();
+  beforeEach(async () => {
+    folder = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-targets2-')));
+  });
+  afterEach(async () => fs.rm(folder, { recursive: true, force: true }));
+
+  it('the hints of decodeTarget and of every preflight refusal', async () => {
+    assert.throws(() => decodeTarget(Buffer.from([0x41, 0x00]), 'x.env'), (e: Error & { hint?: string }) => e.hint === 'Point the target at a .env text file.');
+    assert.throws(() => decodeTarget(Buffer.from([0x41, 0xe9]), 'x.env'), (e: Error & { hint?: string }) => e.hint === 'Convert the file to UTF-8 and try again.');
+    const tok = token([{ file: '.env', key: 'K' }]);
+    const hint = async (p: Promise<unknown>, h: string): Promise<void> => {
+      await assert.rejects(p, (e: Error & { hint?: string }) => e.hint === h);
+    };
+    await hint(prepareTarget(files, folder, tok, { file: 'page.html', key: 'K' }), 'Fix the target in cf-rotate.json. Nothing was rotated.');
+    await fs.writeFile(path.join(folder, '.env'), 'K=1\n');
+    const dirty: Files = Object.assign(Object.create(files) as Files, { isDirty: () => true });
+    await hint(prepareTarget(dirty, folder, tok, { file: '.env', key: 'K' }), 'Save or revert it, then rotate again. Nothing was rotated.');
+    await fs.writeFile(path.join(folder, '.env'), 'K="encrypted:BDqDBibm"\n');
+    await hint(prepareTarget(files, folder, tok, { file: '.env', key: 'K' }), 'Decrypt the file or point the target at a plain .env file. Nothing was rotated.');
+  });
+
+  it('a file the patcher cannot write the key into is refused before anything is rotated (the probe patch)', async () => {
+    await fs.writeFile(path.join(folder, '.env'), 'a:');
+    await assert.rejects(prepareTarget(files, folder, token([{ file: '.env', key: 'K' }]), { file: '.env', key: 'K' }), (e: Error) => e.message === 'Refusing to patch the .env text: it would also change a; K would not read back as the new value.');
+    assert.equal(await fs.readFile(path.join(folder, '.env'), 'utf8'), 'a:');
   });
 });
