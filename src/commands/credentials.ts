@@ -1,7 +1,7 @@
 /** setCredential, clearCredential, verifyCredential: admin credentials per profile in SecretStorage. */
 import * as vscode from 'vscode';
 import { AccountChoiceNeeded } from '../core/cloudflare/client';
-import { describeCredential, globalKeyOf, type AdminCredential } from '../core/cloudflare/types';
+import { describeCredential, globalKeyOf, type AdminCredential, type CredentialCheck } from '../core/cloudflare/types';
 import { API_TOKEN_FORMAT, credentialFromArg, GLOBAL_KEY_FORMAT, PROFILE_NAME, registerCredential } from '../core/credentials';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../core/errors';
 import { missingCredential } from '../host/services';
@@ -100,16 +100,19 @@ async function verify(
   credential: AdminCredential,
   profile: string,
   interactive: boolean,
-): Promise<{ ok: true; detail: string; credential: AdminCredential } | { ok: false; error: CfRotateError }> {
+): Promise<{ ok: true; detail: string; credential: AdminCredential; check?: CredentialCheck } | { ok: false; error: CfRotateError }> {
+  let checked: CredentialCheck | undefined;
   const check = async (c: AdminCredential): Promise<{ detail: string; credential: AdminCredential }> => {
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking the Cloudflare credential for "${profile}"…` }, () =>
       app.newClient(c, profile).verifyCredential({ schemes: 'all' }),
     );
     const found = c.type === 'api-token' && r.accountId !== undefined ? { ...c, accountId: r.accountId } : c;
+    checked = r;
     return { detail: describeCheck(r), credential: found };
   };
   try {
-    return { ok: true, ...(await check(credential)) };
+    const r = await check(credential);
+    return { ok: true, ...r, ...(checked ? { check: checked } : {}) };
   } catch (e) {
     if (e instanceof AccountChoiceNeeded && credential.type === 'api-token') {
       if (!interactive) {
@@ -121,7 +124,8 @@ async function verify(
       );
       if (!pick) throw cancelled();
       try {
-        return { ok: true, ...(await check({ ...credential, accountId: pick.id })) };
+        const r = await check({ ...credential, accountId: pick.id });
+        return { ok: true, ...r, ...(checked ? { check: checked } : {}) };
       } catch (e2) {
         return { ok: false, error: toCfRotateError(e2) };
       }
@@ -187,6 +191,7 @@ async function setCredential(app: App, raw: unknown): Promise<SetCredentialResul
   }
   registerCredential(credential);
   let verified = false;
+  let checkResult: CredentialCheck | undefined;
   if (shouldVerify) {
     const v = await verify(app, credential, profile, !scripted);
     if (!v.ok) {
@@ -204,12 +209,15 @@ async function setCredential(app: App, raw: unknown): Promise<SetCredentialResul
       if (!save) return result;
     } else {
       verified = true;
+      checkResult = v.check;
       credential = v.credential;
       app.logger.info(`Verified the credential for profile "${profile}" (${v.detail}).`);
     }
   }
   if (!scripted) credential = await keepOtherScheme(profile, await app.credentials.get(profile).catch(() => undefined), credential);
   await app.credentials.set(profile, credential);
+  if (checkResult) await app.credentialInfo.noteCheck(profile, checkResult).catch(() => undefined);
+  else await app.credentialInfo.forget(profile).catch(() => undefined);
   app.engine.resetClients();
   await app.view.rebuild();
   const accountId = credential.type === 'api-token' ? credential.accountId : undefined;
@@ -244,6 +252,7 @@ async function clearCredential(app: App, raw: unknown): Promise<{ profile: strin
     if (!ok) return { profile, cleared: false };
   }
   await app.credentials.delete(profile);
+  await app.credentialInfo.forget(profile).catch(() => undefined);
   app.engine.resetClients();
   await app.view.rebuild();
   notifyInfo(app, `Deleted the Cloudflare credential of profile "${profile}".`);
@@ -261,6 +270,8 @@ async function verifyCredential(app: App, raw: unknown): Promise<{ profile: stri
     notifyError(app, `The credential for profile "${profile}" does not work`, v.error);
     return { profile, ok: false, error: { kind: v.error.kind, message: v.error.message, ...(v.error.hint ? { hint: v.error.hint } : {}) } };
   }
+  if (v.check) await app.credentialInfo.noteCheck(profile, v.check).catch(() => undefined);
+  void app.view.rebuild();
   notifyInfo(app, `The Cloudflare credential for profile "${profile}" works (${v.detail}).`);
   return { profile, ok: true, detail: v.detail };
 }

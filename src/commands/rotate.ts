@@ -45,6 +45,9 @@ export function toPublic(r: RotationResult): CommandRotationResult {
     ...(r.verified !== undefined ? { verified: r.verified } : {}),
     ...(r.graceUntil ? { graceUntil: r.graceUntil } : {}),
     ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}),
+    ...(r.tokenId ? { tokenId: r.tokenId } : {}),
+    ...(r.retiresAt ? { retiresAt: r.retiresAt } : {}),
+    ...(r.retired ? { retired: r.retired } : {}),
   };
 }
 
@@ -269,7 +272,8 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
 // ---------------------------------------------------------------------------------- resume
 
 function inWorkspace(app: App, j: JournalEntry): boolean {
-  return app.configs.folders().some((f) => samePath(f.path, j.folder));
+  // An interrupted rotation of an admin credential (folder '') is finished in any window.
+  return j.store !== undefined || app.configs.folders().some((f) => samePath(f.path, j.folder));
 }
 
 async function selectJournals(app: App, args: ResumeArgs | undefined, journals: JournalEntry[]): Promise<JournalEntry[]> {

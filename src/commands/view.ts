@@ -47,6 +47,7 @@ const OUTCOME_ICON: Record<HistoryEntry['outcome'], string> = {
   lost: 'warning',
   discarded: 'trash',
   'expired-previous': 'clock',
+  retired: 'history',
 };
 
 async function showHistory(app: App, raw: unknown): Promise<HistoryEntry[]> {

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { CloudflareClient } from '../core/cloudflare/client';
-import type { AdminCredential, CloudflareApi } from '../core/cloudflare/types';
+import { globalKeyOf, type AdminCredential, type CloudflareApi } from '../core/cloudflare/types';
 import { CredentialStore, registerCredential } from '../core/credentials';
 import { RotationEngine, type EngineDeps } from '../core/engine/engine';
 import { CfRotateError } from '../core/errors';
@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { systemClock, type Logger } from '../core/ports';
 import { USER_AGENT } from '../constants';
 import { ConfigRegistry } from './configs';
+import { CredentialInfoStore } from './credentialInfo';
 import { EditorAwareFiles } from './files';
 import { MementoHistory } from './history';
 import { createLog } from './log';
@@ -41,6 +42,8 @@ export interface HostServices {
   log: vscode.LogOutputChannel;
   settings: Settings;
   configs: ConfigRegistry;
+  /** What the tree shows of each stored admin credential (ids and times, learnt from checks the user runs). */
+  credentialInfo: CredentialInfoStore;
   /** A fresh API client for a credential (verification before storing, the add-token wizard). */
   newClient(credential: AdminCredential, profile: string): CloudflareApi;
   /** A fresh API client for a stored profile; throws 'credential-missing'. */
@@ -77,6 +80,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
   const locks = new FileLocks(path.join(stateDir, 'locks'), { app: `VS Code (${vscode.env?.appName ?? "editor"})` });
   const history = new FileHistory(path.join(stateDir, 'history.jsonl'), locks);
   const journalStore = new NodeJournalStore(stateDir);
+  const retirementStore = new NodeJournalStore(stateDir, 'retire');
   const files = new EditorAwareFiles();
   const configs = new ConfigRegistry(logger);
 
@@ -88,8 +92,17 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
   const deps: EngineDeps = {
     files,
     journal: journalStore,
+    retirements: retirementStore,
     locks,
     credentials,
+    // Rotate Admin Credential…: the new API token replaces the stored one; a Global API key the profile also holds stays.
+    credentialSink: {
+      async set(profile, credential) {
+        const current = await credentials.get(profile).catch(() => undefined);
+        const key = current ? globalKeyOf(current) : undefined;
+        await credentials.set(profile, credential.type === 'api-token' && key ? { ...credential, globalKey: key } : credential);
+      },
+    },
     // git.path counts only from the user's settings: a workspace must not choose the program that runs.
     git: new NodeGit({ configured: userGitPath() }),
     history,
@@ -117,6 +130,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     log,
     settings,
     configs,
+    credentialInfo: new CredentialInfoStore(context.globalState),
     newClient,
     async clientFor(profile: string): Promise<CloudflareApi> {
       const credential = await credentials.get(profile);

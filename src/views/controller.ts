@@ -7,8 +7,13 @@ import { historyKey } from '../core/history';
 import { toCfRotateError } from '../core/errors';
 import type { HostServices } from '../host/services';
 import { COMMANDS, CONTEXT, VIEWS } from '../constants';
-import { reminderText, tokenNodes, type TreeNode } from './model';
-import { ReminderStatus } from './statusBar';
+import { reminderText, tokenNodes, type CredentialInfo, type RetirementInfo, type TreeNode } from './model';
+import { ReminderStatus, RetirementStatus } from './statusBar';
+import type { Retirement } from '../core/retire';
+import { adminTokenName } from '../core/engine/after';
+import { schemesOf } from '../core/cloudflare/types';
+import type { HistoryEntry } from '../core/history';
+import { samePath } from '../host/paths';
 import { TokenTreeProvider } from './tree';
 
 const TICK_MS = 10 * 60_000;
@@ -16,6 +21,7 @@ const TICK_MS = 10 * 60_000;
 export class ViewController implements vscode.Disposable {
   readonly tree = new TokenTreeProvider();
   private readonly status: ReminderStatus;
+  private readonly retiring: RetirementStatus;
   private readonly disposables: vscode.Disposable[] = [];
   private running: Promise<void> | undefined;
   private again = false;
@@ -28,9 +34,11 @@ export class ViewController implements vscode.Disposable {
     readonly treeView: vscode.TreeView<TreeNode>,
   ) {
     this.status = new ReminderStatus(this.treeView);
+    this.retiring = new RetirementStatus();
     const timer = setInterval(() => this.tree.invalidate(), TICK_MS);
     this.disposables.push(
       this.status,
+      this.retiring,
       this.tree,
       { dispose: () => clearInterval(timer) },
       this.tree.onDidUpdate((roots) => this.onRoots(roots)),
@@ -66,7 +74,7 @@ export class ViewController implements vscode.Disposable {
   private async rebuildOnce(): Promise<void> {
     const { configs, history, engine, credentials, settings, logger } = this.host;
     await configs.ready();
-    const [entries, journals, profiles] = await Promise.all([
+    const [entries, journals, profiles, pending] = await Promise.all([
       history.list().catch((e: unknown) => {
         logger.warn(`Could not read the rotation history: ${toCfRotateError(e).message}`);
         return [];
@@ -79,8 +87,27 @@ export class ViewController implements vscode.Disposable {
         logger.warn(`Could not list the stored credentials: ${toCfRotateError(e).message}`);
         return undefined;
       }),
+      engine.retirements.list().catch((e: unknown) => {
+        logger.warn(`Could not read the pending retirements: ${toCfRotateError(e).message}`);
+        return [] as Retirement[];
+      }),
     ]);
     const folders = configs.all();
+    // Retirements of this workspace's folders, and of admin credentials (any window carries those out).
+    const mine = pending.filter((r) => r.admin === true || configs.folders().some((f) => samePath(f.path, r.folder)));
+    const retirements: RetirementInfo[] = mine.map((r) => ({
+      folder: r.folder,
+      name: r.name,
+      profile: r.profile,
+      kind: r.kind,
+      admin: r.admin,
+      dueAt: r.dueAt,
+      attempts: r.attempts,
+      ...(r.lastError ? { lastError: r.lastError } : {}),
+      target: r.resource.tokenId ?? r.resource.clientId,
+    }));
+    this.retiring.update(retirements);
+    const credentialInfos = profiles ? await this.credentialInfos(profiles, entries) : undefined;
     this.tree.setData({
       folders,
       workspaceFolderCount: configs.folders().length,
@@ -88,14 +115,43 @@ export class ViewController implements vscode.Disposable {
       reminderDays: settings.reminderDays(),
       interrupted: new Set(journals.map((j) => historyKey(j.folder, j.token))),
       ...(profiles ? { credentialProfiles: new Set(profiles) } : {}),
+      retirements,
+      ...(credentialInfos ? { credentials: credentialInfos } : {}),
     });
     await Promise.all([
       this.setContext(CONTEXT.hasConfig, folders.some((f) => f.status !== 'missing')),
       this.setContext(CONTEXT.hasCredential, (profiles ?? []).length > 0),
       this.setContext(CONTEXT.hasTokens, folders.some((f) => f.status === 'ok' && f.tokens.length > 0)),
       this.setContext(CONTEXT.hasInterrupted, journals.length > 0),
+      this.setContext(CONTEXT.hasRetirements, retirements.length > 0),
     ]);
     await this.setContext(CONTEXT.ready, true);
+  }
+
+  /** The stored credentials as the tree shows them: scheme (SecretStorage), token facts (credentialInfo), last rotation (history). No API call. */
+  private async credentialInfos(profiles: readonly string[], history: readonly HistoryEntry[]): Promise<CredentialInfo[]> {
+    const out: CredentialInfo[] = [];
+    for (const profile of profiles) {
+      const c = await this.host.credentials.get(profile).catch(() => undefined);
+      if (!c) {
+        out.push({ profile, schemes: [], problem: 'unreadable: set it again' });
+        continue;
+      }
+      const known = this.host.credentialInfo.get(profile);
+      const name = adminTokenName(profile);
+      let rotatedAt: number | undefined;
+      for (const e of history) if (e.folder === '' && e.name === name && (e.outcome === 'rotated' || e.outcome === 'recovered')) rotatedAt = Math.max(rotatedAt ?? 0, Date.parse(e.at));
+      out.push({
+        profile,
+        schemes: schemesOf(c),
+        ...(known?.tokenId ? { tokenId: known.tokenId } : {}),
+        ...(known?.accountId ? { accountId: known.accountId } : c.type === 'api-token' && c.accountId ? { accountId: c.accountId } : {}),
+        ...(typeof known?.expiresAt === 'number' ? { expiresAt: known.expiresAt } : {}),
+        ...(known?.storedAt !== undefined ? { issuedAt: known.storedAt } : {}),
+        ...(rotatedAt !== undefined ? { rotatedAt } : {}),
+      });
+    }
+    return out;
   }
 
   setRotating(items: readonly { folder: string; name: string }[], on: boolean): void {
