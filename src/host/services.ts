@@ -22,6 +22,7 @@ import { CredentialInfoStore } from './credentialInfo';
 import { EditorAwareFiles } from './files';
 import { MementoHistory } from './history';
 import { createLog } from './log';
+import { HostGitHubAccess } from './github';
 import { VscodeSecretStore } from './secretStore';
 import { Settings } from './settings';
 
@@ -44,6 +45,8 @@ export interface HostServices {
   configs: ConfigRegistry;
   /** What the tree shows of each stored admin credential (ids and times, learnt from checks the user runs). */
   credentialInfo: CredentialInfoStore;
+  /** GitHub for GitHub Actions targets: the stored token (Set GitHub Token…), else the GitHub sign-in. */
+  github: HostGitHubAccess;
   /** A fresh API client for a credential (verification before storing, the add-token wizard). */
   newClient(credential: AdminCredential, profile: string): CloudflareApi;
   /** A fresh API client for a stored profile; throws 'credential-missing'. */
@@ -83,6 +86,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
   const retirementStore = new NodeJournalStore(stateDir, 'retire');
   const files = new EditorAwareFiles();
   const configs = new ConfigRegistry(logger);
+  const github = new HostGitHubAccess(secrets, settings, logger, requestTimeout().timeoutMs);
 
   const newClient = (credential: AdminCredential, profile: string): CloudflareApi => {
     registerCredential(credential);
@@ -109,6 +113,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     clock: systemClock,
     logger,
     api: newClient,
+    github,
     // Read live: the setting can change while the window is open.
     get defaultGracePeriod(): string {
       return settings.defaultGracePeriod();
@@ -131,6 +136,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     settings,
     configs,
     credentialInfo: new CredentialInfoStore(context.globalState),
+    github,
     newClient,
     async clientFor(profile: string): Promise<CloudflareApi> {
       const credential = await credentials.get(profile);

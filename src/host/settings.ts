@@ -4,12 +4,14 @@
  */
 import * as vscode from 'vscode';
 import { validateApiBaseUrl } from '../core/cloudflare/client';
+import { validateGitHubApiUrl } from '../core/github/client';
 import { DURATION } from '../core/config/schema';
 import type { Logger } from '../core/ports';
 import { SETTING_DEFAULTS, SETTINGS, SETTINGS_SECTION } from '../constants';
 
 export class Settings {
   private warnedWorkspaceUrl = false;
+  private warnedWorkspaceGitHubUrl = false;
 
   constructor(private readonly logger: Logger) {}
 
@@ -27,6 +29,21 @@ export class Settings {
     const raw = info?.globalValue ?? info?.defaultValue ?? SETTING_DEFAULTS.apiBaseUrl;
     const value = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : SETTING_DEFAULTS.apiBaseUrl;
     return validateApiBaseUrl(value).toString().replace(/\/$/, '');
+  }
+
+  /**
+   * The validated GitHub API base URL without a trailing slash: where the GitHub token goes, so,
+   * as for apiBaseUrl, only the user's (global) or default value counts.
+   */
+  githubApiUrl(): string {
+    const info = this.config().inspect<string>(SETTINGS.githubApiUrl);
+    if (!this.warnedWorkspaceGitHubUrl && (info?.workspaceValue !== undefined || info?.workspaceFolderValue !== undefined)) {
+      this.warnedWorkspaceGitHubUrl = true;
+      this.logger.warn('Ignoring cfRotate.githubApiUrl from the workspace settings: only the user setting may change where the GitHub token is sent.');
+    }
+    const raw = info?.globalValue ?? info?.defaultValue ?? SETTING_DEFAULTS.githubApiUrl;
+    const value = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : SETTING_DEFAULTS.githubApiUrl;
+    return validateGitHubApiUrl(value, 'The setting cfRotate.githubApiUrl').toString().replace(/\/$/, '');
   }
 
   reminderDays(): number {

@@ -58,7 +58,8 @@ async function trustedRun(sim: SimulatorHandle, grep: string | undefined): Promi
     resultsFile: resultsDir('integration.json'),
     timeoutMs: 300_000,
     // code-server defaults to files.autoSave "afterDelay": the dirty-editor tests need documents to stay dirty.
-    settings: { 'cfRotate.apiBaseUrl': sim.url, 'files.autoSave': 'off' },
+    // The GitHub API of GitHub Actions targets: the simulator's (user settings, as a user would set it).
+    settings: { 'cfRotate.apiBaseUrl': sim.url, 'cfRotate.githubApiUrl': sim.githubUrl, 'files.autoSave': 'off' },
     env: testEnv(sim, folder, grep),
   });
   if (r.failed === 0) fs.rmSync(folder, { recursive: true, force: true });

@@ -20,6 +20,11 @@ import type {
   ScenarioZone,
   ScenarioOAuthClient,
   ScenarioTurnstileWidget,
+  ScenarioWorker,
+  ScenarioPagesProject,
+  ScenarioSecretsStore,
+  ScenarioGitHubRepo,
+  ScenarioGitHubToken,
   SeedResult,
   ServiceTokenState,
   TokenStatus,
@@ -47,6 +52,7 @@ import {
   uuid,
 } from './util';
 import { addOAuthClient, addWidget, oauthClientState, widgetState, type OAuthClientRec, type WidgetRec } from './zeroDowntime';
+import { Destinations } from './destinations';
 
 export interface ApiTokenRec {
   id: string;
@@ -152,6 +158,8 @@ export class Store {
   readonly oauthClients = new Map<string, OAuthClientRec>();
   /** How long a relay still accepts a deleted MoQ token (its cache TTL); set by the server. */
   moqRevocationDelayMs = 0;
+  /** Workers, Pages projects, Secrets Stores and GitHub repositories (destinations of a new secret). */
+  readonly destinations: Destinations;
 
   constructor(
     scenario: Scenario,
@@ -168,6 +176,7 @@ export class Store {
       'must be cfk_ + 40 alphanumerics + checksum, or 37-45 lowercase hex (pre-2026)',
     );
     this.user = { ...u };
+    this.destinations = new Destinations(now, (id) => this.accounts.has(id));
     this.seed(scenario);
   }
 
@@ -175,7 +184,7 @@ export class Store {
 
   seed(s: ScenarioSeed): SeedResult {
     need(isRecord(s), 'seed', 'must be an object');
-    const out: SeedResult = { accounts: [], zones: [], userTokens: [], accountTokens: [], serviceTokens: [], moqRelays: [], turnstileWidgets: [], oauthClients: [] };
+    const out: SeedResult = { accounts: [], zones: [], userTokens: [], accountTokens: [], serviceTokens: [], moqRelays: [], turnstileWidgets: [], oauthClients: [], workers: [], pagesProjects: [], secretsStores: [], githubRepos: [], githubTokens: [] };
     const list = <T>(key: keyof ScenarioSeed): T[] => {
       const v = s[key];
       if (v === undefined) return [];
@@ -196,6 +205,12 @@ export class Store {
     list<ScenarioMoqRelay>('moqRelays').forEach((r, i) => out.moqRelays.push(this.relayState(this.addRelay(r, `moqRelays[${i}]`))));
     list<ScenarioTurnstileWidget>('turnstileWidgets').forEach((w, i) => out.turnstileWidgets.push(widgetState(addWidget(this, w, `turnstileWidgets[${i}]`))));
     list<ScenarioOAuthClient>('oauthClients').forEach((c, i) => out.oauthClients.push(oauthClientState(addOAuthClient(this, c, `oauthClients[${i}]`))));
+    const d = this.destinations;
+    list<ScenarioWorker>('workers').forEach((w, i) => out.workers.push(d.workerState(d.addWorker(w, `workers[${i}]`))));
+    list<ScenarioPagesProject>('pagesProjects').forEach((p, i) => out.pagesProjects.push(d.pagesState(d.addPagesProject(p, `pagesProjects[${i}]`))));
+    list<ScenarioSecretsStore>('secretsStores').forEach((s, i) => out.secretsStores.push(d.storeState(d.addSecretsStore(s, `secretsStores[${i}]`))));
+    list<ScenarioGitHubRepo>('githubRepos').forEach((r, i) => out.githubRepos.push(d.repoState(d.addGitHubRepo(r, `githubRepos[${i}]`))));
+    list<ScenarioGitHubToken>('githubTokens').forEach((t) => out.githubTokens.push(d.githubTokenState(d.addGitHubToken(t))));
     return out;
   }
 
@@ -424,10 +439,11 @@ export class Store {
     this.byClientId.delete(t.clientId);
   }
 
-  newMoqToken(relay: RelayRec, operations: MoqOperation[], expires: number, label?: string): MoqTokenRec {
-    const spec: ScenarioMoqToken = { operations, created: iso(this.now()), expires: iso(expires) };
+  /** `now`: the request's instant (the one its expiry was computed from), so created + 1 year is exactly the default expiry. */
+  newMoqToken(relay: RelayRec, operations: MoqOperation[], expires: number, label?: string, now: number = this.now()): MoqTokenRec {
+    const spec: ScenarioMoqToken = { operations, created: iso(now), expires: iso(expires) };
     if (label !== undefined) spec.label = label;
-    relay.modified = this.now();
+    relay.modified = now;
     return this.addMoqToken(relay, spec);
   }
 
