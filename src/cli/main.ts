@@ -228,13 +228,17 @@ function inUseBy(cfg: CfRotateConfig | undefined): (r: Retirement) => string | u
   };
 }
 
-/** Print retirement results (stdout for done / waiting when `all`, stderr for failures). True when one failed. */
-function reportRetirements(io: Io, results: readonly RetirementResult[], all: boolean): boolean {
+/**
+ * Print retirement results (stdout for done / waiting when `all`, stderr for failures). With
+ * `--json` stdout carries the JSON only: the lines about what was done go to stderr. True when one failed.
+ */
+function reportRetirements(io: Io, results: readonly RetirementResult[], all: boolean, json = false): boolean {
   let failed = false;
+  const done = json ? io.stderr : io.stdout;
   for (const r of results) {
-    if (r.state === 'retired' || r.state === 'already-gone') io.stdout(`✓ ${r.name}: deleted ${r.label}${r.state === 'already-gone' ? ' (it was already gone)' : ''}.\n`);
+    if (r.state === 'retired' || r.state === 'already-gone') done(`✓ ${r.name}: deleted ${r.label}${r.state === 'already-gone' ? ' (it was already gone)' : ''}.\n`);
     else if (r.state === 'waiting') {
-      if (all) io.stdout(`• ${r.name}: ${r.label} keeps working until ${r.dueAt}; "cf-rotate retire ${r.name} --now" deletes it now.\n`);
+      if (all) done(`• ${r.name}: ${r.label} keeps working until ${r.dueAt}; "cf-rotate retire ${r.name} --now" deletes it now.\n`);
     } else if (r.state === 'busy') io.stderr(`• ${r.name}: another cf-rotate process is deleting ${r.label} right now.\n`);
     else {
       failed = true;
@@ -422,7 +426,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
             if (j.folder === folder) resumed.push(await engine.resume(j.id));
           }
           // Due retirements of this folder (previous tokens after "replace", previous OAuth secrets).
-          retireFailed = reportRetirements(io, await engine.retirements.carryOut((r) => r.folder === folder, { inUse: inUseBy(cfg) }), false);
+          retireFailed = reportRetirements(io, await engine.retirements.carryOut((r) => r.folder === folder, { inUse: inUseBy(cfg) }), false, o.json === true);
         }
         if (chosen.length === 0 && resumed.length === 0 && unreadable.length === 0) {
           io.stdout(o.json ? '[]\n' : 'Nothing to rotate.\n');
@@ -456,7 +460,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
           ...(io.signal ? { signal: io.signal } : {}),
         });
         if (o.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
-        return reportRetirements(io, results, !o.json) ? 1 : 0;
+        return reportRetirements(io, results, !o.json, o.json === true) ? 1 : 0;
       }
       case 'resume': {
         await housekeeping(stateDir, engine, folder, undefined, logger);

@@ -288,8 +288,9 @@ describe('crash injection: SIGKILL at every journal step × every kind, then rec
           assert.deepEqual(JSON.parse(left.join('')), []);
           // 5. pending retirements carried out now: nothing in use is deleted, nothing stays pending, no twin is left over
           const retired: string[] = [];
-          const code = await main(['retire', '--now', '--json'], { ...io, stdout: (s) => retired.push(s), stderr: (s) => retired.push(s) });
-          assert.equal(code, 0, retired.join(''));
+          const said: string[] = [];
+          const code = await main(['retire', '--now', '--json'], { ...io, stdout: (s) => retired.push(s), stderr: (s) => said.push(s) });
+          assert.equal(code, 0, retired.join('') + said.join(''));
           figures.retirementsCarriedOut += (JSON.parse(retired.join('').slice(retired.join('').indexOf('['))) as unknown[]).length;
           assert.ok(await allAccepted(), 'after retire --now a target holds a value Cloudflare no longer accepts');
           if (replaceAccount) {
