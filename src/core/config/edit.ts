@@ -51,3 +51,22 @@ export function tokenIdOf(text: string, name: string): string | undefined {
   const n = findNodeAtLocation(root, ['tokens', i, 'tokenId']);
   return n?.type === 'string' ? String(n.value) : undefined;
 }
+
+/**
+ * The text with the `tokenId` value of every entry blanked: what "the file did not change meanwhile"
+ * compares. cf-rotate's own edits of other entries' ids (two `replace` rotations in one run) then do
+ * not count as a change; anything else the user changes does.
+ */
+export function configFingerprint(text: string): string {
+  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const tokens = root ? findNodeAtLocation(root, ['tokens']) : undefined;
+  if (tokens?.type !== 'array') return text;
+  const spans: [number, number][] = [];
+  for (const item of tokens.children ?? []) {
+    const n = findNodeAtLocation(item, ['tokenId']);
+    if (n?.type === 'string') spans.push([n.offset, n.offset + n.length]);
+  }
+  let out = text;
+  for (const [a, b] of spans.sort((x, y) => y[0] - x[0])) out = `${out.slice(0, a)}"\u0000"${out.slice(b)}`;
+  return out;
+}

@@ -13,9 +13,11 @@
  * leaves the rotation pending (the journal entry stays) with what to do.
  */
 import { CfRotateError, toCfRotateError } from '../errors';
-import type { Clock, Files, Logger } from '../ports';
+import type { Clock, Files, Locks, Logger } from '../ports';
+import type { KeyedQueue } from './queue';
+import { journalKey } from './journal';
 import { MAX_CONFIG_BYTES } from '../config/load';
-import { setTokenId, tokenIdOf } from '../config/edit';
+import { configFingerprint, setTokenId, tokenIdOf } from '../config/edit';
 import type { TokenConfig } from '../config/schema';
 import { retirementLabel, type Retirement, type Retirements } from '../retire';
 import { cap, wording } from '../wording';
@@ -57,11 +59,15 @@ export async function configStep(files: Files, folder: string, rel: string, toke
       hint: 'Reload the configuration (Refresh) and rotate again. Nothing was rotated.',
     });
   }
-  return { rel, hash: hashValue(text), previousTokenId: token.tokenId };
+  return { rel, hash: hashValue(configFingerprint(text)), previousTokenId: token.tokenId };
 }
 
 export interface AfterContext {
   files: Files;
+  /** cf-rotate.json is read, edited and written under its machine-wide lock, one edit at a time in this process. */
+  locks: Locks;
+  queue: KeyedQueue;
+  fileLockWaitMs: number;
   retirements: Retirements;
   sink: EngineDeps['credentialSink'];
   clock: Clock;
@@ -153,6 +159,21 @@ async function applyConfig(entry: JournalEntry, ctx: AfterContext): Promise<void
   if (ctx.files.isDirty?.(r.file.real)) {
     throw new CfRotateError('file', `The new token ${to} of "${entry.token}" is in every target and works, but ${c.rel} has unsaved changes in an editor.`, { hint: `Save or revert it, then ${wording().resume()}: it sets "tokenId" to the new token.` });
   }
+  // One edit at a time (two replace rotations of one file in one run; another process).
+  await ctx.queue.run(r.file.real, async () => {
+    const lease = await ctx.locks.acquire(`file-${journalKey(r.file.real)}`, `editing ${c.rel}`, { waitMs: ctx.fileLockWaitMs });
+    try {
+      await editConfig(entry, ctx, c, to, set);
+    } finally {
+      await lease.release();
+    }
+  });
+}
+
+async function editConfig(entry: JournalEntry, ctx: AfterContext, c: NonNullable<JournalEntry['config']>, to: string, set: string): Promise<void> {
+  // Read again under the lock: the text another edit just wrote.
+  const r = await ctx.files.read(entry.folder, c.rel, CONFIG_RULES);
+  if (!r) throw new CfRotateError('config', `The new token ${to} of "${entry.token}" is in every target and works, but ${c.rel} is gone, so it could not be pointed at it.`, { hint: `${set}. The previous token ${c.previousTokenId} keeps working meanwhile.` });
   const text = decode(r.bytes);
   const edit = setTokenId(text, entry.token, c.previousTokenId, to);
   if (edit.state === 'already') return;
@@ -161,7 +182,7 @@ async function applyConfig(entry: JournalEntry, ctx: AfterContext): Promise<void
       hint: `${set}. The previous token ${c.previousTokenId} keeps working until it is deleted.`,
     });
   }
-  if (hashValue(text) !== c.hash && !ctx.overwrite) {
+  if (hashValue(configFingerprint(text)) !== c.hash && !ctx.overwrite) {
     throw new CfRotateError('conflict', `The new token ${to} of "${entry.token}" is in every target and works, but ${c.rel} changed since the rotation began, so cf-rotate did not rewrite it.`, {
       hint: `${set} — or ${wording().resumeOverwrite()} to let cf-rotate make just that edit in the changed file. The previous token ${c.previousTokenId} keeps working meanwhile.`,
     });

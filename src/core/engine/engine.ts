@@ -909,6 +909,9 @@ export class RotationEngine {
     // replace: cf-rotate.json names the twin; admin: the new value is stored; the previous credential's retirement is recorded.
     const after = await runAfterTargets(entry, {
       files: this.deps.files,
+      locks: this.deps.locks,
+      queue: this.writes,
+      fileLockWaitMs: this.deps.fileLockWaitMs ?? 15_000,
       retirements: this.retirements,
       sink: this.deps.credentialSink,
       clock: this.deps.clock,

@@ -147,6 +147,27 @@ describe('zero-downtime: the engine against the simulator', function () {
     });
   }
 
+  it('two replace entries of one cf-rotate.json in one run: both ids edited (cf-rotate\'s own edit of the other entry is no change), both retire', async () => {
+    const folder = await tempFolder();
+    const a = world.sim.control.addAccountToken(world.accountId, { name: 'a', permissions: ['Zone Read'] });
+    const b = world.sim.control.addUserToken({ name: 'b', permissions: ['Zone Read'] });
+    const entries = [
+      { kind: 'account-api-token', name: 'a', accountId: world.accountId, tokenId: a.id, strategy: 'replace', targets: [{ file: '.env', key: 'A' }] },
+      { kind: 'user-api-token', name: 'b', tokenId: b.id, strategy: 'replace', overlap: '2h', targets: [{ file: '.env', key: 'B' }] },
+    ];
+    await write(folder, '.env', `A=${a.value}\nB=${b.value}\n`);
+    await write(folder, '.gitignore', '.env\n');
+    await write(folder, CONFIG, `// two\n${JSON.stringify({ tokens: entries }, null, 2)}\n`);
+    const h = makeEngine(world);
+    const results = await h.engine.rotateMany(tokens(entries).map((token) => ({ folder, token })), { concurrency: 2 });
+    for (const r of results) assert.equal(r.ok, true, JSON.stringify(r.error));
+    const cfg = await read(folder, CONFIG);
+    assert.equal(tokenIdOf(cfg, 'a'), results[0]!.tokenId);
+    assert.equal(tokenIdOf(cfg, 'b'), results[1]!.tokenId);
+    assert.ok(cfg.startsWith('// two\n'));
+    assert.equal((await h.engine.retirements.list()).length, 2);
+  });
+
   it('replace with overlap 0s deletes the previous token right after verifying', async () => {
     const { folder, old, token } = await setupReplace('account', { overlap: '0s' });
     const h = makeEngine(world);
