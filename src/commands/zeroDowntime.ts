@@ -73,7 +73,8 @@ function presentRetirements(app: App, results: readonly RetirementResult[]): voi
 async function retirePrevious(app: App, raw: unknown): Promise<RetirementResult[] | undefined> {
   const args = parseArg(retirePreviousArgsSchema, raw, COMMANDS.retirePrevious);
   ensureTrusted();
-  await app.configs.ready();
+  // cf-rotate.json as it is on disk now (a replace just pointed it at the twin): "in use" is judged from it.
+  await app.configs.reloadAll();
   const now = Date.now();
   let pending = (await app.engine.retirements.list()).filter((r) => ours(app, r));
   // A token node (or {name, folder}) names a token's retirement; a credential node (or {profile}) the previous admin token.
@@ -122,6 +123,7 @@ export async function retireDue(app: App): Promise<RetirementResult[]> {
   const now = Date.now();
   const due = (await app.engine.retirements.list()).filter((r) => ours(app, r) && r.dueAt <= now);
   if (due.length === 0) return [];
+  await app.configs.reloadAll();
   const ids = new Set(due.map((r) => r.id));
   const results = await app.engine.retirements.carryOut((r) => ids.has(r.id), { inUse: inUse(app) });
   const bad = results.filter((r) => r.state === 'failed' || r.state === 'refused');

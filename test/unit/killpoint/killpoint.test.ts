@@ -635,6 +635,8 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
+    // The labels first: mocha truncates a long diff.
+    if (failures.length > 0) console.log(`      failed trials:\n${failures.map((f) => `        ${f.slice(0, 400).replace(/\n/g, ' ')}`).join('\n')}`);
     assert.deepEqual(failures, []);
     assert.ok(figures.kills >= 60, `only ${figures.kills} processes were killed`);
     assert.ok(figures.killsBetweenDestinations >= 4, `only ${figures.killsBetweenDestinations} kills between two destination writes`);
