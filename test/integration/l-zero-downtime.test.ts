@@ -59,7 +59,7 @@ describe('zero-downtime: replace + retirement, and the admin credential rotated'
     for (const r of await api.engine.retirements.list()) await api.engine.retirements.forget(r.id);
   });
 
-  it('Rotate Now with "replace": the twin is in .env (R2 fields too), tokenId names it (comment kept), the previous token still works and retires in 24 h (tree, status bar)', async () => {
+  it('Rotate Now with "replace": the twin is in .env (R2 fields too), tokenId names it (comment kept), the previous token still works and retires in 24 h (tree)', async () => {
     const r = await rotate('zd-deploy');
     assert.ok(r?.ok, `ok: ${JSON.stringify(r?.error)}`);
     assert.equal(r.state, 'rotated');
