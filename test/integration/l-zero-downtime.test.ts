@@ -13,7 +13,7 @@ import { parse } from 'dotenv';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { COMMANDS } from '../../src/constants';
 import { tokenIdOf } from '../../src/core/config/edit';
-import { assertNoSecret, cfRotate, exec, file, logText, read, resetWorld, rotate, seenSecrets, shown, shownSince, sim, tokenNode, treeRoots, waitFor, ADMIN_TOKEN } from './helpers';
+import { assertNoSecret, cfRotate, credentialRoots, exec, file, logText, read, resetWorld, rotate, seenSecrets, shown, shownSince, sim, tokenNode, treeRoots, waitFor, ADMIN_TOKEN } from './helpers';
 
 const CONFIG = file('.vscode/cf-rotate.json');
 
@@ -116,7 +116,7 @@ describe('zero-downtime: replace + retirement, and the admin credential rotated'
     assert.equal(pending.length, 1);
     assert.equal(pending[0]!.admin, true);
     // The credential node shows the admin token and its pending retirement.
-    const cred = await waitFor(async () => (await treeRoots(api)).find((n) => n.type === 'credential' && /retires/.test(String(n.description))), 'the credential node to show the retirement');
+    const cred = await waitFor(async () => (await credentialRoots(api)).find((n) => /retires/.test(String(n.description))), 'the credential node to show the retirement');
     assert.match(String(cred.description), /API token/);
     // The new credential works: a rotation with it, then the previous admin token is retired.
     const again = await rotate('zd-deploy');
