@@ -249,10 +249,12 @@ function reportRetirements(io: Io, results: readonly RetirementResult[], all: bo
 }
 
 /** Start-of-run housekeeping: move 0.1 journals into the per-entry store, sweep temporaries left by killed processes. */
-async function housekeeping(stateDir: string, engine: RotationEngine, folder: string, cfg: CfRotateConfig | undefined, logger: Logger): Promise<void> {
+async function housekeeping(stateDir: string, engine: RotationEngine, folder: string, cfg: CfRotateConfig | undefined, logger: Logger, configFile?: string): Promise<void> {
   await ensureStateDir(stateDir);
   await migrateLegacyJournalFile(path.join(stateDir, 'journal.json'), new NodeJournalStore(stateDir), logger);
-  if (cfg) await engine.sweep(folder, cfg.tokens);
+  // resume and retire sweep too when the configuration can be read (a kill during a replace's edit of it).
+  const c = cfg ?? (configFile ? await loadConfig(configFile).catch(() => undefined) : undefined);
+  if (c) await engine.sweep(folder, c.tokens, configFile ? path.relative(folder, configFile) : undefined);
 }
 
 export async function main(argv: string[], rawIo: Io): Promise<number> {
@@ -421,7 +423,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         const resumed: RotationResult[] = [];
         let retireFailed = false;
         if (!o['dry-run']) {
-          await housekeeping(stateDir, engine, folder, cfg, logger);
+          await housekeeping(stateDir, engine, folder, cfg, logger, configFile);
           for (const j of await engine.interrupted()) {
             if (j.folder === folder) resumed.push(await engine.resume(j.id));
           }
@@ -441,7 +443,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         return Math.max(emit([...resumed, ...unreadable, ...results]), retireFailed ? 1 : 0);
       }
       case 'retire': {
-        await housekeeping(stateDir, engine, folder, undefined, logger);
+        await housekeeping(stateDir, engine, folder, undefined, logger, configFile);
         const cfg = await loadConfig(configFile).catch(() => undefined);
         const pending = (await engine.retirements.list()).filter((r) => r.folder === folder);
         const missing = names.filter((n) => !pending.some((r) => r.name === n));
@@ -463,7 +465,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         return reportRetirements(io, results, !o.json, o.json === true) ? 1 : 0;
       }
       case 'resume': {
-        await housekeeping(stateDir, engine, folder, undefined, logger);
+        await housekeeping(stateDir, engine, folder, undefined, logger, configFile);
         const pending = (await engine.interrupted()).filter((j) => !o.config || j.folder === folder);
         if (pending.length === 0) {
           io.stdout(o.json ? '[]\n' : 'No interrupted rotations.\n');
@@ -477,7 +479,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
       }
       case 'discard': {
         if (names.length === 0) throw new UsageError('discard needs the name of the token whose interrupted rotation to discard');
-        await housekeeping(stateDir, engine, folder, undefined, logger);
+        await housekeeping(stateDir, engine, folder, undefined, logger, configFile);
         const cfg = await loadConfig(configFile).catch(() => undefined);
         const all = await engine.journal.list();
         const hits = journalsFor(all, folder, names, cfg);

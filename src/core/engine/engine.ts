@@ -665,9 +665,11 @@ export class RotationEngine {
   }
 
   /** Remove temporary files that killed processes left beside these tokens' targets. */
-  async sweep(folder: string, tokens: readonly TokenConfig[]): Promise<number> {
+  async sweep(folder: string, tokens: readonly TokenConfig[], config: string = CONFIG_RELATIVE_PATH): Promise<number> {
     let n = 0;
     const seen = new Set<string>();
+    // `strategy: "replace"` writes cf-rotate.json too: a kill during that write leaves a temporary beside it.
+    if (tokens.some((t) => strategyOf(t) === 'replace')) n += await this.deps.files.sweep(folder, config).catch(() => 0);
     for (const t of tokens) {
       for (const tg of fileTargets(t)) {
         if (seen.has(tg.file)) continue;
