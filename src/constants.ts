@@ -25,6 +25,8 @@ export const COMMANDS = {
   resumeInterrupted: 'cfRotate.resumeInterrupted',
   showHistory: 'cfRotate.showHistory',
   showLog: 'cfRotate.showLog',
+  retirePrevious: 'cfRotate.retirePrevious',
+  rotateCredential: 'cfRotate.rotateCredential',
   setGitHubToken: 'cfRotate.setGitHubToken',
 } as const;
 
@@ -49,6 +51,8 @@ export const CONTEXT = {
   hasTokens: 'cfRotate.hasTokens',
   /** Interrupted rotations wait in the journal. */
   hasInterrupted: 'cfRotate.hasInterrupted',
+  /** Previous credentials wait for their retirement (replace, OAuth clients, admin credentials). */
+  hasRetirements: 'cfRotate.hasRetirements',
 } as const;
 
 export const SETTINGS_SECTION = 'cfRotate';

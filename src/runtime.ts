@@ -26,6 +26,10 @@ import { registerConfigCommands } from './commands/config';
 import { registerCredentialCommands } from './commands/credentials';
 import { offerResume, registerRotateCommands } from './commands/rotate';
 import { registerViewCommands } from './commands/view';
+import { registerZeroDowntimeCommands, retireDue } from './commands/zeroDowntime';
+
+/** How often due retirements are carried out while a window is open. */
+const RETIRE_TICK_MS = 10 * 60_000;
 
 /** What activate() returns to other extensions: nothing that holds or reaches a credential. */
 export interface CfRotatePublicApi {
@@ -69,6 +73,7 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
     ...registerCredentialCommands(app),
     ...registerConfigCommands(app),
     ...registerViewCommands(app),
+    ...registerZeroDowntimeCommands(app),
     // (A configuration change rebuilds the tree: the ViewController listens itself.)
     // Other windows share SecretStorage: credentials and journals can change under us.
     context.secrets.onDidChange((e) => {
@@ -104,6 +109,10 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
       void Promise.all(host.configs.tokens().map((rt) => host.engine.sweep(rt.folder.path, [rt.token]))).catch(() => undefined);
       void host.journalStore.sweep().catch(() => undefined);
       await phase('ready: offer resume', () => offerResume(app));
+      // Previous credentials whose overlap ended (replace, OAuth clients, admin credentials): delete them now, and every 10 minutes.
+      void retireDue(app).catch((e: unknown) => notifyError(app, 'Could not carry out the due retirements', e));
+      const tick = setInterval(() => void retireDue(app).catch(() => undefined), RETIRE_TICK_MS);
+      context.subscriptions.push({ dispose: () => clearInterval(tick) });
     } catch (e) {
       notifyError(app, 'Cloudflare Rotate could not load its state', toCfRotateError(e));
       // Never leave the tree spinning: show what is known (nothing) and let Refresh try again.

@@ -42,6 +42,7 @@ export function createCliEngine(o: CliEngineOptions): RotationEngine {
   return new RotationEngine({
     files: new NodeFiles(),
     journal: new NodeJournalStore(o.stateDir),
+    retirements: new NodeJournalStore(o.stateDir, 'retire'),
     locks,
     credentials: new EnvCredentialSource(o.env),
     git: new NodeGit({ env: o.env }),

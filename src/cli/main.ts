@@ -24,6 +24,8 @@ import { cliWording, useWording, wording } from '../core/wording';
 import { dueInfo, relativeTime } from '../core/schedule';
 import { cliApiBase } from './api';
 import { parseDueFrom, selectDue } from './due';
+import type { Retirement, RetirementResult } from '../core/retire';
+import { retirementText } from '../core/retire';
 import { proxyTransportFromEnv } from './proxyEnv';
 import { cliGitHubAccess } from './github';
 
@@ -34,6 +36,7 @@ Usage:
   cf-rotate rotate  NAME... | --all | --due [--due-from SOURCE]  [--config FILE] [--dry-run] [--json] [--concurrency N]
   cf-rotate resume  [--config FILE] [--overwrite-conflicts] [--wait SECONDS] [--json]
   cf-rotate discard NAME... [--config FILE] [--yes]
+  cf-rotate retire  [NAME...] [--now] [--config FILE] [--json]
   cf-rotate history [--json] [--limit N]
   cf-rotate validate [--config FILE]
 
@@ -48,6 +51,7 @@ Options:
   --timeout SECONDS   Per-request timeout (default 20; $CF_ROTATE_TIMEOUT). A rotation request that gets
                       no answer is settled by asking Cloudflare once it can no longer take effect.
   --yes               discard: really discard (without it, discard explains what would be lost).
+  --now               retire: delete the previous credentials now, even before their overlap ends.
   --wait SECONDS      resume: wait up to this long for an unanswered request to stop being able to take
                       effect before asking Cloudflare (default 20); further away, it answers "unknown,
                       check again after HH:MM" at once and keeps the rotation.
@@ -85,6 +89,13 @@ rotation of the same folder. "resume" finishes a rotation whose new secret was n
 or finds out whether an unanswered request took effect (only once it can no longer take effect);
 "discard" forgets one you have dealt with by hand, after explaining what that loses.
 
+Zero-downtime rotation: an API token with "strategy": "replace" gets a twin (same permissions;
+its name ends with "(cf-rotate <label>)"), cf-rotate.json is pointed at the twin, and the previous
+token stays valid for its "overlap" (default 24h). An OAuth client gets a second secret and the
+previous one is deleted after its overlap. These pending retirements live in the state directory
+(retire/); "rotate" and "retire" carry out the due ones of the folder ("retire --now": all of
+them now). A retirement that fails stays pending and is tried again.
+
 Exit status: 0 all rotated (every target holds a value Cloudflare accepts; resume: every
 interrupted rotation finished or settled as "not rotated"), 1 some failed or need attention
 (reasons on stderr), 2 usage or configuration error.
@@ -105,6 +116,12 @@ const COMMAND_HELP: Record<string, { usage: string; about: string; options: read
     options: ['config', 'api-base', 'overwrite-conflicts', 'wait', 'json', 'timeout', 'verbose'],
   },
   discard: { usage: 'cf-rotate discard NAME... [--config FILE] [--yes] [--json]', about: 'Forgets an interrupted rotation you have dealt with by hand. Without --yes it explains what would be lost and changes nothing.', options: ['config', 'yes', 'json', 'verbose'] },
+  retire: {
+    usage: 'cf-rotate retire [NAME...] [--now] [--config FILE] [--json] [--timeout SECONDS] [--api-base URL]',
+    about:
+      'Carries out the due retirements of the folder: the previous API token after "strategy": "replace", the previous secret of an OAuth client, once their overlap has passed. Lists the others with the time they are due. --now deletes them now. Deleting what is already gone counts as done; a failure stays pending and is tried again. Exit 1 when one failed.',
+    options: ['config', 'api-base', 'now', 'json', 'timeout', 'verbose'],
+  },
   history: { usage: 'cf-rotate history [--json] [--limit N]', about: 'Past rotations, newest first (no secret is ever kept).', options: ['json', 'limit', 'verbose'] },
   validate: { usage: 'cf-rotate validate [--config FILE]', about: 'Checks cf-rotate.json and names every problem by its JSON path.', options: ['config', 'verbose'] },
 };
@@ -176,7 +193,12 @@ function settledSafely(r: RotationResult): boolean {
 function formatResult(r: RotationResult, settledOk = false): string {
   if (r.ok) {
     const how = r.state === 'planned' ? 'ok (dry run)' : r.state === 'recovered' ? 'recovered' : 'rotated';
-    const extra = [r.verified === true ? 'verified' : undefined, r.graceUntil ? `previous secret valid until ${r.graceUntil}` : undefined].filter(Boolean);
+    const extra = [
+      r.verified === true ? 'verified' : undefined,
+      r.graceUntil ? `previous secret valid until ${r.graceUntil}` : undefined,
+      r.tokenId ? `now token ${r.tokenId}; cf-rotate.json updated` : undefined,
+      r.retired ? 'previous one deleted' : r.retiresAt ? `previous one deleted after ${r.retiresAt}` : undefined,
+    ].filter(Boolean);
     return `✓ ${r.name}: ${how} → ${r.targets.join(', ')}${extra.length ? ` (${extra.join('; ')})` : ''}${(r.notes ?? []).map((n) => `\n    ${n}`).join('')}`;
   }
   const mark = settledOk && settledSafely(r) ? '•' : '✗';
@@ -193,11 +215,46 @@ function journalsFor(journals: readonly JournalEntry[], folder: string, names: r
   });
 }
 
+/**
+ * A pending retirement must not delete a token that cf-rotate.json names again (the user pointed
+ * an entry back at it): it is refused and kept.
+ */
+function inUseBy(cfg: CfRotateConfig | undefined): (r: Retirement) => string | undefined {
+  return (r) => {
+    const id = r.resource.tokenId?.toLowerCase();
+    if (!cfg || id === undefined || r.admin) return undefined;
+    const t = cfg.tokens.find((x) => (x.kind === 'account-api-token' || x.kind === 'user-api-token') && x.tokenId.toLowerCase() === id);
+    return t ? `cf-rotate.json names it again ("tokenId" of "${t.name}").` : undefined;
+  };
+}
+
+/**
+ * Print retirement results (stdout for done / waiting when `all`, stderr for failures). With
+ * `--json` stdout carries the JSON only: the lines about what was done go to stderr. True when one failed.
+ */
+function reportRetirements(io: Io, results: readonly RetirementResult[], all: boolean, json = false): boolean {
+  let failed = false;
+  const done = json ? io.stderr : io.stdout;
+  for (const r of results) {
+    if (r.state === 'retired' || r.state === 'already-gone') done(`✓ ${r.name}: deleted ${r.label}${r.state === 'already-gone' ? ' (it was already gone)' : ''}.\n`);
+    else if (r.state === 'waiting') {
+      if (all) done(`• ${r.name}: ${r.label} keeps working until ${r.dueAt}; "cf-rotate retire ${r.name} --now" deletes it now.\n`);
+    } else if (r.state === 'busy') io.stderr(`• ${r.name}: another cf-rotate process is deleting ${r.label} right now.\n`);
+    else {
+      failed = true;
+      io.stderr(`✗ ${r.name}: ${r.error?.message ?? `could not delete ${r.label}`}${r.error?.hint ? ` ${r.error.hint}` : ''}\n`);
+    }
+  }
+  return failed;
+}
+
 /** Start-of-run housekeeping: move 0.1 journals into the per-entry store, sweep temporaries left by killed processes. */
-async function housekeeping(stateDir: string, engine: RotationEngine, folder: string, cfg: CfRotateConfig | undefined, logger: Logger): Promise<void> {
+async function housekeeping(stateDir: string, engine: RotationEngine, folder: string, cfg: CfRotateConfig | undefined, logger: Logger, configFile?: string): Promise<void> {
   await ensureStateDir(stateDir);
   await migrateLegacyJournalFile(path.join(stateDir, 'journal.json'), new NodeJournalStore(stateDir), logger);
-  if (cfg) await engine.sweep(folder, cfg.tokens);
+  // resume and retire sweep too when the configuration can be read (a kill during a replace's edit of it).
+  const c = cfg ?? (configFile ? await loadConfig(configFile).catch(() => undefined) : undefined);
+  if (c) await engine.sweep(folder, c.tokens, configFile ? path.relative(folder, configFile) : undefined);
 }
 
 export async function main(argv: string[], rawIo: Io): Promise<number> {
@@ -235,6 +292,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         timeout: { type: 'string' },
         wait: { type: 'string' },
         yes: { type: 'boolean' },
+        now: { type: 'boolean' },
         limit: { type: 'string' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -277,7 +335,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
       return n;
     };
     // Proxy (src/cli/proxyEnv.ts): only commands that call Cloudflare load and announce it.
-    const transport = command === 'rotate' || command === 'resume' ? proxyTransportFromEnv(io.env, cliApiBase({ env: io.env, apiBase: o['api-base'] }), io.stderr) : undefined;
+    const transport = command === 'rotate' || command === 'resume' || command === 'retire' ? proxyTransportFromEnv(io.env, cliApiBase({ env: io.env, apiBase: o['api-base'] }), io.stderr) : undefined;
     const timeoutText = o.timeout ?? io.env.CF_ROTATE_TIMEOUT;
     const timeoutMs = timeoutText === undefined ? undefined : Math.round(Number(timeoutText) * 1000);
     if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000)) {
@@ -318,19 +376,30 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
       case 'list': {
         const cfg = await loadConfig(configFile);
         const last = lastRotations(await history.list());
+        const retiring = (await engine.retirements.list().catch(() => [] as Retirement[])).filter((r) => r.folder === folder);
         const now = Date.now();
         const rows = cfg.tokens.map((t) => {
           const h = last.get(historyKey(folder, t.name));
           const at = h ? Date.parse(h.at) : undefined;
           const due = dueInfo(t, at, now, int(o['reminder-days'], 'reminder-days', 7), h?.expiresAt ? Date.parse(h.expiresAt) : undefined);
-          return { name: t.name, kind: t.kind, profile: t.profile, lastRotated: h?.at ?? null, expiresAt: h?.expiresAt ?? null, due: due.state, targets: t.targets.map(targetLabel) };
+          const r = retiring.find((x) => x.name === t.name);
+          return {
+            name: t.name,
+            kind: t.kind,
+            profile: t.profile,
+            lastRotated: h?.at ?? null,
+            expiresAt: h?.expiresAt ?? null,
+            due: due.state,
+            targets: t.targets.map(targetLabel),
+            ...(r ? { retirement: { dueAt: new Date(r.dueAt).toISOString(), attempts: r.attempts, ...(r.lastError ? { lastError: r.lastError } : {}), text: retirementText(r, now) } } : {}),
+          };
         });
         if (o.json) io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
         else if (rows.length === 0) io.stdout('No tokens configured.\n');
         else
           for (const r of rows) {
             const when = r.lastRotated ? `rotated ${relativeTime(Date.parse(r.lastRotated), now)}` : 'never rotated by cf-rotate';
-            io.stdout(`${r.name}  [${r.kind}]  ${when}  ${r.due}  → ${r.targets.join(', ')}\n`);
+            io.stdout(`${r.name}  [${r.kind}]  ${when}  ${r.due}${r.retirement ? `  (${r.retirement.text})` : ''}  → ${r.targets.join(', ')}\n`);
           }
         return 0;
       }
@@ -352,25 +421,51 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
           chosen = names.map((n) => cfg.tokens.find((t) => t.name === n) as TokenConfig);
         }
         const resumed: RotationResult[] = [];
+        let retireFailed = false;
         if (!o['dry-run']) {
-          await housekeeping(stateDir, engine, folder, cfg, logger);
+          await housekeeping(stateDir, engine, folder, cfg, logger, configFile);
           for (const j of await engine.interrupted()) {
             if (j.folder === folder) resumed.push(await engine.resume(j.id));
           }
+          // Due retirements of this folder (previous tokens after "replace", previous OAuth secrets).
+          retireFailed = reportRetirements(io, await engine.retirements.carryOut((r) => r.folder === folder, { inUse: inUseBy(cfg) }), false, o.json === true);
         }
         if (chosen.length === 0 && resumed.length === 0 && unreadable.length === 0) {
           io.stdout(o.json ? '[]\n' : 'Nothing to rotate.\n');
-          return 0;
+          return retireFailed ? 1 : 0;
         }
         const results = await engine.rotateMany(chosen.map((token) => ({ folder, token })), {
           dryRun: o['dry-run'] ?? false,
           concurrency: int(o.concurrency, 'concurrency', 8),
+          config: path.relative(folder, configFile),
           ...(io.signal ? { signal: io.signal } : {}),
         });
-        return emit([...resumed, ...unreadable, ...results]);
+        return Math.max(emit([...resumed, ...unreadable, ...results]), retireFailed ? 1 : 0);
+      }
+      case 'retire': {
+        await housekeeping(stateDir, engine, folder, undefined, logger, configFile);
+        const cfg = await loadConfig(configFile).catch(() => undefined);
+        const pending = (await engine.retirements.list()).filter((r) => r.folder === folder);
+        const missing = names.filter((n) => !pending.some((r) => r.name === n));
+        if (missing.length > 0) {
+          throw new CfRotateError('not-found', `No pending retirement of ${missing.map((n) => `"${n}"`).join(', ')} in ${folder}.`, {
+            hint: pending.length ? `Pending: ${[...new Set(pending.map((r) => r.name))].join(', ')}.` : 'Nothing is pending in this folder.',
+          });
+        }
+        if (pending.length === 0) {
+          io.stdout(o.json ? '[]\n' : 'No pending retirements.\n');
+          return 0;
+        }
+        const results = await engine.retirements.carryOut((r) => r.folder === folder && (names.length === 0 || names.includes(r.name)), {
+          now: o.now ?? false,
+          inUse: inUseBy(cfg),
+          ...(io.signal ? { signal: io.signal } : {}),
+        });
+        if (o.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
+        return reportRetirements(io, results, !o.json, o.json === true) ? 1 : 0;
       }
       case 'resume': {
-        await housekeeping(stateDir, engine, folder, undefined, logger);
+        await housekeeping(stateDir, engine, folder, undefined, logger, configFile);
         const pending = (await engine.interrupted()).filter((j) => !o.config || j.folder === folder);
         if (pending.length === 0) {
           io.stdout(o.json ? '[]\n' : 'No interrupted rotations.\n');
@@ -384,7 +479,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
       }
       case 'discard': {
         if (names.length === 0) throw new UsageError('discard needs the name of the token whose interrupted rotation to discard');
-        await housekeeping(stateDir, engine, folder, undefined, logger);
+        await housekeeping(stateDir, engine, folder, undefined, logger, configFile);
         const cfg = await loadConfig(configFile).catch(() => undefined);
         const all = await engine.journal.list();
         const hits = journalsFor(all, folder, names, cfg);
@@ -416,7 +511,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         const entries = await history.list(int(o.limit, 'limit', 50));
         if (o.json) io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
         else if (entries.length === 0) io.stdout('No rotations recorded yet.\n');
-        else for (const e of entries) io.stdout(`${e.at}  ${e.name}  ${e.outcome}${e.error ? `: ${e.error}` : ''}  → ${e.targets.join(', ')}\n`);
+        else for (const e of entries) io.stdout(`${e.at}  ${e.name}  ${e.outcome}${e.error ? `: ${e.error}` : ''}${e.retired ? `: ${e.retired}` : ''}  → ${e.targets.join(', ') || '-'}\n`);
         return 0;
       }
       case undefined:

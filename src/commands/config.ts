@@ -19,6 +19,7 @@ import { setCredentialInteractive } from './credentials';
 import { isEnvLikeFile, suggestedKeys, suggestName, validateEnvKey, validateRelativeFile, validateTokenName } from './describe';
 import { offerGitNotices } from './rotate';
 import { addTokenArgsSchema, describeIssues, isRecord, openConfigArgsSchema, parseArg, removeTokenArgsSchema } from './schemas';
+import { pickOAuthClient, pickTurnstileWidget } from './wizardKinds';
 
 /** The config is read and written through the checked files: never through a link out of the folder, never under .git. */
 const CONFIG_RULES = { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES } as const;
@@ -148,7 +149,7 @@ async function pickResource(
   profile: string,
   credential: AdminCredential,
   configured: Configured,
-): Promise<{ fields: Record<string, string | number>; suggested: string; existing?: string | undefined }> {
+): Promise<{ fields: Record<string, string | number | boolean>; suggested: string; existing?: string | undefined }> {
   const existing = (fields: CredentialFields): { existing?: string } => {
     const name = configured.get(credentialKey(fields));
     return name !== undefined ? { existing: name } : {};
@@ -211,6 +212,10 @@ async function pickResource(
       ]);
       return { fields: { accountId: account.id, relayId: relay.id, tokenType: type }, suggested: `${relay.name} ${type === 'subscribe' ? 'subscribe' : 'publish'}`, ...existing(f(type)) };
     }
+    case 'turnstile-secret':
+      return pickTurnstileWidget(api, await pickAccount(api, profile), profile, configured);
+    case 'oauth-client-secret':
+      return pickOAuthClient(api, await pickAccount(api, profile), profile, configured);
   }
 }
 
@@ -298,6 +303,8 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
     { label: KIND_LABELS['user-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['user-api-token']), detail: 'An API token owned by your user (cfut_…). Rolled: the old value dies at once.', value: 'user-api-token' },
     { label: KIND_LABELS['access-service-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['access-service-token']), detail: 'Client ID + secret for Cloudflare Access. The previous secret can stay valid for a grace period.', value: 'access-service-token' },
     { label: KIND_LABELS['moq-relay-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['moq-relay-token']), detail: 'A publish/subscribe token of a Media over QUIC relay.', value: 'moq-relay-token' },
+    { label: KIND_LABELS['turnstile-secret'], iconPath: new vscode.ThemeIcon(KIND_ICONS['turnstile-secret']), detail: 'The secret key of a Turnstile widget. The previous secret stays valid for 2 hours.', value: 'turnstile-secret' },
+    { label: KIND_LABELS['oauth-client-secret'], iconPath: new vscode.ThemeIcon(KIND_ICONS['oauth-client-secret']), detail: 'The secret of an OAuth client. Both secrets work until the previous one is deleted after the overlap.', value: 'oauth-client-secret' },
   ]);
   const profile = await pickProfileForWizard(app);
   const credential = await app.credentials.get(profile);

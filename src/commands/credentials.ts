@@ -1,7 +1,7 @@
 /** setCredential, clearCredential, verifyCredential: admin credentials per profile in SecretStorage. */
 import * as vscode from 'vscode';
 import { AccountChoiceNeeded } from '../core/cloudflare/client';
-import { describeCredential, globalKeyOf, type AdminCredential } from '../core/cloudflare/types';
+import { describeCredential, globalKeyOf, type AdminCredential, type CredentialCheck } from '../core/cloudflare/types';
 import { API_TOKEN_FORMAT, credentialFromArg, GLOBAL_KEY_FORMAT, PROFILE_NAME, registerCredential } from '../core/credentials';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../core/errors';
 import { missingCredential } from '../host/services';
@@ -102,15 +102,18 @@ async function verify(
   credential: AdminCredential,
   profile: string,
   interactive: boolean,
-): Promise<{ ok: true; detail: string; credential: AdminCredential } | { ok: false; error: CfRotateError }> {
+): Promise<{ ok: true; detail: string; credential: AdminCredential; check?: CredentialCheck } | { ok: false; error: CfRotateError }> {
+  let checked: CredentialCheck | undefined;
   const check = async (c: AdminCredential): Promise<{ detail: string; credential: AdminCredential }> => {
     // Cancellable: Cancel stops the check (nothing is saved).
     const r = await withProgressNotification(`Checking the Cloudflare credential for "${profile}"…`, (_report, signal) => app.newClient(c, profile).verifyCredential({ schemes: 'all', signal }));
     const found = c.type === 'api-token' && r.accountId !== undefined ? { ...c, accountId: r.accountId } : c;
+    checked = r;
     return { detail: describeCheck(r), credential: found };
   };
   try {
-    return { ok: true, ...(await check(credential)) };
+    const r = await check(credential);
+    return { ok: true, ...r, ...(checked ? { check: checked } : {}) };
   } catch (e) {
     if (e instanceof AccountChoiceNeeded && credential.type === 'api-token') {
       if (!interactive) {
@@ -122,7 +125,8 @@ async function verify(
       );
       if (!pick) throw cancelled();
       try {
-        return { ok: true, ...(await check({ ...credential, accountId: pick.id })) };
+        const r = await check({ ...credential, accountId: pick.id });
+        return { ok: true, ...r, ...(checked ? { check: checked } : {}) };
       } catch (e2) {
         if (toCfRotateError(e2).kind === 'cancelled') throw cancelled();
         return { ok: false, error: toCfRotateError(e2) };
@@ -190,6 +194,7 @@ async function setCredential(app: App, raw: unknown): Promise<SetCredentialResul
   }
   registerCredential(credential);
   let verified = false;
+  let checkResult: CredentialCheck | undefined;
   if (shouldVerify) {
     const v = await verify(app, credential, profile, !scripted);
     if (!v.ok) {
@@ -207,12 +212,15 @@ async function setCredential(app: App, raw: unknown): Promise<SetCredentialResul
       if (!save) return result;
     } else {
       verified = true;
+      checkResult = v.check;
       credential = v.credential;
       app.logger.info(`Verified the credential for profile "${profile}" (${v.detail}).`);
     }
   }
   if (!scripted) credential = await keepOtherScheme(profile, await app.credentials.get(profile).catch(() => undefined), credential);
   await app.credentials.set(profile, credential);
+  if (checkResult) await app.credentialInfo.noteCheck(profile, checkResult).catch(() => undefined);
+  else await app.credentialInfo.forget(profile).catch(() => undefined);
   app.engine.resetClients();
   await app.view.rebuild();
   const accountId = credential.type === 'api-token' ? credential.accountId : undefined;
@@ -247,6 +255,7 @@ async function clearCredential(app: App, raw: unknown): Promise<{ profile: strin
     if (!ok) return { profile, cleared: false };
   }
   await app.credentials.delete(profile);
+  await app.credentialInfo.forget(profile).catch(() => undefined);
   app.engine.resetClients();
   await app.view.rebuild();
   notifyInfo(app, `Deleted the Cloudflare credential of profile "${profile}".`);
@@ -264,6 +273,8 @@ async function verifyCredential(app: App, raw: unknown): Promise<{ profile: stri
     notifyError(app, `The credential for profile "${profile}" does not work`, v.error);
     return { profile, ok: false, error: { kind: v.error.kind, message: v.error.message, ...(v.error.hint ? { hint: v.error.hint } : {}) } };
   }
+  if (v.check) await app.credentialInfo.noteCheck(profile, v.check).catch(() => undefined);
+  void app.view.rebuild();
   notifyInfo(app, `The Cloudflare credential for profile "${profile}" works (${v.detail}).`);
   return { profile, ok: true, detail: v.detail };
 }

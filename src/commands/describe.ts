@@ -23,6 +23,12 @@ export function invalidationText(token: TokenConfig, defaultGrace: string, now: 
   switch (token.kind) {
     case 'account-api-token':
     case 'user-api-token':
+      if (token.strategy === 'replace') {
+        const overlap = token.overlap ?? '24h';
+        return parseDuration(overlap) > 0
+          ? `A twin of "${token.name}" with the same permissions replaces it: the current token keeps working for ${overlap} after the new one is in every target, then it is deleted; cf-rotate.json is pointed at the twin's id.`
+          : `A twin of "${token.name}" with the same permissions replaces it, and the current token is deleted right after the new one is in every target and verified; cf-rotate.json is pointed at the twin's id.`;
+      }
       return `Cloudflare invalidates the current value of "${token.name}" immediately (API tokens have no grace period): everything that uses it must switch to the new value written below.`;
     case 'access-service-token': {
       const g = graceOf(token, defaultGrace);
@@ -31,6 +37,16 @@ export function invalidationText(token: TokenConfig, defaultGrace: string, now: 
     }
     case 'moq-relay-token':
       return `The current ${token.tokenType === 'subscribe' ? 'subscribe' : 'publish/subscribe'} token of "${token.name}" stops working immediately (MoQ relay tokens have no grace period).`;
+    case 'turnstile-secret':
+      return token.invalidateImmediately === true
+        ? `The current secret of the Turnstile widget "${token.name}" stops working immediately (invalidateImmediately).`
+        : `The current secret of the Turnstile widget "${token.name}" stays valid for 2 hours; Cloudflare allows no other rotation of it within that time.`;
+    case 'oauth-client-secret': {
+      const overlap = token.overlap ?? '24h';
+      return parseDuration(overlap) > 0
+        ? `OAuth client "${token.name}" gets a second secret; the current one keeps working for ${overlap} after the new one is in every target, then it is deleted.`
+        : `OAuth client "${token.name}" gets a second secret; the current one is deleted right after the new one is in every target.`;
+    }
   }
 }
 
@@ -74,7 +90,15 @@ export function confirmBatchDetail(items: readonly { token: TokenConfig; folderN
             const g = graceOf(token, defaultGrace);
             return g && g.ms > 0 ? `previous secret valid for ${g.text}` : 'previous secret dies at once';
           })()
-        : 'old value dies at once';
+        : token.kind === 'turnstile-secret'
+          ? token.invalidateImmediately === true
+            ? 'previous secret dies at once'
+            : 'previous secret valid for 2h'
+          : token.kind === 'oauth-client-secret'
+            ? `previous secret deleted after ${token.overlap ?? '24h'}`
+            : (token.kind === 'account-api-token' || token.kind === 'user-api-token') && token.strategy === 'replace'
+              ? `replaced; previous token deleted after ${token.overlap ?? '24h'}`
+              : 'old value dies at once';
     return `  • ${token.name} (${folderName})${cloudflare !== undefined ? ` — ${cloudflare}` : ''}: ${effect} → ${targetLines(token).join(', ')}`;
   });
   if (items.length > 15) shown.push(`  …and ${items.length - 15} more`);
@@ -100,6 +124,10 @@ export function cloudflareLine(token: TokenConfig, found: { name: string } | { e
       return `Cloudflare: '${found.name}' · service token ${shortId(token.serviceTokenId)}`;
     case 'moq-relay-token':
       return `Cloudflare: relay '${found.name}' · ${token.tokenType === 'subscribe' ? 'subscribe' : 'publish/subscribe'} token`;
+    case 'turnstile-secret':
+      return `Cloudflare: Turnstile widget '${found.name}' · sitekey ${shortId(token.sitekey)}`;
+    case 'oauth-client-secret':
+      return `Cloudflare: OAuth client '${found.name}' · client ${shortId(token.clientId)}`;
   }
 }
 
@@ -226,6 +254,10 @@ export function findKeyLine(text: string, key: string): { line: number; start: n
 /** Suggested .env keys for the targets of a new token. */
 export function suggestedKeys(kind: TokenKind, tokenType?: 'publish_subscribe' | 'subscribe'): { field: 'token' | 'clientId' | 'clientSecret'; key: string }[] {
   switch (kind) {
+    case 'turnstile-secret':
+      return [{ field: 'token', key: 'TURNSTILE_SECRET_KEY' }];
+    case 'oauth-client-secret':
+      return [{ field: 'clientSecret', key: 'CLOUDFLARE_OAUTH_CLIENT_SECRET' }];
     case 'account-api-token':
     case 'user-api-token':
       return [{ field: 'token', key: 'CLOUDFLARE_API_TOKEN' }];

@@ -69,6 +69,9 @@ export function toPublic(r: RotationResult): CommandRotationResult {
     ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}),
     ...(r.checkAgainAt ? { checkAgainAt: r.checkAgainAt } : {}),
     ...(r.verdict ? { verdict: r.verdict } : {}),
+    ...(r.tokenId ? { tokenId: r.tokenId } : {}),
+    ...(r.retiresAt ? { retiresAt: r.retiresAt } : {}),
+    ...(r.retired ? { retired: r.retired } : {}),
   };
 }
 
@@ -272,6 +275,14 @@ async function cloudflareName(api: CloudflareApi, token: TokenConfig, signal: Ab
       return (await api.getServiceToken(token.accountId ? { accountId: token.accountId } : { zoneId: token.zoneId as string }, token.serviceTokenId, opts)).name;
     case 'moq-relay-token':
       return (await api.getMoqRelay(token.accountId, token.relayId, opts)).name;
+    case 'turnstile-secret': {
+      // The list, not GET: GET answers with the widget's secret, which a name has no need of.
+      const w = (await api.listTurnstileWidgets(token.accountId, opts)).find((x) => x.sitekey === token.sitekey);
+      if (!w) throw new CfRotateError('not-found', `Cloudflare lists no Turnstile widget with sitekey ${token.sitekey} in account ${token.accountId}.`);
+      return w.name;
+    }
+    case 'oauth-client-secret':
+      return (await api.getOAuthClient(token.accountId, token.clientId, opts)).name;
   }
 }
 
@@ -513,7 +524,8 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
 // ---------------------------------------------------------------------------- resume
 
 function inWorkspace(app: App, j: JournalEntry): boolean {
-  return app.configs.folders().some((f) => samePath(f.path, j.folder));
+  // An interrupted rotation of an admin credential (folder '') is finished in any window.
+  return j.store !== undefined || app.configs.folders().some((f) => samePath(f.path, j.folder));
 }
 
 async function selectJournals(app: App, args: ResumeArgs | undefined, journals: JournalEntry[]): Promise<JournalEntry[]> {

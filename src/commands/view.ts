@@ -56,6 +56,7 @@ const OUTCOME_ICON: Record<HistoryEntry['outcome'], string> = {
   lost: 'warning',
   discarded: 'trash',
   'expired-previous': 'clock',
+  retired: 'history',
 };
 
 const OUTCOME_TEXT: Record<HistoryEntry['outcome'], string> = {
@@ -65,6 +66,7 @@ const OUTCOME_TEXT: Record<HistoryEntry['outcome'], string> = {
   lost: 'lost its new secret',
   discarded: 'discarded',
   'expired-previous': 'previous secret expired',
+  retired: 'previous credential deleted',
 };
 
 function splitTarget(t: string): { file: string; key: string } {

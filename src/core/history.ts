@@ -8,7 +8,7 @@ export interface HistoryEntry {
   folder: string;
   name: string;
   kind: TokenKind;
-  outcome: 'rotated' | 'failed' | 'recovered' | 'lost' | 'discarded' | 'expired-previous';
+  outcome: 'rotated' | 'failed' | 'recovered' | 'lost' | 'discarded' | 'expired-previous' | 'retired';
   targets: string[];
   errorKind?: ErrorKind;
   error?: string;
@@ -24,6 +24,10 @@ export interface HistoryEntry {
   secretVersion?: number;
   /** MoQ: the jti of the token cf-rotate created. */
   jti?: string;
+  /** `strategy: "replace"`: the id of the twin that took the token's place. */
+  tokenId?: string;
+  /** Outcome `retired`: what was deleted after its overlap ("the previous token … of "deploy""). */
+  retired?: string;
 }
 
 export interface HistoryStore {

@@ -8,6 +8,7 @@
  *    so do a refresh and other updates.
  *  - MoQ relay tokens: `created` of the newest token of the relay with the configured type
  *    (a rotation replaces the token, so the newest one is the current one).
+ *  - Turnstile widgets: `modified_on` (any edit of the widget counts); OAuth clients: `updated_at`.
  *
  * Expiry comes along where Cloudflare reports it (`expires_on`, `expires_at`, `expires`), so a
  * credential that expires soon is due even without a schedule. Reads only (GET).
@@ -67,6 +68,14 @@ export async function lastRotatedAtCloudflare(api: CloudflareApi, token: TokenCo
       }
       if (!newest) return { at: undefined, field: undefined, expiresAt: undefined };
       return { at: newest.at, field: 'created', expiresAt: time(newest.token.expires) };
+    }
+    case 'turnstile-secret': {
+      const w = await api.getTurnstileWidget(token.accountId, token.sitekey, opts);
+      return { ...first([['modified_on', w.modifiedOn], ['created_on', w.createdOn]]), expiresAt: undefined };
+    }
+    case 'oauth-client-secret': {
+      const c = await api.getOAuthClient(token.accountId, token.clientId, opts);
+      return { ...first([['updated_at', c.updatedAt], ['created_at', c.createdAt]]), expiresAt: undefined };
     }
   }
 }

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { CloudflareClient } from '../core/cloudflare/client';
-import type { AdminCredential, CloudflareApi } from '../core/cloudflare/types';
+import { globalKeyOf, type AdminCredential, type CloudflareApi } from '../core/cloudflare/types';
 import { registerCredential } from '../core/credentials';
 import { RotationEngine, type EngineDeps } from '../core/engine/engine';
 import { CfRotateError } from '../core/errors';
@@ -20,6 +20,7 @@ import { perfOn, phase, timed } from '../core/perf';
 import { SETTINGS_SECTION, USER_AGENT } from '../constants';
 import { ConfigRegistry } from './configs';
 import { CachedCredentialStore } from './credentialCache';
+import { CredentialInfoStore } from './credentialInfo';
 import { EditorAwareFiles } from './files';
 import { MementoHistory } from './history';
 import { createLog } from './log';
@@ -45,6 +46,8 @@ export interface HostServices {
   log: vscode.LogOutputChannel;
   settings: Settings;
   configs: ConfigRegistry;
+  /** What the tree shows of each stored admin credential (ids and times, learnt from checks the user runs). */
+  credentialInfo: CredentialInfoStore;
   /** GitHub for GitHub Actions targets: the stored token (Set GitHub Token…), else the GitHub sign-in. */
   github: HostGitHubAccess;
   /** A fresh API client for a credential (verification before storing, the add-token wizard). */
@@ -83,6 +86,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
   const locks = new FileLocks(path.join(stateDir, 'locks'), { app: `VS Code (${vscode.env?.appName ?? "editor"})` });
   const history = new FileHistory(path.join(stateDir, 'history.jsonl'), locks);
   const journalStore = new NodeJournalStore(stateDir);
+  const retirementStore = new NodeJournalStore(stateDir, 'retire');
   const files = new EditorAwareFiles();
   const configs = new ConfigRegistry(logger);
   const github = new HostGitHubAccess(secrets, settings, logger, requestTimeout().timeoutMs);
@@ -103,8 +107,17 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
   const deps: EngineDeps = {
     files: timed('target files', files),
     journal: timed('journal', journalStore),
+    retirements: timed('retirements', retirementStore),
     locks: timed('locks', locks),
     credentials: timed('SecretStorage (credential)', credentials),
+    // Rotate Admin Credential…: the new API token replaces the stored one; a Global API key the profile also holds stays.
+    credentialSink: {
+      async set(profile, credential) {
+        const current = await credentials.get(profile).catch(() => undefined);
+        const key = current ? globalKeyOf(current) : undefined;
+        await credentials.set(profile, credential.type === 'api-token' && key ? { ...credential, globalKey: key } : credential);
+      },
+    },
     // git.path counts only from the user's settings: a workspace must not choose the program that runs.
     git: timed('git', new NodeGit({ configured: userGitPath() })),
     history: timed('history', history),
@@ -140,6 +153,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     log,
     settings,
     configs,
+    credentialInfo: new CredentialInfoStore(context.globalState),
     github,
     newClient,
     async clientFor(profile: string): Promise<CloudflareApi> {

@@ -10,8 +10,13 @@ import { phase } from '../core/perf';
 import { notification } from '../core/text';
 import type { HostServices } from '../host/services';
 import { COMMANDS, CONTEXT, VIEWS } from '../constants';
-import { reminderText, tokenNodes, type TreeNode } from './model';
-import { ReminderStatus } from './statusBar';
+import { reminderText, tokenNodes, type CredentialInfo, type RetirementInfo, type TreeNode } from './model';
+import { ReminderStatus, RetirementStatus } from './statusBar';
+import type { Retirement } from '../core/retire';
+import { adminTokenName } from '../core/engine/after';
+import { schemesOf } from '../core/cloudflare/types';
+import type { HistoryEntry } from '../core/history';
+import { samePath } from '../host/paths';
 import { TokenTreeProvider, type TreeData } from './tree';
 
 const TICK_MS = 10 * 60_000;
@@ -19,6 +24,7 @@ const TICK_MS = 10 * 60_000;
 export class ViewController implements vscode.Disposable {
   readonly tree = new TokenTreeProvider();
   private readonly status: ReminderStatus;
+  private readonly retiring: RetirementStatus;
   private readonly disposables: vscode.Disposable[] = [];
   private running: Promise<void> | undefined;
   private again = false;
@@ -28,6 +34,8 @@ export class ViewController implements vscode.Disposable {
   private afterConfigs: Promise<void> | undefined;
   /** The credential profiles of the last rebuild (the tree is first drawn with these, then corrected). */
   private profiles: string[] | undefined;
+  /** The credential nodes of the last rebuild (drawn first, then corrected like the profiles). */
+  private credentialNodes: CredentialInfo[] | undefined;
 
   /** `treeView`: the Tokens view the activation shell created (its provider forwards to `tree`). */
   constructor(
@@ -35,9 +43,11 @@ export class ViewController implements vscode.Disposable {
     readonly treeView: vscode.TreeView<TreeNode>,
   ) {
     this.status = new ReminderStatus(this.treeView);
+    this.retiring = new RetirementStatus();
     const timer = setInterval(() => this.tree.invalidate(), TICK_MS);
     this.disposables.push(
       this.status,
+      this.retiring,
       this.tree,
       { dispose: () => clearInterval(timer) },
       this.tree.onDidUpdate((roots) => this.onRoots(roots)),
@@ -80,13 +90,13 @@ export class ViewController implements vscode.Disposable {
     const { configs, history, engine, credentials, settings, logger } = this.host;
     await configs.ready();
     // The credential names come from SecretStorage (round trips to the editor): the tree does not
-    // wait for them. It is drawn with the last known names (none at first: no hints yet), and
-    // drawn again below if they differ.
+    // wait for them. It is drawn with the last known names and credential nodes (none at first: no
+    // hints yet), and drawn again below if they differ.
     const profilesRead = credentials.profiles().catch((e: unknown) => {
       logger.warn(`Could not list the stored credentials: ${toCfRotateError(e).message}`);
       return undefined;
     });
-    const [entries, journals] = await Promise.all([
+    const [entries, journals, pending] = await Promise.all([
       history.list().catch((e: unknown) => {
         logger.warn(`Could not read the rotation history: ${toCfRotateError(e).message}`);
         return [];
@@ -95,10 +105,28 @@ export class ViewController implements vscode.Disposable {
         logger.error(`Could not read the interrupted-rotation journals: ${toCfRotateError(e).message}`);
         return [];
       }),
+      engine.retirements.list().catch((e: unknown) => {
+        logger.warn(`Could not read the pending retirements: ${toCfRotateError(e).message}`);
+        return [] as Retirement[];
+      }),
     ]);
     const folders = configs.all();
+    // Retirements of this workspace's folders, and of admin credentials (any window carries those out).
+    const mine = pending.filter((r) => r.admin === true || configs.folders().some((f) => samePath(f.path, r.folder)));
+    const retirements: RetirementInfo[] = mine.map((r) => ({
+      folder: r.folder,
+      name: r.name,
+      profile: r.profile,
+      kind: r.kind,
+      admin: r.admin,
+      dueAt: r.dueAt,
+      attempts: r.attempts,
+      ...(r.lastError ? { lastError: r.lastError } : {}),
+      target: r.resource.tokenId ?? r.resource.clientId,
+    }));
+    this.retiring.update(retirements);
     const first = !this.tree.hasData();
-    const data = (profiles: readonly string[] | undefined): TreeData => ({
+    const data = (profiles: readonly string[] | undefined, credentialInfos: readonly CredentialInfo[] | undefined): TreeData => ({
       folders,
       workspaceFolderCount: configs.folders().length,
       history: entries,
@@ -107,22 +135,56 @@ export class ViewController implements vscode.Disposable {
       // A journal that holds a new secret: the targets it has not written yet show as pending.
       pendingTargets: new Map(journals.filter((j) => j.values).map((j) => [historyKey(j.folder, j.token), new Set(journalLabels({ targets: [], destinations: (j.destinations ?? []).filter((d) => !d.done) }))])),
       ...(profiles ? { credentialProfiles: new Set(profiles) } : {}),
+      retirements,
+      ...(credentialInfos ? { credentials: [...credentialInfos] } : {}),
     });
-    this.tree.setData(data(this.profiles));
+    this.tree.setData(data(this.profiles, this.credentialNodes));
     // For the benchmark and profiling (like the shell's cf-rotate/runtime/* marks): the tree has its first data.
     if (first) performance.mark('cf-rotate/tree-data');
     const profiles = await profilesRead;
-    if (profiles !== undefined && profiles.join('\u0000') !== this.profiles?.join('\u0000')) {
-      this.profiles = profiles;
-      this.tree.setData(data(profiles), 0);
+    const credentialInfos = profiles ? await this.credentialInfos(profiles, entries) : undefined;
+    if (
+      (profiles !== undefined && profiles.join('\u0000') !== this.profiles?.join('\u0000')) ||
+      JSON.stringify(credentialInfos) !== JSON.stringify(this.credentialNodes)
+    ) {
+      if (profiles !== undefined) this.profiles = profiles;
+      this.credentialNodes = credentialInfos;
+      this.tree.setData(data(this.profiles, credentialInfos), 0);
     }
     await Promise.all([
       this.setContext(CONTEXT.hasConfig, folders.some((f) => f.status !== 'missing')),
       this.setContext(CONTEXT.hasCredential, (profiles ?? []).length > 0),
       this.setContext(CONTEXT.hasTokens, folders.some((f) => f.status === 'ok' && f.tokens.length > 0)),
       this.setContext(CONTEXT.hasInterrupted, journals.length > 0),
+      this.setContext(CONTEXT.hasRetirements, retirements.length > 0),
     ]);
     await this.setContext(CONTEXT.ready, true);
+  }
+
+  /** The stored credentials as the tree shows them: scheme (SecretStorage), token facts (credentialInfo), last rotation (history). No API call. */
+  private async credentialInfos(profiles: readonly string[], history: readonly HistoryEntry[]): Promise<CredentialInfo[]> {
+    const out: CredentialInfo[] = [];
+    for (const profile of profiles) {
+      const c = await this.host.credentials.get(profile).catch(() => undefined);
+      if (!c) {
+        out.push({ profile, schemes: [], problem: 'unreadable: set it again' });
+        continue;
+      }
+      const known = this.host.credentialInfo.get(profile);
+      const name = adminTokenName(profile);
+      let rotatedAt: number | undefined;
+      for (const e of history) if (e.folder === '' && e.name === name && (e.outcome === 'rotated' || e.outcome === 'recovered')) rotatedAt = Math.max(rotatedAt ?? 0, Date.parse(e.at));
+      out.push({
+        profile,
+        schemes: schemesOf(c),
+        ...(known?.tokenId ? { tokenId: known.tokenId } : {}),
+        ...(known?.accountId ? { accountId: known.accountId } : c.type === 'api-token' && c.accountId ? { accountId: c.accountId } : {}),
+        ...(typeof known?.expiresAt === 'number' ? { expiresAt: known.expiresAt } : {}),
+        ...(known?.storedAt !== undefined ? { issuedAt: known.storedAt } : {}),
+        ...(rotatedAt !== undefined ? { rotatedAt } : {}),
+      });
+    }
+    return out;
   }
 
   setRotating(items: readonly { folder: string; name: string }[], on: boolean): void {

@@ -12,6 +12,9 @@ import { historyKey, type HistoryEntry } from '../core/history';
 import { dueInfo, relativeTime, type DueInfo } from '../core/schedule';
 import { plain } from '../core/text';
 import { COMMANDS } from '../constants';
+import { credentialNodes, retirementNote, type CredentialInfo, type RetirementInfo } from './credentialNodes';
+
+export type { CredentialInfo, RetirementInfo } from './credentialNodes';
 
 export interface FolderInfo {
   /** Absolute file-system path of the workspace folder. */
@@ -115,7 +118,13 @@ export interface MessageNode extends NodeBase {
   path?: string;
 }
 
-export type TreeNode = FolderNode | TokenNode | TargetNode | MessageNode;
+/** A stored admin credential (one per profile): its scheme, the API token's own expiry and age, a pending retirement. */
+export interface CredentialNode extends NodeBase {
+  type: 'credential';
+  profile: string;
+}
+
+export type TreeNode = FolderNode | TokenNode | TargetNode | MessageNode | CredentialNode;
 
 export interface TreeInput {
   folders: readonly FolderConfigState[];
@@ -131,6 +140,10 @@ export interface TreeInput {
   interrupted: ReadonlySet<string>;
   /** Profiles that have a stored admin credential; `undefined` while unknown. */
   credentialProfiles?: ReadonlySet<string>;
+  /** Pending retirements (replace, OAuth clients, admin credentials): shown on their token and credential nodes. */
+  retirements?: readonly RetirementInfo[];
+  /** The stored admin credentials, shown as nodes above the tokens when given. */
+  credentials?: readonly CredentialInfo[];
   /** `historyKey(folder, name)` → labels of the targets an interrupted rotation has not written yet. */
   pendingTargets?: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -140,6 +153,8 @@ export const KIND_LABELS: Record<TokenKind, string> = {
   'user-api-token': 'User API token',
   'access-service-token': 'Access service token',
   'moq-relay-token': 'MoQ relay token',
+  'turnstile-secret': 'Turnstile widget secret',
+  'oauth-client-secret': 'OAuth client secret',
 };
 
 export const KIND_ICONS: Record<TokenKind, string> = {
@@ -147,6 +162,8 @@ export const KIND_ICONS: Record<TokenKind, string> = {
   'user-api-token': 'account',
   'access-service-token': 'shield',
   'moq-relay-token': 'broadcast',
+  'turnstile-secret': 'verified',
+  'oauth-client-secret': 'lock',
 };
 
 export const STATE_COLORS: Partial<Record<TokenState, string>> = {
@@ -157,7 +174,13 @@ export const STATE_COLORS: Partial<Record<TokenState, string>> = {
   interrupted: 'list.warningForeground',
 };
 
-const FIELD_LABELS: Record<SecretField, string> = { token: 'token', clientId: 'client ID', clientSecret: 'client secret' };
+const FIELD_LABELS: Record<SecretField, string> = {
+  token: 'token',
+  clientId: 'client ID',
+  clientSecret: 'client secret',
+  r2AccessKeyId: 'R2 access key ID',
+  r2SecretAccessKey: 'R2 secret access key',
+};
 
 export function tokenContextValue(kind: TokenKind, state: TokenState): string {
   return `token.${kind}.${state}`;
@@ -185,8 +208,8 @@ const TOKEN_ICONS = perKindAndState((kind, state): NodeIcon => {
 
 /** Every context value the tree can produce (the manifest test checks menu `when` clauses against it). */
 export function allContextValues(): string[] {
-  const kinds: TokenKind[] = ['account-api-token', 'user-api-token', 'access-service-token', 'moq-relay-token'];
-  const out = ['folder', 'folder.error', 'target', ...DESTINATION_TYPES.map((d) => `target.${d}`), 'message.configError', 'message.noCredential', 'message.noTokens', 'message.info'];
+  const kinds = Object.keys(KIND_LABELS) as TokenKind[];
+  const out = ['folder', 'folder.error', 'target', ...DESTINATION_TYPES.map((d) => `target.${d}`), 'message.configError', 'message.noCredential', 'message.noTokens', 'message.info', 'credential.api-token', 'credential.global-key'];
   for (const k of kinds) for (const s of TOKEN_STATES) out.push(tokenContextValue(k, s));
   return out;
 }
@@ -210,6 +233,8 @@ export interface TokenStatus {
   lastAt?: number | undefined;
   lastAttempt?: HistoryEntry | undefined;
   expiresAt?: number | undefined;
+  /** The previous credential's pending retirement (replace, OAuth clients). */
+  retirement?: RetirementInfo | undefined;
 }
 
 /** The latest entries of one token (rotation outcomes only). */
@@ -225,7 +250,7 @@ export type HistorySummary = Map<string, Map<string, TokenHistory>>;
 export function summariseHistory(entries: readonly HistoryEntry[]): HistorySummary {
   const out: HistorySummary = new Map();
   for (const e of entries) {
-    if (e.outcome === 'expired-previous') continue;
+    if (e.outcome === 'expired-previous' || e.outcome === 'retired') continue;
     const ok = e.outcome === 'rotated' || e.outcome === 'recovered';
     let folder = out.get(e.folder);
     if (!folder) out.set(e.folder, (folder = new Map()));
@@ -321,9 +346,9 @@ function lastRotatedAt(s: TokenStatus): number | undefined {
 function tokenIds(t: TokenConfig): [string, string][] {
   switch (t.kind) {
     case 'account-api-token':
-      return [['Account', t.accountId], ['Token ID', t.tokenId]];
+      return [['Account', t.accountId], ['Token ID', t.tokenId], ...strategyRows(t)];
     case 'user-api-token':
-      return [['Token ID', t.tokenId]];
+      return [['Token ID', t.tokenId], ...strategyRows(t)];
     case 'access-service-token':
       return [
         ...(t.accountId ? ([['Account', t.accountId]] as [string, string][]) : []),
@@ -333,7 +358,15 @@ function tokenIds(t: TokenConfig): [string, string][] {
       ];
     case 'moq-relay-token':
       return [['Account', t.accountId], ['Relay', t.relayId], ['Token type', t.tokenType]];
+    case 'turnstile-secret':
+      return [['Account', t.accountId], ['Sitekey', t.sitekey], ['Previous secret', t.invalidateImmediately === true ? 'invalidated at once' : 'valid 2 h after a rotation']];
+    case 'oauth-client-secret':
+      return [['Account', t.accountId], ['OAuth client ID', t.clientId], ['Overlap', t.overlap ?? '24h']];
   }
+}
+
+function strategyRows(t: { strategy?: 'roll' | 'replace' | undefined; overlap?: string | undefined }): [string, string][] {
+  return t.strategy === 'replace' ? [['Strategy', `replace (previous token deleted ${t.overlap ?? '24h'} after the twin is in place)`]] : [['Strategy', 'roll (the old value dies at once)']];
 }
 
 export function tokenTooltip(folderName: string, t: TokenConfig, s: TokenStatus, now: number, hasCredential: boolean | undefined): string {
@@ -351,6 +384,7 @@ export function tokenTooltip(folderName: string, t: TokenConfig, s: TokenStatus,
   if (s.expiresAt !== undefined) lines.push(`- Expires: ${new Date(s.expiresAt).toISOString()}`);
   if (s.state === 'failed' && s.lastAttempt?.error) lines.push(`- Last attempt (${s.lastAttempt.outcome}): ${escapeMarkdown(s.lastAttempt.error)}`);
   if (s.state === 'interrupted') lines.push('- An interrupted rotation waits: run **Cloudflare Rotate: Resume Interrupted Rotation…**.');
+  if (s.retirement) lines.push(`- ${escapeMarkdown(retirementNote(s.retirement, now, true))}`);
   lines.push('', 'Targets:');
   for (const tg of t.targets) lines.push(`- ${escapeMarkdown(configTargetLabel(tg))} (${FIELD_LABELS[targetField(t, tg)]})`);
   return lines.join('\n');
@@ -400,6 +434,8 @@ function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history
   const rotating = input.rotating.size > 0 && input.rotating.has(historyKey(folder.path, t.name));
   const interrupted = input.interrupted.size > 0 && input.interrupted.has(historyKey(folder.path, t.name));
   const s = statusOf(t, h?.success, h?.attempt, input.now, input.reminderDays, rotating, interrupted);
+  const retiring = input.retirements?.find((r) => !r.admin && r.folder === folder.path && r.name === t.name);
+  if (retiring) s.retirement = retiring;
   const id = `token:${folder.path}\u0000${t.name}`;
   const service = t.kind === 'access-service-token';
   const children: TargetNode[] = new Array<TargetNode>(t.targets.length);
@@ -442,7 +478,7 @@ function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history
     type: 'token',
     id,
     label: t.name,
-    description: tokenDescription(t.kind, s, input.now),
+    description: retiring && s.state !== 'rotating' && s.state !== 'interrupted' ? `${tokenDescription(t.kind, s, input.now)} · ${retirementNote(retiring, input.now)}` : tokenDescription(t.kind, s, input.now),
     contextValue: TOKEN_CONTEXT_VALUES[t.kind][s.state],
     icon: TOKEN_ICONS[t.kind][s.state],
     folder: folder.path,
@@ -540,6 +576,7 @@ export function buildTree(input: TreeInput): TreeNode[] {
   const grouped = input.workspaceFolderCount > 1;
   const roots: TreeNode[] = [];
   const anyTokens = present.some((f) => f.status === 'ok' && f.tokens.length > 0);
+  if (input.credentials && input.credentials.length > 0) roots.push(...credentialNodes(input.credentials, input.retirements ?? [], input.now));
   if (anyTokens) roots.push(...missingCredentialNodes(input));
   if (!grouped) {
     for (const f of present) for (const n of folderChildren(f, input, summary, false)) roots.push(n);

@@ -2,7 +2,8 @@
 import * as vscode from 'vscode';
 import { COMMANDS } from '../constants';
 import { plain } from '../core/text';
-import { dueCounts, reminderText, type TreeNode } from './model';
+import { dueCounts, reminderText, type RetirementInfo, type TreeNode } from './model';
+import { retirementNote } from './credentialNodes';
 
 export class ReminderStatus implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -28,6 +29,39 @@ export class ReminderStatus implements vscode.Disposable {
     this.item.show();
     if (this.view) this.view.badge = { value: r.overdue + r.dueSoon, tooltip: dueCounts(r.overdue, r.dueSoon) };
     return { overdue: r.overdue, dueSoon: r.dueSoon };
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+/**
+ * "$(history) 2 retiring": previous credentials that still work and are deleted when their overlap
+ * ends (replace, OAuth clients, the admin credential). Warns when one failed. Click: Retire Previous Token Now….
+ */
+export class RetirementStatus implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+
+  constructor() {
+    this.item = vscode.window.createStatusBarItem('cfRotate.retirements', vscode.StatusBarAlignment.Left, 9);
+    this.item.name = 'Cloudflare Rotate: pending retirements';
+    this.item.command = { command: COMMANDS.retirePrevious, title: 'Retire Previous Token Now…' };
+  }
+
+  update(pending: readonly RetirementInfo[], now = Date.now()): number {
+    if (pending.length === 0) {
+      this.item.hide();
+      return 0;
+    }
+    const failed = pending.filter((r) => r.lastError !== undefined).length;
+    this.item.text = `$(history) ${pending.length} retiring`;
+    const lines = pending.slice(0, 10).map((r) => `${r.admin ? `admin credential "${r.profile}"` : r.name}: ${retirementNote(r, now)}`);
+    this.item.tooltip = `Cloudflare Rotate: ${pending.length} previous credential${pending.length === 1 ? '' : 's'} still working, deleted when the overlap ends\n${lines.join('\n')}${pending.length > 10 ? `\n…and ${pending.length - 10} more` : ''}\nClick to delete one now.`;
+    this.item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.accessibilityInformation = { label: `${pending.length} previous Cloudflare credentials pending retirement${failed ? `, ${failed} failed` : ''}` };
+    this.item.show();
+    return pending.length;
   }
 
   dispose(): void {

@@ -310,8 +310,14 @@ export async function resetWorld(opts: { credential?: boolean } = {}): Promise<{
 
 // ------------------------------------------------------------------------ tree
 
+/** The roots below the credential nodes: folders, tokens, messages. */
 export async function treeRoots(api: CfRotateApi): Promise<TreeNode[]> {
-  return api.tree.getChildren();
+  return (await api.tree.getChildren()).filter((n) => n.type !== 'credential');
+}
+
+/** The credential nodes (one per stored profile) above the tokens. */
+export async function credentialRoots(api: CfRotateApi): Promise<TreeNode[]> {
+  return (await api.tree.getChildren()).filter((n) => n.type === 'credential');
 }
 
 export async function tokenNode(api: CfRotateApi, name: string): Promise<TreeNode & { type: 'token' }> {

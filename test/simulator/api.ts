@@ -12,6 +12,7 @@ import { MAX_MOQ_TOKENS_PER_RELAY } from './store';
 import { Destinations, PAGES_NAME, WORKER_NAME, type PagesRec, type StoreSecretRec, type WorkerRec } from './destinations';
 import type { MoqOperation, OperationName, PagesEnvVar, RemovedRouteStatus, ServedOperationName } from './types';
 import { PERMISSIONS as P } from './types';
+import { registerZeroDowntimeRoutes, SITEKEY } from './zeroDowntime';
 import {
   EMAIL,
   HEX32,
@@ -228,7 +229,7 @@ function couldNotRoute(fullPath: string): ApiError {
 
 function validateParams(m: RouteMatch, fullPath: string): void {
   for (const [name, v] of Object.entries(m.params)) {
-    const okFormat = name === 'service_token_id' ? UUID.test(v) : name === 'script_name' ? WORKER_NAME.test(v) : name === 'project_name' ? PAGES_NAME.test(v) : HEX32.test(v);
+    const okFormat = name === 'service_token_id' ? UUID.test(v) : name === 'sitekey' ? SITEKEY.test(v) : name === 'script_name' ? WORKER_NAME.test(v) : name === 'project_name' ? PAGES_NAME.test(v) : HEX32.test(v);
     if (okFormat) continue;
     if (name === 'relay_id') throw new ApiError(400, CODES.moqBadRelayId, 'Relay ID should be 32 hex characters');
     throw couldNotRoute(fullPath);
@@ -430,15 +431,19 @@ function tokenView(store: Store, t: ApiTokenRec): Record<string, unknown> {
     status: store.effectiveStatus(t),
     issued_on: iso(t.issuedOn),
     modified_on: iso(t.modifiedOn),
-    policies: [
-      {
-        id: stableId(`policy:${t.id}`),
-        effect: 'allow',
-        resources,
-        permission_groups: t.permissions.map((name) => ({ id: stableId(`perm:${name}`), name })),
-      },
-    ],
+    // A token created through the API shows its policies as they were sent (each with an id of its own).
+    policies: t.policies
+      ? t.policies.map((p, i) => ({ id: stableId(`policy:${t.id}:${i}`), ...(p as Record<string, unknown>) }))
+      : [
+          {
+            id: stableId(`policy:${t.id}`),
+            effect: 'allow',
+            resources,
+            permission_groups: t.permissions.map((name) => ({ id: stableId(`perm:${name}`), name })),
+          },
+        ],
   };
+  if (t.condition !== undefined) v.condition = t.condition;
   if (t.lastUsedOn !== undefined) v.last_used_on = iso(t.lastUsedOn);
   if (t.notBefore !== undefined) v.not_before = iso(t.notBefore);
   if (t.expiresOn !== undefined) v.expires_on = iso(t.expiresOn);
@@ -833,6 +838,21 @@ route('DELETE', '/accounts/{account_id}/moq/relays/{relay_id}/tokens/{jti}', 'de
   const r = findRelay(c, MOQ_W);
   c.store.revokeMoqToken(r, c.params.jti as string);
   return { noResult: true };
+});
+
+// ---------------------------------------------------------------- tokens created and deleted, Turnstile, OAuth clients (zeroDowntime.ts)
+
+registerZeroDowntimeRoutes<Ctx, Ok>({
+  route: (method, path, op, handler) => route(method, path, op as ServedOperationName, handler),
+  ctx: (c) => ({ store: c.store, now: c.now, params: c.params, principal: c.principal, body: (required) => jsonBody(c, required) }),
+  demand,
+  paginate: (c, items, per) => paginate(c, items, per),
+  ok: (result, extra) => ({ result, ...(extra?.status !== undefined ? { status: extra.status } : {}), ...(extra?.resultInfo !== undefined ? { resultInfo: extra.resultInfo as ResultInfo } : {}) }),
+  error: (status, code, message) => new ApiError(status, code, message),
+  invalid,
+  notFound: (message) => new ApiError(404, CODES.notFound, message),
+  tokenView,
+  findToken,
 });
 
 // ---------------------------------------------------------------- destinations: Workers, Pages, Secrets Store

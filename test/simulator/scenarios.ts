@@ -11,9 +11,12 @@ import type {
   ScenarioApiToken,
   ScenarioMoqRelay,
   ScenarioMoqToken,
+  ScenarioOAuthClient,
   ScenarioServiceToken,
+  ScenarioTurnstileWidget,
   ScenarioZone,
 } from './types';
+import { newOAuthSecret, newSitekey, newTurnstileSecret } from './zeroDowntime';
 import { ALL_PERMISSIONS, PERMISSIONS } from './types';
 import { accountTokenValue, globalApiKey, hex32, serviceClientId, serviceTokenSecret, userTokenValue, uuid } from './util';
 
@@ -29,6 +32,10 @@ export const ACCOUNT_ADMIN_PERMISSIONS: readonly string[] = [
   PERMISSIONS.serviceTokensWrite,
   PERMISSIONS.moqRead,
   PERMISSIONS.moqWrite,
+  PERMISSIONS.turnstileRead,
+  PERMISSIONS.turnstileWrite,
+  PERMISSIONS.oauthClientRead,
+  PERMISSIONS.oauthClientWrite,
   PERMISSIONS.workersScriptsRead,
   PERMISSIONS.workersScriptsWrite,
   PERMISSIONS.pagesRead,
@@ -232,6 +239,20 @@ export class ScenarioBuilder {
     const relay = { name: 'relay', ...r, accountId, uid: r.uid ?? hex32(), tokens };
     (this.s.moqRelays ??= []).push(relay);
     return structuredClone(relay);
+  }
+
+  /** A Turnstile widget of the account; sitekey and secret filled in. */
+  turnstileWidget(accountId: string, w: Partial<Omit<ScenarioTurnstileWidget, 'accountId'>> = {}): ScenarioTurnstileWidget & { sitekey: string; secret: string } {
+    const widget = { name: 'widget', ...w, accountId, sitekey: w.sitekey ?? newSitekey(), secret: w.secret ?? newTurnstileSecret() };
+    (this.s.turnstileWidgets ??= []).push(widget);
+    return structuredClone(widget);
+  }
+
+  /** An OAuth client of the account; client id and secret filled in. */
+  oauthClient(accountId: string, c: Partial<Omit<ScenarioOAuthClient, 'accountId'>> = {}): ScenarioOAuthClient & { clientId: string; secret: string } {
+    const client = { name: 'oauth client', ...c, accountId, clientId: c.clientId ?? hex32(), secret: c.secret ?? newOAuthSecret() };
+    (this.s.oauthClients ??= []).push(client);
+    return structuredClone(client);
   }
 
   build(): Scenario {

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApiRequest, ApiResult, Envelope, HandleOptions, MatchResult } from './api';
 import { API_BASE, ApiError, CODES, callerOf, handleApi, isMoqOperation, resolveOp } from './api';
+import { addOAuthClient, addWidget, oauthCheck, oauthClientState, turnstileCheck, widgetState } from './zeroDowntime';
 import { resolveScenario } from './scenarios';
 import { GITHUB_BASE, GITHUB_OPERATIONS, gitHubCaller, gitHubError, handleGitHub, matchGitHub, type GhMatch } from './github';
 import { sodiumReady } from './destinations';
@@ -158,6 +159,8 @@ function withoutSecret(op: OperationName, body: Envelope): Envelope | undefined 
     return typeof r === 'string' ? (omit({ ...body }, 'result') as unknown as Envelope) : undefined;
   }
   if (!isRecord(r)) return undefined;
+  if (op === 'createUserToken' || op === 'createAccountToken') return r.value === undefined ? undefined : { ...body, result: omit(r, 'value') };
+  if (op === 'rotateTurnstileSecret') return r.secret === undefined ? undefined : { ...body, result: omit(r, 'secret') };
   if (op === 'createMoqToken') {
     const issuers = Array.isArray(r.issuers) ? (r.issuers as Record<string, unknown>[]) : [];
     const tokensOf = (i: Record<string, unknown>): Record<string, unknown>[] =>
@@ -751,6 +754,8 @@ class Simulator {
           accountTokens: tokens.filter((t) => t.owner === 'account'),
           serviceTokens: [...s.serviceTokens.values()].map((t) => s.serviceTokenState(t)),
           moqRelays: [...s.relays.values()].map((r) => s.relayState(r)),
+          turnstileWidgets: [...s.widgets.values()].map(widgetState),
+          oauthClients: [...s.oauthClients.values()].map(oauthClientState),
           workers: [...s.destinations.workers.values()].map((w) => s.destinations.workerState(w)),
           pagesProjects: [...s.destinations.pages.values()].map((x) => s.destinations.pagesState(x)),
           secretsStores: [...s.destinations.stores.values()].map((x) => s.destinations.storeState(x)),
@@ -846,6 +851,10 @@ class Simulator {
       addServiceTokens: (count, t) =>
         Array.from({ length: count }, (_, i) => control.addServiceToken({ ...t, name: `${t.name ?? 'service token'} ${i + 1}` })),
       addMoqRelay: (r) => st().relayState(st().addRelay(r)),
+      addTurnstileWidget: (w) => widgetState(addWidget(st(), w)),
+      addOAuthClient: (c) => oauthClientState(addOAuthClient(st(), c)),
+      turnstileCheck: (sitekey, secret) => turnstileCheck(st(), sitekey, secret),
+      oauthCheck: (clientId, secret) => oauthCheck(st(), clientId, secret),
     };
     return control;
   }

@@ -18,6 +18,8 @@ import type {
   ScenarioSeed,
   ScenarioServiceToken,
   ScenarioZone,
+  ScenarioOAuthClient,
+  ScenarioTurnstileWidget,
   ScenarioWorker,
   ScenarioPagesProject,
   ScenarioSecretsStore,
@@ -49,6 +51,7 @@ import {
   userTokenValue,
   uuid,
 } from './util';
+import { addOAuthClient, addWidget, oauthClientState, widgetState, type OAuthClientRec, type WidgetRec } from './zeroDowntime';
 import { Destinations } from './destinations';
 
 export interface ApiTokenRec {
@@ -69,6 +72,10 @@ export interface ApiTokenRec {
   version: number;
   previousValue?: string;
   previousValueRevokedAt?: number;
+  /** Created through the API (a twin): the policies, resources and condition as sent, shown back as they were. */
+  policies?: unknown[];
+  resources?: Record<string, unknown>;
+  condition?: unknown;
 }
 
 export interface ServiceTokenRec {
@@ -146,6 +153,9 @@ export class Store {
   readonly serviceTokens = new Map<string, ServiceTokenRec>();
   readonly byClientId = new Map<string, ServiceTokenRec>();
   readonly relays = new Map<string, RelayRec>();
+  /** Turnstile widgets by sitekey, OAuth clients by client id (zeroDowntime.ts). */
+  readonly widgets = new Map<string, WidgetRec>();
+  readonly oauthClients = new Map<string, OAuthClientRec>();
   /** How long a relay still accepts a deleted MoQ token (its cache TTL); set by the server. */
   moqRevocationDelayMs = 0;
   /** Workers, Pages projects, Secrets Stores and GitHub repositories (destinations of a new secret). */
@@ -174,7 +184,7 @@ export class Store {
 
   seed(s: ScenarioSeed): SeedResult {
     need(isRecord(s), 'seed', 'must be an object');
-    const out: SeedResult = { accounts: [], zones: [], userTokens: [], accountTokens: [], serviceTokens: [], moqRelays: [], workers: [], pagesProjects: [], secretsStores: [], githubRepos: [], githubTokens: [] };
+    const out: SeedResult = { accounts: [], zones: [], userTokens: [], accountTokens: [], serviceTokens: [], moqRelays: [], turnstileWidgets: [], oauthClients: [], workers: [], pagesProjects: [], secretsStores: [], githubRepos: [], githubTokens: [] };
     const list = <T>(key: keyof ScenarioSeed): T[] => {
       const v = s[key];
       if (v === undefined) return [];
@@ -193,6 +203,8 @@ export class Store {
       out.serviceTokens.push(this.serviceTokenState(this.addServiceToken(t, `serviceTokens[${i}]`))),
     );
     list<ScenarioMoqRelay>('moqRelays').forEach((r, i) => out.moqRelays.push(this.relayState(this.addRelay(r, `moqRelays[${i}]`))));
+    list<ScenarioTurnstileWidget>('turnstileWidgets').forEach((w, i) => out.turnstileWidgets.push(widgetState(addWidget(this, w, `turnstileWidgets[${i}]`))));
+    list<ScenarioOAuthClient>('oauthClients').forEach((c, i) => out.oauthClients.push(oauthClientState(addOAuthClient(this, c, `oauthClients[${i}]`))));
     const d = this.destinations;
     list<ScenarioWorker>('workers').forEach((w, i) => out.workers.push(d.workerState(d.addWorker(w, `workers[${i}]`))));
     list<ScenarioPagesProject>('pagesProjects').forEach((p, i) => out.pagesProjects.push(d.pagesState(d.addPagesProject(p, `pagesProjects[${i}]`))));
@@ -391,6 +403,24 @@ export class Store {
     t.version += 1;
     this.byValue.set(t.value, t);
     return t.value;
+  }
+
+  /** POST …/tokens: a new token with the permissions, account limit and dates of the request (a twin). */
+  createApiToken(spec: { name: string; permissions: string[]; accounts?: string[]; policies: unknown[]; resources: Record<string, unknown>; condition?: unknown; expiresOn?: number; notBefore?: number }, accountId: string | undefined): ApiTokenRec {
+    const t = this.addApiToken({ name: spec.name, permissions: spec.permissions, ...(spec.accounts ? { accounts: spec.accounts } : {}) }, accountId);
+    t.policies = spec.policies;
+    t.resources = spec.resources;
+    if (spec.condition !== undefined) t.condition = spec.condition;
+    if (spec.expiresOn !== undefined) t.expiresOn = spec.expiresOn;
+    if (spec.notBefore !== undefined) t.notBefore = spec.notBefore;
+    return t;
+  }
+
+  /** DELETE …/tokens/{id}: its value is refused from now on (403 9109, like a rolled-away value). */
+  deleteApiToken(t: ApiTokenRec): void {
+    this.apiTokens.delete(t.id);
+    this.byValue.delete(t.value);
+    this.revokedValues.set(t.value, t);
   }
 
   /** New client secret; the previous one stays accepted until `graceUntil` (default: now = revoked). */

@@ -28,6 +28,20 @@ export const OPERATIONS = [
   'listAccounts',
   'listZones',
   'getUser',
+  // API tokens created and deleted (strategy "replace": a twin, the previous token deleted later)
+  'createUserToken',
+  'createAccountToken',
+  'deleteUserToken',
+  'deleteAccountToken',
+  // Turnstile widgets
+  'listTurnstileWidgets',
+  'getTurnstileWidget',
+  'rotateTurnstileSecret',
+  // OAuth clients
+  'listOAuthClients',
+  'getOAuthClient',
+  'rotateOAuthClientSecret',
+  'deleteRotatedOAuthClientSecret',
   // Destinations of a new secret (Cloudflare)
   'listWorkerSecrets',
   'putWorkerSecret',
@@ -63,10 +77,14 @@ export const SECRET_OPERATIONS: readonly OperationName[] = [
   'updateServiceToken', // only when client_secret_version increases
   'createServiceToken',
   'createMoqToken',
+  'createUserToken',
+  'createAccountToken',
+  'rotateTurnstileSecret',
+  'rotateOAuthClientSecret',
 ];
 
 /** Operations that paginate with `page` / `per_page` and `result_info.page` (targets of the `wrong-page` fault). */
-export const PAGED_OPERATIONS: readonly OperationName[] = ['listUserTokens', 'listAccountTokens', 'listServiceTokens', 'listAccounts', 'listZones'];
+export const PAGED_OPERATIONS: readonly OperationName[] = ['listUserTokens', 'listAccountTokens', 'listServiceTokens', 'listAccounts', 'listZones', 'listTurnstileWidgets'];
 
 /**
  * Kept so that older callers compile; the only route it named (`moqRotate`) is gone upstream and
@@ -88,6 +106,10 @@ export const PERMISSIONS = {
   moqRead: 'MoQ Read',
   moqWrite: 'MoQ Write',
   userDetailsRead: 'User Details Read',
+  turnstileRead: 'Turnstile Sites Read',
+  turnstileWrite: 'Turnstile Sites Write',
+  oauthClientRead: 'OAuth Client Read',
+  oauthClientWrite: 'OAuth Client Write',
   workersScriptsRead: 'Workers Scripts Read',
   workersScriptsWrite: 'Workers Scripts Write',
   pagesRead: 'Pages Read',
@@ -184,6 +206,32 @@ export interface ScenarioMoqRelay {
   tokens?: ScenarioMoqToken[];
 }
 
+/** A Turnstile widget (sitekey `0x4AAAAAAA…`) and its secrets. */
+export interface ScenarioTurnstileWidget {
+  accountId: string;
+  sitekey?: string; // generated when omitted
+  name: string;
+  mode?: 'non-interactive' | 'invisible' | 'managed';
+  domains?: string[];
+  secret?: string; // generated when omitted
+  /** A previous secret still accepted until `previousSecretExpiresAt` (a rotation within the last 2 hours). */
+  previousSecret?: string;
+  previousSecretExpiresAt?: string;
+  createdOn?: string;
+  modifiedOn?: string;
+}
+
+/** An OAuth client (client id: 32 hex) with its secret and, after a rotation, the previous one. */
+export interface ScenarioOAuthClient {
+  accountId: string;
+  clientId?: string; // generated when omitted
+  name: string;
+  secret?: string; // generated when omitted
+  previousSecret?: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
 /** A Worker (script) and its secrets (values kept so tests can check what was written). */
 export interface ScenarioWorker {
   accountId: string;
@@ -234,6 +282,8 @@ export interface Scenario {
   accountTokens?: ScenarioAccountToken[];
   serviceTokens?: ScenarioServiceToken[];
   moqRelays?: ScenarioMoqRelay[];
+  turnstileWidgets?: ScenarioTurnstileWidget[];
+  oauthClients?: ScenarioOAuthClient[];
   workers?: ScenarioWorker[];
   pagesProjects?: ScenarioPagesProject[];
   secretsStores?: ScenarioSecretsStore[];
@@ -512,6 +562,30 @@ export interface MoqTokenState {
   secret: string;
 }
 
+export interface TurnstileWidgetState {
+  accountId: string;
+  sitekey: string;
+  name: string;
+  secret: string;
+  previousSecret?: string;
+  previousSecretExpiresAt?: string;
+  createdOn: string;
+  modifiedOn: string;
+  /** How many times its secret was rotated. */
+  rotations: number;
+}
+
+export interface OAuthClientState {
+  accountId: string;
+  clientId: string;
+  name: string;
+  secret: string;
+  previousSecret?: string;
+  hasRotatedSecret: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface MoqRelayState {
   uid: string;
   accountId: string;
@@ -630,6 +704,8 @@ export interface SeedResult {
   accountTokens: ApiTokenState[];
   serviceTokens: ServiceTokenState[];
   moqRelays: MoqRelayState[];
+  turnstileWidgets: TurnstileWidgetState[];
+  oauthClients: OAuthClientState[];
   workers: WorkerState[];
   pagesProjects: PagesProjectState[];
   secretsStores: SecretsStoreState[];
@@ -689,4 +765,10 @@ export interface SimulatorControl {
     t: Partial<ScenarioServiceToken> & ({ accountId: string } | { zoneId: string }),
   ): ServiceTokenState[];
   addMoqRelay(r: Partial<ScenarioMoqRelay> & { accountId: string }): MoqRelayState;
+  addTurnstileWidget(w: Partial<ScenarioTurnstileWidget> & { accountId: string }): TurnstileWidgetState;
+  addOAuthClient(c: Partial<ScenarioOAuthClient> & { accountId: string }): OAuthClientState;
+  /** Would Turnstile's siteverify accept this secret for the widget now (current, or previous within its 2 hours)? */
+  turnstileCheck(sitekey: string, secret: string): { allowed: boolean; reason: string; matched?: 'current' | 'previous' };
+  /** Would the OAuth token endpoint accept this client secret now (current or not-yet-deleted previous)? */
+  oauthCheck(clientId: string, secret: string): { allowed: boolean; reason: string; matched?: 'current' | 'previous' };
 }

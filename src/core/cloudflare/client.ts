@@ -4,7 +4,8 @@
  *
  * - request.ts: `RequestCore` sends each call (headers, rate limiter, timeouts, retries,
  *   pagination) and parses every answer with zod/mini; failures.ts builds every error.
- * - tokens.ts, serviceTokens.ts, moq.ts, accounts.ts: the routes of each resource family.
+ * - tokens.ts, serviceTokens.ts, moq.ts, accounts.ts, twins.ts, turnstile.ts, oauthClients.ts: the
+ *   routes of each resource family.
  * - options.ts: the client's options and defaults; permissions.ts: the permission and the
  *   authentication schemes each method needs (a credential holding both an API token and a
  *   Global API key uses, per operation, the one Cloudflare accepts there).
@@ -15,6 +16,9 @@
 import * as accounts from './accounts';
 import * as destinations from './destinations';
 import * as moq from './moq';
+import * as oauthClients from './oauthClients';
+import * as turnstile from './turnstile';
+import * as twins from './twins';
 import type { CloudflareClientOptions } from './options';
 import { RequestCore } from './request';
 import * as serviceTokens from './serviceTokens';
@@ -24,8 +28,14 @@ import type {
   AccountInfo,
   ApiTokenInfo,
   CloudflareApi,
+  CreatedToken,
   CredentialCheck,
   MoqRelayInfo,
+  OAuthClientInfo,
+  TokenTemplate,
+  TurnstileOptions,
+  TurnstileWidget,
+  TwinBody,
   MoqCreatedToken,
   MutationOptions,
   MoqTokenInfo,
@@ -174,5 +184,63 @@ export class CloudflareClient implements CloudflareApi {
 
   listZones(accountId?: string, opts?: RequestOptions): Promise<ZoneInfo[]> {
     return accounts.listZones(this.core, accountId, opts);
+  }
+
+  // ------------------------------------------------ twins.ts: API tokens replaced by a twin
+
+  getUserTokenTemplate(tokenId: string, opts?: RequestOptions): Promise<TokenTemplate> {
+    return twins.getTokenTemplate(this.core, {}, tokenId, opts);
+  }
+
+  getAccountTokenTemplate(accountId: string, tokenId: string, opts?: RequestOptions): Promise<TokenTemplate> {
+    return twins.getTokenTemplate(this.core, { accountId }, tokenId, opts);
+  }
+
+  createUserToken(body: TwinBody, opts?: MutationOptions): Promise<CreatedToken> {
+    return twins.createToken(this.core, {}, body, opts);
+  }
+
+  createAccountToken(accountId: string, body: TwinBody, opts?: MutationOptions): Promise<CreatedToken> {
+    return twins.createToken(this.core, { accountId }, body, opts);
+  }
+
+  deleteUserToken(tokenId: string, opts?: RequestOptions): Promise<boolean> {
+    return twins.deleteToken(this.core, {}, tokenId, opts);
+  }
+
+  deleteAccountToken(accountId: string, tokenId: string, opts?: RequestOptions): Promise<boolean> {
+    return twins.deleteToken(this.core, { accountId }, tokenId, opts);
+  }
+
+  // ------------------------------------------------ turnstile.ts: Turnstile widgets
+
+  listTurnstileWidgets(accountId: string, opts?: TurnstileOptions): Promise<TurnstileWidget[]> {
+    return turnstile.listTurnstileWidgets(this.core, accountId, opts);
+  }
+
+  getTurnstileWidget(accountId: string, sitekey: string, opts?: TurnstileOptions): Promise<TurnstileWidget> {
+    return turnstile.getTurnstileWidget(this.core, accountId, sitekey, opts);
+  }
+
+  rotateTurnstileSecret(accountId: string, sitekey: string, invalidateImmediately: boolean, opts?: MutationOptions & TurnstileOptions): Promise<TurnstileWidget> {
+    return turnstile.rotateTurnstileSecret(this.core, accountId, sitekey, invalidateImmediately, opts);
+  }
+
+  // ------------------------------------------------ oauthClients.ts: OAuth clients
+
+  listOAuthClients(accountId: string, opts?: RequestOptions): Promise<OAuthClientInfo[]> {
+    return oauthClients.listOAuthClients(this.core, accountId, opts);
+  }
+
+  getOAuthClient(accountId: string, clientId: string, opts?: RequestOptions): Promise<OAuthClientInfo> {
+    return oauthClients.getOAuthClient(this.core, accountId, clientId, opts);
+  }
+
+  rotateOAuthClientSecret(accountId: string, clientId: string, opts?: MutationOptions): Promise<{ clientSecret: string }> {
+    return oauthClients.rotateOAuthClientSecret(this.core, accountId, clientId, opts);
+  }
+
+  deleteRotatedOAuthClientSecret(accountId: string, clientId: string, opts?: RequestOptions): Promise<boolean> {
+    return oauthClients.deleteRotatedOAuthClientSecret(this.core, accountId, clientId, opts);
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { TokenKind } from '../config/schema';
 import { CfRotateError } from '../errors';
-import { describeCredential, schemesOf, type AccessScope, type AdminCredential, type AuthScheme, type CloudflareApi } from './types';
+import { describeCredential, globalKeyOf, schemesOf, type AccessScope, type AdminCredential, type AuthScheme, type CloudflareApi } from './types';
 
 /**
  * The permission (Cloudflare permission-group name) each operation needs, as shown in the
@@ -42,6 +42,22 @@ export const REQUIRED_PERMISSIONS = {
   setStoreSecret: 'Secrets Store Write',
   listAccounts: 'Account Settings Read',
   listZones: 'Zone Read',
+  // replace (twins.ts): the same permission as a roll (notes C)
+  getUserTokenTemplate: 'API Tokens Read',
+  getAccountTokenTemplate: 'Account API Tokens Read',
+  createUserToken: 'API Tokens Write',
+  createAccountToken: 'Account API Tokens Write',
+  deleteUserToken: 'API Tokens Write',
+  deleteAccountToken: 'Account API Tokens Write',
+  // Turnstile: the API reference lists "Turnstile Sites Write" (or "Account Settings Write") for every widget route
+  listTurnstileWidgets: 'Turnstile Sites Read',
+  getTurnstileWidget: 'Turnstile Sites Read',
+  rotateTurnstileSecret: 'Turnstile Sites Write',
+  // OAuth clients: the API reference lists "OAuth Client Write" for rotate_secret
+  listOAuthClients: 'OAuth Client Read',
+  getOAuthClient: 'OAuth Client Read',
+  rotateOAuthClientSecret: 'OAuth Client Write',
+  deleteRotatedOAuthClientSecret: 'OAuth Client Write',
 } as const satisfies Record<keyof CloudflareApi, string | undefined>;
 
 const TOKEN: readonly AuthScheme[] = ['api-token'];
@@ -86,6 +102,22 @@ export const ACCEPTED_SCHEMES = {
   deleteMoqToken: TOKEN,
   listAccounts: EITHER,
   listZones: EITHER,
+  // Token create / delete: the same family as roll (F: [{api_token}] for /user/tokens*, /accounts/{a}/tokens*).
+  getUserTokenTemplate: TOKEN,
+  getAccountTokenTemplate: TOKEN,
+  createUserToken: TOKEN,
+  createAccountToken: TOKEN,
+  deleteUserToken: TOKEN,
+  deleteAccountToken: TOKEN,
+  // Turnstile and OAuth clients: Cloudflare's API reference lists both schemes. Turnstile refuses
+  // account-owned API tokens (notes B): the request core then uses the Global API key or refuses.
+  listTurnstileWidgets: EITHER,
+  getTurnstileWidget: EITHER,
+  rotateTurnstileSecret: EITHER,
+  listOAuthClients: EITHER,
+  getOAuthClient: EITHER,
+  rotateOAuthClientSecret: EITHER,
+  deleteRotatedOAuthClientSecret: EITHER,
   // Destinations (Workers secrets, Pages projects, Secrets Store): the SDK's generic account
   // operations, which take either scheme (test/simulator/security.ts lists the sources).
   listWorkerSecrets: EITHER,
@@ -123,13 +155,19 @@ export function envSuffix(profile: string | undefined): string {
  * The refusal when the credential holds no scheme `what` accepts: says which scheme is needed,
  * why, and how to add it (CLI variables and Set Credential). Nothing has been sent.
  */
-export function schemeRefusal(what: string, accepted: readonly AuthScheme[], credential: AdminCredential, profile: string | undefined, reason?: string): CfRotateError {
+export function schemeRefusal(what: string, accepted: readonly AuthScheme[], credential: AdminCredential, profile: string | undefined, reason?: string, accountOwnedToken = false): CfRotateError {
   const forProfile = profile !== undefined ? ` for profile "${profile}"` : '';
   const sfx = envSuffix(profile);
   const p = profile ?? 'default';
   const needKey = !accepted.includes('api-token');
   const why = reason ?? (needKey ? 'Cloudflare accepts only email + Global API key for it' : 'Cloudflare accepts only API tokens for it');
-  const message = `${what.charAt(0).toUpperCase()}${what.slice(1)} needs ${describeSchemes(accepted)}: ${why}, and the admin credential${forProfile} holds ${describeCredential(credential)}. Nothing was sent.`;
+  const held = accountOwnedToken ? `an account-owned API token${globalKeyOf(credential) ? ' and email + Global API key' : ''}` : describeCredential(credential);
+  const message = `${what.charAt(0).toUpperCase()}${what.slice(1)} needs ${accountOwnedToken ? 'a user-owned API token or email + Global API key' : describeSchemes(accepted)}: ${why}, and the admin credential${forProfile} holds ${held}. Nothing was sent.`;
+  if (accountOwnedToken) {
+    return new CfRotateError('credential-missing', message, {
+      hint: `Use a profile whose API token is user-owned (My Profile › API Tokens) with the permission this needs, or add your Global API key to profile "${p}": CLI: set CLOUDFLARE_EMAIL${sfx} + CLOUDFLARE_API_KEY${sfx} beside CLOUDFLARE_API_TOKEN${sfx}; VS Code: "Cloudflare Rotate: Set Credential…" for profile "${p}" with "Email + Global API key", and keep the API token.`,
+    });
+  }
   const hint = needKey
     ? `Add your Global API key to profile "${p}" (the API token stays in use where it works): CLI: set CLOUDFLARE_EMAIL${sfx} + CLOUDFLARE_API_KEY${sfx} beside CLOUDFLARE_API_TOKEN${sfx}; VS Code: "Cloudflare Rotate: Set Credential…" for profile "${p}" with "Email + Global API key", and keep the API token.`
     : `Add an API token to profile "${p}": CLI: set CLOUDFLARE_API_TOKEN${sfx} (the Global API key stays in use where only it works); VS Code: "Cloudflare Rotate: Set Credential…" for profile "${p}" with "API token", and keep the Global API key.`;
@@ -140,13 +178,17 @@ export function schemeRefusal(what: string, accepted: readonly AuthScheme[], cre
 function rotationMethods(kind: TokenKind): (keyof CloudflareApi)[] {
   switch (kind) {
     case 'account-api-token':
-      return ['getAccountToken', 'rollAccountToken'];
+      return ['getAccountToken', 'rollAccountToken', 'createAccountToken', 'deleteAccountToken'];
     case 'user-api-token':
-      return ['getUserToken', 'rollUserToken'];
+      return ['getUserToken', 'rollUserToken', 'createUserToken', 'deleteUserToken'];
     case 'access-service-token':
       return ['getServiceToken', 'rotateServiceToken', 'bumpServiceTokenVersion'];
     case 'moq-relay-token':
       return ['listMoqTokens', 'createMoqToken', 'deleteMoqToken'];
+    case 'turnstile-secret':
+      return ['getTurnstileWidget', 'rotateTurnstileSecret'];
+    case 'oauth-client-secret':
+      return ['getOAuthClient', 'rotateOAuthClientSecret', 'deleteRotatedOAuthClientSecret'];
   }
 }
 
@@ -155,6 +197,8 @@ const KIND_REASON: Record<TokenKind, string> = {
   'user-api-token': 'Cloudflare accepts only API tokens for user API tokens (/user/tokens)',
   'access-service-token': 'zone-level Access service tokens accept only email + Global API key',
   'moq-relay-token': 'Cloudflare accepts only API tokens for MoQ relays',
+  'turnstile-secret': 'Turnstile accepts a user-owned API token or email + Global API key',
+  'oauth-client-secret': 'OAuth clients accept an API token or email + Global API key',
 };
 
 /**
@@ -201,4 +245,15 @@ export type OperationName =
   | 'getStoreSecret'
   | 'editStoreSecret'
   | 'listAccounts'
-  | 'listZones';
+  | 'listZones'
+  | 'createUserToken'
+  | 'createAccountToken'
+  | 'deleteUserToken'
+  | 'deleteAccountToken'
+  | 'listTurnstileWidgets'
+  | 'getTurnstileWidget'
+  | 'rotateTurnstileSecret'
+  | 'listOAuthClients'
+  | 'getOAuthClient'
+  | 'rotateOAuthClientSecret'
+  | 'deleteRotatedOAuthClientSecret';

@@ -23,7 +23,7 @@ import { DEFAULT_API_BASE_URL, DEFAULT_TIMEOUT_MS, DEFAULT_USER_AGENT, validateA
 import { chooseScheme, schemeRefusal, type OperationName } from './permissions';
 import { parseRateLimitReset, parseRetryAfter, retryDecision, DEFAULT_MAX_RETRIES, type BackoffOptions } from './retry';
 import { FetchTransport, requestSignal, type HttpRequest, type HttpResponse, type HttpTransport } from './transport';
-import { globalKeyOf, type AdminCredential, type AuthScheme, type MutationOptions, type RequestOptions, type SecretValues } from './types';
+import { globalKeyOf, type AdminCredential, type AuthScheme, type MutationOptions, type RequestOptions, type SecretFacts, type SecretValues } from './types';
 import type * as z from 'zod/mini';
 
 export const PAGE_SIZE = 50;
@@ -64,7 +64,20 @@ export interface CallSpec {
    * Mutations that produce a secret: takes the secret out of the raw `result` (before any
    * validation) and hands it to `onSecret`, awaited, before the rest of the answer is checked.
    */
-  secret?: { extract: (result: unknown) => SecretValues | undefined; onSecret?: ((values: SecretValues) => Promise<void>) | undefined } | undefined;
+  secret?:
+    | {
+        extract: (result: unknown) => SecretValues | undefined;
+        /** Facts journaled with the secret (the id of a token just created), read from the same raw `result`. */
+        facts?: ((result: unknown) => SecretFacts | undefined) | undefined;
+        onSecret?: ((values: SecretValues, facts?: SecretFacts) => Promise<void>) | undefined;
+      }
+    | undefined;
+  /**
+   * The operation refuses account-owned API tokens (Turnstile, notes B). When the admin token is
+   * known to be account-owned (`cfat_…`, or this flag from a caller that verified it), the
+   * credential's Global API key is used instead, or nothing is sent.
+   */
+  userOwnedTokensOnly?: { accountOwned?: boolean | undefined; reason: string } | undefined;
 }
 
 /** The per-call options a resource function passes on from its caller. */
@@ -235,8 +248,15 @@ export class RequestCore {
       return { headers: h, scheme: undefined };
     }
     // The scheme this operation accepts (API token first): never a Bearer where Cloudflare declares email + key only.
-    const scheme = chooseScheme(spec.schemes, this.credential);
-    if (scheme === undefined) throw schemeRefusal(spec.what, spec.schemes, this.credential, this.profile);
+    const only = spec.userOwnedTokensOnly;
+    const accountOwned = only !== undefined && this.credential.type === 'api-token' && (only.accountOwned === true || this.credential.token.startsWith('cfat_'));
+    const schemes = accountOwned ? spec.schemes.filter((s) => s !== 'api-token') : spec.schemes;
+    const scheme = chooseScheme(schemes, this.credential);
+    if (scheme === undefined) {
+      throw accountOwned && only
+        ? schemeRefusal(spec.what, ['global-key'], this.credential, this.profile, only.reason, true)
+        : schemeRefusal(spec.what, spec.schemes, this.credential, this.profile);
+    }
     const key = scheme === 'global-key' ? globalKeyOf(this.credential) : undefined;
     const token = scheme === 'api-token' && this.credential.type === 'api-token' ? this.credential.token : undefined;
     const ok = token !== undefined ? HEADER_SAFE.test(token) : key !== undefined && HEADER_SAFE.test(key.key) && HEADER_SAFE.test(key.email);
@@ -328,12 +348,19 @@ export class RequestCore {
       // The secret first (Cloudflare declares most response fields optional): once it is handed
       // over (journaled), a surprise in the rest of the answer can no longer lose it.
       let values: SecretValues | undefined;
+      let facts: SecretFacts | undefined;
+      const raw = (body as { result?: unknown }).result;
       try {
-        values = spec.secret.extract((body as { result?: unknown }).result);
+        values = spec.secret.extract(raw);
       } catch {
         values = undefined;
       }
-      if (values && Object.keys(values).length > 0) await spec.secret.onSecret?.(values);
+      try {
+        facts = spec.secret.facts?.(raw);
+      } catch {
+        facts = undefined;
+      }
+      if (values && Object.keys(values).length > 0) await spec.secret.onSecret?.(values, facts);
     }
     const env = E.EnvelopeSchema.safeParse(body);
     if (!env.success) throw contractError(spec.what, spec.rotation, E.describeZodError(env.error, 'body'));

@@ -122,7 +122,7 @@ async function verifyAdminTokenOn(core: RequestCore, accountId: string | undefin
       status: 200,
     });
   }
-  return { ok: true, id: v.id, status: v.status, ...(accountId ? { accountId } : {}) };
+  return { ok: true, id: v.id, status: v.status, ...(accountId ? { accountId } : {}), ...(v.expires_on ? { expiresOn: v.expires_on } : {}) };
 }
 
 export async function rollUserToken(core: RequestCore, tokenId: string, opts?: MutationOptions): Promise<string> {

@@ -156,8 +156,17 @@ export interface RequestOptions {
   maxRetries?: number;
 }
 
-/** The secret(s) a rotation produced, by the field a target takes. */
-export type SecretValues = Partial<Record<'token' | 'clientId' | 'clientSecret', string>>;
+/**
+ * The secret(s) a rotation produced, by the field a target takes. `r2AccessKeyId` (the API token's
+ * id) and `r2SecretAccessKey` (SHA-256 hex of its value) are the R2 S3 credentials derived from an
+ * API token; the id is not a secret.
+ */
+export type SecretValues = Partial<Record<'token' | 'clientId' | 'clientSecret' | 'r2AccessKeyId' | 'r2SecretAccessKey', string>>;
+
+/** Facts that arrive with a new secret and are journaled with it (the id of a token just created). */
+export interface SecretFacts {
+  id?: string | undefined;
+}
 
 /** Options of a call that creates a secret (roll, rotate, create). */
 export interface MutationOptions extends RequestOptions {
@@ -172,7 +181,7 @@ export interface MutationOptions extends RequestOptions {
    * response is validated (Cloudflare declares most response fields optional): the caller
    * journals it. If the rest then fails validation the call still throws, after this.
    */
-  onSecret?: (values: SecretValues) => Promise<void>;
+  onSecret?: (values: SecretValues, facts?: SecretFacts) => Promise<void>;
 }
 
 /** What checking the admin credential found. */
@@ -185,6 +194,8 @@ export interface CredentialCheck {
   email?: string;
   /** The API token is account-owned: the account whose verify route accepted it (A1). */
   accountId?: string;
+  /** The API token's expiry, when it has one (verify's `expires_on`). */
+  expiresOn?: string;
 }
 
 export interface VerifyCredentialOptions extends RequestOptions {
@@ -248,4 +259,93 @@ export interface CloudflareApi {
   // Discovery for the add-token wizard
   listAccounts(opts?: RequestOptions): Promise<AccountInfo[]>;
   listZones(accountId?: string, opts?: RequestOptions): Promise<ZoneInfo[]>;
+
+  // API tokens, replaced instead of rolled (twins.ts): read what a twin needs, create it, delete the previous token
+  /** GET /user/tokens/{id}: name, policies, condition, dates (what a twin copies). */
+  getUserTokenTemplate(tokenId: string, opts?: RequestOptions): Promise<TokenTemplate>;
+  getAccountTokenTemplate(accountId: string, tokenId: string, opts?: RequestOptions): Promise<TokenTemplate>;
+  /** POST /user/tokens: the answer carries the value once (handed to `onSecret` with the new id). */
+  createUserToken(body: TwinBody, opts?: MutationOptions): Promise<CreatedToken>;
+  createAccountToken(accountId: string, body: TwinBody, opts?: MutationOptions): Promise<CreatedToken>;
+  /** DELETE …/tokens/{id}. `false`: there was no such token (already deleted: counts as done). */
+  deleteUserToken(tokenId: string, opts?: RequestOptions): Promise<boolean>;
+  deleteAccountToken(accountId: string, tokenId: string, opts?: RequestOptions): Promise<boolean>;
+
+  // Turnstile widgets (turnstile.ts). Account-owned API tokens are not accepted (notes B).
+  listTurnstileWidgets(accountId: string, opts?: TurnstileOptions): Promise<TurnstileWidget[]>;
+  /** GET …/widgets/{sitekey}: the widget with its current secret. */
+  getTurnstileWidget(accountId: string, sitekey: string, opts?: TurnstileOptions): Promise<TurnstileWidget>;
+  /** POST …/rotate_secret: the previous secret stays valid 2 hours unless `invalidateImmediately`. */
+  rotateTurnstileSecret(accountId: string, sitekey: string, invalidateImmediately: boolean, opts?: MutationOptions & TurnstileOptions): Promise<TurnstileWidget>;
+
+  // OAuth clients (oauthClients.ts): a second secret, then the previous one deleted
+  listOAuthClients(accountId: string, opts?: RequestOptions): Promise<OAuthClientInfo[]>;
+  getOAuthClient(accountId: string, clientId: string, opts?: RequestOptions): Promise<OAuthClientInfo>;
+  /** POST …/rotate_secret: a second secret; both work until the previous one is deleted. */
+  rotateOAuthClientSecret(accountId: string, clientId: string, opts?: MutationOptions): Promise<{ clientSecret: string }>;
+  /** DELETE …/rotate_secret: the previous secret stops working. `false`: there was none (counts as done). */
+  deleteRotatedOAuthClientSecret(accountId: string, clientId: string, opts?: RequestOptions): Promise<boolean>;
+}
+
+/** One policy of an API token, as Cloudflare returns it and as a twin sends it back. */
+export interface TokenPolicy {
+  effect: 'allow' | 'deny';
+  permission_groups: { id: string; meta?: { key?: string | undefined; value?: string | undefined } | undefined }[];
+  resources: Record<string, string | Record<string, string>>;
+}
+
+/** What a twin of an API token copies (GET …/tokens/{id}), plus the token's status and dates. */
+export interface TokenTemplate {
+  id: string;
+  name: string;
+  status: TokenStatus;
+  policies: TokenPolicy[];
+  /** `condition` as Cloudflare returned it (client IP limits), sent back unchanged. */
+  condition?: Record<string, unknown> | undefined;
+  expiresOn?: string | undefined;
+  notBefore?: string | undefined;
+  modifiedOn?: string | undefined;
+  issuedOn?: string | undefined;
+}
+
+/** The body of POST …/tokens (TokenCreateParams). Holds no secret. */
+export interface TwinBody {
+  name: string;
+  policies: TokenPolicy[];
+  condition?: Record<string, unknown> | undefined;
+  expires_on?: string | undefined;
+  not_before?: string | undefined;
+}
+
+/** A token just created: its value is shown in this answer only. */
+export interface CreatedToken {
+  id: string;
+  value: string;
+  name?: string | undefined;
+  expiresOn?: string | undefined;
+}
+
+/** Options of Turnstile calls: the admin API token is account-owned (Turnstile refuses those: the Global API key is used, or nothing is sent). */
+export interface TurnstileOptions extends RequestOptions {
+  adminTokenAccountOwned?: boolean;
+}
+
+export interface TurnstileWidget {
+  sitekey: string;
+  name: string;
+  mode?: string | undefined;
+  domains?: string[] | undefined;
+  createdOn?: string | undefined;
+  modifiedOn?: string | undefined;
+  /** The current secret (GET and rotate return it). */
+  secret?: string | undefined;
+}
+
+export interface OAuthClientInfo {
+  clientId: string;
+  name: string;
+  /** A rotated (previous) secret exists that was not deleted yet. */
+  hasRotatedSecret?: boolean | undefined;
+  createdAt?: string | undefined;
+  updatedAt?: string | undefined;
 }

@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { hasUnsafeCharacters } from '../text';
 
-export const TOKEN_KINDS = ['account-api-token', 'user-api-token', 'access-service-token', 'moq-relay-token'] as const;
+export const TOKEN_KINDS = ['account-api-token', 'user-api-token', 'access-service-token', 'moq-relay-token', 'turnstile-secret', 'oauth-client-secret'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
@@ -54,7 +54,24 @@ export function isEnvLikeFile(rel: string): boolean {
   return /^\.env(\..+)?$/.test(base) || /^.+\.env$/.test(base) || /^\.dev\.vars(\..+)?$/.test(base) || base === '.envrc';
 }
 
-const fieldSchema = z.optional(z.enum(['token', 'clientId', 'clientSecret']));
+/**
+ * What a target can receive: `token` (API tokens, MoQ, the Turnstile secret), `clientId` /
+ * `clientSecret` (Access service tokens, OAuth clients), and the R2 S3 credentials derived from an
+ * API token: `r2AccessKeyId` (the token's id) and `r2SecretAccessKey` (SHA-256 hex of its value).
+ */
+export const SECRET_FIELD_NAMES = ['token', 'clientId', 'clientSecret', 'r2AccessKeyId', 'r2SecretAccessKey'] as const;
+
+/** The fields each kind's targets may take (the first is the default). */
+export const KIND_FIELDS: Record<TokenKind, readonly SecretField[]> = {
+  'account-api-token': ['token', 'r2AccessKeyId', 'r2SecretAccessKey'],
+  'user-api-token': ['token', 'r2AccessKeyId', 'r2SecretAccessKey'],
+  'access-service-token': ['clientSecret', 'clientId'],
+  'moq-relay-token': ['token'],
+  'turnstile-secret': ['token'],
+  'oauth-client-secret': ['clientSecret', 'clientId'],
+};
+
+const fieldSchema = z.optional(z.enum(SECRET_FIELD_NAMES));
 
 /** A .env-style file in the workspace folder. */
 const fileTarget = z.strictObject({
@@ -180,15 +197,47 @@ const common = {
   targets: z.array(target).check(z.minLength(1, 'needs at least one target (a file, or a destination)')),
 };
 
+/**
+ * API tokens: `roll` (default) changes the value in place (the old value dies at once); `replace`
+ * creates a twin with the same policies, writes and verifies it everywhere, points `tokenId` at
+ * it, and deletes the previous token when `overlap` has passed ("0s": right after verifying).
+ */
+const strategyFields = {
+  strategy: z.optional(z.enum(['roll', 'replace'])),
+  /** `replace`: how long the previous token keeps working after the twin is in every target (default 24h). */
+  overlap: z.optional(z.string().check(z.regex(DURATION, 'must be a duration such as 0s, 1h, 24h or 7d'))),
+};
 const accountApiToken = z.strictObject({
   kind: z.literal('account-api-token'),
   accountId: hex32('account ID'),
   tokenId: hex32('token ID'),
+  ...strategyFields,
   ...common,
 });
 const userApiToken = z.strictObject({
   kind: z.literal('user-api-token'),
   tokenId: hex32('token ID'),
+  ...strategyFields,
+  ...common,
+});
+/** Turnstile sitekeys: `0x4AAAAAAA…` (and the documented test keys `1x…`, `2x…`, `3x…`); at most 32 characters. */
+const SITEKEY = /^[0-9]x[0-9A-Za-z_-]{4,30}$/;
+/** A Turnstile widget's secret: POST …/challenges/widgets/{sitekey}/rotate_secret. */
+const turnstileSecret = z.strictObject({
+  kind: z.literal('turnstile-secret'),
+  accountId: hex32('account ID'),
+  sitekey: z.string().check(z.regex(SITEKEY, 'must be a Turnstile sitekey (0x4AAAAAAA…, at most 32 characters)')),
+  /** `true`: the previous secret stops working at once; default false: it keeps working 2 hours. */
+  invalidateImmediately: z.optional(z.boolean()),
+  ...common,
+});
+/** An OAuth client's secret: rotate_secret (a second secret), then the previous one is deleted after `overlap`. */
+const oauthClientSecret = z.strictObject({
+  kind: z.literal('oauth-client-secret'),
+  accountId: hex32('account ID'),
+  clientId: hex32('OAuth client ID'),
+  /** How long the previous secret keeps working after the new one is in every target (default 24h; "0s": deleted right away). */
+  overlap: z.optional(z.string().check(z.regex(DURATION, 'must be a duration such as 0s, 1h, 24h or 7d'))),
   ...common,
 });
 const accessServiceToken = z.strictObject({
@@ -215,7 +264,7 @@ const moqRelayToken = z.strictObject({
   ...common,
 });
 
-export const tokenSchema = z.discriminatedUnion('kind', [accountApiToken, userApiToken, accessServiceToken, moqRelayToken]);
+export const tokenSchema = z.discriminatedUnion('kind', [accountApiToken, userApiToken, accessServiceToken, moqRelayToken, turnstileSecret, oauthClientSecret]);
 
 export const configSchema = z
   .strictObject({
@@ -245,7 +294,10 @@ export const configSchema = z
             message: `rotates the same Cloudflare credential as tokens[${first}]: it is already configured as '${other.name}' (add this entry's targets to '${other.name}' instead)`,
           });
         } else credentials.set(same, i);
-        const service = t.kind === 'access-service-token';
+        if ((t.kind === 'account-api-token' || t.kind === 'user-api-token') && t.overlap !== undefined && t.strategy !== 'replace') {
+          ctx.issues.push({ code: 'custom', input: t.overlap, path: ['tokens', i, 'overlap'], message: 'is used only with "strategy": "replace" (a roll keeps no previous token)' });
+        }
+        const fields = KIND_FIELDS[t.kind];
         if (t.kind === 'access-service-token') {
           if ((t.accountId === undefined) === (t.zoneId === undefined)) {
             ctx.issues.push({ code: 'custom', input: t, path: ['tokens', i], message: 'needs exactly one of accountId or zoneId' });
@@ -268,8 +320,8 @@ export const configSchema = z
               message: 'is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc): add "allowAnyFile": true to this target if a secret really belongs there',
             });
           }
-          if (tg.field !== undefined && (service ? tg.field !== 'clientId' && tg.field !== 'clientSecret' : tg.field !== 'token')) {
-            ctx.issues.push({ code: 'custom', input: tg.field, path: [...at, 'field'], message: `must be one of ${service ? 'clientId, clientSecret' : 'token'} for ${t.kind}` });
+          if (tg.field !== undefined && !fields.includes(tg.field)) {
+            ctx.issues.push({ code: 'custom', input: tg.field, path: [...at, 'field'], message: `must be one of ${[...fields].sort().join(', ')} for ${t.kind}` });
           }
           if (!isFileTarget(tg) && !('github' in tg) && destinationAccount(t, tg) === undefined) {
             ctx.issues.push({ code: 'custom', input: tg, path: at, message: `needs "accountId": the account of this destination (a ${t.kind} has no account to take it from)` });
@@ -296,7 +348,17 @@ export type AccountApiTokenConfig = z.infer<typeof accountApiToken>;
 export type UserApiTokenConfig = z.infer<typeof userApiToken>;
 export type AccessServiceTokenConfig = z.infer<typeof accessServiceToken>;
 export type MoqRelayTokenConfig = z.infer<typeof moqRelayToken>;
-export type SecretField = 'token' | 'clientId' | 'clientSecret';
+export type TurnstileSecretConfig = z.infer<typeof turnstileSecret>;
+export type OAuthClientSecretConfig = z.infer<typeof oauthClientSecret>;
+export type SecretField = (typeof SECRET_FIELD_NAMES)[number];
+
+/** The API token kinds' strategy (default `roll`). */
+export function strategyOf(t: TokenConfig): 'roll' | 'replace' | undefined {
+  return t.kind === 'account-api-token' || t.kind === 'user-api-token' ? (t.strategy ?? 'roll') : undefined;
+}
+
+/** The overlap of `replace` and OAuth clients (default 24 h), in ms. */
+export const DEFAULT_OVERLAP = '24h';
 
 /**
  * The rules of a target path outside config validation (preflight, resume): the same checks as
@@ -324,6 +386,11 @@ export function credentialKey(t: CredentialFields): string {
       return `access-service-token:${t.accountId !== undefined ? `a:${t.accountId}` : `z:${t.zoneId ?? ''}`}:${t.serviceTokenId ?? ''}`.toLowerCase();
     case 'moq-relay-token':
       return `moq-relay-token:${t.accountId ?? ''}:${t.relayId ?? ''}:${t.tokenType ?? 'publish_subscribe'}`.toLowerCase();
+    case 'turnstile-secret':
+      // Sitekeys are case-sensitive: only the account id is folded.
+      return `turnstile-secret:${(t.accountId ?? '').toLowerCase()}:${t.sitekey ?? ''}`;
+    case 'oauth-client-secret':
+      return `oauth-client-secret:${t.accountId ?? ''}:${t.clientId ?? ''}`.toLowerCase();
   }
 }
 
@@ -336,11 +403,13 @@ export interface CredentialFields {
   serviceTokenId?: string | undefined;
   relayId?: string | undefined;
   tokenType?: string | undefined;
+  sitekey?: string | undefined;
+  clientId?: string | undefined;
 }
 
 /** The field a target receives: access tokens default to the client secret, the rest to the token. */
 export function targetField(token: TokenConfig, t: TargetConfig): SecretField {
-  return t.field ?? (token.kind === 'access-service-token' ? 'clientSecret' : 'token');
+  return t.field ?? (KIND_FIELDS[token.kind][0] as SecretField);
 }
 
 /** Where a target writes, for "two targets cannot write one place" (GitHub names are case-insensitive). */

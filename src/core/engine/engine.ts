@@ -13,8 +13,9 @@
  * entry is removed, so a kill at any instant leaves the entry or the recorded verdict.
  * Runs unchanged in the extension and the CLI: everything outside is a port.
  */
-import type { AdminCredential, CloudflareApi, MutationOptions } from '../cloudflare/types';
-import { destinationTargets, fileTargets, targetLabel, type TokenConfig, type TokenKind } from '../config/schema';
+import type { AdminCredential, CloudflareApi, CredentialCheck, MutationOptions, SecretFacts, SecretValues } from '../cloudflare/types';
+import { destinationTargets, fileTargets, strategyOf, targetLabel, type TokenConfig, type TokenKind } from '../config/schema';
+import { CONFIG_RELATIVE_PATH } from '../config/load';
 import type { CredentialSource } from '../credentials';
 import { readDotenvValue } from '../dotenv/patch';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../errors';
@@ -22,10 +23,12 @@ import type { HistoryEntry, HistoryStore } from '../history';
 import type { Clock, Files, Git, Locks, Logger } from '../ports';
 import { registerSecret } from '../redact';
 import type { GitHubApi } from '../github/client';
-import { Journal, type JournalDestination, type JournalEntry, type JournalStore, type Verdict } from './journal';
+import { Journal, MemoryJournalStore, secretValuesOf, type JournalDestination, type JournalEntry, type JournalStore, type Verdict } from './journal';
+import { Retirements } from '../retire';
+import { adminTokenName, configStep, runAfterTargets } from './after';
 import { KeyedQueue, mapLimit } from './queue';
 import { destinationDriver, destinationFromConfig, destinationNote, hashValue, prepareTargets, readTargetText, writeTargetFile, type DestinationContext, type PreparedTarget } from './targets';
-import { driverFor, resourceId, type DriverContext } from './kinds';
+import { driverFor, resourceId, type DriverContext, type ProbeAnswer } from './kinds';
 import { cap, wording } from '../wording';
 import { scopeOf } from './kinds/serviceToken';
 import { rotationSchemeProblem } from '../cloudflare/permissions';
@@ -60,6 +63,13 @@ export interface EngineDeps {
    * (default `deadlineMargin(timeout)`: half the timeout, 2–10 s). Tests with a fast simulator shorten it.
    */
   deadlineMarginMs?: number;
+  /** Where pending retirements live (one record each; default: in memory). The state directory's `retire/` in the hosts. */
+  retirements?: JournalStore;
+  /**
+   * Stores a new admin credential for a profile (the extension's SecretStorage). Without it, a
+   * rotation of an admin credential cannot finish here (the CLI: credentials come from the environment).
+   */
+  credentialSink?: { set(profile: string, credential: AdminCredential): Promise<void> };
   /**
    * Observes each durable step (tracing; the crash-injection suite kills the process here).
    * Called after the step's state is persisted, before the next irreversible action.
@@ -81,7 +91,10 @@ export type Checkpoint =
   | 'response-received' // the new secret is in memory only
   | 'secret-journaled' // the new secret is in the journal
   | 'target-written' // one target file, or one destination, written (others may follow)
-  | 'files-written'; // every target (files and destinations) written, not verified yet
+  | 'files-written' // every target (files and destinations) written, not verified yet
+  | 'config-written' // replace: cf-rotate.json names the twin
+  | 'credential-stored' // admin rotation: the new value is the stored credential
+  | 'retirement-recorded'; // the previous credential's retirement is durable (the journal entry still exists)
 
 export type RotationState =
   | 'rotated' // new secret live and in every target
@@ -112,11 +125,27 @@ export interface RotationResult {
   checkAgainAt?: string;
   /** An unanswered call was settled: Cloudflare did not rotate (safe to retry), or it rotated and the secret was lost. */
   verdict?: 'not-rotated' | 'lost';
+  /** `strategy: "replace"`: the twin's id (cf-rotate.json now names it). */
+  tokenId?: string;
+  /** The previous credential (replace, OAuth clients) is deleted at this time (ISO), or was deleted now (`retired`). */
+  retiresAt?: string;
+  retired?: boolean;
   durationMs: number;
 }
 
 export interface RotateOptions {
   dryRun?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (step: string) => void;
+  /** cf-rotate.json relative to the folder (default `.vscode/cf-rotate.json`): `strategy: "replace"` points its `tokenId` at the twin. */
+  config?: string;
+}
+
+export interface RotateAdminOptions {
+  /** `replace` (default): a twin takes over, the previous token is deleted after `overlap`; `roll`: the value changes in place. */
+  strategy?: 'roll' | 'replace';
+  /** `replace`: how long the previous admin token keeps working (default 24h; "0s": deleted right after the new one is stored). */
+  overlap?: string;
   signal?: AbortSignal;
   onProgress?: (step: string) => void;
 }
@@ -163,13 +192,23 @@ type Base = Pick<RotationResult, 'name' | 'folder' | 'kind' | 'targets'>;
 
 export class RotationEngine {
   readonly journal: Journal;
+  /** Pending retirements of previous credentials (replace, OAuth clients, the admin credential). */
+  readonly retirements: Retirements;
   private readonly writes = new KeyedQueue();
   private readonly apis = new Map<string, CloudflareApi>();
-  /** Per profile+credential: the admin token's own id (to refuse rolling the credential itself). */
-  private readonly adminIds = new Map<string, Promise<string | undefined>>();
+  /** Per profile+credential: the admin credential's check (its token's own id, to refuse rolling the credential itself; its account, when account-owned). */
+  private readonly adminIds = new Map<string, Promise<CredentialCheck>>();
 
   constructor(private readonly deps: EngineDeps) {
     this.journal = new Journal(deps.journal, deps.locks);
+    this.retirements = new Retirements({
+      store: deps.retirements ?? new MemoryJournalStore(),
+      locks: deps.locks,
+      clock: deps.clock,
+      logger: deps.logger,
+      history: deps.history,
+      apiFor: async (profile) => (await this.apiFor(profile)).api,
+    });
   }
 
   private credentialKey(profile: string, c: AdminCredential): string {
@@ -199,8 +238,26 @@ export class RotationEngine {
   }
 
   /** What a driver works with. */
-  private ctx(api: CloudflareApi, signal?: AbortSignal): DriverContext {
-    return { api, history: this.deps.history, logger: this.deps.logger, clock: this.deps.clock, signal, defaultGracePeriod: this.deps.defaultGracePeriod ?? '1h' };
+  private ctx(api: CloudflareApi, signal?: AbortSignal, adminTokenAccountOwned?: boolean): DriverContext {
+    return { api, history: this.deps.history, logger: this.deps.logger, clock: this.deps.clock, signal, defaultGracePeriod: this.deps.defaultGracePeriod ?? '1h', ...(adminTokenAccountOwned ? { adminTokenAccountOwned } : {}) };
+  }
+
+  /** Is the profile's admin API token account-owned (Turnstile refuses those)? Unknown counts as no: the request core still refuses `cfat_` tokens. */
+  private async accountOwned(a: { api: CloudflareApi; key: string; credential: AdminCredential }): Promise<boolean> {
+    if (a.credential.type !== 'api-token') return false;
+    const check = await this.adminCheck(a.api, a.key).catch(() => undefined);
+    return check?.accountId !== undefined;
+  }
+
+  /** The admin credential's check, once per engine and credential (an account-owned token names its account). */
+  private adminCheck(api: CloudflareApi, key: string, signal?: AbortSignal): Promise<CredentialCheck> {
+    let p = this.adminIds.get(key);
+    if (!p) {
+      p = api.verifyCredential(signal ? { signal } : undefined);
+      this.adminIds.set(key, p);
+      p.catch(() => this.adminIds.delete(key));
+    }
+    return p;
   }
 
   /** What destination drivers work with. `interactive`: the host may ask the user to sign in to GitHub (before a rotation only). */
@@ -277,26 +334,65 @@ export class RotationEngine {
    * Rolling the API token that is itself the admin credential would destroy the credential in
    * use (Cloudflare kills the old value at once). Refused, by id, before any call.
    */
-  private async guardAdminCredential(api: CloudflareApi, key: string, credential: AdminCredential, token: TokenConfig, profile: string, signal?: AbortSignal): Promise<void> {
+  private async guardAdminCredential(api: CloudflareApi, key: string, credential: AdminCredential, token: TokenConfig, profile: string, signal?: AbortSignal): Promise<CredentialCheck> {
     // The credential is checked once per engine (also a Global API key: a dry run says whether it works).
-    let p = this.adminIds.get(key);
-    if (!p) {
-      p = api.verifyCredential(signal ? { signal } : undefined).then((v) => v.id);
-      this.adminIds.set(key, p);
-      p.catch(() => this.adminIds.delete(key));
-    }
-    const adminId = await p;
-    if (credential.type !== 'api-token') return;
+    const check = await this.adminCheck(api, key, signal);
+    const adminId = check.id;
+    if (credential.type !== 'api-token') return check;
     const tokenId = driverFor(token.kind).apiTokenId?.(token);
-    if (tokenId === undefined) return;
+    if (tokenId === undefined) return check;
     if (adminId !== undefined && adminId.toLowerCase() === tokenId.toLowerCase()) {
       throw new CfRotateError('config', `"${token.name}" is the admin credential of profile "${profile}" itself (token ${tokenId}): rolling it would make the credential cf-rotate is using stop working, and the new value would land in ${token.targets.map(targetLabel).join(', ')}.`, {
         hint: `${cap(wording().rotateAdmin())}. Nothing was rotated.`,
       });
     }
+    return check;
   }
 
   async rotate(folder: string, token: TokenConfig, opts: RotateOptions = {}): Promise<RotationResult> {
+    return this.rotateWith(folder, token, opts);
+  }
+
+  /**
+   * Rotate the API token that is the admin credential of `profile` itself, and store the new value
+   * as that profile's credential inside the journaled rotation (the journal holds the new value
+   * until the store succeeded). `replace` (default) keeps the previous token working for `overlap`
+   * and then deletes it; `roll` changes it in place. Global API keys cannot be rotated by API.
+   */
+  async rotateAdmin(profile: string, opts: RotateAdminOptions = {}): Promise<RotationResult> {
+    const started = this.deps.clock.now();
+    const name = adminTokenName(profile);
+    const fail = (err: CfRotateError, kind: TokenKind = 'user-api-token'): RotationResult => ({ name, folder: '', kind, ok: false, state: err.kind === 'busy' ? 'busy' : 'failed', targets: [], error: err.toJSON(), warnings: [], durationMs: this.deps.clock.now() - started });
+    let a: Awaited<ReturnType<RotationEngine['apiFor']>>;
+    let check: CredentialCheck;
+    try {
+      a = await this.apiFor(profile);
+      if (a.credential.type !== 'api-token') {
+        throw new CfRotateError('validation', `The admin credential of profile "${profile}" is an email + Global API key: Cloudflare offers no API to rotate a Global API key.`, {
+          hint: 'Change it in the Cloudflare dashboard (My Profile › API Tokens › Global API Key › Change), then store the new key with Set Credential…; better, give the profile an API token, which cf-rotate can rotate. Nothing was rotated.',
+        });
+      }
+      check = await this.adminCheck(a.api, a.key, opts.signal);
+      if (check.id === undefined) throw new CfRotateError('contract', `Cloudflare did not report the id of the admin token of profile "${profile}".`, { hint: 'Verify the credential, then try again. Nothing was rotated.' });
+    } catch (e) {
+      return fail(withNothingRotated(toCfRotateError(e)));
+    }
+    if (!this.deps.credentialSink) {
+      return fail(new CfRotateError('validation', `The admin credential of profile "${profile}" cannot be stored here, so it is not rotated here.`, { hint: 'Rotate it in VS Code ("Cloudflare Rotate: Rotate Admin Credential…"). Nothing was rotated.' }));
+    }
+    const strategy = opts.strategy ?? 'replace';
+    const base = { name, profile, targets: [], ...(strategy === 'replace' ? { strategy, overlap: opts.overlap ?? '24h' } : { strategy }) };
+    const token = (check.accountId !== undefined
+      ? { ...base, kind: 'account-api-token', accountId: check.accountId, tokenId: check.id }
+      : { ...base, kind: 'user-api-token', tokenId: check.id }) as TokenConfig;
+    return this.rotateWith('', token, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }, {
+      profile,
+      accountId: check.accountId,
+      accountOwned: check.accountId !== undefined,
+    });
+  }
+
+  private async rotateWith(folder: string, token: TokenConfig, opts: RotateOptions, admin?: { profile: string; accountId: string | undefined; accountOwned: boolean }): Promise<RotationResult> {
     const started = this.deps.clock.now();
     const base: Base = { name: token.name, folder, kind: token.kind, targets: token.targets.map(targetLabel) };
     const progress = (s: ProgressStep): void => opts.onProgress?.(s);
@@ -321,6 +417,8 @@ export class RotationEngine {
       let api: CloudflareApi;
       let pre: JournalEntry['pre'];
       let targets: PreparedTarget[];
+      let extra: Partial<JournalEntry> = {};
+      let accountOwned = admin?.accountOwned ?? false;
       let destinations: JournalDestination[];
       try {
         opts.signal?.throwIfAborted();
@@ -331,9 +429,15 @@ export class RotationEngine {
         // The credential must hold a scheme Cloudflare accepts for this kind (A5), before any call.
         const schemeProblem = rotationSchemeProblem(token, a.credential, token.profile);
         if (schemeProblem) throw schemeProblem;
-        await this.guardAdminCredential(api, a.key, a.credential, token, token.profile, opts.signal);
+        if (admin) extra = { store: { profile: admin.profile, ...(admin.accountId ? { accountId: admin.accountId } : {}) } };
+        else {
+          const check = await this.guardAdminCredential(api, a.key, a.credential, token, token.profile, opts.signal);
+          accountOwned = a.credential.type === 'api-token' && check.accountId !== undefined;
+          // replace: cf-rotate.json is read now; it is rewritten only if it still has this text then.
+          if (strategyOf(token) === 'replace' && !opts.dryRun) extra = { config: await configStep(this.deps.files, folder, opts.config ?? CONFIG_RELATIVE_PATH, token) };
+        }
         destinations = await this.prepareDestinations(token, opts.signal);
-        pre = await driverFor(token.kind).preState(this.ctx(api, opts.signal), token, targets);
+        pre = await driverFor(token.kind).preState(this.ctx(api, opts.signal, accountOwned), token, targets);
         if (opts.dryRun) {
           // The credential was verified; read the token too (exists, and the credential may see it). Nothing changes.
           if (!pre || Object.keys(pre).length === 0) await driverFor(token.kind).inspect?.(this.ctx(api, opts.signal), token);
@@ -342,7 +446,7 @@ export class RotationEngine {
       } catch (e) {
         throw withNothingRotated(cancelledBefore(e, token.name));
       }
-      return await this.rotateLocked(api, folder, token, id, targets, destinations, pre, base, started, opts);
+      return await this.rotateLocked(api, folder, token, id, targets, destinations, pre, base, started, opts, extra, accountOwned);
     } catch (e) {
       return fail(toCfRotateError(e), toCfRotateError(e).kind === 'busy' ? 'busy' : 'failed');
     } finally {
@@ -361,12 +465,16 @@ export class RotationEngine {
     base: Base,
     started: number,
     opts: RotateOptions,
+    extra: Partial<JournalEntry>,
+    accountOwned: boolean,
   ): Promise<RotationResult> {
     const progress = (s: ProgressStep): void => opts.onProgress?.(s);
     const driver = driverFor(token.kind);
     const now = this.deps.clock.now();
+    const intent = driver.intent?.(token, now, { defaultGracePeriod: this.deps.defaultGracePeriod ?? '1h' }) ?? {};
+    const later = extra.config !== undefined || extra.store !== undefined || intent.retire !== undefined;
     let entry: JournalEntry = {
-      v: 2,
+      v: later ? 4 : destinations.length > 0 ? 3 : 2,
       id,
       owner: Journal.newOwner(),
       folder,
@@ -380,7 +488,9 @@ export class RotationEngine {
       targets: targets.map(({ current: _c, real: _r, ...t }) => t),
       ...(destinations.length > 0 ? { destinations } : {}),
       ...(pre && Object.keys(pre).length ? { pre } : {}),
-      ...driver.intent?.(token, now, { defaultGracePeriod: this.deps.defaultGracePeriod ?? '1h' }),
+      ...intent,
+      ...extra,
+      ...(extra.store && intent.retire ? { retire: { ...intent.retire, admin: true } } : {}),
     };
     let sent = false;
     let journaledSecret = false;
@@ -394,11 +504,17 @@ export class RotationEngine {
         await this.deps.checkpoint?.('before-call', token.name);
         progress('rotating');
       },
-      onSecret: async (values) => {
-        for (const v of Object.values(values)) registerSecret(v);
+      onSecret: async (values: SecretValues, facts?: SecretFacts) => {
+        for (const v of secretValuesOf(values)) registerSecret(v);
         await this.deps.checkpoint?.('response-received', token.name);
-        // The new secret exists only in this process now. Journal it before anything else can fail.
-        entry = { ...entry, state: 'rotated', values: { ...entry.values, ...values }, updatedAt: this.deps.clock.now() };
+        // The new secret exists only in this process now. Journal it (with the new id it came with) before anything else can fail.
+        entry = {
+          ...entry,
+          state: 'rotated',
+          values: { ...entry.values, ...values },
+          ...(facts?.id ? { received: { ...entry.received, tokenId: facts.id } } : {}),
+          updatedAt: this.deps.clock.now(),
+        };
         try {
           await this.journal.write(entry);
           journaledSecret = true;
@@ -411,7 +527,7 @@ export class RotationEngine {
     };
     let received: JournalEntry['received'];
     try {
-      received = await driver.call(this.ctx(api, opts.signal), entry, hooks);
+      received = await driver.call(this.ctx(api, opts.signal, accountOwned), entry, hooks);
     } catch (e) {
       const err = toCfRotateError(e);
       if (entry.values && Object.keys(entry.values).length > 0) {
@@ -423,13 +539,13 @@ export class RotationEngine {
         await this.record(this.historyEntry(entry, 'failed', err));
         throw withNothingRotated(cancelledBefore(err, token.name));
       } else {
-        return await this.afterFailedCall(api, entry, targets, err, base, started, { wait: true, progress, ...(opts.signal ? { signal: opts.signal } : {}) });
+        return await this.afterFailedCall(api, entry, targets, err, base, started, { wait: true, progress, accountOwned, ...(opts.signal ? { signal: opts.signal } : {}) });
       }
     }
     if (!journaledSecret && entry.values) this.deps.logger.warn(`"${token.name}": the new secret is not journaled; writing the targets now.`);
     entry = { ...entry, ...(received && Object.keys(received).length ? { received: { ...entry.received, ...received } } : {}) };
-    if (received?.jti || received?.expiresAt) await this.journal.write(entry).catch(() => undefined);
-    return await this.complete(api, entry, { started, progress, base });
+    if (received?.jti || received?.expiresAt || received?.tokenId) await this.journal.write(entry).catch(() => undefined);
+    return await this.complete(api, entry, { started, progress, base, accountOwned });
   }
 
   /** Rotate many tokens with bounded concurrency. Results in input order. Cancelling stops new rotations; running ones finish. */
@@ -451,7 +567,7 @@ export class RotationEngine {
         return r;
       }
       // A rotation that has started is never cut in half: the batch's signal only stops new ones.
-      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.config ? { config: opts.config } : {}) });
       opts.onResult?.(r);
       return r;
     });
@@ -482,13 +598,13 @@ export class RotationEngine {
       if (!entry) throw new CfRotateError('not-found', `The interrupted rotation of "${base.name}" was finished meanwhile.`, { hint: 'Nothing to do.' });
       if (entry.state === 'settled' && entry.verdict) return await this.settle(entry, entry.verdict, base, started);
       if (entry.values && Object.keys(entry.values).length > 0) {
-        const api = await this.apiFor(entry.profile).then(
-          (a) => a.api,
-          () => undefined,
-        );
-        return await this.complete(api, entry, { started, progress, base, overwriteConflicts: opts.overwriteConflicts, recovered: true });
+        const a = await this.apiFor(entry.profile).catch(() => undefined);
+        const accountOwned = a ? await this.accountOwned(a) : false;
+        return await this.complete(a?.api, entry, { started, progress, base, overwriteConflicts: opts.overwriteConflicts, recovered: true, accountOwned });
       }
-      const { api } = await this.apiFor(entry.profile);
+      const a = await this.apiFor(entry.profile);
+      const api = a.api;
+      const accountOwned = await this.accountOwned(a);
       const prepared: PreparedTarget[] = [];
       for (const t of entry.targets) {
         const r = await readTargetText(this.deps.files, entry.folder, t.rel).catch(() => undefined);
@@ -498,6 +614,8 @@ export class RotationEngine {
       return await this.afterFailedCall(api, entry, prepared, err, base, started, {
         wait: (deadlineOf(entry) - this.deps.clock.now()) <= (opts.waitForDeadlineMs ?? 20_000),
         progress,
+        accountOwned,
+        overwriteConflicts: opts.overwriteConflicts,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
     } catch (e) {
@@ -547,9 +665,11 @@ export class RotationEngine {
   }
 
   /** Remove temporary files that killed processes left beside these tokens' targets. */
-  async sweep(folder: string, tokens: readonly TokenConfig[]): Promise<number> {
+  async sweep(folder: string, tokens: readonly TokenConfig[], config: string = CONFIG_RELATIVE_PATH): Promise<number> {
     let n = 0;
     const seen = new Set<string>();
+    // `strategy: "replace"` writes cf-rotate.json too: a kill during that write leaves a temporary beside it.
+    if (tokens.some((t) => strategyOf(t) === 'replace')) n += await this.deps.files.sweep(folder, config).catch(() => 0);
     for (const t of tokens) {
       for (const tg of fileTargets(t)) {
         if (seen.has(tg.file)) continue;
@@ -573,7 +693,7 @@ export class RotationEngine {
     err: CfRotateError,
     base: Base,
     started: number,
-    ctx: { wait: boolean; progress: (s: ProgressStep) => void; signal?: AbortSignal },
+    ctx: { wait: boolean; progress: (s: ProgressStep) => void; signal?: AbortSignal; accountOwned?: boolean; overwriteConflicts?: boolean | undefined },
   ): Promise<RotationResult> {
     if (!MAYBE_HAPPENED.has(err.kind)) {
       return await this.settle(entry, { outcome: 'not-rotated', message: err.message, ...(err.hint ? { hint: err.hint } : {}), errorKind: err.kind, at: this.deps.clock.now() }, base, started, err);
@@ -591,14 +711,22 @@ export class RotationEngine {
         /* cancelled: answer with what is known now */
       }
     }
-    let verdict: 'not-rotated' | 'rotated' | 'unknown' = 'unknown';
+    let verdict: ProbeAnswer = 'unknown';
     for (let attempt = 1; attempt <= PROBE_ATTEMPTS && verdict === 'unknown' && !ctx.signal?.aborted; attempt++) {
       ctx.progress(`probing:${attempt}/${PROBE_ATTEMPTS}`);
       try {
-        verdict = await driverFor(entry.kind).probe(this.ctx(api), entry, targets);
+        verdict = await driverFor(entry.kind).probe(this.ctx(api, undefined, ctx.accountOwned), entry, targets);
       } catch (e) {
         this.deps.logger.warn(`Could not check whether "${entry.token}" was rotated (${attempt}/${PROBE_ATTEMPTS}): ${toCfRotateError(e).message}`);
       }
+    }
+    if (typeof verdict === 'object') {
+      // Cloudflare rotated and hands the new secret out again: journal it, then finish like an answer that arrived.
+      for (const v of secretValuesOf(verdict.recovered)) registerSecret(v);
+      entry = { ...entry, state: 'rotated', values: { ...entry.values, ...verdict.recovered }, lastError: undefined, updatedAt: this.deps.clock.now() };
+      await this.journal.write(entry);
+      this.deps.logger.warn(`"${entry.token}": Cloudflare rotated although its answer was lost; the new secret was read back and is written now.`);
+      return await this.complete(api, entry, { started, progress: ctx.progress, base, recovered: true, overwriteConflicts: ctx.overwriteConflicts, accountOwned: ctx.accountOwned ?? false });
     }
     const now = this.deps.clock.now();
     if (verdict === 'rotated') return await this.settle(entry, driverFor(entry.kind).lost(entry, this.deps.clock.now()), base, started);
@@ -666,16 +794,30 @@ export class RotationEngine {
     };
   }
 
-  /** Write every target, verify, clean up, record, clear the journal. Idempotent. */
+  /** Write every target, verify, clean up, do the steps after the targets, record, clear the journal. Idempotent. */
   private async complete(
     api: CloudflareApi | undefined,
     entry: JournalEntry,
-    ctx: { started: number; progress: (s: ProgressStep) => void; base: Base; overwriteConflicts?: boolean | undefined; recovered?: boolean },
+    ctx: { started: number; progress: (s: ProgressStep) => void; base: Base; overwriteConflicts?: boolean | undefined; recovered?: boolean; accountOwned?: boolean },
   ): Promise<RotationResult> {
-    const values = entry.values ?? {};
-    for (const v of Object.values(values)) registerSecret(v);
+    for (const v of secretValuesOf(entry.values)) registerSecret(v);
     const warnings: string[] = [];
     const base = ctx.base;
+    const driver = driverFor(entry.kind);
+    if (api && driver.beforeWrite) {
+      // Facts the answer lacked (a twin's id), found before anything is written.
+      try {
+        const more = await driver.beforeWrite(this.ctx(api, undefined, ctx.accountOwned), entry);
+        if (more) {
+          entry = { ...entry, ...more, updatedAt: this.deps.clock.now() };
+          await this.journal.write(entry);
+        }
+      } catch (e) {
+        const err = toCfRotateError(e);
+        return { ...base, ok: false, state: 'pending', error: { kind: err.kind, message: `The new secret of "${entry.token}" is kept safely in the journal, but ${err.message}`, ...(err.hint ? { hint: err.hint } : {}) }, warnings, durationMs: this.deps.clock.now() - ctx.started };
+      }
+    }
+    const values = entry.values ?? {};
     ctx.progress('writing');
     const fileDeps = { files: this.deps.files, locks: this.deps.locks, queue: this.writes, fileLockWaitMs: this.deps.fileLockWaitMs ?? 15_000 };
     const written: JournalDestination[] = [];
@@ -734,10 +876,9 @@ export class RotationEngine {
     let rejected: CfRotateError | undefined;
     let expiresAt = entry.received?.expiresAt;
     if (entry.received?.contractProblem) warnings.push(`Cloudflare's answer did not match its documentation (${entry.received.contractProblem}); the new secret it carried was written.`);
-    const driver = driverFor(entry.kind);
     if (api) {
       try {
-        const v = await driver.verify(this.ctx(api), entry, values);
+        const v = await driver.verify(this.ctx(api, undefined, ctx.accountOwned), entry, values);
         verified = v.ok;
         if (v.expiresAt) expiresAt = v.expiresAt;
         if (!v.ok) rejected = v.error;
@@ -762,10 +903,32 @@ export class RotationEngine {
       }
       if (driver.finish) {
         ctx.progress('cleaning-up');
-        warnings.push(...(await driver.finish(this.ctx(api), entry)));
+        warnings.push(...(await driver.finish(this.ctx(api, undefined, ctx.accountOwned), entry)));
       }
     } else {
       warnings.push('The new secret was written but not verified: no credential was available.');
+    }
+    // replace: cf-rotate.json names the twin; admin: the new value is stored; the previous credential's retirement is recorded.
+    const after = await runAfterTargets(entry, {
+      files: this.deps.files,
+      locks: this.deps.locks,
+      queue: this.writes,
+      fileLockWaitMs: this.deps.fileLockWaitMs ?? 15_000,
+      retirements: this.retirements,
+      sink: this.deps.credentialSink,
+      clock: this.deps.clock,
+      logger: this.deps.logger,
+      checkpoint: this.deps.checkpoint,
+      overwrite: ctx.overwriteConflicts ?? false,
+      rejected: rejected !== undefined,
+      onStored: () => this.resetClients(),
+    });
+    warnings.push(...after.warnings);
+    if (after.pending) {
+      const err = after.pending;
+      this.deps.logger.error(`Rotation of "${entry.token}" is not finished: ${err.message}`);
+      if (entry.state !== 'rotated') await this.journal.write({ ...entry, state: 'rotated', updatedAt: this.deps.clock.now() }).catch(() => undefined);
+      return { ...base, ok: false, state: 'pending', error: err.toJSON(), warnings, ...(verified !== undefined ? { verified } : {}), ...(entry.received?.tokenId ? { tokenId: entry.received.tokenId } : {}), durationMs: this.deps.clock.now() - ctx.started };
     }
     for (const w of warnings) this.deps.logger.warn(w);
     const outcome = ctx.recovered ? 'recovered' : 'rotated';
@@ -776,7 +939,16 @@ export class RotationEngine {
     }
     await this.deps.history.append(rec).catch((e: unknown) => this.deps.logger.warn(`Could not record history: ${toCfRotateError(e).message}`));
     await this.journal.clear(entry.id);
-    this.deps.logger.info(`${ctx.recovered ? 'Recovered' : 'Rotated'} "${entry.token}" → ${base.targets.join(', ')}`);
+    this.deps.logger.info(`${ctx.recovered ? 'Recovered' : 'Rotated'} "${entry.token}" → ${base.targets.join(', ') || 'the stored credential'}`);
+    // An overlap of 0s: the previous credential goes right away (a failure stays pending and is retried).
+    let retired = false;
+    const r = after.retirement;
+    if (r && r.dueAt <= this.deps.clock.now()) {
+      ctx.progress('cleaning-up');
+      const [done] = await this.retirements.carryOut((x) => x.id === r.id);
+      if (done?.state === 'retired' || done?.state === 'already-gone') retired = true;
+      else if (done?.error) warnings.push(`${done.error.message}${done.error.hint ? ` ${done.error.hint}` : ''}`);
+    }
     return {
       ...base,
       ok: rejected === undefined,
@@ -787,6 +959,9 @@ export class RotationEngine {
       ...(written.length > 0 ? { notes: written.map(destinationNote) } : {}),
       ...(entry.graceUntil ? { graceUntil: entry.graceUntil } : {}),
       ...(expiresAt ? { expiresAt } : {}),
+      ...(entry.received?.tokenId ? { tokenId: entry.received.tokenId } : {}),
+      ...(r ? { retiresAt: new Date(r.dueAt).toISOString() } : {}),
+      ...(retired ? { retired } : {}),
       durationMs: this.deps.clock.now() - ctx.started,
     };
   }

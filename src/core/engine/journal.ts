@@ -24,7 +24,17 @@ export const JOURNAL_PREFIX = 'cfRotate.journal.';
 export const journalStates = ['intent', 'unknown', 'rotated', 'settled'] as const;
 export type JournalState = (typeof journalStates)[number];
 
-export const SECRET_FIELDS = ['token', 'clientId', 'clientSecret'] as const;
+export const SECRET_FIELDS = ['token', 'clientId', 'clientSecret', 'r2AccessKeyId', 'r2SecretAccessKey'] as const;
+
+/** Journaled values that are identifiers, not secrets (an R2 access key id is the token's id): never registered with the redactor. */
+const NOT_SECRET: ReadonlySet<string> = new Set(['r2AccessKeyId']);
+
+/** The values of an entry that are secrets (everything but identifiers such as the R2 access key id). */
+export function secretValuesOf(values: Partial<Record<string, string>> | undefined): string[] {
+  return Object.entries(values ?? {})
+    .filter(([k, v]) => !NOT_SECRET.has(k) && typeof v === 'string')
+    .map(([, v]) => v as string);
+}
 
 const journalTarget = z.object({
   /** Path relative to the folder; every use re-resolves and re-checks it from the folder. */
@@ -63,12 +73,50 @@ const verdictSchema = z.object({
   at: z.number(),
 });
 
+/** `replace` of an API token: the twin's create body (no secret) and the marker its name carries. */
+const twinSchema = z.object({
+  /** "(cf-rotate <label>)": ends the twin's name, so a twin whose value never arrived is found and deleted. */
+  marker: z.string(),
+  body: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * Steps after the targets are written and verified, part of the journaled rotation (resume does
+ * them): point cf-rotate.json at the twin, store the new admin credential, record the pending
+ * retirement of what the rotation replaced. An entry with any of them is v 4, so an older
+ * cf-rotate (which knows v 2 only) refuses it instead of finishing the files and skipping them.
+ */
+const configStepSchema = z.object({
+  /** cf-rotate.json, relative to the folder. */
+  rel: z.string(),
+  /** sha256 of its text when the rotation began: a file that changed since is not rewritten. */
+  hash: z.string(),
+  /** The `tokenId` the entry had (the twin's id replaces it). */
+  previousTokenId: z.string(),
+});
+const storeStepSchema = z.object({
+  /** The profile whose stored admin credential receives the new value. */
+  profile: z.string(),
+  /** The account that owns the token (account-owned admin tokens, notes A1). */
+  accountId: z.optional(z.string()),
+});
+const retireStepSchema = z.object({
+  what: z.enum(['api-token', 'oauth-client-secret']),
+  /** What to delete: accountId / tokenId (API token) or accountId / clientId (OAuth client's previous secret). */
+  resource: z.record(z.string(), z.string()),
+  /** From the moment the new value is everywhere. */
+  overlapMs: z.number(),
+  /** The previous admin credential of `store.profile`. */
+  admin: z.optional(z.boolean()),
+});
+
 const journalSchema = z.object({
   /**
    * 2; 3 when the entry has destinations, so that a cf-rotate without destinations refuses the
-   * entry (it would finish the files and forget the destinations) instead of misreading it.
+   * entry (it would finish the files and forget the destinations) instead of misreading it; 4 when
+   * it has steps after the targets (config, store, retire), whether or not it has destinations.
    */
-  v: z.union([z.literal(2), z.literal(3)]),
+  v: z.union([z.literal(2), z.literal(3), z.literal(4)]),
   id: z.string(),
   /** Random per rotation: history records carry it, so a settled verdict is recorded once. */
   owner: z.string(),
@@ -98,13 +146,28 @@ const journalSchema = z.object({
       oldJtis: z.optional(z.array(z.string())),
       /** Access (version method): the version this rotation sets. */
       nextVersion: z.optional(z.number()),
+      /** API token `replace`: the twin to create. */
+      twin: z.optional(twinSchema),
+      /** Turnstile: sha256 of the widget's secret before the call (resume compares the secret Cloudflare reports). */
+      secretHash: z.optional(z.string()),
     }),
   ),
   graceUntil: z.optional(z.string()),
   /** The new secret(s). Present from state `rotated` on. */
   values: z.optional(z.partialRecord(z.enum(SECRET_FIELDS), z.string())),
   /** Facts learned with the secret (expiry, new MoQ jti). */
-  received: z.optional(z.object({ expiresAt: z.optional(z.string()), jti: z.optional(z.string()), contractProblem: z.optional(z.string()) })),
+  received: z.optional(
+    z.object({
+      expiresAt: z.optional(z.string()),
+      jti: z.optional(z.string()),
+      contractProblem: z.optional(z.string()),
+      /** `replace`: the id of the twin (journaled with its value). */
+      tokenId: z.optional(z.string()),
+    }),
+  ),
+  config: z.optional(configStepSchema),
+  store: z.optional(storeStepSchema),
+  retire: z.optional(retireStepSchema),
   /** Label given to a MoQ token this rotation creates, to recognise it after a crash. */
   moqLabel: z.optional(z.string()),
   lastError: z.optional(z.string()),
@@ -113,6 +176,7 @@ const journalSchema = z.object({
 });
 
 export type JournalEntry = z.infer<typeof journalSchema>;
+export type RetireStep = z.infer<typeof retireStepSchema>;
 export type JournalTarget = z.infer<typeof journalTarget>;
 export type JournalDestination = z.infer<typeof journalDestination>;
 export type Verdict = z.infer<typeof verdictSchema>;
@@ -174,7 +238,8 @@ export class Journal {
   /** Durable write (the store reads nothing back: it writes, fsyncs and renames). Only the lock holder writes. */
   async write(entry: JournalEntry): Promise<void> {
     if (!this.leases.has(entry.id)) throw new CfRotateError('internal', `The journal of "${entry.token}" was written without holding its lock.`);
-    const v = entry.destinations && entry.destinations.length > 0 ? 3 : 2;
+    // 4: steps after the targets (config, store, retire); 3: destinations; else 2 (what older versions read).
+    const v = entry.config || entry.store || entry.retire ? 4 : entry.destinations && entry.destinations.length > 0 ? 3 : 2;
     await this.store.put(entry.id, JSON.stringify(entry.v === v ? entry : { ...entry, v }));
   }
 
@@ -231,7 +296,7 @@ export function parseJournal(raw: string): JournalEntry {
   if (typeof data === 'object' && data !== null && (data as { v?: unknown }).v === 1) data = fromV1(data as Record<string, unknown>);
   const r = journalSchema.safeParse(data);
   if (!r.success) throw new CfRotateError('internal', 'A rotation journal entry has an unexpected shape.');
-  for (const v of Object.values(r.data.values ?? {})) registerSecret(v);
+  for (const v of secretValuesOf(r.data.values)) registerSecret(v);
   return r.data;
 }
 

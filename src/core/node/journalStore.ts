@@ -1,7 +1,8 @@
 /**
  * The journal on disk: one 0600 file per credential under `<state dir>/journal/`, written
  * through the checked writer (temp + fsync + rename + directory fsync), so an entry is either the
- * old or the new one after a crash, and writing one never touches another.
+ * old or the new one after a crash, and writing one never touches another. The same store keeps
+ * the pending retirements under `<state dir>/retire/` (`new NodeJournalStore(dir, 'retire')`).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -14,17 +15,21 @@ export class NodeJournalStore implements JournalStore {
   private readonly files = new CheckedFiles();
   private ready: Promise<void> | undefined;
 
-  constructor(readonly stateDir: string) {}
+  constructor(
+    readonly stateDir: string,
+    /** The folder under the state directory: `journal` (default) or `retire`. */
+    readonly folder: 'journal' | 'retire' = 'journal',
+  ) {}
 
   private rel(id: string): string {
-    return `journal/${journalKey(id)}.json`;
+    return `${this.folder}/${journalKey(id)}.json`;
   }
 
   private ensure(): Promise<void> {
     this.ready ??= (async () => {
-      await fs.mkdir(path.join(this.stateDir, 'journal'), { recursive: true, mode: 0o700 });
+      await fs.mkdir(path.join(this.stateDir, this.folder), { recursive: true, mode: 0o700 });
       await fs.chmod(this.stateDir, 0o700).catch(() => undefined);
-      await this.files.sweep(this.stateDir, 'journal');
+      await this.files.sweep(this.stateDir, this.folder);
     })().catch((e: unknown) => {
       this.ready = undefined;
       throw e;
@@ -50,18 +55,18 @@ export class NodeJournalStore implements JournalStore {
 
   async list(): Promise<string[]> {
     await this.ensure();
-    const names = (await fs.readdir(path.join(this.stateDir, 'journal'))).filter((n) => /^[0-9a-f]{40}\.json$/.test(n));
+    const names = (await fs.readdir(path.join(this.stateDir, this.folder))).filter((n) => /^[0-9a-f]{40}\.json$/.test(n));
     const out: string[] = [];
     for (const n of names) {
-      const r = await this.files.read(this.stateDir, `journal/${n}`, RULES).catch(() => undefined);
+      const r = await this.files.read(this.stateDir, `${this.folder}/${n}`, RULES).catch(() => undefined);
       if (r) out.push(Buffer.from(r.bytes).toString('utf8'));
     }
     return out;
   }
 
-  /** Remove temporaries in the journal folder left by processes that are gone. */
+  /** Remove temporaries in the folder left by processes that are gone. */
   sweep(): Promise<number> {
-    return this.files.sweep(this.stateDir, 'journal');
+    return this.files.sweep(this.stateDir, this.folder);
   }
 }
 

@@ -7,7 +7,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { fork } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'dotenv';
@@ -15,23 +16,30 @@ import { main } from '../../../src/cli/main';
 import { startWorld, tempFolder, write, type World } from '../helpers/world';
 import type { OperationName } from '../../simulator/types';
 import { setFigure } from '../helpers/figures';
+import { tokenIdOf } from '../../../src/core/config/edit';
 
 const CHILD = path.join(__dirname, 'child.js');
 
-type KillPoint = 'before-call' | 'applied-before-response' | 'response-received' | 'target-written' | 'files-written';
+type KillPoint = 'before-call' | 'applied-before-response' | 'response-received' | 'target-written' | 'files-written' | 'config-written' | 'retirement-recorded';
 const KILL_POINTS: KillPoint[] = ['before-call', 'applied-before-response', 'response-received', 'target-written', 'files-written'];
 
 interface Target {
   file: string;
   key: string;
-  field?: 'clientId' | 'clientSecret';
+  field?: 'clientId' | 'clientSecret' | 'r2AccessKeyId' | 'r2SecretAccessKey';
 }
 interface Case {
   kind: string;
   op: OperationName;
+  /** Kill points beyond the common ones (the steps after the targets: replace, OAuth clients). */
+  extraPoints?: KillPoint[];
+  /** A lost answer leaves the previous secret working (OAuth clients): "lost" is then told, and no second rotation is possible yet. */
+  lostKeepsWorking?: boolean;
   /** Creates the resource, returns the config entry (without name/targets) and the initial values per target. */
-  setup(w: World): { entry: Record<string, unknown>; targets: Target[]; values: string[]; accepted: (t: Target, value: string) => boolean };
+  setup(w: World, folder: string): { entry: Record<string, unknown>; targets: Target[]; values: string[]; accepted: (t: Target, value: string) => boolean; replaceAccount?: string };
 }
+
+const sha = (v: string): string => createHash('sha256').update(v, 'utf8').digest('hex');
 
 const CASES: Case[] = [
   {
@@ -90,9 +98,64 @@ const CASES: Case[] = [
       return { entry: { kind: 'moq-relay-token', accountId: w.accountId, relayId: r.uid, tokenType: 'publish_subscribe' }, targets, values: [pub.secret, pub.secret], accepted: (_t, v) => w.sim.control.moqCheck(v).allowed };
     },
   },
+  {
+    kind: 'account-api-token (strategy replace: twin, config, retirement)',
+    op: 'createAccountToken',
+    extraPoints: ['config-written', 'retirement-recorded'],
+    setup: (w, folder) => {
+      // An account of its own: after recovery it must hold exactly the token cf-rotate.json names.
+      const acct = w.sim.control.addAccount({ name: 'crash replace' }).id;
+      const t = w.sim.control.addAccountToken(acct, { name: 'crash replace', permissions: ['Zone Read'] });
+      const targets: Target[] = [{ file: '.env', key: 'TOKEN' }, { file: '.dev.vars', key: 'TOKEN' }, { file: '.env', key: 'R2_ID', field: 'r2AccessKeyId' }, { file: '.env', key: 'R2_SECRET', field: 'r2SecretAccessKey' }];
+      const named = () => {
+        const id = tokenIdOf(readFileSync(path.join(folder, '.vscode', 'cf-rotate.json'), 'utf8'), 'victim');
+        return w.sim.control.state().accountTokens.find((x) => x.id === id && x.accountId === acct && x.status === 'active');
+      };
+      return {
+        entry: { kind: 'account-api-token', accountId: acct, tokenId: t.id, strategy: 'replace', overlap: '1h' },
+        targets,
+        values: [t.value, t.value, t.id, sha(t.value)],
+        accepted: (x, v) => {
+          const now = named();
+          if (!now) return false;
+          return x.field === 'r2AccessKeyId' ? v === now.id : x.field === 'r2SecretAccessKey' ? v === sha(now.value) : v === now.value;
+        },
+        replaceAccount: acct,
+      };
+    },
+  },
+  {
+    kind: 'turnstile-secret',
+    op: 'rotateTurnstileSecret',
+    setup: (w) => {
+      const widget = w.sim.control.addTurnstileWidget({ accountId: w.accountId, name: 'crash' });
+      const targets = [{ file: '.env', key: 'TS' }, { file: '.dev.vars', key: 'TS' }];
+      return { entry: { kind: 'turnstile-secret', accountId: w.accountId, sitekey: widget.sitekey }, targets, values: [widget.secret, widget.secret], accepted: (_t, v) => w.sim.control.state().turnstileWidgets.find((x) => x.sitekey === widget.sitekey)?.secret === v };
+    },
+  },
+  {
+    kind: 'oauth-client-secret (rotate → write → retire)',
+    op: 'rotateOAuthClientSecret',
+    extraPoints: ['retirement-recorded'],
+    lostKeepsWorking: true,
+    setup: (w) => {
+      const c = w.sim.control.addOAuthClient({ accountId: w.accountId, name: 'crash' });
+      const targets: Target[] = [{ file: '.env', key: 'OID', field: 'clientId' }, { file: '.env', key: 'OSECRET' }];
+      return {
+        entry: { kind: 'oauth-client-secret', accountId: w.accountId, clientId: c.clientId, overlap: '1h' },
+        targets,
+        values: [c.clientId, c.secret],
+        accepted: (t, v) => {
+          if (t.field === 'clientId') return v === c.clientId;
+          const now = w.sim.control.state().oauthClients.find((x) => x.clientId === c.clientId);
+          return now?.secret === v || now?.previousSecret === v;
+        },
+      };
+    },
+  },
 ];
 
-const figures = { runs: 0, killed: 0, secretsLost: 0, filesCorrupted: 0, reRotated: 0, recoveredFromJournal: 0, nothingHappened: 0 };
+const figures = { retirementsCarriedOut: 0, runs: 0, killed: 0, secretsLost: 0, filesCorrupted: 0, reRotated: 0, recoveredFromJournal: 0, nothingHappened: 0 };
 
 describe('crash injection: SIGKILL at every journal step × every kind, then recovery', function () {
   this.timeout(60_000);
@@ -108,21 +171,21 @@ describe('crash injection: SIGKILL at every journal step × every kind, then rec
     setFigure('crash: secrets lost', figures.secretsLost);
     setFigure('crash: files corrupted', figures.filesCorrupted);
     console.log(
-      `      crash figures: kill points ${KILL_POINTS.length} × kinds ${CASES.length} = ${figures.runs} runs, killed ${figures.killed}, ` +
+      `      crash figures: kill points ${KILL_POINTS.length} × kinds ${CASES.length} + ${CASES.reduce((n, c) => n + (c.extraPoints?.length ?? 0), 0)} after-target points = ${figures.runs} runs, retirements carried out after recovery ${figures.retirementsCarriedOut}, killed ${figures.killed}, ` +
         `completed from the journal ${figures.recoveredFromJournal}, nothing had happened ${figures.nothingHappened}, ` +
         `secret never received → told + rotated again ${figures.reRotated}, secrets lost ${figures.secretsLost}, files corrupted ${figures.filesCorrupted}`,
     );
   });
 
   for (const c of CASES) {
-    for (const point of KILL_POINTS) {
+    for (const point of [...KILL_POINTS, ...(c.extraPoints ?? [])]) {
       it(`${c.kind}: killed at ${point}`, async () => {
         figures.runs++;
         world.sim.control.clearFaults();
         const folder = await tempFolder('cf-rotate-crash-');
         const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-crash-state-'));
         try {
-          const { entry, targets, values, accepted } = c.setup(world);
+          const { entry, targets, values, accepted, replaceAccount } = c.setup(world, folder);
           await write(folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: [{ name: 'victim', ...entry, targets }] }));
           const originals = new Map<string, string>();
           const files = [...new Set(targets.map((t) => t.file))];
@@ -192,10 +255,15 @@ describe('crash injection: SIGKILL at every journal step × every kind, then rec
             // The only acceptable reason: Cloudflare rotated and the secret never reached cf-rotate.
             assert.equal(resumed?.state, 'lost', `targets hold rejected values after resume (${JSON.stringify(resumed)})`);
             assert.match(resumed!.error!.message, /never arrived/);
-            assert.match(resumed!.error!.hint ?? '', /again/);
-            const again = await main(['rotate', 'victim', '--json'], io);
-            assert.equal(again, 0, out.join(''));
-            figures.reRotated++;
+            if (c.lostKeepsWorking) {
+              // The secret in the files still works (both do until the previous one is deleted): told, nothing to rotate now.
+              assert.match(resumed!.error!.message, /still works/);
+            } else {
+              assert.match(resumed!.error!.hint ?? '', /again/);
+              const again = await main(['rotate', 'victim', '--json'], io);
+              assert.equal(again, 0, out.join(''));
+              figures.reRotated++;
+            }
           }
           if (!(await allAccepted())) {
             figures.secretsLost++;
@@ -218,6 +286,18 @@ describe('crash injection: SIGKILL at every journal step × every kind, then rec
           const left: string[] = [];
           await main(['resume', '--json'], { ...io, stdout: (s) => left.push(s) });
           assert.deepEqual(JSON.parse(left.join('')), []);
+          // 5. pending retirements carried out now: nothing in use is deleted, nothing stays pending, no twin is left over
+          const retired: string[] = [];
+          const said: string[] = [];
+          const code = await main(['retire', '--now', '--json'], { ...io, stdout: (s) => retired.push(s), stderr: (s) => said.push(s) });
+          assert.equal(code, 0, retired.join('') + said.join(''));
+          figures.retirementsCarriedOut += (JSON.parse(retired.join('').slice(retired.join('').indexOf('['))) as unknown[]).length;
+          assert.ok(await allAccepted(), 'after retire --now a target holds a value Cloudflare no longer accepts');
+          if (replaceAccount) {
+            const named = tokenIdOf(await fs.readFile(path.join(folder, '.vscode', 'cf-rotate.json'), 'utf8'), 'victim');
+            const ids = world.sim.control.state().accountTokens.filter((x) => x.accountId === replaceAccount).map((x) => x.id);
+            assert.deepEqual(ids, [named], 'the account holds exactly the token cf-rotate.json names (no twin left, the previous one deleted)');
+          }
         } finally {
           await fs.rm(folder, { recursive: true, force: true });
           await fs.rm(stateDir, { recursive: true, force: true });

@@ -250,11 +250,11 @@ describe('destinations: the engine writes, verifies and resumes them (against th
     assert.deepEqual(held(s), { worker: now, pages: now, store: now, github: now, githubEnv: now });
   });
 
-  it('v2 journal entries (no destinations) still parse; a v3 entry keeps its destinations', () => {
+  it('v2 journal entries (no destinations) still parse; a v3 entry keeps its destinations; a future version is refused', () => {
     const v2 = { v: 2, id: 'x', owner: 'o', folder: '/f', token: 't', kind: 'user-api-token', profile: 'default', state: 'intent', resource: {}, startedAt: 1, updatedAt: 1, targets: [] };
     assert.equal(parseJournal(JSON.stringify(v2)).destinations, undefined);
     const v3 = { ...v2, v: 3, destinations: [{ type: 'github', github: 'a/b', key: 'K', field: 'token', done: false }] };
     assert.equal(parseJournal(JSON.stringify(v3)).destinations?.length, 1);
-    assert.throws(() => parseJournal(JSON.stringify({ ...v2, v: 4 })), (e: unknown) => e instanceof CfRotateError);
+    assert.throws(() => parseJournal(JSON.stringify({ ...v2, v: 9 })), (e: unknown) => e instanceof CfRotateError);
   });
 });

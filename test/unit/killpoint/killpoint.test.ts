@@ -17,6 +17,15 @@
  * the live value too, and some trials kill the CLI right after its first destination write was
  * answered, i.e. between two destination writes.
  *
+ * Zero-downtime kinds are in every trial too (issue 14): two account API tokens with
+ * `strategy: "replace"` (overlap 24h with R2 fields derived, and 0s), a Turnstile widget secret and
+ * an OAuth client secret. Targeted kills land on the longer path of `replace`: the twin created but
+ * its answer never received (a late commit, killed once the request is out), the targets written
+ * but cf-rotate.json not yet pointed at the twin, a retirement recorded while the journal entry
+ * still exists; and some trials kill `cf-rotate retire --now` itself. After recovery every
+ * retirement is carried out (`retire --now`) and checked: the config names a live token whose
+ * value is in the targets, no twin is left over, the previous tokens are gone, nothing pending.
+ *
  * Printed: trials, kills, silently lost, lost-reported, stuck journals, temporary files left,
  * files corrupted, leaks; and the concurrency figures (pairs of processes on one credential or
  * one file). Silently lost, stuck, temporary files, corrupted and leaks must be 0.
@@ -26,7 +35,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { parse } from 'dotenv';
+import { tokenIdOf } from '../../../src/core/config/edit';
 import { CloudflareClient } from '../../../src/core/cloudflare/client';
 import { validateConfig } from '../../../src/core/config/load';
 import { RotationEngine } from '../../../src/core/engine/engine';
@@ -51,7 +62,7 @@ const PARALLEL = 4;
 interface Target {
   file: string;
   key: string;
-  field?: 'clientId' | 'clientSecret';
+  field?: 'clientId' | 'clientSecret' | 'r2AccessKeyId' | 'r2SecretAccessKey';
 }
 interface TokenCase {
   name: string;
@@ -66,6 +77,8 @@ interface TokenCase {
   accepted: (t: Target, value: string | undefined) => boolean;
   /** Destinations beside the files: their config, and the values they hold now (from the simulator). */
   destinations?: { config: Record<string, unknown>[]; held: () => (string | undefined)[] };
+  /** `strategy: "replace"`: the account its tokens live in (one per case: nothing else there), for the twin checks. */
+  replaceAccount?: string;
 }
 
 interface Run {
@@ -74,7 +87,7 @@ interface Run {
   out: string;
 }
 
-const figures = { trials: 0, kills: 0, killsInResume: 0, killsBetweenDestinations: 0, destinationsChecked: 0, silentlyLost: 0, lostReported: 0, stuck: 0, tempFiles: 0, corrupted: 0, leaks: 0, verdictsUnknownThenSettled: 0, pairs: 0, pairsConsistent: 0 };
+const figures = { trials: 0, kills: 0, killsInResume: 0, killsBetweenDestinations: 0, killsTargetsWrittenConfigNot: 0, killsRetirementRecorded: 0, killsTwinUnanswered: 0, killsInRetire: 0, retirementsCarriedOut: 0, twinsLeft: 0, destinationsChecked: 0, silentlyLost: 0, lostReported: 0, stuck: 0, tempFiles: 0, corrupted: 0, leaks: 0, verdictsUnknownThenSettled: 0, pairs: 0, pairsConsistent: 0 };
 
 describe('kill points: the built CLI SIGKILLed at random instants of real rotations, then resumed', function () {
   this.timeout(600_000);
@@ -109,15 +122,18 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
     setFigure('kill points: silently lost', figures.silentlyLost);
     setFigure('kill points: stuck journals', figures.stuck);
     setFigure('kill points: temporary files left', figures.tempFiles);
+    setFigure('kill points: twins left over', figures.twinsLeft);
     console.log(
-      `      kill-point figures: trials ${figures.trials}, kills ${figures.kills} (${figures.killsInResume} during resume, ${figures.killsBetweenDestinations} between two destination writes), destinations checked ${figures.destinationsChecked}, silently lost ${figures.silentlyLost}, ` +
+      `      kill-point figures: trials ${figures.trials}, kills ${figures.kills} (${figures.killsInResume} during resume, ${figures.killsBetweenDestinations} between two destination writes, ` +
+        `replace: ${figures.killsTwinUnanswered} with the twin created and unanswered, ${figures.killsTargetsWrittenConfigNot} with targets written and cf-rotate.json not yet, ${figures.killsRetirementRecorded} with a retirement recorded and the journal kept, ${figures.killsInRetire} during retire --now), ` +
+        `retirements carried out ${figures.retirementsCarriedOut}, twins left over ${figures.twinsLeft}, destinations checked ${figures.destinationsChecked}, silently lost ${figures.silentlyLost}, ` +
         `lost-reported ${figures.lostReported}, "unknown, check again" then settled ${figures.verdictsUnknownThenSettled}, stuck journals ${figures.stuck}, ` +
         `temp files left ${figures.tempFiles}, files corrupted ${figures.corrupted}, leaks ${figures.leaks}, concurrent pairs consistent ${figures.pairsConsistent}/${figures.pairs}`,
     );
   });
 
   /** One token of every kind (and a first rotation), fresh at the simulator. */
-  function tokenCases(): TokenCase[] {
+  function tokenCases(folder: string): TokenCase[] {
     const c = sim.control;
     const acct = c.addAccountToken(accountId, { name: 'kp-account' });
     const user = c.addUserToken({ name: 'kp-user', permissions: [] });
@@ -136,7 +152,27 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
       secretsStores: [{ accountId, id: store, secrets: [{ id: secretId, name: 'CF', value: dest.value }] }],
       githubRepos: [{ name: repo, environments: ['prod'], secrets: [{ name: 'CF_TOKEN', value: dest.value }, { name: 'CF_TOKEN', value: dest.value, environment: 'prod' }] }],
     });
-    for (const v of [acct.value, user.value, first.value, sa.clientSecret, sz.clientSecret, pub.secret, dest.value]) allSecrets.add(v);
+    // Zero-downtime kinds: replace (each in an account of its own, so a fault or a kill can aim at its create), Turnstile, OAuth.
+    const repAcct = c.addAccount({ name: `kp-replace-${tag}` }).id;
+    const rep = c.addAccountToken(repAcct, { name: `kp-replace ${tag}`, permissions: ['Zone Read', 'Workers Scripts Write'] });
+    const rep0Acct = c.addAccount({ name: `kp-replace0-${tag}` }).id;
+    const rep0 = c.addAccountToken(rep0Acct, { name: `kp-replace0 ${tag}`, permissions: ['Zone Read'] });
+    const widget = c.addTurnstileWidget({ accountId, name: `kp-ts-${tag}` });
+    const oc = c.addOAuthClient({ accountId, name: `kp-oauth-${tag}` });
+    const sha = (v: string): string => createHash('sha256').update(v, 'utf8').digest('hex');
+    for (const v of [acct.value, user.value, first.value, sa.clientSecret, sz.clientSecret, pub.secret, dest.value, rep.value, rep0.value, widget.secret, oc.secret, sha(rep.value)]) allSecrets.add(v);
+    /** The token cf-rotate.json names for `name` now, live at Cloudflare (undefined: none). */
+    const named = (name: string, acctId: string) => {
+      const id = tokenIdOf(readFileSync(path.join(folder, '.vscode', 'cf-rotate.json'), 'utf8'), name);
+      return live().accountTokens.find((x) => x.accountId === acctId && x.id === id && x.status === 'active');
+    };
+    const replaceAccepted = (name: string, acctId: string) => (t: Target, v: string | undefined): boolean => {
+      const tok = named(name, acctId);
+      if (!tok || v === undefined) return false;
+      if (t.field === 'r2AccessKeyId') return v === tok.id;
+      if (t.field === 'r2SecretAccessKey') return v === sha(tok.value);
+      return v === tok.value;
+    };
     const live = () => c.state();
     const destHeld = (): (string | undefined)[] => {
       const st = live();
@@ -203,6 +239,49 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
           held: destHeld,
         },
       },
+      {
+        name: 'replace',
+        op: 'createAccountToken',
+        pathPart: repAcct,
+        entry: { kind: 'account-api-token', accountId: repAcct, tokenId: rep.id, strategy: 'replace', overlap: '24h' },
+        targets: [{ file: '.env', key: 'REPLACE' }, { file: '.dev.vars', key: 'REPLACE' }, { file: '.env', key: 'R2_ID', field: 'r2AccessKeyId' }, { file: '.env', key: 'R2_SECRET', field: 'r2SecretAccessKey' }],
+        values: [rep.value, rep.value, rep.id, sha(rep.value)],
+        accepted: replaceAccepted('replace', repAcct),
+        replaceAccount: repAcct,
+      },
+      {
+        name: 'turnstile',
+        op: 'rotateTurnstileSecret',
+        pathPart: widget.sitekey,
+        entry: { kind: 'turnstile-secret', accountId, sitekey: widget.sitekey },
+        targets: [{ file: '.dev.vars', key: 'TURNSTILE' }],
+        values: [widget.secret],
+        // Strict: the current secret (the previous one works 2 hours only).
+        accepted: (_t, v) => v !== undefined && live().turnstileWidgets.find((x) => x.sitekey === widget.sitekey)?.secret === v,
+      },
+      {
+        name: 'oauth',
+        op: 'rotateOAuthClientSecret',
+        pathPart: oc.clientId,
+        entry: { kind: 'oauth-client-secret', accountId, clientId: oc.clientId, overlap: '1h' },
+        targets: [{ file: '.env', key: 'OAUTH_SECRET' }, { file: '.env', key: 'OAUTH_ID', field: 'clientId' }],
+        values: [oc.secret, oc.clientId],
+        accepted: (t, v) => {
+          if (t.field === 'clientId') return v === oc.clientId;
+          const now = live().oauthClients.find((x) => x.clientId === oc.clientId);
+          return v !== undefined && (now?.secret === v || now?.previousSecret === v);
+        },
+      },
+      {
+        name: 'replace0',
+        op: 'createAccountToken',
+        pathPart: rep0Acct,
+        entry: { kind: 'account-api-token', accountId: rep0Acct, tokenId: rep0.id, strategy: 'replace', overlap: '0s' },
+        targets: [{ file: '.env', key: 'REPLACE0' }],
+        values: [rep0.value],
+        accepted: replaceAccepted('replace0', rep0Acct),
+        replaceAccount: rep0Acct,
+      },
     ];
   }
 
@@ -218,7 +297,7 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
   async function makeWorld(): Promise<World> {
     const folder = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-kp-')));
     const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-kp-state-'));
-    const cases = tokenCases();
+    const cases = tokenCases(folder);
     await fs.mkdir(path.join(folder, '.vscode'));
     await fs.writeFile(path.join(folder, '.vscode', 'cf-rotate.json'), JSON.stringify({ tokens: cases.map((c) => ({ name: c.name, ...c.entry, targets: [...c.targets, ...(c.destinations?.config ?? [])] })) }, null, 2));
     const originals = new Map<string, string>();
@@ -286,7 +365,7 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
     }
   }
 
-  async function check(w: World, label: string): Promise<void> {
+  async function check(w: World, label: string, killRetire = false): Promise<void> {
     await sim.control.settle(); // late commits have landed
     const read = async (f: string): Promise<string> => fs.readFile(path.join(w.folder, f), 'utf8');
     const historyRun = await runCli(w, ['history', '--json', '--limit', '1000']);
@@ -296,7 +375,8 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
       const allOk = async (): Promise<boolean> => {
         for (const t of c.targets) {
           const v = parse(await read(t.file))[t.key];
-          if (v !== undefined) allSecrets.add(v);
+          // Identifiers are not secrets: an R2 access key id is the token's id, an OAuth client id is in cf-rotate.json.
+          if (v !== undefined && t.field !== 'r2AccessKeyId' && !(c.name === 'oauth' && t.field === 'clientId')) allSecrets.add(v);
           if (!c.accepted(t, v)) return false;
         }
         // Every destination holds the live value as well (GitHub: as the simulator decrypted it).
@@ -318,6 +398,9 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
         assert.fail(`${label}: "${c.name}" holds a value Cloudflare no longer accepts and no loss was reported (history: ${JSON.stringify(history.filter((h) => h.name === c.name))})`);
       }
     }
+    // Pending retirements (replace, OAuth): carried out now (--now), once perhaps killed midway; a
+    // retirement must never delete what a target holds, and none stays pending.
+    await retireAll(w, label, killRetire);
     // Nothing stuck: the journal folder is empty and resume has nothing to do.
     const journalDir = path.join(w.stateDir, 'journal');
     const stuck = existsSync(journalDir) ? readdirSync(journalDir).filter((n) => n.endsWith('.json')) : [];
@@ -343,6 +426,36 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
       const ok = now === expected || (parse(now).BEFORE === '1' && parse(now).AFTER === '2' && original.split('\r\n').every((l) => l.includes('="') || now.includes(l)));
       if (!ok) figures.corrupted++;
       assert.ok(ok, `${label}: ${f} changed outside the values:\n${now}`);
+    }
+  }
+
+  const retireDir = (w: World): string => path.join(w.stateDir, 'retire');
+  const pendingRetirements = (w: World): string[] => (existsSync(retireDir(w)) ? readdirSync(retireDir(w)).filter((n) => n.endsWith('.json')) : []);
+
+  async function retireAll(w: World, label: string, killFirst: boolean): Promise<void> {
+    const before = pendingRetirements(w).length;
+    if (killFirst && before > 0) {
+      const r = await runAndKill(w, ['retire', '--now', '--json'], Math.random() * 300);
+      if (r.signal === 'SIGKILL') {
+        figures.kills++;
+        figures.killsInRetire++;
+      }
+    }
+    const r = await runCli(w, ['retire', '--now', '--json']);
+    assert.equal(r.code, 0, `${label}: retire --now failed: ${r.out}`);
+    figures.retirementsCarriedOut += before;
+    assert.deepEqual(pendingRetirements(w), [], `${label}: retirements left pending after retire --now`);
+    for (const c of w.cases) {
+      // Every target still holds a value Cloudflare accepts: no retirement deleted what is in use.
+      for (const t of c.targets) assert.ok(c.accepted(t, parse(await fs.readFile(path.join(w.folder, t.file), 'utf8'))[t.key]), `${label}: after retire --now, "${c.name}" › ${t.key} holds a value Cloudflare no longer accepts`);
+      if (c.replaceAccount) {
+        // The account holds exactly the token cf-rotate.json names: no twin left over, the previous token deleted.
+        const ids = sim.control.state().accountTokens.filter((x) => x.accountId === c.replaceAccount).map((x) => x.id);
+        const named = tokenIdOf(await fs.readFile(path.join(w.folder, '.vscode', 'cf-rotate.json'), 'utf8'), c.name);
+        const extra = ids.filter((id) => id !== named);
+        figures.twinsLeft += extra.length;
+        assert.deepEqual(extra, [], `${label}: "${c.name}": tokens left beside the one cf-rotate.json names (${named})`);
+      }
     }
   }
 
@@ -378,8 +491,10 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
 
   type Plan = {
     label: string;
-    kill?: 'random' | 'post-commit' | 'request-sent' | 'between-destinations';
+    kill?: 'random' | 'post-commit' | 'request-sent' | 'between-destinations' | 'targets-written-config-not' | 'retirement-recorded';
     killResume?: boolean;
+    /** Kill the first `retire --now` at a random instant too. */
+    killRetire?: boolean;
     /** Resume at once without waiting for the deadline (`--wait 0`): a late commit must not be judged "not rotated" before it. */
     resumeNow?: boolean;
     fault?: (cases: TokenCase[]) => Fault;
@@ -400,6 +515,22 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
     plans.push({ label: `late commit, killed once the request is out, resumed at once (--wait 0) #${i + 1}`, kill: 'request-sent', resumeNow: true, fault: on(i, { type: 'late-commit', delayMs: 1500 }) });
   }
   for (let i = 0; i < 8; i++) plans.push({ label: `kill between two destination writes #${i + 1}`, kill: 'between-destinations', killResume: i % 2 === 1 });
+  /** A fault on the named credential of the trial only. */
+  const onCase = (name: string, f: Record<string, unknown> & { type: Fault['type'] }) => (cases: TokenCase[]): Fault => {
+    const c = cases.find((x) => x.name === name)!;
+    return { ...f, op: c.op, pathIncludes: c.pathPart } as Fault;
+  };
+  // Zero-downtime kinds: the twin created (or the secret rotated) and its answer never received.
+  for (const name of ['replace', 'replace0', 'turnstile', 'oauth', 'replace', 'replace0']) {
+    plans.push({ label: `${name}: late commit, killed once the request is out`, kill: 'request-sent', fault: onCase(name, { type: 'late-commit', delayMs: 1500 }) });
+  }
+  for (const name of ['replace', 'replace0', 'turnstile', 'oauth']) {
+    plans.push({ label: `${name}: connection dropped after the commit`, fault: onCase(name, { type: 'drop-after-commit' }) });
+    plans.push({ label: `${name}: 500 after the commit`, fault: onCase(name, { type: '500-after-commit' }) });
+  }
+  for (let i = 0; i < 5; i++) plans.push({ label: `replace: killed once its targets are written, before cf-rotate.json names the twin #${i + 1}`, kill: 'targets-written-config-not', killResume: i % 2 === 1 });
+  for (let i = 0; i < 5; i++) plans.push({ label: `killed once a retirement is recorded (journal entry still there) #${i + 1}`, kill: 'retirement-recorded', killRetire: i % 2 === 0 });
+  for (let i = 0; i < 4; i++) plans.push({ label: `retire --now killed at a random instant #${i + 1}`, killRetire: true });
   for (let i = 0; i < 6; i++) {
     plans.push({ label: `late commit while the client waits #${i + 1}`, fault: on(i, { type: 'late-commit', delayMs: 1500 }) });
     plans.push({ label: `connection dropped after the commit #${i + 1}`, fault: on(i, { type: 'drop-after-commit' }) });
@@ -425,7 +556,35 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
             proc.kill('SIGKILL');
             const r = await done;
             outputs.push(r.out);
-            if (r.signal === 'SIGKILL') figures.kills++;
+            if (r.signal === 'SIGKILL') {
+              figures.kills++;
+              if (/^(replace|replace0):/.test(plan.label)) figures.killsTwinUnanswered++;
+            }
+          } else if (plan.kill === 'targets-written-config-not' || plan.kill === 'retirement-recorded') {
+            // Poll the disk: kill the moment the replace case's targets hold the twin (cf-rotate.json not yet
+            // changed: verify comes first), or the moment a retirement record exists (the journal entry is removed after it).
+            const c = w.cases.find((x) => x.name === 'replace')!;
+            const configPath = path.join(w.folder, '.vscode', 'cf-rotate.json');
+            const reached = (): boolean => {
+              if (plan.kill === 'retirement-recorded') return pendingRetirements(w).length > 0;
+              const v = parse(readFileSync(path.join(w.folder, '.env'), 'utf8')).REPLACE;
+              return v !== undefined && v !== c.values[0];
+            };
+            const { proc, done } = cli(w, ['rotate', '--all', '--json']);
+            let exited = false;
+            void done.then(() => (exited = true));
+            const until = Date.now() + 15_000;
+            while (!exited && !reached() && Date.now() < until) await new Promise((res) => setTimeout(res, 1));
+            const configUnchanged = tokenIdOf(readFileSync(configPath, 'utf8'), 'replace') === c.entry.tokenId;
+            const journalKept = existsSync(path.join(w.stateDir, 'journal')) && readdirSync(path.join(w.stateDir, 'journal')).some((n) => n.endsWith('.json'));
+            proc.kill('SIGKILL');
+            const r = await done;
+            outputs.push(r.out);
+            if (r.signal === 'SIGKILL') {
+              figures.kills++;
+              if (plan.kill === 'targets-written-config-not' && configUnchanged) figures.killsTargetsWrittenConfigNot++;
+              if (plan.kill === 'retirement-recorded' && journalKept) figures.killsRetirementRecorded++;
+            }
           } else if (plan.kill === 'between-destinations') {
             // Kill as soon as the first destination write of "dest" was answered: the next one is on its way.
             const c = w.cases.find((x) => x.name === 'dest')!;
@@ -476,7 +635,7 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
             figures.verdictsUnknownThenSettled += results.filter((x) => x.state === 'unknown').length;
           }
           await resumeUntilSettled(w);
-          await check(w, plan.label);
+          await check(w, plan.label, plan.killRetire === true);
         } catch (e) {
           failures.push(`${plan.label}: ${e instanceof Error ? e.message : String(e)}`);
         } finally {
@@ -485,9 +644,15 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
+    // The labels first: mocha truncates a long diff.
+    if (failures.length > 0) console.log(`      failed trials:\n${failures.map((f) => `        ${f.slice(0, 400).replace(/\n/g, ' ')}`).join('\n')}`);
     assert.deepEqual(failures, []);
     assert.ok(figures.kills >= 60, `only ${figures.kills} processes were killed`);
     assert.ok(figures.killsBetweenDestinations >= 4, `only ${figures.killsBetweenDestinations} kills between two destination writes`);
+    assert.ok(figures.killsTwinUnanswered >= 2, `only ${figures.killsTwinUnanswered} kills with a twin created and unanswered`);
+    assert.ok(figures.killsTargetsWrittenConfigNot >= 2, `only ${figures.killsTargetsWrittenConfigNot} kills between the targets and cf-rotate.json`);
+    assert.ok(figures.killsRetirementRecorded >= 2, `only ${figures.killsRetirementRecorded} kills with a retirement recorded and the journal kept`);
+    assert.equal(figures.twinsLeft, 0);
     assert.equal(figures.silentlyLost, 0);
     assert.equal(figures.stuck, 0);
     assert.equal(figures.tempFiles, 0);

@@ -69,7 +69,13 @@ interface Kind {
   name: string;
   op: OperationName;
   make(w: World, badId: boolean): { entry: Record<string, unknown>; value: string };
+  /** Writes its entry to .vscode/cf-rotate.json too (`strategy: "replace"` edits its tokenId there). */
+  config?: boolean;
+  /** What differs from the API token kinds' expectation, per scenario. */
+  expect?: Record<string, Partial<Scenario['expect']>>;
 }
+/** A lost answer of a call that creates something new: found again (or deleted) by the probe, the previous value still works. */
+const twinNotRotated = { kind: 'contract', state: 'failed', filesChange: false, message: /previous token still works/ };
 const hex = (): string => randomUUID().replace(/-/g, '');
 const KINDS: Kind[] = [
   { name: 'account-api-token', op: 'rollAccountToken', make: (w, bad) => { const t = w.sim.control.addAccountToken(w.accountId, { name: 'leak' }); return { entry: { kind: 'account-api-token', accountId: w.accountId, tokenId: bad ? hex() : t.id }, value: t.value }; } },
@@ -77,6 +83,68 @@ const KINDS: Kind[] = [
   { name: 'access (account)', op: 'rotateServiceToken', make: (w, bad) => { const s = w.sim.control.addServiceToken({ accountId: w.accountId, name: 'leak' }); return { entry: { kind: 'access-service-token', accountId: w.accountId, serviceTokenId: bad ? randomUUID() : s.id }, value: s.clientSecret }; } },
   { name: 'access (zone)', op: 'updateServiceToken', make: (w, bad) => { const s = w.sim.control.addServiceToken({ zoneId: w.zoneId, name: 'leak' }); return { entry: { kind: 'access-service-token', zoneId: w.zoneId, serviceTokenId: bad ? randomUUID() : s.id, clientSecretVersion: 1 }, value: s.clientSecret }; } },
   { name: 'moq-relay-token', op: 'createMoqToken', make: (w, bad) => { const r = w.sim.control.addMoqRelay({ accountId: w.accountId, name: 'leak', tokens: [{ operations: ['publish', 'subscribe'] }] }); return { entry: { kind: 'moq-relay-token', accountId: w.accountId, relayId: bad ? hex() : r.uid }, value: r.tokens[0]!.secret }; } },
+  {
+    name: 'account-api-token (replace)',
+    op: 'createAccountToken',
+    config: true,
+    make: (w, bad) => {
+      const t = w.sim.control.addAccountToken(w.accountId, { name: 'leak replace', permissions: ['Zone Read'] });
+      return { entry: { kind: 'account-api-token', accountId: w.accountId, tokenId: bad ? hex() : t.id, strategy: 'replace', overlap: '0s' }, value: t.value };
+    },
+    expect: {
+      'malformed JSON': { ...twinNotRotated },
+      'success without the secret': { ...twinNotRotated },
+      'reset after commit': { ...twinNotRotated, kind: 'ambiguous' },
+    },
+  },
+  {
+    name: 'user-api-token (replace)',
+    op: 'createUserToken',
+    config: true,
+    make: (w, bad) => {
+      const t = w.sim.control.addUserToken({ name: 'leak replace', permissions: ['Zone Read'] });
+      return { entry: { kind: 'user-api-token', tokenId: bad ? hex() : t.id, strategy: 'replace', overlap: '1h' }, value: t.value };
+    },
+    expect: {
+      'malformed JSON': { ...twinNotRotated },
+      'success without the secret': { ...twinNotRotated },
+      'reset after commit': { ...twinNotRotated, kind: 'ambiguous' },
+    },
+  },
+  {
+    name: 'turnstile-secret',
+    op: 'rotateTurnstileSecret',
+    make: (w, bad) => {
+      const x = w.sim.control.addTurnstileWidget({ accountId: w.accountId, name: 'leak' });
+      return { entry: { kind: 'turnstile-secret', accountId: w.accountId, sitekey: bad ? `0x4AAAAAAA${hex().slice(0, 14)}` : x.sitekey }, value: x.secret };
+    },
+    expect: {
+      // The widget's GET reports its current secret: a lost answer is recovered and written.
+      'malformed JSON': { ok: true, state: 'recovered', filesChange: true },
+      'success without the secret': { ok: true, state: 'recovered', filesChange: true },
+      'reset after commit': { ok: true, state: 'recovered', filesChange: true },
+      // Turnstile takes either scheme.
+      'Global API key alone': { ok: true, state: 'rotated', filesChange: true },
+    },
+  },
+  {
+    name: 'oauth-client-secret',
+    op: 'rotateOAuthClientSecret',
+    make: (w, bad) => {
+      const c = w.sim.control.addOAuthClient({ accountId: w.accountId, name: 'leak' });
+      return { entry: { kind: 'oauth-client-secret', accountId: w.accountId, clientId: bad ? hex() : c.clientId, overlap: '0s' }, value: c.secret };
+    },
+    expect: {
+      'malformed JSON': { message: /never arrived.*still works/ },
+      'success without the secret': { message: /never arrived.*still works/ },
+      'reset after commit': { message: /never arrived.*still works/ },
+      'Global API key alone': { ok: true, state: 'rotated', filesChange: true },
+      'HTTP 500': { message: /did not create a second secret.*current secret still works/ },
+      'HTTP 502': { message: /did not create a second secret.*current secret still works/ },
+      'HTTP 503': { message: /did not create a second secret.*current secret still works/ },
+      'timeout (hang)': { message: /did not create a second secret.*current secret still works/ },
+    },
+  },
 ];
 
 describe('API faults × kinds: specific messages, untouched files, no secret leaks', function () {
@@ -91,6 +159,8 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
     for (const t of [...st.userTokens, ...st.accountTokens]) [t.value, t.previousValue].forEach((v) => v && seen.add(v));
     for (const s of st.serviceTokens) [s.clientSecret, s.previousClientSecret].forEach((v) => v && seen.add(v));
     for (const r of st.moqRelays) r.tokens.forEach((t) => seen.add(t.secret));
+    for (const x of st.turnstileWidgets) [x.secret, x.previousSecret].forEach((v) => v && seen.add(v));
+    for (const c of st.oauthClients) [c.secret, c.previousSecret].forEach((v) => v && seen.add(v));
     seen.add(st.user.globalApiKey);
     // Destinations: what they hold (GitHub: what the simulator decrypted) and the GitHub tokens.
     for (const w of st.workers) w.secrets.forEach((s) => seen.add(s.value));
@@ -124,7 +194,9 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
           ? { ...base, credential: base.zone.credential ?? base.credential, expect: base.zone.expect }
           : account && base.name === 'Global API key alone'
             ? { ...base, expect: { ok: true, state: 'rotated', filesChange: true } } // account-level Access accepts either scheme
-            : base;
+            : kind.expect?.[base.name]
+              ? { ...base, expect: { ...base.expect, ...kind.expect[base.name] } as Scenario['expect'] }
+              : base;
       it(`${kind.name}: ${sc.name}`, async () => {
         world.sim.control.clearFaults();
         const folder = await tempFolder('cf-rotate-fault-');
@@ -133,6 +205,7 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
           const before = `# top\nSECRET='${value}' # comment\nOTHER=1\n`;
           await write(folder, '.env', before);
           const [token] = tokens([{ name: 'leak', ...entry, targets: [{ file: '.env', key: 'SECRET' }] }]);
+          if (kind.config) await write(folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: [{ name: 'leak', ...entry, targets: [{ file: '.env', key: 'SECRET' }] }] }, null, 2));
           if (sc.fault) world.sim.control.addFault(sc.fault(kind.op));
           const credential = sc.credential?.(world);
           world.sim.control.clearRequests();

@@ -1,23 +1,88 @@
-/** Account- and user-owned API tokens, rolled in place (PUT …/tokens/{id}/value): the old value dies at once. */
-import { credentialKey, type AccountApiTokenConfig, type UserApiTokenConfig } from '../../config/schema';
+/**
+ * Account- and user-owned API tokens.
+ *
+ * - `strategy: "roll"` (default): PUT …/tokens/{id}/value; the old value dies at once (A6).
+ * - `strategy: "replace"` (notes C): the token is read (name, policies, condition, expiry), a twin
+ *   is created with the same fields (POST …/tokens: its value arrives once and is journaled with
+ *   the twin's id), written and verified everywhere; the engine then points `tokenId` in
+ *   cf-rotate.json at the twin and records the retirement of the previous token (deleted when the
+ *   overlap ends). A twin's name ends with the rotation's marker "(cf-rotate <label>)": a twin whose
+ *   answer never arrived is found by it and deleted, and the previous token keeps working.
+ *
+ * Both derive the R2 S3 credentials of the token the moment its value arrives, so they are
+ * journaled with it: `r2AccessKeyId` = the token's id, `r2SecretAccessKey` = SHA-256 hex of its value.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { SecretFacts, SecretValues, TwinBody } from '../../cloudflare/types';
+import { credentialKey, DEFAULT_OVERLAP, parseDuration, type AccountApiTokenConfig, type UserApiTokenConfig } from '../../config/schema';
 import { CfRotateError, toCfRotateError } from '../../errors';
 import { hashValue } from '../targets';
 import { pick, PROBE, type KindDriver } from './driver';
 
 type ApiTokenConfig = AccountApiTokenConfig | UserApiTokenConfig;
 
+/** Cloudflare's token names are at most 120 characters (iam_name). */
+const MAX_NAME = 120;
+/** The marker a twin's name ends with: "(cf-rotate <label>)". */
+export const TWIN_MARKER = /\s*\(cf-rotate [0-9a-z]{4,24}\)$/;
+
+/** The R2 S3 credentials derived from an API token (cloudflare-docs `r2/api/tokens.mdx`). */
+export function r2Credentials(tokenId: string, value: string): Pick<SecretValues, 'r2AccessKeyId' | 'r2SecretAccessKey'> {
+  return { r2AccessKeyId: tokenId, r2SecretAccessKey: createHash('sha256').update(value, 'utf8').digest('hex') };
+}
+
+/** `name` without an earlier marker, plus this rotation's, within 120 characters. */
+export function twinName(name: string, marker: string): string {
+  const base = name.replace(TWIN_MARKER, '').trimEnd();
+  const room = MAX_NAME - marker.length - 1;
+  return `${base.length > room ? base.slice(0, Math.max(0, room)).trimEnd() : base} ${marker}`.trimStart();
+}
+
+function newMarker(now: number): string {
+  return `(cf-rotate ${now.toString(36)}${randomBytes(3).toString('hex')})`;
+}
+
 function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
   const account = kind === 'account-api-token';
+  const owner = (r: Record<string, string>): string => (account ? `account ${r.accountId}` : 'your user');
   return {
     kind,
     resourceId: credentialKey,
     resource: (t) => pick(t, ['accountId', 'tokenId']),
     apiTokenId: (t) => t.tokenId,
 
+    intent: (t) =>
+      t.strategy === 'replace'
+        ? { retire: { what: 'api-token', resource: pick(t, ['accountId', 'tokenId']), overlapMs: parseDuration(t.overlap ?? DEFAULT_OVERLAP) } }
+        : {},
+
     async preState(ctx, t, targets) {
+      const o = ctx.signal ? { signal: ctx.signal } : undefined;
+      if (t.strategy === 'replace') {
+        const tpl = t.kind === 'account-api-token' ? await ctx.api.getAccountTokenTemplate(t.accountId, t.tokenId, o) : await ctx.api.getUserTokenTemplate(t.tokenId, o);
+        if (tpl.status !== 'active') {
+          throw new CfRotateError('validation', `The API token of "${t.name}" is ${tpl.status} at Cloudflare: its twin would not work either.`, {
+            hint: 'Enable it in the Cloudflare dashboard (or create a new token and point tokenId at it), then rotate again. Nothing was rotated.',
+          });
+        }
+        const now = ctx.clock.now();
+        if (tpl.expiresOn !== undefined && Date.parse(tpl.expiresOn) <= now) {
+          throw new CfRotateError('validation', `The API token of "${t.name}" expired on ${tpl.expiresOn}: a twin with the same expiry would be expired too.`, {
+            hint: 'Change its expiry in the Cloudflare dashboard (or create a new token), then rotate again. Nothing was rotated.',
+          });
+        }
+        const marker = newMarker(now);
+        const body: TwinBody = {
+          name: twinName(tpl.name, marker),
+          policies: tpl.policies,
+          ...(tpl.condition ? { condition: tpl.condition } : {}),
+          ...(tpl.expiresOn ? { expires_on: tpl.expiresOn } : {}),
+          ...(tpl.notBefore ? { not_before: tpl.notBefore } : {}),
+        };
+        return { ...(tpl.modifiedOn ? { modifiedOn: tpl.modifiedOn } : {}), twin: { marker, body: body as unknown as Record<string, unknown> } };
+      }
       // With no old value in any target, only Cloudflare's own timestamp can tell later whether a lost call rolled it.
       if (targets.some((x) => x.current !== undefined)) return {};
-      const o = ctx.signal ? { signal: ctx.signal } : undefined;
       const info = t.kind === 'account-api-token' ? await ctx.api.getAccountToken(t.accountId, t.tokenId, o) : await ctx.api.getUserToken(t.tokenId, o);
       return info.modifiedOn ? { modifiedOn: info.modifiedOn } : {};
     },
@@ -30,14 +95,53 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
 
     async call(ctx, e, hooks) {
       const r = e.resource;
-      if (account) await ctx.api.rollAccountToken(r.accountId as string, r.tokenId as string, hooks);
-      else await ctx.api.rollUserToken(r.tokenId as string, hooks);
+      // The R2 credentials are derived before the value is journaled, and journaled with it.
+      const withR2 = (id: string | undefined) => ({
+        ...hooks,
+        onSecret: async (v: SecretValues, facts?: SecretFacts) => hooks.onSecret?.(v.token !== undefined && id !== undefined ? { ...v, ...r2Credentials(id, v.token) } : v, facts),
+      });
+      const twin = e.pre?.twin;
+      if (twin) {
+        const body = twin.body as unknown as TwinBody;
+        const h = { ...hooks, onSecret: async (v: SecretValues, facts?: SecretFacts) => withR2(facts?.id).onSecret(v, facts) };
+        const c = account ? await ctx.api.createAccountToken(r.accountId as string, body, h) : await ctx.api.createUserToken(body, h);
+        return { tokenId: c.id, ...(c.expiresOn ? { expiresAt: c.expiresOn } : {}) };
+      }
+      if (account) await ctx.api.rollAccountToken(r.accountId as string, r.tokenId as string, withR2(r.tokenId));
+      else await ctx.api.rollUserToken(r.tokenId as string, withR2(r.tokenId));
       return {};
+    },
+
+    async beforeWrite(ctx, e) {
+      const twin = e.pre?.twin;
+      if (!twin || e.received?.tokenId || !e.values?.token) return undefined;
+      // The answer carried the value but not the twin's id: find the twin by its marker.
+      const r = e.resource;
+      const listed = account ? await ctx.api.listAccountTokens(r.accountId as string) : await ctx.api.listUserTokens();
+      const hits = listed.filter((x) => x.name.endsWith(twin.marker));
+      if (hits.length !== 1) {
+        throw new CfRotateError('contract', `Cloudflare created the twin of "${e.token}" but did not say its id, and ${hits.length === 0 ? 'no token' : `${hits.length} tokens`} of ${owner(r)} carries its marker ${twin.marker}.`, {
+          hint: `The new value is safe in the journal. Find the token named "…${twin.marker}" in the Cloudflare dashboard, set "tokenId" of "${e.token}" to its id in cf-rotate.json, then resume.`,
+        });
+      }
+      const id = (hits[0] as { id: string }).id;
+      return { received: { ...e.received, tokenId: id }, values: { ...e.values, ...r2Credentials(id, e.values.token) } };
     },
 
     async probe(ctx, e, targets) {
       const r = e.resource;
       const acct = account ? r.accountId : undefined;
+      const twin = e.pre?.twin;
+      if (twin) {
+        // The previous token was never touched. A twin whose value never arrived is useless: delete it.
+        const listed = acct ? await ctx.api.listAccountTokens(acct, PROBE) : await ctx.api.listUserTokens(PROBE);
+        for (const t of listed.filter((x) => x.name.endsWith(twin.marker))) {
+          if (acct) await ctx.api.deleteAccountToken(acct, t.id, PROBE);
+          else await ctx.api.deleteUserToken(t.id, PROBE);
+          ctx.logger.warn(`Deleted the twin ${t.id} of "${e.token}" whose value never arrived.`);
+        }
+        return 'not-rotated';
+      }
       const old = targets.find((t) => t.current !== undefined && t.oldHash !== null && hashValue(t.current) === t.oldHash)?.current;
       if (old !== undefined) {
         try {
@@ -57,7 +161,7 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
     },
 
     cannotTell: (e, targets) =>
-      !targets.some((t) => t.current !== undefined) && !e.pre?.modifiedOn ? ' (no target held an old value to test, and Cloudflare did not report when the token last changed)' : '',
+      !e.pre?.twin && !targets.some((t) => t.current !== undefined) && !e.pre?.modifiedOn ? ' (no target held an old value to test, and Cloudflare did not report when the token last changed)' : '',
 
     async verify(ctx, e, values) {
       const v = await ctx.api.verifyToken(values.token as string, account ? e.resource.accountId : undefined);
@@ -77,6 +181,13 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
       errorKind: 'ambiguous',
       at: now,
     }),
+
+    notRotated: (e) =>
+      e.pre?.twin
+        ? `No twin of "${e.token}" is in use: any token the call created (its name ends with ${e.pre.twin.marker}) was deleted, the previous token still works and no file was changed.`
+        : `Cloudflare did not rotate "${e.token}": the current secret still works and no file was changed.`,
+
+    record: (e) => (e.received?.tokenId ? { tokenId: e.received.tokenId } : {}),
   };
 }
 

@@ -19,10 +19,16 @@ export interface DriverContext {
   signal?: AbortSignal | undefined;
   /** Grace period for Access service tokens without their own (setting). */
   defaultGracePeriod: string;
+  /** The admin API token is account-owned (its account's verify route accepted it): Turnstile refuses those. */
+  adminTokenAccountOwned?: boolean | undefined;
 }
 
-/** Did an unanswered call take effect? */
-export type ProbeAnswer = 'rotated' | 'not-rotated' | 'unknown';
+/**
+ * Did an unanswered call take effect? `{ recovered }`: it did, and Cloudflare handed the new
+ * secret out again (a Turnstile widget's GET returns its current secret): it is journaled and
+ * written like an answer that arrived.
+ */
+export type ProbeAnswer = 'rotated' | 'not-rotated' | 'unknown' | { recovered: SecretValues };
 
 /** Short timeouts for probes: a hung API must give a verdict in well under a minute. */
 export const PROBE = { timeoutMs: 5_000, maxRetries: 0 } as const;
@@ -47,6 +53,11 @@ export interface KindDriver<T extends TokenConfig = TokenConfig> {
   probe(ctx: DriverContext, e: JournalEntry, targets: readonly PreparedTarget[]): Promise<ProbeAnswer>;
   /** Why a probe cannot tell, for the "unknown" message (" (…)"), or ''. */
   cannotTell?(e: JournalEntry, targets: readonly PreparedTarget[]): string;
+  /**
+   * Before the targets are written (also on resume): facts the answer should have carried but did
+   * not (the id of a twin). Returns fields to journal, or nothing. Throws when they cannot be found.
+   */
+  beforeWrite?(ctx: DriverContext, e: JournalEntry): Promise<Partial<JournalEntry> | undefined>;
   /** After the targets are written: does Cloudflare accept the new values? */
   verify(ctx: DriverContext, e: JournalEntry, values: SecretValues): Promise<{ ok: boolean; error?: CfRotateError; expiresAt?: string }>;
   /** After writing and verifying: clean up (e.g. delete the previous MoQ token). Returns warnings. */

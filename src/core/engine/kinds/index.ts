@@ -3,13 +3,17 @@ import type { TokenConfig, TokenKind } from '../../config/schema';
 import { accountApiToken, userApiToken } from './apiToken';
 import type { KindDriver } from './driver';
 import { moqRelayToken } from './moq';
+import { oauthClientSecret } from './oauthClient';
 import { accessServiceToken } from './serviceToken';
+import { turnstileSecret } from './turnstile';
 
 const DRIVERS: Record<TokenKind, KindDriver> = {
   'account-api-token': accountApiToken,
   'user-api-token': userApiToken,
   'access-service-token': accessServiceToken as KindDriver,
   'moq-relay-token': moqRelayToken as KindDriver,
+  'turnstile-secret': turnstileSecret as KindDriver,
+  'oauth-client-secret': oauthClientSecret as KindDriver,
 };
 
 export function driverFor(kind: TokenKind): KindDriver {

@@ -1,0 +1,250 @@
+/**
+ * Pending retirements: what a zero-downtime rotation leaves working for an overlap and deletes
+ * afterwards — the previous API token after `strategy: "replace"` (also the previous admin
+ * credential), the previous secret of an OAuth client.
+ *
+ * One record per retirement in the state directory (`retire/<key>.json`, 0600, through the same
+ * store as the journal: temp + fsync + rename), shared by the CLI and every VS Code window. A
+ * record holds ids and times, never a secret. It is written as part of the journaled rotation
+ * (before the journal entry goes), so a retirement is never forgotten: one that fails stays,
+ * counts its attempts, names its last error, and is tried again by the next activation of the
+ * extension, `cf-rotate rotate` and `cf-rotate retire`. Deleting what is already gone (404)
+ * counts as done. Every retirement carried out is recorded in the history (outcome `retired`).
+ */
+import * as z from 'zod/mini';
+import type { CloudflareApi } from './cloudflare/types';
+import { TOKEN_KINDS, type TokenKind } from './config/schema';
+import { journalKey, type JournalStore } from './engine/journal';
+import { CfRotateError, toCfRotateError, type ErrorKind } from './errors';
+import type { HistoryEntry, HistoryStore } from './history';
+import type { Clock, Locks, Logger } from './ports';
+import { relativeTime } from './schedule';
+
+const retirementSchema = z.object({
+  v: z.literal(1),
+  /** Stable key of what is retired (`retire:<kind>:<account>:<token or client id>[:<created>]`). */
+  id: z.string(),
+  /** The kind of the entry that was rotated: API token kinds delete a token, `oauth-client-secret` the client's previous secret. */
+  kind: z.enum(TOKEN_KINDS),
+  /** accountId (account tokens, OAuth clients), tokenId or clientId. */
+  resource: z.record(z.string(), z.string()),
+  /** The config entry's name (admin credentials: `admin credential (profile …)`). */
+  name: z.string(),
+  /** The workspace folder of the entry; '' for an admin credential (any window carries it out). */
+  folder: z.string(),
+  /** Whose admin credential deletes it. */
+  profile: z.string(),
+  /** The previous admin credential of `profile` itself. */
+  admin: z.optional(z.boolean()),
+  createdAt: z.number(),
+  dueAt: z.number(),
+  attempts: z.number(),
+  lastAttemptAt: z.optional(z.number()),
+  lastError: z.optional(z.string()),
+  lastErrorKind: z.optional(z.string()),
+  /** The rotation that left it (journal owner). */
+  rotation: z.optional(z.string()),
+});
+
+export type Retirement = z.infer<typeof retirementSchema>;
+
+export type RetirementState = 'retired' | 'already-gone' | 'waiting' | 'failed' | 'busy' | 'refused';
+
+export interface RetirementResult {
+  id: string;
+  name: string;
+  folder: string;
+  kind: TokenKind;
+  /** "previous token 0a1b… of "deploy"" — ids only. */
+  label: string;
+  state: RetirementState;
+  ok: boolean;
+  dueAt: string;
+  attempts: number;
+  error?: { kind: ErrorKind; message: string; hint?: string };
+}
+
+/** What a retirement deletes, for messages: "the previous token 4f2c… of "deploy"". */
+export function retirementLabel(r: Pick<Retirement, 'kind' | 'resource' | 'name' | 'admin' | 'profile'>): string {
+  if (r.kind === 'oauth-client-secret') return `the previous secret of OAuth client ${r.resource.clientId ?? '?'} ("${r.name}")`;
+  if (r.admin) return `the previous admin token ${r.resource.tokenId ?? '?'} of profile "${r.profile}"`;
+  return `the previous token ${r.resource.tokenId ?? '?'} of "${r.name}"`;
+}
+
+/** "retires in 23 h", "retirement overdue (last attempt failed: …)". */
+export function retirementText(r: Pick<Retirement, 'dueAt' | 'lastError' | 'kind' | 'admin'>, now: number): string {
+  const what = r.kind === 'oauth-client-secret' ? 'previous secret' : r.admin ? 'previous admin token' : 'previous token';
+  if (r.lastError) return `${what}: retirement failed, retried (${r.lastError.slice(0, 80)})`;
+  return r.dueAt <= now ? `${what} retires now` : `${what} retires ${relativeTime(r.dueAt, now)}`;
+}
+
+export function retirementKey(kind: TokenKind, resource: Record<string, string>): string {
+  const target = kind === 'oauth-client-secret' ? resource.clientId : resource.tokenId;
+  return `retire:${kind}:${(resource.accountId ?? 'user').toLowerCase()}:${(target ?? '').toLowerCase()}`;
+}
+
+export interface RetirementDeps {
+  store: JournalStore;
+  locks: Locks;
+  clock: Clock;
+  logger: Logger;
+  history: HistoryStore;
+  /** The API client of a profile's current admin credential (throws 'credential-missing'). */
+  apiFor(profile: string): Promise<CloudflareApi>;
+}
+
+export interface CarryOutOptions {
+  /** Carry out even when not due yet (Retire Previous Token Now…, `cf-rotate retire --now`). */
+  now?: boolean;
+  /**
+   * Says why a retirement must not happen now (e.g. cf-rotate.json names the token again):
+   * it is then refused and kept.
+   */
+  inUse?: (r: Retirement) => string | undefined;
+  signal?: AbortSignal;
+}
+
+export class Retirements {
+  constructor(private readonly deps: RetirementDeps) {}
+
+  /** Every pending retirement, oldest due first. Unreadable records (another version) are skipped. */
+  async list(): Promise<Retirement[]> {
+    const out: Retirement[] = [];
+    for (const raw of await this.deps.store.list()) {
+      const r = parseRetirement(raw);
+      if (r) out.push(r);
+    }
+    return out.sort((a, b) => a.dueAt - b.dueAt);
+  }
+
+  async get(id: string): Promise<Retirement | undefined> {
+    const raw = await this.deps.store.get(id);
+    return raw === undefined ? undefined : parseRetirement(raw);
+  }
+
+  /**
+   * Record a pending retirement (durable). Recording the same thing again keeps the first record
+   * (its due time and attempts): resuming a rotation does not postpone it.
+   */
+  async record(r: Omit<Retirement, 'v' | 'id' | 'attempts'>): Promise<Retirement> {
+    const id = retirementKey(r.kind, r.resource);
+    const existing = await this.get(id);
+    if (existing) return existing;
+    const rec: Retirement = { v: 1, id, attempts: 0, ...r };
+    await this.deps.store.put(id, JSON.stringify(rec));
+    return rec;
+  }
+
+  /** Forget a retirement without carrying it out (the previous credential then stays valid). */
+  async forget(id: string): Promise<void> {
+    await this.deps.store.delete(id);
+  }
+
+  /** Carry out the retirements `pick` selects that are due (or all of them with `now`), one at a time. */
+  async carryOut(pick: (r: Retirement) => boolean, opts: CarryOutOptions = {}): Promise<RetirementResult[]> {
+    const out: RetirementResult[] = [];
+    for (const r of (await this.list()).filter(pick)) {
+      if (opts.signal?.aborted) break;
+      out.push(await this.one(r, opts));
+    }
+    return out;
+  }
+
+  private result(r: Retirement, state: RetirementState, err?: CfRotateError): RetirementResult {
+    return {
+      id: r.id,
+      name: r.name,
+      folder: r.folder,
+      kind: r.kind,
+      label: retirementLabel(r),
+      state,
+      ok: state === 'retired' || state === 'already-gone' || state === 'waiting',
+      dueAt: new Date(r.dueAt).toISOString(),
+      attempts: r.attempts,
+      ...(err ? { error: err.toJSON() } : {}),
+    };
+  }
+
+  private async one(first: Retirement, opts: CarryOutOptions): Promise<RetirementResult> {
+    if (!opts.now && first.dueAt > this.deps.clock.now()) return this.result(first, 'waiting');
+    const lease = await this.deps.locks.tryAcquire(`retire-${journalKey(first.id)}`, `retiring ${retirementLabel(first)}`);
+    if (!('release' in lease)) return this.result(first, 'busy');
+    try {
+      const r = await this.get(first.id); // under the lock: another process may have carried it out
+      if (!r) return this.result(first, 'already-gone');
+      const refusal = opts.inUse?.(r);
+      if (refusal) {
+        const err = new CfRotateError('conflict', `${cap(retirementLabel(r))} was not deleted: ${refusal}`, {
+          hint: 'Point the configuration at the current token again, or forget this retirement if the previous token must stay. Nothing was deleted.',
+        });
+        return this.result(r, 'refused', err);
+      }
+      let gone: boolean;
+      try {
+        gone = !(await this.delete(r, opts.signal));
+      } catch (e) {
+        const err = toCfRotateError(e);
+        const now = this.deps.clock.now();
+        const next: Retirement = { ...r, attempts: r.attempts + 1, lastAttemptAt: now, lastError: err.message, lastErrorKind: err.kind };
+        await this.deps.store.put(r.id, JSON.stringify(next)).catch(() => undefined);
+        this.deps.logger.warn(`Could not delete ${retirementLabel(r)} (attempt ${next.attempts}): ${err.message}`);
+        return this.result(next, 'failed', new CfRotateError(err.kind, `Could not delete ${retirementLabel(r)}: ${err.message}`, { hint: `${err.hint ? `${err.hint} ` : ''}It stays pending and is tried again (Retire Previous Token Now…, or cf-rotate retire).` }));
+      }
+      await this.recordDone(r, gone);
+      await this.deps.store.delete(r.id);
+      this.deps.logger.info(gone ? `${cap(retirementLabel(r))} was already deleted.` : `Deleted ${retirementLabel(r)}.`);
+      return this.result(r, gone ? 'already-gone' : 'retired');
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /** true: deleted now; false: it was already gone. */
+  private async delete(r: Retirement, signal: AbortSignal | undefined): Promise<boolean> {
+    const api = await this.deps.apiFor(r.profile);
+    const o = signal ? { signal } : undefined;
+    const accountId = r.resource.accountId;
+    if (r.kind === 'oauth-client-secret') return api.deleteRotatedOAuthClientSecret(accountId as string, r.resource.clientId as string, o);
+    const tokenId = r.resource.tokenId as string;
+    // Never delete the token the profile authenticates with now (it was stored again by hand, say).
+    const me = await api.verifyCredential(o).catch(() => undefined);
+    if (me?.id !== undefined && me.id.toLowerCase() === tokenId.toLowerCase()) {
+      throw new CfRotateError('conflict', `token ${tokenId} is the admin credential profile "${r.profile}" uses now.`, {
+        hint: 'Store the newer admin token for this profile (Set Credential…), or forget this retirement.',
+      });
+    }
+    return r.kind === 'account-api-token' && accountId ? api.deleteAccountToken(accountId, tokenId, o) : api.deleteUserToken(tokenId, o);
+  }
+
+  /** The history line, once per retirement (a kill between it and the record's removal repeats neither). */
+  private async recordDone(r: Retirement, gone: boolean): Promise<void> {
+    const marker = `${r.id}@${r.createdAt}`;
+    const recent = await this.deps.history.list(200).catch(() => [] as HistoryEntry[]);
+    if (recent.some((h) => h.journal === marker)) return;
+    const e: HistoryEntry = {
+      at: new Date(this.deps.clock.now()).toISOString(),
+      folder: r.folder,
+      name: r.name,
+      kind: r.kind,
+      outcome: 'retired',
+      targets: [],
+      resource: r.id,
+      journal: marker,
+      retired: gone ? `${retirementLabel(r)} (already deleted)` : retirementLabel(r),
+    };
+    await this.deps.history.append(e).catch((err: unknown) => this.deps.logger.warn(`Could not record history: ${toCfRotateError(err).message}`));
+  }
+}
+
+function parseRetirement(raw: string): Retirement | undefined {
+  try {
+    const r = retirementSchema.safeParse(JSON.parse(raw));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
