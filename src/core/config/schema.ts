@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { hasUnsafeCharacters } from '../text';
+import { documentJsonSchema, invalidMessage } from './docs';
 
 export const TOKEN_KINDS = ['account-api-token', 'user-api-token', 'access-service-token', 'moq-relay-token'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
@@ -16,8 +17,8 @@ export const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-const hex32 = (what: string) =>
-  z.string().check(z.regex(HEX32, `must be 32 hex characters (the ${what} from the Cloudflare dashboard or API)`));
+/** Pattern messages come from CONFIG_DOCS (docs.ts): the editor's JSON Schema shows the same words. */
+const hex32 = (key: 'accountId' | 'zoneId' | 'tokenId' | 'relayId') => z.string().check(z.regex(HEX32, invalidMessage(key)));
 
 const NUL = /\0/;
 const ABSOLUTE = /^(?:[/\\]|[A-Za-z]:)/;
@@ -56,7 +57,7 @@ export function isEnvLikeFile(rel: string): boolean {
 
 const target = z.strictObject({
   file: relativeFile,
-  key: z.string().check(z.regex(ENV_KEY, 'must be a .env variable name (letters, digits, _ . -; not starting with a digit)')),
+  key: z.string().check(z.regex(ENV_KEY, invalidMessage('key'))),
   field: z.optional(z.enum(['token', 'clientId', 'clientSecret'])),
   /** Write a file whose name is not env-style (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc). */
   allowAnyFile: z.optional(z.boolean()),
@@ -66,31 +67,31 @@ const target = z.strictObject({
 export type TargetConfig = z.infer<typeof target>;
 
 const common = {
-  name: z.string().check(z.regex(NAME, 'must be 1-64 characters: letters, digits, space, . _ - (starting with a letter or digit)')),
+  name: z.string().check(z.regex(NAME, invalidMessage('name'))),
   description: z.optional(z.string().check(z.maxLength(500))),
-  profile: z._default(z.string().check(z.regex(NAME, 'must be a profile name (letters, digits, . _ -)')), 'default'),
+  profile: z._default(z.string().check(z.regex(NAME, invalidMessage('profile'))), 'default'),
   rotateEveryDays: z.optional(z.int().check(z.minimum(1, 'must be at least 1'), z.maximum(3650, 'must be at most 3650'))),
   targets: z.array(target).check(z.minLength(1, 'needs at least one target file')),
 };
 
 const accountApiToken = z.strictObject({
   kind: z.literal('account-api-token'),
-  accountId: hex32('account ID'),
-  tokenId: hex32('token ID'),
+  accountId: hex32('accountId'),
+  tokenId: hex32('tokenId'),
   ...common,
 });
 const userApiToken = z.strictObject({
   kind: z.literal('user-api-token'),
-  tokenId: hex32('token ID'),
+  tokenId: hex32('tokenId'),
   ...common,
 });
 const accessServiceToken = z.strictObject({
   kind: z.literal('access-service-token'),
-  accountId: z.optional(hex32('account ID')),
-  zoneId: z.optional(hex32('zone ID')),
-  serviceTokenId: z.string().check(z.regex(UUID, 'must be a UUID (the service token ID)')),
+  accountId: z.optional(hex32('accountId')),
+  zoneId: z.optional(hex32('zoneId')),
+  serviceTokenId: z.string().check(z.regex(UUID, invalidMessage('serviceTokenId'))),
   /** How long the previous secret stays valid, e.g. "1h", "24h", "7d"; "0s" revokes it at once. Default: the cfRotate.defaultGracePeriod setting. */
-  gracePeriod: z.optional(z.string().check(z.regex(DURATION, 'must be a duration such as 30m, 1h, 24h or 7d'))),
+  gracePeriod: z.optional(z.string().check(z.regex(DURATION, invalidMessage('gracePeriod')))),
   /** `rotate` (POST …/rotate, account tokens only) or `version` (PUT client_secret_version + 1; the only way for zone tokens). */
   method: z.optional(z.enum(['rotate', 'version'])),
   /**
@@ -102,8 +103,8 @@ const accessServiceToken = z.strictObject({
 });
 const moqRelayToken = z.strictObject({
   kind: z.literal('moq-relay-token'),
-  accountId: hex32('account ID'),
-  relayId: hex32('relay ID'),
+  accountId: hex32('accountId'),
+  relayId: hex32('relayId'),
   tokenType: z._default(z.enum(['publish_subscribe', 'subscribe']), 'publish_subscribe'),
   ...common,
 });
@@ -240,8 +241,8 @@ export function parseDuration(text: string): number {
   return total;
 }
 
-/** JSON Schema for the editor (draft 2020-12), generated from the zod schema. */
+/** JSON Schema for the editor (draft 2020-12), generated from the zod schema; hovers and pattern messages from CONFIG_DOCS. */
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = documentJsonSchema(z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
   return { ...schema, title: 'cf-rotate configuration', description: 'Cloudflare credentials that cf-rotate rotates, and the .env files that receive them. Contains no secrets.' };
 }
