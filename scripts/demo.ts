@@ -8,8 +8,9 @@
  * 3. writes a fresh demo workspace (demo-workspace/, git-ignored): .vscode/cf-rotate.json with
  *    one token of every kind, and a .env and a .dev.vars holding the current demo secrets
  *    between unrelated lines, so the byte-exact edit is visible;
- * 4. starts code-server on that folder with the user setting cfRotate.apiBaseUrl = the
- *    simulator, and prints the URL that loads this repository as the extension under development
+ * 4. starts code-server on that folder with cfRotate.apiBaseUrl = the simulator in its User
+ *    and Machine (remote) settings, and prints the URL that loads this repository as the
+ *    extension under development
  *    (the payload's extensionDevelopmentPath, as the test harness does), so `npm run build` and
  *    "Developer: Reload Window" pick up changes;
  * 5. unless --no-seed: a throwaway helper extension, installed only into this demo server's own
@@ -393,8 +394,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   let server: CodeServer | undefined;
   try {
     prepareWorkspace(o.workspace);
-    // cfRotate.apiBaseUrl is machine-scoped and only read from the user settings (a workspace
-    // cannot redirect the admin credential): it goes into code-server's User/settings.json.
+    // cfRotate.apiBaseUrl is machine-scoped and only read from user-level settings (a workspace
+    // cannot redirect the admin credential). code-server's window is a remote window: VS Code
+    // applies machine settings there from the remote's Machine/settings.json, and a value only in
+    // User/settings.json is dropped at the first change of any setting. So it goes into both.
     const settings = {
       'cfRotate.apiBaseUrl': sim.url,
       'files.exclude': { [MARKER]: true },
@@ -402,6 +405,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     server = await launchCodeServer({
       folder: o.workspace,
       settings,
+      machineSettings: { 'cfRotate.apiBaseUrl': sim.url },
       ...(o.seed ? { env: { [SEED_ENV]: DEMO.admin.value, [SEED_EMAIL_ENV]: DEMO.user.email, [SEED_KEY_ENV]: DEMO.user.globalApiKey } } : {}),
       ...(csPort !== 0 ? { port: csPort } : {}),
     });

@@ -72,15 +72,14 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
       if (e.key.startsWith(CREDENTIAL_PREFIX)) host.engine.resetClients();
       void view.rebuild();
     }),
+    // The effective API base URL, compared on every settings change (not only edits of the setting
+    // itself: VS Code re-reading the settings can drop a value too), so cached clients never keep an old one.
+    host.settings.watchApiBaseUrl((next) => {
+      host.engine.resetClients();
+      if (next.error !== undefined) notifyError(app, 'The setting cfRotate.apiBaseUrl is invalid', next.error);
+      else host.logger.info(`Cloudflare API base URL: ${next.url ?? ''} (${next.source}).`);
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (Settings.affects(e, 'apiBaseUrl')) {
-        host.engine.resetClients();
-        try {
-          host.logger.info(`Cloudflare API base URL: ${host.settings.apiBaseUrl()}`);
-        } catch (err) {
-          notifyError(app, 'The setting cfRotate.apiBaseUrl is invalid', err);
-        }
-      }
       if (Settings.affects(e, 'reminderDays')) void view.rebuild();
     }),
   );

@@ -1,15 +1,65 @@
 /**
  * Typed access to the cfRotate.* settings. The API base URL decides where the admin credential
- * is sent, so only the user's (global) or default value counts: a workspace cannot redirect it.
+ * is sent, so only a user-level value counts: the user settings, or, in a remote window (SSH,
+ * a container, code-server), the remote machine's settings, where VS Code keeps machine-scoped
+ * values there. A workspace value never counts: a cloned repository cannot redirect it.
+ *
+ * Every reader of the URL goes through `apiBaseUrl()` (and `resolveApiBaseUrl` below), so the
+ * API clients, the log and the change watcher cannot disagree.
  */
 import * as vscode from 'vscode';
 import { validateApiBaseUrl } from '../core/cloudflare/client';
 import { DURATION } from '../core/config/schema';
+import { toCfRotateError } from '../core/errors';
 import type { Logger } from '../core/ports';
 import { SETTING_DEFAULTS, SETTINGS, SETTINGS_SECTION } from '../constants';
 
+/**
+ * What `WorkspaceConfiguration.inspect` returns for a setting. `globalRemoteValue` and
+ * `globalLocalValue` are there at run time (VS Code's extension host sets them) though the typings
+ * of VS Code 1.96 do not declare them.
+ */
+export interface SettingInspection {
+  defaultValue?: unknown;
+  globalValue?: unknown;
+  /** The remote machine's settings (Machine/settings.json of the server) in a remote window. */
+  globalRemoteValue?: unknown;
+  /** The local user settings (in a remote window VS Code drops machine-scoped ones from these). */
+  globalLocalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+export type ApiBaseUrlSource = 'remote machine settings' | 'user settings' | 'default';
+
+export interface ResolvedApiBaseUrl {
+  /** The value to validate (trimmed; the default when no user-level value is set). */
+  value: string;
+  source: ApiBaseUrlSource;
+  /** A workspace or folder value exists and was ignored. */
+  workspaceIgnored: boolean;
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}
+
+/**
+ * The one rule for cfRotate.apiBaseUrl: the remote machine's value, else the user value, else the
+ * default. Workspace and folder values never count. Pure (unit-tested).
+ */
+export function resolveApiBaseUrl(info: SettingInspection | undefined): ResolvedApiBaseUrl {
+  const workspaceIgnored = info?.workspaceValue !== undefined || info?.workspaceFolderValue !== undefined;
+  const remote = text(info?.globalRemoteValue);
+  if (remote !== undefined) return { value: remote, source: 'remote machine settings', workspaceIgnored };
+  const user = text(info?.globalValue);
+  if (user !== undefined) return { value: user, source: 'user settings', workspaceIgnored };
+  return { value: text(info?.defaultValue) ?? SETTING_DEFAULTS.apiBaseUrl, source: 'default', workspaceIgnored };
+}
+
 export class Settings {
   private warnedWorkspaceUrl = false;
+  private warnedLocalOnly = false;
 
   constructor(private readonly logger: Logger) {}
 
@@ -17,16 +67,53 @@ export class Settings {
     return vscode.workspace.getConfiguration(SETTINGS_SECTION);
   }
 
-  /** The validated API base URL without a trailing slash. Throws a 'config' CfRotateError when invalid. */
-  apiBaseUrl(): string {
-    const info = this.config().inspect<string>(SETTINGS.apiBaseUrl);
-    if (!this.warnedWorkspaceUrl && (info?.workspaceValue !== undefined || info?.workspaceFolderValue !== undefined)) {
+  /** Where the API base URL comes from now (not validated). */
+  apiBaseUrlSource(): ResolvedApiBaseUrl {
+    const r = resolveApiBaseUrl(this.config().inspect<string>(SETTINGS.apiBaseUrl) as SettingInspection | undefined);
+    if (r.workspaceIgnored && !this.warnedWorkspaceUrl) {
       this.warnedWorkspaceUrl = true;
       this.logger.warn('Ignoring cfRotate.apiBaseUrl from the workspace settings: only the user setting may change where the admin credential is sent.');
     }
-    const raw = info?.globalValue ?? info?.defaultValue ?? SETTING_DEFAULTS.apiBaseUrl;
-    const value = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : SETTING_DEFAULTS.apiBaseUrl;
-    return validateApiBaseUrl(value).toString().replace(/\/$/, '');
+    if (r.source === 'user settings' && !this.warnedLocalOnly && vscode.env?.remoteName !== undefined) {
+      const info = this.config().inspect<string>(SETTINGS.apiBaseUrl) as SettingInspection | undefined;
+      if (info?.globalRemoteValue === undefined && info?.globalLocalValue !== undefined) {
+        this.warnedLocalOnly = true;
+        this.logger.warn(
+          `cfRotate.apiBaseUrl is set only in your local user settings, but this window is remote (${vscode.env?.remoteName ?? 'remote'}): VS Code applies machine settings such as this one from the remote's settings and stops applying the local value at the next change of any setting. Set it with "Preferences: Open Remote Settings" (code-server: Machine/settings.json in its user-data directory).`,
+        );
+      }
+    }
+    return r;
+  }
+
+  /** The validated API base URL without a trailing slash. Throws a 'config' CfRotateError when invalid. */
+  apiBaseUrl(): string {
+    return validateApiBaseUrl(this.apiBaseUrlSource().value).toString().replace(/\/$/, '');
+  }
+
+  /**
+   * Calls `onChange` with the effective API base URL now, then whenever it changes, whatever caused it: an edit of
+   * the setting, or VS Code re-reading the settings (in a remote window a machine-scoped value in
+   * the local user settings is dropped then). Compares values, not change events.
+   */
+  watchApiBaseUrl(onChange: (next: { url?: string; source: ApiBaseUrlSource; error?: unknown }) => void): vscode.Disposable {
+    const current = (): { url?: string; source: ApiBaseUrlSource; error?: unknown } => {
+      const r = this.apiBaseUrlSource();
+      try {
+        return { url: validateApiBaseUrl(r.value).toString().replace(/\/$/, ''), source: r.source };
+      } catch (error) {
+        return { source: r.source, error };
+      }
+    };
+    let last = current();
+    onChange(last);
+    const key = (s: typeof last): string => `${s.url ?? ''}\u0000${s.error !== undefined ? toCfRotateError(s.error).message : ''}`;
+    return vscode.workspace.onDidChangeConfiguration(() => {
+      const next = current();
+      if (key(next) === key(last)) return;
+      last = next;
+      onChange(next);
+    });
   }
 
   reminderDays(): number {

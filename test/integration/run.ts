@@ -59,6 +59,8 @@ async function trustedRun(sim: SimulatorHandle, grep: string | undefined): Promi
     timeoutMs: 300_000,
     // code-server defaults to files.autoSave "afterDelay": the dirty-editor tests need documents to stay dirty.
     settings: { 'cfRotate.apiBaseUrl': sim.url, 'files.autoSave': 'off' },
+    // code-server's window is remote: machine-scoped settings count from the remote's settings (as the demo writes them).
+    machineSettings: { 'cfRotate.apiBaseUrl': sim.url },
     env: testEnv(sim, folder, grep),
   });
   if (r.failed === 0) fs.rmSync(folder, { recursive: true, force: true });
@@ -81,6 +83,7 @@ async function untrustedRun(sim: SimulatorHandle): Promise<TestResults> {
     resultsFile: resultsDir('integration-untrusted.json'),
     timeoutMs: 120_000,
     settings: { 'cfRotate.apiBaseUrl': sim.url, 'security.workspace.trust.enabled': true },
+    machineSettings: { 'cfRotate.apiBaseUrl': sim.url },
     env: testEnv(sim, folder),
   });
   const outside: Array<[string, () => void]> = [

@@ -361,7 +361,7 @@ async function main(): Promise<number> {
   const results: Array<{ title: string; ok: boolean; ms: number; error?: string }> = [];
   try {
     // Short requests: an unanswered one is settled within seconds (default 20 s + 10 s).
-    server = await launchCodeServer({ folder, settings: { 'cfRotate.apiBaseUrl': sim.url }, env: { CF_ROTATE_TIMEOUT: '3' } });
+    server = await launchCodeServer({ folder, settings: { 'cfRotate.apiBaseUrl': sim.url }, machineSettings: { 'cfRotate.apiBaseUrl': sim.url }, env: { CF_ROTATE_TIMEOUT: '3' } });
     wb = await openWorkbench(server.url, { folder, payload: devPayload(server.url, root) });
     await wb.page.setViewportSize(VIEWPORT);
     await waitForWorkbench(wb.page);

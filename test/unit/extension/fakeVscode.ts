@@ -148,6 +148,8 @@ export interface FakeEditor {
 
 export interface SettingValue {
   globalValue?: unknown;
+  /** A remote window's remote machine value (VS Code's inspect() has it at run time). */
+  globalRemoteValue?: unknown;
   workspaceValue?: unknown;
 }
 
