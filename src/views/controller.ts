@@ -92,7 +92,8 @@ export class ViewController implements vscode.Disposable {
     await Promise.all([
       this.setContext(CONTEXT.hasConfig, folders.some((f) => f.status !== 'missing')),
       this.setContext(CONTEXT.hasCredential, (profiles ?? []).length > 0),
-      this.setContext(CONTEXT.hasTokens, folders.some((f) => f.status === 'ok' && f.tokens.length > 0)),
+      // editor-ux: tokens of the last valid version count while cf-rotate.json is being edited (the Rotate commands stay; they say why they refuse).
+      this.setContext(CONTEXT.hasTokens, folders.some((f) => (f.status === 'ok' ? f.tokens.length : f.status === 'error' ? (f.lastValid?.length ?? 0) : 0) > 0)),
       this.setContext(CONTEXT.hasInterrupted, journals.length > 0),
     ]);
     await this.setContext(CONTEXT.ready, true);
