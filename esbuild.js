@@ -44,11 +44,31 @@ const proxyExternal = {
   },
 };
 
-/** The CLI and the proxy transport it loads lazily, into `dir`. */
+/**
+ * `require('./sealbox')` (src/core/github/seal.ts) stays a run-time require of the sibling
+ * sealbox.js: the sealed-box library (@noble/*) is loaded only when a GitHub Actions target is
+ * written, so neither dist/runtime.js nor dist/cli.js carries it.
+ */
+const sealboxExternal = {
+  name: 'sealbox-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/sealbox$/ }, (args) =>
+      /[\\/]src[\\/]core[\\/]github[\\/]seal\.ts$/.test(args.importer) ? { path: './sealbox.js', external: true } : undefined,
+    );
+  },
+};
+
+/** The sealed-box bundle (GitHub Actions secrets), into `dir`. */
+function sealboxTarget(dir, options = {}) {
+  return { ...common, ...options, entryPoints: ['src/core/github/sealbox.ts'], outfile: `${dir}/sealbox.js` };
+}
+
+/** The CLI and the bundles it loads lazily (proxy transport, sealed boxes), into `dir`. */
 function cliTargets(dir, options = {}) {
   return [
-    { ...common, ...options, entryPoints: ['src/cli/main.ts'], outfile: `${dir}/cli.js`, banner: { js: '#!/usr/bin/env node' }, plugins: [proxyExternal] },
+    { ...common, ...options, entryPoints: ['src/cli/main.ts'], outfile: `${dir}/cli.js`, banner: { js: '#!/usr/bin/env node' }, plugins: [proxyExternal, sealboxExternal] },
     { ...common, ...options, entryPoints: ['src/cli/proxy.ts'], outfile: `${dir}/proxy.js` },
+    sealboxTarget(dir, options),
   ];
 }
 
@@ -56,7 +76,7 @@ function cliTargets(dir, options = {}) {
 function targets() {
   return [
     { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [runtimeExternal] },
-    { ...common, entryPoints: ['src/runtime.ts'], outfile: 'dist/runtime.js', external: ['vscode'] },
+    { ...common, entryPoints: ['src/runtime.ts'], outfile: 'dist/runtime.js', external: ['vscode'], plugins: [sealboxExternal] },
     ...cliTargets('dist'),
   ];
 }

@@ -14,6 +14,11 @@
 export const MODULES = [
   { name: 'dotenv', mutate: ['src/core/dotenv/**/*.ts'], tests: ['out/test/unit/dotenv/**/*.test.js'] },
   { name: 'redact', mutate: ['src/core/redact.ts'], tests: ['out/test/unit/core/redact.test.js', 'out/test/unit/security/**/*.test.js'] },
+  { name: 'lock', mutate: ['src/core/node/lock.ts', 'src/core/locks.ts'], tests: ['out/test/unit/core/lock.test.js', 'out/test/unit/core/journal.test.js'] },
+  { name: 'checked writer', mutate: ['src/core/node/checked.ts', 'src/core/node/files.ts'], tests: ['out/test/unit/core/checked.test.js', 'out/test/unit/core/targets.test.js'] },
+  { name: 'journal', mutate: ['src/core/engine/journal.ts', 'src/core/node/journalStore.ts'], tests: ['out/test/unit/core/journal.test.js', 'out/test/unit/core/engine.test.js'] },
+  { name: 'targets', mutate: ['src/core/engine/targets.ts'], tests: ['out/test/unit/core/targets.test.js', 'out/test/unit/core/engine.test.js'] },
+  { name: 'schemas', mutate: ['src/core/config/schema.ts', 'src/core/credentials.ts'], tests: ['out/test/unit/core/config.test.js', 'out/test/unit/core/targets.test.js', 'out/test/unit/core/credentials.test.js'] },
 ];
 
 /** Minimum mutation score (killed + timed out, over killed + timed out + survived + no coverage) of each module. */

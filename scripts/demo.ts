@@ -400,12 +400,13 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     // User/settings.json is dropped at the first change of any setting. So it goes into both.
     const settings = {
       'cfRotate.apiBaseUrl': sim.url,
+      'cfRotate.githubApiUrl': sim.githubUrl,
       'files.exclude': { [MARKER]: true },
     };
     server = await launchCodeServer({
       folder: o.workspace,
       settings,
-      machineSettings: { 'cfRotate.apiBaseUrl': sim.url },
+      machineSettings: { 'cfRotate.apiBaseUrl': sim.url, 'cfRotate.githubApiUrl': sim.githubUrl },
       ...(o.seed ? { env: { [SEED_ENV]: DEMO.admin.value, [SEED_EMAIL_ENV]: DEMO.user.email, [SEED_KEY_ENV]: DEMO.user.globalApiKey } } : {}),
       ...(csPort !== 0 ? { port: csPort } : {}),
     });

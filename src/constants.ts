@@ -25,6 +25,7 @@ export const COMMANDS = {
   resumeInterrupted: 'cfRotate.resumeInterrupted',
   showHistory: 'cfRotate.showHistory',
   showLog: 'cfRotate.showLog',
+  setGitHubToken: 'cfRotate.setGitHubToken',
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;
@@ -57,6 +58,7 @@ export const SETTINGS = {
   reminderDays: 'reminderDays',
   defaultGracePeriod: 'defaultGracePeriod',
   confirmBeforeRotate: 'confirmBeforeRotate',
+  githubApiUrl: 'githubApiUrl',
 } as const;
 
 export const SETTING_DEFAULTS = {
@@ -64,7 +66,11 @@ export const SETTING_DEFAULTS = {
   reminderDays: 7,
   defaultGracePeriod: '1h',
   confirmBeforeRotate: true,
+  githubApiUrl: 'https://api.github.com',
 } as const;
+
+/** SecretStorage key of the GitHub token stored with Set GitHub Token… (where no GitHub sign-in exists, e.g. code-server). */
+export const GITHUB_TOKEN_SECRET_KEY = 'cfRotate.githubToken';
 
 /** globalState keys (never secrets). */
 export const STATE = {

@@ -38,6 +38,8 @@ interface Result {
   warnings?: string[];
   verified?: boolean;
   graceUntil?: string;
+  /** What writes beside the files did (a Worker deployed a new version, …). */
+  notes?: string[];
 }
 
 class InputError extends Error {}
@@ -94,6 +96,7 @@ export function summaryMarkdown(results: Result[], o: { mode: Mode; dryRun: bool
     const notes = [
       r.verified === true ? 'verified by Cloudflare' : '',
       r.graceUntil ? `previous secret valid until ${r.graceUntil}` : '',
+      ...(r.notes ?? []),
       r.error ? `${r.error.message}${r.error.hint ? ` ${r.error.hint}` : ''}` : '',
       ...(r.warnings ?? []),
     ].filter(Boolean);
@@ -228,6 +231,8 @@ export async function runAction(io: ActionIo): Promise<number> {
   // before anything else of this job can print them.
   for (const r of results) {
     for (const t of r.targets) {
+      // Destinations (worker:…, pages:…, secrets-store:…, github:…) are no files; their values never pass through this job's output.
+      if (/^(?:worker|pages|secrets-store|github):/.test(t)) continue;
       const s = splitTarget(t);
       if (!s) continue;
       try {

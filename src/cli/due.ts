@@ -8,7 +8,7 @@
  * A token whose timestamp cannot be read is not rotated and is reported as failed.
  */
 import type { CloudflareApi } from '../core/cloudflare/types';
-import type { TokenConfig } from '../core/config/schema';
+import { targetLabel, type TokenConfig } from '../core/config/schema';
 import { envSuffix } from '../core/cloudflare/permissions';
 import { EnvCredentialSource } from '../core/envCredentials';
 import type { RotationResult } from '../core/engine/engine';
@@ -91,7 +91,7 @@ export async function selectDue(tokens: readonly TokenConfig[], o: SelectDueOpti
           kind: t.kind,
           ok: false,
           state: 'failed',
-          targets: t.targets.map((x) => `${x.file} › ${x.key}`),
+          targets: t.targets.map(targetLabel),
           error: {
             kind: err.kind,
             message: `Could not read from Cloudflare when "${t.name}" was last rotated, so it was not rotated: ${err.message}`,

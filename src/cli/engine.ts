@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { HttpTransport } from '../core/cloudflare/transport';
 import { EnvCredentialSource } from '../core/envCredentials';
-import { RotationEngine, type EngineDeps } from '../core/engine/engine';
+import { RotationEngine, type EngineDeps, type GitHubAccess } from '../core/engine/engine';
 import type { HistoryStore } from '../core/history';
 import { NodeFiles } from '../core/node/files';
 import { FileHistory } from '../core/node/historyFile';
@@ -25,6 +25,8 @@ export interface CliEngineOptions {
   /** A proxy transport (./proxyEnv); default: Node's fetch. */
   transport?: HttpTransport | undefined;
   checkpoint?: EngineDeps['checkpoint'];
+  /** GitHub for GitHub Actions targets (./github: GH_TOKEN / GITHUB_TOKEN). */
+  github?: GitHubAccess | undefined;
 }
 
 export function cliLocks(stateDir: string): FileLocks {
@@ -47,6 +49,7 @@ export function createCliEngine(o: CliEngineOptions): RotationEngine {
     clock: systemClock,
     logger: o.logger,
     api: cliApiFactory(o),
+    ...(o.github ? { github: o.github } : {}),
     ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
   });
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_API_BASE_URL } from '../core/cloudflare/client';
 import { CONFIG_RELATIVE_PATH, MAX_CONFIG_BYTES, parseConfig } from '../core/config/load';
-import type { CfRotateConfig, TokenConfig } from '../core/config/schema';
+import { targetLabel, type CfRotateConfig, type TokenConfig } from '../core/config/schema';
 import { discardExplanation, resourceId, type RotationEngine, type RotationResult } from '../core/engine/engine';
 import type { JournalEntry } from '../core/engine/journal';
 import { CfRotateError, toCfRotateError } from '../core/errors';
@@ -25,6 +25,7 @@ import { dueInfo, relativeTime } from '../core/schedule';
 import { cliApiBase } from './api';
 import { parseDueFrom, selectDue } from './due';
 import { proxyTransportFromEnv } from './proxyEnv';
+import { cliGitHubAccess } from './github';
 
 export const HELP = `cf-rotate ${VERSION}: rotate Cloudflare credentials and write the new secrets into .env files.
 
@@ -69,6 +70,10 @@ Credentials (the admin credential that performs rotations, as wrangler reads it)
   accepts for it: API tokens, MoQ and account tokens need the API token; zone-level Access service
   tokens need email + Global API key; account-level Access service tokens take either (the token
   is used). A rotation whose profile lacks the scheme it needs is refused before any request.
+
+GitHub Actions targets ("github" in cf-rotate.json):
+  GH_TOKEN (or GITHUB_TOKEN)                a token that may write the repository's (environment's) Actions secrets
+  GITHUB_API_URL                            GitHub API base (default https://api.github.com; https only)
 
 Proxies: HTTPS_PROXY / HTTP_PROXY / NO_PROXY (or lower case) are honoured; NODE_EXTRA_CA_CERTS adds a CA.
 
@@ -172,7 +177,7 @@ function formatResult(r: RotationResult, settledOk = false): string {
   if (r.ok) {
     const how = r.state === 'planned' ? 'ok (dry run)' : r.state === 'recovered' ? 'recovered' : 'rotated';
     const extra = [r.verified === true ? 'verified' : undefined, r.graceUntil ? `previous secret valid until ${r.graceUntil}` : undefined].filter(Boolean);
-    return `✓ ${r.name}: ${how} → ${r.targets.join(', ')}${extra.length ? ` (${extra.join('; ')})` : ''}`;
+    return `✓ ${r.name}: ${how} → ${r.targets.join(', ')}${extra.length ? ` (${extra.join('; ')})` : ''}${(r.notes ?? []).map((n) => `\n    ${n}`).join('')}`;
   }
   const mark = settledOk && settledSafely(r) ? '•' : '✗';
   return `${mark} ${r.name}: ${r.error?.message ?? 'failed'}${r.error?.hint ? ` ${r.error.hint}` : ''}`;
@@ -278,7 +283,8 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
     if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000)) {
       throw new UsageError(`${o.timeout !== undefined ? '--timeout' : 'CF_ROTATE_TIMEOUT'} must be a number of seconds from 0.1 to 600`);
     }
-    const engine = createCliEngine({ env: io.env, stateDir, history, locks, logger, apiBase: o['api-base'], timeoutMs, transport });
+    const github = cliGitHubAccess({ env: io.env, logger, timeoutMs, say: io.stderr });
+    const engine = createCliEngine({ env: io.env, stateDir, history, locks, logger, apiBase: o['api-base'], timeoutMs, transport, github });
     /** `settledOk`: results that need no action count as success (resume's "not rotated, safe to retry"). */
     const emit = (results: RotationResult[], settledOk = false): number => {
       const good = (r: RotationResult): boolean => r.ok || (settledOk && settledSafely(r));
@@ -317,7 +323,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
           const h = last.get(historyKey(folder, t.name));
           const at = h ? Date.parse(h.at) : undefined;
           const due = dueInfo(t, at, now, int(o['reminder-days'], 'reminder-days', 7), h?.expiresAt ? Date.parse(h.expiresAt) : undefined);
-          return { name: t.name, kind: t.kind, profile: t.profile, lastRotated: h?.at ?? null, expiresAt: h?.expiresAt ?? null, due: due.state, targets: t.targets.map((x) => `${x.file} › ${x.key}`) };
+          return { name: t.name, kind: t.kind, profile: t.profile, lastRotated: h?.at ?? null, expiresAt: h?.expiresAt ?? null, due: due.state, targets: t.targets.map(targetLabel) };
         });
         if (o.json) io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
         else if (rows.length === 0) io.stdout('No tokens configured.\n');

@@ -1,6 +1,7 @@
 /** What every command gets, and the UI helpers they share. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { targetLabel } from '../core/config/schema';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../core/errors';
 import { redact } from '../core/redact';
 import type { ResolvedToken } from '../host/configs';
@@ -143,7 +144,7 @@ export async function pickToken(app: App, placeHolder: string, filter: (t: Resol
       label: rt.token.name,
       iconPath: new vscode.ThemeIcon(KIND_ICONS[rt.token.kind]),
       description: `${KIND_LABELS[rt.token.kind]}${multi ? ` · ${rt.folder.name}` : ''}`,
-      detail: `${node?.description ? `${node.description} · ` : ''}→ ${rt.token.targets.map((t) => `${t.file} › ${t.key}`).join(', ')}`,
+      detail: `${node?.description ? `${node.description} · ` : ''}→ ${rt.token.targets.map(targetLabel).join(', ')}`,
       rt,
     };
   });

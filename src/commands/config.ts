@@ -6,7 +6,7 @@ import { acceptedSchemes, REQUIRED_PERMISSIONS } from '../core/cloudflare/client
 import { chooseScheme, schemeRefusal } from '../core/cloudflare/permissions';
 import type { AccessScope, AccountInfo, AdminCredential, CloudflareApi } from '../core/cloudflare/types';
 import { CONFIG_RELATIVE_PATH, MAX_CONFIG_BYTES, starterConfig } from '../core/config/load';
-import { credentialKey, tokenSchema, type CredentialFields, type TokenConfig, type TokenKind } from '../core/config/schema';
+import { credentialKey, fileTargets, targetLabel, tokenSchema, type CredentialFields, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { CfRotateError } from '../core/errors';
 import { configPathOf } from '../host/configs';
 import { missingCredential } from '../host/services';
@@ -285,7 +285,7 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
   const state = app.configs.state(folder.path);
   const existingText = await readText(app, folder.path);
   const taken = tokenNamesOf(existingText);
-  const used = new Set(state?.status === 'ok' ? state.tokens.flatMap((t) => t.targets.map((x) => `${x.file}\u0000${x.key}`)) : []);
+  const used = new Set(state?.status === 'ok' ? state.tokens.flatMap((t) => fileTargets(t).map((x) => `${x.file}\u0000${x.key}`)) : []);
   const configured = new Map<string, string>(state?.status === 'ok' ? state.tokens.map((t) => [credentialKey(t), t.name] as const) : []);
 
   const kind = await pickOne<TokenKind>('Kind', 'What kind of credential should cf-rotate rotate?', [
@@ -362,7 +362,7 @@ async function addToken(app: App, raw: unknown): Promise<{ folder: string; name:
   const token = validateToken(entry);
   app.logger.info(`Added "${token.name}" (${token.kind}) to ${file}.`);
   if (!scripted) {
-    notifyInfo(app, `Added "${token.name}" to .vscode/cf-rotate.json. Its first rotation writes ${token.targets.map((t) => `${t.file} › ${t.key}`).join(', ')}.`, [
+    notifyInfo(app, `Added "${token.name}" to .vscode/cf-rotate.json. Its first rotation writes ${token.targets.map(targetLabel).join(', ')}.`, [
       { title: 'Rotate Now', run: () => vscode.commands.executeCommand(COMMANDS.rotate, { name: token.name, folder: folder.path }) },
       { title: 'Open Configuration', run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
     ]);

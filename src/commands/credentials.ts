@@ -5,9 +5,11 @@ import { describeCredential, globalKeyOf, type AdminCredential } from '../core/c
 import { API_TOKEN_FORMAT, credentialFromArg, GLOBAL_KEY_FORMAT, PROFILE_NAME, registerCredential } from '../core/credentials';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../core/errors';
 import { missingCredential } from '../host/services';
-import { COMMANDS } from '../constants';
+import { COMMANDS, GITHUB_TOKEN_SECRET_KEY } from '../constants';
+import { registerSecret } from '../core/redact';
+import { GITHUB_TOKEN_FORMAT } from '../host/github';
 import { cancelled, confirmModal, guarded, notifyError, notifyInfo, type App } from './app';
-import { credentialArgSchema, credentialPromptArgsSchema, isRecord, parseArg, profileArgsSchema, verifyFlagSchema } from './schemas';
+import { credentialArgSchema, credentialPromptArgsSchema, isRecord, parseArg, profileArgsSchema, setGitHubTokenArgsSchema, verifyFlagSchema } from './schemas';
 
 export interface SetCredentialResult {
   profile: string;
@@ -265,11 +267,45 @@ async function verifyCredential(app: App, raw: unknown): Promise<{ profile: stri
   return { profile, ok: true, detail: v.detail };
 }
 
+/**
+ * Set GitHub Token…: a token for GitHub Actions targets, kept in SecretStorage, for where VS Code
+ * has no GitHub sign-in (code-server, GitHub Enterprise Server) or another account must write.
+ * Used before the GitHub sign-in when both exist. Format-checked only: it is first used in the
+ * preflight of a rotation, which says what GitHub thinks of it before anything is rotated.
+ */
+async function setGitHubToken(app: App, raw: unknown): Promise<{ stored: boolean; cleared?: boolean } | undefined> {
+  const args = parseArg(setGitHubTokenArgsSchema, raw, COMMANDS.setGitHubToken);
+  if (args && 'clear' in args) {
+    await app.secrets.delete(GITHUB_TOKEN_SECRET_KEY);
+    notifyInfo(app, 'Deleted the stored GitHub token; GitHub Actions targets use your GitHub sign-in now, if there is one.');
+    return { stored: false, cleared: true };
+  }
+  let token = args?.token;
+  if (token === undefined) {
+    const had = (await app.secrets.get(GITHUB_TOKEN_SECRET_KEY)) !== undefined;
+    const entered = await vscode.window.showInputBox({
+      title: 'Set GitHub Token',
+      prompt: `A GitHub token that may write the Actions secrets of the repositories in cf-rotate.json ("Secrets" and, for environments, "Environments" read and write; or the "repo" scope). Stored in the OS secret storage.${had ? ' Leave empty to delete the stored token.' : ''}`,
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() === '' && had) || GITHUB_TOKEN_FORMAT.test(v.trim()) ? undefined : 'This does not look like a GitHub token (20-255 characters, no spaces).',
+    });
+    if (entered === undefined) throw cancelled();
+    if (entered.trim() === '') return setGitHubToken(app, { clear: true });
+    token = entered.trim();
+  }
+  registerSecret(token);
+  await app.secrets.store(GITHUB_TOKEN_SECRET_KEY, token);
+  notifyInfo(app, 'Saved the GitHub token in the secret storage. Rotations check it against GitHub before anything is rotated.');
+  return { stored: true };
+}
+
 export function registerCredentialCommands(app: App): vscode.Disposable[] {
   return [
     app.registerCommand(COMMANDS.setCredential, (arg: unknown) => guarded(app, 'Set credential failed', () => setCredential(app, arg))),
     app.registerCommand(COMMANDS.clearCredential, (arg: unknown) => guarded(app, 'Clear credential failed', () => clearCredential(app, arg))),
     app.registerCommand(COMMANDS.verifyCredential, (arg: unknown) => guarded(app, 'Verify credential failed', () => verifyCredential(app, arg))),
+    app.registerCommand(COMMANDS.setGitHubToken, (arg: unknown) => guarded(app, 'Set GitHub token failed', () => setGitHubToken(app, arg))),
   ];
 }
 

@@ -2,7 +2,8 @@
  * Wording of confirmations and results, key suggestions and other text helpers of the
  * commands. No vscode import: unit-tested. Nothing here ever sees a secret.
  */
-import { DURATION, parseDuration, type TokenConfig, type TokenKind } from '../core/config/schema';
+import { destinationTargets, DURATION, fileTargets, parseDuration, targetLabel, type TokenConfig, type TokenKind } from '../core/config/schema';
+import { DESTINATION_EFFECTS, destinationType, destinationWhere } from '../core/destinations';
 import type { RotationResult } from '../core/engine/engine';
 import { KIND_LABELS } from '../views/model';
 
@@ -30,7 +31,12 @@ export function invalidationText(token: TokenConfig, defaultGrace: string, now: 
 }
 
 export function targetLines(token: TokenConfig): string[] {
-  return token.targets.map((t) => `${t.file} › ${t.key}`);
+  return token.targets.map(targetLabel);
+}
+
+/** The destinations of a token for a confirmation: where each one is (with its ids) and what writing it does. */
+export function destinationLines(token: TokenConfig): string[] {
+  return destinationTargets(token).map((t) => `${destinationWhere(token, t)}: ${DESTINATION_EFFECTS[destinationType(t)]}.`);
 }
 
 /** Detail text of the modal confirmation of a single rotation. */
@@ -40,9 +46,11 @@ export function confirmRotateDetail(token: TokenConfig, folderName: string, defa
     '',
     invalidationText(token, defaultGrace, now),
     '',
-    'Files that change:',
-    ...targetLines(token).map((l) => `  • ${l}`),
   ];
+  const files = fileTargets(token);
+  if (files.length > 0) lines.push('Files that change:', ...files.map((t) => `  • ${targetLabel(t)}`));
+  const dests = destinationLines(token);
+  if (dests.length > 0) lines.push(...(files.length > 0 ? [''] : []), 'Destinations that receive the new secret:', ...dests.map((l) => `  • ${l}`));
   if (warnings.length > 0) lines.push('', 'Warnings:', ...warnings.map((w) => `  • ${w}`));
   return lines.join('\n');
 }
@@ -64,13 +72,14 @@ export function confirmBatchDetail(items: readonly { token: TokenConfig; folderN
 }
 
 /** One-line outcome of a rotation for notifications. */
-export function resultMessage(r: Pick<RotationResult, 'name' | 'ok' | 'state' | 'targets' | 'error' | 'graceUntil' | 'verified'>): string {
+export function resultMessage(r: Pick<RotationResult, 'name' | 'ok' | 'state' | 'targets' | 'error' | 'graceUntil' | 'verified' | 'notes'>): string {
   if (r.ok) {
     const verb = r.state === 'recovered' ? 'Finished the interrupted rotation of' : r.state === 'planned' ? 'Checked' : 'Rotated';
     const extra: string[] = [];
     if (r.graceUntil) extra.push(`the previous secret works until ${r.graceUntil}`);
     if (r.verified === false) extra.push('Cloudflare did not confirm the new secret (see the log)');
-    return `${verb} "${r.name}" → ${r.targets.join(', ')}.${extra.length ? ` Note: ${extra.join('; ')}.` : ''}`;
+    const notes = r.notes?.length ? ` ${r.notes.join(' ')}` : '';
+    return `${verb} "${r.name}" → ${r.targets.join(', ')}.${notes}${extra.length ? ` Note: ${extra.join('; ')}.` : ''}`;
   }
   const why = r.error ? `${r.error.message}${r.error.hint ? ` ${r.error.hint}` : ''}` : 'unknown error (see the log)';
   switch (r.state) {

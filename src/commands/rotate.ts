@@ -1,7 +1,7 @@
 /** rotate, rotateAll, rotateDue, resumeInterrupted, expirePreviousSecret. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TokenConfig, TokenKind } from '../core/config/schema';
+import { fileTargets, targetLabel, type TokenConfig, type TokenKind } from '../core/config/schema';
 import type { RotationResult, RotationState } from '../core/engine/engine';
 import type { JournalEntry } from '../core/engine/journal';
 import type { ErrorKind } from '../core/errors';
@@ -43,6 +43,7 @@ export function toPublic(r: RotationResult): CommandRotationResult {
     ...(r.error ? { error: { kind: r.error.kind, message: redact(r.error.message), ...(r.error.hint ? { hint: redact(r.error.hint) } : {}) } } : {}),
     warnings: r.warnings.map(redact),
     ...(r.verified !== undefined ? { verified: r.verified } : {}),
+    ...(r.notes?.length ? { notes: [...r.notes] } : {}),
     ...(r.graceUntil ? { graceUntil: r.graceUntil } : {}),
     ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}),
   };
@@ -71,7 +72,7 @@ async function gitNotices(items: readonly { folder: string; token: TokenConfig }
   const seen = new Set<string>();
   const jobs: Promise<GitNotice | undefined>[] = [];
   for (const { folder, token } of items) {
-    for (const t of token.targets) {
+    for (const t of fileTargets(token)) {
       const k = `${folder}\u0000${t.file}`;
       if (seen.has(k)) continue;
       seen.add(k);
@@ -183,7 +184,7 @@ async function rotate(app: App, raw: unknown): Promise<CommandRotationResult | u
       'Rotate',
     );
     if (!ok) {
-      return { name: token.name, folder: folder.path, kind: token.kind, ok: false, state: 'cancelled', targets: token.targets.map((t) => `${t.file} › ${t.key}`), warnings: [] };
+      return { name: token.name, folder: folder.path, kind: token.kind, ok: false, state: 'cancelled', targets: token.targets.map(targetLabel), warnings: [] };
     }
   }
   const result = await rotateOne(app, rt);

@@ -53,6 +53,15 @@ export const profileArgsSchema = z.object({
   confirm: z.optional(z.boolean()),
 });
 
+/**
+ * setGitHubToken: `{ token }` stores it without asking; `{ clear: true }` deletes the stored token;
+ * no argument asks (a password box). The token is never echoed in a message.
+ */
+export const setGitHubTokenArgsSchema = z.union([
+  z.strictObject({ token: z.string().check(z.regex(/^[\x21-\x7e]{20,255}$/, 'is not a GitHub token (20-255 printable characters, no spaces)')) }),
+  z.strictObject({ clear: z.literal(true) }),
+]);
+
 export const openConfigArgsSchema = z.object({
   folder: z.optional(nonEmpty),
   /** JSON path to reveal, e.g. `tokens[2].accountId`. */
@@ -65,11 +74,31 @@ export const addTokenArgsSchema = z.object({
 });
 export { tokenSchema };
 
-export const revealTargetArgsSchema = z.object({
+/** A file target: `{ folder, file, key }` (file target nodes match). */
+export const revealFileArgsSchema = z.object({
   folder: nonEmpty,
   file: nonEmpty,
   key: nonEmpty,
 });
+
+const HEX32 = /^[0-9a-fA-F]{32}$/;
+const hex32 = z.string().check(z.regex(HEX32, 'must be 32 hex characters'));
+/** A destination by its ids (destination target nodes carry it as `destination`); checked like cf-rotate.json checks them. */
+export const destinationRefSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('worker'), accountId: hex32, worker: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be a Worker name')) }),
+  z.object({ type: z.literal('pages'), accountId: hex32, pages: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,57}$/, 'must be a Pages project name')) }),
+  z.object({ type: z.literal('secrets-store'), accountId: hex32, secretsStore: hex32 }),
+  z.object({
+    type: z.literal('github'),
+    github: z.string().check(z.regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/, 'must be owner/repo')),
+    environment: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-](?:[A-Za-z0-9_. -]{0,253}[A-Za-z0-9_.-])?$/, 'must be an environment name'))),
+  }),
+]);
+/** A destination target: `{ folder?, destination }`. */
+export const revealDestinationArgsSchema = z.object({ folder: z.optional(nonEmpty), destination: destinationRefSchema });
+
+/** Reveal Target: a file target (opens the file at the variable) or a destination (opens its settings page in the browser). */
+export const revealTargetArgsSchema = z.union([revealFileArgsSchema, revealDestinationArgsSchema]);
 
 export const resumeArgsSchema = z.object({
   /** Resume every interrupted rotation without asking. */

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isInside } from '../core/node/checked';
+import { destinationUrl, githubWebOrigin } from '../core/destinations';
 import { CfRotateError } from '../core/errors';
 import type { HistoryEntry } from '../core/history';
 import { relativeTime } from '../core/schedule';
@@ -11,10 +12,17 @@ import { guarded, notifyInfo, openFile, pickFolder, type App } from './app';
 import { findKeyLine } from './describe';
 import { historyArgsSchema, parseArg, revealTargetArgsSchema } from './schemas';
 
-async function revealTarget(app: App, raw: unknown): Promise<{ file: string; line?: number } | undefined> {
+async function revealTarget(app: App, raw: unknown): Promise<{ file: string; line?: number } | { url: string; opened: boolean } | undefined> {
   const args = parseArg(revealTargetArgsSchema, raw, COMMANDS.revealTarget);
   if (!args) {
-    throw new CfRotateError('validation', `${COMMANDS.revealTarget} needs a target: click one in the Tokens view.`, { hint: 'Pass { folder, file, key } when calling it from a script.' });
+    throw new CfRotateError('validation', `${COMMANDS.revealTarget} needs a target: click one in the Tokens view.`, { hint: 'Pass { folder, file, key } (a file) or { destination } (a Worker, Pages project, Secrets Store or GitHub repository) when calling it from a script.' });
+  }
+  if ('destination' in args) {
+    // Built from the validated ids only: nothing of the configuration's text reaches the URL otherwise.
+    const url = destinationUrl(args.destination, githubWebOrigin(app.settings.githubApiUrl()));
+    if (!url) throw new CfRotateError('validation', 'This destination has no settings page cf-rotate can open.', { hint: 'Check its ids in cf-rotate.json.' });
+    const opened = await vscode.env.openExternal(vscode.Uri.parse(url, true));
+    return { url, opened };
   }
   const folder = await pickFolder(app, args.folder);
   if (!folder) return undefined;

@@ -16,6 +16,8 @@ export interface Wording {
   openConfig(): string;
   /** Rotate the admin credential itself. */
   rotateAdmin(): string;
+  /** Provide (or replace) the GitHub token that writes Actions secrets. */
+  setGitHubToken(): string;
 }
 
 export function envSuffix(profile: string): string {
@@ -29,6 +31,7 @@ export const cliWording: Wording = {
   discard: (n) => `"cf-rotate discard ${n}"`,
   openConfig: () => 'cf-rotate validate shows every problem',
   rotateAdmin: () => 'rotate it with the credential of another profile (the new value must then replace CLOUDFLARE_API_TOKEN wherever it is kept)',
+  setGitHubToken: () => 'set GH_TOKEN (or GITHUB_TOKEN) to a GitHub token allowed to write the Actions secrets',
 };
 
 export const editorWording: Wording = {
@@ -38,6 +41,7 @@ export const editorWording: Wording = {
   discard: () => 'Discard it ("Cloudflare Rotate: Resume Interrupted Rotation…" › Discard)',
   openConfig: () => '"Cloudflare Rotate: Open Configuration"; the Tokens view lists every problem',
   rotateAdmin: () => 'use "Cloudflare Rotate: Rotate Admin Credential…", which stores the new value as the credential, or rotate it with the credential of another profile',
+  setGitHubToken: () => 'sign in to GitHub in VS Code (Accounts menu), or run "Cloudflare Rotate: Set GitHub Token…"',
 };
 
 const bothWording: Wording = {
@@ -47,6 +51,7 @@ const bothWording: Wording = {
   discard: (n) => `${editorWording.discard(n)} (CLI: ${cliWording.discard(n)})`,
   openConfig: () => editorWording.openConfig(),
   rotateAdmin: () => editorWording.rotateAdmin(),
+  setGitHubToken: () => `${editorWording.setGitHubToken()} (CLI: ${cliWording.setGitHubToken()})`,
 };
 
 let current: Wording = bothWording;

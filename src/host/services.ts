@@ -21,6 +21,7 @@ import { ConfigRegistry } from './configs';
 import { EditorAwareFiles } from './files';
 import { MementoHistory } from './history';
 import { createLog } from './log';
+import { HostGitHubAccess } from './github';
 import { VscodeSecretStore } from './secretStore';
 import { Settings } from './settings';
 
@@ -41,6 +42,8 @@ export interface HostServices {
   log: vscode.LogOutputChannel;
   settings: Settings;
   configs: ConfigRegistry;
+  /** GitHub for GitHub Actions targets: the stored token (Set GitHub Token…), else the GitHub sign-in. */
+  github: HostGitHubAccess;
   /** A fresh API client for a credential (verification before storing, the add-token wizard). */
   newClient(credential: AdminCredential, profile: string): CloudflareApi;
   /** A fresh API client for a stored profile; throws 'credential-missing'. */
@@ -79,6 +82,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
   const journalStore = new NodeJournalStore(stateDir);
   const files = new EditorAwareFiles();
   const configs = new ConfigRegistry(logger);
+  const github = new HostGitHubAccess(secrets, settings, logger, requestTimeout().timeoutMs);
 
   const newClient = (credential: AdminCredential, profile: string): CloudflareApi => {
     registerCredential(credential);
@@ -96,6 +100,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     clock: systemClock,
     logger,
     api: newClient,
+    github,
     // Read live: the setting can change while the window is open.
     get defaultGracePeriod(): string {
       return settings.defaultGracePeriod();
@@ -117,6 +122,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     log,
     settings,
     configs,
+    github,
     newClient,
     async clientFor(profile: string): Promise<CloudflareApi> {
       const credential = await credentials.get(profile);

@@ -9,6 +9,7 @@
  */
 import * as vscode from 'vscode';
 import { validateApiBaseUrl } from '../core/cloudflare/client';
+import { validateGitHubApiUrl } from '../core/github/client';
 import { DURATION } from '../core/config/schema';
 import { toCfRotateError } from '../core/errors';
 import type { Logger } from '../core/ports';
@@ -60,6 +61,7 @@ export function resolveApiBaseUrl(info: SettingInspection | undefined): Resolved
 export class Settings {
   private warnedWorkspaceUrl = false;
   private warnedLocalOnly = false;
+  private warnedWorkspaceGitHubUrl = false;
 
   constructor(private readonly logger: Logger) {}
 
@@ -114,6 +116,21 @@ export class Settings {
       last = next;
       onChange(next);
     });
+  }
+
+  /**
+   * The validated GitHub API base URL without a trailing slash: where the GitHub token goes, so,
+   * as for apiBaseUrl, the same rule: the remote machine's value, else the user's, else the default.
+   */
+  githubApiUrl(): string {
+    const info = this.config().inspect<string>(SETTINGS.githubApiUrl) as SettingInspection | undefined;
+    const r = resolveApiBaseUrl({ ...info, defaultValue: text(info?.defaultValue) ?? SETTING_DEFAULTS.githubApiUrl });
+    if (!this.warnedWorkspaceGitHubUrl && r.workspaceIgnored) {
+      this.warnedWorkspaceGitHubUrl = true;
+      this.logger.warn('Ignoring cfRotate.githubApiUrl from the workspace settings: only the user setting may change where the GitHub token is sent.');
+    }
+    const value = r.value;
+    return validateGitHubApiUrl(value, 'The setting cfRotate.githubApiUrl').toString().replace(/\/$/, '');
   }
 
   reminderDays(): number {

@@ -3,6 +3,7 @@
  * configs, history, journals and stored credentials.
  */
 import * as vscode from 'vscode';
+import { journalLabels } from '../core/engine/engine';
 import { historyKey } from '../core/history';
 import { toCfRotateError } from '../core/errors';
 import type { HostServices } from '../host/services';
@@ -87,6 +88,8 @@ export class ViewController implements vscode.Disposable {
       history: entries,
       reminderDays: settings.reminderDays(),
       interrupted: new Set(journals.map((j) => historyKey(j.folder, j.token))),
+      // A journal that holds a new secret: the targets it has not written yet show as pending.
+      pendingTargets: new Map(journals.filter((j) => j.values).map((j) => [historyKey(j.folder, j.token), new Set(journalLabels({ targets: [], destinations: (j.destinations ?? []).filter((d) => !d.done) }))])),
       ...(profiles ? { credentialProfiles: new Set(profiles) } : {}),
     });
     await Promise.all([

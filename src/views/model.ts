@@ -6,7 +6,8 @@
  * to paint.
  */
 import type { ConfigIssue } from '../core/config/load';
-import { targetField, type SecretField, type TargetConfig, type TokenConfig, type TokenKind } from '../core/config/schema';
+import { isFileTarget, targetField, targetLabel as configTargetLabel, type SecretField, type TargetConfig, type TokenConfig, type TokenKind } from '../core/config/schema';
+import { destinationRef, destinationType, destinationWhere, DESTINATION_EFFECTS, type DestinationRef, type DestinationType } from '../core/destinations';
 import { historyKey, type HistoryEntry } from '../core/history';
 import { dueInfo, relativeTime, type DueInfo } from '../core/schedule';
 import { COMMANDS } from '../constants';
@@ -86,14 +87,33 @@ export interface TokenNode extends NodeBase {
   children: TargetNode[];
 }
 
-export interface TargetNode extends NodeBase {
+interface TargetNodeBase extends NodeBase {
   type: 'target';
   folder: string;
   token: string;
+  field: SecretField;
+  /** Tooltip text built with the tree (names and ids only). */
+  where?: string;
+  /** `pending`: an interrupted rotation holds a new secret not yet written here. */
+  targetState: 'ok' | 'pending';
+}
+
+/** A .env-style file target (contextValue `target`). */
+export interface FileTargetNode extends TargetNodeBase {
   file: string;
   key: string;
-  field: SecretField;
+  destination?: undefined;
 }
+
+/** A destination beside the files (contextValue `target.worker`, `target.pages`, `target.secrets-store`, `target.github`). */
+export interface DestinationTargetNode extends TargetNodeBase {
+  destination: DestinationRef;
+  file?: undefined;
+  /** The secret's name there (none for a Secrets Store secret, which is named by its id). */
+  key?: string | undefined;
+}
+
+export type TargetNode = FileTargetNode | DestinationTargetNode;
 
 export interface MessageNode extends NodeBase {
   type: 'message';
@@ -120,6 +140,8 @@ export interface TreeInput {
   interrupted: ReadonlySet<string>;
   /** Profiles that have a stored admin credential; `undefined` while unknown. */
   credentialProfiles?: ReadonlySet<string>;
+  /** `historyKey(folder, name)` → labels of the targets an interrupted rotation has not written yet. */
+  pendingTargets?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export const KIND_LABELS: Record<TokenKind, string> = {
@@ -173,7 +195,7 @@ const TOKEN_ICONS = perKindAndState((kind, state): NodeIcon => {
 /** Every context value the tree can produce (the manifest test checks menu `when` clauses against it). */
 export function allContextValues(): string[] {
   const kinds: TokenKind[] = ['account-api-token', 'user-api-token', 'access-service-token', 'moq-relay-token'];
-  const out = ['folder', 'folder.error', 'target', 'message.configError', 'message.noCredential', 'message.noTokens', 'message.info'];
+  const out = ['folder', 'folder.error', 'target', ...DESTINATION_TYPES.map((d) => `target.${d}`), 'message.configError', 'message.noCredential', 'message.noTokens', 'message.info'];
   for (const k of kinds) for (const s of TOKEN_STATES) out.push(tokenContextValue(k, s));
   return out;
 }
@@ -326,13 +348,18 @@ export function tokenTooltip(folderName: string, t: TokenConfig, s: TokenStatus,
   if (s.state === 'failed' && s.lastAttempt?.error) lines.push(`- Last attempt (${s.lastAttempt.outcome}): ${escapeMarkdown(s.lastAttempt.error)}`);
   if (s.state === 'interrupted') lines.push('- An interrupted rotation waits: run **Resume Interrupted Rotation**.');
   lines.push('', 'Targets:');
-  for (const tg of t.targets) lines.push(`- ${escapeMarkdown(targetLabel(tg.file, tg.key))} (${FIELD_LABELS[targetField(t, tg)]})`);
+  for (const tg of t.targets) lines.push(`- ${escapeMarkdown(configTargetLabel(tg))} (${FIELD_LABELS[targetField(t, tg)]})`);
   return lines.join('\n');
 }
 
 /** Markdown tooltip of a target node. */
 export function targetTooltip(n: TargetNode): string {
-  return `${escapeMarkdown(n.file)} › ${escapeMarkdown(n.key)}\n\nReceives the ${FIELD_LABELS[n.field]} of **${escapeMarkdown(n.token)}**. Click to open the file at this variable.`;
+  const pending = n.targetState === 'pending' ? '\n\nAn interrupted rotation has not written the new secret here yet: run **Resume Interrupted Rotation**.' : '';
+  if (n.destination === undefined) {
+    return `${escapeMarkdown(n.file)} › ${escapeMarkdown(n.key)}\n\nReceives the ${FIELD_LABELS[n.field]} of **${escapeMarkdown(n.token)}**. Click to open the file at this variable.${pending}`;
+  }
+  const type = n.destination.type;
+  return `${escapeMarkdown(n.where ?? n.label)}\n\nReceives the ${FIELD_LABELS[n.field]} of **${escapeMarkdown(n.token)}**: ${escapeMarkdown(DESTINATION_EFFECTS[type])}. Click to open its settings page in the browser.${pending}`;
 }
 
 /** The Markdown tooltip of any node: token and target tooltips are built here, on demand (hover). */
@@ -350,6 +377,21 @@ export function nodeTooltip(n: TreeNode): string | undefined {
 }
 
 const TARGET_ICON: NodeIcon = Object.freeze({ id: 'symbol-variable' });
+const DESTINATION_TYPES: readonly DestinationType[] = ['worker', 'pages', 'secrets-store', 'github'];
+/** Codicons of the destinations. */
+export const DESTINATION_ICONS: Record<DestinationType, string> = { worker: 'cloud', pages: 'globe', 'secrets-store': 'lock', github: 'github' };
+const DESTINATION_LABELS: Record<DestinationType, string> = { worker: 'Worker secret', pages: 'Pages secret', 'secrets-store': 'Secrets Store', github: 'GitHub Actions secret' };
+const TARGET_ICONS = new Map<string, NodeIcon>();
+function targetIcon(type: DestinationType | 'file', pending: boolean): NodeIcon {
+  const k = `${type}\u0000${pending}`;
+  let icon = TARGET_ICONS.get(k);
+  if (!icon) {
+    const id = type === 'file' ? TARGET_ICON.id : DESTINATION_ICONS[type];
+    icon = Object.freeze(pending ? { id, color: 'list.warningForeground' } : { id });
+    TARGET_ICONS.set(k, icon);
+  }
+  return icon;
+}
 
 function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history: ReadonlyMap<string, TokenHistory> | undefined): TokenNode {
   const h = history?.get(t.name);
@@ -359,22 +401,39 @@ function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history
   const id = `token:${folder.path}\u0000${t.name}`;
   const service = t.kind === 'access-service-token';
   const children: TargetNode[] = new Array<TargetNode>(t.targets.length);
+  const pendingLabels = input.pendingTargets?.get(historyKey(folder.path, t.name));
   for (let i = 0; i < t.targets.length; i++) {
     const tg = t.targets[i] as TargetConfig;
     const field = targetField(t, tg);
+    const label = configTargetLabel(tg);
+    const pending = pendingLabels?.has(label) === true;
+    const common = { type: 'target' as const, id: `${id}\u0000target:${i}`, folder: folder.path, token: t.name, field, targetState: pending ? ('pending' as const) : ('ok' as const) };
+    if (isFileTarget(tg)) {
+      children[i] = {
+        ...common,
+        label: targetLabel(tg.file, tg.key),
+        description: [service ? FIELD_LABELS[field] : undefined, pending ? 'not written yet' : undefined].filter(Boolean).join(' · ') || undefined,
+        contextValue: 'target',
+        icon: pending ? targetIcon('file', true) : TARGET_ICON,
+        file: tg.file,
+        key: tg.key,
+        command: { command: COMMANDS.revealTarget, title: 'Reveal Target', arguments: [{ folder: folder.path, file: tg.file, key: tg.key }] },
+      };
+      continue;
+    }
+    const type = destinationType(tg);
+    const ref = destinationRef(t, tg);
+    const description = [DESTINATION_LABELS[type], service ? FIELD_LABELS[field] : undefined, pending ? 'not written yet' : undefined].filter(Boolean).join(' · ');
     children[i] = {
-      type: 'target',
-      id: `${id}\u0000target:${i}`,
-      label: targetLabel(tg.file, tg.key),
-      description: service ? FIELD_LABELS[field] : undefined,
-      contextValue: 'target',
-      icon: TARGET_ICON,
-      folder: folder.path,
-      token: t.name,
-      file: tg.file,
-      key: tg.key,
-      field,
-      command: { command: COMMANDS.revealTarget, title: 'Reveal Target', arguments: [{ folder: folder.path, file: tg.file, key: tg.key }] },
+      ...common,
+      label,
+      description,
+      contextValue: `target.${type}`,
+      icon: targetIcon(type, pending),
+      where: destinationWhere(t, tg),
+      destination: ref ?? { type: 'github', github: '' },
+      ...('key' in tg ? { key: tg.key } : {}),
+      ...(ref ? { command: { command: COMMANDS.revealTarget, title: 'Reveal Target', arguments: [{ folder: folder.path, destination: ref }] } } : {}),
     };
   }
   return {

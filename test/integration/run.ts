@@ -58,9 +58,10 @@ async function trustedRun(sim: SimulatorHandle, grep: string | undefined): Promi
     resultsFile: resultsDir('integration.json'),
     timeoutMs: 300_000,
     // code-server defaults to files.autoSave "afterDelay": the dirty-editor tests need documents to stay dirty.
-    settings: { 'cfRotate.apiBaseUrl': sim.url, 'files.autoSave': 'off' },
+    // The GitHub API of GitHub Actions targets: the simulator's (user settings, as a user would set it).
+    settings: { 'cfRotate.apiBaseUrl': sim.url, 'cfRotate.githubApiUrl': sim.githubUrl, 'files.autoSave': 'off' },
     // code-server's window is remote: machine-scoped settings count from the remote's settings (as the demo writes them).
-    machineSettings: { 'cfRotate.apiBaseUrl': sim.url },
+    machineSettings: { 'cfRotate.apiBaseUrl': sim.url, 'cfRotate.githubApiUrl': sim.githubUrl },
     env: testEnv(sim, folder, grep),
   });
   if (r.failed === 0) fs.rmSync(folder, { recursive: true, force: true });

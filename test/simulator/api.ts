@@ -9,7 +9,8 @@ import type { SecurityRule } from './security';
 import { securityOf } from './security';
 import type { ApiTokenRec, RelayRec, ServiceTokenRec, Store } from './store';
 import { MAX_MOQ_TOKENS_PER_RELAY } from './store';
-import type { MoqOperation, OperationName, RemovedRouteStatus, ServedOperationName } from './types';
+import { Destinations, PAGES_NAME, WORKER_NAME, type PagesRec, type StoreSecretRec, type WorkerRec } from './destinations';
+import type { MoqOperation, OperationName, PagesEnvVar, RemovedRouteStatus, ServedOperationName } from './types';
 import { PERMISSIONS as P } from './types';
 import {
   EMAIL,
@@ -95,6 +96,8 @@ export const CODES = {
   moqTokenLimit: 21009,
   moqInvalidOperations: 21010,
   moqExpiryTooLong: 21012,
+  workerNotFound: 10007, // Workers: "This Worker does not exist on your account." (404)
+  pagesProjectNotFound: 8000007, // Pages: "Project not found." (404)
 } as const;
 
 const noRoute = (): ApiError => new ApiError(404, CODES.noRoute, 'No route for the URI');
@@ -225,7 +228,7 @@ function couldNotRoute(fullPath: string): ApiError {
 
 function validateParams(m: RouteMatch, fullPath: string): void {
   for (const [name, v] of Object.entries(m.params)) {
-    const okFormat = name === 'service_token_id' ? UUID.test(v) : HEX32.test(v);
+    const okFormat = name === 'service_token_id' ? UUID.test(v) : name === 'script_name' ? WORKER_NAME.test(v) : name === 'project_name' ? PAGES_NAME.test(v) : HEX32.test(v);
     if (okFormat) continue;
     if (name === 'relay_id') throw new ApiError(400, CODES.moqBadRelayId, 'Relay ID should be 32 hex characters');
     throw couldNotRoute(fullPath);
@@ -816,7 +819,7 @@ route('POST', '/accounts/{account_id}/moq/relays/{relay_id}/tokens', 'createMoqT
   if (r.tokens.size >= MAX_MOQ_TOKENS_PER_RELAY) {
     throw new ApiError(409, CODES.moqTokenLimit, 'Token limit reached: a relay can have at most 10 tokens.');
   }
-  const t = c.store.newMoqToken(r, ops as MoqOperation[], expires, body.label as string | undefined);
+  const t = c.store.newMoqToken(r, ops as MoqOperation[], expires, body.label as string | undefined, c.now);
   return { status: 201, result: tokensEnvelope([moqTokenView(t, t.secret)]) };
 });
 
@@ -830,6 +833,144 @@ route('DELETE', '/accounts/{account_id}/moq/relays/{relay_id}/tokens/{jti}', 'de
   const r = findRelay(c, MOQ_W);
   c.store.revokeMoqToken(r, c.params.jti as string);
   return { noResult: true };
+});
+
+// ---------------------------------------------------------------- destinations: Workers, Pages, Secrets Store
+// SDK @faaaf89e: workers/scripts/secrets.ts, pages/projects/projects.ts, secrets-store/stores/secrets.ts.
+// Values are write-only everywhere: Workers list {name, type}; Pages answer secret_text variables with
+// an empty value; the Secrets Store answers metadata only.
+
+const WORKERS_R = [P.workersScriptsRead, P.workersScriptsWrite];
+const WORKERS_W = [P.workersScriptsWrite];
+const PAGES_R = [P.pagesRead, P.pagesWrite];
+const PAGES_W = [P.pagesWrite];
+const STORE_R = [P.secretsStoreRead, P.secretsStoreWrite];
+const STORE_W = [P.secretsStoreWrite];
+
+function findWorker(ctx: Ctx, perms: readonly string[]): WorkerRec {
+  demand(ctx, perms, acct(ctx));
+  const w = ctx.store.destinations.workers.get(Destinations.workerKey(acct(ctx).accountId, ctx.params.script_name as string));
+  if (w === undefined) throw new ApiError(404, CODES.workerNotFound, 'This Worker does not exist on your account.');
+  return w;
+}
+
+const workerSecretsPath = '/accounts/{account_id}/workers/scripts/{script_name}/secrets';
+route('GET', workerSecretsPath, 'listWorkerSecrets', (c) => ({ result: [...findWorker(c, WORKERS_R).secrets].map(([name, s]) => ({ name, type: s.type })) }));
+
+/** PUT {name, text, type: "secret_text"}: sets the secret and deploys a new version of the Worker. */
+route('PUT', workerSecretsPath, 'putWorkerSecret', (c) => {
+  const w = findWorker(c, WORKERS_W);
+  const body = jsonBody(c, true) as Record<string, unknown>;
+  if (typeof body.name !== 'string' || body.name === '') throw invalid('name is required');
+  if (body.type !== 'secret_text') throw invalid('type must be secret_text (secret_key bindings are not modelled)');
+  if (typeof body.text !== 'string') throw invalid('text is required');
+  for (const k of Object.keys(body)) if (!['name', 'text', 'type'].includes(k)) throw invalid(`unknown field ${k}`);
+  w.secrets.set(body.name, { type: 'secret_text', value: body.text });
+  w.versions += 1;
+  return { result: { name: body.name, type: 'secret_text' } };
+});
+
+function findPages(ctx: Ctx, perms: readonly string[]): PagesRec {
+  demand(ctx, perms, acct(ctx));
+  const p = ctx.store.destinations.pages.get(Destinations.workerKey(acct(ctx).accountId, ctx.params.project_name as string));
+  if (p === undefined) throw new ApiError(404, CODES.pagesProjectNotFound, 'Project not found. The specified project name does not match any of your existing projects.');
+  return p;
+}
+
+function pagesView(p: PagesRec): Record<string, unknown> {
+  const config = (env: 'production' | 'preview'): Record<string, unknown> => ({
+    always_use_latest_compatibility_date: false,
+    build_image_major_version: 3,
+    compatibility_date: '2026-01-01',
+    compatibility_flags: [],
+    // A secret's value is never returned.
+    env_vars: Object.fromEntries([...p.envVars[env]].map(([k, v]) => [k, v.type === 'secret_text' ? { type: 'secret_text', value: '' } : { type: v.type, value: v.value }])),
+    fail_open: true,
+    usage_model: 'standard',
+  });
+  return {
+    id: p.id,
+    name: p.name,
+    created_on: iso(p.createdOn),
+    subdomain: `${p.name}.pages.dev`,
+    domains: [`${p.name}.pages.dev`],
+    production_branch: 'main',
+    canonical_deployment: null,
+    latest_deployment: null,
+    deployment_configs: { preview: config('preview'), production: config('production') },
+    framework: '',
+    framework_version: '',
+    preview_script_name: `pages-worker--${p.id}-preview`,
+    production_script_name: `pages-worker--${p.id}-production`,
+    uses_functions: false,
+  };
+}
+
+const PAGES_EDIT_FIELDS = ['build_config', 'deployment_configs', 'name', 'production_branch', 'source'];
+
+/** PATCH: a JSON merge patch; `deployment_configs.{env}.env_vars.KEY` = {type, value} sets, null deletes; other fields are accepted and not modelled. */
+route('PATCH', '/accounts/{account_id}/pages/projects/{project_name}', 'editPagesProject', (c) => {
+  const p = findPages(c, PAGES_W);
+  const body = jsonBody(c, true) as Record<string, unknown>;
+  for (const k of Object.keys(body)) if (!PAGES_EDIT_FIELDS.includes(k)) throw invalid(`unknown field ${k}`);
+  const configs = body.deployment_configs;
+  if (configs !== undefined && !isRecord(configs)) throw invalid('deployment_configs must be an object');
+  const changes: [Map<string, PagesEnvVar>, string, PagesEnvVar | null][] = [];
+  for (const [env, cfg] of Object.entries(configs ?? {})) {
+    if (env !== 'production' && env !== 'preview') throw invalid(`deployment_configs.${env} is not production or preview`);
+    if (!isRecord(cfg)) throw invalid(`deployment_configs.${env} must be an object`);
+    const vars = cfg.env_vars;
+    if (vars === undefined || vars === null) continue;
+    if (!isRecord(vars)) throw invalid(`deployment_configs.${env}.env_vars must be an object`);
+    for (const [k, v] of Object.entries(vars)) {
+      if (v === null) changes.push([p.envVars[env], k, null]);
+      else if (isRecord(v) && (v.type === 'plain_text' || v.type === 'secret_text') && typeof v.value === 'string') changes.push([p.envVars[env], k, { type: v.type, value: v.value }]);
+      else throw invalid(`deployment_configs.${env}.env_vars.${k} must be {type: plain_text | secret_text, value} or null`);
+    }
+  }
+  for (const [map, k, v] of changes) {
+    if (v === null) map.delete(k);
+    else map.set(k, v);
+  }
+  return { result: pagesView(p) };
+});
+route('GET', '/accounts/{account_id}/pages/projects/{project_name}', 'getPagesProject', (c) => ({ result: pagesView(findPages(c, PAGES_R)) }));
+
+function findStoreSecret(ctx: Ctx, perms: readonly string[]): { storeId: string; s: StoreSecretRec } {
+  demand(ctx, perms, acct(ctx));
+  const store = ctx.store.destinations.stores.get(ctx.params.store_id as string);
+  const s = store !== undefined && store.accountId === acct(ctx).accountId ? store.secrets.get(ctx.params.secret_id as string) : undefined;
+  if (store === undefined || s === undefined) throw new ApiError(404, CODES.notFound, 'Secret not found');
+  return { storeId: store.id, s };
+}
+
+const storeSecretView = (storeId: string, s: StoreSecretRec): Record<string, unknown> => ({
+  id: s.id,
+  name: s.name,
+  status: 'active',
+  created: iso(s.created),
+  modified: iso(s.modified),
+  store_id: storeId,
+  scopes: ['workers'],
+});
+
+const storeSecretPath = '/accounts/{account_id}/secrets_store/stores/{store_id}/secrets/{secret_id}';
+route('GET', storeSecretPath, 'getStoreSecret', (c) => {
+  const { storeId, s } = findStoreSecret(c, STORE_R);
+  return { result: storeSecretView(storeId, s) };
+});
+
+/** PATCH {value?, comment?, scopes?}: the value is write-only, at most 64 KiB. */
+route('PATCH', storeSecretPath, 'editStoreSecret', (c) => {
+  const { storeId, s } = findStoreSecret(c, STORE_W);
+  const body = jsonBody(c, true) as Record<string, unknown>;
+  for (const k of Object.keys(body)) if (!['value', 'comment', 'scopes'].includes(k)) throw invalid(`unknown field ${k}`);
+  if (body.value !== undefined) {
+    if (typeof body.value !== 'string' || Buffer.byteLength(body.value) > 65_536) throw invalid('value must be a string of at most 65536 bytes');
+    s.value = body.value;
+  }
+  s.modified = c.now;
+  return { result: storeSecretView(storeId, s) };
 });
 
 // ---------------------------------------------------------------- discovery

@@ -26,3 +26,4 @@ export {
   resolveScenario,
 } from './scenarios';
 export { decodeMoqJwt } from './util';
+export { GITHUB_BASE } from './github';

@@ -29,6 +29,12 @@ export const ACCOUNT_ADMIN_PERMISSIONS: readonly string[] = [
   PERMISSIONS.serviceTokensWrite,
   PERMISSIONS.moqRead,
   PERMISSIONS.moqWrite,
+  PERMISSIONS.workersScriptsRead,
+  PERMISSIONS.workersScriptsWrite,
+  PERMISSIONS.pagesRead,
+  PERMISSIONS.pagesWrite,
+  PERMISSIONS.secretsStoreRead,
+  PERMISSIONS.secretsStoreWrite,
 ];
 
 /** Ids and initial secrets of the demo scenario (test/fixtures/scenarios/demo.json). */

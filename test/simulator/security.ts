@@ -38,6 +38,7 @@ const EITHER: readonly AuthScheme[] = ['api_token', 'api_key'];
 const F_TOKEN = 'F: security [{api_token}] (S agrees where the path exists)';
 const F_ACCOUNT_ACCESS = 'F: security [{api_email, api_key, api_token}] = email + key, or token (A5); S (2024) had email + key only';
 const F_ZONE_ACCESS = 'F and S: security [{api_email, api_key}]: no API token';
+const DEST_SOURCE = 'not in F or S: SDK @faaaf89e; both schemes, as account-level APIs generally (unverified live)';
 
 const svc = (scope: 'accounts' | 'zones', method: string, suffix: string, docsMethod: string, schemes: readonly AuthScheme[], source: string): SecurityRule => ({
   method,
@@ -78,6 +79,13 @@ export const SECURITY: readonly SecurityRule[] = [
   { method: 'GET', path: '/accounts/{account_id}/moq/relays/{relay_id}/tokens', schemes: TOKEN, source: 'F: security [{api_token}]', docs: `${DOCS}/moq/subresources/relays/subresources/tokens/methods/list/` },
   { method: 'POST', path: '/accounts/{account_id}/moq/relays/{relay_id}/tokens', schemes: TOKEN, source: 'F: security [{api_token}]', docs: `${DOCS}/moq/subresources/relays/subresources/tokens/methods/create/` },
   { method: 'DELETE', path: '/accounts/{account_id}/moq/relays/{relay_id}/tokens/{jti}', schemes: TOKEN, source: 'F: security [{api_token}]', docs: `${DOCS}/moq/subresources/relays/subresources/tokens/methods/delete/` },
+  // Destinations of a new secret: not in F or S; the SDK (@faaaf89e) calls them with either scheme, as account-level APIs generally (unverified live).
+  { method: 'GET', path: '/accounts/{account_id}/workers/scripts/{script_name}/secrets', schemes: EITHER, source: DEST_SOURCE, docs: `${DOCS}/workers/subresources/scripts/subresources/secrets/methods/list/` },
+  { method: 'PUT', path: '/accounts/{account_id}/workers/scripts/{script_name}/secrets', schemes: EITHER, source: DEST_SOURCE, docs: `${DOCS}/workers/subresources/scripts/subresources/secrets/methods/update/` },
+  { method: 'GET', path: '/accounts/{account_id}/pages/projects/{project_name}', schemes: EITHER, source: DEST_SOURCE, docs: `${DOCS}/pages/subresources/projects/methods/get/` },
+  { method: 'PATCH', path: '/accounts/{account_id}/pages/projects/{project_name}', schemes: EITHER, source: DEST_SOURCE, docs: `${DOCS}/pages/subresources/projects/methods/edit/` },
+  { method: 'GET', path: '/accounts/{account_id}/secrets_store/stores/{store_id}/secrets/{secret_id}', schemes: EITHER, source: DEST_SOURCE, docs: `${DOCS}/secrets_store/subresources/stores/subresources/secrets/methods/get/` },
+  { method: 'PATCH', path: '/accounts/{account_id}/secrets_store/stores/{store_id}/secrets/{secret_id}', schemes: EITHER, source: DEST_SOURCE, docs: `${DOCS}/secrets_store/subresources/stores/subresources/secrets/methods/edit/` },
   // Discovery: not in our documents; both schemes work on the live API (unverified beyond that).
   { method: 'GET', path: '/accounts', schemes: EITHER, source: 'not in F or S: both schemes (as the live API)', docs: `${DOCS}/accounts/methods/list/` },
   { method: 'GET', path: '/zones', schemes: EITHER, source: 'not in F or S: both schemes (as the live API)', docs: `${DOCS}/zones/methods/list/` },

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { ApiRequest, ApiResult, Envelope, HandleOptions, MatchResult } from './api';
 import { API_BASE, ApiError, CODES, callerOf, handleApi, isMoqOperation, resolveOp } from './api';
 import { resolveScenario } from './scenarios';
+import { GITHUB_BASE, GITHUB_OPERATIONS, gitHubCaller, gitHubError, handleGitHub, matchGitHub, type GhMatch } from './github';
+import { sodiumReady } from './destinations';
 import { Store } from './store';
 import type {
   ActiveFault,
@@ -53,6 +55,8 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
 export interface SimulatorHandle {
   /** API base URL, e.g. http://127.0.0.1:PORT/client/v4 */
   url: string;
+  /** GitHub API base URL (Actions secrets), e.g. http://127.0.0.1:PORT/github: a GITHUB_API_URL. */
+  githubUrl: string;
   /** http://127.0.0.1:PORT (control endpoints live under /__sim). */
   origin: string;
   port: number;
@@ -526,14 +530,24 @@ class Simulator {
       return;
     }
     const underBase = url.pathname === API_BASE || url.pathname.startsWith(`${API_BASE}/`);
+    const underGitHub = url.pathname.startsWith(`${GITHUB_BASE}/`);
     const apiReq: ApiRequest = {
       method: req.method ?? 'GET',
-      apiPath: underBase ? url.pathname.slice(API_BASE.length) || '/' : url.pathname,
+      apiPath: underBase ? url.pathname.slice(API_BASE.length) || '/' : underGitHub ? url.pathname.slice(GITHUB_BASE.length) : url.pathname,
       query: url.searchParams,
       headers: req.headers,
       rawBody,
     };
-    const { match, op } = underBase ? resolveOp(apiReq) : { match: undefined as MatchResult, op: null };
+    const ghMatch: GhMatch | 'method' | undefined = underGitHub ? matchGitHub(apiReq.method, apiReq.apiPath) : undefined;
+    const { match, op } = underBase
+      ? resolveOp(apiReq)
+      : { match: undefined as MatchResult, op: ghMatch !== undefined && ghMatch !== 'method' ? ghMatch.route.op : null };
+    /** Process the request: the Cloudflare API, or GitHub's under /github. */
+    const process = (s: Store, opts: HandleOptions): ApiResult => {
+      if (!underGitHub) return handleApi(s, apiReq, match, url.pathname, opts);
+      const gh = handleGitHub(s, apiReq.method, apiReq.apiPath, req.headers, rawBody ?? '', ghMatch);
+      return { status: gh.status, body: (gh.body === undefined ? '' : gh.body) as Envelope };
+    };
 
     this.statsData.inFlight += 1;
     this.statsData.maxInFlight = Math.max(this.statsData.maxInFlight, this.statsData.inFlight);
@@ -577,7 +591,8 @@ class Simulator {
 
     // Rate limit, counted per user (see callerOf).
     const store = this.store;
-    const caller = callerOf(store, req.headers);
+    const ghCaller = underGitHub ? gitHubCaller(store, req.headers) : undefined;
+    const caller = underGitHub ? (ghCaller ? { credential: `github:${ghCaller.login}`, bucket: `github:${ghCaller.login}` } : { credential: 'anonymous', bucket: 'anonymous' }) : callerOf(store, req.headers);
     rec.credential = caller.credential;
     rec.bucket = caller.bucket;
     const rl = this.rateCheck(caller.bucket);
@@ -602,6 +617,7 @@ class Simulator {
         return answer(status, headers, p.text, fault, p.contentType);
       }
       if (retryAfterSec !== undefined) headers['retry-after'] = String(retryAfterSec);
+      if (op !== null && GITHUB_OPERATIONS.includes(op)) return answer(status, headers, JSON.stringify(gitHubError(status, status === 500 ? 'Server Error' : PROBLEMS[status].title).body), fault);
       const err = isMoqOperation(op)
         ? new ApiError(status, CODES.moqServerError, 'Unexpected server error')
         : new ApiError(status, CODES.serverError, PROBLEMS[status].title);
@@ -639,7 +655,7 @@ class Simulator {
       const wait = pre.fixed === true ? max : Math.random() * max;
       this.scheduleLateCommit(res, wait, () => {
         if (this.store !== store) return; // reset in between: a different world
-        const late = handleApi(store, apiReq, match, url.pathname, this.handleOptions());
+        const late = process(store, this.handleOptions());
         rec.committedAt = iso(this.now());
         rec.commitStatus = late.status;
         this.log?.(`${rec.method} ${rec.path} -> late commit ${late.status} ${op ?? '-'}`);
@@ -653,7 +669,7 @@ class Simulator {
 
     const wrongPage = this.takeFault(op, url.pathname, ['wrong-page'], () => op !== null && PAGED_OPERATIONS.includes(op));
     const forcePage = wrongPage?.type === 'wrong-page' ? (wrongPage.page ?? 1) : undefined;
-    const result: ApiResult = handleApi(store, apiReq, match, url.pathname, this.handleOptions(forcePage));
+    const result: ApiResult = process(store, this.handleOptions(forcePage));
 
     // Faults after the change is committed (2xx only).
     const ok = result.status >= 200 && result.status < 300;
@@ -727,6 +743,11 @@ class Simulator {
           accountTokens: tokens.filter((t) => t.owner === 'account'),
           serviceTokens: [...s.serviceTokens.values()].map((t) => s.serviceTokenState(t)),
           moqRelays: [...s.relays.values()].map((r) => s.relayState(r)),
+          workers: [...s.destinations.workers.values()].map((w) => s.destinations.workerState(w)),
+          pagesProjects: [...s.destinations.pages.values()].map((x) => s.destinations.pagesState(x)),
+          secretsStores: [...s.destinations.stores.values()].map((x) => s.destinations.storeState(x)),
+          githubRepos: [...s.destinations.repos.values()].map((x) => s.destinations.repoState(x)),
+          githubTokens: [...s.destinations.githubTokens.values()].map((x) => s.destinations.githubTokenState(x)),
           config: this.config(),
         };
       },
@@ -928,9 +949,10 @@ class Simulator {
 
 /** Starts a simulator. Resolves once it listens. */
 export async function start(opts: SimulatorOptions = {}): Promise<SimulatorHandle> {
+  await sodiumReady; // libsodium opens the GitHub secrets cf-rotate sends
   const sim = new Simulator(opts);
   const host = opts.host ?? '127.0.0.1';
   const addr = await sim.listen(opts.port ?? 0, host);
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
-  return { url: `${origin}${API_BASE}`, origin, port: addr.port, control: sim.control, close: () => sim.close() };
+  return { url: `${origin}${API_BASE}`, githubUrl: `${origin}${GITHUB_BASE}`, origin, port: addr.port, control: sim.control, close: () => sim.close() };
 }

@@ -18,6 +18,11 @@ import type {
   ScenarioSeed,
   ScenarioServiceToken,
   ScenarioZone,
+  ScenarioWorker,
+  ScenarioPagesProject,
+  ScenarioSecretsStore,
+  ScenarioGitHubRepo,
+  ScenarioGitHubToken,
   SeedResult,
   ServiceTokenState,
   TokenStatus,
@@ -44,6 +49,7 @@ import {
   userTokenValue,
   uuid,
 } from './util';
+import { Destinations } from './destinations';
 
 export interface ApiTokenRec {
   id: string;
@@ -142,6 +148,8 @@ export class Store {
   readonly relays = new Map<string, RelayRec>();
   /** How long a relay still accepts a deleted MoQ token (its cache TTL); set by the server. */
   moqRevocationDelayMs = 0;
+  /** Workers, Pages projects, Secrets Stores and GitHub repositories (destinations of a new secret). */
+  readonly destinations: Destinations;
 
   constructor(
     scenario: Scenario,
@@ -158,6 +166,7 @@ export class Store {
       'must be cfk_ + 40 alphanumerics + checksum, or 37-45 lowercase hex (pre-2026)',
     );
     this.user = { ...u };
+    this.destinations = new Destinations(now, (id) => this.accounts.has(id));
     this.seed(scenario);
   }
 
@@ -165,7 +174,7 @@ export class Store {
 
   seed(s: ScenarioSeed): SeedResult {
     need(isRecord(s), 'seed', 'must be an object');
-    const out: SeedResult = { accounts: [], zones: [], userTokens: [], accountTokens: [], serviceTokens: [], moqRelays: [] };
+    const out: SeedResult = { accounts: [], zones: [], userTokens: [], accountTokens: [], serviceTokens: [], moqRelays: [], workers: [], pagesProjects: [], secretsStores: [], githubRepos: [], githubTokens: [] };
     const list = <T>(key: keyof ScenarioSeed): T[] => {
       const v = s[key];
       if (v === undefined) return [];
@@ -184,6 +193,12 @@ export class Store {
       out.serviceTokens.push(this.serviceTokenState(this.addServiceToken(t, `serviceTokens[${i}]`))),
     );
     list<ScenarioMoqRelay>('moqRelays').forEach((r, i) => out.moqRelays.push(this.relayState(this.addRelay(r, `moqRelays[${i}]`))));
+    const d = this.destinations;
+    list<ScenarioWorker>('workers').forEach((w, i) => out.workers.push(d.workerState(d.addWorker(w, `workers[${i}]`))));
+    list<ScenarioPagesProject>('pagesProjects').forEach((p, i) => out.pagesProjects.push(d.pagesState(d.addPagesProject(p, `pagesProjects[${i}]`))));
+    list<ScenarioSecretsStore>('secretsStores').forEach((s, i) => out.secretsStores.push(d.storeState(d.addSecretsStore(s, `secretsStores[${i}]`))));
+    list<ScenarioGitHubRepo>('githubRepos').forEach((r, i) => out.githubRepos.push(d.repoState(d.addGitHubRepo(r, `githubRepos[${i}]`))));
+    list<ScenarioGitHubToken>('githubTokens').forEach((t) => out.githubTokens.push(d.githubTokenState(d.addGitHubToken(t))));
     return out;
   }
 
@@ -394,10 +409,11 @@ export class Store {
     this.byClientId.delete(t.clientId);
   }
 
-  newMoqToken(relay: RelayRec, operations: MoqOperation[], expires: number, label?: string): MoqTokenRec {
-    const spec: ScenarioMoqToken = { operations, created: iso(this.now()), expires: iso(expires) };
+  /** `now`: the request's instant (the one its expiry was computed from), so created + 1 year is exactly the default expiry. */
+  newMoqToken(relay: RelayRec, operations: MoqOperation[], expires: number, label?: string, now: number = this.now()): MoqTokenRec {
+    const spec: ScenarioMoqToken = { operations, created: iso(now), expires: iso(expires) };
     if (label !== undefined) spec.label = label;
-    relay.modified = this.now();
+    relay.modified = now;
     return this.addMoqToken(relay, spec);
   }
 

@@ -28,6 +28,17 @@ export const OPERATIONS = [
   'listAccounts',
   'listZones',
   'getUser',
+  // Destinations of a new secret (Cloudflare)
+  'listWorkerSecrets',
+  'putWorkerSecret',
+  'getPagesProject',
+  'editPagesProject',
+  'getStoreSecret',
+  'editStoreSecret',
+  // GitHub Actions secrets (served under /github, see github.ts)
+  'githubGetPublicKey',
+  'githubGetSecret',
+  'githubPutSecret',
 ] as const;
 export type ServedOperationName = (typeof OPERATIONS)[number];
 
@@ -77,6 +88,12 @@ export const PERMISSIONS = {
   moqRead: 'MoQ Read',
   moqWrite: 'MoQ Write',
   userDetailsRead: 'User Details Read',
+  workersScriptsRead: 'Workers Scripts Read',
+  workersScriptsWrite: 'Workers Scripts Write',
+  pagesRead: 'Pages Read',
+  pagesWrite: 'Pages Write',
+  secretsStoreRead: 'Secrets Store Read',
+  secretsStoreWrite: 'Secrets Store Write',
 } as const;
 export type PermissionName = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
 export const ALL_PERMISSIONS: readonly PermissionName[] = Object.values(PERMISSIONS);
@@ -167,6 +184,46 @@ export interface ScenarioMoqRelay {
   tokens?: ScenarioMoqToken[];
 }
 
+/** A Worker (script) and its secrets (values kept so tests can check what was written). */
+export interface ScenarioWorker {
+  accountId: string;
+  /** The script name. */
+  name: string;
+  secrets?: { name: string; value: string }[];
+}
+
+export type PagesEnvVar = { type: 'plain_text' | 'secret_text'; value: string };
+
+export interface ScenarioPagesProject {
+  accountId: string;
+  name: string;
+  id?: string; // uuid; generated when omitted
+  envVars?: { production?: Record<string, PagesEnvVar>; preview?: Record<string, PagesEnvVar> };
+}
+
+export interface ScenarioSecretsStore {
+  accountId: string;
+  id?: string; // 32 hex; generated when omitted
+  name?: string;
+  secrets?: { id?: string; name: string; value: string; created?: string; modified?: string }[];
+}
+
+/** A GitHub repository ("owner/name") with Actions secrets, optionally in environments. Key pairs are generated. */
+export interface ScenarioGitHubRepo {
+  name: string;
+  environments?: string[];
+  secrets?: { name: string; value: string; environment?: string; updatedAt?: string }[];
+}
+
+/** A GitHub token: `repos` it can see (omitted: all), and its "Secrets" / "Environments" permissions (default write). */
+export interface ScenarioGitHubToken {
+  value?: string;
+  login?: string;
+  repos?: string[];
+  secrets?: 'none' | 'read' | 'write';
+  environments?: 'none' | 'read' | 'write';
+}
+
 export interface Scenario {
   /** Free text, shown by the CLI. */
   description?: string;
@@ -177,6 +234,11 @@ export interface Scenario {
   accountTokens?: ScenarioAccountToken[];
   serviceTokens?: ScenarioServiceToken[];
   moqRelays?: ScenarioMoqRelay[];
+  workers?: ScenarioWorker[];
+  pagesProjects?: ScenarioPagesProject[];
+  secretsStores?: ScenarioSecretsStore[];
+  githubRepos?: ScenarioGitHubRepo[];
+  githubTokens?: ScenarioGitHubToken[];
 }
 
 /** A partial scenario merged into the live state by `control.seed()` (no user). */
@@ -512,6 +574,52 @@ export interface MoqCheckResult {
   operations?: MoqOperation[];
 }
 
+export interface WorkerState {
+  accountId: string;
+  name: string;
+  /** Versions deployed by secret changes since load. */
+  versions: number;
+  secrets: { name: string; type: 'secret_text'; value: string }[];
+}
+
+export interface PagesProjectState {
+  accountId: string;
+  name: string;
+  id: string;
+  envVars: { production: Record<string, PagesEnvVar>; preview: Record<string, PagesEnvVar> };
+}
+
+export interface SecretsStoreState {
+  accountId: string;
+  id: string;
+  name: string;
+  secrets: { id: string; name: string; value: string; status: 'active'; created: string; modified: string }[];
+}
+
+export interface GitHubSecretState {
+  name: string;
+  /** What the simulator decrypted with the private key it holds. */
+  value: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface GitHubRepoState {
+  name: string;
+  keyId: string;
+  publicKey: string;
+  secrets: GitHubSecretState[];
+  environments: { name: string; keyId: string; publicKey: string; secrets: GitHubSecretState[] }[];
+}
+
+export interface GitHubTokenState {
+  value: string;
+  login: string;
+  repos?: string[];
+  secrets: 'none' | 'read' | 'write';
+  environments: 'none' | 'read' | 'write';
+}
+
 /** What a seeding call created, with the live secrets. */
 export interface SeedResult {
   accounts: ScenarioAccount[];
@@ -520,6 +628,11 @@ export interface SeedResult {
   accountTokens: ApiTokenState[];
   serviceTokens: ServiceTokenState[];
   moqRelays: MoqRelayState[];
+  workers: WorkerState[];
+  pagesProjects: PagesProjectState[];
+  secretsStores: SecretsStoreState[];
+  githubRepos: GitHubRepoState[];
+  githubTokens: GitHubTokenState[];
 }
 
 export interface SimulatorControl {

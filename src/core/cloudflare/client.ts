@@ -13,6 +13,7 @@
  * use from hundreds of concurrent rotations.
  */
 import * as accounts from './accounts';
+import * as destinations from './destinations';
 import * as moq from './moq';
 import type { CloudflareClientOptions } from './options';
 import { RequestCore } from './request';
@@ -28,7 +29,11 @@ import type {
   MoqCreatedToken,
   MutationOptions,
   MoqTokenInfo,
+  PagesEnvironment,
+  PagesProjectInfo,
   RequestOptions,
+  StoreSecretInfo,
+  WorkerSecretInfo,
   ServiceTokenInfo,
   ServiceTokenSecret,
   VerifyCredentialOptions,
@@ -133,6 +138,32 @@ export class CloudflareClient implements CloudflareApi {
 
   deleteMoqToken(accountId: string, relayId: string, jti: string, opts?: RequestOptions): Promise<void> {
     return moq.deleteMoqToken(this.core, accountId, relayId, jti, opts);
+  }
+
+  // ------------------------------------------------ destinations.ts: Workers, Pages, Secrets Store
+
+  listWorkerSecrets(accountId: string, script: string, opts?: RequestOptions): Promise<WorkerSecretInfo[]> {
+    return destinations.listWorkerSecrets(this.core, accountId, script, opts);
+  }
+
+  putWorkerSecret(accountId: string, script: string, name: string, text: string, opts?: RequestOptions): Promise<void> {
+    return destinations.putWorkerSecret(this.core, accountId, script, name, text, opts);
+  }
+
+  getPagesProject(accountId: string, project: string, opts?: RequestOptions): Promise<PagesProjectInfo> {
+    return destinations.getPagesProject(this.core, accountId, project, opts);
+  }
+
+  setPagesSecret(accountId: string, project: string, environment: PagesEnvironment, name: string, value: string, opts?: RequestOptions): Promise<PagesProjectInfo> {
+    return destinations.setPagesSecret(this.core, accountId, project, environment, name, value, opts);
+  }
+
+  getStoreSecret(accountId: string, storeId: string, secretId: string, opts?: RequestOptions): Promise<StoreSecretInfo> {
+    return destinations.getStoreSecret(this.core, accountId, storeId, secretId, opts);
+  }
+
+  setStoreSecret(accountId: string, storeId: string, secretId: string, value: string, opts?: RequestOptions): Promise<StoreSecretInfo> {
+    return destinations.setStoreSecret(this.core, accountId, storeId, secretId, value, opts);
   }
 
   // ------------------------------------------------ accounts.ts: accounts and zones (discovery)

@@ -32,6 +32,14 @@ export const REQUIRED_PERMISSIONS = {
   createMoqToken: 'MoQ Write',
   listMoqTokens: 'MoQ Read',
   deleteMoqToken: 'MoQ Write',
+  // Destinations. The reads are the preflight of a write, so they name the Write permission: a
+  // credential with Read only would pass the check and fail the write after the rotation.
+  listWorkerSecrets: 'Workers Scripts Write',
+  putWorkerSecret: 'Workers Scripts Write',
+  getPagesProject: 'Pages Write',
+  setPagesSecret: 'Pages Write',
+  getStoreSecret: 'Secrets Store Write',
+  setStoreSecret: 'Secrets Store Write',
   listAccounts: 'Account Settings Read',
   listZones: 'Zone Read',
 } as const satisfies Record<keyof CloudflareApi, string | undefined>;
@@ -78,6 +86,14 @@ export const ACCEPTED_SCHEMES = {
   deleteMoqToken: TOKEN,
   listAccounts: EITHER,
   listZones: EITHER,
+  // Destinations (Workers secrets, Pages projects, Secrets Store): the SDK's generic account
+  // operations, which take either scheme (test/simulator/security.ts lists the sources).
+  listWorkerSecrets: EITHER,
+  putWorkerSecret: EITHER,
+  getPagesProject: EITHER,
+  setPagesSecret: EITHER,
+  getStoreSecret: EITHER,
+  setStoreSecret: EITHER,
 } as const satisfies Record<keyof CloudflareApi, SchemeRule>;
 
 /** The schemes `method` accepts (for Access methods, in `scope`). */
@@ -178,5 +194,11 @@ export type OperationName =
   | 'createMoqToken'
   | 'listMoqTokens'
   | 'deleteMoqToken'
+  | 'listWorkerSecrets'
+  | 'putWorkerSecret'
+  | 'getPagesProject'
+  | 'editPagesProject'
+  | 'getStoreSecret'
+  | 'editStoreSecret'
   | 'listAccounts'
   | 'listZones';

@@ -123,6 +123,29 @@ export interface MoqCreatedToken {
 }
 
 export interface AccountInfo { id: string; name: string }
+
+/** A Worker secret binding: its name and type, never its value. */
+export interface WorkerSecretInfo {
+  name: string;
+  type: string;
+}
+
+export type PagesEnvironment = 'production' | 'preview';
+
+/** A Pages project: the type (`plain_text` / `secret_text`) of each environment variable, per environment. */
+export interface PagesProjectInfo {
+  name: string;
+  envVars: Record<PagesEnvironment, Record<string, string>>;
+}
+
+/** A Secrets Store secret's metadata (its value is write-only). */
+export interface StoreSecretInfo {
+  id: string;
+  name: string;
+  status?: string | undefined;
+  created?: string | undefined;
+  modified?: string | undefined;
+}
 export interface ZoneInfo { id: string; name: string; accountId?: string | undefined }
 
 export interface RequestOptions {
@@ -210,6 +233,17 @@ export interface CloudflareApi {
   createMoqToken(accountId: string, relayId: string, operations: string[], o: { label: string; expires?: string }, opts?: MutationOptions): Promise<MoqCreatedToken>;
   listMoqTokens(accountId: string, relayId: string, opts?: RequestOptions): Promise<MoqTokenInfo[]>;
   deleteMoqToken(accountId: string, relayId: string, jti: string, opts?: RequestOptions): Promise<void>;
+
+  // Destinations of a new secret (writes are idempotent for a given value; nothing returns a value)
+  listWorkerSecrets(accountId: string, script: string, opts?: RequestOptions): Promise<WorkerSecretInfo[]>;
+  /** PUT …/workers/scripts/{script}/secrets: Cloudflare deploys a new version of the Worker. */
+  putWorkerSecret(accountId: string, script: string, name: string, text: string, opts?: RequestOptions): Promise<void>;
+  getPagesProject(accountId: string, project: string, opts?: RequestOptions): Promise<PagesProjectInfo>;
+  /** PATCH …/pages/projects/{p}: deployment_configs.{environment}.env_vars.{name} = {type: secret_text, value}. */
+  setPagesSecret(accountId: string, project: string, environment: PagesEnvironment, name: string, value: string, opts?: RequestOptions): Promise<PagesProjectInfo>;
+  getStoreSecret(accountId: string, storeId: string, secretId: string, opts?: RequestOptions): Promise<StoreSecretInfo>;
+  /** PATCH …/secrets_store/stores/{store}/secrets/{id} {value}. */
+  setStoreSecret(accountId: string, storeId: string, secretId: string, value: string, opts?: RequestOptions): Promise<StoreSecretInfo>;
 
   // Discovery for the add-token wizard
   listAccounts(opts?: RequestOptions): Promise<AccountInfo[]>;

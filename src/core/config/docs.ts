@@ -17,7 +17,13 @@ export interface FieldDoc {
   byKind?: Partial<Record<TokenKind, string>>;
   /** The message of a value the key's pattern refuses (zod and the JSON Schema's `errorMessage`). */
   invalid?: string;
+  /** Hover text and pattern message inside one kind of target, when the key means something else there. */
+  byTarget?: Partial<Record<TargetKind, { markdown?: string; invalid?: string }>>;
 }
+
+/** The kinds of target, by the key each is recognised by (TARGET_DISCRIMINATORS in schema.ts). */
+export type TargetKind = 'file' | 'worker' | 'pages' | 'secretsStore' | 'github';
+const TARGET_KINDS: readonly TargetKind[] = ['file', 'worker', 'pages', 'secretsStore', 'github'];
 
 const hex32 = (what: string): string => `must be 32 hex characters (the ${what} from the Cloudflare dashboard or API)`;
 
@@ -47,15 +53,26 @@ export const CONFIG_DOCS = {
     markdown:
       'Which stored admin credential rotates this token (default `default`). Set one with **Cloudflare Rotate: Set Credential…**; the CLI reads `CLOUDFLARE_API_TOKEN` (or email + Global API key) for every profile.',
     invalid: 'must be a profile name (letters, digits, . _ -)',
+    byTarget: {
+      worker: { markdown: 'Optional: whose stored admin credential writes this destination. Default: the token entry\'s `profile`.' },
+      pages: { markdown: 'Optional: whose stored admin credential writes this destination. Default: the token entry\'s `profile`.' },
+      secretsStore: { markdown: 'Optional: whose stored admin credential writes this destination. Default: the token entry\'s `profile`.' },
+    },
   },
   rotateEveryDays: {
     markdown:
       'Optional reminder schedule, 1–3650 days: the token shows as due `cfRotate.reminderDays` days before, and as overdue after. A scheduled token cf-rotate never rotated counts as due.',
   },
   targets: {
-    markdown: 'Where the new secret is written: one or more variables in `.env`-style files of this folder. Only the value changes; every other byte of the file stays.',
+    markdown:
+      'Where the new secret is written: variables in `.env`-style files of this folder (only the value changes; every other byte of the file stays), and destinations: a Worker secret (`worker`), a Pages secret (`pages`), a Secrets Store secret (`secretsStore`) or a GitHub Actions secret (`github`). Every target is checked before anything is rotated.',
   },
   accountId: {
+    byTarget: {
+      worker: { markdown: 'Optional: the account of the Worker (32 hex characters). Default: the token entry\'s own `accountId`.' },
+      pages: { markdown: 'Optional: the account of the Pages project (32 hex characters). Default: the token entry\'s own `accountId`.' },
+      secretsStore: { markdown: 'Optional: the account of the Secrets Store (32 hex characters). Default: the token entry\'s own `accountId`.' },
+    },
     markdown: 'The Cloudflare account (32 hex characters: dashboard › Account Home › the account\'s `⋯` › **Copy account ID**).',
     byKind: {
       'account-api-token': 'The account that owns the token (32 hex characters: dashboard › Account Home › the account\'s `⋯` › **Copy account ID**).',
@@ -105,6 +122,40 @@ export const CONFIG_DOCS = {
   key: {
     markdown: 'The variable that receives the secret, e.g. `CLOUDFLARE_API_TOKEN`. Only its value changes; quotes, `export`, comments and every other line stay.',
     invalid: 'must be a .env variable name (letters, digits, _ . -; not starting with a digit)',
+    byTarget: {
+      worker: { markdown: 'The name of the Worker secret, e.g. `CF_API_TOKEN` (letters, digits and `_`).', invalid: 'must be a secret name: letters, digits and _, not starting with a digit (at most 256)' },
+      pages: { markdown: 'The name of the Pages variable, stored as a secret (letters, digits and `_`); other variables stay.', invalid: 'must be a secret name: letters, digits and _, not starting with a digit (at most 256)' },
+      github: { markdown: 'The name of the GitHub Actions secret (letters, digits and `_`; not starting with `GITHUB_`).', invalid: 'must be a GitHub secret name: letters, digits and _, not starting with a digit' },
+    },
+  },
+  worker: {
+    markdown: 'A Worker secret: the name of the Worker (script). Writing it makes Cloudflare **deploy a new version of the Worker**. Needs Workers Scripts Write.',
+    invalid: 'must be a Worker (script) name: letters, digits, - and _ (at most 63)',
+  },
+  pages: {
+    markdown: 'A Pages secret: the name of the Pages project. The **next deployment** uses the new value. Needs Pages Write.',
+    invalid: 'must be a Pages project name: lower-case letters, digits and - (at most 58)',
+  },
+  environment: {
+    markdown: 'Which environment receives the secret.',
+    byTarget: {
+      pages: { markdown: 'Which deployment configuration of the Pages project: `production` or `preview`.' },
+      github: { markdown: 'Optional: a GitHub environment of the repository; the secret becomes an environment secret instead of a repository secret.' },
+    },
+    invalid: 'must be a GitHub environment name (letters, digits, space, . _ -; at most 255)',
+  },
+  secretsStore: {
+    markdown: 'A Secrets Store secret: the ID of the store (32 hex characters). Needs Secrets Store Write.',
+    invalid: hex32('Secrets Store ID'),
+  },
+  secretId: {
+    markdown: 'The ID of the secret in the Secrets Store (32 hex characters). Its value is replaced; Cloudflare never returns it.',
+    invalid: hex32('secret ID'),
+  },
+  github: {
+    markdown:
+      'A GitHub Actions secret: the repository as `owner/name`. Needs a GitHub token (**Set GitHub Token…**, or the GitHub sign-in) with the repository permission "Secrets" (environments: "Environments") read and write.',
+    invalid: 'must be a GitHub repository as owner/name',
   },
   field: {
     markdown:
@@ -122,9 +173,17 @@ export const CONFIG_DOCS = {
 
 export type ConfigKey = keyof typeof CONFIG_DOCS;
 
-/** The pattern message of a key (for the zod schema). */
-export function invalidMessage(key: { [K in ConfigKey]: (typeof CONFIG_DOCS)[K] extends { invalid: string } ? K : never }[ConfigKey]): string {
-  return CONFIG_DOCS[key].invalid;
+/** The pattern message of a key (for the zod schema), inside one kind of target when it says something else there. */
+export function invalidMessage(key: { [K in ConfigKey]: (typeof CONFIG_DOCS)[K] extends { invalid: string } ? K : never }[ConfigKey], target?: TargetKind): string {
+  const doc: FieldDoc = CONFIG_DOCS[key];
+  return (target !== undefined ? doc.byTarget?.[target]?.invalid : undefined) ?? CONFIG_DOCS[key].invalid;
+}
+
+/** The kind of target an object schema is for (the discriminating key among its properties), if any. */
+function targetOf(node: JsonNode): TargetKind | undefined {
+  const props = node.properties;
+  if (!isNode(props)) return undefined;
+  return TARGET_KINDS.find((k) => isNode(props[k]));
 }
 
 /** Markdown without its marks, for the plain `description` (tools that do not read `markdownDescription`). */
@@ -160,19 +219,22 @@ export function documentJsonSchema<T extends JsonNode>(schema: T): T {
     }
     if (!isNode(node)) return;
     const here = kindOf(node) ?? kind;
+    const target = targetOf(node);
     const props = node.properties;
     if (isNode(props)) {
       for (const [key, prop] of Object.entries(props)) {
         if (!isNode(prop)) continue;
         const doc = (CONFIG_DOCS as Record<string, FieldDoc>)[key];
         if (!doc) throw new Error(`cf-rotate.json schema: the key "${key}" has no entry in CONFIG_DOCS (src/core/config/docs.ts)`);
-        const markdown = (here !== undefined ? doc.byKind?.[here] : undefined) ?? doc.markdown;
+        const inTarget = target !== undefined ? doc.byTarget?.[target] : undefined;
+        const markdown = inTarget?.markdown ?? (here !== undefined && target === undefined ? doc.byKind?.[here] : undefined) ?? doc.markdown;
         prop.markdownDescription = markdown;
         prop.description = plainText(markdown);
         if (typeof prop.pattern === 'string') {
-          if (!doc.invalid) throw new Error(`cf-rotate.json schema: "${key}" has a pattern but no "invalid" message in CONFIG_DOCS`);
-          prop.errorMessage = doc.invalid;
-          prop.patternErrorMessage = doc.invalid;
+          const invalid = inTarget?.invalid ?? doc.invalid;
+          if (!invalid) throw new Error(`cf-rotate.json schema: "${key}" has a pattern but no "invalid" message in CONFIG_DOCS`);
+          prop.errorMessage = invalid;
+          prop.patternErrorMessage = invalid;
         }
       }
     }

@@ -3,7 +3,7 @@ import { wording } from '../wording';
 import { withParser } from 'zod/mini';
 import { compileFn } from 'zod/v4/core';
 import { CfRotateError } from '../errors';
-import { configSchema, type CfRotateConfig } from './schema';
+import { configSchema, TARGET_DISCRIMINATORS, type CfRotateConfig } from './schema';
 import { describeSyntaxErrors } from './syntax';
 
 export const CONFIG_RELATIVE_PATH = '.vscode/cf-rotate.json';
@@ -90,10 +90,42 @@ export function validateConfig(data: unknown, file = CONFIG_RELATIVE_PATH): CfRo
   if (!result.success) {
     throw new ConfigError(
       file,
-      result.error.issues.map((i) => ({ path: formatJsonPath(i.path), message: friendlyMessage(i) })),
+      expandTargetUnions(result.error.issues as unknown as UnionIssue[]).map((i) => ({ path: formatJsonPath(i.path), message: friendlyMessage(i) })),
     );
   }
   return result.data;
+}
+
+interface UnionIssue extends IssueLike {
+  path: PropertyKey[];
+  errors?: UnionIssue[][];
+}
+
+/**
+ * A target that matches none of the target shapes fails as a whole union; report the problems of
+ * the shape it names (its "file", "worker", "pages", "secretsStore" or "github" key) instead; a
+ * target that names none is read as a file target (the shape every target had before destinations).
+ */
+export function expandTargetUnions(issues: readonly UnionIssue[]): UnionIssue[] {
+  const out: UnionIssue[] = [];
+  for (const i of issues) {
+    const isTarget = i.code === 'invalid_union' && i.path.length >= 2 && i.path[i.path.length - 2] === 'targets';
+    if (!isTarget) {
+      out.push(i);
+      continue;
+    }
+    const input = i.input;
+    const record = typeof input === 'object' && input !== null && !Array.isArray(input);
+    const named = record ? TARGET_DISCRIMINATORS.findIndex((k) => k in input) : -1;
+    const present = record && named < 0 ? 0 : named;
+    const branch = present >= 0 ? i.errors?.[present] : undefined;
+    if (!branch || branch.length === 0) {
+      out.push({ ...i, code: 'custom', message: 'must be a target: { "file", "key" }, { "worker", "key" }, { "pages", "environment", "key" }, { "secretsStore", "secretId" } or { "github", "key" }' });
+      continue;
+    }
+    out.push(...expandTargetUnions(branch.map((b) => ({ ...b, path: [...i.path, ...b.path] }))));
+  }
+  return out;
 }
 
 interface IssueLike {
@@ -101,6 +133,7 @@ interface IssueLike {
   message: string;
   expected?: unknown;
   options?: unknown;
+  values?: unknown;
   keys?: unknown;
   input?: unknown;
 }
@@ -125,8 +158,11 @@ function friendlyMessage(i: IssueLike): string {
       const keys = Array.isArray(i.keys) ? i.keys.map((k) => JSON.stringify(k)).join(', ') : 'a key';
       return `has an unknown key ${keys}: cf-rotate.json allows only the documented keys (a misspelt key would otherwise be ignored silently)`;
     }
-    case 'invalid_value':
-      return Array.isArray(i.options) ? `must be one of ${i.options.map((o) => JSON.stringify(o)).join(', ')}` : i.message;
+    case 'invalid_value': {
+      const options = Array.isArray(i.options) ? i.options : Array.isArray(i.values) ? i.values : undefined;
+      if (i.input === undefined && (i as { path?: unknown[] }).path !== undefined && options) return `is required: one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
+      return options ? `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}` : i.message;
+    }
     default:
       return i.message;
   }

@@ -18,7 +18,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** Pattern messages come from CONFIG_DOCS (docs.ts): the editor's JSON Schema shows the same words. */
-const hex32 = (key: 'accountId' | 'zoneId' | 'tokenId' | 'relayId') => z.string().check(z.regex(HEX32, invalidMessage(key)));
+const hex32 = (key: 'accountId' | 'zoneId' | 'tokenId' | 'relayId' | 'secretsStore' | 'secretId') => z.string().check(z.regex(HEX32, invalidMessage(key)));
 
 const NUL = /\0/;
 const ABSOLUTE = /^(?:[/\\]|[A-Za-z]:)/;
@@ -55,23 +55,130 @@ export function isEnvLikeFile(rel: string): boolean {
   return /^\.env(\..+)?$/.test(base) || /^.+\.env$/.test(base) || /^\.dev\.vars(\..+)?$/.test(base) || base === '.envrc';
 }
 
-const target = z.strictObject({
+const fieldSchema = z.optional(z.enum(['token', 'clientId', 'clientSecret']));
+
+/** A .env-style file in the workspace folder. */
+const fileTarget = z.strictObject({
   file: relativeFile,
   key: z.string().check(z.regex(ENV_KEY, invalidMessage('key'))),
-  field: z.optional(z.enum(['token', 'clientId', 'clientSecret'])),
+  field: fieldSchema,
   /** Write a file whose name is not env-style (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc). */
   allowAnyFile: z.optional(z.boolean()),
   /** Write a file that git tracks or does not ignore (the secret could be committed). */
   allowTracked: z.optional(z.boolean()),
 });
+export type FileTargetConfig = z.infer<typeof fileTarget>;
+
+/**
+ * Destinations beside files. Every id here reaches a URL path (API calls, the settings pages
+ * Reveal Target opens): the patterns admit no '/', '?', '#', '%', '..' or spaces where a path
+ * segment could change meaning, and every use encodes the segment again.
+ */
+const DEST_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
+const WORKER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+const PAGES_PROJECT = /^[a-z0-9][a-z0-9-]{0,57}$/;
+const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
+const GITHUB_ENVIRONMENT = /^[A-Za-z0-9_.-](?:[A-Za-z0-9_. -]{0,253}[A-Za-z0-9_.-])?$/;
+export const DESTINATION_KEY = DEST_KEY;
+
+const destKey = z.string().check(z.regex(DEST_KEY, invalidMessage('key', 'worker')));
+const profileName = z.string().check(z.regex(NAME, invalidMessage('profile')));
+const cloudflareDestination = {
+  /** The account of the Worker / Pages project / store: default, the token's own accountId. */
+  accountId: z.optional(hex32('accountId')),
+  /** Whose admin credential writes it: default, the token's profile. */
+  profile: z.optional(profileName),
+  field: fieldSchema,
+};
+
+/** A Worker secret: PUT /accounts/{a}/workers/scripts/{script}/secrets (a new version of the Worker is deployed). */
+const workerTarget = z.strictObject({
+  worker: z.string().check(z.regex(WORKER_NAME, invalidMessage('worker'))),
+  key: destKey,
+  ...cloudflareDestination,
+});
+/** A Pages secret: PATCH /accounts/{a}/pages/projects/{p}, deployment_configs.{environment}.env_vars.KEY. */
+const pagesTarget = z.strictObject({
+  pages: z.string().check(z.regex(PAGES_PROJECT, invalidMessage('pages'))),
+  environment: z.enum(['production', 'preview']),
+  key: destKey,
+  ...cloudflareDestination,
+});
+/** A Secrets Store secret: PATCH /accounts/{a}/secrets_store/stores/{store}/secrets/{id} {value}. */
+const secretsStoreTarget = z.strictObject({
+  secretsStore: hex32('secretsStore'),
+  secretId: hex32('secretId'),
+  ...cloudflareDestination,
+});
+/** A GitHub Actions secret of a repository, or of one of its environments. */
+const githubTarget = z.strictObject({
+  github: z.string().check(z.regex(GITHUB_REPO, invalidMessage('github'))),
+  environment: z.optional(z.string().check(z.regex(GITHUB_ENVIRONMENT, invalidMessage('environment', 'github')))),
+  key: z.string().check(
+    z.regex(DEST_KEY, invalidMessage('key', 'github')),
+    z.refine((k) => !/^GITHUB_/i.test(k), 'must not start with GITHUB_ (GitHub reserves that prefix)'),
+  ),
+  field: fieldSchema,
+});
+
+/** The key each kind of target is recognised by, in the order of `target`'s alternatives. */
+export const TARGET_DISCRIMINATORS = ['file', 'worker', 'pages', 'secretsStore', 'github'] as const;
+const target = z.union([fileTarget, workerTarget, pagesTarget, secretsStoreTarget, githubTarget]);
 export type TargetConfig = z.infer<typeof target>;
+export type WorkerTargetConfig = z.infer<typeof workerTarget>;
+export type PagesTargetConfig = z.infer<typeof pagesTarget>;
+export type SecretsStoreTargetConfig = z.infer<typeof secretsStoreTarget>;
+export type GitHubTargetConfig = z.infer<typeof githubTarget>;
+export type DestinationConfig = WorkerTargetConfig | PagesTargetConfig | SecretsStoreTargetConfig | GitHubTargetConfig;
+
+export function isFileTarget(t: TargetConfig): t is FileTargetConfig {
+  return 'file' in t && typeof t.file === 'string';
+}
+
+/** The file targets of a token (destinations are written through their APIs). */
+export function fileTargets(token: { targets: readonly TargetConfig[] }): FileTargetConfig[] {
+  return token.targets.filter(isFileTarget);
+}
+
+/** The fields of a destination that its label shows (config targets and journal records both have them). */
+export type LabelledTarget =
+  | { file: string; key: string }
+  | { worker: string; key: string }
+  | { pages: string; environment: string; key: string }
+  | { secretsStore: string; secretId: string }
+  | { github: string; environment?: string | undefined; key: string };
+
+/**
+ * How a target is named in confirmations, results, the history and the CLI's output:
+ * `.env › KEY`, `worker:api-gateway › KEY`, `pages:site (production) › KEY`,
+ * `secrets-store:<store id>/<secret id>`, `github:owner/repo › KEY`, `github:owner/repo (environment prod) › KEY`.
+ */
+export function targetLabel(t: LabelledTarget): string {
+  if ('file' in t) return `${t.file} › ${t.key}`;
+  if ('worker' in t) return `worker:${t.worker} › ${t.key}`;
+  if ('pages' in t) return `pages:${t.pages} (${t.environment}) › ${t.key}`;
+  if ('secretsStore' in t) return `secrets-store:${t.secretsStore}/${t.secretId}`;
+  return `github:${t.github}${t.environment ? ` (environment ${t.environment})` : ''} › ${t.key}`;
+}
+
+/** Labels of destinations start with one of these (a file target's label starts with its path). */
+export const DESTINATION_LABEL = /^(?:worker|pages|secrets-store|github):/;
+
+export function destinationTargets(token: { targets: readonly TargetConfig[] }): DestinationConfig[] {
+  return token.targets.filter((t): t is DestinationConfig => !isFileTarget(t));
+}
+
+/** The account a Cloudflare destination lives in: its own accountId, else the token's. */
+export function destinationAccount(token: TokenConfig, t: WorkerTargetConfig | PagesTargetConfig | SecretsStoreTargetConfig): string | undefined {
+  return t.accountId ?? ('accountId' in token && typeof token.accountId === 'string' ? token.accountId : undefined);
+}
 
 const common = {
   name: z.string().check(z.regex(NAME, invalidMessage('name'))),
   description: z.optional(z.string().check(z.maxLength(500))),
   profile: z._default(z.string().check(z.regex(NAME, invalidMessage('profile'))), 'default'),
   rotateEveryDays: z.optional(z.int().check(z.minimum(1, 'must be at least 1'), z.maximum(3650, 'must be at most 3650'))),
-  targets: z.array(target).check(z.minLength(1, 'needs at least one target file')),
+  targets: z.array(target).check(z.minLength(1, 'needs at least one target (a file, or a destination)')),
 };
 
 const accountApiToken = z.strictObject({
@@ -153,21 +260,31 @@ export const configSchema = z
         }
         for (let j = 0; j < t.targets.length; j++) {
           const tg = t.targets[j] as TargetConfig;
-          if (tg.allowAnyFile !== true && !isEnvLikeFile(tg.file)) {
+          const at = ['tokens', i, 'targets', j];
+          if (isFileTarget(tg) && tg.allowAnyFile !== true && !isEnvLikeFile(tg.file)) {
             ctx.issues.push({
               code: 'custom',
               input: tg.file,
-              path: ['tokens', i, 'targets', j, 'file'],
+              path: [...at, 'file'],
               message: 'is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc): add "allowAnyFile": true to this target if a secret really belongs there',
             });
           }
           if (tg.field !== undefined && (service ? tg.field !== 'clientId' && tg.field !== 'clientSecret' : tg.field !== 'token')) {
-            ctx.issues.push({ code: 'custom', input: tg.field, path: ['tokens', i, 'targets', j, 'field'], message: `must be one of ${service ? 'clientId, clientSecret' : 'token'} for ${t.kind}` });
+            ctx.issues.push({ code: 'custom', input: tg.field, path: [...at, 'field'], message: `must be one of ${service ? 'clientId, clientSecret' : 'token'} for ${t.kind}` });
           }
-          const where = `${normaliseRelative(tg.file)}\u0000${tg.key}`;
+          if (!isFileTarget(tg) && !('github' in tg) && destinationAccount(t, tg) === undefined) {
+            ctx.issues.push({ code: 'custom', input: tg, path: at, message: `needs "accountId": the account of this destination (a ${t.kind} has no account to take it from)` });
+          }
+          const where = writerKey(t, tg);
           const other = writers.get(where);
-          if (other !== undefined && other !== i) {
-            ctx.issues.push({ code: 'custom', input: tg.key, path: ['tokens', i, 'targets', j, 'key'], message: `is also written by tokens[${other}]: two tokens cannot share one variable` });
+          // A token may name one file variable twice (as before); a destination only once.
+          if (other !== undefined && (other !== i || !isFileTarget(tg))) {
+            ctx.issues.push({
+              code: 'custom',
+              input: tg,
+              path: isFileTarget(tg) || 'key' in tg ? [...at, 'key'] : at,
+              message: other === i ? 'is written twice by this token (two targets name the same place)' : `is also written by tokens[${other}]: two tokens cannot share one ${isFileTarget(tg) ? 'variable' : 'destination'}`,
+            });
           } else writers.set(where, i);
         }
       }
@@ -227,6 +344,16 @@ export function targetField(token: TokenConfig, t: TargetConfig): SecretField {
   return t.field ?? (token.kind === 'access-service-token' ? 'clientSecret' : 'token');
 }
 
+/** Where a target writes, for "two targets cannot write one place" (GitHub names are case-insensitive). */
+function writerKey(token: TokenConfig, t: TargetConfig): string {
+  if (isFileTarget(t)) return `file\u0000${normaliseRelative(t.file)}\u0000${t.key}`;
+  if ('github' in t) return `github\u0000${t.github.toLowerCase()}\u0000${(t.environment ?? '').toLowerCase()}\u0000${t.key.toUpperCase()}`;
+  const account = (destinationAccount(token, t) ?? '').toLowerCase();
+  if ('worker' in t) return `worker\u0000${account}\u0000${t.worker}\u0000${t.key}`;
+  if ('pages' in t) return `pages\u0000${account}\u0000${t.pages}\u0000${t.environment}\u0000${t.key}`;
+  return `store\u0000${account}\u0000${t.secretsStore.toLowerCase()}\u0000${t.secretId.toLowerCase()}`;
+}
+
 export function normaliseRelative(p: string): string {
   if (!NEEDS_NORMALISING.test(p)) return p;
   return p.replace(/\\/g, '/').replace(/\/{2,}/g, '/').replace(/^(\.\/)+/, '');
@@ -244,5 +371,5 @@ export function parseDuration(text: string): number {
 /** JSON Schema for the editor (draft 2020-12), generated from the zod schema; hovers and pattern messages from CONFIG_DOCS. */
 export function configJsonSchema(): Record<string, unknown> {
   const schema = documentJsonSchema(z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
-  return { ...schema, title: 'cf-rotate configuration', description: 'Cloudflare credentials that cf-rotate rotates, and the .env files that receive them. Contains no secrets.' };
+  return { ...schema, title: 'cf-rotate configuration', description: 'Cloudflare credentials that cf-rotate rotates, and the .env files and destinations (Workers, Pages, Secrets Store, GitHub Actions secrets) that receive them. Contains no secrets.' };
 }

@@ -1,28 +1,30 @@
 /**
  * The rotation engine.
  *
- *   lock the credential (machine-wide) → preflight → journal the intent right before the request
- *   is sent (with the instant after which it can no longer take effect) → journal the new secret
- *   the moment it is taken out of the answer → write every target (checked writer, per-file lock,
- *   compare before write) → verify → clean up (MoQ: delete the previous token) → history → clear
- *   the journal → unlock.
+ *   lock the credential (machine-wide) → preflight (files, destinations) → journal the intent right
+ *   before the request is sent (with the instant after which it can no longer take effect) →
+ *   journal the new secret the moment it is taken out of the answer → write every target: the
+ *   files first (checked writer, per-file lock, compare before write), then each destination
+ *   (Worker, Pages, Secrets Store, GitHub Actions; journaled as done one by one) → verify →
+ *   clean up (MoQ: delete the previous token) → history → clear the journal → unlock.
  *
  * An unanswered call is settled by asking Cloudflare, and "not rotated" is said only once the call
  * can no longer take effect. A verdict is journaled, then recorded in the history, then the
  * entry is removed, so a kill at any instant leaves the entry or the recorded verdict.
  * Runs unchanged in the extension and the CLI: everything outside is a port.
  */
-import type { AdminCredential, CloudflareApi, MutationOptions, SecretValues } from '../cloudflare/types';
-import type { TokenConfig, TokenKind } from '../config/schema';
+import type { AdminCredential, CloudflareApi, MutationOptions } from '../cloudflare/types';
+import { destinationTargets, fileTargets, targetLabel, type TokenConfig, type TokenKind } from '../config/schema';
 import type { CredentialSource } from '../credentials';
-import { patchDotenv, readDotenvValue } from '../dotenv/patch';
+import { readDotenvValue } from '../dotenv/patch';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../errors';
 import type { HistoryEntry, HistoryStore } from '../history';
 import type { Clock, Files, Git, Locks, Logger } from '../ports';
 import { registerSecret } from '../redact';
-import { Journal, journalKey, type JournalEntry, type JournalStore, type Verdict } from './journal';
+import type { GitHubApi } from '../github/client';
+import { Journal, type JournalDestination, type JournalEntry, type JournalStore, type Verdict } from './journal';
 import { KeyedQueue, mapLimit } from './queue';
-import { encodeTarget, hashValue, prepareTargets, readTargetText, TARGET_RULES, type PreparedTarget } from './targets';
+import { destinationDriver, destinationFromConfig, destinationNote, hashValue, prepareTargets, readTargetText, writeTargetFile, type DestinationContext, type PreparedTarget } from './targets';
 import { driverFor, resourceId, type DriverContext } from './kinds';
 import { cap, wording } from '../wording';
 import { scopeOf } from './kinds/serviceToken';
@@ -47,6 +49,8 @@ export interface EngineDeps {
   logger: Logger;
   /** Builds an API client for a credential. */
   api: (credential: AdminCredential, profile: string) => CloudflareApi;
+  /** GitHub, for targets that are GitHub Actions secrets. Omitted: such targets are refused before anything is rotated. */
+  github?: GitHubAccess;
   /** Grace period for Access service tokens without their own `gracePeriod` (default "1h"). */
   defaultGracePeriod?: string;
   /** How long to wait for another process's write of the same file (default 15 s). */
@@ -63,12 +67,21 @@ export interface EngineDeps {
   checkpoint?: (point: Checkpoint, token: string) => void | Promise<void>;
 }
 
+/** The host's way to a GitHub client with the user's GitHub credential. */
+export interface GitHubAccess {
+  /**
+   * A client, or a 'credential-missing' error saying how to provide a token. `interactive`: before
+   * a rotation the host may ask the user to sign in; afterwards (writing, resuming) it must not wait for that.
+   */
+  client(o: { interactive: boolean }): Promise<GitHubApi>;
+}
+
 export type Checkpoint =
   | 'before-call' // intent journaled, request about to be sent
   | 'response-received' // the new secret is in memory only
   | 'secret-journaled' // the new secret is in the journal
-  | 'target-written' // one target file written (others may follow)
-  | 'files-written'; // every target written, not verified yet
+  | 'target-written' // one target file, or one destination, written (others may follow)
+  | 'files-written'; // every target (files and destinations) written, not verified yet
 
 export type RotationState =
   | 'rotated' // new secret live and in every target
@@ -86,11 +99,13 @@ export interface RotationResult {
   kind: TokenKind;
   ok: boolean;
   state: RotationState;
-  /** `file › KEY` for every target. */
+  /** `file › KEY` for every file target, then `worker:name › KEY`, `github:owner/repo › KEY`… for each destination. */
   targets: string[];
   error?: { kind: ErrorKind; message: string; hint?: string };
   warnings: string[];
   verified?: boolean;
+  /** What the writes did beyond the files (a Worker deployed a new version, …); never a secret. */
+  notes?: string[];
   graceUntil?: string;
   expiresAt?: string;
   /** State `unknown`: when asking again can give a final answer (ISO). */
@@ -129,6 +144,11 @@ const PROBE_ATTEMPTS = 2;
 
 function describe(target: { rel: string; key: string }): string {
   return `${target.rel} › ${target.key}`;
+}
+
+/** Every target of a journal entry, as results and the history name them: the files, then the destinations. */
+export function journalLabels(j: Pick<JournalEntry, 'targets' | 'destinations'>): string[] {
+  return [...j.targets.map(describe), ...(j.destinations ?? []).map(targetLabel)];
 }
 
 /** Kinds of API failure after which the rotation may nevertheless have happened. */
@@ -183,10 +203,52 @@ export class RotationEngine {
     return { api, history: this.deps.history, logger: this.deps.logger, clock: this.deps.clock, signal, defaultGracePeriod: this.deps.defaultGracePeriod ?? '1h' };
   }
 
+  /** What destination drivers work with. `interactive`: the host may ask the user to sign in to GitHub (before a rotation only). */
+  private destinationContext(interactive: boolean, signal?: AbortSignal): DestinationContext {
+    return {
+      cloudflare: async (profile) => (await this.apiFor(profile)).api,
+      github: async (ask) => {
+        if (!this.deps.github) {
+          throw new CfRotateError('credential-missing', 'This cf-rotate has no access to GitHub configured, so it cannot write GitHub Actions secrets.', { hint: `${cap(wording().setGitHubToken())}.` });
+        }
+        return this.deps.github.client({ interactive: ask });
+      },
+      interactive,
+      signal,
+      logger: this.deps.logger,
+    };
+  }
+
+  /**
+   * Preflight of every destination, before anything is rotated: each exists and its credential
+   * reaches it (GitHub: the public key of the repository or environment can be read). Returns the
+   * records to journal, in config order.
+   */
+  private async prepareDestinations(token: TokenConfig, signal?: AbortSignal): Promise<JournalDestination[]> {
+    const out: JournalDestination[] = [];
+    const ctx = this.destinationContext(true, signal);
+    for (const t of destinationTargets(token)) {
+      const d = destinationFromConfig(token, t);
+      try {
+        out.push(await destinationDriver(d).prepare(ctx, d));
+      } catch (e) {
+        const err = toCfRotateError(e);
+        throw new CfRotateError(err.kind, `${targetLabel(d)} cannot receive the new secret of "${token.name}": ${err.message}`, {
+          ...(err.hint ? { hint: err.hint } : {}),
+          ...(err.status ? { status: err.status } : {}),
+          ...(err.permission ? { permission: err.permission } : {}),
+          codes: err.codes,
+          cause: err,
+        });
+      }
+    }
+    return out;
+  }
+
   /** Refuse targets that git tracks or does not ignore (or that git cannot be asked about inside a work tree). */
   private async gitGate(folder: string, token: TokenConfig): Promise<void> {
     if (!this.deps.git) return;
-    const ask = [...new Set(token.targets.filter((t) => t.allowTracked !== true).map((t) => t.file))];
+    const ask = [...new Set(fileTargets(token).filter((t) => t.allowTracked !== true).map((t) => t.file))];
     if (ask.length === 0) return;
     const statuses = await this.deps.git.status(folder, ask);
     for (const rel of ask) {
@@ -228,7 +290,7 @@ export class RotationEngine {
     const tokenId = driverFor(token.kind).apiTokenId?.(token);
     if (tokenId === undefined) return;
     if (adminId !== undefined && adminId.toLowerCase() === tokenId.toLowerCase()) {
-      throw new CfRotateError('config', `"${token.name}" is the admin credential of profile "${profile}" itself (token ${tokenId}): rolling it would make the credential cf-rotate is using stop working, and the new value would land in ${token.targets.map((t) => t.file).join(', ')}.`, {
+      throw new CfRotateError('config', `"${token.name}" is the admin credential of profile "${profile}" itself (token ${tokenId}): rolling it would make the credential cf-rotate is using stop working, and the new value would land in ${token.targets.map(targetLabel).join(', ')}.`, {
         hint: `${cap(wording().rotateAdmin())}. Nothing was rotated.`,
       });
     }
@@ -236,7 +298,7 @@ export class RotationEngine {
 
   async rotate(folder: string, token: TokenConfig, opts: RotateOptions = {}): Promise<RotationResult> {
     const started = this.deps.clock.now();
-    const base: Base = { name: token.name, folder, kind: token.kind, targets: token.targets.map((t) => describe({ rel: t.file, key: t.key })) };
+    const base: Base = { name: token.name, folder, kind: token.kind, targets: token.targets.map(targetLabel) };
     const progress = (s: ProgressStep): void => opts.onProgress?.(s);
     const fail = (err: CfRotateError, state: RotationState = 'failed'): RotationResult => {
       this.deps.logger.warn(`Rotation of "${token.name}" failed: ${err.kind}: ${err.message}`);
@@ -259,6 +321,7 @@ export class RotationEngine {
       let api: CloudflareApi;
       let pre: JournalEntry['pre'];
       let targets: PreparedTarget[];
+      let destinations: JournalDestination[];
       try {
         opts.signal?.throwIfAborted();
         const a = await this.apiFor(token.profile);
@@ -269,6 +332,7 @@ export class RotationEngine {
         const schemeProblem = rotationSchemeProblem(token, a.credential, token.profile);
         if (schemeProblem) throw schemeProblem;
         await this.guardAdminCredential(api, a.key, a.credential, token, token.profile, opts.signal);
+        destinations = await this.prepareDestinations(token, opts.signal);
         pre = await driverFor(token.kind).preState(this.ctx(api, opts.signal), token, targets);
         if (opts.dryRun) {
           // The credential was verified; read the token too (exists, and the credential may see it). Nothing changes.
@@ -278,7 +342,7 @@ export class RotationEngine {
       } catch (e) {
         throw withNothingRotated(cancelledBefore(e, token.name));
       }
-      return await this.rotateLocked(api, folder, token, id, targets, pre, base, started, opts);
+      return await this.rotateLocked(api, folder, token, id, targets, destinations, pre, base, started, opts);
     } catch (e) {
       return fail(toCfRotateError(e), toCfRotateError(e).kind === 'busy' ? 'busy' : 'failed');
     } finally {
@@ -292,6 +356,7 @@ export class RotationEngine {
     token: TokenConfig,
     id: string,
     targets: PreparedTarget[],
+    destinations: JournalDestination[],
     pre: JournalEntry['pre'],
     base: Base,
     started: number,
@@ -313,6 +378,7 @@ export class RotationEngine {
       startedAt: now,
       updatedAt: now,
       targets: targets.map(({ current: _c, real: _r, ...t }) => t),
+      ...(destinations.length > 0 ? { destinations } : {}),
       ...(pre && Object.keys(pre).length ? { pre } : {}),
       ...driver.intent?.(token, now, { defaultGracePeriod: this.deps.defaultGracePeriod ?? '1h' }),
     };
@@ -376,7 +442,7 @@ export class RotationEngine {
           kind: token.kind,
           ok: false,
           state: 'failed',
-          targets: token.targets.map((t) => describe({ rel: t.file, key: t.key })),
+          targets: token.targets.map(targetLabel),
           error: { kind: 'cancelled', message: `"${token.name}" was not rotated: the batch was cancelled before it started.`, hint: 'Run it again when you are ready. Nothing was rotated.' },
           warnings: [],
           durationMs: 0,
@@ -404,7 +470,7 @@ export class RotationEngine {
     const progress = (s: ProgressStep): void => opts.onProgress?.(s);
     let entry = await this.journal.get(id);
     if (!entry) throw new CfRotateError('not-found', `There is no interrupted rotation ${id}.`, { hint: 'It may have been finished in another window or process.' });
-    const base: Base = { name: entry.token, folder: entry.folder, kind: entry.kind, targets: entry.targets.map(describe) };
+    const base: Base = { name: entry.token, folder: entry.folder, kind: entry.kind, targets: journalLabels(entry) };
     try {
       await this.journal.lock(id, `finishing the rotation of "${entry.token}"`);
     } catch (e) {
@@ -485,7 +551,7 @@ export class RotationEngine {
     let n = 0;
     const seen = new Set<string>();
     for (const t of tokens) {
-      for (const tg of t.targets) {
+      for (const tg of fileTargets(t)) {
         if (seen.has(tg.file)) continue;
         seen.add(tg.file);
         n += await this.deps.files.sweep(folder, tg.file).catch(() => 0);
@@ -611,30 +677,51 @@ export class RotationEngine {
     const warnings: string[] = [];
     const base = ctx.base;
     ctx.progress('writing');
+    const fileDeps = { files: this.deps.files, locks: this.deps.locks, queue: this.writes, fileLockWaitMs: this.deps.fileLockWaitMs ?? 15_000 };
+    const written: JournalDestination[] = [];
+    let failedAt: string | undefined;
     try {
+      // The files first: local, fast, and the second durable copy of the secret beside the journal.
       const byFile = new Map<string, JournalEntry['targets']>();
       for (const t of entry.targets) if (!t.done) byFile.set(t.rel, [...(byFile.get(t.rel) ?? []), t]);
       for (const [rel, group] of byFile) {
-        await this.writeTargetFile(entry, rel, group, values, ctx.overwriteConflicts ?? false);
+        failedAt = rel;
+        await writeTargetFile(fileDeps, entry, rel, group, values, ctx.overwriteConflicts ?? false);
         // Progress is not journaled: resuming compares each target with the new value and skips those already written.
         for (const t of group) t.done = true;
         await this.deps.checkpoint?.('target-written', entry.token);
       }
+      // Then each destination, in config order; each one written is journaled as done, so a resume sends only the rest.
+      const dctx = this.destinationContext(false);
+      const dests = [...(entry.destinations ?? [])];
+      for (let i = 0; i < dests.length; i++) {
+        const d = dests[i] as JournalDestination;
+        if (d.done) continue;
+        failedAt = targetLabel(d);
+        const value = values[d.field];
+        if (value === undefined) throw new CfRotateError('internal', `The journal of "${entry.token}" has no ${d.field} to send to ${targetLabel(d)}.`);
+        await destinationDriver(d).write(dctx, d, value);
+        dests[i] = { ...d, done: true };
+        written.push(dests[i] as JournalDestination);
+        entry = { ...entry, state: 'rotated', destinations: [...dests], updatedAt: this.deps.clock.now() };
+        await this.journal.write(entry).catch((e: unknown) => this.deps.logger.warn(`Could not journal that ${targetLabel(d)} was written (${toCfRotateError(e).message}); a resume sends it again.`));
+        await this.deps.checkpoint?.('target-written', entry.token);
+      }
     } catch (e) {
       const err = toCfRotateError(e, 'file');
-      this.deps.logger.error(`Rotation of "${entry.token}" could not write its targets: ${err.message}`);
+      this.deps.logger.error(`Rotation of "${entry.token}" could not write ${failedAt ?? 'its targets'}: ${err.message}`);
       if (entry.state !== 'rotated') await this.journal.write({ ...entry, state: 'rotated', updatedAt: this.deps.clock.now() }).catch(() => undefined);
+      const grace = entry.kind === 'access-service-token' && entry.graceUntil ? ` The previous secret keeps working until ${entry.graceUntil}.` : '';
+      const done = journalLabels({ targets: entry.targets.filter((t) => t.done), destinations: (entry.destinations ?? []).filter((d) => d.done) });
       return {
         ...base,
         ok: false,
         state: 'pending',
         error: {
           kind: err.kind,
-          message: `Cloudflare rotated "${entry.token}" and the new secret is kept safely in the journal, but a target could not be written: ${err.message}`,
-          hint:
-            err.kind === 'conflict'
-              ? err.hint ?? ''
-              : `Fix the problem, then ${wording().resume()} to write it.${entry.kind === 'access-service-token' && entry.graceUntil ? ` The previous secret keeps working until ${entry.graceUntil}.` : ''}`,
+          // The first words stay those of every earlier version (scripts match them); the error names the target.
+          message: `Cloudflare rotated "${entry.token}" and the new secret is kept safely in the journal, but a target could not be written: ${err.message}${done.length ? ` Already written: ${done.join(', ')}.` : ''}`,
+          hint: err.kind === 'conflict' ? err.hint ?? '' : `${err.hint ? `${err.hint} ` : ''}Then ${wording().resume()} to write it (and the targets after it).${grace}`,
         },
         warnings,
         durationMs: this.deps.clock.now() - ctx.started,
@@ -663,6 +750,16 @@ export class RotationEngine {
           });
         } else warnings.push(`Could not verify the new secret of "${entry.token}": ${err.message}`);
       }
+      // Destinations are confirmed by what their APIs list (never by reading a value back).
+      const dctx = this.destinationContext(false);
+      for (const d of entry.destinations ?? []) {
+        try {
+          const w = await destinationDriver(d).confirm(dctx, d);
+          if (w) warnings.push(`${w} It was written (the API answered success); check it in the dashboard.`);
+        } catch (e) {
+          warnings.push(`Could not confirm ${targetLabel(d)}: ${toCfRotateError(e).message}`);
+        }
+      }
       if (driver.finish) {
         ctx.progress('cleaning-up');
         warnings.push(...(await driver.finish(this.ctx(api), entry)));
@@ -687,56 +784,11 @@ export class RotationEngine {
       ...(rejected ? { error: rejected.toJSON() } : {}),
       warnings,
       ...(verified !== undefined ? { verified } : {}),
+      ...(written.length > 0 ? { notes: written.map(destinationNote) } : {}),
       ...(entry.graceUntil ? { graceUntil: entry.graceUntil } : {}),
       ...(expiresAt ? { expiresAt } : {}),
       durationMs: this.deps.clock.now() - ctx.started,
     };
-  }
-
-  /**
-   * Read, compare, patch, write, re-read one target file: inside this process's queue for the file
-   * and under the file's machine-wide lock, through the checked writer (which re-resolves the path
-   * from the folder and re-checks containment at the moment of writing).
-   */
-  private async writeTargetFile(entry: JournalEntry, rel: string, group: JournalEntry['targets'], values: SecretValues, overwrite: boolean): Promise<void> {
-    const files = this.deps.files;
-    const checked = await files.check(entry.folder, rel, TARGET_RULES);
-    const lockName = `file-${journalKey(checked.real)}`;
-    await this.writes.run(checked.real, async () => {
-      const lease = await this.deps.locks.acquire(lockName, `writing ${rel}`, { waitMs: this.deps.fileLockWaitMs ?? 15_000 });
-      try {
-        await files.sweep(entry.folder, rel).catch(() => 0);
-        const { text, real } = await readTargetText(files, entry.folder, rel);
-        const updates: { key: string; value: string }[] = [];
-        for (const t of group) {
-          const value = values[t.field];
-          if (value === undefined) throw new CfRotateError('internal', `The journal of "${entry.token}" has no ${t.field} to write into ${rel}.`);
-          const now = readDotenvValue(text, t.key);
-          if (now.distinctValues.length === 1 && now.value === value) continue; // already written (resume)
-          const matchesOld = t.oldHash === null ? now.value === undefined : now.value !== undefined && hashValue(now.value) === t.oldHash;
-          if (!matchesOld && !overwrite) {
-            throw new CfRotateError('conflict', `${t.key} in ${rel} changed during the rotation: it holds neither the old nor the new value.`, {
-              hint: `Check the file, then ${wording().resumeOverwrite()} to write the new secret over it, or discard the rotation.`,
-            });
-          }
-          updates.push({ key: t.key, value });
-        }
-        if (updates.length === 0) return;
-        if (files.isDirty?.(real ?? checked.real)) {
-          throw new CfRotateError('file', `${rel} has unsaved changes in an editor.`, { hint: 'Save or revert it, then resume the rotation.' });
-        }
-        const patched = patchDotenv(text, updates);
-        await files.write(entry.folder, rel, encodeTarget(patched.text), { ...TARGET_RULES, mode: 0o600 });
-        const back = await readTargetText(files, entry.folder, rel);
-        for (const u of updates) {
-          if (readDotenvValue(back.text, u.key).value !== u.value) {
-            throw new CfRotateError('file', `${rel} did not keep the new value of ${u.key} after writing.`, { hint: 'Check the disk and resume the rotation.' });
-          }
-        }
-      } finally {
-        await lease.release();
-      }
-    });
   }
 
   private historyEntry(entry: JournalEntry, outcome: HistoryEntry['outcome'], err?: CfRotateError): HistoryEntry {
@@ -746,7 +798,7 @@ export class RotationEngine {
       name: entry.token,
       kind: entry.kind,
       outcome,
-      targets: entry.targets.map(describe),
+      targets: journalLabels(entry),
       resource: entry.id,
       journal: entry.owner,
       ...(err ? { errorKind: err.kind, error: err.message } : {}),
@@ -776,8 +828,8 @@ function cancelledBefore(e: unknown, name: string): CfRotateError {
 }
 
 /** What discarding an interrupted rotation means, for the confirmation (CLI and extension). */
-export function discardExplanation(j: Pick<JournalEntry, 'token' | 'kind'> & Partial<Pick<JournalEntry, 'state' | 'values' | 'graceUntil' | 'targets' | 'verdict'>>): string {
-  const files = (j.targets ?? []).map(describe).join(', ') || 'its targets';
+export function discardExplanation(j: Pick<JournalEntry, 'token' | 'kind'> & Partial<Pick<JournalEntry, 'state' | 'values' | 'graceUntil' | 'targets' | 'destinations' | 'verdict'>>): string {
+  const files = journalLabels({ targets: j.targets ?? [], destinations: j.destinations }).join(', ') || 'its targets';
   if (j.state === 'settled') return `Its outcome is already known (${j.verdict?.message ?? 'settled'}); discarding only removes the entry.`;
   if (j.values && Object.keys(j.values).length > 0) {
     return (

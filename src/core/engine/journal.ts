@@ -35,6 +35,25 @@ const journalTarget = z.object({
   done: z.boolean(),
 });
 
+/**
+ * A destination beside the files (Worker, Pages project, Secrets Store, GitHub Actions), with the
+ * ids resolved from the config when the rotation started (account, profile, field), so resume
+ * needs no config. `done`: the write was answered with success (journaled after each one, so a
+ * resume does not deploy a Worker again for nothing); `before`: the secret's timestamp before
+ * the rotation (Secrets Store `modified`, GitHub `updated_at`), to see the write in verification.
+ */
+const destinationCommon = {
+  field: z.enum(SECRET_FIELDS),
+  done: z.boolean(),
+  before: z.optional(z.string()),
+};
+const journalDestination = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('worker'), worker: z.string(), key: z.string(), accountId: z.string(), profile: z.string(), ...destinationCommon }),
+  z.object({ type: z.literal('pages'), pages: z.string(), environment: z.enum(['production', 'preview']), key: z.string(), accountId: z.string(), profile: z.string(), ...destinationCommon }),
+  z.object({ type: z.literal('secrets-store'), secretsStore: z.string(), secretId: z.string(), accountId: z.string(), profile: z.string(), ...destinationCommon }),
+  z.object({ type: z.literal('github'), github: z.string(), environment: z.optional(z.string()), key: z.string(), ...destinationCommon }),
+]);
+
 const verdictSchema = z.object({
   outcome: z.enum(['not-rotated', 'lost', 'discarded']),
   message: z.string(),
@@ -44,7 +63,11 @@ const verdictSchema = z.object({
 });
 
 const journalSchema = z.object({
-  v: z.literal(2),
+  /**
+   * 2; 3 when the entry has destinations, so that a cf-rotate without destinations refuses the
+   * entry (it would finish the files and forget the destinations) instead of misreading it.
+   */
+  v: z.union([z.literal(2), z.literal(3)]),
   id: z.string(),
   /** Random per rotation: history records carry it, so a settled verdict is recorded once. */
   owner: z.string(),
@@ -61,7 +84,10 @@ const journalSchema = z.object({
   sentAt: z.optional(z.number()),
   /** After this instant the request can no longer take effect at Cloudflare: only then is "not rotated" a verdict. */
   deadline: z.optional(z.number()),
+  /** File targets. */
   targets: z.array(journalTarget),
+  /** Destinations beside the files, written after them (entries of v3). */
+  destinations: z.optional(z.array(journalDestination)),
   pre: z.optional(
     z.object({
       clientId: z.optional(z.string()),
@@ -87,6 +113,7 @@ const journalSchema = z.object({
 
 export type JournalEntry = z.infer<typeof journalSchema>;
 export type JournalTarget = z.infer<typeof journalTarget>;
+export type JournalDestination = z.infer<typeof journalDestination>;
 export type Verdict = z.infer<typeof verdictSchema>;
 
 /** Where entries live: one durable, atomically replaced record per id. */
@@ -146,7 +173,8 @@ export class Journal {
   /** Durable write (the store reads nothing back: it writes, fsyncs and renames). Only the lock holder writes. */
   async write(entry: JournalEntry): Promise<void> {
     if (!this.leases.has(entry.id)) throw new CfRotateError('internal', `The journal of "${entry.token}" was written without holding its lock.`);
-    await this.store.put(entry.id, JSON.stringify(entry));
+    const v = entry.destinations && entry.destinations.length > 0 ? 3 : 2;
+    await this.store.put(entry.id, JSON.stringify(entry.v === v ? entry : { ...entry, v }));
   }
 
   async get(id: string): Promise<JournalEntry | undefined> {

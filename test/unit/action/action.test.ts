@@ -118,6 +118,11 @@ describe('GitHub Action (action.yml)', function () {
 
   /** Runs the composite steps as the runner would, with `inputs` (unset ones take their defaults). */
   async function runAction(inputs: Record<string, string>, workspace: string, opts: { actionDir?: string } = {}): Promise<Ran> {
+    return runActionWith({}, inputs, workspace, opts);
+  }
+
+  /** runAction with extra runner environment (e.g. GITHUB_API_URL). */
+  async function runActionWith(runnerEnv: Record<string, string>, inputs: Record<string, string>, workspace: string, opts: { actionDir?: string } = {}): Promise<Ran> {
     const runnerTemp = fs.mkdtempSync(path.join(tmp, 'runner-temp-'));
     const outputFile = path.join(runnerTemp, 'github_output');
     const summaryFile = path.join(runnerTemp, 'step_summary');
@@ -140,6 +145,7 @@ describe('GitHub Action (action.yml)', function () {
         GITHUB_OUTPUT: outputFile,
         GITHUB_STEP_SUMMARY: summaryFile,
         RUNNER_TEMP: runnerTemp,
+        ...runnerEnv,
         ...stepEnv,
       };
       const script = path.join(runnerTemp, `step-${step.id ?? 'x'}.sh`);
@@ -225,6 +231,24 @@ describe('GitHub Action (action.yml)', function () {
     for (const s of [newOld, newSecret, adminToken(), githubToken]) {
       assert.ok(!r.summary.includes(s) && !Object.values(r.outputs).some((v) => v.includes(s)), 'no secret in the summary or the outputs');
     }
+  });
+
+  it('a GitHub Actions target: the github-token input reaches cf-rotate as GH_TOKEN; the secret lands sealed in the repository; nothing is printed', async () => {
+    const t = world.sim.control.addAccountToken(world.accountId, { name: 'to-github' });
+    world.sim.control.seed({ githubRepos: [{ name: 'acme/consumer', environments: ['prod'] }] });
+    const gh = world.sim.control.seed({ githubTokens: [{ login: 'action' }] }).githubTokens[0]!.value;
+    const ws = workspaceWith([{ name: 'to-github', kind: 'account-api-token', accountId: world.accountId, tokenId: t.id, targets: [{ github: 'acme/consumer', key: 'CLOUDFLARE_API_TOKEN' }, { github: 'acme/consumer', environment: 'prod', key: 'CLOUDFLARE_API_TOKEN' }] }], '');
+    // The runner sets GITHUB_API_URL; here it points at the simulator's GitHub.
+    const r = await runActionWith({ GITHUB_API_URL: world.sim.githubUrl }, { 'api-token': adminToken(), 'github-token': gh, mode: 'names', names: 'to-github', 'api-base': world.sim.url }, ws);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const live = world.sim.control.state().accountTokens.find((x) => x.id === t.id)!.value;
+    const repo = world.sim.control.state().githubRepos.find((x) => x.name === 'acme/consumer')!;
+    assert.equal(repo.secrets[0]?.value, live, 'the repository secret holds the new value (opened by the simulator)');
+    assert.equal(repo.environments[0]?.secrets[0]?.value, live, 'so does the environment secret');
+    assert.match(r.summary, /github:acme\/consumer/);
+    const log = `${r.stdout}\n${r.stderr}`;
+    assertMasked(log, [adminToken(), gh]);
+    assert.ok(!log.includes(live) && !r.summary.includes(live), 'the new value is printed nowhere');
   });
 
   it('a failed rotation fails the step (exit 1) with an ::error::, the summary and the outputs say which', async () => {

@@ -12,6 +12,11 @@
  * Then every target is checked against the simulator's live state. A target that holds a value
  * Cloudflare no longer accepts, with no "lost" reported anywhere, is a silent loss.
  *
+ * One credential also lives in destinations beside its file (a Worker, a Pages project, a Secrets
+ * Store secret, a GitHub repository and one of its environments): every destination must end with
+ * the live value too, and some trials kill the CLI right after its first destination write was
+ * answered, i.e. between two destination writes.
+ *
  * Printed: trials, kills, silently lost, lost-reported, stuck journals, temporary files left,
  * files corrupted, leaks; and the concurrency figures (pairs of processes on one credential or
  * one file). Silently lost, stuck, temporary files, corrupted and leaks must be 0.
@@ -59,6 +64,8 @@ interface TokenCase {
   values: (string | undefined)[];
   /** Does Cloudflare accept this value for this target now? */
   accepted: (t: Target, value: string | undefined) => boolean;
+  /** Destinations beside the files: their config, and the values they hold now (from the simulator). */
+  destinations?: { config: Record<string, unknown>[]; held: () => (string | undefined)[] };
 }
 
 interface Run {
@@ -67,7 +74,7 @@ interface Run {
   out: string;
 }
 
-const figures = { trials: 0, kills: 0, killsInResume: 0, silentlyLost: 0, lostReported: 0, stuck: 0, tempFiles: 0, corrupted: 0, leaks: 0, verdictsUnknownThenSettled: 0, pairs: 0, pairsConsistent: 0 };
+const figures = { trials: 0, kills: 0, killsInResume: 0, killsBetweenDestinations: 0, destinationsChecked: 0, silentlyLost: 0, lostReported: 0, stuck: 0, tempFiles: 0, corrupted: 0, leaks: 0, verdictsUnknownThenSettled: 0, pairs: 0, pairsConsistent: 0 };
 
 describe('kill points: the built CLI SIGKILLed at random instants of real rotations, then resumed', function () {
   this.timeout(600_000);
@@ -77,6 +84,7 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
   let zoneId: string;
   let email: string;
   let globalKey: string;
+  let ghToken: string;
   const allSecrets = new Set<string>();
 
   before(async () => {
@@ -90,6 +98,8 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
     email = st.user.email;
     globalKey = st.user.globalApiKey;
     admin = sim.control.addUserToken({ name: 'kill-point admin', permissions: [...ALL_PERMISSIONS] }).value;
+    ghToken = sim.control.seed({ githubTokens: [{ login: 'kill-point' }] }).githubTokens[0]!.value;
+    allSecrets.add(ghToken);
   });
 
   after(async () => {
@@ -100,7 +110,7 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
     setFigure('kill points: stuck journals', figures.stuck);
     setFigure('kill points: temporary files left', figures.tempFiles);
     console.log(
-      `      kill-point figures: trials ${figures.trials}, kills ${figures.kills} (${figures.killsInResume} during resume), silently lost ${figures.silentlyLost}, ` +
+      `      kill-point figures: trials ${figures.trials}, kills ${figures.kills} (${figures.killsInResume} during resume, ${figures.killsBetweenDestinations} between two destination writes), destinations checked ${figures.destinationsChecked}, silently lost ${figures.silentlyLost}, ` +
         `lost-reported ${figures.lostReported}, "unknown, check again" then settled ${figures.verdictsUnknownThenSettled}, stuck journals ${figures.stuck}, ` +
         `temp files left ${figures.tempFiles}, files corrupted ${figures.corrupted}, leaks ${figures.leaks}, concurrent pairs consistent ${figures.pairsConsistent}/${figures.pairs}`,
     );
@@ -116,8 +126,29 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
     const sz = c.addServiceToken({ zoneId, name: 'kp-zone' });
     const relay = c.addMoqRelay({ accountId, name: 'kp-relay', tokens: [{ operations: ['publish', 'subscribe'] }] });
     const pub = relay.tokens[0]!;
-    for (const v of [acct.value, user.value, first.value, sa.clientSecret, sz.clientSecret, pub.secret]) allSecrets.add(v);
+    const dest = c.addAccountToken(accountId, { name: 'kp-dest' });
+    const tag = dest.id.slice(0, 8);
+    const [worker, pages, store, repo] = [`kp-${tag}`, `kp-${tag}`, dest.id, `kp/app-${tag}`];
+    const secretId = 'e'.repeat(32);
+    c.seed({
+      workers: [{ accountId, name: worker, secrets: [{ name: 'CF_API_TOKEN', value: dest.value }] }],
+      pagesProjects: [{ accountId, name: pages, envVars: { production: { CF_TOKEN: { type: 'secret_text', value: dest.value } } } }],
+      secretsStores: [{ accountId, id: store, secrets: [{ id: secretId, name: 'CF', value: dest.value }] }],
+      githubRepos: [{ name: repo, environments: ['prod'], secrets: [{ name: 'CF_TOKEN', value: dest.value }, { name: 'CF_TOKEN', value: dest.value, environment: 'prod' }] }],
+    });
+    for (const v of [acct.value, user.value, first.value, sa.clientSecret, sz.clientSecret, pub.secret, dest.value]) allSecrets.add(v);
     const live = () => c.state();
+    const destHeld = (): (string | undefined)[] => {
+      const st = live();
+      const r = st.githubRepos.find((x) => x.name === repo)!;
+      return [
+        st.workers.find((x) => x.name === worker)?.secrets.find((x) => x.name === 'CF_API_TOKEN')?.value,
+        st.pagesProjects.find((x) => x.name === pages)?.envVars.production.CF_TOKEN?.value,
+        st.secretsStores.find((x) => x.id === store)?.secrets[0]?.value,
+        r.secrets.find((x) => x.name === 'CF_TOKEN')?.value,
+        r.environments[0]?.secrets.find((x) => x.name === 'CF_TOKEN')?.value,
+      ];
+    };
     return [
       { name: 'account', op: 'rollAccountToken', pathPart: acct.id, entry: { kind: 'account-api-token', accountId, tokenId: acct.id }, targets: [{ file: '.env', key: 'ACCOUNT' }, { file: '.dev.vars', key: 'ACCOUNT' }], values: [acct.value, acct.value], accepted: (_t, v) => live().accountTokens.find((x) => x.id === acct.id)?.value === v },
       { name: 'user', op: 'rollUserToken', pathPart: user.id, entry: { kind: 'user-api-token', tokenId: user.id }, targets: [{ file: '.env', key: 'USER' }], values: [user.value], accepted: (_t, v) => live().userTokens.find((x) => x.id === user.id)?.value === v },
@@ -153,6 +184,25 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
         accepted: (_t, v) => v !== undefined && c.accessCheck(sz.clientId, v).allowed,
       },
       { name: 'relay', op: 'createMoqToken', pathPart: relay.uid, entry: { kind: 'moq-relay-token', accountId, relayId: relay.uid, tokenType: 'publish_subscribe' }, targets: [{ file: '.dev.vars', key: 'MOQ' }], values: [pub.secret], accepted: (_t, v) => v !== undefined && c.moqCheck(v).allowed },
+      {
+        name: 'dest',
+        op: 'rollAccountToken',
+        pathPart: dest.id,
+        entry: { kind: 'account-api-token', accountId, tokenId: dest.id },
+        targets: [{ file: '.env', key: 'DEST' }],
+        values: [dest.value],
+        accepted: (_t, v) => live().accountTokens.find((x) => x.id === dest.id)?.value === v,
+        destinations: {
+          config: [
+            { worker, key: 'CF_API_TOKEN' },
+            { pages, environment: 'production', key: 'CF_TOKEN' },
+            { secretsStore: store, secretId },
+            { github: repo, key: 'CF_TOKEN' },
+            { github: repo, environment: 'prod', key: 'CF_TOKEN' },
+          ],
+          held: destHeld,
+        },
+      },
     ];
   }
 
@@ -170,7 +220,7 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
     const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-kp-state-'));
     const cases = tokenCases();
     await fs.mkdir(path.join(folder, '.vscode'));
-    await fs.writeFile(path.join(folder, '.vscode', 'cf-rotate.json'), JSON.stringify({ tokens: cases.map((c) => ({ name: c.name, ...c.entry, targets: c.targets })) }, null, 2));
+    await fs.writeFile(path.join(folder, '.vscode', 'cf-rotate.json'), JSON.stringify({ tokens: cases.map((c) => ({ name: c.name, ...c.entry, targets: [...c.targets, ...(c.destinations?.config ?? [])] })) }, null, 2));
     const originals = new Map<string, string>();
     for (const f of ['.env', '.dev.vars']) {
       const lines: string[] = [`# ${f}`, 'BEFORE=1'];
@@ -188,6 +238,8 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
       CLOUDFLARE_API_BASE_URL: sim.url,
       CF_ROTATE_STATE_DIR: stateDir,
       CF_ROTATE_TIMEOUT: TIMEOUT_S,
+      GH_TOKEN: ghToken,
+      GITHUB_API_URL: sim.githubUrl,
     };
     return { folder, stateDir, cases, originals, env, startedAt: new Date().toISOString() };
   }
@@ -247,8 +299,14 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
           if (v !== undefined) allSecrets.add(v);
           if (!c.accepted(t, v)) return false;
         }
+        // Every destination holds the live value as well (GitHub: as the simulator decrypted it).
+        for (const v of c.destinations?.held() ?? []) {
+          if (v !== undefined) allSecrets.add(v);
+          if (!c.accepted(c.targets[0]!, v)) return false;
+        }
         return true;
       };
+      if (c.destinations) figures.destinationsChecked += c.destinations.config.length;
       if (await allOk()) continue;
       if (reportedLost.has(c.name)) {
         figures.lostReported++;
@@ -320,7 +378,7 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
 
   type Plan = {
     label: string;
-    kill?: 'random' | 'post-commit' | 'request-sent';
+    kill?: 'random' | 'post-commit' | 'request-sent' | 'between-destinations';
     killResume?: boolean;
     /** Resume at once without waiting for the deadline (`--wait 0`): a late commit must not be judged "not rotated" before it. */
     resumeNow?: boolean;
@@ -341,6 +399,7 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
   for (let i = 0; i < 8; i++) {
     plans.push({ label: `late commit, killed once the request is out, resumed at once (--wait 0) #${i + 1}`, kill: 'request-sent', resumeNow: true, fault: on(i, { type: 'late-commit', delayMs: 1500 }) });
   }
+  for (let i = 0; i < 8; i++) plans.push({ label: `kill between two destination writes #${i + 1}`, kill: 'between-destinations', killResume: i % 2 === 1 });
   for (let i = 0; i < 6; i++) {
     plans.push({ label: `late commit while the client waits #${i + 1}`, fault: on(i, { type: 'late-commit', delayMs: 1500 }) });
     plans.push({ label: `connection dropped after the commit #${i + 1}`, fault: on(i, { type: 'drop-after-commit' }) });
@@ -367,6 +426,22 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
             const r = await done;
             outputs.push(r.out);
             if (r.signal === 'SIGKILL') figures.kills++;
+          } else if (plan.kill === 'between-destinations') {
+            // Kill as soon as the first destination write of "dest" was answered: the next one is on its way.
+            const c = w.cases.find((x) => x.name === 'dest')!;
+            const worker = String(c.destinations!.config[0]!.worker);
+            const since = Date.now() - 1;
+            const { proc, done } = cli(w, ['rotate', '--all', '--json']);
+            const until = Date.now() + 15_000;
+            const answered = (): boolean => sim.control.requests({ op: 'putWorkerSecret' }).some((r) => r.path.includes(worker) && r.status !== null && Date.parse(r.at) >= since);
+            while (!answered() && Date.now() < until) await new Promise((res) => setTimeout(res, 2));
+            proc.kill('SIGKILL');
+            const r = await done;
+            outputs.push(r.out);
+            if (r.signal === 'SIGKILL') {
+              figures.kills++;
+              figures.killsBetweenDestinations++;
+            }
           } else if (plan.kill) {
             const at = plan.kill === 'random' ? Math.random() * fullRunMs : 200 + LATENCY_MS + Math.random() * POST_COMMIT_MS;
             const r = await runAndKill(w, ['rotate', '--all', '--json'], at);
@@ -403,6 +478,7 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
     await Promise.all(Array.from({ length: PARALLEL }, worker));
     assert.deepEqual(failures, []);
     assert.ok(figures.kills >= 60, `only ${figures.kills} processes were killed`);
+    assert.ok(figures.killsBetweenDestinations >= 4, `only ${figures.killsBetweenDestinations} kills between two destination writes`);
     assert.equal(figures.silentlyLost, 0);
     assert.equal(figures.stuck, 0);
     assert.equal(figures.tempFiles, 0);

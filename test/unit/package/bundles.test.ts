@@ -67,14 +67,39 @@ describe('bundles (esbuild.js)', function () {
     const total = shell.text.length + runtime.text.length;
     assert.ok(total <= 400 * 1024, `shell + runtime are ${total} bytes minified`);
     assert.ok(!/require\("\.\/runtime(\.js)?"\)/.test(runtime.text), 'the runtime does not require itself');
+    // The sealed-box library (GitHub Actions targets) is not in the runtime: it requires dist/sealbox.js when one is written.
+    assert.deepEqual(runtime.inputs.filter((f) => /@noble|src\/core\/github\/sealbox/.test(f)), [], 'dist/runtime.js bundles no @noble and no sealbox');
+    const relative = [...runtime.text.matchAll(/require\("(\.[^"]+)"\)/g)].map((m) => m[1]);
+    assert.deepEqual(relative, ['./sealbox.js'], 'the runtime\'s only relative require is the lazy sealed-box bundle');
   });
 
-  it('the CLI holds no undici; it requires dist/proxy.js (undici only, no second core) at run time', async () => {
+  it('dist/sealbox.js holds the sealed box and @noble only (no core), and opens what libsodium seals', async () => {
+    const sealbox = await build('dist/sealbox.js');
+    assert.deepEqual(sealbox.inputs.filter((f) => !f.startsWith('node_modules/@noble/')), ['src/core/github/sealbox.ts'], 'no second copy of the core (and of its secret registry)');
+    assert.ok(sealbox.text.length < 96 * 1024, `dist/sealbox.js is ${sealbox.text.length} bytes minified`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-sealbox-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'sealbox.js'), sealbox.text);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(path.join(dir, 'sealbox.js')) as typeof import('../../../src/core/github/sealbox');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const sodium = require('libsodium-wrappers') as typeof import('libsodium-wrappers');
+      await sodium.ready;
+      const kp = sodium.crypto_box_keypair();
+      const sealed = Buffer.from(mod.sealBase64('bundle check ✓', Buffer.from(kp.publicKey).toString('base64')), 'base64');
+      assert.equal(Buffer.from(sodium.crypto_box_seal_open(sealed, kp.publicKey, kp.privateKey)).toString('utf8'), 'bundle check ✓');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the CLI holds no undici and no @noble; it requires dist/proxy.js (undici only, no second core) and dist/sealbox.js at run time', async () => {
     const [cli, proxy] = await Promise.all([build('dist/cli.js'), build('dist/proxy.js')]);
     assert.deepEqual(cli.inputs.filter((f) => /undici/.test(f)), [], 'dist/cli.js bundles no undici');
     assert.ok(!/EnvHttpProxyAgent/.test(cli.text), 'dist/cli.js does not contain the proxy agent');
     const requires = [...cli.text.matchAll(/require\("(\.[^"]+)"\)/g)].map((m) => m[1]);
-    assert.deepEqual(requires, ['./proxy.js'], 'the only relative require of dist/cli.js is the lazy proxy bundle');
+    assert.deepEqual(requires.sort(), ['./proxy.js', './sealbox.js'], 'the only relative requires of dist/cli.js are the lazy proxy and sealed-box bundles');
+    assert.deepEqual(cli.inputs.filter((f) => /@noble/.test(f)), [], 'dist/cli.js bundles no @noble');
     assert.ok(cli.inputs.includes('src/cli/proxyEnv.ts'));
     assert.deepEqual(proxy.inputs.filter((f) => !f.startsWith('node_modules/undici/')), ['src/cli/proxy.ts'], 'dist/proxy.js holds undici and the transport, nothing of the core');
     assert.ok(/EnvHttpProxyAgent/.test(proxy.text));

@@ -77,7 +77,7 @@ describe('package: the cf-rotate npm package (packages/cli)', function () {
   });
 
   it('npm pack holds only the bundled CLI, its proxy bundle, README, LICENSE and package.json', () => {
-    assert.deepEqual(packed.map((f) => f.path).sort(), ['LICENSE', 'README.md', 'dist/cli.js', 'dist/proxy.js', 'package.json']);
+    assert.deepEqual(packed.map((f) => f.path).sort(), ['LICENSE', 'README.md', 'dist/cli.js', 'dist/proxy.js', 'dist/sealbox.js', 'package.json']);
     assert.ok(fs.statSync(tarball).size < 400 * 1024, `the tarball is ${fs.statSync(tarball).size} bytes`);
   });
 

@@ -43,6 +43,7 @@ const ALLOWED = [
   'dist/cf-rotate.schema.json',
   'dist/extension.js',
   'dist/runtime.js',
+  'dist/sealbox.js',
   'media/cf-rotate.svg',
   'media/icon.png',
   'media/screenshots/demo.png',
@@ -200,7 +201,7 @@ describe('package: the .vsix contents', () => {
 
   it('vsce ls (listFiles) on the repository lists exactly the allow-list', async function () {
     this.timeout(180_000); // vsce globs the whole checkout, .vscode-test included
-    for (const f of ['dist/extension.js', 'dist/runtime.js', 'dist/cli.js', 'dist/cf-rotate.schema.json']) {
+    for (const f of ['dist/extension.js', 'dist/runtime.js', 'dist/sealbox.js', 'dist/cli.js', 'dist/cf-rotate.schema.json']) {
       assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} is missing: run "npm run build" first (npm test does)`);
     }
     const files = (await listFiles({ cwd: ROOT, packageManager: PackageManager.None })).map((f) => f.replace(/\\/g, '/')).sort();
@@ -221,6 +222,7 @@ describe('package: the .vsix contents', () => {
       write(stage, 'dist/cli.js', '#!/usr/bin/env node\n');
       write(stage, 'dist/cli.js.map', '{"version":3}\n');
       write(stage, 'dist/proxy.js', '"use strict";\n');
+      write(stage, 'dist/sealbox.js', '"use strict";\n');
       write(stage, 'dist/cf-rotate.schema.json', '{}\n');
       // Decoys: none of these may reach the .vsix.
       const decoys = [

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { main } from '../../../src/cli/main';
 import type { AdminCredential } from '../../../src/core/cloudflare/types';
 import { CfRotateError } from '../../../src/core/errors';
+import { GitHubClient } from '../../../src/core/github/client';
 import { knownSecrets } from '../../../src/core/redact';
 import type { Fault, OperationName } from '../../simulator/types';
 import { addFigure, setFigure } from '../helpers/figures';
@@ -91,6 +92,12 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
     for (const s of st.serviceTokens) [s.clientSecret, s.previousClientSecret].forEach((v) => v && seen.add(v));
     for (const r of st.moqRelays) r.tokens.forEach((t) => seen.add(t.secret));
     seen.add(st.user.globalApiKey);
+    // Destinations: what they hold (GitHub: what the simulator decrypted) and the GitHub tokens.
+    for (const w of st.workers) w.secrets.forEach((s) => seen.add(s.value));
+    for (const p of st.pagesProjects) for (const env of [p.envVars.production, p.envVars.preview]) for (const v of Object.values(env)) if (v.type === 'secret_text') seen.add(v.value);
+    for (const s of st.secretsStores) s.secrets.forEach((x) => seen.add(x.value));
+    for (const r of st.githubRepos) for (const scope of [r, ...r.environments]) scope.secrets.forEach((x) => seen.add(x.value));
+    for (const t of st.githubTokens) seen.add(t.value);
   }
 
   before(async () => {
@@ -168,6 +175,142 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
       });
     }
   }
+
+  // ------------------------------------------------------------------ destinations × faults
+
+  interface Dest {
+    name: string;
+    read: OperationName;
+    write: OperationName;
+    target(w: World, tag: string): { config: Record<string, unknown>; held: () => string | undefined };
+  }
+  const DESTS: Dest[] = [
+    {
+      name: 'Worker',
+      read: 'listWorkerSecrets',
+      write: 'putWorkerSecret',
+      target: (w, tag) => {
+        w.sim.control.seed({ workers: [{ accountId: w.accountId, name: `leak-${tag}` }] });
+        return { config: { worker: `leak-${tag}`, key: 'SECRET' }, held: () => w.sim.control.state().workers.find((x) => x.name === `leak-${tag}`)?.secrets[0]?.value };
+      },
+    },
+    {
+      name: 'Pages',
+      read: 'getPagesProject',
+      write: 'editPagesProject',
+      target: (w, tag) => {
+        w.sim.control.seed({ pagesProjects: [{ accountId: w.accountId, name: `leak-${tag}` }] });
+        return { config: { pages: `leak-${tag}`, environment: 'preview', key: 'SECRET' }, held: () => w.sim.control.state().pagesProjects.find((x) => x.name === `leak-${tag}`)?.envVars.preview.SECRET?.value };
+      },
+    },
+    {
+      name: 'Secrets Store',
+      read: 'getStoreSecret',
+      write: 'editStoreSecret',
+      target: (w, tag) => {
+        const id = tag.padStart(32, 'a');
+        w.sim.control.seed({ secretsStores: [{ accountId: w.accountId, id, secrets: [{ id, name: 'S', value: 'initial-store-value' }] }] });
+        return { config: { secretsStore: id, secretId: id }, held: () => w.sim.control.state().secretsStores.find((x) => x.id === id)?.secrets[0]?.value };
+      },
+    },
+    {
+      name: 'GitHub environment',
+      read: 'githubGetPublicKey',
+      write: 'githubPutSecret',
+      target: (w, tag) => {
+        w.sim.control.seed({ githubRepos: [{ name: `leak/r-${tag}`, environments: ['prod'] }] });
+        return { config: { github: `leak/r-${tag}`, environment: 'prod', key: 'SECRET' }, held: () => w.sim.control.state().githubRepos.find((x) => x.name === `leak/r-${tag}`)?.environments[0]?.secrets[0]?.value };
+      },
+    },
+  ];
+  type DestScenario = { name: string; fault?: (d: Dest, tag: string) => Fault; weak?: boolean; expect: { ok: boolean; state: string; kind?: string; rotated: boolean } };
+  const DEST_SCENARIOS: DestScenario[] = [
+    { name: 'success', expect: { ok: true, state: 'rotated', rotated: true } },
+    { name: '5xx on every write', fault: (d, tag) => ({ op: d.write, type: 'status', status: 502, times: -1, pathIncludes: tag }), expect: { ok: false, state: 'pending', kind: 'server', rotated: true } },
+    { name: 'connection dropped after the write committed (idempotent: sent again)', fault: (d, tag) => ({ op: d.write, type: 'drop-after-commit', pathIncludes: tag }), expect: { ok: true, state: 'rotated', rotated: true } },
+    { name: 'no answer to the write', fault: (d, tag) => ({ op: d.write, type: 'hang', times: -1, pathIncludes: tag }), expect: { ok: false, state: 'pending', kind: 'ambiguous', rotated: true } },
+    { name: '5xx at preflight', fault: (d, tag) => ({ op: d.read, type: 'status', status: 500, times: -1, pathIncludes: tag }), expect: { ok: false, state: 'failed', kind: 'server', rotated: false } },
+    { name: 'credential without the destination permission', weak: true, expect: { ok: false, state: 'failed', kind: 'permission', rotated: false } },
+  ];
+  let destSeq = 0;
+  for (const d of DESTS) {
+    for (const sc of DEST_SCENARIOS) {
+      it(`destination ${d.name}: ${sc.name}`, async () => {
+        world.sim.control.clearFaults();
+        const folder = await tempFolder('cf-rotate-dest-fault-');
+        try {
+          const tag = `${Date.now().toString(16)}${(destSeq++).toString(16)}`.slice(-10);
+          const tok = world.sim.control.addAccountToken(world.accountId, { name: 'leak-dest' });
+          const t = d.target(world, tag);
+          const held0 = t.held();
+          await write(folder, '.env', `SECRET=${tok.value}\n`);
+          const [token] = tokens([{ name: 'leak-dest', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'SECRET' }, t.config] }]);
+          if (sc.fault) world.sim.control.addFault(sc.fault(d, tag));
+          const ghToken = world.sim.control.seed({ githubTokens: [sc.weak ? { secrets: 'none', environments: 'none' } : {}] }).githubTokens[0]!.value;
+          const weak = sc.weak ? world.sim.control.addUserToken({ name: 'weak', permissions: ['Account API Tokens Read', 'Account API Tokens Write'] }).value : undefined;
+          const h = makeEngine(world, {
+            timeoutMs: 300,
+            ...(weak ? { credentials: { get: async () => ({ type: 'api-token' as const, token: weak }) } } : {}),
+            github: { client: async () => new GitHubClient({ baseUrl: world.sim.githubUrl, token: ghToken, source: 'GH_TOKEN', timeoutMs: 300, maxRetries: 1 }) },
+          });
+          const r = await h.engine.rotate(folder, token!);
+          assert.equal(r.ok, sc.expect.ok, JSON.stringify(r));
+          assert.equal(r.state, sc.expect.state, JSON.stringify(r));
+          const live = world.sim.control.state().accountTokens.find((x) => x.id === tok.id)!.value;
+          assert.equal(live !== tok.value, sc.expect.rotated, 'rotated only when every destination passed its preflight');
+          if (!sc.expect.ok) {
+            assert.equal(r.error?.kind, sc.expect.kind, JSON.stringify(r.error));
+            assert.ok((r.error?.hint ?? '').length > 10, 'says what to do');
+            addFigure('API faults: failures with a specific cause and next step');
+          }
+          texts.push(...h.logger.lines, JSON.stringify(r), JSON.stringify(h.history.entries), JSON.stringify(await h.engine.interrupted()).replace(/"values":\{[^}]*\}/g, ''));
+          if (sc.expect.state === 'pending') {
+            // The secret is in the journal and in the file; resume (the fault gone) sends it.
+            world.sim.control.clearFaults();
+            const [j] = await h.engine.interrupted();
+            const rr = await h.engine.resume(j!.id);
+            assert.equal(rr.ok, true, JSON.stringify(rr));
+            texts.push(...h.logger.lines, JSON.stringify(rr));
+          }
+          assert.equal(t.held(), sc.expect.rotated ? live : held0, 'the destination holds the live value (or is untouched)');
+          addFigure('destination faults × destinations exercised');
+          harvest();
+        } finally {
+          await fs.rm(folder, { recursive: true, force: true });
+        }
+      });
+    }
+  }
+
+  it('the CLI with a GitHub target and --verbose prints neither the GitHub token nor a secret', async () => {
+    const folder = await tempFolder('cf-rotate-cli-gh-leak-');
+    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-cli-gh-state-'));
+    try {
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'gh' });
+      world.sim.control.seed({ githubRepos: [{ name: 'leak/cli' }], workers: [{ accountId: world.accountId, name: 'leak-cli' }] });
+      const gh = world.sim.control.seed({ githubTokens: [{}] }).githubTokens[0]!.value;
+      await write(folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: [{ name: 'gh', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ github: 'leak/cli', key: 'CF' }, { worker: 'leak-cli', key: 'CF' }] }] }));
+      let out = '';
+      const env = { CLOUDFLARE_API_TOKEN: (world.admin as { token: string }).token, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '2', GH_TOKEN: gh, GITHUB_API_URL: world.sim.githubUrl };
+      const io = { stdout: (s: string) => (out += s), stderr: (s: string) => (out += s), env, cwd: folder };
+      assert.equal(await main(['rotate', 'gh', '--verbose'], io), 0, out);
+      assert.match(out, /github:leak\/cli › CF/);
+      assert.match(out, /new version of the Worker/);
+      const live = world.sim.control.state().accountTokens.find((x) => x.id === tok.id)!.value;
+      assert.equal(world.sim.control.state().githubRepos.find((r) => r.name === 'leak/cli')!.secrets[0]!.value, live);
+      // Without a GitHub token: refused before anything is rotated, saying which variable to set.
+      let out2 = '';
+      const code = await main(['rotate', 'gh'], { ...io, stdout: (s: string) => (out2 += s), stderr: (s: string) => (out2 += s), env: { ...env, GH_TOKEN: '' } });
+      assert.equal(code, 1);
+      assert.match(out2, /GH_TOKEN/);
+      assert.match(out2, /Nothing was rotated/);
+      texts.push(out, out2);
+      harvest();
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+      await fs.rm(stateDir, { recursive: true, force: true });
+    }
+  });
 
   it('the CLI with --verbose logging prints no secret on success or failure', async () => {
     const folder = await tempFolder('cf-rotate-cli-leak-');

@@ -1,0 +1,167 @@
+/**
+ * Cloudflare destinations of a new secret (beside .env files): Worker secrets, Pages secrets and
+ * Secrets Store secrets. Each write sends the whole value and is idempotent for a given value
+ * (PUT / JSON merge PATCH), so a resumed rotation may send it again. No answer carries the
+ * value back: Workers and Pages list names and types, the Secrets Store its metadata.
+ *
+ * Sources: Cloudflare's TypeScript SDK, src/resources/workers/scripts/secrets.ts,
+ * pages/projects/projects.ts, secrets-store/stores/secrets.ts (notes B).
+ */
+import * as z from 'zod/mini';
+import { acceptedSchemes, REQUIRED_PERMISSIONS } from './permissions';
+import { callOptions, seg, type RequestCore } from './request';
+import type { PagesEnvironment, PagesProjectInfo, RequestOptions, StoreSecretInfo, WorkerSecretInfo } from './types';
+
+/** `{name, type}`: a Worker secret binding, value omitted (SDK SecretListResponse). */
+const WorkerSecretSchema = z.object({ name: z.string(), type: z.string() });
+const WorkerSecretListSchema = z.array(WorkerSecretSchema);
+
+const EnvVarSchema = z.nullable(z.object({ type: z.string() }));
+const DeploymentConfigSchema = z.object({ env_vars: z.optional(z.nullable(z.record(z.string(), EnvVarSchema))) });
+/** The part of a Pages `Project` cf-rotate reads: its name and the types of its environment variables. */
+const PagesProjectSchema = z.object({
+  name: z.string(),
+  deployment_configs: z.optional(z.object({ production: z.optional(DeploymentConfigSchema), preview: z.optional(DeploymentConfigSchema) })),
+});
+
+/** SDK SecretGetResponse / SecretEditResponse (the value is write-only). */
+const StoreSecretSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.optional(z.string()),
+  created: z.optional(z.string()),
+  modified: z.optional(z.string()),
+  store_id: z.optional(z.string()),
+});
+
+function storeInfo(s: z.infer<typeof StoreSecretSchema>): StoreSecretInfo {
+  return { id: s.id, name: s.name, ...(s.status ? { status: s.status } : {}), ...(s.modified ? { modified: s.modified } : {}), ...(s.created ? { created: s.created } : {}) };
+}
+
+const workerPath = (accountId: string, script: string): string => `/accounts/${seg(accountId, 'account id')}/workers/scripts/${seg(script, 'Worker name')}/secrets`;
+const pagesPath = (accountId: string, project: string): string => `/accounts/${seg(accountId, 'account id')}/pages/projects/${seg(project, 'Pages project name')}`;
+const storePath = (accountId: string, storeId: string, secretId: string): string =>
+  `/accounts/${seg(accountId, 'account id')}/secrets_store/stores/${seg(storeId, 'Secrets Store id')}/secrets/${seg(secretId, 'secret id')}`;
+
+/** GET …/workers/scripts/{script}/secrets: names and types of the Worker's secrets (a 404 names a missing Worker). */
+export async function listWorkerSecrets(core: RequestCore, accountId: string, script: string, opts?: RequestOptions): Promise<WorkerSecretInfo[]> {
+  const what = `reading the secrets of Worker "${script}" (account ${accountId})`;
+  const res = await core.call({
+    op: 'listWorkerSecrets',
+    schemes: acceptedSchemes('listWorkerSecrets'),
+    what,
+    method: 'GET',
+    path: workerPath(accountId, script),
+    idempotent: true,
+    rotation: false,
+    permission: REQUIRED_PERMISSIONS.listWorkerSecrets,
+    resource: 'Worker',
+    ...callOptions(opts),
+  });
+  return core.parse(res.result, WorkerSecretListSchema, what, false).map((s) => ({ name: s.name, type: s.type }));
+}
+
+/** PUT …/workers/scripts/{script}/secrets {name, text, type: "secret_text"}: Cloudflare deploys a new version of the Worker. */
+export async function putWorkerSecret(core: RequestCore, accountId: string, script: string, name: string, text: string, opts?: RequestOptions): Promise<void> {
+  const what = `sending the new secret to Worker "${script}" as ${name} (account ${accountId})`;
+  const res = await core.call({
+    op: 'putWorkerSecret',
+    schemes: acceptedSchemes('putWorkerSecret'),
+    what,
+    method: 'PUT',
+    path: workerPath(accountId, script),
+    body: { name, text, type: 'secret_text' },
+    idempotent: true, // the same value again changes nothing but the version
+    rotation: false,
+    permission: REQUIRED_PERMISSIONS.putWorkerSecret,
+    resource: 'Worker',
+    ...callOptions(opts),
+  });
+  core.parse(res.result, WorkerSecretSchema, what, false);
+}
+
+/** GET …/pages/projects/{project}: the project and the types of its environment variables (secret values are never returned). */
+export async function getPagesProject(core: RequestCore, accountId: string, project: string, opts?: RequestOptions): Promise<PagesProjectInfo> {
+  const what = `reading Pages project "${project}" (account ${accountId})`;
+  const res = await core.call({
+    op: 'getPagesProject',
+    schemes: acceptedSchemes('getPagesProject'),
+    what,
+    method: 'GET',
+    path: pagesPath(accountId, project),
+    idempotent: true,
+    rotation: false,
+    permission: REQUIRED_PERMISSIONS.getPagesProject,
+    resource: 'Pages project',
+    ...callOptions(opts),
+  });
+  return pagesInfo(core.parse(res.result, PagesProjectSchema, what, false));
+}
+
+function pagesInfo(p: z.infer<typeof PagesProjectSchema>): PagesProjectInfo {
+  const types = (env: PagesEnvironment): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(p.deployment_configs?.[env]?.env_vars ?? {})) if (v) out[k] = v.type;
+    return out;
+  };
+  return { name: p.name, envVars: { production: types('production'), preview: types('preview') } };
+}
+
+/**
+ * PATCH …/pages/projects/{project} with `deployment_configs.{environment}.env_vars.{name} =
+ * {type: "secret_text", value}`: a JSON merge patch, so every other variable and setting stays.
+ */
+export async function setPagesSecret(core: RequestCore, accountId: string, project: string, environment: PagesEnvironment, name: string, value: string, opts?: RequestOptions): Promise<PagesProjectInfo> {
+  const what = `sending the new secret to Pages project "${project}" (${environment}) as ${name} (account ${accountId})`;
+  const res = await core.call({
+    op: 'editPagesProject',
+    schemes: acceptedSchemes('setPagesSecret'),
+    what,
+    method: 'PATCH',
+    path: pagesPath(accountId, project),
+    body: { deployment_configs: { [environment]: { env_vars: { [name]: { type: 'secret_text', value } } } } },
+    idempotent: true,
+    rotation: false,
+    permission: REQUIRED_PERMISSIONS.setPagesSecret,
+    resource: 'Pages project',
+    ...callOptions(opts),
+  });
+  return pagesInfo(core.parse(res.result, PagesProjectSchema, what, false));
+}
+
+/** GET …/secrets_store/stores/{store}/secrets/{id}: the secret's metadata (never its value). */
+export async function getStoreSecret(core: RequestCore, accountId: string, storeId: string, secretId: string, opts?: RequestOptions): Promise<StoreSecretInfo> {
+  const what = `reading secret ${secretId} of Secrets Store ${storeId} (account ${accountId})`;
+  const res = await core.call({
+    op: 'getStoreSecret',
+    schemes: acceptedSchemes('getStoreSecret'),
+    what,
+    method: 'GET',
+    path: storePath(accountId, storeId, secretId),
+    idempotent: true,
+    rotation: false,
+    permission: REQUIRED_PERMISSIONS.getStoreSecret,
+    resource: 'Secrets Store secret',
+    ...callOptions(opts),
+  });
+  return storeInfo(core.parse(res.result, StoreSecretSchema, what, false));
+}
+
+/** PATCH …/secrets_store/stores/{store}/secrets/{id} {value}: the value is write-only. */
+export async function setStoreSecret(core: RequestCore, accountId: string, storeId: string, secretId: string, value: string, opts?: RequestOptions): Promise<StoreSecretInfo> {
+  const what = `sending the new secret to secret ${secretId} of Secrets Store ${storeId} (account ${accountId})`;
+  const res = await core.call({
+    op: 'editStoreSecret',
+    schemes: acceptedSchemes('setStoreSecret'),
+    what,
+    method: 'PATCH',
+    path: storePath(accountId, storeId, secretId),
+    body: { value },
+    idempotent: true,
+    rotation: false,
+    permission: REQUIRED_PERMISSIONS.setStoreSecret,
+    resource: 'Secrets Store secret',
+    ...callOptions(opts),
+  });
+  return storeInfo(core.parse(res.result, StoreSecretSchema, what, false));
+}

@@ -1,0 +1,159 @@
+/**
+ * Destination targets: one driver per place a secret can live beside the files (a Worker secret,
+ * a Pages secret, a Secrets Store secret, a GitHub Actions secret). The engine owns the order and
+ * the durability rules (the secret is journaled before any target is written; each destination
+ * write is journaled as done; resume sends what is not); a driver says how its destination is
+ * checked before the rotation, written, and seen again afterwards.
+ *
+ * Every write is idempotent for a given value (PUT / merge PATCH of the whole value), so sending
+ * it again after a crash is safe. No driver ever reads a secret value back: verification uses
+ * what the API lists (the name and type, or a fresh `modified` / `updated_at`).
+ */
+import type { CloudflareApi } from '../../cloudflare/types';
+import { destinationAccount, targetField, targetLabel, type DestinationConfig, type TokenConfig } from '../../config/schema';
+import { DESTINATION_EFFECTS, destinationType } from '../../destinations';
+import { CfRotateError } from '../../errors';
+import type { GitHubApi, GitHubSecretScope } from '../../github/client';
+import { sealForGitHub } from '../../github/seal';
+import type { Logger } from '../../ports';
+import type { JournalDestination } from '../journal';
+
+export interface DestinationContext {
+  /** The Cloudflare client of a profile's admin credential (throws 'credential-missing'). */
+  cloudflare(profile: string): Promise<CloudflareApi>;
+  /** The GitHub client (throws 'credential-missing'); `interactive`: the host may ask the user to sign in. */
+  github(interactive: boolean): Promise<GitHubApi>;
+  /** Before the rotation (preflight) the host may ask the user to sign in; afterwards it must not wait for one. */
+  interactive: boolean;
+  signal?: AbortSignal | undefined;
+  logger: Logger;
+}
+
+export interface DestinationDriver<D extends JournalDestination = JournalDestination> {
+  readonly type: D['type'];
+  /**
+   * Before anything is rotated: the destination exists and the credential can reach it (as far
+   * as the API can tell without writing). Returns the record to journal. May refuse: nothing was sent.
+   */
+  prepare(ctx: DestinationContext, d: D): Promise<D>;
+  /** Send the new value (idempotent). */
+  write(ctx: DestinationContext, d: D, value: string): Promise<void>;
+  /** After the write: a warning when the API does not show it, else undefined. Never reads a value back. */
+  confirm(ctx: DestinationContext, d: D): Promise<string | undefined>;
+}
+
+type Of<T extends JournalDestination['type']> = Extract<JournalDestination, { type: T }>;
+
+/** The journal record of a configured destination: account, profile and field resolved now. */
+export function destinationFromConfig(token: TokenConfig, t: DestinationConfig): JournalDestination {
+  const field = targetField(token, t);
+  if ('github' in t) return { type: 'github', github: t.github, ...(t.environment !== undefined ? { environment: t.environment } : {}), key: t.key, field, done: false };
+  const accountId = destinationAccount(token, t);
+  if (accountId === undefined) {
+    throw new CfRotateError('config', `The destination ${targetLabel(t)} of "${token.name}" names no account.`, { hint: 'Add "accountId" to the target in cf-rotate.json. Nothing was rotated.' });
+  }
+  const profile = t.profile ?? token.profile;
+  if ('worker' in t) return { type: 'worker', worker: t.worker, key: t.key, accountId, profile, field, done: false };
+  if ('pages' in t) return { type: 'pages', pages: t.pages, environment: t.environment, key: t.key, accountId, profile, field, done: false };
+  return { type: 'secrets-store', secretsStore: t.secretsStore, secretId: t.secretId, accountId, profile, field, done: false };
+}
+
+function opts(ctx: DestinationContext): { signal: AbortSignal } | undefined {
+  return ctx.signal ? { signal: ctx.signal } : undefined;
+}
+
+const worker: DestinationDriver<Of<'worker'>> = {
+  type: 'worker',
+  async prepare(ctx, d) {
+    const api = await ctx.cloudflare(d.profile);
+    const secrets = await api.listWorkerSecrets(d.accountId, d.worker, opts(ctx));
+    const same = secrets.find((s) => s.name === d.key);
+    if (same && same.type !== 'secret_text') {
+      throw new CfRotateError('config', `Worker "${d.worker}" already binds ${d.key} as a ${same.type}, not a secret text; cf-rotate would replace it.`, {
+        hint: 'Choose another "key" for this target, or remove that binding first. Nothing was rotated.',
+      });
+    }
+    return d;
+  },
+  async write(ctx, d, value) {
+    await (await ctx.cloudflare(d.profile)).putWorkerSecret(d.accountId, d.worker, d.key, value, opts(ctx));
+  },
+  async confirm(ctx, d) {
+    const secrets = await (await ctx.cloudflare(d.profile)).listWorkerSecrets(d.accountId, d.worker, opts(ctx));
+    return secrets.some((s) => s.name === d.key && s.type === 'secret_text') ? undefined : `Cloudflare does not list ${d.key} among the secrets of Worker "${d.worker}" after writing it.`;
+  },
+};
+
+const pages: DestinationDriver<Of<'pages'>> = {
+  type: 'pages',
+  async prepare(ctx, d) {
+    await (await ctx.cloudflare(d.profile)).getPagesProject(d.accountId, d.pages, opts(ctx));
+    return d;
+  },
+  async write(ctx, d, value) {
+    await (await ctx.cloudflare(d.profile)).setPagesSecret(d.accountId, d.pages, d.environment, d.key, value, opts(ctx));
+  },
+  async confirm(ctx, d) {
+    const p = await (await ctx.cloudflare(d.profile)).getPagesProject(d.accountId, d.pages, opts(ctx));
+    return p.envVars[d.environment][d.key] === 'secret_text' ? undefined : `Cloudflare does not list ${d.key} as a secret of Pages project "${d.pages}" (${d.environment}) after writing it.`;
+  },
+};
+
+const secretsStore: DestinationDriver<Of<'secrets-store'>> = {
+  type: 'secrets-store',
+  async prepare(ctx, d) {
+    const s = await (await ctx.cloudflare(d.profile)).getStoreSecret(d.accountId, d.secretsStore, d.secretId, opts(ctx));
+    if (s.status === 'deleted') {
+      throw new CfRotateError('not-found', `Secret ${d.secretId} of Secrets Store ${d.secretsStore} is deleted.`, { hint: 'Point the target at an existing secret in cf-rotate.json. Nothing was rotated.' });
+    }
+    return { ...d, ...(s.modified ? { before: s.modified } : {}) };
+  },
+  async write(ctx, d, value) {
+    await (await ctx.cloudflare(d.profile)).setStoreSecret(d.accountId, d.secretsStore, d.secretId, value, opts(ctx));
+  },
+  async confirm(ctx, d) {
+    const s = await (await ctx.cloudflare(d.profile)).getStoreSecret(d.accountId, d.secretsStore, d.secretId, opts(ctx));
+    if (d.before === undefined || (s.modified !== undefined && s.modified !== d.before)) return undefined;
+    return `Cloudflare still reports secret ${d.secretId} of Secrets Store ${d.secretsStore} as last modified ${s.modified ?? 'at an unknown time'}, before the rotation.`;
+  },
+};
+
+export function githubScope(d: Of<'github'>): GitHubSecretScope {
+  const [owner = '', repo = ''] = d.github.split('/');
+  return { owner, repo, ...(d.environment !== undefined ? { environment: d.environment } : {}) };
+}
+
+const github: DestinationDriver<Of<'github'>> = {
+  type: 'github',
+  async prepare(ctx, d) {
+    const api = await ctx.github(ctx.interactive);
+    const scope = githubScope(d);
+    await api.publicKey(scope, opts(ctx)); // the repository (and environment) exist, and the token may read its secrets
+    const current = await api.getSecret(scope, d.key, opts(ctx));
+    return { ...d, ...(current?.updatedAt ? { before: current.updatedAt } : {}) };
+  },
+  async write(ctx, d, value) {
+    const api = await ctx.github(false);
+    const scope = githubScope(d);
+    // The key can change between runs (GitHub rotates it): seal to the key of this moment, every time.
+    const key = await api.publicKey(scope, opts(ctx));
+    await api.putSecret(scope, d.key, sealForGitHub(value, key.key), key.keyId, opts(ctx));
+  },
+  async confirm(ctx, d) {
+    const s = await (await ctx.github(false)).getSecret(githubScope(d), d.key, opts(ctx));
+    if (!s) return `GitHub does not list the Actions secret ${d.key} of ${d.github} after writing it.`;
+    if (d.before !== undefined && s.updatedAt === d.before) return `GitHub still reports the Actions secret ${d.key} of ${d.github} as updated ${d.before}, before the rotation.`;
+    return undefined;
+  },
+};
+
+const DRIVERS: { [T in JournalDestination['type']]: DestinationDriver<Of<T>> } = { worker, pages, 'secrets-store': secretsStore, github };
+
+export function destinationDriver<D extends JournalDestination>(d: D): DestinationDriver<D> {
+  return DRIVERS[d.type] as unknown as DestinationDriver<D>;
+}
+
+/** "worker:api › KEY: Cloudflare deploys a new version of the Worker …", for results. */
+export function destinationNote(d: JournalDestination): string {
+  return `${targetLabel(d)}: ${DESTINATION_EFFECTS[destinationType(d)]}.`;
+}

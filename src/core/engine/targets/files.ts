@@ -1,0 +1,156 @@
+/** The file target: checking target files before anything irreversible happens, and the rules every target write obeys. */
+import { createHash } from 'node:crypto';
+import { fileTargets, targetField, targetPathProblem, type FileTargetConfig, type TokenConfig } from '../../config/schema';
+import { CONFIG_RELATIVE_PATH } from '../../config/load';
+import { CfRotateError } from '../../errors';
+import type { SecretValues } from '../../cloudflare/types';
+import type { FileRules, Files, Locks } from '../../ports';
+import { wording } from '../../wording';
+import { patchDotenv, readDotenvValue } from '../../dotenv/patch';
+import { journalKey, type JournalEntry, type JournalTarget } from '../journal';
+import type { KeyedQueue } from '../queue';
+
+export const MAX_TARGET_BYTES = 50 * 1024 * 1024;
+const PROBE_VALUE = 'cfut_PreflightProbeValue0123456789abcdefghijklmnop';
+
+/** What every target read and write obeys: never under `.git/`, never the configuration itself. */
+export const TARGET_RULES: FileRules = { denyGitDir: true, deny: [CONFIG_RELATIVE_PATH], maxBytes: MAX_TARGET_BYTES };
+
+export function hashValue(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+// ignoreBOM: keep a leading BOM in the text (the default strips it, and the file would lose three bytes).
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decode a target's bytes, refusing binary and non-UTF-8 content. */
+export function decodeTarget(bytes: Uint8Array, file: string): string {
+  if (bytes.includes(0)) {
+    throw new CfRotateError('file', `${file} looks binary (it contains NUL bytes); cf-rotate only edits text .env files.`, {
+      hint: 'Point the target at a .env text file.',
+    });
+  }
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new CfRotateError('file', `${file} is not valid UTF-8; cf-rotate will not rewrite it.`, {
+      hint: 'Convert the file to UTF-8 and try again.',
+    });
+  }
+}
+
+export function encodeTarget(text: string): Uint8Array {
+  return Buffer.from(text, 'utf8');
+}
+
+/** Read a target's text (empty when the file does not exist yet), through the checked reader. */
+export async function readTargetText(files: Files, folder: string, rel: string): Promise<{ text: string; real: string | undefined }> {
+  const r = await files.read(folder, rel, TARGET_RULES);
+  return r ? { text: decodeTarget(r.bytes, rel), real: r.file.real } : { text: '', real: undefined };
+}
+
+export interface PreparedTarget extends JournalTarget {
+  /** Value the key holds now (kept in memory only: needed to prove an API token's old value is dead). */
+  current: string | undefined;
+  /** The real path the checked writer resolved (editor dirty checks, per-file locks). */
+  real: string;
+}
+
+/** Preflight of one target: inside the folder, writable, not dirty, text, patchable, consistent. */
+export async function prepareTarget(files: Files, folder: string, token: TokenConfig, t: FileTargetConfig): Promise<PreparedTarget> {
+  const problem = targetPathProblem(t);
+  if (problem) {
+    throw new CfRotateError('config', `The target file of "${token.name}" ${problem}.`, { hint: 'Fix the target in cf-rotate.json. Nothing was rotated.' });
+  }
+  const checked = await files.check(folder, t.file, TARGET_RULES);
+  if (files.isDirty?.(checked.real)) {
+    throw new CfRotateError('file', `${t.file} has unsaved changes in an editor.`, {
+      hint: 'Save or revert it, then rotate again. Nothing was rotated.',
+    });
+  }
+  const { text } = await readTargetText(files, folder, t.file);
+  const found = readDotenvValue(text, t.key);
+  if (found.distinctValues.length > 1) {
+    throw new CfRotateError('conflict', `${t.key} is assigned ${found.occurrences} times with different values in ${t.file}.`, {
+      hint: 'Remove the duplicates (or make them equal) so cf-rotate knows which value is live. Nothing was rotated.',
+    });
+  }
+  if (found.value?.startsWith('encrypted:')) {
+    throw new CfRotateError('file', `${t.key} in ${t.file} is encrypted (dotenvx); cf-rotate does not write encrypted values.`, {
+      hint: 'Decrypt the file or point the target at a plain .env file. Nothing was rotated.',
+    });
+  }
+  // Prove now, before the API call, that the file can be patched.
+  patchDotenv(text, [{ key: t.key, value: PROBE_VALUE }]);
+  return {
+    rel: t.file,
+    key: t.key,
+    field: targetField(token, t),
+    oldHash: found.value === undefined ? null : hashValue(found.value),
+    done: false,
+    current: found.value,
+    real: checked.real,
+  };
+}
+
+export async function prepareTargets(files: Files, folder: string, token: TokenConfig): Promise<PreparedTarget[]> {
+  const out: PreparedTarget[] = [];
+  for (const t of fileTargets(token)) out.push(await prepareTarget(files, folder, token, t));
+  return out;
+}
+
+export interface FileWriteDeps {
+  files: Files;
+  locks: Locks;
+  /** This process's queue per real path (one writer of a file at a time inside the process). */
+  queue: KeyedQueue;
+  /** How long to wait for another process's write of the same file. */
+  fileLockWaitMs: number;
+}
+
+/**
+ * Read, compare, patch, write, re-read one target file: inside this process's queue for the file
+ * and under the file's machine-wide lock, through the checked writer (which re-resolves the path
+ * from the folder and re-checks containment at the moment of writing). Idempotent: a target that
+ * already holds the new value is left alone.
+ */
+export async function writeTargetFile(deps: FileWriteDeps, entry: Pick<JournalEntry, 'folder' | 'token'>, rel: string, group: readonly JournalTarget[], values: SecretValues, overwrite: boolean): Promise<void> {
+  const files = deps.files;
+  const checked = await files.check(entry.folder, rel, TARGET_RULES);
+  const lockName = `file-${journalKey(checked.real)}`;
+  await deps.queue.run(checked.real, async () => {
+    const lease = await deps.locks.acquire(lockName, `writing ${rel}`, { waitMs: deps.fileLockWaitMs });
+    try {
+      await files.sweep(entry.folder, rel).catch(() => 0);
+      const { text, real } = await readTargetText(files, entry.folder, rel);
+      const updates: { key: string; value: string }[] = [];
+      for (const t of group) {
+        const value = values[t.field];
+        if (value === undefined) throw new CfRotateError('internal', `The journal of "${entry.token}" has no ${t.field} to write into ${rel}.`);
+        const now = readDotenvValue(text, t.key);
+        if (now.distinctValues.length === 1 && now.value === value) continue; // already written (resume)
+        const matchesOld = t.oldHash === null ? now.value === undefined : now.value !== undefined && hashValue(now.value) === t.oldHash;
+        if (!matchesOld && !overwrite) {
+          throw new CfRotateError('conflict', `${t.key} in ${rel} changed during the rotation: it holds neither the old nor the new value.`, {
+            hint: `Check the file, then ${wording().resumeOverwrite()} to write the new secret over it, or discard the rotation.`,
+          });
+        }
+        updates.push({ key: t.key, value });
+      }
+      if (updates.length === 0) return;
+      if (files.isDirty?.(real ?? checked.real)) {
+        throw new CfRotateError('file', `${rel} has unsaved changes in an editor.`, { hint: 'Save or revert it, then resume the rotation.' });
+      }
+      const patched = patchDotenv(text, updates);
+      await files.write(entry.folder, rel, encodeTarget(patched.text), { ...TARGET_RULES, mode: 0o600 });
+      const back = await readTargetText(files, entry.folder, rel);
+      for (const u of updates) {
+        if (readDotenvValue(back.text, u.key).value !== u.value) {
+          throw new CfRotateError('file', `${rel} did not keep the new value of ${u.key} after writing.`, { hint: 'Check the disk and resume the rotation.' });
+        }
+      }
+    } finally {
+      await lease.release();
+    }
+  });
+}

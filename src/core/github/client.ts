@@ -1,0 +1,294 @@
+/**
+ * A small client of GitHub's REST API for one thing: Actions secrets of a repository or of one of
+ * its environments (get the public key, write a sealed value, read the secret's metadata). Not the
+ * Cloudflare request core: GitHub has its own errors, auth and limits. The same care, though:
+ * a per-attempt timeout, no redirects (the token stays on the API host), capped bodies, typed
+ * errors that say what failed and what to do, and never a secret in a message (the token is
+ * registered with the redactor before anything can be logged).
+ *
+ * Routes (GitHub REST docs, "REST API endpoints for GitHub Actions Secrets"):
+ *   GET /repos/{o}/{r}/actions/secrets/public-key                     → {key_id, key}
+ *   GET /repos/{o}/{r}/actions/secrets/{name}                         → {name, created_at, updated_at}
+ *   PUT /repos/{o}/{r}/actions/secrets/{name} {encrypted_value, key_id} → 201 created / 204 updated
+ *   and the same under /repos/{o}/{r}/environments/{env}/secrets/…
+ */
+import { performance } from 'node:perf_hooks';
+import * as z from 'zod/mini';
+import { CfRotateError, type ErrorKind } from '../errors';
+import { redactingLogger } from '../log';
+import { nullLogger, systemClock, type Clock, type Logger } from '../ports';
+import { registerSecret } from '../redact';
+import { notification } from '../text';
+import { VERSION } from '../version';
+import { classifyTransportError, FetchTransport, ResponseTooLargeError, type HttpRequest, type HttpResponse, type HttpTransport } from '../cloudflare/transport';
+import { wording } from '../wording';
+
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+/** The REST API version cf-rotate was written against (GitHub keeps versions for at least 24 months). */
+export const GITHUB_API_VERSION = '2022-11-28';
+const DEFAULT_TIMEOUT_MS = 20_000;
+const DEFAULT_MAX_RETRIES = 2;
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+
+/** A repository, or one environment of it. */
+export interface GitHubSecretScope {
+  owner: string;
+  repo: string;
+  environment?: string | undefined;
+}
+
+export interface GitHubPublicKey {
+  keyId: string;
+  /** Base64 of the 32-byte X25519 public key. */
+  key: string;
+}
+
+export interface GitHubSecretInfo {
+  name: string;
+  createdAt?: string | undefined;
+  updatedAt?: string | undefined;
+}
+
+export interface GitHubRequestOptions {
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  maxRetries?: number | undefined;
+}
+
+/** What cf-rotate needs of GitHub. */
+export interface GitHubApi {
+  readonly baseUrl: URL;
+  publicKey(scope: GitHubSecretScope, opts?: GitHubRequestOptions): Promise<GitHubPublicKey>;
+  /** The secret's metadata, or undefined when it does not exist yet. */
+  getSecret(scope: GitHubSecretScope, name: string, opts?: GitHubRequestOptions): Promise<GitHubSecretInfo | undefined>;
+  /** Create or replace the secret with a value sealed to the key `keyId`. */
+  putSecret(scope: GitHubSecretScope, name: string, encryptedValue: string, keyId: string, opts?: GitHubRequestOptions): Promise<'created' | 'updated'>;
+}
+
+export interface GitHubClientOptions {
+  /** Default https://api.github.com; validated (https, or http to loopback). */
+  baseUrl?: string | undefined;
+  token: string;
+  /** Where the token came from, for messages: "GH_TOKEN", "the token stored with Set GitHub Token…". */
+  source: string;
+  logger?: Logger | undefined;
+  clock?: Clock | undefined;
+  transport?: HttpTransport | undefined;
+  timeoutMs?: number | undefined;
+  maxRetries?: number | undefined;
+  userAgent?: string | undefined;
+}
+
+/** https, or http to a loopback address (tests); no user name, password, query or fragment. */
+export function validateGitHubApiUrl(url: string, setting = 'The GitHub API URL'): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new CfRotateError('config', `${setting} "${notification(url).slice(0, 100)}" is not a valid URL.`, { hint: `Use ${DEFAULT_GITHUB_API_URL} (or your GitHub Enterprise Server's https://HOST/api/v3).` });
+  }
+  if (u.username || u.password) throw new CfRotateError('config', `${setting} must not contain a user name or password.`, { hint: 'cf-rotate sends the GitHub token in a header.' });
+  if (u.search || u.hash) throw new CfRotateError('config', `${setting} must not contain a query (?…) or a fragment (#…).`, { hint: `Use ${DEFAULT_GITHUB_API_URL}.` });
+  const host = u.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  if (u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) return u;
+  throw new CfRotateError('config', `${setting} "${u.origin}" is not allowed: only https, or http to a loopback address, is accepted.`, { hint: `Use ${DEFAULT_GITHUB_API_URL}.` });
+}
+
+const PublicKeySchema = z.object({ key_id: z.string().check(z.minLength(1)), key: z.string().check(z.regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 32-byte key')) });
+const SecretSchema = z.object({ name: z.string(), created_at: z.optional(z.string()), updated_at: z.optional(z.string()) });
+const ErrorSchema = z.object({ message: z.optional(z.string()) });
+
+/** "owner/repo" or "owner/repo (environment prod)". */
+export function scopeLabel(s: GitHubSecretScope): string {
+  return `${s.owner}/${s.repo}${s.environment !== undefined ? ` (environment "${s.environment}")` : ''}`;
+}
+
+function secretsPath(s: GitHubSecretScope): string {
+  const repo = `/repos/${encodeURIComponent(s.owner)}/${encodeURIComponent(s.repo)}`;
+  return s.environment !== undefined ? `${repo}/environments/${encodeURIComponent(s.environment)}/secrets` : `${repo}/actions/secrets`;
+}
+
+type Op = 'githubGetPublicKey' | 'githubGetSecret' | 'githubPutSecret';
+
+interface Call {
+  op: Op;
+  what: string;
+  method: 'GET' | 'PUT';
+  path: string;
+  body?: unknown;
+  scope: GitHubSecretScope;
+  /** A 404 means this: the secret does not exist yet (getSecret) rather than a missing repository. */
+  notFoundOk?: boolean;
+  opts?: GitHubRequestOptions | undefined;
+}
+
+export class GitHubClient implements GitHubApi {
+  readonly baseUrl: URL;
+  private readonly token: string;
+  private readonly source: string;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly transport: HttpTransport;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly userAgent: string;
+
+  constructor(o: GitHubClientOptions) {
+    registerSecret(o.token);
+    this.token = o.token.trim();
+    registerSecret(this.token);
+    this.source = o.source;
+    this.baseUrl = validateGitHubApiUrl(o.baseUrl ?? DEFAULT_GITHUB_API_URL);
+    this.logger = redactingLogger(o.logger ?? nullLogger);
+    this.clock = o.clock ?? systemClock;
+    this.transport = o.transport ?? new FetchTransport();
+    this.timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxRetries = o.maxRetries ?? DEFAULT_MAX_RETRIES;
+    this.userAgent = o.userAgent ?? `cf-rotate/${VERSION}`;
+  }
+
+  async publicKey(scope: GitHubSecretScope, opts?: GitHubRequestOptions): Promise<GitHubPublicKey> {
+    const what = `reading the Actions secrets public key of ${scopeLabel(scope)}`;
+    const r = await this.call({ op: 'githubGetPublicKey', what, method: 'GET', path: `${secretsPath(scope)}/public-key`, scope, opts });
+    const parsed = PublicKeySchema.safeParse(r.json);
+    if (!parsed.success) throw this.contract(what, 'no key_id and 32-byte base64 key');
+    return { keyId: parsed.data.key_id, key: parsed.data.key };
+  }
+
+  async getSecret(scope: GitHubSecretScope, name: string, opts?: GitHubRequestOptions): Promise<GitHubSecretInfo | undefined> {
+    const what = `reading the Actions secret ${name} of ${scopeLabel(scope)}`;
+    const r = await this.call({ op: 'githubGetSecret', what, method: 'GET', path: `${secretsPath(scope)}/${encodeURIComponent(name)}`, scope, notFoundOk: true, opts });
+    if (r.status === 404) return undefined;
+    const parsed = SecretSchema.safeParse(r.json);
+    if (!parsed.success) throw this.contract(what, 'no secret name');
+    return { name: parsed.data.name, createdAt: parsed.data.created_at, updatedAt: parsed.data.updated_at };
+  }
+
+  async putSecret(scope: GitHubSecretScope, name: string, encryptedValue: string, keyId: string, opts?: GitHubRequestOptions): Promise<'created' | 'updated'> {
+    const what = `writing the Actions secret ${name} of ${scopeLabel(scope)}`;
+    const r = await this.call({ op: 'githubPutSecret', what, method: 'PUT', path: `${secretsPath(scope)}/${encodeURIComponent(name)}`, body: { encrypted_value: encryptedValue, key_id: keyId }, scope, opts });
+    return r.status === 201 ? 'created' : 'updated';
+  }
+
+  private contract(what: string, detail: string): CfRotateError {
+    return new CfRotateError('contract', `${cap(what)}: GitHub's answer did not have the documented shape (${detail}).`, { hint: 'Check the GitHub API URL (cfRotate.githubApiUrl / GITHUB_API_URL); retry later.' });
+  }
+
+  /** Attempts with retries: GETs and the PUT (the same sealed value again is harmless) on network trouble, 5xx and rate limits. */
+  private async call(c: Call): Promise<{ status: number; json: unknown }> {
+    const max = c.opts?.maxRetries ?? this.maxRetries;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(c);
+      } catch (e) {
+        const err = e instanceof CfRotateError ? e : new CfRotateError('internal', `${cap(c.what)} failed unexpectedly.`, { cause: e });
+        const retryable = err.kind === 'network' || err.kind === 'ambiguous' || err.kind === 'server' || (err.kind === 'rate-limited' && (err.retryAfterMs ?? 0) <= 60_000);
+        if (!retryable || attempt >= max || c.opts?.signal?.aborted) throw err;
+        const delay = err.retryAfterMs ?? Math.min(5_000, 500 * 2 ** attempt);
+        this.logger.info(`github ${c.op}: ${err.kind}${err.status ? ` (HTTP ${err.status})` : ''}; retry ${attempt + 1}/${max} in ${delay} ms`);
+        await this.clock.sleep(delay, c.opts?.signal).catch(() => {
+          throw err;
+        });
+      }
+    }
+  }
+
+  private async attempt(c: Call): Promise<{ status: number; json: unknown }> {
+    if (!HEADER_SAFE.test(this.token)) {
+      throw new CfRotateError('auth', `${cap(c.what)} failed: the GitHub token (${this.source}) contains characters that cannot be sent (spaces, line breaks or non-ASCII).`, {
+        hint: `${cap(wording().setGitHubToken())}, without surrounding spaces or line breaks. Nothing was sent.`,
+      });
+    }
+    const url = `${this.baseUrl.href.replace(/\/+$/, '')}${c.path}`;
+    const headers: Record<string, string> = {
+      accept: 'application/vnd.github+json',
+      authorization: `Bearer ${this.token}`,
+      'x-github-api-version': GITHUB_API_VERSION,
+      'user-agent': this.userAgent,
+    };
+    if (c.body !== undefined) headers['content-type'] = 'application/json';
+    const timeoutMs = c.opts?.timeoutMs ?? this.timeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error(`timeout after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onAbort = (): void => controller.abort(c.opts?.signal?.reason);
+    c.opts?.signal?.addEventListener('abort', onAbort, { once: true });
+    const started = performance.now();
+    const req: HttpRequest = { method: c.method, url, headers, body: c.body === undefined ? undefined : JSON.stringify(c.body), signal: controller.signal };
+    let res: HttpResponse;
+    try {
+      res = await this.transport.send(req);
+    } catch (e) {
+      const ms = Math.round(performance.now() - started);
+      if (e instanceof ResponseTooLargeError) throw this.contract(c.what, e.message);
+      const { failure, code } = timedOut ? { failure: 'ambiguous' as const, code: 'timeout' } : classifyTransportError(e);
+      const why = timedOut ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : (code ?? 'connection failed');
+      this.logger.warn(`github ${c.op}: ${c.method} ${c.path} failed after ${ms} ms (${why})`);
+      if (!timedOut && c.opts?.signal?.aborted) throw new CfRotateError('cancelled', `${cap(c.what)} was cancelled.`, { hint: 'Run it again when you are ready.' });
+      if (failure === 'network') {
+        throw new CfRotateError('network', `Could not reach GitHub at ${this.baseUrl.host} while ${c.what} (${why}); nothing was sent.`, { hint: 'Check your network connection, proxy and DNS, then retry; retrying is safe.', cause: e });
+      }
+      throw new CfRotateError('ambiguous', `No answer from GitHub while ${c.what} (${why}).`, { hint: 'Retrying is safe: the same value is written again.', cause: e });
+    } finally {
+      clearTimeout(timer);
+      c.opts?.signal?.removeEventListener('abort', onAbort);
+    }
+    const ms = Math.round(performance.now() - started);
+    this.logger.debug(`github ${c.op}: ${c.method} ${c.path} -> ${res.status} in ${ms} ms (x-github-request-id ${res.headers.get('x-github-request-id') ?? '-'}, ratelimit-remaining ${res.headers.get('x-ratelimit-remaining') ?? '-'})`);
+    let json: unknown;
+    try {
+      json = res.text === '' ? undefined : JSON.parse(res.text);
+    } catch {
+      json = undefined;
+    }
+    if (res.status >= 200 && res.status < 300) return { status: res.status, json };
+    if (res.status === 404 && c.notFoundOk) return { status: 404, json };
+    throw this.httpError(c, res, json);
+  }
+
+  private httpError(c: Call, res: HttpResponse, json: unknown): CfRotateError {
+    const said = ErrorSchema.safeParse(json);
+    const text = said.success && said.data.message ? `: ${notification(said.data.message).replace(/\s+/g, ' ').slice(0, 160)}` : '';
+    const st = `HTTP ${res.status}${text}`;
+    const What = cap(c.what);
+    const where = scopeLabel(c.scope);
+    const remaining = res.headers.get('x-ratelimit-remaining');
+    const retryAfter = Number(res.headers.get('retry-after'));
+    const reset = Number(res.headers.get('x-ratelimit-reset'));
+    const limited = res.status === 429 || (res.status === 403 && (remaining === '0' || Number.isFinite(retryAfter) && retryAfter > 0));
+    const details = { status: res.status };
+    if (limited) {
+      const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : Number.isFinite(reset) && reset > 0 ? Math.max(1000, reset * 1000 - this.clock.now()) : 60_000;
+      return new CfRotateError('rate-limited', `${What} was refused: GitHub's rate limit was reached (${st}).`, { ...details, retryAfterMs: waitMs, hint: `Wait ${Math.ceil(waitMs / 1000)} s and retry.` });
+    }
+    const kind: ErrorKind = res.status === 401 ? 'auth' : res.status === 403 ? 'permission' : res.status === 404 ? 'not-found' : res.status >= 500 ? 'server' : 'validation';
+    const scopeNeed = c.scope.environment !== undefined ? '"Environments" (read and write)' : '"Secrets" (read and write)';
+    switch (kind) {
+      case 'auth':
+        return new CfRotateError('auth', `${What} failed: GitHub rejected the GitHub token (${this.source}) (${st}).`, { ...details, hint: `${cap(wording().setGitHubToken())} with a valid token, then retry.` });
+      case 'permission':
+        return new CfRotateError('permission', `${What} failed: the GitHub token (${this.source}) may not manage the Actions secrets of ${where} (${st}).`, {
+          ...details,
+          permission: c.scope.environment !== undefined ? 'Environments: write' : 'Secrets: write',
+          hint: `Use a token with the repository permission ${scopeNeed} (fine-grained), or the "repo" scope (classic), from an account with collaborator access to ${c.scope.owner}/${c.scope.repo}.`,
+        });
+      case 'not-found':
+        return new CfRotateError('not-found', `${What} failed: GitHub has no repository ${c.scope.owner}/${c.scope.repo}${c.scope.environment !== undefined ? ` with an environment "${c.scope.environment}"` : ''} that the token (${this.source}) can see (${st}).`, {
+          ...details,
+          hint: `Check the "github"${c.scope.environment !== undefined ? ' and "environment"' : ''} of the target in cf-rotate.json; for a private repository the token needs access to it${c.scope.environment !== undefined ? ', and the environment must exist (repository Settings › Environments)' : ''}.`,
+        });
+      case 'server':
+        return new CfRotateError('server', `${What} failed: GitHub had an internal error (${st}).`, { ...details, hint: 'Retry in a few minutes; see https://www.githubstatus.com.' });
+      default:
+        return new CfRotateError('validation', `${What} failed: GitHub rejected the request (${st}).`, { ...details, hint: 'Check the secret name and the target in cf-rotate.json.' });
+    }
+  }
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
