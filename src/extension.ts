@@ -9,10 +9,10 @@ import * as vscode from 'vscode';
 import { ALL_COMMAND_IDS, VIEWS, type CommandId } from './constants';
 import type { CommandHandler } from './commands/app';
 import type * as Runtime from './runtime';
-import type { CfRotateApi, Shell } from './runtime';
+import type { CfRotateApi, CfRotatePublicApi, Shell } from './runtime';
 import type { TreeNode } from './views/model';
 
-export type { CfRotateApi } from './runtime';
+export type { CfRotateApi, CfRotatePublicApi } from './runtime';
 
 type TreeProvider = Parameters<Shell['attachTree']>[0];
 
@@ -22,7 +22,11 @@ function loadRuntime(): typeof Runtime {
   return require('./runtime') as typeof Runtime;
 }
 
-export function activate(context: vscode.ExtensionContext): CfRotateApi {
+/**
+ * Returns what other extensions may use: `ready` and `refresh()`. The full object (engine,
+ * credentials, history, …) only to the extension's own tests (`ExtensionMode.Test`).
+ */
+export function activate(context: vscode.ExtensionContext): CfRotatePublicApi | CfRotateApi {
   const handlers = new Map<CommandId, CommandHandler>();
   const changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined | null | void>();
   let provider: TreeProvider | undefined;
@@ -101,6 +105,8 @@ export function activate(context: vscode.ExtensionContext): CfRotateApi {
     if (!api) throw new Error('Cloudflare Rotate is still loading: await `ready` first.');
     return api;
   };
+  const refresh = async (): Promise<void> => (await runtime()).refresh();
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return { ready, refresh };
   return {
     get engine() {
       return loaded().engine;
@@ -121,7 +127,7 @@ export function activate(context: vscode.ExtensionContext): CfRotateApi {
       return loaded().settings;
     },
     ready,
-    refresh: async () => (await runtime()).refresh(),
+    refresh,
   };
 }
 

@@ -26,18 +26,22 @@ import { registerCredentialCommands } from './commands/credentials';
 import { offerResume, registerRotateCommands } from './commands/rotate';
 import { registerViewCommands } from './commands/view';
 
-/** Returned by activate() for integration tests and other extensions. Holds no secret. */
-export interface CfRotateApi {
+/** What activate() returns to other extensions: nothing that holds or reaches a credential. */
+export interface CfRotatePublicApi {
+  /** Resolves when the runtime is loaded and its first load (configs, history, journals, credentials) has finished. */
+  ready: Promise<void>;
+  /** Re-read every cf-rotate.json and rebuild the tree. */
+  refresh(): Promise<void>;
+}
+
+/** What activate() returns to the extension's own tests (`ExtensionMode.Test`) only. Holds no secret, but reaches them. */
+export interface CfRotateApi extends CfRotatePublicApi {
   engine: RotationEngine;
   tree: TokenTreeProvider;
   configs: ConfigRegistry;
   credentials: CredentialStore;
   history: HistoryStore;
   settings: Settings;
-  /** Resolves when the runtime is loaded and its first load (configs, history, journals, credentials) has finished. */
-  ready: Promise<void>;
-  /** Re-read every cf-rotate.json and rebuild the tree. */
-  refresh(): Promise<void>;
 }
 
 /** What the activation shell created before the runtime was loaded. */

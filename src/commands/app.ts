@@ -4,11 +4,13 @@ import * as vscode from 'vscode';
 import { targetLabel } from '../core/config/schema';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../core/errors';
 import { redact } from '../core/redact';
+import { notification, plain } from '../core/text';
 import type { ResolvedToken } from '../host/configs';
 import type { HostServices } from '../host/services';
 import type { ViewController } from '../views/controller';
 import { KIND_ICONS, KIND_LABELS, type FolderInfo } from '../views/model';
 import { COMMANDS, type CommandId } from '../constants';
+import { formatDateTime, formatTime, type TimeFormat } from './describe';
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 
@@ -30,18 +32,41 @@ function defaultActions(kind: ErrorKind): Action[] {
       return [{ title: 'Set Credential', run: () => vscode.commands.executeCommand(COMMANDS.setCredential) }];
     case 'config':
       return [{ title: 'Open Configuration', run: () => vscode.commands.executeCommand(COMMANDS.openConfig) }];
-    case 'busy':
-      return [{ title: 'Resume', run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted) }];
     default:
+      // Not "Resume" for 'busy': a rotation another process is running leaves nothing to resume.
+      // Callers that know an interrupted rotation waits offer it themselves.
       return [];
   }
 }
 
-/** A non-modal notification; the chosen action runs later. Text passes the redactor once more. */
+// ------------------------------------------------------------------- neutralised text
+
+/**
+ * The one way text reaches a notification, a progress notification or a dialog message: the
+ * redactor once more, then `notification()` (no control or bidi characters, no `](`, so a target
+ * path, a name or a Cloudflare error text never becomes a `command:` link). Links the extension
+ * itself offers are actions (buttons), never Markdown in the text.
+ */
+export function notificationText(text: string): string {
+  return notification(redact(text));
+}
+
+/** A dialog's detail: like `notificationText`, line by line (the detail keeps its line breaks). */
+export function dialogDetail(text: string): string {
+  return redact(text).split(/\r?\n/).map((line) => notification(line)).join('\n');
+}
+
+/** QuickPick labels, descriptions and details; tree labels; status-bar text: no control or bidi characters. */
+export function pickText(text: string): string {
+  return plain(redact(text));
+}
+
+/** A non-modal notification; the chosen action runs later. */
 function show(level: 'error' | 'warning' | 'info', text: string, actions: readonly Action[]): void {
   const fn = level === 'error' ? vscode.window.showErrorMessage : level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-  void fn(redact(text), ...actions.map((a) => a.title)).then((choice) => {
-    const a = actions.find((x) => x.title === choice);
+  const titled = actions.map((a) => ({ ...a, title: plain(a.title) }));
+  void fn(notificationText(text), ...titled.map((a) => a.title)).then((choice) => {
+    const a = titled.find((x) => x.title === choice);
     if (a) void Promise.resolve(a.run()).catch(() => undefined);
   });
 }
@@ -50,29 +75,84 @@ export function showLogAction(app: App): Action {
   return { title: 'Show Log', run: () => app.log.show(true) };
 }
 
+export interface NotifyOptions {
+  /** false: the core already logged this outcome (every log line appears once). Default true. */
+  log?: boolean;
+}
+
 /**
  * Error notification: what failed, why, what to do (the error's hint), plus actions and
  * "Show Log". Not awaited: commands return while the notification is visible.
  */
-export function notifyError(app: App, what: string | undefined, err: unknown, actions: readonly Action[] = []): void {
+export function notifyError(app: App, what: string | undefined, err: unknown, actions: readonly Action[] = [], opts: NotifyOptions = {}): void {
   const e = toCfRotateError(err);
   const text = what ? `${what}: ${e.userMessage}` : e.userMessage;
-  app.logger.error(text);
+  if (opts.log !== false) app.logger.error(text);
   const all = [...actions];
   for (const a of defaultActions(e.kind)) if (!all.some((x) => x.title === a.title)) all.push(a);
   all.push(showLogAction(app));
   show('error', text, all);
 }
 
-export function notifyWarning(app: App, text: string, actions: readonly Action[] = [], withLog = true): void {
-  app.logger.warn(text);
+export function notifyWarning(app: App, text: string, actions: readonly Action[] = [], withLog = true, opts: NotifyOptions = {}): void {
+  if (opts.log !== false) app.logger.warn(text);
   show('warning', text, withLog ? [...actions, showLogAction(app)] : actions);
 }
 
-export function notifyInfo(app: App, text: string, actions: readonly Action[] = []): void {
-  app.logger.info(text);
+export function notifyInfo(app: App, text: string, actions: readonly Action[] = [], opts: NotifyOptions = {}): void {
+  if (opts.log !== false) app.logger.info(text);
   show('info', text, actions);
 }
+
+// ------------------------------------------------------------------------- progress
+
+export type ProgressReport = (message: string, increment?: number) => void;
+
+/**
+ * A progress notification whose Cancel button aborts `signal` (cancellable unless told
+ * otherwise). Title and messages are neutralised like every notification.
+ */
+export function withProgressNotification<T>(title: string, task: (report: ProgressReport, signal: AbortSignal) => Promise<T>, opts: { cancellable?: boolean } = {}): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: notificationText(title), cancellable: opts.cancellable ?? true }, async (progress, token) => {
+    const controller = new AbortController();
+    const sub = token?.onCancellationRequested?.(() => controller.abort());
+    if (token?.isCancellationRequested) controller.abort();
+    try {
+      return await task((message, increment) => progress.report({ message: notificationText(message), ...(increment !== undefined ? { increment } : {}) }), controller.signal);
+    } finally {
+      sub?.dispose();
+    }
+  });
+}
+
+/**
+ * `work`, or a 'cancelled' error as soon as `signal` aborts (also when it already has), for
+ * reads that cannot take a signal. What `work` was waiting for changes nothing.
+ */
+export function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(cancelled());
+  }
+  return Promise.race([work, new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(cancelled()), { once: true }))]);
+}
+
+// ----------------------------------------------------------------------- the locale
+
+/** The user's display language (VS Code's), for dates and times. */
+export function userLocale(): string | undefined {
+  try {
+    return vscode.env?.language || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Instants as people read them: the time of day (with the date when not today), in the user's locale. */
+export const localTime: TimeFormat = (at) => formatTime(at, userLocale());
+
+/** A full date and time in the user's locale. */
+export const localDateTime: TimeFormat = (at) => formatDateTime(at, userLocale());
 
 /** Errors in how a command was invoked: scripts get a rejected promise. */
 const INVOCATION_ERRORS: ReadonlySet<ErrorKind> = new Set(['validation', 'not-found', 'untrusted', 'config']);
@@ -81,13 +161,15 @@ const INVOCATION_ERRORS: ReadonlySet<ErrorKind> = new Set(['validation', 'not-fo
  * Run a command body: errors become a notification (what + why + hint + Show Log); invocation
  * errors (bad argument, unknown token, untrusted workspace) are also rethrown for scripts.
  */
-export async function guarded<T>(app: App, what: string, body: () => Promise<T>): Promise<T | undefined> {
+export async function guarded<T>(app: App, what: string, body: () => Promise<T>, opts: { unchanged?: string } = {}): Promise<T | undefined> {
   try {
     return await body();
   } catch (e) {
     const err = toCfRotateError(e);
     if (err.kind === 'cancelled') return undefined;
-    notifyError(app, what, err);
+    // Commands whose every throw happens before anything changed say so ("Nothing was rotated.").
+    const said = /nothing (was|has been) (rotated|changed)/i.test(err.userMessage);
+    notifyError(app, what, opts.unchanged && !said ? new CfRotateError(err.kind, err.message, { hint: `${err.hint ? `${err.hint} ` : ''}${opts.unchanged}` }) : err);
     if (INVOCATION_ERRORS.has(err.kind)) throw err;
     return undefined;
   }
@@ -120,7 +202,7 @@ export async function pickFolder(app: App, ref: string | undefined, placeHolder 
   const picked = await vscode.window.showQuickPick(
     folders.map((f) => {
       const s = app.configs.state(f.path);
-      return { label: f.name, description: s?.status === 'ok' ? `${s.tokens.length} token(s)` : s?.status === 'error' ? 'cf-rotate.json is invalid' : 'no cf-rotate.json', detail: f.path, folder: f };
+      return { label: pickText(f.name), description: s?.status === 'ok' ? `${s.tokens.length} token(s)` : s?.status === 'error' ? 'cf-rotate.json is invalid' : 'no cf-rotate.json', detail: pickText(f.path), folder: f };
     }),
     { placeHolder, ignoreFocusOut: true },
   );
@@ -141,10 +223,10 @@ export async function pickToken(app: App, placeHolder: string, filter: (t: Resol
   const items = all.map((rt) => {
     const node = app.view.tree.findToken(rt.folder.path, rt.token.name);
     return {
-      label: rt.token.name,
+      label: pickText(rt.token.name),
       iconPath: new vscode.ThemeIcon(KIND_ICONS[rt.token.kind]),
-      description: `${KIND_LABELS[rt.token.kind]}${multi ? ` · ${rt.folder.name}` : ''}`,
-      detail: `${node?.description ? `${node.description} · ` : ''}→ ${rt.token.targets.map(targetLabel).join(', ')}`,
+      description: pickText(`${KIND_LABELS[rt.token.kind]}${multi ? ` · ${rt.folder.name}` : ''}`),
+      detail: pickText(`${node?.description ? `${node.description} · ` : ''}→ ${rt.token.targets.map(targetLabel).join(', ')}`),
       rt,
     };
   });
@@ -174,13 +256,21 @@ export async function openFile(file: string, select?: vscode.Range): Promise<vsc
   return editor;
 }
 
-export function openTargetAction(folder: string, rel: string): Action {
+export function openTargetAction(folder: string, rel: string, key?: string): Action {
   const base = path.basename(rel);
-  return { title: `Open ${base}`, run: () => openFile(path.resolve(folder, rel)) };
+  // With a key: Reveal Target opens the file at the variable's line (not line 1).
+  return { title: `Open ${base}`, run: () => (key !== undefined ? vscode.commands.executeCommand(COMMANDS.revealTarget, { folder, file: rel, key }) : openFile(path.resolve(folder, rel))) };
+}
+
+/** Modal question; the chosen button, or undefined (Cancel). Message and detail are neutralised. */
+export async function askModal(message: string, detail: string, ...buttons: string[]): Promise<string | undefined> {
+  const titles = buttons.map((b) => plain(b));
+  const choice = await vscode.window.showWarningMessage(notificationText(message), { modal: true, detail: dialogDetail(detail) }, ...titles);
+  const i = choice === undefined ? -1 : titles.indexOf(choice);
+  return i >= 0 ? buttons[i] : undefined;
 }
 
 /** Modal yes/no. Returns true when `button` was chosen. */
 export async function confirmModal(message: string, detail: string, button: string): Promise<boolean> {
-  const choice = await vscode.window.showWarningMessage(message, { modal: true, detail }, button);
-  return choice === button;
+  return (await askModal(message, detail, button)) === button;
 }

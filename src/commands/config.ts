@@ -13,7 +13,7 @@ import { missingCredential } from '../host/services';
 import { samePath } from '../host/paths';
 import { KIND_ICONS, KIND_LABELS, type FolderInfo } from '../views/model';
 import { COMMANDS, ENV_FILE_EXCLUDE, ENV_FILE_GLOB } from '../constants';
-import { cancelled, confirmModal, ensureTrusted, guarded, notifyInfo, openFile, pickFolder, resolveToken, type App } from './app';
+import { abortable, cancelled, confirmModal, ensureTrusted, guarded, notifyInfo, openFile, pickFolder, pickText, resolveToken, withProgressNotification, type App } from './app';
 import { addTargetsText, insertToken, locateJsonPath, removeTokenText, tokenNamesOf } from './configText';
 import { setCredentialInteractive } from './credentials';
 import { isEnvLikeFile, suggestedKeys, suggestName, validateEnvKey, validateRelativeFile, validateTokenName } from './describe';
@@ -84,7 +84,9 @@ interface Choice<T> extends vscode.QuickPickItem {
 }
 
 async function pickOne<T>(step: string, placeHolder: string, items: Choice<T>[]): Promise<T> {
-  const p = await vscode.window.showQuickPick(items, { title: `Add Token: ${step}`, placeHolder, ignoreFocusOut: true, matchOnDescription: true, matchOnDetail: true });
+  // Names come from Cloudflare and the repository: plain text in the list (no control or bidi characters).
+  const shown = items.map((i) => ({ ...i, label: pickText(i.label), ...(i.description !== undefined ? { description: pickText(i.description) } : {}), ...(i.detail !== undefined ? { detail: pickText(i.detail) } : {}) }));
+  const p = await vscode.window.showQuickPick(shown, { title: `Add Token: ${step}`, placeHolder, ignoreFocusOut: true, matchOnDescription: true, matchOnDetail: true });
   if (!p) throw cancelled();
   return p.value;
 }
@@ -96,7 +98,8 @@ async function input(step: string, options: vscode.InputBoxOptions): Promise<str
 }
 
 async function load<T>(what: string, fn: () => Promise<T[]>, empty: () => CfRotateError): Promise<T[]> {
-  const items = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Loading ${what} from Cloudflare…` }, fn);
+  // Cancellable: Cancel ends the wizard at once (the read it was waiting for changes nothing).
+  const items = await withProgressNotification(`Loading ${what} from Cloudflare…`, (_report, signal) => abortable(fn(), signal));
   if (items.length === 0) throw empty();
   return items;
 }
@@ -260,7 +263,8 @@ async function pickTargetFile(folder: FolderInfo): Promise<string> {
 /** What the wizard produced: a new entry, or targets to add to the entry that already rotates the picked credential. */
 type WizardResult = { entry: Record<string, unknown> } | { addTo: string; targets: Record<string, unknown>[] };
 
-async function askTargets(folder: FolderInfo, kind: TokenKind, tokenType: 'publish_subscribe' | 'subscribe' | undefined, used: ReadonlySet<string>): Promise<Record<string, unknown>[]> {
+/** `used`: `file\0key` → the name of the token that writes it. */
+async function askTargets(folder: FolderInfo, kind: TokenKind, tokenType: 'publish_subscribe' | 'subscribe' | undefined, used: ReadonlyMap<string, string>): Promise<Record<string, unknown>[]> {
   const file = await pickTargetFile(folder);
   const targets: { file: string; key: string; field?: string }[] = [];
   for (const s of suggestedKeys(kind, tokenType)) {
@@ -271,7 +275,8 @@ async function askTargets(folder: FolderInfo, kind: TokenKind, tokenType: 'publi
         const k = v.trim();
         const bad = validateEnvKey(k);
         if (bad) return bad;
-        if (used.has(`${file}\u0000${k}`)) return `${k} in ${file} is already written by another token.`;
+        const owner = used.get(`${file}\u0000${k}`);
+        if (owner !== undefined) return `${k} in ${file} is already written by another token ("${owner}").`;
         if (targets.some((t) => t.key === k)) return `${k} is already used for the ${FIELD_LABEL[targets.find((t) => t.key === k)?.field as keyof typeof FIELD_LABEL] ?? 'other value'}.`;
         return undefined;
       },
@@ -285,7 +290,7 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
   const state = app.configs.state(folder.path);
   const existingText = await readText(app, folder.path);
   const taken = tokenNamesOf(existingText);
-  const used = new Set(state?.status === 'ok' ? state.tokens.flatMap((t) => fileTargets(t).map((x) => `${x.file}\u0000${x.key}`)) : []);
+  const used = new Map<string, string>(state?.status === 'ok' ? state.tokens.flatMap((t) => fileTargets(t).map((x) => [`${x.file}\u0000${x.key}`, t.name] as const)) : []);
   const configured = new Map<string, string>(state?.status === 'ok' ? state.tokens.map((t) => [credentialKey(t), t.name] as const) : []);
 
   const kind = await pickOne<TokenKind>('Kind', 'What kind of credential should cf-rotate rotate?', [

@@ -8,7 +8,7 @@ import { missingCredential } from '../host/services';
 import { COMMANDS, GITHUB_TOKEN_SECRET_KEY } from '../constants';
 import { registerSecret } from '../core/redact';
 import { GITHUB_TOKEN_FORMAT } from '../host/github';
-import { cancelled, confirmModal, guarded, notifyError, notifyInfo, type App } from './app';
+import { cancelled, confirmModal, guarded, notifyError, notifyInfo, withProgressNotification, type App } from './app';
 import { credentialArgSchema, credentialPromptArgsSchema, isRecord, parseArg, profileArgsSchema, setGitHubTokenArgsSchema, verifyFlagSchema } from './schemas';
 
 export interface SetCredentialResult {
@@ -104,9 +104,8 @@ async function verify(
   interactive: boolean,
 ): Promise<{ ok: true; detail: string; credential: AdminCredential } | { ok: false; error: CfRotateError }> {
   const check = async (c: AdminCredential): Promise<{ detail: string; credential: AdminCredential }> => {
-    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking the Cloudflare credential for "${profile}"…` }, () =>
-      app.newClient(c, profile).verifyCredential({ schemes: 'all' }),
-    );
+    // Cancellable: Cancel stops the check (nothing is saved).
+    const r = await withProgressNotification(`Checking the Cloudflare credential for "${profile}"…`, (_report, signal) => app.newClient(c, profile).verifyCredential({ schemes: 'all', signal }));
     const found = c.type === 'api-token' && r.accountId !== undefined ? { ...c, accountId: r.accountId } : c;
     return { detail: describeCheck(r), credential: found };
   };
@@ -125,9 +124,11 @@ async function verify(
       try {
         return { ok: true, ...(await check({ ...credential, accountId: pick.id })) };
       } catch (e2) {
+        if (toCfRotateError(e2).kind === 'cancelled') throw cancelled();
         return { ok: false, error: toCfRotateError(e2) };
       }
     }
+    if (toCfRotateError(e).kind === 'cancelled') throw cancelled();
     return { ok: false, error: toCfRotateError(e) };
   }
 }

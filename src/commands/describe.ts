@@ -14,8 +14,12 @@ export function graceOf(token: TokenConfig, defaultGrace: string): { text: strin
   return { text, ms: parseDuration(text) };
 }
 
+/** Formats an instant for people (the extension: the user's locale); default ISO 8601. */
+export type TimeFormat = (at: number) => string;
+const iso: TimeFormat = (at) => new Date(at).toISOString();
+
 /** What the rotation invalidates, in one or two sentences. */
-export function invalidationText(token: TokenConfig, defaultGrace: string, now: number): string {
+export function invalidationText(token: TokenConfig, defaultGrace: string, now: number, time: TimeFormat = iso): string {
   switch (token.kind) {
     case 'account-api-token':
     case 'user-api-token':
@@ -23,7 +27,7 @@ export function invalidationText(token: TokenConfig, defaultGrace: string, now: 
     case 'access-service-token': {
       const g = graceOf(token, defaultGrace);
       if (!g || g.ms <= 0) return `The current client secret of "${token.name}" stops working immediately (grace period ${g?.text ?? '0s'}).`;
-      return `The previous client secret of "${token.name}" stays valid until ${new Date(now + g.ms).toISOString()} (grace period ${g.text}); after that only the new secret works. Run "Expire Previous Secret" once everything uses the new one.`;
+      return `The previous client secret of "${token.name}" stays valid until ${time(now + g.ms)} (grace period ${g.text}); after that only the new secret works. Run "Cloudflare Rotate: Expire Previous Secret…" once everything uses the new one.`;
     }
     case 'moq-relay-token':
       return `The current ${token.tokenType === 'subscribe' ? 'subscribe' : 'publish/subscribe'} token of "${token.name}" stops working immediately (MoQ relay tokens have no grace period).`;
@@ -39,25 +43,27 @@ export function destinationLines(token: TokenConfig): string[] {
   return destinationTargets(token).map((t) => `${destinationWhere(token, t)}: ${DESTINATION_EFFECTS[destinationType(t)]}.`);
 }
 
+export interface ConfirmDetailOptions {
+  /** What Cloudflare calls the credential ("Cloudflare: 'deploy (ci)' · token 3f2a…"), or why it could not be read. */
+  cloudflare?: string | undefined;
+  time?: TimeFormat;
+}
+
 /** Detail text of the modal confirmation of a single rotation. */
-export function confirmRotateDetail(token: TokenConfig, folderName: string, defaultGrace: string, now: number, warnings: readonly string[] = []): string {
-  const lines = [
-    `${KIND_LABELS[token.kind]} "${token.name}" (folder ${folderName}, profile ${token.profile}).`,
-    '',
-    invalidationText(token, defaultGrace, now),
-    '',
-  ];
+export function confirmRotateDetail(token: TokenConfig, folderName: string, defaultGrace: string, now: number, opts: ConfirmDetailOptions = {}): string {
+  const lines = [`${KIND_LABELS[token.kind]} "${token.name}" (folder ${folderName}, profile ${token.profile}).`];
+  if (opts.cloudflare !== undefined) lines.push(opts.cloudflare);
+  lines.push('', invalidationText(token, defaultGrace, now, opts.time), '');
   const files = fileTargets(token);
   if (files.length > 0) lines.push('Files that change:', ...files.map((t) => `  • ${targetLabel(t)}`));
   const dests = destinationLines(token);
   if (dests.length > 0) lines.push(...(files.length > 0 ? [''] : []), 'Destinations that receive the new secret:', ...dests.map((l) => `  • ${l}`));
-  if (warnings.length > 0) lines.push('', 'Warnings:', ...warnings.map((w) => `  • ${w}`));
   return lines.join('\n');
 }
 
-/** Detail text of the modal confirmation of a batch rotation. */
-export function confirmBatchDetail(items: readonly { token: TokenConfig; folderName: string }[], defaultGrace: string): string {
-  const shown = items.slice(0, 15).map(({ token, folderName }) => {
+/** Detail text of the modal confirmation of a batch rotation. `cloudflare`: per token name, what Cloudflare calls it. */
+export function confirmBatchDetail(items: readonly { token: TokenConfig; folderName: string; cloudflare?: string | undefined }[], defaultGrace: string): string {
+  const shown = items.slice(0, 15).map(({ token, folderName, cloudflare }) => {
     const effect =
       token.kind === 'access-service-token'
         ? (() => {
@@ -65,41 +71,139 @@ export function confirmBatchDetail(items: readonly { token: TokenConfig; folderN
             return g && g.ms > 0 ? `previous secret valid for ${g.text}` : 'previous secret dies at once';
           })()
         : 'old value dies at once';
-    return `  • ${token.name} (${folderName}): ${effect} → ${targetLines(token).join(', ')}`;
+    return `  • ${token.name} (${folderName})${cloudflare !== undefined ? ` — ${cloudflare}` : ''}: ${effect} → ${targetLines(token).join(', ')}`;
   });
   if (items.length > 15) shown.push(`  …and ${items.length - 15} more`);
   return [`Each token is rotated at Cloudflare and its new secret written into its files.`, '', ...shown].join('\n');
 }
 
-/** One-line outcome of a rotation for notifications. */
-export function resultMessage(r: Pick<RotationResult, 'name' | 'ok' | 'state' | 'targets' | 'error' | 'graceUntil' | 'verified' | 'notes'>): string {
+/** "3f2a…": enough of an id to recognise it beside the dashboard, not a wall of hex. */
+export function shortId(id: string): string {
+  return id.length > 8 ? `${id.slice(0, 4)}…` : id;
+}
+
+/**
+ * The confirmation's line about what Cloudflare calls the credential: a repository can name an
+ * entry anything, so the dialog shows Cloudflare's own name (and a short id) beside it.
+ */
+export function cloudflareLine(token: TokenConfig, found: { name: string } | { error: string }): string {
+  if ('error' in found) return `Cloudflare: could not read its name (${found.error.replace(/\.$/, '')}). Check the ids in cf-rotate.json before you rotate.`;
+  switch (token.kind) {
+    case 'account-api-token':
+    case 'user-api-token':
+      return `Cloudflare: '${found.name}' · token ${shortId(token.tokenId)}`;
+    case 'access-service-token':
+      return `Cloudflare: '${found.name}' · service token ${shortId(token.serviceTokenId)}`;
+    case 'moq-relay-token':
+      return `Cloudflare: relay '${found.name}' · ${token.tokenType === 'subscribe' ? 'subscribe' : 'publish/subscribe'} token`;
+  }
+}
+
+// ------------------------------------------------------------------------------ progress
+
+const STEP_TEXT: Record<string, string> = {
+  checking: 'Checking the credential and the target files…',
+  rotating: 'Rotating at Cloudflare…',
+  writing: 'Writing the new secret…',
+  verifying: 'Verifying…',
+  'cleaning-up': 'Removing the previous token…',
+};
+
+/** The engine's progress step (`ProgressStep`) in words: what the rotation is doing now. */
+export function stepText(step: string, time: TimeFormat = iso): string {
+  if (step.startsWith('waiting:')) {
+    const at = Date.parse(step.slice('waiting:'.length));
+    return `No answer; waiting until ${Number.isFinite(at) ? time(at) : 'the request can no longer take effect'} before checking whether it happened…`;
+  }
+  if (step.startsWith('probing:')) return `Checking whether it happened (${step.slice('probing:'.length)})…`;
+  return STEP_TEXT[step] ?? step;
+}
+
+// ------------------------------------------------------------------------- time, locale
+
+function safeLocale(locale: string | undefined): string | undefined {
+  if (locale === undefined) return undefined;
+  try {
+    return Intl.DateTimeFormat.supportedLocalesOf([locale]).length > 0 ? locale : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** "14:02:31" (or "2:02:31 PM"): a time of day in the user's locale; with the date when it is not today. */
+export function formatTime(at: number, locale?: string, now: number = Date.now()): string {
+  const l = safeLocale(locale);
+  const sameDay = new Date(at).toDateString() === new Date(now).toDateString();
+  return new Intl.DateTimeFormat(l, sameDay ? { timeStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'medium' }).format(at);
+}
+
+/** "27 Nov 2026, 18:33:15": a date and time in the user's locale. */
+export function formatDateTime(at: number, locale?: string): string {
+  return new Intl.DateTimeFormat(safeLocale(locale), { dateStyle: 'medium', timeStyle: 'medium' }).format(at);
+}
+
+/** "3 days ago", "in 2 hours", "now": relative to `now`, in the user's locale. */
+export function formatRelative(at: number, now: number, locale?: string): string {
+  const rtf = new Intl.RelativeTimeFormat(safeLocale(locale), { numeric: 'auto' });
+  const s = Math.round((at - now) / 1000);
+  const abs = Math.abs(s);
+  if (abs < 60) return rtf.format(s, 'second');
+  if (abs < 3600) return rtf.format(Math.round(s / 60), 'minute');
+  if (abs < 86_400) return rtf.format(Math.round(s / 3600), 'hour');
+  if (abs < 30 * 86_400) return rtf.format(Math.round(s / 86_400), 'day');
+  if (abs < 365 * 86_400) return rtf.format(Math.round(s / (30 * 86_400)), 'month');
+  return rtf.format(Math.round(s / (365 * 86_400)), 'year');
+}
+
+/** Replace every ISO 8601 instant in `text` with `time(instant)` (engine messages name instants in ISO). */
+export function localiseInstants(text: string, time: TimeFormat): string {
+  return text.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g, (m) => {
+    const at = Date.parse(m);
+    return Number.isFinite(at) ? time(at) : m;
+  });
+}
+
+/** Was this result stopped by the user before anything was sent (the engine's `cancelled`, state `failed`)? */
+export function isCancelledBeforeCall(r: Pick<RotationResult, 'state' | 'error'>): boolean {
+  return r.state === 'failed' && r.error?.kind === 'cancelled';
+}
+
+/** One-line outcome of a rotation for notifications. `time` words the instants the engine names in ISO. */
+export function resultMessage(r: Pick<RotationResult, 'name' | 'ok' | 'state' | 'targets' | 'error' | 'graceUntil' | 'verified' | 'checkAgainAt' | 'notes'>, time?: TimeFormat): string {
+  const when = (t: string): string => (time ? localiseInstants(t, time) : t);
   if (r.ok) {
     const verb = r.state === 'recovered' ? 'Finished the interrupted rotation of' : r.state === 'planned' ? 'Checked' : 'Rotated';
     const extra: string[] = [];
-    if (r.graceUntil) extra.push(`the previous secret works until ${r.graceUntil}`);
+    if (r.graceUntil) extra.push(`the previous secret works until ${when(r.graceUntil)}`);
     if (r.verified === false) extra.push('Cloudflare did not confirm the new secret (see the log)');
     const notes = r.notes?.length ? ` ${r.notes.join(' ')}` : '';
     return `${verb} "${r.name}" → ${r.targets.join(', ')}.${notes}${extra.length ? ` Note: ${extra.join('; ')}.` : ''}`;
   }
-  const why = r.error ? `${r.error.message}${r.error.hint ? ` ${r.error.hint}` : ''}` : 'unknown error (see the log)';
+  if (isCancelledBeforeCall(r)) return `Cancelled: nothing was rotated ("${r.name}" was not sent to Cloudflare).`;
+  const why = r.error ? when(`${r.error.message}${r.error.hint ? ` ${r.error.hint}` : ''}`) : 'unknown error (see the log)';
   switch (r.state) {
     case 'lost':
       return `Rotation of "${r.name}" lost its new secret: ${why}`;
     case 'pending':
       return `Rotation of "${r.name}" is not finished: ${why}`;
     case 'unknown':
-      return `Rotation of "${r.name}" has an unknown outcome: ${why}`;
+      return `Rotation of "${r.name}" has an unknown outcome: ${why}${r.checkAgainAt && !why.includes(when(r.checkAgainAt)) ? ` Check again after ${when(r.checkAgainAt)}.` : ''}`;
     default:
       return `Rotation of "${r.name}" failed: ${why}`;
   }
 }
 
-export function batchSummary(results: readonly Pick<RotationResult, 'name' | 'ok' | 'state'>[]): string {
+export function batchSummary(results: readonly Pick<RotationResult, 'name' | 'ok' | 'state' | 'error'>[]): string {
   const ok = results.filter((r) => r.ok);
-  const failed = results.filter((r) => !r.ok);
-  if (failed.length === 0) return `Rotated ${ok.length} token${ok.length === 1 ? '' : 's'}.`;
-  const names = failed.slice(0, 5).map((r) => `${r.name} (${r.state})`).join(', ');
-  return `Rotated ${ok.length} of ${results.length} tokens; ${failed.length} did not: ${names}${failed.length > 5 ? ', …' : ''}.`;
+  const skipped = results.filter((r) => isCancelledBeforeCall(r));
+  const failed = results.filter((r) => !r.ok && !isCancelledBeforeCall(r));
+  const list = (rs: readonly Pick<RotationResult, 'name' | 'state'>[], withState: boolean): string =>
+    rs.slice(0, 5).map((r) => (withState ? `${r.name} (${r.state})` : r.name)).join(', ') + (rs.length > 5 ? ', …' : '');
+  if (failed.length === 0 && skipped.length === 0) return `Rotated ${ok.length} token${ok.length === 1 ? '' : 's'}.`;
+  const parts = [`Rotated ${ok.length} of ${results.length} tokens`];
+  if (failed.length > 0) parts.push(`${failed.length} did not: ${list(failed, true)}`);
+  if (skipped.length > 0) parts.push(`cancelled before ${skipped.length === 1 ? 'it' : 'they'} started (nothing was rotated for ${skipped.length === 1 ? 'it' : 'them'}): ${list(skipped, false)}`);
+  return `${parts.join('; ')}.`;
 }
 
 /** Line (0-based) and column range of the last assignment of `key` in a .env text (dotenv: last wins). */

@@ -1,35 +1,56 @@
 /** rotate, rotateAll, rotateDue, resumeInterrupted, expirePreviousSecret. */
+import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { CloudflareApi } from '../core/cloudflare/types';
 import { fileTargets, targetLabel, type TokenConfig, type TokenKind } from '../core/config/schema';
 import type { RotationResult, RotationState } from '../core/engine/engine';
 import type { JournalEntry } from '../core/engine/journal';
+import { mapLimit } from '../core/engine/queue';
 import type { ErrorKind } from '../core/errors';
 import { CfRotateError, toCfRotateError } from '../core/errors';
+import { NodeGit } from '../core/node/git';
 import { redact } from '../core/redact';
-import { relativeTime } from '../core/schedule';
-import { addToGitignore, gitFileStatus, gitWarning } from '../host/git';
+import { addToGitignore, gitFileStatus, type GitFileStatus } from '../host/git';
 import type { ResolvedToken } from '../host/configs';
 import { samePath } from '../host/paths';
+import { userGitPath } from '../host/services';
 import { dueTokens } from '../views/model';
 import { BATCH_CONCURRENCY, COMMANDS } from '../constants';
 import {
-  confirmModal,
+  askModal,
   ensureTrusted,
   guarded,
+  localTime,
   notifyError,
   notifyInfo,
   notifyWarning,
   openTargetAction,
+  pickText,
   resolveToken,
   showLogAction,
+  userLocale,
+  withProgressNotification,
   type Action,
   type App,
 } from './app';
-import { batchSummary, confirmBatchDetail, confirmRotateDetail, discardWarning, resultMessage } from './describe';
+import {
+  batchSummary,
+  cloudflareLine,
+  confirmBatchDetail,
+  confirmRotateDetail,
+  discardWarning,
+  formatRelative,
+  isCancelledBeforeCall,
+  resultMessage,
+  stepText,
+} from './describe';
 import { expireArgsSchema, parseArg, resumeArgsSchema, rotateArgsSchema, rotateBatchArgsSchema, type ResumeArgs } from './schemas';
 
-/** What rotate commands return: the engine's result (never a secret) without timing; `cancelled` when the user declined. */
+/**
+ * What rotate commands return: the engine's result (never a secret) without timing; `cancelled`
+ * when the user declined, or cancelled before anything was sent to Cloudflare.
+ */
 export type CommandRotationResult = Omit<RotationResult, 'durationMs' | 'kind' | 'state'> & { kind?: TokenKind; state: RotationState | 'cancelled' };
 
 export function toPublic(r: RotationResult): CommandRotationResult {
@@ -38,7 +59,7 @@ export function toPublic(r: RotationResult): CommandRotationResult {
     folder: r.folder,
     kind: r.kind,
     ok: r.ok,
-    state: r.state,
+    state: isCancelledBeforeCall(r) ? 'cancelled' : r.state,
     targets: [...r.targets],
     ...(r.error ? { error: { kind: r.error.kind, message: redact(r.error.message), ...(r.error.hint ? { hint: redact(r.error.hint) } : {}) } } : {}),
     warnings: r.warnings.map(redact),
@@ -46,95 +67,274 @@ export function toPublic(r: RotationResult): CommandRotationResult {
     ...(r.notes?.length ? { notes: [...r.notes] } : {}),
     ...(r.graceUntil ? { graceUntil: r.graceUntil } : {}),
     ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}),
+    ...(r.checkAgainAt ? { checkAgainAt: r.checkAgainAt } : {}),
+    ...(r.verdict ? { verdict: r.verdict } : {}),
   };
 }
 
-const STEP_TEXT: Record<string, string> = {
-  checking: 'Checking the credential and the target files…',
-  rotating: 'Rotating at Cloudflare…',
-  writing: 'Writing the new secret into the files…',
-  verifying: 'Verifying the new secret…',
-};
+/** A script (`confirm: false` / `skipConfirm: true`) gets no question at all: the engine's checks decide. */
+function isScript(args: { confirm?: boolean | undefined; skipConfirm?: boolean | undefined } | undefined): boolean {
+  return args?.confirm === false || args?.skipConfirm === true;
+}
 
 function skipConfirm(app: App, args: { confirm?: boolean | undefined; skipConfirm?: boolean | undefined } | undefined): boolean {
-  return args?.confirm === false || args?.skipConfirm === true || !app.settings.confirmBeforeRotate();
+  return isScript(args) || !app.settings.confirmBeforeRotate();
 }
 
-// ------------------------------------------------------------------------------------- git
+function declined(token: TokenConfig, folder: string): CommandRotationResult {
+  return { name: token.name, folder, kind: token.kind, ok: false, state: 'cancelled', targets: token.targets.map((t) => `${t.file} › ${t.key}`), warnings: [] };
+}
 
-interface GitNotice {
+function refusedResult(token: TokenConfig, folder: string, err: CfRotateError): CommandRotationResult {
+  return { ...declined(token, folder), state: 'failed', error: { kind: err.kind, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+}
+
+type Item = { folder: string; token: TokenConfig };
+
+// ------------------------------------------------------------------ before the question
+
+interface TargetRef {
   folder: string;
   file: string;
-  text: string;
 }
 
-async function gitNotices(items: readonly { folder: string; token: TokenConfig }[]): Promise<GitNotice[]> {
-  const seen = new Set<string>();
-  const jobs: Promise<GitNotice | undefined>[] = [];
+/** What must happen before the rotation, offered in the confirmation (or its own question). */
+interface Preparation {
+  /** Open documents of targets with unsaved changes: saved first (Save and Rotate). */
+  save: { doc: vscode.TextDocument; file: string }[];
+  /** Targets git neither tracks nor ignores: added to .gitignore first (Add to .gitignore and Rotate). */
+  gitignore: TargetRef[];
+  /** Targets git tracks: the core refuses them; said before any question. */
+  tracked: (TargetRef & { token: string })[];
+}
+
+const NOTHING_TO_PREPARE: Preparation = { save: [], gitignore: [], tracked: [] };
+
+function real(p: string): string | undefined {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Target documents with unsaved changes (also when opened through a link). */
+function dirtyTargets(items: readonly Item[]): Preparation['save'] {
+  const dirty = vscode.workspace.textDocuments.filter((d) => d.isDirty && d.uri.scheme === 'file');
+  if (dirty.length === 0) return [];
+  const out: Preparation['save'] = [];
   for (const { folder, token } of items) {
     for (const t of fileTargets(token)) {
-      const k = `${folder}\u0000${t.file}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      jobs.push(
-        gitFileStatus(folder, t.file)
-          .then((s) => {
-            const text = gitWarning(t.file, s);
-            return text ? { folder, file: t.file, text } : undefined;
-          })
-          .catch(() => undefined),
-      );
-      if (jobs.length >= 50) break;
+      const abs = path.resolve(folder, t.file);
+      const target = real(abs);
+      for (const doc of dirty) {
+        const same = samePath(doc.uri.fsPath, abs) || (target !== undefined && real(doc.uri.fsPath) === target);
+        if (same && !out.some((o) => o.doc === doc)) out.push({ doc, file: t.file });
+      }
     }
   }
-  return (await Promise.all(jobs)).filter((n): n is GitNotice => n !== undefined);
+  return out;
 }
 
-function offerGitignore(app: App, notices: readonly GitNotice[]): void {
-  if (notices.length === 0) return;
-  const text = notices.length === 1 ? (notices[0] as GitNotice).text : `${notices.length} target files are not protected from git: ${notices.map((n) => n.file).join(', ')}.`;
-  notifyWarning(app, text, [
-    {
-      title: 'Add to .gitignore',
-      run: async () => {
-        const added: string[] = [];
-        for (const n of notices) {
-          try {
-            if (await addToGitignore(n.folder, n.file)) added.push(n.file);
-          } catch (e) {
-            notifyError(app, `Could not update ${path.join(n.folder, '.gitignore')}`, e);
-          }
-        }
-        if (added.length > 0) notifyInfo(app, `Added ${added.join(', ')} to .gitignore. A file git already tracks stays tracked until you run "git rm --cached <file>".`);
+/** git's view of the targets (git by an absolute path outside the workspace; `git.path` from the user settings only). */
+async function gitTargets(items: readonly Item[]): Promise<Pick<Preparation, 'gitignore' | 'tracked'>> {
+  const git = new NodeGit({ configured: userGitPath() });
+  const seen = new Set<string>();
+  const jobs: Promise<{ ref: TargetRef & { token: string }; status: GitFileStatus | undefined }>[] = [];
+  for (const { folder, token } of items) {
+    for (const t of token.targets) {
+      if (t.allowTracked === true) continue;
+      const k = `${folder}\u0000${t.file}`;
+      if (seen.has(k) || jobs.length >= 50) continue;
+      seen.add(k);
+      const ref = { folder, file: t.file, token: token.name };
+      // No answer (no work tree, or git cannot say): the engine's git gate decides and says why.
+      jobs.push(gitFileStatus(folder, t.file, git).then((status) => ({ ref, status }), () => ({ ref, status: undefined })));
+    }
+  }
+  const out: Pick<Preparation, 'gitignore' | 'tracked'> = { gitignore: [], tracked: [] };
+  for (const { ref, status } of await Promise.all(jobs)) {
+    if (!status) continue;
+    if (status.tracked) out.tracked.push(ref);
+    else if (!status.ignored) out.gitignore.push({ folder: ref.folder, file: ref.file });
+  }
+  return out;
+}
+
+async function prepare(items: readonly Item[]): Promise<Preparation> {
+  return { save: dirtyTargets(items), ...(await gitTargets(items)) };
+}
+
+function steps(p: Preparation): number {
+  return p.save.length + p.gitignore.length;
+}
+
+/** The button that also does the preparation: "Save and Rotate", "Add to .gitignore and Rotate", … */
+function rotateButton(p: Preparation): string {
+  if (p.save.length > 0 && p.gitignore.length > 0) return 'Save, Add to .gitignore and Rotate';
+  if (p.save.length > 0) return 'Save and Rotate';
+  if (p.gitignore.length > 0) return 'Add to .gitignore and Rotate';
+  return 'Rotate';
+}
+
+function uniqueFiles(refs: readonly { file: string }[]): string[] {
+  return [...new Set(refs.map((r) => r.file))];
+}
+
+/** The "Before rotating" lines of the confirmation. */
+function preparationLines(p: Preparation): string[] {
+  if (steps(p) === 0) return [];
+  const lines = ['', 'Before rotating:'];
+  for (const f of uniqueFiles(p.save)) lines.push(`  • save ${f}: it has unsaved changes in an editor, which would hide the new secret (or overwrite it when saved later)`);
+  for (const g of p.gitignore) lines.push(`  • add /${g.file.replace(/\\/g, '/')} to ${path.join(path.basename(g.folder), '.gitignore')}: git does not ignore it, and cf-rotate does not write a secret into a file git could commit`);
+  if (p.gitignore.length > 0) lines.push('  (To keep a file out of .gitignore on purpose, add "allowTracked": true to its target in cf-rotate.json instead.)');
+  return lines;
+}
+
+/** Without a confirmation (confirmBeforeRotate off), the preparation still needs a yes. */
+async function askPreparation(p: Preparation, subject: string): Promise<boolean> {
+  const what = [p.save.length > 0 ? `save ${uniqueFiles(p.save).join(', ')}` : undefined, p.gitignore.length > 0 ? `add ${uniqueFiles(p.gitignore).join(', ')} to .gitignore` : undefined].filter(Boolean).join(' and ');
+  const button = rotateButton(p);
+  const choice = await askModal(`${what.charAt(0).toUpperCase()}${what.slice(1)} before rotating ${subject}?`, `${preparationLines(p).slice(1).join('\n')}\n\nNothing has been rotated yet.`, button);
+  return choice === button;
+}
+
+/** Saves and .gitignore entries, after the yes. An error here means nothing was rotated. */
+async function applyPreparation(p: Preparation): Promise<CfRotateError | undefined> {
+  for (const { doc, file } of p.save) {
+    let saved = false;
+    try {
+      saved = await doc.save();
+    } catch {
+      saved = false;
+    }
+    if (!saved || doc.isDirty) {
+      return new CfRotateError('file', `Could not save ${file}.`, { hint: 'Save or revert it in the editor, then rotate again. Nothing was rotated.' });
+    }
+  }
+  for (const g of p.gitignore) {
+    try {
+      await addToGitignore(g.folder, g.file);
+    } catch (e) {
+      const err = toCfRotateError(e, 'file');
+      return new CfRotateError(err.kind, `Could not add ${g.file} to ${path.join(g.folder, '.gitignore')}: ${err.message}`, {
+        hint: `Add /${g.file.replace(/\\/g, '/')} to .gitignore yourself (or add "allowTracked": true to the target), then rotate again. Nothing was rotated.`,
+      });
+    }
+  }
+  return undefined;
+}
+
+function trackedError(t: TargetRef & { token: string }): CfRotateError {
+  return new CfRotateError('file', `${t.file} is tracked by git: the new secret of "${t.token}" would be committed with it. Nothing was rotated.`, {
+    hint: `Untrack it (git rm --cached ${t.file}) and add it to .gitignore, or add "allowTracked": true to this target in cf-rotate.json if the file must stay tracked.`,
+  });
+}
+
+/**
+ * After a token was added: say what git would make the rotation refuse, and offer the fix.
+ * (The core refuses a target that git tracks or does not ignore, unless it says "allowTracked".)
+ */
+export function offerGitNotices(app: App, items: readonly Item[]): void {
+  void gitTargets(items).then(({ gitignore, tracked }) => {
+    for (const t of tracked) notifyWarning(app, `${t.file} is tracked by git: cf-rotate will refuse to write the secret of "${t.token}" into it. Untrack it (git rm --cached ${t.file}) and add it to .gitignore, or add "allowTracked": true to the target.`);
+    if (gitignore.length === 0) return;
+    const files = uniqueFiles(gitignore);
+    notifyWarning(app, `${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not ignored by git: cf-rotate will refuse to write a secret into ${files.length === 1 ? 'it' : 'them'} until ${files.length === 1 ? 'it is' : 'they are'}.`, [
+      {
+        title: 'Add to .gitignore',
+        run: async () => {
+          const problem = await applyPreparation({ ...NOTHING_TO_PREPARE, gitignore });
+          if (problem) notifyError(app, undefined, new CfRotateError(problem.kind, problem.message, { hint: problem.hint?.replace(/, then rotate again\. Nothing was rotated\.$/, '.') ?? '' }));
+          else notifyInfo(app, `Added ${files.join(', ')} to .gitignore.`);
+        },
       },
-    },
-  ]);
+    ]);
+  });
 }
 
-/** Check the targets with git in the background and offer .gitignore entries. */
-export function offerGitNotices(app: App, items: readonly { folder: string; token: TokenConfig }[]): void {
-  void gitNotices(items).then((n) => offerGitignore(app, n));
+// --------------------------------------------------------- what Cloudflare calls it
+
+/** Per request, for the names shown in the confirmation: short, so a hung API never holds the dialog long. */
+function readTimeoutMs(): number {
+  const v = Number(process.env.CF_ROTATE_TIMEOUT);
+  return Number.isFinite(v) && v >= 0.1 && v <= 10 ? Math.round(v * 1000) : 10_000;
 }
 
-// --------------------------------------------------------------------------------- results
-
-function firstTargetFile(r: Pick<RotationResult, 'targets'>): string | undefined {
-  return r.targets[0]?.split(' › ')[0];
+async function cloudflareName(api: CloudflareApi, token: TokenConfig, signal: AbortSignal): Promise<string> {
+  const opts = { signal, maxRetries: 0, timeoutMs: readTimeoutMs() };
+  switch (token.kind) {
+    case 'account-api-token':
+      return (await api.getAccountToken(token.accountId, token.tokenId, opts)).name;
+    case 'user-api-token':
+      return (await api.getUserToken(token.tokenId, opts)).name;
+    case 'access-service-token':
+      return (await api.getServiceToken(token.accountId ? { accountId: token.accountId } : { zoneId: token.zoneId as string }, token.serviceTokenId, opts)).name;
+    case 'moq-relay-token':
+      return (await api.getMoqRelay(token.accountId, token.relayId, opts)).name;
+  }
 }
 
-/** The notification for one result. Not awaited. */
-export function presentResult(app: App, r: RotationResult): void {
-  const file = firstTargetFile(r);
+/**
+ * What Cloudflare calls each credential, for the confirmation ("Cloudflare: 'deploy (ci)' ·
+ * token 3f2a…"): a repository can name an entry anything. A failed read is said, never blocks.
+ */
+async function cloudflareNames(app: App, items: readonly Item[]): Promise<Map<TokenConfig, string>> {
+  const out = new Map<TokenConfig, string>();
+  if (items.length === 0) return out;
+  const title = items.length === 1 ? `Reading "${(items[0] as Item).token.name}" at Cloudflare…` : `Reading ${items.length} credentials at Cloudflare…`;
+  await withProgressNotification(title, async (_report, signal) => {
+    await mapLimit(items, 4, async ({ token }) => {
+      try {
+        const api = await app.clientFor(token.profile);
+        out.set(token, cloudflareLine(token, { name: await cloudflareName(api, token, signal) }));
+      } catch (e) {
+        out.set(token, cloudflareLine(token, { error: signal.aborted ? 'not read: you cancelled the read' : toCfRotateError(e).message }));
+      }
+    });
+  });
+  return out;
+}
+
+// --------------------------------------------------------------------------- results
+
+function firstTarget(r: Pick<RotationResult, 'targets'>): { file: string; key: string } | undefined {
+  const t = r.targets[0];
+  if (t === undefined) return undefined;
+  const i = t.lastIndexOf(' › ');
+  return i < 0 ? { file: t, key: '' } : { file: t.slice(0, i), key: t.slice(i + 3) };
+}
+
+/** Is an interrupted rotation of this token waiting (so that Resume has something to do)? */
+async function hasInterrupted(app: App, r: Pick<RotationResult, 'name' | 'folder'>): Promise<boolean> {
+  try {
+    return (await app.engine.interrupted()).some((j) => j.token === r.name && samePath(j.folder, r.folder));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The notification for one result (not awaited by the user; awaited here only for what it
+ * offers). The engine logged the outcome already (every log line appears once), except for an
+ * unfinished or unknown one, whose full text goes to the log here.
+ */
+export async function presentResult(app: App, r: RotationResult, opts: { cancelled?: boolean } = {}): Promise<void> {
   const ref = { name: r.name, folder: r.folder };
-  const text = resultMessage(r);
+  const text = resultMessage(r, localTime);
   if (r.ok) {
     const actions: Action[] = [];
-    if (file) actions.push(file === '.env' ? { ...openTargetAction(r.folder, file), title: 'Open .env' } : openTargetAction(r.folder, file));
+    const t = firstTarget(r);
+    if (t) actions.push(openTargetAction(r.folder, t.file, t.key || undefined));
     if (r.kind === 'access-service-token' && r.graceUntil) {
       actions.push({ title: 'Expire Previous Secret', run: () => vscode.commands.executeCommand(COMMANDS.expirePreviousSecret, ref) });
     }
-    notifyInfo(app, text, actions);
-    if (r.warnings.length > 0) notifyWarning(app, `"${r.name}": ${r.warnings.join(' ')}`);
+    notifyInfo(app, opts.cancelled ? `${text} (It had finished before the cancellation could stop it.)` : text, actions, { log: false });
+    if (r.warnings.length > 0) notifyWarning(app, `"${r.name}": ${r.warnings.join(' ')}`, [], true, { log: false });
+    return;
+  }
+  if (isCancelledBeforeCall(r)) {
+    notifyInfo(app, text, [], { log: false }); // the engine logged the cancellation
     return;
   }
   const actions: Action[] = [];
@@ -147,22 +347,34 @@ export function presentResult(app: App, r: RotationResult): void {
       actions.push({ title: 'Resume', run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, ref) });
       break;
     default:
-      if (r.error?.kind === 'busy') actions.push({ title: 'Resume', run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, ref) });
+      // Busy because an interrupted rotation waits: Resume finishes it. Busy because another
+      // process is rotating: nothing to resume, wait.
+      if (r.state === 'busy' && (await hasInterrupted(app, r))) actions.push({ title: 'Resume', run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, ref) });
   }
-  const err = new CfRotateError(r.error?.kind ?? 'internal', text);
-  notifyError(app, undefined, err, actions);
+  const unfinished = r.state === 'pending' || r.state === 'unknown';
+  const prefix = opts.cancelled && unfinished ? 'Cancelled after the request was sent: ' : '';
+  notifyError(app, undefined, new CfRotateError(r.error?.kind ?? 'internal', `${prefix}${text}`), actions, { log: unfinished });
 }
 
-// ---------------------------------------------------------------------------------- rotate
+// --------------------------------------------------------------------------- rotate
 
-async function rotateOne(app: App, rt: ResolvedToken): Promise<RotationResult> {
+async function rotateOne(app: App, rt: ResolvedToken): Promise<{ result: RotationResult; cancelled: boolean }> {
   const ref = [{ folder: rt.folder.path, name: rt.token.name }];
   app.view.setRotating(ref, true);
+  let cancelled = false;
   try {
-    return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Rotating "${rt.token.name}"`, cancellable: false },
-      (progress) => app.engine.rotate(rt.folder.path, rt.token, { onProgress: (step) => progress.report({ message: STEP_TEXT[step] ?? step }) }),
-    );
+    const result = await withProgressNotification(`Rotating "${rt.token.name}"`, (report, signal) => {
+      signal.addEventListener(
+        'abort',
+        () => {
+          cancelled = true;
+          report('Cancelling…');
+        },
+        { once: true },
+      );
+      return app.engine.rotate(rt.folder.path, rt.token, { signal, onProgress: (step) => report(stepText(step, localTime)) });
+    });
+    return { result, cancelled };
   } finally {
     app.view.setRotating(ref, false);
     await app.view.rebuild();
@@ -175,21 +387,29 @@ async function rotate(app: App, raw: unknown): Promise<CommandRotationResult | u
   const rt = await resolveToken(app, args, 'Select the Cloudflare credential to rotate');
   if (!rt) return undefined;
   const { folder, token } = rt;
-  const git = gitNotices([{ folder: folder.path, token }]);
-  if (!skipConfirm(app, args)) {
-    const notices = await git;
-    const ok = await confirmModal(
-      `Rotate "${token.name}" now?`,
-      confirmRotateDetail(token, folder.name, app.settings.defaultGracePeriod(), Date.now(), notices.map((n) => n.text)),
-      'Rotate',
-    );
-    if (!ok) {
-      return { name: token.name, folder: folder.path, kind: token.kind, ok: false, state: 'cancelled', targets: token.targets.map(targetLabel), warnings: [] };
-    }
+  const items = [{ folder: folder.path, token }];
+  const prep = isScript(args) ? NOTHING_TO_PREPARE : await prepare(items);
+  const tracked = prep.tracked[0];
+  if (tracked) {
+    const err = trackedError(tracked);
+    notifyError(app, `"${token.name}" was not rotated`, err, [{ title: 'Open Configuration', run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) }]);
+    return refusedResult(token, folder.path, err);
   }
-  const result = await rotateOne(app, rt);
-  presentResult(app, result);
-  if (result.ok) void git.then((n) => offerGitignore(app, n));
+  if (!skipConfirm(app, args)) {
+    const names = await cloudflareNames(app, items);
+    const detail = confirmRotateDetail(token, folder.name, app.settings.defaultGracePeriod(), Date.now(), { cloudflare: names.get(token), time: localTime });
+    const button = rotateButton(prep);
+    if ((await askModal(`Rotate "${token.name}" now?`, [detail, ...preparationLines(prep)].join('\n'), button)) !== button) return declined(token, folder.path);
+  } else if (steps(prep) > 0 && !(await askPreparation(prep, `"${token.name}"`))) {
+    return declined(token, folder.path);
+  }
+  const problem = await applyPreparation(prep);
+  if (problem) {
+    notifyError(app, `"${token.name}" was not rotated`, problem);
+    return refusedResult(token, folder.path, problem);
+  }
+  const { result, cancelled } = await rotateOne(app, rt);
+  await presentResult(app, result, { cancelled });
   return toPublic(result);
 }
 
@@ -212,62 +432,85 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
     notifyInfo(app, mode === 'due' ? 'No Cloudflare credentials are due for rotation.' : 'No Cloudflare credentials are configured.');
     return [];
   }
+  const plain = items.map((rt) => ({ folder: rt.folder.path, token: rt.token }));
+  // Tracked targets are refused by the engine, each with its reason in the results.
+  const prep = isScript(args) ? NOTHING_TO_PREPARE : await prepare(plain);
+  const subject = `${items.length} ${mode === 'due' ? 'due ' : ''}credential${items.length === 1 ? '' : 's'}`;
   if (!skipConfirm(app, args)) {
-    const ok = await confirmModal(
-      `Rotate ${items.length} ${mode === 'due' ? 'due ' : ''}credential${items.length === 1 ? '' : 's'} now?`,
-      confirmBatchDetail(items.map((rt) => ({ token: rt.token, folderName: rt.folder.name })), app.settings.defaultGracePeriod()),
-      'Rotate',
+    const names = await cloudflareNames(app, plain.slice(0, 15));
+    const detail = confirmBatchDetail(
+      items.map((rt) => ({ token: rt.token, folderName: rt.folder.name, cloudflare: names.get(rt.token) })),
+      app.settings.defaultGracePeriod(),
     );
-    if (!ok) return [];
+    const button = rotateButton(prep);
+    if ((await askModal(`Rotate ${subject} now?`, [detail, ...preparationLines(prep)].join('\n'), button)) !== button) return [];
+  } else if (steps(prep) > 0 && !(await askPreparation(prep, subject))) {
+    return [];
+  }
+  const problem = await applyPreparation(prep);
+  if (problem) {
+    notifyError(app, `No credential was rotated`, problem);
+    return [];
   }
   const refs = items.map((rt) => ({ folder: rt.folder.path, name: rt.token.name }));
   app.view.setRotating(refs, true);
   let results: RotationResult[];
+  let cancelled = false;
   try {
-    results = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Rotating ${items.length} Cloudflare credential${items.length === 1 ? '' : 's'}`, cancellable: false },
-      async (progress) => {
-        let done = 0;
-        progress.report({ message: `0/${items.length}` });
-        return app.engine.rotateMany(
-          items.map((rt) => ({ folder: rt.folder.path, token: rt.token })),
-          {
-            concurrency: args?.concurrency ?? BATCH_CONCURRENCY,
-            onResult: (r) => {
-              done++;
-              app.view.setRotating([{ folder: r.folder, name: r.name }], false);
-              progress.report({ increment: 100 / items.length, message: `${done}/${items.length} · ${r.name} ${r.ok ? 'done' : 'failed'}` });
-            },
-          },
-        );
-      },
-    );
+    results = await withProgressNotification(`Rotating ${items.length} Cloudflare credential${items.length === 1 ? '' : 's'}`, async (report, signal) => {
+      let done = 0;
+      let phase = '';
+      const message = (): string => `${done}/${items.length} done${cancelled ? ' · cancelling: no new rotation starts' : ''}${phase ? ` · ${phase}` : ''}`;
+      signal.addEventListener(
+        'abort',
+        () => {
+          cancelled = true;
+          report(message());
+        },
+        { once: true },
+      );
+      report(message());
+      return app.engine.rotateMany(plain, {
+        concurrency: args?.concurrency ?? BATCH_CONCURRENCY,
+        // Stops starting new rotations; one that has started is finished (never cut in half).
+        signal,
+        onProgress: (step) => {
+          // Only the slow phases are worth a line of their own in a batch.
+          if (step.startsWith('waiting:') || step.startsWith('probing:')) {
+            phase = stepText(step, localTime);
+            report(message());
+          }
+        },
+        onResult: (r) => {
+          done++;
+          phase = '';
+          app.view.setRotating([{ folder: r.folder, name: r.name }], false);
+          report(`${message()} · ${r.name} ${r.ok ? 'done' : isCancelledBeforeCall(r) ? 'not started' : 'failed'}`, 100 / items.length);
+        },
+      });
+    });
   } finally {
     app.view.setRotating(refs, false);
     await app.view.rebuild();
   }
-  for (const r of results) {
-    if (r.ok) app.logger.info(resultMessage(r));
-    else app.logger.warn(resultMessage(r));
-  }
-  const failed = results.filter((r) => !r.ok);
+  // The engine logged every outcome; the summary is one more line.
+  const failed = results.filter((r) => !r.ok && !isCancelledBeforeCall(r));
+  const notStarted = results.filter((r) => isCancelledBeforeCall(r));
   if (failed.length === 0) {
     notifyInfo(app, batchSummary(results), [showLogAction(app)]);
-  } else if (failed.length === 1) {
-    presentResult(app, failed[0] as RotationResult);
+  } else if (failed.length === 1 && notStarted.length === 0) {
+    await presentResult(app, failed[0] as RotationResult, { cancelled });
   } else {
     const actions: Action[] = [];
     if (failed.some((r) => r.state === 'pending' || r.state === 'unknown')) actions.push({ title: 'Resume', run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted) });
     notifyError(app, undefined, new CfRotateError('internal', batchSummary(results), { hint: 'The log lists the reason for each.' }), actions);
   }
   const warned = results.filter((r) => r.ok && r.warnings.length > 0);
-  if (warned.length > 0) notifyWarning(app, warned.map((r) => `"${r.name}": ${r.warnings.join(' ')}`).join(' '));
-  const okItems = items.filter((rt) => results.some((r) => r.ok && r.name === rt.token.name && r.folder === rt.folder.path));
-  offerGitNotices(app, okItems.map((rt) => ({ folder: rt.folder.path, token: rt.token })));
+  if (warned.length > 0) notifyWarning(app, warned.map((r) => `"${r.name}": ${r.warnings.join(' ')}`).join(' '), [], true, { log: false });
   return results.map(toPublic);
 }
 
-// ---------------------------------------------------------------------------------- resume
+// ---------------------------------------------------------------------------- resume
 
 function inWorkspace(app: App, j: JournalEntry): boolean {
   return app.configs.folders().some((f) => samePath(f.path, j.folder));
@@ -286,10 +529,11 @@ async function selectJournals(app: App, args: ResumeArgs | undefined, journals: 
     return hit;
   }
   if (args?.all) return journals;
+  const now = Date.now();
   const items = journals.map((j) => ({
-    label: j.token,
-    description: `${j.values ? 'new secret not yet in every file' : 'outcome unknown'} · ${path.basename(j.folder)}${inWorkspace(app, j) ? '' : ' (other workspace)'}`,
-    detail: `started ${relativeTime(j.startedAt, Date.now())} → ${j.targets.map((t) => `${t.rel} › ${t.key}`).join(', ')}${j.lastError ? ` · last error: ${j.lastError}` : ''}`,
+    label: pickText(j.token),
+    description: pickText(`${j.values ? 'new secret not yet in every file' : 'outcome unknown'} · ${path.basename(j.folder)}${inWorkspace(app, j) ? '' : ' (other workspace)'}`),
+    detail: pickText(`started ${formatRelative(j.startedAt, now, userLocale())} → ${j.targets.map((t) => `${t.rel} › ${t.key}`).join(', ')}${j.lastError ? ` · last error: ${j.lastError}` : ''}`),
     picked: inWorkspace(app, j),
     j,
   }));
@@ -298,37 +542,39 @@ async function selectJournals(app: App, args: ResumeArgs | undefined, journals: 
 }
 
 async function discard(app: App, j: JournalEntry, ask: boolean): Promise<boolean> {
-  if (ask) {
-    const ok = await confirmModal(`Discard the interrupted rotation of "${j.token}"?`, discardWarning(j), 'Discard');
-    if (!ok) return false;
-  }
-  await app.engine.discard(j.id);
-  app.logger.warn(`Discarded the interrupted rotation of "${j.token}" (${j.folder}).`);
+  if (ask && (await askModal(`Discard the interrupted rotation of "${j.token}"?`, discardWarning(j), 'Discard')) !== 'Discard') return false;
+  await app.engine.discard(j.id); // the engine logs it (and records it in the history)
   return true;
 }
 
-async function resumeOne(app: App, j: JournalEntry, overwrite: boolean | undefined): Promise<RotationResult> {
+async function resumeOne(app: App, j: JournalEntry, overwrite: boolean | undefined): Promise<{ result: RotationResult; cancelled: boolean }> {
+  let cancelled = false;
   const run = (overwriteConflicts: boolean): Thenable<RotationResult> =>
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Finishing the rotation of "${j.token}"`, cancellable: false }, (progress) =>
-      app.engine.resume(j.id, { overwriteConflicts, onProgress: (step) => progress.report({ message: STEP_TEXT[step] ?? step }) }),
-    );
+    withProgressNotification(`Finishing the rotation of "${j.token}"`, (report, signal) => {
+      signal.addEventListener(
+        'abort',
+        () => {
+          cancelled = true;
+          report('Cancelling…');
+        },
+        { once: true },
+      );
+      return app.engine.resume(j.id, { overwriteConflicts, signal, onProgress: (step) => report(stepText(step, localTime)) });
+    });
   let r = await run(overwrite ?? false);
   if (!r.ok && r.error?.kind === 'conflict' && overwrite === undefined) {
-    const choice = await vscode.window.showWarningMessage(
+    const choice = await askModal(
       `"${j.token}": a target changed during the rotation.`,
-      {
-        modal: true,
-        detail: `${r.error.message}\n\nOverwrite puts the new secret from Cloudflare into the file (the value there now is replaced). Discard forgets the new secret instead:\n${discardWarning(j)}`,
-      },
+      `${r.error.message}\n\nOverwrite puts the new secret from Cloudflare into the file (the value there now is replaced). Discard forgets the new secret instead:\n${discardWarning(j)}`,
       'Overwrite',
       'Discard',
     );
     if (choice === 'Overwrite') r = await run(true);
     else if (choice === 'Discard' && (await discard(app, j, true))) {
-      return { ...r, state: 'failed', error: { kind: 'cancelled', message: `The interrupted rotation of "${j.token}" was discarded.` } };
+      return { result: { ...r, state: 'failed', error: { kind: 'cancelled', message: `The interrupted rotation of "${j.token}" was discarded.` } }, cancelled };
     }
   }
-  return r;
+  return { result: r, cancelled };
 }
 
 async function resume(app: App, raw: unknown): Promise<CommandRotationResult[] | undefined> {
@@ -351,15 +597,15 @@ async function resume(app: App, raw: unknown): Promise<CommandRotationResult[] |
         }
         continue;
       }
-      const r = await resumeOne(app, j, args?.overwriteConflicts);
+      const { result: r, cancelled } = await resumeOne(app, j, args?.overwriteConflicts);
       if (r.error?.kind !== 'cancelled') {
         if (!r.ok && (r.state === 'unknown' || r.state === 'pending')) {
           const actions: Action[] = [
             { title: 'Try Again', run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, { journalId: j.id }) },
             { title: 'Discard…', run: () => discard(app, j, true).then(() => app.view.rebuild()) },
           ];
-          notifyError(app, undefined, new CfRotateError(r.error?.kind ?? 'internal', resultMessage(r)), actions);
-        } else presentResult(app, r);
+          notifyError(app, undefined, new CfRotateError(r.error?.kind ?? 'internal', `${cancelled ? 'Cancelled: ' : ''}${resultMessage(r, localTime)}`), actions);
+        } else await presentResult(app, r, { cancelled });
       }
       out.push(toPublic(r));
     }
@@ -388,7 +634,7 @@ export async function offerResume(app: App): Promise<void> {
   );
 }
 
-// ---------------------------------------------------------------------------------- expire
+// ---------------------------------------------------------------------------- expire
 
 async function expire(app: App, raw: unknown): Promise<{ name: string; folder: string; ok: boolean; error?: { kind: ErrorKind; message: string; hint?: string } } | undefined> {
   const args = parseArg(expireArgsSchema, raw, COMMANDS.expirePreviousSecret);
@@ -401,17 +647,17 @@ async function expire(app: App, raw: unknown): Promise<{ name: string; folder: s
   }
   // Not governed by confirmBeforeRotate: only an explicit argument skips this question.
   if (args?.confirm !== false && args?.skipConfirm !== true) {
-    const ok = await confirmModal(
-      `Expire the previous client secret of "${token.name}" now?`,
-      'Anything that still uses the previous secret stops working immediately. Do this once every client uses the new secret.',
-      'Expire Now',
-    );
+    const ok =
+      (await askModal(
+        `Expire the previous client secret of "${token.name}" now?`,
+        'Anything that still uses the previous secret stops working immediately. Do this once every client uses the new secret.',
+        'Expire Now',
+      )) === 'Expire Now';
     if (!ok) return { name: token.name, folder: folder.path, ok: false, error: { kind: 'cancelled', message: 'Cancelled.' } };
   }
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Expiring the previous secret of "${token.name}"…` }, () =>
-      app.engine.expirePreviousSecret(folder.path, token),
-    );
+    // One short request that cannot be taken back half-way: not cancellable.
+    await withProgressNotification(`Expiring the previous secret of "${token.name}"…`, () => app.engine.expirePreviousSecret(folder.path, token), { cancellable: false });
   } catch (e) {
     const err = toCfRotateError(e);
     notifyError(app, `Could not expire the previous secret of "${token.name}"`, err);
@@ -424,10 +670,12 @@ async function expire(app: App, raw: unknown): Promise<{ name: string; folder: s
 }
 
 export function registerRotateCommands(app: App): vscode.Disposable[] {
+  // Everything these commands throw happens before the engine is called: nothing was rotated.
+  const unchanged = { unchanged: 'Nothing was rotated.' };
   return [
-    app.registerCommand(COMMANDS.rotate, (arg: unknown) => guarded(app, 'Rotation failed', () => rotate(app, arg))),
-    app.registerCommand(COMMANDS.rotateAll, (arg: unknown) => guarded(app, 'Rotate all failed', () => rotateBatch(app, arg, 'all'))),
-    app.registerCommand(COMMANDS.rotateDue, (arg: unknown) => guarded(app, 'Rotate due failed', () => rotateBatch(app, arg, 'due'))),
+    app.registerCommand(COMMANDS.rotate, (arg: unknown) => guarded(app, 'Rotation failed', () => rotate(app, arg), unchanged)),
+    app.registerCommand(COMMANDS.rotateAll, (arg: unknown) => guarded(app, 'Rotate all failed', () => rotateBatch(app, arg, 'all'), unchanged)),
+    app.registerCommand(COMMANDS.rotateDue, (arg: unknown) => guarded(app, 'Rotate due failed', () => rotateBatch(app, arg, 'due'), unchanged)),
     app.registerCommand(COMMANDS.resumeInterrupted, (arg: unknown) => guarded(app, 'Resume failed', () => resume(app, arg))),
     app.registerCommand(COMMANDS.expirePreviousSecret, (arg: unknown) => guarded(app, 'Expire previous secret failed', () => expire(app, arg))),
   ];

@@ -4,12 +4,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isInside } from '../core/node/checked';
 import { destinationUrl, githubWebOrigin } from '../core/destinations';
+import { samePath } from '../host/paths';
 import { CfRotateError } from '../core/errors';
 import type { HistoryEntry } from '../core/history';
-import { relativeTime } from '../core/schedule';
+import { KIND_LABELS } from '../views/model';
 import { COMMANDS } from '../constants';
-import { guarded, notifyInfo, openFile, pickFolder, type App } from './app';
-import { findKeyLine } from './describe';
+import { askModal, guarded, localDateTime, notifyInfo, openFile, pickFolder, pickText, userLocale, type App } from './app';
+import { findKeyLine, formatDateTime, formatRelative, localiseInstants } from './describe';
 import { historyArgsSchema, parseArg, revealTargetArgsSchema } from './schemas';
 
 async function revealTarget(app: App, raw: unknown): Promise<{ file: string; line?: number } | { url: string; opened: boolean } | undefined> {
@@ -57,6 +58,44 @@ const OUTCOME_ICON: Record<HistoryEntry['outcome'], string> = {
   'expired-previous': 'clock',
 };
 
+const OUTCOME_TEXT: Record<HistoryEntry['outcome'], string> = {
+  rotated: 'rotated',
+  recovered: 'finished after an interruption',
+  failed: 'failed',
+  lost: 'lost its new secret',
+  discarded: 'discarded',
+  'expired-previous': 'previous secret expired',
+};
+
+function splitTarget(t: string): { file: string; key: string } {
+  const i = t.lastIndexOf(' › ');
+  return i < 0 ? { file: t, key: '' } : { file: t.slice(0, i), key: t.slice(i + 3) };
+}
+
+/** One entry in full (a dialog), with a button per target that opens the file at its variable. */
+async function showHistoryEntry(app: App, e: HistoryEntry): Promise<void> {
+  const locale = userLocale();
+  const at = Date.parse(e.at);
+  const when = Number.isFinite(at) ? `${formatDateTime(at, locale)} (${formatRelative(at, Date.now(), locale)})` : e.at;
+  const local = (s: string): string => localiseInstants(s, localDateTime);
+  const lines = [
+    `Outcome: ${OUTCOME_TEXT[e.outcome] ?? e.outcome}`,
+    `When: ${when}`,
+    `Kind: ${KIND_LABELS[e.kind] ?? e.kind}`,
+    `Folder: ${e.folder}`,
+    ...(e.targets.length > 0 ? ['Targets:', ...e.targets.map((t) => `  • ${t}`)] : []),
+    ...(e.graceUntil ? [`Previous secret valid until: ${local(e.graceUntil)}`] : []),
+    ...(e.expiresAt ? [`Expires: ${local(e.expiresAt)}`] : []),
+    ...(e.error ? [`${e.errorKind ? `Error (${e.errorKind})` : 'Note'}: ${local(e.error)}`] : []),
+  ];
+  const open = app.configs.folders().some((f) => samePath(f.path, e.folder))
+    ? [...new Map(e.targets.map((t) => splitTarget(t)).filter((t) => t.key !== '').map((t) => [`Open ${path.basename(t.file)} › ${t.key}`, t] as const)).entries()].slice(0, 2)
+    : [];
+  const choice = await askModal(`"${e.name}": ${OUTCOME_TEXT[e.outcome] ?? e.outcome}`, lines.join('\n'), ...open.map(([title]) => title));
+  const target = open.find(([title]) => title === choice)?.[1];
+  if (target) await vscode.commands.executeCommand(COMMANDS.revealTarget, { folder: e.folder, file: target.file, key: target.key });
+}
+
 async function showHistory(app: App, raw: unknown): Promise<HistoryEntry[]> {
   const args = parseArg(historyArgsSchema, raw, COMMANDS.showHistory);
   const entries = await app.history.list(args?.limit ?? 200);
@@ -66,14 +105,32 @@ async function showHistory(app: App, raw: unknown): Promise<HistoryEntry[]> {
     return entries;
   }
   const now = Date.now();
+  const locale = userLocale();
   const multi = app.configs.folders().length > 1;
-  const items = entries.map((e) => ({
-    label: `$(${OUTCOME_ICON[e.outcome] ?? 'circle-outline'}) ${e.name}`,
-    description: `${e.outcome} · ${relativeTime(Date.parse(e.at), now)}${multi ? ` · ${path.basename(e.folder)}` : ''}`,
-    detail: [e.at, e.targets.length > 0 ? `→ ${e.targets.join(', ')}` : undefined, e.graceUntil ? `previous secret valid until ${e.graceUntil}` : undefined, e.error].filter(Boolean).join(' · '),
-  }));
-  // Not awaited: the command returns the entries while the list is open.
-  void vscode.window.showQuickPick(items, { title: 'Cloudflare Rotate: History', placeHolder: 'Past rotations, newest first (no secret values are kept)', matchOnDescription: true, matchOnDetail: true });
+  const items = entries.map((e) => {
+    const at = Date.parse(e.at);
+    const known = Number.isFinite(at);
+    return {
+      label: `$(${OUTCOME_ICON[e.outcome] ?? 'circle-outline'}) ${pickText(e.name)}`,
+      description: pickText(`${OUTCOME_TEXT[e.outcome] ?? e.outcome} · ${known ? formatRelative(at, now, locale) : e.at}${multi ? ` · ${path.basename(e.folder)}` : ''}`),
+      detail: pickText(
+        [
+          known ? formatDateTime(at, locale) : e.at,
+          e.targets.length > 0 ? `→ ${e.targets.join(', ')}` : undefined,
+          e.graceUntil ? `previous secret valid until ${localiseInstants(e.graceUntil, localDateTime)}` : undefined,
+          e.error ? localiseInstants(e.error, localDateTime) : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · '),
+      ),
+      entry: e,
+    };
+  });
+  // Not awaited: the command returns the entries while the list is open. Picking one shows it in full.
+  void vscode.window
+    .showQuickPick(items, { title: 'Cloudflare Rotate: History', placeHolder: 'Past rotations, newest first (no secret values are kept); pick one for its details', matchOnDescription: true, matchOnDetail: true })
+    .then((picked) => (picked ? showHistoryEntry(app, picked.entry) : undefined))
+    .then(undefined, () => undefined);
   return entries;
 }
 

@@ -1,7 +1,14 @@
-/** The "Cloudflare Rotate" log channel, reachable only through the core's redacting logger. */
+/**
+ * The "Cloudflare Rotate" log channel, reachable only through the core's redacting logger. Each
+ * line is also made `plain`: text from a repository or from Cloudflare cannot forge a log line
+ * (line breaks) or hide itself (control, bidi, invisible characters). The channel is the only
+ * sink (no console mirror), and the core logs each outcome once: notifications of an outcome the
+ * engine logged do not log it again.
+ */
 import * as vscode from 'vscode';
 import { redactingLogger } from '../core/log';
 import type { Logger } from '../core/ports';
+import { plain } from '../core/text';
 import { OUTPUT_CHANNEL_NAME } from '../constants';
 
 export interface LogHandle {
@@ -13,11 +20,11 @@ export interface LogHandle {
 export function createLog(): LogHandle {
   const channel = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
   const sink: Logger = {
-    trace: (m) => channel.trace(m),
-    debug: (m) => channel.debug(m),
-    info: (m) => channel.info(m),
-    warn: (m) => channel.warn(m),
-    error: (m) => channel.error(m),
+    trace: (m) => channel.trace(plain(m)),
+    debug: (m) => channel.debug(plain(m)),
+    info: (m) => channel.info(plain(m)),
+    warn: (m) => channel.warn(plain(m)),
+    error: (m) => channel.error(plain(m)),
   };
   return { channel, logger: redactingLogger(sink) };
 }

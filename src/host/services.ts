@@ -51,7 +51,7 @@ export interface HostServices {
 }
 
 /** VS Code's git.path from the user settings only (never the workspace's), when it is an absolute path. */
-function userGitPath(): string | undefined {
+export function userGitPath(): string | undefined {
   const info = vscode.workspace.getConfiguration('git').inspect<string | string[]>('path');
   const v = info?.globalValue;
   const first = Array.isArray(v) ? v[0] : v;

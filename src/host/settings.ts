@@ -6,6 +6,11 @@
  *
  * Every reader of the URL goes through `apiBaseUrl()` (and `resolveApiBaseUrl` below), so the
  * API clients, the log and the change watcher cannot disagree.
+ *
+ * The same rule holds for the settings that can weaken a rotation (`confirmBeforeRotate`,
+ * `defaultGracePeriod`) and for `githubApiUrl`: a cloned repository's `.vscode/settings.json`
+ * cannot skip the confirmation or revoke the previous secret of a service token at once. A
+ * workspace value is ignored, and said so once in the log.
  */
 import * as vscode from 'vscode';
 import { validateApiBaseUrl } from '../core/cloudflare/client';
@@ -58,10 +63,24 @@ export function resolveApiBaseUrl(info: SettingInspection | undefined): Resolved
   return { value: text(info?.defaultValue) ?? SETTING_DEFAULTS.apiBaseUrl, source: 'default', workspaceIgnored };
 }
 
+/** Settings read from user-level settings only (package.json scope `machine`). */
+export const USER_ONLY_SETTINGS = ['apiBaseUrl', 'confirmBeforeRotate', 'defaultGracePeriod', 'githubApiUrl'] as const satisfies readonly (keyof typeof SETTINGS)[];
+type UserOnly = (typeof USER_ONLY_SETTINGS)[number];
+
+const WHY: Record<UserOnly, string> = {
+  apiBaseUrl: 'only the user setting may change where the admin credential is sent',
+  confirmBeforeRotate: 'only the user setting may turn off the confirmation before a rotation',
+  defaultGracePeriod: 'only the user setting may shorten how long the previous secret of an Access service token keeps working',
+  githubApiUrl: 'only the user setting may change where the GitHub token is sent',
+};
+
+function fromWorkspace(info: (SettingInspection & { workspaceLanguageValue?: unknown; workspaceFolderLanguageValue?: unknown }) | undefined): boolean {
+  return info?.workspaceValue !== undefined || info?.workspaceFolderValue !== undefined || info?.workspaceLanguageValue !== undefined || info?.workspaceFolderLanguageValue !== undefined;
+}
+
 export class Settings {
-  private warnedWorkspaceUrl = false;
+  private readonly warned = new Set<UserOnly>();
   private warnedLocalOnly = false;
-  private warnedWorkspaceGitHubUrl = false;
 
   constructor(private readonly logger: Logger) {}
 
@@ -71,11 +90,9 @@ export class Settings {
 
   /** Where the API base URL comes from now (not validated). */
   apiBaseUrlSource(): ResolvedApiBaseUrl {
-    const r = resolveApiBaseUrl(this.config().inspect<string>(SETTINGS.apiBaseUrl) as SettingInspection | undefined);
-    if (r.workspaceIgnored && !this.warnedWorkspaceUrl) {
-      this.warnedWorkspaceUrl = true;
-      this.logger.warn('Ignoring cfRotate.apiBaseUrl from the workspace settings: only the user setting may change where the admin credential is sent.');
-    }
+    const info = this.config().inspect<string>(SETTINGS.apiBaseUrl) as SettingInspection | undefined;
+    const r = resolveApiBaseUrl(info);
+    this.warnWorkspace('apiBaseUrl', info);
     if (r.source === 'user settings' && !this.warnedLocalOnly && vscode.env?.remoteName !== undefined) {
       const info = this.config().inspect<string>(SETTINGS.apiBaseUrl) as SettingInspection | undefined;
       if (info?.globalRemoteValue === undefined && info?.globalLocalValue !== undefined) {
@@ -125,10 +142,7 @@ export class Settings {
   githubApiUrl(): string {
     const info = this.config().inspect<string>(SETTINGS.githubApiUrl) as SettingInspection | undefined;
     const r = resolveApiBaseUrl({ ...info, defaultValue: text(info?.defaultValue) ?? SETTING_DEFAULTS.githubApiUrl });
-    if (!this.warnedWorkspaceGitHubUrl && r.workspaceIgnored) {
-      this.warnedWorkspaceGitHubUrl = true;
-      this.logger.warn('Ignoring cfRotate.githubApiUrl from the workspace settings: only the user setting may change where the GitHub token is sent.');
-    }
+    this.warnWorkspace('githubApiUrl', info);
     const value = r.value;
     return validateGitHubApiUrl(value, 'The setting cfRotate.githubApiUrl').toString().replace(/\/$/, '');
   }
@@ -138,13 +152,30 @@ export class Settings {
     return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 365 ? v : SETTING_DEFAULTS.reminderDays;
   }
 
+  /** A workspace or folder value of a user-only setting is ignored: said once per setting in the log. */
+  private warnWorkspace(key: UserOnly, info: SettingInspection | undefined): void {
+    if (fromWorkspace(info) && !this.warned.has(key)) {
+      this.warned.add(key);
+      this.logger.warn(`Ignoring ${SETTINGS_SECTION}.${SETTINGS[key]} from the workspace settings: ${WHY[key]}.`);
+    }
+  }
+
+  /** The remote machine's value, else the user's (global), else the default; never the workspace's. */
+  private userValue(key: UserOnly): unknown {
+    const info = this.config().inspect<unknown>(SETTINGS[key]) as SettingInspection | undefined;
+    this.warnWorkspace(key, info);
+    return info?.globalRemoteValue ?? info?.globalValue ?? info?.defaultValue;
+  }
+
+  /** User setting only: a workspace cannot make the previous secret die at once ("0s"). */
   defaultGracePeriod(): string {
-    const v = this.config().get<unknown>(SETTINGS.defaultGracePeriod);
+    const v = this.userValue('defaultGracePeriod');
     return typeof v === 'string' && DURATION.test(v) ? v : SETTING_DEFAULTS.defaultGracePeriod;
   }
 
+  /** User setting only: a workspace cannot turn the confirmation off. */
   confirmBeforeRotate(): boolean {
-    const v = this.config().get<unknown>(SETTINGS.confirmBeforeRotate);
+    const v = this.userValue('confirmBeforeRotate');
     return typeof v === 'boolean' ? v : SETTING_DEFAULTS.confirmBeforeRotate;
   }
 

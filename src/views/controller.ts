@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { journalLabels } from '../core/engine/engine';
 import { historyKey } from '../core/history';
 import { toCfRotateError } from '../core/errors';
+import { notification } from '../core/text';
 import type { HostServices } from '../host/services';
 import { COMMANDS, CONTEXT, VIEWS } from '../constants';
 import { reminderText, tokenNodes, type TreeNode } from './model';
@@ -117,11 +118,11 @@ export class ViewController implements vscode.Disposable {
     if (counts.overdue > 0 && !this.overdueNotified) {
       this.overdueNotified = true;
       const r = reminderText(roots);
-      const overdue = tokenNodes(roots).filter((t) => t.due.state === 'overdue').map((t) => t.name);
-      const names = overdue.slice(0, 3).join(', ') + (overdue.length > 3 ? ', …' : '');
+      const overdue = tokenNodes(roots).filter((t) => t.due.state === 'overdue');
+      const names = overdue.slice(0, 3).map((t) => t.name).join(', ') + (overdue.length > 3 ? ', …' : '');
       void vscode.window
         .showWarningMessage(
-          `${counts.overdue} Cloudflare credential${counts.overdue === 1 ? ' is' : 's are'} overdue for rotation (${names}).`,
+          notification(`${counts.overdue} Cloudflare credential${counts.overdue === 1 ? ' is' : 's are'} overdue for rotation (${names}).`),
           'Rotate Due',
           'Show Tokens',
         )

@@ -10,6 +10,7 @@ import { isFileTarget, targetField, targetLabel as configTargetLabel, type Secre
 import { destinationRef, destinationType, destinationWhere, DESTINATION_EFFECTS, type DestinationRef, type DestinationType } from '../core/destinations';
 import { historyKey, type HistoryEntry } from '../core/history';
 import { dueInfo, relativeTime, type DueInfo } from '../core/schedule';
+import { plain } from '../core/text';
 import { COMMANDS } from '../constants';
 
 export interface FolderInfo {
@@ -205,9 +206,9 @@ export function targetLabel(file: string, key: string): string {
   return `${file} › ${key}`;
 }
 
-/** Escape text for a MarkdownString (no HTML, no links, no emphasis from user data). */
+/** Escape text for a MarkdownString (no HTML, no links, no emphasis, no control or bidi characters from user data). */
 export function escapeMarkdown(text: string): string {
-  return text.replace(MARKDOWN_SPECIAL, '\\$&');
+  return plain(text).replace(MARKDOWN_SPECIAL, '\\$&');
 }
 const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+\-.!|<>~]/g;
 
@@ -293,7 +294,22 @@ function isApiToken(kind: TokenKind): boolean {
   return kind === 'account-api-token' || kind === 'user-api-token';
 }
 
-/** "rolled 3 d ago · expires in 12 d", "never rotated · overdue", "rotating…". */
+/**
+ * Whether a token is due, in the words every place uses (tree, tooltips, status bar, the overdue
+ * notification): "overdue by 3 d", "overdue (age unknown)" (scheduled, never rotated by
+ * cf-rotate), "due in 2 d"; undefined when it is not due.
+ */
+export function dueText(due: DueInfo, now: number): string | undefined {
+  if (due.state === 'overdue') {
+    if (due.dueAt === undefined) return 'overdue (age unknown)';
+    const r = relativeTime(due.dueAt, now);
+    return r === 'just now' ? 'overdue' : `overdue by ${r.endsWith(' ago') ? r.slice(0, -4) : r}`;
+  }
+  if (due.state === 'due-soon') return due.dueAt !== undefined ? `due ${relativeTime(due.dueAt, now)}` : 'due soon';
+  return undefined;
+}
+
+/** "rolled 3 d ago · expires in 12 d", "not rotated yet · overdue (age unknown)", "rotating…". */
 export function tokenDescription(kind: TokenKind, s: TokenStatus, now: number): string {
   if (s.state === 'rotating') return 'rotating…';
   if (s.state === 'interrupted') return 'interrupted rotation · resume it';
@@ -301,11 +317,8 @@ export function tokenDescription(kind: TokenKind, s: TokenStatus, now: number): 
   let out = last !== undefined ? `${isApiToken(kind) ? 'rolled' : 'rotated'} ${relativeTime(last, now)}` : 'not rotated yet';
   if (s.expiresAt !== undefined) out += s.expiresAt > now ? ` · expires ${relativeTime(s.expiresAt, now)}` : ` · expired ${relativeTime(s.expiresAt, now)}`;
   if (s.state === 'failed') out += s.lastAttempt?.outcome === 'lost' ? ' · last rotation lost its secret' : ' · last rotation failed';
-  if (s.due.state === 'overdue') {
-    const r = s.due.dueAt !== undefined ? relativeTime(s.due.dueAt, now) : undefined;
-    out += r === undefined ? ' · due now (age unknown)' : r === 'just now' ? ' · due now' : ` · overdue by ${r.endsWith(' ago') ? r.slice(0, -4) : r}`;
-  }
-  else if (s.due.state === 'due-soon' && s.due.dueAt !== undefined) out += ` · due ${relativeTime(s.due.dueAt, now)}`;
+  const due = dueText(s.due, now);
+  if (due !== undefined) out += ` · ${due}`;
   return out;
 }
 
@@ -341,12 +354,13 @@ export function tokenTooltip(folderName: string, t: TokenConfig, s: TokenStatus,
   lines.push(`- Folder: ${escapeMarkdown(folderName)}`);
   lines.push(`- Profile: ${escapeMarkdown(t.profile)}${hasCredential === false ? ' (no credential set)' : ''}`);
   for (const [k, v] of tokenIds(t)) lines.push(`- ${k}: ${escapeMarkdown(v)}`);
-  lines.push(`- Schedule: ${t.rotateEveryDays !== undefined ? `every ${t.rotateEveryDays} days` : 'none'}`);
+  const due = dueText(s.due, now);
+  lines.push(`- Schedule: ${t.rotateEveryDays !== undefined ? `every ${t.rotateEveryDays} days` : 'none'}${due !== undefined ? ` (${due})` : ''}`);
   const last = lastRotatedAt(s);
   lines.push(`- Last rotation: ${last !== undefined && s.lastSuccess ? `${escapeMarkdown(s.lastSuccess.at)} (${relativeTime(last, now)})` : 'none recorded'}`);
   if (s.expiresAt !== undefined) lines.push(`- Expires: ${new Date(s.expiresAt).toISOString()}`);
   if (s.state === 'failed' && s.lastAttempt?.error) lines.push(`- Last attempt (${s.lastAttempt.outcome}): ${escapeMarkdown(s.lastAttempt.error)}`);
-  if (s.state === 'interrupted') lines.push('- An interrupted rotation waits: run **Resume Interrupted Rotation**.');
+  if (s.state === 'interrupted') lines.push('- An interrupted rotation waits: run **Cloudflare Rotate: Resume Interrupted Rotation…**.');
   lines.push('', 'Targets:');
   for (const tg of t.targets) lines.push(`- ${escapeMarkdown(configTargetLabel(tg))} (${FIELD_LABELS[targetField(t, tg)]})`);
   return lines.join('\n');
@@ -593,17 +607,22 @@ export function dueTokens(roots: readonly TreeNode[]): TokenNode[] {
   return tokenNodes(roots).filter((t) => t.due.state === 'overdue' || t.due.state === 'due-soon');
 }
 
+/** "1 overdue", "2 due soon", "1 overdue · 2 due soon": the counts, in the words `dueText` uses. */
+export function dueCounts(overdue: number, dueSoon: number): string {
+  return [overdue > 0 ? `${overdue} overdue` : undefined, dueSoon > 0 ? `${dueSoon} due soon` : undefined].filter(Boolean).join(' · ');
+}
+
 /** Text of the status-bar reminder, or undefined when nothing is due. */
 export function reminderText(roots: readonly TreeNode[]): { text: string; tooltip: string; overdue: number; dueSoon: number } | undefined {
   const due = dueTokens(roots);
   if (due.length === 0) return undefined;
   const overdue = due.filter((t) => t.due.state === 'overdue').length;
   const dueSoon = due.length - overdue;
-  const names = due.slice(0, 10).map((t) => `${t.name} (${t.due.state === 'overdue' ? 'overdue' : 'due soon'})`);
+  const names = due.slice(0, 10).map((t) => `${t.name}: ${dueText(t.due, t.builtAt) ?? 'due'}`);
   const more = due.length > 10 ? `\n…and ${due.length - 10} more` : '';
   return {
-    text: `$(key) ${due.length} due`,
-    tooltip: `Cloudflare Rotate: ${due.length} token${due.length === 1 ? '' : 's'} to rotate\n${names.join('\n')}${more}\nClick to rotate the due tokens.`,
+    text: `$(key) ${dueCounts(overdue, dueSoon)}`,
+    tooltip: `Cloudflare Rotate: ${dueCounts(overdue, dueSoon)}\n${names.join('\n')}${more}\nClick to rotate the due tokens (Rotate Due Tokens…).`,
     overdue,
     dueSoon,
   };

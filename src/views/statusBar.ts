@@ -1,7 +1,8 @@
 /** Status-bar reminder "$(key) 2 due" (click: rotate the due tokens) and the view badge. */
 import * as vscode from 'vscode';
 import { COMMANDS } from '../constants';
-import { reminderText, type TreeNode } from './model';
+import { plain } from '../core/text';
+import { dueCounts, reminderText, type TreeNode } from './model';
 
 export class ReminderStatus implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -20,11 +21,12 @@ export class ReminderStatus implements vscode.Disposable {
       return { overdue: 0, dueSoon: 0 };
     }
     this.item.text = r.text;
-    this.item.tooltip = r.tooltip;
+    // A plain-string tooltip (not Markdown); names still pass `plain` (no control or bidi characters).
+    this.item.tooltip = plain(r.tooltip, { newlines: true });
     this.item.backgroundColor = r.overdue > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.accessibilityInformation = { label: `${r.overdue + r.dueSoon} Cloudflare tokens due for rotation` };
+    this.item.accessibilityInformation = { label: `Cloudflare tokens: ${dueCounts(r.overdue, r.dueSoon)}` };
     this.item.show();
-    if (this.view) this.view.badge = { value: r.overdue + r.dueSoon, tooltip: `${r.overdue + r.dueSoon} due for rotation` };
+    if (this.view) this.view.badge = { value: r.overdue + r.dueSoon, tooltip: dueCounts(r.overdue, r.dueSoon) };
     return { overdue: r.overdue, dueSoon: r.dueSoon };
   }
 

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { historyKey } from '../core/history';
+import { plain } from '../core/text';
 import { buildTree, nodeTooltip, type NodeIcon, type TreeInput, type TreeNode, type TokenNode } from './model';
 
 export type TreeData = Omit<TreeInput, 'now' | 'rotating'>;
@@ -125,15 +126,19 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         : n.type === 'token'
           ? vscode.TreeItemCollapsibleState.Collapsed
           : vscode.TreeItemCollapsibleState.None;
-    const item = new vscode.TreeItem(n.label, collapsible);
+    // Labels and descriptions are plain text: no control, bidi or invisible characters from a
+    // repository or from Cloudflare. Tooltips are Markdown built from escaped text (model.ts).
+    const label = plain(n.label);
+    const item = new vscode.TreeItem(label, collapsible);
     item.id = n.id;
     item.contextValue = n.contextValue;
-    if (n.description !== undefined) item.description = n.description;
+    const description = n.description !== undefined ? plain(n.description) : undefined;
+    if (description !== undefined) item.description = description;
     // Token and target nodes have no tooltip yet: resolveTreeItem builds it on hover.
     if (n.tooltip !== undefined) item.tooltip = markdown(n.tooltip);
     if (n.icon) item.iconPath = this.icon(n.icon);
     if (n.command) item.command = n.command;
-    item.accessibilityInformation = { label: n.description ? `${n.label}, ${n.description}` : n.label };
+    item.accessibilityInformation = { label: description ? `${label}, ${description}` : label };
     return item;
   }
 
@@ -162,9 +167,11 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 }
 
+/** Untrusted Markdown: no HTML, no command links that run, no theme icons. */
 function markdown(text: string): vscode.MarkdownString {
   const md = new vscode.MarkdownString(text);
   md.supportHtml = false;
   md.isTrusted = false;
+  md.supportThemeIcons = false;
   return md;
 }

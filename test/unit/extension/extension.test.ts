@@ -88,7 +88,7 @@ describe('extension (fake VS Code + simulator)', function () {
     fake.setSetting('cfRotate.apiBaseUrl', { globalValue: world.sim.url });
     if (config !== null) await write(dir, '.vscode/cf-rotate.json', JSON.stringify(config, null, 2));
     const t0 = performance.now();
-    api = activate(ctx as unknown as vscode.ExtensionContext);
+    api = activate(ctx as unknown as vscode.ExtensionContext) as CfRotateApi;
     activationMs = performance.now() - t0;
     await api.ready;
     await settle();
@@ -148,7 +148,7 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.deepEqual(roots.map((r) => [r.type, r.contextValue]), [['message', 'message.noCredential'], ['token', 'token.account-api-token.overdue']]);
     const status = fake.statusItems[0];
     assert.equal(status?.visible, true);
-    assert.equal(status?.text, '$(key) 1 due');
+    assert.equal(status?.text, '$(key) 1 overdue');
     assert.ok(messages('warning').some((m) => /overdue for rotation/.test(m)), 'overdue notification once per session');
     console.log(`      activate(): ${activationMs.toFixed(2)} ms`);
   });

@@ -88,6 +88,7 @@ export class TreeItem {
 }
 export const TreeItemCollapsibleState = { None: 0, Collapsed: 1, Expanded: 2 } as const;
 export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 } as const;
+export const ExtensionMode = { Production: 1, Development: 2, Test: 3 } as const;
 export const StatusBarAlignment = { Left: 1, Right: 2 } as const;
 export const TextEditorRevealType = { Default: 0, InCenter: 1, InCenterIfOutsideViewport: 2, AtTop: 3 } as const;
 
@@ -129,7 +130,10 @@ export interface UiCall {
 
 export interface ProgressRecord {
   title: string;
+  cancellable: boolean;
   reports: { message?: string; increment?: number }[];
+  /** Press the notification's Cancel button. */
+  cancel(): void;
 }
 
 export interface FakeDocument {
@@ -206,6 +210,10 @@ export const fake = {
   /** Answers UI calls (messages, pickers, input boxes). Default: dismiss. */
   answer: (_call: UiCall): unknown => undefined,
   progress: [] as ProgressRecord[],
+  /** Called when a progress notification starts and after each report (tests press Cancel here). */
+  onProgress: (_p: ProgressRecord): void => undefined,
+  /** vscode.env.language */
+  language: 'en',
   contextKeys: new Map<string, unknown>(),
   commands: new Map<string, (...args: unknown[]) => unknown>(),
   channels: new Map<string, string[]>(),
@@ -224,6 +232,8 @@ export const fake = {
     this.calls = [];
     this.answer = () => undefined;
     this.progress = [];
+    this.onProgress = () => undefined;
+    this.language = 'en';
     this.contextKeys.clear();
     this.commands.clear();
     this.channels.clear();
@@ -321,16 +331,46 @@ export const window = {
     fake.calls.push(call);
     return fake.answer(call);
   },
-  async withProgress<T>(opts: { title?: string }, task: (p: { report(v: { message?: string; increment?: number }): void }, token: unknown) => Promise<T>): Promise<T> {
-    const rec: ProgressRecord = { title: opts.title ?? '', reports: [] };
+  async withProgress<T>(
+    opts: { title?: string; cancellable?: boolean },
+    task: (p: { report(v: { message?: string; increment?: number }): void }, token: { isCancellationRequested: boolean; onCancellationRequested(l: () => void): Disposable }) => Promise<T>,
+  ): Promise<T> {
+    const cancelled = new EventEmitter<void>();
+    const token = { isCancellationRequested: false, onCancellationRequested: (l: () => void) => cancelled.event(l) };
+    const rec: ProgressRecord = {
+      title: opts.title ?? '',
+      cancellable: opts.cancellable === true,
+      reports: [],
+      cancel: () => {
+        if (!opts.cancellable || token.isCancellationRequested) return;
+        token.isCancellationRequested = true;
+        cancelled.fire();
+      },
+    };
     fake.progress.push(rec);
-    return task({ report: (v) => void rec.reports.push(v) }, { isCancellationRequested: false, onCancellationRequested: () => new Disposable() });
+    fake.onProgress(rec);
+    return task(
+      {
+        report: (v) => {
+          rec.reports.push(v);
+          fake.onProgress(rec);
+        },
+      },
+      token,
+    );
   },
   async showTextDocument(doc: FakeDocument): Promise<FakeEditor> {
     const editor: FakeEditor = { document: doc, selection: undefined, revealRange: () => undefined };
     fake.editors.push(editor);
     return editor;
   },
+};
+
+export const env = {
+  get language(): string {
+    return fake.language;
+  },
+  appName: 'Fake VS Code',
 };
 
 export const workspace = {
@@ -393,8 +433,9 @@ export function makeContext(
   secrets = new FakeSecretStorage(),
   globalState = new Memento(),
   globalStorage = mkdtempSync(join(tmpdir(), 'cf-rotate-global-storage-')),
-): { subscriptions: { dispose(): unknown }[]; secrets: FakeSecretStorage; globalState: Memento; workspaceState: Memento; globalStorageUri: Uri } {
-  return { subscriptions: [], secrets, globalState, workspaceState: new Memento(), globalStorageUri: Uri.file(globalStorage) };
+  extensionMode: number = ExtensionMode.Test,
+): { subscriptions: { dispose(): unknown }[]; secrets: FakeSecretStorage; globalState: Memento; workspaceState: Memento; globalStorageUri: Uri; extensionMode: number } {
+  return { subscriptions: [], secrets, globalState, workspaceState: new Memento(), globalStorageUri: Uri.file(globalStorage), extensionMode };
 }
 
 export { Memento };

@@ -128,10 +128,10 @@ describe('wording', () => {
   });
 
   it('lists the files that change in the confirmation', () => {
-    const d = confirmRotateDetail(access, 'app', '1h', NOW, ['.env is not ignored by git']);
-    assert.match(d, /Access service token "ci-access" \(folder app, profile default\)/);
+    const d = confirmRotateDetail(access, 'app', '1h', NOW, { cloudflare: "Cloudflare: 'ci (prod)' · service token f174…" });
+    assert.match(d, /^Access service token "ci-access" \(folder app, profile default\)\.\nCloudflare: 'ci \(prod\)' · service token f174…\n/);
     assert.match(d, /• \.env › ID\n {2}• \.env › SECRET/);
-    assert.match(d, /Warnings:\n {2}• \.env is not ignored by git/);
+    assert.doesNotMatch(confirmRotateDetail(access, 'app', '1h', NOW), /Cloudflare:/);
     const b = confirmBatchDetail([{ token: deploy, folderName: 'app' }, { token: access, folderName: 'app' }], '1h');
     assert.match(b, /deploy \(app\): old value dies at once → \.env › CLOUDFLARE_API_TOKEN/);
     assert.match(b, /ci-access \(app\): previous secret valid for 24h/);

@@ -7,6 +7,7 @@ import { COMMANDS } from '../../../src/constants';
 import {
   allContextValues,
   buildTree,
+  dueText,
   dueTokens,
   escapeMarkdown,
   LAST_VALID_NOTE,
@@ -216,7 +217,7 @@ describe('tree model', () => {
   it('treats a scheduled token never rotated here as overdue', () => {
     const s = tokenStatus(tokens[0] as TokenConfig, undefined, undefined, { now: NOW, reminderDays: 7, rotating: false, interrupted: false });
     assert.equal(s.state, 'overdue');
-    assert.equal(tokenDescription('account-api-token', s, NOW), 'not rotated yet · due now (age unknown)');
+    assert.equal(tokenDescription('account-api-token', s, NOW), 'not rotated yet · overdue (age unknown)');
   });
 
   it('a success after a failure clears the failed state', () => {
@@ -272,9 +273,18 @@ describe('tree model', () => {
     const roots = buildTree(input({ history: [entry('deploy', 25), entry('relay', 100)] }));
     assert.deepEqual(dueTokens(roots).map((t) => t.name), ['deploy', 'relay']);
     const r = reminderText(roots);
-    assert.equal(r?.text, '$(key) 2 due');
+    // One state, one name: the status bar, its tooltip and the tree descriptions use the same words.
+    assert.equal(r?.text, '$(key) 1 overdue · 1 due soon');
     assert.equal(r?.overdue, 1);
     assert.equal(r?.dueSoon, 1);
-    assert.match(r?.tooltip ?? '', /relay \(overdue\)/);
+    const relay = tokenNodes(roots).find((t) => t.name === 'relay');
+    const deploy = tokenNodes(roots).find((t) => t.name === 'deploy');
+    assert.match(r?.tooltip ?? '', /^Cloudflare Rotate: 1 overdue · 1 due soon\n/);
+    assert.ok(r?.tooltip.includes(`relay: ${dueText(relay!.due, NOW)}`) && relay?.description?.endsWith(` · ${dueText(relay.due, NOW)}`), r?.tooltip);
+    assert.ok(r?.tooltip.includes(`deploy: ${dueText(deploy!.due, NOW)}`) && deploy?.description?.endsWith(` · ${dueText(deploy.due, NOW)}`), r?.tooltip);
+    assert.match(dueText(relay!.due, NOW) ?? '', /^overdue by \d+ d$/);
+    assert.match(dueText(deploy!.due, NOW) ?? '', /^due in \d+ d$/);
+    assert.equal(dueText({ state: 'overdue' }, NOW), 'overdue (age unknown)');
+    assert.equal(dueText({ state: 'ok', dueAt: NOW + 1e10 }, NOW), undefined);
   });
 });

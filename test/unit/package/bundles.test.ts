@@ -126,6 +126,7 @@ describe('bundles (esbuild.js)', function () {
     fs.writeFileSync(path.join(dir, 'runtime.js'), runtimeSource);
     const disposable = { dispose: () => undefined };
     const fakeVscode = {
+      ExtensionMode: { Production: 1, Development: 2, Test: 3 },
       EventEmitter: class {
         event = () => disposable;
         fire(): void {}
@@ -164,13 +165,32 @@ describe('bundles (esbuild.js)', function () {
 exports.start = (context, shell) => { globalThis.__cfRotateShellTest.push('runtime started'); return { ready: Promise.resolve(), tree: 'the tree', refresh: async () => undefined }; };\n`;
     await withShell(runtimeSource, async ({ events, registered, ext }) => {
       assert.deepEqual(events, [], 'requiring the shell loads nothing else');
-      const api = ext.activate({ subscriptions: [] });
+      const api = ext.activate({ subscriptions: [], extensionMode: 3 });
       assert.deepEqual(events, [], 'activate() returns before the runtime is required');
       assert.equal(registered.length, ALL_COMMAND_IDS.length + 1, 'every command and the Tokens view are registered at once');
       assert.throws(() => api.tree, /still loading/);
       await api.ready;
       assert.deepEqual(events, ['runtime loaded', 'runtime started']);
       assert.equal(api.tree, 'the tree');
+    });
+  });
+
+  it('outside test mode the shell returns only ready and refresh, whatever the runtime holds', async () => {
+    const runtimeSource = `exports.start = () => ({ ready: Promise.resolve(), refresh: async () => 'refreshed', engine: 'ENGINE', credentials: 'CREDENTIALS', history: 'HISTORY', tree: 'TREE', configs: 'CONFIGS', settings: 'SETTINGS' });\n`;
+    for (const extensionMode of [1, 2, undefined]) {
+      await withShell(runtimeSource, async ({ ext }) => {
+        const api = ext.activate({ subscriptions: [], extensionMode }) as unknown as Record<string, unknown>;
+        await api.ready;
+        assert.deepEqual(Object.keys(api).sort(), ['ready', 'refresh'], `extensionMode ${String(extensionMode)}`);
+        assert.ok(!JSON.stringify(Object.values(api)).match(/ENGINE|CREDENTIALS|HISTORY/));
+        await (api.refresh as () => Promise<unknown>)();
+      });
+    }
+    await withShell(runtimeSource, async ({ ext }) => {
+      const api = ext.activate({ subscriptions: [], extensionMode: 3 }) as unknown as Record<string, unknown>;
+      await api.ready;
+      assert.equal(api.credentials, 'CREDENTIALS', 'test mode: the full object');
+      assert.equal(api.engine, 'ENGINE');
     });
   });
 
