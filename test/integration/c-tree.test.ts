@@ -92,7 +92,7 @@ describe('Tokens tree', () => {
 
     const before = await tokenNode(api, 'preview');
     assert.equal(before.state, 'overdue', 'a scheduled token cf-rotate never rotated has an unknown age');
-    assert.equal(before.description, 'not rotated yet · due now (age unknown)');
+    assert.equal(before.description, 'not rotated yet · overdue (age unknown)');
     assert.equal(api.tree.getTreeItem(before).contextValue, 'token.account-api-token.overdue');
 
     // Rotated 31 days ago (a history entry from another machine, say): overdue by a day.

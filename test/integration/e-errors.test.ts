@@ -54,8 +54,10 @@ describe('API errors', () => {
       assertFilesHold(secrets, 'is unchanged');
       assert.equal((await sim.secrets()).deploy, secrets.deploy, 'the token was not rolled');
       // The admin credential is checked before the roll (the engine refuses to roll the admin's own token): that check fails.
-      const logged = await waitForLog('Rotation of "deploy" failed: Checking the admin credential');
-      assert.match(logged, /\[error\] Rotation of "deploy" failed: Checking the admin credential \(API token\) failed: the admin credential for profile "default" was rejected \(API token, HTTP 401/);
+      // Logged once, by the engine (the notification does not log the same outcome again).
+      const logged = await waitForLog('Rotation of "deploy" failed: auth: Checking the admin credential');
+      assert.match(logged, /\[warning\] Rotation of "deploy" failed: auth: Checking the admin credential \(API token\) failed: the admin credential for profile "default" was rejected \(API token, HTTP 401/);
+      assert.equal(logged.split('\n').filter((l) => l.includes('Rotation of "deploy" failed') && l.includes('Checking the admin credential')).length, 1, 'one log line for one failure');
       assert.deepEqual(await rotatingRequests(), [], 'nothing was rolled');
     } finally {
       await setAdminCredential();

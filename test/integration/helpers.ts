@@ -116,6 +116,10 @@ export interface Shown {
   message: string;
   items: string[];
   modal: boolean;
+  /** A modal's detail text. */
+  detail?: string;
+  /** A modal a suite answered on purpose (`onModal`). */
+  answered?: boolean;
 }
 
 /** Every showErrorMessage / showWarningMessage / showInformationMessage call since the spy was installed. */
@@ -123,8 +127,29 @@ export const shown: Shown[] = [];
 /** Titles of every withProgress call. */
 export const progressTitles: string[] = [];
 
+/** One withProgress call: what it reported, and a Cancel button the suites can press. */
+export interface ProgressRun {
+  title: string;
+  cancellable: boolean;
+  messages: string[];
+  /** Press Cancel (as the notification's button would: the token the task got is cancelled). */
+  cancel(): void;
+}
+export const progressRuns: ProgressRun[] = [];
+
+let modalAnswer: ((s: Shown) => string | undefined) | undefined;
+
+/**
+ * Answer the modal dialogs the extension shows from now on (undefined = Cancel), until called
+ * with undefined. Without it, a modal is answered as dismissed and z-hygiene reports it.
+ */
+export function onModal(answer: ((s: Shown) => string | undefined) | undefined): void {
+  modalAnswer = answer;
+}
+
 type ShowFn = (message: string, ...rest: unknown[]) => Thenable<unknown>;
 type ProgressFn = (options: vscode.ProgressOptions, task: (...a: unknown[]) => unknown) => Thenable<unknown>;
+type Task = (progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken) => unknown;
 
 /**
  * The extension and these suites live in the same extension folder, so VS Code hands both the
@@ -142,16 +167,45 @@ function installSpies(): void {
       const options = rest[0];
       const modal = typeof options === 'object' && options !== null && 'modal' in options && (options as { modal?: boolean }).modal === true;
       const items = rest.filter((r): r is string => typeof r === 'string');
-      shown.push({ level, message, items, modal });
+      const entry: Shown = { level, message, items, modal };
+      const detail = modal ? (options as { detail?: unknown }).detail : undefined;
+      if (typeof detail === 'string') entry.detail = detail;
+      shown.push(entry);
       // A modal the suites did not ask for would block the run forever: answer it as dismissed.
-      if (modal) return Promise.resolve(undefined);
+      if (modal) {
+        if (modalAnswer) {
+          entry.answered = true;
+          return Promise.resolve(modalAnswer(entry));
+        }
+        return Promise.resolve(undefined);
+      }
       return original(message, ...rest);
     };
   }
   const withProgress = (w.withProgress as ProgressFn).bind(vscode.window);
-  w.withProgress = (options: vscode.ProgressOptions, task: (...a: unknown[]) => unknown): Thenable<unknown> => {
+  w.withProgress = (options: vscode.ProgressOptions, task: Task): Thenable<unknown> => {
     progressTitles.push(options.title ?? '');
-    return withProgress(options, task);
+    return withProgress(options, async (...a: unknown[]) => {
+      const [progress, token] = a as [vscode.Progress<{ message?: string; increment?: number }>, vscode.CancellationToken];
+      const source = new vscode.CancellationTokenSource();
+      const sub = token.onCancellationRequested(() => source.cancel());
+      const run: ProgressRun = { title: options.title ?? '', cancellable: options.cancellable === true, messages: [], cancel: () => source.cancel() };
+      progressRuns.push(run);
+      try {
+        return await task(
+          {
+            report: (v) => {
+              if (v.message !== undefined) run.messages.push(v.message);
+              progress.report(v);
+            },
+          },
+          source.token,
+        );
+      } finally {
+        sub.dispose();
+        source.dispose();
+      }
+    });
   };
 }
 installSpies();

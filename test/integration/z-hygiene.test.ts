@@ -23,8 +23,12 @@ describe('secret hygiene', () => {
     for (const s of shown) assertNoSecret(`${s.message} ${s.items.join(' ')}`, `the ${s.level} notification "${s.message.slice(0, 60)}…"`);
   });
 
-  it('no suite ran into a modal dialog (the spy answers those as dismissed, which would hide a missing skipConfirm)', () => {
-    assert.deepEqual(shown.filter((s) => s.modal).map((s) => s.message), []);
+  it('no suite ran into a modal dialog it did not answer on purpose (the spy answers those as dismissed, which would hide a missing skipConfirm)', () => {
+    assert.deepEqual(shown.filter((s) => s.modal && !s.answered).map((s) => s.message), []);
+  });
+
+  it('no notification or dialog text VS Code received carries Markdown link syntax', () => {
+    for (const s of shown) assert.ok(!s.message.includes('](') && !(s.detail ?? '').includes(']('), `the ${s.level} "${s.message.slice(0, 80)}…"`);
   });
 
   it('the history holds no secret', async () => {

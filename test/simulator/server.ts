@@ -208,7 +208,7 @@ function parseMaybeJson(raw: string): unknown {
 }
 
 function emptyStats(): SimStats {
-  return { requests: 0, rateLimited: 0, inFlight: 0, maxInFlight: 0, byCredential: {}, byBucket: {}, byOperation: {}, byStatus: {} };
+  return { requests: 0, rateLimited: 0, inFlight: 0, maxInFlight: 0, inFlightByOperation: {}, byCredential: {}, byBucket: {}, byOperation: {}, byStatus: {} };
 }
 
 // ---------------------------------------------------------------- 5xx bodies
@@ -340,9 +340,9 @@ class Simulator {
     this.faultList = [];
     this.windows.clear();
     this.recorded = [];
-    const inFlight = this.statsData.inFlight;
+    const { inFlight, inFlightByOperation } = this.statsData;
     this.statsData = emptyStats();
-    this.statsData.inFlight = inFlight;
+    Object.assign(this.statsData, { inFlight, inFlightByOperation });
   }
 
   private handleOptions(forcePage?: number): HandleOptions {
@@ -551,6 +551,8 @@ class Simulator {
 
     this.statsData.inFlight += 1;
     this.statsData.maxInFlight = Math.max(this.statsData.maxInFlight, this.statsData.inFlight);
+    const byOp = this.statsData.inFlightByOperation;
+    if (op) byOp[op] = (byOp[op] ?? 0) + 1;
     const rec: RecordedRequest = {
       seq: ++this.seq,
       at: iso(this.now()),
@@ -573,6 +575,12 @@ class Simulator {
       if (fault !== undefined) rec.fault = fault;
       rec.durationMs = Date.now() - started;
       this.statsData.inFlight = Math.max(0, this.statsData.inFlight - 1);
+      if (op) {
+        const now = this.statsData.inFlightByOperation;
+        const left = (now[op] ?? 1) - 1;
+        if (left > 0) now[op] = left;
+        else delete now[op];
+      }
       this.recordStats(rec);
       this.recorded.push(rec);
       if (this.recorded.length > MAX_RECORDED) this.recorded.splice(0, MAX_RECORDED / 10);
@@ -807,9 +815,9 @@ class Simulator {
       },
       stats: () => structuredClone(this.statsData),
       resetStats: () => {
-        const inFlight = this.statsData.inFlight;
+        const { inFlight, inFlightByOperation } = this.statsData;
         this.statsData = emptyStats();
-        this.statsData.inFlight = inFlight;
+        Object.assign(this.statsData, { inFlight, inFlightByOperation });
       },
       now: () => new Date(this.now()),
       setNow: (t) => {

@@ -449,6 +449,8 @@ export interface SimStats {
   rateLimited: number;
   inFlight: number;
   maxInFlight: number;
+  /** Requests being processed right now, per operation (a test can wait for a slow roll to be under way). */
+  inFlightByOperation: Partial<Record<OperationName, number>>;
   byCredential: Record<string, CredentialStats>;
   /** The same counts per rate-limit bucket (`user:<id>`, `account:<id>`, `anonymous`). */
   byBucket: Record<string, CredentialStats>;
