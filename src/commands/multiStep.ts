@@ -37,6 +37,11 @@ export interface PickOptions<T> extends StepPosition {
   active?: T;
   matchOnDescription?: boolean;
   matchOnDetail?: boolean;
+  /**
+   * A loaded list of exactly one item answers the step without asking (e.g. the only account);
+   * Back then skips it as a step that showed nothing.
+   */
+  autoPickSingle?: boolean;
 }
 
 export interface InputOptions extends StepPosition {
@@ -51,7 +56,7 @@ export interface InputOptions extends StepPosition {
    * Runs on Enter while the box shows `busy` (e.g. asks Cloudflare). A message keeps the box open
    * with the value and that message, so the user can fix the value without starting over.
    */
-  accept?: (value: string) => Promise<string | undefined>;
+  accept?: (value: string, signal: AbortSignal) => Promise<string | undefined>;
   /** Shown as the box opens (why the value given last time was refused). */
   message?: string;
 }
@@ -75,6 +80,11 @@ export class MultiStepInput {
   private readonly stack: Entry<never>[] = [];
 
   private constructor() {}
+
+  /** The input on screen (busy between steps): a step that runs a nested flow hides it first. */
+  hide(): void {
+    this.current?.hide();
+  }
 
   /** Runs the wizard from `start` to its end; returns the state. Rejects with a 'cancelled' error on Escape. */
   static async run<S>(state: S, start: Step<S>): Promise<S> {
@@ -183,6 +193,11 @@ export class MultiStepInput {
         loader(loading.signal).then(
           (items) => {
             if (settled) return;
+            if (o.autoPickSingle && items.length === 1) {
+              this.entry.inputs--;
+              done(() => resolve((items[0] as Choice<T>).value));
+              return;
+            }
             setItems(items);
             qp.placeholder = o.placeholder;
             qp.busy = false;
@@ -204,6 +219,7 @@ export class MultiStepInput {
     if (o.placeholder !== undefined) box.placeholder = o.placeholder;
     box.validationMessage = o.message ?? (box.value !== '' ? o.validate?.(box.value) : undefined);
     this.show(box, o, back.allowed);
+    const checking = new AbortController();
     return new Promise<string>((resolve, reject) => {
       let settled = false;
       const subs: vscode.Disposable[] = [];
@@ -211,6 +227,7 @@ export class MultiStepInput {
         if (settled) return;
         settled = true;
         for (const d of subs) d.dispose();
+        checking.abort();
         f();
       };
       subs.push(
@@ -235,7 +252,7 @@ export class MultiStepInput {
             done(() => resolve(v));
             return;
           }
-          o.accept(v).then(
+          o.accept(v, checking.signal).then(
             (message) => {
               if (settled) return;
               if (message === undefined) {

@@ -82,7 +82,7 @@ function skipConfirm(app: App, args: { confirm?: boolean | undefined; skipConfir
 }
 
 function declined(token: TokenConfig, folder: string): CommandRotationResult {
-  return { name: token.name, folder, kind: token.kind, ok: false, state: 'cancelled', targets: token.targets.map((t) => `${t.file} › ${t.key}`), warnings: [] };
+  return { name: token.name, folder, kind: token.kind, ok: false, state: 'cancelled', targets: token.targets.map(targetLabel), warnings: [] };
 }
 
 function refusedResult(token: TokenConfig, folder: string, err: CfRotateError): CommandRotationResult {
@@ -142,7 +142,7 @@ async function gitTargets(items: readonly Item[]): Promise<Pick<Preparation, 'gi
   const seen = new Set<string>();
   const jobs: Promise<{ ref: TargetRef & { token: string }; status: GitFileStatus | undefined }>[] = [];
   for (const { folder, token } of items) {
-    for (const t of token.targets) {
+    for (const t of fileTargets(token)) {
       if (t.allowTracked === true) continue;
       const k = `${folder}\u0000${t.file}`;
       if (seen.has(k) || jobs.length >= 50) continue;

@@ -172,6 +172,11 @@ function tests(update: boolean): Test[] {
         await qi.locator('.quick-input-title', { hasText: '(2/3)' }).waitFor({ timeout: UI_TIMEOUT });
         await qi.locator('.monaco-list-row', { hasText: 'API token' }).first().click();
         await qi.locator('.quick-input-title', { hasText: '(3/3)' }).waitFor({ timeout: UI_TIMEOUT });
+        // Back: the scheme again, the counter out of 3 throughout.
+        await qi.locator('.quick-input-left-action-bar .action-label, .codicon-quick-input-back').first().click();
+        await qi.locator('.quick-input-title', { hasText: '(2/3)' }).waitFor({ timeout: UI_TIMEOUT });
+        await qi.locator('.monaco-list-row', { hasText: 'API token' }).first().click();
+        await qi.locator('.quick-input-title', { hasText: '(3/3)' }).waitFor({ timeout: UI_TIMEOUT });
         const password = qi.locator('.quick-input-box input[type="password"]');
         await password.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
         await password.fill(adminToken(ui));
@@ -193,6 +198,7 @@ function tests(update: boolean): Test[] {
         const input = qi.locator('.quick-input-box input');
         const step = (title: string): Promise<void> => qi.locator('.quick-input-title', { hasText: `Add Token: ${title}` }).waitFor({ timeout: UI_TIMEOUT });
         const pick = (label: string | RegExp): Promise<void> => qi.locator('.monaco-list-row', { has: ui.page.locator('.label-name', { hasText: label }) }).first().click();
+        const back = (): Promise<void> => qi.locator('.quick-input-left-action-bar .action-label, .codicon-quick-input-back').first().click();
         await runCommand(ui.page, paletteTitle('cfRotate.addToken'));
         await step('Kind');
         await pick('Account API token');
@@ -200,9 +206,21 @@ function tests(update: boolean): Test[] {
         await pick(/^default$/);
         // One account at the simulator: no account question; its tokens come from Cloudflare's list.
         await step('Token');
+        await qi.locator('.quick-input-title', { hasText: 'Add Token: Token (3/6)' }).waitFor({ timeout: UI_TIMEOUT });
+        await pick(/^deploy$/);
+        // "deploy" is configured already: the wizard says so; Back returns to the token list.
+        await step('Already configured');
+        await back();
+        await step('Token');
         await pick(/^preview$/);
         await step('Name');
+        await qi.locator('.quick-input-title', { hasText: 'Add Token: Name (4/6)' }).waitFor({ timeout: UI_TIMEOUT });
         equal(await input.inputValue(), 'preview', 'the name is suggested from the token');
+        // Back from the name: the token list again (step 3 of 6), then forward once more.
+        await back();
+        await qi.locator('.quick-input-title', { hasText: 'Add Token: Token (3/6)' }).waitFor({ timeout: UI_TIMEOUT });
+        await pick(/^preview$/);
+        await step('Name');
         await input.press('Enter');
         await step('Target file');
         await pick(/^\.env$/);
