@@ -8,7 +8,7 @@ import { historyKey } from '../core/history';
 import { toCfRotateError } from '../core/errors';
 import { notification } from '../core/text';
 import type { HostServices } from '../host/services';
-import { COMMANDS, CONTEXT, VIEWS } from '../constants';
+import { COMMANDS, CONTEXT, VIEWS, WALKTHROUGH_CONTEXT } from '../constants';
 import { reminderText, tokenNodes, type TreeNode } from './model';
 import { ReminderStatus } from './statusBar';
 import { TokenTreeProvider } from './tree';
@@ -23,6 +23,10 @@ export class ViewController implements vscode.Disposable {
   private again = false;
   private overdueNotified = false;
   private readonly contextValues = new Map<string, boolean>();
+  /** What the walkthrough's steps count as done now (pulsed into WALKTHROUGH_CONTEXT). */
+  private walkthrough: Record<keyof typeof WALKTHROUGH_CONTEXT, boolean> = { credential: false, config: false, tokens: false, rotated: false };
+  private pulseTimer: ReturnType<typeof setTimeout> | undefined;
+  private pulsing = false;
 
   /** `treeView`: the Tokens view the activation shell created (its provider forwards to `tree`). */
   constructor(
@@ -36,7 +40,33 @@ export class ViewController implements vscode.Disposable {
       this.tree,
       { dispose: () => clearInterval(timer) },
       this.tree.onDidUpdate((roots) => this.onRoots(roots)),
+      { dispose: () => clearTimeout(this.pulseTimer) },
     );
+    // The walkthrough opening is a tab change: its steps are re-checked then.
+    const tabs = vscode.window.tabGroups as vscode.TabGroups | undefined;
+    if (tabs?.onDidChangeTabs) this.disposables.push(tabs.onDidChangeTabs(() => this.pulseWalkthrough()));
+  }
+
+  /**
+   * Re-checks the walkthrough's completion: every step whose condition holds gets its key set to
+   * true for a moment, then false (see WALKTHROUGH_CONTEXT). Debounced.
+   */
+  pulseWalkthrough(): void {
+    if (this.pulsing) return;
+    clearTimeout(this.pulseTimer);
+    this.pulseTimer = setTimeout(() => {
+      const done = (Object.keys(WALKTHROUGH_CONTEXT) as (keyof typeof WALKTHROUGH_CONTEXT)[]).filter((k) => this.walkthrough[k]);
+      if (done.length === 0) return;
+      this.pulsing = true;
+      const set = (v: boolean): Promise<unknown> => Promise.all(done.map((k) => vscode.commands.executeCommand('setContext', WALKTHROUGH_CONTEXT[k], v)));
+      void set(true)
+        .then(() => new Promise((r) => setTimeout(r, 1000)))
+        .then(() => set(false))
+        .then(
+          () => (this.pulsing = false),
+          () => (this.pulsing = false),
+        );
+    }, 300);
   }
 
   /** Re-read everything the tree shows. `reloadConfigs` also re-reads the cf-rotate.json files. */
@@ -101,6 +131,15 @@ export class ViewController implements vscode.Disposable {
       this.setContext(CONTEXT.hasInterrupted, journals.length > 0),
     ]);
     await this.setContext(CONTEXT.ready, true);
+    const now = {
+      credential: (profiles ?? []).length > 0,
+      config: folders.some((f) => f.status !== 'missing'),
+      tokens: folders.some((f) => (f.status === 'ok' ? f.tokens.length : f.status === 'error' ? (f.lastValid?.length ?? 0) : 0) > 0),
+      rotated: entries.some((e) => e.outcome === 'rotated' || e.outcome === 'recovered'),
+    };
+    const changed = (Object.keys(now) as (keyof typeof now)[]).some((k) => now[k] && !this.walkthrough[k]);
+    this.walkthrough = now;
+    if (changed) this.pulseWalkthrough();
   }
 
   setRotating(items: readonly { folder: string; name: string }[], on: boolean): void {

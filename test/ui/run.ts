@@ -160,6 +160,23 @@ function tests(update: boolean): Test[] {
       },
     },
     {
+      title: 'the walkthrough counts what already exists when the extension activates (config and tokens done, no credential yet)',
+      async run(ui) {
+        await runCommand(ui.page, 'Welcome: Open Walkthrough...');
+        const qi = ui.quickInput();
+        await qi.locator('.monaco-list-row', { hasText: 'Get started with Cloudflare Rotate' }).first().click();
+        const step = (id: string): Locator => ui.page.locator(`.getting-started-step[data-step-id$="${id}"]`).first();
+        await step('openConfig').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        const done = async (id: string): Promise<boolean> => /\bcomplete\b/.test((await step(id).getAttribute('class')) ?? '');
+        const deadline = Date.now() + UI_TIMEOUT;
+        while (!((await done('openConfig')) && (await done('addToken'))) && Date.now() < deadline) await ui.page.waitForTimeout(200);
+        equal(await done('openConfig'), true, 'step "Create .vscode/cf-rotate.json" is done (the folder has one)');
+        equal(await done('addToken'), true, 'step "Add a token" is done (the config lists tokens)');
+        equal(await done('setCredential'), false, 'step "Set your Cloudflare credential" is not done yet');
+        await runCommand(ui.page, 'View: Close All Editors');
+      },
+    },
+    {
       title: 'Set Credential from the command palette: profile, scheme, token in a password box; verified at the simulator',
       async run(ui) {
         const before = ui.sim.control.requests({ op: 'verifyUserToken' }).length;
