@@ -91,7 +91,7 @@ function plainChoices<T>(items: readonly Choice<T>[]): Choice<T>[] {
 }
 
 function pickOne<T>(flow: MultiStepInput, step: keyof typeof STEPS, what: string, placeholder: string, items: readonly Choice<T>[], active?: T): Promise<T> {
-  return flow.pick<T>({ title: `${TITLE}: ${what}`, step: STEPS[step], totalSteps: TOTAL, placeholder, items: plainChoices(items), ...(active !== undefined ? { active } : {}) });
+  return flow.pick<T>({ title: vscode.l10n.t('{0}: {1}', TITLE, what), step: STEPS[step], totalSteps: TOTAL, placeholder, items: plainChoices(items), ...(active !== undefined ? { active } : {}) });
 }
 
 /**
@@ -111,11 +111,11 @@ function pickLoaded<T, I>(
   single = false,
 ): Promise<T> {
   return flow.pick<T>({
-    title: `${TITLE}: ${what}`,
+    title: vscode.l10n.t('{0}: {1}', TITLE, what),
     step: STEPS[step],
     totalSteps: TOTAL,
     placeholder,
-    loading: `Loading ${loading} from Cloudflare…`,
+    loading: vscode.l10n.t('Loading {0} from Cloudflare…', loading),
     autoPickSingle: single,
     items: async (signal) => {
       const items = await fetch(signal);
@@ -194,8 +194,8 @@ async function pickResource(flow: MultiStepInput, kind: TokenKind, api: Cloudfla
     }
     case 'access-service-token': {
       const level = await pickOne(flow, 'resource', 'Scope', 'Where does the service token live?', [
-        { label: 'Account', detail: 'Zero Trust › Access › Service credentials (most tokens)', value: 'account' as const },
-        { label: 'Zone', detail: 'A zone-level Access service token (Cloudflare accepts only email + Global API key for these)', value: 'zone' as const },
+        { label: vscode.l10n.t('Account'), detail: vscode.l10n.t('Zero Trust › Access › Service credentials (most tokens)'), value: 'account' as const },
+        { label: vscode.l10n.t('Zone'), detail: vscode.l10n.t('A zone-level Access service token (Cloudflare accepts only email + Global API key for these)'), value: 'zone' as const },
       ]);
       if (level === 'zone') {
         // Zone-level service tokens accept only email + Global API key (A5): never send them a Bearer token.
@@ -222,10 +222,10 @@ async function pickResource(flow: MultiStepInput, kind: TokenKind, api: Cloudfla
       if (level === 'zone' && already.existing === undefined) {
         // Zone tokens rotate by client_secret_version + 1, and Cloudflare does not report the version (A3).
         const v = await flow.input({
-          title: `${TITLE}: Secret version`,
+          title: vscode.l10n.t('{0}: Secret version', TITLE),
           step: STEPS.resource,
           totalSteps: TOTAL,
-          prompt: `The client_secret_version "${pickText(t.name)}" has now (Cloudflare does not report it; 1 if it was never rotated by version). cf-rotate remembers the versions it sets.`,
+          prompt: vscode.l10n.t('The client_secret_version "{0}" has now (Cloudflare does not report it; 1 if it was never rotated by version). cf-rotate remembers the versions it sets.', pickText(t.name)),
           value: '1',
           validate: (x) => (/^[1-9]\d{0,6}$/.test(x.trim()) ? undefined : 'A whole number, 1 or more.'),
         });
@@ -238,8 +238,8 @@ async function pickResource(flow: MultiStepInput, kind: TokenKind, api: Cloudfla
       const relay = await pickLoaded(flow, 'resource', 'Relay', 'Which MoQ relay?', 'MoQ relays', (signal) => api.listMoqRelays(account.id, { signal }), (r) => ({ label: r.name, detail: r.id, value: r }), noneFound('MoQ relays', profile, REQUIRED_PERMISSIONS.listMoqRelays, ` in ${account.name}`));
       const f = (tokenType: string): CredentialFields => ({ kind, accountId: account.id, relayId: relay.id, tokenType });
       const type = await pickOne(flow, 'resource', 'Token type', 'Which token of the relay?', [
-        { label: 'Publish + subscribe', ...describeItem('publish_subscribe', configured, f('publish_subscribe')), value: 'publish_subscribe' as const },
-        { label: 'Subscribe only', ...describeItem('subscribe', configured, f('subscribe')), value: 'subscribe' as const },
+        { label: vscode.l10n.t('Publish + subscribe'), ...describeItem('publish_subscribe', configured, f('publish_subscribe')), value: 'publish_subscribe' as const },
+        { label: vscode.l10n.t('Subscribe only'), ...describeItem('subscribe', configured, f('subscribe')), value: 'subscribe' as const },
       ]);
       return { fields: { accountId: account.id, relayId: relay.id, tokenType: type }, suggested: `${relay.name} ${type === 'subscribe' ? 'subscribe' : 'publish'}`, ...existing(f(type)) };
     }
@@ -254,7 +254,7 @@ async function offerFolder(app: App, folder: FolderInfo, rel: string): Promise<b
   const dir = path.posix.dirname(rel);
   if (dir === '.' || existsSync(path.resolve(folder.path, dir))) return true;
   const create = `Create ${dir}`;
-  const answer = await vscode.window.showInformationMessage(`The folder ${dir} does not exist in ${folder.name}.`, { modal: true, detail: `cf-rotate creates it now, and ${rel} (mode 0600) at the first rotation.` }, create);
+  const answer = await vscode.window.showInformationMessage(`The folder ${dir} does not exist in ${folder.name}.`, { modal: true, detail: vscode.l10n.t('cf-rotate creates it now, and {0} (mode 0600) at the first rotation.', rel) }, create);
   if (answer !== create) return false;
   await app.files.createFolder(folder.path, dir, { denyGitDir: true });
   app.logger.info(`Created the folder ${dir} in ${folder.name} for ${rel}.`);
@@ -264,11 +264,11 @@ async function offerFolder(app: App, folder: FolderInfo, rel: string): Promise<b
 async function pickTargetFile(app: App, flow: MultiStepInput, folder: FolderInfo, active: string | undefined): Promise<string> {
   const NEW = '\u0000new';
   const choice = await flow.pick<string>({
-    title: `${TITLE}: Target file`,
+    title: vscode.l10n.t('{0}: Target file', TITLE),
     step: STEPS.target,
     totalSteps: TOTAL,
-    placeholder: 'Which file receives the new secret?',
-    loading: 'Looking for .env files…',
+    placeholder: vscode.l10n.t('Which file receives the new secret?'),
+    loading: vscode.l10n.t('Looking for .env files…'),
     ...(active !== undefined ? { active } : {}),
     items: async () => {
       const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(vscode.Uri.file(folder.path), ENV_FILE_GLOB), ENV_FILE_EXCLUDE, 500);
@@ -280,11 +280,11 @@ async function pickTargetFile(app: App, flow: MultiStepInput, folder: FolderInfo
         return {
           label: r,
           iconPath: new vscode.ThemeIcon('file'),
-          ...(base.startsWith('.dev.vars') ? { description: 'wrangler dev' } : shadowed ? { description: 'ignored by wrangler dev while .dev.vars exists' } : /example|sample|template/i.test(base) ? { description: 'looks like a template' } : {}),
+          ...(base.startsWith('.dev.vars') ? { description: vscode.l10n.t('wrangler dev') } : shadowed ? { description: vscode.l10n.t('ignored by wrangler dev while .dev.vars exists') } : /example|sample|template/i.test(base) ? { description: vscode.l10n.t('looks like a template') } : {}),
           value: r,
         };
       });
-      items.push({ label: 'New file…', iconPath: new vscode.ThemeIcon('new-file'), detail: 'cf-rotate creates it (mode 0600) at the first rotation', value: NEW });
+      items.push({ label: vscode.l10n.t('New file…'), iconPath: new vscode.ThemeIcon('new-file'), detail: vscode.l10n.t('cf-rotate creates it (mode 0600) at the first rotation'), value: NEW });
       return plainChoices(items);
     },
   });
@@ -292,10 +292,10 @@ async function pickTargetFile(app: App, flow: MultiStepInput, folder: FolderInfo
   for (;;) {
     const rel = (
       await flow.input({
-        title: `${TITLE}: New target file`,
+        title: vscode.l10n.t('{0}: New target file', TITLE),
         step: STEPS.target,
         totalSteps: TOTAL,
-        prompt: 'Path relative to the workspace folder (a missing folder is offered to be created)',
+        prompt: vscode.l10n.t('Path relative to the workspace folder (a missing folder is offered to be created)'),
         value: active ?? '.env',
         validate: (v) => validateRelativeFile(v.trim()),
       })
@@ -322,10 +322,10 @@ interface WizardState {
 }
 
 const KIND_CHOICES: Choice<TokenKind>[] = [
-  { label: KIND_LABELS['account-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['account-api-token']), detail: 'An API token owned by an account (cfat_…). Rolled: the old value dies at once.', value: 'account-api-token' },
-  { label: KIND_LABELS['user-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['user-api-token']), detail: 'An API token owned by your user (cfut_…). Rolled: the old value dies at once.', value: 'user-api-token' },
-  { label: KIND_LABELS['access-service-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['access-service-token']), detail: 'Client ID + secret for Cloudflare Access. The previous secret can stay valid for a grace period.', value: 'access-service-token' },
-  { label: KIND_LABELS['moq-relay-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['moq-relay-token']), detail: 'A publish/subscribe token of a Media over QUIC relay.', value: 'moq-relay-token' },
+  { label: KIND_LABELS['account-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['account-api-token']), detail: vscode.l10n.t('An API token owned by an account (cfat_…). Rolled: the old value dies at once.'), value: 'account-api-token' },
+  { label: KIND_LABELS['user-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['user-api-token']), detail: vscode.l10n.t('An API token owned by your user (cfut_…). Rolled: the old value dies at once.'), value: 'user-api-token' },
+  { label: KIND_LABELS['access-service-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['access-service-token']), detail: vscode.l10n.t('Client ID + secret for Cloudflare Access. The previous secret can stay valid for a grace period.'), value: 'access-service-token' },
+  { label: KIND_LABELS['moq-relay-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['moq-relay-token']), detail: vscode.l10n.t('A publish/subscribe token of a Media over QUIC relay.'), value: 'moq-relay-token' },
 ];
 
 /**
@@ -351,7 +351,7 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
         ? NEW
         : await pickOne(flow, 'credential', 'Credential', 'Which admin credential (profile) rotates this token?', [
             ...profiles.map((p) => ({ label: p, iconPath: new vscode.ThemeIcon('key'), value: p })),
-            { label: 'Set a new credential…', iconPath: new vscode.ThemeIcon('add'), value: NEW },
+            { label: vscode.l10n.t('Set a new credential…'), iconPath: new vscode.ThemeIcon('add'), value: NEW },
           ], s.profile);
     let profile = choice;
     if (choice === NEW) {
@@ -376,8 +376,8 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
     if (resource.existing !== undefined) {
       // The same Cloudflare credential in two entries would be rotated twice (the second roll kills the first value).
       const add = await pickOne(flow, 'resource', 'Already configured', `"${pickText(resource.suggested)}" is already configured as '${pickText(resource.existing)}'. Rotating it from two entries would invalidate what the first one wrote.`, [
-        { label: `Add a target to '${resource.existing}'`, detail: `'${resource.existing}' then also writes the new secret into the variable you choose next`, value: true },
-        { label: 'Cancel', detail: 'Change nothing', value: false },
+        { label: vscode.l10n.t('Add a target to \'{0}\'', resource.existing), detail: vscode.l10n.t('\'{0}\' then also writes the new secret into the variable you choose next', resource.existing), value: true },
+        { label: vscode.l10n.t('Cancel'), detail: vscode.l10n.t('Change nothing'), value: false },
       ]);
       if (!add) throw cancelled();
       s.addTo = resource.existing;
@@ -387,10 +387,10 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
   };
   const nameStep: Step<WizardState> = async (flow, s) => {
     const name = await flow.input({
-      title: `${TITLE}: Name`,
+      title: vscode.l10n.t('{0}: Name', TITLE),
       step: STEPS.name,
       totalSteps: TOTAL,
-      prompt: 'Name of this entry in cf-rotate.json',
+      prompt: vscode.l10n.t('Name of this entry in cf-rotate.json'),
       value: s.name ?? suggestName((s.resource as Resource).suggested, taken),
       validate: (v) => validateTokenName(v.trim(), taken),
     });
@@ -406,10 +406,10 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
     for (const sug of suggestedKeys(kind, tokenType)) {
       const earlier = s.targets?.find((t) => t.field === sug.field || (t.field === undefined && targets.length === 0))?.key;
       const key = await flow.input({
-        title: `${TITLE}: Variable for the ${FIELD_LABEL[sug.field]}`,
+        title: vscode.l10n.t('{0}: Variable for the {1}', TITLE, FIELD_LABEL[sug.field]),
         step: STEPS.target,
         totalSteps: TOTAL,
-        prompt: `Variable in ${file} that receives the ${FIELD_LABEL[sug.field]}`,
+        prompt: vscode.l10n.t('Variable in {0} that receives the {1}', file, FIELD_LABEL[sug.field]),
         value: earlier ?? sug.key,
         validate: (v) => {
           const k = v.trim();
@@ -428,10 +428,10 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
   };
   const scheduleStep: Step<WizardState> = async (flow, s) => {
     s.every = await pickOne<number | undefined>(flow, 'schedule', 'Schedule', 'Remind me to rotate it…', [
-      { label: 'No schedule', detail: 'Rotate on demand only', value: undefined },
-      { label: 'Every 30 days', value: 30 },
-      { label: 'Every 60 days', value: 60 },
-      { label: 'Every 90 days', value: 90 },
+      { label: vscode.l10n.t('No schedule'), detail: vscode.l10n.t('Rotate on demand only'), value: undefined },
+      { label: vscode.l10n.t('Every 30 days'), value: 30 },
+      { label: vscode.l10n.t('Every 60 days'), value: 60 },
+      { label: vscode.l10n.t('Every 90 days'), value: 90 },
     ], s.every);
     return undefined;
   };
@@ -486,8 +486,8 @@ async function addToken(app: App, raw: unknown): Promise<{ folder: string; name:
   app.logger.info(`Added "${token.name}" (${token.kind}) to ${file}.`);
   if (!scripted) {
     notifyInfo(app, `Added "${token.name}" to .vscode/cf-rotate.json. Its first rotation writes ${token.targets.map(targetLabel).join(', ')}.`, [
-      { title: 'Rotate Now', run: () => vscode.commands.executeCommand(COMMANDS.rotate, { name: token.name, folder: folder.path }) },
-      { title: 'Open Configuration', run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
+      { title: vscode.l10n.t('Rotate Now'), run: () => vscode.commands.executeCommand(COMMANDS.rotate, { name: token.name, folder: folder.path }) },
+      { title: vscode.l10n.t('Open Configuration'), run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
     ]);
   }
   offerGitNotices(app, [{ folder: folder.path, token }]);
@@ -502,7 +502,7 @@ async function addTargets(app: App, folder: FolderInfo, name: string, targets: R
   const where = targets.map((t) => `${String(t.file)} › ${String(t.key)}`).join(', ');
   app.logger.info(`Added ${where} to "${name}" in ${configPathOf(folder.path)}.`);
   notifyInfo(app, `Added ${where} to "${name}" in .vscode/cf-rotate.json. Its next rotation writes there too.`, [
-    { title: 'Open Configuration', run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
+    { title: vscode.l10n.t('Open Configuration'), run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
   ]);
   return { folder: folder.path, name, addedTargets: targets.length };
 }

@@ -98,7 +98,9 @@ async function askAndCheck(app: App, preset: string | undefined): Promise<Creden
       title: TITLE,
       step: 1,
       totalSteps: TOTAL,
-      prompt: `Profile name: tokens in cf-rotate.json use "profile" (default "default").${existing.length ? ` Stored: ${existing.join(', ')}.` : ''}`,
+      prompt: existing.length
+        ? vscode.l10n.t('Profile name: tokens in cf-rotate.json use "profile" (default "default"). Stored: {0}.', existing.join(', '))
+        : vscode.l10n.t('Profile name: tokens in cf-rotate.json use "profile" (default "default")'),
       value: s.profile ?? 'default',
       validate: (x) => (PROFILE_NAME.test(x) ? undefined : '1-64 characters: letters, digits, space, . _ - (starting with a letter or digit)'),
     });
@@ -107,14 +109,14 @@ async function askAndCheck(app: App, preset: string | undefined): Promise<Creden
   };
   const schemeStep: Step<CredentialState> = async (flow, s) => {
     s.scheme = await flow.pick<'token' | 'key'>({
-      title: `${TITLE} for "${s.profile as string}"`,
+      title: vscode.l10n.t('{0} for "{1}"', TITLE, s.profile as string),
       step: 2,
       totalSteps: TOTAL,
-      placeholder: 'How does cf-rotate authenticate to Cloudflare?',
+      placeholder: vscode.l10n.t('How does cf-rotate authenticate to Cloudflare?'),
       ...(s.scheme !== undefined ? { active: s.scheme } : {}),
       items: [
-        { label: 'API token', description: 'recommended', detail: 'A user-owned (cfut_…) or account-owned (cfat_…) token with the permissions the rotations need (e.g. "Account API Tokens Write", "Access: Service Tokens Write").', value: 'token' },
-        { label: 'Email + Global API key', description: 'legacy', detail: 'Full access to everything your user can do. Zone-level Access service tokens accept only this; elsewhere prefer an API token (a profile can hold both).', value: 'key' },
+        { label: vscode.l10n.t('API token'), description: vscode.l10n.t('recommended'), detail: vscode.l10n.t('A user-owned (cfut_…) or account-owned (cfat_…) token with the permissions the rotations need (e.g. "Account API Tokens Write", "Access: Service Tokens Write").'), value: 'token' },
+        { label: vscode.l10n.t('Email + Global API key'), description: vscode.l10n.t('legacy'), detail: vscode.l10n.t('Full access to everything your user can do. Zone-level Access service tokens accept only this; elsewhere prefer an API token (a profile can hold both).'), value: 'key' },
       ],
     });
     return secretStep;
@@ -126,7 +128,7 @@ async function askAndCheck(app: App, preset: string | undefined): Promise<Creden
         title,
         step: 3,
         totalSteps: TOTAL,
-        prompt: 'Cloudflare API token used to rotate your credentials (stored in the OS secret storage, never in files). It is checked with Cloudflare before it is saved.',
+        prompt: vscode.l10n.t('Cloudflare API token used to rotate your credentials (stored in the OS secret storage, never in files). It is checked with Cloudflare before it is saved.'),
         password: true,
         validate: (v) => validateSecret('token', v),
         accept: accept(s, (v) => ({ type: 'api-token', token: v })),
@@ -137,7 +139,7 @@ async function askAndCheck(app: App, preset: string | undefined): Promise<Creden
           title,
           step: 3,
           totalSteps: TOTAL,
-          prompt: 'Email address of your Cloudflare user',
+          prompt: vscode.l10n.t('Email address of your Cloudflare user'),
           ...(s.email !== undefined ? { value: s.email } : {}),
           validate: (v) => (/^[^\s@]+@[^\s@]+$/.test(v.trim()) ? undefined : 'Enter an email address.'),
         })
@@ -147,7 +149,7 @@ async function askAndCheck(app: App, preset: string | undefined): Promise<Creden
         title,
         step: 3,
         totalSteps: TOTAL,
-        prompt: 'Global API key (My Profile › API Tokens › Global API Key). It is checked with Cloudflare before it is saved.',
+        prompt: vscode.l10n.t('Global API key (My Profile › API Tokens › Global API Key). It is checked with Cloudflare before it is saved.'),
         password: true,
         validate: (v) => validateSecret('key', v),
         accept: accept(s, (v) => ({ type: 'global-key', email, key: v })),
@@ -157,10 +159,10 @@ async function askAndCheck(app: App, preset: string | undefined): Promise<Creden
   };
   const accountStep: Step<CredentialState> = async (flow, s) => {
     const id = await flow.pick<string>({
-      title: `${TITLE} for "${s.profile as string}"`,
+      title: vscode.l10n.t('{0} for "{1}"', TITLE, s.profile as string),
       step: 3,
       totalSteps: TOTAL,
-      placeholder: 'The token is account-owned: which account owns it?',
+      placeholder: vscode.l10n.t('The token is account-owned: which account owns it?'),
       items: (s.accounts ?? []).map((a) => ({ label: pickText(a.name), detail: a.id, value: a.id })),
     });
     const c = { ...(s.credential as AdminCredential), accountId: id } as AdminCredential;
@@ -219,7 +221,7 @@ async function verify(
       }
       const pick = await vscode.window.showQuickPick(
         e.accounts.map((a) => ({ label: a.name, detail: a.id, id: a.id })),
-        { title: `Set Cloudflare Credential for "${profile}"`, placeHolder: 'The token is account-owned: which account owns it?', ignoreFocusOut: true },
+        { title: vscode.l10n.t('Set Cloudflare Credential for "{0}"', profile), placeHolder: vscode.l10n.t('The token is account-owned: which account owns it?'), ignoreFocusOut: true },
       );
       if (!pick) throw cancelled();
       try {
@@ -256,14 +258,14 @@ async function askKeep(profile: string, stored: string, entered: string): Promis
   const choice = await vscode.window.showQuickPick(
     [
       {
-        label: 'Keep both',
-        description: 'recommended',
-        detail: 'Each operation uses the scheme Cloudflare accepts for it: the API token wherever it works, email + Global API key where only that works (zone-level Access service tokens).',
+        label: vscode.l10n.t('Keep both'),
+        description: vscode.l10n.t('recommended'),
+        detail: vscode.l10n.t('Each operation uses the scheme Cloudflare accepts for it: the API token wherever it works, email + Global API key where only that works (zone-level Access service tokens).'),
         keep: true,
       },
-      { label: 'Replace', detail: `Store only the new ${entered}; the stored ${stored} is removed from this profile.`, keep: false },
+      { label: vscode.l10n.t('Replace'), detail: vscode.l10n.t('Store only the new {0}; the stored {1} is removed from this profile.', entered, stored), keep: false },
     ],
-    { title: `Set Cloudflare Credential for "${profile}"`, placeHolder: `Profile "${profile}" also holds ${stored === 'API token' ? 'an API token' : stored}. Keep it beside the new ${entered}?`, ignoreFocusOut: true },
+    { title: vscode.l10n.t('Set Cloudflare Credential for "{0}"', profile), placeHolder: vscode.l10n.t('Profile "{0}" also holds {1}. Keep it beside the new {2}?', profile, stored === 'API token' ? 'an API token' : stored, entered), ignoreFocusOut: true },
   );
   if (!choice) throw cancelled();
   return choice.keep;
@@ -338,7 +340,7 @@ async function pickProfile(app: App, preset: string | undefined, placeHolder: st
   if (preset !== undefined) return preset;
   const profiles = await app.credentials.profiles();
   if (profiles.length === 0) {
-    notifyInfo(app, 'No Cloudflare credential is stored.', [{ title: 'Set Credential', run: () => vscode.commands.executeCommand(COMMANDS.setCredential) }]);
+    notifyInfo(app, 'No Cloudflare credential is stored.', [{ title: vscode.l10n.t('Set Credential'), run: () => vscode.commands.executeCommand(COMMANDS.setCredential) }]);
     return undefined;
   }
   if (profiles.length === 1) return profiles[0];
@@ -396,8 +398,8 @@ async function setGitHubToken(app: App, raw: unknown): Promise<{ stored: boolean
   if (token === undefined) {
     const had = (await app.secrets.get(GITHUB_TOKEN_SECRET_KEY)) !== undefined;
     const entered = await vscode.window.showInputBox({
-      title: 'Set GitHub Token',
-      prompt: `A GitHub token that may write the Actions secrets of the repositories in cf-rotate.json ("Secrets" and, for environments, "Environments" read and write; or the "repo" scope). Stored in the OS secret storage.${had ? ' Leave empty to delete the stored token.' : ''}`,
+      title: vscode.l10n.t('Set GitHub Token'),
+      prompt: vscode.l10n.t('A GitHub token that may write the Actions secrets of the repositories in cf-rotate.json ("Secrets" and, for environments, "Environments" read and write; or the "repo" scope). Stored in the OS secret storage.{0}', had ? ' Leave empty to delete the stored token.' : ''),
       password: true,
       ignoreFocusOut: true,
       validateInput: (v) => (v.trim() === '' && had) || GITHUB_TOKEN_FORMAT.test(v.trim()) ? undefined : 'This does not look like a GitHub token (20-255 characters, no spaces).',

@@ -19,6 +19,7 @@ import type { Locator, Page } from 'playwright-core';
 import { devPayload, openWorkbench, runCommand, waitForWorkbench, type Workbench } from '../harness/browser';
 import { launchCodeServer, type CodeServer } from '../harness/codeServer';
 import { saveFailureDiagnostics } from '../harness/diagnostics';
+import { readManifest } from '../harness/manifest';
 import { provision } from '../harness/provision';
 import { repoRoot } from '../harness/util';
 import { start, type SimulatorHandle } from '../simulator';
@@ -35,14 +36,14 @@ interface Manifest {
 
 /** "Category: Title" of a command, as the command palette lists it (read from package.json). */
 function paletteTitle(command: string): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as Manifest;
+  const manifest = readManifest<Manifest>();
   const c = manifest.contributes.commands.find((x) => x.command === command);
   if (!c) throw new Error(`package.json contributes no command ${command}`);
   return c.category ? `${c.category}: ${c.title}` : c.title;
 }
 
 function commandTitle(command: string): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as Manifest;
+  const manifest = readManifest<Manifest>();
   const c = manifest.contributes.commands.find((x) => x.command === command);
   if (!c) throw new Error(`package.json contributes no command ${command}`);
   return c.title;
@@ -167,7 +168,8 @@ function tests(update: boolean): Test[] {
         await qi.locator('.monaco-list-row', { hasText: 'Get started with Cloudflare Rotate' }).first().click();
         const step = (id: string): Locator => ui.page.locator(`.getting-started-step[data-step-id$="${id}"]`).first();
         await step('openConfig').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
-        const done = async (id: string): Promise<boolean> => /\bcomplete\b/.test((await step(id).getAttribute('class')) ?? '');
+        // A done step shows the filled check (codicon-pass-filled), an open one an empty circle.
+        const done = async (id: string): Promise<boolean> => /\b(complete|codicon-pass-filled)\b/.test((await ui.page.locator(`[data-done-step-id$="${id}"]`).first().getAttribute('class').catch(() => null)) ?? '');
         const deadline = Date.now() + UI_TIMEOUT;
         while (!((await done('openConfig')) && (await done('addToken'))) && Date.now() < deadline) await ui.page.waitForTimeout(200);
         equal(await done('openConfig'), true, 'step "Create .vscode/cf-rotate.json" is done (the folder has one)');

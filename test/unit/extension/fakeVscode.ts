@@ -387,6 +387,20 @@ function quickInput(kind: 'quickPick' | 'inputBox'): Record<string, unknown> {
   return q;
 }
 
+/** vscode.l10n: English, with {0} / {name} placeholders filled in as VS Code does. */
+export const l10n = {
+  bundle: undefined,
+  uri: undefined,
+  t(message: string | { message: string; args?: unknown[] | Record<string, unknown> }, ...rest: unknown[]): string {
+    const text = typeof message === 'string' ? message : message.message;
+    const args: unknown[] | Record<string, unknown> = typeof message === 'string' ? (rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null && !Array.isArray(rest[0]) ? (rest[0] as Record<string, unknown>) : rest) : (message.args ?? []);
+    return text.replace(/\{([^{}]+)\}/g, (m, k: string) => {
+      const v = Array.isArray(args) ? args[Number(k)] : args[k];
+      return v === undefined ? m : String(v);
+    });
+  },
+};
+
 export const window = {
   createQuickPick: () => quickInput('quickPick'),
   createInputBox: () => quickInput('inputBox'),
