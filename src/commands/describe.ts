@@ -47,6 +47,8 @@ export interface ConfirmDetailOptions {
   /** What Cloudflare calls the credential ("Cloudflare: 'deploy (ci)' · token 3f2a…"), or why it could not be read. */
   cloudflare?: string | undefined;
   time?: TimeFormat;
+  /** Things the user should know before saying yes (the admin's own token, a destination that deploys). */
+  warnings?: readonly string[];
 }
 
 /** Detail text of the modal confirmation of a single rotation. */
@@ -58,6 +60,8 @@ export function confirmRotateDetail(token: TokenConfig, folderName: string, defa
   if (files.length > 0) lines.push('Files that change:', ...files.map((t) => `  • ${targetLabel(t)}`));
   const dests = destinationLines(token);
   if (dests.length > 0) lines.push(...(files.length > 0 ? [''] : []), 'Destinations that receive the new secret:', ...dests.map((l) => `  • ${l}`));
+  const warnings = opts.warnings ?? [];
+  if (warnings.length > 0) lines.push('', 'Warnings:', ...warnings.map((w) => `  • ${w}`));
   return lines.join('\n');
 }
 
