@@ -254,7 +254,7 @@ async function offerFolder(app: App, folder: FolderInfo, rel: string): Promise<b
   const dir = path.posix.dirname(rel);
   if (dir === '.' || existsSync(path.resolve(folder.path, dir))) return true;
   const create = `Create ${dir}`;
-  const answer = await vscode.window.showInformationMessage(`The folder ${dir} does not exist in ${folder.name}.`, { modal: true, detail: vscode.l10n.t('cf-rotate creates it now, and {0} (mode 0600) at the first rotation.', rel) }, create);
+  const answer = await vscode.window.showInformationMessage(vscode.l10n.t('The folder {0} does not exist in {1}.', dir, folder.name), { modal: true, detail: vscode.l10n.t('cf-rotate creates it now, and {0} (mode 0600) at the first rotation.', rel) }, create);
   if (answer !== create) return false;
   await app.files.createFolder(folder.path, dir, { denyGitDir: true });
   app.logger.info(`Created the folder ${dir} in ${folder.name} for ${rel}.`);
@@ -485,7 +485,7 @@ async function addToken(app: App, raw: unknown): Promise<{ folder: string; name:
   const token = validateToken(entry);
   app.logger.info(`Added "${token.name}" (${token.kind}) to ${file}.`);
   if (!scripted) {
-    notifyInfo(app, `Added "${token.name}" to .vscode/cf-rotate.json. Its first rotation writes ${token.targets.map(targetLabel).join(', ')}.`, [
+    notifyInfo(app, vscode.l10n.t('Added "{0}" to .vscode/cf-rotate.json. Its first rotation writes {1}.', token.name, token.targets.map(targetLabel).join(', ')), [
       { title: vscode.l10n.t('Rotate Now'), run: () => vscode.commands.executeCommand(COMMANDS.rotate, { name: token.name, folder: folder.path }) },
       { title: vscode.l10n.t('Open Configuration'), run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
     ]);
@@ -501,7 +501,7 @@ async function addTargets(app: App, folder: FolderInfo, name: string, targets: R
   await writeConfig(app, folder, addTargetsText(text, name, targets, path.join('.vscode', 'cf-rotate.json')));
   const where = targets.map((t) => `${String(t.file)} › ${String(t.key)}`).join(', ');
   app.logger.info(`Added ${where} to "${name}" in ${configPathOf(folder.path)}.`);
-  notifyInfo(app, `Added ${where} to "${name}" in .vscode/cf-rotate.json. Its next rotation writes there too.`, [
+  notifyInfo(app, vscode.l10n.t('Added {0} to "{1}" in .vscode/cf-rotate.json. Its next rotation writes there too.', where, name), [
     { title: vscode.l10n.t('Open Configuration'), run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
   ]);
   return { folder: folder.path, name, addedTargets: targets.length };
@@ -517,7 +517,7 @@ async function removeToken(app: App, raw: unknown): Promise<{ folder: string; na
   const { folder, token } = rt;
   if (args?.confirm !== false && args?.skipConfirm !== true) {
     const ok = await confirmModal(
-      `Remove "${token.name}" from cf-rotate.json?`,
+      vscode.l10n.t('Remove "{0}" from cf-rotate.json?', token.name),
       'Only the configuration entry is removed: the credential stays valid at Cloudflare and the .env files are not changed.',
       'Remove',
     );
@@ -527,7 +527,7 @@ async function removeToken(app: App, raw: unknown): Promise<{ folder: string; na
   const text = await readText(app, folder.path);
   if (text === undefined) throw new CfRotateError('not-found', `${file} no longer exists.`, { hint: 'Refresh the view.' });
   await writeConfig(app, folder, removeTokenText(text, token.name, path.join('.vscode', 'cf-rotate.json')));
-  notifyInfo(app, `Removed "${token.name}" from cf-rotate.json.`);
+  notifyInfo(app, vscode.l10n.t('Removed "{0}" from cf-rotate.json.', token.name));
   return { folder: folder.path, name: token.name, removed: true };
 }
 

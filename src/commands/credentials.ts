@@ -168,7 +168,7 @@ async function askAndCheck(app: App, preset: string | undefined): Promise<Creden
     const c = { ...(s.credential as AdminCredential), accountId: id } as AdminCredential;
     s.credential = c;
     try {
-      s.verified = await withProgressNotification(`Checking the Cloudflare credential for "${s.profile as string}"…`, (_report, signal) => checkCredential(app, c, s.profile as string, signal));
+      s.verified = await withProgressNotification(vscode.l10n.t('Checking the Cloudflare credential for "{0}"…', s.profile as string), (_report, signal) => checkCredential(app, c, s.profile as string, signal));
     } catch (e) {
       const err = toCfRotateError(e);
       if (err.kind === 'cancelled') throw cancelled();
@@ -211,7 +211,7 @@ async function verify(
 ): Promise<{ ok: true; detail: string; credential: AdminCredential } | { ok: false; error: CfRotateError }> {
   // Cancellable: Cancel stops the check (nothing is saved).
   const check = async (c: AdminCredential): Promise<{ detail: string; credential: AdminCredential }> =>
-    await withProgressNotification(`Checking the Cloudflare credential for "${profile}"…`, (_report, signal) => checkCredential(app, c, profile, signal));
+    await withProgressNotification(vscode.l10n.t('Checking the Cloudflare credential for "{0}"…', profile), (_report, signal) => checkCredential(app, c, profile, signal));
   try {
     return { ok: true, ...(await check(credential)) };
   } catch (e) {
@@ -304,7 +304,7 @@ async function setCredential(app: App, raw: unknown): Promise<SetCredentialResul
       const err = asked.unchecked;
       const result: SetCredentialResult = { profile, stored: false, verified: false, error: { kind: err.kind, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
       const save = await confirmModal(
-        `Cloudflare could not check the credential for "${profile}".`,
+        vscode.l10n.t('Cloudflare could not check the credential for "{0}".', profile),
         `${err.userMessage}\n\nSave it anyway? It is checked again at the first rotation. If you do not, nothing is saved${(await hasCredential(app, profile)) ? ` and profile "${profile}" keeps its current credential` : ''}.`,
         'Save Anyway',
       );
@@ -317,7 +317,7 @@ async function setCredential(app: App, raw: unknown): Promise<SetCredentialResul
     if (!v.ok) {
       const err = v.error;
       const result: SetCredentialResult = { profile, stored: false, verified: false, error: { kind: err.kind, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
-      notifyError(app, `The credential for profile "${profile}" was not saved${(await hasCredential(app, profile)) ? ' (its current credential was kept)' : ''}`, err);
+      notifyError(app, vscode.l10n.t('The credential for profile "{0}" was not saved{1}', profile, (await hasCredential(app, profile)) ? ' (its current credential was kept)' : ''), err);
       return result;
     }
     verified = true;
@@ -340,7 +340,7 @@ async function pickProfile(app: App, preset: string | undefined, placeHolder: st
   if (preset !== undefined) return preset;
   const profiles = await app.credentials.profiles();
   if (profiles.length === 0) {
-    notifyInfo(app, 'No Cloudflare credential is stored.', [{ title: vscode.l10n.t('Set Credential'), run: () => vscode.commands.executeCommand(COMMANDS.setCredential) }]);
+    notifyInfo(app, vscode.l10n.t('No Cloudflare credential is stored.'), [{ title: vscode.l10n.t('Set Credential'), run: () => vscode.commands.executeCommand(COMMANDS.setCredential) }]);
     return undefined;
   }
   if (profiles.length === 1) return profiles[0];
@@ -353,7 +353,7 @@ async function clearCredential(app: App, raw: unknown): Promise<{ profile: strin
   if (profile === undefined) return undefined;
   if (args?.confirm !== false) {
     const ok = await confirmModal(
-      `Delete the Cloudflare credential of profile "${profile}"?`,
+      vscode.l10n.t('Delete the Cloudflare credential of profile "{0}"?', profile),
       'It is removed from this machine\'s secret storage (the token itself stays valid at Cloudflare). Tokens of this profile cannot be rotated until you set a credential again.',
       'Delete',
     );
@@ -362,7 +362,7 @@ async function clearCredential(app: App, raw: unknown): Promise<{ profile: strin
   await app.credentials.delete(profile);
   app.engine.resetClients();
   await app.view.rebuild();
-  notifyInfo(app, `Deleted the Cloudflare credential of profile "${profile}".`);
+  notifyInfo(app, vscode.l10n.t('Deleted the Cloudflare credential of profile "{0}".', profile));
   return { profile, cleared: true };
 }
 
@@ -374,10 +374,10 @@ async function verifyCredential(app: App, raw: unknown): Promise<{ profile: stri
   if (!credential) throw missingCredential(profile);
   const v = await verify(app, credential, profile, false);
   if (!v.ok) {
-    notifyError(app, `The credential for profile "${profile}" does not work`, v.error);
+    notifyError(app, vscode.l10n.t('The credential for profile "{0}" does not work', profile), v.error);
     return { profile, ok: false, error: { kind: v.error.kind, message: v.error.message, ...(v.error.hint ? { hint: v.error.hint } : {}) } };
   }
-  notifyInfo(app, `The Cloudflare credential for profile "${profile}" works (${v.detail}).`);
+  notifyInfo(app, vscode.l10n.t('The Cloudflare credential for profile "{0}" works ({1}).', profile, v.detail));
   return { profile, ok: true, detail: v.detail };
 }
 
@@ -391,7 +391,7 @@ async function setGitHubToken(app: App, raw: unknown): Promise<{ stored: boolean
   const args = parseArg(setGitHubTokenArgsSchema, raw, COMMANDS.setGitHubToken);
   if (args && 'clear' in args) {
     await app.secrets.delete(GITHUB_TOKEN_SECRET_KEY);
-    notifyInfo(app, 'Deleted the stored GitHub token; GitHub Actions targets use your GitHub sign-in now, if there is one.');
+    notifyInfo(app, vscode.l10n.t('Deleted the stored GitHub token; GitHub Actions targets use your GitHub sign-in now, if there is one.'));
     return { stored: false, cleared: true };
   }
   let token = args?.token;
@@ -410,7 +410,7 @@ async function setGitHubToken(app: App, raw: unknown): Promise<{ stored: boolean
   }
   registerSecret(token);
   await app.secrets.store(GITHUB_TOKEN_SECRET_KEY, token);
-  notifyInfo(app, 'Saved the GitHub token in the secret storage. Rotations check it against GitHub before anything is rotated.');
+  notifyInfo(app, vscode.l10n.t('Saved the GitHub token in the secret storage. Rotations check it against GitHub before anything is rotated.'));
   return { stored: true };
 }
 
