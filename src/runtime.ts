@@ -80,7 +80,7 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
     // itself: VS Code re-reading the settings can drop a value too), so cached clients never keep an old one.
     host.settings.watchApiBaseUrl((next) => {
       host.engine.resetClients();
-      if (next.error !== undefined) notifyError(app, 'The setting cfRotate.apiBaseUrl is invalid', next.error);
+      if (next.error !== undefined) notifyError(app, vscode.l10n.t('The setting cfRotate.apiBaseUrl is invalid'), next.error);
       else host.logger.info(`Cloudflare API base URL: ${next.url ?? ''} (${next.source}).`);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -97,7 +97,7 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
       void host.journalStore.sweep().catch(() => undefined);
       await offerResume(app);
     } catch (e) {
-      notifyError(app, 'Cloudflare Rotate could not load its state', toCfRotateError(e));
+      notifyError(app, vscode.l10n.t('Cloudflare Rotate could not load its state'), toCfRotateError(e));
       // Never leave the tree spinning: show what is known (nothing) and let Refresh try again.
       if (!view.tree.hasData()) view.tree.setData({ folders: [], workspaceFolderCount: 0, history: [], reminderDays: 0, interrupted: new Set() });
     }

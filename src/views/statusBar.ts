@@ -10,7 +10,7 @@ export class ReminderStatus implements vscode.Disposable {
   constructor(private readonly view?: vscode.TreeView<TreeNode>) {
     this.item = vscode.window.createStatusBarItem('cfRotate.reminder', vscode.StatusBarAlignment.Left, 10);
     this.item.name = 'Cloudflare Rotate: due tokens';
-    this.item.command = { command: COMMANDS.rotateDue, title: 'Rotate Due Tokens' };
+    this.item.command = { command: COMMANDS.rotateDue, title: vscode.l10n.t('Rotate Due Tokens') };
   }
 
   update(roots: readonly TreeNode[]): { overdue: number; dueSoon: number } {
@@ -24,7 +24,7 @@ export class ReminderStatus implements vscode.Disposable {
     // A plain-string tooltip (not Markdown); names still pass `plain` (no control or bidi characters).
     this.item.tooltip = plain(r.tooltip, { newlines: true });
     this.item.backgroundColor = r.overdue > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.accessibilityInformation = { label: `Cloudflare tokens: ${dueCounts(r.overdue, r.dueSoon)}` };
+    this.item.accessibilityInformation = { label: vscode.l10n.t('Cloudflare tokens: {0}', dueCounts(r.overdue, r.dueSoon)) };
     this.item.show();
     if (this.view) this.view.badge = { value: r.overdue + r.dueSoon, tooltip: dueCounts(r.overdue, r.dueSoon) };
     return { overdue: r.overdue, dueSoon: r.dueSoon };

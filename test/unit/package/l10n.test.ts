@@ -68,7 +68,7 @@ describe('localisation', () => {
    * label, detail, description or message written as a bare string literal fails. The list grows
    * as files are converted (see the report of issue 16); it never shrinks.
    */
-  const CONVERTED = ['src/commands/multiStep.ts', 'src/commands/config.ts', 'src/commands/credentials.ts', 'src/commands/rotate.ts', 'src/commands/view.ts'];
+  const CONVERTED = ['src/commands/multiStep.ts', 'src/commands/app.ts', 'src/commands/config.ts', 'src/commands/credentials.ts', 'src/commands/rotate.ts', 'src/commands/view.ts', 'src/views/statusBar.ts', 'src/runtime.ts'];
   /** A key or a call whose string a user reads, given as a bare literal (not through vscode.l10n.t). */
   const BARE = [
     /\b(title|placeholder|placeHolder|prompt|loading|label|detail|description):\s*['"`](?!\$\()/,
