@@ -216,7 +216,7 @@ describe('package: the .vsix contents', () => {
     const options = packageScriptOptions();
     const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-vsix-'));
     try {
-      for (const rel of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'SECURITY.md', 'CONTRIBUTING.md', '.vscodeignore', 'media']) copy(rel, stage);
+      for (const rel of ['package.json', 'package.nls.json', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE', 'SECURITY.md', 'CONTRIBUTING.md', '.vscodeignore', 'media']) copy(rel, stage);
       // dist/ as a build leaves it: bundles, schema, source maps.
       write(stage, 'dist/extension.js', '"use strict";exports.activate=()=>{};\n');
       write(stage, 'dist/extension.js.map', '{"version":3}\n');
