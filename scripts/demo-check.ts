@@ -234,11 +234,14 @@ async function addGlobalKeyThroughPalette(page: Page, email: string, key: string
   await page.keyboard.press('Enter');
   await quickInput(page, '(2/3)');
   await page.locator('.quick-input-widget .monaco-list-row[aria-label^="Email + Global API key"]').first().click();
-  await quickInput(page, '(3/4)');
+  // One counter out of 3 throughout: the email, then the key (a password box) are both step 3.
+  await quickInput(page, '(3/3)');
   await input.fill(email);
   await page.keyboard.press('Enter');
-  await quickInput(page, '(4/4)');
-  await input.fill(key);
+  const password = page.locator('.quick-input-widget .quick-input-box input[type="password"]');
+  await password.waitFor({ state: 'visible', timeout: 20_000 });
+  await quickInput(page, '(3/3)');
+  await password.fill(key);
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget .monaco-list-row[aria-label^="Keep both"]').first().click({ timeout: 30_000 });
   await page

@@ -56,7 +56,8 @@ export const CONTEXT = {
  * only when the key changes after the walkthrough was registered (which happens when the Welcome
  * page first needs it, often after cf-rotate activated): a key already true then never completes
  * the step. So these are pulsed (true, then false again) at activation, on every change of what
- * they mean and whenever editor tabs change (the walkthrough opening among them).
+ * they mean and whenever editor tabs change (the walkthrough opening among them). Each has a
+ * twin (the same name with `2`) pulsed at other moments.
  */
 export const WALKTHROUGH_CONTEXT = {
   credential: 'cfRotate.walkthrough.credential',

@@ -58,14 +58,28 @@ export class ViewController implements vscode.Disposable {
       const done = (Object.keys(WALKTHROUGH_CONTEXT) as (keyof typeof WALKTHROUGH_CONTEXT)[]).filter((k) => this.walkthrough[k]);
       if (done.length === 0) return;
       this.pulsing = true;
-      const set = (v: boolean): Promise<unknown> => Promise.all(done.map((k) => vscode.commands.executeCommand('setContext', WALKTHROUGH_CONTEXT[k], v)));
-      void set(true)
-        .then(() => new Promise((r) => setTimeout(r, 1000)))
-        .then(() => set(false))
-        .then(
-          () => (this.pulsing = false),
-          () => (this.pulsing = false),
-        );
+      const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+      const set = (suffix: '' | '2', v: boolean): Promise<unknown> => Promise.all(done.map((k) => vscode.commands.executeCommand('setContext', `${WALKTHROUGH_CONTEXT[k]}${suffix}`, v)));
+      // Two keys per step, never true at the same time: VS Code registering the walkthrough while
+      // one is true would ignore that key for the session, never both. Three rounds, because
+      // the Welcome page can register the walkthrough a moment after its tab appears.
+      const round = async (): Promise<void> => {
+        for (const suffix of ['', '2'] as const) {
+          await set(suffix, true);
+          await wait(150);
+          await set(suffix, false);
+          await wait(250);
+        }
+      };
+      void (async () => {
+        for (const pause of [0, 1500, 4000]) {
+          await wait(pause);
+          await round();
+        }
+      })().then(
+        () => (this.pulsing = false),
+        () => (this.pulsing = false),
+      );
     }, 300);
   }
 
