@@ -418,8 +418,19 @@ export class CheckedFiles {
     let h: fs.FileHandle | undefined;
     try {
       h = await fs.open(r.realDir, C.O_RDONLY | O_DIRECTORY);
-    } catch {
-      h = undefined; // Windows cannot open directories; the path-based steps below still re-check
+    } catch (e) {
+      // Windows cannot open directories: there the path-based steps below re-check instead. Anywhere
+      // else the folder vanished or was swapped since it was checked (falling back to paths then
+      // would let a later swap carry the write, or strand its temporary, outside the checked folder).
+      if (process.platform !== 'win32') {
+        const code = errno(e);
+        if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP') throw fileError('write', r.rel, e);
+        throw new CfRotateError('file', `The folder of ${r.rel} changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.`, {
+          hint: 'Check the folder, then try again.',
+          cause: e,
+        });
+      }
+      h = undefined;
     }
     const viaFd = h !== undefined && procFd();
     const here = (): string | undefined => {

@@ -196,7 +196,9 @@ describe('simulator: control API, recording, seeding, scale', () => {
     );
     const elapsed = Date.now() - t0;
     assert.ok(results.every((r) => r.status === 200));
-    assert.ok(elapsed >= 80 && elapsed < 3000, `elapsed ${elapsed}ms`);
+    // Async latency shows as overlap, not as wall time (a timed assertion fails on a loaded machine):
+    // serial processing would never have more than one request in flight.
+    assert.ok(elapsed >= 80, `elapsed ${elapsed}ms`);
     assert.ok(sim.control.stats().maxInFlight > 50, `maxInFlight ${sim.control.stats().maxInFlight}`);
     const state = sim.control.state().accountTokens;
     assert.equal(state.filter((t) => t.version === 2).length, 300);
