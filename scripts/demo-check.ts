@@ -17,7 +17,12 @@
  *    accepts nothing else;
  * 8. rotates every demo token with "Rotate All Tokens…" and checks that each target file holds
  *    the value the simulator now accepts, for every token;
- * 9. stops the demo with SIGINT and checks that code-server and the simulator are gone.
+ * 9. stops the demo as `npm start` is stopped from outside: the demo runs under a shell (as npm
+ *    runs it), and SIGTERM goes to that shell only; checks that code-server and the simulator
+ *    are gone all the same.
+ * Also: the simulator lists credentials the demo does not configure yet (for Add Token), the
+ * demo's user-data dir is its own and new (no history of an earlier run), and .vscode-test/runs/
+ * does not grow.
  *
  * Screenshots go to test-results/demo-check-*.png; --update-screenshot also writes
  * media/screenshots/demo.png. Exit status 0 only if every step passed.
@@ -30,7 +35,7 @@ import type { Page } from 'playwright-core';
 import { openWorkbench, runCommand, waitForWorkbench, type Payload, type Workbench } from '../test/harness/browser';
 import { repoRoot, resultsDir } from '../test/harness/util';
 import { DEMO } from '../test/simulator/scenarios';
-import { demoDotEnv } from './demo';
+import { demoDotEnv, demoUserDataDir, UNCONFIGURED } from './demo';
 
 const ROOT = repoRoot();
 const TOKEN_NAMES = ['deploy', 'me', 'ci-access', 'zone-access', 'demo-live'];
@@ -76,7 +81,11 @@ interface DemoProcess {
 
 function startDemoProcess(workspace: string): DemoProcess {
   const script = path.join(ROOT, 'out', 'scripts', 'demo.js');
-  const child = spawn(process.execPath, [script, '--no-open', '--no-seed', '--port', '0', '--sim-port', '0', '--latency', '0', '--workspace', workspace], {
+  // Under a shell that does not exec node (as npm runs a script: npm → sh → node): a signal to
+  // the shell does not reach the demo, which must notice that its parent has gone.
+  const q = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+  const cmd = [process.execPath, script, '--no-open', '--no-seed', '--port', '0', '--sim-port', '0', '--latency', '0', '--workspace', workspace].map(q).join(' ');
+  const child = spawn('sh', ['-c', `${cmd}; exit $?`], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -152,15 +161,26 @@ function httpAnswers(url: string): Promise<boolean> {
   });
 }
 
+/** SIGTERM to the shell the demo runs under (as to npm); the shell dies at once, the demo must follow. */
 async function stopDemo(demo: DemoProcess): Promise<number | null> {
   if (demo.child.exitCode !== null || demo.child.signalCode !== null) return demo.child.exitCode;
-  demo.child.kill('SIGINT');
+  demo.child.kill('SIGTERM');
   const code = await Promise.race([demo.exited, sleep(20_000).then(() => 'timeout' as const)]);
   if (code === 'timeout') {
     demo.child.kill('SIGKILL');
-    throw new Error('the demo did not stop within 20 s of SIGINT');
+    throw new Error('the shell did not stop within 20 s of SIGTERM');
   }
   return code;
+}
+
+async function gone(urls: readonly (string | undefined)[], timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const up: string[] = [];
+    for (const u of urls) if (u && (await httpAnswers(u))) up.push(u);
+    if (up.length === 0 || Date.now() > deadline) return up.join(', ');
+    await sleep(500);
+  }
 }
 
 // ------------------------------------------------------------------------------- the page
@@ -214,11 +234,14 @@ async function addGlobalKeyThroughPalette(page: Page, email: string, key: string
   await page.keyboard.press('Enter');
   await quickInput(page, '(2/3)');
   await page.locator('.quick-input-widget .monaco-list-row[aria-label^="Email + Global API key"]').first().click();
-  await quickInput(page, '(3/4)');
+  // One counter out of 3 throughout: the email, then the key (a password box) are both step 3.
+  await quickInput(page, '(3/3)');
   await input.fill(email);
   await page.keyboard.press('Enter');
-  await quickInput(page, '(4/4)');
-  await input.fill(key);
+  const password = page.locator('.quick-input-widget .quick-input-box input[type="password"]');
+  await password.waitFor({ state: 'visible', timeout: 20_000 });
+  await quickInput(page, '(3/3)');
+  await password.fill(key);
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget .monaco-list-row[aria-label^="Keep both"]').first().click({ timeout: 30_000 });
   await page
@@ -259,6 +282,8 @@ async function check(args: Args): Promise<Step[]> {
   const workspace = path.join(scratch, 'demo-workspace');
   const envFile = path.join(workspace, '.env');
   const t0 = Date.now();
+  const runsDir = path.join(ROOT, '.vscode-test', 'runs');
+  const runsBefore = fs.existsSync(runsDir) ? fs.readdirSync(runsDir).length : 0;
   const demo = startDemoProcess(workspace);
   let wb: Workbench | undefined;
   let current = 'start the demo';
@@ -271,6 +296,25 @@ async function check(args: Args): Promise<Step[]> {
     const payload = JSON.parse(u.searchParams.get('payload') ?? '[]') as Payload;
     const original = fs.readFileSync(envFile, 'utf8');
     if (original !== demoDotEnv()) throw new Error('the demo .env is not the expected demo file');
+
+    current = 'a fresh demo: its own new user-data dir (no earlier history), .vscode-test/runs/ unchanged, credentials to add';
+    const userData = demoUserDataDir(ROOT, workspace);
+    if (!demo.output().includes(`user data ${userData}`)) throw new Error(`the demo does not use ${userData}`);
+    const state = path.join(userData, 'cf-rotate-state');
+    const leftovers = fs.existsSync(state) ? fs.readdirSync(state, { recursive: true }).map(String).filter((f) => /history/i.test(f)) : [];
+    if (leftovers.length > 0) throw new Error(`history before the first rotation: ${leftovers.join(', ')}`);
+    const runsNow = fs.existsSync(runsDir) ? fs.readdirSync(runsDir).length : 0;
+    if (runsNow > runsBefore) throw new Error(`.vscode-test/runs/ grew from ${runsBefore} to ${runsNow}`);
+    const listed = (await getJson(`${new URL(simUrl).origin}/__sim/state`)).body as SimStateLite;
+    const offered = [
+      listed.accountTokens.some((t) => t.name === UNCONFIGURED.accountToken),
+      listed.userTokens.some((t) => t.name === UNCONFIGURED.userToken),
+      listed.serviceTokens.some((t) => t.name === UNCONFIGURED.serviceToken),
+    ];
+    if (offered.includes(false)) throw new Error(`the simulator does not list the unconfigured credentials: ${JSON.stringify(offered)}`);
+    const configured = fs.readFileSync(path.join(workspace, '.vscode', 'cf-rotate.json'), 'utf8');
+    if (Object.values(UNCONFIGURED).some((n) => configured.includes(`"${n}"`))) throw new Error('cf-rotate.json already configures one of them');
+    pass(current, Object.values(UNCONFIGURED).join(', '));
 
     current = 'open the printed URL and load the extension';
     wb = await openWorkbench(u.origin, { ...(folder ? { folder } : {}), payload, screenshotDir: resultsDir() });
@@ -388,23 +432,21 @@ async function check(args: Args): Promise<Step[]> {
     await wb?.close().catch(() => undefined);
   }
 
-  current = 'Ctrl-C stops code-server and the simulator';
+  current = 'SIGTERM to the process that started the demo (as to npm) stops code-server and the simulator';
   try {
     const output = demo.output();
     const codeServer = /code-server (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
     const simUrl = bannerValue(output, 'Simulator');
     const code = await stopDemo(demo);
-    await sleep(500);
-    const stillUp = [codeServer && (await httpAnswers(`${codeServer}/healthz`)) ? 'code-server' : '', simUrl && (await httpAnswers(`${new URL(simUrl).origin}/__sim/health`)) ? 'simulator' : '']
-      .filter(Boolean)
-      .join(', ');
-    if (stillUp) throw new Error(`still answering after SIGINT: ${stillUp}`);
-    pass(current, `demo exit code ${code}`);
+    const stillUp = await gone([codeServer && `${codeServer}/healthz`, simUrl && `${new URL(simUrl).origin}/__sim/health`], 20_000);
+    if (stillUp) throw new Error(`still answering 20 s after the shell got SIGTERM: ${stillUp}`);
+    pass(current, `shell exit ${String(code ?? demo.child.signalCode)}`);
   } catch (err) {
     steps.push({ name: current, ok: false, detail: err instanceof Error ? err.message : String(err) });
     log(`FAIL ${current}: ${err instanceof Error ? err.message : String(err)}`);
   }
   fs.rmSync(scratch, { recursive: true, force: true });
+  fs.rmSync(demoUserDataDir(ROOT, workspace), { recursive: true, force: true });
   return steps;
 }
 

@@ -55,6 +55,21 @@ export const CONTEXT = {
   hasRetirements: 'cfRotate.hasRetirements',
 } as const;
 
+/**
+ * Context keys only the walkthrough's completion events read. VS Code counts an `onContext` event
+ * only when the key changes after the walkthrough was registered (which happens when the Welcome
+ * page first needs it, often after cf-rotate activated): a key already true then never completes
+ * the step. So these are pulsed (true, then false again) at activation, on every change of what
+ * they mean and whenever editor tabs change (the walkthrough opening among them). Each has a
+ * twin (the same name with `2`) pulsed at other moments.
+ */
+export const WALKTHROUGH_CONTEXT = {
+  credential: 'cfRotate.walkthrough.credential',
+  config: 'cfRotate.walkthrough.config',
+  tokens: 'cfRotate.walkthrough.tokens',
+  rotated: 'cfRotate.walkthrough.rotated',
+} as const;
+
 export const SETTINGS_SECTION = 'cfRotate';
 /** Keys relative to SETTINGS_SECTION. */
 export const SETTINGS = {

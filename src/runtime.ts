@@ -85,15 +85,14 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
       }
       void view.rebuild();
     }),
+    // The effective API base URL, compared on every settings change (not only edits of the setting
+    // itself: VS Code re-reading the settings can drop a value too), so cached clients never keep an old one.
+    host.settings.watchApiBaseUrl((next) => {
+      host.engine.resetClients();
+      if (next.error !== undefined) notifyError(app, vscode.l10n.t('The setting cfRotate.apiBaseUrl is invalid'), next.error);
+      else host.logger.info(`Cloudflare API base URL: ${next.url ?? ''} (${next.source}).`);
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (Settings.affects(e, 'apiBaseUrl')) {
-        host.engine.resetClients();
-        try {
-          host.logger.info(`Cloudflare API base URL: ${host.settings.apiBaseUrl()}`);
-        } catch (err) {
-          notifyError(app, 'The setting cfRotate.apiBaseUrl is invalid', err);
-        }
-      }
       if (Settings.affects(e, 'reminderDays')) void view.rebuild();
     }),
   );
@@ -110,11 +109,11 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
       void host.journalStore.sweep().catch(() => undefined);
       await phase('ready: offer resume', () => offerResume(app));
       // Previous credentials whose overlap ended (replace, OAuth clients, admin credentials): delete them now, and every 10 minutes.
-      void retireDue(app).catch((e: unknown) => notifyError(app, 'Could not carry out the due retirements', e));
+      void retireDue(app).catch((e: unknown) => notifyError(app, vscode.l10n.t('Could not carry out the due retirements'), e));
       const tick = setInterval(() => void retireDue(app).catch(() => undefined), RETIRE_TICK_MS);
       context.subscriptions.push({ dispose: () => clearInterval(tick) });
     } catch (e) {
-      notifyError(app, 'Cloudflare Rotate could not load its state', toCfRotateError(e));
+      notifyError(app, vscode.l10n.t('Cloudflare Rotate could not load its state'), toCfRotateError(e));
       // Never leave the tree spinning: show what is known (nothing) and let Refresh try again.
       if (!view.tree.hasData()) view.tree.setData({ folders: [], workspaceFolderCount: 0, history: [], reminderDays: 0, interrupted: new Set() });
     }

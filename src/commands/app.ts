@@ -29,9 +29,9 @@ function defaultActions(kind: ErrorKind): Action[] {
   switch (kind) {
     case 'credential-missing':
     case 'auth':
-      return [{ title: 'Set Credential', run: () => vscode.commands.executeCommand(COMMANDS.setCredential) }];
+      return [{ title: vscode.l10n.t('Set Credential'), run: () => vscode.commands.executeCommand(COMMANDS.setCredential) }];
     case 'config':
-      return [{ title: 'Open Configuration', run: () => vscode.commands.executeCommand(COMMANDS.openConfig) }];
+      return [{ title: vscode.l10n.t('Open Configuration'), run: () => vscode.commands.executeCommand(COMMANDS.openConfig) }];
     default:
       // Not "Resume" for 'busy': a rotation another process is running leaves nothing to resume.
       // Callers that know an interrupted rotation waits offer it themselves.
@@ -72,7 +72,7 @@ function show(level: 'error' | 'warning' | 'info', text: string, actions: readon
 }
 
 export function showLogAction(app: App): Action {
-  return { title: 'Show Log', run: () => app.log.show(true) };
+  return { title: vscode.l10n.t('Show Log'), run: () => app.log.show(true) };
 }
 
 export interface NotifyOptions {
@@ -216,7 +216,7 @@ export async function pickToken(app: App, placeHolder: string, filter: (t: Resol
   if (all.length === 0) {
     const broken = app.configs.all().filter((s) => s.status === 'error');
     if (broken.length > 0) throw new CfRotateError('config', `${broken.map((b) => b.configPath).join(', ')} is invalid.`, { hint: 'Fix it (see the Tokens view for the problems), then try again.' });
-    notifyInfo(app, 'No matching Cloudflare tokens are configured in this workspace.', [{ title: 'Add Token', run: () => vscode.commands.executeCommand(COMMANDS.addToken) }]);
+    notifyInfo(app, vscode.l10n.t('No matching Cloudflare tokens are configured in this workspace.'), [{ title: vscode.l10n.t('Add Token'), run: () => vscode.commands.executeCommand(COMMANDS.addToken) }]);
     return undefined;
   }
   const multi = app.configs.folders().length > 1;
@@ -259,7 +259,7 @@ export async function openFile(file: string, select?: vscode.Range): Promise<vsc
 export function openTargetAction(folder: string, rel: string, key?: string): Action {
   const base = path.basename(rel);
   // With a key: Reveal Target opens the file at the variable's line (not line 1).
-  return { title: `Open ${base}`, run: () => (key !== undefined ? vscode.commands.executeCommand(COMMANDS.revealTarget, { folder, file: rel, key }) : openFile(path.resolve(folder, rel))) };
+  return { title: vscode.l10n.t('Open {0}', base), run: () => (key !== undefined ? vscode.commands.executeCommand(COMMANDS.revealTarget, { folder, file: rel, key }) : openFile(path.resolve(folder, rel))) };
 }
 
 /** Modal question; the chosen button, or undefined (Cancel). Message and detail are neutralised. */

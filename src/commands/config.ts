@@ -13,13 +13,13 @@ import { missingCredential } from '../host/services';
 import { samePath } from '../host/paths';
 import { KIND_ICONS, KIND_LABELS, type FolderInfo } from '../views/model';
 import { COMMANDS, ENV_FILE_EXCLUDE, ENV_FILE_GLOB } from '../constants';
-import { abortable, cancelled, confirmModal, ensureTrusted, guarded, notifyInfo, openFile, pickFolder, pickText, resolveToken, withProgressNotification, type App } from './app';
+import { cancelled, confirmModal, ensureTrusted, guarded, notifyInfo, openFile, pickFolder, pickText, resolveToken, type App } from './app';
+import { MultiStepInput, type Choice, type Step } from './multiStep';
 import { addTargetsText, insertToken, locateJsonPath, removeTokenText, tokenNamesOf } from './configText';
 import { setCredentialInteractive } from './credentials';
 import { isEnvLikeFile, suggestedKeys, suggestName, validateEnvKey, validateRelativeFile, validateTokenName } from './describe';
 import { offerGitNotices } from './rotate';
 import { addTokenArgsSchema, describeIssues, isRecord, openConfigArgsSchema, parseArg, removeTokenArgsSchema } from './schemas';
-import { pickOAuthClient, pickTurnstileWidget } from './wizardKinds';
 
 /** The config is read and written through the checked files: never through a link out of the folder, never under .git. */
 const CONFIG_RULES = { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES } as const;
@@ -80,29 +80,49 @@ async function openConfig(app: App, raw: unknown): Promise<{ folder: string; fil
 
 // -------------------------------------------------------------------------------- addToken
 
-interface Choice<T> extends vscode.QuickPickItem {
-  value: T;
+/** Add Token's steps, always numbered out of the same total (a step may ask more than once: the account, then the token). */
+const STEPS = { kind: 1, credential: 2, resource: 3, name: 4, target: 5, schedule: 6 } as const;
+const TOTAL = 6;
+const TITLE = 'Add Token';
+
+/** Names come from Cloudflare and the repository: plain text in the list (no control or bidi characters). */
+function plainChoices<T>(items: readonly Choice<T>[]): Choice<T>[] {
+  return items.map((i) => ({ ...i, label: pickText(i.label), ...(i.description !== undefined ? { description: pickText(i.description) } : {}), ...(i.detail !== undefined ? { detail: pickText(i.detail) } : {}) }));
 }
 
-async function pickOne<T>(step: string, placeHolder: string, items: Choice<T>[]): Promise<T> {
-  // Names come from Cloudflare and the repository: plain text in the list (no control or bidi characters).
-  const shown = items.map((i) => ({ ...i, label: pickText(i.label), ...(i.description !== undefined ? { description: pickText(i.description) } : {}), ...(i.detail !== undefined ? { detail: pickText(i.detail) } : {}) }));
-  const p = await vscode.window.showQuickPick(shown, { title: `Add Token: ${step}`, placeHolder, ignoreFocusOut: true, matchOnDescription: true, matchOnDetail: true });
-  if (!p) throw cancelled();
-  return p.value;
+function pickOne<T>(flow: MultiStepInput, step: keyof typeof STEPS, what: string, placeholder: string, items: readonly Choice<T>[], active?: T): Promise<T> {
+  return flow.pick<T>({ title: vscode.l10n.t('{0}: {1}', TITLE, what), step: STEPS[step], totalSteps: TOTAL, placeholder, items: plainChoices(items), ...(active !== undefined ? { active } : {}) });
 }
 
-async function input(step: string, options: vscode.InputBoxOptions): Promise<string> {
-  const v = await vscode.window.showInputBox({ title: `Add Token: ${step}`, ignoreFocusOut: true, ...options });
-  if (v === undefined) throw cancelled();
-  return v.trim();
-}
-
-async function load<T>(what: string, fn: () => Promise<T[]>, empty: () => CfRotateError): Promise<T[]> {
-  // Cancellable: Cancel ends the wizard at once (the read it was waiting for changes nothing).
-  const items = await withProgressNotification(`Loading ${what} from Cloudflare…`, (_report, signal) => abortable(fn(), signal));
-  if (items.length === 0) throw empty();
-  return items;
+/**
+ * A list from Cloudflare, in the picker itself: shown at once, busy with "Loading … from
+ * Cloudflare…" until it arrives (Escape or Back stops the read). An empty list ends the wizard
+ * with `empty()`; a single item is taken without asking when `single` is set.
+ */
+function pickLoaded<T, I>(
+  flow: MultiStepInput,
+  step: keyof typeof STEPS,
+  what: string,
+  placeholder: string,
+  loading: string,
+  fetch: (signal: AbortSignal) => Promise<I[]>,
+  toChoice: (item: I) => Choice<T>,
+  empty: () => CfRotateError,
+  single = false,
+): Promise<T> {
+  return flow.pick<T>({
+    title: vscode.l10n.t('{0}: {1}', TITLE, what),
+    step: STEPS[step],
+    totalSteps: TOTAL,
+    placeholder,
+    loading: vscode.l10n.t('Loading {0} from Cloudflare…', loading),
+    autoPickSingle: single,
+    items: async (signal) => {
+      const items = await fetch(signal);
+      if (items.length === 0) throw empty();
+      return plainChoices(items.map(toChoice));
+    },
+  });
 }
 
 function noneFound(what: string, profile: string, permission: string | undefined, where = ''): () => CfRotateError {
@@ -112,10 +132,8 @@ function noneFound(what: string, profile: string, permission: string | undefined
     });
 }
 
-async function pickAccount(api: CloudflareApi, profile: string): Promise<AccountInfo> {
-  const accounts = await load('accounts', () => api.listAccounts(), noneFound('accounts', profile, REQUIRED_PERMISSIONS.listAccounts));
-  if (accounts.length === 1) return accounts[0] as AccountInfo;
-  return pickOne('Account', 'Which Cloudflare account?', accounts.map((a) => ({ label: a.name, detail: a.id, value: a })));
+function pickAccount(flow: MultiStepInput, api: CloudflareApi, profile: string): Promise<AccountInfo> {
+  return pickLoaded(flow, 'resource', 'Account', 'Which Cloudflare account?', 'accounts', (signal) => api.listAccounts({ signal }), (a) => ({ label: a.name, detail: a.id, value: a }), noneFound('accounts', profile, REQUIRED_PERMISSIONS.listAccounts), true);
 }
 
 function dateNote(label: string, iso: string | undefined): string | undefined {
@@ -138,159 +156,206 @@ function describeItem(own: string | undefined, configured: Configured, fields: C
   return text ? { description: text } : {};
 }
 
+interface Resource {
+  fields: Record<string, string | number>;
+  suggested: string;
+  existing?: string | undefined;
+}
+
 /**
  * Resource fields plus a name suggestion, from the API's lists (no copying ids). Items that an
  * entry of this folder already rotates are marked "already configured as '…'"; `existing` names
  * that entry when one of them is picked.
  */
-async function pickResource(
-  kind: TokenKind,
-  api: CloudflareApi,
-  profile: string,
-  credential: AdminCredential,
-  configured: Configured,
-): Promise<{ fields: Record<string, string | number | boolean>; suggested: string; existing?: string | undefined }> {
+async function pickResource(flow: MultiStepInput, kind: TokenKind, api: CloudflareApi, profile: string, credential: AdminCredential, configured: Configured): Promise<Resource> {
   const existing = (fields: CredentialFields): { existing?: string } => {
     const name = configured.get(credentialKey(fields));
     return name !== undefined ? { existing: name } : {};
   };
   switch (kind) {
     case 'account-api-token': {
-      const account = await pickAccount(api, profile);
-      const tokens = await load('account API tokens', () => api.listAccountTokens(account.id), noneFound('account API tokens', profile, REQUIRED_PERMISSIONS.listAccountTokens, ` in ${account.name}`));
-      const t = await pickOne('Token', `Which account API token of ${account.name} should cf-rotate roll?`, tokens.map((x) => ({ label: x.name, ...describeItem(x.status, configured, { kind, accountId: account.id, tokenId: x.id }), detail: [x.id, dateNote('expires', x.expiresOn), dateNote('last used', x.lastUsedOn)].filter(Boolean).join(' · '), value: x })));
+      const account = await pickAccount(flow, api, profile);
+      const t = await pickLoaded(
+        flow, 'resource', 'Token', `Which account API token of ${account.name} should cf-rotate roll?`, 'account API tokens',
+        (signal) => api.listAccountTokens(account.id, { signal }),
+        (x) => ({ label: x.name, ...describeItem(x.status, configured, { kind, accountId: account.id, tokenId: x.id }), detail: [x.id, dateNote('expires', x.expiresOn), dateNote('last used', x.lastUsedOn)].filter(Boolean).join(' · '), value: x }),
+        noneFound('account API tokens', profile, REQUIRED_PERMISSIONS.listAccountTokens, ` in ${account.name}`),
+      );
       return { fields: { accountId: account.id, tokenId: t.id }, suggested: t.name, ...existing({ kind, accountId: account.id, tokenId: t.id }) };
     }
     case 'user-api-token': {
-      const tokens = await load('user API tokens', () => api.listUserTokens(), noneFound('user API tokens', profile, REQUIRED_PERMISSIONS.listUserTokens));
-      const t = await pickOne('Token', 'Which user API token should cf-rotate roll?', tokens.map((x) => ({ label: x.name, ...describeItem(x.status, configured, { kind, tokenId: x.id }), detail: [x.id, dateNote('expires', x.expiresOn), dateNote('last used', x.lastUsedOn)].filter(Boolean).join(' · '), value: x })));
+      const t = await pickLoaded(
+        flow, 'resource', 'Token', 'Which user API token should cf-rotate roll?', 'user API tokens',
+        (signal) => api.listUserTokens({ signal }),
+        (x) => ({ label: x.name, ...describeItem(x.status, configured, { kind, tokenId: x.id }), detail: [x.id, dateNote('expires', x.expiresOn), dateNote('last used', x.lastUsedOn)].filter(Boolean).join(' · '), value: x }),
+        noneFound('user API tokens', profile, REQUIRED_PERMISSIONS.listUserTokens),
+      );
       return { fields: { tokenId: t.id }, suggested: t.name, ...existing({ kind, tokenId: t.id }) };
     }
     case 'access-service-token': {
-      const level = await pickOne('Scope', 'Where does the service token live?', [
-        { label: 'Account', detail: 'Zero Trust › Access › Service credentials (most tokens)', value: 'account' as const },
-        { label: 'Zone', detail: 'A zone-level Access service token (Cloudflare accepts only email + Global API key for these)', value: 'zone' as const },
+      const level = await pickOne(flow, 'resource', 'Scope', 'Where does the service token live?', [
+        { label: vscode.l10n.t('Account'), detail: vscode.l10n.t('Zero Trust › Access › Service credentials (most tokens)'), value: 'account' as const },
+        { label: vscode.l10n.t('Zone'), detail: vscode.l10n.t('A zone-level Access service token (Cloudflare accepts only email + Global API key for these)'), value: 'zone' as const },
       ]);
       if (level === 'zone') {
         // Zone-level service tokens accept only email + Global API key (A5): never send them a Bearer token.
         const accepted = acceptedSchemes('listServiceTokens', { zoneId: 'zone' });
         if (chooseScheme(accepted, credential) === undefined) throw schemeRefusal('listing zone-level Access service tokens', accepted, credential, profile, 'zone-level Access service tokens accept only email + Global API key');
       }
-      const account = await pickAccount(api, profile);
+      const account = await pickAccount(flow, api, profile);
       let scope: AccessScope = { accountId: account.id };
       let where = account.name;
       if (level === 'zone') {
-        const zones = await load('zones', () => api.listZones(account.id), noneFound('zones', profile, REQUIRED_PERMISSIONS.listZones, ` in ${account.name}`));
-        const zone = await pickOne('Zone', 'Which zone?', zones.map((z) => ({ label: z.name, detail: z.id, value: z })));
+        const zone = await pickLoaded(flow, 'resource', 'Zone', 'Which zone?', 'zones', (signal) => api.listZones(account.id, { signal }), (z) => ({ label: z.name, detail: z.id, value: z }), noneFound('zones', profile, REQUIRED_PERMISSIONS.listZones, ` in ${account.name}`));
         scope = { zoneId: zone.id };
         where = zone.name;
       }
       const scopeFields: { accountId: string } | { zoneId: string } = scope.accountId !== undefined ? { accountId: scope.accountId } : { zoneId: scope.zoneId as string };
-      const tokens = await load('service tokens', () => api.listServiceTokens(scope), noneFound('Access service tokens', profile, REQUIRED_PERMISSIONS.listServiceTokens, ` in ${where}`));
-      const t = await pickOne('Service token', `Which service token of ${where}?`, tokens.map((x) => ({ label: x.name, ...describeItem(undefined, configured, { kind, ...scopeFields, serviceTokenId: x.id }), detail: [x.id, dateNote('expires', x.expiresAt), dateNote('last seen', x.lastSeenAt)].filter(Boolean).join(' · '), value: x })));
+      const t = await pickLoaded(
+        flow, 'resource', 'Service token', `Which service token of ${where}?`, 'service tokens',
+        (signal) => api.listServiceTokens(scope, { signal }),
+        (x) => ({ label: x.name, ...describeItem(undefined, configured, { kind, ...scopeFields, serviceTokenId: x.id }), detail: [x.id, dateNote('expires', x.expiresAt), dateNote('last seen', x.lastSeenAt)].filter(Boolean).join(' · '), value: x }),
+        noneFound('Access service tokens', profile, REQUIRED_PERMISSIONS.listServiceTokens, ` in ${where}`),
+      );
       const already = existing({ kind, ...scopeFields, serviceTokenId: t.id });
       const fields: Record<string, string | number> = { ...scopeFields, serviceTokenId: t.id };
       if (level === 'zone' && already.existing === undefined) {
         // Zone tokens rotate by client_secret_version + 1, and Cloudflare does not report the version (A3).
-        const v = await input('Secret version', {
-          prompt: `The client_secret_version "${t.name}" has now (Cloudflare does not report it; 1 if it was never rotated by version). cf-rotate remembers the versions it sets.`,
+        const v = await flow.input({
+          title: vscode.l10n.t('{0}: Secret version', TITLE),
+          step: STEPS.resource,
+          totalSteps: TOTAL,
+          prompt: vscode.l10n.t('The client_secret_version "{0}" has now (Cloudflare does not report it; 1 if it was never rotated by version). cf-rotate remembers the versions it sets.', pickText(t.name)),
           value: '1',
-          validateInput: (x) => (/^[1-9]\d{0,6}$/.test(x.trim()) ? undefined : 'A whole number, 1 or more.'),
+          validate: (x) => (/^[1-9]\d{0,6}$/.test(x.trim()) ? undefined : 'A whole number, 1 or more.'),
         });
-        fields['clientSecretVersion'] = Number(v);
+        fields['clientSecretVersion'] = Number(v.trim());
       }
       return { fields, suggested: t.name, ...already };
     }
     case 'moq-relay-token': {
-      const account = await pickAccount(api, profile);
-      const relays = await load('MoQ relays', () => api.listMoqRelays(account.id), noneFound('MoQ relays', profile, REQUIRED_PERMISSIONS.listMoqRelays, ` in ${account.name}`));
-      const relay = await pickOne('Relay', 'Which MoQ relay?', relays.map((r) => ({ label: r.name, detail: r.id, value: r })));
+      const account = await pickAccount(flow, api, profile);
+      const relay = await pickLoaded(flow, 'resource', 'Relay', 'Which MoQ relay?', 'MoQ relays', (signal) => api.listMoqRelays(account.id, { signal }), (r) => ({ label: r.name, detail: r.id, value: r }), noneFound('MoQ relays', profile, REQUIRED_PERMISSIONS.listMoqRelays, ` in ${account.name}`));
       const f = (tokenType: string): CredentialFields => ({ kind, accountId: account.id, relayId: relay.id, tokenType });
-      const type = await pickOne('Token type', 'Which token of the relay?', [
-        { label: 'Publish + subscribe', ...describeItem('publish_subscribe', configured, f('publish_subscribe')), value: 'publish_subscribe' as const },
-        { label: 'Subscribe only', ...describeItem('subscribe', configured, f('subscribe')), value: 'subscribe' as const },
+      const type = await pickOne(flow, 'resource', 'Token type', 'Which token of the relay?', [
+        { label: vscode.l10n.t('Publish + subscribe'), ...describeItem('publish_subscribe', configured, f('publish_subscribe')), value: 'publish_subscribe' as const },
+        { label: vscode.l10n.t('Subscribe only'), ...describeItem('subscribe', configured, f('subscribe')), value: 'subscribe' as const },
       ]);
       return { fields: { accountId: account.id, relayId: relay.id, tokenType: type }, suggested: `${relay.name} ${type === 'subscribe' ? 'subscribe' : 'publish'}`, ...existing(f(type)) };
     }
-    case 'turnstile-secret':
-      return pickTurnstileWidget(api, await pickAccount(api, profile), profile, configured);
-    case 'oauth-client-secret':
-      return pickOAuthClient(api, await pickAccount(api, profile), profile, configured);
+    case 'turnstile-secret': {
+      const account = await pickAccount(flow, api, profile);
+      const f = (sitekey: string): CredentialFields => ({ kind, accountId: account.id, sitekey });
+      const w = await pickLoaded(
+        flow, 'resource', 'Widget', `Which Turnstile widget of ${account.name}? Its secret is rotated (the previous one stays valid 2 hours).`, 'Turnstile widgets',
+        (signal) => api.listTurnstileWidgets(account.id, { signal }),
+        (x) => ({ label: x.name || x.sitekey, ...describeItem(x.mode, configured, f(x.sitekey)), detail: [x.sitekey, (x.domains ?? []).slice(0, 3).join(', ')].filter(Boolean).join(' · '), value: x }),
+        noneFound('Turnstile widgets', profile, REQUIRED_PERMISSIONS.listTurnstileWidgets, ` in ${account.name}`),
+      );
+      return { fields: { accountId: account.id, sitekey: w.sitekey }, suggested: w.name || 'turnstile', ...existing(f(w.sitekey)) };
+    }
+    case 'oauth-client-secret': {
+      const account = await pickAccount(flow, api, profile);
+      const f = (clientId: string): CredentialFields => ({ kind, accountId: account.id, clientId });
+      const c = await pickLoaded(
+        flow, 'resource', 'OAuth client', `Which OAuth client of ${account.name}? It gets a second secret; the previous one is deleted after the overlap (24 h).`, 'OAuth clients',
+        (signal) => api.listOAuthClients(account.id, { signal }),
+        (x) => ({ label: x.name || x.clientId, ...describeItem(x.hasRotatedSecret ? 'has a previous secret' : undefined, configured, f(x.clientId)), detail: x.clientId, value: x }),
+        noneFound('OAuth clients', profile, REQUIRED_PERMISSIONS.listOAuthClients, ` in ${account.name}`),
+      );
+      return { fields: { accountId: account.id, clientId: c.clientId }, suggested: c.name || 'oauth-client', ...existing(f(c.clientId)) };
+    }
   }
 }
 
-async function pickProfileForWizard(app: App): Promise<string> {
-  const profiles = await app.credentials.profiles();
-  const NEW = '\u0000new';
-  const choice =
-    profiles.length === 0
-      ? NEW
-      : await pickOne('Credential', 'Which admin credential (profile) rotates this token?', [
-          ...profiles.map((p) => ({ label: p, iconPath: new vscode.ThemeIcon('key'), value: p })),
-          { label: 'Set a new credential…', iconPath: new vscode.ThemeIcon('add'), value: NEW },
-        ]);
-  if (choice !== NEW) return choice;
-  const stored = await setCredentialInteractive(app);
-  if (stored === undefined) throw cancelled();
-  return stored;
+/**
+ * A folder for a new file that does not exist yet: offered, and created through the checked
+ * writer (inside the workspace folder, never through a link, never under .git).
+ */
+async function offerFolder(app: App, folder: FolderInfo, rel: string): Promise<boolean> {
+  const dir = path.posix.dirname(rel);
+  if (dir === '.' || existsSync(path.resolve(folder.path, dir))) return true;
+  const create = `Create ${dir}`;
+  const answer = await vscode.window.showInformationMessage(vscode.l10n.t('The folder {0} does not exist in {1}.', dir, folder.name), { modal: true, detail: vscode.l10n.t('cf-rotate creates it now, and {0} (mode 0600) at the first rotation.', rel) }, create);
+  if (answer !== create) return false;
+  await app.files.createFolder(folder.path, dir, { denyGitDir: true });
+  app.logger.info(`Created the folder ${dir} in ${folder.name} for ${rel}.`);
+  return true;
 }
 
-async function pickTargetFile(folder: FolderInfo): Promise<string> {
-  const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(vscode.Uri.file(folder.path), ENV_FILE_GLOB), ENV_FILE_EXCLUDE, 500);
-  const rels = [...new Set(uris.map((u) => path.relative(folder.path, u.fsPath).split(path.sep).join('/')))].filter(isEnvLikeFile).sort();
+async function pickTargetFile(app: App, flow: MultiStepInput, folder: FolderInfo, active: string | undefined): Promise<string> {
   const NEW = '\u0000new';
-  const dirsWithDevVars = new Set(rels.filter((r) => /(^|\/)\.dev\.vars$/.test(r)).map((r) => path.posix.dirname(r)));
-  const items: Choice<string>[] = rels.map((r) => {
-    const base = path.posix.basename(r);
-    const shadowed = base.startsWith('.env') && dirsWithDevVars.has(path.posix.dirname(r));
-    return {
-      label: r,
-      iconPath: new vscode.ThemeIcon('file'),
-      ...(base.startsWith('.dev.vars') ? { description: 'wrangler dev' } : shadowed ? { description: 'ignored by wrangler dev while .dev.vars exists' } : /example|sample|template/i.test(base) ? { description: 'looks like a template' } : {}),
-      value: r,
-    };
-  });
-  items.push({ label: 'New file…', iconPath: new vscode.ThemeIcon('new-file'), detail: 'cf-rotate creates it (mode 0600) at the first rotation', value: NEW });
-  const choice = await pickOne('Target file', 'Which file receives the new secret?', items);
-  if (choice !== NEW) return choice;
-  return input('New target file', {
-    prompt: 'Path relative to the workspace folder',
-    value: '.env',
-    validateInput: (v) => {
-      const bad = validateRelativeFile(v.trim());
-      if (bad) return bad;
-      const dir = path.dirname(path.resolve(folder.path, v.trim()));
-      return existsSync(dir) ? undefined : `The folder ${path.relative(folder.path, dir) || '.'} does not exist; create it first.`;
+  const choice = await flow.pick<string>({
+    title: vscode.l10n.t('{0}: Target file', TITLE),
+    step: STEPS.target,
+    totalSteps: TOTAL,
+    placeholder: vscode.l10n.t('Which file receives the new secret?'),
+    loading: vscode.l10n.t('Looking for .env files…'),
+    ...(active !== undefined ? { active } : {}),
+    items: async () => {
+      const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(vscode.Uri.file(folder.path), ENV_FILE_GLOB), ENV_FILE_EXCLUDE, 500);
+      const rels = [...new Set(uris.map((u) => path.relative(folder.path, u.fsPath).split(path.sep).join('/')))].filter(isEnvLikeFile).sort();
+      const dirsWithDevVars = new Set(rels.filter((r) => /(^|\/)\.dev\.vars$/.test(r)).map((r) => path.posix.dirname(r)));
+      const items: Choice<string>[] = rels.map((r) => {
+        const base = path.posix.basename(r);
+        const shadowed = base.startsWith('.env') && dirsWithDevVars.has(path.posix.dirname(r));
+        return {
+          label: r,
+          iconPath: new vscode.ThemeIcon('file'),
+          ...(base.startsWith('.dev.vars') ? { description: vscode.l10n.t('wrangler dev') } : shadowed ? { description: vscode.l10n.t('ignored by wrangler dev while .dev.vars exists') } : /example|sample|template/i.test(base) ? { description: vscode.l10n.t('looks like a template') } : {}),
+          value: r,
+        };
+      });
+      items.push({ label: vscode.l10n.t('New file…'), iconPath: new vscode.ThemeIcon('new-file'), detail: vscode.l10n.t('cf-rotate creates it (mode 0600) at the first rotation'), value: NEW });
+      return plainChoices(items);
     },
   });
+  if (choice !== NEW) return choice;
+  for (;;) {
+    const rel = (
+      await flow.input({
+        title: vscode.l10n.t('{0}: New target file', TITLE),
+        step: STEPS.target,
+        totalSteps: TOTAL,
+        prompt: vscode.l10n.t('Path relative to the workspace folder (a missing folder is offered to be created)'),
+        value: active ?? '.env',
+        validate: (v) => validateRelativeFile(v.trim()),
+      })
+    ).trim().split('\\').join('/').replace(/^\.\//, '');
+    if (await offerFolder(app, folder, rel)) return rel;
+    active = rel;
+  }
 }
 
 /** What the wizard produced: a new entry, or targets to add to the entry that already rotates the picked credential. */
 type WizardResult = { entry: Record<string, unknown> } | { addTo: string; targets: Record<string, unknown>[] };
 
-/** `used`: `file\0key` → the name of the token that writes it. */
-async function askTargets(folder: FolderInfo, kind: TokenKind, tokenType: 'publish_subscribe' | 'subscribe' | undefined, used: ReadonlyMap<string, string>): Promise<Record<string, unknown>[]> {
-  const file = await pickTargetFile(folder);
-  const targets: { file: string; key: string; field?: string }[] = [];
-  for (const s of suggestedKeys(kind, tokenType)) {
-    const key = await input(`Variable for the ${FIELD_LABEL[s.field]}`, {
-      prompt: `Variable in ${file} that receives the ${FIELD_LABEL[s.field]}`,
-      value: s.key,
-      validateInput: (v) => {
-        const k = v.trim();
-        const bad = validateEnvKey(k);
-        if (bad) return bad;
-        const owner = used.get(`${file}\u0000${k}`);
-        if (owner !== undefined) return `${k} in ${file} is already written by another token ("${owner}").`;
-        if (targets.some((t) => t.key === k)) return `${k} is already used for the ${FIELD_LABEL[targets.find((t) => t.key === k)?.field as keyof typeof FIELD_LABEL] ?? 'other value'}.`;
-        return undefined;
-      },
-    });
-    targets.push({ file, key, ...(kind === 'access-service-token' ? { field: s.field } : {}) });
-  }
-  return targets;
+interface WizardState {
+  kind?: TokenKind;
+  profile?: string;
+  credential?: AdminCredential;
+  resource?: Resource;
+  addTo?: string;
+  name?: string;
+  file?: string;
+  targets?: { file: string; key: string; field?: string }[];
+  every?: number | undefined;
+  done?: boolean;
 }
 
+const KIND_CHOICES: Choice<TokenKind>[] = [
+  { label: KIND_LABELS['account-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['account-api-token']), detail: vscode.l10n.t('An API token owned by an account (cfat_…). Rolled: the old value dies at once.'), value: 'account-api-token' },
+  { label: KIND_LABELS['user-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['user-api-token']), detail: vscode.l10n.t('An API token owned by your user (cfut_…). Rolled: the old value dies at once.'), value: 'user-api-token' },
+  { label: KIND_LABELS['access-service-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['access-service-token']), detail: vscode.l10n.t('Client ID + secret for Cloudflare Access. The previous secret can stay valid for a grace period.'), value: 'access-service-token' },
+  { label: KIND_LABELS['moq-relay-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['moq-relay-token']), detail: vscode.l10n.t('A publish/subscribe token of a Media over QUIC relay.'), value: 'moq-relay-token' },
+  { label: KIND_LABELS['turnstile-secret'], iconPath: new vscode.ThemeIcon(KIND_ICONS['turnstile-secret']), detail: vscode.l10n.t('The secret key of a Turnstile widget. The previous secret stays valid for 2 hours.'), value: 'turnstile-secret' },
+  { label: KIND_LABELS['oauth-client-secret'], iconPath: new vscode.ThemeIcon(KIND_ICONS['oauth-client-secret']), detail: vscode.l10n.t('The secret of an OAuth client. Both secrets work until the previous one is deleted after the overlap.'), value: 'oauth-client-secret' },
+];
+
+/**
+ * Add Token as one multi-step input: Kind, Credential, the resource (lists loaded in the picker),
+ * Name, Target file and variables, Schedule, numbered out of 6 throughout, with Back.
+ */
 async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
   const state = app.configs.state(folder.path);
   const existingText = await readText(app, folder.path);
@@ -298,44 +363,114 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
   const used = new Map<string, string>(state?.status === 'ok' ? state.tokens.flatMap((t) => fileTargets(t).map((x) => [`${x.file}\u0000${x.key}`, t.name] as const)) : []);
   const configured = new Map<string, string>(state?.status === 'ok' ? state.tokens.map((t) => [credentialKey(t), t.name] as const) : []);
 
-  const kind = await pickOne<TokenKind>('Kind', 'What kind of credential should cf-rotate rotate?', [
-    { label: KIND_LABELS['account-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['account-api-token']), detail: 'An API token owned by an account (cfat_…). Rolled: the old value dies at once.', value: 'account-api-token' },
-    { label: KIND_LABELS['user-api-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['user-api-token']), detail: 'An API token owned by your user (cfut_…). Rolled: the old value dies at once.', value: 'user-api-token' },
-    { label: KIND_LABELS['access-service-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['access-service-token']), detail: 'Client ID + secret for Cloudflare Access. The previous secret can stay valid for a grace period.', value: 'access-service-token' },
-    { label: KIND_LABELS['moq-relay-token'], iconPath: new vscode.ThemeIcon(KIND_ICONS['moq-relay-token']), detail: 'A publish/subscribe token of a Media over QUIC relay.', value: 'moq-relay-token' },
-    { label: KIND_LABELS['turnstile-secret'], iconPath: new vscode.ThemeIcon(KIND_ICONS['turnstile-secret']), detail: 'The secret key of a Turnstile widget. The previous secret stays valid for 2 hours.', value: 'turnstile-secret' },
-    { label: KIND_LABELS['oauth-client-secret'], iconPath: new vscode.ThemeIcon(KIND_ICONS['oauth-client-secret']), detail: 'The secret of an OAuth client. Both secrets work until the previous one is deleted after the overlap.', value: 'oauth-client-secret' },
-  ]);
-  const profile = await pickProfileForWizard(app);
-  const credential = await app.credentials.get(profile);
-  if (!credential) throw missingCredential(profile);
-  const api = app.newClient(credential, profile);
-  const { fields, suggested, existing } = await pickResource(kind, api, profile, credential, configured);
-  const tokenType = fields.tokenType as 'publish_subscribe' | 'subscribe' | undefined;
-  if (existing !== undefined) {
-    // The same Cloudflare credential in two entries would be rotated twice (the second roll kills the first value).
-    const add = await pickOne('Already configured', `"${suggested}" is already configured as '${existing}'. Rotating it from two entries would invalidate what the first one wrote.`, [
-      { label: `Add a target to '${existing}'`, detail: `'${existing}' then also writes the new secret into the variable you choose next`, value: true },
-      { label: 'Cancel', detail: 'Change nothing', value: false },
-    ]);
-    if (!add) throw cancelled();
-    return { addTo: existing, targets: await askTargets(folder, kind, tokenType, used) };
-  }
-  const name = await input('Name', { prompt: 'Name of this entry in cf-rotate.json', value: suggestName(suggested, taken), validateInput: (v) => validateTokenName(v.trim(), taken) });
-  const targets = await askTargets(folder, kind, tokenType, used);
-  const every = await pickOne<number | undefined>('Schedule', 'Remind me to rotate it…', [
-    { label: 'No schedule', detail: 'Rotate on demand only', value: undefined },
-    { label: 'Every 30 days', value: 30 },
-    { label: 'Every 60 days', value: 60 },
-    { label: 'Every 90 days', value: 90 },
-  ]);
+  const kindStep: Step<WizardState> = async (flow, s) => {
+    s.kind = await pickOne(flow, 'kind', 'Kind', 'What kind of credential should cf-rotate rotate?', KIND_CHOICES, s.kind);
+    return credentialStep;
+  };
+  const credentialStep: Step<WizardState> = async (flow, s) => {
+    const profiles = await app.credentials.profiles();
+    const NEW = '\u0000new';
+    const choice =
+      profiles.length === 0
+        ? NEW
+        : await pickOne(flow, 'credential', 'Credential', 'Which admin credential (profile) rotates this token?', [
+            ...profiles.map((p) => ({ label: p, iconPath: new vscode.ThemeIcon('key'), value: p })),
+            { label: vscode.l10n.t('Set a new credential…'), iconPath: new vscode.ThemeIcon('add'), value: NEW },
+          ], s.profile);
+    let profile = choice;
+    if (choice === NEW) {
+      flow.hide();
+      const stored = await setCredentialInteractive(app);
+      if (stored === undefined) throw cancelled();
+      profile = stored;
+    }
+    const credential = await app.credentials.get(profile);
+    if (!credential) throw missingCredential(profile);
+    s.profile = profile;
+    s.credential = credential;
+    return resourceStep;
+  };
+  const resourceStep: Step<WizardState> = async (flow, s) => {
+    const kind = s.kind as TokenKind;
+    const profile = s.profile as string;
+    const credential = s.credential as AdminCredential;
+    const resource = await pickResource(flow, kind, app.newClient(credential, profile), profile, credential, configured);
+    s.resource = resource;
+    s.addTo = undefined;
+    if (resource.existing !== undefined) {
+      // The same Cloudflare credential in two entries would be rotated twice (the second roll kills the first value).
+      const add = await pickOne(flow, 'resource', 'Already configured', `"${pickText(resource.suggested)}" is already configured as '${pickText(resource.existing)}'. Rotating it from two entries would invalidate what the first one wrote.`, [
+        { label: vscode.l10n.t('Add a target to \'{0}\'', resource.existing), detail: vscode.l10n.t('\'{0}\' then also writes the new secret into the variable you choose next', resource.existing), value: true },
+        { label: vscode.l10n.t('Cancel'), detail: vscode.l10n.t('Change nothing'), value: false },
+      ]);
+      if (!add) throw cancelled();
+      s.addTo = resource.existing;
+      return targetStep;
+    }
+    return nameStep;
+  };
+  const nameStep: Step<WizardState> = async (flow, s) => {
+    const name = await flow.input({
+      title: vscode.l10n.t('{0}: Name', TITLE),
+      step: STEPS.name,
+      totalSteps: TOTAL,
+      prompt: vscode.l10n.t('Name of this entry in cf-rotate.json'),
+      value: s.name ?? suggestName((s.resource as Resource).suggested, taken),
+      validate: (v) => validateTokenName(v.trim(), taken),
+    });
+    s.name = name.trim();
+    return targetStep;
+  };
+  const targetStep: Step<WizardState> = async (flow, s) => {
+    const kind = s.kind as TokenKind;
+    const tokenType = (s.resource as Resource).fields.tokenType as 'publish_subscribe' | 'subscribe' | undefined;
+    const file = await pickTargetFile(app, flow, folder, s.file);
+    s.file = file;
+    const targets: { file: string; key: string; field?: string }[] = [];
+    for (const sug of suggestedKeys(kind, tokenType)) {
+      const earlier = s.targets?.find((t) => t.field === sug.field || (t.field === undefined && targets.length === 0))?.key;
+      const key = await flow.input({
+        title: vscode.l10n.t('{0}: Variable for the {1}', TITLE, FIELD_LABEL[sug.field]),
+        step: STEPS.target,
+        totalSteps: TOTAL,
+        prompt: vscode.l10n.t('Variable in {0} that receives the {1}', file, FIELD_LABEL[sug.field]),
+        value: earlier ?? sug.key,
+        validate: (v) => {
+          const k = v.trim();
+          const bad = validateEnvKey(k);
+          if (bad) return bad;
+          const owner = used.get(`${file}\u0000${k}`);
+          if (owner !== undefined) return `${k} in ${file} is already written by another token ("${pickText(owner)}").`;
+          if (targets.some((t) => t.key === k)) return `${k} is already used for the ${FIELD_LABEL[targets.find((t) => t.key === k)?.field as keyof typeof FIELD_LABEL] ?? 'other value'}.`;
+          return undefined;
+        },
+      });
+      targets.push({ file, key: key.trim(), ...(kind === 'access-service-token' ? { field: sug.field } : {}) });
+    }
+    s.targets = targets;
+    return s.addTo !== undefined ? undefined : scheduleStep;
+  };
+  const scheduleStep: Step<WizardState> = async (flow, s) => {
+    s.every = await pickOne<number | undefined>(flow, 'schedule', 'Schedule', 'Remind me to rotate it…', [
+      { label: vscode.l10n.t('No schedule'), detail: vscode.l10n.t('Rotate on demand only'), value: undefined },
+      { label: vscode.l10n.t('Every 30 days'), value: 30 },
+      { label: vscode.l10n.t('Every 60 days'), value: 60 },
+      { label: vscode.l10n.t('Every 90 days'), value: 90 },
+    ], s.every);
+    return undefined;
+  };
+
+  const s = await MultiStepInput.run<WizardState>({}, kindStep);
+  const targets = s.targets ?? [];
+  if (s.addTo !== undefined) return { addTo: s.addTo, targets };
+  const profile = s.profile as string;
   return {
     entry: {
-      name,
-      kind,
+      name: s.name,
+      kind: s.kind,
       ...(profile !== 'default' ? { profile } : {}),
-      ...fields,
-      ...(every !== undefined ? { rotateEveryDays: every } : {}),
+      ...(s.resource as Resource).fields,
+      ...(s.every !== undefined ? { rotateEveryDays: s.every } : {}),
       targets,
     },
   };
@@ -374,9 +509,9 @@ async function addToken(app: App, raw: unknown): Promise<{ folder: string; name:
   const token = validateToken(entry);
   app.logger.info(`Added "${token.name}" (${token.kind}) to ${file}.`);
   if (!scripted) {
-    notifyInfo(app, `Added "${token.name}" to .vscode/cf-rotate.json. Its first rotation writes ${token.targets.map(targetLabel).join(', ')}.`, [
-      { title: 'Rotate Now', run: () => vscode.commands.executeCommand(COMMANDS.rotate, { name: token.name, folder: folder.path }) },
-      { title: 'Open Configuration', run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
+    notifyInfo(app, vscode.l10n.t('Added "{0}" to .vscode/cf-rotate.json. Its first rotation writes {1}.', token.name, token.targets.map(targetLabel).join(', ')), [
+      { title: vscode.l10n.t('Rotate Now'), run: () => vscode.commands.executeCommand(COMMANDS.rotate, { name: token.name, folder: folder.path }) },
+      { title: vscode.l10n.t('Open Configuration'), run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
     ]);
   }
   offerGitNotices(app, [{ folder: folder.path, token }]);
@@ -390,8 +525,8 @@ async function addTargets(app: App, folder: FolderInfo, name: string, targets: R
   await writeConfig(app, folder, addTargetsText(text, name, targets, path.join('.vscode', 'cf-rotate.json')));
   const where = targets.map((t) => `${String(t.file)} › ${String(t.key)}`).join(', ');
   app.logger.info(`Added ${where} to "${name}" in ${configPathOf(folder.path)}.`);
-  notifyInfo(app, `Added ${where} to "${name}" in .vscode/cf-rotate.json. Its next rotation writes there too.`, [
-    { title: 'Open Configuration', run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
+  notifyInfo(app, vscode.l10n.t('Added {0} to "{1}" in .vscode/cf-rotate.json. Its next rotation writes there too.', where, name), [
+    { title: vscode.l10n.t('Open Configuration'), run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) },
   ]);
   return { folder: folder.path, name, addedTargets: targets.length };
 }
@@ -406,7 +541,7 @@ async function removeToken(app: App, raw: unknown): Promise<{ folder: string; na
   const { folder, token } = rt;
   if (args?.confirm !== false && args?.skipConfirm !== true) {
     const ok = await confirmModal(
-      `Remove "${token.name}" from cf-rotate.json?`,
+      vscode.l10n.t('Remove "{0}" from cf-rotate.json?', token.name),
       'Only the configuration entry is removed: the credential stays valid at Cloudflare and the .env files are not changed.',
       'Remove',
     );
@@ -416,7 +551,7 @@ async function removeToken(app: App, raw: unknown): Promise<{ folder: string; na
   const text = await readText(app, folder.path);
   if (text === undefined) throw new CfRotateError('not-found', `${file} no longer exists.`, { hint: 'Refresh the view.' });
   await writeConfig(app, folder, removeTokenText(text, token.name, path.join('.vscode', 'cf-rotate.json')));
-  notifyInfo(app, `Removed "${token.name}" from cf-rotate.json.`);
+  notifyInfo(app, vscode.l10n.t('Removed "{0}" from cf-rotate.json.', token.name));
   return { folder: folder.path, name: token.name, removed: true };
 }
 

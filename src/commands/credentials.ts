@@ -8,7 +8,8 @@ import { missingCredential } from '../host/services';
 import { COMMANDS, GITHUB_TOKEN_SECRET_KEY } from '../constants';
 import { registerSecret } from '../core/redact';
 import { GITHUB_TOKEN_FORMAT } from '../host/github';
-import { cancelled, confirmModal, guarded, notifyError, notifyInfo, withProgressNotification, type App } from './app';
+import { cancelled, confirmModal, guarded, notifyError, notifyInfo, pickText, withProgressNotification, type App } from './app';
+import { MultiStepInput, type Step } from './multiStep';
 import { credentialArgSchema, credentialPromptArgsSchema, isRecord, parseArg, profileArgsSchema, setGitHubTokenArgsSchema, verifyFlagSchema } from './schemas';
 
 export interface SetCredentialResult {
@@ -23,20 +24,6 @@ export interface SetCredentialResult {
 /** Network-ish failures after which saving an unverified credential is a reasonable choice. */
 const TRANSIENT: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'rate-limited', 'ambiguous', 'internal', 'contract']);
 
-async function askProfile(app: App, preset: string | undefined): Promise<string> {
-  if (preset !== undefined) return preset;
-  const existing = await app.credentials.profiles().catch(() => [] as string[]);
-  const profile = await vscode.window.showInputBox({
-    title: 'Set Cloudflare Credential (1/3)',
-    prompt: `Profile name: tokens in cf-rotate.json use "profile" (default "default").${existing.length ? ` Stored: ${existing.join(', ')}.` : ''}`,
-    value: 'default',
-    ignoreFocusOut: true,
-    validateInput: (v) => (PROFILE_NAME.test(v) ? undefined : '1-64 characters: letters, digits, space, . _ - (starting with a letter or digit)'),
-  });
-  if (profile === undefined) throw cancelled();
-  return profile;
-}
-
 /** The input box's check of a pasted value (today's formats, notes A2). Never quotes the value. */
 function validateSecret(kind: 'token' | 'key', value: string): string | undefined {
   const v = value.trim();
@@ -44,42 +31,154 @@ function validateSecret(kind: 'token' | 'key', value: string): string | undefine
   return GLOBAL_KEY_FORMAT.test(v) ? undefined : 'This does not look like a Global API key: cfk_ followed by letters and digits, or an older key of 37–45 lowercase hex characters.';
 }
 
-async function askCredential(profile: string): Promise<AdminCredential> {
-  const scheme = await vscode.window.showQuickPick(
-    [
-      { label: 'API token', description: 'recommended', detail: 'A user-owned (cfut_…) or account-owned (cfat_…) token with the permissions the rotations need (e.g. "Account API Tokens Write", "Access: Service Tokens Write").', value: 'token' as const },
-      { label: 'Email + Global API key', description: 'legacy', detail: 'Full access to everything your user can do. Zone-level Access service tokens accept only this; elsewhere prefer an API token (a profile can hold both).', value: 'key' as const },
-    ],
-    { title: `Set Cloudflare Credential for "${profile}" (2/3)`, placeHolder: 'How does cf-rotate authenticate to Cloudflare?', ignoreFocusOut: true },
-  );
-  if (!scheme) throw cancelled();
-  if (scheme.value === 'token') {
-    const token = await vscode.window.showInputBox({
-      title: `Set Cloudflare Credential for "${profile}" (3/3)`,
-      prompt: 'Cloudflare API token used to rotate your credentials (stored in the OS secret storage, never in files).',
-      password: true,
-      ignoreFocusOut: true,
-      validateInput: (v) => validateSecret('token', v),
+const TITLE = 'Set Cloudflare Credential';
+const TOTAL = 3;
+
+interface CredentialState {
+  profile?: string;
+  scheme?: 'token' | 'key';
+  token?: string;
+  email?: string;
+  key?: string;
+  /** The credential entered, once step 3 accepted it. */
+  credential?: AdminCredential;
+  /** Cloudflare accepted it: what it said. */
+  verified?: { detail: string; credential: AdminCredential; check: CredentialCheck };
+  /** Cloudflare could not be asked (network, 5xx…): offered to save unverified after the flow. */
+  unchecked?: CfRotateError;
+  /** An account-owned token several accounts could own: which one. */
+  accounts?: readonly { id: string; name: string }[];
+}
+
+/**
+ * Why a credential was refused, in the input box that keeps the entered value: what Cloudflare
+ * said, that nothing was saved (the profile keeps what it held), and what to do.
+ */
+function refusedMessage(err: CfRotateError, profile: string, hadOne: boolean): string {
+  const kept = hadOne ? `Nothing was saved: profile "${profile}" keeps its current credential.` : 'Nothing was saved.';
+  return `${err.message.replace(/\s+$/, '')} ${kept} Correct the value, or press Escape.`;
+}
+
+/**
+ * Set Credential as one multi-step input (Profile, Scheme, the secret, numbered out of 3 throughout,
+ * Back on every step): the value is checked with Cloudflare while the box shows busy; a value
+ * Cloudflare refuses keeps the box open with the value and says the old credential was kept.
+ */
+async function askAndCheck(app: App, preset: string | undefined): Promise<CredentialState & { profile: string; credential: AdminCredential }> {
+  const existing = preset === undefined ? await app.credentials.profiles().catch(() => [] as string[]) : [];
+  const accept = (s: CredentialState, build: (v: string) => AdminCredential) => async (value: string, signal: AbortSignal): Promise<string | undefined> => {
+    const profile = s.profile as string;
+    const c = build(value.trim());
+    registerCredential(c);
+    s.credential = c;
+    s.verified = undefined;
+    s.unchecked = undefined;
+    s.accounts = undefined;
+    try {
+      s.verified = await checkCredential(app, c, profile, signal);
+      return undefined;
+    } catch (e) {
+      if (signal.aborted) return undefined;
+      if (e instanceof AccountChoiceNeeded && c.type === 'api-token') {
+        s.accounts = e.accounts;
+        return undefined;
+      }
+      const err = toCfRotateError(e);
+      if (err.kind === 'cancelled') return undefined;
+      if (TRANSIENT.has(err.kind)) {
+        s.unchecked = err;
+        return undefined;
+      }
+      const had = (await app.credentials.get(profile).catch(() => undefined)) !== undefined;
+      return refusedMessage(err, profile, had);
+    }
+  };
+  const profileStep: Step<CredentialState> = async (flow, s) => {
+    const v = await flow.input({
+      title: TITLE,
+      step: 1,
+      totalSteps: TOTAL,
+      prompt: existing.length
+        ? vscode.l10n.t('Profile name: tokens in cf-rotate.json use "profile" (default "default"). Stored: {0}.', existing.join(', '))
+        : vscode.l10n.t('Profile name: tokens in cf-rotate.json use "profile" (default "default")'),
+      value: s.profile ?? 'default',
+      validate: (x) => (PROFILE_NAME.test(x) ? undefined : '1-64 characters: letters, digits, space, . _ - (starting with a letter or digit)'),
     });
-    if (token === undefined) throw cancelled();
-    return { type: 'api-token', token: token.trim() };
-  }
-  const email = await vscode.window.showInputBox({
-    title: `Set Cloudflare Credential for "${profile}" (3/4)`,
-    prompt: 'Email address of your Cloudflare user',
-    ignoreFocusOut: true,
-    validateInput: (v) => (/^[^\s@]+@[^\s@]+$/.test(v.trim()) ? undefined : 'Enter an email address.'),
-  });
-  if (email === undefined) throw cancelled();
-  const key = await vscode.window.showInputBox({
-    title: `Set Cloudflare Credential for "${profile}" (4/4)`,
-    prompt: 'Global API key (My Profile › API Tokens › Global API Key)',
-    password: true,
-    ignoreFocusOut: true,
-    validateInput: (v) => validateSecret('key', v),
-  });
-  if (key === undefined) throw cancelled();
-  return { type: 'global-key', email: email.trim(), key: key.trim() };
+    s.profile = v;
+    return schemeStep;
+  };
+  const schemeStep: Step<CredentialState> = async (flow, s) => {
+    s.scheme = await flow.pick<'token' | 'key'>({
+      title: vscode.l10n.t('{0} for "{1}"', TITLE, s.profile as string),
+      step: 2,
+      totalSteps: TOTAL,
+      placeholder: vscode.l10n.t('How does cf-rotate authenticate to Cloudflare?'),
+      ...(s.scheme !== undefined ? { active: s.scheme } : {}),
+      items: [
+        { label: vscode.l10n.t('API token'), description: vscode.l10n.t('recommended'), detail: vscode.l10n.t('A user-owned (cfut_…) or account-owned (cfat_…) token with the permissions the rotations need (e.g. "Account API Tokens Write", "Access: Service Tokens Write").'), value: 'token' },
+        { label: vscode.l10n.t('Email + Global API key'), description: vscode.l10n.t('legacy'), detail: vscode.l10n.t('Full access to everything your user can do. Zone-level Access service tokens accept only this; elsewhere prefer an API token (a profile can hold both).'), value: 'key' },
+      ],
+    });
+    return secretStep;
+  };
+  const secretStep: Step<CredentialState> = async (flow, s) => {
+    const title = `${TITLE} for "${s.profile as string}"`;
+    if (s.scheme === 'token') {
+      s.token = await flow.input({
+        title,
+        step: 3,
+        totalSteps: TOTAL,
+        prompt: vscode.l10n.t('Cloudflare API token used to rotate your credentials (stored in the OS secret storage, never in files). It is checked with Cloudflare before it is saved.'),
+        password: true,
+        validate: (v) => validateSecret('token', v),
+        accept: accept(s, (v) => ({ type: 'api-token', token: v })),
+      });
+    } else {
+      s.email = (
+        await flow.input({
+          title,
+          step: 3,
+          totalSteps: TOTAL,
+          prompt: vscode.l10n.t('Email address of your Cloudflare user'),
+          ...(s.email !== undefined ? { value: s.email } : {}),
+          validate: (v) => (/^[^\s@]+@[^\s@]+$/.test(v.trim()) ? undefined : 'Enter an email address.'),
+        })
+      ).trim();
+      const email = s.email;
+      s.key = await flow.input({
+        title,
+        step: 3,
+        totalSteps: TOTAL,
+        prompt: vscode.l10n.t('Global API key (My Profile › API Tokens › Global API Key). It is checked with Cloudflare before it is saved.'),
+        password: true,
+        validate: (v) => validateSecret('key', v),
+        accept: accept(s, (v) => ({ type: 'global-key', email, key: v })),
+      });
+    }
+    return s.accounts ? accountStep : undefined;
+  };
+  const accountStep: Step<CredentialState> = async (flow, s) => {
+    const id = await flow.pick<string>({
+      title: vscode.l10n.t('{0} for "{1}"', TITLE, s.profile as string),
+      step: 3,
+      totalSteps: TOTAL,
+      placeholder: vscode.l10n.t('The token is account-owned: which account owns it?'),
+      items: (s.accounts ?? []).map((a) => ({ label: pickText(a.name), detail: a.id, value: a.id })),
+    });
+    const c = { ...(s.credential as AdminCredential), accountId: id } as AdminCredential;
+    s.credential = c;
+    try {
+      s.verified = await withProgressNotification(vscode.l10n.t('Checking the Cloudflare credential for "{0}"…', s.profile as string), (_report, signal) => checkCredential(app, c, s.profile as string, signal));
+    } catch (e) {
+      const err = toCfRotateError(e);
+      if (err.kind === 'cancelled') throw cancelled();
+      if (!TRANSIENT.has(err.kind)) throw err;
+      s.unchecked = err;
+    }
+    return undefined;
+  };
+  const s = await MultiStepInput.run<CredentialState>(preset !== undefined ? { profile: preset } : {}, preset !== undefined ? schemeStep : profileStep);
+  return s as CredentialState & { profile: string; credential: AdminCredential };
 }
 
 /** "token active", "account-owned token of account …, active", "user a@b.c", joined. */
@@ -88,6 +187,13 @@ function describeCheck(r: { status?: string | undefined; email?: string | undefi
   if (r.status) parts.push(r.accountId ? `account-owned token of account ${r.accountId}, ${r.status}` : `token ${r.status}`);
   if (r.email) parts.push(`user ${r.email}`);
   return parts.join('; ') || 'valid';
+}
+
+/** Check a credential with Cloudflare (every scheme it holds); the account that accepted an account-owned token. */
+async function checkCredential(app: App, c: AdminCredential, profile: string, signal: AbortSignal): Promise<{ detail: string; credential: AdminCredential; check: CredentialCheck }> {
+  const r = await app.newClient(c, profile).verifyCredential({ schemes: 'all', signal });
+  const found = c.type === 'api-token' && r.accountId !== undefined ? { ...c, accountId: r.accountId } : c;
+  return { detail: describeCheck(r), credential: found, check: r };
 }
 
 /**
@@ -102,18 +208,13 @@ async function verify(
   credential: AdminCredential,
   profile: string,
   interactive: boolean,
-): Promise<{ ok: true; detail: string; credential: AdminCredential; check?: CredentialCheck } | { ok: false; error: CfRotateError }> {
-  let checked: CredentialCheck | undefined;
-  const check = async (c: AdminCredential): Promise<{ detail: string; credential: AdminCredential }> => {
-    // Cancellable: Cancel stops the check (nothing is saved).
-    const r = await withProgressNotification(`Checking the Cloudflare credential for "${profile}"…`, (_report, signal) => app.newClient(c, profile).verifyCredential({ schemes: 'all', signal }));
-    const found = c.type === 'api-token' && r.accountId !== undefined ? { ...c, accountId: r.accountId } : c;
-    checked = r;
-    return { detail: describeCheck(r), credential: found };
-  };
+): Promise<{ ok: true; detail: string; credential: AdminCredential; check: CredentialCheck } | { ok: false; error: CfRotateError }> {
+  // Cancellable: Cancel stops the check (nothing is saved).
+  const check = async (c: AdminCredential): Promise<{ detail: string; credential: AdminCredential; check: CredentialCheck }> =>
+    await withProgressNotification(vscode.l10n.t('Checking the Cloudflare credential for "{0}"…', profile), (_report, signal) => checkCredential(app, c, profile, signal));
   try {
     const r = await check(credential);
-    return { ok: true, ...r, ...(checked ? { check: checked } : {}) };
+    return { ok: true, ...r };
   } catch (e) {
     if (e instanceof AccountChoiceNeeded && credential.type === 'api-token') {
       if (!interactive) {
@@ -121,12 +222,12 @@ async function verify(
       }
       const pick = await vscode.window.showQuickPick(
         e.accounts.map((a) => ({ label: a.name, detail: a.id, id: a.id })),
-        { title: `Set Cloudflare Credential for "${profile}"`, placeHolder: 'The token is account-owned: which account owns it?', ignoreFocusOut: true },
+        { title: vscode.l10n.t('Set Cloudflare Credential for "{0}"', profile), placeHolder: vscode.l10n.t('The token is account-owned: which account owns it?'), ignoreFocusOut: true },
       );
       if (!pick) throw cancelled();
       try {
         const r = await check({ ...credential, accountId: pick.id });
-        return { ok: true, ...r, ...(checked ? { check: checked } : {}) };
+        return { ok: true, ...r };
       } catch (e2) {
         if (toCfRotateError(e2).kind === 'cancelled') throw cancelled();
         return { ok: false, error: toCfRotateError(e2) };
@@ -159,14 +260,14 @@ async function askKeep(profile: string, stored: string, entered: string): Promis
   const choice = await vscode.window.showQuickPick(
     [
       {
-        label: 'Keep both',
-        description: 'recommended',
-        detail: 'Each operation uses the scheme Cloudflare accepts for it: the API token wherever it works, email + Global API key where only that works (zone-level Access service tokens).',
+        label: vscode.l10n.t('Keep both'),
+        description: vscode.l10n.t('recommended'),
+        detail: vscode.l10n.t('Each operation uses the scheme Cloudflare accepts for it: the API token wherever it works, email + Global API key where only that works (zone-level Access service tokens).'),
         keep: true,
       },
-      { label: 'Replace', detail: `Store only the new ${entered}; the stored ${stored} is removed from this profile.`, keep: false },
+      { label: vscode.l10n.t('Replace'), detail: vscode.l10n.t('Store only the new {0}; the stored {1} is removed from this profile.', entered, stored), keep: false },
     ],
-    { title: `Set Cloudflare Credential for "${profile}"`, placeHolder: `Profile "${profile}" also holds ${stored === 'API token' ? 'an API token' : stored}. Keep it beside the new ${entered}?`, ignoreFocusOut: true },
+    { title: vscode.l10n.t('Set Cloudflare Credential for "{0}"', profile), placeHolder: vscode.l10n.t('Profile "{0}" also holds {1}. Keep it beside the new {2}?', profile, stored === 'API token' ? 'an API token' : stored, entered), ignoreFocusOut: true },
   );
   if (!choice) throw cancelled();
   return choice.keep;
@@ -177,10 +278,16 @@ async function askKeep(profile: string, stored: string, entered: string): Promis
  * `{profile, email, apiKey}` / `{profile, apiToken, email, apiKey}` argument nothing is asked
  * (`verify: false` skips the API check) and the argument replaces what the profile held.
  */
+async function hasCredential(app: App, profile: string): Promise<boolean> {
+  return (await app.credentials.get(profile).catch(() => undefined)) !== undefined;
+}
+
 async function setCredential(app: App, raw: unknown): Promise<SetCredentialResult | undefined> {
   let profile: string;
   let credential: AdminCredential;
   let shouldVerify = true;
+  let verified = false;
+  let checkResult: CredentialCheck | undefined;
   const scripted = isRecord(raw) && ('apiToken' in raw || 'apiKey' in raw);
   if (scripted) {
     const parsed = parseArg(credentialArgSchema, raw, COMMANDS.setCredential);
@@ -189,33 +296,38 @@ async function setCredential(app: App, raw: unknown): Promise<SetCredentialResul
     shouldVerify = parseArg(verifyFlagSchema, raw, COMMANDS.setCredential)?.verify ?? true;
   } else {
     const args = parseArg(credentialPromptArgsSchema, raw, COMMANDS.setCredential);
-    profile = await askProfile(app, args?.profile);
-    credential = await askCredential(profile);
-  }
-  registerCredential(credential);
-  let verified = false;
-  let checkResult: CredentialCheck | undefined;
-  if (shouldVerify) {
-    const v = await verify(app, credential, profile, !scripted);
-    if (!v.ok) {
-      const err = v.error;
+    const asked = await askAndCheck(app, args?.profile);
+    profile = asked.profile;
+    credential = asked.credential;
+    if (asked.verified) {
+      credential = asked.verified.credential;
+      verified = true;
+      checkResult = asked.verified.check;
+      app.logger.info(`Verified the credential for profile "${profile}" (${asked.verified.detail}).`);
+    } else if (asked.unchecked) {
+      const err = asked.unchecked;
       const result: SetCredentialResult = { profile, stored: false, verified: false, error: { kind: err.kind, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
-      if (scripted || !TRANSIENT.has(err.kind)) {
-        notifyError(app, `The credential for profile "${profile}" was not saved`, err);
-        return result;
-      }
       const save = await confirmModal(
-        `Cloudflare could not check the credential for "${profile}".`,
-        `${err.userMessage}\n\nSave it anyway? It is checked again at the first rotation.`,
+        vscode.l10n.t('Cloudflare could not check the credential for "{0}".', profile),
+        `${err.userMessage}\n\nSave it anyway? It is checked again at the first rotation. If you do not, nothing is saved${(await hasCredential(app, profile)) ? ` and profile "${profile}" keeps its current credential` : ''}.`,
         'Save Anyway',
       );
       if (!save) return result;
-    } else {
-      verified = true;
-      checkResult = v.check;
-      credential = v.credential;
-      app.logger.info(`Verified the credential for profile "${profile}" (${v.detail}).`);
     }
+  }
+  if (scripted && shouldVerify) {
+    registerCredential(credential);
+    const v = await verify(app, credential, profile, false);
+    if (!v.ok) {
+      const err = v.error;
+      const result: SetCredentialResult = { profile, stored: false, verified: false, error: { kind: err.kind, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+      notifyError(app, vscode.l10n.t('The credential for profile "{0}" was not saved{1}', profile, (await hasCredential(app, profile)) ? ' (its current credential was kept)' : ''), err);
+      return result;
+    }
+    verified = true;
+    checkResult = v.check;
+    credential = v.credential;
+    app.logger.info(`Verified the credential for profile "${profile}" (${v.detail}).`);
   }
   if (!scripted) credential = await keepOtherScheme(profile, await app.credentials.get(profile).catch(() => undefined), credential);
   await app.credentials.set(profile, credential);
@@ -235,7 +347,7 @@ async function pickProfile(app: App, preset: string | undefined, placeHolder: st
   if (preset !== undefined) return preset;
   const profiles = await app.credentials.profiles();
   if (profiles.length === 0) {
-    notifyInfo(app, 'No Cloudflare credential is stored.', [{ title: 'Set Credential', run: () => vscode.commands.executeCommand(COMMANDS.setCredential) }]);
+    notifyInfo(app, vscode.l10n.t('No Cloudflare credential is stored.'), [{ title: vscode.l10n.t('Set Credential'), run: () => vscode.commands.executeCommand(COMMANDS.setCredential) }]);
     return undefined;
   }
   if (profiles.length === 1) return profiles[0];
@@ -248,7 +360,7 @@ async function clearCredential(app: App, raw: unknown): Promise<{ profile: strin
   if (profile === undefined) return undefined;
   if (args?.confirm !== false) {
     const ok = await confirmModal(
-      `Delete the Cloudflare credential of profile "${profile}"?`,
+      vscode.l10n.t('Delete the Cloudflare credential of profile "{0}"?', profile),
       'It is removed from this machine\'s secret storage (the token itself stays valid at Cloudflare). Tokens of this profile cannot be rotated until you set a credential again.',
       'Delete',
     );
@@ -258,7 +370,7 @@ async function clearCredential(app: App, raw: unknown): Promise<{ profile: strin
   await app.credentialInfo.forget(profile).catch(() => undefined);
   app.engine.resetClients();
   await app.view.rebuild();
-  notifyInfo(app, `Deleted the Cloudflare credential of profile "${profile}".`);
+  notifyInfo(app, vscode.l10n.t('Deleted the Cloudflare credential of profile "{0}".', profile));
   return { profile, cleared: true };
 }
 
@@ -270,12 +382,12 @@ async function verifyCredential(app: App, raw: unknown): Promise<{ profile: stri
   if (!credential) throw missingCredential(profile);
   const v = await verify(app, credential, profile, false);
   if (!v.ok) {
-    notifyError(app, `The credential for profile "${profile}" does not work`, v.error);
+    notifyError(app, vscode.l10n.t('The credential for profile "{0}" does not work', profile), v.error);
     return { profile, ok: false, error: { kind: v.error.kind, message: v.error.message, ...(v.error.hint ? { hint: v.error.hint } : {}) } };
   }
   if (v.check) await app.credentialInfo.noteCheck(profile, v.check).catch(() => undefined);
   void app.view.rebuild();
-  notifyInfo(app, `The Cloudflare credential for profile "${profile}" works (${v.detail}).`);
+  notifyInfo(app, vscode.l10n.t('The Cloudflare credential for profile "{0}" works ({1}).', profile, v.detail));
   return { profile, ok: true, detail: v.detail };
 }
 
@@ -289,15 +401,15 @@ async function setGitHubToken(app: App, raw: unknown): Promise<{ stored: boolean
   const args = parseArg(setGitHubTokenArgsSchema, raw, COMMANDS.setGitHubToken);
   if (args && 'clear' in args) {
     await app.secrets.delete(GITHUB_TOKEN_SECRET_KEY);
-    notifyInfo(app, 'Deleted the stored GitHub token; GitHub Actions targets use your GitHub sign-in now, if there is one.');
+    notifyInfo(app, vscode.l10n.t('Deleted the stored GitHub token; GitHub Actions targets use your GitHub sign-in now, if there is one.'));
     return { stored: false, cleared: true };
   }
   let token = args?.token;
   if (token === undefined) {
     const had = (await app.secrets.get(GITHUB_TOKEN_SECRET_KEY)) !== undefined;
     const entered = await vscode.window.showInputBox({
-      title: 'Set GitHub Token',
-      prompt: `A GitHub token that may write the Actions secrets of the repositories in cf-rotate.json ("Secrets" and, for environments, "Environments" read and write; or the "repo" scope). Stored in the OS secret storage.${had ? ' Leave empty to delete the stored token.' : ''}`,
+      title: vscode.l10n.t('Set GitHub Token'),
+      prompt: vscode.l10n.t('A GitHub token that may write the Actions secrets of the repositories in cf-rotate.json ("Secrets" and, for environments, "Environments" read and write; or the "repo" scope). Stored in the OS secret storage.{0}', had ? ' Leave empty to delete the stored token.' : ''),
       password: true,
       ignoreFocusOut: true,
       validateInput: (v) => (v.trim() === '' && had) || GITHUB_TOKEN_FORMAT.test(v.trim()) ? undefined : 'This does not look like a GitHub token (20-255 characters, no spaces).',
@@ -308,7 +420,7 @@ async function setGitHubToken(app: App, raw: unknown): Promise<{ stored: boolean
   }
   registerSecret(token);
   await app.secrets.store(GITHUB_TOKEN_SECRET_KEY, token);
-  notifyInfo(app, 'Saved the GitHub token in the secret storage. Rotations check it against GitHub before anything is rotated.');
+  notifyInfo(app, vscode.l10n.t('Saved the GitHub token in the secret storage. Rotations check it against GitHub before anything is rotated.'));
   return { stored: true };
 }
 

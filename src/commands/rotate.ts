@@ -198,7 +198,7 @@ function preparationLines(p: Preparation): string[] {
 async function askPreparation(p: Preparation, subject: string): Promise<boolean> {
   const what = [p.save.length > 0 ? `save ${uniqueFiles(p.save).join(', ')}` : undefined, p.gitignore.length > 0 ? `add ${uniqueFiles(p.gitignore).join(', ')} to .gitignore` : undefined].filter(Boolean).join(' and ');
   const button = rotateButton(p);
-  const choice = await askModal(`${what.charAt(0).toUpperCase()}${what.slice(1)} before rotating ${subject}?`, `${preparationLines(p).slice(1).join('\n')}\n\nNothing has been rotated yet.`, button);
+  const choice = await askModal(vscode.l10n.t('{0}{1} before rotating {2}?', what.charAt(0).toUpperCase(), what.slice(1), subject), `${preparationLines(p).slice(1).join('\n')}\n\nNothing has been rotated yet.`, button);
   return choice === button;
 }
 
@@ -240,16 +240,16 @@ function trackedError(t: TargetRef & { token: string }): CfRotateError {
  */
 export function offerGitNotices(app: App, items: readonly Item[]): void {
   void gitTargets(items).then(({ gitignore, tracked }) => {
-    for (const t of tracked) notifyWarning(app, `${t.file} is tracked by git: cf-rotate will refuse to write the secret of "${t.token}" into it. Untrack it (git rm --cached ${t.file}) and add it to .gitignore, or add "allowTracked": true to the target.`);
+    for (const t of tracked) notifyWarning(app, vscode.l10n.t('{0} is tracked by git: cf-rotate will refuse to write the secret of "{1}" into it. Untrack it (git rm --cached {2}) and add it to .gitignore, or add "allowTracked": true to the target.', t.file, t.token, t.file));
     if (gitignore.length === 0) return;
     const files = uniqueFiles(gitignore);
-    notifyWarning(app, `${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not ignored by git: cf-rotate will refuse to write a secret into ${files.length === 1 ? 'it' : 'them'} until ${files.length === 1 ? 'it is' : 'they are'}.`, [
+    notifyWarning(app, vscode.l10n.t('{0} {1} not ignored by git: cf-rotate will refuse to write a secret into {2} until {3}.', files.join(', '), files.length === 1 ? 'is' : 'are', files.length === 1 ? 'it' : 'them', files.length === 1 ? 'it is' : 'they are'), [
       {
-        title: 'Add to .gitignore',
+        title: vscode.l10n.t('Add to .gitignore'),
         run: async () => {
           const problem = await applyPreparation({ ...NOTHING_TO_PREPARE, gitignore });
           if (problem) notifyError(app, undefined, new CfRotateError(problem.kind, problem.message, { hint: problem.hint?.replace(/, then rotate again\. Nothing was rotated\.$/, '.') ?? '' }));
-          else notifyInfo(app, `Added ${files.join(', ')} to .gitignore.`);
+          else notifyInfo(app, vscode.l10n.t('Added {0} to .gitignore.', files.join(', ')));
         },
       },
     ]);
@@ -338,10 +338,10 @@ export async function presentResult(app: App, r: RotationResult, opts: { cancell
     const t = firstTarget(r);
     if (t) actions.push(openTargetAction(r.folder, t.file, t.key || undefined));
     if (r.kind === 'access-service-token' && r.graceUntil) {
-      actions.push({ title: 'Expire Previous Secret', run: () => vscode.commands.executeCommand(COMMANDS.expirePreviousSecret, ref) });
+      actions.push({ title: vscode.l10n.t('Expire Previous Secret'), run: () => vscode.commands.executeCommand(COMMANDS.expirePreviousSecret, ref) });
     }
     notifyInfo(app, opts.cancelled ? `${text} (It had finished before the cancellation could stop it.)` : text, actions, { log: false });
-    if (r.warnings.length > 0) notifyWarning(app, `"${r.name}": ${r.warnings.join(' ')}`, [], true, { log: false });
+    if (r.warnings.length > 0) notifyWarning(app, vscode.l10n.t('"{0}": {1}', r.name, r.warnings.join(' ')), [], true, { log: false });
     return;
   }
   if (isCancelledBeforeCall(r)) {
@@ -351,16 +351,16 @@ export async function presentResult(app: App, r: RotationResult, opts: { cancell
   const actions: Action[] = [];
   switch (r.state) {
     case 'lost':
-      actions.push({ title: 'Rotate Again', run: () => vscode.commands.executeCommand(COMMANDS.rotate, { ...ref, skipConfirm: true }) });
+      actions.push({ title: vscode.l10n.t('Rotate Again'), run: () => vscode.commands.executeCommand(COMMANDS.rotate, { ...ref, skipConfirm: true }) });
       break;
     case 'pending':
     case 'unknown':
-      actions.push({ title: 'Resume', run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, ref) });
+      actions.push({ title: vscode.l10n.t('Resume'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, ref) });
       break;
     default:
       // Busy because an interrupted rotation waits: Resume finishes it. Busy because another
       // process is rotating: nothing to resume, wait.
-      if (r.state === 'busy' && (await hasInterrupted(app, r))) actions.push({ title: 'Resume', run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, ref) });
+      if (r.state === 'busy' && (await hasInterrupted(app, r))) actions.push({ title: vscode.l10n.t('Resume'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, ref) });
   }
   const unfinished = r.state === 'pending' || r.state === 'unknown';
   const prefix = opts.cancelled && unfinished ? 'Cancelled after the request was sent: ' : '';
@@ -374,7 +374,7 @@ async function rotateOne(app: App, rt: ResolvedToken): Promise<{ result: Rotatio
   app.view.setRotating(ref, true);
   let cancelled = false;
   try {
-    const result = await withProgressNotification(`Rotating "${rt.token.name}"`, (report, signal) => {
+    const result = await withProgressNotification(vscode.l10n.t('Rotating "{0}"', rt.token.name), (report, signal) => {
       signal.addEventListener(
         'abort',
         () => {
@@ -403,20 +403,20 @@ async function rotate(app: App, raw: unknown): Promise<CommandRotationResult | u
   const tracked = prep.tracked[0];
   if (tracked) {
     const err = trackedError(tracked);
-    notifyError(app, `"${token.name}" was not rotated`, err, [{ title: 'Open Configuration', run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) }]);
+    notifyError(app, vscode.l10n.t('"{0}" was not rotated', token.name), err, [{ title: vscode.l10n.t('Open Configuration'), run: () => vscode.commands.executeCommand(COMMANDS.openConfig, { folder: folder.path }) }]);
     return refusedResult(token, folder.path, err);
   }
   if (!skipConfirm(app, args)) {
     const names = await cloudflareNames(app, items);
     const detail = confirmRotateDetail(token, folder.name, app.settings.defaultGracePeriod(), Date.now(), { cloudflare: names.get(token), time: localTime });
     const button = rotateButton(prep);
-    if ((await askModal(`Rotate "${token.name}" now?`, [detail, ...preparationLines(prep)].join('\n'), button)) !== button) return declined(token, folder.path);
+    if ((await askModal(vscode.l10n.t('Rotate "{0}" now?', token.name), [detail, ...preparationLines(prep)].join('\n'), button)) !== button) return declined(token, folder.path);
   } else if (steps(prep) > 0 && !(await askPreparation(prep, `"${token.name}"`))) {
     return declined(token, folder.path);
   }
   const problem = await applyPreparation(prep);
   if (problem) {
-    notifyError(app, `"${token.name}" was not rotated`, problem);
+    notifyError(app, vscode.l10n.t('"{0}" was not rotated', token.name), problem);
     return refusedResult(token, folder.path, problem);
   }
   const { result, cancelled } = await rotateOne(app, rt);
@@ -454,13 +454,13 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
       app.settings.defaultGracePeriod(),
     );
     const button = rotateButton(prep);
-    if ((await askModal(`Rotate ${subject} now?`, [detail, ...preparationLines(prep)].join('\n'), button)) !== button) return [];
+    if ((await askModal(vscode.l10n.t('Rotate {0} now?', subject), [detail, ...preparationLines(prep)].join('\n'), button)) !== button) return [];
   } else if (steps(prep) > 0 && !(await askPreparation(prep, subject))) {
     return [];
   }
   const problem = await applyPreparation(prep);
   if (problem) {
-    notifyError(app, `No credential was rotated`, problem);
+    notifyError(app, vscode.l10n.t('No credential was rotated'), problem);
     return [];
   }
   const refs = items.map((rt) => ({ folder: rt.folder.path, name: rt.token.name }));
@@ -468,7 +468,7 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   let results: RotationResult[];
   let cancelled = false;
   try {
-    results = await withProgressNotification(`Rotating ${items.length} Cloudflare credential${items.length === 1 ? '' : 's'}`, async (report, signal) => {
+    results = await withProgressNotification(vscode.l10n.t('Rotating {0} Cloudflare credential{1}', items.length, items.length === 1 ? '' : 's'), async (report, signal) => {
       let done = 0;
       let phase = '';
       const message = (): string => `${done}/${items.length} done${cancelled ? ' · cancelling: no new rotation starts' : ''}${phase ? ` · ${phase}` : ''}`;
@@ -513,7 +513,7 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
     await presentResult(app, failed[0] as RotationResult, { cancelled });
   } else {
     const actions: Action[] = [];
-    if (failed.some((r) => r.state === 'pending' || r.state === 'unknown')) actions.push({ title: 'Resume', run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted) });
+    if (failed.some((r) => r.state === 'pending' || r.state === 'unknown')) actions.push({ title: vscode.l10n.t('Resume'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted) });
     notifyError(app, undefined, new CfRotateError('internal', batchSummary(results), { hint: 'The log lists the reason for each.' }), actions);
   }
   const warned = results.filter((r) => r.ok && r.warnings.length > 0);
@@ -549,12 +549,12 @@ async function selectJournals(app: App, args: ResumeArgs | undefined, journals: 
     picked: inWorkspace(app, j),
     j,
   }));
-  const picked = await vscode.window.showQuickPick(items, { canPickMany: true, placeHolder: 'Select the interrupted rotations to finish', ignoreFocusOut: true, matchOnDetail: true });
+  const picked = await vscode.window.showQuickPick(items, { canPickMany: true, placeHolder: vscode.l10n.t('Select the interrupted rotations to finish'), ignoreFocusOut: true, matchOnDetail: true });
   return (picked ?? []).map((p) => p.j);
 }
 
 async function discard(app: App, j: JournalEntry, ask: boolean): Promise<boolean> {
-  if (ask && (await askModal(`Discard the interrupted rotation of "${j.token}"?`, discardWarning(j), 'Discard')) !== 'Discard') return false;
+  if (ask && (await askModal(vscode.l10n.t('Discard the interrupted rotation of "{0}"?', j.token), discardWarning(j), 'Discard')) !== 'Discard') return false;
   await app.engine.discard(j.id); // the engine logs it (and records it in the history)
   return true;
 }
@@ -562,7 +562,7 @@ async function discard(app: App, j: JournalEntry, ask: boolean): Promise<boolean
 async function resumeOne(app: App, j: JournalEntry, overwrite: boolean | undefined): Promise<{ result: RotationResult; cancelled: boolean }> {
   let cancelled = false;
   const run = (overwriteConflicts: boolean): Thenable<RotationResult> =>
-    withProgressNotification(`Finishing the rotation of "${j.token}"`, (report, signal) => {
+    withProgressNotification(vscode.l10n.t('Finishing the rotation of "{0}"', j.token), (report, signal) => {
       signal.addEventListener(
         'abort',
         () => {
@@ -576,14 +576,14 @@ async function resumeOne(app: App, j: JournalEntry, overwrite: boolean | undefin
   let r = await run(overwrite ?? false);
   if (!r.ok && r.error?.kind === 'conflict' && overwrite === undefined) {
     const choice = await askModal(
-      `"${j.token}": a target changed during the rotation.`,
+      vscode.l10n.t('"{0}": a target changed during the rotation.', j.token),
       `${r.error.message}\n\nOverwrite puts the new secret from Cloudflare into the file (the value there now is replaced). Discard forgets the new secret instead:\n${discardWarning(j)}`,
       'Overwrite',
       'Discard',
     );
     if (choice === 'Overwrite') r = await run(true);
     else if (choice === 'Discard' && (await discard(app, j, true))) {
-      return { result: { ...r, state: 'failed', error: { kind: 'cancelled', message: `The interrupted rotation of "${j.token}" was discarded.` } }, cancelled };
+      return { result: { ...r, state: 'failed', error: { kind: 'cancelled', message: vscode.l10n.t('The interrupted rotation of "{0}" was discarded.', j.token) } }, cancelled };
     }
   }
   return { result: r, cancelled };
@@ -595,7 +595,7 @@ async function resume(app: App, raw: unknown): Promise<CommandRotationResult[] |
   const journals = await app.engine.interrupted();
   if (journals.length === 0) {
     if (args?.journalId !== undefined || args?.name !== undefined) throw new CfRotateError('not-found', 'There is no interrupted rotation to resume.', { hint: 'It may have been finished in another window.' });
-    notifyInfo(app, 'There are no interrupted rotations.');
+    notifyInfo(app, vscode.l10n.t('There are no interrupted rotations.'));
     await app.view.rebuild();
     return [];
   }
@@ -613,8 +613,8 @@ async function resume(app: App, raw: unknown): Promise<CommandRotationResult[] |
       if (r.error?.kind !== 'cancelled') {
         if (!r.ok && (r.state === 'unknown' || r.state === 'pending')) {
           const actions: Action[] = [
-            { title: 'Try Again', run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, { journalId: j.id }) },
-            { title: 'Discard…', run: () => discard(app, j, true).then(() => app.view.rebuild()) },
+            { title: vscode.l10n.t('Try Again'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, { journalId: j.id }) },
+            { title: vscode.l10n.t('Discard…'), run: () => discard(app, j, true).then(() => app.view.rebuild()) },
           ];
           notifyError(app, undefined, new CfRotateError(r.error?.kind ?? 'internal', `${cancelled ? 'Cancelled: ' : ''}${resultMessage(r, localTime)}`), actions);
         } else await presentResult(app, r, { cancelled });
@@ -633,7 +633,7 @@ export async function offerResume(app: App): Promise<void> {
   try {
     journals = (await app.engine.interrupted()).filter((j) => inWorkspace(app, j));
   } catch (e) {
-    notifyError(app, 'Could not read the interrupted-rotation journals', e);
+    notifyError(app, vscode.l10n.t('Could not read the interrupted-rotation journals'), e);
     return;
   }
   if (journals.length === 0) return;
@@ -642,7 +642,7 @@ export async function offerResume(app: App): Promise<void> {
   notifyWarning(
     app,
     `${journals.length === 1 ? 'A rotation was' : `${journals.length} rotations were`} interrupted (${names}).${withSecret ? ' A new secret waits to be written into your files.' : ''} Finish ${journals.length === 1 ? 'it' : 'them'} now?`,
-    [{ title: 'Resume', run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted) }],
+    [{ title: vscode.l10n.t('Resume'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted) }],
   );
 }
 
@@ -661,23 +661,23 @@ async function expire(app: App, raw: unknown): Promise<{ name: string; folder: s
   if (args?.confirm !== false && args?.skipConfirm !== true) {
     const ok =
       (await askModal(
-        `Expire the previous client secret of "${token.name}" now?`,
+        vscode.l10n.t('Expire the previous client secret of "{0}" now?', token.name),
         'Anything that still uses the previous secret stops working immediately. Do this once every client uses the new secret.',
         'Expire Now',
       )) === 'Expire Now';
-    if (!ok) return { name: token.name, folder: folder.path, ok: false, error: { kind: 'cancelled', message: 'Cancelled.' } };
+    if (!ok) return { name: token.name, folder: folder.path, ok: false, error: { kind: 'cancelled', message: vscode.l10n.t('Cancelled.') } };
   }
   try {
     // One short request that cannot be taken back half-way: not cancellable.
-    await withProgressNotification(`Expiring the previous secret of "${token.name}"…`, () => app.engine.expirePreviousSecret(folder.path, token), { cancellable: false });
+    await withProgressNotification(vscode.l10n.t('Expiring the previous secret of "{0}"…', token.name), () => app.engine.expirePreviousSecret(folder.path, token), { cancellable: false });
   } catch (e) {
     const err = toCfRotateError(e);
-    notifyError(app, `Could not expire the previous secret of "${token.name}"`, err);
+    notifyError(app, vscode.l10n.t('Could not expire the previous secret of "{0}"', token.name), err);
     return { name: token.name, folder: folder.path, ok: false, error: { kind: err.kind, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
   } finally {
     await app.view.rebuild();
   }
-  notifyInfo(app, `The previous client secret of "${token.name}" no longer works; only the current one does.`);
+  notifyInfo(app, vscode.l10n.t('The previous client secret of "{0}" no longer works; only the current one does.', token.name));
   return { name: token.name, folder: folder.path, ok: true };
 }
 

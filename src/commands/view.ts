@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isInside } from '../core/node/checked';
-import { samePath } from '../host/paths';
 import { destinationUrl, githubWebOrigin } from '../core/destinations';
+import { samePath } from '../host/paths';
 import { CfRotateError } from '../core/errors';
 import type { HistoryEntry } from '../core/history';
 import { KIND_LABELS } from '../views/model';
@@ -34,13 +34,13 @@ async function revealTarget(app: App, raw: unknown): Promise<{ file: string; lin
   try {
     await fs.access(file);
   } catch {
-    notifyInfo(app, `${args.file} does not exist yet: the first rotation of its token creates it with ${args.key}.`);
+    notifyInfo(app, vscode.l10n.t('{0} does not exist yet: the first rotation of its token creates it with {1}.', args.file, args.key));
     return { file };
   }
   const editor = await openFile(file);
   const at = findKeyLine(editor.document.getText(), args.key);
   if (!at) {
-    notifyInfo(app, `${args.key} is not in ${args.file} yet: the next rotation adds it.`);
+    notifyInfo(app, vscode.l10n.t('{0} is not in {1} yet: the next rotation adds it.', args.key, args.file));
     return { file };
   }
   const line = editor.document.lineAt(at.line).range;
@@ -93,7 +93,7 @@ async function showHistoryEntry(app: App, e: HistoryEntry): Promise<void> {
   const open = app.configs.folders().some((f) => samePath(f.path, e.folder))
     ? [...new Map(e.targets.map((t) => splitTarget(t)).filter((t) => t.key !== '').map((t) => [`Open ${path.basename(t.file)} › ${t.key}`, t] as const)).entries()].slice(0, 2)
     : [];
-  const choice = await askModal(`"${e.name}": ${OUTCOME_TEXT[e.outcome] ?? e.outcome}`, lines.join('\n'), ...open.map(([title]) => title));
+  const choice = await askModal(vscode.l10n.t('"{0}": {1}', e.name, OUTCOME_TEXT[e.outcome] ?? e.outcome), lines.join('\n'), ...open.map(([title]) => title));
   const target = open.find(([title]) => title === choice)?.[1];
   if (target) await vscode.commands.executeCommand(COMMANDS.revealTarget, { folder: e.folder, file: target.file, key: target.key });
 }
@@ -103,7 +103,7 @@ async function showHistory(app: App, raw: unknown): Promise<HistoryEntry[]> {
   const entries = await app.history.list(args?.limit ?? 200);
   if (args?.show === false) return entries;
   if (entries.length === 0) {
-    notifyInfo(app, 'No rotations recorded yet.');
+    notifyInfo(app, vscode.l10n.t('No rotations recorded yet.'));
     return entries;
   }
   const now = Date.now();
@@ -130,7 +130,7 @@ async function showHistory(app: App, raw: unknown): Promise<HistoryEntry[]> {
   });
   // Not awaited: the command returns the entries while the list is open. Picking one shows it in full.
   void vscode.window
-    .showQuickPick(items, { title: 'Cloudflare Rotate: History', placeHolder: 'Past rotations, newest first (no secret values are kept); pick one for its details', matchOnDescription: true, matchOnDetail: true })
+    .showQuickPick(items, { title: vscode.l10n.t('Cloudflare Rotate: History'), placeHolder: vscode.l10n.t('Past rotations, newest first (no secret values are kept); pick one for its details'), matchOnDescription: true, matchOnDetail: true })
     .then((picked) => (picked ? showHistoryEntry(app, picked.entry) : undefined))
     .then(undefined, () => undefined);
   return entries;

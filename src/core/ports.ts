@@ -42,6 +42,8 @@ export interface Files {
   read(root: string, rel: string, rules?: FileRules): Promise<{ bytes: Uint8Array; file: CheckedFile } | undefined>;
   /** Replace or create atomically; `mode` for a new file (default 0600). */
   write(root: string, rel: string, data: Uint8Array, rules?: FileRules & { mode?: number }): Promise<CheckedFile>;
+  /** Create a folder (and missing parents) under the root, checked like a write; returns its real path. */
+  createFolder?(root: string, rel: string, rules?: FileRules): Promise<string>;
   /** Remove temporary files beside `rel` that processes which are gone left behind. */
   sweep(root: string, rel: string): Promise<number>;
   /**

@@ -18,8 +18,14 @@ export interface ResolvedToken {
   token: TokenConfig;
 }
 
+/** What the log last said about a folder's configuration: it logs changes of state, not every read. */
+type LoggedState = 'missing' | 'ok' | 'invalid' | 'unreadable';
+
 export class ConfigRegistry implements vscode.Disposable {
   private readonly states = new Map<string, FolderConfigState>();
+  /** The tokens of each folder's last valid configuration (this session): shown under a parse error. */
+  private readonly lastValid = new Map<string, TokenConfig[]>();
+  private readonly logged = new Map<string, LoggedState>();
   private readonly emitter = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -56,7 +62,12 @@ export class ConfigRegistry implements vscode.Disposable {
 
   async reloadAll(): Promise<void> {
     const folders = this.folders();
-    for (const key of [...this.states.keys()]) if (!folders.some((f) => f.path === key)) this.states.delete(key);
+    for (const key of [...this.states.keys()]) {
+      if (folders.some((f) => f.path === key)) continue;
+      this.states.delete(key);
+      this.lastValid.delete(key);
+      this.logged.delete(key);
+    }
     await Promise.all(folders.map((f) => this.read(f)));
     this.emitter.fire();
   }
@@ -86,23 +97,47 @@ export class ConfigRegistry implements vscode.Disposable {
       text = await fs.readFile(configPath, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
+        this.lastValid.delete(folder.path);
+        this.note(folder, 'missing');
         this.states.set(folder.path, { folder, status: 'missing', configPath });
       } else {
         const err = toCfRotateError(e, 'config');
-        this.logger.error(`Cannot read ${configPath}: ${err.message}`);
-        this.states.set(folder.path, { folder, status: 'error', configPath, message: `Cannot read the file: ${err.message}`, issues: [] });
+        this.note(folder, 'unreadable', () => this.logger.error(`Cannot read ${configPath}: ${err.message}`));
+        this.states.set(folder.path, { folder, status: 'error', configPath, message: `Cannot read the file: ${err.message}`, issues: [], ...this.kept(folder.path) });
       }
       return;
     }
     try {
       const cfg = parseConfig(text, CONFIG_RELATIVE_PATH);
+      this.lastValid.set(folder.path, cfg.tokens);
+      this.note(folder, 'ok', (was) => {
+        if (was === 'invalid' || was === 'unreadable') this.logger.info(`${folder.name}: ${CONFIG_RELATIVE_PATH} is valid again (${cfg.tokens.length} token${cfg.tokens.length === 1 ? '' : 's'}).`);
+      });
       this.states.set(folder.path, { folder, status: 'ok', configPath, tokens: cfg.tokens });
     } catch (e) {
       const err = toCfRotateError(e, 'config');
       const issues = err instanceof ConfigError ? err.issues : [];
-      this.logger.warn(`${folder.name}: ${err.message}`);
-      this.states.set(folder.path, { folder, status: 'error', configPath, message: err.message, issues });
+      const kept = this.kept(folder.path);
+      // Once per change of state: an auto-saved file being typed is invalid on most saves.
+      this.note(folder, 'invalid', () =>
+        this.logger.warn(`${folder.name}: ${err.message}${kept.lastValid ? ` The Tokens view keeps the ${kept.lastValid.length} token(s) of the last valid version; none can be rotated until the file is fixed.` : ''}`),
+      );
+      this.states.set(folder.path, { folder, status: 'error', configPath, message: err.message, issues, ...kept });
     }
+  }
+
+  /** The last valid tokens of a folder, for a state that is now invalid. */
+  private kept(folderPath: string): { lastValid?: TokenConfig[] } {
+    const tokens = this.lastValid.get(folderPath);
+    return tokens && tokens.length > 0 ? { lastValid: tokens } : {};
+  }
+
+  /** Records a folder's state; `onChange` runs only when it differs from the last one (with the previous state). */
+  private note(folder: FolderInfo, now: LoggedState, onChange?: (was: LoggedState | undefined) => void): void {
+    const was = this.logged.get(folder.path);
+    if (was === now) return;
+    this.logged.set(folder.path, now);
+    onChange?.(was);
   }
 
   /** States in workspace-folder order (folders not read yet are left out). */
@@ -151,6 +186,16 @@ export class ConfigRegistry implements vscode.Disposable {
     }
     if (candidates.length === 1) return candidates[0] as ResolvedToken;
     if (candidates.length === 0) {
+      // Shown in the tree from the last valid version, but not rotatable until the file is valid again.
+      const f = folder !== undefined ? this.resolveFolder(folder) : undefined;
+      const stale = this.all().find((s) => s.status === 'error' && (f === undefined || s.folder.path === f.path) && s.lastValid?.some((t) => t.name === name));
+      if (stale?.status === 'error') {
+        const first = stale.issues[0];
+        const problem = first ? (first.path === '(file)' ? `it ${first.message}` : `${first.path} ${first.message}`) : stale.message;
+        throw new CfRotateError('config', `"${name}" cannot be rotated now: ${stale.configPath} is invalid (${problem}). Nothing was rotated.`, {
+          hint: 'Fix the file (the Tokens view names the problem; "Cloudflare Rotate: Open Configuration" opens it), then try again.',
+        });
+      }
       const broken = this.all().filter((s) => s.status === 'error');
       throw new CfRotateError('not-found', `No token named "${name}" is configured${folder !== undefined ? ` in ${folder}` : ''}.`, {
         hint: broken.length > 0 ? `Fix ${broken.map((b) => b.configPath).join(', ')} first: it is invalid.` : 'Check the name in .vscode/cf-rotate.json, or run "Cloudflare Rotate: Refresh".',

@@ -9,7 +9,7 @@ import { toCfRotateError } from '../core/errors';
 import { phase } from '../core/perf';
 import { notification } from '../core/text';
 import type { HostServices } from '../host/services';
-import { COMMANDS, CONTEXT, VIEWS } from '../constants';
+import { COMMANDS, CONTEXT, VIEWS, WALKTHROUGH_CONTEXT } from '../constants';
 import { reminderText, tokenNodes, type CredentialInfo, type RetirementInfo, type TreeNode } from './model';
 import { ReminderStatus, RetirementStatus } from './statusBar';
 import type { Retirement } from '../core/retire';
@@ -36,6 +36,10 @@ export class ViewController implements vscode.Disposable {
   private profiles: string[] | undefined;
   /** The credential nodes of the last rebuild (drawn first, then corrected like the profiles). */
   private credentialNodes: CredentialInfo[] | undefined;
+  /** What the walkthrough's steps count as done now (pulsed into WALKTHROUGH_CONTEXT). */
+  private walkthrough: Record<keyof typeof WALKTHROUGH_CONTEXT, boolean> = { credential: false, config: false, tokens: false, rotated: false };
+  private pulseTimer: ReturnType<typeof setTimeout> | undefined;
+  private pulsing = false;
 
   /** `treeView`: the Tokens view the activation shell created (its provider forwards to `tree`). */
   constructor(
@@ -54,7 +58,47 @@ export class ViewController implements vscode.Disposable {
       this.host.configs.onDidChange(() => {
         this.afterConfigs = this.rebuild();
       }),
+      { dispose: () => clearTimeout(this.pulseTimer) },
     );
+    // The walkthrough opening is a tab change: its steps are re-checked then.
+    const tabs = vscode.window.tabGroups as vscode.TabGroups | undefined;
+    if (tabs?.onDidChangeTabs) this.disposables.push(tabs.onDidChangeTabs(() => this.pulseWalkthrough()));
+  }
+
+  /**
+   * Re-checks the walkthrough's completion: every step whose condition holds gets its key set to
+   * true for a moment, then false (see WALKTHROUGH_CONTEXT). Debounced.
+   */
+  pulseWalkthrough(): void {
+    if (this.pulsing) return;
+    clearTimeout(this.pulseTimer);
+    this.pulseTimer = setTimeout(() => {
+      const done = (Object.keys(WALKTHROUGH_CONTEXT) as (keyof typeof WALKTHROUGH_CONTEXT)[]).filter((k) => this.walkthrough[k]);
+      if (done.length === 0) return;
+      this.pulsing = true;
+      const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+      const set = (suffix: '' | '2', v: boolean): Promise<unknown> => Promise.all(done.map((k) => vscode.commands.executeCommand('setContext', `${WALKTHROUGH_CONTEXT[k]}${suffix}`, v)));
+      // Two keys per step, never true at the same time: VS Code registering the walkthrough while
+      // one is true would ignore that key for the session, never both. Three rounds, because
+      // the Welcome page can register the walkthrough a moment after its tab appears.
+      const round = async (): Promise<void> => {
+        for (const suffix of ['', '2'] as const) {
+          await set(suffix, true);
+          await wait(150);
+          await set(suffix, false);
+          await wait(250);
+        }
+      };
+      void (async () => {
+        for (const pause of [0, 1500, 4000]) {
+          await wait(pause);
+          await round();
+        }
+      })().then(
+        () => (this.pulsing = false),
+        () => (this.pulsing = false),
+      );
+    }, 300);
   }
 
   /** Re-read everything the tree shows. `reloadConfigs` also re-reads the cf-rotate.json files. */
@@ -154,11 +198,21 @@ export class ViewController implements vscode.Disposable {
     await Promise.all([
       this.setContext(CONTEXT.hasConfig, folders.some((f) => f.status !== 'missing')),
       this.setContext(CONTEXT.hasCredential, (profiles ?? []).length > 0),
-      this.setContext(CONTEXT.hasTokens, folders.some((f) => f.status === 'ok' && f.tokens.length > 0)),
+      // editor-ux: tokens of the last valid version count while cf-rotate.json is being edited (the Rotate commands stay; they say why they refuse).
+      this.setContext(CONTEXT.hasTokens, folders.some((f) => (f.status === 'ok' ? f.tokens.length : f.status === 'error' ? (f.lastValid?.length ?? 0) : 0) > 0)),
       this.setContext(CONTEXT.hasInterrupted, journals.length > 0),
       this.setContext(CONTEXT.hasRetirements, retirements.length > 0),
     ]);
     await this.setContext(CONTEXT.ready, true);
+    const now = {
+      credential: (profiles ?? []).length > 0,
+      config: folders.some((f) => f.status !== 'missing'),
+      tokens: folders.some((f) => (f.status === 'ok' ? f.tokens.length : f.status === 'error' ? (f.lastValid?.length ?? 0) : 0) > 0),
+      rotated: entries.some((e) => e.outcome === 'rotated' || e.outcome === 'recovered'),
+    };
+    const changed = (Object.keys(now) as (keyof typeof now)[]).some((k) => now[k] && !this.walkthrough[k]);
+    this.walkthrough = now;
+    if (changed) this.pulseWalkthrough();
   }
 
   /** The stored credentials as the tree shows them: scheme (SecretStorage), token facts (credentialInfo), last rotation (history). No API call. */

@@ -25,7 +25,15 @@ export interface FolderInfo {
 export type FolderConfigState =
   | { folder: FolderInfo; status: 'missing'; configPath: string }
   | { folder: FolderInfo; status: 'ok'; configPath: string; tokens: TokenConfig[] }
-  | { folder: FolderInfo; status: 'error'; configPath: string; message: string; issues: ConfigIssue[] };
+  | {
+      folder: FolderInfo;
+      status: 'error';
+      configPath: string;
+      message: string;
+      issues: ConfigIssue[];
+      /** editor-ux: the tokens of the last valid version (shown under the problems; not rotatable). */
+      lastValid?: TokenConfig[];
+    };
 
 export const TOKEN_STATES = ['ok', 'due', 'overdue', 'failed', 'unscheduled', 'rotating', 'interrupted'] as const;
 export type TokenState = (typeof TOKEN_STATES)[number];
@@ -78,6 +86,8 @@ export interface TokenNode extends NodeBase {
   builtAt: number;
   /** Whether the token's profile has a stored credential; undefined while unknown. */
   hasCredential: boolean | undefined;
+  /** From the last valid version of a cf-rotate.json that is invalid now: shown, not rotatable. */
+  stale?: boolean;
   children: TargetNode[];
 }
 
@@ -403,8 +413,10 @@ export function targetTooltip(n: TargetNode): string {
 /** The Markdown tooltip of any node: token and target tooltips are built here, on demand (hover). */
 export function nodeTooltip(n: TreeNode): string | undefined {
   switch (n.type) {
-    case 'token':
-      return tokenTooltip(n.folderName, n.config, n.status, n.builtAt, n.hasCredential);
+    case 'token': {
+      const tip = tokenTooltip(n.folderName, n.config, n.status, n.builtAt, n.hasCredential);
+      return n.stale ? `${tip}\n\n**From the last valid version of cf-rotate.json.** The file is invalid now: fix it to rotate this token.` : tip;
+    }
     case 'target':
       return targetTooltip(n);
     default:
@@ -506,7 +518,7 @@ function configErrorNodes(f: Extract<FolderConfigState, { status: 'error' }>): M
     id: `issue:${f.folder.path}\u0000${i}`,
     label: issue.path === '(file)' || issue.path === '(root)' ? 'cf-rotate.json' : issue.path,
     description: issue.message,
-    tooltip: `**cf-rotate.json is invalid**\n\n${escapeMarkdown(issue.path)}: ${escapeMarkdown(issue.message)}\n\nClick to open the configuration at this place.`,
+    tooltip: `**cf-rotate.json is invalid**\n\n${issue.path === '(file)' ? 'cf-rotate.json ' : `${escapeMarkdown(issue.path)}: `}${escapeMarkdown(issue.message)}\n\nClick to open the configuration at this place.`,
     contextValue: 'message.configError',
     icon: { id: 'error', color: 'errorForeground' },
     folder: f.folder.path,
@@ -545,8 +557,22 @@ function missingCredentialNodes(input: TreeInput): MessageNode[] {
   }));
 }
 
+// editor-ux: while cf-rotate.json is invalid (a half-typed file), the tokens of its last valid version stay visible under the problems.
+export const LAST_VALID_NOTE = 'from the last valid version';
+
+function lastValidNodes(f: Extract<FolderConfigState, { status: 'error' }>, input: TreeInput, summary: HistorySummary): TokenNode[] {
+  if (!f.lastValid || f.lastValid.length === 0) return [];
+  const history = summary.get(f.folder.path);
+  return f.lastValid.map((t) => {
+    const n = tokenNode(f.folder, t, input, history);
+    // Same id as in the valid tree: expansion and selection survive a save of a half-typed file.
+    return { ...n, description: `${LAST_VALID_NOTE} · ${n.description ?? ''}`, stale: true };
+  });
+}
+// editor-ux: end
+
 function folderChildren(f: FolderConfigState, input: TreeInput, summary: HistorySummary, grouped: boolean): TreeNode[] {
-  if (f.status === 'error') return configErrorNodes(f);
+  if (f.status === 'error') return [...configErrorNodes(f), ...lastValidNodes(f, input, summary)];
   if (f.status === 'missing') return [];
   if (f.tokens.length === 0) {
     // Single folder: stay empty so the view's welcome content ("Add Token") shows.

@@ -11,7 +11,7 @@ export class ReminderStatus implements vscode.Disposable {
   constructor(private readonly view?: vscode.TreeView<TreeNode>) {
     this.item = vscode.window.createStatusBarItem('cfRotate.reminder', vscode.StatusBarAlignment.Left, 10);
     this.item.name = 'Cloudflare Rotate: due tokens';
-    this.item.command = { command: COMMANDS.rotateDue, title: 'Rotate Due Tokens' };
+    this.item.command = { command: COMMANDS.rotateDue, title: vscode.l10n.t('Rotate Due Tokens') };
   }
 
   update(roots: readonly TreeNode[]): { overdue: number; dueSoon: number } {
@@ -25,7 +25,7 @@ export class ReminderStatus implements vscode.Disposable {
     // A plain-string tooltip (not Markdown); names still pass `plain` (no control or bidi characters).
     this.item.tooltip = plain(r.tooltip, { newlines: true });
     this.item.backgroundColor = r.overdue > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.accessibilityInformation = { label: `Cloudflare tokens: ${dueCounts(r.overdue, r.dueSoon)}` };
+    this.item.accessibilityInformation = { label: vscode.l10n.t('Cloudflare tokens: {0}', dueCounts(r.overdue, r.dueSoon)) };
     this.item.show();
     if (this.view) this.view.badge = { value: r.overdue + r.dueSoon, tooltip: dueCounts(r.overdue, r.dueSoon) };
     return { overdue: r.overdue, dueSoon: r.dueSoon };
@@ -45,8 +45,8 @@ export class RetirementStatus implements vscode.Disposable {
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('cfRotate.retirements', vscode.StatusBarAlignment.Left, 9);
-    this.item.name = 'Cloudflare Rotate: pending retirements';
-    this.item.command = { command: COMMANDS.retirePrevious, title: 'Retire Previous Token Now…' };
+    this.item.name = vscode.l10n.t('Cloudflare Rotate: pending retirements');
+    this.item.command = { command: COMMANDS.retirePrevious, title: vscode.l10n.t('Retire Previous Token Now…') };
   }
 
   update(pending: readonly RetirementInfo[], now = Date.now()): number {
@@ -55,11 +55,13 @@ export class RetirementStatus implements vscode.Disposable {
       return 0;
     }
     const failed = pending.filter((r) => r.lastError !== undefined).length;
-    this.item.text = `$(history) ${pending.length} retiring`;
+    this.item.text = `$(history) ${vscode.l10n.t('{0} retiring', pending.length)}`;
     const lines = pending.slice(0, 10).map((r) => `${r.admin ? `admin credential "${r.profile}"` : r.name}: ${retirementNote(r, now)}`);
     this.item.tooltip = `Cloudflare Rotate: ${pending.length} previous credential${pending.length === 1 ? '' : 's'} still working, deleted when the overlap ends\n${lines.join('\n')}${pending.length > 10 ? `\n…and ${pending.length - 10} more` : ''}\nClick to delete one now.`;
     this.item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.accessibilityInformation = { label: `${pending.length} previous Cloudflare credentials pending retirement${failed ? `, ${failed} failed` : ''}` };
+    this.item.accessibilityInformation = {
+      label: failed ? vscode.l10n.t('{0} previous Cloudflare credentials pending retirement, {1} failed', pending.length, failed) : vscode.l10n.t('{0} previous Cloudflare credentials pending retirement', pending.length),
+    };
     this.item.show();
     return pending.length;
   }

@@ -14,6 +14,13 @@ export interface CodeServerOptions {
   userDataDir?: string;
   /** Merged over the harness defaults into User/settings.json. */
   settings?: Record<string, unknown>;
+  /**
+   * Machine/settings.json: the remote machine's settings. code-server's window is a remote window,
+   * and VS Code applies machine-scoped settings (cfRotate.apiBaseUrl) there only from this file:
+   * a machine-scoped value in User/settings.json counts at startup but is dropped once any user
+   * setting changes.
+   */
+  machineSettings?: Record<string, unknown>;
   /** Extra environment for the server; it is inherited by the remote extension host. */
   env?: Record<string, string>;
   /** Defaults to a free port. */
@@ -112,12 +119,22 @@ function newRunDir(): string {
   return dir;
 }
 
+/** Where code-server (the VS Code server) reads the remote machine's settings: `<user-data-dir>/Machine/settings.json`. */
+export function machineSettingsFile(userDataDir: string): string {
+  return path.join(userDataDir, 'Machine', 'settings.json');
+}
+
 export async function launchCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
   const { nodeBin, codeServerEntry } = await provision();
   const userDataDir = path.resolve(opts.userDataDir ?? newRunDir());
   const settingsFile = path.join(userDataDir, 'User', 'settings.json');
   fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
   fs.writeFileSync(settingsFile, JSON.stringify({ ...DEFAULT_SETTINGS, ...opts.settings }, null, 2) + '\n');
+  if (opts.machineSettings) {
+    const machineFile = machineSettingsFile(userDataDir);
+    fs.mkdirSync(path.dirname(machineFile), { recursive: true });
+    fs.writeFileSync(machineFile, JSON.stringify(opts.machineSettings, null, 2) + '\n');
+  }
   const port = opts.port ?? (await freePort());
   const logFile = path.join(userDataDir, 'code-server.log');
   const args = [

@@ -23,6 +23,8 @@ export interface ExtensionTestOptions {
   resultsFile: string;
   timeoutMs: number;
   settings?: Record<string, unknown>;
+  /** Machine/settings.json (the remote machine's settings; see CodeServerOptions). */
+  machineSettings?: Record<string, unknown>;
   env?: Record<string, string>;
   /** Label for screenshots and logs (default: basename of resultsFile). */
   name?: string;
@@ -67,6 +69,7 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Tes
     server = await launchCodeServer({
       folder: opts.folder,
       settings: opts.settings,
+      ...(opts.machineSettings ? { machineSettings: opts.machineSettings } : {}),
       env: { ...opts.env, [RESULTS_ENV]: path.resolve(opts.resultsFile) },
     });
     const payload = devPayload(server.url, opts.extensionDevelopmentPath, opts.extensionTestsPath);

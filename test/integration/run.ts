@@ -60,6 +60,8 @@ async function trustedRun(sim: SimulatorHandle, grep: string | undefined): Promi
     // code-server defaults to files.autoSave "afterDelay": the dirty-editor tests need documents to stay dirty.
     // The GitHub API of GitHub Actions targets: the simulator's (user settings, as a user would set it).
     settings: { 'cfRotate.apiBaseUrl': sim.url, 'cfRotate.githubApiUrl': sim.githubUrl, 'files.autoSave': 'off' },
+    // code-server's window is remote: machine-scoped settings count from the remote's settings (as the demo writes them).
+    machineSettings: { 'cfRotate.apiBaseUrl': sim.url, 'cfRotate.githubApiUrl': sim.githubUrl },
     env: testEnv(sim, folder, grep),
   });
   if (r.failed === 0) fs.rmSync(folder, { recursive: true, force: true });
@@ -82,6 +84,7 @@ async function untrustedRun(sim: SimulatorHandle): Promise<TestResults> {
     resultsFile: resultsDir('integration-untrusted.json'),
     timeoutMs: 120_000,
     settings: { 'cfRotate.apiBaseUrl': sim.url, 'security.workspace.trust.enabled': true },
+    machineSettings: { 'cfRotate.apiBaseUrl': sim.url },
     env: testEnv(sim, folder),
   });
   const outside: Array<[string, () => void]> = [

@@ -19,6 +19,7 @@ import type { Locator, Page } from 'playwright-core';
 import { devPayload, openWorkbench, runCommand, waitForWorkbench, type Workbench } from '../harness/browser';
 import { launchCodeServer, type CodeServer } from '../harness/codeServer';
 import { saveFailureDiagnostics } from '../harness/diagnostics';
+import { readManifest } from '../harness/manifest';
 import { provision } from '../harness/provision';
 import { repoRoot } from '../harness/util';
 import { start, type SimulatorHandle } from '../simulator';
@@ -35,14 +36,14 @@ interface Manifest {
 
 /** "Category: Title" of a command, as the command palette lists it (read from package.json). */
 function paletteTitle(command: string): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as Manifest;
+  const manifest = readManifest<Manifest>();
   const c = manifest.contributes.commands.find((x) => x.command === command);
   if (!c) throw new Error(`package.json contributes no command ${command}`);
   return c.category ? `${c.category}: ${c.title}` : c.title;
 }
 
 function commandTitle(command: string): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as Manifest;
+  const manifest = readManifest<Manifest>();
   const c = manifest.contributes.commands.find((x) => x.command === command);
   if (!c) throw new Error(`package.json contributes no command ${command}`);
   return c.title;
@@ -160,6 +161,24 @@ function tests(update: boolean): Test[] {
       },
     },
     {
+      title: 'the walkthrough counts what already exists when the extension activates (config and tokens done, no credential yet)',
+      async run(ui) {
+        await runCommand(ui.page, 'Welcome: Open Walkthrough...');
+        const qi = ui.quickInput();
+        await qi.locator('.monaco-list-row', { hasText: 'Get started with Cloudflare Rotate' }).first().click();
+        const step = (id: string): Locator => ui.page.locator(`.getting-started-step[data-step-id$="${id}"]`).first();
+        await step('openConfig').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        // A done step shows the filled check (codicon-pass-filled), an open one an empty circle.
+        const done = async (id: string): Promise<boolean> => /\b(complete|codicon-pass-filled)\b/.test((await ui.page.locator(`[data-done-step-id$="${id}"]`).first().getAttribute('class').catch(() => null)) ?? '');
+        const deadline = Date.now() + UI_TIMEOUT;
+        while (!((await done('openConfig')) && (await done('addToken'))) && Date.now() < deadline) await ui.page.waitForTimeout(200);
+        equal(await done('openConfig'), true, 'step "Create .vscode/cf-rotate.json" is done (the folder has one)');
+        equal(await done('addToken'), true, 'step "Add a token" is done (the config lists tokens)');
+        equal(await done('setCredential'), false, 'step "Set your Cloudflare credential" is not done yet');
+        await runCommand(ui.page, 'View: Close All Editors');
+      },
+    },
+    {
       title: 'Set Credential from the command palette: profile, scheme, token in a password box; verified at the simulator',
       async run(ui) {
         const before = ui.sim.control.requests({ op: 'verifyUserToken' }).length;
@@ -169,6 +188,11 @@ function tests(update: boolean): Test[] {
         await qi.locator('.quick-input-title', { hasText: '(1/3)' }).waitFor({ timeout: UI_TIMEOUT });
         equal(await input.inputValue(), 'default', 'the profile defaults to "default"');
         await input.press('Enter');
+        await qi.locator('.quick-input-title', { hasText: '(2/3)' }).waitFor({ timeout: UI_TIMEOUT });
+        await qi.locator('.monaco-list-row', { hasText: 'API token' }).first().click();
+        await qi.locator('.quick-input-title', { hasText: '(3/3)' }).waitFor({ timeout: UI_TIMEOUT });
+        // Back: the scheme again, the counter out of 3 throughout.
+        await qi.locator('.quick-input-left-action-bar .action-label, .codicon-quick-input-back').first().click();
         await qi.locator('.quick-input-title', { hasText: '(2/3)' }).waitFor({ timeout: UI_TIMEOUT });
         await qi.locator('.monaco-list-row', { hasText: 'API token' }).first().click();
         await qi.locator('.quick-input-title', { hasText: '(3/3)' }).waitFor({ timeout: UI_TIMEOUT });
@@ -193,6 +217,7 @@ function tests(update: boolean): Test[] {
         const input = qi.locator('.quick-input-box input');
         const step = (title: string): Promise<void> => qi.locator('.quick-input-title', { hasText: `Add Token: ${title}` }).waitFor({ timeout: UI_TIMEOUT });
         const pick = (label: string | RegExp): Promise<void> => qi.locator('.monaco-list-row', { has: ui.page.locator('.label-name', { hasText: label }) }).first().click();
+        const back = (): Promise<void> => qi.locator('.quick-input-left-action-bar .action-label, .codicon-quick-input-back').first().click();
         await runCommand(ui.page, paletteTitle('cfRotate.addToken'));
         await step('Kind');
         await pick('Account API token');
@@ -200,9 +225,21 @@ function tests(update: boolean): Test[] {
         await pick(/^default$/);
         // One account at the simulator: no account question; its tokens come from Cloudflare's list.
         await step('Token');
+        await qi.locator('.quick-input-title', { hasText: 'Add Token: Token (3/6)' }).waitFor({ timeout: UI_TIMEOUT });
+        await pick(/^deploy$/);
+        // "deploy" is configured already: the wizard says so; Back returns to the token list.
+        await step('Already configured');
+        await back();
+        await step('Token');
         await pick(/^preview$/);
         await step('Name');
+        await qi.locator('.quick-input-title', { hasText: 'Add Token: Name (4/6)' }).waitFor({ timeout: UI_TIMEOUT });
         equal(await input.inputValue(), 'preview', 'the name is suggested from the token');
+        // Back from the name: the token list again (step 3 of 6), then forward once more.
+        await back();
+        await qi.locator('.quick-input-title', { hasText: 'Add Token: Token (3/6)' }).waitFor({ timeout: UI_TIMEOUT });
+        await pick(/^preview$/);
+        await step('Name');
         await input.press('Enter');
         await step('Target file');
         await pick(/^\.env$/);
@@ -250,6 +287,10 @@ function tests(update: boolean): Test[] {
       async run(ui) {
         const rolls = ui.rolls();
         const row = ui.row(/^me$/);
+        // A hover left open by the test before (a token's tooltip) can cover the row on a slow machine.
+        await ui.page.mouse.move(700, 700);
+        await ui.page.keyboard.press('Escape');
+        await ui.page.locator('.context-view .monaco-hover').waitFor({ state: 'hidden', timeout: UI_TIMEOUT }).catch(() => undefined);
         await row.hover();
         await row.locator(`.action-label[aria-label="${rotateTitle}"]`).click();
         await ui.dialog().waitFor({ state: 'visible', timeout: UI_TIMEOUT });
@@ -361,7 +402,7 @@ async function main(): Promise<number> {
   const results: Array<{ title: string; ok: boolean; ms: number; error?: string }> = [];
   try {
     // Short requests: an unanswered one is settled within seconds (default 20 s + 10 s).
-    server = await launchCodeServer({ folder, settings: { 'cfRotate.apiBaseUrl': sim.url }, env: { CF_ROTATE_TIMEOUT: '3' } });
+    server = await launchCodeServer({ folder, settings: { 'cfRotate.apiBaseUrl': sim.url }, machineSettings: { 'cfRotate.apiBaseUrl': sim.url }, env: { CF_ROTATE_TIMEOUT: '3' } });
     wb = await openWorkbench(server.url, { folder, payload: devPayload(server.url, root) });
     await wb.page.setViewportSize(VIEWPORT);
     await waitForWorkbench(wb.page);

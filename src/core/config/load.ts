@@ -1,9 +1,10 @@
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { wording } from '../wording';
 import { withParser } from 'zod/mini';
 import { compileFn } from 'zod/v4/core';
 import { CfRotateError } from '../errors';
-import { configSchema, TARGET_DISCRIMINATORS, type CfRotateConfig } from './schema';
+import { configSchema, TARGET_DISCRIMINATORS, TOKEN_KINDS, type CfRotateConfig } from './schema';
+import { describeSyntaxErrors } from './syntax';
 
 export const CONFIG_RELATIVE_PATH = '.vscode/cf-rotate.json';
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -19,7 +20,9 @@ export class ConfigError extends CfRotateError {
   constructor(file: string, issues: ConfigIssue[]) {
     const shown = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`);
     const more = issues.length > 5 ? ` (+${issues.length - 5} more)` : '';
-    super('config', `${file} is invalid: ${shown.join('; ')}${more}`, {
+    // A problem of the whole file (syntax, size) reads as a sentence: "<file> has a syntax error at line 4, …".
+    const whole = issues.length > 0 && issues.every((i) => i.path === '(file)');
+    super('config', whole ? `${file} ${issues.map((i) => i.message).join('; ')}` : `${file} is invalid: ${shown.join('; ')}${more}`, {
       hint: `Fix ${file} (${wording().openConfig()}), then try again.`,
     });
     this.issues = issues;
@@ -34,13 +37,6 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
     else out += out ? `.${String(seg)}` : String(seg);
   }
   return out || '(root)';
-}
-
-function lineCol(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const col = offset - before.lastIndexOf('\n');
-  return `line ${line}, column ${col}`;
 }
 
 /**
@@ -61,10 +57,7 @@ export function parseConfig(text: string, file = CONFIG_RELATIVE_PATH): CfRotate
   const errors: ParseError[] = [];
   if (data === undefined) data = parseJsonc(body, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {
-    throw new ConfigError(
-      file,
-      errors.map((e) => ({ path: '(file)', message: `JSON syntax error ${printParseErrorCode(e.error)} at ${lineCol(text, e.offset)}` })),
-    );
+    throw new ConfigError(file, [{ path: '(file)', message: describeSyntaxErrors(body, errors) }]);
   }
   return validateConfig(data, file);
 }
@@ -160,7 +153,7 @@ function friendlyMessage(i: IssueLike): string {
     case 'invalid_type':
       return i.input === undefined ? 'is required' : `must be ${article(String(i.expected))}, not ${describeInput(i.input)}`;
     case 'invalid_union':
-      return 'has an unknown "kind": use account-api-token, user-api-token, access-service-token or moq-relay-token';
+      return `has an unknown "kind": use ${TOKEN_KINDS.slice(0, -1).join(', ')} or ${TOKEN_KINDS[TOKEN_KINDS.length - 1] as string}`;
     case 'unrecognized_keys': {
       const keys = Array.isArray(i.keys) ? i.keys.map((k) => JSON.stringify(k)).join(', ') : 'a key';
       return `has an unknown key ${keys}: cf-rotate.json allows only the documented keys (a misspelt key would otherwise be ignored silently)`;

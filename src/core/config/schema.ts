@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { hasUnsafeCharacters } from '../text';
+import { documentJsonSchema, invalidMessage } from './docs';
 
 export const TOKEN_KINDS = ['account-api-token', 'user-api-token', 'access-service-token', 'moq-relay-token', 'turnstile-secret', 'oauth-client-secret'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
@@ -16,8 +17,8 @@ export const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-const hex32 = (what: string) =>
-  z.string().check(z.regex(HEX32, `must be 32 hex characters (the ${what} from the Cloudflare dashboard or API)`));
+/** Pattern messages come from CONFIG_DOCS (docs.ts): the editor's JSON Schema shows the same words. */
+const hex32 = (key: 'accountId' | 'zoneId' | 'tokenId' | 'relayId' | 'secretsStore' | 'secretId' | 'clientId') => z.string().check(z.regex(HEX32, invalidMessage(key)));
 
 const NUL = /\0/;
 const ABSOLUTE = /^(?:[/\\]|[A-Za-z]:)/;
@@ -76,7 +77,7 @@ const fieldSchema = z.optional(z.enum(SECRET_FIELD_NAMES));
 /** A .env-style file in the workspace folder. */
 const fileTarget = z.strictObject({
   file: relativeFile,
-  key: z.string().check(z.regex(ENV_KEY, 'must be a .env variable name (letters, digits, _ . -; not starting with a digit)')),
+  key: z.string().check(z.regex(ENV_KEY, invalidMessage('key'))),
   field: fieldSchema,
   /** Write a file whose name is not env-style (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc). */
   allowAnyFile: z.optional(z.boolean()),
@@ -97,11 +98,11 @@ const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-
 const GITHUB_ENVIRONMENT = /^[A-Za-z0-9_.-](?:[A-Za-z0-9_. -]{0,253}[A-Za-z0-9_.-])?$/;
 export const DESTINATION_KEY = DEST_KEY;
 
-const destKey = z.string().check(z.regex(DEST_KEY, 'must be a secret name: letters, digits and _, not starting with a digit (at most 256)'));
-const profileName = z.string().check(z.regex(NAME, 'must be a profile name (letters, digits, . _ -)'));
+const destKey = z.string().check(z.regex(DEST_KEY, invalidMessage('key', 'worker')));
+const profileName = z.string().check(z.regex(NAME, invalidMessage('profile')));
 const cloudflareDestination = {
   /** The account of the Worker / Pages project / store: default, the token's own accountId. */
-  accountId: z.optional(hex32('account ID')),
+  accountId: z.optional(hex32('accountId')),
   /** Whose admin credential writes it: default, the token's profile. */
   profile: z.optional(profileName),
   field: fieldSchema,
@@ -109,29 +110,29 @@ const cloudflareDestination = {
 
 /** A Worker secret: PUT /accounts/{a}/workers/scripts/{script}/secrets (a new version of the Worker is deployed). */
 const workerTarget = z.strictObject({
-  worker: z.string().check(z.regex(WORKER_NAME, 'must be a Worker (script) name: letters, digits, - and _ (at most 63)')),
+  worker: z.string().check(z.regex(WORKER_NAME, invalidMessage('worker'))),
   key: destKey,
   ...cloudflareDestination,
 });
 /** A Pages secret: PATCH /accounts/{a}/pages/projects/{p}, deployment_configs.{environment}.env_vars.KEY. */
 const pagesTarget = z.strictObject({
-  pages: z.string().check(z.regex(PAGES_PROJECT, 'must be a Pages project name: lower-case letters, digits and - (at most 58)')),
+  pages: z.string().check(z.regex(PAGES_PROJECT, invalidMessage('pages'))),
   environment: z.enum(['production', 'preview']),
   key: destKey,
   ...cloudflareDestination,
 });
 /** A Secrets Store secret: PATCH /accounts/{a}/secrets_store/stores/{store}/secrets/{id} {value}. */
 const secretsStoreTarget = z.strictObject({
-  secretsStore: hex32('Secrets Store ID'),
-  secretId: hex32('secret ID'),
+  secretsStore: hex32('secretsStore'),
+  secretId: hex32('secretId'),
   ...cloudflareDestination,
 });
 /** A GitHub Actions secret of a repository, or of one of its environments. */
 const githubTarget = z.strictObject({
-  github: z.string().check(z.regex(GITHUB_REPO, 'must be a GitHub repository as owner/name')),
-  environment: z.optional(z.string().check(z.regex(GITHUB_ENVIRONMENT, 'must be a GitHub environment name (letters, digits, space, . _ -; at most 255)'))),
+  github: z.string().check(z.regex(GITHUB_REPO, invalidMessage('github'))),
+  environment: z.optional(z.string().check(z.regex(GITHUB_ENVIRONMENT, invalidMessage('environment', 'github')))),
   key: z.string().check(
-    z.regex(DEST_KEY, 'must be a GitHub secret name: letters, digits and _, not starting with a digit'),
+    z.regex(DEST_KEY, invalidMessage('key', 'github')),
     z.refine((k) => !/^GITHUB_/i.test(k), 'must not start with GITHUB_ (GitHub reserves that prefix)'),
   ),
   field: fieldSchema,
@@ -190,9 +191,9 @@ export function destinationAccount(token: TokenConfig, t: WorkerTargetConfig | P
 }
 
 const common = {
-  name: z.string().check(z.regex(NAME, 'must be 1-64 characters: letters, digits, space, . _ - (starting with a letter or digit)')),
+  name: z.string().check(z.regex(NAME, invalidMessage('name'))),
   description: z.optional(z.string().check(z.maxLength(500))),
-  profile: z._default(z.string().check(z.regex(NAME, 'must be a profile name (letters, digits, . _ -)')), 'default'),
+  profile: z._default(z.string().check(z.regex(NAME, invalidMessage('profile'))), 'default'),
   rotateEveryDays: z.optional(z.int().check(z.minimum(1, 'must be at least 1'), z.maximum(3650, 'must be at most 3650'))),
   targets: z.array(target).check(z.minLength(1, 'needs at least one target (a file, or a destination)')),
 };
@@ -205,18 +206,18 @@ const common = {
 const strategyFields = {
   strategy: z.optional(z.enum(['roll', 'replace'])),
   /** `replace`: how long the previous token keeps working after the twin is in every target (default 24h). */
-  overlap: z.optional(z.string().check(z.regex(DURATION, 'must be a duration such as 0s, 1h, 24h or 7d'))),
+  overlap: z.optional(z.string().check(z.regex(DURATION, invalidMessage('overlap')))),
 };
 const accountApiToken = z.strictObject({
   kind: z.literal('account-api-token'),
-  accountId: hex32('account ID'),
-  tokenId: hex32('token ID'),
+  accountId: hex32('accountId'),
+  tokenId: hex32('tokenId'),
   ...strategyFields,
   ...common,
 });
 const userApiToken = z.strictObject({
   kind: z.literal('user-api-token'),
-  tokenId: hex32('token ID'),
+  tokenId: hex32('tokenId'),
   ...strategyFields,
   ...common,
 });
@@ -225,8 +226,8 @@ const SITEKEY = /^[0-9]x[0-9A-Za-z_-]{4,30}$/;
 /** A Turnstile widget's secret: POST …/challenges/widgets/{sitekey}/rotate_secret. */
 const turnstileSecret = z.strictObject({
   kind: z.literal('turnstile-secret'),
-  accountId: hex32('account ID'),
-  sitekey: z.string().check(z.regex(SITEKEY, 'must be a Turnstile sitekey (0x4AAAAAAA…, at most 32 characters)')),
+  accountId: hex32('accountId'),
+  sitekey: z.string().check(z.regex(SITEKEY, invalidMessage('sitekey'))),
   /** `true`: the previous secret stops working at once; default false: it keeps working 2 hours. */
   invalidateImmediately: z.optional(z.boolean()),
   ...common,
@@ -234,19 +235,19 @@ const turnstileSecret = z.strictObject({
 /** An OAuth client's secret: rotate_secret (a second secret), then the previous one is deleted after `overlap`. */
 const oauthClientSecret = z.strictObject({
   kind: z.literal('oauth-client-secret'),
-  accountId: hex32('account ID'),
-  clientId: hex32('OAuth client ID'),
+  accountId: hex32('accountId'),
+  clientId: hex32('clientId'),
   /** How long the previous secret keeps working after the new one is in every target (default 24h; "0s": deleted right away). */
-  overlap: z.optional(z.string().check(z.regex(DURATION, 'must be a duration such as 0s, 1h, 24h or 7d'))),
+  overlap: z.optional(z.string().check(z.regex(DURATION, invalidMessage('overlap')))),
   ...common,
 });
 const accessServiceToken = z.strictObject({
   kind: z.literal('access-service-token'),
-  accountId: z.optional(hex32('account ID')),
-  zoneId: z.optional(hex32('zone ID')),
-  serviceTokenId: z.string().check(z.regex(UUID, 'must be a UUID (the service token ID)')),
+  accountId: z.optional(hex32('accountId')),
+  zoneId: z.optional(hex32('zoneId')),
+  serviceTokenId: z.string().check(z.regex(UUID, invalidMessage('serviceTokenId'))),
   /** How long the previous secret stays valid, e.g. "1h", "24h", "7d"; "0s" revokes it at once. Default: the cfRotate.defaultGracePeriod setting. */
-  gracePeriod: z.optional(z.string().check(z.regex(DURATION, 'must be a duration such as 30m, 1h, 24h or 7d'))),
+  gracePeriod: z.optional(z.string().check(z.regex(DURATION, invalidMessage('gracePeriod')))),
   /** `rotate` (POST …/rotate, account tokens only) or `version` (PUT client_secret_version + 1; the only way for zone tokens). */
   method: z.optional(z.enum(['rotate', 'version'])),
   /**
@@ -258,8 +259,8 @@ const accessServiceToken = z.strictObject({
 });
 const moqRelayToken = z.strictObject({
   kind: z.literal('moq-relay-token'),
-  accountId: hex32('account ID'),
-  relayId: hex32('relay ID'),
+  accountId: hex32('accountId'),
+  relayId: hex32('relayId'),
   tokenType: z._default(z.enum(['publish_subscribe', 'subscribe']), 'publish_subscribe'),
   ...common,
 });
@@ -436,8 +437,8 @@ export function parseDuration(text: string): number {
   return total;
 }
 
-/** JSON Schema for the editor (draft 2020-12), generated from the zod schema. */
+/** JSON Schema for the editor (draft 2020-12), generated from the zod schema; hovers and pattern messages from CONFIG_DOCS. */
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = documentJsonSchema(z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
   return { ...schema, title: 'cf-rotate configuration', description: 'Cloudflare credentials that cf-rotate rotates, and the .env files and destinations (Workers, Pages, Secrets Store, GitHub Actions secrets) that receive them. Contains no secrets.' };
 }

@@ -212,6 +212,47 @@ export class CheckedFiles {
     }
   }
 
+  /**
+   * Create a folder (and its missing parents) under the root, one segment at a time: an existing
+   * segment must be a directory whose real path stays inside the root (a link out is refused),
+   * no segment may be `.git` (unless `denyGitDir` is false). Returns the real path.
+   */
+  async createFolder(root: string, rel: string, rules: CheckRules = {}): Promise<string> {
+    let realRoot: string;
+    try {
+      realRoot = await fs.realpath(root);
+    } catch (e) {
+      throw fileError('open the folder', root, e, 'Open an existing folder.');
+    }
+    const abs = relPath(root, rel);
+    const parts = path.relative(path.resolve(root), abs).split(path.sep).filter((p) => p !== '');
+    let cur = realRoot;
+    for (const part of parts) {
+      if ((rules.denyGitDir ?? true) && fold(part) === '.git') {
+        throw new CfRotateError('config', `${rel} lies inside a .git folder; cf-rotate never writes there.`, { hint: 'Choose a folder in the work tree.' });
+      }
+      const next = path.join(cur, part);
+      try {
+        await fs.mkdir(next, { mode: 0o755 });
+      } catch (e) {
+        if (errno(e) !== 'EEXIST') throw fileError('create the folder', rel, e);
+      }
+      let real: string;
+      try {
+        real = await fs.realpath(next);
+      } catch (e) {
+        throw fileError('create the folder', rel, e);
+      }
+      if (!isInside(realRoot, real)) {
+        throw new CfRotateError('file', `${rel} lies in a folder that links outside the workspace folder; cf-rotate refuses to follow it.`, { hint: 'Use a real folder inside the workspace.' });
+      }
+      const st = await fs.stat(real);
+      if (!st.isDirectory()) throw new CfRotateError('file', `${path.relative(realRoot, real)} is a file, not a folder.`, { hint: 'Choose another path for the new file.' });
+      cur = real;
+    }
+    return cur;
+  }
+
   /** Is the file writable (or creatable)? Throws 'file' with the reason. */
   async assertWritable(root: string, rel: string, rules: CheckRules = {}): Promise<Resolved> {
     const r = await this.resolve(root, rel, rules);

@@ -30,6 +30,11 @@ export class NodeFiles implements Files {
     return this.checked.sweep(root, dir === '.' ? '' : dir, path.basename(rel));
   }
 
+  /** Create a folder (and missing parents) under the root, checked like a write; returns its real path. */
+  createFolder(root: string, rel: string, rules?: FileRules): Promise<string> {
+    return this.checked.createFolder(root, rel, rules);
+  }
+
   /** Delete a file under the root (journal entries). */
   remove(root: string, rel: string, rules?: FileRules): Promise<void> {
     return this.checked.remove(root, rel, rules);

@@ -287,7 +287,7 @@ describe('config: every rule in its own words', () => {
     ['file not env-style', target({ file: 'x.txt', key: 'K' }), [at(`${T}.file`, NOT_ENV)]],
     ['allowAnyFile text', target({ file: '.env', key: 'K', allowAnyFile: 'yes' }), [at(`${T}.allowAnyFile`, 'must be a boolean, not a string')]],
     ['file key', target({ file: '.env', key: '1K' }), [at(`${T}.key`, 'must be a .env variable name (letters, digits, _ . -; not starting with a digit)')]],
-    ['field of an API token', target({ file: '.env', key: 'K', field: 'clientId' }), [at(`${T}.field`, 'must be one of token for user-api-token')]],
+    ['field of an API token', target({ file: '.env', key: 'K', field: 'clientId' }), [at(`${T}.field`, 'must be one of r2AccessKeyId, r2SecretAccessKey, token for user-api-token')]],
     ['unknown key', target({ file: '.env', key: 'K', extra: 1 }), [at(T, `has an unknown key "extra": ${UNKNOWN}`)]],
     ['worker name', target({ worker: '-w', key: 'K', accountId: A }), [at(`${T}.worker`, 'must be a Worker (script) name: letters, digits, - and _ (at most 63)')]],
     ['worker name type', target({ worker: 5, key: 'K', accountId: A }), [at(`${T}.worker`, 'must be a string, not a number')]],
@@ -322,7 +322,7 @@ describe('config: every rule in its own words', () => {
     ['field of a service token', { tokens: [{ name: 'a', kind: 'access-service-token', zoneId: A, serviceTokenId: UUID, targets: [{ file: '.env', key: 'K', field: 'token' }] }] }, [at('tokens[0].targets[0].field', 'must be one of clientId, clientSecret for access-service-token')]],
     ['gracePeriod', { tokens: [{ name: 'a', kind: 'access-service-token', zoneId: A, serviceTokenId: UUID, gracePeriod: '1 h', targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].gracePeriod', 'must be a duration such as 30m, 1h, 24h or 7d')]],
     ['serviceTokenId', { tokens: [{ name: 'a', kind: 'access-service-token', zoneId: A, serviceTokenId: 'x', targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].serviceTokenId', 'must be a UUID (the service token ID)')]],
-    ['kind', { tokens: [{ name: 'a', kind: 'x', targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].kind', 'has an unknown "kind": use account-api-token, user-api-token, access-service-token or moq-relay-token')]],
+    ['kind', { tokens: [{ name: 'a', kind: 'x', targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].kind', 'has an unknown "kind": use account-api-token, user-api-token, access-service-token, moq-relay-token, turnstile-secret or oauth-client-secret')]],
     ['tokenType', { tokens: [{ name: 'a', kind: 'moq-relay-token', accountId: A, relayId: B, tokenType: 'x', targets: [{ file: '.env', key: 'K' }] }] }, [at('tokens[0].tokenType', 'must be one of "publish_subscribe", "subscribe"')]],
     ['$schema', { $schema: 5, tokens: [] }, [at('$schema', 'must be a string, not a number')]],
     ['unknown top-level keys', { tokens: [], extra: 1, other: 2 }, [at('(root)', `has an unknown key "extra", "other": ${UNKNOWN}`)]],
@@ -359,8 +359,8 @@ describe('config: every rule in its own words', () => {
   });
 
   it('parseConfig: syntax errors at line and column, the size limit, the file name in the message', () => {
-    assert.throws(() => parseConfig('{\n  "tokens": [\n  x ]\n}'), (e: ConfigError) => e.message === '.vscode/cf-rotate.json is invalid: (file): JSON syntax error InvalidSymbol at line 3, column 3');
-    assert.throws(() => parseConfig('x'.repeat(1024 * 1024 + 1), 'c.json'), (e: ConfigError) => e.message === 'c.json is invalid: (file): is larger than 1048576 bytes');
+    assert.throws(() => parseConfig('{\n  "tokens": [\n  x ]\n}'), (e: ConfigError) => e.message === '.vscode/cf-rotate.json has a syntax error at line 3, column 3: an unexpected character');
+    assert.throws(() => parseConfig('x'.repeat(1024 * 1024 + 1), 'c.json'), (e: ConfigError) => e.message === 'c.json is larger than 1048576 bytes');
     assert.throws(() => parseConfig('{"tokens": 5}', 'c.json'), (e: ConfigError) => e.message === 'c.json is invalid: tokens: must be an array, not a number');
     assert.deepEqual(parseConfig(`${'{"tokens":[]}'.padEnd(1024 * 1024, ' ')}`), { tokens: [] }, 'exactly 1 MiB is fine');
   });

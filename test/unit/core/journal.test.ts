@@ -218,7 +218,7 @@ describe('journal: each rule on its own', function () {
     const e = full();
     const d = e.destinations!;
     const bad: unknown[] = [
-      { ...e, v: 4 },
+      { ...e, v: 99 },
       { ...e, destinations: [{ ...d[0], type: 'lambda' }] },
       { ...e, destinations: [{ ...d[1], environment: 'staging' }] },
       { ...e, destinations: [{ ...d[0], field: 'password' }] },

@@ -464,8 +464,9 @@ describe('extension (fake VS Code + simulator)', function () {
         const title = String(c.options?.title ?? '');
         seen.push(`${c.kind}: ${title}: ${c.message}`);
         const items = (c.items ?? []) as { label: string }[];
-        if (c.kind === 'inputBox' && /\(1\/3\)/.test(title)) return 'default';
-        if (c.kind === 'quickPick' && /\(2\/3\)/.test(title)) return items.find((i) => i.label === scheme);
+        // One multi-step input: Profile 1/3, Scheme 2/3, the values 3/3.
+        if (c.kind === 'inputBox' && c.options?.step === 1 && c.options.totalSteps === 3) return 'default';
+        if (c.kind === 'quickPick' && c.options?.step === 2 && c.options.totalSteps === 3) return items.find((i) => i.label === scheme);
         if (c.kind === 'inputBox') {
           const v = queue.shift();
           const bad = (c.options?.validateInput as ((x: string) => string | undefined) | undefined)?.(v ?? '');

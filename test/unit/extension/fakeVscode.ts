@@ -152,6 +152,8 @@ export interface FakeEditor {
 
 export interface SettingValue {
   globalValue?: unknown;
+  /** A remote window's remote machine value (VS Code's inspect() has it at run time). */
+  globalRemoteValue?: unknown;
   workspaceValue?: unknown;
 }
 
@@ -298,7 +300,110 @@ function walk(dir: string, out: string[], depth = 0): void {
 
 // ------------------------------------------------------------------------------ namespaces
 
+/** Answer a fake quick input with this to press its Back button. */
+export const BACK = Symbol('back');
+export const QuickInputButtons = { Back: { iconPath: new ThemeIcon('arrow-left'), tooltip: 'Back' } };
+
+/**
+ * createQuickPick / createInputBox over `fake.answer`: when shown (and whenever it stops being
+ * busy after an accept was refused), a call is recorded with the title, step, totalSteps,
+ * placeholder / prompt, value and validationMessage in `options`, and answered: an item (pick),
+ * a string (input), BACK, or undefined (Escape). `options.validateInput(v)` types v and returns
+ * the message the box shows.
+ */
+function quickInput(kind: 'quickPick' | 'inputBox'): Record<string, unknown> {
+  const accept = new EventEmitter<void>();
+  const hide = new EventEmitter<void>();
+  const button = new EventEmitter<unknown>();
+  const change = new EventEmitter<string>();
+  let busy = false;
+  let shown = false;
+  let disposed = false;
+  let asked = false;
+  const q: Record<string, unknown> = {
+    title: undefined, step: undefined, totalSteps: undefined, placeholder: undefined, prompt: undefined, value: '', password: false,
+    items: [], activeItems: [], selectedItems: [], buttons: [], enabled: true, ignoreFocusOut: false, validationMessage: undefined,
+    matchOnDescription: false, matchOnDetail: false,
+    onDidAccept: accept.event, onDidHide: hide.event, onDidTriggerButton: button.event, onDidChangeValue: change.event,
+    show() {
+      shown = true;
+      ask();
+    },
+    hide() {
+      if (!shown || disposed) return;
+      shown = false;
+      hide.fire();
+    },
+    dispose() {
+      if (disposed) return;
+      const wasShown = shown;
+      disposed = true;
+      shown = false;
+      if (wasShown) hide.fire();
+    },
+  };
+  Object.defineProperty(q, 'busy', {
+    get: () => busy,
+    set: (v: boolean) => {
+      const was = busy;
+      busy = v;
+      if (was && !v) ask();
+    },
+  });
+  function ask(): void {
+    if (!shown || disposed || busy || asked) return;
+    asked = true;
+    setImmediate(() => {
+      asked = false;
+      if (!shown || disposed || busy) return;
+      const options = {
+        title: q.title, step: q.step, totalSteps: q.totalSteps, placeHolder: q.placeholder, prompt: q.prompt, value: q.value, password: q.password,
+        validationMessage: q.validationMessage, buttons: q.buttons, activeItems: q.activeItems,
+        validateInput: (v: string) => {
+          q.value = v;
+          change.fire(v);
+          return q.validationMessage;
+        },
+      };
+      const call: UiCall = { kind, message: String((kind === 'quickPick' ? q.placeholder : q.prompt) ?? ''), items: kind === 'quickPick' ? (q.items as unknown[]) : [], options };
+      fake.calls.push(call);
+      Promise.resolve(fake.answer(call)).then((a) => {
+        if (!shown || disposed) return;
+        if (a === BACK) return button.fire(QuickInputButtons.Back);
+        if (a === undefined) return q.hide && (q.hide as () => void)();
+        if (kind === 'quickPick') q.selectedItems = [a];
+        else {
+          q.value = String(a);
+          change.fire(String(a));
+        }
+        accept.fire();
+        // Refused (still shown, not busy, and no accept running): ask again with the message.
+        setImmediate(() => {
+          if (shown && !disposed && !busy && q.enabled !== false) ask();
+        });
+      });
+    });
+  }
+  return q;
+}
+
+/** vscode.l10n: English, with {0} / {name} placeholders filled in as VS Code does. */
+export const l10n = {
+  bundle: undefined,
+  uri: undefined,
+  t(message: string | { message: string; args?: unknown[] | Record<string, unknown> }, ...rest: unknown[]): string {
+    const text = typeof message === 'string' ? message : message.message;
+    const args: unknown[] | Record<string, unknown> = typeof message === 'string' ? (rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null && !Array.isArray(rest[0]) ? (rest[0] as Record<string, unknown>) : rest) : (message.args ?? []);
+    return text.replace(/\{([^{}]+)\}/g, (m, k: string) => {
+      const v = Array.isArray(args) ? args[Number(k)] : args[k];
+      return v === undefined ? m : String(v);
+    });
+  },
+};
+
 export const window = {
+  createQuickPick: () => quickInput('quickPick'),
+  createInputBox: () => quickInput('inputBox'),
   createOutputChannel(name: string): Record<string, unknown> {
     const lines: string[] = [];
     fake.channels.set(name, lines);

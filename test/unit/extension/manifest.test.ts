@@ -7,6 +7,7 @@ import { DURATION } from '../../../src/core/config/schema';
 import { ALL_COMMAND_IDS, COMMAND_CATEGORY, COMMANDS, CONTEXT, SETTING_DEFAULTS, SETTINGS, SETTINGS_SECTION, VIEW_CONTAINER_ID, VIEWS } from '../../../src/constants';
 import { allContextValues, tokenContextValue } from '../../../src/views/model';
 import { repoRoot } from '../../harness/util';
+import { readManifest } from '../../harness/manifest';
 
 const ROOT = repoRoot();
 
@@ -46,7 +47,7 @@ interface Manifest {
   };
 }
 
-const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
+const pkg = readManifest<Manifest>(ROOT);
 const contributed = new Map(pkg.contributes.commands.map((c) => [c.command, c]));
 const allMenuItems = Object.entries(pkg.contributes.menus).flatMap(([menu, items]) => items.map((i) => ({ menu, ...i })));
 

@@ -10,6 +10,7 @@ import {
   dueText,
   dueTokens,
   escapeMarkdown,
+  LAST_VALID_NOTE,
   nodeTooltip,
   reminderText,
   tokenContextValue,
@@ -129,6 +130,34 @@ describe('tree model', () => {
     ]);
     assert.equal(roots[0]?.contextValue, 'message.configError');
     assert.deepEqual(roots[0]?.command, { command: COMMANDS.openConfig, title: 'Open Configuration', arguments: [{ folder: F1.path, path: 'tokens[2].accountId' }] });
+  });
+
+  it('keeps the tokens of the last valid version under the problems of an invalid file, marked as such', () => {
+    const valid = validateConfig({ tokens: [{ name: 'deploy', kind: 'account-api-token', accountId: A, tokenId: A, targets: [{ file: '.env', key: 'K' }] }] }).tokens;
+    const okTree = buildTree(input({ folders: [{ folder: F1, status: 'ok', configPath: 'x', tokens: valid }] }));
+    const state: FolderConfigState = {
+      folder: F1,
+      status: 'error',
+      configPath: 'x',
+      message: 'x has a syntax error',
+      issues: [{ path: '(file)', message: 'has a syntax error at line 4, column 7: a property name is missing' }],
+      lastValid: valid,
+    };
+    const roots = buildTree(input({ folders: [state] }));
+    assert.deepEqual(roots.map((r) => [r.type, r.label, r.description]), [
+      ['message', 'cf-rotate.json', 'has a syntax error at line 4, column 7: a property name is missing'],
+      ['token', 'deploy', `${LAST_VALID_NOTE} · not rotated yet`],
+    ]);
+    const token = roots[1];
+    assert.ok(token?.type === 'token');
+    assert.equal(token.stale, true);
+    assert.equal(token.id, okTree[0]?.id, 'the same id as in the valid tree (expansion survives a save)');
+    assert.match(nodeTooltip(token) ?? '', /From the last valid version of cf-rotate\.json/);
+    assert.match(nodeTooltip(roots[0] as MessageNode) ?? '', /cf-rotate\.json has a syntax error at line 4, column 7: a property name is missing/);
+    // Grouped (two folders): under the folder, after the problems.
+    const grouped = buildTree(input({ folders: [state, { folder: F2, status: 'missing', configPath: 'y' }], workspaceFolderCount: 2 }));
+    assert.ok(grouped[0]?.type === 'folder');
+    assert.deepEqual(grouped[0].children.map((c) => c.type), ['message', 'token']);
   });
 
   it('caps the number of issue nodes', () => {

@@ -17,7 +17,7 @@ import { activate, type CfRotateApi } from '../../../src/extension';
 import { batchSummary, formatDateTime, formatRelative, formatTime, localiseInstants, resultMessage, stepText } from '../../../src/commands/describe';
 import { DEMO } from '../../simulator';
 import { read, startWorld, tempFolder, write, type World } from '../helpers/world';
-import { ExtensionMode, fake, makeContext, Range, Uri, type FakeDocument, type UiCall } from './fakeVscode';
+import { BACK, ExtensionMode, fake, makeContext, Range, Uri, type FakeDocument, type UiCall } from './fakeVscode';
 
 const DEPLOY = {
   name: 'deploy',
@@ -475,36 +475,69 @@ describe('editor safety and the rotate experience (fake VS Code + simulator)', f
       };
       await run(COMMANDS.addToken);
       assert.equal(refusal, 'CLOUDFLARE_API_TOKEN in .env is already written by another token ("deploy").');
-      const loads = fake.progress.filter((p) => p.title.startsWith('Loading '));
-      assert.ok(loads.length > 0 && loads.every((p) => p.cancellable), JSON.stringify(loads.map((p) => p.title)));
+      // Lists load in the picker itself (busy), not behind a notification; every step is numbered out of 6.
+      assert.deepEqual(fake.progress.filter((p) => p.title.startsWith('Loading ')).map((p) => p.title), []);
+      const steps = fake.calls.filter((c) => String(c.options?.title ?? '').startsWith('Add Token: '));
+      assert.ok(steps.length >= 4);
+      assert.ok(steps.every((c) => c.options?.totalSteps === 6), JSON.stringify(steps.map((c) => [c.options?.title, c.options?.step, c.options?.totalSteps])));
+      assert.equal(steps.find((c) => c.options?.title === 'Add Token: Token')?.options?.step, 3);
+    });
 
-      fake.calls = [];
-      fake.onProgress = (p) => {
-        if (p.title.startsWith('Loading ')) p.cancel();
+    it('Add Token: Back returns to the previous step with its answer kept, and Escape ends the wizard', async () => {
+      await start();
+      await setCredential();
+      const seen: string[] = [];
+      let backs = 0;
+      fake.answer = (c) => {
+        const title = String(c.options?.title ?? '');
+        seen.push(`${title} ${String(c.options?.step)}/${String(c.options?.totalSteps)}`);
+        const items = (c.items ?? []) as { label: string; value?: unknown }[];
+        if (title === 'Add Token: Kind') return items.find((i) => i.value === (backs === 0 ? 'user-api-token' : 'account-api-token'));
+        if (title === 'Add Token: Credential') {
+          if (backs === 0) {
+            backs++;
+            assert.ok((c.options?.buttons as unknown[]).length === 1, 'a Back button');
+            return BACK;
+          }
+          return items.find((i) => i.value === 'default');
+        }
+        return undefined; // Escape at the token list
       };
       const r = await run(COMMANDS.addToken);
       assert.equal(r, undefined);
-      assert.ok(!fake.calls.some((c) => c.kind === 'error'), 'a cancellation is not an error');
-      assert.ok(!fake.calls.some((c) => String(c.options?.title ?? '') === 'Add Token: Token'), 'the wizard stopped');
+      assert.deepEqual(seen, ['Add Token: Kind 1/6', 'Add Token: Credential 2/6', 'Add Token: Kind 1/6', 'Add Token: Credential 2/6', 'Add Token: Token 3/6']);
+      const kindAgain = fake.calls.filter((c) => c.options?.title === 'Add Token: Kind')[1];
+      assert.deepEqual((kindAgain?.options?.activeItems as { value: string }[]).map((i) => i.value), ['user-api-token'], 'the earlier answer is pre-selected');
+      assert.ok(!fake.calls.some((c) => c.kind === 'error'), 'Escape is not an error');
     });
 
-    it('Set Credential: the check at Cloudflare is cancellable, and nothing is saved', async () => {
+    it('Set Credential: one counter (x/3), Back, and a refused token keeps the value and says the old credential was kept', async () => {
       await start();
+      await setCredential();
+      const before = await api.credentials.get('default');
+      const wrong = `cfut_${'x'.repeat(43)}`;
+      const seen: string[] = [];
+      let refused: string | undefined;
+      let backs = 0;
       fake.answer = (c) => {
-        const title = String(c.options?.title ?? '');
-        if (c.kind === 'inputBox' && /\(1\/3\)/.test(title)) return 'default';
-        if (c.kind === 'quickPick' && /\(2\/3\)/.test(title)) return (c.items as { label: string }[]).find((i) => i.label === 'API token');
-        if (c.kind === 'inputBox') return world.admin.token;
-        return undefined;
+        const step = `${String(c.options?.step)}/${String(c.options?.totalSteps)}`;
+        seen.push(step);
+        if (step === '1/3') return 'default';
+        if (step === '2/3') return (c.items as { label: string }[]).find((i) => i.label === 'API token');
+        if (c.options?.validationMessage !== undefined) {
+          refused = String(c.options.validationMessage);
+          assert.equal(c.options.value, wrong, 'the entered value stays');
+          return undefined;
+        }
+        if (backs++ === 0) return BACK;
+        return wrong;
       };
-      fake.onProgress = (p) => {
-        if (p.title.startsWith('Checking the Cloudflare credential')) p.cancel();
-      };
-      const r = await run(COMMANDS.setCredential);
+      const r = await run<{ stored: boolean }>(COMMANDS.setCredential);
       assert.equal(r, undefined);
-      assert.ok(fake.progress.find((p) => p.title.startsWith('Checking the Cloudflare credential'))?.cancellable);
-      assert.deepEqual(await api.credentials.profiles(), []);
-      assert.ok(!fake.calls.some((c) => c.kind === 'error'));
+      assert.deepEqual(seen, ['1/3', '2/3', '3/3', '2/3', '3/3', '3/3']);
+      assert.match(String(refused), /Nothing was saved: profile "default" keeps its current credential\. Correct the value, or press Escape\.$/);
+      assert.deepEqual(await api.credentials.get('default'), before);
+      assert.ok(!JSON.stringify([...fake.channels.values(), fake.calls.filter((c) => c.kind !== 'inputBox'), fake.calls.map((c) => c.options?.validationMessage)]).includes(wrong), 'the value is in no message and no log');
     });
   });
 

@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createVSIX, listFiles, PackageManager, type IPackageOptions } from '@vscode/vsce';
 import { repoRoot } from '../../harness/util';
+import { readManifest } from '../../harness/manifest';
 
 const ROOT = repoRoot();
 
@@ -31,7 +32,7 @@ interface Manifest {
   };
 }
 
-const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
+const pkg = readManifest<Manifest>(ROOT);
 
 /** Files of the extension folder in the .vsix, as vsce lists them (relative to the repository). */
 const ALLOWED = [
@@ -56,6 +57,8 @@ const ALLOWED = [
   'media/walkthrough/credential.md',
   'media/walkthrough/rotate.md',
   'package.json',
+  'package.nls.json',
+  'l10n/bundle.l10n.json',
 ].sort();
 
 /** vsce renames these inside the .vsix. */
@@ -213,7 +216,7 @@ describe('package: the .vsix contents', () => {
     const options = packageScriptOptions();
     const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-vsix-'));
     try {
-      for (const rel of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'SECURITY.md', 'CONTRIBUTING.md', '.vscodeignore', 'media']) copy(rel, stage);
+      for (const rel of ['package.json', 'package.nls.json', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE', 'SECURITY.md', 'CONTRIBUTING.md', '.vscodeignore', 'media']) copy(rel, stage);
       // dist/ as a build leaves it: bundles, schema, source maps.
       write(stage, 'dist/extension.js', '"use strict";exports.activate=()=>{};\n');
       write(stage, 'dist/extension.js.map', '{"version":3}\n');

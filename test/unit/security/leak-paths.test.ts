@@ -288,7 +288,7 @@ describe('secret leaks: every error and log path masks known secrets', function 
         caught = e;
       }
       assert.ok(caught instanceof ConfigError, String(caught));
-      assertMasked(caught.message, `/work/${MASK}/${MASK}/.vscode/cf-rotate.json is invalid: (file): JSON syntax error`, 'message');
+      assertMasked(caught.message, `/work/${MASK}/${MASK}/.vscode/cf-rotate.json has a syntax error at line 1, column 13: a closing bracket (]) is missing`, 'message');
       assertMasked(caught.hint ?? '', `Fix /work/${MASK}/${MASK}/.vscode/cf-rotate.json`, 'hint');
       assertNoLeak(errorChannels(caught), [pasted, known]);
     });

@@ -1,0 +1,106 @@
+/**
+ * A cf-rotate.json being typed (auto-save): the registry keeps the last valid tokens beside the
+ * problem, logs a change of state once (not every save), and refuses to rotate a token of the
+ * invalid file with the reason.
+ */
+import { fake, Uri } from './fakeVscode';
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ParseErrorCode, printParseErrorCode } from 'jsonc-parser';
+import { parseConfig } from '../../../src/core/config/load';
+import { describeSyntaxErrors, syntaxErrorWords } from '../../../src/core/config/syntax';
+import type { Logger } from '../../../src/core/ports';
+import { ConfigRegistry } from '../../../src/host/configs';
+
+const A = '0123456789abcdef0123456789abcdef';
+const VALID = JSON.stringify({ tokens: [{ name: 'deploy', kind: 'account-api-token', accountId: A, tokenId: A, targets: [{ file: '.env', key: 'K' }] }] }, null, 2);
+/** The file being typed (auto-save): a new entry whose first key is not a string yet. */
+const HALF_TYPED = '{\n  "tokens": [\n    {\n      1\n';
+
+function recordingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const at = (level: string) => (m: string): void => void lines.push(`${level} ${m}`);
+  return { logger: { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
+}
+
+describe('cf-rotate.json syntax errors in plain words', () => {
+  it('every jsonc-parser error code has words, none is the code name', () => {
+    for (let n = 1; printParseErrorCode(n as ParseErrorCode) !== '<unknown ParseErrorCode>'; n++) {
+      const words = syntaxErrorWords(n as ParseErrorCode);
+      assert.ok(words !== 'the JSON is malformed' && !/[A-Z][a-z]+[A-Z]/.test(words), `${printParseErrorCode(n as ParseErrorCode)}: ${words}`);
+    }
+  });
+
+  it('names the first error with its line and column, and how many follow it', () => {
+    assert.equal(describeSyntaxErrors('{\n  "tokens": [\n    {\n      "a",\n', [{ error: ParseErrorCode.ColonExpected, offset: 29, length: 1 }]), 'has a syntax error at line 4, column 8: a colon (:) is missing');
+    assert.throws(() => parseConfig('{\n  "tokens": [\n   { 5: 1 }]}'), /\.vscode\/cf-rotate\.json has a syntax error at line 3, column 6: a property name is missing/);
+    assert.throws(() => parseConfig(HALF_TYPED), /cf-rotate\.json has a syntax error at line 4, column 7: a property name is missing \(\d more after it, which may follow from this one\)/);
+  });
+});
+
+describe('ConfigRegistry while cf-rotate.json is being edited', () => {
+  let dir: string;
+  let file: string;
+  let registry: ConfigRegistry;
+  let log: ReturnType<typeof recordingLogger>;
+
+  beforeEach(() => {
+    fake.reset();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-configs-'));
+    file = path.join(dir, '.vscode', 'cf-rotate.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fake.folders = [{ uri: Uri.file(dir), name: 'app', index: 0 }];
+    log = recordingLogger();
+    registry = new ConfigRegistry(log.logger);
+  });
+
+  afterEach(() => {
+    registry.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const save = async (text: string): Promise<void> => {
+    fs.writeFileSync(file, text);
+    await registry.reload(dir);
+  };
+
+  it('keeps the last valid tokens under the problem, logs the change of state once, and refuses to rotate with the reason', async () => {
+    await save(VALID);
+    assert.equal(registry.tokens().length, 1);
+    for (const text of [HALF_TYPED, HALF_TYPED.replace('1', '"n'), HALF_TYPED.replace('1', '"na'), HALF_TYPED]) await save(text);
+    const state = registry.state(dir);
+    assert.ok(state?.status === 'error');
+    assert.deepEqual(state.lastValid?.map((t) => t.name), ['deploy']);
+    assert.match(state.issues[0]?.message ?? '', /^has a syntax error at line 4, column \d+: /);
+    assert.deepEqual(registry.tokens(), [], 'nothing from an invalid file is rotatable');
+    assert.equal(log.lines.filter((l) => l.startsWith('warn')).length, 1, `one warning for four saves:\n${log.lines.join('\n')}`);
+    assert.match(log.lines.find((l) => l.startsWith('warn')) ?? '', /keeps the 1 token\(s\) of the last valid version; none can be rotated until the file is fixed/);
+
+    assert.throws(
+      () => registry.find('deploy'),
+      (e: Error & { kind?: string; hint?: string }) =>
+        e.kind === 'config' &&
+        /^"deploy" cannot be rotated now: .*cf-rotate\.json is invalid \(it has a syntax error at line 4, column \d+: .*\)\. Nothing was rotated\.$/.test(e.message) &&
+        /Open Configuration/.test(e.hint ?? ''),
+    );
+    assert.throws(() => registry.find('other'), /No token named "other" is configured/);
+
+    await save(VALID);
+    assert.equal(registry.state(dir)?.status, 'ok');
+    assert.deepEqual(log.lines.filter((l) => l.startsWith('info')), ['info app: .vscode/cf-rotate.json is valid again (1 token).']);
+    await save(VALID);
+    assert.equal(log.lines.length, 2, 'a valid save of a valid file logs nothing');
+  });
+
+  it('forgets the last valid tokens when the file is deleted', async () => {
+    await save(VALID);
+    fs.rmSync(file);
+    await registry.reload(dir);
+    await save('{');
+    const state = registry.state(dir);
+    assert.ok(state?.status === 'error');
+    assert.equal(state.lastValid, undefined);
+  });
+});
