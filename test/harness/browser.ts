@@ -106,8 +106,12 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
   for (;;) {
     await page.keyboard.press('F1');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
-    if (await row.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) {
+    // The palette can close again at once (focus moving to a page that just opened): try again.
+    const filled = await input.fill(`>${title}`, { timeout: 3_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (filled && (await row.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false))) {
       await row.click();
       await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
       log(`ran command "${title}"`);
