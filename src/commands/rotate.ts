@@ -369,22 +369,38 @@ export async function presentResult(app: App, r: RotationResult, opts: { cancell
 
 // --------------------------------------------------------------------------- rotate
 
+/**
+ * One engine call (rotate, resume) under a cancellable progress notification: its steps in words;
+ * Cancel shows "Cancelling…" and calls `onCancel` (the caller words the result accordingly).
+ */
+function withEngineProgress(
+  title: string,
+  onCancel: () => void,
+  call: (opts: { signal: AbortSignal; onProgress: (step: string) => void }) => Promise<RotationResult>,
+): Thenable<RotationResult> {
+  return withProgressNotification(title, (report, signal) => {
+    signal.addEventListener(
+      'abort',
+      () => {
+        onCancel();
+        report('Cancelling…');
+      },
+      { once: true },
+    );
+    return call({ signal, onProgress: (step) => report(stepText(step, localTime)) });
+  });
+}
+
 async function rotateOne(app: App, rt: ResolvedToken): Promise<{ result: RotationResult; cancelled: boolean }> {
   const ref = [{ folder: rt.folder.path, name: rt.token.name }];
   app.view.setRotating(ref, true);
   let cancelled = false;
   try {
-    const result = await withProgressNotification(vscode.l10n.t('Rotating "{0}"', rt.token.name), (report, signal) => {
-      signal.addEventListener(
-        'abort',
-        () => {
-          cancelled = true;
-          report('Cancelling…');
-        },
-        { once: true },
-      );
-      return app.engine.rotate(rt.folder.path, rt.token, { signal, onProgress: (step) => report(stepText(step, localTime)) });
-    });
+    const result = await withEngineProgress(
+      vscode.l10n.t('Rotating "{0}"', rt.token.name),
+      () => (cancelled = true),
+      (opts) => app.engine.rotate(rt.folder.path, rt.token, opts),
+    );
     return { result, cancelled };
   } finally {
     app.view.setRotating(ref, false);
@@ -562,17 +578,11 @@ async function discard(app: App, j: JournalEntry, ask: boolean): Promise<boolean
 async function resumeOne(app: App, j: JournalEntry, overwrite: boolean | undefined): Promise<{ result: RotationResult; cancelled: boolean }> {
   let cancelled = false;
   const run = (overwriteConflicts: boolean): Thenable<RotationResult> =>
-    withProgressNotification(vscode.l10n.t('Finishing the rotation of "{0}"', j.token), (report, signal) => {
-      signal.addEventListener(
-        'abort',
-        () => {
-          cancelled = true;
-          report('Cancelling…');
-        },
-        { once: true },
-      );
-      return app.engine.resume(j.id, { overwriteConflicts, signal, onProgress: (step) => report(stepText(step, localTime)) });
-    });
+    withEngineProgress(
+      vscode.l10n.t('Finishing the rotation of "{0}"', j.token),
+      () => (cancelled = true),
+      (opts) => app.engine.resume(j.id, { overwriteConflicts, ...opts }),
+    );
   let r = await run(overwrite ?? false);
   if (!r.ok && r.error?.kind === 'conflict' && overwrite === undefined) {
     const choice = await askModal(

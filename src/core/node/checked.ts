@@ -133,15 +133,19 @@ const LEGACY_TEMP_AGE_MS = 60 * 60 * 1000;
 /** Temporaries this process is writing now, whichever CheckedFiles writes them (never swept). */
 const inFlight = new Set<string>();
 
+/** The workspace folder's real path (links resolved); a folder that cannot be opened is a 'file' error. */
+async function realRootOf(root: string): Promise<string> {
+  try {
+    return await fs.realpath(root);
+  } catch (e) {
+    throw fileError('open the folder', root, e, 'Open an existing folder.');
+  }
+}
+
 export class CheckedFiles {
   /** Resolve and check `rel` under `root`. Throws a 'file'/'config' CfRotateError when a rule is broken. */
   async resolve(root: string, rel: string, rules: CheckRules = {}): Promise<Resolved> {
-    let realRoot: string;
-    try {
-      realRoot = await fs.realpath(root);
-    } catch (e) {
-      throw fileError('open the folder', root, e, 'Open an existing folder.');
-    }
+    const realRoot = await realRootOf(root);
     const abs = relPath(root, rel);
     if (abs === path.resolve(root)) throw new CfRotateError('file', `${rel} is the folder itself, not a file inside it.`, { hint: 'Name a file, such as .env.' });
     let realDir: string;
@@ -218,12 +222,7 @@ export class CheckedFiles {
    * no segment may be `.git` (unless `denyGitDir` is false). Returns the real path.
    */
   async createFolder(root: string, rel: string, rules: CheckRules = {}): Promise<string> {
-    let realRoot: string;
-    try {
-      realRoot = await fs.realpath(root);
-    } catch (e) {
-      throw fileError('open the folder', root, e, 'Open an existing folder.');
-    }
+    const realRoot = await realRootOf(root);
     const abs = relPath(root, rel);
     const parts = path.relative(path.resolve(root), abs).split(path.sep).filter((p) => p !== '');
     let cur = realRoot;
