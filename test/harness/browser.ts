@@ -89,6 +89,14 @@ export async function waitForWorkbench(page: Page, timeoutMs = 90_000): Promise<
   });
 }
 
+/** Clicks the empty middle of the status bar (items sit at both ends), taking focus from any page or webview. */
+async function focusStatusBar(page: Page): Promise<void> {
+  const bar = page.locator('.part.statusbar');
+  const box = await bar.boundingBox().catch(() => null);
+  if (!box) return;
+  await bar.click({ position: { x: box.width / 2, y: box.height / 2 }, timeout: 3_000 }).catch(() => undefined);
+}
+
 /**
  * Runs a command by its exact title ("Category: Title") through the command palette:
  * F1, type, pick the row with that exact label (so a longer title that sorts first is
@@ -103,9 +111,19 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
         `.quick-input-widget .monaco-list-row[aria-label^=${JSON.stringify(`${title}, `)}]`,
     )
     .first();
-  for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
+  for (let attempt = 0; ; attempt++) {
+    // F1 can land in a part that keeps the key (a walkthrough page just opened, a webview):
+    // on a retry the workbench's own status bar takes focus first, and the other shortcut is used.
+    if (attempt > 0) await focusStatusBar(page);
+    await page.keyboard.press(attempt % 2 === 0 ? 'F1' : 'Control+Shift+P');
+    const opened = await input.waitFor({ state: 'visible', timeout: 5_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (!opened) {
+      if (Date.now() > deadline) throw new Error(`the command palette did not open to run "${title}"`);
+      continue;
+    }
     // The palette can close again at once (focus moving to a page that just opened): try again.
     const filled = await input.fill(`>${title}`, { timeout: 3_000 }).then(
       () => true,
