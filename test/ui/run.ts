@@ -23,6 +23,7 @@ import { readManifest } from '../harness/manifest';
 import { provision } from '../harness/provision';
 import { repoRoot } from '../harness/util';
 import { start, type SimulatorHandle } from '../simulator';
+import type { OperationName } from '../simulator/types';
 import { DEMO } from '../simulator/scenarios';
 import { envText, secretsFromState, TOKENS, writeWorkspace, type Secrets } from '../integration/fixture';
 
@@ -284,6 +285,119 @@ function tests(update: boolean): Test[] {
         // Back to the fixture's configuration for the tests that follow.
         fs.writeFileSync(configFile, original);
         await ui.row(/^preview$/).waitFor({ state: 'detached', timeout: UI_TIMEOUT });
+        await ui.clearNotifications();
+      },
+    },
+    {
+      title: 'Add Token… for a Turnstile widget and an OAuth client: each picked from Cloudflare\'s list of the account, with its own suggested variable',
+      async run(ui) {
+        const configFile = path.join(ui.folder, '.vscode', 'cf-rotate.json');
+        const original = fs.readFileSync(configFile, 'utf8');
+        const widget = ui.sim.control.addTurnstileWidget({ accountId: DEMO.accountId, name: 'signup form', domains: ['shop.example'] });
+        ui.sim.control.addTurnstileWidget({ accountId: DEMO.accountId, name: 'contact form' });
+        const client = ui.sim.control.addOAuthClient({ accountId: DEMO.accountId, name: 'dashboard login' });
+        const qi = ui.quickInput();
+        const input = qi.locator('.quick-input-box input');
+        const step = (title: string): Promise<void> => qi.locator('.quick-input-title', { hasText: `Add Token: ${title}` }).waitFor({ timeout: UI_TIMEOUT });
+        const row = (label: string | RegExp): Locator => qi.locator('.monaco-list-row', { has: ui.page.locator('.label-name', { hasText: label }) }).first();
+        const lists = (op: OperationName): number => ui.sim.control.requests({ op }).length;
+        const add = async (kindLabel: string, listTitle: string, listOp: OperationName, item: string, detail: string, name: string, variable: string): Promise<void> => {
+          const before = lists(listOp);
+          await runCommand(ui.page, paletteTitle('cfRotate.addToken'));
+          await step('Kind');
+          await row(kindLabel).click();
+          await step('Credential');
+          await row(/^default$/).click();
+          await qi.locator('.quick-input-title', { hasText: `Add Token: ${listTitle} (3/6)` }).waitFor({ timeout: UI_TIMEOUT });
+          // The row shows what Cloudflare's list says about it (the sitekey and domains, the client id).
+          await row(item).waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+          expect(((await row(item).innerText()).replace(/\s+/g, ' ')).includes(detail), `the "${item}" row shows ${detail}`);
+          equal(lists(listOp) - before, 1, `the ${listTitle} list was read from Cloudflare once`);
+          await row(item).click();
+          await step('Name');
+          equal(await input.inputValue(), name, 'the name is suggested from Cloudflare\'s name');
+          await input.press('Enter');
+          await step('Target file');
+          await row(/^\.env$/).click();
+          await step('Variable for the');
+          equal(await input.inputValue(), variable, 'the suggested variable');
+          await input.press('Enter');
+          await step('Schedule');
+          await row('No schedule').click();
+          await ui.toast(`Added "${name}" to .vscode/cf-rotate.json`).waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+          await ui.row(new RegExp(`^${name}$`)).waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+        };
+        await add('Turnstile widget secret', 'Widget', 'listTurnstileWidgets', 'signup form', `${widget.sitekey} · shop.example`, 'signup form', 'TURNSTILE_SECRET_KEY');
+        await ui.clearNotifications();
+        await add('OAuth client secret', 'OAuth client', 'listOAuthClients', 'dashboard login', client.clientId, 'dashboard login', 'CLOUDFLARE_OAUTH_CLIENT_SECRET');
+
+        const config = parseJsonc(fs.readFileSync(configFile, 'utf8')) as { tokens: Record<string, unknown>[] };
+        equal(
+          JSON.stringify(config.tokens.find((t) => t.name === 'signup form')),
+          JSON.stringify({ name: 'signup form', kind: 'turnstile-secret', accountId: DEMO.accountId, sitekey: widget.sitekey, targets: [{ file: '.env', key: 'TURNSTILE_SECRET_KEY' }] }),
+          'the Turnstile entry',
+        );
+        equal(
+          JSON.stringify(config.tokens.find((t) => t.name === 'dashboard login')),
+          JSON.stringify({ name: 'dashboard login', kind: 'oauth-client-secret', accountId: DEMO.accountId, clientId: client.clientId, targets: [{ file: '.env', key: 'CLOUDFLARE_OAUTH_CLIENT_SECRET' }] }),
+          'the OAuth-client entry',
+        );
+        const text = fs.readFileSync(configFile, 'utf8');
+        expect(!text.includes(widget.secret) && !text.includes(client.secret), 'cf-rotate.json holds no secret');
+        equal(ui.sim.control.requests().filter((r) => r.op === 'rotateTurnstileSecret' || r.op === 'rotateOAuthClientSecret').length, 0, 'adding rotates nothing');
+
+        fs.writeFileSync(configFile, original);
+        await ui.row(/^signup form$/).waitFor({ state: 'detached', timeout: UI_TIMEOUT });
+        await ui.clearNotifications();
+      },
+    },
+    {
+      title: 'a "replace" rotation: the status bar counts the previous token still working; clicking it retires the token at once',
+      async run(ui) {
+        const configFile = path.join(ui.folder, '.vscode', 'cf-rotate.json');
+        const original = fs.readFileSync(configFile, 'utf8');
+        const originalEnv = ui.read('.env');
+        try {
+          const nightly = ui.sim.control.addAccountToken(DEMO.accountId, { name: 'nightly', permissions: ['Workers Scripts Write'] });
+          const config = parseJsonc(original) as { tokens: unknown[] };
+          config.tokens.push({ name: 'nightly', kind: 'account-api-token', accountId: DEMO.accountId, tokenId: nightly.id, strategy: 'replace', overlap: '24h', targets: [{ file: '.env', key: 'NIGHTLY_TOKEN' }] });
+          fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+          await ui.row(/^nightly$/).waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+          const retiring = ui.page.locator('.part.statusbar .statusbar-item', { hasText: /\d+ retiring/ });
+          equal(await retiring.count(), 0, 'no retirement is counted before the rotation');
+
+          const row = ui.row(/^nightly$/);
+          await row.hover();
+          await row.locator(`.action-label[aria-label="${rotateTitle}"]`).click();
+          await ui.dialog().locator('.monaco-button', { hasText: /^Rotate$/ }).click();
+          await retiring.filter({ hasText: '1 retiring' }).waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+          const state = (): { live: boolean; twin: string | undefined } => {
+            const tokens = ui.sim.control.state().accountTokens;
+            return { live: tokens.some((t) => t.id === nightly.id), twin: tokens.find((t) => t.id !== nightly.id && t.name.startsWith('nightly'))?.value };
+          };
+          const after = state();
+          expect(after.live, 'the previous token still works during the overlap');
+          expect(after.twin !== undefined && ui.read('.env').includes(`NIGHTLY_TOKEN=${after.twin}`), '.env holds the twin\'s value');
+          const label = (await retiring.first().getAttribute('aria-label')) ?? '';
+          expect(/\b1 previous Cloudflare credentials? pending retirement/.test(label), `the status item says what it counts (aria-label: ${label})`);
+
+          // Clicking the count lists what is pending (nothing preselected: deleting is not undone), then asks.
+          await retiring.first().click();
+          const qi = ui.quickInput();
+          await qi.locator('.monaco-list-row', { hasText: nightly.id }).first().click();
+          await qi.locator('.monaco-button', { hasText: /^OK$/ }).click();
+          const dialog = ui.dialog();
+          await dialog.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+          expect((await dialog.innerText()).includes('now?'), 'the modal asks before deleting');
+          equal(state().live, true, 'nothing is deleted before confirming');
+          await dialog.locator('.monaco-button', { hasText: /^Delete Now$/ }).click();
+          await retiring.first().waitFor({ state: 'detached', timeout: UI_TIMEOUT });
+          equal(state().live, false, 'the previous token is deleted at Cloudflare');
+        } finally {
+          fs.writeFileSync(configFile, original);
+          fs.writeFileSync(path.join(ui.folder, '.env'), originalEnv);
+        }
+        await ui.row(/^nightly$/).waitFor({ state: 'detached', timeout: UI_TIMEOUT });
         await ui.clearNotifications();
       },
     },
