@@ -282,6 +282,47 @@ describe('cf-rotate CLI (against the simulator)', function () {
     assert.deepEqual(await fs.readdir(path.join(stateDir, 'journal')), []);
   });
 
+  it('retire [NAME] without --now: lists what is waiting and deletes nothing before the overlap ends; once due, deletes it; an unknown name is refused', async () => {
+    const nightly = world.sim.control.addAccountToken(world.accountId, { name: 'nightly', permissions: ['Workers Scripts Write'] });
+    const configPath = path.join(folder, '.vscode', 'cf-rotate.json');
+    const config = JSON.parse(await read(folder, '.vscode/cf-rotate.json')) as { tokens: Record<string, unknown>[] };
+    config.tokens.push({ name: 'nightly', kind: 'account-api-token', accountId: world.accountId, tokenId: nightly.id, strategy: 'replace', overlap: '3s', targets: [{ file: '.env', key: 'NIGHTLY_TOKEN' }] });
+    await fs.writeFile(configPath, JSON.stringify(config, null, 2));
+    const live = (id: string): boolean => world.sim.control.state().accountTokens.some((t) => t.id === id);
+
+    assert.equal((await cli('retire')).stdout, 'No pending retirements.\n');
+    const rotated = await cli('rotate', 'nightly');
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const twin = parse(await read(folder, '.env'))['NIGHTLY_TOKEN'];
+    assert.ok(twin && twin !== nightly.value, '.env holds the twin');
+    assert.ok(live(nightly.id), 'the previous token works during the overlap');
+
+    // Not due yet: listed with its time and the command that deletes it now; nothing is deleted.
+    for (const args of [['retire'], ['retire', 'nightly']]) {
+      const r = await cli(...args);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^• nightly: the previous token ${nightly.id} of "nightly" keeps working until \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z; "cf-rotate retire nightly --now" deletes it now\\.\\n$`));
+      assert.ok(live(nightly.id), `${args.join(' ')}: nothing deleted before the overlap ends`);
+    }
+    const json = await cli('retire', 'nightly', '--json');
+    assert.equal(json.code, 0);
+    const [waiting] = JSON.parse(json.stdout) as { name: string; state: string }[];
+    assert.deepEqual([waiting?.name, waiting?.state], ['nightly', 'waiting']);
+
+    const unknown = await cli('retire', 'deploy');
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr, `cf-rotate: No pending retirement of "deploy" in ${folder}. Pending: nightly.\n`);
+    assert.ok(live(nightly.id));
+
+    // Once the overlap has passed, the same command (still without --now) deletes it.
+    await new Promise((r) => setTimeout(r, 3_200));
+    const due = await cli('retire', 'nightly');
+    assert.equal(due.code, 0, due.stderr);
+    assert.equal(due.stdout, `✓ nightly: deleted the previous token ${nightly.id} of "nightly".\n`);
+    assert.equal(live(nightly.id), false, 'deleted at Cloudflare');
+    assert.equal((await cli('retire')).stdout, 'No pending retirements.\n');
+  });
+
   it('the bundled dist/cli.js runs (bin entry)', async () => {
     const cliJs = path.join(repoRoot, 'dist', 'cli.js');
     // `npm test` builds before the unit tier; without dist/ this test fails rather than goes pending.
