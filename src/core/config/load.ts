@@ -64,17 +64,25 @@ export function parseConfig(text: string, file = CONFIG_RELATIVE_PATH): CfRotate
 
 let compiledSchema: typeof configSchema | undefined;
 
+/** From this many tokens on, the generated parser pays for its one-off code generation. */
+export const COMPILE_FROM_TOKENS = 200;
+
 /**
- * configSchema with zod's generated fast path, built on first use: `withParser` installs the
+ * configSchema with zod's generated fast path for large configurations: `withParser` installs the
  * parser that zod's own code generator (`compileFn` of zod/v4/core, what `z.compile` uses) writes for this
  * schema. It is the same zod schema: a valid config parses to the same value, and any input the
  * fast path rejects is parsed again by zod's runtime parser, which reports the issues (same
  * messages and paths). 1,000 tokens, first parse in a fresh process: about 25 ms instead of 45,
- * 11 ms of it the one-off code generation; later parses about 2.5 times faster. Not `z.compile`: it also generates an assert-only validator that nothing here uses,
+ * 11 ms of it the one-off code generation; later parses about 2.5 times faster. A configuration of
+ * a few dozen tokens (the usual one, read while the editor starts) is parsed by the runtime parser
+ * alone: there the code generation would cost more than it saves (20 tokens: about 4 ms instead of
+ * 20–40 ms for the first parse). Not `z.compile`: it also generates an assert-only validator that nothing here uses,
  * doubling the one-off cost. If zod cannot compile the schema (no `new Function`, or a future zod
  * refuses it) this is the runtime parser alone; a unit test checks that it compiles.
  */
-function validator(): typeof configSchema {
+function validator(data: unknown): typeof configSchema {
+  const tokens = typeof data === 'object' && data !== null ? (data as { tokens?: unknown }).tokens : undefined;
+  if (!compiledSchema && !(Array.isArray(tokens) && tokens.length >= COMPILE_FROM_TOKENS)) return configSchema;
   if (!compiledSchema) {
     try {
       compiledSchema = withParser(configSchema, compileFn(configSchema));
@@ -86,7 +94,7 @@ function validator(): typeof configSchema {
 }
 
 export function validateConfig(data: unknown, file = CONFIG_RELATIVE_PATH): CfRotateConfig {
-  const result = validator().safeParse(data, { reportInput: true });
+  const result = validator(data).safeParse(data, { reportInput: true });
   if (!result.success) {
     throw new ConfigError(
       file,
