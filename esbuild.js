@@ -72,11 +72,142 @@ function cliTargets(dir, options = {}) {
   ];
 }
 
-/** Every bundle: the activation shell, the runtime it loads, and the CLI (with its proxy transport). */
+/**
+ * The runtime's `require('./actions')` (src/lazy.ts) stays a run-time require of dist/actions.js:
+ * the commands and the API clients load on first use, not while the tree is first drawn.
+ */
+const actionsExternal = {
+  name: 'actions-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/actions$/ }, (args) =>
+      /[\\/]src[\\/]lazy\.ts$/.test(args.importer) ? { path: './actions.js', external: true } : undefined,
+    );
+  },
+};
+
+/** Repository-relative path with '/' (as esbuild's metafile names inputs). */
+function rel(file) {
+  return path.relative(__dirname, file).split(path.sep).join('/');
+}
+
+let sharedCache;
+/**
+ * The modules dist/actions.js has in common with dist/runtime.js, and the names it imports from
+ * each: found from the module graphs of both entries (esbuild metafiles, nothing written) and the
+ * import declarations of the actions' own modules (TypeScript's parser). The runtime exposes
+ * exactly these bindings, and the actions bundle uses the runtime's instances instead of copies
+ * (see sharedWithRuntime): one secret registry, one CfRotateError class, one wording. Only our
+ * own modules are shared: the libraries hold no state here, and exposing a library's namespace
+ * would keep all of it (no tree-shaking).
+ * @returns {Map<string, Set<string> | '*'>} module → imported names ('*': the whole namespace)
+ */
+function sharedModules() {
+  if (sharedCache) return sharedCache;
+  const graph = (entry) => {
+    const r = esbuild.buildSync({ ...common, minify: false, sourcemap: false, entryPoints: [entry], outfile: 'graph.js', write: false, metafile: true, absWorkingDir: __dirname, external: ['vscode', './sealbox', './actions'], logLevel: 'silent' });
+    return r.metafile.inputs;
+  };
+  const runtime = graph('src/runtime.ts');
+  const actions = graph('src/actions.ts');
+  const shared = new Set(Object.keys(actions).filter((f) => f in runtime && f.startsWith('src/') && f !== 'src/actions.ts'));
+  const ts = require('typescript');
+  /** @type {Map<string, Set<string> | '*'>} */
+  const names = new Map();
+  const want = (file, name) => {
+    const cur = names.get(file);
+    if (cur === '*') return;
+    if (name === '*') names.set(file, '*');
+    else names.set(file, (cur ?? new Set()).add(name));
+  };
+  for (const [file, info] of Object.entries(actions)) {
+    if (shared.has(file) || !file.startsWith('src/')) continue;
+    const target = new Map(info.imports.filter((i) => shared.has(i.path)).map((i) => [i.original, i.path]));
+    if (target.size === 0) continue;
+    const source = ts.createSourceFile(file, require('node:fs').readFileSync(path.join(__dirname, file), 'utf8'), ts.ScriptTarget.Latest, false);
+    for (const st of source.statements) {
+      const isImport = ts.isImportDeclaration(st);
+      if (!isImport && !(ts.isExportDeclaration(st) && st.moduleSpecifier)) continue;
+      const to = target.get(st.moduleSpecifier.text);
+      if (to === undefined) continue;
+      if (isImport) {
+        const c = st.importClause;
+        if (!c || c.isTypeOnly) continue;
+        if (c.name) want(to, 'default');
+        const b = c.namedBindings;
+        if (b && ts.isNamespaceImport(b)) want(to, '*');
+        else if (b) for (const e of b.elements) if (!e.isTypeOnly) want(to, (e.propertyName ?? e.name).text);
+      } else {
+        if (st.isTypeOnly) continue;
+        const b = st.exportClause;
+        if (!b || ts.isNamespaceExport(b)) want(to, '*');
+        else for (const e of b.elements) if (!e.isTypeOnly) want(to, (e.propertyName ?? e.name).text);
+      }
+    }
+  }
+  sharedCache = new Map([...names].sort(([a], [b]) => (a < b ? -1 : 1)));
+  return sharedCache;
+}
+
+/** The runtime's entry: src/runtime.ts, and `__shared`: what dist/actions.js takes from the runtime's modules (live bindings). */
+function runtimeEntry() {
+  const lines = [`export * from './src/runtime';`];
+  const table = [];
+  let i = 0;
+  for (const [file, what] of sharedModules()) {
+    const spec = JSON.stringify(`./${file}`);
+    if (what === '*') {
+      lines.push(`import * as m${i} from ${spec};`);
+      table.push(`  ${JSON.stringify(file)}: m${i},`);
+    } else {
+      const list = [...what].sort();
+      lines.push(`import { ${list.map((n, j) => `${n} as m${i}_${j}`).join(', ')} } from ${spec};`);
+      table.push(`  ${JSON.stringify(file)}: { ${list.map((n, j) => `get ${n}() { return m${i}_${j}; }`).join(', ')} },`);
+    }
+    i++;
+  }
+  return {
+    contents: `${lines.join('\n')}\n/** What dist/actions.js uses from the runtime's modules (esbuild.js). */\nexport const __shared = {\n${table.join('\n')}\n};\n`,
+    resolveDir: __dirname,
+    sourcefile: 'src/runtime.ts (with __shared)',
+    loader: 'ts',
+  };
+}
+
+/**
+ * In dist/actions.js, an import of a module the runtime holds becomes the runtime's instance of it
+ * (`require('./runtime.js').__shared[path]`, the namespace itself, so live bindings stay live).
+ */
+function sharedWithRuntime() {
+  const shared = sharedModules();
+  return {
+    name: 'shared-with-runtime',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/runtime\.js$/ }, (args) => (args.namespace === 'shared' ? { path: './runtime.js', external: true } : undefined));
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData === 'shared-with-runtime' || args.kind === 'entry-point' || args.namespace === 'shared') return undefined;
+        const r = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'shared-with-runtime' });
+        if (r.errors.length > 0 || r.external || !r.path) return undefined;
+        const file = rel(r.path);
+        return shared.has(file) ? { path: file, namespace: 'shared' } : undefined;
+      });
+      build.onLoad({ filter: /.*/, namespace: 'shared' }, (args) => ({
+        contents:
+          `var ns = require('./runtime.js').__shared[${JSON.stringify(args.path)}];\n` +
+          `if (!ns) throw new Error('dist/runtime.js does not share ${args.path}: rebuild the extension');\n` +
+          // __esModule: esbuild's interop then reads named exports from the namespace itself.
+          `module.exports = Object.create(ns, { __esModule: { value: true } });\n`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** Every bundle: the activation shell, the runtime it loads, the commands it loads on use, and the CLI (with its proxy transport). */
 function targets() {
   return [
     { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [runtimeExternal] },
-    { ...common, entryPoints: ['src/runtime.ts'], outfile: 'dist/runtime.js', external: ['vscode'], plugins: [sealboxExternal] },
+    { ...common, stdin: runtimeEntry(), outfile: 'dist/runtime.js', external: ['vscode'], plugins: [sealboxExternal, actionsExternal] },
+    { ...common, entryPoints: ['src/actions.ts'], outfile: 'dist/actions.js', external: ['vscode'], plugins: [sharedWithRuntime(), sealboxExternal, actionsExternal] },
     ...cliTargets('dist'),
   ];
 }

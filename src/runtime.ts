@@ -13,7 +13,7 @@ import { toCfRotateError } from './core/errors';
 import { phase } from './core/perf';
 import type { HistoryStore } from './core/history';
 import type { ConfigRegistry } from './host/configs';
-import { createHostServices } from './host/services';
+import { createHostServices, type HostServices } from './host/services';
 import { editorWording, useWording } from './core/wording';
 import { migrateLegacyState } from './host/migrate';
 import { Settings } from './host/settings';
@@ -21,12 +21,8 @@ import { ViewController } from './views/controller';
 import type { TreeNode } from './views/model';
 import type { TokenTreeProvider } from './views/tree';
 import type { App, CommandHandler } from './commands/app';
-import { notifyError } from './commands/app';
-import { registerConfigCommands } from './commands/config';
-import { registerCredentialCommands } from './commands/credentials';
-import { offerResume, registerRotateCommands } from './commands/rotate';
-import { registerViewCommands } from './commands/view';
-import { registerZeroDowntimeCommands, retireDue } from './commands/zeroDowntime';
+import { ALL_COMMAND_IDS } from './constants';
+import { actions } from './lazy';
 
 /** How often due retirements are carried out while a window is open. */
 const RETIRE_TICK_MS = 10 * 60_000;
@@ -62,18 +58,39 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
   useWording(editorWording);
   const host = createHostServices(context);
   const view = new ViewController(host, shell.treeView);
-  const app: App = { ...host, view, registerCommand: (id, handler) => shell.setHandler(id, handler) };
+  // The commands' code (src/actions.ts) loads with the first command: until then each command id
+  // has a dispatcher that loads it, and its handlers are kept here.
+  const handlers = new Map<CommandId, CommandHandler>();
+  // Not a spread of `host`: its engine is made (and dist/actions.js loaded) on first use only.
+  const app: App = Object.assign(Object.create(host) as HostServices, {
+    view,
+    registerCommand: (id: CommandId, handler: CommandHandler): vscode.Disposable => {
+      handlers.set(id, handler);
+      return new vscode.Disposable(() => {
+        if (handlers.get(id) === handler) handlers.delete(id);
+      });
+    },
+  });
+  let commandsLoaded = false;
+  const loadCommands = (): void => {
+    if (commandsLoaded) return;
+    context.subscriptions.push(...actions().registerCommands(app));
+    commandsLoaded = true;
+  };
 
   context.subscriptions.push(
     host.log,
     host.configs,
     view,
     shell.attachTree(view.tree),
-    ...registerRotateCommands(app),
-    ...registerCredentialCommands(app),
-    ...registerConfigCommands(app),
-    ...registerViewCommands(app),
-    ...registerZeroDowntimeCommands(app),
+    ...ALL_COMMAND_IDS.map((id) =>
+      shell.setHandler(id, (...args: unknown[]) => {
+        loadCommands();
+        const handler = handlers.get(id);
+        if (!handler) throw new Error(`Cloudflare Rotate has no implementation of ${id}.`);
+        return handler(...args);
+      }),
+    ),
     // (A configuration change rebuilds the tree: the ViewController listens itself.)
     // Other windows share SecretStorage: credentials and journals can change under us.
     context.secrets.onDidChange((e) => {
@@ -81,15 +98,15 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
       void host.secrets.noteChanged(e.key).catch(() => undefined);
       if (e.key.startsWith(CREDENTIAL_PREFIX)) {
         host.credentials.noteChanged(e.key);
-        host.engine.resetClients();
+        host.state.resetClients();
       }
       void view.rebuild();
     }),
     // The effective API base URL, compared on every settings change (not only edits of the setting
     // itself: VS Code re-reading the settings can drop a value too), so cached clients never keep an old one.
     host.settings.watchApiBaseUrl((next) => {
-      host.engine.resetClients();
-      if (next.error !== undefined) notifyError(app, vscode.l10n.t('The setting cfRotate.apiBaseUrl is invalid'), next.error);
+      host.state.resetClients();
+      if (next.error !== undefined) actions().notifyError(app, vscode.l10n.t('The setting cfRotate.apiBaseUrl is invalid'), next.error);
       else host.logger.info(`Cloudflare API base URL: ${next.url ?? ''} (${next.source}).`);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -105,22 +122,32 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
       await phase('ready: configs + tree data', () => view.refresh());
       if (await migrated) await view.rebuild();
       // Temporary files that killed processes left beside the targets (and in the state directory).
-      void Promise.all(host.configs.tokens().map((rt) => host.engine.sweep(rt.folder.path, [rt.token]))).catch(() => undefined);
+      void Promise.all(host.configs.tokens().map((rt) => host.state.sweep(rt.folder.path, [rt.token]))).catch(() => undefined);
       void host.journalStore.sweep().catch(() => undefined);
-      await phase('ready: offer resume', () => offerResume(app));
+      // The commands' code is loaded only when there is something to offer or to carry out.
+      await phase('ready: offer resume', async () => {
+        if ((await host.state.interrupted().catch(() => [undefined])).length > 0) await actions().offerResume(app);
+      });
       // Previous credentials whose overlap ended (replace, OAuth clients, admin credentials): delete them now, and every 10 minutes.
-      void retireDue(app).catch((e: unknown) => notifyError(app, vscode.l10n.t('Could not carry out the due retirements'), e));
-      const tick = setInterval(() => void retireDue(app).catch(() => undefined), RETIRE_TICK_MS);
+      const retireDue = async (): Promise<unknown> => {
+        const now = Date.now();
+        if (!(await host.state.retirements.list().catch(() => [{ dueAt: now }])).some((r) => r.dueAt <= now)) return [];
+        return actions().retireDue(app);
+      };
+      void retireDue().catch((e: unknown) => actions().notifyError(app, vscode.l10n.t('Could not carry out the due retirements'), e));
+      const tick = setInterval(() => void retireDue().catch(() => undefined), RETIRE_TICK_MS);
       context.subscriptions.push({ dispose: () => clearInterval(tick) });
     } catch (e) {
-      notifyError(app, vscode.l10n.t('Cloudflare Rotate could not load its state'), toCfRotateError(e));
+      actions().notifyError(app, vscode.l10n.t('Cloudflare Rotate could not load its state'), toCfRotateError(e));
       // Never leave the tree spinning: show what is known (nothing) and let Refresh try again.
       if (!view.tree.hasData()) view.tree.setData({ folders: [], workspaceFolderCount: 0, history: [], reminderDays: 0, interrupted: new Set() });
     }
   })();
 
   return {
-    engine: host.engine,
+    get engine(): RotationEngine {
+      return host.engine;
+    },
     tree: view.tree,
     configs: host.configs,
     credentials: host.credentials,

@@ -7,7 +7,9 @@
 import * as vscode from 'vscode';
 import type { GitHubAccess } from '../core/engine/engine';
 import { CfRotateError, toCfRotateError } from '../core/errors';
-import { DEFAULT_GITHUB_API_URL, GitHubClient, type GitHubApi } from '../core/github/client';
+import type { GitHubApi } from '../core/github/client';
+import { DEFAULT_GITHUB_API_URL } from '../core/github/url';
+import { actions } from '../lazy';
 import type { Logger, SecretStore } from '../core/ports';
 import { registerSecret } from '../core/redact';
 import { GITHUB_TOKEN_SECRET_KEY, USER_AGENT } from '../constants';
@@ -50,7 +52,7 @@ export class HostGitHubAccess implements GitHubAccess {
     const baseUrl = this.settings.githubApiUrl();
     const common = { baseUrl, logger: this.logger, userAgent: USER_AGENT, ...(this.timeoutMs !== undefined ? { timeoutMs: this.timeoutMs } : {}) };
     const stored = await this.storedToken();
-    if (stored !== undefined) return new GitHubClient({ ...common, token: stored, source: 'the token stored with "Set GitHub Token…"' });
+    if (stored !== undefined) return new (actions().GitHubClient)({ ...common, token: stored, source: 'the token stored with "Set GitHub Token…"' });
     let why = '';
     if (baseUrl === DEFAULT_GITHUB_API_URL) {
       try {
@@ -61,7 +63,7 @@ export class HostGitHubAccess implements GitHubAccess {
         );
         if (session) {
           registerSecret(session.accessToken);
-          return new GitHubClient({ ...common, token: session.accessToken, source: `the GitHub sign-in of ${session.account.label}` });
+          return new (actions().GitHubClient)({ ...common, token: session.accessToken, source: `the GitHub sign-in of ${session.account.label}` });
         }
       } catch (e) {
         why = ` (VS Code's GitHub sign-in: ${toCfRotateError(e).message})`;

@@ -3,10 +3,13 @@
  * and API clients. Nothing here talks to the network or reads a file while activating.
  */
 import * as vscode from 'vscode';
-import { CloudflareClient } from '../core/cloudflare/client';
 import { globalKeyOf, type AdminCredential, type CloudflareApi } from '../core/cloudflare/types';
 import { registerCredential } from '../core/credentials';
-import { RotationEngine, type EngineDeps } from '../core/engine/engine';
+import type { RotationEngine, EngineDeps } from '../core/engine/engine';
+import { Journal, type JournalEntry } from '../core/engine/journal';
+import { interruptedJournals, sweepTargets } from '../core/engine/housekeeping';
+import { Retirements } from '../core/retire';
+import type { TokenConfig } from '../core/config/schema';
 import { CfRotateError } from '../core/errors';
 import type { HistoryStore } from '../core/history';
 import { FileHistory } from '../core/node/historyFile';
@@ -27,10 +30,20 @@ import { createLog } from './log';
 import { HostGitHubAccess } from './github';
 import { VscodeSecretStore } from './secretStore';
 import { Settings } from './settings';
+import { actions } from '../lazy';
 
 export interface HostServices {
   context: vscode.ExtensionContext;
-  engine: RotationEngine;
+  /** Made on first use (it loads dist/actions.js): the tree and the first load use `state`. */
+  readonly engine: RotationEngine;
+  /** The engine's state as the tree needs it, without the engine (the same stores). */
+  state: {
+    interrupted(): Promise<JournalEntry[]>;
+    retirements: Retirements;
+    sweep(folder: string, tokens: readonly TokenConfig[]): Promise<number>;
+    /** Forget the engine's cached API clients, if it was made. */
+    resetClients(): void;
+  };
   /** Read once per profile, forgotten when SecretStorage says the key changed (runtime.ts). */
   credentials: CachedCredentialStore;
   secrets: VscodeSecretStore;
@@ -93,7 +106,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
 
   const newClient = (credential: AdminCredential, profile: string): CloudflareApi => {
     registerCredential(credential);
-    return new CloudflareClient({ baseUrl: settings.apiBaseUrl(), credential, logger, clock: systemClock, userAgent: USER_AGENT, profile, ...requestTimeout() });
+    return new (actions().CloudflareClient)({ baseUrl: settings.apiBaseUrl(), credential, logger, clock: systemClock, userAgent: USER_AGENT, profile, ...requestTimeout() });
   };
 
   let gracePeriod: string | undefined;
@@ -132,16 +145,44 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     },
   };
 
-  const engine = new RotationEngine(deps);
-  if (perfOn) {
-    // Each rotation as a whole (rotateMany calls this.rotate), for the phases' shares.
-    const rotate = engine.rotate.bind(engine);
-    engine.rotate = (...a: Parameters<RotationEngine['rotate']>) => phase('rotation (engine.rotate, whole)', () => rotate(...a));
-  }
+  let engine: RotationEngine | undefined;
+  const theEngine = (): RotationEngine => {
+    if (engine) return engine;
+    engine = new (actions().RotationEngine)(deps);
+    if (perfOn) {
+      // Each rotation as a whole (rotateMany calls this.rotate), for the phases' shares.
+      const e = engine;
+      const rotate = e.rotate.bind(e);
+      e.rotate = (...a: Parameters<RotationEngine['rotate']>) => phase('rotation (engine.rotate, whole)', () => rotate(...a));
+    }
+    return engine;
+  };
+  const journal = new Journal(deps.journal, deps.locks);
+  const retirements = new Retirements({
+    store: deps.retirements ?? retirementStore,
+    locks: deps.locks,
+    clock: deps.clock,
+    logger: deps.logger,
+    history: deps.history,
+    apiFor: (profile) => clientFor(profile),
+  });
+  const clientFor = async (profile: string): Promise<CloudflareApi> => {
+    const credential = await credentials.get(profile);
+    if (!credential) throw missingCredential(profile);
+    return newClient(credential, profile);
+  };
 
   return {
     context,
-    engine,
+    get engine(): RotationEngine {
+      return theEngine();
+    },
+    state: {
+      interrupted: () => interruptedJournals(journal),
+      retirements,
+      sweep: (folder, tokens) => sweepTargets(deps.files, folder, tokens),
+      resetClients: () => engine?.resetClients(),
+    },
     credentials,
     secrets,
     history,
@@ -156,10 +197,6 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     credentialInfo: new CredentialInfoStore(context.globalState),
     github,
     newClient,
-    async clientFor(profile: string): Promise<CloudflareApi> {
-      const credential = await credentials.get(profile);
-      if (!credential) throw missingCredential(profile);
-      return newClient(credential, profile);
-    },
+    clientFor,
   };
 }

@@ -13,8 +13,8 @@
  * workspace value is ignored, and said so once in the log.
  */
 import * as vscode from 'vscode';
-import { validateApiBaseUrl } from '../core/cloudflare/client';
-import { validateGitHubApiUrl } from '../core/github/client';
+import { validateApiBaseUrl } from '../core/cloudflare/options';
+import { validateGitHubApiUrl } from '../core/github/url';
 import { DURATION } from '../core/config/schema';
 import { toCfRotateError } from '../core/errors';
 import type { Logger } from '../core/ports';

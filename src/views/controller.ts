@@ -3,7 +3,7 @@
  * configs, history, journals and stored credentials.
  */
 import * as vscode from 'vscode';
-import { journalLabels } from '../core/engine/engine';
+import { adminTokenName, journalLabels } from '../core/engine/housekeeping';
 import type { JournalEntry } from '../core/engine/journal';
 import { historyKey } from '../core/history';
 import { toCfRotateError } from '../core/errors';
@@ -14,7 +14,6 @@ import { COMMANDS, CONTEXT, VIEWS, WALKTHROUGH_CONTEXT } from '../constants';
 import { reminderText, tokenNodes, type CredentialInfo, type RetirementInfo, type TreeNode } from './model';
 import { ReminderStatus, RetirementStatus } from './statusBar';
 import type { Retirement } from '../core/retire';
-import { adminTokenName } from '../core/engine/after';
 import { schemesOf } from '../core/cloudflare/types';
 import type { HistoryEntry } from '../core/history';
 import { samePath } from '../host/paths';
@@ -132,7 +131,7 @@ export class ViewController implements vscode.Disposable {
   }
 
   private async rebuildOnce(): Promise<void> {
-    const { configs, history, engine, credentials, logger } = this.host;
+    const { configs, history, state, credentials, logger } = this.host;
     // The first load's steps, as marks (the benchmark's notes split "activation → tree data" by them).
     const firstLoad = !this.tree.hasData();
     const mark = (name: string): void => {
@@ -156,11 +155,11 @@ export class ViewController implements vscode.Disposable {
       return [] as HistoryEntry[];
     });
     const stateRead = Promise.all([
-      engine.interrupted().then((x) => (mark('journals'), x), (e: unknown) => {
+      state.interrupted().then((x) => (mark('journals'), x), (e: unknown) => {
         logger.error(`Could not read the interrupted-rotation journals: ${toCfRotateError(e).message}`);
         return [];
       }),
-      engine.retirements.list().then((x) => (mark('retirements'), x), (e: unknown) => {
+      state.retirements.list().then((x) => (mark('retirements'), x), (e: unknown) => {
         logger.warn(`Could not read the pending retirements: ${toCfRotateError(e).message}`);
         return [] as Retirement[];
       }),

@@ -28,10 +28,7 @@ import { hashValue } from './targets';
 /** How cf-rotate.json is read and written: inside the folder, never under .git, at most 1 MiB. */
 export const CONFIG_RULES = { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES } as const;
 
-/** The name an admin credential's rotation goes by (journal, history, results). */
-export function adminTokenName(profile: string): string {
-  return `admin credential (profile ${profile})`;
-}
+export { adminTokenName } from './housekeeping';
 
 const decode = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
 

@@ -16,6 +16,7 @@
 import type { AdminCredential, CloudflareApi, CredentialCheck, MutationOptions, SecretFacts, SecretValues } from '../cloudflare/types';
 import { destinationTargets, fileTargets, strategyOf, targetLabel, type TokenConfig, type TokenKind } from '../config/schema';
 import { CONFIG_RELATIVE_PATH } from '../config/load';
+import { interruptedJournals, journalLabels, sweepTargets } from './housekeeping';
 import type { CredentialSource } from '../credentials';
 import { readDotenvValue } from '../dotenv/patch';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../errors';
@@ -171,14 +172,7 @@ const LEGACY_DEADLINE_MS = 60_000;
 /** Probes after an unanswered call (each short: see kinds/driver.ts PROBE). */
 const PROBE_ATTEMPTS = 2;
 
-function describe(target: { rel: string; key: string }): string {
-  return `${target.rel} › ${target.key}`;
-}
-
-/** Every target of a journal entry, as results and the history name them: the files, then the destinations. */
-export function journalLabels(j: Pick<JournalEntry, 'targets' | 'destinations'>): string[] {
-  return [...j.targets.map(describe), ...(j.destinations ?? []).map(targetLabel)];
-}
+export { journalLabels } from './housekeeping';
 
 /** Kinds of API failure after which the rotation may nevertheless have happened. */
 const MAYBE_HAPPENED: ReadonlySet<ErrorKind> = new Set(['ambiguous', 'server', 'contract', 'internal']);
@@ -574,10 +568,8 @@ export class RotationEngine {
   }
 
   /** Journals no live process works on: left by a crash, a failed write, or an unanswered call. */
-  async interrupted(): Promise<JournalEntry[]> {
-    const out: JournalEntry[] = [];
-    for (const j of await this.journal.list()) if (!(await this.journal.holder(j.id))) out.push(j);
-    return out;
+  interrupted(): Promise<JournalEntry[]> {
+    return interruptedJournals(this.journal);
   }
 
   /** Finish (secret journaled), settle (outcome unknown) or report (verdict reached) an interrupted rotation. */
@@ -665,20 +657,10 @@ export class RotationEngine {
   }
 
   /** Remove temporary files that killed processes left beside these tokens' targets. */
-  async sweep(folder: string, tokens: readonly TokenConfig[], config: string = CONFIG_RELATIVE_PATH): Promise<number> {
-    let n = 0;
-    const seen = new Set<string>();
-    // `strategy: "replace"` writes cf-rotate.json too: a kill during that write leaves a temporary beside it.
-    if (tokens.some((t) => strategyOf(t) === 'replace')) n += await this.deps.files.sweep(folder, config).catch(() => 0);
-    for (const t of tokens) {
-      for (const tg of fileTargets(t)) {
-        if (seen.has(tg.file)) continue;
-        seen.add(tg.file);
-        n += await this.deps.files.sweep(folder, tg.file).catch(() => 0);
-      }
-    }
-    return n;
+  sweep(folder: string, tokens: readonly TokenConfig[], config: string = CONFIG_RELATIVE_PATH): Promise<number> {
+    return sweepTargets(this.deps.files, folder, tokens, config);
   }
+
 
   // ---------------------------------------------------------------------------------------------
 

@@ -23,7 +23,8 @@ import { VERSION } from '../version';
 import { classifyTransportError, FetchTransport, requestSignal, ResponseTooLargeError, type HttpRequest, type HttpResponse, type HttpTransport } from '../cloudflare/transport';
 import { wording } from '../wording';
 
-export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+export { DEFAULT_GITHUB_API_URL, validateGitHubApiUrl } from './url';
+import { DEFAULT_GITHUB_API_URL, validateGitHubApiUrl } from './url';
 /** The REST API version cf-rotate was written against (GitHub keeps versions for at least 24 months). */
 export const GITHUB_API_VERSION = '2022-11-28';
 const DEFAULT_TIMEOUT_MS = 20_000;
@@ -79,21 +80,6 @@ export interface GitHubClientOptions {
   userAgent?: string | undefined;
 }
 
-/** https, or http to a loopback address (tests); no user name, password, query or fragment. */
-export function validateGitHubApiUrl(url: string, setting = 'The GitHub API URL'): URL {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new CfRotateError('config', `${setting} "${notification(url).slice(0, 100)}" is not a valid URL.`, { hint: `Use ${DEFAULT_GITHUB_API_URL} (or your GitHub Enterprise Server's https://HOST/api/v3).` });
-  }
-  if (u.username || u.password) throw new CfRotateError('config', `${setting} must not contain a user name or password.`, { hint: 'cf-rotate sends the GitHub token in a header.' });
-  if (u.search || u.hash) throw new CfRotateError('config', `${setting} must not contain a query (?…) or a fragment (#…).`, { hint: `Use ${DEFAULT_GITHUB_API_URL}.` });
-  const host = u.hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  const loopback = host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-  if (u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) return u;
-  throw new CfRotateError('config', `${setting} "${u.origin}" is not allowed: only https, or http to a loopback address, is accepted.`, { hint: `Use ${DEFAULT_GITHUB_API_URL}.` });
-}
 
 const PublicKeySchema = z.object({ key_id: z.string().check(z.minLength(1)), key: z.string().check(z.regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 32-byte key')) });
 const SecretSchema = z.object({ name: z.string(), created_at: z.optional(z.string()), updated_at: z.optional(z.string()) });

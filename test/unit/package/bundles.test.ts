@@ -12,6 +12,7 @@ import type { BuildOptions, Metafile } from 'esbuild';
 import * as esbuild from 'esbuild';
 import { ALL_COMMAND_IDS, COMMANDS } from '../../../src/constants';
 import { repoRoot } from '../../harness/util';
+import { createVscodeStub } from '../../../bench/lib/vscodeStub';
 
 const ROOT = repoRoot();
 
@@ -56,23 +57,60 @@ describe('bundles (esbuild.js)', function () {
     assert.ok(shell.text.length < 8 * 1024, `the shell is ${shell.text.length} bytes`);
   });
 
-  it('the runtime holds the core once, and not the shell', () => {
-    for (const f of ['src/core/redact.ts', 'src/core/engine/engine.ts', 'src/views/tree.ts', 'src/commands/rotate.ts', 'src/runtime.ts']) {
+  it('the runtime holds what the tree needs once, and not the shell, the commands or the API clients', () => {
+    for (const f of ['src/core/redact.ts', 'src/core/errors.ts', 'src/core/engine/journal.ts', 'src/core/engine/housekeeping.ts', 'src/core/config/schema.ts', 'src/views/tree.ts', 'src/views/controller.ts', 'src/runtime.ts', 'src/lazy.ts']) {
       assert.ok(runtime.inputs.includes(f), `${f} is in dist/runtime.js`);
     }
+    // Loaded with the first command, API client, interrupted rotation or due retirement (dist/actions.js).
+    for (const f of ['src/core/engine/engine.ts', 'src/core/engine/kinds/apiToken.ts', 'src/core/cloudflare/client.ts', 'src/core/cloudflare/request.ts', 'src/core/github/client.ts', 'src/commands/rotate.ts', 'src/commands/config.ts', 'src/commands/app.ts', 'src/actions.ts']) {
+      assert.ok(!runtime.inputs.includes(f), `${f} is not in dist/runtime.js`);
+    }
     assert.ok(!runtime.inputs.includes('src/extension.ts'));
-    // Tree-shaking works: no zod locale (a namespace import of zod's core pulls them all in) and
-    // shell + runtime stay within a 420 KiB ceiling (raised from 400 KiB when Turnstile, OAuth clients,
-    // replace/retirements and the multi-step wizards landed). This is a guard against runaway growth;
-    // issue 20's target is ≤ 260 KiB, which needs the commands split into lazily loaded bundles (not done yet).
+    // Tree-shaking works: no zod locale (a namespace import of zod's core pulls them all in), and
+    // shell + runtime stay within issue 20's 260 KiB (the commands and clients load on first use).
     assert.deepEqual(runtime.inputs.filter((f) => /zod\/.*locales/.test(f)), []);
     const total = shell.text.length + runtime.text.length;
-    assert.ok(total <= 420 * 1024, `shell + runtime are ${total} bytes minified`);
+    assert.ok(total <= 260 * 1024, `shell + runtime are ${total} bytes minified`);
     assert.ok(!/require\("\.\/runtime(\.js)?"\)/.test(runtime.text), 'the runtime does not require itself');
     // The sealed-box library (GitHub Actions targets) is not in the runtime: it requires dist/sealbox.js when one is written.
     assert.deepEqual(runtime.inputs.filter((f) => /@noble|src\/core\/github\/sealbox/.test(f)), [], 'dist/runtime.js bundles no @noble and no sealbox');
-    const relative = [...runtime.text.matchAll(/require\("(\.[^"]+)"\)/g)].map((m) => m[1]);
-    assert.deepEqual(relative, ['./sealbox.js'], 'the runtime\'s only relative require is the lazy sealed-box bundle');
+    const relative = [...runtime.text.matchAll(/require\("(\.[^"]+)"\)/g)].map((m) => m[1]).sort();
+    assert.deepEqual(relative, ['./actions.js'], 'the runtime\'s only relative require is the lazy actions bundle (the sealed box loads from there)');
+  });
+
+  it('dist/actions.js holds the commands, the engine and the clients, and takes every module it shares with the runtime from dist/runtime.js', async () => {
+    const actions = await build('dist/actions.js');
+    for (const f of ['src/actions.ts', 'src/core/engine/engine.ts', 'src/core/cloudflare/client.ts', 'src/commands/rotate.ts']) assert.ok(actions.inputs.includes(f), `${f} is in dist/actions.js`);
+    // No second copy of a module of ours: the secret registry, the error classes and the wording exist once.
+    const both = actions.inputs.filter((f) => f.startsWith('src/') && runtime.inputs.includes(f));
+    assert.deepEqual(both, [], 'modules bundled into both dist/runtime.js and dist/actions.js');
+    const relative = [...new Set([...actions.text.matchAll(/require\("(\.[^"]+)"\)/g)].map((m) => m[1]))].sort();
+    assert.deepEqual(relative, ['./runtime.js', './sealbox.js']);
+
+    // Built side by side: the actions take the runtime's own instances (one secret registry).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-actions-'));
+    const mod = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
+    const original = mod._load;
+    const fakeVscode = createVscodeStub();
+    mod._load = function (request, parent, isMain) {
+      return request === 'vscode' ? fakeVscode : original.call(this, request, parent, isMain);
+    };
+    try {
+      fs.writeFileSync(path.join(dir, 'runtime.js'), runtime.text);
+      fs.writeFileSync(path.join(dir, 'actions.js'), actions.text);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const rt = require(path.join(dir, 'runtime.js')) as { __shared: Record<string, Record<string, unknown>> };
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const ac = require(path.join(dir, 'actions.js')) as { CloudflareClient: new (o: unknown) => unknown; registerCommands: unknown };
+      assert.equal(typeof ac.registerCommands, 'function');
+      assert.ok(rt.__shared['src/core/redact.ts'], 'the runtime shares its secret registry');
+      const { CfRotateError } = rt.__shared['src/core/errors.ts'] as { CfRotateError: new (k: string, m: string) => Error };
+      // An error dist/actions.js throws is the runtime's CfRotateError (a copy of the class would fail instanceof).
+      assert.throws(() => new ac.CloudflareClient({ baseUrl: 'http://api.example.com/client/v4', credential: { type: 'api-token', token: 'x'.repeat(40) } }), (e: unknown) => e instanceof CfRotateError);
+    } finally {
+      mod._load = original;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('dist/sealbox.js holds the sealed box and @noble only (no core), and opens what libsodium seals', async () => {

@@ -41,6 +41,7 @@ const ALLOWED = [
   'LICENSE',
   'README.md',
   'SECURITY.md',
+  'dist/actions.js',
   'dist/cf-rotate.schema.json',
   'dist/extension.js',
   'dist/runtime.js',
@@ -204,11 +205,23 @@ describe('package: the .vsix contents', () => {
 
   it('vsce ls (listFiles) on the repository lists exactly the allow-list', async function () {
     this.timeout(180_000); // vsce globs the whole checkout, .vscode-test included
-    for (const f of ['dist/extension.js', 'dist/runtime.js', 'dist/sealbox.js', 'dist/cli.js', 'dist/cf-rotate.schema.json']) {
+    for (const f of ['dist/extension.js', 'dist/runtime.js', 'dist/actions.js', 'dist/sealbox.js', 'dist/cli.js', 'dist/cf-rotate.schema.json']) {
       assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} is missing: run "npm run build" first (npm test does)`);
     }
     const files = (await listFiles({ cwd: ROOT, packageManager: PackageManager.None })).map((f) => f.replace(/\\/g, '/')).sort();
     assert.deepEqual(files, ALLOWED);
+    // Every bundle the shipped bundles require at run time is shipped too (a lazily loaded one is
+    // needed only later: at the first command, or the first GitHub Actions target).
+    const seen = new Set<string>();
+    const visit = (rel: string): void => {
+      if (seen.has(rel)) return;
+      seen.add(rel);
+      assert.ok(files.includes(rel), `${[...seen].join(' → ')}: ${rel} is required at run time but not in the .vsix`);
+      const text = fs.readFileSync(path.join(ROOT, rel), 'utf8');
+      for (const m of text.matchAll(/require\("\.\/([^"]+)"\)/g)) visit(`dist/${m[1]}`);
+    };
+    visit('dist/extension.js');
+    assert.ok(['dist/runtime.js', 'dist/actions.js', 'dist/sealbox.js'].every((f) => seen.has(f)), `the shell reaches ${[...seen].join(', ')}`);
   });
 
   it('npm run package flags build a .vsix with exactly the allowed entries', async function () {
@@ -222,6 +235,8 @@ describe('package: the .vsix contents', () => {
       write(stage, 'dist/extension.js.map', '{"version":3}\n');
       write(stage, 'dist/runtime.js', '"use strict";exports.start=()=>{};\n');
       write(stage, 'dist/runtime.js.map', '{"version":3}\n');
+      write(stage, 'dist/actions.js', '"use strict";\n');
+      write(stage, 'dist/actions.js.map', '{"version":3}\n');
       write(stage, 'dist/cli.js', '#!/usr/bin/env node\n');
       write(stage, 'dist/cli.js.map', '{"version":3}\n');
       write(stage, 'dist/proxy.js', '"use strict";\n');
