@@ -557,8 +557,8 @@ async function removeToken(app: App, raw: unknown): Promise<{ folder: string; na
 
 export function registerConfigCommands(app: App): vscode.Disposable[] {
   return [
-    app.registerCommand(COMMANDS.addToken, (arg: unknown) => guarded(app, 'Add token failed', () => addToken(app, arg))),
-    app.registerCommand(COMMANDS.removeToken, (arg: unknown) => guarded(app, 'Remove token failed', () => removeToken(app, arg))),
-    app.registerCommand(COMMANDS.openConfig, (arg: unknown) => guarded(app, 'Open configuration failed', () => openConfig(app, arg))),
+    app.registerCommand(COMMANDS.addToken, (arg: unknown) => guarded(app, vscode.l10n.t('Add token failed'), () => addToken(app, arg))),
+    app.registerCommand(COMMANDS.removeToken, (arg: unknown) => guarded(app, vscode.l10n.t('Remove token failed'), () => removeToken(app, arg))),
+    app.registerCommand(COMMANDS.openConfig, (arg: unknown) => guarded(app, vscode.l10n.t('Open configuration failed'), () => openConfig(app, arg))),
   ];
 }

@@ -426,10 +426,10 @@ async function setGitHubToken(app: App, raw: unknown): Promise<{ stored: boolean
 
 export function registerCredentialCommands(app: App): vscode.Disposable[] {
   return [
-    app.registerCommand(COMMANDS.setCredential, (arg: unknown) => guarded(app, 'Set credential failed', () => setCredential(app, arg))),
-    app.registerCommand(COMMANDS.clearCredential, (arg: unknown) => guarded(app, 'Clear credential failed', () => clearCredential(app, arg))),
-    app.registerCommand(COMMANDS.verifyCredential, (arg: unknown) => guarded(app, 'Verify credential failed', () => verifyCredential(app, arg))),
-    app.registerCommand(COMMANDS.setGitHubToken, (arg: unknown) => guarded(app, 'Set GitHub token failed', () => setGitHubToken(app, arg))),
+    app.registerCommand(COMMANDS.setCredential, (arg: unknown) => guarded(app, vscode.l10n.t('Set credential failed'), () => setCredential(app, arg))),
+    app.registerCommand(COMMANDS.clearCredential, (arg: unknown) => guarded(app, vscode.l10n.t('Clear credential failed'), () => clearCredential(app, arg))),
+    app.registerCommand(COMMANDS.verifyCredential, (arg: unknown) => guarded(app, vscode.l10n.t('Verify credential failed'), () => verifyCredential(app, arg))),
+    app.registerCommand(COMMANDS.setGitHubToken, (arg: unknown) => guarded(app, vscode.l10n.t('Set GitHub token failed'), () => setGitHubToken(app, arg))),
   ];
 }
 

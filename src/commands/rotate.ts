@@ -7,6 +7,7 @@ import { fileTargets, targetLabel, type TokenConfig, type TokenKind } from '../c
 import type { RotationResult, RotationState } from '../core/engine/engine';
 import type { JournalEntry } from '../core/engine/journal';
 import { mapLimit } from '../core/engine/queue';
+import { plural } from '../core/l10n';
 import type { ErrorKind } from '../core/errors';
 import { CfRotateError, toCfRotateError } from '../core/errors';
 import { NodeGit } from '../core/node/git';
@@ -196,9 +197,16 @@ function preparationLines(p: Preparation): string[] {
 
 /** Without a confirmation (confirmBeforeRotate off), the preparation still needs a yes. */
 async function askPreparation(p: Preparation, subject: string): Promise<boolean> {
-  const what = [p.save.length > 0 ? `save ${uniqueFiles(p.save).join(', ')}` : undefined, p.gitignore.length > 0 ? `add ${uniqueFiles(p.gitignore).join(', ')} to .gitignore` : undefined].filter(Boolean).join(' and ');
+  const save = uniqueFiles(p.save).join(', ');
+  const ignore = uniqueFiles(p.gitignore).join(', ');
+  const question =
+    p.save.length > 0 && p.gitignore.length > 0
+      ? vscode.l10n.t('Save {0} and add {1} to .gitignore before rotating {2}?', save, ignore, subject)
+      : p.save.length > 0
+        ? vscode.l10n.t('Save {0} before rotating {1}?', save, subject)
+        : vscode.l10n.t('Add {0} to .gitignore before rotating {1}?', ignore, subject);
   const button = rotateButton(p);
-  const choice = await askModal(vscode.l10n.t('{0}{1} before rotating {2}?', what.charAt(0).toUpperCase(), what.slice(1), subject), `${preparationLines(p).slice(1).join('\n')}\n\nNothing has been rotated yet.`, button);
+  const choice = await askModal(question, `${preparationLines(p).slice(1).join('\n')}\n\n${vscode.l10n.t('Nothing has been rotated yet.')}`, button);
   return choice === button;
 }
 
@@ -243,7 +251,12 @@ export function offerGitNotices(app: App, items: readonly Item[]): void {
     for (const t of tracked) notifyWarning(app, vscode.l10n.t('{0} is tracked by git: cf-rotate will refuse to write the secret of "{1}" into it. Untrack it (git rm --cached {2}) and add it to .gitignore, or add "allowTracked": true to the target.', t.file, t.token, t.file));
     if (gitignore.length === 0) return;
     const files = uniqueFiles(gitignore);
-    notifyWarning(app, vscode.l10n.t('{0} {1} not ignored by git: cf-rotate will refuse to write a secret into {2} until {3}.', files.join(', '), files.length === 1 ? 'is' : 'are', files.length === 1 ? 'it' : 'them', files.length === 1 ? 'it is' : 'they are'), [
+    const notIgnored = plural(
+      files.length,
+      vscode.l10n.t('{0} is not ignored by git: cf-rotate will refuse to write a secret into it until it is.', files.join(', ')),
+      vscode.l10n.t('{0} are not ignored by git: cf-rotate will refuse to write a secret into them until they are.', files.join(', ')),
+    );
+    notifyWarning(app, notIgnored, [
       {
         title: vscode.l10n.t('Add to .gitignore'),
         run: async () => {
@@ -293,14 +306,14 @@ async function cloudflareName(api: CloudflareApi, token: TokenConfig, signal: Ab
 async function cloudflareNames(app: App, items: readonly Item[]): Promise<Map<TokenConfig, string>> {
   const out = new Map<TokenConfig, string>();
   if (items.length === 0) return out;
-  const title = items.length === 1 ? `Reading "${(items[0] as Item).token.name}" at Cloudflare…` : `Reading ${items.length} credentials at Cloudflare…`;
+  const title = items.length === 1 ? vscode.l10n.t('Reading "{0}" at Cloudflare…', (items[0] as Item).token.name) : vscode.l10n.t('Reading {0} credentials at Cloudflare…', items.length);
   await withProgressNotification(title, async (_report, signal) => {
     await mapLimit(items, 4, async ({ token }) => {
       try {
         const api = await app.clientFor(token.profile);
         out.set(token, cloudflareLine(token, { name: await cloudflareName(api, token, signal) }));
       } catch (e) {
-        out.set(token, cloudflareLine(token, { error: signal.aborted ? 'not read: you cancelled the read' : toCfRotateError(e).message }));
+        out.set(token, cloudflareLine(token, { error: signal.aborted ? vscode.l10n.t('not read: you cancelled the read') : toCfRotateError(e).message }));
       }
     });
   });
@@ -462,7 +475,9 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   const plain = items.map((rt) => ({ folder: rt.folder.path, token: rt.token }));
   // Tracked targets are refused by the engine, each with its reason in the results.
   const prep = isScript(args) ? NOTHING_TO_PREPARE : await prepare(plain);
-  const subject = `${items.length} ${mode === 'due' ? 'due ' : ''}credential${items.length === 1 ? '' : 's'}`;
+  const n = items.length;
+  const subject =
+    mode === 'due' ? plural(n, vscode.l10n.t('{0} due credential', n), vscode.l10n.t('{0} due credentials', n)) : plural(n, vscode.l10n.t('{0} credential', n), vscode.l10n.t('{0} credentials', n));
   if (!skipConfirm(app, args)) {
     const names = await cloudflareNames(app, plain.slice(0, 15));
     const detail = confirmBatchDetail(
@@ -484,10 +499,10 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   let results: RotationResult[];
   let cancelled = false;
   try {
-    results = await withProgressNotification(vscode.l10n.t('Rotating {0} Cloudflare credential{1}', items.length, items.length === 1 ? '' : 's'), async (report, signal) => {
+    results = await withProgressNotification(plural(items.length, vscode.l10n.t('Rotating {0} Cloudflare credential', items.length), vscode.l10n.t('Rotating {0} Cloudflare credentials', items.length)), async (report, signal) => {
       let done = 0;
       let phase = '';
-      const message = (): string => `${done}/${items.length} done${cancelled ? ' · cancelling: no new rotation starts' : ''}${phase ? ` · ${phase}` : ''}`;
+      const message = (): string => [vscode.l10n.t('{0}/{1} done', done, items.length), cancelled ? vscode.l10n.t('cancelling: no new rotation starts') : '', phase].filter(Boolean).join(' · ');
       signal.addEventListener(
         'abort',
         () => {
@@ -651,7 +666,17 @@ export async function offerResume(app: App): Promise<void> {
   const withSecret = journals.some((j) => j.values);
   notifyWarning(
     app,
-    `${journals.length === 1 ? 'A rotation was' : `${journals.length} rotations were`} interrupted (${names}).${withSecret ? ' A new secret waits to be written into your files.' : ''} Finish ${journals.length === 1 ? 'it' : 'them'} now?`,
+    withSecret
+      ? plural(
+          journals.length,
+          vscode.l10n.t({ message: 'A rotation was interrupted ({1}). A new secret waits to be written into your files. Finish it now?', args: [journals.length, names], comment: ['{0}: the number of rotations (one), for languages whose "one" form names it'] }),
+          vscode.l10n.t('{0} rotations were interrupted ({1}). A new secret waits to be written into your files. Finish them now?', journals.length, names),
+        )
+      : plural(
+          journals.length,
+          vscode.l10n.t({ message: 'A rotation was interrupted ({1}). Finish it now?', args: [journals.length, names], comment: ['{0}: the number of rotations (one), for languages whose "one" form names it'] }),
+          vscode.l10n.t('{0} rotations were interrupted ({1}). Finish them now?', journals.length, names),
+        ),
     [{ title: vscode.l10n.t('Resume'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted) }],
   );
 }
@@ -695,10 +720,10 @@ export function registerRotateCommands(app: App): vscode.Disposable[] {
   // Everything these commands throw happens before the engine is called: nothing was rotated.
   const unchanged = { unchanged: 'Nothing was rotated.' };
   return [
-    app.registerCommand(COMMANDS.rotate, (arg: unknown) => guarded(app, 'Rotation failed', () => rotate(app, arg), unchanged)),
-    app.registerCommand(COMMANDS.rotateAll, (arg: unknown) => guarded(app, 'Rotate all failed', () => rotateBatch(app, arg, 'all'), unchanged)),
-    app.registerCommand(COMMANDS.rotateDue, (arg: unknown) => guarded(app, 'Rotate due failed', () => rotateBatch(app, arg, 'due'), unchanged)),
-    app.registerCommand(COMMANDS.resumeInterrupted, (arg: unknown) => guarded(app, 'Resume failed', () => resume(app, arg))),
-    app.registerCommand(COMMANDS.expirePreviousSecret, (arg: unknown) => guarded(app, 'Expire previous secret failed', () => expire(app, arg))),
+    app.registerCommand(COMMANDS.rotate, (arg: unknown) => guarded(app, vscode.l10n.t('Rotation failed'), () => rotate(app, arg), unchanged)),
+    app.registerCommand(COMMANDS.rotateAll, (arg: unknown) => guarded(app, vscode.l10n.t('Rotate all failed'), () => rotateBatch(app, arg, 'all'), unchanged)),
+    app.registerCommand(COMMANDS.rotateDue, (arg: unknown) => guarded(app, vscode.l10n.t('Rotate due failed'), () => rotateBatch(app, arg, 'due'), unchanged)),
+    app.registerCommand(COMMANDS.resumeInterrupted, (arg: unknown) => guarded(app, vscode.l10n.t('Resume failed'), () => resume(app, arg))),
+    app.registerCommand(COMMANDS.expirePreviousSecret, (arg: unknown) => guarded(app, vscode.l10n.t('Expire previous secret failed'), () => expire(app, arg))),
   ];
 }
