@@ -218,7 +218,7 @@ async function verify(
   } catch (e) {
     if (e instanceof AccountChoiceNeeded && credential.type === 'api-token') {
       if (!interactive) {
-        return { ok: false, error: new CfRotateError('auth', e.message, { hint: `Pass "accountId" (the account that owns the token) with the token. ${e.hint ?? ''}`.trim(), status: 401 }) };
+        return { ok: false, error: new CfRotateError('auth', e.message, { hint: vscode.l10n.t('Pass "accountId" (the account that owns the token) with the token. {0}', e.hint ?? '').trim(), status: 401 }) };
       }
       const pick = await vscode.window.showQuickPick(
         e.accounts.map((a) => ({ label: a.name, detail: a.id, id: a.id })),

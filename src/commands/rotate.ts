@@ -175,10 +175,10 @@ function steps(p: Preparation): number {
 
 /** The button that also does the preparation: "Save and Rotate", "Add to .gitignore and Rotate", … */
 function rotateButton(p: Preparation): string {
-  if (p.save.length > 0 && p.gitignore.length > 0) return 'Save, Add to .gitignore and Rotate';
-  if (p.save.length > 0) return 'Save and Rotate';
-  if (p.gitignore.length > 0) return 'Add to .gitignore and Rotate';
-  return 'Rotate';
+  if (p.save.length > 0 && p.gitignore.length > 0) return vscode.l10n.t('Save, Add to .gitignore and Rotate');
+  if (p.save.length > 0) return vscode.l10n.t('Save and Rotate');
+  if (p.gitignore.length > 0) return vscode.l10n.t('Add to .gitignore and Rotate');
+  return vscode.l10n.t('Rotate');
 }
 
 function uniqueFiles(refs: readonly { file: string }[]): string[] {
@@ -220,7 +220,7 @@ async function applyPreparation(p: Preparation): Promise<CfRotateError | undefin
       saved = false;
     }
     if (!saved || doc.isDirty) {
-      return new CfRotateError('file', `Could not save ${file}.`, { hint: 'Save or revert it in the editor, then rotate again. Nothing was rotated.' });
+      return new CfRotateError('file', vscode.l10n.t('Could not save {0}.', file), { hint: vscode.l10n.t('Save or revert it in the editor, then rotate again. Nothing was rotated.') });
     }
   }
   for (const g of p.gitignore) {
@@ -228,8 +228,8 @@ async function applyPreparation(p: Preparation): Promise<CfRotateError | undefin
       await addToGitignore(g.folder, g.file);
     } catch (e) {
       const err = toCfRotateError(e, 'file');
-      return new CfRotateError(err.kind, `Could not add ${g.file} to ${path.join(g.folder, '.gitignore')}: ${err.message}`, {
-        hint: `Add /${g.file.replace(/\\/g, '/')} to .gitignore yourself (or add "allowTracked": true to the target), then rotate again. Nothing was rotated.`,
+      return new CfRotateError(err.kind, vscode.l10n.t('Could not add {0} to {1}: {2}', g.file, path.join(g.folder, '.gitignore'), err.message), {
+        hint: vscode.l10n.t('Add /{0} to .gitignore yourself (or add "allowTracked": true to the target), then rotate again. Nothing was rotated.', g.file.replace(/\\/g, '/')),
       });
     }
   }
@@ -237,8 +237,8 @@ async function applyPreparation(p: Preparation): Promise<CfRotateError | undefin
 }
 
 function trackedError(t: TargetRef & { token: string }): CfRotateError {
-  return new CfRotateError('file', `${t.file} is tracked by git: the new secret of "${t.token}" would be committed with it. Nothing was rotated.`, {
-    hint: `Untrack it (git rm --cached ${t.file}) and add it to .gitignore, or add "allowTracked": true to this target in cf-rotate.json if the file must stay tracked.`,
+  return new CfRotateError('file', vscode.l10n.t('{0} is tracked by git: the new secret of "{1}" would be committed with it. Nothing was rotated.', t.file, t.token), {
+    hint: vscode.l10n.t('Untrack it (git rm --cached {0}) and add it to .gitignore, or add "allowTracked": true to this target in cf-rotate.json if the file must stay tracked.', t.file),
   });
 }
 
@@ -291,7 +291,7 @@ async function cloudflareName(api: CloudflareApi, token: TokenConfig, signal: Ab
     case 'turnstile-secret': {
       // The list, not GET: GET answers with the widget's secret, which a name has no need of.
       const w = (await api.listTurnstileWidgets(token.accountId, opts)).find((x) => x.sitekey === token.sitekey);
-      if (!w) throw new CfRotateError('not-found', `Cloudflare lists no Turnstile widget with sitekey ${token.sitekey} in account ${token.accountId}.`);
+      if (!w) throw new CfRotateError('not-found', vscode.l10n.t('Cloudflare lists no Turnstile widget with sitekey {0} in account {1}.', token.sitekey, token.accountId));
       return w.name;
     }
     case 'oauth-client-secret':
@@ -459,7 +459,7 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   ensureTrusted();
   await app.view.refresh();
   const folder = args?.folder !== undefined ? app.configs.resolveFolder(args.folder) : undefined;
-  if (args?.folder !== undefined && !folder) throw new CfRotateError('not-found', `There is no workspace folder "${args.folder}".`);
+  if (args?.folder !== undefined && !folder) throw new CfRotateError('not-found', vscode.l10n.t('There is no workspace folder "{0}".', args.folder));
   let items: ResolvedToken[] = app.configs.tokens();
   if (mode === 'due') {
     const due = new Set(dueTokens(app.view.tree.roots()).map((n) => `${n.folder}\u0000${n.name}`));
@@ -468,8 +468,8 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   if (folder) items = items.filter((rt) => rt.folder.path === folder.path);
   if (items.length === 0) {
     const broken = app.configs.all().filter((s) => s.status === 'error');
-    if (broken.length > 0) throw new CfRotateError('config', `${broken.map((b) => b.configPath).join(', ')} is invalid.`, { hint: 'Fix it (the Tokens view lists the problems), then try again.' });
-    notifyInfo(app, mode === 'due' ? 'No Cloudflare credentials are due for rotation.' : 'No Cloudflare credentials are configured.');
+    if (broken.length > 0) throw new CfRotateError('config', vscode.l10n.t('{0} is invalid.', broken.map((b) => b.configPath).join(', ')), { hint: vscode.l10n.t('Fix it (the Tokens view lists the problems), then try again.') });
+    notifyInfo(app, mode === 'due' ? vscode.l10n.t('No Cloudflare credentials are due for rotation.') : vscode.l10n.t('No Cloudflare credentials are configured.'));
     return [];
   }
   const plain = items.map((rt) => ({ folder: rt.folder.path, token: rt.token }));
@@ -545,7 +545,7 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   } else {
     const actions: Action[] = [];
     if (failed.some((r) => r.state === 'pending' || r.state === 'unknown')) actions.push({ title: vscode.l10n.t('Resume'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted) });
-    notifyError(app, undefined, new CfRotateError('internal', batchSummary(results), { hint: 'The log lists the reason for each.' }), actions);
+    notifyError(app, undefined, new CfRotateError('internal', batchSummary(results), { hint: vscode.l10n.t('The log lists the reason for each.') }), actions);
   }
   const warned = results.filter((r) => r.ok && r.warnings.length > 0);
   if (warned.length > 0) notifyWarning(app, warned.map((r) => `"${r.name}": ${r.warnings.join(' ')}`).join(' '), [], true, { log: false });
@@ -562,13 +562,13 @@ function inWorkspace(app: App, j: JournalEntry): boolean {
 async function selectJournals(app: App, args: ResumeArgs | undefined, journals: JournalEntry[]): Promise<JournalEntry[]> {
   if (args?.journalId !== undefined) {
     const hit = journals.filter((j) => j.id === args.journalId);
-    if (hit.length === 0) throw new CfRotateError('not-found', `There is no interrupted rotation ${args.journalId}.`, { hint: 'It may have been finished or discarded in another window.' });
+    if (hit.length === 0) throw new CfRotateError('not-found', vscode.l10n.t('There is no interrupted rotation {0}.', args.journalId), { hint: vscode.l10n.t('It may have been finished or discarded in another window.') });
     return hit;
   }
   if (args?.name !== undefined) {
     const folder = args.folder !== undefined ? app.configs.resolveFolder(args.folder)?.path ?? args.folder : undefined;
     const hit = journals.filter((j) => j.token === args.name && (folder === undefined || samePath(j.folder, folder)));
-    if (hit.length === 0) throw new CfRotateError('not-found', `"${args.name}" has no interrupted rotation.`, { hint: 'It may have been finished or discarded in another window.' });
+    if (hit.length === 0) throw new CfRotateError('not-found', vscode.l10n.t('"{0}" has no interrupted rotation.', args.name), { hint: vscode.l10n.t('It may have been finished or discarded in another window.') });
     return hit;
   }
   if (args?.all) return journals;
@@ -619,7 +619,7 @@ async function resume(app: App, raw: unknown): Promise<CommandRotationResult[] |
   ensureTrusted();
   const journals = await app.engine.interrupted();
   if (journals.length === 0) {
-    if (args?.journalId !== undefined || args?.name !== undefined) throw new CfRotateError('not-found', 'There is no interrupted rotation to resume.', { hint: 'It may have been finished in another window.' });
+    if (args?.journalId !== undefined || args?.name !== undefined) throw new CfRotateError('not-found', vscode.l10n.t('There is no interrupted rotation to resume.'), { hint: vscode.l10n.t('It may have been finished in another window.') });
     notifyInfo(app, vscode.l10n.t('There are no interrupted rotations.'));
     await app.view.rebuild();
     return [];
@@ -690,7 +690,7 @@ async function expire(app: App, raw: unknown): Promise<{ name: string; folder: s
   if (!rt) return undefined;
   const { folder, token } = rt;
   if (token.kind !== 'access-service-token') {
-    throw new CfRotateError('validation', `"${token.name}" is not an Access service token; only those keep a previous secret.`);
+    throw new CfRotateError('validation', vscode.l10n.t('"{0}" is not an Access service token; only those keep a previous secret.', token.name));
   }
   // Not governed by confirmBeforeRotate: only an explicit argument skips this question.
   if (args?.confirm !== false && args?.skipConfirm !== true) {

@@ -1,7 +1,7 @@
 /**
  * Localisation of the core and of the extension's plain-data modules (no vscode import here).
  *
- * Messages are written as `l10n.t('…', args)` with `import * as l10n from '@vscode/l10n'` in the
+ * Messages are written as `l10n.t` calls (a literal message, then its arguments) with `import * as l10n from '@vscode/l10n'` in the
  * module that words them: @vscode/l10n-dev extracts exactly those calls (its extractor follows an
  * import of `vscode` or `@vscode/l10n`, not a re-export of ours), and `@vscode/l10n` has the
  * semantics of `vscode.l10n.t` (`{0}` and `{name}` placeholders, the same bundle format). Its
@@ -14,9 +14,11 @@
  * keep the English text (use a function or a getter).
  *
  * Plurals: vscode.l10n has none, so a counted message is written twice, as whole sentences
- * (`plural(n, l10n.t('{0} token', n), l10n.t('{0} tokens', n))`), and `Intl.PluralRules` of the
- * display language picks one (`one` → the first; every other category, `few` and `many`
- * included, → the second). Translators get both sentences whole.
+ * (`plural(n, <the "one" message>, <the "other" message>)`, both translated), and
+ * `Intl.PluralRules` of the display language picks one (`one` → the first; every other category,
+ * `few` and `many` included, → the second). Translators get both sentences whole. Where the English
+ * "one" sentence does not show the number ("A rotation was interrupted"), the count is still passed
+ * as an argument (with a comment for translators): a language whose "one" also covers 21 can name it.
  */
 import * as l10n from '@vscode/l10n';
 

@@ -556,6 +556,12 @@ function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history
 
 export const MAX_ISSUE_NODES = 50;
 
+/** The tooltip of a configuration problem (Markdown). */
+function issueTooltip(issue: { path: string; message: string }): string {
+  const where = issue.path === '(file)' ? `cf-rotate.json ${escapeMarkdown(issue.message)}` : `${escapeMarkdown(issue.path)}: ${escapeMarkdown(issue.message)}`;
+  return [`**${l10n.t('cf-rotate.json is invalid')}**`, where, l10n.t('Click to open the configuration at this place.')].join('\n\n');
+}
+
 function configErrorNodes(f: Extract<FolderConfigState, { status: 'error' }>): MessageNode[] {
   const issues = f.issues.length > 0 ? f.issues : [{ path: '(file)', message: f.message }];
   const nodes: MessageNode[] = issues.slice(0, MAX_ISSUE_NODES).map((issue, i) => ({
@@ -564,7 +570,7 @@ function configErrorNodes(f: Extract<FolderConfigState, { status: 'error' }>): M
     id: `issue:${f.folder.path}\u0000${i}`,
     label: issue.path === '(file)' || issue.path === '(root)' ? 'cf-rotate.json' : issue.path,
     description: issue.message,
-    tooltip: `**${l10n.t('cf-rotate.json is invalid')}**\n\n${issue.path === '(file)' ? 'cf-rotate.json ' : `${escapeMarkdown(issue.path)}: `}${escapeMarkdown(issue.message)}\n\n${l10n.t('Click to open the configuration at this place.')}`,
+    tooltip: issueTooltip(issue),
     contextValue: 'message.configError',
     icon: { id: 'error', color: 'errorForeground' },
     folder: f.folder.path,
@@ -613,7 +619,7 @@ function lastValidNodes(f: Extract<FolderConfigState, { status: 'error' }>, inpu
   return f.lastValid.map((t) => {
     const n = tokenNode(f.folder, t, input, history);
     // Same id as in the valid tree: expansion and selection survive a save of a half-typed file.
-    return { ...n, description: `${l10n.t('from the last valid version')} · ${n.description ?? ''}`, stale: true };
+    return { ...n, description: [l10n.t('from the last valid version'), n.description ?? ''].join(' · '), stale: true };
   });
 }
 // editor-ux: end
@@ -662,7 +668,7 @@ export function buildTree(input: TreeInput): TreeNode[] {
       id: `folder:${f.folder.path}`,
       label: f.folder.name,
       description: f.status === 'error' ? l10n.t('cf-rotate.json is invalid') : f.status === 'ok' ? plural(f.tokens.length, l10n.t('{0} token', f.tokens.length), l10n.t('{0} tokens', f.tokens.length)) : undefined,
-      tooltip: `${escapeMarkdown(f.folder.path)}\n\n${l10n.t('Configuration: {0}', escapeMarkdown(f.configPath))}`,
+      tooltip: [escapeMarkdown(f.folder.path), l10n.t('Configuration: {0}', escapeMarkdown(f.configPath))].join('\n\n'),
       contextValue: f.status === 'error' ? 'folder.error' : 'folder',
       icon: { id: f.status === 'error' ? 'error' : 'root-folder', ...(f.status === 'error' ? { color: 'errorForeground' } : {}) },
       folder: f.folder.path,
@@ -706,7 +712,7 @@ export function reminderText(roots: readonly TreeNode[]): { text: string; toolti
   const more = due.length > 10 ? `\n${l10n.t('…and {0} more', due.length - 10)}` : '';
   return {
     text: `$(key) ${dueCounts(overdue, dueSoon)}`,
-    tooltip: `Cloudflare Rotate: ${dueCounts(overdue, dueSoon)}\n${names.join('\n')}${more}\n${l10n.t('Click to rotate the due tokens (Rotate Due Tokens…).')}`,
+    tooltip: [`Cloudflare Rotate: ${dueCounts(overdue, dueSoon)}`, ...names, ...(more ? [more.slice(1)] : []), l10n.t('Click to rotate the due tokens (Rotate Due Tokens…).')].join('\n'),
     overdue,
     dueSoon,
   };
