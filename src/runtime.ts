@@ -10,6 +10,7 @@ import { CREDENTIAL_PREFIX, type CredentialStore } from './core/credentials';
 import type { RotationEngine } from './core/engine/engine';
 import { JOURNAL_PREFIX } from './core/engine/journal';
 import { toCfRotateError } from './core/errors';
+import { configureL10n, resetL10n } from './core/l10n';
 import { phase } from './core/perf';
 import type { HistoryStore } from './core/history';
 import type { ConfigRegistry } from './host/configs';
@@ -56,6 +57,8 @@ export interface Shell {
 
 export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateApi {
   useWording(editorWording);
+  // The core's and the tree's messages (@vscode/l10n) from the bundle VS Code loaded for the display language.
+  configureL10n({ bundle: vscode.l10n.bundle, language: vscode.env.language });
   const host = createHostServices(context);
   const view = new ViewController(host, shell.treeView);
   // The commands' code (src/actions.ts) loads with the first command: until then each command id
@@ -79,6 +82,7 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
   };
 
   context.subscriptions.push(
+    { dispose: resetL10n },
     host.log,
     host.configs,
     view,

@@ -169,7 +169,7 @@ export async function guarded<T>(app: App, what: string, body: () => Promise<T>,
     if (err.kind === 'cancelled') return undefined;
     // Commands whose every throw happens before anything changed say so ("Nothing was rotated.").
     const said = /nothing (was|has been) (rotated|changed)/i.test(err.userMessage);
-    notifyError(app, what, opts.unchanged && !said ? new CfRotateError(err.kind, err.message, { hint: `${err.hint ? `${err.hint} ` : ''}${opts.unchanged}` }) : err);
+    notifyError(app, what, opts.unchanged && !said ? new CfRotateError(err.kind, err.message, { hint: [err.hint, opts.unchanged].filter(Boolean).join(' ') }) : err);
     if (INVOCATION_ERRORS.has(err.kind)) throw err;
     return undefined;
   }
@@ -177,26 +177,26 @@ export async function guarded<T>(app: App, what: string, body: () => Promise<T>,
 
 export function ensureTrusted(): void {
   if (!vscode.workspace.isTrusted) {
-    throw new CfRotateError('untrusted', 'Cloudflare Rotate does not change credentials or files in an untrusted workspace.', {
-      hint: 'Trust this workspace ("Workspaces: Manage Workspace Trust"), then try again.',
+    throw new CfRotateError('untrusted', vscode.l10n.t('Cloudflare Rotate does not change credentials or files in an untrusted workspace.'), {
+      hint: vscode.l10n.t('Trust this workspace ("Workspaces: Manage Workspace Trust"), then try again.'),
     });
   }
 }
 
 export function cancelled(): CfRotateError {
-  return new CfRotateError('cancelled', 'Cancelled.');
+  return new CfRotateError('cancelled', vscode.l10n.t('Cancelled.'));
 }
 
 /** Pick a workspace folder (no question when there is one). */
-export async function pickFolder(app: App, ref: string | undefined, placeHolder = 'Select a workspace folder'): Promise<FolderInfo | undefined> {
+export async function pickFolder(app: App, ref: string | undefined, placeHolder = vscode.l10n.t('Select a workspace folder')): Promise<FolderInfo | undefined> {
   if (ref !== undefined) {
     const f = app.configs.resolveFolder(ref);
-    if (!f) throw new CfRotateError('not-found', `There is no workspace folder "${ref}".`, { hint: 'Pass the folder path or name as shown in the Explorer.' });
+    if (!f) throw new CfRotateError('not-found', vscode.l10n.t('There is no workspace folder "{0}".', ref), { hint: vscode.l10n.t('Pass the folder path or name as shown in the Explorer.') });
     return f;
   }
   const folders = app.configs.folders();
   if (folders.length === 0) {
-    throw new CfRotateError('config', 'Cloudflare Rotate needs a folder on disk.', { hint: 'Open a folder (File › Open Folder…), then try again.' });
+    throw new CfRotateError('config', vscode.l10n.t('Cloudflare Rotate needs a folder on disk.'), { hint: vscode.l10n.t('Open a folder (File › Open Folder…), then try again.') });
   }
   if (folders.length === 1) return folders[0];
   const picked = await vscode.window.showQuickPick(
@@ -215,7 +215,7 @@ export async function pickToken(app: App, placeHolder: string, filter: (t: Resol
   const all = app.configs.tokens().filter(filter);
   if (all.length === 0) {
     const broken = app.configs.all().filter((s) => s.status === 'error');
-    if (broken.length > 0) throw new CfRotateError('config', `${broken.map((b) => b.configPath).join(', ')} is invalid.`, { hint: 'Fix it (see the Tokens view for the problems), then try again.' });
+    if (broken.length > 0) throw new CfRotateError('config', vscode.l10n.t('{0} is invalid.', broken.map((b) => b.configPath).join(', ')), { hint: vscode.l10n.t('Fix it (see the Tokens view for the problems), then try again.') });
     notifyInfo(app, vscode.l10n.t('No matching Cloudflare tokens are configured in this workspace.'), [{ title: vscode.l10n.t('Add Token'), run: () => vscode.commands.executeCommand(COMMANDS.addToken) }]);
     return undefined;
   }

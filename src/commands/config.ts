@@ -36,8 +36,8 @@ async function readText(app: App, folder: string): Promise<string | undefined> {
 async function writeConfig(app: App, folder: FolderInfo, text: string): Promise<void> {
   const file = configPathOf(folder.path);
   if (vscode.workspace.textDocuments.some((d) => d.isDirty && d.uri.scheme === 'file' && samePath(d.uri.fsPath, file))) {
-    throw new CfRotateError('file', `${path.join('.vscode', 'cf-rotate.json')} in ${folder.name} has unsaved changes in an editor.`, {
-      hint: 'Save or revert it, then try again.',
+    throw new CfRotateError('file', vscode.l10n.t('{0} in {1} has unsaved changes in an editor.', path.join('.vscode', 'cf-rotate.json'), folder.name), {
+      hint: vscode.l10n.t('Save or revert it, then try again.'),
     });
   }
   await fs.mkdir(path.dirname(file), { recursive: true });
@@ -61,7 +61,7 @@ async function openConfig(app: App, raw: unknown): Promise<{ folder: string; fil
       created = true;
       app.logger.info(`Created ${file}.`);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CfRotateError('file', `Cannot create ${file}: ${(e as Error).message}`, { hint: 'Check the folder permissions.' });
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CfRotateError('file', vscode.l10n.t('Cannot create {0}: {1}', file, (e as Error).message), { hint: vscode.l10n.t('Check the folder permissions.') });
     }
     await app.configs.reload(folder.path);
     await app.view.rebuild();
@@ -127,8 +127,8 @@ function pickLoaded<T, I>(
 
 function noneFound(what: string, profile: string, permission: string | undefined, where = ''): () => CfRotateError {
   return () =>
-    new CfRotateError('not-found', `Cloudflare lists no ${what}${where} for the credential of profile "${profile}".`, {
-      hint: permission ? `Create one in the dashboard, or give the credential the "${permission}" permission.` : 'Create one in the Cloudflare dashboard first.',
+    new CfRotateError('not-found', vscode.l10n.t('Cloudflare lists no {0}{1} for the credential of profile "{2}".', what, where, profile), {
+      hint: permission ? vscode.l10n.t('Create one in the dashboard, or give the credential the "{0}" permission.', permission) : vscode.l10n.t('Create one in the Cloudflare dashboard first.'),
     });
 }
 
@@ -478,7 +478,7 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
 
 function validateToken(raw: unknown): TokenConfig {
   const r = tokenSchema.safeParse(raw);
-  if (!r.success) throw new CfRotateError('validation', `The token entry is invalid: ${describeIssues(r.error.issues)}.`, { hint: 'Check the fields against the cf-rotate.json schema.' });
+  if (!r.success) throw new CfRotateError('validation', vscode.l10n.t('The token entry is invalid: {0}.', describeIssues(r.error.issues)), { hint: vscode.l10n.t('Check the fields against the cf-rotate.json schema.') });
   return r.data;
 }
 
@@ -521,7 +521,7 @@ async function addToken(app: App, raw: unknown): Promise<{ folder: string; name:
 /** The wizard picked a credential an entry already rotates: add the new targets to that entry. */
 async function addTargets(app: App, folder: FolderInfo, name: string, targets: Record<string, unknown>[]): Promise<{ folder: string; name: string; addedTargets: number }> {
   const text = await readText(app, folder.path);
-  if (text === undefined) throw new CfRotateError('not-found', `${configPathOf(folder.path)} no longer exists.`, { hint: 'Refresh the view and try again.' });
+  if (text === undefined) throw new CfRotateError('not-found', vscode.l10n.t('{0} no longer exists.', configPathOf(folder.path)), { hint: vscode.l10n.t('Refresh the view and try again.') });
   await writeConfig(app, folder, addTargetsText(text, name, targets, path.join('.vscode', 'cf-rotate.json')));
   const where = targets.map((t) => `${String(t.file)} › ${String(t.key)}`).join(', ');
   app.logger.info(`Added ${where} to "${name}" in ${configPathOf(folder.path)}.`);
@@ -549,7 +549,7 @@ async function removeToken(app: App, raw: unknown): Promise<{ folder: string; na
   }
   const file = configPathOf(folder.path);
   const text = await readText(app, folder.path);
-  if (text === undefined) throw new CfRotateError('not-found', `${file} no longer exists.`, { hint: 'Refresh the view.' });
+  if (text === undefined) throw new CfRotateError('not-found', vscode.l10n.t('{0} no longer exists.', file), { hint: vscode.l10n.t('Refresh the view.') });
   await writeConfig(app, folder, removeTokenText(text, token.name, path.join('.vscode', 'cf-rotate.json')));
   notifyInfo(app, vscode.l10n.t('Removed "{0}" from cf-rotate.json.', token.name));
   return { folder: folder.path, name: token.name, removed: true };
@@ -557,8 +557,8 @@ async function removeToken(app: App, raw: unknown): Promise<{ folder: string; na
 
 export function registerConfigCommands(app: App): vscode.Disposable[] {
   return [
-    app.registerCommand(COMMANDS.addToken, (arg: unknown) => guarded(app, 'Add token failed', () => addToken(app, arg))),
-    app.registerCommand(COMMANDS.removeToken, (arg: unknown) => guarded(app, 'Remove token failed', () => removeToken(app, arg))),
-    app.registerCommand(COMMANDS.openConfig, (arg: unknown) => guarded(app, 'Open configuration failed', () => openConfig(app, arg))),
+    app.registerCommand(COMMANDS.addToken, (arg: unknown) => guarded(app, vscode.l10n.t('Add token failed'), () => addToken(app, arg))),
+    app.registerCommand(COMMANDS.removeToken, (arg: unknown) => guarded(app, vscode.l10n.t('Remove token failed'), () => removeToken(app, arg))),
+    app.registerCommand(COMMANDS.openConfig, (arg: unknown) => guarded(app, vscode.l10n.t('Open configuration failed'), () => openConfig(app, arg))),
   ];
 }

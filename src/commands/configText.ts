@@ -2,6 +2,7 @@
  * Edits of `.vscode/cf-rotate.json` text that keep everything else (comments, order, formatting):
  * jsonc-parser `modify` + `applyEdits`. No vscode import: unit-tested.
  */
+import * as l10n from '@vscode/l10n';
 import { applyEdits, findNodeAtLocation, modify, parse as parseJsonc, parseTree, type FormattingOptions, type JSONPath, type ParseError } from 'jsonc-parser';
 import { parseConfig, starterConfig } from '../core/config/load';
 import { configSchema } from '../core/config/schema';
@@ -18,8 +19,8 @@ function parseRaw(text: string, file: string): unknown {
   const errors: ParseError[] = [];
   const data: unknown = parseJsonc(text.replace(/^\uFEFF/, ''), errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {
-    throw new CfRotateError('config', `${file} has JSON syntax errors; cf-rotate will not edit it.`, {
-      hint: 'Fix the syntax (run "Cloudflare Rotate: Open Configuration"), then try again.',
+    throw new CfRotateError('config', l10n.t('{0} has JSON syntax errors; cf-rotate will not edit it.', file), {
+      hint: l10n.t('Fix the syntax (run "Cloudflare Rotate: Open Configuration"), then try again.'),
     });
   }
   return data;
@@ -44,12 +45,12 @@ export function insertToken(text: string | undefined, token: Record<string, unkn
   const base = text === undefined || text.trim() === '' ? starterConfig() : text;
   const data = parseRaw(base, file);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new CfRotateError('config', `${file} does not hold a JSON object.`, { hint: 'Fix the file (it must look like { "tokens": [ … ] }), then try again.' });
+    throw new CfRotateError('config', l10n.t('{0} does not hold a JSON object.', file), { hint: l10n.t('Fix the file (it must look like { "tokens": [ … ] }), then try again.') });
   }
   const tokens = rawTokens(data);
   const name = nameOf(token);
   if (name !== undefined && tokens?.some((t) => nameOf(t) === name)) {
-    throw new CfRotateError('config', `${file} already has a token named "${name}".`, { hint: 'Choose another name.' });
+    throw new CfRotateError('config', l10n.t('{0} already has a token named "{1}".', file, name), { hint: l10n.t('Choose another name.') });
   }
   const wasValid = configSchema.safeParse(data).success;
   const options = { formattingOptions: formattingOf(base) };
@@ -68,7 +69,7 @@ export function addTargetsText(text: string, name: string, targets: readonly Rec
   const data = parseRaw(text, file);
   const tokens = rawTokens(data);
   const index = tokens?.findIndex((t) => nameOf(t) === name) ?? -1;
-  if (index < 0) throw new CfRotateError('not-found', `${file} has no token named "${name}".`, { hint: 'Refresh the view; the file may have changed.' });
+  if (index < 0) throw new CfRotateError('not-found', l10n.t('{0} has no token named "{1}".', file, name), { hint: l10n.t('Refresh the view; the file may have changed.') });
   const wasValid = configSchema.safeParse(data).success;
   const options = { formattingOptions: formattingOf(text) };
   let out = text;
@@ -81,7 +82,7 @@ export function addTargetsText(text: string, name: string, targets: readonly Rec
 export function removeTokenText(text: string, name: string, file = '.vscode/cf-rotate.json'): string {
   const tokens = rawTokens(parseRaw(text, file));
   const index = tokens?.findIndex((t) => nameOf(t) === name) ?? -1;
-  if (index < 0) throw new CfRotateError('not-found', `${file} has no token named "${name}".`, { hint: 'Refresh the view; the file may have changed.' });
+  if (index < 0) throw new CfRotateError('not-found', l10n.t('{0} has no token named "{1}".', file, name), { hint: l10n.t('Refresh the view; the file may have changed.') });
   return applyEdits(text, modify(text, ['tokens', index], undefined, { formattingOptions: formattingOf(text) }));
 }
 

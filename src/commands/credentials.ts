@@ -218,7 +218,7 @@ async function verify(
   } catch (e) {
     if (e instanceof AccountChoiceNeeded && credential.type === 'api-token') {
       if (!interactive) {
-        return { ok: false, error: new CfRotateError('auth', e.message, { hint: `Pass "accountId" (the account that owns the token) with the token. ${e.hint ?? ''}`.trim(), status: 401 }) };
+        return { ok: false, error: new CfRotateError('auth', e.message, { hint: vscode.l10n.t('Pass "accountId" (the account that owns the token) with the token. {0}', e.hint ?? '').trim(), status: 401 }) };
       }
       const pick = await vscode.window.showQuickPick(
         e.accounts.map((a) => ({ label: a.name, detail: a.id, id: a.id })),
@@ -426,10 +426,10 @@ async function setGitHubToken(app: App, raw: unknown): Promise<{ stored: boolean
 
 export function registerCredentialCommands(app: App): vscode.Disposable[] {
   return [
-    app.registerCommand(COMMANDS.setCredential, (arg: unknown) => guarded(app, 'Set credential failed', () => setCredential(app, arg))),
-    app.registerCommand(COMMANDS.clearCredential, (arg: unknown) => guarded(app, 'Clear credential failed', () => clearCredential(app, arg))),
-    app.registerCommand(COMMANDS.verifyCredential, (arg: unknown) => guarded(app, 'Verify credential failed', () => verifyCredential(app, arg))),
-    app.registerCommand(COMMANDS.setGitHubToken, (arg: unknown) => guarded(app, 'Set GitHub token failed', () => setGitHubToken(app, arg))),
+    app.registerCommand(COMMANDS.setCredential, (arg: unknown) => guarded(app, vscode.l10n.t('Set credential failed'), () => setCredential(app, arg))),
+    app.registerCommand(COMMANDS.clearCredential, (arg: unknown) => guarded(app, vscode.l10n.t('Clear credential failed'), () => clearCredential(app, arg))),
+    app.registerCommand(COMMANDS.verifyCredential, (arg: unknown) => guarded(app, vscode.l10n.t('Verify credential failed'), () => verifyCredential(app, arg))),
+    app.registerCommand(COMMANDS.setGitHubToken, (arg: unknown) => guarded(app, vscode.l10n.t('Set GitHub token failed'), () => setGitHubToken(app, arg))),
   ];
 }
 

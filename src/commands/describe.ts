@@ -2,9 +2,11 @@
  * Wording of confirmations and results, key suggestions and other text helpers of the
  * commands. No vscode import: unit-tested. Nothing here ever sees a secret.
  */
+import * as l10n from '@vscode/l10n';
 import { destinationTargets, DURATION, fileTargets, parseDuration, targetLabel, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { DESTINATION_EFFECTS, destinationType, destinationWhere } from '../core/destinations';
 import type { RotationResult } from '../core/engine/engine';
+import { plural } from '../core/l10n';
 import { KIND_LABELS } from '../views/model';
 
 /** Grace period that applies to a token (service tokens only), as text and milliseconds. */
@@ -26,26 +28,33 @@ export function invalidationText(token: TokenConfig, defaultGrace: string, now: 
       if (token.strategy === 'replace') {
         const overlap = token.overlap ?? '24h';
         return parseDuration(overlap) > 0
-          ? `A twin of "${token.name}" with the same permissions replaces it: the current token keeps working for ${overlap} after the new one is in every target, then it is deleted; cf-rotate.json is pointed at the twin's id.`
-          : `A twin of "${token.name}" with the same permissions replaces it, and the current token is deleted right after the new one is in every target and verified; cf-rotate.json is pointed at the twin's id.`;
+          ? l10n.t(`A twin of "{0}" with the same permissions replaces it: the current token keeps working for {1} after the new one is in every target, then it is deleted; cf-rotate.json is pointed at the twin's id.`, token.name, overlap)
+          : l10n.t(`A twin of "{0}" with the same permissions replaces it, and the current token is deleted right after the new one is in every target and verified; cf-rotate.json is pointed at the twin's id.`, token.name);
       }
-      return `Cloudflare invalidates the current value of "${token.name}" immediately (API tokens have no grace period): everything that uses it must switch to the new value written below.`;
+      return l10n.t('Cloudflare invalidates the current value of "{0}" immediately (API tokens have no grace period): everything that uses it must switch to the new value written below.', token.name);
     case 'access-service-token': {
       const g = graceOf(token, defaultGrace);
-      if (!g || g.ms <= 0) return `The current client secret of "${token.name}" stops working immediately (grace period ${g?.text ?? '0s'}).`;
-      return `The previous client secret of "${token.name}" stays valid until ${time(now + g.ms)} (grace period ${g.text}); after that only the new secret works. Run "Cloudflare Rotate: Expire Previous Secret…" once everything uses the new one.`;
+      if (!g || g.ms <= 0) return l10n.t('The current client secret of "{0}" stops working immediately (grace period {1}).', token.name, g?.text ?? '0s');
+      return l10n.t(
+        'The previous client secret of "{0}" stays valid until {1} (grace period {2}); after that only the new secret works. Run "Cloudflare Rotate: Expire Previous Secret…" once everything uses the new one.',
+        token.name,
+        time(now + g.ms),
+        g.text,
+      );
     }
     case 'moq-relay-token':
-      return `The current ${token.tokenType === 'subscribe' ? 'subscribe' : 'publish/subscribe'} token of "${token.name}" stops working immediately (MoQ relay tokens have no grace period).`;
+      return token.tokenType === 'subscribe'
+        ? l10n.t('The current subscribe token of "{0}" stops working immediately (MoQ relay tokens have no grace period).', token.name)
+        : l10n.t('The current publish/subscribe token of "{0}" stops working immediately (MoQ relay tokens have no grace period).', token.name);
     case 'turnstile-secret':
       return token.invalidateImmediately === true
-        ? `The current secret of the Turnstile widget "${token.name}" stops working immediately (invalidateImmediately).`
-        : `The current secret of the Turnstile widget "${token.name}" stays valid for 2 hours; Cloudflare allows no other rotation of it within that time.`;
+        ? l10n.t('The current secret of the Turnstile widget "{0}" stops working immediately (invalidateImmediately).', token.name)
+        : l10n.t('The current secret of the Turnstile widget "{0}" stays valid for 2 hours; Cloudflare allows no other rotation of it within that time.', token.name);
     case 'oauth-client-secret': {
       const overlap = token.overlap ?? '24h';
       return parseDuration(overlap) > 0
-        ? `OAuth client "${token.name}" gets a second secret; the current one keeps working for ${overlap} after the new one is in every target, then it is deleted.`
-        : `OAuth client "${token.name}" gets a second secret; the current one is deleted right after the new one is in every target.`;
+        ? l10n.t('OAuth client "{0}" gets a second secret; the current one keeps working for {1} after the new one is in every target, then it is deleted.', token.name, overlap)
+        : l10n.t('OAuth client "{0}" gets a second secret; the current one is deleted right after the new one is in every target.', token.name);
     }
   }
 }
@@ -69,15 +78,15 @@ export interface ConfirmDetailOptions {
 
 /** Detail text of the modal confirmation of a single rotation. */
 export function confirmRotateDetail(token: TokenConfig, folderName: string, defaultGrace: string, now: number, opts: ConfirmDetailOptions = {}): string {
-  const lines = [`${KIND_LABELS[token.kind]} "${token.name}" (folder ${folderName}, profile ${token.profile}).`];
+  const lines = [l10n.t('{0} "{1}" (folder {2}, profile {3}).', KIND_LABELS[token.kind], token.name, folderName, token.profile)];
   if (opts.cloudflare !== undefined) lines.push(opts.cloudflare);
   lines.push('', invalidationText(token, defaultGrace, now, opts.time), '');
   const files = fileTargets(token);
-  if (files.length > 0) lines.push('Files that change:', ...files.map((t) => `  • ${targetLabel(t)}`));
+  if (files.length > 0) lines.push(l10n.t('Files that change:'), ...files.map((t) => `  • ${targetLabel(t)}`));
   const dests = destinationLines(token);
-  if (dests.length > 0) lines.push(...(files.length > 0 ? [''] : []), 'Destinations that receive the new secret:', ...dests.map((l) => `  • ${l}`));
+  if (dests.length > 0) lines.push(...(files.length > 0 ? [''] : []), l10n.t('Destinations that receive the new secret:'), ...dests.map((l) => `  • ${l}`));
   const warnings = opts.warnings ?? [];
-  if (warnings.length > 0) lines.push('', 'Warnings:', ...warnings.map((w) => `  • ${w}`));
+  if (warnings.length > 0) lines.push('', l10n.t('Warnings:'), ...warnings.map((w) => `  • ${w}`));
   return lines.join('\n');
 }
 
@@ -88,21 +97,21 @@ export function confirmBatchDetail(items: readonly { token: TokenConfig; folderN
       token.kind === 'access-service-token'
         ? (() => {
             const g = graceOf(token, defaultGrace);
-            return g && g.ms > 0 ? `previous secret valid for ${g.text}` : 'previous secret dies at once';
+            return g && g.ms > 0 ? l10n.t('previous secret valid for {0}', g.text) : l10n.t('previous secret dies at once');
           })()
         : token.kind === 'turnstile-secret'
           ? token.invalidateImmediately === true
-            ? 'previous secret dies at once'
-            : 'previous secret valid for 2h'
+            ? l10n.t('previous secret dies at once')
+            : l10n.t('previous secret valid for 2h')
           : token.kind === 'oauth-client-secret'
-            ? `previous secret deleted after ${token.overlap ?? '24h'}`
+            ? l10n.t('previous secret deleted after {0}', token.overlap ?? '24h')
             : (token.kind === 'account-api-token' || token.kind === 'user-api-token') && token.strategy === 'replace'
-              ? `replaced; previous token deleted after ${token.overlap ?? '24h'}`
-              : 'old value dies at once';
+              ? l10n.t('replaced; previous token deleted after {0}', token.overlap ?? '24h')
+              : l10n.t('old value dies at once');
     return `  • ${token.name} (${folderName})${cloudflare !== undefined ? ` — ${cloudflare}` : ''}: ${effect} → ${targetLines(token).join(', ')}`;
   });
-  if (items.length > 15) shown.push(`  …and ${items.length - 15} more`);
-  return [`Each token is rotated at Cloudflare and its new secret written into its files.`, '', ...shown].join('\n');
+  if (items.length > 15) shown.push(`  ${l10n.t('…and {0} more', items.length - 15)}`);
+  return [l10n.t('Each token is rotated at Cloudflare and its new secret written into its files.'), '', ...shown].join('\n');
 }
 
 /** "3f2a…": enough of an id to recognise it beside the dashboard, not a wall of hex. */
@@ -115,40 +124,52 @@ export function shortId(id: string): string {
  * entry anything, so the dialog shows Cloudflare's own name (and a short id) beside it.
  */
 export function cloudflareLine(token: TokenConfig, found: { name: string } | { error: string }): string {
-  if ('error' in found) return `Cloudflare: could not read its name (${found.error.replace(/\.$/, '')}). Check the ids in cf-rotate.json before you rotate.`;
+  if ('error' in found) return l10n.t('Cloudflare: could not read its name ({0}). Check the ids in cf-rotate.json before you rotate.', found.error.replace(/\.$/, ''));
   switch (token.kind) {
     case 'account-api-token':
     case 'user-api-token':
-      return `Cloudflare: '${found.name}' · token ${shortId(token.tokenId)}`;
+      return l10n.t("Cloudflare: '{0}' · token {1}", found.name, shortId(token.tokenId));
     case 'access-service-token':
-      return `Cloudflare: '${found.name}' · service token ${shortId(token.serviceTokenId)}`;
+      return l10n.t("Cloudflare: '{0}' · service token {1}", found.name, shortId(token.serviceTokenId));
     case 'moq-relay-token':
-      return `Cloudflare: relay '${found.name}' · ${token.tokenType === 'subscribe' ? 'subscribe' : 'publish/subscribe'} token`;
+      return token.tokenType === 'subscribe' ? l10n.t("Cloudflare: relay '{0}' · subscribe token", found.name) : l10n.t("Cloudflare: relay '{0}' · publish/subscribe token", found.name);
     case 'turnstile-secret':
-      return `Cloudflare: Turnstile widget '${found.name}' · sitekey ${shortId(token.sitekey)}`;
+      return l10n.t("Cloudflare: Turnstile widget '{0}' · sitekey {1}", found.name, shortId(token.sitekey));
     case 'oauth-client-secret':
-      return `Cloudflare: OAuth client '${found.name}' · client ${shortId(token.clientId)}`;
+      return l10n.t("Cloudflare: OAuth client '{0}' · client {1}", found.name, shortId(token.clientId));
   }
 }
 
 // ------------------------------------------------------------------------------ progress
 
-const STEP_TEXT: Record<string, string> = {
-  checking: 'Checking the credential and the target files…',
-  rotating: 'Rotating at Cloudflare…',
-  writing: 'Writing the new secret…',
-  verifying: 'Verifying…',
-  'cleaning-up': 'Removing the previous token…',
-};
+/** The engine's steps in words (a function: translated when shown, not when loaded). */
+function stepWords(step: string): string | undefined {
+  switch (step) {
+    case 'checking':
+      return l10n.t('Checking the credential and the target files…');
+    case 'rotating':
+      return l10n.t('Rotating at Cloudflare…');
+    case 'writing':
+      return l10n.t('Writing the new secret…');
+    case 'verifying':
+      return l10n.t('Verifying…');
+    case 'cleaning-up':
+      return l10n.t('Removing the previous token…');
+    default:
+      return undefined;
+  }
+}
 
 /** The engine's progress step (`ProgressStep`) in words: what the rotation is doing now. */
 export function stepText(step: string, time: TimeFormat = iso): string {
   if (step.startsWith('waiting:')) {
     const at = Date.parse(step.slice('waiting:'.length));
-    return `No answer; waiting until ${Number.isFinite(at) ? time(at) : 'the request can no longer take effect'} before checking whether it happened…`;
+    return Number.isFinite(at)
+      ? l10n.t('No answer; waiting until {0} before checking whether it happened…', time(at))
+      : l10n.t('No answer; waiting until the request can no longer take effect before checking whether it happened…');
   }
-  if (step.startsWith('probing:')) return `Checking whether it happened (${step.slice('probing:'.length)})…`;
-  return STEP_TEXT[step] ?? step;
+  if (step.startsWith('probing:')) return l10n.t('Checking whether it happened ({0})…', step.slice('probing:'.length));
+  return stepWords(step) ?? step;
 }
 
 // ------------------------------------------------------------------------- time, locale
@@ -204,24 +225,32 @@ export function isCancelledBeforeCall(r: Pick<RotationResult, 'state' | 'error'>
 export function resultMessage(r: Pick<RotationResult, 'name' | 'ok' | 'state' | 'targets' | 'error' | 'graceUntil' | 'verified' | 'checkAgainAt' | 'notes'>, time?: TimeFormat): string {
   const when = (t: string): string => (time ? localiseInstants(t, time) : t);
   if (r.ok) {
-    const verb = r.state === 'recovered' ? 'Finished the interrupted rotation of' : r.state === 'planned' ? 'Checked' : 'Rotated';
+    const targets = r.targets.join(', ');
+    const done =
+      r.state === 'recovered'
+        ? l10n.t('Finished the interrupted rotation of "{0}" → {1}.', r.name, targets)
+        : r.state === 'planned'
+          ? l10n.t('Checked "{0}" → {1}.', r.name, targets)
+          : l10n.t('Rotated "{0}" → {1}.', r.name, targets);
     const extra: string[] = [];
-    if (r.graceUntil) extra.push(`the previous secret works until ${when(r.graceUntil)}`);
-    if (r.verified === false) extra.push('Cloudflare did not confirm the new secret (see the log)');
+    if (r.graceUntil) extra.push(l10n.t('the previous secret works until {0}', when(r.graceUntil)));
+    if (r.verified === false) extra.push(l10n.t('Cloudflare did not confirm the new secret (see the log)'));
     const notes = r.notes?.length ? ` ${r.notes.join(' ')}` : '';
-    return `${verb} "${r.name}" → ${r.targets.join(', ')}.${notes}${extra.length ? ` Note: ${extra.join('; ')}.` : ''}`;
+    return `${done}${notes}${extra.length ? ` ${l10n.t('Note: {0}.', extra.join('; '))}` : ''}`;
   }
-  if (isCancelledBeforeCall(r)) return `Cancelled: nothing was rotated ("${r.name}" was not sent to Cloudflare).`;
-  const why = r.error ? when(`${r.error.message}${r.error.hint ? ` ${r.error.hint}` : ''}`) : 'unknown error (see the log)';
+  if (isCancelledBeforeCall(r)) return l10n.t('Cancelled: nothing was rotated ("{0}" was not sent to Cloudflare).', r.name);
+  const why = r.error ? when(`${r.error.message}${r.error.hint ? ` ${r.error.hint}` : ''}`) : l10n.t('unknown error (see the log)');
   switch (r.state) {
     case 'lost':
-      return `Rotation of "${r.name}" lost its new secret: ${why}`;
+      return l10n.t('Rotation of "{0}" lost its new secret: {1}', r.name, why);
     case 'pending':
-      return `Rotation of "${r.name}" is not finished: ${why}`;
-    case 'unknown':
-      return `Rotation of "${r.name}" has an unknown outcome: ${why}${r.checkAgainAt && !why.includes(when(r.checkAgainAt)) ? ` Check again after ${when(r.checkAgainAt)}.` : ''}`;
+      return l10n.t('Rotation of "{0}" is not finished: {1}', r.name, why);
+    case 'unknown': {
+      const unknown = l10n.t('Rotation of "{0}" has an unknown outcome: {1}', r.name, why);
+      return r.checkAgainAt && !why.includes(when(r.checkAgainAt)) ? `${unknown} ${l10n.t('Check again after {0}.', when(r.checkAgainAt))}` : unknown;
+    }
     default:
-      return `Rotation of "${r.name}" failed: ${why}`;
+      return l10n.t('Rotation of "{0}" failed: {1}', r.name, why);
   }
 }
 
@@ -231,10 +260,18 @@ export function batchSummary(results: readonly Pick<RotationResult, 'name' | 'ok
   const failed = results.filter((r) => !r.ok && !isCancelledBeforeCall(r));
   const list = (rs: readonly Pick<RotationResult, 'name' | 'state'>[], withState: boolean): string =>
     rs.slice(0, 5).map((r) => (withState ? `${r.name} (${r.state})` : r.name)).join(', ') + (rs.length > 5 ? ', …' : '');
-  if (failed.length === 0 && skipped.length === 0) return `Rotated ${ok.length} token${ok.length === 1 ? '' : 's'}.`;
-  const parts = [`Rotated ${ok.length} of ${results.length} tokens`];
-  if (failed.length > 0) parts.push(`${failed.length} did not: ${list(failed, true)}`);
-  if (skipped.length > 0) parts.push(`cancelled before ${skipped.length === 1 ? 'it' : 'they'} started (nothing was rotated for ${skipped.length === 1 ? 'it' : 'them'}): ${list(skipped, false)}`);
+  if (failed.length === 0 && skipped.length === 0) return plural(ok.length, l10n.t('Rotated {0} token.', ok.length), l10n.t('Rotated {0} tokens.', ok.length));
+  const parts = [plural(results.length, l10n.t('Rotated {0} of {1} token', ok.length, results.length), l10n.t('Rotated {0} of {1} tokens', ok.length, results.length))];
+  if (failed.length > 0) parts.push(l10n.t('{0} did not: {1}', failed.length, list(failed, true)));
+  if (skipped.length > 0) {
+    parts.push(
+      plural(
+        skipped.length,
+        l10n.t('cancelled before it started (nothing was rotated for it): {0}', list(skipped, false)),
+        l10n.t('cancelled before they started (nothing was rotated for them): {0}', list(skipped, false)),
+      ),
+    );
+  }
   return `${parts.join('; ')}.`;
 }
 
@@ -288,22 +325,22 @@ export function suggestName(raw: string, taken: readonly string[]): string {
 }
 
 export function validateTokenName(name: string, taken: readonly string[]): string | undefined {
-  if (!NAME.test(name)) return '1-64 characters: letters, digits, space, . _ - (starting with a letter or digit)';
-  if (taken.includes(name)) return `The configuration already has a token named "${name}".`;
+  if (!NAME.test(name)) return l10n.t('1-64 characters: letters, digits, space, . _ - (starting with a letter or digit)');
+  if (taken.includes(name)) return l10n.t('The configuration already has a token named "{0}".', name);
   return undefined;
 }
 
 /** A relative target path as the config schema accepts it, or the reason it is not. */
 export function validateRelativeFile(p: string): string | undefined {
-  if (p.trim() === '') return 'Enter a path relative to the workspace folder, e.g. .env';
-  if (/^([/\\]|[A-Za-z]:)/.test(p)) return 'Must be relative to the workspace folder, not absolute.';
-  if (p.split(/[/\\]+/).includes('..')) return "Must stay inside the workspace folder (no '..').";
-  if (p.includes('\0')) return 'Must not contain NUL characters.';
+  if (p.trim() === '') return l10n.t('Enter a path relative to the workspace folder, e.g. .env');
+  if (/^([/\\]|[A-Za-z]:)/.test(p)) return l10n.t('Must be relative to the workspace folder, not absolute.');
+  if (p.split(/[/\\]+/).includes('..')) return l10n.t("Must stay inside the workspace folder (no '..').");
+  if (p.includes('\0')) return l10n.t('Must not contain NUL characters.');
   return undefined;
 }
 
 export function validateEnvKey(k: string): string | undefined {
-  return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k) ? undefined : 'A .env variable name: letters, digits, _ . - (not starting with a digit).';
+  return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k) ? undefined : l10n.t('A .env variable name: letters, digits, _ . - (not starting with a digit).');
 }
 
 export { isEnvLikeFile } from '../core/config/schema';

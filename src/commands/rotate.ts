@@ -7,6 +7,7 @@ import { fileTargets, targetLabel, type TokenConfig, type TokenKind } from '../c
 import type { RotationResult, RotationState } from '../core/engine/engine';
 import type { JournalEntry } from '../core/engine/journal';
 import { mapLimit } from '../core/engine/queue';
+import { plural } from '../core/l10n';
 import type { ErrorKind } from '../core/errors';
 import { CfRotateError, toCfRotateError } from '../core/errors';
 import { NodeGit } from '../core/node/git';
@@ -174,10 +175,10 @@ function steps(p: Preparation): number {
 
 /** The button that also does the preparation: "Save and Rotate", "Add to .gitignore and Rotate", … */
 function rotateButton(p: Preparation): string {
-  if (p.save.length > 0 && p.gitignore.length > 0) return 'Save, Add to .gitignore and Rotate';
-  if (p.save.length > 0) return 'Save and Rotate';
-  if (p.gitignore.length > 0) return 'Add to .gitignore and Rotate';
-  return 'Rotate';
+  if (p.save.length > 0 && p.gitignore.length > 0) return vscode.l10n.t('Save, Add to .gitignore and Rotate');
+  if (p.save.length > 0) return vscode.l10n.t('Save and Rotate');
+  if (p.gitignore.length > 0) return vscode.l10n.t('Add to .gitignore and Rotate');
+  return vscode.l10n.t('Rotate');
 }
 
 function uniqueFiles(refs: readonly { file: string }[]): string[] {
@@ -196,9 +197,16 @@ function preparationLines(p: Preparation): string[] {
 
 /** Without a confirmation (confirmBeforeRotate off), the preparation still needs a yes. */
 async function askPreparation(p: Preparation, subject: string): Promise<boolean> {
-  const what = [p.save.length > 0 ? `save ${uniqueFiles(p.save).join(', ')}` : undefined, p.gitignore.length > 0 ? `add ${uniqueFiles(p.gitignore).join(', ')} to .gitignore` : undefined].filter(Boolean).join(' and ');
+  const save = uniqueFiles(p.save).join(', ');
+  const ignore = uniqueFiles(p.gitignore).join(', ');
+  const question =
+    p.save.length > 0 && p.gitignore.length > 0
+      ? vscode.l10n.t('Save {0} and add {1} to .gitignore before rotating {2}?', save, ignore, subject)
+      : p.save.length > 0
+        ? vscode.l10n.t('Save {0} before rotating {1}?', save, subject)
+        : vscode.l10n.t('Add {0} to .gitignore before rotating {1}?', ignore, subject);
   const button = rotateButton(p);
-  const choice = await askModal(vscode.l10n.t('{0}{1} before rotating {2}?', what.charAt(0).toUpperCase(), what.slice(1), subject), `${preparationLines(p).slice(1).join('\n')}\n\nNothing has been rotated yet.`, button);
+  const choice = await askModal(question, `${preparationLines(p).slice(1).join('\n')}\n\n${vscode.l10n.t('Nothing has been rotated yet.')}`, button);
   return choice === button;
 }
 
@@ -212,7 +220,7 @@ async function applyPreparation(p: Preparation): Promise<CfRotateError | undefin
       saved = false;
     }
     if (!saved || doc.isDirty) {
-      return new CfRotateError('file', `Could not save ${file}.`, { hint: 'Save or revert it in the editor, then rotate again. Nothing was rotated.' });
+      return new CfRotateError('file', vscode.l10n.t('Could not save {0}.', file), { hint: vscode.l10n.t('Save or revert it in the editor, then rotate again. Nothing was rotated.') });
     }
   }
   for (const g of p.gitignore) {
@@ -220,8 +228,8 @@ async function applyPreparation(p: Preparation): Promise<CfRotateError | undefin
       await addToGitignore(g.folder, g.file);
     } catch (e) {
       const err = toCfRotateError(e, 'file');
-      return new CfRotateError(err.kind, `Could not add ${g.file} to ${path.join(g.folder, '.gitignore')}: ${err.message}`, {
-        hint: `Add /${g.file.replace(/\\/g, '/')} to .gitignore yourself (or add "allowTracked": true to the target), then rotate again. Nothing was rotated.`,
+      return new CfRotateError(err.kind, vscode.l10n.t('Could not add {0} to {1}: {2}', g.file, path.join(g.folder, '.gitignore'), err.message), {
+        hint: vscode.l10n.t('Add /{0} to .gitignore yourself (or add "allowTracked": true to the target), then rotate again. Nothing was rotated.', g.file.replace(/\\/g, '/')),
       });
     }
   }
@@ -229,8 +237,8 @@ async function applyPreparation(p: Preparation): Promise<CfRotateError | undefin
 }
 
 function trackedError(t: TargetRef & { token: string }): CfRotateError {
-  return new CfRotateError('file', `${t.file} is tracked by git: the new secret of "${t.token}" would be committed with it. Nothing was rotated.`, {
-    hint: `Untrack it (git rm --cached ${t.file}) and add it to .gitignore, or add "allowTracked": true to this target in cf-rotate.json if the file must stay tracked.`,
+  return new CfRotateError('file', vscode.l10n.t('{0} is tracked by git: the new secret of "{1}" would be committed with it. Nothing was rotated.', t.file, t.token), {
+    hint: vscode.l10n.t('Untrack it (git rm --cached {0}) and add it to .gitignore, or add "allowTracked": true to this target in cf-rotate.json if the file must stay tracked.', t.file),
   });
 }
 
@@ -243,7 +251,12 @@ export function offerGitNotices(app: App, items: readonly Item[]): void {
     for (const t of tracked) notifyWarning(app, vscode.l10n.t('{0} is tracked by git: cf-rotate will refuse to write the secret of "{1}" into it. Untrack it (git rm --cached {2}) and add it to .gitignore, or add "allowTracked": true to the target.', t.file, t.token, t.file));
     if (gitignore.length === 0) return;
     const files = uniqueFiles(gitignore);
-    notifyWarning(app, vscode.l10n.t('{0} {1} not ignored by git: cf-rotate will refuse to write a secret into {2} until {3}.', files.join(', '), files.length === 1 ? 'is' : 'are', files.length === 1 ? 'it' : 'them', files.length === 1 ? 'it is' : 'they are'), [
+    const notIgnored = plural(
+      files.length,
+      vscode.l10n.t('{0} is not ignored by git: cf-rotate will refuse to write a secret into it until it is.', files.join(', ')),
+      vscode.l10n.t('{0} are not ignored by git: cf-rotate will refuse to write a secret into them until they are.', files.join(', ')),
+    );
+    notifyWarning(app, notIgnored, [
       {
         title: vscode.l10n.t('Add to .gitignore'),
         run: async () => {
@@ -278,7 +291,7 @@ async function cloudflareName(api: CloudflareApi, token: TokenConfig, signal: Ab
     case 'turnstile-secret': {
       // The list, not GET: GET answers with the widget's secret, which a name has no need of.
       const w = (await api.listTurnstileWidgets(token.accountId, opts)).find((x) => x.sitekey === token.sitekey);
-      if (!w) throw new CfRotateError('not-found', `Cloudflare lists no Turnstile widget with sitekey ${token.sitekey} in account ${token.accountId}.`);
+      if (!w) throw new CfRotateError('not-found', vscode.l10n.t('Cloudflare lists no Turnstile widget with sitekey {0} in account {1}.', token.sitekey, token.accountId));
       return w.name;
     }
     case 'oauth-client-secret':
@@ -293,14 +306,14 @@ async function cloudflareName(api: CloudflareApi, token: TokenConfig, signal: Ab
 async function cloudflareNames(app: App, items: readonly Item[]): Promise<Map<TokenConfig, string>> {
   const out = new Map<TokenConfig, string>();
   if (items.length === 0) return out;
-  const title = items.length === 1 ? `Reading "${(items[0] as Item).token.name}" at Cloudflare…` : `Reading ${items.length} credentials at Cloudflare…`;
+  const title = items.length === 1 ? vscode.l10n.t('Reading "{0}" at Cloudflare…', (items[0] as Item).token.name) : vscode.l10n.t('Reading {0} credentials at Cloudflare…', items.length);
   await withProgressNotification(title, async (_report, signal) => {
     await mapLimit(items, 4, async ({ token }) => {
       try {
         const api = await app.clientFor(token.profile);
         out.set(token, cloudflareLine(token, { name: await cloudflareName(api, token, signal) }));
       } catch (e) {
-        out.set(token, cloudflareLine(token, { error: signal.aborted ? 'not read: you cancelled the read' : toCfRotateError(e).message }));
+        out.set(token, cloudflareLine(token, { error: signal.aborted ? vscode.l10n.t('not read: you cancelled the read') : toCfRotateError(e).message }));
       }
     });
   });
@@ -446,7 +459,7 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   ensureTrusted();
   await app.view.refresh();
   const folder = args?.folder !== undefined ? app.configs.resolveFolder(args.folder) : undefined;
-  if (args?.folder !== undefined && !folder) throw new CfRotateError('not-found', `There is no workspace folder "${args.folder}".`);
+  if (args?.folder !== undefined && !folder) throw new CfRotateError('not-found', vscode.l10n.t('There is no workspace folder "{0}".', args.folder));
   let items: ResolvedToken[] = app.configs.tokens();
   if (mode === 'due') {
     const due = new Set(dueTokens(app.view.tree.roots()).map((n) => `${n.folder}\u0000${n.name}`));
@@ -455,14 +468,16 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   if (folder) items = items.filter((rt) => rt.folder.path === folder.path);
   if (items.length === 0) {
     const broken = app.configs.all().filter((s) => s.status === 'error');
-    if (broken.length > 0) throw new CfRotateError('config', `${broken.map((b) => b.configPath).join(', ')} is invalid.`, { hint: 'Fix it (the Tokens view lists the problems), then try again.' });
-    notifyInfo(app, mode === 'due' ? 'No Cloudflare credentials are due for rotation.' : 'No Cloudflare credentials are configured.');
+    if (broken.length > 0) throw new CfRotateError('config', vscode.l10n.t('{0} is invalid.', broken.map((b) => b.configPath).join(', ')), { hint: vscode.l10n.t('Fix it (the Tokens view lists the problems), then try again.') });
+    notifyInfo(app, mode === 'due' ? vscode.l10n.t('No Cloudflare credentials are due for rotation.') : vscode.l10n.t('No Cloudflare credentials are configured.'));
     return [];
   }
   const plain = items.map((rt) => ({ folder: rt.folder.path, token: rt.token }));
   // Tracked targets are refused by the engine, each with its reason in the results.
   const prep = isScript(args) ? NOTHING_TO_PREPARE : await prepare(plain);
-  const subject = `${items.length} ${mode === 'due' ? 'due ' : ''}credential${items.length === 1 ? '' : 's'}`;
+  const n = items.length;
+  const subject =
+    mode === 'due' ? plural(n, vscode.l10n.t('{0} due credential', n), vscode.l10n.t('{0} due credentials', n)) : plural(n, vscode.l10n.t('{0} credential', n), vscode.l10n.t('{0} credentials', n));
   if (!skipConfirm(app, args)) {
     const names = await cloudflareNames(app, plain.slice(0, 15));
     const detail = confirmBatchDetail(
@@ -484,10 +499,10 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   let results: RotationResult[];
   let cancelled = false;
   try {
-    results = await withProgressNotification(vscode.l10n.t('Rotating {0} Cloudflare credential{1}', items.length, items.length === 1 ? '' : 's'), async (report, signal) => {
+    results = await withProgressNotification(plural(items.length, vscode.l10n.t('Rotating {0} Cloudflare credential', items.length), vscode.l10n.t('Rotating {0} Cloudflare credentials', items.length)), async (report, signal) => {
       let done = 0;
       let phase = '';
-      const message = (): string => `${done}/${items.length} done${cancelled ? ' · cancelling: no new rotation starts' : ''}${phase ? ` · ${phase}` : ''}`;
+      const message = (): string => [vscode.l10n.t('{0}/{1} done', done, items.length), cancelled ? vscode.l10n.t('cancelling: no new rotation starts') : '', phase].filter(Boolean).join(' · ');
       signal.addEventListener(
         'abort',
         () => {
@@ -530,7 +545,7 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   } else {
     const actions: Action[] = [];
     if (failed.some((r) => r.state === 'pending' || r.state === 'unknown')) actions.push({ title: vscode.l10n.t('Resume'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted) });
-    notifyError(app, undefined, new CfRotateError('internal', batchSummary(results), { hint: 'The log lists the reason for each.' }), actions);
+    notifyError(app, undefined, new CfRotateError('internal', batchSummary(results), { hint: vscode.l10n.t('The log lists the reason for each.') }), actions);
   }
   const warned = results.filter((r) => r.ok && r.warnings.length > 0);
   if (warned.length > 0) notifyWarning(app, warned.map((r) => `"${r.name}": ${r.warnings.join(' ')}`).join(' '), [], true, { log: false });
@@ -547,13 +562,13 @@ function inWorkspace(app: App, j: JournalEntry): boolean {
 async function selectJournals(app: App, args: ResumeArgs | undefined, journals: JournalEntry[]): Promise<JournalEntry[]> {
   if (args?.journalId !== undefined) {
     const hit = journals.filter((j) => j.id === args.journalId);
-    if (hit.length === 0) throw new CfRotateError('not-found', `There is no interrupted rotation ${args.journalId}.`, { hint: 'It may have been finished or discarded in another window.' });
+    if (hit.length === 0) throw new CfRotateError('not-found', vscode.l10n.t('There is no interrupted rotation {0}.', args.journalId), { hint: vscode.l10n.t('It may have been finished or discarded in another window.') });
     return hit;
   }
   if (args?.name !== undefined) {
     const folder = args.folder !== undefined ? app.configs.resolveFolder(args.folder)?.path ?? args.folder : undefined;
     const hit = journals.filter((j) => j.token === args.name && (folder === undefined || samePath(j.folder, folder)));
-    if (hit.length === 0) throw new CfRotateError('not-found', `"${args.name}" has no interrupted rotation.`, { hint: 'It may have been finished or discarded in another window.' });
+    if (hit.length === 0) throw new CfRotateError('not-found', vscode.l10n.t('"{0}" has no interrupted rotation.', args.name), { hint: vscode.l10n.t('It may have been finished or discarded in another window.') });
     return hit;
   }
   if (args?.all) return journals;
@@ -604,7 +619,7 @@ async function resume(app: App, raw: unknown): Promise<CommandRotationResult[] |
   ensureTrusted();
   const journals = await app.engine.interrupted();
   if (journals.length === 0) {
-    if (args?.journalId !== undefined || args?.name !== undefined) throw new CfRotateError('not-found', 'There is no interrupted rotation to resume.', { hint: 'It may have been finished in another window.' });
+    if (args?.journalId !== undefined || args?.name !== undefined) throw new CfRotateError('not-found', vscode.l10n.t('There is no interrupted rotation to resume.'), { hint: vscode.l10n.t('It may have been finished in another window.') });
     notifyInfo(app, vscode.l10n.t('There are no interrupted rotations.'));
     await app.view.rebuild();
     return [];
@@ -651,7 +666,17 @@ export async function offerResume(app: App): Promise<void> {
   const withSecret = journals.some((j) => j.values);
   notifyWarning(
     app,
-    `${journals.length === 1 ? 'A rotation was' : `${journals.length} rotations were`} interrupted (${names}).${withSecret ? ' A new secret waits to be written into your files.' : ''} Finish ${journals.length === 1 ? 'it' : 'them'} now?`,
+    withSecret
+      ? plural(
+          journals.length,
+          vscode.l10n.t({ message: 'A rotation was interrupted ({1}). A new secret waits to be written into your files. Finish it now?', args: [journals.length, names], comment: ['{0}: the number of rotations (one), for languages whose "one" form names it'] }),
+          vscode.l10n.t('{0} rotations were interrupted ({1}). A new secret waits to be written into your files. Finish them now?', journals.length, names),
+        )
+      : plural(
+          journals.length,
+          vscode.l10n.t({ message: 'A rotation was interrupted ({1}). Finish it now?', args: [journals.length, names], comment: ['{0}: the number of rotations (one), for languages whose "one" form names it'] }),
+          vscode.l10n.t('{0} rotations were interrupted ({1}). Finish them now?', journals.length, names),
+        ),
     [{ title: vscode.l10n.t('Resume'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted) }],
   );
 }
@@ -665,7 +690,7 @@ async function expire(app: App, raw: unknown): Promise<{ name: string; folder: s
   if (!rt) return undefined;
   const { folder, token } = rt;
   if (token.kind !== 'access-service-token') {
-    throw new CfRotateError('validation', `"${token.name}" is not an Access service token; only those keep a previous secret.`);
+    throw new CfRotateError('validation', vscode.l10n.t('"{0}" is not an Access service token; only those keep a previous secret.', token.name));
   }
   // Not governed by confirmBeforeRotate: only an explicit argument skips this question.
   if (args?.confirm !== false && args?.skipConfirm !== true) {
@@ -695,10 +720,10 @@ export function registerRotateCommands(app: App): vscode.Disposable[] {
   // Everything these commands throw happens before the engine is called: nothing was rotated.
   const unchanged = { unchanged: 'Nothing was rotated.' };
   return [
-    app.registerCommand(COMMANDS.rotate, (arg: unknown) => guarded(app, 'Rotation failed', () => rotate(app, arg), unchanged)),
-    app.registerCommand(COMMANDS.rotateAll, (arg: unknown) => guarded(app, 'Rotate all failed', () => rotateBatch(app, arg, 'all'), unchanged)),
-    app.registerCommand(COMMANDS.rotateDue, (arg: unknown) => guarded(app, 'Rotate due failed', () => rotateBatch(app, arg, 'due'), unchanged)),
-    app.registerCommand(COMMANDS.resumeInterrupted, (arg: unknown) => guarded(app, 'Resume failed', () => resume(app, arg))),
-    app.registerCommand(COMMANDS.expirePreviousSecret, (arg: unknown) => guarded(app, 'Expire previous secret failed', () => expire(app, arg))),
+    app.registerCommand(COMMANDS.rotate, (arg: unknown) => guarded(app, vscode.l10n.t('Rotation failed'), () => rotate(app, arg), unchanged)),
+    app.registerCommand(COMMANDS.rotateAll, (arg: unknown) => guarded(app, vscode.l10n.t('Rotate all failed'), () => rotateBatch(app, arg, 'all'), unchanged)),
+    app.registerCommand(COMMANDS.rotateDue, (arg: unknown) => guarded(app, vscode.l10n.t('Rotate due failed'), () => rotateBatch(app, arg, 'due'), unchanged)),
+    app.registerCommand(COMMANDS.resumeInterrupted, (arg: unknown) => guarded(app, vscode.l10n.t('Resume failed'), () => resume(app, arg))),
+    app.registerCommand(COMMANDS.expirePreviousSecret, (arg: unknown) => guarded(app, vscode.l10n.t('Expire previous secret failed'), () => expire(app, arg))),
   ];
 }

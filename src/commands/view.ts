@@ -16,12 +16,14 @@ import { historyArgsSchema, parseArg, revealTargetArgsSchema } from './schemas';
 async function revealTarget(app: App, raw: unknown): Promise<{ file: string; line?: number } | { url: string; opened: boolean } | undefined> {
   const args = parseArg(revealTargetArgsSchema, raw, COMMANDS.revealTarget);
   if (!args) {
-    throw new CfRotateError('validation', `${COMMANDS.revealTarget} needs a target: click one in the Tokens view.`, { hint: 'Pass { folder, file, key } (a file) or { destination } (a Worker, Pages project, Secrets Store or GitHub repository) when calling it from a script.' });
+    throw new CfRotateError('validation', vscode.l10n.t('{0} needs a target: click one in the Tokens view.', COMMANDS.revealTarget), {
+      hint: vscode.l10n.t('Pass { folder, file, key } (a file) or { destination } (a Worker, Pages project, Secrets Store or GitHub repository) when calling it from a script.'),
+    });
   }
   if ('destination' in args) {
     // Built from the validated ids only: nothing of the configuration's text reaches the URL otherwise.
     const url = destinationUrl(args.destination, githubWebOrigin(app.settings.githubApiUrl()));
-    if (!url) throw new CfRotateError('validation', 'This destination has no settings page cf-rotate can open.', { hint: 'Check its ids in cf-rotate.json.' });
+    if (!url) throw new CfRotateError('validation', vscode.l10n.t('This destination has no settings page cf-rotate can open.'), { hint: vscode.l10n.t('Check its ids in cf-rotate.json.') });
     const opened = await vscode.env.openExternal(vscode.Uri.parse(url, true));
     return { url, opened };
   }
@@ -29,7 +31,7 @@ async function revealTarget(app: App, raw: unknown): Promise<{ file: string; lin
   if (!folder) return undefined;
   const file = path.resolve(folder.path, args.file);
   if (!isInside(path.resolve(folder.path), file)) {
-    throw new CfRotateError('validation', `${args.file} is outside the workspace folder ${folder.name}.`);
+    throw new CfRotateError('validation', vscode.l10n.t('{0} is outside the workspace folder {1}.', args.file, folder.name));
   }
   try {
     await fs.access(file);
@@ -59,15 +61,27 @@ const OUTCOME_ICON: Record<HistoryEntry['outcome'], string> = {
   retired: 'history',
 };
 
-const OUTCOME_TEXT: Record<HistoryEntry['outcome'], string> = {
-  rotated: 'rotated',
-  recovered: 'finished after an interruption',
-  failed: 'failed',
-  lost: 'lost its new secret',
-  discarded: 'discarded',
-  'expired-previous': 'previous secret expired',
-  retired: 'previous credential deleted',
-};
+/** An outcome in words (translated when shown). */
+function outcomeText(outcome: HistoryEntry['outcome']): string {
+  switch (outcome) {
+    case 'rotated':
+      return vscode.l10n.t('rotated');
+    case 'recovered':
+      return vscode.l10n.t('finished after an interruption');
+    case 'failed':
+      return vscode.l10n.t('failed');
+    case 'lost':
+      return vscode.l10n.t('lost its new secret');
+    case 'discarded':
+      return vscode.l10n.t('discarded');
+    case 'expired-previous':
+      return vscode.l10n.t('previous secret expired');
+    case 'retired':
+      return vscode.l10n.t('previous credential deleted');
+    default:
+      return String(outcome);
+  }
+}
 
 function splitTarget(t: string): { file: string; key: string } {
   const i = t.lastIndexOf(' › ');
@@ -81,19 +95,19 @@ async function showHistoryEntry(app: App, e: HistoryEntry): Promise<void> {
   const when = Number.isFinite(at) ? `${formatDateTime(at, locale)} (${formatRelative(at, Date.now(), locale)})` : e.at;
   const local = (s: string): string => localiseInstants(s, localDateTime);
   const lines = [
-    `Outcome: ${OUTCOME_TEXT[e.outcome] ?? e.outcome}`,
-    `When: ${when}`,
-    `Kind: ${KIND_LABELS[e.kind] ?? e.kind}`,
-    `Folder: ${e.folder}`,
-    ...(e.targets.length > 0 ? ['Targets:', ...e.targets.map((t) => `  • ${t}`)] : []),
-    ...(e.graceUntil ? [`Previous secret valid until: ${local(e.graceUntil)}`] : []),
-    ...(e.expiresAt ? [`Expires: ${local(e.expiresAt)}`] : []),
-    ...(e.error ? [`${e.errorKind ? `Error (${e.errorKind})` : 'Note'}: ${local(e.error)}`] : []),
+    vscode.l10n.t('Outcome: {0}', outcomeText(e.outcome)),
+    vscode.l10n.t('When: {0}', when),
+    vscode.l10n.t('Kind: {0}', KIND_LABELS[e.kind] ?? e.kind),
+    vscode.l10n.t('Folder: {0}', e.folder),
+    ...(e.targets.length > 0 ? [vscode.l10n.t('Targets:'), ...e.targets.map((t) => `  • ${t}`)] : []),
+    ...(e.graceUntil ? [vscode.l10n.t('Previous secret valid until: {0}', local(e.graceUntil))] : []),
+    ...(e.expiresAt ? [vscode.l10n.t('Expires: {0}', local(e.expiresAt))] : []),
+    ...(e.error ? [e.errorKind ? vscode.l10n.t('Error ({0}): {1}', e.errorKind, local(e.error)) : vscode.l10n.t('Note: {0}', local(e.error))] : []),
   ];
   const open = app.configs.folders().some((f) => samePath(f.path, e.folder))
-    ? [...new Map(e.targets.map((t) => splitTarget(t)).filter((t) => t.key !== '').map((t) => [`Open ${path.basename(t.file)} › ${t.key}`, t] as const)).entries()].slice(0, 2)
+    ? [...new Map(e.targets.map((t) => splitTarget(t)).filter((t) => t.key !== '').map((t) => [vscode.l10n.t('Open {0} › {1}', path.basename(t.file), t.key), t] as const)).entries()].slice(0, 2)
     : [];
-  const choice = await askModal(vscode.l10n.t('"{0}": {1}', e.name, OUTCOME_TEXT[e.outcome] ?? e.outcome), lines.join('\n'), ...open.map(([title]) => title));
+  const choice = await askModal(vscode.l10n.t('"{0}": {1}', e.name, outcomeText(e.outcome)), lines.join('\n'), ...open.map(([title]) => title));
   const target = open.find(([title]) => title === choice)?.[1];
   if (target) await vscode.commands.executeCommand(COMMANDS.revealTarget, { folder: e.folder, file: target.file, key: target.key });
 }
@@ -114,12 +128,12 @@ async function showHistory(app: App, raw: unknown): Promise<HistoryEntry[]> {
     const known = Number.isFinite(at);
     return {
       label: `$(${OUTCOME_ICON[e.outcome] ?? 'circle-outline'}) ${pickText(e.name)}`,
-      description: pickText(`${OUTCOME_TEXT[e.outcome] ?? e.outcome} · ${known ? formatRelative(at, now, locale) : e.at}${multi ? ` · ${path.basename(e.folder)}` : ''}`),
+      description: pickText([outcomeText(e.outcome), known ? formatRelative(at, now, locale) : e.at, multi ? path.basename(e.folder) : ''].filter(Boolean).join(' · ')),
       detail: pickText(
         [
           known ? formatDateTime(at, locale) : e.at,
           e.targets.length > 0 ? `→ ${e.targets.join(', ')}` : undefined,
-          e.graceUntil ? `previous secret valid until ${localiseInstants(e.graceUntil, localDateTime)}` : undefined,
+          e.graceUntil ? vscode.l10n.t('previous secret valid until {0}', localiseInstants(e.graceUntil, localDateTime)) : undefined,
           e.error ? localiseInstants(e.error, localDateTime) : undefined,
         ]
           .filter(Boolean)
@@ -138,9 +152,9 @@ async function showHistory(app: App, raw: unknown): Promise<HistoryEntry[]> {
 
 export function registerViewCommands(app: App): vscode.Disposable[] {
   return [
-    app.registerCommand(COMMANDS.refresh, () => guarded(app, 'Refresh failed', () => app.view.refresh({ reloadConfigs: true }))),
-    app.registerCommand(COMMANDS.revealTarget, (arg: unknown) => guarded(app, 'Reveal target failed', () => revealTarget(app, arg))),
-    app.registerCommand(COMMANDS.showHistory, (arg: unknown) => guarded(app, 'Show history failed', () => showHistory(app, arg))),
+    app.registerCommand(COMMANDS.refresh, () => guarded(app, vscode.l10n.t('Refresh failed'), () => app.view.refresh({ reloadConfigs: true }))),
+    app.registerCommand(COMMANDS.revealTarget, (arg: unknown) => guarded(app, vscode.l10n.t('Reveal target failed'), () => revealTarget(app, arg))),
+    app.registerCommand(COMMANDS.showHistory, (arg: unknown) => guarded(app, vscode.l10n.t('Show history failed'), () => showHistory(app, arg))),
     app.registerCommand(COMMANDS.showLog, () => app.log.show(true)),
   ];
 }

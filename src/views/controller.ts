@@ -8,6 +8,7 @@ import type { JournalEntry } from '../core/engine/journal';
 import { historyKey } from '../core/history';
 import { toCfRotateError } from '../core/errors';
 import { phase } from '../core/perf';
+import { plural } from '../core/l10n';
 import { notification } from '../core/text';
 import type { HostServices } from '../host/services';
 import { COMMANDS, CONTEXT, VIEWS, WALKTHROUGH_CONTEXT } from '../constants';
@@ -291,15 +292,23 @@ export class ViewController implements vscode.Disposable {
       const r = reminderText(roots);
       const overdue = tokenNodes(roots).filter((t) => t.due.state === 'overdue');
       const names = overdue.slice(0, 3).map((t) => t.name).join(', ') + (overdue.length > 3 ? ', …' : '');
+      const rotateDue = vscode.l10n.t('Rotate Due');
+      const showTokens = vscode.l10n.t('Show Tokens');
       void vscode.window
         .showWarningMessage(
-          notification(`${counts.overdue} Cloudflare credential${counts.overdue === 1 ? ' is' : 's are'} overdue for rotation (${names}).`),
-          'Rotate Due',
-          'Show Tokens',
+          notification(
+            plural(
+              counts.overdue,
+              vscode.l10n.t('{0} Cloudflare credential is overdue for rotation ({1}).', counts.overdue, names),
+              vscode.l10n.t('{0} Cloudflare credentials are overdue for rotation ({1}).', counts.overdue, names),
+            ),
+          ),
+          rotateDue,
+          showTokens,
         )
         .then((choice) => {
-          if (choice === 'Rotate Due') void vscode.commands.executeCommand(COMMANDS.rotateDue);
-          else if (choice === 'Show Tokens') void vscode.commands.executeCommand(`${VIEWS.tokens}.focus`);
+          if (choice === rotateDue) void vscode.commands.executeCommand(COMMANDS.rotateDue);
+          else if (choice === showTokens) void vscode.commands.executeCommand(`${VIEWS.tokens}.focus`);
         });
       this.host.logger.info(r?.tooltip.replace(/\n/g, '; ') ?? '');
     }

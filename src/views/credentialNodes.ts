@@ -5,7 +5,9 @@
  * retirement of the previous admin token; its context value offers Rotate Admin Credential….
  * Never a secret: profile names, token ids and times only.
  */
-import { relativeTime } from '../core/schedule';
+import * as l10n from '@vscode/l10n';
+import { formatInstant, plural } from '../core/l10n';
+import { elapsedText, relativeTime } from '../core/schedule';
 import { COMMANDS } from '../constants';
 import type { CredentialNode } from './model';
 
@@ -43,17 +45,45 @@ export interface CredentialInfo {
 
 /** "previous token retires in 23 h", "previous secret retires now", "… retirement failed, retried (…)". */
 export function retirementNote(r: RetirementInfo, now: number, long = false): string {
-  const what = r.kind === 'oauth-client-secret' ? 'previous secret' : r.admin ? 'previous admin token' : 'previous token';
-  if (r.lastError) return long ? `The ${what}${r.target ? ` (${r.target})` : ''} could not be deleted yet (${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.lastError}); it is tried again.` : `${what} retirement failed, retrying`;
-  const when = r.dueAt <= now ? 'now' : relativeTime(r.dueAt, now);
-  return long ? `The ${what}${r.target ? ` (${r.target})` : ''} keeps working and is deleted ${when === 'now' ? 'now' : when} (${new Date(r.dueAt).toISOString()}).` : `${what} retires ${when}`;
+  const secret = r.kind === 'oauth-client-secret';
+  if (!long) {
+    // Short forms (the tree's descriptions): one whole phrase per credential and state.
+    if (r.lastError) return secret ? l10n.t('previous secret retirement failed, retrying') : r.admin ? l10n.t('previous admin token retirement failed, retrying') : l10n.t('previous token retirement failed, retrying');
+    if (r.dueAt <= now) return secret ? l10n.t('previous secret retires now') : r.admin ? l10n.t('previous admin token retires now') : l10n.t('previous token retires now');
+    const when = relativeTime(r.dueAt, now);
+    return secret ? l10n.t('previous secret retires {0}', when) : r.admin ? l10n.t('previous admin token retires {0}', when) : l10n.t('previous token retires {0}', when);
+  }
+  const base = secret ? l10n.t('The previous secret') : r.admin ? l10n.t('The previous admin token') : l10n.t('The previous token');
+  const what = r.target ? `${base} (${r.target})` : base;
+  if (r.lastError) {
+    return plural(
+      r.attempts,
+      l10n.t('{0} could not be deleted yet ({1} attempt: {2}); it is tried again.', what, r.attempts, r.lastError),
+      l10n.t('{0} could not be deleted yet ({1} attempts: {2}); it is tried again.', what, r.attempts, r.lastError),
+    );
+  }
+  return r.dueAt <= now
+    ? l10n.t('{0} keeps working and is deleted now ({1}).', what, formatInstant(r.dueAt))
+    : l10n.t('{0} keeps working and is deleted {1} ({2}).', what, relativeTime(r.dueAt, now), formatInstant(r.dueAt));
 }
 
 const esc = (t: string): string => t.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&');
 
 function age(c: CredentialInfo, now: number): string | undefined {
   const since = c.rotatedAt ?? c.modifiedAt ?? c.issuedAt;
-  return since !== undefined ? `${relativeTime(since, now).replace(/ ago$/, '')} old` : undefined;
+  if (since === undefined) return undefined;
+  const elapsed = elapsedText(since, now);
+  return elapsed === undefined ? l10n.t('new') : l10n.t('{0} old', elapsed);
+}
+
+/** "Holds: an API token and email + Global API key". */
+function holds(schemes: CredentialInfo['schemes']): string {
+  const token = schemes.includes('api-token');
+  const key = schemes.includes('global-key');
+  if (token && key) return l10n.t('Holds: an API token and email + Global API key');
+  if (token) return l10n.t('Holds: an API token');
+  if (key) return l10n.t('Holds: email + Global API key');
+  return l10n.t('Holds: nothing');
 }
 
 export function credentialNodes(creds: readonly CredentialInfo[], retirements: readonly RetirementInfo[], now: number): CredentialNode[] {
@@ -62,38 +92,38 @@ export function credentialNodes(creds: readonly CredentialInfo[], retirements: r
     .map((c) => {
       const token = c.schemes.includes('api-token');
       const retiring = retirements.find((r) => r.admin === true && r.profile === c.profile);
-      const parts: string[] = [token ? (c.accountId ? 'account-owned API token' : 'API token') : 'Global API key'];
-      if (token && c.schemes.includes('global-key')) parts.push('+ Global API key');
+      const parts: string[] = [token ? (c.accountId ? l10n.t('account-owned API token') : l10n.t('API token')) : l10n.t('Global API key')];
+      if (token && c.schemes.includes('global-key')) parts.push(l10n.t('+ Global API key'));
       if (c.problem) parts.push(c.problem);
-      if (c.expiresAt !== undefined) parts.push(c.expiresAt > now ? `expires ${relativeTime(c.expiresAt, now)}` : `expired ${relativeTime(c.expiresAt, now)}`);
-      else if (token && c.tokenId !== undefined) parts.push('no expiry');
+      if (c.expiresAt !== undefined) parts.push(c.expiresAt > now ? l10n.t('expires {0}', relativeTime(c.expiresAt, now)) : l10n.t('expired {0}', relativeTime(c.expiresAt, now)));
+      else if (token && c.tokenId !== undefined) parts.push(l10n.t('no expiry'));
       const a = age(c, now);
       if (a) parts.push(a);
       if (retiring) parts.push(retirementNote(retiring, now));
       const tip = [
-        `**Admin credential of profile "${esc(c.profile)}"**`,
+        `**${l10n.t('Admin credential of profile "{0}"', esc(c.profile))}**`,
         '',
-        `- Holds: ${c.schemes.map((s) => (s === 'api-token' ? 'an API token' : 'email + Global API key')).join(' and ')}`,
-        ...(c.tokenId ? [`- Token ID: ${c.tokenId}${c.accountId ? ` (account ${c.accountId})` : ''}`] : []),
-        ...(c.expiresAt !== undefined ? [`- Expires: ${new Date(c.expiresAt).toISOString()}`] : []),
-        ...(c.issuedAt !== undefined ? [`- Issued: ${new Date(c.issuedAt).toISOString()}`] : []),
-        ...(c.rotatedAt !== undefined ? [`- Last rotated by cf-rotate: ${new Date(c.rotatedAt).toISOString()}`] : []),
+        `- ${holds(c.schemes)}`,
+        ...(c.tokenId ? [`- ${c.accountId ? l10n.t('Token ID: {0} (account {1})', c.tokenId, c.accountId) : l10n.t('Token ID: {0}', c.tokenId)}`] : []),
+        ...(c.expiresAt !== undefined ? [`- ${l10n.t('Expires: {0}', formatInstant(c.expiresAt))}`] : []),
+        ...(c.issuedAt !== undefined ? [`- ${l10n.t('Issued: {0}', formatInstant(c.issuedAt))}`] : []),
+        ...(c.rotatedAt !== undefined ? [`- ${l10n.t('Last rotated by cf-rotate: {0}', formatInstant(c.rotatedAt))}`] : []),
         ...(retiring ? [`- ${retirementNote(retiring, now, true)}`] : []),
         '',
-        token ? 'Rotate it with **Rotate Admin Credential…**: the new value is stored here.' : 'Global API keys cannot be rotated by API (dashboard: My Profile › API Tokens).',
+        token ? l10n.t('Rotate it with **Rotate Admin Credential…**: the new value is stored here.') : l10n.t('Global API keys cannot be rotated by API (dashboard: My Profile › API Tokens).'),
       ].join('\n');
       const expired = c.expiresAt !== undefined && c.expiresAt <= now;
       const soon = c.expiresAt !== undefined && c.expiresAt - now < 14 * 86_400_000;
       return {
         type: 'credential' as const,
         id: `credential:${c.profile}`,
-        label: `Credential "${c.profile}"`,
+        label: l10n.t('Credential "{0}"', c.profile),
         description: parts.join(' · '),
         tooltip: tip,
         contextValue: token ? 'credential.api-token' : 'credential.global-key',
         icon: { id: 'key', ...(expired || c.problem ? { color: 'errorForeground' } : soon ? { color: 'charts.yellow' } : {}) },
         profile: c.profile,
-        command: { command: COMMANDS.verifyCredential, title: 'Verify Credential', arguments: [{ profile: c.profile }] },
+        command: { command: COMMANDS.verifyCredential, title: l10n.t('Verify Credential'), arguments: [{ profile: c.profile }] },
       };
     });
 }

@@ -5,11 +5,13 @@
  * demand (`nodeTooltip`, on hover), not with the tree: a 1,000-token tree needs none of them
  * to paint.
  */
+import * as l10n from '@vscode/l10n';
 import type { ConfigIssue } from '../core/config/load';
 import { isFileTarget, targetField, targetLabel as configTargetLabel, type SecretField, type TargetConfig, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { destinationRef, destinationType, destinationWhere, DESTINATION_EFFECTS, type DestinationRef, type DestinationType } from '../core/destinations';
 import { historyKey, type HistoryEntry } from '../core/history';
-import { dueInfo, relativeTime, type DueInfo } from '../core/schedule';
+import { dueInfo, elapsedText, relativeTime, type DueInfo } from '../core/schedule';
+import { formatInstant, plural } from '../core/l10n';
 import { plain } from '../core/text';
 import { COMMANDS } from '../constants';
 import { credentialNodes, retirementNote, type CredentialInfo, type RetirementInfo } from './credentialNodes';
@@ -158,13 +160,26 @@ export interface TreeInput {
   pendingTargets?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-export const KIND_LABELS: Record<TokenKind, string> = {
-  'account-api-token': 'Account API token',
-  'user-api-token': 'User API token',
-  'access-service-token': 'Access service token',
-  'moq-relay-token': 'MoQ relay token',
-  'turnstile-secret': 'Turnstile widget secret',
-  'oauth-client-secret': 'OAuth client secret',
+/** The kinds in words, in the display language (getters: translated when read, not when loaded). */
+export const KIND_LABELS: Readonly<Record<TokenKind, string>> = {
+  get 'account-api-token'() {
+    return l10n.t('Account API token');
+  },
+  get 'user-api-token'() {
+    return l10n.t('User API token');
+  },
+  get 'access-service-token'() {
+    return l10n.t('Access service token');
+  },
+  get 'moq-relay-token'() {
+    return l10n.t('MoQ relay token');
+  },
+  get 'turnstile-secret'() {
+    return l10n.t('Turnstile widget secret');
+  },
+  get 'oauth-client-secret'() {
+    return l10n.t('OAuth client secret');
+  },
 };
 
 export const KIND_ICONS: Record<TokenKind, string> = {
@@ -184,12 +199,22 @@ export const STATE_COLORS: Partial<Record<TokenState, string>> = {
   interrupted: 'list.warningForeground',
 };
 
-const FIELD_LABELS: Record<SecretField, string> = {
-  token: 'token',
-  clientId: 'client ID',
-  clientSecret: 'client secret',
-  r2AccessKeyId: 'R2 access key ID',
-  r2SecretAccessKey: 'R2 secret access key',
+const FIELD_LABELS: Readonly<Record<SecretField, string>> = {
+  get token() {
+    return l10n.t('token');
+  },
+  get clientId() {
+    return l10n.t('client ID');
+  },
+  get clientSecret() {
+    return l10n.t('client secret');
+  },
+  get r2AccessKeyId() {
+    return l10n.t('R2 access key ID');
+  },
+  get r2SecretAccessKey() {
+    return l10n.t('R2 secret access key');
+  },
 };
 
 export function tokenContextValue(kind: TokenKind, state: TokenState): string {
@@ -326,25 +351,25 @@ function isApiToken(kind: TokenKind): boolean {
  */
 export function dueText(due: DueInfo, now: number): string | undefined {
   if (due.state === 'overdue') {
-    if (due.dueAt === undefined) return 'overdue (age unknown)';
-    const r = relativeTime(due.dueAt, now);
-    return r === 'just now' ? 'overdue' : `overdue by ${r.endsWith(' ago') ? r.slice(0, -4) : r}`;
+    if (due.dueAt === undefined) return l10n.t('overdue (age unknown)');
+    const by = elapsedText(due.dueAt, now);
+    return by === undefined ? l10n.t('overdue') : l10n.t('overdue by {0}', by);
   }
-  if (due.state === 'due-soon') return due.dueAt !== undefined ? `due ${relativeTime(due.dueAt, now)}` : 'due soon';
+  if (due.state === 'due-soon') return due.dueAt !== undefined ? l10n.t('due {0}', relativeTime(due.dueAt, now)) : l10n.t('due soon');
   return undefined;
 }
 
 /** "rolled 3 d ago · expires in 12 d", "not rotated yet · overdue (age unknown)", "rotating…". */
 export function tokenDescription(kind: TokenKind, s: TokenStatus, now: number): string {
-  if (s.state === 'rotating') return 'rotating…';
-  if (s.state === 'interrupted') return 'interrupted rotation · resume it';
+  if (s.state === 'rotating') return l10n.t('rotating…');
+  if (s.state === 'interrupted') return l10n.t('interrupted rotation · resume it');
   const last = lastRotatedAt(s);
-  let out = last !== undefined ? `${isApiToken(kind) ? 'rolled' : 'rotated'} ${relativeTime(last, now)}` : 'not rotated yet';
-  if (s.expiresAt !== undefined) out += s.expiresAt > now ? ` · expires ${relativeTime(s.expiresAt, now)}` : ` · expired ${relativeTime(s.expiresAt, now)}`;
-  if (s.state === 'failed') out += s.lastAttempt?.outcome === 'lost' ? ' · last rotation lost its secret' : ' · last rotation failed';
+  const parts = [last === undefined ? l10n.t('not rotated yet') : isApiToken(kind) ? l10n.t('rolled {0}', relativeTime(last, now)) : l10n.t('rotated {0}', relativeTime(last, now))];
+  if (s.expiresAt !== undefined) parts.push(s.expiresAt > now ? l10n.t('expires {0}', relativeTime(s.expiresAt, now)) : l10n.t('expired {0}', relativeTime(s.expiresAt, now)));
+  if (s.state === 'failed') parts.push(s.lastAttempt?.outcome === 'lost' ? l10n.t('last rotation lost its secret') : l10n.t('last rotation failed'));
   const due = dueText(s.due, now);
-  if (due !== undefined) out += ` · ${due}`;
-  return out;
+  if (due !== undefined) parts.push(due);
+  return parts.join(' · ');
 }
 
 /** `lastSuccess.at` in epoch ms (a TokenStatus built by hand may lack `lastAt`). */
@@ -356,27 +381,29 @@ function lastRotatedAt(s: TokenStatus): number | undefined {
 function tokenIds(t: TokenConfig): [string, string][] {
   switch (t.kind) {
     case 'account-api-token':
-      return [['Account', t.accountId], ['Token ID', t.tokenId], ...strategyRows(t)];
+      return [[l10n.t('Account'), t.accountId], [l10n.t('Token ID'), t.tokenId], ...strategyRows(t)];
     case 'user-api-token':
-      return [['Token ID', t.tokenId], ...strategyRows(t)];
+      return [[l10n.t('Token ID'), t.tokenId], ...strategyRows(t)];
     case 'access-service-token':
       return [
-        ...(t.accountId ? ([['Account', t.accountId]] as [string, string][]) : []),
-        ...(t.zoneId ? ([['Zone', t.zoneId]] as [string, string][]) : []),
-        ['Service token ID', t.serviceTokenId],
-        ['Grace period', t.gracePeriod ?? 'default setting'],
+        ...(t.accountId ? ([[l10n.t('Account'), t.accountId]] as [string, string][]) : []),
+        ...(t.zoneId ? ([[l10n.t('Zone'), t.zoneId]] as [string, string][]) : []),
+        [l10n.t('Service token ID'), t.serviceTokenId],
+        [l10n.t('Grace period'), t.gracePeriod ?? l10n.t('default setting')],
       ];
     case 'moq-relay-token':
-      return [['Account', t.accountId], ['Relay', t.relayId], ['Token type', t.tokenType]];
+      return [[l10n.t('Account'), t.accountId], [l10n.t('Relay'), t.relayId], [l10n.t('Token type'), t.tokenType]];
     case 'turnstile-secret':
-      return [['Account', t.accountId], ['Sitekey', t.sitekey], ['Previous secret', t.invalidateImmediately === true ? 'invalidated at once' : 'valid 2 h after a rotation']];
+      return [[l10n.t('Account'), t.accountId], [l10n.t('Sitekey'), t.sitekey], [l10n.t('Previous secret'), t.invalidateImmediately === true ? l10n.t('invalidated at once') : l10n.t('valid 2 h after a rotation')]];
     case 'oauth-client-secret':
-      return [['Account', t.accountId], ['OAuth client ID', t.clientId], ['Overlap', t.overlap ?? '24h']];
+      return [[l10n.t('Account'), t.accountId], [l10n.t('OAuth client ID'), t.clientId], [l10n.t('Overlap'), t.overlap ?? '24h']];
   }
 }
 
 function strategyRows(t: { strategy?: 'roll' | 'replace' | undefined; overlap?: string | undefined }): [string, string][] {
-  return t.strategy === 'replace' ? [['Strategy', `replace (previous token deleted ${t.overlap ?? '24h'} after the twin is in place)`]] : [['Strategy', 'roll (the old value dies at once)']];
+  return t.strategy === 'replace'
+    ? [[l10n.t('Strategy'), l10n.t('replace (previous token deleted {0} after the twin is in place)', t.overlap ?? '24h')]]
+    : [[l10n.t('Strategy'), l10n.t('roll (the old value dies at once)')]];
 }
 
 export function tokenTooltip(folderName: string, t: TokenConfig, s: TokenStatus, now: number, hasCredential: boolean | undefined): string {
@@ -384,30 +411,36 @@ export function tokenTooltip(folderName: string, t: TokenConfig, s: TokenStatus,
   lines.push(`**${escapeMarkdown(t.name)}** — ${KIND_LABELS[t.kind]}`);
   if (t.description) lines.push('', escapeMarkdown(t.description));
   lines.push('');
-  lines.push(`- Folder: ${escapeMarkdown(folderName)}`);
-  lines.push(`- Profile: ${escapeMarkdown(t.profile)}${hasCredential === false ? ' (no credential set)' : ''}`);
+  lines.push(`- ${l10n.t('Folder: {0}', escapeMarkdown(folderName))}`);
+  lines.push(`- ${hasCredential === false ? l10n.t('Profile: {0} (no credential set)', escapeMarkdown(t.profile)) : l10n.t('Profile: {0}', escapeMarkdown(t.profile))}`);
   for (const [k, v] of tokenIds(t)) lines.push(`- ${k}: ${escapeMarkdown(v)}`);
   const due = dueText(s.due, now);
-  lines.push(`- Schedule: ${t.rotateEveryDays !== undefined ? `every ${t.rotateEveryDays} days` : 'none'}${due !== undefined ? ` (${due})` : ''}`);
+  const every = t.rotateEveryDays !== undefined ? plural(t.rotateEveryDays, l10n.t('every {0} day', t.rotateEveryDays), l10n.t('every {0} days', t.rotateEveryDays)) : undefined;
+  lines.push(
+    `- ${
+      every === undefined ? (due === undefined ? l10n.t('Schedule: none') : l10n.t('Schedule: none ({0})', due)) : due === undefined ? l10n.t('Schedule: {0}', every) : l10n.t('Schedule: {0} ({1})', every, due)
+    }`,
+  );
   const last = lastRotatedAt(s);
-  lines.push(`- Last rotation: ${last !== undefined && s.lastSuccess ? `${escapeMarkdown(s.lastSuccess.at)} (${relativeTime(last, now)})` : 'none recorded'}`);
-  if (s.expiresAt !== undefined) lines.push(`- Expires: ${new Date(s.expiresAt).toISOString()}`);
-  if (s.state === 'failed' && s.lastAttempt?.error) lines.push(`- Last attempt (${s.lastAttempt.outcome}): ${escapeMarkdown(s.lastAttempt.error)}`);
-  if (s.state === 'interrupted') lines.push('- An interrupted rotation waits: run **Cloudflare Rotate: Resume Interrupted Rotation…**.');
+  // Instants in the display language (ISO 8601 where none is configured).
+  lines.push(`- ${last !== undefined && s.lastSuccess ? l10n.t('Last rotation: {0} ({1})', escapeMarkdown(formatInstant(last)), relativeTime(last, now)) : l10n.t('Last rotation: none recorded')}`);
+  if (s.expiresAt !== undefined) lines.push(`- ${l10n.t('Expires: {0}', formatInstant(s.expiresAt))}`);
+  if (s.state === 'failed' && s.lastAttempt?.error) lines.push(`- ${l10n.t('Last attempt ({0}): {1}', s.lastAttempt.outcome, escapeMarkdown(s.lastAttempt.error))}`);
+  if (s.state === 'interrupted') lines.push(`- ${l10n.t('An interrupted rotation waits: run **Cloudflare Rotate: Resume Interrupted Rotation…**.')}`);
   if (s.retirement) lines.push(`- ${escapeMarkdown(retirementNote(s.retirement, now, true))}`);
-  lines.push('', 'Targets:');
+  lines.push('', l10n.t('Targets:'));
   for (const tg of t.targets) lines.push(`- ${escapeMarkdown(configTargetLabel(tg))} (${FIELD_LABELS[targetField(t, tg)]})`);
   return lines.join('\n');
 }
 
 /** Markdown tooltip of a target node. */
 export function targetTooltip(n: TargetNode): string {
-  const pending = n.targetState === 'pending' ? '\n\nAn interrupted rotation has not written the new secret here yet: run **Resume Interrupted Rotation**.' : '';
+  const pending = n.targetState === 'pending' ? `\n\n${l10n.t('An interrupted rotation has not written the new secret here yet: run **Resume Interrupted Rotation**.')}` : '';
   if (n.destination === undefined) {
-    return `${escapeMarkdown(n.file)} › ${escapeMarkdown(n.key)}\n\nReceives the ${FIELD_LABELS[n.field]} of **${escapeMarkdown(n.token)}**. Click to open the file at this variable.${pending}`;
+    return `${escapeMarkdown(n.file)} › ${escapeMarkdown(n.key)}\n\n${l10n.t('Receives the {0} of **{1}**. Click to open the file at this variable.', FIELD_LABELS[n.field], escapeMarkdown(n.token))}${pending}`;
   }
   const type = n.destination.type;
-  return `${escapeMarkdown(n.where ?? n.label)}\n\nReceives the ${FIELD_LABELS[n.field]} of **${escapeMarkdown(n.token)}**: ${escapeMarkdown(DESTINATION_EFFECTS[type])}. Click to open its settings page in the browser.${pending}`;
+  return `${escapeMarkdown(n.where ?? n.label)}\n\n${l10n.t('Receives the {0} of **{1}**: {2}. Click to open its settings page in the browser.', FIELD_LABELS[n.field], escapeMarkdown(n.token), escapeMarkdown(DESTINATION_EFFECTS[type]))}${pending}`;
 }
 
 /** The Markdown tooltip of any node: token and target tooltips are built here, on demand (hover). */
@@ -415,7 +448,7 @@ export function nodeTooltip(n: TreeNode): string | undefined {
   switch (n.type) {
     case 'token': {
       const tip = tokenTooltip(n.folderName, n.config, n.status, n.builtAt, n.hasCredential);
-      return n.stale ? `${tip}\n\n**From the last valid version of cf-rotate.json.** The file is invalid now: fix it to rotate this token.` : tip;
+      return n.stale ? `${tip}\n\n${l10n.t('**From the last valid version of cf-rotate.json.** The file is invalid now: fix it to rotate this token.')}` : tip;
     }
     case 'target':
       return targetTooltip(n);
@@ -428,7 +461,20 @@ const TARGET_ICON: NodeIcon = Object.freeze({ id: 'symbol-variable' });
 const DESTINATION_TYPES: readonly DestinationType[] = ['worker', 'pages', 'secrets-store', 'github'];
 /** Codicons of the destinations. */
 export const DESTINATION_ICONS: Record<DestinationType, string> = { worker: 'cloud', pages: 'globe', 'secrets-store': 'lock', github: 'github' };
-const DESTINATION_LABELS: Record<DestinationType, string> = { worker: 'Worker secret', pages: 'Pages secret', 'secrets-store': 'Secrets Store', github: 'GitHub Actions secret' };
+const DESTINATION_LABELS: Readonly<Record<DestinationType, string>> = {
+  get worker() {
+    return l10n.t('Worker secret');
+  },
+  get pages() {
+    return l10n.t('Pages secret');
+  },
+  get 'secrets-store'() {
+    return l10n.t('Secrets Store');
+  },
+  get github() {
+    return l10n.t('GitHub Actions secret');
+  },
+};
 const TARGET_ICONS = new Map<string, NodeIcon>();
 function targetIcon(type: DestinationType | 'file', pending: boolean): NodeIcon {
   const k = `${type}\u0000${pending}`;
@@ -462,18 +508,18 @@ function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history
       children[i] = {
         ...common,
         label: targetLabel(tg.file, tg.key),
-        description: [service ? FIELD_LABELS[field] : undefined, pending ? 'not written yet' : undefined].filter(Boolean).join(' · ') || undefined,
+        description: [service ? FIELD_LABELS[field] : undefined, pending ? l10n.t('not written yet') : undefined].filter(Boolean).join(' · ') || undefined,
         contextValue: 'target',
         icon: pending ? targetIcon('file', true) : TARGET_ICON,
         file: tg.file,
         key: tg.key,
-        command: { command: COMMANDS.revealTarget, title: 'Reveal Target', arguments: [{ folder: folder.path, file: tg.file, key: tg.key }] },
+        command: { command: COMMANDS.revealTarget, title: l10n.t('Reveal Target'), arguments: [{ folder: folder.path, file: tg.file, key: tg.key }] },
       };
       continue;
     }
     const type = destinationType(tg);
     const ref = destinationRef(t, tg);
-    const description = [DESTINATION_LABELS[type], service ? FIELD_LABELS[field] : undefined, pending ? 'not written yet' : undefined].filter(Boolean).join(' · ');
+    const description = [DESTINATION_LABELS[type], service ? FIELD_LABELS[field] : undefined, pending ? l10n.t('not written yet') : undefined].filter(Boolean).join(' · ');
     children[i] = {
       ...common,
       label,
@@ -483,7 +529,7 @@ function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history
       where: destinationWhere(t, tg),
       destination: ref ?? { type: 'github', github: '' },
       ...('key' in tg ? { key: tg.key } : {}),
-      ...(ref ? { command: { command: COMMANDS.revealTarget, title: 'Reveal Target', arguments: [{ folder: folder.path, destination: ref }] } } : {}),
+      ...(ref ? { command: { command: COMMANDS.revealTarget, title: l10n.t('Reveal Target'), arguments: [{ folder: folder.path, destination: ref }] } } : {}),
     };
   }
   return {
@@ -510,6 +556,12 @@ function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history
 
 export const MAX_ISSUE_NODES = 50;
 
+/** The tooltip of a configuration problem (Markdown). */
+function issueTooltip(issue: { path: string; message: string }): string {
+  const where = issue.path === '(file)' ? `cf-rotate.json ${escapeMarkdown(issue.message)}` : `${escapeMarkdown(issue.path)}: ${escapeMarkdown(issue.message)}`;
+  return [`**${l10n.t('cf-rotate.json is invalid')}**`, where, l10n.t('Click to open the configuration at this place.')].join('\n\n');
+}
+
 function configErrorNodes(f: Extract<FolderConfigState, { status: 'error' }>): MessageNode[] {
   const issues = f.issues.length > 0 ? f.issues : [{ path: '(file)', message: f.message }];
   const nodes: MessageNode[] = issues.slice(0, MAX_ISSUE_NODES).map((issue, i) => ({
@@ -518,23 +570,23 @@ function configErrorNodes(f: Extract<FolderConfigState, { status: 'error' }>): M
     id: `issue:${f.folder.path}\u0000${i}`,
     label: issue.path === '(file)' || issue.path === '(root)' ? 'cf-rotate.json' : issue.path,
     description: issue.message,
-    tooltip: `**cf-rotate.json is invalid**\n\n${issue.path === '(file)' ? 'cf-rotate.json ' : `${escapeMarkdown(issue.path)}: `}${escapeMarkdown(issue.message)}\n\nClick to open the configuration at this place.`,
+    tooltip: issueTooltip(issue),
     contextValue: 'message.configError',
     icon: { id: 'error', color: 'errorForeground' },
     folder: f.folder.path,
     path: issue.path,
-    command: { command: COMMANDS.openConfig, title: 'Open Configuration', arguments: [{ folder: f.folder.path, path: issue.path }] },
+    command: { command: COMMANDS.openConfig, title: l10n.t('Open Configuration'), arguments: [{ folder: f.folder.path, path: issue.path }] },
   }));
   if (issues.length > MAX_ISSUE_NODES) {
     nodes.push({
       type: 'message',
       severity: 'error',
       id: `issue:${f.folder.path}\u0000more`,
-      label: `…and ${issues.length - MAX_ISSUE_NODES} more problems`,
+      label: plural(issues.length - MAX_ISSUE_NODES, l10n.t('…and {0} more problem', issues.length - MAX_ISSUE_NODES), l10n.t('…and {0} more problems', issues.length - MAX_ISSUE_NODES)),
       contextValue: 'message.configError',
       icon: { id: 'error', color: 'errorForeground' },
       folder: f.folder.path,
-      command: { command: COMMANDS.openConfig, title: 'Open Configuration', arguments: [{ folder: f.folder.path }] },
+      command: { command: COMMANDS.openConfig, title: l10n.t('Open Configuration'), arguments: [{ folder: f.folder.path }] },
     });
   }
   return nodes;
@@ -548,16 +600,17 @@ function missingCredentialNodes(input: TreeInput): MessageNode[] {
     type: 'message',
     severity: 'warning',
     id: `nocred:${profile}`,
-    label: `No Cloudflare credential for profile "${profile}"`,
-    description: 'click to set it',
-    tooltip: `Tokens of profile **${escapeMarkdown(profile)}** cannot be rotated until an admin credential is set.\n\nClick to run **Set Credential**.`,
+    label: l10n.t('No Cloudflare credential for profile "{0}"', profile),
+    description: l10n.t('click to set it'),
+    tooltip: l10n.t('Tokens of profile **{0}** cannot be rotated until an admin credential is set.\n\nClick to run **Set Credential**.', escapeMarkdown(profile)),
     contextValue: 'message.noCredential',
     icon: { id: 'warning', color: 'list.warningForeground' },
-    command: { command: COMMANDS.setCredential, title: 'Set Credential', arguments: [{ profile }] },
+    command: { command: COMMANDS.setCredential, title: l10n.t('Set Credential'), arguments: [{ profile }] },
   }));
 }
 
 // editor-ux: while cf-rotate.json is invalid (a half-typed file), the tokens of its last valid version stay visible under the problems.
+// LAST_VALID_NOTE is the English text (tests compare it); the tree shows it translated.
 export const LAST_VALID_NOTE = 'from the last valid version';
 
 function lastValidNodes(f: Extract<FolderConfigState, { status: 'error' }>, input: TreeInput, summary: HistorySummary): TokenNode[] {
@@ -566,7 +619,7 @@ function lastValidNodes(f: Extract<FolderConfigState, { status: 'error' }>, inpu
   return f.lastValid.map((t) => {
     const n = tokenNode(f.folder, t, input, history);
     // Same id as in the valid tree: expansion and selection survive a save of a half-typed file.
-    return { ...n, description: `${LAST_VALID_NOTE} · ${n.description ?? ''}`, stale: true };
+    return { ...n, description: [l10n.t('from the last valid version'), n.description ?? ''].join(' · '), stale: true };
   });
 }
 // editor-ux: end
@@ -582,12 +635,12 @@ function folderChildren(f: FolderConfigState, input: TreeInput, summary: History
         type: 'message',
         severity: 'info',
         id: `notokens:${f.folder.path}`,
-        label: 'No tokens yet',
-        description: 'click to add one',
+        label: l10n.t('No tokens yet'),
+        description: l10n.t('click to add one'),
         contextValue: 'message.noTokens',
         icon: { id: 'add' },
         folder: f.folder.path,
-        command: { command: COMMANDS.addToken, title: 'Add Token', arguments: [{ folder: f.folder.path }] },
+        command: { command: COMMANDS.addToken, title: l10n.t('Add Token'), arguments: [{ folder: f.folder.path }] },
       },
     ];
   }
@@ -614,8 +667,8 @@ export function buildTree(input: TreeInput): TreeNode[] {
       type: 'folder',
       id: `folder:${f.folder.path}`,
       label: f.folder.name,
-      description: f.status === 'error' ? 'cf-rotate.json is invalid' : f.status === 'ok' ? `${f.tokens.length} token${f.tokens.length === 1 ? '' : 's'}` : undefined,
-      tooltip: `${escapeMarkdown(f.folder.path)}\n\nConfiguration: ${escapeMarkdown(f.configPath)}`,
+      description: f.status === 'error' ? l10n.t('cf-rotate.json is invalid') : f.status === 'ok' ? plural(f.tokens.length, l10n.t('{0} token', f.tokens.length), l10n.t('{0} tokens', f.tokens.length)) : undefined,
+      tooltip: [escapeMarkdown(f.folder.path), l10n.t('Configuration: {0}', escapeMarkdown(f.configPath))].join('\n\n'),
       contextValue: f.status === 'error' ? 'folder.error' : 'folder',
       icon: { id: f.status === 'error' ? 'error' : 'root-folder', ...(f.status === 'error' ? { color: 'errorForeground' } : {}) },
       folder: f.folder.path,
@@ -646,7 +699,7 @@ export function dueTokens(roots: readonly TreeNode[]): TokenNode[] {
 
 /** "1 overdue", "2 due soon", "1 overdue · 2 due soon": the counts, in the words `dueText` uses. */
 export function dueCounts(overdue: number, dueSoon: number): string {
-  return [overdue > 0 ? `${overdue} overdue` : undefined, dueSoon > 0 ? `${dueSoon} due soon` : undefined].filter(Boolean).join(' · ');
+  return [overdue > 0 ? l10n.t('{0} overdue', overdue) : undefined, dueSoon > 0 ? l10n.t('{0} due soon', dueSoon) : undefined].filter(Boolean).join(' · ');
 }
 
 /** Text of the status-bar reminder, or undefined when nothing is due. */
@@ -655,11 +708,11 @@ export function reminderText(roots: readonly TreeNode[]): { text: string; toolti
   if (due.length === 0) return undefined;
   const overdue = due.filter((t) => t.due.state === 'overdue').length;
   const dueSoon = due.length - overdue;
-  const names = due.slice(0, 10).map((t) => `${t.name}: ${dueText(t.due, t.builtAt) ?? 'due'}`);
-  const more = due.length > 10 ? `\n…and ${due.length - 10} more` : '';
+  const names = due.slice(0, 10).map((t) => `${t.name}: ${dueText(t.due, t.builtAt) ?? l10n.t('due')}`);
+  const more = due.length > 10 ? `\n${l10n.t('…and {0} more', due.length - 10)}` : '';
   return {
     text: `$(key) ${dueCounts(overdue, dueSoon)}`,
-    tooltip: `Cloudflare Rotate: ${dueCounts(overdue, dueSoon)}\n${names.join('\n')}${more}\nClick to rotate the due tokens (Rotate Due Tokens…).`,
+    tooltip: [`Cloudflare Rotate: ${dueCounts(overdue, dueSoon)}`, ...names, ...(more ? [more.slice(1)] : []), l10n.t('Click to rotate the due tokens (Rotate Due Tokens…).')].join('\n'),
     overdue,
     dueSoon,
   };

@@ -1,6 +1,7 @@
 /** Status-bar reminder "$(key) 2 due" (click: rotate the due tokens) and the view badge. */
 import * as vscode from 'vscode';
 import { COMMANDS } from '../constants';
+import { plural } from '../core/l10n';
 import { plain } from '../core/text';
 import { dueCounts, reminderText, type RetirementInfo, type TreeNode } from './model';
 import { retirementNote } from './credentialNodes';
@@ -56,11 +57,23 @@ export class RetirementStatus implements vscode.Disposable {
     }
     const failed = pending.filter((r) => r.lastError !== undefined).length;
     this.item.text = `$(history) ${vscode.l10n.t('{0} retiring', pending.length)}`;
-    const lines = pending.slice(0, 10).map((r) => `${r.admin ? `admin credential "${r.profile}"` : r.name}: ${retirementNote(r, now)}`);
-    this.item.tooltip = `Cloudflare Rotate: ${pending.length} previous credential${pending.length === 1 ? '' : 's'} still working, deleted when the overlap ends\n${lines.join('\n')}${pending.length > 10 ? `\n…and ${pending.length - 10} more` : ''}\nClick to delete one now.`;
+    const lines = pending.slice(0, 10).map((r) => `${r.admin ? vscode.l10n.t('admin credential "{0}"', r.profile) : r.name}: ${retirementNote(r, now)}`);
+    const head = plural(
+      pending.length,
+      vscode.l10n.t('Cloudflare Rotate: {0} previous credential still working, deleted when the overlap ends', pending.length),
+      vscode.l10n.t('Cloudflare Rotate: {0} previous credentials still working, deleted when the overlap ends', pending.length),
+    );
+    const more = pending.length > 10 ? `\n${vscode.l10n.t('…and {0} more', pending.length - 10)}` : '';
+    this.item.tooltip = `${head}\n${lines.join('\n')}${more}\n${vscode.l10n.t('Click to delete one now.')}`;
     this.item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.accessibilityInformation = {
-      label: failed ? vscode.l10n.t('{0} previous Cloudflare credentials pending retirement, {1} failed', pending.length, failed) : vscode.l10n.t('{0} previous Cloudflare credentials pending retirement', pending.length),
+      label: failed
+        ? plural(
+            pending.length,
+            vscode.l10n.t('{0} previous Cloudflare credential pending retirement, {1} failed', pending.length, failed),
+            vscode.l10n.t('{0} previous Cloudflare credentials pending retirement, {1} failed', pending.length, failed),
+          )
+        : plural(pending.length, vscode.l10n.t('{0} previous Cloudflare credential pending retirement', pending.length), vscode.l10n.t('{0} previous Cloudflare credentials pending retirement', pending.length)),
     };
     this.item.show();
     return pending.length;

@@ -157,7 +157,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     if (n.tooltip !== undefined) item.tooltip = markdown(n.tooltip);
     if (n.icon) item.iconPath = this.icon(n.icon);
     if (n.command) item.command = n.command;
-    item.accessibilityInformation = { label: description ? `${label}, ${description}` : label };
+    item.accessibilityInformation = { label: description ? vscode.l10n.t('{0}, {1}', label, description) : label };
     return item;
   }
 

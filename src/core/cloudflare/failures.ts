@@ -3,6 +3,7 @@
  * each a `CfRotateError` whose `kind` a user can act on, with a message that names the
  * operation and a hint with the next step.
  */
+import * as l10n from '@vscode/l10n';
 import { cap as capital, wording } from '../wording';
 import { CfRotateError, type ErrorKind } from '../errors';
 import type { Logger } from '../ports';
@@ -55,21 +56,24 @@ export function transportError(
   ctx.logger.warn(`cloudflare ${spec.op}: ${spec.method} ${logPath} failed after ${ms} ms (${reason})`);
   if (callerAborted && !mutation) return cancelled(spec);
   if (failure === 'network' && !callerAborted) {
-    return new CfRotateError('network', `Could not reach Cloudflare at ${ctx.host} while ${spec.what} (${reason}); nothing was sent.`, {
-      hint: 'Check your network connection, proxy and DNS, then retry; retrying is safe.',
+    return new CfRotateError('network', l10n.t('Could not reach Cloudflare at {0} while {1} ({2}); nothing was sent.', ctx.host, spec.what, reason), {
+      hint: l10n.t('Check your network connection, proxy and DNS, then retry; retrying is safe.'),
       cause: e,
     });
   }
   if (spec.rotation || mutation) {
-    return new CfRotateError('ambiguous', `No answer from Cloudflare while ${spec.what} (${reason}): the change may have happened${spec.rotation ? ' and the new secret was not received' : ''}.`, {
+    const message = spec.rotation
+      ? l10n.t('No answer from Cloudflare while {0} ({1}): the change may have happened and the new secret was not received.', spec.what, reason)
+      : l10n.t('No answer from Cloudflare while {0} ({1}): the change may have happened.', spec.what, reason);
+    return new CfRotateError('ambiguous', message, {
       hint: spec.rotation
-        ? `Do not rotate blindly: ${wording().resume()}; it checks whether the call took effect and tells you what to do.`
-        : 'Check the current state in the Cloudflare dashboard before retrying.',
+        ? l10n.t('Do not rotate blindly: {0}; it checks whether the call took effect and tells you what to do.', wording().resume())
+        : l10n.t('Check the current state in the Cloudflare dashboard before retrying.'),
       cause: e,
     });
   }
-  return new CfRotateError('ambiguous', `No answer from Cloudflare while ${spec.what} (${reason}).`, {
-    hint: 'Check your network connection or proxy, then retry; retrying is safe.',
+  return new CfRotateError('ambiguous', l10n.t('No answer from Cloudflare while {0} ({1}).', spec.what, reason), {
+    hint: l10n.t('Check your network connection or proxy, then retry; retrying is safe.'),
     cause: e,
   });
 }
@@ -133,34 +137,39 @@ export function httpError(
       });
     }
     case 'not-found':
-      return new CfRotateError('not-found', `${What} failed: Cloudflare has no such ${spec.resource} (${st}).`, {
+      return new CfRotateError('not-found', l10n.t('{0} failed: Cloudflare has no such {1} ({2}).', What, spec.resource, st), {
         ...details,
-        hint: 'Check the ids in cf-rotate.json (and that they belong to this account or zone), or pick the item again from the list.',
+        hint: l10n.t('Check the ids in cf-rotate.json (and that they belong to this account or zone), or pick the item again from the list.'),
       });
     case 'rate-limited':
-      return new CfRotateError('rate-limited', `${What} was refused: Cloudflare's rate limit was reached (${st}); Cloudflare did not process it.`, {
+      return new CfRotateError('rate-limited', l10n.t("{0} was refused: Cloudflare's rate limit was reached ({1}); Cloudflare did not process it.", What, st), {
         ...details,
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-        hint: `Wait ${retryAfterMs !== undefined ? waitText(retryAfterMs) : 'a few minutes'} and retry; nothing was changed. Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other tools.`,
+        hint:
+          retryAfterMs !== undefined
+            ? l10n.t('Wait {0} and retry; nothing was changed. Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other tools.', waitText(retryAfterMs))
+            : l10n.t('Wait a few minutes and retry; nothing was changed. Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other tools.'),
       });
     case 'server':
       return new CfRotateError(
         'server',
         spec.idempotent
-          ? `${What} failed: Cloudflare had an internal error (${st}).`
-          : `${What} failed: Cloudflare had an internal error (${st}); it was not retried because the change may have been applied.`,
+          ? l10n.t('{0} failed: Cloudflare had an internal error ({1}).', What, st)
+          : l10n.t('{0} failed: Cloudflare had an internal error ({1}); it was not retried because the change may have been applied.', What, st),
         {
           ...details,
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           hint: spec.rotation
-            ? `${capital(wording().resume())}: it checks whether the call took effect before you retry. See https://www.cloudflarestatus.com.`
-            : `Retry ${retryAfterMs !== undefined ? `in ${waitText(retryAfterMs)} (Cloudflare's Retry-After)` : 'in a few minutes'}; see https://www.cloudflarestatus.com.`,
+            ? l10n.t('{0}: it checks whether the call took effect before you retry. See https://www.cloudflarestatus.com.', capital(wording().resume()))
+            : retryAfterMs !== undefined
+              ? l10n.t("Retry in {0} (Cloudflare's Retry-After); see https://www.cloudflarestatus.com.", waitText(retryAfterMs))
+              : l10n.t('Retry in a few minutes; see https://www.cloudflarestatus.com.'),
         },
       );
     default:
-      return new CfRotateError('validation', `${What} failed: Cloudflare rejected the request (${st}).`, {
+      return new CfRotateError('validation', l10n.t('{0} failed: Cloudflare rejected the request ({1}).', What, st), {
         ...details,
-        hint: `Check the ids and settings for this credential in cf-rotate.json; nothing was changed.${seeDocs}`,
+        hint: `${l10n.t('Check the ids and settings for this credential in cf-rotate.json; nothing was changed.')}${seeDocs}`,
       });
   }
 }
@@ -175,19 +184,19 @@ export function contractError(what: string, rotation: boolean, detail: string): 
   return rotation
     ? new CfRotateError(
         'contract',
-        `${cap(what)}: Cloudflare's response did not have the documented shape (${detail}). The rotation may have happened and the new secret was not received.`,
+        l10n.t("{0}: Cloudflare's response did not have the documented shape ({1}). The rotation may have happened and the new secret was not received.", cap(what), detail),
         {
-          hint: 'Check in the Cloudflare dashboard whether the credential changed (or verify the old value); if it did, rotate it again to get a value you can store. Report this response shape to cf-rotate.',
+          hint: l10n.t('Check in the Cloudflare dashboard whether the credential changed (or verify the old value); if it did, rotate it again to get a value you can store. Report this response shape to cf-rotate.'),
         },
       )
-    : new CfRotateError('contract', `${cap(what)}: Cloudflare's response did not have the documented shape (${detail}).`, {
-        hint: 'Retry later; if it persists, the Cloudflare API may have changed: report it to cf-rotate.',
+    : new CfRotateError('contract', l10n.t("{0}: Cloudflare's response did not have the documented shape ({1}).", cap(what), detail), {
+        hint: l10n.t('Retry later; if it persists, the Cloudflare API may have changed: report it to cf-rotate.'),
       });
 }
 
 /** The caller aborted its signal: before the request was sent, between retries, or while a read waited for its answer. */
 export function cancelled(spec: CallSpec): CfRotateError {
-  return new CfRotateError('cancelled', `${cap(spec.what)} was cancelled.`, { hint: 'Nothing was changed by this request; run it again when you are ready.' });
+  return new CfRotateError('cancelled', l10n.t('{0} was cancelled.', cap(spec.what)), { hint: l10n.t('Nothing was changed by this request; run it again when you are ready.') });
 }
 
 /** The codes of Cloudflare's `errors` array ([] when the body is not a failure envelope). */

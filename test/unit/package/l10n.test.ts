@@ -68,12 +68,37 @@ describe('localisation', () => {
    * label, detail, description or message written as a bare string literal fails. The list grows
    * as files are converted (see the report of issue 16); it never shrinks.
    */
-  const CONVERTED = ['src/commands/multiStep.ts', 'src/commands/app.ts', 'src/commands/config.ts', 'src/commands/credentials.ts', 'src/commands/rotate.ts', 'src/commands/view.ts', 'src/views/statusBar.ts', 'src/runtime.ts'];
-  /** A key or a call whose string a user reads, given as a bare literal (not through vscode.l10n.t). */
+  const CONVERTED = [
+    'src/commands/multiStep.ts',
+    'src/commands/app.ts',
+    'src/commands/config.ts',
+    'src/commands/credentials.ts',
+    'src/commands/rotate.ts',
+    'src/commands/view.ts',
+    'src/views/statusBar.ts',
+    'src/runtime.ts',
+    // Plain-data modules and the core: `l10n.t` of @vscode/l10n (configured by the runtime).
+    'src/views/model.ts',
+    'src/views/credentialNodes.ts',
+    'src/views/tree.ts',
+    'src/views/controller.ts',
+    'src/commands/describe.ts',
+    'src/commands/zeroDowntime.ts',
+    'src/commands/configText.ts',
+  ];
+  /** A key or a call whose string a user reads, given as a bare literal (not through vscode.l10n.t / l10n.t). */
   const BARE = [
-    /\b(title|placeholder|placeHolder|prompt|loading|label|detail|description):\s*['"`](?!\$\()/,
+    /\b(title|placeholder|placeHolder|prompt|loading|label|detail|description|tooltip|hint):\s*['"`](?!\$\()/,
     /\b(notifyInfo|notifyWarning|notifyError)\(app, ['"`]/,
     /\b(confirmModal|askModal|withProgressNotification|show(Information|Warning|Error)Message)\(\s*['"`]/,
+    /\bguarded\(app, ['"`]/,
+    // An error a user reads (notification, tree, result): its message through l10n.
+    /\bnew CfRotateError\(\s*'[a-z-]+',\s*['"`]/,
+    // A sentence returned or pushed as a literal (a tooltip line, a description part, a validation message).
+    /\breturn\s+['"`][A-Z][a-z]+ [a-z]/,
+    /\.push\((?:'',\s*)?['"`](?:- )?[A-Z][a-z]+[\s:]/,
+    // English plurals by hand ("token${n === 1 ? '' : 's'}", "n === 1 ? 'is' : 'are'"): use plural() with two whole messages.
+    /[=!]== 1 \? ['"`]/,
   ];
   it('no user-visible string of a quick input, button, notification, dialog or progress bypasses vscode.l10n.t in the converted files', () => {
     const bypass: string[] = [];
@@ -85,5 +110,82 @@ describe('localisation', () => {
       });
     }
     assert.deepEqual(bypass, []);
+  });
+});
+
+/**
+ * The core's and the tree's messages (@vscode/l10n, no vscode import): English by default (the CLI),
+ * the bundle VS Code loaded once the runtime configured it, plurals by the display language's
+ * rules, relative times and instants through Intl outside English.
+ */
+describe('localisation of the core and the tree model', () => {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded after the bundle check above */
+  const core = require('../../../src/core/l10n') as typeof import('../../../src/core/l10n');
+  const model = require('../../../src/views/model') as typeof import('../../../src/views/model');
+  const credentialNodes = require('../../../src/views/credentialNodes') as typeof import('../../../src/views/credentialNodes');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const NOW = Date.parse('2026-11-22T12:00:00Z');
+  const DAY = 86_400_000;
+  afterEach(() => core.resetL10n());
+
+  it('every l10n.t / vscode.l10n.t message written in src is in the shipped bundle (a file whose l10n the extractor does not see fails)', () => {
+    const shipped = JSON.parse(fs.readFileSync(path.join(ROOT, 'l10n', 'bundle.l10n.json'), 'utf8')) as Record<string, unknown>;
+    const missing: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith('.ts')) {
+          const text = fs.readFileSync(p, 'utf8');
+          for (const m of text.matchAll(/\bl10n\.t\(\s*'((?:[^'\\]|\\.)*)'/g)) {
+            const msg = (m[1] as string).replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c));
+            if (shipped[msg] === undefined) missing.push(`${path.relative(ROOT, p)}: ${msg.slice(0, 80)}`);
+          }
+        }
+      }
+    };
+    walk(path.join(ROOT, 'src'));
+    assert.deepEqual(missing, []);
+  });
+
+  it('English by default: the CLI and tests read the same words as before', () => {
+    assert.equal(model.dueText({ state: 'overdue', dueAt: NOW - 3 * DAY }, NOW), 'overdue by 3 d');
+    assert.equal(model.dueCounts(1, 2), '1 overdue · 2 due soon');
+    assert.equal(core.plural(1, 'one', 'other'), 'one');
+    assert.equal(core.plural(0, 'one', 'other'), 'other');
+    assert.equal(core.formatInstant(NOW), '2026-11-22T12:00:00.000Z');
+  });
+
+  it('a configured bundle translates the model, the plural rules of the display language choose the form, Intl words times', () => {
+    core.configureL10n({
+      language: 'fr',
+      bundle: { 'overdue by {0}': 'en retard de {0}', '{0} token': '{0} jeton', '{0} tokens': '{0} jetons', 'previous token retires {0}': 'l’ancien jeton est retiré {0}' },
+    });
+    assert.equal(model.dueText({ state: 'overdue', dueAt: NOW - 3 * DAY }, NOW), `en retard de ${new Intl.NumberFormat('fr', { style: 'unit', unit: 'day', unitDisplay: 'narrow' }).format(3)}`);
+    // French: 0 and 1 are "one"; English would say "0 tokens".
+    assert.equal(core.plural(0, 'one', 'other'), 'one');
+    const tree = model.buildTree({
+      folders: [
+        { folder: { path: '/a', name: 'a' }, status: 'ok', configPath: '/a/.vscode/cf-rotate.json', tokens: [] },
+        { folder: { path: '/b', name: 'b' }, status: 'missing', configPath: '/b/.vscode/cf-rotate.json' },
+      ],
+      workspaceFolderCount: 2,
+      history: [],
+      now: NOW,
+      reminderDays: 7,
+      rotating: new Set(),
+      interrupted: new Set(),
+    });
+    assert.equal(tree[0]?.description, '0 jeton');
+    const note = credentialNodes.retirementNote({ folder: '/a', name: 'x', profile: 'default', kind: 'account-api-token', dueAt: NOW + 2 * DAY, attempts: 0 }, NOW);
+    assert.equal(note, `l’ancien jeton est retiré ${new Intl.RelativeTimeFormat('fr', { style: 'narrow', numeric: 'always' }).format(2, 'day')}`);
+    assert.equal(core.formatInstant(NOW), new Intl.DateTimeFormat('fr', { dateStyle: 'medium', timeStyle: 'medium' }).format(NOW));
+  });
+
+  it('Russian-style plural categories: "one" for 21, every other category takes the second message', () => {
+    core.configureL10n({ language: 'ru' });
+    assert.equal(core.plural(21, 'one', 'other'), 'one');
+    assert.equal(core.plural(3, 'one', 'other'), 'other');
+    assert.equal(core.plural(11, 'one', 'other'), 'other');
   });
 });
