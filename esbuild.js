@@ -96,9 +96,9 @@ let sharedCache;
  * each: found from the module graphs of both entries (esbuild metafiles, nothing written) and the
  * import declarations of the actions' own modules (TypeScript's parser). The runtime exposes
  * exactly these bindings, and the actions bundle uses the runtime's instances instead of copies
- * (see sharedWithRuntime): one secret registry, one CfRotateError class, one wording. Only our
- * own modules are shared: the libraries hold no state here, and exposing a library's namespace
- * would keep all of it (no tree-shaking).
+ * (see sharedWithRuntime): one secret registry, one CfRotateError class, one wording, one set of
+ * translations. Our own modules are shared, and of the libraries only @vscode/l10n (the others
+ * hold no state here; each bundle tree-shakes its own copy).
  * @returns {Map<string, Set<string> | '*'>} module → imported names ('*': the whole namespace)
  */
 function sharedModules() {
@@ -109,7 +109,9 @@ function sharedModules() {
   };
   const runtime = graph('src/runtime.ts');
   const actions = graph('src/actions.ts');
-  const shared = new Set(Object.keys(actions).filter((f) => f in runtime && f.startsWith('src/') && f !== 'src/actions.ts'));
+  // Libraries that hold state both bundles must see: @vscode/l10n keeps the translations the runtime configures.
+  const stateful = (f) => f.startsWith('node_modules/@vscode/l10n/');
+  const shared = new Set(Object.keys(actions).filter((f) => f in runtime && (f.startsWith('src/') || stateful(f)) && f !== 'src/actions.ts'));
   const ts = require('typescript');
   /** @type {Map<string, Set<string> | '*'>} */
   const names = new Map();
@@ -120,6 +122,7 @@ function sharedModules() {
     else names.set(file, (cur ?? new Set()).add(name));
   };
   for (const [file, info] of Object.entries(actions)) {
+    // Names imported by the actions' own modules (and by libraries they bundle: none import a shared one).
     if (shared.has(file) || !file.startsWith('src/')) continue;
     const target = new Map(info.imports.filter((i) => shared.has(i.path)).map((i) => [i.original, i.path]));
     if (target.size === 0) continue;

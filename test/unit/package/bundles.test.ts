@@ -82,7 +82,9 @@ describe('bundles (esbuild.js)', function () {
     const actions = await build('dist/actions.js');
     for (const f of ['src/actions.ts', 'src/core/engine/engine.ts', 'src/core/cloudflare/client.ts', 'src/commands/rotate.ts']) assert.ok(actions.inputs.includes(f), `${f} is in dist/actions.js`);
     // No second copy of a module of ours: the secret registry, the error classes and the wording exist once.
-    const both = actions.inputs.filter((f) => f.startsWith('src/') && runtime.inputs.includes(f));
+    // Nor of @vscode/l10n, which holds the translations the runtime configures.
+    const both = actions.inputs.filter((f) => (f.startsWith('src/') || f.startsWith('node_modules/@vscode/l10n/')) && runtime.inputs.includes(f));
+    assert.ok(runtime.inputs.some((f) => f.startsWith('node_modules/@vscode/l10n/')), 'the runtime holds @vscode/l10n');
     assert.deepEqual(both, [], 'modules bundled into both dist/runtime.js and dist/actions.js');
     const relative = [...new Set([...actions.text.matchAll(/require\("(\.[^"]+)"\)/g)].map((m) => m[1]))].sort();
     assert.deepEqual(relative, ['./runtime.js', './sealbox.js']);
@@ -104,6 +106,7 @@ describe('bundles (esbuild.js)', function () {
       const ac = require(path.join(dir, 'actions.js')) as { CloudflareClient: new (o: unknown) => unknown; registerCommands: unknown };
       assert.equal(typeof ac.registerCommands, 'function');
       assert.ok(rt.__shared['src/core/redact.ts'], 'the runtime shares its secret registry');
+      assert.ok(Object.keys(rt.__shared).some((k) => k.startsWith('node_modules/@vscode/l10n/')), 'the runtime shares its configured translations');
       const { CfRotateError } = rt.__shared['src/core/errors.ts'] as { CfRotateError: new (k: string, m: string) => Error };
       // An error dist/actions.js throws is the runtime's CfRotateError (a copy of the class would fail instanceof).
       assert.throws(() => new ac.CloudflareClient({ baseUrl: 'http://api.example.com/client/v4', credential: { type: 'api-token', token: 'x'.repeat(40) } }), (e: unknown) => e instanceof CfRotateError);
