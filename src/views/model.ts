@@ -359,12 +359,22 @@ export function dueText(due: DueInfo, now: number): string | undefined {
   return undefined;
 }
 
-/** "rolled 3 d ago · expires in 12 d", "not rotated yet · overdue (age unknown)", "rotating…". */
+/** "rolled 3 d ago · expires in 12 d", "replaced just now", "not rotated yet · overdue (age unknown)", "rotating…". */
 export function tokenDescription(kind: TokenKind, s: TokenStatus, now: number): string {
   if (s.state === 'rotating') return l10n.t('rotating…');
   if (s.state === 'interrupted') return l10n.t('interrupted rotation · resume it');
   const last = lastRotatedAt(s);
-  const parts = [last === undefined ? l10n.t('not rotated yet') : isApiToken(kind) ? l10n.t('rolled {0}', relativeTime(last, now)) : l10n.t('rotated {0}', relativeTime(last, now))];
+  // An API token's last rotation was a roll, or with `strategy: "replace"` a twin (the history names its id).
+  const replaced = s.lastSuccess?.tokenId !== undefined;
+  const parts = [
+    last === undefined
+      ? l10n.t('not rotated yet')
+      : isApiToken(kind)
+        ? replaced
+          ? l10n.t('replaced {0}', relativeTime(last, now))
+          : l10n.t('rolled {0}', relativeTime(last, now))
+        : l10n.t('rotated {0}', relativeTime(last, now)),
+  ];
   if (s.expiresAt !== undefined) parts.push(s.expiresAt > now ? l10n.t('expires {0}', relativeTime(s.expiresAt, now)) : l10n.t('expired {0}', relativeTime(s.expiresAt, now)));
   if (s.state === 'failed') parts.push(s.lastAttempt?.outcome === 'lost' ? l10n.t('last rotation lost its secret') : l10n.t('last rotation failed'));
   const due = dueText(s.due, now);
