@@ -251,3 +251,31 @@ exports.start = (context, shell) => { globalThis.__cfRotateShellTest.push('runti
     });
   });
 });
+
+describe('lazy loading of dist/actions.js (src/lazy.ts)', () => {
+  it('a missing actions bundle: every use throws "nothing was changed", and the user is told once, with Reload Window', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-lazy-'));
+    const shown: string[] = [];
+    const stub = createVscodeStub() as Record<string, unknown>;
+    stub.window = { showErrorMessage: async (text: string, ...items: string[]) => (shown.push(`${text} [${items.join(', ')}]`), undefined) };
+    stub.l10n = { t: (m: string, ...a: unknown[]) => m.replace(/\{(\d+)\}/g, (_, i: string) => String(a[Number(i)])) };
+    const mod = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
+    const original = mod._load;
+    mod._load = function (request, parent, isMain) {
+      return request === 'vscode' ? stub : original.call(this, request, parent, isMain);
+    };
+    try {
+      // The compiled module alone, without an actions.js beside it.
+      fs.copyFileSync(path.join(ROOT, 'out', 'src', 'lazy.js'), path.join(dir, 'lazy.js'));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const lazy = require(path.join(dir, 'lazy.js')) as { actions(): unknown };
+      for (let i = 0; i < 2; i++) assert.throws(() => lazy.actions(), /^Error: Cloudflare Rotate could not load its commands \(Cannot find module '\.\/actions'.*\)\. Nothing was changed\.$/);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(shown.length, 1, 'told once');
+      assert.match(shown[0] ?? '', /^Cloudflare Rotate could not load its commands \(Cannot find module '\.\/actions'.*\)\. Nothing was changed\. Reload the window; if it happens again, reinstall the extension\. \[Reload Window\]$/);
+    } finally {
+      mod._load = original;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
