@@ -2,8 +2,8 @@
  * Edits of `.vscode/cf-rotate.json` text that keep everything else (comments, order, formatting):
  * jsonc-parser `modify` + `applyEdits`. No vscode import: unit-tested.
  */
-import { applyEdits, findNodeAtLocation, modify, parse as parseJsonc, parseTree, type FormattingOptions, type JSONPath, type ParseError } from 'jsonc-parser';
-import { parseConfig, starterConfig } from '../core/config/load';
+import { applyEdits, findNodeAtLocation, modify, parseTree, type FormattingOptions, type JSONPath, type ParseError } from 'jsonc-parser';
+import { parseConfig, parseJsoncValue, starterConfig } from '../core/config/load';
 import { configSchema } from '../core/config/schema';
 import { CfRotateError } from '../core/errors';
 
@@ -16,7 +16,7 @@ export function formattingOf(text: string): FormattingOptions {
 
 function parseRaw(text: string, file: string): unknown {
   const errors: ParseError[] = [];
-  const data: unknown = parseJsonc(text.replace(/^\uFEFF/, ''), errors, { allowTrailingComma: true, disallowComments: false });
+  const data: unknown = parseJsoncValue(text.replace(/^\uFEFF/, ''), errors);
   if (errors.length > 0) {
     throw new CfRotateError('config', `${file} has JSON syntax errors; cf-rotate will not edit it.`, {
       hint: 'Fix the syntax (run "Cloudflare Rotate: Open Configuration"), then try again.',
