@@ -785,6 +785,12 @@ describe('checked files: createFolder, the steps between check and act, and no h
     );
     assert.deepEqual([readdirSync(path.join(root, 'sub')), readdirSync(path.join(root, 'moved'))], [[], []]);
     assert.equal(openFds(), before, 'the folder handle is closed');
+    // A read goes through the same check: the file of the moved folder is not read.
+    await fs.rm(path.join(root, 'sub'), { recursive: true });
+    await fs.rename(path.join(root, 'moved'), path.join(root, 'sub'));
+    await fs.writeFile(path.join(root, 'sub', '.env'), 'A=old\n');
+    await refusal(cf.read(root, 'sub/.env', rules), 'file', 'The folder of sub/.env changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.');
+    assert.equal(openFds(), before, 'the folder handle is closed after a refused read');
   });
 
   it('no file or folder handle is left open by read, write, remove or a refused write', async function () {

@@ -5,6 +5,7 @@ import {
   configJsonSchema,
   configSchema,
   credentialKey,
+  DEFAULT_OVERLAP,
   DESTINATION_LABEL,
   destinationAccount,
   destinationTargets,
@@ -13,6 +14,7 @@ import {
   isFileTarget,
   normaliseRelative,
   parseDuration,
+  strategyOf,
   targetField,
   targetLabel,
   targetPathProblem,
@@ -546,6 +548,7 @@ describe('config: the edges of each pattern and rule (mutation testing)', () => 
   it('parseConfig: only a byte order mark at the start is removed', () => {
     assert.deepEqual(parseConfig('\uFEFF{"$schema":"a\uFEFFb","tokens":[]}'), { $schema: 'a\uFEFFb', tokens: [] });
     assert.deepEqual(parseConfig('\uFEFF{"$schema":"a\uFEFFb","tokens":[],}'), { $schema: 'a\uFEFFb', tokens: [] });
+    assert.deepEqual(parseConfig('{"$schema":"a\uFEFFb","tokens":[]}'), { $schema: 'a\uFEFFb', tokens: [] });
   });
 
   it('parseConfig: "__proto__" is an unknown key with comments or trailing commas too; keys inside it are never read (a bug: they were, under JSONC)', () => {
@@ -590,4 +593,62 @@ describe('config: the edges of each pattern and rule (mutation testing)', () => 
       },
     ]);
   });
+
+  it('ConfigError: a problem of the whole file reads as a sentence only when every issue is one; several are joined by "; "', () => {
+    assert.equal(new ConfigError('c.json', []).message, 'c.json is invalid: ');
+    assert.equal(new ConfigError('c.json', [{ path: '(file)', message: 'is big' }, { path: '(file)', message: 'is odd' }]).message, 'c.json is big; is odd');
+    assert.equal(new ConfigError('c.json', [{ path: '(file)', message: 'is big' }, { path: 'tokens', message: 'm' }]).message, 'c.json is invalid: (file): is big; tokens: m');
+  });
+
+  it('the fields of MoQ, Turnstile and OAuth client targets', () => {
+    const A2 = '00000000000000000000000000000001';
+    const cfg = validateConfig({
+      tokens: [
+        { name: 'm', kind: 'moq-relay-token', accountId: A, relayId: B, targets: [{ file: '.env', key: 'M', field: 'token' }] },
+        { name: 't', kind: 'turnstile-secret', accountId: A, sitekey: '0x4AAAAAAABkMYinukE8nzY', targets: [{ file: '.env', key: 'T', field: 'token' }] },
+        { name: 'o', kind: 'oauth-client-secret', accountId: A, clientId: A2, targets: [{ file: '.env', key: 'O', field: 'clientId' }, { file: '.env', key: 'P' }] },
+      ],
+    });
+    assert.deepEqual(
+      cfg.tokens.flatMap((t) => t.targets.map((tg) => targetField(t, tg))),
+      ['token', 'token', 'clientId', 'clientSecret'],
+    );
+    assert.deepEqual(messages(withTarget({ file: '.env', key: 'K', field: 'clientId' })), [`${T}.field: must be one of r2AccessKeyId, r2SecretAccessKey, token for user-api-token`]);
+  });
+
+  it('Turnstile sitekeys: a digit, "x", then 4 to 30 of letters, digits, _ and -', () => {
+    const turnstile = (sitekey: string): unknown => ({ tokens: [{ name: 't', kind: 'turnstile-secret', accountId: A, sitekey, targets: [{ file: '.env', key: 'T' }] }] });
+    for (const k of ['0x4AAAAAAABkMYinukE8nzY', '1x00000000000000000000AA', '3xAB_-', `0x${'a'.repeat(30)}`]) assert.deepEqual(messages(turnstile(k)), [], k);
+    for (const k of ['a0x4AAAAAAA', '0x4AAAAAAA!', 'ax4AAAAAAA', '0xAAA', `0x${'a'.repeat(31)}`, '0x4AAA AAA']) {
+      assert.equal(messages(turnstile(k)).length, 1, k);
+      assert.match(messages(turnstile(k))[0] ?? '', /^tokens\[0\]\.sitekey: /, k);
+    }
+  });
+
+  it('overlap without "strategy": "replace" is refused for both API token kinds; strategyOf and the default overlap', () => {
+    const api = (kind: string, extra: Json): unknown => ({ tokens: [{ name: 'a', kind, ...(kind === 'account-api-token' ? { accountId: A } : {}), tokenId: B, targets: [{ file: '.env', key: 'K' }], ...extra }] });
+    const only = 'tokens[0].overlap: is used only with "strategy": "replace" (a roll keeps no previous token)';
+    for (const kind of ['account-api-token', 'user-api-token']) {
+      assert.deepEqual(messages(api(kind, { overlap: '1h' })), [only], kind);
+      assert.deepEqual(messages(api(kind, { overlap: '1h', strategy: 'roll' })), [only], kind);
+      assert.deepEqual(messages(api(kind, { overlap: '1h', strategy: 'replace' })), [], kind);
+    }
+    const [acc, user, svc] = validateConfig({
+      tokens: [
+        { name: 'a', kind: 'account-api-token', accountId: A, tokenId: A, targets: [{ file: '.env', key: 'K' }] },
+        { name: 'u', kind: 'user-api-token', tokenId: B, strategy: 'replace', targets: [{ file: '.env', key: 'U' }] },
+        { name: 's', kind: 'access-service-token', zoneId: A, serviceTokenId: UUID, targets: [{ file: '.env', key: 'S' }] },
+      ],
+    }).tokens;
+    assert.deepEqual([strategyOf(acc!), strategyOf(user!), strategyOf(svc!)], ['roll', 'replace', undefined]);
+    assert.equal(DEFAULT_OVERLAP, '24h');
+  });
+
+  it('credentialKey of Turnstile (the sitekey keeps its case) and OAuth client entries', () => {
+    assert.equal(credentialKey({ kind: 'turnstile-secret', accountId: 'AA', sitekey: '0xAbC' }), 'turnstile-secret:aa:0xAbC');
+    assert.equal(credentialKey({ kind: 'turnstile-secret' }), 'turnstile-secret::');
+    assert.equal(credentialKey({ kind: 'oauth-client-secret', accountId: 'AA', clientId: 'CC' }), 'oauth-client-secret:aa:cc');
+    assert.equal(credentialKey({ kind: 'oauth-client-secret' }), 'oauth-client-secret::');
+  });
 });
+
