@@ -18,7 +18,9 @@ export const MODULES = [
   { name: 'checked writer', mutate: ['src/core/node/checked.ts', 'src/core/node/files.ts'], tests: ['out/test/unit/core/checked.test.js', 'out/test/unit/core/targets.test.js'] },
   { name: 'journal', mutate: ['src/core/engine/journal.ts', 'src/core/node/journalStore.ts'], tests: ['out/test/unit/core/journal.test.js', 'out/test/unit/core/engine.test.js'] },
   { name: 'targets', mutate: ['src/core/engine/targets/**/*.ts'], tests: ['out/test/unit/core/targets.test.js', 'out/test/unit/core/engine.test.js', 'out/test/unit/destinations/**/*.test.js'] },
-  { name: 'schemas', mutate: ['src/core/config/**/*.ts', 'src/core/credentials.ts'], tests: ['out/test/unit/core/config.test.js', 'out/test/unit/core/credentials.test.js'] },
+  // The schemas themselves: not the other files of src/core/config/ (docs.ts, the words of each key; edit.ts, the
+  // tokenId edit; syntax.ts, syntax errors in words), which came after this module and are not mutation-tested yet.
+  { name: 'schemas', mutate: ['src/core/config/schema.ts', 'src/core/config/load.ts', 'src/core/credentials.ts'], tests: ['out/test/unit/core/config.test.js', 'out/test/unit/core/credentials.test.js'] },
 ];
 
 /**

@@ -3,8 +3,8 @@
  * jsonc-parser `modify` + `applyEdits`. No vscode import: unit-tested.
  */
 import * as l10n from '@vscode/l10n';
-import { applyEdits, findNodeAtLocation, modify, parse as parseJsonc, parseTree, type FormattingOptions, type JSONPath, type ParseError } from 'jsonc-parser';
-import { parseConfig, starterConfig } from '../core/config/load';
+import { applyEdits, findNodeAtLocation, modify, parseTree, type FormattingOptions, type JSONPath, type ParseError } from 'jsonc-parser';
+import { parseConfig, parseJsoncValue, starterConfig } from '../core/config/load';
 import { configSchema } from '../core/config/schema';
 import { CfRotateError } from '../core/errors';
 
@@ -17,7 +17,7 @@ export function formattingOf(text: string): FormattingOptions {
 
 function parseRaw(text: string, file: string): unknown {
   const errors: ParseError[] = [];
-  const data: unknown = parseJsonc(text.replace(/^\uFEFF/, ''), errors, { allowTrailingComma: true, disallowComments: false });
+  const data: unknown = parseJsoncValue(text.replace(/^\uFEFF/, ''), errors);
   if (errors.length > 0) {
     throw new CfRotateError('config', l10n.t('{0} has JSON syntax errors; cf-rotate will not edit it.', file), {
       hint: l10n.t('Fix the syntax (run "Cloudflare Rotate: Open Configuration"), then try again.'),

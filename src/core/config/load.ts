@@ -1,4 +1,4 @@
-import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
+import { parseTree, type Node, type ParseError } from 'jsonc-parser';
 import { wording } from '../wording';
 import { withParser } from 'zod/mini';
 import { compileFn } from 'zod/v4/core';
@@ -55,11 +55,34 @@ export function parseConfig(text: string, file = CONFIG_RELATIVE_PATH): CfRotate
     data = undefined;
   }
   const errors: ParseError[] = [];
-  if (data === undefined) data = parseJsonc(body, errors, { allowTrailingComma: true, disallowComments: false });
+  if (data === undefined) data = parseJsoncValue(body, errors);
   if (errors.length > 0) {
     throw new ConfigError(file, [{ path: '(file)', message: describeSyntaxErrors(body, errors) }]);
   }
   return validateConfig(data, file);
+}
+
+/**
+ * The value of a JSONC text (comments and trailing commas allowed), with every key an own property
+ * as JSON.parse makes it. jsonc-parser's `parse` assigns keys (`obj[key] = value`), so a
+ * `"__proto__"` key there set the object's prototype: the keys inside it were read as the
+ * object's own by the schema, yet not refused as unknown keys, only when the file had a comment
+ * or a trailing comma. Syntax errors go to `errors`.
+ */
+export function parseJsoncValue(text: string, errors: ParseError[]): unknown {
+  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  return tree === undefined ? undefined : valueOf(tree);
+}
+
+function valueOf(n: Node): unknown {
+  if (n.type === 'array') return (n.children ?? []).map(valueOf);
+  if (n.type !== 'object') return n.value;
+  const out: Record<string, unknown> = {};
+  for (const p of n.children ?? []) {
+    const [k, v] = p.children ?? [];
+    if (k && v) Object.defineProperty(out, String(k.value), { value: valueOf(v), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 let compiledSchema: typeof configSchema | undefined;

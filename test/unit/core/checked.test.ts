@@ -583,3 +583,250 @@ describe('checked files: each rule on its own', function () {
     assert.equal(existsSync(path.join(root, 'p.env')), false);
   });
 });
+
+describe('checked files: createFolder, the steps between check and act, and no handle left open', function () {
+  this.timeout(30_000);
+  let root: string;
+  let outside: string;
+  const cf = new CheckedFiles();
+  const errnoError = (code: string): Error => Object.assign(new Error(`stubbed ${code}`), { code });
+  type Fsp = Record<'open' | 'lstat' | 'realpath' | 'unlink' | 'mkdir' | 'rename', (...args: unknown[]) => Promise<unknown>>;
+  const fsp = fs as unknown as Fsp;
+  const saved = { ...fsp };
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+  const refusal = async (p: Promise<unknown>, kind: string, message: string, hint?: string): Promise<void> => {
+    await assert.rejects(p, (e: Error & { kind?: string; hint?: string }) => {
+      assert.equal(e.kind, kind);
+      assert.equal(e.message, message);
+      if (hint !== undefined) assert.equal(e.hint, hint);
+      return true;
+    });
+  };
+
+  beforeEach(async () => {
+    root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-checked3-')));
+    outside = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-outside3-')));
+  });
+  afterEach(async () => {
+    Object.assign(fsp, saved);
+    await fs.rm(root, { recursive: true, force: true });
+    await fs.rm(outside, { recursive: true, force: true });
+  });
+
+  it('createFolder: creates each missing segment 0755 and returns the real path; "." is the root; an existing folder is fine', async () => {
+    const umask = process.umask(0);
+    try {
+      assert.equal(await cf.createFolder(root, 'a/b/c'), path.join(root, 'a', 'b', 'c'));
+    } finally {
+      process.umask(umask);
+    }
+    for (const p of ['a', 'a/b', 'a/b/c']) assert.equal((await fs.stat(path.join(root, p))).mode & 0o777, 0o755, p);
+    assert.equal(await cf.createFolder(root, 'a/b'), path.join(root, 'a', 'b'));
+    assert.equal(await cf.createFolder(root, '.'), root);
+    assert.equal(await cf.createFolder(root, './a//b/'), path.join(root, 'a', 'b'));
+    await fs.mkdir(path.join(root, 'real'));
+    await fs.symlink('real', path.join(root, 'inside'));
+    assert.equal(await cf.createFolder(root, 'inside/x'), path.join(root, 'real', 'x'), 'a link that stays inside is followed');
+  });
+
+  it('createFolder: .git is refused unless denyGitDir is false; a link out, a file on the way and a folder that cannot be made are refused in words', async () => {
+    await refusal(cf.createFolder(root, 'a/.git/b'), 'config', 'a/.git/b lies inside a .git folder; cf-rotate never writes there.', 'Choose a folder in the work tree.');
+    assert.equal(existsSync(path.join(root, 'a', '.git')), false, 'nothing made from the refused segment on');
+    await refusal(cf.createFolder(root, '.git', { denyGitDir: true }), 'config', '.git lies inside a .git folder; cf-rotate never writes there.', 'Choose a folder in the work tree.');
+    assert.equal(await cf.createFolder(root, 'b/.git/c', { denyGitDir: false }), path.join(root, 'b', '.git', 'c'));
+    await fs.symlink(outside, path.join(root, 'out'));
+    await refusal(cf.createFolder(root, 'out/x'), 'file', 'out/x lies in a folder that links outside the workspace folder; cf-rotate refuses to follow it.', 'Use a real folder inside the workspace.');
+    assert.deepEqual(readdirSync(outside), []);
+    await fs.writeFile(path.join(root, 'plain'), 'x');
+    await refusal(cf.createFolder(root, 'plain/x'), 'file', 'plain is a file, not a folder.', 'Choose another path for the new file.');
+    fsp.mkdir = async () => {
+      throw errnoError('EACCES');
+    };
+    await refusal(cf.createFolder(root, 'new/x'), 'file', 'Could not create the folder new/x: permission denied (EACCES).');
+    fsp.mkdir = saved.mkdir;
+    fsp.realpath = async (p: unknown) => {
+      if (String(p) === path.join(root, 'gone')) throw errnoError('ENOENT');
+      return saved.realpath(p);
+    };
+    await refusal(cf.createFolder(root, 'gone'), 'file', 'Could not create the folder gone: it does not exist (ENOENT).');
+  });
+
+  it('a path that is not a string is refused like an empty one', async () => {
+    await refusal(cf.write(root, 5 as unknown as string, Buffer.from('x'), rules), 'config', 'A file path is empty or contains a NUL character.');
+  });
+
+  it(".git as a file is refused with rules that do not mention denyGitDir", async () => {
+    await fs.writeFile(path.join(root, '.git'), 'gitdir: elsewhere\n');
+    await refusal(cf.write(root, '.git', Buffer.from('x'), {}), 'config', ".git is git's own .git file; cf-rotate never writes it.");
+    assert.equal(await fs.readFile(path.join(root, '.git'), 'utf8'), 'gitdir: elsewhere\n');
+  });
+
+  it('a link whose target cannot be resolved for another reason than a missing file is a "resolve" error, not a dangling link', async () => {
+    await fs.writeFile(path.join(root, 'real.env'), 'A=1\n');
+    await fs.symlink('real.env', path.join(root, 'l.env'));
+    fsp.realpath = async (p: unknown) => {
+      if (String(p) === path.join(root, 'l.env')) throw errnoError('EACCES');
+      return saved.realpath(p);
+    };
+    await refusal(cf.write(root, 'l.env', Buffer.from('x'), rules), 'file', 'Could not resolve l.env: permission denied (EACCES).');
+  });
+
+  it('something that is neither file, folder, FIFO, socket nor link is named a device', async () => {
+    await fs.writeFile(path.join(root, 'dev.env'), '');
+    const no = (): boolean => false;
+    fsp.lstat = async (p: unknown) => {
+      if (String(p) === path.join(root, 'dev.env')) return { isFile: no, isDirectory: no, isFIFO: no, isSocket: no, isSymbolicLink: no, mode: 0o20666, size: 0 };
+      return saved.lstat(p);
+    };
+    await refusal(cf.read(root, 'dev.env', rules), 'file', 'dev.env is a device, not a regular file; cf-rotate only reads and writes regular files.', 'Point the target at a .env text file.');
+  });
+
+  it('read: a file that is no regular file when opened names the hint; one that grew past the limit after its size was checked is refused', async () => {
+    await fs.writeFile(path.join(root, 'f.env'), 'A=1\n');
+    const open = saved.open;
+    fsp.open = async (...args: unknown[]) => {
+      if (String(args[0]).endsWith('/f.env')) {
+        await fs.rm(path.join(root, 'f.env'));
+        await fs.mkdir(path.join(root, 'f.env'));
+        return open(path.join(root, 'f.env'), constants.O_RDONLY);
+      }
+      return open(...args);
+    };
+    await refusal(cf.read(root, 'f.env', rules), 'file', 'f.env is not a regular file; cf-rotate only reads regular files.', 'Point the target at a .env text file.');
+    fsp.open = open;
+    await fs.writeFile(path.join(root, 'big.env'), Buffer.alloc(1025, 0x41));
+    const h = await fs.open(path.join(root, 'big.env'));
+    const proto = Object.getPrototypeOf(h) as { stat: (...a: unknown[]) => Promise<{ size: number }> };
+    await h.close();
+    const stat = proto.stat;
+    proto.stat = async function (this: unknown, ...a: unknown[]) {
+      const st = await stat.apply(this, a);
+      st.size = 0; // the size when checked; the file then grows to 1025 bytes
+      return st;
+    };
+    try {
+      await refusal(cf.read(root, 'big.env', { maxBytes: 1024 }), 'file', 'big.env is larger than 1 MB.', 'Point the target at a .env file.');
+    } finally {
+      proto.stat = stat;
+    }
+  });
+
+  it('write: the name turned into a folder before the rename is refused, nothing is written and no temporary is left; another lstat error is a write error', async () => {
+    await fs.writeFile(path.join(root, 'w.env'), 'A=1\n');
+    fsp.lstat = async (p: unknown) => {
+      if (String(p).startsWith('/proc/self/fd/') && String(p).endsWith('/w.env')) {
+        await fs.rm(path.join(root, 'w.env'));
+        await fs.mkdir(path.join(root, 'w.env'));
+      }
+      return saved.lstat(p);
+    };
+    await refusal(
+      cf.write(root, 'w.env', Buffer.from('A=2\n'), rules),
+      'file',
+      'w.env changed while cf-rotate was writing it (it is no longer a regular file); nothing was written to it.',
+      'Check what replaced it, then try again.',
+    );
+    assert.ok((await fs.stat(path.join(root, 'w.env'))).isDirectory());
+    assert.deepEqual(readdirSync(root), ['w.env']);
+    await fs.rm(path.join(root, 'w.env'), { recursive: true });
+    await fs.writeFile(path.join(root, 'w.env'), 'A=1\n');
+    fsp.lstat = async (p: unknown) => {
+      if (String(p).startsWith('/proc/self/fd/') && String(p).endsWith('/w.env')) throw errnoError('EACCES');
+      return saved.lstat(p);
+    };
+    await refusal(cf.write(root, 'w.env', Buffer.from('A=2\n'), rules), 'file', 'Could not write w.env: permission denied (EACCES).');
+    assert.equal(await fs.readFile(path.join(root, 'w.env'), 'utf8'), 'A=1\n');
+    assert.deepEqual(readdirSync(root), ['w.env']);
+  });
+
+  it('write: the temporary is named <name>.cf-rotate-<pid>-<start time>-<12 hex>.tmp', async () => {
+    const start = (await fs.readFile('/proc/self/stat', 'utf8')).split(') ')[1]?.split(' ')[19];
+    let name = '';
+    fsp.rename = async (a: unknown, b: unknown) => {
+      name = path.basename(String(a));
+      return saved.rename(a, b);
+    };
+    await cf.write(root, '.env', Buffer.from('A=1\n'), rules);
+    assert.match(name, new RegExp(`^\\.env\\.cf-rotate-${process.pid}-${start}-[0-9a-f]{12}\\.tmp$`));
+  });
+
+  it('remove: a file removed meanwhile is fine; another unlink error is a "delete" error', async () => {
+    await fs.writeFile(path.join(root, 'r.env'), 'x');
+    fsp.unlink = async (p: unknown) => {
+      if (String(p).startsWith('/proc/self/fd/')) throw errnoError('EACCES');
+      return saved.unlink(p);
+    };
+    await refusal(cf.remove(root, 'r.env', rules), 'file', 'Could not delete r.env: permission denied (EACCES).');
+    fsp.unlink = async (p: unknown) => {
+      if (String(p).startsWith('/proc/self/fd/')) await saved.unlink(path.join(root, 'r.env'));
+      return saved.unlink(p);
+    };
+    await cf.remove(root, 'r.env', rules);
+    assert.deepEqual(readdirSync(root), []);
+  });
+
+  it('a folder moved away (and another made at its path) after it was opened is refused: the check follows the open folder, not the path', async function () {
+    if (process.platform !== 'linux') this.skip();
+    await fs.mkdir(path.join(root, 'sub'));
+    const before = openFds();
+    fsp.open = async (...args: unknown[]) => {
+      const h = await saved.open(...args);
+      if ((Number(args[1]) & (constants.O_DIRECTORY ?? 0)) !== 0 && String(args[0]) === path.join(root, 'sub')) {
+        await fs.rename(path.join(root, 'sub'), path.join(root, 'moved'));
+        await fs.mkdir(path.join(root, 'sub'));
+      }
+      return h;
+    };
+    await refusal(
+      cf.write(root, 'sub/.env', Buffer.from('A=1\n'), rules),
+      'file',
+      'The folder of sub/.env changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.',
+      'Check the folder, then try again.',
+    );
+    assert.deepEqual([readdirSync(path.join(root, 'sub')), readdirSync(path.join(root, 'moved'))], [[], []]);
+    assert.equal(openFds(), before, 'the folder handle is closed');
+    // A read goes through the same check: the file of the moved folder is not read.
+    await fs.rm(path.join(root, 'sub'), { recursive: true });
+    await fs.rename(path.join(root, 'moved'), path.join(root, 'sub'));
+    await fs.writeFile(path.join(root, 'sub', '.env'), 'A=old\n');
+    await refusal(cf.read(root, 'sub/.env', rules), 'file', 'The folder of sub/.env changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.');
+    assert.equal(openFds(), before, 'the folder handle is closed after a refused read');
+  });
+
+  it('no file or folder handle is left open by read, write, remove or a refused write', async function () {
+    if (process.platform !== 'linux') this.skip();
+    await fs.mkdir(path.join(root, 'sub'));
+    await cf.write(root, 'sub/.env', Buffer.from('A=1\n'), rules);
+    const before = openFds();
+    await cf.write(root, 'sub/.env', Buffer.from('A=2\n'), rules);
+    assert.equal(openFds(), before, 'write');
+    assert.equal(Buffer.from((await cf.read(root, 'sub/.env', rules))!.bytes).toString(), 'A=2\n');
+    assert.equal(openFds(), before, 'read');
+    fsp.rename = async () => {
+      throw errnoError('ENOSPC');
+    };
+    await refusal(cf.write(root, 'sub/.env', Buffer.from('A=3\n'), rules), 'file', 'Could not write sub/.env: no space left on the device (ENOSPC).');
+    fsp.rename = saved.rename;
+    assert.equal(openFds(), before, 'a failed write');
+    await cf.remove(root, 'sub/.env', rules);
+    assert.equal(openFds(), before, 'remove');
+    assert.deepEqual(readdirSync(path.join(root, 'sub')), []);
+  });
+
+  it('sweep: only whole names of cf-rotate temporaries (nothing before or after the pattern)', async () => {
+    const old = (Date.now() - 2 * 3600_000) / 1000;
+    const keep = [
+      '.env.cf-rotate-4194303123-77-abcdef012345.tmp.bak',
+      'x\n.env.cf-rotate-4194303123-77-abcdef012345.tmp',
+      'x..env.cf-rotate-0123456789ab.tmp',
+      '..env.cf-rotate-0123456789ab.tmp.bak',
+    ];
+    for (const n of keep) {
+      await fs.writeFile(path.join(root, n), 'x');
+      await fs.utimes(path.join(root, n), old, old);
+    }
+    assert.equal(await cf.sweep(root, ''), 0);
+    assert.equal(await cf.sweep(root, '', '.env'), 0);
+    assert.deepEqual(readdirSync(root).sort(), [...keep].sort());
+  });
+});

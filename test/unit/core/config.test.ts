@@ -1,17 +1,20 @@
 import { strict as assert } from 'node:assert';
 import * as z from 'zod/mini';
-import { ConfigError, expandTargetUnions, formatJsonPath, parseConfig, starterConfig, validateConfig } from '../../../src/core/config/load';
+import { ConfigError, expandTargetUnions, formatJsonPath, parseConfig, parseJsoncValue, starterConfig, validateConfig } from '../../../src/core/config/load';
 import {
   configJsonSchema,
   configSchema,
   credentialKey,
+  DEFAULT_OVERLAP,
   DESTINATION_LABEL,
   destinationAccount,
   destinationTargets,
   fileTargets,
   isEnvLikeFile,
+  isFileTarget,
   normaliseRelative,
   parseDuration,
+  strategyOf,
   targetField,
   targetLabel,
   targetPathProblem,
@@ -443,3 +446,209 @@ describe('config: every rule in its own words', () => {
     assert.equal(schema.description, 'Cloudflare credentials that cf-rotate rotates, and the .env files and destinations (Workers, Pages, Secrets Store, GitHub Actions secrets) that receive them. Contains no secrets.');
   });
 });
+
+describe('config: the edges of each pattern and rule (mutation testing)', () => {
+  const messages = (data: unknown): string[] => {
+    try {
+      validateConfig(data);
+    } catch (e) {
+      assert.ok(e instanceof ConfigError, String(e));
+      return e.issues.map((i) => `${i.path}: ${i.message}`);
+    }
+    return [];
+  };
+  const withTarget = (t: unknown): unknown => ({ tokens: [{ name: 'me', kind: 'user-api-token', tokenId: B, targets: [t] }] });
+  const service = (extra: Json): unknown => ({ tokens: [{ name: 'a', kind: 'access-service-token', serviceTokenId: UUID, targets: [{ file: '.env', key: 'K' }], ...extra }] });
+  const T = 'tokens[0].targets[0]';
+
+  it('serviceTokenId: a UUID and nothing before or after it', () => {
+    assert.deepEqual(messages(service({ zoneId: A })), []);
+    assert.deepEqual(messages(service({ zoneId: A, serviceTokenId: `x${UUID}` })), ['tokens[0].serviceTokenId: must be a UUID (the service token ID)']);
+    assert.deepEqual(messages(service({ zoneId: A, serviceTokenId: `${UUID}x` })), ['tokens[0].serviceTokenId: must be a UUID (the service token ID)']);
+  });
+
+  it('durations: nothing before the first number; fractions of more than one digit', () => {
+    assert.deepEqual(messages(service({ zoneId: A, gracePeriod: 'x1h' })), ['tokens[0].gracePeriod: must be a duration such as 30m, 1h, 24h or 7d']);
+    assert.deepEqual(messages(service({ zoneId: A, gracePeriod: '1.25h' })), []);
+    assert.equal(parseDuration('1.25h'), 4_500_000);
+    assert.equal(parseDuration('0.125s'), 125);
+  });
+
+  it('an account-level service token may use the rotate method', () => {
+    assert.deepEqual(messages(service({ accountId: A, method: 'rotate' })), []);
+  });
+
+  it('file paths: a ".." segment at the end is refused; ".." inside a name is not a segment', () => {
+    const leaves = "must stay inside the workspace folder (no '..' segments)";
+    for (const file of ['a/..', 'a\\..', '..']) assert.deepEqual(messages(withTarget({ file, key: 'K', allowAnyFile: true })), [`${T}.file: ${leaves}`], file);
+    for (const file of ['..a/.env', 'a../.env', 'a/..b.env']) assert.deepEqual(messages(withTarget({ file, key: 'K' })), [], file);
+  });
+
+  it('file paths: a ".git" segment at the end is refused; a folder whose name ends in .git is not git\'s', () => {
+    const git = "must not be inside .git (git's own data)";
+    for (const file of ['sub/.git', '.git', 'sub\\.GIT']) assert.deepEqual(messages(withTarget({ file, key: 'K', allowAnyFile: true })), [`${T}.file: ${git}`], file);
+    for (const file of ['a.git/.env', 'x.git/y/.env', '.gitx/.env']) assert.deepEqual(messages(withTarget({ file, key: 'K' })), [], file);
+  });
+
+  it('normaliseRelative removes only a leading "./" (and changes backslashes and doubled slashes)', () => {
+    assert.equal(normaliseRelative('a/./b//c.env'), 'a/./b/c.env');
+    assert.equal(normaliseRelative('a\\./b.env'), 'a/./b.env');
+  });
+
+  it('isEnvLikeFile: the whole base name must match (no prefix before .dev.vars, no line break before *.env)', () => {
+    for (const f of ['x.dev.vars', 'x.dev.vars.prod', 'a\nb.env', 'a\n.env']) assert.equal(isEnvLikeFile(f), false, JSON.stringify(f));
+  });
+
+  it('Worker and Pages names: nothing after the name', () => {
+    assert.deepEqual(messages(withTarget({ worker: 'api!', key: 'K', accountId: A })), [`${T}.worker: must be a Worker (script) name: letters, digits, - and _ (at most 63)`]);
+    assert.deepEqual(messages(withTarget({ worker: `w${'x'.repeat(62)}`, key: 'K', accountId: A })), []);
+    assert.deepEqual(messages(withTarget({ worker: `w${'x'.repeat(63)}`, key: 'K', accountId: A })), [`${T}.worker: must be a Worker (script) name: letters, digits, - and _ (at most 63)`]);
+    assert.deepEqual(messages(withTarget({ pages: 'site!', environment: 'preview', key: 'K', accountId: A })), [`${T}.pages: must be a Pages project name: lower-case letters, digits and - (at most 58)`]);
+    assert.deepEqual(messages(withTarget({ pages: `s${'x'.repeat(58)}`, environment: 'preview', key: 'K', accountId: A })), [`${T}.pages: must be a Pages project name: lower-case letters, digits and - (at most 58)`]);
+  });
+
+  it('GitHub repositories: owner/name, exactly; "." and ".." are not names', () => {
+    const repo = `${T}.github: must be a GitHub repository as owner/name`;
+    for (const github of ['-o/r', 'o/r!', 'o/.', 'o/..', 'o/r/x', ' o/r']) assert.deepEqual(messages(withTarget({ github, key: 'K' })), [repo], github);
+    for (const github of ['ab/repo', 'a-b/r.x', 'o/...', 'o/.r', `${'o'.repeat(39)}/r`]) assert.deepEqual(messages(withTarget({ github, key: 'K' })), [], github);
+  });
+
+  it('GitHub environments: one character is enough; nothing after the name', () => {
+    const env = `${T}.environment: must be a GitHub environment name (letters, digits, space, . _ -; at most 255)`;
+    assert.deepEqual(messages(withTarget({ github: 'o/r', environment: 'p', key: 'K' })), []);
+    assert.deepEqual(messages(withTarget({ github: 'o/r', environment: 'pre prod', key: 'K' })), []);
+    for (const environment of ['prod!', 'prod ', '']) assert.deepEqual(messages(withTarget({ github: 'o/r', environment, key: 'K' })), [env], JSON.stringify(environment));
+  });
+
+  it('GitHub secret names: only a GITHUB_ prefix is reserved', () => {
+    assert.deepEqual(messages(withTarget({ github: 'o/r', key: 'MY_GITHUB_TOKEN' })), []);
+  });
+
+  it('two different secrets of one Secrets Store, and one secret of two stores, are different places', () => {
+    const store = { tokens: [{ name: 'a', kind: 'account-api-token', accountId: A, tokenId: A, targets: [{ secretsStore: A, secretId: A }, { secretsStore: A, secretId: B }, { secretsStore: B, secretId: A }] }] };
+    assert.deepEqual(messages(store), []);
+  });
+
+  it('isFileTarget: a target with a "file" key that is not a string is not a file target', () => {
+    assert.equal(isFileTarget({ worker: 'w', key: 'K', file: undefined } as unknown as Parameters<typeof isFileTarget>[0]), false);
+    assert.equal(isFileTarget({ file: '.env', key: 'K' }), true);
+  });
+
+  it('targetPathProblem: none for an env-style file, or any file with allowAnyFile', () => {
+    assert.equal(targetPathProblem({ file: '.env' }), undefined);
+    assert.equal(targetPathProblem({ file: 'x.txt', allowAnyFile: true }), undefined);
+    assert.equal(targetPathProblem({ file: 'a/../.env', allowAnyFile: true }), "must stay inside the workspace folder (no '..' segments)");
+  });
+
+  it('ConfigError: exactly five issues are all shown, with no count of more', () => {
+    const e = new ConfigError('cfg.json', Array.from({ length: 5 }, (_, i) => ({ path: `p${i}`, message: `m${i}` })));
+    assert.equal(e.message, 'cfg.json is invalid: p0: m0; p1: m1; p2: m2; p3: m3; p4: m4');
+  });
+
+  it('parseConfig: only a byte order mark at the start is removed', () => {
+    assert.deepEqual(parseConfig('\uFEFF{"$schema":"a\uFEFFb","tokens":[]}'), { $schema: 'a\uFEFFb', tokens: [] });
+    assert.deepEqual(parseConfig('\uFEFF{"$schema":"a\uFEFFb","tokens":[],}'), { $schema: 'a\uFEFFb', tokens: [] });
+    assert.deepEqual(parseConfig('{"$schema":"a\uFEFFb","tokens":[]}'), { $schema: 'a\uFEFFb', tokens: [] });
+  });
+
+  it('parseConfig: "__proto__" is an unknown key with comments or trailing commas too; keys inside it are never read (a bug: they were, under JSONC)', () => {
+    const UNKNOWN = 'has an unknown key "__proto__": cf-rotate.json allows only the documented keys (a misspelt key would otherwise be ignored silently)';
+    const refused = (text: string): string[] => {
+      try {
+        parseConfig(text);
+      } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        return e.issues.map((i) => `${i.path}: ${i.message}`);
+      }
+      return [];
+    };
+    assert.deepEqual(refused('{"tokens":[],"__proto__":{}}'), [`(root): ${UNKNOWN}`]);
+    assert.deepEqual(refused('{"tokens":[],"__proto__":{}} // a comment'), [`(root): ${UNKNOWN}`]);
+    assert.deepEqual(refused('{"tokens":[],"__proto__":{},}'), [`(root): ${UNKNOWN}`]);
+    assert.deepEqual(refused('{"__proto__":{"tokens":[]}} // a comment'), ['tokens: is required', `(root): ${UNKNOWN}`]);
+    const hidden = `{"tokens":[{"name":"a","kind":"user-api-token","tokenId":"${A}","__proto__":{"targets":[{"file":".env","key":"K"}]}}]} // c`;
+    assert.deepEqual(refused(hidden), ['tokens[0].targets: is required', `tokens[0]: ${UNKNOWN}`]);
+    const errors: { error: number; offset: number; length: number }[] = [];
+    const v = parseJsoncValue('{"__proto__": {"x": 1}, /* c */ "a": [1, "s", null, true,], }', errors) as Record<string, unknown>;
+    assert.deepEqual(errors, []);
+    assert.equal(Object.getPrototypeOf(v), Object.prototype);
+    assert.deepEqual(Object.keys(v), ['__proto__', 'a']);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(v, '__proto__')?.value, { x: 1 });
+    assert.deepEqual(v.a, [1, 's', null, true]);
+    assert.equal((v as { x?: unknown }).x, undefined);
+    assert.deepEqual(parseJsoncValue('{"a": 1, "a": 2}', errors), { a: 2 }, 'the last of two equal keys, as JSON.parse');
+    assert.equal(parseJsoncValue('', errors), undefined);
+  });
+
+  it('expandTargetUnions: a target directly under "targets" (a path of two), and the "custom" code of a target that fits no shape', () => {
+    const inner = { code: 'custom', message: 'inner', path: ['key'] };
+    const union = { code: 'invalid_union', message: 'u', path: ['targets', 0], input: { worker: 1 }, errors: [[{ code: 'custom', message: 'file', path: ['file'] }], [inner]] };
+    assert.deepEqual(expandTargetUnions([union]), [{ code: 'custom', message: 'inner', path: ['targets', 0, 'key'] }]);
+    const none = { code: 'invalid_union', message: 'u', path: ['tokens', 0, 'targets', 1], input: 5, errors: [[inner]] };
+    assert.deepEqual(expandTargetUnions([none]), [
+      {
+        ...none,
+        code: 'custom',
+        message: 'must be a target: { "file", "key" }, { "worker", "key" }, { "pages", "environment", "key" }, { "secretsStore", "secretId" } or { "github", "key" }',
+      },
+    ]);
+  });
+
+  it('ConfigError: a problem of the whole file reads as a sentence only when every issue is one; several are joined by "; "', () => {
+    assert.equal(new ConfigError('c.json', []).message, 'c.json is invalid: ');
+    assert.equal(new ConfigError('c.json', [{ path: '(file)', message: 'is big' }, { path: '(file)', message: 'is odd' }]).message, 'c.json is big; is odd');
+    assert.equal(new ConfigError('c.json', [{ path: '(file)', message: 'is big' }, { path: 'tokens', message: 'm' }]).message, 'c.json is invalid: (file): is big; tokens: m');
+  });
+
+  it('the fields of MoQ, Turnstile and OAuth client targets', () => {
+    const A2 = '00000000000000000000000000000001';
+    const cfg = validateConfig({
+      tokens: [
+        { name: 'm', kind: 'moq-relay-token', accountId: A, relayId: B, targets: [{ file: '.env', key: 'M', field: 'token' }] },
+        { name: 't', kind: 'turnstile-secret', accountId: A, sitekey: '0x4AAAAAAABkMYinukE8nzY', targets: [{ file: '.env', key: 'T', field: 'token' }] },
+        { name: 'o', kind: 'oauth-client-secret', accountId: A, clientId: A2, targets: [{ file: '.env', key: 'O', field: 'clientId' }, { file: '.env', key: 'P' }] },
+      ],
+    });
+    assert.deepEqual(
+      cfg.tokens.flatMap((t) => t.targets.map((tg) => targetField(t, tg))),
+      ['token', 'token', 'clientId', 'clientSecret'],
+    );
+    assert.deepEqual(messages(withTarget({ file: '.env', key: 'K', field: 'clientId' })), [`${T}.field: must be one of r2AccessKeyId, r2SecretAccessKey, token for user-api-token`]);
+  });
+
+  it('Turnstile sitekeys: a digit, "x", then 4 to 30 of letters, digits, _ and -', () => {
+    const turnstile = (sitekey: string): unknown => ({ tokens: [{ name: 't', kind: 'turnstile-secret', accountId: A, sitekey, targets: [{ file: '.env', key: 'T' }] }] });
+    for (const k of ['0x4AAAAAAABkMYinukE8nzY', '1x00000000000000000000AA', '3xAB_-', `0x${'a'.repeat(30)}`]) assert.deepEqual(messages(turnstile(k)), [], k);
+    for (const k of ['a0x4AAAAAAA', '0x4AAAAAAA!', 'ax4AAAAAAA', '0xAAA', `0x${'a'.repeat(31)}`, '0x4AAA AAA']) {
+      assert.equal(messages(turnstile(k)).length, 1, k);
+      assert.match(messages(turnstile(k))[0] ?? '', /^tokens\[0\]\.sitekey: /, k);
+    }
+  });
+
+  it('overlap without "strategy": "replace" is refused for both API token kinds; strategyOf and the default overlap', () => {
+    const api = (kind: string, extra: Json): unknown => ({ tokens: [{ name: 'a', kind, ...(kind === 'account-api-token' ? { accountId: A } : {}), tokenId: B, targets: [{ file: '.env', key: 'K' }], ...extra }] });
+    const only = 'tokens[0].overlap: is used only with "strategy": "replace" (a roll keeps no previous token)';
+    for (const kind of ['account-api-token', 'user-api-token']) {
+      assert.deepEqual(messages(api(kind, { overlap: '1h' })), [only], kind);
+      assert.deepEqual(messages(api(kind, { overlap: '1h', strategy: 'roll' })), [only], kind);
+      assert.deepEqual(messages(api(kind, { overlap: '1h', strategy: 'replace' })), [], kind);
+    }
+    const [acc, user, svc] = validateConfig({
+      tokens: [
+        { name: 'a', kind: 'account-api-token', accountId: A, tokenId: A, targets: [{ file: '.env', key: 'K' }] },
+        { name: 'u', kind: 'user-api-token', tokenId: B, strategy: 'replace', targets: [{ file: '.env', key: 'U' }] },
+        { name: 's', kind: 'access-service-token', zoneId: A, serviceTokenId: UUID, targets: [{ file: '.env', key: 'S' }] },
+      ],
+    }).tokens;
+    assert.deepEqual([strategyOf(acc!), strategyOf(user!), strategyOf(svc!)], ['roll', 'replace', undefined]);
+    assert.equal(DEFAULT_OVERLAP, '24h');
+  });
+
+  it('credentialKey of Turnstile (the sitekey keeps its case) and OAuth client entries', () => {
+    assert.equal(credentialKey({ kind: 'turnstile-secret', accountId: 'AA', sitekey: '0xAbC' }), 'turnstile-secret:aa:0xAbC');
+    assert.equal(credentialKey({ kind: 'turnstile-secret' }), 'turnstile-secret::');
+    assert.equal(credentialKey({ kind: 'oauth-client-secret', accountId: 'AA', clientId: 'CC' }), 'oauth-client-secret:aa:cc');
+    assert.equal(credentialKey({ kind: 'oauth-client-secret' }), 'oauth-client-secret::');
+  });
+});
+

@@ -169,6 +169,15 @@ describe('credentials: each rule on its own', () => {
     for (const token of ['a'.repeat(19), 'a'.repeat(201), `${'a'.repeat(20)} `, `${'a'.repeat(20)}!`]) assert.ok(!(await stored({ type: 'api-token', token })), token);
     for (const key of ['A_'.repeat(10), 'a'.repeat(100)]) assert.ok(await stored({ type: 'global-key', email: 'a@b', key }), key);
     for (const key of ['a'.repeat(19), 'a'.repeat(101), `${'a'.repeat(20)}-`]) assert.ok(!(await stored({ type: 'global-key', email: 'a@b', key })), key);
+    // Nothing before the value either: a stored value that merely ends in a valid one is unreadable.
+    for (const token of [` ${'a'.repeat(20)}`, `!${'a'.repeat(20)}`]) assert.ok(!(await stored({ type: 'api-token', token })), JSON.stringify(token));
+    for (const key of [`-${'a'.repeat(20)}`, ` ${'a'.repeat(20)}`]) assert.ok(!(await stored({ type: 'global-key', email: 'a@b', key })), JSON.stringify(key));
+    for (const email of ['a@b c', 'a@b@c', '@a@b', 'a@']) assert.ok(!(await stored({ type: 'global-key', email, key: 'a'.repeat(20) })), JSON.stringify(email));
+    assert.deepEqual(entered({ type: 'global-key', email: 'a@b c', key: CFK }), ['email: must be an email address']);
+    assert.deepEqual(entered({ type: 'global-key', email: 'a@b@c', key: CFK }), ['email: must be an email address']);
+    assert.deepEqual(entered({ type: 'api-token', token: `+${'a'.repeat(40)}` }), [`token: ${API_TOKEN_FORMAT_TEXT}`]);
+    assert.deepEqual(entered({ type: 'global-key', email: 'a@b', key: `x${HEX37}` }), [`key: ${GLOBAL_KEY_FORMAT_TEXT}`]);
+    assert.deepEqual(entered({ type: 'global-key', email: 'a@b', key: `${HEX37}x` }), [`key: ${GLOBAL_KEY_FORMAT_TEXT}`]);
   });
 
   it('command arguments: the words when email and apiKey are not given together; the default profile', () => {
