@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'packages/cli/dist/**', 'node_modules/**', '.vscode-test/**', 'demo-workspace/**', 'test-results/**', 'test/harness/smoke/**', 'bench/tmp/**'] },
+  { ignores: ['out/**', 'dist/**', 'packages/cli/dist/**', 'node_modules/**', '.vscode-test/**', 'demo-workspace/**', 'test-results/**', 'test/harness/smoke/**', 'bench/tmp/**', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -24,7 +24,10 @@ import { addTokenArgsSchema, describeIssues, isRecord, openConfigArgsSchema, par
 /** The config is read and written through the checked files: never through a link out of the folder, never under .git. */
 const CONFIG_RULES = { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES } as const;
 
-const FIELD_LABEL = { token: 'token', clientId: 'client ID', clientSecret: 'client secret' } as const;
+/** What a target variable receives, as the wizard names it. */
+function fieldLabel(field: 'token' | 'clientId' | 'clientSecret' | undefined): string {
+  return field === 'clientId' ? vscode.l10n.t('client ID') : field === 'clientSecret' ? vscode.l10n.t('client secret') : field === 'token' ? vscode.l10n.t('token') : vscode.l10n.t('other value');
+}
 
 /** The folder's config text, through the checked reader (a regular file inside the folder, at most 1 MiB). */
 async function readText(app: App, folder: string): Promise<string | undefined> {
@@ -50,7 +53,7 @@ async function writeConfig(app: App, folder: FolderInfo, text: string): Promise<
 
 async function openConfig(app: App, raw: unknown): Promise<{ folder: string; file: string; created: boolean } | undefined> {
   const args = parseArg(openConfigArgsSchema, raw, COMMANDS.openConfig);
-  const folder = await pickFolder(app, args?.folder, 'Open the cf-rotate.json of which folder?');
+  const folder = await pickFolder(app, args?.folder, vscode.l10n.t('Open the cf-rotate.json of which folder?'));
   if (!folder) return undefined;
   const file = configPathOf(folder.path);
   let created = false;
@@ -83,7 +86,8 @@ async function openConfig(app: App, raw: unknown): Promise<{ folder: string; fil
 /** Add Token's steps, always numbered out of the same total (a step may ask more than once: the account, then the token). */
 const STEPS = { kind: 1, credential: 2, resource: 3, name: 4, target: 5, schedule: 6 } as const;
 const TOTAL = 6;
-const TITLE = 'Add Token';
+/** The wizard's title ("Add Token: Kind"). */
+const title = (): string => vscode.l10n.t('Add Token');
 
 /** Names come from Cloudflare and the repository: plain text in the list (no control or bidi characters). */
 function plainChoices<T>(items: readonly Choice<T>[]): Choice<T>[] {
@@ -91,7 +95,7 @@ function plainChoices<T>(items: readonly Choice<T>[]): Choice<T>[] {
 }
 
 function pickOne<T>(flow: MultiStepInput, step: keyof typeof STEPS, what: string, placeholder: string, items: readonly Choice<T>[], active?: T): Promise<T> {
-  return flow.pick<T>({ title: vscode.l10n.t('{0}: {1}', TITLE, what), step: STEPS[step], totalSteps: TOTAL, placeholder, items: plainChoices(items), ...(active !== undefined ? { active } : {}) });
+  return flow.pick<T>({ title: vscode.l10n.t('{0}: {1}', title(), what), step: STEPS[step], totalSteps: TOTAL, placeholder, items: plainChoices(items), ...(active !== undefined ? { active } : {}) });
 }
 
 /**
@@ -111,7 +115,7 @@ function pickLoaded<T, I>(
   single = false,
 ): Promise<T> {
   return flow.pick<T>({
-    title: vscode.l10n.t('{0}: {1}', TITLE, what),
+    title: vscode.l10n.t('{0}: {1}', title(), what),
     step: STEPS[step],
     totalSteps: TOTAL,
     placeholder,
@@ -125,19 +129,23 @@ function pickLoaded<T, I>(
   });
 }
 
-function noneFound(what: string, profile: string, permission: string | undefined, where = ''): () => CfRotateError {
+/** `what`: the translated plural noun ("zones"); `where`: the account or zone searched, if any. */
+function noneFound(what: string, profile: string, permission: string | undefined, where?: string): () => CfRotateError {
   return () =>
-    new CfRotateError('not-found', vscode.l10n.t('Cloudflare lists no {0}{1} for the credential of profile "{2}".', what, where, profile), {
+    new CfRotateError('not-found', where !== undefined ? vscode.l10n.t('Cloudflare lists no {0} in {1} for the credential of profile "{2}".', what, where, profile) : vscode.l10n.t('Cloudflare lists no {0} for the credential of profile "{1}".', what, profile), {
       hint: permission ? vscode.l10n.t('Create one in the dashboard, or give the credential the "{0}" permission.', permission) : vscode.l10n.t('Create one in the Cloudflare dashboard first.'),
     });
 }
 
 function pickAccount(flow: MultiStepInput, api: CloudflareApi, profile: string): Promise<AccountInfo> {
-  return pickLoaded(flow, 'resource', 'Account', 'Which Cloudflare account?', 'accounts', (signal) => api.listAccounts({ signal }), (a) => ({ label: a.name, detail: a.id, value: a }), noneFound('accounts', profile, REQUIRED_PERMISSIONS.listAccounts), true);
+  return pickLoaded(flow, 'resource', vscode.l10n.t('Account'), vscode.l10n.t('Which Cloudflare account?'), vscode.l10n.t('accounts'), (signal) => api.listAccounts({ signal }), (a) => ({ label: a.name, detail: a.id, value: a }), noneFound(vscode.l10n.t('accounts'), profile, REQUIRED_PERMISSIONS.listAccounts), true);
 }
 
-function dateNote(label: string, iso: string | undefined): string | undefined {
-  return iso ? `${label} ${iso.slice(0, 10)}` : undefined;
+/** "expires 2026-12-01", "last used …", "last seen …" of a listed item (the date Cloudflare gives). */
+function dateNote(what: 'expires' | 'last used' | 'last seen', iso: string | undefined): string | undefined {
+  if (!iso) return undefined;
+  const day = iso.slice(0, 10);
+  return what === 'expires' ? vscode.l10n.t('expires {0}', day) : what === 'last used' ? vscode.l10n.t('last used {0}', day) : vscode.l10n.t('last seen {0}', day);
 }
 
 /** The entries of the folder's config by the credential they rotate (`credentialKey` → name). */
@@ -146,7 +154,7 @@ type Configured = ReadonlyMap<string, string>;
 /** "already configured as 'deploy'" for a listed item whose credential an entry rotates already. */
 function configuredNote(configured: Configured, fields: CredentialFields): string | undefined {
   const name = configured.get(credentialKey(fields));
-  return name !== undefined ? `already configured as '${name}'` : undefined;
+  return name !== undefined ? vscode.l10n.t('already configured as \'{0}\'', name) : undefined;
 }
 
 /** A list item's description: its own text, and the "already configured" mark. */
@@ -176,24 +184,24 @@ async function pickResource(flow: MultiStepInput, kind: TokenKind, api: Cloudfla
     case 'account-api-token': {
       const account = await pickAccount(flow, api, profile);
       const t = await pickLoaded(
-        flow, 'resource', 'Token', `Which account API token of ${account.name} should cf-rotate roll?`, 'account API tokens',
+        flow, 'resource', vscode.l10n.t('Token'), vscode.l10n.t('Which account API token of {0} should cf-rotate roll?', account.name), vscode.l10n.t('account API tokens'),
         (signal) => api.listAccountTokens(account.id, { signal }),
         (x) => ({ label: x.name, ...describeItem(x.status, configured, { kind, accountId: account.id, tokenId: x.id }), detail: [x.id, dateNote('expires', x.expiresOn), dateNote('last used', x.lastUsedOn)].filter(Boolean).join(' · '), value: x }),
-        noneFound('account API tokens', profile, REQUIRED_PERMISSIONS.listAccountTokens, ` in ${account.name}`),
+        noneFound(vscode.l10n.t('account API tokens'), profile, REQUIRED_PERMISSIONS.listAccountTokens, account.name),
       );
       return { fields: { accountId: account.id, tokenId: t.id }, suggested: t.name, ...existing({ kind, accountId: account.id, tokenId: t.id }) };
     }
     case 'user-api-token': {
       const t = await pickLoaded(
-        flow, 'resource', 'Token', 'Which user API token should cf-rotate roll?', 'user API tokens',
+        flow, 'resource', vscode.l10n.t('Token'), vscode.l10n.t('Which user API token should cf-rotate roll?'), vscode.l10n.t('user API tokens'),
         (signal) => api.listUserTokens({ signal }),
         (x) => ({ label: x.name, ...describeItem(x.status, configured, { kind, tokenId: x.id }), detail: [x.id, dateNote('expires', x.expiresOn), dateNote('last used', x.lastUsedOn)].filter(Boolean).join(' · '), value: x }),
-        noneFound('user API tokens', profile, REQUIRED_PERMISSIONS.listUserTokens),
+        noneFound(vscode.l10n.t('user API tokens'), profile, REQUIRED_PERMISSIONS.listUserTokens),
       );
       return { fields: { tokenId: t.id }, suggested: t.name, ...existing({ kind, tokenId: t.id }) };
     }
     case 'access-service-token': {
-      const level = await pickOne(flow, 'resource', 'Scope', 'Where does the service token live?', [
+      const level = await pickOne(flow, 'resource', vscode.l10n.t('Scope'), vscode.l10n.t('Where does the service token live?'), [
         { label: vscode.l10n.t('Account'), detail: vscode.l10n.t('Zero Trust › Access › Service credentials (most tokens)'), value: 'account' as const },
         { label: vscode.l10n.t('Zone'), detail: vscode.l10n.t('A zone-level Access service token (Cloudflare accepts only email + Global API key for these)'), value: 'zone' as const },
       ]);
@@ -206,28 +214,28 @@ async function pickResource(flow: MultiStepInput, kind: TokenKind, api: Cloudfla
       let scope: AccessScope = { accountId: account.id };
       let where = account.name;
       if (level === 'zone') {
-        const zone = await pickLoaded(flow, 'resource', 'Zone', 'Which zone?', 'zones', (signal) => api.listZones(account.id, { signal }), (z) => ({ label: z.name, detail: z.id, value: z }), noneFound('zones', profile, REQUIRED_PERMISSIONS.listZones, ` in ${account.name}`));
+        const zone = await pickLoaded(flow, 'resource', vscode.l10n.t('Zone'), vscode.l10n.t('Which zone?'), vscode.l10n.t('zones'), (signal) => api.listZones(account.id, { signal }), (z) => ({ label: z.name, detail: z.id, value: z }), noneFound(vscode.l10n.t('zones'), profile, REQUIRED_PERMISSIONS.listZones, account.name));
         scope = { zoneId: zone.id };
         where = zone.name;
       }
       const scopeFields: { accountId: string } | { zoneId: string } = scope.accountId !== undefined ? { accountId: scope.accountId } : { zoneId: scope.zoneId as string };
       const t = await pickLoaded(
-        flow, 'resource', 'Service token', `Which service token of ${where}?`, 'service tokens',
+        flow, 'resource', vscode.l10n.t('Service token'), vscode.l10n.t('Which service token of {0}?', where), vscode.l10n.t('service tokens'),
         (signal) => api.listServiceTokens(scope, { signal }),
         (x) => ({ label: x.name, ...describeItem(undefined, configured, { kind, ...scopeFields, serviceTokenId: x.id }), detail: [x.id, dateNote('expires', x.expiresAt), dateNote('last seen', x.lastSeenAt)].filter(Boolean).join(' · '), value: x }),
-        noneFound('Access service tokens', profile, REQUIRED_PERMISSIONS.listServiceTokens, ` in ${where}`),
+        noneFound(vscode.l10n.t('Access service tokens'), profile, REQUIRED_PERMISSIONS.listServiceTokens, where),
       );
       const already = existing({ kind, ...scopeFields, serviceTokenId: t.id });
       const fields: Record<string, string | number> = { ...scopeFields, serviceTokenId: t.id };
       if (level === 'zone' && already.existing === undefined) {
         // Zone tokens rotate by client_secret_version + 1, and Cloudflare does not report the version (A3).
         const v = await flow.input({
-          title: vscode.l10n.t('{0}: Secret version', TITLE),
+          title: vscode.l10n.t('{0}: Secret version', title()),
           step: STEPS.resource,
           totalSteps: TOTAL,
           prompt: vscode.l10n.t('The client_secret_version "{0}" has now (Cloudflare does not report it; 1 if it was never rotated by version). cf-rotate remembers the versions it sets.', pickText(t.name)),
           value: '1',
-          validate: (x) => (/^[1-9]\d{0,6}$/.test(x.trim()) ? undefined : 'A whole number, 1 or more.'),
+          validate: (x) => (/^[1-9]\d{0,6}$/.test(x.trim()) ? undefined : vscode.l10n.t('A whole number, 1 or more.')),
         });
         fields['clientSecretVersion'] = Number(v.trim());
       }
@@ -235,9 +243,9 @@ async function pickResource(flow: MultiStepInput, kind: TokenKind, api: Cloudfla
     }
     case 'moq-relay-token': {
       const account = await pickAccount(flow, api, profile);
-      const relay = await pickLoaded(flow, 'resource', 'Relay', 'Which MoQ relay?', 'MoQ relays', (signal) => api.listMoqRelays(account.id, { signal }), (r) => ({ label: r.name, detail: r.id, value: r }), noneFound('MoQ relays', profile, REQUIRED_PERMISSIONS.listMoqRelays, ` in ${account.name}`));
+      const relay = await pickLoaded(flow, 'resource', vscode.l10n.t('Relay'), vscode.l10n.t('Which MoQ relay?'), vscode.l10n.t('MoQ relays'), (signal) => api.listMoqRelays(account.id, { signal }), (r) => ({ label: r.name, detail: r.id, value: r }), noneFound(vscode.l10n.t('MoQ relays'), profile, REQUIRED_PERMISSIONS.listMoqRelays, account.name));
       const f = (tokenType: string): CredentialFields => ({ kind, accountId: account.id, relayId: relay.id, tokenType });
-      const type = await pickOne(flow, 'resource', 'Token type', 'Which token of the relay?', [
+      const type = await pickOne(flow, 'resource', vscode.l10n.t('Token type'), vscode.l10n.t('Which token of the relay?'), [
         { label: vscode.l10n.t('Publish + subscribe'), ...describeItem('publish_subscribe', configured, f('publish_subscribe')), value: 'publish_subscribe' as const },
         { label: vscode.l10n.t('Subscribe only'), ...describeItem('subscribe', configured, f('subscribe')), value: 'subscribe' as const },
       ]);
@@ -247,10 +255,10 @@ async function pickResource(flow: MultiStepInput, kind: TokenKind, api: Cloudfla
       const account = await pickAccount(flow, api, profile);
       const f = (sitekey: string): CredentialFields => ({ kind, accountId: account.id, sitekey });
       const w = await pickLoaded(
-        flow, 'resource', 'Widget', `Which Turnstile widget of ${account.name}? Its secret is rotated (the previous one stays valid 2 hours).`, 'Turnstile widgets',
+        flow, 'resource', vscode.l10n.t('Widget'), vscode.l10n.t('Which Turnstile widget of {0}? Its secret is rotated (the previous one stays valid 2 hours).', account.name), vscode.l10n.t('Turnstile widgets'),
         (signal) => api.listTurnstileWidgets(account.id, { signal }),
         (x) => ({ label: x.name || x.sitekey, ...describeItem(x.mode, configured, f(x.sitekey)), detail: [x.sitekey, (x.domains ?? []).slice(0, 3).join(', ')].filter(Boolean).join(' · '), value: x }),
-        noneFound('Turnstile widgets', profile, REQUIRED_PERMISSIONS.listTurnstileWidgets, ` in ${account.name}`),
+        noneFound(vscode.l10n.t('Turnstile widgets'), profile, REQUIRED_PERMISSIONS.listTurnstileWidgets, account.name),
       );
       return { fields: { accountId: account.id, sitekey: w.sitekey }, suggested: w.name || 'turnstile', ...existing(f(w.sitekey)) };
     }
@@ -258,10 +266,10 @@ async function pickResource(flow: MultiStepInput, kind: TokenKind, api: Cloudfla
       const account = await pickAccount(flow, api, profile);
       const f = (clientId: string): CredentialFields => ({ kind, accountId: account.id, clientId });
       const c = await pickLoaded(
-        flow, 'resource', 'OAuth client', `Which OAuth client of ${account.name}? It gets a second secret; the previous one is deleted after the overlap (24 h).`, 'OAuth clients',
+        flow, 'resource', vscode.l10n.t('OAuth client'), vscode.l10n.t('Which OAuth client of {0}? It gets a second secret; the previous one is deleted after the overlap (24 h).', account.name), vscode.l10n.t('OAuth clients'),
         (signal) => api.listOAuthClients(account.id, { signal }),
-        (x) => ({ label: x.name || x.clientId, ...describeItem(x.hasRotatedSecret ? 'has a previous secret' : undefined, configured, f(x.clientId)), detail: x.clientId, value: x }),
-        noneFound('OAuth clients', profile, REQUIRED_PERMISSIONS.listOAuthClients, ` in ${account.name}`),
+        (x) => ({ label: x.name || x.clientId, ...describeItem(x.hasRotatedSecret ? vscode.l10n.t('has a previous secret') : undefined, configured, f(x.clientId)), detail: x.clientId, value: x }),
+        noneFound(vscode.l10n.t('OAuth clients'), profile, REQUIRED_PERMISSIONS.listOAuthClients, account.name),
       );
       return { fields: { accountId: account.id, clientId: c.clientId }, suggested: c.name || 'oauth-client', ...existing(f(c.clientId)) };
     }
@@ -286,7 +294,7 @@ async function offerFolder(app: App, folder: FolderInfo, rel: string): Promise<b
 async function pickTargetFile(app: App, flow: MultiStepInput, folder: FolderInfo, active: string | undefined): Promise<string> {
   const NEW = '\u0000new';
   const choice = await flow.pick<string>({
-    title: vscode.l10n.t('{0}: Target file', TITLE),
+    title: vscode.l10n.t('{0}: Target file', title()),
     step: STEPS.target,
     totalSteps: TOTAL,
     placeholder: vscode.l10n.t('Which file receives the new secret?'),
@@ -314,7 +322,7 @@ async function pickTargetFile(app: App, flow: MultiStepInput, folder: FolderInfo
   for (;;) {
     const rel = (
       await flow.input({
-        title: vscode.l10n.t('{0}: New target file', TITLE),
+        title: vscode.l10n.t('{0}: New target file', title()),
         step: STEPS.target,
         totalSteps: TOTAL,
         prompt: vscode.l10n.t('Path relative to the workspace folder (a missing folder is offered to be created)'),
@@ -364,7 +372,7 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
   const configured = new Map<string, string>(state?.status === 'ok' ? state.tokens.map((t) => [credentialKey(t), t.name] as const) : []);
 
   const kindStep: Step<WizardState> = async (flow, s) => {
-    s.kind = await pickOne(flow, 'kind', 'Kind', 'What kind of credential should cf-rotate rotate?', KIND_CHOICES, s.kind);
+    s.kind = await pickOne(flow, 'kind', vscode.l10n.t('Kind'), vscode.l10n.t('What kind of credential should cf-rotate rotate?'), KIND_CHOICES, s.kind);
     return credentialStep;
   };
   const credentialStep: Step<WizardState> = async (flow, s) => {
@@ -373,7 +381,7 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
     const choice =
       profiles.length === 0
         ? NEW
-        : await pickOne(flow, 'credential', 'Credential', 'Which admin credential (profile) rotates this token?', [
+        : await pickOne(flow, 'credential', vscode.l10n.t('Credential'), vscode.l10n.t('Which admin credential (profile) rotates this token?'), [
             ...profiles.map((p) => ({ label: p, iconPath: new vscode.ThemeIcon('key'), value: p })),
             { label: vscode.l10n.t('Set a new credential…'), iconPath: new vscode.ThemeIcon('add'), value: NEW },
           ], s.profile);
@@ -399,7 +407,7 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
     s.addTo = undefined;
     if (resource.existing !== undefined) {
       // The same Cloudflare credential in two entries would be rotated twice (the second roll kills the first value).
-      const add = await pickOne(flow, 'resource', 'Already configured', `"${pickText(resource.suggested)}" is already configured as '${pickText(resource.existing)}'. Rotating it from two entries would invalidate what the first one wrote.`, [
+      const add = await pickOne(flow, 'resource', vscode.l10n.t('Already configured'), vscode.l10n.t('"{0}" is already configured as \'{1}\'. Rotating it from two entries would invalidate what the first one wrote.', pickText(resource.suggested), pickText(resource.existing)), [
         { label: vscode.l10n.t('Add a target to \'{0}\'', resource.existing), detail: vscode.l10n.t('\'{0}\' then also writes the new secret into the variable you choose next', resource.existing), value: true },
         { label: vscode.l10n.t('Cancel'), detail: vscode.l10n.t('Change nothing'), value: false },
       ]);
@@ -411,7 +419,7 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
   };
   const nameStep: Step<WizardState> = async (flow, s) => {
     const name = await flow.input({
-      title: vscode.l10n.t('{0}: Name', TITLE),
+      title: vscode.l10n.t('{0}: Name', title()),
       step: STEPS.name,
       totalSteps: TOTAL,
       prompt: vscode.l10n.t('Name of this entry in cf-rotate.json'),
@@ -430,18 +438,18 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
     for (const sug of suggestedKeys(kind, tokenType)) {
       const earlier = s.targets?.find((t) => t.field === sug.field || (t.field === undefined && targets.length === 0))?.key;
       const key = await flow.input({
-        title: vscode.l10n.t('{0}: Variable for the {1}', TITLE, FIELD_LABEL[sug.field]),
+        title: vscode.l10n.t('{0}: Variable for the {1}', title(), fieldLabel(sug.field)),
         step: STEPS.target,
         totalSteps: TOTAL,
-        prompt: vscode.l10n.t('Variable in {0} that receives the {1}', file, FIELD_LABEL[sug.field]),
+        prompt: vscode.l10n.t('Variable in {0} that receives the {1}', file, fieldLabel(sug.field)),
         value: earlier ?? sug.key,
         validate: (v) => {
           const k = v.trim();
           const bad = validateEnvKey(k);
           if (bad) return bad;
           const owner = used.get(`${file}\u0000${k}`);
-          if (owner !== undefined) return `${k} in ${file} is already written by another token ("${pickText(owner)}").`;
-          if (targets.some((t) => t.key === k)) return `${k} is already used for the ${FIELD_LABEL[targets.find((t) => t.key === k)?.field as keyof typeof FIELD_LABEL] ?? 'other value'}.`;
+          if (owner !== undefined) return vscode.l10n.t('{0} in {1} is already written by another token ("{2}").', k, file, pickText(owner));
+          if (targets.some((t) => t.key === k)) return vscode.l10n.t('{0} is already used for the {1}.', k, fieldLabel(targets.find((t) => t.key === k)?.field as 'token' | 'clientId' | 'clientSecret' | undefined));
           return undefined;
         },
       });
@@ -451,7 +459,7 @@ async function wizard(app: App, folder: FolderInfo): Promise<WizardResult> {
     return s.addTo !== undefined ? undefined : scheduleStep;
   };
   const scheduleStep: Step<WizardState> = async (flow, s) => {
-    s.every = await pickOne<number | undefined>(flow, 'schedule', 'Schedule', 'Remind me to rotate it…', [
+    s.every = await pickOne<number | undefined>(flow, 'schedule', vscode.l10n.t('Schedule'), vscode.l10n.t('Remind me to rotate it…'), [
       { label: vscode.l10n.t('No schedule'), detail: vscode.l10n.t('Rotate on demand only'), value: undefined },
       { label: vscode.l10n.t('Every 30 days'), value: 30 },
       { label: vscode.l10n.t('Every 60 days'), value: 60 },
@@ -494,7 +502,7 @@ async function addToken(app: App, raw: unknown): Promise<{ folder: string; name:
     if (args?.token) entry = { ...args.token };
   }
   await app.configs.ready();
-  const folder = await pickFolder(app, folderRef, 'Add the token to which folder?');
+  const folder = await pickFolder(app, folderRef, vscode.l10n.t('Add the token to which folder?'));
   if (!folder) return undefined;
   const scripted = entry !== undefined;
   if (!entry) {
@@ -536,14 +544,14 @@ async function addTargets(app: App, folder: FolderInfo, name: string, targets: R
 async function removeToken(app: App, raw: unknown): Promise<{ folder: string; name: string; removed: boolean } | undefined> {
   const args = parseArg(removeTokenArgsSchema, raw, COMMANDS.removeToken);
   ensureTrusted();
-  const rt = await resolveToken(app, args, 'Select the token to remove from cf-rotate.json');
+  const rt = await resolveToken(app, args, vscode.l10n.t('Select the token to remove from cf-rotate.json'));
   if (!rt) return undefined;
   const { folder, token } = rt;
   if (args?.confirm !== false && args?.skipConfirm !== true) {
     const ok = await confirmModal(
       vscode.l10n.t('Remove "{0}" from cf-rotate.json?', token.name),
-      'Only the configuration entry is removed: the credential stays valid at Cloudflare and the .env files are not changed.',
-      'Remove',
+      vscode.l10n.t('Only the configuration entry is removed: the credential stays valid at Cloudflare and the .env files are not changed.'),
+      vscode.l10n.t('Remove'),
     );
     if (!ok) return { folder: folder.path, name: token.name, removed: false };
   }

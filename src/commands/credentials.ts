@@ -309,8 +309,8 @@ async function setCredential(app: App, raw: unknown): Promise<SetCredentialResul
       const result: SetCredentialResult = { profile, stored: false, verified: false, error: { kind: err.kind, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
       const save = await confirmModal(
         vscode.l10n.t('Cloudflare could not check the credential for "{0}".', profile),
-        `${err.userMessage}\n\nSave it anyway? It is checked again at the first rotation. If you do not, nothing is saved${(await hasCredential(app, profile)) ? ` and profile "${profile}" keeps its current credential` : ''}.`,
-        'Save Anyway',
+        `${err.userMessage}\n\n${(await hasCredential(app, profile)) ? vscode.l10n.t('Save it anyway? It is checked again at the first rotation. If you do not, nothing is saved and profile "{0}" keeps its current credential.', profile) : vscode.l10n.t('Save it anyway? It is checked again at the first rotation. If you do not, nothing is saved.')}`,
+        vscode.l10n.t('Save Anyway'),
       );
       if (!save) return result;
     }
@@ -356,13 +356,13 @@ async function pickProfile(app: App, preset: string | undefined, placeHolder: st
 
 async function clearCredential(app: App, raw: unknown): Promise<{ profile: string; cleared: boolean } | undefined> {
   const args = parseArg(profileArgsSchema, raw, COMMANDS.clearCredential);
-  const profile = await pickProfile(app, args?.profile, 'Select the credential to delete');
+  const profile = await pickProfile(app, args?.profile, vscode.l10n.t('Select the credential to delete'));
   if (profile === undefined) return undefined;
   if (args?.confirm !== false) {
     const ok = await confirmModal(
       vscode.l10n.t('Delete the Cloudflare credential of profile "{0}"?', profile),
-      'It is removed from this machine\'s secret storage (the token itself stays valid at Cloudflare). Tokens of this profile cannot be rotated until you set a credential again.',
-      'Delete',
+      vscode.l10n.t('It is removed from this machine\'s secret storage (the token itself stays valid at Cloudflare). Tokens of this profile cannot be rotated until you set a credential again.'),
+      vscode.l10n.t('Delete'),
     );
     if (!ok) return { profile, cleared: false };
   }
@@ -376,7 +376,7 @@ async function clearCredential(app: App, raw: unknown): Promise<{ profile: strin
 
 async function verifyCredential(app: App, raw: unknown): Promise<{ profile: string; ok: boolean; detail?: string; error?: { kind: ErrorKind; message: string; hint?: string } } | undefined> {
   const args = parseArg(profileArgsSchema, raw, COMMANDS.verifyCredential);
-  const profile = await pickProfile(app, args?.profile, 'Select the credential to check');
+  const profile = await pickProfile(app, args?.profile, vscode.l10n.t('Select the credential to check'));
   if (profile === undefined) return undefined;
   const credential = await app.credentials.get(profile);
   if (!credential) throw missingCredential(profile);

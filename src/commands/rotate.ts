@@ -424,7 +424,7 @@ async function rotateOne(app: App, rt: ResolvedToken): Promise<{ result: Rotatio
 async function rotate(app: App, raw: unknown): Promise<CommandRotationResult | undefined> {
   const args = parseArg(rotateArgsSchema, raw, COMMANDS.rotate);
   ensureTrusted();
-  const rt = await resolveToken(app, args, 'Select the Cloudflare credential to rotate');
+  const rt = await resolveToken(app, args, vscode.l10n.t('Select the Cloudflare credential to rotate'));
   if (!rt) return undefined;
   const { folder, token } = rt;
   const items = [{ folder: folder.path, token }];
@@ -600,14 +600,16 @@ async function resumeOne(app: App, j: JournalEntry, overwrite: boolean | undefin
     );
   let r = await run(overwrite ?? false);
   if (!r.ok && r.error?.kind === 'conflict' && overwrite === undefined) {
+    const overwriteButton = vscode.l10n.t('Overwrite');
+    const discardButton = vscode.l10n.t('Discard');
     const choice = await askModal(
       vscode.l10n.t('"{0}": a target changed during the rotation.', j.token),
-      `${r.error.message}\n\nOverwrite puts the new secret from Cloudflare into the file (the value there now is replaced). Discard forgets the new secret instead:\n${discardWarning(j)}`,
-      'Overwrite',
-      'Discard',
+      `${r.error.message}\n\n${vscode.l10n.t('Overwrite puts the new secret from Cloudflare into the file (the value there now is replaced). Discard forgets the new secret instead:')}\n${discardWarning(j)}`,
+      overwriteButton,
+      discardButton,
     );
-    if (choice === 'Overwrite') r = await run(true);
-    else if (choice === 'Discard' && (await discard(app, j, true))) {
+    if (choice === overwriteButton) r = await run(true);
+    else if (choice === discardButton && (await discard(app, j, true))) {
       return { result: { ...r, state: 'failed', error: { kind: 'cancelled', message: vscode.l10n.t('The interrupted rotation of "{0}" was discarded.', j.token) } }, cancelled };
     }
   }
@@ -686,7 +688,7 @@ export async function offerResume(app: App): Promise<void> {
 async function expire(app: App, raw: unknown): Promise<{ name: string; folder: string; ok: boolean; error?: { kind: ErrorKind; message: string; hint?: string } } | undefined> {
   const args = parseArg(expireArgsSchema, raw, COMMANDS.expirePreviousSecret);
   ensureTrusted();
-  const rt = await resolveToken(app, args, 'Select the Access service token whose previous secret should stop working', (t) => t.token.kind === 'access-service-token');
+  const rt = await resolveToken(app, args, vscode.l10n.t('Select the Access service token whose previous secret should stop working'), (t) => t.token.kind === 'access-service-token');
   if (!rt) return undefined;
   const { folder, token } = rt;
   if (token.kind !== 'access-service-token') {
@@ -694,12 +696,13 @@ async function expire(app: App, raw: unknown): Promise<{ name: string; folder: s
   }
   // Not governed by confirmBeforeRotate: only an explicit argument skips this question.
   if (args?.confirm !== false && args?.skipConfirm !== true) {
+    const expireButton = vscode.l10n.t('Expire Now');
     const ok =
       (await askModal(
         vscode.l10n.t('Expire the previous client secret of "{0}" now?', token.name),
-        'Anything that still uses the previous secret stops working immediately. Do this once every client uses the new secret.',
-        'Expire Now',
-      )) === 'Expire Now';
+        vscode.l10n.t('Anything that still uses the previous secret stops working immediately. Do this once every client uses the new secret.'),
+        expireButton,
+      )) === expireButton;
     if (!ok) return { name: token.name, folder: folder.path, ok: false, error: { kind: 'cancelled', message: vscode.l10n.t('Cancelled.') } };
   }
   try {

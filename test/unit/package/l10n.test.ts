@@ -99,6 +99,13 @@ describe('localisation', () => {
     /\.push\((?:'',\s*)?['"`](?:- )?[A-Z][a-z]+[\s:]/,
     // English plurals by hand ("token${n === 1 ? '' : 's'}", "n === 1 ? 'is' : 'are'"): use plural() with two whole messages.
     /[=!]== 1 \? ['"`]/,
+    // The wizard's steps and pickers take their title, placeholder and loading noun by position.
+    /\bpick(One|Loaded)(<[^>]*>)?\(\s*flow,\s*'[a-z]+',\s*['"`]/,
+    /^\s*flow,\s*'[a-z]+',\s*['"`]/,
+    /\b(pickFolder|pickProfile)\([^,]+,[^,]+,\s*['"`]/,
+    /\bresolveToken\(app, args, ['"`]/,
+    // A sentence or a button alone on its line: an argument of a dialog or a notification.
+    /^\s*['"`][A-Z][^'"`]*['"`],?\s*$/,
   ];
   it('no user-visible string of a quick input, button, notification, dialog or progress bypasses vscode.l10n.t in the converted files', () => {
     const bypass: string[] = [];
