@@ -19,6 +19,9 @@ const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2069\uf
 /** An ANSI escape sequence: CSI … final byte, OSC … BEL/ST, or a single ESC + one character. */
 const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-_])|\u009b[0-?]*[ -/]*[@-~]|\u009d[^\u0007\u009c]*(?:\u0007|\u009c)?/g;
 
+/** Every character `plain` (with or without `newlines`) may replace: C0 and C1 controls, DEL, and INVISIBLE's. ANSI sequences start with one of them. */
+const REPLACED = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2069\ufeff]/;
+
 /** Is there anything `plain` would change? (Validation of names, paths and keys.) */
 export function hasUnsafeCharacters(s: string): boolean {
   return /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2069\ufeff]/.test(s);
@@ -26,6 +29,8 @@ export function hasUnsafeCharacters(s: string): boolean {
 
 /** For terminals, logs and plain dialogs: escapes removed, other invisible or control characters shown as U+FFFD. */
 export function plain(s: string, opts: { newlines?: boolean } = {}): string {
+  // Almost every label has none of them: one scan instead of four replacements.
+  if (!REPLACED.test(s)) return s;
   let out = s.replace(ANSI, '\ufffd').replace(CONTROL, '\ufffd').replace(INVISIBLE, '\ufffd');
   if (!opts.newlines) out = out.replace(/[\r\n\t]+/g, ' ');
   return out;

@@ -366,20 +366,18 @@ export function tokenDescription(kind: TokenKind, s: TokenStatus, now: number): 
   const last = lastRotatedAt(s);
   // An API token's last rotation was a roll, or with `strategy: "replace"` a twin (the history names its id).
   const replaced = s.lastSuccess?.tokenId !== undefined;
-  const parts = [
+  let text =
     last === undefined
       ? l10n.t('not rotated yet')
       : isApiToken(kind)
         ? replaced
           ? l10n.t('replaced {0}', relativeTime(last, now))
           : l10n.t('rolled {0}', relativeTime(last, now))
-        : l10n.t('rotated {0}', relativeTime(last, now)),
-  ];
-  if (s.expiresAt !== undefined) parts.push(s.expiresAt > now ? l10n.t('expires {0}', relativeTime(s.expiresAt, now)) : l10n.t('expired {0}', relativeTime(s.expiresAt, now)));
-  if (s.state === 'failed') parts.push(s.lastAttempt?.outcome === 'lost' ? l10n.t('last rotation lost its secret') : l10n.t('last rotation failed'));
+        : l10n.t('rotated {0}', relativeTime(last, now));
+  if (s.expiresAt !== undefined) text += ` · ${s.expiresAt > now ? l10n.t('expires {0}', relativeTime(s.expiresAt, now)) : l10n.t('expired {0}', relativeTime(s.expiresAt, now))}`;
+  if (s.state === 'failed') text += ` · ${s.lastAttempt?.outcome === 'lost' ? l10n.t('last rotation lost its secret') : l10n.t('last rotation failed')}`;
   const due = dueText(s.due, now);
-  if (due !== undefined) parts.push(due);
-  return parts.join(' · ');
+  return due === undefined ? text : `${text} · ${due}`;
 }
 
 /** `lastSuccess.at` in epoch ms (a TokenStatus built by hand may lack `lastAt`). */
@@ -497,56 +495,85 @@ function targetIcon(type: DestinationType | 'file', pending: boolean): NodeIcon 
   return icon;
 }
 
-function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history: ReadonlyMap<string, TokenHistory> | undefined): TokenNode {
+/** Words every node of one build shares: translated once per build, not once per node. */
+interface BuildWords {
+  revealTarget: string;
+  notWrittenYet: string;
+}
+
+function buildWords(): BuildWords {
+  return { revealTarget: l10n.t('Reveal Target'), notWrittenYet: l10n.t('not written yet') };
+}
+
+/** "a · b" of the parts that are there (the tree builds one per target: no array). */
+function joinParts(a: string | undefined, b: string | undefined): string | undefined {
+  return a === undefined ? b : b === undefined ? a : `${a} · ${b}`;
+}
+
+function targetNode(folder: FolderInfo, t: TokenConfig, tg: TargetConfig, i: number, tokenId: string, service: boolean, pendingLabels: ReadonlySet<string> | undefined, words: BuildWords): TargetNode {
+  const field = targetField(t, tg);
+  const label = configTargetLabel(tg);
+  const pending = pendingLabels !== undefined && pendingLabels.has(label);
+  const id = `${tokenId}\u0000target:${i}`;
+  const fieldLabel = service ? FIELD_LABELS[field] : undefined;
+  const pendingNote = pending ? words.notWrittenYet : undefined;
+  if (isFileTarget(tg)) {
+    return {
+      type: 'target',
+      id,
+      folder: folder.path,
+      token: t.name,
+      field,
+      targetState: pending ? 'pending' : 'ok',
+      label,
+      description: joinParts(fieldLabel, pendingNote) || undefined,
+      contextValue: 'target',
+      icon: pending ? targetIcon('file', true) : TARGET_ICON,
+      file: tg.file,
+      key: tg.key,
+      command: { command: COMMANDS.revealTarget, title: words.revealTarget, arguments: [{ folder: folder.path, file: tg.file, key: tg.key }] },
+    };
+  }
+  const type = destinationType(tg);
+  const ref = destinationRef(t, tg);
+  const node: DestinationTargetNode = {
+    type: 'target',
+    id,
+    folder: folder.path,
+    token: t.name,
+    field,
+    targetState: pending ? 'pending' : 'ok',
+    label,
+    description: joinParts(joinParts(DESTINATION_LABELS[type], fieldLabel), pendingNote) ?? '',
+    contextValue: `target.${type}`,
+    icon: targetIcon(type, pending),
+    where: destinationWhere(t, tg),
+    destination: ref ?? { type: 'github', github: '' },
+  };
+  if ('key' in tg) node.key = tg.key;
+  if (ref) node.command = { command: COMMANDS.revealTarget, title: words.revealTarget, arguments: [{ folder: folder.path, destination: ref }] };
+  return node;
+}
+
+function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history: ReadonlyMap<string, TokenHistory> | undefined, words: BuildWords): TokenNode {
   const h = history?.get(t.name);
   const rotating = input.rotating.size > 0 && input.rotating.has(historyKey(folder.path, t.name));
   const interrupted = input.interrupted.size > 0 && input.interrupted.has(historyKey(folder.path, t.name));
   const s = statusOf(t, h?.success, h?.attempt, input.now, input.reminderDays, rotating, interrupted);
-  const retiring = input.retirements?.find((r) => !r.admin && r.folder === folder.path && r.name === t.name);
+  const retiring = input.retirements !== undefined && input.retirements.length > 0 ? input.retirements.find((r) => !r.admin && r.folder === folder.path && r.name === t.name) : undefined;
   if (retiring) s.retirement = retiring;
   const id = `token:${folder.path}\u0000${t.name}`;
   const service = t.kind === 'access-service-token';
-  const children: TargetNode[] = new Array<TargetNode>(t.targets.length);
-  const pendingLabels = input.pendingTargets?.get(historyKey(folder.path, t.name));
-  for (let i = 0; i < t.targets.length; i++) {
-    const tg = t.targets[i] as TargetConfig;
-    const field = targetField(t, tg);
-    const label = configTargetLabel(tg);
-    const pending = pendingLabels?.has(label) === true;
-    const common = { type: 'target' as const, id: `${id}\u0000target:${i}`, folder: folder.path, token: t.name, field, targetState: pending ? ('pending' as const) : ('ok' as const) };
-    if (isFileTarget(tg)) {
-      children[i] = {
-        ...common,
-        label: targetLabel(tg.file, tg.key),
-        description: [service ? FIELD_LABELS[field] : undefined, pending ? l10n.t('not written yet') : undefined].filter(Boolean).join(' · ') || undefined,
-        contextValue: 'target',
-        icon: pending ? targetIcon('file', true) : TARGET_ICON,
-        file: tg.file,
-        key: tg.key,
-        command: { command: COMMANDS.revealTarget, title: l10n.t('Reveal Target'), arguments: [{ folder: folder.path, file: tg.file, key: tg.key }] },
-      };
-      continue;
-    }
-    const type = destinationType(tg);
-    const ref = destinationRef(t, tg);
-    const description = [DESTINATION_LABELS[type], service ? FIELD_LABELS[field] : undefined, pending ? l10n.t('not written yet') : undefined].filter(Boolean).join(' · ');
-    children[i] = {
-      ...common,
-      label,
-      description,
-      contextValue: `target.${type}`,
-      icon: targetIcon(type, pending),
-      where: destinationWhere(t, tg),
-      destination: ref ?? { type: 'github', github: '' },
-      ...('key' in tg ? { key: tg.key } : {}),
-      ...(ref ? { command: { command: COMMANDS.revealTarget, title: l10n.t('Reveal Target'), arguments: [{ folder: folder.path, destination: ref }] } } : {}),
-    };
-  }
+  const n = t.targets.length;
+  const children: TargetNode[] = new Array<TargetNode>(n);
+  const pendingLabels = input.pendingTargets !== undefined && input.pendingTargets.size > 0 ? input.pendingTargets.get(historyKey(folder.path, t.name)) : undefined;
+  for (let i = 0; i < n; i++) children[i] = targetNode(folder, t, t.targets[i] as TargetConfig, i, id, service, pendingLabels, words);
+  const description = tokenDescription(t.kind, s, input.now);
   return {
     type: 'token',
     id,
     label: t.name,
-    description: retiring && s.state !== 'rotating' && s.state !== 'interrupted' ? `${tokenDescription(t.kind, s, input.now)} · ${retirementNote(retiring, input.now)}` : tokenDescription(t.kind, s, input.now),
+    description: retiring && s.state !== 'rotating' && s.state !== 'interrupted' ? `${description} · ${retirementNote(retiring, input.now)}` : description,
     contextValue: TOKEN_CONTEXT_VALUES[t.kind][s.state],
     icon: TOKEN_ICONS[t.kind][s.state],
     folder: folder.path,
@@ -623,19 +650,19 @@ function missingCredentialNodes(input: TreeInput): MessageNode[] {
 // LAST_VALID_NOTE is the English text (tests compare it); the tree shows it translated.
 export const LAST_VALID_NOTE = 'from the last valid version';
 
-function lastValidNodes(f: Extract<FolderConfigState, { status: 'error' }>, input: TreeInput, summary: HistorySummary): TokenNode[] {
+function lastValidNodes(f: Extract<FolderConfigState, { status: 'error' }>, input: TreeInput, summary: HistorySummary, words: BuildWords): TokenNode[] {
   if (!f.lastValid || f.lastValid.length === 0) return [];
   const history = summary.get(f.folder.path);
   return f.lastValid.map((t) => {
-    const n = tokenNode(f.folder, t, input, history);
+    const n = tokenNode(f.folder, t, input, history, words);
     // Same id as in the valid tree: expansion and selection survive a save of a half-typed file.
     return { ...n, description: [l10n.t('from the last valid version'), n.description ?? ''].join(' · '), stale: true };
   });
 }
 // editor-ux: end
 
-function folderChildren(f: FolderConfigState, input: TreeInput, summary: HistorySummary, grouped: boolean): TreeNode[] {
-  if (f.status === 'error') return [...configErrorNodes(f), ...lastValidNodes(f, input, summary)];
+function folderChildren(f: FolderConfigState, input: TreeInput, summary: HistorySummary, grouped: boolean, words: BuildWords): TreeNode[] {
+  if (f.status === 'error') return [...configErrorNodes(f), ...lastValidNodes(f, input, summary, words)];
   if (f.status === 'missing') return [];
   if (f.tokens.length === 0) {
     // Single folder: stay empty so the view's welcome content ("Add Token") shows.
@@ -655,12 +682,15 @@ function folderChildren(f: FolderConfigState, input: TreeInput, summary: History
     ];
   }
   const history = summary.get(f.folder.path);
-  return f.tokens.map((t) => tokenNode(f.folder, t, input, history));
+  const out = new Array<TreeNode>(f.tokens.length);
+  for (let i = 0; i < f.tokens.length; i++) out[i] = tokenNode(f.folder, f.tokens[i] as TokenConfig, input, history, words);
+  return out;
 }
 
 /** The root nodes of the tree. */
 export function buildTree(input: TreeInput): TreeNode[] {
   const summary = summariseHistory(input.history);
+  const words = buildWords();
   const present = input.folders.filter((f) => f.status !== 'missing');
   const grouped = input.workspaceFolderCount > 1;
   const roots: TreeNode[] = [];
@@ -668,11 +698,11 @@ export function buildTree(input: TreeInput): TreeNode[] {
   if (input.credentials && input.credentials.length > 0) roots.push(...credentialNodes(input.credentials, input.retirements ?? [], input.now));
   if (anyTokens) roots.push(...missingCredentialNodes(input));
   if (!grouped) {
-    for (const f of present) for (const n of folderChildren(f, input, summary, false)) roots.push(n);
+    for (const f of present) for (const n of folderChildren(f, input, summary, false, words)) roots.push(n);
     return roots;
   }
   for (const f of present) {
-    const children = folderChildren(f, input, summary, true);
+    const children = folderChildren(f, input, summary, true, words);
     roots.push({
       type: 'folder',
       id: `folder:${f.folder.path}`,
