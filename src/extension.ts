@@ -76,9 +76,9 @@ export function activate(context: vscode.ExtensionContext): CfRotatePublicApi | 
         return api;
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
-        const reload = 'Reload Window';
+        const reload = vscode.l10n.t('Reload Window');
         void vscode.window
-          .showErrorMessage(`Cloudflare Rotate could not load (${why}). Reload the window; if it happens again, reinstall the extension.`, reload)
+          .showErrorMessage(vscode.l10n.t('Cloudflare Rotate could not load ({0}). Reload the window; if it happens again, reinstall the extension.', why), reload)
           .then((choice) => (choice === reload ? vscode.commands.executeCommand('workbench.action.reloadWindow') : undefined));
         throw e;
       }

@@ -26,6 +26,6 @@ export function actions(): typeof Actions {
         .showErrorMessage(vscode.l10n.t('Cloudflare Rotate could not load its commands ({0}). Nothing was changed. Reload the window; if it happens again, reinstall the extension.', why), reload)
         .then((choice) => (choice === reload ? vscode.commands.executeCommand('workbench.action.reloadWindow') : undefined));
     }
-    throw new Error(`Cloudflare Rotate could not load its commands (${why}). Nothing was changed.`);
+    throw new Error(vscode.l10n.t('Cloudflare Rotate could not load its commands ({0}). Nothing was changed.', why));
   }
 }

@@ -5,13 +5,14 @@
  * No vscode import: unit-tested.
  */
 import * as z from 'zod/mini';
+import * as l10n from '@vscode/l10n';
 import { formatJsonPath } from '../core/config/load';
 import { tokenSchema } from '../core/config/schema';
 import { credentialArgSchema, PROFILE_NAME } from '../core/credentials';
 import { CfRotateError } from '../core/errors';
 
-const profileName = z.string().check(z.regex(PROFILE_NAME, 'must be a profile name (letters, digits, space, . _ -)'));
-const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
+const profileName = z.string().check(z.regex(PROFILE_NAME, { error: () => l10n.t('must be a profile name (letters, digits, space, . _ -)') }));
+const nonEmpty = z.string().check(z.minLength(1, { error: () => l10n.t('must not be empty') }));
 
 /** A token, by name (and folder when the workspace has several). Token tree nodes match too. */
 export const tokenRefSchema = z.object({
@@ -58,7 +59,7 @@ export const profileArgsSchema = z.object({
  * no argument asks (a password box). The token is never echoed in a message.
  */
 export const setGitHubTokenArgsSchema = z.union([
-  z.strictObject({ token: z.string().check(z.regex(/^[\x21-\x7e]{20,255}$/, 'is not a GitHub token (20-255 printable characters, no spaces)')) }),
+  z.strictObject({ token: z.string().check(z.regex(/^[\x21-\x7e]{20,255}$/, { error: () => l10n.t('is not a GitHub token (20-255 printable characters, no spaces)') })) }),
   z.strictObject({ clear: z.literal(true) }),
 ]);
 
@@ -82,16 +83,16 @@ export const revealFileArgsSchema = z.object({
 });
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
-const hex32 = z.string().check(z.regex(HEX32, 'must be 32 hex characters'));
+const hex32 = z.string().check(z.regex(HEX32, { error: () => l10n.t('must be 32 hex characters') }));
 /** A destination by its ids (destination target nodes carry it as `destination`); checked like cf-rotate.json checks them. */
 export const destinationRefSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('worker'), accountId: hex32, worker: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be a Worker name')) }),
-  z.object({ type: z.literal('pages'), accountId: hex32, pages: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,57}$/, 'must be a Pages project name')) }),
+  z.object({ type: z.literal('worker'), accountId: hex32, worker: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, { error: () => l10n.t('must be a Worker name') })) }),
+  z.object({ type: z.literal('pages'), accountId: hex32, pages: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,57}$/, { error: () => l10n.t('must be a Pages project name') })) }),
   z.object({ type: z.literal('secrets-store'), accountId: hex32, secretsStore: hex32 }),
   z.object({
     type: z.literal('github'),
-    github: z.string().check(z.regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/, 'must be owner/repo')),
-    environment: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-](?:[A-Za-z0-9_. -]{0,253}[A-Za-z0-9_.-])?$/, 'must be an environment name'))),
+    github: z.string().check(z.regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/, { error: () => l10n.t('must be owner/repo') })),
+    environment: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-](?:[A-Za-z0-9_. -]{0,253}[A-Za-z0-9_.-])?$/, { error: () => l10n.t('must be an environment name') }))),
   }),
 ]);
 /** A destination target: `{ folder?, destination }`. */
@@ -150,7 +151,7 @@ function flatten(issues: readonly IssueLike[], prefix: readonly PropertyKey[] = 
 export function describeIssues(issues: readonly IssueLike[]): string {
   return flatten(issues)
     .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? formatJsonPath(i.path) : 'argument'}: ${i.message}`)
+    .map((i) => `${i.path.length > 0 ? formatJsonPath(i.path) : l10n.t('argument')}: ${i.message}`)
     .join('; ');
 }
 
@@ -166,8 +167,8 @@ export function parseArg<T>(schema: SafeParser<T>, arg: unknown, command: string
   if (arg === undefined || arg === null) return undefined;
   const r = schema.safeParse(arg);
   if (r.success) return r.data;
-  throw new CfRotateError('validation', `Invalid argument for ${command}: ${describeIssues(r.error.issues)}.`, {
-    hint: 'See the README for the argument format of each command.',
+  throw new CfRotateError('validation', l10n.t('Invalid argument for {0}: {1}.', command, describeIssues(r.error.issues)), {
+    hint: l10n.t('See the README for the argument format of each command.'),
   });
 }
 

@@ -1,6 +1,7 @@
 /** Admin credentials (named profiles) in the SecretStore. Never in settings, files or logs. */
 import { cap, wording } from './wording';
 import * as z from 'zod/mini';
+import * as l10n from '@vscode/l10n';
 import type { AdminCredential } from './cloudflare/types';
 import { CfRotateError } from './errors';
 import type { SecretStore } from './ports';
@@ -25,9 +26,14 @@ export const GLOBAL_KEY_FORMAT = /^(?:cfk_[A-Za-z0-9]{41,76}|[0-9a-f]{37,45})$/;
 export const ACCOUNT_ID_FORMAT = /^[0-9a-fA-F]{32}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
-/** What a user is told about a value that does not look like a credential. Never quotes the value. */
-export const API_TOKEN_FORMAT_TEXT = 'is not an API token (40–80 letters, digits, _ or -; today\'s tokens start with cfut_ or cfat_)';
-export const GLOBAL_KEY_FORMAT_TEXT = 'is not a Global API key (cfk_ followed by letters and digits, or an older key of 37–45 lowercase hex characters)';
+/** What a user is told about a value that does not look like a credential. Never quotes the value. Built when shown (the display language's words). */
+export function apiTokenFormatText(): string {
+  return l10n.t('is not an API token (40–80 letters, digits, _ or -; today\'s tokens start with cfut_ or cfat_)');
+}
+export function globalKeyFormatText(): string {
+  return l10n.t('is not a Global API key (cfk_ followed by letters and digits, or an older key of 37–45 lowercase hex characters)');
+}
+const emailText = (): string => l10n.t('must be an email address');
 
 // Values stored by cf-rotate 0.1 were checked less strictly: reading accepts them, so nothing
 // stored becomes "unreadable"; anything entered now is checked with the formats above.
@@ -35,15 +41,15 @@ const LEGACY_TOKEN = /^[A-Za-z0-9._~+/=-]{20,200}$/;
 const LEGACY_KEY = /^[A-Za-z0-9_]{20,100}$/;
 
 function schemaOf(token: RegExp, key: RegExp) {
-  const tokenValue = z.string().check(z.regex(token, API_TOKEN_FORMAT_TEXT));
-  const keyValue = z.string().check(z.regex(key, GLOBAL_KEY_FORMAT_TEXT));
-  const email = z.string().check(z.regex(EMAIL, 'must be an email address'));
+  const tokenValue = z.string().check(z.regex(token, { error: apiTokenFormatText }));
+  const keyValue = z.string().check(z.regex(key, { error: globalKeyFormatText }));
+  const email = z.string().check(z.regex(EMAIL, { error: emailText }));
   return z.discriminatedUnion('type', [
     z.object({
       type: z.literal('api-token'),
       token: tokenValue,
       /** Account-owned token: the account whose verify route accepts it (A1). */
-      accountId: z.optional(z.string().check(z.regex(ACCOUNT_ID_FORMAT, 'must be 32 hex characters (the account ID)'))),
+      accountId: z.optional(z.string().check(z.regex(ACCOUNT_ID_FORMAT, { error: () => l10n.t('must be 32 hex characters (the account ID)') }))),
       /** The same profile's email + Global API key, for the operations that accept only it (A5). */
       globalKey: z.optional(z.object({ email, key: keyValue })),
     }),
@@ -66,22 +72,22 @@ export const credentialArgSchema = z.union([
   z
     .object({
       profile: profileField,
-      apiToken: z.string().check(z.regex(API_TOKEN_FORMAT, API_TOKEN_FORMAT_TEXT)),
-      accountId: z.optional(z.string().check(z.regex(ACCOUNT_ID_FORMAT, 'must be 32 hex characters (the account that owns the token)'))),
-      email: z.optional(z.string().check(z.regex(EMAIL, 'must be an email address'))),
-      apiKey: z.optional(z.string().check(z.regex(GLOBAL_KEY_FORMAT, GLOBAL_KEY_FORMAT_TEXT))),
+      apiToken: z.string().check(z.regex(API_TOKEN_FORMAT, { error: apiTokenFormatText })),
+      accountId: z.optional(z.string().check(z.regex(ACCOUNT_ID_FORMAT, { error: () => l10n.t('must be 32 hex characters (the account that owns the token)') }))),
+      email: z.optional(z.string().check(z.regex(EMAIL, { error: emailText }))),
+      apiKey: z.optional(z.string().check(z.regex(GLOBAL_KEY_FORMAT, { error: globalKeyFormatText }))),
     })
     .check(
       z.superRefine((a, ctx) => {
         if ((a.email === undefined) !== (a.apiKey === undefined)) {
-          ctx.issues.push({ code: 'custom', input: undefined, path: [a.email === undefined ? 'email' : 'apiKey'], message: 'email and apiKey go together' });
+          ctx.issues.push({ code: 'custom', input: undefined, path: [a.email === undefined ? 'email' : 'apiKey'], message: l10n.t('email and apiKey go together') });
         }
       }),
     ),
   z.object({
     profile: profileField,
-    email: z.string().check(z.regex(EMAIL, 'must be an email address')),
-    apiKey: z.string().check(z.regex(GLOBAL_KEY_FORMAT, GLOBAL_KEY_FORMAT_TEXT)),
+    email: z.string().check(z.regex(EMAIL, { error: emailText })),
+    apiKey: z.string().check(z.regex(GLOBAL_KEY_FORMAT, { error: globalKeyFormatText })),
   }),
 ]);
 
@@ -119,7 +125,7 @@ export class CredentialStore implements CredentialSource {
     }
     const r = storedCredentialSchema.safeParse(data);
     if (!r.success) {
-      throw new CfRotateError('credential-missing', `The stored credential for profile "${profile}" is unreadable.`, {
+      throw new CfRotateError('credential-missing', l10n.t('The stored credential for profile "{0}" is unreadable.', profile), {
         hint: `${cap(wording().setCredential(profile))}.`,
       });
     }
@@ -128,7 +134,7 @@ export class CredentialStore implements CredentialSource {
   }
 
   async set(profile: string, credential: AdminCredential): Promise<void> {
-    if (!PROFILE_NAME.test(profile)) throw new CfRotateError('validation', `"${profile}" is not a valid profile name.`);
+    if (!PROFILE_NAME.test(profile)) throw new CfRotateError('validation', l10n.t('"{0}" is not a valid profile name.', profile));
     const parsed = credentialSchema.parse(credential);
     registerCredential(parsed);
     await this.store.store(CredentialStore.key(profile), JSON.stringify(parsed));

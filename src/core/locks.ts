@@ -1,14 +1,20 @@
 /** The "busy" error and an in-memory Locks (tests, single-process hosts). The machine-wide locks are in node/lock.ts. */
 import * as os from 'node:os';
+import * as l10n from '@vscode/l10n';
 import { CfRotateError } from './errors';
 import type { Lease, LockHolder, Locks } from './ports';
 
 /** "busy", naming who holds the lock so the user can tell a live process from a forgotten one. */
 export function busyError(holder: LockHolder, what: string): CfRotateError {
-  const who = holder.pid > 0 ? `${holder.app || 'another cf-rotate process'} (pid ${holder.pid}${holder.host !== os.hostname() ? ` on ${holder.host}` : ''})` : 'another cf-rotate process';
-  const since = holder.since > 0 ? `, since ${new Date(holder.since).toISOString()}` : '';
-  return new CfRotateError('busy', `${what} is not possible now: ${who} is ${holder.what || 'working on it'}${since}.`, {
-    hint: 'Wait for it to finish and try again. Nothing was changed.',
+  const app = holder.app || l10n.t('another cf-rotate process');
+  const who = holder.pid > 0 ? (holder.host !== os.hostname() ? l10n.t('{0} (pid {1} on {2})', app, holder.pid, holder.host) : l10n.t('{0} (pid {1})', app, holder.pid)) : l10n.t('another cf-rotate process');
+  const doing = holder.what || l10n.t('working on it');
+  const message =
+    holder.since > 0
+      ? l10n.t('{0} is not possible now: {1} is {2}, since {3}.', what, who, doing, new Date(holder.since).toISOString())
+      : l10n.t('{0} is not possible now: {1} is {2}.', what, who, doing);
+  return new CfRotateError('busy', message, {
+    hint: l10n.t('Wait for it to finish and try again. Nothing was changed.'),
   });
 }
 
@@ -18,7 +24,7 @@ export class MemoryLocks implements Locks {
   async tryAcquire(name: string, what: string): Promise<Lease | LockHolder> {
     const h = this.held.get(name);
     if (h) return h;
-    const holder: LockHolder = { pid: process.pid, start: null, host: os.hostname(), since: Date.now(), what, app: 'this process' };
+    const holder: LockHolder = { pid: process.pid, start: null, host: os.hostname(), since: Date.now(), what, app: l10n.t('this process') };
     this.held.set(name, holder);
     let released = false;
     return {

@@ -103,7 +103,7 @@ export class ConfigRegistry implements vscode.Disposable {
       } else {
         const err = toCfRotateError(e, 'config');
         this.note(folder, 'unreadable', () => this.logger.error(`Cannot read ${configPath}: ${err.message}`));
-        this.states.set(folder.path, { folder, status: 'error', configPath, message: `Cannot read the file: ${err.message}`, issues: [], ...this.kept(folder.path) });
+        this.states.set(folder.path, { folder, status: 'error', configPath, message: vscode.l10n.t('Cannot read the file: {0}', err.message), issues: [], ...this.kept(folder.path) });
       }
       return;
     }
@@ -181,7 +181,7 @@ export class ConfigRegistry implements vscode.Disposable {
     let candidates = this.tokens().filter((t) => t.token.name === name);
     if (folder !== undefined) {
       const f = this.resolveFolder(folder);
-      if (!f) throw new CfRotateError('not-found', `There is no workspace folder "${folder}".`, { hint: 'Pass the folder path or name as shown in the Explorer.' });
+      if (!f) throw new CfRotateError('not-found', vscode.l10n.t('There is no workspace folder "{0}".', folder), { hint: vscode.l10n.t('Pass the folder path or name as shown in the Explorer.') });
       candidates = candidates.filter((t) => t.folder.path === f.path);
     }
     if (candidates.length === 1) return candidates[0] as ResolvedToken;
@@ -191,18 +191,25 @@ export class ConfigRegistry implements vscode.Disposable {
       const stale = this.all().find((s) => s.status === 'error' && (f === undefined || s.folder.path === f.path) && s.lastValid?.some((t) => t.name === name));
       if (stale?.status === 'error') {
         const first = stale.issues[0];
-        const problem = first ? (first.path === '(file)' ? `it ${first.message}` : `${first.path} ${first.message}`) : stale.message;
-        throw new CfRotateError('config', `"${name}" cannot be rotated now: ${stale.configPath} is invalid (${problem}). Nothing was rotated.`, {
-          hint: 'Fix the file (the Tokens view names the problem; "Cloudflare Rotate: Open Configuration" opens it), then try again.',
+        const message = !first
+          ? vscode.l10n.t('"{0}" cannot be rotated now: {1} is invalid ({2}). Nothing was rotated.', name, stale.configPath, stale.message)
+          : first.path === '(file)'
+            ? vscode.l10n.t('"{0}" cannot be rotated now: {1} is invalid (it {2}). Nothing was rotated.', name, stale.configPath, first.message)
+            : vscode.l10n.t('"{0}" cannot be rotated now: {1} is invalid ({2} {3}). Nothing was rotated.', name, stale.configPath, first.path, first.message);
+        throw new CfRotateError('config', message, {
+          hint: vscode.l10n.t('Fix the file (the Tokens view names the problem; "Cloudflare Rotate: Open Configuration" opens it), then try again.'),
         });
       }
       const broken = this.all().filter((s) => s.status === 'error');
-      throw new CfRotateError('not-found', `No token named "${name}" is configured${folder !== undefined ? ` in ${folder}` : ''}.`, {
-        hint: broken.length > 0 ? `Fix ${broken.map((b) => b.configPath).join(', ')} first: it is invalid.` : 'Check the name in .vscode/cf-rotate.json, or run "Cloudflare Rotate: Refresh".',
+      throw new CfRotateError('not-found', folder !== undefined ? vscode.l10n.t('No token named "{0}" is configured in {1}.', name, folder) : vscode.l10n.t('No token named "{0}" is configured.', name), {
+        hint:
+          broken.length > 0
+            ? vscode.l10n.t('Fix {0} first: it is invalid.', broken.map((b) => b.configPath).join(', '))
+            : vscode.l10n.t('Check the name in .vscode/cf-rotate.json, or run "Cloudflare Rotate: Refresh".'),
       });
     }
-    throw new CfRotateError('validation', `Several workspace folders have a token named "${name}".`, {
-      hint: `Pass "folder" as well: ${candidates.map((c) => c.folder.name).join(', ')}.`,
+    throw new CfRotateError('validation', vscode.l10n.t('Several workspace folders have a token named "{0}".', name), {
+      hint: vscode.l10n.t('Pass "folder" as well: {0}.', candidates.map((c) => c.folder.name).join(', ')),
     });
   }
 

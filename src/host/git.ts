@@ -5,6 +5,7 @@
  * link, never a line other than the one path, which the config rules keep free of line breaks).
  * No vscode import.
  */
+import * as l10n from '@vscode/l10n';
 import { CheckedFiles } from '../core/node/checked';
 import { NodeGit } from '../core/node/git';
 import { hasUnsafeCharacters } from '../core/text';
@@ -25,15 +26,15 @@ export async function gitFileStatus(folder: string, rel: string, git: NodeGit = 
 /** Human warning for a target, or undefined when git protects it. */
 export function gitWarning(rel: string, s: GitFileStatus | undefined): string | undefined {
   if (!s) return undefined;
-  if (s.tracked) return `${rel} is tracked by git: the new secret would be committed with it. Remove it from the index (git rm --cached ${rel}) and ignore it.`;
-  if (!s.ignored) return `${rel} is not ignored by git: it could be committed with the new secret.`;
+  if (s.tracked) return l10n.t('{0} is tracked by git: the new secret would be committed with it. Remove it from the index (git rm --cached {0}) and ignore it.', rel);
+  if (!s.ignored) return l10n.t('{0} is not ignored by git: it could be committed with the new secret.', rel);
   return undefined;
 }
 
 /** `.gitignore` text with an entry for `rel` appended, or undefined if an identical line exists. */
 export function gitignoreWithEntry(text: string | undefined, rel: string): string | undefined {
   if (hasUnsafeCharacters(rel) || /[\r\n]/.test(rel)) {
-    throw new CfRotateError('config', 'A target path with control characters cannot go into .gitignore.', { hint: 'Fix the target path in cf-rotate.json.' });
+    throw new CfRotateError('config', l10n.t('A target path with control characters cannot go into .gitignore.'), { hint: l10n.t('Fix the target path in cf-rotate.json.') });
   }
   const entry = `/${rel.replace(/\\/g, '/').replace(/^\.\//, '')}`;
   const current = text ?? '';

@@ -18,9 +18,10 @@ import type { Settings } from './settings';
 /** Printable ASCII without spaces, as GitHub's tokens are (ghp_…, github_pat_…, gho_…, ghs_…). */
 export const GITHUB_TOKEN_FORMAT = /^[\x21-\x7e]{20,255}$/;
 
-function within<T>(p: Thenable<T>, ms: number, what: string): Promise<T> {
+/** `p`, or a rejection with `timedOut(seconds)` as its message once `ms` have passed. */
+function within<T>(p: Thenable<T>, ms: number, timedOut: (seconds: number) => string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} did not answer within ${Math.round(ms / 1000)} s`)), ms);
+    const t = setTimeout(() => reject(new Error(timedOut(Math.round(ms / 1000)))), ms);
     Promise.resolve(p).then(
       (v) => {
         clearTimeout(t);
@@ -52,28 +53,36 @@ export class HostGitHubAccess implements GitHubAccess {
     const baseUrl = this.settings.githubApiUrl();
     const common = { baseUrl, logger: this.logger, userAgent: USER_AGENT, ...(this.timeoutMs !== undefined ? { timeoutMs: this.timeoutMs } : {}) };
     const stored = await this.storedToken();
-    if (stored !== undefined) return new (actions().GitHubClient)({ ...common, token: stored, source: 'the token stored with "Set GitHub Token…"' });
-    let why = '';
+    if (stored !== undefined) return new (actions().GitHubClient)({ ...common, token: stored, source: vscode.l10n.t('the token stored with "Set GitHub Token…"') });
+    /** Why VS Code's GitHub sign-in gave no token (its error's message), if it failed. */
+    let failure: string | undefined;
     if (baseUrl === DEFAULT_GITHUB_API_URL) {
       try {
         const session = await within(
           vscode.authentication.getSession('github', ['repo'], o.interactive ? { createIfNone: true } : { silent: true }),
           o.interactive ? 180_000 : 10_000,
-          'The GitHub sign-in',
+          (s) => vscode.l10n.t('The GitHub sign-in did not answer within {0} s', s),
         );
         if (session) {
           registerSecret(session.accessToken);
-          return new (actions().GitHubClient)({ ...common, token: session.accessToken, source: `the GitHub sign-in of ${session.account.label}` });
+          return new (actions().GitHubClient)({ ...common, token: session.accessToken, source: vscode.l10n.t('the GitHub sign-in of {0}', session.account.label) });
         }
       } catch (e) {
-        why = ` (VS Code's GitHub sign-in: ${toCfRotateError(e).message})`;
-        this.logger.warn(`No GitHub session${why}.`);
+        failure = toCfRotateError(e).message;
+        this.logger.warn(`No GitHub session (VS Code's GitHub sign-in: ${failure}).`);
       }
-    } else {
-      why = ` (cfRotate.githubApiUrl is ${baseUrl}: VS Code's GitHub sign-in covers github.com only)`;
     }
-    throw new CfRotateError('credential-missing', `No GitHub token is available to write GitHub Actions secrets${why}.`, {
-      hint: baseUrl === DEFAULT_GITHUB_API_URL ? 'Sign in to GitHub in VS Code (Accounts menu), or run "Cloudflare Rotate: Set GitHub Token…".' : 'Run "Cloudflare Rotate: Set GitHub Token…" with a token of that GitHub server.',
+    const message =
+      baseUrl !== DEFAULT_GITHUB_API_URL
+        ? vscode.l10n.t('No GitHub token is available to write GitHub Actions secrets (cfRotate.githubApiUrl is {0}: VS Code\'s GitHub sign-in covers github.com only).', baseUrl)
+        : failure !== undefined
+          ? vscode.l10n.t('No GitHub token is available to write GitHub Actions secrets (VS Code\'s GitHub sign-in: {0}).', failure)
+          : vscode.l10n.t('No GitHub token is available to write GitHub Actions secrets.');
+    throw new CfRotateError('credential-missing', message, {
+      hint:
+        baseUrl === DEFAULT_GITHUB_API_URL
+          ? vscode.l10n.t('Sign in to GitHub in VS Code (Accounts menu), or run "Cloudflare Rotate: Set GitHub Token…".')
+          : vscode.l10n.t('Run "Cloudflare Rotate: Set GitHub Token…" with a token of that GitHub server.'),
     });
   }
 }

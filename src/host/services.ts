@@ -84,8 +84,8 @@ function requestTimeout(): { timeoutMs?: number } {
 }
 
 export function missingCredential(profile: string): CfRotateError {
-  return new CfRotateError('credential-missing', `No Cloudflare credential is set for profile "${profile}".`, {
-    hint: `Run "Cloudflare Rotate: Set Credential" for profile "${profile}".`,
+  return new CfRotateError('credential-missing', vscode.l10n.t('No Cloudflare credential is set for profile "{0}".', profile), {
+    hint: vscode.l10n.t('Run "Cloudflare Rotate: Set Credential" for profile "{0}".', profile),
   });
 }
 

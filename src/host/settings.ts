@@ -144,7 +144,7 @@ export class Settings {
     const r = resolveApiBaseUrl({ ...info, defaultValue: text(info?.defaultValue) ?? SETTING_DEFAULTS.githubApiUrl });
     this.warnWorkspace('githubApiUrl', info);
     const value = r.value;
-    return validateGitHubApiUrl(value, 'The setting cfRotate.githubApiUrl').toString().replace(/\/$/, '');
+    return validateGitHubApiUrl(value, vscode.l10n.t('The setting cfRotate.githubApiUrl')).toString().replace(/\/$/, '');
   }
 
   reminderDays(): number {

@@ -1,4 +1,5 @@
 import { parseTree, type Node, type ParseError } from 'jsonc-parser';
+import * as l10n from '@vscode/l10n';
 import { wording } from '../wording';
 import { withParser } from 'zod/mini';
 import { compileFn } from 'zod/v4/core';
@@ -18,13 +19,20 @@ export interface ConfigIssue {
 export class ConfigError extends CfRotateError {
   readonly issues: ConfigIssue[];
   constructor(file: string, issues: ConfigIssue[]) {
-    const shown = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`);
-    const more = issues.length > 5 ? ` (+${issues.length - 5} more)` : '';
+    const shown = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
     // A problem of the whole file (syntax, size) reads as a sentence: "<file> has a syntax error at line 4, …".
     const whole = issues.length > 0 && issues.every((i) => i.path === '(file)');
-    super('config', whole ? `${file} ${issues.map((i) => i.message).join('; ')}` : `${file} is invalid: ${shown.join('; ')}${more}`, {
-      hint: `Fix ${file} (${wording().openConfig()}), then try again.`,
-    });
+    super(
+      'config',
+      whole
+        ? `${file} ${issues.map((i) => i.message).join('; ')}`
+        : issues.length > 5
+          ? l10n.t('{0} is invalid: {1} (+{2} more)', file, shown, issues.length - 5)
+          : l10n.t('{0} is invalid: {1}', file, shown),
+      {
+        hint: l10n.t('Fix {0} ({1}), then try again.', file, wording().openConfig()),
+      },
+    );
     this.issues = issues;
   }
 }
@@ -45,7 +53,7 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
  */
 export function parseConfig(text: string, file = CONFIG_RELATIVE_PATH): CfRotateConfig {
   if (text.length > MAX_CONFIG_BYTES) {
-    throw new ConfigError(file, [{ path: '(file)', message: `is larger than ${MAX_CONFIG_BYTES} bytes` }]);
+    throw new ConfigError(file, [{ path: '(file)', message: l10n.t('is larger than {0} bytes', MAX_CONFIG_BYTES) }]);
   }
   const body = text.replace(/^\uFEFF/, '');
   let data: unknown;
@@ -151,7 +159,7 @@ export function expandTargetUnions(issues: readonly UnionIssue[]): UnionIssue[] 
     const present = record && named < 0 ? 0 : named;
     const branch = present >= 0 ? i.errors?.[present] : undefined;
     if (!branch || branch.length === 0) {
-      out.push({ ...i, code: 'custom', message: 'must be a target: { "file", "key" }, { "worker", "key" }, { "pages", "environment", "key" }, { "secretsStore", "secretId" } or { "github", "key" }' });
+      out.push({ ...i, code: 'custom', message: l10n.t('must be a target: { "file", "key" }, { "worker", "key" }, { "pages", "environment", "key" }, { "secretsStore", "secretId" } or { "github", "key" }') });
       continue;
     }
     out.push(...expandTargetUnions(branch.map((b) => ({ ...b, path: [...i.path, ...b.path] }))));
@@ -173,26 +181,46 @@ function article(t: string): string {
   return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
 }
 
+/** A type as the messages name it ("a string", "an array"): the JSON types in the display language. */
+function aType(t: string): string {
+  switch (t) {
+    case 'string':
+      return l10n.t('a string');
+    case 'number':
+      return l10n.t('a number');
+    case 'int':
+      return l10n.t('an int');
+    case 'boolean':
+      return l10n.t('a boolean');
+    case 'object':
+      return l10n.t('an object');
+    case 'array':
+      return l10n.t('an array');
+    default:
+      return article(t);
+  }
+}
+
 function describeInput(v: unknown): string {
   if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return article(typeof v);
+  if (Array.isArray(v)) return l10n.t('an array');
+  return aType(typeof v);
 }
 
 function friendlyMessage(i: IssueLike): string {
   switch (i.code) {
     case 'invalid_type':
-      return i.input === undefined ? 'is required' : `must be ${article(String(i.expected))}, not ${describeInput(i.input)}`;
+      return i.input === undefined ? l10n.t('is required') : l10n.t('must be {0}, not {1}', aType(String(i.expected)), describeInput(i.input));
     case 'invalid_union':
-      return `has an unknown "kind": use ${TOKEN_KINDS.slice(0, -1).join(', ')} or ${TOKEN_KINDS[TOKEN_KINDS.length - 1] as string}`;
+      return l10n.t('has an unknown "kind": use {0} or {1}', TOKEN_KINDS.slice(0, -1).join(', '), TOKEN_KINDS[TOKEN_KINDS.length - 1] as string);
     case 'unrecognized_keys': {
-      const keys = Array.isArray(i.keys) ? i.keys.map((k) => JSON.stringify(k)).join(', ') : 'a key';
-      return `has an unknown key ${keys}: cf-rotate.json allows only the documented keys (a misspelt key would otherwise be ignored silently)`;
+      const keys = Array.isArray(i.keys) ? i.keys.map((k) => JSON.stringify(k)).join(', ') : l10n.t('a key');
+      return l10n.t('has an unknown key {0}: cf-rotate.json allows only the documented keys (a misspelt key would otherwise be ignored silently)', keys);
     }
     case 'invalid_value': {
       const options = Array.isArray(i.options) ? i.options : Array.isArray(i.values) ? i.values : undefined;
-      if (i.input === undefined && (i as { path?: unknown[] }).path !== undefined && options) return `is required: one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
-      return options ? `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}` : i.message;
+      if (i.input === undefined && (i as { path?: unknown[] }).path !== undefined && options) return l10n.t('is required: one of {0}', options.map((o) => JSON.stringify(o)).join(', '));
+      return options ? l10n.t('must be one of {0}', options.map((o) => JSON.stringify(o)).join(', ')) : i.message;
     }
     default:
       return i.message;

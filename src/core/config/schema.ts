@@ -4,6 +4,7 @@
  * JSON validation (dist/cf-rotate.schema.json).
  */
 import * as z from 'zod/mini';
+import * as l10n from '@vscode/l10n';
 import { hasUnsafeCharacters } from '../text';
 import { documentJsonSchema, invalidMessage } from './docs';
 
@@ -34,15 +35,15 @@ const GIT_SEGMENT = /(?:^|[/\\])\.git(?:[/\\]|$)/i;
 export const CONFIG_FILE = '.vscode/cf-rotate.json';
 
 const relativeFile = z.string().check(
-  z.minLength(1, 'must not be empty'),
-  z.maxLength(1024, 'is too long'),
-  z.refine((p) => !NUL.test(p), 'must not contain NUL characters'),
-  z.refine((p) => !hasUnsafeCharacters(p), 'must not contain control, direction-override or invisible characters (line breaks, escapes, bidi controls)'),
-  z.refine((p) => !LINK_SYNTAX.test(p), 'must not contain [ ] ( ) < > or ` (they could form links in messages)'),
-  z.refine((p) => !ABSOLUTE.test(p), 'must be relative to the workspace folder, not absolute'),
-  z.refine((p) => !DOT_DOT_SEGMENT.test(p), "must stay inside the workspace folder (no '..' segments)"),
-  z.refine((p) => !GIT_SEGMENT.test(p), 'must not be inside .git (git\'s own data)'),
-  z.refine((p) => normaliseRelative(p).toLowerCase() !== CONFIG_FILE, 'is the cf-rotate configuration itself'),
+  z.minLength(1, { error: () => l10n.t('must not be empty') }),
+  z.maxLength(1024, { error: () => l10n.t('is too long') }),
+  z.refine((p) => !NUL.test(p), { error: () => l10n.t('must not contain NUL characters') }),
+  z.refine((p) => !hasUnsafeCharacters(p), { error: () => l10n.t('must not contain control, direction-override or invisible characters (line breaks, escapes, bidi controls)') }),
+  z.refine((p) => !LINK_SYNTAX.test(p), { error: () => l10n.t('must not contain [ ] ( ) < > or ` (they could form links in messages)') }),
+  z.refine((p) => !ABSOLUTE.test(p), { error: () => l10n.t('must be relative to the workspace folder, not absolute') }),
+  z.refine((p) => !DOT_DOT_SEGMENT.test(p), { error: () => l10n.t('must stay inside the workspace folder (no \'..\' segments)') }),
+  z.refine((p) => !GIT_SEGMENT.test(p), { error: () => l10n.t('must not be inside .git (git\'s own data)') }),
+  z.refine((p) => normaliseRelative(p).toLowerCase() !== CONFIG_FILE, { error: () => l10n.t('is the cf-rotate configuration itself') }),
 );
 
 /**
@@ -133,7 +134,7 @@ const githubTarget = z.strictObject({
   environment: z.optional(z.string().check(z.regex(GITHUB_ENVIRONMENT, invalidMessage('environment', 'github')))),
   key: z.string().check(
     z.regex(DEST_KEY, invalidMessage('key', 'github')),
-    z.refine((k) => !/^GITHUB_/i.test(k), 'must not start with GITHUB_ (GitHub reserves that prefix)'),
+    z.refine((k) => !/^GITHUB_/i.test(k), { error: () => l10n.t('must not start with GITHUB_ (GitHub reserves that prefix)') }),
   ),
   field: fieldSchema,
 });
@@ -194,8 +195,8 @@ const common = {
   name: z.string().check(z.regex(NAME, invalidMessage('name'))),
   description: z.optional(z.string().check(z.maxLength(500))),
   profile: z._default(z.string().check(z.regex(NAME, invalidMessage('profile'))), 'default'),
-  rotateEveryDays: z.optional(z.int().check(z.minimum(1, 'must be at least 1'), z.maximum(3650, 'must be at most 3650'))),
-  targets: z.array(target).check(z.minLength(1, 'needs at least one target (a file, or a destination)')),
+  rotateEveryDays: z.optional(z.int().check(z.minimum(1, { error: () => l10n.t('must be at least 1') }), z.maximum(3650, { error: () => l10n.t('must be at most 3650') }))),
+  targets: z.array(target).check(z.minLength(1, { error: () => l10n.t('needs at least one target (a file, or a destination)') })),
 };
 
 /**
@@ -254,7 +255,7 @@ const accessServiceToken = z.strictObject({
    * `method: "version"`: the client_secret_version the token has now, for its first rotation by
    * cf-rotate (Cloudflare does not report it). cf-rotate remembers the versions it sets.
    */
-  clientSecretVersion: z.optional(z.int().check(z.minimum(1, 'must be at least 1'), z.maximum(1_000_000, 'must be at most 1000000'))),
+  clientSecretVersion: z.optional(z.int().check(z.minimum(1, { error: () => l10n.t('must be at least 1') }), z.maximum(1_000_000, { error: () => l10n.t('must be at most 1000000') }))),
   ...common,
 });
 const moqRelayToken = z.strictObject({
@@ -270,7 +271,7 @@ export const tokenSchema = z.discriminatedUnion('kind', [accountApiToken, userAp
 export const configSchema = z
   .strictObject({
     $schema: z.optional(z.string()),
-    tokens: z.array(tokenSchema).check(z.maxLength(5000, 'must list at most 5000 tokens')),
+    tokens: z.array(tokenSchema).check(z.maxLength(5000, { error: () => l10n.t('must list at most 5000 tokens') })),
   })
   .check(
     z.superRefine((cfg, ctx) => {
@@ -281,7 +282,7 @@ export const configSchema = z
         const t = cfg.tokens[i] as (typeof cfg.tokens)[number];
         const prev = names.get(t.name);
         if (prev !== undefined) {
-          ctx.issues.push({ code: 'custom', input: t.name, path: ['tokens', i, 'name'], message: `duplicates the name of tokens[${prev}]` });
+          ctx.issues.push({ code: 'custom', input: t.name, path: ['tokens', i, 'name'], message: l10n.t('duplicates the name of tokens[{0}]', prev) });
         } else names.set(t.name, i);
         // Two entries that rotate one Cloudflare credential would roll it twice: the second roll kills the value the first wrote.
         const same = credentialKey(t);
@@ -292,22 +293,22 @@ export const configSchema = z
             code: 'custom',
             input: t.name,
             path: ['tokens', i],
-            message: `rotates the same Cloudflare credential as tokens[${first}]: it is already configured as '${other.name}' (add this entry's targets to '${other.name}' instead)`,
+            message: l10n.t('rotates the same Cloudflare credential as tokens[{0}]: it is already configured as \'{1}\' (add this entry\'s targets to \'{1}\' instead)', first, other.name),
           });
         } else credentials.set(same, i);
         if ((t.kind === 'account-api-token' || t.kind === 'user-api-token') && t.overlap !== undefined && t.strategy !== 'replace') {
-          ctx.issues.push({ code: 'custom', input: t.overlap, path: ['tokens', i, 'overlap'], message: 'is used only with "strategy": "replace" (a roll keeps no previous token)' });
+          ctx.issues.push({ code: 'custom', input: t.overlap, path: ['tokens', i, 'overlap'], message: l10n.t('is used only with "strategy": "replace" (a roll keeps no previous token)') });
         }
         const fields = KIND_FIELDS[t.kind];
         if (t.kind === 'access-service-token') {
           if ((t.accountId === undefined) === (t.zoneId === undefined)) {
-            ctx.issues.push({ code: 'custom', input: t, path: ['tokens', i], message: 'needs exactly one of accountId or zoneId' });
+            ctx.issues.push({ code: 'custom', input: t, path: ['tokens', i], message: l10n.t('needs exactly one of accountId or zoneId') });
           }
           if (t.zoneId !== undefined && t.method === 'rotate') {
-            ctx.issues.push({ code: 'custom', input: t.method, path: ['tokens', i, 'method'], message: 'zone-level service tokens have no rotate endpoint: use "version"' });
+            ctx.issues.push({ code: 'custom', input: t.method, path: ['tokens', i, 'method'], message: l10n.t('zone-level service tokens have no rotate endpoint: use "version"') });
           }
           if (t.clientSecretVersion !== undefined && (t.method ?? (t.accountId ? 'rotate' : 'version')) !== 'version') {
-            ctx.issues.push({ code: 'custom', input: t.clientSecretVersion, path: ['tokens', i, 'clientSecretVersion'], message: 'is used only with "method": "version"' });
+            ctx.issues.push({ code: 'custom', input: t.clientSecretVersion, path: ['tokens', i, 'clientSecretVersion'], message: l10n.t('is used only with "method": "version"') });
           }
         }
         for (let j = 0; j < t.targets.length; j++) {
@@ -318,14 +319,14 @@ export const configSchema = z
               code: 'custom',
               input: tg.file,
               path: [...at, 'file'],
-              message: 'is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc): add "allowAnyFile": true to this target if a secret really belongs there',
+              message: l10n.t('is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc): add "allowAnyFile": true to this target if a secret really belongs there'),
             });
           }
           if (tg.field !== undefined && !fields.includes(tg.field)) {
-            ctx.issues.push({ code: 'custom', input: tg.field, path: [...at, 'field'], message: `must be one of ${[...fields].sort().join(', ')} for ${t.kind}` });
+            ctx.issues.push({ code: 'custom', input: tg.field, path: [...at, 'field'], message: l10n.t('must be one of {0} for {1}', [...fields].sort().join(', '), t.kind) });
           }
           if (!isFileTarget(tg) && !('github' in tg) && destinationAccount(t, tg) === undefined) {
-            ctx.issues.push({ code: 'custom', input: tg, path: at, message: `needs "accountId": the account of this destination (a ${t.kind} has no account to take it from)` });
+            ctx.issues.push({ code: 'custom', input: tg, path: at, message: l10n.t('needs "accountId": the account of this destination (a {0} has no account to take it from)', t.kind) });
           }
           const where = writerKey(t, tg);
           const other = writers.get(where);
@@ -335,7 +336,12 @@ export const configSchema = z
               code: 'custom',
               input: tg,
               path: isFileTarget(tg) || 'key' in tg ? [...at, 'key'] : at,
-              message: other === i ? 'is written twice by this token (two targets name the same place)' : `is also written by tokens[${other}]: two tokens cannot share one ${isFileTarget(tg) ? 'variable' : 'destination'}`,
+              message:
+                other === i
+                  ? l10n.t('is written twice by this token (two targets name the same place)')
+                  : isFileTarget(tg)
+                    ? l10n.t('is also written by tokens[{0}]: two tokens cannot share one variable', other)
+                    : l10n.t('is also written by tokens[{0}]: two tokens cannot share one destination', other),
             });
           } else writers.set(where, i);
         }
@@ -367,8 +373,8 @@ export const DEFAULT_OVERLAP = '24h';
  */
 export function targetPathProblem(t: { file: string; allowAnyFile?: boolean | undefined }): string | undefined {
   const r = relativeFile.safeParse(t.file);
-  if (!r.success) return r.error.issues[0]?.message ?? 'is not allowed';
-  if (t.allowAnyFile !== true && !isEnvLikeFile(t.file)) return 'is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc) and the target does not say "allowAnyFile": true';
+  if (!r.success) return r.error.issues[0]?.message ?? l10n.t('is not allowed');
+  if (t.allowAnyFile !== true && !isEnvLikeFile(t.file)) return l10n.t('is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc) and the target does not say "allowAnyFile": true');
   return undefined;
 }
 

@@ -4,6 +4,7 @@
  * Messages name keys, never values: every value in a .env file is treated as a secret,
  * including the values of keys we are not touching.
  */
+import * as l10n from '@vscode/l10n';
 import { CfRotateError, type ErrorKind } from '../errors';
 
 export type PatchErrorCode =
@@ -26,12 +27,13 @@ const KIND_BY_CODE: Record<PatchErrorCode, ErrorKind> = {
   'verify-failed': 'file',
 };
 
-const HINT_BY_CODE: Record<PatchErrorCode, string> = {
-  'unsafe-value': 'The file was not changed.',
-  'invalid-key': 'Use a key made of letters, digits, "_", "." or "-".',
-  'invalid-update': 'The file was not changed.',
-  binary: 'Point the target at a text .env file.',
-  'verify-failed': 'The file was not changed. Edit the surrounding lines (for example an unclosed quote) and try again.',
+/** Built when the error is made (the display language's words). */
+const HINT_BY_CODE: Record<PatchErrorCode, () => string> = {
+  'unsafe-value': () => l10n.t('The file was not changed.'),
+  'invalid-key': () => l10n.t('Use a key made of letters, digits, "_", "." or "-".'),
+  'invalid-update': () => l10n.t('The file was not changed.'),
+  binary: () => l10n.t('Point the target at a text .env file.'),
+  'verify-failed': () => l10n.t('The file was not changed. Edit the surrounding lines (for example an unclosed quote) and try again.'),
 };
 
 export class PatchError extends CfRotateError {
@@ -40,7 +42,7 @@ export class PatchError extends CfRotateError {
   readonly keys: readonly string[];
 
   constructor(code: PatchErrorCode, message: string, keys: readonly string[] = []) {
-    super(KIND_BY_CODE[code], message, { hint: HINT_BY_CODE[code] });
+    super(KIND_BY_CODE[code], message, { hint: HINT_BY_CODE[code]() });
     this.name = 'PatchError';
     this.code = code;
     this.keys = [...keys];

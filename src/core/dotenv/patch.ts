@@ -9,6 +9,7 @@
  * a patch that would change anything else is never returned.
  */
 import { parse } from 'dotenv';
+import * as l10n from '@vscode/l10n';
 import { PatchError } from './errors';
 import { QUOTED_STYLES, assertSafeSecretValue, formatValue, styleFits, type ValueStyle } from './quote';
 import { DOTENV_KEY, assertNotBinary, scanDotenv, type DotenvAssignment } from './scan';
@@ -67,10 +68,10 @@ const ORDER_UNQUOTED_FIRST: readonly ValueStyle[] = ['none', ...QUOTED_STYLES];
 function assertKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || !DOTENV_KEY.test(key)) {
     // Do not echo it: a caller that swapped key and value would otherwise leak the secret.
-    throw new PatchError('invalid-key', 'A key is not a valid dotenv key (letters, digits, "_", "." and "-" only).');
+    throw new PatchError('invalid-key', l10n.t('A key is not a valid dotenv key (letters, digits, "_", "." and "-" only).'));
   }
   if (key === '__proto__') {
-    throw new PatchError('invalid-key', 'The key __proto__ cannot be read back by dotenv.parse.', [key]);
+    throw new PatchError('invalid-key', l10n.t('The key __proto__ cannot be read back by dotenv.parse.'), [key]);
   }
 }
 
@@ -107,7 +108,7 @@ function isLineBreak(ch: string | undefined): boolean {
 function cannotSpell(key: string): PatchError {
   return new PatchError(
     'unsafe-value',
-    `The new value for ${key} cannot be spelled at its position in the file so that dotenv reads it back unchanged.`,
+    l10n.t('The new value for {0} cannot be spelled at its position in the file so that dotenv reads it back unchanged.', key),
     [key],
   );
 }
@@ -174,7 +175,7 @@ function hasOwn(o: object, k: string): boolean {
 function listKeys(keys: Iterable<string>): string {
   const all = [...keys];
   const shown = all.slice(0, 10).join(', ');
-  return all.length > 10 ? `${shown} and ${all.length - 10} more` : shown;
+  return all.length > 10 ? l10n.t('{0} and {1} more', shown, all.length - 10) : shown;
 }
 
 /**
@@ -207,11 +208,11 @@ export function verifyPatch(original: string, text: string, wanted: Map<string, 
   }
   if (collateral.size === 0 && wrong.size === 0) return;
   const reasons: string[] = [];
-  if (collateral.size > 0) reasons.push(`it would also change ${listKeys(collateral)}`);
-  if (wrong.size > 0) reasons.push(`${listKeys(wrong)} would not read back as the new value`);
+  if (collateral.size > 0) reasons.push(l10n.t('it would also change {0}', listKeys(collateral)));
+  if (wrong.size > 0) reasons.push(l10n.t('{0} would not read back as the new value', listKeys(wrong)));
   throw new PatchError(
     'verify-failed',
-    `Refusing to patch the .env text: ${reasons.join('; ')}.`,
+    l10n.t('Refusing to patch the .env text: {0}.', reasons.join('; ')),
     [...new Set([...wrong, ...collateral])],
   );
 }

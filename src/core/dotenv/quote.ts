@@ -2,6 +2,7 @@
  * Which spellings of a value dotenv reads back unchanged, and the value safety gate.
  * Nothing here ever puts a value into an error message.
  */
+import * as l10n from '@vscode/l10n';
 import { PatchError } from './errors';
 import type { QuoteChar } from './scan';
 
@@ -40,10 +41,6 @@ export function formatValue(value: string, style: ValueStyle): string {
 /** Quoted styles in order of preference when a value must be quoted. */
 export const QUOTED_STYLES: readonly QuoteChar[] = ['"', "'", '`'];
 
-function subject(key: string | undefined): string {
-  return key === undefined ? 'The new value' : `The new value for ${key}`;
-}
-
 /**
  * Throws PatchError('unsafe-value') unless `value` can be written into a .env file and read back
  * unchanged by dotenv (and unexpanded by dotenv-expand, which Wrangler applies to .env files).
@@ -52,33 +49,41 @@ function subject(key: string | undefined): string {
  */
 export function assertSafeSecretValue(value: string, key?: string): void {
   if (typeof value !== 'string') {
-    throw new PatchError('unsafe-value', `${subject(key)} is not a string.`, key === undefined ? [] : [key]);
+    throw new PatchError('unsafe-value', key === undefined ? l10n.t('The new value is not a string.') : l10n.t('The new value for {0} is not a string.', key), key === undefined ? [] : [key]);
   }
   const keys = key === undefined ? [] : [key];
   if (value.length === 0) {
-    throw new PatchError('unsafe-value', `${subject(key)} is empty; refusing to write an empty secret.`, keys);
+    throw new PatchError('unsafe-value', key === undefined ? l10n.t('The new value is empty; refusing to write an empty secret.') : l10n.t('The new value for {0} is empty; refusing to write an empty secret.', key), keys);
   }
   if (CLOUDFLARE_SECRET_CHARSET.test(value)) return;
   if (value.includes('\0')) {
-    throw new PatchError('unsafe-value', `${subject(key)} contains a NUL character.`, keys);
+    throw new PatchError('unsafe-value', key === undefined ? l10n.t('The new value contains a NUL character.') : l10n.t('The new value for {0} contains a NUL character.', key), keys);
   }
   if (/[\r\n\u2028\u2029]/.test(value)) {
-    throw new PatchError('unsafe-value', `${subject(key)} contains a line break.`, keys);
+    throw new PatchError('unsafe-value', key === undefined ? l10n.t('The new value contains a line break.') : l10n.t('The new value for {0} contains a line break.', key), keys);
   }
   if (/[^\x20-\x7e]/.test(value)) {
-    throw new PatchError('unsafe-value', `${subject(key)} contains a character outside printable ASCII.`, keys);
+    throw new PatchError(
+      'unsafe-value',
+      key === undefined ? l10n.t('The new value contains a character outside printable ASCII.') : l10n.t('The new value for {0} contains a character outside printable ASCII.', key),
+      keys,
+    );
   }
   if (value.includes('$')) {
     throw new PatchError(
       'unsafe-value',
-      `${subject(key)} contains "$", which dotenv-expand (used by Wrangler for .env files) would expand.`,
+      key === undefined
+        ? l10n.t('The new value contains "$", which dotenv-expand (used by Wrangler for .env files) would expand.')
+        : l10n.t('The new value for {0} contains "$", which dotenv-expand (used by Wrangler for .env files) would expand.', key),
       keys,
     );
   }
   if (!styleFits(value, 'none') && !QUOTED_STYLES.some((q) => styleFits(value, q))) {
     throw new PatchError(
       'unsafe-value',
-      `${subject(key)} cannot be written so that dotenv reads it back unchanged (no quoting style can hold it).`,
+      key === undefined
+        ? l10n.t('The new value cannot be written so that dotenv reads it back unchanged (no quoting style can hold it).')
+        : l10n.t('The new value for {0} cannot be written so that dotenv reads it back unchanged (no quoting style can hold it).', key),
       keys,
     );
   }

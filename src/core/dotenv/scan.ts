@@ -10,6 +10,7 @@
  * `dotenv.parse` returns for that assignment. The unit tests check this against dotenv.parse
  * on fixtures and on random text, and check that dotenv's bundled regex is still this one.
  */
+import * as l10n from '@vscode/l10n';
 import { PatchError } from './errors';
 
 export type QuoteChar = "'" | '"' | '`';
@@ -53,7 +54,7 @@ export function assertNotBinary(text: string): void {
     throw new PatchError('binary', 'The .env content is not text.');
   }
   if (text.includes('\0')) {
-    throw new PatchError('binary', 'The .env content contains NUL characters; it is not a text .env file.');
+    throw new PatchError('binary', l10n.t('The .env content contains NUL characters; it is not a text .env file.'));
   }
 }
 

@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as C, promises as fs, readlinkSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as l10n from '@vscode/l10n';
 import { CfRotateError } from '../errors';
 import { ownerAlive, processStartTime } from './lock';
 
@@ -35,26 +36,40 @@ const O_NOFOLLOW = C.O_NOFOLLOW ?? 0;
 const O_NONBLOCK = C.O_NONBLOCK ?? 0;
 const O_DIRECTORY = C.O_DIRECTORY ?? 0;
 
-const REASONS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EISDIR: 'it is a directory',
-  ENOTDIR: 'a parent is not a directory',
-  ENOENT: 'it does not exist',
-  EBUSY: 'it is busy',
-  ELOOP: 'it became a symbolic link',
-  EMFILE: 'too many open files',
+/** The reason of an errno code, in words (built when shown: the display language's). */
+const REASONS: Record<string, () => string> = {
+  EACCES: () => l10n.t('permission denied'),
+  EPERM: () => l10n.t('operation not permitted'),
+  EROFS: () => l10n.t('read-only file system'),
+  ENOSPC: () => l10n.t('no space left on the device'),
+  EDQUOT: () => l10n.t('disk quota exceeded'),
+  EISDIR: () => l10n.t('it is a directory'),
+  ENOTDIR: () => l10n.t('a parent is not a directory'),
+  ENOENT: () => l10n.t('it does not exist'),
+  EBUSY: () => l10n.t('it is busy'),
+  ELOOP: () => l10n.t('it became a symbolic link'),
+  EMFILE: () => l10n.t('too many open files'),
 };
 
-export function fileError(action: string, file: string, e: unknown, hint?: string): CfRotateError {
+/** What failed, as whole sentences per action ({0}: the file, {1}: the reason). */
+const COULD_NOT = {
+  'open the folder': (file: string, why: string) => l10n.t('Could not open the folder {0}: {1}.', file, why),
+  'open the folder of': (file: string, why: string) => l10n.t('Could not open the folder of {0}: {1}.', file, why),
+  inspect: (file: string, why: string) => l10n.t('Could not inspect {0}: {1}.', file, why),
+  resolve: (file: string, why: string) => l10n.t('Could not resolve {0}: {1}.', file, why),
+  'create the folder': (file: string, why: string) => l10n.t('Could not create the folder {0}: {1}.', file, why),
+  read: (file: string, why: string) => l10n.t('Could not read {0}: {1}.', file, why),
+  write: (file: string, why: string) => l10n.t('Could not write {0}: {1}.', file, why),
+  delete: (file: string, why: string) => l10n.t('Could not delete {0}: {1}.', file, why),
+} satisfies Record<string, (file: string, why: string) => string>;
+export type FileAction = keyof typeof COULD_NOT;
+
+export function fileError(action: FileAction, file: string, e: unknown, hint?: string): CfRotateError {
   if (e instanceof CfRotateError) return e;
   const code = errno(e);
-  const why = (code && REASONS[code]) ?? (e instanceof Error ? e.message : String(e));
-  return new CfRotateError('file', `Could not ${action} ${file}: ${why}${code ? ` (${code})` : ''}.`, {
-    hint: hint ?? 'Fix the file or folder permissions (or free disk space), then try again.',
+  const why = (code && REASONS[code]?.()) ?? (e instanceof Error ? e.message : String(e));
+  return new CfRotateError('file', COULD_NOT[action](file, `${why}${code ? ` (${code})` : ''}`), {
+    hint: hint ?? l10n.t('Fix the file or folder permissions (or free disk space), then try again.'),
     cause: e,
   });
 }
@@ -98,12 +113,12 @@ export interface Resolved {
 
 /** Resolve a name relative to the root, refusing anything that is not a plain relative path. */
 function relPath(root: string, rel: string): string {
-  if (typeof rel !== 'string' || rel === '' || rel.includes('\0')) throw new CfRotateError('config', 'A file path is empty or contains a NUL character.');
+  if (typeof rel !== 'string' || rel === '' || rel.includes('\0')) throw new CfRotateError('config', l10n.t('A file path is empty or contains a NUL character.'));
   if (path.isAbsolute(rel) || path.win32.isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) {
-    throw new CfRotateError('config', `${rel} is an absolute path; cf-rotate only writes inside the folder.`, { hint: 'Use a path relative to the folder that holds .vscode/.' });
+    throw new CfRotateError('config', l10n.t('{0} is an absolute path; cf-rotate only writes inside the folder.', rel), { hint: l10n.t('Use a path relative to the folder that holds .vscode/.') });
   }
   const parts = rel.split(/[\\/]+/);
-  if (parts.includes('..')) throw new CfRotateError('config', `${rel} leaves the folder ("..").`, { hint: 'Use a path relative to the folder that holds .vscode/, without "..".' });
+  if (parts.includes('..')) throw new CfRotateError('config', l10n.t('{0} leaves the folder ("..").', rel), { hint: l10n.t('Use a path relative to the folder that holds .vscode/, without "..".') });
   return path.resolve(root, ...parts.filter((p) => p !== '' && p !== '.'));
 }
 
@@ -138,7 +153,7 @@ async function realRootOf(root: string): Promise<string> {
   try {
     return await fs.realpath(root);
   } catch (e) {
-    throw fileError('open the folder', root, e, 'Open an existing folder.');
+    throw fileError('open the folder', root, e, l10n.t('Open an existing folder.'));
   }
 }
 
@@ -147,19 +162,20 @@ export class CheckedFiles {
   async resolve(root: string, rel: string, rules: CheckRules = {}): Promise<Resolved> {
     const realRoot = await realRootOf(root);
     const abs = relPath(root, rel);
-    if (abs === path.resolve(root)) throw new CfRotateError('file', `${rel} is the folder itself, not a file inside it.`, { hint: 'Name a file, such as .env.' });
+    if (abs === path.resolve(root)) throw new CfRotateError('file', l10n.t('{0} is the folder itself, not a file inside it.', rel), { hint: l10n.t('Name a file, such as .env.') });
     let realDir: string;
     try {
       realDir = await fs.realpath(path.dirname(abs));
     } catch (e) {
       if (errno(e) === 'ENOENT') {
-        throw new CfRotateError('file', `The folder of ${rel} does not exist.`, { hint: `Create ${path.dirname(rel) || '.'} first.` });
+        // The cause (ENOENT) is what `remove` recognises: the words depend on the display language.
+        throw new CfRotateError('file', l10n.t('The folder of {0} does not exist.', rel), { hint: l10n.t('Create {0} first.', path.dirname(rel) || '.'), cause: e });
       }
       throw fileError('open the folder of', rel, e);
     }
     if (!isInsideOrSame(realRoot, realDir)) {
-      throw new CfRotateError('file', `${rel} lies in a folder that links outside the workspace folder; cf-rotate refuses to follow it.`, {
-        hint: 'Use a real folder inside the workspace.',
+      throw new CfRotateError('file', l10n.t('{0} lies in a folder that links outside the workspace folder; cf-rotate refuses to follow it.', rel), {
+        hint: l10n.t('Use a real folder inside the workspace.'),
       });
     }
     let name = path.basename(abs);
@@ -175,13 +191,13 @@ export class CheckedFiles {
         real = await fs.realpath(path.join(realDir, name));
       } catch (e) {
         if (errno(e) === 'ENOENT' || errno(e) === 'ELOOP') {
-          throw new CfRotateError('file', `${rel} is a dangling symbolic link.`, { hint: 'Remove the link or create the file it points to inside the folder.' });
+          throw new CfRotateError('file', l10n.t('{0} is a dangling symbolic link.', rel), { hint: l10n.t('Remove the link or create the file it points to inside the folder.') });
         }
         throw fileError('resolve', rel, e);
       }
       if (!isInside(realRoot, real)) {
-        throw new CfRotateError('file', `${rel} is a link that leads outside the workspace folder; cf-rotate refuses to follow it.`, {
-          hint: 'Replace the link with a file inside the folder, or point the target at the real file inside the folder.',
+        throw new CfRotateError('file', l10n.t('{0} is a link that leads outside the workspace folder; cf-rotate refuses to follow it.', rel), {
+          hint: l10n.t('Replace the link with a file inside the folder, or point the target at the real file inside the folder.'),
         });
       }
       realDir = path.dirname(real);
@@ -190,12 +206,20 @@ export class CheckedFiles {
     }
     const real = path.join(realDir, name);
     if (!isInside(realRoot, real)) {
-      throw new CfRotateError('file', `${rel} is the folder itself, not a file inside it.`);
+      throw new CfRotateError('file', l10n.t('{0} is the folder itself, not a file inside it.', rel));
     }
     this.applyRules(realRoot, real, rel, rules);
     if (st && !st.isFile()) {
-      const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : st.isSymbolicLink() ? 'a symbolic link' : 'a device';
-      throw new CfRotateError('file', `${rel} is ${what}, not a regular file; cf-rotate only reads and writes regular files.`, { hint: 'Point the target at a .env text file.' });
+      const message = st.isDirectory()
+        ? l10n.t('{0} is a directory, not a regular file; cf-rotate only reads and writes regular files.', rel)
+        : st.isFIFO()
+          ? l10n.t('{0} is a FIFO (named pipe), not a regular file; cf-rotate only reads and writes regular files.', rel)
+          : st.isSocket()
+            ? l10n.t('{0} is a socket, not a regular file; cf-rotate only reads and writes regular files.', rel)
+            : st.isSymbolicLink()
+              ? l10n.t('{0} is a symbolic link, not a regular file; cf-rotate only reads and writes regular files.', rel)
+              : l10n.t('{0} is a device, not a regular file; cf-rotate only reads and writes regular files.', rel);
+      throw new CfRotateError('file', message, { hint: l10n.t('Point the target at a .env text file.') });
     }
     return { rel, realRoot, realDir, name, real, exists: st !== undefined, ...(st ? { mode: st.mode & 0o7777, size: st.size } : {}) };
   }
@@ -204,14 +228,14 @@ export class CheckedFiles {
     const inner = path.relative(realRoot, real);
     const parts = inner.split(path.sep).map(fold);
     if ((rules.denyGitDir ?? true) && parts.slice(0, -1).includes('.git')) {
-      throw new CfRotateError('config', `${rel} lies inside a .git folder; cf-rotate never writes there.`, { hint: 'Point the target at a .env file in the work tree.' });
+      throw new CfRotateError('config', l10n.t('{0} lies inside a .git folder; cf-rotate never writes there.', rel), { hint: l10n.t('Point the target at a .env file in the work tree.') });
     }
     if ((rules.denyGitDir ?? true) && parts[parts.length - 1] === '.git') {
-      throw new CfRotateError('config', `${rel} is git's own .git file; cf-rotate never writes it.`, { hint: 'Point the target at a .env file in the work tree.' });
+      throw new CfRotateError('config', l10n.t('{0} is git\'s own .git file; cf-rotate never writes it.', rel), { hint: l10n.t('Point the target at a .env file in the work tree.') });
     }
     for (const d of rules.deny ?? []) {
       if (fold(path.normalize(d)) === fold(inner)) {
-        throw new CfRotateError('config', `${rel} is ${d}; cf-rotate does not write a secret into it.`, { hint: 'Point the target at a .env file.' });
+        throw new CfRotateError('config', l10n.t('{0} is {1}; cf-rotate does not write a secret into it.', rel, d), { hint: l10n.t('Point the target at a .env file.') });
       }
     }
   }
@@ -228,7 +252,7 @@ export class CheckedFiles {
     let cur = realRoot;
     for (const part of parts) {
       if ((rules.denyGitDir ?? true) && fold(part) === '.git') {
-        throw new CfRotateError('config', `${rel} lies inside a .git folder; cf-rotate never writes there.`, { hint: 'Choose a folder in the work tree.' });
+        throw new CfRotateError('config', l10n.t('{0} lies inside a .git folder; cf-rotate never writes there.', rel), { hint: l10n.t('Choose a folder in the work tree.') });
       }
       const next = path.join(cur, part);
       try {
@@ -243,10 +267,10 @@ export class CheckedFiles {
         throw fileError('create the folder', rel, e);
       }
       if (!isInside(realRoot, real)) {
-        throw new CfRotateError('file', `${rel} lies in a folder that links outside the workspace folder; cf-rotate refuses to follow it.`, { hint: 'Use a real folder inside the workspace.' });
+        throw new CfRotateError('file', l10n.t('{0} lies in a folder that links outside the workspace folder; cf-rotate refuses to follow it.', rel), { hint: l10n.t('Use a real folder inside the workspace.') });
       }
       const st = await fs.stat(real);
-      if (!st.isDirectory()) throw new CfRotateError('file', `${path.relative(realRoot, real)} is a file, not a folder.`, { hint: 'Choose another path for the new file.' });
+      if (!st.isDirectory()) throw new CfRotateError('file', l10n.t('{0} is a file, not a folder.', path.relative(realRoot, real)), { hint: l10n.t('Choose another path for the new file.') });
       cur = real;
     }
     return cur;
@@ -279,11 +303,11 @@ export class CheckedFiles {
       }
       try {
         const st = await h.stat();
-        if (!st.isFile()) throw new CfRotateError('file', `${rel} is not a regular file; cf-rotate only reads regular files.`, { hint: 'Point the target at a .env text file.' });
+        if (!st.isFile()) throw new CfRotateError('file', l10n.t('{0} is not a regular file; cf-rotate only reads regular files.', rel), { hint: l10n.t('Point the target at a .env text file.') });
         const max = rules.maxBytes ?? 50 * 1024 * 1024;
-        if (st.size > max) throw new CfRotateError('file', `${rel} is larger than ${Math.round(max / 1024 / 1024) || 1} MB.`, { hint: 'Point the target at a .env file.' });
+        if (st.size > max) throw new CfRotateError('file', l10n.t('{0} is larger than {1} MB.', rel, Math.round(max / 1024 / 1024) || 1), { hint: l10n.t('Point the target at a .env file.') });
         const bytes = await h.readFile();
-        if (bytes.length > max) throw new CfRotateError('file', `${rel} is larger than ${Math.round(max / 1024 / 1024) || 1} MB.`, { hint: 'Point the target at a .env file.' });
+        if (bytes.length > max) throw new CfRotateError('file', l10n.t('{0} is larger than {1} MB.', rel, Math.round(max / 1024 / 1024) || 1), { hint: l10n.t('Point the target at a .env file.') });
         return { bytes, resolved: { ...r, mode: st.mode & 0o7777, size: st.size } };
       } finally {
         await h.close();
@@ -316,8 +340,8 @@ export class CheckedFiles {
       try {
         const st = await fs.lstat(dir.child(r.name));
         if (!st.isFile()) {
-          throw new CfRotateError('file', `${rel} changed while cf-rotate was writing it (it is no longer a regular file); nothing was written to it.`, {
-            hint: 'Check what replaced it, then try again.',
+          throw new CfRotateError('file', l10n.t('{0} changed while cf-rotate was writing it (it is no longer a regular file); nothing was written to it.', rel), {
+            hint: l10n.t('Check what replaced it, then try again.'),
           });
         }
         mode = st.mode & 0o7777;
@@ -348,7 +372,8 @@ export class CheckedFiles {
     try {
       r = await this.resolve(root, rel, rules);
     } catch (e) {
-      if (e instanceof CfRotateError && /does not exist/.test(e.message)) return;
+      // The folder (or the root) does not exist: nothing to delete. Recognised by the cause, not the words.
+      if (e instanceof CfRotateError && errno(e.cause) === 'ENOENT') return;
       throw e;
     }
     if (!r.exists) return;
@@ -436,8 +461,8 @@ export class CheckedFiles {
     const check = async (): Promise<void> => {
       const now = here() ?? (await fs.realpath(r.realDir).catch(() => undefined));
       if (now === undefined || !isInsideOrSame(r.realRoot, now) || fold(now) !== fold(r.realDir)) {
-        throw new CfRotateError('file', `The folder of ${r.rel} changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.`, {
-          hint: 'Check the folder, then try again.',
+        throw new CfRotateError('file', l10n.t('The folder of {0} changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.', r.rel), {
+          hint: l10n.t('Check the folder, then try again.'),
         });
       }
     };

@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import { constants as C, promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
+import * as l10n from '@vscode/l10n';
 import type { Git, GitStatus } from '../ports';
 import { isInsideOrSame } from './checked';
 
@@ -29,9 +30,9 @@ function run(git: string, cwd: string, args: string[], timeoutMs: number, input?
       (err, stdout) => {
         if (!err) return resolve({ code: 0, stdout });
         const e = err as NodeJS.ErrnoException & { code?: string | number; killed?: boolean; signal?: string };
-        if (e.killed || e.signal === 'SIGTERM') return resolve({ code: undefined, stdout, error: `git did not answer within ${timeoutMs / 1000} s` });
+        if (e.killed || e.signal === 'SIGTERM') return resolve({ code: undefined, stdout, error: l10n.t('git did not answer within {0} s', timeoutMs / 1000) });
         if (typeof e.code === 'number') return resolve({ code: e.code, stdout });
-        resolve({ code: undefined, stdout, error: e.code === 'ENOENT' ? 'git is not installed' : `git failed (${String(e.code ?? e.message)})` });
+        resolve({ code: undefined, stdout, error: e.code === 'ENOENT' ? l10n.t('git is not installed') : l10n.t('git failed ({0})', String(e.code ?? e.message)) });
       },
     );
     if (input !== undefined) child.stdin?.end(input);
@@ -164,12 +165,12 @@ export class NodeGit implements Git {
     const timeoutMs = this.opts.timeoutMs ?? 5_000;
     for (const [tree, list] of byTree) {
       if (git === undefined) {
-        for (const rel of list) out.set(rel, { inWorkTree: true, workTree: tree, problem: 'git is not installed (or not on PATH outside the workspace)' });
+        for (const rel of list) out.set(rel, { inWorkTree: true, workTree: tree, problem: l10n.t('git is not installed (or not on PATH outside the workspace)') });
         continue;
       }
       const ls = await run(git, realFolder, ['ls-files', '-z', '--', ...list], timeoutMs);
       const ig = await run(git, realFolder, ['check-ignore', '-z', '--stdin'], timeoutMs, list.map((r) => `${r}\0`).join(''));
-      const problem = ls.error ?? ig.error ?? (ls.code !== 0 ? `git ls-files failed (exit ${String(ls.code)})` : ig.code !== 0 && ig.code !== 1 ? `git check-ignore failed (exit ${String(ig.code)})` : undefined);
+      const problem = ls.error ?? ig.error ?? (ls.code !== 0 ? l10n.t('git ls-files failed (exit {0})', String(ls.code)) : ig.code !== 0 && ig.code !== 1 ? l10n.t('git check-ignore failed (exit {0})', String(ig.code)) : undefined);
       const norm = (p: string): string => p.replace(/\\/g, '/').replace(/^\.\//, '');
       const tracked = new Set(ls.stdout.split('\0').filter(Boolean).map(norm));
       const ignored = new Set(ig.stdout.split('\0').filter(Boolean).map(norm));

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as l10n from '@vscode/l10n';
 import { CfRotateError } from '../errors';
 import { busyError } from '../locks';
 import type { Lease, LockHolder, Locks } from '../ports';
@@ -129,12 +130,12 @@ export class FileLocks implements Locks {
       }
       const current = await this.readOwner(file);
       if (current === 'gone') continue; // released meanwhile: try again
-      if (current === 'creating') return { pid: 0, start: null, host: os.hostname(), since: Date.now(), what: 'being created', app: '' };
+      if (current === 'creating') return { pid: 0, start: null, host: os.hostname(), since: Date.now(), what: l10n.t('being created'), app: '' };
       if (current.pid === process.pid && current.start === owner.start && current.host === owner.host) return current; // ours, elsewhere in this process
       if (ownerAlive(current)) return current;
       await this.breakStale(file, current);
     }
-    throw new CfRotateError('busy', `Could not take the lock ${name}: it keeps changing hands.`, { hint: 'Try again in a moment.' });
+    throw new CfRotateError('busy', l10n.t('Could not take the lock {0}: it keeps changing hands.', name), { hint: l10n.t('Try again in a moment.') });
   }
 
   async acquire(name: string, what: string, opts: { waitMs?: number; signal?: AbortSignal } = {}): Promise<Lease> {
@@ -155,7 +156,7 @@ export class FileLocks implements Locks {
     if (mine) return mine;
     const current = await this.readOwner(this.file(name));
     if (current === 'gone') return undefined;
-    if (current === 'creating') return { pid: 0, start: null, host: os.hostname(), since: Date.now(), what: 'being created', app: '' };
+    if (current === 'creating') return { pid: 0, start: null, host: os.hostname(), since: Date.now(), what: l10n.t('being created'), app: '' };
     return ownerAlive(current) ? current : undefined;
   }
 

@@ -8,19 +8,23 @@ import { rotationSchemeProblem } from '../../../src/core/cloudflare/permissions'
 import {
   ACCOUNT_ID_FORMAT,
   API_TOKEN_FORMAT,
-  API_TOKEN_FORMAT_TEXT,
+  apiTokenFormatText,
   CREDENTIAL_PREFIX,
   credentialArgSchema,
   credentialFromArg,
   credentialSchema,
   CredentialStore,
   GLOBAL_KEY_FORMAT,
-  GLOBAL_KEY_FORMAT_TEXT,
+  globalKeyFormatText,
   PROFILE_NAME,
 } from '../../../src/core/credentials';
 import { EnvCredentialSource } from '../../../src/core/envCredentials';
 import { MemorySecretStore } from '../../../src/core/node/secretFile';
 import { knownSecrets } from '../../../src/core/redact';
+
+/** The format messages in English (no bundle is configured in unit tests). */
+const API_TOKEN_FORMAT_TEXT = apiTokenFormatText();
+const GLOBAL_KEY_FORMAT_TEXT = globalKeyFormatText();
 
 const CFUT = 'cfut_5zKGImLXBC2zuWWji86AKBiBuNA26K0XT0wKz4jc8c8d12ba';
 const CFAT = 'cfat_n1WGn0X0xTw9EFHPXnhzQx90jzT8vszpG9Y9nyCB12428f03';

@@ -187,6 +187,8 @@ describe('bundles (esbuild.js)', function () {
         registerCommand: (id: string, fn: (...args: unknown[]) => unknown) => (w.registered.push(id), w.handlers.set(id, fn), disposable),
         executeCommand: async () => undefined,
       },
+      // English, as VS Code's vscode.l10n.t gives it without a bundle.
+      l10n: { t: (m: string, ...a: unknown[]) => m.replace(/\{(\d+)\}/g, (_: string, i: string) => String(a[Number(i)])) },
     };
     const mod = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
     const original = mod._load;
