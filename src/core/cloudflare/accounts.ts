@@ -1,4 +1,5 @@
 /** Accounts and zones the admin credential can see: discovery for the add-token wizard. */
+import * as l10n from '@vscode/l10n';
 import * as E from './envelope';
 import { ACCEPTED_SCHEMES, REQUIRED_PERMISSIONS } from './permissions';
 import { callOptions, type RequestCore } from './request';
@@ -9,14 +10,14 @@ export async function listAccounts(core: RequestCore, opts?: RequestOptions, sch
   const items = await core.paginate(
     {
       op: 'listAccounts',
-      what: 'listing accounts',
+      what: l10n.t('listing accounts'),
       method: 'GET',
       path: '/accounts',
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listAccounts,
       schemes,
-      resource: 'account list',
+      resource: l10n.t('account list'),
       ...callOptions(opts),
     },
     E.AccountListSchema,
@@ -29,7 +30,7 @@ export async function listZones(core: RequestCore, accountId?: string, opts?: Re
   const items = await core.paginate(
     {
       op: 'listZones',
-      what: accountId ? `listing zones (account ${accountId})` : 'listing zones',
+      what: accountId ? l10n.t('listing zones (account {0})', accountId) : l10n.t('listing zones'),
       method: 'GET',
       path: '/zones',
       query: accountId ? { 'account.id': accountId } : {},
@@ -37,7 +38,7 @@ export async function listZones(core: RequestCore, accountId?: string, opts?: Re
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listZones,
       schemes: ACCEPTED_SCHEMES.listZones,
-      resource: 'account',
+      resource: l10n.t('account'),
       ...callOptions(opts),
     },
     E.ZoneListSchema,

@@ -7,6 +7,7 @@
  * Sources: Cloudflare's TypeScript SDK, src/resources/workers/scripts/secrets.ts,
  * pages/projects/projects.ts, secrets-store/stores/secrets.ts (notes B).
  */
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
 import { acceptedSchemes, REQUIRED_PERMISSIONS } from './permissions';
 import { callOptions, seg, type RequestCore } from './request';
@@ -38,14 +39,14 @@ function storeInfo(s: z.infer<typeof StoreSecretSchema>): StoreSecretInfo {
   return { id: s.id, name: s.name, ...(s.status ? { status: s.status } : {}), ...(s.modified ? { modified: s.modified } : {}), ...(s.created ? { created: s.created } : {}) };
 }
 
-const workerPath = (accountId: string, script: string): string => `/accounts/${seg(accountId, 'account id')}/workers/scripts/${seg(script, 'Worker name')}/secrets`;
-const pagesPath = (accountId: string, project: string): string => `/accounts/${seg(accountId, 'account id')}/pages/projects/${seg(project, 'Pages project name')}`;
+const workerPath = (accountId: string, script: string): string => `/accounts/${seg(accountId, l10n.t('account id'))}/workers/scripts/${seg(script, l10n.t('Worker name'))}/secrets`;
+const pagesPath = (accountId: string, project: string): string => `/accounts/${seg(accountId, l10n.t('account id'))}/pages/projects/${seg(project, l10n.t('Pages project name'))}`;
 const storePath = (accountId: string, storeId: string, secretId: string): string =>
-  `/accounts/${seg(accountId, 'account id')}/secrets_store/stores/${seg(storeId, 'Secrets Store id')}/secrets/${seg(secretId, 'secret id')}`;
+  `/accounts/${seg(accountId, l10n.t('account id'))}/secrets_store/stores/${seg(storeId, l10n.t('Secrets Store id'))}/secrets/${seg(secretId, l10n.t('secret id'))}`;
 
 /** GET …/workers/scripts/{script}/secrets: names and types of the Worker's secrets (a 404 names a missing Worker). */
 export async function listWorkerSecrets(core: RequestCore, accountId: string, script: string, opts?: RequestOptions): Promise<WorkerSecretInfo[]> {
-  const what = `reading the secrets of Worker "${script}" (account ${accountId})`;
+  const what = l10n.t('reading the secrets of Worker "{0}" (account {1})', script, accountId);
   const res = await core.call({
     op: 'listWorkerSecrets',
     schemes: acceptedSchemes('listWorkerSecrets'),
@@ -55,7 +56,7 @@ export async function listWorkerSecrets(core: RequestCore, accountId: string, sc
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.listWorkerSecrets,
-    resource: 'Worker',
+    resource: l10n.t('Worker'),
     ...callOptions(opts),
   });
   return core.parse(res.result, WorkerSecretListSchema, what, false).map((s) => ({ name: s.name, type: s.type }));
@@ -63,7 +64,7 @@ export async function listWorkerSecrets(core: RequestCore, accountId: string, sc
 
 /** PUT …/workers/scripts/{script}/secrets {name, text, type: "secret_text"}: Cloudflare deploys a new version of the Worker. */
 export async function putWorkerSecret(core: RequestCore, accountId: string, script: string, name: string, text: string, opts?: RequestOptions): Promise<void> {
-  const what = `sending the new secret to Worker "${script}" as ${name} (account ${accountId})`;
+  const what = l10n.t('sending the new secret to Worker "{0}" as {1} (account {2})', script, name, accountId);
   const res = await core.call({
     op: 'putWorkerSecret',
     schemes: acceptedSchemes('putWorkerSecret'),
@@ -74,7 +75,7 @@ export async function putWorkerSecret(core: RequestCore, accountId: string, scri
     idempotent: true, // the same value again changes nothing but the version
     rotation: false,
     permission: REQUIRED_PERMISSIONS.putWorkerSecret,
-    resource: 'Worker',
+    resource: l10n.t('Worker'),
     ...callOptions(opts),
   });
   core.parse(res.result, WorkerSecretSchema, what, false);
@@ -82,7 +83,7 @@ export async function putWorkerSecret(core: RequestCore, accountId: string, scri
 
 /** GET …/pages/projects/{project}: the project and the types of its environment variables (secret values are never returned). */
 export async function getPagesProject(core: RequestCore, accountId: string, project: string, opts?: RequestOptions): Promise<PagesProjectInfo> {
-  const what = `reading Pages project "${project}" (account ${accountId})`;
+  const what = l10n.t('reading Pages project "{0}" (account {1})', project, accountId);
   const res = await core.call({
     op: 'getPagesProject',
     schemes: acceptedSchemes('getPagesProject'),
@@ -92,7 +93,7 @@ export async function getPagesProject(core: RequestCore, accountId: string, proj
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getPagesProject,
-    resource: 'Pages project',
+    resource: l10n.t('Pages project'),
     ...callOptions(opts),
   });
   return pagesInfo(core.parse(res.result, PagesProjectSchema, what, false));
@@ -112,7 +113,7 @@ function pagesInfo(p: z.infer<typeof PagesProjectSchema>): PagesProjectInfo {
  * {type: "secret_text", value}`: a JSON merge patch, so every other variable and setting stays.
  */
 export async function setPagesSecret(core: RequestCore, accountId: string, project: string, environment: PagesEnvironment, name: string, value: string, opts?: RequestOptions): Promise<PagesProjectInfo> {
-  const what = `sending the new secret to Pages project "${project}" (${environment}) as ${name} (account ${accountId})`;
+  const what = l10n.t('sending the new secret to Pages project "{0}" ({1}) as {2} (account {3})', project, environment, name, accountId);
   const res = await core.call({
     op: 'editPagesProject',
     schemes: acceptedSchemes('setPagesSecret'),
@@ -123,7 +124,7 @@ export async function setPagesSecret(core: RequestCore, accountId: string, proje
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.setPagesSecret,
-    resource: 'Pages project',
+    resource: l10n.t('Pages project'),
     ...callOptions(opts),
   });
   return pagesInfo(core.parse(res.result, PagesProjectSchema, what, false));
@@ -131,7 +132,7 @@ export async function setPagesSecret(core: RequestCore, accountId: string, proje
 
 /** GET …/secrets_store/stores/{store}/secrets/{id}: the secret's metadata (never its value). */
 export async function getStoreSecret(core: RequestCore, accountId: string, storeId: string, secretId: string, opts?: RequestOptions): Promise<StoreSecretInfo> {
-  const what = `reading secret ${secretId} of Secrets Store ${storeId} (account ${accountId})`;
+  const what = l10n.t('reading secret {0} of Secrets Store {1} (account {2})', secretId, storeId, accountId);
   const res = await core.call({
     op: 'getStoreSecret',
     schemes: acceptedSchemes('getStoreSecret'),
@@ -141,7 +142,7 @@ export async function getStoreSecret(core: RequestCore, accountId: string, store
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getStoreSecret,
-    resource: 'Secrets Store secret',
+    resource: l10n.t('Secrets Store secret'),
     ...callOptions(opts),
   });
   return storeInfo(core.parse(res.result, StoreSecretSchema, what, false));
@@ -149,7 +150,7 @@ export async function getStoreSecret(core: RequestCore, accountId: string, store
 
 /** PATCH …/secrets_store/stores/{store}/secrets/{id} {value}: the value is write-only. */
 export async function setStoreSecret(core: RequestCore, accountId: string, storeId: string, secretId: string, value: string, opts?: RequestOptions): Promise<StoreSecretInfo> {
-  const what = `sending the new secret to secret ${secretId} of Secrets Store ${storeId} (account ${accountId})`;
+  const what = l10n.t('sending the new secret to secret {0} of Secrets Store {1} (account {2})', secretId, storeId, accountId);
   const res = await core.call({
     op: 'editStoreSecret',
     schemes: acceptedSchemes('setStoreSecret'),
@@ -160,7 +161,7 @@ export async function setStoreSecret(core: RequestCore, accountId: string, store
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.setStoreSecret,
-    resource: 'Secrets Store secret',
+    resource: l10n.t('Secrets Store secret'),
     ...callOptions(opts),
   });
   return storeInfo(core.parse(res.result, StoreSecretSchema, what, false));

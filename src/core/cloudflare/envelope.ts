@@ -6,6 +6,7 @@
  * Sources: shared/cloudflare-openapi (2024 subset + 2026 fragments) and
  * shared/notes/cloudflare-api.md.
  */
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
 
 /** `{code, message, documentation_url?, source?}`. MoQ messages carry only `{code, message}`. */
@@ -207,7 +208,7 @@ export function describeZodError(error: z.core.$ZodError, prefix = 'result'): st
     const path = [prefix, ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))].join('.').replace(/\.\[/g, '[');
     return `${path}: ${i.code}`;
   });
-  if (error.issues.length > 5) parts.push(`…and ${error.issues.length - 5} more`);
+  if (error.issues.length > 5) parts.push(l10n.t('…and {0} more', error.issues.length - 5));
   return parts.join('; ');
 }
 

@@ -47,13 +47,16 @@ export function transportError(
 ): CfRotateError {
   if (e instanceof ResponseTooLargeError) {
     ctx.logger.warn(`cloudflare ${spec.op}: ${spec.method} ${logPath}: ${e.message}; reading stopped`);
-    return contractError(spec.what, spec.rotation, `${e.message}; cf-rotate stopped reading it`);
+    return contractError(spec.what, spec.rotation, l10n.t('{0}; cf-rotate stopped reading it', e.message));
   }
   const mutation = !spec.idempotent;
   const callerAborted = !timedOut && spec.signal?.aborted === true;
   const { failure, code } = timedOut ? { failure: 'ambiguous' as const, code: 'timeout' } : classifyTransportError(e);
-  const reason = timedOut ? `no answer within ${Math.round(ctx.timeoutMs / 100) / 10} s` : callerAborted ? 'cancelled while waiting for the answer' : (code ?? 'connection failed');
-  ctx.logger.warn(`cloudflare ${spec.op}: ${spec.method} ${logPath} failed after ${ms} ms (${reason})`);
+  const seconds = Math.round(ctx.timeoutMs / 100) / 10;
+  // The log stays English (it is for bug reports); the message says the same in the display language.
+  const logReason = timedOut ? `no answer within ${seconds} s` : callerAborted ? 'cancelled while waiting for the answer' : (code ?? 'connection failed');
+  ctx.logger.warn(`cloudflare ${spec.op}: ${spec.method} ${logPath} failed after ${ms} ms (${logReason})`);
+  const reason = timedOut ? l10n.t('no answer within {0} s', seconds) : callerAborted ? l10n.t('cancelled while waiting for the answer') : (code ?? l10n.t('connection failed'));
   if (callerAborted && !mutation) return cancelled(spec);
   if (failure === 'network' && !callerAborted) {
     return new CfRotateError('network', l10n.t('Could not reach Cloudflare at {0} while {1} ({2}); nothing was sent.', ctx.host, spec.what, reason), {
@@ -93,47 +96,59 @@ export function httpError(
   scheme?: AuthScheme,
 ): CfRotateError {
   const said = cloudflareSaid(body);
-  const st = `HTTP ${status}${codes.length ? `, code ${codes.join('/')}` : ''}${said ? `: ${said}` : ''}`;
+  const http = codes.length ? l10n.t('HTTP {0}, code {1}', status, codes.join('/')) : `HTTP ${status}`;
+  const st = said ? `${http}: ${said}` : http;
   const docs = documentationUrl(body);
-  const seeDocs = docs ? ` Cloudflare's explanation: ${docs}` : '';
+  const seeDocs = docs ? l10n.t(" Cloudflare's explanation: {0}", docs) : '';
   const details = { status, codes };
   const kind = classifyHttp(status, codes);
   const What = cap(spec.what);
-  const credName = scheme === 'global-key' ? ' (email + Global API key)' : scheme === 'api-token' ? ' (API token)' : '';
-  const used = scheme === 'global-key' ? 'email + Global API key, ' : scheme === 'api-token' ? 'API token, ' : '';
+  const credName = scheme === 'global-key' ? l10n.t(' (email + Global API key)') : scheme === 'api-token' ? l10n.t(' (API token)') : '';
+  const used = scheme === 'global-key' ? l10n.t('email + Global API key, ') : scheme === 'api-token' ? l10n.t('API token, ') : '';
   switch (kind) {
     case 'auth':
       if (spec.bearer !== undefined) {
-        return new CfRotateError('auth', `${What} failed: Cloudflare rejected the token value (${st}).`, {
+        return new CfRotateError('auth', l10n.t('{0} failed: Cloudflare rejected the token value ({1}).', What, st), {
           ...details,
-          hint: 'The value is not a valid, active token: check that the newest value was stored; if it was lost, roll the token again.',
+          hint: l10n.t('The value is not a valid, active token: check that the newest value was stored; if it was lost, roll the token again.'),
         });
       }
-      return new CfRotateError('auth', `${What} failed: the admin credential${forProfile} was rejected (${used}${st}).`, {
+      return new CfRotateError('auth', l10n.t('{0} failed: the admin credential{1} was rejected ({2}{3}).', What, forProfile, used, st), {
         ...details,
-        hint: `Set the admin credential${forProfile} again (a valid API token, or your Global API key with its account email), then retry.${seeDocs}`,
+        hint: l10n.t('Set the admin credential{0} again (a valid API token, or your Global API key with its account email), then retry.', forProfile) + seeDocs,
       });
     case 'permission': {
       const perm = spec.permission;
-      const where = spec.path.startsWith('/zones') ? 'zone' : spec.path.startsWith('/accounts') ? 'account' : 'user';
+      const where = spec.path.startsWith('/zones') ? l10n.t('zone') : spec.path.startsWith('/accounts') ? l10n.t('account') : l10n.t('user');
       // 9109 means a missing permission and also a revoked or invalid token (notes A8): say both.
       const revoked = codes.includes(9109) || codes.includes(10000);
       const message =
         scheme === 'global-key'
-          ? `${What} failed: Cloudflare refused the admin credential${forProfile}${credName}: its user has no access to this ${where}${revoked ? ', or the key is no longer valid' : ''} (${st}).`
+          ? revoked
+            ? l10n.t('{0} failed: Cloudflare refused the admin credential{1}{2}: its user has no access to this {3}, or the key is no longer valid ({4}).', What, forProfile, credName, where, st)
+            : l10n.t('{0} failed: Cloudflare refused the admin credential{1}{2}: its user has no access to this {3} ({4}).', What, forProfile, credName, where, st)
           : perm
-            ? `${What} failed: the admin credential${forProfile}${credName} lacks the permission "${perm}"${revoked ? ', or it was revoked or is no longer valid (Cloudflare answers both the same way)' : ''} (${st}).`
-            : `${What} failed: the admin credential${forProfile}${credName} is not allowed to do this${revoked ? ', or it was revoked or is no longer valid' : ''} (${st}).`;
+            ? revoked
+              ? l10n.t('{0} failed: the admin credential{1}{2} lacks the permission "{3}", or it was revoked or is no longer valid (Cloudflare answers both the same way) ({4}).', What, forProfile, credName, perm, st)
+              : l10n.t('{0} failed: the admin credential{1}{2} lacks the permission "{3}" ({4}).', What, forProfile, credName, perm, st)
+            : revoked
+              ? l10n.t('{0} failed: the admin credential{1}{2} is not allowed to do this, or it was revoked or is no longer valid ({3}).', What, forProfile, credName, st)
+              : l10n.t('{0} failed: the admin credential{1}{2} is not allowed to do this ({3}).', What, forProfile, credName, st);
       const fix =
         scheme === 'global-key'
-          ? `Check that your user is a member of this ${where} with access to it, or set the Global API key${forProfile} again if it was changed.`
+          ? l10n.t('Check that your user is a member of this {0} with access to it, or set the Global API key{1} again if it was changed.', where, forProfile)
           : perm
-            ? `If the token still works elsewhere, edit it in the Cloudflare dashboard (My Profile › API Tokens, or Manage Account › Account API Tokens) and add "${perm}" for this ${where}, or use a credential that has it. If it was rolled, deleted or disabled, set it again${forProfile}.`
-            : `Use a credential with access to this resource; if it was rolled, deleted or disabled, set it again${forProfile}.`;
+            ? l10n.t(
+                'If the token still works elsewhere, edit it in the Cloudflare dashboard (My Profile › API Tokens, or Manage Account › Account API Tokens) and add "{0}" for this {1}, or use a credential that has it. If it was rolled, deleted or disabled, set it again{2}.',
+                perm,
+                where,
+                forProfile,
+              )
+            : l10n.t('Use a credential with access to this resource; if it was rolled, deleted or disabled, set it again{0}.', forProfile);
       return new CfRotateError('permission', message, {
         ...details,
         ...(perm && scheme !== 'global-key' ? { permission: perm } : {}),
-        hint: `${fix}${seeDocs}`,
+        hint: fix + seeDocs,
       });
     }
     case 'not-found':
@@ -169,14 +184,14 @@ export function httpError(
     default:
       return new CfRotateError('validation', l10n.t('{0} failed: Cloudflare rejected the request ({1}).', What, st), {
         ...details,
-        hint: `${l10n.t('Check the ids and settings for this credential in cf-rotate.json; nothing was changed.')}${seeDocs}`,
+        hint: l10n.t('Check the ids and settings for this credential in cf-rotate.json; nothing was changed.') + seeDocs,
       });
   }
 }
 
 function waitText(ms: number): string {
   const s = Math.ceil(ms / 1000);
-  return s >= 120 ? `${Math.ceil(s / 60)} min` : `${s} s`;
+  return s >= 120 ? l10n.t('{0} min', Math.ceil(s / 60)) : l10n.t('{0} s', s);
 }
 
 /** The response does not have the documented shape. */

@@ -2,6 +2,7 @@
  * MoQ relays (/accounts/{id}/moq/relays) and their tokens: list and read relays; rotate,
  * list and revoke relay tokens.
  */
+import * as l10n from '@vscode/l10n';
 import { wording } from '../wording';
 import { CfRotateError } from '../errors';
 import * as E from './envelope';
@@ -11,17 +12,17 @@ import { callOptions, MAX_PAGES, PAGE_SIZE, seg, tooManyPages, type CallSpec, ty
 import type { MoqCreatedToken, MoqRelayInfo, MoqTokenInfo, MutationOptions, RequestOptions, SecretValues } from './types';
 
 export async function listMoqRelays(core: RequestCore, accountId: string, opts?: RequestOptions): Promise<MoqRelayInfo[]> {
-  const what = `listing MoQ relays (account ${accountId})`;
+  const what = l10n.t('listing MoQ relays (account {0})', accountId);
   const base: Omit<CallSpec, 'query'> = {
     op: 'listMoqRelays',
     what,
     method: 'GET',
-    path: `/accounts/${seg(accountId, 'account id')}/moq/relays`,
+    path: `/accounts/${seg(accountId, l10n.t('account id'))}/moq/relays`,
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.listMoqRelays,
     schemes: ACCEPTED_SCHEMES.listMoqRelays,
-    resource: 'account',
+    resource: l10n.t('account'),
     ...callOptions(opts),
   };
   // Keyset pagination on `created`, oldest first; `result_info.total` counts the items
@@ -48,17 +49,17 @@ export async function listMoqRelays(core: RequestCore, accountId: string, opts?:
 }
 
 export async function getMoqRelay(core: RequestCore, accountId: string, relayId: string, opts?: RequestOptions): Promise<MoqRelayInfo> {
-  const what = `reading MoQ relay ${relayId} (account ${accountId})`;
+  const what = l10n.t('reading MoQ relay {0} (account {1})', relayId, accountId);
   const res = await core.call({
     op: 'getMoqRelay',
     what,
     method: 'GET',
-    path: `/accounts/${seg(accountId, 'account id')}/moq/relays/${seg(relayId, 'relay id')}`,
+    path: `/accounts/${seg(accountId, l10n.t('account id'))}/moq/relays/${seg(relayId, l10n.t('relay id'))}`,
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getMoqRelay,
     schemes: ACCEPTED_SCHEMES.getMoqRelay,
-    resource: 'MoQ relay',
+    resource: l10n.t('MoQ relay'),
     ...callOptions(opts),
   });
   const r = core.parse(res.result, E.MoqRelaySchema, what, false);
@@ -78,19 +79,19 @@ export async function createMoqToken(
   o: { label: string; expires?: string },
   opts?: MutationOptions,
 ): Promise<MoqCreatedToken> {
-  const what = `creating a new ${operations.join('+')} token for MoQ relay ${relayId} (account ${accountId})`;
+  const what = l10n.t('creating a new {0} token for MoQ relay {1} (account {2})', operations.join('+'), relayId, accountId);
   const res = await core
     .call({
     op: 'createMoqToken',
     what,
     method: 'POST',
-    path: `/accounts/${seg(accountId, 'account id')}/moq/relays/${seg(relayId, 'relay id')}/tokens`,
+    path: `/accounts/${seg(accountId, l10n.t('account id'))}/moq/relays/${seg(relayId, l10n.t('relay id'))}/tokens`,
     body: { operations, label: o.label, ...(o.expires ? { expires: o.expires } : {}) },
     idempotent: false,
     rotation: true,
     permission: REQUIRED_PERMISSIONS.createMoqToken,
     schemes: ACCEPTED_SCHEMES.createMoqToken,
-    resource: 'MoQ relay',
+    resource: l10n.t('MoQ relay'),
     ...callOptions(opts),
     secret: { extract: (r) => moqSecret(r, o.label, operations), onSecret: opts?.onSecret },
     })
@@ -103,8 +104,10 @@ export async function createMoqToken(
   const pick = pickCreated(tokens, o.label, operations);
   if (!pick || !pick.secret) {
     const jtis = tokens.map((t) => t.jti).join(', ');
-    throw new CfRotateError('contract', `${cap(what)}: Cloudflare answered success but the response holds no token secret; a new token may have been created and its secret was not received.`, {
-      hint: `Resuming (${wording().resume()}) deletes the unusable token${jtis ? ` (jti ${jtis})` : ''}; your files keep the previous token, which still works.`,
+    throw new CfRotateError('contract', l10n.t('{0}: Cloudflare answered success but the response holds no token secret; a new token may have been created and its secret was not received.', cap(what)), {
+      hint: jtis
+        ? l10n.t('Resuming ({0}) deletes the unusable token (jti {1}); your files keep the previous token, which still works.', wording().resume(), jtis)
+        : l10n.t('Resuming ({0}) deletes the unusable token; your files keep the previous token, which still works.', wording().resume()),
     });
   }
   return { jti: pick.jti, token: pick.secret, operations: [...pick.operations], expires: pick.expires ?? undefined, label: pick.label ?? undefined };
@@ -130,18 +133,26 @@ async function moqCreateRefusal(core: RequestCore, e: unknown, accountId: string
   } catch {
     name = undefined;
   }
-  const relay = name ? `MoQ relay "${name}" (${relayId})` : `MoQ relay ${relayId}`;
+  const relay = name ? l10n.t('MoQ relay "{0}" ({1})', name, relayId) : l10n.t('MoQ relay {0}', relayId);
   const details = { ...(e.status !== undefined ? { status: e.status } : {}), codes: e.codes, cause: e };
   if (full) {
-    return new CfRotateError('validation', `${relay} already holds 10 tokens, the most Cloudflare allows per relay (HTTP ${e.status ?? 409}, code ${MOQ_TOO_MANY_TOKENS}): no new token was created, and the previous token in your files still works.`, {
-      ...details,
-      hint: `Delete tokens of ${relay} that nothing uses any more (DELETE /accounts/${accountId}/moq/relays/${relayId}/tokens/{jti}, or remove one in the Cloudflare dashboard under Media over QUIC › ${name ?? relayId} › Tokens), then rotate again. Nothing was rotated.`,
-    });
+    return new CfRotateError(
+      'validation',
+      l10n.t('{0} already holds 10 tokens, the most Cloudflare allows per relay (HTTP {1}, code {2}): no new token was created, and the previous token in your files still works.', relay, e.status ?? 409, MOQ_TOO_MANY_TOKENS),
+      {
+        ...details,
+        hint: l10n.t('Delete tokens of {0} that nothing uses any more (DELETE {1}, or remove one in the Cloudflare dashboard under Media over QUIC › {2} › Tokens), then rotate again. Nothing was rotated.', relay, `/accounts/${accountId}/moq/relays/${relayId}/tokens/{jti}`, name ?? relayId),
+      },
+    );
   }
-  return new CfRotateError('validation', `${relay} refused the new token's expiry: Cloudflare allows at most one year (HTTP ${e.status ?? 400}, code ${MOQ_EXPIRY_TOO_LONG}); no new token was created, and the previous token in your files still works.`, {
-    ...details,
-    hint: 'Let Cloudflare choose the expiry (it defaults to one year), or ask for one within a year from now, then rotate again. Nothing was rotated.',
-  });
+  return new CfRotateError(
+    'validation',
+    l10n.t("{0} refused the new token's expiry: Cloudflare allows at most one year (HTTP {1}, code {2}); no new token was created, and the previous token in your files still works.", relay, e.status ?? 400, MOQ_EXPIRY_TOO_LONG),
+    {
+      ...details,
+      hint: l10n.t('Let Cloudflare choose the expiry (it defaults to one year), or ask for one within a year from now, then rotate again. Nothing was rotated.'),
+    },
+  );
 }
 
 type CreatedLike = { jti: string; operations: readonly string[]; label?: string | null | undefined; secret?: string | null | undefined };
@@ -173,17 +184,17 @@ function moqSecret(result: unknown, label: string, operations: readonly string[]
 }
 
 export async function listMoqTokens(core: RequestCore, accountId: string, relayId: string, opts?: RequestOptions): Promise<MoqTokenInfo[]> {
-  const what = `listing the tokens of MoQ relay ${relayId} (account ${accountId})`;
+  const what = l10n.t('listing the tokens of MoQ relay {0} (account {1})', relayId, accountId);
   const res = await core.call({
     op: 'listMoqTokens',
     what,
     method: 'GET',
-    path: `/accounts/${seg(accountId, 'account id')}/moq/relays/${seg(relayId, 'relay id')}/tokens`,
+    path: `/accounts/${seg(accountId, l10n.t('account id'))}/moq/relays/${seg(relayId, l10n.t('relay id'))}/tokens`,
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.listMoqTokens,
     schemes: ACCEPTED_SCHEMES.listMoqTokens,
-    resource: 'MoQ relay',
+    resource: l10n.t('MoQ relay'),
     ...callOptions(opts),
   });
   const envelope = core.parse(res.result, E.MoqTokensEnvelopeSchema, what, false);
@@ -201,14 +212,14 @@ export async function listMoqTokens(core: RequestCore, accountId: string, relayI
 export async function deleteMoqToken(core: RequestCore, accountId: string, relayId: string, jti: string, opts?: RequestOptions): Promise<void> {
   await core.call({
     op: 'deleteMoqToken',
-    what: `revoking token ${jti} of MoQ relay ${relayId} (account ${accountId})`,
+    what: l10n.t('revoking token {0} of MoQ relay {1} (account {2})', jti, relayId, accountId),
     method: 'DELETE',
-    path: `/accounts/${seg(accountId, 'account id')}/moq/relays/${seg(relayId, 'relay id')}/tokens/${seg(jti, 'token jti')}`,
+    path: `/accounts/${seg(accountId, l10n.t('account id'))}/moq/relays/${seg(relayId, l10n.t('relay id'))}/tokens/${seg(jti, l10n.t('token jti'))}`,
     idempotent: true, // documented: revoking an unknown token succeeds
     rotation: false,
     permission: REQUIRED_PERMISSIONS.deleteMoqToken,
     schemes: ACCEPTED_SCHEMES.deleteMoqToken,
-    resource: 'MoQ relay',
+    resource: l10n.t('MoQ relay'),
     ...callOptions(opts),
   });
 }

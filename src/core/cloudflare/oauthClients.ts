@@ -7,6 +7,7 @@
  * `OAuthClientRotateSecretResponse { client_secret? }`, list: a single page). Permission
  * "OAuth Client Write" (Cloudflare's API reference for rotate_secret); both schemes.
  */
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
 import { CfRotateError } from '../errors';
 import { registerSecret } from '../redact';
@@ -36,11 +37,11 @@ function toInfo(c: z.output<typeof OAuthClientSchema>): OAuthClientInfo {
 }
 
 function base(accountId: string): string {
-  return `/accounts/${seg(accountId, 'account id')}/oauth_clients`;
+  return `/accounts/${seg(accountId, l10n.t('account id'))}/oauth_clients`;
 }
 
 export async function listOAuthClients(core: RequestCore, accountId: string, opts?: RequestOptions): Promise<OAuthClientInfo[]> {
-  const what = `listing OAuth clients (account ${accountId})`;
+  const what = l10n.t('listing OAuth clients (account {0})', accountId);
   const res = await core.call({
     op: 'listOAuthClients',
     what,
@@ -50,48 +51,48 @@ export async function listOAuthClients(core: RequestCore, accountId: string, opt
     rotation: false,
     permission: REQUIRED_PERMISSIONS.listOAuthClients,
     schemes: ACCEPTED_SCHEMES.listOAuthClients,
-    resource: 'account',
+    resource: l10n.t('account'),
     ...callOptions(opts),
   });
   return core.parse(res.result ?? [], z.array(OAuthClientSchema), what, false).map(toInfo);
 }
 
 export async function getOAuthClient(core: RequestCore, accountId: string, clientId: string, opts?: RequestOptions): Promise<OAuthClientInfo> {
-  const what = `reading OAuth client ${clientId} (account ${accountId})`;
+  const what = l10n.t('reading OAuth client {0} (account {1})', clientId, accountId);
   const res = await core.call({
     op: 'getOAuthClient',
     what,
     method: 'GET',
-    path: `${base(accountId)}/${seg(clientId, 'OAuth client id')}`,
+    path: `${base(accountId)}/${seg(clientId, l10n.t('OAuth client id'))}`,
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getOAuthClient,
     schemes: ACCEPTED_SCHEMES.getOAuthClient,
-    resource: 'OAuth client',
+    resource: l10n.t('OAuth client'),
     ...callOptions(opts),
   });
   return toInfo(core.parse(res.result, OAuthClientSchema, what, false));
 }
 
 export async function rotateOAuthClientSecret(core: RequestCore, accountId: string, clientId: string, opts?: MutationOptions): Promise<{ clientSecret: string }> {
-  const what = `rotating the secret of OAuth client ${clientId} (account ${accountId})`;
+  const what = l10n.t('rotating the secret of OAuth client {0} (account {1})', clientId, accountId);
   const res = await core.call({
     op: 'rotateOAuthClientSecret',
     what,
     method: 'POST',
-    path: `${base(accountId)}/${seg(clientId, 'OAuth client id')}/rotate_secret`,
+    path: `${base(accountId)}/${seg(clientId, l10n.t('OAuth client id'))}/rotate_secret`,
     idempotent: false,
     rotation: true,
     permission: REQUIRED_PERMISSIONS.rotateOAuthClientSecret,
     schemes: ACCEPTED_SCHEMES.rotateOAuthClientSecret,
-    resource: 'OAuth client',
+    resource: l10n.t('OAuth client'),
     ...callOptions(opts),
     secret: { extract: oauthSecret, onSecret: opts?.onSecret },
   });
   const s = (res.result as { client_secret?: unknown } | null | undefined)?.client_secret;
   if (typeof s !== 'string' || s.length === 0) {
-    throw new CfRotateError('contract', `${cap(what)}: Cloudflare answered success without the new client_secret; a second secret may exist that was not received.`, {
-      hint: 'The secret in your files still works (both secrets do until the previous one is deleted). Do not delete the previous secret: it is the one your files hold.',
+    throw new CfRotateError('contract', l10n.t('{0}: Cloudflare answered success without the new client_secret; a second secret may exist that was not received.', cap(what)), {
+      hint: l10n.t('The secret in your files still works (both secrets do until the previous one is deleted). Do not delete the previous secret: it is the one your files hold.'),
     });
   }
   registerSecret(s);
@@ -103,14 +104,14 @@ export async function deleteRotatedOAuthClientSecret(core: RequestCore, accountI
   try {
     await core.call({
       op: 'deleteRotatedOAuthClientSecret',
-      what: `deleting the previous secret of OAuth client ${clientId} (account ${accountId})`,
+      what: l10n.t('deleting the previous secret of OAuth client {0} (account {1})', clientId, accountId),
       method: 'DELETE',
-      path: `${base(accountId)}/${seg(clientId, 'OAuth client id')}/rotate_secret`,
+      path: `${base(accountId)}/${seg(clientId, l10n.t('OAuth client id'))}/rotate_secret`,
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.deleteRotatedOAuthClientSecret,
       schemes: ACCEPTED_SCHEMES.deleteRotatedOAuthClientSecret,
-      resource: 'OAuth client previous secret',
+      resource: l10n.t('OAuth client previous secret'),
       ...callOptions(opts),
     });
     return true;

@@ -1,4 +1,5 @@
 /** The options of a Cloudflare client, their defaults, and which API base URLs are allowed. */
+import * as l10n from '@vscode/l10n';
 import { CfRotateError } from '../errors';
 import type { Clock, Logger } from '../ports';
 import { VERSION } from '../version';
@@ -45,24 +46,24 @@ export function validateApiBaseUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new CfRotateError('config', `The Cloudflare API base URL "${url}" is not a valid URL.`, {
-      hint: `Use ${DEFAULT_API_BASE_URL} (or remove the setting to use the default).`,
+    throw new CfRotateError('config', l10n.t('The Cloudflare API base URL "{0}" is not a valid URL.', url), {
+      hint: l10n.t('Use {0} (or remove the setting to use the default).', DEFAULT_API_BASE_URL),
     });
   }
   if (parsed.username || parsed.password) {
-    throw new CfRotateError('config', 'The Cloudflare API base URL must not contain a user name or password.', {
-      hint: 'Remove the credentials from the URL; cf-rotate sends the admin credential in headers.',
+    throw new CfRotateError('config', l10n.t('The Cloudflare API base URL must not contain a user name or password.'), {
+      hint: l10n.t('Remove the credentials from the URL; cf-rotate sends the admin credential in headers.'),
     });
   }
   if (parsed.search || parsed.hash) {
-    throw new CfRotateError('config', 'The Cloudflare API base URL must not contain a query (?…) or a fragment (#…).', { hint: `Use ${DEFAULT_API_BASE_URL}.` });
+    throw new CfRotateError('config', l10n.t('The Cloudflare API base URL must not contain a query (?…) or a fragment (#…).'), { hint: l10n.t('Use {0}.', DEFAULT_API_BASE_URL) });
   }
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return parsed;
   throw new CfRotateError(
     'config',
-    `The Cloudflare API base URL "${parsed.origin}" is not allowed: only https, or http to a loopback address (127.0.0.0/8, ::1, localhost), is accepted.`,
-    { hint: `Use ${DEFAULT_API_BASE_URL}, or an http://127.0.0.1 URL for a local simulator.` },
+    l10n.t('The Cloudflare API base URL "{0}" is not allowed: only https, or http to a loopback address (127.0.0.0/8, ::1, localhost), is accepted.', parsed.origin),
+    { hint: l10n.t('Use {0}, or an http://127.0.0.1 URL for a local simulator.', DEFAULT_API_BASE_URL) },
   );
 }
 

@@ -3,6 +3,7 @@
  * needs, and the names of the operations the client performs (one per route; the test
  * simulator records the same names).
  */
+import * as l10n from '@vscode/l10n';
 import type { TokenKind } from '../config/schema';
 import { CfRotateError } from '../errors';
 import { describeCredential, globalKeyOf, schemesOf, type AccessScope, type AdminCredential, type AuthScheme, type CloudflareApi } from './types';
@@ -143,7 +144,8 @@ export function chooseScheme(accepted: readonly AuthScheme[], credential: AdminC
 
 /** "email + Global API key", "an API token", "an API token or email + Global API key". */
 export function describeSchemes(accepted: readonly AuthScheme[]): string {
-  return accepted.map((s) => (s === 'api-token' ? 'an API token' : 'email + Global API key')).join(' or ');
+  const names = accepted.map((s) => (s === 'api-token' ? l10n.t('an API token') : l10n.t('email + Global API key')));
+  return names.length === 0 ? '' : names.reduce((a, b) => l10n.t('{0} or {1}', a, b));
 }
 
 /** The environment-variable suffix of a profile: '' for "default", else `_<PROFILE>` (upper case, other characters as _). */
@@ -156,21 +158,38 @@ export function envSuffix(profile: string | undefined): string {
  * why, and how to add it (CLI variables and Set Credential). Nothing has been sent.
  */
 export function schemeRefusal(what: string, accepted: readonly AuthScheme[], credential: AdminCredential, profile: string | undefined, reason?: string, accountOwnedToken = false): CfRotateError {
-  const forProfile = profile !== undefined ? ` for profile "${profile}"` : '';
+  const forProfile = profile !== undefined ? l10n.t(' for profile "{0}"', profile) : '';
   const sfx = envSuffix(profile);
   const p = profile ?? 'default';
   const needKey = !accepted.includes('api-token');
-  const why = reason ?? (needKey ? 'Cloudflare accepts only email + Global API key for it' : 'Cloudflare accepts only API tokens for it');
-  const held = accountOwnedToken ? `an account-owned API token${globalKeyOf(credential) ? ' and email + Global API key' : ''}` : describeCredential(credential);
-  const message = `${what.charAt(0).toUpperCase()}${what.slice(1)} needs ${accountOwnedToken ? 'a user-owned API token or email + Global API key' : describeSchemes(accepted)}: ${why}, and the admin credential${forProfile} holds ${held}. Nothing was sent.`;
+  const why = reason ?? (needKey ? l10n.t('Cloudflare accepts only email + Global API key for it') : l10n.t('Cloudflare accepts only API tokens for it'));
+  const held = accountOwnedToken
+    ? globalKeyOf(credential)
+      ? l10n.t('an account-owned API token and email + Global API key')
+      : l10n.t('an account-owned API token')
+    : describeCredential(credential);
+  const needs = accountOwnedToken ? l10n.t('a user-owned API token or email + Global API key') : describeSchemes(accepted);
+  const message = l10n.t('{0} needs {1}: {2}, and the admin credential{3} holds {4}. Nothing was sent.', `${what.charAt(0).toUpperCase()}${what.slice(1)}`, needs, why, forProfile, held);
   if (accountOwnedToken) {
     return new CfRotateError('credential-missing', message, {
-      hint: `Use a profile whose API token is user-owned (My Profile › API Tokens) with the permission this needs, or add your Global API key to profile "${p}": CLI: set CLOUDFLARE_EMAIL${sfx} + CLOUDFLARE_API_KEY${sfx} beside CLOUDFLARE_API_TOKEN${sfx}; VS Code: "Cloudflare Rotate: Set Credential…" for profile "${p}" with "Email + Global API key", and keep the API token.`,
+      hint: l10n.t(
+        'Use a profile whose API token is user-owned (My Profile › API Tokens) with the permission this needs, or add your Global API key to profile "{0}": CLI: set CLOUDFLARE_EMAIL{1} + CLOUDFLARE_API_KEY{1} beside CLOUDFLARE_API_TOKEN{1}; VS Code: "Cloudflare Rotate: Set Credential…" for profile "{0}" with "Email + Global API key", and keep the API token.',
+        p,
+        sfx,
+      ),
     });
   }
   const hint = needKey
-    ? `Add your Global API key to profile "${p}" (the API token stays in use where it works): CLI: set CLOUDFLARE_EMAIL${sfx} + CLOUDFLARE_API_KEY${sfx} beside CLOUDFLARE_API_TOKEN${sfx}; VS Code: "Cloudflare Rotate: Set Credential…" for profile "${p}" with "Email + Global API key", and keep the API token.`
-    : `Add an API token to profile "${p}": CLI: set CLOUDFLARE_API_TOKEN${sfx} (the Global API key stays in use where only it works); VS Code: "Cloudflare Rotate: Set Credential…" for profile "${p}" with "API token", and keep the Global API key.`;
+    ? l10n.t(
+        'Add your Global API key to profile "{0}" (the API token stays in use where it works): CLI: set CLOUDFLARE_EMAIL{1} + CLOUDFLARE_API_KEY{1} beside CLOUDFLARE_API_TOKEN{1}; VS Code: "Cloudflare Rotate: Set Credential…" for profile "{0}" with "Email + Global API key", and keep the API token.',
+        p,
+        sfx,
+      )
+    : l10n.t(
+        'Add an API token to profile "{0}": CLI: set CLOUDFLARE_API_TOKEN{1} (the Global API key stays in use where only it works); VS Code: "Cloudflare Rotate: Set Credential…" for profile "{0}" with "API token", and keep the Global API key.',
+        p,
+        sfx,
+      );
   return new CfRotateError('credential-missing', message, { hint });
 }
 
@@ -192,14 +211,41 @@ function rotationMethods(kind: TokenKind): (keyof CloudflareApi)[] {
   }
 }
 
-const KIND_REASON: Record<TokenKind, string> = {
-  'account-api-token': 'Cloudflare accepts only API tokens for account API tokens (/accounts/{id}/tokens)',
-  'user-api-token': 'Cloudflare accepts only API tokens for user API tokens (/user/tokens)',
-  'access-service-token': 'zone-level Access service tokens accept only email + Global API key',
-  'moq-relay-token': 'Cloudflare accepts only API tokens for MoQ relays',
-  'turnstile-secret': 'Turnstile accepts a user-owned API token or email + Global API key',
-  'oauth-client-secret': 'OAuth clients accept an API token or email + Global API key',
-};
+/** Why a rotation of this kind needs the scheme it needs (translated when the refusal is built). */
+function kindReason(kind: TokenKind): string {
+  switch (kind) {
+    case 'account-api-token':
+      return l10n.t('Cloudflare accepts only API tokens for account API tokens ({0})', '/accounts/{id}/tokens');
+    case 'user-api-token':
+      return l10n.t('Cloudflare accepts only API tokens for user API tokens (/user/tokens)');
+    case 'access-service-token':
+      return l10n.t('zone-level Access service tokens accept only email + Global API key');
+    case 'moq-relay-token':
+      return l10n.t('Cloudflare accepts only API tokens for MoQ relays');
+    case 'turnstile-secret':
+      return l10n.t('Turnstile accepts a user-owned API token or email + Global API key');
+    case 'oauth-client-secret':
+      return l10n.t('OAuth clients accept an API token or email + Global API key');
+  }
+}
+
+/** How a refusal names the token being rotated: "a zone-level Access service token", "account api token"… */
+function kindNoun(kind: TokenKind, zoneLevel: boolean): string {
+  switch (kind) {
+    case 'access-service-token':
+      return zoneLevel ? l10n.t('a zone-level Access service token') : l10n.t('an account-level Access service token');
+    case 'account-api-token':
+      return l10n.t('account api token');
+    case 'user-api-token':
+      return l10n.t('user api token');
+    case 'moq-relay-token':
+      return l10n.t('moq relay token');
+    case 'turnstile-secret':
+      return l10n.t('turnstile secret');
+    case 'oauth-client-secret':
+      return l10n.t('oauth client secret');
+  }
+}
 
 /**
  * Before a rotation sends anything: the credential must hold a scheme every operation of the
@@ -211,8 +257,7 @@ export function rotationSchemeProblem(token: { kind: TokenKind; name: string; zo
     if (m === 'rotateServiceToken' && scope) continue; // zone tokens rotate by version bump
     const accepted = acceptedSchemes(m, scope);
     if (chooseScheme(accepted, credential) === undefined) {
-      const where = token.kind === 'access-service-token' ? (scope ? 'a zone-level Access service token' : 'an account-level Access service token') : token.kind.replace(/-/g, ' ');
-      return schemeRefusal(`rotating "${token.name}" (${where})`, accepted, credential, profile, KIND_REASON[token.kind]);
+      return schemeRefusal(l10n.t('rotating "{0}" ({1})', token.name, kindNoun(token.kind, scope !== undefined)), accepted, credential, profile, kindReason(token.kind));
     }
   }
   return undefined;

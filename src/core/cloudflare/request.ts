@@ -12,6 +12,7 @@
  * No mutable state is shared between calls except the limiter.
  */
 import { performance } from 'node:perf_hooks';
+import * as l10n from '@vscode/l10n';
 import { CfRotateError } from '../errors';
 import { redactingLogger } from '../log';
 import { nullLogger, systemClock, type Clock, type Logger } from '../ports';
@@ -33,7 +34,7 @@ type Method = HttpRequest['method'];
 
 export interface CallSpec {
   op: OperationName;
-  /** What is being done, for messages: "rolling user API token abc". */
+  /** What is being done, for messages: "rolling user API token abc" (translated: an `l10n.t` phrase). */
   what: string;
   method: Method;
   path: string;
@@ -50,7 +51,7 @@ export interface CallSpec {
    * that holds none is refused before anything is sent.
    */
   schemes: readonly AuthScheme[];
-  /** Noun for not-found messages. */
+  /** Noun for not-found messages (translated). */
   resource: string;
   /** Bearer token to use instead of the admin credential (verifyToken). */
   bearer?: string;
@@ -146,7 +147,7 @@ export class RequestCore {
 
   /** " for profile \"name\"" after "the admin credential", or ''. */
   forProfile(): string {
-    return this.profile ? ` for profile "${this.profile}"` : '';
+    return this.profile ? l10n.t(' for profile "{0}"', this.profile) : '';
   }
 
   /** Parse `result` with `schema`; a mismatch is a 'contract' error. */
@@ -197,7 +198,7 @@ export class RequestCore {
       try {
         return await this.attempt(spec);
       } catch (e) {
-        const err = e instanceof CfRotateError ? e : new CfRotateError('internal', `${cap(spec.what)} failed unexpectedly.`, { cause: e });
+        const err = e instanceof CfRotateError ? e : new CfRotateError('internal', l10n.t('{0} failed unexpectedly.', cap(spec.what)), { cause: e });
         const decision = retryDecision(err, attempt, spec.idempotent, spec.maxRetries ?? this.maxRetries, this.backoff);
         if (!decision.retry) throw this.finalError(err, spec, attempt);
         // Cloudflare asked to wait longer than we are willing to (a 429's or a 5xx's Retry-After): say so instead.
@@ -218,8 +219,11 @@ export class RequestCore {
   private finalError(err: CfRotateError, spec: CallSpec, attempt: number): CfRotateError {
     if (err.kind === 'ambiguous' && spec.idempotent && spec.method === 'GET') {
       const why = /\(([^()]*)\)\.?$/.exec(err.message)?.[1];
-      return new CfRotateError('network', `No answer from Cloudflare while ${spec.what} after ${attempt + 1} attempt(s)${why ? ` (${why})` : ''}; nothing was changed.`, {
-        hint: 'Check your network connection or proxy, then retry; retrying is safe.',
+      const message = why
+        ? l10n.t('No answer from Cloudflare while {0} after {1} attempt(s) ({2}); nothing was changed.', spec.what, attempt + 1, why)
+        : l10n.t('No answer from Cloudflare while {0} after {1} attempt(s); nothing was changed.', spec.what, attempt + 1);
+      return new CfRotateError('network', message, {
+        hint: l10n.t('Check your network connection or proxy, then retry; retrying is safe.'),
         cause: err,
       });
     }
@@ -240,8 +244,8 @@ export class RequestCore {
     if (spec.body !== undefined) h['content-type'] = 'application/json';
     if (spec.bearer !== undefined) {
       if (!HEADER_SAFE.test(spec.bearer)) {
-        throw new CfRotateError('validation', `${cap(spec.what)} failed: the token value contains characters that cannot be sent (spaces, line breaks or non-ASCII).`, {
-          hint: 'Check the stored value: Cloudflare token values are 40–80 printable ASCII characters.',
+        throw new CfRotateError('validation', l10n.t('{0} failed: the token value contains characters that cannot be sent (spaces, line breaks or non-ASCII).', cap(spec.what)), {
+          hint: l10n.t('Check the stored value: Cloudflare token values are 40–80 printable ASCII characters.'),
         });
       }
       h['authorization'] = `Bearer ${spec.bearer}`;
@@ -261,8 +265,9 @@ export class RequestCore {
     const token = scheme === 'api-token' && this.credential.type === 'api-token' ? this.credential.token : undefined;
     const ok = token !== undefined ? HEADER_SAFE.test(token) : key !== undefined && HEADER_SAFE.test(key.key) && HEADER_SAFE.test(key.email);
     if (!ok) {
-      throw new CfRotateError('auth', `${cap(spec.what)} failed: the admin credential${this.forProfile()} (${token !== undefined ? 'API token' : 'email + Global API key'}) contains characters that cannot be sent (spaces, line breaks or non-ASCII).`, {
-        hint: `Set the admin credential${this.forProfile()} again, without surrounding spaces or line breaks.`,
+      const held = token !== undefined ? l10n.t('API token') : l10n.t('email + Global API key');
+      throw new CfRotateError('auth', l10n.t('{0} failed: the admin credential{1} ({2}) contains characters that cannot be sent (spaces, line breaks or non-ASCII).', cap(spec.what), this.forProfile(), held), {
+        hint: l10n.t('Set the admin credential{0} again, without surrounding spaces or line breaks.', this.forProfile()),
       });
     }
     if (token !== undefined) h['authorization'] = `Bearer ${token}`;
@@ -293,7 +298,7 @@ export class RequestCore {
         await spec.beforeSend({ timeoutMs });
       } catch (e) {
         permit.release();
-        throw e instanceof CfRotateError ? e : new CfRotateError('internal', `${cap(spec.what)} was not sent: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        throw e instanceof CfRotateError ? e : new CfRotateError('internal', l10n.t('{0} was not sent: {1}', cap(spec.what), e instanceof Error ? e.message : String(e)), { cause: e });
       }
     }
     const logPath = url.slice(this.baseUrl.origin.length);
@@ -341,9 +346,9 @@ export class RequestCore {
     const codes = json ? errorCodesOf(body) : [];
     if (res.status >= 400) throw httpError(spec, res.status, codes, json ? body : undefined, retryAfterMs, this.forProfile(), scheme);
     if (res.status < 200 || res.status >= 300) {
-      throw contractError(spec.what, spec.rotation, `unexpected HTTP ${res.status}`);
+      throw contractError(spec.what, spec.rotation, l10n.t('unexpected HTTP {0}', res.status));
     }
-    if (!json) throw contractError(spec.what, spec.rotation, 'the body is not JSON');
+    if (!json) throw contractError(spec.what, spec.rotation, l10n.t('the body is not JSON'));
     if (spec.secret && typeof body === 'object' && body !== null) {
       // The secret first (Cloudflare declares most response fields optional): once it is handed
       // over (journaled), a surprise in the rest of the answer can no longer lose it.
@@ -368,7 +373,7 @@ export class RequestCore {
       // success:false with a 2xx: classify by code; unknown codes are a contract breach.
       const err = httpError(spec, res.status, codes, body, undefined, this.forProfile(), scheme);
       if (err.kind !== 'validation' || codes.length > 0) throw err;
-      throw contractError(spec.what, spec.rotation, 'success is false without errors');
+      throw contractError(spec.what, spec.rotation, l10n.t('success is false without errors'));
     }
     return { result: env.data.result, resultInfo: env.data.result_info ?? undefined };
   }
@@ -376,15 +381,15 @@ export class RequestCore {
 
 /** Pagination did not end within MAX_PAGES pages. */
 export function tooManyPages(what: string): CfRotateError {
-  return new CfRotateError('contract', `${cap(what)}: Cloudflare kept returning pages past ${MAX_PAGES}.`, {
-    hint: 'Retry later; if it persists, report it to cf-rotate.',
+  return new CfRotateError('contract', l10n.t('{0}: Cloudflare kept returning pages past {1}.', cap(what), MAX_PAGES), {
+    hint: l10n.t('Retry later; if it persists, report it to cf-rotate.'),
   });
 }
 
-/** A path segment: non-empty, URL-encoded. */
+/** A path segment: non-empty, URL-encoded. `name`: the translated noun an error names. */
 export function seg(value: string, name: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new CfRotateError('validation', `The ${name} is empty.`, { hint: `Set the ${name} in cf-rotate.json.` });
+    throw new CfRotateError('validation', l10n.t('The {0} is empty.', name), { hint: l10n.t('Set the {0} in cf-rotate.json.', name) });
   }
   return encodeURIComponent(value);
 }
@@ -392,7 +397,7 @@ export function seg(value: string, name: string): string {
 /** A date for a request body: ISO 8601; an invalid date is refused before anything is sent. */
 export function isoDate(d: Date, name: string): string {
   if (!(d instanceof Date) || Number.isNaN(d.getTime())) {
-    throw new CfRotateError('validation', `The ${name} is not a valid date.`, { hint: 'Use an ISO 8601 date-time.' });
+    throw new CfRotateError('validation', l10n.t('The {0} is not a valid date.', name), { hint: l10n.t('Use an ISO 8601 date-time.') });
   }
   return d.toISOString();
 }

@@ -3,6 +3,7 @@
  * zone-scoped (/zones/{id}/access/service_tokens): list, read, rotate (POST …/rotate, or a
  * secret-version bump with PUT) and set when the previous secret expires.
  */
+import * as l10n from '@vscode/l10n';
 import { CfRotateError } from '../errors';
 import { registerSecret } from '../redact';
 import * as E from './envelope';
@@ -17,14 +18,14 @@ export async function listServiceTokens(core: RequestCore, scope: AccessScope, o
   const items = await core.paginate(
     {
       op: 'listServiceTokens',
-      what: `listing Access service tokens (${s.label})`,
+      what: l10n.t('listing Access service tokens ({0})', s.label),
       method: 'GET',
       path: `${s.path}/access/service_tokens`,
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listServiceTokens,
       schemes: acceptedSchemes('listServiceTokens', scope),
-      resource: s.kind,
+      resource: s.noun,
       ...callOptions(opts),
     },
     E.ServiceTokenListSchema,
@@ -36,37 +37,37 @@ export async function listServiceTokens(core: RequestCore, scope: AccessScope, o
 
 export async function getServiceToken(core: RequestCore, scope: AccessScope, id: string, opts?: RequestOptions): Promise<ServiceTokenInfo> {
   const s = scopePath(scope);
-  const what = `reading Access service token ${id} (${s.label})`;
+  const what = l10n.t('reading Access service token {0} ({1})', id, s.label);
   const res = await core.call({
     op: 'getServiceToken',
     what,
     method: 'GET',
-    path: `${s.path}/access/service_tokens/${seg(id, 'service token id')}`,
+    path: `${s.path}/access/service_tokens/${seg(id, l10n.t('service token id'))}`,
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getServiceToken,
     schemes: acceptedSchemes('getServiceToken', scope),
-    resource: 'Access service token',
+    resource: l10n.t('Access service token'),
     ...callOptions(opts),
   });
   return toServiceTokenInfo(core.parse(res.result, E.ServiceTokenSchema, what, false));
 }
 
 export async function rotateServiceToken(core: RequestCore, accountId: string, id: string, graceUntil: Date | undefined, opts?: MutationOptions): Promise<ServiceTokenSecret> {
-  const what = `rotating Access service token ${id} (account ${accountId})`;
+  const what = l10n.t('rotating Access service token {0} (account {1})', id, accountId);
   const body: Record<string, string> = {};
-  if (graceUntil !== undefined) body['previous_client_secret_expires_at'] = isoDate(graceUntil, 'grace period end');
+  if (graceUntil !== undefined) body['previous_client_secret_expires_at'] = isoDate(graceUntil, l10n.t('grace period end'));
   const res = await core.call({
     op: 'rotateServiceToken',
     what,
     method: 'POST',
-    path: `/accounts/${seg(accountId, 'account id')}/access/service_tokens/${seg(id, 'service token id')}/rotate`,
+    path: `/accounts/${seg(accountId, l10n.t('account id'))}/access/service_tokens/${seg(id, l10n.t('service token id'))}/rotate`,
     body,
     idempotent: false,
     rotation: true,
     permission: REQUIRED_PERMISSIONS.rotateServiceToken,
     schemes: acceptedSchemes('rotateServiceToken', { accountId }),
-    resource: 'Access service token',
+    resource: l10n.t('Access service token'),
     ...callOptions(opts),
     secret: { extract: clientSecret, onSecret: opts?.onSecret },
   });
@@ -82,27 +83,27 @@ export async function bumpServiceTokenVersion(
   opts?: MutationOptions,
 ): Promise<ServiceTokenSecret> {
   const s = scopePath(scope);
-  const what = `rotating Access service token ${id} by bumping its secret version (${s.label})`;
+  const what = l10n.t('rotating Access service token {0} by bumping its secret version ({1})', id, s.label);
   if (!Number.isInteger(currentVersion) || currentVersion < 1) {
-    throw new CfRotateError('validation', `Cannot rotate Access service token ${id}: its current secret version (${String(currentVersion)}) is not a valid number.`, {
-      hint: 'Set "clientSecretVersion" in cf-rotate.json to the version in use now (1 for a token never rotated by version). Nothing was sent.',
+    throw new CfRotateError('validation', l10n.t('Cannot rotate Access service token {0}: its current secret version ({1}) is not a valid number.', id, String(currentVersion)), {
+      hint: l10n.t('Set "clientSecretVersion" in cf-rotate.json to the version in use now (1 for a token never rotated by version). Nothing was sent.'),
     });
   }
   // The update body schema (zone PUT in the 2026 fragments; account PUT in 2024) requires
   // no field, so the name is not sent. Without a grace period the previous secret is
   // expired now, as POST …/rotate does.
-  const expires = isoDate(graceUntil ?? new Date(core.clock.now()), 'grace period end');
+  const expires = isoDate(graceUntil ?? new Date(core.clock.now()), l10n.t('grace period end'));
   const res = await core.call({
     op: 'updateServiceToken',
     what,
     method: 'PUT',
-    path: `${s.path}/access/service_tokens/${seg(id, 'service token id')}`,
+    path: `${s.path}/access/service_tokens/${seg(id, l10n.t('service token id'))}`,
     body: { client_secret_version: currentVersion + 1, previous_client_secret_expires_at: expires },
     idempotent: false,
     rotation: true,
     permission: REQUIRED_PERMISSIONS.bumpServiceTokenVersion,
     schemes: acceptedSchemes('bumpServiceTokenVersion', scope),
-    resource: 'Access service token',
+    resource: l10n.t('Access service token'),
     ...callOptions(opts),
     secret: { extract: clientSecret, onSecret: opts?.onSecret },
   });
@@ -112,18 +113,18 @@ export async function bumpServiceTokenVersion(
 
 export async function setPreviousSecretExpiry(core: RequestCore, scope: AccessScope, id: string, at: Date, opts?: RequestOptions): Promise<ServiceTokenInfo> {
   const s = scopePath(scope);
-  const what = `setting when the previous secret of Access service token ${id} expires (${s.label})`;
+  const what = l10n.t('setting when the previous secret of Access service token {0} expires ({1})', id, s.label);
   const res = await core.call({
     op: 'updateServiceToken',
     what,
     method: 'PUT',
-    path: `${s.path}/access/service_tokens/${seg(id, 'service token id')}`,
-    body: { previous_client_secret_expires_at: isoDate(at, 'expiry') },
+    path: `${s.path}/access/service_tokens/${seg(id, l10n.t('service token id'))}`,
+    body: { previous_client_secret_expires_at: isoDate(at, l10n.t('expiry')) },
     idempotent: false,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.setPreviousSecretExpiry,
     schemes: acceptedSchemes('setPreviousSecretExpiry', scope),
-    resource: 'Access service token',
+    resource: l10n.t('Access service token'),
     ...callOptions(opts),
   });
   return toServiceTokenInfo(core.parse(res.result, E.ServiceTokenSchema, what, false));
@@ -143,9 +144,9 @@ function serviceTokenSecret(core: RequestCore, result: unknown, what: string): S
   if (typeof t.client_secret !== 'string' || t.client_secret.length === 0) {
     throw new CfRotateError(
       'contract',
-      `${cap(what)}: Cloudflare answered success but returned no client_secret. The rotation happened and the new secret was not received.`,
+      l10n.t('{0}: Cloudflare answered success but returned no client_secret. The rotation happened and the new secret was not received.', cap(what)),
       {
-        hint: `The new secret cannot be read again. Rotate Access service token ${t.id} once more (the previous secret stays valid only until its grace period ends), or create a new service token in the dashboard.`,
+        hint: l10n.t('The new secret cannot be read again. Rotate Access service token {0} once more (the previous secret stays valid only until its grace period ends), or create a new service token in the dashboard.', t.id),
       },
     );
   }
@@ -160,12 +161,12 @@ function serviceTokenSecret(core: RequestCore, result: unknown, what: string): S
   };
 }
 
-/** The route prefix, label and not-found noun of an account or zone scope. */
-function scopePath(scope: AccessScope): { path: string; label: string; kind: 'account' | 'zone' } {
-  if (scope.accountId !== undefined) return { path: `/accounts/${seg(scope.accountId, 'account id')}`, label: `account ${scope.accountId}`, kind: 'account' };
-  if (scope.zoneId !== undefined) return { path: `/zones/${seg(scope.zoneId, 'zone id')}`, label: `zone ${scope.zoneId}`, kind: 'zone' };
-  throw new CfRotateError('validation', 'An Access service token needs an account id or a zone id.', {
-    hint: 'Set accountId or zoneId for this service token in cf-rotate.json.',
+/** The route prefix, label, kind and not-found noun (translated) of an account or zone scope. */
+function scopePath(scope: AccessScope): { path: string; label: string; kind: 'account' | 'zone'; noun: string } {
+  if (scope.accountId !== undefined) return { path: `/accounts/${seg(scope.accountId, l10n.t('account id'))}`, label: l10n.t('account {0}', scope.accountId), kind: 'account', noun: l10n.t('account') };
+  if (scope.zoneId !== undefined) return { path: `/zones/${seg(scope.zoneId, l10n.t('zone id'))}`, label: l10n.t('zone {0}', scope.zoneId), kind: 'zone', noun: l10n.t('zone') };
+  throw new CfRotateError('validation', l10n.t('An Access service token needs an account id or a zone id.'), {
+    hint: l10n.t('Set accountId or zoneId for this service token in cf-rotate.json.'),
   });
 }
 

@@ -2,7 +2,9 @@
  * API tokens, user-owned (/user/tokens) and account-owned (/accounts/{id}/tokens): roll,
  * verify, list and read; and the check of the admin credential itself.
  */
+import * as l10n from '@vscode/l10n';
 import { CfRotateError } from '../errors';
+import { plural } from '../l10n';
 import { registerSecret } from '../redact';
 import { listAccounts } from './accounts';
 import * as E from './envelope';
@@ -20,13 +22,24 @@ export class AccountChoiceNeeded extends CfRotateError {
     readonly accounts: AccountInfo[],
     forProfile: string,
   ) {
-    super('auth', `The admin API token${forProfile} is not a user-owned token (Cloudflare's /user/tokens/verify does not know it) and it can see ${accounts.length} accounts: cf-rotate cannot tell which one owns it.`, {
-      hint: `Name the account that owns the token: CLI: set CLOUDFLARE_ACCOUNT_ID (CLOUDFLARE_ACCOUNT_ID_<PROFILE> for other profiles); VS Code: "Set Credential…" asks. Accounts it sees: ${accounts
-        .slice(0, 5)
-        .map((a) => `${a.name} (${a.id})`)
-        .join(', ')}${accounts.length > 5 ? ', …' : ''}.`,
-      status: 401,
-    });
+    super(
+      'auth',
+      plural(
+        accounts.length,
+        l10n.t("The admin API token{0} is not a user-owned token (Cloudflare's /user/tokens/verify does not know it) and it can see {1} account: cf-rotate cannot tell which one owns it.", forProfile, accounts.length),
+        l10n.t("The admin API token{0} is not a user-owned token (Cloudflare's /user/tokens/verify does not know it) and it can see {1} accounts: cf-rotate cannot tell which one owns it.", forProfile, accounts.length),
+      ),
+      {
+        hint: l10n.t(
+          'Name the account that owns the token: CLI: set CLOUDFLARE_ACCOUNT_ID (CLOUDFLARE_ACCOUNT_ID_<PROFILE> for other profiles); VS Code: "Set Credential…" asks. Accounts it sees: {0}.',
+          `${accounts
+            .slice(0, 5)
+            .map((a) => `${a.name} (${a.id})`)
+            .join(', ')}${accounts.length > 5 ? ', …' : ''}`,
+        ),
+        status: 401,
+      },
+    );
   }
 }
 
@@ -46,17 +59,17 @@ export async function verifyCredential(core: RequestCore, opts?: VerifyCredentia
   if (key && (c.type === 'global-key' || opts?.schemes === 'all')) {
     const res = await core.call({
       op: 'getUser',
-      what: 'checking the admin credential (Global API key)',
+      what: l10n.t('checking the admin credential (Global API key)'),
       method: 'GET',
       path: '/user',
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.verifyCredential,
       schemes: ['global-key'],
-      resource: 'user',
+      resource: l10n.t('user'),
       ...callOptions(opts),
     });
-    const user = core.parse(res.result, E.UserSchema, 'checking the admin credential', false);
+    const user = core.parse(res.result, E.UserSchema, l10n.t('checking the admin credential'), false);
     out = { ...out, ...(out.id === undefined ? { id: user.id } : {}), ...(user.email !== undefined ? { email: user.email } : {}) };
   }
   return out;
@@ -105,20 +118,20 @@ async function verifyAdminToken(core: RequestCore, token: string, opts?: Request
 async function verifyAdminTokenOn(core: RequestCore, accountId: string | undefined, opts?: RequestOptions): Promise<CredentialCheck> {
   const res = await core.call({
     op: accountId ? 'verifyAccountToken' : 'verifyUserToken',
-    what: accountId ? `checking the admin credential (API token of account ${accountId})` : 'checking the admin credential (API token)',
+    what: accountId ? l10n.t('checking the admin credential (API token of account {0})', accountId) : l10n.t('checking the admin credential (API token)'),
     method: 'GET',
-    path: accountId ? `/accounts/${seg(accountId, 'account id')}/tokens/verify` : '/user/tokens/verify',
+    path: accountId ? `/accounts/${seg(accountId, l10n.t('account id'))}/tokens/verify` : '/user/tokens/verify',
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.verifyCredential,
     schemes: ['api-token'],
-    resource: 'token',
+    resource: l10n.t('token'),
     ...callOptions(opts),
   });
-  const v = core.parse(res.result, E.VerifyResultSchema, 'checking the admin credential', false);
+  const v = core.parse(res.result, E.VerifyResultSchema, l10n.t('checking the admin credential'), false);
   if (v.status !== 'active') {
-    throw new CfRotateError('auth', `The admin credential${core.forProfile()} is ${v.status}.`, {
-      hint: `Create or re-enable an API token in the Cloudflare dashboard and set it again for this profile.`,
+    throw new CfRotateError('auth', l10n.t('The admin credential{0} is {1}.', core.forProfile(), v.status), {
+      hint: l10n.t('Create or re-enable an API token in the Cloudflare dashboard and set it again for this profile.'),
       status: 200,
     });
   }
@@ -126,18 +139,18 @@ async function verifyAdminTokenOn(core: RequestCore, accountId: string | undefin
 }
 
 export async function rollUserToken(core: RequestCore, tokenId: string, opts?: MutationOptions): Promise<string> {
-  const what = `rolling user API token ${tokenId}`;
+  const what = l10n.t('rolling user API token {0}', tokenId);
   const res = await core.call({
     op: 'rollUserToken',
     what,
     method: 'PUT',
-    path: `/user/tokens/${seg(tokenId, 'token id')}/value`,
+    path: `/user/tokens/${seg(tokenId, l10n.t('token id'))}/value`,
     body: {},
     idempotent: false,
     rotation: true,
     permission: REQUIRED_PERMISSIONS.rollUserToken,
     schemes: ACCEPTED_SCHEMES.rollUserToken,
-    resource: 'user API token',
+    resource: l10n.t('user API token'),
     ...callOptions(opts),
     secret: { extract: tokenValue, onSecret: opts?.onSecret },
   });
@@ -145,18 +158,18 @@ export async function rollUserToken(core: RequestCore, tokenId: string, opts?: M
 }
 
 export async function rollAccountToken(core: RequestCore, accountId: string, tokenId: string, opts?: MutationOptions): Promise<string> {
-  const what = `rolling account API token ${tokenId} (account ${accountId})`;
+  const what = l10n.t('rolling account API token {0} (account {1})', tokenId, accountId);
   const res = await core.call({
     op: 'rollAccountToken',
     what,
     method: 'PUT',
-    path: `/accounts/${seg(accountId, 'account id')}/tokens/${seg(tokenId, 'token id')}/value`,
+    path: `/accounts/${seg(accountId, l10n.t('account id'))}/tokens/${seg(tokenId, l10n.t('token id'))}/value`,
     body: {},
     idempotent: false,
     rotation: true,
     permission: REQUIRED_PERMISSIONS.rollAccountToken,
     schemes: ACCEPTED_SCHEMES.rollAccountToken,
-    resource: 'account API token',
+    resource: l10n.t('account API token'),
     ...callOptions(opts),
     secret: { extract: tokenValue, onSecret: opts?.onSecret },
   });
@@ -165,17 +178,17 @@ export async function rollAccountToken(core: RequestCore, accountId: string, tok
 
 export async function verifyToken(core: RequestCore, tokenValue: string, accountId?: string, opts?: RequestOptions): Promise<VerifyResult> {
   registerSecret(tokenValue);
-  const what = accountId ? `verifying an account API token value (account ${accountId})` : 'verifying an API token value';
+  const what = accountId ? l10n.t('verifying an account API token value (account {0})', accountId) : l10n.t('verifying an API token value');
   const res = await core.call({
     op: accountId ? 'verifyAccountToken' : 'verifyUserToken',
     what,
     method: 'GET',
-    path: accountId ? `/accounts/${seg(accountId, 'account id')}/tokens/verify` : '/user/tokens/verify',
+    path: accountId ? `/accounts/${seg(accountId, l10n.t('account id'))}/tokens/verify` : '/user/tokens/verify',
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.verifyToken,
     schemes: ACCEPTED_SCHEMES.verifyToken,
-    resource: 'token',
+    resource: l10n.t('token'),
     bearer: tokenValue,
     ...callOptions(opts),
   });
@@ -187,14 +200,14 @@ export async function listUserTokens(core: RequestCore, opts?: RequestOptions): 
   const items = await core.paginate(
     {
       op: 'listUserTokens',
-      what: 'listing user API tokens',
+      what: l10n.t('listing user API tokens'),
       method: 'GET',
       path: '/user/tokens',
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listUserTokens,
       schemes: ACCEPTED_SCHEMES.listUserTokens,
-      resource: 'user',
+      resource: l10n.t('user'),
       ...callOptions(opts),
     },
     E.TokenListSchema,
@@ -204,17 +217,17 @@ export async function listUserTokens(core: RequestCore, opts?: RequestOptions): 
 }
 
 export async function getUserToken(core: RequestCore, tokenId: string, opts?: RequestOptions): Promise<ApiTokenInfo> {
-  const what = `reading user API token ${tokenId}`;
+  const what = l10n.t('reading user API token {0}', tokenId);
   const res = await core.call({
     op: 'getUserToken',
     what,
     method: 'GET',
-    path: `/user/tokens/${seg(tokenId, 'token id')}`,
+    path: `/user/tokens/${seg(tokenId, l10n.t('token id'))}`,
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getUserToken,
     schemes: ACCEPTED_SCHEMES.getUserToken,
-    resource: 'user API token',
+    resource: l10n.t('user API token'),
     ...callOptions(opts),
   });
   return toApiTokenInfo(core.parse(res.result, E.TokenSchema, what, false));
@@ -224,14 +237,14 @@ export async function listAccountTokens(core: RequestCore, accountId: string, op
   const items = await core.paginate(
     {
       op: 'listAccountTokens',
-      what: `listing account API tokens (account ${accountId})`,
+      what: l10n.t('listing account API tokens (account {0})', accountId),
       method: 'GET',
-      path: `/accounts/${seg(accountId, 'account id')}/tokens`,
+      path: `/accounts/${seg(accountId, l10n.t('account id'))}/tokens`,
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listAccountTokens,
       schemes: ACCEPTED_SCHEMES.listAccountTokens,
-      resource: 'account',
+      resource: l10n.t('account'),
       ...callOptions(opts),
     },
     E.TokenListSchema,
@@ -241,17 +254,17 @@ export async function listAccountTokens(core: RequestCore, accountId: string, op
 }
 
 export async function getAccountToken(core: RequestCore, accountId: string, tokenId: string, opts?: RequestOptions): Promise<ApiTokenInfo> {
-  const what = `reading account API token ${tokenId} (account ${accountId})`;
+  const what = l10n.t('reading account API token {0} (account {1})', tokenId, accountId);
   const res = await core.call({
     op: 'getAccountToken',
     what,
     method: 'GET',
-    path: `/accounts/${seg(accountId, 'account id')}/tokens/${seg(tokenId, 'token id')}`,
+    path: `/accounts/${seg(accountId, l10n.t('account id'))}/tokens/${seg(tokenId, l10n.t('token id'))}`,
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getAccountToken,
     schemes: ACCEPTED_SCHEMES.getAccountToken,
-    resource: 'account API token',
+    resource: l10n.t('account API token'),
     ...callOptions(opts),
   });
   return toApiTokenInfo(core.parse(res.result, E.TokenSchema, what, false));

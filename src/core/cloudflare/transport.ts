@@ -3,6 +3,7 @@
  * Node's global `fetch` (undici inside Node; the `undici` package is deliberately not
  * imported). Tests and benchmarks can pass any object with a `send` method.
  */
+import * as l10n from '@vscode/l10n';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
@@ -48,7 +49,7 @@ export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 export class ResponseTooLargeError extends Error {
   readonly code = 'CF_ROTATE_RESPONSE_TOO_LARGE';
   constructor(limit: number) {
-    super(`the response was larger than ${Math.round(limit / 1024 / 1024)} MiB`);
+    super(l10n.t('the response was larger than {0} MiB', Math.round(limit / 1024 / 1024)));
     this.name = 'ResponseTooLargeError';
   }
 }

@@ -7,6 +7,7 @@
  *
  * Shapes: SDK `turnstile/widgets.ts` (`Widget`, `WidgetListResponse`) @7979faa6; per_page 5–1000.
  */
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
 import { CfRotateError } from '../errors';
 import { registerSecret } from '../redact';
@@ -27,10 +28,13 @@ export const TurnstileWidgetSchema = z.object({
   secret: optText,
 });
 
-export const NO_ACCOUNT_OWNED_TOKENS = 'Turnstile does not accept account-owned API tokens';
+/** Why the admin credential's account-owned API token is not used (a function: the words are translated when shown). */
+export function noAccountOwnedTokens(): string {
+  return l10n.t('Turnstile does not accept account-owned API tokens');
+}
 
 function only(opts: TurnstileOptions | undefined): { accountOwned?: boolean; reason: string } {
-  return { ...(opts?.adminTokenAccountOwned ? { accountOwned: true } : {}), reason: NO_ACCOUNT_OWNED_TOKENS };
+  return { ...(opts?.adminTokenAccountOwned ? { accountOwned: true } : {}), reason: noAccountOwnedTokens() };
 }
 
 function toWidget(w: z.output<typeof TurnstileWidgetSchema>): TurnstileWidget {
@@ -50,15 +54,15 @@ export async function listTurnstileWidgets(core: RequestCore, accountId: string,
   const items = await core.paginate(
     {
       op: 'listTurnstileWidgets',
-      what: `listing Turnstile widgets (account ${accountId})`,
+      what: l10n.t('listing Turnstile widgets (account {0})', accountId),
       method: 'GET',
-      path: `/accounts/${seg(accountId, 'account id')}/challenges/widgets`,
+      path: `/accounts/${seg(accountId, l10n.t('account id'))}/challenges/widgets`,
       idempotent: true,
       rotation: false,
       permission: REQUIRED_PERMISSIONS.listTurnstileWidgets,
       schemes: ACCEPTED_SCHEMES.listTurnstileWidgets,
       userOwnedTokensOnly: only(opts),
-      resource: 'account',
+      resource: l10n.t('account'),
       ...callOptions(opts),
     },
     z.array(TurnstileWidgetSchema),
@@ -68,18 +72,18 @@ export async function listTurnstileWidgets(core: RequestCore, accountId: string,
 }
 
 export async function getTurnstileWidget(core: RequestCore, accountId: string, sitekey: string, opts?: TurnstileOptions): Promise<TurnstileWidget> {
-  const what = `reading Turnstile widget ${sitekey} (account ${accountId})`;
+  const what = l10n.t('reading Turnstile widget {0} (account {1})', sitekey, accountId);
   const res = await core.call({
     op: 'getTurnstileWidget',
     what,
     method: 'GET',
-    path: `/accounts/${seg(accountId, 'account id')}/challenges/widgets/${seg(sitekey, 'sitekey')}`,
+    path: `/accounts/${seg(accountId, l10n.t('account id'))}/challenges/widgets/${seg(sitekey, l10n.t('sitekey'))}`,
     idempotent: true,
     rotation: false,
     permission: REQUIRED_PERMISSIONS.getTurnstileWidget,
     schemes: ACCEPTED_SCHEMES.getTurnstileWidget,
     userOwnedTokensOnly: only(opts),
-    resource: 'Turnstile widget',
+    resource: l10n.t('Turnstile widget'),
     ...callOptions(opts),
   });
   return toWidget(core.parse(res.result, TurnstileWidgetSchema, what, false));
@@ -92,26 +96,26 @@ export async function rotateTurnstileSecret(
   invalidateImmediately: boolean,
   opts?: MutationOptions & TurnstileOptions,
 ): Promise<TurnstileWidget> {
-  const what = `rotating the secret of Turnstile widget ${sitekey} (account ${accountId})`;
+  const what = l10n.t('rotating the secret of Turnstile widget {0} (account {1})', sitekey, accountId);
   const res = await core.call({
     op: 'rotateTurnstileSecret',
     what,
     method: 'POST',
-    path: `/accounts/${seg(accountId, 'account id')}/challenges/widgets/${seg(sitekey, 'sitekey')}/rotate_secret`,
+    path: `/accounts/${seg(accountId, l10n.t('account id'))}/challenges/widgets/${seg(sitekey, l10n.t('sitekey'))}/rotate_secret`,
     body: { invalidate_immediately: invalidateImmediately },
     idempotent: false,
     rotation: true,
     permission: REQUIRED_PERMISSIONS.rotateTurnstileSecret,
     schemes: ACCEPTED_SCHEMES.rotateTurnstileSecret,
     userOwnedTokensOnly: only(opts),
-    resource: 'Turnstile widget',
+    resource: l10n.t('Turnstile widget'),
     ...callOptions(opts),
     secret: { extract: widgetSecret, onSecret: opts?.onSecret },
   });
   const w = toWidget(core.parse(res.result, TurnstileWidgetSchema, what, true));
   if (!w.secret) {
-    throw new CfRotateError('contract', `${cap(what)}: Cloudflare answered success without the new secret.`, {
-      hint: 'Resuming reads the widget (Cloudflare returns its current secret) and writes it; the previous secret stays valid for 2 hours unless it was invalidated at once.',
+    throw new CfRotateError('contract', l10n.t('{0}: Cloudflare answered success without the new secret.', cap(what)), {
+      hint: l10n.t('Resuming reads the widget (Cloudflare returns its current secret) and writes it; the previous secret stays valid for 2 hours unless it was invalidated at once.'),
     });
   }
   return w;

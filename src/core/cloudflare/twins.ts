@@ -7,6 +7,7 @@
  * `TokenPolicy`, `TokenPolicyParam`, `TokenCreateResponse`) @7979faa6. Every response field is
  * optional there: the value and the id are taken out of the raw answer before the rest is checked.
  */
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
 import { CfRotateError } from '../errors';
 import { registerSecret } from '../redact';
@@ -53,20 +54,21 @@ const CreatedTokenSchema = z.object({
 /** Where a token lives: the user, or an account. */
 export type TokenOwner = { accountId: string } | { accountId?: undefined };
 
+/** `label`: the translated noun ("account API token") of not-found messages. */
 function where(owner: TokenOwner): { path: string; label: string; op: 'user' | 'account' } {
   return owner.accountId !== undefined
-    ? { path: `/accounts/${seg(owner.accountId, 'account id')}/tokens`, label: `account API token`, op: 'account' }
-    : { path: '/user/tokens', label: 'user API token', op: 'user' };
+    ? { path: `/accounts/${seg(owner.accountId, l10n.t('account id'))}/tokens`, label: l10n.t('account API token'), op: 'account' }
+    : { path: '/user/tokens', label: l10n.t('user API token'), op: 'user' };
 }
 
 export async function getTokenTemplate(core: RequestCore, owner: TokenOwner, tokenId: string, opts?: RequestOptions): Promise<TokenTemplate> {
   const w = where(owner);
-  const what = `reading ${w.label} ${tokenId}${owner.accountId ? ` (account ${owner.accountId})` : ''}`;
+  const what = owner.accountId ? l10n.t('reading account API token {0} (account {1})', tokenId, owner.accountId) : l10n.t('reading user API token {0}', tokenId);
   const res = await core.call({
     op: w.op === 'user' ? 'getUserToken' : 'getAccountToken',
     what,
     method: 'GET',
-    path: `${w.path}/${seg(tokenId, 'token id')}`,
+    path: `${w.path}/${seg(tokenId, l10n.t('token id'))}`,
     idempotent: true,
     rotation: false,
     permission: w.op === 'user' ? REQUIRED_PERMISSIONS.getUserTokenTemplate : REQUIRED_PERMISSIONS.getAccountTokenTemplate,
@@ -74,7 +76,7 @@ export async function getTokenTemplate(core: RequestCore, owner: TokenOwner, tok
     resource: w.label,
     ...callOptions(opts),
   });
-  const t = core.parse(res.result, TokenTemplateSchema, `${what} (its policies, to create a twin)`, false);
+  const t = core.parse(res.result, TokenTemplateSchema, l10n.t('{0} (its policies, to create a twin)', what), false);
   return {
     id: t.id,
     name: t.name,
@@ -104,7 +106,7 @@ function policyParam(p: z.output<typeof TokenPolicySchema>): TokenPolicy {
  */
 export async function createToken(core: RequestCore, owner: TokenOwner, body: TwinBody, opts?: MutationOptions): Promise<CreatedToken> {
   const w = where(owner);
-  const what = `creating a twin of ${w.label} "${body.name}"${owner.accountId ? ` (account ${owner.accountId})` : ''}`;
+  const what = owner.accountId ? l10n.t('creating a twin of account API token "{0}" (account {1})', body.name, owner.accountId) : l10n.t('creating a twin of user API token "{0}"', body.name);
   const res = await core.call({
     op: w.op === 'user' ? 'createUserToken' : 'createAccountToken',
     what,
@@ -115,14 +117,14 @@ export async function createToken(core: RequestCore, owner: TokenOwner, body: Tw
     rotation: true,
     permission: w.op === 'user' ? REQUIRED_PERMISSIONS.createUserToken : REQUIRED_PERMISSIONS.createAccountToken,
     schemes: w.op === 'user' ? ACCEPTED_SCHEMES.createUserToken : ACCEPTED_SCHEMES.createAccountToken,
-    resource: owner.accountId ? 'account' : 'user',
+    resource: owner.accountId ? l10n.t('account') : l10n.t('user'),
     ...callOptions(opts),
     secret: { extract: createdValue, facts: createdId, onSecret: opts?.onSecret },
   });
   const raw = res.result as { value?: unknown } | null | undefined;
   if (typeof raw?.value !== 'string' || raw.value.length === 0) {
-    throw new CfRotateError('contract', `${cap(what)}: Cloudflare answered success without the new token's value; a token may have been created whose value was not received.`, {
-      hint: 'Resuming deletes such a token (its name ends with the rotation\'s "(cf-rotate …)" marker); the previous token still works.',
+    throw new CfRotateError('contract', l10n.t("{0}: Cloudflare answered success without the new token's value; a token may have been created whose value was not received.", cap(what)), {
+      hint: l10n.t('Resuming deletes such a token (its name ends with the rotation\'s "(cf-rotate …)" marker); the previous token still works.'),
     });
   }
   registerSecret(raw.value);
@@ -136,9 +138,9 @@ export async function deleteToken(core: RequestCore, owner: TokenOwner, tokenId:
   try {
     await core.call({
       op: w.op === 'user' ? 'deleteUserToken' : 'deleteAccountToken',
-      what: `deleting ${w.label} ${tokenId}${owner.accountId ? ` (account ${owner.accountId})` : ''}`,
+      what: owner.accountId ? l10n.t('deleting account API token {0} (account {1})', tokenId, owner.accountId) : l10n.t('deleting user API token {0}', tokenId),
       method: 'DELETE',
-      path: `${w.path}/${seg(tokenId, 'token id')}`,
+      path: `${w.path}/${seg(tokenId, l10n.t('token id'))}`,
       idempotent: true, // deleting twice leaves the same state (the second answers 404)
       rotation: false,
       permission: w.op === 'user' ? REQUIRED_PERMISSIONS.deleteUserToken : REQUIRED_PERMISSIONS.deleteAccountToken,

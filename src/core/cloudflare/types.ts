@@ -5,6 +5,7 @@
  * already validated with zod; secrets are plain strings that the caller must journal
  * before doing anything else.
  */
+import * as l10n from '@vscode/l10n';
 
 /**
  * The admin credential of a profile: an API token (Bearer), email + Global API key, or both.
@@ -47,8 +48,8 @@ export function schemesOf(c: AdminCredential): AuthScheme[] {
 
 /** "an API token", "email + Global API key", "an API token and email + Global API key". */
 export function describeCredential(c: AdminCredential): string {
-  const held = schemesOf(c).map((s) => (s === 'api-token' ? 'an API token' : 'email + Global API key'));
-  return held.join(' and ') || 'nothing';
+  const held = schemesOf(c).map((s) => (s === 'api-token' ? l10n.t('an API token') : l10n.t('email + Global API key')));
+  return held.length === 0 ? l10n.t('nothing') : held.reduce((a, b) => l10n.t('{0} and {1}', a, b));
 }
 
 /** Where an Access service token lives. Zone-level tokens have no rotate endpoint. */

@@ -13,6 +13,7 @@
  *   and the same under /repos/{o}/{r}/environments/{env}/secrets/…
  */
 import { performance } from 'node:perf_hooks';
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
 import { CfRotateError, type ErrorKind } from '../errors';
 import { redactingLogger } from '../log';
@@ -87,7 +88,7 @@ const ErrorSchema = z.object({ message: z.optional(z.string()) });
 
 /** "owner/repo" or "owner/repo (environment prod)". */
 export function scopeLabel(s: GitHubSecretScope): string {
-  return `${s.owner}/${s.repo}${s.environment !== undefined ? ` (environment "${s.environment}")` : ''}`;
+  return s.environment !== undefined ? l10n.t('{0}/{1} (environment "{2}")', s.owner, s.repo, s.environment) : `${s.owner}/${s.repo}`;
 }
 
 function secretsPath(s: GitHubSecretScope): string {
@@ -135,30 +136,30 @@ export class GitHubClient implements GitHubApi {
   }
 
   async publicKey(scope: GitHubSecretScope, opts?: GitHubRequestOptions): Promise<GitHubPublicKey> {
-    const what = `reading the Actions secrets public key of ${scopeLabel(scope)}`;
+    const what = l10n.t('reading the Actions secrets public key of {0}', scopeLabel(scope));
     const r = await this.call({ op: 'githubGetPublicKey', what, method: 'GET', path: `${secretsPath(scope)}/public-key`, scope, opts });
     const parsed = PublicKeySchema.safeParse(r.json);
-    if (!parsed.success) throw this.contract(what, 'no key_id and 32-byte base64 key');
+    if (!parsed.success) throw this.contract(what, l10n.t('no key_id and 32-byte base64 key'));
     return { keyId: parsed.data.key_id, key: parsed.data.key };
   }
 
   async getSecret(scope: GitHubSecretScope, name: string, opts?: GitHubRequestOptions): Promise<GitHubSecretInfo | undefined> {
-    const what = `reading the Actions secret ${name} of ${scopeLabel(scope)}`;
+    const what = l10n.t('reading the Actions secret {0} of {1}', name, scopeLabel(scope));
     const r = await this.call({ op: 'githubGetSecret', what, method: 'GET', path: `${secretsPath(scope)}/${encodeURIComponent(name)}`, scope, notFoundOk: true, opts });
     if (r.status === 404) return undefined;
     const parsed = SecretSchema.safeParse(r.json);
-    if (!parsed.success) throw this.contract(what, 'no secret name');
+    if (!parsed.success) throw this.contract(what, l10n.t('no secret name'));
     return { name: parsed.data.name, createdAt: parsed.data.created_at, updatedAt: parsed.data.updated_at };
   }
 
   async putSecret(scope: GitHubSecretScope, name: string, encryptedValue: string, keyId: string, opts?: GitHubRequestOptions): Promise<'created' | 'updated'> {
-    const what = `writing the Actions secret ${name} of ${scopeLabel(scope)}`;
+    const what = l10n.t('writing the Actions secret {0} of {1}', name, scopeLabel(scope));
     const r = await this.call({ op: 'githubPutSecret', what, method: 'PUT', path: `${secretsPath(scope)}/${encodeURIComponent(name)}`, body: { encrypted_value: encryptedValue, key_id: keyId }, scope, opts });
     return r.status === 201 ? 'created' : 'updated';
   }
 
   private contract(what: string, detail: string): CfRotateError {
-    return new CfRotateError('contract', `${cap(what)}: GitHub's answer did not have the documented shape (${detail}).`, { hint: 'Check the GitHub API URL (cfRotate.githubApiUrl / GITHUB_API_URL); retry later.' });
+    return new CfRotateError('contract', l10n.t("{0}: GitHub's answer did not have the documented shape ({1}).", cap(what), detail), { hint: l10n.t('Check the GitHub API URL (cfRotate.githubApiUrl / GITHUB_API_URL); retry later.') });
   }
 
   /** Attempts with retries: GETs and the PUT (the same sealed value again is harmless) on network trouble, 5xx and rate limits. */
@@ -168,7 +169,7 @@ export class GitHubClient implements GitHubApi {
       try {
         return await this.attempt(c);
       } catch (e) {
-        const err = e instanceof CfRotateError ? e : new CfRotateError('internal', `${cap(c.what)} failed unexpectedly.`, { cause: e });
+        const err = e instanceof CfRotateError ? e : new CfRotateError('internal', l10n.t('{0} failed unexpectedly.', cap(c.what)), { cause: e });
         const retryable = err.kind === 'network' || err.kind === 'ambiguous' || err.kind === 'server' || (err.kind === 'rate-limited' && (err.retryAfterMs ?? 0) <= 60_000);
         if (!retryable || attempt >= max || c.opts?.signal?.aborted) throw err;
         const delay = err.retryAfterMs ?? Math.min(5_000, 500 * 2 ** attempt);
@@ -182,8 +183,8 @@ export class GitHubClient implements GitHubApi {
 
   private async attempt(c: Call): Promise<{ status: number; json: unknown }> {
     if (!HEADER_SAFE.test(this.token)) {
-      throw new CfRotateError('auth', `${cap(c.what)} failed: the GitHub token (${this.source}) contains characters that cannot be sent (spaces, line breaks or non-ASCII).`, {
-        hint: `${cap(wording().setGitHubToken())}, without surrounding spaces or line breaks. Nothing was sent.`,
+      throw new CfRotateError('auth', l10n.t('{0} failed: the GitHub token ({1}) contains characters that cannot be sent (spaces, line breaks or non-ASCII).', cap(c.what), this.source), {
+        hint: l10n.t('{0}, without surrounding spaces or line breaks. Nothing was sent.', cap(wording().setGitHubToken())),
       });
     }
     const url = `${this.baseUrl.href.replace(/\/+$/, '')}${c.path}`;
@@ -205,13 +206,18 @@ export class GitHubClient implements GitHubApi {
       const ms = Math.round(performance.now() - started);
       if (e instanceof ResponseTooLargeError) throw this.contract(c.what, e.message);
       const { failure, code } = sig.timedOut() ? { failure: 'ambiguous' as const, code: 'timeout' } : classifyTransportError(e);
-      const why = sig.timedOut() ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : (code ?? 'connection failed');
-      this.logger.warn(`github ${c.op}: ${c.method} ${c.path} failed after ${ms} ms (${why})`);
-      if (!sig.timedOut() && c.opts?.signal?.aborted) throw new CfRotateError('cancelled', `${cap(c.what)} was cancelled.`, { hint: 'Run it again when you are ready.' });
+      const seconds = Math.round(timeoutMs / 100) / 10;
+      // The log stays English (it is for bug reports); the message says the same in the display language.
+      this.logger.warn(`github ${c.op}: ${c.method} ${c.path} failed after ${ms} ms (${sig.timedOut() ? `no answer within ${seconds} s` : (code ?? 'connection failed')})`);
+      const why = sig.timedOut() ? l10n.t('no answer within {0} s', seconds) : (code ?? l10n.t('connection failed'));
+      if (!sig.timedOut() && c.opts?.signal?.aborted) throw new CfRotateError('cancelled', l10n.t('{0} was cancelled.', cap(c.what)), { hint: l10n.t('Run it again when you are ready.') });
       if (failure === 'network') {
-        throw new CfRotateError('network', `Could not reach GitHub at ${this.baseUrl.host} while ${c.what} (${why}); nothing was sent.`, { hint: 'Check your network connection, proxy and DNS, then retry; retrying is safe.', cause: e });
+        throw new CfRotateError('network', l10n.t('Could not reach GitHub at {0} while {1} ({2}); nothing was sent.', this.baseUrl.host, c.what, why), {
+          hint: l10n.t('Check your network connection, proxy and DNS, then retry; retrying is safe.'),
+          cause: e,
+        });
       }
-      throw new CfRotateError('ambiguous', `No answer from GitHub while ${c.what} (${why}).`, { hint: 'Retrying is safe: the same value is written again.', cause: e });
+      throw new CfRotateError('ambiguous', l10n.t('No answer from GitHub while {0} ({1}).', c.what, why), { hint: l10n.t('Retrying is safe: the same value is written again.'), cause: e });
     } finally {
       sig.done();
     }
@@ -241,28 +247,41 @@ export class GitHubClient implements GitHubApi {
     const details = { status: res.status };
     if (limited) {
       const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : Number.isFinite(reset) && reset > 0 ? Math.max(1000, reset * 1000 - this.clock.now()) : 60_000;
-      return new CfRotateError('rate-limited', `${What} was refused: GitHub's rate limit was reached (${st}).`, { ...details, retryAfterMs: waitMs, hint: `Wait ${Math.ceil(waitMs / 1000)} s and retry.` });
+      return new CfRotateError('rate-limited', l10n.t("{0} was refused: GitHub's rate limit was reached ({1}).", What, st), { ...details, retryAfterMs: waitMs, hint: l10n.t('Wait {0} s and retry.', Math.ceil(waitMs / 1000)) });
     }
     const kind: ErrorKind = res.status === 401 ? 'auth' : res.status === 403 ? 'permission' : res.status === 404 ? 'not-found' : res.status >= 500 ? 'server' : 'validation';
-    const scopeNeed = c.scope.environment !== undefined ? '"Environments" (read and write)' : '"Secrets" (read and write)';
+    const repo = `${c.scope.owner}/${c.scope.repo}`;
+    const env = c.scope.environment;
     switch (kind) {
       case 'auth':
-        return new CfRotateError('auth', `${What} failed: GitHub rejected the GitHub token (${this.source}) (${st}).`, { ...details, hint: `${cap(wording().setGitHubToken())} with a valid token, then retry.` });
+        return new CfRotateError('auth', l10n.t('{0} failed: GitHub rejected the GitHub token ({1}) ({2}).', What, this.source, st), { ...details, hint: l10n.t('{0} with a valid token, then retry.', cap(wording().setGitHubToken())) });
       case 'permission':
-        return new CfRotateError('permission', `${What} failed: the GitHub token (${this.source}) may not manage the Actions secrets of ${where} (${st}).`, {
+        return new CfRotateError('permission', l10n.t('{0} failed: the GitHub token ({1}) may not manage the Actions secrets of {2} ({3}).', What, this.source, where, st), {
           ...details,
-          permission: c.scope.environment !== undefined ? 'Environments: write' : 'Secrets: write',
-          hint: `Use a token with the repository permission ${scopeNeed} (fine-grained), or the "repo" scope (classic), from an account with collaborator access to ${c.scope.owner}/${c.scope.repo}.`,
+          permission: env !== undefined ? 'Environments: write' : 'Secrets: write',
+          hint:
+            env !== undefined
+              ? l10n.t('Use a token with the repository permission "Environments" (read and write) (fine-grained), or the "repo" scope (classic), from an account with collaborator access to {0}.', repo)
+              : l10n.t('Use a token with the repository permission "Secrets" (read and write) (fine-grained), or the "repo" scope (classic), from an account with collaborator access to {0}.', repo),
         });
       case 'not-found':
-        return new CfRotateError('not-found', `${What} failed: GitHub has no repository ${c.scope.owner}/${c.scope.repo}${c.scope.environment !== undefined ? ` with an environment "${c.scope.environment}"` : ''} that the token (${this.source}) can see (${st}).`, {
-          ...details,
-          hint: `Check the "github"${c.scope.environment !== undefined ? ' and "environment"' : ''} of the target in cf-rotate.json; for a private repository the token needs access to it${c.scope.environment !== undefined ? ', and the environment must exist (repository Settings › Environments)' : ''}.`,
-        });
+        return new CfRotateError(
+          'not-found',
+          env !== undefined
+            ? l10n.t('{0} failed: GitHub has no repository {1} with an environment "{2}" that the token ({3}) can see ({4}).', What, repo, env, this.source, st)
+            : l10n.t('{0} failed: GitHub has no repository {1} that the token ({2}) can see ({3}).', What, repo, this.source, st),
+          {
+            ...details,
+            hint:
+              env !== undefined
+                ? l10n.t('Check the "github" and "environment" of the target in cf-rotate.json; for a private repository the token needs access to it, and the environment must exist (repository Settings › Environments).')
+                : l10n.t('Check the "github" of the target in cf-rotate.json; for a private repository the token needs access to it.'),
+          },
+        );
       case 'server':
-        return new CfRotateError('server', `${What} failed: GitHub had an internal error (${st}).`, { ...details, hint: 'Retry in a few minutes; see https://www.githubstatus.com.' });
+        return new CfRotateError('server', l10n.t('{0} failed: GitHub had an internal error ({1}).', What, st), { ...details, hint: l10n.t('Retry in a few minutes; see https://www.githubstatus.com.') });
       default:
-        return new CfRotateError('validation', `${What} failed: GitHub rejected the request (${st}).`, { ...details, hint: 'Check the secret name and the target in cf-rotate.json.' });
+        return new CfRotateError('validation', l10n.t('{0} failed: GitHub rejected the request ({1}).', What, st), { ...details, hint: l10n.t('Check the secret name and the target in cf-rotate.json.') });
     }
   }
 }

@@ -3,6 +3,7 @@
  * dist/cli.js and dist/runtime.js (esbuild leaves `require('./sealbox')` external), or
  * out/src/core/github/sealbox.js under tsc. Nothing else of cf-rotate loads the library.
  */
+import * as l10n from '@vscode/l10n';
 import { CfRotateError } from '../errors';
 import type * as SealBox from './sealbox';
 
@@ -20,14 +21,14 @@ export function sealForGitHub(value: string, publicKeyBase64: string): string {
   try {
     mod = loadSealBox();
   } catch (e) {
-    throw new CfRotateError('internal', `cf-rotate could not load its encryption module for GitHub secrets (${e instanceof Error ? e.message.split('\n')[0] : String(e)}).`, {
-      hint: 'Reinstall cf-rotate (sealbox.js belongs beside cli.js / runtime.js). The new secret stays in the journal; resume once it is fixed.',
+    throw new CfRotateError('internal', l10n.t('cf-rotate could not load its encryption module for GitHub secrets ({0}).', e instanceof Error ? (e.message.split('\n')[0] as string) : String(e)), {
+      hint: l10n.t('Reinstall cf-rotate (sealbox.js belongs beside cli.js / runtime.js). The new secret stays in the journal; resume once it is fixed.'),
       cause: e,
     });
   }
   try {
     return mod.sealBase64(value, publicKeyBase64);
   } catch (e) {
-    throw new CfRotateError('contract', `The public key GitHub gave for its Actions secrets cannot be used (${e instanceof Error ? e.message : String(e)}).`, { hint: 'Retry later; if it persists, report it.', cause: e });
+    throw new CfRotateError('contract', l10n.t('The public key GitHub gave for its Actions secrets cannot be used ({0}).', e instanceof Error ? e.message : String(e)), { hint: l10n.t('Retry later; if it persists, report it.'), cause: e });
   }
 }
