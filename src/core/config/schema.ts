@@ -266,88 +266,113 @@ const moqRelayToken = z.strictObject({
   ...common,
 });
 
+/** The entries of `tokenSchema`, by kind (load.ts compiles the kinds a large configuration uses). */
+export const TOKEN_SCHEMAS = {
+  'account-api-token': accountApiToken,
+  'user-api-token': userApiToken,
+  'access-service-token': accessServiceToken,
+  'moq-relay-token': moqRelayToken,
+  'turnstile-secret': turnstileSecret,
+  'oauth-client-secret': oauthClientSecret,
+} as const satisfies Record<TokenKind, unknown>;
 export const tokenSchema = z.discriminatedUnion('kind', [accountApiToken, userApiToken, accessServiceToken, moqRelayToken, turnstileSecret, oauthClientSecret]);
+
+/** The most tokens one cf-rotate.json may list. */
+export const MAX_TOKENS = 5000;
+
+/** A problem across entries, as configSchema reports it. */
+export type CrossEntryIssue = {
+  code: 'custom';
+  input: unknown;
+  path: (string | number)[];
+  message: string;
+};
+
+/**
+ * The rules that span entries or fields (configSchema's refinement, after every entry parsed):
+ * unique names, one entry per Cloudflare credential, one writer per variable or destination, and
+ * the field and account rules of each kind.
+ */
+export function crossEntryIssues(tokens: readonly TokenConfig[], push: (issue: CrossEntryIssue) => void): void {
+  const names = new Map<string, number>();
+  const writers = new Map<string, number>();
+  const credentials = new Map<string, number>();
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as TokenConfig;
+    const prev = names.get(t.name);
+    if (prev !== undefined) {
+      push({ code: 'custom', input: t.name, path: ['tokens', i, 'name'], message: l10n.t('duplicates the name of tokens[{0}]', prev) });
+    } else names.set(t.name, i);
+    // Two entries that rotate one Cloudflare credential would roll it twice: the second roll kills the value the first wrote.
+    const same = credentialKey(t);
+    const first = credentials.get(same);
+    if (first !== undefined) {
+      const other = tokens[first] as TokenConfig;
+      push({
+        code: 'custom',
+        input: t.name,
+        path: ['tokens', i],
+        message: l10n.t('rotates the same Cloudflare credential as tokens[{0}]: it is already configured as \'{1}\' (add this entry\'s targets to \'{1}\' instead)', first, other.name),
+      });
+    } else credentials.set(same, i);
+    if ((t.kind === 'account-api-token' || t.kind === 'user-api-token') && t.overlap !== undefined && t.strategy !== 'replace') {
+      push({ code: 'custom', input: t.overlap, path: ['tokens', i, 'overlap'], message: l10n.t('is used only with "strategy": "replace" (a roll keeps no previous token)') });
+    }
+    const fields = KIND_FIELDS[t.kind];
+    if (t.kind === 'access-service-token') {
+      if ((t.accountId === undefined) === (t.zoneId === undefined)) {
+        push({ code: 'custom', input: t, path: ['tokens', i], message: l10n.t('needs exactly one of accountId or zoneId') });
+      }
+      if (t.zoneId !== undefined && t.method === 'rotate') {
+        push({ code: 'custom', input: t.method, path: ['tokens', i, 'method'], message: l10n.t('zone-level service tokens have no rotate endpoint: use "version"') });
+      }
+      if (t.clientSecretVersion !== undefined && (t.method ?? (t.accountId ? 'rotate' : 'version')) !== 'version') {
+        push({ code: 'custom', input: t.clientSecretVersion, path: ['tokens', i, 'clientSecretVersion'], message: l10n.t('is used only with "method": "version"') });
+      }
+    }
+    for (let j = 0; j < t.targets.length; j++) {
+      const tg = t.targets[j] as TargetConfig;
+      const at = ['tokens', i, 'targets', j];
+      if (isFileTarget(tg) && tg.allowAnyFile !== true && !isEnvLikeFile(tg.file)) {
+        push({
+          code: 'custom',
+          input: tg.file,
+          path: [...at, 'file'],
+          message: l10n.t('is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc): add "allowAnyFile": true to this target if a secret really belongs there'),
+        });
+      }
+      if (tg.field !== undefined && !fields.includes(tg.field)) {
+        push({ code: 'custom', input: tg.field, path: [...at, 'field'], message: l10n.t('must be one of {0} for {1}', [...fields].sort().join(', '), t.kind) });
+      }
+      if (!isFileTarget(tg) && !('github' in tg) && destinationAccount(t, tg) === undefined) {
+        push({ code: 'custom', input: tg, path: at, message: l10n.t('needs "accountId": the account of this destination (a {0} has no account to take it from)', t.kind) });
+      }
+      const where = writerKey(t, tg);
+      const other = writers.get(where);
+      // A token may name one file variable twice (as before); a destination only once.
+      if (other !== undefined && (other !== i || !isFileTarget(tg))) {
+        push({
+          code: 'custom',
+          input: tg,
+          path: isFileTarget(tg) || 'key' in tg ? [...at, 'key'] : at,
+          message:
+            other === i
+              ? l10n.t('is written twice by this token (two targets name the same place)')
+              : isFileTarget(tg)
+                ? l10n.t('is also written by tokens[{0}]: two tokens cannot share one variable', other)
+                : l10n.t('is also written by tokens[{0}]: two tokens cannot share one destination', other),
+        });
+      } else writers.set(where, i);
+    }
+  }
+}
 
 export const configSchema = z
   .strictObject({
     $schema: z.optional(z.string()),
-    tokens: z.array(tokenSchema).check(z.maxLength(5000, { error: () => l10n.t('must list at most 5000 tokens') })),
+    tokens: z.array(tokenSchema).check(z.maxLength(MAX_TOKENS, { error: () => l10n.t('must list at most 5000 tokens') })),
   })
-  .check(
-    z.superRefine((cfg, ctx) => {
-      const names = new Map<string, number>();
-      const writers = new Map<string, number>();
-      const credentials = new Map<string, number>();
-      for (let i = 0; i < cfg.tokens.length; i++) {
-        const t = cfg.tokens[i] as (typeof cfg.tokens)[number];
-        const prev = names.get(t.name);
-        if (prev !== undefined) {
-          ctx.issues.push({ code: 'custom', input: t.name, path: ['tokens', i, 'name'], message: l10n.t('duplicates the name of tokens[{0}]', prev) });
-        } else names.set(t.name, i);
-        // Two entries that rotate one Cloudflare credential would roll it twice: the second roll kills the value the first wrote.
-        const same = credentialKey(t);
-        const first = credentials.get(same);
-        if (first !== undefined) {
-          const other = cfg.tokens[first] as (typeof cfg.tokens)[number];
-          ctx.issues.push({
-            code: 'custom',
-            input: t.name,
-            path: ['tokens', i],
-            message: l10n.t('rotates the same Cloudflare credential as tokens[{0}]: it is already configured as \'{1}\' (add this entry\'s targets to \'{1}\' instead)', first, other.name),
-          });
-        } else credentials.set(same, i);
-        if ((t.kind === 'account-api-token' || t.kind === 'user-api-token') && t.overlap !== undefined && t.strategy !== 'replace') {
-          ctx.issues.push({ code: 'custom', input: t.overlap, path: ['tokens', i, 'overlap'], message: l10n.t('is used only with "strategy": "replace" (a roll keeps no previous token)') });
-        }
-        const fields = KIND_FIELDS[t.kind];
-        if (t.kind === 'access-service-token') {
-          if ((t.accountId === undefined) === (t.zoneId === undefined)) {
-            ctx.issues.push({ code: 'custom', input: t, path: ['tokens', i], message: l10n.t('needs exactly one of accountId or zoneId') });
-          }
-          if (t.zoneId !== undefined && t.method === 'rotate') {
-            ctx.issues.push({ code: 'custom', input: t.method, path: ['tokens', i, 'method'], message: l10n.t('zone-level service tokens have no rotate endpoint: use "version"') });
-          }
-          if (t.clientSecretVersion !== undefined && (t.method ?? (t.accountId ? 'rotate' : 'version')) !== 'version') {
-            ctx.issues.push({ code: 'custom', input: t.clientSecretVersion, path: ['tokens', i, 'clientSecretVersion'], message: l10n.t('is used only with "method": "version"') });
-          }
-        }
-        for (let j = 0; j < t.targets.length; j++) {
-          const tg = t.targets[j] as TargetConfig;
-          const at = ['tokens', i, 'targets', j];
-          if (isFileTarget(tg) && tg.allowAnyFile !== true && !isEnvLikeFile(tg.file)) {
-            ctx.issues.push({
-              code: 'custom',
-              input: tg.file,
-              path: [...at, 'file'],
-              message: l10n.t('is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc): add "allowAnyFile": true to this target if a secret really belongs there'),
-            });
-          }
-          if (tg.field !== undefined && !fields.includes(tg.field)) {
-            ctx.issues.push({ code: 'custom', input: tg.field, path: [...at, 'field'], message: l10n.t('must be one of {0} for {1}', [...fields].sort().join(', '), t.kind) });
-          }
-          if (!isFileTarget(tg) && !('github' in tg) && destinationAccount(t, tg) === undefined) {
-            ctx.issues.push({ code: 'custom', input: tg, path: at, message: l10n.t('needs "accountId": the account of this destination (a {0} has no account to take it from)', t.kind) });
-          }
-          const where = writerKey(t, tg);
-          const other = writers.get(where);
-          // A token may name one file variable twice (as before); a destination only once.
-          if (other !== undefined && (other !== i || !isFileTarget(tg))) {
-            ctx.issues.push({
-              code: 'custom',
-              input: tg,
-              path: isFileTarget(tg) || 'key' in tg ? [...at, 'key'] : at,
-              message:
-                other === i
-                  ? l10n.t('is written twice by this token (two targets name the same place)')
-                  : isFileTarget(tg)
-                    ? l10n.t('is also written by tokens[{0}]: two tokens cannot share one variable', other)
-                    : l10n.t('is also written by tokens[{0}]: two tokens cannot share one destination', other),
-            });
-          } else writers.set(where, i);
-        }
-      }
-    }),
-  );
+  .check(z.superRefine((cfg, ctx) => crossEntryIssues(cfg.tokens, (issue) => ctx.issues.push(issue))));
 
 export type CfRotateConfig = z.infer<typeof configSchema>;
 export type TokenConfig = z.infer<typeof tokenSchema>;

@@ -18,6 +18,8 @@ import {
   targetField,
   targetLabel,
   targetPathProblem,
+  TOKEN_KINDS,
+  TOKEN_SCHEMAS,
 } from '../../../src/core/config/schema';
 import { setFigure } from '../helpers/figures';
 
@@ -180,8 +182,8 @@ describe('config (cf-rotate.json)', () => {
     assert.deepEqual(cfg.tokens[1]?.targets.map((t) => ('file' in t ? t.file : undefined)), files);
   });
 
-  it("zod's compiled fast path gives the results of zod's runtime parser: same values, same issues", () => {
-    assert.doesNotThrow(() => z.core.compileFn(configSchema), 'zod compiles the config schema (else validateConfig falls back to the runtime parser)');
+  it("zod's compiled fast path gives the results of zod's runtime parser: same values, same issues (and a fuzz of 3,000 broken configurations)", () => {
+    for (const kind of TOKEN_KINDS) assert.doesNotThrow(() => z.core.compileFn(TOKEN_SCHEMAS[kind]), `zod compiles the ${kind} schema (else validateConfig parses that kind with the runtime parser)`);
     const viaRuntime = (input: unknown): unknown => {
       const r = configSchema.safeParse(input, { reportInput: true });
       // validateConfig reports a failed target union as the problems of the shape the target names.
@@ -195,9 +197,66 @@ describe('config (cf-rotate.json)', () => {
         return e.issues.map((i) => i.path);
       }
     };
+    // From 200 tokens on the generated parsers are used, and from then on for every configuration.
     const many = { tokens: Array.from({ length: 300 }, (_, i) => ({ ...(good.tokens[i % 5] as Json), name: `t${i}`, targets: [{ file: `d${i}/.env`, key: 'K', ...(i % 5 === 2 ? { field: 'clientId' } : {}) }] })) };
-    const inputs: unknown[] = [good, many, mutate((c) => { (c.tokens[0] as Json).extra = 1; }), ...BAD.map(([, input]) => input)];
+    // One entry too many, each valid on its own (the limit is the only problem).
+    const tooMany = { tokens: Array.from({ length: 5001 }, (_, i) => ({ ...(good.tokens[1] as Json), name: `u${i}`, tokenId: i.toString(16).padStart(32, '0'), targets: [{ file: `d${i}/.env`, key: 'K' }] })) };
+    const inputs: unknown[] = [good, many, tooMany, { ...many, $schema: 'x.json' }, mutate((c) => { (c.tokens[0] as Json).extra = 1; }), ...BAD.map(([, input]) => input)];
     for (const input of inputs) assert.deepEqual(viaValidateConfig(input), viaRuntime(input));
+
+    // Every kind, every kind of target, then one random change at a time.
+    const rich = (): Json => ({
+      $schema: './node_modules/cf-rotate/schema.json',
+      tokens: [
+        ...clone().tokens,
+        { name: 'turnstile', kind: 'turnstile-secret', accountId: A, sitekey: '0x4AAAAAAAB1234', invalidateImmediately: false, targets: [{ worker: 'api', key: 'TURNSTILE_SECRET' }] },
+        { name: 'oauth', kind: 'oauth-client-secret', accountId: A, clientId: B, overlap: '1h', targets: [{ pages: 'site', environment: 'production', key: 'OAUTH_SECRET' }, { file: '.env', key: 'OAUTH_ID', field: 'clientId' }] },
+        { name: 'replace', kind: 'account-api-token', accountId: B, tokenId: A, strategy: 'replace', overlap: '2h', profile: 'ci', description: 'twin', targets: [{ secretsStore: A, secretId: B }, { github: 'octo/app', environment: 'prod', key: 'CF_TOKEN' }, { file: 'x.txt', key: 'T', allowAnyFile: true, allowTracked: true }] },
+        { name: 'zone-version', kind: 'access-service-token', zoneId: A, serviceTokenId: UUID, method: 'version', clientSecretVersion: 3, targets: [{ file: '.env.local', key: 'Z' }] },
+      ],
+    });
+    const VALUES: unknown[] = [null, 0, 1, -1, 1.5, 3651, '', 'x', 'KEY', '.env', '../.env', '/etc/passwd', A, UUID, '24h', 'replace', 'version', 'clientId', 'account-api-token', 'moq-relay-token', true, false, [], {}, [{ file: '.env', key: 'K' }], 'a'.repeat(600)];
+    const KEYS = ['extra', 'kind', 'name', 'file', 'key', 'field', 'worker', 'github', 'pages', 'environment', 'accountId', 'zoneId', 'overlap', 'strategy', 'method', 'allowAnyFile', '__proto__', 'constructor'];
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const pick = <T>(list: readonly T[]): T => list[rnd(list.length)] as T;
+    /** Every object and array inside `v`, with the root. */
+    const containers = (v: unknown, out: (Json | unknown[])[] = []): (Json | unknown[])[] => {
+      if (typeof v === 'object' && v !== null) {
+        out.push(v as Json);
+        for (const child of Object.values(v)) containers(child, out);
+      }
+      return out;
+    };
+    let accepted = 0;
+    for (let n = 0; n < 3000; n++) {
+      const cfg = rich();
+      const tokens = cfg.tokens as Json[];
+      for (let changes = 1 + rnd(2); changes > 0; changes--) {
+        const op = rnd(6);
+        if (op === 0) tokens.push(JSON.parse(JSON.stringify(pick(tokens))) as Json); // a duplicate entry
+        else if (op === 1) (pick(tokens) as Json).name = (pick(tokens) as Json).name; // a duplicate name (or the same)
+        else {
+          const target = pick(containers(cfg));
+          const keys = Object.keys(target);
+          if (Array.isArray(target)) {
+            if (target.length > 0 && op === 2) target.splice(rnd(target.length), 1);
+            else target[rnd(target.length + 1)] = pick(VALUES);
+          } else if (op === 2 && keys.length > 0) delete target[pick(keys)];
+          else if (op === 3) Object.defineProperty(target, pick(KEYS), { value: pick(VALUES), enumerable: true, writable: true, configurable: true });
+          else if (keys.length > 0) target[pick(keys)] = pick(VALUES);
+        }
+      }
+      const copy = JSON.parse(JSON.stringify(cfg)) as unknown;
+      const fast = viaValidateConfig(cfg);
+      assert.deepEqual(fast, viaRuntime(copy), `fuzz case ${n}: ${JSON.stringify(cfg).slice(0, 400)}`);
+      if (typeof fast === 'string') accepted++;
+    }
+    // Both sides of the comparison were exercised: valid results and refusals.
+    assert.ok(accepted > 100 && accepted < 2900, `${accepted} of 3000 fuzzed configurations were valid`);
   });
 
   it('two entries that rotate one Cloudflare credential: an error at the second entry naming the first ("already configured as")', () => {
