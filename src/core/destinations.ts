@@ -3,6 +3,7 @@
  * every id the configuration names (a cloned repository's cf-rotate.json chooses them, so the
  * confirmation shows them), and what writing it does there. Pure text; no I/O, never a secret.
  */
+import * as l10n from '@vscode/l10n';
 import { destinationAccount, type DestinationConfig, type TokenConfig } from './config/schema';
 
 export type DestinationType = 'worker' | 'pages' | 'secrets-store' | 'github';
@@ -15,23 +16,32 @@ export function destinationType(t: DestinationConfig | { type: DestinationType }
   return 'github';
 }
 
-/** What writing a destination does, in one clause. */
-export const DESTINATION_EFFECTS: Record<DestinationType, string> = {
-  worker: 'Cloudflare deploys a new version of the Worker with the new secret',
-  pages: 'the next deployment of the Pages project uses the new secret (running deployments keep the old one until then)',
-  'secrets-store': 'Workers and services bound to the secret read the new value',
-  github: 'workflow runs that start from now on read the new secret',
+/** What writing a destination does, in one clause (getters: words of the display language when read). */
+export const DESTINATION_EFFECTS: Readonly<Record<DestinationType, string>> = {
+  get worker() {
+    return l10n.t('Cloudflare deploys a new version of the Worker with the new secret');
+  },
+  get pages() {
+    return l10n.t('the next deployment of the Pages project uses the new secret (running deployments keep the old one until then)');
+  },
+  get 'secrets-store'() {
+    return l10n.t('Workers and services bound to the secret read the new value');
+  },
+  get github() {
+    return l10n.t('workflow runs that start from now on read the new secret');
+  },
 };
 
 /** Where a destination is, with its ids: "Worker \"api\" in account 954a… (profile default), secret CF_API_TOKEN". */
 export function destinationWhere(token: TokenConfig, t: DestinationConfig): string {
   const profile = 'github' in t ? undefined : (t.profile ?? token.profile);
   const account = 'github' in t ? undefined : destinationAccount(token, t);
-  const cf = `in account ${account ?? '(none)'} (profile ${profile ?? 'default'})`;
-  if ('worker' in t) return `Worker "${t.worker}" ${cf}, secret ${t.key}`;
-  if ('pages' in t) return `Pages project "${t.pages}" (${t.environment}) ${cf}, secret ${t.key}`;
-  if ('secretsStore' in t) return `Secrets Store ${t.secretsStore}, secret ${t.secretId} ${cf}`;
-  return `GitHub Actions secret ${t.key} of ${t.github}${t.environment ? ` (environment "${t.environment}")` : ''}`;
+  const acct = account ?? l10n.t('(none)');
+  const prof = profile ?? 'default';
+  if ('worker' in t) return l10n.t('Worker "{0}" in account {1} (profile {2}), secret {3}', t.worker, acct, prof, t.key);
+  if ('pages' in t) return l10n.t('Pages project "{0}" ({1}) in account {2} (profile {3}), secret {4}', t.pages, t.environment, acct, prof, t.key);
+  if ('secretsStore' in t) return l10n.t('Secrets Store {0}, secret {1} in account {2} (profile {3})', t.secretsStore, t.secretId, acct, prof);
+  return t.environment ? l10n.t('GitHub Actions secret {0} of {1} (environment "{2}")', t.key, t.github, t.environment) : l10n.t('GitHub Actions secret {0} of {1}', t.key, t.github);
 }
 
 /**

@@ -11,6 +11,7 @@
  * extension, `cf-rotate rotate` and `cf-rotate retire`. Deleting what is already gone (404)
  * counts as done. Every retirement carried out is recorded in the history (outcome `retired`).
  */
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
 import type { CloudflareApi } from './cloudflare/types';
 import { TOKEN_KINDS, type TokenKind } from './config/schema';
@@ -66,16 +67,25 @@ export interface RetirementResult {
 
 /** What a retirement deletes, for messages: "the previous token 4f2c… of "deploy"". */
 export function retirementLabel(r: Pick<Retirement, 'kind' | 'resource' | 'name' | 'admin' | 'profile'>): string {
-  if (r.kind === 'oauth-client-secret') return `the previous secret of OAuth client ${r.resource.clientId ?? '?'} ("${r.name}")`;
-  if (r.admin) return `the previous admin token ${r.resource.tokenId ?? '?'} of profile "${r.profile}"`;
-  return `the previous token ${r.resource.tokenId ?? '?'} of "${r.name}"`;
+  if (r.kind === 'oauth-client-secret') return l10n.t('the previous secret of OAuth client {0} ("{1}")', r.resource.clientId ?? '?', r.name);
+  if (r.admin) return l10n.t('the previous admin token {0} of profile "{1}"', r.resource.tokenId ?? '?', r.profile);
+  return l10n.t('the previous token {0} of "{1}"', r.resource.tokenId ?? '?', r.name);
 }
 
 /** "retires in 23 h", "retirement overdue (last attempt failed: …)". */
 export function retirementText(r: Pick<Retirement, 'dueAt' | 'lastError' | 'kind' | 'admin'>, now: number): string {
-  const what = r.kind === 'oauth-client-secret' ? 'previous secret' : r.admin ? 'previous admin token' : 'previous token';
-  if (r.lastError) return `${what}: retirement failed, retried (${r.lastError.slice(0, 80)})`;
-  return r.dueAt <= now ? `${what} retires now` : `${what} retires ${relativeTime(r.dueAt, now)}`;
+  const secret = r.kind === 'oauth-client-secret';
+  if (r.lastError) {
+    const why = r.lastError.slice(0, 80);
+    return secret
+      ? l10n.t('previous secret: retirement failed, retried ({0})', why)
+      : r.admin
+        ? l10n.t('previous admin token: retirement failed, retried ({0})', why)
+        : l10n.t('previous token: retirement failed, retried ({0})', why);
+  }
+  if (r.dueAt <= now) return secret ? l10n.t('previous secret retires now') : r.admin ? l10n.t('previous admin token retires now') : l10n.t('previous token retires now');
+  const when = relativeTime(r.dueAt, now);
+  return secret ? l10n.t('previous secret retires {0}', when) : r.admin ? l10n.t('previous admin token retires {0}', when) : l10n.t('previous token retires {0}', when);
 }
 
 export function retirementKey(kind: TokenKind, resource: Record<string, string>): string {
@@ -167,15 +177,15 @@ export class Retirements {
 
   private async one(first: Retirement, opts: CarryOutOptions): Promise<RetirementResult> {
     if (!opts.now && first.dueAt > this.deps.clock.now()) return this.result(first, 'waiting');
-    const lease = await this.deps.locks.tryAcquire(`retire-${journalKey(first.id)}`, `retiring ${retirementLabel(first)}`);
+    const lease = await this.deps.locks.tryAcquire(`retire-${journalKey(first.id)}`, l10n.t('retiring {0}', retirementLabel(first)));
     if (!('release' in lease)) return this.result(first, 'busy');
     try {
       const r = await this.get(first.id); // under the lock: another process may have carried it out
       if (!r) return this.result(first, 'already-gone');
       const refusal = opts.inUse?.(r);
       if (refusal) {
-        const err = new CfRotateError('conflict', `${cap(retirementLabel(r))} was not deleted: ${refusal}`, {
-          hint: 'Point the configuration at the current token again, or forget this retirement if the previous token must stay. Nothing was deleted.',
+        const err = new CfRotateError('conflict', l10n.t('{0} was not deleted: {1}', cap(retirementLabel(r)), refusal), {
+          hint: l10n.t('Point the configuration at the current token again, or forget this retirement if the previous token must stay. Nothing was deleted.'),
         });
         return this.result(r, 'refused', err);
       }
@@ -188,7 +198,7 @@ export class Retirements {
         const next: Retirement = { ...r, attempts: r.attempts + 1, lastAttemptAt: now, lastError: err.message, lastErrorKind: err.kind };
         await this.deps.store.put(r.id, JSON.stringify(next)).catch(() => undefined);
         this.deps.logger.warn(`Could not delete ${retirementLabel(r)} (attempt ${next.attempts}): ${err.message}`);
-        return this.result(next, 'failed', new CfRotateError(err.kind, `Could not delete ${retirementLabel(r)}: ${err.message}`, { hint: `${err.hint ? `${err.hint} ` : ''}It stays pending and is tried again (Retire Previous Token Now…, or cf-rotate retire).` }));
+        return this.result(next, 'failed', new CfRotateError(err.kind, l10n.t('Could not delete {0}: {1}', retirementLabel(r), err.message), { hint: err.hint ? l10n.t('{0} It stays pending and is tried again (Retire Previous Token Now…, or cf-rotate retire).', err.hint) : l10n.t('It stays pending and is tried again (Retire Previous Token Now…, or cf-rotate retire).') }));
       }
       await this.recordDone(r, gone);
       await this.deps.store.delete(r.id);
@@ -209,8 +219,8 @@ export class Retirements {
     // Never delete the token the profile authenticates with now (it was stored again by hand, say).
     const me = await api.verifyCredential(o).catch(() => undefined);
     if (me?.id !== undefined && me.id.toLowerCase() === tokenId.toLowerCase()) {
-      throw new CfRotateError('conflict', `token ${tokenId} is the admin credential profile "${r.profile}" uses now.`, {
-        hint: 'Store the newer admin token for this profile (Set Credential…), or forget this retirement.',
+      throw new CfRotateError('conflict', l10n.t('token {0} is the admin credential profile "{1}" uses now.', tokenId, r.profile), {
+        hint: l10n.t('Store the newer admin token for this profile (Set Credential…), or forget this retirement.'),
       });
     }
     return r.kind === 'account-api-token' && accountId ? api.deleteAccountToken(accountId, tokenId, o) : api.deleteUserToken(tokenId, o);
@@ -230,7 +240,7 @@ export class Retirements {
       targets: [],
       resource: r.id,
       journal: marker,
-      retired: gone ? `${retirementLabel(r)} (already deleted)` : retirementLabel(r),
+      retired: gone ? l10n.t('{0} (already deleted)', retirementLabel(r)) : retirementLabel(r),
     };
     await this.deps.history.append(e).catch((err: unknown) => this.deps.logger.warn(`Could not record history: ${toCfRotateError(err).message}`));
   }

@@ -3,6 +3,8 @@
  * "Cloudflare Rotate: Resume Interrupted Rotation…". Each host sets its wording once at start
  * (the CLI and the extension are separate bundles); the default names both, for other callers.
  */
+import * as l10n from '@vscode/l10n';
+
 export interface Wording {
   /** "run … to finish it" */
   resume(): string;
@@ -34,24 +36,26 @@ export const cliWording: Wording = {
   setGitHubToken: () => 'set GH_TOKEN (or GITHUB_TOKEN) to a GitHub token allowed to write the Actions secrets',
 };
 
+/** The extension's wording: localised (the command titles inside are those of package.nls.json in English). */
 export const editorWording: Wording = {
-  resume: () => 'run "Cloudflare Rotate: Resume Interrupted Rotation…"',
-  resumeOverwrite: () => 'run "Cloudflare Rotate: Resume Interrupted Rotation…" and choose Overwrite',
-  setCredential: (p) => `run "Cloudflare Rotate: Set Credential…" for profile "${p}"`,
-  discard: () => 'Discard it ("Cloudflare Rotate: Resume Interrupted Rotation…" › Discard)',
-  openConfig: () => '"Cloudflare Rotate: Open Configuration"; the Tokens view lists every problem',
-  rotateAdmin: () => 'use "Cloudflare Rotate: Rotate Admin Credential…", which stores the new value as the credential, or rotate it with the credential of another profile',
-  setGitHubToken: () => 'sign in to GitHub in VS Code (Accounts menu), or run "Cloudflare Rotate: Set GitHub Token…"',
+  resume: () => l10n.t('run "Cloudflare Rotate: Resume Interrupted Rotation…"'),
+  resumeOverwrite: () => l10n.t('run "Cloudflare Rotate: Resume Interrupted Rotation…" and choose Overwrite'),
+  setCredential: (p) => l10n.t('run "Cloudflare Rotate: Set Credential…" for profile "{0}"', p),
+  discard: () => l10n.t('Discard it ("Cloudflare Rotate: Resume Interrupted Rotation…" › Discard)'),
+  openConfig: () => l10n.t('"Cloudflare Rotate: Open Configuration"; the Tokens view lists every problem'),
+  rotateAdmin: () => l10n.t('use "Cloudflare Rotate: Rotate Admin Credential…", which stores the new value as the credential, or rotate it with the credential of another profile'),
+  setGitHubToken: () => l10n.t('sign in to GitHub in VS Code (Accounts menu), or run "Cloudflare Rotate: Set GitHub Token…"'),
 };
 
+/** The editor's wording, then the CLI's (English, a command line) in parentheses. */
 const bothWording: Wording = {
-  resume: () => `${editorWording.resume()} (CLI: cf-rotate resume)`,
-  resumeOverwrite: () => `${editorWording.resumeOverwrite()} (CLI: cf-rotate resume --overwrite-conflicts)`,
-  setCredential: (p) => `${editorWording.setCredential(p)} (CLI: ${cliWording.setCredential(p)})`,
-  discard: (n) => `${editorWording.discard(n)} (CLI: ${cliWording.discard(n)})`,
+  resume: () => l10n.t('{0} (CLI: {1})', editorWording.resume(), 'cf-rotate resume'),
+  resumeOverwrite: () => l10n.t('{0} (CLI: {1})', editorWording.resumeOverwrite(), 'cf-rotate resume --overwrite-conflicts'),
+  setCredential: (p) => l10n.t('{0} (CLI: {1})', editorWording.setCredential(p), cliWording.setCredential(p)),
+  discard: (n) => l10n.t('{0} (CLI: {1})', editorWording.discard(n), cliWording.discard(n)),
   openConfig: () => editorWording.openConfig(),
   rotateAdmin: () => editorWording.rotateAdmin(),
-  setGitHubToken: () => `${editorWording.setGitHubToken()} (CLI: ${cliWording.setGitHubToken()})`,
+  setGitHubToken: () => l10n.t('{0} (CLI: {1})', editorWording.setGitHubToken(), cliWording.setGitHubToken()),
 };
 
 let current: Wording = bothWording;

@@ -13,6 +13,7 @@
  * entry is removed, so a kill at any instant leaves the entry or the recorded verdict.
  * Runs unchanged in the extension and the CLI: everything outside is a port.
  */
+import * as l10n from '@vscode/l10n';
 import type { AdminCredential, CloudflareApi, CredentialCheck, MutationOptions, SecretFacts, SecretValues } from '../cloudflare/types';
 import { destinationTargets, fileTargets, strategyOf, targetLabel, type TokenConfig, type TokenKind } from '../config/schema';
 import { CONFIG_RELATIVE_PATH } from '../config/load';
@@ -180,7 +181,7 @@ const MAYBE_HAPPENED: ReadonlySet<ErrorKind> = new Set(['ambiguous', 'server', '
 const withNothingRotated = (e: CfRotateError): CfRotateError =>
   /nothing was (rotated|changed)/i.test(`${e.message} ${e.hint ?? ''}`)
     ? e
-    : new CfRotateError(e.kind, e.message, { hint: `${e.hint ? `${e.hint} ` : ''}Nothing was rotated.`, ...(e.status ? { status: e.status } : {}), codes: e.codes, cause: e });
+    : new CfRotateError(e.kind, e.message, { hint: e.hint ? l10n.t('{0} Nothing was rotated.', e.hint) : l10n.t('Nothing was rotated.'), ...(e.status ? { status: e.status } : {}), codes: e.codes, cause: e });
 
 type Base = Pick<RotationResult, 'name' | 'folder' | 'kind' | 'targets'>;
 
@@ -212,8 +213,8 @@ export class RotationEngine {
   private async apiFor(profile: string): Promise<{ api: CloudflareApi; key: string; credential: AdminCredential }> {
     const credential = await this.deps.credentials.get(profile);
     if (!credential) {
-      throw new CfRotateError('credential-missing', `No Cloudflare credential is set for profile "${profile}".`, {
-        hint: `${cap(wording().setCredential(profile))}.`,
+      throw new CfRotateError('credential-missing', l10n.t('No Cloudflare credential is set for profile "{0}".', profile), {
+        hint: l10n.t('{0}.', cap(wording().setCredential(profile))),
       });
     }
     const key = this.credentialKey(profile, credential);
@@ -260,7 +261,7 @@ export class RotationEngine {
       cloudflare: async (profile) => (await this.apiFor(profile)).api,
       github: async (ask) => {
         if (!this.deps.github) {
-          throw new CfRotateError('credential-missing', 'This cf-rotate has no access to GitHub configured, so it cannot write GitHub Actions secrets.', { hint: `${cap(wording().setGitHubToken())}.` });
+          throw new CfRotateError('credential-missing', l10n.t('This cf-rotate has no access to GitHub configured, so it cannot write GitHub Actions secrets.'), { hint: l10n.t('{0}.', cap(wording().setGitHubToken())) });
         }
         return this.deps.github.client({ interactive: ask });
       },
@@ -284,7 +285,7 @@ export class RotationEngine {
         out.push(await destinationDriver(d).prepare(ctx, d));
       } catch (e) {
         const err = toCfRotateError(e);
-        throw new CfRotateError(err.kind, `${targetLabel(d)} cannot receive the new secret of "${token.name}": ${err.message}`, {
+        throw new CfRotateError(err.kind, l10n.t('{0} cannot receive the new secret of "{1}": {2}', targetLabel(d), token.name, err.message), {
           ...(err.hint ? { hint: err.hint } : {}),
           ...(err.status ? { status: err.status } : {}),
           ...(err.permission ? { permission: err.permission } : {}),
@@ -305,20 +306,20 @@ export class RotationEngine {
     for (const rel of ask) {
       const st = statuses.get(rel);
       if (!st?.inWorkTree) continue;
-      const optOut = `or add "allowTracked": true to this target in cf-rotate.json if the file must stay tracked. Nothing was rotated.`;
+      const optOut = l10n.t('or add "allowTracked": true to this target in cf-rotate.json if the file must stay tracked. Nothing was rotated.');
       if (st.problem) {
-        throw new CfRotateError('file', `${rel} lies in a git work tree, but git could not say whether it is ignored (${st.problem}); cf-rotate does not write a secret into a file that could be committed.`, {
-          hint: `Make git available (cf-rotate never runs a git found inside the workspace), ${optOut}`,
+        throw new CfRotateError('file', l10n.t('{0} lies in a git work tree, but git could not say whether it is ignored ({1}); cf-rotate does not write a secret into a file that could be committed.', rel, st.problem), {
+          hint: l10n.t('Make git available (cf-rotate never runs a git found inside the workspace), {0}', optOut),
         });
       }
       if (st.tracked) {
-        throw new CfRotateError('file', `${rel} is tracked by git: the new secret of "${token.name}" would be committed with it.`, {
-          hint: `Untrack it (git rm --cached ${rel}) and add it to .gitignore, ${optOut}`,
+        throw new CfRotateError('file', l10n.t('{0} is tracked by git: the new secret of "{1}" would be committed with it.', rel, token.name), {
+          hint: l10n.t('Untrack it (git rm --cached {0}) and add it to .gitignore, {1}', rel, optOut),
         });
       }
       if (!st.ignored) {
-        throw new CfRotateError('file', `${rel} is not ignored by git: the new secret of "${token.name}" could be committed with it.`, {
-          hint: `Add ${rel} to .gitignore, ${optOut}`,
+        throw new CfRotateError('file', l10n.t('{0} is not ignored by git: the new secret of "{1}" could be committed with it.', rel, token.name), {
+          hint: l10n.t('Add {0} to .gitignore, {1}', rel, optOut),
         });
       }
     }
@@ -336,8 +337,8 @@ export class RotationEngine {
     const tokenId = driverFor(token.kind).apiTokenId?.(token);
     if (tokenId === undefined) return check;
     if (adminId !== undefined && adminId.toLowerCase() === tokenId.toLowerCase()) {
-      throw new CfRotateError('config', `"${token.name}" is the admin credential of profile "${profile}" itself (token ${tokenId}): rolling it would make the credential cf-rotate is using stop working, and the new value would land in ${token.targets.map(targetLabel).join(', ')}.`, {
-        hint: `${cap(wording().rotateAdmin())}. Nothing was rotated.`,
+      throw new CfRotateError('config', l10n.t('"{0}" is the admin credential of profile "{1}" itself (token {2}): rolling it would make the credential cf-rotate is using stop working, and the new value would land in {3}.', token.name, profile, tokenId, token.targets.map(targetLabel).join(', ')), {
+        hint: l10n.t('{0}. Nothing was rotated.', cap(wording().rotateAdmin())),
       });
     }
     return check;
@@ -362,17 +363,17 @@ export class RotationEngine {
     try {
       a = await this.apiFor(profile);
       if (a.credential.type !== 'api-token') {
-        throw new CfRotateError('validation', `The admin credential of profile "${profile}" is an email + Global API key: Cloudflare offers no API to rotate a Global API key.`, {
-          hint: 'Change it in the Cloudflare dashboard (My Profile › API Tokens › Global API Key › Change), then store the new key with Set Credential…; better, give the profile an API token, which cf-rotate can rotate. Nothing was rotated.',
+        throw new CfRotateError('validation', l10n.t('The admin credential of profile "{0}" is an email + Global API key: Cloudflare offers no API to rotate a Global API key.', profile), {
+          hint: l10n.t('Change it in the Cloudflare dashboard (My Profile › API Tokens › Global API Key › Change), then store the new key with Set Credential…; better, give the profile an API token, which cf-rotate can rotate. Nothing was rotated.'),
         });
       }
       check = await this.adminCheck(a.api, a.key, opts.signal);
-      if (check.id === undefined) throw new CfRotateError('contract', `Cloudflare did not report the id of the admin token of profile "${profile}".`, { hint: 'Verify the credential, then try again. Nothing was rotated.' });
+      if (check.id === undefined) throw new CfRotateError('contract', l10n.t('Cloudflare did not report the id of the admin token of profile "{0}".', profile), { hint: l10n.t('Verify the credential, then try again. Nothing was rotated.') });
     } catch (e) {
       return fail(withNothingRotated(toCfRotateError(e)));
     }
     if (!this.deps.credentialSink) {
-      return fail(new CfRotateError('validation', `The admin credential of profile "${profile}" cannot be stored here, so it is not rotated here.`, { hint: 'Rotate it in VS Code ("Cloudflare Rotate: Rotate Admin Credential…"). Nothing was rotated.' }));
+      return fail(new CfRotateError('validation', l10n.t('The admin credential of profile "{0}" cannot be stored here, so it is not rotated here.', profile), { hint: l10n.t('Rotate it in VS Code ("Cloudflare Rotate: Rotate Admin Credential…"). Nothing was rotated.') }));
     }
     const strategy = opts.strategy ?? 'replace';
     const base = { name, profile, targets: [], ...(strategy === 'replace' ? { strategy, overlap: opts.overlap ?? '24h' } : { strategy }) };
@@ -397,15 +398,15 @@ export class RotationEngine {
     const id = resourceId(token);
     progress('checking');
     try {
-      await this.journal.lock(id, `rotating "${token.name}"`);
+      await this.journal.lock(id, l10n.t('rotating "{0}"', token.name));
     } catch (e) {
       return fail(toCfRotateError(e), 'busy');
     }
     try {
       if (await this.journal.get(id)) {
         // Never start over a journal that may hold an unwritten secret; say so before anything else.
-        throw new CfRotateError('busy', `An interrupted rotation of "${token.name}" must be finished first.`, {
-          hint: `${cap(wording().resume())}. Nothing was rotated.`,
+        throw new CfRotateError('busy', l10n.t('An interrupted rotation of "{0}" must be finished first.', token.name), {
+          hint: l10n.t('{0}. Nothing was rotated.', cap(wording().resume())),
         });
       }
       let api: CloudflareApi;
@@ -553,7 +554,7 @@ export class RotationEngine {
           ok: false,
           state: 'failed',
           targets: token.targets.map(targetLabel),
-          error: { kind: 'cancelled', message: `"${token.name}" was not rotated: the batch was cancelled before it started.`, hint: 'Run it again when you are ready. Nothing was rotated.' },
+          error: { kind: 'cancelled', message: l10n.t('"{0}" was not rotated: the batch was cancelled before it started.', token.name), hint: l10n.t('Run it again when you are ready. Nothing was rotated.') },
           warnings: [],
           durationMs: 0,
         };
@@ -577,17 +578,17 @@ export class RotationEngine {
     const started = this.deps.clock.now();
     const progress = (s: ProgressStep): void => opts.onProgress?.(s);
     let entry = await this.journal.get(id);
-    if (!entry) throw new CfRotateError('not-found', `There is no interrupted rotation ${id}.`, { hint: 'It may have been finished in another window or process.' });
+    if (!entry) throw new CfRotateError('not-found', l10n.t('There is no interrupted rotation {0}.', id), { hint: l10n.t('It may have been finished in another window or process.') });
     const base: Base = { name: entry.token, folder: entry.folder, kind: entry.kind, targets: journalLabels(entry) };
     try {
-      await this.journal.lock(id, `finishing the rotation of "${entry.token}"`);
+      await this.journal.lock(id, l10n.t('finishing the rotation of "{0}"', entry.token));
     } catch (e) {
       const err = toCfRotateError(e);
       return { ...base, ok: false, state: 'busy', error: err.toJSON(), warnings: [], durationMs: 0 };
     }
     try {
       entry = await this.journal.get(id); // re-read under the lock
-      if (!entry) throw new CfRotateError('not-found', `The interrupted rotation of "${base.name}" was finished meanwhile.`, { hint: 'Nothing to do.' });
+      if (!entry) throw new CfRotateError('not-found', l10n.t('The interrupted rotation of "{0}" was finished meanwhile.', base.name), { hint: l10n.t('Nothing to do.') });
       if (entry.state === 'settled' && entry.verdict) return await this.settle(entry, entry.verdict, base, started);
       if (entry.values && Object.keys(entry.values).length > 0) {
         const a = await this.apiFor(entry.profile).catch(() => undefined);
@@ -602,7 +603,7 @@ export class RotationEngine {
         const r = await readTargetText(this.deps.files, entry.folder, t.rel).catch(() => undefined);
         prepared.push({ ...t, current: r ? readDotenvValue(r.text, t.key).value : undefined, real: r?.real ?? t.rel });
       }
-      const err = new CfRotateError('ambiguous', entry.lastError ?? `The rotation of "${entry.token}" was interrupted before its result was saved.`);
+      const err = new CfRotateError('ambiguous', entry.lastError ?? l10n.t('The rotation of "{0}" was interrupted before its result was saved.', entry.token));
       return await this.afterFailedCall(api, entry, prepared, err, base, started, {
         wait: (deadlineOf(entry) - this.deps.clock.now()) <= (opts.waitForDeadlineMs ?? 20_000),
         progress,
@@ -622,17 +623,17 @@ export class RotationEngine {
    * Forget an interrupted rotation the user has dealt with by hand. Recorded in the history with
    * what it loses. Refused while a live process works on it.
    */
-  async discard(id: string, reason = 'discarded by the user'): Promise<JournalEntry> {
+  async discard(id: string, reason = l10n.t('discarded by the user')): Promise<JournalEntry> {
     const first = await this.journal.get(id);
-    if (!first) throw new CfRotateError('not-found', `There is no interrupted rotation ${id}.`);
-    await this.journal.lock(id, `discarding the rotation of "${first.token}"`);
+    if (!first) throw new CfRotateError('not-found', l10n.t('There is no interrupted rotation {0}.', id));
+    await this.journal.lock(id, l10n.t('discarding the rotation of "{0}"', first.token));
     try {
       const entry = await this.journal.get(id);
-      if (!entry) throw new CfRotateError('not-found', `The interrupted rotation of "${first.token}" was finished meanwhile.`);
+      if (!entry) throw new CfRotateError('not-found', l10n.t('The interrupted rotation of "{0}" was finished meanwhile.', first.token));
       const lost = entry.values && Object.keys(entry.values).length > 0;
       const v: Verdict = {
         outcome: 'discarded',
-        message: `The interrupted rotation of "${entry.token}" was discarded (${reason}).${lost ? ' The new secret it held is gone.' : ''}`,
+        message: `${l10n.t('The interrupted rotation of "{0}" was discarded ({1}).', entry.token, reason)}${lost ? ` ${l10n.t('The new secret it held is gone.')}` : ''}`,
         at: this.deps.clock.now(),
       };
       await this.journal.write({ ...entry, state: 'settled', verdict: v, values: undefined });
@@ -648,7 +649,7 @@ export class RotationEngine {
   /** Access service tokens: stop accepting the previous secret now. */
   async expirePreviousSecret(folder: string, token: TokenConfig): Promise<void> {
     if (token.kind !== 'access-service-token') {
-      throw new CfRotateError('validation', `"${token.name}" is not an Access service token; only those keep a previous secret.`);
+      throw new CfRotateError('validation', l10n.t('"{0}" is not an Access service token; only those keep a previous secret.', token.name));
     }
     const { api } = await this.apiFor(token.profile);
     const at = new Date(this.deps.clock.now());
@@ -713,14 +714,14 @@ export class RotationEngine {
     const now = this.deps.clock.now();
     if (verdict === 'rotated') return await this.settle(entry, driverFor(entry.kind).lost(entry, this.deps.clock.now()), base, started);
     if (verdict === 'not-rotated' && now >= deadline) {
-      const when = err.kind === 'server' ? ' once Cloudflare answers normally again (see www.cloudflarestatus.com)' : err.kind === 'ambiguous' ? ' (if this repeats, check your network or proxy)' : '';
-      const what = driverFor(entry.kind).notRotated?.(entry) ?? `Cloudflare did not rotate "${entry.token}": the current secret still works and no file was changed.`;
+      const when = err.kind === 'server' ? ` ${l10n.t('once Cloudflare answers normally again (see www.cloudflarestatus.com)')}` : err.kind === 'ambiguous' ? ` ${l10n.t('(if this repeats, check your network or proxy)')}` : '';
+      const what = driverFor(entry.kind).notRotated?.(entry) ?? l10n.t('Cloudflare did not rotate "{0}": the current secret still works and no file was changed.', entry.token);
       return await this.settle(
         entry,
         {
           outcome: 'not-rotated',
           message: `${err.message} ${what}`,
-          hint: `Nothing changed, so it is safe to rotate "${entry.token}" again${when}.`,
+          hint: l10n.t('Nothing changed, so it is safe to rotate "{0}" again{1}.', entry.token, when),
           errorKind: err.kind,
           at: now,
         },
@@ -731,11 +732,11 @@ export class RotationEngine {
     const at = new Date(Math.max(deadline, now + 1000));
     const early = verdict === 'not-rotated';
     const hint = early
-      ? `The request could still take effect at Cloudflare until ${at.toISOString()}. ${cap(wording().resume())} after that time for a final answer.`
-      : `${cap(wording().resume())} when Cloudflare is reachable; it checks and tells you what to do. If Cloudflare can never tell (see the message), check the credential in the dashboard, then discard it: ${wording().discard(entry.token)}.`;
+      ? l10n.t('The request could still take effect at Cloudflare until {0}. {1} after that time for a final answer.', at.toISOString(), cap(wording().resume()))
+      : l10n.t('{0} when Cloudflare is reachable; it checks and tells you what to do. If Cloudflare can never tell (see the message), check the credential in the dashboard, then discard it: {1}.', cap(wording().resume()), wording().discard(entry.token));
     const message = early
-      ? `${err.message} It is not known yet whether Cloudflare rotated "${entry.token}": the old value still works, but the request may still take effect. Check again after ${at.toISOString()}.`
-      : `${err.message} It is not known whether Cloudflare rotated "${entry.token}"${driverFor(entry.kind).cannotTell?.(entry, targets) ?? ''}.`;
+      ? l10n.t('{0} It is not known yet whether Cloudflare rotated "{1}": the old value still works, but the request may still take effect. Check again after {2}.', err.message, entry.token, at.toISOString())
+      : l10n.t('{0} It is not known whether Cloudflare rotated "{1}"{2}.', err.message, entry.token, driverFor(entry.kind).cannotTell?.(entry, targets) ?? '');
     return {
       ...base,
       ok: false,
@@ -796,7 +797,7 @@ export class RotationEngine {
         }
       } catch (e) {
         const err = toCfRotateError(e);
-        return { ...base, ok: false, state: 'pending', error: { kind: err.kind, message: `The new secret of "${entry.token}" is kept safely in the journal, but ${err.message}`, ...(err.hint ? { hint: err.hint } : {}) }, warnings, durationMs: this.deps.clock.now() - ctx.started };
+        return { ...base, ok: false, state: 'pending', error: { kind: err.kind, message: l10n.t('The new secret of "{0}" is kept safely in the journal, but {1}', entry.token, err.message), ...(err.hint ? { hint: err.hint } : {}) }, warnings, durationMs: this.deps.clock.now() - ctx.started };
       }
     }
     const values = entry.values ?? {};
@@ -823,7 +824,7 @@ export class RotationEngine {
         if (d.done) continue;
         failedAt = targetLabel(d);
         const value = values[d.field];
-        if (value === undefined) throw new CfRotateError('internal', `The journal of "${entry.token}" has no ${d.field} to send to ${targetLabel(d)}.`);
+        if (value === undefined) throw new CfRotateError('internal', l10n.t('The journal of "{0}" has no {1} to send to {2}.', entry.token, d.field, targetLabel(d)));
         await destinationDriver(d).write(dctx, d, value);
         dests[i] = { ...d, done: true };
         written.push(dests[i] as JournalDestination);
@@ -835,7 +836,7 @@ export class RotationEngine {
       const err = toCfRotateError(e, 'file');
       this.deps.logger.error(`Rotation of "${entry.token}" could not write ${failedAt ?? 'its targets'}: ${err.message}`);
       if (entry.state !== 'rotated') await this.journal.write({ ...entry, state: 'rotated', updatedAt: this.deps.clock.now() }).catch(() => undefined);
-      const grace = entry.kind === 'access-service-token' && entry.graceUntil ? ` The previous secret keeps working until ${entry.graceUntil}.` : '';
+      const grace = entry.kind === 'access-service-token' && entry.graceUntil ? ` ${l10n.t('The previous secret keeps working until {0}.', entry.graceUntil)}` : '';
       const done = journalLabels({ targets: entry.targets.filter((t) => t.done), destinations: (entry.destinations ?? []).filter((d) => d.done) });
       return {
         ...base,
@@ -844,8 +845,8 @@ export class RotationEngine {
         error: {
           kind: err.kind,
           // The first words stay those of every earlier version (scripts match them); the error names the target.
-          message: `Cloudflare rotated "${entry.token}" and the new secret is kept safely in the journal, but a target could not be written: ${err.message}${done.length ? ` Already written: ${done.join(', ')}.` : ''}`,
-          hint: err.kind === 'conflict' ? err.hint ?? '' : `${err.hint ? `${err.hint} ` : ''}Then ${wording().resume()} to write it (and the targets after it).${grace}`,
+          message: `${l10n.t('Cloudflare rotated "{0}" and the new secret is kept safely in the journal, but a target could not be written: {1}', entry.token, err.message)}${done.length ? ` ${l10n.t('Already written: {0}.', done.join(', '))}` : ''}`,
+          hint: err.kind === 'conflict' ? err.hint ?? '' : `${err.hint ? `${err.hint} ` : ''}${l10n.t('Then {0} to write it (and the targets after it).', wording().resume())}${grace}`,
         },
         warnings,
         durationMs: this.deps.clock.now() - ctx.started,
@@ -857,7 +858,7 @@ export class RotationEngine {
     let verified: boolean | undefined;
     let rejected: CfRotateError | undefined;
     let expiresAt = entry.received?.expiresAt;
-    if (entry.received?.contractProblem) warnings.push(`Cloudflare's answer did not match its documentation (${entry.received.contractProblem}); the new secret it carried was written.`);
+    if (entry.received?.contractProblem) warnings.push(l10n.t('Cloudflare\'s answer did not match its documentation ({0}); the new secret it carried was written.', entry.received.contractProblem));
     if (api) {
       try {
         const v = await driver.verify(this.ctx(api, undefined, ctx.accountOwned), entry, values);
@@ -868,19 +869,19 @@ export class RotationEngine {
         const err = toCfRotateError(e);
         if (err.kind === 'auth') {
           verified = false;
-          rejected = new CfRotateError('auth', `Cloudflare does not accept the new value of "${entry.token}" that was written: ${err.message}`, {
-            hint: 'Check the token in the Cloudflare dashboard (is it disabled, expired, or limited to other IP addresses?).',
+          rejected = new CfRotateError('auth', l10n.t('Cloudflare does not accept the new value of "{0}" that was written: {1}', entry.token, err.message), {
+            hint: l10n.t('Check the token in the Cloudflare dashboard (is it disabled, expired, or limited to other IP addresses?).'),
           });
-        } else warnings.push(`Could not verify the new secret of "${entry.token}": ${err.message}`);
+        } else warnings.push(l10n.t('Could not verify the new secret of "{0}": {1}', entry.token, err.message));
       }
       // Destinations are confirmed by what their APIs list (never by reading a value back).
       const dctx = this.destinationContext(false);
       for (const d of entry.destinations ?? []) {
         try {
           const w = await destinationDriver(d).confirm(dctx, d);
-          if (w) warnings.push(`${w} It was written (the API answered success); check it in the dashboard.`);
+          if (w) warnings.push(l10n.t('{0} It was written (the API answered success); check it in the dashboard.', w));
         } catch (e) {
-          warnings.push(`Could not confirm ${targetLabel(d)}: ${toCfRotateError(e).message}`);
+          warnings.push(l10n.t('Could not confirm {0}: {1}', targetLabel(d), toCfRotateError(e).message));
         }
       }
       if (driver.finish) {
@@ -888,7 +889,7 @@ export class RotationEngine {
         warnings.push(...(await driver.finish(this.ctx(api, undefined, ctx.accountOwned), entry)));
       }
     } else {
-      warnings.push('The new secret was written but not verified: no credential was available.');
+      warnings.push(l10n.t('The new secret was written but not verified: no credential was available.'));
     }
     // replace: cf-rotate.json names the twin; admin: the new value is stored; the previous credential's retirement is recorded.
     const after = await runAfterTargets(entry, {
@@ -979,25 +980,31 @@ function deadlineOf(entry: JournalEntry): number {
 function cancelledBefore(e: unknown, name: string): CfRotateError {
   const err = toCfRotateError(e);
   if (err.kind === 'cancelled' || (e instanceof Error && e.name === 'AbortError')) {
-    return new CfRotateError('cancelled', `The rotation of "${name}" was cancelled before anything was sent to Cloudflare.`, { hint: 'Nothing was rotated.' });
+    return new CfRotateError('cancelled', l10n.t('The rotation of "{0}" was cancelled before anything was sent to Cloudflare.', name), { hint: l10n.t('Nothing was rotated.') });
   }
   return err;
 }
 
 /** What discarding an interrupted rotation means, for the confirmation (CLI and extension). */
 export function discardExplanation(j: Pick<JournalEntry, 'token' | 'kind'> & Partial<Pick<JournalEntry, 'state' | 'values' | 'graceUntil' | 'targets' | 'destinations' | 'verdict'>>): string {
-  const files = journalLabels({ targets: j.targets ?? [], destinations: j.destinations }).join(', ') || 'its targets';
-  if (j.state === 'settled') return `Its outcome is already known (${j.verdict?.message ?? 'settled'}); discarding only removes the entry.`;
+  const files = journalLabels({ targets: j.targets ?? [], destinations: j.destinations }).join(', ') || l10n.t('its targets');
+  if (j.state === 'settled') return l10n.t('Its outcome is already known ({0}); discarding only removes the entry.', j.verdict?.message ?? l10n.t('settled'));
   if (j.values && Object.keys(j.values).length > 0) {
+    // English keeps its earlier words (a capital "The" after "after that" included): the CLI prints them.
+    const after =
+      j.kind === 'moq-relay-token'
+        ? l10n.t('The previous MoQ token keeps working; the new one stays at Cloudflare until you delete it.')
+        : j.kind === 'access-service-token' && j.graceUntil
+          ? l10n.t('The previous secret works until {0}; after that The credential in your files may no longer work, and you will have to rotate it again.', j.graceUntil)
+          : l10n.t('The credential in your files may no longer work, and you will have to rotate it again.');
     return (
-      `Cloudflare already issued a new secret for "${j.token}" and it waits in the journal to be written to ${files}. ` +
-      `Discarding deletes that secret for good. ${j.kind === 'access-service-token' && j.graceUntil ? `The previous secret works until ${j.graceUntil}; after that ` : ''}` +
-      `${j.kind === 'moq-relay-token' ? 'The previous MoQ token keeps working; the new one stays at Cloudflare until you delete it.' : 'The credential in your files may no longer work, and you will have to rotate it again.'} ` +
-      'Before discarding, fix what stops the write and resume instead, if you can.'
+      `${l10n.t('Cloudflare already issued a new secret for "{0}" and it waits in the journal to be written to {1}.', j.token, files)} ` +
+      `${l10n.t('Discarding deletes that secret for good.')} ${after} ` +
+      l10n.t('Before discarding, fix what stops the write and resume instead, if you can.')
     );
   }
   return (
-    `cf-rotate cannot tell whether Cloudflare rotated "${j.token}". First check in the Cloudflare dashboard whether the value in ${files} still works. ` +
-    'If it does, discarding is safe. If it does not, the rotation happened and its new secret never arrived: discard, then rotate again.'
+    `${l10n.t('cf-rotate cannot tell whether Cloudflare rotated "{0}". First check in the Cloudflare dashboard whether the value in {1} still works.', j.token, files)} ` +
+    l10n.t('If it does, discarding is safe. If it does not, the rotation happened and its new secret never arrived: discard, then rotate again.')
   );
 }

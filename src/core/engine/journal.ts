@@ -9,6 +9,7 @@
  * entry; a lock whose process died is stale and is taken over by the next `resume`, which then
  * finishes or settles the entry. An entry without a live lock holder is "interrupted".
  */
+import * as l10n from '@vscode/l10n';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import * as z from 'zod/mini';
@@ -212,7 +213,7 @@ export class Journal {
    * (this one included) works on it.
    */
   async lock(id: string, what: string): Promise<void> {
-    if (this.leases.has(id)) throw busyError({ pid: process.pid, start: null, host: hostname(), since: 0, what, app: 'this window' }, what);
+    if (this.leases.has(id)) throw busyError({ pid: process.pid, start: null, host: hostname(), since: 0, what, app: l10n.t('this window') }, what);
     const r = await this.locks.tryAcquire(`rot-${journalKey(id)}`, what);
     if (!('release' in r)) throw busyError(r, what);
     this.leases.set(id, r);
@@ -291,11 +292,11 @@ export function parseJournal(raw: string): JournalEntry {
   try {
     data = JSON.parse(raw);
   } catch {
-    throw new CfRotateError('internal', 'A rotation journal entry is not valid JSON.');
+    throw new CfRotateError('internal', l10n.t('A rotation journal entry is not valid JSON.'));
   }
   if (typeof data === 'object' && data !== null && (data as { v?: unknown }).v === 1) data = fromV1(data as Record<string, unknown>);
   const r = journalSchema.safeParse(data);
-  if (!r.success) throw new CfRotateError('internal', 'A rotation journal entry has an unexpected shape.');
+  if (!r.success) throw new CfRotateError('internal', l10n.t('A rotation journal entry has an unexpected shape.'));
   for (const v of secretValuesOf(r.data.values)) registerSecret(v);
   return r.data;
 }

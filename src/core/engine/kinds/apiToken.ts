@@ -12,10 +12,12 @@
  * Both derive the R2 S3 credentials of the token the moment its value arrives, so they are
  * journaled with it: `r2AccessKeyId` = the token's id, `r2SecretAccessKey` = SHA-256 hex of its value.
  */
+import * as l10n from '@vscode/l10n';
 import { createHash, randomBytes } from 'node:crypto';
 import type { SecretFacts, SecretValues, TwinBody } from '../../cloudflare/types';
 import { credentialKey, DEFAULT_OVERLAP, parseDuration, type AccountApiTokenConfig, type UserApiTokenConfig } from '../../config/schema';
 import { CfRotateError, toCfRotateError } from '../../errors';
+import { plural } from '../../l10n';
 import { hashValue } from '../targets';
 import { pick, PROBE, type KindDriver } from './driver';
 
@@ -44,7 +46,7 @@ function newMarker(now: number): string {
 
 function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
   const account = kind === 'account-api-token';
-  const owner = (r: Record<string, string>): string => (account ? `account ${r.accountId}` : 'your user');
+  const owner = (r: Record<string, string>): string => (account ? l10n.t('account {0}', r.accountId as string) : l10n.t('your user'));
   return {
     kind,
     resourceId: credentialKey,
@@ -61,14 +63,14 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
       if (t.strategy === 'replace') {
         const tpl = t.kind === 'account-api-token' ? await ctx.api.getAccountTokenTemplate(t.accountId, t.tokenId, o) : await ctx.api.getUserTokenTemplate(t.tokenId, o);
         if (tpl.status !== 'active') {
-          throw new CfRotateError('validation', `The API token of "${t.name}" is ${tpl.status} at Cloudflare: its twin would not work either.`, {
-            hint: 'Enable it in the Cloudflare dashboard (or create a new token and point tokenId at it), then rotate again. Nothing was rotated.',
+          throw new CfRotateError('validation', l10n.t('The API token of "{0}" is {1} at Cloudflare: its twin would not work either.', t.name, tpl.status), {
+            hint: l10n.t('Enable it in the Cloudflare dashboard (or create a new token and point tokenId at it), then rotate again. Nothing was rotated.'),
           });
         }
         const now = ctx.clock.now();
         if (tpl.expiresOn !== undefined && Date.parse(tpl.expiresOn) <= now) {
-          throw new CfRotateError('validation', `The API token of "${t.name}" expired on ${tpl.expiresOn}: a twin with the same expiry would be expired too.`, {
-            hint: 'Change its expiry in the Cloudflare dashboard (or create a new token), then rotate again. Nothing was rotated.',
+          throw new CfRotateError('validation', l10n.t('The API token of "{0}" expired on {1}: a twin with the same expiry would be expired too.', t.name, tpl.expiresOn), {
+            hint: l10n.t('Change its expiry in the Cloudflare dashboard (or create a new token), then rotate again. Nothing was rotated.'),
           });
         }
         const marker = newMarker(now);
@@ -120,8 +122,16 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
       const listed = account ? await ctx.api.listAccountTokens(r.accountId as string) : await ctx.api.listUserTokens();
       const hits = listed.filter((x) => x.name.endsWith(twin.marker));
       if (hits.length !== 1) {
-        throw new CfRotateError('contract', `Cloudflare created the twin of "${e.token}" but did not say its id, and ${hits.length === 0 ? 'no token' : `${hits.length} tokens`} of ${owner(r)} carries its marker ${twin.marker}.`, {
-          hint: `The new value is safe in the journal. Find the token named "…${twin.marker}" in the Cloudflare dashboard, set "tokenId" of "${e.token}" to its id in cf-rotate.json, then resume.`,
+        const message =
+          hits.length === 0
+            ? l10n.t('Cloudflare created the twin of "{0}" but did not say its id, and no token of {1} carries its marker {2}.', e.token, owner(r), twin.marker)
+            : plural(
+                hits.length,
+                l10n.t('Cloudflare created the twin of "{0}" but did not say its id, and {3} token of {1} carries its marker {2}.', e.token, owner(r), twin.marker, hits.length),
+                l10n.t('Cloudflare created the twin of "{0}" but did not say its id, and {3} tokens of {1} carries its marker {2}.', e.token, owner(r), twin.marker, hits.length),
+              );
+        throw new CfRotateError('contract', message, {
+          hint: l10n.t('The new value is safe in the journal. Find the token named "…{0}" in the Cloudflare dashboard, set "tokenId" of "{1}" to its id in cf-rotate.json, then resume.', twin.marker, e.token),
         });
       }
       const id = (hits[0] as { id: string }).id;
@@ -161,14 +171,14 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
     },
 
     cannotTell: (e, targets) =>
-      !e.pre?.twin && !targets.some((t) => t.current !== undefined) && !e.pre?.modifiedOn ? ' (no target held an old value to test, and Cloudflare did not report when the token last changed)' : '',
+      !e.pre?.twin && !targets.some((t) => t.current !== undefined) && !e.pre?.modifiedOn ? ` (${l10n.t('no target held an old value to test, and Cloudflare did not report when the token last changed')})` : '',
 
     async verify(ctx, e, values) {
       const v = await ctx.api.verifyToken(values.token as string, account ? e.resource.accountId : undefined);
       return {
         ok: v.status === 'active',
         ...(v.status !== 'active'
-          ? { error: new CfRotateError('auth', `Cloudflare reports the new token of "${e.token}" as ${v.status}; it was written, but does not work.`, { hint: 'Check the token in the Cloudflare dashboard.' }) }
+          ? { error: new CfRotateError('auth', l10n.t('Cloudflare reports the new token of "{0}" as {1}; it was written, but does not work.', e.token, v.status), { hint: l10n.t('Check the token in the Cloudflare dashboard.') }) }
           : {}),
         ...(v.expiresOn ? { expiresAt: v.expiresOn } : {}),
       };
@@ -176,16 +186,16 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
 
     lost: (e, now) => ({
       outcome: 'lost',
-      message: `Cloudflare rolled the API token "${e.token}" but the new value never arrived; the old value no longer works.`,
-      hint: `Rotate "${e.token}" again: the admin credential rolls it once more and cf-rotate writes the value it receives.`,
+      message: l10n.t('Cloudflare rolled the API token "{0}" but the new value never arrived; the old value no longer works.', e.token),
+      hint: l10n.t('Rotate "{0}" again: the admin credential rolls it once more and cf-rotate writes the value it receives.', e.token),
       errorKind: 'ambiguous',
       at: now,
     }),
 
     notRotated: (e) =>
       e.pre?.twin
-        ? `No twin of "${e.token}" is in use: any token the call created (its name ends with ${e.pre.twin.marker}) was deleted, the previous token still works and no file was changed.`
-        : `Cloudflare did not rotate "${e.token}": the current secret still works and no file was changed.`,
+        ? l10n.t('No twin of "{0}" is in use: any token the call created (its name ends with {1}) was deleted, the previous token still works and no file was changed.', e.token, e.pre.twin.marker)
+        : l10n.t('Cloudflare did not rotate "{0}": the current secret still works and no file was changed.', e.token),
 
     record: (e) => (e.received?.tokenId ? { tokenId: e.received.tokenId } : {}),
   };

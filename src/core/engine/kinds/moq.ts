@@ -5,6 +5,7 @@
  * the jti of the JWT in the files. An answer lost after the create leaves the previous token
  * working: the unusable new one is deleted once the call can no longer take effect.
  */
+import * as l10n from '@vscode/l10n';
 import { decodeJwtJti } from '../../cloudflare/jwt';
 import { credentialKey, type MoqRelayTokenConfig } from '../../config/schema';
 import { toCfRotateError } from '../../errors';
@@ -52,14 +53,14 @@ export const moqRelayToken: KindDriver<MoqRelayTokenConfig> = {
   async finish(ctx, e) {
     const old = (e.pre?.oldJtis ?? []).filter((j) => j !== e.received?.jti);
     if (old.length === 0) {
-      return [`No previous MoQ token of "${e.token}" could be identified, so none was deleted; if an older token for it exists, it keeps working until you delete it in the dashboard.`];
+      return [l10n.t('No previous MoQ token of "{0}" could be identified, so none was deleted; if an older token for it exists, it keeps working until you delete it in the dashboard.', e.token)];
     }
     const warnings: string[] = [];
     for (const jti of old) {
       try {
         await ctx.api.deleteMoqToken(e.resource.accountId as string, e.resource.relayId as string, jti);
       } catch (err) {
-        warnings.push(`The previous MoQ token ${jti} of "${e.token}" could not be deleted (${toCfRotateError(err).message}); it keeps working until you delete it in the dashboard.`);
+        warnings.push(l10n.t('The previous MoQ token {0} of "{1}" could not be deleted ({2}); it keeps working until you delete it in the dashboard.', jti, e.token, toCfRotateError(err).message));
       }
     }
     return warnings;
@@ -67,13 +68,13 @@ export const moqRelayToken: KindDriver<MoqRelayTokenConfig> = {
 
   lost: (e, now) => ({
     outcome: 'lost',
-    message: `A new MoQ relay token for "${e.token}" was created but never arrived; it was deleted.`,
-    hint: `Your files still hold the previous token, which still works. Rotate "${e.token}" again.`,
+    message: l10n.t('A new MoQ relay token for "{0}" was created but never arrived; it was deleted.', e.token),
+    hint: l10n.t('Your files still hold the previous token, which still works. Rotate "{0}" again.', e.token),
     errorKind: 'ambiguous',
     at: now,
   }),
 
-  notRotated: (e) => `No new MoQ token of "${e.token}" is in use: any token the call created was deleted, the previous token still works and no file was changed.`,
+  notRotated: (e) => l10n.t('No new MoQ token of "{0}" is in use: any token the call created was deleted, the previous token still works and no file was changed.', e.token),
 
   record: (e) => (e.received?.jti ? { jti: e.received.jti } : {}),
 };

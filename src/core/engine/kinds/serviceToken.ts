@@ -4,6 +4,7 @@
  * Cloudflare does not report the version: the one cf-rotate last set (history) or the config's
  * `clientSecretVersion` is used, and a rotation is refused before any call when neither is known.
  */
+import * as l10n from '@vscode/l10n';
 import type { AccessScope, SecretValues } from '../../cloudflare/types';
 import type { JournalEntry } from '../journal';
 import { credentialKey, parseDuration, type AccessServiceTokenConfig } from '../../config/schema';
@@ -27,10 +28,10 @@ async function knownSecretVersion(history: HistoryStore, t: AccessServiceTokenCo
   const last = latestFor(entries, resourceId(t), (e) => e.secretVersion !== undefined)?.secretVersion;
   const known = Math.max(last ?? 0, t.clientSecretVersion ?? 0);
   if (known > 0) return known;
-  throw new CfRotateError('config', `cf-rotate does not know the current client_secret_version of the service token "${t.name}", and Cloudflare does not report it.`, {
+  throw new CfRotateError('config', l10n.t('cf-rotate does not know the current client_secret_version of the service token "{0}", and Cloudflare does not report it.', t.name), {
     hint: t.accountId
-      ? 'Use "method": "rotate" for this account-level token (it needs no version), or set "clientSecretVersion" in cf-rotate.json to the version in use now (1 if it was never rotated by version). Nothing was rotated.'
-      : 'Set "clientSecretVersion" in cf-rotate.json to the version in use now (1 for a token that was never rotated by version; Terraform users: the value in your configuration). cf-rotate remembers it from then on. Nothing was rotated.',
+      ? l10n.t('Use "method": "rotate" for this account-level token (it needs no version), or set "clientSecretVersion" in cf-rotate.json to the version in use now (1 if it was never rotated by version). Nothing was rotated.')
+      : l10n.t('Set "clientSecretVersion" in cf-rotate.json to the version in use now (1 for a token that was never rotated by version; Terraform users: the value in your configuration). cf-rotate remembers it from then on. Nothing was rotated.'),
   });
 }
 
@@ -73,14 +74,14 @@ export const accessServiceToken: KindDriver<AccessServiceTokenConfig> = {
     return info.updatedAt !== pre.updatedAt ? 'rotated' : 'not-rotated';
   },
 
-  cannotTell: (e) => (e.pre?.updatedAt ? '' : ' (Cloudflare did not report when the service token last changed)'),
+  cannotTell: (e) => (e.pre?.updatedAt ? '' : ` (${l10n.t('Cloudflare did not report when the service token last changed')})`),
 
   async verify(_ctx, e, values) {
     const expected = e.pre?.clientId;
     if (expected === undefined || values.clientId === undefined || expected === values.clientId) return { ok: true };
     return {
       ok: false,
-      error: new CfRotateError('contract', `The service token "${e.token}" came back with a different client ID than before; the new one was written.`, { hint: 'Update every application that sends the old client ID.' }),
+      error: new CfRotateError('contract', l10n.t('The service token "{0}" came back with a different client ID than before; the new one was written.', e.token), { hint: l10n.t('Update every application that sends the old client ID.') }),
     };
   },
 
@@ -88,10 +89,10 @@ export const accessServiceToken: KindDriver<AccessServiceTokenConfig> = {
     const graceOk = e.graceUntil !== undefined && Date.parse(e.graceUntil) > now;
     return {
       outcome: 'lost',
-      message: `Cloudflare rotated the service token "${e.token}" but the new client secret never arrived.`,
+      message: l10n.t('Cloudflare rotated the service token "{0}" but the new client secret never arrived.', e.token),
       hint: graceOk
-        ? `The previous secret in your files still works until ${e.graceUntil}: rotate "${e.token}" again now to get a secret you can use.`
-        : `The previous secret no longer works: rotate "${e.token}" again now to get a new one.`,
+        ? l10n.t('The previous secret in your files still works until {0}: rotate "{1}" again now to get a secret you can use.', e.graceUntil as string, e.token)
+        : l10n.t('The previous secret no longer works: rotate "{0}" again now to get a new one.', e.token),
       errorKind: 'ambiguous',
       at: now,
     };

@@ -8,6 +8,7 @@
  * A widget's GET returns its current secret, so an answer that never arrived is not lost: resume
  * reads the widget and writes the secret it reports when it differs from the one before the call.
  */
+import * as l10n from '@vscode/l10n';
 import { credentialKey, type TurnstileSecretConfig } from '../../config/schema';
 import { CfRotateError } from '../../errors';
 import { latestFor } from '../../history';
@@ -29,8 +30,8 @@ export const turnstileSecret: KindDriver<TurnstileSecretConfig> = {
     const history = await ctx.history.list().catch(() => []);
     const last = latestFor(history, credentialKey(t), (e) => e.graceUntil !== undefined && (e.outcome === 'rotated' || e.outcome === 'recovered'));
     if (last?.graceUntil !== undefined && Date.parse(last.graceUntil) > now) {
-      throw new CfRotateError('validation', `Turnstile does not rotate the secret of "${t.name}" again while the previous one is still valid: the last rotation (${last.at}) keeps it until ${last.graceUntil}. A rotation is possible again after ${last.graceUntil}.`, {
-        hint: `Rotate "${t.name}" after ${last.graceUntil}. Nothing was rotated.`,
+      throw new CfRotateError('validation', l10n.t('Turnstile does not rotate the secret of "{0}" again while the previous one is still valid: the last rotation ({1}) keeps it until {2}. A rotation is possible again after {2}.', t.name, last.at, last.graceUntil), {
+        hint: l10n.t('Rotate "{0}" after {1}. Nothing was rotated.', t.name, last.graceUntil),
       });
     }
     const w = await ctx.api.getTurnstileWidget(t.accountId, t.sitekey, { ...(ctx.signal ? { signal: ctx.signal } : {}), adminTokenAccountOwned: ctx.adminTokenAccountOwned === true });
@@ -54,7 +55,7 @@ export const turnstileSecret: KindDriver<TurnstileSecretConfig> = {
     return 'unknown';
   },
 
-  cannotTell: () => ' (Cloudflare reported neither the widget\'s secret nor when it last changed)',
+  cannotTell: () => ` (${l10n.t('Cloudflare reported neither the widget\'s secret nor when it last changed')})`,
 
   async verify(ctx, e, values) {
     const r = e.resource;
@@ -62,19 +63,19 @@ export const turnstileSecret: KindDriver<TurnstileSecretConfig> = {
     if (w.secret === undefined || w.secret === values.token) return { ok: true };
     return {
       ok: false,
-      error: new CfRotateError('auth', `Cloudflare reports another current secret for the Turnstile widget of "${e.token}" than the one that was written (rotated again meanwhile?).`, {
-        hint: 'Check the widget in the Cloudflare dashboard (Turnstile › the widget › Settings).',
+      error: new CfRotateError('auth', l10n.t('Cloudflare reports another current secret for the Turnstile widget of "{0}" than the one that was written (rotated again meanwhile?).', e.token), {
+        hint: l10n.t('Check the widget in the Cloudflare dashboard (Turnstile › the widget › Settings).'),
       }),
     };
   },
 
   lost: (e, now) => ({
     outcome: 'lost',
-    message: `Cloudflare rotated the Turnstile secret of "${e.token}" but the new secret never arrived and the widget did not report it.`,
-    hint: `The previous secret works until ${e.graceUntil ?? 'it was invalidated (at once)'}. Copy the current secret from the dashboard (Turnstile › the widget › Settings) into your files, or rotate "${e.token}" again once that time has passed.`,
+    message: l10n.t('Cloudflare rotated the Turnstile secret of "{0}" but the new secret never arrived and the widget did not report it.', e.token),
+    hint: l10n.t('The previous secret works until {0}. Copy the current secret from the dashboard (Turnstile › the widget › Settings) into your files, or rotate "{1}" again once that time has passed.', e.graceUntil ?? l10n.t('it was invalidated (at once)'), e.token),
     errorKind: 'ambiguous',
     at: now,
   }),
 
-  notRotated: (e) => `Cloudflare did not rotate the Turnstile secret of "${e.token}": the current secret still works and no file was changed.`,
+  notRotated: (e) => l10n.t('Cloudflare did not rotate the Turnstile secret of "{0}": the current secret still works and no file was changed.', e.token),
 };

@@ -9,6 +9,7 @@
  * it again after a crash is safe. No driver ever reads a secret value back: verification uses
  * what the API lists (the name and type, or a fresh `modified` / `updated_at`).
  */
+import * as l10n from '@vscode/l10n';
 import type { CloudflareApi } from '../../cloudflare/types';
 import { destinationAccount, targetField, targetLabel, type DestinationConfig, type TokenConfig } from '../../config/schema';
 import { DESTINATION_EFFECTS, destinationType } from '../../destinations';
@@ -50,7 +51,7 @@ export function destinationFromConfig(token: TokenConfig, t: DestinationConfig):
   if ('github' in t) return { type: 'github', github: t.github, ...(t.environment !== undefined ? { environment: t.environment } : {}), key: t.key, field, done: false };
   const accountId = destinationAccount(token, t);
   if (accountId === undefined) {
-    throw new CfRotateError('config', `The destination ${targetLabel(t)} of "${token.name}" names no account.`, { hint: 'Add "accountId" to the target in cf-rotate.json. Nothing was rotated.' });
+    throw new CfRotateError('config', l10n.t('The destination {0} of "{1}" names no account.', targetLabel(t), token.name), { hint: l10n.t('Add "accountId" to the target in cf-rotate.json. Nothing was rotated.') });
   }
   const profile = t.profile ?? token.profile;
   if ('worker' in t) return { type: 'worker', worker: t.worker, key: t.key, accountId, profile, field, done: false };
@@ -69,8 +70,8 @@ const worker: DestinationDriver<Of<'worker'>> = {
     const secrets = await api.listWorkerSecrets(d.accountId, d.worker, opts(ctx));
     const same = secrets.find((s) => s.name === d.key);
     if (same && same.type !== 'secret_text') {
-      throw new CfRotateError('config', `Worker "${d.worker}" already binds ${d.key} as a ${same.type}, not a secret text; cf-rotate would replace it.`, {
-        hint: 'Choose another "key" for this target, or remove that binding first. Nothing was rotated.',
+      throw new CfRotateError('config', l10n.t('Worker "{0}" already binds {1} as a {2}, not a secret text; cf-rotate would replace it.', d.worker, d.key, same.type), {
+        hint: l10n.t('Choose another "key" for this target, or remove that binding first. Nothing was rotated.'),
       });
     }
     return d;
@@ -80,7 +81,7 @@ const worker: DestinationDriver<Of<'worker'>> = {
   },
   async confirm(ctx, d) {
     const secrets = await (await ctx.cloudflare(d.profile)).listWorkerSecrets(d.accountId, d.worker, opts(ctx));
-    return secrets.some((s) => s.name === d.key && s.type === 'secret_text') ? undefined : `Cloudflare does not list ${d.key} among the secrets of Worker "${d.worker}" after writing it.`;
+    return secrets.some((s) => s.name === d.key && s.type === 'secret_text') ? undefined : l10n.t('Cloudflare does not list {0} among the secrets of Worker "{1}" after writing it.', d.key, d.worker);
   },
 };
 
@@ -95,7 +96,7 @@ const pages: DestinationDriver<Of<'pages'>> = {
   },
   async confirm(ctx, d) {
     const p = await (await ctx.cloudflare(d.profile)).getPagesProject(d.accountId, d.pages, opts(ctx));
-    return p.envVars[d.environment][d.key] === 'secret_text' ? undefined : `Cloudflare does not list ${d.key} as a secret of Pages project "${d.pages}" (${d.environment}) after writing it.`;
+    return p.envVars[d.environment][d.key] === 'secret_text' ? undefined : l10n.t('Cloudflare does not list {0} as a secret of Pages project "{1}" ({2}) after writing it.', d.key, d.pages, d.environment);
   },
 };
 
@@ -104,7 +105,7 @@ const secretsStore: DestinationDriver<Of<'secrets-store'>> = {
   async prepare(ctx, d) {
     const s = await (await ctx.cloudflare(d.profile)).getStoreSecret(d.accountId, d.secretsStore, d.secretId, opts(ctx));
     if (s.status === 'deleted') {
-      throw new CfRotateError('not-found', `Secret ${d.secretId} of Secrets Store ${d.secretsStore} is deleted.`, { hint: 'Point the target at an existing secret in cf-rotate.json. Nothing was rotated.' });
+      throw new CfRotateError('not-found', l10n.t('Secret {0} of Secrets Store {1} is deleted.', d.secretId, d.secretsStore), { hint: l10n.t('Point the target at an existing secret in cf-rotate.json. Nothing was rotated.') });
     }
     return { ...d, ...(s.modified ? { before: s.modified } : {}) };
   },
@@ -114,7 +115,7 @@ const secretsStore: DestinationDriver<Of<'secrets-store'>> = {
   async confirm(ctx, d) {
     const s = await (await ctx.cloudflare(d.profile)).getStoreSecret(d.accountId, d.secretsStore, d.secretId, opts(ctx));
     if (d.before === undefined || (s.modified !== undefined && s.modified !== d.before)) return undefined;
-    return `Cloudflare still reports secret ${d.secretId} of Secrets Store ${d.secretsStore} as last modified ${s.modified ?? 'at an unknown time'}, before the rotation.`;
+    return l10n.t('Cloudflare still reports secret {0} of Secrets Store {1} as last modified {2}, before the rotation.', d.secretId, d.secretsStore, s.modified ?? l10n.t('at an unknown time'));
   },
 };
 
@@ -141,8 +142,8 @@ const github: DestinationDriver<Of<'github'>> = {
   },
   async confirm(ctx, d) {
     const s = await (await ctx.github(false)).getSecret(githubScope(d), d.key, opts(ctx));
-    if (!s) return `GitHub does not list the Actions secret ${d.key} of ${d.github} after writing it.`;
-    if (d.before !== undefined && s.updatedAt === d.before) return `GitHub still reports the Actions secret ${d.key} of ${d.github} as updated ${d.before}, before the rotation.`;
+    if (!s) return l10n.t('GitHub does not list the Actions secret {0} of {1} after writing it.', d.key, d.github);
+    if (d.before !== undefined && s.updatedAt === d.before) return l10n.t('GitHub still reports the Actions secret {0} of {1} as updated {2}, before the rotation.', d.key, d.github, d.before);
     return undefined;
   },
 };

@@ -1,4 +1,5 @@
 /** The file target: checking target files before anything irreversible happens, and the rules every target write obeys. */
+import * as l10n from '@vscode/l10n';
 import { createHash } from 'node:crypto';
 import { fileTargets, targetField, targetPathProblem, type FileTargetConfig, type TokenConfig } from '../../config/schema';
 import { CONFIG_RELATIVE_PATH } from '../../config/load';
@@ -26,15 +27,15 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Decode a target's bytes, refusing binary and non-UTF-8 content. */
 export function decodeTarget(bytes: Uint8Array, file: string): string {
   if (bytes.includes(0)) {
-    throw new CfRotateError('file', `${file} looks binary (it contains NUL bytes); cf-rotate only edits text .env files.`, {
-      hint: 'Point the target at a .env text file.',
+    throw new CfRotateError('file', l10n.t('{0} looks binary (it contains NUL bytes); cf-rotate only edits text .env files.', file), {
+      hint: l10n.t('Point the target at a .env text file.'),
     });
   }
   try {
     return decoder.decode(bytes);
   } catch {
-    throw new CfRotateError('file', `${file} is not valid UTF-8; cf-rotate will not rewrite it.`, {
-      hint: 'Convert the file to UTF-8 and try again.',
+    throw new CfRotateError('file', l10n.t('{0} is not valid UTF-8; cf-rotate will not rewrite it.', file), {
+      hint: l10n.t('Convert the file to UTF-8 and try again.'),
     });
   }
 }
@@ -60,24 +61,24 @@ export interface PreparedTarget extends JournalTarget {
 export async function prepareTarget(files: Files, folder: string, token: TokenConfig, t: FileTargetConfig): Promise<PreparedTarget> {
   const problem = targetPathProblem(t);
   if (problem) {
-    throw new CfRotateError('config', `The target file of "${token.name}" ${problem}.`, { hint: 'Fix the target in cf-rotate.json. Nothing was rotated.' });
+    throw new CfRotateError('config', l10n.t('The target file of "{0}" {1}.', token.name, problem), { hint: l10n.t('Fix the target in cf-rotate.json. Nothing was rotated.') });
   }
   const checked = await files.check(folder, t.file, TARGET_RULES);
   if (files.isDirty?.(checked.real)) {
-    throw new CfRotateError('file', `${t.file} has unsaved changes in an editor.`, {
-      hint: 'Save or revert it, then rotate again. Nothing was rotated.',
+    throw new CfRotateError('file', l10n.t('{0} has unsaved changes in an editor.', t.file), {
+      hint: l10n.t('Save or revert it, then rotate again. Nothing was rotated.'),
     });
   }
   const { text } = await readTargetText(files, folder, t.file);
   const found = readDotenvValue(text, t.key);
   if (found.distinctValues.length > 1) {
-    throw new CfRotateError('conflict', `${t.key} is assigned ${found.occurrences} times with different values in ${t.file}.`, {
-      hint: 'Remove the duplicates (or make them equal) so cf-rotate knows which value is live. Nothing was rotated.',
+    throw new CfRotateError('conflict', l10n.t('{0} is assigned {1} times with different values in {2}.', t.key, found.occurrences, t.file), {
+      hint: l10n.t('Remove the duplicates (or make them equal) so cf-rotate knows which value is live. Nothing was rotated.'),
     });
   }
   if (found.value?.startsWith('encrypted:')) {
-    throw new CfRotateError('file', `${t.key} in ${t.file} is encrypted (dotenvx); cf-rotate does not write encrypted values.`, {
-      hint: 'Decrypt the file or point the target at a plain .env file. Nothing was rotated.',
+    throw new CfRotateError('file', l10n.t('{0} in {1} is encrypted (dotenvx); cf-rotate does not write encrypted values.', t.key, t.file), {
+      hint: l10n.t('Decrypt the file or point the target at a plain .env file. Nothing was rotated.'),
     });
   }
   // Prove now, before the API call, that the file can be patched.
@@ -119,34 +120,34 @@ export async function writeTargetFile(deps: FileWriteDeps, entry: Pick<JournalEn
   const checked = await files.check(entry.folder, rel, TARGET_RULES);
   const lockName = `file-${journalKey(checked.real)}`;
   await deps.queue.run(checked.real, async () => {
-    const lease = await deps.locks.acquire(lockName, `writing ${rel}`, { waitMs: deps.fileLockWaitMs });
+    const lease = await deps.locks.acquire(lockName, l10n.t('writing {0}', rel), { waitMs: deps.fileLockWaitMs });
     try {
       await files.sweep(entry.folder, rel).catch(() => 0);
       const { text, real } = await readTargetText(files, entry.folder, rel);
       const updates: { key: string; value: string }[] = [];
       for (const t of group) {
         const value = values[t.field];
-        if (value === undefined) throw new CfRotateError('internal', `The journal of "${entry.token}" has no ${t.field} to write into ${rel}.`);
+        if (value === undefined) throw new CfRotateError('internal', l10n.t('The journal of "{0}" has no {1} to write into {2}.', entry.token, t.field, rel));
         const now = readDotenvValue(text, t.key);
         if (now.distinctValues.length === 1 && now.value === value) continue; // already written (resume)
         const matchesOld = t.oldHash === null ? now.value === undefined : now.value !== undefined && hashValue(now.value) === t.oldHash;
         if (!matchesOld && !overwrite) {
-          throw new CfRotateError('conflict', `${t.key} in ${rel} changed during the rotation: it holds neither the old nor the new value.`, {
-            hint: `Check the file, then ${wording().resumeOverwrite()} to write the new secret over it, or discard the rotation.`,
+          throw new CfRotateError('conflict', l10n.t('{0} in {1} changed during the rotation: it holds neither the old nor the new value.', t.key, rel), {
+            hint: l10n.t('Check the file, then {0} to write the new secret over it, or discard the rotation.', wording().resumeOverwrite()),
           });
         }
         updates.push({ key: t.key, value });
       }
       if (updates.length === 0) return;
       if (files.isDirty?.(real ?? checked.real)) {
-        throw new CfRotateError('file', `${rel} has unsaved changes in an editor.`, { hint: 'Save or revert it, then resume the rotation.' });
+        throw new CfRotateError('file', l10n.t('{0} has unsaved changes in an editor.', rel), { hint: l10n.t('Save or revert it, then resume the rotation.') });
       }
       const patched = patchDotenv(text, updates);
       await files.write(entry.folder, rel, encodeTarget(patched.text), { ...TARGET_RULES, mode: 0o600 });
       const back = await readTargetText(files, entry.folder, rel);
       for (const u of updates) {
         if (readDotenvValue(back.text, u.key).value !== u.value) {
-          throw new CfRotateError('file', `${rel} did not keep the new value of ${u.key} after writing.`, { hint: 'Check the disk and resume the rotation.' });
+          throw new CfRotateError('file', l10n.t('{0} did not keep the new value of {1} after writing.', rel, u.key), { hint: l10n.t('Check the disk and resume the rotation.') });
         }
       }
     } finally {
