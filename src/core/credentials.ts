@@ -126,6 +126,7 @@ export class CredentialStore implements CredentialSource {
     const r = storedCredentialSchema.safeParse(data);
     if (!r.success) {
       throw new CfRotateError('credential-missing', l10n.t('The stored credential for profile "{0}" is unreadable.', profile), {
+        // l10n-exempt: the sentence is wording()'s, localised there; this adds its full stop
         hint: `${cap(wording().setCredential(profile))}.`,
       });
     }

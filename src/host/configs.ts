@@ -111,6 +111,7 @@ export class ConfigRegistry implements vscode.Disposable {
       const cfg = parseConfig(text, CONFIG_RELATIVE_PATH);
       this.lastValid.set(folder.path, cfg.tokens);
       this.note(folder, 'ok', (was) => {
+        // l10n-exempt: a log line (logs stay English)
         if (was === 'invalid' || was === 'unreadable') this.logger.info(`${folder.name}: ${CONFIG_RELATIVE_PATH} is valid again (${cfg.tokens.length} token${cfg.tokens.length === 1 ? '' : 's'}).`);
       });
       this.states.set(folder.path, { folder, status: 'ok', configPath, tokens: cfg.tokens });

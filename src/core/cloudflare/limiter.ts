@@ -212,6 +212,7 @@ export class RateLimiter {
 }
 
 function positiveInt(n: number, name: string): number {
+  // l10n-exempt: the limiter options come from code only (tests, bench, simulator)
   if (!Number.isFinite(n) || n < 1) throw new CfRotateError('config', `Rate limiter ${name} must be a positive number (got ${String(n)}).`);
   return Math.floor(n);
 }

@@ -8,6 +8,7 @@
  *
  * Plain data, no `vscode` (the CLI and the schema generator read it too).
  */
+import * as l10n from '@vscode/l10n';
 import type { TokenKind } from './schema';
 
 export interface FieldDoc {
@@ -24,8 +25,6 @@ export interface FieldDoc {
 /** The kinds of target, by the key each is recognised by (TARGET_DISCRIMINATORS in schema.ts). */
 export type TargetKind = 'file' | 'worker' | 'pages' | 'secretsStore' | 'github';
 const TARGET_KINDS: readonly TargetKind[] = ['file', 'worker', 'pages', 'secretsStore', 'github'];
-
-const hex32 = (what: string): string => `must be 32 hex characters (the ${what} from the Cloudflare dashboard or API)`;
 
 /** Keys of `.vscode/cf-rotate.json`, of a token entry and of a target, by name. */
 export const CONFIG_DOCS = {
@@ -44,7 +43,7 @@ export const CONFIG_DOCS = {
   },
   name: {
     markdown: 'The name of this entry, unique in the file: shown in the Tokens view, used by `cf-rotate rotate NAME` and in the history. 1–64 letters, digits, spaces, `.` `_` `-`, starting with a letter or digit.',
-    invalid: 'must be 1-64 characters: letters, digits, space, . _ - (starting with a letter or digit)',
+    get invalid() { return l10n.t('must be 1-64 characters: letters, digits, space, . _ - (starting with a letter or digit)'); },
   },
   description: {
     markdown: 'Optional free text (at most 500 characters), shown in the token\'s tooltip.',
@@ -52,7 +51,7 @@ export const CONFIG_DOCS = {
   profile: {
     markdown:
       'Which stored admin credential rotates this token (default `default`). Set one with **Cloudflare Rotate: Set Credential…**; the CLI reads `CLOUDFLARE_API_TOKEN` (or email + Global API key) for every profile.',
-    invalid: 'must be a profile name (letters, digits, . _ -)',
+    get invalid() { return l10n.t('must be a profile name (letters, digits, . _ -)'); },
     byTarget: {
       worker: { markdown: 'Optional: whose stored admin credential writes this destination. Default: the token entry\'s `profile`.' },
       pages: { markdown: 'Optional: whose stored admin credential writes this destination. Default: the token entry\'s `profile`.' },
@@ -81,25 +80,25 @@ export const CONFIG_DOCS = {
       'turnstile-secret': 'The account of the Turnstile widget (32 hex characters).',
       'oauth-client-secret': 'The account of the OAuth client (32 hex characters).',
     },
-    invalid: hex32('account ID'),
+    get invalid() { return l10n.t('must be 32 hex characters (the account ID from the Cloudflare dashboard or API)'); },
   },
   zoneId: {
     markdown:
       'Zone-level service token: its zone (32 hex characters: the zone\'s **Overview** page). An Access service token has exactly one of `accountId` and `zoneId`; zone-level tokens rotate only with `"method": "version"` and only with email + Global API key.',
-    invalid: hex32('zone ID'),
+    get invalid() { return l10n.t('must be 32 hex characters (the zone ID from the Cloudflare dashboard or API)'); },
   },
   tokenId: {
     markdown: 'The ID of the API token to roll (32 hex characters; **Add Token…** fills it in from Cloudflare\'s list). Never the admin credential\'s own token: that is refused.',
-    invalid: hex32('token ID'),
+    get invalid() { return l10n.t('must be 32 hex characters (the token ID from the Cloudflare dashboard or API)'); },
   },
   serviceTokenId: {
     markdown: 'The UUID of the Access service token (Zero Trust › Access › Service credentials; **Add Token…** fills it in).',
-    invalid: 'must be a UUID (the service token ID)',
+    get invalid() { return l10n.t('must be a UUID (the service token ID)'); },
   },
   gracePeriod: {
     markdown:
       'How long the previous client secret stays valid after a rotation: `30m`, `1h`, `24h`, `7d`, `1h30m`; `0s` revokes it at once. Default: the setting `cfRotate.defaultGracePeriod`.',
-    invalid: 'must be a duration such as 30m, 1h, 24h or 7d',
+    get invalid() { return l10n.t('must be a duration such as 30m, 1h, 24h or 7d'); },
   },
   method: {
     markdown:
@@ -111,7 +110,7 @@ export const CONFIG_DOCS = {
   },
   relayId: {
     markdown: 'The ID of the MoQ relay (32 hex characters; **Add Token…** fills it in).',
-    invalid: hex32('relay ID'),
+    get invalid() { return l10n.t('must be 32 hex characters (the relay ID from the Cloudflare dashboard or API)'); },
   },
   tokenType: {
     markdown: 'Which token of the relay: `publish_subscribe` (default) or `subscribe`.',
@@ -123,20 +122,20 @@ export const CONFIG_DOCS = {
   },
   key: {
     markdown: 'The variable that receives the secret, e.g. `CLOUDFLARE_API_TOKEN`. Only its value changes; quotes, `export`, comments and every other line stay.',
-    invalid: 'must be a .env variable name (letters, digits, _ . -; not starting with a digit)',
+    get invalid() { return l10n.t('must be a .env variable name (letters, digits, _ . -; not starting with a digit)'); },
     byTarget: {
-      worker: { markdown: 'The name of the Worker secret, e.g. `CF_API_TOKEN` (letters, digits and `_`).', invalid: 'must be a secret name: letters, digits and _, not starting with a digit (at most 256)' },
-      pages: { markdown: 'The name of the Pages variable, stored as a secret (letters, digits and `_`); other variables stay.', invalid: 'must be a secret name: letters, digits and _, not starting with a digit (at most 256)' },
-      github: { markdown: 'The name of the GitHub Actions secret (letters, digits and `_`; not starting with `GITHUB_`).', invalid: 'must be a GitHub secret name: letters, digits and _, not starting with a digit' },
+      worker: { markdown: 'The name of the Worker secret, e.g. `CF_API_TOKEN` (letters, digits and `_`).', get invalid() { return l10n.t('must be a secret name: letters, digits and _, not starting with a digit (at most 256)'); } },
+      pages: { markdown: 'The name of the Pages variable, stored as a secret (letters, digits and `_`); other variables stay.', get invalid() { return l10n.t('must be a secret name: letters, digits and _, not starting with a digit (at most 256)'); } },
+      github: { markdown: 'The name of the GitHub Actions secret (letters, digits and `_`; not starting with `GITHUB_`).', get invalid() { return l10n.t('must be a GitHub secret name: letters, digits and _, not starting with a digit'); } },
     },
   },
   worker: {
     markdown: 'A Worker secret: the name of the Worker (script). Writing it makes Cloudflare **deploy a new version of the Worker**. Needs Workers Scripts Write.',
-    invalid: 'must be a Worker (script) name: letters, digits, - and _ (at most 63)',
+    get invalid() { return l10n.t('must be a Worker (script) name: letters, digits, - and _ (at most 63)'); },
   },
   pages: {
     markdown: 'A Pages secret: the name of the Pages project. The **next deployment** uses the new value. Needs Pages Write.',
-    invalid: 'must be a Pages project name: lower-case letters, digits and - (at most 58)',
+    get invalid() { return l10n.t('must be a Pages project name: lower-case letters, digits and - (at most 58)'); },
   },
   environment: {
     markdown: 'Which environment receives the secret.',
@@ -144,20 +143,20 @@ export const CONFIG_DOCS = {
       pages: { markdown: 'Which deployment configuration of the Pages project: `production` or `preview`.' },
       github: { markdown: 'Optional: a GitHub environment of the repository; the secret becomes an environment secret instead of a repository secret.' },
     },
-    invalid: 'must be a GitHub environment name (letters, digits, space, . _ -; at most 255)',
+    get invalid() { return l10n.t('must be a GitHub environment name (letters, digits, space, . _ -; at most 255)'); },
   },
   secretsStore: {
     markdown: 'A Secrets Store secret: the ID of the store (32 hex characters). Needs Secrets Store Write.',
-    invalid: hex32('Secrets Store ID'),
+    get invalid() { return l10n.t('must be 32 hex characters (the Secrets Store ID from the Cloudflare dashboard or API)'); },
   },
   secretId: {
     markdown: 'The ID of the secret in the Secrets Store (32 hex characters). Its value is replaced; Cloudflare never returns it.',
-    invalid: hex32('secret ID'),
+    get invalid() { return l10n.t('must be 32 hex characters (the secret ID from the Cloudflare dashboard or API)'); },
   },
   github: {
     markdown:
       'A GitHub Actions secret: the repository as `owner/name`. Needs a GitHub token (**Set GitHub Token…**, or the GitHub sign-in) with the repository permission "Secrets" (environments: "Environments") read and write.',
-    invalid: 'must be a GitHub repository as owner/name',
+    get invalid() { return l10n.t('must be a GitHub repository as owner/name'); },
   },
   field: {
     markdown:
@@ -170,18 +169,18 @@ export const CONFIG_DOCS = {
   overlap: {
     markdown:
       'How long the previous credential keeps working after the new one is in every target, before cf-rotate deletes it: `30m`, `1h`, `24h` (default), `7d`; `0s` deletes it right after verifying. API tokens with `"strategy": "replace"` and OAuth client secrets.',
-    invalid: 'must be a duration such as 0s, 1h, 24h or 7d',
+    get invalid() { return l10n.t('must be a duration such as 0s, 1h, 24h or 7d'); },
   },
   sitekey: {
     markdown: 'The sitekey of the Turnstile widget (`0x4AAAAAAA…`; **Add Token…** fills it in from Cloudflare\'s list).',
-    invalid: 'must be a Turnstile sitekey (0x4AAAAAAA…, at most 32 characters)',
+    get invalid() { return l10n.t('must be a Turnstile sitekey (0x4AAAAAAA…, at most 32 characters)'); },
   },
   invalidateImmediately: {
     markdown: '`true`: the previous Turnstile secret stops working at once. Default `false`: it keeps working for 2 hours, and a second rotation inside those 2 hours is refused.',
   },
   clientId: {
     markdown: 'The ID of the OAuth client (32 hex characters; **Add Token…** fills it in).',
-    invalid: 'must be 32 hex characters (the OAuth client ID from the Cloudflare dashboard or API)',
+    get invalid() { return l10n.t('must be 32 hex characters (the OAuth client ID from the Cloudflare dashboard or API)'); },
   },
   allowAnyFile: {
     markdown:

@@ -8,6 +8,9 @@ import * as l10n from '@vscode/l10n';
 import { hasUnsafeCharacters } from '../text';
 import { documentJsonSchema, invalidMessage } from './docs';
 
+/** A pattern's message, built when a value is refused (in the display language), from the words of docs.ts. */
+const invalidError = (...key: Parameters<typeof invalidMessage>): { error: () => string } => ({ error: () => invalidMessage(...key) });
+
 export const TOKEN_KINDS = ['account-api-token', 'user-api-token', 'access-service-token', 'moq-relay-token', 'turnstile-secret', 'oauth-client-secret'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
@@ -19,7 +22,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** Pattern messages come from CONFIG_DOCS (docs.ts): the editor's JSON Schema shows the same words. */
-const hex32 = (key: 'accountId' | 'zoneId' | 'tokenId' | 'relayId' | 'secretsStore' | 'secretId' | 'clientId') => z.string().check(z.regex(HEX32, invalidMessage(key)));
+const hex32 = (key: 'accountId' | 'zoneId' | 'tokenId' | 'relayId' | 'secretsStore' | 'secretId' | 'clientId') => z.string().check(z.regex(HEX32, invalidError(key)));
 
 const NUL = /\0/;
 const ABSOLUTE = /^(?:[/\\]|[A-Za-z]:)/;
@@ -78,7 +81,7 @@ const fieldSchema = z.optional(z.enum(SECRET_FIELD_NAMES));
 /** A .env-style file in the workspace folder. */
 const fileTarget = z.strictObject({
   file: relativeFile,
-  key: z.string().check(z.regex(ENV_KEY, invalidMessage('key'))),
+  key: z.string().check(z.regex(ENV_KEY, invalidError('key'))),
   field: fieldSchema,
   /** Write a file whose name is not env-style (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc). */
   allowAnyFile: z.optional(z.boolean()),
@@ -99,8 +102,8 @@ const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-
 const GITHUB_ENVIRONMENT = /^[A-Za-z0-9_.-](?:[A-Za-z0-9_. -]{0,253}[A-Za-z0-9_.-])?$/;
 export const DESTINATION_KEY = DEST_KEY;
 
-const destKey = z.string().check(z.regex(DEST_KEY, invalidMessage('key', 'worker')));
-const profileName = z.string().check(z.regex(NAME, invalidMessage('profile')));
+const destKey = z.string().check(z.regex(DEST_KEY, invalidError('key', 'worker')));
+const profileName = z.string().check(z.regex(NAME, invalidError('profile')));
 const cloudflareDestination = {
   /** The account of the Worker / Pages project / store: default, the token's own accountId. */
   accountId: z.optional(hex32('accountId')),
@@ -111,13 +114,13 @@ const cloudflareDestination = {
 
 /** A Worker secret: PUT /accounts/{a}/workers/scripts/{script}/secrets (a new version of the Worker is deployed). */
 const workerTarget = z.strictObject({
-  worker: z.string().check(z.regex(WORKER_NAME, invalidMessage('worker'))),
+  worker: z.string().check(z.regex(WORKER_NAME, invalidError('worker'))),
   key: destKey,
   ...cloudflareDestination,
 });
 /** A Pages secret: PATCH /accounts/{a}/pages/projects/{p}, deployment_configs.{environment}.env_vars.KEY. */
 const pagesTarget = z.strictObject({
-  pages: z.string().check(z.regex(PAGES_PROJECT, invalidMessage('pages'))),
+  pages: z.string().check(z.regex(PAGES_PROJECT, invalidError('pages'))),
   environment: z.enum(['production', 'preview']),
   key: destKey,
   ...cloudflareDestination,
@@ -130,10 +133,10 @@ const secretsStoreTarget = z.strictObject({
 });
 /** A GitHub Actions secret of a repository, or of one of its environments. */
 const githubTarget = z.strictObject({
-  github: z.string().check(z.regex(GITHUB_REPO, invalidMessage('github'))),
-  environment: z.optional(z.string().check(z.regex(GITHUB_ENVIRONMENT, invalidMessage('environment', 'github')))),
+  github: z.string().check(z.regex(GITHUB_REPO, invalidError('github'))),
+  environment: z.optional(z.string().check(z.regex(GITHUB_ENVIRONMENT, invalidError('environment', 'github')))),
   key: z.string().check(
-    z.regex(DEST_KEY, invalidMessage('key', 'github')),
+    z.regex(DEST_KEY, invalidError('key', 'github')),
     z.refine((k) => !/^GITHUB_/i.test(k), { error: () => l10n.t('must not start with GITHUB_ (GitHub reserves that prefix)') }),
   ),
   field: fieldSchema,
@@ -192,9 +195,9 @@ export function destinationAccount(token: TokenConfig, t: WorkerTargetConfig | P
 }
 
 const common = {
-  name: z.string().check(z.regex(NAME, invalidMessage('name'))),
+  name: z.string().check(z.regex(NAME, invalidError('name'))),
   description: z.optional(z.string().check(z.maxLength(500))),
-  profile: z._default(z.string().check(z.regex(NAME, invalidMessage('profile'))), 'default'),
+  profile: z._default(z.string().check(z.regex(NAME, invalidError('profile'))), 'default'),
   rotateEveryDays: z.optional(z.int().check(z.minimum(1, { error: () => l10n.t('must be at least 1') }), z.maximum(3650, { error: () => l10n.t('must be at most 3650') }))),
   targets: z.array(target).check(z.minLength(1, { error: () => l10n.t('needs at least one target (a file, or a destination)') })),
 };
@@ -207,7 +210,7 @@ const common = {
 const strategyFields = {
   strategy: z.optional(z.enum(['roll', 'replace'])),
   /** `replace`: how long the previous token keeps working after the twin is in every target (default 24h). */
-  overlap: z.optional(z.string().check(z.regex(DURATION, invalidMessage('overlap')))),
+  overlap: z.optional(z.string().check(z.regex(DURATION, invalidError('overlap')))),
 };
 const accountApiToken = z.strictObject({
   kind: z.literal('account-api-token'),
@@ -228,7 +231,7 @@ const SITEKEY = /^[0-9]x[0-9A-Za-z_-]{4,30}$/;
 const turnstileSecret = z.strictObject({
   kind: z.literal('turnstile-secret'),
   accountId: hex32('accountId'),
-  sitekey: z.string().check(z.regex(SITEKEY, invalidMessage('sitekey'))),
+  sitekey: z.string().check(z.regex(SITEKEY, invalidError('sitekey'))),
   /** `true`: the previous secret stops working at once; default false: it keeps working 2 hours. */
   invalidateImmediately: z.optional(z.boolean()),
   ...common,
@@ -239,16 +242,16 @@ const oauthClientSecret = z.strictObject({
   accountId: hex32('accountId'),
   clientId: hex32('clientId'),
   /** How long the previous secret keeps working after the new one is in every target (default 24h; "0s": deleted right away). */
-  overlap: z.optional(z.string().check(z.regex(DURATION, invalidMessage('overlap')))),
+  overlap: z.optional(z.string().check(z.regex(DURATION, invalidError('overlap')))),
   ...common,
 });
 const accessServiceToken = z.strictObject({
   kind: z.literal('access-service-token'),
   accountId: z.optional(hex32('accountId')),
   zoneId: z.optional(hex32('zoneId')),
-  serviceTokenId: z.string().check(z.regex(UUID, invalidMessage('serviceTokenId'))),
+  serviceTokenId: z.string().check(z.regex(UUID, invalidError('serviceTokenId'))),
   /** How long the previous secret stays valid, e.g. "1h", "24h", "7d"; "0s" revokes it at once. Default: the cfRotate.defaultGracePeriod setting. */
-  gracePeriod: z.optional(z.string().check(z.regex(DURATION, invalidMessage('gracePeriod')))),
+  gracePeriod: z.optional(z.string().check(z.regex(DURATION, invalidError('gracePeriod')))),
   /** `rotate` (POST …/rotate, account tokens only) or `version` (PUT client_secret_version + 1; the only way for zone tokens). */
   method: z.optional(z.enum(['rotate', 'version'])),
   /**
@@ -471,5 +474,6 @@ export function parseDuration(text: string): number {
 /** JSON Schema for the editor (draft 2020-12), generated from the zod schema; hovers and pattern messages from CONFIG_DOCS. */
 export function configJsonSchema(): Record<string, unknown> {
   const schema = documentJsonSchema(z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
+  // l10n-exempt: the title of the generated JSON schema file (dist/cf-rotate.schema.json)
   return { ...schema, title: 'cf-rotate configuration', description: 'Cloudflare credentials that cf-rotate rotates, and the .env files and destinations (Workers, Pages, Secrets Store, GitHub Actions secrets) that receive them. Contains no secrets.' };
 }

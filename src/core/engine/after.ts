@@ -38,6 +38,7 @@ const decode = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8'
  * Its hash is journaled with the intent.
  */
 export async function configStep(files: Files, folder: string, rel: string, token: TokenConfig): Promise<NonNullable<JournalEntry['config']>> {
+  // l10n-exempt: a type guard: strategyOf gives "replace" only for API tokens
   if (token.kind !== 'account-api-token' && token.kind !== 'user-api-token') throw new CfRotateError('internal', `"${token.name}" is not an API token.`);
   const r = await files.read(folder, rel, CONFIG_RULES);
   if (!r) {

@@ -238,6 +238,7 @@ export class Journal {
 
   /** Durable write (the store reads nothing back: it writes, fsyncs and renames). Only the lock holder writes. */
   async write(entry: JournalEntry): Promise<void> {
+    // l10n-exempt: an invariant of the journal; it fires only on a programming bug
     if (!this.leases.has(entry.id)) throw new CfRotateError('internal', `The journal of "${entry.token}" was written without holding its lock.`);
     // 4: steps after the targets (config, store, retire); 3: destinations; else 2 (what older versions read).
     const v = entry.config || entry.store || entry.retire ? 4 : entry.destinations && entry.destinations.length > 0 ? 3 : 2;
@@ -262,6 +263,7 @@ export class Journal {
   }
 
   async clear(id: string): Promise<void> {
+    // l10n-exempt: an invariant of the journal; it fires only on a programming bug
     if (!this.leases.has(id)) throw new CfRotateError('internal', `The journal ${id} was cleared without holding its lock.`);
     await this.store.delete(id);
   }
