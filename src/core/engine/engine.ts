@@ -178,8 +178,14 @@ export { journalLabels } from './housekeeping';
 /** Kinds of API failure after which the rotation may nevertheless have happened. */
 const MAYBE_HAPPENED: ReadonlySet<ErrorKind> = new Set(['ambiguous', 'server', 'contract', 'internal']);
 
-const withNothingRotated = (e: CfRotateError): CfRotateError =>
-  /nothing was (rotated|changed)/i.test(`${e.message} ${e.hint ?? ''}`)
+/** Does the text already say that nothing was rotated (in English, or in the display language's words)? */
+function saysNothingRotated(text: string): boolean {
+  return /nothing was (rotated|changed)/i.test(text) || text.includes(l10n.t('Nothing was rotated.')) || text.includes(l10n.t('Nothing was changed.'));
+}
+
+/** The error with "Nothing was rotated." in its hint, unless it says so already. */
+export const withNothingRotated = (e: CfRotateError): CfRotateError =>
+  saysNothingRotated(`${e.message} ${e.hint ?? ''}`)
     ? e
     : new CfRotateError(e.kind, e.message, { hint: e.hint ? l10n.t('{0} Nothing was rotated.', e.hint) : l10n.t('Nothing was rotated.'), ...(e.status ? { status: e.status } : {}), codes: e.codes, cause: e });
 

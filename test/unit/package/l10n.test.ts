@@ -211,6 +211,18 @@ describe('localisation of the core and the tree model', () => {
     assert.deepEqual(issues(), ['tokens[0].profile: doit être un nom de profil', 'tokens[1].name: reprend le nom de tokens[0]']);
   });
 
+  it('"Nothing was rotated." is added to an error\'s hint once, also when the display language says it already', () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { withNothingRotated } = require('../../../src/core/engine/engine') as typeof import('../../../src/core/engine/engine');
+    const { CfRotateError } = require('../../../src/core/errors') as typeof import('../../../src/core/errors');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    assert.equal(withNothingRotated(new CfRotateError('auth', 'Refused.', { hint: 'Check the token.' })).hint, 'Check the token. Nothing was rotated.');
+    assert.equal(withNothingRotated(new CfRotateError('auth', 'Refused.', { hint: 'Check it. Nothing was rotated.' })).hint, 'Check it. Nothing was rotated.');
+    core.configureL10n({ language: 'fr', bundle: { 'Nothing was rotated.': 'Rien n’a été changé.', '{0} Nothing was rotated.': '{0} Rien n’a été changé.' } });
+    assert.equal(withNothingRotated(new CfRotateError('auth', 'Refusé.', { hint: 'Vérifiez le jeton.' })).hint, 'Vérifiez le jeton. Rien n’a été changé.');
+    assert.equal(withNothingRotated(new CfRotateError('auth', 'Refusé.', { hint: 'Vérifiez-le. Rien n’a été changé.' })).hint, 'Vérifiez-le. Rien n’a été changé.');
+  });
+
   it('Russian-style plural categories: "one" for 21, every other category takes the second message', () => {
     core.configureL10n({ language: 'ru' });
     assert.equal(core.plural(21, 'one', 'other'), 'one');
