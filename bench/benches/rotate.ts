@@ -92,7 +92,7 @@ interface EngineRun {
   sentAt: number[];
 }
 
-async function runEngine(
+export async function runEngine(
   sim: SimulatorProcess,
   dir: string,
   count: number,
