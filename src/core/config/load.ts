@@ -97,8 +97,11 @@ export const COMPILE_FROM_TOKENS = 200;
 
 /** Per kind: zod's generated parser of that kind's entry schema (null: zod could not compile it). */
 const kindParsers = new Map<TokenKind, ((input: unknown) => unknown) | null>();
-/** Has any configuration been large enough to compile parsers? From then on every configuration uses them. */
-let compiling = false;
+/** How many entries `data.tokens` lists (0 when it is no list). */
+function tokenCount(data: unknown): number {
+  const tokens = typeof data === 'object' && data !== null ? (data as { tokens?: unknown }).tokens : undefined;
+  return Array.isArray(tokens) ? tokens.length : 0;
+}
 
 function kindParser(kind: TokenKind): ((input: unknown) => unknown) | null {
   let p = kindParsers.get(kind);
@@ -130,15 +133,11 @@ const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnPropert
  * compile a kind (no `new Function`, or a future zod refuses it) that kind goes to the runtime
  * parser; a unit test checks that every kind compiles.
  */
-function fastParse(data: unknown): CfRotateConfig | undefined {
+export function fastParse(data: unknown): CfRotateConfig | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
   const record = data as Record<string, unknown>;
   const tokensIn = record.tokens;
   if (!Array.isArray(tokensIn)) return undefined;
-  if (!compiling) {
-    if (tokensIn.length < COMPILE_FROM_TOKENS) return undefined;
-    compiling = true;
-  }
   for (const k of Object.keys(record)) if (k !== 'tokens' && k !== '$schema') return undefined;
   const schemaRef = record.$schema;
   if (hasOwn(record, '$schema') && typeof schemaRef !== 'string') return undefined;
@@ -162,7 +161,8 @@ function fastParse(data: unknown): CfRotateConfig | undefined {
 }
 
 export function validateConfig(data: unknown, file = CONFIG_RELATIVE_PATH): CfRotateConfig {
-  const fast = fastParse(data);
+  // From the first configuration of COMPILE_FROM_TOKENS entries on (a kind compiled), every configuration takes the fast path.
+  const fast = tokenCount(data) >= COMPILE_FROM_TOKENS || kindParsers.size > 0 ? fastParse(data) : undefined;
   if (fast !== undefined) return fast;
   const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
@@ -216,10 +216,6 @@ interface IssueLike {
   input?: unknown;
 }
 
-function article(t: string): string {
-  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
-}
-
 /** A type as the messages name it ("a string", "an array"): the JSON types in the display language. */
 function aType(t: string): string {
   switch (t) {
@@ -236,7 +232,8 @@ function aType(t: string): string {
     case 'array':
       return l10n.t('an array');
     default:
-      return article(t);
+      // Only code can pass these (a function, a symbol, a bigint): JSON has no such values.
+      return l10n.t('a value of type {0}', t);
   }
 }
 

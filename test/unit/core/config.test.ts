@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as z from 'zod/mini';
-import { ConfigError, expandTargetUnions, formatJsonPath, parseConfig, parseJsoncValue, starterConfig, validateConfig } from '../../../src/core/config/load';
+import { ConfigError, expandTargetUnions, fastParse, formatJsonPath, parseConfig, parseJsoncValue, starterConfig, validateConfig } from '../../../src/core/config/load';
 import {
   configJsonSchema,
   configSchema,
@@ -21,6 +21,7 @@ import {
   TOKEN_KINDS,
   TOKEN_SCHEMAS,
 } from '../../../src/core/config/schema';
+import { configureL10n, resetL10n } from '../../../src/core/l10n';
 import { setFigure } from '../helpers/figures';
 
 const A = '0123456789abcdef0123456789abcdef';
@@ -259,6 +260,57 @@ describe('config (cf-rotate.json)', () => {
     }
     // Both sides of the comparison were exercised: valid results and refusals.
     assert.ok(accepted > FUZZ_CASES / 30 && accepted < FUZZ_CASES - 100, `${accepted} of ${FUZZ_CASES} fuzzed configurations were valid`);
+  });
+
+  it('the fast path takes every valid configuration itself (the runtime parser is only for refusals) and gives its value', () => {
+    const entries = (n: number): Json[] =>
+      Array.from({ length: n }, (_, i) => ({ ...(good.tokens[1] as Json), name: `u${i}`, tokenId: i.toString(16).padStart(32, '0'), targets: [{ file: `d${i}/.env`, key: 'K' }] }));
+    for (const input of [good, { tokens: entries(3) }, { $schema: 'https://example.com/s.json', tokens: entries(2) }, { tokens: [] }, { tokens: entries(5000) }]) {
+      const fast = fastParse(input);
+      assert.ok(fast !== undefined, `the fast path took ${JSON.stringify(input).slice(0, 80)}`);
+      assert.equal(JSON.stringify(fast), JSON.stringify(configSchema.parse(input)));
+    }
+    // What it leaves to the runtime parser (which refuses each of them).
+    for (const input of [null, 7, [], {}, { tokens: {} }, { tokens: entries(5001) }, { tokens: entries(1), extra: 1 }, { $schema: 1, tokens: [] }, { tokens: [1] }, { tokens: [{ kind: 'nope' }] }, { tokens: [{ ...(good.tokens[1] as Json), tokenId: 'x' }] }, { tokens: [good.tokens[1], good.tokens[1]] }]) {
+      assert.equal(fastParse(input), undefined, JSON.stringify(input).slice(0, 80));
+      assert.equal(configSchema.safeParse(input).success, false);
+    }
+  });
+
+  it('a value of the wrong type is named in words: every JSON type, and what only code can pass', () => {
+    const msg = (fn: (t: Json) => void): string => {
+      try {
+        validateConfig(mutate((c) => fn(c.tokens[0] as Json)));
+      } catch (e) {
+        return (e as ConfigError).issues[0]?.message ?? '';
+      }
+      return 'valid';
+    };
+    assert.equal(msg((t) => { t.name = 1; }), 'must be a string, not a number');
+    assert.equal(msg((t) => { t.name = true; }), 'must be a string, not a boolean');
+    assert.equal(msg((t) => { t.name = {}; }), 'must be a string, not an object');
+    assert.equal(msg((t) => { t.name = []; }), 'must be a string, not an array');
+    assert.equal(msg((t) => { t.name = null; }), 'must be a string, not null');
+    assert.equal(msg((t) => { t.rotateEveryDays = 'x'; }), 'must be a number, not a string');
+    assert.equal(msg((t) => { t.rotateEveryDays = 1.5; }), 'must be an int, not a number');
+    assert.equal(msg((t) => { (t.targets as Json[])[0]!.allowAnyFile = 'yes'; }), 'must be a boolean, not a string');
+    assert.equal(msg((t) => { t.targets = {}; }), 'must be an array, not an object');
+    assert.equal(msg((t) => { t.name = () => 'x'; }), 'must be a string, not a value of type function');
+    assert.equal(msg((t) => { t.name = 1n; }), 'must be a string, not a value of type bigint');
+    // In the display language: each type has its own message (not English glued together).
+    configureL10n({
+      language: 'fr',
+      bundle: { 'must be {0}, not {1}': 'doit être {0}, pas {1}', 'a string': 'une chaîne', 'a number': 'un nombre', 'an int': 'un entier', 'a boolean': 'un booléen', 'an object': 'un objet', 'an array': 'un tableau' },
+    });
+    try {
+      assert.equal(msg((t) => { t.name = 1; }), 'doit être une chaîne, pas un nombre');
+      assert.equal(msg((t) => { t.rotateEveryDays = 1.5; }), 'doit être un entier, pas un nombre');
+      assert.equal(msg((t) => { (t.targets as Json[])[0]!.allowAnyFile = 'yes'; }), 'doit être un booléen, pas une chaîne');
+      assert.equal(msg((t) => { t.targets = {}; }), 'doit être un tableau, pas un objet');
+      assert.equal(msg((t) => { t.name = []; }), 'doit être une chaîne, pas un tableau');
+    } finally {
+      resetL10n();
+    }
   });
 
   it('two entries that rotate one Cloudflare credential: an error at the second entry naming the first ("already configured as")', () => {
