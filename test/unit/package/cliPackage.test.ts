@@ -93,6 +93,19 @@ describe('package: the cf-rotate npm package (packages/cli)', function () {
     for (const s of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(scripts[s], undefined, `no ${s} script runs on the user's machine`);
   });
 
+  it("the GitHub Action's release steps (CONTRIBUTING.md) commit every bundle the package ships, and the action's entry", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'packages', 'cli', 'package.json'), 'utf8')) as { files: string[] };
+    const steps = fs.readFileSync(path.join(ROOT, 'CONTRIBUTING.md'), 'utf8');
+    const add = /^\s*git add --force (.+)$/m.exec(steps)?.[1];
+    assert.ok(add, 'CONTRIBUTING.md has the release commit\'s git add --force line');
+    const committed = new Set(add.trim().split(/\s+/));
+    // A file the CLI loads lazily (proxy support, GitHub's sealed boxes) left out would fail only after Cloudflare rotated.
+    const needed = [...pkg.files, 'dist/action.js'].map((f) => `packages/cli/${f}`);
+    assert.deepEqual(needed.filter((f) => !committed.has(f)), [], 'bundles the release commit leaves out');
+    const action = fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8');
+    assert.ok(action.includes('packages/cli/dist/action.js'), 'action.yml runs the committed entry');
+  });
+
   it('installed globally, cf-rotate is on PATH', async () => {
     const bin = path.join(prefix, 'bin', 'cf-rotate');
     assert.ok(fs.existsSync(bin), `${bin} exists`);
