@@ -2,10 +2,10 @@
  * Workspace discovery: one `.vscode/cf-rotate.json` per (file-system) workspace folder, read
  * asynchronously, re-read when a watcher or a folder change says so.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CONFIG_RELATIVE_PATH, ConfigError, parseConfig } from '../core/config/load';
+import { CONFIG_RELATIVE_PATH, ConfigError, MAX_CONFIG_BYTES, parseConfig } from '../core/config/load';
+import { CheckedFiles } from '../core/node/checked';
 import type { TokenConfig } from '../core/config/schema';
 import { CfRotateError, toCfRotateError } from '../core/errors';
 import type { Logger } from '../core/ports';
@@ -32,6 +32,8 @@ export class ConfigRegistry implements vscode.Disposable {
   private initial: Promise<void> | undefined;
   /** Fires after any folder's configuration was (re)read. */
   readonly onDidChange = this.emitter.event;
+
+  private readonly files = new CheckedFiles();
 
   constructor(private readonly logger: Logger) {
     const watcher = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
@@ -90,21 +92,33 @@ export class ConfigRegistry implements vscode.Disposable {
     );
   }
 
+  private setMissing(folder: FolderInfo, configPath: string): void {
+    this.lastValid.delete(folder.path);
+    this.note(folder, 'missing');
+    this.states.set(folder.path, { folder, status: 'missing', configPath });
+  }
+
   private async read(folder: FolderInfo): Promise<void> {
     const configPath = configPathOf(folder.path);
     let text: string;
     try {
-      text = await fs.readFile(configPath, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
-        this.lastValid.delete(folder.path);
-        this.note(folder, 'missing');
-        this.states.set(folder.path, { folder, status: 'missing', configPath });
-      } else {
-        const err = toCfRotateError(e, 'config');
-        this.note(folder, 'unreadable', () => this.logger.error(`Cannot read ${configPath}: ${err.message}`));
-        this.states.set(folder.path, { folder, status: 'error', configPath, message: vscode.l10n.t('Cannot read the file: {0}', err.message), issues: [], ...this.kept(folder.path) });
+      // The checked reader, as the CLI's: a regular file inside the folder (no link out of it, no
+      // FIFO or device), at most MAX_CONFIG_BYTES; a cloned repository cannot point it elsewhere.
+      const read = await this.files.read(folder.path, CONFIG_RELATIVE_PATH, { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES });
+      if (read === undefined) {
+        this.setMissing(folder, configPath);
+        return;
       }
+      text = Buffer.from(read.bytes).toString('utf8');
+    } catch (e) {
+      // No .vscode folder (the checked reader says so with an ENOENT cause): no configuration.
+      if (e instanceof CfRotateError && (e.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+        this.setMissing(folder, configPath);
+        return;
+      }
+      const err = toCfRotateError(e, 'config');
+      this.note(folder, 'unreadable', () => this.logger.error(`Cannot read ${configPath}: ${err.message}`));
+      this.states.set(folder.path, { folder, status: 'error', configPath, message: vscode.l10n.t('Cannot read the file: {0}', err.message), issues: [], ...this.kept(folder.path) });
       return;
     }
     try {

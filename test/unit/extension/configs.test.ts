@@ -94,6 +94,45 @@ describe('ConfigRegistry while cf-rotate.json is being edited', () => {
     assert.equal(log.lines.length, 2, 'a valid save of a valid file logs nothing');
   });
 
+  it("reads the file through the checked reader: a link out of the folder, a FIFO or a file over 1 MiB is refused, a missing .vscode is 'missing'", async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-outside-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'cf-rotate.json'), VALID);
+      fs.symlinkSync(path.join(outside, 'cf-rotate.json'), file);
+      await registry.reload(dir);
+      assert.equal(registry.state(dir)?.status, 'error', 'a cf-rotate.json that links out of the folder is not read');
+      assert.deepEqual(registry.tokens(), []);
+      fs.rmSync(file);
+      fs.rmSync(path.join(dir, '.vscode'), { recursive: true });
+      fs.symlinkSync(outside, path.join(dir, '.vscode'));
+      await registry.reload(dir);
+      assert.equal(registry.state(dir)?.status, 'error', 'a .vscode folder that links out of the folder is not followed');
+      assert.deepEqual(registry.tokens(), []);
+      fs.rmSync(path.join(dir, '.vscode'));
+      fs.mkdirSync(path.join(dir, '.vscode'));
+      fs.writeFileSync(file, `${VALID}${' '.repeat(1024 * 1024)}`);
+      await registry.reload(dir);
+      assert.equal(registry.state(dir)?.status, 'error', 'a file over 1 MiB is not read whole');
+      fs.rmSync(file);
+      if (process.platform !== 'win32') {
+        require('node:child_process').execFileSync('mkfifo', [file]); // eslint-disable-line @typescript-eslint/no-require-imports
+        await registry.reload(dir); // returns: a FIFO is refused, not waited on
+        assert.equal(registry.state(dir)?.status, 'error');
+        fs.rmSync(file);
+      }
+      fs.rmSync(path.join(dir, '.vscode'), { recursive: true });
+      await registry.reload(dir);
+      assert.equal(registry.state(dir)?.status, 'missing');
+      fs.mkdirSync(path.join(dir, '.vscode'));
+      fs.writeFileSync(file, VALID);
+      await registry.reload(dir);
+      assert.equal(registry.state(dir)?.status, 'ok');
+      assert.equal(registry.tokens().length, 1);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('forgets the last valid tokens when the file is deleted', async () => {
     await save(VALID);
     fs.rmSync(file);
