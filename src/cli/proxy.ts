@@ -19,7 +19,13 @@ class ProxyTunnelError extends Error {
   }
 }
 
-export function createProxyTransport(s: Pick<ProxySettings, 'httpProxy' | 'httpsProxy' | 'noProxy'>): HttpTransport {
+/** How much of an answer is read, and the error past it (made by the caller's bundle, so the CLI's classification knows it). */
+export interface BodyCap {
+  maxBytes: number;
+  tooLarge: () => Error;
+}
+
+export function createProxyTransport(s: Pick<ProxySettings, 'httpProxy' | 'httpsProxy' | 'noProxy'>, cap: BodyCap): HttpTransport {
   // The values are passed explicitly ('' = unset), so the agent never reads process.env itself.
   const dispatcher = new EnvHttpProxyAgent({ httpProxy: s.httpProxy, httpsProxy: s.httpsProxy, noProxy: s.noProxy });
   return {
@@ -33,7 +39,24 @@ export function createProxyTransport(s: Pick<ProxySettings, 'httpProxy' | 'https
         if (m) throw new ProxyTunnelError(`The proxy refused the tunnel to ${new URL(req.url).host} (HTTP ${m[1]}).`, m[1] as string, e);
         throw e;
       }
-      const text = await res.body.text();
+      // Read at most cap.maxBytes, as the transport without a proxy does: memory stays bounded whatever answers.
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > cap.maxBytes) {
+        res.body.destroy();
+        throw cap.tooLarge();
+      }
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for await (const chunk of res.body) {
+        const b = chunk as Buffer;
+        total += b.length;
+        if (total > cap.maxBytes) {
+          res.body.destroy();
+          throw cap.tooLarge();
+        }
+        chunks.push(b);
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
       const headers = res.headers;
       return {
         status: res.statusCode,

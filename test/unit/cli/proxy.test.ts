@@ -11,7 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'dotenv';
+import * as http from 'node:http';
 import { main } from '../../../src/cli/main';
+import { createProxyTransport } from '../../../src/cli/proxy';
 import { bypassesProxy, displayProxy, proxyFor, proxySettings } from '../../../src/cli/proxyEnv';
 import { startForwardProxy, type ForwardProxy } from '../../harness/forwardProxy';
 import { repoRoot } from '../../harness/util';
@@ -50,6 +52,42 @@ describe('proxy settings (src/cli/proxyEnv.ts)', () => {
       assert.equal(bypassesProxy(api, no), true, no);
     }
     for (const no of ['', 'example.com', 'api.cloudflare.com:8443', 'flare.com']) assert.equal(bypassesProxy(api, no), false, no);
+  });
+
+  it('the proxy transport reads at most the cap of an answer (chunked or declared), as the direct transport does', async function () {
+    this.timeout(30_000);
+    const BIG = 5 * 1024 * 1024;
+    const server = http.createServer((req, res) => {
+      if (req.url === '/small') return void res.end('{"ok":true}');
+      if (req.url === '/declared') {
+        res.writeHead(200, { 'content-length': String(BIG) });
+        return void res.write(Buffer.alloc(1024));
+      }
+      // Chunked, no length: 5 MiB in 64 KiB pieces.
+      res.writeHead(200);
+      let sent = 0;
+      const more = (): void => {
+        while (sent < BIG) {
+          sent += 65_536;
+          if (!res.write(Buffer.alloc(65_536, 0x61))) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    class TooLarge extends Error {}
+    // NO_PROXY=* : the same transport, straight to the server.
+    const t = createProxyTransport({ httpProxy: 'http://127.0.0.1:9', httpsProxy: '', noProxy: '*' }, { maxBytes: 1024 * 1024, tooLarge: () => new TooLarge('too large') });
+    try {
+      assert.equal((await t.send({ method: 'GET', url: `http://127.0.0.1:${port}/small`, headers: {}, signal: AbortSignal.timeout(20_000) })).text, '{"ok":true}');
+      await assert.rejects(t.send({ method: 'GET', url: `http://127.0.0.1:${port}/chunked`, headers: {}, signal: AbortSignal.timeout(20_000) }), TooLarge);
+      await assert.rejects(t.send({ method: 'GET', url: `http://127.0.0.1:${port}/declared`, headers: {}, signal: AbortSignal.timeout(20_000) }), TooLarge);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('shows a proxy without its user name or password', () => {
