@@ -1,12 +1,24 @@
 /** Runs last: after every rotation above, no secret the tests saw appears in the log or a notification. */
 import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
 import { COMMANDS } from '../../src/constants';
 import type { HistoryEntry } from '../../src/core/history';
-import { assertNoSecret, exec, logFile, logText, seenSecrets, shown, sim } from './helpers';
+import { assertNoSecret, EXTENSION_ID, exec, logFile, logText, seenSecrets, shown, sim } from './helpers';
 
 describe('secret hygiene', () => {
   before(async () => {
     await sim.state(); // collect the latest live secrets as well
+  });
+
+  it('runs as a workspace extension in a VS Code that engines.vscode admits', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext);
+    assert.equal(ext.extensionKind, vscode.ExtensionKind.Workspace);
+    const want = /(\d+)\.(\d+)/.exec(String((ext.packageJSON as { engines: { vscode: string } }).engines.vscode));
+    const have = /^(\d+)\.(\d+)/.exec(vscode.version);
+    assert.ok(want && have, vscode.version);
+    const [wm, wn, hm, hn] = [want[1], want[2], have[1], have[2]].map(Number) as [number, number, number, number];
+    assert.ok(hm > wm || (hm === wm && hn >= wn), `VS Code ${vscode.version} is older than the manifest's ${want[0]}`);
   });
 
   it('the Cloudflare Rotate log recorded the session and holds no secret', () => {
