@@ -5,7 +5,8 @@
  *   before the request is sent (with the instant after which it can no longer take effect) →
  *   journal the new secret the moment it is taken out of the answer → write every target: the
  *   files first (checked writer, per-file lock, compare before write), then each destination
- *   (Worker, Pages, Secrets Store, GitHub Actions; journaled as done one by one) → verify →
+ *   (Worker, Pages, Secrets Store, GitHub Actions; journaled as done one by one), while the new
+ *   secret is verified beside them (a read; its verdict counts only once every target is written) →
  *   clean up (MoQ: delete the previous token) → history → clear the journal → unlock.
  *
  * An unanswered call is settled by asking Cloudflare, and "not rotated" is said only once the call
@@ -807,6 +808,14 @@ export class RotationEngine {
       }
     }
     const values = entry.values ?? {};
+    // Verifying reads Cloudflare only, and the secret is already journaled: it runs while the
+    // targets are written, so a batch does not wait for each file write and then for the verify.
+    const verifying = api
+      ? Promise.resolve(entry).then((e) => driver.verify(this.ctx(api, undefined, ctx.accountOwned), e, values)).then(
+          (v) => ({ v }),
+          (e: unknown) => ({ e }),
+        )
+      : undefined;
     ctx.progress('writing');
     const fileDeps = { files: this.deps.files, locks: this.deps.locks, queue: this.writes, fileLockWaitMs: this.deps.fileLockWaitMs ?? 15_000 };
     const written: JournalDestination[] = [];
@@ -839,6 +848,7 @@ export class RotationEngine {
         await this.deps.checkpoint?.('target-written', entry.token);
       }
     } catch (e) {
+      await verifying; // settled (it never rejects); its verdict does not matter while a target is unwritten
       const err = toCfRotateError(e, 'file');
       this.deps.logger.error(`Rotation of "${entry.token}" could not write ${failedAt ?? 'its targets'}: ${err.message}`);
       if (entry.state !== 'rotated') await this.journal.write({ ...entry, state: 'rotated', updatedAt: this.deps.clock.now() }).catch(() => undefined);
@@ -865,14 +875,15 @@ export class RotationEngine {
     let rejected: CfRotateError | undefined;
     let expiresAt = entry.received?.expiresAt;
     if (entry.received?.contractProblem) warnings.push(l10n.t('Cloudflare\'s answer did not match its documentation ({0}); the new secret it carried was written.', entry.received.contractProblem));
-    if (api) {
-      try {
-        const v = await driver.verify(this.ctx(api, undefined, ctx.accountOwned), entry, values);
+    if (api && verifying) {
+      const answer = await verifying;
+      if ('v' in answer) {
+        const v = answer.v;
         verified = v.ok;
         if (v.expiresAt) expiresAt = v.expiresAt;
         if (!v.ok) rejected = v.error;
-      } catch (e) {
-        const err = toCfRotateError(e);
+      } else {
+        const err = toCfRotateError(answer.e);
         if (err.kind === 'auth') {
           verified = false;
           rejected = new CfRotateError('auth', l10n.t('Cloudflare does not accept the new value of "{0}" that was written: {1}', entry.token, err.message), {

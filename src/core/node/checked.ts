@@ -160,12 +160,16 @@ async function realRootOf(root: string): Promise<string> {
 export class CheckedFiles {
   /** Resolve and check `rel` under `root`. Throws a 'file'/'config' CfRotateError when a rule is broken. */
   async resolve(root: string, rel: string, rules: CheckRules = {}): Promise<Resolved> {
-    const realRoot = await realRootOf(root);
     const abs = relPath(root, rel);
     if (abs === path.resolve(root)) throw new CfRotateError('file', l10n.t('{0} is the folder itself, not a file inside it.', rel), { hint: l10n.t('Name a file, such as .env.') });
+    // Both real paths at once (one round trip); the root's failure is reported first.
+    const [rootAnswer, dirAnswer] = await Promise.allSettled([realRootOf(root), fs.realpath(path.dirname(abs))]);
+    if (rootAnswer.status === 'rejected') throw rootAnswer.reason;
+    const realRoot = rootAnswer.value;
     let realDir: string;
     try {
-      realDir = await fs.realpath(path.dirname(abs));
+      if (dirAnswer.status === 'rejected') throw dirAnswer.reason;
+      realDir = dirAnswer.value;
     } catch (e) {
       if (errno(e) === 'ENOENT') {
         // The cause (ENOENT) is what `remove` recognises: the words depend on the display language.
@@ -352,9 +356,9 @@ export class CheckedFiles {
       await fs.rename(dir.child(tmpName), dir.child(r.name));
       renamed = true;
       if (mode !== 0o600) await h.chmod(mode);
-      await h.close();
+      const closing = h.close();
       h = undefined;
-      await dir.sync();
+      await Promise.all([closing, dir.sync()]);
       return { ...r, exists: true, mode, size: data.length };
     } catch (e) {
       await h?.close().catch(() => undefined);

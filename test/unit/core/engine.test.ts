@@ -77,6 +77,59 @@ describe('rotation engine (against the simulator)', function () {
     assert.equal(st.mode & 0o777, 0o600);
   });
 
+  it('verifies the new token while the targets are written (both done before the result), not after them', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
+    await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${tok.value}\n`);
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }] }]);
+    const verifies = (): number => world.sim.control.stats().byOperation.verifyAccountToken?.requests ?? 0;
+    const before = verifies();
+    const inner = new NodeFiles();
+    let sawVerifyDuringWrite = false;
+    const files = Object.create(inner) as Files;
+    files.write = async (root, rel, data, rules) => {
+      // Hold the write until Cloudflare has been asked to verify (at most 3 s): with the verify after
+      // the writes, it never comes while this write waits.
+      for (let waited = 0; waited < 3_000 && verifies() === before; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      sawVerifyDuringWrite = verifies() > before;
+      return inner.write(root, rel, data, rules);
+    };
+    const h = makeEngine(world, { files });
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    assert.equal(r.verified, true);
+    assert.ok(sawVerifyDuringWrite, 'the verify request was sent while the .env write was in progress');
+    const live = world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!;
+    assert.equal(parse(await read(folder, '.env')).CLOUDFLARE_API_TOKEN, live.value);
+  });
+
+  it('a target that cannot be written leaves the rotation pending even when the verify (running beside it) fails too', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
+    await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${tok.value}\n`);
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }] }]);
+    world.sim.control.addFault({ op: 'verifyAccountToken', type: 'status', status: 500, times: -1 });
+    const inner = new NodeFiles();
+    const files = Object.create(inner) as Files;
+    files.write = async () => {
+      throw fileError('write', '.env', Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const h = makeEngine(world, { files });
+      const r = await h.engine.rotate(folder, token!);
+      assert.equal(r.ok, false);
+      assert.equal(r.state, 'pending');
+      assert.match(r.error?.message ?? '', /kept safely in the journal/);
+      assert.equal(r.verified, undefined, 'no verdict is reported for a value that is not written');
+      assert.equal((await h.engine.interrupted()).length, 1);
+      await new Promise((r2) => setTimeout(r2, 50));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('keeps the mode of an existing file', async () => {
     const tok = world.sim.control.addAccountToken(world.accountId, { name: 'm' });
     const p = await write(folder, '.env', `T=${tok.value}\n`);
