@@ -19,10 +19,12 @@ class ProxyTunnelError extends Error {
   }
 }
 
-/** How much of an answer is read, and the error past it (made by the caller's bundle, so the CLI's classification knows it). */
+/**
+ * Reads an answer's body within the size cap: the caller's own reader (src/core/cloudflare/transport.ts
+ * readBodyCapped), so its error is the one the caller's bundle classifies and there is one cap loop.
+ */
 export interface BodyCap {
-  maxBytes: number;
-  tooLarge: () => Error;
+  read(declared: number, chunks: AsyncIterable<Uint8Array>, cancel: () => void): Promise<string>;
 }
 
 export function createProxyTransport(s: Pick<ProxySettings, 'httpProxy' | 'httpsProxy' | 'noProxy'>, cap: BodyCap): HttpTransport {
@@ -39,24 +41,9 @@ export function createProxyTransport(s: Pick<ProxySettings, 'httpProxy' | 'https
         if (m) throw new ProxyTunnelError(`The proxy refused the tunnel to ${new URL(req.url).host} (HTTP ${m[1]}).`, m[1] as string, e);
         throw e;
       }
-      // Read at most cap.maxBytes, as the transport without a proxy does: memory stays bounded whatever answers.
-      const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > cap.maxBytes) {
-        res.body.destroy();
-        throw cap.tooLarge();
-      }
-      const chunks: Buffer[] = [];
-      let total = 0;
-      for await (const chunk of res.body) {
-        const b = chunk as Buffer;
-        total += b.length;
-        if (total > cap.maxBytes) {
-          res.body.destroy();
-          throw cap.tooLarge();
-        }
-        chunks.push(b);
-      }
-      const text = Buffer.concat(chunks).toString('utf8');
+      // At most the cap, as the transport without a proxy reads: memory stays bounded whatever answers.
+      const body = res.body;
+      const text = await cap.read(Number(res.headers['content-length']), body, () => body.destroy());
       const headers = res.headers;
       return {
         status: res.statusCode,

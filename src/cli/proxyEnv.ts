@@ -6,7 +6,7 @@
  * and the agent gets the same three values, so what the CLI announces is what it does.
  */
 import { CfRotateError } from '../core/errors';
-import { MAX_RESPONSE_BYTES, ResponseTooLargeError, type HttpTransport } from '../core/cloudflare/transport';
+import { MAX_RESPONSE_BYTES, readBodyCapped, type HttpTransport } from '../core/cloudflare/transport';
 import { registerSecret } from '../core/redact';
 import type * as ProxyModule from './proxy';
 
@@ -122,5 +122,5 @@ export function proxyTransportFromEnv(env: NodeJS.ProcessEnv, apiBase: string, s
     return undefined;
   }
   say(`cf-rotate: using proxy ${displayProxy(via.url)} (${via.variable}) for ${target.host}.\n`);
-  return loadProxyModule().createProxyTransport(s, { maxBytes: MAX_RESPONSE_BYTES, tooLarge: () => new ResponseTooLargeError(MAX_RESPONSE_BYTES) });
+  return loadProxyModule().createProxyTransport(s, { read: (declared, chunks, cancel) => readBodyCapped(declared, chunks, cancel, MAX_RESPONSE_BYTES) });
 }

@@ -56,26 +56,30 @@ export class ResponseTooLargeError extends Error {
 
 /** The body as text, reading at most `limit` bytes (memory stays bounded whatever the server sends). */
 export async function readCapped(res: Response, limit: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length'));
+  const body = res.body;
+  return readBodyCapped(Number(res.headers.get('content-length')), body ?? [], async () => void (await body?.cancel().catch(() => undefined)), limit);
+}
+
+/**
+ * Any transport's answer as text, reading at most `limit` bytes: refused at once when the declared
+ * length (NaN when none) passes it, or while it streams; `cancel` stops the rest of the body.
+ */
+export async function readBodyCapped(declared: number, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, cancel: () => void | Promise<void>, limit: number): Promise<string> {
   if (Number.isFinite(declared) && declared > limit) {
-    await res.body?.cancel().catch(() => undefined);
+    await cancel();
     throw new ResponseTooLargeError(limit);
   }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const parts: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
+  for await (const chunk of chunks) {
+    total += chunk.byteLength;
     if (total > limit) {
-      await reader.cancel().catch(() => undefined);
+      await cancel();
       throw new ResponseTooLargeError(limit);
     }
-    chunks.push(value);
+    parts.push(chunk);
   }
-  return Buffer.concat(chunks, total).toString('utf8');
+  return Buffer.concat(parts, total).toString('utf8');
 }
 
 /**

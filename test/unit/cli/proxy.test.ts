@@ -14,6 +14,7 @@ import { parse } from 'dotenv';
 import * as http from 'node:http';
 import { main } from '../../../src/cli/main';
 import { createProxyTransport } from '../../../src/cli/proxy';
+import { readBodyCapped, ResponseTooLargeError } from '../../../src/core/cloudflare/transport';
 import { bypassesProxy, displayProxy, proxyFor, proxySettings } from '../../../src/cli/proxyEnv';
 import { startForwardProxy, type ForwardProxy } from '../../harness/forwardProxy';
 import { repoRoot } from '../../harness/util';
@@ -77,13 +78,12 @@ describe('proxy settings (src/cli/proxyEnv.ts)', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
-    class TooLarge extends Error {}
-    // NO_PROXY=* : the same transport, straight to the server.
-    const t = createProxyTransport({ httpProxy: 'http://127.0.0.1:9', httpsProxy: '', noProxy: '*' }, { maxBytes: 1024 * 1024, tooLarge: () => new TooLarge('too large') });
+    // NO_PROXY=* : the same transport, straight to the server, with the cap the CLI passes (at 1 MiB here).
+    const t = createProxyTransport({ httpProxy: 'http://127.0.0.1:9', httpsProxy: '', noProxy: '*' }, { read: (declared, chunks, cancel) => readBodyCapped(declared, chunks, cancel, 1024 * 1024) });
     try {
       assert.equal((await t.send({ method: 'GET', url: `http://127.0.0.1:${port}/small`, headers: {}, signal: AbortSignal.timeout(20_000) })).text, '{"ok":true}');
-      await assert.rejects(t.send({ method: 'GET', url: `http://127.0.0.1:${port}/chunked`, headers: {}, signal: AbortSignal.timeout(20_000) }), TooLarge);
-      await assert.rejects(t.send({ method: 'GET', url: `http://127.0.0.1:${port}/declared`, headers: {}, signal: AbortSignal.timeout(20_000) }), TooLarge);
+      await assert.rejects(t.send({ method: 'GET', url: `http://127.0.0.1:${port}/chunked`, headers: {}, signal: AbortSignal.timeout(20_000) }), ResponseTooLargeError);
+      await assert.rejects(t.send({ method: 'GET', url: `http://127.0.0.1:${port}/declared`, headers: {}, signal: AbortSignal.timeout(20_000) }), ResponseTooLargeError);
     } finally {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as E from '../../../src/core/cloudflare/envelope';
 import { classifyHttp, decodeJwtJti, validateApiBaseUrl, DEFAULT_API_BASE_URL } from '../../../src/core/cloudflare/client';
 import { backoffDelay, parseRateLimitReset, parseRetryAfter, retryDecision } from '../../../src/core/cloudflare/retry';
-import { classifyTransportError } from '../../../src/core/cloudflare/transport';
+import { classifyTransportError, readBodyCapped, ResponseTooLargeError } from '../../../src/core/cloudflare/transport';
 import { collectSecrets } from '../../../src/core/cloudflare/envelope';
 import { CfRotateError, type ErrorKind } from '../../../src/core/errors';
 
@@ -152,5 +152,47 @@ describe('cloudflare/MoQ token lists', () => {
     const tokens = E.moqJwtTokens(env);
     assert.ok(Array.isArray(tokens));
     assert.deepEqual(tokens.map((t) => t.operations), [['publish', 'subscribe', 'announce']]);
+  });
+});
+
+describe('cloudflare/readBodyCapped (every transport reads answers through it)', () => {
+  const bytes = (n: number): Uint8Array => new Uint8Array(n).fill(0x61);
+  async function* stream(sizes: number[], seen: number[]): AsyncGenerator<Uint8Array> {
+    for (const n of sizes) {
+      seen.push(n);
+      yield bytes(n);
+    }
+  }
+
+  it('reads a body up to exactly the limit', async () => {
+    let cancelled = 0;
+    const text = await readBodyCapped(Number.NaN, stream([4, 4, 2], []), () => void cancelled++, 10);
+    assert.equal(text, 'a'.repeat(10));
+    assert.equal(cancelled, 0);
+  });
+
+  it('refuses a declared length past the limit before reading anything, and cancels the body', async () => {
+    const seen: number[] = [];
+    let cancelled = 0;
+    await assert.rejects(readBodyCapped(11, stream([1], seen), () => void cancelled++, 10), ResponseTooLargeError);
+    assert.deepEqual(seen, []);
+    assert.equal(cancelled, 1);
+  });
+
+  it('stops a streamed body at the first chunk past the limit (a lying or missing length), and cancels the rest', async () => {
+    const seen: number[] = [];
+    let cancelled = 0;
+    await assert.rejects(readBodyCapped(5, stream([6, 6, 6, 6], seen), () => void cancelled++, 10), ResponseTooLargeError);
+    assert.deepEqual(seen, [6, 6], 'nothing is pulled after the chunk that passed the limit');
+    assert.equal(cancelled, 1);
+  });
+
+  it('decodes UTF-8 split across chunks', async () => {
+    const euro = Buffer.from('€', 'utf8');
+    async function* parts(): AsyncGenerator<Uint8Array> {
+      yield euro.subarray(0, 1);
+      yield euro.subarray(1);
+    }
+    assert.equal(await readBodyCapped(Number.NaN, parts(), () => undefined, 10), '€');
   });
 });
