@@ -8,7 +8,8 @@
  *   (response.ts); numbered lists page through pagination.ts.
  * - Every failure is a `CfRotateError` (failures.ts). Secrets never appear in messages or
  *   logs: the credential and every secret received are registered with the redactor first.
- * - Requests pass a shared per-credential `RateLimiter` (retries too).
+ * - Requests pass the `RateLimiter` shared by every client of the admin credential and its user
+ *   (limiter.ts; retries too).
  * - Retries: see retry.ts. A rotation that may have been applied is never repeated.
  *
  * No mutable state is shared between calls except the limiter.
@@ -129,7 +130,7 @@ export class RequestCore {
     this.logger = redactingLogger(opts.logger ?? nullLogger);
     this.clock = opts.clock ?? systemClock;
     this.transport = opts.transport ?? new FetchTransport();
-    this.limiter = opts.limiter ?? sharedRateLimiter(this.baseUrl.href, this.credential, { clock: this.clock, ...opts.rateLimit });
+    this.limiter = opts.limiter ?? sharedRateLimiter(this.baseUrl.href, this.credential, { clock: this.clock, ...opts.rateLimit }, opts.profile);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxRetries = Math.max(0, Math.floor(opts.maxRetries ?? DEFAULT_MAX_RETRIES));
     this.userAgent = opts.userAgent ?? DEFAULT_USER_AGENT;
