@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'dotenv';
 import { CloudflareClient } from '../../../src/core/cloudflare/client';
+import { credentialKey } from '../../../src/core/config/schema';
 import { CfRotateError } from '../../../src/core/errors';
 import { NodeFiles, fileError } from '../../../src/core/node/files';
 import type { FileRules, Files } from '../../../src/core/ports';
@@ -115,6 +116,59 @@ describe('rotation engine (against the simulator)', function () {
     const live = world.sim.control.state().serviceTokens.find((t) => t.id === st.id)!;
     assert.equal(live.clientSecretVersion, st.clientSecretVersion + 1);
     assert.equal(parse(await read(folder, '.env')).ZONE_SECRET, live.clientSecret);
+  });
+
+  it('a zone-level service token rotated twice: the second rotation sends the version cf-rotate remembered (the config still says 1), and Cloudflare rotates again', async () => {
+    const st = world.sim.control.addServiceToken({ zoneId: world.zoneId, name: 'zone-twice' });
+    await write(folder, '.env', `ZONE_SECRET=${st.clientSecret}\n`);
+    const [token] = tokens([{ name: 'zone-twice', kind: 'access-service-token', zoneId: world.zoneId, serviceTokenId: st.id, clientSecretVersion: 1, gracePeriod: '0s', targets: [{ file: '.env', key: 'ZONE_SECRET' }] }]);
+    const live = (): { clientSecret: string; clientSecretVersion: number } => world.sim.control.state().serviceTokens.find((t) => t.id === st.id)!;
+    world.sim.control.clearRequests();
+    const h = makeEngine(world);
+    const first = await h.engine.rotate(folder, token!);
+    assert.equal(first.ok, true, JSON.stringify(first.error));
+    assert.equal(live().clientSecretVersion, 2);
+    assert.equal(h.history.entries[0]?.secretVersion, 2, 'the version it set is remembered');
+    const firstSecret = live().clientSecret;
+    // Another engine over the same history (another window, the CLI): Cloudflare's GET still reports no version (A3).
+    const second = await makeEngine(world, { history: h.history }).engine.rotate(folder, token!);
+    assert.equal(second.ok, true, JSON.stringify(second.error));
+    const puts = world.sim.control.requests({ op: 'updateServiceToken' });
+    assert.deepEqual(puts.map((q) => (q.body as { client_secret_version?: unknown }).client_secret_version), [2, 3], 'config 1 → 2, then the remembered 2 → 3');
+    assert.equal(live().clientSecretVersion, 3);
+    assert.notEqual(live().clientSecret, firstSecret, 'a real rotation, not a moved expiry');
+    assert.equal(parse(await read(folder, '.env')).ZONE_SECRET, live().clientSecret);
+    assert.equal(h.history.entries[0]?.secretVersion, 3);
+  });
+
+  it('refuses a rotation by version whose current client_secret_version is unknown before any request: not even the credential check or a GET', async () => {
+    const zoneSt = world.sim.control.addServiceToken({ zoneId: world.zoneId, name: 'zone-unknown' });
+    const accountSt = world.sim.control.addServiceToken({ accountId: world.accountId, name: 'account-version' });
+    const env = `ZONE_SECRET=${zoneSt.clientSecret}\nACCOUNT_SECRET=${accountSt.clientSecret}\n`;
+    await write(folder, '.env', env);
+    const [zone, account] = tokens([
+      { name: 'zone-unknown', kind: 'access-service-token', zoneId: world.zoneId, serviceTokenId: zoneSt.id, targets: [{ file: '.env', key: 'ZONE_SECRET' }] },
+      { name: 'account-version', kind: 'access-service-token', accountId: world.accountId, serviceTokenId: accountSt.id, method: 'version', targets: [{ file: '.env', key: 'ACCOUNT_SECRET' }] },
+    ]);
+    const h = makeEngine(world);
+    // A remembered value that is not a version (a history line edited by hand) is no version either.
+    await h.history.append({ at: new Date().toISOString(), folder, name: 'zone-unknown', kind: 'access-service-token', outcome: 'rotated', targets: ['.env'], resource: credentialKey(zone!), secretVersion: 2.5 });
+    world.sim.control.clearRequests();
+    const results = [await h.engine.rotate(folder, zone!), await h.engine.rotate(folder, zone!, { dryRun: true }), await h.engine.rotate(folder, account!)];
+    for (const [r, name] of [[results[0], 'zone-unknown'], [results[1], 'zone-unknown'], [results[2], 'account-version']] as const) {
+      assert.equal(r?.ok, false);
+      assert.equal(r?.state, 'failed');
+      assert.equal(r?.error?.kind, 'config');
+      assert.equal(r?.error?.message, `cf-rotate does not know the current client_secret_version of the service token "${name}", and Cloudflare does not report it.`);
+      assert.match(r?.error?.hint ?? '', /Nothing was rotated\.$/);
+    }
+    assert.match(results[0]?.error?.hint ?? '', /^Set "clientSecretVersion" in cf-rotate\.json to the version in use now/);
+    assert.match(results[2]?.error?.hint ?? '', /^Use "method": "rotate" for this account-level token/);
+    assert.deepEqual(world.sim.control.requests(), [], 'no request at all');
+    assert.equal(await read(folder, '.env'), env);
+    assert.deepEqual(await h.engine.interrupted(), []);
+    const live = world.sim.control.state().serviceTokens.filter((t) => t.id === zoneSt.id || t.id === accountSt.id);
+    assert.deepEqual(live.map((t) => [t.clientSecretVersion, t.previousClientSecret]), [[1, undefined], [1, undefined]]);
   });
 
   it('rotates a MoQ relay token: create new, write, then delete the old (the rotate route is gone upstream, A4)', async () => {
