@@ -192,6 +192,71 @@ describe('rotation engine (against the simulator)', function () {
     assert.equal(h.history.entries.at(-1)?.expiresAt, created.expires);
   });
 
+  describe('MoQ: which previous token is deleted after the new one is written', () => {
+    /** A relay token entry writing MOQ_TOKEN into .env, which does not hold the old JWT (so its jti cannot come from the file). */
+    async function setup(name: string, relayTokens: { operations: ('publish' | 'subscribe')[]; label?: string }[]): Promise<{ relay: ReturnType<typeof world.sim.control.addMoqRelay>; token: ReturnType<typeof tokens>[number] }> {
+      const relay = world.sim.control.addMoqRelay({ accountId: world.accountId, name, tokens: relayTokens });
+      await write(folder, '.env', 'OTHER=1\n');
+      const [token] = tokens([{ name, kind: 'moq-relay-token', accountId: world.accountId, relayId: relay.uid, tokenType: 'publish_subscribe', targets: [{ file: '.env', key: 'MOQ_TOKEN' }] }]);
+      world.sim.control.clearRequests();
+      return { relay, token: token! };
+    }
+    const deleted = (): string[] => world.sim.control.requests({ op: 'deleteMoqToken' }).map((q) => q.apiPath.split('/').at(-1) as string);
+    const works = (secret: string): boolean => world.sim.control.moqCheck(secret).allowed;
+
+    it('by the jti cf-rotate recorded for this credential (history)', async () => {
+      const { relay, token } = await setup('relay-jti', [{ operations: ['publish', 'subscribe'], label: 'encoder' }, { operations: ['publish', 'subscribe'], label: 'player' }]);
+      const [old, other] = relay.tokens;
+      const h = makeEngine(world);
+      await h.history.append({ at: new Date().toISOString(), folder, name: 'relay-jti', kind: 'moq-relay-token', outcome: 'rotated', targets: ['.env'], resource: credentialKey(token), jti: old!.jti });
+      const r = await h.engine.rotate(folder, token);
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      assert.deepEqual(r.warnings, []);
+      assert.deepEqual(deleted(), [old!.jti], 'the recorded one only');
+      assert.equal(works(old!.secret), false);
+      assert.equal(works(other!.secret), true, 'a token of the same operations but no record of cf-rotate stays');
+      const value = parse(await read(folder, '.env')).MOQ_TOKEN!;
+      assert.equal(works(value), true);
+      const created = world.sim.control.state().moqRelays.find((x) => x.uid === relay.uid)!.tokens.find((t) => t.secret === value);
+      assert.equal(h.history.entries[0]?.jti, created?.jti, 'the new jti is recorded for the next rotation');
+    });
+
+    it('by its cf-rotate:<name>: label, with the same operations', async () => {
+      const { relay, token } = await setup('relay-b', [
+        { operations: ['publish', 'subscribe'], label: 'cf-rotate:relay-b:lk2f0a1' },
+        { operations: ['publish', 'subscribe'], label: 'cf-rotate:relay-bx:lk2f0a1' },
+        { operations: ['subscribe'], label: 'cf-rotate:relay-b:lk2f0a2' },
+        { operations: ['publish', 'subscribe'], label: 'encoder' },
+      ]);
+      const [mine, otherName, otherOps, unlabelled] = relay.tokens;
+      const r = await makeEngine(world).engine.rotate(folder, token);
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      assert.deepEqual(r.warnings, []);
+      assert.deepEqual(deleted(), [mine!.jti]);
+      assert.equal(works(mine!.secret), false);
+      for (const t of [otherName, otherOps, unlabelled]) assert.equal(works(t!.secret), true, `${t!.label} stays`);
+      const value = parse(await read(folder, '.env')).MOQ_TOKEN;
+      const created = world.sim.control.state().moqRelays.find((x) => x.uid === relay.uid)!.tokens.find((t) => t.secret === value);
+      assert.match(created?.label ?? '', /^cf-rotate:relay-b:[0-9a-z]+$/, 'the new token carries the label the next rotation looks for');
+    });
+
+    it('none identified: the new token is written, nothing is deleted, and the user is told the older one keeps working', async () => {
+      const { relay, token } = await setup('relay-none', [{ operations: ['publish', 'subscribe'], label: 'encoder' }]);
+      const [old] = relay.tokens;
+      await write(folder, '.env', 'MOQ_TOKEN=not-a-jwt\n');
+      const r = await makeEngine(world).engine.rotate(folder, token);
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      assert.equal(r.state, 'rotated');
+      assert.deepEqual(r.warnings, ['No previous MoQ token of "relay-none" could be identified, so none was deleted; if an older token for it exists, it keeps working until you delete it in the dashboard.']);
+      assert.deepEqual(deleted(), []);
+      assert.equal(works(old!.secret), true);
+      const value = parse(await read(folder, '.env')).MOQ_TOKEN!;
+      assert.notEqual(value, 'not-a-jwt');
+      assert.equal(works(value), true);
+      assert.equal(world.sim.control.state().moqRelays.find((x) => x.uid === relay.uid)!.tokens.length, 2);
+    });
+  });
+
   it('refuses a rotation whose profile lacks the scheme Cloudflare accepts for it, before any request (A5)', async () => {
     const st = world.sim.control.addServiceToken({ zoneId: world.zoneId, name: 'zone' });
     await write(folder, '.env', `ZONE_SECRET=${st.clientSecret}\n`);
