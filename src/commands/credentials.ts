@@ -48,6 +48,8 @@ interface CredentialState {
   unchecked?: CfRotateError;
   /** An account-owned token several accounts could own: which one. */
   accounts?: readonly { id: string; name: string }[];
+  /** The account picked last, when Cloudflare did not accept the token as one of its tokens (asked again). */
+  refusedAccount?: { id: string; name: string; reason: string };
 }
 
 /**
@@ -158,13 +160,17 @@ async function askAndCheck(app: App, preset: string | undefined): Promise<Creden
     return s.accounts ? accountStep : undefined;
   };
   const accountStep: Step<CredentialState> = async (flow, s) => {
+    const refused = s.refusedAccount;
     const id = await flow.pick<string>({
       title: vscode.l10n.t('{0} for "{1}"', TITLE, s.profile as string),
       step: 3,
       totalSteps: TOTAL,
-      placeholder: vscode.l10n.t('The token is account-owned: which account owns it?'),
+      placeholder: refused
+        ? vscode.l10n.t('Cloudflare did not accept the token as a token of "{0}" ({1}), so nothing was saved. Which account owns it?', pickText(refused.name), refused.reason)
+        : vscode.l10n.t('The token is account-owned: which account owns it?'),
       items: (s.accounts ?? []).map((a) => ({ label: pickText(a.name), detail: a.id, value: a.id })),
     });
+    s.refusedAccount = undefined;
     const c = { ...(s.credential as AdminCredential), accountId: id } as AdminCredential;
     s.credential = c;
     try {
@@ -172,7 +178,13 @@ async function askAndCheck(app: App, preset: string | undefined): Promise<Creden
     } catch (e) {
       const err = toCfRotateError(e);
       if (err.kind === 'cancelled') throw cancelled();
-      if (!TRANSIENT.has(err.kind)) throw err;
+      if (!TRANSIENT.has(err.kind)) {
+        // Another account than the one that owns the token (the token itself listed the accounts): ask again.
+        app.logger.warn(`Set Credential: the token is not accepted as a token of account ${id}: ${err.message}`);
+        const name = s.accounts?.find((a) => a.id === id)?.name ?? id;
+        s.refusedAccount = { id, name, reason: err.status !== undefined ? `HTTP ${err.status}` : err.kind };
+        return accountStep;
+      }
       s.unchecked = err;
     }
     return undefined;
@@ -197,41 +209,24 @@ async function checkCredential(app: App, c: AdminCredential, profile: string, si
 }
 
 /**
- * Check a credential against Cloudflare, every scheme it holds. An API token the user verify
- * route does not know (401) is looked for in the accounts it can see (GET /accounts, notes A1):
- * the client does that when there is one; when there are several, the user picks the owner
- * (interactive) or the argument must name it (`accountId`). Returns the credential with the
- * account that accepted it.
+ * Check a credential against Cloudflare, every scheme it holds, without asking anything (a script's
+ * argument, Verify Credential). An API token the user verify route does not know (401) is looked
+ * for in the accounts it can see (GET /accounts, notes A1): the client does that when there is one;
+ * when there are several, the argument must name the owner (`accountId`). The interactive Set
+ * Credential asks instead (`accountStep`). Returns the credential with the account that accepted it.
  */
 async function verify(
   app: App,
   credential: AdminCredential,
   profile: string,
-  interactive: boolean,
 ): Promise<{ ok: true; detail: string; credential: AdminCredential; check: CredentialCheck } | { ok: false; error: CfRotateError }> {
-  // Cancellable: Cancel stops the check (nothing is saved).
-  const check = async (c: AdminCredential): Promise<{ detail: string; credential: AdminCredential; check: CredentialCheck }> =>
-    await withProgressNotification(vscode.l10n.t('Checking the Cloudflare credential for "{0}"…', profile), (_report, signal) => checkCredential(app, c, profile, signal));
   try {
-    const r = await check(credential);
+    // Cancellable: Cancel stops the check (nothing is saved).
+    const r = await withProgressNotification(vscode.l10n.t('Checking the Cloudflare credential for "{0}"…', profile), (_report, signal) => checkCredential(app, credential, profile, signal));
     return { ok: true, ...r };
   } catch (e) {
     if (e instanceof AccountChoiceNeeded && credential.type === 'api-token') {
-      if (!interactive) {
-        return { ok: false, error: new CfRotateError('auth', e.message, { hint: vscode.l10n.t('Pass "accountId" (the account that owns the token) with the token. {0}', e.hint ?? '').trim(), status: 401 }) };
-      }
-      const pick = await vscode.window.showQuickPick(
-        e.accounts.map((a) => ({ label: a.name, detail: a.id, id: a.id })),
-        { title: vscode.l10n.t('Set Cloudflare Credential for "{0}"', profile), placeHolder: vscode.l10n.t('The token is account-owned: which account owns it?'), ignoreFocusOut: true },
-      );
-      if (!pick) throw cancelled();
-      try {
-        const r = await check({ ...credential, accountId: pick.id });
-        return { ok: true, ...r };
-      } catch (e2) {
-        if (toCfRotateError(e2).kind === 'cancelled') throw cancelled();
-        return { ok: false, error: toCfRotateError(e2) };
-      }
+      return { ok: false, error: new CfRotateError('auth', e.message, { hint: vscode.l10n.t('Pass "accountId" (the account that owns the token) with the token. {0}', e.hint ?? '').trim(), status: 401 }) };
     }
     if (toCfRotateError(e).kind === 'cancelled') throw cancelled();
     return { ok: false, error: toCfRotateError(e) };
@@ -317,7 +312,7 @@ async function setCredential(app: App, raw: unknown): Promise<SetCredentialResul
   }
   if (scripted && shouldVerify) {
     registerCredential(credential);
-    const v = await verify(app, credential, profile, false);
+    const v = await verify(app, credential, profile);
     if (!v.ok) {
       const err = v.error;
       const result: SetCredentialResult = { profile, stored: false, verified: false, error: { kind: err.kind, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
@@ -380,7 +375,7 @@ async function verifyCredential(app: App, raw: unknown): Promise<{ profile: stri
   if (profile === undefined) return undefined;
   const credential = await app.credentials.get(profile);
   if (!credential) throw missingCredential(profile);
-  const v = await verify(app, credential, profile, false);
+  const v = await verify(app, credential, profile);
   if (!v.ok) {
     notifyError(app, vscode.l10n.t('The credential for profile "{0}" does not work', profile), v.error);
     return { profile, ok: false, error: { kind: v.error.kind, message: v.error.message, ...(v.error.hint ? { hint: v.error.hint } : {}) } };

@@ -2,8 +2,9 @@
  * CloudflareClient: every Cloudflare API call cf-rotate makes, as the `CloudflareApi` the
  * rest of cf-rotate uses. Laid out by resource, over one request core:
  *
- * - request.ts: `RequestCore` sends each call (headers, rate limiter, timeouts, retries,
- *   pagination) and parses every answer with zod/mini; failures.ts builds every error.
+ * - request.ts: `RequestCore` sends each call (rate limiter, timeouts, retries); headers.ts
+ *   picks its authentication, response.ts reads and checks every answer with zod/mini,
+ *   pagination.ts pages through lists; failures.ts builds every error.
  * - tokens.ts, serviceTokens.ts, moq.ts, accounts.ts, twins.ts, turnstile.ts, oauthClients.ts: the
  *   routes of each resource family.
  * - options.ts: the client's options and defaults; permissions.ts: the permission and the

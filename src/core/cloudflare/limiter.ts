@@ -11,8 +11,9 @@
  * plus one round trip (plus `marginMs`, default 10 ms, against clock granularity).
  *
  * Every attempt (retries included) must acquire a permit. Limiters are shared per budget
- * through `sharedRateLimiter` (keyed by a hash, never by the secret): per user where the client
- * can tell the user (a Global API key's email), else per API token (`credentialFingerprint`).
+ * through `sharedRateLimiter` (keyed by hashes, never by the secret): every client of one admin
+ * credential (its profile, whatever token value it holds now) and every client of one user
+ * (a Global API key's email) share one limiter (`budgetKeys`).
  */
 import { createHash } from 'node:crypto';
 import { CfRotateError } from '../errors';
@@ -218,37 +219,50 @@ function positiveInt(n: number, name: string): number {
 }
 
 /**
- * A short, non-reversible identifier of a credential's rate-limit budget (for keys and logs).
+ * A short, non-reversible identifier of a credential's rate-limit budget (for keys and logs): the
+ * first of its `budgetKeys` without a profile.
+ */
+export function credentialFingerprint(credential: AdminCredential): string {
+  return budgetKeys(credential)[0] as string;
+}
+
+/**
+ * The identities of the budget a credential draws on, most telling first, each a short hash.
  *
  * Cloudflare counts 1,200 requests / 5 min per **user**, across the dashboard, Global API key
  * and API tokens (notes A7). The client can tell the user only of a Global API key (its email):
- * a credential that holds one — alone, or beside an API token of the same profile — is keyed by
- * that email, so every profile and client of that user shares one budget. An API token alone is
- * keyed by its value: nothing in a token or its verify answer names its user (finding out needs
- * GET /user and the "User Details Read" permission; account-owned tokens have no user at all), so
- * two tokens of one user get two budgets here. That is the documented choice; the server's 429
- * (honoured by every limiter) covers the rest.
+ * a credential that holds one (alone, or beside an API token of the same profile) is keyed by that
+ * email, so every profile and client of that user share one budget. Nothing in an API token or its
+ * verify answer names its user (GET /user needs "User Details Read"; account-owned tokens have no
+ * user at all), so a token is keyed by the admin credential it is: its profile, which stays the same
+ * credential when its token is rolled or replaced (the new value draws on the requests the old one
+ * made), and its value, which ties every profile holding the same token together. Two tokens of one
+ * user in two profiles still get two budgets: the server's 429 (honoured by every limiter) covers that.
  */
-export function credentialFingerprint(credential: AdminCredential): string {
+export function budgetKeys(credential: AdminCredential, profile?: string): string[] {
   const key = credential.type === 'global-key' ? credential : credential.globalKey;
-  const material = key ? `user\u0000${key.email.trim().toLowerCase()}` : `token\u0000${credential.type === 'api-token' ? credential.token : ''}`;
-  return createHash('sha256').update(material).digest('hex').slice(0, 16);
+  const material: string[] = [];
+  if (key) material.push(`user\u0000${key.email.trim().toLowerCase()}`);
+  if (profile !== undefined) material.push(`profile\u0000${profile}`);
+  if (credential.type === 'api-token') material.push(`token\u0000${credential.token}`);
+  return material.map((m) => createHash('sha256').update(m).digest('hex').slice(0, 16));
 }
 
 const registry = new Map<string, RateLimiter>();
 
 /**
- * The limiter shared by every client of one rate-limit budget (`credentialFingerprint`) against
- * one API base URL.
- * Options apply only when the limiter is first created.
+ * The limiter shared by every client of one rate-limit budget against one API base URL: the first
+ * of the credential's `budgetKeys` that already has a limiter lends it to the others (so a rolled
+ * admin token keeps its profile's budget, and a profile that gains a Global API key joins its
+ * user's). Options apply only when the limiter is first created.
  */
-export function sharedRateLimiter(baseUrl: string, credential: AdminCredential, opts?: RateLimiterOptions): RateLimiter {
-  const key = `${baseUrl.replace(/\/+$/, '')}#${credentialFingerprint(credential)}`;
-  let limiter = registry.get(key);
-  if (!limiter) {
-    limiter = new RateLimiter(opts);
-    registry.set(key, limiter);
-  }
+export function sharedRateLimiter(baseUrl: string, credential: AdminCredential, opts?: RateLimiterOptions, profile?: string): RateLimiter {
+  const base = baseUrl.replace(/\/+$/, '');
+  const keys = budgetKeys(credential, profile).map((k) => `${base}#${k}`);
+  let limiter: RateLimiter | undefined;
+  for (const k of keys) limiter ??= registry.get(k);
+  limiter ??= new RateLimiter(opts);
+  for (const k of keys) if (!registry.has(k)) registry.set(k, limiter);
   return limiter;
 }
 

@@ -8,7 +8,8 @@ import { CfRotateError } from '../errors';
 import * as E from './envelope';
 import { cap, contractError } from './failures';
 import { ACCEPTED_SCHEMES, REQUIRED_PERMISSIONS } from './permissions';
-import { callOptions, MAX_PAGES, PAGE_SIZE, seg, tooManyPages, type CallSpec, type RequestCore } from './request';
+import { MAX_PAGES, PAGE_SIZE, tooManyPages } from './pagination';
+import { callOptions, seg, type CallSpec, type RequestCore } from './request';
 import type { MoqCreatedToken, MoqRelayInfo, MoqTokenInfo, MutationOptions, RequestOptions, SecretValues } from './types';
 
 export async function listMoqRelays(core: RequestCore, accountId: string, opts?: RequestOptions): Promise<MoqRelayInfo[]> {

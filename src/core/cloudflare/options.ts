@@ -18,7 +18,7 @@ export interface CloudflareClientOptions {
   logger?: Logger;
   clock?: Clock;
   transport?: HttpTransport;
-  /** Default: the limiter shared by all clients of this credential and base URL. */
+  /** Default: the limiter shared by all clients of this credential (its profile, its user) and base URL. */
   limiter?: RateLimiter;
   /**
    * Options of the shared limiter when this client creates it (default 1200 / 300 000 ms,
@@ -30,7 +30,10 @@ export interface CloudflareClientOptions {
   /** Retries after the first attempt (default 3). */
   maxRetries?: number;
   userAgent?: string;
-  /** Profile name, used in messages ("the admin credential for profile X…"). */
+  /**
+   * Profile name: used in messages ("the admin credential for profile X…"), and the admin
+   * credential's identity for the shared rate limiter (the same budget after its token is rolled).
+   */
   profile?: string;
   /** The admin token is account-owned: verify it on this account's route. */
   credentialAccountId?: string;

@@ -431,6 +431,8 @@ export class RotationEngine {
         // The credential must hold a scheme Cloudflare accepts for this kind (A5), before any call.
         const schemeProblem = rotationSchemeProblem(token, a.credential, token.profile);
         if (schemeProblem) throw schemeProblem;
+        // What config and history decide (a service token's next client_secret_version), also before any call.
+        const planned = await driverFor(token.kind).plan?.({ history: this.deps.history }, token);
         if (admin) extra = { store: { profile: admin.profile, ...(admin.accountId ? { accountId: admin.accountId } : {}) } };
         else {
           const check = await this.guardAdminCredential(api, a.key, a.credential, token, token.profile, opts.signal);
@@ -440,6 +442,7 @@ export class RotationEngine {
         }
         destinations = await this.prepareDestinations(token, opts.signal);
         pre = await driverFor(token.kind).preState(this.ctx(api, opts.signal, accountOwned), token, targets);
+        if (planned && Object.keys(planned).length > 0) pre = { ...planned, ...pre };
         if (opts.dryRun) {
           // The credential was verified; read the token too (exists, and the credential may see it). Nothing changes.
           if (!pre || Object.keys(pre).length === 0) await driverFor(token.kind).inspect?.(this.ctx(api, opts.signal), token);

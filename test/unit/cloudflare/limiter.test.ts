@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   RateLimiter,
+  budgetKeys,
   credentialFingerprint,
   sharedRateLimiter,
   resetSharedRateLimiters,
@@ -205,5 +206,23 @@ describe('cloudflare/RateLimiter registry', () => {
     assert.ok(!credentialFingerprint(key).includes('example'));
     assert.equal(a.windowMs, 300_000);
     assert.equal(a.maxConcurrent, 8);
+  });
+
+  it('keys a budget by the admin credential: its profile (whatever token it holds), its token value and its user\'s email; never by a secret in clear', () => {
+    const base = 'https://api.cloudflare.com/client/v4';
+    const t1 = { type: 'api-token', token: 'cfut_' + 'A'.repeat(40) } as const;
+    const t2 = { type: 'api-token', token: 'cfut_' + 'B'.repeat(40) } as const;
+    const t3 = { type: 'api-token', token: 'cfut_' + 'C'.repeat(40) } as const;
+    const keys = budgetKeys({ ...t1, globalKey: { email: 'Me@Example.com', key: 'cfk_' + 'k'.repeat(44) } }, 'deploy');
+    assert.equal(keys.length, 3, 'user, profile, token');
+    for (const k of keys) assert.match(k, /^[0-9a-f]{16}$/);
+    assert.equal(keys[0], credentialFingerprint({ type: 'global-key', email: 'me@example.com', key: 'other' }), 'the user first');
+    assert.deepEqual(budgetKeys(t1), [credentialFingerprint(t1)]);
+    const deploy = sharedRateLimiter(base, t1, undefined, 'deploy');
+    assert.equal(sharedRateLimiter(base, t2, undefined, 'deploy'), deploy, 'the profile\'s new token (rolled, replaced) keeps its budget');
+    assert.equal(sharedRateLimiter(base, t1, undefined, 'ci'), deploy, 'the same token in another profile is the same credential');
+    assert.equal(sharedRateLimiter(base, t1), deploy, 'and without a profile');
+    assert.notEqual(sharedRateLimiter(base, t3, undefined, 'other'), deploy, 'another token in another profile: its own budget');
+    assert.notEqual(sharedRateLimiter('http://127.0.0.1:9/client/v4', t1, undefined, 'deploy'), deploy, 'another API: another budget');
   });
 });

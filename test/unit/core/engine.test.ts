@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'dotenv';
 import { CloudflareClient } from '../../../src/core/cloudflare/client';
+import { credentialKey } from '../../../src/core/config/schema';
 import { CfRotateError } from '../../../src/core/errors';
 import { NodeFiles, fileError } from '../../../src/core/node/files';
 import type { FileRules, Files } from '../../../src/core/ports';
@@ -170,6 +171,59 @@ describe('rotation engine (against the simulator)', function () {
     assert.equal(parse(await read(folder, '.env')).ZONE_SECRET, live.clientSecret);
   });
 
+  it('a zone-level service token rotated twice: the second rotation sends the version cf-rotate remembered (the config still says 1), and Cloudflare rotates again', async () => {
+    const st = world.sim.control.addServiceToken({ zoneId: world.zoneId, name: 'zone-twice' });
+    await write(folder, '.env', `ZONE_SECRET=${st.clientSecret}\n`);
+    const [token] = tokens([{ name: 'zone-twice', kind: 'access-service-token', zoneId: world.zoneId, serviceTokenId: st.id, clientSecretVersion: 1, gracePeriod: '0s', targets: [{ file: '.env', key: 'ZONE_SECRET' }] }]);
+    const live = (): { clientSecret: string; clientSecretVersion: number } => world.sim.control.state().serviceTokens.find((t) => t.id === st.id)!;
+    world.sim.control.clearRequests();
+    const h = makeEngine(world);
+    const first = await h.engine.rotate(folder, token!);
+    assert.equal(first.ok, true, JSON.stringify(first.error));
+    assert.equal(live().clientSecretVersion, 2);
+    assert.equal(h.history.entries[0]?.secretVersion, 2, 'the version it set is remembered');
+    const firstSecret = live().clientSecret;
+    // Another engine over the same history (another window, the CLI): Cloudflare's GET still reports no version (A3).
+    const second = await makeEngine(world, { history: h.history }).engine.rotate(folder, token!);
+    assert.equal(second.ok, true, JSON.stringify(second.error));
+    const puts = world.sim.control.requests({ op: 'updateServiceToken' });
+    assert.deepEqual(puts.map((q) => (q.body as { client_secret_version?: unknown }).client_secret_version), [2, 3], 'config 1 → 2, then the remembered 2 → 3');
+    assert.equal(live().clientSecretVersion, 3);
+    assert.notEqual(live().clientSecret, firstSecret, 'a real rotation, not a moved expiry');
+    assert.equal(parse(await read(folder, '.env')).ZONE_SECRET, live().clientSecret);
+    assert.equal(h.history.entries[0]?.secretVersion, 3);
+  });
+
+  it('refuses a rotation by version whose current client_secret_version is unknown before any request: not even the credential check or a GET', async () => {
+    const zoneSt = world.sim.control.addServiceToken({ zoneId: world.zoneId, name: 'zone-unknown' });
+    const accountSt = world.sim.control.addServiceToken({ accountId: world.accountId, name: 'account-version' });
+    const env = `ZONE_SECRET=${zoneSt.clientSecret}\nACCOUNT_SECRET=${accountSt.clientSecret}\n`;
+    await write(folder, '.env', env);
+    const [zone, account] = tokens([
+      { name: 'zone-unknown', kind: 'access-service-token', zoneId: world.zoneId, serviceTokenId: zoneSt.id, targets: [{ file: '.env', key: 'ZONE_SECRET' }] },
+      { name: 'account-version', kind: 'access-service-token', accountId: world.accountId, serviceTokenId: accountSt.id, method: 'version', targets: [{ file: '.env', key: 'ACCOUNT_SECRET' }] },
+    ]);
+    const h = makeEngine(world);
+    // A remembered value that is not a version (a history line edited by hand) is no version either.
+    await h.history.append({ at: new Date().toISOString(), folder, name: 'zone-unknown', kind: 'access-service-token', outcome: 'rotated', targets: ['.env'], resource: credentialKey(zone!), secretVersion: 2.5 });
+    world.sim.control.clearRequests();
+    const results = [await h.engine.rotate(folder, zone!), await h.engine.rotate(folder, zone!, { dryRun: true }), await h.engine.rotate(folder, account!)];
+    for (const [r, name] of [[results[0], 'zone-unknown'], [results[1], 'zone-unknown'], [results[2], 'account-version']] as const) {
+      assert.equal(r?.ok, false);
+      assert.equal(r?.state, 'failed');
+      assert.equal(r?.error?.kind, 'config');
+      assert.equal(r?.error?.message, `cf-rotate does not know the current client_secret_version of the service token "${name}", and Cloudflare does not report it.`);
+      assert.match(r?.error?.hint ?? '', /Nothing was rotated\.$/);
+    }
+    assert.match(results[0]?.error?.hint ?? '', /^Set "clientSecretVersion" in cf-rotate\.json to the version in use now/);
+    assert.match(results[2]?.error?.hint ?? '', /^Use "method": "rotate" for this account-level token/);
+    assert.deepEqual(world.sim.control.requests(), [], 'no request at all');
+    assert.equal(await read(folder, '.env'), env);
+    assert.deepEqual(await h.engine.interrupted(), []);
+    const live = world.sim.control.state().serviceTokens.filter((t) => t.id === zoneSt.id || t.id === accountSt.id);
+    assert.deepEqual(live.map((t) => [t.clientSecretVersion, t.previousClientSecret]), [[1, undefined], [1, undefined]]);
+  });
+
   it('rotates a MoQ relay token: create new, write, then delete the old (the rotate route is gone upstream, A4)', async () => {
     const relay = world.sim.control.addMoqRelay({ accountId: world.accountId, name: 'relay', tokens: [{ operations: ['publish', 'subscribe'] }, { operations: ['subscribe'] }] });
     const old = relay.tokens.find((t) => t.type === 'publish_subscribe')!;
@@ -189,6 +243,71 @@ describe('rotation engine (against the simulator)', function () {
     const created = world.sim.control.state().moqRelays.find((x) => x.uid === relay.uid)!.tokens.find((t) => t.secret === value)!;
     assert.equal(r.expiresAt, created.expires);
     assert.equal(h.history.entries.at(-1)?.expiresAt, created.expires);
+  });
+
+  describe('MoQ: which previous token is deleted after the new one is written', () => {
+    /** A relay token entry writing MOQ_TOKEN into .env, which does not hold the old JWT (so its jti cannot come from the file). */
+    async function setup(name: string, relayTokens: { operations: ('publish' | 'subscribe')[]; label?: string }[]): Promise<{ relay: ReturnType<typeof world.sim.control.addMoqRelay>; token: ReturnType<typeof tokens>[number] }> {
+      const relay = world.sim.control.addMoqRelay({ accountId: world.accountId, name, tokens: relayTokens });
+      await write(folder, '.env', 'OTHER=1\n');
+      const [token] = tokens([{ name, kind: 'moq-relay-token', accountId: world.accountId, relayId: relay.uid, tokenType: 'publish_subscribe', targets: [{ file: '.env', key: 'MOQ_TOKEN' }] }]);
+      world.sim.control.clearRequests();
+      return { relay, token: token! };
+    }
+    const deleted = (): string[] => world.sim.control.requests({ op: 'deleteMoqToken' }).map((q) => q.apiPath.split('/').at(-1) as string);
+    const works = (secret: string): boolean => world.sim.control.moqCheck(secret).allowed;
+
+    it('by the jti cf-rotate recorded for this credential (history)', async () => {
+      const { relay, token } = await setup('relay-jti', [{ operations: ['publish', 'subscribe'], label: 'encoder' }, { operations: ['publish', 'subscribe'], label: 'player' }]);
+      const [old, other] = relay.tokens;
+      const h = makeEngine(world);
+      await h.history.append({ at: new Date().toISOString(), folder, name: 'relay-jti', kind: 'moq-relay-token', outcome: 'rotated', targets: ['.env'], resource: credentialKey(token), jti: old!.jti });
+      const r = await h.engine.rotate(folder, token);
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      assert.deepEqual(r.warnings, []);
+      assert.deepEqual(deleted(), [old!.jti], 'the recorded one only');
+      assert.equal(works(old!.secret), false);
+      assert.equal(works(other!.secret), true, 'a token of the same operations but no record of cf-rotate stays');
+      const value = parse(await read(folder, '.env')).MOQ_TOKEN!;
+      assert.equal(works(value), true);
+      const created = world.sim.control.state().moqRelays.find((x) => x.uid === relay.uid)!.tokens.find((t) => t.secret === value);
+      assert.equal(h.history.entries[0]?.jti, created?.jti, 'the new jti is recorded for the next rotation');
+    });
+
+    it('by its cf-rotate:<name>: label, with the same operations', async () => {
+      const { relay, token } = await setup('relay-b', [
+        { operations: ['publish', 'subscribe'], label: 'cf-rotate:relay-b:lk2f0a1' },
+        { operations: ['publish', 'subscribe'], label: 'cf-rotate:relay-bx:lk2f0a1' },
+        { operations: ['subscribe'], label: 'cf-rotate:relay-b:lk2f0a2' },
+        { operations: ['publish', 'subscribe'], label: 'encoder' },
+      ]);
+      const [mine, otherName, otherOps, unlabelled] = relay.tokens;
+      const r = await makeEngine(world).engine.rotate(folder, token);
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      assert.deepEqual(r.warnings, []);
+      assert.deepEqual(deleted(), [mine!.jti]);
+      assert.equal(works(mine!.secret), false);
+      for (const t of [otherName, otherOps, unlabelled]) assert.equal(works(t!.secret), true, `${t!.label} stays`);
+      const value = parse(await read(folder, '.env')).MOQ_TOKEN;
+      const created = world.sim.control.state().moqRelays.find((x) => x.uid === relay.uid)!.tokens.find((t) => t.secret === value);
+      assert.match(created?.label ?? '', /^cf-rotate:relay-b:[0-9a-z]+$/, 'the new token carries the label the next rotation looks for');
+    });
+
+    it('none identified: the new token is written, nothing is deleted, and the user is told the older one keeps working', async () => {
+      const { relay, token } = await setup('relay-none', [{ operations: ['publish', 'subscribe'], label: 'encoder' }]);
+      const [old] = relay.tokens;
+      await write(folder, '.env', 'MOQ_TOKEN=not-a-jwt\n');
+      const r = await makeEngine(world).engine.rotate(folder, token);
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      assert.equal(r.state, 'rotated');
+      assert.deepEqual(r.warnings, ['No previous MoQ token of "relay-none" could be identified, so none was deleted; if an older token for it exists, it keeps working until you delete it in the dashboard.']);
+      assert.deepEqual(deleted(), []);
+      assert.equal(works(old!.secret), true);
+      const value = parse(await read(folder, '.env')).MOQ_TOKEN!;
+      assert.notEqual(value, 'not-a-jwt');
+      assert.equal(works(value), true);
+      assert.equal(world.sim.control.state().moqRelays.find((x) => x.uid === relay.uid)!.tokens.length, 2);
+    });
   });
 
   it('refuses a rotation whose profile lacks the scheme Cloudflare accepts for it, before any request (A5)', async () => {

@@ -6,6 +6,8 @@
 import './fakeVscode';
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -71,6 +73,48 @@ function messages(kind?: UiCall['kind']): string[] {
 
 async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * The simulator behind a loopback front that changes one answer: GET /accounts shows the caller a
+ * second account, `extra`. The simulator, as strict as Cloudflare documents, shows an account-owned
+ * token its own account only; a token that sees several is the case Set Credential asks about
+ * (which account owns it?), so this front models it. Every other request and answer passes as is.
+ */
+async function accountsFront(simUrl: string, extra: { id: string; name: string }): Promise<{ url: string; close: () => Promise<void> }> {
+  const target = new URL(simUrl);
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v;
+      const answer = await fetch(`${target.origin}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
+      let text = await answer.text();
+      if (req.method === 'GET' && new URL(req.url ?? '/', target.origin).pathname === `${target.pathname}/accounts` && answer.status === 200) {
+        const body = JSON.parse(text) as { result: unknown[]; result_info?: Record<string, number> };
+        body.result.push({ id: extra.id, name: extra.name, type: 'standard', settings: { enforce_twofactor: false } });
+        if (body.result_info) body.result_info = { ...body.result_info, count: body.result.length, total_count: body.result.length };
+        text = JSON.stringify(body);
+      }
+      const out: Record<string, string> = {};
+      answer.headers.forEach((v, k) => {
+        if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive'].includes(k)) out[k] = v;
+      });
+      res.writeHead(answer.status, out);
+      res.end(text);
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${target.pathname}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 describe('extension (fake VS Code + simulator)', function () {
@@ -497,6 +541,95 @@ describe('extension (fake VS Code + simulator)', function () {
       assert.equal(rot.ok, true, JSON.stringify(rot));
       assert.equal(world.sim.control.requests({ op: 'verifyUserToken' }).filter((q) => q.credential === `token:${DEMO.accountAdmin.id}`).length, 0, 'the stored account: no more user-route checks');
       assertNoSecrets(DEMO.accountAdmin.value);
+    });
+
+    describe('an account-owned token that sees several accounts: Set Credential asks which one owns it', () => {
+      const STAGING = { id: 'b'.repeat(32), name: 'Staging' };
+      let front: Awaited<ReturnType<typeof accountsFront>>;
+      let asked: UiCall[];
+
+      beforeEach(async () => {
+        front = await accountsFront(world.sim.url, STAGING);
+        await start({ tokens: [DEPLOY] });
+        fake.setSetting('cfRotate.apiBaseUrl', { globalValue: front.url });
+        world.sim.control.clearRequests();
+        asked = [];
+      });
+      afterEach(async () => {
+        await front.close();
+      });
+
+      /** Answers the interactive Set Credential with the account-owned admin token; the account question with `choose`. */
+      function answer(choose: (items: { label: string; detail?: string; value?: unknown }[]) => unknown): void {
+        answerSetCredential('API token', [DEMO.accountAdmin.value], (c) => {
+          if (c.kind !== 'quickPick') return undefined;
+          asked.push(c);
+          return choose(c.items as { label: string; detail?: string; value?: unknown }[]);
+        });
+      }
+
+      it('lists every account the token sees (name, id) as step 3 of 3, checks the token with the one picked and stores it with that account', async () => {
+        answer((items) => items.find((i) => i.value === DEMO.accountId));
+        const r = await run<{ stored: boolean; verified: boolean; accountId?: string }>(COMMANDS.setCredential);
+        assert.deepEqual(r, { profile: 'default', stored: true, verified: true, accountId: DEMO.accountId });
+        assert.equal(asked.length, 1, 'asked once');
+        const q = asked[0]!;
+        assert.equal(q.message, 'The token is account-owned: which account owns it?');
+        assert.deepEqual([q.options?.title, q.options?.step, q.options?.totalSteps], ['Set Cloudflare Credential for "default"', 3, 3]);
+        assert.deepEqual(
+          (q.items as { label: string; detail?: string; value?: unknown }[]).map((i) => [i.label, i.detail, i.value]),
+          [
+            [DEMO.accountName, DEMO.accountId, DEMO.accountId],
+            [STAGING.name, STAGING.id, STAGING.id],
+          ],
+        );
+        assert.deepEqual(world.sim.control.requests().map((q2) => [q2.op, q2.status, q2.apiPath.replace(/\?.*$/, '')]), [
+          ['verifyUserToken', 401, '/user/tokens/verify'],
+          ['listAccounts', 200, '/accounts'],
+          ['verifyAccountToken', 200, `/accounts/${DEMO.accountId}/tokens/verify`],
+        ]);
+        assert.deepEqual(await api.credentials.get('default'), { type: 'api-token', token: DEMO.accountAdmin.value, accountId: DEMO.accountId });
+        assert.ok(messages('info').some((m) => m.includes(`account-owned token of account ${DEMO.accountId}`)), messages('info').join('\n'));
+        assertNoSecrets(DEMO.accountAdmin.value);
+      });
+
+      it('Escape at the question stores nothing and checks nothing more', async () => {
+        answer(() => undefined);
+        const r = await run(COMMANDS.setCredential);
+        assert.equal(r, undefined);
+        assert.equal(asked.length, 1);
+        assert.equal(await api.credentials.get('default'), undefined);
+        assert.deepEqual(world.sim.control.requests().map((q) => q.op), ['verifyUserToken', 'listAccounts']);
+        assert.deepEqual(messages('error'), [], 'a cancel is no error');
+      });
+
+      it('an account that does not own the token: nothing is saved, the question comes again saying so, and the right account is stored', async () => {
+        let n = 0;
+        answer((items) => {
+          const owner = n++ === 0 ? STAGING.id : DEMO.accountId;
+          return items.find((i) => i.value === owner);
+        });
+        const r = await run<{ stored: boolean; verified: boolean; accountId?: string }>(COMMANDS.setCredential);
+        assert.deepEqual(asked.map((q) => q.message), [
+          'The token is account-owned: which account owns it?',
+          'Cloudflare did not accept the token as a token of "Staging" (HTTP 401), so nothing was saved. Which account owns it?',
+        ]);
+        assert.deepEqual(asked[1]?.options?.activeItems, [], 'the refused account is not pre-selected');
+        assert.deepEqual(r, { profile: 'default', stored: true, verified: true, accountId: DEMO.accountId });
+        assert.deepEqual(await api.credentials.get('default'), { type: 'api-token', token: DEMO.accountAdmin.value, accountId: DEMO.accountId });
+        assert.ok(world.sim.control.requests({ op: 'verifyAccountToken' }).some((q) => q.apiPath === `/accounts/${STAGING.id}/tokens/verify` && q.status === 401));
+        assert.deepEqual(messages('error'), [], 'asked again, not failed');
+        assertNoSecrets(DEMO.accountAdmin.value);
+      });
+
+      it('an account that does not own the token, then Escape: nothing is stored', async () => {
+        let n = 0;
+        answer((items) => (n++ === 0 ? items.find((i) => i.value === STAGING.id) : undefined));
+        assert.equal(await run(COMMANDS.setCredential), undefined);
+        assert.equal(asked.length, 2);
+        assert.equal(await api.credentials.get('default'), undefined);
+        assert.deepEqual(messages('error'), []);
+      });
     });
 
     it('Set Credential adds a Global API key beside the stored API token ("Keep both"): zone-level Access then rotates with the key, the rest with the token', async () => {

@@ -43,6 +43,11 @@ export interface KindDriver<T extends TokenConfig = TokenConfig> {
   apiTokenId?(t: T): string | undefined;
   /** Fields of the journal entry decided before the call (grace period end, labels). */
   intent?(t: T, now: number, ctx: Pick<DriverContext, 'defaultGracePeriod'>): Partial<JournalEntry>;
+  /**
+   * Before any request (right after the lock, the journal and the scheme checks): what the config
+   * and the history alone decide, merged under `preState`'s answer. May refuse: nothing was sent.
+   */
+  plan?(ctx: Pick<DriverContext, 'history'>, t: T): Promise<JournalEntry['pre']>;
   /** Read-only, before the call: what resume needs to judge an unanswered call. May refuse (nothing sent yet). */
   preState(ctx: DriverContext, t: T, targets: readonly PreparedTarget[]): Promise<JournalEntry['pre']>;
   /** Dry run: read the credential at Cloudflare (exists, readable) without changing it, where `preState` did not already. */

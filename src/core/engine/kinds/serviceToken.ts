@@ -2,11 +2,11 @@
  * Access service tokens: `POST …/rotate` with a grace period for the previous secret (account
  * level), or a `client_secret_version` bump with PUT (zone level, or `method: "version"`).
  * Cloudflare does not report the version: the one cf-rotate last set (history) or the config's
- * `clientSecretVersion` is used, and a rotation is refused before any call when neither is known.
+ * `clientSecretVersion` is used, and a rotation is refused before any request (`plan`, ahead of
+ * the credential check) when neither is known.
  */
 import * as l10n from '@vscode/l10n';
 import type { AccessScope, SecretValues } from '../../cloudflare/types';
-import type { JournalEntry } from '../journal';
 import { credentialKey, parseDuration, type AccessServiceTokenConfig } from '../../config/schema';
 import { CfRotateError } from '../../errors';
 import { latestFor, type HistoryStore } from '../../history';
@@ -18,15 +18,25 @@ export function scopeOf(r: Record<string, string>): AccessScope {
 
 const resourceId: (t: AccessServiceTokenConfig) => string = credentialKey;
 
+/** How a config entry is rotated: `rotate` (account level only) or `version`. */
+function methodOf(t: { method?: string | undefined; accountId?: string | undefined }): 'rotate' | 'version' {
+  return t.method === 'rotate' || t.method === 'version' ? t.method : t.accountId ? 'rotate' : 'version';
+}
+
+/** A client_secret_version cf-rotate can send one above: a whole number from 1. */
+function isVersion(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1;
+}
+
 /**
  * The client_secret_version the token has now: what cf-rotate last set (history), else
- * `clientSecretVersion` from the config. Guessing would move the previous secret's expiry
- * without a rotation.
+ * `clientSecretVersion` from the config, whichever is higher. Guessing would move the previous
+ * secret's expiry without a rotation; a remembered value that is not a version is not one.
  */
-async function knownSecretVersion(history: HistoryStore, t: AccessServiceTokenConfig): Promise<number> {
+async function knownSecretVersion(history: Pick<HistoryStore, 'list'>, t: AccessServiceTokenConfig): Promise<number> {
   const entries = await history.list().catch(() => []);
-  const last = latestFor(entries, resourceId(t), (e) => e.secretVersion !== undefined)?.secretVersion;
-  const known = Math.max(last ?? 0, t.clientSecretVersion ?? 0);
+  const last = latestFor(entries, resourceId(t), (e) => isVersion(e.secretVersion))?.secretVersion;
+  const known = Math.max(last ?? 0, isVersion(t.clientSecretVersion) ? t.clientSecretVersion : 0);
   if (known > 0) return known;
   throw new CfRotateError('config', l10n.t('cf-rotate does not know the current client_secret_version of the service token "{0}", and Cloudflare does not report it.', t.name), {
     hint: t.accountId
@@ -45,18 +55,20 @@ export const accessServiceToken: KindDriver<AccessServiceTokenConfig> = {
     return graceMs > 0 ? { graceUntil: new Date(now + graceMs).toISOString() } : {};
   },
 
+  // The version to set is known from config and history alone: an unknown one is refused before the credential check.
+  async plan(ctx, t) {
+    return methodOf(t) === 'version' ? { nextVersion: (await knownSecretVersion(ctx.history, t)) + 1 } : {};
+  },
+
   async preState(ctx, t) {
     const info = await ctx.api.getServiceToken(scopeOf(accessServiceToken.resource(t)), t.serviceTokenId, ctx.signal ? { signal: ctx.signal } : undefined);
-    const pre: NonNullable<JournalEntry['pre']> = { clientId: info.clientId, ...(info.updatedAt ? { updatedAt: info.updatedAt } : {}) };
-    const method = t.method ?? (t.accountId ? 'rotate' : 'version');
-    if (method === 'version') pre.nextVersion = (await knownSecretVersion(ctx.history, t)) + 1;
-    return pre;
+    return { clientId: info.clientId, ...(info.updatedAt ? { updatedAt: info.updatedAt } : {}) };
   },
 
   async call(ctx, e, hooks) {
     const r = e.resource;
     const grace = e.graceUntil ? new Date(e.graceUntil) : undefined;
-    const method = r.method ?? (r.accountId ? 'rotate' : 'version');
+    const method = methodOf(r);
     // The client id comes back with the secret; if Cloudflare leaves it out, the one read before stands.
     const withClientId = { ...hooks, onSecret: async (v: SecretValues) => hooks.onSecret?.({ ...(e.pre?.clientId ? { clientId: e.pre.clientId } : {}), ...v }) };
     const s =
