@@ -320,9 +320,12 @@ export class CheckedFiles {
   /**
    * Replace (or create) the file atomically. The checks run again here, inside the directory
    * handle that the write goes through. `mode` is for new files (default 0600); an existing file
-   * keeps its mode.
+   * keeps its mode. With `createOnly` the file is only created: the finished temporary is
+   * hard-linked to the name, which fails when anything (a file, a link, dangling or not) is there
+   * by then, so nothing is replaced and no link is followed; that refusal is a 'file' error whose
+   * cause is EEXIST.
    */
-  async write(root: string, rel: string, data: Uint8Array, opts: CheckRules & { mode?: number } = {}): Promise<Resolved> {
+  async write(root: string, rel: string, data: Uint8Array, opts: CheckRules & { mode?: number; createOnly?: boolean } = {}): Promise<Resolved> {
     const r = await this.resolve(root, rel, opts);
     const dir = await this.openDir(r);
     const tmpName = `${r.name}.cf-rotate-${selfTag()}-${randomBytes(6).toString('hex')}.tmp`;
@@ -335,21 +338,33 @@ export class CheckedFiles {
       h = await fs.open(dir.child(tmpName), C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o600);
       await h.writeFile(data);
       await h.sync();
-      // The name must still be what was checked: a regular file, or nothing.
       let mode = opts.mode ?? 0o600;
-      try {
-        const st = await fs.lstat(dir.child(r.name));
-        if (!st.isFile()) {
-          throw new CfRotateError('file', l10n.t('{0} changed while cf-rotate was writing it (it is no longer a regular file); nothing was written to it.', rel), {
-            hint: l10n.t('Check what replaced it, then try again.'),
-          });
+      if (opts.createOnly === true) {
+        await dir.recheck();
+        try {
+          await fs.link(dir.child(tmpName), dir.child(r.name));
+        } catch (e) {
+          if (errno(e) !== 'EEXIST') throw e;
+          throw new CfRotateError('file', l10n.t('{0} already exists; cf-rotate did not replace it.', rel), { hint: l10n.t('Open the existing file instead.'), cause: e });
         }
-        mode = st.mode & 0o7777;
-      } catch (e) {
-        if (errno(e) !== 'ENOENT') throw e; // removed meanwhile: created anew, 0600
+        // The file is in place; the temporary name goes (on failure the catch below tries again).
+        await fs.unlink(dir.child(tmpName));
+      } else {
+        // The name must still be what was checked: a regular file, or nothing.
+        try {
+          const st = await fs.lstat(dir.child(r.name));
+          if (!st.isFile()) {
+            throw new CfRotateError('file', l10n.t('{0} changed while cf-rotate was writing it (it is no longer a regular file); nothing was written to it.', rel), {
+              hint: l10n.t('Check what replaced it, then try again.'),
+            });
+          }
+          mode = st.mode & 0o7777;
+        } catch (e) {
+          if (errno(e) !== 'ENOENT') throw e; // removed meanwhile: created anew, 0600
+        }
+        await dir.recheck();
+        await fs.rename(dir.child(tmpName), dir.child(r.name));
       }
-      await dir.recheck();
-      await fs.rename(dir.child(tmpName), dir.child(r.name));
       renamed = true;
       if (mode !== 0o600) await h.chmod(mode);
       await h.close();

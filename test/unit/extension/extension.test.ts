@@ -164,6 +164,40 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.equal(fake.contextKeys.get(CONTEXT.hasConfig), true);
   });
 
+  it('Open Configuration through the checked writer: a .vscode that links out of the folder is refused and nothing is written outside; a new starter file is 0644', async () => {
+    const outside = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-ext-outside-')));
+    try {
+      await fs.rm(path.join(dir, '.vscode'), { recursive: true });
+      await fs.symlink(outside, path.join(dir, '.vscode'));
+      await start(null);
+      const editors = fake.editors.length;
+      assert.equal(await run(COMMANDS.openConfig), undefined);
+      assert.deepEqual(await fs.readdir(outside), [], 'nothing was created through the link');
+      assert.equal(fake.editors.length, editors, 'no editor was opened');
+      assert.match(messages('error').at(-1) ?? '', /^Open configuration failed: \.vscode\/cf-rotate\.json lies in a folder that links outside the workspace folder; cf-rotate refuses to follow it\./);
+      // A real .vscode: the starter file is created there, once (a second call opens the same file).
+      await fs.rm(path.join(dir, '.vscode'));
+      const umask = process.umask(0o022);
+      try {
+        const r = await run<{ created: boolean; file: string }>(COMMANDS.openConfig);
+        assert.ok(r, messages('error').join('\n'));
+        assert.deepEqual([r.created, r.file], [true, path.join(dir, '.vscode', 'cf-rotate.json')]);
+      } finally {
+        process.umask(umask);
+      }
+      assert.equal((await fs.lstat(path.join(dir, '.vscode'))).isDirectory(), true);
+      assert.equal((await fs.stat(path.join(dir, '.vscode', 'cf-rotate.json'))).mode & 0o777, 0o644);
+      assert.deepEqual(await fs.readdir(path.join(dir, '.vscode')), ['cf-rotate.json'], 'no temporary is left');
+      assert.equal((await run<{ created: boolean }>(COMMANDS.openConfig)).created, false);
+      // Add Token in a folder without .vscode: made through the same writer.
+      await fs.rm(path.join(dir, '.vscode'), { recursive: true });
+      assert.deepEqual(await run(COMMANDS.addToken, { folder: dir, token: DEPLOY }), { folder: dir, name: 'deploy' });
+      assert.deepEqual(JSON.parse(await read(dir, '.vscode/cf-rotate.json')).tokens.map((t: { name: string }) => t.name), ['deploy']);
+    } finally {
+      await fs.rm(outside, { recursive: true, force: true });
+    }
+  });
+
   it('sets, verifies and clears the credential (SecretStorage + key index), refusing a bad one', async () => {
     await start();
     await setCredential();
