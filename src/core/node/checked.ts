@@ -157,6 +157,34 @@ async function realRootOf(root: string): Promise<string> {
   }
 }
 
+/** What a path is when it is not a regular file. */
+export type NonRegularType = 'directory' | 'fifo' | 'socket' | 'symlink' | 'device';
+
+function nonRegularType(st: import('node:fs').Stats): NonRegularType {
+  return st.isDirectory() ? 'directory' : st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isSymbolicLink() ? 'symlink' : 'device';
+}
+
+/** The refusal of a name that is not a regular file, in words ({0}: the file). */
+const NOT_REGULAR: Record<NonRegularType, (rel: string) => string> = {
+  directory: (rel) => l10n.t('{0} is a directory, not a regular file; cf-rotate only reads and writes regular files.', rel),
+  fifo: (rel) => l10n.t('{0} is a FIFO (named pipe), not a regular file; cf-rotate only reads and writes regular files.', rel),
+  socket: (rel) => l10n.t('{0} is a socket, not a regular file; cf-rotate only reads and writes regular files.', rel),
+  symlink: (rel) => l10n.t('{0} is a symbolic link, not a regular file; cf-rotate only reads and writes regular files.', rel),
+  device: (rel) => l10n.t('{0} is a device, not a regular file; cf-rotate only reads and writes regular files.', rel),
+};
+
+/**
+ * `resolve` found something that is not a regular file at the name (after following a checked
+ * link): a 'file' error that says what it is (`validate` and the Tokens view name it by JSON path).
+ */
+export class NotRegularFileError extends CfRotateError {
+  readonly type: NonRegularType;
+  constructor(rel: string, type: NonRegularType) {
+    super('file', NOT_REGULAR[type](rel), { hint: l10n.t('Point the target at a .env text file.') });
+    this.type = type;
+  }
+}
+
 export class CheckedFiles {
   /** Resolve and check `rel` under `root`. Throws a 'file'/'config' CfRotateError when a rule is broken. */
   async resolve(root: string, rel: string, rules: CheckRules = {}): Promise<Resolved> {
@@ -209,18 +237,7 @@ export class CheckedFiles {
       throw new CfRotateError('file', l10n.t('{0} is the folder itself, not a file inside it.', rel));
     }
     this.applyRules(realRoot, real, rel, rules);
-    if (st && !st.isFile()) {
-      const message = st.isDirectory()
-        ? l10n.t('{0} is a directory, not a regular file; cf-rotate only reads and writes regular files.', rel)
-        : st.isFIFO()
-          ? l10n.t('{0} is a FIFO (named pipe), not a regular file; cf-rotate only reads and writes regular files.', rel)
-          : st.isSocket()
-            ? l10n.t('{0} is a socket, not a regular file; cf-rotate only reads and writes regular files.', rel)
-            : st.isSymbolicLink()
-              ? l10n.t('{0} is a symbolic link, not a regular file; cf-rotate only reads and writes regular files.', rel)
-              : l10n.t('{0} is a device, not a regular file; cf-rotate only reads and writes regular files.', rel);
-      throw new CfRotateError('file', message, { hint: l10n.t('Point the target at a .env text file.') });
-    }
+    if (st && !st.isFile()) throw new NotRegularFileError(rel, nonRegularType(st));
     return { rel, realRoot, realDir, name, real, exists: st !== undefined, ...(st ? { mode: st.mode & 0o7777, size: st.size } : {}) };
   }
 
