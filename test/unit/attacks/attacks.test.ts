@@ -383,17 +383,38 @@ describe('attacks: a hostile repository cannot steer a secret (built CLI)', func
     return { outputs: [r] };
   });
 
-  attack('a git program committed to the repository (and on PATH) never runs', async (c) => {
+  attack('a git program committed to the repository (git, git.exe, git.cmd; on PATH as the folder, ".", and a link to the folder) never runs', async (c) => {
     gitInit(c.ws, '.env\n');
     const marker = path.join(c.outside, 'pwned');
-    const fake = path.join(c.ws, 'git');
-    await fs.writeFile(fake, `#!/bin/sh\necho pwned > "${marker}"\nexit 0\n`, { mode: 0o755 });
+    const planted = ['git', 'git.exe', 'git.cmd'].map((n) => path.join(c.ws, n));
+    for (const fake of planted) await fs.writeFile(fake, `#!/bin/sh\necho pwned > "${marker}"\nexit 0\n`, { mode: 0o755 });
+    const alias = path.join(path.dirname(c.ws), 'alias');
+    await fs.symlink(c.ws, alias);
     await c.cfg([c.entry([{ file: '.env', key: 'TOKEN' }])]);
-    const r = await c.cli(['rotate', 'victim'], { PATH: `${c.ws}:.:${process.env.PATH ?? ''}` });
+    const r = await c.cli(['rotate', 'victim'], { PATH: [c.ws, '.', alias, process.env.PATH ?? ''].join(path.delimiter) });
     assert.equal(existsSync(marker), false, 'the planted git ran');
     assert.equal(r.code, 0, r.out);
-    await fs.rm(fake);
+    for (const fake of planted) await fs.rm(fake);
     return { allowed: ['.env'], outputs: [r] };
+  });
+
+  attack('a git that does not answer in time: the target is refused with that reason after the timeout (no hang), no roll; allowTracked lets the user opt in', async (c) => {
+    gitInit(c.ws, '.env\n');
+    const bin = path.join(path.dirname(c.ws), 'bin');
+    await fs.mkdir(bin);
+    await fs.writeFile(path.join(bin, 'git'), '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+    const PATH = `${bin}${path.delimiter}${process.env.PATH ?? ''}`;
+    await c.cfg([c.entry([{ file: '.env', key: 'TOKEN' }])]);
+    const r = await c.cli(['rotate', 'victim'], { PATH }, 40_000);
+    refused(r, /\.env lies in a git work tree, but git could not say whether it is ignored \(git did not answer within 5 s\)/);
+    assert.match(r.out, /allowTracked/);
+    assert.ok(r.ms < 20_000, `took ${r.ms} ms`);
+    assert.equal(c.rolls(), 0);
+    await c.cfg([c.entry([{ file: '.env', key: 'TOKEN', allowTracked: true }])]);
+    const ok = await c.cli(['rotate', 'victim'], { PATH }, 40_000);
+    assert.equal(ok.code, 0, ok.out);
+    assert.ok(ok.ms < 15_000, `git is not asked about a target that opts in (took ${ok.ms} ms)`);
+    return { allowed: ['.env'], outputs: [r, ok] };
   });
 
   attack('a work tree whose git cannot be found: refused with the reason, not passed silently', async (c) => {

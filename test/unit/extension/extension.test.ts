@@ -5,6 +5,7 @@
  */
 import './fakeVscode';
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -463,6 +464,68 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.deepEqual(await api.engine.interrupted(), []);
     assert.equal(fake.contextKeys.get(CONTEXT.hasInterrupted), false);
     assertNoSecrets(newValue);
+  });
+
+  describe('git for the git gate: git.path from the user settings only, never a git inside the workspace', () => {
+    let outside: string;
+    let marker: string;
+    const savedPath = process.env.PATH;
+
+    beforeEach(async function () {
+      if (process.platform === 'win32') this.skip();
+      outside = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-ext-git-')));
+      marker = path.join(outside, 'marker');
+      execFileSync('git', ['init', '-q'], { cwd: dir });
+      await write(dir, '.gitignore', '.env\n');
+    });
+    afterEach(async () => {
+      process.env.PATH = savedPath;
+      await fs.rm(outside, { recursive: true, force: true });
+    });
+
+    const script = async (file: string, body: string): Promise<string> => {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+      return file;
+    };
+    /** What a hostile repository plants: a git that would note its run and answer "all fine". */
+    const planted = (file: string): Promise<string> => script(file, `echo pwned >> "${marker}"\nexit 0`);
+    const rotated = async (): Promise<void> => {
+      const r = await run<{ ok: boolean; error?: unknown }>(COMMANDS.rotate, { name: 'deploy', confirm: false });
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+    };
+
+    it('a git planted at the root (on PATH with "." and the folder), a git.path of the workspace settings and a user git.path inside the folder never run', async () => {
+      await planted(path.join(dir, 'git'));
+      await planted(path.join(dir, 'tools', 'git'));
+      process.env.PATH = [dir, '.', savedPath ?? ''].join(path.delimiter);
+      fake.setSetting('git.path', { workspaceValue: path.join(dir, 'tools', 'git') });
+      await start();
+      await setCredential();
+      await rotated();
+      assert.equal(await fs.stat(marker).then(() => true, () => false), false, 'a git of the workspace ran');
+      fake.setSetting('git.path', { globalValue: path.join(dir, 'tools', 'git') });
+      await rotated();
+      assert.equal(await fs.stat(marker).then(() => true, () => false), false, 'a user git.path inside the folder ran');
+    });
+
+    it('a user git.path outside the workspace is the git that runs, also when set after activation', async () => {
+      const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+      const mine = await script(path.join(outside, 'bin', 'git'), `echo ran >> "${marker}"\nexec "${realGit}" "$@"`);
+      await start();
+      await setCredential();
+      await rotated();
+      assert.equal(await fs.stat(marker).then(() => true, () => false), false, 'no git.path yet: git from PATH');
+      fake.setSetting('git.path', { globalValue: [mine] });
+      await rotated();
+      assert.ok((await fs.readFile(marker, 'utf8')).includes('ran'), 'the configured git ran');
+      await fs.rm(marker);
+      // Its answer counts: once it says ".env" is not ignored, the rotation is refused with the reason.
+      await fs.writeFile(mine, `#!/bin/sh\necho ran >> "${marker}"\ncase "$*" in *check-ignore*) exit 1;; esac\nexec "${realGit}" "$@"\n`, { mode: 0o755 });
+      const refused = await run<{ ok: boolean; error?: { message: string } }>(COMMANDS.rotate, { name: 'deploy', confirm: false });
+      assert.equal(refused.ok, false);
+      assert.match(refused.error?.message ?? '', /\.env is not ignored by git/);
+    });
   });
 
   it('shows config errors as tree messages and opens the config at the JSON path', async () => {
