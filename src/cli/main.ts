@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_API_BASE_URL } from '../core/cloudflare/client';
-import { CONFIG_RELATIVE_PATH, MAX_CONFIG_BYTES, parseConfig } from '../core/config/load';
+import { CONFIG_RELATIVE_PATH, ConfigError, MAX_CONFIG_BYTES, parseConfig } from '../core/config/load';
 import { targetLabel, type CfRotateConfig, type TokenConfig } from '../core/config/schema';
 import { discardExplanation, resourceId, type RotationEngine, type RotationResult } from '../core/engine/engine';
 import type { JournalEntry } from '../core/engine/journal';
@@ -14,6 +14,7 @@ import { historyKey, lastRotations } from '../core/history';
 import { redactingLogger } from '../core/log';
 import { CheckedFiles } from '../core/node/checked';
 import { NodeJournalStore } from '../core/node/journalStore';
+import { targetFileIssues } from '../core/node/targetFiles';
 import { defaultStateDir, ensureStateDir, migrateLegacyJournalFile } from '../core/node/stateDir';
 import type { Logger } from '../core/ports';
 import { VERSION } from '../core/version';
@@ -370,6 +371,9 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
     switch (command) {
       case 'validate': {
         const cfg = await loadConfig(configFile);
+        // A target that is there and is no regular file (FIFO, device, socket, directory) is refused here too, by its JSON path.
+        const issues = await targetFileIssues(folder, cfg.tokens);
+        if (issues.length > 0) throw new ConfigError(configFile, issues);
         io.stdout(`${configFile}: ${cfg.tokens.length} token(s), valid.\n`);
         return 0;
       }

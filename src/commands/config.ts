@@ -1,5 +1,5 @@
 /** addToken (wizard or argument), removeToken, openConfig: edits of .vscode/cf-rotate.json. */
-import { promises as fs, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { acceptedSchemes, REQUIRED_PERMISSIONS } from '../core/cloudflare/client';
@@ -23,15 +23,27 @@ import { addTokenArgsSchema, describeIssues, isRecord, openConfigArgsSchema, par
 
 /** The config is read and written through the checked files: never through a link out of the folder, never under .git. */
 const CONFIG_RULES = { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES } as const;
+/** The folder of the config (`.vscode`), created through the checked writer when missing. */
+const CONFIG_DIR = path.dirname(CONFIG_RELATIVE_PATH);
 
 /** What a target variable receives, as the wizard names it. */
 function fieldLabel(field: 'token' | 'clientId' | 'clientSecret' | undefined): string {
   return field === 'clientId' ? vscode.l10n.t('client ID') : field === 'clientSecret' ? vscode.l10n.t('client secret') : field === 'token' ? vscode.l10n.t('token') : vscode.l10n.t('other value');
 }
 
-/** The folder's config text, through the checked reader (a regular file inside the folder, at most 1 MiB). */
+/**
+ * The folder's config text, through the checked reader (a regular file inside the folder, at most
+ * 1 MiB); undefined when there is none, also when the folder has no .vscode yet (the checked
+ * reader says so with an ENOENT cause).
+ */
 async function readText(app: App, folder: string): Promise<string | undefined> {
-  const r = await app.files.read(folder, CONFIG_RELATIVE_PATH, CONFIG_RULES);
+  let r: { bytes: Uint8Array } | undefined;
+  try {
+    r = await app.files.read(folder, CONFIG_RELATIVE_PATH, CONFIG_RULES);
+  } catch (e) {
+    if (e instanceof CfRotateError && (e.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+    throw e;
+  }
   return r && Buffer.from(r.bytes).toString('utf8');
 }
 
@@ -43,7 +55,7 @@ async function writeConfig(app: App, folder: FolderInfo, text: string): Promise<
       hint: vscode.l10n.t('Save or revert it, then try again.'),
     });
   }
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  await app.files.createFolder(folder.path, CONFIG_DIR, { denyGitDir: true });
   await app.files.write(folder.path, CONFIG_RELATIVE_PATH, Buffer.from(text, 'utf8'), { ...CONFIG_RULES, mode: 0o644 });
   await app.configs.reload(folder.path);
   await app.view.rebuild();
@@ -58,13 +70,16 @@ async function openConfig(app: App, raw: unknown): Promise<{ folder: string; fil
   const file = configPathOf(folder.path);
   let created = false;
   if ((await readText(app, folder.path)) === undefined) {
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    // Through the checked writer, as every write: .vscode made inside the folder (a .vscode that
+    // links out of it is refused), the starter created, never replacing a file that appeared
+    // meanwhile and never through a link.
+    await app.files.createFolder(folder.path, CONFIG_DIR, { denyGitDir: true });
     try {
-      await fs.writeFile(file, starterConfig(), { encoding: 'utf8', flag: 'wx' });
+      await app.files.write(folder.path, CONFIG_RELATIVE_PATH, Buffer.from(starterConfig(), 'utf8'), { ...CONFIG_RULES, mode: 0o644, createOnly: true });
       created = true;
       app.logger.info(`Created ${file}.`);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CfRotateError('file', vscode.l10n.t('Cannot create {0}: {1}', file, (e as Error).message), { hint: vscode.l10n.t('Check the folder permissions.') });
+      if (!(e instanceof CfRotateError && (e.cause as NodeJS.ErrnoException | undefined)?.code === 'EEXIST')) throw e;
     }
     await app.configs.reload(folder.path);
     await app.view.rebuild();

@@ -40,8 +40,11 @@ export interface Files {
   check(root: string, rel: string, rules?: FileRules): Promise<CheckedFile>;
   /** Contents, or `undefined` when the file does not exist. */
   read(root: string, rel: string, rules?: FileRules): Promise<{ bytes: Uint8Array; file: CheckedFile } | undefined>;
-  /** Replace or create atomically; `mode` for a new file (default 0600). */
-  write(root: string, rel: string, data: Uint8Array, rules?: FileRules & { mode?: number }): Promise<CheckedFile>;
+  /**
+   * Replace or create atomically; `mode` for a new file (default 0600). `createOnly`: create the
+   * file, never replace one (a 'file' error with an EEXIST cause when the name is taken).
+   */
+  write(root: string, rel: string, data: Uint8Array, rules?: FileRules & { mode?: number; createOnly?: boolean }): Promise<CheckedFile>;
   /** Create a folder (and missing parents) under the root, checked like a write; returns its real path. */
   createFolder?(root: string, rel: string, rules?: FileRules): Promise<string>;
   /** Remove temporary files beside `rel` that processes which are gone left behind. */

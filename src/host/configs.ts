@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_RELATIVE_PATH, ConfigError, MAX_CONFIG_BYTES, parseConfig } from '../core/config/load';
 import { CheckedFiles } from '../core/node/checked';
+import { targetFileIssues } from '../core/node/targetFiles';
 import type { TokenConfig } from '../core/config/schema';
 import { CfRotateError, toCfRotateError } from '../core/errors';
 import type { Logger } from '../core/ports';
@@ -123,6 +124,9 @@ export class ConfigRegistry implements vscode.Disposable {
     }
     try {
       const cfg = parseConfig(text, CONFIG_RELATIVE_PATH);
+      // A target that is there and is no regular file (FIFO, device, socket, directory): a problem of the file, by JSON path.
+      const targetIssues = await targetFileIssues(folder.path, cfg.tokens, this.files);
+      if (targetIssues.length > 0) throw new ConfigError(CONFIG_RELATIVE_PATH, targetIssues);
       this.lastValid.set(folder.path, cfg.tokens);
       this.note(folder, 'ok', (was) => {
         // l10n-exempt: a log line (logs stay English)

@@ -131,8 +131,8 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
         await credentials.set(profile, credential.type === 'api-token' && key ? { ...credential, globalKey: key } : credential);
       },
     },
-    // git.path counts only from the user's settings: a workspace must not choose the program that runs.
-    git: timed('git', new NodeGit({ configured: userGitPath() })),
+    // git.path counts only from the user's settings (a workspace must not choose the program that runs), read at each run.
+    git: timed('git', new NodeGit({ configured: userGitPath })),
     history: timed('history', history),
     clock: systemClock,
     logger: timed('log', logger),

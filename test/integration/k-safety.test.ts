@@ -31,6 +31,7 @@ import {
   sim,
   shown,
   shownSince,
+  treeRoots,
   waitFor,
   type ProgressRun,
   type Shown,
@@ -229,6 +230,107 @@ describe('editor safety', () => {
       assert.equal(fs.readFileSync(path.join(outside, 'victim'), 'utf8'), 'keep\n');
       assert.deepEqual(await rotatingRequests(), []);
       assertFilesHold(secrets, 'is unchanged');
+    });
+  });
+
+  describe('a cloned repository\'s links and git (the editor-only cases of the attack suite)', () => {
+    let outside: string;
+    const savedPath = process.env.PATH;
+    /** Put back whatever a case linked out, before the next resetWorld writes the fixture (it would write through a link). */
+    let restore: (() => void) | undefined;
+
+    beforeEach(() => {
+      outside = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'cfr-outside-')));
+    });
+    afterEach(async () => {
+      process.env.PATH = savedPath;
+      restore?.();
+      restore = undefined;
+      fs.rmSync(file('.git'), { recursive: true, force: true });
+      fs.rmSync(file('.gitignore'), { force: true });
+      for (const planted of ['git', 'tools']) fs.rmSync(file(planted), { recursive: true, force: true });
+      fs.rmSync(outside, { recursive: true, force: true });
+      await exec(COMMANDS.refresh);
+    });
+
+    const outsideFiles = (): string[] => fs.readdirSync(outside, { recursive: true }) as string[];
+
+    it('a cf-rotate.json that links to a file outside is not read: the tree says why, rotation and Open Configuration refuse, the file outside is unchanged', async () => {
+      const text = read(CONFIG_FILE);
+      fs.writeFileSync(path.join(outside, 'cf-rotate.json'), text);
+      fs.rmSync(file(CONFIG_FILE));
+      fs.symlinkSync(path.join(outside, 'cf-rotate.json'), file(CONFIG_FILE));
+      restore = () => {
+        fs.rmSync(file(CONFIG_FILE), { force: true });
+        fs.writeFileSync(file(CONFIG_FILE), text);
+      };
+      await exec(COMMANDS.refresh);
+      const roots = await treeRoots(api);
+      const problem = roots.find((n) => n.type === 'message' && n.contextValue === 'message.configError');
+      assert.match(String(problem?.description), /^Cannot read the file: \.vscode\/cf-rotate\.json is a link that leads outside the workspace folder; cf-rotate refuses to follow it\./, JSON.stringify(roots.map((n) => [n.label, n.description])));
+      await assert.rejects(Promise.resolve(rotate(TOKENS.account)), /"deploy" cannot be rotated now: .*cf-rotate\.json is invalid .*Nothing was rotated\./);
+      const mark = shown.length;
+      assert.equal(await exec(COMMANDS.openConfig), undefined);
+      const err = await waitFor(() => shownSince(mark).find((s) => s.level === 'error'), 'the error notification of Open Configuration');
+      assert.match(err.message, /^Open configuration failed: \.vscode\/cf-rotate\.json is a link that leads outside the workspace folder/);
+      assert.deepEqual(await rotatingRequests(), []);
+      assert.equal(fs.readFileSync(path.join(outside, 'cf-rotate.json'), 'utf8'), text, 'the file outside is unchanged');
+      assert.deepEqual(outsideFiles(), ['cf-rotate.json']);
+      assertFilesHold(secrets, 'is unchanged');
+    });
+
+    it('a .vscode that links to a folder outside (existing or not): Open Configuration refuses and writes nothing outside', async () => {
+      fs.renameSync(file('.vscode'), file('.vscode.real'));
+      restore = () => {
+        fs.rmSync(file('.vscode'), { force: true });
+        fs.renameSync(file('.vscode.real'), file('.vscode'));
+      };
+      for (const [target, why] of [
+        [outside, /^Open configuration failed: \.vscode\/cf-rotate\.json lies in a folder that links outside the workspace folder; cf-rotate refuses to follow it\./],
+        [path.join(outside, 'new'), /^Open configuration failed: Could not create the folder \.vscode: it does not exist \(ENOENT\)\./],
+      ] as const) {
+        fs.rmSync(file('.vscode'), { force: true });
+        fs.symlinkSync(target, file('.vscode'));
+        await exec(COMMANDS.refresh);
+        const mark = shown.length;
+        assert.equal(await exec(COMMANDS.openConfig), undefined, target);
+        const err = await waitFor(() => shownSince(mark).find((s) => s.level === 'error'), 'the error notification of Open Configuration');
+        assert.match(err.message, why);
+        assert.deepEqual(outsideFiles(), [], 'nothing was written outside');
+        assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath === path.join(target, 'cf-rotate.json'), false, 'no editor on a file outside');
+      }
+    });
+
+    it('a git planted at the root (on PATH as the folder and "."), and a git.path in the workspace settings, never run: the rotation asks the git outside', async () => {
+      git('init', '-q');
+      fs.writeFileSync(file('.gitignore'), '.env\n.dev.vars\n');
+      const marker = path.join(outside, 'pwned');
+      for (const planted of ['git', path.join('tools', 'git')]) {
+        fs.mkdirSync(path.dirname(file(planted)), { recursive: true });
+        fs.writeFileSync(file(planted), `#!/bin/sh\necho "$0 $* (run by: $(ps -o args= -p $PPID 2>/dev/null | cut -c1-200))" >> "${marker}"\nexit 0\n`, { mode: 0o755 });
+      }
+      // cf-rotate's runs say `-c core.fsmonitor=false -c core.hooksPath=`. VS Code's own git extension shares this
+      // extension host's PATH (which the test put the folder on) and may run the planted git too: not cf-rotate's doing.
+      const ran = (): string => {
+        const ours = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').split('\n').filter((l) => l.includes('core.fsmonitor=false')) : [];
+        return ours.length > 0 ? `cf-rotate ran a git of the repository:\n${ours.join('\n')}` : '';
+      };
+      fs.writeFileSync(file(path.join('.vscode', 'settings.json')), JSON.stringify({ 'git.path': file(path.join('tools', 'git')) }, null, 2));
+      process.env.PATH = [FOLDER, '.', savedPath ?? ''].join(path.delimiter);
+      const r = await rotate(TOKENS.account);
+      assert.ok(r?.ok, JSON.stringify(r?.error));
+      assert.equal(ran(), '');
+      // Asked interactively, git is asked before the question too: the same git.
+      onModal((m) => (m.items.includes('Rotate') ? 'Rotate' : undefined));
+      const asked = await exec<CommandRotationResult>(COMMANDS.rotate, { name: TOKENS.account });
+      assert.ok(asked.ok, JSON.stringify(asked.error));
+      assert.equal(ran(), '');
+      // The gate did ask git (the one outside): a target it does not ignore is refused.
+      fs.writeFileSync(file('.gitignore'), '.dev.vars\n');
+      const refused = await rotate(TOKENS.account);
+      assert.equal(refused?.ok, false);
+      assert.match(refused?.error?.message ?? '', /\.env is not ignored by git/);
+      assert.equal(ran(), '');
     });
   });
 

@@ -157,6 +157,34 @@ async function realRootOf(root: string): Promise<string> {
   }
 }
 
+/** What a path is when it is not a regular file. */
+export type NonRegularType = 'directory' | 'fifo' | 'socket' | 'symlink' | 'device';
+
+function nonRegularType(st: import('node:fs').Stats): NonRegularType {
+  return st.isDirectory() ? 'directory' : st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isSymbolicLink() ? 'symlink' : 'device';
+}
+
+/** The refusal of a name that is not a regular file, in words ({0}: the file). */
+const NOT_REGULAR: Record<NonRegularType, (rel: string) => string> = {
+  directory: (rel) => l10n.t('{0} is a directory, not a regular file; cf-rotate only reads and writes regular files.', rel),
+  fifo: (rel) => l10n.t('{0} is a FIFO (named pipe), not a regular file; cf-rotate only reads and writes regular files.', rel),
+  socket: (rel) => l10n.t('{0} is a socket, not a regular file; cf-rotate only reads and writes regular files.', rel),
+  symlink: (rel) => l10n.t('{0} is a symbolic link, not a regular file; cf-rotate only reads and writes regular files.', rel),
+  device: (rel) => l10n.t('{0} is a device, not a regular file; cf-rotate only reads and writes regular files.', rel),
+};
+
+/**
+ * `resolve` found something that is not a regular file at the name (after following a checked
+ * link): a 'file' error that says what it is (`validate` and the Tokens view name it by JSON path).
+ */
+export class NotRegularFileError extends CfRotateError {
+  readonly type: NonRegularType;
+  constructor(rel: string, type: NonRegularType) {
+    super('file', NOT_REGULAR[type](rel), { hint: l10n.t('Point the target at a .env text file.') });
+    this.type = type;
+  }
+}
+
 export class CheckedFiles {
   /** Resolve and check `rel` under `root`. Throws a 'file'/'config' CfRotateError when a rule is broken. */
   async resolve(root: string, rel: string, rules: CheckRules = {}): Promise<Resolved> {
@@ -213,18 +241,7 @@ export class CheckedFiles {
       throw new CfRotateError('file', l10n.t('{0} is the folder itself, not a file inside it.', rel));
     }
     this.applyRules(realRoot, real, rel, rules);
-    if (st && !st.isFile()) {
-      const message = st.isDirectory()
-        ? l10n.t('{0} is a directory, not a regular file; cf-rotate only reads and writes regular files.', rel)
-        : st.isFIFO()
-          ? l10n.t('{0} is a FIFO (named pipe), not a regular file; cf-rotate only reads and writes regular files.', rel)
-          : st.isSocket()
-            ? l10n.t('{0} is a socket, not a regular file; cf-rotate only reads and writes regular files.', rel)
-            : st.isSymbolicLink()
-              ? l10n.t('{0} is a symbolic link, not a regular file; cf-rotate only reads and writes regular files.', rel)
-              : l10n.t('{0} is a device, not a regular file; cf-rotate only reads and writes regular files.', rel);
-      throw new CfRotateError('file', message, { hint: l10n.t('Point the target at a .env text file.') });
-    }
+    if (st && !st.isFile()) throw new NotRegularFileError(rel, nonRegularType(st));
     return { rel, realRoot, realDir, name, real, exists: st !== undefined, ...(st ? { mode: st.mode & 0o7777, size: st.size } : {}) };
   }
 
@@ -324,9 +341,12 @@ export class CheckedFiles {
   /**
    * Replace (or create) the file atomically. The checks run again here, inside the directory
    * handle that the write goes through. `mode` is for new files (default 0600); an existing file
-   * keeps its mode.
+   * keeps its mode. With `createOnly` the file is only created: the finished temporary is
+   * hard-linked to the name, which fails when anything (a file, a link, dangling or not) is there
+   * by then, so nothing is replaced and no link is followed; that refusal is a 'file' error whose
+   * cause is EEXIST.
    */
-  async write(root: string, rel: string, data: Uint8Array, opts: CheckRules & { mode?: number } = {}): Promise<Resolved> {
+  async write(root: string, rel: string, data: Uint8Array, opts: CheckRules & { mode?: number; createOnly?: boolean } = {}): Promise<Resolved> {
     const r = await this.resolve(root, rel, opts);
     const dir = await this.openDir(r);
     const tmpName = `${r.name}.cf-rotate-${selfTag()}-${randomBytes(6).toString('hex')}.tmp`;
@@ -339,21 +359,33 @@ export class CheckedFiles {
       h = await fs.open(dir.child(tmpName), C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o600);
       await h.writeFile(data);
       await h.sync();
-      // The name must still be what was checked: a regular file, or nothing.
       let mode = opts.mode ?? 0o600;
-      try {
-        const st = await fs.lstat(dir.child(r.name));
-        if (!st.isFile()) {
-          throw new CfRotateError('file', l10n.t('{0} changed while cf-rotate was writing it (it is no longer a regular file); nothing was written to it.', rel), {
-            hint: l10n.t('Check what replaced it, then try again.'),
-          });
+      if (opts.createOnly === true) {
+        await dir.recheck();
+        try {
+          await fs.link(dir.child(tmpName), dir.child(r.name));
+        } catch (e) {
+          if (errno(e) !== 'EEXIST') throw e;
+          throw new CfRotateError('file', l10n.t('{0} already exists; cf-rotate did not replace it.', rel), { hint: l10n.t('Open the existing file instead.'), cause: e });
         }
-        mode = st.mode & 0o7777;
-      } catch (e) {
-        if (errno(e) !== 'ENOENT') throw e; // removed meanwhile: created anew, 0600
+        // The file is in place; the temporary name goes (on failure the catch below tries again).
+        await fs.unlink(dir.child(tmpName));
+      } else {
+        // The name must still be what was checked: a regular file, or nothing.
+        try {
+          const st = await fs.lstat(dir.child(r.name));
+          if (!st.isFile()) {
+            throw new CfRotateError('file', l10n.t('{0} changed while cf-rotate was writing it (it is no longer a regular file); nothing was written to it.', rel), {
+              hint: l10n.t('Check what replaced it, then try again.'),
+            });
+          }
+          mode = st.mode & 0o7777;
+        } catch (e) {
+          if (errno(e) !== 'ENOENT') throw e; // removed meanwhile: created anew, 0600
+        }
+        await dir.recheck();
+        await fs.rename(dir.child(tmpName), dir.child(r.name));
       }
-      await dir.recheck();
-      await fs.rename(dir.child(tmpName), dir.child(r.name));
       renamed = true;
       if (mode !== 0o600) await h.chmod(mode);
       const closing = h.close();

@@ -21,7 +21,7 @@ export class NodeFiles implements Files {
     return r && { bytes: r.bytes, file: info(r.resolved) };
   }
 
-  async write(root: string, rel: string, data: Uint8Array, rules?: FileRules & { mode?: number }): Promise<CheckedFile> {
+  async write(root: string, rel: string, data: Uint8Array, rules?: FileRules & { mode?: number; createOnly?: boolean }): Promise<CheckedFile> {
     return info(await this.checked.write(root, rel, data, rules));
   }
 

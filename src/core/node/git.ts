@@ -9,7 +9,7 @@
  * `problem` and the target is refused with that reason: never passed silently.
  */
 import { execFile } from 'node:child_process';
-import { constants as C, promises as fs, statSync } from 'node:fs';
+import { constants as C, promises as fs, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
 import type { Git, GitStatus } from '../ports';
@@ -35,25 +35,51 @@ function run(git: string, cwd: string, args: string[], timeoutMs: number, input?
         resolve({ code: undefined, stdout, error: e.code === 'ENOENT' ? l10n.t('git is not installed') : l10n.t('git failed ({0})', String(e.code ?? e.message)) });
       },
     );
-    if (input !== undefined) child.stdin?.end(input);
+    if (input !== undefined) {
+      // A git that exits without reading its input (failing, or not git at all) closes the pipe:
+      // the EPIPE is an answer of the run (its exit code says what happened), not an uncaught error.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(input);
+    }
   });
+}
+
+/** A path as given and with its links resolved (when it exists). */
+function bothForms(p: string): string[] {
+  const abs = path.resolve(p);
+  try {
+    const real = realpathSync(abs);
+    return real === abs ? [abs] : [abs, real];
+  } catch {
+    return [abs];
+  }
+}
+
+/**
+ * Whether `p` lies in one of `roots`, comparing each as given and with its links resolved: a
+ * workspace reached through a link (or a link into it) is still the workspace.
+ */
+function insideAny(roots: readonly string[], p: string): boolean {
+  const rs = roots.flatMap(bothForms);
+  return bothForms(p).some((c) => rs.some((r) => isInsideOrSame(r, c)));
 }
 
 /**
  * An absolute path to git from PATH, skipping relative entries and every entry inside one of
- * `exclude` (the workspace folders), so a git planted in a repository is never found.
+ * `exclude` (the workspace folders), and a git that is a link into one of them, so a git planted
+ * in a repository is never found.
  */
 export function findGit(env: NodeJS.ProcessEnv, exclude: readonly string[]): string | undefined {
   const names = process.platform === 'win32' ? ['git.exe', 'git.cmd', 'git.bat'] : ['git'];
   const pathVar = env.PATH ?? env.Path ?? '';
   for (const dir of pathVar.split(path.delimiter)) {
     if (dir === '' || !path.isAbsolute(dir)) continue;
-    if (exclude.some((x) => isInsideOrSame(path.resolve(x), path.resolve(dir)))) continue;
+    if (insideAny(exclude, dir)) continue;
     for (const n of names) {
       const p = path.join(dir, n);
       try {
         const st = statSync(p);
-        if (st.isFile() && (process.platform === 'win32' || (st.mode & 0o111) !== 0)) return p;
+        if (st.isFile() && (process.platform === 'win32' || (st.mode & 0o111) !== 0) && !insideAny(exclude, p)) return p;
       } catch {
         /* not here */
       }
@@ -81,8 +107,12 @@ async function workTreeOf(dir: string): Promise<string | undefined> {
 export interface NodeGitOptions {
   /** Where to look for git (default process.env). */
   env?: NodeJS.ProcessEnv;
-  /** An absolute git path configured by the user (VS Code's git.path, user level only). */
-  configured?: string | undefined;
+  /**
+   * An absolute git path configured by the user (VS Code's git.path, user level only), or a
+   * function read at each run (a changed setting counts without a reload). Never used when it
+   * lies inside the folder asked about.
+   */
+  configured?: string | undefined | (() => string | undefined);
   timeoutMs?: number;
 }
 
@@ -144,10 +174,11 @@ export class NodeGit implements Git {
     await Promise.all(waiters.map((w) => this.statusNow(folder, w.rels).then(w.resolve, w.reject)));
   }
 
-  private gitFor(folder: string): string | undefined {
-    const c = this.opts.configured;
-    if (c && path.isAbsolute(c) && !isInsideOrSame(path.resolve(folder), path.resolve(c))) return c;
-    return findGit(this.opts.env ?? process.env, [folder]);
+  /** `roots`: the folder asked about, as given and as its real path. */
+  private gitFor(roots: readonly string[]): string | undefined {
+    const c = typeof this.opts.configured === 'function' ? this.opts.configured() : this.opts.configured;
+    if (c && path.isAbsolute(c) && !insideAny(roots, c)) return c;
+    return findGit(this.opts.env ?? process.env, roots);
   }
 
   private async statusNow(folder: string, rels: readonly string[]): Promise<Map<string, GitStatus>> {
@@ -161,7 +192,7 @@ export class NodeGit implements Git {
       else byTree.set(tree, [...(byTree.get(tree) ?? []), rel]);
     }
     if (byTree.size === 0) return out;
-    const git = this.gitFor(realFolder);
+    const git = this.gitFor([folder, realFolder]);
     const timeoutMs = this.opts.timeoutMs ?? 5_000;
     for (const [tree, list] of byTree) {
       if (git === undefined) {
@@ -169,7 +200,8 @@ export class NodeGit implements Git {
         continue;
       }
       const ls = await run(git, realFolder, ['ls-files', '-z', '--', ...list], timeoutMs);
-      const ig = await run(git, realFolder, ['check-ignore', '-z', '--stdin'], timeoutMs, list.map((r) => `${r}\0`).join(''));
+      // Once ls-files failed (or did not answer) the answer is a problem: check-ignore is not asked (a hung git costs one timeout, not two).
+      const ig = ls.error !== undefined || ls.code !== 0 ? { code: 0, stdout: '' } : await run(git, realFolder, ['check-ignore', '-z', '--stdin'], timeoutMs, list.map((r) => `${r}\0`).join(''));
       const problem = ls.error ?? ig.error ?? (ls.code !== 0 ? l10n.t('git ls-files failed (exit {0})', String(ls.code)) : ig.code !== 0 && ig.code !== 1 ? l10n.t('git check-ignore failed (exit {0})', String(ig.code)) : undefined);
       const norm = (p: string): string => p.replace(/\\/g, '/').replace(/^\.\//, '');
       const tracked = new Set(ls.stdout.split('\0').filter(Boolean).map(norm));

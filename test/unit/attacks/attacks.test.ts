@@ -10,7 +10,8 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../../harness/util';
@@ -46,6 +47,30 @@ interface Ctx {
   sealOutside(): void;
 }
 
+/** A Unix socket listening at `file` (closed with the test process; the attack runs while it listens). */
+const sockets: net.Server[] = [];
+function listening(file: string): Promise<net.Server> {
+  const server = net.createServer();
+  sockets.push(server);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(file, () => resolve(server));
+  });
+}
+
+/** Whether this process may make a device node (mknod needs CAP_MKNOD). */
+function canMknod(): boolean {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-mknod-'));
+  try {
+    execFileSync('mknod', [path.join(dir, 'null'), 'c', '1', '3'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const results: { name: string; defended: boolean; why?: string }[] = [];
 
 describe('attacks: a hostile repository cannot steer a secret (built CLI)', function () {
@@ -63,6 +88,7 @@ describe('attacks: a hostile repository cannot steer a secret (built CLI)', func
     admin = sim.control.addUserToken({ name: 'attack admin', permissions: [...ALL_PERMISSIONS] });
   });
   after(async () => {
+    for (const server of sockets) server.close();
     await sim?.close();
     const defended = results.filter((r) => r.defended).length;
     setFigure('attacks defended', defended);
@@ -268,15 +294,32 @@ describe('attacks: a hostile repository cannot steer a secret (built CLI)', func
     return { allowed: ['hard.env'], outputs: [r] };
   });
 
-  attack('a FIFO as target: refused at once (no hang), no roll', async (c) => {
-    execFileSync('mkfifo', [path.join(c.ws, 'pipe.env')]);
-    await c.cfg([c.entry([{ file: 'pipe.env', key: 'TOKEN' }])]);
-    const r = await c.cli(['rotate', 'victim'], {}, 15_000);
-    refused(r, /FIFO/);
-    assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
-    assert.equal(c.rolls(), 0);
-    return { outputs: [r] };
-  });
+  // A target that is there and is no regular file: validate names it by JSON path (exit 2), rotate refuses it at once.
+  for (const [label, what, make] of [
+    ['a FIFO', /is a FIFO \(named pipe\), not a regular file/, async (f: string) => void execFileSync('mkfifo', [f])],
+    ['a socket', /is a socket, not a regular file/, async (f: string) => void (await listening(f))],
+    ['a directory', /is a directory, not a regular file/, (f: string) => fs.mkdir(f)],
+    // mknod needs CAP_MKNOD (root): where it is not allowed there is no device to attack with.
+    ...(canMknod() ? ([['a device (character device 1,3, as /dev/null)', /is a device, not a regular file/, async (f: string) => void execFileSync('mknod', [f, 'c', '1', '3'], { stdio: 'ignore' })]] as const) : []),
+    ['a link inside the folder to a FIFO', /is a FIFO \(named pipe\), not a regular file/, async (f: string) => {
+      execFileSync('mkfifo', [`${f}.real`]);
+      await fs.symlink(path.basename(`${f}.real`), f);
+    }],
+  ] as const) {
+    attack(`${label} as target: validate refuses it by JSON path (exit 2); rotate refuses it at once (no hang); no roll`, async (c) => {
+      await make(path.join(c.ws, 'odd.env'));
+      await c.cfg([c.entry([{ file: '.env', key: 'TOKEN' }, { file: 'odd.env', key: 'TOKEN' }])]);
+      const v = await c.cli(['validate'], {}, 15_000);
+      refused(v, new RegExp(`tokens\\[0\\]\\.targets\\[1\\]\\.file: ${what.source}`));
+      assert.equal(v.code, 2, v.out);
+      assert.ok(v.ms < 10_000, `validate took ${v.ms} ms`);
+      const r = await c.cli(['rotate', 'victim'], {}, 15_000);
+      refused(r, what);
+      assert.ok(r.ms < 10_000, `rotate took ${r.ms} ms`);
+      assert.equal(c.rolls(), 0);
+      return { outputs: [v, r] };
+    });
+  }
 
   // ------------------------------------------------------------------------ the configuration file
 
@@ -340,17 +383,38 @@ describe('attacks: a hostile repository cannot steer a secret (built CLI)', func
     return { outputs: [r] };
   });
 
-  attack('a git program committed to the repository (and on PATH) never runs', async (c) => {
+  attack('a git program committed to the repository (git, git.exe, git.cmd; on PATH as the folder, ".", and a link to the folder) never runs', async (c) => {
     gitInit(c.ws, '.env\n');
     const marker = path.join(c.outside, 'pwned');
-    const fake = path.join(c.ws, 'git');
-    await fs.writeFile(fake, `#!/bin/sh\necho pwned > "${marker}"\nexit 0\n`, { mode: 0o755 });
+    const planted = ['git', 'git.exe', 'git.cmd'].map((n) => path.join(c.ws, n));
+    for (const fake of planted) await fs.writeFile(fake, `#!/bin/sh\necho pwned > "${marker}"\nexit 0\n`, { mode: 0o755 });
+    const alias = path.join(path.dirname(c.ws), 'alias');
+    await fs.symlink(c.ws, alias);
     await c.cfg([c.entry([{ file: '.env', key: 'TOKEN' }])]);
-    const r = await c.cli(['rotate', 'victim'], { PATH: `${c.ws}:.:${process.env.PATH ?? ''}` });
+    const r = await c.cli(['rotate', 'victim'], { PATH: [c.ws, '.', alias, process.env.PATH ?? ''].join(path.delimiter) });
     assert.equal(existsSync(marker), false, 'the planted git ran');
     assert.equal(r.code, 0, r.out);
-    await fs.rm(fake);
+    for (const fake of planted) await fs.rm(fake);
     return { allowed: ['.env'], outputs: [r] };
+  });
+
+  attack('a git that does not answer in time: the target is refused with that reason after the timeout (no hang), no roll; allowTracked lets the user opt in', async (c) => {
+    gitInit(c.ws, '.env\n');
+    const bin = path.join(path.dirname(c.ws), 'bin');
+    await fs.mkdir(bin);
+    await fs.writeFile(path.join(bin, 'git'), '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+    const PATH = `${bin}${path.delimiter}${process.env.PATH ?? ''}`;
+    await c.cfg([c.entry([{ file: '.env', key: 'TOKEN' }])]);
+    const r = await c.cli(['rotate', 'victim'], { PATH }, 40_000);
+    refused(r, /\.env lies in a git work tree, but git could not say whether it is ignored \(git did not answer within 5 s\)/);
+    assert.match(r.out, /allowTracked/);
+    assert.ok(r.ms < 20_000, `took ${r.ms} ms`);
+    assert.equal(c.rolls(), 0);
+    await c.cfg([c.entry([{ file: '.env', key: 'TOKEN', allowTracked: true }])]);
+    const ok = await c.cli(['rotate', 'victim'], { PATH }, 40_000);
+    assert.equal(ok.code, 0, ok.out);
+    assert.ok(ok.ms < 15_000, `git is not asked about a target that opts in (took ${ok.ms} ms)`);
+    return { allowed: ['.env'], outputs: [r, ok] };
   });
 
   attack('a work tree whose git cannot be found: refused with the reason, not passed silently', async (c) => {

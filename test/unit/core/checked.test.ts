@@ -590,7 +590,7 @@ describe('checked files: createFolder, the steps between check and act, and no h
   let outside: string;
   const cf = new CheckedFiles();
   const errnoError = (code: string): Error => Object.assign(new Error(`stubbed ${code}`), { code });
-  type Fsp = Record<'open' | 'lstat' | 'realpath' | 'unlink' | 'mkdir' | 'rename', (...args: unknown[]) => Promise<unknown>>;
+  type Fsp = Record<'open' | 'lstat' | 'realpath' | 'unlink' | 'mkdir' | 'rename' | 'link', (...args: unknown[]) => Promise<unknown>>;
   const fsp = fs as unknown as Fsp;
   const saved = { ...fsp };
   const openFds = (): number => readdirSync('/proc/self/fd').length;
@@ -649,6 +649,60 @@ describe('checked files: createFolder, the steps between check and act, and no h
       return saved.realpath(p);
     };
     await refusal(cf.createFolder(root, 'gone'), 'file', 'Could not create the folder gone: it does not exist (ENOENT).');
+  });
+
+  it('write createOnly: creates the file (the given mode, else 0600) and never replaces one: a file there, or a link planted after the check, is an EEXIST refusal; no link is followed, no temporary is left', async () => {
+    const umask = process.umask(0);
+    try {
+      const made = await cf.write(root, 'a.json', Buffer.from('{}\n'), { mode: 0o644, createOnly: true });
+      assert.deepEqual([made.exists, made.mode, made.size], [true, 0o644, 3]);
+      assert.equal((await fs.stat(path.join(root, 'a.json'))).mode & 0o777, 0o644);
+      await cf.write(root, 'b.json', Buffer.from('{}\n'), { createOnly: true });
+      assert.equal((await fs.stat(path.join(root, 'b.json'))).mode & 0o777, 0o600);
+    } finally {
+      process.umask(umask);
+    }
+    assert.equal((await fs.stat(path.join(root, 'a.json'))).nlink, 1, 'the temporary name is gone');
+    await fs.writeFile(path.join(root, 'a.json'), 'mine\n');
+    const taken = async (p: Promise<unknown>, rel: string): Promise<void> => {
+      await assert.rejects(p, (e: Error & { kind?: string; hint?: string; cause?: { code?: string } }) => {
+        assert.equal(e.kind, 'file');
+        assert.equal(e.message, `${rel} already exists; cf-rotate did not replace it.`);
+        assert.equal(e.hint, 'Open the existing file instead.');
+        assert.equal(e.cause?.code, 'EEXIST');
+        return true;
+      });
+    };
+    await taken(cf.write(root, 'a.json', Buffer.from('{}\n'), { createOnly: true }), 'a.json');
+    assert.equal(await fs.readFile(path.join(root, 'a.json'), 'utf8'), 'mine\n', 'the file there is kept');
+    // A link to the outside planted at the name between the check and the write: refused, not followed.
+    fsp.link = async (a: unknown, b: unknown) => {
+      await fs.symlink(path.join(outside, 'planted.json'), path.join(root, 'c.json'));
+      return saved.link(a, b);
+    };
+    await taken(cf.write(root, 'c.json', Buffer.from('{}\n'), { createOnly: true }), 'c.json');
+    fsp.link = saved.link;
+    assert.deepEqual(readdirSync(outside), [], 'nothing was written through the link');
+    assert.deepEqual(readdirSync(root).sort(), ['a.json', 'b.json', 'c.json'], 'no temporary is left');
+    // Another failure of the link is a write error, and leaves no temporary either.
+    fsp.link = async () => {
+      throw errnoError('EPERM');
+    };
+    await refusal(cf.write(root, 'd.json', Buffer.from('{}\n'), { createOnly: true }), 'file', 'Could not write d.json: operation not permitted (EPERM).');
+    assert.deepEqual(readdirSync(root).sort(), ['a.json', 'b.json', 'c.json']);
+  });
+
+  it('the config\'s folder: a .vscode that links out of the folder is refused by createFolder and by the write; nothing lands outside', async () => {
+    await fs.symlink(outside, path.join(root, '.vscode'));
+    const out = 'lies in a folder that links outside the workspace folder; cf-rotate refuses to follow it.';
+    await refusal(cf.createFolder(root, '.vscode', { denyGitDir: true }), 'file', `.vscode ${out}`, 'Use a real folder inside the workspace.');
+    await refusal(cf.write(root, '.vscode/cf-rotate.json', Buffer.from('{}\n'), { denyGitDir: true, mode: 0o644, createOnly: true }), 'file', `.vscode/cf-rotate.json ${out}`);
+    // A .vscode that links to a folder that does not exist (yet) outside: not created there either.
+    await fs.rm(path.join(root, '.vscode'));
+    await fs.symlink(path.join(outside, 'made'), path.join(root, '.vscode'));
+    await assert.rejects(cf.createFolder(root, '.vscode', { denyGitDir: true }), (e: Error & { kind?: string }) => e.kind === 'file');
+    await assert.rejects(cf.write(root, '.vscode/cf-rotate.json', Buffer.from('{}\n'), { denyGitDir: true, createOnly: true }), (e: Error & { kind?: string }) => e.kind === 'file');
+    assert.deepEqual(readdirSync(outside), []);
   });
 
   it('a path that is not a string is refused like an empty one', async () => {

@@ -6,6 +6,7 @@
 import { fake, Uri } from './fakeVscode';
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ParseErrorCode, printParseErrorCode } from 'jsonc-parser';
@@ -13,6 +14,7 @@ import { parseConfig } from '../../../src/core/config/load';
 import { describeSyntaxErrors, syntaxErrorWords } from '../../../src/core/config/syntax';
 import type { Logger } from '../../../src/core/ports';
 import { ConfigRegistry } from '../../../src/host/configs';
+import { buildTree } from '../../../src/views/model';
 
 const A = '0123456789abcdef0123456789abcdef';
 const VALID = JSON.stringify({ tokens: [{ name: 'deploy', kind: 'account-api-token', accountId: A, tokenId: A, targets: [{ file: '.env', key: 'K' }] }] }, null, 2);
@@ -130,6 +132,59 @@ describe('ConfigRegistry while cf-rotate.json is being edited', () => {
       assert.equal(registry.tokens().length, 1);
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('a target that is no regular file (FIFO, socket, directory, device, a link inside to a FIFO) is a problem of the file by JSON path: the tree shows it, nothing is rotatable; a regular or missing file is fine', async function () {
+    if (process.platform === 'win32') this.skip();
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process'); // eslint-disable-line @typescript-eslint/no-require-imports
+    execFileSync('mkfifo', [path.join(dir, 'pipe.env')]);
+    fs.symlinkSync('pipe.env', path.join(dir, 'via-link.env'));
+    fs.mkdirSync(path.join(dir, 'dir.env'));
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(dir, 'sock.env'), resolve));
+    let device = true;
+    try {
+      execFileSync('mknod', [path.join(dir, 'dev.env'), 'c', '1', '3'], { stdio: 'ignore' });
+    } catch {
+      device = false; // not allowed here (no CAP_MKNOD): the other types still run
+    }
+    fs.writeFileSync(path.join(dir, '.env'), 'K=1\n');
+    const entry = (name: string, id: string, files: string[]): Record<string, unknown> => ({ name, kind: 'account-api-token', accountId: A, tokenId: id, targets: files.map((f) => ({ file: f, key: name.toUpperCase() })) });
+    const B = 'b'.repeat(32);
+    const C = 'c'.repeat(32);
+    try {
+      await save(VALID); // a valid version first: its tokens stay visible under the problems
+      await save(JSON.stringify({ tokens: [entry('deploy', A, ['.env', 'pipe.env', 'missing.env']), entry('other', B, ['sock.env', 'dir.env', ...(device ? ['dev.env'] : [])]), entry('third', C, ['via-link.env', 'pipe.env'])] }));
+      const state = registry.state(dir);
+      assert.ok(state?.status === 'error', JSON.stringify(state));
+      const regular = 'not a regular file: cf-rotate writes a secret only into a regular file';
+      assert.deepEqual(state.issues, [
+        { path: 'tokens[0].targets[1].file', message: `is a FIFO (named pipe), ${regular}` },
+        { path: 'tokens[1].targets[0].file', message: `is a socket, ${regular}` },
+        { path: 'tokens[1].targets[1].file', message: `is a directory, ${regular}` },
+        ...(device ? [{ path: 'tokens[1].targets[2].file', message: `is a device, ${regular}` }] : []),
+        { path: 'tokens[2].targets[0].file', message: `is a FIFO (named pipe), ${regular}` },
+        { path: 'tokens[2].targets[1].file', message: `is a FIFO (named pipe), ${regular}` },
+      ]);
+      assert.match(state.message, /^\.vscode\/cf-rotate\.json is invalid: tokens\[0\]\.targets\[1\]\.file: is a FIFO \(named pipe\), not a regular file/);
+      assert.deepEqual(registry.tokens(), [], 'nothing of the file is rotatable');
+      assert.deepEqual(state.lastValid?.map((t) => t.name), ['deploy'], 'the last valid version stays visible');
+      assert.throws(() => registry.find('deploy'), /"deploy" cannot be rotated now: .*cf-rotate\.json is invalid \(tokens\[0\]\.targets\[1\]\.file is a FIFO \(named pipe\)/);
+      // The tree: one problem node per target, named by its JSON path, opening the config there.
+      const roots = buildTree({ folders: registry.all(), workspaceFolderCount: 1, history: [], now: Date.now(), reminderDays: 7, rotating: new Set(), interrupted: new Set() });
+      const problems = roots.filter((n) => n.type === 'message' && n.contextValue === 'message.configError');
+      assert.deepEqual(problems.map((n) => [n.label, n.description]), state.issues.map((i) => [i.path, i.message]));
+      assert.deepEqual(problems[0]?.command?.arguments, [{ folder: dir, path: 'tokens[0].targets[1].file' }]);
+      // Replaced by regular files (and a Refresh): valid again.
+      for (const f of ['pipe.env', 'sock.env', 'dev.env']) fs.rmSync(path.join(dir, f), { force: true });
+      fs.rmSync(path.join(dir, 'dir.env'), { recursive: true });
+      for (const f of ['pipe.env', 'sock.env', 'dir.env', 'dev.env']) fs.writeFileSync(path.join(dir, f), 'K=1\n');
+      await registry.reload(dir);
+      assert.equal(registry.state(dir)?.status, 'ok');
+      assert.deepEqual(registry.tokens().map((t) => t.token.name), ['deploy', 'other', 'third']);
+    } finally {
+      server.close();
     }
   });
 

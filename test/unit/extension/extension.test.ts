@@ -5,6 +5,7 @@
  */
 import './fakeVscode';
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -206,6 +207,40 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.deepEqual(JSON.parse(await read(dir, '.vscode/cf-rotate.json')), { tokens: [] });
     await settle();
     assert.equal(fake.contextKeys.get(CONTEXT.hasConfig), true);
+  });
+
+  it('Open Configuration through the checked writer: a .vscode that links out of the folder is refused and nothing is written outside; a new starter file is 0644', async () => {
+    const outside = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-ext-outside-')));
+    try {
+      await fs.rm(path.join(dir, '.vscode'), { recursive: true });
+      await fs.symlink(outside, path.join(dir, '.vscode'));
+      await start(null);
+      const editors = fake.editors.length;
+      assert.equal(await run(COMMANDS.openConfig), undefined);
+      assert.deepEqual(await fs.readdir(outside), [], 'nothing was created through the link');
+      assert.equal(fake.editors.length, editors, 'no editor was opened');
+      assert.match(messages('error').at(-1) ?? '', /^Open configuration failed: \.vscode\/cf-rotate\.json lies in a folder that links outside the workspace folder; cf-rotate refuses to follow it\./);
+      // A real .vscode: the starter file is created there, once (a second call opens the same file).
+      await fs.rm(path.join(dir, '.vscode'));
+      const umask = process.umask(0o022);
+      try {
+        const r = await run<{ created: boolean; file: string }>(COMMANDS.openConfig);
+        assert.ok(r, messages('error').join('\n'));
+        assert.deepEqual([r.created, r.file], [true, path.join(dir, '.vscode', 'cf-rotate.json')]);
+      } finally {
+        process.umask(umask);
+      }
+      assert.equal((await fs.lstat(path.join(dir, '.vscode'))).isDirectory(), true);
+      assert.equal((await fs.stat(path.join(dir, '.vscode', 'cf-rotate.json'))).mode & 0o777, 0o644);
+      assert.deepEqual(await fs.readdir(path.join(dir, '.vscode')), ['cf-rotate.json'], 'no temporary is left');
+      assert.equal((await run<{ created: boolean }>(COMMANDS.openConfig)).created, false);
+      // Add Token in a folder without .vscode: made through the same writer.
+      await fs.rm(path.join(dir, '.vscode'), { recursive: true });
+      assert.deepEqual(await run(COMMANDS.addToken, { folder: dir, token: DEPLOY }), { folder: dir, name: 'deploy' });
+      assert.deepEqual(JSON.parse(await read(dir, '.vscode/cf-rotate.json')).tokens.map((t: { name: string }) => t.name), ['deploy']);
+    } finally {
+      await fs.rm(outside, { recursive: true, force: true });
+    }
   });
 
   it('sets, verifies and clears the credential (SecretStorage + key index), refusing a bad one', async () => {
@@ -473,6 +508,68 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.deepEqual(await api.engine.interrupted(), []);
     assert.equal(fake.contextKeys.get(CONTEXT.hasInterrupted), false);
     assertNoSecrets(newValue);
+  });
+
+  describe('git for the git gate: git.path from the user settings only, never a git inside the workspace', () => {
+    let outside: string;
+    let marker: string;
+    const savedPath = process.env.PATH;
+
+    beforeEach(async function () {
+      if (process.platform === 'win32') this.skip();
+      outside = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-ext-git-')));
+      marker = path.join(outside, 'marker');
+      execFileSync('git', ['init', '-q'], { cwd: dir });
+      await write(dir, '.gitignore', '.env\n');
+    });
+    afterEach(async () => {
+      process.env.PATH = savedPath;
+      await fs.rm(outside, { recursive: true, force: true });
+    });
+
+    const script = async (file: string, body: string): Promise<string> => {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+      return file;
+    };
+    /** What a hostile repository plants: a git that would note its run and answer "all fine". */
+    const planted = (file: string): Promise<string> => script(file, `echo pwned >> "${marker}"\nexit 0`);
+    const rotated = async (): Promise<void> => {
+      const r = await run<{ ok: boolean; error?: unknown }>(COMMANDS.rotate, { name: 'deploy', confirm: false });
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+    };
+
+    it('a git planted at the root (on PATH with "." and the folder), a git.path of the workspace settings and a user git.path inside the folder never run', async () => {
+      await planted(path.join(dir, 'git'));
+      await planted(path.join(dir, 'tools', 'git'));
+      process.env.PATH = [dir, '.', savedPath ?? ''].join(path.delimiter);
+      fake.setSetting('git.path', { workspaceValue: path.join(dir, 'tools', 'git') });
+      await start();
+      await setCredential();
+      await rotated();
+      assert.equal(await fs.stat(marker).then(() => true, () => false), false, 'a git of the workspace ran');
+      fake.setSetting('git.path', { globalValue: path.join(dir, 'tools', 'git') });
+      await rotated();
+      assert.equal(await fs.stat(marker).then(() => true, () => false), false, 'a user git.path inside the folder ran');
+    });
+
+    it('a user git.path outside the workspace is the git that runs, also when set after activation', async () => {
+      const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+      const mine = await script(path.join(outside, 'bin', 'git'), `echo ran >> "${marker}"\nexec "${realGit}" "$@"`);
+      await start();
+      await setCredential();
+      await rotated();
+      assert.equal(await fs.stat(marker).then(() => true, () => false), false, 'no git.path yet: git from PATH');
+      fake.setSetting('git.path', { globalValue: [mine] });
+      await rotated();
+      assert.ok((await fs.readFile(marker, 'utf8')).includes('ran'), 'the configured git ran');
+      await fs.rm(marker);
+      // Its answer counts: once it says ".env" is not ignored, the rotation is refused with the reason.
+      await fs.writeFile(mine, `#!/bin/sh\necho ran >> "${marker}"\ncase "$*" in *check-ignore*) exit 1;; esac\nexec "${realGit}" "$@"\n`, { mode: 0o755 });
+      const refused = await run<{ ok: boolean; error?: { message: string } }>(COMMANDS.rotate, { name: 'deploy', confirm: false });
+      assert.equal(refused.ok, false);
+      assert.match(refused.error?.message ?? '', /\.env is not ignored by git/);
+    });
   });
 
   it('shows config errors as tree messages and opens the config at the JSON path', async () => {
