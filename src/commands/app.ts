@@ -168,7 +168,7 @@ export async function guarded<T>(app: App, what: string, body: () => Promise<T>,
     const err = toCfRotateError(e);
     if (err.kind === 'cancelled') return undefined;
     // Commands whose every throw happens before anything changed say so ("Nothing was rotated.").
-    const said = /nothing (was|has been) (rotated|changed)/i.test(err.userMessage);
+    const said = /nothing (was|has been) (rotated|changed)/i.test(err.userMessage) || (opts.unchanged !== undefined && err.userMessage.includes(opts.unchanged));
     notifyError(app, what, opts.unchanged && !said ? new CfRotateError(err.kind, err.message, { hint: [err.hint, opts.unchanged].filter(Boolean).join(' ') }) : err);
     if (INVOCATION_ERRORS.has(err.kind)) throw err;
     return undefined;

@@ -27,8 +27,8 @@ const TRANSIENT: ReadonlySet<ErrorKind> = new Set(['network', 'server', 'rate-li
 /** The input box's check of a pasted value (today's formats, notes A2). Never quotes the value. */
 function validateSecret(kind: 'token' | 'key', value: string): string | undefined {
   const v = value.trim();
-  if (kind === 'token') return API_TOKEN_FORMAT.test(v) ? undefined : 'This does not look like a Cloudflare API token: 40–80 letters, digits, _ or - (today\'s tokens start with cfut_ or cfat_).';
-  return GLOBAL_KEY_FORMAT.test(v) ? undefined : 'This does not look like a Global API key: cfk_ followed by letters and digits, or an older key of 37–45 lowercase hex characters.';
+  if (kind === 'token') return API_TOKEN_FORMAT.test(v) ? undefined : vscode.l10n.t('This does not look like a Cloudflare API token: 40–80 letters, digits, _ or - (today\'s tokens start with cfut_ or cfat_).');
+  return GLOBAL_KEY_FORMAT.test(v) ? undefined : vscode.l10n.t('This does not look like a Global API key: cfk_ followed by letters and digits, or an older key of 37–45 lowercase hex characters.');
 }
 
 const TITLE = 'Set Cloudflare Credential';
@@ -57,8 +57,8 @@ interface CredentialState {
  * said, that nothing was saved (the profile keeps what it held), and what to do.
  */
 function refusedMessage(err: CfRotateError, profile: string, hadOne: boolean): string {
-  const kept = hadOne ? `Nothing was saved: profile "${profile}" keeps its current credential.` : 'Nothing was saved.';
-  return `${err.message.replace(/\s+$/, '')} ${kept} Correct the value, or press Escape.`;
+  const kept = hadOne ? vscode.l10n.t('Nothing was saved: profile "{0}" keeps its current credential.', profile) : vscode.l10n.t('Nothing was saved.');
+  return vscode.l10n.t('{0} {1} Correct the value, or press Escape.', err.message.replace(/\s+$/, ''), kept);
 }
 
 /**
@@ -143,7 +143,7 @@ async function askAndCheck(app: App, preset: string | undefined): Promise<Creden
           totalSteps: TOTAL,
           prompt: vscode.l10n.t('Email address of your Cloudflare user'),
           ...(s.email !== undefined ? { value: s.email } : {}),
-          validate: (v) => (/^[^\s@]+@[^\s@]+$/.test(v.trim()) ? undefined : 'Enter an email address.'),
+          validate: (v) => (/^[^\s@]+@[^\s@]+$/.test(v.trim()) ? undefined : vscode.l10n.t('Enter an email address.')),
         })
       ).trim();
       const email = s.email;
@@ -333,7 +333,13 @@ async function setCredential(app: App, raw: unknown): Promise<SetCredentialResul
   const accountId = credential.type === 'api-token' ? credential.accountId : undefined;
   notifyInfo(
     app,
-    `Saved the Cloudflare credential for profile "${profile}"${verified ? ' (verified)' : ' (not verified)'} in the secret storage: ${describeCredential(credential)}${accountId ? ` (account-owned token of account ${accountId})` : ''}.`,
+    accountId
+      ? verified
+        ? vscode.l10n.t('Saved the Cloudflare credential for profile "{0}" (verified) in the secret storage: {1} (account-owned token of account {2}).', profile, describeCredential(credential), accountId)
+        : vscode.l10n.t('Saved the Cloudflare credential for profile "{0}" (not verified) in the secret storage: {1} (account-owned token of account {2}).', profile, describeCredential(credential), accountId)
+      : verified
+        ? vscode.l10n.t('Saved the Cloudflare credential for profile "{0}" (verified) in the secret storage: {1}.', profile, describeCredential(credential))
+        : vscode.l10n.t('Saved the Cloudflare credential for profile "{0}" (not verified) in the secret storage: {1}.', profile, describeCredential(credential)),
   );
   return { profile, stored: true, verified, ...(accountId ? { accountId } : {}) };
 }
@@ -407,7 +413,7 @@ async function setGitHubToken(app: App, raw: unknown): Promise<{ stored: boolean
       prompt: vscode.l10n.t('A GitHub token that may write the Actions secrets of the repositories in cf-rotate.json ("Secrets" and, for environments, "Environments" read and write; or the "repo" scope). Stored in the OS secret storage.{0}', had ? ' Leave empty to delete the stored token.' : ''),
       password: true,
       ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() === '' && had) || GITHUB_TOKEN_FORMAT.test(v.trim()) ? undefined : 'This does not look like a GitHub token (20-255 characters, no spaces).',
+      validateInput: (v) => (v.trim() === '' && had) || GITHUB_TOKEN_FORMAT.test(v.trim()) ? undefined : vscode.l10n.t('This does not look like a GitHub token (20-255 characters, no spaces).'),
     });
     if (entered === undefined) throw cancelled();
     if (entered.trim() === '') return setGitHubToken(app, { clear: true });

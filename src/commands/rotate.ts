@@ -376,8 +376,8 @@ export async function presentResult(app: App, r: RotationResult, opts: { cancell
       if (r.state === 'busy' && (await hasInterrupted(app, r))) actions.push({ title: vscode.l10n.t('Resume'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, ref) });
   }
   const unfinished = r.state === 'pending' || r.state === 'unknown';
-  const prefix = opts.cancelled && unfinished ? 'Cancelled after the request was sent: ' : '';
-  notifyError(app, undefined, new CfRotateError(r.error?.kind ?? 'internal', `${prefix}${text}`), actions, { log: unfinished });
+  const message = opts.cancelled && unfinished ? vscode.l10n.t('Cancelled after the request was sent: {0}', text) : text;
+  notifyError(app, undefined, new CfRotateError(r.error?.kind ?? 'internal', message), actions, { log: unfinished });
 }
 
 // --------------------------------------------------------------------------- rotate
@@ -721,7 +721,7 @@ async function expire(app: App, raw: unknown): Promise<{ name: string; folder: s
 
 export function registerRotateCommands(app: App): vscode.Disposable[] {
   // Everything these commands throw happens before the engine is called: nothing was rotated.
-  const unchanged = { unchanged: 'Nothing was rotated.' };
+  const unchanged = { unchanged: vscode.l10n.t('Nothing was rotated.') };
   return [
     app.registerCommand(COMMANDS.rotate, (arg: unknown) => guarded(app, vscode.l10n.t('Rotation failed'), () => rotate(app, arg), unchanged)),
     app.registerCommand(COMMANDS.rotateAll, (arg: unknown) => guarded(app, vscode.l10n.t('Rotate all failed'), () => rotateBatch(app, arg, 'all'), unchanged)),

@@ -67,11 +67,12 @@ describe('localisation', () => {
    * Every source file of the extension and of the core it shares with the CLI: a title,
    * placeholder, prompt, label, detail, description, message or error written as a bare string
    * literal fails. Not here: src/cli/ (the CLI's own output is English: scripts read it, and it has
-   * no display language) and src/constants.ts (identifiers). A line whose words no user reads (an
+   * no display language), src/action/ (the GitHub Action's step summary over that CLI, English for
+   * the same reason) and src/constants.ts (identifiers). A line whose words no user reads (an
    * internal invariant, a log line's prefix) says so with a trailing `// l10n-exempt: <why>` comment,
    * or the comment alone on the line above.
    */
-  const NOT_LOCALISED = [/^src\/cli\//, /^src\/constants\.ts$/];
+  const NOT_LOCALISED = [/^src\/cli\//, /^src\/action\//, /^src\/constants\.ts$/];
   const sources = (): string[] => {
     const out: string[] = [];
     const walk = (dir: string): void => {
@@ -95,6 +96,12 @@ describe('localisation', () => {
     // A sentence returned or pushed as a literal (a tooltip line, a description part, a validation message).
     /\breturn\s+['"`][A-Z][a-z]+ [a-z]/,
     /\.push\((?:'',\s*)?['"`](?:- )?[A-Z][a-z]+[\s:]/,
+    // A sentence in a branch of a condition (a validation message, a prefix): `? undefined : 'Enter …'`, `? 'Cancelled …' : ''`.
+    /\?\s*(?:undefined|null|''|""|['"`][^'"`]*['"`])\s*:\s*['"`][A-Z][a-z]+ [a-z]/,
+    /\?\s*['"`][A-Z][a-z]+ [a-z]+ [a-z]/,
+    // A sentence built as a template on its own line (an argument of a notification).
+    /^\s*`[A-Z][a-z]+ [a-z]+ [a-z]/,
+    /\bunchanged:\s*['"`]/,
     // English plurals by hand ("token${n === 1 ? '' : 's'}", "n === 1 ? 'is' : 'are'"): use plural() with two whole messages.
     /[=!]== 1 \? ['"`]/,
     // The wizard's steps and pickers take their title, placeholder and loading noun by position.
