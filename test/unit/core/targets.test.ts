@@ -121,8 +121,10 @@ describe('targets: preflight of one target', function () {
     try {
       await fs.writeFile(path.join(out, 'x.env'), 'K=1\n');
       await fs.symlink(path.join(out, 'x.env'), path.join(folder, 'x.env'));
-      await rejects(prepareTargets(files, folder, token([{ file: 'x.env', key: 'K' }])), 'file', 'x.env is a link that leads outside the workspace folder; cf-rotate refuses to follow it.');
-      await rejects(prepareTargets(files, folder, token([{ file: 'nope/.env', key: 'K' }])), 'file', 'The folder of nope/.env does not exist.');
+      await rejects(prepareTargets(files, folder, token([{ file: 'x.env', key: 'K' }])), 'file', '"me" › targets[0].file: x.env is a link that leads outside the workspace folder; cf-rotate refuses to follow it.');
+      await rejects(prepareTargets(files, folder, token([{ file: 'nope/.env', key: 'K' }])), 'file', '"me" › targets[0].file: The folder of nope/.env does not exist.');
+      // The JSON path names the refused target among several.
+      await rejects(prepareTargets(files, folder, token([{ file: '.env', key: 'A' }, { file: 'x.env', key: 'K' }])), 'file', /^"me" › targets\[1\]\.file: x\.env is a link/);
     } finally {
       await fs.rm(out, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@ import * as l10n from '@vscode/l10n';
 import { createHash } from 'node:crypto';
 import { fileTargets, targetField, targetPathProblem, type FileTargetConfig, type TokenConfig } from '../../config/schema';
 import { CONFIG_RELATIVE_PATH } from '../../config/load';
-import { CfRotateError } from '../../errors';
+import { CfRotateError, toCfRotateError } from '../../errors';
 import type { SecretValues } from '../../cloudflare/types';
 import type { FileRules, Files, Locks } from '../../ports';
 import { wording } from '../../wording';
@@ -59,11 +59,23 @@ export interface PreparedTarget extends JournalTarget {
 
 /** Preflight of one target: inside the folder, writable, not dirty, text, patchable, consistent. */
 export async function prepareTarget(files: Files, folder: string, token: TokenConfig, t: FileTargetConfig): Promise<PreparedTarget> {
+  // The entry and the JSON path of the target in it, as validate and the tree name it.
+  const index = token.targets.indexOf(t);
+  const at = index >= 0 ? l10n.t('"{0}" › targets[{1}].file', token.name, index) : undefined;
   const problem = targetPathProblem(t);
   if (problem) {
-    throw new CfRotateError('config', l10n.t('The target file of "{0}" {1}.', token.name, problem), { hint: l10n.t('Fix the target in cf-rotate.json. Nothing was rotated.') });
+    throw new CfRotateError('config', l10n.t('The target file of "{0}" {1}.', token.name, problem), {
+      hint: at ? l10n.t('Fix {0} in cf-rotate.json. Nothing was rotated.', at) : l10n.t('Fix the target in cf-rotate.json. Nothing was rotated.'),
+    });
   }
-  const checked = await files.check(folder, t.file, TARGET_RULES);
+  let checked: Awaited<ReturnType<Files['check']>>;
+  try {
+    checked = await files.check(folder, t.file, TARGET_RULES);
+  } catch (e) {
+    const err = toCfRotateError(e, 'file');
+    if (!at || (err.kind !== 'file' && err.kind !== 'config')) throw err;
+    throw new CfRotateError(err.kind, l10n.t('{0}: {1}', at, err.message), { ...(err.hint ? { hint: err.hint } : {}), codes: err.codes, cause: err.cause ?? err });
+  }
   if (files.isDirty?.(checked.real)) {
     throw new CfRotateError('file', l10n.t('{0} has unsaved changes in an editor.', t.file), {
       hint: l10n.t('Save or revert it, then rotate again. Nothing was rotated.'),
