@@ -14,7 +14,7 @@ import { historyKey, lastRotations } from '../core/history';
 import { redactingLogger } from '../core/log';
 import { CheckedFiles } from '../core/node/checked';
 import { NodeJournalStore } from '../core/node/journalStore';
-import { defaultStateDir, ensureStateDir, migrateLegacyJournalFile } from '../core/node/stateDir';
+import { defaultStateDir, ensureStateDir, migrateLegacyJournalFile, sweepStateDir } from '../core/node/stateDir';
 import type { Logger } from '../core/ports';
 import { VERSION } from '../core/version';
 import { cliHistory, cliLocks, createCliEngine } from './engine';
@@ -252,6 +252,7 @@ function reportRetirements(io: Io, results: readonly RetirementResult[], all: bo
 async function housekeeping(stateDir: string, engine: RotationEngine, folder: string, cfg: CfRotateConfig | undefined, logger: Logger, configFile?: string): Promise<void> {
   await ensureStateDir(stateDir);
   await migrateLegacyJournalFile(path.join(stateDir, 'journal.json'), new NodeJournalStore(stateDir), logger);
+  await sweepStateDir(stateDir);
   // resume and retire sweep too when the configuration can be read (a kill during a replace's edit of it).
   const c = cfg ?? (configFile ? await loadConfig(configFile).catch(() => undefined) : undefined);
   if (c) await engine.sweep(folder, c.tokens, configFile ? path.relative(folder, configFile) : undefined);

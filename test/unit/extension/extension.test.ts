@@ -5,7 +5,7 @@
  */
 import './fakeVscode';
 import { strict as assert } from 'node:assert';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -429,6 +429,26 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.deepEqual(await api.engine.interrupted(), []);
     assert.equal(fake.contextKeys.get(CONTEXT.hasInterrupted), false);
     assertNoSecrets(newValue);
+  });
+
+  async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    while (!(await cond())) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('on start, sweeps the temporaries killed processes left in the state directory (history, locks)', async () => {
+    const state = process.env.CF_ROTATE_STATE_DIR!;
+    await fs.mkdir(path.join(state, 'locks'), { recursive: true });
+    const left = [
+      path.join(state, 'history.jsonl.cf-rotate-4194303999-77-abcdef012345.tmp'),
+      path.join(state, 'locks', `rot-x.lock.4194303999-${'ab'.repeat(12)}.tmp`),
+    ];
+    for (const f of left) await fs.writeFile(f, '');
+    await start();
+    await until(async () => left.every((f) => !existsSync(f)), 'the sweep');
   });
 
   it('shows config errors as tree messages and opens the config at the JSON path', async () => {
