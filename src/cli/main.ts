@@ -35,7 +35,7 @@ Usage:
   cf-rotate list    [--config FILE] [--json]
   cf-rotate rotate  NAME... | --all | --due [--due-from SOURCE]  [--config FILE] [--dry-run] [--json] [--concurrency N]
   cf-rotate resume  [--config FILE] [--overwrite-conflicts] [--wait SECONDS] [--json]
-  cf-rotate discard NAME... [--config FILE] [--yes]
+  cf-rotate discard NAME... [--config FILE] [--yes] [--json]
   cf-rotate retire  [NAME...] [--now] [--config FILE] [--json]
   cf-rotate history [--json] [--limit N]
   cf-rotate validate [--config FILE]
@@ -489,8 +489,10 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
           throw new CfRotateError('not-found', `No interrupted rotation of ${missing.map((n) => `"${n}"`).join(', ')} in ${folder}.`, { hint: 'Run "cf-rotate resume" to see and finish interrupted rotations.' });
         }
         if (!o.yes) {
-          for (const j of hits) io.stdout(`${j.token}: ${discardExplanation(j)}\n`);
-          io.stdout('Nothing was discarded. Run the same command with --yes to discard.\n');
+          // --json: stdout carries the JSON only (what discarding each would mean); the advice goes to stderr.
+          if (o.json) io.stdout(`${JSON.stringify(hits.map((j) => ({ name: j.token, discarded: false, explanation: discardExplanation(j) })), null, 2)}\n`);
+          else for (const j of hits) io.stdout(`${j.token}: ${discardExplanation(j)}\n`);
+          (o.json ? io.stderr : io.stdout)('Nothing was discarded. Run the same command with --yes to discard.\n');
           return 1;
         }
         const out: { name: string; discarded: boolean; error?: string }[] = [];
