@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { parse } from 'dotenv';
 import { main } from '../../../src/cli/main';
 import { startWorld, tempFolder, write, type World } from '../helpers/world';
-import type { OperationName } from '../../simulator/types';
+import type { Fault, OperationName } from '../../simulator/types';
 import { setFigure } from '../helpers/figures';
 import { tokenIdOf } from '../../../src/core/config/edit';
 import { parseJournal, type JournalEntry } from '../../../src/core/engine/journal';
@@ -458,4 +458,83 @@ describe('crash injection: resume killed after its verdict is durable, before th
       await fs.rm(w.stateDir, { recursive: true, force: true });
     }
   });
+});
+
+/**
+ * Notes A9: an answer that carries the new secret but breaks the documented schema in the rest is
+ * handled as an answer: the secret is journaled first, so a process killed afterwards leaves it
+ * resumable. The resume writes it; Cloudflare accepts what the files hold; nothing is "lost".
+ */
+describe('crash injection: an answer off the schema (A9), the process killed once the secret it carried is journaled or partly written', function () {
+  this.timeout(60_000);
+  let world: World;
+  before(async () => {
+    world = await startWorld();
+  });
+  after(async () => world.close());
+
+  const cases: { name: string; op: OperationName; fault: Record<string, unknown>; setup(): { entry: Record<string, unknown>; targets: Target[]; values: string[]; accepted: (t: Target, v: string | undefined) => boolean } }[] = [
+    {
+      name: 'account API token roll without "success"',
+      op: 'rollAccountToken',
+      fault: { remove: ['success'] },
+      setup: () => {
+        const t = world.sim.control.addAccountToken(world.accountId, { name: 'a9' });
+        return { entry: { kind: 'account-api-token', accountId: world.accountId, tokenId: t.id }, targets: [{ file: '.env', key: 'TOKEN' }, { file: '.dev.vars', key: 'TOKEN' }], values: [t.value, t.value], accepted: (_t, v) => world.sim.control.state().accountTokens.find((x) => x.id === t.id)?.value === v };
+      },
+    },
+    {
+      name: 'Access service-token rotate without the required "id"',
+      op: 'rotateServiceToken',
+      fault: { remove: ['result.id'] },
+      setup: () => {
+        const s = world.sim.control.addServiceToken({ accountId: world.accountId, name: 'a9' });
+        return {
+          entry: { kind: 'access-service-token', accountId: world.accountId, serviceTokenId: s.id, gracePeriod: '0s' },
+          targets: [{ file: '.env', key: 'CID', field: 'clientId' }, { file: '.env', key: 'CSECRET', field: 'clientSecret' }, { file: '.dev.vars', key: 'CSECRET', field: 'clientSecret' }],
+          values: [s.clientId, s.clientSecret, s.clientSecret],
+          accepted: (t, v) => (t.field === 'clientId' ? v === s.clientId : v !== undefined && world.sim.control.accessCheck(s.clientId, v).allowed),
+        };
+      },
+    },
+  ];
+
+  for (const c of cases) {
+    for (const point of ['secret-journaled', 'target-written'] as const) {
+      it(`${c.name}: killed at ${point}; resume writes the secret it carried, nothing is lost`, async () => {
+        const folder = await tempFolder('cf-rotate-a9-');
+        const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-a9-state-'));
+        try {
+          const { entry, targets, values, accepted } = c.setup();
+          await write(folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: [{ name: 'victim', ...entry, targets }] }));
+          for (const f of new Set(targets.map((t) => t.file))) {
+            await write(folder, f, targets.map((t, i) => (t.file === f ? `${t.key}=${values[i]}\n` : '')).join(''));
+          }
+          const env = { ...process.env, ...world.adminEnv, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '1', CRASH_AT: point };
+          world.sim.control.addFault({ op: c.op, type: 'off-contract', ...c.fault } as Fault);
+          const c2 = fork(CHILD, [folder, 'victim'], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+          let stderr = '';
+          c2.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+          const exit = await new Promise<{ signal: NodeJS.Signals | null }>((resolve) => c2.on('exit', (_code, signal) => resolve({ signal })));
+          assert.equal(exit.signal, 'SIGKILL', stderr);
+          assert.equal(world.sim.control.faults().length, 0, 'the answer was off the schema');
+
+          const out: string[] = [];
+          const code = await main(['resume', '--json'], { stdout: (s) => out.push(s), stderr: (s) => out.push(s), env: { ...env, CRASH_AT: '' }, cwd: folder });
+          const [r] = JSON.parse(out.find((s) => s.trim().startsWith('[')) ?? '[]') as { ok: boolean; state: string }[];
+          assert.equal(code, 0, out.join(''));
+          assert.deepEqual([r?.ok, r?.state], [true, 'recovered']);
+          for (const t of targets) {
+            const v = parse(await fs.readFile(path.join(folder, t.file), 'utf8'))[t.key];
+            assert.ok(accepted(t, v), `${t.file} › ${t.key} holds a value Cloudflare accepts`);
+          }
+          assert.deepEqual(await new NodeJournalStore(stateDir).list(), []);
+        } finally {
+          world.sim.control.clearFaults();
+          await fs.rm(folder, { recursive: true, force: true });
+          await fs.rm(stateDir, { recursive: true, force: true });
+        }
+      });
+    }
+  }
 });
