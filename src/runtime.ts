@@ -17,6 +17,7 @@ import type { ConfigRegistry } from './host/configs';
 import { createHostServices, type HostServices } from './host/services';
 import { editorWording, useWording } from './core/wording';
 import { migrateLegacyState } from './host/migrate';
+import { sweepStateDir } from './core/node/stateDir';
 import { Settings } from './host/settings';
 import { ViewController } from './views/controller';
 import type { TreeNode } from './views/model';
@@ -127,7 +128,7 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
       if (await migrated) await view.rebuild();
       // Temporary files that killed processes left beside the targets (and in the state directory).
       void Promise.all(host.configs.tokens().map((rt) => host.state.sweep(rt.folder.path, [rt.token]))).catch(() => undefined);
-      void host.journalStore.sweep().catch(() => undefined);
+      void sweepStateDir(host.stateDir).catch(() => undefined);
       // The commands' code is loaded only when there is something to offer or to carry out.
       await phase('ready: offer resume', async () => {
         if ((await host.state.interrupted().catch(() => [undefined])).length > 0) await actions().offerResume(app);

@@ -15,7 +15,7 @@ import { redactingLogger } from '../core/log';
 import { CheckedFiles } from '../core/node/checked';
 import { NodeJournalStore } from '../core/node/journalStore';
 import { targetFileIssues } from '../core/node/targetFiles';
-import { defaultStateDir, ensureStateDir, migrateLegacyJournalFile } from '../core/node/stateDir';
+import { defaultStateDir, ensureStateDir, migrateLegacyJournalFile, sweepStateDir } from '../core/node/stateDir';
 import type { Logger } from '../core/ports';
 import { VERSION } from '../core/version';
 import { cliHistory, cliLocks, createCliEngine } from './engine';
@@ -36,7 +36,7 @@ Usage:
   cf-rotate list    [--config FILE] [--json]
   cf-rotate rotate  NAME... | --all | --due [--due-from SOURCE]  [--config FILE] [--dry-run] [--json] [--concurrency N]
   cf-rotate resume  [--config FILE] [--overwrite-conflicts] [--wait SECONDS] [--json]
-  cf-rotate discard NAME... [--config FILE] [--yes]
+  cf-rotate discard NAME... [--config FILE] [--yes] [--json]
   cf-rotate retire  [NAME...] [--now] [--config FILE] [--json]
   cf-rotate history [--json] [--limit N]
   cf-rotate validate [--config FILE]
@@ -253,6 +253,7 @@ function reportRetirements(io: Io, results: readonly RetirementResult[], all: bo
 async function housekeeping(stateDir: string, engine: RotationEngine, folder: string, cfg: CfRotateConfig | undefined, logger: Logger, configFile?: string): Promise<void> {
   await ensureStateDir(stateDir);
   await migrateLegacyJournalFile(path.join(stateDir, 'journal.json'), new NodeJournalStore(stateDir), logger);
+  await sweepStateDir(stateDir);
   // resume and retire sweep too when the configuration can be read (a kill during a replace's edit of it).
   const c = cfg ?? (configFile ? await loadConfig(configFile).catch(() => undefined) : undefined);
   if (c) await engine.sweep(folder, c.tokens, configFile ? path.relative(folder, configFile) : undefined);
@@ -492,8 +493,10 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
           throw new CfRotateError('not-found', `No interrupted rotation of ${missing.map((n) => `"${n}"`).join(', ')} in ${folder}.`, { hint: 'Run "cf-rotate resume" to see and finish interrupted rotations.' });
         }
         if (!o.yes) {
-          for (const j of hits) io.stdout(`${j.token}: ${discardExplanation(j)}\n`);
-          io.stdout('Nothing was discarded. Run the same command with --yes to discard.\n');
+          // --json: stdout carries the JSON only (what discarding each would mean); the advice goes to stderr.
+          if (o.json) io.stdout(`${JSON.stringify(hits.map((j) => ({ name: j.token, discarded: false, explanation: discardExplanation(j) })), null, 2)}\n`);
+          else for (const j of hits) io.stdout(`${j.token}: ${discardExplanation(j)}\n`);
+          (o.json ? io.stderr : io.stdout)('Nothing was discarded. Run the same command with --yes to discard.\n');
           return 1;
         }
         const out: { name: string; discarded: boolean; error?: string }[] = [];

@@ -585,7 +585,8 @@ async function selectJournals(app: App, args: ResumeArgs | undefined, journals: 
 }
 
 async function discard(app: App, j: JournalEntry, ask: boolean): Promise<boolean> {
-  if (ask && (await askModal(vscode.l10n.t('Discard the interrupted rotation of "{0}"?', j.token), discardWarning(j), 'Discard')) !== 'Discard') return false;
+  const button = vscode.l10n.t('Discard');
+  if (ask && (await askModal(vscode.l10n.t('Discard the interrupted rotation of "{0}"?', j.token), discardWarning(j), button)) !== button) return false;
   await app.engine.discard(j.id); // the engine logs it (and records it in the history)
   return true;
 }

@@ -18,6 +18,7 @@ import type {
   FaultBody,
   FaultStatus,
   FaultType,
+  OffContractFault,
   OperationName,
   RateLimitConfig,
   RecordedRequest,
@@ -75,7 +76,7 @@ const REDACTED_HEADERS = new Set(['authorization', 'x-auth-key', 'x-auth-user-se
 /** Faults that replace processing. */
 const PRE_FAULTS: readonly FaultType[] = ['status', 'error-text', 'huge-body', 'rate-limit', 'hang', 'late-commit', 'echo-headers'];
 /** Faults applied after the change is committed (2xx outcomes only). */
-const POST_FAULTS: readonly FaultType[] = ['malformed-json', 'missing-secret', 'drop-after-commit', 'hang-after-commit', '500-after-commit'];
+const POST_FAULTS: readonly FaultType[] = ['malformed-json', 'missing-secret', 'off-contract', 'drop-after-commit', 'hang-after-commit', '500-after-commit'];
 const FAULT_TYPES: readonly FaultType[] = [...PRE_FAULTS, 'wrong-page', ...POST_FAULTS, 'latency'];
 const FAULT_STATUSES: readonly number[] = [500, 502, 503, 504];
 /** Credential headers an `echo-headers` fault quotes, in this order, with the spelling it uses. */
@@ -100,7 +101,8 @@ export function validateFault(f: unknown): Fault {
   if (f.after !== undefined && (typeof f.after !== 'number' || f.after < 0)) throw new Error('fault.after must be >= 0');
   if (f.pathIncludes !== undefined && (typeof f.pathIncludes !== 'string' || f.pathIncludes === '')) throw new Error('fault.pathIncludes must be a non-empty string');
   if (f.type === 'status' && !FAULT_STATUSES.includes(f.status as number)) throw new Error('fault.status must be 500, 502, 503 or 504');
-  if (f.type === 'error-text' && (![400, 403, 404, 500].includes(f.status as number) || typeof f.message !== 'string')) throw new Error('fault.status must be 400, 403, 404 or 500 and fault.message a string');
+  if (f.type === 'error-text' && (![400, 401, 403, 404, 500].includes(f.status as number) || typeof f.message !== 'string')) throw new Error('fault.status must be 400, 401, 403, 404 or 500 and fault.message a string');
+  if (f.type === 'off-contract') validateOffContract(f);
   if (f.type === 'huge-body' && !(typeof f.bytes === 'number' && f.bytes > 0)) throw new Error('fault.bytes must be a positive number');
   if (f.type === '500-after-commit' && f.status !== undefined && !FAULT_STATUSES.includes(f.status as number)) {
     throw new Error('fault.status must be 500, 502, 503 or 504');
@@ -170,6 +172,64 @@ function withoutSecret(op: OperationName, body: Envelope): Envelope | undefined 
     return { ...body, result: { ...r, issuers: stripped } };
   }
   return r.client_secret === undefined ? undefined : { ...body, result: omit(r, 'client_secret') };
+}
+
+/** A dotted path into a JSON body: names, array indexes as numbers. */
+const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|\d+))*$/;
+/** Names that hold a secret in some answer: an `off-contract` fault never touches them (`missing-secret` does that). */
+const SECRET_FIELDS = new Set(['value', 'secret', 'client_secret']);
+
+function validateOffContract(f: Record<string, unknown>): void {
+  const remove = f.remove ?? [];
+  const set = f.set ?? {};
+  if (!Array.isArray(remove) || !remove.every((p) => typeof p === 'string')) throw new Error('fault.remove must be a list of field paths');
+  if (!isRecord(set)) throw new Error('fault.set must be an object of field paths to values');
+  const paths = [...(remove as string[]), ...Object.keys(set)];
+  if (paths.length === 0) throw new Error('fault.remove or fault.set must name at least one field');
+  for (const p of paths) {
+    if (!FIELD_PATH.test(p)) throw new Error(`fault: ${p} is not a field path (names and indexes joined by dots, e.g. result.id)`);
+    const parts = p.split('.');
+    if (p === 'result' || parts.some((x) => SECRET_FIELDS.has(x))) throw new Error(`fault: ${p} names the secret or what holds it; use the missing-secret fault for an answer without it`);
+  }
+}
+
+/**
+ * The answer of an `off-contract` fault: the fields of `remove` taken out, those of `set` set.
+ * Undefined (the fault does not fire) when the answer carries no secret, a field to remove is not
+ * there, or the answer would no longer carry the secret.
+ */
+function offContract(op: OperationName, body: Envelope, f: OffContractFault): Envelope | undefined {
+  if (withoutSecret(op, body) === undefined) return undefined;
+  const out = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
+  const walk = (p: string, create: boolean): { parent: Record<string, unknown> | unknown[]; key: string } | undefined => {
+    const parts = p.split('.');
+    let node: unknown = out;
+    for (const part of parts.slice(0, -1)) {
+      const next: unknown = Array.isArray(node) ? node[Number(part)] : isRecord(node) ? node[part] : undefined;
+      if (next === undefined && create && isRecord(node)) node = node[part] = {};
+      else node = next;
+      if (!isRecord(node) && !Array.isArray(node)) return undefined;
+    }
+    return { parent: node as Record<string, unknown> | unknown[], key: parts[parts.length - 1] as string };
+  };
+  for (const p of f.remove ?? []) {
+    const at = walk(p, false);
+    if (at === undefined) return undefined;
+    if (Array.isArray(at.parent)) {
+      const i = Number(at.key);
+      if (!(i < at.parent.length)) return undefined;
+      at.parent.splice(i, 1);
+    } else {
+      if (!(at.key in at.parent)) return undefined;
+      delete at.parent[at.key];
+    }
+  }
+  for (const [p, v] of Object.entries(f.set ?? {})) {
+    const at = walk(p, true);
+    if (at === undefined) return undefined;
+    (at.parent as Record<string, unknown>)[at.key] = v;
+  }
+  return withoutSecret(op, out as unknown as Envelope) === undefined ? undefined : (out as unknown as Envelope);
 }
 
 /** The error envelope of an `echo-headers` fault: one error per credential header, quoting its value. */
@@ -686,7 +746,9 @@ class Simulator {
     const ok = result.status >= 200 && result.status < 300;
     const post =
       ok && wrongPage === undefined
-        ? this.takeFault(op, url.pathname, POST_FAULTS, (f) => f.type !== 'missing-secret' || withoutSecret(op as OperationName, result.body) !== undefined)
+        ? this.takeFault(op, url.pathname, POST_FAULTS, (f) =>
+            f.type === 'missing-secret' ? withoutSecret(op as OperationName, result.body) !== undefined : f.type === 'off-contract' ? offContract(op as OperationName, result.body, f) !== undefined : true,
+          )
         : undefined;
     if (post?.type === 'hang-after-commit') return finish(null, 'hung', 'hang-after-commit'); // close() ends the socket
     if (post?.type === 'drop-after-commit') {
@@ -698,7 +760,12 @@ class Simulator {
       const text = JSON.stringify(result.body);
       return answer(result.status, headers, text.slice(0, Math.max(1, Math.floor(text.length / 2))), 'malformed-json');
     }
-    const body = post?.type === 'missing-secret' ? (withoutSecret(op as OperationName, result.body) as Envelope) : result.body;
+    const body =
+      post?.type === 'missing-secret'
+        ? (withoutSecret(op as OperationName, result.body) as Envelope)
+        : post?.type === 'off-contract'
+          ? (offContract(op as OperationName, result.body, post) as Envelope)
+          : result.body;
     // A mutation that changed Cloudflare answers after postCommitDelayMs (a client may die meanwhile).
     if (ok && req.method !== 'GET' && this.behaviour.postCommitDelayMs > 0) await this.sleep(this.behaviour.postCommitDelayMs);
     if (this.closed) return finish(null, 'dropped');

@@ -69,7 +69,7 @@ export type RemovedOperationName = (typeof REMOVED_OPERATIONS)[number];
 /** An operation name (served, or removed upstream; see `REMOVED_OPERATIONS`). */
 export type OperationName = ServedOperationName | RemovedOperationName;
 
-/** Operations whose success response carries a new secret (targets of the `missing-secret` fault). */
+/** Operations whose success response carries a new secret (targets of the `missing-secret` and `off-contract` faults). */
 export const SECRET_OPERATIONS: readonly OperationName[] = [
   'rollUserToken',
   'rollAccountToken',
@@ -335,7 +335,8 @@ export interface StatusFault extends FaultBase {
  */
 export interface ErrorTextFault extends FaultBase {
   type: 'error-text';
-  status: 400 | 403 | 404 | 500;
+  /** 401 with code 1000 "Invalid API Token" is what a verify answers for a value Cloudflare no longer knows. */
+  status: 400 | 401 | 403 | 404 | 500;
   code?: number;
   message: string;
 }
@@ -363,6 +364,21 @@ export interface MalformedJsonFault extends FaultBase {
  */
 export interface MissingSecretFault extends FaultBase {
   type: 'missing-secret';
+}
+/**
+ * Process the request (committed), then answer success WITH the new secret, but with the rest of
+ * the answer off the documented schema: a field a client's schema requires taken out, or a field
+ * given a value of another type (notes A9: take the secret out and journal it before validating
+ * the rest). `remove` and `set` name fields by dotted paths into the JSON body, array items by
+ * their index (`success`, `result.id`, `result.issuers.0.type`); `set` adds a field that is not
+ * there. Paths may not name the secret itself (that is `missing-secret`). Fires only on 2xx
+ * answers that carry a secret, when every path to remove exists, and only if the answer still
+ * carries the secret afterwards.
+ */
+export interface OffContractFault extends FaultBase {
+  type: 'off-contract';
+  remove?: string[];
+  set?: Record<string, unknown>;
 }
 /** Process the request (committed), then destroy the socket without answering. Fires only on 2xx outcomes. */
 export interface DropAfterCommitFault extends FaultBase {
@@ -434,6 +450,7 @@ export type Fault =
   | RateLimitFault
   | MalformedJsonFault
   | MissingSecretFault
+  | OffContractFault
   | DropAfterCommitFault
   | HangAfterCommitFault
   | StatusAfterCommitFault

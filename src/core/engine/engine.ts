@@ -97,7 +97,9 @@ export type Checkpoint =
   | 'files-written' // every target (files and destinations) written, not verified yet
   | 'config-written' // replace: cf-rotate.json names the twin
   | 'credential-stored' // admin rotation: the new value is the stored credential
-  | 'retirement-recorded'; // the previous credential's retirement is durable (the journal entry still exists)
+  | 'retirement-recorded' // the previous credential's retirement is durable (the journal entry still exists)
+  | 'verdict-journaled' // an unanswered call's verdict (or a discard) is in the journal entry
+  | 'verdict-recorded'; // that verdict is in the history too; the journal entry is removed next
 
 export type RotationState =
   | 'rotated' // new secret live and in every target
@@ -631,7 +633,8 @@ export class RotationEngine {
 
   /**
    * Forget an interrupted rotation the user has dealt with by hand. Recorded in the history with
-   * what it loses. Refused while a live process works on it.
+   * what it loses; an entry whose verdict is known already keeps that verdict (recorded once).
+   * Refused while a live process works on it.
    */
   async discard(id: string, reason = l10n.t('discarded by the user')): Promise<JournalEntry> {
     const first = await this.journal.get(id);
@@ -640,6 +643,12 @@ export class RotationEngine {
     try {
       const entry = await this.journal.get(id);
       if (!entry) throw new CfRotateError('not-found', l10n.t('The interrupted rotation of "{0}" was finished meanwhile.', first.token));
+      if (entry.state === 'settled' && entry.verdict) {
+        // Its outcome is known already (a resume was stopped before it removed the entry): that
+        // verdict is what the history keeps (recorded once), not a discard.
+        await this.settle(entry, entry.verdict, { name: entry.token, folder: entry.folder, kind: entry.kind, targets: journalLabels(entry) }, this.deps.clock.now());
+        return entry;
+      }
       const lost = entry.values && Object.keys(entry.values).length > 0;
       const v: Verdict = {
         outcome: 'discarded',
@@ -647,7 +656,9 @@ export class RotationEngine {
         at: this.deps.clock.now(),
       };
       await this.journal.write({ ...entry, state: 'settled', verdict: v, values: undefined });
+      await this.deps.checkpoint?.('verdict-journaled', entry.token);
       await this.record({ ...this.historyEntry(entry, 'discarded'), error: v.message });
+      await this.deps.checkpoint?.('verdict-recorded', entry.token);
       await this.journal.clear(id);
       this.deps.logger.warn(v.message);
       return entry;
@@ -767,12 +778,14 @@ export class RotationEngine {
       entry = { ...entry, state: 'settled', verdict, updatedAt: this.deps.clock.now() };
       await this.journal.write(entry);
     }
+    await this.deps.checkpoint?.('verdict-journaled', entry.token);
     const history = await this.deps.history.list(200).catch(() => []);
     if (!history.some((h) => h.journal === entry.owner)) {
       const outcome = verdict.outcome === 'lost' ? 'lost' : verdict.outcome === 'discarded' ? 'discarded' : 'failed';
       const rec: HistoryEntry = { ...this.historyEntry(entry, outcome), ...driverFor(entry.kind).record?.(entry, outcome), errorKind: (verdict.errorKind ?? 'ambiguous') as ErrorKind, error: verdict.message };
       await this.deps.history.append(rec); // must be durable before the entry goes
     }
+    await this.deps.checkpoint?.('verdict-recorded', entry.token);
     await this.journal.clear(entry.id);
     const err = cause ?? new CfRotateError((verdict.errorKind ?? 'ambiguous') as ErrorKind, verdict.message, verdict.hint ? { hint: verdict.hint } : {});
     this.deps.logger.warn(`"${entry.token}": ${verdict.message}`);

@@ -87,6 +87,50 @@ function parseOwner(text: string): LockOwner | undefined {
   return undefined;
 }
 
+/** A lock's (or a break lock's) private temporary, written before it is linked to the lock's name: `<name>.lock[.break].<pid>-<nonce>.tmp`. */
+const LOCK_TEMP_RE = /^[A-Za-z0-9._-]+\.lock(?:\.break)?\.(\d+)-[0-9a-f]{24}\.tmp$/;
+/** An owner record is a few hundred bytes; anything larger is not one. */
+const MAX_OWNER_BYTES = 4096;
+
+/**
+ * Remove the temporaries of locks that killed processes left in `dir` (a kill between writing a
+ * lock's owner record and linking it to the lock's name). One is stale when the process that
+ * wrote it is gone: the owner record it holds says so (pid, start time, host: `ownerAlive`), or,
+ * when that record is torn, no process has the pid its name carries. Those of a live process
+ * (this one's included) are kept. Returns how many were removed.
+ */
+export async function sweepLockTemporaries(dir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const n of names) {
+    const m = LOCK_TEMP_RE.exec(n);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    const full = path.join(dir, n);
+    let text = '';
+    try {
+      const st = await fs.lstat(full);
+      if (!st.isFile()) continue;
+      if (st.size <= MAX_OWNER_BYTES) text = await fs.readFile(full, { encoding: 'utf8', flag: constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0) });
+    } catch {
+      continue; // gone meanwhile, or not ours to read
+    }
+    const recorded = parseOwner(text);
+    const owner: LockHolder = recorded?.pid === pid ? recorded : { pid, start: null, host: os.hostname(), since: 0, what: '', app: '' };
+    if (ownerAlive(owner)) continue;
+    await fs.unlink(full).then(
+      () => removed++,
+      () => undefined,
+    );
+  }
+  return removed;
+}
+
 /** A lock file younger than this with unreadable content is still being created (fallback path only). */
 const CREATING_GRACE_MS = 5_000;
 /** A break lock is held for microseconds; one older than this was left by a crash. */

@@ -2,6 +2,7 @@
  * The user's cf-rotate state directory, shared by the CLI and every VS Code window of the user:
  *
  *   journal/<key>.json   one entry per credential with a rotation in progress or interrupted (0600)
+ *   retire/<key>.json    pending retirements of previous credentials
  *   locks/<name>.lock    machine-wide locks (a rotation of a credential, a write of a target file)
  *   history.jsonl        rotation history (never a secret)
  *
@@ -12,6 +13,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from '../ports';
 import { JOURNAL_PREFIX, parseJournal, type JournalStore } from '../engine/journal';
+import { CheckedFiles } from './checked';
+import { sweepLockTemporaries } from './lock';
 
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CF_ROTATE_STATE_DIR) return path.resolve(env.CF_ROTATE_STATE_DIR);
@@ -23,6 +26,29 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 export async function ensureStateDir(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   await fs.chmod(dir, 0o700).catch(() => undefined);
+}
+
+/**
+ * Remove the temporary files killed processes left in the state directory: those of the history's
+ * trim and of cf-rotate 0.1's journal file beside them (`history.jsonl.cf-rotate-<pid>-….tmp`,
+ * `.journal.json.cf-rotate-<hex>.tmp`), of the journal entries and the retirements (`journal/`,
+ * `retire/`), and of the locks (`locks/<name>.lock.<pid>-<nonce>.tmp`). Only stale ones: their
+ * process is gone (pid and start time; a 0.1 temporary, which names no process, once it is an
+ * hour old). Run at the start of every CLI command that rotates, resumes, retires or discards,
+ * and when the extension starts. Returns how many were removed.
+ */
+export async function sweepStateDir(dir: string): Promise<number> {
+  const files = new CheckedFiles();
+  let n = 0;
+  for (const [rel, only] of [
+    ['', 'history.jsonl'],
+    ['', 'journal.json'],
+    ['journal', undefined],
+    ['retire', undefined],
+  ] as const) {
+    n += await files.sweep(dir, rel, only).catch(() => 0);
+  }
+  return n + (await sweepLockTemporaries(path.join(dir, 'locks')).catch(() => 0));
 }
 
 /**

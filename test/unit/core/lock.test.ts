@@ -9,7 +9,7 @@ import { existsSync, promises as fs, writeFileSync, utimesSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { busyError, MemoryLocks } from '../../../src/core/locks';
-import { FileLocks, ownerAlive, processStartTime } from '../../../src/core/node/lock';
+import { FileLocks, ownerAlive, processStartTime, sweepLockTemporaries } from '../../../src/core/node/lock';
 
 const CHILD = path.join(__dirname, 'lockChild.js');
 
@@ -19,7 +19,7 @@ interface ChildMsg {
   released?: boolean;
 }
 
-function child(dir: string, name: string, mode: 'hold' | 'try'): { proc: ChildProcess; first: Promise<ChildMsg> } {
+function child(dir: string, name: string, mode: 'hold' | 'try' | 'die-before-link'): { proc: ChildProcess; first: Promise<ChildMsg> } {
   const proc = fork(CHILD, [dir, name, mode], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const first = new Promise<ChildMsg>((resolve, reject) => {
     proc.once('message', (m) => resolve(m as ChildMsg));
@@ -416,6 +416,51 @@ describe('machine-wide locks: each rule on its own', function () {
       assert.ok('release' in lease, JSON.stringify(owner));
       await lease.release();
     }
+  });
+
+  it('sweepLockTemporaries: removes the temporaries of dead owners (their record, or the pid in the name when torn); keeps a live process\'s, this one\'s, another host\'s, and anything else', async function () {
+    if (process.platform !== 'linux') this.skip(); // start times (pid reuse) come from /proc
+    const nonce = 'ab'.repeat(12);
+    const owner = (pid: number, start: string | null, host = here): string => JSON.stringify({ pid, start, host, nonce, since: 1, what: 'w', app: 'a' });
+    const me = processStartTime(process.pid);
+    const initStart = processStartTime(1);
+    const files: [string, string, 'removed' | 'kept'][] = [
+      [`rot-a.lock.${NO_SUCH_PID}-${nonce}.tmp`, owner(NO_SUCH_PID, null), 'removed'],
+      [`rot-a.lock.break.${NO_SUCH_PID - 1}-${nonce}.tmp`, owner(NO_SUCH_PID - 1, '7'), 'removed'],
+      [`rot-b.lock.${NO_SUCH_PID - 2}-${nonce}.tmp`, '', 'removed'], // torn (killed while writing it): the pid in its name is gone
+      [`rot-c.lock.1-${nonce}.tmp`, owner(1, initStart === '1' ? '2' : '1'), 'removed'], // pid 1 now is another process
+      [`rot-d.lock.1-${nonce}.tmp`, owner(1, initStart), 'kept'], // a live process's
+      [`rot-e.lock.${process.pid}-${nonce}.tmp`, owner(process.pid, me), 'kept'], // this process's (in flight)
+      [`rot-f.lock.${process.pid}-${nonce}.tmp`, '{"pid', 'kept'], // torn, of a pid that is alive (this one)
+      [`rot-g.lock.${NO_SUCH_PID}-${'cd'.repeat(12)}.tmp`, owner(NO_SUCH_PID, null, 'elsewhere.example'), 'kept'], // another host: cannot be checked here
+      [`rot-h.lock.${NO_SUCH_PID}-${'ef'.repeat(12)}.tmp`, owner(1, initStart), 'removed'], // a record that does not match its name: the name's pid decides
+      ['rot-i.lock', owner(NO_SUCH_PID, null), 'kept'], // a lock (stale locks are broken when contended, not swept)
+      ['rot-i.lock.break', owner(NO_SUCH_PID, null), 'kept'],
+      [`rot-j.lock.${NO_SUCH_PID}-short.tmp`, '', 'kept'],
+      [`.env.cf-rotate-${NO_SUCH_PID}-77-abcdef012345.tmp`, '', 'kept'], // not a lock's
+      ['x.tmp', '', 'kept'],
+    ];
+    for (const [n, text] of files) writeFileSync(path.join(dir, n), text);
+    await fs.mkdir(path.join(dir, `rot-k.lock.${NO_SUCH_PID}-${nonce}.tmp`)); // a folder named like one
+    assert.equal(await sweepLockTemporaries(dir), files.filter((f) => f[2] === 'removed').length);
+    const left = (await fs.readdir(dir)).sort();
+    assert.deepEqual(left, [...files.filter((f) => f[2] === 'kept').map((f) => f[0]), `rot-k.lock.${NO_SUCH_PID}-${nonce}.tmp`].sort());
+    assert.equal(await sweepLockTemporaries(path.join(dir, 'missing')), 0);
+  });
+
+  it('a process SIGKILLed between writing a lock\'s temporary and linking it: the temporary is swept once it is gone, the lock is free', async () => {
+    const c = child(dir, 'rot-z', 'die-before-link');
+    await c.first.catch(() => undefined); // it dies before it answers
+    await exited(c.proc);
+    assert.equal(c.proc.signalCode, 'SIGKILL');
+    const left = await fs.readdir(dir);
+    assert.equal(left.length, 1);
+    assert.match(left[0]!, new RegExp(`^rot-z\\.lock\\.${c.proc.pid}-[0-9a-f]{24}\\.tmp$`));
+    assert.equal(await sweepLockTemporaries(dir), 1);
+    assert.deepEqual(await fs.readdir(dir), []);
+    const lease = await new FileLocks(dir, { app: 'me' }).tryAcquire('rot-z', 'w');
+    assert.ok('release' in lease);
+    await lease.release();
   });
 
   it('a lock path that cannot be read (a directory) is an error, not "gone"', async () => {

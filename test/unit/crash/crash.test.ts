@@ -14,9 +14,11 @@ import * as path from 'node:path';
 import { parse } from 'dotenv';
 import { main } from '../../../src/cli/main';
 import { startWorld, tempFolder, write, type World } from '../helpers/world';
-import type { OperationName } from '../../simulator/types';
+import type { Fault, OperationName } from '../../simulator/types';
 import { setFigure } from '../helpers/figures';
 import { tokenIdOf } from '../../../src/core/config/edit';
+import { parseJournal, type JournalEntry } from '../../../src/core/engine/journal';
+import { NodeJournalStore } from '../../../src/core/node/journalStore';
 
 const CHILD = path.join(__dirname, 'child.js');
 
@@ -310,4 +312,229 @@ describe('crash injection: SIGKILL at every journal step × every kind, then rec
     assert.equal(figures.secretsLost, 0);
     assert.equal(figures.filesCorrupted, 0);
   });
+});
+
+/**
+ * A verdict is journaled, then recorded in the history, then its journal entry is removed. A
+ * resume killed between those steps leaves the entry (settled, with its verdict) and perhaps the
+ * record; the next resume must tell the user that verdict exactly once, the history must hold it
+ * exactly once, and the entry must end removed. Deterministic: the resume runs in a child that
+ * SIGKILLs itself at the engine's checkpoint.
+ */
+describe('crash injection: resume killed after its verdict is durable, before the entry is removed', function () {
+  this.timeout(60_000);
+  let world: World;
+  before(async () => {
+    world = await startWorld();
+  });
+  after(async () => world.close());
+
+  type Outcome = 'not-rotated' | 'lost';
+  type Resumed = { name: string; ok: boolean; state: string; verdict?: string; error?: { message: string; hint?: string } };
+  type Recorded = { name: string; outcome: string; journal?: string; error?: string };
+
+  /** Run the crash child; resolves with how it ended. `killWhen`: the parent kills it once this holds (polled). */
+  async function child(args: string[], env: NodeJS.ProcessEnv, killWhen?: () => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+    const c = fork(CHILD, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let stderr = '';
+    c.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => c.on('exit', (code, signal) => resolve({ code, signal })));
+    if (killWhen) {
+      const deadline = Date.now() + 10_000;
+      while (!killWhen() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 20));
+      c.kill('SIGKILL');
+    }
+    return { ...(await exited), stderr };
+  }
+
+  /**
+   * An account API token whose rotation was killed with its roll unanswered: never sent
+   * (`not-rotated`: killed at before-call), or applied by Cloudflare and never answered (`lost`).
+   */
+  async function interrupted(outcome: Outcome): Promise<{ folder: string; stateDir: string; env: NodeJS.ProcessEnv; token: { id: string; value: string }; io: (out: string[]) => Parameters<typeof main>[1] }> {
+    const folder = await tempFolder('cf-rotate-verdict-');
+    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-verdict-state-'));
+    const token = world.sim.control.addAccountToken(world.accountId, { name: 'verdict' });
+    await write(folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: [{ name: 'victim', kind: 'account-api-token', accountId: world.accountId, tokenId: token.id, targets: [{ file: '.env', key: 'TOKEN' }] }] }));
+    await write(folder, '.env', `TOKEN="${token.value}" # managed\nAFTER=2\n`);
+    const env: NodeJS.ProcessEnv = { ...process.env, ...world.adminEnv, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '1', CRASH_AT: '' };
+    if (outcome === 'lost') {
+      world.sim.control.addFault({ op: 'rollAccountToken', type: 'hang-after-commit', pathIncludes: token.id });
+      const killed = await child([folder, 'victim'], env, () => world.sim.control.faults().every((f) => f.fired > 0));
+      assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+      world.sim.control.clearFaults();
+      assert.notEqual(world.sim.control.state().accountTokens.find((t) => t.id === token.id)?.value, token.value, 'Cloudflare rolled');
+    } else {
+      const killed = await child([folder, 'victim'], { ...env, CRASH_AT: 'before-call' });
+      assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    }
+    const io = (out: string[]): Parameters<typeof main>[1] => ({ stdout: (s) => out.push(s), stderr: (s) => out.push(s), env, cwd: folder });
+    return { folder, stateDir, env, token, io };
+  }
+
+  async function journalEntries(stateDir: string): Promise<JournalEntry[]> {
+    return (await new NodeJournalStore(stateDir).list()).map(parseJournal);
+  }
+  async function recorded(io: Parameters<typeof main>[1]): Promise<Recorded[]> {
+    const out: string[] = [];
+    assert.equal(await main(['history', '--json'], { ...io, stdout: (s) => out.push(s) }), 0);
+    return (JSON.parse(out.join('')) as Recorded[]).filter((h) => h.name === 'victim');
+  }
+
+  for (const outcome of ['not-rotated', 'lost'] as const) {
+    for (const point of ['verdict-journaled', 'verdict-recorded'] as const) {
+      it(`"${outcome}": resume killed at ${point}; the next resume reports it once, the history holds it once, the entry ends removed`, async () => {
+        const w = await interrupted(outcome);
+        try {
+          const [left] = await journalEntries(w.stateDir);
+          assert.ok(left && left.state !== 'settled', 'the rotation left an unsettled entry');
+          const owner = left.owner;
+
+          // The resume reaches its verdict and is killed at the checkpoint.
+          const killed = await child([w.folder, 'victim', 'resume'], { ...w.env, CRASH_AT: point });
+          assert.equal(killed.signal, 'SIGKILL', `resume was not killed at ${point} (exit ${killed.code}): ${killed.stderr}`);
+          const [settled, ...more] = await journalEntries(w.stateDir);
+          assert.equal(more.length, 0);
+          assert.equal(settled?.state, 'settled', 'the entry is still there, with its verdict');
+          assert.equal(settled?.verdict?.outcome, outcome);
+          assert.equal(settled?.owner, owner);
+          assert.equal((await recorded(w.io([]))).length, point === 'verdict-recorded' ? 1 : 0, 'the history holds the verdict once it is recorded');
+
+          // The next resume tells the user, once.
+          const out: string[] = [];
+          const code = await main(['resume', '--json'], w.io(out));
+          const results = JSON.parse(out.find((s) => s.trim().startsWith('[')) ?? '[]') as Resumed[];
+          assert.equal(results.length, 1, out.join(''));
+          const [r] = results;
+          assert.equal(r?.verdict, outcome);
+          assert.equal(r?.state, outcome === 'lost' ? 'lost' : 'failed');
+          assert.equal(code, outcome === 'lost' ? 1 : 0, '"not rotated, safe to retry" counts as done; a loss needs attention');
+          assert.match(r!.error!.message, outcome === 'lost' ? /rolled the API token "victim" but the new value never arrived/ : /Cloudflare did not rotate "victim"/);
+
+          // Nothing is left, and nothing is told again.
+          assert.deepEqual(await journalEntries(w.stateDir), []);
+          const again: string[] = [];
+          assert.equal(await main(['resume', '--json'], w.io(again)), 0);
+          assert.deepEqual(JSON.parse(again.join('')), []);
+
+          // The history holds this rotation's verdict exactly once.
+          const h = await recorded(w.io([]));
+          assert.deepEqual(h.map((x) => [x.outcome, x.journal]), [[outcome === 'lost' ? 'lost' : 'failed', owner]]);
+
+          // The files: untouched; the value in them works ("not rotated"), or rotating again gives a working one ("lost").
+          const value = (): string | undefined => world.sim.control.state().accountTokens.find((t) => t.id === w.token.id)?.value;
+          if (outcome === 'not-rotated') {
+            assert.equal(parse(await fs.readFile(path.join(w.folder, '.env'), 'utf8')).TOKEN, w.token.value);
+            assert.equal(value(), w.token.value);
+          } else {
+            assert.equal(await main(['rotate', 'victim'], w.io([])), 0);
+            assert.equal(parse(await fs.readFile(path.join(w.folder, '.env'), 'utf8')).TOKEN, value());
+          }
+        } finally {
+          await fs.rm(w.folder, { recursive: true, force: true });
+          await fs.rm(w.stateDir, { recursive: true, force: true });
+        }
+      });
+    }
+  }
+
+  it('"lost": resume killed once the verdict is journaled, then discarded by hand: the history keeps the verdict once, not a discard', async () => {
+    const w = await interrupted('lost');
+    try {
+      const owner = (await journalEntries(w.stateDir))[0]!.owner;
+      const killed = await child([w.folder, 'victim', 'resume'], { ...w.env, CRASH_AT: 'verdict-journaled' });
+      assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+      const explained: string[] = [];
+      assert.equal(await main(['discard', 'victim'], w.io(explained)), 1);
+      assert.match(explained.join(''), /^victim: Its outcome is already known \(Cloudflare rolled the API token "victim" but the new value never arrived; the old value no longer works\.\); discarding only removes the entry\.\n/);
+      const out: string[] = [];
+      assert.equal(await main(['discard', 'victim', '--yes', '--json'], w.io(out)), 0);
+      assert.deepEqual(JSON.parse(out.join('')), [{ name: 'victim', discarded: true }]);
+      assert.deepEqual(await journalEntries(w.stateDir), []);
+      assert.deepEqual((await recorded(w.io([]))).map((x) => [x.outcome, x.journal]), [['lost', owner]]);
+    } finally {
+      await fs.rm(w.folder, { recursive: true, force: true });
+      await fs.rm(w.stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
+ * Notes A9: an answer that carries the new secret but breaks the documented schema in the rest is
+ * handled as an answer: the secret is journaled first, so a process killed afterwards leaves it
+ * resumable. The resume writes it; Cloudflare accepts what the files hold; nothing is "lost".
+ */
+describe('crash injection: an answer off the schema (A9), the process killed once the secret it carried is journaled or partly written', function () {
+  this.timeout(60_000);
+  let world: World;
+  before(async () => {
+    world = await startWorld();
+  });
+  after(async () => world.close());
+
+  const cases: { name: string; op: OperationName; fault: Record<string, unknown>; setup(): { entry: Record<string, unknown>; targets: Target[]; values: string[]; accepted: (t: Target, v: string | undefined) => boolean } }[] = [
+    {
+      name: 'account API token roll without "success"',
+      op: 'rollAccountToken',
+      fault: { remove: ['success'] },
+      setup: () => {
+        const t = world.sim.control.addAccountToken(world.accountId, { name: 'a9' });
+        return { entry: { kind: 'account-api-token', accountId: world.accountId, tokenId: t.id }, targets: [{ file: '.env', key: 'TOKEN' }, { file: '.dev.vars', key: 'TOKEN' }], values: [t.value, t.value], accepted: (_t, v) => world.sim.control.state().accountTokens.find((x) => x.id === t.id)?.value === v };
+      },
+    },
+    {
+      name: 'Access service-token rotate without the required "id"',
+      op: 'rotateServiceToken',
+      fault: { remove: ['result.id'] },
+      setup: () => {
+        const s = world.sim.control.addServiceToken({ accountId: world.accountId, name: 'a9' });
+        return {
+          entry: { kind: 'access-service-token', accountId: world.accountId, serviceTokenId: s.id, gracePeriod: '0s' },
+          targets: [{ file: '.env', key: 'CID', field: 'clientId' }, { file: '.env', key: 'CSECRET', field: 'clientSecret' }, { file: '.dev.vars', key: 'CSECRET', field: 'clientSecret' }],
+          values: [s.clientId, s.clientSecret, s.clientSecret],
+          accepted: (t, v) => (t.field === 'clientId' ? v === s.clientId : v !== undefined && world.sim.control.accessCheck(s.clientId, v).allowed),
+        };
+      },
+    },
+  ];
+
+  for (const c of cases) {
+    for (const point of ['secret-journaled', 'target-written'] as const) {
+      it(`${c.name}: killed at ${point}; resume writes the secret it carried, nothing is lost`, async () => {
+        const folder = await tempFolder('cf-rotate-a9-');
+        const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-a9-state-'));
+        try {
+          const { entry, targets, values, accepted } = c.setup();
+          await write(folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: [{ name: 'victim', ...entry, targets }] }));
+          for (const f of new Set(targets.map((t) => t.file))) {
+            await write(folder, f, targets.map((t, i) => (t.file === f ? `${t.key}=${values[i]}\n` : '')).join(''));
+          }
+          const env = { ...process.env, ...world.adminEnv, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '1', CRASH_AT: point };
+          world.sim.control.addFault({ op: c.op, type: 'off-contract', ...c.fault } as Fault);
+          const c2 = fork(CHILD, [folder, 'victim'], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+          let stderr = '';
+          c2.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+          const exit = await new Promise<{ signal: NodeJS.Signals | null }>((resolve) => c2.on('exit', (_code, signal) => resolve({ signal })));
+          assert.equal(exit.signal, 'SIGKILL', stderr);
+          assert.equal(world.sim.control.faults().length, 0, 'the answer was off the schema');
+
+          const out: string[] = [];
+          const code = await main(['resume', '--json'], { stdout: (s) => out.push(s), stderr: (s) => out.push(s), env: { ...env, CRASH_AT: '' }, cwd: folder });
+          const [r] = JSON.parse(out.find((s) => s.trim().startsWith('[')) ?? '[]') as { ok: boolean; state: string }[];
+          assert.equal(code, 0, out.join(''));
+          assert.deepEqual([r?.ok, r?.state], [true, 'recovered']);
+          for (const t of targets) {
+            const v = parse(await fs.readFile(path.join(folder, t.file), 'utf8'))[t.key];
+            assert.ok(accepted(t, v), `${t.file} › ${t.key} holds a value Cloudflare accepts`);
+          }
+          assert.deepEqual(await new NodeJournalStore(stateDir).list(), []);
+        } finally {
+          world.sim.control.clearFaults();
+          await fs.rm(folder, { recursive: true, force: true });
+          await fs.rm(stateDir, { recursive: true, force: true });
+        }
+      });
+    }
+  }
 });

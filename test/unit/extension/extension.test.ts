@@ -6,7 +6,7 @@
 import './fakeVscode';
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as vscode from 'vscode';
 import { hashValue } from '../../../src/core/engine/targets';
+import { NodeJournalStore } from '../../../src/core/node/journalStore';
 import { VscodeSecretStore } from '../../../src/host/secretStore';
 import { ALL_COMMAND_IDS, COMMANDS, CONTEXT, OUTPUT_CHANNEL_NAME, STATE } from '../../../src/constants';
 import { activate, type CfRotateApi } from '../../../src/extension';
@@ -570,6 +571,94 @@ describe('extension (fake VS Code + simulator)', function () {
       assert.equal(refused.ok, false);
       assert.match(refused.error?.message ?? '', /\.env is not ignored by git/);
     });
+  });
+
+  /** The entry a window killed with its roll unanswered leaves: whether Cloudflare rolled is not known yet (the call could still take effect). */
+  async function interruptedUnknown(): Promise<string> {
+    const id = `account-api-token:${DEMO.accountId}:${DEMO.accountToken.id}`;
+    const now = Date.now();
+    await new NodeJournalStore(process.env.CF_ROTATE_STATE_DIR!).put(id, JSON.stringify({
+      v: 2, id, owner: `crashed-${now}`, folder: dir, token: 'deploy', kind: 'account-api-token', profile: 'default', state: 'unknown', lastError: 'The connection was reset.',
+      resource: { accountId: DEMO.accountId, tokenId: DEMO.accountToken.id }, startedAt: now, updatedAt: now, sentAt: now, deadline: now + 600_000,
+      targets: [{ rel: '.env', key: 'CLOUDFLARE_API_TOKEN', field: 'token', oldHash: hashValue(DEMO.accountToken.value), done: false }],
+    }));
+    return id;
+  }
+  async function historyLines(): Promise<{ name: string; outcome: string; error?: string }[]> {
+    const text = await fs.readFile(path.join(process.env.CF_ROTATE_STATE_DIR!, 'history.jsonl'), 'utf8').catch(() => '');
+    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { name: string; outcome: string; error?: string });
+  }
+  async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    while (!(await cond())) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('Discard…: offered when a resume cannot settle; the dialog says what to check and what is lost; Discard removes the entry and records it, Cancel keeps it', async () => {
+    await start();
+    await setCredential();
+    await interruptedUnknown();
+    let dialog: UiCall | undefined;
+    let choose: string | undefined = 'Discard';
+    fake.answer = (call) => {
+      if (call.kind === 'error' && call.items.includes('Discard…')) return 'Discard…';
+      if (call.kind === 'warning' && call.options?.modal === true) {
+        dialog = call;
+        return choose;
+      }
+      return undefined;
+    };
+
+    // Declined: the entry stays, nothing is recorded.
+    choose = undefined;
+    const first = await run<{ name: string; ok: boolean; state: string }[]>(COMMANDS.resumeInterrupted, { all: true });
+    assert.deepEqual(first.map((r) => [r.name, r.ok, r.state]), [['deploy', false, 'unknown']]);
+    await until(async () => dialog !== undefined, 'the Discard dialog');
+    assert.equal(dialog!.message, 'Discard the interrupted rotation of "deploy"?');
+    assert.deepEqual(dialog!.items, ['Discard']);
+    assert.match(String(dialog!.options?.detail), /^cf-rotate cannot tell whether Cloudflare rotated "deploy"\. First check in the Cloudflare dashboard whether the value in \.env › CLOUDFLARE_API_TOKEN still works\. If it does, discarding is safe\. If it does not, the rotation happened and its new secret never arrived: discard, then rotate again\.$/);
+    await settle();
+    assert.equal((await api.engine.interrupted()).length, 1, 'Cancel keeps the entry');
+    assert.deepEqual(await historyLines(), []);
+
+    // Discard: the entry goes, the history records it, the tree no longer offers to resume.
+    dialog = undefined;
+    choose = 'Discard';
+    await run(COMMANDS.resumeInterrupted, { all: true });
+    // (While the discard holds the entry's lock, interrupted() already leaves it out: wait for what it records.)
+    await until(async () => (await historyLines()).length > 0 && (await new NodeJournalStore(process.env.CF_ROTATE_STATE_DIR!).list()).length === 0, 'the discard');
+    assert.deepEqual(await api.engine.interrupted(), []);
+    assert.deepEqual((await historyLines()).map((h) => [h.name, h.outcome, h.error]), [['deploy', 'discarded', 'The interrupted rotation of "deploy" was discarded (discarded by the user).']]);
+    assert.equal(envValue(await read(dir, '.env'), 'CLOUDFLARE_API_TOKEN'), DEMO.accountToken.value, 'no file was written');
+    await until(async () => fake.contextKeys.get(CONTEXT.hasInterrupted) === false, 'the tree to forget it');
+    assertNoSecrets();
+  });
+
+  it('Discard for scripts ({discard: true}): no dialog; the entry goes and is recorded; an unknown journal id is refused', async () => {
+    await start();
+    await setCredential();
+    const id = await interruptedUnknown();
+    fake.calls = [];
+    const out = await run<{ name: string; ok: boolean; state: string; warnings: string[] }[]>(COMMANDS.resumeInterrupted, { journalId: id, discard: true });
+    assert.deepEqual(out.map((r) => [r.name, r.ok, r.state, r.warnings]), [['deploy', true, 'cancelled', ['discarded']]]);
+    assert.deepEqual(fake.calls.filter((c) => c.options?.modal === true), [], 'no dialog');
+    assert.deepEqual(await api.engine.interrupted(), []);
+    assert.deepEqual((await historyLines()).map((h) => [h.name, h.outcome]), [['deploy', 'discarded']]);
+    await assert.rejects(run(COMMANDS.resumeInterrupted, { journalId: id, discard: true }), /no interrupted rotation/i);
+  });
+
+  it('on start, sweeps the temporaries killed processes left in the state directory (history, locks)', async () => {
+    const state = process.env.CF_ROTATE_STATE_DIR!;
+    await fs.mkdir(path.join(state, 'locks'), { recursive: true });
+    const left = [
+      path.join(state, 'history.jsonl.cf-rotate-4194303999-77-abcdef012345.tmp'),
+      path.join(state, 'locks', `rot-x.lock.4194303999-${'ab'.repeat(12)}.tmp`),
+    ];
+    for (const f of left) await fs.writeFile(f, '');
+    await start();
+    await until(async () => left.every((f) => !existsSync(f)), 'the sweep');
   });
 
   it('shows config errors as tree messages and opens the config at the JSON path', async () => {

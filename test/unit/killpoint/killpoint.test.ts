@@ -406,8 +406,10 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
     const stuck = existsSync(journalDir) ? readdirSync(journalDir).filter((n) => n.endsWith('.json')) : [];
     figures.stuck += stuck.length;
     assert.deepEqual(stuck, [], `${label}: journals left`);
-    // No temporary file anywhere (workspace or state directory).
-    const temps = [...walk(w.folder), ...walk(w.stateDir)].filter((p) => /\.cf-rotate-.*\.tmp$/.test(p));
+    // No temporary file anywhere (workspace or state directory): the checked writer's
+    // `<name>.cf-rotate-<pid>-<start>-<hex>.tmp` (targets, cf-rotate.json, journal, retire/, the
+    // history's trim), 0.1's `.<name>.cf-rotate-<hex>.tmp`, and the locks' `<name>.lock[.break].<pid>-<nonce>.tmp`.
+    const temps = [...walk(w.folder), ...walk(w.stateDir)].filter((p) => /(\.cf-rotate-.*|\.lock(\.break)?\.\d+-[0-9a-f]+)\.tmp$/.test(p));
     figures.tempFiles += temps.length;
     assert.deepEqual(temps, [], `${label}: temporary files left`);
     // No byte outside the values changed.

@@ -39,6 +39,8 @@ const SCENARIOS: Scenario[] = [
   ...([500, 502, 503] as const).map((status): Scenario => ({ name: `HTTP ${status}`, fault: (op) => ({ op, type: 'status', status }), expect: { ok: false, kind: 'server', state: 'failed', filesChange: false, message: /did not rotate|previous token still works/ } })),
   { name: '429 + retry-after', fault: (op) => ({ op, type: 'rate-limit', retryAfterSec: 1 }), expect: { ok: true, state: 'rotated', filesChange: true } },
   { name: 'malformed JSON', moq: moqNotRotated('contract'), fault: (op) => ({ op, type: 'malformed-json' }), expect: { ok: false, kind: 'ambiguous', state: 'lost', filesChange: false, message: /never arrived/ } },
+  // Notes A9: the secret is taken out (and journaled) before the rest is validated: it is written, never "lost".
+  { name: 'the secret, the rest off the schema (A9)', fault: (op) => ({ op, type: 'off-contract', remove: ['success'] }), expect: { ok: true, state: 'rotated', filesChange: true } },
   { name: 'success without the secret', moq: moqNotRotated('contract'), fault: (op) => ({ op, type: 'missing-secret' }), expect: { ok: false, kind: 'ambiguous', state: 'lost', filesChange: false, message: /never arrived/ } },
   { name: 'reset after commit', moq: moqNotRotated('ambiguous'), fault: (op) => ({ op, type: 'drop-after-commit' }), expect: { ok: false, kind: 'ambiguous', state: 'lost', filesChange: false, message: /never arrived/ } },
   { name: 'timeout (hang)', fault: (op) => ({ op, type: 'hang' }), timeoutMs: 300, expect: { ok: false, kind: 'ambiguous', state: 'failed', filesChange: false, message: /did not rotate|previous token still works/ } },

@@ -162,6 +162,64 @@ describe('simulator: fault injection', () => {
     assert.equal(sim.control.faults().length, 0);
   });
 
+  it('off-contract: committed; the answer keeps the secret but loses or changes the fields named; not used up by answers without a secret', async () => {
+    sim.control.addFault({ type: 'off-contract', remove: ['success'] });
+    // not consumed by an operation that carries no secret
+    assert.equal((await call(sim, 'GET', '/user/tokens/verify', { token: tok })).status, 200);
+    assert.equal(sim.control.faults().length, 1);
+    const roll = await call<string>(sim, 'PUT', rollPath, { token: tok, body: {} });
+    assert.equal(roll.status, 200);
+    assert.deepEqual(Object.keys(roll.body).sort(), ['errors', 'messages', 'result'], 'the envelope lacks "success"');
+    assert.notEqual(deployValue(sim), DEMO.accountToken.value, 'the roll happened');
+    assert.equal(roll.body.result, deployValue(sim), 'the answer carries the new value');
+    assert.equal(sim.control.requests({ op: 'rollAccountToken' })[0]?.fault, 'off-contract');
+    assert.equal(sim.control.faults().length, 0);
+
+    // remove and set together: a required field gone, a field of another type, an unknown field added
+    sim.control.addFault({ op: 'rotateServiceToken', type: 'off-contract', remove: ['result.id'], set: { 'result.client_secret_version': 'two', 'result.surprise': { nested: true } } });
+    const svc = await call<Record<string, unknown>>(sim, 'POST', `/accounts/${DEMO.accountId}/access/service_tokens/${DEMO.serviceToken.id}/rotate`, { token: tok });
+    assert.equal(svc.status, 200);
+    assert.equal(svc.body.success, true);
+    assert.ok(!('id' in svc.body.result));
+    assert.equal(svc.body.result.client_secret_version, 'two');
+    assert.deepEqual(svc.body.result.surprise, { nested: true });
+    assert.equal(svc.body.result.client_id, DEMO.serviceToken.clientId);
+    assert.equal(sim.control.accessCheck(DEMO.serviceToken.clientId, svc.body.result.client_secret as string).allowed, true, 'the secret in the answer is the live one');
+
+    // an array item by its index
+    sim.control.addFault({ op: 'createMoqToken', type: 'off-contract', remove: ['result.issuers.0.type'] });
+    const created = await call<{ issuers: Record<string, unknown>[] }>(sim, 'POST', `/accounts/${DEMO.accountId}/moq/relays/${DEMO.relay.id}/tokens`, { token: tok, body: { operations: ['publish'] } });
+    assert.equal(created.status, 201);
+    const issuer = created.body.result.issuers[0] as { type?: string; cloudflare_tokens: { secret?: string }[] };
+    assert.equal(issuer.type, undefined);
+    assert.equal(typeof issuer.cloudflare_tokens[0]?.secret, 'string');
+
+    // a field to remove that is not there: the answer stays as documented and the fault waits
+    sim.control.addFault({ op: 'rollAccountToken', type: 'off-contract', remove: ['result_info'] });
+    const plain = await call<string>(sim, 'PUT', rollPath, { token: tok, body: {} });
+    assert.equal(plain.body.success, true);
+    assert.equal(sim.control.faults().length, 1);
+  });
+
+  it('off-contract is refused when it names the secret (that is missing-secret), names nothing, or names no field path', () => {
+    for (const bad of [{ remove: ['result'] }, { remove: ['result.client_secret'] }, { set: { 'result.value': 'x' } }, { remove: ['result.issuers.0.cloudflare_tokens.0.secret'] }]) {
+      assert.throws(() => sim.control.addFault({ type: 'off-contract', ...bad }), /names the secret or what holds it; use the missing-secret fault/, JSON.stringify(bad));
+    }
+    assert.throws(() => sim.control.addFault({ type: 'off-contract' }), /at least one field/);
+    assert.throws(() => sim.control.addFault({ type: 'off-contract', remove: ['result..id'] }), /not a field path/);
+    assert.throws(() => sim.control.addFault({ type: 'off-contract', remove: 'success' as unknown as string[] }), /list of field paths/);
+    assert.equal(sim.control.faults().length, 0);
+  });
+
+  it('error-text 401: code 1000 "Invalid API Token", as a verify answers a value Cloudflare no longer knows; nothing processed', async () => {
+    sim.control.addFault({ op: 'verifyAccountToken', type: 'error-text', status: 401, code: 1000, message: 'Invalid API Token' });
+    const r = await call(sim, 'GET', `/accounts/${DEMO.accountId}/tokens/verify`, { token: DEMO.accountToken.value });
+    assert.equal(r.status, 401);
+    assert.deepEqual(r.body.errors, [{ code: 1000, message: 'Invalid API Token' }]);
+    assert.equal((await call(sim, 'GET', `/accounts/${DEMO.accountId}/tokens/verify`, { token: DEMO.accountToken.value })).status, 200, 'fires once');
+    assert.throws(() => sim.control.addFault({ type: 'error-text', status: 402 as 401, message: 'x' }), /fault.status must be 400, 401, 403, 404 or 500/);
+  });
+
   it('drop-after-commit: the client sees a socket error AND the state shows the rotation applied', async () => {
     sim.control.addFault({ op: 'rollAccountToken', type: 'drop-after-commit' });
     await assert.rejects(call(sim, 'PUT', rollPath, { token: tok, body: {} }), (e: Error) => {

@@ -1,0 +1,95 @@
+/**
+ * The state directory's sweep: the temporaries killed processes leave beside the history and
+ * cf-rotate 0.1's journal file, in journal/ and retire/, and the locks' in locks/ are removed
+ * once their process is gone (a 0.1 temporary, which names none, once it is an hour old); live
+ * ones and everything else stay. The CLI sweeps when a command that changes state starts.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main } from '../../../src/cli/main';
+import { processStartTime } from '../../../src/core/node/lock';
+import { sweepStateDir } from '../../../src/core/node/stateDir';
+import { tempFolder } from '../helpers/world';
+
+/** A pid that no process has (pid_max is at most 2^22). */
+const NO_SUCH_PID = 4_194_303_999;
+const dead = (name: string): string => `${name}.cf-rotate-${NO_SUCH_PID}-77-abcdef012345.tmp`;
+const NONCE = 'ab'.repeat(12);
+const lockOwner = (pid: number, start: string | null): string => JSON.stringify({ pid, start, host: os.hostname(), nonce: NONCE, since: 1, what: 'w', app: 'a' });
+const KEY = 'a'.repeat(40);
+
+describe('state directory: the sweep of temporaries left by killed processes', function () {
+  this.timeout(30_000);
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-statedir-')));
+    for (const sub of ['journal', 'retire', 'locks']) await fs.mkdir(path.join(dir, sub));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  /** Every file under the state directory, relative, sorted. */
+  async function files(): Promise<string[]> {
+    const out: string[] = [];
+    for (const e of await fs.readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(path.relative(dir, path.join(e.parentPath, e.name)));
+    return out.sort();
+  }
+
+  it('removes the stale ones of the history, the 0.1 journal file, journal/, retire/ and locks/; keeps live and young legacy ones and everything else', async function () {
+    if (process.platform !== 'linux') this.skip(); // live processes are told by their start time in /proc
+    const init = `1-${processStartTime(1) ?? '0'}`;
+    const hours = (file: string, h: number): Promise<void> => {
+      const t = (Date.now() - h * 3600_000) / 1000;
+      return fs.utimes(path.join(dir, file), t, t);
+    };
+    const layout: [string, string, 'removed' | 'kept'][] = [
+      ['history.jsonl', '{}\n', 'kept'],
+      [dead('history.jsonl'), '{}\n', 'removed'], // the history's trim, killed before its rename
+      [`history.jsonl.cf-rotate-${init}-abcdef012345.tmp`, '{}\n', 'kept'], // a live process's
+      ['.journal.json.cf-rotate-0123456789ab.tmp', '{"cfRotate.journal.x":"…"}', 'removed'], // cf-rotate 0.1's, two hours old
+      ['.journal.json.cf-rotate-ba9876543210.tmp', '{}', 'kept'], // 0.1's, young: its process may still run
+      [dead('other.json'), '', 'kept'], // not a file of the state directory's own
+      [`journal/${KEY}.json`, '{}', 'kept'],
+      [`journal/${dead(`${KEY}.json`)}`, '{"values":"…"}', 'removed'],
+      [`retire/${dead(`${KEY}.json`)}`, '{}', 'removed'],
+      [`retire/${KEY}.json.cf-rotate-${init}-abcdef012345.tmp`, '{}', 'kept'],
+      ['locks/rot-x.lock', lockOwner(NO_SUCH_PID, null), 'kept'],
+      [`locks/rot-x.lock.${NO_SUCH_PID}-${NONCE}.tmp`, lockOwner(NO_SUCH_PID, null), 'removed'],
+      [`locks/rot-y.lock.break.${NO_SUCH_PID}-${NONCE}.tmp`, '', 'removed'],
+      [`locks/rot-z.lock.1-${NONCE}.tmp`, lockOwner(1, processStartTime(1)), 'kept'],
+    ];
+    for (const [rel, text] of layout) await fs.writeFile(path.join(dir, rel), text);
+    await hours('.journal.json.cf-rotate-0123456789ab.tmp', 2);
+    await hours('.journal.json.cf-rotate-ba9876543210.tmp', 0.5);
+
+    assert.equal(await sweepStateDir(dir), layout.filter((x) => x[2] === 'removed').length);
+    assert.deepEqual(await files(), layout.filter((x) => x[2] === 'kept').map((x) => x[0]).sort());
+    assert.equal(await sweepStateDir(dir), 0, 'nothing more');
+  });
+
+  it('a state directory that does not exist (yet), or lacks its folders, is nothing to sweep', async () => {
+    assert.equal(await sweepStateDir(path.join(dir, 'missing')), 0);
+    await fs.rm(path.join(dir, 'locks'), { recursive: true });
+    await fs.writeFile(path.join(dir, dead('history.jsonl')), '');
+    assert.equal(await sweepStateDir(dir), 1);
+  });
+
+  for (const command of [['resume'], ['discard', 'x', '--yes'], ['retire']]) {
+    it(`the CLI sweeps it when "${command[0]}" starts`, async () => {
+      const folder = await tempFolder('cf-rotate-statedir-cli-');
+      try {
+        const left = [dead('history.jsonl'), `locks/rot-x.lock.${NO_SUCH_PID}-${NONCE}.tmp`, `journal/${dead(`${KEY}.json`)}`];
+        for (const rel of left) await fs.writeFile(path.join(dir, rel), rel.startsWith('locks/') ? lockOwner(NO_SUCH_PID, null) : '');
+        const out: string[] = [];
+        await main(command, { stdout: (s) => out.push(s), stderr: (s) => out.push(s), env: { CF_ROTATE_STATE_DIR: dir }, cwd: folder });
+        for (const rel of left) assert.equal(existsSync(path.join(dir, rel)), false, `${rel} was swept (${out.join('')})`);
+      } finally {
+        await fs.rm(folder, { recursive: true, force: true });
+      }
+    });
+  }
+});
