@@ -10,6 +10,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import sodium from 'libsodium-wrappers';
 import type {
   GitHubRepoState,
+  GitHubRole,
   GitHubSecretState,
   GitHubTokenState,
   PagesEnvVar,
@@ -80,6 +81,9 @@ export interface GitHubScopeRec {
 }
 
 export interface GitHubRepoRec extends GitHubScopeRec {
+  /** GitHub's numeric repository id and its owner's (the owner is a user: its login is the part before the slash). */
+  id: number;
+  ownerId: number;
   environments: Map<string, GitHubScopeRec>;
 }
 
@@ -89,6 +93,20 @@ export interface GitHubTokenRec {
   repos?: string[];
   secrets: 'none' | 'read' | 'write';
   environments: 'none' | 'read' | 'write';
+  /** The role of the token's user on every repository it sees. */
+  role: GitHubRole;
+}
+
+export const GITHUB_ROLES: readonly GitHubRole[] = ['admin', 'maintain', 'write', 'triage', 'read'];
+
+/**
+ * A repository's `permissions` for a user of `role`, as GET /repos/{owner}/{repo} answers them
+ * (GitHub's "full-repository" schema: `admin`, `push`, `pull` required, `maintain`, `triage`
+ * optional; each role includes the ones below it).
+ */
+export function rolePermissions(role: GitHubRole): { admin: boolean; maintain: boolean; push: boolean; triage: boolean; pull: boolean } {
+  const rank = GITHUB_ROLES.length - GITHUB_ROLES.indexOf(role); // admin 5 … read 1
+  return { admin: rank >= 5, maintain: rank >= 4, push: rank >= 3, triage: rank >= 2, pull: true };
 }
 
 function need(cond: boolean, where: string, message: string): asserts cond {
@@ -125,6 +143,7 @@ export class Destinations {
   readonly stores = new Map<string, SecretsStoreRec>();
   readonly repos = new Map<string, GitHubRepoRec>();
   readonly githubTokens = new Map<string, GitHubTokenRec>();
+  private githubIds = 0;
 
   constructor(
     private readonly now: () => number,
@@ -170,7 +189,7 @@ export class Destinations {
 
   addGitHubRepo(r: ScenarioGitHubRepo, where = 'githubRepo'): GitHubRepoRec {
     need(typeof r.name === 'string' && GITHUB_REPO.test(r.name), `${where}.name`, 'must be owner/repo');
-    const rec: GitHubRepoRec = { name: r.name, key: keyPair(), secrets: new Map(), environments: new Map() };
+    const rec: GitHubRepoRec = { name: r.name, id: ++this.githubIds, ownerId: 1000 + this.githubIds, key: keyPair(), secrets: new Map(), environments: new Map() };
     for (const e of r.environments ?? []) rec.environments.set(e.toLowerCase(), { name: e, key: keyPair(), secrets: new Map() });
     for (const s of r.secrets ?? []) {
       const scope = s.environment === undefined ? rec : rec.environments.get(s.environment.toLowerCase());
@@ -189,7 +208,9 @@ export class Destinations {
       ...(t.repos ? { repos: t.repos.map((x) => x.toLowerCase()) } : {}),
       secrets: t.secrets ?? 'write',
       environments: t.environments ?? 'write',
+      role: t.role ?? 'admin',
     };
+    need(GITHUB_ROLES.includes(rec.role), 'githubToken.role', `must be one of ${GITHUB_ROLES.join(', ')}`);
     this.githubTokens.set(rec.value, rec);
     return rec;
   }
@@ -224,6 +245,6 @@ export class Destinations {
   }
 
   githubTokenState(t: GitHubTokenRec): GitHubTokenState {
-    return { value: t.value, login: t.login, ...(t.repos ? { repos: [...t.repos] } : {}), secrets: t.secrets, environments: t.environments };
+    return { value: t.value, login: t.login, ...(t.repos ? { repos: [...t.repos] } : {}), secrets: t.secrets, environments: t.environments, role: t.role };
   }
 }

@@ -1,21 +1,26 @@
 /**
  * GitHub's REST API for Actions secrets, as the simulator serves it under /github (so
- * `${origin}/github` is a GITHUB_API_URL): the public key of a repository or of one of its
- * environments, a secret's metadata, and writing a secret sealed to that key. Sources: GitHub's
- * REST docs "REST API endpoints for GitHub Actions Secrets" (repository and environment secrets).
+ * `${origin}/github` is a GITHUB_API_URL): the repository with the caller's `permissions`, the
+ * public key of a repository or of one of its environments, a secret's metadata, and writing a
+ * secret sealed to that key. Sources: GitHub's REST docs "REST API endpoints for GitHub Actions
+ * Secrets" (repository and environment secrets), "Get a repository" (`full-repository`), and
+ * "Using secrets in GitHub Actions" (creating a secret for a repository or an environment takes
+ * the repository's owner, or admin access for an organization's repository).
  *
+ *   GET /repos/{o}/{r}                                            → 200 full-repository (a subset, with `permissions`)
  *   GET /repos/{o}/{r}/actions/secrets/public-key                 → 200 {key_id, key}
  *   GET /repos/{o}/{r}/actions/secrets/{name}                     → 200 {name, created_at, updated_at} | 404
  *   PUT /repos/{o}/{r}/actions/secrets/{name} {encrypted_value, key_id} → 201 {} (created) | 204 (updated)
  *   …and /repos/{o}/{r}/environments/{env}/secrets/…
  *
  * Auth: `Authorization: Bearer <token>` or `token <token>`. A token that cannot see a repository
- * gets 404 (GitHub hides private repositories); one that sees it without the permission, 403.
+ * gets 404 (GitHub hides private repositories); one that sees it without the permission, 403;
+ * a PUT by a user who is not an admin of the repository, 403 as well.
  * What a PUT carries is opened with the private key the simulator holds (libsodium): a value
  * that does not open, or a `key_id` that is not the current key's, is refused (422).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { ghTime, GITHUB_SECRET_NAME, openSealed, type GitHubRepoRec, type GitHubScopeRec, type GitHubTokenRec } from './destinations';
+import { ghTime, GITHUB_SECRET_NAME, openSealed, rolePermissions, type GitHubRepoRec, type GitHubScopeRec, type GitHubTokenRec } from './destinations';
 import type { Store } from './store';
 import type { ServedOperationName } from './types';
 import { isRecord } from './util';
@@ -26,7 +31,7 @@ const DOCS = 'https://docs.github.com/rest/actions/secrets';
 const MAX_SECRET_BYTES = 48 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-export const GITHUB_OPERATIONS: readonly ServedOperationName[] = ['githubGetPublicKey', 'githubGetSecret', 'githubPutSecret'];
+export const GITHUB_OPERATIONS: readonly ServedOperationName[] = ['githubGetRepo', 'githubGetPublicKey', 'githubGetSecret', 'githubPutSecret'];
 
 interface GhRoute {
   method: string;
@@ -34,6 +39,7 @@ interface GhRoute {
   op: ServedOperationName;
 }
 const ROUTES: GhRoute[] = [
+  ['GET', 'repos/{owner}/{repo}', 'githubGetRepo'],
   ['GET', 'repos/{owner}/{repo}/actions/secrets/public-key', 'githubGetPublicKey'],
   ['GET', 'repos/{owner}/{repo}/actions/secrets/{secret_name}', 'githubGetSecret'],
   ['PUT', 'repos/{owner}/{repo}/actions/secrets/{secret_name}', 'githubPutSecret'],
@@ -92,6 +98,30 @@ export function gitHubError(status: number, message: string): GhResult {
   return { status, body: { message, documentation_url: DOCS, status: String(status) } };
 }
 
+/**
+ * GET /repos/{o}/{r} for `token`'s user: documented `full-repository` fields only (a subset: the
+ * ones a client of the secrets API can use), with `permissions` (present for authenticated
+ * callers) from the user's role.
+ */
+function repoView(repo: GitHubRepoRec, token: GitHubTokenRec): Record<string, unknown> {
+  const [owner = ''] = repo.name.split('/');
+  const nodeId = (kind: string, id: number): string => `${kind}_${Buffer.from(`sim:${kind}:${id}`).toString('base64url')}`;
+  return {
+    id: repo.id,
+    node_id: nodeId('R', repo.id),
+    name: repo.name.slice(owner.length + 1),
+    full_name: repo.name,
+    private: true,
+    visibility: 'private',
+    owner: { login: owner, id: repo.ownerId, node_id: nodeId('U', repo.ownerId), type: 'User', site_admin: false },
+    html_url: `https://github.com/${repo.name}`,
+    description: null,
+    fork: false,
+    default_branch: 'main',
+    permissions: rolePermissions(token.role),
+  };
+}
+
 function header(h: IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];
   return Array.isArray(v) ? v[0] : v;
@@ -120,6 +150,8 @@ export function handleGitHub(store: Store, _method: string, _path: string, heade
     const full = `${p.owner}/${p.repo}`;
     const repo: GitHubRepoRec | undefined = store.destinations.repos.get(full.toLowerCase());
     if (repo === undefined || (token.repos !== undefined && !token.repos.includes(full.toLowerCase()))) throw new GhError(404, 'Not Found');
+    // Repository metadata: every token that sees the repository may read it (fine-grained tokens always hold "Metadata: read").
+    if (match.route.op === 'githubGetRepo') return { status: 200, body: repoView(repo, token) };
     let scope: GitHubScopeRec = repo;
     let perm = token.secrets;
     if (p.environment_name !== undefined) {
@@ -130,6 +162,8 @@ export function handleGitHub(store: Store, _method: string, _path: string, heade
     }
     const write = match.route.op === 'githubPutSecret';
     if (perm === 'none' || (write && perm !== 'write')) throw new GhError(403, 'Resource not accessible by personal access token');
+    // Creating or updating a secret (repository or environment) takes the admin role; reading takes any collaborator's.
+    if (write && token.role !== 'admin') throw new GhError(403, 'Must have admin rights to Repository.');
     const now = store.now();
     switch (match.route.op) {
       case 'githubGetPublicKey':

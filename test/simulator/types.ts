@@ -49,7 +49,8 @@ export const OPERATIONS = [
   'editPagesProject',
   'getStoreSecret',
   'editStoreSecret',
-  // GitHub Actions secrets (served under /github, see github.ts)
+  // GitHub: the repository (its `permissions` for the caller) and Actions secrets (served under /github, see github.ts)
+  'githubGetRepo',
   'githubGetPublicKey',
   'githubGetSecret',
   'githubPutSecret',
@@ -263,13 +264,21 @@ export interface ScenarioGitHubRepo {
   secrets?: { name: string; value: string; environment?: string; updatedAt?: string }[];
 }
 
-/** A GitHub token: `repos` it can see (omitted: all), and its "Secrets" / "Environments" permissions (default write). */
+/** A user's role on a repository (GitHub's repository roles, weakest last). */
+export type GitHubRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read';
+
+/**
+ * A GitHub token: `repos` it can see (omitted: all), its "Secrets" / "Environments" permissions
+ * (default write), and the `role` its user has on those repositories (default admin: only an
+ * admin may manage Actions secrets).
+ */
 export interface ScenarioGitHubToken {
   value?: string;
   login?: string;
   repos?: string[];
   secrets?: 'none' | 'read' | 'write';
   environments?: 'none' | 'read' | 'write';
+  role?: GitHubRole;
 }
 
 export interface Scenario {
@@ -711,6 +720,7 @@ export interface GitHubTokenState {
   repos?: string[];
   secrets: 'none' | 'read' | 'write';
   environments: 'none' | 'read' | 'write';
+  role: GitHubRole;
 }
 
 /** What a seeding call created, with the live secrets. */

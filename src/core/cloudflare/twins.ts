@@ -25,6 +25,8 @@ export const TokenPolicySchema = z.object({
     .array(
       z.object({
         id: z.string().check(z.minLength(1)),
+        // Read-only in Cloudflare's `iam_permission_group`: read for the admin token's own check, never sent back.
+        name: z.optional(z.string()),
         meta: z.optional(z.nullable(z.object({ key: z.optional(z.string()), value: z.optional(z.string()) }))),
       }),
     )
@@ -82,6 +84,7 @@ export async function getTokenTemplate(core: RequestCore, owner: TokenOwner, tok
     name: t.name,
     status: t.status,
     policies: t.policies.map(policyParam),
+    grants: t.policies.map((p) => ({ effect: p.effect, permissions: p.permission_groups.map((g) => g.name), resources: p.resources })),
     ...(t.condition ? { condition: t.condition } : {}),
     expiresOn: t.expires_on ?? undefined,
     notBefore: t.not_before ?? undefined,

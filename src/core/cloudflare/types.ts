@@ -295,12 +295,24 @@ export interface TokenPolicy {
   resources: Record<string, string | Record<string, string>>;
 }
 
+/**
+ * One policy of an API token as a check of what the token may do reads it: its permission groups
+ * by name (`undefined` where Cloudflare named none) and the resources it covers.
+ */
+export interface TokenGrant {
+  effect: 'allow' | 'deny';
+  permissions: (string | undefined)[];
+  resources: Record<string, string | Record<string, string>>;
+}
+
 /** What a twin of an API token copies (GET …/tokens/{id}), plus the token's status and dates. */
 export interface TokenTemplate {
   id: string;
   name: string;
   status: TokenStatus;
   policies: TokenPolicy[];
+  /** The same policies with the permission groups' names (what the token may do; not sent back). */
+  grants?: TokenGrant[] | undefined;
   /** `condition` as Cloudflare returned it (client IP limits), sent back unchanged. */
   condition?: Record<string, unknown> | undefined;
   expiresOn?: string | undefined;

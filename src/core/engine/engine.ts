@@ -15,7 +15,7 @@
  * Runs unchanged in the extension and the CLI: everything outside is a port.
  */
 import * as l10n from '@vscode/l10n';
-import type { AdminCredential, CloudflareApi, CredentialCheck, MutationOptions, SecretFacts, SecretValues } from '../cloudflare/types';
+import type { AdminCredential, CloudflareApi, CredentialCheck, MutationOptions, SecretFacts, SecretValues, TokenGrant } from '../cloudflare/types';
 import { destinationTargets, fileTargets, strategyOf, targetLabel, type TokenConfig, type TokenKind } from '../config/schema';
 import { CONFIG_RELATIVE_PATH } from '../config/load';
 import { interruptedJournals, journalLabels, sweepTargets } from './housekeeping';
@@ -264,10 +264,39 @@ export class RotationEngine {
     return p;
   }
 
+  /**
+   * The policies of the profile's admin API token, best effort: undefined for a Global API key
+   * alone (it holds every permission of its user), or when the token may not read itself (no "API
+   * Tokens Read" / "Account API Tokens Read") or the read fails. `cache`: one preflight's (policies
+   * change in the dashboard; a later rotation reads them again).
+   */
+  private async grantsOf(cache: Map<string, Promise<readonly TokenGrant[] | undefined>>, profile: string, signal?: AbortSignal): Promise<readonly TokenGrant[] | undefined> {
+    const a = await this.apiFor(profile);
+    if (a.credential.type !== 'api-token') return undefined;
+    let p = cache.get(a.key);
+    if (!p) {
+      const o = { maxRetries: 0, ...(signal ? { signal } : {}) };
+      p = (async () => {
+        const check = await this.adminCheck(a.api, a.key, signal);
+        if (check.id === undefined) return undefined;
+        const own = check.accountId !== undefined ? await a.api.getAccountTokenTemplate(check.accountId, check.id, o) : await a.api.getUserTokenTemplate(check.id, o);
+        return own.grants;
+      })().catch((e: unknown) => {
+        const err = toCfRotateError(e);
+        this.deps.logger.info(`The admin API token of profile "${profile}" could not read its own policies (${err.kind}${err.status ? `, HTTP ${err.status}` : ''}): destinations are checked for reading only, a missing Write permission shows when they are written.`);
+        return undefined;
+      });
+      cache.set(a.key, p);
+    }
+    return p;
+  }
+
   /** What destination drivers work with. `interactive`: the host may ask the user to sign in to GitHub (before a rotation only). */
   private destinationContext(interactive: boolean, signal?: AbortSignal): DestinationContext {
+    const grants = new Map<string, Promise<readonly TokenGrant[] | undefined>>();
     return {
       cloudflare: async (profile) => (await this.apiFor(profile)).api,
+      grants: (profile) => this.grantsOf(grants, profile, signal),
       github: async (ask) => {
         if (!this.deps.github) {
           throw new CfRotateError('credential-missing', l10n.t('This cf-rotate has no access to GitHub configured, so it cannot write GitHub Actions secrets.'), { hint: l10n.t('{0}.', cap(wording().setGitHubToken())) });

@@ -6,7 +6,8 @@
  * errors that say what failed and what to do, and never a secret in a message (the token is
  * registered with the redactor before anything can be logged).
  *
- * Routes (GitHub REST docs, "REST API endpoints for GitHub Actions Secrets"):
+ * Routes (GitHub REST docs, "REST API endpoints for GitHub Actions Secrets"; "Get a repository"):
+ *   GET /repos/{o}/{r}                                                → {full_name, permissions?: {admin, push, pull, maintain?, triage?}}
  *   GET /repos/{o}/{r}/actions/secrets/public-key                     → {key_id, key}
  *   GET /repos/{o}/{r}/actions/secrets/{name}                         → {name, created_at, updated_at}
  *   PUT /repos/{o}/{r}/actions/secrets/{name} {encrypted_value, key_id} → 201 created / 204 updated
@@ -45,6 +46,18 @@ export interface GitHubPublicKey {
   key: string;
 }
 
+/** A repository as GET /repos/{owner}/{repo} describes it to the token's user. */
+export interface GitHubRepoInfo {
+  fullName: string;
+  /**
+   * The user's access (`permissions`), when GitHub reports it: it does for a user's token; the
+   * documented schema makes it optional, so its absence means "not known", not "none". Left out
+   * for a GitHub App installation token (`ghs_…`): what such a token may do is the app's
+   * permissions (e.g. "Secrets: write"), not a user's role.
+   */
+  permissions?: { admin: boolean; maintain?: boolean | undefined; push: boolean; triage?: boolean | undefined; pull: boolean } | undefined;
+}
+
 export interface GitHubSecretInfo {
   name: string;
   createdAt?: string | undefined;
@@ -60,6 +73,10 @@ export interface GitHubRequestOptions {
 /** What cf-rotate needs of GitHub. */
 export interface GitHubApi {
   readonly baseUrl: URL;
+  /** Where the token came from, for messages ("GH_TOKEN", "the token stored with …"). */
+  readonly source: string;
+  /** The repository of `scope` (its environment aside) and what the token's user may do in it. */
+  repository(scope: GitHubSecretScope, opts?: GitHubRequestOptions): Promise<GitHubRepoInfo>;
   publicKey(scope: GitHubSecretScope, opts?: GitHubRequestOptions): Promise<GitHubPublicKey>;
   /** The secret's metadata, or undefined when it does not exist yet. */
   getSecret(scope: GitHubSecretScope, name: string, opts?: GitHubRequestOptions): Promise<GitHubSecretInfo | undefined>;
@@ -83,6 +100,11 @@ export interface GitHubClientOptions {
 
 
 const PublicKeySchema = z.object({ key_id: z.string().check(z.minLength(1)), key: z.string().check(z.regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 32-byte key')) });
+/** "full-repository": `full_name` required; `permissions` optional, with `admin`, `push`, `pull` required in it. */
+const RepoSchema = z.object({
+  full_name: z.string(),
+  permissions: z.optional(z.object({ admin: z.boolean(), maintain: z.optional(z.boolean()), push: z.boolean(), triage: z.optional(z.boolean()), pull: z.boolean() })),
+});
 const SecretSchema = z.object({ name: z.string(), created_at: z.optional(z.string()), updated_at: z.optional(z.string()) });
 const ErrorSchema = z.object({ message: z.optional(z.string()) });
 
@@ -96,7 +118,7 @@ function secretsPath(s: GitHubSecretScope): string {
   return s.environment !== undefined ? `${repo}/environments/${encodeURIComponent(s.environment)}/secrets` : `${repo}/actions/secrets`;
 }
 
-type Op = 'githubGetPublicKey' | 'githubGetSecret' | 'githubPutSecret';
+type Op = 'githubGetRepo' | 'githubGetPublicKey' | 'githubGetSecret' | 'githubPutSecret';
 
 interface Call {
   op: Op;
@@ -113,7 +135,7 @@ interface Call {
 export class GitHubClient implements GitHubApi {
   readonly baseUrl: URL;
   private readonly token: string;
-  private readonly source: string;
+  readonly source: string;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly transport: HttpTransport;
@@ -133,6 +155,16 @@ export class GitHubClient implements GitHubApi {
     this.timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxRetries = o.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.userAgent = o.userAgent ?? `cf-rotate/${VERSION}`;
+  }
+
+  async repository(scope: GitHubSecretScope, opts?: GitHubRequestOptions): Promise<GitHubRepoInfo> {
+    const repo = { owner: scope.owner, repo: scope.repo };
+    const what = l10n.t('reading the repository {0}', scopeLabel(repo));
+    const r = await this.call({ op: 'githubGetRepo', what, method: 'GET', path: `/repos/${encodeURIComponent(scope.owner)}/${encodeURIComponent(scope.repo)}`, scope: repo, opts });
+    const parsed = RepoSchema.safeParse(r.json);
+    if (!parsed.success) throw this.contract(what, l10n.t('no full_name, or permissions without admin, push and pull'));
+    const p = this.token.startsWith('ghs_') ? undefined : parsed.data.permissions;
+    return { fullName: parsed.data.full_name, ...(p ? { permissions: { admin: p.admin, maintain: p.maintain, push: p.push, triage: p.triage, pull: p.pull } } : {}) };
   }
 
   async publicKey(scope: GitHubSecretScope, opts?: GitHubRequestOptions): Promise<GitHubPublicKey> {

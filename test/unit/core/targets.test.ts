@@ -144,7 +144,7 @@ describe('targets: destination drivers, each rule on its own', () => {
       return answers[name];
     };
     const cloudflare = { listWorkerSecrets: method('listWorkerSecrets'), putWorkerSecret: method('putWorkerSecret'), getPagesProject: method('getPagesProject'), setPagesSecret: method('setPagesSecret'), getStoreSecret: method('getStoreSecret'), setStoreSecret: method('setStoreSecret') };
-    const github = { publicKey: method('publicKey'), getSecret: method('getSecret'), putSecret: method('putSecret') };
+    const github = { source: 'GH_TOKEN', repository: method('repository'), publicKey: method('publicKey'), getSecret: method('getSecret'), putSecret: method('putSecret') };
     const ctx: DestinationContext = {
       cloudflare: async (profile: string) => {
         calls.push(['cloudflare', profile]);
@@ -271,10 +271,11 @@ describe('targets: destination drivers, each rule on its own', () => {
   it('github: prepare may sign in (interactive) and records when the secret was updated; write and confirm never ask to sign in', async () => {
     const d = destinationDriver(github);
     const key = { key: Buffer.alloc(32, 7).toString('base64'), keyId: 'kid' };
-    const p = context({ publicKey: key, getSecret: { name: 'K', updatedAt: 'u1' } });
+    const admin = { fullName: 'o/r', permissions: { admin: true, push: true, pull: true } };
+    const p = context({ repository: admin, publicKey: key, getSecret: { name: 'K', updatedAt: 'u1' } });
     assert.deepEqual(await d.prepare(p.ctx, github), { ...github, before: 'u1' });
-    assert.deepEqual(p.calls, [['github', true], ['publicKey', { owner: 'o', repo: 'r' }, undefined], ['getSecret', { owner: 'o', repo: 'r' }, 'K', undefined]]);
-    const fresh = await d.prepare(context({ publicKey: key, getSecret: undefined }).ctx, github);
+    assert.deepEqual(p.calls, [['github', true], ['repository', { owner: 'o', repo: 'r' }, undefined], ['publicKey', { owner: 'o', repo: 'r' }, undefined], ['getSecret', { owner: 'o', repo: 'r' }, 'K', undefined]]);
+    const fresh = await d.prepare(context({ repository: admin, publicKey: key, getSecret: undefined }).ctx, github);
     assert.deepEqual(fresh, github);
     assert.ok(!('before' in fresh));
     const w = context({ publicKey: key });
@@ -291,6 +292,69 @@ describe('targets: destination drivers, each rule on its own', () => {
     assert.equal(await d.confirm(context({ getSecret: { name: 'K' } }).ctx, github), undefined, 'nothing to compare with, no time listed');
     assert.equal(await d.confirm(context({ getSecret: { name: 'K', updatedAt: 'u1' } }).ctx, { ...github, before: 'u1' }), 'GitHub still reports the Actions secret K of o/r as updated u1, before the rotation.');
     assert.equal(await d.confirm(context({ getSecret: undefined }).ctx, github), 'GitHub does not list the Actions secret K of o/r after writing it.');
+  });
+
+  it('github: prepare refuses, before the public key is read, a user whose access to the repository is not admin (naming the role and the token); unknown access passes', async () => {
+    const d = destinationDriver(github);
+    const key = { key: Buffer.alloc(32, 7).toString('base64'), keyId: 'kid' };
+    const roles: [Record<string, boolean>, string][] = [
+      [{ admin: false, maintain: true, push: true, triage: true, pull: true }, 'maintain'],
+      [{ admin: false, maintain: false, push: true, triage: true, pull: true }, 'write'],
+      [{ admin: false, push: false, triage: true, pull: true }, 'triage'],
+      [{ admin: false, push: false, pull: true }, 'read'],
+    ];
+    for (const [permissions, role] of roles) {
+      for (const target of [github, { ...github, environment: 'prod' }]) {
+        const c = context({ repository: { fullName: 'o/r', permissions }, publicKey: key });
+        await assert.rejects(d.prepare(c.ctx, target), (e: Error & { kind?: string; hint?: string; permission?: string }) => {
+          assert.equal(e.kind, 'permission');
+          assert.equal(e.message, `The GitHub token (GH_TOKEN) belongs to an account with the role "${role}" on o/r; writing its Actions secrets takes admin access to the repository.`);
+          assert.equal(e.hint, 'Use a GitHub token of an account with admin access to o/r (the owner of a personal repository, or the admin role: repository Settings › Collaborators and teams), or ask an admin for that role. Nothing was rotated.');
+          assert.equal(e.permission, 'admin');
+          return true;
+        });
+        assert.deepEqual(c.calls.map((x) => x[0]), ['github', 'repository'], 'nothing read after the refusal');
+        assert.deepEqual(c.calls[1]?.[1], { owner: 'o', repo: 'r' }, 'the repository, whatever the environment');
+      }
+    }
+    // GitHub does not report `permissions` (e.g. an app's token): the read checks decide, the write tells.
+    const unknown = context({ repository: { fullName: 'o/r' }, publicKey: key, getSecret: undefined });
+    assert.deepEqual(await d.prepare(unknown.ctx, github), github);
+    assert.deepEqual(unknown.calls.map((x) => x[0]), ['github', 'repository', 'publicKey', 'getSecret']);
+  });
+
+  it('cloudflare destinations: prepare refuses, after reading, a destination the admin token\'s policies show it may read but not write; grants unknown or unreadable pass', async () => {
+    const account = (accountId: string): string => `com.cloudflare.api.account.${accountId}`;
+    const policy = (names: (string | undefined)[], resources: Record<string, string | Record<string, string>> = { [account(ACCOUNT)]: '*' }, effect: 'allow' | 'deny' = 'allow') => ({ effect, permissions: names, resources });
+    const cases: [Of<'worker'> | Of<'pages'> | Of<'secrets-store'>, Record<string, unknown>, string, string, string][] = [
+      [worker, { listWorkerSecrets: [] }, 'Workers Scripts', 'Worker "api"', 'listWorkerSecrets'],
+      [pages, { getPagesProject: { name: 'site', envVars: { production: {}, preview: {} } } }, 'Pages', 'Pages project "site"', 'getPagesProject'],
+      [store, { getStoreSecret: { id: 'si', name: 'n', status: 'active' } }, 'Secrets Store', 'secret si of Secrets Store st', 'getStoreSecret'],
+    ];
+    for (const [dest, answers, family, where, read] of cases) {
+      const d = destinationDriver(dest);
+      const grantsCalls: string[] = [];
+      const withGrants = (g: unknown) => context(answers, { grants: async (profile) => (grantsCalls.push(profile), g as never) });
+      const refused = withGrants([policy([`${family} Read`, 'Account API Tokens Write'])]);
+      await assert.rejects(d.prepare(refused.ctx, dest), (e: Error & { kind?: string; hint?: string; permission?: string }) => {
+        assert.equal(e.kind, 'permission');
+        assert.equal(e.message, `The API token of profile "prof" may read ${where}, but its policies grant no "${family} Write" in account ${ACCOUNT}, which writing the new secret there takes.`);
+        assert.equal(e.hint, `Add the permission "${family} Write" for account ${ACCOUNT} to that API token (Cloudflare dashboard, API Tokens › Edit), or give this target a "profile" whose credential has it. Nothing was rotated.`);
+        assert.equal(e.permission, `${family} Write`);
+        return true;
+      });
+      assert.deepEqual(refused.calls.map((c) => c[0]), ['cloudflare', read], 'read first (a missing destination says so), then the policies');
+      assert.deepEqual(grantsCalls, ['prof'], "the policies of the target's profile");
+      // Write on another account only, Read here: refused too.
+      await assert.rejects(d.prepare(withGrants([policy([`${family} Write`], { [account(OWN)]: '*' }), policy([`${family} Read`])]).ctx, dest), /policies grant no/);
+      // Passes: Write granted (here or on every account), nothing to go by, or no policies readable.
+      for (const g of [[policy([`${family} Write`])], [policy([`${family} Write`], { 'com.cloudflare.api.account.*': '*' })], [policy([undefined])], [policy(['Zone Read'])], [], undefined]) {
+        const ok = await d.prepare(withGrants(g).ctx, dest);
+        assert.equal(ok.type, dest.type, JSON.stringify(g));
+      }
+      // No grants function at all (a host that does not offer them): the read check only.
+      await d.prepare(context(answers).ctx, dest);
+    }
   });
 
   it('destinationNote: the label and what the write does', () => {

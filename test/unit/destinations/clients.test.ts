@@ -152,6 +152,50 @@ describe('destinations: client functions against the simulator', function () {
     await rejectsWith(new GitHubClient({ baseUrl: sim.githubUrl, token: unseen, source: 'GH_TOKEN', maxRetries: 0 }).publicKey(scope), 'not-found');
   });
 
+  it("GitHub: the repository with its user's permissions for each role (as GitHub documents them); only an admin's PUT is accepted; unseen 404; a malformed answer is a contract error", async () => {
+    const scope = { owner: 'acme', repo: 'app' };
+    const expected = {
+      admin: { admin: true, maintain: true, push: true, triage: true, pull: true },
+      maintain: { admin: false, maintain: true, push: true, triage: true, pull: true },
+      write: { admin: false, maintain: false, push: true, triage: true, pull: true },
+      triage: { admin: false, maintain: false, push: false, triage: true, pull: true },
+      read: { admin: false, maintain: false, push: false, triage: false, pull: true },
+    } as const;
+    for (const role of ['admin', 'maintain', 'write', 'triage', 'read'] as const) {
+      const t = sim.control.seed({ githubTokens: [{ role, login: `u-${role}` }] }).githubTokens[0]!;
+      assert.equal(t.role, role);
+      const gh = new GitHubClient({ baseUrl: sim.githubUrl, token: t.value, source: 'GH_TOKEN', maxRetries: 0 });
+      assert.deepEqual(await gh.repository({ ...scope, environment: 'prod' }), { fullName: 'acme/app', permissions: expected[role] });
+      const raw = sim.control.requests({ op: 'githubGetRepo' }).at(-1)!;
+      assert.equal(raw.path, '/github/repos/acme/app', 'the repository, not the environment');
+      assert.equal(raw.credential, `github:u-${role}`);
+      // Reading works for every role; writing only for an admin (repository and environment secrets).
+      for (const s of [scope, { ...scope, environment: 'prod' }]) {
+        const key = await gh.publicKey(s);
+        const put = gh.putSecret(s, 'ROLE_CHECK', sealForGitHub(NEW, key.key), key.keyId);
+        if (role === 'admin') assert.ok(['created', 'updated'].includes(await put));
+        else await rejectsWith(put, 'permission', /admin rights/);
+      }
+    }
+    // A GitHub App installation token (ghs_…) has the app's permissions, not a user's role: its `permissions` are not read as one.
+    const app = sim.control.seed({ githubTokens: [{ value: `ghs_${'A'.repeat(36)}`, login: 'app[bot]', role: 'read' }] }).githubTokens[0]!.value;
+    assert.deepEqual(await new GitHubClient({ baseUrl: sim.githubUrl, token: app, source: 'GH_TOKEN', maxRetries: 0 }).repository(scope), { fullName: 'acme/app' });
+    assert.equal((sim.control.requests({ op: 'githubGetRepo' }).at(-1)!.status), 200);
+    const unseen = sim.control.seed({ githubTokens: [{ repos: ['acme/other'] }] }).githubTokens[0]!.value;
+    await rejectsWith(new GitHubClient({ baseUrl: sim.githubUrl, token: unseen, source: 'GH_TOKEN', maxRetries: 0 }).repository(scope), 'not-found', /acme\/app/);
+    // Every field of the answer is a documented field of GitHub's "full-repository".
+    const res = await fetch(`${sim.githubUrl}/repos/acme/app`, { headers: { authorization: `Bearer ${ghToken}` } });
+    const body = (await res.json()) as Record<string, unknown>;
+    const documented = ['id', 'node_id', 'name', 'full_name', 'private', 'visibility', 'owner', 'html_url', 'description', 'fork', 'default_branch', 'permissions'];
+    assert.deepEqual(Object.keys(body).filter((k) => !documented.includes(k)), []);
+    assert.equal(body.full_name, 'acme/app');
+    assert.equal(body.name, 'app');
+    assert.deepEqual(Object.keys(body.owner as object).sort(), ['id', 'login', 'node_id', 'site_admin', 'type']);
+    assert.equal((await fetch(`${sim.githubUrl}/repos/acme/app`)).status, 401, 'authentication is required');
+    sim.control.addFault({ op: 'githubGetRepo', type: 'malformed-json' });
+    await rejectsWith(new GitHubClient({ baseUrl: sim.githubUrl, token: ghToken, source: 'GH_TOKEN', maxRetries: 0 }).repository(scope), 'contract', /documented shape/);
+  });
+
   it('GitHub: a 5xx is retried (the same sealed value again is harmless); a hang times out as ambiguous', async () => {
     const scope = { owner: 'acme', repo: 'app' };
     const gh = new GitHubClient({ baseUrl: sim.githubUrl, token: ghToken, source: 'GH_TOKEN', maxRetries: 2, timeoutMs: 300 });

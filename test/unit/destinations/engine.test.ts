@@ -170,6 +170,9 @@ describe('destinations: the engine writes, verifies and resumes them (against th
       ['missing environment', (e) => ({ ...e, targets: [{ github: (e.targets as { github?: string }[])[4]!.github, environment: 'staging', key: 'K' }] }), github(), 'not-found', /environment "staging"/],
       ['no GitHub access', (e) => e, undefined, 'credential-missing', /GitHub/],
       ['rejected GitHub token', (e) => e, github(() => `ghp_${'z'.repeat(36)}`), 'auth', /GitHub rejected/],
+      // A token that may read (and, for its own part, write) the secrets, of an account that is not an admin of the repository.
+      ['GitHub user without admin access', (e) => e, github(() => world.sim.control.seed({ githubTokens: [{ role: 'write' }] }).githubTokens[0]!.value), 'permission', /GH_TOKEN\) belongs to an account with the role "write" on acme\/app-.*admin access/],
+      ['GitHub environment, user with maintain', (e) => ({ ...e, targets: [(e.targets as unknown[])[5]] }), github(() => world.sim.control.seed({ githubTokens: [{ role: 'maintain' }] }).githubTokens[0]!.value), 'permission', /role "maintain"/],
     ];
     for (const [what, edit, gh, kind, re] of cases) {
       const s = setup(what.replace(/\W/g, '').slice(0, 12).toLowerCase());
@@ -185,6 +188,105 @@ describe('destinations: the engine writes, verifies and resumes them (against th
       assert.equal(live(s.tokenId), s.value, `${what}: not rotated`);
       assert.equal(world.sim.control.requests({ op: 'putWorkerSecret' }).filter((x) => x.path.includes(s.worker)).length, 0);
     }
+  });
+
+  it("preflight: an admin token whose own policies show Read but not Write of a Cloudflare destination is refused naming the Write permission; one that cannot read its policies is checked for reading only", async () => {
+    const c = world.sim.control;
+    const families: [string, number, string][] = [
+      ['Workers Scripts', 1, 'worker:'],
+      ['Pages', 2, 'pages:'],
+      ['Secrets Store', 3, 'secrets-store:'],
+    ];
+    for (const [family, index, label] of families) {
+      const s = setup(`ro${index}`);
+      await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${s.value}\n`);
+      const [token] = tokens([{ ...s.entry, targets: [(s.entry.targets as unknown[])[0], (s.entry.targets as unknown[])[index]] }]);
+      // Reads its own policies (API Tokens Read), rolls the account token, reads the destination: no Write.
+      const readOnly = c.addUserToken({ name: `ro ${family}`, permissions: ['API Tokens Read', 'Account API Tokens Read', 'Account API Tokens Write', `${family} Read`] });
+      const h = makeEngine(world, { credentials: { get: async () => ({ type: 'api-token' as const, token: readOnly.value }) } });
+      const r = await h.engine.rotate(folder, token!);
+      assert.equal(r.state, 'failed', `${family}: ${JSON.stringify(r.error)}`);
+      assert.equal(r.error?.kind, 'permission');
+      assert.match(r.error!.message, new RegExp(`^${label}.*may read .*, but its policies grant no "${family} Write" in account ${world.accountId}`));
+      assert.match(r.error!.hint ?? '', new RegExp(`Add the permission "${family} Write".*Nothing was rotated`));
+      assert.equal(live(s.tokenId), s.value, `${family}: not rotated`);
+      const own = c.requests({ op: 'getUserToken' }).filter((x) => x.credential === `token:${readOnly.id}`);
+      assert.deepEqual(own.map((x) => x.apiPath), [`/user/tokens/${readOnly.id}`], 'the token read its own policies, once');
+      // The same token with Write: passes and rotates.
+      const rw = c.addUserToken({ name: `rw ${family}`, permissions: ['API Tokens Read', 'Account API Tokens Read', 'Account API Tokens Write', `${family} Write`] });
+      const ok = await makeEngine(world, { credentials: { get: async () => ({ type: 'api-token' as const, token: rw.value }) } }).engine.rotate(folder, token!);
+      assert.equal(ok.state, 'rotated', `${family}: ${JSON.stringify(ok.error)}`);
+    }
+    // Without "API Tokens Read" the policies cannot be read: the read check passes, the write fails after the
+    // rotation (pending, naming the permission), and resume with a credential that has it sends it.
+    const s = setup('blind');
+    await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${s.value}\n`);
+    const [token] = tokens([{ ...s.entry, targets: [(s.entry.targets as unknown[])[0], (s.entry.targets as unknown[])[1]] }]);
+    const blind = c.addUserToken({ name: 'blind', permissions: ['Account API Tokens Read', 'Account API Tokens Write', 'Workers Scripts Read'] });
+    let cred = blind.value;
+    const h = makeEngine(world, { credentials: { get: async () => ({ type: 'api-token' as const, token: cred }) } });
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.state, 'pending', JSON.stringify(r.error));
+    assert.equal(r.error?.kind, 'permission');
+    assert.match(r.error!.message, /lacks the permission "Workers Scripts Write"/);
+    assert.ok(h.logger.lines.some((l) => /could not read its own policies \(permission, HTTP 403\)/.test(l)), h.logger.lines.join('\n'));
+    cred = world.admin.token;
+    h.engine.resetClients();
+    const [j] = await h.engine.interrupted();
+    assert.equal((await h.engine.resume(j!.id)).ok, true);
+    assert.equal(held(s).worker, live(s.tokenId));
+  });
+
+  it('field and profile: a service token\'s clientId and clientSecret go to two destinations; a target with its own "profile" is written with that profile\'s credential (the simulator checks it)', async () => {
+    const c = world.sim.control;
+    const svc = c.addServiceToken({ accountId: world.accountId, name: 'svc-dest' });
+    const tag = Date.now().toString(36);
+    c.seed({
+      workers: [{ accountId: world.accountId, name: `svc-${tag}` }],
+      pagesProjects: [{ accountId: world.accountId, name: `svc-${tag}` }],
+      githubRepos: [{ name: `acme/svc-${tag}` }],
+    });
+    // "default" may rotate Access service tokens and write Workers, but has no Pages permission at all; "ops" has Pages Write only.
+    const def = c.addUserToken({ name: 'svc default', permissions: ['API Tokens Read', 'Access: Service Tokens Write', 'Workers Scripts Write'] });
+    const ops = c.addUserToken({ name: 'svc ops', permissions: ['Pages Write'] });
+    const creds: Record<string, string> = { default: def.value, ops: ops.value };
+    const asked: string[] = [];
+    const h = makeEngine(world, { github: github(), credentials: { get: async (profile: string) => (asked.push(profile), creds[profile] ? { type: 'api-token' as const, token: creds[profile] } : undefined) } });
+    const entry = {
+      name: 'svc-dest',
+      kind: 'access-service-token',
+      accountId: world.accountId,
+      serviceTokenId: svc.id,
+      gracePeriod: '0s',
+      targets: [
+        { worker: `svc-${tag}`, key: 'CF_ACCESS_CLIENT_ID', field: 'clientId' },
+        { github: `acme/svc-${tag}`, key: 'CF_ACCESS_CLIENT_SECRET', field: 'clientSecret' },
+        { pages: `svc-${tag}`, environment: 'production', key: 'CF_ACCESS_CLIENT_SECRET', field: 'clientSecret', profile: 'ops' },
+      ],
+    };
+    const [token] = tokens([entry]);
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    const st = c.state();
+    const now = st.serviceTokens.find((x) => x.id === svc.id)!;
+    assert.notEqual(now.clientSecret, svc.clientSecret, 'rotated');
+    assert.equal(st.workers.find((w) => w.name === `svc-${tag}`)!.secrets.find((x) => x.name === 'CF_ACCESS_CLIENT_ID')?.value, now.clientId, 'the Worker got the client id');
+    assert.equal(st.githubRepos.find((x) => x.name === `acme/svc-${tag}`)!.secrets.find((x) => x.name === 'CF_ACCESS_CLIENT_SECRET')?.value, now.clientSecret, 'GitHub got the client secret');
+    assert.equal(st.pagesProjects.find((p) => p.name === `svc-${tag}`)!.envVars.production.CF_ACCESS_CLIENT_SECRET?.value, now.clientSecret, 'Pages got the client secret');
+    assert.ok(asked.includes('ops'), 'the target profile was asked for its credential');
+    const pagesCalls = c.requests().filter((x) => (x.op === 'getPagesProject' || x.op === 'editPagesProject') && x.path.includes(`svc-${tag}`));
+    assert.ok(pagesCalls.length >= 3, 'read, write, confirm');
+    assert.deepEqual([...new Set(pagesCalls.map((x) => `${x.op} ${x.credential} ${x.status}`))].sort(), [`editPagesProject token:${ops.id} 200`, `getPagesProject token:${ops.id} 200`]);
+    const workerCalls = c.requests().filter((x) => x.op === 'putWorkerSecret' && x.path.includes(`svc-${tag}`));
+    assert.deepEqual(workerCalls.map((x) => x.credential), [`token:${def.id}`]);
+    // The same configuration without the target's profile: "default" may not touch Pages, refused before rotating.
+    const [plain] = tokens([{ ...entry, targets: entry.targets.map((t) => { const { profile: _p, ...rest } = t as { profile?: string }; return rest; }) }]);
+    const before = c.state().serviceTokens.find((x) => x.id === svc.id)!.clientSecret;
+    const refused = await h.engine.rotate(folder, plain!);
+    assert.equal(refused.state, 'failed', JSON.stringify(refused));
+    assert.equal(refused.error?.kind, 'permission');
+    assert.match(refused.error!.message, /^pages:svc-.*lacks the permission "Pages Write"/);
+    assert.equal(c.state().serviceTokens.find((x) => x.id === svc.id)!.clientSecret, before, 'not rotated');
   });
 
   it('a dry run reads every destination and writes none', async () => {

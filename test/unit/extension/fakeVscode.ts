@@ -43,19 +43,21 @@ export class Uri {
   private constructor(
     readonly scheme: string,
     readonly fsPath: string,
+    /** What Uri.parse read (its authority, query and fragment), for toString(). */
+    private readonly parsed?: string,
   ) {}
   static file(p: string): Uri {
     return new Uri('file', path.resolve(p));
   }
   static parse(s: string): Uri {
     const u = new URL(s);
-    return new Uri(u.protocol.replace(/:$/, ''), decodeURIComponent(u.pathname));
+    return new Uri(u.protocol.replace(/:$/, ''), decodeURIComponent(u.pathname), u.href);
   }
   get path(): string {
     return this.fsPath;
   }
   toString(): string {
-    return `${this.scheme}://${this.fsPath}`;
+    return this.parsed ?? `${this.scheme}://${this.fsPath}`;
   }
 }
 
@@ -226,6 +228,11 @@ export const fake = {
   watchers: [] as { glob: string; create: EventEmitter<Uri>; change: EventEmitter<Uri>; delete: EventEmitter<Uri> }[],
   folders: [] as { uri: Uri; name: string; index: number }[],
   trusted: true,
+  /** Every `vscode.env.openExternal(uri)`, as uri.toString(). */
+  opened: [] as string[],
+  /** `vscode.authentication.getSession` calls, and how they are answered (default: no session, as in code-server without GitHub sign-in). */
+  sessionCalls: [] as { providerId: string; scopes: readonly string[]; options: Record<string, unknown> | undefined }[],
+  getSession: (_providerId: string, _scopes: readonly string[], _options?: Record<string, unknown>): unknown => undefined,
   configEmitter: new EventEmitter<{ affectsConfiguration(s: string): boolean }>(),
   foldersEmitter: new EventEmitter<unknown>(),
   reset(): void {
@@ -245,6 +252,9 @@ export const fake = {
     this.watchers = [];
     this.folders = [];
     this.trusted = true;
+    this.opened = [];
+    this.sessionCalls = [];
+    this.getSession = () => undefined;
   },
   /** Everything user-visible or persisted, as one string (for "no secret anywhere" checks). */
   transcript(): string {
@@ -474,6 +484,18 @@ export const env = {
     return fake.language;
   },
   appName: 'Fake VS Code',
+  async openExternal(uri: Uri): Promise<boolean> {
+    fake.opened.push(uri.toString());
+    return true;
+  },
+};
+
+export const authentication = {
+  /** Answers with `fake.getSession` (a session, undefined, or a throw), recording the call. */
+  async getSession(providerId: string, scopes: readonly string[], options?: Record<string, unknown>): Promise<unknown> {
+    fake.sessionCalls.push({ providerId, scopes: [...scopes], options });
+    return fake.getSession(providerId, scopes, options);
+  },
 };
 
 export const workspace = {

@@ -257,6 +257,8 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
     name: string;
     read: OperationName;
     write: OperationName;
+    /** The Cloudflare permission that reads the destination (and not write it); GitHub: none, a user role instead. */
+    readPermission?: string;
     target(w: World, tag: string): { config: Record<string, unknown>; held: () => string | undefined };
   }
   const DESTS: Dest[] = [
@@ -264,6 +266,7 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
       name: 'Worker',
       read: 'listWorkerSecrets',
       write: 'putWorkerSecret',
+      readPermission: 'Workers Scripts Read',
       target: (w, tag) => {
         w.sim.control.seed({ workers: [{ accountId: w.accountId, name: `leak-${tag}` }] });
         return { config: { worker: `leak-${tag}`, key: 'SECRET' }, held: () => w.sim.control.state().workers.find((x) => x.name === `leak-${tag}`)?.secrets[0]?.value };
@@ -273,6 +276,7 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
       name: 'Pages',
       read: 'getPagesProject',
       write: 'editPagesProject',
+      readPermission: 'Pages Read',
       target: (w, tag) => {
         w.sim.control.seed({ pagesProjects: [{ accountId: w.accountId, name: `leak-${tag}` }] });
         return { config: { pages: `leak-${tag}`, environment: 'preview', key: 'SECRET' }, held: () => w.sim.control.state().pagesProjects.find((x) => x.name === `leak-${tag}`)?.envVars.preview.SECRET?.value };
@@ -282,10 +286,20 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
       name: 'Secrets Store',
       read: 'getStoreSecret',
       write: 'editStoreSecret',
+      readPermission: 'Secrets Store Read',
       target: (w, tag) => {
         const id = tag.padStart(32, 'a');
         w.sim.control.seed({ secretsStores: [{ accountId: w.accountId, id, secrets: [{ id, name: 'S', value: 'initial-store-value' }] }] });
         return { config: { secretsStore: id, secretId: id }, held: () => w.sim.control.state().secretsStores.find((x) => x.id === id)?.secrets[0]?.value };
+      },
+    },
+    {
+      name: 'GitHub repository',
+      read: 'githubGetPublicKey',
+      write: 'githubPutSecret',
+      target: (w, tag) => {
+        w.sim.control.seed({ githubRepos: [{ name: `leak/r-${tag}`, secrets: [{ name: 'SECRET', value: `initial-repo-value-${tag}` }] }] });
+        return { config: { github: `leak/r-${tag}`, key: 'SECRET' }, held: () => w.sim.control.state().githubRepos.find((x) => x.name === `leak/r-${tag}`)?.secrets[0]?.value };
       },
     },
     {
@@ -298,7 +312,12 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
       },
     },
   ];
-  type DestScenario = { name: string; fault?: (d: Dest, tag: string) => Fault; weak?: boolean; expect: { ok: boolean; state: string; kind?: string; rotated: boolean } };
+  /**
+   * `weak`: credentials without the destination's permission at all (nothing can be read); `readOnly`:
+   * credentials that read it but may not write it (Cloudflare: the Read permission, the token's own
+   * policies readable; GitHub: a user with the "write" role, not admin), refused in preflight all the same.
+   */
+  type DestScenario = { name: string; fault?: (d: Dest, tag: string) => Fault; weak?: boolean; readOnly?: boolean; expect: { ok: boolean; state: string; kind?: string; rotated: boolean; message?: RegExp } };
   const DEST_SCENARIOS: DestScenario[] = [
     { name: 'success', expect: { ok: true, state: 'rotated', rotated: true } },
     { name: '5xx on every write', fault: (d, tag) => ({ op: d.write, type: 'status', status: 502, times: -1, pathIncludes: tag }), expect: { ok: false, state: 'pending', kind: 'server', rotated: true } },
@@ -306,6 +325,7 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
     { name: 'no answer to the write', fault: (d, tag) => ({ op: d.write, type: 'hang', times: -1, pathIncludes: tag }), expect: { ok: false, state: 'pending', kind: 'ambiguous', rotated: true } },
     { name: '5xx at preflight', fault: (d, tag) => ({ op: d.read, type: 'status', status: 500, times: -1, pathIncludes: tag }), expect: { ok: false, state: 'failed', kind: 'server', rotated: false } },
     { name: 'credential without the destination permission', weak: true, expect: { ok: false, state: 'failed', kind: 'permission', rotated: false } },
+    { name: 'credential that may read the destination but not write it', readOnly: true, expect: { ok: false, state: 'failed', kind: 'permission', rotated: false, message: /Write" in account|admin access/ } },
   ];
   let destSeq = 0;
   for (const d of DESTS) {
@@ -321,8 +341,12 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
           await write(folder, '.env', `SECRET=${tok.value}\n`);
           const [token] = tokens([{ name: 'leak-dest', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'SECRET' }, t.config] }]);
           if (sc.fault) world.sim.control.addFault(sc.fault(d, tag));
-          const ghToken = world.sim.control.seed({ githubTokens: [sc.weak ? { secrets: 'none', environments: 'none' } : {}] }).githubTokens[0]!.value;
-          const weak = sc.weak ? world.sim.control.addUserToken({ name: 'weak', permissions: ['Account API Tokens Read', 'Account API Tokens Write'] }).value : undefined;
+          const ghToken = world.sim.control.seed({ githubTokens: [sc.weak ? { secrets: 'none', environments: 'none' } : sc.readOnly ? { role: 'write' } : {}] }).githubTokens[0]!.value;
+          const weak = sc.weak
+            ? world.sim.control.addUserToken({ name: 'weak', permissions: ['Account API Tokens Read', 'Account API Tokens Write'] }).value
+            : sc.readOnly && d.readPermission
+              ? world.sim.control.addUserToken({ name: 'read only', permissions: ['API Tokens Read', 'Account API Tokens Read', 'Account API Tokens Write', d.readPermission] }).value
+              : undefined;
           const h = makeEngine(world, {
             timeoutMs: 300,
             ...(weak ? { credentials: { get: async () => ({ type: 'api-token' as const, token: weak }) } } : {}),
@@ -336,8 +360,10 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
           if (!sc.expect.ok) {
             assert.equal(r.error?.kind, sc.expect.kind, JSON.stringify(r.error));
             assert.ok((r.error?.hint ?? '').length > 10, 'says what to do');
+            if (sc.expect.message) assert.match(`${r.error?.message} ${r.error?.hint}`, sc.expect.message);
             addFigure('API faults: failures with a specific cause and next step');
           }
+          if (!sc.expect.rotated) assert.deepEqual(world.sim.control.requests({ op: d.write }).filter((x) => x.path.includes(tag)), [], 'nothing written to the destination');
           texts.push(...h.logger.lines, JSON.stringify(r), JSON.stringify(h.history.entries), JSON.stringify(await h.engine.interrupted()).replace(/"values":\{[^}]*\}/g, ''));
           if (sc.expect.state === 'pending') {
             // The secret is in the journal and in the file; resume (the fault gone) sends it.

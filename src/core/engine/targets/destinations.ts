@@ -10,7 +10,9 @@
  * what the API lists (the name and type, or a fresh `modified` / `updated_at`).
  */
 import * as l10n from '@vscode/l10n';
-import type { CloudflareApi } from '../../cloudflare/types';
+import { grantVerdict, readCounterpart } from '../../cloudflare/grants';
+import { REQUIRED_PERMISSIONS } from '../../cloudflare/permissions';
+import type { CloudflareApi, TokenGrant } from '../../cloudflare/types';
 import { destinationAccount, targetField, targetLabel, type DestinationConfig, type TokenConfig } from '../../config/schema';
 import { DESTINATION_EFFECTS, destinationType } from '../../destinations';
 import { CfRotateError } from '../../errors';
@@ -22,6 +24,11 @@ import type { JournalDestination } from '../journal';
 export interface DestinationContext {
   /** The Cloudflare client of a profile's admin credential (throws 'credential-missing'). */
   cloudflare(profile: string): Promise<CloudflareApi>;
+  /**
+   * The policies of a profile's admin API token (what it may do), or undefined when they cannot be
+   * read (a Global API key, a token without "API Tokens Read", …): preflight then checks reads only.
+   */
+  grants?(profile: string): Promise<readonly TokenGrant[] | undefined>;
   /** The GitHub client (throws 'credential-missing'); `interactive`: the host may ask the user to sign in. */
   github(interactive: boolean): Promise<GitHubApi>;
   /** Before the rotation (preflight) the host may ask the user to sign in; afterwards it must not wait for one. */
@@ -33,8 +40,10 @@ export interface DestinationContext {
 export interface DestinationDriver<D extends JournalDestination = JournalDestination> {
   readonly type: D['type'];
   /**
-   * Before anything is rotated: the destination exists and the credential can reach it (as far
-   * as the API can tell without writing). Returns the record to journal. May refuse: nothing was sent.
+   * Before anything is rotated: the destination exists, the credential can reach it, and may
+   * write it as far as the API can tell without writing (GitHub: the user's admin access to the
+   * repository; Cloudflare: the admin token's own policies, when it may read them). Returns the
+   * record to journal. May refuse: nothing was sent.
    */
   prepare(ctx: DestinationContext, d: D): Promise<D>;
   /** Send the new value (idempotent). */
@@ -63,6 +72,22 @@ function opts(ctx: DestinationContext): { signal: AbortSignal } | undefined {
   return ctx.signal ? { signal: ctx.signal } : undefined;
 }
 
+/**
+ * Refuses a Cloudflare destination that the admin token's own policies show it may read but not
+ * write (grants.ts: `missing` only when Cloudflare's names say so; anything unclear passes, and the
+ * write names the permission if it fails).
+ */
+async function requireWrite(ctx: DestinationContext, d: Of<'worker'> | Of<'pages'> | Of<'secrets-store'>, method: 'putWorkerSecret' | 'setPagesSecret' | 'setStoreSecret', where: string): Promise<void> {
+  const grants = await ctx.grants?.(d.profile);
+  if (grants === undefined) return;
+  const write = REQUIRED_PERMISSIONS[method];
+  if (grantVerdict(grants, { write, read: readCounterpart(write) }, d.accountId) !== 'missing') return;
+  throw new CfRotateError('permission', l10n.t('The API token of profile "{0}" may read {1}, but its policies grant no "{2}" in account {3}, which writing the new secret there takes.', d.profile, where, write, d.accountId), {
+    permission: write,
+    hint: l10n.t('Add the permission "{0}" for account {1} to that API token (Cloudflare dashboard, API Tokens › Edit), or give this target a "profile" whose credential has it. Nothing was rotated.', write, d.accountId),
+  });
+}
+
 const worker: DestinationDriver<Of<'worker'>> = {
   type: 'worker',
   async prepare(ctx, d) {
@@ -74,6 +99,7 @@ const worker: DestinationDriver<Of<'worker'>> = {
         hint: l10n.t('Choose another "key" for this target, or remove that binding first. Nothing was rotated.'),
       });
     }
+    await requireWrite(ctx, d, 'putWorkerSecret', l10n.t('Worker "{0}"', d.worker));
     return d;
   },
   async write(ctx, d, value) {
@@ -89,6 +115,7 @@ const pages: DestinationDriver<Of<'pages'>> = {
   type: 'pages',
   async prepare(ctx, d) {
     await (await ctx.cloudflare(d.profile)).getPagesProject(d.accountId, d.pages, opts(ctx));
+    await requireWrite(ctx, d, 'setPagesSecret', l10n.t('Pages project "{0}"', d.pages));
     return d;
   },
   async write(ctx, d, value) {
@@ -107,6 +134,7 @@ const secretsStore: DestinationDriver<Of<'secrets-store'>> = {
     if (s.status === 'deleted') {
       throw new CfRotateError('not-found', l10n.t('Secret {0} of Secrets Store {1} is deleted.', d.secretId, d.secretsStore), { hint: l10n.t('Point the target at an existing secret in cf-rotate.json. Nothing was rotated.') });
     }
+    await requireWrite(ctx, d, 'setStoreSecret', l10n.t('secret {0} of Secrets Store {1}', d.secretId, d.secretsStore));
     return { ...d, ...(s.modified ? { before: s.modified } : {}) };
   },
   async write(ctx, d, value) {
@@ -129,7 +157,18 @@ const github: DestinationDriver<Of<'github'>> = {
   async prepare(ctx, d) {
     const api = await ctx.github(ctx.interactive);
     const scope = githubScope(d);
-    await api.publicKey(scope, opts(ctx)); // the repository (and environment) exist, and the token may read its secrets
+    // Writing a repository's or an environment's secrets takes admin access (GitHub's docs: the owner of a
+    // personal repository, admin access to an organization's); GitHub reports the user's access with the repository.
+    const repo = await api.repository({ owner: scope.owner, repo: scope.repo }, opts(ctx));
+    if (repo.permissions && !repo.permissions.admin) {
+      const p = repo.permissions;
+      const role = p.maintain ? 'maintain' : p.push ? 'write' : p.triage ? 'triage' : p.pull ? 'read' : 'none';
+      throw new CfRotateError('permission', l10n.t('The GitHub token ({0}) belongs to an account with the role "{1}" on {2}; writing its Actions secrets takes admin access to the repository.', api.source, role, d.github), {
+        permission: 'admin',
+        hint: l10n.t('Use a GitHub token of an account with admin access to {0} (the owner of a personal repository, or the admin role: repository Settings › Collaborators and teams), or ask an admin for that role. Nothing was rotated.', d.github),
+      });
+    }
+    await api.publicKey(scope, opts(ctx)); // the environment exists, and the token may read its secrets
     const current = await api.getSecret(scope, d.key, opts(ctx));
     return { ...d, ...(current?.updatedAt ? { before: current.updatedAt } : {}) };
   },
