@@ -410,7 +410,9 @@ async function setGitHubToken(app: App, raw: unknown): Promise<{ stored: boolean
     const had = (await app.secrets.get(GITHUB_TOKEN_SECRET_KEY)) !== undefined;
     const entered = await vscode.window.showInputBox({
       title: vscode.l10n.t('Set GitHub Token'),
-      prompt: vscode.l10n.t('A GitHub token that may write the Actions secrets of the repositories in cf-rotate.json ("Secrets" and, for environments, "Environments" read and write; or the "repo" scope). Stored in the OS secret storage.{0}', had ? ' Leave empty to delete the stored token.' : ''),
+      prompt: had
+        ? vscode.l10n.t('A GitHub token that may write the Actions secrets of the repositories in cf-rotate.json ("Secrets" and, for environments, "Environments" read and write; or the "repo" scope). Stored in the OS secret storage. Leave empty to delete the stored token.')
+        : vscode.l10n.t('A GitHub token that may write the Actions secrets of the repositories in cf-rotate.json ("Secrets" and, for environments, "Environments" read and write; or the "repo" scope). Stored in the OS secret storage.'),
       password: true,
       ignoreFocusOut: true,
       validateInput: (v) => (v.trim() === '' && had) || GITHUB_TOKEN_FORMAT.test(v.trim()) ? undefined : vscode.l10n.t('This does not look like a GitHub token (20-255 characters, no spaces).'),

@@ -20,18 +20,9 @@ import { activate, type CfRotateApi } from '../../../src/extension';
 import { tokenNodes } from '../../../src/views/model';
 import { startWorld, tempFolder, write, type World } from '../helpers/world';
 import { fake, makeContext, Uri } from './fakeVscode';
+import { run, settle } from './drive';
 
 type Ctx = ReturnType<typeof makeContext>;
-
-async function run<T>(id: string, arg?: unknown): Promise<T> {
-  const fn = fake.commands.get(id);
-  if (!fn) throw new Error(`command ${id} not registered`);
-  return (await fn(...(arg === undefined ? [] : [arg]))) as T;
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-}
 
 describe('extension: destinations (fake VS Code + simulator)', function () {
   this.timeout(30_000);

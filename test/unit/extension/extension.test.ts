@@ -22,6 +22,7 @@ import { tokenNodes, type TreeNode } from '../../../src/views/model';
 import { DEMO } from '../../simulator';
 import { read, startWorld, tempFolder, write, type World } from '../helpers/world';
 import { fake, FakeSecretStorage, makeContext, Memento, Uri, type UiCall } from './fakeVscode';
+import { run, settle } from './drive';
 
 const DEPLOY = {
   name: 'deploy',
@@ -50,12 +51,6 @@ function envValue(text: string, key: string): string | undefined {
 }
 
 /** Like `vscode.commands.executeCommand(id, arg)`. */
-async function run<T>(id: string, arg?: unknown): Promise<T> {
-  const fn = fake.commands.get(id);
-  if (!fn) throw new Error(`command ${id} not registered`);
-  return (await fn(...(arg === undefined ? [] : [arg]))) as T;
-}
-
 /** Every node, rendered as VS Code would ask for it (tooltips resolved, as on hover). */
 function renderedTree(api: CfRotateApi): string {
   const out: unknown[] = [];
@@ -71,10 +66,6 @@ function renderedTree(api: CfRotateApi): string {
 
 function messages(kind?: UiCall['kind']): string[] {
   return fake.calls.filter((c) => kind === undefined || c.kind === kind).map((c) => c.message);
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 }
 
 /**

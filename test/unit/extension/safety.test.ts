@@ -18,6 +18,7 @@ import { batchSummary, formatDateTime, formatRelative, formatTime, localiseInsta
 import { DEMO } from '../../simulator';
 import { read, startWorld, tempFolder, write, type World } from '../helpers/world';
 import { BACK, ExtensionMode, fake, makeContext, Range, Uri, type FakeDocument, type UiCall } from './fakeVscode';
+import { run, settle } from './drive';
 
 const DEPLOY = {
   name: 'deploy',
@@ -41,16 +42,6 @@ const LINK = '[Open me](command:workbench.action.terminal.new)';
 
 type Ctx = ReturnType<typeof makeContext>;
 type Result = { ok: boolean; state: string; error?: { kind: string; message: string; hint?: string }; checkAgainAt?: string; graceUntil?: string };
-
-async function run<T>(id: string, arg?: unknown): Promise<T> {
-  const fn = fake.commands.get(id);
-  if (!fn) throw new Error(`command ${id} not registered`);
-  return (await fn(...(arg === undefined ? [] : [arg]))) as T;
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-}
 
 function modals(): UiCall[] {
   return fake.calls.filter((c) => c.options?.modal === true);

@@ -147,8 +147,10 @@ describe('bundles (esbuild.js)', function () {
     assert.deepEqual(proxy.inputs.filter((f) => !f.startsWith('node_modules/undici/')), ['src/cli/proxy.ts'], 'dist/proxy.js holds undici and the transport, nothing of the core');
     assert.ok(/EnvHttpProxyAgent/.test(proxy.text));
     // The core with its checked writer, locks, git gate and per-operation auth schemes; undici would add ~500 KiB.
-    // 320 KiB since zero-downtime rotation (twins, retirements, Turnstile, OAuth clients: ~35 KiB).
-    assert.ok(cli.text.length < 320 * 1024, `dist/cli.js is ${cli.text.length} bytes minified`);
+    // 320 KiB since zero-downtime rotation (twins, retirements, Turnstile, OAuth clients: ~35 KiB);
+    // 336 KiB since the destinations' writability check (token policies), the state-directory sweep
+    // and the discard/verdict bookkeeping (~8 KiB).
+    assert.ok(cli.text.length < 336 * 1024, `dist/cli.js is ${cli.text.length} bytes minified`);
   });
 
   interface ShellWorld {

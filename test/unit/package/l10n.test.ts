@@ -98,7 +98,7 @@ describe('localisation', () => {
     /\.push\((?:'',\s*)?['"`](?:- )?[A-Z][a-z]+[\s:]/,
     // A sentence in a branch of a condition (a validation message, a prefix): `? undefined : 'Enter …'`, `? 'Cancelled …' : ''`.
     /\?\s*(?:undefined|null|''|""|['"`][^'"`]*['"`])\s*:\s*['"`][A-Z][a-z]+ [a-z]/,
-    /\?\s*['"`][A-Z][a-z]+ [a-z]+ [a-z]/,
+    /\?\s*['"`]\s?[A-Z][a-z]+ [a-z]+ [a-z]/,
     // A sentence built as a template on its own line (an argument of a notification).
     /^\s*`[A-Z][a-z]+ [a-z]+ [a-z]/,
     /\bunchanged:\s*['"`]/,
