@@ -4,7 +4,7 @@
  * secrets, sealed by cf-rotate and opened by the simulator), a Worker secret, a Pages secret and a
  * Secrets Store secret, each written by the Rotate Now command and checked at the simulator; the
  * tree shows them as targets of their own; cfRotate.githubApiUrl from .vscode/settings.json is
- * ignored; a GitHub account without admin access to the repository, or no GitHub token at all, is
+ * ignored; a GitHub account without write access to the repository, or no GitHub token at all, is
  * refused before anything is rotated; no secret reaches the log.
  */
 import * as assert from 'node:assert/strict';
@@ -156,8 +156,8 @@ describe('destinations: GitHub Actions (Set GitHub Token…), Worker, Pages and 
     }
   });
 
-  it('a GitHub token of an account without admin access to the repository is refused before anything is rotated, naming the access needed', async () => {
-    const weak = (await sim.seed({ githubTokens: [{ login: 'writer', role: 'write' }] })).githubTokens[0]!.value;
+  it('a GitHub token of an account without write access to the repository is refused before anything is rotated, naming the access needed', async () => {
+    const weak = (await sim.seed({ githubTokens: [{ login: 'triager', role: 'triage' }] })).githubTokens[0]!.value;
     seenSecrets.add(weak);
     await exec(COMMANDS.setGitHubToken, { token: weak });
     try {
@@ -167,7 +167,7 @@ describe('destinations: GitHub Actions (Set GitHub Token…), Worker, Pages and 
       assert.equal(r?.ok, false);
       assert.equal(r?.state, 'failed');
       assert.equal(r?.error?.kind, 'permission');
-      assert.match(r?.error?.message ?? '', /role "write" on acme\/it; writing its Actions secrets takes admin access to the repository/);
+      assert.match(r?.error?.message ?? '', /role "triage" on acme\/it; writing its Actions secrets takes write access to the repository/);
       assert.match(r?.error?.hint ?? '', /Nothing was rotated/);
       assert.equal((await sim.state()).accountTokens.find((t) => t.id === tokenId)!.value, before, 'not rotated');
       assert.deepEqual((await sim.requests('githubPutSecret')).length, 0);

@@ -248,7 +248,7 @@ describe('editor safety', () => {
       restore = undefined;
       fs.rmSync(file('.git'), { recursive: true, force: true });
       fs.rmSync(file('.gitignore'), { force: true });
-      for (const planted of ['git', 'tools']) fs.rmSync(file(planted), { recursive: true, force: true });
+      for (const planted of ['git', 'tools', path.join('.vscode', 'settings.json')]) fs.rmSync(file(planted), { recursive: true, force: true });
       fs.rmSync(outside, { recursive: true, force: true });
       await exec(COMMANDS.refresh);
     });
@@ -307,7 +307,10 @@ describe('editor safety', () => {
       const marker = path.join(outside, 'pwned');
       for (const planted of ['git', path.join('tools', 'git')]) {
         fs.mkdirSync(path.dirname(file(planted)), { recursive: true });
-        fs.writeFileSync(file(planted), `#!/bin/sh\necho "$0 $* (run by: $(ps -o args= -p $PPID 2>/dev/null | cut -c1-200))" >> "${marker}"\nexit 0\n`, { mode: 0o755 });
+        // It reads what it is given on --stdin (VS Code's own git extension asks `check-ignore --stdin` of the
+        // git in the workspace settings): exiting first would break that extension's pipe (an uncaught EPIPE in
+        // the shared extension host, which mocha pins on whichever test runs then).
+        fs.writeFileSync(file(planted), `#!/bin/sh\necho "$0 $* (run by: $(ps -o args= -p $PPID 2>/dev/null | cut -c1-200))" >> "${marker}"\ncase " $* " in *" --stdin "*) cat >/dev/null ;; esac\nexit 0\n`, { mode: 0o755 });
       }
       // cf-rotate's runs say `-c core.fsmonitor=false -c core.hooksPath=`. VS Code's own git extension shares this
       // extension host's PATH (which the test put the folder on) and may run the planted git too: not cf-rotate's doing.

@@ -4,8 +4,8 @@
  * public key of a repository or of one of its environments, a secret's metadata, and writing a
  * secret sealed to that key. Sources: GitHub's REST docs "REST API endpoints for GitHub Actions
  * Secrets" (repository and environment secrets), "Get a repository" (`full-repository`), and
- * "Using secrets in GitHub Actions" (creating a secret for a repository or an environment takes
- * the repository's owner, or admin access for an organization's repository).
+ * "Using secrets in GitHub Actions" (creating a repository secret takes write access; the REST
+ * pages say collaborator access: the triage and read roles may not).
  *
  *   GET /repos/{o}/{r}                                            → 200 full-repository (a subset, with `permissions`)
  *   GET /repos/{o}/{r}/actions/secrets/public-key                 → 200 {key_id, key}
@@ -15,7 +15,7 @@
  *
  * Auth: `Authorization: Bearer <token>` or `token <token>`. A token that cannot see a repository
  * gets 404 (GitHub hides private repositories); one that sees it without the permission, 403;
- * a PUT by a user who is not an admin of the repository, 403 as well.
+ * a PUT by a user without write access to the repository (triage, read), 403 as well.
  * What a PUT carries is opened with the private key the simulator holds (libsodium): a value
  * that does not open, or a `key_id` that is not the current key's, is refused (422).
  */
@@ -162,8 +162,8 @@ export function handleGitHub(store: Store, _method: string, _path: string, heade
     }
     const write = match.route.op === 'githubPutSecret';
     if (perm === 'none' || (write && perm !== 'write')) throw new GhError(403, 'Resource not accessible by personal access token');
-    // Creating or updating a secret (repository or environment) takes the admin role; reading takes any collaborator's.
-    if (write && token.role !== 'admin') throw new GhError(403, 'Must have admin rights to Repository.');
+    // Creating or updating a secret (repository or environment) takes write access; reading takes any collaborator's.
+    if (write && !rolePermissions(token.role).push) throw new GhError(403, 'Must have write access to this repository.');
     const now = store.now();
     switch (match.route.op) {
       case 'githubGetPublicKey':

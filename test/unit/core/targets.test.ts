@@ -294,12 +294,21 @@ describe('targets: destination drivers, each rule on its own', () => {
     assert.equal(await d.confirm(context({ getSecret: undefined }).ctx, github), 'GitHub does not list the Actions secret K of o/r after writing it.');
   });
 
-  it('github: prepare refuses, before the public key is read, a user whose access to the repository is not admin (naming the role and the token); unknown access passes', async () => {
+  it('github: prepare refuses, before the public key is read, a user without write access to the repository (naming the role and the token); write, maintain, admin and unknown access pass', async () => {
     const d = destinationDriver(github);
     const key = { key: Buffer.alloc(32, 7).toString('base64'), keyId: 'kid' };
+    for (const permissions of [
+      { admin: true, maintain: true, push: true, triage: true, pull: true },
+      { admin: false, maintain: true, push: true, triage: true, pull: true },
+      { admin: false, maintain: false, push: true, triage: true, pull: true },
+    ]) {
+      for (const target of [github, { ...github, environment: 'prod' }]) {
+        const c = context({ repository: { fullName: 'o/r', permissions }, publicKey: key, getSecret: undefined });
+        await d.prepare(c.ctx, target);
+        assert.deepEqual(c.calls.map((x) => x[0]), ['github', 'repository', 'publicKey', 'getSecret'], 'write access passes on to the reads');
+      }
+    }
     const roles: [Record<string, boolean>, string][] = [
-      [{ admin: false, maintain: true, push: true, triage: true, pull: true }, 'maintain'],
-      [{ admin: false, maintain: false, push: true, triage: true, pull: true }, 'write'],
       [{ admin: false, push: false, triage: true, pull: true }, 'triage'],
       [{ admin: false, push: false, pull: true }, 'read'],
     ];
@@ -308,9 +317,9 @@ describe('targets: destination drivers, each rule on its own', () => {
         const c = context({ repository: { fullName: 'o/r', permissions }, publicKey: key });
         await assert.rejects(d.prepare(c.ctx, target), (e: Error & { kind?: string; hint?: string; permission?: string }) => {
           assert.equal(e.kind, 'permission');
-          assert.equal(e.message, `The GitHub token (GH_TOKEN) belongs to an account with the role "${role}" on o/r; writing its Actions secrets takes admin access to the repository.`);
-          assert.equal(e.hint, 'Use a GitHub token of an account with admin access to o/r (the owner of a personal repository, or the admin role: repository Settings › Collaborators and teams), or ask an admin for that role. Nothing was rotated.');
-          assert.equal(e.permission, 'admin');
+          assert.equal(e.message, `The GitHub token (GH_TOKEN) belongs to an account with the role "${role}" on o/r; writing its Actions secrets takes write access to the repository.`);
+          assert.equal(e.hint, 'Use a GitHub token of an account with write access to o/r (the write, maintain or admin role: repository Settings › Collaborators and teams), or ask an admin for that role. Nothing was rotated.');
+          assert.equal(e.permission, 'write');
           return true;
         });
         assert.deepEqual(c.calls.map((x) => x[0]), ['github', 'repository'], 'nothing read after the refusal');

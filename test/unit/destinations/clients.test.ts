@@ -152,7 +152,7 @@ describe('destinations: client functions against the simulator', function () {
     await rejectsWith(new GitHubClient({ baseUrl: sim.githubUrl, token: unseen, source: 'GH_TOKEN', maxRetries: 0 }).publicKey(scope), 'not-found');
   });
 
-  it("GitHub: the repository with its user's permissions for each role (as GitHub documents them); only an admin's PUT is accepted; unseen 404; a malformed answer is a contract error", async () => {
+  it("GitHub: the repository with its user's permissions for each role (as GitHub documents them); a PUT is accepted from write access up (write, maintain, admin); unseen 404; a malformed answer is a contract error", async () => {
     const scope = { owner: 'acme', repo: 'app' };
     const expected = {
       admin: { admin: true, maintain: true, push: true, triage: true, pull: true },
@@ -169,12 +169,12 @@ describe('destinations: client functions against the simulator', function () {
       const raw = sim.control.requests({ op: 'githubGetRepo' }).at(-1)!;
       assert.equal(raw.path, '/github/repos/acme/app', 'the repository, not the environment');
       assert.equal(raw.credential, `github:u-${role}`);
-      // Reading works for every role; writing only for an admin (repository and environment secrets).
+      // Reading works for every role; writing for write access and above (repository and environment secrets).
       for (const s of [scope, { ...scope, environment: 'prod' }]) {
         const key = await gh.publicKey(s);
         const put = gh.putSecret(s, 'ROLE_CHECK', sealForGitHub(NEW, key.key), key.keyId);
-        if (role === 'admin') assert.ok(['created', 'updated'].includes(await put));
-        else await rejectsWith(put, 'permission', /admin rights/);
+        if (expected[role].push) assert.ok(['created', 'updated'].includes(await put));
+        else await rejectsWith(put, 'permission', /write access/);
       }
     }
     // A GitHub App installation token (ghs_…) has the app's permissions, not a user's role: its `permissions` are not read as one.

@@ -171,8 +171,8 @@ describe('destinations: the engine writes, verifies and resumes them (against th
       ['no GitHub access', (e) => e, undefined, 'credential-missing', /GitHub/],
       ['rejected GitHub token', (e) => e, github(() => `ghp_${'z'.repeat(36)}`), 'auth', /GitHub rejected/],
       // A token that may read (and, for its own part, write) the secrets, of an account that is not an admin of the repository.
-      ['GitHub user without admin access', (e) => e, github(() => world.sim.control.seed({ githubTokens: [{ role: 'write' }] }).githubTokens[0]!.value), 'permission', /GH_TOKEN\) belongs to an account with the role "write" on acme\/app-.*admin access/],
-      ['GitHub environment, user with maintain', (e) => ({ ...e, targets: [(e.targets as unknown[])[5]] }), github(() => world.sim.control.seed({ githubTokens: [{ role: 'maintain' }] }).githubTokens[0]!.value), 'permission', /role "maintain"/],
+      ['GitHub user without write access', (e) => e, github(() => world.sim.control.seed({ githubTokens: [{ role: 'triage' }] }).githubTokens[0]!.value), 'permission', /GH_TOKEN\) belongs to an account with the role "triage" on acme\/app-.*write access/],
+      ['GitHub environment, user with read', (e) => ({ ...e, targets: [(e.targets as unknown[])[5]] }), github(() => world.sim.control.seed({ githubTokens: [{ role: 'read' }] }).githubTokens[0]!.value), 'permission', /role "read"/],
     ];
     for (const [what, edit, gh, kind, re] of cases) {
       const s = setup(what.replace(/\W/g, '').slice(0, 12).toLowerCase());

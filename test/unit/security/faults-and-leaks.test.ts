@@ -325,7 +325,7 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
     { name: 'no answer to the write', fault: (d, tag) => ({ op: d.write, type: 'hang', times: -1, pathIncludes: tag }), expect: { ok: false, state: 'pending', kind: 'ambiguous', rotated: true } },
     { name: '5xx at preflight', fault: (d, tag) => ({ op: d.read, type: 'status', status: 500, times: -1, pathIncludes: tag }), expect: { ok: false, state: 'failed', kind: 'server', rotated: false } },
     { name: 'credential without the destination permission', weak: true, expect: { ok: false, state: 'failed', kind: 'permission', rotated: false } },
-    { name: 'credential that may read the destination but not write it', readOnly: true, expect: { ok: false, state: 'failed', kind: 'permission', rotated: false, message: /Write" in account|admin access/ } },
+    { name: 'credential that may read the destination but not write it', readOnly: true, expect: { ok: false, state: 'failed', kind: 'permission', rotated: false, message: /Write" in account|write access/ } },
   ];
   let destSeq = 0;
   for (const d of DESTS) {
@@ -341,7 +341,7 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
           await write(folder, '.env', `SECRET=${tok.value}\n`);
           const [token] = tokens([{ name: 'leak-dest', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'SECRET' }, t.config] }]);
           if (sc.fault) world.sim.control.addFault(sc.fault(d, tag));
-          const ghToken = world.sim.control.seed({ githubTokens: [sc.weak ? { secrets: 'none', environments: 'none' } : sc.readOnly ? { role: 'write' } : {}] }).githubTokens[0]!.value;
+          const ghToken = world.sim.control.seed({ githubTokens: [sc.weak ? { secrets: 'none', environments: 'none' } : sc.readOnly ? { role: 'read' } : {}] }).githubTokens[0]!.value;
           const weak = sc.weak
             ? world.sim.control.addUserToken({ name: 'weak', permissions: ['Account API Tokens Read', 'Account API Tokens Write'] }).value
             : sc.readOnly && d.readPermission

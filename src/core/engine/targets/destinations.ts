@@ -41,7 +41,7 @@ export interface DestinationDriver<D extends JournalDestination = JournalDestina
   readonly type: D['type'];
   /**
    * Before anything is rotated: the destination exists, the credential can reach it, and may
-   * write it as far as the API can tell without writing (GitHub: the user's admin access to the
+   * write it as far as the API can tell without writing (GitHub: the user's write access to the
    * repository; Cloudflare: the admin token's own policies, when it may read them). Returns the
    * record to journal. May refuse: nothing was sent.
    */
@@ -157,15 +157,16 @@ const github: DestinationDriver<Of<'github'>> = {
   async prepare(ctx, d) {
     const api = await ctx.github(ctx.interactive);
     const scope = githubScope(d);
-    // Writing a repository's or an environment's secrets takes admin access (GitHub's docs: the owner of a
-    // personal repository, admin access to an organization's); GitHub reports the user's access with the repository.
+    // Writing a repository's or an environment's secrets through the API takes write access (GitHub's docs:
+    // "To create a repository secret, you must have write access"; the REST pages: collaborator access).
+    // The triage and read roles cannot; GitHub reports the user's access with the repository.
     const repo = await api.repository({ owner: scope.owner, repo: scope.repo }, opts(ctx));
-    if (repo.permissions && !repo.permissions.admin) {
+    if (repo.permissions && !repo.permissions.push && !repo.permissions.admin) {
       const p = repo.permissions;
       const role = p.maintain ? 'maintain' : p.push ? 'write' : p.triage ? 'triage' : p.pull ? 'read' : 'none';
-      throw new CfRotateError('permission', l10n.t('The GitHub token ({0}) belongs to an account with the role "{1}" on {2}; writing its Actions secrets takes admin access to the repository.', api.source, role, d.github), {
-        permission: 'admin',
-        hint: l10n.t('Use a GitHub token of an account with admin access to {0} (the owner of a personal repository, or the admin role: repository Settings › Collaborators and teams), or ask an admin for that role. Nothing was rotated.', d.github),
+      throw new CfRotateError('permission', l10n.t('The GitHub token ({0}) belongs to an account with the role "{1}" on {2}; writing its Actions secrets takes write access to the repository.', api.source, role, d.github), {
+        permission: 'write',
+        hint: l10n.t('Use a GitHub token of an account with write access to {0} (the write, maintain or admin role: repository Settings › Collaborators and teams), or ask an admin for that role. Nothing was rotated.', d.github),
       });
     }
     await api.publicKey(scope, opts(ctx)); // the environment exists, and the token may read its secrets
