@@ -48,7 +48,8 @@ Options:
                       https only; http is allowed to loopback addresses (tests, the simulator).
   --dry-run           Check configuration, credentials and target files; rotate nothing.
   --json              Machine-readable output on stdout (never contains a secret).
-  --concurrency N     Rotations in flight at once (default 8).
+  --concurrency N     Cloudflare calls of the batch in flight at once (default 8); up to twice as
+                      many rotations are under way, doing their local steps meanwhile.
   --timeout SECONDS   Per-request timeout (default 20; $CF_ROTATE_TIMEOUT). A rotation request that gets
                       no answer is settled by asking Cloudflare once it can no longer take effect.
   --yes               discard: really discard (without it, discard explains what would be lost).

@@ -62,8 +62,10 @@ export interface CallSpec {
   /** Per-attempt timeout and retries for this call (default: the client's). */
   timeoutMs?: number | undefined;
   maxRetries?: number | undefined;
-  /** Mutations: called right before each attempt is handed to the network; a throw cancels it unsent. */
+  /** Mutations: called before each attempt waits for the rate limiter (again after a long wait); a throw cancels it unsent. */
   beforeSend?: ((info: { timeoutMs: number }) => Promise<void>) | undefined;
+  /** Mutations: called at the instant each attempt is handed to the network. */
+  onSend?: (() => void) | undefined;
   /**
    * Mutations that produce a secret: takes the secret out of the raw `result` (before any
    * validation) and hands it to `onSecret`, awaited, before the rest of the answer is checked.
@@ -85,8 +87,8 @@ export interface CallSpec {
 }
 
 /** The per-call options a resource function passes on from its caller. */
-export function callOptions(opts: (RequestOptions & Partial<Pick<MutationOptions, 'beforeSend'>>) | undefined): Pick<CallSpec, 'signal' | 'timeoutMs' | 'maxRetries' | 'beforeSend'> {
-  return { signal: opts?.signal, timeoutMs: opts?.timeoutMs, maxRetries: opts?.maxRetries, beforeSend: opts?.beforeSend };
+export function callOptions(opts: (RequestOptions & Partial<Pick<MutationOptions, 'beforeSend' | 'onSend'>>) | undefined): Pick<CallSpec, 'signal' | 'timeoutMs' | 'maxRetries' | 'beforeSend' | 'onSend'> {
+  return { signal: opts?.signal, timeoutMs: opts?.timeoutMs, maxRetries: opts?.maxRetries, beforeSend: opts?.beforeSend, onSend: opts?.onSend };
 }
 
 export class RequestCore {
@@ -207,6 +209,23 @@ export class RequestCore {
     const url = this.buildUrl(spec);
     const { headers, scheme } = requestHeaders(spec, { credential: this.credential, profile: this.profile, forProfile: this.forProfile(), userAgent: this.userAgent });
     const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
+    // A mutation is journaled ("sent now; can take effect until now + timeout") before it waits
+    // for a request slot, so the journal's fsync never holds one of the slots in flight. The
+    // request then gets what is left of its timeout, so it still ends before the journaled
+    // deadline; after a long wait (a rate-limit pause) it is journaled again instead.
+    let journaledAt: number | undefined;
+    const journal = async (): Promise<void> => {
+      if (!spec.beforeSend) return;
+      const at = performance.now();
+      try {
+        await spec.beforeSend({ timeoutMs });
+      } catch (e) {
+        throw e instanceof CfRotateError ? e : new CfRotateError('internal', l10n.t('{0} was not sent: {1}', cap(spec.what), e instanceof Error ? e.message : String(e)), { cause: e });
+      }
+      journaledAt = at;
+    };
+    await journal();
     let permit: Permit;
     try {
       permit = await this.limiter.acquire(spec.signal);
@@ -217,20 +236,21 @@ export class RequestCore {
       permit.release();
       throw cancelled(spec);
     }
-    const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
-    if (spec.beforeSend) {
+    if (journaledAt !== undefined && (performance.now() - journaledAt) * 2 > timeoutMs) {
       try {
-        await spec.beforeSend({ timeoutMs });
+        await journal();
       } catch (e) {
         permit.release();
-        throw e instanceof CfRotateError ? e : new CfRotateError('internal', l10n.t('{0} was not sent: {1}', cap(spec.what), e instanceof Error ? e.message : String(e)), { cause: e });
+        throw e;
       }
     }
+    const budgetMs = journaledAt === undefined ? timeoutMs : Math.max(1, Math.floor(timeoutMs - (performance.now() - journaledAt)));
     const logPath = url.slice(this.baseUrl.origin.length);
-    const sig = requestSignal(timeoutMs, spec.signal);
+    const sig = requestSignal(budgetMs, spec.signal);
     const started = performance.now();
     let res: HttpResponse;
     try {
+      spec.onSend?.();
       res = await this.transport.send({ method: spec.method, url, headers, body: payload, signal: sig.signal });
     } catch (e) {
       const ms = Math.round(performance.now() - started);

@@ -172,11 +172,15 @@ export interface SecretFacts {
 /** Options of a call that creates a secret (roll, rotate, create). */
 export interface MutationOptions extends RequestOptions {
   /**
-   * Called for each attempt after the rate limiter admitted it and right before the request is
-   * handed to the network (the caller journals "sent now; can take effect until now + timeout").
-   * A throw cancels the attempt before anything is sent.
+   * Called for each attempt before it waits for the rate limiter (the caller journals "sent now;
+   * can take effect until now + timeout"); the attempt then gets only what is left of its timeout,
+   * so it always ends by that deadline, and after a wait longer than half the timeout this is
+   * called again (with the slot held) before the request goes out. A throw cancels the attempt
+   * before anything is sent.
    */
   beforeSend?: (info: { timeoutMs: number }) => Promise<void>;
+  /** Called at the instant each attempt is handed to the network (after this, it may reach Cloudflare). */
+  onSend?: () => void;
   /**
    * Called with the secret as soon as it is taken out of the raw response, before the rest of the
    * response is validated (Cloudflare declares most response fields optional): the caller

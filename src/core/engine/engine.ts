@@ -29,7 +29,7 @@ import type { GitHubApi } from '../github/client';
 import { Journal, MemoryJournalStore, secretValuesOf, type JournalDestination, type JournalEntry, type JournalStore, type Verdict } from './journal';
 import { Retirements } from '../retire';
 import { adminTokenName, configStep, runAfterTargets } from './after';
-import { KeyedQueue, mapLimit } from './queue';
+import { KeyedQueue, mapLimit, Slots } from './queue';
 import { destinationDriver, destinationFromConfig, destinationNote, hashValue, prepareTargets, readTargetText, writeTargetFile, type DestinationContext, type PreparedTarget } from './targets';
 import { driverFor, resourceId, type DriverContext, type ProbeAnswer } from './kinds';
 import { cap, wording } from '../wording';
@@ -144,6 +144,13 @@ export interface RotateOptions {
   onProgress?: (step: string) => void;
   /** cf-rotate.json relative to the folder (default `.vscode/cf-rotate.json`): `strategy: "replace"` points its `tokenId` at the twin. */
   config?: string;
+  /**
+   * The batch this rotation belongs to (`rotateMany` passes its own). The rotation holds one of
+   * its slots while its call that makes the secret is out, and again while the verify is out,
+   * never while it checks, journals or writes files. Cancelling the batch's `signal` stops a
+   * rotation that is still waiting for its slot (nothing was sent); one whose call went out finishes.
+   */
+  batch?: { slots: Slots; signal?: AbortSignal | undefined };
 }
 
 export interface RotateAdminOptions {
@@ -457,13 +464,15 @@ export class RotationEngine {
         opts.signal?.throwIfAborted();
         const a = await this.apiFor(token.profile);
         api = a.api;
-        targets = await prepareTargets(this.deps.files, folder, token);
-        await this.gitGate(folder, token);
         // The credential must hold a scheme Cloudflare accepts for this kind (A5), before any call.
         const schemeProblem = rotationSchemeProblem(token, a.credential, token.profile);
         if (schemeProblem) throw schemeProblem;
         // What config and history decide (a service token's next client_secret_version), also before any call.
         const planned = await driverFor(token.kind).plan?.({ history: this.deps.history }, token);
+        // The credential's check (once per engine) goes out now and answers while the files are checked.
+        if (!admin) this.adminCheck(a.api, a.key, opts.signal).catch(() => undefined);
+        targets = await prepareTargets(this.deps.files, folder, token);
+        await this.gitGate(folder, token);
         if (admin) extra = { store: { profile: admin.profile, ...(admin.accountId ? { accountId: admin.accountId } : {}) } };
         else {
           const check = await this.guardAdminCredential(api, a.key, a.credential, token, token.profile, opts.signal);
@@ -529,18 +538,33 @@ export class RotationEngine {
       ...(extra.store && intent.retire ? { retire: { ...intent.retire, admin: true } } : {}),
     };
     let sent = false;
+    let journaled = false;
     let journaledSecret = false;
+    // The batch slot is taken once the intent is journaled (a journal write never holds it) and
+    // given back as soon as the answer is in.
+    let slot: (() => void) | undefined;
+    const releaseSlot = (): void => {
+      slot?.();
+      slot = undefined;
+    };
     const hooks: MutationOptions = {
       ...(opts.signal ? { signal: opts.signal } : {}),
       beforeSend: async ({ timeoutMs }) => {
         const at = this.deps.clock.now();
         entry = { ...entry, sentAt: at, deadline: at + timeoutMs + (this.deps.deadlineMarginMs ?? deadlineMargin(timeoutMs)), updatedAt: at };
         await this.journal.write(entry); // throws: nothing is sent
-        sent = true;
+        journaled = true;
+        if (opts.batch && !slot) {
+          slot = await opts.batch.slots.acquire('next', opts.batch.signal); // throws when the batch is cancelled: nothing is sent
+        }
         await this.deps.checkpoint?.('before-call', token.name);
         progress('rotating');
       },
+      onSend: () => {
+        sent = true;
+      },
       onSecret: async (values: SecretValues, facts?: SecretFacts) => {
+        releaseSlot();
         for (const v of secretValuesOf(values)) registerSecret(v);
         await this.deps.checkpoint?.('response-received', token.name);
         // The new secret exists only in this process now. Journal it (with the new id it came with) before anything else can fail.
@@ -563,7 +587,7 @@ export class RotationEngine {
     };
     let received: JournalEntry['received'];
     try {
-      received = await driver.call(this.ctx(api, opts.signal, accountOwned), entry, hooks);
+      received = await driver.call(this.ctx(api, opts.signal, accountOwned), entry, hooks).finally(releaseSlot);
     } catch (e) {
       const err = toCfRotateError(e);
       if (entry.values && Object.keys(entry.values).length > 0) {
@@ -571,7 +595,8 @@ export class RotationEngine {
         this.deps.logger.warn(`Cloudflare's answer for "${token.name}" carried the new secret but otherwise did not match the documentation: ${err.message}`);
         received = { contractProblem: err.message };
       } else if (!sent) {
-        // Nothing reached Cloudflare.
+        // Nothing reached Cloudflare. An intent journaled for a call that never went out goes.
+        if (journaled) await this.journal.clear(id).catch(() => undefined);
         await this.record(this.historyEntry(entry, 'failed', err));
         throw withNothingRotated(cancelledBefore(err, token.name));
       } else {
@@ -581,12 +606,19 @@ export class RotationEngine {
     if (!journaledSecret && entry.values) this.deps.logger.warn(`"${token.name}": the new secret is not journaled; writing the targets now.`);
     entry = { ...entry, ...(received && Object.keys(received).length ? { received: { ...entry.received, ...received } } : {}) };
     if (received?.jti || received?.expiresAt || received?.tokenId) await this.journal.write(entry).catch(() => undefined);
-    return await this.complete(api, entry, { started, progress, base, accountOwned });
+    return await this.complete(api, entry, { started, progress, base, accountOwned, ...(opts.batch ? { slots: opts.batch.slots } : {}) });
   }
 
-  /** Rotate many tokens with bounded concurrency. Results in input order. Cancelling stops new rotations; running ones finish. */
+  /**
+   * Rotate many tokens: at most `concurrency` Cloudflare calls of the batch out at once (the call
+   * that makes each secret, and its verify), while up to as many rotations again do their local
+   * steps (checks, locks, journal, files, history), so those steps never leave a call slot idle.
+   * Results in input order. Cancelling stops new rotations; running ones finish.
+   */
   rotateMany(items: readonly { folder: string; token: TokenConfig }[], opts: RotateOptions & { concurrency?: number; onResult?: (r: RotationResult) => void } = {}): Promise<RotationResult[]> {
-    return mapLimit(items, opts.concurrency ?? 8, async ({ folder, token }) => {
+    const concurrency = opts.concurrency ?? 8;
+    const slots = new Slots(concurrency);
+    return mapLimit(items, concurrency * 2, async ({ folder, token }) => {
       if (opts.signal?.aborted) {
         const r: RotationResult = {
           name: token.name,
@@ -603,7 +635,7 @@ export class RotationEngine {
         return r;
       }
       // A rotation that has started is never cut in half: the batch's signal only stops new ones.
-      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.config ? { config: opts.config } : {}) });
+      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false, batch: { slots, signal: opts.signal }, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.config ? { config: opts.config } : {}) });
       opts.onResult?.(r);
       return r;
     });
@@ -833,7 +865,7 @@ export class RotationEngine {
   private async complete(
     api: CloudflareApi | undefined,
     entry: JournalEntry,
-    ctx: { started: number; progress: (s: ProgressStep) => void; base: Base; overwriteConflicts?: boolean | undefined; recovered?: boolean; accountOwned?: boolean },
+    ctx: { started: number; progress: (s: ProgressStep) => void; base: Base; overwriteConflicts?: boolean | undefined; recovered?: boolean; accountOwned?: boolean; slots?: Slots },
   ): Promise<RotationResult> {
     for (const v of secretValuesOf(entry.values)) registerSecret(v);
     const warnings: string[] = [];
@@ -855,12 +887,18 @@ export class RotationEngine {
     const values = entry.values ?? {};
     // Verifying reads Cloudflare only, and the secret is already journaled: it runs while the
     // targets are written, so a batch does not wait for each file write and then for the verify.
-    const verifying = api
-      ? Promise.resolve(entry).then((e) => driver.verify(this.ctx(api, undefined, ctx.accountOwned), e, values)).then(
-          (v) => ({ v }),
-          (e: unknown) => ({ e }),
-        )
-      : undefined;
+    // In a batch it goes ahead of rotations still waiting to start, so few secrets wait unverified.
+    const verifyNow = async (a: CloudflareApi, e: JournalEntry): Promise<{ v: Awaited<ReturnType<typeof driver.verify>> } | { e: unknown }> => {
+      const release = await ctx.slots?.acquire('first');
+      try {
+        return { v: await driver.verify(this.ctx(a, undefined, ctx.accountOwned), e, values) };
+      } catch (err) {
+        return { e: err };
+      } finally {
+        release?.();
+      }
+    };
+    const verifying = api ? verifyNow(api, entry) : undefined;
     ctx.progress('writing');
     const fileDeps = { files: this.deps.files, locks: this.deps.locks, queue: this.writes, fileLockWaitMs: this.deps.fileLockWaitMs ?? 15_000 };
     const written: JournalDestination[] = [];

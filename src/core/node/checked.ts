@@ -148,13 +148,28 @@ const LEGACY_TEMP_AGE_MS = 60 * 60 * 1000;
 /** Temporaries this process is writing now, whichever CheckedFiles writes them (never swept). */
 const inFlight = new Set<string>();
 
+/**
+ * Real paths of the roots this process has resolved. A root is the folder the user opened (or the
+ * state directory), not something a repository controls; remembering its first real path makes
+ * the containment check stricter, not weaker: if the root is later replaced by a link to
+ * elsewhere, every path under it resolves outside the remembered real root and is refused.
+ */
+const realRoots = new Map<string, string>();
+
 /** The workspace folder's real path (links resolved); a folder that cannot be opened is a 'file' error. */
 async function realRootOf(root: string): Promise<string> {
+  const key = path.resolve(root);
+  const known = realRoots.get(key);
+  if (known !== undefined) return known;
+  let real: string;
   try {
-    return await fs.realpath(root);
+    real = await fs.realpath(root);
   } catch (e) {
     throw fileError('open the folder', root, e, l10n.t('Open an existing folder.'));
   }
+  if (realRoots.size >= 256) realRoots.clear();
+  realRoots.set(key, real);
+  return real;
 }
 
 /** What a path is when it is not a regular file. */
@@ -433,7 +448,7 @@ export class CheckedFiles {
     let realDir: string;
     try {
       realDir = await fs.realpath(relDir === '' || relDir === '.' ? root : relPath(root, relDir));
-      const realRoot = await fs.realpath(root);
+      const realRoot = await realRootOf(root);
       if (!isInsideOrSame(realRoot, realDir)) return 0;
     } catch {
       return 0;

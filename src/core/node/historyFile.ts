@@ -22,8 +22,16 @@ export class FileHistory implements HistoryStore {
   ) {}
 
   async append(entry: HistoryEntry): Promise<void> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const h = await fs.open(this.file, C.O_WRONLY | C.O_APPEND | C.O_CREAT | O_NOFOLLOW, 0o600);
+    const flags = C.O_WRONLY | C.O_APPEND | C.O_CREAT | O_NOFOLLOW;
+    let h: fs.FileHandle;
+    try {
+      h = await fs.open(this.file, flags, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      // The state folder does not exist yet.
+      await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      h = await fs.open(this.file, flags, 0o600);
+    }
     let size: number;
     try {
       await h.write(`${JSON.stringify(entry)}\n`);

@@ -143,6 +143,8 @@ export interface FileLocksOptions {
 
 export class FileLocks implements Locks {
   private readonly held = new Map<string, LockOwner>();
+  /** The lock folder was made (or found) by this instance; made again if it disappears. */
+  private dirMade = false;
 
   constructor(
     readonly dir: string,
@@ -157,7 +159,10 @@ export class FileLocks implements Locks {
   async tryAcquire(name: string, what: string): Promise<Lease | LockHolder> {
     if (this.held.has(name)) return this.held.get(name) as LockOwner;
     const file = this.file(name);
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    if (!this.dirMade) {
+      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      this.dirMade = true;
+    }
     const owner: LockOwner = {
       pid: process.pid,
       start: ownStartTime(),
@@ -212,8 +217,9 @@ export class FileLocks implements Locks {
         if (released) return;
         released = true;
         this.held.delete(name);
-        const current = await this.readOwner(file);
-        if (typeof current === 'object' && current.nonce === owner.nonce) await fs.unlink(file).catch(() => undefined);
+        // Only our own lock file is removed: its content still names our nonce (no stat needed for that).
+        const text = await fs.readFile(file, 'utf8').catch(() => '');
+        if (parseOwner(text)?.nonce === owner.nonce) await fs.unlink(file).catch(() => undefined);
       },
     };
   }
@@ -222,7 +228,14 @@ export class FileLocks implements Locks {
   private async create(file: string, owner: LockOwner): Promise<boolean> {
     const text = JSON.stringify(owner);
     const tmp = `${file}.${process.pid}-${owner.nonce}.tmp`;
-    await fs.writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
+    try {
+      await fs.writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      if (errno(e) !== 'ENOENT') throw e;
+      // The folder was removed since this process made it: make it again.
+      await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      await fs.writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
+    }
     try {
       await fs.link(tmp, file);
       return true;

@@ -647,7 +647,7 @@ describe('rotation engine (against the simulator)', function () {
 });
 
 describe('rotateMany cancellation', () => {
-  it('stops starting new rotations once the signal is aborted; those in flight finish', async () => {
+  it('stops starting new rotations once the signal is aborted; those whose call went out finish', async () => {
     const world = await startWorld();
     const folder = await tempFolder();
     try {
@@ -655,18 +655,109 @@ describe('rotateMany cancellation', () => {
       await write(folder, '.env', toks.map((t, i) => `K${i}=${t.value}`).join('\n'));
       const cfg = tokens(toks.map((t, i) => ({ name: `c${i}`, kind: 'account-api-token', accountId: world.accountId, tokenId: t.id, targets: [{ file: '.env', key: `K${i}` }] })));
       const ac = new AbortController();
-      const results = await makeEngine(world).engine.rotateMany(cfg.map((token) => ({ folder, token })), {
+      const h = makeEngine(world);
+      const results = await h.engine.rotateMany(cfg.map((token) => ({ folder, token })), {
         concurrency: 2,
         signal: ac.signal,
         onResult: () => ac.abort(),
       });
       const done = results.filter((r) => r.ok);
       const cancelled = results.filter((r) => r.error?.kind === 'cancelled');
-      assert.ok(done.length >= 1 && done.length <= 2, `in flight finished: ${done.length}`);
+      // At most twice the concurrency had started (checks and journal) when the first one finished.
+      assert.ok(done.length >= 1 && done.length <= 4, `in flight finished: ${done.length}`);
+      assert.ok(cancelled.length >= 2, `cancelled: ${cancelled.length}`);
       assert.equal(done.length + cancelled.length, 6);
+      const rolled = new Set(world.sim.control.requests({ op: 'rollAccountToken' }).map((q) => q.path));
+      toks.forEach((t, i) => {
+        const r = results[i]!;
+        assert.equal([...rolled].some((p) => p.includes(t.id)), r.ok, `${r.name}: rolled exactly when it finished`);
+      });
+      assert.deepEqual(await h.engine.interrupted(), [], 'no journal left behind');
       const env = parse(await read(folder, '.env'));
       const live = new Map(world.sim.control.state().accountTokens.map((t) => [t.id, t.value]));
       toks.forEach((t, i) => assert.equal(env[`K${i}`], live.get(t.id), 'every file value is the live one'));
+    } finally {
+      await world.close();
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('a rotation that journaled its intent and waits for a call slot is stopped by the cancel: nothing sent, its journal cleared', async () => {
+    const world = await startWorld({ latencyMs: 120 });
+    const folder = await tempFolder();
+    try {
+      const toks = world.sim.control.addAccountTokens(world.accountId, 3, { name: 'w' });
+      await write(folder, '.env', toks.map((t, i) => `K${i}=${t.value}`).join('\n'));
+      const cfg = tokens(toks.map((t, i) => ({ name: `w${i}`, kind: 'account-api-token', accountId: world.accountId, tokenId: t.id, targets: [{ file: '.env', key: `K${i}` }] })));
+      const ac = new AbortController();
+      const h = makeEngine(world);
+      const journaled: string[] = [];
+      const put = h.journal.put.bind(h.journal);
+      h.journal.put = async (id, text) => {
+        await put(id, text);
+        journaled.push((JSON.parse(text) as { token: string }).token);
+      };
+      // concurrency 1: two rotations under way, one call out. Cancel while the first roll is out
+      // and the second has journaled its intent and waits for the slot.
+      let armed = false;
+      const results = await h.engine.rotateMany(cfg.map((token) => ({ folder, token })), {
+        concurrency: 1,
+        signal: ac.signal,
+        onProgress: (step) => {
+          if (step !== 'rotating' || armed) return;
+          armed = true;
+          const poll = setInterval(() => {
+            if (new Set(journaled).size >= 2) {
+              clearInterval(poll);
+              ac.abort();
+            }
+          }, 2);
+        },
+      });
+      assert.deepEqual(
+        results.map((r) => (r.ok ? 'ok' : r.error?.kind)),
+        ['ok', 'cancelled', 'cancelled'],
+      );
+      assert.match(results[1]!.error!.message, /cancel/i);
+      assert.match(`${results[1]!.error!.message} ${results[1]!.error!.hint ?? ''}`, /Nothing was (sent|rotated)/);
+      assert.equal(world.sim.control.requests({ op: 'rollAccountToken' }).length, 1, 'only the first roll went out');
+      assert.deepEqual(await h.engine.interrupted(), [], 'the waiting rotation\'s intent is gone');
+      assert.equal(h.journal.data.size, 0);
+      const env = parse(await read(folder, '.env'));
+      assert.equal(env.K1, toks[1]!.value, 'untouched');
+      assert.equal(env.K0, world.sim.control.state().accountTokens.find((t) => t.id === toks[0]!.id)!.value);
+    } finally {
+      await world.close();
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('never has more Cloudflare calls of the batch out than its concurrency, while twice as many rotations are under way', async () => {
+    const world = await startWorld({ latencyMs: 40 });
+    const folder = await tempFolder();
+    try {
+      const toks = world.sim.control.addAccountTokens(world.accountId, 12, { name: 'p' });
+      await write(folder, '.env', toks.map((t, i) => `K${i}=${t.value}`).join('\n'));
+      const cfg = tokens(toks.map((t, i) => ({ name: `p${i}`, kind: 'account-api-token', accountId: world.accountId, tokenId: t.id, targets: [{ file: '.env', key: `K${i}` }] })));
+      const h = makeEngine(world);
+      let underWay = 0;
+      let maxUnderWay = 0;
+      const lock = h.deps.locks.tryAcquire.bind(h.deps.locks);
+      h.deps.locks.tryAcquire = async (name, what) => {
+        const r = await lock(name, what);
+        if (name.startsWith('rot-') && 'release' in r) {
+          maxUnderWay = Math.max(maxUnderWay, ++underWay);
+          const release = r.release.bind(r);
+          return { ...r, release: async () => { underWay--; await release(); } };
+        }
+        return r;
+      };
+      const results = await h.engine.rotateMany(cfg.map((token) => ({ folder, token })), { concurrency: 3 });
+      assert.equal(results.filter((r) => r.ok && r.verified === true).length, 12);
+      const calls = world.sim.control.requests().filter((q) => q.op === 'rollAccountToken' || q.op === 'verifyAccountToken');
+      assert.equal(calls.length, 24);
+      assert.ok(world.sim.control.stats().maxInFlight <= 3, `at most 3 calls out at once, saw ${world.sim.control.stats().maxInFlight}`);
+      assert.ok(maxUnderWay > 3 && maxUnderWay <= 6, `rotations under way at once: ${maxUnderWay}`);
     } finally {
       await world.close();
       await fs.rm(folder, { recursive: true, force: true });
