@@ -30,7 +30,7 @@ import { SimulatorProcess } from '../lib/simulator';
 import { summarize } from '../lib/stats';
 import type { Bench, BenchContext, BenchOutcome, Figure, Series } from '../lib/types';
 import { configText, envKey, envTexts, writeWorkspace, type TokenSpec } from '../lib/workspace';
-import type { BatchRun, HostReport, Phases } from '../vscode/protocol';
+import type { BatchRun, HostReport, HungRun, Phases } from '../vscode/protocol';
 import { benchWindow, buildOrExplain, type WindowResult } from './vscode';
 
 const LATENCIES = [0, 80];
@@ -183,6 +183,7 @@ export const batchBench: Bench = {
     const sim = await SimulatorProcess.start(ctx.root, { latencyMs: 0 });
     const core: CoreRun[] = [];
     const editor: (BatchRun & { window: number })[] = [];
+    const hung: (HungRun & { window: number })[] = [];
     const failures: string[] = [];
     const reports: WindowResult[] = [];
     let coreN = 0;
@@ -225,13 +226,17 @@ export const batchBench: Bench = {
             build,
             name: `batch-${i + 1}`,
             folder,
-            request: { mode: 'batch', extensionId: build.extensionId, adminToken: admin, simOrigin: sim.origin, latencies: LATENCIES, due: DUE, settleMs: 1500, profile: i === 0 },
+            request: { mode: 'batch', extensionId: build.extensionId, adminToken: admin, simOrigin: sim.origin, latencies: LATENCIES, due: DUE, settleMs: 1500, profile: i === 0, hung: { name: `token-${DUE + 1}` } },
             settings: { 'cfRotate.apiBaseUrl': sim.url, 'cfRotate.confirmBeforeRotate': false },
             env: { CF_ROTATE_PERF: '1' },
           });
           reports.push(w);
           if (w.report.profile) profile = w.report.profile;
           if (!w.report.ok || !w.report.batch) failures.push(w.report.error ?? 'no batch report');
+          if (w.report.hung) {
+            hung.push({ ...w.report.hung, window: i + 1 });
+            ctx.log(`  VS Code rotate, roll never answered: verdict after ${(w.report.hung.ms / 1000).toFixed(1)} s (${w.report.hung.state}${w.report.hung.errorKind ? `, ${w.report.hung.errorKind}` : ''})`);
+          }
           for (const b of w.report.batch ?? []) {
             editor.push({ ...b, window: i + 1 });
             ctx.log(`  VS Code rotateDue, ${b.latencyMs} ms: ${b.rotateMs.toFixed(0)} ms (${b.rotated}/${DUE} rotated; ext host event loop ${(b.elu * 100).toFixed(0)} % busy, ${b.treeRebuilds} tree rebuilds)`);
@@ -252,6 +257,7 @@ export const batchBench: Bench = {
       concurrency: BATCH_CONCURRENCY,
       core: core.map((c) => ({ ...c })),
       editor,
+      hung,
       reports: reports.map((r) => ({ wallMs: r.wallMs, userDataDir: r.userDataDir, activationLog: r.activationLog, ok: r.report.ok, error: r.report.error })),
       failures,
       profile,
@@ -285,6 +291,19 @@ export const batchBench: Bench = {
           (allOk ? '' : ` Failures: ${[...ed.flatMap((e) => e.failed), ...co.flatMap((c) => c.failed)].slice(0, 3).join('; ')}`),
       };
       outcome.figures.push(figure);
+    }
+    if (hung.length > 0) {
+      const hs = series('cfRotate.rotate, roll never answered → verdict', 's', hung.map((h) => h.ms / 1000));
+      // The verdict is "not rotated": the simulator took the roll and never applied it.
+      const settled = hung.every((h) => !h.ok && h.state !== 'pending' && h.state !== 'unknown');
+      outcome.figures.push({
+        id: 'hung-verdict',
+        name: 'A hung API call → verdict shown',
+        measures: `executeCommand('cfRotate.rotate', {name, confirm: false}) → its result, in the real extension host, default settings (20 s per request), while the simulator takes the roll and never answers it (fault hang, nothing applied); results: ${hung.map((h) => `${h.state}${h.errorKind ? ` (${h.errorKind})` : ''}`).join(', ')}`,
+        cf: hs,
+        target: { text: '≤ 45 s, a settled verdict', met: settled && hs.summary.median <= 45 },
+        notes: `The wait is the request's timeout (20 s) plus the margin after which Cloudflare can no longer apply it (deadlineMargin: half the timeout, 2–10 s), then one short check that finds the token unchanged; the result (and the notification) is the verdict. Engine's own durationMs (median): ${summarize(hung.filter((h) => h.durationMs !== undefined).map((h) => (h.durationMs as number) / 1000)).median.toFixed(1)} s.`,
+      });
     }
     if (profile && outcome.figures[0]) {
       const busy = profile.totalMs - (profile.byArea.idle ?? 0);

@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import * as vscode from 'vscode';
-import { OUT_ENV, REQUEST_ENV, type BatchRequest, type BatchRun, type HeapSample, type HostReport, type HostRequest, type Mark, type MemoryRequest, type Phases } from './protocol';
+import { OUT_ENV, REQUEST_ENV, type BatchRequest, type BatchRun, type HeapSample, type HungRun, type HostReport, type HostRequest, type Mark, type MemoryRequest, type Phases } from './protocol';
 
 interface PerfMarks {
   getMarks(): Mark[];
@@ -186,6 +186,28 @@ async function batch(ext: vscode.Extension<unknown>, req: BatchRequest, base: Om
     });
     await sleep(req.settleMs);
   }
+  let hung: HungRun | undefined;
+  if (req.hung) {
+    // One rotation whose roll the simulator takes and never answers (nothing applied), with the
+    // default settings (20 s per request): how long until the user sees the verdict.
+    const sim = (p: string, method: string, body?: unknown): Promise<Response> =>
+      fetch(`${req.simOrigin}/__sim/${p}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    if (!(await sim('config', 'POST', { latencyMs: 0 })).ok) throw new Error('simulator config failed');
+    if (!(await sim('faults', 'POST', { op: 'rollAccountToken', type: 'hang', times: 1 })).ok) throw new Error('simulator fault failed');
+    const t = performance.now();
+    const r = (await vscode.commands.executeCommand('cfRotate.rotate', { name: req.hung.name, confirm: false })) as
+      | { ok: boolean; state: string; error?: { kind?: string }; durationMs?: number }
+      | undefined;
+    hung = {
+      ms: performance.now() - t,
+      ok: r?.ok ?? false,
+      state: r?.state ?? 'no result',
+      ...(r?.error?.kind ? { errorKind: r.error.kind } : {}),
+      ...(typeof r?.durationMs === 'number' ? { durationMs: r.durationMs } : {}),
+    };
+    await sim('faults', 'DELETE');
+    await sleep(req.settleMs);
+  }
   let profile: HostReport['profile'];
   if (req.profile) {
     await fetch(`${req.simOrigin}/__sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 0 }) });
@@ -204,7 +226,7 @@ async function batch(ext: vscode.Extension<unknown>, req: BatchRequest, base: Om
     session.disconnect();
     profile = summarizeProfile(p);
   }
-  return { ...base, wasActive, marks: extensionMarks(req.extensionId), batch: runs, ...(profile ? { profile } : {}) };
+  return { ...base, wasActive, marks: extensionMarks(req.extensionId), batch: runs, ...(hung ? { hung } : {}), ...(profile ? { profile } : {}) };
 }
 
 interface CpuProfile {

@@ -32,6 +32,19 @@ export interface BatchRequest {
   settleMs: number;
   /** After the timed runs, one more at 0 ms under the V8 sampling profiler (its own run: the profiler slows what it samples). */
   profile?: boolean;
+  /** Then cfRotate.rotate of this token while the simulator never answers its roll (fault `hang`): time to the verdict. */
+  hung?: { name: string };
+}
+
+/** cfRotate.rotate of one token whose roll is never answered, with the default settings. */
+export interface HungRun {
+  /** executeCommand → its result (the verdict; the notification shows it at the same instant). */
+  ms: number;
+  ok: boolean;
+  state: string;
+  errorKind?: string;
+  /** The result's own durationMs (the engine's clock). */
+  durationMs?: number;
 }
 
 export type HostRequest = ActivationRequest | MemoryRequest | BatchRequest;
@@ -83,6 +96,7 @@ export interface HostReport {
   /** cf-rotate's phase table after its first load (activation windows, CF_ROTATE_PERF=1). */
   startupPhases?: Phases;
   batch?: BatchRun[];
+  hung?: HungRun;
   /** Self time of the extension host during the profiled run, by where the code lives, and the top functions. */
   profile?: { totalMs: number; byArea: Record<string, number>; top: { fn: string; where: string; ms: number }[] };
   memory?: {

@@ -23,7 +23,7 @@ import type { CredentialSource } from '../credentials';
 import { readDotenvValue } from '../dotenv/patch';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../errors';
 import type { HistoryEntry, HistoryStore } from '../history';
-import type { Clock, Files, Git, Locks, Logger } from '../ports';
+import type { Clock, Files, Git, GitStatus, Locks, Logger } from '../ports';
 import { registerSecret } from '../redact';
 import type { GitHubApi } from '../github/client';
 import { Journal, MemoryJournalStore, secretValuesOf, type JournalDestination, type JournalEntry, type JournalStore, type Verdict } from './journal';
@@ -150,7 +150,7 @@ export interface RotateOptions {
    * never while it checks, journals or writes files. Cancelling the batch's `signal` stops a
    * rotation that is still waiting for its slot (nothing was sent); one whose call went out finishes.
    */
-  batch?: { slots: Slots; signal?: AbortSignal | undefined };
+  batch?: { slots: Slots; signal?: AbortSignal | undefined; git?: (folder: string) => Promise<Map<string, GitStatus>> | undefined };
 }
 
 export interface RotateAdminOptions {
@@ -343,11 +343,16 @@ export class RotationEngine {
   }
 
   /** Refuse targets that git tracks or does not ignore (or that git cannot be asked about inside a work tree). */
-  private async gitGate(folder: string, token: TokenConfig): Promise<void> {
+  private async gitGate(folder: string, token: TokenConfig, batch?: RotateOptions['batch']): Promise<void> {
     if (!this.deps.git) return;
-    const ask = [...new Set(fileTargets(token).filter((t) => t.allowTracked !== true).map((t) => t.file))];
+    const ask = gitAsked(token);
     if (ask.length === 0) return;
-    const statuses = await this.deps.git.status(folder, ask);
+    // A batch asks git once per folder about every file of the batch (one git run instead of one
+    // per rotation: spawning git costs the editor's extension host ~8 ms of its event loop each
+    // time). Any problem in that shared answer, and each rotation asks git on its own.
+    const shared = await batch?.git?.(folder)?.catch(() => undefined);
+    const usable = shared && ask.every((r) => shared.has(r)) && ![...shared.values()].some((st) => st.problem !== undefined);
+    const statuses = usable ? shared : await this.deps.git.status(folder, ask);
     for (const rel of ask) {
       const st = statuses.get(rel);
       if (!st?.inWorkTree) continue;
@@ -472,7 +477,7 @@ export class RotationEngine {
         // The credential's check (once per engine) goes out now and answers while the files are checked.
         if (!admin) this.adminCheck(a.api, a.key, opts.signal).catch(() => undefined);
         targets = await prepareTargets(this.deps.files, folder, token);
-        await this.gitGate(folder, token);
+        await this.gitGate(folder, token, opts.batch);
         if (admin) extra = { store: { profile: admin.profile, ...(admin.accountId ? { accountId: admin.accountId } : {}) } };
         else {
           const check = await this.guardAdminCredential(api, a.key, a.credential, token, token.profile, opts.signal);
@@ -618,6 +623,17 @@ export class RotationEngine {
   rotateMany(items: readonly { folder: string; token: TokenConfig }[], opts: RotateOptions & { concurrency?: number; onResult?: (r: RotationResult) => void } = {}): Promise<RotationResult[]> {
     const concurrency = opts.concurrency ?? 8;
     const slots = new Slots(concurrency);
+    const gitAnswers = new Map<string, Promise<Map<string, GitStatus>>>();
+    const git = (folder: string): Promise<Map<string, GitStatus>> | undefined => {
+      if (!this.deps.git) return undefined;
+      let p = gitAnswers.get(folder);
+      if (!p) {
+        const rels = [...new Set(items.filter((i) => i.folder === folder).flatMap((i) => gitAsked(i.token)))];
+        p = rels.length > 0 ? this.deps.git.status(folder, rels) : Promise.resolve(new Map());
+        gitAnswers.set(folder, p);
+      }
+      return p;
+    };
     return mapLimit(items, concurrency * 2, async ({ folder, token }) => {
       if (opts.signal?.aborted) {
         const r: RotationResult = {
@@ -635,7 +651,7 @@ export class RotationEngine {
         return r;
       }
       // A rotation that has started is never cut in half: the batch's signal only stops new ones.
-      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false, batch: { slots, signal: opts.signal }, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.config ? { config: opts.config } : {}) });
+      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false, batch: { slots, signal: opts.signal, git }, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.config ? { config: opts.config } : {}) });
       opts.onResult?.(r);
       return r;
     });
@@ -1071,6 +1087,11 @@ export class RotationEngine {
       this.deps.logger.warn(`Could not record history: ${toCfRotateError(err).message}`);
     }
   }
+}
+
+/** The target files of `token` git is asked about (not those marked allowTracked). */
+function gitAsked(token: TokenConfig): string[] {
+  return [...new Set(fileTargets(token).filter((t) => t.allowTracked !== true).map((t) => t.file))];
 }
 
 function deadlineOf(entry: JournalEntry): number {

@@ -6,7 +6,7 @@ import { CloudflareClient } from '../../../src/core/cloudflare/client';
 import { credentialKey } from '../../../src/core/config/schema';
 import { CfRotateError } from '../../../src/core/errors';
 import { NodeFiles, fileError } from '../../../src/core/node/files';
-import type { FileRules, Files } from '../../../src/core/ports';
+import type { FileRules, Files, Git, GitStatus } from '../../../src/core/ports';
 import { makeEngine, read, startWorld, tempFolder, tokens, write, type World } from '../helpers/world';
 
 describe('rotation engine (against the simulator)', function () {
@@ -643,6 +643,68 @@ describe('rotation engine (against the simulator)', function () {
     const r = await makeEngine(world).engine.rotate(folder, token!, { dryRun: true });
     assert.equal(r.state, 'planned');
     assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value, tok.value);
+  });
+});
+
+describe('rotateMany asks git once per folder', () => {
+  const setup = async (answer: (rels: readonly string[]) => Map<string, GitStatus>) => {
+    const world = await startWorld();
+    const folder = await tempFolder();
+    const toks = world.sim.control.addAccountTokens(world.accountId, 6, { name: 'g' });
+    await write(folder, 'a.env', toks.slice(0, 3).map((t, i) => `K${i}=${t.value}`).join('\n'));
+    await write(folder, 'b.env', toks.slice(3).map((t, i) => `K${i + 3}=${t.value}`).join('\n'));
+    const cfg = tokens(toks.map((t, i) => ({ name: `g${i}`, kind: 'account-api-token', accountId: world.accountId, tokenId: t.id, targets: [{ file: i < 3 ? 'a.env' : 'b.env', key: `K${i}` }] })));
+    const calls: string[][] = [];
+    const git: Git = {
+      status: async (_folder, rels) => {
+        calls.push([...rels].sort());
+        return answer(rels);
+      },
+    };
+    const h = makeEngine(world, { git });
+    return { world, folder, toks, cfg, calls, h, done: async () => { await world.close(); await fs.rm(folder, { recursive: true, force: true }); } };
+  };
+  const ignored = (rels: readonly string[]): Map<string, GitStatus> => new Map(rels.map((r) => [r, { inWorkTree: true, tracked: false, ignored: true }]));
+
+  it('one git question for every file of the batch, answered for all six rotations', async () => {
+    const t = await setup(ignored);
+    try {
+      const results = await t.h.engine.rotateMany(t.cfg.map((token) => ({ folder: t.folder, token })), { concurrency: 2 });
+      assert.equal(results.filter((r) => r.ok).length, 6);
+      assert.deepEqual(t.calls, [['a.env', 'b.env']]);
+    } finally {
+      await t.done();
+    }
+  });
+
+  it('a file the shared answer says is tracked is refused before any roll; the other file\'s rotations go on', async () => {
+    const t = await setup((rels) => new Map(rels.map((r) => [r, r === 'b.env' ? { inWorkTree: true, tracked: true, ignored: false } : { inWorkTree: true, tracked: false, ignored: true }])));
+    try {
+      const results = await t.h.engine.rotateMany(t.cfg.map((token) => ({ folder: t.folder, token })), { concurrency: 2 });
+      assert.deepEqual(results.map((r) => r.ok), [true, true, true, false, false, false]);
+      for (const r of results.slice(3)) assert.match(r.error?.message ?? '', /b\.env is tracked by git/);
+      assert.equal(t.world.sim.control.requests({ op: 'rollAccountToken' }).length, 3);
+      assert.equal(t.calls.length, 1);
+    } finally {
+      await t.done();
+    }
+  });
+
+  it('when the shared answer has a problem, each rotation asks git on its own (one file git cannot answer for never decides another)', async () => {
+    let first = true;
+    const t = await setup((rels) => {
+      const shared = first;
+      first = false;
+      return new Map(rels.map((r) => [r, shared ? { inWorkTree: true, problem: 'git timed out' } : { inWorkTree: true, tracked: false, ignored: true }]));
+    });
+    try {
+      const results = await t.h.engine.rotateMany(t.cfg.map((token) => ({ folder: t.folder, token })), { concurrency: 2 });
+      assert.equal(results.filter((r) => r.ok).length, 6);
+      assert.equal(t.calls.length, 7, 'the shared question, then one per rotation');
+      assert.deepEqual(t.calls.slice(1).map((c) => c.join()).sort(), ['a.env', 'a.env', 'a.env', 'b.env', 'b.env', 'b.env']);
+    } finally {
+      await t.done();
+    }
   });
 });
 
