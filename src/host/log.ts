@@ -26,5 +26,20 @@ export function createLog(): LogHandle {
     warn: (m) => channel.warn(plain(m)),
     error: (m) => channel.error(plain(m)),
   };
-  return { channel, logger: redactingLogger(sink) };
+  const redacted = redactingLogger(sink);
+  // A line below the channel's level is dropped before it is redacted (the channel would drop it
+  // anyway): a batch logs a few debug lines per request, each scanned for every secret it knows.
+  const shown = (level: vscode.LogLevel): boolean => channel.logLevel !== vscode.LogLevel.Off && channel.logLevel <= level;
+  const logger: Logger = {
+    trace: (m) => {
+      if (shown(vscode.LogLevel.Trace)) redacted.trace(m);
+    },
+    debug: (m) => {
+      if (shown(vscode.LogLevel.Debug)) redacted.debug(m);
+    },
+    info: (m) => redacted.info(m),
+    warn: (m) => redacted.warn(m),
+    error: (m) => redacted.error(m),
+  };
+  return { channel, logger };
 }

@@ -206,6 +206,8 @@ export class RotationEngine {
   /** Pending retirements of previous credentials (replace, OAuth clients, the admin credential). */
   readonly retirements: Retirements;
   private readonly writes = new KeyedQueue();
+  /** Target files whose folder was swept of dead processes' temporaries, and when (writeTargetFile). */
+  private readonly swept = new Map<string, number>();
   private readonly apis = new Map<string, CloudflareApi>();
   /** Per profile+credential: the admin credential's check (its token's own id, to refuse rolling the credential itself; its account, when account-owned). */
   private readonly adminIds = new Map<string, Promise<CredentialCheck>>();
@@ -916,7 +918,7 @@ export class RotationEngine {
     };
     const verifying = api ? verifyNow(api, entry) : undefined;
     ctx.progress('writing');
-    const fileDeps = { files: this.deps.files, locks: this.deps.locks, queue: this.writes, fileLockWaitMs: this.deps.fileLockWaitMs ?? 15_000 };
+    const fileDeps = { files: this.deps.files, locks: this.deps.locks, queue: this.writes, fileLockWaitMs: this.deps.fileLockWaitMs ?? 15_000, swept: this.swept };
     const written: JournalDestination[] = [];
     let failedAt: string | undefined;
     try {

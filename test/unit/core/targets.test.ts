@@ -406,6 +406,25 @@ describe('targets: writing one target file (writeTargetFile)', function () {
   const target = (key: string, oldHash: string | null, field: 'token' | 'clientId' | 'clientSecret' = 'token') => ({ rel: '.env', key, field, oldHash, done: false });
   const text = (): Promise<string> => fs.readFile(path.join(folder, '.env'), 'utf8');
 
+  it('sweeps a file\'s leftover temporaries at its first write, then at most once a minute when given a sweep record', async () => {
+    await fs.writeFile(path.join(folder, '.env'), `K=${OLD}\nL=${OLD}\n`);
+    const r = recording();
+    let sweeps = 0;
+    const files: Files = { ...r.files, sweep: async (root, rel) => (sweeps++, r.files.sweep(root, rel)) };
+    const swept = new Map<string, number>();
+    const d = { ...deps(files), swept };
+    await writeTargetFile(d, entry, '.env', [target('K', hashValue(OLD))], { token: NEW }, false);
+    await writeTargetFile(d, entry, '.env', [target('L', hashValue(OLD))], { token: NEW }, false);
+    assert.equal(sweeps, 1);
+    // A minute later it sweeps again.
+    swept.set(path.join(folder, '.env'), Date.now() - 61_000);
+    await writeTargetFile(d, entry, '.env', [target('K', hashValue(NEW))], { token: OLD }, false);
+    assert.equal(sweeps, 2);
+    // Without a record (no engine), every write sweeps.
+    await writeTargetFile(deps(files), entry, '.env', [target('K', hashValue(OLD))], { token: NEW }, false);
+    assert.equal(sweeps, 3);
+  });
+
   it('writes the new value over the old one, through the target rules, with a new file 0600', async () => {
     await fs.writeFile(path.join(folder, '.env'), `A=1\nK=${OLD}\n`);
     const r = recording();

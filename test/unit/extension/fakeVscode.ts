@@ -90,6 +90,7 @@ export class TreeItem {
 }
 export const TreeItemCollapsibleState = { None: 0, Collapsed: 1, Expanded: 2 } as const;
 export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 } as const;
+export const LogLevel = { Off: 0, Trace: 1, Debug: 2, Info: 3, Warning: 4, Error: 5 } as const;
 export const ExtensionMode = { Production: 1, Development: 2, Test: 3 } as const;
 export const StatusBarAlignment = { Left: 1, Right: 2 } as const;
 export const TextEditorRevealType = { Default: 0, InCenter: 1, InCenterIfOutsideViewport: 2, AtTop: 3 } as const;
@@ -418,7 +419,8 @@ export const window = {
     const lines: string[] = [];
     fake.channels.set(name, lines);
     const log = (level: string) => (m: string) => void lines.push(`${level} ${m}`);
-    return { name, trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), appendLine: log('line'), show: () => undefined, dispose: () => undefined };
+    // Trace: every line reaches the channel (the leak suites read them all).
+    return { name, logLevel: LogLevel.Trace, trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), appendLine: log('line'), show: () => undefined, dispose: () => undefined };
   },
   createTreeView(id: string, opts: { treeDataProvider: unknown }): Record<string, unknown> {
     const view = { id, provider: opts.treeDataProvider, badge: undefined as unknown, dispose: () => undefined, reveal: async () => undefined };

@@ -119,7 +119,14 @@ export interface FileWriteDeps {
   queue: KeyedQueue;
   /** How long to wait for another process's write of the same file. */
   fileLockWaitMs: number;
+  /**
+   * When each file's folder was last swept of temporaries left by dead processes (real path →
+   * epoch ms): a batch writing one file a hundred times sweeps it once a minute, not each time.
+   */
+  swept?: Map<string, number>;
 }
+
+const SWEEP_EVERY_MS = 60_000;
 
 /**
  * Read, compare, patch, write, re-read one target file: inside this process's queue for the file
@@ -134,7 +141,11 @@ export async function writeTargetFile(deps: FileWriteDeps, entry: Pick<JournalEn
   await deps.queue.run(checked.real, async () => {
     const lease = await deps.locks.acquire(lockName, l10n.t('writing {0}', rel), { waitMs: deps.fileLockWaitMs });
     try {
-      await files.sweep(entry.folder, rel).catch(() => 0);
+      const last = deps.swept?.get(checked.real);
+      if (last === undefined || Date.now() - last >= SWEEP_EVERY_MS) {
+        await files.sweep(entry.folder, rel).catch(() => 0);
+        deps.swept?.set(checked.real, Date.now());
+      }
       const { text, real } = await readTargetText(files, entry.folder, rel);
       const updates: { key: string; value: string }[] = [];
       for (const t of group) {
