@@ -246,6 +246,14 @@ describe('editor safety', () => {
       process.env.PATH = savedPath;
       restore?.();
       restore = undefined;
+      if (fs.existsSync(file('git'))) {
+        // VS Code's own git extension may still be running the planted git (through the workspace's
+        // git.path) with input on --stdin: deleting the script under it makes it exit unread, an
+        // uncaught EPIPE in the shared extension host. Take the repository and the setting away first.
+        fs.rmSync(file(path.join('.vscode', 'settings.json')), { force: true });
+        fs.rmSync(file('.git'), { recursive: true, force: true });
+        await new Promise((r) => setTimeout(r, 2000));
+      }
       fs.rmSync(file('.git'), { recursive: true, force: true });
       fs.rmSync(file('.gitignore'), { force: true });
       for (const planted of ['git', 'tools', path.join('.vscode', 'settings.json')]) fs.rmSync(file(planted), { recursive: true, force: true });
@@ -401,27 +409,36 @@ describe('editor safety', () => {
       assert.deepEqual(await api.engine.interrupted(), [], 'no journal: nothing to resume');
     });
 
-    it('Rotate All cancelled mid-batch: the running rotation finishes, no new one starts', async () => {
+    it('Rotate All cancelled mid-batch: the rotation whose call went out finishes, no new one starts', async () => {
+      // concurrency 1: one Cloudflare call out at a time; the batch prepares the next rotation
+      // meanwhile (it journals its intent and waits for the call slot). Either of the first two
+      // may take the slot first; both rolls are slow, so the cancel finds one out and one waiting.
       await sim.addFault({ op: 'rollAccountToken', type: 'latency', ms: 1500 });
+      await sim.addFault({ op: 'rollUserToken', type: 'latency', ms: 1500 });
       const mark = progressRuns.length;
       const shownMark = shown.length;
       const running = exec<CommandRotationResult[]>(COMMANDS.rotateAll, { skipConfirm: true, concurrency: 1 });
       const run = await progressSince(mark, 'Rotating 5 Cloudflare credentials');
-      await waitFor(async () => ((await sim.stats()).inFlightByOperation.rollAccountToken ?? 0) > 0, 'the first roll to be on its way');
+      await waitFor(async () => {
+        const f = (await sim.stats()).inFlightByOperation;
+        return (f.rollAccountToken ?? 0) + (f.rollUserToken ?? 0) > 0;
+      }, 'the first roll to be on its way');
       run.cancel();
       const results = await running;
-      assert.deepEqual(
-        results.map((x) => [x.name, x.state]),
-        [[TOKENS.account, 'rotated'], ...[TOKENS.user, TOKENS.access, TOKENS.zoneAccess, TOKENS.moq].map((n) => [n, 'cancelled'])],
-      );
+      const rotated = results.filter((x) => x.state === 'rotated').map((x) => x.name);
+      assert.equal(rotated.length, 1, JSON.stringify(results.map((x) => [x.name, x.state])));
+      assert.ok(rotated[0] === TOKENS.account || rotated[0] === TOKENS.user, `one of the first two: ${rotated[0]}`);
+      const others = results.filter((x) => x.state !== 'rotated');
+      assert.deepEqual(others.map((x) => x.state), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
       assert.ok(run.messages.some((m) => m.includes('cancelling: no new rotation starts')), run.messages.join('\n'));
-      assert.deepEqual((await rotatingRequests()).map((q) => q.op), ['rollAccountToken'], 'only the first one reached Cloudflare');
+      assert.equal((await rotatingRequests()).length, 1, 'only the one that rotated reached Cloudflare');
       const summary = shownSince(shownMark).find((s) => s.message.startsWith('Rotated 1 of 5'));
-      assert.equal(summary?.message, 'Rotated 1 of 5 tokens; cancelled before they started (nothing was rotated for them): me, ci-access, zone-access, moq-publish.');
+      assert.equal(summary?.message, `Rotated 1 of 5 tokens; cancelled before they started (nothing was rotated for them): ${others.map((x) => x.name).join(', ')}.`);
       assert.equal(summary?.level, 'info');
+      assert.deepEqual(await api.engine.interrupted(), [], 'the one that waited for the slot left no journal');
       const live = await sim.secrets();
-      assert.notEqual(live.deploy, secrets.deploy);
-      assert.equal(live.me, secrets.me);
+      assert.equal(live.deploy !== secrets.deploy, rotated[0] === TOKENS.account);
+      assert.equal(live.me !== secrets.me, rotated[0] === TOKENS.user);
       assertFilesHold(live, 'holds the one new value');
     });
 
@@ -443,7 +460,13 @@ describe('editor safety', () => {
       assert.notEqual(live.deploy, secrets.deploy);
       const text = read('.env');
       assert.ok(text.startsWith('# saved by Save and Rotate\n'), 'the edit was saved');
-      assert.match(text, new RegExp(`CLOUDFLARE_API_TOKEN="${live.deploy}"`), 'and the new value written');
+      if (!text.includes(`CLOUDFLARE_API_TOKEN="${live.deploy}"`)) {
+        const which = (t: string): string => (t.includes(live.deploy) ? 'live' : t.includes(secrets.deploy) ? 'old' : 'other');
+        await new Promise((res) => setTimeout(res, 1000));
+        const later = read('.env');
+        // Which value the file holds (never the value itself): tells a late save by the editor from a write that did not happen.
+        assert.fail(`the new value was not written: .env holds the ${which(text)} value (a second later: the ${which(later)} one, comment kept: ${later.startsWith('# saved')}); the editor is ${editor.document.isDirty ? 'dirty' : 'clean'} and shows the ${which(editor.document.getText())} value`);
+      }
       await waitFor(() => !editor.document.isDirty && editor.document.getText() === text, 'the editor to show the saved file with the new value');
     });
   });

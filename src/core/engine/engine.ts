@@ -604,7 +604,8 @@ export class RotationEngine {
       } else if (!sent) {
         // Nothing reached Cloudflare. An intent journaled for a call that never went out goes.
         if (journaled) await this.journal.clear(id).catch(() => undefined);
-        await this.record(this.historyEntry(entry, 'failed', err));
+        // A rotation the batch's cancel stopped before its call is not a failure of the token (as a cancel during the checks).
+        if (err.kind !== 'cancelled') await this.record(this.historyEntry(entry, 'failed', err));
         throw withNothingRotated(cancelledBefore(err, token.name));
       } else {
         return await this.afterFailedCall(api, entry, targets, err, base, started, { wait: true, progress, accountOwned, ...(opts.signal ? { signal: opts.signal } : {}) });

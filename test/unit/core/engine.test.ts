@@ -785,6 +785,7 @@ describe('rotateMany cancellation', () => {
       assert.equal(world.sim.control.requests({ op: 'rollAccountToken' }).length, 1, 'only the first roll went out');
       assert.deepEqual(await h.engine.interrupted(), [], 'the waiting rotation\'s intent is gone');
       assert.equal(h.journal.data.size, 0);
+      assert.deepEqual((await h.history.list()).map((e) => e.name), ['w0'], 'a cancelled rotation is no failure in the history');
       const env = parse(await read(folder, '.env'));
       assert.equal(env.K1, toks[1]!.value, 'untouched');
       assert.equal(env.K0, world.sim.control.state().accountTokens.find((t) => t.id === toks[0]!.id)!.value);
