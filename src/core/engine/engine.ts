@@ -150,7 +150,7 @@ export interface RotateOptions {
    * never while it checks, journals or writes files. Cancelling the batch's `signal` stops a
    * rotation that is still waiting for its slot (nothing was sent); one whose call went out finishes.
    */
-  batch?: { slots: Slots; signal?: AbortSignal | undefined; git?: (folder: string) => Promise<Map<string, GitStatus>> | undefined };
+  batch?: { slots: Slots; signal?: AbortSignal | undefined; git?: (folder: string) => Promise<Map<string, GitStatus> | undefined> | undefined };
 }
 
 export interface RotateAdminOptions {
@@ -351,10 +351,9 @@ export class RotationEngine {
     if (ask.length === 0) return;
     // A batch asks git once per folder about every file of the batch (one git run instead of one
     // per rotation: spawning git costs the editor's extension host ~8 ms of its event loop each
-    // time). Any problem in that shared answer, and each rotation asks git on its own.
+    // time). Without a shared answer (it had a problem), each rotation asks git on its own.
     const shared = await batch?.git?.(folder)?.catch(() => undefined);
-    const usable = shared && ask.every((r) => shared.has(r)) && ![...shared.values()].some((st) => st.problem !== undefined);
-    const statuses = usable ? shared : await this.deps.git.status(folder, ask);
+    const statuses = shared && ask.every((r) => shared.has(r)) ? shared : await this.deps.git.status(folder, ask);
     for (const rel of ask) {
       const st = statuses.get(rel);
       if (!st?.inWorkTree) continue;
@@ -626,13 +625,16 @@ export class RotationEngine {
   rotateMany(items: readonly { folder: string; token: TokenConfig }[], opts: RotateOptions & { concurrency?: number; onResult?: (r: RotationResult) => void } = {}): Promise<RotationResult[]> {
     const concurrency = opts.concurrency ?? 8;
     const slots = new Slots(concurrency);
-    const gitAnswers = new Map<string, Promise<Map<string, GitStatus>>>();
-    const git = (folder: string): Promise<Map<string, GitStatus>> | undefined => {
-      if (!this.deps.git) return undefined;
+    // One git question per folder about every file of the batch; an answer with any problem is
+    // not shared (one file git cannot answer for never decides another's).
+    const gitAnswers = new Map<string, Promise<Map<string, GitStatus> | undefined>>();
+    const git = (folder: string): Promise<Map<string, GitStatus> | undefined> | undefined => {
+      const g = this.deps.git;
+      if (!g) return undefined;
       let p = gitAnswers.get(folder);
       if (!p) {
         const rels = [...new Set(items.filter((i) => i.folder === folder).flatMap((i) => gitAsked(i.token)))];
-        p = rels.length > 0 ? this.deps.git.status(folder, rels) : Promise.resolve(new Map());
+        p = (rels.length > 0 ? g.status(folder, rels) : Promise.resolve(new Map<string, GitStatus>())).then((m) => ([...m.values()].some((st) => st.problem !== undefined) ? undefined : m));
         gitAnswers.set(folder, p);
       }
       return p;

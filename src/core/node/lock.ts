@@ -217,9 +217,8 @@ export class FileLocks implements Locks {
         if (released) return;
         released = true;
         this.held.delete(name);
-        // Only our own lock file is removed: its content still names our nonce (no stat needed for that).
-        const text = await fs.readFile(file, 'utf8').catch(() => '');
-        if (parseOwner(text)?.nonce === owner.nonce) await fs.unlink(file).catch(() => undefined);
+        const current = await this.readOwner(file);
+        if (typeof current === 'object' && current.nonce === owner.nonce) await fs.unlink(file).catch(() => undefined);
       },
     };
   }
@@ -268,13 +267,14 @@ export class FileLocks implements Locks {
     let mtime = 0;
     try {
       text = await fs.readFile(file, 'utf8');
+      const owner = parseOwner(text);
+      if (owner) return owner;
+      // Only an unreadable owner needs the file's age.
       mtime = (await fs.stat(file)).mtimeMs;
     } catch (e) {
       if (errno(e) === 'ENOENT') return 'gone';
       throw e;
     }
-    const owner = parseOwner(text);
-    if (owner) return owner;
     // Unreadable: being written by the fallback path, or left torn by a crash there.
     if (Date.now() - mtime < CREATING_GRACE_MS) return 'creating';
     return { pid: -1, start: null, host: os.hostname(), nonce: `torn:${mtime}:${text.length}`, since: mtime, what: '', app: '' };
