@@ -76,6 +76,11 @@ interface CoreRun {
   phases: Phases;
   /** This process's CPU time (user + system) during rotateMany, ms. */
   cpuMs: number;
+  /** This process's event-loop utilisation during rotateMany (0–1). */
+  elu: number;
+  /** When rotateMany was called and when it returned (epoch ms). */
+  startedAt: number;
+  endedAt: number;
 }
 
 /** The core engine as the CLI wires it (src/cli/engine.ts), over 100 fresh tokens in one .env inside the repository's work tree (git-ignored, as the window's). */
@@ -114,18 +119,22 @@ async function coreRun(sim: SimulatorProcess, base: string, admin: string, accou
     });
   };
   const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
+  const startedAt = Date.now();
   const t0 = performance.now();
   const results: RotationResult[] = await engine.rotateMany(
     cfg.tokens.map((token) => ({ folder: dir, token })),
     { concurrency: BATCH_CONCURRENCY },
   );
   const ms = performance.now() - t0;
+  const endedAt = Date.now();
   const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0).utilization;
   const live = await sim.accountTokenValues();
   const env = parseDotenv(fs.readFileSync(path.join(dir, 'services/svc-01/.env'), 'utf8'));
   const wrongFiles = tokens.filter((t) => env[t.key] !== live.get(t.tokenId) || t.value === live.get(t.tokenId)).length;
   fs.rmSync(stateDir, { recursive: true, force: true });
-  return { latencyMs, ms, cpuMs: (cpu.user + cpu.system) / 1000, ok: results.filter((r) => r.ok).length, wrongFiles, failed: results.filter((r) => !r.ok).slice(0, 3).map((r) => `${r.name}: ${r.error?.kind} ${r.error?.message}`), phases };
+  return { latencyMs, ms, cpuMs: (cpu.user + cpu.system) / 1000, elu, startedAt, endedAt, ok: results.filter((r) => r.ok).length, wrongFiles, failed: results.filter((r) => !r.ok).slice(0, 3).map((r) => `${r.name}: ${r.error?.kind} ${r.error?.message}`), phases };
 }
 
 /** Phase medians over runs: name → median ms in flight per run. */
@@ -158,6 +167,31 @@ function phaseText(p: Phases): string {
 }
 
 /** The editor's work outside the rotations: tree, reloads. */
+/** Where the machine's CPU went while the editor's command ran (medians per role): the editor shares 2 cores with the workbench it draws. */
+function processText(runs: readonly BatchRun[]): string {
+  const withProcs = runs.filter((r) => r.processes !== undefined);
+  if (withProcs.length === 0) return '';
+  const roles = [...new Set(withProcs.flatMap((r) => Object.keys(r.processes ?? {})))];
+  const medians = roles
+    .map((role) => [role, summarize(withProcs.map((r) => r.processes?.[role] ?? 0)).median] as const)
+    .filter(([, ms]) => ms >= 10)
+    .sort((a, b) => b[1] - a[1]);
+  const wall = summarize(withProcs.map((r) => r.rotateMs)).median;
+  const total = medians.reduce((sum, [, ms]) => sum + ms, 0);
+  return ` CPU of every process while the command ran (medians of ${withProcs.length}, /proc): ${medians.map(([role, ms]) => `${role} ${ms.toFixed(0)} ms`).join(', ')}: ${(total / wall).toFixed(2)} of the 2 cores over the ${wall.toFixed(0)} ms.`;
+}
+
+/** The 0 ms run with the Tokens view hidden, against the visible runs. */
+function hiddenText(hidden: readonly BatchRun[], visible: readonly BatchRun[]): string {
+  const h = summarize(hidden.map((r) => r.rotateMs)).median;
+  const v = summarize(visible.map((r) => r.rotateMs)).median;
+  const renderer = (runs: readonly BatchRun[]): string => {
+    const ms = runs.filter((r) => r.processes).map((r) => (r.processes?.['browser renderer (workbench)'] ?? 0) + (r.processes?.['browser GPU process'] ?? 0));
+    return ms.length > 0 ? `${summarize(ms).median.toFixed(0)} ms` : 'not read';
+  };
+  return ` One more 0 ms run in the first window with the Explorer shown instead of the Tokens view (the tree's data is still built, the view is not drawn): ${h.toFixed(0)} ms against ${v.toFixed(0)} ms with the view open (browser renderer + GPU process CPU: ${renderer(hidden)} against ${renderer(visible)}).`;
+}
+
 function uiText(p: Phases): string {
   const names = Object.keys(p).filter((n) => n.startsWith('tree'));
   if (names.length === 0) return 'no tree work recorded';
@@ -184,6 +218,7 @@ export const batchBench: Bench = {
     const core: CoreRun[] = [];
     const editor: (BatchRun & { window: number })[] = [];
     const hung: (HungRun & { window: number })[] = [];
+    const hidden: BatchRun[] = [];
     const failures: string[] = [];
     const reports: WindowResult[] = [];
     let coreN = 0;
@@ -197,7 +232,7 @@ export const batchBench: Bench = {
           for (const latencyMs of LATENCIES) {
             const r = await coreRun(sim, base, admin, accountId, latencyMs, ++coreN);
             core.push(r);
-            ctx.log(`  core rotateMany, ${latencyMs} ms: ${r.ms.toFixed(0)} ms (${r.ok}/${DUE} ok${r.wrongFiles ? `, ${r.wrongFiles} wrong files` : ''})`);
+            ctx.log(`  core rotateMany, ${latencyMs} ms: ${r.ms.toFixed(0)} ms (${r.ok}/${DUE} ok; event loop ${(r.elu * 100).toFixed(0)} % busy, ${r.cpuMs.toFixed(0)} ms CPU${r.wrongFiles ? `, ${r.wrongFiles} wrong files` : ''})`);
           }
         };
         await coreRound();
@@ -226,12 +261,16 @@ export const batchBench: Bench = {
             build,
             name: `batch-${i + 1}`,
             folder,
-            request: { mode: 'batch', extensionId: build.extensionId, adminToken: admin, simOrigin: sim.origin, latencies: LATENCIES, due: DUE, settleMs: 1500, profile: i === 0, hung: { name: `token-${DUE + 1}` } },
+            request: { mode: 'batch', extensionId: build.extensionId, adminToken: admin, simOrigin: sim.origin, latencies: LATENCIES, due: DUE, settleMs: 1500, profile: i === 0, hiddenView: i === 0, hung: { name: `token-${DUE + 1}` } },
             settings: { 'cfRotate.apiBaseUrl': sim.url, 'cfRotate.confirmBeforeRotate': false },
             env: { CF_ROTATE_PERF: '1' },
           });
           reports.push(w);
           if (w.report.profile) profile = w.report.profile;
+          if (w.report.hiddenView) {
+            hidden.push(w.report.hiddenView);
+            ctx.log(`  VS Code rotateDue, 0 ms, Tokens view hidden: ${w.report.hiddenView.rotateMs.toFixed(0)} ms (${w.report.hiddenView.rotated}/${DUE} rotated)`);
+          }
           if (!w.report.ok || !w.report.batch) failures.push(w.report.error ?? 'no batch report');
           if (w.report.hung) {
             hung.push({ ...w.report.hung, window: i + 1 });
@@ -257,6 +296,7 @@ export const batchBench: Bench = {
       concurrency: BATCH_CONCURRENCY,
       core: core.map((c) => ({ ...c })),
       editor,
+      hiddenView: hidden,
       hung,
       reports: reports.map((r) => ({ wallMs: r.wallMs, userDataDir: r.userDataDir, activationLog: r.activationLog, ok: r.report.ok, error: r.report.error })),
       failures,
@@ -287,7 +327,9 @@ export const batchBench: Bench = {
         target: { text: '≤ 1.3× the core', met: allOk ? ratio <= 1.3 : false },
         notes:
           `VS Code (medians of ${ed.length}): ${phaseText(ep)}. Outside the rotations: ${uiText(ep)}; extension host event loop ${elu.toFixed(0)} % busy, ${cpu.toFixed(0)} ms CPU during the command. ` +
-          `Core (medians of ${co.length}): ${phaseText(cp)}; ${summarize(co.map((c) => c.cpuMs)).median.toFixed(0)} ms CPU of the bench process.` +
+          `Core (medians of ${co.length}): ${phaseText(cp)}; ${summarize(co.map((c) => c.cpuMs)).median.toFixed(0)} ms CPU of the bench process, its event loop ${summarize(co.map((c) => c.elu * 100)).median.toFixed(0)} % busy.` +
+          processText(ed) +
+          (latencyMs === 0 && hidden.length > 0 ? hiddenText(hidden, ed) : '') +
           (allOk ? '' : ` Failures: ${[...ed.flatMap((e) => e.failed), ...co.flatMap((c) => c.failed)].slice(0, 3).join('; ')}`),
       };
       outcome.figures.push(figure);
@@ -313,10 +355,10 @@ export const batchBench: Bench = {
         .map(([a, ms]) => `${a} ${ms.toFixed(0)} ms (${Math.round((ms / busy) * 100)} %)`)
         .join(', ');
       const top = profile.top.slice(0, 8).map((f) => `${f.fn} (${f.where}) ${f.ms.toFixed(0)} ms`).join('; ');
-      outcome.figures[0].notes += ` A third run in the first window (0 ms) under the V8 sampling profiler (slower than the timed runs): the extension host was busy ${busy.toFixed(0)} ms of ${profile.totalMs.toFixed(0)} ms: ${areas}. Top self time: ${top}.`;
+      outcome.figures[0].notes += ` One more run in the first window (0 ms) under the V8 sampling profiler (its whole profile is kept beside the window's report, bench/tmp/vscode/batch-1.json.cpuprofile) (slower than the timed runs): the extension host was busy ${busy.toFixed(0)} ms of ${profile.totalMs.toFixed(0)} ms: ${areas}. Top self time: ${top}.`;
     }
     outcome.notes.push(
-      `Batch: ${windows} fresh code-server windows (CF_ROTATE_PERF=1: the engine's ports wrapped with phase timers, src/core/perf.ts), each with a workspace of 1,000 account API tokens in 10 .env files, the first 100 on a 30-day schedule and never rotated (due); the extension activates at startup, the test module opens the Tokens view, stores the simulator's admin token (cfRotate.setCredential), then per latency sets the simulator's latency and runs cfRotate.rotateDue {confirm: false} (the batch path of Rotate All; before the second latency the history file is removed and the tree refreshed, so the same 100 are due again). Core: RotationEngine.rotateMany with the CLI's ports (NodeFiles, journal files, FileLocks, FileHistory, NodeGit) and the same phase timers, 100 fresh tokens into one .env of 100 keys in a git-ignored folder of this repository (as the window's workspace), a fresh engine and state directory per run; two core runs per latency per window, one before and one after it. Phases are time in flight summed over the 100 rotations (8 run at once, so the sum exceeds the wall time); "engine's own work and waits" is the rest of each engine.rotate() (its CPU, and waiting for the event loop, which the editor shares with the tree and VS Code's own work).`,
+      `Batch: ${windows} fresh code-server windows (CF_ROTATE_PERF=1: the engine's ports wrapped with phase timers, src/core/perf.ts), each with a workspace of 1,000 account API tokens in 10 .env files, the first 100 on a 30-day schedule and never rotated (due); the extension activates at startup, the test module opens the Tokens view, stores the simulator's admin token (cfRotate.setCredential), then per latency sets the simulator's latency and runs cfRotate.rotateDue {confirm: false} (the batch path of Rotate All; before the second latency the history file is removed and the tree refreshed, so the same 100 are due again); in the first window, one more 0 ms run with the Explorer in the side bar instead of the Tokens view. Around each command every process's CPU time is read from /proc (Linux), by role. Core: RotationEngine.rotateMany with the CLI's ports (NodeFiles, journal files, FileLocks, FileHistory, NodeGit) and the same phase timers, 100 fresh tokens into one .env of 100 keys in a git-ignored folder of this repository (as the window's workspace), a fresh engine and state directory per run; two core runs per latency per window, one before and one after it. Phases are time in flight summed over the 100 rotations (8 run at once, so the sum exceeds the wall time); "engine's own work and waits" is the rest of each engine.rotate() (its CPU, and waiting for the event loop, which the editor shares with the tree and VS Code's own work).`,
     );
     outcome.durationMs = performance.now() - started;
     return outcome;

@@ -34,6 +34,8 @@ export interface BatchRequest {
   profile?: boolean;
   /** Then cfRotate.rotate of this token while the simulator never answers its roll (fault `hang`): time to the verdict. */
   hung?: { name: string };
+  /** One more timed run at 0 ms with the Explorer shown instead of the Tokens view (what the visible tree costs). */
+  hiddenView?: boolean;
 }
 
 /** cfRotate.rotate of one token whose roll is never answered, with the default settings. */
@@ -64,6 +66,15 @@ export interface BatchRun {
   cpuMs: number;
   treeChanges: number;
   treeRebuilds: number;
+  /** When the command was called and when it returned (epoch ms). */
+  startedAt: number;
+  endedAt: number;
+  /**
+   * CPU time (ms) of every process on the machine while the command ran, by role (Linux /proc,
+   * read just before and after the command): the extension host, the browser's renderer and GPU
+   * process that draw the workbench, code-server (server, file watcher), the simulator, the rest.
+   */
+  processes?: Record<string, number>;
 }
 
 export interface Mark {
@@ -96,6 +107,8 @@ export interface HostReport {
   /** cf-rotate's phase table after its first load (activation windows, CF_ROTATE_PERF=1). */
   startupPhases?: Phases;
   batch?: BatchRun[];
+  /** The 0 ms run with the Tokens view hidden (BatchRequest.hiddenView). */
+  hiddenView?: BatchRun;
   hung?: HungRun;
   /** Self time of the extension host during the profiled run, by where the code lives, and the top functions. */
   profile?: { totalMs: number; byArea: Record<string, number>; top: { fn: string; where: string; ms: number }[] };

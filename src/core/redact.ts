@@ -3,7 +3,30 @@
  * (plus anything that looks like a Cloudflare secret) from text before it is logged,
  * shown or thrown. Register a secret as soon as it enters memory.
  */
-const known = new Set<string>();
+/**
+ * The registry: a Set whose every change (also through the Set a test gets from knownSecrets())
+ * drops the longest-first order that redact() keeps between calls, so a long-lived editor, which
+ * has seen hundreds of secrets, does not sort them again for every log line.
+ */
+class Registry extends Set<string> {
+  private ordered: string[] | undefined;
+  override add(value: string): this {
+    if (!this.has(value)) this.ordered = undefined;
+    return super.add(value);
+  }
+  override delete(value: string): boolean {
+    this.ordered = undefined;
+    return super.delete(value);
+  }
+  override clear(): void {
+    this.ordered = undefined;
+    super.clear();
+  }
+  longestFirst(): readonly string[] {
+    return (this.ordered ??= [...this].sort((a, b) => b.length - a.length));
+  }
+}
+const known = new Registry();
 const MIN_SECRET_LENGTH = 8;
 
 /** Patterns of credential-looking strings that are scrubbed even if never registered. */
@@ -21,7 +44,7 @@ export function registerSecret(value: string | undefined | null): void {
 export function redact(text: string): string {
   let out = text;
   // Longest first so that a secret containing another is replaced whole.
-  for (const s of [...known].sort((a, b) => b.length - a.length)) {
+  for (const s of known.longestFirst()) {
     if (out.includes(s)) out = out.split(s).join('[redacted]');
   }
   for (const re of PATTERNS) {

@@ -9,10 +9,41 @@ import { phase } from '../core/perf';
 import { plain } from '../core/text';
 import { buildTree, nodeTooltip, type NodeIcon, type TreeInput, type TreeNode, type TokenNode } from './model';
 
+/** Plain data (strings, numbers, arrays, records) equal in value. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** Does getTreeItem draw the two nodes alike? A refresh names a node only when it does not. */
+function sameLook(a: TreeNode, b: TreeNode): boolean {
+  return (
+    a.type === b.type &&
+    a.label === b.label &&
+    a.description === b.description &&
+    a.tooltip === b.tooltip &&
+    a.contextValue === b.contextValue &&
+    a.icon?.id === b.icon?.id &&
+    a.icon?.color === b.icon?.color &&
+    sameValue(a.command, b.command)
+  );
+}
+
+function childrenOf(n: TreeNode): readonly TreeNode[] | undefined {
+  return n.type === 'folder' || n.type === 'token' ? n.children : undefined;
+}
+
+function idsOf(nodes: readonly TreeNode[] | undefined): string {
+  return nodes === undefined ? '' : nodes.map((c) => c.id).join('\u0001');
+}
+
 export type TreeData = Omit<TreeInput, 'now' | 'rotating'>;
 
 export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<TreeNode | undefined>();
+  private readonly changeEmitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   private readonly updateEmitter = new vscode.EventEmitter<readonly TreeNode[]>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   /** Fires with the new roots after every rebuild (status bar, badge). */
@@ -20,6 +51,18 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   private data: TreeData | undefined;
   private cache: TreeNode[] | undefined;
+  /**
+   * Every node of the last build, by id. VS Code knows a node by its object: a rebuild updates
+   * these objects in place, so a change event names only the nodes that look different (a batch
+   * of 100 rotations in a 1,000-token tree refreshes 100 items, not 1,000, in the extension host
+   * and in the workbench that draws them).
+   */
+  private known = new Map<string, TreeNode>();
+  /** Nodes to name in the next change event; `changedAll`: the roots changed (or none was sent yet). */
+  private readonly changed = new Set<TreeNode>();
+  private changedAll = true;
+  /** The roots of the last build (kept while the cache is invalidated). */
+  private lastRoots: TreeNode[] | undefined;
   /** Node id → parent, built on the first getParent after a rebuild (only `reveal` needs it). */
   private parents: Map<string, TreeNode> | undefined;
   /** ThemeIcons are immutable: one per NodeIcon (the model shares those of tokens and targets). */
@@ -87,8 +130,17 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.trailing = undefined;
     this.lastFlush = Date.now();
     phase('tree: change events', () => {
-      this.changeEmitter.fire(undefined);
-      if (this.data) this.updateEmitter.fire(this.roots());
+      // Build now (what changed is known once the nodes are adopted), then name what changed.
+      const roots = this.data ? this.roots() : undefined;
+      if (this.changedAll) this.changeEmitter.fire(undefined);
+      else {
+        // Only nodes still in the tree (one dropped since is refreshed through its parent).
+        const nodes = [...this.changed].filter((n) => this.known.get(n.id) === n);
+        if (nodes.length > 0) this.changeEmitter.fire(nodes);
+      }
+      this.changed.clear();
+      this.changedAll = false;
+      if (roots) this.updateEmitter.fire(roots);
     });
   }
 
@@ -96,10 +148,49 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     if (!this.data) return [];
     if (!this.cache) {
       const data = this.data;
-      this.cache = phase('tree: build', () => buildTree({ ...data, now: this.now(), rotating: this.rotating }));
+      this.cache = phase('tree: build', () => this.adopt(buildTree({ ...data, now: this.now(), rotating: this.rotating })));
       this.parents = undefined;
     }
     return this.cache;
+  }
+
+  /**
+   * The fresh build, with each node that has an id of the last build replaced by that node's
+   * object, updated in place. A node that looks different, or whose children are other ids, is
+   * noted for the next change event; a different list of roots (or a node that could not be
+   * kept) makes it a full refresh.
+   */
+  private adopt(fresh: TreeNode[]): TreeNode[] {
+    const known = new Map<string, TreeNode>();
+    const visit = (nodes: readonly TreeNode[]): { list: TreeNode[]; replaced: boolean } => {
+      let replaced = false;
+      const list = nodes.map((n) => {
+        const kids = childrenOf(n);
+        const adopted = kids ? visit(kids) : undefined;
+        const old = this.known.get(n.id);
+        if (old === undefined || old === n || old.type !== n.type || known.has(n.id) || Object.isFrozen(old)) {
+          // New here (or not kept): its parent's children are re-read.
+          if (old !== undefined && old !== n) replaced = true;
+          if (adopted) (n as { children: TreeNode[] }).children = adopted.list;
+          known.set(n.id, n);
+          return n;
+        }
+        const differs = !sameLook(old, n) || idsOf(childrenOf(old)) !== idsOf(kids) || adopted?.replaced === true;
+        for (const k of Object.keys(old)) if (!(k in n)) delete (old as unknown as Record<string, unknown>)[k];
+        Object.assign(old, n);
+        if (adopted) (old as { children: TreeNode[] }).children = adopted.list;
+        if (differs) this.changed.add(old);
+        known.set(n.id, old);
+        return old;
+      });
+      return { list, replaced };
+    };
+    const before = this.lastRoots;
+    const { list, replaced } = visit(fresh);
+    if (replaced || before === undefined || idsOf(before) !== idsOf(list)) this.changedAll = true;
+    this.known = known;
+    this.lastRoots = list;
+    return list;
   }
 
   findToken(folder: string, name: string): TokenNode | undefined {
@@ -118,7 +209,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   /** Synchronous once there is data (no promise per node); the roots wait for the first setData. */
   getChildren(element?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
-    if (!element) return this.data ? this.roots() : this.readyPromise.then(() => this.roots());
+    if (!element) return this.data ? phase('tree: roots VS Code read (getChildren)', () => this.roots()) : this.readyPromise.then(() => this.roots());
     return element.type === 'folder' || element.type === 'token' ? element.children : [];
   }
 
@@ -139,6 +230,10 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   getTreeItem(n: TreeNode): vscode.TreeItem {
+    return phase('tree: items VS Code read (getTreeItem)', () => this.treeItem(n));
+  }
+
+  private treeItem(n: TreeNode): vscode.TreeItem {
     const collapsible =
       n.type === 'folder'
         ? vscode.TreeItemCollapsibleState.Expanded

@@ -196,6 +196,23 @@ describe('redact: registered secrets', () => {
     assert.equal(redact('p@ss w0rdXXXXX'), 'p@ss w0rdXXXXX');
   });
 
+  it('every change of the registry is seen by the next redact (the longest-first order is kept between calls)', () => {
+    const registry = knownSecrets() as Set<string>;
+    registerSecret('first-secret-aaaa');
+    assert.equal(redact('x first-secret-aaaa'), 'x [redacted]');
+    // Cleared and refilled to the same size, also through the Set itself: the old one is no longer masked, the new one is.
+    registry.clear();
+    registry.add('second-secret-bbbb');
+    assert.equal(redact('first-secret-aaaa second-secret-bbbb'), 'first-secret-aaaa [redacted]');
+    registry.delete('second-secret-bbbb');
+    assert.equal(redact('second-secret-bbbb'), 'second-secret-bbbb');
+    // A longer one registered after a redact still goes first.
+    registerSecret('abcdefgh');
+    assert.equal(redact('abcdefgh-and-more'), '[redacted]-and-more');
+    registerSecret('abcdefgh-and-more');
+    assert.equal(redact('abcdefgh-and-more abcdefgh'), '[redacted] [redacted]');
+  });
+
   it('registering twice keeps one entry', () => {
     registerSecret('twice-registered');
     registerSecret('twice-registered');

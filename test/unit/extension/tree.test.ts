@@ -22,13 +22,132 @@ describe('TokenTreeProvider refresh throttling', () => {
     let updates = 0;
     tree.onDidChangeTreeData(() => changes++);
     tree.onDidUpdate(() => updates++);
-    tree.setData({ folders: [], workspaceFolderCount: 1, history: [], reminderDays: 7, interrupted: new Set() });
+    const tokens = validateConfig({ tokens: Array.from({ length: 100 }, (_, i) => ({ name: `t${i}`, kind: 'account-api-token', accountId: A, tokenId: `${A.slice(0, 29)}${String(i).padStart(3, '0')}`, targets: [{ file: '.env', key: `K${i}` }] })) }).tokens;
+    tree.setData({ folders: [{ folder: { path: '/w', name: 'w' }, status: 'ok', configPath: '/w/.vscode/cf-rotate.json', tokens }], workspaceFolderCount: 1, history: [], reminderDays: 7, interrupted: new Set(), credentialProfiles: new Set(['default']) });
     assert.equal(changes, 1, 'leading edge: immediate');
     for (let i = 0; i < 100; i++) tree.setRotating([{ folder: '/w', name: `t${i}` }], i % 2 === 0);
     assert.equal(changes, 1, 'a burst waits for the trailing refresh');
     await new Promise((r) => setTimeout(r, TokenTreeProvider.THROTTLE_MS + 50));
     assert.equal(changes, 2, 'one trailing refresh for the whole burst');
     assert.equal(updates, 2);
+    tree.dispose();
+  });
+});
+
+describe('TokenTreeProvider change events name what changed', () => {
+  const B = 'fedcba9876543210fedcba9876543210';
+  const entry = (name: string, tokenId: string, keys: string[]): unknown => ({ name, kind: 'account-api-token', accountId: A, tokenId, targets: keys.map((key) => ({ file: '.env', key })) });
+  const data = (tokens: unknown[], folders: string[] = ['/w']): Parameters<TokenTreeProvider['setData']>[0] => ({
+    folders: folders.map((f) => ({ folder: { path: f, name: f.slice(1) }, status: 'ok' as const, configPath: `${f}/.vscode/cf-rotate.json`, tokens: validateConfig({ tokens }).tokens })),
+    workspaceFolderCount: folders.length,
+    history: [],
+    reminderDays: 7,
+    interrupted: new Set(),
+    credentialProfiles: new Set(['default']),
+  });
+  /** Change events as VS Code gets them (undefined: the whole tree), each flushed at once. */
+  function watch(tree: TokenTreeProvider): (TreeNode | TreeNode[] | undefined)[] {
+    const events: (TreeNode | TreeNode[] | undefined)[] = [];
+    tree.onDidChangeTreeData((e) => events.push(e ?? undefined));
+    return events;
+  }
+  const roots = (tree: TokenTreeProvider): TreeNode[] => tree.getChildren(undefined) as TreeNode[];
+  /** The nodes an event names (an array event). */
+  const named = (e: unknown): TreeNode[] => {
+    assert.ok(Array.isArray(e), 'an event that names nodes');
+    return e as TreeNode[];
+  };
+  const token = (tree: TokenTreeProvider, name: string): TreeNode => {
+    const hit = tree.findToken('/w', name);
+    assert.ok(hit, name);
+    return hit;
+  };
+
+  /** setRotating's refresh is throttled (the first event of the build was just sent): wait for it. */
+  const trailing = (): Promise<void> => new Promise((r) => setTimeout(r, TokenTreeProvider.THROTTLE_MS + 50));
+
+  it('a token that changes is refreshed alone, as the object VS Code already holds, updated in place', async () => {
+    const tree = new TokenTreeProvider();
+    const events = watch(tree);
+    tree.setData(data([entry('one', A, ['K1']), entry('two', B, ['K2'])]), 0);
+    assert.deepEqual(events, [undefined], 'the first event is the whole tree');
+    const [one, two] = roots(tree).filter((n) => n.type === 'token');
+    assert.ok(one && two);
+    const target = (tree.getChildren(one) as TreeNode[])[0];
+    assert.equal(iconId(tree.getTreeItem(one)), 'key');
+
+    tree.setRotating([{ folder: '/w', name: 'one' }], true);
+    await trailing();
+    assert.equal(events.length, 2);
+    assert.equal(named(events[1]).length, 1, 'only the token that now rotates');
+    assert.equal(named(events[1])[0], one);
+    assert.equal(token(tree, 'one'), one, 'the same object');
+    assert.equal(iconId(tree.getTreeItem(one)), 'sync~spin', 'getTreeItem of that object draws the new state');
+    assert.equal((tree.getChildren(one) as TreeNode[])[0], target, 'its unchanged target is the same object too');
+    assert.equal(token(tree, 'two'), two);
+    assert.equal(tree.getParent(target as TreeNode), one);
+    tree.dispose();
+  });
+
+  it('a rebuild that changes nothing sends no change event (the status bar still hears of it)', () => {
+    const tree = new TokenTreeProvider();
+    const events = watch(tree);
+    let updates = 0;
+    tree.onDidUpdate(() => updates++);
+    tree.setData(data([entry('one', A, ['K1'])]), 0);
+    tree.setData(data([entry('one', A, ['K1'])]), 0);
+    assert.deepEqual(events, [undefined]);
+    assert.equal(updates, 2);
+    tree.dispose();
+  });
+
+  it('new targets refresh their token (its children are read again); new or removed tokens refresh the whole tree', () => {
+    const tree = new TokenTreeProvider();
+    const events = watch(tree);
+    tree.setData(data([entry('one', A, ['K1']), entry('two', B, ['K2'])]), 0);
+    const one = token(tree, 'one');
+    tree.setData(data([entry('one', A, ['K1', 'K1B']), entry('two', B, ['K2'])]), 0);
+    assert.equal(named(events[1]).length, 1);
+    assert.equal(named(events[1])[0], one);
+    assert.deepEqual((tree.getChildren(one) as TreeNode[]).map((c) => c.label), ['.env › K1', '.env › K1B']);
+    tree.setData(data([entry('one', A, ['K1', 'K1B'])]), 0);
+    assert.equal(events.length, 3);
+    assert.equal(events[2], undefined, 'a token removed: the whole tree');
+    assert.equal(tree.findToken('/w', 'two'), undefined);
+    tree.setData(data([entry('one', A, ['K1', 'K1B']), entry('three', B, ['K3'])]), 0);
+    assert.equal(events[3], undefined, 'a token added: the whole tree');
+    tree.dispose();
+  });
+
+  it('a target whose variable changed is refreshed alone (its label and its command say the new variable)', () => {
+    const tree = new TokenTreeProvider();
+    const events = watch(tree);
+    tree.setData(data([entry('one', A, ['K1', 'K2'])]), 0);
+    const one = token(tree, 'one');
+    const [first, second] = tree.getChildren(one) as TreeNode[];
+    tree.setData(data([entry('one', A, ['K1', 'K9'])]), 0);
+    assert.equal(events.length, 2);
+    assert.equal(named(events[1]).length, 1);
+    assert.equal(named(events[1])[0], second, 'the second target, the same object');
+    assert.deepEqual(tree.getTreeItem(second as TreeNode).command?.arguments, [{ folder: '/w', file: '.env', key: 'K9' }]);
+    assert.equal((tree.getChildren(one) as TreeNode[])[0], first);
+    tree.dispose();
+  });
+
+  it('with several folders, a token under a folder is refreshed alone', async () => {
+    const tree = new TokenTreeProvider();
+    const events = watch(tree);
+    tree.setData(data([entry('one', A, ['K1'])], ['/w', '/v']), 0);
+    const folders = roots(tree);
+    assert.deepEqual(folders.map((f) => f.type), ['folder', 'folder']);
+    const one = token(tree, 'one');
+    tree.setRotating([{ folder: '/w', name: 'one' }], true);
+    await trailing();
+    assert.equal(events.length, 2);
+    assert.equal(named(events[1]).length, 1);
+    assert.equal(named(events[1])[0], one);
+    const now = roots(tree);
+    assert.ok(now.length === 2 && now[0] === folders[0] && now[1] === folders[1], 'the folder nodes are kept');
     tree.dispose();
   });
 });
