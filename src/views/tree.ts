@@ -32,6 +32,19 @@ function sameLook(a: TreeNode, b: TreeNode): boolean {
   );
 }
 
+/**
+ * Would resolveTreeItem (hover) build the two nodes the same tooltip? VS Code keeps a resolved
+ * tooltip until the item is refreshed, so a node whose tooltip would change is refreshed even
+ * when it looks the same (a credential set for its profile, a new error of its last attempt).
+ */
+function sameTooltip(a: TreeNode, b: TreeNode): boolean {
+  if (a.type === 'token' && b.type === 'token') {
+    return a.hasCredential === b.hasCredential && a.stale === b.stale && a.folderName === b.folderName && sameValue(a.status, b.status) && sameValue(a.config, b.config);
+  }
+  if (a.type === 'target' && b.type === 'target') return sameValue(a, b);
+  return true;
+}
+
 function childrenOf(n: TreeNode): readonly TreeNode[] | undefined {
   return n.type === 'folder' || n.type === 'token' ? n.children : undefined;
 }
@@ -175,7 +188,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
           known.set(n.id, n);
           return n;
         }
-        const differs = !sameLook(old, n) || idsOf(childrenOf(old)) !== idsOf(kids) || adopted?.replaced === true;
+        const differs = !sameLook(old, n) || !sameTooltip(old, n) || idsOf(childrenOf(old)) !== idsOf(kids) || adopted?.replaced === true;
         for (const k of Object.keys(old)) if (!(k in n)) delete (old as unknown as Record<string, unknown>)[k];
         Object.assign(old, n);
         if (adopted) (old as { children: TreeNode[] }).children = adopted.list;

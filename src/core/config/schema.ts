@@ -297,6 +297,13 @@ export type CrossEntryIssue = {
  * the field and account rules of each kind.
  */
 export function crossEntryIssues(tokens: readonly TokenConfig[], push: (issue: CrossEntryIssue) => void): void {
+  // Many targets share a few files: each file name is judged once.
+  const envLikeFiles = new Map<string, boolean>();
+  const envLike = (rel: string): boolean => {
+    let v = envLikeFiles.get(rel);
+    if (v === undefined) envLikeFiles.set(rel, (v = isEnvLikeFile(rel)));
+    return v;
+  };
   const names = new Map<string, number>();
   const writers = new Map<string, number>();
   const credentials = new Map<string, number>();
@@ -336,7 +343,8 @@ export function crossEntryIssues(tokens: readonly TokenConfig[], push: (issue: C
     for (let j = 0; j < t.targets.length; j++) {
       const tg = t.targets[j] as TargetConfig;
       const at = ['tokens', i, 'targets', j];
-      if (isFileTarget(tg) && tg.allowAnyFile !== true && !isEnvLikeFile(tg.file)) {
+      const file = isFileTarget(tg);
+      if (file && tg.allowAnyFile !== true && !envLike(tg.file)) {
         push({
           code: 'custom',
           input: tg.file,
@@ -347,21 +355,21 @@ export function crossEntryIssues(tokens: readonly TokenConfig[], push: (issue: C
       if (tg.field !== undefined && !fields.includes(tg.field)) {
         push({ code: 'custom', input: tg.field, path: [...at, 'field'], message: l10n.t('must be one of {0} for {1}', [...fields].sort().join(', '), t.kind) });
       }
-      if (!isFileTarget(tg) && !('github' in tg) && destinationAccount(t, tg) === undefined) {
+      if (!file && !('github' in tg) && destinationAccount(t, tg) === undefined) {
         push({ code: 'custom', input: tg, path: at, message: l10n.t('needs "accountId": the account of this destination (a {0} has no account to take it from)', t.kind) });
       }
       const where = writerKey(t, tg);
       const other = writers.get(where);
       // A token may name one file variable twice (as before); a destination only once.
-      if (other !== undefined && (other !== i || !isFileTarget(tg))) {
+      if (other !== undefined && (other !== i || !file)) {
         push({
           code: 'custom',
           input: tg,
-          path: isFileTarget(tg) || 'key' in tg ? [...at, 'key'] : at,
+          path: file || 'key' in tg ? [...at, 'key'] : at,
           message:
             other === i
               ? l10n.t('is written twice by this token (two targets name the same place)')
-              : isFileTarget(tg)
+              : file
                 ? l10n.t('is also written by tokens[{0}]: two tokens cannot share one variable', other)
                 : l10n.t('is also written by tokens[{0}]: two tokens cannot share one destination', other),
         });

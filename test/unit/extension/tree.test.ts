@@ -119,7 +119,7 @@ describe('TokenTreeProvider change events name what changed', () => {
     tree.dispose();
   });
 
-  it('a target whose variable changed is refreshed alone (its label and its command say the new variable)', () => {
+  it('a target whose variable changed is refreshed with its token, not its sibling (its label and its command say the new variable)', () => {
     const tree = new TokenTreeProvider();
     const events = watch(tree);
     tree.setData(data([entry('one', A, ['K1', 'K2'])]), 0);
@@ -127,10 +127,30 @@ describe('TokenTreeProvider change events name what changed', () => {
     const [first, second] = tree.getChildren(one) as TreeNode[];
     tree.setData(data([entry('one', A, ['K1', 'K9'])]), 0);
     assert.equal(events.length, 2);
-    assert.equal(named(events[1]).length, 1);
-    assert.equal(named(events[1])[0], second, 'the second target, the same object');
+    // The token too: its tooltip lists its targets.
+    assert.deepEqual(new Set(named(events[1])), new Set([one, second]), 'the token and its second target, the same objects');
     assert.deepEqual(tree.getTreeItem(second as TreeNode).command?.arguments, [{ folder: '/w', file: '.env', key: 'K9' }]);
     assert.equal((tree.getChildren(one) as TreeNode[])[0], first);
+    tree.dispose();
+  });
+
+  it('a token whose tooltip would change is refreshed though it looks the same (a new error of its last attempt)', () => {
+    const tree = new TokenTreeProvider();
+    const events = watch(tree);
+    const failed = (error: string): Parameters<TokenTreeProvider['setData']>[0] => ({
+      ...data([entry('one', A, ['K1'])]),
+      history: [{ at: new Date(Date.now() - 60_000).toISOString(), folder: '/w', name: 'one', kind: 'account-api-token', outcome: 'failed', targets: ['.env › K1'], error }],
+    });
+    tree.setData(failed('first reason'), 0);
+    const one = token(tree, 'one');
+    const item = tree.getTreeItem(one);
+    const tip = (n: TreeNode): string => String((tree.resolveTreeItem(tree.getTreeItem(n), n).tooltip as vscode.MarkdownString).value);
+    assert.match(tip(one), /first reason/);
+    tree.setData(failed('second reason'), 0);
+    assert.equal(events.length, 2);
+    assert.deepEqual(named(events[1]).map((n) => n.id), [one.id]);
+    assert.equal(tree.getTreeItem(one).description, item.description, 'it looks the same');
+    assert.match(tip(one), /second reason/);
     tree.dispose();
   });
 
