@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { historyKey } from '../core/history';
-import { phase } from '../core/perf';
+import { perfOn, phase } from '../core/perf';
 import { plain } from '../core/text';
 import { buildTree, nodeTooltip, type NodeIcon, type TreeInput, type TreeNode, type TokenNode } from './model';
 
@@ -49,6 +49,20 @@ function childrenOf(n: TreeNode): readonly TreeNode[] | undefined {
   return n.type === 'folder' || n.type === 'token' ? n.children : undefined;
 }
 
+/** Every node of a tree by id (the first of an id, as adopt keeps it). */
+function indexNodes(roots: readonly TreeNode[]): Map<string, TreeNode> {
+  const out = new Map<string, TreeNode>();
+  const walk = (nodes: readonly TreeNode[]): void => {
+    for (const n of nodes) {
+      if (!out.has(n.id)) out.set(n.id, n);
+      const kids = childrenOf(n);
+      if (kids) walk(kids);
+    }
+  };
+  walk(roots);
+  return out;
+}
+
 function idsOf(nodes: readonly TreeNode[] | undefined): string {
   return nodes === undefined ? '' : nodes.map((c) => c.id).join('\u0001');
 }
@@ -70,7 +84,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
    * of 100 rotations in a 1,000-token tree refreshes 100 items, not 1,000, in the extension host
    * and in the workbench that draws them).
    */
-  private known = new Map<string, TreeNode>();
+  private known: Map<string, TreeNode> | undefined;
   /** Nodes to name in the next change event; `changedAll`: the roots changed (or none was sent yet). */
   private readonly changed = new Set<TreeNode>();
   private changedAll = true;
@@ -148,7 +162,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       if (this.changedAll) this.changeEmitter.fire(undefined);
       else {
         // Only nodes still in the tree (one dropped since is refreshed through its parent).
-        const nodes = [...this.changed].filter((n) => this.known.get(n.id) === n);
+        const nodes = [...this.changed].filter((n) => this.known?.get(n.id) === n);
         if (nodes.length > 0) this.changeEmitter.fire(nodes);
       }
       this.changed.clear();
@@ -174,18 +188,25 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
    * kept) makes it a full refresh.
    */
   private adopt(fresh: TreeNode[]): TreeNode[] {
+    if (this.lastRoots === undefined) {
+      // The first build: nothing to keep (the first paint does not pay for the index; the next build makes it).
+      this.changedAll = true;
+      this.lastRoots = fresh;
+      return fresh;
+    }
+    const previous = this.known ?? indexNodes(this.lastRoots);
     const known = new Map<string, TreeNode>();
     const visit = (nodes: readonly TreeNode[]): { list: TreeNode[]; replaced: boolean } => {
       let replaced = false;
       const list = nodes.map((n) => {
         const kids = childrenOf(n);
         const adopted = kids ? visit(kids) : undefined;
-        const old = this.known.get(n.id);
+        const old = previous.get(n.id);
         if (old === undefined || old === n || old.type !== n.type || known.has(n.id) || Object.isFrozen(old)) {
           // New here (or not kept): its parent's children are re-read.
           if (old !== undefined && old !== n) replaced = true;
           if (adopted) (n as { children: TreeNode[] }).children = adopted.list;
-          known.set(n.id, n);
+          if (!known.has(n.id)) known.set(n.id, n);
           return n;
         }
         const differs = !sameLook(old, n) || !sameTooltip(old, n) || idsOf(childrenOf(old)) !== idsOf(kids) || adopted?.replaced === true;
@@ -222,7 +243,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   /** Synchronous once there is data (no promise per node); the roots wait for the first setData. */
   getChildren(element?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
-    if (!element) return this.data ? phase('tree: roots VS Code read (getChildren)', () => this.roots()) : this.readyPromise.then(() => this.roots());
+    if (!element) return this.data ? (perfOn ? phase('tree: roots VS Code read (getChildren)', () => this.roots()) : this.roots()) : this.readyPromise.then(() => this.roots());
     return element.type === 'folder' || element.type === 'token' ? element.children : [];
   }
 
@@ -243,7 +264,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   getTreeItem(n: TreeNode): vscode.TreeItem {
-    return phase('tree: items VS Code read (getTreeItem)', () => this.treeItem(n));
+    return perfOn ? phase('tree: items VS Code read (getTreeItem)', () => this.treeItem(n)) : this.treeItem(n);
   }
 
   private treeItem(n: TreeNode): vscode.TreeItem {
