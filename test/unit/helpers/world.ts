@@ -77,7 +77,8 @@ export function makeEngine(world: World, overrides: Partial<EngineDeps> & { time
     history,
     clock: systemClock,
     logger: log,
-    api: (credential) => new CloudflareClient({ baseUrl: world.sim.url, credential, logger: log, timeoutMs: overrides.timeoutMs ?? 2_000 }),
+    // Retries as in use (same count and order), with short waits: a suite of 5xx faults does not sleep for seconds each.
+    api: (credential) => new CloudflareClient({ baseUrl: world.sim.url, credential, logger: log, timeoutMs: overrides.timeoutMs ?? 2_000, backoff: { baseMs: 20, maxMs: 200 } }),
     // The simulator applies a request at once (no late-commit fault here): a short margin keeps the suites fast.
     deadlineMarginMs: 200,
     ...overrides,
