@@ -78,9 +78,6 @@ interface CoreRun {
   cpuMs: number;
   /** This process's event-loop utilisation during rotateMany (0–1). */
   elu: number;
-  /** When rotateMany was called and when it returned (epoch ms). */
-  startedAt: number;
-  endedAt: number;
 }
 
 /** The core engine as the CLI wires it (src/cli/engine.ts), over 100 fresh tokens in one .env inside the repository's work tree (git-ignored, as the window's). */
@@ -120,21 +117,19 @@ async function coreRun(sim: SimulatorProcess, base: string, admin: string, accou
   };
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
-  const startedAt = Date.now();
   const t0 = performance.now();
   const results: RotationResult[] = await engine.rotateMany(
     cfg.tokens.map((token) => ({ folder: dir, token })),
     { concurrency: BATCH_CONCURRENCY },
   );
   const ms = performance.now() - t0;
-  const endedAt = Date.now();
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0).utilization;
   const live = await sim.accountTokenValues();
   const env = parseDotenv(fs.readFileSync(path.join(dir, 'services/svc-01/.env'), 'utf8'));
   const wrongFiles = tokens.filter((t) => env[t.key] !== live.get(t.tokenId) || t.value === live.get(t.tokenId)).length;
   fs.rmSync(stateDir, { recursive: true, force: true });
-  return { latencyMs, ms, cpuMs: (cpu.user + cpu.system) / 1000, elu, startedAt, endedAt, ok: results.filter((r) => r.ok).length, wrongFiles, failed: results.filter((r) => !r.ok).slice(0, 3).map((r) => `${r.name}: ${r.error?.kind} ${r.error?.message}`), phases };
+  return { latencyMs, ms, cpuMs: (cpu.user + cpu.system) / 1000, elu, ok: results.filter((r) => r.ok).length, wrongFiles, failed: results.filter((r) => !r.ok).slice(0, 3).map((r) => `${r.name}: ${r.error?.kind} ${r.error?.message}`), phases };
 }
 
 /** Phase medians over runs: name → median ms in flight per run. */
@@ -166,7 +161,6 @@ function phaseText(p: Phases): string {
   return `${f1(total / DUE)} ms in flight per rotation: ${parts.join(', ')}`;
 }
 
-/** The editor's work outside the rotations: tree, reloads. */
 /** Where the machine's CPU went while the editor's command ran (medians per role): the editor shares 2 cores with the workbench it draws. */
 function processText(runs: readonly BatchRun[]): string {
   const withProcs = runs.filter((r) => r.processes !== undefined);
@@ -192,6 +186,7 @@ function hiddenText(hidden: readonly BatchRun[], visible: readonly BatchRun[]): 
   return ` One more 0 ms run in the first window with the Explorer shown instead of the Tokens view (the tree's data is still built, the view is not drawn): ${h.toFixed(0)} ms against ${v.toFixed(0)} ms with the view open (browser renderer + GPU process CPU: ${renderer(hidden)} against ${renderer(visible)}).`;
 }
 
+/** The editor's work outside the rotations: tree, reloads. */
 function uiText(p: Phases): string {
   const names = Object.keys(p).filter((n) => n.startsWith('tree'));
   if (names.length === 0) return 'no tree work recorded';

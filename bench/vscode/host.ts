@@ -191,11 +191,9 @@ async function timedRotateDue(api: CfRotateApiLike, latencyMs: number): Promise<
   const procs0 = processTimes();
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
-  const startedAt = Date.now();
   const t1 = performance.now();
   const results = ((await vscode.commands.executeCommand('cfRotate.rotateDue', { confirm: false })) ?? []) as { ok: boolean; name: string; error?: { message: string } }[];
   const rotateMs = performance.now() - t1;
-  const endedAt = Date.now();
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0).utilization;
   const processes = processDelta(procs0, processTimes());
@@ -211,8 +209,6 @@ async function timedRotateDue(api: CfRotateApiLike, latencyMs: number): Promise<
     cpuMs: (cpu.user + cpu.system) / 1000,
     treeChanges,
     treeRebuilds,
-    startedAt,
-    endedAt,
     ...(processes ? { processes } : {}),
   };
 }
@@ -225,30 +221,33 @@ async function batch(ext: vscode.Extension<unknown>, req: BatchRequest, base: Om
   await sleep(req.settleMs);
   const cred = (await vscode.commands.executeCommand('cfRotate.setCredential', { apiToken: req.adminToken })) as { stored?: boolean } | undefined;
   if (!cred?.stored) throw new Error(`cfRotate.setCredential did not store the credential: ${JSON.stringify(cred)}`);
+  const sim = (p: string, method: string, body?: unknown): Promise<Response> =>
+    fetch(`${req.simOrigin}/__sim/${p}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const setLatency = async (latencyMs: number): Promise<void> => {
+    const res = await sim('config', 'POST', { latencyMs });
+    if (!res.ok) throw new Error(`simulator config: ${res.status}`);
+  };
+  // The same tokens due again: forget their history (in the harness's own state directory) and reload.
   const stateDir = process.env.CF_ROTATE_STATE_DIR;
+  const dueAgain = async (): Promise<void> => {
+    if (!stateDir) throw new Error('CF_ROTATE_STATE_DIR is not set');
+    fs.rmSync(path.join(stateDir, 'history.jsonl'), { force: true });
+    await api.refresh();
+    await sleep(req.settleMs);
+  };
   const runs: BatchRun[] = [];
   for (const [i, latencyMs] of req.latencies.entries()) {
-    const res = await fetch(`${req.simOrigin}/__sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs }) });
-    if (!res.ok) throw new Error(`simulator config: ${res.status}`);
-    if (i > 0) {
-      // The same tokens due again: forget their history (in the harness's own state directory) and reload.
-      if (!stateDir) throw new Error('CF_ROTATE_STATE_DIR is not set');
-      fs.rmSync(path.join(stateDir, 'history.jsonl'), { force: true });
-      await api.refresh();
-      await sleep(req.settleMs);
-    }
+    await setLatency(latencyMs);
+    if (i > 0) await dueAgain();
     runs.push(await timedRotateDue(api, latencyMs));
     await sleep(req.settleMs);
   }
   let hiddenView: BatchRun | undefined;
   if (req.hiddenView) {
     // The same 0 ms run with the Explorer in the side bar: the Tokens view is not drawn (its data still is).
-    if (!(await fetch(`${req.simOrigin}/__sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 0 }) })).ok) throw new Error('simulator config failed');
-    if (!stateDir) throw new Error('CF_ROTATE_STATE_DIR is not set');
-    fs.rmSync(path.join(stateDir, 'history.jsonl'), { force: true });
+    await setLatency(0);
     await vscode.commands.executeCommand('workbench.view.explorer');
-    await api.refresh();
-    await sleep(req.settleMs);
+    await dueAgain();
     hiddenView = await timedRotateDue(api, 0);
     await vscode.commands.executeCommand('workbench.view.extension.cfRotate');
     await sleep(req.settleMs);
@@ -257,9 +256,7 @@ async function batch(ext: vscode.Extension<unknown>, req: BatchRequest, base: Om
   if (req.hung) {
     // One rotation whose roll the simulator takes and never answers (nothing applied), with the
     // default settings (20 s per request): how long until the user sees the verdict.
-    const sim = (p: string, method: string, body?: unknown): Promise<Response> =>
-      fetch(`${req.simOrigin}/__sim/${p}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    if (!(await sim('config', 'POST', { latencyMs: 0 })).ok) throw new Error('simulator config failed');
+    await setLatency(0);
     if (!(await sim('faults', 'POST', { op: 'rollAccountToken', type: 'hang', times: 1 })).ok) throw new Error('simulator fault failed');
     const t = performance.now();
     const r = (await vscode.commands.executeCommand('cfRotate.rotate', { name: req.hung.name, confirm: false })) as
@@ -277,10 +274,8 @@ async function batch(ext: vscode.Extension<unknown>, req: BatchRequest, base: Om
   }
   let profile: HostReport['profile'];
   if (req.profile) {
-    await fetch(`${req.simOrigin}/__sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 0 }) });
-    if (stateDir) fs.rmSync(path.join(stateDir, 'history.jsonl'), { force: true });
-    await api.refresh();
-    await sleep(req.settleMs);
+    await setLatency(0);
+    await dueAgain();
     const session = new inspector.Session();
     session.connect();
     const post = <T>(method: string, params?: object): Promise<T> =>

@@ -66,9 +66,6 @@ export interface BatchRun {
   cpuMs: number;
   treeChanges: number;
   treeRebuilds: number;
-  /** When the command was called and when it returned (epoch ms). */
-  startedAt: number;
-  endedAt: number;
   /**
    * CPU time (ms) of every process on the machine while the command ran, by role (Linux /proc,
    * read just before and after the command): the extension host, the browser's renderer and GPU

@@ -202,7 +202,7 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         const kids = childrenOf(n);
         const adopted = kids ? visit(kids) : undefined;
         const old = previous.get(n.id);
-        if (old === undefined || old === n || old.type !== n.type || known.has(n.id) || Object.isFrozen(old)) {
+        if (old === undefined || old === n || old.type !== n.type || known.has(n.id)) {
           // New here (or not kept): its parent's children are re-read.
           if (old !== undefined && old !== n) replaced = true;
           if (adopted) (n as { children: TreeNode[] }).children = adopted.list;
@@ -219,9 +219,8 @@ export class TokenTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       });
       return { list, replaced };
     };
-    const before = this.lastRoots;
     const { list, replaced } = visit(fresh);
-    if (replaced || before === undefined || idsOf(before) !== idsOf(list)) this.changedAll = true;
+    if (replaced || idsOf(this.lastRoots) !== idsOf(list)) this.changedAll = true;
     this.known = known;
     this.lastRoots = list;
     return list;
