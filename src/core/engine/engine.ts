@@ -639,6 +639,20 @@ export class RotationEngine {
       }
       return p;
     };
+    // Each profile's credential check goes out before the first rotation takes its lock: every
+    // roll waits for it (it refuses rolling the credential itself), so it should not wait behind
+    // them. Only for a profile with a token its credential can rotate: one refused for its scheme
+    // is refused before any request, the check included.
+    if (!opts.signal?.aborted) {
+      for (const profile of new Set(items.map((i) => i.token.profile))) {
+        this.apiFor(profile)
+          .then((a) => {
+            if (items.some((i) => i.token.profile === profile && !rotationSchemeProblem(i.token, a.credential, profile))) return this.adminCheck(a.api, a.key, opts.signal);
+            return undefined;
+          })
+          .catch(() => undefined);
+      }
+    }
     return mapLimit(items, concurrency * 2, async ({ folder, token }) => {
       if (opts.signal?.aborted) {
         const r: RotationResult = {
