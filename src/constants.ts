@@ -110,3 +110,6 @@ export const ENV_FILE_EXCLUDE = '{**/node_modules/**,**/.git/**}';
 
 /** Concurrency of rotateAll / rotateDue. */
 export const BATCH_CONCURRENCY = 8;
+
+/** A batch's progress notification is updated at most this often (ms); a wait or a cancel shows at once. */
+export const BATCH_PROGRESS_INTERVAL_MS = 200;

@@ -17,7 +17,7 @@ import type { ResolvedToken } from '../host/configs';
 import { samePath } from '../host/paths';
 import { userGitPath } from '../host/services';
 import { dueTokens } from '../views/model';
-import { BATCH_CONCURRENCY, COMMANDS } from '../constants';
+import { BATCH_CONCURRENCY, BATCH_PROGRESS_INTERVAL_MS, COMMANDS } from '../constants';
 import {
   askModal,
   ensureTrusted,
@@ -46,6 +46,7 @@ import {
   resultMessage,
   stepText,
 } from './describe';
+import { coalesceReports } from './progress';
 import { expireArgsSchema, parseArg, resumeArgsSchema, rotateArgsSchema, rotateBatchArgsSchema, type ResumeArgs } from './schemas';
 
 /**
@@ -499,7 +500,10 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   let results: RotationResult[];
   let cancelled = false;
   try {
-    results = await withProgressNotification(plural(items.length, vscode.l10n.t('Rotating {0} Cloudflare credential', items.length), vscode.l10n.t('Rotating {0} Cloudflare credentials', items.length)), async (report, signal) => {
+    results = await withProgressNotification(plural(items.length, vscode.l10n.t('Rotating {0} Cloudflare credential', items.length), vscode.l10n.t('Rotating {0} Cloudflare credentials', items.length)), async (sendReport, signal) => {
+      // One report per finished rotation would be a message to the workbench and a redraw each: a
+      // few a second show the same (the increments are summed); a wait or a cancel shows at once.
+      const { report, urgent, flush } = coalesceReports(sendReport, BATCH_PROGRESS_INTERVAL_MS);
       let done = 0;
       let phase = '';
       const message = (): string => [vscode.l10n.t('{0}/{1} done', done, items.length), cancelled ? vscode.l10n.t('cancelling: no new rotation starts') : '', phase].filter(Boolean).join(' · ');
@@ -507,29 +511,33 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
         'abort',
         () => {
           cancelled = true;
-          report(message());
+          urgent(message());
         },
         { once: true },
       );
-      report(message());
-      return app.engine.rotateMany(plain, {
-        concurrency: args?.concurrency ?? BATCH_CONCURRENCY,
-        // Stops starting new rotations; one that has started is finished (never cut in half).
-        signal,
-        onProgress: (step) => {
-          // Only the slow phases are worth a line of their own in a batch.
-          if (step.startsWith('waiting:') || step.startsWith('probing:')) {
-            phase = stepText(step, localTime);
-            report(message());
-          }
-        },
-        onResult: (r) => {
-          done++;
-          phase = '';
-          app.view.setRotating([{ folder: r.folder, name: r.name }], false);
-          report(`${message()} · ${r.name} ${r.ok ? 'done' : isCancelledBeforeCall(r) ? 'not started' : 'failed'}`, 100 / items.length);
-        },
-      });
+      urgent(message());
+      try {
+        return await app.engine.rotateMany(plain, {
+          concurrency: args?.concurrency ?? BATCH_CONCURRENCY,
+          // Stops starting new rotations; one that has started is finished (never cut in half).
+          signal,
+          onProgress: (step) => {
+            // Only the slow phases are worth a line of their own in a batch.
+            if (step.startsWith('waiting:') || step.startsWith('probing:')) {
+              phase = stepText(step, localTime);
+              urgent(message());
+            }
+          },
+          onResult: (r) => {
+            done++;
+            phase = '';
+            app.view.setRotating([{ folder: r.folder, name: r.name }], false);
+            report(`${message()} · ${r.name} ${r.ok ? 'done' : isCancelledBeforeCall(r) ? 'not started' : 'failed'}`, 100 / items.length);
+          },
+        });
+      } finally {
+        flush();
+      }
     });
   } finally {
     app.view.setRotating(refs, false);
