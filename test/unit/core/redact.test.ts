@@ -213,6 +213,34 @@ describe('redact: registered secrets', () => {
     assert.equal(redact('abcdefgh-and-more abcdefgh'), '[redacted] [redacted]');
   });
 
+  it('overlapping secrets are masked as one: no tail of either is left in the text', () => {
+    registerSecret('AAAAAAAABBBB');
+    registerSecret('BBBBCCCCCCCC');
+    // Masking one and then searching for the other would leave CCCCCCCC.
+    assert.equal(redact('x AAAAAAAABBBBCCCCCCCC y'), 'x [redacted] y');
+    // A shorter secret that starts inside a longer one and runs past its end.
+    registerSecret('secret-one-long-value');
+    registerSecret('long-value-and-more');
+    assert.equal(redact('secret-one-long-value-and-more!'), '[redacted]!');
+    // Next to each other: one mask.
+    assert.equal(redact('AAAAAAAABBBBBBBBCCCCCCCC'), '[redacted]');
+  });
+
+  it('finds each of a thousand registered secrets, and secrets that share their first characters', () => {
+    const many = Array.from({ length: 1000 }, (_, i) => `tok-${String(i).padStart(4, '0')}-${'x'.repeat(i % 7)}value`);
+    for (const s of many) registerSecret(s);
+    registerSecret('tok-0001-value-and-a-longer-one');
+    for (const i of [0, 1, 499, 998, 999]) {
+      assert.equal(redact(`a ${many[i]} b`), 'a [redacted] b', many[i]);
+    }
+    assert.equal(redact('tok-0001-value-and-a-longer-one!'), '[redacted]!');
+    assert.equal(redact('tok-0001-valu'), 'tok-0001-valu', 'a prefix of a secret is not the secret');
+    assert.equal(redact('tok-1000-value'), 'tok-1000-value');
+    // Removing one (through the Set) stops masking it and only it.
+    (knownSecrets() as Set<string>).delete(many[1] as string);
+    assert.equal(redact(`${many[1]} ${many[2]}`), `${many[1]} [redacted]`);
+  });
+
   it('registering twice keeps one entry', () => {
     registerSecret('twice-registered');
     registerSecret('twice-registered');
