@@ -5,39 +5,36 @@
  * rotations (the CLI's wiring: checked files, journal files, machine-wide locks, history file, git
  * gate), on the same simulator at the same latency, at 0 ms and at 80 ms, same concurrency.
  *
+ * Warm with warm: the timed editor runs follow the window's first batch, the timed core runs follow
+ * an untimed warm-up. Cold with cold, as its own figure: the window's first batch against the core's
+ * first batch in a fresh Node process (as the CLI runs).
+ *
  * Both sides run with phase timings (src/core/perf.ts; CF_ROTATE_PERF=1 in the window, the same
  * wrappers around the core's ports here), so the report says where each side's time goes.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parse as parseDotenv } from 'dotenv';
 import { BATCH_CONCURRENCY } from '../../src/constants';
-import { CloudflareClient } from '../../src/core/cloudflare/client';
-import { resetSharedRateLimiters } from '../../src/core/cloudflare/limiter';
-import type { AdminCredential } from '../../src/core/cloudflare/types';
-import { validateConfig } from '../../src/core/config/load';
-import { RotationEngine, type RotationResult } from '../../src/core/engine/engine';
-import { MemoryLogger, redactingLogger } from '../../src/core/log';
-import { NodeFiles } from '../../src/core/node/files';
-import { NodeGit } from '../../src/core/node/git';
-import { FileHistory } from '../../src/core/node/historyFile';
-import { NodeJournalStore } from '../../src/core/node/journalStore';
-import { FileLocks } from '../../src/core/node/lock';
-import { systemClock } from '../../src/core/ports';
-import { knownSecrets } from '../../src/core/redact';
+import type { CoreChildArgs } from '../lib/coreChild';
+import { coreRun, DUE, ROTATION, type CoreRun } from '../lib/coreRun';
+import { runProcess } from '../lib/proc';
 import { SimulatorProcess } from '../lib/simulator';
 import { summarize } from '../lib/stats';
 import type { Bench, BenchContext, BenchOutcome, Figure, Series } from '../lib/types';
-import { configText, envKey, envTexts, writeWorkspace, type TokenSpec } from '../lib/workspace';
+import { configText, envKey, envTexts, type TokenSpec } from '../lib/workspace';
 import type { BatchRun, HostReport, HungRun, Phases } from '../vscode/protocol';
 import { benchWindow, buildOrExplain, type WindowResult } from './vscode';
 
 const LATENCIES = [0, 80];
-const DUE = 100;
+/**
+ * Timed runs per latency per window (after the window's first batch), except in the first window,
+ * which also runs the hidden-view and the profiled batch: 1. The extension's client keeps to
+ * Cloudflare's 1,200 requests per 5 minutes, and a window has ~1 minute for its batches of 200
+ * requests; a sixth would wait for the limit (as it should).
+ */
+const ROUNDS = 2;
 const TOKENS = 1000;
-/** The phase that times each engine.rotate() as a whole (both sides). */
-const ROTATION = 'rotation (engine.rotate, whole)';
 /** The engine's ports, timed the same way on both sides. */
 const PORTS = ['journal', 'locks', 'history', 'SecretStorage (credential)', 'target files', 'git', 'Cloudflare API', 'log'];
 
@@ -45,91 +42,11 @@ function series(label: string, unit: string, samples: number[]): Series {
   return { label, unit, samples, summary: summarize(samples) };
 }
 
-/** A local stand-in for src/core/perf.ts's `timed` (which is fixed at module load by CF_ROTATE_PERF). */
-function timedInto<T extends object>(table: Phases, name: string, target: T): T {
-  const rec = (t0: number): void => {
-    const s = (table[name] ??= { n: 0, ms: 0 });
-    s.n++;
-    s.ms += performance.now() - t0;
-  };
-  return new Proxy(target, {
-    get(t, p) {
-      const v: unknown = Reflect.get(t, p, t);
-      if (typeof v !== 'function' || p === 'constructor') return v;
-      return (...args: unknown[]) => {
-        const t0 = performance.now();
-        const out = (v as (...a: unknown[]) => unknown).apply(t, args);
-        if (out instanceof Promise) return out.finally(() => rec(t0));
-        rec(t0);
-        return out;
-      };
-    },
-  });
-}
-
-interface CoreRun {
-  latencyMs: number;
-  ms: number;
-  ok: number;
-  wrongFiles: number;
-  failed: string[];
-  phases: Phases;
-  /** This process's CPU time (user + system) during rotateMany, ms. */
-  cpuMs: number;
-  /** This process's event-loop utilisation during rotateMany (0–1). */
-  elu: number;
-}
-
-/** The core engine as the CLI wires it (src/cli/engine.ts), over 100 fresh tokens in one .env inside the repository's work tree (git-ignored, as the window's). */
-async function coreRun(sim: SimulatorProcess, base: string, admin: string, accountId: string, latencyMs: number, n: number): Promise<CoreRun> {
-  await sim.configure({ latencyMs });
-  const seeded = await sim.seedAccountTokens(accountId, DUE, `core-${n}`);
-  const tokens: TokenSpec[] = seeded.map((t, j) => ({ name: `token-${j + 1}`, accountId, tokenId: t.id, file: 'services/svc-01/.env', key: envKey(j), value: t.value, rotateEveryDays: 30 }));
-  const dir = path.join(base, 'core-ws');
-  writeWorkspace(dir, tokens);
-  const cfg = validateConfig(JSON.parse(configText(tokens)));
-  (knownSecrets() as Set<string>).clear();
-  resetSharedRateLimiters();
-  const credential: AdminCredential = { type: 'api-token', token: admin };
-  const logger = redactingLogger(new MemoryLogger());
-  const stateDir = fs.mkdtempSync(path.join(base, 'core-state-'));
-  const phases: Phases = {};
-  const locks = new FileLocks(path.join(stateDir, 'locks'), { app: 'bench' });
-  const engine = new RotationEngine({
-    files: timedInto(phases, 'target files', new NodeFiles()),
-    journal: timedInto(phases, 'journal', new NodeJournalStore(stateDir)),
-    locks: timedInto(phases, 'locks', locks),
-    credentials: timedInto(phases, 'SecretStorage (credential)', { get: async () => credential }),
-    git: timedInto(phases, 'git', new NodeGit()),
-    history: timedInto(phases, 'history', new FileHistory(path.join(stateDir, 'history.jsonl'), locks)),
-    clock: systemClock,
-    logger: timedInto(phases, 'log', logger),
-    api: (c) => timedInto(phases, 'Cloudflare API', new CloudflareClient({ baseUrl: sim.url, credential: c, logger })),
-  });
-  const rotate = engine.rotate.bind(engine);
-  engine.rotate = (...a: Parameters<RotationEngine['rotate']>) => {
-    const t0 = performance.now();
-    return rotate(...a).finally(() => {
-      const s = (phases[ROTATION] ??= { n: 0, ms: 0 });
-      s.n++;
-      s.ms += performance.now() - t0;
-    });
-  };
-  const cpu0 = process.cpuUsage();
-  const elu0 = performance.eventLoopUtilization();
-  const t0 = performance.now();
-  const results: RotationResult[] = await engine.rotateMany(
-    cfg.tokens.map((token) => ({ folder: dir, token })),
-    { concurrency: BATCH_CONCURRENCY },
-  );
-  const ms = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const elu = performance.eventLoopUtilization(elu0).utilization;
-  const live = await sim.accountTokenValues();
-  const env = parseDotenv(fs.readFileSync(path.join(dir, 'services/svc-01/.env'), 'utf8'));
-  const wrongFiles = tokens.filter((t) => env[t.key] !== live.get(t.tokenId) || t.value === live.get(t.tokenId)).length;
-  fs.rmSync(stateDir, { recursive: true, force: true });
-  return { latencyMs, ms, cpuMs: (cpu.user + cpu.system) / 1000, elu, ok: results.filter((r) => r.ok).length, wrongFiles, failed: results.filter((r) => !r.ok).slice(0, 3).map((r) => `${r.name}: ${r.error?.kind} ${r.error?.message}`), phases };
+/** coreRun in a fresh Node process (bench/lib/coreChild.ts). */
+async function coreChild(root: string, args: CoreChildArgs): Promise<CoreRun> {
+  const r = await runProcess(process.execPath, [path.join(root, 'out', 'bench', 'lib', 'coreChild.js'), JSON.stringify(args)], { timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`the core's fresh process failed (${r.code ?? r.signal}): ${r.stderr.slice(0, 1000)}`);
+  return JSON.parse(r.stdout) as CoreRun;
 }
 
 /** Phase medians over runs: name → median ms in flight per run. */
@@ -186,6 +103,12 @@ function hiddenText(hidden: readonly BatchRun[], visible: readonly BatchRun[]): 
   return ` One more 0 ms run in the first window with the Explorer shown instead of the Tokens view (the tree's data is still built, the view is not drawn): ${h.toFixed(0)} ms against ${v.toFixed(0)} ms with the view open (browser renderer + GPU process CPU: ${renderer(hidden)} against ${renderer(visible)}).`;
 }
 
+/** What each run's tree change events named: "100 + 100" nodes, or "all" (the whole tree). */
+function eventsText(runs: readonly BatchRun[]): string {
+  const shapes = runs.map((r) => (r.treeEvents && r.treeEvents.length > 0 ? r.treeEvents.join(' + ') : 'none'));
+  return ` Tree change events per run (nodes named, or all): ${shapes.join('; ')}.`;
+}
+
 /** The editor's work outside the rotations: tree, reloads. */
 function uiText(p: Phases): string {
   const names = Object.keys(p).filter((n) => n.startsWith('tree'));
@@ -209,9 +132,14 @@ export const batchBench: Bench = {
     const base = path.join(ctx.tmp, 'batch');
     fs.rmSync(base, { recursive: true, force: true });
     fs.mkdirSync(base, { recursive: true });
-    const sim = await SimulatorProcess.start(ctx.root, { latencyMs: 0 });
+    // The admin token's bucket at the simulator sees every roll of the editor's and the core's runs
+    // of a window (~1,100 in 5 minutes), next to Cloudflare's 1,200: this bench is about speed, so the
+    // simulator's limit is out of the way (the extension's own client still keeps to 1,200 / 5 min).
+    const sim = await SimulatorProcess.start(ctx.root, { latencyMs: 0, rateLimit: { limit: 100_000, windowMs: 300_000 } });
     const core: CoreRun[] = [];
+    const coreFirst: CoreRun[] = [];
     const editor: (BatchRun & { window: number })[] = [];
+    const editorFirst: (BatchRun & { window: number })[] = [];
     const hung: (HungRun & { window: number })[] = [];
     const hidden: BatchRun[] = [];
     const failures: string[] = [];
@@ -230,7 +158,16 @@ export const batchBench: Bench = {
             ctx.log(`  core rotateMany, ${latencyMs} ms: ${r.ms.toFixed(0)} ms (${r.ok}/${DUE} ok; event loop ${(r.elu * 100).toFixed(0)} % busy, ${r.cpuMs.toFixed(0)} ms CPU${r.wrongFiles ? `, ${r.wrongFiles} wrong files` : ''})`);
           }
         };
+        // Untimed: the bench process's first batch runs the engine's code cold; the timed core runs compare warm with warm.
+        if (i === 0) {
+          const w = await coreRun(sim, base, admin, accountId, 0, ++coreN);
+          ctx.log(`  core rotateMany, 0 ms, warm-up (not counted): ${w.ms.toFixed(0)} ms`);
+        }
         await coreRound();
+        // The core's first batch in a fresh Node process (cold JIT, as the CLI), paired with the window's first batch.
+        const cold = await coreChild(ctx.root, { simUrl: sim.url, base, admin, accountId, latencyMs: 0, n: ++coreN });
+        coreFirst.push(cold);
+        ctx.log(`  core rotateMany, 0 ms, first in a fresh process: ${cold.ms.toFixed(0)} ms (${cold.ok}/${DUE} ok; event loop ${(cold.elu * 100).toFixed(0)} % busy, ${cold.cpuMs.toFixed(0)} ms CPU)`);
         const seeded = await sim.seedAccountTokens(accountId, TOKENS);
         const tokens: TokenSpec[] = seeded.map((t, j) => ({
           name: `token-${j + 1}`,
@@ -256,12 +193,16 @@ export const batchBench: Bench = {
             build,
             name: `batch-${i + 1}`,
             folder,
-            request: { mode: 'batch', extensionId: build.extensionId, adminToken: admin, simOrigin: sim.origin, latencies: LATENCIES, due: DUE, settleMs: 1500, profile: i === 0, hiddenView: i === 0, hung: { name: `token-${DUE + 1}` } },
+            request: { mode: 'batch', extensionId: build.extensionId, adminToken: admin, simOrigin: sim.origin, latencies: LATENCIES, rounds: i === 0 ? 1 : ROUNDS, due: DUE, settleMs: 1500, profile: i === 0, hiddenView: i === 0, hung: { name: `token-${DUE + 1}` } },
             settings: { 'cfRotate.apiBaseUrl': sim.url, 'cfRotate.confirmBeforeRotate': false },
             env: { CF_ROTATE_PERF: '1' },
           });
           reports.push(w);
           if (w.report.profile) profile = w.report.profile;
+          if (w.report.firstBatch) {
+            editorFirst.push({ ...w.report.firstBatch, window: i + 1 });
+            ctx.log(`  VS Code rotateDue, 0 ms, the window's first batch: ${w.report.firstBatch.rotateMs.toFixed(0)} ms (${w.report.firstBatch.rotated}/${DUE} rotated)`);
+          }
           if (w.report.hiddenView) {
             hidden.push(w.report.hiddenView);
             ctx.log(`  VS Code rotateDue, 0 ms, Tokens view hidden: ${w.report.hiddenView.rotateMs.toFixed(0)} ms (${w.report.hiddenView.rotated}/${DUE} rotated)`);
@@ -290,7 +231,9 @@ export const batchBench: Bench = {
       due: DUE,
       concurrency: BATCH_CONCURRENCY,
       core: core.map((c) => ({ ...c })),
+      coreFirst,
       editor,
+      editorFirst,
       hiddenView: hidden,
       hung,
       reports: reports.map((r) => ({ wallMs: r.wallMs, userDataDir: r.userDataDir, activationLog: r.activationLog, ok: r.report.ok, error: r.report.error })),
@@ -315,7 +258,7 @@ export const batchBench: Bench = {
       const figure: Figure = {
         id: `batch-vscode-${latencyMs}`,
         name: `100 due rotations in VS Code vs the core, ${latencyMs} ms latency`,
-        measures: `executeCommand('cfRotate.rotateDue', {confirm: false}) → results in the real extension host (100 due of 1,000 tokens, Tokens view open) vs RotationEngine.rotateMany as the CLI wires it, same 100-key .env shape, same simulator at ${latencyMs} ms, concurrency ${BATCH_CONCURRENCY} both; all rotated and written: ${allOk ? 'yes' : 'NO'}`,
+        measures: `executeCommand('cfRotate.rotateDue', {confirm: false}) → results in the real extension host (100 due of 1,000 tokens, Tokens view open; a batch after the window's first, so the engine's code has run once, as in the core) vs RotationEngine.rotateMany as the CLI wires it (in the bench process, after an untimed warm-up batch), same 100-key .env shape, same simulator at ${latencyMs} ms, concurrency ${BATCH_CONCURRENCY} both; all rotated and written: ${allOk ? 'yes' : 'NO'}`,
         cf: vs,
         baseline: cs,
         ratio: { value: ratio, text: `${ratio.toFixed(2)}× the core's time` },
@@ -324,10 +267,31 @@ export const batchBench: Bench = {
           `VS Code (medians of ${ed.length}): ${phaseText(ep)}. Outside the rotations: ${uiText(ep)}; extension host event loop ${elu.toFixed(0)} % busy, ${cpu.toFixed(0)} ms CPU during the command. ` +
           `Core (medians of ${co.length}): ${phaseText(cp)}; ${summarize(co.map((c) => c.cpuMs)).median.toFixed(0)} ms CPU of the bench process, its event loop ${summarize(co.map((c) => c.elu * 100)).median.toFixed(0)} % busy.` +
           processText(ed) +
+          eventsText(ed) +
           (latencyMs === 0 && hidden.length > 0 ? hiddenText(hidden, ed) : '') +
           (allOk ? '' : ` Failures: ${[...ed.flatMap((e) => e.failed), ...co.flatMap((c) => c.failed)].slice(0, 3).join('; ')}`),
       };
       outcome.figures.push(figure);
+    }
+    if (editorFirst.length > 0 && coreFirst.length > 0) {
+      const vs = series("cfRotate.rotateDue, the window's first batch, 0 ms", 's', editorFirst.map((e) => e.rotateMs / 1000));
+      const cs = series('core rotateMany, first in a fresh Node process, 0 ms', 's', coreFirst.map((c) => c.ms / 1000));
+      const ratio = vs.summary.median / cs.summary.median;
+      const allOk = editorFirst.every((e) => e.rotated === DUE) && coreFirst.every((c) => c.ok === DUE && c.wrongFiles === 0);
+      outcome.figures.push({
+        id: 'batch-vscode-first-0',
+        name: 'First batch: VS Code in a fresh window vs the core in a fresh process, 0 ms',
+        measures: `The same command as above, but the first batch in each fresh window (the engine's code runs for the first time: cold JIT, as a user's first Rotate All) vs rotateMany in a fresh Node process (as the CLI: cold JIT, module loading not timed), same simulator at 0 ms; all rotated and written: ${allOk ? 'yes' : 'NO'}`,
+        cf: vs,
+        baseline: cs,
+        ratio: { value: ratio, text: `${ratio.toFixed(2)}× the core's time` },
+        target: { text: '≤ 1.3× the core', met: allOk ? ratio <= 1.3 : false },
+        notes:
+          `VS Code (medians of ${editorFirst.length}): ${phaseText(medianPhases(editorFirst.map((e) => e.phases)))}; extension host event loop ${summarize(editorFirst.map((e) => e.elu * 100)).median.toFixed(0)} % busy, ${summarize(editorFirst.map((e) => e.cpuMs)).median.toFixed(0)} ms CPU. ` +
+          `Core (medians of ${coreFirst.length}): ${phaseText(medianPhases(coreFirst.map((c) => c.phases)))}; ${summarize(coreFirst.map((c) => c.cpuMs)).median.toFixed(0)} ms CPU, its event loop ${summarize(coreFirst.map((c) => c.elu * 100)).median.toFixed(0)} % busy.` +
+          processText(editorFirst) +
+          eventsText(editorFirst),
+      });
     }
     if (hung.length > 0) {
       const hs = series('cfRotate.rotate, roll never answered → verdict', 's', hung.map((h) => h.ms / 1000));
@@ -353,7 +317,7 @@ export const batchBench: Bench = {
       outcome.figures[0].notes += ` One more run in the first window (0 ms) under the V8 sampling profiler (its whole profile is kept beside the window's report, bench/tmp/vscode/batch-1.json.cpuprofile) (slower than the timed runs): the extension host was busy ${busy.toFixed(0)} ms of ${profile.totalMs.toFixed(0)} ms: ${areas}. Top self time: ${top}.`;
     }
     outcome.notes.push(
-      `Batch: ${windows} fresh code-server windows (CF_ROTATE_PERF=1: the engine's ports wrapped with phase timers, src/core/perf.ts), each with a workspace of 1,000 account API tokens in 10 .env files, the first 100 on a 30-day schedule and never rotated (due); the extension activates at startup, the test module opens the Tokens view, stores the simulator's admin token (cfRotate.setCredential), then per latency sets the simulator's latency and runs cfRotate.rotateDue {confirm: false} (the batch path of Rotate All; before the second latency the history file is removed and the tree refreshed, so the same 100 are due again); in the first window, one more 0 ms run with the Explorer in the side bar instead of the Tokens view. Around each command every process's CPU time is read from /proc (Linux), by role. Core: RotationEngine.rotateMany with the CLI's ports (NodeFiles, journal files, FileLocks, FileHistory, NodeGit) and the same phase timers, 100 fresh tokens into one .env of 100 keys in a git-ignored folder of this repository (as the window's workspace), a fresh engine and state directory per run; two core runs per latency per window, one before and one after it. Phases are time in flight summed over the 100 rotations (8 run at once, so the sum exceeds the wall time); "engine's own work and waits" is the rest of each engine.rotate() (its CPU, and waiting for the event loop, which the editor shares with the tree and VS Code's own work).`,
+      `Batch: ${windows} fresh code-server windows (CF_ROTATE_PERF=1: the engine's ports wrapped with phase timers, src/core/perf.ts), each with a workspace of 1,000 account API tokens in 10 .env files, the first 100 on a 30-day schedule and never rotated (due); the extension activates at startup, the test module opens the Tokens view, stores the simulator's admin token (cfRotate.setCredential) and lets what that sets off settle, runs cfRotate.rotateDue {confirm: false} (the batch path of Rotate All) once at 0 ms (the window's first batch: cold JIT, its own figure), then ${ROUNDS} times per latency (latencies alternating; once in the first window, which also runs the two runs below: a window stays under the client's 1,200 requests per 5 minutes) sets the simulator's latency, makes the same 100 due again (history file removed, tree refreshed) and runs it again (the timed warm runs); in the first window, one more 0 ms run with the Explorer in the side bar instead of the Tokens view. Around each command every process's CPU time is read from /proc (Linux), by role. Core: RotationEngine.rotateMany with the CLI's ports (NodeFiles, journal files, FileLocks, FileHistory, NodeGit) and the same phase timers, 100 fresh tokens into one .env of 100 keys in a git-ignored folder of this repository (as the window's workspace), a fresh engine and state directory per run; one untimed warm-up run at the start of the bench, then two core runs per latency per window, one before and one after it; per window one more at 0 ms in a fresh Node process (bench/lib/coreChild.ts: cold JIT, as the CLI; module loading not timed), paired with the window's first batch. Phases are time in flight summed over the 100 rotations (8 run at once, so the sum exceeds the wall time); "engine's own work and waits" is the rest of each engine.rotate() (its CPU, and waiting for the event loop, which the editor shares with the tree and VS Code's own work).`,
     );
     outcome.durationMs = performance.now() - started;
     return outcome;

@@ -30,7 +30,8 @@ interface SimStateLite {
 
 export class SimulatorProcess {
   private constructor(
-    private readonly child: ChildProcess,
+    /** Undefined when attached to a simulator another process started. */
+    private readonly child: ChildProcess | undefined,
     /** API base URL (…/client/v4). */
     readonly url: string,
     readonly origin: string,
@@ -61,6 +62,11 @@ export class SimulatorProcess {
       });
     });
     return new SimulatorProcess(child, url, new URL(url).origin);
+  }
+
+  /** A simulator another process started (its API base URL): stop() leaves it running. */
+  static attach(url: string): SimulatorProcess {
+    return new SimulatorProcess(undefined, url, new URL(url).origin);
   }
 
   private async control<T>(method: string, p: string, body?: unknown): Promise<T> {
@@ -109,10 +115,11 @@ export class SimulatorProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(timer);
   }

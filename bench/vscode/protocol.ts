@@ -27,7 +27,14 @@ export interface BatchRequest {
   adminToken: string;
   /** The simulator's origin (its /__sim control API sets the latency between the runs). */
   simOrigin: string;
+  /**
+   * The timed runs, in order. Before them, the window's first batch (0 ms, timed on its own as
+   * `firstBatch`): the engine's code runs for the first time there (cold JIT), as in a user's
+   * first Rotate All in a fresh window; the runs after it compare warm with the warm core.
+   */
   latencies: number[];
+  /** How many times the timed runs go through `latencies` (default 1). */
+  rounds?: number;
   due: number;
   settleMs: number;
   /** After the timed runs, one more at 0 ms under the V8 sampling profiler (its own run: the profiler slows what it samples). */
@@ -65,6 +72,8 @@ export interface BatchRun {
   /** Extension host CPU time (user + system) while the command ran, ms. */
   cpuMs: number;
   treeChanges: number;
+  /** Each onDidChangeTreeData event: how many nodes it named, or 'all' (the whole tree). */
+  treeEvents?: (number | 'all')[];
   treeRebuilds: number;
   /**
    * CPU time (ms) of every process on the machine while the command ran, by role (Linux /proc,
@@ -104,6 +113,8 @@ export interface HostReport {
   /** cf-rotate's phase table after its first load (activation windows, CF_ROTATE_PERF=1). */
   startupPhases?: Phases;
   batch?: BatchRun[];
+  /** The window's first batch (0 ms, cold JIT), before the timed runs in `batch`. */
+  firstBatch?: BatchRun;
   /** The 0 ms run with the Tokens view hidden (BatchRequest.hiddenView). */
   hiddenView?: BatchRun;
   hung?: HungRun;
