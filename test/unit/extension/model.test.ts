@@ -13,6 +13,7 @@ import {
   LAST_VALID_NOTE,
   nodeTooltip,
   reminderText,
+  SPINNING_ROWS_MAX,
   tokenContextValue,
   tokenDescription,
   tokenNodes,
@@ -212,6 +213,26 @@ describe('tree model', () => {
     const again = buildTree(input({ history, interrupted: new Set([k('deploy')]) }));
     assert.equal(token(again, 'deploy').state, 'interrupted');
     assert.equal(token(again, 'deploy').contextValue, 'token.account-api-token.interrupted');
+  });
+
+  it('rotating rows spin in a small batch; in a larger one they show a still icon with the same words', () => {
+    const k = (name: string): string => historyKey(F1.path, name);
+    const few = new Set(['ci-access', 'deploy']);
+    const small = buildTree(input({ rotating: new Set([...few].map(k)) }));
+    for (const name of few) assert.equal(token(small, name).icon?.id, 'sync~spin', name);
+    // The others of a large batch live in other folders; only the count decides.
+    const others = Array.from({ length: SPINNING_ROWS_MAX - few.size + 1 }, (_, i) => historyKey('/elsewhere', `t${i}`));
+    const atMax = buildTree(input({ rotating: new Set([...[...few].map(k), ...others.slice(1)]) }));
+    assert.equal(token(atMax, 'deploy').icon?.id, 'sync~spin', `${SPINNING_ROWS_MAX} rotating: still spinning`);
+    const large = buildTree(input({ rotating: new Set([...[...few].map(k), ...others]) }));
+    for (const name of few) {
+      const t = token(large, name);
+      assert.equal(t.state, 'rotating');
+      assert.deepEqual(t.icon, { id: 'sync', color: 'charts.blue' }, name);
+      assert.equal(t.description, 'rotating…');
+      assert.equal(t.contextValue, tokenContextValue(t.kind, 'rotating'));
+    }
+    assert.notEqual(token(large, 'relay').icon?.id, 'sync', 'a token outside the batch keeps its own icon');
   });
 
   it('treats a scheduled token never rotated here as overdue', () => {
