@@ -106,7 +106,7 @@ function hiddenText(hidden: readonly BatchRun[], visible: readonly BatchRun[]): 
 /** What each run's tree change events named: "100 + 100" nodes, or "all" (the whole tree). */
 function eventsText(runs: readonly BatchRun[]): string {
   const shapes = runs.map((r) => (r.treeEvents && r.treeEvents.length > 0 ? r.treeEvents.join(' + ') : 'none'));
-  return ` Tree change events per run (nodes named, or all): ${shapes.join('; ')}.`;
+  return ` Tree change events while the command ran, per run (nodes named, or all; the throttled refresh that shows the last results follows within a second and is not counted): ${shapes.join('; ')}.`;
 }
 
 /** The editor's work outside the rotations: tree, reloads. */
