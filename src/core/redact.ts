@@ -43,6 +43,8 @@ class Registry extends Set<string> {
   }
 }
 const known = new Registry();
+/** Up to this many registered secrets, redact() searches the text for each; above, it looks each position up. */
+const SEARCH_EACH_MAX = 64;
 
 /** Patterns of credential-looking strings that are scrubbed even if never registered. */
 const PATTERNS: RegExp[] = [
@@ -59,28 +61,32 @@ export function registerSecret(value: string | undefined | null): void {
 export function redact(text: string): string {
   let out = text;
   if (known.size > 0 && text.length >= MIN_SECRET_LENGTH) {
-    // Every occurrence of every registered secret (the longest one starting at each position),
-    // then each run of overlapping or touching occurrences masked as one: a secret that contains
-    // another, or overlaps one, is masked whole, never partly left in the text.
+    // Every occurrence of every registered secret, then each run of overlapping or touching
+    // occurrences masked as one: a secret that contains another, or overlaps one, is masked
+    // whole, never partly left in the text. A few secrets: searched for one by one; many: each
+    // position of the text looked up among them (the longest one starting there).
     const spans: [number, number][] = [];
-    for (let i = 0; i + MIN_SECRET_LENGTH <= text.length; i++) {
-      const candidates = known.startingAt(text, i);
-      if (!candidates) continue;
-      const hit = candidates.find((s) => text.startsWith(s, i));
-      if (hit === undefined) continue;
-      const last = spans[spans.length - 1];
-      if (last && i <= last[1]) last[1] = Math.max(last[1], i + hit.length);
-      else spans.push([i, i + hit.length]);
-    }
-    if (spans.length > 0) {
-      let masked = '';
-      let from = 0;
-      for (const [a, b] of spans) {
-        masked += `${text.slice(from, a)}[redacted]`;
-        from = b;
+    if (known.size <= SEARCH_EACH_MAX) {
+      for (const s of known) for (let i = text.indexOf(s); i >= 0; i = text.indexOf(s, i + 1)) spans.push([i, i + s.length]);
+      spans.sort((a, b) => a[0] - b[0]);
+    } else {
+      for (let i = 0; i + MIN_SECRET_LENGTH <= text.length; i++) {
+        const hit = known.startingAt(text, i)?.find((s) => text.startsWith(s, i));
+        if (hit !== undefined) spans.push([i, i + hit.length]);
       }
-      out = masked + text.slice(from);
     }
+    // `end`: the end of the masked run being extended (-1: none yet); the text before it is copied.
+    let masked = '';
+    let end = -1;
+    for (const [a, b] of spans) {
+      if (end >= 0 && a <= end) {
+        end = Math.max(end, b);
+        continue;
+      }
+      masked += end >= 0 ? `[redacted]${text.slice(end, a)}` : text.slice(0, a);
+      end = b;
+    }
+    if (end >= 0) out = `${masked}[redacted]${text.slice(end)}`;
   }
   for (const re of PATTERNS) {
     out = out.replace(re, (_m, keep?: string) => (typeof keep === 'string' ? `${keep}[redacted]` : '[redacted]'));

@@ -222,8 +222,9 @@ describe('redact: registered secrets', () => {
     registerSecret('secret-one-long-value');
     registerSecret('long-value-and-more');
     assert.equal(redact('secret-one-long-value-and-more!'), '[redacted]!');
-    // Next to each other: one mask.
+    // Next to each other: one mask; text between masks is kept.
     assert.equal(redact('AAAAAAAABBBBBBBBCCCCCCCC'), '[redacted]');
+    assert.equal(redact('<AAAAAAAABBBB|BBBBCCCCCCCC>'), '<[redacted]|[redacted]>');
   });
 
   it('finds each of a thousand registered secrets, and secrets that share their first characters', () => {
@@ -236,6 +237,11 @@ describe('redact: registered secrets', () => {
     assert.equal(redact('tok-0001-value-and-a-longer-one!'), '[redacted]!');
     assert.equal(redact('tok-0001-valu'), 'tok-0001-valu', 'a prefix of a secret is not the secret');
     assert.equal(redact('tok-1000-value'), 'tok-1000-value');
+    // With this many registered, overlapping and touching secrets are masked as one too.
+    registerSecret('AAAAAAAABBBB');
+    registerSecret('BBBBCCCCCCCC');
+    assert.equal(redact('x AAAAAAAABBBBCCCCCCCC y AAAAAAAABBBBBBBBCCCCCCCC z'), 'x [redacted] y [redacted] z');
+    assert.equal(redact(`${many[3]}${many[4]}-${many[5]}`), '[redacted]-[redacted]');
     // Removing one (through the Set) stops masking it and only it.
     (knownSecrets() as Set<string>).delete(many[1] as string);
     assert.equal(redact(`${many[1]} ${many[2]}`), `${many[1]} [redacted]`);
