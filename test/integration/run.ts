@@ -59,7 +59,10 @@ async function trustedRun(sim: SimulatorHandle, grep: string | undefined): Promi
     timeoutMs: 300_000,
     // code-server defaults to files.autoSave "afterDelay": the dirty-editor tests need documents to stay dirty.
     // The GitHub API of GitHub Actions targets: the simulator's (user settings, as a user would set it).
-    settings: { 'cfRotate.apiBaseUrl': sim.url, 'cfRotate.githubApiUrl': sim.githubUrl, 'files.autoSave': 'off' },
+    // VS Code's own git extension off: cf-rotate asks git itself (src/core/node/git.ts), and that
+    // extension's background `check-ignore --stdin` dies with an uncaught EPIPE when a test removes the
+    // repository under it, which mocha in the shared extension host pins on whichever test runs then.
+    settings: { 'cfRotate.apiBaseUrl': sim.url, 'cfRotate.githubApiUrl': sim.githubUrl, 'files.autoSave': 'off', 'git.enabled': false },
     // code-server's window is remote: machine-scoped settings count from the remote's settings (as the demo writes them).
     machineSettings: { 'cfRotate.apiBaseUrl': sim.url, 'cfRotate.githubApiUrl': sim.githubUrl },
     env: testEnv(sim, folder, grep),
