@@ -116,6 +116,38 @@ function uiText(p: Phases): string {
   return names.map((n) => `${n}: ${p[n]?.n ?? 0}×, ${f1(p[n]?.ms ?? 0)} ms`).join('; ');
 }
 
+/** The editor's runs against the core's: series, ratio (target ≤ 1.3×, every token rotated and written), where each side's time went. */
+function pairFigure(
+  ed: readonly BatchRun[],
+  co: readonly CoreRun[],
+  f: { id: string; name: string; measures: string; editorLabel: string; coreLabel: string; more?: string },
+): Figure {
+  const vs = series(f.editorLabel, 's', ed.map((e) => e.rotateMs / 1000));
+  const cs = series(f.coreLabel, 's', co.map((c) => c.ms / 1000));
+  const ratio = vs.summary.median / cs.summary.median;
+  const allOk = ed.every((e) => e.rotated === DUE) && co.every((c) => c.ok === DUE && c.wrongFiles === 0);
+  const ep = medianPhases(ed.map((e) => e.phases));
+  const cp = medianPhases(co.map((c) => c.phases));
+  const elu = summarize(ed.map((e) => e.elu * 100)).median;
+  const cpu = summarize(ed.map((e) => e.cpuMs)).median;
+  return {
+    id: f.id,
+    name: f.name,
+    measures: `${f.measures}; all rotated and written: ${allOk ? 'yes' : 'NO'}`,
+    cf: vs,
+    baseline: cs,
+    ratio: { value: ratio, text: `${ratio.toFixed(2)}× the core's time` },
+    target: { text: '≤ 1.3× the core', met: allOk ? ratio <= 1.3 : false },
+    notes:
+      `VS Code (medians of ${ed.length}): ${phaseText(ep)}. Outside the rotations: ${uiText(ep)}; extension host event loop ${elu.toFixed(0)} % busy, ${cpu.toFixed(0)} ms CPU during the command. ` +
+      `Core (medians of ${co.length}): ${phaseText(cp)}; ${summarize(co.map((c) => c.cpuMs)).median.toFixed(0)} ms CPU of its process, its event loop ${summarize(co.map((c) => c.elu * 100)).median.toFixed(0)} % busy.` +
+      processText(ed) +
+      eventsText(ed) +
+      (f.more ?? '') +
+      (allOk ? '' : ` Failures: ${[...ed.flatMap((e) => e.failed), ...co.flatMap((c) => c.failed)].slice(0, 3).join('; ')}`),
+  };
+}
+
 export const batchBench: Bench = {
   name: 'batch',
   title: 'The batch path: 100 due rotations in VS Code vs the core engine, at 0 and 80 ms latency',
@@ -247,51 +279,27 @@ export const batchBench: Bench = {
         outcome.notMeasured.push({ name: `100 due rotations in VS Code vs the core, ${latencyMs} ms`, reason: failures.join('; ') || 'no runs' });
         continue;
       }
-      const vs = series(`cfRotate.rotateDue in VS Code, ${latencyMs} ms latency`, 's', ed.map((e) => e.rotateMs / 1000));
-      const cs = series(`core rotateMany (the CLI's wiring), ${latencyMs} ms latency`, 's', co.map((c) => c.ms / 1000));
-      const ratio = vs.summary.median / cs.summary.median;
-      const allOk = ed.every((e) => e.rotated === DUE) && co.every((c) => c.ok === DUE && c.wrongFiles === 0);
-      const ep = medianPhases(ed.map((e) => e.phases));
-      const cp = medianPhases(co.map((c) => c.phases));
-      const elu = summarize(ed.map((e) => e.elu * 100)).median;
-      const cpu = summarize(ed.map((e) => e.cpuMs)).median;
-      const figure: Figure = {
-        id: `batch-vscode-${latencyMs}`,
-        name: `100 due rotations in VS Code vs the core, ${latencyMs} ms latency`,
-        measures: `executeCommand('cfRotate.rotateDue', {confirm: false}) → results in the real extension host (100 due of 1,000 tokens, Tokens view open; a batch after the window's first, so the engine's code has run once, as in the core) vs RotationEngine.rotateMany as the CLI wires it (in the bench process, after an untimed warm-up batch), same 100-key .env shape, same simulator at ${latencyMs} ms, concurrency ${BATCH_CONCURRENCY} both; all rotated and written: ${allOk ? 'yes' : 'NO'}`,
-        cf: vs,
-        baseline: cs,
-        ratio: { value: ratio, text: `${ratio.toFixed(2)}× the core's time` },
-        target: { text: '≤ 1.3× the core', met: allOk ? ratio <= 1.3 : false },
-        notes:
-          `VS Code (medians of ${ed.length}): ${phaseText(ep)}. Outside the rotations: ${uiText(ep)}; extension host event loop ${elu.toFixed(0)} % busy, ${cpu.toFixed(0)} ms CPU during the command. ` +
-          `Core (medians of ${co.length}): ${phaseText(cp)}; ${summarize(co.map((c) => c.cpuMs)).median.toFixed(0)} ms CPU of the bench process, its event loop ${summarize(co.map((c) => c.elu * 100)).median.toFixed(0)} % busy.` +
-          processText(ed) +
-          eventsText(ed) +
-          (latencyMs === 0 && hidden.length > 0 ? hiddenText(hidden, ed) : '') +
-          (allOk ? '' : ` Failures: ${[...ed.flatMap((e) => e.failed), ...co.flatMap((c) => c.failed)].slice(0, 3).join('; ')}`),
-      };
-      outcome.figures.push(figure);
+      outcome.figures.push(
+        pairFigure(ed, co, {
+          id: `batch-vscode-${latencyMs}`,
+          name: `100 due rotations in VS Code vs the core, ${latencyMs} ms latency`,
+          measures: `executeCommand('cfRotate.rotateDue', {confirm: false}) → results in the real extension host (100 due of 1,000 tokens, Tokens view open; a batch after the window's first, so the engine's code has run once, as in the core) vs RotationEngine.rotateMany as the CLI wires it (in the bench process, after an untimed warm-up batch), same 100-key .env shape, same simulator at ${latencyMs} ms, concurrency ${BATCH_CONCURRENCY} both`,
+          editorLabel: `cfRotate.rotateDue in VS Code, ${latencyMs} ms latency`,
+          coreLabel: `core rotateMany (the CLI's wiring), ${latencyMs} ms latency`,
+          more: latencyMs === 0 && hidden.length > 0 ? hiddenText(hidden, ed) : '',
+        }),
+      );
     }
     if (editorFirst.length > 0 && coreFirst.length > 0) {
-      const vs = series("cfRotate.rotateDue, the window's first batch, 0 ms", 's', editorFirst.map((e) => e.rotateMs / 1000));
-      const cs = series('core rotateMany, first in a fresh Node process, 0 ms', 's', coreFirst.map((c) => c.ms / 1000));
-      const ratio = vs.summary.median / cs.summary.median;
-      const allOk = editorFirst.every((e) => e.rotated === DUE) && coreFirst.every((c) => c.ok === DUE && c.wrongFiles === 0);
-      outcome.figures.push({
-        id: 'batch-vscode-first-0',
-        name: 'First batch: VS Code in a fresh window vs the core in a fresh process, 0 ms',
-        measures: `The same command as above, but the first batch in each fresh window (the engine's code runs for the first time: cold JIT, as a user's first Rotate All) vs rotateMany in a fresh Node process (as the CLI: cold JIT, module loading not timed), same simulator at 0 ms; all rotated and written: ${allOk ? 'yes' : 'NO'}`,
-        cf: vs,
-        baseline: cs,
-        ratio: { value: ratio, text: `${ratio.toFixed(2)}× the core's time` },
-        target: { text: '≤ 1.3× the core', met: allOk ? ratio <= 1.3 : false },
-        notes:
-          `VS Code (medians of ${editorFirst.length}): ${phaseText(medianPhases(editorFirst.map((e) => e.phases)))}; extension host event loop ${summarize(editorFirst.map((e) => e.elu * 100)).median.toFixed(0)} % busy, ${summarize(editorFirst.map((e) => e.cpuMs)).median.toFixed(0)} ms CPU. ` +
-          `Core (medians of ${coreFirst.length}): ${phaseText(medianPhases(coreFirst.map((c) => c.phases)))}; ${summarize(coreFirst.map((c) => c.cpuMs)).median.toFixed(0)} ms CPU, its event loop ${summarize(coreFirst.map((c) => c.elu * 100)).median.toFixed(0)} % busy.` +
-          processText(editorFirst) +
-          eventsText(editorFirst),
-      });
+      outcome.figures.push(
+        pairFigure(editorFirst, coreFirst, {
+          id: 'batch-vscode-first-0',
+          name: 'First batch: VS Code in a fresh window vs the core in a fresh process, 0 ms',
+          measures: `The same command as above, but the first batch in each fresh window (the engine's code runs for the first time: cold JIT, as a user's first Rotate All) vs rotateMany in a fresh Node process (as the CLI: cold JIT, module loading not timed), same simulator at 0 ms`,
+          editorLabel: "cfRotate.rotateDue, the window's first batch, 0 ms",
+          coreLabel: 'core rotateMany, first in a fresh Node process, 0 ms',
+        }),
+      );
     }
     if (hung.length > 0) {
       const hs = series('cfRotate.rotate, roll never answered → verdict', 's', hung.map((h) => h.ms / 1000));

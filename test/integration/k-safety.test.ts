@@ -246,14 +246,8 @@ describe('editor safety', () => {
       process.env.PATH = savedPath;
       restore?.();
       restore = undefined;
-      if (fs.existsSync(file('git'))) {
-        // VS Code's own git extension may still be running the planted git (through the workspace's
-        // git.path) with input on --stdin: deleting the script under it makes it exit unread, an
-        // uncaught EPIPE in the shared extension host. Take the repository and the setting away first.
-        fs.rmSync(file(path.join('.vscode', 'settings.json')), { force: true });
-        fs.rmSync(file('.git'), { recursive: true, force: true });
-        await new Promise((r) => setTimeout(r, 2000));
-      }
+      // VS Code's own git extension is off in this window (test/integration/run.ts): nothing else runs git
+      // in this folder, so the repository and the planted gits go at once.
       fs.rmSync(file('.git'), { recursive: true, force: true });
       fs.rmSync(file('.gitignore'), { force: true });
       for (const planted of ['git', 'tools', path.join('.vscode', 'settings.json')]) fs.rmSync(file(planted), { recursive: true, force: true });
@@ -315,13 +309,11 @@ describe('editor safety', () => {
       const marker = path.join(outside, 'pwned');
       for (const planted of ['git', path.join('tools', 'git')]) {
         fs.mkdirSync(path.dirname(file(planted)), { recursive: true });
-        // It reads what it is given on --stdin (VS Code's own git extension asks `check-ignore --stdin` of the
-        // git in the workspace settings): exiting first would break that extension's pipe (an uncaught EPIPE in
-        // the shared extension host, which mocha pins on whichever test runs then).
+        // It reads what it is given on --stdin (as a real git would for `check-ignore --stdin`), so a caller's pipe never breaks.
         fs.writeFileSync(file(planted), `#!/bin/sh\necho "$0 $* (run by: $(ps -o args= -p $PPID 2>/dev/null | cut -c1-200))" >> "${marker}"\ncase " $* " in *" --stdin "*) cat >/dev/null ;; esac\nexit 0\n`, { mode: 0o755 });
       }
-      // cf-rotate's runs say `-c core.fsmonitor=false -c core.hooksPath=`. VS Code's own git extension shares this
-      // extension host's PATH (which the test put the folder on) and may run the planted git too: not cf-rotate's doing.
+      // cf-rotate's runs say `-c core.fsmonitor=false -c core.hooksPath=`. Another extension in this extension host
+      // shares its PATH (which the test put the folder on) and could run the planted git too: not cf-rotate's doing.
       const ran = (): string => {
         const ours = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').split('\n').filter((l) => l.includes('core.fsmonitor=false')) : [];
         return ours.length > 0 ? `cf-rotate ran a git of the repository:\n${ours.join('\n')}` : '';
