@@ -13,7 +13,9 @@
  *    for a symlink after the check cannot redirect the write. Elsewhere the same steps use the
  *    checked real path and re-check it right before the rename (a narrower window).
  *  - Files are opened with O_NOFOLLOW (a link placed at the name after the check fails with
- *    ELOOP) and O_NONBLOCK (a FIFO cannot hang the read), then checked with fstat.
+ *    ELOOP) and O_NONBLOCK (a FIFO cannot hang the read), then checked with fstat. On Linux a
+ *    read opens the file at its checked real path and asks `/proc/self/fd/<file>` where the
+ *    opened file is: anything swapped on the path before the open shows there and is refused.
  *
  * Writes are atomic: a 0600 temporary `<name>.cf-rotate-<pid>-<start>-<hex>.tmp` beside the file
  * (a `.env*` ignore rule matches it), fsync, rename over the file, then the previous mode is given
@@ -124,6 +126,7 @@ function relPath(root: string, rel: string): string {
 
 let procFdWorks: boolean | undefined;
 function procFd(): boolean {
+  if (process.platform !== 'linux') return false;
   if (procFdWorks === undefined) {
     try {
       procFdWorks = process.platform === 'linux' && readlinkSync('/proc/self/fd/0') !== undefined;
@@ -198,6 +201,43 @@ export class NotRegularFileError extends CfRotateError {
     super('file', NOT_REGULAR[type](rel), { hint: l10n.t('Point the target at a .env text file.') });
     this.type = type;
   }
+}
+
+/** Open a file to read it (no link followed, no FIFO waited on); undefined when it is gone. */
+async function openToRead(at: string, rel: string): Promise<fs.FileHandle | undefined> {
+  try {
+    return await fs.open(at, C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (e) {
+    if (errno(e) === 'ENOENT') return undefined;
+    throw fileError('read', rel, e);
+  }
+}
+
+/** The contents of an open file, after checking it is a regular file within the size limit. */
+async function readOpen(h: fs.FileHandle, r: Resolved, rules: CheckRules): Promise<{ bytes: Uint8Array; resolved: Resolved }> {
+  const st = await h.stat();
+  if (!st.isFile()) throw new CfRotateError('file', l10n.t('{0} is not a regular file; cf-rotate only reads regular files.', r.rel), { hint: l10n.t('Point the target at a .env text file.') });
+  const max = rules.maxBytes ?? 50 * 1024 * 1024;
+  const tooLarge = (): CfRotateError =>
+    new CfRotateError('file', l10n.t('{0} is larger than {1} MB.', r.rel, Math.round(max / 1024 / 1024) || 1), { hint: l10n.t('Point the target at a .env file.') });
+  if (st.size > max) throw tooLarge();
+  // The size fstat gave, plus one byte to see whether the file grew since: exactly that size read
+  // is the whole file (where Node's own readFile stops too); anything else is read on to the end.
+  const first = Buffer.alloc(st.size + 1);
+  const { bytesRead } = await h.read(first, 0, first.length, 0);
+  if (bytesRead === st.size) return { bytes: first.subarray(0, bytesRead), resolved: { ...r, mode: st.mode & 0o7777, size: st.size } };
+  const chunks = [first.subarray(0, bytesRead)];
+  let total = bytesRead;
+  for (;;) {
+    if (total > max) throw tooLarge();
+    const chunk = Buffer.alloc(64 * 1024);
+    const n = (await h.read(chunk, 0, chunk.length, total)).bytesRead;
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+    total += n;
+  }
+  if (total > max) throw tooLarge();
+  return { bytes: Buffer.concat(chunks, total), resolved: { ...r, mode: st.mode & 0o7777, size: total } };
 }
 
 export class CheckedFiles {
@@ -324,32 +364,49 @@ export class CheckedFiles {
     return r;
   }
 
-  /** Contents, or undefined when the file does not exist. */
+  /**
+   * Contents, or undefined when the file does not exist.
+   *
+   * On Linux the file itself is opened (O_NOFOLLOW, O_NONBLOCK) at its checked real path, and the
+   * kernel then says through `/proc/self/fd/<file>` where the opened file really is: a folder on
+   * the path swapped for a link (or moved) before the open is caught there, and one swapped after
+   * it no longer matters, since the handle holds the checked file. Elsewhere the file is opened
+   * through the checked folder's handle, as a write is. Either way the read is one round trip for
+   * the size fstat gave; a file that grew or shrank since is read on to its end, within the limit.
+   */
   async read(root: string, rel: string, rules: CheckRules = {}): Promise<{ bytes: Uint8Array; resolved: Resolved } | undefined> {
     const r = await this.resolve(root, rel, rules);
     if (!r.exists) return undefined;
-    const dir = await this.openDir(r);
-    try {
-      let h: fs.FileHandle;
+    if (procFd()) {
+      const h = await openToRead(r.real, rel);
+      if (h === undefined) return undefined;
       try {
-        h = await fs.open(dir.child(r.name), C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-      } catch (e) {
-        if (errno(e) === 'ENOENT') return undefined;
-        throw fileError('read', rel, e);
-      }
-      try {
-        const st = await h.stat();
-        if (!st.isFile()) throw new CfRotateError('file', l10n.t('{0} is not a regular file; cf-rotate only reads regular files.', rel), { hint: l10n.t('Point the target at a .env text file.') });
-        const max = rules.maxBytes ?? 50 * 1024 * 1024;
-        if (st.size > max) throw new CfRotateError('file', l10n.t('{0} is larger than {1} MB.', rel, Math.round(max / 1024 / 1024) || 1), { hint: l10n.t('Point the target at a .env file.') });
-        const bytes = await h.readFile();
-        if (bytes.length > max) throw new CfRotateError('file', l10n.t('{0} is larger than {1} MB.', rel, Math.round(max / 1024 / 1024) || 1), { hint: l10n.t('Point the target at a .env file.') });
-        return { bytes, resolved: { ...r, mode: st.mode & 0o7777, size: st.size } };
+        let at: string | undefined;
+        try {
+          at = readlinkSync(`/proc/self/fd/${h.fd}`);
+        } catch {
+          at = undefined;
+        }
+        // Removed or replaced (renamed over) since it was opened: the handle still holds the file
+        // that was at the checked path when it was opened.
+        if (at?.endsWith(' (deleted)')) at = at.slice(0, -' (deleted)'.length);
+        if (at === undefined || !isInside(r.realRoot, at) || fold(at) !== fold(r.real)) {
+          throw new CfRotateError('file', l10n.t('{0} was moved or its folder replaced by a link while cf-rotate was reading it; nothing was read.', rel), {
+            hint: l10n.t('Check the folder, then try again.'),
+          });
+        }
+        return await readOpen(h, r, rules);
       } finally {
         await h.close();
       }
+    }
+    const dir = await this.openDir(r);
+    let h: fs.FileHandle | undefined;
+    try {
+      h = await openToRead(dir.child(r.name), rel);
+      return h === undefined ? undefined : await readOpen(h, r, rules);
     } finally {
-      await dir.close();
+      await Promise.all([h?.close(), dir.close()]);
     }
   }
 

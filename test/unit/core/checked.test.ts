@@ -530,7 +530,11 @@ describe('checked files: each rule on its own', function () {
       await fs.mkdir(path.join(root, 'sub'));
       await assert.rejects(cf.write(root, 'sub/.env', Buffer.from('A=1\n'), rules), (e: Error & { kind?: string }) => e.kind === 'file' && e.message === 'Could not open the folder of sub/.env: it does not exist (ENOENT).');
       await fs.writeFile(path.join(root, 'sub', '.env'), 'A=0\n');
-      await assert.rejects(cf.read(root, 'sub/.env', rules), /Could not open the folder of sub\/\.env/);
+      // A read on Linux needs no folder handle (it checks the file it opened, through /proc);
+      // elsewhere (macOS) it opens the folder as a write does, and is refused the same way.
+      assert.equal(Buffer.from((await cf.read(root, 'sub/.env', rules))!.bytes).toString(), 'A=0\n');
+      Object.defineProperty(process, 'platform', { ...platform, value: 'darwin' });
+      await assert.rejects(cf.read(root, 'sub/.env', rules), (e: Error & { kind?: string }) => e.kind === 'file' && e.message === 'Could not open the folder of sub/.env: it does not exist (ENOENT).');
       assert.deepEqual(readdirSync(path.join(root, 'sub')), ['.env']);
     });
 
@@ -839,12 +843,90 @@ describe('checked files: createFolder, the steps between check and act, and no h
     );
     assert.deepEqual([readdirSync(path.join(root, 'sub')), readdirSync(path.join(root, 'moved'))], [[], []]);
     assert.equal(openFds(), before, 'the folder handle is closed');
-    // A read goes through the same check: the file of the moved folder is not read.
+    // A read checks the file it opened: moved away with its folder (another folder made at the
+    // path) right after the open, it is refused, and nothing of it is returned.
     await fs.rm(path.join(root, 'sub'), { recursive: true });
     await fs.rename(path.join(root, 'moved'), path.join(root, 'sub'));
     await fs.writeFile(path.join(root, 'sub', '.env'), 'A=old\n');
-    await refusal(cf.read(root, 'sub/.env', rules), 'file', 'The folder of sub/.env changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.');
+    fsp.open = async (...args: unknown[]) => {
+      const h = await saved.open(...args);
+      if (String(args[0]) === path.join(root, 'sub', '.env')) {
+        await fs.rename(path.join(root, 'sub'), path.join(root, 'moved'));
+        await fs.mkdir(path.join(root, 'sub'));
+        await fs.writeFile(path.join(root, 'sub', '.env'), 'A=new\n');
+      }
+      return h;
+    };
+    await refusal(
+      cf.read(root, 'sub/.env', rules),
+      'file',
+      'sub/.env was moved or its folder replaced by a link while cf-rotate was reading it; nothing was read.',
+      'Check the folder, then try again.',
+    );
     assert.equal(openFds(), before, 'the folder handle is closed after a refused read');
+  });
+
+  it('read (Linux): a folder on the path swapped for a link to the outside just before the open is refused; the outside file is not returned', async function () {
+    if (process.platform !== 'linux') this.skip();
+    await fs.mkdir(path.join(root, 'sub'));
+    await fs.writeFile(path.join(root, 'sub', '.env'), 'A=inside\n');
+    await fs.writeFile(path.join(outside, '.env'), 'A=outside\n');
+    const before = openFds();
+    fsp.open = async (...args: unknown[]) => {
+      if (String(args[0]) === path.join(root, 'sub', '.env')) {
+        await fs.rename(path.join(root, 'sub'), path.join(root, 'was-sub'));
+        await fs.symlink(outside, path.join(root, 'sub'));
+      }
+      return saved.open(...args);
+    };
+    await refusal(
+      cf.read(root, 'sub/.env', rules),
+      'file',
+      'sub/.env was moved or its folder replaced by a link while cf-rotate was reading it; nothing was read.',
+      'Check the folder, then try again.',
+    );
+    assert.equal(openFds(), before, 'the file handle is closed after a refused read');
+  });
+
+  it('read: a file replaced (renamed over) or removed after the open reads as it was opened; one that grew or shrank after its size was taken is read to its end', async function () {
+    await fs.writeFile(path.join(root, '.env'), 'A=old\n');
+    for (const after of [
+      async () => {
+        await fs.writeFile(path.join(root, '.env.new'), 'A=new\n');
+        await fs.rename(path.join(root, '.env.new'), path.join(root, '.env'));
+      },
+      () => fs.rm(path.join(root, '.env')),
+    ]) {
+      await fs.writeFile(path.join(root, '.env'), 'A=old\n');
+      fsp.open = async (...args: unknown[]) => {
+        const h = await saved.open(...args);
+        if (String(args[0]).endsWith('/.env')) await after();
+        return h;
+      };
+      const got = await cf.read(root, '.env', rules);
+      fsp.open = saved.open;
+      assert.equal(Buffer.from(got!.bytes).toString(), 'A=old\n');
+    }
+    const body = 'A=1\n'.repeat(40_000); // 160,000 bytes: more than one read of 64 KiB after the first
+    await fs.writeFile(path.join(root, '.env'), body);
+    const h = await fs.open(path.join(root, '.env'));
+    const proto = Object.getPrototypeOf(h) as { stat: (...a: unknown[]) => Promise<{ size: number }> };
+    await h.close();
+    const stat = proto.stat;
+    for (const size of [0, 7, body.length - 1, body.length + 1, body.length + 100_000]) {
+      proto.stat = async function (this: unknown, ...a: unknown[]) {
+        const st = await stat.apply(this, a);
+        st.size = size;
+        return st;
+      };
+      try {
+        const got = await cf.read(root, '.env', rules);
+        assert.equal(Buffer.from(got!.bytes).toString(), body, `size taken as ${size}`);
+        assert.equal(got!.resolved.size, body.length);
+      } finally {
+        proto.stat = stat;
+      }
+    }
   });
 
   it('no file or folder handle is left open by read, write, remove or a refused write', async function () {
