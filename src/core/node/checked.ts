@@ -203,6 +203,18 @@ export class NotRegularFileError extends CfRotateError {
   }
 }
 
+/** What /proc/self/fd/<n> adds to the path of an open file that was removed (or replaced) since. */
+const DELETED = ' (deleted)';
+
+/** Where the kernel says an open file (or folder) is now, through /proc/self/fd (Linux). */
+function openedPath(fd: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Open a file to read it (no link followed, no FIFO waited on); undefined when it is gone. */
 async function openToRead(at: string, rel: string): Promise<fs.FileHandle | undefined> {
   try {
@@ -381,16 +393,11 @@ export class CheckedFiles {
       const h = await openToRead(r.real, rel);
       if (h === undefined) return undefined;
       try {
-        let at: string | undefined;
-        try {
-          at = readlinkSync(`/proc/self/fd/${h.fd}`);
-        } catch {
-          at = undefined;
-        }
-        // Removed or replaced (renamed over) since it was opened: the handle still holds the file
-        // that was at the checked path when it was opened.
-        if (at?.endsWith(' (deleted)')) at = at.slice(0, -' (deleted)'.length);
-        if (at === undefined || !isInside(r.realRoot, at) || fold(at) !== fold(r.real)) {
+        const at = openedPath(h.fd);
+        // Removed or replaced (renamed over) since it was opened, the kernel adds " (deleted)": the
+        // handle still holds the file that was at the checked path when it was opened.
+        const here = (p: string): boolean => isInside(r.realRoot, p) && fold(p) === fold(r.real);
+        if (at === undefined || !(here(at) || (at.endsWith(DELETED) && here(at.slice(0, -DELETED.length))))) {
           throw new CfRotateError('file', l10n.t('{0} was moved or its folder replaced by a link while cf-rotate was reading it; nothing was read.', rel), {
             hint: l10n.t('Check the folder, then try again.'),
           });
@@ -558,14 +565,7 @@ export class CheckedFiles {
       h = undefined;
     }
     const viaFd = h !== undefined && procFd();
-    const here = (): string | undefined => {
-      if (!viaFd || !h) return undefined;
-      try {
-        return readlinkSync(`/proc/self/fd/${h.fd}`);
-      } catch {
-        return undefined;
-      }
-    };
+    const here = (): string | undefined => (viaFd && h ? openedPath(h.fd) : undefined);
     const check = async (): Promise<void> => {
       const now = here() ?? (await fs.realpath(r.realDir).catch(() => undefined));
       if (now === undefined || !isInsideOrSame(r.realRoot, now) || fold(now) !== fold(r.realDir)) {

@@ -907,6 +907,9 @@ describe('checked files: createFolder, the steps between check and act, and no h
       fsp.open = saved.open;
       assert.equal(Buffer.from(got!.bytes).toString(), 'A=old\n');
     }
+    // A name that itself ends in " (deleted)" is read as any other.
+    await fs.writeFile(path.join(root, '.env (deleted)'), 'B=1\n');
+    assert.equal(Buffer.from((await cf.read(root, '.env (deleted)', rules))!.bytes).toString(), 'B=1\n');
     const body = 'A=1\n'.repeat(40_000); // 160,000 bytes: more than one read of 64 KiB after the first
     await fs.writeFile(path.join(root, '.env'), body);
     const h = await fs.open(path.join(root, '.env'));
