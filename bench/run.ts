@@ -15,7 +15,7 @@ import { patchBench } from './benches/patch';
 import { rateLimitBench, rotateBench } from './benches/rotate';
 import { treeBench } from './benches/tree';
 import { activationBench, memoryBench } from './benches/vscode';
-import { machineInfo, machineLine } from './lib/machine';
+import { cpuTicks, machineInfo, machineLine, referenceJobMs, stealShare } from './lib/machine';
 import { BENCH_ORDER, loadResults, renderMarkdown, writeJsonAtomic, type ResultsFile } from './lib/report';
 import type { Bench, BenchContext, BenchOutcome } from './lib/types';
 
@@ -69,8 +69,11 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   for (const bench of BENCHES.filter((b) => wanted.includes(b.name))) {
     log(`${bench.name}: ${bench.title}`);
+    const referenceMs = await referenceJobMs();
+    if (referenceMs !== undefined) log(`  machine speed: the reference job took ${referenceMs.toFixed(0)} ms`);
     const started = performance.now();
     const loadBefore = os.loadavg();
+    const ticksBefore = cpuTicks();
     let outcome: BenchOutcome;
     try {
       outcome = await bench.run(ctx);
@@ -89,6 +92,8 @@ async function main(): Promise<number> {
       };
     }
     outcome.load = { before: loadBefore, after: os.loadavg() };
+    const steal = stealShare(ticksBefore, cpuTicks());
+    outcome.speed = { ...(referenceMs !== undefined ? { referenceMs } : {}), ...(steal !== undefined ? { steal } : {}) };
     for (const f of outcome.figures) {
       const s = f.cf.summary;
       log(`  ${f.name}: ${s.median.toFixed(3)} ${f.cf.unit}${f.baseline ? ` vs ${f.baseline.summary.median.toFixed(3)} ${f.baseline.unit}` : ''}${f.ratio ? ` (${f.ratio.text})` : ''} — target ${f.target.text}: ${f.target.met === null ? 'n/a' : f.target.met ? 'met' : 'NOT met'}`);

@@ -65,7 +65,7 @@ export function renderMarkdown(results: ResultsFile): string {
   const older = benches.filter((b) => b.ranAt < results.runStartedAt);
   for (const b of older) out.push(`- \`${b.bench}\` is from an earlier run: ${b.ranAt} on ${machineLine(b.machine)}`);
   out.push('');
-  out.push(`Spread is min–max over the runs (n = number of runs). Ratio = baseline median ÷ cf-rotate median. The machine has ${results.machine.cores} cores and may be shared with other work while the benchmarks run: the load average of each benchmark is under Method.`);
+  out.push(`Spread is min–max over the runs (n = number of runs). Ratio = baseline median ÷ cf-rotate median. The machine has ${results.machine.cores} cores and may be shared with other work while the benchmarks run: the load average of each benchmark is under Method, with the machine's speed just before it: a fixed job that never changes with cf-rotate's code (bench/lib/machine.ts), timed in a fresh Node process (median of 3, lower is faster). Figures of runs whose reference jobs differ much were taken on a faster or slower machine, whatever the code did.`);
   out.push('');
   out.push('| Figure | What it measures | cf-rotate median (spread) | Baseline median (spread) | Ratio | Target | Met? |');
   out.push('|---|---|---|---|---|---|---|');
@@ -96,7 +96,9 @@ export function renderMarkdown(results: ResultsFile): string {
   for (const b of benches) {
     for (const n of b.notes) out.push(`- ${n}`);
     const load = b.load ? ` Load average (1 min) before → after: ${b.load.before[0]?.toFixed(2)} → ${b.load.after[0]?.toFixed(2)}.` : '';
-    out.push(`- \`${b.bench}\` took ${fmtNum(b.durationMs / 1000)} s.${load}`);
+    const ref = b.speed?.referenceMs !== undefined ? ` Machine speed just before: the reference job took ${b.speed.referenceMs.toFixed(0)} ms.` : '';
+    const steal = b.speed?.steal !== undefined ? ` CPU time stolen by the hypervisor meanwhile: ${(b.speed.steal * 100).toFixed(1)} %.` : '';
+    out.push(`- \`${b.bench}\` took ${fmtNum(b.durationMs / 1000)} s.${load}${ref}${steal}`);
   }
   out.push('');
   return out.join('\n');

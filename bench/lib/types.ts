@@ -43,6 +43,8 @@ export interface BenchOutcome {
   notes: string[];
   /** os.loadavg() (1, 5, 15 min) before and after: the machine may be shared with other work. */
   load?: { before: number[]; after: number[] };
+  /** The machine's speed just before the benchmark (machine.ts referenceJobMs), and the share of CPU time stolen by the hypervisor while it ran. */
+  speed?: { referenceMs?: number; steal?: number };
   /** Everything else worth keeping: raw samples, per-run details, configuration. */
   raw: Record<string, unknown>;
 }
