@@ -13,9 +13,9 @@
  *    for a symlink after the check cannot redirect the write. Elsewhere the same steps use the
  *    checked real path and re-check it right before the rename (a narrower window).
  *  - Files are opened with O_NOFOLLOW (a link placed at the name after the check fails with
- *    ELOOP) and O_NONBLOCK (a FIFO cannot hang the read), then checked with fstat. On Linux a
- *    read opens the file at its checked real path and asks `/proc/self/fd/<file>` where the
- *    opened file is: anything swapped on the path before the open shows there and is refused.
+ *    ELOOP) and O_NONBLOCK (a FIFO cannot hang the read), then checked with fstat. Reads go
+ *    through the checked folder's handle too: nothing outside the root is opened but a folder
+ *    (never a device or FIFO a swapped link leads to).
  *
  * Writes are atomic: a 0600 temporary `<name>.cf-rotate-<pid>-<start>-<hex>.tmp` beside the file
  * (a `.env*` ignore rule matches it), fsync, rename over the file, then the previous mode is given
@@ -203,10 +203,7 @@ export class NotRegularFileError extends CfRotateError {
   }
 }
 
-/** What /proc/self/fd/<n> adds to the path of an open file that was removed (or replaced) since. */
-const DELETED = ' (deleted)';
-
-/** Where the kernel says an open file (or folder) is now, through /proc/self/fd (Linux). */
+/** Where the kernel says an open folder is now, through /proc/self/fd (Linux). */
 function openedPath(fd: number): string | undefined {
   try {
     return readlinkSync(`/proc/self/fd/${fd}`);
@@ -377,37 +374,15 @@ export class CheckedFiles {
   }
 
   /**
-   * Contents, or undefined when the file does not exist.
-   *
-   * On Linux the file itself is opened (O_NOFOLLOW, O_NONBLOCK) at its checked real path, and the
-   * kernel then says through `/proc/self/fd/<file>` where the opened file really is: a folder on
-   * the path swapped for a link (or moved) before the open is caught there, and one swapped after
-   * it no longer matters, since the handle holds the checked file. Elsewhere the file is opened
-   * through the checked folder's handle, as a write is. Either way the read is one round trip for
-   * the size fstat gave; a file that grew or shrank since is read on to its end, within the limit.
+   * Contents, or undefined when the file does not exist. The file is opened through the checked
+   * folder's handle (as a write is), so nothing outside the folder is ever opened but a folder, and
+   * read in one round trip of the size fstat gave (a file that grew or shrank since is read on to
+   * its end, within the limit); the two handles are closed at once.
    */
   async read(root: string, rel: string, rules: CheckRules = {}): Promise<{ bytes: Uint8Array; resolved: Resolved } | undefined> {
     const r = await this.resolve(root, rel, rules);
     if (!r.exists) return undefined;
-    if (procFd()) {
-      const h = await openToRead(r.real, rel);
-      if (h === undefined) return undefined;
-      try {
-        const at = openedPath(h.fd);
-        // Removed or replaced (renamed over) since it was opened, the kernel adds " (deleted)": the
-        // handle still holds the file that was at the checked path when it was opened.
-        const here = (p: string): boolean => isInside(r.realRoot, p) && fold(p) === fold(r.real);
-        if (at === undefined || !(here(at) || (at.endsWith(DELETED) && here(at.slice(0, -DELETED.length))))) {
-          throw new CfRotateError('file', l10n.t('{0} was moved or its folder replaced by a link while cf-rotate was reading it; nothing was read.', rel), {
-            hint: l10n.t('Check the folder, then try again.'),
-          });
-        }
-        return await readOpen(h, r, rules);
-      } finally {
-        await h.close();
-      }
-    }
-    const dir = await this.openDir(r);
+    const dir = await this.openDir(r, 'read');
     let h: fs.FileHandle | undefined;
     try {
       h = await openToRead(dir.child(r.name), rel);
@@ -553,7 +528,7 @@ export class CheckedFiles {
   }
 
   /** Open the checked directory; every later step goes through it. */
-  private async openDir(r: Resolved): Promise<DirHandle> {
+  private async openDir(r: Resolved, purpose: 'read' | 'write' = 'write'): Promise<DirHandle> {
     let h: fs.FileHandle | undefined;
     try {
       h = await fs.open(r.realDir, C.O_RDONLY | O_DIRECTORY);
@@ -569,7 +544,11 @@ export class CheckedFiles {
     const check = async (): Promise<void> => {
       const now = here() ?? (await fs.realpath(r.realDir).catch(() => undefined));
       if (now === undefined || !isInsideOrSame(r.realRoot, now) || fold(now) !== fold(r.realDir)) {
-        throw new CfRotateError('file', l10n.t('The folder of {0} changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.', r.rel), {
+        const message =
+          purpose === 'read'
+            ? l10n.t('The folder of {0} changed while cf-rotate was reading it (it was moved or replaced by a link); nothing was read.', r.rel)
+            : l10n.t('The folder of {0} changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.', r.rel);
+        throw new CfRotateError('file', message, {
           hint: l10n.t('Check the folder, then try again.'),
         });
       }

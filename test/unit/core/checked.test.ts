@@ -530,10 +530,6 @@ describe('checked files: each rule on its own', function () {
       await fs.mkdir(path.join(root, 'sub'));
       await assert.rejects(cf.write(root, 'sub/.env', Buffer.from('A=1\n'), rules), (e: Error & { kind?: string }) => e.kind === 'file' && e.message === 'Could not open the folder of sub/.env: it does not exist (ENOENT).');
       await fs.writeFile(path.join(root, 'sub', '.env'), 'A=0\n');
-      // A read on Linux needs no folder handle (it checks the file it opened, through /proc);
-      // elsewhere (macOS) it opens the folder as a write does, and is refused the same way.
-      assert.equal(Buffer.from((await cf.read(root, 'sub/.env', rules))!.bytes).toString(), 'A=0\n');
-      Object.defineProperty(process, 'platform', { ...platform, value: 'darwin' });
       await assert.rejects(cf.read(root, 'sub/.env', rules), (e: Error & { kind?: string }) => e.kind === 'file' && e.message === 'Could not open the folder of sub/.env: it does not exist (ENOENT).');
       assert.deepEqual(readdirSync(path.join(root, 'sub')), ['.env']);
     });
@@ -843,49 +839,43 @@ describe('checked files: createFolder, the steps between check and act, and no h
     );
     assert.deepEqual([readdirSync(path.join(root, 'sub')), readdirSync(path.join(root, 'moved'))], [[], []]);
     assert.equal(openFds(), before, 'the folder handle is closed');
-    // A read checks the file it opened: moved away with its folder (another folder made at the
-    // path) right after the open, it is refused, and nothing of it is returned.
+    // A read goes through the same check: the file of the moved folder is not read.
     await fs.rm(path.join(root, 'sub'), { recursive: true });
     await fs.rename(path.join(root, 'moved'), path.join(root, 'sub'));
     await fs.writeFile(path.join(root, 'sub', '.env'), 'A=old\n');
-    fsp.open = async (...args: unknown[]) => {
-      const h = await saved.open(...args);
-      if (String(args[0]) === path.join(root, 'sub', '.env')) {
-        await fs.rename(path.join(root, 'sub'), path.join(root, 'moved'));
-        await fs.mkdir(path.join(root, 'sub'));
-        await fs.writeFile(path.join(root, 'sub', '.env'), 'A=new\n');
-      }
-      return h;
-    };
     await refusal(
       cf.read(root, 'sub/.env', rules),
       'file',
-      'sub/.env was moved or its folder replaced by a link while cf-rotate was reading it; nothing was read.',
+      'The folder of sub/.env changed while cf-rotate was reading it (it was moved or replaced by a link); nothing was read.',
       'Check the folder, then try again.',
     );
     assert.equal(openFds(), before, 'the folder handle is closed after a refused read');
   });
 
-  it('read (Linux): a folder on the path swapped for a link to the outside just before the open is refused; the outside file is not returned', async function () {
+  it('read (Linux): a folder on the path swapped for a link to the outside just before it is opened is refused; nothing but that folder is opened outside', async function () {
     if (process.platform !== 'linux') this.skip();
     await fs.mkdir(path.join(root, 'sub'));
     await fs.writeFile(path.join(root, 'sub', '.env'), 'A=inside\n');
     await fs.writeFile(path.join(outside, '.env'), 'A=outside\n');
     const before = openFds();
+    const opened: { at: string; directory: boolean }[] = [];
     fsp.open = async (...args: unknown[]) => {
-      if (String(args[0]) === path.join(root, 'sub', '.env')) {
+      const directory = (Number(args[1]) & (constants.O_DIRECTORY ?? 0)) !== 0;
+      if (directory && String(args[0]) === path.join(root, 'sub')) {
         await fs.rename(path.join(root, 'sub'), path.join(root, 'was-sub'));
         await fs.symlink(outside, path.join(root, 'sub'));
       }
+      opened.push({ at: String(args[0]), directory });
       return saved.open(...args);
     };
     await refusal(
       cf.read(root, 'sub/.env', rules),
       'file',
-      'sub/.env was moved or its folder replaced by a link while cf-rotate was reading it; nothing was read.',
+      'The folder of sub/.env changed while cf-rotate was reading it (it was moved or replaced by a link); nothing was read.',
       'Check the folder, then try again.',
     );
-    assert.equal(openFds(), before, 'the file handle is closed after a refused read');
+    assert.deepEqual(opened, [{ at: path.join(root, 'sub'), directory: true }], 'only the folder was opened (it led outside, and was closed)');
+    assert.equal(openFds(), before, 'the folder handle is closed after a refused read');
   });
 
   it('read: a file replaced (renamed over) or removed after the open reads as it was opened; one that grew or shrank after its size was taken is read to its end', async function () {
