@@ -124,12 +124,13 @@ function relPath(root: string, rel: string): string {
   return path.resolve(root, ...parts.filter((p) => p !== '' && p !== '.'));
 }
 
+/** Whether /proc/self/fd resolves to open files (Linux; asked once, the platform at every call). */
 let procFdWorks: boolean | undefined;
 function procFd(): boolean {
   if (process.platform !== 'linux') return false;
   if (procFdWorks === undefined) {
     try {
-      procFdWorks = process.platform === 'linux' && readlinkSync('/proc/self/fd/0') !== undefined;
+      procFdWorks = readlinkSync('/proc/self/fd/0') !== undefined;
     } catch {
       procFdWorks = false;
     }
