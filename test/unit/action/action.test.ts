@@ -256,7 +256,8 @@ describe('GitHub Action (action.yml)', function () {
     const ws = workspaceWith([{ name: 'flaky', kind: 'account-api-token', accountId: world.accountId, tokenId: t.id, targets: [{ file: '.env.ci', key: 'FLAKY' }] }], `FLAKY=${t.value}\n`);
     world.sim.control.addFault({ op: 'rollAccountToken', type: 'status', status: 503, times: -1 });
     try {
-      const r = await runAction({ 'api-token': adminToken(), mode: 'names', names: 'flaky', 'api-base': world.sim.url }, ws);
+      // The 503 leaves the roll's outcome open until its deadline (timeout + margin): a 1 s timeout, as a job's env may set it.
+      const r = await runActionWith({ CF_ROTATE_TIMEOUT: '1' }, { 'api-token': adminToken(), mode: 'names', names: 'flaky', 'api-base': world.sim.url }, ws);
       assert.equal(r.code, 1);
       assert.match(r.stdout, /^::error title=cf-rotate: flaky::failed: /m);
       assert.equal(r.outputs.failed, '1');

@@ -107,7 +107,7 @@ describe('rotation engine (against the simulator)', function () {
     const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
     await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${tok.value}\n`);
     const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }] }]);
-    world.sim.control.addFault({ op: 'verifyAccountToken', type: 'status', status: 500, times: -1 });
+    world.sim.control.addFault({ op: 'verifyAccountToken', type: 'status', status: 500, times: -1, retryAfterSec: 0 });
     const inner = new NodeFiles();
     const files = Object.create(inner) as Files;
     files.write = async () => {

@@ -183,7 +183,7 @@ describe('zero-downtime: the engine against the simulator', function () {
     const h = makeEngine(world);
     const r = await h.engine.rotate(folder, token);
     assert.equal(r.ok, true, JSON.stringify(r.error));
-    world.sim.control.addFault({ op: 'deleteAccountToken', type: 'status', status: 500, times: -1, pathIncludes: old.id } as never);
+    world.sim.control.addFault({ op: 'deleteAccountToken', type: 'status', status: 500, times: -1, pathIncludes: old.id, retryAfterSec: 0 } as never);
     const failed = await h.engine.retirements.carryOut(() => true, { now: true });
     assert.equal(failed[0]!.state, 'failed');
     assert.ok(failed[0]!.error?.message);

@@ -212,7 +212,9 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
           const credential = sc.credential?.(world);
           world.sim.control.clearRequests();
           const h = makeEngine(world, {
-            ...(sc.timeoutMs ? { timeoutMs: sc.timeoutMs } : {}),
+            // A roll that fails with a 5xx or loses its answer is settled at its deadline (timeout +
+            // margin): a short timeout keeps each such case under a second (the simulator answers at once).
+            timeoutMs: sc.timeoutMs ?? 600,
             ...(credential ? { credentials: { get: async () => credential } } : {}),
           });
           let thrown: unknown;
@@ -320,10 +322,10 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
   type DestScenario = { name: string; fault?: (d: Dest, tag: string) => Fault; weak?: boolean; readOnly?: boolean; expect: { ok: boolean; state: string; kind?: string; rotated: boolean; message?: RegExp } };
   const DEST_SCENARIOS: DestScenario[] = [
     { name: 'success', expect: { ok: true, state: 'rotated', rotated: true } },
-    { name: '5xx on every write', fault: (d, tag) => ({ op: d.write, type: 'status', status: 502, times: -1, pathIncludes: tag }), expect: { ok: false, state: 'pending', kind: 'server', rotated: true } },
+    { name: '5xx on every write', fault: (d, tag) => ({ op: d.write, type: 'status', status: 502, times: -1, pathIncludes: tag, retryAfterSec: 0 }), expect: { ok: false, state: 'pending', kind: 'server', rotated: true } },
     { name: 'connection dropped after the write committed (idempotent: sent again)', fault: (d, tag) => ({ op: d.write, type: 'drop-after-commit', pathIncludes: tag }), expect: { ok: true, state: 'rotated', rotated: true } },
     { name: 'no answer to the write', fault: (d, tag) => ({ op: d.write, type: 'hang', times: -1, pathIncludes: tag }), expect: { ok: false, state: 'pending', kind: 'ambiguous', rotated: true } },
-    { name: '5xx at preflight', fault: (d, tag) => ({ op: d.read, type: 'status', status: 500, times: -1, pathIncludes: tag }), expect: { ok: false, state: 'failed', kind: 'server', rotated: false } },
+    { name: '5xx at preflight', fault: (d, tag) => ({ op: d.read, type: 'status', status: 500, times: -1, pathIncludes: tag, retryAfterSec: 0 }), expect: { ok: false, state: 'failed', kind: 'server', rotated: false } },
     { name: 'credential without the destination permission', weak: true, expect: { ok: false, state: 'failed', kind: 'permission', rotated: false } },
     { name: 'credential that may read the destination but not write it', readOnly: true, expect: { ok: false, state: 'failed', kind: 'permission', rotated: false, message: /Write" in account|write access/ } },
   ];
