@@ -259,6 +259,8 @@ export const rotateBench: Bench = {
       const check = summarize(runs.map((r) => r.tookMs[0] ?? Number.NaN)).median;
       const perRequest = summarize(runs.flatMap((r) => r.tookMs.slice(1))).median;
       const floor = (check + (count * 2 * perRequest) / conc) / 1000;
+      const lines = runs.map((r) => timeline(r, conc));
+      const med = (k: keyof ReturnType<typeof timeline>): number => summarize(lines.map((l) => l[k])).median;
       figures.push({
         id: `rotate-all-c${conc}`,
         name: `Rotate all, 100 tokens (c=${conc})`,
@@ -270,7 +272,8 @@ export const rotateBench: Bench = {
         target: conc === 8 ? { text: '≥ 9× faster, 0 × 429', met: ratio >= 9 && r429 === 0 && bad === 0 && badCurl === 0 } : { text: '≥ 6× faster, 0 × 429', met: ratio >= 6 && r429 === 0 && bad === 0 && badCurl === 0 },
         notes:
           `${count} rotations × 2 sequential requests × ${LATENCY_MS} ms ÷ ${conc} in flight = ${best.toFixed(1)} s of pure latency at best, so with this concurrency cf-rotate can be at most ≈ ${(curlSeries.summary.median / best).toFixed(1)}× faster than this curl loop. ` +
-          `With the answers as measured (median ${perRequest.toFixed(1)} ms per request from send to answer: the latency plus the simulator's and HTTP's own time), and the admin credential's check (${check.toFixed(0)} ms, alone: no roll may go out before it says which token is the credential itself), no schedule of these requests can finish in less than ${check.toFixed(0)} ms + ${count * 2} × ${perRequest.toFixed(1)} ms ÷ ${conc} = ${floor.toFixed(2)} s: at most ${(curlSeries.summary.median / floor).toFixed(1)}× this curl loop; cf-rotate's median is ${((cf.summary.median / floor - 1) * 100).toFixed(0)} % above that floor.` +
+          `With the answers as measured (median ${perRequest.toFixed(1)} ms per request from send to answer: the latency plus the simulator's and HTTP's own time), and the admin credential's check (${check.toFixed(0)} ms, alone: no roll may go out before it says which token is the credential itself), no schedule of these requests can finish in less than ${check.toFixed(0)} ms + ${count * 2} × ${perRequest.toFixed(1)} ms ÷ ${conc} = ${floor.toFixed(2)} s: at most ${(curlSeries.summary.median / floor).toFixed(1)}× this curl loop; cf-rotate's median is ${((cf.summary.median / floor - 1) * 100).toFixed(0)} % above that floor. ` +
+          `Where the rest goes (medians per run, from the transport's send and answer times): ${med('checkToFirstMs').toFixed(0)} ms from the check's answer to the first roll (each rotation journals its intent, with an fsync, before its call), call slots idle while requests were still to be sent ${med('idleSlotsMs').toFixed(0)} ms (idle slot time ÷ ${conc}), and ${med('tailMs').toFixed(0)} ms after the last answer (the last writes, journal and history).` +
           (bad || badCurl ? ` ${bad} cf-rotate run(s) and ${badCurl} curl run(s) did not rotate every token correctly.` : ''),
       });
     }
@@ -293,6 +296,36 @@ export const rotateBench: Bench = {
 function slimStats(s: SimStats): Omit<SimStats, 'byCredential'> & { credentials: number } {
   const { byCredential, ...rest } = s;
   return { ...rest, credentials: Object.keys(byCredential).length };
+}
+
+/**
+ * Where a run's wall time goes beyond its requests, from the send and answer times the transport
+ * recorded: the gap between the credential check's answer and the first roll, the call slots left
+ * idle while requests were still to be sent (as wall time: idle slot-ms ÷ concurrency), and the
+ * tail after the last answer (the last writes, journal and history).
+ */
+export function timeline(r: Pick<EngineRun, 'ms' | 'sentAt' | 'tookMs'>, concurrency: number): { checkToFirstMs: number; idleSlotsMs: number; tailMs: number } {
+  const ends = r.sentAt.map((t, i) => t + (r.tookMs[i] ?? 0));
+  const checkEnd = ends[0] ?? 0;
+  const first = r.sentAt[1] ?? checkEnd;
+  const lastSent = r.sentAt[r.sentAt.length - 1] ?? first;
+  const events: [number, number][] = [];
+  r.sentAt.forEach((t, i) => {
+    if (i === 0) return;
+    events.push([t, 1], [ends[i] ?? t, -1]);
+  });
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let inFlight = 0;
+  let prev = first;
+  let idle = 0;
+  for (const [t, d] of events) {
+    const a = Math.max(prev, first);
+    const b = Math.min(t, lastSent);
+    if (b > a && inFlight < concurrency) idle += (concurrency - inFlight) * (b - a);
+    inFlight += d;
+    prev = t;
+  }
+  return { checkToFirstMs: first - checkEnd, idleSlotsMs: idle / concurrency, tailMs: r.ms - Math.max(...ends) };
 }
 
 /** Windows of `windowMs` from the first request; every window before the one holding the last request was saturated (work was still waiting). */
