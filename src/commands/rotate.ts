@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CloudflareApi } from '../core/cloudflare/types';
 import { fileTargets, targetLabel, type TokenConfig, type TokenKind } from '../core/config/schema';
-import type { RotationResult, RotationState } from '../core/engine/engine';
+import { stillOpenUntil, type RotationResult, type RotationState } from '../core/engine/engine';
 import type { JournalEntry } from '../core/engine/journal';
 import { mapLimit } from '../core/engine/queue';
 import { plural } from '../core/l10n';
@@ -648,10 +648,9 @@ async function resume(app: App, raw: unknown): Promise<CommandRotationResult[] |
       const { result: r, cancelled } = await resumeOne(app, j, args?.overwriteConflicts);
       if (r.error?.kind !== 'cancelled') {
         if (!r.ok && (r.state === 'unknown' || r.state === 'pending')) {
-          const actions: Action[] = [
-            { title: vscode.l10n.t('Try Again'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, { journalId: j.id }) },
-            { title: vscode.l10n.t('Discard…'), run: () => discard(app, j, true).then(() => app.view.rebuild()) },
-          ];
+          const actions: Action[] = [{ title: vscode.l10n.t('Try Again'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, { journalId: j.id }) }];
+          // Not while its call may still take effect at Cloudflare: the engine refuses that discard (the message says until when).
+          if (stillOpenUntil(j, Date.now()) === undefined) actions.push({ title: vscode.l10n.t('Discard…'), run: () => discard(app, j, true).then(() => app.view.rebuild()) });
           notifyError(app, undefined, new CfRotateError(r.error?.kind ?? 'internal', `${cancelled ? 'Cancelled: ' : ''}${resultMessage(r, localTime)}`), actions);
         } else await presentResult(app, r, { cancelled });
       }

@@ -613,7 +613,7 @@ export class RotationEngine {
     if (!journaledSecret && entry.values) this.deps.logger.warn(`"${token.name}": the new secret is not journaled; writing the targets now.`);
     entry = { ...entry, ...(received && Object.keys(received).length ? { received: { ...entry.received, ...received } } : {}) };
     if (received?.jti || received?.expiresAt || received?.tokenId) await this.journal.write(entry).catch(() => undefined);
-    return await this.complete(api, entry, { started, progress, base, accountOwned, ...(opts.batch ? { slots: opts.batch.slots } : {}) });
+    return await this.complete(api, entry, { started, progress, base, accountOwned, ...(opts.batch ? { slots: opts.batch.slots } : {}), ...(!journaledSecret && entry.values ? { unjournaled: true } : {}) });
   }
 
   /**
@@ -746,6 +746,15 @@ export class RotationEngine {
         return entry;
       }
       const lost = entry.values && Object.keys(entry.values).length > 0;
+      // Without its secret, and before its deadline, the call may still take effect at Cloudflare:
+      // discarding now would drop the one record that a new secret may be on its way (the value in
+      // the files still works until then, so "it still works" proves nothing yet). resume decides it then.
+      const until = stillOpenUntil(entry, this.deps.clock.now());
+      if (until !== undefined) {
+        throw new CfRotateError('busy', l10n.t('The interrupted rotation of "{0}" cannot be discarded yet: its call to Cloudflare can still take effect until {1}.', entry.token, new Date(until).toISOString()), {
+          hint: l10n.t('Resume it after that time: cf-rotate then asks Cloudflare whether it rotated, and writes the new secret or says that nothing happened. Nothing was changed.'),
+        });
+      }
       const v: Verdict = {
         outcome: 'discarded',
         message: `${l10n.t('The interrupted rotation of "{0}" was discarded ({1}).', entry.token, reason)}${lost ? ` ${l10n.t('The new secret it held is gone.')}` : ''}`,
@@ -900,7 +909,17 @@ export class RotationEngine {
   private async complete(
     api: CloudflareApi | undefined,
     entry: JournalEntry,
-    ctx: { started: number; progress: (s: ProgressStep) => void; base: Base; overwriteConflicts?: boolean | undefined; recovered?: boolean; accountOwned?: boolean; slots?: Slots },
+    ctx: {
+      started: number;
+      progress: (s: ProgressStep) => void;
+      base: Base;
+      overwriteConflicts?: boolean | undefined;
+      recovered?: boolean;
+      accountOwned?: boolean;
+      slots?: Slots;
+      /** The journal write of the new secret failed: it is in this process's memory only. */
+      unjournaled?: boolean;
+    },
   ): Promise<RotationResult> {
     for (const v of secretValuesOf(entry.values)) registerSecret(v);
     const warnings: string[] = [];
@@ -969,9 +988,54 @@ export class RotationEngine {
       await verifying; // settled (it never rejects); its verdict does not matter while a target is unwritten
       const err = toCfRotateError(e, 'file');
       this.deps.logger.error(`Rotation of "${entry.token}" could not write ${failedAt ?? 'its targets'}: ${err.message}`);
-      if (entry.state !== 'rotated') await this.journal.write({ ...entry, state: 'rotated', updatedAt: this.deps.clock.now() }).catch(() => undefined);
+      let journalProblem: string | undefined;
+      if (ctx.unjournaled) {
+        // The secret is in memory only. Try the journal again (the failed write may have freed what
+        // it needed, such as its temporary file) before saying anything about where the secret is.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          try {
+            await this.journal.write({ ...entry, state: 'rotated', updatedAt: this.deps.clock.now() });
+            journalProblem = undefined;
+            break;
+          } catch (je) {
+            journalProblem = toCfRotateError(je).message;
+            await this.deps.clock.sleep(200 * (attempt + 1)).catch(() => undefined);
+          }
+        }
+      } else if (entry.state !== 'rotated') await this.journal.write({ ...entry, state: 'rotated', updatedAt: this.deps.clock.now() }).catch(() => undefined);
       const grace = entry.kind === 'access-service-token' && entry.graceUntil ? ` ${l10n.t('The previous secret keeps working until {0}.', entry.graceUntil)}` : '';
       const done = journalLabels({ targets: entry.targets.filter((t) => t.done), destinations: (entry.destinations ?? []).filter((d) => d.done) });
+      if (journalProblem !== undefined) {
+        // Never claim a journal that does not hold the secret: say where it is, or that it is gone.
+        this.deps.logger.error(`The new secret of "${entry.token}" could not be journaled (${journalProblem}) nor written to ${failedAt ?? 'its targets'}.`);
+        if (done.length > 0) {
+          return {
+            ...base,
+            ok: false,
+            state: 'pending',
+            error: {
+              kind: err.kind,
+              message: l10n.t('Cloudflare rotated "{0}", but its new secret could not be saved in the journal ({1}) and a target could not be written: {2} The new secret is only in: {3}.', entry.token, journalProblem, err.message, done.join(', ')),
+              hint: l10n.t('Fix what stops the writes (free disk space, permissions), then copy the new value from {0} to the other targets; cf-rotate cannot resume this rotation.', done.join(', ')) + grace,
+            },
+            warnings,
+            durationMs: this.deps.clock.now() - ctx.started,
+          };
+        }
+        return {
+          ...base,
+          ok: false,
+          state: 'lost',
+          verdict: 'lost',
+          error: {
+            kind: err.kind,
+            message: l10n.t('Cloudflare rotated "{0}", but its new secret could be saved neither in the journal ({1}) nor in its targets ({2}): it is lost.', entry.token, journalProblem, err.message),
+            hint: l10n.t('Fix what stops the writes (free disk space, permissions), then {0} (it records the loss) and rotate "{1}" again.', wording().resume(), entry.token) + grace,
+          },
+          warnings,
+          durationMs: this.deps.clock.now() - ctx.started,
+        };
+      }
       return {
         ...base,
         ok: false,
@@ -1117,6 +1181,17 @@ function deadlineOf(entry: JournalEntry): number {
   return entry.deadline ?? (entry.sentAt ?? entry.startedAt) + LEGACY_DEADLINE_MS;
 }
 
+/**
+ * When an unsettled entry without its secret has a call that may still take effect at Cloudflare:
+ * its deadline, if that is later than `now`; otherwise (settled, secret in hand, never sent, or the
+ * deadline passed) undefined.
+ */
+export function stillOpenUntil(entry: Pick<JournalEntry, 'state' | 'values' | 'sentAt' | 'deadline' | 'startedAt'>, now: number): number | undefined {
+  if (entry.state === 'settled' || (entry.values && Object.keys(entry.values).length > 0) || entry.sentAt === undefined) return undefined;
+  const deadline = entry.deadline ?? entry.sentAt + LEGACY_DEADLINE_MS;
+  return deadline > now ? deadline : undefined;
+}
+
 function cancelledBefore(e: unknown, name: string): CfRotateError {
   const err = toCfRotateError(e);
   if (err.kind === 'cancelled' || (e instanceof Error && e.name === 'AbortError')) {
@@ -1126,9 +1201,21 @@ function cancelledBefore(e: unknown, name: string): CfRotateError {
 }
 
 /** What discarding an interrupted rotation means, for the confirmation (CLI and extension). */
-export function discardExplanation(j: Pick<JournalEntry, 'token' | 'kind'> & Partial<Pick<JournalEntry, 'state' | 'values' | 'graceUntil' | 'targets' | 'destinations' | 'verdict'>>): string {
+export function discardExplanation(
+  j: Pick<JournalEntry, 'token' | 'kind'> & Partial<Pick<JournalEntry, 'state' | 'values' | 'graceUntil' | 'targets' | 'destinations' | 'verdict' | 'sentAt' | 'deadline' | 'startedAt'>>,
+  now = Date.now(),
+): string {
   const files = journalLabels({ targets: j.targets ?? [], destinations: j.destinations }).join(', ') || l10n.t('its targets');
   if (j.state === 'settled') return l10n.t('Its outcome is already known ({0}); discarding only removes the entry.', j.verdict?.message ?? l10n.t('settled'));
+  const until = j.state !== undefined && j.startedAt !== undefined ? stillOpenUntil({ state: j.state, values: j.values, sentAt: j.sentAt, deadline: j.deadline, startedAt: j.startedAt }, now) : undefined;
+  if (until !== undefined) {
+    return l10n.t(
+      'Its call to Cloudflare can still take effect until {0}, so the value in {1} working now proves nothing yet, and it cannot be discarded before then. Resume it after that time instead: cf-rotate then asks Cloudflare whether "{2}" was rotated.',
+      new Date(until).toISOString(),
+      files,
+      j.token,
+    );
+  }
   if (j.values && Object.keys(j.values).length > 0) {
     // English keeps its earlier words (a capital "The" after "after that" included): the CLI prints them.
     const after =

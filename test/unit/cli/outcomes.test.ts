@@ -145,13 +145,14 @@ describe('the built CLI: discard, a verify that rejects the new value, answers o
   }
 
   /** The entry a process killed with its roll unanswered leaves when it is not known (yet) whether Cloudflare rolled. */
-  async function interruptedUnknown(): Promise<string> {
+  /** `deadlineIn`: ms from now until the call can no longer take effect (default: it passed a second ago). */
+  async function interruptedUnknown(deadlineIn = -1_000): Promise<string> {
     const [token] = tokens([{ name: 'me', kind: 'user-api-token', tokenId: ids.me.id, targets: [{ file: '.env', key: 'CF_USER_TOKEN' }] }]);
     const id = resourceId(token!);
     const now = Date.now();
     await new NodeJournalStore(stateDir).put(id, JSON.stringify({
       v: 2, id, owner: 'crashed-unknown', folder, token: 'me', kind: 'user-api-token', profile: 'default', state: 'unknown', lastError: 'The connection was reset.',
-      resource: { tokenId: ids.me.id }, startedAt: now, updatedAt: now, sentAt: now, deadline: now + 600_000,
+      resource: { tokenId: ids.me.id }, startedAt: now - 60_000, updatedAt: now, sentAt: now - 60_000, deadline: now + deadlineIn,
       targets: [{ rel: '.env', key: 'CF_USER_TOKEN', field: 'token', oldHash: hashValue(ids.me.value), done: false }],
     }));
     return id;
@@ -216,6 +217,20 @@ describe('the built CLI: discard, a verify that rejects the new value, answers o
     const rotated = await cli('rotate', 'deploy');
     assert.equal(rotated.code, 0, rotated.stderr);
     assert.equal((await dotenv()).CLOUDFLARE_API_TOKEN, live.deploy());
+  });
+
+  it('discard of an unknown outcome before its deadline is refused: the call may still take effect, nothing is changed (exit 1)', async () => {
+    const id = await interruptedUnknown(600_000);
+    const explained = await cli('discard', 'me');
+    assert.equal(explained.code, 1);
+    assert.match(explained.stdout, /^me: Its call to Cloudflare can still take effect until \S+Z, so the value in \.env › CF_USER_TOKEN working now proves nothing yet, and it cannot be discarded before then\. Resume it after that time instead/);
+    const r = await cli('discard', 'me', '--yes', '--json');
+    assert.equal(r.code, 1);
+    assert.deepEqual((JSON.parse(r.stdout) as { name: string; discarded: boolean }[]).map((x) => [x.name, x.discarded]), [['me', false]]);
+    assert.match(r.stderr, /cannot be discarded yet: its call to Cloudflare can still take effect until .*Nothing was changed\./);
+    assert.equal((await journalFiles()).length, 1, 'the entry stays');
+    assert.equal((await history()).length, 0, 'nothing recorded');
+    await new NodeJournalStore(stateDir).delete(id);
   });
 
   it('discard --yes --json: [{name, discarded}] for each; an entry of unknown outcome is discarded without "secret gone"', async () => {

@@ -6,6 +6,7 @@ import { CloudflareClient } from '../../../src/core/cloudflare/client';
 import { credentialKey } from '../../../src/core/config/schema';
 import { CfRotateError } from '../../../src/core/errors';
 import { NodeFiles, fileError } from '../../../src/core/node/files';
+import { MemoryJournalStore } from '../../../src/core/engine/journal';
 import type { FileRules, Files, Git, GitStatus } from '../../../src/core/ports';
 import { makeEngine, read, startWorld, tempFolder, tokens, write, type World } from '../helpers/world';
 
@@ -129,6 +130,73 @@ describe('rotation engine (against the simulator)', function () {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  /** A journal store on a full disk: the intent fits, the entry with the secret does not (or never, with `always`). */
+  function fullDiskJournal(always = false): MemoryJournalStore & { refused: number } {
+    const store = Object.assign(new MemoryJournalStore(), { refused: 0 });
+    const put = store.put.bind(store);
+    store.put = async (id: string, text: string) => {
+      if (always || text.includes('"values"')) {
+        store.refused++;
+        throw fileError('write', 'journal', Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+      }
+      return put(id, text);
+    };
+    return store;
+  }
+
+  it('disk full for the journal and the target: the result says the secret is lost, never that the journal keeps it', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
+    await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${tok.value}\n`);
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }] }]);
+    const files = Object.create(new NodeFiles()) as Files;
+    files.write = async () => {
+      throw fileError('write', '.env', Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+    };
+    const journal = fullDiskJournal();
+    const h = makeEngine(world, { files, journal, clock: { now: () => Date.now(), sleep: async () => undefined } });
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.ok, false);
+    assert.equal(r.state, 'lost');
+    assert.equal(r.verdict, 'lost');
+    assert.doesNotMatch(`${r.error?.message} ${r.error?.hint}`, /kept safely|in the journal, but/);
+    assert.match(r.error?.message ?? '', /^Cloudflare rotated "deploy", but its new secret could be saved neither in the journal \(.*no space left.*\) nor in its targets \(.*\): it is lost\.$/);
+    assert.match(r.error?.hint ?? '', /free disk space.*rotate "deploy" again/);
+    assert.ok(journal.refused >= 2, 'the journal write was tried again before giving up');
+    assert.equal(parse(await read(folder, '.env')).CLOUDFLARE_API_TOKEN, tok.value, 'the file is untouched');
+  });
+
+  it('disk full for the journal only: the target holds the secret and the rotation succeeds', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
+    await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${tok.value}\n`);
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }] }]);
+    const h = makeEngine(world, { journal: fullDiskJournal() });
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    const live = world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!;
+    assert.equal(parse(await read(folder, '.env')).CLOUDFLARE_API_TOKEN, live.value);
+  });
+
+  it('disk full for the journal, one file written and the next not: the result names where the secret is', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
+    await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${tok.value}\n`);
+    await write(folder, 'api/.env', `CLOUDFLARE_API_TOKEN=${tok.value}\n`);
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }, { file: 'api/.env', key: 'CLOUDFLARE_API_TOKEN' }] }]);
+    const inner = new NodeFiles();
+    const files = Object.create(inner) as Files;
+    files.write = async (...a: Parameters<Files['write']>) => {
+      if (a[1] === 'api/.env') throw fileError('write', 'api/.env', Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+      return inner.write(...a);
+    };
+    const h = makeEngine(world, { files, journal: fullDiskJournal(), clock: { now: () => Date.now(), sleep: async () => undefined } });
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.ok, false);
+    assert.equal(r.state, 'pending');
+    assert.doesNotMatch(r.error?.message ?? '', /kept safely/);
+    assert.match(r.error?.message ?? '', /could not be saved in the journal .* The new secret is only in: \.env › CLOUDFLARE_API_TOKEN\.$/);
+    const live = world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!;
+    assert.equal(parse(await read(folder, '.env')).CLOUDFLARE_API_TOKEN, live.value);
   });
 
   it('keeps the mode of an existing file', async () => {

@@ -167,6 +167,7 @@ describe('extension (fake VS Code + simulator)', function () {
   });
 
   afterEach(async () => {
+    world.sim.control.clearFaults();
     stop();
     await world.close();
     await fs.rm(dir, { recursive: true, force: true });
@@ -565,12 +566,13 @@ describe('extension (fake VS Code + simulator)', function () {
   });
 
   /** The entry a window killed with its roll unanswered leaves: whether Cloudflare rolled is not known yet (the call could still take effect). */
-  async function interruptedUnknown(): Promise<string> {
+  /** `deadlineIn`: ms from now until its call can no longer take effect (default: that passed a second ago). */
+  async function interruptedUnknown(deadlineIn = -1_000): Promise<string> {
     const id = `account-api-token:${DEMO.accountId}:${DEMO.accountToken.id}`;
     const now = Date.now();
     await new NodeJournalStore(process.env.CF_ROTATE_STATE_DIR!).put(id, JSON.stringify({
       v: 2, id, owner: `crashed-${now}`, folder: dir, token: 'deploy', kind: 'account-api-token', profile: 'default', state: 'unknown', lastError: 'The connection was reset.',
-      resource: { accountId: DEMO.accountId, tokenId: DEMO.accountToken.id }, startedAt: now, updatedAt: now, sentAt: now, deadline: now + 600_000,
+      resource: { accountId: DEMO.accountId, tokenId: DEMO.accountToken.id }, startedAt: now - 60_000, updatedAt: now, sentAt: now - 60_000, deadline: now + deadlineIn,
       targets: [{ rel: '.env', key: 'CLOUDFLARE_API_TOKEN', field: 'token', oldHash: hashValue(DEMO.accountToken.value), done: false }],
     }));
     return id;
@@ -587,10 +589,30 @@ describe('extension (fake VS Code + simulator)', function () {
     }
   }
 
+  it('Discard… is not offered while the call may still take effect: only Try Again', async () => {
+    await start();
+    await setCredential();
+    await interruptedUnknown(600_000);
+    const errors: UiCall[] = [];
+    fake.answer = (call) => {
+      if (call.kind === 'error') errors.push(call);
+      return undefined;
+    };
+    const first = await run<{ name: string; ok: boolean; state: string }[]>(COMMANDS.resumeInterrupted, { all: true });
+    assert.deepEqual(first.map((r) => [r.name, r.ok, r.state]), [['deploy', false, 'unknown']]);
+    await until(async () => errors.length > 0, 'the notification');
+    assert.deepEqual(errors[0]!.items, ['Try Again', 'Show Log']);
+    await assert.rejects(api.engine.discard((await api.engine.interrupted())[0]!.id), /cannot be discarded yet/);
+    assert.equal((await api.engine.interrupted()).length, 1);
+  });
+
   it('Discard…: offered when a resume cannot settle; the dialog says what to check and what is lost; Discard removes the entry and records it, Cancel keeps it', async () => {
     await start();
     await setCredential();
     await interruptedUnknown();
+    // Past its deadline, but Cloudflare cannot be asked whether it rotated: resume cannot settle it.
+    world.sim.control.addFault({ op: 'getAccountToken', type: 'status', status: 500, times: -1, retryAfterSec: 0 });
+    world.sim.control.addFault({ op: 'verifyAccountToken', type: 'status', status: 500, times: -1, retryAfterSec: 0 });
     let dialog: UiCall | undefined;
     let choose: string | undefined = 'Discard';
     fake.answer = (call) => {

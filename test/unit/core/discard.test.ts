@@ -1,0 +1,80 @@
+/**
+ * Discarding an interrupted rotation never drops the record of a call that may still take effect
+ * at Cloudflare: before the call's deadline (no secret in hand) it is refused, and the explanation
+ * says until when; after the deadline, or with the secret in hand, it goes ahead.
+ */
+import { strict as assert } from 'node:assert';
+import { discardExplanation, stillOpenUntil } from '../../../src/core/engine/engine';
+import type { JournalEntry } from '../../../src/core/engine/journal';
+import { toCfRotateError } from '../../../src/core/errors';
+import { startWorld, makeEngine, type World } from '../helpers/world';
+
+describe('discard: never before the call can no longer take effect', function () {
+  this.timeout(20_000);
+  let world: World;
+  before(async () => {
+    world = await startWorld();
+  });
+  after(() => world.close());
+
+  const T0 = Date.parse('2026-11-28T12:00:00Z');
+  function entry(over: Partial<JournalEntry> = {}): JournalEntry {
+    return {
+      v: 2,
+      id: 'account-api-token:acc:tok',
+      owner: 'o1',
+      folder: '/w',
+      token: 'deploy',
+      kind: 'account-api-token',
+      profile: 'default',
+      state: 'intent',
+      resource: { accountId: 'acc', tokenId: 'tok' },
+      startedAt: T0,
+      updatedAt: T0,
+      sentAt: T0,
+      deadline: T0 + 30_000,
+      targets: [{ rel: '.env', key: 'DEPLOY', field: 'token', oldHash: null, done: false }],
+      ...over,
+    } as JournalEntry;
+  }
+
+  it('stillOpenUntil: the deadline of a sent call without its secret, while it is ahead', () => {
+    assert.equal(stillOpenUntil(entry(), T0 + 1_000), T0 + 30_000);
+    assert.equal(stillOpenUntil(entry(), T0 + 30_000), undefined, 'at the deadline it is closed');
+    assert.equal(stillOpenUntil(entry({ values: { token: 'x'.repeat(40) } as JournalEntry['values'], state: 'rotated' }), T0), undefined, 'the secret is in hand');
+    assert.equal(stillOpenUntil(entry({ sentAt: undefined, deadline: undefined }), T0), undefined, 'never sent');
+    assert.equal(stillOpenUntil(entry({ deadline: undefined }), T0 + 1_000), T0 + 60_000, 'an entry without a deadline (cf-rotate 0.1): sentAt + 60 s, as resume reads it');
+  });
+
+  it('refuses before the deadline (busy, nothing changed, says until when) and discards after it', async () => {
+    let now = T0 + 5_000;
+    const h = makeEngine(world, { clock: { now: () => now, sleep: async () => undefined } });
+    const e = entry();
+    await h.journal.put(e.id, JSON.stringify(e));
+    const err = await h.engine.discard(e.id).then(
+      () => undefined,
+      (x: unknown) => toCfRotateError(x),
+    );
+    assert.ok(err, 'refused');
+    assert.equal(err.kind, 'busy');
+    assert.match(err.message, /cannot be discarded yet: its call to Cloudflare can still take effect until 2026-11-28T12:00:30\.000Z/);
+    assert.match(err.hint ?? '', /Resume it after that time.*Nothing was changed\./);
+    assert.deepEqual(await h.engine.journal.get(e.id), e, 'the entry is untouched');
+    assert.equal(h.history.entries.length, 0);
+    assert.match(discardExplanation(e, now), /can still take effect until 2026-11-28T12:00:30\.000Z.*cannot be discarded before then/);
+
+    now = T0 + 30_001;
+    await h.engine.discard(e.id);
+    assert.equal(await h.engine.journal.get(e.id), undefined, 'discarded once the call can no longer take effect');
+    assert.equal(h.history.entries.at(-1)?.outcome, 'discarded');
+    assert.doesNotMatch(discardExplanation(e, now), /cannot be discarded/);
+  });
+
+  it('a journaled secret can be discarded at once (the user chose to drop it)', async () => {
+    const h = makeEngine(world, { clock: { now: () => T0 + 1_000, sleep: async () => undefined } });
+    const e = entry({ state: 'rotated', values: { token: `cfat_${'a'.repeat(40)}` } as JournalEntry['values'] });
+    await h.journal.put(e.id, JSON.stringify(e));
+    await h.engine.discard(e.id);
+    assert.equal(await h.engine.journal.get(e.id), undefined);
+  });
+});
