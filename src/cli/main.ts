@@ -2,6 +2,7 @@
  * cf-rotate: the CI face of the same core the extension uses.
  * Exit codes: 0 everything rotated, 1 some rotations failed, 2 usage or configuration error.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_API_BASE_URL } from '../core/cloudflare/client';
@@ -181,6 +182,30 @@ async function loadConfig(file: string): Promise<CfRotateConfig> {
   return parseConfig(Buffer.from(read.bytes).toString('utf8'), file);
 }
 
+/**
+ * Whether a journal's or retirement's folder is `folder`: the same string, or the same folder on
+ * disk (a path through a link, as a rotation started in a linked checkout or by VS Code records
+ * it). Each folder's real path is asked once.
+ */
+export function sameFolderAs(folder: string): (other: string) => boolean {
+  const real = new Map<string, string | undefined>();
+  const realOf = (p: string): string | undefined => {
+    if (!real.has(p)) {
+      try {
+        real.set(p, fs.realpathSync(p));
+      } catch {
+        real.set(p, undefined);
+      }
+    }
+    return real.get(p);
+  };
+  return (other) => {
+    if (other === folder) return true;
+    const a = realOf(folder);
+    return a !== undefined && realOf(other) === a;
+  };
+}
+
 /** The folder whose .vscode/ holds the config (target paths resolve against it). */
 export function folderOf(configFile: string): string {
   const dir = path.dirname(path.resolve(configFile));
@@ -209,8 +234,9 @@ function formatResult(r: RotationResult, settledOk = false): string {
 
 /** Journal entries of `folder` whose token is one of `names` (by config name, or by the credential the config names). */
 function journalsFor(journals: readonly JournalEntry[], folder: string, names: readonly string[], cfg: CfRotateConfig | undefined): JournalEntry[] {
+  const inFolder = sameFolderAs(folder);
   return journals.filter((j) => {
-    if (j.folder !== folder) return false;
+    if (!inFolder(j.folder)) return false;
     if (names.includes(j.token)) return true;
     const t = cfg?.tokens.find((x) => names.includes(x.name));
     return t !== undefined && resourceId(t) === j.id;
@@ -328,6 +354,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
   try {
     const configFile = path.resolve(io.cwd, o.config ?? CONFIG_RELATIVE_PATH);
     const folder = folderOf(configFile);
+    const inFolder = sameFolderAs(folder);
     const stateDir = defaultStateDir(io.env);
     const locks = cliLocks(stateDir);
     const history = cliHistory(stateDir, locks);
@@ -382,7 +409,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
       case 'list': {
         const cfg = await loadConfig(configFile);
         const last = lastRotations(await history.list());
-        const retiring = (await engine.retirements.list().catch(() => [] as Retirement[])).filter((r) => r.folder === folder);
+        const retiring = (await engine.retirements.list().catch(() => [] as Retirement[])).filter((r) => inFolder(r.folder));
         const now = Date.now();
         const rows = cfg.tokens.map((t) => {
           const h = last.get(historyKey(folder, t.name));
@@ -431,10 +458,10 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         if (!o['dry-run']) {
           await housekeeping(stateDir, engine, folder, cfg, logger, configFile);
           for (const j of await engine.interrupted()) {
-            if (j.folder === folder) resumed.push(await engine.resume(j.id));
+            if (inFolder(j.folder)) resumed.push(await engine.resume(j.id));
           }
           // Due retirements of this folder (previous tokens after "replace", previous OAuth secrets).
-          retireFailed = reportRetirements(io, await engine.retirements.carryOut((r) => r.folder === folder, { inUse: inUseBy(cfg) }), false, o.json === true);
+          retireFailed = reportRetirements(io, await engine.retirements.carryOut((r) => inFolder(r.folder), { inUse: inUseBy(cfg) }), false, o.json === true);
         }
         if (chosen.length === 0 && resumed.length === 0 && unreadable.length === 0) {
           io.stdout(o.json ? '[]\n' : 'Nothing to rotate.\n');
@@ -451,7 +478,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
       case 'retire': {
         await housekeeping(stateDir, engine, folder, undefined, logger, configFile);
         const cfg = await loadConfig(configFile).catch(() => undefined);
-        const pending = (await engine.retirements.list()).filter((r) => r.folder === folder);
+        const pending = (await engine.retirements.list()).filter((r) => inFolder(r.folder));
         const missing = names.filter((n) => !pending.some((r) => r.name === n));
         if (missing.length > 0) {
           throw new CfRotateError('not-found', `No pending retirement of ${missing.map((n) => `"${n}"`).join(', ')} in ${folder}.`, {
@@ -462,7 +489,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
           io.stdout(o.json ? '[]\n' : 'No pending retirements.\n');
           return 0;
         }
-        const results = await engine.retirements.carryOut((r) => r.folder === folder && (names.length === 0 || names.includes(r.name)), {
+        const results = await engine.retirements.carryOut((r) => inFolder(r.folder) && (names.length === 0 || names.includes(r.name)), {
           now: o.now ?? false,
           inUse: inUseBy(cfg),
           ...(io.signal ? { signal: io.signal } : {}),
@@ -472,7 +499,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
       }
       case 'resume': {
         await housekeeping(stateDir, engine, folder, undefined, logger, configFile);
-        const pending = (await engine.interrupted()).filter((j) => !o.config || j.folder === folder);
+        const pending = (await engine.interrupted()).filter((j) => !o.config || inFolder(j.folder));
         if (pending.length === 0) {
           io.stdout(o.json ? '[]\n' : 'No interrupted rotations.\n');
           return 0;
