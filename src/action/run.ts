@@ -13,6 +13,8 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readDotenvValue } from '../core/dotenv/patch';
+import { TARGET_RULES } from '../core/engine/targets/files';
+import { CheckedFiles } from '../core/node/checked';
 
 export interface ActionIo {
   env: NodeJS.ProcessEnv;
@@ -236,10 +238,14 @@ export async function runAction(io: ActionIo): Promise<number> {
       const s = splitTarget(t);
       if (!s) continue;
       try {
-        const value = readDotenvValue(fs.readFileSync(path.resolve(r.folder, s.file), 'utf8'), s.key).value;
+        // Through the checked reader, as the CLI wrote it: the same file however the target is
+        // spelled, and never a FIFO, a device or a link out of the folder (a hostile repository
+        // could otherwise hang the job, or feed it /dev/zero).
+        const got = await new CheckedFiles().read(r.folder, s.file, TARGET_RULES);
+        const value = got ? readDotenvValue(Buffer.from(got.bytes).toString('utf8'), s.key).value : undefined;
         if (value) mask(value);
       } catch {
-        // Unreadable or missing file: nothing to mask.
+        // Unreadable, missing or refused file: nothing to mask (the CLI did not write a secret there).
       }
     }
   }

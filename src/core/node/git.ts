@@ -184,30 +184,40 @@ export class NodeGit implements Git {
   private async statusNow(folder: string, rels: readonly string[]): Promise<Map<string, GitStatus>> {
     const out = new Map<string, GitStatus>();
     const realFolder = await fs.realpath(folder).catch(() => folder);
-    const byTree = new Map<string, string[]>();
+    // Per work tree: each target as git must see it. That is the file cf-rotate writes (the name
+    // split on / and \ as the checked writer splits it, without "." or empty parts), relative to
+    // the repository that holds it (a nested repository answers for its own files), passed
+    // literally (ls-files with --literal-pathspecs: a name like ":x.env" or "a*.env" is a file, not
+    // a pattern; check-ignore reads paths from stdin, never patterns, and refuses that option).
+    const byTree = new Map<string, { rel: string; path: string }[]>();
     for (const rel of rels) {
-      const dir = await fs.realpath(path.dirname(path.resolve(realFolder, rel))).catch(() => path.dirname(path.resolve(realFolder, rel)));
+      const parts = rel.split(/[\\/]+/).filter((x) => x !== '' && x !== '.');
+      const named = path.resolve(realFolder, ...parts);
+      // A target that is a link (inside the folder: the writer refuses others) is written through
+      // to the file it names: git is asked about that file.
+      const abs = await fs.realpath(named).catch(() => named);
+      const dir = await fs.realpath(path.dirname(abs)).catch(() => path.dirname(abs));
       const tree = await workTreeOf(dir);
       if (tree === undefined) out.set(rel, { inWorkTree: false });
-      else byTree.set(tree, [...(byTree.get(tree) ?? []), rel]);
+      else byTree.set(tree, [...(byTree.get(tree) ?? []), { rel, path: path.relative(tree, path.join(dir, path.basename(abs))).split(path.sep).join('/') }]);
     }
     if (byTree.size === 0) return out;
     const git = this.gitFor([folder, realFolder]);
     const timeoutMs = this.opts.timeoutMs ?? 5_000;
     for (const [tree, list] of byTree) {
       if (git === undefined) {
-        for (const rel of list) out.set(rel, { inWorkTree: true, workTree: tree, problem: l10n.t('git is not installed (or not on PATH outside the workspace)') });
+        for (const { rel } of list) out.set(rel, { inWorkTree: true, workTree: tree, problem: l10n.t('git is not installed (or not on PATH outside the workspace)') });
         continue;
       }
-      const ls = await run(git, realFolder, ['ls-files', '-z', '--', ...list], timeoutMs);
+      const paths = list.map((x) => x.path);
+      const ls = await run(git, tree, ['--literal-pathspecs', 'ls-files', '-z', '--', ...paths], timeoutMs);
       // Once ls-files failed (or did not answer) the answer is a problem: check-ignore is not asked (a hung git costs one timeout, not two).
-      const ig = ls.error !== undefined || ls.code !== 0 ? { code: 0, stdout: '' } : await run(git, realFolder, ['check-ignore', '-z', '--stdin'], timeoutMs, list.map((r) => `${r}\0`).join(''));
+      const ig = ls.error !== undefined || ls.code !== 0 ? { code: 0, stdout: '' } : await run(git, tree, ['check-ignore', '-z', '--stdin'], timeoutMs, paths.map((r) => `${r}\0`).join(''));
       const problem = ls.error ?? ig.error ?? (ls.code !== 0 ? l10n.t('git ls-files failed (exit {0})', String(ls.code)) : ig.code !== 0 && ig.code !== 1 ? l10n.t('git check-ignore failed (exit {0})', String(ig.code)) : undefined);
-      const norm = (p: string): string => p.replace(/\\/g, '/').replace(/^\.\//, '');
-      const tracked = new Set(ls.stdout.split('\0').filter(Boolean).map(norm));
-      const ignored = new Set(ig.stdout.split('\0').filter(Boolean).map(norm));
-      for (const rel of list) {
-        out.set(rel, problem ? { inWorkTree: true, workTree: tree, problem } : { inWorkTree: true, workTree: tree, tracked: tracked.has(norm(rel)), ignored: ignored.has(norm(rel)) });
+      const tracked = new Set(ls.stdout.split('\0').filter(Boolean));
+      const ignored = new Set(ig.stdout.split('\0').filter(Boolean));
+      for (const { rel, path: p } of list) {
+        out.set(rel, problem ? { inWorkTree: true, workTree: tree, problem } : { inWorkTree: true, workTree: tree, tracked: tracked.has(p), ignored: ignored.has(p) });
       }
     }
     return out;
