@@ -2,7 +2,7 @@
  * Client-side rate limiter for the Cloudflare API: at most `limit` requests in any
  * sliding window of `windowMs` (Cloudflare: 1,200 per 5 minutes per user), at most
  * `maxConcurrent` in flight, and a server-driven pause when Cloudflare says so
- * (`x-ratelimit-remaining: 0`, or a 429 with `retry-after`).
+ * (`Ratelimit: "default";r=0;t=…`, or the older `x-ratelimit-remaining: 0`, or a 429 with `retry-after`).
  *
  * Precision: a request occupies a window slot from the moment it is admitted until
  * `windowMs` after its response arrived. The server counted it at some instant between
@@ -44,11 +44,11 @@ export interface Permit {
 /** What a response told us about the server's budget. */
 export interface ServerRateInfo {
   status: number;
-  /** `x-ratelimit-remaining`. */
+  /** Requests remaining: `r` of `Ratelimit`, else `x-ratelimit-remaining`. */
   remaining?: number | undefined;
   /** `retry-after` in ms. */
   retryAfterMs?: number | undefined;
-  /** `x-ratelimit-reset`, as ms from now. */
+  /** Until the window resets, in ms: `t` of `Ratelimit`, else `x-ratelimit-reset`. */
   resetMs?: number | undefined;
 }
 

@@ -10,7 +10,7 @@ import * as E from './envelope';
 import { contractError, errorCodesOf, httpError } from './failures';
 import type { ServerRateInfo } from './limiter';
 import type { CallSpec } from './request';
-import { parseRateLimitReset, parseRetryAfter } from './retry';
+import { parseRateLimitHeader, parseRateLimitReset, parseRetryAfter } from './retry';
 import type { HttpResponse } from './transport';
 import type { AuthScheme, SecretFacts, SecretValues } from './types';
 
@@ -37,15 +37,20 @@ export function readBody(res: HttpResponse): AnswerBody {
   return { body, json: true };
 }
 
-/** What the answer tells the rate limiter, and the raw `x-ratelimit-remaining` header (for the log). */
+/**
+ * What the answer tells the rate limiter, and the requests remaining as the answer said them (for
+ * the log). Cloudflare sends `Ratelimit` (`"default";r=50;t=30`); the older `x-ratelimit-remaining`
+ * and `x-ratelimit-reset` are read when it is absent.
+ */
 export function rateInfo(res: HttpResponse, answer: AnswerBody, now: number): ServerRateInfo & { remainingHeader: string | null } {
-  const resetMs = parseRateLimitReset(res.headers.get('x-ratelimit-reset'), now);
+  const structured = parseRateLimitHeader(res.headers.get('ratelimit'));
+  const resetMs = structured?.resetMs ?? parseRateLimitReset(res.headers.get('x-ratelimit-reset'), now);
   // A 429 says when to come back in retry-after (seconds) or x-ratelimit-reset (an RFC 1123 date).
   const retryAfterMs =
     parseRetryAfter(res.headers.get('retry-after'), now) ??
     (res.status === 429 ? resetMs : undefined) ??
     (res.status >= 500 && answer.json ? E.problemRetryAfterMs(answer.body) : undefined);
-  const remainingHeader = res.headers.get('x-ratelimit-remaining');
+  const remainingHeader = structured ? String(structured.remaining) : res.headers.get('x-ratelimit-remaining');
   const remaining = remainingHeader !== null && /^\d+$/.test(remainingHeader.trim()) ? Number(remainingHeader) : undefined;
   return { status: res.status, remaining, retryAfterMs, resetMs, remainingHeader };
 }

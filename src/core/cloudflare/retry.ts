@@ -100,3 +100,29 @@ export function parseRateLimitReset(value: string | null, now: number): number |
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
 }
+
+/**
+ * `Ratelimit` (the IETF rate-limit headers draft, which Cloudflare's API sends on every answer since
+ * 2025-09: its limits page and changelog): a list of limit items, each a name with `r` (requests
+ * remaining) and `t` (seconds until the window resets), e.g. `"default";r=50;t=30`. The most
+ * constraining item counts: the fewest remaining (on a tie, the longest wait). Undefined when the
+ * header is absent or has no readable item.
+ */
+export function parseRateLimitHeader(value: string | null): { remaining: number; resetMs: number } | undefined {
+  if (value === null) return undefined;
+  let best: { remaining: number; resetMs: number } | undefined;
+  for (const item of value.split(',')) {
+    const params = new Map<string, string>();
+    for (const part of item.split(';').slice(1)) {
+      const eq = part.indexOf('=');
+      if (eq > 0) params.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+    }
+    const r = params.get('r');
+    const t = params.get('t');
+    if (r === undefined || !/^\d+$/.test(r)) continue;
+    const remaining = Number(r);
+    const resetMs = t !== undefined && /^\d+$/.test(t) ? Number(t) * 1000 : 0;
+    if (!best || remaining < best.remaining || (remaining === best.remaining && resetMs > best.resetMs)) best = { remaining, resetMs };
+  }
+  return best;
+}

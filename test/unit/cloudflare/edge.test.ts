@@ -159,6 +159,24 @@ describe('cloudflare/CloudflareClient edge cases (scripted transport)', () => {
     assert.equal(transport.requests.length, 3);
   });
 
+  it('Ratelimit r=0 (the header Cloudflare sends since 2025-09) pauses the shared limiter until t; it wins over x-ratelimit-*', async () => {
+    const clock = new InstantClock();
+    const limiter = new RateLimiter({ limit: 1000, windowMs: 60_000, clock });
+    const { client } = setup(
+      [
+        { status: 200, body: ok({ id: T, name: 'n', status: 'active' }), headers: { ratelimit: '"default";r=0;t=9', 'ratelimit-policy': '"default";q=1200;w=300', 'x-ratelimit-remaining': '500' } },
+        { status: 200, body: ok({ id: T, name: 'n', status: 'active' }) },
+      ],
+      limiter,
+    );
+    await client.getUserToken(T);
+    assert.ok(limiter.pausedUntil >= clock.now() + 8000, 'paused until the reset');
+    const free = new RateLimiter({ limit: 1000, windowMs: 60_000, clock });
+    const other = setup([{ status: 200, body: ok({ id: T, name: 'n', status: 'active' }), headers: { ratelimit: '"default";r=12;t=9' } }], free);
+    await other.client.getUserToken(T);
+    assert.equal(free.pausedUntil, 0, 'requests remain: no pause');
+  });
+
   it('local validation: empty ids, bad dates and versions are refused before sending', async () => {
     const { client, transport } = setup([{ status: 200, body: ok(null) }]);
     await kind(client.getAccountToken('', T), 'validation');

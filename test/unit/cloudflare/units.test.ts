@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as E from '../../../src/core/cloudflare/envelope';
 import { classifyHttp, decodeJwtJti, validateApiBaseUrl, DEFAULT_API_BASE_URL } from '../../../src/core/cloudflare/client';
-import { backoffDelay, parseRateLimitReset, parseRetryAfter, retryDecision } from '../../../src/core/cloudflare/retry';
+import { backoffDelay, parseRateLimitHeader, parseRateLimitReset, parseRetryAfter, retryDecision } from '../../../src/core/cloudflare/retry';
 import { classifyTransportError, readBodyCapped, ResponseTooLargeError } from '../../../src/core/cloudflare/transport';
 import { collectSecrets } from '../../../src/core/cloudflare/envelope';
 import { CfRotateError, type ErrorKind } from '../../../src/core/errors';
@@ -71,6 +71,17 @@ describe('cloudflare/retry policy', () => {
     assert.equal(parseRateLimitReset('', now), undefined);
     assert.equal(parseRateLimitReset('Tue, 99 Foo 2030', now), undefined);
     assert.equal(parseRateLimitReset('12:00', now), undefined);
+  });
+  it('Ratelimit (Cloudflare since 2025-09): the most constraining item, r remaining and t seconds to the reset', () => {
+    assert.deepEqual(parseRateLimitHeader('"default";r=50;t=30'), { remaining: 50, resetMs: 30_000 });
+    assert.deepEqual(parseRateLimitHeader('"default";r=50;t=30, "burst";r=3;t=5'), { remaining: 3, resetMs: 5_000 });
+    assert.deepEqual(parseRateLimitHeader('"a";r=0;t=2,"b";r=0;t=40'), { remaining: 0, resetMs: 40_000 }, 'on a tie, the longer wait');
+    assert.deepEqual(parseRateLimitHeader(' "default" ; r=7 ; t=1 '), { remaining: 7, resetMs: 1_000 });
+    assert.deepEqual(parseRateLimitHeader('default;r=4'), { remaining: 4, resetMs: 0 }, 'a token name, no t');
+    assert.equal(parseRateLimitHeader(null), undefined);
+    assert.equal(parseRateLimitHeader(''), undefined);
+    assert.equal(parseRateLimitHeader('"default";q=100;w=60'), undefined, 'a policy item says nothing about what remains');
+    assert.equal(parseRateLimitHeader('"default";r=-1;t=3'), undefined);
   });
   it('a 5xx retry honours its Retry-After for idempotent calls; mutations are still not repeated', () => {
     assert.deepEqual(retryDecision(err('server', 5000), 0, true, 3, { random: () => 0 }), { retry: true, delayMs: 5000 });
