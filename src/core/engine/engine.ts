@@ -999,56 +999,43 @@ export class RotationEngine {
             break;
           } catch (je) {
             journalProblem = toCfRotateError(je).message;
-            await this.deps.clock.sleep(200 * (attempt + 1)).catch(() => undefined);
+            if (attempt < 2) await this.deps.clock.sleep(200 * (attempt + 1)).catch(() => undefined);
           }
         }
       } else if (entry.state !== 'rotated') await this.journal.write({ ...entry, state: 'rotated', updatedAt: this.deps.clock.now() }).catch(() => undefined);
       const grace = entry.kind === 'access-service-token' && entry.graceUntil ? ` ${l10n.t('The previous secret keeps working until {0}.', entry.graceUntil)}` : '';
       const done = journalLabels({ targets: entry.targets.filter((t) => t.done), destinations: (entry.destinations ?? []).filter((d) => d.done) });
+      const failure = (state: 'pending' | 'lost', message: string, hint: string): RotationResult => ({
+        ...base,
+        ok: false,
+        state,
+        ...(state === 'lost' ? { verdict: 'lost' as const } : {}),
+        error: { kind: err.kind, message, hint },
+        warnings,
+        durationMs: this.deps.clock.now() - ctx.started,
+      });
       if (journalProblem !== undefined) {
         // Never claim a journal that does not hold the secret: say where it is, or that it is gone.
         this.deps.logger.error(`The new secret of "${entry.token}" could not be journaled (${journalProblem}) nor written to ${failedAt ?? 'its targets'}.`);
         if (done.length > 0) {
-          return {
-            ...base,
-            ok: false,
-            state: 'pending',
-            error: {
-              kind: err.kind,
-              message: l10n.t('Cloudflare rotated "{0}", but its new secret could not be saved in the journal ({1}) and a target could not be written: {2} The new secret is only in: {3}.', entry.token, journalProblem, err.message, done.join(', ')),
-              hint: l10n.t('Fix what stops the writes (free disk space, permissions), then copy the new value from {0} to the other targets; cf-rotate cannot resume this rotation.', done.join(', ')) + grace,
-            },
-            warnings,
-            durationMs: this.deps.clock.now() - ctx.started,
-          };
+          return failure(
+            'pending',
+            l10n.t('Cloudflare rotated "{0}", but its new secret could not be saved in the journal ({1}) and a target could not be written: {2} The new secret is only in: {3}.', entry.token, journalProblem, err.message, done.join(', ')),
+            l10n.t('Fix what stops the writes (free disk space, permissions), then copy the new value from {0} to the other targets; cf-rotate cannot resume this rotation.', done.join(', ')) + grace,
+          );
         }
-        return {
-          ...base,
-          ok: false,
-          state: 'lost',
-          verdict: 'lost',
-          error: {
-            kind: err.kind,
-            message: l10n.t('Cloudflare rotated "{0}", but its new secret could be saved neither in the journal ({1}) nor in its targets ({2}): it is lost.', entry.token, journalProblem, err.message),
-            hint: l10n.t('Fix what stops the writes (free disk space, permissions), then {0} (it records the loss) and rotate "{1}" again.', wording().resume(), entry.token) + grace,
-          },
-          warnings,
-          durationMs: this.deps.clock.now() - ctx.started,
-        };
+        return failure(
+          'lost',
+          l10n.t('Cloudflare rotated "{0}", but its new secret could be saved neither in the journal ({1}) nor in its targets ({2}): it is lost.', entry.token, journalProblem, err.message),
+          l10n.t('Fix what stops the writes (free disk space, permissions), then {0} (it records the loss) and rotate "{1}" again.', wording().resume(), entry.token) + grace,
+        );
       }
-      return {
-        ...base,
-        ok: false,
-        state: 'pending',
-        error: {
-          kind: err.kind,
-          // The first words stay those of every earlier version (scripts match them); the error names the target.
-          message: `${l10n.t('Cloudflare rotated "{0}" and the new secret is kept safely in the journal, but a target could not be written: {1}', entry.token, err.message)}${done.length ? ` ${l10n.t('Already written: {0}.', done.join(', '))}` : ''}`,
-          hint: err.kind === 'conflict' ? err.hint ?? '' : `${err.hint ? `${err.hint} ` : ''}${l10n.t('Then {0} to write it (and the targets after it).', wording().resume())}${grace}`,
-        },
-        warnings,
-        durationMs: this.deps.clock.now() - ctx.started,
-      };
+      return failure(
+        'pending',
+        // The first words stay those of every earlier version (scripts match them); the error names the target.
+        `${l10n.t('Cloudflare rotated "{0}" and the new secret is kept safely in the journal, but a target could not be written: {1}', entry.token, err.message)}${done.length ? ` ${l10n.t('Already written: {0}.', done.join(', '))}` : ''}`,
+        err.kind === 'conflict' ? err.hint ?? '' : `${err.hint ? `${err.hint} ` : ''}${l10n.t('Then {0} to write it (and the targets after it).', wording().resume())}${grace}`,
+      );
     }
     await this.deps.checkpoint?.('files-written', entry.token);
 
@@ -1177,7 +1164,7 @@ function gitAsked(token: TokenConfig): string[] {
   return [...new Set(fileTargets(token).filter((t) => t.allowTracked !== true).map((t) => t.file))];
 }
 
-function deadlineOf(entry: JournalEntry): number {
+function deadlineOf(entry: Pick<JournalEntry, 'deadline' | 'sentAt' | 'startedAt'>): number {
   return entry.deadline ?? (entry.sentAt ?? entry.startedAt) + LEGACY_DEADLINE_MS;
 }
 
@@ -1186,9 +1173,9 @@ function deadlineOf(entry: JournalEntry): number {
  * its deadline, if that is later than `now`; otherwise (settled, secret in hand, never sent, or the
  * deadline passed) undefined.
  */
-export function stillOpenUntil(entry: Pick<JournalEntry, 'state' | 'values' | 'sentAt' | 'deadline' | 'startedAt'>, now: number): number | undefined {
+export function stillOpenUntil(entry: Pick<JournalEntry, 'sentAt' | 'deadline'> & Partial<Pick<JournalEntry, 'state' | 'values'>>, now: number): number | undefined {
   if (entry.state === 'settled' || (entry.values && Object.keys(entry.values).length > 0) || entry.sentAt === undefined) return undefined;
-  const deadline = entry.deadline ?? entry.sentAt + LEGACY_DEADLINE_MS;
+  const deadline = deadlineOf({ deadline: entry.deadline, sentAt: entry.sentAt, startedAt: entry.sentAt });
   return deadline > now ? deadline : undefined;
 }
 
@@ -1202,12 +1189,12 @@ function cancelledBefore(e: unknown, name: string): CfRotateError {
 
 /** What discarding an interrupted rotation means, for the confirmation (CLI and extension). */
 export function discardExplanation(
-  j: Pick<JournalEntry, 'token' | 'kind'> & Partial<Pick<JournalEntry, 'state' | 'values' | 'graceUntil' | 'targets' | 'destinations' | 'verdict' | 'sentAt' | 'deadline' | 'startedAt'>>,
+  j: Pick<JournalEntry, 'token' | 'kind'> & Partial<Pick<JournalEntry, 'state' | 'values' | 'graceUntil' | 'targets' | 'destinations' | 'verdict' | 'sentAt' | 'deadline'>>,
   now = Date.now(),
 ): string {
   const files = journalLabels({ targets: j.targets ?? [], destinations: j.destinations }).join(', ') || l10n.t('its targets');
   if (j.state === 'settled') return l10n.t('Its outcome is already known ({0}); discarding only removes the entry.', j.verdict?.message ?? l10n.t('settled'));
-  const until = j.state !== undefined && j.startedAt !== undefined ? stillOpenUntil({ state: j.state, values: j.values, sentAt: j.sentAt, deadline: j.deadline, startedAt: j.startedAt }, now) : undefined;
+  const until = stillOpenUntil(j, now);
   if (until !== undefined) {
     return l10n.t(
       'Its call to Cloudflare can still take effect until {0}, so the value in {1} working now proves nothing yet, and it cannot be discarded before then. Resume it after that time instead: cf-rotate then asks Cloudflare whether "{2}" was rotated.',

@@ -195,8 +195,9 @@ export class NodeGit implements Git {
       const named = path.resolve(realFolder, ...parts);
       // A target that is a link (inside the folder: the writer refuses others) is written through
       // to the file it names: git is asked about that file.
-      const abs = await fs.realpath(named).catch(() => named);
-      const dir = await fs.realpath(path.dirname(abs)).catch(() => path.dirname(abs));
+      const real = await fs.realpath(named).catch(() => undefined);
+      const abs = real ?? named;
+      const dir = real !== undefined ? path.dirname(real) : await fs.realpath(path.dirname(named)).catch(() => path.dirname(named));
       const tree = await workTreeOf(dir);
       if (tree === undefined) out.set(rel, { inWorkTree: false });
       else byTree.set(tree, [...(byTree.get(tree) ?? []), { rel, path: path.relative(tree, path.join(dir, path.basename(abs))).split(path.sep).join('/') }]);
