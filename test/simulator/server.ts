@@ -33,7 +33,7 @@ import type {
   SimulatorControl,
 } from './types';
 import { OPERATIONS, PAGED_OPERATIONS, REMOVED_OPERATIONS, SECRET_OPERATIONS } from './types';
-import { iso, isRecord, rfc1123 } from './util';
+import { iso, isRecord } from './util';
 
 export interface SimulatorOptions extends Partial<SimBehaviour> {
   /** 0 (default) = random free port. */
@@ -668,15 +668,29 @@ class Simulator {
     rec.bucket = caller.bucket;
     const rl = this.rateCheck(caller.bucket);
     const rayId = `${this.seq.toString(16).padStart(16, '0')}-SIM`;
-    const headers: Record<string, string> = {
-      'x-ratelimit-limit': String(this.rateLimit.limit),
-      'x-ratelimit-remaining': String(rl.remaining),
-      'cf-ray': rayId,
-    };
+    // Cloudflare's rate-limit headers (developers.cloudflare.com/fundamentals/api/reference/limits, changelog
+    // 2025-09-03): `Ratelimit` and `Ratelimit-Policy` on every answer, `retry-after` only on a 429. GitHub's
+    // REST API documents its own x-ratelimit-* set (reset in epoch seconds) instead.
+    const secondsTo = (at: number): number => Math.max(0, Math.ceil((at - this.now()) / 1000));
+    const headers: Record<string, string> = underGitHub
+      ? {
+          'x-ratelimit-limit': String(this.rateLimit.limit),
+          'x-ratelimit-remaining': String(rl.remaining),
+          'x-ratelimit-reset': String(Math.ceil(rl.resetAt / 1000)),
+          'x-ratelimit-used': String(this.rateLimit.limit - rl.remaining),
+          'x-ratelimit-resource': 'core',
+        }
+      : {
+          ratelimit: `"default";r=${rl.remaining};t=${secondsTo(rl.resetAt)}`,
+          'ratelimit-policy': `"default";q=${this.rateLimit.limit};w=${Math.max(1, Math.round(this.rateLimit.windowMs / 1000))}`,
+          'cf-ray': rayId,
+        };
     const tooMany = (resetAt: number): Envelope => {
-      headers['retry-after'] = String(Math.max(1, Math.ceil((resetAt - this.now()) / 1000)));
-      headers['x-ratelimit-reset'] = rfc1123(resetAt);
-      headers['x-ratelimit-remaining'] = '0';
+      headers['retry-after'] = String(Math.max(1, secondsTo(resetAt)));
+      if (underGitHub) {
+        headers['x-ratelimit-remaining'] = '0';
+        headers['x-ratelimit-reset'] = String(Math.ceil(resetAt / 1000));
+      } else headers.ratelimit = `"default";r=0;t=${secondsTo(resetAt)}`;
       return new ApiError(429, CODES.rateLimited, 'Please wait and consider throttling your request speed').envelope();
     };
     const serverError = (status: FaultStatus, body: FaultBody | undefined, retryAfterSec: number | undefined, fault: FaultType): void => {

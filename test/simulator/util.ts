@@ -103,8 +103,6 @@ export function moqTypeOf(ops: readonly MoqOperation[]): MoqTokenType | undefine
 // ---------------------------------------------------------------- time
 
 export const YEAR_MS = 365 * 24 * 3600 * 1000;
-/** RFC 1123 date, as in `x-ratelimit-reset` (e.g. `Tue, 01 Jan 2030 00:05:00 GMT`). */
-export const rfc1123 = (ms: number): string => new Date(ms).toUTCString();
 export const iso = (ms: number): string => new Date(ms).toISOString();
 export const isoOpt = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : iso(ms));
 

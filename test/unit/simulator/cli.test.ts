@@ -38,7 +38,7 @@ describe('simulator: CLI', () => {
       assert.match(out, /rate limit: 100 per 60 s/);
       const res = await fetch(`${url}/user/tokens/verify`, { headers: { authorization: `Bearer ${DEMO.admin.value}` } });
       assert.equal(res.status, 200);
-      assert.equal(res.headers.get('x-ratelimit-limit'), '100');
+      assert.equal(res.headers.get('ratelimit-policy'), '"default";q=100;w=60');
       const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
       child.kill('SIGTERM');
       assert.equal(await exit, 0);

@@ -25,7 +25,8 @@ describe('simulator: fault injection', () => {
       assert.equal(r.status, status);
       assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
       assert.equal(r.headers.get('retry-after'), '5');
-      assert.ok(r.headers.get('x-ratelimit-limit') !== null && r.headers.get('x-ratelimit-remaining') !== null);
+      assert.match(r.headers.get('ratelimit') ?? '', /^"default";r=\d+;t=\d+$/);
+      assert.equal(r.headers.get('ratelimit-policy'), '"default";q=1200;w=300');
       const p = JSON.parse(r.text) as Record<string, unknown>;
       for (const k of ['type', 'title', 'status', 'detail', 'instance']) assert.ok(k in p, k);
       assert.equal(p.status, status);
@@ -81,13 +82,13 @@ describe('simulator: fault injection', () => {
     assert.equal((await call(sim, 'GET', '/accounts', { token: tok })).status, 200);
   });
 
-  it('rate-limit: 429 with retry-after (seconds) and x-ratelimit-reset (RFC 1123 date), code 971, not committed', async () => {
+  it('rate-limit: 429 with retry-after (seconds) and Ratelimit r=0, code 971, not committed', async () => {
     sim.control.setNow('2030-06-01T12:00:00Z');
     sim.control.addFault({ op: 'rollAccountToken', type: 'rate-limit', retryAfterSec: 7 });
     const r = await call(sim, 'PUT', rollPath, { token: tok, body: {} });
     assert.equal(r.status, 429);
     assert.equal(r.headers.get('retry-after'), '7');
-    assert.equal(r.headers.get('x-ratelimit-reset'), 'Sat, 01 Jun 2030 12:00:07 GMT');
+    assert.equal(r.headers.get('ratelimit'), '"default";r=0;t=7');
     assert.equal(code(r), 971);
     assert.equal(r.body.errors[0]?.message, 'Please wait and consider throttling your request speed');
     assert.equal(deployValue(sim), DEMO.accountToken.value);
@@ -98,7 +99,7 @@ describe('simulator: fault injection', () => {
     const r = await call(sim, 'PUT', rollPath, { token: tok, body: {} });
     assert.equal(r.status, 400);
     assert.deepEqual(r.body.errors, [{ code: 6003, message: `Invalid request header Authorization: Bearer ${tok}` }]);
-    assert.equal(r.headers.get('x-ratelimit-limit'), '1200');
+    assert.equal(r.headers.get('ratelimit-policy'), '"default";q=1200;w=300');
     assert.equal(deployValue(sim), DEMO.accountToken.value, 'not committed');
     assert.equal(sim.control.requests({ op: 'rollAccountToken' })[0]?.fault, 'echo-headers');
     assert.equal(sim.control.requests({ op: 'rollAccountToken' })[0]?.headers.authorization, '[redacted]', 'the recording still redacts');
