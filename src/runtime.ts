@@ -131,7 +131,8 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
       void sweepStateDir(host.stateDir).catch(() => undefined);
       // The commands' code is loaded only when there is something to offer or to carry out.
       await phase('ready: offer resume', async () => {
-        if ((await host.state.interrupted().catch(() => [undefined])).length > 0) await actions().offerResume(app);
+        const waiting = await Promise.all([host.state.interrupted(), host.state.unreadable()]).catch(() => [[undefined]]);
+        if (waiting.some((x) => x.length > 0)) await actions().offerResume(app);
       });
       // Previous credentials whose overlap ended (replace, OAuth clients, admin credentials): delete them now, and every 10 minutes.
       const retireDue = async (): Promise<unknown> => {

@@ -5,7 +5,8 @@
  *  - cloudflare: Cloudflare's own timestamps (src/core/lastRotated.ts), for runners that keep no
  *    state between runs;
  *  - auto: the history, and Cloudflare's timestamp for tokens the history has no entry for.
- * A token whose timestamp cannot be read is not rotated and is reported as failed.
+ * A token whose timestamp cannot be read is not rotated and is reported as failed. A token whose
+ * last rotation lost its secret (history) is due in every mode: its targets hold a dead value.
  */
 import type { CloudflareApi } from '../core/cloudflare/types';
 import { targetLabel, type TokenConfig } from '../core/config/schema';
@@ -13,7 +14,7 @@ import { envSuffix } from '../core/cloudflare/permissions';
 import { EnvCredentialSource } from '../core/envCredentials';
 import type { RotationResult } from '../core/engine/engine';
 import { CfRotateError, toCfRotateError } from '../core/errors';
-import { historyKey, lastRotations, type HistoryStore } from '../core/history';
+import { historyKey, lastRotations, unsettledLosses, type HistoryStore } from '../core/history';
 import { lastRotatedAtCloudflare } from '../core/lastRotated';
 import { dueInfo, isDue } from '../core/schedule';
 import { cliApiFactory, type CliApiOptions } from './api';
@@ -51,7 +52,11 @@ export interface DueSelection {
 
 export async function selectDue(tokens: readonly TokenConfig[], o: SelectDueOptions): Promise<DueSelection> {
   const now = o.now ?? Date.now();
-  const last = lastRotations(await o.history.list());
+  const entries = await o.history.list();
+  const last = lastRotations(entries);
+  // A rotation that lost its secret left its targets with a value Cloudflare no longer accepts: due
+  // now, whatever the schedule or Cloudflare's timestamps say (the lost roll updated those).
+  const lost = unsettledLosses(entries);
   const credentials = new EnvCredentialSource(o.env);
   const factory = o.from === 'history' ? undefined : cliApiFactory(o);
   const apis = new Map<string, CloudflareApi>();
@@ -75,6 +80,10 @@ export async function selectDue(tokens: readonly TokenConfig[], o: SelectDueOpti
     for (let i = next++; i < tokens.length; i = next++) {
       const t = tokens[i] as TokenConfig;
       const h = last.get(historyKey(o.folder, t.name));
+      if (lost.has(historyKey(o.folder, t.name))) {
+        verdicts[i] = true;
+        continue;
+      }
       if (o.from === 'history' || (o.from === 'auto' && h)) {
         verdicts[i] = isDue(dueInfo(t, h ? Date.parse(h.at) : undefined, now, o.reminderDays, h?.expiresAt ? Date.parse(h.expiresAt) : undefined));
         continue;

@@ -9,9 +9,9 @@ import { DEFAULT_API_BASE_URL } from '../core/cloudflare/client';
 import { CONFIG_RELATIVE_PATH, ConfigError, MAX_CONFIG_BYTES, parseConfig } from '../core/config/load';
 import { targetLabel, type CfRotateConfig, type TokenConfig } from '../core/config/schema';
 import { discardExplanation, resourceId, type RotationEngine, type RotationResult } from '../core/engine/engine';
-import type { JournalEntry } from '../core/engine/journal';
+import type { JournalEntry, UnreadableJournal } from '../core/engine/journal';
 import { CfRotateError, toCfRotateError } from '../core/errors';
-import { historyKey, lastRotations } from '../core/history';
+import { historyKey, lastRotations, unsettledLosses, type HistoryEntry } from '../core/history';
 import { redactingLogger } from '../core/log';
 import { CheckedFiles } from '../core/node/checked';
 import { NodeJournalStore } from '../core/node/journalStore';
@@ -100,7 +100,8 @@ previous one is deleted after its overlap. These pending retirements live in the
 them now). A retirement that fails stays pending and is tried again.
 
 Exit status: 0 all rotated (every target holds a value Cloudflare accepts; resume: every
-interrupted rotation finished or settled as "not rotated"), 1 some failed or need attention
+interrupted rotation finished or settled as "not rotated", no token of the folder whose last
+rotation lost its secret, no journal entry it cannot read), 1 some failed or need attention
 (reasons on stderr), 2 usage or configuration error.
 `;
 
@@ -230,6 +231,44 @@ function formatResult(r: RotationResult, settledOk = false): string {
   }
   const mark = settledOk && settledSafely(r) ? '•' : '✗';
   return `${mark} ${r.name}: ${r.error?.message ?? 'failed'}${r.error?.hint ? ` ${r.error.hint}` : ''}`;
+}
+
+/**
+ * Tokens of the folder (still configured, when the configuration can be read) whose last rotation
+ * lost its secret and that were not rotated since, as failed results; `except`: those reported now.
+ */
+function lossesOf(entries: readonly HistoryEntry[], inFolder: (f: string) => boolean, cfg: CfRotateConfig | undefined, except: readonly RotationResult[]): RotationResult[] {
+  const out: RotationResult[] = [];
+  for (const e of unsettledLosses(entries).values()) {
+    if (!inFolder(e.folder) || except.some((r) => r.name === e.name) || (cfg && !cfg.tokens.some((t) => t.name === e.name))) continue;
+    const grace = e.graceUntil && Date.parse(e.graceUntil) > Date.now() ? ` until ${e.graceUntil}, when Cloudflare stops accepting it` : ', which Cloudflare no longer accepts';
+    out.push({
+      name: e.name,
+      folder: e.folder,
+      kind: e.kind,
+      ok: false,
+      state: 'lost',
+      verdict: 'lost',
+      targets: e.targets,
+      error: {
+        kind: e.errorKind ?? 'ambiguous',
+        message: `The last rotation of "${e.name}" (${e.at}) lost its new secret: ${e.targets.length ? e.targets.join(', ') : 'its targets'} still ${e.targets.length === 1 ? 'holds' : 'hold'} the previous value${grace}.`,
+        hint: `Rotate it again: cf-rotate rotate ${e.name}`,
+      },
+      warnings: [],
+      durationMs: 0,
+    });
+  }
+  return out;
+}
+
+/** What an unreadable journal entry means, without any of its values. */
+function unreadableText(u: UnreadableJournal, stateDir: string): string {
+  const who = u.token ? `"${u.token}"` : 'a token';
+  if (u.newer) {
+    return `An interrupted rotation of ${who} was journaled by a newer cf-rotate (journal format ${u.version}); this version cannot read it and left it untouched. It may hold a new secret: run "cf-rotate resume" with the version that made it.`;
+  }
+  return `A rotation journal entry of ${who} in ${stateDir} cannot be read (${u.reason}); it was left untouched and may hold a new secret. Nothing was changed. Keep the file, and report it if no newer cf-rotate made it.`;
 }
 
 /** Journal entries of `folder` whose token is one of `names` (by config name, or by the credential the config names). */
@@ -498,17 +537,24 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         return reportRetirements(io, results, !o.json, o.json === true) ? 1 : 0;
       }
       case 'resume': {
+        const waitS = o.wait === undefined ? 20 : Number(o.wait);
+        if (!Number.isFinite(waitS) || waitS < 0 || waitS > 600) throw new UsageError('--wait must be a number of seconds from 0 to 600');
         await housekeeping(stateDir, engine, folder, undefined, logger, configFile);
         const pending = (await engine.interrupted()).filter((j) => !o.config || inFolder(j.folder));
-        if (pending.length === 0) {
+        const results: RotationResult[] = [];
+        for (const j of pending) results.push(await engine.resume(j.id, { overwriteConflicts: o['overwrite-conflicts'] ?? false, waitForDeadlineMs: waitS * 1000 }));
+        // Nothing left to resume does not mean every target works: a rotation that lost its secret
+        // (reported once, when it was found) left its targets with a dead value until it is rotated again.
+        const cfg = await loadConfig(configFile).catch(() => undefined);
+        const lost = lossesOf(await history.list(), inFolder, cfg, results);
+        const unreadable = (await engine.journal.unreadable()).filter((u) => !o.config || u.folder === undefined || inFolder(u.folder));
+        if (pending.length === 0 && lost.length === 0 && unreadable.length === 0) {
           io.stdout(o.json ? '[]\n' : 'No interrupted rotations.\n');
           return 0;
         }
-        const results: RotationResult[] = [];
-        const waitS = o.wait === undefined ? 20 : Number(o.wait);
-        if (!Number.isFinite(waitS) || waitS < 0 || waitS > 600) throw new UsageError('--wait must be a number of seconds from 0 to 600');
-        for (const j of pending) results.push(await engine.resume(j.id, { overwriteConflicts: o['overwrite-conflicts'] ?? false, waitForDeadlineMs: waitS * 1000 }));
-        return emit(results, true);
+        if (pending.length === 0 && !o.json) io.stdout('No interrupted rotations.\n');
+        for (const u of unreadable) io.stderr(`✗ ${unreadableText(u, stateDir)}\n`);
+        return Math.max(emit([...results, ...lost], true), unreadable.length > 0 ? 1 : 0);
       }
       case 'discard': {
         if (names.length === 0) throw new UsageError('discard needs the name of the token whose interrupted rotation to discard');

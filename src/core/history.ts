@@ -68,6 +68,32 @@ export function lastRotations(entries: readonly HistoryEntry[]): Map<string, His
   return out;
 }
 
+/**
+ * Kinds whose lost rotation leaves the value in the targets working: an OAuth client keeps both
+ * secrets until the previous one is deleted; a MoQ token that was created and never arrived is
+ * deleted, and the previous one stays.
+ */
+const LOSS_KEEPS_WORKING: ReadonlySet<TokenKind> = new Set<TokenKind>(['oauth-client-secret', 'moq-relay-token']);
+
+/**
+ * Per (folder, name): the newest `lost` outcome that no later successful rotation settled, of the
+ * kinds where a loss kills the value in the targets (at once, or when a grace period ends). Until
+ * the token is rotated again, its targets hold a value Cloudflare no longer accepts (or soon won't).
+ */
+export function unsettledLosses(entries: readonly HistoryEntry[]): Map<string, HistoryEntry> {
+  const success = lastRotations(entries);
+  const out = new Map<string, HistoryEntry>();
+  for (const e of entries) {
+    if (e.outcome !== 'lost' || LOSS_KEEPS_WORKING.has(e.kind)) continue;
+    const k = historyKey(e.folder, e.name);
+    const ok = success.get(k);
+    if (ok && ok.at >= e.at) continue;
+    const prev = out.get(k);
+    if (!prev || prev.at < e.at) out.set(k, e);
+  }
+  return out;
+}
+
 export function historyKey(folder: string, name: string): string {
   return `${folder}\u0000${name}`;
 }

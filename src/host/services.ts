@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { globalKeyOf, type AdminCredential, type CloudflareApi } from '../core/cloudflare/types';
 import { registerCredential } from '../core/credentials';
 import type { RotationEngine, EngineDeps } from '../core/engine/engine';
-import { Journal, type JournalEntry } from '../core/engine/journal';
+import { Journal, type JournalEntry, type UnreadableJournal } from '../core/engine/journal';
 import { interruptedJournals, sweepTargets } from '../core/engine/housekeeping';
 import { Retirements } from '../core/retire';
 import type { TokenConfig } from '../core/config/schema';
@@ -39,6 +39,8 @@ export interface HostServices {
   /** The engine's state as the tree needs it, without the engine (the same stores). */
   state: {
     interrupted(): Promise<JournalEntry[]>;
+    /** Journal entries this version cannot read (a newer cf-rotate's, or damaged): said, never touched. */
+    unreadable(): Promise<UnreadableJournal[]>;
     retirements: Retirements;
     sweep(folder: string, tokens: readonly TokenConfig[]): Promise<number>;
     /** Forget the engine's cached API clients, if it was made. */
@@ -179,6 +181,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
     },
     state: {
       interrupted: () => interruptedJournals(journal),
+      unreadable: () => journal.unreadable(),
       retirements,
       sweep: (folder, tokens) => sweepTargets(deps.files, folder, tokens),
       resetClients: () => engine?.resetClients(),

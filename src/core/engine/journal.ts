@@ -245,21 +245,51 @@ export class Journal {
     await this.store.put(entry.id, JSON.stringify(entry.v === v ? entry : { ...entry, v }));
   }
 
+  /** The entry of `id`; one this version cannot read is an error that says why, never "no entry". */
   async get(id: string): Promise<JournalEntry | undefined> {
     const raw = await this.store.get(id);
-    return raw === undefined ? undefined : parseJournal(raw);
+    if (raw === undefined) return undefined;
+    try {
+      return parseJournal(raw);
+    } catch {
+      const u = describeUnreadable(raw);
+      const who = u.token ?? id;
+      if (u.newer) {
+        throw new CfRotateError('busy', l10n.t('An interrupted rotation of "{0}" was journaled by a newer cf-rotate (journal format {1}), which this version cannot read. It may hold a new secret, so nothing was started over it.', who, String(u.version)), {
+          hint: l10n.t('Finish it with the cf-rotate version that made it (resume).'),
+        });
+      }
+      throw new CfRotateError('internal', l10n.t('The rotation journal entry of "{0}" cannot be read ({1}). It may hold a new secret, so nothing was started over it.', who, u.reason), {
+        hint: l10n.t('Keep the entry (in the journal of the state directory) and report it.'),
+      });
+    }
   }
 
+  /** The entries this version can read, oldest first. Others are left as they are: see `unreadable`. */
   async list(): Promise<JournalEntry[]> {
-    const out: JournalEntry[] = [];
+    return (await this.scan()).entries;
+  }
+
+  /**
+   * Entries this version cannot read: made by a newer cf-rotate, or damaged. They are never
+   * changed or deleted here (one may hold a new secret), but callers must say they exist rather
+   * than report "nothing interrupted".
+   */
+  async unreadable(): Promise<UnreadableJournal[]> {
+    return (await this.scan()).unreadable;
+  }
+
+  private async scan(): Promise<{ entries: JournalEntry[]; unreadable: UnreadableJournal[] }> {
+    const entries: JournalEntry[] = [];
+    const unreadable: UnreadableJournal[] = [];
     for (const raw of await this.store.list()) {
       try {
-        out.push(parseJournal(raw));
+        entries.push(parseJournal(raw));
       } catch {
-        /* an entry of an unknown future version: leave it for that version */
+        unreadable.push(describeUnreadable(raw));
       }
     }
-    return out.sort((a, b) => a.startedAt - b.startedAt);
+    return { entries: entries.sort((a, b) => a.startedAt - b.startedAt), unreadable };
   }
 
   async clear(id: string): Promise<void> {
@@ -286,6 +316,39 @@ export class MemoryJournalStore implements JournalStore {
   async list(): Promise<string[]> {
     return [...this.data.values()];
   }
+}
+
+/** The newest journal format this version reads and writes. */
+export const JOURNAL_VERSION = 4;
+
+/** A journal entry this version cannot read. Only names, never values, are taken from it. */
+export interface UnreadableJournal {
+  /** Its token's config name, when it can be told. */
+  token?: string;
+  folder?: string;
+  /** Its format version, when it names one. */
+  version?: number;
+  /** Written by a newer cf-rotate (a format version above JOURNAL_VERSION). */
+  newer: boolean;
+  /** Why it cannot be read (no value of it). */
+  reason: string;
+}
+
+function describeUnreadable(raw: string): UnreadableJournal {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return { newer: false, reason: 'not valid JSON' };
+  }
+  if (typeof data !== 'object' || data === null) return { newer: false, reason: 'not a journal entry' };
+  const d = data as Record<string, unknown>;
+  const name = (x: unknown): string | undefined => (typeof x === 'string' && x.length > 0 && x.length <= 200 ? x : undefined);
+  const version = typeof d.v === 'number' && Number.isInteger(d.v) ? d.v : undefined;
+  const token = name(d.token);
+  const folder = typeof d.folder === 'string' && d.folder.length <= 4096 ? d.folder : undefined;
+  const newer = version !== undefined && version > JOURNAL_VERSION;
+  return { ...(token ? { token } : {}), ...(folder ? { folder } : {}), ...(version !== undefined ? { version } : {}), newer, reason: newer ? `journal format ${version}` : 'an unexpected shape' };
 }
 
 /** Parse a stored entry; cf-rotate 0.1's entries (v1) are read as v2. */

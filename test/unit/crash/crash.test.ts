@@ -412,11 +412,21 @@ describe('crash injection: resume killed after its verdict is durable, before th
           assert.equal(code, outcome === 'lost' ? 1 : 0, '"not rotated, safe to retry" counts as done; a loss needs attention');
           assert.match(r!.error!.message, outcome === 'lost' ? /rolled the API token "victim" but the new value never arrived/ : /Cloudflare did not rotate "victim"/);
 
-          // Nothing is left, and nothing is told again.
+          // No entry is left. "Not rotated" is not told again; a loss is, until the token is rotated
+          // again: its targets hold a value Cloudflare no longer accepts, so resume cannot exit 0.
           assert.deepEqual(await journalEntries(w.stateDir), []);
           const again: string[] = [];
-          assert.equal(await main(['resume', '--json'], w.io(again)), 0);
-          assert.deepEqual(JSON.parse(again.join('')), []);
+          const againCode = await main(['resume', '--json'], w.io(again));
+          const told = JSON.parse(again.find((s) => s.trim().startsWith('[')) ?? '[]') as Resumed[];
+          if (outcome === 'lost') {
+            assert.equal(againCode, 1, again.join(''));
+            assert.deepEqual(told.map((x) => [x.name, x.state, x.verdict]), [['victim', 'lost', 'lost']]);
+            assert.match(told[0]!.error!.message, /^The last rotation of "victim" \(\S+Z\) lost its new secret: \.env › TOKEN still holds the previous value, which Cloudflare no longer accepts\.$/);
+            assert.equal(told[0]!.error!.hint, 'Rotate it again: cf-rotate rotate victim');
+          } else {
+            assert.equal(againCode, 0);
+            assert.deepEqual(told, []);
+          }
 
           // The history holds this rotation's verdict exactly once.
           const h = await recorded(w.io([]));
@@ -428,8 +438,14 @@ describe('crash injection: resume killed after its verdict is durable, before th
             assert.equal(parse(await fs.readFile(path.join(w.folder, '.env'), 'utf8')).TOKEN, w.token.value);
             assert.equal(value(), w.token.value);
           } else {
-            assert.equal(await main(['rotate', 'victim'], w.io([])), 0);
+            // "rotate --due" picks it although it has no schedule; then resume has nothing to tell.
+            const due: string[] = [];
+            assert.equal(await main(['rotate', '--due', '--json'], w.io(due)), 0, due.join(''));
+            assert.deepEqual((JSON.parse(due.find((s) => s.trim().startsWith('[')) ?? '[]') as Resumed[]).map((x) => [x.name, x.state]), [['victim', 'rotated']]);
             assert.equal(parse(await fs.readFile(path.join(w.folder, '.env'), 'utf8')).TOKEN, value());
+            const after: string[] = [];
+            assert.equal(await main(['resume'], w.io(after)), 0, after.join(''));
+            assert.deepEqual(after, ['No interrupted rotations.\n']);
           }
         } finally {
           await fs.rm(w.folder, { recursive: true, force: true });

@@ -589,6 +589,23 @@ describe('extension (fake VS Code + simulator)', function () {
     }
   }
 
+  it('a journal entry of a newer cf-rotate: activation says so (its name, no value), and Rotate refuses over it; the entry stays as it was', async () => {
+    const id = `account-api-token:${DEMO.accountId}:${DEMO.accountToken.id}`;
+    const secret = `cfat_${'n'.repeat(40)}`;
+    const raw = JSON.stringify({ v: 99, id, folder: dir, token: 'deploy', state: 'rotated', values: { token: secret } });
+    const store = new NodeJournalStore(process.env.CF_ROTATE_STATE_DIR!);
+    await store.put(id, raw);
+    await start();
+    assert.ok(messages('warning').some((m) => /^An interrupted rotation of "deploy" was journaled by a newer cf-rotate \(journal format 99\), which this version cannot read\. It may hold a new secret: finish it with that version\. Nothing was changed\.$/.test(m)), messages().join('\n'));
+    await setCredential();
+    const r = await run<{ ok: boolean; error?: { message: string } }>(COMMANDS.rotate, { name: 'deploy', confirm: false });
+    assert.equal(r.ok, false);
+    assert.match(r.error?.message ?? '', /journaled by a newer cf-rotate \(journal format 99\).*nothing was started over it/);
+    assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === DEMO.accountToken.id)?.value, DEMO.accountToken.value, 'not rolled');
+    assert.deepEqual(await store.list(), [raw]);
+    assert.ok(!messages().join('\n').includes(secret));
+  });
+
   it('Discard… is not offered while the call may still take effect: only Try Again', async () => {
     await start();
     await setCredential();
