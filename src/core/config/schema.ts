@@ -415,6 +415,15 @@ export function targetPathProblem(t: { file: string; allowAnyFile?: boolean | un
 }
 
 /**
+ * The problem of a target whose configured name is env-style but that is a link to a file whose
+ * name is not (`real`: the file the link leads to): the name rule holds for the file written.
+ */
+export function linkedNotEnvStyle(real: string): string {
+  const name = real.split(/[/\\]/).pop() ?? real;
+  return l10n.t('is a link to a file named "{0}", which is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc), and the target does not say "allowAnyFile": true', name);
+}
+
+/**
  * Which Cloudflare credential an entry rotates: kind + token id (+ account), service token id
  * (+ account or zone), or relay + token type (+ account). Ids compare case-insensitively.
  * Two entries with the same key are a configuration error.

@@ -5,13 +5,16 @@
  * (`tokens[0].targets[1].file`), as `validate` (CLI) and the Tokens view report every other
  * problem. Preflight refuses the same targets at rotation time (the checked writer).
  *
- * Only the file type is judged here. A target that does not exist yet is fine (the first rotation
+ * Also a link inside the folder, named env-style, that leads to a file whose name is not (the name
+ * rule holds for the file written).
+ *
+ * Only the file type and that name are judged here. A target that does not exist yet is fine (the first rotation
  * creates it), and whatever else the checked writer refuses (a link out of the folder, a folder
  * that cannot be read) is left to preflight, which says why.
  */
 import * as l10n from '@vscode/l10n';
 import { CONFIG_RELATIVE_PATH, type ConfigIssue } from '../config/load';
-import { isFileTarget, type TokenConfig } from '../config/schema';
+import { isEnvLikeFile, isFileTarget, linkedNotEnvStyle, type FileTargetConfig, type TokenConfig } from '../config/schema';
 import { CheckedFiles, NotRegularFileError, type NonRegularType } from './checked';
 
 /** The problem of each non-regular type, as a config issue says it (after the JSON path). */
@@ -26,18 +29,32 @@ const ISSUE: Record<NonRegularType, () => string> = {
 /** Every file target of `tokens` (in `folder`) that is there and is not a regular file, by JSON path. */
 export async function targetFileIssues(folder: string, tokens: readonly TokenConfig[], files: CheckedFiles = new CheckedFiles()): Promise<ConfigIssue[]> {
   // One look per file, however many targets name it.
-  const looks = new Map<string, Promise<NonRegularType | undefined>>();
-  const look = (file: string): Promise<NonRegularType | undefined> => {
+  const looks = new Map<string, Promise<{ type?: NonRegularType; real?: string }>>();
+  const look = (file: string): Promise<{ type?: NonRegularType; real?: string }> => {
     let p = looks.get(file);
     if (p === undefined) {
       p = files.resolve(folder, file, { denyGitDir: true, deny: [CONFIG_RELATIVE_PATH] }).then(
-        () => undefined,
-        (e: unknown) => (e instanceof NotRegularFileError ? e.type : undefined),
+        (r) => ({ real: r.real }),
+        (e: unknown) => (e instanceof NotRegularFileError ? { type: e.type } : {}),
       );
       looks.set(file, p);
     }
     return p;
   };
-  const found = tokens.flatMap((t, i) => t.targets.map((tg, j) => (isFileTarget(tg) ? look(tg.file).then((type) => (type ? [{ path: `tokens[${i}].targets[${j}].file`, message: ISSUE[type]() }] : [])) : Promise.resolve([]))));
+  const issue = (tg: FileTargetConfig, found: { type?: NonRegularType; real?: string }): string | undefined => {
+    if (found.type) return ISSUE[found.type]();
+    // A link inside the folder: the name rule holds for the file it leads to.
+    if (found.real !== undefined && tg.allowAnyFile !== true && isEnvLikeFile(tg.file) && !isEnvLikeFile(found.real)) return linkedNotEnvStyle(found.real);
+    return undefined;
+  };
+  const found = tokens.flatMap((t, i) =>
+    t.targets.map((tg, j) => {
+      if (!isFileTarget(tg)) return Promise.resolve([]);
+      return look(tg.file).then((f) => {
+        const message = issue(tg, f);
+        return message ? [{ path: `tokens[${i}].targets[${j}].file`, message }] : [];
+      });
+    }),
+  );
   return (await Promise.all(found)).flat();
 }

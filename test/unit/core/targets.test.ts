@@ -30,6 +30,7 @@ import {
 import type { GitHubApi } from '../../../src/core/github/client';
 import { MemoryLocks } from '../../../src/core/locks';
 import { NodeFiles } from '../../../src/core/node/files';
+import { targetFileIssues } from '../../../src/core/node/targetFiles';
 import type { Files, Locks } from '../../../src/core/ports';
 
 const TOKEN = '0123456789abcdef0123456789abcdef';
@@ -109,6 +110,29 @@ describe('targets: preflight of one target', function () {
     assert.equal((await prepareTargets(files, folder, bad))[0]?.current, '1', 'equal duplicates are fine');
     await fs.writeFile(path.join(folder, '.env'), 'K="encrypted:BDqDBibm"\n');
     await rejects(prepareTargets(files, folder, bad), 'file', 'K in .env is encrypted (dotenvx); cf-rotate does not write encrypted values.');
+  });
+
+  it('a target named env-style that is a link to a file whose name is not: refused unless allowAnyFile; a link to another .env is fine', async () => {
+    await fs.mkdir(path.join(folder, 'public'), { recursive: true });
+    await fs.writeFile(path.join(folder, 'public', 'index.html'), '<html>K=1</html>\n');
+    await fs.symlink(path.join('public', 'index.html'), path.join(folder, '.env'));
+    const linked = token([{ file: '.env', key: 'K' }]);
+    await rejects(
+      prepareTargets(files, folder, linked),
+      'config',
+      'The target file of "me" is a link to a file named "index.html", which is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc), and the target does not say "allowAnyFile": true.',
+    );
+    assert.equal(await fs.readFile(path.join(folder, 'public', 'index.html'), 'utf8'), '<html>K=1</html>\n');
+    const allowed = token([{ file: '.env', key: 'K', allowAnyFile: true }]);
+    assert.equal((await prepareTargets(files, folder, allowed))[0]?.real, path.join(folder, 'public', 'index.html'));
+    // validate (and the Tokens view) say the same, by JSON path.
+    assert.deepEqual(await targetFileIssues(folder, [linked, allowed]), [
+      { path: 'tokens[0].targets[0].file', message: 'is a link to a file named "index.html", which is not an env-style file (.env, .env.*, *.env, .dev.vars, .dev.vars.*, .envrc), and the target does not say "allowAnyFile": true' },
+    ]);
+    await fs.rm(path.join(folder, '.env'));
+    await fs.writeFile(path.join(folder, 'shared.env'), 'K=1\n');
+    await fs.symlink('shared.env', path.join(folder, '.env'));
+    assert.equal((await prepareTargets(files, folder, linked))[0]?.real, path.join(folder, 'shared.env'));
   });
 
   it('a preflight refusal says that nothing was rotated', async () => {

@@ -1,7 +1,7 @@
 /** The file target: checking target files before anything irreversible happens, and the rules every target write obeys. */
 import * as l10n from '@vscode/l10n';
 import { createHash } from 'node:crypto';
-import { fileTargets, targetField, targetPathProblem, type FileTargetConfig, type TokenConfig } from '../../config/schema';
+import { fileTargets, isEnvLikeFile, linkedNotEnvStyle, targetField, targetPathProblem, type FileTargetConfig, type TokenConfig } from '../../config/schema';
 import { CONFIG_RELATIVE_PATH } from '../../config/load';
 import { CfRotateError, toCfRotateError } from '../../errors';
 import type { SecretValues } from '../../cloudflare/types';
@@ -75,6 +75,12 @@ export async function prepareTarget(files: Files, folder: string, token: TokenCo
     const err = toCfRotateError(e, 'file');
     if (!at || (err.kind !== 'file' && err.kind !== 'config')) throw err;
     throw new CfRotateError(err.kind, l10n.t('{0}: {1}', at, err.message), { ...(err.hint ? { hint: err.hint } : {}), codes: err.codes, cause: err.cause ?? err });
+  }
+  // The name rule holds for the file that is written: a link named .env must not lead to, say, public/index.html.
+  if (t.allowAnyFile !== true && !isEnvLikeFile(checked.real)) {
+    throw new CfRotateError('config', l10n.t('The target file of "{0}" {1}.', token.name, linkedNotEnvStyle(checked.real)), {
+      hint: at ? l10n.t('Fix {0} in cf-rotate.json. Nothing was rotated.', at) : l10n.t('Fix the target in cf-rotate.json. Nothing was rotated.'),
+    });
   }
   if (files.isDirty?.(checked.real)) {
     throw new CfRotateError('file', l10n.t('{0} has unsaved changes in an editor.', t.file), {
