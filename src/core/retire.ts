@@ -1,7 +1,8 @@
 /**
  * Pending retirements: what a zero-downtime rotation leaves working for an overlap and deletes
  * afterwards — the previous API token after `strategy: "replace"` (also the previous admin
- * credential), the previous secret of an OAuth client.
+ * credential), the previous secret of an OAuth client — and the previous MoQ relay token a
+ * rotation could not delete at once (no credential at resume, a failed delete): due at once.
  *
  * One record per retirement in the state directory (`retire/<key>.json`, 0600, through the same
  * store as the journal: temp + fsync + rename), shared by the CLI and every VS Code window. A
@@ -68,6 +69,7 @@ export interface RetirementResult {
 /** What a retirement deletes, for messages: "the previous token 4f2c… of "deploy"". */
 export function retirementLabel(r: Pick<Retirement, 'kind' | 'resource' | 'name' | 'admin' | 'profile'>): string {
   if (r.kind === 'oauth-client-secret') return l10n.t('the previous secret of OAuth client {0} ("{1}")', r.resource.clientId ?? '?', r.name);
+  if (r.kind === 'moq-relay-token') return l10n.t('the previous MoQ token {0} of "{1}"', r.resource.jti ?? '?', r.name);
   if (r.admin) return l10n.t('the previous admin token {0} of profile "{1}"', r.resource.tokenId ?? '?', r.profile);
   return l10n.t('the previous token {0} of "{1}"', r.resource.tokenId ?? '?', r.name);
 }
@@ -89,7 +91,7 @@ export function retirementText(r: Pick<Retirement, 'dueAt' | 'lastError' | 'kind
 }
 
 export function retirementKey(kind: TokenKind, resource: Record<string, string>): string {
-  const target = kind === 'oauth-client-secret' ? resource.clientId : resource.tokenId;
+  const target = kind === 'oauth-client-secret' ? resource.clientId : kind === 'moq-relay-token' ? resource.jti : resource.tokenId;
   return `retire:${kind}:${(resource.accountId ?? 'user').toLowerCase()}:${(target ?? '').toLowerCase()}`;
 }
 
@@ -215,6 +217,15 @@ export class Retirements {
     const o = signal ? { signal } : undefined;
     const accountId = r.resource.accountId;
     if (r.kind === 'oauth-client-secret') return api.deleteRotatedOAuthClientSecret(accountId as string, r.resource.clientId as string, o);
+    if (r.kind === 'moq-relay-token') {
+      try {
+        await api.deleteMoqToken(accountId as string, r.resource.relayId as string, r.resource.jti as string, o);
+        return true;
+      } catch (e) {
+        if (toCfRotateError(e).kind === 'not-found') return false;
+        throw e;
+      }
+    }
     const tokenId = r.resource.tokenId as string;
     // Never delete the token the profile authenticates with now (it was stored again by hand, say).
     const me = await api.verifyCredential(o).catch(() => undefined);

@@ -252,7 +252,7 @@ export class RotationEngine {
 
   /** What a driver works with. */
   private ctx(api: CloudflareApi, signal?: AbortSignal, adminTokenAccountOwned?: boolean): DriverContext {
-    return { api, history: this.deps.history, logger: this.deps.logger, clock: this.deps.clock, signal, defaultGracePeriod: this.deps.defaultGracePeriod ?? '1h', ...(adminTokenAccountOwned ? { adminTokenAccountOwned } : {}) };
+    return { api, history: this.deps.history, logger: this.deps.logger, clock: this.deps.clock, signal, defaultGracePeriod: this.deps.defaultGracePeriod ?? '1h', retirements: this.retirements, ...(adminTokenAccountOwned ? { adminTokenAccountOwned } : {}) };
   }
 
   /** Is the profile's admin API token account-owned (Turnstile refuses those)? Unknown counts as no: the request core still refuses `cfat_` tokens. */
@@ -1076,6 +1076,13 @@ export class RotationEngine {
       }
     } else {
       warnings.push(l10n.t('The new secret was written but not verified: no credential was available.'));
+      if (driver.deferFinish) {
+        try {
+          warnings.push(...(await driver.deferFinish(this.retirements, entry, this.deps.clock.now())));
+        } catch (e) {
+          warnings.push(l10n.t('Could not keep the clean-up of "{0}" for later: {1}', entry.token, toCfRotateError(e).message));
+        }
+      }
     }
     // replace: cf-rotate.json names the twin; admin: the new value is stored; the previous credential's retirement is recorded.
     const after = await runAfterTargets(entry, {

@@ -361,6 +361,60 @@ describe('rotation engine (against the simulator)', function () {
       assert.match(created?.label ?? '', /^cf-rotate:relay-b:[0-9a-z]+$/, 'the new token carries the label the next rotation looks for');
     });
 
+    it('a delete that fails stays pending as a retirement, due at once: the next carry-out deletes the previous token', async () => {
+      const { relay, token } = await setup('relay-fail', [{ operations: ['publish', 'subscribe'], label: 'cf-rotate:relay-fail:old' }]);
+      const [old] = relay.tokens;
+      const h = makeEngine(world);
+      world.sim.control.addFault({ op: 'deleteMoqToken', type: 'status', status: 502, retryAfterSec: 0, times: -1 });
+      const r = await h.engine.rotate(folder, token);
+      world.sim.control.clearFaults();
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      assert.equal(r.warnings.length, 1);
+      assert.match(r.warnings[0]!, new RegExp(`^The previous MoQ token ${old!.jti} of "relay-fail" could not be deleted \\(.+\\); it stays pending and is deleted by the next rotation or retire\\.$`));
+      assert.equal(works(old!.secret), true, 'not deleted yet');
+      const [pending, ...more] = await h.engine.retirements.list();
+      assert.equal(more.length, 0);
+      assert.deepEqual([pending?.kind, pending?.resource, pending?.name, pending?.folder], ['moq-relay-token', { accountId: world.accountId, relayId: relay.uid, jti: old!.jti }, 'relay-fail', folder]);
+      assert.ok(pending!.dueAt <= Date.now(), 'due at once');
+      const [done] = await h.engine.retirements.carryOut(() => true);
+      assert.deepEqual([done?.state, done?.label], ['retired', `the previous MoQ token ${old!.jti} of "relay-fail"`]);
+      assert.equal(works(old!.secret), false);
+      assert.equal(works(parse(await read(folder, '.env')).MOQ_TOKEN!), true, 'the new one stays');
+      assert.deepEqual(await h.engine.retirements.list(), []);
+      assert.equal(h.history.entries[0]?.outcome, 'retired');
+    });
+
+    it('resumed without an admin credential: the new token is written and the previous one is kept as a pending retirement, not forgotten', async () => {
+      const { relay, token } = await setup('relay-nocred', [{ operations: ['publish', 'subscribe'], label: 'cf-rotate:relay-nocred:old' }]);
+      const [old] = relay.tokens;
+      // A process killed once the new token was journaled: its entry, as it left it.
+      const created = await makeEngine(world).deps.api(world.admin, 'default').createMoqToken(world.accountId, relay.uid, ['publish', 'subscribe'], { label: 'cf-rotate:relay-nocred:new' });
+      const journal = new MemoryJournalStore();
+      const now = Date.now();
+      const left = {
+        v: 2, id: credentialKey(token), owner: 'killed-process', folder, token: 'relay-nocred', kind: 'moq-relay-token', profile: 'default', state: 'rotated',
+        resource: { accountId: world.accountId, relayId: relay.uid, tokenType: 'publish_subscribe' }, startedAt: now - 5_000, updatedAt: now - 4_000, sentAt: now - 5_000, deadline: now - 1_000,
+        pre: { oldJtis: [old!.jti] }, received: { jti: created.jti }, moqLabel: 'cf-rotate:relay-nocred:new',
+        targets: [{ rel: '.env', key: 'MOQ_TOKEN', field: 'token', oldHash: null, done: false }],
+        values: { token: created.token },
+      } as const;
+      await journal.put(left.id, JSON.stringify(left));
+      // Another process (no credential in its environment) resumes from the same state.
+      const retirements = new MemoryJournalStore();
+      const resumer = makeEngine(world, { journal, retirements, credentials: { get: async () => undefined } });
+      const r = await resumer.engine.resume(left.id);
+      assert.equal(r.state, 'recovered', JSON.stringify(r));
+      assert.equal(parse(await read(folder, '.env')).MOQ_TOKEN, left.values.token);
+      assert.ok(r.warnings.includes(`The previous MoQ token of "relay-nocred" (${old!.jti}) was not deleted: no credential was available. It keeps working until the next rotation or retire deletes it (it is pending).`), r.warnings.join('\n'));
+      const pending = await resumer.engine.retirements.list();
+      assert.deepEqual(pending.map((x) => [x.kind, x.resource.jti, x.rotation]), [['moq-relay-token', old!.jti, left.owner]]);
+      // With a credential, the retirement is carried out.
+      const later = makeEngine(world, { retirements });
+      assert.deepEqual((await later.engine.retirements.carryOut(() => true)).map((x) => x.state), ['retired']);
+      assert.equal(works(old!.secret), false);
+      assert.equal(works(left.values.token), true);
+    });
+
     it('none identified: the new token is written, nothing is deleted, and the user is told the older one keeps working', async () => {
       const { relay, token } = await setup('relay-none', [{ operations: ['publish', 'subscribe'], label: 'encoder' }]);
       const [old] = relay.tokens;

@@ -9,6 +9,7 @@ import type { CfRotateError } from '../../errors';
 import type { HistoryEntry, HistoryStore } from '../../history';
 import type { Clock, Logger } from '../../ports';
 import type { JournalEntry, Verdict } from '../journal';
+import type { Retirements } from '../../retire';
 import type { PreparedTarget } from '../targets';
 
 export interface DriverContext {
@@ -21,6 +22,8 @@ export interface DriverContext {
   defaultGracePeriod: string;
   /** The admin API token is account-owned (its account's verify route accepted it): Turnstile refuses those. */
   adminTokenAccountOwned?: boolean | undefined;
+  /** Pending retirements: what a step could not delete now is recorded there and deleted later. */
+  retirements?: Retirements | undefined;
 }
 
 /**
@@ -67,6 +70,11 @@ export interface KindDriver<T extends TokenConfig = TokenConfig> {
   verify(ctx: DriverContext, e: JournalEntry, values: SecretValues): Promise<{ ok: boolean; error?: CfRotateError; expiresAt?: string }>;
   /** After writing and verifying: clean up (e.g. delete the previous MoQ token). Returns warnings. */
   finish?(ctx: DriverContext, e: JournalEntry): Promise<string[]>;
+  /**
+   * The targets were written but no admin credential is at hand (a resume without one): keep what
+   * `finish` would have cleaned up as pending retirements, so it is not forgotten. Returns warnings.
+   */
+  deferFinish?(retirements: Retirements, e: JournalEntry, now: number): Promise<string[]>;
   /** Cloudflare rotated and the answer never arrived. */
   lost(e: JournalEntry, now: number): Verdict;
   /** How "the call did not take effect" reads for this kind. */

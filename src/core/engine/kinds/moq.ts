@@ -10,7 +10,28 @@ import { decodeJwtJti } from '../../cloudflare/jwt';
 import { credentialKey, type MoqRelayTokenConfig } from '../../config/schema';
 import { toCfRotateError } from '../../errors';
 import { latestFor } from '../../history';
+import type { Retirements } from '../../retire';
+import type { JournalEntry } from '../journal';
 import { pick, PROBE, type KindDriver } from './driver';
+
+/** The previous tokens a rotation deletes once the new one is written everywhere. */
+function previousJtis(e: JournalEntry): string[] {
+  return (e.pre?.oldJtis ?? []).filter((j) => j !== e.received?.jti);
+}
+
+/** A previous token that could not be deleted now: a pending retirement, due at once. */
+function keepForLater(retirements: Retirements, e: JournalEntry, jti: string, now: number): Promise<unknown> {
+  return retirements.record({
+    kind: 'moq-relay-token',
+    resource: { accountId: e.resource.accountId as string, relayId: e.resource.relayId as string, jti },
+    name: e.token,
+    folder: e.folder,
+    profile: e.profile,
+    createdAt: now,
+    dueAt: now,
+    rotation: e.owner,
+  });
+}
 
 export function moqOperations(tokenType: string | undefined): string[] {
   return tokenType === 'subscribe' ? ['subscribe'] : ['publish', 'subscribe'];
@@ -51,7 +72,7 @@ export const moqRelayToken: KindDriver<MoqRelayTokenConfig> = {
   verify: async () => ({ ok: true }),
 
   async finish(ctx, e) {
-    const old = (e.pre?.oldJtis ?? []).filter((j) => j !== e.received?.jti);
+    const old = previousJtis(e);
     if (old.length === 0) {
       return [l10n.t('No previous MoQ token of "{0}" could be identified, so none was deleted; if an older token for it exists, it keeps working until you delete it in the dashboard.', e.token)];
     }
@@ -60,10 +81,24 @@ export const moqRelayToken: KindDriver<MoqRelayTokenConfig> = {
       try {
         await ctx.api.deleteMoqToken(e.resource.accountId as string, e.resource.relayId as string, jti);
       } catch (err) {
-        warnings.push(l10n.t('The previous MoQ token {0} of "{1}" could not be deleted ({2}); it keeps working until you delete it in the dashboard.', jti, e.token, toCfRotateError(err).message));
+        const why = toCfRotateError(err).message;
+        const kept = ctx.retirements ? await keepForLater(ctx.retirements, e, jti, ctx.clock.now()).then(() => true, () => false) : false;
+        warnings.push(
+          kept
+            ? l10n.t('The previous MoQ token {0} of "{1}" could not be deleted ({2}); it stays pending and is deleted by the next rotation or retire.', jti, e.token, why)
+            : l10n.t('The previous MoQ token {0} of "{1}" could not be deleted ({2}); it keeps working until you delete it in the dashboard.', jti, e.token, why),
+        );
       }
     }
     return warnings;
+  },
+
+  async deferFinish(retirements, e, now) {
+    const old = previousJtis(e);
+    for (const jti of old) await keepForLater(retirements, e, jti, now);
+    return old.length === 0
+      ? []
+      : [l10n.t('The previous MoQ token of "{0}" ({1}) was not deleted: no credential was available. It keeps working until the next rotation or retire deletes it (it is pending).', e.token, old.join(', '))];
   },
 
   lost: (e, now) => ({
