@@ -198,8 +198,9 @@ function validateOffContract(f: Record<string, unknown>): void {
  * Undefined (the fault does not fire) when the answer carries no secret, a field to remove is not
  * there, or the answer would no longer carry the secret.
  */
-function offContract(op: OperationName, body: Envelope, f: OffContractFault): Envelope | undefined {
-  if (withoutSecret(op, body) === undefined) return undefined;
+function offContract(op: OperationName, body: Envelope, f: OffContractFault, read: boolean): Envelope | undefined {
+  const secret = withoutSecret(op, body) !== undefined;
+  if (!secret && !read) return undefined;
   const out = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
   const walk = (p: string, create: boolean): { parent: Record<string, unknown> | unknown[]; key: string } | undefined => {
     const parts = p.split('.');
@@ -229,7 +230,7 @@ function offContract(op: OperationName, body: Envelope, f: OffContractFault): En
     if (at === undefined) return undefined;
     (at.parent as Record<string, unknown>)[at.key] = v;
   }
-  return withoutSecret(op, out as unknown as Envelope) === undefined ? undefined : (out as unknown as Envelope);
+  return secret && withoutSecret(op, out as unknown as Envelope) === undefined ? undefined : (out as unknown as Envelope);
 }
 
 /** The error envelope of an `echo-headers` fault: one error per credential header, quoting its value. */
@@ -761,7 +762,7 @@ class Simulator {
     const post =
       ok && wrongPage === undefined
         ? this.takeFault(op, url.pathname, POST_FAULTS, (f) =>
-            f.type === 'missing-secret' ? withoutSecret(op as OperationName, result.body) !== undefined : f.type === 'off-contract' ? offContract(op as OperationName, result.body, f) !== undefined : true,
+            f.type === 'missing-secret' ? withoutSecret(op as OperationName, result.body) !== undefined : f.type === 'off-contract' ? offContract(op as OperationName, result.body, f, req.method === 'GET' && f.op !== undefined) !== undefined : true,
           )
         : undefined;
     if (post?.type === 'hang-after-commit') return finish(null, 'hung', 'hang-after-commit'); // close() ends the socket
@@ -778,7 +779,7 @@ class Simulator {
       post?.type === 'missing-secret'
         ? (withoutSecret(op as OperationName, result.body) as Envelope)
         : post?.type === 'off-contract'
-          ? (offContract(op as OperationName, result.body, post) as Envelope)
+          ? (offContract(op as OperationName, result.body, post, req.method === 'GET' && post.op !== undefined) as Envelope)
           : result.body;
     // A mutation that changed Cloudflare answers after postCommitDelayMs (a client may die meanwhile).
     if (ok && req.method !== 'GET' && this.behaviour.postCommitDelayMs > 0) await this.sleep(this.behaviour.postCommitDelayMs);

@@ -382,7 +382,8 @@ export interface MissingSecretFault extends FaultBase {
  * their index (`success`, `result.id`, `result.issuers.0.type`); `set` adds a field that is not
  * there. Paths may not name the secret itself (that is `missing-secret`). Fires only on 2xx
  * answers that carry a secret, when every path to remove exists, and only if the answer still
- * carries the secret afterwards.
+ * carries the secret afterwards. A fault that names a read (GET) operation by `op` fires on its
+ * 2xx answers whose paths exist: what a client does with a field the spec leaves optional, left out.
  */
 export interface OffContractFault extends FaultBase {
   type: 'off-contract';

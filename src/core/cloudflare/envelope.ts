@@ -90,11 +90,11 @@ export const VerifyResultSchema = z.object({
   not_before: optText,
 });
 
-/** iam_token_base. The secret is never part of it. */
+/** iam_token_base (the SDK's Token: every field optional; cf-rotate needs the id). The secret is never part of it. */
 export const TokenSchema = z.object({
   id: z.string().check(z.minLength(1)),
   name: z.optional(z.nullable(z.string())),
-  status: TokenStatusSchema,
+  status: z.optional(TokenStatusSchema),
   issued_on: optText,
   modified_on: optText,
   last_used_on: optText,
@@ -106,7 +106,8 @@ export const TokenListSchema = z.array(TokenSchema);
 /** access_service-tokens (+ fields the SDK / live API add). */
 export const ServiceTokenSchema = z.object({
   id: z.string().check(z.minLength(1)),
-  client_id: z.string(),
+  // Optional in the spec and the SDK; a rotation's answer carries it again.
+  client_id: z.optional(z.string()),
   name: z.optional(z.nullable(z.string())),
   duration: optText,
   expires_at: optText,
@@ -123,7 +124,9 @@ export const ServiceTokenListSchema = z.array(ServiceTokenSchema);
  * `client_secret` we read. `client_secret` is optional here so that its absence is
  * reported by the client with a specific message rather than a generic schema error.
  */
+/** A create / rotate / version answer: the new client secret with its client id (the two credentials go together). */
 export const ServiceTokenWithSecretSchema = z.extend(ServiceTokenSchema, {
+  client_id: z.string(),
   client_secret: z.optional(z.nullable(z.string())),
 });
 

@@ -37,7 +37,7 @@ export const TokenPolicySchema = z.object({
 export const TokenTemplateSchema = z.object({
   id: z.string().check(z.minLength(1)),
   name: z.string(),
-  status: z.enum(['active', 'disabled', 'expired']),
+  status: z.optional(z.enum(['active', 'disabled', 'expired'])),
   policies: z.array(TokenPolicySchema).check(z.minLength(1)),
   condition: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
   expires_on: optText,

@@ -60,7 +60,8 @@ export type TokenStatus = 'active' | 'disabled' | 'expired';
 export interface ApiTokenInfo {
   id: string;
   name: string;
-  status: TokenStatus;
+  /** Optional in the SDK's Token: absent means not reported. */
+  status?: TokenStatus | undefined;
   issuedOn?: string | undefined;
   modifiedOn?: string | undefined;
   lastUsedOn?: string | undefined;
@@ -77,7 +78,8 @@ export interface VerifyResult {
 
 export interface ServiceTokenInfo {
   id: string;
-  clientId: string;
+  /** Optional in the spec: absent means not reported (the rotation's answer carries it). */
+  clientId?: string | undefined;
   name: string;
   duration?: string | undefined;
   expiresAt?: string | undefined;
@@ -313,7 +315,8 @@ export interface TokenGrant {
 export interface TokenTemplate {
   id: string;
   name: string;
-  status: TokenStatus;
+  /** Absent: not reported (optional in the SDK). */
+  status?: TokenStatus | undefined;
   policies: TokenPolicy[];
   /** The same policies with the permission groups' names (what the token may do; not sent back). */
   grants?: TokenGrant[] | undefined;

@@ -146,7 +146,7 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       const expected = sim.control.state().userTokens.map((t) => t.id);
       assert.equal(all.length, expected.length);
       assert.deepEqual(new Set(all.map((t) => t.id)), new Set(expected));
-      assert.ok(all.every((t) => typeof t.name === 'string' && ['active', 'disabled', 'expired'].includes(t.status)));
+      assert.ok(all.every((t) => typeof t.name === 'string' && ['active', 'disabled', 'expired'].includes(t.status ?? '')));
       const reqs = sim.control.requests({ op: 'listUserTokens' });
       assert.deepEqual(
         reqs.map((r) => [r.query['page'], r.query['per_page']]),

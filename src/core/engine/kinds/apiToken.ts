@@ -62,7 +62,7 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
       const o = ctx.signal ? { signal: ctx.signal } : undefined;
       if (t.strategy === 'replace') {
         const tpl = t.kind === 'account-api-token' ? await ctx.api.getAccountTokenTemplate(t.accountId, t.tokenId, o) : await ctx.api.getUserTokenTemplate(t.tokenId, o);
-        if (tpl.status !== 'active') {
+        if (tpl.status !== undefined && tpl.status !== 'active') {
           throw new CfRotateError('validation', l10n.t('The API token of "{0}" is {1} at Cloudflare: its twin would not work either.', t.name, tpl.status), {
             hint: l10n.t('Enable it in the Cloudflare dashboard (or create a new token and point tokenId at it), then rotate again. Nothing was rotated.'),
           });

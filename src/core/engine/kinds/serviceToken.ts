@@ -62,7 +62,7 @@ export const accessServiceToken: KindDriver<AccessServiceTokenConfig> = {
 
   async preState(ctx, t) {
     const info = await ctx.api.getServiceToken(scopeOf(accessServiceToken.resource(t)), t.serviceTokenId, ctx.signal ? { signal: ctx.signal } : undefined);
-    return { clientId: info.clientId, ...(info.updatedAt ? { updatedAt: info.updatedAt } : {}) };
+    return { ...(info.clientId ? { clientId: info.clientId } : {}), ...(info.updatedAt ? { updatedAt: info.updatedAt } : {}) };
   },
 
   async call(ctx, e, hooks) {
