@@ -447,7 +447,9 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
       }
       case 'list': {
         const cfg = await loadConfig(configFile);
-        const last = lastRotations(await history.list());
+        const entries = await history.list();
+        const last = lastRotations(entries);
+        const lost = unsettledLosses(entries);
         const retiring = (await engine.retirements.list().catch(() => [] as Retirement[])).filter((r) => inFolder(r.folder));
         const now = Date.now();
         const rows = cfg.tokens.map((t) => {
@@ -463,6 +465,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
             expiresAt: h?.expiresAt ?? null,
             due: due.state,
             targets: t.targets.map(targetLabel),
+            ...(lost.has(historyKey(folder, t.name)) ? { lostAt: lost.get(historyKey(folder, t.name))?.at } : {}),
             ...(r ? { retirement: { dueAt: new Date(r.dueAt).toISOString(), attempts: r.attempts, ...(r.lastError ? { lastError: r.lastError } : {}), text: retirementText(r, now) } } : {}),
           };
         });
@@ -471,7 +474,8 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         else
           for (const r of rows) {
             const when = r.lastRotated ? `rotated ${relativeTime(Date.parse(r.lastRotated), now)}` : 'never rotated by cf-rotate';
-            io.stdout(`${r.name}  [${r.kind}]  ${when}  ${r.due}${r.retirement ? `  (${r.retirement.text})` : ''}  → ${r.targets.join(', ')}\n`);
+            const lostText = r.lostAt ? `  (last rotation lost its secret ${relativeTime(Date.parse(r.lostAt), now)}: rotate it again)` : '';
+            io.stdout(`${r.name}  [${r.kind}]  ${when}  ${r.due}${lostText}${r.retirement ? `  (${r.retirement.text})` : ''}  → ${r.targets.join(', ')}\n`);
           }
         return 0;
       }

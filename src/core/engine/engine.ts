@@ -63,7 +63,7 @@ export interface EngineDeps {
   fileLockWaitMs?: number;
   /**
    * How long after the request timeout an unanswered request may still take effect at Cloudflare
-   * (default `deadlineMargin(timeout)`: half the timeout, 2–10 s). Tests with a fast simulator shorten it.
+   * (default `deadlineMargin(timeout)`: the timeout again, 2–20 s). Tests with a fast simulator shorten it.
    */
   deadlineMarginMs?: number;
   /** Where pending retirements live (one record each; default: in memory). The state directory's `retire/` in the hosts. */
@@ -174,9 +174,14 @@ export interface ResumeOptions {
 /** Progress steps the engine reports (hosts word them). `waiting` and `probing` carry details after a colon. */
 export type ProgressStep = 'checking' | 'rotating' | 'writing' | 'verifying' | 'cleaning-up' | `waiting:${string}` | `probing:${string}`;
 
-/** After the request timeout, how long a request may still take effect at Cloudflare. */
+/**
+ * After the request timeout, how long a request may still take effect at Cloudflare: as long as
+ * the timeout itself, 2–20 s. A request Cloudflare holds can be applied after the client gave up
+ * (the simulator's late-commit); the verdict waits that long, and a hung call still gets one
+ * within about 45 s at the default timeout (20 s + 20 s + the check).
+ */
 export function deadlineMargin(timeoutMs: number): number {
-  return Math.min(10_000, Math.max(2_000, Math.round(timeoutMs / 2)));
+  return Math.min(20_000, Math.max(2_000, Math.round(timeoutMs)));
 }
 /** Journals of cf-rotate 0.1 have no deadline: its rotation calls timed out after 30 s, never retried. */
 const LEGACY_DEADLINE_MS = 60_000;

@@ -423,6 +423,14 @@ describe('crash injection: resume killed after its verdict is durable, before th
             assert.deepEqual(told.map((x) => [x.name, x.state, x.verdict]), [['victim', 'lost', 'lost']]);
             assert.match(told[0]!.error!.message, /^The last rotation of "victim" \(\S+Z\) lost its new secret: \.env › TOKEN still holds the previous value, which Cloudflare no longer accepts\.$/);
             assert.equal(told[0]!.error!.hint, 'Rotate it again: cf-rotate rotate victim');
+            // list says so too (JSON: lostAt; text: the reason after the due state).
+            const listed: string[] = [];
+            assert.equal(await main(['list', '--json'], w.io(listed)), 0);
+            const row = (JSON.parse(listed.join('')) as { name: string; lostAt?: string }[]).find((x) => x.name === 'victim');
+            assert.match(row?.lostAt ?? '', /Z$/);
+            const text: string[] = [];
+            await main(['list'], w.io(text));
+            assert.match(text.join(''), /^victim {2}\[account-api-token\] .*\(last rotation lost its secret .*: rotate it again\)/m);
           } else {
             assert.equal(againCode, 0);
             assert.deepEqual(told, []);
@@ -446,6 +454,9 @@ describe('crash injection: resume killed after its verdict is durable, before th
             const after: string[] = [];
             assert.equal(await main(['resume'], w.io(after)), 0, after.join(''));
             assert.deepEqual(after, ['No interrupted rotations.\n']);
+            const relisted: string[] = [];
+            await main(['list', '--json'], w.io(relisted));
+            assert.equal((JSON.parse(relisted.join('')) as { name: string; lostAt?: string }[]).find((x) => x.name === 'victim')?.lostAt, undefined);
           }
         } finally {
           await fs.rm(w.folder, { recursive: true, force: true });
@@ -454,6 +465,37 @@ describe('crash injection: resume killed after its verdict is durable, before th
       });
     }
   }
+
+  it('a roll Cloudflare applies after the process died, later than half a timeout past it: resume waits long enough to say "lost", not "safe to retry"', async function () {
+    this.timeout(40_000);
+    const folder = await tempFolder('cf-rotate-late-');
+    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-late-state-'));
+    try {
+      const token = world.sim.control.addAccountToken(world.accountId, { name: 'late' });
+      await write(folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: [{ name: 'victim', kind: 'account-api-token', accountId: world.accountId, tokenId: token.id, targets: [{ file: '.env', key: 'TOKEN' }] }] }));
+      await write(folder, '.env', `TOKEN=${token.value}\n`);
+      // Timeout 4 s: the call can take effect until sent + 4 s + the margin. Killed at once, the
+      // request is applied 6.5 s after the process died: past half a timeout (the margin before),
+      // within a whole one (the margin now).
+      const env: NodeJS.ProcessEnv = { ...process.env, ...world.adminEnv, CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir, CF_ROTATE_TIMEOUT: '4', CRASH_AT: '' };
+      world.sim.control.addFault({ op: 'rollAccountToken', type: 'late-commit', delayMs: 6_500, fixed: true, pathIncludes: token.id });
+      const killed = await child([folder, 'victim'], env, () => world.sim.control.requests({ op: 'rollAccountToken' }).some((q) => q.path.includes(token.id)));
+      assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+      const out: string[] = [];
+      const code = await main(['resume', '--json', '--wait', '20'], { stdout: (x) => out.push(x), stderr: (x) => out.push(x), env: { ...env, CRASH_AT: '' }, cwd: folder });
+      await world.sim.control.settle();
+      const [rec] = world.sim.control.requests({ op: 'rollAccountToken' }).filter((q) => q.path.includes(token.id));
+      assert.equal(rec?.commitStatus, 200, 'Cloudflare applied the roll, late');
+      const results = JSON.parse(out.find((x) => x.trim().startsWith('[')) ?? '[]') as Resumed[];
+      assert.deepEqual(results.map((r) => [r.state, r.verdict]), [['lost', 'lost']], out.join(''));
+      assert.equal(code, 1);
+      assert.notEqual(world.sim.control.state().accountTokens.find((t) => t.id === token.id)?.value, token.value);
+    } finally {
+      world.sim.control.clearFaults();
+      await fs.rm(folder, { recursive: true, force: true });
+      await fs.rm(stateDir, { recursive: true, force: true });
+    }
+  });
 
   it('"lost": resume killed once the verdict is journaled, then discarded by hand: the history keeps the verdict once, not a discard', async () => {
     const w = await interrupted('lost');
