@@ -339,16 +339,16 @@ function describeUnreadable(raw: string): UnreadableJournal {
   try {
     data = JSON.parse(raw);
   } catch {
-    return { newer: false, reason: 'not valid JSON' };
+    return { newer: false, reason: l10n.t('not valid JSON') };
   }
-  if (typeof data !== 'object' || data === null) return { newer: false, reason: 'not a journal entry' };
+  if (typeof data !== 'object' || data === null) return { newer: false, reason: l10n.t('not a journal entry') };
   const d = data as Record<string, unknown>;
   const name = (x: unknown): string | undefined => (typeof x === 'string' && x.length > 0 && x.length <= 200 ? x : undefined);
   const version = typeof d.v === 'number' && Number.isInteger(d.v) ? d.v : undefined;
   const token = name(d.token);
   const folder = typeof d.folder === 'string' && d.folder.length <= 4096 ? d.folder : undefined;
   const newer = version !== undefined && version > JOURNAL_VERSION;
-  return { ...(token ? { token } : {}), ...(folder ? { folder } : {}), ...(version !== undefined ? { version } : {}), newer, reason: newer ? `journal format ${version}` : 'an unexpected shape' };
+  return { ...(token ? { token } : {}), ...(folder ? { folder } : {}), ...(version !== undefined ? { version } : {}), newer, reason: newer ? l10n.t('journal format {0}', String(version)) : l10n.t('an unexpected shape') };
 }
 
 /** Parse a stored entry; cf-rotate 0.1's entries (v1) are read as v2. */
