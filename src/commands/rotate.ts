@@ -16,7 +16,7 @@ import { addToGitignore, gitFileStatus, type GitFileStatus } from '../host/git';
 import type { ResolvedToken } from '../host/configs';
 import { samePath } from '../host/paths';
 import { userGitPath } from '../host/services';
-import { dueTokens } from '../views/model';
+import { tokensToRotateWhenDue } from '../views/model';
 import { BATCH_CONCURRENCY, BATCH_PROGRESS_INTERVAL_MS, COMMANDS } from '../constants';
 import {
   askModal,
@@ -463,7 +463,7 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   if (args?.folder !== undefined && !folder) throw new CfRotateError('not-found', vscode.l10n.t('There is no workspace folder "{0}".', args.folder));
   let items: ResolvedToken[] = app.configs.tokens();
   if (mode === 'due') {
-    const due = new Set(dueTokens(app.view.tree.roots()).map((n) => `${n.folder}\u0000${n.name}`));
+    const due = new Set(tokensToRotateWhenDue(app.view.tree.roots()).map((n) => `${n.folder}\u0000${n.name}`));
     items = items.filter((rt) => due.has(`${rt.folder.path}\u0000${rt.token.name}`));
   }
   if (folder) items = items.filter((rt) => rt.folder.path === folder.path);

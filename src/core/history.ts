@@ -75,6 +75,11 @@ export function lastRotations(entries: readonly HistoryEntry[]): Map<string, His
  */
 const LOSS_KEEPS_WORKING: ReadonlySet<TokenKind> = new Set<TokenKind>(['oauth-client-secret', 'moq-relay-token']);
 
+/** Does a lost rotation of this kind leave its targets with a value Cloudflare stops accepting? Then it must be rotated again. */
+export function lossKillsValue(kind: TokenKind): boolean {
+  return !LOSS_KEEPS_WORKING.has(kind);
+}
+
 /**
  * Per (folder, name): the newest `lost` outcome that no later successful rotation settled, of the
  * kinds where a loss kills the value in the targets (at once, or when a grace period ends). Until
@@ -84,7 +89,7 @@ export function unsettledLosses(entries: readonly HistoryEntry[]): Map<string, H
   const success = lastRotations(entries);
   const out = new Map<string, HistoryEntry>();
   for (const e of entries) {
-    if (e.outcome !== 'lost' || LOSS_KEEPS_WORKING.has(e.kind)) continue;
+    if (e.outcome !== 'lost' || !lossKillsValue(e.kind)) continue;
     const k = historyKey(e.folder, e.name);
     const ok = success.get(k);
     if (ok && ok.at >= e.at) continue;

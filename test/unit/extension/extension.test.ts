@@ -444,6 +444,20 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.equal(fake.contextKeys.get(CONTEXT.hasTokens), true);
   });
 
+  it('rotateDue also rotates a token whose last rotation lost its secret (its files hold a dead value), whatever its schedule', async () => {
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const lost = { at, folder: dir, name: 'deploy', kind: 'account-api-token', outcome: 'lost', targets: ['.env › CLOUDFLARE_API_TOKEN'], errorKind: 'ambiguous', error: 'Cloudflare rolled the API token "deploy" but the new value never arrived; the old value no longer works.' };
+    await fs.mkdir(process.env.CF_ROTATE_STATE_DIR!, { recursive: true });
+    await fs.writeFile(path.join(process.env.CF_ROTATE_STATE_DIR!, 'history.jsonl'), `${JSON.stringify(lost)}\n`);
+    await start({ tokens: [{ ...DEPLOY, rotateEveryDays: undefined }, { ...ACCESS, rotateEveryDays: undefined }] });
+    await setCredential();
+    assert.equal(tokenNodes(api.tree.roots()).find((t) => t.name === 'deploy')?.state, 'failed');
+    const results = await run<{ name: string; ok: boolean }[]>(COMMANDS.rotateDue, { confirm: false });
+    assert.deepEqual(results.map((r) => [r.name, r.ok]), [['deploy', true]]);
+    assert.equal(envValue(await read(dir, '.env'), 'CLOUDFLARE_API_TOKEN'), world.sim.control.state().accountTokens.find((t) => t.id === DEMO.accountToken.id)?.value);
+    assert.deepEqual(await run<unknown[]>(COMMANDS.rotateDue, { confirm: false }), [], 'rotated again: no longer due');
+  });
+
   it('rotates only due tokens with rotateDue', async () => {
     await start({ tokens: [DEPLOY, { ...ACCESS, rotateEveryDays: undefined }] });
     await setCredential();
