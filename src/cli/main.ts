@@ -315,14 +315,16 @@ function reportRetirements(io: Io, results: readonly RetirementResult[], all: bo
   return failed;
 }
 
-/** Start-of-run housekeeping: move 0.1 journals into the per-entry store, sweep temporaries left by killed processes. */
-async function housekeeping(stateDir: string, engine: RotationEngine, folder: string, cfg: CfRotateConfig | undefined, logger: Logger, configFile?: string): Promise<void> {
+/**
+ * Start-of-run housekeeping: move 0.1 journals into the per-entry store, sweep temporaries left by
+ * killed processes; beside the targets too when the configuration could be read (`cfg`; resume,
+ * retire and discard run without one: a kill during a replace's edit of it).
+ */
+async function housekeeping(stateDir: string, engine: RotationEngine, folder: string, cfg: CfRotateConfig | undefined, logger: Logger, configFile: string): Promise<void> {
   await ensureStateDir(stateDir);
   await migrateLegacyJournalFile(path.join(stateDir, 'journal.json'), new NodeJournalStore(stateDir), logger);
   await sweepStateDir(stateDir);
-  // resume and retire sweep too when the configuration can be read (a kill during a replace's edit of it).
-  const c = cfg ?? (configFile ? await loadConfig(configFile).catch(() => undefined) : undefined);
-  if (c) await engine.sweep(folder, c.tokens, configFile ? path.relative(folder, configFile) : undefined);
+  if (cfg) await engine.sweep(folder, cfg.tokens, path.relative(folder, configFile));
 }
 
 export async function main(argv: string[], rawIo: Io): Promise<number> {
@@ -454,6 +456,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         const now = Date.now();
         const rows = cfg.tokens.map((t) => {
           const h = last.get(historyKey(folder, t.name));
+          const lostAt = lost.get(historyKey(folder, t.name))?.at;
           const at = h ? Date.parse(h.at) : undefined;
           const due = dueInfo(t, at, now, int(o['reminder-days'], 'reminder-days', 7), h?.expiresAt ? Date.parse(h.expiresAt) : undefined);
           const r = retiring.find((x) => x.name === t.name);
@@ -465,7 +468,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
             expiresAt: h?.expiresAt ?? null,
             due: due.state,
             targets: t.targets.map(targetLabel),
-            ...(lost.has(historyKey(folder, t.name)) ? { lostAt: lost.get(historyKey(folder, t.name))?.at } : {}),
+            ...(lostAt ? { lostAt } : {}),
             ...(r ? { retirement: { dueAt: new Date(r.dueAt).toISOString(), attempts: r.attempts, ...(r.lastError ? { lastError: r.lastError } : {}), text: retirementText(r, now) } } : {}),
           };
         });
@@ -519,8 +522,8 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         return Math.max(emit([...resumed, ...unreadable, ...results]), retireFailed ? 1 : 0);
       }
       case 'retire': {
-        await housekeeping(stateDir, engine, folder, undefined, logger, configFile);
         const cfg = await loadConfig(configFile).catch(() => undefined);
+        await housekeeping(stateDir, engine, folder, cfg, logger, configFile);
         const pending = (await engine.retirements.list()).filter((r) => inFolder(r.folder));
         const missing = names.filter((n) => !pending.some((r) => r.name === n));
         if (missing.length > 0) {
@@ -543,13 +546,13 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
       case 'resume': {
         const waitS = o.wait === undefined ? 20 : Number(o.wait);
         if (!Number.isFinite(waitS) || waitS < 0 || waitS > 600) throw new UsageError('--wait must be a number of seconds from 0 to 600');
-        await housekeeping(stateDir, engine, folder, undefined, logger, configFile);
+        const cfg = await loadConfig(configFile).catch(() => undefined);
+        await housekeeping(stateDir, engine, folder, cfg, logger, configFile);
         const pending = (await engine.interrupted()).filter((j) => !o.config || inFolder(j.folder));
         const results: RotationResult[] = [];
         for (const j of pending) results.push(await engine.resume(j.id, { overwriteConflicts: o['overwrite-conflicts'] ?? false, waitForDeadlineMs: waitS * 1000 }));
         // Nothing left to resume does not mean every target works: a rotation that lost its secret
         // (reported once, when it was found) left its targets with a dead value until it is rotated again.
-        const cfg = await loadConfig(configFile).catch(() => undefined);
         const lost = lossesOf(await history.list(), inFolder, cfg, results);
         const unreadable = (await engine.journal.unreadable()).filter((u) => !o.config || u.folder === undefined || inFolder(u.folder));
         if (pending.length === 0 && lost.length === 0 && unreadable.length === 0) {
@@ -562,8 +565,8 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
       }
       case 'discard': {
         if (names.length === 0) throw new UsageError('discard needs the name of the token whose interrupted rotation to discard');
-        await housekeeping(stateDir, engine, folder, undefined, logger, configFile);
         const cfg = await loadConfig(configFile).catch(() => undefined);
+        await housekeeping(stateDir, engine, folder, cfg, logger, configFile);
         const all = await engine.journal.list();
         const hits = journalsFor(all, folder, names, cfg);
         const missing = names.filter((n) => !hits.some((j) => j.token === n || (cfg?.tokens.find((t) => t.name === n) && resourceId(cfg.tokens.find((t) => t.name === n) as TokenConfig) === j.id)));

@@ -10,7 +10,7 @@ import type { ConfigIssue } from '../core/config/load';
 import { isFileTarget, targetField, targetLabel as configTargetLabel, type SecretField, type TargetConfig, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { destinationRef, destinationType, destinationWhere, DESTINATION_EFFECTS, type DestinationRef, type DestinationType } from '../core/destinations';
 import { historyKey, lossKillsValue, type HistoryEntry } from '../core/history';
-import { dueInfo, elapsedText, relativeTime, type DueInfo } from '../core/schedule';
+import { dueInfo, elapsedText, isDue, relativeTime, type DueInfo } from '../core/schedule';
 import { formatInstant, plural } from '../core/l10n';
 import { plain } from '../core/text';
 import { COMMANDS } from '../constants';
@@ -745,7 +745,7 @@ export function tokenNodes(roots: readonly TreeNode[]): TokenNode[] {
 
 /** Tokens that are due (soon or overdue), from the built tree. */
 export function dueTokens(roots: readonly TreeNode[]): TokenNode[] {
-  return tokenNodes(roots).filter((t) => t.due.state === 'overdue' || t.due.state === 'due-soon');
+  return tokenNodes(roots).filter((t) => isDue(t.due));
 }
 
 /**
@@ -753,7 +753,7 @@ export function dueTokens(roots: readonly TreeNode[]): TokenNode[] {
  * that leaves the files with a value Cloudflare stops accepting (whatever their schedule says).
  */
 export function tokensToRotateWhenDue(roots: readonly TreeNode[]): TokenNode[] {
-  return tokenNodes(roots).filter((t) => t.due.state === 'overdue' || t.due.state === 'due-soon' || (t.state === 'failed' && t.status.lastAttempt?.outcome === 'lost' && lossKillsValue(t.kind)));
+  return tokenNodes(roots).filter((t) => isDue(t.due) || (t.state === 'failed' && t.status.lastAttempt?.outcome === 'lost' && lossKillsValue(t.kind)));
 }
 
 /** "1 overdue", "2 due soon", "1 overdue · 2 due soon": the counts, in the words `dueText` uses. */
