@@ -17,13 +17,20 @@
  *    through the checked folder's handle too: nothing outside the root is opened but a folder
  *    (never a device or FIFO a swapped link leads to).
  *
- * Writes are atomic: a 0600 temporary `<name>.cf-rotate-<pid>-<start>-<hex>.tmp` beside the file
- * (a `.env*` ignore rule matches it), fsync, rename over the file, then the previous mode is given
- * back through the still-open handle, and the directory is fsynced. New files are 0600. A
- * temporary file left by a killed process is swept (`sweep`) once its process is gone.
+ * Writes are atomic: the new contents go to a 0600 temporary file, which is fsynced, renamed over
+ * the file, then given the previous mode back through its still-open handle, and the directory is
+ * fsynced. New files are 0600. In a workspace folder the temporary file is `<name>` itself, inside
+ * a private 0700 folder `<name>.cf-rotate-<pid>-<start>-<hex>.tmp/` beside the file that first
+ * gets a `.gitignore` of `*`: git ignores everything in that folder whatever the repository's own
+ * rules say (an exact `.env` or an anchored `/.env` rule ignores the file, not a sibling name),
+ * so a process killed mid-write never leaves a copy of a .env that `git add .` would pick up; and
+ * a rule that ignores the file's name ignores the temporary too, even if the `.gitignore` did not
+ * reach the disk. The state directory, which no repository holds, keeps the plain temporary
+ * file `<name>.cf-rotate-<pid>-<start>-<hex>.tmp` (`tempFolders: false`: one file, no folder). A
+ * temporary left by a killed process is swept (`sweep`) once its process is gone.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as C, promises as fs, readlinkSync } from 'node:fs';
+import { closeSync, constants as C, openSync, promises as fs, readlinkSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
@@ -250,7 +257,30 @@ async function readOpen(h: fs.FileHandle, r: Resolved, rules: CheckRules): Promi
   return { bytes: Buffer.concat(chunks, total), resolved: { ...r, mode: st.mode & 0o7777, size: total } };
 }
 
+/** The ignore-all file of a temporary folder: git ignores the folder's every entry, this file too. */
+const IGNORE_ALL = '.gitignore';
+const IGNORE_ALL_TEXT = '*\n# cf-rotate: the temporary folder of a write in progress (removed when it ends)\n';
+
+/** The temporary file's name inside its folder: the file's own name (the `.gitignore` there is the folder's). */
+function tempFileName(name: string): string {
+  return name === IGNORE_ALL ? 'gitignore.tmp' : name;
+}
+
+export interface CheckedFilesOptions {
+  /**
+   * Write through a private temporary folder that git ignores (default true: any folder a
+   * repository may hold). False for the state directory: a plain temporary file beside the file.
+   */
+  tempFolders?: boolean;
+}
+
 export class CheckedFiles {
+  private readonly tempFolders: boolean;
+
+  constructor(opts: CheckedFilesOptions = {}) {
+    this.tempFolders = opts.tempFolders ?? true;
+  }
+
   /** Resolve and check `rel` under `root`. Throws a 'file'/'config' CfRotateError when a rule is broken. */
   async resolve(root: string, rel: string, rules: CheckRules = {}): Promise<Resolved> {
     const abs = relPath(root, rel);
@@ -408,23 +438,34 @@ export class CheckedFiles {
     const tmpPath = path.join(r.realDir, tmpName);
     inFlight.add(tmpPath);
     let h: fs.FileHandle | undefined;
+    let folder: TempFolder | undefined;
+    /** Where the temporary file is: beside the file, or inside its temporary folder. */
+    let tmpFile = dir.child(tmpName);
+    let created = false;
     let renamed = false;
     try {
       await dir.recheck();
-      h = await fs.open(dir.child(tmpName), C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o600);
+      if (this.tempFolders) {
+        folder = await openTempFolder(dir, tmpName, r);
+        tmpFile = folder.child(tempFileName(r.name));
+      }
+      h = await fs.open(tmpFile, C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o600);
+      created = true;
+      // Off Linux the folder was reached by its path: it must still be the one made (and checked).
+      await folder?.recheck();
       await h.writeFile(data);
       await h.sync();
       let mode = opts.mode ?? 0o600;
       if (opts.createOnly === true) {
         await dir.recheck();
         try {
-          await fs.link(dir.child(tmpName), dir.child(r.name));
+          await fs.link(tmpFile, dir.child(r.name));
         } catch (e) {
           if (errno(e) !== 'EEXIST') throw e;
           throw new CfRotateError('file', l10n.t('{0} already exists; cf-rotate did not replace it.', rel), { hint: l10n.t('Open the existing file instead.'), cause: e });
         }
         // The file is in place; the temporary name goes (on failure the catch below tries again).
-        await fs.unlink(dir.child(tmpName));
+        await fs.unlink(tmpFile);
       } else {
         // The name must still be what was checked: a regular file, or nothing.
         try {
@@ -439,17 +480,21 @@ export class CheckedFiles {
           if (errno(e) !== 'ENOENT') throw e; // removed meanwhile: created anew, 0600
         }
         await dir.recheck();
-        await fs.rename(dir.child(tmpName), dir.child(r.name));
+        await fs.rename(tmpFile, dir.child(r.name));
       }
       renamed = true;
       if (mode !== 0o600) await h.chmod(mode);
       const closing = h.close();
       h = undefined;
-      await Promise.all([closing, dir.sync()]);
+      // The temporary folder (now without the file) goes while the handle closes and the directory syncs.
+      await Promise.all([closing, dir.sync(), folder?.remove(true)]);
+      folder = undefined;
       return { ...r, exists: true, mode, size: data.length };
     } catch (e) {
       await h?.close().catch(() => undefined);
-      if (!renamed) await fs.unlink(dir.child(tmpName)).catch(() => undefined);
+      // Is the temporary file gone (never made, renamed into place, or unlinked now)?
+      const gone = !created || renamed || (await fs.unlink(tmpFile).then(() => true, (u: unknown) => errno(u) === 'ENOENT'));
+      await folder?.remove(gone).catch(() => undefined);
       throw fileError('write', rel, e);
     } finally {
       inFlight.delete(tmpPath);
@@ -519,6 +564,10 @@ export class CheckedFiles {
       }
       if (!stale) continue;
       const st = await fs.lstat(full).catch(() => undefined);
+      if (m && st?.isDirectory()) {
+        if (await removeTempFolder(full, m[1] as string)) removed++;
+        continue;
+      }
       if (!st?.isFile()) continue;
       await fs.unlink(full).then(
         () => removed++,
@@ -571,6 +620,119 @@ export class CheckedFiles {
       },
     };
   }
+}
+
+/**
+ * Remove a temporary folder a dead process left (`full`, a real path): only when it holds nothing
+ * but its ignore-all file and the temporary file of `name`, both regular files; the temporary
+ * file goes first (the ignore-all file hides it from git until then). Read and emptied through
+ * its handle on Linux (a link swapped in for it is not followed). True when it was removed.
+ */
+async function removeTempFolder(full: string, name: string): Promise<boolean> {
+  let h: fs.FileHandle | undefined;
+  try {
+    h = await fs.open(full, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch {
+    if (process.platform !== 'win32') return false;
+  }
+  const viaFd = h !== undefined && procFd();
+  const base = viaFd && h ? `/proc/self/fd/${h.fd}` : full;
+  const inside = (n: string): string => `${base}/${n}`;
+  try {
+    const names = await fs.readdir(base);
+    if (names.some((n) => n !== IGNORE_ALL && n !== tempFileName(name))) return false; // not what a write leaves: left alone
+    for (const n of [tempFileName(name), IGNORE_ALL]) {
+      if (!names.includes(n)) continue;
+      if (!viaFd && fold(await fs.realpath(full)) !== fold(full)) return false;
+      const st = await fs.lstat(inside(n));
+      if (!st.isFile()) return false;
+      await fs.unlink(inside(n));
+    }
+  } catch {
+    return false;
+  } finally {
+    await h?.close().catch(() => undefined);
+  }
+  return fs.rmdir(full).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** A write's private temporary folder (see the module comment), opened and holding its ignore-all file. */
+interface TempFolder {
+  /** A name inside the folder (through its handle on Linux). */
+  child(name: string): string;
+  /** Off Linux: the folder's path must still lead to the folder that was made. */
+  recheck(): Promise<void>;
+  /** Remove the folder; `emptied`: the temporary file is gone (renamed or unlinked), so only the ignore-all file is left. */
+  remove(emptied: boolean): Promise<void>;
+}
+
+/**
+ * Make `tmpName` (0700) in the checked directory, open it without following a link (a link swapped
+ * in since is refused), and write its ignore-all file before anything else goes in.
+ */
+async function openTempFolder(dir: DirHandle, tmpName: string, r: Resolved): Promise<TempFolder> {
+  const at = dir.child(tmpName);
+  const realFolder = path.join(r.realDir, tmpName);
+  await fs.mkdir(at, { mode: 0o700 });
+  let h: fs.FileHandle | undefined;
+  try {
+    h = await fs.open(at, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch (e) {
+    if (process.platform !== 'win32') {
+      await fs.rmdir(at).catch(() => undefined);
+      throw e;
+    }
+    h = undefined; // Windows cannot open folders: the path, checked again (recheck)
+  }
+  const viaFd = h !== undefined && procFd();
+  // Fixed once: the folder's handle (kept open until remove) or, off Linux, its path.
+  const base = viaFd && h ? `/proc/self/fd/${h.fd}` : realFolder;
+  const child = (name: string): string => `${base}/${name}`;
+  const folder: TempFolder = {
+    child,
+    recheck: async () => {
+      if (viaFd) return; // the handle is the folder that was made
+      const now = await fs.realpath(realFolder).catch(() => undefined);
+      if (now === undefined || fold(now) !== fold(realFolder)) {
+        throw new CfRotateError('file', l10n.t('The folder of {0} changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.', r.rel), {
+          hint: l10n.t('Check the folder, then try again.'),
+        });
+      }
+    },
+    remove: async (emptied) => {
+      // After a failure the temporary file may still be there (its unlink failed): then the folder,
+      // and the ignore-all file that hides it from git, stay for the sweep. Off Linux a path that
+      // no longer leads to the folder that was made is left alone.
+      try {
+        const moved = !viaFd && (await folder.recheck().then(() => false, () => true));
+        const left = moved ? undefined : emptied ? [IGNORE_ALL] : await fs.readdir(base).catch(() => undefined);
+        if (left === undefined || left.some((n) => n !== IGNORE_ALL)) return;
+        await fs.unlink(child(IGNORE_ALL)).catch(() => undefined);
+      } finally {
+        await h?.close().catch(() => undefined);
+      }
+      // Through the checked directory's handle: a link in its place is not removed (ENOTDIR).
+      await fs.rmdir(at).catch(() => undefined);
+    },
+  };
+  try {
+    await folder.recheck();
+    // One synchronous open + write (80 bytes): git lists the folder's .gitignore only for the
+    // instant between the two (empty then, and nothing else is in the folder yet).
+    const fd = openSync(child(IGNORE_ALL), C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o600);
+    try {
+      writeSync(fd, IGNORE_ALL_TEXT);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    await folder.remove(false).catch(() => undefined);
+    throw e;
+  }
+  return folder;
 }
 
 interface DirHandle {

@@ -13,7 +13,7 @@ import { CheckedFiles } from './checked';
 const O_NOFOLLOW = C.O_NOFOLLOW ?? 0;
 
 export class FileHistory implements HistoryStore {
-  private readonly files = new CheckedFiles();
+  private readonly files = new CheckedFiles({ tempFolders: false }); // the state directory: no repository holds it
 
   constructor(
     readonly file: string,

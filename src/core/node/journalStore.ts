@@ -12,7 +12,7 @@ import { CheckedFiles } from './checked';
 const RULES = { denyGitDir: false, maxBytes: 4 * 1024 * 1024 };
 
 export class NodeJournalStore implements JournalStore {
-  private readonly files = new CheckedFiles();
+  private readonly files = new CheckedFiles({ tempFolders: false }); // the state directory: no repository holds it
   private ready: Promise<void> | undefined;
 
   constructor(

@@ -387,9 +387,9 @@ describe('checked files: each rule on its own', function () {
   it('sweep: "." is the root; every temporary when no name is given; never a young legacy one, a folder, or a folder outside', async () => {
     const dead = (name: string): string => `${name}.cf-rotate-4194303123-77-abcdef012345.tmp`;
     for (const n of [dead('.env'), dead('.dev.vars'), '..env.cf-rotate-0123456789ab.tmp', 'x.tmp']) await fs.writeFile(path.join(root, n), 'x');
-    await fs.mkdir(path.join(root, dead('dir')));
+    await fs.mkdir(path.join(root, 'dir.tmp'));
     assert.equal(await cf.sweep(root, '.'), 2, 'both dead temporaries; the young legacy one stays');
-    assert.deepEqual(readdirSync(root).sort(), ['..env.cf-rotate-0123456789ab.tmp', dead('dir'), 'x.tmp'].sort());
+    assert.deepEqual(readdirSync(root).sort(), ['..env.cf-rotate-0123456789ab.tmp', 'dir.tmp', 'x.tmp'].sort());
     const old = (Date.now() - 2 * 3600_000) / 1000;
     await fs.utimes(path.join(root, '..env.cf-rotate-0123456789ab.tmp'), old, old);
     assert.equal(await cf.sweep(root, '', '.dev.vars'), 0, 'a legacy temporary of another file');
@@ -408,6 +408,37 @@ describe('checked files: each rule on its own', function () {
     } finally {
       await fs.rm(outside, { recursive: true, force: true });
     }
+  });
+
+  it('sweep: a dead write\'s temporary folder goes (its file first, then its .gitignore); one of a live process, one holding anything else, or a link in its place is left, and nothing outside is touched', async () => {
+    const dead = (name: string): string => `${name}.cf-rotate-4194303123-77-abcdef012345.tmp`;
+    const live = `.env.cf-rotate-${process.ppid}-${processStartTime(process.ppid) ?? '0'}-abcdef012345.tmp`;
+    const folder = async (name: string, files: Record<string, string>): Promise<string> => {
+      const at = path.join(root, name);
+      await fs.mkdir(at, { mode: 0o700 });
+      for (const [n, text] of Object.entries(files)) await fs.writeFile(path.join(at, n), text);
+      return at;
+    };
+    const outside = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-sweep-out2-')));
+    await fs.writeFile(path.join(outside, 'secret.txt'), 'outside\n');
+    await folder(dead('.env'), { '.gitignore': '*\n', '.env': 'SECRET=1\n' });
+    await folder(dead('.dev.vars'), { '.gitignore': '*\n' });
+    await folder(dead('.gitignore'), { '.gitignore': '*\n', 'gitignore.tmp': '.env\n' });
+    await folder(dead('a.env'), {});
+    await folder(live, { '.gitignore': '*\n', '.env': 'SECRET=2\n' });
+    await folder(dead('b.env'), { '.gitignore': '*\n', 'b.env': 'x', 'notes.txt': 'not a write\'s' });
+    const other = await folder(dead('c.env'), { '.gitignore': '*\n' });
+    await fs.symlink(path.join(outside, 'secret.txt'), path.join(other, 'c.env'));
+    await fs.symlink(outside, path.join(root, dead('d.env')));
+    await fs.writeFile(path.join(outside, '.gitignore'), 'outside\n');
+    await fs.writeFile(path.join(outside, 'd.env'), 'outside\n');
+    assert.equal(await cf.sweep(root, '.'), 4);
+    assert.deepEqual(readdirSync(root).sort(), [live, dead('b.env'), dead('c.env'), dead('d.env')].sort());
+    assert.deepEqual(readdirSync(path.join(root, dead('b.env'))).sort(), ['.gitignore', 'b.env', 'notes.txt']);
+    assert.equal(await fs.readFile(path.join(outside, 'secret.txt'), 'utf8'), 'outside\n');
+    assert.deepEqual(readdirSync(outside).sort(), ['.gitignore', 'd.env', 'secret.txt']);
+    assert.equal(await cf.sweep(root, '.', '.env'), 0, 'the live process\'s folder stays');
+    await fs.rm(outside, { recursive: true, force: true });
   });
 
   it('sweep: a temporary of this process is left while its write runs, and removed when left over', async () => {
@@ -793,15 +824,102 @@ describe('checked files: createFolder, the steps between check and act, and no h
     assert.deepEqual(readdirSync(root), ['w.env']);
   });
 
-  it('write: the temporary is named <name>.cf-rotate-<pid>-<start time>-<12 hex>.tmp', async () => {
+  it('write: the temporary is <name> inside a 0700 folder <name>.cf-rotate-<pid>-<start time>-<12 hex>.tmp holding a .gitignore of *; the state directory\'s writer keeps a plain <name>.cf-rotate-….tmp', async () => {
     const start = (await fs.readFile('/proc/self/stat', 'utf8')).split(') ')[1]?.split(' ')[19];
+    const pattern = new RegExp(`^\\.env\\.cf-rotate-${process.pid}-${start}-[0-9a-f]{12}\\.tmp$`);
+    let seen: { folder: string[]; mode: number; ignore: string; file: string; fileMode: number } | undefined;
+    fsp.rename = async (a: unknown, b: unknown) => {
+      const folder = readdirSync(root).filter((n) => n !== '.env');
+      const inside = path.join(root, folder[0] ?? '');
+      seen = {
+        folder,
+        mode: (await fs.stat(inside)).mode & 0o777,
+        ignore: await fs.readFile(path.join(inside, '.gitignore'), 'utf8'),
+        file: await fs.readFile(path.join(inside, '.env'), 'utf8'),
+        fileMode: (await fs.stat(path.join(inside, '.env'))).mode & 0o777,
+      };
+      return saved.rename(a, b);
+    };
+    await cf.write(root, '.env', Buffer.from('A=1\n'), rules);
+    assert.equal(seen?.folder.length, 1);
+    assert.match(seen?.folder[0] ?? '', pattern);
+    assert.equal(seen?.mode, 0o700);
+    assert.match(seen?.ignore ?? '', /^\*$/m);
+    assert.equal(seen?.file, 'A=1\n');
+    assert.equal(seen?.fileMode, 0o600);
+    assert.deepEqual(readdirSync(root), ['.env'], 'the folder is gone');
+    // A .gitignore target: its temporary is not named .gitignore (that name is the folder's own).
+    let names: string[] = [];
+    fsp.rename = async (a: unknown, b: unknown) => {
+      const folder = readdirSync(root).find((n) => n.startsWith('.gitignore.cf-rotate-')) ?? '';
+      names = readdirSync(path.join(root, folder)).sort();
+      return saved.rename(a, b);
+    };
+    await cf.write(root, '.gitignore', Buffer.from('.env\n'), { ...rules, mode: 0o644 });
+    assert.deepEqual(names, ['.gitignore', 'gitignore.tmp']);
+    assert.equal(await fs.readFile(path.join(root, '.gitignore'), 'utf8'), '.env\n');
+    // The state directory's writer: one plain temporary file beside the file, no folder.
     let name = '';
     fsp.rename = async (a: unknown, b: unknown) => {
       name = path.basename(String(a));
       return saved.rename(a, b);
     };
-    await cf.write(root, '.env', Buffer.from('A=1\n'), rules);
-    assert.match(name, new RegExp(`^\\.env\\.cf-rotate-${process.pid}-${start}-[0-9a-f]{12}\\.tmp$`));
+    await new CheckedFiles({ tempFolders: false }).write(root, '.env', Buffer.from('A=2\n'), rules);
+    assert.match(name, pattern);
+    assert.deepEqual(readdirSync(root).sort(), ['.env', '.gitignore']);
+  });
+
+  it('write: git never sees the temporary, whatever the repository ignores (an exact, an anchored or a *.env rule), at any step of the write; a failed write leaves nothing', async function () {
+    let git = true;
+    try {
+      execFileSync('git', ['--version'], { stdio: 'ignore' });
+    } catch {
+      git = false;
+    }
+    if (!git) this.skip();
+    const run = (...args: string[]): string => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8' });
+    run('init', '-q');
+    await fs.mkdir(path.join(root, 'config'));
+    await fs.writeFile(path.join(root, '.gitignore'), '.env\n/.dev.vars\nconfig/app.env\n*.local.env\n');
+    run('add', '.gitignore');
+    run('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'ignore');
+    const steps: string[] = [];
+    const untracked = async (step: string): Promise<void> => {
+      steps.push(step);
+      const status = run('status', '--porcelain', '--untracked-files=all');
+      assert.equal(status, '', `git status at ${step}: ${status}`);
+    };
+    // Ask git at each step of the write: after the folder is made, after each file in it is opened, and at the rename.
+    fsp.mkdir = async (...args: unknown[]) => {
+      const r = await saved.mkdir(...args);
+      await untracked('mkdir');
+      return r;
+    };
+    fsp.open = async (...args: unknown[]) => {
+      const r = await saved.open(...args);
+      if ((Number(args[1]) & constants.O_CREAT) !== 0) await untracked(`open ${path.basename(String(args[0]))}`);
+      return r;
+    };
+    fsp.rename = async (a: unknown, b: unknown) => {
+      await untracked('rename');
+      return saved.rename(a, b);
+    };
+    for (const rel of ['.env', '.dev.vars', 'config/app.env', 'x.local.env']) {
+      steps.length = 0;
+      await cf.write(root, rel, Buffer.from('SECRET=s3cr3t\n'), rules);
+      assert.deepEqual(steps, ['mkdir', `open ${path.basename(rel)}`, 'rename'], rel);
+      assert.match(readdirSync(root).find((n) => n.includes('.cf-rotate-')) ?? 'gone', /^gone$/, 'the temporary folder is gone');
+    }
+    Object.assign(fsp, saved);
+    assert.equal(run('status', '--porcelain', '--untracked-files=all'), '');
+    // A write that fails after its temporary was written: the file, its folder and the .gitignore go.
+    fsp.rename = async () => {
+      throw errnoError('EACCES');
+    };
+    await assert.rejects(cf.write(root, '.env', Buffer.from('SECRET=other\n'), rules), /permission denied/);
+    Object.assign(fsp, saved);
+    assert.deepEqual(readdirSync(root).sort(), ['.dev.vars', '.env', '.git', '.gitignore', 'config', 'x.local.env']);
+    assert.equal(await fs.readFile(path.join(root, '.env'), 'utf8'), 'SECRET=s3cr3t\n');
   });
 
   it('remove: a file removed meanwhile is fine; another unlink error is a "delete" error', async () => {

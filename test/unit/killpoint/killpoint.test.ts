@@ -31,7 +31,7 @@
  * one file). Silently lost, stuck, temporary files, corrupted and leaks must be 0.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -87,7 +87,7 @@ interface Run {
   out: string;
 }
 
-const figures = { trials: 0, kills: 0, killsInResume: 0, killsBetweenDestinations: 0, killsTargetsWrittenConfigNot: 0, killsRetirementRecorded: 0, killsTwinUnanswered: 0, killsInRetire: 0, retirementsCarriedOut: 0, twinsLeft: 0, destinationsChecked: 0, silentlyLost: 0, lostReported: 0, stuck: 0, tempFiles: 0, corrupted: 0, leaks: 0, verdictsUnknownThenSettled: 0, pairs: 0, pairsConsistent: 0 };
+const figures = { trials: 0, kills: 0, killsInResume: 0, killsBetweenDestinations: 0, killsTargetsWrittenConfigNot: 0, killsRetirementRecorded: 0, killsTwinUnanswered: 0, killsInRetire: 0, retirementsCarriedOut: 0, twinsLeft: 0, destinationsChecked: 0, silentlyLost: 0, lostReported: 0, stuck: 0, tempFiles: 0, tempsAfterKill: 0, gitSawUntracked: 0, corrupted: 0, leaks: 0, verdictsUnknownThenSettled: 0, pairs: 0, pairsConsistent: 0 };
 
 describe('kill points: the built CLI SIGKILLed at random instants of real rotations, then resumed', function () {
   this.timeout(600_000);
@@ -122,13 +122,14 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
     setFigure('kill points: silently lost', figures.silentlyLost);
     setFigure('kill points: stuck journals', figures.stuck);
     setFigure('kill points: temporary files left', figures.tempFiles);
+    setFigure('kill points: untracked files git saw right after a kill', figures.gitSawUntracked);
     setFigure('kill points: twins left over', figures.twinsLeft);
     console.log(
       `      kill-point figures: trials ${figures.trials}, kills ${figures.kills} (${figures.killsInResume} during resume, ${figures.killsBetweenDestinations} between two destination writes, ` +
         `replace: ${figures.killsTwinUnanswered} with the twin created and unanswered, ${figures.killsTargetsWrittenConfigNot} with targets written and cf-rotate.json not yet, ${figures.killsRetirementRecorded} with a retirement recorded and the journal kept, ${figures.killsInRetire} during retire --now), ` +
         `retirements carried out ${figures.retirementsCarriedOut}, twins left over ${figures.twinsLeft}, destinations checked ${figures.destinationsChecked}, silently lost ${figures.silentlyLost}, ` +
         `lost-reported ${figures.lostReported}, "unknown, check again" then settled ${figures.verdictsUnknownThenSettled}, stuck journals ${figures.stuck}, ` +
-        `temp files left ${figures.tempFiles}, files corrupted ${figures.corrupted}, leaks ${figures.leaks}, concurrent pairs consistent ${figures.pairsConsistent}/${figures.pairs}`,
+        `temporaries right after a kill ${figures.tempsAfterKill} (untracked files git saw then ${figures.gitSawUntracked}), temp files left ${figures.tempFiles}, files corrupted ${figures.corrupted}, leaks ${figures.leaks}, concurrent pairs consistent ${figures.pairsConsistent}/${figures.pairs}`,
     );
   });
 
@@ -308,6 +309,13 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
       originals.set(f, text);
       await fs.writeFile(path.join(folder, f), text);
     }
+    // A git repository whose rules ignore the targets by exact names, one anchored (`/.env`): a
+    // killed write must leave nothing git would list (and `git add .` pick up).
+    await fs.writeFile(path.join(folder, '.gitignore'), '/.env\n.dev.vars\n');
+    const git = (...args: string[]): string => execFileSync('git', ['-C', folder, ...args], { encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '.gitignore', '.vscode/cf-rotate.json');
+    git('-c', 'user.name=kill-point', '-c', 'user.email=kp@example.com', 'commit', '-q', '-m', 'start');
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -461,14 +469,36 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
     }
   }
 
+  /** Every file and folder under `dir` (not inside .git). */
   function walk(dir: string): string[] {
     const out: string[] = [];
     for (const e of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
       const p = path.join(dir, e.name);
+      if (e.name === '.git') continue;
+      out.push(p);
       if (e.isDirectory()) out.push(...walk(p));
-      else out.push(p);
     }
     return out;
+  }
+
+  /**
+   * Right after a kill, before anything runs again: git lists no untracked file (a killed write's
+   * temporary is invisible to git whatever the rules), and none of the workspace's files it does
+   * list holds a secret. Counts the kills that left a temporary behind.
+   */
+  function gitSeesNothing(w: World, label: string): void {
+    const temps = walk(w.folder).filter((p) => /\.cf-rotate-.*\.tmp$/.test(p));
+    if (temps.length > 0) figures.tempsAfterKill++;
+    const status = execFileSync('git', ['-C', w.folder, 'status', '--porcelain', '--untracked-files=all'], { encoding: 'utf8' });
+    const untracked = status.split('\n').filter((l) => l.startsWith('??'));
+    figures.gitSawUntracked += untracked.length;
+    // The one thing a kill can leave in git's sight: a temporary folder's .gitignore killed between
+    // its open and its write (one synchronous call): empty, so no secret. Anything else fails.
+    const secretBearing = untracked.filter((l) => {
+      const rel = l.slice(3);
+      return !(/\.cf-rotate-\d+-\d+-[0-9a-f]{12}\.tmp\/\.gitignore$/.test(rel) && readFileSync(path.join(w.folder, rel), 'utf8') === '');
+    });
+    assert.deepEqual(secretBearing, [], `${label}: git lists untracked files right after the kill (temporaries: ${temps.map((t) => path.relative(w.folder, t)).join(', ')})`);
   }
 
   async function cleanup(w: World): Promise<void> {
@@ -610,6 +640,7 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
           } else {
             await runCli(w, ['rotate', '--all', '--json']);
           }
+          gitSeesNothing(w, plan.label);
           // A fault that did not fire (the process died before that request) was a network event that never happened.
           if (faultId && sim.control.faults().some((f) => f.id === faultId)) sim.control.removeFault(faultId);
           if (plan.killResume) {
@@ -618,6 +649,7 @@ describe('kill points: the built CLI SIGKILLed at random instants of real rotati
               figures.kills++;
               figures.killsInResume++;
             }
+            gitSeesNothing(w, `${plan.label} (resume killed)`);
           }
           if (plan.resumeNow) {
             // Before the deadline the old value may still verify: that is "unknown, check again after …", never "not rotated".
