@@ -259,7 +259,28 @@ async function readOpen(h: fs.FileHandle, r: Resolved, rules: CheckRules): Promi
 
 /** The ignore-all file of a temporary folder: git ignores the folder's every entry, this file too. */
 const IGNORE_ALL = '.gitignore';
-const IGNORE_ALL_TEXT = '*\n# cf-rotate: the temporary folder of a write in progress (removed when it ends)\n';
+const TEMP_FOLDER_NOTE = 'cf-rotate: the temporary folder of a write in progress (removed when it ends)';
+
+/**
+ * Write `<dir>/.gitignore` = `*` (then `note` as a comment) unless something is there already (it is
+ * never replaced, no link is followed). One synchronous open + write: git lists the file only for
+ * the instant between the two, empty then. Throws what the open or the write throws but EEXIST.
+ */
+export function writeIgnoreAll(dir: string, note: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path.join(dir, IGNORE_ALL), C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o600);
+  } catch (e) {
+    if (errno(e) === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    writeSync(fd, `*\n# ${note}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
 
 /** The temporary file's name inside its folder: the file's own name (the `.gitignore` there is the folder's). */
 function tempFileName(name: string): string {
@@ -637,7 +658,7 @@ async function removeTempFolder(full: string, name: string): Promise<boolean> {
   }
   const viaFd = h !== undefined && procFd();
   const base = viaFd && h ? `/proc/self/fd/${h.fd}` : full;
-  const inside = (n: string): string => `${base}/${n}`;
+  const inside = (n: string): string => (viaFd ? `${base}/${n}` : path.join(base, n));
   try {
     const names = await fs.readdir(base);
     if (names.some((n) => n !== IGNORE_ALL && n !== tempFileName(name))) return false; // not what a write leaves: left alone
@@ -690,7 +711,7 @@ async function openTempFolder(dir: DirHandle, tmpName: string, r: Resolved): Pro
   const viaFd = h !== undefined && procFd();
   // Fixed once: the folder's handle (kept open until remove) or, off Linux, its path.
   const base = viaFd && h ? `/proc/self/fd/${h.fd}` : realFolder;
-  const child = (name: string): string => `${base}/${name}`;
+  const child = (name: string): string => (viaFd ? `${base}/${name}` : path.join(base, name));
   const folder: TempFolder = {
     child,
     recheck: async () => {
@@ -720,14 +741,8 @@ async function openTempFolder(dir: DirHandle, tmpName: string, r: Resolved): Pro
   };
   try {
     await folder.recheck();
-    // One synchronous open + write (80 bytes): git lists the folder's .gitignore only for the
-    // instant between the two (empty then, and nothing else is in the folder yet).
-    const fd = openSync(child(IGNORE_ALL), C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o600);
-    try {
-      writeSync(fd, IGNORE_ALL_TEXT);
-    } finally {
-      closeSync(fd);
-    }
+    // Before anything else goes in (the folder is new and 0700: nothing can be there yet).
+    if (!writeIgnoreAll(base, TEMP_FOLDER_NOTE)) throw Object.assign(new Error(`${IGNORE_ALL} exists already`), { code: 'EEXIST' });
   } catch (e) {
     await folder.remove(false).catch(() => undefined);
     throw e;

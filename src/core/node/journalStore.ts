@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { journalKey, type JournalStore } from '../engine/journal';
 import { CheckedFiles } from './checked';
+import { ignoreStateDirInGit } from './stateDir';
 
 const RULES = { denyGitDir: false, maxBytes: 4 * 1024 * 1024 };
 
@@ -29,6 +30,7 @@ export class NodeJournalStore implements JournalStore {
     this.ready ??= (async () => {
       await fs.mkdir(path.join(this.stateDir, this.folder), { recursive: true, mode: 0o700 });
       await fs.chmod(this.stateDir, 0o700).catch(() => undefined);
+      ignoreStateDirInGit(this.stateDir);
       await this.files.sweep(this.stateDir, this.folder);
     })().catch((e: unknown) => {
       this.ready = undefined;

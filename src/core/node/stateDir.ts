@@ -6,14 +6,15 @@
  *   locks/<name>.lock    machine-wide locks (a rotation of a credential, a write of a target file)
  *   history.jsonl        rotation history (never a secret)
  *
- * The directory is 0700 and never inside a workspace.
+ * The directory is 0700 and never inside a workspace by default; it holds a `.gitignore` of `*`
+ * in case CF_ROTATE_STATE_DIR puts it in one.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from '../ports';
 import { JOURNAL_PREFIX, parseJournal, type JournalStore } from '../engine/journal';
-import { CheckedFiles } from './checked';
+import { CheckedFiles, writeIgnoreAll } from './checked';
 import { sweepLockTemporaries } from './lock';
 
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -26,6 +27,21 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 export async function ensureStateDir(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   await fs.chmod(dir, 0o700).catch(() => undefined);
+  ignoreStateDirInGit(dir);
+}
+
+/**
+ * The state directory's own `.gitignore` of `*`, written once (an existing file is kept): when
+ * CF_ROTATE_STATE_DIR points into a git work tree (a CI job's checkout), git ignores the journals
+ * (which hold a new secret while a rotation is in flight), the retirements and the history, so a
+ * later `git add -A` in the job does not commit them. Best effort: a failure is not an error.
+ */
+export function ignoreStateDirInGit(dir: string): void {
+  try {
+    writeIgnoreAll(dir, "cf-rotate's state directory: its journals can hold new secrets; never commit it");
+  } catch {
+    /* best effort */
+  }
 }
 
 /**

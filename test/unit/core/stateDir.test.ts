@@ -10,7 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../../src/cli/main';
 import { processStartTime } from '../../../src/core/node/lock';
-import { sweepStateDir } from '../../../src/core/node/stateDir';
+import { ensureStateDir, sweepStateDir } from '../../../src/core/node/stateDir';
+import { NodeJournalStore } from '../../../src/core/node/journalStore';
+import { execFileSync } from 'node:child_process';
 import { tempFolder } from '../helpers/world';
 
 /** A pid that no process has (pid_max is at most 2^22). */
@@ -92,4 +94,59 @@ describe('state directory: the sweep of temporaries left by killed processes', f
       }
     });
   }
+});
+
+describe('state directory: never committed when it lies in a git work tree', function () {
+  this.timeout(30_000);
+  let repo: string;
+  const git = (...args: string[]): string => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
+
+  beforeEach(async () => {
+    repo = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-statedir-git-')));
+  });
+  afterEach(async () => {
+    await fs.rm(repo, { recursive: true, force: true });
+  });
+
+  it('CF_ROTATE_STATE_DIR inside a repository: its .gitignore of * hides the journal (with its secret), the history and the locks from git status', async function () {
+    try {
+      git('init', '-q');
+    } catch {
+      this.skip();
+    }
+    const state = path.join(repo, 'ci-state');
+    // The journal store makes the folder itself (the extension's first write); the CLI calls ensureStateDir first.
+    await new NodeJournalStore(state).put('one', JSON.stringify({ values: { token: 'cfat_secret' } }));
+    await fs.writeFile(path.join(state, 'history.jsonl'), '{}\n');
+    await fs.mkdir(path.join(state, 'locks'));
+    await fs.writeFile(path.join(state, 'locks', 'x.lock'), '{}');
+    assert.equal(git('status', '--porcelain', '--untracked-files=all'), '');
+    assert.match(await fs.readFile(path.join(state, '.gitignore'), 'utf8'), /^\*\n/);
+    // The CLI's housekeeping (ensureStateDir) on a fresh folder does the same.
+    const cliState = path.join(repo, 'cli-state');
+    const folder = await tempFolder('cf-rotate-statedir-git-cli-');
+    try {
+      await main(['resume'], { stdout: () => undefined, stderr: () => undefined, env: { CF_ROTATE_STATE_DIR: cliState }, cwd: folder });
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+    assert.match(await fs.readFile(path.join(cliState, '.gitignore'), 'utf8'), /^\*\n/);
+    await fs.writeFile(path.join(cliState, 'history.jsonl'), '{}\n');
+    assert.equal(git('status', '--porcelain', '--untracked-files=all'), '');
+  });
+
+  it('an existing .gitignore is kept, and a link in its place is not followed', async () => {
+    await fs.mkdir(path.join(repo, 'a'));
+    await fs.writeFile(path.join(repo, 'a', '.gitignore'), 'mine\n');
+    await ensureStateDir(path.join(repo, 'a'));
+    assert.equal(await fs.readFile(path.join(repo, 'a', '.gitignore'), 'utf8'), 'mine\n');
+    await fs.mkdir(path.join(repo, 'b'));
+    await fs.writeFile(path.join(repo, 'elsewhere'), 'untouched\n');
+    await fs.symlink(path.join(repo, 'elsewhere'), path.join(repo, 'b', '.gitignore'));
+    await ensureStateDir(path.join(repo, 'b'));
+    assert.equal(await fs.readFile(path.join(repo, 'elsewhere'), 'utf8'), 'untouched\n');
+    await ensureStateDir(path.join(repo, 'c'));
+    assert.equal((await fs.stat(path.join(repo, 'c', '.gitignore'))).mode & 0o777, 0o600);
+    assert.equal((await fs.stat(path.join(repo, 'c'))).mode & 0o777, 0o700);
+  });
 });
