@@ -122,17 +122,19 @@ export function start(context: vscode.ExtensionContext, shell: Shell): CfRotateA
   const ready = (async () => {
     try {
       // cf-rotate 0.1's state (moved once, rarely there; asking SecretStorage is a round trip) is moved
-      // while the tree loads, not before it: the tree shows what was moved after one more rebuild.
-      const migrated = phase('ready: legacy state', () => migrateLegacyState(host));
+      // after the tree has its data, not while it loads (its reads would compete with the tree's):
+      // the tree shows what was moved after one more rebuild.
       await phase('ready: configs + tree data', () => view.refresh());
-      if (await migrated) await view.rebuild();
+      if (await phase('ready: legacy state', () => migrateLegacyState(host))) await view.rebuild();
       // Temporary files that killed processes left beside the targets (and in the state directory).
       void Promise.all(host.configs.tokens().map((rt) => host.state.sweep(rt.folder.path, [rt.token]))).catch(() => undefined);
       void sweepStateDir(host.stateDir).catch(() => undefined);
       // The commands' code is loaded only when there is something to offer or to carry out.
       await phase('ready: offer resume', async () => {
-        const waiting = await Promise.all([host.state.interrupted(), host.state.unreadable()]).catch(() => [[undefined]]);
-        if (waiting.some((x) => x.length > 0)) await actions().offerResume(app);
+        const waiting = await Promise.all([host.state.interrupted(), host.state.unreadable()]).catch(() => undefined);
+        // A failed read is offered too: offerResume reads again and says what failed.
+        if (!waiting) await actions().offerResume(app);
+        else if (waiting.some((x) => x.length > 0)) await actions().offerResume(app, { interrupted: waiting[0], unreadable: waiting[1] });
       });
       // Previous credentials whose overlap ended (replace, OAuth clients, admin credentials): delete them now, and every 10 minutes.
       const retireDue = async (): Promise<unknown> => {

@@ -663,12 +663,13 @@ async function resume(app: App, raw: unknown): Promise<CommandRotationResult[] |
 }
 
 /** On activation: offer to finish rotations interrupted in this workspace (once). */
-export async function offerResume(app: App): Promise<void> {
+export async function offerResume(app: App, found?: { interrupted: readonly JournalEntry[]; unreadable: readonly UnreadableJournal[] }): Promise<void> {
   let journals: JournalEntry[];
   let unreadable: UnreadableJournal[];
   try {
-    journals = (await app.engine.interrupted()).filter((j) => inWorkspace(app, j));
-    unreadable = (await app.state.unreadable()).filter((u) => u.folder === undefined || u.folder === '' || app.configs.folders().some((f) => samePath(f.path, u.folder as string)));
+    // `found`: what the caller has just read (activation), not read again.
+    journals = (found?.interrupted ?? (await app.engine.interrupted())).filter((j) => inWorkspace(app, j));
+    unreadable = (found?.unreadable ?? (await app.state.unreadable())).filter((u) => u.folder === undefined || u.folder === '' || app.configs.folders().some((f) => samePath(f.path, u.folder as string)));
   } catch (e) {
     notifyError(app, vscode.l10n.t('Could not read the interrupted-rotation journals'), e);
     return;
