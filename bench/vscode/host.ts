@@ -346,7 +346,29 @@ function summarizeProfile(p: CpuProfile): NonNullable<HostReport['profile']> {
     fns.set(key, f);
   }
   const top = [...fns.values()].sort((a, b) => b.ms - a.ms).slice(0, 15);
-  return { totalMs, byArea, top };
+  // Samples inside VS Code's own fetch: a frame of the patched globalThis.fetch, of
+  // @vscode/proxy-agent or of the undici in VS Code's node_modules on the sample's stack.
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const fetchFrame = (n: CpuProfile['nodes'][number]): boolean =>
+    /[\\/]@vscode[\\/]proxy-agent[\\/]|[\\/]vscode[\\/]node_modules[\\/]undici[\\/]/.test(n.callFrame.url) ||
+    (/extensionHostProcess\.js$/.test(n.callFrame.url) && /(^|\.)fetch$/.test(n.callFrame.functionName));
+  const inFetch = new Map<number, boolean>();
+  const underFetch = (id: number): boolean => {
+    const known = inFetch.get(id);
+    if (known !== undefined) return known;
+    const n = byId.get(id);
+    const up = parent.get(id);
+    const v = n !== undefined && (fetchFrame(n) || (up !== undefined && underFetch(up)));
+    inFetch.set(id, v);
+    return v;
+  };
+  let vscodeFetchMs = 0;
+  for (const [id, ms] of self) {
+    const n = byId.get(id);
+    if (n && area(n.callFrame.url, n.callFrame.functionName) !== 'idle' && underFetch(id)) vscodeFetchMs += ms;
+  }
+  return { totalMs, byArea, top, vscodeFetchMs };
 }
 
 export async function run(): Promise<void> {

@@ -119,7 +119,12 @@ export interface HostReport {
   hiddenView?: BatchRun;
   hung?: HungRun;
   /** Self time of the extension host during the profiled run, by where the code lives, and the top functions. */
-  profile?: { totalMs: number; byArea: Record<string, number>; top: { fn: string; where: string; ms: number }[] };
+  /**
+   * `vscodeFetchMs`: busy time (self time of every frame) of samples taken inside VS Code's own
+   * fetch: the patched globalThis.fetch of the extension host, @vscode/proxy-agent, and the undici
+   * of VS Code's node_modules (what carries the user's proxy and system-certificate settings).
+   */
+  profile?: { totalMs: number; byArea: Record<string, number>; top: { fn: string; where: string; ms: number }[]; vscodeFetchMs?: number };
   memory?: {
     beforeActivation: HeapSample;
     afterActivation: HeapSample;
