@@ -472,7 +472,7 @@ export class CheckedFiles {
       }
       h = await fs.open(tmpFile, C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, 0o600);
       created = true;
-      // Off Linux the folder was reached by its path: it must still be the one made (and checked).
+      // The folder must still be where it was made (inside the checked directory) before any data goes in.
       await folder?.recheck();
       await h.writeFile(data);
       await h.sync();
@@ -684,7 +684,7 @@ async function removeTempFolder(full: string, name: string): Promise<boolean> {
 interface TempFolder {
   /** A name inside the folder (through its handle on Linux). */
   child(name: string): string;
-  /** Off Linux: the folder's path must still lead to the folder that was made. */
+  /** The folder must still be where it was made (checked before any data goes in). */
   recheck(): Promise<void>;
   /** Remove the folder; `emptied`: the temporary file is gone (renamed or unlinked), so only the ignore-all file is left. */
   remove(emptied: boolean): Promise<void>;
@@ -715,8 +715,9 @@ async function openTempFolder(dir: DirHandle, tmpName: string, r: Resolved): Pro
   const folder: TempFolder = {
     child,
     recheck: async () => {
-      if (viaFd) return; // the handle is the folder that was made
-      const now = await fs.realpath(realFolder).catch(() => undefined);
+      // Where the folder is now: through its handle on Linux (moved away since it was made, the
+      // file would be written outside), else its path (replaced by a link since).
+      const now = viaFd && h ? openedPath(h.fd) : await fs.realpath(realFolder).catch(() => undefined);
       if (now === undefined || fold(now) !== fold(realFolder)) {
         throw new CfRotateError('file', l10n.t('The folder of {0} changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.', r.rel), {
           hint: l10n.t('Check the folder, then try again.'),

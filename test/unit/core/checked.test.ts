@@ -869,6 +869,44 @@ describe('checked files: createFolder, the steps between check and act, and no h
     assert.deepEqual(readdirSync(root).sort(), ['.env', '.gitignore']);
   });
 
+  it('write: a temporary folder moved out of the folder (or replaced by a link) before the data goes in: refused, no secret outside, the file unchanged', async function () {
+    if (process.platform !== 'linux') this.skip();
+    await fs.writeFile(path.join(root, '.env'), 'A=old\n');
+    const isTempFolder = (args: unknown[]): boolean => (Number(args[1]) & (constants.O_DIRECTORY ?? 0)) !== 0 && /\.cf-rotate-\d+-\d+-[0-9a-f]{12}\.tmp$/.test(String(args[0]));
+    // Moved away right after it was opened: the handle follows it outside.
+    fsp.open = async (...args: unknown[]) => {
+      const h = await saved.open(...args);
+      if (isTempFolder(args)) {
+        const name = readdirSync(root).find((n) => n.includes('.cf-rotate-')) as string;
+        await fs.rename(path.join(root, name), path.join(outside, name));
+      }
+      return h;
+    };
+    await refusal(
+      cf.write(root, '.env', Buffer.from('A=SECRET\n'), rules),
+      'file',
+      'The folder of .env changed while cf-rotate was writing (it was moved or replaced by a link); nothing was written there.',
+    );
+    Object.assign(fsp, saved);
+    const moved = readdirSync(outside);
+    assert.equal(moved.length, 1);
+    for (const n of readdirSync(path.join(outside, moved[0] as string))) assert.doesNotMatch(await fs.readFile(path.join(outside, moved[0] as string, n), 'utf8'), /SECRET/, n);
+    assert.equal(await fs.readFile(path.join(root, '.env'), 'utf8'), 'A=old\n');
+    // Replaced by a link to the outside between mkdir and open: the open refuses to follow it.
+    await fs.rm(path.join(outside, moved[0] as string), { recursive: true });
+    fsp.mkdir = async (...args: unknown[]) => {
+      const r = await saved.mkdir(...args);
+      const name = readdirSync(root).find((n) => n.includes('.cf-rotate-')) as string;
+      await fs.rmdir(path.join(root, name));
+      await fs.symlink(outside, path.join(root, name));
+      return r;
+    };
+    await assert.rejects(cf.write(root, '.env', Buffer.from('A=SECRET\n'), rules), /Could not write \.env/);
+    Object.assign(fsp, saved);
+    assert.deepEqual(readdirSync(outside), []);
+    assert.equal(await fs.readFile(path.join(root, '.env'), 'utf8'), 'A=old\n');
+  });
+
   it('write: git never sees the temporary, whatever the repository ignores (an exact, an anchored or a *.env rule), at any step of the write; a failed write leaves nothing', async function () {
     let git = true;
     try {
