@@ -686,8 +686,12 @@ interface TempFolder {
   child(name: string): string;
   /** The folder must still be where it was made (checked before any data goes in). */
   recheck(): Promise<void>;
-  /** Remove the folder; `emptied`: the temporary file is gone (renamed or unlinked), so only the ignore-all file is left. */
-  remove(emptied: boolean): Promise<void>;
+  /**
+   * Close the folder's handle and, when the temporary file is gone (`fileGone`: never made,
+   * renamed into place or unlinked), remove its ignore-all file and the folder. Otherwise the
+   * folder, and the ignore-all file that hides the file from git, stay for the sweep.
+   */
+  remove(fileGone: boolean): Promise<void>;
 }
 
 /**
@@ -724,14 +728,10 @@ async function openTempFolder(dir: DirHandle, tmpName: string, r: Resolved): Pro
         });
       }
     },
-    remove: async (emptied) => {
-      // After a failure the temporary file may still be there (its unlink failed): then the folder,
-      // and the ignore-all file that hides it from git, stay for the sweep. Off Linux a path that
-      // no longer leads to the folder that was made is left alone.
+    remove: async (fileGone) => {
+      // Off Linux a path that no longer leads to the folder that was made is left alone.
       try {
-        const moved = !viaFd && (await folder.recheck().then(() => false, () => true));
-        const left = moved ? undefined : emptied ? [IGNORE_ALL] : await fs.readdir(base).catch(() => undefined);
-        if (left === undefined || left.some((n) => n !== IGNORE_ALL)) return;
+        if (!fileGone || (!viaFd && (await folder.recheck().then(() => false, () => true)))) return;
         await fs.unlink(child(IGNORE_ALL)).catch(() => undefined);
       } finally {
         await h?.close().catch(() => undefined);
@@ -745,7 +745,8 @@ async function openTempFolder(dir: DirHandle, tmpName: string, r: Resolved): Pro
     // Before anything else goes in (the folder is new and 0700: nothing can be there yet).
     if (!writeIgnoreAll(base, TEMP_FOLDER_NOTE)) throw Object.assign(new Error(`${IGNORE_ALL} exists already`), { code: 'EEXIST' });
   } catch (e) {
-    await folder.remove(false).catch(() => undefined);
+    // Nothing but (perhaps) the ignore-all file is in the folder yet.
+    await folder.remove(true).catch(() => undefined);
     throw e;
   }
   return folder;
