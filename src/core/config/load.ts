@@ -46,11 +46,41 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
+/** How many texts `parseConfig` remembers (one per folder of a multi-root workspace, and a few more). */
+export const PARSED_TEXTS_KEPT = 8;
+/** The configurations of the texts parsed last (most recent last): text → its frozen configuration. */
+const parsedTexts = new Map<string, CfRotateConfig>();
+
+/** Makes a parsed configuration read-only all the way down, so one shared by every parse of its text cannot be changed by any. */
+function deepFreeze<T>(v: T): T {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return v;
+  for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+  return Object.freeze(v);
+}
+
 /**
  * Parse and validate the text of a cf-rotate.json. Comments and trailing commas are accepted
  * (it lives in .vscode/, where VS Code treats JSON as JSONC). Throws ConfigError naming JSON paths.
+ *
+ * The result is frozen, and a text parsed again (the editor re-reads the file on every save, on
+ * Refresh, when a window regains the file; most of them unchanged) gets the same configuration
+ * back without being parsed again: the result depends on the text alone. A text with problems is
+ * parsed every time (its messages are in the display language of the moment) and is not kept.
  */
 export function parseConfig(text: string, file = CONFIG_RELATIVE_PATH): CfRotateConfig {
+  const known = parsedTexts.get(text);
+  if (known !== undefined) {
+    parsedTexts.delete(text);
+    parsedTexts.set(text, known);
+    return known;
+  }
+  const cfg = deepFreeze(parseText(text, file));
+  parsedTexts.set(text, cfg);
+  if (parsedTexts.size > PARSED_TEXTS_KEPT) parsedTexts.delete(parsedTexts.keys().next().value as string);
+  return cfg;
+}
+
+function parseText(text: string, file: string): CfRotateConfig {
   if (text.length > MAX_CONFIG_BYTES) {
     throw new ConfigError(file, [{ path: '(file)', message: l10n.t('is larger than {0} bytes', MAX_CONFIG_BYTES) }]);
   }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as z from 'zod/mini';
-import { ConfigError, expandTargetUnions, fastParse, formatJsonPath, parseConfig, parseJsoncValue, starterConfig, validateConfig } from '../../../src/core/config/load';
+import { ConfigError, expandTargetUnions, fastParse, formatJsonPath, PARSED_TEXTS_KEPT, parseConfig, parseJsoncValue, starterConfig, validateConfig } from '../../../src/core/config/load';
 import {
   configJsonSchema,
   configSchema,
@@ -275,6 +275,35 @@ describe('config (cf-rotate.json)', () => {
       assert.equal(fastParse(input), undefined, JSON.stringify(input).slice(0, 80));
       assert.equal(configSchema.safeParse(input).success, false);
     }
+  });
+
+  it('a text parsed again gives the same frozen configuration back; a changed or invalid text is parsed again', () => {
+    const text = JSON.stringify(good);
+    const first = parseConfig(text);
+    assert.equal(parseConfig(text), first, 'the same text: the same configuration, not parsed again');
+    assert.equal(parseConfig(`${text}\n`), parseConfig(`${text}\n`));
+    assert.notEqual(parseConfig(`${text}\n`), first, 'another text is its own parse');
+    // Shared by every parse of the text, so no consumer can change it for the others.
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first.tokens) && Object.isFrozen(first.tokens[0]) && Object.isFrozen(first.tokens[0]!.targets[0]));
+    assert.throws(() => {
+      (first.tokens[0]!.targets[0] as { file?: string }).file = '../../outside/.env';
+    }, TypeError);
+    assert.equal(parseConfig(text), first);
+    assert.equal(JSON.stringify(parseConfig(text)), JSON.stringify(configSchema.parse(good)));
+    // A text with problems is refused every time, in the display language of the moment.
+    const bad = JSON.stringify({ tokens: [{ ...(good.tokens[1] as Json), name: 1 }] });
+    assert.throws(() => parseConfig(bad), /must be a string, not a number/);
+    configureL10n({ language: 'fr', bundle: { 'must be {0}, not {1}': 'doit être {0}, pas {1}', 'a string': 'une chaîne', 'a number': 'un nombre' } });
+    try {
+      assert.throws(() => parseConfig(bad), /doit être une chaîne, pas un nombre/);
+    } finally {
+      resetL10n();
+    }
+    // Only the last few texts are kept: the first is parsed again once enough others came after it.
+    for (let i = 0; i < PARSED_TEXTS_KEPT; i++) parseConfig(`${text}${' '.repeat(i + 2)}`);
+    const again = parseConfig(text);
+    assert.notEqual(again, first);
+    assert.deepEqual(again, first);
   });
 
   it('a value of the wrong type is named in words: every JSON type, and what only code can pass', () => {

@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import type { TokenConfig } from '../../../src/core/config/schema';
 import { validateConfig } from '../../../src/core/config/load';
 import { historyKey, type HistoryEntry } from '../../../src/core/history';
+import { configureL10n, resetL10n } from '../../../src/core/l10n';
 import { COMMANDS } from '../../../src/constants';
 import {
   allContextValues,
@@ -239,6 +240,27 @@ describe('tree model', () => {
     const s = tokenStatus(tokens[0] as TokenConfig, undefined, undefined, { now: NOW, reminderDays: 7, rotating: false, interrupted: false });
     assert.equal(s.state, 'overdue');
     assert.equal(tokenDescription('account-api-token', s, NOW), 'not rotated yet · overdue (age unknown)');
+  });
+
+  it('descriptions in a translation: each one-argument message filled in as l10n.t fills it, wherever the translation puts the argument', () => {
+    configureL10n({
+      language: 'en',
+      bundle: { 'rolled {0}': '{0} — gerollt', 'overdue by {0}': '{0} überfällig ({0})', 'due {0}': 'bald fällig', 'replaced {0}': 'ersetzt {0}', 'rotated {0}': 'rotiert {0}' },
+    });
+    try {
+      const overdue = buildTree(input({ history: [entry('deploy', 40), entry('me', 3, 'rotated', { tokenId: A }), entry('relay', 1)] }));
+      assert.equal(token(overdue, 'deploy').description, '40 d ago — gerollt · 10 d überfällig (10 d)');
+      assert.equal(token(overdue, 'me').description, 'ersetzt 3 d ago');
+      assert.equal(token(overdue, 'relay').description, 'rotiert 1 d ago');
+      const soon = buildTree(input({ history: [entry('deploy', 25)] }));
+      assert.equal(token(soon, 'deploy').description, '25 d ago — gerollt · bald fällig');
+      // The same words outside the tree (status bar, notifications).
+      assert.equal(tokenDescription('account-api-token', token(soon, 'deploy').status, NOW), '25 d ago — gerollt · bald fällig');
+      assert.equal(dueText({ state: 'overdue', dueAt: NOW - 3 * DAY }, NOW), '3 d überfällig (3 d)');
+    } finally {
+      resetL10n();
+    }
+    assert.equal(token(buildTree(input({ history: [entry('deploy', 40)] })), 'deploy').description, 'rolled 40 d ago · overdue by 10 d', 'English again');
   });
 
   it('a success after a failure clears the failed state', () => {
