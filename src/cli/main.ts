@@ -9,7 +9,7 @@ import { DEFAULT_API_BASE_URL } from '../core/cloudflare/client';
 import { CONFIG_RELATIVE_PATH, ConfigError, MAX_CONFIG_BYTES, parseConfig } from '../core/config/load';
 import { targetLabel, type CfRotateConfig, type TokenConfig } from '../core/config/schema';
 import { discardExplanation, resourceId, type RotationEngine, type RotationResult } from '../core/engine/engine';
-import type { JournalEntry, UnreadableJournal } from '../core/engine/journal';
+import { unreadableJournalText, type JournalEntry } from '../core/engine/journal';
 import { CfRotateError, toCfRotateError } from '../core/errors';
 import { historyKey, lastRotations, unsettledLosses, type HistoryEntry } from '../core/history';
 import { redactingLogger } from '../core/log';
@@ -260,15 +260,6 @@ function lossesOf(entries: readonly HistoryEntry[], inFolder: (f: string) => boo
     });
   }
   return out;
-}
-
-/** What an unreadable journal entry means, without any of its values. */
-function unreadableText(u: UnreadableJournal, stateDir: string): string {
-  const who = u.token ? `"${u.token}"` : 'a token';
-  if (u.newer) {
-    return `An interrupted rotation of ${who} was journaled by a newer cf-rotate (journal format ${u.version}); this version cannot read it and left it untouched. It may hold a new secret: run "cf-rotate resume" with the version that made it.`;
-  }
-  return `A rotation journal entry of ${who} in ${stateDir} cannot be read (${u.reason}); it was left untouched and may hold a new secret. Nothing was changed. Keep the file, and report it if no newer cf-rotate made it.`;
 }
 
 /** Journal entries of `folder` whose token is one of `names` (by config name, or by the credential the config names). */
@@ -560,7 +551,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
           return 0;
         }
         if (pending.length === 0 && !o.json) io.stdout('No interrupted rotations.\n');
-        for (const u of unreadable) io.stderr(`✗ ${unreadableText(u, stateDir)}\n`);
+        for (const u of unreadable) io.stderr(`✗ ${unreadableJournalText(u, stateDir)}\n`);
         return Math.max(emit([...results, ...lost], true), unreadable.length > 0 ? 1 : 0);
       }
       case 'discard': {

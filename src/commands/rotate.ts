@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { CloudflareApi } from '../core/cloudflare/types';
 import { fileTargets, targetLabel, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { stillOpenUntil, type RotationResult, type RotationState } from '../core/engine/engine';
-import type { JournalEntry, UnreadableJournal } from '../core/engine/journal';
+import { unreadableJournalText, type JournalEntry, type UnreadableJournal } from '../core/engine/journal';
 import { mapLimit } from '../core/engine/queue';
 import { plural } from '../core/l10n';
 import type { ErrorKind } from '../core/errors';
@@ -675,15 +675,7 @@ export async function offerResume(app: App, found?: { interrupted: readonly Jour
     return;
   }
   // Entries a newer cf-rotate made (or damaged ones) may hold a new secret: say so, touch nothing.
-  for (const u of unreadable) {
-    const who = u.token ?? vscode.l10n.t('a token');
-    notifyWarning(
-      app,
-      u.newer
-        ? vscode.l10n.t('An interrupted rotation of "{0}" was journaled by a newer cf-rotate (journal format {1}), which this version cannot read. It may hold a new secret: finish it with that version. Nothing was changed.', who, String(u.version))
-        : vscode.l10n.t('A rotation journal entry of "{0}" cannot be read ({1}). It may hold a new secret; it was left untouched. Nothing was changed.', who, u.reason),
-    );
-  }
+  for (const u of unreadable) notifyWarning(app, unreadableJournalText(u));
   if (journals.length === 0) return;
   const names = journals.slice(0, 3).map((j) => `"${j.token}"`).join(', ') + (journals.length > 3 ? ', …' : '');
   const withSecret = journals.some((j) => j.values);

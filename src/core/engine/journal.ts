@@ -18,6 +18,7 @@ import { CfRotateError } from '../errors';
 import type { Lease, LockHolder, Locks } from '../ports';
 import { registerSecret } from '../redact';
 import { busyError } from '../locks';
+import { wording } from '../wording';
 
 /** Key prefix of cf-rotate 0.1's journal entries (SecretStorage and journal.json); read for migration only. */
 export const JOURNAL_PREFIX = 'cfRotate.journal.';
@@ -332,6 +333,21 @@ export interface UnreadableJournal {
   newer: boolean;
   /** Why it cannot be read (no value of it). */
   reason: string;
+}
+
+/**
+ * What an unreadable journal entry means, without any of its values: the CLI's listing and the
+ * editor's warning. `where`: the state directory it is in, when the reader can name one.
+ */
+export function unreadableJournalText(u: UnreadableJournal, where?: string): string {
+  const who = u.token !== undefined ? `"${u.token}"` : l10n.t('a token');
+  if (u.newer) {
+    const resume = wording().resume();
+    return l10n.t('An interrupted rotation of {0} was journaled by a newer cf-rotate (journal format {1}), which this version cannot read; it was left untouched. It may hold a new secret: {2} with the version that made it. Nothing was changed.', who, String(u.version), resume);
+  }
+  return where === undefined
+    ? l10n.t('A rotation journal entry of {0} cannot be read ({1}); it was left untouched and may hold a new secret. Nothing was changed. Keep it, and report it if no newer cf-rotate made it.', who, u.reason)
+    : l10n.t('A rotation journal entry of {0} in {1} cannot be read ({2}); it was left untouched and may hold a new secret. Nothing was changed. Keep the file, and report it if no newer cf-rotate made it.', who, where, u.reason);
 }
 
 function describeUnreadable(raw: string): UnreadableJournal {

@@ -63,7 +63,7 @@ describe('the CLI: journal entries this version cannot read', function () {
       assert.equal(r.stdout, 'No interrupted rotations.\n');
       assert.equal(
         r.stderr,
-        `✗ An interrupted rotation of "deploy" was journaled by a newer cf-rotate (journal format ${JOURNAL_VERSION + 1}); this version cannot read it and left it untouched. It may hold a new secret: run "cf-rotate resume" with the version that made it.\n`,
+        `✗ An interrupted rotation of "deploy" was journaled by a newer cf-rotate (journal format ${JOURNAL_VERSION + 1}), which this version cannot read; it was left untouched. It may hold a new secret: run "cf-rotate resume" with the version that made it. Nothing was changed.\n`,
       );
     }
     const json = await cli('resume', '--json');

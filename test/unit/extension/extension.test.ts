@@ -610,7 +610,7 @@ describe('extension (fake VS Code + simulator)', function () {
     const store = new NodeJournalStore(process.env.CF_ROTATE_STATE_DIR!);
     await store.put(id, raw);
     await start();
-    assert.ok(messages('warning').some((m) => /^An interrupted rotation of "deploy" was journaled by a newer cf-rotate \(journal format 99\), which this version cannot read\. It may hold a new secret: finish it with that version\. Nothing was changed\.$/.test(m)), messages().join('\n'));
+    assert.ok(messages('warning').some((m) => /^An interrupted rotation of "deploy" was journaled by a newer cf-rotate \(journal format 99\), which this version cannot read; it was left untouched\. It may hold a new secret: run "Cloudflare Rotate: Resume Interrupted Rotation…" with the version that made it\. Nothing was changed\.$/.test(m)), messages().join('\n'));
     await setCredential();
     const r = await run<{ ok: boolean; error?: { message: string } }>(COMMANDS.rotate, { name: 'deploy', confirm: false });
     assert.equal(r.ok, false);
@@ -618,6 +618,17 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === DEMO.accountToken.id)?.value, DEMO.accountToken.value, 'not rolled');
     assert.deepEqual(await store.list(), [raw]);
     assert.ok(!messages().join('\n').includes(secret));
+  });
+
+  it('a damaged journal entry: activation says so in the same words as the CLI (no name to give: "a token", unquoted), and leaves it as it was', async () => {
+    const store = new NodeJournalStore(process.env.CF_ROTATE_STATE_DIR!);
+    const raw = `{"v":1,"token":"deploy","values":{"token":"cfat_${'d'.repeat(40)}"`;
+    await store.put('account-api-token:damaged', raw);
+    await start();
+    const warning = messages('warning').find((m) => m.startsWith('A rotation journal entry of '));
+    assert.equal(warning, 'A rotation journal entry of a token cannot be read (not valid JSON); it was left untouched and may hold a new secret. Nothing was changed. Keep it, and report it if no newer cf-rotate made it.', messages().join('\n'));
+    assert.deepEqual(await store.list(), [raw]);
+    assert.ok(!messages().join('\n').includes('d'.repeat(40)));
   });
 
   it('Discard… is not offered while the call may still take effect: only Try Again', async () => {

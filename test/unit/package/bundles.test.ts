@@ -149,8 +149,9 @@ describe('bundles (esbuild.js)', function () {
     // The core with its checked writer, locks, git gate and per-operation auth schemes; undici would add ~500 KiB.
     // 320 KiB since zero-downtime rotation (twins, retirements, Turnstile, OAuth clients: ~35 KiB);
     // 336 KiB since the destinations' writability check (token policies), the state-directory sweep
-    // and the discard/verdict bookkeeping (~8 KiB).
-    assert.ok(cli.text.length < 336 * 1024, `dist/cli.js is ${cli.text.length} bytes minified`);
+    // and the discard/verdict bookkeeping (~8 KiB); 340 KiB once the CLI's words for an unreadable
+    // journal entry became the editor's (translatable, core) ones (336.03 KiB).
+    assert.ok(cli.text.length < 340 * 1024, `dist/cli.js is ${cli.text.length} bytes minified`);
   });
 
   interface ShellWorld {
