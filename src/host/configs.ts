@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CONFIG_RELATIVE_PATH, ConfigError, MAX_CONFIG_BYTES, parseConfig } from '../core/config/load';
+import { CONFIG_RELATIVE_PATH, ConfigError, ConfigTexts, MAX_CONFIG_BYTES } from '../core/config/load';
 import { CheckedFiles } from '../core/node/checked';
 import { targetFileIssues } from '../core/node/targetFiles';
 import type { TokenConfig } from '../core/config/schema';
@@ -35,6 +35,8 @@ export class ConfigRegistry implements vscode.Disposable {
   readonly onDidChange = this.emitter.event;
 
   private readonly files = new CheckedFiles();
+  /** Each folder's last text and its configuration: a text read again unchanged is not parsed again. */
+  private readonly texts = new ConfigTexts();
 
   constructor(private readonly logger: Logger) {
     const watcher = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
@@ -70,6 +72,7 @@ export class ConfigRegistry implements vscode.Disposable {
       this.states.delete(key);
       this.lastValid.delete(key);
       this.logged.delete(key);
+      this.texts.forget(key);
     }
     await Promise.all(folders.map((f) => this.read(f)));
     this.emitter.fire();
@@ -95,6 +98,7 @@ export class ConfigRegistry implements vscode.Disposable {
 
   private setMissing(folder: FolderInfo, configPath: string): void {
     this.lastValid.delete(folder.path);
+    this.texts.forget(folder.path);
     this.note(folder, 'missing');
     this.states.set(folder.path, { folder, status: 'missing', configPath });
   }
@@ -123,7 +127,7 @@ export class ConfigRegistry implements vscode.Disposable {
       return;
     }
     try {
-      const cfg = parseConfig(text, CONFIG_RELATIVE_PATH);
+      const cfg = this.texts.parse(folder.path, text, CONFIG_RELATIVE_PATH);
       // A target that is there and is no regular file (FIFO, device, socket, directory): a problem of the file, by JSON path.
       const targetIssues = await targetFileIssues(folder.path, cfg.tokens, this.files);
       if (targetIssues.length > 0) throw new ConfigError(CONFIG_RELATIVE_PATH, targetIssues);

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as z from 'zod/mini';
-import { ConfigError, expandTargetUnions, fastParse, formatJsonPath, PARSED_TEXTS_KEPT, parseConfig, parseJsoncValue, starterConfig, validateConfig } from '../../../src/core/config/load';
+import { ConfigError, ConfigTexts, expandTargetUnions, fastParse, formatJsonPath, parseConfig, parseJsoncValue, starterConfig, validateConfig } from '../../../src/core/config/load';
 import {
   configJsonSchema,
   configSchema,
@@ -277,33 +277,39 @@ describe('config (cf-rotate.json)', () => {
     }
   });
 
-  it('a text parsed again gives the same frozen configuration back; a changed or invalid text is parsed again', () => {
+  it("ConfigTexts: a folder's text read again unchanged gives the same frozen configuration back; an edited or invalid text is parsed again", () => {
+    const texts = new ConfigTexts();
     const text = JSON.stringify(good);
-    const first = parseConfig(text);
-    assert.equal(parseConfig(text), first, 'the same text: the same configuration, not parsed again');
-    assert.equal(parseConfig(`${text}\n`), parseConfig(`${text}\n`));
-    assert.notEqual(parseConfig(`${text}\n`), first, 'another text is its own parse');
-    // Shared by every parse of the text, so no consumer can change it for the others.
+    const first = texts.parse('/w/app', text);
+    assert.equal(texts.parse('/w/app', text), first, 'the same text: the same configuration, not parsed again');
+    assert.notEqual(parseConfig(text), first, 'parseConfig alone keeps nothing');
+    // Shared by every read of the text, so no consumer can change it for the others.
     assert.ok(Object.isFrozen(first) && Object.isFrozen(first.tokens) && Object.isFrozen(first.tokens[0]) && Object.isFrozen(first.tokens[0]!.targets[0]));
     assert.throws(() => {
       (first.tokens[0]!.targets[0] as { file?: string }).file = '../../outside/.env';
     }, TypeError);
-    assert.equal(parseConfig(text), first);
-    assert.equal(JSON.stringify(parseConfig(text)), JSON.stringify(configSchema.parse(good)));
-    // A text with problems is refused every time, in the display language of the moment.
+    assert.equal(JSON.stringify(texts.parse('/w/app', text)), JSON.stringify(configSchema.parse(good)));
+    // Another folder with the same text has its own; an edit replaces the folder's text.
+    const other = texts.parse('/w/api', text);
+    assert.notEqual(other, first);
+    const edited = texts.parse('/w/app', `${text}\n`);
+    assert.notEqual(edited, first);
+    assert.deepEqual(edited, first);
+    assert.notEqual(texts.parse('/w/app', text), first, 'the text before the edit is not kept');
+    assert.equal(texts.parse('/w/api', text), other);
+    texts.forget('/w/api');
+    assert.notEqual(texts.parse('/w/api', text), other, 'a forgotten folder is parsed again');
+    // A text with problems is refused every time, in the display language of the moment, and keeps nothing.
     const bad = JSON.stringify({ tokens: [{ ...(good.tokens[1] as Json), name: 1 }] });
-    assert.throws(() => parseConfig(bad), /must be a string, not a number/);
+    const before = texts.parse('/w/app', text);
+    assert.throws(() => texts.parse('/w/app', bad), /must be a string, not a number/);
     configureL10n({ language: 'fr', bundle: { 'must be {0}, not {1}': 'doit être {0}, pas {1}', 'a string': 'une chaîne', 'a number': 'un nombre' } });
     try {
-      assert.throws(() => parseConfig(bad), /doit être une chaîne, pas un nombre/);
+      assert.throws(() => texts.parse('/w/app', bad), /doit être une chaîne, pas un nombre/);
     } finally {
       resetL10n();
     }
-    // Only the last few texts are kept: the first is parsed again once enough others came after it.
-    for (let i = 0; i < PARSED_TEXTS_KEPT; i++) parseConfig(`${text}${' '.repeat(i + 2)}`);
-    const again = parseConfig(text);
-    assert.notEqual(again, first);
-    assert.deepEqual(again, first);
+    assert.notEqual(texts.parse('/w/app', text), before, 'the invalid text dropped the one before it');
   });
 
   it('a value of the wrong type is named in words: every JSON type, and what only code can pass', () => {

@@ -188,6 +188,26 @@ describe('ConfigRegistry while cf-rotate.json is being edited', () => {
     }
   });
 
+  it('a file read again unchanged is not parsed again (the same frozen tokens), but its targets are checked again on every read', async () => {
+    await save(VALID);
+    const first = registry.tokens()[0]?.token;
+    assert.ok(first && Object.isFrozen(first));
+    await save(VALID);
+    assert.equal(registry.tokens()[0]?.token, first, 'the same text: the same configuration');
+    await save(`${VALID}\n`);
+    const edited = registry.tokens()[0]?.token;
+    assert.notEqual(edited, first, 'an edited text is parsed again');
+    assert.deepEqual(edited, first);
+    if (process.platform !== 'win32') {
+      // Unchanged text, but a target became a FIFO: the read is refused all the same.
+      require('node:child_process').execFileSync('mkfifo', [path.join(dir, '.env')]); // eslint-disable-line @typescript-eslint/no-require-imports
+      await save(`${VALID}\n`);
+      const state = registry.state(dir);
+      assert.ok(state?.status === 'error', 'a FIFO target is a problem even when the text did not change');
+      assert.deepEqual(registry.tokens(), []);
+    }
+  });
+
   it('forgets the last valid tokens when the file is deleted', async () => {
     await save(VALID);
     fs.rmSync(file);
