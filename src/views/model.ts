@@ -287,10 +287,25 @@ export interface TokenStatus {
 export interface TokenHistory {
   success: HistoryEntry | undefined;
   attempt: HistoryEntry | undefined;
+  /** `success.at` and `success.expiresAt` as epoch ms, read once per summary (every rebuild of the tree needs them). */
+  times?: { at: number | undefined; expiresAt: number | undefined } | undefined;
 }
 
 /** Folder path → token name → latest entries (no joined key string per entry and lookup). */
 export type HistorySummary = Map<string, Map<string, TokenHistory>>;
+
+/**
+ * The summary of each history list the tree was given, kept while the list is: the tree rebuilds
+ * from the same list many times without new data (relative times, the rotating states of a
+ * batch). A list is never changed in place (`TreeInput.history` is read-only; a reload brings a new one).
+ */
+const summaries = new WeakMap<readonly HistoryEntry[], HistorySummary>();
+
+function summaryOf(entries: readonly HistoryEntry[]): HistorySummary {
+  let s = summaries.get(entries);
+  if (s === undefined) summaries.set(entries, (s = summariseHistory(entries)));
+  return s;
+}
 
 /** Latest entry per token: last success, last attempt (rotation outcomes only). */
 export function summariseHistory(entries: readonly HistoryEntry[]): HistorySummary {
@@ -324,7 +339,11 @@ export function tokenStatus(
   lastAttempt: HistoryEntry | undefined,
   opts: { now: number; reminderDays: number; rotating: boolean; interrupted: boolean },
 ): TokenStatus {
-  return statusOf(token, lastSuccess, lastAttempt, opts.now, opts.reminderDays, opts.rotating, opts.interrupted);
+  return statusOf(token, lastSuccess, lastAttempt, opts.now, opts.reminderDays, opts.rotating, opts.interrupted, successTimes(lastSuccess));
+}
+
+function successTimes(lastSuccess: HistoryEntry | undefined): { at: number | undefined; expiresAt: number | undefined } {
+  return lastSuccess === undefined ? { at: undefined, expiresAt: undefined } : { at: parseTime(lastSuccess.at), expiresAt: parseTime(lastSuccess.expiresAt) };
 }
 
 function statusOf(
@@ -335,9 +354,10 @@ function statusOf(
   reminderDays: number,
   rotating: boolean,
   interrupted: boolean,
+  times: { at: number | undefined; expiresAt: number | undefined },
 ): TokenStatus {
-  const lastAt = lastSuccess === undefined ? undefined : parseTime(lastSuccess.at);
-  const expiresAt = lastSuccess === undefined ? undefined : parseTime(lastSuccess.expiresAt);
+  const lastAt = times.at;
+  const expiresAt = times.expiresAt;
   const due = dueInfo(token, lastAt, now, reminderDays, expiresAt);
   const failed = lastAttempt !== undefined && (lastAttempt.outcome === 'failed' || lastAttempt.outcome === 'lost') && (lastSuccess === undefined || lastSuccess.at < lastAttempt.at);
   let state: TokenState;
@@ -593,11 +613,14 @@ function targetNode(folder: FolderInfo, t: TokenConfig, tg: TargetConfig, i: num
   return node;
 }
 
+const NO_TIMES = Object.freeze({ at: undefined, expiresAt: undefined });
+
 function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history: ReadonlyMap<string, TokenHistory> | undefined, words: BuildWords): TokenNode {
   const h = history?.get(t.name);
   const rotating = input.rotating.size > 0 && input.rotating.has(historyKey(folder.path, t.name));
   const interrupted = input.interrupted.size > 0 && input.interrupted.has(historyKey(folder.path, t.name));
-  const s = statusOf(t, h?.success, h?.attempt, input.now, input.reminderDays, rotating, interrupted);
+  const times = h === undefined ? NO_TIMES : (h.times ??= successTimes(h.success));
+  const s = statusOf(t, h?.success, h?.attempt, input.now, input.reminderDays, rotating, interrupted, times);
   const retiring = input.retirements !== undefined && input.retirements.length > 0 ? input.retirements.find((r) => !r.admin && r.folder === folder.path && r.name === t.name) : undefined;
   if (retiring) s.retirement = retiring;
   const id = `token:${folder.path}\u0000${t.name}`;
@@ -727,7 +750,7 @@ function folderChildren(f: FolderConfigState, input: TreeInput, summary: History
 
 /** The root nodes of the tree. */
 export function buildTree(input: TreeInput): TreeNode[] {
-  const summary = summariseHistory(input.history);
+  const summary = summaryOf(input.history);
   const words = buildWords();
   const present = input.folders.filter((f) => f.status !== 'missing');
   const grouped = input.workspaceFolderCount > 1;

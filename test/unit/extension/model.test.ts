@@ -263,6 +263,19 @@ describe('tree model', () => {
     assert.equal(token(buildTree(input({ history: [entry('deploy', 40)] })), 'deploy').description, 'rolled 40 d ago · overdue by 10 d', 'English again');
   });
 
+  it('a rebuild from the same history list reuses its summary (same words, a later instant moves the times); a new list is read anew', () => {
+    const history = [entry('deploy', 40), entry('me', 3, 'rotated', { expiresAt: new Date(NOW + 2 * DAY).toISOString() })];
+    const first = buildTree(input({ history }));
+    assert.equal(token(first, 'deploy').description, 'rolled 40 d ago · overdue by 10 d');
+    assert.equal(token(first, 'me').description, 'rolled 3 d ago · expires in 2 d · due in 2 d');
+    const later = buildTree(input({ history, now: NOW + DAY }));
+    assert.equal(token(later, 'deploy').description, 'rolled 41 d ago · overdue by 11 d');
+    assert.equal(token(later, 'me').description, 'rolled 4 d ago · expires in 1 d · due in 1 d');
+    const fresh = buildTree(input({ history: [entry('deploy', 1), ...history] }));
+    assert.equal(token(fresh, 'deploy').description, 'rolled 1 d ago');
+    assert.equal(token(buildTree(input({ history })), 'deploy').description, 'rolled 40 d ago · overdue by 10 d', 'the first list still reads as it did');
+  });
+
   it('a success after a failure clears the failed state', () => {
     const roots = buildTree(input({ history: [entry('me', 2, 'failed'), entry('me', 1, 'rotated')] }));
     assert.equal(token(roots, 'me').state, 'unscheduled');
