@@ -288,7 +288,7 @@ export interface TokenHistory {
   success: HistoryEntry | undefined;
   attempt: HistoryEntry | undefined;
   /** `success.at` and `success.expiresAt` as epoch ms, read once per summary (every rebuild of the tree needs them). */
-  times?: { at: number | undefined; expiresAt: number | undefined } | undefined;
+  times?: SuccessTimes | undefined;
 }
 
 /** Folder path → token name → latest entries (no joined key string per entry and lookup). */
@@ -342,8 +342,17 @@ export function tokenStatus(
   return statusOf(token, lastSuccess, lastAttempt, opts.now, opts.reminderDays, opts.rotating, opts.interrupted, successTimes(lastSuccess));
 }
 
-function successTimes(lastSuccess: HistoryEntry | undefined): { at: number | undefined; expiresAt: number | undefined } {
-  return lastSuccess === undefined ? { at: undefined, expiresAt: undefined } : { at: parseTime(lastSuccess.at), expiresAt: parseTime(lastSuccess.expiresAt) };
+/** A token's last success and its expiry, as epoch ms. */
+interface SuccessTimes {
+  at: number | undefined;
+  expiresAt: number | undefined;
+}
+
+/** No success recorded: shared. */
+const NO_TIMES: SuccessTimes = Object.freeze({ at: undefined, expiresAt: undefined });
+
+function successTimes(lastSuccess: HistoryEntry | undefined): SuccessTimes {
+  return lastSuccess === undefined ? NO_TIMES : { at: parseTime(lastSuccess.at), expiresAt: parseTime(lastSuccess.expiresAt) };
 }
 
 function statusOf(
@@ -354,7 +363,7 @@ function statusOf(
   reminderDays: number,
   rotating: boolean,
   interrupted: boolean,
-  times: { at: number | undefined; expiresAt: number | undefined },
+  times: SuccessTimes,
 ): TokenStatus {
   const lastAt = times.at;
   const expiresAt = times.expiresAt;
@@ -612,8 +621,6 @@ function targetNode(folder: FolderInfo, t: TokenConfig, tg: TargetConfig, i: num
   if (ref) node.command = { command: COMMANDS.revealTarget, title: words.revealTarget, arguments: [{ folder: folder.path, destination: ref }] };
   return node;
 }
-
-const NO_TIMES = Object.freeze({ at: undefined, expiresAt: undefined });
 
 function tokenNode(folder: FolderInfo, t: TokenConfig, input: TreeInput, history: ReadonlyMap<string, TokenHistory> | undefined, words: BuildWords): TokenNode {
   const h = history?.get(t.name);
