@@ -70,7 +70,9 @@ export function activate(context: vscode.ExtensionContext): CfRotatePublicApi | 
       try {
         // Marks for the benchmark and for profiling (Developer: Startup Performance shows the host's own).
         performance.mark('cf-rotate/runtime/willLoad');
-        api = loadRuntime().start(context, shell);
+        const rt = loadRuntime();
+        performance.mark('cf-rotate/runtime/didLoad');
+        api = rt.start(context, shell);
         performance.mark('cf-rotate/runtime/didStart');
         void api.ready.then(() => performance.mark('cf-rotate/ready'), () => undefined);
         return api;

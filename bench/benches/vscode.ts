@@ -117,6 +117,9 @@ export const activationBench: Bench = {
   async run(ctx: BenchContext): Promise<BenchOutcome> {
     const started = performance.now();
     const windows = ctx.quick ? 2 : 5;
+    // The timed windows run the extension as shipped; these extra ones run it with CF_ROTATE_PERF=1
+    // (its phase timers) for the notes' phase table only.
+    const perfWindows = ctx.quick ? 1 : 2;
     const outcome: BenchOutcome = { bench: 'activation', ranAt: new Date().toISOString(), quick: ctx.quick, durationMs: 0, figures: [], notMeasured: [], notes: [], raw: {} };
     const { build, reason } = await buildOrExplain(ctx);
     if (!build) {
@@ -135,19 +138,22 @@ export const activationBench: Bench = {
       ...(i % 2 === 0 ? { rotateEveryDays: 30 } : {}),
     }));
     const runs: (WindowResult & { times?: ActivationTimes })[] = [];
+    const perfRuns: WindowResult[] = [];
     const failures: string[] = [];
-    for (let i = 0; i < windows; i++) {
+    for (let i = 0; i < windows + perfWindows; i++) {
+      const perf = i >= windows;
       const folder = path.join(ctx.tmp, 'vscode', `activation-${i + 1}`);
       fs.rmSync(folder, { recursive: true, force: true });
       fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
       fs.writeFileSync(path.join(folder, '.vscode', 'cf-rotate.json'), configText(tokens));
       for (const [file, text] of envTexts(tokens)) fs.writeFileSync(path.join(folder, file), text);
       try {
-        const w = await benchWindow({ ctx, build, name: `activation-${i + 1}`, folder, request: { mode: 'activation', extensionId: build.extensionId }, env: { CF_ROTATE_PERF: '1' } });
+        const w = await benchWindow({ ctx, build, name: `activation-${i + 1}`, folder, request: { mode: 'activation', extensionId: build.extensionId }, env: perf ? { CF_ROTATE_PERF: '1' } : {} });
         const times = activationTimes(w.report.marks, build.extensionId);
-        runs.push({ ...w, ...(times ? { times } : {}) });
+        if (perf) perfRuns.push(w);
+        else runs.push({ ...w, ...(times ? { times } : {}) });
         if (!w.report.ok) failures.push(w.report.error ?? 'unknown error');
-        ctx.log(`  window ${i + 1}: ${times ? `code loading ${times.codeLoadingMs} ms, activate ${times.activateMs} ms` : 'no marks'}; ${w.activationLog ?? 'no activation log line'} (${(w.wallMs / 1000).toFixed(1)} s)`);
+        ctx.log(`  window ${i + 1}${perf ? ' (CF_ROTATE_PERF=1, phases only)' : ''}: ${times ? `code loading ${times.codeLoadingMs} ms, activate ${times.activateMs} ms` : 'no marks'}; ${w.activationLog ?? 'no activation log line'} (${(w.wallMs / 1000).toFixed(1)} s)`);
       } catch (e) {
         failures.push(e instanceof Error ? e.message : String(e));
         ctx.log(`  window ${i + 1} failed: ${failures.at(-1)}`);
@@ -158,6 +164,7 @@ export const activationBench: Bench = {
     outcome.raw = {
       windows,
       tokens: tokens.length,
+      perfRuns: perfRuns.map((r) => ({ marks: r.report.marks, runtimeMarks: r.report.runtimeMarks, startupPhases: r.report.startupPhases, wallMs: r.wallMs })),
       runs: runs.map((r) => ({ times: r.times, wasActive: r.report.wasActive, apiActivateMs: r.report.apiActivateMs, marks: r.report.marks, runtimeMarks: r.report.runtimeMarks, startupPhases: r.report.startupPhases, activationLog: r.activationLog, wallMs: r.wallMs, node: r.report.node, vscode: r.report.vscodeVersion, userDataDir: r.userDataDir })),
       failures,
     };
@@ -195,11 +202,18 @@ export const activationBench: Bench = {
       };
       const defined = (xs: (number | undefined)[]): number[] => xs.filter((x): x is number => x !== undefined);
       const startedAfter = defined(timed.map((r) => after(r, 'cf-rotate/runtime/didStart')));
-      const loadMs = defined(timed.map((r) => {
-        const w = r.report.runtimeMarks?.find((x) => x.name === 'cf-rotate/runtime/willLoad')?.startTime;
-        const d = r.report.runtimeMarks?.find((x) => x.name === 'cf-rotate/runtime/didStart')?.startTime;
-        return w !== undefined && d !== undefined ? d - w : undefined;
-      }));
+      /** Milliseconds from one of cf-rotate's marks to another, per timed window. */
+      const between = (from: string, to: string): number[] =>
+        defined(
+          timed.map((r) => {
+            const a = r.report.runtimeMarks?.find((x) => x.name === from)?.startTime;
+            const b = r.report.runtimeMarks?.find((x) => x.name === to)?.startTime;
+            return a !== undefined && b !== undefined ? b - a : undefined;
+          }),
+        );
+      const loadMs = between('cf-rotate/runtime/willLoad', 'cf-rotate/runtime/didStart');
+      const requireMs = between('cf-rotate/runtime/willLoad', 'cf-rotate/runtime/didLoad');
+      const startMs = between('cf-rotate/runtime/didLoad', 'cf-rotate/runtime/didStart');
       const readyAfter = defined(timed.map((r) => after(r, 'cf-rotate/ready')));
       const treeAfter = defined(timed.map((r) => after(r, 'cf-rotate/tree-data')));
       if (treeAfter.length > 0) {
@@ -209,7 +223,7 @@ export const activationBench: Bench = {
           return xs.length ? fmtMs(summarize(xs).median) : '—';
         };
         const ph = (name: string): string => {
-          const xs = timed.map((r) => r.report.startupPhases?.[name]?.ms).filter((x): x is number => x !== undefined);
+          const xs = perfRuns.map((r) => r.report.startupPhases?.[name]?.ms).filter((x): x is number => x !== undefined);
           return xs.length ? fmtMs(summarize(xs).median) : '—';
         };
         figures.push({
@@ -218,7 +232,7 @@ export const activationBench: Bench = {
           measures: "From the host's didActivateExtension mark to cf-rotate's cf-rotate/tree-data mark: the runtime required and started, the cf-rotate.json read and parsed, history, journals and stored credential names read, and the Tokens view's data set (its first getChildren can answer)",
           cf: tree,
           target: { text: '≤ 100 ms', met: tree.summary.median <= 100 },
-          notes: `Phases of the first load (medians, CF_ROTATE_PERF=1): legacy-state check ${ph('ready: legacy state')}, configs + tree data ${ph('ready: configs + tree data')} (of which the reload of history, journals and credential names ${ph('tree: reload (configs, history, journals, credentials)')}, the tree build ${ph('tree: build')}), offer to resume ${ph('ready: offer resume')}. Without CF_ROTATE_PERF, after didActivateExtension (medians): runtime started ${markMedian('cf-rotate/runtime/didStart')}, cf-rotate.json read ${markMedian('cf-rotate/first/configs')}, history ${markMedian('cf-rotate/first/history')}, journals ${markMedian('cf-rotate/first/journals')}, retirements ${markMedian('cf-rotate/first/retirements')}, tree data ${markMedian('cf-rotate/tree-data')}.`,
+          notes: `Phases of the first load (medians of ${perfRuns.length} more windows with CF_ROTATE_PERF=1, not in the figures): legacy-state check ${ph('ready: legacy state')}, configs + tree data ${ph('ready: configs + tree data')} (of which the reload of history, journals and credential names ${ph('tree: reload (configs, history, journals, credentials)')}, the tree build ${ph('tree: build')}), offer to resume ${ph('ready: offer resume')}. In the timed windows (CF_ROTATE_PERF off), after didActivateExtension (medians): runtime required ${markMedian('cf-rotate/runtime/didLoad')}, started ${markMedian('cf-rotate/runtime/didStart')}, cf-rotate.json read ${markMedian('cf-rotate/first/configs')}, history ${markMedian('cf-rotate/first/history')}, journals ${markMedian('cf-rotate/first/journals')}, retirements ${markMedian('cf-rotate/first/retirements')}, tree data ${markMedian('cf-rotate/tree-data')}.`,
         });
         outcome.raw.treeAfterMs = tree;
       }
@@ -232,7 +246,7 @@ export const activationBench: Bench = {
           measures: "What the activation shell defers to after activate() returns: from the host's didActivateExtension mark to cf-rotate's own cf-rotate/ready mark (the runtime required and started, configs, history, journals and credentials loaded, tree data set)",
           cf: ready,
           target: { text: '—', met: null },
-          notes: `The runtime's require + start() took a median ${fmtMs(load.summary.median)} (${fmtMs(load.summary.min)}–${fmtMs(load.summary.max)}) and finished ${fmtMs(started.summary.median)} after didActivateExtension (median); the rest, until ready, is the first load (asynchronous reads of SecretStorage, globalState and the cf-rotate.json files).`,
+          notes: `The runtime's require + start() took a median ${fmtMs(load.summary.median)} (${fmtMs(load.summary.min)}–${fmtMs(load.summary.max)})${requireMs.length > 0 && startMs.length > 0 ? ` (require ${spread(requireMs)}, start() ${spread(startMs)})` : ''} and finished ${fmtMs(started.summary.median)} after didActivateExtension (median); the rest, until ready, is the first load (asynchronous reads of SecretStorage, globalState and the cf-rotate.json files).`,
         });
         outcome.raw.runtimeStartedAfterMs = started;
         outcome.raw.runtimeLoadMs = load;
@@ -244,7 +258,7 @@ export const activationBench: Bench = {
     }
     if (failures.length) outcome.raw.failureNote = `${failures.length} of ${windows} windows failed`;
     outcome.notes.push(
-      `Activation: ${windows} fresh code-server windows (VS Code 1.108.2 web, remote extension host on Node 22, fresh user-data dir and workspace each), extension = the minified production build, workspace = .vscode/cf-rotate.json with 20 account tokens + .env. The extension activates at startup through its workspaceContains event; VS Code runs extension tests only after startup activation, so the figures come from the extension host's own performance marks (code/extHost/{will,did}LoadExtensionCode and {will,did}ActivateExtension, the same Date.now() instants VS Code's ExtensionActivationTimes use; 1 ms resolution), read by an extensionTestsPath module (bench/vscode/host.ts). "activate()" ≈ activateCallTime + activateResolvedTime; "extension host's time" = codeLoadingTime + that.`,
+      `Activation: ${windows} fresh code-server windows (VS Code 1.108.2 web, remote extension host on Node 22, fresh user-data dir and workspace each), extension = the minified production build, workspace = .vscode/cf-rotate.json with 20 account tokens + .env. The extension activates at startup through its workspaceContains event; VS Code runs extension tests only after startup activation, so the figures come from the extension host's own performance marks (code/extHost/{will,did}LoadExtensionCode and {will,did}ActivateExtension, the same Date.now() instants VS Code's ExtensionActivationTimes use; 1 ms resolution), read by an extensionTestsPath module (bench/vscode/host.ts). "activate()" ≈ activateCallTime + activateResolvedTime; "extension host's time" = codeLoadingTime + that. The timed windows run the extension as shipped (CF_ROTATE_PERF off); ${perfWindows} more windows with CF_ROTATE_PERF=1 give only the phase table of the notes (its timers wrap the host's ports).`,
     );
     outcome.durationMs = performance.now() - started;
     return outcome;
@@ -392,4 +406,10 @@ export const memoryBench: Bench = {
 
 function fmtMs(ms: number): string {
   return `${ms.toFixed(0)} ms`;
+}
+
+/** "median ms (min–max)" of samples. */
+function spread(xs: number[]): string {
+  const s = summarize(xs);
+  return `${fmtMs(s.median)} (${fmtMs(s.min)}–${fmtMs(s.max)})`;
 }
