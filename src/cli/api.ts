@@ -1,6 +1,6 @@
 /** The CLI's Cloudflare clients: one base URL, one transport (direct or a proxy), one user agent. */
 import { CloudflareClient, DEFAULT_API_BASE_URL, validateApiBaseUrl } from '../core/cloudflare/client';
-import { envSuffix } from '../core/cloudflare/permissions';
+import { envSuffix } from '../core/envCredentials';
 import type { HttpTransport } from '../core/cloudflare/transport';
 import type { AdminCredential } from '../core/cloudflare/types';
 import { systemClock, type Logger } from '../core/ports';

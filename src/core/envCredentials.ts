@@ -4,9 +4,17 @@
  * from credentials.ts (the stored credentials and their zod schemas) so that the CLI bundle
  * carries no schema it does not use.
  */
-import { envSuffix } from './cloudflare/permissions';
 import type { AdminCredential } from './cloudflare/types';
 import { registerSecret } from './redact';
+
+/**
+ * The environment-variable suffix of a profile: '' for "default" (or none), else `_<PROFILE>`
+ * (upper case, other characters as _). The one rule for every variable name the CLI reads or names
+ * in a hint (CLOUDFLARE_API_TOKEN_<PROFILE>, CLOUDFLARE_ACCOUNT_ID_<PROFILE>, …).
+ */
+export function envSuffix(profile: string | undefined): string {
+  return profile === undefined || profile === 'default' ? '' : `_${profile.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
 
 /** Register every secret of a credential (token and Global API key) with the redactor. */
 export function registerCredential(c: AdminCredential): void {

@@ -4,6 +4,7 @@
  * (the CLI and the extension are separate bundles); the default names both, for other callers.
  */
 import * as l10n from '@vscode/l10n';
+import { envSuffix } from './envCredentials';
 
 export interface Wording {
   /** "run … to finish it" */
@@ -20,10 +21,6 @@ export interface Wording {
   rotateAdmin(): string;
   /** Provide (or replace) the GitHub token that writes Actions secrets. */
   setGitHubToken(): string;
-}
-
-export function envSuffix(profile: string): string {
-  return profile === 'default' ? '' : `_${profile.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
 export const cliWording: Wording = {

@@ -5,6 +5,7 @@
  */
 import * as l10n from '@vscode/l10n';
 import type { TokenKind } from '../config/schema';
+import { envSuffix } from '../envCredentials';
 import { CfRotateError } from '../errors';
 import { describeCredential, globalKeyOf, schemesOf, type AccessScope, type AdminCredential, type AuthScheme, type CloudflareApi } from './types';
 
@@ -146,11 +147,6 @@ export function chooseScheme(accepted: readonly AuthScheme[], credential: AdminC
 export function describeSchemes(accepted: readonly AuthScheme[]): string {
   const names = accepted.map((s) => (s === 'api-token' ? l10n.t('an API token') : l10n.t('email + Global API key')));
   return names.length === 0 ? '' : names.reduce((a, b) => l10n.t('{0} or {1}', a, b));
-}
-
-/** The environment-variable suffix of a profile: '' for "default", else `_<PROFILE>` (upper case, other characters as _). */
-export function envSuffix(profile: string | undefined): string {
-  return profile === undefined || profile === 'default' ? '' : `_${profile.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
 /**

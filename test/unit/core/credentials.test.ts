@@ -19,6 +19,7 @@ import {
   PROFILE_NAME,
 } from '../../../src/core/credentials';
 import { EnvCredentialSource } from '../../../src/core/envCredentials';
+import { cliWording } from '../../../src/core/wording';
 import { MemorySecretStore } from '../../../src/core/node/secretFile';
 import { knownSecrets } from '../../../src/core/redact';
 
@@ -110,6 +111,17 @@ describe('credentials: wrangler\'s environment variables (CLI)', () => {
     assert.deepEqual(await src.get('legacy'), { type: 'global-key', email: 'l@example.com', key: CFK });
     assert.equal(await src.get('other'), undefined);
     assert.ok(knownSecrets().has(HEX37));
+  });
+
+  it("the CLI's hint names exactly the variables that are read, for any profile name", async () => {
+    for (const profile of ['default', 'ops team', 'Prod-2', 'é.x']) {
+      const hint = cliWording.setCredential(profile);
+      const names = hint.match(/CLOUDFLARE_[A-Z0-9_]+/g) ?? [];
+      assert.equal(names.length, 3, hint);
+      const [tokenVar, emailVar, keyVar] = names as [string, string, string];
+      assert.deepEqual(await new EnvCredentialSource({ [tokenVar]: CFUT }).get(profile), { type: 'api-token', token: CFUT }, hint);
+      assert.deepEqual(await new EnvCredentialSource({ [emailVar]: 'me@example.com', [keyVar]: CFK }).get(profile), { type: 'global-key', email: 'me@example.com', key: CFK }, hint);
+    }
   });
 });
 
