@@ -86,7 +86,10 @@ function runtimeMarks(): Mark[] {
   return performance
     .getEntriesByType('mark')
     .filter((m) => m.name.startsWith('cf-rotate/'))
-    .map((m) => ({ name: m.name, startTime: performance.timeOrigin + m.startTime }));
+    .map((m) => {
+      const cpuMs = ((m as { detail?: unknown }).detail as { cpuMs?: unknown } | null | undefined)?.cpuMs;
+      return { name: m.name, startTime: performance.timeOrigin + m.startTime, ...(typeof cpuMs === 'number' ? { cpuMs } : {}) };
+    });
 }
 
 async function memory(ext: vscode.Extension<unknown>, req: MemoryRequest, base: Omit<HostReport, 'marks' | 'wasActive'>): Promise<HostReport> {

@@ -86,6 +86,8 @@ export interface BatchRun {
 export interface Mark {
   name: string;
   startTime: number;
+  /** cf-rotate's marks: the extension host process's CPU time (user + system) at the mark, in ms. */
+  cpuMs?: number;
 }
 
 export interface HeapSample {

@@ -7,7 +7,7 @@ import { adminTokenName, journalLabels } from '../core/engine/housekeeping';
 import type { JournalEntry } from '../core/engine/journal';
 import { historyKey } from '../core/history';
 import { toCfRotateError } from '../core/errors';
-import { phase } from '../core/perf';
+import { markWithCpu, phase } from '../core/perf';
 import { plural } from '../core/l10n';
 import { notification } from '../core/text';
 import type { HostServices } from '../host/services';
@@ -137,9 +137,9 @@ export class ViewController implements vscode.Disposable {
     const firstLoad = !this.tree.hasData();
     const mark = (name: string): void => {
       if (!firstLoad) return;
-      performance.mark(`cf-rotate/first/${name}`);
+      markWithCpu(`cf-rotate/first/${name}`);
       // For the benchmark and profiling (like the shell's cf-rotate/runtime/* marks): the tree has its first data.
-      if ((name === 'early' || name === 'drawn') && performance.getEntriesByName('cf-rotate/tree-data').length === 0) performance.mark('cf-rotate/tree-data');
+      if ((name === 'early' || name === 'drawn') && performance.getEntriesByName('cf-rotate/tree-data').length === 0) markWithCpu('cf-rotate/tree-data');
     };
     // Every read starts at once: the journals and retirements (files of the state directory) do not
     // wait for the cf-rotate.json files, nor the history for either.
