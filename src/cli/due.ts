@@ -10,8 +10,7 @@
  */
 import type { CloudflareApi } from '../core/cloudflare/types';
 import { targetLabel, type TokenConfig } from '../core/config/schema';
-import { envSuffix } from '../core/envCredentials';
-import { EnvCredentialSource } from '../core/envCredentials';
+import { envSuffix, EnvCredentialSource } from '../core/envCredentials';
 import type { RotationResult } from '../core/engine/engine';
 import { CfRotateError, toCfRotateError } from '../core/errors';
 import { historyKey, lastRotations, unsettledLosses, type HistoryStore } from '../core/history';
