@@ -195,30 +195,25 @@ export const activationBench: Bench = {
         },
       ];
       // What the shell defers: the runtime's require + start, and its first load, after didActivateExtension.
+      const runtimeMark = (r: (typeof timed)[number], name: string): Mark | undefined => r.report.runtimeMarks?.find((x) => x.name === name);
       const after = (r: (typeof timed)[number], name: string): number | undefined => {
         const da = markAt(r.report.marks, 'didActivateExtension', build.extensionId);
-        const m = r.report.runtimeMarks?.find((x) => x.name === name)?.startTime;
+        const m = runtimeMark(r, name)?.startTime;
         return da !== undefined && m !== undefined ? m - da : undefined;
       };
       const defined = (xs: (number | undefined)[]): number[] => xs.filter((x): x is number => x !== undefined);
       const startedAfter = defined(timed.map((r) => after(r, 'cf-rotate/runtime/didStart')));
-      /** Milliseconds from one of cf-rotate's marks to another, per timed window. */
-      const between = (from: string, to: string): number[] =>
-        defined(
-          timed.map((r) => {
-            const a = r.report.runtimeMarks?.find((x) => x.name === from)?.startTime;
-            const b = r.report.runtimeMarks?.find((x) => x.name === to)?.startTime;
-            return a !== undefined && b !== undefined ? b - a : undefined;
-          }),
-        );
-      /** Per timed window: the extension host process's CPU time and the wall time from one of cf-rotate's marks to another. */
-      const cpuBetween = (from: string, to: string): { cpu: number; wall: number }[] =>
+      /** Per timed window with both marks: the wall time from one of cf-rotate's marks to another, and the extension host process's CPU time over it (when the marks carry it). */
+      const spans = (from: string, to: string): { wall: number; cpu?: number }[] =>
         timed.flatMap((r) => {
-          const a = r.report.runtimeMarks?.find((x) => x.name === from);
-          const b = r.report.runtimeMarks?.find((x) => x.name === to);
-          return a?.cpuMs !== undefined && b?.cpuMs !== undefined ? [{ cpu: b.cpuMs - a.cpuMs, wall: b.startTime - a.startTime }] : [];
+          const a = runtimeMark(r, from);
+          const b = runtimeMark(r, to);
+          if (a === undefined || b === undefined) return [];
+          return [{ wall: b.startTime - a.startTime, ...(a.cpuMs !== undefined && b.cpuMs !== undefined ? { cpu: b.cpuMs - a.cpuMs } : {}) }];
         });
-      const loadCpu = cpuBetween('cf-rotate/runtime/willLoad', 'cf-rotate/tree-data');
+      /** Milliseconds from one of cf-rotate's marks to another, per timed window. */
+      const between = (from: string, to: string): number[] => spans(from, to).map((x) => x.wall);
+      const loadCpu = spans('cf-rotate/runtime/willLoad', 'cf-rotate/tree-data').filter((x): x is { wall: number; cpu: number } => x.cpu !== undefined);
       const loadMs = between('cf-rotate/runtime/willLoad', 'cf-rotate/runtime/didStart');
       const requireMs = between('cf-rotate/runtime/willLoad', 'cf-rotate/runtime/didLoad');
       const startMs = between('cf-rotate/runtime/didLoad', 'cf-rotate/runtime/didStart');
