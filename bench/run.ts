@@ -18,6 +18,7 @@ import { activationBench, memoryBench } from './benches/vscode';
 import { cpuTicks, machineInfo, machineLine, referenceJobMs, stealShare } from './lib/machine';
 import { BENCH_ORDER, loadResults, renderMarkdown, writeJsonAtomic, type ResultsFile } from './lib/report';
 import type { Bench, BenchContext, BenchOutcome } from './lib/types';
+import { fmtNum } from './lib/stats';
 
 const BENCHES: Bench[] = [activationBench, bundleBench, rotateBench, rateLimitBench, patchBench, treeBench, batchBench, memoryBench];
 
@@ -96,7 +97,7 @@ async function main(): Promise<number> {
     outcome.speed = { ...(referenceMs !== undefined ? { referenceMs } : {}), ...(steal !== undefined ? { steal } : {}) };
     for (const f of outcome.figures) {
       const s = f.cf.summary;
-      log(`  ${f.name}: ${s.median.toFixed(3)} ${f.cf.unit}${f.baseline ? ` vs ${f.baseline.summary.median.toFixed(3)} ${f.baseline.unit}` : ''}${f.ratio ? ` (${f.ratio.text})` : ''} — target ${f.target.text}: ${f.target.met === null ? 'n/a' : f.target.met ? 'met' : 'NOT met'}`);
+      log(`  ${f.name}: ${fmtNum(s.median)} ${f.cf.unit}${f.baseline ? ` vs ${fmtNum(f.baseline.summary.median)} ${f.baseline.unit}` : ''}${f.ratio ? ` (${f.ratio.text})` : ''} — target ${f.target.text}: ${f.target.met === null ? 'n/a' : f.target.met ? 'met' : 'NOT met'}`);
     }
     for (const n of outcome.notMeasured) log(`  not measured: ${n.name}: ${n.reason}`);
     log(`${bench.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -11,6 +11,7 @@ import * as esbuild from 'esbuild';
 import { provision } from '../../test/harness/provision';
 import { cacheDir } from '../../test/harness/util';
 import { stagedBuild } from '../lib/build';
+import { countInstructions, findValgrind, inPairs, millions, minus, type Counted } from '../lib/instructions';
 import { runProcess } from '../lib/proc';
 import { fmtSummary, summarize } from '../lib/stats';
 import type { Bench, BenchContext, BenchOutcome, Series } from '../lib/types';
@@ -86,6 +87,10 @@ export const bundleBench: Bench = {
     const runtimeMs = await timeRequire(nodeBin, runtimeScript, runs);
     const ownShellMs = node22 ? await timeRequire(process.execPath, shellScript, runs) : [];
     const ownRuntimeMs = node22 ? await timeRequire(process.execPath, runtimeScript, runs) : [];
+    // The runtime's require in instructions: the runtime's script less the shell's (both load the stub and the shell).
+    const valgrind = await findValgrind();
+    const counted = valgrind ? await inPairs([shellScript, runtimeScript].map((script) => () => countInstructions(valgrind, nodeBin, ['-e', script]))) : undefined;
+    const runtimeCount = counted ? minus(counted[1] as Counted, counted[0] as Counted) : undefined;
     const parts = await attribution(ctx.root, 'dist/runtime.js').catch(() => []);
     // Libraries a feature loads on demand (sealed boxes for GitHub secrets, the proxy's undici): never in the shell or the runtime.
     const lazyLibs = /^(@noble\/|undici$|tweetnacl|libsodium)/;
@@ -94,6 +99,7 @@ export const bundleBench: Bench = {
     const attributed = parts.length > 0;
     const top = parts.slice(0, 6).map((p) => `${p.input} ${(p.bytes / KiB).toFixed(0)} KiB`).join(', ');
     const med = (xs: number[]): string => summarize(xs).median.toFixed(1);
+    if (runtimeCount) ctx.log(`  runtime require: ${millions(runtimeCount.total)} instructions (valgrind, node --predictable)`);
     ctx.log(`  extension.js ${shellBytes} B + runtime.js ${runtimeBytes} B, cli.js ${cliBytes} B; require shell ${med(shellMs)} ms, runtime ${med(runtimeMs)} ms (${nodeLabel})`);
     const one = (label: string, unit: string, v: number): Series => ({ label, unit, samples: [v], summary: summarize([v]) });
     const series = (label: string, samples: number[]): Series => ({ label, unit: 'ms', samples, summary: summarize(samples) });
@@ -128,6 +134,18 @@ export const bundleBench: Bench = {
           target: { text: '—', met: null },
           ...(ownRuntimeMs.length ? { notes: own(ownRuntimeMs).trim() } : {}),
         },
+        ...(runtimeCount
+          ? [
+              {
+                id: 'runtime-require-instructions',
+                name: 'Runtime bundle require, instructions',
+                measures: "The runtime's require above counted in instructions (valgrind callgrind, `node --predictable`, the same Node): the process that requires the shell and then the runtime less the one that requires the shell alone. Does not move with the machine's speed or load: compare it across commits",
+                cf: one('instructions', 'instructions', runtimeCount.total),
+                target: { text: '—', met: null },
+                notes: `Of it, ${millions(runtimeCount.turbofan)} are TurboFan compiling (a background thread in a normal run) and ${millions(runtimeCount.gc)} the garbage collector.`,
+              },
+            ]
+          : []),
         {
           id: 'cli-size',
           name: 'CLI bundle size',
@@ -136,11 +154,11 @@ export const bundleBench: Bench = {
           target: { text: '—', met: null },
         },
       ],
-      notMeasured: [],
+      notMeasured: runtimeCount ? [] : [{ name: 'Runtime bundle require, instructions', reason: 'valgrind is not installed (Debian package valgrind)' }],
       notes: [
         `Bundle: the repo's own \`node esbuild.js --production\`, run on a snapshot copy of the sources (so dist/ in the work tree is left alone; build took ${(build.buildMs / 1000).toFixed(1)} s). KiB = 1,024 bytes. Require time: ${runs} fresh \`node -e\` processes per bundle, each installs the vscode stub (bench/lib/vscodeStub.ts) and times \`require()\` with performance.now(); the runtime is timed after an untimed require of the shell.`,
       ],
-      raw: { extensionBytes: shellBytes, runtimeBytes, totalBytes, cliBytes, shellRequireMs: shellMs, runtimeRequireMs: runtimeMs, ownNodeShellRequireMs: ownShellMs, ownNodeRuntimeRequireMs: ownRuntimeMs, node: nodeBin, buildMs: build.buildMs, buildDir: build.dir, attribution: parts },
+      raw: { extensionBytes: shellBytes, runtimeBytes, totalBytes, cliBytes, shellRequireMs: shellMs, runtimeRequireMs: runtimeMs, ownNodeShellRequireMs: ownShellMs, ownNodeRuntimeRequireMs: ownRuntimeMs, runtimeRequireInstructions: runtimeCount, node: nodeBin, buildMs: build.buildMs, buildDir: build.dir, attribution: parts },
     };
   },
 };

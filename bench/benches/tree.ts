@@ -6,7 +6,7 @@
  * paint after activation costs); warm: repeated builds in one process (every refresh).
  * This file is also the cold worker: `node out/bench/benches/tree.js <config.json> <history.json>`.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -15,6 +15,7 @@ import type { HistoryEntry } from '../../src/core/history';
 import type { TreeNode } from '../../src/views/model';
 import type * as TreeModule from '../../src/views/tree';
 import type * as LoadModule from '../../src/core/config/load';
+import { countInstructions, findValgrind, inPairs, millions, minus, type Counted } from '../lib/instructions';
 import { runProcess } from '../lib/proc';
 import { summarize } from '../lib/stats';
 import type { Bench, BenchContext, BenchOutcome, Series } from '../lib/types';
@@ -35,6 +36,15 @@ function loadModules(): Loaded {
   return { tree: req('../../src/views/tree') as typeof TreeModule, load: req('../../src/core/config/load') as typeof LoadModule };
 }
 
+/**
+ * Where a job stops, for the instruction counts (whose phases are differences of runs): after
+ * parseConfig, after the tree data and getChildren over every node (no getTreeItem), or at the end.
+ */
+export type JobStop = 'parse' | 'children' | 'items';
+/** What the cold worker is told to do: stop before the job (modules loaded, inputs read), or run it up to a point. */
+export type WorkerStop = 'loaded' | JobStop;
+const WORKER_STOPS: readonly WorkerStop[] = ['loaded', 'parse', 'children', 'items'];
+
 export interface TreeJobResult {
   ms: number;
   /** Phases: parseConfig; setData + getChildren over the tree; getTreeItem (summed over nodes). */
@@ -50,10 +60,11 @@ export interface TreeJobResult {
  * goes through `texts` as the editor's ConfigRegistry passes each folder's file (a text read again
  * unchanged is not parsed again).
  */
-export async function treeJob(m: Loaded, texts: LoadModule.ConfigTexts, text: string, history: HistoryEntry[]): Promise<TreeJobResult> {
+export async function treeJob(m: Loaded, texts: LoadModule.ConfigTexts, text: string, history: HistoryEntry[], until: JobStop = 'items'): Promise<TreeJobResult> {
   const t0 = performance.now();
   const cfg = texts.parse(FOLDER, text);
   const t1 = performance.now();
+  if (until === 'parse') return { ms: t1 - t0, parseMs: t1 - t0, childrenMs: 0, itemsMs: 0, nodes: 0, items: 0 };
   const provider = new m.tree.TokenTreeProvider();
   provider.setData({
     folders: [{ folder: { path: FOLDER, name: 'app' }, status: 'ok', configPath: path.join(FOLDER, '.vscode', 'cf-rotate.json'), tokens: cfg.tokens }],
@@ -71,9 +82,11 @@ export async function treeJob(m: Loaded, texts: LoadModule.ConfigTexts, text: st
     const children = await provider.getChildren(parent);
     for (const c of children) {
       nodes++;
-      const ti = performance.now();
-      if (provider.getTreeItem(c)) items++;
-      itemsMs += performance.now() - ti;
+      if (until === 'items') {
+        const ti = performance.now();
+        if (provider.getTreeItem(c)) items++;
+        itemsMs += performance.now() - ti;
+      }
       await walk(c);
     }
   };
@@ -83,17 +96,18 @@ export async function treeJob(m: Loaded, texts: LoadModule.ConfigTexts, text: st
   return { ms, parseMs: t1 - t0, childrenMs: ms - (t1 - t0) - itemsMs, itemsMs, nodes, items };
 }
 
-function hex32(): string {
-  return randomBytes(16).toString('hex');
+/** 32 hex digits derived from `seed`: the same inputs in every run, so instruction counts of two runs (or two commits) compare. */
+function hex32(seed: string): string {
+  return createHash('md5').update(seed).digest('hex');
 }
 
 /** 1,000 account tokens (half on a 30-day schedule) and one "rotated" history entry per token, 0–60 days old. */
 export function treeInputs(now = Date.now()): { text: string; history: HistoryEntry[] } {
-  const accountId = hex32();
+  const accountId = hex32('account');
   const tokens: TokenSpec[] = Array.from({ length: TOKENS }, (_, i) => ({
     name: `token-${i + 1}`,
     accountId,
-    tokenId: hex32(),
+    tokenId: hex32(`token-${i}`),
     file: `services/svc-${String(Math.floor(i / 100) + 1).padStart(2, '0')}/.env`,
     key: envKey(i),
     value: '',
@@ -108,6 +122,29 @@ export function treeInputs(now = Date.now()): { text: string; history: HistoryEn
     targets: [`${t.file} › ${t.key}`],
   }));
   return { text: configText(tokens), history };
+}
+
+interface ColdCounts {
+  /** The job: the full worker less the one that stops before the job. */
+  job: Counted;
+  /** By phase (full runs only; --quick counts the job alone). */
+  phases?: { parse: Counted; children: Counted; items: Counted };
+  /** Each worker's own count, by where it stopped. */
+  runs: Partial<Record<WorkerStop, Counted>>;
+}
+
+/** The cold job's instructions (bench/lib/instructions.ts), or why they were not counted. */
+async function countColdInstructions(ctx: BenchContext, cfgFile: string, histFile: string): Promise<ColdCounts | string> {
+  const valgrind = await findValgrind();
+  if (valgrind === undefined) return 'valgrind is not installed (Debian package valgrind)';
+  const stops: WorkerStop[] = ctx.quick ? ['loaded', 'items'] : ['loaded', 'parse', 'children', 'items'];
+  const counted = await inPairs(stops.map((stop) => () => countInstructions(valgrind, process.execPath, [__filename, cfgFile, histFile, stop])));
+  const runs: Partial<Record<WorkerStop, Counted>> = {};
+  stops.forEach((s, i) => (runs[s] = counted[i]));
+  const at = (s: WorkerStop): Counted => runs[s] as Counted;
+  const job = minus(at('items'), at('loaded'));
+  if (ctx.quick) return { job, runs };
+  return { job, runs, phases: { parse: minus(at('parse'), at('loaded')), children: minus(at('children'), at('parse')), items: minus(at('items'), at('children')) } };
 }
 
 export const treeBench: Bench = {
@@ -131,6 +168,7 @@ export const treeBench: Bench = {
       if (r.code !== 0) throw new Error(`tree worker failed: ${r.stderr.slice(0, 500)}`);
       cold.push(JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as TreeJobResult);
     }
+    const counts = await countColdInstructions(ctx, cfgFile, histFile);
     const m = loadModules();
     // One registry's texts for the whole session, as in the editor.
     const texts = new m.load.ConfigTexts();
@@ -142,6 +180,7 @@ export const treeBench: Bench = {
     for (let i = 0; i < warmRuns; i++) edited.push(await treeJob(m, texts, `${text}${' '.repeat(i + 1)}`, history));
     const med = (rs: TreeJobResult[], k: 'ms' | 'parseMs' | 'childrenMs' | 'itemsMs'): number => summarize(rs.map((r) => r[k])).median;
     const phases = (rs: TreeJobResult[]): string => `parseConfig ${med(rs, 'parseMs').toFixed(1)} ms + tree data/getChildren ${med(rs, 'childrenMs').toFixed(1)} ms + getTreeItem ${med(rs, 'itemsMs').toFixed(1)} ms (medians)`;
+    if (typeof counts !== 'string') ctx.log(`  cold job: ${millions(counts.job.total)} instructions (valgrind, node --predictable)`);
     ctx.log(`  cold median ${med(cold, 'ms').toFixed(1)} ms (${phases(cold)}), warm median ${med(warm, 'ms').toFixed(1)} ms (${phases(warm)}), edited ${med(edited, 'ms').toFixed(1)} ms (${phases(edited)}), ${warm[0]?.nodes} nodes`);
 
     const mk = (label: string, rs: TreeJobResult[]): Series => ({ label, unit: 'ms', samples: rs.map((r) => r.ms), summary: summarize(rs.map((r) => r.ms)) });
@@ -164,6 +203,18 @@ export const treeBench: Bench = {
           target: { text: '≤ 30 ms', met: coldS.summary.median <= 30 },
           notes: `Phases: ${phases(cold)}.`,
         },
+        ...(typeof counts === 'string'
+          ? []
+          : [
+              {
+                id: 'tree-cold-instructions',
+                name: 'Tree, 1,000 tokens (cold), instructions',
+                measures: `The cold job above counted in instructions (valgrind callgrind, \`node --predictable\`): the worker that runs it less the same worker stopped before it. Does not move with the machine's speed or load: compare it across commits`,
+                cf: { label: 'instructions', unit: 'instructions', samples: [counts.job.total], summary: summarize([counts.job.total]) },
+                target: { text: '—', met: null },
+                notes: `${counts.phases ? `Phases: parseConfig ${millions(counts.phases.parse.total)} + tree data/getChildren ${millions(counts.phases.children.total)} + getTreeItem ${millions(counts.phases.items.total)}. ` : '(--quick: no phases.) '}Of the job, ${millions(counts.job.turbofan)} are TurboFan compiling (a background thread in a normal run; --predictable runs it on the main thread) and ${millions(counts.job.gc)} the garbage collector. Whole worker ${millions(counts.runs.items?.total ?? 0)}, of which Node's start, module loading and reading the inputs ${millions(counts.runs.loaded?.total ?? 0)}.`,
+              },
+            ]),
         {
           id: 'tree-warm',
           name: 'Tree, 1,000 tokens (warm)',
@@ -181,25 +232,29 @@ export const treeBench: Bench = {
           notes: `Phases: ${phases(edited)}.`,
         },
       ],
-      notMeasured: [],
+      notMeasured: typeof counts === 'string' ? [{ name: 'Tree, 1,000 tokens (cold), instructions', reason: counts }] : [],
       notes: [
         `Tree: src/views/tree.ts (TokenTreeProvider) and src/core/config/load.ts as compiled by tsc, with \`vscode\` replaced by the benchmark-only stub in bench/lib/vscodeStub.ts (Module._load interception; TreeItem, ThemeIcon, ThemeColor, MarkdownString, EventEmitter are plain data holders, so VS Code's own rendering is not included). 1,000 account API tokens over 10 .env files, half with rotateEveryDays; one history entry per token. Cold: ${coldRuns} fresh Node processes, module loading excluded; warm: ${warmRuns} runs after 3 warm-ups.`,
       ],
-      raw: { tokens: TOKENS, nodes, configBytes: Buffer.byteLength(text), cold, warm, edited },
+      raw: { tokens: TOKENS, nodes, configBytes: Buffer.byteLength(text), cold, warm, edited, instructions: counts },
     };
   },
 };
 
 if (require.main === module) {
-  const [cfgFile, histFile] = process.argv.slice(2);
-  if (!cfgFile || !histFile) {
-    process.stderr.write('usage: node out/bench/benches/tree.js <cf-rotate.json> <history.json>\n');
+  const [cfgFile, histFile, stopArg = 'items'] = process.argv.slice(2);
+  const stop = WORKER_STOPS.find((s) => s === stopArg);
+  if (!cfgFile || !histFile || stop === undefined) {
+    process.stderr.write(`usage: node out/bench/benches/tree.js <cf-rotate.json> <history.json> [${WORKER_STOPS.join('|')}]\n`);
     process.exit(2);
   }
   const text = fs.readFileSync(cfgFile, 'utf8');
   const history = JSON.parse(fs.readFileSync(histFile, 'utf8')) as HistoryEntry[];
   const m = loadModules();
-  treeJob(m, new m.load.ConfigTexts(), text, history).then(
+  const texts = new m.load.ConfigTexts();
+  // 'loaded' ends the same way as a job (one line written, the event loop left to empty), so only the job differs.
+  const none: TreeJobResult = { ms: 0, parseMs: 0, childrenMs: 0, itemsMs: 0, nodes: 0, items: 0 };
+  (stop === 'loaded' ? Promise.resolve(none) : treeJob(m, texts, text, history, stop)).then(
     (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
     (e: unknown) => {
       process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
