@@ -58,6 +58,21 @@ const sealboxExternal = {
   },
 };
 
+/**
+ * `require('./codegen')` (src/core/config/load.ts) stays a run-time require of the sibling
+ * codegen.js in the runtime: zod's code generator is needed only for a configuration of 200
+ * tokens or more, so the runtime the editor loads at startup does not carry it. The CLI and the
+ * action bundle it (they parse a configuration once, and ship as their own packages).
+ */
+const codegenExternal = {
+  name: 'codegen-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/codegen$/ }, (args) =>
+      /[\\/]src[\\/]core[\\/]config[\\/]load\.ts$/.test(args.importer) ? { path: './codegen.js', external: true } : undefined,
+    );
+  },
+};
+
 /** The sealed-box bundle (GitHub Actions secrets), into `dir`. */
 function sealboxTarget(dir, options = {}) {
   return { ...common, ...options, entryPoints: ['src/core/github/sealbox.ts'], outfile: `${dir}/sealbox.js` };
@@ -104,7 +119,7 @@ let sharedCache;
 function sharedModules() {
   if (sharedCache) return sharedCache;
   const graph = (entry) => {
-    const r = esbuild.buildSync({ ...common, minify: false, sourcemap: false, entryPoints: [entry], outfile: 'graph.js', write: false, metafile: true, absWorkingDir: __dirname, external: ['vscode', './sealbox', './actions'], logLevel: 'silent' });
+    const r = esbuild.buildSync({ ...common, minify: false, sourcemap: false, entryPoints: [entry], outfile: 'graph.js', write: false, metafile: true, absWorkingDir: __dirname, external: ['vscode', './sealbox', './actions', './codegen'], logLevel: 'silent' });
     return r.metafile.inputs;
   };
   const runtime = graph('src/runtime.ts');
@@ -205,12 +220,13 @@ function sharedWithRuntime() {
   };
 }
 
-/** Every bundle: the activation shell, the runtime it loads, the commands it loads on use, and the CLI (with its proxy transport). */
+/** Every bundle: the activation shell, the runtime it loads, the commands and zod's code generator it loads on use, and the CLI (with its proxy transport). */
 function targets() {
   return [
     { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [runtimeExternal] },
-    { ...common, stdin: runtimeEntry(), outfile: 'dist/runtime.js', external: ['vscode'], plugins: [sealboxExternal, actionsExternal] },
+    { ...common, stdin: runtimeEntry(), outfile: 'dist/runtime.js', external: ['vscode'], plugins: [sealboxExternal, actionsExternal, codegenExternal] },
     { ...common, entryPoints: ['src/actions.ts'], outfile: 'dist/actions.js', external: ['vscode'], plugins: [sharedWithRuntime(), sealboxExternal, actionsExternal] },
+    { ...common, entryPoints: ['src/core/config/codegen.ts'], outfile: 'dist/codegen.js' },
     ...cliTargets('dist'),
   ];
 }

@@ -1,7 +1,7 @@
 import { parseTree, type Node, type ParseError } from 'jsonc-parser';
 import * as l10n from '@vscode/l10n';
 import { wording } from '../wording';
-import { compileFn, INVALID } from 'zod/v4/core';
+import type * as Codegen from './codegen';
 import { CfRotateError } from '../errors';
 import { configSchema, crossEntryIssues, MAX_TOKENS, TARGET_DISCRIMINATORS, TOKEN_KINDS, TOKEN_SCHEMAS, type CfRotateConfig, type TokenConfig, type TokenKind } from './schema';
 import { describeSyntaxErrors } from './syntax';
@@ -138,11 +138,25 @@ function tokenCount(data: unknown): number {
   return Array.isArray(tokens) ? tokens.length : 0;
 }
 
+let codegen: typeof Codegen | null | undefined;
+/** zod's code generator, loaded the first time a kind is compiled (./codegen); null if it cannot be loaded. */
+function loadCodegen(): typeof Codegen | null {
+  if (codegen === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      codegen = require('./codegen') as typeof Codegen;
+    } catch {
+      codegen = null;
+    }
+  }
+  return codegen;
+}
+
 function kindParser(kind: TokenKind): ((input: unknown) => unknown) | null {
   let p = kindParsers.get(kind);
   if (p === undefined) {
     try {
-      p = compileFn(TOKEN_SCHEMAS[kind]) as (input: unknown) => unknown;
+      p = (loadCodegen()?.compileFn(TOKEN_SCHEMAS[kind]) as ((input: unknown) => unknown) | undefined) ?? null;
     } catch {
       p = null;
     }
@@ -165,8 +179,9 @@ const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnPropert
  * the whole schema generated (11 ms of code generation) or 33 for the runtime parser. A
  * configuration of a few dozen tokens (the usual one, read while the editor starts) is parsed by
  * the runtime parser alone: there the code generation would cost more than it saves. If zod cannot
- * compile a kind (no `new Function`, or a future zod refuses it) that kind goes to the runtime
- * parser; a unit test checks that every kind compiles.
+ * compile a kind (no `new Function`, or a future zod refuses it), or the generator's bundle cannot
+ * be loaded (dist/codegen.js, which the runtime requires on demand), that kind goes to the runtime parser; a
+ * unit test checks that every kind compiles.
  */
 export function fastParse(data: unknown): CfRotateConfig | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
@@ -186,7 +201,7 @@ export function fastParse(data: unknown): CfRotateConfig | undefined {
     const parse = kindParser(kind as TokenKind);
     if (parse === null) return undefined;
     const out = parse(entry);
-    if (out === INVALID) return undefined;
+    if (out === (codegen as typeof Codegen).INVALID) return undefined;
     tokens[i] = out as TokenConfig;
   }
   let problems = 0;

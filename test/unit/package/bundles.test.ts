@@ -75,7 +75,56 @@ describe('bundles (esbuild.js)', function () {
     // The sealed-box library (GitHub Actions targets) is not in the runtime: it requires dist/sealbox.js when one is written.
     assert.deepEqual(runtime.inputs.filter((f) => /@noble|src\/core\/github\/sealbox/.test(f)), [], 'dist/runtime.js bundles no @noble and no sealbox');
     const relative = [...runtime.text.matchAll(/require\("(\.[^"]+)"\)/g)].map((m) => m[1]).sort();
-    assert.deepEqual(relative, ['./actions.js'], 'the runtime\'s only relative require is the lazy actions bundle (the sealed box loads from there)');
+    assert.deepEqual(relative, ['./actions.js', './codegen.js'], 'the runtime\'s only relative requires are the lazy actions bundle (the sealed box loads from there) and zod\'s code generator');
+    // zod's code generator (only a configuration of 200 tokens or more uses it) is not in the runtime.
+    assert.deepEqual(runtime.inputs.filter((f) => /zod\/.*\/compile\.js$|src\/core\/config\/codegen/.test(f)), [], 'dist/runtime.js bundles no zod code generator');
+  });
+
+  it('dist/codegen.js holds zod\'s code generator and nothing of ours; beside the runtime it compiles the runtime\'s schemas, and without it the runtime parses the same', async () => {
+    const codegen = await build('dist/codegen.js');
+    assert.deepEqual(codegen.inputs.filter((f) => !f.startsWith('node_modules/zod/')), ['src/core/config/codegen.ts'], 'no second copy of the core');
+    assert.ok(codegen.inputs.some((f) => /zod\/.*\/compile\.js$/.test(f)), 'the generator itself');
+    // 260 tokens (the fast path starts at 200); the last one broken in the second text.
+    const entry = (i: number): Record<string, unknown> => ({ name: `t${i}`, kind: 'account-api-token', accountId: 'a'.repeat(32), tokenId: i.toString(16).padStart(32, '0'), ...(i % 3 === 0 ? { rotateEveryDays: 30 } : {}), targets: [{ file: `svc/${i}/.env`, key: 'CLOUDFLARE_API_TOKEN' }] });
+    const tokens = Array.from({ length: 260 }, (_, i) => entry(i));
+    const good = JSON.stringify({ tokens });
+    const bad = JSON.stringify({ tokens: [...tokens.slice(0, -1), { ...entry(259), accountId: 'nope' }] });
+    const mod = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
+    const original = mod._load;
+    const fakeVscode = createVscodeStub();
+    const loaded: string[] = [];
+    mod._load = function (request, parent, isMain) {
+      if (request === './codegen.js') loaded.push(request);
+      return request === 'vscode' ? fakeVscode : original.call(this, request, parent, isMain);
+    };
+    type Load = { parseConfig(text: string): unknown };
+    const parseIn = (dir: string, withCodegen: boolean): { value: unknown; error: string } => {
+      fs.writeFileSync(path.join(dir, 'runtime.js'), runtime.text);
+      if (withCodegen) fs.writeFileSync(path.join(dir, 'codegen.js'), codegen.text);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const rt = require(path.join(dir, 'runtime.js')) as { __shared: Record<string, Load> };
+      const load = rt.__shared['src/core/config/load.ts'] as Load;
+      let error = '';
+      try {
+        load.parseConfig(bad);
+      } catch (e) {
+        error = e instanceof Error ? e.message : String(e);
+      }
+      return { value: load.parseConfig(good), error };
+    };
+    const dirs = [fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-codegen-')), fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-nocodegen-'))];
+    try {
+      const compiled = parseIn(dirs[0] as string, true);
+      assert.deepEqual(loaded, ['./codegen.js'], 'the runtime required the generator for 260 tokens');
+      const interpreted = parseIn(dirs[1] as string, false);
+      assert.deepEqual(compiled.value, interpreted.value, 'the generated parsers give what the runtime parser gives');
+      assert.equal((compiled.value as { tokens: unknown[] }).tokens.length, 260);
+      assert.match(compiled.error, /tokens\[259\]\.accountId/);
+      assert.equal(compiled.error, interpreted.error, 'a broken entry is reported the same way');
+    } finally {
+      mod._load = original;
+      for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    }
   });
 
   it('dist/actions.js holds the commands, the engine and the clients, and takes every module it shares with the runtime from dist/runtime.js', async () => {
