@@ -4,7 +4,8 @@
  * src/views/tree.ts imports vscode, so it is loaded with the benchmark-only vscode stub
  * (bench/lib/vscodeStub.ts). Cold: the first build in a fresh Node process (what the first
  * paint after activation costs); warm: repeated builds in one process (every refresh).
- * This file is also the cold worker: `node out/bench/benches/tree.js <config.json> <history.json>`.
+ * This file is also the cold worker: `node out/bench/benches/tree.js <config.json> <history.json>
+ * [loaded|parse|children|items]` (where to stop: the instruction counts take differences of runs).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';

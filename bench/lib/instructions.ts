@@ -91,7 +91,8 @@ export function minus(b: Counted, a: Counted): Counted {
 
 /**
  * Instructions executed by `node --predictable <args>` (every thread of the process), under
- * callgrind. Throws if the process fails. Slow: ~50× the process's own time.
+ * callgrind. Throws if the process fails. Slow: ~50× the process's own time. `--smc-check=all-non-file`:
+ * V8 writes its compiled code into anonymous memory, which valgrind must watch for changes.
  */
 export async function countInstructions(valgrind: string, nodeBin: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Counted> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-cg-'));
