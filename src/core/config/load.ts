@@ -139,7 +139,7 @@ function tokenCount(data: unknown): number {
 }
 
 let codegen: typeof Codegen | null | undefined;
-/** zod's code generator, loaded the first time a kind is compiled (./codegen); null if it cannot be loaded. */
+/** zod's code generator, loaded the first time the fast path runs (./codegen); null if it cannot be loaded. */
 function loadCodegen(): typeof Codegen | null {
   if (codegen === undefined) {
     try {
@@ -152,11 +152,11 @@ function loadCodegen(): typeof Codegen | null {
   return codegen;
 }
 
-function kindParser(kind: TokenKind): ((input: unknown) => unknown) | null {
+function kindParser(cg: typeof Codegen, kind: TokenKind): ((input: unknown) => unknown) | null {
   let p = kindParsers.get(kind);
   if (p === undefined) {
     try {
-      p = (loadCodegen()?.compileFn(TOKEN_SCHEMAS[kind]) as ((input: unknown) => unknown) | undefined) ?? null;
+      p = cg.compileFn(TOKEN_SCHEMAS[kind]) as (input: unknown) => unknown;
     } catch {
       p = null;
     }
@@ -192,16 +192,18 @@ export function fastParse(data: unknown): CfRotateConfig | undefined {
   const schemaRef = record.$schema;
   if (hasOwn(record, '$schema') && typeof schemaRef !== 'string') return undefined;
   if (tokensIn.length > MAX_TOKENS) return undefined;
+  const cg = loadCodegen();
+  if (cg === null) return undefined;
   const tokens = new Array<TokenConfig>(tokensIn.length);
   for (let i = 0; i < tokensIn.length; i++) {
     const entry: unknown = tokensIn[i];
     if (typeof entry !== 'object' || entry === null) return undefined;
     const kind = (entry as { kind?: unknown }).kind;
     if (typeof kind !== 'string' || !hasOwn(TOKEN_SCHEMAS, kind)) return undefined;
-    const parse = kindParser(kind as TokenKind);
+    const parse = kindParser(cg, kind as TokenKind);
     if (parse === null) return undefined;
     const out = parse(entry);
-    if (out === (codegen as typeof Codegen).INVALID) return undefined;
+    if (out === cg.INVALID) return undefined;
     tokens[i] = out as TokenConfig;
   }
   let problems = 0;
