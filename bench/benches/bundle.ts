@@ -11,7 +11,7 @@ import * as esbuild from 'esbuild';
 import { provision } from '../../test/harness/provision';
 import { cacheDir } from '../../test/harness/util';
 import { stagedBuild } from '../lib/build';
-import { countInstructions, findValgrind, inPairs, millions, minus, type Counted } from '../lib/instructions';
+import { countInstructions, findValgrind, inPairs, millions, minus, VALGRIND_MISSING, type Counted } from '../lib/instructions';
 import { runProcess } from '../lib/proc';
 import { fmtSummary, summarize } from '../lib/stats';
 import type { Bench, BenchContext, BenchOutcome, Series } from '../lib/types';
@@ -154,7 +154,7 @@ export const bundleBench: Bench = {
           target: { text: '—', met: null },
         },
       ],
-      notMeasured: runtimeCount ? [] : [{ name: 'Runtime bundle require, instructions', reason: 'valgrind is not installed (Debian package valgrind)' }],
+      notMeasured: runtimeCount ? [] : [{ name: 'Runtime bundle require, instructions', reason: VALGRIND_MISSING }],
       notes: [
         `Bundle: the repo's own \`node esbuild.js --production\`, run on a snapshot copy of the sources (so dist/ in the work tree is left alone; build took ${(build.buildMs / 1000).toFixed(1)} s). KiB = 1,024 bytes. Require time: ${runs} fresh \`node -e\` processes per bundle, each installs the vscode stub (bench/lib/vscodeStub.ts) and times \`require()\` with performance.now(); the runtime is timed after an untimed require of the shell.`,
       ],

@@ -16,7 +16,7 @@ import type { HistoryEntry } from '../../src/core/history';
 import type { TreeNode } from '../../src/views/model';
 import type * as TreeModule from '../../src/views/tree';
 import type * as LoadModule from '../../src/core/config/load';
-import { countInstructions, findValgrind, inPairs, millions, minus, type Counted } from '../lib/instructions';
+import { countInstructions, findValgrind, inPairs, millions, minus, VALGRIND_MISSING, type Counted } from '../lib/instructions';
 import { runProcess } from '../lib/proc';
 import { summarize } from '../lib/stats';
 import type { Bench, BenchContext, BenchOutcome, Series } from '../lib/types';
@@ -137,7 +137,7 @@ interface ColdCounts {
 /** The cold job's instructions (bench/lib/instructions.ts), or why they were not counted. */
 async function countColdInstructions(ctx: BenchContext, cfgFile: string, histFile: string): Promise<ColdCounts | string> {
   const valgrind = await findValgrind();
-  if (valgrind === undefined) return 'valgrind is not installed (Debian package valgrind)';
+  if (valgrind === undefined) return VALGRIND_MISSING;
   const stops: WorkerStop[] = ctx.quick ? ['loaded', 'items'] : ['loaded', 'parse', 'children', 'items'];
   const counted = await inPairs(stops.map((stop) => () => countInstructions(valgrind, process.execPath, [__filename, cfgFile, histFile, stop])));
   const runs: Partial<Record<WorkerStop, Counted>> = {};

@@ -17,6 +17,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runProcess } from './proc';
 
+/** The reason given for the instruction figures on a machine without valgrind. */
+export const VALGRIND_MISSING = 'valgrind is not installed (Debian package valgrind)';
+
 /** The valgrind executable, if this machine has one. */
 export async function findValgrind(): Promise<string | undefined> {
   const r = await runProcess('valgrind', ['--version'], { timeoutMs: 10_000 }).catch(() => undefined);
