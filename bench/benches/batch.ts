@@ -311,7 +311,7 @@ export const batchBench: Bench = {
         measures: `executeCommand('cfRotate.rotate', {name, confirm: false}) → its result, in the real extension host, default settings (20 s per request), while the simulator takes the roll and never answers it (fault hang, nothing applied); results: ${hung.map((h) => `${h.state}${h.errorKind ? ` (${h.errorKind})` : ''}`).join(', ')}`,
         cf: hs,
         target: { text: '≤ 45 s, a settled verdict', met: settled && hs.summary.median <= 45 },
-        notes: `The wait is the request's timeout (20 s) plus the margin after which Cloudflare can no longer apply it (deadlineMargin: the timeout again, 2–20 s), then one short check that finds the token unchanged; the result (and the notification) is the verdict. Engine's own durationMs (median): ${summarize(hung.filter((h) => h.durationMs !== undefined).map((h) => (h.durationMs as number) / 1000)).median.toFixed(1)} s.`,
+        notes: `The wait is the request's timeout (20 s) plus the margin after which Cloudflare can no longer apply it (deadlineMargin: the timeout again, 2–20 s), then one short check that finds the token unchanged; the result (and the notification) is the verdict.`,
       });
     }
     if (profile && outcome.figures[0]) {

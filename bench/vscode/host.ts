@@ -277,14 +277,13 @@ async function batch(ext: vscode.Extension<unknown>, req: BatchRequest, base: Om
     if (!(await sim('faults', 'POST', { op: 'rollAccountToken', type: 'hang', times: 1 })).ok) throw new Error('simulator fault failed');
     const t = performance.now();
     const r = (await vscode.commands.executeCommand('cfRotate.rotate', { name: req.hung.name, confirm: false })) as
-      | { ok: boolean; state: string; error?: { kind?: string }; durationMs?: number }
+      | { ok: boolean; state: string; error?: { kind?: string } }
       | undefined;
     hung = {
       ms: performance.now() - t,
       ok: r?.ok ?? false,
       state: r?.state ?? 'no result',
       ...(r?.error?.kind ? { errorKind: r.error.kind } : {}),
-      ...(typeof r?.durationMs === 'number' ? { durationMs: r.durationMs } : {}),
     };
     await sim('faults', 'DELETE');
     await sleep(req.settleMs);

@@ -52,8 +52,6 @@ export interface HungRun {
   ok: boolean;
   state: string;
   errorKind?: string;
-  /** The result's own durationMs (the engine's clock). */
-  durationMs?: number;
 }
 
 export type HostRequest = ActivationRequest | MemoryRequest | BatchRequest;
