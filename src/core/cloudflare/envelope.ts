@@ -103,7 +103,11 @@ export const TokenSchema = z.object({
 });
 export const TokenListSchema = z.array(TokenSchema);
 
-/** access_service-tokens (+ fields the SDK / live API add). */
+/**
+ * access_service-tokens: only the fields it declares. client_secret_version and
+ * previous_client_secret_expires_at are request fields Cloudflare's reads do not declare (A3):
+ * not read, so an answer that carries them in any shape is not refused for it.
+ */
 export const ServiceTokenSchema = z.object({
   id: z.string().check(z.minLength(1)),
   // Optional in the spec and the SDK; a rotation's answer carries it again.
@@ -114,8 +118,6 @@ export const ServiceTokenSchema = z.object({
   created_at: optText,
   updated_at: optText,
   last_seen_at: optText,
-  client_secret_version: z.optional(z.nullable(z.number())),
-  previous_client_secret_expires_at: optText,
 });
 export const ServiceTokenListSchema = z.array(ServiceTokenSchema);
 

@@ -107,8 +107,8 @@ export async function bumpServiceTokenVersion(
     ...callOptions(opts),
     secret: { extract: clientSecret, onSecret: opts?.onSecret },
   });
-  const secret = serviceTokenSecret(core, res.result, what);
-  return { ...secret, clientSecretVersion: secret.clientSecretVersion ?? currentVersion + 1 };
+  // The version is the one sent: the answer does not declare client_secret_version (A3).
+  return { ...serviceTokenSecret(core, res.result, what), clientSecretVersion: currentVersion + 1 };
 }
 
 export async function setPreviousSecretExpiry(core: RequestCore, scope: AccessScope, id: string, at: Date, opts?: RequestOptions): Promise<ServiceTokenInfo> {
@@ -157,7 +157,6 @@ function serviceTokenSecret(core: RequestCore, result: unknown, what: string): S
     clientSecret: t.client_secret,
     name: t.name ?? undefined,
     expiresAt: t.expires_at ?? undefined,
-    clientSecretVersion: t.client_secret_version ?? undefined,
   };
 }
 
@@ -180,7 +179,5 @@ function toServiceTokenInfo(t: z.output<typeof E.ServiceTokenSchema>): ServiceTo
     createdAt: t.created_at ?? undefined,
     updatedAt: t.updated_at ?? undefined,
     lastSeenAt: t.last_seen_at ?? undefined,
-    clientSecretVersion: t.client_secret_version ?? undefined,
-    previousClientSecretExpiresAt: t.previous_client_secret_expires_at ?? undefined,
   };
 }

@@ -86,8 +86,6 @@ export interface ServiceTokenInfo {
   createdAt?: string | undefined;
   updatedAt?: string | undefined;
   lastSeenAt?: string | undefined;
-  clientSecretVersion?: number | undefined;
-  previousClientSecretExpiresAt?: string | undefined;
 }
 
 export interface ServiceTokenSecret {
@@ -96,6 +94,7 @@ export interface ServiceTokenSecret {
   clientSecret: string;
   name?: string | undefined;
   expiresAt?: string | undefined;
+  /** The client_secret_version cf-rotate set (a version bump); Cloudflare's answers do not declare one (A3). */
   clientSecretVersion?: number | undefined;
 }
 

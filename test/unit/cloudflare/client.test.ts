@@ -190,10 +190,25 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       assert.ok(zone.some((t) => t.id === DEMO.zoneServiceToken.id));
       const one = await client.getServiceToken({ accountId: DEMO.accountId }, DEMO.serviceToken.id);
       assert.equal(one.name, DEMO.serviceToken.name);
-      assert.equal(one.clientSecretVersion, undefined, 'Cloudflare does not report client_secret_version (A3)');
+      assert.ok(!('clientSecretVersion' in one), 'Cloudflare does not report client_secret_version (A3)');
       const z1 = await client.getServiceToken({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id);
       assert.equal(z1.clientId, DEMO.zoneServiceToken.clientId);
       assert.equal(JSON.stringify([acc, zone, one, z1]).includes('cfast_'), false, 'no secret in listings');
+    });
+
+    it('reads and rotations ignore client_secret_version and previous_client_secret_expires_at, which the answers do not declare, whatever their shape (A3)', async () => {
+      const { client } = makeClient(sim);
+      const odd = { 'result.client_secret_version': 'two', 'result.previous_client_secret_expires_at': 7 };
+      sim.control.addFault({ op: 'getServiceToken', type: 'off-contract', set: odd });
+      const one = await client.getServiceToken({ accountId: DEMO.accountId }, DEMO.serviceToken.id);
+      assert.equal(sim.control.requests({ op: 'getServiceToken' })[0]?.fault, 'off-contract');
+      assert.equal(one.id, DEMO.serviceToken.id);
+      assert.ok(!('clientSecretVersion' in one) && !('previousClientSecretExpiresAt' in one));
+      sim.control.addFault({ op: 'updateServiceToken', type: 'off-contract', set: { ...odd, 'result.client_secret_version': 9 } });
+      const bumped = await client.bumpServiceTokenVersion({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id, 1, undefined);
+      assert.equal(sim.control.requests({ op: 'updateServiceToken' })[0]?.fault, 'off-contract');
+      assert.equal(bumped.clientSecretVersion, 2, 'the version sent, not a number the answer carries');
+      assert.equal(sim.control.accessCheck(bumped.clientId, bumped.clientSecret).allowed, true);
     });
 
     it('listServiceTokens paginates (account: page+per_page; zone: page 2+ only when result_info says so)', async () => {
