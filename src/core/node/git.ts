@@ -187,8 +187,10 @@ export class NodeGit implements Git {
     // Per work tree: each target as git must see it. That is the file cf-rotate writes (the name
     // split on / and \ as the checked writer splits it, without "." or empty parts), relative to
     // the repository that holds it (a nested repository answers for its own files), passed
-    // literally (ls-files with --literal-pathspecs: a name like ":x.env" or "a*.env" is a file, not
-    // a pattern; check-ignore reads paths from stdin, never patterns, and refuses that option).
+    // literally: ls-files with --literal-pathspecs (a name like ":x.env" or "a*.env" is a file, not
+    // a pattern); check-ignore refuses that option and reads a leading ":" on stdin as pathspec
+    // magic (":.env" was answered as ".env", ignored), so each path goes to it as "./<path>", which
+    // no magic starts with, and its answer (the paths as given) is read back the same way.
     const byTree = new Map<string, { rel: string; path: string }[]>();
     for (const rel of rels) {
       const parts = rel.split(/[\\/]+/).filter((x) => x !== '' && x !== '.');
@@ -213,10 +215,10 @@ export class NodeGit implements Git {
       const paths = list.map((x) => x.path);
       const ls = await run(git, tree, ['--literal-pathspecs', 'ls-files', '-z', '--', ...paths], timeoutMs);
       // Once ls-files failed (or did not answer) the answer is a problem: check-ignore is not asked (a hung git costs one timeout, not two).
-      const ig = ls.error !== undefined || ls.code !== 0 ? { code: 0, stdout: '' } : await run(git, tree, ['check-ignore', '-z', '--stdin'], timeoutMs, paths.map((r) => `${r}\0`).join(''));
+      const ig = ls.error !== undefined || ls.code !== 0 ? { code: 0, stdout: '' } : await run(git, tree, ['check-ignore', '-z', '--stdin'], timeoutMs, paths.map((r) => `./${r}\0`).join(''));
       const problem = ls.error ?? ig.error ?? (ls.code !== 0 ? l10n.t('git ls-files failed (exit {0})', String(ls.code)) : ig.code !== 0 && ig.code !== 1 ? l10n.t('git check-ignore failed (exit {0})', String(ig.code)) : undefined);
       const tracked = new Set(ls.stdout.split('\0').filter(Boolean));
-      const ignored = new Set(ig.stdout.split('\0').filter(Boolean));
+      const ignored = new Set(ig.stdout.split('\0').flatMap((x) => (x.startsWith('./') ? [x.slice(2)] : [])));
       for (const { rel, path: p } of list) {
         out.set(rel, problem ? { inWorkTree: true, workTree: tree, problem } : { inWorkTree: true, workTree: tree, tracked: tracked.has(p), ignored: ignored.has(p) });
       }

@@ -51,6 +51,24 @@ describe('NodeGit: a tracked file is tracked however the target names it', funct
     assert.equal(s.get('b*.env')?.tracked, false, 'b*.env names a file that does not exist, not b.env');
   });
 
+  it('a name git would read as pathspec magic (":.env", ":/x.env", ":(glob)c.env") is asked about as itself: not ignored because ".env" is', async () => {
+    // "/x.env" ignores the top-level x.env only; ":/x.env" names x.env in a folder ":" (git's magic would read it as the top-level one).
+    await fs.writeFile(path.join(ws, '.gitignore'), '.env\n/x.env\n');
+    for (const f of [':.env', ':(glob)c.env']) await fs.writeFile(path.join(ws, f), 'K=1\n');
+    const names = [':.env', ':/x.env', ':(glob)c.env', 'sub/:.env'];
+    const s = await new NodeGit({ env: { PATH: path.dirname(realGit) } }).status(ws, names);
+    for (const n of names) {
+      const st = s.get(n);
+      assert.equal(st?.problem, undefined, `${n}: ${st?.problem}`);
+      assert.equal(st?.tracked, false, n);
+      assert.equal(st?.ignored, false, `${n} is not ignored: no rule names it`);
+    }
+    await fs.mkdir(path.join(ws, 'other'));
+    const plain = await new NodeGit({ env: { PATH: path.dirname(realGit) } }).status(ws, ['other/.env', 'x.env']);
+    assert.equal(plain.get('other/.env')?.ignored, true, 'the answers are still read: an untracked .env is ignored');
+    assert.equal(plain.get('x.env')?.ignored, true);
+  });
+
   it('a target that is a link to a tracked file is reported tracked (git is asked about the file written)', async () => {
     await fs.writeFile(path.join(ws, 'app.env'), 'K=1\n');
     git(ws, 'add', '-f', 'app.env');
