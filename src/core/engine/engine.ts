@@ -959,7 +959,14 @@ export class RotationEngine {
     };
     const verifying = api ? verifyNow(api, entry) : undefined;
     ctx.progress('writing');
-    const fileDeps = { files: this.deps.files, locks: this.deps.locks, queue: this.writes, fileLockWaitMs: this.deps.fileLockWaitMs ?? 15_000, swept: this.swept };
+    const fileDeps = {
+      files: this.deps.files,
+      locks: this.deps.locks,
+      queue: this.writes,
+      fileLockWaitMs: this.deps.fileLockWaitMs ?? 15_000,
+      swept: this.swept,
+      ...(ctx.unjournaled ? { unjournaled: { warn: (m: string) => this.deps.logger.warn(m) } } : {}),
+    };
     const written: JournalDestination[] = [];
     let failedAt: string | undefined;
     try {

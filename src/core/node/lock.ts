@@ -230,10 +230,17 @@ export class FileLocks implements Locks {
     try {
       await fs.writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
     } catch (e) {
-      if (errno(e) !== 'ENOENT') throw e;
+      if (errno(e) !== 'ENOENT') {
+        // Created but not written (disk full): no empty temporary stays behind.
+        await fs.unlink(tmp).catch(() => undefined);
+        throw e;
+      }
       // The folder was removed since this process made it: make it again.
       await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      await fs.writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
+      await fs.writeFile(tmp, text, { mode: 0o600, flag: 'wx' }).catch(async (e2: unknown) => {
+        await fs.unlink(tmp).catch(() => undefined);
+        throw e2;
+      });
     }
     try {
       await fs.link(tmp, file);

@@ -7,6 +7,7 @@ import { credentialKey } from '../../../src/core/config/schema';
 import { CfRotateError } from '../../../src/core/errors';
 import { NodeFiles, fileError } from '../../../src/core/node/files';
 import { MemoryJournalStore } from '../../../src/core/engine/journal';
+import { MemoryLocks } from '../../../src/core/locks';
 import type { FileRules, Files, Git, GitStatus } from '../../../src/core/ports';
 import { makeEngine, read, startWorld, tempFolder, tokens, write, type World } from '../helpers/world';
 
@@ -176,6 +177,51 @@ describe('rotation engine (against the simulator)', function () {
     assert.equal(r.ok, true, JSON.stringify(r.error));
     const live = world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!;
     assert.equal(parse(await read(folder, '.env')).CLOUDFLARE_API_TOKEN, live.value);
+  });
+
+  /** Locks whose files-of-targets lock the (full) state directory cannot hold; the rotation's own lock was taken before the call. */
+  function fullDiskFileLocks(): MemoryLocks & { refused: number } {
+    const locks = Object.assign(new MemoryLocks(), { refused: 0 });
+    const acquire = locks.acquire.bind(locks);
+    locks.acquire = async (name, what, opts) => {
+      if (name.startsWith('file-')) {
+        locks.refused++;
+        throw Object.assign(new Error(`ENOSPC: no space left on device, open '${name}.lock.tmp'`), { code: 'ENOSPC' });
+      }
+      return acquire(name, what, opts);
+    };
+    return locks;
+  }
+
+  it('disk full for the state directory (journal and the file locks), the target on another disk: the file is written without its lock, nothing lost', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
+    await write(folder, '.env', `A=1\nCLOUDFLARE_API_TOKEN=${tok.value}\n`);
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }] }]);
+    const locks = fullDiskFileLocks();
+    const h = makeEngine(world, { journal: fullDiskJournal(), locks });
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    assert.equal(locks.refused, 1);
+    const live = world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!;
+    assert.notEqual(live.value, tok.value, 'rolled');
+    const env = parse(await read(folder, '.env'));
+    assert.equal(env.CLOUDFLARE_API_TOKEN, live.value);
+    assert.equal(env.A, '1');
+    assert.ok(h.logger.lines.some((l) => /^warn .*the lock of \.env could not be taken \(ENOSPC\)/.test(l)), 'the log says the lock was skipped');
+  });
+
+  it('the file lock refused for lack of space while the journal holds the secret: the lock still counts (the journal keeps the secret, the rotation is pending)', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
+    await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${tok.value}\n`);
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }] }]);
+    const h = makeEngine(world, { locks: fullDiskFileLocks() });
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.ok, false);
+    assert.equal(r.state, 'pending');
+    assert.match(r.error?.message ?? '', /kept safely in the journal/);
+    assert.equal(parse(await read(folder, '.env')).CLOUDFLARE_API_TOKEN, tok.value, 'not written without its lock');
+    const [entry] = await h.engine.interrupted();
+    assert.equal(entry?.values?.token, world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value);
   });
 
   it('disk full for the journal, one file written and the next not: the result names where the secret is', async () => {

@@ -130,9 +130,27 @@ export interface FileWriteDeps {
    * epoch ms): a batch writing one file a hundred times sweeps it once a minute, not each time.
    */
   swept?: Map<string, number>;
+  /**
+   * The new secret is in this process's memory only (its journal write failed): when the state
+   * directory cannot hold the file's machine-wide lock either (disk full, read-only, no
+   * permission), the file is written without it, inside this process's queue, rather than lose
+   * the secret. `warn` says so in the log.
+   */
+  unjournaled?: { warn(message: string): void };
 }
 
 const SWEEP_EVERY_MS = 60_000;
+
+/** Errors of a state directory that cannot take a file (not of a lock someone holds). */
+const STATE_STORAGE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
+
+function errnoOf(e: unknown): string | undefined {
+  for (let x: unknown = e, depth = 0; typeof x === 'object' && x !== null && depth < 4; x = (x as { cause?: unknown }).cause, depth++) {
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  }
+  return undefined;
+}
 
 /**
  * Read, compare, patch, write, re-read one target file: inside this process's queue for the file
@@ -145,7 +163,14 @@ export async function writeTargetFile(deps: FileWriteDeps, entry: Pick<JournalEn
   const checked = await files.check(entry.folder, rel, TARGET_RULES);
   const lockName = `file-${journalKey(checked.real)}`;
   await deps.queue.run(checked.real, async () => {
-    const lease = await deps.locks.acquire(lockName, l10n.t('writing {0}', rel), { waitMs: deps.fileLockWaitMs });
+    let lease: Awaited<ReturnType<Locks['acquire']>> | undefined;
+    try {
+      lease = await deps.locks.acquire(lockName, l10n.t('writing {0}', rel), { waitMs: deps.fileLockWaitMs });
+    } catch (e) {
+      const code = errnoOf(e);
+      if (!deps.unjournaled || code === undefined || !STATE_STORAGE_ERRORS.has(code)) throw e;
+      deps.unjournaled.warn(`"${entry.token}": the lock of ${rel} could not be taken (${code}), like the journal; writing the file without it, so the new secret is not lost.`);
+    }
     try {
       const last = deps.swept?.get(checked.real);
       if (last === undefined || Date.now() - last >= SWEEP_EVERY_MS) {
@@ -180,7 +205,7 @@ export async function writeTargetFile(deps: FileWriteDeps, entry: Pick<JournalEn
         }
       }
     } finally {
-      await lease.release();
+      await lease?.release();
     }
   });
 }
