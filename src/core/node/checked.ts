@@ -160,6 +160,20 @@ const LEGACY_TEMP_AGE_MS = 60 * 60 * 1000;
 const inFlight = new Set<string>();
 
 /**
+ * The name of the file a temporary `name` (in the real folder `realDir`) was written for, when the
+ * process that wrote it is gone (or is this one, and no write of it is in flight): what `sweep`
+ * removes. Undefined for anything else (a live writer's temporary, cf-rotate 0.1's, not one).
+ */
+export function staleTemporaryOf(realDir: string, name: string): string | undefined {
+  const m = TEMP_RE.exec(name);
+  if (!m || inFlight.has(path.join(realDir, name))) return undefined;
+  const pid = Number(m[2]);
+  const start = m[3] === '0' ? null : (m[3] as string);
+  const gone = pid === process.pid || !ownerAlive({ pid, start, host: os.hostname(), since: 0, what: '', app: '' });
+  return gone ? (m[1] as string) : undefined;
+}
+
+/**
  * Real paths of the roots this process has resolved. A root is the folder the user opened (or the
  * state directory), not something a repository controls; remembering its first real path makes
  * the containment check stricter, not weaker: if the root is later replaced by a link to
@@ -548,9 +562,9 @@ export class CheckedFiles {
 
   /**
    * Remove temporaries left beside `rel` (or, with `name` undefined, every temporary in the
-   * folder of `rel`) by processes that are gone. Returns how many were removed.
+   * folder of `rel`) by processes that are gone, but those named in `keep`. Returns how many were removed.
    */
-  async sweep(root: string, relDir: string, onlyFor?: string): Promise<number> {
+  async sweep(root: string, relDir: string, onlyFor?: string, keep?: ReadonlySet<string>): Promise<number> {
     let realDir: string;
     try {
       realDir = await fs.realpath(relDir === '' || relDir === '.' ? root : relPath(root, relDir));
@@ -568,15 +582,13 @@ export class CheckedFiles {
     let removed = 0;
     for (const n of names) {
       const full = path.join(realDir, n);
-      if (inFlight.has(full)) continue;
+      if (inFlight.has(full) || keep?.has(n)) continue;
       const m = TEMP_RE.exec(n);
       let stale = false;
       if (m) {
         if (onlyFor !== undefined && m[1] !== onlyFor) continue;
-        const pid = Number(m[2]);
-        const start = m[3] === '0' ? null : (m[3] as string);
         // Our own pid: every write of this process is in `inFlight`, so anything else is left over.
-        stale = pid === process.pid || !ownerAlive({ pid, start, host: os.hostname(), since: 0, what: '', app: '' });
+        stale = staleTemporaryOf(realDir, n) !== undefined;
       } else {
         const legacy = LEGACY_TEMP_RE.exec(n);
         if (!legacy || (onlyFor !== undefined && legacy[1] !== onlyFor)) continue;

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { journalKey, type JournalStore } from '../engine/journal';
 import { CheckedFiles } from './checked';
-import { ignoreStateDirInGit } from './stateDir';
+import { ignoreStateDirInGit, rescueJournalTemporaries } from './stateDir';
 
 const RULES = { denyGitDir: false, maxBytes: 4 * 1024 * 1024 };
 
@@ -31,7 +31,7 @@ export class NodeJournalStore implements JournalStore {
       await fs.mkdir(path.join(this.stateDir, this.folder), { recursive: true, mode: 0o700 });
       await fs.chmod(this.stateDir, 0o700).catch(() => undefined);
       ignoreStateDirInGit(this.stateDir);
-      await this.files.sweep(this.stateDir, this.folder);
+      await this.sweep();
     })().catch((e: unknown) => {
       this.ready = undefined;
       throw e;
@@ -66,9 +66,10 @@ export class NodeJournalStore implements JournalStore {
     return out;
   }
 
-  /** Remove temporaries in the folder left by processes that are gone. */
-  sweep(): Promise<number> {
-    return this.files.sweep(this.stateDir, this.folder);
+  /** Remove temporaries in the folder left by processes that are gone; in the journal, those that hold a newer entry are put back first. */
+  async sweep(): Promise<number> {
+    const keep = this.folder === 'journal' ? (await rescueJournalTemporaries(this.stateDir, this.files).catch(() => undefined))?.keep : undefined;
+    return this.files.sweep(this.stateDir, this.folder, undefined, keep);
   }
 }
 

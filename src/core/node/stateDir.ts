@@ -13,8 +13,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from '../ports';
-import { JOURNAL_PREFIX, parseJournal, type JournalStore } from '../engine/journal';
-import { CheckedFiles, writeIgnoreAll } from './checked';
+import { JOURNAL_PREFIX, journalKey, parseJournal, type JournalEntry, type JournalStore } from '../engine/journal';
+import { CheckedFiles, staleTemporaryOf, writeIgnoreAll } from './checked';
 import { sweepLockTemporaries } from './lock';
 
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -44,6 +44,58 @@ export function ignoreStateDirInGit(dir: string): void {
   }
 }
 
+const JOURNAL_RULES = { denyGitDir: false, maxBytes: 4 * 1024 * 1024 };
+
+/**
+ * A journal entry's temporary that a killed process wrote (and fsynced) but did not rename over
+ * the entry can hold the newest state of its rotation: the new secret, journaled and not yet in
+ * any target. Before the sweep removes the temporaries of dead processes, each one that holds a
+ * whole, valid entry of the file it was written for, newer than that file (or the file is gone
+ * and the entry holds a secret), is written in the file's place through the checked writer. An
+ * intent without a secret whose file never appeared was never acted on (its call goes out only
+ * after the write): it is swept. A temporary that could not be put back, or whose file cannot be
+ * read (a damaged entry is reported, never replaced), is kept: `keep` names them for the sweep.
+ */
+export async function rescueJournalTemporaries(stateDir: string, files = new CheckedFiles({ tempFolders: false })): Promise<{ rescued: number; keep: Set<string> }> {
+  const keep = new Set<string>();
+  let realDir: string;
+  let names: string[];
+  try {
+    realDir = await fs.realpath(path.join(stateDir, 'journal'));
+    names = await fs.readdir(realDir);
+  } catch {
+    return { rescued: 0, keep };
+  }
+  const entryOf = async (rel: string): Promise<JournalEntry | undefined | 'unreadable'> => {
+    try {
+      const r = await files.read(stateDir, rel, JOURNAL_RULES);
+      return r === undefined ? undefined : parseJournal(Buffer.from(r.bytes).toString('utf8'));
+    } catch {
+      return 'unreadable';
+    }
+  };
+  let rescued = 0;
+  for (const name of names) {
+    const forName = staleTemporaryOf(realDir, name);
+    if (forName === undefined || !/^[0-9a-f]{40}\.json$/.test(forName)) continue;
+    const temp = await entryOf(`journal/${name}`);
+    if (temp === undefined || temp === 'unreadable' || `${journalKey(temp.id)}.json` !== forName) continue; // cut short or not an entry: swept
+    const now = await entryOf(`journal/${forName}`);
+    if (now === 'unreadable') {
+      keep.add(name);
+      continue;
+    }
+    if (now === undefined ? temp.values === undefined : now.updatedAt >= temp.updatedAt) continue;
+    try {
+      await files.write(stateDir, `journal/${forName}`, Buffer.from(JSON.stringify(temp), 'utf8'), { ...JOURNAL_RULES, mode: 0o600 });
+      rescued++;
+    } catch {
+      keep.add(name); // put back at the next start
+    }
+  }
+  return { rescued, keep };
+}
+
 /**
  * Remove the temporary files killed processes left in the state directory: those of the history's
  * trim and of cf-rotate 0.1's journal file beside them (`history.jsonl.cf-rotate-<pid>-….tmp`,
@@ -62,7 +114,8 @@ export async function sweepStateDir(dir: string): Promise<number> {
     ['journal', undefined],
     ['retire', undefined],
   ] as const) {
-    n += await files.sweep(dir, rel, only).catch(() => 0);
+    const keep = rel === 'journal' ? (await rescueJournalTemporaries(dir).catch(() => undefined))?.keep : undefined;
+    n += await files.sweep(dir, rel, only, keep).catch(() => 0);
   }
   return n + (await sweepLockTemporaries(path.join(dir, 'locks')).catch(() => 0));
 }

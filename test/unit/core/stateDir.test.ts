@@ -12,6 +12,7 @@ import { main } from '../../../src/cli/main';
 import { processStartTime } from '../../../src/core/node/lock';
 import { ensureStateDir, sweepStateDir } from '../../../src/core/node/stateDir';
 import { NodeJournalStore } from '../../../src/core/node/journalStore';
+import { journalKey, type JournalEntry } from '../../../src/core/engine/journal';
 import { execFileSync } from 'node:child_process';
 import { tempFolder } from '../helpers/world';
 
@@ -94,6 +95,68 @@ describe('state directory: the sweep of temporaries left by killed processes', f
       }
     });
   }
+});
+
+describe('state directory: a journal entry a killed process wrote but did not rename is put back, not swept', function () {
+  this.timeout(30_000);
+  let dir: string;
+  const SECRET = 'cfat_RescuedFromTheTemporary0123456789abcdefghijkl';
+  const mk = (id: string, over: Partial<JournalEntry> = {}): JournalEntry => ({
+    v: 2,
+    id,
+    owner: 'o1',
+    folder: '/w',
+    token: 'deploy',
+    kind: 'account-api-token',
+    profile: 'default',
+    state: 'intent',
+    resource: { accountId: 'a'.repeat(32), tokenId: 'b'.repeat(32) },
+    startedAt: 1,
+    updatedAt: 1,
+    sentAt: 1,
+    deadline: 40_001,
+    targets: [{ rel: '.env', key: 'K', field: 'token', oldHash: null, done: false }],
+    ...over,
+  });
+  const put = async (rel: string, text: string): Promise<void> => fs.writeFile(path.join(dir, 'journal', rel), text, { mode: 0o600 });
+  beforeEach(async () => {
+    dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-rescue-')));
+    await fs.mkdir(path.join(dir, 'journal'));
+  });
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  for (const via of ['the journal store', 'the CLI start sweep'] as const) {
+    it(`a newer entry with the secret replaces the older one, or a missing one (${via}); an older or secretless orphan is swept`, async () => {
+      const ids = ['account-api-token:newer', 'account-api-token:missing', 'account-api-token:older', 'account-api-token:intent-only'];
+      const [newer, missing, older, intentOnly] = ids.map((id) => `${journalKey(id)}.json`) as [string, string, string, string];
+      await put(newer, JSON.stringify(mk(ids[0] as string)));
+      await put(dead(newer), JSON.stringify(mk(ids[0] as string, { state: 'rotated', values: { token: SECRET }, updatedAt: 5 })));
+      await put(dead(missing), JSON.stringify(mk(ids[1] as string, { state: 'rotated', values: { token: SECRET }, updatedAt: 5 })));
+      await put(older, JSON.stringify(mk(ids[2] as string, { state: 'rotated', values: { token: SECRET }, updatedAt: 9 })));
+      await put(dead(older), JSON.stringify(mk(ids[2] as string, { updatedAt: 5 })));
+      await put(dead(intentOnly), JSON.stringify(mk(ids[3] as string)));
+      await put(dead(`${journalKey('account-api-token:cut')}.json`), '{"v":2,"id":"account-api-token:cu');
+      const store = new NodeJournalStore(dir);
+      if (via === 'the CLI start sweep') await sweepStateDir(dir);
+      const entries = (await store.list()).map((t) => JSON.parse(t) as JournalEntry);
+      const byId = new Map(entries.map((e) => [e.id, e]));
+      assert.equal(byId.get(ids[0] as string)?.values?.token, SECRET, 'the newer state (with the secret) is back in place');
+      assert.equal(byId.get(ids[1] as string)?.values?.token, SECRET, 'an entry whose file was never renamed into place is back');
+      assert.equal(byId.get(ids[2] as string)?.updatedAt, 9, 'the file was newer: kept as it was');
+      assert.equal(byId.has(ids[3] as string), false, 'an intent that never reached its file: its call never went out');
+      assert.deepEqual((await fs.readdir(path.join(dir, 'journal'))).filter((n) => n.endsWith('.tmp')), [], 'every temporary is gone');
+    });
+  }
+
+  it('a temporary whose entry file is damaged is kept beside it (neither is replaced nor removed); one that cannot be put back waits for the next start', async () => {
+    const id = 'account-api-token:damaged';
+    const file = `${journalKey(id)}.json`;
+    await put(file, '{ not json');
+    await put(dead(file), JSON.stringify(mk(id, { state: 'rotated', values: { token: SECRET }, updatedAt: 5 })));
+    await sweepStateDir(dir);
+    assert.equal(await fs.readFile(path.join(dir, 'journal', file), 'utf8'), '{ not json');
+    assert.match(await fs.readFile(path.join(dir, 'journal', dead(file)), 'utf8'), new RegExp(SECRET));
+  });
 });
 
 describe('state directory: never committed when it lies in a git work tree', function () {
