@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { JOURNAL_PREFIX } from '../core/engine/journal';
 import { toCfRotateError } from '../core/errors';
-import { migrateLegacyEntries, migrateLegacyJournalFile } from '../core/node/stateDir';
+import { inStore, migrateLegacyEntries, migrateLegacyJournalFile } from '../core/node/stateDir';
 import { STATE } from '../constants';
 import type { HostServices } from './services';
 
@@ -20,13 +20,20 @@ export async function migrateLegacyState(host: HostServices): Promise<boolean> {
   try {
     const keys = await secrets.keys(JOURNAL_PREFIX);
     if (keys.length > 0) {
-      const texts: string[] = [];
+      const found: { key: string; text: string }[] = [];
       for (const k of keys) {
         const v = await secrets.get(k);
-        if (v !== undefined) texts.push(v);
+        if (v !== undefined) found.push({ key: k, text: v });
+        else await secrets.delete(k); // nothing under it
       }
-      const n = await migrateLegacyEntries(texts, journalStore, logger);
-      for (const k of keys) await secrets.delete(k);
+      const outcomes = await migrateLegacyEntries(
+        found.map((f) => f.text),
+        journalStore,
+        logger,
+      );
+      // Only an entry that is in the store now leaves the secret storage: one that could not be stored or read stays for the next start.
+      for (const [i, f] of found.entries()) if (inStore(outcomes[i] ?? 'failed')) await secrets.delete(f.key);
+      const n = outcomes.filter((o) => o === 'moved').length;
       if (n > 0) logger.info(`Moved ${n} interrupted rotation(s) from the secret storage into ${host.stateDir}.`);
       moved ||= n > 0;
     }

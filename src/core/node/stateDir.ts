@@ -123,7 +123,9 @@ export async function sweepStateDir(dir: string): Promise<number> {
 /**
  * cf-rotate 0.1 kept journals in one JSON object file (`{ "cfRotate.journal.<id>": "<entry>" }`:
  * the CLI's `<state>/journal.json`, the extension's mirror in its global storage). Move every
- * entry into the per-entry store (an entry already there wins), then remove the old file.
+ * entry into the per-entry store (an entry already there wins), then remove the old file, but
+ * only when every entry is in the store: an entry that could not be stored (a full disk) or read
+ * keeps the old file, and the next start tries again. Returns how many entries were moved.
  */
 export async function migrateLegacyJournalFile(file: string, store: JournalStore, logger?: Logger): Promise<number> {
   let raw: string;
@@ -139,30 +141,46 @@ export async function migrateLegacyJournalFile(file: string, store: JournalStore
     logger?.warn(`The old journal file ${file} is not valid JSON; it was left in place.`);
     return 0;
   }
-  const moved = await migrateLegacyEntries(
+  const outcomes = await migrateLegacyEntries(
     Object.entries(typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {})
       .filter(([k, v]) => k.startsWith(JOURNAL_PREFIX) && typeof v === 'string')
       .map(([, v]) => v as string),
     store,
     logger,
   );
-  await fs.unlink(file).catch(() => undefined);
-  return moved;
+  if (outcomes.every(inStore)) await fs.unlink(file).catch(() => undefined);
+  else logger?.warn(`The old journal file ${file} was kept: not every entry in it could be moved (see above); cf-rotate tries again next time.`);
+  return outcomes.filter((o) => o === 'moved').length;
 }
 
-/** Move legacy (v1) entry texts into the store; entries already there win. */
-export async function migrateLegacyEntries(texts: readonly string[], store: JournalStore, logger?: Logger): Promise<number> {
-  let moved = 0;
+/** What became of one legacy entry: moved, already in the store, unreadable, or not stored (the store failed). */
+export type LegacyOutcome = 'moved' | 'present' | 'unreadable' | 'failed';
+
+/** Is the entry in the store now (its legacy copy may go)? */
+export const inStore = (o: LegacyOutcome): boolean => o === 'moved' || o === 'present';
+
+/** Move legacy (v1) entry texts into the store; entries already there win. One outcome per text, in order. */
+export async function migrateLegacyEntries(texts: readonly string[], store: JournalStore, logger?: Logger): Promise<LegacyOutcome[]> {
+  const out: LegacyOutcome[] = [];
   for (const text of texts) {
+    let entry: JournalEntry;
     try {
-      const entry = parseJournal(text);
-      if ((await store.get(entry.id)) === undefined) {
-        await store.put(entry.id, JSON.stringify(entry));
-        moved++;
-      }
+      entry = parseJournal(text);
     } catch {
-      logger?.warn('An old rotation journal entry could not be read; it was skipped.');
+      logger?.warn('An old rotation journal entry could not be read; it was left where it was.');
+      out.push('unreadable');
+      continue;
+    }
+    try {
+      if ((await store.get(entry.id)) !== undefined) out.push('present');
+      else {
+        await store.put(entry.id, JSON.stringify(entry));
+        out.push('moved');
+      }
+    } catch (e) {
+      logger?.error(`An interrupted rotation of "${entry.token}" from cf-rotate 0.1 could not be moved into the state directory (${e instanceof Error ? e.message : String(e)}); it was left where it was.`);
+      out.push('failed');
     }
   }
-  return moved;
+  return out;
 }

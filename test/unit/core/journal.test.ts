@@ -175,6 +175,36 @@ describe('journal', function () {
       assert.equal(JSON.parse((await s.get('moved'))!).v, 2);
       await assert.rejects(fs.access(path.join(state, 'journal.json')));
     });
+
+    it('an entry the store cannot take (disk full) or cannot be read keeps the old journal.json; the next run moves it', async () => {
+      const s = new NodeJournalStore(state);
+      const secret = 'cfat_LegacySecretThatMustSurvive0123456789abcdefghij';
+      const legacy = {
+        'cfRotate.journal.full': JSON.stringify({ ...entry({ id: 'full', state: 'rotated', values: { token: secret } }), v: 1, targets: [] }),
+        'cfRotate.journal.ok': JSON.stringify({ ...entry({ id: 'ok' }), v: 1, targets: [] }),
+      };
+      const file = path.join(state, 'journal.json');
+      await fs.writeFile(file, JSON.stringify(legacy));
+      const put = s.put.bind(s);
+      s.put = async (id: string, text: string) => {
+        if (id === 'full') throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        return put(id, text);
+      };
+      const lines: string[] = [];
+      const logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: (m: string) => lines.push(`warn ${m}`), error: (m: string) => lines.push(`error ${m}`) };
+      assert.equal(await migrateLegacyJournalFile(file, s, logger), 1);
+      assert.match(await fs.readFile(file, 'utf8'), new RegExp(secret), 'the old file, with the secret, is kept');
+      assert.equal(await s.get('full'), undefined);
+      assert.ok(lines.some((l) => /^error .*could not be moved/.test(l)) && lines.some((l) => /^warn .*was kept/.test(l)), lines.join('\n'));
+      s.put = put; // space again
+      assert.equal(await migrateLegacyJournalFile(file, s), 1, 'moved on the next run');
+      assert.equal(JSON.parse((await s.get('full'))!).values.token, secret);
+      await assert.rejects(fs.access(file), 'removed once every entry is in the store');
+
+      await fs.writeFile(file, JSON.stringify({ 'cfRotate.journal.bad': '{"v":1,' }));
+      assert.equal(await migrateLegacyJournalFile(file, s), 0);
+      await fs.access(file); // an unreadable entry keeps it too
+    });
   });
 });
 
