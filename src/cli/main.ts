@@ -111,7 +111,7 @@ const COMMAND_HELP: Record<string, { usage: string; about: string; options: read
   rotate: {
     usage: 'cf-rotate rotate NAME... | --all | --due [--due-from SOURCE] [--reminder-days N] [--config FILE] [--dry-run] [--json] [--concurrency N] [--timeout SECONDS] [--api-base URL]',
     about:
-      'Rotates the named tokens (or all, or the due ones) and writes the new secrets into their targets. Interrupted rotations of the same folder are finished first.\n--dry-run checks the configuration, the credential (it is verified at Cloudflare) and every token (read, not changed) and every target file; it rotates nothing.\nCtrl-C once stops starting new rotations and lets those in flight finish; twice quits at once (the journal keeps every new secret).',
+      'Rotates the named tokens (or all, or the due ones) and writes the new secrets into their targets. Interrupted rotations of the same folder are finished first.\n--dry-run checks the configuration, the credential (it is verified at Cloudflare) and every token (read, not changed) and every target file; it rotates nothing.\nCtrl-C once (or SIGTERM, SIGHUP) stops starting new rotations and lets those in flight finish; twice quits at once: every new secret that arrived is in the journal (cf-rotate resume), but a call still out when cf-rotate quits can be applied by Cloudflare without its answer being read, and that secret is lost.',
     options: ['config', 'api-base', 'all', 'due', 'due-from', 'dry-run', 'json', 'concurrency', 'reminder-days', 'timeout', 'verbose'],
   },
   resume: {
@@ -610,15 +610,26 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
 }
 
 if (require.main === module) {
-  // Ctrl-C once: stop starting new rotations, let the ones in flight finish (never cut a rotation
-  // in half); twice: quit now (anything in flight is in the journal: cf-rotate resume).
+  // Ctrl-C once, or SIGTERM / SIGHUP (a CI job cancelled, a terminal closed): stop starting new
+  // rotations, let the ones in flight finish (never cut a rotation in half). A second signal quits
+  // now: a secret that arrived is in the journal, but one whose answer is still out can be lost
+  // (Cloudflare may apply the call after cf-rotate is gone; cf-rotate resume says so).
   const stop = new AbortController();
-  process.on('SIGINT', () => {
-    if (!stop.signal.aborted) {
-      stop.abort();
-      process.stderr.write('\ncf-rotate: stopping after the rotations in flight (Ctrl-C again to quit now; "cf-rotate resume" finishes anything interrupted).\n');
-    } else process.exit(130);
-  });
+  const say = (s: string): void => {
+    try {
+      process.stderr.write(s);
+    } catch {
+      /* the terminal is gone (SIGHUP) */
+    }
+  };
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.on(sig, () => {
+      if (!stop.signal.aborted) {
+        stop.abort();
+        say(`\ncf-rotate: ${sig === 'SIGINT' ? '' : `${sig}: `}stopping after the rotations in flight. A second Ctrl-C (or signal) quits now, but a rotation whose call is still out could then lose its new secret; "cf-rotate resume" finishes anything interrupted.\n`);
+      } else process.exit(code);
+    });
+  }
   main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

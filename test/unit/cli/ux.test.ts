@@ -111,7 +111,7 @@ describe('cf-rotate CLI: what a user sees', function () {
     const h = await cli(['rotate', '--help']);
     assert.equal(h.code, 0);
     assert.match(h.out, /^cf-rotate rotate NAME\.\.\. \| --all \| --due/);
-    assert.match(h.out, /Ctrl-C once stops starting new rotations/);
+    assert.match(h.out, /Ctrl-C once \(or SIGTERM, SIGHUP\) stops starting new rotations/);
     const d = await cli(['discard', '--help']);
     assert.match(d.out, /^cf-rotate discard NAME/);
     await config(1);
@@ -125,7 +125,7 @@ describe('cf-rotate CLI: what a user sees', function () {
     assert.equal(rolls() >= 0, true);
   });
 
-  it('the first Ctrl-C (SIGINT) stops starting new rotations; those in flight finish; nothing is left half done', async function () {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) it(`the first ${sig === 'SIGINT' ? 'Ctrl-C (SIGINT)' : sig} stops starting new rotations; those in flight finish; nothing is left half done`, async function () {
     const toks = await config(6);
     world.sim.control.configure({ latencyMs: 400 });
     try {
@@ -141,14 +141,15 @@ describe('cf-rotate CLI: what a user sees', function () {
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const started = Date.now();
-      while (!world.sim.control.requests().some((r) => r.op === 'rollAccountToken') && Date.now() - started < 10_000) {
+      const rollsBefore = world.sim.control.requests({ op: 'rollAccountToken' }).length;
+      while (world.sim.control.requests({ op: 'rollAccountToken' }).length === rollsBefore && Date.now() - started < 10_000) {
         await new Promise((r) => setTimeout(r, 20));
       }
       await new Promise((r) => setTimeout(r, 300));
-      child.kill('SIGINT');
+      child.kill(sig);
       const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
       assert.equal(code, 1, err);
-      assert.match(err, /stopping after the rotations in flight/);
+      assert.match(err, /stopping after the rotations in flight\. A second Ctrl-C \(or signal\) quits now, but a rotation whose call is still out could then lose its new secret/);
       const results = JSON.parse(out) as { name: string; ok: boolean; error?: { kind: string } }[];
       const done = results.filter((x) => x.ok).length;
       const cancelled = results.filter((x) => x.error?.kind === 'cancelled').length;
