@@ -1236,6 +1236,15 @@ export function discardExplanation(
       l10n.t('Before discarding, fix what stops the write and resume instead, if you can.')
     );
   }
+  if (j.graceUntil !== undefined && Date.parse(j.graceUntil) > now) {
+    // A rotation with an overlap keeps the previous secret working: its working now proves nothing.
+    return l10n.t(
+      'cf-rotate cannot tell yet whether Cloudflare rotated "{0}". If it did, the previous secret in {1} keeps working until {2} all the same, so that it works now proves nothing: do not discard on that ground. Resume it instead: cf-rotate asks Cloudflare whether "{0}" was rotated, and if its new secret never arrived you can rotate again before {2}.',
+      j.token,
+      files,
+      j.graceUntil,
+    );
+  }
   return (
     `${l10n.t('cf-rotate cannot tell whether Cloudflare rotated "{0}". First check in the Cloudflare dashboard whether the value in {1} still works.', j.token, files)} ` +
     l10n.t('If it does, discarding is safe. If it does not, the rotation happened and its new secret never arrived: discard, then rotate again.')

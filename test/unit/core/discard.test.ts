@@ -77,4 +77,17 @@ describe('discard: never before the call can no longer take effect', function ()
     await h.engine.discard(e.id);
     assert.equal(await h.engine.journal.get(e.id), undefined);
   });
+
+  it('an entry whose rotation keeps the previous secret for a while (Access grace period, Turnstile overlap) never says a working value makes discarding safe', () => {
+    const now = Date.parse('2026-11-28T12:00:00.000Z');
+    const base = { token: 'ci-access', kind: 'access-service-token' as const, state: 'intent' as const, targets: [{ rel: '.env', key: 'CF_ACCESS_CLIENT_SECRET', field: 'clientSecret' as const, oldHash: null, done: false }], sentAt: now - 120_000, deadline: now - 60_000 };
+    const during = discardExplanation({ ...base, graceUntil: '2026-11-29T12:00:00.000Z' }, now);
+    assert.doesNotMatch(during, /discarding is safe/);
+    assert.match(during, /keeps working until 2026-11-29T12:00:00\.000Z all the same, so that it works now proves nothing.*Resume it instead/);
+    const turnstile = discardExplanation({ ...base, token: 'widget', kind: 'turnstile-secret', graceUntil: '2026-11-28T14:00:00.000Z' }, now);
+    assert.doesNotMatch(turnstile, /discarding is safe/);
+    // Once the overlap is over, a working value again shows nothing was rotated.
+    assert.match(discardExplanation({ ...base, graceUntil: '2026-11-28T11:00:00.000Z' }, now), /If it does, discarding is safe/);
+    assert.match(discardExplanation({ ...base, kind: 'account-api-token', token: 'deploy' }, now), /If it does, discarding is safe/);
+  });
 });
