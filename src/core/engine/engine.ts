@@ -360,24 +360,25 @@ export class RotationEngine {
     const shared = await batch?.git?.(folder)?.catch(() => undefined);
     const statuses = shared && ask.every((r) => shared.has(r)) ? shared : await this.deps.git.status(folder, ask);
     for (const rel of ask) {
-      const st = statuses.get(rel);
-      if (!st?.inWorkTree) continue;
-      const optOut = l10n.t('or add "allowTracked": true to this target in cf-rotate.json if the file must stay tracked. Nothing was rotated.');
-      if (st.problem) {
-        throw new CfRotateError('file', l10n.t('{0} lies in a git work tree, but git could not say whether it is ignored ({1}); cf-rotate does not write a secret into a file that could be committed.', rel, st.problem), {
-          hint: l10n.t('Make git available (cf-rotate never runs a git found inside the workspace), {0}', optOut),
-        });
-      }
-      if (st.tracked) {
-        throw new CfRotateError('file', l10n.t('{0} is tracked by git: the new secret of "{1}" would be committed with it.', rel, token.name), {
-          hint: l10n.t('Untrack it (git rm --cached {0}) and add it to .gitignore, {1}', rel, optOut),
-        });
-      }
-      if (!st.ignored) {
-        throw new CfRotateError('file', l10n.t('{0} is not ignored by git: the new secret of "{1}" could be committed with it.', rel, token.name), {
-          hint: l10n.t('Add {0} to .gitignore, {1}', rel, optOut),
-        });
-      }
+      const refusal = gitRefusal(rel, statuses.get(rel), token.name, 'before');
+      if (refusal) throw refusal;
+    }
+  }
+
+  /**
+   * A resume writes a journaled secret into files that git was asked about when the rotation
+   * started; the work tree may have changed since (a checkout that tracks the file, a pull that
+   * stops ignoring it). Each file still to be written is asked again, but those whose targets
+   * allow tracking: one git refuses stops the writes, and the secret stays in the journal.
+   */
+  private async gitGateOnResume(entry: JournalEntry): Promise<void> {
+    if (!this.deps.git) return;
+    const ask = [...new Set(entry.targets.filter((t) => !t.done).map((t) => t.rel))].filter((rel) => !entry.targets.some((t) => t.rel === rel && t.allowTracked === true));
+    if (ask.length === 0) return;
+    const statuses = await this.deps.git.status(entry.folder, ask);
+    for (const rel of ask) {
+      const refusal = gitRefusal(rel, statuses.get(rel), entry.token, 'resume');
+      if (refusal) throw refusal;
     }
   }
 
@@ -970,6 +971,7 @@ export class RotationEngine {
     const written: JournalDestination[] = [];
     let failedAt: string | undefined;
     try {
+      if (ctx.recovered) await this.gitGateOnResume(entry);
       // The files first: local, fast, and the second durable copy of the secret beside the journal.
       const byFile = new Map<string, JournalEntry['targets']>();
       for (const t of entry.targets) if (!t.done) byFile.set(t.rel, [...(byFile.get(t.rel) ?? []), t]);
@@ -1179,6 +1181,30 @@ export class RotationEngine {
 }
 
 /** The target files of `token` git is asked about (not those marked allowTracked). */
+/** Why git's answer about `rel` forbids writing a secret into it (undefined: it may be written). */
+function gitRefusal(rel: string, st: GitStatus | undefined, token: string, when: 'before' | 'resume'): CfRotateError | undefined {
+  if (!st?.inWorkTree) return undefined;
+  // Before the call nothing was rotated, and the target may opt out. On resume the secret waits in
+  // the journal: the caller's message says so and adds "then resume".
+  const optOut = l10n.t('or add "allowTracked": true to this target in cf-rotate.json if the file must stay tracked. Nothing was rotated.');
+  if (st.problem) {
+    return new CfRotateError('file', l10n.t('{0} lies in a git work tree, but git could not say whether it is ignored ({1}); cf-rotate does not write a secret into a file that could be committed.', rel, st.problem), {
+      hint: when === 'before' ? l10n.t('Make git available (cf-rotate never runs a git found inside the workspace), {0}', optOut) : l10n.t('Make git available (cf-rotate never runs a git found inside the workspace).'),
+    });
+  }
+  if (st.tracked) {
+    return new CfRotateError('file', l10n.t('{0} is tracked by git: the new secret of "{1}" would be committed with it.', rel, token), {
+      hint: when === 'before' ? l10n.t('Untrack it (git rm --cached {0}) and add it to .gitignore, {1}', rel, optOut) : l10n.t('Untrack it (git rm --cached {0}) and add it to .gitignore.', rel),
+    });
+  }
+  if (!st.ignored) {
+    return new CfRotateError('file', l10n.t('{0} is not ignored by git: the new secret of "{1}" could be committed with it.', rel, token), {
+      hint: when === 'before' ? l10n.t('Add {0} to .gitignore, {1}', rel, optOut) : l10n.t('Add {0} to .gitignore.', rel),
+    });
+  }
+  return undefined;
+}
+
 function gitAsked(token: TokenConfig): string[] {
   return [...new Set(fileTargets(token).filter((t) => t.allowTracked !== true).map((t) => t.file))];
 }

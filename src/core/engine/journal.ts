@@ -46,6 +46,8 @@ const journalTarget = z.object({
   /** sha256 of the value the target held before the rotation; null when the key was absent. */
   oldHash: z.nullable(z.string()),
   done: z.boolean(),
+  /** The target's "allowTracked": a resume writes it without asking git again (every other target is asked). */
+  allowTracked: z.optional(z.literal(true)),
 });
 
 /**

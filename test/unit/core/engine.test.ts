@@ -876,6 +876,66 @@ describe('rotateMany asks git once per folder', () => {
   });
 });
 
+describe('resume asks git again before it writes a journaled secret', () => {
+  it('a file git now tracks (or no longer ignores) is not written on resume: the secret stays in the journal; once ignored again, resume writes it; an allowTracked target is not asked', async () => {
+    const world = await startWorld();
+    const folder = await tempFolder();
+    try {
+      const toks = world.sim.control.addAccountTokens(world.accountId, 2, { name: 'r' });
+      await write(folder, '.env', `K0=${toks[0]!.value}\n`);
+      await write(folder, 'tracked.env', `K1=${toks[1]!.value}\n`);
+      const [plain, allowed] = tokens([
+        { name: 'r0', kind: 'account-api-token', accountId: world.accountId, tokenId: toks[0]!.id, targets: [{ file: '.env', key: 'K0' }] },
+        { name: 'r1', kind: 'account-api-token', accountId: world.accountId, tokenId: toks[1]!.id, targets: [{ file: 'tracked.env', key: 'K1', allowTracked: true }] },
+      ]);
+      let status: GitStatus = { inWorkTree: true, tracked: false, ignored: true };
+      const asked: string[][] = [];
+      const git: Git = { status: async (_f, rels) => (asked.push([...rels]), new Map(rels.map((r) => [r, r === 'tracked.env' ? { inWorkTree: true, tracked: true, ignored: false } : status]))) };
+      // The first writes fail (the secret is journaled, the files untouched): the rotations wait for a resume.
+      const inner = new NodeFiles();
+      let refuse = true;
+      const files = Object.create(inner) as Files;
+      files.write = async (...a: Parameters<Files['write']>) => {
+        if (refuse) throw fileError('write', a[1], Object.assign(new Error('permission denied'), { code: 'EACCES' }));
+        return inner.write(...a);
+      };
+      const h = makeEngine(world, { files, git });
+      for (const t of [plain!, allowed!]) assert.equal((await h.engine.rotate(folder, t)).state, 'pending');
+      refuse = false;
+      const entries = await h.engine.interrupted();
+      const idOf = (name: string): string => entries.find((e) => e.token === name)!.id;
+      assert.equal(entries.find((e) => e.token === 'r1')?.targets[0]?.allowTracked, true, 'the journal keeps the opt-out');
+
+      status = { inWorkTree: true, tracked: true, ignored: false }; // a checkout that tracks .env
+      asked.length = 0;
+      const r = await h.engine.resume(idOf('r0'));
+      assert.equal(r.ok, false);
+      assert.equal(r.state, 'pending');
+      assert.match(r.error?.message ?? '', /kept safely in the journal, but a target could not be written: \.env is tracked by git/);
+      assert.match(r.error?.hint ?? '', /git rm --cached \.env.*Then .*resume/);
+      assert.equal(parse(await read(folder, '.env')).K0, toks[0]!.value, 'not written');
+      assert.ok(await h.engine.journal.get(idOf('r0')), 'still journaled');
+
+      status = { inWorkTree: true, tracked: false, ignored: false }; // tracked no more, but not ignored either
+      assert.match((await h.engine.resume(idOf('r0'))).error?.message ?? '', /\.env is not ignored by git/);
+
+      status = { inWorkTree: true, tracked: false, ignored: true };
+      const ok = await h.engine.resume(idOf('r0'));
+      assert.equal(ok.ok, true, JSON.stringify(ok.error));
+      const live = (id: string): string => world.sim.control.state().accountTokens.find((t) => t.id === id)!.value;
+      assert.equal(parse(await read(folder, '.env')).K0, live(toks[0]!.id));
+
+      asked.length = 0;
+      assert.equal((await h.engine.resume(idOf('r1'))).ok, true);
+      assert.deepEqual(asked, [], 'a target that allows tracking is not asked about');
+      assert.equal(parse(await read(folder, 'tracked.env')).K1, live(toks[1]!.id));
+    } finally {
+      await world.close();
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('rotateMany cancellation', () => {
   /** `n` account tokens named `<prefix><i>`, each in .env as K<i>, as rotateMany items. */
   async function batchOf(world: World, folder: string, n: number, prefix: string) {

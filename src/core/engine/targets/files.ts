@@ -107,6 +107,7 @@ export async function prepareTarget(files: Files, folder: string, token: TokenCo
     field: targetField(token, t),
     oldHash: found.value === undefined ? null : hashValue(found.value),
     done: false,
+    ...(t.allowTracked === true ? { allowTracked: true as const } : {}),
     current: found.value,
     real: checked.real,
   };
