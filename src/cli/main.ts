@@ -433,7 +433,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
       case 'validate': {
         const cfg = await loadConfig(configFile);
         // A target that is there and is no regular file (FIFO, device, socket, directory) is refused here too, by its JSON path.
-        const issues = await targetFileIssues(folder, cfg.tokens);
+        const issues = await targetFileIssues(folder, cfg.tokens, undefined, configFile);
         if (issues.length > 0) throw new ConfigError(configFile, issues);
         io.stdout(`${configFile}: ${cfg.tokens.length} token(s), valid.\n`);
         return 0;

@@ -483,7 +483,7 @@ export class RotationEngine {
         const planned = await driverFor(token.kind).plan?.({ history: this.deps.history }, token);
         // The credential's check (once per engine) goes out now and answers while the files are checked.
         if (!admin) this.adminCheck(a.api, a.key, opts.signal).catch(() => undefined);
-        targets = await prepareTargets(this.deps.files, folder, token);
+        targets = await prepareTargets(this.deps.files, folder, token, opts.config);
         await this.gitGate(folder, token, opts.batch);
         if (admin) extra = { store: { profile: admin.profile, ...(admin.accountId ? { accountId: admin.accountId } : {}) } };
         else {

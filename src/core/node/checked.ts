@@ -100,7 +100,7 @@ const fold = (s: string): string => (caseInsensitive ? s.toLowerCase() : s);
 export interface CheckRules {
   /** Refuse anything whose real path has a `.git` component below the root (default true). */
   denyGitDir?: boolean;
-  /** Real paths relative to the root that must never be touched (e.g. `.vscode/cf-rotate.json`). */
+  /** Configuration files, as real paths relative to the root, that must never be touched (`.vscode/cf-rotate.json`, a --config file). */
   deny?: readonly string[];
   /** Largest file read (default 50 MiB). */
   maxBytes?: number;
@@ -386,7 +386,7 @@ export class CheckedFiles {
     }
     for (const d of rules.deny ?? []) {
       if (fold(path.normalize(d)) === fold(inner)) {
-        throw new CfRotateError('config', l10n.t('{0} is {1}; cf-rotate does not write a secret into it.', rel, d), { hint: l10n.t('Point the target at a .env file.') });
+        throw new CfRotateError('config', l10n.t('{0} is the configuration file {1}; cf-rotate does not write a secret into it.', rel, d), { hint: l10n.t('Point the target at a .env file.') });
       }
     }
   }

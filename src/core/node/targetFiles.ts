@@ -12,6 +12,7 @@
  * creates it), and whatever else the checked writer refuses (a link out of the folder, a folder
  * that cannot be read) is left to preflight, which says why.
  */
+import { promises as fs } from 'node:fs';
 import * as l10n from '@vscode/l10n';
 import { CONFIG_RELATIVE_PATH, type ConfigIssue } from '../config/load';
 import { isEnvLikeFile, isFileTarget, linkedNotEnvStyle, type FileTargetConfig, type TokenConfig } from '../config/schema';
@@ -26,8 +27,13 @@ const ISSUE: Record<NonRegularType, () => string> = {
   device: () => l10n.t('is a device, not a regular file: cf-rotate writes a secret only into a regular file'),
 };
 
-/** Every file target of `tokens` (in `folder`) that is there and is not a regular file, by JSON path. */
-export async function targetFileIssues(folder: string, tokens: readonly TokenConfig[], files: CheckedFiles = new CheckedFiles()): Promise<ConfigIssue[]> {
+/**
+ * Every file target of `tokens` (in `folder`) that is there and is not a regular file, by JSON path;
+ * also one that is the configuration file in use (`configFile`, given with --config: the default
+ * path is refused by the schema), through a link or not.
+ */
+export async function targetFileIssues(folder: string, tokens: readonly TokenConfig[], files: CheckedFiles = new CheckedFiles(), configFile?: string): Promise<ConfigIssue[]> {
+  const realConfig = configFile === undefined ? undefined : await fs.realpath(configFile).catch(() => undefined);
   // One look per file, however many targets name it.
   const looks = new Map<string, Promise<{ type?: NonRegularType; real?: string }>>();
   const look = (file: string): Promise<{ type?: NonRegularType; real?: string }> => {
@@ -43,6 +49,7 @@ export async function targetFileIssues(folder: string, tokens: readonly TokenCon
   };
   const issue = (tg: FileTargetConfig, found: { type?: NonRegularType; real?: string }): string | undefined => {
     if (found.type) return ISSUE[found.type]();
+    if (realConfig !== undefined && found.real === realConfig) return l10n.t('is the configuration file in use: cf-rotate does not write a secret into it');
     // A link inside the folder: the name rule holds for the file it leads to.
     if (found.real !== undefined && tg.allowAnyFile !== true && isEnvLikeFile(tg.file) && !isEnvLikeFile(found.real)) return linkedNotEnvStyle(found.real);
     return undefined;

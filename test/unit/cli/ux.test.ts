@@ -107,6 +107,27 @@ describe('cf-rotate CLI: what a user sees', function () {
     assert.doesNotMatch(r.err, /Create \.vscode/);
   });
 
+  it('the configuration given with --config is never a target (also through a link): validate and rotate refuse it before any roll', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'cfg' });
+    const text = JSON.stringify({ tokens: [{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: 'rotate.env', key: 'TOKEN' }] }] });
+    await write(folder, 'ci/rotate.env', text);
+    const v = await cli(['validate', '--config', 'ci/rotate.env']);
+    assert.equal(v.code, 2, v.out + v.err);
+    assert.match(v.err, /tokens\[0\]\.targets\[0\]\.file.*is the configuration file in use/);
+    const before = rolls();
+    const r = await cli(['rotate', 'deploy', '--config', 'ci/rotate.env']);
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.match(r.err + r.out, /rotate\.env is the configuration file rotate\.env; cf-rotate does not write a secret into it/);
+    assert.equal(rolls(), before, 'nothing rolled');
+    assert.equal(await fs.readFile(path.join(folder, 'ci/rotate.env'), 'utf8'), text);
+    // A link to it, named like a .env file, is the same file.
+    await fs.writeFile(path.join(folder, 'ci/rotate.env'), JSON.stringify({ tokens: [{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: 'alias.env', key: 'TOKEN' }] }] }));
+    await fs.symlink('rotate.env', path.join(folder, 'ci/alias.env'));
+    const linked = await cli(['validate', '--config', 'ci/rotate.env']);
+    assert.equal(linked.code, 2);
+    assert.match(linked.err, /is the configuration file in use/);
+  });
+
   it('per-command --help; an option that does not apply is refused (exit 2) and nothing is done', async () => {
     const h = await cli(['rotate', '--help']);
     assert.equal(h.code, 0);

@@ -285,7 +285,7 @@ describe('checked files: each rule on its own', function () {
     await fs.writeFile(path.join(root, '.git'), 'gitdir: elsewhere\n');
     await refusal(cf.write(root, '.git', Buffer.from('x'), rules), 'config', ".git is git's own .git file; cf-rotate never writes it.", 'Point the target at a .env file in the work tree.');
     await fs.mkdir(path.join(root, '.vscode'));
-    await refusal(cf.write(root, '.vscode/cf-rotate.json', Buffer.from('x'), rules), 'config', '.vscode/cf-rotate.json is .vscode/cf-rotate.json; cf-rotate does not write a secret into it.', 'Point the target at a .env file.');
+    await refusal(cf.write(root, '.vscode/cf-rotate.json', Buffer.from('x'), rules), 'config', '.vscode/cf-rotate.json is the configuration file .vscode/cf-rotate.json; cf-rotate does not write a secret into it.', 'Point the target at a .env file.');
     assert.equal(await fs.readFile(path.join(root, '.git'), 'utf8'), 'gitdir: elsewhere\n');
   });
 
@@ -307,7 +307,7 @@ describe('checked files: each rule on its own', function () {
     await fs.writeFile(path.join(root, '.git2'), '');
     await cf.write(root, '.git', Buffer.from('x'), { denyGitDir: false }).catch((e: Error) => assert.match(e.message, /directory/));
     await fs.mkdir(path.join(root, 'cfg'));
-    await assert.rejects(cf.write(root, 'cfg/x.env', Buffer.from('x'), { deny: ['./cfg//x.env'] }), /cfg\/x\.env is \.\/cfg\/\/x\.env; cf-rotate does not write a secret into it\./);
+    await assert.rejects(cf.write(root, 'cfg/x.env', Buffer.from('x'), { deny: ['./cfg//x.env'] }), /cfg\/x\.env is the configuration file \.\/cfg\/\/x\.env; cf-rotate does not write a secret into it\./);
     await cf.write(root, 'cfg/y.env', Buffer.from('x'), { deny: ['./cfg//x.env'] });
   });
 

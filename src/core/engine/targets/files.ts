@@ -58,7 +58,7 @@ export interface PreparedTarget extends JournalTarget {
 }
 
 /** Preflight of one target: inside the folder, writable, not dirty, text, patchable, consistent. */
-export async function prepareTarget(files: Files, folder: string, token: TokenConfig, t: FileTargetConfig): Promise<PreparedTarget> {
+export async function prepareTarget(files: Files, folder: string, token: TokenConfig, t: FileTargetConfig, config?: string): Promise<PreparedTarget> {
   // The entry and the JSON path of the target in it, as validate and the tree name it.
   const index = token.targets.indexOf(t);
   const at = index >= 0 ? l10n.t('"{0}" › targets[{1}].file', token.name, index) : undefined;
@@ -70,7 +70,8 @@ export async function prepareTarget(files: Files, folder: string, token: TokenCo
   }
   let checked: Awaited<ReturnType<Files['check']>>;
   try {
-    checked = await files.check(folder, t.file, TARGET_RULES);
+    // The configuration in use (given with --config) is refused like the default one.
+    checked = await files.check(folder, t.file, config === undefined || config === CONFIG_RELATIVE_PATH ? TARGET_RULES : { ...TARGET_RULES, deny: [...(TARGET_RULES.deny ?? []), config] });
   } catch (e) {
     const err = toCfRotateError(e, 'file');
     if (!at || (err.kind !== 'file' && err.kind !== 'config')) throw err;
@@ -113,9 +114,10 @@ export async function prepareTarget(files: Files, folder: string, token: TokenCo
   };
 }
 
-export async function prepareTargets(files: Files, folder: string, token: TokenConfig): Promise<PreparedTarget[]> {
+/** `config`: the configuration in use, relative to the folder (never a target). */
+export async function prepareTargets(files: Files, folder: string, token: TokenConfig, config?: string): Promise<PreparedTarget[]> {
   const out: PreparedTarget[] = [];
-  for (const t of fileTargets(token)) out.push(await prepareTarget(files, folder, token, t));
+  for (const t of fileTargets(token)) out.push(await prepareTarget(files, folder, token, t, config));
   return out;
 }
 
