@@ -233,8 +233,9 @@ export async function runAction(io: ActionIo): Promise<number> {
   // before anything else of this job can print them.
   for (const r of results) {
     for (const t of r.targets) {
-      // Destinations (worker:…, pages:…, secrets-store:…, github:…) are no files; their values never pass through this job's output.
-      if (/^(?:worker|pages|secrets-store|github):/.test(t)) continue;
+      // Every label is read as a file target, destinations' too (worker:…, pages:…, secrets-store:…,
+      // github:…): a file can be named like one ("github:x.env"), and a destination's label names
+      // no file in the folder, so reading it finds nothing to mask.
       const s = splitTarget(t);
       if (!s) continue;
       try {

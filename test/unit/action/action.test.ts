@@ -251,6 +251,17 @@ describe('GitHub Action (action.yml)', function () {
     assert.ok(!log.includes(live) && !r.summary.includes(live), 'the new value is printed nowhere');
   });
 
+  it('a file named like a destination ("github:x.env") is a file: its new value is masked like any other', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'odd' });
+    const ws = workspaceWith([{ name: 'odd', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: 'github:x.env', key: 'TOKEN' }] }], '');
+    fs.writeFileSync(path.join(ws, 'github:x.env'), `TOKEN=${tok.value}\n`);
+    const r = await runAction({ 'api-token': adminToken(), mode: 'names', names: 'odd', 'api-base': world.sim.url }, ws);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const now = world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value;
+    assert.equal(parse(fs.readFileSync(path.join(ws, 'github:x.env'), 'utf8')).TOKEN, now);
+    assertMasked(`${r.stdout}\n${r.stderr}`, [now]);
+  });
+
   it('a failed rotation fails the step (exit 1) with an ::error::, the summary and the outputs say which', async () => {
     const t = world.sim.control.addAccountToken(world.accountId, { name: 'flaky' });
     const ws = workspaceWith([{ name: 'flaky', kind: 'account-api-token', accountId: world.accountId, tokenId: t.id, targets: [{ file: '.env.ci', key: 'FLAKY' }] }], `FLAKY=${t.value}\n`);
