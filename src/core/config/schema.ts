@@ -99,7 +99,8 @@ const DEST_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
 const WORKER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const PAGES_PROJECT = /^[a-z0-9][a-z0-9-]{0,57}$/;
 const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
-const GITHUB_ENVIRONMENT = /^[A-Za-z0-9_.-](?:[A-Za-z0-9_. -]{0,253}[A-Za-z0-9_.-])?$/;
+// "." and ".." are no environment names: as a URL segment they would be normalised away (…/environments/../secrets).
+const GITHUB_ENVIRONMENT = /^(?!\.\.?$)[A-Za-z0-9_.-](?:[A-Za-z0-9_. -]{0,253}[A-Za-z0-9_.-])?$/;
 export const DESTINATION_KEY = DEST_KEY;
 
 const destKey = z.string().check(z.regex(DEST_KEY, invalidError('key', 'worker')));

@@ -453,6 +453,8 @@ describe('config: every rule in its own words', () => {
     ['destination account', target({ worker: 'w', key: 'K', accountId: 'z' }), [at(`${T}.accountId`, 'must be 32 hex characters (the account ID from the Cloudflare dashboard or API)')]],
     ['github repository', target({ github: 'o', key: 'K' }), [at(`${T}.github`, 'must be a GitHub repository as owner/name')]],
     ['github environment', target({ github: 'o/r', environment: ' x', key: 'K' }), [at(`${T}.environment`, 'must be a GitHub environment name (letters, digits, space, . _ -; at most 255)')]],
+    ['github environment ..', target({ github: 'o/r', environment: '..', key: 'K' }), [at(`${T}.environment`, 'must be a GitHub environment name (letters, digits, space, . _ -; at most 255)')]],
+    ['github environment .', target({ github: 'o/r', environment: '.', key: 'K' }), [at(`${T}.environment`, 'must be a GitHub environment name (letters, digits, space, . _ -; at most 255)')]],
     ['github key', target({ github: 'o/r', key: '1K' }), [at(`${T}.key`, 'must be a GitHub secret name: letters, digits and _, not starting with a digit')]],
     ['github reserved prefix', target({ github: 'o/r', key: 'github_X' }), [at(`${T}.key`, 'must not start with GITHUB_ (GitHub reserves that prefix)')]],
     ['no known target key: read as a file target', target({ foo: 1 }), [at(`${T}.file`, 'is required'), at(`${T}.key`, 'is required'), at(T, `has an unknown key "foo": ${UNKNOWN}`)]],
