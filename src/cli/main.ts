@@ -213,6 +213,18 @@ export function folderOf(configFile: string): string {
   return path.basename(dir) === '.vscode' ? path.dirname(dir) : dir;
 }
 
+/** Resume an interrupted rotation listed a moment ago; undefined when another process finished it meanwhile (nothing to do). */
+export async function resumeIfThere(engine: Pick<RotationEngine, 'resume'>, id: string, opts?: Parameters<RotationEngine['resume']>[1]): Promise<RotationResult | undefined> {
+  try {
+    const r = await engine.resume(id, opts);
+    // Gone by the time its lock was taken: finished by the process that held it.
+    return !r.ok && r.error?.kind === 'not-found' ? undefined : r;
+  } catch (e) {
+    if (toCfRotateError(e).kind === 'not-found') return undefined;
+    throw e;
+  }
+}
+
 /** A resume that found "not rotated, safe to retry" settled the rotation: nothing is lost or pending. */
 function settledSafely(r: RotationResult): boolean {
   return !r.ok && r.verdict === 'not-rotated';
@@ -495,7 +507,8 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         if (!o['dry-run']) {
           await housekeeping(stateDir, engine, folder, cfg, logger, configFile);
           for (const j of await engine.interrupted()) {
-            if (inFolder(j.folder)) resumed.push(await engine.resume(j.id));
+            const r = inFolder(j.folder) ? await resumeIfThere(engine, j.id) : undefined;
+            if (r) resumed.push(r);
           }
           // Due retirements of this folder (previous tokens after "replace", previous OAuth secrets).
           retireFailed = reportRetirements(io, await engine.retirements.carryOut((r) => inFolder(r.folder), { inUse: inUseBy(cfg) }), false, o.json === true);
@@ -541,7 +554,10 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         await housekeeping(stateDir, engine, folder, cfg, logger, configFile);
         const pending = (await engine.interrupted()).filter((j) => !o.config || inFolder(j.folder));
         const results: RotationResult[] = [];
-        for (const j of pending) results.push(await engine.resume(j.id, { overwriteConflicts: o['overwrite-conflicts'] ?? false, waitForDeadlineMs: waitS * 1000 }));
+        for (const j of pending) {
+          const r = await resumeIfThere(engine, j.id, { overwriteConflicts: o['overwrite-conflicts'] ?? false, waitForDeadlineMs: waitS * 1000 });
+          if (r) results.push(r);
+        }
         // Nothing left to resume does not mean every target works: a rotation that lost its secret
         // (reported once, when it was found) left its targets with a dead value until it is rotated again.
         const lost = lossesOf(await history.list(), inFolder, cfg, results);

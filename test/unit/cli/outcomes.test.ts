@@ -12,6 +12,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'dotenv';
+import { resumeIfThere } from '../../../src/cli/main';
+import { CfRotateError } from '../../../src/core/errors';
 import { resourceId } from '../../../src/core/engine/engine';
 import { hashValue } from '../../../src/core/engine/targets';
 import { NodeJournalStore } from '../../../src/core/node/journalStore';
@@ -313,7 +315,8 @@ describe('the built CLI: discard, a verify that rejects the new value, answers o
     { name: 'account API token roll, "success" of another type', token: 'deploy', fault: () => ({ op: 'rollAccountToken', type: 'off-contract', set: { success: 'yes' } }) },
     { name: 'Access service-token rotate, the required "id" missing', token: 'ci-access', fault: () => ({ op: 'rotateServiceToken', type: 'off-contract', remove: ['result.id'] }) },
     { name: 'Access service-token rotate, "client_id" missing', token: 'ci-access', fault: () => ({ op: 'rotateServiceToken', type: 'off-contract', remove: ['result.client_id'] }) },
-    { name: 'Access service-token rotate, "client_secret_version" of another type', token: 'ci-access', fault: () => ({ op: 'rotateServiceToken', type: 'off-contract', set: { 'result.client_secret_version': 'two' } }) },
+    // A declared field (client_secret_version is not one: the answer is not read for it).
+    { name: 'Access service-token rotate, "expires_at" of another type', token: 'ci-access', fault: () => ({ op: 'rotateServiceToken', type: 'off-contract', set: { 'result.expires_at': 7 } }) },
   ];
   for (const c of offContract) {
     it(`A9: ${c.name}: the secret it carried is written and live (exit 0, a warning), never "lost"`, async () => {
@@ -344,4 +347,16 @@ describe('the built CLI: discard, a verify that rejects the new value, answers o
       assert.deepEqual(h.map((x) => [x.name, x.outcome]), [[c.token, 'rotated']], 'recorded as rotated, not lost');
     });
   }
+});
+
+describe('cf-rotate rotate / resume: an interrupted rotation another process finishes meanwhile', () => {
+  it('is skipped (nothing to do), whether it was gone before the resume began or once its lock was taken; other errors still count', async () => {
+    const gone = { resume: async () => Promise.reject(new CfRotateError('not-found', 'There is no interrupted rotation x.')) };
+    assert.equal(await resumeIfThere(gone, 'x'), undefined);
+    const finished = { resume: async () => ({ name: 'n', folder: '/w', kind: 'account-api-token' as const, ok: false, state: 'unknown' as const, targets: [], warnings: [], durationMs: 0, error: { kind: 'not-found' as const, message: 'finished meanwhile' } }) };
+    assert.equal(await resumeIfThere(finished, 'x'), undefined);
+    const failed = { resume: async () => ({ ...(await finished.resume()), error: { kind: 'file' as const, message: 'no space' } }) };
+    assert.equal((await resumeIfThere(failed, 'x'))?.error?.kind, 'file');
+    await assert.rejects(resumeIfThere({ resume: async () => Promise.reject(new CfRotateError('internal', 'boom')) }, 'x'), /boom/);
+  });
 });
