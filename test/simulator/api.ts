@@ -139,6 +139,8 @@ export interface HandleOptions {
   removedRouteStatus: RemovedRouteStatus;
   /** A page past the last one: empty, or the last page again (with its own number). */
   pastLastPage: 'empty' | 'last';
+  /** How the verify routes refuse a value that does not work (SimBehaviour.invalidTokenAnswer). */
+  invalidTokenAnswer?: 401 | 403;
   /** `wrong-page` fault: serve this page whatever was asked for. */
   forcePage?: number;
 }
@@ -484,7 +486,10 @@ function verify(ctx: Ctx, accountId: string | undefined): Ok {
   if (bearer === undefined) throw new ApiError(400, CODES.missingAuthorization, 'Missing "Authorization" header');
   const t = ctx.store.byValue.get(bearer);
   const ownerOk = t !== undefined && (accountId === undefined ? t.owner === 'user' : t.owner === 'account' && t.accountId === accountId);
-  if (!ownerOk) throw new ApiError(401, CODES.invalidApiToken, 'Invalid API Token');
+  if (!ownerOk) {
+    if (ctx.opts.invalidTokenAnswer === 403) throw new ApiError(403, CODES.unauthorized, 'Unauthorized to access requested resource');
+    throw new ApiError(401, CODES.invalidApiToken, 'Invalid API Token');
+  }
   t.lastUsedOn = ctx.now;
   const status = ctx.store.effectiveStatus(t);
   const result: Record<string, unknown> = { id: t.id, status };

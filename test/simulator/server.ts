@@ -67,7 +67,7 @@ export interface SimulatorHandle {
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = { limit: 1200, windowMs: 300_000 };
-export const DEFAULT_BEHAVIOUR: SimBehaviour = { removedRouteStatus: 404, moqRevocationDelayMs: 0, pastLastPage: 'empty', postCommitDelayMs: 0 };
+export const DEFAULT_BEHAVIOUR: SimBehaviour = { removedRouteStatus: 404, moqRevocationDelayMs: 0, pastLastPage: 'empty', invalidTokenAnswer: 401, postCommitDelayMs: 0 };
 /** Default upper bound of a `late-commit` delay. */
 export const DEFAULT_LATE_COMMIT_MS = 1500;
 const MAX_BODY = 1024 * 1024;
@@ -144,6 +144,7 @@ function validateBehaviour(c: Partial<SimBehaviour>): void {
     throw new Error('moqRevocationDelayMs must be a number >= 0');
   }
   if (c.pastLastPage !== undefined && c.pastLastPage !== 'empty' && c.pastLastPage !== 'last') throw new Error('pastLastPage must be "empty" or "last"');
+  if (c.invalidTokenAnswer !== undefined && c.invalidTokenAnswer !== 401 && c.invalidTokenAnswer !== 403) throw new Error('invalidTokenAnswer must be 401 or 403');
   if (c.postCommitDelayMs !== undefined && !(typeof c.postCommitDelayMs === 'number' && c.postCommitDelayMs >= 0)) throw new Error('postCommitDelayMs must be a number >= 0');
 }
 
@@ -397,6 +398,7 @@ class Simulator {
       removedRouteStatus: this.opts.removedRouteStatus ?? DEFAULT_BEHAVIOUR.removedRouteStatus,
       moqRevocationDelayMs: this.opts.moqRevocationDelayMs ?? DEFAULT_BEHAVIOUR.moqRevocationDelayMs,
       pastLastPage: this.opts.pastLastPage ?? DEFAULT_BEHAVIOUR.pastLastPage,
+      invalidTokenAnswer: this.opts.invalidTokenAnswer ?? DEFAULT_BEHAVIOUR.invalidTokenAnswer,
       postCommitDelayMs: this.opts.postCommitDelayMs ?? DEFAULT_BEHAVIOUR.postCommitDelayMs,
     };
     this.store.moqRevocationDelayMs = this.behaviour.moqRevocationDelayMs;
@@ -410,7 +412,7 @@ class Simulator {
   }
 
   private handleOptions(forcePage?: number): HandleOptions {
-    const o: HandleOptions = { removedRouteStatus: this.behaviour.removedRouteStatus, pastLastPage: this.behaviour.pastLastPage };
+    const o: HandleOptions = { removedRouteStatus: this.behaviour.removedRouteStatus, pastLastPage: this.behaviour.pastLastPage, invalidTokenAnswer: this.behaviour.invalidTokenAnswer };
     if (forcePage !== undefined) o.forcePage = forcePage;
     return o;
   }
@@ -867,6 +869,7 @@ class Simulator {
         if (c.rateLimit !== undefined) control.setRateLimit(c.rateLimit);
         if (c.removedRouteStatus !== undefined) this.behaviour.removedRouteStatus = c.removedRouteStatus;
         if (c.pastLastPage !== undefined) this.behaviour.pastLastPage = c.pastLastPage;
+        if (c.invalidTokenAnswer !== undefined) this.behaviour.invalidTokenAnswer = c.invalidTokenAnswer;
         if (c.postCommitDelayMs !== undefined) this.behaviour.postCommitDelayMs = c.postCommitDelayMs;
         if (c.moqRevocationDelayMs !== undefined) {
           this.behaviour.moqRevocationDelayMs = c.moqRevocationDelayMs;
@@ -986,6 +989,7 @@ class Simulator {
           if (obj.removedRouteStatus !== undefined) cfg.removedRouteStatus = obj.removedRouteStatus as RemovedRouteStatus;
           if (obj.moqRevocationDelayMs !== undefined) cfg.moqRevocationDelayMs = obj.moqRevocationDelayMs as number;
           if (obj.pastLastPage !== undefined) cfg.pastLastPage = obj.pastLastPage as SimBehaviour['pastLastPage'];
+          if (obj.invalidTokenAnswer !== undefined) cfg.invalidTokenAnswer = Number(obj.invalidTokenAnswer) as SimBehaviour['invalidTokenAnswer'];
           if (obj.postCommitDelayMs !== undefined) cfg.postCommitDelayMs = Number(obj.postCommitDelayMs);
           return reply(200, c.configure(cfg));
         }

@@ -633,6 +633,12 @@ export interface SimBehaviour {
   /** A page past the last one: `empty` (default; `result_info.page` = the page asked) or `last` (the last page again, with its own number). */
   pastLastPage: 'empty' | 'last';
   /**
+   * How the verify routes refuse an unknown, rolled or revoked value: `401` (401, code 1000
+   * "Invalid API Token"; default) or `403` (403, code 9109: notes A8, Cloudflare also answers a
+   * revoked or invalid token so). A client must read both as "this value does not work".
+   */
+  invalidTokenAnswer: 401 | 403;
+  /**
    * After a mutation is applied (2xx), wait this long before answering (default 0): the window in
    * which a client that dies has changed Cloudflare without learning the result. The kill-point
    * suite kills the CLI in it.

@@ -101,7 +101,10 @@ export function httpError(
   const docs = documentationUrl(body);
   const seeDocs = docs ? l10n.t(" Cloudflare's explanation: {0}", docs) : '';
   const details = { status, codes };
-  const kind = classifyHttp(status, codes);
+  // A token value checked with itself (the verify route needs no permission): any 401 or 403 there,
+  // 9109 included (notes A8: also a revoked or invalid token), means the value does not work.
+  const refusedValue = spec.bearer !== undefined && (status === 401 || status === 403);
+  const kind = refusedValue ? 'auth' : classifyHttp(status, codes);
   const What = cap(spec.what);
   const credName = scheme === 'global-key' ? l10n.t(' (email + Global API key)') : scheme === 'api-token' ? l10n.t(' (API token)') : '';
   const used = scheme === 'global-key' ? l10n.t('email + Global API key, ') : scheme === 'api-token' ? l10n.t('API token, ') : '';

@@ -139,6 +139,19 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       await expectKind(client.verifyToken(DEMO.accountToken.value, DEMO.accountId), 'auth');
     });
 
+    it('a verify route that refuses a rolled value with 403 / 9109 (notes A8) says the same as its 401 / 1000: the value does not work', async () => {
+      sim.control.configure({ invalidTokenAnswer: 403 });
+      const { client } = makeClient(sim);
+      const value = await client.rollAccountToken(DEMO.accountId, DEMO.accountToken.id);
+      const old = await expectKind(client.verifyToken(DEMO.accountToken.value, DEMO.accountId), 'auth');
+      assert.equal(old.status, 403);
+      assert.deepEqual(old.codes, [9109]);
+      assert.match(old.message, /rejected the token value/);
+      assert.doesNotMatch(old.message, /admin credential/, 'the value checked is not the admin credential');
+      await expectKind(client.verifyToken(value), 'auth');
+      assert.equal((await client.verifyToken(value, DEMO.accountId)).status, 'active');
+    });
+
     it('listUserTokens / getUserToken: paginates page/per_page=50 until total_pages', async () => {
       sim.control.addUserTokens(117);
       const { client } = makeClient(sim);

@@ -560,6 +560,20 @@ describe('rotation engine (against the simulator)', function () {
       });
     }
 
+    it('drop-after-commit while the verify route refuses dead values with 403 / 9109 (notes A8): the probe still finds the old value dead → "lost"', async () => {
+      const { tok, token } = await setupRoll();
+      world.sim.control.configure({ invalidTokenAnswer: 403 });
+      try {
+        world.sim.control.addFault({ op: 'rollAccountToken', type: 'drop-after-commit' });
+        const r = await makeEngine(world).engine.rotate(folder, token);
+        assert.equal(r.state, 'lost', JSON.stringify(r));
+        assert.notEqual(liveValue(tok.id), tok.value, 'the simulator did roll');
+        assert.ok(world.sim.control.requests({ op: 'verifyAccountToken' }).some((q) => q.status === 403), 'the probe met a 403');
+      } finally {
+        world.sim.control.configure({ invalidTokenAnswer: 401 });
+      }
+    });
+
     it('hang: times out as ambiguous, finds out whether it happened (it did not) and says so', async () => {
       const { tok, token, before } = await setupRoll();
       world.sim.control.addFault({ op: 'rollAccountToken', type: 'hang' });

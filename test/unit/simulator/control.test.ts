@@ -34,6 +34,7 @@ describe('simulator: control API, recording, seeding, scale', () => {
       removedRouteStatus: 404,
       moqRevocationDelayMs: 0,
       pastLastPage: 'empty',
+      invalidTokenAnswer: 401,
       clockFrozen: false,
       pendingLateCommits: 0,
       postCommitDelayMs: 0,
@@ -81,13 +82,13 @@ describe('simulator: control API, recording, seeding, scale', () => {
 
   it('reset(scenario) replaces the state and clears faults, requests, stats and behaviour switches', async () => {
     sim.control.addFault({ type: 'hang' });
-    sim.control.configure({ removedRouteStatus: 405, moqRevocationDelayMs: 3000, pastLastPage: 'last' });
+    sim.control.configure({ removedRouteStatus: 405, moqRevocationDelayMs: 3000, pastLastPage: 'last', invalidTokenAnswer: 403 });
     sim.control.setLatency(5);
     sim.control.reset(emptyScenario());
     const s = sim.control.state();
     assert.equal(s.userTokens.length, 0);
     assert.equal(s.accounts.length, 0);
-    assert.deepEqual([s.config.removedRouteStatus, s.config.moqRevocationDelayMs, s.config.pastLastPage], [404, 0, 'empty']);
+    assert.deepEqual([s.config.removedRouteStatus, s.config.moqRevocationDelayMs, s.config.pastLastPage, s.config.invalidTokenAnswer], [404, 0, 'empty', 401]);
     assert.equal(s.config.latencyMs, 0);
     assert.equal(sim.control.faults().length, 0);
     assert.equal(sim.control.stats().requests, 0);
@@ -159,19 +160,22 @@ describe('simulator: control API, recording, seeding, scale', () => {
   });
 
   it('/__sim/config sets latency and behaviour switches; routes can no longer be toggled; unknown control endpoint → 404', async () => {
-    const cfg = await ctl<{ latencyMs: number; removedRouteStatus: number; moqRevocationDelayMs: number; pastLastPage: string }>(sim, 'POST', '/__sim/config', {
+    const cfg = await ctl<{ latencyMs: number; removedRouteStatus: number; moqRevocationDelayMs: number; pastLastPage: string; invalidTokenAnswer: number }>(sim, 'POST', '/__sim/config', {
       latencyMs: 3,
       removedRouteStatus: 405,
       moqRevocationDelayMs: 2000,
       pastLastPage: 'last',
+      invalidTokenAnswer: 403,
     });
-    assert.deepEqual([cfg.body.latencyMs, cfg.body.removedRouteStatus, cfg.body.moqRevocationDelayMs, cfg.body.pastLastPage], [3, 405, 2000, 'last']);
+    assert.deepEqual([cfg.body.latencyMs, cfg.body.removedRouteStatus, cfg.body.moqRevocationDelayMs, cfg.body.pastLastPage, cfg.body.invalidTokenAnswer], [3, 405, 2000, 'last', 403]);
+    const dead = await call(sim, 'GET', '/user/tokens/verify', { token: 'cfut_' + 'x'.repeat(46) });
+    assert.deepEqual([dead.status, (dead.body as { errors: { code: number }[] }).errors[0]?.code], [403, 9109], 'a value that does not work: 403 9109');
     const r = await call(sim, 'POST', `/accounts/${DEMO.accountId}/moq/relays/${DEMO.relay.id}/tokens/rotate`, {
       token: DEMO.admin.value,
       body: { type: 'subscribe' },
     });
     assert.equal(r.status, 405);
-    for (const bad of [{ routes: { moqRotate: true } }, { removedRouteStatus: 410 }, { pastLastPage: 'loop' }, { moqRevocationDelayMs: -1 }]) {
+    for (const bad of [{ routes: { moqRotate: true } }, { removedRouteStatus: 410 }, { pastLastPage: 'loop' }, { moqRevocationDelayMs: -1 }, { invalidTokenAnswer: 400 }]) {
       const b = await ctl<{ error: string }>(sim, 'POST', '/__sim/config', bad);
       assert.equal(b.status, 400, JSON.stringify(bad));
     }
