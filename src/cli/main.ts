@@ -10,6 +10,7 @@ import { CONFIG_RELATIVE_PATH, ConfigError, MAX_CONFIG_BYTES, parseConfig } from
 import { targetLabel, type CfRotateConfig, type TokenConfig } from '../core/config/schema';
 import { discardExplanation, resourceId, type RotationEngine, type RotationResult } from '../core/engine/engine';
 import { unreadableJournalText, type JournalEntry } from '../core/engine/journal';
+import { journalLabels } from '../core/engine/housekeeping';
 import { CfRotateError, toCfRotateError } from '../core/errors';
 import { historyKey, lastRotations, unsettledLosses, type HistoryEntry } from '../core/history';
 import { redactingLogger } from '../core/log';
@@ -17,7 +18,7 @@ import { CheckedFiles } from '../core/node/checked';
 import { NodeJournalStore } from '../core/node/journalStore';
 import { targetFileIssues } from '../core/node/targetFiles';
 import { defaultStateDir, ensureStateDir, migrateLegacyJournalFile, sweepStateDir } from '../core/node/stateDir';
-import type { Logger } from '../core/ports';
+import type { LockHolder, Logger } from '../core/ports';
 import { VERSION } from '../core/version';
 import { cliHistory, cliLocks, createCliEngine } from './engine';
 import { redact, registerSecret } from '../core/redact';
@@ -36,7 +37,7 @@ export const HELP = `cf-rotate ${VERSION}: rotate Cloudflare credentials and wri
 Usage:
   cf-rotate list    [--config FILE] [--json]
   cf-rotate rotate  NAME... | --all | --due [--due-from SOURCE]  [--config FILE] [--dry-run] [--json] [--concurrency N]
-  cf-rotate resume  [--config FILE] [--overwrite-conflicts] [--wait SECONDS] [--json]
+  cf-rotate resume  [--config FILE] [--overwrite-conflicts] [--wait SECONDS] [--take-over] [--json]
   cf-rotate discard NAME... [--config FILE] [--yes] [--json]
   cf-rotate retire  [NAME...] [--now] [--config FILE] [--json]
   cf-rotate history [--json] [--limit N]
@@ -55,6 +56,9 @@ Options:
                       no answer is settled by asking Cloudflare once it can no longer take effect.
   --yes               discard: really discard (without it, discard explains what would be lost).
   --now               retire: delete the previous credentials now, even before their overlap ends.
+  --take-over         resume: also finish interrupted rotations whose lock a process this machine cannot
+                      check still holds (on another host, a rebuilt dev container, a reused pid):
+                      only once you know that process is gone.
   --wait SECONDS      resume: wait up to this long for an unanswered request to stop being able to take
                       effect before asking Cloudflare (default 20); further away, it answers "unknown,
                       check again after HH:MM" at once and keeps the rotation.
@@ -115,9 +119,10 @@ const COMMAND_HELP: Record<string, { usage: string; about: string; options: read
     options: ['config', 'api-base', 'all', 'due', 'due-from', 'dry-run', 'json', 'concurrency', 'reminder-days', 'timeout', 'verbose'],
   },
   resume: {
-    usage: 'cf-rotate resume [--config FILE] [--overwrite-conflicts] [--wait SECONDS] [--json] [--timeout SECONDS] [--api-base URL]',
-    about: 'Finishes interrupted rotations: writes a new secret that waits in the journal, or finds out whether an unanswered request took effect (once it can no longer take effect). "Not rotated, safe to retry" counts as done (exit 0).',
-    options: ['config', 'api-base', 'overwrite-conflicts', 'wait', 'json', 'timeout', 'verbose'],
+    usage: 'cf-rotate resume [--config FILE] [--overwrite-conflicts] [--wait SECONDS] [--take-over] [--json] [--timeout SECONDS] [--api-base URL]',
+    about:
+      'Finishes interrupted rotations: writes a new secret that waits in the journal, or finds out whether an unanswered request took effect (once it can no longer take effect). "Not rotated, safe to retry" counts as done (exit 0).\nA rotation whose lock is held by a process this machine cannot check (on another host, or whose start time is unknown) is listed as busy (exit 1); --take-over breaks that lock and finishes it here, once you know the process is gone.',
+    options: ['config', 'api-base', 'overwrite-conflicts', 'wait', 'take-over', 'json', 'timeout', 'verbose'],
   },
   discard: { usage: 'cf-rotate discard NAME... [--config FILE] [--yes] [--json]', about: 'Forgets an interrupted rotation you have dealt with by hand. Without --yes it explains what would be lost and changes nothing.', options: ['config', 'yes', 'json', 'verbose'] },
   retire: {
@@ -211,6 +216,28 @@ export function sameFolderAs(folder: string): (other: string) => boolean {
 export function folderOf(configFile: string): string {
   const dir = path.dirname(path.resolve(configFile));
   return path.basename(dir) === '.vscode' ? path.dirname(dir) : dir;
+}
+
+/** An interrupted rotation whose lock a process this machine cannot check holds, as a result ("busy"). */
+function heldResult(entry: JournalEntry, holder: LockHolder, triedTakeOver: boolean): RotationResult {
+  const who = `${holder.app || 'a cf-rotate process'} (pid ${holder.pid} on ${holder.host})`;
+  return {
+    name: entry.token,
+    folder: entry.folder,
+    kind: entry.kind,
+    ok: false,
+    state: 'busy',
+    targets: journalLabels(entry),
+    warnings: [],
+    durationMs: 0,
+    error: {
+      kind: 'busy',
+      message: `An interrupted rotation of "${entry.token}"${entry.values ? ', with its new secret journaled,' : ''} is held by ${who}, ${holder.what || 'working on it'}, since ${new Date(holder.since).toISOString()}; this machine cannot tell whether that process still runs.`,
+      hint: triedTakeOver
+        ? 'It could not be taken over now (another process is breaking the lock); try again in a moment. Nothing was changed.'
+        : 'If that process is gone (it ran on another machine or in a rebuilt dev container, or its pid was reused), run "cf-rotate resume --take-over" to finish the rotation here. Nothing was changed.',
+    },
+  };
 }
 
 /** Resume an interrupted rotation listed a moment ago; undefined when another process finished it meanwhile (nothing to do). */
@@ -362,6 +389,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         'reminder-days': { type: 'string' },
         'due-from': { type: 'string' },
         'overwrite-conflicts': { type: 'boolean' },
+        'take-over': { type: 'boolean' },
         timeout: { type: 'string' },
         wait: { type: 'string' },
         yes: { type: 'boolean' },
@@ -554,19 +582,31 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         await housekeeping(stateDir, engine, folder, cfg, logger, configFile);
         const pending = (await engine.interrupted()).filter((j) => !o.config || inFolder(j.folder));
         const results: RotationResult[] = [];
+        const resumeOpts = { overwriteConflicts: o['overwrite-conflicts'] ?? false, waitForDeadlineMs: waitS * 1000 };
         for (const j of pending) {
-          const r = await resumeIfThere(engine, j.id, { overwriteConflicts: o['overwrite-conflicts'] ?? false, waitForDeadlineMs: waitS * 1000 });
+          const r = await resumeIfThere(engine, j.id, resumeOpts);
           if (r) results.push(r);
+        }
+        // Held by a process this machine cannot check: listed (never silently skipped: one may hold
+        // a new secret whose process is gone), and finished here with --take-over.
+        const held = (await engine.journal.heldUnverifiably()).filter(({ entry }) => !o.config || inFolder(entry.folder));
+        for (const { entry, holder } of held) {
+          const broken = o['take-over'] ? await engine.journal.takeOver(entry.id) : undefined;
+          if (broken) {
+            logger.warn(`Took over the interrupted rotation of "${entry.token}" from pid ${broken.pid} on ${broken.host} (since ${new Date(broken.since).toISOString()}).`);
+            const r = await resumeIfThere(engine, entry.id, resumeOpts);
+            if (r) results.push(r);
+          } else results.push(heldResult(entry, holder, o['take-over'] === true));
         }
         // Nothing left to resume does not mean every target works: a rotation that lost its secret
         // (reported once, when it was found) left its targets with a dead value until it is rotated again.
         const lost = lossesOf(await history.list(), inFolder, cfg, results);
         const unreadable = (await engine.journal.unreadable()).filter((u) => !o.config || u.folder === undefined || inFolder(u.folder));
-        if (pending.length === 0 && lost.length === 0 && unreadable.length === 0) {
+        if (pending.length === 0 && held.length === 0 && lost.length === 0 && unreadable.length === 0) {
           io.stdout(o.json ? '[]\n' : 'No interrupted rotations.\n');
           return 0;
         }
-        if (pending.length === 0 && !o.json) io.stdout('No interrupted rotations.\n');
+        if (pending.length === 0 && held.length === 0 && !o.json) io.stdout('No interrupted rotations.\n');
         for (const u of unreadable) io.stderr(`✗ ${unreadableJournalText(u, stateDir)}\n`);
         return Math.max(emit([...results, ...lost], true), unreadable.length > 0 ? 1 : 0);
       }

@@ -2,10 +2,10 @@
 import * as os from 'node:os';
 import * as l10n from '@vscode/l10n';
 import { CfRotateError } from './errors';
-import type { Lease, LockHolder, Locks } from './ports';
+import { unverifiable, type Lease, type LockHolder, type Locks } from './ports';
 
 /** "busy", naming who holds the lock so the user can tell a live process from a forgotten one. */
-export function busyError(holder: LockHolder, what: string): CfRotateError {
+export function busyError(holder: LockHolder, what: string, opts: { takeOver?: boolean } = {}): CfRotateError {
   const app = holder.app || l10n.t('another cf-rotate process');
   const who = holder.pid > 0 ? (holder.host !== os.hostname() ? l10n.t('{0} (pid {1} on {2})', app, holder.pid, holder.host) : l10n.t('{0} (pid {1})', app, holder.pid)) : l10n.t('another cf-rotate process');
   const doing = holder.what || l10n.t('working on it');
@@ -14,7 +14,10 @@ export function busyError(holder: LockHolder, what: string): CfRotateError {
       ? l10n.t('{0} is not possible now: {1} is {2}, since {3}.', what, who, doing, new Date(holder.since).toISOString())
       : l10n.t('{0} is not possible now: {1} is {2}.', what, who, doing);
   return new CfRotateError('busy', message, {
-    hint: l10n.t('Wait for it to finish and try again. Nothing was changed.'),
+    hint:
+      opts.takeOver && holder.pid > 0 && unverifiable(holder, os.hostname())
+        ? l10n.t('Wait for it to finish and try again. If that process is gone (it ran on another machine or in a rebuilt dev container, or its pid was reused), finish its rotation here with cf-rotate resume --take-over. Nothing was changed.')
+        : l10n.t('Wait for it to finish and try again. Nothing was changed.'),
   });
 }
 

@@ -125,6 +125,26 @@ export interface Locks {
   acquire(name: string, what: string, opts?: { waitMs?: number; signal?: AbortSignal }): Promise<Lease>;
   /** The live holder, if any. */
   holder(name: string): Promise<LockHolder | undefined>;
+  /**
+   * Break the lock when its holder cannot be proved alive on this machine (`unverifiable`: another
+   * host, or no start time to tell a reused pid); the user asked for it. Returns the holder whose
+   * lock was broken, or undefined (no holder, or one this machine sees alive).
+   */
+  takeOver?(name: string): Promise<LockHolder | undefined>;
+}
+
+/** How long a local holder whose start time is unknown (off Linux) holds a lock before it counts as unverifiable. */
+export const UNVERIFIED_LOCAL_AFTER_MS = 60 * 60 * 1000;
+
+/**
+ * A live-looking holder this machine cannot check: another host's process (a rebuilt dev
+ * container, another machine sharing the state directory), or a local process whose start time
+ * is unknown (so a reused pid looks alive) and that has held the lock for over an hour, far
+ * longer than a rotation takes. Its lock may outlive it; only the user can say (never broken
+ * without being asked).
+ */
+export function unverifiable(h: LockHolder, host: string, now = Date.now()): boolean {
+  return h.host !== host || (h.start === null && now - h.since > UNVERIFIED_LOCAL_AFTER_MS);
 }
 
 /** What git says about a target file. */

@@ -15,7 +15,7 @@ import { hostname } from 'node:os';
 import * as z from 'zod/mini';
 import { TOKEN_KINDS } from '../config/schema';
 import { CfRotateError } from '../errors';
-import type { Lease, LockHolder, Locks } from '../ports';
+import { unverifiable, type Lease, type LockHolder, type Locks } from '../ports';
 import { registerSecret } from '../redact';
 import { busyError } from '../locks';
 import { wording } from '../wording';
@@ -218,7 +218,7 @@ export class Journal {
   async lock(id: string, what: string): Promise<void> {
     if (this.leases.has(id)) throw busyError({ pid: process.pid, start: null, host: hostname(), since: 0, what, app: l10n.t('this window') }, what);
     const r = await this.locks.tryAcquire(`rot-${journalKey(id)}`, what);
-    if (!('release' in r)) throw busyError(r, what);
+    if (!('release' in r)) throw busyError(r, what, { takeOver: true });
     this.leases.set(id, r);
   }
 
@@ -237,6 +237,26 @@ export class Journal {
     const mine = this.leases.get(id);
     if (mine) return mine.holder;
     return this.locks.holder(`rot-${journalKey(id)}`);
+  }
+
+  /**
+   * Entries whose lock a holder keeps that this machine cannot prove alive (another host, or no
+   * start time: see `unverifiable`). They are not "interrupted" (someone may still work on them),
+   * but they must not vanish from view either: one may hold a new secret whose process is gone.
+   */
+  async heldUnverifiably(): Promise<{ entry: JournalEntry; holder: LockHolder }[]> {
+    const out: { entry: JournalEntry; holder: LockHolder }[] = [];
+    for (const entry of await this.list()) {
+      if (this.leases.has(entry.id)) continue;
+      const holder = await this.locks.holder(`rot-${journalKey(entry.id)}`);
+      if (holder && unverifiable(holder, hostname())) out.push({ entry, holder });
+    }
+    return out;
+  }
+
+  /** Break the lock of `id` held by a holder this machine cannot prove alive (the user asked); the holder broken, if any. */
+  async takeOver(id: string): Promise<LockHolder | undefined> {
+    return this.locks.takeOver?.(`rot-${journalKey(id)}`);
   }
 
   /** Durable write (the store reads nothing back: it writes, fsyncs and renames). Only the lock holder writes. */

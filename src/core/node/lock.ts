@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { CfRotateError } from '../errors';
 import { busyError } from '../locks';
-import type { Lease, LockHolder, Locks } from '../ports';
+import { unverifiable, type Lease, type LockHolder, type Locks } from '../ports';
 
 export interface LockOwner extends LockHolder {
   nonce: string;
@@ -207,6 +207,16 @@ export class FileLocks implements Locks {
     if (current === 'gone') return undefined;
     if (current === 'creating') return { pid: 0, start: null, host: os.hostname(), since: Date.now(), what: l10n.t('being created'), app: '' };
     return ownerAlive(current) ? current : undefined;
+  }
+
+  async takeOver(name: string): Promise<LockHolder | undefined> {
+    if (this.held.has(name)) return undefined; // this process's own
+    const file = this.file(name);
+    const current = await this.readOwner(file);
+    if (typeof current !== 'object' || !ownerAlive(current) || !unverifiable(current, os.hostname())) return undefined;
+    await this.breakStale(file, current);
+    const after = await this.readOwner(file);
+    return typeof after === 'object' && after.nonce === current.nonce ? undefined : current;
   }
 
   private lease(name: string, file: string, owner: LockOwner): Lease {

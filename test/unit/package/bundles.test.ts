@@ -199,8 +199,10 @@ describe('bundles (esbuild.js)', function () {
     // 320 KiB since zero-downtime rotation (twins, retirements, Turnstile, OAuth clients: ~35 KiB);
     // 336 KiB since the destinations' writability check (token policies), the state-directory sweep
     // and the discard/verdict bookkeeping (~8 KiB); 340 KiB once the CLI's words for an unreadable
-    // journal entry became the editor's (translatable, core) ones (336.03 KiB).
-    assert.ok(cli.text.length < 340 * 1024, `dist/cli.js is ${cli.text.length} bytes minified`);
+    // journal entry became the editor's (translatable, core) ones (336.03 KiB); 352 KiB with the
+    // journal temporaries put back after a kill, resume's git check, rotations held by a process
+    // this machine cannot check (resume --take-over) and the lock-less write of an unjournaled secret (343.7 KiB).
+    assert.ok(cli.text.length < 352 * 1024, `dist/cli.js is ${cli.text.length} bytes minified`);
   });
 
   interface ShellWorld {
