@@ -8,13 +8,13 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/main';
 import { validateConfig } from '../../../src/core/config/load';
 import { resourceId } from '../../../src/core/engine/engine';
 import { journalKey, type JournalEntry } from '../../../src/core/engine/journal';
 import { hashValue } from '../../../src/core/engine/targets';
 import { NodeJournalStore } from '../../../src/core/node/journalStore';
 import { processStartTime } from '../../../src/core/node/lock';
+import { runMain, type CliRun } from '../helpers/cli';
 
 describe('the CLI: interrupted rotations held by a process this machine cannot check', function () {
   this.timeout(20_000);
@@ -57,17 +57,8 @@ describe('the CLI: interrupted rotations held by a process this machine cannot c
   const hold = (owner: { pid: number; start: string | null; host: string; since: number }): Promise<void> =>
     fs.writeFile(lockFile(), JSON.stringify({ ...owner, nonce: 'ab'.repeat(12), what: 'rotating "deploy"', app: 'cf-rotate CLI' }), { mode: 0o600 });
 
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const code = await main(args, {
-      stdout: (s) => stdout.push(s),
-      stderr: (s) => stderr.push(s),
-      env: { CF_ROTATE_STATE_DIR: stateDir, CLOUDFLARE_API_TOKEN: `cfut_${'x'.repeat(40)}`, CLOUDFLARE_API_BASE_URL: 'http://127.0.0.1:9/client/v4', CF_ROTATE_TIMEOUT: '0.5' },
-      cwd: folder,
-    });
-    return { code, stdout: stdout.join(''), stderr: stderr.join('') };
-  }
+  const cli = (...args: string[]): Promise<CliRun> =>
+    runMain(args, { CF_ROTATE_STATE_DIR: stateDir, CLOUDFLARE_API_TOKEN: `cfut_${'x'.repeat(40)}`, CLOUDFLARE_API_BASE_URL: 'http://127.0.0.1:9/client/v4', CF_ROTATE_TIMEOUT: '0.5' }, folder);
   const env = (): Promise<string> => fs.readFile(path.join(folder, '.env'), 'utf8');
 
   for (const [what, owner] of [

@@ -8,12 +8,12 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/main';
 import { validateConfig } from '../../../src/core/config/load';
 import { resourceId } from '../../../src/core/engine/engine';
 import { Journal, JOURNAL_VERSION, MemoryJournalStore } from '../../../src/core/engine/journal';
 import { NodeJournalStore } from '../../../src/core/node/journalStore';
 import { MemoryLocks } from '../../../src/core/locks';
+import { runMain, type CliRun } from '../helpers/cli';
 
 describe('the CLI: journal entries this version cannot read', function () {
   this.timeout(20_000);
@@ -35,17 +35,8 @@ describe('the CLI: journal entries this version cannot read', function () {
   });
   afterEach(() => fs.rm(base, { recursive: true, force: true }));
 
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const code = await main(args, {
-      stdout: (s) => stdout.push(s),
-      stderr: (s) => stderr.push(s),
-      env: { CF_ROTATE_STATE_DIR: stateDir, CLOUDFLARE_API_TOKEN: `cfut_${'x'.repeat(40)}`, CLOUDFLARE_API_BASE_URL: 'http://127.0.0.1:9/client/v4', CF_ROTATE_TIMEOUT: '0.5' },
-      cwd: folder,
-    });
-    return { code, stdout: stdout.join(''), stderr: stderr.join('') };
-  }
+  const cli = (...args: string[]): Promise<CliRun> =>
+    runMain(args, { CF_ROTATE_STATE_DIR: stateDir, CLOUDFLARE_API_TOKEN: `cfut_${'x'.repeat(40)}`, CLOUDFLARE_API_BASE_URL: 'http://127.0.0.1:9/client/v4', CF_ROTATE_TIMEOUT: '0.5' }, folder);
   const journalFile = async (): Promise<string> => {
     const dir = path.join(stateDir, 'journal');
     const [f, ...more] = (await fs.readdir(dir)).filter((n) => n.endsWith('.json'));
