@@ -241,13 +241,15 @@ function heldResult(entry: JournalEntry, holder: LockHolder, triedTakeOver: bool
 }
 
 /** Resume an interrupted rotation listed a moment ago; undefined when another process finished it meanwhile (nothing to do). */
-export async function resumeIfThere(engine: Pick<RotationEngine, 'resume'>, id: string, opts?: Parameters<RotationEngine['resume']>[1]): Promise<RotationResult | undefined> {
+export async function resumeIfThere(engine: Pick<RotationEngine, 'resume' | 'journal'>, id: string, opts?: Parameters<RotationEngine['resume']>[1]): Promise<RotationResult | undefined> {
+  const gone = async (): Promise<boolean> => (await engine.journal.get(id).catch(() => 'unreadable' as const)) === undefined;
   try {
     const r = await engine.resume(id, opts);
-    // Gone by the time its lock was taken: finished by the process that held it.
-    return !r.ok && r.error?.kind === 'not-found' ? undefined : r;
+    // Gone by the time its lock was taken (finished by the process that held it). A 'not-found'
+    // of anything else (a destination that answered 404) leaves the entry: that result counts.
+    return !r.ok && r.error?.kind === 'not-found' && (await gone()) ? undefined : r;
   } catch (e) {
-    if (toCfRotateError(e).kind === 'not-found') return undefined;
+    if (toCfRotateError(e).kind === 'not-found' && (await gone())) return undefined;
     throw e;
   }
 }
@@ -582,7 +584,8 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         await housekeeping(stateDir, engine, folder, cfg, logger, configFile);
         const pending = (await engine.interrupted()).filter((j) => !o.config || inFolder(j.folder));
         const results: RotationResult[] = [];
-        const resumeOpts = { overwriteConflicts: o['overwrite-conflicts'] ?? false, waitForDeadlineMs: waitS * 1000 };
+        // A stop signal (Ctrl-C, SIGTERM) ends a wait for a deadline: the rotation is then answered with what is known (it stays journaled).
+        const resumeOpts = { overwriteConflicts: o['overwrite-conflicts'] ?? false, waitForDeadlineMs: waitS * 1000, ...(io.signal ? { signal: io.signal } : {}) };
         for (const j of pending) {
           const r = await resumeIfThere(engine, j.id, resumeOpts);
           if (r) results.push(r);
@@ -671,6 +674,9 @@ if (require.main === module) {
   // now: a secret that arrived is in the journal, but one whose answer is still out can be lost
   // (Cloudflare may apply the call after cf-rotate is gone; cf-rotate resume says so).
   const stop = new AbortController();
+  // A closed terminal (SIGHUP) makes every later write to it fail with EIO, reported as an 'error'
+  // event: without a listener that event would end the process in the middle of a rotation.
+  for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
   const say = (s: string): void => {
     try {
       process.stderr.write(s);
@@ -682,7 +688,7 @@ if (require.main === module) {
     process.on(sig, () => {
       if (!stop.signal.aborted) {
         stop.abort();
-        say(`\ncf-rotate: ${sig === 'SIGINT' ? '' : `${sig}: `}stopping after the rotations in flight. A second Ctrl-C (or signal) quits now, but a rotation whose call is still out could then lose its new secret; "cf-rotate resume" finishes anything interrupted.\n`);
+        if (sig !== 'SIGHUP') say(`\ncf-rotate: ${sig === 'SIGINT' ? '' : `${sig}: `}stopping after the rotations in flight. A second Ctrl-C (or signal) quits now, but a rotation whose call is still out could then lose its new secret; "cf-rotate resume" finishes anything interrupted.\n`);
       } else process.exit(code);
     });
   }

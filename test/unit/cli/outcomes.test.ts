@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { parse } from 'dotenv';
 import { resumeIfThere } from '../../../src/cli/main';
 import { CfRotateError } from '../../../src/core/errors';
-import { resourceId } from '../../../src/core/engine/engine';
+import { resourceId, type RotationEngine } from '../../../src/core/engine/engine';
 import { hashValue } from '../../../src/core/engine/targets';
 import { NodeJournalStore } from '../../../src/core/node/journalStore';
 import { repoRoot } from '../../harness/util';
@@ -350,13 +350,18 @@ describe('the built CLI: discard, a verify that rejects the new value, answers o
 });
 
 describe('cf-rotate rotate / resume: an interrupted rotation another process finishes meanwhile', () => {
-  it('is skipped (nothing to do), whether it was gone before the resume began or once its lock was taken; other errors still count', async () => {
-    const gone = { resume: async () => Promise.reject(new CfRotateError('not-found', 'There is no interrupted rotation x.')) };
+  it('is skipped (nothing to do), whether it was gone before the resume began or once its lock was taken; other errors, and a not-found of something else while the entry stays, still count', async () => {
+    const stored: { entry?: unknown } = {};
+    const journal = { get: async () => stored.entry } as unknown as RotationEngine['journal'];
+    const gone = { journal, resume: async () => Promise.reject(new CfRotateError('not-found', 'There is no interrupted rotation x.')) };
     assert.equal(await resumeIfThere(gone, 'x'), undefined);
-    const finished = { resume: async () => ({ name: 'n', folder: '/w', kind: 'account-api-token' as const, ok: false, state: 'unknown' as const, targets: [], warnings: [], durationMs: 0, error: { kind: 'not-found' as const, message: 'finished meanwhile' } }) };
+    const result = { name: 'n', folder: '/w', kind: 'account-api-token' as const, ok: false, state: 'pending' as const, targets: [], warnings: [], durationMs: 0, error: { kind: 'not-found' as const, message: 'finished meanwhile' } };
+    const finished = { journal, resume: async () => result };
     assert.equal(await resumeIfThere(finished, 'x'), undefined);
-    const failed = { resume: async () => ({ ...(await finished.resume()), error: { kind: 'file' as const, message: 'no space' } }) };
+    stored.entry = { id: 'x' }; // still journaled: the 404 was a destination's (a Worker that is gone), the secret waits
+    assert.equal((await resumeIfThere(finished, 'x'))?.state, 'pending');
+    const failed = { journal, resume: async () => ({ ...result, error: { kind: 'file' as const, message: 'no space' } }) };
     assert.equal((await resumeIfThere(failed, 'x'))?.error?.kind, 'file');
-    await assert.rejects(resumeIfThere({ resume: async () => Promise.reject(new CfRotateError('internal', 'boom')) }, 'x'), /boom/);
+    await assert.rejects(resumeIfThere({ journal, resume: async () => Promise.reject(new CfRotateError('internal', 'boom')) }, 'x'), /boom/);
   });
 });

@@ -170,7 +170,9 @@ describe('cf-rotate CLI: what a user sees', function () {
       child.kill(sig);
       const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
       assert.equal(code, 1, err);
-      assert.match(err, /stopping after the rotations in flight\. A second Ctrl-C \(or signal\) quits now, but a rotation whose call is still out could then lose its new secret/);
+      // After SIGHUP the terminal is gone: nothing is written to it (a write there would fail).
+      if (sig === 'SIGHUP') assert.doesNotMatch(err, /stopping after/);
+      else assert.match(err, /stopping after the rotations in flight\. A second Ctrl-C \(or signal\) quits now, but a rotation whose call is still out could then lose its new secret/);
       const results = JSON.parse(out) as { name: string; ok: boolean; error?: { kind: string } }[];
       const done = results.filter((x) => x.ok).length;
       const cancelled = results.filter((x) => x.error?.kind === 'cancelled').length;
@@ -181,6 +183,40 @@ describe('cf-rotate CLI: what a user sees', function () {
         const live = world.sim.control.state().accountTokens.find((x) => x.id === t.id)!.value;
         assert.ok(env.includes(`K${i}=${live}`), `K${i} holds the live value`);
       }
+      assert.deepEqual(await fs.readdir(path.join(stateDir, 'journal')), [], 'nothing half done');
+    } finally {
+      world.sim.control.configure({ latencyMs: 0 });
+    }
+  });
+
+  it('a hangup (SIGHUP with the terminal gone: every write fails) still lets the rotations in flight finish; nothing is lost or left half done', async function () {
+    const toks = await config(6);
+    world.sim.control.configure({ latencyMs: 400 });
+    try {
+      const cliJs = path.join(repoRoot(), 'dist', 'cli.js');
+      const child = spawn(process.execPath, [cliJs, 'rotate', '--all', '--concurrency', '2'], {
+        cwd: folder,
+        env: { PATH: process.env.PATH, CLOUDFLARE_API_TOKEN: admin(), CLOUDFLARE_API_BASE_URL: world.sim.url, CF_ROTATE_STATE_DIR: stateDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const started = Date.now();
+      const rollsBefore = world.sim.control.requests({ op: 'rollAccountToken' }).length;
+      while (world.sim.control.requests({ op: 'rollAccountToken' }).length === rollsBefore && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+      // The terminal goes away: its output pipes close (writes now fail with EPIPE, as with EIO on a tty), then SIGHUP.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      child.kill('SIGHUP');
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('close', (c, s) => r([c, s])));
+      assert.deepEqual([code, signal], [1, null], 'it stopped starting rotations and ended by itself (exit 1: not all rotated), not killed by the hangup or a failed write');
+      const env = await fs.readFile(path.join(folder, '.env'), 'utf8');
+      let rotated = 0;
+      for (const [i, t] of toks.entries()) {
+        const live = world.sim.control.state().accountTokens.find((x) => x.id === t.id)!.value;
+        assert.ok(env.includes(`K${i}=${live}`), `K${i} holds the live value`);
+        if (live !== t.value) rotated++;
+      }
+      assert.ok(rotated >= 1 && rotated < 6, `the rotations in flight finished, no new one started (${rotated} of 6)`);
       assert.deepEqual(await fs.readdir(path.join(stateDir, 'journal')), [], 'nothing half done');
     } finally {
       world.sim.control.configure({ latencyMs: 0 });
