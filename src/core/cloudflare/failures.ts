@@ -101,10 +101,16 @@ export function httpError(
   const docs = documentationUrl(body);
   const seeDocs = docs ? l10n.t(" Cloudflare's explanation: {0}", docs) : '';
   const details = { status, codes };
-  // A token value checked with itself (the verify route needs no permission): any 401 or 403 there,
-  // 9109 included (notes A8: also a revoked or invalid token), means the value does not work.
-  const refusedValue = spec.bearer !== undefined && (status === 401 || status === 403);
-  const kind = refusedValue ? 'auth' : classifyHttp(status, codes);
+  // A token value checked with itself (the verify route needs no permission): a 401 there, 9109
+  // included, means the value does not work. A 403 may say that too (notes A8: 9109 also for a
+  // revoked or invalid token), or that the value is limited to other IP addresses: no verdict.
+  const kind = spec.bearer !== undefined && status === 401 ? 'auth' : classifyHttp(status, codes);
+  if (spec.bearer !== undefined && kind === 'permission') {
+    return new CfRotateError('permission', l10n.t('{0} failed: Cloudflare refused the token value ({1}): it is revoked or no longer valid, or limited to other IP addresses.', cap(spec.what), st), {
+      ...details,
+      hint: l10n.t('Check the token in the Cloudflare dashboard: its status and its Client IP Address Filtering.') + seeDocs,
+    });
+  }
   const What = cap(spec.what);
   const credName = scheme === 'global-key' ? l10n.t(' (email + Global API key)') : scheme === 'api-token' ? l10n.t(' (API token)') : '';
   const used = scheme === 'global-key' ? l10n.t('email + Global API key, ') : scheme === 'api-token' ? l10n.t('API token, ') : '';

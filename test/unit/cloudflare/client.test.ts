@@ -139,17 +139,20 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       await expectKind(client.verifyToken(DEMO.accountToken.value, DEMO.accountId), 'auth');
     });
 
-    it('a verify route that refuses a rolled value with 403 / 9109 (notes A8) says the same as its 401 / 1000: the value does not work', async () => {
+    it('a verify route that refuses a value with 403 / 9109 (notes A8: revoked or invalid, or limited to other IP addresses) names the value, not the admin credential, and gives no verdict', async () => {
       sim.control.configure({ invalidTokenAnswer: 403 });
       const { client } = makeClient(sim);
       const value = await client.rollAccountToken(DEMO.accountId, DEMO.accountToken.id);
-      const old = await expectKind(client.verifyToken(DEMO.accountToken.value, DEMO.accountId), 'auth');
+      const old = await expectKind(client.verifyToken(DEMO.accountToken.value, DEMO.accountId), 'permission');
       assert.equal(old.status, 403);
       assert.deepEqual(old.codes, [9109]);
-      assert.match(old.message, /rejected the token value/);
+      assert.match(old.message, /Cloudflare refused the token value \(HTTP 403, code 9109.*revoked or no longer valid, or limited to other IP addresses/);
       assert.doesNotMatch(old.message, /admin credential/, 'the value checked is not the admin credential');
-      await expectKind(client.verifyToken(value), 'auth');
+      assert.match(old.hint ?? '', /Client IP Address Filtering/);
+      await expectKind(client.verifyToken(value), 'permission');
       assert.equal((await client.verifyToken(value, DEMO.accountId)).status, 'active');
+      sim.control.configure({ invalidTokenAnswer: 401 });
+      await expectKind(client.verifyToken(DEMO.accountToken.value, DEMO.accountId), 'auth');
     });
 
     it('listUserTokens / getUserToken: paginates page/per_page=50 until total_pages', async () => {

@@ -560,15 +560,18 @@ describe('rotation engine (against the simulator)', function () {
       });
     }
 
-    it('drop-after-commit while the verify route refuses dead values with 403 / 9109 (notes A8): the probe still finds the old value dead → "lost"', async () => {
-      const { tok, token } = await setupRoll();
+    it('drop-after-commit while the verify route refuses the old value with 403 / 9109 (notes A8: revoked, or only IP filtering): no verdict from that; the rotation stays journaled as unknown, never "not rotated"', async () => {
+      const { tok, token, before } = await setupRoll();
       world.sim.control.configure({ invalidTokenAnswer: 403 });
       try {
         world.sim.control.addFault({ op: 'rollAccountToken', type: 'drop-after-commit' });
-        const r = await makeEngine(world).engine.rotate(folder, token);
-        assert.equal(r.state, 'lost', JSON.stringify(r));
+        const h = makeEngine(world);
+        const r = await h.engine.rotate(folder, token);
+        assert.equal(r.state, 'unknown', JSON.stringify(r));
         assert.notEqual(liveValue(tok.id), tok.value, 'the simulator did roll');
         assert.ok(world.sim.control.requests({ op: 'verifyAccountToken' }).some((q) => q.status === 403), 'the probe met a 403');
+        assert.equal((await h.engine.interrupted()).length, 1, 'kept in the journal');
+        assert.equal(await read(folder, '.env'), before);
       } finally {
         world.sim.control.configure({ invalidTokenAnswer: 401 });
       }

@@ -158,8 +158,10 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
           const v = await ctx.api.verifyToken(old, acct, PROBE);
           return v.status === 'active' ? 'not-rotated' : 'rotated';
         } catch (err) {
-          if (toCfRotateError(err).kind === 'auth') return 'rotated';
-          throw err;
+          const kind = toCfRotateError(err).kind;
+          if (kind === 'auth') return 'rotated';
+          // A 403 for the value (revoked, or only IP filtering): no verdict; the token's modified_on may give one.
+          if (kind !== 'permission') throw err;
         }
       }
       if (e.pre?.modifiedOn) {
