@@ -126,6 +126,18 @@ describe('cf-rotate CLI: what a user sees', function () {
     const linked = await cli(['validate', '--config', 'ci/rotate.env']);
     assert.equal(linked.code, 2);
     assert.match(linked.err, /is the configuration file in use/);
+    const linkedRotate = await cli(['rotate', 'deploy', '--config', 'ci/rotate.env']);
+    assert.equal(linkedRotate.code, 1, linkedRotate.out + linkedRotate.err);
+    assert.match(linkedRotate.err + linkedRotate.out, /is the configuration file/);
+    // The configuration given through a link, the target naming the real file.
+    await fs.mkdir(path.join(folder, 'ci/real'));
+    await fs.writeFile(path.join(folder, 'ci/real/cfg.env'), JSON.stringify({ tokens: [{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: 'real/cfg.env', key: 'TOKEN' }] }] }));
+    await fs.symlink('real/cfg.env', path.join(folder, 'ci/cfg.env'));
+    const viaLink = await cli(['rotate', 'deploy', '--config', 'ci/cfg.env']);
+    assert.equal(viaLink.code, 1, viaLink.out + viaLink.err);
+    assert.match(viaLink.err + viaLink.out, /is the configuration file/);
+    assert.equal(rolls(), before, 'nothing rolled');
+    assert.doesNotMatch(await fs.readFile(path.join(folder, 'ci/real/cfg.env'), 'utf8'), /TOKEN=/);
   });
 
   it('per-command --help; an option that does not apply is refused (exit 2) and nothing is done', async () => {

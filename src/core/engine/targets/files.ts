@@ -58,7 +58,7 @@ export interface PreparedTarget extends JournalTarget {
 }
 
 /** Preflight of one target: inside the folder, writable, not dirty, text, patchable, consistent. */
-export async function prepareTarget(files: Files, folder: string, token: TokenConfig, t: FileTargetConfig, config?: string): Promise<PreparedTarget> {
+export async function prepareTarget(files: Files, folder: string, token: TokenConfig, t: FileTargetConfig, config?: string, configReal?: string): Promise<PreparedTarget> {
   // The entry and the JSON path of the target in it, as validate and the tree name it.
   const index = token.targets.indexOf(t);
   const at = index >= 0 ? l10n.t('"{0}" › targets[{1}].file', token.name, index) : undefined;
@@ -76,6 +76,12 @@ export async function prepareTarget(files: Files, folder: string, token: TokenCo
     const err = toCfRotateError(e, 'file');
     if (!at || (err.kind !== 'file' && err.kind !== 'config')) throw err;
     throw new CfRotateError(err.kind, l10n.t('{0}: {1}', at, err.message), { ...(err.hint ? { hint: err.hint } : {}), codes: err.codes, cause: err.cause ?? err });
+  }
+  // The configuration in use however either is named (a link to it, or the config given through a link).
+  if (configReal !== undefined && checked.real === configReal) {
+    throw new CfRotateError('config', l10n.t('The target file of "{0}" is the configuration file {1}; cf-rotate does not write a secret into it.', token.name, config ?? CONFIG_RELATIVE_PATH), {
+      hint: at ? l10n.t('Fix {0} in cf-rotate.json. Nothing was rotated.', at) : l10n.t('Fix the target in cf-rotate.json. Nothing was rotated.'),
+    });
   }
   // The name rule holds for the file that is written: a link named .env must not lead to, say, public/index.html.
   if (t.allowAnyFile !== true && !isEnvLikeFile(checked.real)) {
@@ -117,7 +123,10 @@ export async function prepareTarget(files: Files, folder: string, token: TokenCo
 /** `config`: the configuration in use, relative to the folder (never a target). */
 export async function prepareTargets(files: Files, folder: string, token: TokenConfig, config?: string): Promise<PreparedTarget[]> {
   const out: PreparedTarget[] = [];
-  for (const t of fileTargets(token)) out.push(await prepareTarget(files, folder, token, t, config));
+  const targets = fileTargets(token);
+  // Where the configuration really is (a config outside the folder cannot be a target anyway).
+  const configReal = config !== undefined && targets.length > 0 ? (await files.check(folder, config, { denyGitDir: false }).catch(() => undefined))?.real : undefined;
+  for (const t of targets) out.push(await prepareTarget(files, folder, token, t, config, configReal));
   return out;
 }
 
