@@ -210,6 +210,33 @@ describe('rotation engine (against the simulator)', function () {
     assert.ok(h.logger.lines.some((l) => /^warn .*the lock of \.env could not be taken \(ENOSPC\)/.test(l)), 'the log says the lock was skipped');
   });
 
+  it('disk full for the state directory while another process writes the same file: the unjournaled secret waits for that writer, never writes past it', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
+    await write(folder, '.env', `A=1\nCLOUDFLARE_API_TOKEN=${tok.value}\n`);
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }] }]);
+    const locks = fullDiskFileLocks();
+    // Another process holds the file's lock for a while, writing A=2 when it lets go.
+    const other = { pid: 4242, start: '1', host: 'here', since: Date.now(), what: 'writing .env', app: 'cf-rotate CLI' };
+    let held = true;
+    const holder = locks.holder.bind(locks);
+    locks.holder = async (name: string) => (name.startsWith('file-') && held ? other : holder(name));
+    const released = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        void write(folder, '.env', `A=2\nCLOUDFLARE_API_TOKEN=${tok.value}\n`).then(() => {
+          held = false;
+          resolve();
+        });
+      }, 400),
+    );
+    const h = makeEngine(world, { journal: fullDiskJournal(), locks });
+    const r = await h.engine.rotate(folder, token!);
+    await released;
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    const env = parse(await read(folder, '.env'));
+    assert.equal(env.A, '2', "the other writer's change is kept: ours came after it");
+    assert.equal(env.CLOUDFLARE_API_TOKEN, world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value);
+  });
+
   it('the file lock refused for lack of space while the journal holds the secret: the lock still counts (the journal keeps the secret, the rotation is pending)', async () => {
     const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
     await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${tok.value}\n`);

@@ -5,6 +5,7 @@ import { fileTargets, isEnvLikeFile, linkedNotEnvStyle, targetField, targetPathP
 import { CONFIG_RELATIVE_PATH } from '../../config/load';
 import { CfRotateError, toCfRotateError } from '../../errors';
 import type { SecretValues } from '../../cloudflare/types';
+import { busyError } from '../../locks';
 import type { FileRules, Files, Locks } from '../../ports';
 import { wording } from '../../wording';
 import { patchDotenv, readDotenvValue } from '../../dotenv/patch';
@@ -146,9 +147,11 @@ export interface FileWriteDeps {
    * The new secret is in this process's memory only (its journal write failed): when the state
    * directory cannot hold the file's machine-wide lock either (disk full, read-only, no
    * permission), the file is written without it, inside this process's queue, rather than lose
-   * the secret. `warn` says so in the log.
+   * the secret, once no live process holds that lock (reading it needs no space): a writer of
+   * the same file is waited for (up to `waitMs`, default 2 minutes), never written past. `warn`
+   * says so in the log.
    */
-  unjournaled?: { warn(message: string): void };
+  unjournaled?: { warn(message: string): void; waitMs?: number };
 }
 
 const SWEEP_EVERY_MS = 60_000;
@@ -181,7 +184,12 @@ export async function writeTargetFile(deps: FileWriteDeps, entry: Pick<JournalEn
     } catch (e) {
       const code = errnoOf(e);
       if (!deps.unjournaled || code === undefined || !STATE_STORAGE_ERRORS.has(code)) throw e;
-      deps.unjournaled.warn(`"${entry.token}": the lock of ${rel} could not be taken (${code}), like the journal; writing the file without it, so the new secret is not lost.`);
+      const until = Date.now() + (deps.unjournaled.waitMs ?? 120_000);
+      for (let holder = await deps.locks.holder(lockName); holder; holder = await deps.locks.holder(lockName)) {
+        if (Date.now() >= until) throw busyError(holder, l10n.t('writing {0}', rel));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      deps.unjournaled.warn(`"${entry.token}": the lock of ${rel} could not be taken (${code}), like the journal, and no other process holds it; writing the file without it, so the new secret is not lost.`);
     }
     try {
       const last = deps.swept?.get(checked.real);
