@@ -192,6 +192,11 @@ export interface JournalStore {
   delete(id: string): Promise<void>;
   /** Every stored entry's text (order irrelevant). */
   list(): Promise<string[]>;
+  /**
+   * Put back the newest state of `id` that a killed process wrote to a temporary but never renamed
+   * into place (see NodeJournalStore). Called with the entry's lock held, before it is read.
+   */
+  rescue?(id: string): Promise<void>;
 }
 
 /** File-name-safe key of an id (ids contain ':'). */
@@ -220,6 +225,8 @@ export class Journal {
     const r = await this.locks.tryAcquire(`rot-${journalKey(id)}`, what);
     if (!('release' in r)) throw busyError(r, what, { takeOver: true });
     this.leases.set(id, r);
+    // What a killed holder wrote last (its temporary) comes back before anything reads the entry.
+    await this.store.rescue?.(id).catch(() => undefined);
   }
 
   isLocked(id: string): boolean {

@@ -66,7 +66,14 @@ export class NodeJournalStore implements JournalStore {
     return out;
   }
 
-  /** Remove temporaries in the folder left by processes that are gone; in the journal, those that hold a newer entry are put back first. */
+  /** The newest state of `id` a killed process left in a temporary, put back (the caller holds the entry's lock). */
+  async rescue(id: string): Promise<void> {
+    if (this.folder !== 'journal') return;
+    await this.ensure();
+    await rescueJournalTemporaries(this.stateDir, this.files, journalKey(id));
+  }
+
+  /** Remove temporaries in the folder left by processes that are gone; in the journal, those that hold a newer entry than their file are kept (see rescue). */
   async sweep(): Promise<number> {
     const keep = this.folder === 'journal' ? (await rescueJournalTemporaries(this.stateDir, this.files).catch(() => undefined))?.keep : undefined;
     return this.files.sweep(this.stateDir, this.folder, undefined, keep);

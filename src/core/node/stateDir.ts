@@ -49,14 +49,21 @@ const JOURNAL_RULES = { denyGitDir: false, maxBytes: 4 * 1024 * 1024 };
 /**
  * A journal entry's temporary that a killed process wrote (and fsynced) but did not rename over
  * the entry can hold the newest state of its rotation: the new secret, journaled and not yet in
- * any target. Before the sweep removes the temporaries of dead processes, each one that holds a
- * whole, valid entry of the file it was written for, newer than that file (or the file is gone
- * and the entry holds a secret), is written in the file's place through the checked writer. An
- * intent without a secret whose file never appeared was never acted on (its call goes out only
- * after the write): it is swept. A temporary that could not be put back, or whose file cannot be
- * read (a damaged entry is reported, never replaced), is kept: `keep` names them for the sweep.
+ * any target. Such a temporary (a whole, valid entry of the file it was written for, newer than
+ * that file) is kept by every sweep, and put back in the file's place by the next process that
+ * takes the entry's lock (`put`: only the lock holder writes an entry, so nothing newer can be
+ * overwritten), through the checked writer. A temporary whose file is gone is stale (the entry was
+ * cleared since: its rotation ended) and is swept, as is one cut short or older than its file; one
+ * whose file cannot be read is kept beside it (a damaged entry is reported, never replaced).
+ *
+ * `only`: the key (journalKey) whose lock the caller holds: its temporaries are put back. Without
+ * it nothing is written: the result names what the sweep must keep.
  */
-export async function rescueJournalTemporaries(stateDir: string, files = new CheckedFiles({ tempFolders: false })): Promise<{ rescued: number; keep: Set<string> }> {
+export async function rescueJournalTemporaries(
+  stateDir: string,
+  files = new CheckedFiles({ tempFolders: false }),
+  only?: string,
+): Promise<{ rescued: number; keep: Set<string> }> {
   const keep = new Set<string>();
   let realDir: string;
   let names: string[];
@@ -77,7 +84,7 @@ export async function rescueJournalTemporaries(stateDir: string, files = new Che
   let rescued = 0;
   for (const name of names) {
     const forName = staleTemporaryOf(realDir, name);
-    if (forName === undefined || !/^[0-9a-f]{40}\.json$/.test(forName)) continue;
+    if (forName === undefined || !/^[0-9a-f]{40}\.json$/.test(forName) || (only !== undefined && forName !== `${only}.json`)) continue;
     const temp = await entryOf(`journal/${name}`);
     if (temp === undefined || temp === 'unreadable' || `${journalKey(temp.id)}.json` !== forName) continue; // cut short or not an entry: swept
     const now = await entryOf(`journal/${forName}`);
@@ -85,12 +92,17 @@ export async function rescueJournalTemporaries(stateDir: string, files = new Che
       keep.add(name);
       continue;
     }
-    if (now === undefined ? temp.values === undefined : now.updatedAt >= temp.updatedAt) continue;
+    if (now === undefined || now.updatedAt >= temp.updatedAt) continue; // cleared since, or superseded: swept
+    if (only === undefined) {
+      keep.add(name); // the next holder of its lock puts it back
+      continue;
+    }
     try {
       await files.write(stateDir, `journal/${forName}`, Buffer.from(JSON.stringify(temp), 'utf8'), { ...JOURNAL_RULES, mode: 0o600 });
       rescued++;
+      await files.remove(stateDir, `journal/${name}`, JOURNAL_RULES).catch(() => undefined);
     } catch {
-      keep.add(name); // put back at the next start
+      keep.add(name); // put back by the next holder of its lock
     }
   }
   return { rescued, keep };

@@ -9,10 +9,10 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../../src/cli/main';
-import { processStartTime } from '../../../src/core/node/lock';
 import { ensureStateDir, sweepStateDir } from '../../../src/core/node/stateDir';
 import { NodeJournalStore } from '../../../src/core/node/journalStore';
-import { journalKey, type JournalEntry } from '../../../src/core/engine/journal';
+import { Journal, journalKey, type JournalEntry } from '../../../src/core/engine/journal';
+import { FileLocks, processStartTime } from '../../../src/core/node/lock';
 import { execFileSync } from 'node:child_process';
 import { tempFolder } from '../helpers/world';
 
@@ -97,7 +97,7 @@ describe('state directory: the sweep of temporaries left by killed processes', f
   }
 });
 
-describe('state directory: a journal entry a killed process wrote but did not rename is put back, not swept', function () {
+describe('state directory: a journal entry a killed process wrote but did not rename is kept, and put back under its lock', function () {
   this.timeout(30_000);
   let dir: string;
   const SECRET = 'cfat_RescuedFromTheTemporary0123456789abcdefghijkl';
@@ -126,27 +126,53 @@ describe('state directory: a journal entry a killed process wrote but did not re
   afterEach(() => fs.rm(dir, { recursive: true, force: true }));
 
   for (const via of ['the journal store', 'the CLI start sweep'] as const) {
-    it(`a newer entry with the secret replaces the older one, or a missing one (${via}); an older or secretless orphan is swept`, async () => {
-      const ids = ['account-api-token:newer', 'account-api-token:missing', 'account-api-token:older', 'account-api-token:intent-only'];
-      const [newer, missing, older, intentOnly] = ids.map((id) => `${journalKey(id)}.json`) as [string, string, string, string];
+    it(`sweeps (${via}) keep a newer entry with the secret, and the next holder of its lock puts it back; a stale orphan (its entry cleared, older, secretless, cut short) is swept`, async () => {
+      const ids = ['account-api-token:newer', 'account-api-token:cleared', 'account-api-token:older', 'account-api-token:intent-only'];
+      const [newer, cleared, older, intentOnly] = ids.map((id) => `${journalKey(id)}.json`) as [string, string, string, string];
       await put(newer, JSON.stringify(mk(ids[0] as string)));
       await put(dead(newer), JSON.stringify(mk(ids[0] as string, { state: 'rotated', values: { token: SECRET }, updatedAt: 5 })));
-      await put(dead(missing), JSON.stringify(mk(ids[1] as string, { state: 'rotated', values: { token: SECRET }, updatedAt: 5 })));
+      await put(dead(cleared), JSON.stringify(mk(ids[1] as string, { state: 'rotated', values: { token: SECRET }, updatedAt: 5 })));
       await put(older, JSON.stringify(mk(ids[2] as string, { state: 'rotated', values: { token: SECRET }, updatedAt: 9 })));
       await put(dead(older), JSON.stringify(mk(ids[2] as string, { updatedAt: 5 })));
       await put(dead(intentOnly), JSON.stringify(mk(ids[3] as string)));
       await put(dead(`${journalKey('account-api-token:cut')}.json`), '{"v":2,"id":"account-api-token:cu');
       const store = new NodeJournalStore(dir);
       if (via === 'the CLI start sweep') await sweepStateDir(dir);
-      const entries = (await store.list()).map((t) => JSON.parse(t) as JournalEntry);
-      const byId = new Map(entries.map((e) => [e.id, e]));
-      assert.equal(byId.get(ids[0] as string)?.values?.token, SECRET, 'the newer state (with the secret) is back in place');
-      assert.equal(byId.get(ids[1] as string)?.values?.token, SECRET, 'an entry whose file was never renamed into place is back');
-      assert.equal(byId.get(ids[2] as string)?.updatedAt, 9, 'the file was newer: kept as it was');
-      assert.equal(byId.has(ids[3] as string), false, 'an intent that never reached its file: its call never went out');
-      assert.deepEqual((await fs.readdir(path.join(dir, 'journal'))).filter((n) => n.endsWith('.tmp')), [], 'every temporary is gone');
+      const listed = new Map((await store.list()).map((t) => JSON.parse(t) as JournalEntry).map((e) => [e.id, e]));
+      assert.equal(listed.get(ids[0] as string)?.state, 'intent', 'nothing is written without the lock: still the older file');
+      assert.deepEqual((await fs.readdir(path.join(dir, 'journal'))).filter((n) => n.endsWith('.tmp')), [dead(newer)], 'only the newer temporary is kept');
+      assert.equal(listed.has(ids[1] as string), false, 'an entry cleared since (its rotation ended) does not come back');
+      assert.equal(listed.get(ids[2] as string)?.updatedAt, 9, 'the file was newer: kept as it was');
+      assert.equal(listed.has(ids[3] as string), false);
+
+      const journal = new Journal(store, new FileLocks(path.join(dir, 'locks'), { app: 'test' }));
+      await journal.lock(ids[0] as string, 'resuming');
+      try {
+        assert.equal((await journal.get(ids[0] as string))?.values?.token, SECRET, 'the lock holder reads the newest state');
+      } finally {
+        await journal.unlock(ids[0] as string);
+      }
+      assert.deepEqual((await fs.readdir(path.join(dir, 'journal'))).filter((n) => n.endsWith('.tmp')), [], 'put back, then removed');
     });
   }
+
+  it('a long-lived process (its store ensured before the kill) gets the newest state when it takes the lock', async () => {
+    const id = 'account-api-token:late';
+    const file = `${journalKey(id)}.json`;
+    const store = new NodeJournalStore(dir);
+    await store.list(); // ensured and swept now, before the other process dies
+    await put(file, JSON.stringify(mk(id)));
+    await put(dead(file), JSON.stringify(mk(id, { state: 'rotated', values: { token: SECRET }, updatedAt: 5 })));
+    const journal = new Journal(store, new FileLocks(path.join(dir, 'locks'), { app: 'test' }));
+    await journal.lock(id, 'resuming');
+    try {
+      assert.equal((await journal.get(id))?.values?.token, SECRET);
+    } finally {
+      await journal.unlock(id);
+    }
+    await sweepStateDir(dir);
+    assert.equal((JSON.parse((await store.get(id))!) as JournalEntry).values?.token, SECRET, 'a later sweep leaves it');
+  });
 
   it('a temporary whose entry file is damaged is kept beside it (neither is replaced nor removed); one that cannot be put back waits for the next start', async () => {
     const id = 'account-api-token:damaged';
