@@ -372,7 +372,8 @@ export class RotationEngine {
    * allow tracking: one git refuses stops the writes, and the secret stays in the journal.
    */
   private async gitGateOnResume(entry: JournalEntry): Promise<void> {
-    if (!this.deps.git) return;
+    // An entry of an earlier version does not record which targets allow tracking: it was asked when it started.
+    if (!this.deps.git || entry.gitGated !== true) return;
     const ask = [...new Set(entry.targets.filter((t) => !t.done).map((t) => t.rel))].filter((rel) => !entry.targets.some((t) => t.rel === rel && t.allowTracked === true));
     if (ask.length === 0) return;
     const statuses = await this.deps.git.status(entry.folder, ask);
@@ -543,6 +544,7 @@ export class RotationEngine {
       startedAt: now,
       updatedAt: now,
       targets: targets.map(({ current: _c, real: _r, ...t }) => t),
+      gitGated: true,
       ...(destinations.length > 0 ? { destinations } : {}),
       ...(pre && Object.keys(pre).length ? { pre } : {}),
       ...intent,

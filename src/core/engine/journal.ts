@@ -139,6 +139,8 @@ const journalSchema = z.object({
   deadline: z.optional(z.number()),
   /** File targets. */
   targets: z.array(journalTarget),
+  /** The targets record their allowTracked (entries of this version): a resume asks git again about the others. */
+  gitGated: z.optional(z.literal(true)),
   /** Destinations beside the files, written after them (entries of v3). */
   destinations: z.optional(z.array(journalDestination)),
   pre: z.optional(

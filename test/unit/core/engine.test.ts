@@ -949,6 +949,7 @@ describe('resume asks git again before it writes a journaled secret', () => {
       const entries = await h.engine.interrupted();
       const idOf = (name: string): string => entries.find((e) => e.token === name)!.id;
       assert.equal(entries.find((e) => e.token === 'r1')?.targets[0]?.allowTracked, true, 'the journal keeps the opt-out');
+      assert.ok(entries.every((e) => e.gitGated === true));
 
       status = { inWorkTree: true, tracked: true, ignored: false }; // a checkout that tracks .env
       asked.length = 0;
@@ -973,6 +974,23 @@ describe('resume asks git again before it writes a journaled secret', () => {
       assert.equal((await h.engine.resume(idOf('r1'))).ok, true);
       assert.deepEqual(asked, [], 'a target that allows tracking is not asked about');
       assert.equal(parse(await read(folder, 'tracked.env')).K1, live(toks[1]!.id));
+
+      // An entry of an earlier version (no gitGated, no allowTracked recorded): not asked again, as then.
+      const r2 = world.sim.control.addAccountToken(world.accountId, { name: 'r2' });
+      await write(folder, 'old.env', `K2=${r2.value}\n`);
+      const [legacy] = tokens([{ name: 'r2', kind: 'account-api-token', accountId: world.accountId, tokenId: r2.id, targets: [{ file: 'old.env', key: 'K2', allowTracked: true }] }]);
+      refuse = true;
+      assert.equal((await h.engine.rotate(folder, legacy!)).state, 'pending');
+      refuse = false;
+      const id2 = (await h.engine.interrupted()).find((e) => e.token === 'r2')!.id;
+      const stored = JSON.parse((await h.journal.get(id2))!) as Record<string, unknown>;
+      delete stored.gitGated;
+      for (const t of stored.targets as Record<string, unknown>[]) delete t.allowTracked;
+      await h.journal.put(id2, JSON.stringify(stored));
+      status = { inWorkTree: true, tracked: true, ignored: false };
+      asked.length = 0;
+      assert.equal((await h.engine.resume(id2)).ok, true);
+      assert.deepEqual(asked, []);
     } finally {
       await world.close();
       await fs.rm(folder, { recursive: true, force: true });
