@@ -595,8 +595,9 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         const held = (await engine.journal.heldUnverifiably()).filter(({ entry }) => !o.config || inFolder(entry.folder));
         for (const { entry, holder } of held) {
           const broken = o['take-over'] ? await engine.journal.takeOver(entry.id) : undefined;
-          if (broken) {
-            logger.warn(`Took over the interrupted rotation of "${entry.token}" from pid ${broken.pid} on ${broken.host} (since ${new Date(broken.since).toISOString()}).`);
+          if (broken) logger.warn(`Took over the interrupted rotation of "${entry.token}" from pid ${broken.pid} on ${broken.host} (since ${new Date(broken.since).toISOString()}).`);
+          // Taken over, or let go meanwhile by its holder: finished here.
+          if (broken || (o['take-over'] && !(await engine.journal.holder(entry.id)))) {
             const r = await resumeIfThere(engine, entry.id, resumeOpts);
             if (r) results.push(r);
           } else results.push(heldResult(entry, holder, o['take-over'] === true));
