@@ -8,6 +8,7 @@ import { discardExplanation, stillOpenUntil } from '../../../src/core/engine/eng
 import type { JournalEntry } from '../../../src/core/engine/journal';
 import { toCfRotateError } from '../../../src/core/errors';
 import { startWorld, makeEngine, type World } from '../helpers/world';
+import { intentEntry } from '../helpers/journal';
 
 describe('discard: never before the call can no longer take effect', function () {
   this.timeout(20_000);
@@ -18,25 +19,7 @@ describe('discard: never before the call can no longer take effect', function ()
   after(() => world.close());
 
   const T0 = Date.parse('2026-11-28T12:00:00Z');
-  function entry(over: Partial<JournalEntry> = {}): JournalEntry {
-    return {
-      v: 2,
-      id: 'account-api-token:acc:tok',
-      owner: 'o1',
-      folder: '/w',
-      token: 'deploy',
-      kind: 'account-api-token',
-      profile: 'default',
-      state: 'intent',
-      resource: { accountId: 'acc', tokenId: 'tok' },
-      startedAt: T0,
-      updatedAt: T0,
-      sentAt: T0,
-      deadline: T0 + 30_000,
-      targets: [{ rel: '.env', key: 'DEPLOY', field: 'token', oldHash: null, done: false }],
-      ...over,
-    } as JournalEntry;
-  }
+  const entry = (over: Partial<JournalEntry> = {}): JournalEntry => intentEntry('account-api-token:acc:tok', T0, { resource: { accountId: 'acc', tokenId: 'tok' }, ...over });
 
   it('stillOpenUntil: the deadline of a sent call without its secret, while it is ahead', () => {
     assert.equal(stillOpenUntil(entry(), T0 + 1_000), T0 + 30_000);

@@ -15,6 +15,7 @@ import { Journal, journalKey, type JournalEntry } from '../../../src/core/engine
 import { FileLocks, processStartTime } from '../../../src/core/node/lock';
 import { execFileSync } from 'node:child_process';
 import { tempFolder } from '../helpers/world';
+import { intentEntry } from '../helpers/journal';
 
 /** A pid that no process has (pid_max is at most 2^22). */
 const NO_SUCH_PID = 4_194_303_999;
@@ -101,23 +102,7 @@ describe('state directory: a journal entry a killed process wrote but did not re
   this.timeout(30_000);
   let dir: string;
   const SECRET = 'cfat_RescuedFromTheTemporary0123456789abcdefghijkl';
-  const mk = (id: string, over: Partial<JournalEntry> = {}): JournalEntry => ({
-    v: 2,
-    id,
-    owner: 'o1',
-    folder: '/w',
-    token: 'deploy',
-    kind: 'account-api-token',
-    profile: 'default',
-    state: 'intent',
-    resource: { accountId: 'a'.repeat(32), tokenId: 'b'.repeat(32) },
-    startedAt: 1,
-    updatedAt: 1,
-    sentAt: 1,
-    deadline: 40_001,
-    targets: [{ rel: '.env', key: 'K', field: 'token', oldHash: null, done: false }],
-    ...over,
-  });
+  const mk = (id: string, over: Partial<JournalEntry> = {}): JournalEntry => intentEntry(id, 1, over);
   const put = async (rel: string, text: string): Promise<void> => fs.writeFile(path.join(dir, 'journal', rel), text, { mode: 0o600 });
   beforeEach(async () => {
     dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-rescue-')));
