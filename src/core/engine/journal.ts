@@ -227,8 +227,14 @@ export class Journal {
     const r = await this.locks.tryAcquire(`rot-${journalKey(id)}`, what);
     if (!('release' in r)) throw busyError(r, what, { takeOver: true });
     this.leases.set(id, r);
-    // What a killed holder wrote last (its temporary) comes back before anything reads the entry.
-    await this.store.rescue?.(id).catch(() => undefined);
+    // What a killed holder wrote last (its temporary) comes back before anything reads the entry;
+    // if it cannot, nothing may act on the older entry: the lock is given back and the error said.
+    try {
+      await this.store.rescue?.(id);
+    } catch (e) {
+      await this.unlock(id);
+      throw e;
+    }
   }
 
   isLocked(id: string): boolean {

@@ -6,7 +6,9 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import * as l10n from '@vscode/l10n';
 import { journalKey, type JournalStore } from '../engine/journal';
+import { CfRotateError } from '../errors';
 import { CheckedFiles } from './checked';
 import { ignoreStateDirInGit, rescueJournalTemporaries } from './stateDir';
 
@@ -41,6 +43,9 @@ export class NodeJournalStore implements JournalStore {
 
   async get(id: string): Promise<string | undefined> {
     await this.ensure();
+    // A killed process's newer state waiting in a temporary is what the entry is (see rescue).
+    const newer = this.folder === 'journal' ? (await rescueJournalTemporaries(this.stateDir, this.files, journalKey(id)).catch(() => undefined))?.newer.get(`${journalKey(id)}.json`) : undefined;
+    if (newer !== undefined) return newer;
     const r = await this.files.read(this.stateDir, this.rel(id), RULES);
     return r && Buffer.from(r.bytes).toString('utf8');
   }
@@ -58,19 +63,33 @@ export class NodeJournalStore implements JournalStore {
   async list(): Promise<string[]> {
     await this.ensure();
     const names = (await fs.readdir(path.join(this.stateDir, this.folder))).filter((n) => /^[0-9a-f]{40}\.json$/.test(n));
+    const newer = this.folder === 'journal' ? ((await rescueJournalTemporaries(this.stateDir, this.files).catch(() => undefined))?.newer ?? new Map<string, string>()) : new Map<string, string>();
     const out: string[] = [];
     for (const n of names) {
+      const kept = newer.get(n);
+      if (kept !== undefined) {
+        out.push(kept);
+        continue;
+      }
       const r = await this.files.read(this.stateDir, `${this.folder}/${n}`, RULES).catch(() => undefined);
       if (r) out.push(Buffer.from(r.bytes).toString('utf8'));
     }
     return out;
   }
 
-  /** The newest state of `id` a killed process left in a temporary, put back (the caller holds the entry's lock). */
+  /**
+   * The newest state of `id` a killed process left in a temporary, put back (the caller holds the
+   * entry's lock). Throws when one could not be put back: nothing may act on the older entry.
+   */
   async rescue(id: string): Promise<void> {
     if (this.folder !== 'journal') return;
     await this.ensure();
-    await rescueJournalTemporaries(this.stateDir, this.files, journalKey(id));
+    const { unresolved } = await rescueJournalTemporaries(this.stateDir, this.files, journalKey(id), true);
+    if (unresolved.length > 0) {
+      throw new CfRotateError('file', l10n.t('The newest state of an interrupted rotation is in {0}, a temporary file of a process that was killed, and it could not be put back in place; nothing was changed.', path.join(this.stateDir, this.folder, unresolved[0] as string)), {
+        hint: l10n.t('Free disk space or fix the permissions of the state directory, then resume; keep that file until then (it can hold a new secret).'),
+      });
+    }
   }
 
   /** Remove temporaries in the folder left by processes that are gone; in the journal, those that hold a newer entry than their file are kept (see rescue). */

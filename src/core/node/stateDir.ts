@@ -56,22 +56,27 @@ const JOURNAL_RULES = { denyGitDir: false, maxBytes: 4 * 1024 * 1024 };
  * cleared since: its rotation ended) and is swept, as is one cut short or older than its file; one
  * whose file cannot be read is kept beside it (a damaged entry is reported, never replaced).
  *
- * `only`: the key (journalKey) whose lock the caller holds: its temporaries are put back. Without
- * it nothing is written: the result names what the sweep must keep.
+ * `only`: one key (journalKey). `write`: the caller holds that key's lock: its temporaries are put
+ * back. Otherwise nothing is written: `keep` names what the sweep must keep, and `newer` the text
+ * of each entry whose newest state is in a kept temporary (by its file name), which readers show
+ * instead of the older file. `unresolved`: newer temporaries that could not be put back.
  */
 export async function rescueJournalTemporaries(
   stateDir: string,
   files = new CheckedFiles({ tempFolders: false }),
   only?: string,
-): Promise<{ rescued: number; keep: Set<string> }> {
+  write = false,
+): Promise<{ rescued: number; keep: Set<string>; newer: Map<string, string>; unresolved: string[] }> {
   const keep = new Set<string>();
+  const newer = new Map<string, string>();
+  const unresolved: string[] = [];
   let realDir: string;
   let names: string[];
   try {
     realDir = await fs.realpath(path.join(stateDir, 'journal'));
     names = await fs.readdir(realDir);
   } catch {
-    return { rescued: 0, keep };
+    return { rescued: 0, keep, newer, unresolved };
   }
   const entryOf = async (rel: string): Promise<JournalEntry | undefined | 'unreadable'> => {
     try {
@@ -90,11 +95,13 @@ export async function rescueJournalTemporaries(
     const now = await entryOf(`journal/${forName}`);
     if (now === 'unreadable') {
       keep.add(name);
+      if (write) unresolved.push(name);
       continue;
     }
     if (now === undefined || now.updatedAt >= temp.updatedAt) continue; // cleared since, or superseded: swept
-    if (only === undefined) {
+    if (!write) {
       keep.add(name); // the next holder of its lock puts it back
+      newer.set(forName, JSON.stringify(temp));
       continue;
     }
     try {
@@ -103,9 +110,10 @@ export async function rescueJournalTemporaries(
       await files.remove(stateDir, `journal/${name}`, JOURNAL_RULES).catch(() => undefined);
     } catch {
       keep.add(name); // put back by the next holder of its lock
+      unresolved.push(name);
     }
   }
-  return { rescued, keep };
+  return { rescued, keep, newer, unresolved };
 }
 
 /**

@@ -103,4 +103,22 @@ describe('the CLI: interrupted rotations held by a process this machine cannot c
     assert.equal(await env(), `DEPLOY=${old}\n`);
     await fs.access(lockFile());
   });
+
+  it('an entry whose newest state (with the secret) is in a killed process\'s temporary: discard explains that state, not the older file; resume writes the secret', async () => {
+    const dir = path.join(stateDir, 'journal');
+    const file = `${journalKey(id)}.json`;
+    const rotated = JSON.parse(await fs.readFile(path.join(dir, file), 'utf8')) as JournalEntry;
+    // The file as the killed process left it: the call sent, no secret yet; its last write only in a temporary.
+    await fs.writeFile(path.join(dir, file), JSON.stringify({ ...rotated, state: 'intent', values: undefined, sentAt: Date.now() - 120_000, deadline: Date.now() - 60_000, updatedAt: Date.now() - 120_000 }));
+    await fs.writeFile(path.join(dir, `${file}.cf-rotate-4194303999-77-abcdef012345.tmp`), JSON.stringify({ ...rotated, updatedAt: Date.now() - 100_000 }));
+    const d = await cli('discard', 'deploy');
+    assert.equal(d.code, 1);
+    assert.match(d.stdout, /Cloudflare already issued a new secret for "deploy" and it waits in the journal/);
+    assert.doesNotMatch(d.stdout, /cannot tell whether/);
+    const r = await cli('resume');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /deploy: recovered/);
+    assert.equal(await env(), `DEPLOY=${fresh}\n`);
+    assert.deepEqual(await fs.readdir(dir), [], 'put back, written, cleared');
+  });
 });

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'dotenv';
 import { CloudflareClient } from '../../../src/core/cloudflare/client';
@@ -216,7 +217,7 @@ describe('rotation engine (against the simulator)', function () {
     const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }] }]);
     const locks = fullDiskFileLocks();
     // Another process holds the file's lock for a while, writing A=2 when it lets go.
-    const other = { pid: 4242, start: '1', host: 'here', since: Date.now(), what: 'writing .env', app: 'cf-rotate CLI' };
+    const other = { pid: 4242, start: '1', host: hostname(), since: Date.now(), what: 'writing .env', app: 'cf-rotate CLI' };
     let held = true;
     const holder = locks.holder.bind(locks);
     locks.holder = async (name: string) => (name.startsWith('file-') && held ? other : holder(name));

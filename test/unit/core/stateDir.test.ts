@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { main } from '../../../src/cli/main';
 import { ensureStateDir, sweepStateDir } from '../../../src/core/node/stateDir';
 import { NodeJournalStore } from '../../../src/core/node/journalStore';
-import { Journal, journalKey, type JournalEntry } from '../../../src/core/engine/journal';
+import { Journal, journalKey, MemoryJournalStore, type JournalEntry } from '../../../src/core/engine/journal';
 import { FileLocks, processStartTime } from '../../../src/core/node/lock';
 import { execFileSync } from 'node:child_process';
 import { tempFolder } from '../helpers/world';
@@ -124,7 +124,8 @@ describe('state directory: a journal entry a killed process wrote but did not re
       const store = new NodeJournalStore(dir);
       if (via === 'the CLI start sweep') await sweepStateDir(dir);
       const listed = new Map((await store.list()).map((t) => JSON.parse(t) as JournalEntry).map((e) => [e.id, e]));
-      assert.equal(listed.get(ids[0] as string)?.state, 'intent', 'nothing is written without the lock: still the older file');
+      assert.equal(listed.get(ids[0] as string)?.values?.token, SECRET, 'readers see the newest state (the temporary\'s)');
+      assert.equal((JSON.parse(await fs.readFile(path.join(dir, 'journal', newer), 'utf8')) as JournalEntry).state, 'intent', 'nothing is written without the lock: the file is the older one');
       assert.deepEqual((await fs.readdir(path.join(dir, 'journal'))).filter((n) => n.endsWith('.tmp')), [dead(newer)], 'only the newer temporary is kept');
       assert.equal(listed.has(ids[1] as string), false, 'an entry cleared since (its rotation ended) does not come back');
       assert.equal(listed.get(ids[2] as string)?.updatedAt, 9, 'the file was newer: kept as it was');
@@ -157,6 +158,14 @@ describe('state directory: a journal entry a killed process wrote but did not re
     }
     await sweepStateDir(dir);
     assert.equal((JSON.parse((await store.get(id))!) as JournalEntry).values?.token, SECRET, 'a later sweep leaves it');
+  });
+
+  it('a holder that cannot put the newest state back does not get the lock (nothing acts on the older entry), and the lock is free again', async () => {
+    const store = Object.assign(new MemoryJournalStore(), { rescue: async () => Promise.reject(new Error('ENOSPC')) });
+    const journal = new Journal(store, new FileLocks(path.join(dir, 'locks'), { app: 'test' }));
+    await assert.rejects(journal.lock('account-api-token:x', 'resuming'), /ENOSPC/);
+    assert.equal(journal.isLocked('account-api-token:x'), false);
+    assert.equal(await journal.holder('account-api-token:x'), undefined, 'given back');
   });
 
   it('a temporary whose entry file is damaged is kept beside it (neither is replaced nor removed); one that cannot be put back waits for the next start', async () => {

@@ -430,6 +430,27 @@ describe('targets: writing one target file (writeTargetFile)', function () {
   const target = (key: string, oldHash: string | null, field: 'token' | 'clientId' | 'clientSecret' = 'token') => ({ rel: '.env', key, field, oldHash, done: false });
   const text = (): Promise<string> => fs.readFile(path.join(folder, '.env'), 'utf8');
 
+  it('an unjournaled secret, its file lock refused for lack of space: a checkable live holder is waited for, then written past with a warning; one this machine cannot check is not waited for', async () => {
+    for (const [what, holder, waitMs, minMs] of [
+      ['checkable', { pid: process.ppid, start: '1', host: os.hostname(), since: Date.now(), what: 'writing .env', app: 'x' }, 300, 290],
+      ['another host', { pid: 4242, start: '1', host: 'gone-container', since: Date.now(), what: 'writing .env', app: 'x' }, 60_000, 0],
+    ] as const) {
+      await fs.writeFile(path.join(folder, '.env'), `K=${OLD}\n`);
+      const locks = new MemoryLocks();
+      locks.acquire = async () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      };
+      locks.holder = async () => holder;
+      const warned: string[] = [];
+      const t0 = Date.now();
+      await writeTargetFile({ ...deps(recording().files, locks), unjournaled: { warn: (m) => warned.push(m), waitMs } }, entry, '.env', [target('K', hashValue(OLD))], { token: NEW }, false);
+      const took = Date.now() - t0;
+      assert.ok(took >= minMs && took < 10_000, `${what}: ${took} ms`);
+      assert.equal(await text(), `K=${NEW}\n`, `${what}: written, not lost`);
+      assert.match(warned.join('\n'), new RegExp(`pid ${holder.pid} on ${holder.host} still holds it; writing the file without it`), what);
+    }
+  });
+
   it('sweeps a file\'s leftover temporaries at its first write, then at most once a minute when given a sweep record', async () => {
     await fs.writeFile(path.join(folder, '.env'), `K=${OLD}\nL=${OLD}\n`);
     const r = recording();

@@ -5,8 +5,8 @@ import { fileTargets, isEnvLikeFile, linkedNotEnvStyle, targetField, targetPathP
 import { CONFIG_RELATIVE_PATH } from '../../config/load';
 import { CfRotateError, toCfRotateError } from '../../errors';
 import type { SecretValues } from '../../cloudflare/types';
-import { busyError } from '../../locks';
-import type { FileRules, Files, Locks } from '../../ports';
+import { hostname } from 'node:os';
+import { unverifiable, type FileRules, type Files, type Locks } from '../../ports';
 import { wording } from '../../wording';
 import { patchDotenv, readDotenvValue } from '../../dotenv/patch';
 import { journalKey, type JournalEntry, type JournalTarget } from '../journal';
@@ -184,12 +184,20 @@ export async function writeTargetFile(deps: FileWriteDeps, entry: Pick<JournalEn
     } catch (e) {
       const code = errnoOf(e);
       if (!deps.unjournaled || code === undefined || !STATE_STORAGE_ERRORS.has(code)) throw e;
+      // A holder this machine cannot check (another host's, or of unknown start time) may be long
+      // gone: it is not waited for. Past the wait the file is written all the same: a write
+      // another writer might revert is better than a secret certainly lost.
       const until = Date.now() + (deps.unjournaled.waitMs ?? 120_000);
-      for (let holder = await deps.locks.holder(lockName); holder; holder = await deps.locks.holder(lockName)) {
-        if (Date.now() >= until) throw busyError(holder, l10n.t('writing {0}', rel));
+      let holder = await deps.locks.holder(lockName);
+      while (holder && !unverifiable(holder, hostname()) && Date.now() < until) {
         await new Promise((r) => setTimeout(r, 100));
+        holder = await deps.locks.holder(lockName);
       }
-      deps.unjournaled.warn(`"${entry.token}": the lock of ${rel} could not be taken (${code}), like the journal, and no other process holds it; writing the file without it, so the new secret is not lost.`);
+      deps.unjournaled.warn(
+        holder
+          ? `"${entry.token}": the lock of ${rel} could not be taken (${code}), like the journal, and pid ${holder.pid} on ${holder.host} still holds it; writing the file without it, so the new secret is not lost. Check ${rel}: that process may write it again.`
+          : `"${entry.token}": the lock of ${rel} could not be taken (${code}), like the journal, and no other process holds it; writing the file without it, so the new secret is not lost.`,
+      );
     }
     try {
       const last = deps.swept?.get(checked.real);
