@@ -246,8 +246,9 @@ export async function resumeIfThere(engine: Pick<RotationEngine, 'resume' | 'jou
   try {
     const r = await engine.resume(id, opts);
     // Gone by the time its lock was taken (finished by the process that held it). A 'not-found'
-    // of anything else (a destination that answered 404) leaves the entry: that result counts.
-    return !r.ok && r.error?.kind === 'not-found' && (await gone()) ? undefined : r;
+    // of anything else leaves the entry (a destination that answered 404), or is a verdict this
+    // resume reached and recorded (the token is gone at Cloudflare): that result counts.
+    return !r.ok && r.error?.kind === 'not-found' && r.verdict === undefined && (r.state === 'pending' || r.state === 'unknown') && (await gone()) ? undefined : r;
   } catch (e) {
     if (toCfRotateError(e).kind === 'not-found' && (await gone())) return undefined;
     throw e;

@@ -360,6 +360,9 @@ describe('cf-rotate rotate / resume: an interrupted rotation another process fin
     assert.equal(await resumeIfThere(finished, 'x'), undefined);
     stored.entry = { id: 'x' }; // still journaled: the 404 was a destination's (a Worker that is gone), the secret waits
     assert.equal((await resumeIfThere(finished, 'x'))?.state, 'pending');
+    stored.entry = undefined;
+    const settled = { journal, resume: async () => ({ ...result, state: 'failed' as const, verdict: 'not-rotated' as const }) };
+    assert.equal((await resumeIfThere(settled, 'x'))?.verdict, 'not-rotated', 'a verdict this resume reached (its entry then cleared) is reported');
     const failed = { journal, resume: async () => ({ ...result, error: { kind: 'file' as const, message: 'no space' } }) };
     assert.equal((await resumeIfThere(failed, 'x'))?.error?.kind, 'file');
     await assert.rejects(resumeIfThere({ journal, resume: async () => Promise.reject(new CfRotateError('internal', 'boom')) }, 'x'), /boom/);
