@@ -679,18 +679,11 @@ if (require.main === module) {
   // A closed terminal (SIGHUP) makes every later write to it fail with EIO, reported as an 'error'
   // event: without a listener that event would end the process in the middle of a rotation.
   for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
-  const say = (s: string): void => {
-    try {
-      process.stderr.write(s);
-    } catch {
-      /* the terminal is gone (SIGHUP) */
-    }
-  };
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.on(sig, () => {
       if (!stop.signal.aborted) {
         stop.abort();
-        if (sig !== 'SIGHUP') say(`\ncf-rotate: ${sig === 'SIGINT' ? '' : `${sig}: `}stopping after the rotations in flight. A second Ctrl-C (or signal) quits now, but a rotation whose call is still out could then lose its new secret; "cf-rotate resume" finishes anything interrupted.\n`);
+        if (sig !== 'SIGHUP') process.stderr.write(`\ncf-rotate: ${sig === 'SIGINT' ? '' : `${sig}: `}stopping after the rotations in flight. A second Ctrl-C (or signal) quits now, but a rotation whose call is still out could then lose its new secret; "cf-rotate resume" finishes anything interrupted.\n`);
       } else process.exit(code);
     });
   }

@@ -30,7 +30,7 @@ import { Journal, MemoryJournalStore, secretValuesOf, type JournalDestination, t
 import { Retirements } from '../retire';
 import { adminTokenName, configStep, runAfterTargets } from './after';
 import { KeyedQueue, mapLimit, Slots } from './queue';
-import { destinationDriver, destinationFromConfig, destinationNote, hashValue, prepareTargets, readTargetText, writeTargetFile, type DestinationContext, type PreparedTarget } from './targets';
+import { configRealPath, destinationDriver, destinationFromConfig, destinationNote, hashValue, prepareTargets, readTargetText, writeTargetFile, type DestinationContext, type PreparedTarget } from './targets';
 import { driverFor, resourceId, type DriverContext, type ProbeAnswer } from './kinds';
 import { cap, wording } from '../wording';
 import { scopeOf } from './kinds/serviceToken';
@@ -150,7 +150,13 @@ export interface RotateOptions {
    * never while it checks, journals or writes files. Cancelling the batch's `signal` stops a
    * rotation that is still waiting for its slot (nothing was sent); one whose call went out finishes.
    */
-  batch?: { slots: Slots; signal?: AbortSignal | undefined; git?: (folder: string) => Promise<Map<string, GitStatus> | undefined> | undefined };
+  batch?: {
+    slots: Slots;
+    signal?: AbortSignal | undefined;
+    git?: (folder: string) => Promise<Map<string, GitStatus> | undefined> | undefined;
+    /** The real path of the configuration in use in a folder, resolved once per batch. */
+    configReal?: (folder: string) => Promise<string | undefined> | undefined;
+  };
 }
 
 export interface RotateAdminOptions {
@@ -484,7 +490,7 @@ export class RotationEngine {
         const planned = await driverFor(token.kind).plan?.({ history: this.deps.history }, token);
         // The credential's check (once per engine) goes out now and answers while the files are checked.
         if (!admin) this.adminCheck(a.api, a.key, opts.signal).catch(() => undefined);
-        targets = await prepareTargets(this.deps.files, folder, token, opts.config);
+        targets = await prepareTargets(this.deps.files, folder, token, opts.config, opts.batch?.configReal?.(folder));
         await this.gitGate(folder, token, opts.batch);
         if (admin) extra = { store: { profile: admin.profile, ...(admin.accountId ? { accountId: admin.accountId } : {}) } };
         else {
@@ -647,6 +653,15 @@ export class RotationEngine {
       }
       return p;
     };
+    // The configuration in use is never a target: its real path, once per folder of the batch.
+    const configReals = new Map<string, Promise<string | undefined>>();
+    const config = opts.config;
+    const configReal = (folder: string): Promise<string | undefined> | undefined => {
+      if (config === undefined) return undefined;
+      let p = configReals.get(folder);
+      if (!p) configReals.set(folder, (p = configRealPath(this.deps.files, folder, config)));
+      return p;
+    };
     // Each profile's credential check goes out before the first rotation takes its lock: every
     // roll waits for it (it refuses rolling the credential itself), so it should not wait behind
     // them. Only for a profile with a token its credential can rotate: one refused for its scheme
@@ -678,7 +693,7 @@ export class RotationEngine {
         return r;
       }
       // A rotation that has started is never cut in half: the batch's signal only stops new ones.
-      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false, batch: { slots, signal: opts.signal, git }, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.config ? { config: opts.config } : {}) });
+      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false, batch: { slots, signal: opts.signal, git, configReal }, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.config ? { config: opts.config } : {}) });
       opts.onResult?.(r);
       return r;
     });

@@ -189,9 +189,13 @@ export type Verdict = z.infer<typeof verdictSchema>;
 
 /** Where entries live: one durable, atomically replaced record per id. */
 export interface JournalStore {
-  get(id: string): Promise<string | undefined>;
   put(id: string, text: string): Promise<void>;
   delete(id: string): Promise<void>;
+  /**
+   * The entry's text. `locked`: the caller holds the entry's lock, so `rescue` ran when it took it
+   * and nothing newer can wait in a temporary (only the holder writes): the file is the entry.
+   */
+  get(id: string, opts?: { locked?: boolean }): Promise<string | undefined>;
   /** Every stored entry's text (order irrelevant). */
   list(): Promise<string[]>;
   /**
@@ -285,7 +289,7 @@ export class Journal {
 
   /** The entry of `id`; one this version cannot read is an error that says why, never "no entry". */
   async get(id: string): Promise<JournalEntry | undefined> {
-    const raw = await this.store.get(id);
+    const raw = await this.store.get(id, { locked: this.leases.has(id) });
     if (raw === undefined) return undefined;
     try {
       return parseJournal(raw);

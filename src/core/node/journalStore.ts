@@ -41,10 +41,11 @@ export class NodeJournalStore implements JournalStore {
     return this.ready;
   }
 
-  async get(id: string): Promise<string | undefined> {
+  async get(id: string, opts: { locked?: boolean } = {}): Promise<string | undefined> {
     await this.ensure();
-    // A killed process's newer state waiting in a temporary is what the entry is (see rescue).
-    const newer = this.folder === 'journal' ? (await rescueJournalTemporaries(this.stateDir, this.files, journalKey(id)).catch(() => undefined))?.newer.get(`${journalKey(id)}.json`) : undefined;
+    // A killed process's newer state waiting in a temporary is what the entry is (see rescue),
+    // unless the caller holds the lock: then rescue has put it back already.
+    const newer = this.folder === 'journal' && opts.locked !== true ? (await rescueJournalTemporaries(this.stateDir, this.files, journalKey(id)).catch(() => undefined))?.newer.get(`${journalKey(id)}.json`) : undefined;
     if (newer !== undefined) return newer;
     const r = await this.files.read(this.stateDir, this.rel(id), RULES);
     return r && Buffer.from(r.bytes).toString('utf8');

@@ -88,8 +88,10 @@ export async function rescueJournalTemporaries(
   };
   let rescued = 0;
   for (const name of names) {
+    // Another key's temporaries are not even checked for a live writer.
+    if (only !== undefined && !name.startsWith(`${only}.json.`)) continue;
     const forName = staleTemporaryOf(realDir, name);
-    if (forName === undefined || !/^[0-9a-f]{40}\.json$/.test(forName) || (only !== undefined && forName !== `${only}.json`)) continue;
+    if (forName === undefined || !/^[0-9a-f]{40}\.json$/.test(forName)) continue;
     const temp = await entryOf(`journal/${name}`);
     if (temp === undefined || temp === 'unreadable' || `${journalKey(temp.id)}.json` !== forName) continue; // cut short or not an entry: swept
     const now = await entryOf(`journal/${forName}`);

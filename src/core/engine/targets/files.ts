@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { fileTargets, isEnvLikeFile, linkedNotEnvStyle, targetField, targetPathProblem, type FileTargetConfig, type TokenConfig } from '../../config/schema';
 import { CONFIG_RELATIVE_PATH } from '../../config/load';
 import { CfRotateError, toCfRotateError } from '../../errors';
+import { errorCodes } from '../../cloudflare/transport';
 import type { SecretValues } from '../../cloudflare/types';
 import { hostname } from 'node:os';
 import { unverifiable, type FileRules, type Files, type Locks } from '../../ports';
@@ -121,13 +122,20 @@ export async function prepareTarget(files: Files, folder: string, token: TokenCo
   };
 }
 
-/** `config`: the configuration in use, relative to the folder (never a target). */
-export async function prepareTargets(files: Files, folder: string, token: TokenConfig, config?: string): Promise<PreparedTarget[]> {
+/** Where the configuration `config` (relative to the folder) really is; undefined when it is not a file inside the folder (then it cannot be a target). */
+export async function configRealPath(files: Files, folder: string, config: string): Promise<string | undefined> {
+  return (await files.check(folder, config, { denyGitDir: false }).catch(() => undefined))?.real;
+}
+
+/**
+ * `config`: the configuration in use, relative to the folder (never a target). `configReal`: its
+ * real path when the caller knows it (a batch resolves it once per folder).
+ */
+export async function prepareTargets(files: Files, folder: string, token: TokenConfig, config?: string, configReal?: Promise<string | undefined>): Promise<PreparedTarget[]> {
   const out: PreparedTarget[] = [];
   const targets = fileTargets(token);
-  // Where the configuration really is (a config outside the folder cannot be a target anyway).
-  const configReal = config !== undefined && targets.length > 0 ? (await files.check(folder, config, { denyGitDir: false }).catch(() => undefined))?.real : undefined;
-  for (const t of targets) out.push(await prepareTarget(files, folder, token, t, config, configReal));
+  const real = config !== undefined && targets.length > 0 ? await (configReal ?? configRealPath(files, folder, config)) : undefined;
+  for (const t of targets) out.push(await prepareTarget(files, folder, token, t, config, real));
   return out;
 }
 
@@ -159,14 +167,6 @@ const SWEEP_EVERY_MS = 60_000;
 /** Errors of a state directory that cannot take a file (not of a lock someone holds). */
 const STATE_STORAGE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
 
-function errnoOf(e: unknown): string | undefined {
-  for (let x: unknown = e, depth = 0; typeof x === 'object' && x !== null && depth < 4; x = (x as { cause?: unknown }).cause, depth++) {
-    const code = (x as { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
-  }
-  return undefined;
-}
-
 /**
  * Read, compare, patch, write, re-read one target file: inside this process's queue for the file
  * and under the file's machine-wide lock, through the checked writer (which re-resolves the path
@@ -182,8 +182,8 @@ export async function writeTargetFile(deps: FileWriteDeps, entry: Pick<JournalEn
     try {
       lease = await deps.locks.acquire(lockName, l10n.t('writing {0}', rel), { waitMs: deps.fileLockWaitMs });
     } catch (e) {
-      const code = errnoOf(e);
-      if (!deps.unjournaled || code === undefined || !STATE_STORAGE_ERRORS.has(code)) throw e;
+      const code = errorCodes(e).find((c) => STATE_STORAGE_ERRORS.has(c));
+      if (!deps.unjournaled || code === undefined) throw e;
       // A holder this machine cannot check (another host's, or of unknown start time) may be long
       // gone: it is not waited for. Past the wait the file is written all the same: a write
       // another writer might revert is better than a secret certainly lost.
