@@ -40,6 +40,8 @@ export function runProcess(
       // 'exit' can come before the pipes are drained: wait for 'close'.
       child.once('close', () => resolve({ code, signal, stdout, stderr, ms }));
     });
+    // A program that exits before reading its input (valgrind --version) closes the pipe first: EPIPE, not a crash of the bench.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }
