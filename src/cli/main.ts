@@ -57,8 +57,8 @@ Options:
   --yes               discard: really discard (without it, discard explains what would be lost).
   --now               retire: delete the previous credentials now, even before their overlap ends.
   --take-over         resume: also finish interrupted rotations whose lock a process this machine cannot
-                      check still holds (on another host, a rebuilt dev container, a reused pid):
-                      only once you know that process is gone.
+                      check still holds (on another host, a rebuilt dev container, a reused pid), and
+                      break such a process's lock of a target file: only once you know it is gone.
   --wait SECONDS      resume: wait up to this long for an unanswered request to stop being able to take
                       effect before asking Cloudflare (default 20); further away, it answers "unknown,
                       check again after HH:MM" at once and keeps the rotation.
@@ -121,7 +121,7 @@ const COMMAND_HELP: Record<string, { usage: string; about: string; options: read
   resume: {
     usage: 'cf-rotate resume [--config FILE] [--overwrite-conflicts] [--wait SECONDS] [--take-over] [--json] [--timeout SECONDS] [--api-base URL]',
     about:
-      'Finishes interrupted rotations: writes a new secret that waits in the journal, or finds out whether an unanswered request took effect (once it can no longer take effect). "Not rotated, safe to retry" counts as done (exit 0).\nA rotation whose lock is held by a process this machine cannot check (on another host, or whose start time is unknown) is listed as busy (exit 1); --take-over breaks that lock and finishes it here, once you know the process is gone.',
+      'Finishes interrupted rotations: writes a new secret that waits in the journal, or finds out whether an unanswered request took effect (once it can no longer take effect). "Not rotated, safe to retry" counts as done (exit 0).\nA rotation whose lock is held by a process this machine cannot check (on another host, or whose start time is unknown) is listed as busy (exit 1); --take-over breaks that lock (and such a process\'s lock of a target file) and finishes it here, once you know the process is gone.',
     options: ['config', 'api-base', 'overwrite-conflicts', 'wait', 'take-over', 'json', 'timeout', 'verbose'],
   },
   discard: { usage: 'cf-rotate discard NAME... [--config FILE] [--yes] [--json]', about: 'Forgets an interrupted rotation you have dealt with by hand. Without --yes it explains what would be lost and changes nothing.', options: ['config', 'yes', 'json', 'verbose'] },
@@ -586,7 +586,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         const pending = (await engine.interrupted()).filter((j) => !o.config || inFolder(j.folder));
         const results: RotationResult[] = [];
         // A stop signal (Ctrl-C, SIGTERM) ends a wait for a deadline: the rotation is then answered with what is known (it stays journaled).
-        const resumeOpts = { overwriteConflicts: o['overwrite-conflicts'] ?? false, waitForDeadlineMs: waitS * 1000, ...(io.signal ? { signal: io.signal } : {}) };
+        const resumeOpts = { overwriteConflicts: o['overwrite-conflicts'] ?? false, waitForDeadlineMs: waitS * 1000, takeOver: o['take-over'] === true, ...(io.signal ? { signal: io.signal } : {}) };
         for (const j of pending) {
           const r = await resumeIfThere(engine, j.id, resumeOpts);
           if (r) results.push(r);

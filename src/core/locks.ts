@@ -21,6 +21,28 @@ export function busyError(holder: LockHolder, what: string, opts: { takeOver?: b
   });
 }
 
+/**
+ * The locks of a resume the user asked to take over (`cf-rotate resume --take-over`): before one
+ * is taken, a holder this machine cannot check (`unverifiable`: a process of another host or of
+ * a rebuilt dev container, or a local one of unknown start time held for over an hour) has its
+ * lock broken, so a target file whose writer died elsewhere can be written; `taken` hears of
+ * each. A holder this machine sees alive is waited for as always.
+ */
+export function takingOver(locks: Locks, taken: (name: string, holder: LockHolder) => void): Locks {
+  const breakUnverifiable = async (name: string): Promise<void> => {
+    const h = await locks.holder(name);
+    if (!h || h.pid <= 0 || !unverifiable(h, os.hostname()) || !locks.takeOver) return;
+    const broken = await locks.takeOver(name);
+    if (broken) taken(name, broken);
+  };
+  return {
+    tryAcquire: async (name, what) => (await breakUnverifiable(name), locks.tryAcquire(name, what)),
+    acquire: async (name, what, opts) => (await breakUnverifiable(name), locks.acquire(name, what, opts)),
+    holder: (name) => locks.holder(name),
+    ...(locks.takeOver ? { takeOver: (name: string) => (locks.takeOver as NonNullable<Locks['takeOver']>).call(locks, name) } : {}),
+  };
+}
+
 /** An in-memory Locks for tests and single-process hosts. */
 export class MemoryLocks implements Locks {
   private readonly held = new Map<string, LockHolder>();

@@ -24,6 +24,7 @@ import { readDotenvValue } from '../dotenv/patch';
 import { CfRotateError, toCfRotateError, type ErrorKind } from '../errors';
 import type { HistoryEntry, HistoryStore } from '../history';
 import type { Clock, Files, Git, GitStatus, Locks, Logger } from '../ports';
+import { takingOver } from '../locks';
 import { registerSecret } from '../redact';
 import type { GitHubApi } from '../github/client';
 import { Journal, MemoryJournalStore, secretValuesOf, type JournalDestination, type JournalEntry, type JournalStore, type Verdict } from './journal';
@@ -173,6 +174,13 @@ export interface ResumeOptions {
   overwriteConflicts?: boolean;
   /** Wait for the call's deadline when it is this close (default 20 s); further away, answer "check again at". */
   waitForDeadlineMs?: number;
+  /**
+   * The user asked to take over (`cf-rotate resume --take-over`): a target file's lock held by a
+   * process this machine cannot check (another host's, a rebuilt dev container's) is broken
+   * instead of waited for (`takingOver`), so its secret can be written. Off: such a lock makes
+   * the write busy, and the secret stays in the journal.
+   */
+  takeOver?: boolean;
   signal?: AbortSignal;
   onProgress?: (step: string) => void;
 }
@@ -724,7 +732,7 @@ export class RotationEngine {
       if (entry.values && Object.keys(entry.values).length > 0) {
         const a = await this.apiFor(entry.profile).catch(() => undefined);
         const accountOwned = a ? await this.accountOwned(a) : false;
-        return await this.complete(a?.api, entry, { started, progress, base, overwriteConflicts: opts.overwriteConflicts, recovered: true, accountOwned });
+        return await this.complete(a?.api, entry, { started, progress, base, overwriteConflicts: opts.overwriteConflicts, recovered: true, accountOwned, takeOver: opts.takeOver });
       }
       const a = await this.apiFor(entry.profile);
       const api = a.api;
@@ -740,6 +748,7 @@ export class RotationEngine {
         progress,
         accountOwned,
         overwriteConflicts: opts.overwriteConflicts,
+        takeOver: opts.takeOver,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
     } catch (e) {
@@ -825,7 +834,7 @@ export class RotationEngine {
     err: CfRotateError,
     base: Base,
     started: number,
-    ctx: { wait: boolean; progress: (s: ProgressStep) => void; signal?: AbortSignal; accountOwned?: boolean; overwriteConflicts?: boolean | undefined },
+    ctx: { wait: boolean; progress: (s: ProgressStep) => void; signal?: AbortSignal; accountOwned?: boolean; overwriteConflicts?: boolean | undefined; takeOver?: boolean | undefined },
   ): Promise<RotationResult> {
     if (!MAYBE_HAPPENED.has(err.kind)) {
       return await this.settle(entry, { outcome: 'not-rotated', message: err.message, ...(err.hint ? { hint: err.hint } : {}), errorKind: err.kind, at: this.deps.clock.now() }, base, started, err);
@@ -858,7 +867,7 @@ export class RotationEngine {
       entry = { ...entry, state: 'rotated', values: { ...entry.values, ...verdict.recovered }, lastError: undefined, updatedAt: this.deps.clock.now() };
       await this.journal.write(entry);
       this.deps.logger.warn(`"${entry.token}": Cloudflare rotated although its answer was lost; the new secret was read back and is written now.`);
-      return await this.complete(api, entry, { started, progress: ctx.progress, base, recovered: true, overwriteConflicts: ctx.overwriteConflicts, accountOwned: ctx.accountOwned ?? false });
+      return await this.complete(api, entry, { started, progress: ctx.progress, base, recovered: true, overwriteConflicts: ctx.overwriteConflicts, accountOwned: ctx.accountOwned ?? false, takeOver: ctx.takeOver });
     }
     const now = this.deps.clock.now();
     if (verdict === 'rotated') return await this.settle(entry, driverFor(entry.kind).lost(entry, this.deps.clock.now()), base, started);
@@ -942,10 +951,20 @@ export class RotationEngine {
       slots?: Slots;
       /** The journal write of the new secret failed: it is in this process's memory only. */
       unjournaled?: boolean;
+      /** ResumeOptions.takeOver. */
+      takeOver?: boolean | undefined;
     },
   ): Promise<RotationResult> {
     for (const v of secretValuesOf(entry.values)) registerSecret(v);
     const warnings: string[] = [];
+    // resume --take-over: a target's lock whose holder this machine cannot check is broken; the result says whose.
+    const locks = ctx.takeOver
+      ? takingOver(this.deps.locks, (_name, h) => {
+          const said = l10n.t('Took over the lock of pid {0} on {1} ({2}, since {3}), as asked.', h.pid, h.host, h.what, new Date(h.since).toISOString());
+          this.deps.logger.warn(`"${entry.token}": ${said}`);
+          warnings.push(said);
+        })
+      : this.deps.locks;
     const base = ctx.base;
     const driver = driverFor(entry.kind);
     if (api && driver.beforeWrite) {
@@ -979,7 +998,7 @@ export class RotationEngine {
     ctx.progress('writing');
     const fileDeps = {
       files: this.deps.files,
-      locks: this.deps.locks,
+      locks,
       queue: this.writes,
       fileLockWaitMs: this.deps.fileLockWaitMs ?? 15_000,
       swept: this.swept,
@@ -1118,7 +1137,7 @@ export class RotationEngine {
     // replace: cf-rotate.json names the twin; admin: the new value is stored; the previous credential's retirement is recorded.
     const after = await runAfterTargets(entry, {
       files: this.deps.files,
-      locks: this.deps.locks,
+      locks,
       queue: this.writes,
       fileLockWaitMs: this.deps.fileLockWaitMs ?? 15_000,
       retirements: this.retirements,

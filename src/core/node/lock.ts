@@ -193,7 +193,8 @@ export class FileLocks implements Locks {
     for (;;) {
       const r = await this.tryAcquire(name, what);
       if ('release' in r) return r;
-      if (Date.now() >= deadline || opts.signal?.aborted) throw busyError(r, what);
+      // A holder this machine cannot check: the hint names resume --take-over (which breaks it, file locks included).
+      if (Date.now() >= deadline || opts.signal?.aborted) throw busyError(r, what, { takeOver: true });
       await new Promise((res) => setTimeout(res, delay));
       delay = Math.min(delay * 2, 100);
     }

@@ -91,6 +91,20 @@ describe('the CLI: interrupted rotations held by a process this machine cannot c
     });
   }
 
+  it('the .env\'s lock held by a process on another host (it died writing it): resume --take-over breaks it, writes the journaled secret and says whose lock it broke', async () => {
+    const envReal = await fs.realpath(path.join(folder, '.env'));
+    const fileLock = path.join(stateDir, 'locks', `file-${journalKey(envReal)}.lock`);
+    await fs.writeFile(fileLock, JSON.stringify({ pid: 4242, start: '77', host: 'devcontainer-before-rebuild', since: Date.now() - 5 * 60_000, nonce: 'cd'.repeat(12), what: 'writing .env', app: 'cf-rotate CLI' }), { mode: 0o600 });
+    const t = await cli('resume', '--take-over');
+    assert.equal(t.code, 0, t.stdout + t.stderr);
+    assert.match(t.stdout, /deploy: recovered/);
+    assert.match(t.stderr, /! deploy: Took over the lock of pid 4242 on devcontainer-before-rebuild \(writing \.env, since [0-9T:.-]+Z\), as asked\./);
+    assert.doesNotMatch(t.stdout + t.stderr, new RegExp(fresh), 'no secret printed');
+    assert.equal(await env(), `DEPLOY=${fresh}\n`);
+    assert.deepEqual((await fs.readdir(path.join(stateDir, 'journal'))).filter((n) => n.endsWith('.json')), []);
+    await assert.rejects(fs.access(fileLock), 'the broken lock is gone with the write');
+  });
+
   it('held by a live local process this machine can check: still being worked on, not listed, never taken over', async function () {
     const start = processStartTime(process.pid);
     if (start === null) this.skip(); // off Linux no start time can be read

@@ -8,7 +8,7 @@ import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs, writeFileSync, utimesSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { busyError, MemoryLocks } from '../../../src/core/locks';
+import { busyError, MemoryLocks, takingOver } from '../../../src/core/locks';
 import { FileLocks, ownerAlive, processStartTime, sweepLockTemporaries } from '../../../src/core/node/lock';
 
 const CHILD = path.join(__dirname, 'lockChild.js');
@@ -101,6 +101,39 @@ describe('machine-wide locks (FileLocks)', function () {
     const r = await new FileLocks(dir, { app: 'me' }).tryAcquire('rot-h', 'w');
     assert.ok(!('release' in r));
     assert.equal(r.host, 'elsewhere.example');
+  });
+
+  it('another host\'s lock of a file: busy, with the hint to take it over; takingOver (resume --take-over) breaks it, says whose it was, and takes it', async () => {
+    const owner = { pid: 4242, start: '77', host: 'devcontainer-before-rebuild', nonce: 'n'.repeat(24), since: Date.now() - 60_000, what: 'writing .env', app: 'cf-rotate CLI' };
+    writeFileSync(path.join(dir, 'file-h.lock'), JSON.stringify(owner));
+    const locks = new FileLocks(dir, { app: 'me' });
+    await assert.rejects(locks.acquire('file-h', 'Writing .env'), (e: Error & { kind?: string; hint?: string }) => e.kind === 'busy' && /resume --take-over/.test(e.hint ?? ''));
+    const taken: [string, number, string][] = [];
+    const lease = await takingOver(locks, (name, h) => taken.push([name, h.pid, h.host])).acquire('file-h', 'Writing .env');
+    assert.deepEqual(taken, [['file-h', 4242, 'devcontainer-before-rebuild']]);
+    assert.equal(lease.holder.pid, process.pid);
+    assert.equal((await locks.holder('file-h'))?.pid, process.pid);
+    await lease.release();
+    assert.equal(await locks.holder('file-h'), undefined);
+  });
+
+  it('takingOver leaves a holder this machine sees alive (another process here) and this process\'s own: busy, nothing broken', async () => {
+    const { proc, first } = child(dir, 'file-live', 'hold');
+    try {
+      assert.equal((await first).got, true);
+      const locks = new FileLocks(dir, { app: 'me' });
+      const taken: string[] = [];
+      const over = takingOver(locks, (name) => taken.push(name));
+      await assert.rejects(over.acquire('file-live', 'Writing .env'), (e: Error & { kind?: string; hint?: string }) => e.kind === 'busy' && !/take-over/.test(e.hint ?? ''));
+      const mine = await over.acquire('file-mine', 'Writing .env');
+      const again = await over.tryAcquire('file-mine', 'Writing .env');
+      assert.ok(!('release' in again), 'its own lock is not broken for a second lease');
+      assert.deepEqual(taken, []);
+      await mine.release();
+    } finally {
+      proc.kill('SIGKILL');
+      await exited(proc);
+    }
   });
 
   it('unreadable content: young = being created (busy), old = torn by a crash (taken over)', async () => {
