@@ -5,7 +5,9 @@ import * as vscode from 'vscode';
 import type { CloudflareApi } from '../core/cloudflare/types';
 import { fileTargets, targetLabel, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { stillOpenUntil, type RotationResult, type RotationState } from '../core/engine/engine';
+import { journalLabels } from '../core/engine/housekeeping';
 import { unreadableJournalText, type JournalEntry, type UnreadableJournal } from '../core/engine/journal';
+import type { LockHolder } from '../core/ports';
 import { mapLimit } from '../core/engine/queue';
 import { plural } from '../core/l10n';
 import type { ErrorKind } from '../core/errors';
@@ -567,7 +569,55 @@ function inWorkspace(app: App, j: JournalEntry): boolean {
   return j.store !== undefined || app.configs.folders().some((f) => samePath(f.path, j.folder));
 }
 
-async function selectJournals(app: App, args: ResumeArgs | undefined, journals: JournalEntry[]): Promise<JournalEntry[]> {
+/** A rotation whose lock a process this machine cannot check still holds (`Journal.heldUnverifiably`). */
+interface Held {
+  entry: JournalEntry;
+  holder: LockHolder;
+}
+
+/** "cf-rotate CLI (pid 4242 on devcontainer), rotating "deploy", since 09:12" */
+function holderText(h: LockHolder): string {
+  return vscode.l10n.t('{0} (pid {1} on {2}), {3}, since {4}', h.app || vscode.l10n.t('another cf-rotate process'), h.pid, h.host, h.what || vscode.l10n.t('working on it'), localTime(h.since));
+}
+
+/**
+ * Take over a rotation held by a process this machine cannot check: asked first (unless
+ * `takeOver` says), then its lock is broken; the resume that follows breaks such a process's
+ * target-file locks too. False: not taken over (declined, or not possible now).
+ */
+async function takeOverHeld(app: App, h: Held, takeOver: boolean | undefined): Promise<boolean> {
+  if (takeOver === false) return false;
+  if (takeOver !== true) {
+    const button = vscode.l10n.t('Take Over');
+    const detail = `${vscode.l10n.t('It is held by {0}; this machine cannot tell whether that process still runs.', holderText(h.holder))}\n\n${vscode.l10n.t('Take it over only if that process is gone (it ran on another machine or in a rebuilt dev container, or its pid was reused): one that still runs could write the same files again.')}`;
+    if ((await askModal(vscode.l10n.t('Take over the interrupted rotation of "{0}"?', h.entry.token), detail, button)) !== button) return false;
+  }
+  const broken = await app.engine.journal.takeOver(h.entry.id);
+  if (broken) app.logger.warn(`Took over the interrupted rotation of "${h.entry.token}" from pid ${broken.pid} on ${broken.host} (since ${new Date(broken.since).toISOString()}).`);
+  // Broken, or let go meanwhile by its holder: finished here.
+  return broken !== undefined || (await app.engine.journal.holder(h.entry.id)) === undefined;
+}
+
+/** The answer for a held rotation that was not taken over: busy, nothing changed. */
+function heldResult(h: Held): RotationResult {
+  return {
+    name: h.entry.token,
+    folder: h.entry.folder,
+    kind: h.entry.kind,
+    ok: false,
+    state: 'busy',
+    targets: journalLabels(h.entry),
+    warnings: [],
+    durationMs: 0,
+    error: {
+      kind: 'busy',
+      message: vscode.l10n.t('The interrupted rotation of "{0}" is held by {1}; this machine cannot tell whether that process still runs.', h.entry.token, holderText(h.holder)),
+      hint: vscode.l10n.t('If that process is gone, run Resume Interrupted Rotation again and take it over. Nothing was changed.'),
+    },
+  };
+}
+
+async function selectJournals(app: App, args: ResumeArgs | undefined, journals: JournalEntry[], held: ReadonlyMap<string, LockHolder> = new Map()): Promise<JournalEntry[]> {
   if (args?.journalId !== undefined) {
     const hit = journals.filter((j) => j.id === args.journalId);
     if (hit.length === 0) throw new CfRotateError('not-found', vscode.l10n.t('There is no interrupted rotation {0}.', args.journalId), { hint: vscode.l10n.t('It may have been finished or discarded in another window.') });
@@ -581,13 +631,17 @@ async function selectJournals(app: App, args: ResumeArgs | undefined, journals: 
   }
   if (args?.all) return journals;
   const now = Date.now();
-  const items = journals.map((j) => ({
-    label: pickText(j.token),
-    description: pickText(`${j.values ? 'new secret not yet in every file' : 'outcome unknown'} · ${path.basename(j.folder)}${inWorkspace(app, j) ? '' : ' (other workspace)'}`),
-    detail: pickText(`started ${formatRelative(j.startedAt, now, userLocale())} → ${j.targets.map((t) => `${t.rel} › ${t.key}`).join(', ')}${j.lastError ? ` · last error: ${j.lastError}` : ''}`),
-    picked: inWorkspace(app, j),
-    j,
-  }));
+  const items = journals.map((j) => {
+    const holder = held.get(j.id);
+    return {
+      label: pickText(j.token),
+      description: pickText(`${j.values ? 'new secret not yet in every file' : 'outcome unknown'} · ${path.basename(j.folder)}${inWorkspace(app, j) ? '' : ' (other workspace)'}${holder ? ` · held by ${holderText(holder)}` : ''}`),
+      detail: pickText(`started ${formatRelative(j.startedAt, now, userLocale())} → ${j.targets.map((t) => `${t.rel} › ${t.key}`).join(', ')}${j.lastError ? ` · last error: ${j.lastError}` : ''}`),
+      // One held by a process that may still run is offered, never chosen for the user.
+      picked: inWorkspace(app, j) && holder === undefined,
+      j,
+    };
+  });
   const picked = await vscode.window.showQuickPick(items, { canPickMany: true, placeHolder: vscode.l10n.t('Select the interrupted rotations to finish'), ignoreFocusOut: true, matchOnDetail: true });
   return (picked ?? []).map((p) => p.j);
 }
@@ -599,13 +653,13 @@ async function discard(app: App, j: JournalEntry, ask: boolean): Promise<boolean
   return true;
 }
 
-async function resumeOne(app: App, j: JournalEntry, overwrite: boolean | undefined): Promise<{ result: RotationResult; cancelled: boolean }> {
+async function resumeOne(app: App, j: JournalEntry, overwrite: boolean | undefined, takeOver = false): Promise<{ result: RotationResult; cancelled: boolean }> {
   let cancelled = false;
   const run = (overwriteConflicts: boolean): Thenable<RotationResult> =>
     withEngineProgress(
       vscode.l10n.t('Finishing the rotation of "{0}"', j.token),
       () => (cancelled = true),
-      (opts) => app.engine.resume(j.id, { overwriteConflicts, ...opts }),
+      (opts) => app.engine.resume(j.id, { overwriteConflicts, takeOver, ...opts }),
     );
   let r = await run(overwrite ?? false);
   if (!r.ok && r.error?.kind === 'conflict' && overwrite === undefined) {
@@ -629,23 +683,35 @@ async function resume(app: App, raw: unknown): Promise<CommandRotationResult[] |
   const args = parseArg(resumeArgsSchema, raw, COMMANDS.resumeInterrupted);
   ensureTrusted();
   const journals = await app.engine.interrupted();
-  if (journals.length === 0) {
+  // Held by a process this machine cannot check (another host, a rebuilt dev container): offered too,
+  // since one may hold a new secret whose process is gone; taken over only when the user says so.
+  const held = args?.discard ? [] : await app.engine.journal.heldUnverifiably();
+  if (journals.length === 0 && held.length === 0) {
     if (args?.journalId !== undefined || args?.name !== undefined) throw new CfRotateError('not-found', vscode.l10n.t('There is no interrupted rotation to resume.'), { hint: vscode.l10n.t('It may have been finished in another window.') });
     notifyInfo(app, vscode.l10n.t('There are no interrupted rotations.'));
     await app.view.rebuild();
     return [];
   }
-  const chosen = await selectJournals(app, args, journals);
+  const heldById = new Map(held.map((h) => [h.entry.id, h.holder]));
+  // `all` finishes what nobody may be working on; a held rotation only when named or picked.
+  const chosen = args?.all && args.takeOver !== true ? await selectJournals(app, args, journals) : await selectJournals(app, args, [...journals, ...held.map((h) => h.entry)], heldById);
   const out: CommandRotationResult[] = [];
   try {
     for (const j of chosen) {
+      const holder = heldById.get(j.id);
+      if (holder && !(await takeOverHeld(app, { entry: j, holder }, args?.takeOver))) {
+        const r = heldResult({ entry: j, holder });
+        notifyWarning(app, `${r.error?.message ?? ''} ${r.error?.hint ?? ''}`); // l10n-exempt: both parts are localised in heldResult
+        out.push(toPublic(r));
+        continue;
+      }
       if (args?.discard) {
         if (await discard(app, j, false)) {
           out.push({ name: j.token, folder: j.folder, kind: j.kind, ok: true, state: 'cancelled', targets: j.targets.map((t) => `${t.rel} › ${t.key}`), warnings: ['discarded'] });
         }
         continue;
       }
-      const { result: r, cancelled } = await resumeOne(app, j, args?.overwriteConflicts);
+      const { result: r, cancelled } = await resumeOne(app, j, args?.overwriteConflicts, holder !== undefined);
       if (r.error?.kind !== 'cancelled') {
         if (!r.ok && (r.state === 'unknown' || r.state === 'pending')) {
           const actions: Action[] = [{ title: vscode.l10n.t('Try Again'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, { journalId: j.id }) }];

@@ -113,6 +113,12 @@ export const resumeArgsSchema = z.object({
   overwriteConflicts: z.optional(z.boolean()),
   /** Discard the selected journal(s) instead of resuming (loses a new secret they may hold). */
   discard: z.optional(z.boolean()),
+  /**
+   * A rotation held by a process this machine cannot check (another host, a rebuilt dev
+   * container): `true` takes it over without asking (with `all`, such rotations are included),
+   * `false` never does (it is answered busy); absent: the user is asked.
+   */
+  takeOver: z.optional(z.boolean()),
 });
 export type ResumeArgs = z.infer<typeof resumeArgsSchema>;
 

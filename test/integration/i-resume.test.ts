@@ -4,10 +4,13 @@
  */
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CommandRotationResult } from '../../src/commands/rotate';
 import { COMMANDS } from '../../src/constants';
-import type { JournalEntry } from '../../src/core/engine/journal';
+import { journalKey, type JournalEntry } from '../../src/core/engine/journal';
+import { defaultStateDir } from '../../src/core/node/stateDir';
 import type { CfRotateApi } from '../../src/extension';
 import { idsFromState, TOKENS, type Secrets } from './fixture';
 import {
@@ -88,12 +91,15 @@ describe('interrupted rotations', () => {
     assert.equal((await tokenNode(api, TOKENS.account)).state, 'unscheduled', 'no longer interrupted');
   });
 
-  it('a journal left by a crashed window is finished by resumeInterrupted', async () => {
+  /**
+   * What a window that crashed (or a process elsewhere) left: the service token rotated at
+   * Cloudflare, its answer journaled, the journal's lock let go. Returns the new secret.
+   */
+  async function journalRotatedServiceToken(): Promise<{ entry: JournalEntry; newSecret: string }> {
     const state = await sim.state();
     const ids = idsFromState(state);
     const before = state.serviceTokens.find((t) => t.name === 'ci-access');
     assert.ok(before);
-    // The crashed window had rotated the service token at Cloudflare and journaled the answer.
     const graceUntil = new Date(Date.now() + 3600_000).toISOString();
     const res = await fetch(`${SIM_URL}/accounts/${ids.accountId}/access/service_tokens/${ids.ciServiceTokenId}/rotate`, {
       method: 'POST',
@@ -125,10 +131,15 @@ describe('interrupted rotations', () => {
       graceUntil,
       values: { clientId: body.result.client_id, clientSecret: newSecret },
     };
-    // What the crashed window left: its entry, and a lock whose process is gone (taken and released here).
+    // Its entry, and a lock whose process is gone (taken and released here).
     await api.engine.journal.lock(entry.id, 'test');
     await api.engine.journal.write(entry);
     await api.engine.journal.unlock(entry.id);
+    return { entry, newSecret };
+  }
+
+  it('a journal left by a crashed window is finished by resumeInterrupted', async () => {
+    const { newSecret } = await journalRotatedServiceToken();
     await api.refresh();
     assert.equal((await tokenNode(api, TOKENS.access)).state, 'interrupted', 'the tree offers to resume it');
 
@@ -144,5 +155,38 @@ describe('interrupted rotations', () => {
     assert.deepEqual([check.allowed, check.matched], [true, 'current'], check.reason);
     assert.deepEqual(await api.engine.interrupted(), []);
     assert.equal((await tokenNode(api, TOKENS.access)).state, 'unscheduled');
+  });
+
+  it('a journal held by a process on another host: answered busy unless taken over; takeOver finishes it and breaks that process\'s lock of .env too', async () => {
+    const { entry, newSecret } = await journalRotatedServiceToken();
+    // A process of a dev container since rebuilt holds the rotation and was writing .env when it died.
+    const locks = path.join(defaultStateDir(process.env), 'locks');
+    const owner = { pid: 4242, start: '77', host: 'devcontainer-before-rebuild', since: Date.now() - 5 * 60_000, app: 'cf-rotate CLI' };
+    const rotLock = path.join(locks, `rot-${journalKey(entry.id)}.lock`);
+    const envLock = path.join(locks, `file-${journalKey(await fs.realpath(path.join(FOLDER, '.env')))}.lock`);
+    await fs.mkdir(locks, { recursive: true });
+    await fs.writeFile(rotLock, JSON.stringify({ ...owner, nonce: 'ab'.repeat(12), what: 'rotating "ci-access"' }), { mode: 0o600 });
+    await fs.writeFile(envLock, JSON.stringify({ ...owner, nonce: 'cd'.repeat(12), what: 'writing .env' }), { mode: 0o600 });
+    try {
+      await api.refresh();
+      const mark = shown.length;
+      const no = await exec<CommandRotationResult[]>(COMMANDS.resumeInterrupted, { name: TOKENS.access, takeOver: false });
+      assert.deepEqual(no.map((x) => [x.name, x.ok, x.state, x.error?.kind]), [[TOKENS.access, false, 'busy', 'busy']]);
+      assert.match(no[0]?.error?.message ?? '', /is held by cf-rotate CLI \(pid 4242 on devcontainer-before-rebuild\), rotating "ci-access", since /);
+      assert.ok(shownSince(mark).some((s) => s.level === 'warning' && /cannot tell whether that process still runs/.test(s.message)), 'the user is told');
+      assert.doesNotMatch(await fs.readFile(path.join(FOLDER, '.env'), 'utf8'), new RegExp(newSecret), 'nothing written');
+      // "All" finishes only what nobody may be working on.
+      assert.deepEqual(await exec<CommandRotationResult[]>(COMMANDS.resumeInterrupted, { all: true }), []);
+
+      const yes = await exec<CommandRotationResult[]>(COMMANDS.resumeInterrupted, { name: TOKENS.access, takeOver: true });
+      assert.deepEqual(yes.map((x) => [x.name, x.ok, x.state]), [[TOKENS.access, true, 'recovered']]);
+      assert.ok(yes[0]?.warnings.some((w) => /^Took over the lock of pid 4242 on devcontainer-before-rebuild \(writing \.env, since /.test(w)), JSON.stringify(yes[0]?.warnings));
+      assertFilesHold(await sim.secrets(), 'holds the journaled secret');
+      assert.deepEqual(await api.engine.interrupted(), []);
+      assert.deepEqual(await api.engine.journal.heldUnverifiably(), []);
+    } finally {
+      await fs.rm(rotLock, { force: true });
+      await fs.rm(envLock, { force: true });
+    }
   });
 });
