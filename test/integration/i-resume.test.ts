@@ -169,6 +169,7 @@ describe('interrupted rotations', () => {
     await fs.writeFile(envLock, JSON.stringify({ ...owner, nonce: 'cd'.repeat(12), what: 'writing .env' }), { mode: 0o600 });
     try {
       await api.refresh();
+      assert.equal((await tokenNode(api, TOKENS.access)).state, 'interrupted', 'the tree offers to resume it');
       const mark = shown.length;
       const no = await exec<CommandRotationResult[]>(COMMANDS.resumeInterrupted, { name: TOKENS.access, takeOver: false });
       assert.deepEqual(no.map((x) => [x.name, x.ok, x.state, x.error?.kind]), [[TOKENS.access, false, 'busy', 'busy']]);
@@ -184,6 +185,7 @@ describe('interrupted rotations', () => {
       assertFilesHold(await sim.secrets(), 'holds the journaled secret');
       assert.deepEqual(await api.engine.interrupted(), []);
       assert.deepEqual(await api.engine.journal.heldUnverifiably(), []);
+      assert.equal((await tokenNode(api, TOKENS.access)).state, 'unscheduled');
     } finally {
       await fs.rm(rotLock, { force: true });
       await fs.rm(envLock, { force: true });

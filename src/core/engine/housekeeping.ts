@@ -6,13 +6,29 @@
  */
 import { CONFIG_RELATIVE_PATH } from '../config/load';
 import { fileTargets, strategyOf, targetLabel, type TokenConfig } from '../config/schema';
-import type { Files } from '../ports';
+import { hostname } from 'node:os';
+import { unverifiable, type Files } from '../ports';
 import type { Journal, JournalEntry } from './journal';
 
 /** Journals no live process works on: left by a crash, a failed write, or an unanswered call. */
 export async function interruptedJournals(journal: Journal): Promise<JournalEntry[]> {
   const out: JournalEntry[] = [];
   for (const j of await journal.list()) if (!(await journal.holder(j.id))) out.push(j);
+  return out;
+}
+
+/**
+ * What the editor shows as interrupted: the journals no live process works on, and those held by
+ * a process this machine cannot check (another host's, a rebuilt dev container's: `unverifiable`),
+ * which only the user can finish (Resume Interrupted Rotation asks to take them over). One read of
+ * each entry's lock.
+ */
+export async function journalsWaitingForUser(journal: Journal): Promise<JournalEntry[]> {
+  const out: JournalEntry[] = [];
+  for (const j of await journal.list()) {
+    const holder = await journal.holder(j.id);
+    if (!holder || unverifiable(holder, hostname())) out.push(j);
+  }
   return out;
 }
 
