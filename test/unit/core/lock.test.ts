@@ -614,6 +614,46 @@ describe('busyError and MemoryLocks (locks.ts)', () => {
     assert.equal(busyError({ ...h, what: '', since: 0 }, 'W').message, 'W is not possible now: VS Code (pid 4242) is working on it.');
   });
 
+  it('busyError names resume --take-over only for a holder this machine cannot check, with a pid', () => {
+    const elsewhere = { pid: 4242, start: '77', host: 'elsewhere.example', since, what: 'writing .env', app: 'CLI' };
+    assert.match(busyError(elsewhere, 'W', { takeOver: true }).hint ?? '', /cf-rotate resume --take-over/);
+    assert.doesNotMatch(busyError(elsewhere, 'W').hint ?? '', /take-over/, 'not where it does not apply');
+    assert.doesNotMatch(busyError({ ...elsewhere, pid: 0 }, 'W', { takeOver: true }).hint ?? '', /take-over/, 'no pid: nothing to name or take over');
+    assert.doesNotMatch(busyError({ ...elsewhere, host: here }, 'W', { takeOver: true }).hint ?? '', /take-over/, 'a local holder with a start time is checked, not taken over');
+  });
+
+  it('takingOver asks the port to break a lock only for a holder with a pid that this machine cannot check, and passes takeOver through', async () => {
+    const holders = new Map<string, { pid: number; start: string | null; host: string; since: number; what: string; app: string }>([
+      ['elsewhere', { pid: 4242, start: '77', host: 'elsewhere.example', since, what: 'writing .env', app: 'CLI' }],
+      ['no-pid', { pid: 0, start: null, host: 'elsewhere.example', since, what: 'being created', app: '' }],
+      ['local', { pid: 4242, start: '77', host: here, since, what: 'writing .env', app: 'CLI' }],
+    ]);
+    const asked: string[] = [];
+    const inner = new MemoryLocks();
+    const port = {
+      tryAcquire: (name: string, what: string) => inner.tryAcquire(name, what),
+      acquire: (name: string, what: string, opts?: { waitMs?: number }) => inner.acquire(name, what, opts),
+      holder: async (name: string) => holders.get(name),
+      takeOver: async (name: string) => {
+        asked.push(name);
+        const h = holders.get(name);
+        holders.delete(name);
+        return h;
+      },
+    };
+    const taken: [string, number][] = [];
+    const over = takingOver(port, (name, h) => taken.push([name, h.pid]));
+    for (const name of ['elsewhere', 'no-pid', 'local', 'free']) await (await over.acquire(name, 'W')).release();
+    assert.deepEqual(asked, ['elsewhere'], 'only the unverifiable holder with a pid is broken');
+    assert.deepEqual(taken, [['elsewhere', 4242]]);
+    assert.ok('release' in (await over.tryAcquire('again', 'W')));
+    assert.equal((await over.takeOver?.('local'))?.pid, 4242, 'takeOver is the port\'s own');
+    assert.deepEqual(asked, ['elsewhere', 'local']);
+    const without = takingOver({ tryAcquire: port.tryAcquire, acquire: port.acquire, holder: port.holder }, () => assert.fail('nothing to take over with'));
+    assert.equal(without.takeOver, undefined);
+    await (await without.acquire('no-pid', 'W')).release();
+  });
+
   it('MemoryLocks: one holder; release frees; a stale release does not free the next holder; acquire waits; holder()', async () => {
     const m = new MemoryLocks();
     assert.equal(await m.holder('n'), undefined);
