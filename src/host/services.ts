@@ -7,7 +7,7 @@ import { globalKeyOf, type AdminCredential, type CloudflareApi } from '../core/c
 import { registerCredential } from '../core/credentials';
 import type { RotationEngine, EngineDeps } from '../core/engine/engine';
 import { Journal, type JournalEntry, type UnreadableJournal } from '../core/engine/journal';
-import { journalsWaitingForUser, sweepTargets } from '../core/engine/housekeeping';
+import { interruptedJournals, sweepTargets } from '../core/engine/housekeeping';
 import { Retirements } from '../core/retire';
 import type { TokenConfig } from '../core/config/schema';
 import { CfRotateError } from '../core/errors';
@@ -38,7 +38,7 @@ export interface HostServices {
   readonly engine: RotationEngine;
   /** The engine's state as the tree needs it, without the engine (the same stores). */
   state: {
-    /** Interrupted rotations, and those held by a process this machine cannot check (journalsWaitingForUser). */
+    /** Interrupted rotations, and those held by a process this machine cannot check (interruptedJournals with andUnverifiable). */
     interrupted(): Promise<JournalEntry[]>;
     /** Journal entries this version cannot read (a newer cf-rotate's, or damaged): said, never touched. */
     unreadable(): Promise<UnreadableJournal[]>;
@@ -181,7 +181,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
       return theEngine();
     },
     state: {
-      interrupted: () => journalsWaitingForUser(journal),
+      interrupted: () => interruptedJournals(journal, { andUnverifiable: true }),
       unreadable: () => journal.unreadable(),
       retirements,
       sweep: (folder, tokens) => sweepTargets(deps.files, folder, tokens),

@@ -10,24 +10,17 @@ import { hostname } from 'node:os';
 import { unverifiable, type Files } from '../ports';
 import type { Journal, JournalEntry } from './journal';
 
-/** Journals no live process works on: left by a crash, a failed write, or an unanswered call. */
-export async function interruptedJournals(journal: Journal): Promise<JournalEntry[]> {
-  const out: JournalEntry[] = [];
-  for (const j of await journal.list()) if (!(await journal.holder(j.id))) out.push(j);
-  return out;
-}
-
 /**
- * What the editor shows as interrupted: the journals no live process works on, and those held by
- * a process this machine cannot check (another host's, a rebuilt dev container's: `unverifiable`),
- * which only the user can finish (Resume Interrupted Rotation asks to take them over). One read of
- * each entry's lock.
+ * Journals no live process works on: left by a crash, a failed write, or an unanswered call.
+ * `andUnverifiable` (what the editor shows as interrupted): also those held by a process this
+ * machine cannot check (another host's, a rebuilt dev container's: `unverifiable`), which only the
+ * user can finish (Resume Interrupted Rotation asks to take them over). One read of each entry's lock.
  */
-export async function journalsWaitingForUser(journal: Journal): Promise<JournalEntry[]> {
+export async function interruptedJournals(journal: Journal, opts: { andUnverifiable?: boolean } = {}): Promise<JournalEntry[]> {
   const out: JournalEntry[] = [];
   for (const j of await journal.list()) {
     const holder = await journal.holder(j.id);
-    if (!holder || unverifiable(holder, hostname())) out.push(j);
+    if (!holder || (opts.andUnverifiable === true && unverifiable(holder, hostname()))) out.push(j);
   }
   return out;
 }
