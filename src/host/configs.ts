@@ -1,12 +1,13 @@
 /**
  * Workspace discovery: one `.vscode/cf-rotate.json` per (file-system) workspace folder, read
- * asynchronously, re-read when a watcher or a folder change says so.
+ * once synchronously (see `ready`), then re-read asynchronously when a watcher or a folder change says so.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_RELATIVE_PATH, ConfigError, ConfigTexts, MAX_CONFIG_BYTES } from '../core/config/load';
 import { CheckedFiles } from '../core/node/checked';
-import { targetFileIssues } from '../core/node/targetFiles';
+import { targetFileIssueSteps } from '../core/node/targetFiles';
+import { runAsync, runSync, type Steps } from '../core/node/io';
 import type { TokenConfig } from '../core/config/schema';
 import { CfRotateError, toCfRotateError } from '../core/errors';
 import type { Logger } from '../core/ports';
@@ -59,13 +60,27 @@ export class ConfigRegistry implements vscode.Disposable {
     return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => ({ path: f.uri.fsPath, name: f.name }));
   }
 
-  /** Resolves once every folder was read at least once. Starts the first read. */
+  /**
+   * Resolves once every folder was read at least once. Starts the first read, which is synchronous
+   * (in a microtask, the same checked reads): while the editor starts, every turn of the event loop
+   * waits behind the other extensions starting in this process, and the asynchronous reads took
+   * about ten such turns before the Tokens view could show anything. Later reads are asynchronous.
+   */
   ready(): Promise<void> {
-    this.initial ??= this.reloadAll();
+    this.initial ??= Promise.resolve().then(() => {
+      for (const f of this.forgetGone()) runSync(this.readSteps(f));
+      this.emitter.fire();
+    });
     return this.initial;
   }
 
   async reloadAll(): Promise<void> {
+    await Promise.all(this.forgetGone().map((f) => this.read(f)));
+    this.emitter.fire();
+  }
+
+  /** The workspace's folders, after forgetting those that left it. */
+  private forgetGone(): FolderInfo[] {
     const folders = this.folders();
     for (const key of [...this.states.keys()]) {
       if (folders.some((f) => f.path === key)) continue;
@@ -74,8 +89,7 @@ export class ConfigRegistry implements vscode.Disposable {
       this.logged.delete(key);
       this.texts.forget(key);
     }
-    await Promise.all(folders.map((f) => this.read(f)));
-    this.emitter.fire();
+    return folders;
   }
 
   async reload(folderPath: string): Promise<void> {
@@ -103,13 +117,17 @@ export class ConfigRegistry implements vscode.Disposable {
     this.states.set(folder.path, { folder, status: 'missing', configPath });
   }
 
-  private async read(folder: FolderInfo): Promise<void> {
+  private read(folder: FolderInfo): Promise<void> {
+    return runAsync(this.readSteps(folder));
+  }
+
+  private *readSteps(folder: FolderInfo): Steps<void> {
     const configPath = configPathOf(folder.path);
     let text: string;
     try {
       // The checked reader, as the CLI's: a regular file inside the folder (no link out of it, no
       // FIFO or device), at most MAX_CONFIG_BYTES; a cloned repository cannot point it elsewhere.
-      const read = await this.files.read(folder.path, CONFIG_RELATIVE_PATH, { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES });
+      const read = yield* this.files.readSteps(folder.path, CONFIG_RELATIVE_PATH, { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES });
       if (read === undefined) {
         this.setMissing(folder, configPath);
         return;
@@ -129,7 +147,7 @@ export class ConfigRegistry implements vscode.Disposable {
     try {
       const cfg = this.texts.parse(folder.path, text, CONFIG_RELATIVE_PATH);
       // A target that is there and is no regular file (FIFO, device, socket, directory): a problem of the file, by JSON path.
-      const targetIssues = await targetFileIssues(folder.path, cfg.tokens, this.files);
+      const targetIssues = yield* targetFileIssueSteps(folder.path, cfg.tokens, this.files);
       if (targetIssues.length > 0) throw new ConfigError(CONFIG_RELATIVE_PATH, targetIssues);
       this.lastValid.set(folder.path, cfg.tokens);
       this.note(folder, 'ok', (was) => {

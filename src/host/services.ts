@@ -11,7 +11,6 @@ import { interruptedJournals, sweepTargets } from '../core/engine/housekeeping';
 import { Retirements } from '../core/retire';
 import type { TokenConfig } from '../core/config/schema';
 import { CfRotateError } from '../core/errors';
-import type { HistoryStore } from '../core/history';
 import { FileHistory } from '../core/node/historyFile';
 import { NodeJournalStore } from '../core/node/journalStore';
 import { NodeGit } from '../core/node/git';
@@ -50,7 +49,8 @@ export interface HostServices {
   /** Read once per profile, forgotten when SecretStorage says the key changed (runtime.ts). */
   credentials: CachedCredentialStore;
   secrets: VscodeSecretStore;
-  history: HistoryStore;
+  /** The history file of the state directory (FileHistory: listSync for the first load). */
+  history: FileHistory;
   /** The user's cf-rotate state directory, shared with the CLI (journal, locks, history). */
   stateDir: string;
   journalStore: NodeJournalStore;

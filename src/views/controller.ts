@@ -151,7 +151,9 @@ export class ViewController implements vscode.Disposable {
       logger.warn(`Could not list the stored credentials: ${toCfRotateError(e).message}`);
       return undefined;
     });
-    const historyRead = history.list().then((x) => (mark('history'), x), (e: unknown) => {
+    // The first load reads the history file synchronously, as the configurations (ConfigRegistry.ready):
+    // each turn of the event loop waits behind the other extensions starting in this process.
+    const historyRead = (firstLoad ? Promise.resolve().then(() => history.listSync()) : history.list()).then((x) => (mark('history'), x), (e: unknown) => {
       logger.warn(`Could not read the rotation history: ${toCfRotateError(e).message}`);
       return [] as HistoryEntry[];
     });
@@ -165,13 +167,14 @@ export class ViewController implements vscode.Disposable {
         return [] as Retirement[];
       }),
     ]);
+    let stateDone = false;
+    void stateRead.then(() => (stateDone = true));
     const [, entries] = await Promise.all([configsRead, historyRead]);
     if (firstLoad) {
       // The first drawing does not wait for the journals and retirements when they are slower than
       // the configuration: the tokens are listed now, their "interrupted" and "retires in" notes
       // follow with the drawing below (a moment later).
-      const early = await Promise.race([stateRead.then(() => false), new Promise<boolean>((r) => setImmediate(() => r(true)))]);
-      if (early) {
+      if (!stateDone) {
         this.tree.setData(this.treeData(entries, [], [], this.profiles, this.credentialNodes));
         mark('early');
       }

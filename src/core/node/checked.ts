@@ -28,6 +28,9 @@
  * reach the disk. The state directory, which no repository holds, keeps the plain temporary
  * file `<name>.cf-rotate-<pid>-<start>-<hex>.tmp` (`tempFolders: false`: one file, no folder). A
  * temporary left by a killed process is swept (`sweep`) once its process is gone.
+ *
+ * `resolve` and `read` are written once as steps (io.ts) and run asynchronously, or synchronously
+ * (`resolveSync`, `readSync`: the editor's first load): the same calls, checks and refusals.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants as C, openSync, promises as fs, readlinkSync, writeSync } from 'node:fs';
@@ -35,6 +38,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { CfRotateError } from '../errors';
+import { allSettled, call, fdOf, runAsync, runSync, type Handle, type Steps } from './io';
 import { ownerAlive, processStartTime } from './lock';
 
 function errno(e: unknown): string | undefined {
@@ -182,19 +186,23 @@ export function staleTemporaryOf(realDir: string, name: string): string | undefi
 const realRoots = new Map<string, string>();
 
 /** The workspace folder's real path (links resolved); a folder that cannot be opened is a 'file' error. */
-async function realRootOf(root: string): Promise<string> {
+function* realRootSteps(root: string): Steps<string> {
   const key = path.resolve(root);
   const known = realRoots.get(key);
   if (known !== undefined) return known;
   let real: string;
   try {
-    real = await fs.realpath(root);
+    real = yield* call('realpath', root);
   } catch (e) {
     throw fileError('open the folder', root, e, l10n.t('Open an existing folder.'));
   }
   if (realRoots.size >= 256) realRoots.clear();
   realRoots.set(key, real);
   return real;
+}
+
+function realRootOf(root: string): Promise<string> {
+  return runAsync(realRootSteps(root));
 }
 
 /** What a path is when it is not a regular file. */
@@ -235,9 +243,9 @@ function openedPath(fd: number): string | undefined {
 }
 
 /** Open a file to read it (no link followed, no FIFO waited on); undefined when it is gone. */
-async function openToRead(at: string, rel: string): Promise<fs.FileHandle | undefined> {
+function* openToRead(at: string, rel: string): Steps<Handle | undefined> {
   try {
-    return await fs.open(at, C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    return yield* call('open', at, C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (e) {
     if (errno(e) === 'ENOENT') return undefined;
     throw fileError('read', rel, e);
@@ -245,8 +253,8 @@ async function openToRead(at: string, rel: string): Promise<fs.FileHandle | unde
 }
 
 /** The contents of an open file, after checking it is a regular file within the size limit. */
-async function readOpen(h: fs.FileHandle, r: Resolved, rules: CheckRules): Promise<{ bytes: Uint8Array; resolved: Resolved }> {
-  const st = await h.stat();
+function* readOpen(h: Handle, r: Resolved, rules: CheckRules): Steps<{ bytes: Uint8Array; resolved: Resolved }> {
+  const st = yield* call('fstat', h);
   if (!st.isFile()) throw new CfRotateError('file', l10n.t('{0} is not a regular file; cf-rotate only reads regular files.', r.rel), { hint: l10n.t('Point the target at a .env text file.') });
   const max = rules.maxBytes ?? 50 * 1024 * 1024;
   const tooLarge = (): CfRotateError =>
@@ -255,14 +263,14 @@ async function readOpen(h: fs.FileHandle, r: Resolved, rules: CheckRules): Promi
   // The size fstat gave, plus one byte to see whether the file grew since: exactly that size read
   // is the whole file (where Node's own readFile stops too); anything else is read on to the end.
   const first = Buffer.alloc(st.size + 1);
-  const { bytesRead } = await h.read(first, 0, first.length, 0);
+  const bytesRead = yield* call('read', h, first, 0);
   if (bytesRead === st.size) return { bytes: first.subarray(0, bytesRead), resolved: { ...r, mode: st.mode & 0o7777, size: st.size } };
   const chunks = [first.subarray(0, bytesRead)];
   let total = bytesRead;
   for (;;) {
     if (total > max) throw tooLarge();
     const chunk = Buffer.alloc(64 * 1024);
-    const n = (await h.read(chunk, 0, chunk.length, total)).bytesRead;
+    const n = yield* call('read', h, chunk, total);
     if (n === 0) break;
     chunks.push(chunk.subarray(0, n));
     total += n;
@@ -317,11 +325,21 @@ export class CheckedFiles {
   }
 
   /** Resolve and check `rel` under `root`. Throws a 'file'/'config' CfRotateError when a rule is broken. */
-  async resolve(root: string, rel: string, rules: CheckRules = {}): Promise<Resolved> {
+  resolve(root: string, rel: string, rules: CheckRules = {}): Promise<Resolved> {
+    return runAsync(this.resolveSteps(root, rel, rules));
+  }
+
+  /** `resolve`, synchronously (the same checks; see io.ts). */
+  resolveSync(root: string, rel: string, rules: CheckRules = {}): Resolved {
+    return runSync(this.resolveSteps(root, rel, rules));
+  }
+
+  /** The steps of `resolve`, to run either way or inside other steps. */
+  *resolveSteps(root: string, rel: string, rules: CheckRules = {}): Steps<Resolved> {
     const abs = relPath(root, rel);
     if (abs === path.resolve(root)) throw new CfRotateError('file', l10n.t('{0} is the folder itself, not a file inside it.', rel), { hint: l10n.t('Name a file, such as .env.') });
     // Both real paths at once (one round trip); the root's failure is reported first.
-    const [rootAnswer, dirAnswer] = await Promise.allSettled([realRootOf(root), fs.realpath(path.dirname(abs))]);
+    const [rootAnswer, dirAnswer] = (yield* allSettled<string>([realRootSteps(root), call('realpath', path.dirname(abs))])) as [PromiseSettledResult<string>, PromiseSettledResult<string>];
     if (rootAnswer.status === 'rejected') throw rootAnswer.reason;
     const realRoot = rootAnswer.value;
     let realDir: string;
@@ -343,14 +361,14 @@ export class CheckedFiles {
     let name = path.basename(abs);
     let st: import('node:fs').Stats | undefined;
     try {
-      st = await fs.lstat(path.join(realDir, name));
+      st = yield* call('lstat', path.join(realDir, name));
     } catch (e) {
       if (errno(e) !== 'ENOENT') throw fileError('inspect', rel, e);
     }
     if (st?.isSymbolicLink()) {
       let real: string;
       try {
-        real = await fs.realpath(path.join(realDir, name));
+        real = yield* call('realpath', path.join(realDir, name));
       } catch (e) {
         if (errno(e) === 'ENOENT' || errno(e) === 'ELOOP') {
           throw new CfRotateError('file', l10n.t('{0} is a dangling symbolic link.', rel), { hint: l10n.t('Remove the link or create the file it points to inside the folder.') });
@@ -364,7 +382,11 @@ export class CheckedFiles {
       }
       realDir = path.dirname(real);
       name = path.basename(real);
-      st = await fs.lstat(real).catch(() => undefined);
+      try {
+        st = yield* call('lstat', real);
+      } catch {
+        st = undefined;
+      }
     }
     const real = path.join(realDir, name);
     if (!isInside(realRoot, real)) {
@@ -445,16 +467,27 @@ export class CheckedFiles {
    * read in one round trip of the size fstat gave (a file that grew or shrank since is read on to
    * its end, within the limit); the two handles are closed at once.
    */
-  async read(root: string, rel: string, rules: CheckRules = {}): Promise<{ bytes: Uint8Array; resolved: Resolved } | undefined> {
-    const r = await this.resolve(root, rel, rules);
+  read(root: string, rel: string, rules: CheckRules = {}): Promise<{ bytes: Uint8Array; resolved: Resolved } | undefined> {
+    return runAsync(this.readSteps(root, rel, rules));
+  }
+
+  /** `read`, synchronously (the same checks; see io.ts). */
+  readSync(root: string, rel: string, rules: CheckRules = {}): { bytes: Uint8Array; resolved: Resolved } | undefined {
+    return runSync(this.readSteps(root, rel, rules));
+  }
+
+  /** The steps of `read`, to run either way or inside other steps. */
+  *readSteps(root: string, rel: string, rules: CheckRules = {}): Steps<{ bytes: Uint8Array; resolved: Resolved } | undefined> {
+    const r = yield* this.resolveSteps(root, rel, rules);
     if (!r.exists) return undefined;
-    const dir = await this.openDir(r, 'read');
-    let h: fs.FileHandle | undefined;
+    const dir = yield* this.openDirSteps(r, 'read');
+    let h: Handle | undefined;
     try {
-      h = await openToRead(dir.child(r.name), rel);
-      return h === undefined ? undefined : await readOpen(h, r, rules);
+      h = yield* openToRead(dir.child(r.name), rel);
+      return h === undefined ? undefined : yield* readOpen(h, r, rules);
     } finally {
-      await Promise.all([h?.close(), dir.close()]);
+      // Both handles at once. A read-only file's failed close loses nothing: what was read stands.
+      yield* allSettled<void>([h === undefined ? none() : call('close', h), dir.close()]);
     }
   }
 
@@ -610,11 +643,17 @@ export class CheckedFiles {
     return removed;
   }
 
-  /** Open the checked directory; every later step goes through it. */
-  private async openDir(r: Resolved, purpose: 'read' | 'write' = 'write'): Promise<DirHandle> {
-    let h: fs.FileHandle | undefined;
+  /** Open the checked directory, for writes and removals; every later step goes through it. */
+  private async openDir(r: Resolved): Promise<DirHandle> {
+    const dir = await runAsync(this.openDirSteps(r, 'write'));
+    return { child: dir.child, recheck: () => runAsync(dir.recheck()), sync: () => runAsync(dir.sync()), close: () => runAsync(dir.close()) };
+  }
+
+  /** The steps that open the checked directory and check it through its handle. */
+  private *openDirSteps(r: Resolved, purpose: 'read' | 'write'): Steps<DirSteps> {
+    let h: Handle | undefined;
     try {
-      h = await fs.open(r.realDir, C.O_RDONLY | O_DIRECTORY);
+      h = yield* call('open', r.realDir, C.O_RDONLY | O_DIRECTORY);
     } catch (e) {
       // Windows cannot open directories; the path-based steps below still re-check. Elsewhere a
       // folder that cannot be opened now was moved or replaced since it was checked: going on by
@@ -623,9 +662,18 @@ export class CheckedFiles {
       h = undefined;
     }
     const viaFd = h !== undefined && procFd();
-    const here = (): string | undefined => (viaFd && h ? openedPath(h.fd) : undefined);
-    const check = async (): Promise<void> => {
-      const now = here() ?? (await fs.realpath(r.realDir).catch(() => undefined));
+    // Read at each use: a closed FileHandle's fd is -1, so a stale path never reaches another open file.
+    const fd = (): number | undefined => (viaFd && h !== undefined ? fdOf(h) : undefined);
+    function* check(): Steps<void> {
+      const at = fd();
+      let now = at !== undefined ? openedPath(at) : undefined;
+      if (now === undefined) {
+        try {
+          now = yield* call('realpath', r.realDir);
+        } catch {
+          now = undefined;
+        }
+      }
       if (now === undefined || !isInsideOrSame(r.realRoot, now) || fold(now) !== fold(r.realDir)) {
         const message =
           purpose === 'read'
@@ -635,24 +683,38 @@ export class CheckedFiles {
           hint: l10n.t('Check the folder, then try again.'),
         });
       }
-    };
+    }
+    /** A failed fsync or close of the folder is not the write's failure (the file is in place). */
+    function* quietly(name: 'fsync' | 'close'): Steps<void> {
+      if (h === undefined) return;
+      try {
+        yield* call(name, h);
+      } catch {
+        /* see above */
+      }
+    }
     try {
-      await check();
+      yield* check();
     } catch (e) {
-      await h?.close().catch(() => undefined);
+      yield* quietly('close');
       throw e;
     }
     return {
-      child: (name: string) => (viaFd && h ? `/proc/self/fd/${h.fd}/${name}` : path.join(r.realDir, name)),
+      child: (name: string) => {
+        const at = fd();
+        return at !== undefined ? `/proc/self/fd/${at}/${name}` : path.join(r.realDir, name);
+      },
       recheck: check,
-      sync: async () => {
-        await h?.sync().catch(() => undefined);
-      },
-      close: async () => {
-        await h?.close().catch(() => undefined);
-      },
+      sync: () => quietly('fsync'),
+      close: () => quietly('close'),
     };
   }
+}
+
+/** No step: what an absent handle's close is. */
+// eslint-disable-next-line require-yield
+function* none(): Steps<void> {
+  return;
 }
 
 /**
@@ -769,5 +831,13 @@ interface DirHandle {
   recheck(): Promise<void>;
   sync(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The checked directory as steps (read runs them either way; writes through DirHandle). */
+interface DirSteps {
+  child(name: string): string;
+  recheck(): Steps<void>;
+  sync(): Steps<void>;
+  close(): Steps<void>;
 }
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { HISTORY_LIMIT, type HistoryEntry, type HistoryStore } from '../history';
 import type { Locks } from '../ports';
 import { CheckedFiles } from './checked';
+import { call, runAsync, runSync, type Steps } from './io';
 
 const O_NOFOLLOW = C.O_NOFOLLOW ?? 0;
 
@@ -48,6 +49,11 @@ export class FileHistory implements HistoryStore {
     return (await this.read()).slice(0, limit);
   }
 
+  /** `list`, synchronously: the editor's first load (no turn of the event loop; see io.ts). */
+  listSync(limit = this.limit): HistoryEntry[] {
+    return runSync(this.readSteps()).slice(0, limit);
+  }
+
   private async trim(): Promise<void> {
     if (!this.locks) return;
     const r = await this.locks.tryAcquire('history', 'trimming the rotation history');
@@ -62,10 +68,14 @@ export class FileHistory implements HistoryStore {
   }
 
   /** Newest first. */
-  private async read(): Promise<HistoryEntry[]> {
+  private read(): Promise<HistoryEntry[]> {
+    return runAsync(this.readSteps());
+  }
+
+  private *readSteps(): Steps<HistoryEntry[]> {
     let raw: Buffer;
     try {
-      raw = await fs.readFile(this.file);
+      raw = yield* call('readFile', this.file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;

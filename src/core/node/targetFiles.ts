@@ -12,11 +12,11 @@
  * creates it), and whatever else the checked writer refuses (a link out of the folder, a folder
  * that cannot be read) is left to preflight, which says why.
  */
-import { promises as fs } from 'node:fs';
 import * as l10n from '@vscode/l10n';
 import { CONFIG_RELATIVE_PATH, type ConfigIssue } from '../config/load';
 import { isEnvLikeFile, isFileTarget, linkedNotEnvStyle, type FileTargetConfig, type TokenConfig } from '../config/schema';
 import { CheckedFiles, NotRegularFileError, type NonRegularType } from './checked';
+import { allSettled, call, runAsync, type Steps } from './io';
 
 /** The problem of each non-regular type, as a config issue says it (after the JSON path). */
 const ISSUE: Record<NonRegularType, () => string> = {
@@ -32,21 +32,28 @@ const ISSUE: Record<NonRegularType, () => string> = {
  * also one that is the configuration file in use (`configFile`, given with --config: the default
  * path is refused by the schema), through a link or not.
  */
-export async function targetFileIssues(folder: string, tokens: readonly TokenConfig[], files: CheckedFiles = new CheckedFiles(), configFile?: string): Promise<ConfigIssue[]> {
-  const realConfig = configFile === undefined ? undefined : await fs.realpath(configFile).catch(() => undefined);
-  // One look per file, however many targets name it.
-  const looks = new Map<string, Promise<{ type?: NonRegularType; real?: string }>>();
-  const look = (file: string): Promise<{ type?: NonRegularType; real?: string }> => {
-    let p = looks.get(file);
-    if (p === undefined) {
-      p = files.resolve(folder, file, { denyGitDir: true, deny: [CONFIG_RELATIVE_PATH] }).then(
-        (r) => ({ real: r.real }),
-        (e: unknown) => (e instanceof NotRegularFileError ? { type: e.type } : {}),
-      );
-      looks.set(file, p);
+export function targetFileIssues(folder: string, tokens: readonly TokenConfig[], files: CheckedFiles = new CheckedFiles(), configFile?: string): Promise<ConfigIssue[]> {
+  return runAsync(targetFileIssueSteps(folder, tokens, files, configFile));
+}
+
+/** The steps of `targetFileIssues`, to run either way (see io.ts: the editor's first load runs them synchronously). */
+export function* targetFileIssueSteps(folder: string, tokens: readonly TokenConfig[], files: CheckedFiles = new CheckedFiles(), configFile?: string): Steps<ConfigIssue[]> {
+  let realConfig: string | undefined;
+  if (configFile !== undefined) {
+    try {
+      realConfig = yield* call('realpath', configFile);
+    } catch {
+      realConfig = undefined;
     }
-    return p;
-  };
+  }
+  // One look per file, however many targets name it, all at once.
+  const names = [...new Set(tokens.flatMap((t) => t.targets.filter(isFileTarget).map((tg) => tg.file)))];
+  const answers = yield* allSettled(names.map((file) => files.resolveSteps(folder, file, { denyGitDir: true, deny: [CONFIG_RELATIVE_PATH] })));
+  const looks = new Map<string, { type?: NonRegularType; real?: string }>();
+  names.forEach((file, i) => {
+    const a = answers[i] as PromiseSettledResult<{ real: string }>;
+    looks.set(file, a.status === 'fulfilled' ? { real: a.value.real } : a.reason instanceof NotRegularFileError ? { type: a.reason.type } : {});
+  });
   const issue = (tg: FileTargetConfig, found: { type?: NonRegularType; real?: string }): string | undefined => {
     if (found.type) return ISSUE[found.type]();
     if (realConfig !== undefined && found.real === realConfig) return l10n.t('is the configuration file in use: cf-rotate does not write a secret into it');
@@ -54,14 +61,11 @@ export async function targetFileIssues(folder: string, tokens: readonly TokenCon
     if (found.real !== undefined && tg.allowAnyFile !== true && isEnvLikeFile(tg.file) && !isEnvLikeFile(found.real)) return linkedNotEnvStyle(found.real);
     return undefined;
   };
-  const found = tokens.flatMap((t, i) =>
-    t.targets.map((tg, j) => {
-      if (!isFileTarget(tg)) return Promise.resolve([]);
-      return look(tg.file).then((f) => {
-        const message = issue(tg, f);
-        return message ? [{ path: `tokens[${i}].targets[${j}].file`, message }] : [];
-      });
+  return tokens.flatMap((t, i) =>
+    t.targets.flatMap((tg, j) => {
+      if (!isFileTarget(tg)) return [];
+      const message = issue(tg, looks.get(tg.file) ?? {});
+      return message ? [{ path: `tokens[${i}].targets[${j}].file`, message }] : [];
     }),
   );
-  return (await Promise.all(found)).flat();
 }

@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
+import fsModule from 'node:fs';
 import { constants, promises as fs, existsSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -1113,5 +1114,196 @@ describe('checked files: createFolder, the steps between check and act, and no h
     assert.equal(await cf.sweep(root, ''), 0);
     assert.equal(await cf.sweep(root, '', '.env'), 0);
     assert.deepEqual(readdirSync(root).sort(), [...keep].sort());
+  });
+});
+
+describe('checked files: the synchronous reader (the editor\'s first load) answers as the asynchronous one', function () {
+  this.timeout(30_000);
+  let root: string;
+  let outside: string;
+  const cf = new CheckedFiles();
+  type SyncFs = Record<'openSync' | 'lstatSync' | 'closeSync', (...args: unknown[]) => unknown>;
+  const fsSync = fsModule as unknown as SyncFs;
+  const savedSync = { openSync: fsSync.openSync, lstatSync: fsSync.lstatSync, closeSync: fsSync.closeSync };
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+  /** A call's outcome, comparable across the two ways: the value, or the error's kind, words, hint and errno. */
+  const outcome = (run: () => unknown): unknown => {
+    try {
+      const v = run() as { bytes?: Uint8Array; resolved?: object } | undefined;
+      return v && v.bytes ? { bytes: Buffer.from(v.bytes).toString('hex'), resolved: v.resolved } : { value: v };
+    } catch (e) {
+      const err = e as CfRotateError & { type?: string };
+      return { error: err.constructor.name, kind: err.kind, message: err.message, hint: err.hint, type: err.type, cause: (err.cause as { code?: string } | undefined)?.code };
+    }
+  };
+  const outcomeAsync = async (run: () => Promise<unknown>): Promise<unknown> => {
+    try {
+      const v = await run();
+      return outcome(() => v);
+    } catch (e) {
+      return outcome(() => {
+        throw e;
+      });
+    }
+  };
+
+  beforeEach(async () => {
+    root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-checked-sync-')));
+    outside = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-outside-sync-')));
+    await fs.writeFile(path.join(outside, 'secret.env'), 'OUT=1\n');
+  });
+  afterEach(async () => {
+    Object.assign(fsSync, savedSync);
+    await fs.rm(root, { recursive: true, force: true });
+    await fs.rm(outside, { recursive: true, force: true });
+  });
+
+  it('every layout a repository can hold: the same contents, the same refusal (kind, words, hint, cause), nothing read outside', async () => {
+    await fs.mkdir(path.join(root, 'sub'));
+    await fs.mkdir(path.join(root, '.git'));
+    await fs.mkdir(path.join(root, '.vscode'));
+    await fs.writeFile(path.join(root, '.env'), 'A=1\n');
+    await fs.writeFile(path.join(root, 'sub', '.env'), 'B=2\n');
+    await fs.writeFile(path.join(root, '.git', 'config'), '[core]\n');
+    await fs.writeFile(path.join(root, '.vscode', 'cf-rotate.json'), '{"tokens":[]}');
+    await fs.writeFile(path.join(root, 'big.env'), Buffer.alloc(2048, 0x41));
+    await fs.writeFile(path.join(root, 'empty.env'), '');
+    await fs.symlink(path.join(root, 'sub', '.env'), path.join(root, 'in.env'));
+    await fs.symlink(path.join(outside, 'secret.env'), path.join(root, 'out.env'));
+    await fs.symlink(outside, path.join(root, 'outdir'));
+    await fs.symlink(path.join(root, 'gone.env'), path.join(root, 'dangling.env'));
+    await fs.symlink('loop.env', path.join(root, 'loop.env'));
+    await fs.symlink(path.join(root, '.git', 'config'), path.join(root, 'git.env'));
+    await fs.symlink(path.join(root, '.vscode', 'cf-rotate.json'), path.join(root, 'cfg.env'));
+    execFileSync('mkfifo', [path.join(root, 'pipe.env')]);
+    await fs.mkdir(path.join(root, 'dir.env'));
+    const cases: [string, Parameters<CheckedFiles['read']>[2]][] = [
+      ['.env', rules],
+      ['sub/.env', rules],
+      ['./sub//.env', rules],
+      ['in.env', rules],
+      ['missing.env', rules],
+      ['empty.env', rules],
+      ['big.env', { ...rules, maxBytes: 1024 }],
+      ['big.env', { ...rules, maxBytes: 2048 }],
+      ['out.env', rules],
+      ['outdir/secret.env', rules],
+      ['dangling.env', rules],
+      ['loop.env', rules],
+      ['git.env', rules],
+      ['.git/config', rules],
+      ['.git/config', { denyGitDir: false }],
+      ['.vscode/cf-rotate.json', { denyGitDir: true }],
+      ['cfg.env', rules],
+      ['pipe.env', rules],
+      ['dir.env', rules],
+      ['nope/.env', rules],
+      ['.', rules],
+      ['../x.env', rules],
+      ['/etc/passwd', rules],
+      ['C:/x.env', rules],
+      ['', rules],
+      ['a\0b', rules],
+    ];
+    const before = openFds();
+    for (const [rel, r] of cases) {
+      const sync = outcome(() => cf.readSync(root, rel, r));
+      assert.deepEqual(sync, await outcomeAsync(() => cf.read(root, rel, r)), `read ${JSON.stringify(rel)}`);
+      assert.deepEqual(outcome(() => cf.resolveSync(root, rel, r)), await outcomeAsync(() => cf.resolve(root, rel, r)), `resolve ${JSON.stringify(rel)}`);
+    }
+    assert.equal(openFds(), before, 'no handle left open');
+    // What the table holds: contents inside, refusals of everything else (not only agreement).
+    assert.equal(Buffer.from(cf.readSync(root, 'in.env', rules)!.bytes).toString(), 'B=2\n');
+    assert.equal(cf.readSync(root, 'missing.env', rules), undefined);
+    assert.throws(() => cf.readSync(root, 'out.env', rules), /leads outside the workspace folder/);
+    assert.throws(() => cf.readSync(root, 'outdir/secret.env', rules), /links outside the workspace folder/);
+    assert.throws(() => cf.readSync(root, 'pipe.env', rules), /FIFO/);
+    assert.throws(() => cf.readSync(root, 'git.env', rules), /\.git/);
+    assert.throws(() => cf.readSync(root, 'big.env', { ...rules, maxBytes: 1024 }), /larger than 1 MB/);
+  });
+
+  it('makes no asynchronous call: every step is taken before it returns', () => {
+    const fsp = fs as unknown as Record<string, unknown>;
+    const saved = { ...fsp };
+    for (const k of Object.keys(fsp)) {
+      if (typeof fsp[k] === 'function')
+        fsp[k] = () => {
+          throw new Error(`fs.promises.${k} called`);
+        };
+    }
+    try {
+      execFileSync('mkdir', ['-p', path.join(root, 'sub')]);
+      execFileSync('sh', ['-c', `printf 'A=1\\n' > '${path.join(root, 'sub', '.env')}'`]);
+      assert.equal(Buffer.from(cf.readSync(root, 'sub/.env', rules)!.bytes).toString(), 'A=1\n');
+      assert.equal(cf.resolveSync(root, 'sub/.env', rules).real, path.join(root, 'sub', '.env'));
+    } finally {
+      Object.assign(fsp, saved);
+    }
+  });
+
+  it('a file replaced by a link or a FIFO between the check and the open is refused (O_NOFOLLOW, O_NONBLOCK), without hanging', async () => {
+    const file = path.join(root, 'r.env');
+    await fs.writeFile(path.join(root, 'other.env'), 'OTHER=1\n');
+    for (const [swap, message] of [
+      [() => fsModule.symlinkSync(path.join(outside, 'secret.env'), file), 'Could not read r.env: it became a symbolic link (ELOOP).'],
+      [() => execFileSync('mkfifo', [file]), 'r.env is not a regular file; cf-rotate only reads regular files.'],
+    ] as const) {
+      await fs.writeFile(file, 'A=1\n');
+      let swapped = false;
+      fsSync.openSync = (...args: unknown[]) => {
+        if (!swapped && String(args[0]).endsWith('/r.env')) {
+          swapped = true;
+          fsModule.rmSync(file);
+          swap();
+        }
+        return savedSync.openSync(...args);
+      };
+      try {
+        assert.throws(() => cf.readSync(root, 'r.env', rules), (e: Error & { kind?: string }) => e.kind === 'file' && e.message === message);
+      } finally {
+        fsSync.openSync = savedSync.openSync;
+      }
+      assert.ok(swapped);
+      await fs.rm(file);
+    }
+  });
+
+  it('(Linux) a folder on the path swapped for a link to the outside just before it is opened is refused; nothing but that folder is opened outside, and it is closed', async function () {
+    if (process.platform !== 'linux') this.skip();
+    await fs.mkdir(path.join(root, 'sub'));
+    await fs.writeFile(path.join(root, 'sub', '.env'), 'A=inside\n');
+    const before = openFds();
+    const opened: { at: string; directory: boolean }[] = [];
+    fsSync.openSync = (...args: unknown[]) => {
+      const directory = (Number(args[1]) & (constants.O_DIRECTORY ?? 0)) !== 0;
+      if (directory && String(args[0]) === path.join(root, 'sub')) {
+        fsModule.renameSync(path.join(root, 'sub'), path.join(root, 'was-sub'));
+        fsModule.symlinkSync(outside, path.join(root, 'sub'));
+      }
+      opened.push({ at: String(args[0]), directory });
+      return savedSync.openSync(...args);
+    };
+    assert.throws(
+      () => cf.readSync(root, 'sub/.env', rules),
+      (e: Error & { kind?: string }) => e.kind === 'file' && e.message === 'The folder of sub/.env changed while cf-rotate was reading it (it was moved or replaced by a link); nothing was read.',
+    );
+    assert.deepEqual(opened, [{ at: path.join(root, 'sub'), directory: true }]);
+    assert.equal(openFds(), before, 'the folder handle is closed after a refused read');
+  });
+
+  it('a failed read closes both handles; a failed close of the read-only file does not lose what was read', async () => {
+    await fs.writeFile(path.join(root, '.env'), 'A=1\n');
+    const before = openFds();
+    const closed: number[] = [];
+    fsSync.closeSync = (...args: unknown[]) => {
+      closed.push(Number(args[0]));
+      savedSync.closeSync(...args);
+      if (closed.length === 1) throw Object.assign(new Error('stubbed EIO'), { code: 'EIO' });
+    };
+    assert.equal(Buffer.from(cf.readSync(root, '.env', rules)!.bytes).toString(), 'A=1\n');
+    assert.equal(closed.length, 2, 'the file and its folder');
+    fsSync.closeSync = savedSync.closeSync;
+    assert.equal(openFds(), before);
   });
 });

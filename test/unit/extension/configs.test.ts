@@ -188,6 +188,51 @@ describe('ConfigRegistry while cf-rotate.json is being edited', () => {
     }
   });
 
+  it('the first read (ready, as the editor starts) is synchronous and finds what an asynchronous reload finds, layout by layout', async function () {
+    if (process.platform === 'win32') this.skip();
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-rotate-outside-'));
+    const vscodeDir = path.join(dir, '.vscode');
+    const fresh = (): void => {
+      fs.rmSync(vscodeDir, { recursive: true, force: true });
+      for (const f of ['pipe.env', '.env']) fs.rmSync(path.join(dir, f), { force: true });
+      fs.mkdirSync(vscodeDir);
+    };
+    const layouts: [string, () => void, string][] = [
+      ['valid', () => fs.writeFileSync(file, VALID), 'ok'],
+      ['a target that is a FIFO', () => (fs.writeFileSync(file, VALID.replace('".env"', '"pipe.env"')), execFileSync('mkfifo', [path.join(dir, 'pipe.env')])), 'error'],
+      ['a link out of the folder', () => (fs.writeFileSync(path.join(outside, 'cf-rotate.json'), VALID), fs.symlinkSync(path.join(outside, 'cf-rotate.json'), file)), 'error'],
+      ['.vscode linked out of the folder', () => (fs.rmSync(vscodeDir, { recursive: true }), fs.symlinkSync(outside, vscodeDir)), 'error'],
+      ['a FIFO', () => execFileSync('mkfifo', [file]), 'error'],
+      ['over 1 MiB', () => fs.writeFileSync(file, `${VALID}${' '.repeat(1024 * 1024)}`), 'error'],
+      ['invalid JSON', () => fs.writeFileSync(file, HALF_TYPED), 'error'],
+      ['no cf-rotate.json', () => undefined, 'missing'],
+      ['no .vscode', () => fs.rmSync(vscodeDir, { recursive: true }), 'missing'],
+    ];
+    try {
+      for (const [name, make, status] of layouts) {
+        fresh();
+        make();
+        const first = new ConfigRegistry(recordingLogger().logger);
+        const later = new ConfigRegistry(recordingLogger().logger);
+        try {
+          let turned = false;
+          setImmediate(() => (turned = true));
+          await first.ready();
+          assert.equal(turned, false, `${name}: read without a turn of the event loop`);
+          await later.reload(dir);
+          assert.equal(first.state(dir)?.status, status, name);
+          assert.deepEqual(first.state(dir), later.state(dir), name);
+        } finally {
+          first.dispose();
+          later.dispose();
+        }
+      }
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('a file read again unchanged is not parsed again (the same frozen tokens), but its targets are checked again on every read', async () => {
     await save(VALID);
     const first = registry.tokens()[0]?.token;
