@@ -10,7 +10,7 @@ import { CONFIG_RELATIVE_PATH, ConfigError, MAX_CONFIG_BYTES, parseConfig } from
 import { targetLabel, type CfRotateConfig, type TokenConfig } from '../core/config/schema';
 import { discardExplanation, resourceId, type RotationEngine, type RotationResult } from '../core/engine/engine';
 import { unreadableJournalText, type JournalEntry } from '../core/engine/journal';
-import { journalLabels } from '../core/engine/housekeeping';
+import { heldResult, takeOverJournal } from '../core/engine/housekeeping';
 import { CfRotateError, toCfRotateError } from '../core/errors';
 import { historyKey, lastRotations, unsettledLosses, type HistoryEntry } from '../core/history';
 import { redactingLogger } from '../core/log';
@@ -18,7 +18,7 @@ import { CheckedFiles } from '../core/node/checked';
 import { NodeJournalStore } from '../core/node/journalStore';
 import { targetFileIssues } from '../core/node/targetFiles';
 import { defaultStateDir, ensureStateDir, migrateLegacyJournalFile, sweepStateDir } from '../core/node/stateDir';
-import type { LockHolder, Logger } from '../core/ports';
+import type { Logger } from '../core/ports';
 import { VERSION } from '../core/version';
 import { cliHistory, cliLocks, createCliEngine } from './engine';
 import { redact, registerSecret } from '../core/redact';
@@ -216,28 +216,6 @@ export function sameFolderAs(folder: string): (other: string) => boolean {
 export function folderOf(configFile: string): string {
   const dir = path.dirname(path.resolve(configFile));
   return path.basename(dir) === '.vscode' ? path.dirname(dir) : dir;
-}
-
-/** An interrupted rotation whose lock a process this machine cannot check holds, as a result ("busy"). */
-function heldResult(entry: JournalEntry, holder: LockHolder, triedTakeOver: boolean): RotationResult {
-  const who = `${holder.app || 'a cf-rotate process'} (pid ${holder.pid} on ${holder.host})`;
-  return {
-    name: entry.token,
-    folder: entry.folder,
-    kind: entry.kind,
-    ok: false,
-    state: 'busy',
-    targets: journalLabels(entry),
-    warnings: [],
-    durationMs: 0,
-    error: {
-      kind: 'busy',
-      message: `An interrupted rotation of "${entry.token}"${entry.values ? ', with its new secret journaled,' : ''} is held by ${who}, ${holder.what || 'working on it'}, since ${new Date(holder.since).toISOString()}; this machine cannot tell whether that process still runs.`,
-      hint: triedTakeOver
-        ? 'It could not be taken over now (another process is breaking the lock); try again in a moment. Nothing was changed.'
-        : 'If that process is gone (it ran on another machine or in a rebuilt dev container, or its pid was reused), run "cf-rotate resume --take-over" to finish the rotation here. Nothing was changed.',
-    },
-  };
 }
 
 /** Resume an interrupted rotation listed a moment ago; undefined when another process finished it meanwhile (nothing to do). */
@@ -595,13 +573,11 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
         // a new secret whose process is gone), and finished here with --take-over.
         const held = (await engine.journal.heldUnverifiably()).filter(({ entry }) => !o.config || inFolder(entry.folder));
         for (const { entry, holder } of held) {
-          const broken = o['take-over'] ? await engine.journal.takeOver(entry.id) : undefined;
-          if (broken) logger.warn(`Took over the interrupted rotation of "${entry.token}" from pid ${broken.pid} on ${broken.host} (since ${new Date(broken.since).toISOString()}).`);
           // Taken over, or let go meanwhile by its holder: finished here.
-          if (broken || (o['take-over'] && !(await engine.journal.holder(entry.id)))) {
+          if (o['take-over'] && (await takeOverJournal(engine.journal, entry, logger))) {
             const r = await resumeIfThere(engine, entry.id, resumeOpts);
             if (r) results.push(r);
-          } else results.push(heldResult(entry, holder, o['take-over'] === true));
+          } else results.push(heldResult(entry, holder, { triedTakeOver: o['take-over'] === true }));
         }
         // Nothing left to resume does not mean every target works: a rotation that lost its secret
         // (reported once, when it was found) left its targets with a dead value until it is rotated again.

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { CloudflareApi } from '../core/cloudflare/types';
 import { fileTargets, targetLabel, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { stillOpenUntil, type RotationResult, type RotationState } from '../core/engine/engine';
-import { journalLabels } from '../core/engine/housekeeping';
+import { heldResult, holderText, takeOverJournal } from '../core/engine/housekeeping';
 import { unreadableJournalText, type JournalEntry, type UnreadableJournal } from '../core/engine/journal';
 import type { LockHolder } from '../core/ports';
 import { mapLimit } from '../core/engine/queue';
@@ -575,46 +575,19 @@ interface Held {
   holder: LockHolder;
 }
 
-/** "cf-rotate CLI (pid 4242 on devcontainer), rotating "deploy", since 09:12" */
-function holderText(h: LockHolder): string {
-  return vscode.l10n.t('{0} (pid {1} on {2}), {3}, since {4}', h.app || vscode.l10n.t('another cf-rotate process'), h.pid, h.host, h.what || vscode.l10n.t('working on it'), localTime(h.since));
-}
-
 /**
  * Take over a rotation held by a process this machine cannot check: asked first (unless
  * `takeOver` says), then its lock is broken; the resume that follows breaks such a process's
- * target-file locks too. False: not taken over (declined, or not possible now).
+ * target-file locks too. 'not now': the user said yes, but another process holds it now.
  */
-async function takeOverHeld(app: App, h: Held, takeOver: boolean | undefined): Promise<boolean> {
-  if (takeOver === false) return false;
+async function takeOverHeld(app: App, h: Held, takeOver: boolean | undefined): Promise<'taken' | 'declined' | 'not now'> {
+  if (takeOver === false) return 'declined';
   if (takeOver !== true) {
     const button = vscode.l10n.t('Take Over');
-    const detail = `${vscode.l10n.t('It is held by {0}; this machine cannot tell whether that process still runs.', holderText(h.holder))}\n\n${vscode.l10n.t('Take it over only if that process is gone (it ran on another machine or in a rebuilt dev container, or its pid was reused): one that still runs could write the same files again.')}`;
-    if ((await askModal(vscode.l10n.t('Take over the interrupted rotation of "{0}"?', h.entry.token), detail, button)) !== button) return false;
+    const detail = `${vscode.l10n.t('It is held by {0}; this machine cannot tell whether that process still runs.', holderText(h.holder, localTime))}\n\n${vscode.l10n.t('Take it over only if that process is gone (it ran on another machine or in a rebuilt dev container, or its pid was reused): one that still runs could write the same files again.')}`;
+    if ((await askModal(vscode.l10n.t('Take over the interrupted rotation of "{0}"?', h.entry.token), detail, button)) !== button) return 'declined';
   }
-  const broken = await app.engine.journal.takeOver(h.entry.id);
-  if (broken) app.logger.warn(`Took over the interrupted rotation of "${h.entry.token}" from pid ${broken.pid} on ${broken.host} (since ${new Date(broken.since).toISOString()}).`);
-  // Broken, or let go meanwhile by its holder: finished here.
-  return broken !== undefined || (await app.engine.journal.holder(h.entry.id)) === undefined;
-}
-
-/** The answer for a held rotation that was not taken over: busy, nothing changed. */
-function heldResult(h: Held): RotationResult {
-  return {
-    name: h.entry.token,
-    folder: h.entry.folder,
-    kind: h.entry.kind,
-    ok: false,
-    state: 'busy',
-    targets: journalLabels(h.entry),
-    warnings: [],
-    durationMs: 0,
-    error: {
-      kind: 'busy',
-      message: vscode.l10n.t('The interrupted rotation of "{0}" is held by {1}; this machine cannot tell whether that process still runs.', h.entry.token, holderText(h.holder)),
-      hint: vscode.l10n.t('If that process is gone, run Resume Interrupted Rotation again and take it over. Nothing was changed.'),
-    },
-  };
+  return (await takeOverJournal(app.engine.journal, h.entry, app.logger)) ? 'taken' : 'not now';
 }
 
 async function selectJournals(app: App, args: ResumeArgs | undefined, journals: JournalEntry[], held: ReadonlyMap<string, LockHolder> = new Map()): Promise<JournalEntry[]> {
@@ -635,7 +608,7 @@ async function selectJournals(app: App, args: ResumeArgs | undefined, journals: 
     const holder = held.get(j.id);
     return {
       label: pickText(j.token),
-      description: pickText(`${j.values ? 'new secret not yet in every file' : 'outcome unknown'} · ${path.basename(j.folder)}${inWorkspace(app, j) ? '' : ' (other workspace)'}${holder ? ` · held by ${holderText(holder)}` : ''}`),
+      description: pickText(`${j.values ? 'new secret not yet in every file' : 'outcome unknown'} · ${path.basename(j.folder)}${inWorkspace(app, j) ? '' : ' (other workspace)'}${holder ? ` · held by ${holderText(holder, localTime)}` : ''}`),
       detail: pickText(`started ${formatRelative(j.startedAt, now, userLocale())} → ${j.targets.map((t) => `${t.rel} › ${t.key}`).join(', ')}${j.lastError ? ` · last error: ${j.lastError}` : ''}`),
       // One held by a process that may still run is offered, never chosen for the user.
       picked: inWorkspace(app, j) && holder === undefined,
@@ -699,8 +672,9 @@ async function resume(app: App, raw: unknown): Promise<CommandRotationResult[] |
   try {
     for (const j of chosen) {
       const holder = heldById.get(j.id);
-      if (holder && !(await takeOverHeld(app, { entry: j, holder }, args?.takeOver))) {
-        const r = heldResult({ entry: j, holder });
+      const takenOver = holder ? await takeOverHeld(app, { entry: j, holder }, args?.takeOver) : undefined;
+      if (holder && takenOver !== 'taken') {
+        const r = heldResult(j, holder, { triedTakeOver: takenOver === 'not now', time: localTime });
         notifyWarning(app, `${r.error?.message ?? ''} ${r.error?.hint ?? ''}`); // l10n-exempt: both parts are localised in heldResult
         out.push(toPublic(r));
         continue;

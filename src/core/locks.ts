@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as l10n from '@vscode/l10n';
 import { CfRotateError } from './errors';
 import { unverifiable, type Lease, type LockHolder, type Locks } from './ports';
+import { wording } from './wording';
 
 /** "busy", naming who holds the lock so the user can tell a live process from a forgotten one. */
 export function busyError(holder: LockHolder, what: string, opts: { takeOver?: boolean } = {}): CfRotateError {
@@ -16,7 +17,7 @@ export function busyError(holder: LockHolder, what: string, opts: { takeOver?: b
   return new CfRotateError('busy', message, {
     hint:
       opts.takeOver && holder.pid > 0 && unverifiable(holder, os.hostname())
-        ? l10n.t('Wait for it to finish and try again. If that process is gone (it ran on another machine or in a rebuilt dev container, or its pid was reused), finish its rotation here with cf-rotate resume --take-over. Nothing was changed.')
+        ? l10n.t('Wait for it to finish and try again. If that process is gone (it ran on another machine or in a rebuilt dev container, or its pid was reused), {0} to finish its rotation here. Nothing was changed.', wording().takeOver())
         : l10n.t('Wait for it to finish and try again. Nothing was changed.'),
   });
 }

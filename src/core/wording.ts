@@ -21,6 +21,8 @@ export interface Wording {
   rotateAdmin(): string;
   /** Provide (or replace) the GitHub token that writes Actions secrets. */
   setGitHubToken(): string;
+  /** Finish here a rotation (or a target's write) held by a process this machine cannot check. */
+  takeOver(): string;
 }
 
 export const cliWording: Wording = {
@@ -31,6 +33,7 @@ export const cliWording: Wording = {
   openConfig: () => 'cf-rotate validate shows every problem',
   rotateAdmin: () => 'rotate it with the credential of another profile (the new value must then replace CLOUDFLARE_API_TOKEN wherever it is kept)',
   setGitHubToken: () => 'set GH_TOKEN (or GITHUB_TOKEN) to a GitHub token allowed to write the Actions secrets',
+  takeOver: () => 'run "cf-rotate resume --take-over"',
 };
 
 /** The extension's wording: localised (the command titles inside are those of package.nls.json in English). */
@@ -42,6 +45,7 @@ export const editorWording: Wording = {
   openConfig: () => l10n.t('"Cloudflare Rotate: Open Configuration"; the Tokens view lists every problem'),
   rotateAdmin: () => l10n.t('use "Cloudflare Rotate: Rotate Admin Credential…", which stores the new value as the credential, or rotate it with the credential of another profile'),
   setGitHubToken: () => l10n.t('sign in to GitHub in VS Code (Accounts menu), or run "Cloudflare Rotate: Set GitHub Token…"'),
+  takeOver: () => l10n.t('run "Cloudflare Rotate: Resume Interrupted Rotation…" and choose Take Over'),
 };
 
 /** The editor's wording, then the CLI's (English, a command line) in parentheses. */
@@ -53,6 +57,7 @@ const bothWording: Wording = {
   openConfig: () => editorWording.openConfig(),
   rotateAdmin: () => editorWording.rotateAdmin(),
   setGitHubToken: () => l10n.t('{0} (CLI: {1})', editorWording.setGitHubToken(), cliWording.setGitHubToken()),
+  takeOver: () => l10n.t('{0} (CLI: {1})', editorWording.takeOver(), 'cf-rotate resume --take-over'),
 };
 
 let current: Wording = bothWording;

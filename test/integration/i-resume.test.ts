@@ -175,6 +175,9 @@ describe('interrupted rotations', () => {
       assert.deepEqual(no.map((x) => [x.name, x.ok, x.state, x.error?.kind]), [[TOKENS.access, false, 'busy', 'busy']]);
       assert.match(no[0]?.error?.message ?? '', /is held by cf-rotate CLI \(pid 4242 on devcontainer-before-rebuild\), rotating "ci-access", since /);
       assert.ok(shownSince(mark).some((s) => s.level === 'warning' && /cannot tell whether that process still runs/.test(s.message)), 'the user is told');
+      // How to take it over, in the editor's words (not the CLI's flag).
+      assert.match(no[0]?.error?.hint ?? '', /run "Cloudflare Rotate: Resume Interrupted Rotation…" and choose Take Over to finish the rotation here/);
+      assert.doesNotMatch(no[0]?.error?.hint ?? '', /cf-rotate resume/);
       assert.doesNotMatch(await fs.readFile(path.join(FOLDER, '.env'), 'utf8'), new RegExp(newSecret), 'nothing written');
       // "All" finishes only what nobody may be working on.
       assert.deepEqual(await exec<CommandRotationResult[]>(COMMANDS.resumeInterrupted, { all: true }), []);

@@ -9,6 +9,9 @@ import { existsSync, promises as fs, writeFileSync, utimesSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { busyError, MemoryLocks, takingOver } from '../../../src/core/locks';
+import { heldResult, takeOverJournal } from '../../../src/core/engine/housekeeping';
+import type { JournalEntry } from '../../../src/core/engine/journal';
+import { cliWording, editorWording, useWording, wording } from '../../../src/core/wording';
 import { FileLocks, ownerAlive, processStartTime, sweepLockTemporaries } from '../../../src/core/node/lock';
 
 const CHILD = path.join(__dirname, 'lockChild.js');
@@ -620,6 +623,51 @@ describe('busyError and MemoryLocks (locks.ts)', () => {
     assert.doesNotMatch(busyError(elsewhere, 'W').hint ?? '', /take-over/, 'not where it does not apply');
     assert.doesNotMatch(busyError({ ...elsewhere, pid: 0 }, 'W', { takeOver: true }).hint ?? '', /take-over/, 'no pid: nothing to name or take over');
     assert.doesNotMatch(busyError({ ...elsewhere, host: here }, 'W', { takeOver: true }).hint ?? '', /take-over/, 'a local holder with a start time is checked, not taken over');
+  });
+
+  it('the take-over hint is the host\'s: the CLI names its flag, the editor its command and button (busyError and heldResult)', () => {
+    const elsewhere = { pid: 4242, start: '77', host: 'elsewhere.example', since, what: 'rotating "deploy"', app: 'cf-rotate CLI' };
+    const entry = { id: 'j1', token: 'deploy', folder: '/w', kind: 'account-api-token', targets: [{ rel: '.env', key: 'K' }], destinations: [] } as unknown as JournalEntry;
+    const before = wording();
+    try {
+      useWording(cliWording);
+      assert.match(busyError(elsewhere, 'W', { takeOver: true }).hint ?? '', /, run "cf-rotate resume --take-over" to finish its rotation here\. Nothing was changed\.$/);
+      assert.equal(
+        heldResult(entry, elsewhere).error?.hint,
+        'If that process is gone (it ran on another machine or in a rebuilt dev container, or its pid was reused), run "cf-rotate resume --take-over" to finish the rotation here. Nothing was changed.',
+      );
+      useWording(editorWording);
+      const editorHint = busyError(elsewhere, 'W', { takeOver: true }).hint ?? '';
+      assert.match(editorHint, /run "Cloudflare Rotate: Resume Interrupted Rotation…" and choose Take Over to finish its rotation here/);
+      assert.doesNotMatch(editorHint, /cf-rotate resume/, 'the editor does not send its user to the CLI');
+      assert.match(heldResult(entry, elsewhere).error?.hint ?? '', /run "Cloudflare Rotate: Resume Interrupted Rotation…" and choose Take Over to finish the rotation here/);
+    } finally {
+      useWording(before);
+    }
+  });
+
+  it('heldResult: busy, nothing changed, the holder named; the journaled secret said; a take-over tried now says to try again', () => {
+    const holder = { pid: 4242, start: '77', host: 'devcontainer', since, what: 'rotating "deploy"', app: 'cf-rotate CLI' };
+    const entry = { id: 'j1', token: 'deploy', folder: '/w', kind: 'account-api-token', targets: [{ rel: '.env', key: 'K' }], destinations: [] } as unknown as JournalEntry;
+    const r = heldResult(entry, holder);
+    assert.deepEqual({ ...r, error: undefined }, { name: 'deploy', folder: '/w', kind: 'account-api-token', ok: false, state: 'busy', targets: ['.env › K'], warnings: [], durationMs: 0, error: undefined });
+    assert.equal(r.error?.kind, 'busy');
+    assert.equal(r.error?.message, 'The interrupted rotation of "deploy" is held by cf-rotate CLI (pid 4242 on devcontainer), rotating "deploy", since 2026-01-02T03:04:05.006Z; this machine cannot tell whether that process still runs.');
+    assert.match(heldResult({ ...entry, values: { K: 'x' } } as unknown as JournalEntry, holder).error?.message ?? '', /^The interrupted rotation of "deploy", with its new secret journaled, is held by /);
+    assert.match(heldResult(entry, { ...holder, app: '', what: '' }, { time: () => '09:12' }).error?.message ?? '', /held by another cf-rotate process \(pid 4242 on devcontainer\), working on it, since 09:12;/);
+    assert.equal(heldResult(entry, holder, { triedTakeOver: true }).error?.hint, 'It could not be taken over now (another process is breaking its lock); try again in a moment. Nothing was changed.');
+  });
+
+  it('takeOverJournal: true when the lock was broken (logged) or let go meanwhile, false while another process holds it', async () => {
+    const holder = { pid: 4242, start: '77', host: 'devcontainer', since, what: 'rotating', app: 'CLI' };
+    const entry = { id: 'j1', token: 'deploy' } as unknown as JournalEntry;
+    const warned: string[] = [];
+    const logger = { warn: (m: string) => void warned.push(m) };
+    assert.equal(await takeOverJournal({ takeOver: async () => holder, holder: async () => assert.fail('not asked') }, entry, logger), true);
+    assert.deepEqual(warned, ['Took over the interrupted rotation of "deploy" from pid 4242 on devcontainer (since 2026-01-02T03:04:05.006Z).']);
+    assert.equal(await takeOverJournal({ takeOver: async () => undefined, holder: async () => undefined }, entry, logger), true, 'let go meanwhile');
+    assert.equal(await takeOverJournal({ takeOver: async () => undefined, holder: async () => holder }, entry, logger), false, 'held by another now');
+    assert.equal(warned.length, 1);
   });
 
   it('takingOver asks the port to break a lock only for a holder with a pid that this machine cannot check, and passes takeOver through', async () => {
