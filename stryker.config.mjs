@@ -15,7 +15,7 @@ export const MODULES = [
   { name: 'dotenv', mutate: ['src/core/dotenv/**/*.ts'], tests: ['out/test/unit/dotenv/**/*.test.js'] },
   { name: 'redact', mutate: ['src/core/redact.ts'], tests: ['out/test/unit/core/redact.test.js', 'out/test/unit/security/**/*.test.js'] },
   { name: 'lock', mutate: ['src/core/node/lock.ts', 'src/core/locks.ts'], tests: ['out/test/unit/core/lock.test.js', 'out/test/unit/core/journal.test.js'] },
-  { name: 'checked writer', mutate: ['src/core/node/checked.ts', 'src/core/node/files.ts'], tests: ['out/test/unit/core/checked.test.js', 'out/test/unit/core/targets.test.js'] },
+  { name: 'checked writer', mutate: ['src/core/node/checked.ts', 'src/core/node/files.ts', 'src/core/node/io.ts'], tests: ['out/test/unit/core/checked.test.js', 'out/test/unit/core/targets.test.js', 'out/test/unit/core/io.test.js'] },
   { name: 'journal', mutate: ['src/core/engine/journal.ts', 'src/core/node/journalStore.ts'], tests: ['out/test/unit/core/journal.test.js', 'out/test/unit/core/engine.test.js'] },
   { name: 'targets', mutate: ['src/core/engine/targets/**/*.ts'], tests: ['out/test/unit/core/targets.test.js', 'out/test/unit/core/engine.test.js', 'out/test/unit/destinations/**/*.test.js'] },
   // The schemas themselves: not the other files of src/core/config/ (docs.ts, the words of each key; edit.ts, the

@@ -275,7 +275,7 @@ function* readOpen(h: Handle, r: Resolved, rules: CheckRules): Steps<{ bytes: Ui
     chunks.push(chunk.subarray(0, n));
     total += n;
   }
-  if (total > max) throw tooLarge();
+  // (The loop leaves only after a check that held and an empty read: total is within the limit.)
   return { bytes: Buffer.concat(chunks, total), resolved: { ...r, mode: st.mode & 0o7777, size: total } };
 }
 
@@ -487,7 +487,7 @@ export class CheckedFiles {
       return h === undefined ? undefined : yield* readOpen(h, r, rules);
     } finally {
       // Both handles at once. A read-only file's failed close loses nothing: what was read stands.
-      yield* allSettled<void>([h === undefined ? none() : call('close', h), dir.close()]);
+      yield* allSettled<void>([...(h === undefined ? [] : [call('close', h)]), dir.close()]);
     }
   }
 
@@ -671,7 +671,7 @@ export class CheckedFiles {
         try {
           now = yield* call('realpath', r.realDir);
         } catch {
-          now = undefined;
+          /* gone or unreadable: refused below */
         }
       }
       if (now === undefined || !isInsideOrSame(r.realRoot, now) || fold(now) !== fold(r.realDir)) {
@@ -709,12 +709,6 @@ export class CheckedFiles {
       close: () => quietly('close'),
     };
   }
-}
-
-/** No step: what an absent handle's close is. */
-// eslint-disable-next-line require-yield
-function* none(): Steps<void> {
-  return;
 }
 
 /**

@@ -104,6 +104,18 @@ describe('file-system steps: run asynchronously or synchronously', () => {
     assert.equal(most, 3);
   });
 
+  it('close and fsync reach the file system either way (a closed descriptor is EBADF)', async () => {
+    const h = await fs.open(path.join(dir, 'a.txt'), 'r');
+    const fd = h.fd;
+    runSync(call('fsync', fd));
+    await h.close();
+    assert.throws(() => runSync(call('fsync', fd)), { code: 'EBADF' });
+    assert.throws(() => runSync(call('close', fd)), { code: 'EBADF' });
+    const closed = await fs.open(path.join(dir, 'a.txt'), 'r');
+    await closed.close();
+    await assert.rejects(runAsync(call('fsync', closed)), { code: 'EBADF' });
+  });
+
   it('runSync makes no asynchronous call', () => {
     const fsp = fs as unknown as Record<string, unknown>;
     const saved = { ...fsp };
