@@ -59,7 +59,15 @@ export class MemoryLocks implements Locks {
         if (!released && this.held.get(name) === holder) this.held.delete(name);
         released = true;
       },
+      stillHeld: () => !released && this.held.get(name) === holder,
     };
+  }
+
+  /** Break the lock of `name` (tests: another process taking over); the holder broken, if any. */
+  async takeOver(name: string): Promise<LockHolder | undefined> {
+    const h = this.held.get(name);
+    this.held.delete(name);
+    return h;
   }
   async acquire(name: string, what: string, opts: { waitMs?: number; signal?: AbortSignal } = {}): Promise<Lease> {
     const deadline = Date.now() + (opts.waitMs ?? 0);

@@ -112,6 +112,12 @@ export interface LockHolder {
 export interface Lease {
   readonly holder: LockHolder;
   release(): Promise<void>;
+  /**
+   * Fencing: is the lock still this lease's? False once another process broke it (a take-over,
+   * `resume --take-over`, after this process looked dead) or it is gone. Synchronous, so nothing
+   * runs between the check and the act it guards. Absent: the lock cannot be taken from its holder.
+   */
+  stillHeld?(): boolean;
 }
 
 /**

@@ -27,7 +27,7 @@ import type { Clock, Files, Git, GitStatus, Locks, Logger } from '../ports';
 import { takingOver } from '../locks';
 import { registerSecret } from '../redact';
 import type { GitHubApi } from '../github/client';
-import { Journal, MemoryJournalStore, secretValuesOf, type JournalDestination, type JournalEntry, type JournalStore, type Verdict } from './journal';
+import { Journal, MemoryJournalStore, secretValuesOf, TakenOverError, type JournalDestination, type JournalEntry, type JournalStore, type Verdict } from './journal';
 import { Retirements } from '../retire';
 import { adminTokenName, configStep, runAfterTargets } from './after';
 import { KeyedQueue, mapLimit, Slots } from './queue';
@@ -1011,8 +1011,14 @@ export class RotationEngine {
       // The files first: local, fast, and the second durable copy of the secret beside the journal.
       const byFile = new Map<string, JournalEntry['targets']>();
       for (const t of entry.targets) if (!t.done) byFile.set(t.rel, [...(byFile.get(t.rel) ?? []), t]);
+      // Fencing: a process that took this rotation over (this one looked dead to it) writes from now
+      // on, never both. Not when the secret is in this process's memory only: then it goes out anyway.
+      const fence = (): void => {
+        if (!ctx.unjournaled) this.journal.assertStillHeld(entry.id, entry.token);
+      };
       for (const [rel, group] of byFile) {
         failedAt = rel;
+        fence();
         await writeTargetFile(fileDeps, entry, rel, group, values, ctx.overwriteConflicts ?? false);
         // Progress is not journaled: resuming compares each target with the new value and skips those already written.
         for (const t of group) t.done = true;
@@ -1027,6 +1033,7 @@ export class RotationEngine {
         failedAt = targetLabel(d);
         const value = values[d.field];
         if (value === undefined) throw new CfRotateError('internal', l10n.t('The journal of "{0}" has no {1} to send to {2}.', entry.token, d.field, targetLabel(d)));
+        fence();
         await destinationDriver(d).write(dctx, d, value);
         dests[i] = { ...d, done: true };
         written.push(dests[i] as JournalDestination);
@@ -1036,6 +1043,11 @@ export class RotationEngine {
       }
     } catch (e) {
       await verifying; // settled (it never rejects); its verdict does not matter while a target is unwritten
+      if (e instanceof TakenOverError) {
+        // The journal entry is the other process's now: nothing more is written or recorded here.
+        this.deps.logger.warn(`Rotation of "${entry.token}": ${e.message}`);
+        return { ...base, ok: false, state: 'busy', error: e.toJSON(), warnings, durationMs: this.deps.clock.now() - ctx.started };
+      }
       const err = toCfRotateError(e, 'file');
       this.deps.logger.error(`Rotation of "${entry.token}" could not write ${failedAt ?? 'its targets'}: ${err.message}`);
       let journalProblem: string | undefined;

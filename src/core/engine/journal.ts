@@ -205,6 +205,19 @@ export interface JournalStore {
   rescue?(id: string): Promise<void>;
 }
 
+/**
+ * This process's lock of a rotation was broken by another process that took the rotation over
+ * (`resume --take-over`, Resume Interrupted Rotation › Take Over): this process stops before its
+ * next write. The journal entry is the other process's now.
+ */
+export class TakenOverError extends CfRotateError {
+  constructor(token: string) {
+    super('busy', l10n.t('Another process took over the rotation of "{0}" (it broke this process\'s lock, as of a process that had died); this process stopped and wrote nothing more.', token), {
+      hint: l10n.t('The process that took it over finishes the rotation. Nothing more was changed here.'),
+    });
+  }
+}
+
 /** File-name-safe key of an id (ids contain ':'). */
 export function journalKey(id: string): string {
   return createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 40);
@@ -278,10 +291,22 @@ export class Journal {
     return this.locks.takeOver?.(`rot-${journalKey(id)}`);
   }
 
+  /**
+   * Fencing: throws TakenOverError when another process broke this process's lock of `id` (a
+   * take-over: this process looked dead to it). Checked right before every journal write and
+   * clear, and before each target is written: a process that only looked dead never writes over
+   * a newer rotation of the same credential, nor removes its journal entry.
+   */
+  assertStillHeld(id: string, token: string): void {
+    const lease = this.leases.get(id);
+    if (lease?.stillHeld && !lease.stillHeld()) throw new TakenOverError(token);
+  }
+
   /** Durable write (the store reads nothing back: it writes, fsyncs and renames). Only the lock holder writes. */
   async write(entry: JournalEntry): Promise<void> {
     // l10n-exempt: an invariant of the journal; it fires only on a programming bug
     if (!this.leases.has(entry.id)) throw new CfRotateError('internal', `The journal of "${entry.token}" was written without holding its lock.`);
+    this.assertStillHeld(entry.id, entry.token);
     // 4: steps after the targets (config, store, retire); 3: destinations; else 2 (what older versions read).
     const v = entry.config || entry.store || entry.retire ? 4 : entry.destinations && entry.destinations.length > 0 ? 3 : 2;
     await this.store.put(entry.id, JSON.stringify(entry.v === v ? entry : { ...entry, v }));
@@ -334,9 +359,10 @@ export class Journal {
     return { entries: entries.sort((a, b) => a.startedAt - b.startedAt), unreadable };
   }
 
-  async clear(id: string): Promise<void> {
+  async clear(id: string, token?: string): Promise<void> {
     // l10n-exempt: an invariant of the journal; it fires only on a programming bug
     if (!this.leases.has(id)) throw new CfRotateError('internal', `The journal ${id} was cleared without holding its lock.`);
+    this.assertStillHeld(id, token ?? id);
     await this.store.delete(id);
   }
 }

@@ -224,6 +224,19 @@ export class FileLocks implements Locks {
     let released = false;
     return {
       holder: owner,
+      // The lock file still names this lease (its nonce). Gone, torn or another owner's: taken over.
+      // Any other failure to read it says nothing about the owner: the act it guards goes on (and
+      // fails by itself if the state directory cannot be used).
+      stillHeld: () => {
+        if (released) return false;
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch (e) {
+          return errno(e) !== 'ENOENT';
+        }
+        return parseOwner(text)?.nonce === owner.nonce;
+      },
       release: async () => {
         if (released) return;
         released = true;
