@@ -8,13 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as esbuild from 'esbuild';
-import { provision } from '../../test/harness/provision';
-import { cacheDir } from '../../test/harness/util';
 import { stagedBuild } from '../lib/build';
 import { countInstructions, findValgrind, inPairs, millions, minus, VALGRIND_MISSING, type Counted } from '../lib/instructions';
 import { runProcess } from '../lib/proc';
 import { fmtSummary, summarize } from '../lib/stats';
 import type { Bench, BenchContext, BenchOutcome, Series } from '../lib/types';
+import { extensionHostNode } from './vscode';
 
 /** A `node -e` script: stub vscode, require `pre` (untimed), then time the require of `file`. */
 function requireScript(stubModule: string, file: string, exportName: string, pre?: string): string {
@@ -79,8 +78,7 @@ export const bundleBench: Bench = {
     const shellScript = requireScript(stub, build.extensionJs, 'activate');
     const runtimeScript = requireScript(stub, build.runtimeJs, 'start', build.extensionJs);
     // The extension host runs the harness's Node 22; use it when the harness is provisioned.
-    let node22: string | undefined;
-    if (fs.existsSync(cacheDir('provision.json'))) node22 = (await provision().catch(() => undefined))?.nodeBin;
+    const node22 = await extensionHostNode();
     const nodeBin = node22 ?? process.execPath;
     const nodeLabel = node22 ? "fresh Node 22 (the extension host's), vscode stubbed" : `fresh \`node\` ${process.version}, vscode stubbed`;
     const shellMs = await timeRequire(nodeBin, shellScript, runs);

@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { devPayload, openWorkbench, type Workbench } from '../../test/harness/browser';
 import { launchCodeServer, type CodeServer } from '../../test/harness/codeServer';
+import { provision } from '../../test/harness/provision';
+import { cacheDir } from '../../test/harness/util';
 import { stagedBuild, type StagedBuild } from '../lib/build';
 import { sleep } from '../lib/proc';
 import { SimulatorProcess } from '../lib/simulator';
@@ -102,6 +104,12 @@ function series(label: string, unit: string, samples: number[]): Series {
 }
 
 const MiB = 1024 * 1024;
+
+/** The Node that runs the extension host (the harness's, once provisioned); undefined when it is not. */
+export async function extensionHostNode(): Promise<string | undefined> {
+  if (!fs.existsSync(cacheDir('provision.json'))) return undefined;
+  return (await provision().catch(() => undefined))?.nodeBin;
+}
 
 export async function buildOrExplain(ctx: BenchContext): Promise<{ build?: StagedBuild; reason?: string }> {
   try {
