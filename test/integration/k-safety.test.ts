@@ -456,8 +456,14 @@ describe('editor safety', () => {
         const which = (t: string): string => (t.includes(live.deploy) ? 'live' : t.includes(secrets.deploy) ? 'old' : 'other');
         await new Promise((res) => setTimeout(res, 1000));
         const later = read('.env');
+        // The file's lines with every value masked (never a secret): which key holds what, in which quotes.
+        const shape = (t: string): string =>
+          t
+            .split('\n')
+            .map((l) => l.split(live.deploy).join('<live>').split(secrets.deploy).join('<old>').replace(/[A-Za-z0-9_.-]{16,}/g, '<value>'))
+            .join(' | ');
         // Which value the file holds (never the value itself): tells a late save by the editor from a write that did not happen.
-        assert.fail(`the new value was not written: .env holds the ${which(text)} value (a second later: the ${which(later)} one, comment kept: ${later.startsWith('# saved')}); the editor is ${editor.document.isDirty ? 'dirty' : 'clean'} and shows the ${which(editor.document.getText())} value`);
+        assert.fail(`the new value was not written: .env holds the ${which(text)} value (a second later: the ${which(later)} one, comment kept: ${later.startsWith('# saved')}); the editor is ${editor.document.isDirty ? 'dirty' : 'clean'} and shows the ${which(editor.document.getText())} value; the file read: ${shape(text)}`);
       }
       await waitFor(() => !editor.document.isDirty && editor.document.getText() === text, 'the editor to show the saved file with the new value');
     });
