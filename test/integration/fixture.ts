@@ -181,8 +181,20 @@ export const CONFIG_FILE = path.join('.vscode', 'cf-rotate.json');
 export function writeWorkspace(folder: string, state: SimState): Secrets {
   const secrets = secretsFromState(state);
   fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(folder, CONFIG_FILE), configText(idsFromState(state)));
-  fs.writeFileSync(path.join(folder, '.env'), envText(secrets), { mode: 0o600 });
-  fs.writeFileSync(path.join(folder, '.dev.vars'), devVarsText(secrets), { mode: 0o600 });
+  replaceFile(path.join(folder, CONFIG_FILE), configText(idsFromState(state)));
+  replaceFile(path.join(folder, '.env'), envText(secrets), 0o600);
+  replaceFile(path.join(folder, '.dev.vars'), devVarsText(secrets), 0o600);
   return secrets;
+}
+
+/**
+ * Replace a file in one step (a temporary beside it, renamed over it). A plain write truncates
+ * first: VS Code, still holding the file's document from an earlier test, can reload it empty or
+ * half written in between, and a test that then edits and saves that document writes it back.
+ */
+function replaceFile(file: string, text: string, mode = 0o644): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.fixture-${process.pid}.tmp`);
+  fs.writeFileSync(tmp, text, { mode });
+  fs.chmodSync(tmp, mode);
+  fs.renameSync(tmp, file);
 }

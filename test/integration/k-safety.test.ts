@@ -437,6 +437,8 @@ describe('editor safety', () => {
     it('unsaved edits in a target: "Save and Rotate" saves them, then rotates', async () => {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file('.env')));
       const editor = await vscode.window.showTextDocument(doc, { preview: false });
+      // The document shows the file this test's world wrote (not one VS Code kept from an earlier test) before it is edited.
+      await waitFor(() => doc.getText() === read('.env'), 'the editor to show the .env of this test');
       await waitFor(() => Promise.resolve(editor.edit((b) => b.insert(new vscode.Position(0, 0), '# saved by Save and Rotate\n'))), 'the edit to be applied');
       assert.equal(editor.document.isDirty, true);
       const dialogs: Shown[] = [];
