@@ -26,6 +26,24 @@ async function refuses(p: Promise<unknown>, kind: string, message: RegExp): Prom
   });
 }
 
+/** Run `act` while every FileHandle's fstat reports `size` (the size a read is planned with; the file itself is unchanged). */
+async function withStatSize<T>(size: number, act: () => Promise<T>): Promise<T> {
+  const h = await fs.open(__filename);
+  const proto = Object.getPrototypeOf(h) as { stat: (...a: unknown[]) => Promise<{ size: number }> };
+  await h.close();
+  const stat = proto.stat;
+  proto.stat = async function (this: unknown, ...a: unknown[]) {
+    const st = await stat.apply(this, a);
+    st.size = size;
+    return st;
+  };
+  try {
+    return await act();
+  } finally {
+    proto.stat = stat;
+  }
+}
+
 describe('checked files: containment, file types, modes, temporaries', function () {
   this.timeout(30_000);
   let root: string;
@@ -322,21 +340,10 @@ describe('checked files: each rule on its own', function () {
     const r = await cf.read(root, 'big.env', {});
     assert.deepEqual([r?.resolved.size, r?.resolved.mode, r?.resolved.exists, r?.resolved.name], [1025, (await fs.stat(path.join(root, 'big.env'))).mode & 0o7777, true, 'big.env']);
     // Read on past the size fstat gave (the file grew since): exactly the limit is still read whole, one byte more is refused.
-    const h = await fs.open(path.join(root, 'big.env'));
-    const proto = Object.getPrototypeOf(h) as { stat: (...a: unknown[]) => Promise<{ size: number }> };
-    await h.close();
-    const stat = proto.stat;
-    proto.stat = async function (this: unknown, ...a: unknown[]) {
-      const st = await stat.apply(this, a);
-      st.size = 7;
-      return st;
-    };
-    try {
+    await withStatSize(7, async () => {
       assert.equal((await cf.read(root, 'big.env', { maxBytes: 1025 }))?.bytes.length, 1025);
       await assert.rejects(cf.read(root, 'big.env', { maxBytes: 1024 }), (e: Error) => e.message === 'big.env is larger than 1 MB.');
-    } finally {
-      proto.stat = stat;
-    }
+    });
   });
 
   it('assertWritable: what resolve() says, for an existing and a new file', async () => {
@@ -797,20 +804,8 @@ describe('checked files: createFolder, the steps between check and act, and no h
     await refusal(cf.read(root, 'f.env', rules), 'file', 'f.env is not a regular file; cf-rotate only reads regular files.', 'Point the target at a .env text file.');
     fsp.open = open;
     await fs.writeFile(path.join(root, 'big.env'), Buffer.alloc(1025, 0x41));
-    const h = await fs.open(path.join(root, 'big.env'));
-    const proto = Object.getPrototypeOf(h) as { stat: (...a: unknown[]) => Promise<{ size: number }> };
-    await h.close();
-    const stat = proto.stat;
-    proto.stat = async function (this: unknown, ...a: unknown[]) {
-      const st = await stat.apply(this, a);
-      st.size = 0; // the size when checked; the file then grows to 1025 bytes
-      return st;
-    };
-    try {
-      await refusal(cf.read(root, 'big.env', { maxBytes: 1024 }), 'file', 'big.env is larger than 1 MB.', 'Point the target at a .env file.');
-    } finally {
-      proto.stat = stat;
-    }
+    // The size when checked: 0; the file then grows to 1025 bytes.
+    await withStatSize(0, () => refusal(cf.read(root, 'big.env', { maxBytes: 1024 }), 'file', 'big.env is larger than 1 MB.', 'Point the target at a .env file.'));
   });
 
   it('write: the name turned into a folder before the rename is refused, nothing is written and no temporary is left; another lstat error is a write error', async () => {
@@ -1075,23 +1070,10 @@ describe('checked files: createFolder, the steps between check and act, and no h
     assert.equal(Buffer.from((await cf.read(root, '.env (deleted)', rules))!.bytes).toString(), 'B=1\n');
     const body = 'A=1\n'.repeat(40_000); // 160,000 bytes: more than one read of 64 KiB after the first
     await fs.writeFile(path.join(root, '.env'), body);
-    const h = await fs.open(path.join(root, '.env'));
-    const proto = Object.getPrototypeOf(h) as { stat: (...a: unknown[]) => Promise<{ size: number }> };
-    await h.close();
-    const stat = proto.stat;
     for (const size of [0, 7, body.length - 1, body.length + 1, body.length + 100_000]) {
-      proto.stat = async function (this: unknown, ...a: unknown[]) {
-        const st = await stat.apply(this, a);
-        st.size = size;
-        return st;
-      };
-      try {
-        const got = await cf.read(root, '.env', rules);
-        assert.equal(Buffer.from(got!.bytes).toString(), body, `size taken as ${size}`);
-        assert.equal(got!.resolved.size, body.length);
-      } finally {
-        proto.stat = stat;
-      }
+      const got = await withStatSize(size, () => cf.read(root, '.env', rules));
+      assert.equal(Buffer.from(got!.bytes).toString(), body, `size taken as ${size}`);
+      assert.equal(got!.resolved.size, body.length);
     }
   });
 
