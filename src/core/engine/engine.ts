@@ -624,7 +624,7 @@ export class RotationEngine {
         received = { contractProblem: err.message };
       } else if (!sent) {
         // Nothing reached Cloudflare. An intent journaled for a call that never went out goes.
-        if (journaled) await this.journal.clear(id).catch(() => undefined);
+        if (journaled) await this.journal.clear(id, token.name).catch(() => undefined);
         // A rotation the batch's cancel stopped before its call is not a failure of the token (as a cancel during the checks).
         if (err.kind !== 'cancelled') await this.record(this.historyEntry(entry, 'failed', err));
         throw withNothingRotated(cancelledBefore(err, token.name));
@@ -796,7 +796,7 @@ export class RotationEngine {
       await this.deps.checkpoint?.('verdict-journaled', entry.token);
       await this.record({ ...this.historyEntry(entry, 'discarded'), error: v.message });
       await this.deps.checkpoint?.('verdict-recorded', entry.token);
-      await this.journal.clear(id);
+      await this.journal.clear(id, entry.token);
       this.deps.logger.warn(v.message);
       return entry;
     } finally {
@@ -923,7 +923,7 @@ export class RotationEngine {
       await this.deps.history.append(rec); // must be durable before the entry goes
     }
     await this.deps.checkpoint?.('verdict-recorded', entry.token);
-    await this.journal.clear(entry.id);
+    await this.journal.clear(entry.id, entry.token);
     const err = cause ?? new CfRotateError((verdict.errorKind ?? 'ambiguous') as ErrorKind, verdict.message, verdict.hint ? { hint: verdict.hint } : {});
     this.deps.logger.warn(`"${entry.token}": ${verdict.message}`);
     return {
@@ -1176,7 +1176,7 @@ export class RotationEngine {
       rec.error = rejected.message;
     }
     await this.deps.history.append(rec).catch((e: unknown) => this.deps.logger.warn(`Could not record history: ${toCfRotateError(e).message}`));
-    await this.journal.clear(entry.id);
+    await this.journal.clear(entry.id, entry.token);
     this.deps.logger.info(`${ctx.recovered ? 'Recovered' : 'Rotated'} "${entry.token}" → ${base.targets.join(', ') || 'the stored credential'}`);
     // An overlap of 0s: the previous credential goes right away (a failure stays pending and is retried).
     let retired = false;

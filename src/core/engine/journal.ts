@@ -359,10 +359,11 @@ export class Journal {
     return { entries: entries.sort((a, b) => a.startedAt - b.startedAt), unreadable };
   }
 
-  async clear(id: string, token?: string): Promise<void> {
+  /** Remove the entry of `id` (the rotation of `token`, as a refusal names it). */
+  async clear(id: string, token: string): Promise<void> {
     // l10n-exempt: an invariant of the journal; it fires only on a programming bug
     if (!this.leases.has(id)) throw new CfRotateError('internal', `The journal ${id} was cleared without holding its lock.`);
-    this.assertStillHeld(id, token ?? id);
+    this.assertStillHeld(id, token);
     await this.store.delete(id);
   }
 }

@@ -88,6 +88,8 @@ describe('fencing: a rotation taken over by another process', function () {
     });
     const r = await h.engine.rotate(folder, token);
     assert.equal(r.state, 'busy', JSON.stringify(r));
+    // Refused at the journal's removal, by the token's name.
+    assert.match(r.error?.message ?? '', /^Another process took over the rotation of "deploy" /);
     assert.equal(parse(await read(folder, '.env')).A, live());
     assert.equal(parse(await read(folder, '.dev.vars')).A, live());
     assert.equal(h.journal.data.size, 1, 'not removed: it is the taker\'s');

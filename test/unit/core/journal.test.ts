@@ -96,11 +96,11 @@ describe('journal', function () {
     await j.write(e);
     assert.deepEqual(await j.get(e.id), e);
     assert.deepEqual((await j.list()).map((x) => x.id), [e.id]);
-    await j.clear(e.id);
+    await j.clear(e.id, e.token);
     assert.equal(await j.get(e.id), undefined);
     await j.unlock(e.id);
     assert.equal(j.isLocked(e.id), false);
-    await assert.rejects(j.clear(e.id), /without holding its lock/);
+    await assert.rejects(j.clear(e.id, e.token), /without holding its lock/);
   });
 
   it('list is ordered by start and skips entries it cannot read (a future version), instead of failing', async () => {
@@ -319,7 +319,7 @@ describe('journal: each rule on its own', function () {
   it('write() and clear() without the lock: "internal", naming the entry', async () => {
     const j = new Journal(new MemoryJournalStore(), new MemoryLocks());
     await assert.rejects(j.write(entry()), (e: Error & { kind?: string }) => e.kind === 'internal' && e.message === 'The journal of "me" was written without holding its lock.');
-    await assert.rejects(j.clear('id-9'), (e: Error & { kind?: string }) => e.kind === 'internal' && e.message === 'The journal id-9 was cleared without holding its lock.');
+    await assert.rejects(j.clear('id-9', 'me'), (e: Error & { kind?: string }) => e.kind === 'internal' && e.message === 'The journal id-9 was cleared without holding its lock.');
   });
 
   it('lock(): the second lock in this process is busy, naming this window, without a host', async () => {
