@@ -569,7 +569,7 @@ function inWorkspace(app: App, j: JournalEntry): boolean {
   return j.store !== undefined || app.configs.folders().some((f) => samePath(f.path, j.folder));
 }
 
-/** A rotation whose lock a process this machine cannot check still holds (`Journal.heldUnverifiably`). */
+/** A rotation whose lock a process this machine cannot check still holds (`Journal.waiting`). */
 interface Held {
   entry: JournalEntry;
   holder: LockHolder;
@@ -655,10 +655,12 @@ async function resumeOne(app: App, j: JournalEntry, overwrite: boolean | undefin
 async function resume(app: App, raw: unknown): Promise<CommandRotationResult[] | undefined> {
   const args = parseArg(resumeArgsSchema, raw, COMMANDS.resumeInterrupted);
   ensureTrusted();
-  const journals = await app.engine.interrupted();
-  // Held by a process this machine cannot check (another host, a rebuilt dev container): offered too,
-  // since one may hold a new secret whose process is gone; taken over only when the user says so.
-  const held = args?.discard ? [] : await app.engine.journal.heldUnverifiably();
+  // One pass over the journal: the interrupted rotations, and those held by a process this machine
+  // cannot check (another host, a rebuilt dev container), offered too since one may hold a new
+  // secret whose process is gone; taken over only when the user says so (never discarded here).
+  const waiting = await app.engine.journal.waiting();
+  const journals = waiting.flatMap((w) => (w.holder ? [] : [w.entry]));
+  const held = args?.discard ? [] : waiting.flatMap(({ entry, holder }) => (holder ? [{ entry, holder }] : []));
   if (journals.length === 0 && held.length === 0) {
     if (args?.journalId !== undefined || args?.name !== undefined) throw new CfRotateError('not-found', vscode.l10n.t('There is no interrupted rotation to resume.'), { hint: vscode.l10n.t('It may have been finished in another window.') });
     notifyInfo(app, vscode.l10n.t('There are no interrupted rotations.'));

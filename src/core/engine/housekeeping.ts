@@ -6,9 +6,8 @@
  */
 import { CONFIG_RELATIVE_PATH } from '../config/load';
 import { fileTargets, strategyOf, targetLabel, type TokenConfig } from '../config/schema';
-import { hostname } from 'node:os';
 import * as l10n from '@vscode/l10n';
-import { unverifiable, type Files, type LockHolder, type Logger } from '../ports';
+import type { Files, LockHolder, Logger } from '../ports';
 import { wording } from '../wording';
 import type { RotationResult } from './engine';
 import type { Journal, JournalEntry } from './journal';
@@ -19,13 +18,8 @@ import type { Journal, JournalEntry } from './journal';
  * machine cannot check (another host's, a rebuilt dev container's: `unverifiable`), which only the
  * user can finish (Resume Interrupted Rotation asks to take them over). One read of each entry's lock.
  */
-export async function interruptedJournals(journal: Journal, opts: { andUnverifiable?: boolean } = {}): Promise<JournalEntry[]> {
-  const out: JournalEntry[] = [];
-  for (const j of await journal.list()) {
-    const holder = await journal.holder(j.id);
-    if (!holder || (opts.andUnverifiable === true && unverifiable(holder, hostname()))) out.push(j);
-  }
-  return out;
+export async function interruptedJournals(journal: Pick<Journal, 'waiting'>, opts: { andUnverifiable?: boolean } = {}): Promise<JournalEntry[]> {
+  return (await journal.waiting()).flatMap((w) => (!w.holder || opts.andUnverifiable === true ? [w.entry] : []));
 }
 
 /** Remove temporary files that killed processes left beside these tokens' targets. */

@@ -272,18 +272,29 @@ export class Journal {
   }
 
   /**
+   * One pass over the entries no process of this one works on, with their lock's live holder:
+   * none (interrupted: left by a crash, a failed write, an unanswered call), or one this machine
+   * cannot prove alive (another host, or no start time: see `unverifiable`). Those a holder this
+   * machine sees alive keeps are left out. One read of each entry's lock.
+   */
+  async waiting(): Promise<{ entry: JournalEntry; holder?: LockHolder }[]> {
+    const out: { entry: JournalEntry; holder?: LockHolder }[] = [];
+    for (const entry of await this.list()) {
+      if (this.leases.has(entry.id)) continue;
+      const holder = await this.locks.holder(`rot-${journalKey(entry.id)}`);
+      if (!holder) out.push({ entry });
+      else if (unverifiable(holder, hostname())) out.push({ entry, holder });
+    }
+    return out;
+  }
+
+  /**
    * Entries whose lock a holder keeps that this machine cannot prove alive (another host, or no
    * start time: see `unverifiable`). They are not "interrupted" (someone may still work on them),
    * but they must not vanish from view either: one may hold a new secret whose process is gone.
    */
   async heldUnverifiably(): Promise<{ entry: JournalEntry; holder: LockHolder }[]> {
-    const out: { entry: JournalEntry; holder: LockHolder }[] = [];
-    for (const entry of await this.list()) {
-      if (this.leases.has(entry.id)) continue;
-      const holder = await this.locks.holder(`rot-${journalKey(entry.id)}`);
-      if (holder && unverifiable(holder, hostname())) out.push({ entry, holder });
-    }
-    return out;
+    return (await this.waiting()).flatMap(({ entry, holder }) => (holder ? [{ entry, holder }] : []));
   }
 
   /** Break the lock of `id` held by a holder this machine cannot prove alive (the user asked); the holder broken, if any. */
