@@ -43,7 +43,7 @@ export function* targetFileIssueSteps(folder: string, tokens: readonly TokenConf
     try {
       realConfig = yield* call('realpath', configFile);
     } catch {
-      realConfig = undefined;
+      /* no such file: nothing to compare with */
     }
   }
   // One look per file, however many targets name it, all at once.
