@@ -21,16 +21,45 @@ export type CfMessage = z.infer<typeof MessageSchema>;
 /** Optional, nullable timestamp/text: Cloudflare sends `null` for e.g. a never-used token. */
 const optText = z.optional(z.nullable(z.string()));
 
+/** A count of `result_info`: the SDK types them as optional numbers, and an odd one (null, a string) must not cost the answer it comes with (a rotation's secret). */
+const count = z.optional(z.unknown());
+
+/**
+ * `result_info`, as the envelope carries it: every field optional and unchecked here; read with
+ * `resultInfoOf`, which keeps the finite, non-negative numbers and drops anything else (so
+ * pagination stops on a short page rather than trusting a count it cannot read).
+ */
 export const ResultInfoSchema = z.object({
-  page: z.optional(z.number()),
-  per_page: z.optional(z.number()),
-  count: z.optional(z.number()),
-  total_count: z.optional(z.number()),
-  total_pages: z.optional(z.number()),
+  page: count,
+  per_page: count,
+  count,
+  total_count: count,
+  total_pages: count,
   /** MoQ cursor pagination: items matching the cursor filters. */
-  total: z.optional(z.number()),
+  total: count,
 });
-export type ResultInfo = z.infer<typeof ResultInfoSchema>;
+
+export interface ResultInfo {
+  page?: number;
+  per_page?: number;
+  count?: number;
+  total_count?: number;
+  total_pages?: number;
+  total?: number;
+}
+
+const RESULT_INFO_FIELDS = ['page', 'per_page', 'count', 'total_count', 'total_pages', 'total'] as const;
+
+/** The counts of a `result_info` that are numbers pagination can use (finite, whole, not negative). */
+export function resultInfoOf(raw: z.infer<typeof ResultInfoSchema> | null | undefined): ResultInfo | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const out: ResultInfo = {};
+  for (const k of RESULT_INFO_FIELDS) {
+    const v = raw[k];
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) out[k] = v;
+  }
+  return out;
+}
 
 /**
  * The envelope, with `result` left opaque: the operation's result schema is applied
@@ -77,6 +106,7 @@ export function problemRetryAfterMs(body: unknown): number | undefined {
   return typeof s === 'number' && Number.isFinite(s) && s >= 0 ? Math.ceil(s * 1000) : undefined;
 }
 
+/** What a verify answers: the verdicts of a rotation read it, so a status they do not know is refused there. */
 export const TokenStatusSchema = z.enum(['active', 'disabled', 'expired']);
 
 /** Roll result: the new token value (iam_value: 40–80 characters). */
@@ -94,7 +124,8 @@ export const VerifyResultSchema = z.object({
 export const TokenSchema = z.object({
   id: z.string().check(z.minLength(1)),
   name: z.optional(z.nullable(z.string())),
-  status: z.optional(TokenStatusSchema),
+  // Lists and reads only show it: a status Cloudflare adds later must not make them fail.
+  status: z.optional(z.nullable(z.string())),
   issued_on: optText,
   modified_on: optText,
   last_used_on: optText,
@@ -126,9 +157,14 @@ export const ServiceTokenListSchema = z.array(ServiceTokenSchema);
  * `client_secret` we read. `client_secret` is optional here so that its absence is
  * reported by the client with a specific message rather than a generic schema error.
  */
-/** A create / rotate / version answer: the new client secret with its client id (the two credentials go together). */
+/**
+ * A create / rotate / version answer: the new client secret, with its client id when Cloudflare
+ * sends it (access_create_response and the SDK's ServiceTokenRotateResponse make every field
+ * optional, the id too: the caller falls back to the id it asked about and the client id read before).
+ */
 export const ServiceTokenWithSecretSchema = z.extend(ServiceTokenSchema, {
-  client_id: z.string(),
+  id: z.optional(z.string()),
+  client_id: z.optional(z.string()),
   client_secret: z.optional(z.nullable(z.string())),
 });
 

@@ -100,5 +100,5 @@ export async function resultOf(
     if (err.kind !== 'validation' || codes.length > 0) throw err;
     throw contractError(spec.what, spec.rotation, l10n.t('success is false without errors'));
   }
-  return { result: env.data.result, resultInfo: env.data.result_info ?? undefined };
+  return { result: env.data.result, resultInfo: E.resultInfoOf(env.data.result_info) };
 }

@@ -71,7 +71,7 @@ export async function rotateServiceToken(core: RequestCore, accountId: string, i
     ...callOptions(opts),
     secret: { extract: clientSecret, onSecret: opts?.onSecret },
   });
-  return serviceTokenSecret(core, res.result, what);
+  return serviceTokenSecret(core, res.result, what, id);
 }
 
 export async function bumpServiceTokenVersion(
@@ -108,7 +108,7 @@ export async function bumpServiceTokenVersion(
     secret: { extract: clientSecret, onSecret: opts?.onSecret },
   });
   // The version is the one sent: the answer does not declare client_secret_version (A3).
-  return { ...serviceTokenSecret(core, res.result, what), clientSecretVersion: currentVersion + 1 };
+  return { ...serviceTokenSecret(core, res.result, what, id), clientSecretVersion: currentVersion + 1 };
 }
 
 export async function setPreviousSecretExpiry(core: RequestCore, scope: AccessScope, id: string, at: Date, opts?: RequestOptions): Promise<ServiceTokenInfo> {
@@ -139,21 +139,21 @@ function clientSecret(result: unknown): SecretValues | undefined {
 }
 
 /** The secret in a rotation's answer; its absence is a 'contract' error (the rotation may have happened). */
-function serviceTokenSecret(core: RequestCore, result: unknown, what: string): ServiceTokenSecret {
+function serviceTokenSecret(core: RequestCore, result: unknown, what: string, requested: string): ServiceTokenSecret {
   const t = core.parse(result, E.ServiceTokenWithSecretSchema, what, true);
   if (typeof t.client_secret !== 'string' || t.client_secret.length === 0) {
     throw new CfRotateError(
       'contract',
       l10n.t('{0}: Cloudflare answered success but returned no client_secret. The rotation happened and the new secret was not received.', cap(what)),
       {
-        hint: l10n.t('The new secret cannot be read again. Rotate Access service token {0} once more (the previous secret stays valid only until its grace period ends), or create a new service token in the dashboard.', t.id),
+        hint: l10n.t('The new secret cannot be read again. Rotate Access service token {0} once more (the previous secret stays valid only until its grace period ends), or create a new service token in the dashboard.', t.id || requested),
       },
     );
   }
   registerSecret(t.client_secret);
   return {
-    id: t.id,
-    clientId: t.client_id,
+    id: t.id || requested,
+    ...(t.client_id ? { clientId: t.client_id } : {}),
     clientSecret: t.client_secret,
     name: t.name ?? undefined,
     expiresAt: t.expires_at ?? undefined,

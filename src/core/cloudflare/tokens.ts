@@ -274,7 +274,7 @@ function toApiTokenInfo(t: z.output<typeof E.TokenSchema>): ApiTokenInfo {
   return {
     id: t.id,
     name: t.name ?? '',
-    status: t.status,
+    status: t.status ?? undefined,
     issuedOn: t.issued_on ?? undefined,
     modifiedOn: t.modified_on ?? undefined,
     lastUsedOn: t.last_used_on ?? undefined,

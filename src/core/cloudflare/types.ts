@@ -60,8 +60,8 @@ export type TokenStatus = 'active' | 'disabled' | 'expired';
 export interface ApiTokenInfo {
   id: string;
   name: string;
-  /** Optional in the SDK's Token: absent means not reported. */
-  status?: TokenStatus | undefined;
+  /** Optional in the SDK's Token: absent means not reported; shown as Cloudflare says it (a list does not refuse a status it does not know). */
+  status?: string | undefined;
   issuedOn?: string | undefined;
   modifiedOn?: string | undefined;
   lastUsedOn?: string | undefined;
@@ -89,8 +89,10 @@ export interface ServiceTokenInfo {
 }
 
 export interface ServiceTokenSecret {
+  /** The token's id (the one asked about when the answer leaves it out). */
   id: string;
-  clientId: string;
+  /** Absent when the answer leaves it out (every field of it is optional): the client id does not change on a rotation. */
+  clientId?: string | undefined;
   clientSecret: string;
   name?: string | undefined;
   expiresAt?: string | undefined;

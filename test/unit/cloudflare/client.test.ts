@@ -195,6 +195,24 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       const one = await client.getAccountToken(DEMO.accountId, DEMO.accountToken.id);
       assert.equal(one.name, DEMO.accountToken.name);
     });
+    it('reads take the answer whatever its result_info counts hold (null, text) and whatever token status Cloudflare names; a verify still refuses a status it does not know', async () => {
+      sim.control.addUserTokens(60);
+      const { client } = makeClient(sim);
+      // Counts that are not numbers: paging goes on while pages are full, and stops on a short one.
+      sim.control.addFault({ op: 'listUserTokens', type: 'off-contract', set: { 'result_info.total_pages': null, 'result_info.total_count': '61', 'result_info.page': null }, times: 10 });
+      const all = await client.listUserTokens();
+      assert.equal(all.length, sim.control.state().userTokens.length);
+      assert.equal(new Set(all.map((t) => t.id)).size, all.length);
+      assert.ok(sim.control.requests({ op: 'listUserTokens' }).every((r) => r.fault === 'off-contract'));
+      // A status the enum does not list: shown as Cloudflare says it.
+      sim.control.addFault({ op: 'getUserToken', type: 'off-contract', set: { 'result.status': 'pending_review' } });
+      const one = await client.getUserToken(DEMO.userToken.id);
+      assert.equal(one.status, 'pending_review');
+      // The verify's status decides whether the credential works: one it does not know is refused, naming the field.
+      sim.control.addFault({ op: 'verifyUserToken', type: 'off-contract', set: { 'result.status': 'pending_review' } });
+      const err = await expectKind(client.verifyCredential(), 'contract');
+      assert.match(err.message, /status/);
+    });
   });
 
   describe('Access service tokens', () => {
@@ -224,7 +242,21 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       const bumped = await client.bumpServiceTokenVersion({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id, 1, undefined);
       assert.equal(sim.control.requests({ op: 'updateServiceToken' })[0]?.fault, 'off-contract');
       assert.equal(bumped.clientSecretVersion, 2, 'the version sent, not a number the answer carries');
-      assert.equal(sim.control.accessCheck(bumped.clientId, bumped.clientSecret).allowed, true);
+      assert.equal(sim.control.accessCheck(bumped.clientId ?? "", bumped.clientSecret).allowed, true);
+    });
+
+    it('a rotation answer without id or client_id (every field of it is optional) still gives the secret: the id asked about, the client id left out', async () => {
+      const { client } = makeClient(sim);
+      sim.control.addFault({ op: 'rotateServiceToken', type: 'off-contract', remove: ['result.id', 'result.client_id'] });
+      const r = await client.rotateServiceToken(DEMO.accountId, DEMO.serviceToken.id, undefined);
+      assert.equal(sim.control.requests({ op: 'rotateServiceToken' })[0]?.fault, 'off-contract');
+      assert.equal(r.id, DEMO.serviceToken.id);
+      assert.equal(r.clientId, undefined);
+      assert.equal(sim.control.accessCheck(DEMO.serviceToken.clientId, r.clientSecret).allowed, true);
+      sim.control.addFault({ op: 'updateServiceToken', type: 'off-contract', remove: ['result.client_id'] });
+      const b = await client.bumpServiceTokenVersion({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id, 1, undefined);
+      assert.equal(b.id, DEMO.zoneServiceToken.id);
+      assert.equal(sim.control.accessCheck(DEMO.zoneServiceToken.clientId, b.clientSecret).allowed, true);
     });
 
     it('listServiceTokens paginates (account: page+per_page; zone: page 2+ only when result_info says so)', async () => {
@@ -249,7 +281,7 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       assert.equal(r.id, DEMO.serviceToken.id);
       assert.equal(r.clientId, DEMO.serviceToken.clientId);
       assert.notEqual(r.clientSecret, DEMO.serviceToken.clientSecret);
-      assert.equal(sim.control.accessCheck(r.clientId, r.clientSecret).allowed, true);
+      assert.equal(sim.control.accessCheck(r.clientId ?? "", r.clientSecret).allowed, true);
       const old = sim.control.accessCheck(DEMO.serviceToken.clientId, DEMO.serviceToken.clientSecret);
       assert.equal(old.allowed, true);
       assert.equal(old.matched, 'previous');
@@ -263,7 +295,7 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       const { client } = makeClient(sim);
       const r = await client.rotateServiceToken(DEMO.accountId, DEMO.serviceToken.id, undefined);
       assert.deepEqual(sim.control.requests({ op: 'rotateServiceToken' })[0]?.body, {});
-      assert.equal(sim.control.accessCheck(r.clientId, r.clientSecret).allowed, true);
+      assert.equal(sim.control.accessCheck(r.clientId ?? "", r.clientSecret).allowed, true);
       assert.equal(sim.control.accessCheck(DEMO.serviceToken.clientId, DEMO.serviceToken.clientSecret).allowed, false);
     });
 
@@ -278,7 +310,7 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       assert.equal(req?.method, 'PUT');
       assert.equal(req?.apiPath, `/zones/${DEMO.zoneId}/access/service_tokens/${DEMO.zoneServiceToken.id}`);
       assert.deepEqual(req?.body, { client_secret_version: v + 1, previous_client_secret_expires_at: grace.toISOString() });
-      assert.equal(sim.control.accessCheck(r.clientId, r.clientSecret).allowed, true);
+      assert.equal(sim.control.accessCheck(r.clientId ?? "", r.clientSecret).allowed, true);
       assert.equal(sim.control.accessCheck(DEMO.zoneServiceToken.clientId, DEMO.zoneServiceToken.clientSecret).matched, 'previous');
     });
 
@@ -294,7 +326,7 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       assert.equal(info.id, DEMO.serviceToken.id);
       assert.deepEqual(sim.control.requests({ op: 'updateServiceToken' })[1]?.body, { previous_client_secret_expires_at: at.toISOString() });
       assert.equal(sim.control.accessCheck(DEMO.serviceToken.clientId, DEMO.serviceToken.clientSecret).allowed, false);
-      assert.equal(sim.control.accessCheck(r.clientId, r.clientSecret).allowed, true);
+      assert.equal(sim.control.accessCheck(r.clientId ?? "", r.clientSecret).allowed, true);
     });
   });
 
