@@ -852,11 +852,34 @@ export class RotationEngine {
         /* cancelled: answer with what is known now */
       }
     }
+    const driver = driverFor(entry.kind);
+    // Targets that hold a value other than their own from before the rotation, while the entry holds
+    // no secret: the new one may be there, written while the journal could not hold it (a full or
+    // read-only state directory), the entry left behind by a kill or a failed removal. A probe must
+    // never delete, or call lost, what a target holds.
+    const changed = entry.values && Object.keys(entry.values).length > 0 ? [] : targets.filter((t) => t.current !== undefined && t.current !== '' && (t.oldHash === null || hashValue(t.current) !== t.oldHash));
     let verdict: ProbeAnswer = 'unknown';
+    let rotatedIntoTarget = false;
     for (let attempt = 1; attempt <= PROBE_ATTEMPTS && verdict === 'unknown' && !ctx.signal?.aborted; attempt++) {
       ctx.progress(`probing:${attempt}/${PROBE_ATTEMPTS}`);
       try {
-        verdict = await driverFor(entry.kind).probe(this.ctx(api, undefined, ctx.accountOwned), entry, targets);
+        let found: SecretValues | undefined;
+        for (const t of driver.recognize ? changed : []) {
+          found = await driver.recognize?.(this.ctx(api, undefined, ctx.accountOwned), entry, t.field, t.current as string);
+          if (found) break;
+        }
+        if (found) {
+          this.deps.logger.warn(`"${entry.token}": a target already holds the new secret (written while the journal could not hold it); finishing the rotation with it.`);
+          verdict = { recovered: found };
+          break;
+        }
+        verdict = await driver.probe(this.ctx(api, undefined, ctx.accountOwned), entry, targets);
+        // A kind that cannot tell its new secret from another value: a changed target may hold it, so "rotated" is not "lost".
+        if (verdict === 'rotated' && !driver.recognize && changed.length > 0) {
+          verdict = 'unknown';
+          rotatedIntoTarget = true;
+          break;
+        }
       } catch (e) {
         this.deps.logger.warn(`Could not check whether "${entry.token}" was rotated (${attempt}/${PROBE_ATTEMPTS}): ${toCfRotateError(e).message}`);
       }
@@ -891,10 +914,14 @@ export class RotationEngine {
     const early = verdict === 'not-rotated';
     const hint = early
       ? l10n.t('The request could still take effect at Cloudflare until {0}. {1} after that time for a final answer.', at.toISOString(), cap(wording().resume()))
-      : l10n.t('{0} when Cloudflare is reachable; it checks and tells you what to do. If Cloudflare can never tell (see the message), check the credential in the dashboard, then discard it: {1}.', cap(wording().resume()), wording().discard(entry.token));
+      : rotatedIntoTarget
+        ? l10n.t('Check that the application using that value works: if it does, the file holds the new secret and the entry can go: {0}. If not, rotate "{1}" again after discarding it.', wording().discard(entry.token), entry.token)
+        : l10n.t('{0} when Cloudflare is reachable; it checks and tells you what to do. If Cloudflare can never tell (see the message), check the credential in the dashboard, then discard it: {1}.', cap(wording().resume()), wording().discard(entry.token));
     const message = early
       ? l10n.t('{0} It is not known yet whether Cloudflare rotated "{1}": the old value still works, but the request may still take effect. Check again after {2}.', err.message, entry.token, at.toISOString())
-      : l10n.t('{0} It is not known whether Cloudflare rotated "{1}"{2}.', err.message, entry.token, driverFor(entry.kind).cannotTell?.(entry, targets) ?? '');
+      : rotatedIntoTarget
+        ? l10n.t('{0} Cloudflare rotated "{1}", and {2} holds a value that is not the one from before the rotation: it may be the new secret, written while the journal could not hold it.', err.message, entry.token, changed.map((t) => `${t.rel} › ${t.key}`).join(', '))
+        : l10n.t('{0} It is not known whether Cloudflare rotated "{1}"{2}.', err.message, entry.token, driver.cannotTell?.(entry, targets) ?? '');
     return {
       ...base,
       ok: false,
@@ -1176,7 +1203,16 @@ export class RotationEngine {
       rec.error = rejected.message;
     }
     await this.deps.history.append(rec).catch((e: unknown) => this.deps.logger.warn(`Could not record history: ${toCfRotateError(e).message}`));
-    await this.journal.clear(entry.id, entry.token);
+    try {
+      await this.journal.clear(entry.id, entry.token);
+    } catch (e) {
+      const err = toCfRotateError(e);
+      if (err.kind === 'busy') throw e;
+      // Every target holds the new secret: the rotation is done. The entry left behind is finished (or recognised) by the next resume.
+      const w = l10n.t('The rotation is complete, but its journal entry could not be removed ({0}). Nothing is lost: {1} once the state directory is writable again; it finds the new secret in the files and finishes.', err.message, wording().resume());
+      this.deps.logger.warn(w);
+      warnings.push(w);
+    }
     this.deps.logger.info(`${ctx.recovered ? 'Recovered' : 'Rotated'} "${entry.token}" → ${base.targets.join(', ') || 'the stored credential'}`);
     // An overlap of 0s: the previous credential goes right away (a failure stays pending and is retried).
     let retired = false;

@@ -138,6 +138,31 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
       return { received: { ...e.received, tokenId: id }, values: { ...e.values, ...r2Credentials(id, e.values.token) } };
     },
 
+    async recognize(ctx, e, field, value) {
+      if (field !== 'token') return undefined;
+      const r = e.resource;
+      const acct = account ? r.accountId : undefined;
+      let v: Awaited<ReturnType<typeof ctx.api.verifyToken>>;
+      try {
+        v = await ctx.api.verifyToken(value, acct, PROBE);
+      } catch (err) {
+        // Cloudflare does not know the value (or it is revoked): not a token this rotation made.
+        if (toCfRotateError(err).kind === 'auth') return undefined;
+        throw err;
+      }
+      if (v.status !== 'active') return undefined;
+      const twin = e.pre?.twin;
+      if (twin) {
+        // A working token that is this rotation's twin (its name carries the marker).
+        const listed = acct ? await ctx.api.listAccountTokens(acct, PROBE) : await ctx.api.listUserTokens(PROBE);
+        if (!listed.some((x) => x.id.toLowerCase() === v.id.toLowerCase() && x.name.endsWith(twin.marker))) return undefined;
+        return { token: value, ...r2Credentials(v.id, value) };
+      }
+      // The rolled token itself answers with a value that is not the one from before the roll: the new one.
+      if (v.id.toLowerCase() !== (r.tokenId ?? '').toLowerCase()) return undefined;
+      return { token: value, ...r2Credentials(r.tokenId as string, value) };
+    },
+
     async probe(ctx, e, targets) {
       const r = e.resource;
       const acct = account ? r.accountId : undefined;

@@ -4,6 +4,7 @@
  * rule; a driver only says how its kind is called, checked and described. One file per kind.
  */
 import type { CloudflareApi, MutationOptions, SecretValues } from '../../cloudflare/types';
+import type { SecretField } from '../../config/schema';
 import type { TokenConfig, TokenKind } from '../../config/schema';
 import type { CfRotateError } from '../../errors';
 import type { HistoryEntry, HistoryStore } from '../../history';
@@ -59,6 +60,15 @@ export interface KindDriver<T extends TokenConfig = TokenConfig> {
   call(ctx: DriverContext, e: JournalEntry, hooks: MutationOptions): Promise<JournalEntry['received']>;
   /** Read-only (except deleting its own unusable leftovers): did an unanswered call take effect? */
   probe(ctx: DriverContext, e: JournalEntry, targets: readonly PreparedTarget[]): Promise<ProbeAnswer>;
+  /**
+   * Before any probe of an entry whose secret was never journaled: a target holds `value`, which is
+   * not the value it held before the rotation (`field` of it). Is it this rotation's new secret,
+   * written to the files while the journal could not hold it (a full or read-only state directory,
+   * then a kill or a failed removal of the entry)? Then the values to finish with: a probe must
+   * never delete, or report lost, what a target holds. Undefined: not this rotation's secret (the
+   * user's edit). Read-only; throws when it cannot tell (then no probe runs this time).
+   */
+  recognize?(ctx: DriverContext, e: JournalEntry, field: SecretField, value: string): Promise<SecretValues | undefined>;
   /** Why a probe cannot tell, for the "unknown" message (" (…)"), or ''. */
   cannotTell?(e: JournalEntry, targets: readonly PreparedTarget[]): string;
   /**

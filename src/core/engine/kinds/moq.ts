@@ -61,6 +61,16 @@ export const moqRelayToken: KindDriver<MoqRelayTokenConfig> = {
     return { jti: m.jti, ...(m.expires ? { expiresAt: m.expires } : {}) };
   },
 
+  async recognize(ctx, e, field, value) {
+    if (field !== 'token' || e.moqLabel === undefined) return undefined;
+    const jti = decodeJwtJti(value);
+    if (jti === undefined) return undefined;
+    // A token the call created (it carries this rotation's label) whose JWT a target holds: the new one.
+    const r = e.resource;
+    const tokens = await ctx.api.listMoqTokens(r.accountId as string, r.relayId as string, PROBE);
+    return tokens.some((x) => x.jti === jti && x.label === e.moqLabel) ? { token: value } : undefined;
+  },
+
   async probe(ctx, e) {
     // The previous token still works. A token the call created whose secret never reached us is useless: delete it.
     const r = e.resource;
