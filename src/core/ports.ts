@@ -20,11 +20,19 @@ export interface FileRules {
   deny?: readonly string[];
   /** Largest file read (default 50 MiB). */
   maxBytes?: number;
+  /**
+   * The file must be this one: its real path relative to the root's real path (`CheckedFile.inner`)
+   * as judged before (a rotation's preflight). A name that leads elsewhere now (a link swapped in
+   * meanwhile) is refused at the moment of acting.
+   */
+  sameAs?: string;
 }
 
 export interface CheckedFile {
   /** The real path (every checked link resolved). */
   real: string;
+  /** The real path relative to the root's real path (what `FileRules.sameAs` names). */
+  inner?: string;
   exists: boolean;
   mode?: number;
   size?: number;

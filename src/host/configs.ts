@@ -147,7 +147,7 @@ export class ConfigRegistry implements vscode.Disposable {
     try {
       const cfg = this.texts.parse(folder.path, text, CONFIG_RELATIVE_PATH);
       // A target that is there and is no regular file (FIFO, device, socket, directory): a problem of the file, by JSON path.
-      const targetIssues = yield* targetFileIssueSteps(folder.path, cfg.tokens, this.files);
+      const targetIssues = yield* targetFileIssueSteps(folder.path, cfg.tokens, this.files, path.join(folder.path, CONFIG_RELATIVE_PATH));
       if (targetIssues.length > 0) throw new ConfigError(CONFIG_RELATIVE_PATH, targetIssues);
       this.lastValid.set(folder.path, cfg.tokens);
       this.note(folder, 'ok', (was) => {

@@ -28,8 +28,8 @@ const NUL = /\0/;
 const ABSOLUTE = /^(?:[/\\]|[A-Za-z]:)/;
 /** A `..` segment between separators (either slash) or the ends: what splitting on separators and looking for `..` finds, without the array. */
 const DOT_DOT_SEGMENT = /(?:^|[/\\])\.\.(?:[/\\]|$)/;
-/** A backslash, a doubled slash or a leading `./`: the only things normaliseRelative changes. */
-const NEEDS_NORMALISING = /\\|\/\/|^\.\//;
+/** A backslash, a doubled slash or a `.` segment: the only things normaliseRelative changes. */
+const NEEDS_NORMALISING = /\\|\/\/|(?:^|\/)\.(?:\/|$)/;
 
 /** Characters that form links in messages (`[text](command:…)`, `<scheme:…>`, code spans). */
 const LINK_SYNTAX = /[[\]()<>`]/;
@@ -475,9 +475,16 @@ function writerKey(token: TokenConfig, t: TargetConfig): string {
   return `store\u0000${account}\u0000${t.secretsStore.toLowerCase()}\u0000${t.secretId.toLowerCase()}`;
 }
 
+/**
+ * One spelling per relative path, as the checked writer walks it: backslashes are separators,
+ * empty and `.` segments are nothing (`sub/./.env`, `sub//.env` and `./sub/.env` are `sub/.env`).
+ */
 export function normaliseRelative(p: string): string {
   if (!NEEDS_NORMALISING.test(p)) return p;
-  return p.replace(/\\/g, '/').replace(/\/{2,}/g, '/').replace(/^(\.\/)+/, '');
+  return p
+    .split(/[\\/]/)
+    .filter((s) => s !== '' && s !== '.')
+    .join('/');
 }
 
 /** Parse "1h30m", "7d", "0s" into milliseconds. */

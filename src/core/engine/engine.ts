@@ -31,7 +31,7 @@ import { Journal, MemoryJournalStore, secretValuesOf, TakenOverError, type Journ
 import { Retirements } from '../retire';
 import { adminTokenName, configStep, runAfterTargets } from './after';
 import { KeyedQueue, mapLimit, Slots } from './queue';
-import { configRealPath, destinationDriver, destinationFromConfig, destinationNote, hashValue, prepareTargets, readTargetText, writeTargetFile, type DestinationContext, type PreparedTarget } from './targets';
+import { assertOwnVariables, configRealPath, configuredTokens, destinationDriver, destinationFromConfig, destinationNote, hashValue, prepareTargets, readTargetText, writeTargetFile, type DestinationContext, type PreparedTarget } from './targets';
 import { driverFor, resourceId, type DriverContext, type ProbeAnswer } from './kinds';
 import { cap, wording } from '../wording';
 import { scopeOf } from './kinds/serviceToken';
@@ -157,6 +157,8 @@ export interface RotateOptions {
     git?: (folder: string) => Promise<Map<string, GitStatus> | undefined> | undefined;
     /** The real path of the configuration in use in a folder, resolved once per batch. */
     configReal?: (folder: string) => Promise<string | undefined> | undefined;
+    /** The entries of the configuration in use in a folder, read once per batch (assertOwnVariables). */
+    configTokens?: (folder: string) => Promise<readonly TokenConfig[] | undefined>;
   };
 }
 
@@ -498,7 +500,12 @@ export class RotationEngine {
         const planned = await driverFor(token.kind).plan?.({ history: this.deps.history }, token);
         // The credential's check (once per engine) goes out now and answers while the files are checked.
         if (!admin) this.adminCheck(a.api, a.key, opts.signal).catch(() => undefined);
-        targets = await prepareTargets(this.deps.files, folder, token, opts.config, opts.batch?.configReal?.(folder));
+        // The configuration in use is never a target, also when a caller does not name it (the default one).
+        const config = opts.config ?? CONFIG_RELATIVE_PATH;
+        const others = fileTargets(token).length > 0 ? (opts.batch?.configTokens?.(folder) ?? configuredTokens(this.deps.files, folder, config)) : undefined;
+        targets = await prepareTargets(this.deps.files, folder, token, config, opts.batch?.configReal?.(folder));
+        const listed = await others;
+        if (listed) await assertOwnVariables(this.deps.files, folder, token, targets, listed);
         await this.gitGate(folder, token, opts.batch);
         if (admin) extra = { store: { profile: admin.profile, ...(admin.accountId ? { accountId: admin.accountId } : {}) } };
         else {
@@ -661,13 +668,19 @@ export class RotationEngine {
       }
       return p;
     };
-    // The configuration in use is never a target: its real path, once per folder of the batch.
+    // The configuration in use is never a target: its real path, once per folder of the batch; and
+    // its entries, whose files no other entry may share a variable of.
     const configReals = new Map<string, Promise<string | undefined>>();
-    const config = opts.config;
-    const configReal = (folder: string): Promise<string | undefined> | undefined => {
-      if (config === undefined) return undefined;
+    const configLists = new Map<string, Promise<readonly TokenConfig[] | undefined>>();
+    const config = opts.config ?? CONFIG_RELATIVE_PATH;
+    const configReal = (folder: string): Promise<string | undefined> => {
       let p = configReals.get(folder);
       if (!p) configReals.set(folder, (p = configRealPath(this.deps.files, folder, config)));
+      return p;
+    };
+    const configTokens = (folder: string): Promise<readonly TokenConfig[] | undefined> => {
+      let p = configLists.get(folder);
+      if (!p) configLists.set(folder, (p = configuredTokens(this.deps.files, folder, config)));
       return p;
     };
     // Each profile's credential check goes out before the first rotation takes its lock: every
@@ -701,7 +714,7 @@ export class RotationEngine {
         return r;
       }
       // A rotation that has started is never cut in half: the batch's signal only stops new ones.
-      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false, batch: { slots, signal: opts.signal, git, configReal }, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.config ? { config: opts.config } : {}) });
+      const r = await this.rotate(folder, token, { dryRun: opts.dryRun ?? false, batch: { slots, signal: opts.signal, git, configReal, configTokens }, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.config ? { config: opts.config } : {}) });
       opts.onResult?.(r);
       return r;
     });

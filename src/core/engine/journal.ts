@@ -48,6 +48,11 @@ const journalTarget = z.object({
   done: z.boolean(),
   /** The target's "allowTracked": a resume writes it without asking git again (every other target is asked). */
   allowTracked: z.optional(z.literal(true)),
+  /**
+   * The file the rotation's checks judged (name rule, configuration, git): its real path relative
+   * to the folder's real path. Every write goes to this file or to none (a link swapped in since is refused).
+   */
+  inner: z.optional(z.string()),
 });
 
 /**

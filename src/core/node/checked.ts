@@ -108,6 +108,8 @@ export interface CheckRules {
   deny?: readonly string[];
   /** Largest file read (default 50 MiB). */
   maxBytes?: number;
+  /** The file must still be this one (its real path relative to the root's, as judged before): see FileRules.sameAs. */
+  sameAs?: string;
 }
 
 export interface Resolved {
@@ -410,6 +412,11 @@ export class CheckedFiles {
       if (fold(path.normalize(d)) === fold(inner)) {
         throw new CfRotateError('config', l10n.t('{0} is the configuration file {1}; cf-rotate does not write a secret into it.', rel, d), { hint: l10n.t('Point the target at a .env file.') });
       }
+    }
+    if (rules.sameAs !== undefined && fold(path.normalize(rules.sameAs)) !== fold(inner)) {
+      throw new CfRotateError('file', l10n.t('{0} now leads to {1}, not to {2} as when it was checked; cf-rotate writes the file it checked or none.', rel, inner, rules.sameAs), {
+        hint: l10n.t('Check what changed {0} (a link put in its place?) and put it back.', rel),
+      });
     }
   }
 

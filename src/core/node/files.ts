@@ -6,7 +6,7 @@ import { CheckedFiles, type Resolved } from './checked';
 export { fileError } from './checked';
 
 function info(r: Resolved): CheckedFile {
-  return { real: r.real, exists: r.exists, ...(r.mode !== undefined ? { mode: r.mode } : {}), ...(r.size !== undefined ? { size: r.size } : {}) };
+  return { real: r.real, inner: path.relative(r.realRoot, r.real), exists: r.exists, ...(r.mode !== undefined ? { mode: r.mode } : {}), ...(r.size !== undefined ? { size: r.size } : {}) };
 }
 
 export class NodeFiles implements Files {

@@ -18,6 +18,8 @@ import { isEnvLikeFile, isFileTarget, linkedNotEnvStyle, type FileTargetConfig, 
 import { CheckedFiles, NotRegularFileError, type NonRegularType } from './checked';
 import { allSettled, call, runAsync, type Steps } from './io';
 
+const foldCase = process.platform === 'win32' || process.platform === 'darwin' ? (s: string): string => s.toLowerCase() : (s: string): string => s;
+
 /** The problem of each non-regular type, as a config issue says it (after the JSON path). */
 const ISSUE: Record<NonRegularType, () => string> = {
   directory: () => l10n.t('is a directory, not a regular file: cf-rotate writes a secret only into a regular file'),
@@ -61,10 +63,20 @@ export function* targetFileIssueSteps(folder: string, tokens: readonly TokenConf
     if (found.real !== undefined && tg.allowAnyFile !== true && isEnvLikeFile(tg.file) && !isEnvLikeFile(found.real)) return linkedNotEnvStyle(found.real);
     return undefined;
   };
+  // Two entries writing one variable of one file under two names (a link): the first one's new secret would be written over.
+  const writers = new Map<string, number>();
+  const shared = (i: number, tg: FileTargetConfig, real: string | undefined): string | undefined => {
+    if (real === undefined) return undefined;
+    const k = `${foldCase(real)}\u0000${tg.key}`;
+    const first = writers.get(k);
+    if (first === undefined) writers.set(k, i);
+    return first !== undefined && first !== i ? l10n.t('leads to the same file as a target of tokens[{0}], which writes {1} too: two tokens cannot share one variable', first, tg.key) : undefined;
+  };
   return tokens.flatMap((t, i) =>
     t.targets.flatMap((tg, j) => {
       if (!isFileTarget(tg)) return [];
-      const message = issue(tg, looks.get(tg.file) ?? {});
+      const found = looks.get(tg.file) ?? {};
+      const message = issue(tg, found) ?? shared(i, tg, found.real);
       return message ? [{ path: `tokens[${i}].targets[${j}].file`, message }] : [];
     }),
   );

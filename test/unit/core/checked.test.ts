@@ -621,12 +621,12 @@ describe('checked files: each rule on its own', function () {
 
   it('NodeFiles: the port over the checked files (check, read, write, sweep beside the file, remove)', async () => {
     const nf = new NodeFiles();
-    assert.deepEqual(await nf.check(root, 'p.env', rules), { real: path.join(root, 'p.env'), exists: false });
-    assert.deepEqual(await nf.write(root, 'p.env', Buffer.from('A=1\n'), rules), { real: path.join(root, 'p.env'), exists: true, mode: 0o600, size: 4 });
-    assert.deepEqual(await nf.check(root, 'p.env', rules), { real: path.join(root, 'p.env'), exists: true, mode: 0o600, size: 4 });
+    assert.deepEqual(await nf.check(root, 'p.env', rules), { real: path.join(root, 'p.env'), inner: 'p.env', exists: false });
+    assert.deepEqual(await nf.write(root, 'p.env', Buffer.from('A=1\n'), rules), { real: path.join(root, 'p.env'), inner: 'p.env', exists: true, mode: 0o600, size: 4 });
+    assert.deepEqual(await nf.check(root, 'p.env', rules), { real: path.join(root, 'p.env'), inner: 'p.env', exists: true, mode: 0o600, size: 4 });
     const r = await nf.read(root, 'p.env', rules);
     assert.equal(Buffer.from(r!.bytes).toString(), 'A=1\n');
-    assert.deepEqual(r!.file, { real: path.join(root, 'p.env'), exists: true, mode: 0o600, size: 4 });
+    assert.deepEqual(r!.file, { real: path.join(root, 'p.env'), inner: 'p.env', exists: true, mode: 0o600, size: 4 });
     assert.equal(await nf.read(root, 'q.env', rules), undefined);
     await fs.mkdir(path.join(root, 'sub'));
     const dead = (name: string): string => `${name}.cf-rotate-4194303123-77-abcdef012345.tmp`;

@@ -577,8 +577,10 @@ describe('config: every rule in its own words', () => {
     assert.equal(normaliseRelative('a\\b\\c.env'), 'a/b/c.env');
     assert.equal(normaliseRelative('a//b///c.env'), 'a/b/c.env');
     assert.equal(normaliseRelative('././a.env'), 'a.env');
-    assert.equal(normaliseRelative('a/./b.env'), 'a/./b.env');
-    assert.equal(normaliseRelative('x/./y'), 'x/./y');
+    assert.equal(normaliseRelative('a/./b.env'), 'a/b.env');
+    assert.equal(normaliseRelative('x/./y'), 'x/y');
+    assert.equal(normaliseRelative('x/y/.'), 'x/y');
+    assert.equal(normaliseRelative('a.b/.c.env'), 'a.b/.c.env', 'names with dots are names');
     assert.equal(parseDuration('1h30m'), 5_400_000);
     assert.equal(parseDuration('1.5s'), 1500);
     assert.equal(parseDuration('250ms'), 250);
@@ -640,9 +642,13 @@ describe('config: the edges of each pattern and rule (mutation testing)', () => 
     for (const file of ['a.git/.env', 'x.git/y/.env', '.gitx/.env']) assert.deepEqual(messages(withTarget({ file, key: 'K' })), [], file);
   });
 
-  it('normaliseRelative removes only a leading "./" (and changes backslashes and doubled slashes)', () => {
-    assert.equal(normaliseRelative('a/./b//c.env'), 'a/./b/c.env');
-    assert.equal(normaliseRelative('a\\./b.env'), 'a/./b.env');
+  it('normaliseRelative drops every "." segment, wherever it is (and changes backslashes and doubled slashes): one spelling per file', () => {
+    assert.equal(normaliseRelative('a/./b//c.env'), 'a/b/c.env');
+    assert.equal(normaliseRelative('a\\./b.env'), 'a/b.env');
+    assert.equal(normaliseRelative('./a.env'), 'a.env');
+    assert.equal(normaliseRelative('a/.'), 'a');
+    assert.equal(normaliseRelative('.a/b.env'), '.a/b.env');
+    assert.equal(normaliseRelative('a./b.env'), 'a./b.env');
   });
 
   it('isEnvLikeFile: the whole base name must match (no prefix before .dev.vars, no line break before *.env)', () => {

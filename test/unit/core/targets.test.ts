@@ -89,7 +89,7 @@ describe('targets: preflight of one target', function () {
   it('prepares a target: the old value, its hash, the field, the real path; an absent key has no old value', async () => {
     await fs.writeFile(path.join(folder, '.env'), 'A=1\nK="old-value" # c\n');
     const [t] = await prepareTargets(files, folder, token([{ file: '.env', key: 'K' }]));
-    assert.deepEqual(t, { rel: '.env', key: 'K', field: 'token', oldHash: hashValue('old-value'), done: false, current: 'old-value', real: path.join(folder, '.env') });
+    assert.deepEqual(t, { rel: '.env', key: 'K', field: 'token', oldHash: hashValue('old-value'), done: false, inner: '.env', current: 'old-value', real: path.join(folder, '.env') });
     const [n] = await prepareTargets(files, folder, token([{ file: 'new.env', key: 'N' }]));
     assert.deepEqual([n?.oldHash, n?.current, n?.real], [null, undefined, path.join(folder, 'new.env')]);
     const [s] = await prepareTargets(files, folder, serviceToken([{ file: '.env', key: 'A', field: 'clientId' }]));

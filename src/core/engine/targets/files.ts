@@ -2,7 +2,7 @@
 import * as l10n from '@vscode/l10n';
 import { createHash } from 'node:crypto';
 import { fileTargets, isEnvLikeFile, linkedNotEnvStyle, targetField, targetPathProblem, type FileTargetConfig, type TokenConfig } from '../../config/schema';
-import { CONFIG_RELATIVE_PATH } from '../../config/load';
+import { CONFIG_RELATIVE_PATH, MAX_CONFIG_BYTES, parseConfig } from '../../config/load';
 import { CfRotateError, toCfRotateError } from '../../errors';
 import { errorCodes } from '../../cloudflare/transport';
 import type { SecretValues } from '../../cloudflare/types';
@@ -117,9 +117,49 @@ export async function prepareTarget(files: Files, folder: string, token: TokenCo
     oldHash: found.value === undefined ? null : hashValue(found.value),
     done: false,
     ...(t.allowTracked === true ? { allowTracked: true as const } : {}),
+    ...(checked.inner !== undefined ? { inner: checked.inner } : {}),
     current: found.value,
     real: checked.real,
   };
+}
+
+const foldCase = process.platform === 'win32' || process.platform === 'darwin' ? (s: string): string => s.toLowerCase() : (s: string): string => s;
+
+/**
+ * The entries of the configuration `config` in `folder` as it is on disk now, or undefined when
+ * it cannot be read or is invalid (the hosts read and validate it before they rotate: then there
+ * is nothing to compare against).
+ */
+export async function configuredTokens(files: Files, folder: string, config: string): Promise<readonly TokenConfig[] | undefined> {
+  try {
+    const r = await files.read(folder, config, { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES });
+    return r ? parseConfig(new TextDecoder('utf-8', { fatal: true }).decode(r.bytes), config).tokens : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Two entries must not write one variable of one file: the second rotation would write over the
+ * first one's new secret, which would then be nowhere. The configuration refuses two spellings of
+ * one path; this compares the files the names lead to (a link such as b.env → a.env, or a folder
+ * linked to another), before any call. `others`: the configuration's entries.
+ */
+export async function assertOwnVariables(files: Files, folder: string, token: TokenConfig, prepared: readonly PreparedTarget[], others: readonly TokenConfig[]): Promise<void> {
+  for (const o of others) {
+    if (o.name === token.name) continue;
+    for (const t of fileTargets(o)) {
+      const mine = prepared.filter((p) => p.key === t.key);
+      if (mine.length === 0) continue;
+      const real = (await files.check(folder, t.file, TARGET_RULES).catch(() => undefined))?.real;
+      const same = real === undefined ? undefined : mine.find((p) => foldCase(p.real) === foldCase(real));
+      if (same) {
+        throw new CfRotateError('config', l10n.t('"{0}" and "{1}" both write {2} of one file ({3} and {4} lead to the same file): a rotation of one would write over the other\'s secret.', token.name, o.name, t.key, same.rel, t.file), {
+          hint: l10n.t('Give each token its own variable (or file) in cf-rotate.json. Nothing was rotated.'),
+        });
+      }
+    }
+  }
 }
 
 /** Where the configuration `config` (relative to the folder) really is; undefined when it is not a file inside the folder (then it cannot be a target). */
@@ -175,7 +215,10 @@ const STATE_STORAGE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EP
  */
 export async function writeTargetFile(deps: FileWriteDeps, entry: Pick<JournalEntry, 'folder' | 'token'>, rel: string, group: readonly JournalTarget[], values: SecretValues, overwrite: boolean): Promise<void> {
   const files = deps.files;
-  const checked = await files.check(entry.folder, rel, TARGET_RULES);
+  // The file the rotation's checks judged, or none: a link put in its place meanwhile is refused here and at the moment of writing.
+  const sameAs = group.find((t) => t.inner !== undefined)?.inner;
+  const rules = sameAs !== undefined ? { ...TARGET_RULES, sameAs } : TARGET_RULES;
+  const checked = await files.check(entry.folder, rel, rules);
   const lockName = `file-${journalKey(checked.real)}`;
   await deps.queue.run(checked.real, async () => {
     let lease: Awaited<ReturnType<Locks['acquire']>> | undefined;
@@ -225,7 +268,7 @@ export async function writeTargetFile(deps: FileWriteDeps, entry: Pick<JournalEn
         throw new CfRotateError('file', l10n.t('{0} has unsaved changes in an editor.', rel), { hint: l10n.t('Save or revert it, then resume the rotation.') });
       }
       const patched = patchDotenv(text, updates);
-      await files.write(entry.folder, rel, encodeTarget(patched.text), { ...TARGET_RULES, mode: 0o600 });
+      await files.write(entry.folder, rel, encodeTarget(patched.text), { ...rules, mode: 0o600 });
       const back = await readTargetText(files, entry.folder, rel);
       for (const u of updates) {
         if (readDotenvValue(back.text, u.key).value !== u.value) {
