@@ -123,6 +123,8 @@ export class Retirements {
   async list(): Promise<Retirement[]> {
     const out: Retirement[] = [];
     for (const raw of await this.deps.store.list()) {
+      // A record holds ids and times, never a secret: one that cannot be read is skipped (the next listing tries again).
+      if (typeof raw !== 'string') continue;
       const r = parseRetirement(raw);
       if (r) out.push(r);
     }

@@ -1035,6 +1035,21 @@ export class RotationEngine {
       }
     };
     const verifying = api ? verifyNow(api, entry) : undefined;
+    if (ctx.overwriteConflicts && verifying) {
+      // Writing over a value that is neither the old nor the new one: only with a new secret that
+      // works. One Cloudflare no longer accepts (rotated again since, from elsewhere) would replace
+      // what may be the working value, which would then be nowhere.
+      const answer = await verifying;
+      const dead = 'v' in answer ? !answer.v.ok : toCfRotateError(answer.e).kind === 'auth';
+      if (dead) {
+        const why = 'v' in answer ? (answer.v.error?.message ?? '') : toCfRotateError(answer.e).message;
+        const err = new CfRotateError('conflict', l10n.t('The new secret of "{0}" in the journal no longer works at Cloudflare ({1}), so it was not written over the values your files hold now: one of them may be the working one.', entry.token, why), {
+          hint: l10n.t('Check that the value in your files works. If it does, discard this rotation: {0}. If not, discard it and rotate "{1}" again.', wording().discard(entry.token), entry.token),
+        });
+        this.deps.logger.warn(`"${entry.token}": ${err.message}`);
+        return { ...base, ok: false, state: 'pending', error: err.toJSON(), warnings, durationMs: this.deps.clock.now() - ctx.started };
+      }
+    }
     ctx.progress('writing');
     const fileDeps = {
       files: this.deps.files,

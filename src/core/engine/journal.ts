@@ -201,8 +201,12 @@ export interface JournalStore {
    * and nothing newer can wait in a temporary (only the holder writes): the file is the entry.
    */
   get(id: string, opts?: { locked?: boolean }): Promise<string | undefined>;
-  /** Every stored entry's text (order irrelevant). */
-  list(): Promise<string[]>;
+  /**
+   * Every stored entry's text (order irrelevant); an entry that is there but cannot be read (no
+   * permission, an I/O error, too large) as `{ unreadable }`: it may hold a new secret, so it is
+   * reported, never passed over in silence.
+   */
+  list(): Promise<(string | UnreadableFile)[]>;
   /**
    * Put back the newest state of `id` that a killed process wrote to a temporary but never renamed
    * into place (see NodeJournalStore). Called with the entry's lock held, before it is read.
@@ -366,6 +370,10 @@ export class Journal {
     const entries: JournalEntry[] = [];
     const unreadable: UnreadableJournal[] = [];
     for (const raw of await this.store.list()) {
+      if (typeof raw !== 'string') {
+        unreadable.push({ newer: false, reason: raw.unreadable.reason, file: raw.unreadable.file });
+        continue;
+      }
       try {
         entries.push(parseJournal(raw));
       } catch {
@@ -403,6 +411,11 @@ export class MemoryJournalStore implements JournalStore {
   }
 }
 
+/** A stored entry that exists but could not be read: its file name and why (never its contents). */
+export interface UnreadableFile {
+  unreadable: { file: string; reason: string };
+}
+
 /** The newest journal format this version reads and writes. */
 export const JOURNAL_VERSION = 4;
 
@@ -417,6 +430,8 @@ export interface UnreadableJournal {
   newer: boolean;
   /** Why it cannot be read (no value of it). */
   reason: string;
+  /** Its file, when the store could not even read it. */
+  file?: string;
 }
 
 /**
@@ -429,6 +444,8 @@ export function unreadableJournalText(u: UnreadableJournal, where?: string): str
     const resume = wording().resume();
     return l10n.t('An interrupted rotation of {0} was journaled by a newer cf-rotate (journal format {1}), which this version cannot read; it was left untouched. It may hold a new secret: {2} with the version that made it. Nothing was changed.', who, String(u.version), resume);
   }
+  // A file the store could not even read is named itself: its owner may have to read it (sudo, say).
+  if (u.file !== undefined) where = u.file;
   return where === undefined
     ? l10n.t('A rotation journal entry of {0} cannot be read ({1}); it was left untouched and may hold a new secret. Nothing was changed. Keep it, and report it if no newer cf-rotate made it.', who, u.reason)
     : l10n.t('A rotation journal entry of {0} in {1} cannot be read ({2}); it was left untouched and may hold a new secret. Nothing was changed. Keep the file, and report it if no newer cf-rotate made it.', who, where, u.reason);

@@ -7,12 +7,22 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
-import { journalKey, type JournalStore } from '../engine/journal';
+import { errorCodes } from '../cloudflare/transport';
+import { journalKey, type JournalStore, type UnreadableFile } from '../engine/journal';
 import { CfRotateError } from '../errors';
 import { CheckedFiles } from './checked';
 import { ignoreStateDirInGit, rescueJournalTemporaries } from './stateDir';
 
 const RULES = { denyGitDir: false, maxBytes: 4 * 1024 * 1024 };
+
+/** Why a stored entry could not be read, naming its owner when permission was denied (an entry written by sudo, say). */
+async function unreadableReason(file: string, e: unknown): Promise<string> {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!errorCodes(e).some((c) => c === 'EACCES' || c === 'EPERM')) return message;
+  const st = await fs.stat(file).catch(() => undefined);
+  const mine = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  return st && st.uid !== mine ? l10n.t('{0}; the file belongs to user id {1}, this process runs as {2}', message, String(st.uid), String(mine ?? '?')) : message;
+}
 
 export class NodeJournalStore implements JournalStore {
   private readonly files = new CheckedFiles({ tempFolders: false }); // the state directory: no repository holds it
@@ -61,19 +71,26 @@ export class NodeJournalStore implements JournalStore {
     await this.files.remove(this.stateDir, this.rel(id), RULES);
   }
 
-  async list(): Promise<string[]> {
+  async list(): Promise<(string | UnreadableFile)[]> {
     await this.ensure();
     const names = (await fs.readdir(path.join(this.stateDir, this.folder))).filter((n) => /^[0-9a-f]{40}\.json$/.test(n));
     const newer = this.folder === 'journal' ? ((await rescueJournalTemporaries(this.stateDir, this.files).catch(() => undefined))?.newer ?? new Map<string, string>()) : new Map<string, string>();
-    const out: string[] = [];
+    const out: (string | UnreadableFile)[] = [];
     for (const n of names) {
       const kept = newer.get(n);
       if (kept !== undefined) {
         out.push(kept);
         continue;
       }
-      const r = await this.files.read(this.stateDir, `${this.folder}/${n}`, RULES).catch(() => undefined);
-      if (r) out.push(Buffer.from(r.bytes).toString('utf8'));
+      const rel = `${this.folder}/${n}`;
+      try {
+        const r = await this.files.read(this.stateDir, rel, RULES);
+        if (r) out.push(Buffer.from(r.bytes).toString('utf8'));
+      } catch (e) {
+        // Gone meanwhile (finished by its holder) is nothing; anything else is said, never skipped.
+        if (errorCodes(e).includes('ENOENT')) continue;
+        out.push({ unreadable: { file: path.join(this.stateDir, rel), reason: await unreadableReason(path.join(this.stateDir, rel), e) } });
+      }
     }
     return out;
   }

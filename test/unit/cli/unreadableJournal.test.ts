@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateConfig } from '../../../src/core/config/load';
 import { resourceId } from '../../../src/core/engine/engine';
-import { Journal, JOURNAL_VERSION, MemoryJournalStore } from '../../../src/core/engine/journal';
+import { Journal, JOURNAL_VERSION, journalKey, MemoryJournalStore } from '../../../src/core/engine/journal';
 import { NodeJournalStore } from '../../../src/core/node/journalStore';
 import { MemoryLocks } from '../../../src/core/locks';
 import { runMain, type CliRun } from '../helpers/cli';
@@ -84,6 +84,30 @@ describe('the CLI: journal entries this version cannot read', function () {
       assert.match(r.stderr, /^✗ A rotation journal entry of (a token|"deploy") in .+ cannot be read \((not valid JSON|an unexpected shape)\); it was left untouched and may hold a new secret\. Nothing was changed\./);
       assert.ok(!r.stderr.includes(fresh) && !r.stdout.includes(fresh));
       assert.equal(await journalFile(), raw);
+    }
+  });
+
+  it('an entry that is there but cannot be read at all (not a file, too large, no permission): resume names the file and why, exits 1; rotate does not start over it', async () => {
+    const dir = path.join(stateDir, 'journal');
+    await fs.mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${journalKey(id)}.json`);
+    const cases: [string, () => Promise<void>, RegExp][] = [
+      ['a directory in its place', () => fs.mkdir(file), /is a directory/],
+      ['larger than an entry can be', () => fs.writeFile(file, 'x'.repeat(4 * 1024 * 1024 + 1)), /larger than/],
+    ];
+    for (const [what, make, reason] of cases) {
+      await fs.rm(file, { recursive: true, force: true });
+      await make();
+      const r = await cli('resume');
+      assert.equal(r.code, 1, `${what}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^✗ A rotation journal entry of a token in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be read \\(`), what);
+      assert.match(r.stderr, reason, what);
+      const json = await cli('resume', '--json');
+      assert.equal(json.code, 1, what);
+      const rot = await cli('rotate', 'deploy');
+      assert.equal(rot.code, 1, `${what}: ${rot.stdout}${rot.stderr}`);
+      assert.match(rot.stderr, /^✗ deploy: journal\/[0-9a-f]{40}\.json /, `${what}: refused over the entry, before any request`);
+      assert.equal(await fs.readFile(path.join(folder, '.env'), 'utf8'), `DEPLOY=${old}\n`, what);
     }
   });
 

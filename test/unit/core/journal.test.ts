@@ -373,7 +373,7 @@ describe('journal: each rule on its own', function () {
     });
     afterEach(async () => fs.rm(state, { recursive: true, force: true }));
 
-    it('lists only <40 hex>.json files; an entry it cannot read is skipped, not fatal', async () => {
+    it('lists only <40 hex>.json files; an entry it cannot read is listed as unreadable (file and why), not fatal and never skipped', async () => {
       const s = new NodeJournalStore(state);
       await s.put('one', 'A');
       const dir = path.join(state, 'journal');
@@ -383,16 +383,16 @@ describe('journal: each rule on its own', function () {
       await fs.writeFile(path.join(dir, `${'a'.repeat(40)}.json.bak`), 'bak');
       await fs.writeFile(path.join(dir, `x${'a'.repeat(40)}.json`), 'prefixed');
       await fs.mkdir(path.join(dir, `${'b'.repeat(40)}.json`));
-      assert.deepEqual(await s.list(), ['A']);
+      assert.deepEqual(await s.list(), ['A', { unreadable: { file: path.join(dir, `${'b'.repeat(40)}.json`), reason: `journal/${'b'.repeat(40)}.json is a directory, not a regular file; cf-rotate only reads and writes regular files.` } }]);
     });
 
-    it('an entry over 4 MiB is refused on read (and skipped by list); 4 MiB is fine', async () => {
+    it('an entry over 4 MiB is refused on read (and listed as unreadable); 4 MiB is fine', async () => {
       const s = new NodeJournalStore(state);
       await s.put('big', 'x'.repeat(4 * 1024 * 1024));
       assert.equal((await s.get('big'))?.length, 4 * 1024 * 1024);
       await s.put('big', 'x'.repeat(4 * 1024 * 1024 + 1));
       await assert.rejects(s.get('big'), /is larger than 4 MB/);
-      assert.deepEqual(await s.list(), []);
+      assert.deepEqual(await s.list(), [{ unreadable: { file: path.join(state, 'journal', `${journalKey('big')}.json`), reason: `journal/${journalKey('big')}.json is larger than 4 MB.` } }]);
     });
 
     it('sweep() removes temporaries of dead writers and says how many', async () => {

@@ -123,7 +123,7 @@ describe('state directory: a journal entry a killed process wrote but did not re
       await put(dead(`${journalKey('account-api-token:cut')}.json`), '{"v":2,"id":"account-api-token:cu');
       const store = new NodeJournalStore(dir);
       if (via === 'the CLI start sweep') await sweepStateDir(dir);
-      const listed = new Map((await store.list()).map((t) => JSON.parse(t) as JournalEntry).map((e) => [e.id, e]));
+      const listed = new Map((await store.list()).map((t) => JSON.parse(t as string) as JournalEntry).map((e) => [e.id, e]));
       assert.equal(listed.get(ids[0] as string)?.values?.token, SECRET, 'readers see the newest state (the temporary\'s)');
       assert.equal((JSON.parse(await fs.readFile(path.join(dir, 'journal', newer), 'utf8')) as JournalEntry).state, 'intent', 'nothing is written without the lock: the file is the older one');
       assert.deepEqual((await fs.readdir(path.join(dir, 'journal'))).filter((n) => n.endsWith('.tmp')), [dead(newer)], 'only the newer temporary is kept');

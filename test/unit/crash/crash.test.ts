@@ -374,7 +374,10 @@ describe('crash injection: resume killed after its verdict is durable, before th
   }
 
   async function journalEntries(stateDir: string): Promise<JournalEntry[]> {
-    return (await new NodeJournalStore(stateDir).list()).map(parseJournal);
+    return (await new NodeJournalStore(stateDir).list()).map((raw) => {
+      if (typeof raw !== 'string') throw new Error(`unreadable journal entry ${raw.unreadable.file}: ${raw.unreadable.reason}`);
+      return parseJournal(raw);
+    });
   }
   async function recorded(io: Parameters<typeof main>[1]): Promise<Recorded[]> {
     const out: string[] = [];
