@@ -7,7 +7,7 @@ import { fileTargets, targetLabel, type TokenConfig, type TokenKind } from '../c
 import { stillOpenUntil, type RotationResult, type RotationState } from '../core/engine/engine';
 import { heldResult, holderText, takeOverJournal } from '../core/engine/housekeeping';
 import { unreadableJournalText, type JournalEntry, type UnreadableJournal } from '../core/engine/journal';
-import type { LockHolder } from '../core/ports';
+import { systemClock, type LockHolder } from '../core/ports';
 import { mapLimit } from '../core/engine/queue';
 import { plural } from '../core/l10n';
 import type { ErrorKind } from '../core/errors';
@@ -692,7 +692,7 @@ async function resume(app: App, raw: unknown): Promise<CommandRotationResult[] |
         if (!r.ok && (r.state === 'unknown' || r.state === 'pending')) {
           const actions: Action[] = [{ title: vscode.l10n.t('Try Again'), run: () => vscode.commands.executeCommand(COMMANDS.resumeInterrupted, { journalId: j.id }) }];
           // Not while its call may still take effect at Cloudflare: the engine refuses that discard (the message says until when).
-          if (stillOpenUntil(j, Date.now()) === undefined) actions.push({ title: vscode.l10n.t('Discard…'), run: () => discard(app, j, true).then(() => app.view.rebuild()) });
+          if (stillOpenUntil(j, Date.now(), systemClock.sinceBoot?.()) === undefined) actions.push({ title: vscode.l10n.t('Discard…'), run: () => discard(app, j, true).then(() => app.view.rebuild()) });
           notifyError(app, undefined, new CfRotateError(r.error?.kind ?? 'internal', `${cancelled ? 'Cancelled: ' : ''}${resultMessage(r, localTime)}`), actions);
         } else await presentResult(app, r, { cancelled });
       }

@@ -2,6 +2,8 @@
  * Ports: the only ways the core touches the outside world. The extension implements
  * them over the VS Code API (src/host), the CLI over Node (src/core/node), tests with fakes.
  */
+import { readFileSync } from 'node:fs';
+import { uptime } from 'node:os';
 
 /** Durable secret storage (VS Code SecretStorage, or a 0600 file for the CLI). */
 export interface SecretStore {
@@ -68,6 +70,25 @@ export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Time since this machine booted (suspend included), with the boot's id: a clock no wall-clock
+   * step moves (NTP after a suspend, a VM restore, a process with a skewed clock). Undefined where
+   * the system does not say (then only the wall clock is used).
+   */
+  sinceBoot?(): { boot: string; ms: number } | undefined;
+}
+
+let bootId: string | null | undefined;
+/** Linux: the kernel's boot id and CLOCK_BOOTTIME (os.uptime); elsewhere undefined. */
+function sinceBoot(): { boot: string; ms: number } | undefined {
+  if (bootId === undefined) {
+    try {
+      bootId = process.platform === 'linux' ? readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null : null;
+    } catch {
+      bootId = null;
+    }
+  }
+  return bootId === null ? undefined : { boot: bootId, ms: Math.round(uptime() * 1000) };
 }
 
 export interface Logger {
@@ -80,6 +101,7 @@ export interface Logger {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  sinceBoot,
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);

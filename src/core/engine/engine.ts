@@ -265,6 +265,16 @@ export class RotationEngine {
     return { api, key, credential };
   }
 
+  /**
+   * When the call of `entry` can no longer take effect at Cloudflare, on this process's wall clock.
+   * On the boot that sent it, also by the time since boot: a wall clock stepped forward since (NTP
+   * after a suspend, a VM restore, a process with a skewed clock) must not make a request that may
+   * still land look settled, and a "not rotated" verdict come too early.
+   */
+  private deadline(entry: Pick<JournalEntry, 'deadline' | 'sentAt' | 'startedAt' | 'sentBoot'>): number {
+    return effectiveDeadline(entry, this.deps.clock.now(), entry.sentBoot ? this.deps.clock.sinceBoot?.() : undefined);
+  }
+
   /** Forget cached API clients (after a credential or the base URL changed). */
   resetClients(): void {
     this.apis.clear();
@@ -586,7 +596,8 @@ export class RotationEngine {
       ...(opts.signal ? { signal: opts.signal } : {}),
       beforeSend: async ({ timeoutMs }) => {
         const at = this.deps.clock.now();
-        entry = { ...entry, sentAt: at, deadline: at + timeoutMs + (this.deps.deadlineMarginMs ?? deadlineMargin(timeoutMs)), updatedAt: at };
+        const boot = this.deps.clock.sinceBoot?.();
+        entry = { ...entry, sentAt: at, deadline: at + timeoutMs + (this.deps.deadlineMarginMs ?? deadlineMargin(timeoutMs)), ...(boot ? { sentBoot: boot } : {}), updatedAt: at };
         await this.journal.write(entry); // throws: nothing is sent
         journaled = true;
         if (opts.batch && !slot) {
@@ -757,7 +768,7 @@ export class RotationEngine {
       }
       const err = new CfRotateError('ambiguous', entry.lastError ?? l10n.t('The rotation of "{0}" was interrupted before its result was saved.', entry.token));
       return await this.afterFailedCall(api, entry, prepared, err, base, started, {
-        wait: (deadlineOf(entry) - this.deps.clock.now()) <= (opts.waitForDeadlineMs ?? 20_000),
+        wait: (this.deadline(entry) - this.deps.clock.now()) <= (opts.waitForDeadlineMs ?? 20_000),
         progress,
         accountOwned,
         overwriteConflicts: opts.overwriteConflicts,
@@ -794,7 +805,7 @@ export class RotationEngine {
       // Without its secret, and before its deadline, the call may still take effect at Cloudflare:
       // discarding now would drop the one record that a new secret may be on its way (the value in
       // the files still works until then, so "it still works" proves nothing yet). resume decides it then.
-      const until = stillOpenUntil(entry, this.deps.clock.now());
+      const until = stillOpenUntil(entry, this.deps.clock.now(), entry.sentBoot ? this.deps.clock.sinceBoot?.() : undefined);
       if (until !== undefined) {
         throw new CfRotateError('busy', l10n.t('The interrupted rotation of "{0}" cannot be discarded yet: its call to Cloudflare can still take effect until {1}.', entry.token, new Date(until).toISOString()), {
           hint: l10n.t('Resume it after that time: cf-rotate then asks Cloudflare whether it rotated, and writes the new secret or says that nothing happened. Nothing was changed.'),
@@ -856,7 +867,7 @@ export class RotationEngine {
       entry = { ...entry, state: 'unknown', lastError: err.message, updatedAt: this.deps.clock.now() };
       await this.journal.write(entry).catch(() => undefined);
     }
-    const deadline = deadlineOf(entry);
+    const deadline = this.deadline(entry);
     if (ctx.wait && this.deps.clock.now() < deadline) {
       ctx.progress(`waiting:${new Date(deadline).toISOString()}`);
       try {
@@ -1330,10 +1341,22 @@ function deadlineOf(entry: Pick<JournalEntry, 'deadline' | 'sentAt' | 'startedAt
  * its deadline, if that is later than `now`; otherwise (settled, secret in hand, never sent, or the
  * deadline passed) undefined.
  */
-export function stillOpenUntil(entry: Pick<JournalEntry, 'sentAt' | 'deadline'> & Partial<Pick<JournalEntry, 'state' | 'values'>>, now: number): number | undefined {
+export function stillOpenUntil(entry: Pick<JournalEntry, 'sentAt' | 'deadline'> & Partial<Pick<JournalEntry, 'state' | 'values' | 'sentBoot'>>, now: number, boot?: { boot: string; ms: number }): number | undefined {
   if (entry.state === 'settled' || (entry.values && Object.keys(entry.values).length > 0) || entry.sentAt === undefined) return undefined;
-  const deadline = deadlineOf({ deadline: entry.deadline, sentAt: entry.sentAt, startedAt: entry.sentAt });
+  const deadline = effectiveDeadline({ deadline: entry.deadline, sentAt: entry.sentAt, startedAt: entry.sentAt, sentBoot: entry.sentBoot }, now, boot);
   return deadline > now ? deadline : undefined;
+}
+
+/**
+ * The deadline of an entry's call on the wall clock of `now`: the journaled one, or later when
+ * `boot` (this machine's Clock.sinceBoot, now) is the boot that sent it and less time has passed
+ * since the call than the wall clock says (it was stepped forward, or runs ahead in this process).
+ */
+export function effectiveDeadline(entry: Pick<JournalEntry, 'deadline' | 'sentAt' | 'startedAt' | 'sentBoot'>, now: number, boot: { boot: string; ms: number } | undefined): number {
+  const wall = deadlineOf(entry);
+  const sent = entry.sentBoot;
+  if (!sent || !boot || boot.boot !== sent.boot || entry.sentAt === undefined) return wall;
+  return Math.max(wall, now + (sent.ms + (wall - entry.sentAt) - boot.ms));
 }
 
 function cancelledBefore(e: unknown, name: string): CfRotateError {

@@ -140,6 +140,8 @@ const journalSchema = z.object({
   updatedAt: z.number(),
   /** When the rotation request was (last) handed to the network. */
   sentAt: z.optional(z.number()),
+  /** The machine's boot and its time since boot when the call went out (Clock.sinceBoot): a wall-clock step cannot bring the deadline forward on this boot. */
+  sentBoot: z.optional(z.object({ boot: z.string(), ms: z.number() })),
   /** After this instant the request can no longer take effect at Cloudflare: only then is "not rotated" a verdict. */
   deadline: z.optional(z.number()),
   /** File targets. */
