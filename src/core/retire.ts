@@ -69,6 +69,7 @@ export interface RetirementResult {
 /** What a retirement deletes, for messages: "the previous token 4f2c… of "deploy"". */
 export function retirementLabel(r: Pick<Retirement, 'kind' | 'resource' | 'name' | 'admin' | 'profile'>): string {
   if (r.kind === 'oauth-client-secret') return l10n.t('the previous secret of OAuth client {0} ("{1}")', r.resource.clientId ?? '?', r.name);
+  if (r.kind === 'access-service-token') return l10n.t('the previous secret of Access service token {0} ("{1}")', r.resource.serviceTokenId ?? '?', r.name);
   if (r.kind === 'moq-relay-token') return l10n.t('the previous MoQ token {0} of "{1}"', r.resource.jti ?? '?', r.name);
   if (r.admin) return l10n.t('the previous admin token {0} of profile "{1}"', r.resource.tokenId ?? '?', r.profile);
   return l10n.t('the previous token {0} of "{1}"', r.resource.tokenId ?? '?', r.name);
@@ -76,7 +77,7 @@ export function retirementLabel(r: Pick<Retirement, 'kind' | 'resource' | 'name'
 
 /** "retires in 23 h", "retirement overdue (last attempt failed: …)". */
 export function retirementText(r: Pick<Retirement, 'dueAt' | 'lastError' | 'kind' | 'admin'>, now: number): string {
-  const secret = r.kind === 'oauth-client-secret';
+  const secret = r.kind === 'oauth-client-secret' || r.kind === 'access-service-token';
   if (r.lastError) {
     const why = r.lastError.slice(0, 80);
     return secret
@@ -91,7 +92,7 @@ export function retirementText(r: Pick<Retirement, 'dueAt' | 'lastError' | 'kind
 }
 
 export function retirementKey(kind: TokenKind, resource: Record<string, string>): string {
-  const target = kind === 'oauth-client-secret' ? resource.clientId : kind === 'moq-relay-token' ? resource.jti : resource.tokenId;
+  const target = kind === 'oauth-client-secret' ? resource.clientId : kind === 'moq-relay-token' ? resource.jti : kind === 'access-service-token' ? resource.serviceTokenId : resource.tokenId;
   return `retire:${kind}:${(resource.accountId ?? 'user').toLowerCase()}:${(target ?? '').toLowerCase()}`;
 }
 
@@ -219,6 +220,17 @@ export class Retirements {
     const o = signal ? { signal } : undefined;
     const accountId = r.resource.accountId;
     if (r.kind === 'oauth-client-secret') return api.deleteRotatedOAuthClientSecret(accountId as string, r.resource.clientId as string, o);
+    if (r.kind === 'access-service-token') {
+      // The previous secret stops now (it was kept for a short safety window): a deleted token has none left.
+      const scope = accountId ? { accountId } : { zoneId: r.resource.zoneId as string };
+      try {
+        await api.setPreviousSecretExpiry(scope, r.resource.serviceTokenId as string, new Date(this.deps.clock.now()), o);
+        return true;
+      } catch (e) {
+        if (toCfRotateError(e).kind === 'not-found') return false;
+        throw e;
+      }
+    }
     if (r.kind === 'moq-relay-token') {
       try {
         await api.deleteMoqToken(accountId as string, r.resource.relayId as string, r.resource.jti as string, o);

@@ -1270,7 +1270,8 @@ export class RotationEngine {
       warnings,
       ...(verified !== undefined ? { verified } : {}),
       ...(written.length > 0 ? { notes: written.map(destinationNote) } : {}),
-      ...(entry.graceUntil ? { graceUntil: entry.graceUntil } : {}),
+      // A safety window (a version bump without a grace period) is no grace period: it ends as the previous secret is expired here.
+      ...(entry.graceUntil && entry.retire?.what !== 'access-previous-secret' ? { graceUntil: entry.graceUntil } : {}),
       ...(expiresAt ? { expiresAt } : {}),
       ...(entry.received?.tokenId ? { tokenId: entry.received.tokenId } : {}),
       ...(r ? { retiresAt: new Date(r.dueAt).toISOString() } : {}),
@@ -1290,7 +1291,7 @@ export class RotationEngine {
       resource: entry.id,
       journal: entry.owner,
       ...(err ? { errorKind: err.kind, error: err.message } : {}),
-      ...(entry.graceUntil && (outcome === 'rotated' || outcome === 'recovered') ? { graceUntil: entry.graceUntil } : {}),
+      ...(entry.graceUntil && entry.retire?.what !== 'access-previous-secret' && (outcome === 'rotated' || outcome === 'recovered') ? { graceUntil: entry.graceUntil } : {}),
     };
   }
 

@@ -110,8 +110,11 @@ const storeStepSchema = z.object({
   accountId: z.optional(z.string()),
 });
 const retireStepSchema = z.object({
-  what: z.enum(['api-token', 'oauth-client-secret']),
-  /** What to delete: accountId / tokenId (API token) or accountId / clientId (OAuth client's previous secret). */
+  what: z.enum(['api-token', 'oauth-client-secret', 'access-previous-secret']),
+  /**
+   * What to delete: accountId / tokenId (API token) or accountId / clientId (OAuth client's previous
+   * secret); accountId or zoneId / serviceTokenId (an Access service token's previous secret, expired now).
+   */
   resource: z.record(z.string(), z.string()),
   /** From the moment the new value is everywhere. */
   overlapMs: z.number(),

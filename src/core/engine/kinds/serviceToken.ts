@@ -18,6 +18,9 @@ export function scopeOf(r: Record<string, string>): AccessScope {
 
 const resourceId: (t: AccessServiceTokenConfig) => string = credentialKey;
 
+/** How long a version bump without a grace period keeps the previous secret, until the new one is written (then it is expired). */
+export const VERSION_SAFETY_MS = 10 * 60_000;
+
 /** How a config entry is rotated: `rotate` (account level only) or `version`. */
 function methodOf(t: { method?: string | undefined; accountId?: string | undefined }): 'rotate' | 'version' {
   return t.method === 'rotate' || t.method === 'version' ? t.method : t.accountId ? 'rotate' : 'version';
@@ -52,7 +55,17 @@ export const accessServiceToken: KindDriver<AccessServiceTokenConfig> = {
 
   intent(t, now, ctx) {
     const graceMs = parseDuration(t.gracePeriod ?? ctx.defaultGracePeriod);
-    return graceMs > 0 ? { graceUntil: new Date(now + graceMs).toISOString() } : {};
+    if (graceMs > 0) return { graceUntil: new Date(now + graceMs).toISOString() };
+    if (methodOf(t) !== 'version') return {};
+    // No grace period asked for, on a version bump: the PUT's answer does not declare the new
+    // secret (only Cloudflare's Terraform tests show it there, at account level). Should it come
+    // back without one, a previous secret expired by the same call would leave nothing that
+    // works. It is kept for a short safety window instead, and expired as soon as the new one is
+    // in every target (a retirement due at once, retried if that call fails).
+    return {
+      graceUntil: new Date(now + VERSION_SAFETY_MS).toISOString(),
+      retire: { what: 'access-previous-secret', resource: accessServiceToken.resource(t), overlapMs: 0 },
+    };
   },
 
   // The version to set is known from config and history alone: an unknown one is refused before the credential check.
