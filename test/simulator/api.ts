@@ -98,6 +98,7 @@ export const CODES = {
   moqInvalidOperations: 21010,
   moqExpiryTooLong: 21012,
   workerNotFound: 10007, // Workers: "This Worker does not exist on your account." (404)
+  workerLatestNotDeployed: 10215, // Workers: a secret edit while the latest version is not the deployed one (400; workers-sdk #10585, #11882)
   pagesProjectNotFound: 8000007, // Pages: "Project not found." (404)
 } as const;
 
@@ -890,6 +891,9 @@ route('PUT', workerSecretsPath, 'putWorkerSecret', (c) => {
   if (body.type !== 'secret_text') throw invalid('type must be secret_text (secret_key bindings are not modelled)');
   if (typeof body.text !== 'string') throw invalid('text is required');
   for (const k of Object.keys(body)) if (!['name', 'text', 'type'].includes(k)) throw invalid(`unknown field ${k}`);
+  if (!w.latestDeployed) {
+    throw new ApiError(400, CODES.workerLatestNotDeployed, "Secret edit failed. You attempted to update secrets on a Worker whose latest version isn't currently deployed. Please ensure that the latest version of your Worker is fully deployed (wrangler versions deploy) before updating secrets. Alternatively, use the Cloudflare dashboard to make changes and deploy a new version.");
+  }
   w.secrets.set(body.name, { type: 'secret_text', value: body.text });
   w.versions += 1;
   return { result: { name: body.name, type: 'secret_text' } };

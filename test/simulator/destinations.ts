@@ -35,6 +35,8 @@ export interface WorkerRec {
   accountId: string;
   name: string;
   versions: number;
+  /** ScenarioWorker.latestDeployed. */
+  latestDeployed: boolean;
   secrets: Map<string, { type: 'secret_text'; value: string }>;
 }
 
@@ -157,7 +159,8 @@ export class Destinations {
   addWorker(w: ScenarioWorker, where = 'worker'): WorkerRec {
     need(this.hasAccount(w.accountId), `${where}.accountId`, `unknown account ${w.accountId}`);
     need(typeof w.name === 'string' && WORKER_NAME.test(w.name), `${where}.name`, 'must be a Worker name');
-    const rec: WorkerRec = { accountId: w.accountId, name: w.name, versions: 0, secrets: new Map() };
+    need(w.latestDeployed === undefined || typeof w.latestDeployed === 'boolean', `${where}.latestDeployed`, 'must be true or false');
+    const rec: WorkerRec = { accountId: w.accountId, name: w.name, versions: 0, latestDeployed: w.latestDeployed ?? true, secrets: new Map() };
     for (const s of w.secrets ?? []) rec.secrets.set(s.name, { type: 'secret_text', value: s.value });
     this.workers.set(Destinations.workerKey(w.accountId, w.name), rec);
     return rec;

@@ -239,6 +239,12 @@ export interface ScenarioWorker {
   /** The script name. */
   name: string;
   secrets?: { name: string; value: string }[];
+  /**
+   * false: the Worker's latest version is not the deployed one (uploaded with `wrangler versions
+   * upload`, or a gradual deployment): Cloudflare refuses secret edits with 400 / 10215
+   * (workers-sdk #10585, #11882, #15283). Default true.
+   */
+  latestDeployed?: boolean;
 }
 
 export type PagesEnvVar = { type: 'plain_text' | 'secret_text'; value: string };

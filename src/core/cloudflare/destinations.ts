@@ -9,6 +9,7 @@
  */
 import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
+import { CfRotateError, toCfRotateError } from '../errors';
 import { acceptedSchemes, REQUIRED_PERMISSIONS } from './permissions';
 import { callOptions, seg, type RequestCore } from './request';
 import type { PagesEnvironment, PagesProjectInfo, RequestOptions, StoreSecretInfo, WorkerSecretInfo } from './types';
@@ -65,7 +66,8 @@ export async function listWorkerSecrets(core: RequestCore, accountId: string, sc
 /** PUT …/workers/scripts/{script}/secrets {name, text, type: "secret_text"}: Cloudflare deploys a new version of the Worker. */
 export async function putWorkerSecret(core: RequestCore, accountId: string, script: string, name: string, text: string, opts?: RequestOptions): Promise<void> {
   const what = l10n.t('sending the new secret to Worker "{0}" as {1} (account {2})', script, name, accountId);
-  const res = await core.call({
+  const res = await core
+    .call({
     op: 'putWorkerSecret',
     schemes: acceptedSchemes('putWorkerSecret'),
     what,
@@ -77,9 +79,24 @@ export async function putWorkerSecret(core: RequestCore, accountId: string, scri
     permission: REQUIRED_PERMISSIONS.putWorkerSecret,
     resource: l10n.t('Worker'),
     ...callOptions(opts),
-  });
+  })
+    .catch((e: unknown) => {
+      // The latest version is not the deployed one (a version uploaded but not deployed, a gradual
+      // deployment): Cloudflare refuses every secret edit until it is (workers-sdk #10585, #11882).
+      const err = toCfRotateError(e);
+      if (!err.codes.includes(WORKER_LATEST_NOT_DEPLOYED)) throw e;
+      throw new CfRotateError('validation', l10n.t('Cloudflare refuses to change the secrets of Worker "{0}" while its latest version is not the deployed one (code {1}): nothing was sent to it.', script, WORKER_LATEST_NOT_DEPLOYED), {
+        hint: l10n.t('Deploy the latest version of "{0}" (wrangler versions deploy), or finish its gradual deployment.', script),
+        codes: err.codes,
+        ...(err.status !== undefined ? { status: err.status } : {}),
+        cause: err,
+      });
+    });
   core.parse(res.result, WorkerSecretSchema, what, false);
 }
+
+/** Workers: a secret edit while the Worker's latest version is not the deployed one (400). */
+export const WORKER_LATEST_NOT_DEPLOYED = 10215;
 
 /** GET …/pages/projects/{project}: the project and the types of its environment variables (secret values are never returned). */
 export async function getPagesProject(core: RequestCore, accountId: string, project: string, opts?: RequestOptions): Promise<PagesProjectInfo> {

@@ -332,6 +332,28 @@ describe('destinations: the engine writes, verifies and resumes them (against th
     assert.deepEqual(await h.engine.interrupted(), []);
   });
 
+  it('a Worker whose latest version is not the deployed one (Cloudflare refuses secret edits, 10215): pending with what to do; resumed once it is deployed', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'dest-undeployed' });
+    const worker = `undeployed-${Date.now()}`;
+    world.sim.control.seed({ workers: [{ accountId: world.accountId, name: worker, latestDeployed: false, secrets: [{ name: 'CF_API_TOKEN', value: tok.value }] }] });
+    await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${tok.value}\n`);
+    const [token] = tokens([{ name: 'dest-undeployed', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }, { worker, key: 'CF_API_TOKEN' }] }]);
+    const h = makeEngine(world);
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.state, 'pending', JSON.stringify(r));
+    assert.match(r.error!.message, new RegExp(`kept safely in the journal, but a target could not be written: Cloudflare refuses to change the secrets of Worker "${worker}" while its latest version is not the deployed one \\(code 10215\\)`));
+    assert.match(r.error!.hint ?? '', /Deploy the latest version of .* \(wrangler versions deploy\).* resume/i);
+    assert.doesNotMatch(`${r.error!.message} ${r.error!.hint}`, /Check the ids|[Nn]othing was (changed|rotated)/, 'the credential was rotated: no advice that says otherwise');
+    const now = live(tok.id);
+    assert.equal(parse(await read(folder, '.env')).CLOUDFLARE_API_TOKEN, now);
+    // Deployed (the simulator seeded again with its latest version live): resume sends it.
+    world.sim.control.seed({ workers: [{ accountId: world.accountId, name: worker, secrets: [{ name: 'CF_API_TOKEN', value: tok.value }] }] });
+    const [j] = await h.engine.interrupted();
+    const rr = await h.engine.resume(j!.id);
+    assert.equal(rr.ok, true, JSON.stringify(rr.error));
+    assert.equal(world.sim.control.state().workers.find((w) => w.name === worker)?.secrets.find((x) => x.name === 'CF_API_TOKEN')?.value, now);
+  });
+
   it('a GitHub destination whose token stops working after the rotation: pending, then resumed with a working token', async () => {
     const s = setup('ghfail');
     await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${s.value}\n`);
