@@ -68,18 +68,18 @@ export async function putWorkerSecret(core: RequestCore, accountId: string, scri
   const what = l10n.t('sending the new secret to Worker "{0}" as {1} (account {2})', script, name, accountId);
   const res = await core
     .call({
-    op: 'putWorkerSecret',
-    schemes: acceptedSchemes('putWorkerSecret'),
-    what,
-    method: 'PUT',
-    path: workerPath(accountId, script),
-    body: { name, text, type: 'secret_text' },
-    idempotent: true, // the same value again changes nothing but the version
-    rotation: false,
-    permission: REQUIRED_PERMISSIONS.putWorkerSecret,
-    resource: l10n.t('Worker'),
-    ...callOptions(opts),
-  })
+      op: 'putWorkerSecret',
+      schemes: acceptedSchemes('putWorkerSecret'),
+      what,
+      method: 'PUT',
+      path: workerPath(accountId, script),
+      body: { name, text, type: 'secret_text' },
+      idempotent: true, // the same value again changes nothing but the version
+      rotation: false,
+      permission: REQUIRED_PERMISSIONS.putWorkerSecret,
+      resource: l10n.t('Worker'),
+      ...callOptions(opts),
+    })
     .catch((e: unknown) => {
       // The latest version is not the deployed one (a version uploaded but not deployed, a gradual
       // deployment): Cloudflare refuses every secret edit until it is (workers-sdk #10585, #11882).
