@@ -84,14 +84,18 @@ async function verifyAdminToken(core: RequestCore, token: string, opts?: Request
   const known = core.credentialAccountId;
   // A `cfut_` token is user-owned (A2); an old-format one may be either: ask the account route first when an account is named.
   const userOwned = token.startsWith('cfut_');
-  const routes: (string | undefined)[] = known === undefined ? [undefined] : userOwned ? [undefined, known] : [known, undefined];
+  // A `cfat_` token is account-owned: the user route always refuses it (A1); without its account, GET /accounts finds it.
+  const accountOwned = token.startsWith('cfat_');
+  const routes: (string | undefined)[] = known === undefined ? (accountOwned ? [] : [undefined]) : userOwned ? [undefined, known] : [known, undefined];
   let first: CfRotateError | undefined;
   for (const accountId of routes) {
     try {
       return await verifyAdminTokenOn(core, accountId, opts);
     } catch (e) {
-      if (!unknownToken(e)) throw e;
-      first ??= e;
+      // The user route of a token that may be account-owned: 403 (9109 also answers an invalid token, A8) says no more than 401.
+      const forbiddenHere = accountId === undefined && !userOwned && known === undefined && e instanceof CfRotateError && e.kind === 'permission' && e.status === 403;
+      if (!unknownToken(e) && !forbiddenHere) throw e;
+      first ??= e as CfRotateError;
     }
   }
   if (known === undefined && !userOwned) {
@@ -99,8 +103,8 @@ async function verifyAdminToken(core: RequestCore, token: string, opts?: Request
     let accounts: AccountInfo[];
     try {
       accounts = await listAccounts(core, opts, ['api-token']);
-    } catch {
-      throw first as CfRotateError;
+    } catch (e) {
+      throw first ?? e;
     }
     if (accounts.length > 1) throw new AccountChoiceNeeded(accounts, core.forProfile());
     const only = accounts[0];
@@ -109,10 +113,14 @@ async function verifyAdminToken(core: RequestCore, token: string, opts?: Request
         return await verifyAdminTokenOn(core, only.id, opts);
       } catch (e) {
         if (!unknownToken(e)) throw e;
+        first ??= e;
       }
     }
   }
-  throw first as CfRotateError;
+  throw first ?? new CfRotateError('auth', l10n.t('The admin credential{0} was rejected: it is an account-owned API token, and it sees no account to verify it on.', core.forProfile()), {
+    hint: l10n.t('Check the token in the Cloudflare dashboard, or name its account (CLOUDFLARE_ACCOUNT_ID, or "accountId" with the token).'),
+    status: 401,
+  });
 }
 
 async function verifyAdminTokenOn(core: RequestCore, accountId: string | undefined, opts?: RequestOptions): Promise<CredentialCheck> {

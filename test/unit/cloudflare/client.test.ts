@@ -59,18 +59,30 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       assert.deepEqual(sim.control.requests().map((r) => r.op), ['verifyAccountToken']);
     });
 
-    it('verifyCredential: an account-owned token without its account: the user route says 401 (A1), GET /accounts names the one it sees', async () => {
+    it('verifyCredential: a cfat_ (account-owned) token without its account skips the user route, which refuses it (A1): GET /accounts names the one it sees', async () => {
       const owned = sim.control.addAccountToken(DEMO.accountId, { name: 'acct-admin', permissions: ['Account API Tokens Write'] });
+      assert.ok(owned.value.startsWith('cfat_'));
       const { client } = makeClient(sim, { credential: { type: 'api-token', token: owned.value } });
       assert.deepEqual(await client.verifyCredential(), { ok: true, id: owned.id, status: 'active', accountId: DEMO.accountId });
       assert.deepEqual(
         sim.control.requests().map((r) => [r.op, r.status]),
         [
-          ['verifyUserToken', 401],
           ['listAccounts', 200],
           ['verifyAccountToken', 200],
         ],
       );
+    });
+
+    it('verifyCredential: an old-format (unprefixed) account-owned token without its account: the user route refuses it with 401, or 403 / 9109 (A8), and GET /accounts still finds it', async () => {
+      for (const answer of [401, 403] as const) {
+        sim.control.configure({ invalidTokenAnswer: answer });
+        sim.control.clearRequests();
+        const owned = sim.control.addAccountToken(DEMO.accountId, { name: `old-format-${answer}`, permissions: ['Account API Tokens Write'], value: 'O'.repeat(20) + String(answer).repeat(7).slice(0, 20) });
+        const { client } = makeClient(sim, { credential: { type: 'api-token', token: owned.value } });
+        assert.deepEqual(await client.verifyCredential(), { ok: true, id: owned.id, status: 'active', accountId: DEMO.accountId }, `user route answered ${answer}`);
+        assert.deepEqual(sim.control.requests().map((r) => [r.op, r.status]), [['verifyUserToken', answer], ['listAccounts', 200], ['verifyAccountToken', 200]]);
+      }
+      sim.control.configure({ invalidTokenAnswer: 401 });
     });
 
     it('verifyCredential: a user token with CLOUDFLARE_ACCOUNT_ID set (as wrangler users have) still verifies on the user route', async () => {
@@ -83,7 +95,7 @@ describe('cloudflare/CloudflareClient operations (simulator)', function () {
       const { client } = makeClient(sim, { credential: { type: 'api-token', token: `cfat_${'Q'.repeat(48)}` } });
       const e = await expectKind(client.verifyCredential(), 'auth');
       assert.match(e.message, /was rejected/);
-      assert.deepEqual(sim.control.requests().map((r) => r.op), ['verifyUserToken', 'listAccounts']);
+      assert.deepEqual(sim.control.requests().map((r) => r.op), ['listAccounts'], 'cfat_: not the user route (A1)');
     });
 
     it('verifyCredential {schemes: "all"} checks both schemes of a profile that holds both', async () => {

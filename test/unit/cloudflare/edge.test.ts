@@ -208,10 +208,7 @@ describe('cloudflare/CloudflareClient edge cases (scripted transport)', () => {
       { id: 'b'.repeat(32), name: 'Staging' },
     ];
     const { client, transport } = setup(
-      [
-        { status: 401, body: fail(1000, 'Invalid API Token') },
-        { status: 200, body: ok(accounts, { result_info: { page: 1, per_page: 50, count: 2, total_count: 2, total_pages: 1 } }) },
-      ],
+      [{ status: 200, body: ok(accounts, { result_info: { page: 1, per_page: 50, count: 2, total_count: 2, total_pages: 1 } }) }],
       undefined,
       { type: 'api-token', token: OWNED },
     );
@@ -220,7 +217,7 @@ describe('cloudflare/CloudflareClient edge cases (scripted transport)', () => {
     assert.deepEqual(e.accounts, accounts);
     assert.match(e.message, /not a user-owned token.*can see 2 accounts/);
     assert.match(e.hint ?? '', /CLOUDFLARE_ACCOUNT_ID.*Prod \(023e105f4ecef8ad9ca31a8372d0c353\), Staging/);
-    assert.deepEqual(transport.requests.map((r) => new URL(r.url).pathname), ['/client/v4/user/tokens/verify', '/client/v4/accounts']);
+    assert.deepEqual(transport.requests.map((r) => new URL(r.url).pathname), ['/client/v4/accounts'], 'cfat_: not the user route, which refuses it (A1)');
     assertNoSecrets(errorText(e), [OWNED], 'error');
   });
 

@@ -763,14 +763,13 @@ describe('extension (fake VS Code + simulator)', function () {
       return seen;
     }
 
-    it('Set Credential with an account-owned token (cfat_): the user route says 401, GET /accounts finds the account, stored with it; rotations work', async () => {
+    it('Set Credential with an account-owned token (cfat_): not asked on the user route (A1), GET /accounts finds the account, stored with it; rotations work', async () => {
       await start({ tokens: [DEPLOY] });
       world.sim.control.clearRequests();
       answerSetCredential('API token', [DEMO.accountAdmin.value]);
       const r = await run<{ stored: boolean; verified: boolean; accountId?: string }>(COMMANDS.setCredential);
       assert.deepEqual(r, { profile: 'default', stored: true, verified: true, accountId: DEMO.accountId });
       assert.deepEqual(world.sim.control.requests().map((q) => [q.op, q.status]), [
-        ['verifyUserToken', 401],
         ['listAccounts', 200],
         ['verifyAccountToken', 200],
       ]);
@@ -825,7 +824,6 @@ describe('extension (fake VS Code + simulator)', function () {
           ],
         );
         assert.deepEqual(world.sim.control.requests().map((q2) => [q2.op, q2.status, q2.apiPath.replace(/\?.*$/, '')]), [
-          ['verifyUserToken', 401, '/user/tokens/verify'],
           ['listAccounts', 200, '/accounts'],
           ['verifyAccountToken', 200, `/accounts/${DEMO.accountId}/tokens/verify`],
         ]);
@@ -840,7 +838,7 @@ describe('extension (fake VS Code + simulator)', function () {
         assert.equal(r, undefined);
         assert.equal(asked.length, 1);
         assert.equal(await api.credentials.get('default'), undefined);
-        assert.deepEqual(world.sim.control.requests().map((q) => q.op), ['verifyUserToken', 'listAccounts']);
+        assert.deepEqual(world.sim.control.requests().map((q) => q.op), ['listAccounts']);
         assert.deepEqual(messages('error'), [], 'a cancel is no error');
       });
 
