@@ -3,7 +3,7 @@
  * commands. No vscode import: unit-tested. Nothing here ever sees a secret.
  */
 import * as l10n from '@vscode/l10n';
-import { destinationTargets, DURATION, fileTargets, parseDuration, targetLabel, type TokenConfig, type TokenKind } from '../core/config/schema';
+import { destinationTargets, DURATION, fileTargets, parseDuration, targetLabel, type FileTargetConfig, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { DESTINATION_EFFECTS, destinationType, destinationWhere } from '../core/destinations';
 import type { RotationResult } from '../core/engine/engine';
 import { plural } from '../core/l10n';
@@ -34,7 +34,12 @@ export function invalidationText(token: TokenConfig, defaultGrace: string, now: 
       return l10n.t('Cloudflare invalidates the current value of "{0}" immediately (API tokens have no grace period): everything that uses it must switch to the new value written below.', token.name);
     case 'access-service-token': {
       const g = graceOf(token, defaultGrace);
-      if (!g || g.ms <= 0) return l10n.t('The current client secret of "{0}" stops working immediately (grace period {1}).', token.name, g?.text ?? '0s');
+      if (!g || g.ms <= 0) {
+        // A version bump (zone level, or "method": "version") keeps it a few minutes, until the new one is in every target.
+        return token.method === 'version' || (token.method === undefined && token.accountId === undefined)
+          ? l10n.t('The current client secret of "{0}" stops working as soon as the new one is in every target (grace period {1}; kept at most 10 minutes until then, in case Cloudflare\'s answer lacks the new secret).', token.name, g?.text ?? '0s')
+          : l10n.t('The current client secret of "{0}" stops working immediately (grace period {1}).', token.name, g?.text ?? '0s');
+      }
       return l10n.t(
         'The previous client secret of "{0}" stays valid until {1} (grace period {2}); after that only the new secret works. Run "Cloudflare Rotate: Expire Previous Secret…" once everything uses the new one.',
         token.name,
@@ -57,6 +62,19 @@ export function invalidationText(token: TokenConfig, defaultGrace: string, now: 
         : l10n.t('OAuth client "{0}" gets a second secret; the current one is deleted right after the new one is in every target.', token.name);
     }
   }
+}
+
+/**
+ * What a file target's own opt-outs allow, said where the user confirms: they come from
+ * cf-rotate.json, which a cloned repository writes (a secret into a file git tracks, or into a
+ * file whose name is not env-style).
+ */
+export function optOutNote(t: FileTargetConfig): string {
+  const notes = [
+    ...(t.allowTracked === true ? [l10n.t('may be a file git tracks: "allowTracked" in cf-rotate.json')] : []),
+    ...(t.allowAnyFile === true ? [l10n.t('may be a file that is not a .env file: "allowAnyFile" in cf-rotate.json')] : []),
+  ];
+  return notes.length > 0 ? ` (${notes.join('; ')})` : '';
 }
 
 export function targetLines(token: TokenConfig): string[] {
@@ -82,7 +100,7 @@ export function confirmRotateDetail(token: TokenConfig, folderName: string, defa
   if (opts.cloudflare !== undefined) lines.push(opts.cloudflare);
   lines.push('', invalidationText(token, defaultGrace, now, opts.time), '');
   const files = fileTargets(token);
-  if (files.length > 0) lines.push(l10n.t('Files that change:'), ...files.map((t) => `  • ${targetLabel(t)}`));
+  if (files.length > 0) lines.push(l10n.t('Files that change:'), ...files.map((t) => `  • ${targetLabel(t)}${optOutNote(t)}`));
   const dests = destinationLines(token);
   if (dests.length > 0) lines.push(...(files.length > 0 ? [''] : []), l10n.t('Destinations that receive the new secret:'), ...dests.map((l) => `  • ${l}`));
   const warnings = opts.warnings ?? [];

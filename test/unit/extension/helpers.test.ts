@@ -124,6 +124,9 @@ describe('wording', () => {
     const noGrace = { ...access, gracePeriod: undefined } as TokenConfig;
     assert.match(invalidationText(noGrace, '0s', NOW), /stops working immediately/);
     assert.match(invalidationText(noGrace, '2h', NOW), /grace period 2h/);
+    // A version bump (zone level) keeps the previous secret until the new one is written (at most 10 minutes).
+    const zone = { ...access, accountId: undefined, zoneId: B, gracePeriod: '0s', clientSecretVersion: 1 } as unknown as TokenConfig;
+    assert.match(invalidationText(zone, '1h', NOW), /stops working as soon as the new one is in every target \(grace period 0s; kept at most 10 minutes/);
     assert.match(invalidationText(moq, '1h', NOW), /subscribe token .* stops working immediately/);
   });
 
@@ -132,6 +135,10 @@ describe('wording', () => {
     assert.match(d, /^Access service token "ci-access" \(folder app, profile default\)\.\nCloudflare: 'ci \(prod\)' · service token f174…\n/);
     assert.match(d, /• \.env › ID\n {2}• \.env › SECRET/);
     assert.doesNotMatch(confirmRotateDetail(access, 'app', '1h', NOW), /Cloudflare:/);
+    assert.doesNotMatch(d, /allowTracked|allowAnyFile/);
+    // A target's own opt-outs come from cf-rotate.json (a cloned repository's): said where the user confirms.
+    const optedOut = { ...deploy, targets: [{ file: '.npmrc', key: 'otp', allowTracked: true, allowAnyFile: true }] } as TokenConfig;
+    assert.match(confirmRotateDetail(optedOut, 'app', '1h', NOW), /• \.npmrc › otp \(may be a file git tracks: "allowTracked" in cf-rotate\.json; may be a file that is not a \.env file: "allowAnyFile" in cf-rotate\.json\)/);
     const b = confirmBatchDetail([{ token: deploy, folderName: 'app' }, { token: access, folderName: 'app' }], '1h');
     assert.match(b, /deploy \(app\): old value dies at once → \.env › CLOUDFLARE_API_TOKEN/);
     assert.match(b, /ci-access \(app\): previous secret valid for 24h/);
