@@ -11,26 +11,11 @@ import { parse } from 'dotenv';
 import { validateConfig } from '../../../src/core/config/load';
 import { normaliseRelative } from '../../../src/core/config/schema';
 import { targetFileIssues } from '../../../src/core/node/targetFiles';
-import { makeEngine, read, startWorld, tempFolder, tokens, write, type World } from '../helpers/world';
+import { makeEngine, read, tokens, withWorld, write } from '../helpers/world';
 
 describe('one file under two names', function () {
   this.timeout(30_000);
-  let world: World;
-  let folder: string;
-
-  before(async () => {
-    world = await startWorld();
-  });
-  after(async () => {
-    await world.close();
-  });
-  beforeEach(async () => {
-    folder = await tempFolder();
-    world.sim.control.clearFaults();
-  });
-  afterEach(async () => {
-    await fs.rm(folder, { recursive: true, force: true });
-  });
+  const at = withWorld();
 
   it('spellings of one path are one path: `.` segments, doubled and back slashes', () => {
     assert.deepEqual(['sub/./.env', './sub/.env', 'sub//.env', 'sub\\.env', 'sub/.env/.', '././sub/./.env'].map(normaliseRelative), Array(6).fill('sub/.env'));
@@ -55,59 +40,59 @@ describe('one file under two names', function () {
   });
 
   it('a link (b.env → a.env) gives two entries one variable: the rotation is refused before any call', async () => {
-    const deploy = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
-    const me = world.sim.control.addAccountToken(world.accountId, { name: 'me' });
-    await write(folder, 'a.env', `T=${deploy.value}\n`);
-    await fs.symlink('a.env', path.join(folder, 'b.env'));
+    const deploy = at.world.sim.control.addAccountToken(at.world.accountId, { name: 'deploy' });
+    const me = at.world.sim.control.addAccountToken(at.world.accountId, { name: 'me' });
+    await write(at.folder, 'a.env', `T=${deploy.value}\n`);
+    await fs.symlink('a.env', path.join(at.folder, 'b.env'));
     const entries = [
-      { name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: deploy.id, targets: [{ file: 'a.env', key: 'T' }] },
-      { name: 'me', kind: 'account-api-token', accountId: world.accountId, tokenId: me.id, targets: [{ file: 'b.env', key: 'T' }] },
+      { name: 'deploy', kind: 'account-api-token', accountId: at.world.accountId, tokenId: deploy.id, targets: [{ file: 'a.env', key: 'T' }] },
+      { name: 'me', kind: 'account-api-token', accountId: at.world.accountId, tokenId: me.id, targets: [{ file: 'b.env', key: 'T' }] },
     ];
-    await write(folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: entries }));
+    await write(at.folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: entries }));
     const [a, b] = tokens(entries);
-    const h = makeEngine(world);
-    world.sim.control.clearRequests();
-    for (const r of [await h.engine.rotate(folder, b!), ...(await h.engine.rotateMany([{ folder, token: a! }]))]) {
+    const h = makeEngine(at.world);
+    at.world.sim.control.clearRequests();
+    for (const r of [await h.engine.rotate(at.folder, b!), ...(await h.engine.rotateMany([{ folder: at.folder, token: a! }]))]) {
       assert.equal(r.ok, false);
       assert.equal(r.error?.kind, 'config');
       assert.match(r.error?.message ?? '', /both write T of one file/);
     }
-    assert.equal(world.sim.control.requests().filter((q) => q.method !== 'GET').length, 0, 'nothing was rolled');
-    assert.equal(parse(await read(folder, 'a.env')).T, deploy.value);
+    assert.equal(at.world.sim.control.requests().filter((q) => q.method !== 'GET').length, 0, 'nothing was rolled');
+    assert.equal(parse(await read(at.folder, 'a.env')).T, deploy.value);
     // A variable of its own: rotates.
     entries[1]!.targets = [{ file: 'b.env', key: 'U' }];
-    await write(folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: entries }));
-    const ok = await h.engine.rotate(folder, tokens(entries)[1]!);
+    await write(at.folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: entries }));
+    const ok = await h.engine.rotate(at.folder, tokens(entries)[1]!);
     assert.equal(ok.ok, true, JSON.stringify(ok.error));
   });
 
   it('validate and the Tokens view (targetFileIssues) name the second entry of a shared variable, and the configuration through a link', async () => {
-    await write(folder, 'a.env', 'T=1\n');
-    await fs.symlink('a.env', path.join(folder, 'b.env'));
-    await write(folder, 'cfg.env', '{}');
+    await write(at.folder, 'a.env', 'T=1\n');
+    await fs.symlink('a.env', path.join(at.folder, 'b.env'));
+    await write(at.folder, 'cfg.env', '{}');
     const entries = [
-      { name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: 'd4d91b6ee94bb6cf9ab22ea88c125f56', targets: [{ file: 'a.env', key: 'T' }, { file: 'a.env', key: 'U' }] },
+      { name: 'deploy', kind: 'account-api-token', accountId: at.world.accountId, tokenId: 'd4d91b6ee94bb6cf9ab22ea88c125f56', targets: [{ file: 'a.env', key: 'T' }, { file: 'a.env', key: 'U' }] },
       { name: 'me', kind: 'user-api-token', tokenId: '82fa1b84efeff33491cb2df5b24508f5', targets: [{ file: 'b.env', key: 'U' }, { file: 'b.env', key: 'V' }, { file: 'cfg.env', key: 'W' }] },
     ];
-    const issues = await targetFileIssues(folder, tokens(entries), undefined, path.join(folder, 'cfg.env'));
+    const issues = await targetFileIssues(at.folder, tokens(entries), undefined, path.join(at.folder, 'cfg.env'));
     assert.deepEqual(issues.map((i) => i.path), ['tokens[1].targets[0].file', 'tokens[1].targets[2].file']);
     assert.match(issues[0]!.message, /same file as a target of tokens\[0\], which writes U too/);
     assert.match(issues[1]!.message, /configuration file in use/);
   });
 
   it('the configuration reached through a link is never a target, also for a caller that names no configuration (the editor)', async () => {
-    const deploy = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
-    const entries = [{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: deploy.id, targets: [{ file: 'cfg.env', key: 'T' }] }];
-    await write(folder, 'cfg.env', JSON.stringify({ tokens: entries }));
-    await fs.mkdir(path.join(folder, '.vscode'), { recursive: true });
-    await fs.rm(path.join(folder, '.vscode', 'cf-rotate.json'), { force: true });
-    await fs.symlink('../cfg.env', path.join(folder, '.vscode', 'cf-rotate.json'));
+    const deploy = at.world.sim.control.addAccountToken(at.world.accountId, { name: 'deploy' });
+    const entries = [{ name: 'deploy', kind: 'account-api-token', accountId: at.world.accountId, tokenId: deploy.id, targets: [{ file: 'cfg.env', key: 'T' }] }];
+    await write(at.folder, 'cfg.env', JSON.stringify({ tokens: entries }));
+    await fs.mkdir(path.join(at.folder, '.vscode'), { recursive: true });
+    await fs.rm(path.join(at.folder, '.vscode', 'cf-rotate.json'), { force: true });
+    await fs.symlink('../cfg.env', path.join(at.folder, '.vscode', 'cf-rotate.json'));
     const [token] = tokens(entries);
-    const h = makeEngine(world);
-    for (const r of [await h.engine.rotate(folder, token!), ...(await h.engine.rotateMany([{ folder, token: token! }]))]) {
+    const h = makeEngine(at.world);
+    for (const r of [await h.engine.rotate(at.folder, token!), ...(await h.engine.rotateMany([{ folder: at.folder, token: token! }]))]) {
       assert.equal(r.ok, false);
       assert.match(r.error?.message ?? '', /is the configuration file \.vscode\/cf-rotate\.json/);
     }
-    assert.equal(await read(folder, 'cfg.env'), JSON.stringify({ tokens: entries }));
+    assert.equal(await read(at.folder, 'cfg.env'), JSON.stringify({ tokens: entries }));
   });
 });

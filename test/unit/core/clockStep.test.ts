@@ -5,30 +5,14 @@
  * request may still land: on the boot that sent it, the time since boot decides too.
  */
 import { strict as assert } from 'node:assert';
-import { promises as fs } from 'node:fs';
 import { effectiveDeadline } from '../../../src/core/engine/engine';
 import { MemoryJournalStore, type JournalEntry } from '../../../src/core/engine/journal';
 import { systemClock, type Clock } from '../../../src/core/ports';
-import { makeEngine, startWorld, tempFolder, tokens, write, type World } from '../helpers/world';
+import { makeEngine, tokens, withWorld, write } from '../helpers/world';
 
 describe('a wall clock stepped forward after the call', function () {
   this.timeout(30_000);
-  let world: World;
-  let folder: string;
-
-  before(async () => {
-    world = await startWorld();
-  });
-  after(async () => {
-    await world.close();
-  });
-  beforeEach(async () => {
-    folder = await tempFolder();
-    world.sim.control.clearFaults();
-  });
-  afterEach(async () => {
-    await fs.rm(folder, { recursive: true, force: true });
-  });
+  const at = withWorld();
 
   it('effectiveDeadline: the later of the wall deadline and the one since boot, on the same boot only', () => {
     const entry = { startedAt: 1_000, sentAt: 1_000, deadline: 41_000, sentBoot: { boot: 'b', ms: 5_000 } };
@@ -40,9 +24,9 @@ describe('a wall clock stepped forward after the call', function () {
   });
 
   it('resume in a process whose clock is 60 s ahead, 0.1 s after the call (its deadline 0.5 s after it): "not known yet", never "not rotated"', async () => {
-    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
-    await write(folder, '.env', `T=${tok.value}\n`);
-    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'T' }] }]);
+    const tok = at.world.sim.control.addAccountToken(at.world.accountId, { name: 'deploy' });
+    await write(at.folder, '.env', `T=${tok.value}\n`);
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: at.world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'T' }] }]);
     // The entry as the killed process left it: intent journaled, call sent (captured from a real rotation whose call hangs).
     let sent: string | undefined;
     const store = new MemoryJournalStore();
@@ -51,10 +35,10 @@ describe('a wall clock stepped forward after the call', function () {
       if (sent === undefined && text.includes('"sentAt"')) sent = text;
       return put(id, text);
     };
-    world.sim.control.addFault({ op: 'rollAccountToken', type: 'hang' });
+    at.world.sim.control.addFault({ op: 'rollAccountToken', type: 'hang' });
     const boot = { boot: 'boot-1', ms: 1_000_000 };
-    const first = makeEngine(world, { journal: store, timeoutMs: 300, clock: { ...systemClock, sinceBoot: () => boot } });
-    await first.engine.rotate(folder, token!);
+    const first = makeEngine(at.world, { journal: store, timeoutMs: 300, clock: { ...systemClock, sinceBoot: () => boot } });
+    await first.engine.rotate(at.folder, token!);
     assert.ok(sent, 'the intent with its send time was journaled');
     const entry = JSON.parse(sent) as JournalEntry;
     assert.deepEqual(entry.sentBoot, boot);
@@ -62,7 +46,7 @@ describe('a wall clock stepped forward after the call', function () {
     const later = new MemoryJournalStore();
     await later.put(entry.id, sent);
     const skewed: Clock = { now: () => (entry.sentAt as number) + 60_000, sleep: async () => undefined, sinceBoot: () => ({ boot: 'boot-1', ms: boot.ms + 100 }) };
-    const h = makeEngine(world, { journal: later, clock: skewed });
+    const h = makeEngine(at.world, { journal: later, clock: skewed });
     const r = await h.engine.resume(entry.id, { waitForDeadlineMs: 0 });
     assert.equal(r.state, 'unknown', JSON.stringify(r));
     assert.match(r.error?.message ?? '', /It is not known yet whether Cloudflare rotated "deploy"/);

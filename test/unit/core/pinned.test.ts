@@ -9,75 +9,60 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'dotenv';
 import { NodeFiles } from '../../../src/core/node/files';
-import { makeEngine, read, startWorld, tempFolder, tokens, write, type World } from '../helpers/world';
+import { makeEngine, read, tokens, withWorld, write } from '../helpers/world';
 
 describe('a target swapped for a link while the call is out', function () {
   this.timeout(30_000);
-  let world: World;
-  let folder: string;
-
-  before(async () => {
-    world = await startWorld();
-  });
-  after(async () => {
-    await world.close();
-  });
-  beforeEach(async () => {
-    folder = await tempFolder();
-    world.sim.control.clearFaults();
-  });
-  afterEach(async () => {
-    await fs.rm(folder, { recursive: true, force: true });
-  });
+  const at = withWorld();
 
   it('is not written through: the secret waits in the journal; resume writes the judged file once it is back', async () => {
-    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
-    await write(folder, '.env', `T=${tok.value}\n`);
-    await write(folder, 'public.env', 'PUBLIC=1\n');
-    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'T' }] }]);
-    world.sim.control.addFault({ op: 'rollAccountToken', type: 'latency', ms: 400 });
-    const h = makeEngine(world);
+    const tok = at.world.sim.control.addAccountToken(at.world.accountId, { name: 'deploy' });
+    await write(at.folder, '.env', `T=${tok.value}\n`);
+    await write(at.folder, 'public.env', 'PUBLIC=1\n');
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: at.world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'T' }] }]);
+    at.world.sim.control.addFault({ op: 'rollAccountToken', type: 'latency', ms: 400 });
+    const h = makeEngine(at.world);
     const swapped = (async () => {
       await new Promise((r) => setTimeout(r, 150));
-      await fs.rename(path.join(folder, '.env'), path.join(folder, '.env.kept'));
-      await fs.symlink('public.env', path.join(folder, '.env'));
+      await fs.rename(path.join(at.folder, '.env'), path.join(at.folder, '.env.kept'));
+      await fs.symlink('public.env', path.join(at.folder, '.env'));
     })();
-    const r = await h.engine.rotate(folder, token!);
+    const r = await h.engine.rotate(at.folder, token!);
     await swapped;
     assert.equal(r.ok, false);
     assert.equal(r.state, 'pending', JSON.stringify(r));
     assert.match(r.error?.message ?? '', /\.env now leads to public\.env, not to \.env as when it was checked/);
-    assert.equal(await read(folder, 'public.env'), 'PUBLIC=1\n', 'the other file is untouched');
-    const live = world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value;
+    assert.equal(await read(at.folder, 'public.env'), 'PUBLIC=1\n', 'the other file is untouched');
+    const live = at.world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value;
     const [entry] = await h.engine.interrupted();
     assert.equal(entry?.values?.token, live, 'the secret waits in the journal');
     // Still swapped: resume refuses the same way.
     const again = await h.engine.resume(entry!.id);
     assert.equal(again.state, 'pending');
-    assert.equal(await read(folder, 'public.env'), 'PUBLIC=1\n');
+    assert.equal(await read(at.folder, 'public.env'), 'PUBLIC=1\n');
     // Put back: resume writes the file that was judged.
-    await fs.rm(path.join(folder, '.env'));
-    await fs.rename(path.join(folder, '.env.kept'), path.join(folder, '.env'));
+    await fs.rm(path.join(at.folder, '.env'));
+    await fs.rename(path.join(at.folder, '.env.kept'), path.join(at.folder, '.env'));
     const done = await h.engine.resume(entry!.id);
     assert.equal(done.ok, true, JSON.stringify(done.error));
-    assert.equal(parse(await read(folder, '.env')).T, live);
-    assert.equal(await read(folder, 'public.env'), 'PUBLIC=1\n');
+    assert.equal(parse(await read(at.folder, '.env')).T, live);
+    assert.equal(await read(at.folder, 'public.env'), 'PUBLIC=1\n');
   });
 
   it('the checked writer refuses a write whose name leads to another file than `sameAs`, and accepts the same file', async () => {
-    await write(folder, 'a.env', 'A=1\n');
-    await write(folder, 'b.env', 'B=1\n');
+    await write(at.folder, 'a.env', 'A=1\n');
+    await write(at.folder, 'b.env', 'B=1\n');
     const files = new NodeFiles();
-    const judged = await files.check(folder, 'a.env');
+    const judged = await files.check(at.folder, 'a.env');
     assert.equal(judged.inner, 'a.env');
-    await fs.symlink('b.env', path.join(folder, 'c.env'));
-    await assert.rejects(files.write(folder, 'c.env', Buffer.from('X=1\n'), { sameAs: judged.inner! }), /c\.env now leads to b\.env, not to a\.env/);
-    assert.equal(await read(folder, 'b.env'), 'B=1\n');
-    await files.write(folder, 'a.env', Buffer.from('A=2\n'), { sameAs: judged.inner! });
-    assert.equal(await read(folder, 'a.env'), 'A=2\n');
+    await fs.symlink('b.env', path.join(at.folder, 'c.env'));
+    await assert.rejects(files.write(at.folder, 'c.env', Buffer.from('X=1\n'), { sameAs: judged.inner! }), /c\.env now leads to b\.env, not to a\.env/);
+    assert.equal(await read(at.folder, 'b.env'), 'B=1\n');
+    await files.write(at.folder, 'a.env', Buffer.from('A=2\n'), { sameAs: judged.inner! });
+    assert.equal(await read(at.folder, 'a.env'), 'A=2\n');
     // A link to the judged file is that file.
-    await fs.symlink('a.env', path.join(folder, 'd.env'));
-    await files.write(folder, 'd.env', Buffer.from('A=3\n'), { sameAs: judged.inner! });
-    assert.equal(await read(folder, 'a.env'), 'A=3\n');
+    await fs.symlink('a.env', path.join(at.folder, 'd.env'));
+    await files.write(at.folder, 'd.env', Buffer.from('A=3\n'), { sameAs: judged.inner! });
+    assert.equal(await read(at.folder, 'a.env'), 'A=3\n');
   });
 });

@@ -5,11 +5,10 @@
  * it: never delete the token the files hold (MoQ, a replace twin), never call it lost (roll).
  */
 import { strict as assert } from 'node:assert';
-import { promises as fs } from 'node:fs';
 import { parse } from 'dotenv';
 import { fileError } from '../../../src/core/node/files';
 import { MemoryJournalStore } from '../../../src/core/engine/journal';
-import { makeEngine, read, startWorld, tempFolder, tokens, write, type World } from '../helpers/world';
+import { makeEngine, read, tokens, withWorld, write } from '../helpers/world';
 
 /** A state directory that takes the intent but neither the secret nor the removal (read-only from the call on). */
 function readOnlyAfterIntent(): MemoryJournalStore & { broken: boolean } {
@@ -26,104 +25,89 @@ function readOnlyAfterIntent(): MemoryJournalStore & { broken: boolean } {
 
 describe('an unjournaled secret in the files: resume finishes with it', function () {
   this.timeout(30_000);
-  let world: World;
-  let folder: string;
-
-  before(async () => {
-    world = await startWorld();
-  });
-  after(async () => {
-    await world.close();
-  });
-  beforeEach(async () => {
-    folder = await tempFolder();
-    world.sim.control.clearFaults();
-  });
-  afterEach(async () => {
-    await fs.rm(folder, { recursive: true, force: true });
-  });
+  const at = withWorld();
 
   /** Rotate with the journal refusing the secret and the removal; then resume with it writable again. */
   async function rotateThenResume(token: Parameters<ReturnType<typeof makeEngine>['engine']['rotate']>[1]) {
     const journal = readOnlyAfterIntent();
-    const first = makeEngine(world, { journal });
-    const r = await first.engine.rotate(folder, token);
+    const first = makeEngine(at.world, { journal });
+    const r = await first.engine.rotate(at.folder, token);
     assert.equal(r.ok, true, JSON.stringify(r.error));
     assert.ok(r.warnings.some((w) => /journal entry could not be removed .*EROFS.*Nothing is lost/.test(w)), JSON.stringify(r.warnings));
-    const written = parse(await read(folder, '.env'));
+    const written = parse(await read(at.folder, '.env'));
     const [left] = await first.engine.interrupted();
     assert.ok(left, 'the entry is left behind');
     assert.equal(left.values, undefined, 'without the secret');
     journal.broken = false;
-    const second = makeEngine(world, { journal });
+    const second = makeEngine(at.world, { journal });
     const resumed = await second.engine.resume(left.id);
     return { r, written, resumed, second };
   }
 
   it('MoQ: the token the files hold is kept (it was deleted as "never arrived"), the previous one stays deleted', async () => {
-    const relay = world.sim.control.addMoqRelay({ accountId: world.accountId, name: 'relay', tokens: [{ operations: ['publish', 'subscribe'] }] });
+    const relay = at.world.sim.control.addMoqRelay({ accountId: at.world.accountId, name: 'relay', tokens: [{ operations: ['publish', 'subscribe'] }] });
     const old = relay.tokens[0]!;
-    await write(folder, '.env', `MOQ_TOKEN=${old.secret}\n`);
-    const [token] = tokens([{ name: 'live', kind: 'moq-relay-token', accountId: world.accountId, relayId: relay.uid, tokenType: 'publish_subscribe', targets: [{ file: '.env', key: 'MOQ_TOKEN' }] }]);
+    await write(at.folder, '.env', `MOQ_TOKEN=${old.secret}\n`);
+    const [token] = tokens([{ name: 'live', kind: 'moq-relay-token', accountId: at.world.accountId, relayId: relay.uid, tokenType: 'publish_subscribe', targets: [{ file: '.env', key: 'MOQ_TOKEN' }] }]);
     const { written, resumed, second } = await rotateThenResume(token!);
     assert.equal(resumed.ok, true, JSON.stringify(resumed.error));
     assert.equal(resumed.state, 'recovered');
-    assert.equal(world.sim.control.moqCheck(written.MOQ_TOKEN!).allowed, true, 'the new token in .env still works');
-    assert.equal(world.sim.control.moqCheck(old.secret).allowed, false, 'the previous one is deleted');
-    assert.equal(parse(await read(folder, '.env')).MOQ_TOKEN, written.MOQ_TOKEN);
+    assert.equal(at.world.sim.control.moqCheck(written.MOQ_TOKEN!).allowed, true, 'the new token in .env still works');
+    assert.equal(at.world.sim.control.moqCheck(old.secret).allowed, false, 'the previous one is deleted');
+    assert.equal(parse(await read(at.folder, '.env')).MOQ_TOKEN, written.MOQ_TOKEN);
     assert.deepEqual(await second.engine.interrupted(), []);
     assert.equal(second.history.entries.at(-1)?.outcome, 'recovered');
   });
 
   it('replace: the twin the files hold is kept, not deleted as unused', async () => {
-    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy', permissions: ['Zone Read'] });
-    await write(folder, '.env', `T=${tok.value}\n`);
-    const entries = [{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, strategy: 'replace', overlap: '1h', targets: [{ file: '.env', key: 'T' }] }];
-    await write(folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: entries }, null, 2));
+    const tok = at.world.sim.control.addAccountToken(at.world.accountId, { name: 'deploy', permissions: ['Zone Read'] });
+    await write(at.folder, '.env', `T=${tok.value}\n`);
+    const entries = [{ name: 'deploy', kind: 'account-api-token', accountId: at.world.accountId, tokenId: tok.id, strategy: 'replace', overlap: '1h', targets: [{ file: '.env', key: 'T' }] }];
+    await write(at.folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: entries }, null, 2));
     const [token] = tokens(entries);
     const { written, resumed } = await rotateThenResume(token!);
     assert.equal(resumed.state, 'recovered', JSON.stringify(resumed.error));
-    const twin = world.sim.control.state().accountTokens.find((t) => t.value === written.T);
+    const twin = at.world.sim.control.state().accountTokens.find((t) => t.value === written.T);
     assert.ok(twin, 'the twin whose value .env holds still exists');
     assert.notEqual(twin.id, tok.id);
     assert.equal(twin.status, 'active');
   });
 
   it('roll: the rolled value in the files is recognised (not "unknown", not "lost")', async () => {
-    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
-    await write(folder, '.env', `T=${tok.value}\n`);
-    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'T' }] }]);
+    const tok = at.world.sim.control.addAccountToken(at.world.accountId, { name: 'deploy' });
+    await write(at.folder, '.env', `T=${tok.value}\n`);
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: at.world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'T' }] }]);
     const { written, resumed, second } = await rotateThenResume(token!);
     assert.equal(resumed.ok, true, JSON.stringify(resumed.error));
     assert.equal(resumed.state, 'recovered');
-    assert.equal(world.sim.control.state().accountTokens.find((t) => t.id === tok.id)?.value, written.T);
+    assert.equal(at.world.sim.control.state().accountTokens.find((t) => t.id === tok.id)?.value, written.T);
     assert.deepEqual(await second.engine.interrupted(), []);
   });
 
   it('a value the user put there that Cloudflare does not know is not taken for the new secret', async () => {
-    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'deploy' });
-    await write(folder, '.env', `T=${tok.value}\n`);
-    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'T' }] }]);
+    const tok = at.world.sim.control.addAccountToken(at.world.accountId, { name: 'deploy' });
+    await write(at.folder, '.env', `T=${tok.value}\n`);
+    const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: at.world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'T' }] }]);
     const journal = readOnlyAfterIntent();
-    const first = makeEngine(world, { journal });
-    await first.engine.rotate(folder, token!);
-    await write(folder, '.env', `T=${'x'.repeat(40)}\n`);
+    const first = makeEngine(at.world, { journal });
+    await first.engine.rotate(at.folder, token!);
+    await write(at.folder, '.env', `T=${'x'.repeat(40)}\n`);
     const [left] = await first.engine.interrupted();
     journal.broken = false;
-    const resumed = await makeEngine(world, { journal }).engine.resume(left!.id);
+    const resumed = await makeEngine(at.world, { journal }).engine.resume(left!.id);
     assert.notEqual(resumed.state, 'recovered');
-    assert.equal(parse(await read(folder, '.env')).T, 'x'.repeat(40), 'the file is left as it is');
+    assert.equal(parse(await read(at.folder, '.env')).T, 'x'.repeat(40), 'the file is left as it is');
   });
 
   it('an Access service token (its secret cannot be checked): "may be the new secret", never "lost"', async () => {
-    const st = world.sim.control.addServiceToken({ accountId: world.accountId, name: 'ci' });
-    await write(folder, '.env', `ID=${st.clientId}\nSECRET=${st.clientSecret}\n`);
-    const [token] = tokens([{ name: 'ci', kind: 'access-service-token', accountId: world.accountId, serviceTokenId: st.id, gracePeriod: '0s', targets: [{ file: '.env', key: 'ID', field: 'clientId' }, { file: '.env', key: 'SECRET', field: 'clientSecret' }] }]);
+    const st = at.world.sim.control.addServiceToken({ accountId: at.world.accountId, name: 'ci' });
+    await write(at.folder, '.env', `ID=${st.clientId}\nSECRET=${st.clientSecret}\n`);
+    const [token] = tokens([{ name: 'ci', kind: 'access-service-token', accountId: at.world.accountId, serviceTokenId: st.id, gracePeriod: '0s', targets: [{ file: '.env', key: 'ID', field: 'clientId' }, { file: '.env', key: 'SECRET', field: 'clientSecret' }] }]);
     const { written, resumed } = await rotateThenResume(token!);
-    assert.equal(world.sim.control.accessCheck(st.clientId, written.SECRET!).allowed, true);
+    assert.equal(at.world.sim.control.accessCheck(st.clientId, written.SECRET!).allowed, true);
     assert.equal(resumed.state, 'unknown', JSON.stringify(resumed));
     assert.notEqual(resumed.verdict, 'lost');
     assert.match(resumed.error?.message ?? '', /\.env › SECRET holds a value that is not the one from before the rotation/);
-    assert.equal(parse(await read(folder, '.env')).SECRET, written.SECRET);
+    assert.equal(parse(await read(at.folder, '.env')).SECRET, written.SECRET);
   });
 });

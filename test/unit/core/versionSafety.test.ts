@@ -6,86 +6,70 @@
  * safety window and expired as soon as the new one is in every target.
  */
 import { strict as assert } from 'node:assert';
-import { promises as fs } from 'node:fs';
 import { parse } from 'dotenv';
 import { VERSION_SAFETY_MS } from '../../../src/core/engine/kinds/serviceToken';
-import { makeEngine, read, startWorld, tempFolder, tokens, write, type World } from '../helpers/world';
+import { makeEngine, read, tokens, withWorld, write } from '../helpers/world';
 
 describe('a version bump without a grace period', function () {
   this.timeout(30_000);
-  let world: World;
-  let folder: string;
-
-  before(async () => {
-    world = await startWorld();
-  });
-  after(async () => {
-    await world.close();
-  });
-  beforeEach(async () => {
-    folder = await tempFolder();
-    world.sim.control.clearFaults();
-  });
-  afterEach(async () => {
-    await fs.rm(folder, { recursive: true, force: true });
-  });
+  const at = withWorld();
 
   async function setup() {
-    const st = world.sim.control.addServiceToken({ zoneId: world.zoneId, name: 'zone' });
-    await write(folder, '.env', `ZONE_SECRET=${st.clientSecret}\n`);
-    const [token] = tokens([{ name: 'zone', kind: 'access-service-token', zoneId: world.zoneId, serviceTokenId: st.id, clientSecretVersion: 1, gracePeriod: '0s', targets: [{ file: '.env', key: 'ZONE_SECRET' }] }]);
+    const st = at.world.sim.control.addServiceToken({ zoneId: at.world.zoneId, name: 'zone' });
+    await write(at.folder, '.env', `ZONE_SECRET=${st.clientSecret}\n`);
+    const [token] = tokens([{ name: 'zone', kind: 'access-service-token', zoneId: at.world.zoneId, serviceTokenId: st.id, clientSecretVersion: 1, gracePeriod: '0s', targets: [{ file: '.env', key: 'ZONE_SECRET' }] }]);
     return { st, token: token! };
   }
 
   it('keeps the previous secret for the safety window in the PUT, then expires it once the new one is written', async () => {
     const { st, token } = await setup();
-    world.sim.control.clearRequests();
-    const h = makeEngine(world);
+    at.world.sim.control.clearRequests();
+    const h = makeEngine(at.world);
     const before = Date.now();
-    const r = await h.engine.rotate(folder, token);
+    const r = await h.engine.rotate(at.folder, token);
     assert.equal(r.ok, true, JSON.stringify(r.error));
     assert.equal(r.retired, true, 'the previous secret was expired right after the write');
     assert.equal(r.graceUntil, undefined, 'no grace period is reported: none was asked for');
-    const [bump, expire] = world.sim.control.requests({ op: 'updateServiceToken' }).map((q) => q.body as Record<string, unknown>);
+    const [bump, expire] = at.world.sim.control.requests({ op: 'updateServiceToken' }).map((q) => q.body as Record<string, unknown>);
     assert.equal(bump?.client_secret_version, 2);
     const window = Date.parse(bump?.previous_client_secret_expires_at as string) - before;
     assert.ok(window > VERSION_SAFETY_MS - 60_000 && window <= VERSION_SAFETY_MS + 60_000, `the bump keeps the previous secret ~10 minutes (${window} ms)`);
     assert.deepEqual(Object.keys(expire ?? {}), ['previous_client_secret_expires_at']);
     assert.ok(Date.parse(expire?.previous_client_secret_expires_at as string) <= Date.now(), 'then expires it now');
-    const live = world.sim.control.state().serviceTokens.find((t) => t.id === st.id)!;
-    assert.equal(parse(await read(folder, '.env')).ZONE_SECRET, live.clientSecret);
-    assert.equal(world.sim.control.accessCheck(st.clientId, live.clientSecret).allowed, true);
-    assert.equal(world.sim.control.accessCheck(st.clientId, st.clientSecret).allowed, false, 'the previous secret no longer works');
+    const live = at.world.sim.control.state().serviceTokens.find((t) => t.id === st.id)!;
+    assert.equal(parse(await read(at.folder, '.env')).ZONE_SECRET, live.clientSecret);
+    assert.equal(at.world.sim.control.accessCheck(st.clientId, live.clientSecret).allowed, true);
+    assert.equal(at.world.sim.control.accessCheck(st.clientId, st.clientSecret).allowed, false, 'the previous secret no longer works');
     assert.deepEqual(await h.engine.retirements.list(), []);
     assert.deepEqual(h.history.entries.map((e) => e.outcome).sort(), ['retired', 'rotated']);
   });
 
   it('an answer without the new secret: the secret in the files still works (for the window), and the result says until when', async () => {
     const { st, token } = await setup();
-    world.sim.control.addFault({ op: 'updateServiceToken', type: 'missing-secret' });
-    const h = makeEngine(world);
-    const r = await h.engine.rotate(folder, token);
+    at.world.sim.control.addFault({ op: 'updateServiceToken', type: 'missing-secret' });
+    const h = makeEngine(at.world);
+    const r = await h.engine.rotate(at.folder, token);
     assert.equal(r.ok, false);
     assert.equal(r.state, 'lost', JSON.stringify(r));
     assert.match(r.error?.hint ?? '', /The previous secret in your files still works until /);
-    assert.equal(parse(await read(folder, '.env')).ZONE_SECRET, st.clientSecret);
-    assert.equal(world.sim.control.accessCheck(st.clientId, st.clientSecret).allowed, true, 'not locked out');
+    assert.equal(parse(await read(at.folder, '.env')).ZONE_SECRET, st.clientSecret);
+    assert.equal(at.world.sim.control.accessCheck(st.clientId, st.clientSecret).allowed, true, 'not locked out');
   });
 
   it('the expiry call fails: the rotation is done, the expiry stays pending and is retried', async () => {
     const { st, token } = await setup();
     // The bump goes through; the second PUT (the expiry) fails.
-    world.sim.control.addFault({ op: 'updateServiceToken', type: 'status', status: 500, after: 1, times: 10 });
-    const h = makeEngine(world);
-    const r = await h.engine.rotate(folder, token);
+    at.world.sim.control.addFault({ op: 'updateServiceToken', type: 'status', status: 500, after: 1, times: 10 });
+    const h = makeEngine(at.world);
+    const r = await h.engine.rotate(at.folder, token);
     assert.equal(r.ok, true, JSON.stringify(r.error));
     assert.notEqual(r.retired, true);
     assert.ok(r.warnings.some((w) => /previous secret of Access service token/.test(w)), JSON.stringify(r.warnings));
     const [pending] = await h.engine.retirements.list();
     assert.equal(pending?.kind, 'access-service-token');
-    world.sim.control.clearFaults();
+    at.world.sim.control.clearFaults();
     const [done] = await h.engine.retirements.carryOut(() => true);
     assert.equal(done?.state, 'retired', JSON.stringify(done));
-    assert.equal(world.sim.control.accessCheck(st.clientId, st.clientSecret).allowed, false);
+    assert.equal(at.world.sim.control.accessCheck(st.clientId, st.clientSecret).allowed, false);
   });
 });

@@ -100,3 +100,25 @@ export async function write(folder: string, rel: string, text: string): Promise<
 export async function read(folder: string, rel: string): Promise<string> {
   return fs.readFile(path.join(folder, rel), 'utf8');
 }
+
+/**
+ * The hooks of a suite that rotates against the simulator: one world for the suite, a fresh
+ * folder (and no faults left over) for each test. Read `world` and `folder` inside the tests.
+ */
+export function withWorld(): { readonly world: World; readonly folder: string } {
+  const at = {} as { world: World; folder: string };
+  before(async () => {
+    at.world = await startWorld();
+  });
+  after(async () => {
+    await at.world.close();
+  });
+  beforeEach(async () => {
+    at.folder = await tempFolder();
+    at.world.sim.control.clearFaults();
+  });
+  afterEach(async () => {
+    await fs.rm(at.folder, { recursive: true, force: true });
+  });
+  return at;
+}
