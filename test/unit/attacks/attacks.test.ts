@@ -374,6 +374,62 @@ describe('attacks: a hostile repository cannot steer a secret (built CLI)', func
     return { allowed: ['.env.example'], outputs: [r, ok] };
   });
 
+  attack('a link put in place of an ignored target while the roll is out, leading to a tracked file: the tracked file is untouched; the secret waits, and goes to .env once it is back', async (c) => {
+    gitInit(c.ws, '.env\n');
+    await fs.writeFile(path.join(c.ws, 'tracked.env'), 'PUBLIC=1\n');
+    execFileSync('git', ['add', 'tracked.env', '.gitignore'], { cwd: c.ws });
+    execFileSync('git', ['commit', '-qm', 'x'], { cwd: c.ws });
+    await c.cfg([c.entry([{ file: '.env', key: 'TOKEN' }])]);
+    sim.control.addFault({ op: 'rollAccountToken', type: 'latency', ms: 1500 });
+    // Another process of the repository swaps .env for a link to tracked.env during the call.
+    const swap = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        void fs
+          .rename(path.join(c.ws, '.env'), path.join(c.ws, '.env.kept'))
+          .then(() => fs.symlink('tracked.env', path.join(c.ws, '.env')))
+          .then(resolve, resolve);
+      }, 700),
+    );
+    const r = await c.cli(['rotate', 'victim']);
+    await swap;
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /\.env now leads to tracked\.env, not to \.env as when it was checked/);
+    assert.equal(readFileSync(path.join(c.ws, 'tracked.env'), 'utf8'), 'PUBLIC=1\n', 'the tracked file is untouched');
+    assert.equal(execFileSync('git', ['status', '--porcelain', '--', 'tracked.env'], { cwd: c.ws, encoding: 'utf8' }), '');
+    // Put back: resume writes the file that was judged, and the journal entry goes.
+    await fs.rm(path.join(c.ws, '.env'));
+    await fs.rename(path.join(c.ws, '.env.kept'), path.join(c.ws, '.env'));
+    const resumed = await c.cli(['resume']);
+    assert.equal(resumed.code, 0, resumed.out);
+    const live = sim.control.state().accountTokens.find((t) => t.id === c.tok.id)!.value;
+    assert.equal(readFileSync(path.join(c.ws, '.env'), 'utf8'), `TOKEN=${live}\n`);
+    return { allowed: ['.env'], outputs: [r, resumed] };
+  });
+
+  for (const [label, second, link] of [
+    ['"sub/./.env" beside "sub/.env"', 'sub/./.env', undefined],
+    ['a link (b.env → sub/.env)', 'b.env', 'sub/.env'],
+  ] as const) {
+    attack(`two entries writing one variable through ${label}: refused by validate and rotate, no roll; the first one's secret is never written over`, async (c) => {
+      const other = sim.control.addAccountToken(accountId, { name: 'other' });
+      await fs.mkdir(path.join(c.ws, 'sub'));
+      await fs.writeFile(path.join(c.ws, 'sub', '.env'), `TOKEN=${c.tok.value}\n`);
+      if (link) await fs.symlink(link, path.join(c.ws, second));
+      await c.cfg([c.entry([{ file: 'sub/.env', key: 'TOKEN' }]), { name: 'other', kind: 'account-api-token', accountId, tokenId: other.id, targets: [{ file: second, key: 'TOKEN' }] }]);
+      const v = await c.cli(['validate']);
+      refused(v, /share one variable/);
+      assert.equal(v.code, 2);
+      const outputs = [v];
+      for (const name of ['other', 'victim']) {
+        const r = await c.cli(['rotate', name]);
+        refused(r, /share one variable|both write TOKEN of one file/);
+        outputs.push(r);
+      }
+      assert.equal(c.rolls(), 0, 'nothing was rolled');
+      return { outputs };
+    });
+  }
+
   attack('a target git does not ignore: refused', async (c) => {
     gitInit(c.ws, 'node_modules\n');
     await c.cfg([c.entry([{ file: '.env', key: 'TOKEN' }])]);
