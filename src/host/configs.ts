@@ -39,6 +39,11 @@ export class ConfigRegistry implements vscode.Disposable {
   /** Each folder's last text and its configuration: a text read again unchanged is not parsed again. */
   private readonly texts = new ConfigTexts();
 
+  /** The parsed texts of the folders' cf-rotate.json (the engine reuses them: an unchanged file is not parsed again). */
+  get parsed(): ConfigTexts {
+    return this.texts;
+  }
+
   constructor(private readonly logger: Logger) {
     const watcher = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
     const onFile = (uri: vscode.Uri): void => {

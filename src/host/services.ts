@@ -122,6 +122,7 @@ export function createHostServices(context: vscode.ExtensionContext): HostServic
   // CF_ROTATE_PERF=1 (benchmark, profiling): the engine's ports timed per phase (src/core/perf.ts); otherwise the ports themselves.
   const deps: EngineDeps = {
     files: timed('target files', files),
+    configTexts: configs.parsed,
     journal: timed('journal', journalStore),
     retirements: timed('retirements', retirementStore),
     locks: timed('locks', locks),

@@ -17,7 +17,7 @@
 import * as l10n from '@vscode/l10n';
 import type { AdminCredential, CloudflareApi, CredentialCheck, MutationOptions, SecretFacts, SecretValues, TokenGrant } from '../cloudflare/types';
 import { destinationTargets, fileTargets, strategyOf, targetLabel, type TokenConfig, type TokenKind } from '../config/schema';
-import { CONFIG_RELATIVE_PATH } from '../config/load';
+import { CONFIG_RELATIVE_PATH, type ConfigTexts } from '../config/load';
 import { interruptedJournals, journalLabels, sweepTargets } from './housekeeping';
 import type { CredentialSource } from '../credentials';
 import { readDotenvValue } from '../dotenv/patch';
@@ -41,6 +41,8 @@ export { resourceId };
 
 export interface EngineDeps {
   files: Files;
+  /** Parsed cf-rotate.json texts by folder (the editor passes its registry's, so an unchanged file is not parsed again per rotation). */
+  configTexts?: ConfigTexts;
   /** Where journal entries live (one durable record per credential). */
   journal: JournalStore;
   /** Machine-wide locks: one rotation of a credential, one writer of a file, at a time. */
@@ -512,7 +514,7 @@ export class RotationEngine {
         if (!admin) this.adminCheck(a.api, a.key, opts.signal).catch(() => undefined);
         // The configuration in use is never a target, also when a caller does not name it (the default one).
         const config = opts.config ?? CONFIG_RELATIVE_PATH;
-        const others = fileTargets(token).length > 0 ? (opts.batch?.configTokens?.(folder) ?? configuredTokens(this.deps.files, folder, config)) : undefined;
+        const others = fileTargets(token).length > 0 ? (opts.batch?.configTokens?.(folder) ?? configuredTokens(this.deps.files, folder, config, this.deps.configTexts)) : undefined;
         targets = await prepareTargets(this.deps.files, folder, token, config, opts.batch?.configReal?.(folder));
         const listed = await others;
         if (listed) await assertOwnVariables(this.deps.files, folder, token, targets, listed);
@@ -691,7 +693,7 @@ export class RotationEngine {
     };
     const configTokens = (folder: string): Promise<readonly TokenConfig[] | undefined> => {
       let p = configLists.get(folder);
-      if (!p) configLists.set(folder, (p = configuredTokens(this.deps.files, folder, config)));
+      if (!p) configLists.set(folder, (p = configuredTokens(this.deps.files, folder, config, this.deps.configTexts)));
       return p;
     };
     // Each profile's credential check goes out before the first rotation takes its lock: every

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'dotenv';
-import { validateConfig } from '../../../src/core/config/load';
+import { ConfigTexts, validateConfig } from '../../../src/core/config/load';
 import { normaliseRelative } from '../../../src/core/config/schema';
 import { targetFileIssues } from '../../../src/core/node/targetFiles';
 import { makeEngine, read, tokens, withWorld, write } from '../helpers/world';
@@ -64,6 +64,25 @@ describe('one file under two names', function () {
     await write(at.folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: entries }));
     const ok = await h.engine.rotate(at.folder, tokens(entries)[1]!);
     assert.equal(ok.ok, true, JSON.stringify(ok.error));
+  });
+
+  it("the editor's parsed texts are reused: the engine reads the file and parses it through them (an unchanged text is not parsed again)", async () => {
+    const deploy = at.world.sim.control.addAccountToken(at.world.accountId, { name: 'deploy' });
+    const entries = [{ name: 'deploy', kind: 'account-api-token', accountId: at.world.accountId, tokenId: deploy.id, targets: [{ file: 'a.env', key: 'T' }] }];
+    const text = JSON.stringify({ tokens: entries });
+    await write(at.folder, '.vscode/cf-rotate.json', text);
+    const texts = new ConfigTexts();
+    const known = texts.parse(at.folder, text);
+    const seen: unknown[] = [];
+    const parse = texts.parse.bind(texts);
+    texts.parse = (folder: string, t: string, file?: string) => {
+      const out = parse(folder, t, file);
+      seen.push(out);
+      return out;
+    };
+    const r = await makeEngine(at.world, { configTexts: texts }).engine.rotate(at.folder, tokens(entries)[0]!);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    assert.deepEqual(seen, [known], 'one parse through the texts, answered with the configuration already parsed');
   });
 
   it('validate and the Tokens view (targetFileIssues) name the second entry of a shared variable, and the configuration through a link', async () => {

@@ -2,7 +2,7 @@
 import * as l10n from '@vscode/l10n';
 import { createHash } from 'node:crypto';
 import { fileTargets, isEnvLikeFile, linkedNotEnvStyle, targetField, targetPathProblem, type FileTargetConfig, type TokenConfig } from '../../config/schema';
-import { CONFIG_RELATIVE_PATH, MAX_CONFIG_BYTES, parseConfig } from '../../config/load';
+import { CONFIG_RELATIVE_PATH, MAX_CONFIG_BYTES, parseConfig, type ConfigTexts } from '../../config/load';
 import { CfRotateError, toCfRotateError } from '../../errors';
 import { errorCodes } from '../../cloudflare/transport';
 import type { SecretValues } from '../../cloudflare/types';
@@ -130,10 +130,13 @@ const foldCase = process.platform === 'win32' || process.platform === 'darwin' ?
  * it cannot be read or is invalid (the hosts read and validate it before they rotate: then there
  * is nothing to compare against).
  */
-export async function configuredTokens(files: Files, folder: string, config: string): Promise<readonly TokenConfig[] | undefined> {
+export async function configuredTokens(files: Files, folder: string, config: string, texts?: ConfigTexts): Promise<readonly TokenConfig[] | undefined> {
   try {
     const r = await files.read(folder, config, { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES });
-    return r ? parseConfig(new TextDecoder('utf-8', { fatal: true }).decode(r.bytes), config).tokens : undefined;
+    if (!r) return undefined;
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(r.bytes);
+    // The editor's parsed texts (the default configuration of each folder): an unchanged file is not parsed again.
+    return (texts && config === CONFIG_RELATIVE_PATH ? texts.parse(folder, text, config) : parseConfig(text, config)).tokens;
   } catch {
     return undefined;
   }
