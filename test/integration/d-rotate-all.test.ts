@@ -34,10 +34,11 @@ describe('rotateAll', () => {
     assert.equal((await sim.moqCheck(after.moq)).allowed, true);
     const ops = (await rotatingRequests()).map((r) => r.op).sort();
     // MoQ: create the new token, then delete the old one (the rotate route is gone upstream, A4).
-    assert.deepEqual(ops, ['createMoqToken', 'deleteMoqToken', 'rollAccountToken', 'rollUserToken', 'rotateServiceToken', 'updateServiceToken'], 'one rotation call per token (plus the MoQ delete)');
+    // The zone token (grace 0s): its version bump keeps the previous secret a few minutes, a second PUT expires it once the new one is written.
+    assert.deepEqual(ops, ['createMoqToken', 'deleteMoqToken', 'rollAccountToken', 'rollUserToken', 'rotateServiceToken', 'updateServiceToken', 'updateServiceToken'], 'one rotation call per token (plus the MoQ delete and the zone secret\'s expiry)');
     // Each with the scheme Cloudflare accepts for it (A5): the Global API key for the zone-level service token only.
     const schemes = (await rotatingRequests()).map((r) => `${r.op}:${r.credential.split(':')[0]}`).sort();
-    assert.deepEqual(schemes, ['createMoqToken:token', 'deleteMoqToken:token', 'rollAccountToken:token', 'rollUserToken:token', 'rotateServiceToken:token', 'updateServiceToken:global-key']);
+    assert.deepEqual(schemes, ['createMoqToken:token', 'deleteMoqToken:token', 'rollAccountToken:token', 'rollUserToken:token', 'rotateServiceToken:token', 'updateServiceToken:global-key', 'updateServiceToken:global-key']);
   });
 
   it('reports a partial failure per token and leaves the failed token\'s file value alone', async () => {
