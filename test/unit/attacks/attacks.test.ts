@@ -381,15 +381,19 @@ describe('attacks: a hostile repository cannot steer a secret (built CLI)', func
     execFileSync('git', ['commit', '-qm', 'x'], { cwd: c.ws });
     await c.cfg([c.entry([{ file: '.env', key: 'TOKEN' }])]);
     sim.control.addFault({ op: 'rollAccountToken', type: 'latency', ms: 1500 });
-    // Another process of the repository swaps .env for a link to tracked.env during the call.
-    const swap = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        void fs
-          .rename(path.join(c.ws, '.env'), path.join(c.ws, '.env.kept'))
-          .then(() => fs.symlink('tracked.env', path.join(c.ws, '.env')))
-          .then(resolve, resolve);
-      }, 700),
-    );
+    // Another process of the repository swaps .env for a link to tracked.env during the call:
+    // once the intent is journaled with its send time (after every check), while the roll waits.
+    const sent = async (): Promise<boolean> => {
+      const dir = path.join(c.state, 'journal');
+      const names = await fs.readdir(dir).catch(() => [] as string[]);
+      for (const n of names.filter((x) => x.endsWith('.json'))) if ((await fs.readFile(path.join(dir, n), 'utf8').catch(() => '')).includes('"sentAt"')) return true;
+      return false;
+    };
+    const swap = (async () => {
+      for (let i = 0; i < 1500 && !(await sent()); i++) await new Promise((r) => setTimeout(r, 10));
+      await fs.rename(path.join(c.ws, '.env'), path.join(c.ws, '.env.kept'));
+      await fs.symlink('tracked.env', path.join(c.ws, '.env'));
+    })();
     const r = await c.cli(['rotate', 'victim']);
     await swap;
     assert.equal(r.code, 1, r.out);

@@ -21,7 +21,8 @@ describe('resume --overwrite-conflicts', function () {
     at.world.sim.control.addFault({ op: 'rollAccountToken', type: 'latency', ms: 300 });
     const h = makeEngine(at.world);
     const edited = (async () => {
-      await new Promise((r) => setTimeout(r, 100));
+      // Once the intent is journaled with its send time (after every check), while the roll waits.
+      for (let i = 0; i < 1000 && ![...h.journal.data.values()].some((t) => t.includes('"sentAt"')); i++) await new Promise((r) => setTimeout(r, 5));
       await write(at.folder, '.env', `T=${'e'.repeat(40)}\n`);
     })();
     const r = await h.engine.rotate(at.folder, token!);

@@ -23,7 +23,8 @@ describe('a target swapped for a link while the call is out', function () {
     at.world.sim.control.addFault({ op: 'rollAccountToken', type: 'latency', ms: 400 });
     const h = makeEngine(at.world);
     const swapped = (async () => {
-      await new Promise((r) => setTimeout(r, 150));
+      // Once the intent is journaled with its send time (after every check), while the roll waits.
+      for (let i = 0; i < 1000 && ![...h.journal.data.values()].some((t) => t.includes('"sentAt"')); i++) await new Promise((r) => setTimeout(r, 5));
       await fs.rename(path.join(at.folder, '.env'), path.join(at.folder, '.env.kept'));
       await fs.symlink('public.env', path.join(at.folder, '.env'));
     })();
