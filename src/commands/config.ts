@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { acceptedSchemes, REQUIRED_PERMISSIONS } from '../core/cloudflare/client';
 import { chooseScheme, schemeRefusal } from '../core/cloudflare/permissions';
 import type { AccessScope, AccountInfo, AdminCredential, CloudflareApi } from '../core/cloudflare/types';
-import { CONFIG_RELATIVE_PATH, MAX_CONFIG_BYTES, starterConfig } from '../core/config/load';
+import { CONFIG_RELATIVE_PATH, CONFIG_RULES, starterConfig } from '../core/config/load';
 import { credentialKey, fileTargets, targetLabel, tokenSchema, type CredentialFields, type TokenConfig, type TokenKind } from '../core/config/schema';
 import { CfRotateError } from '../core/errors';
 import { configPathOf } from '../host/configs';
@@ -21,8 +21,6 @@ import { isEnvLikeFile, suggestedKeys, suggestName, validateEnvKey, validateRela
 import { offerGitNotices } from './rotate';
 import { addTokenArgsSchema, describeIssues, isRecord, openConfigArgsSchema, parseArg, removeTokenArgsSchema } from './schemas';
 
-/** The config is read and written through the checked files: never through a link out of the folder, never under .git. */
-const CONFIG_RULES = { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES } as const;
 /** The folder of the config (`.vscode`), created through the checked writer when missing. */
 const CONFIG_DIR = path.dirname(CONFIG_RELATIVE_PATH);
 

@@ -17,6 +17,7 @@ import * as z from 'zod/mini';
 import type { CloudflareApi } from './cloudflare/types';
 import { TOKEN_KINDS, type TokenKind } from './config/schema';
 import { journalKey, type JournalStore } from './engine/journal';
+import { scopeOf } from './engine/kinds/serviceToken';
 import { CfRotateError, toCfRotateError, type ErrorKind } from './errors';
 import type { HistoryEntry, HistoryStore } from './history';
 import type { Clock, Locks, Logger } from './ports';
@@ -222,9 +223,8 @@ export class Retirements {
     if (r.kind === 'oauth-client-secret') return api.deleteRotatedOAuthClientSecret(accountId as string, r.resource.clientId as string, o);
     if (r.kind === 'access-service-token') {
       // The previous secret stops now (it was kept for a short safety window): a deleted token has none left.
-      const scope = accountId ? { accountId } : { zoneId: r.resource.zoneId as string };
       try {
-        await api.setPreviousSecretExpiry(scope, r.resource.serviceTokenId as string, new Date(this.deps.clock.now()), o);
+        await api.setPreviousSecretExpiry(scopeOf(r.resource), r.resource.serviceTokenId as string, new Date(this.deps.clock.now()), o);
         return true;
       } catch (e) {
         if (toCfRotateError(e).kind === 'not-found') return false;

@@ -1,10 +1,8 @@
 /** Path comparison for editor documents vs. engine paths. No vscode import: unit-tested. */
 import * as path from 'node:path';
+import { caseInsensitive } from '../core/pathCase';
 
-/** File systems that are case-insensitive by default (Windows, macOS). */
-export function caseInsensitive(platform: NodeJS.Platform = process.platform): boolean {
-  return platform === 'win32' || platform === 'darwin';
-}
+export { caseInsensitive };
 
 export function normalisePath(p: string, platform: NodeJS.Platform = process.platform): string {
   const impl = platform === 'win32' ? path.win32 : path.posix;

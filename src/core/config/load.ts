@@ -8,6 +8,8 @@ import { describeSyntaxErrors } from './syntax';
 
 export const CONFIG_RELATIVE_PATH = '.vscode/cf-rotate.json';
 export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** How cf-rotate.json is read and written through the checked files: inside the folder, never under .git, at most 1 MiB. */
+export const CONFIG_RULES = { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES } as const;
 
 export interface ConfigIssue {
   /** JSON path such as `tokens[2].accountId`, or `(file)` for syntax errors. */

@@ -17,7 +17,7 @@ import { CfRotateError, toCfRotateError } from '../errors';
 import type { Clock, Files, Locks, Logger } from '../ports';
 import type { KeyedQueue } from './queue';
 import { journalKey } from './journal';
-import { MAX_CONFIG_BYTES } from '../config/load';
+import { CONFIG_RULES } from '../config/load';
 import { configFingerprint, setTokenId, tokenIdOf } from '../config/edit';
 import type { TokenConfig } from '../config/schema';
 import { retirementLabel, type Retirement, type Retirements } from '../retire';
@@ -25,9 +25,6 @@ import { cap, wording } from '../wording';
 import type { Checkpoint, EngineDeps } from './engine';
 import type { JournalEntry } from './journal';
 import { hashValue } from './targets';
-
-/** How cf-rotate.json is read and written: inside the folder, never under .git, at most 1 MiB. */
-export const CONFIG_RULES = { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES } as const;
 
 export { adminTokenName } from './housekeeping';
 

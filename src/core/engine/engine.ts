@@ -31,7 +31,7 @@ import { Journal, MemoryJournalStore, secretValuesOf, TakenOverError, type Journ
 import { Retirements } from '../retire';
 import { adminTokenName, configStep, runAfterTargets } from './after';
 import { KeyedQueue, mapLimit, Slots } from './queue';
-import { assertOwnVariables, configRealPath, configuredTokens, destinationDriver, destinationFromConfig, destinationNote, hashValue, prepareTargets, readTargetText, writeTargetFile, type DestinationContext, type PreparedTarget } from './targets';
+import { assertOwnVariables, configRealPath, configuredTokens, destinationDriver, destinationFromConfig, destinationNote, hashValue, holdsOldValue, prepareTargets, readTargetText, writeTargetFile, type DestinationContext, type PreparedTarget } from './targets';
 import { driverFor, resourceId, type DriverContext, type ProbeAnswer } from './kinds';
 import { cap, wording } from '../wording';
 import { scopeOf } from './kinds/serviceToken';
@@ -883,7 +883,7 @@ export class RotationEngine {
     // no secret: the new one may be there, written while the journal could not hold it (a full or
     // read-only state directory), the entry left behind by a kill or a failed removal. A probe must
     // never delete, or call lost, what a target holds.
-    const changed = entry.values && Object.keys(entry.values).length > 0 ? [] : targets.filter((t) => t.current !== undefined && t.current !== '' && (t.oldHash === null || hashValue(t.current) !== t.oldHash));
+    const changed = entry.values && Object.keys(entry.values).length > 0 ? [] : targets.filter((t) => t.current !== undefined && t.current !== '' && !holdsOldValue(t, t.current));
     let verdict: ProbeAnswer = 'unknown';
     let rotatedIntoTarget = false;
     for (let attempt = 1; attempt <= PROBE_ATTEMPTS && verdict === 'unknown' && !ctx.signal?.aborted; attempt++) {

@@ -32,6 +32,7 @@
  * `resolve` and `read` are written once as steps (io.ts) and run asynchronously, or synchronously
  * (`resolveSync`, `readSync`: the editor's first load): the same calls, checks and refusals.
  */
+import { foldPathCase } from '../pathCase';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants as C, openSync, promises as fs, readlinkSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
@@ -98,8 +99,7 @@ export function isInside(root: string, candidate: string): boolean {
   return rel !== '' && isInsideOrSame(root, candidate);
 }
 
-const caseInsensitive = process.platform === 'win32' || process.platform === 'darwin';
-const fold = (s: string): string => (caseInsensitive ? s.toLowerCase() : s);
+const fold = foldPathCase;
 
 export interface CheckRules {
   /** Refuse anything whose real path has a `.git` component below the root (default true). */

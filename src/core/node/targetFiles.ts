@@ -17,8 +17,7 @@ import { CONFIG_RELATIVE_PATH, type ConfigIssue } from '../config/load';
 import { isEnvLikeFile, isFileTarget, linkedNotEnvStyle, type FileTargetConfig, type TokenConfig } from '../config/schema';
 import { CheckedFiles, NotRegularFileError, type NonRegularType } from './checked';
 import { allSettled, call, runAsync, type Steps } from './io';
-
-const foldCase = process.platform === 'win32' || process.platform === 'darwin' ? (s: string): string => s.toLowerCase() : (s: string): string => s;
+import { foldPathCase } from '../pathCase';
 
 /** The problem of each non-regular type, as a config issue says it (after the JSON path). */
 const ISSUE: Record<NonRegularType, () => string> = {
@@ -67,7 +66,7 @@ export function* targetFileIssueSteps(folder: string, tokens: readonly TokenConf
   const writers = new Map<string, number>();
   const shared = (i: number, tg: FileTargetConfig, real: string | undefined): string | undefined => {
     if (real === undefined) return undefined;
-    const k = `${foldCase(real)}\u0000${tg.key}`;
+    const k = `${foldPathCase(real)}\u0000${tg.key}`;
     const first = writers.get(k);
     if (first === undefined) writers.set(k, i);
     return first !== undefined && first !== i ? l10n.t('leads to the same file as a target of tokens[{0}], which writes {1} too: two tokens cannot share one variable', first, tg.key) : undefined;

@@ -18,7 +18,7 @@ import type { SecretFacts, SecretValues, TwinBody } from '../../cloudflare/types
 import { credentialKey, DEFAULT_OVERLAP, parseDuration, type AccountApiTokenConfig, type UserApiTokenConfig } from '../../config/schema';
 import { CfRotateError, toCfRotateError } from '../../errors';
 import { plural } from '../../l10n';
-import { hashValue } from '../targets';
+import { holdsOldValue } from '../targets';
 import { pick, PROBE, type KindDriver } from './driver';
 
 type ApiTokenConfig = AccountApiTokenConfig | UserApiTokenConfig;
@@ -177,7 +177,7 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
         }
         return 'not-rotated';
       }
-      const old = targets.find((t) => t.current !== undefined && t.oldHash !== null && hashValue(t.current) === t.oldHash)?.current;
+      const old = targets.find((t) => t.oldHash !== null && holdsOldValue(t, t.current))?.current;
       if (old !== undefined) {
         try {
           const v = await ctx.api.verifyToken(old, acct, PROBE);

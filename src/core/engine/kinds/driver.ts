@@ -4,8 +4,7 @@
  * rule; a driver only says how its kind is called, checked and described. One file per kind.
  */
 import type { CloudflareApi, MutationOptions, SecretValues } from '../../cloudflare/types';
-import type { SecretField } from '../../config/schema';
-import type { TokenConfig, TokenKind } from '../../config/schema';
+import type { SecretField, TokenConfig, TokenKind } from '../../config/schema';
 import type { CfRotateError } from '../../errors';
 import type { HistoryEntry, HistoryStore } from '../../history';
 import type { Clock, Logger } from '../../ports';

@@ -2,8 +2,9 @@
 import * as l10n from '@vscode/l10n';
 import { createHash } from 'node:crypto';
 import { fileTargets, isEnvLikeFile, linkedNotEnvStyle, targetField, targetPathProblem, type FileTargetConfig, type TokenConfig } from '../../config/schema';
-import { CONFIG_RELATIVE_PATH, MAX_CONFIG_BYTES, parseConfig, type ConfigTexts } from '../../config/load';
+import { CONFIG_RELATIVE_PATH, CONFIG_RULES, parseConfig, type ConfigTexts } from '../../config/load';
 import { CfRotateError, toCfRotateError } from '../../errors';
+import { foldPathCase } from '../../pathCase';
 import { errorCodes } from '../../cloudflare/transport';
 import type { SecretValues } from '../../cloudflare/types';
 import { hostname } from 'node:os';
@@ -21,6 +22,11 @@ export const TARGET_RULES: FileRules = { denyGitDir: true, deny: [CONFIG_RELATIV
 
 export function hashValue(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/** Does a target's key hold what it held before the rotation (`oldHash`; null: the key was absent)? */
+export function holdsOldValue(t: Pick<JournalTarget, 'oldHash'>, value: string | undefined): boolean {
+  return t.oldHash === null ? value === undefined : value !== undefined && hashValue(value) === t.oldHash;
 }
 
 // ignoreBOM: keep a leading BOM in the text (the default strips it, and the file would lose three bytes).
@@ -123,8 +129,6 @@ export async function prepareTarget(files: Files, folder: string, token: TokenCo
   };
 }
 
-const foldCase = process.platform === 'win32' || process.platform === 'darwin' ? (s: string): string => s.toLowerCase() : (s: string): string => s;
-
 /**
  * The entries of the configuration `config` in `folder` as it is on disk now, or undefined when
  * it cannot be read or is invalid (the hosts read and validate it before they rotate: then there
@@ -132,7 +136,7 @@ const foldCase = process.platform === 'win32' || process.platform === 'darwin' ?
  */
 export async function configuredTokens(files: Files, folder: string, config: string, texts?: ConfigTexts): Promise<readonly TokenConfig[] | undefined> {
   try {
-    const r = await files.read(folder, config, { denyGitDir: true, maxBytes: MAX_CONFIG_BYTES });
+    const r = await files.read(folder, config, CONFIG_RULES);
     if (!r) return undefined;
     const text = new TextDecoder('utf-8', { fatal: true }).decode(r.bytes);
     // The editor's parsed texts (the default configuration of each folder): an unchanged file is not parsed again.
@@ -155,7 +159,7 @@ export async function assertOwnVariables(files: Files, folder: string, token: To
       const mine = prepared.filter((p) => p.key === t.key);
       if (mine.length === 0) continue;
       const real = (await files.check(folder, t.file, TARGET_RULES).catch(() => undefined))?.real;
-      const same = real === undefined ? undefined : mine.find((p) => foldCase(p.real) === foldCase(real));
+      const same = real === undefined ? undefined : mine.find((p) => foldPathCase(p.real) === foldPathCase(real));
       if (same) {
         throw new CfRotateError('config', l10n.t('"{0}" and "{1}" both write {2} of one file ({3} and {4} lead to the same file): a rotation of one would write over the other\'s secret.', token.name, o.name, t.key, same.rel, t.file), {
           hint: l10n.t('Give each token its own variable (or file) in cf-rotate.json. Nothing was rotated.'),
@@ -258,8 +262,7 @@ export async function writeTargetFile(deps: FileWriteDeps, entry: Pick<JournalEn
         if (value === undefined) throw new CfRotateError('internal', l10n.t('The journal of "{0}" has no {1} to write into {2}.', entry.token, t.field, rel));
         const now = readDotenvValue(text, t.key);
         if (now.distinctValues.length === 1 && now.value === value) continue; // already written (resume)
-        const matchesOld = t.oldHash === null ? now.value === undefined : now.value !== undefined && hashValue(now.value) === t.oldHash;
-        if (!matchesOld && !overwrite) {
+        if (!holdsOldValue(t, now.value) && !overwrite) {
           throw new CfRotateError('conflict', l10n.t('{0} in {1} changed during the rotation: it holds neither the old nor the new value.', t.key, rel), {
             hint: l10n.t('Check the file, then {0} to write the new secret over it, or discard the rotation.', wording().resumeOverwrite()),
           });
