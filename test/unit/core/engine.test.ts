@@ -607,6 +607,22 @@ describe('rotation engine (against the simulator)', function () {
       }
     });
 
+    it('drop-after-commit while the target holds another live token (not the one rolled): its value verifying says nothing about this roll, never "not rotated"', async () => {
+      const other = world.sim.control.addAccountToken(world.accountId, { name: 'other' });
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: 'f' });
+      const before = `K=${other.value}\n`;
+      await write(folder, '.env', before);
+      const [token] = tokens([{ name: 'f', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'K' }] }]);
+      world.sim.control.addFault({ op: 'rollAccountToken', type: 'drop-after-commit' });
+      const h = makeEngine(world);
+      const r = await h.engine.rotate(folder, token!);
+      assert.notEqual(liveValue(tok.id), tok.value, 'the simulator did roll');
+      assert.ok(r.state === 'lost' || r.state === 'unknown', JSON.stringify(r));
+      assert.doesNotMatch(r.error?.message ?? '', /did not rotate|not rotated/);
+      assert.equal(await read(folder, '.env'), before, 'the other token is left where it was');
+      assert.equal(liveValue(other.id), other.value);
+    });
+
     it('hang: times out as ambiguous, finds out whether it happened (it did not) and says so', async () => {
       const { tok, token, before } = await setupRoll();
       world.sim.control.addFault({ op: 'rollAccountToken', type: 'hang' });

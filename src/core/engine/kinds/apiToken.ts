@@ -181,7 +181,8 @@ function driver(kind: ApiTokenConfig['kind']): KindDriver<ApiTokenConfig> {
       if (old !== undefined) {
         try {
           const v = await ctx.api.verifyToken(old, acct, PROBE);
-          return v.status === 'active' ? 'not-rotated' : 'rotated';
+          // The value is another token's (a target that held some other credential): it says nothing about this roll.
+          if (v.id.toLowerCase() === (r.tokenId ?? '').toLowerCase()) return v.status === 'active' ? 'not-rotated' : 'rotated';
         } catch (err) {
           const kind = toCfRotateError(err).kind;
           if (kind === 'auth') return 'rotated';
