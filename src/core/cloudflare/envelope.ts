@@ -21,34 +21,21 @@ export type CfMessage = z.infer<typeof MessageSchema>;
 /** Optional, nullable timestamp/text: Cloudflare sends `null` for e.g. a never-used token. */
 const optText = z.optional(z.nullable(z.string()));
 
-/** A count of `result_info`: the SDK types them as optional numbers, and an odd one (null, a string) must not cost the answer it comes with (a rotation's secret). */
-const count = z.optional(z.unknown());
+/**
+ * The counts of `result_info` (`total`: MoQ cursor pagination, the items matching the cursor
+ * filters). The SDK types them as optional numbers; an odd one (null, a string) must not cost the
+ * answer it comes with (a rotation's secret).
+ */
+const RESULT_INFO_FIELDS = ['page', 'per_page', 'count', 'total_count', 'total_pages', 'total'] as const;
 
 /**
  * `result_info`, as the envelope carries it: every field optional and unchecked here; read with
  * `resultInfoOf`, which keeps the finite, non-negative numbers and drops anything else (so
  * pagination stops on a short page rather than trusting a count it cannot read).
  */
-export const ResultInfoSchema = z.object({
-  page: count,
-  per_page: count,
-  count,
-  total_count: count,
-  total_pages: count,
-  /** MoQ cursor pagination: items matching the cursor filters. */
-  total: count,
-});
+export const ResultInfoSchema = z.object(Object.fromEntries(RESULT_INFO_FIELDS.map((k) => [k, z.optional(z.unknown())])) as Record<(typeof RESULT_INFO_FIELDS)[number], z.ZodMiniOptional<z.ZodMiniUnknown>>);
 
-export interface ResultInfo {
-  page?: number;
-  per_page?: number;
-  count?: number;
-  total_count?: number;
-  total_pages?: number;
-  total?: number;
-}
-
-const RESULT_INFO_FIELDS = ['page', 'per_page', 'count', 'total_count', 'total_pages', 'total'] as const;
+export type ResultInfo = Partial<Record<(typeof RESULT_INFO_FIELDS)[number], number>>;
 
 /** The counts of a `result_info` that are numbers pagination can use (finite, whole, not negative). */
 export function resultInfoOf(raw: z.infer<typeof ResultInfoSchema> | null | undefined): ResultInfo | undefined {
