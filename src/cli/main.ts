@@ -28,7 +28,7 @@ import { dueInfo, relativeTime } from '../core/schedule';
 import { cliApiBase } from './api';
 import { parseDueFrom, selectDue } from './due';
 import type { Retirement, RetirementResult } from '../core/retire';
-import { retirementText } from '../core/retire';
+import { retirementText, unreadableRetirementText } from '../core/retire';
 import { proxyTransportFromEnv } from './proxyEnv';
 import { cliGitHubAccess } from './github';
 
@@ -544,9 +544,12 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
             hint: pending.length ? `Pending: ${[...new Set(pending.map((r) => r.name))].join(', ')}.` : 'Nothing is pending in this folder.',
           });
         }
+        // A record that cannot be read (another user's file, a newer format) may be the only note of a live previous credential: named, exit 1.
+        const unreadable = await engine.retirements.unreadable();
+        for (const u of unreadable) io.stderr(`✗ ${terminal(redact(unreadableRetirementText(u)))}\n`);
         if (pending.length === 0) {
           io.stdout(o.json ? '[]\n' : 'No pending retirements.\n');
-          return 0;
+          return unreadable.length > 0 ? 1 : 0;
         }
         const results = await engine.retirements.carryOut((r) => inFolder(r.folder) && (names.length === 0 || names.includes(r.name)), {
           now: o.now ?? false,
@@ -554,7 +557,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
           ...(io.signal ? { signal: io.signal } : {}),
         });
         if (o.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
-        return reportRetirements(io, results, !o.json, o.json === true) ? 1 : 0;
+        return reportRetirements(io, results, !o.json, o.json === true) || unreadable.length > 0 ? 1 : 0;
       }
       case 'resume': {
         const waitS = o.wait === undefined ? 20 : Number(o.wait);

@@ -53,6 +53,19 @@ export type Retirement = z.infer<typeof retirementSchema>;
 
 export type RetirementState = 'retired' | 'already-gone' | 'waiting' | 'failed' | 'busy' | 'refused';
 
+export interface UnreadableRetirement {
+  /** The record's file, when the store could not read it at all. */
+  file?: string | undefined;
+  reason: string;
+}
+
+/** A pending retirement that cannot be read, in words (where, why, what it may mean). */
+export function unreadableRetirementText(u: UnreadableRetirement): string {
+  return u.file !== undefined
+    ? l10n.t('A pending retirement in {0} cannot be read ({1}): a previous credential it names may still be live. Nothing was deleted. Read it as its owner (it may have been written under another user), or delete that credential in the dashboard.', u.file, u.reason)
+    : l10n.t('A pending retirement cannot be read ({0}): a previous credential it names may still be live. Nothing was deleted. Keep it, and report it if no newer cf-rotate made it.', u.reason);
+}
+
 export interface RetirementResult {
   id: string;
   name: string;
@@ -121,16 +134,33 @@ export interface CarryOutOptions {
 export class Retirements {
   constructor(private readonly deps: RetirementDeps) {}
 
-  /** Every pending retirement, oldest due first. Unreadable records (another version) are skipped. */
+  /** Every pending retirement, oldest due first. Unreadable records (another version) are skipped: `unreadable` names them. */
   async list(): Promise<Retirement[]> {
-    const out: Retirement[] = [];
+    return (await this.scan()).pending;
+  }
+
+  /**
+   * Records that cannot be read: a file the store could not open (another user's, say, written
+   * under sudo) or one this version cannot parse. Each may be the only note that a previous
+   * credential is still live: said, never passed over.
+   */
+  async unreadable(): Promise<UnreadableRetirement[]> {
+    return (await this.scan()).unreadable;
+  }
+
+  private async scan(): Promise<{ pending: Retirement[]; unreadable: UnreadableRetirement[] }> {
+    const pending: Retirement[] = [];
+    const unreadable: UnreadableRetirement[] = [];
     for (const raw of await this.deps.store.list()) {
-      // A record holds ids and times, never a secret: one that cannot be read is skipped (the next listing tries again).
-      if (typeof raw !== 'string') continue;
+      if (typeof raw !== 'string') {
+        unreadable.push({ file: raw.unreadable.file, reason: raw.unreadable.reason });
+        continue;
+      }
       const r = parseRetirement(raw);
-      if (r) out.push(r);
+      if (r) pending.push(r);
+      else unreadable.push({ reason: l10n.t('not a retirement record this version can read') });
     }
-    return out.sort((a, b) => a.dueAt - b.dueAt);
+    return { pending: pending.sort((a, b) => a.dueAt - b.dueAt), unreadable };
   }
 
   async get(id: string): Promise<Retirement | undefined> {
@@ -145,7 +175,10 @@ export class Retirements {
   async record(r: Omit<Retirement, 'v' | 'id' | 'attempts'>): Promise<Retirement> {
     const id = retirementKey(r.kind, r.resource);
     const existing = await this.get(id);
-    if (existing) return existing;
+    // The same rotation again (a resume): its record stands. Another rotation of a client or
+    // service token whose one "previous secret" it names: that secret is now another one, due when
+    // this rotation says (an older record's due time would cut this overlap short).
+    if (existing && (existing.rotation === undefined || r.rotation === undefined || existing.rotation === r.rotation)) return existing;
     const rec: Retirement = { v: 1, id, attempts: 0, ...r };
     await this.deps.store.put(id, JSON.stringify(rec));
     return rec;
@@ -188,6 +221,10 @@ export class Retirements {
     try {
       const r = await this.get(first.id); // under the lock: another process may have carried it out
       if (!r) return this.result(first, 'already-gone');
+      // Or carried it out and recorded the next rotation's under the same key (one previous secret
+      // per client or service token): that one is due when it says, whatever was listed.
+      const other = r.createdAt !== first.createdAt || r.rotation !== first.rotation;
+      if ((other || !opts.now) && r.dueAt > this.deps.clock.now()) return this.result(r, 'waiting');
       const refusal = opts.inUse?.(r);
       if (refusal) {
         const err = new CfRotateError('conflict', l10n.t('{0} was not deleted: {1}', cap(retirementLabel(r)), refusal), {

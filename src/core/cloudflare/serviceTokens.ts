@@ -108,7 +108,7 @@ export async function bumpServiceTokenVersion(
     secret: { extract: clientSecret, onSecret: opts?.onSecret },
   });
   // The version is the one sent: the answer does not declare client_secret_version (A3).
-  return { ...serviceTokenSecret(core, res.result, what, id), clientSecretVersion: currentVersion + 1 };
+  return { ...serviceTokenSecret(core, res.result, what, id, currentVersion + 1), clientSecretVersion: currentVersion + 1 };
 }
 
 export async function setPreviousSecretExpiry(core: RequestCore, scope: AccessScope, id: string, at: Date, opts?: RequestOptions): Promise<ServiceTokenInfo> {
@@ -139,9 +139,17 @@ function clientSecret(result: unknown): SecretValues | undefined {
 }
 
 /** The secret in a rotation's answer; its absence is a 'contract' error (the rotation may have happened). */
-function serviceTokenSecret(core: RequestCore, result: unknown, what: string, requested: string): ServiceTokenSecret {
+function serviceTokenSecret(core: RequestCore, result: unknown, what: string, requested: string, versionSent?: number): ServiceTokenSecret {
   const t = core.parse(result, E.ServiceTokenWithSecretSchema, what, true);
   if (typeof t.client_secret !== 'string' || t.client_secret.length === 0) {
+    if (versionSent !== undefined) {
+      // A version that is not above the token's own rotates nothing and returns no secret (A3): no proof of a rotation either way.
+      throw new CfRotateError(
+        'contract',
+        l10n.t('{0}: Cloudflare answered success but returned no client_secret: either version {1} is not above the version the token already has (nothing rotated), or it rotated and the new secret was not received.', cap(what), versionSent),
+        { hint: l10n.t('cf-rotate checks the service token, then says which it could tell.') },
+      );
+    }
     throw new CfRotateError(
       'contract',
       l10n.t('{0}: Cloudflare answered success but returned no client_secret. The rotation happened and the new secret was not received.', cap(what)),

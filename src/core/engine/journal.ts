@@ -162,6 +162,8 @@ const journalSchema = z.object({
       oldJtis: z.optional(z.array(z.string())),
       /** Access (version method): the version this rotation sets. */
       nextVersion: z.optional(z.number()),
+      /** Access (version method): no history entry knew the version; it came from cf-rotate.json's clientSecretVersion. */
+      versionFromConfig: z.optional(z.literal(true)),
       /** API token `replace`: the twin to create. */
       twin: z.optional(twinSchema),
       /** Turnstile: sha256 of the widget's secret before the call (resume compares the secret Cloudflare reports). */

@@ -191,7 +191,7 @@ describe('GitHub Action (action.yml)', function () {
     const c = world.sim.control;
     const old = c.addAccountToken(world.accountId, { name: 'old', issuedOn: ago(100), modifiedOn: ago(45) });
     const fresh = c.addAccountToken(world.accountId, { name: 'fresh', issuedOn: ago(3), modifiedOn: ago(3) });
-    const access = c.addServiceToken({ accountId: world.accountId, name: 'ci-access', createdAt: ago(400), updatedAt: ago(95) });
+    const access = c.addServiceToken({ accountId: world.accountId, name: 'ci-access', createdAt: ago(400), updatedAt: ago(95), duration: 'forever' });
     const ws = workspaceWith(
       [
         { name: 'old', kind: 'account-api-token', accountId: world.accountId, tokenId: old.id, rotateEveryDays: 30, targets: [{ file: '.env.ci', key: 'OLD' }] },

@@ -135,3 +135,41 @@ describe('the CLI: journal entries this version cannot read', function () {
     assert.ok(!JSON.stringify(await journal.unreadable()).includes(fresh));
   });
 });
+
+describe('the CLI: pending retirements this version cannot read', function () {
+  this.timeout(20_000);
+  let base: string;
+  let folder: string;
+  let stateDir: string;
+
+  beforeEach(async () => {
+    base = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-unreadable-retire-')));
+    folder = path.join(base, 'ws');
+    stateDir = path.join(base, 'state');
+    await fs.mkdir(path.join(folder, '.vscode'), { recursive: true });
+    await fs.writeFile(path.join(folder, '.vscode', 'cf-rotate.json'), JSON.stringify({ tokens: [] }));
+  });
+  afterEach(() => fs.rm(base, { recursive: true, force: true }));
+
+  const cli = (...args: string[]): Promise<CliRun> =>
+    runMain(args, { CF_ROTATE_STATE_DIR: stateDir, CLOUDFLARE_API_TOKEN: `cfut_${'x'.repeat(40)}`, CLOUDFLARE_API_BASE_URL: 'http://127.0.0.1:9/client/v4', CF_ROTATE_TIMEOUT: '0.5' }, folder);
+
+  it('a record that cannot be read (a directory in its place, another format): retire names it and exits 1, never "No pending retirements." with 0', async () => {
+    const dir = path.join(stateDir, 'retire');
+    await fs.mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${journalKey('retire:account-api-token:acc:tok')}.json`);
+    await fs.mkdir(file);
+    const r = await cli('retire');
+    assert.equal(r.code, 1, `${r.stdout}${r.stderr}`);
+    assert.equal(r.stdout, 'No pending retirements.\n');
+    assert.match(r.stderr, new RegExp(`^✗ A pending retirement in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be read \\(.*is a directory.*\\): a previous credential it names may still be live\\. Nothing was deleted\\.`));
+    const json = await cli('retire', '--json');
+    assert.equal(json.code, 1);
+    assert.deepEqual(JSON.parse(json.stdout), []);
+    await fs.rm(file, { recursive: true });
+    await new NodeJournalStore(stateDir, 'retire').put('retire:x', JSON.stringify({ v: 9, kind: 'account-api-token' }));
+    const other = await cli('retire');
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /^✗ A pending retirement cannot be read \(not a retirement record this version can read\)/);
+  });
+});

@@ -287,11 +287,11 @@ describe('cloudflare/CloudflareClient errors and retries (simulator)', function 
       assert.match(e.message, /returned no client_secret\. The rotation happened and the new secret was not received/);
     });
 
-    it('PUT version bump answered without client_secret is a hard failure', async () => {
+    it('PUT version bump answered without client_secret is a hard failure that claims neither reading (a version not above the token\'s own rotates nothing and returns no secret, A3)', async () => {
       sim.control.addFault({ op: 'updateServiceToken', type: 'missing-secret' });
       const { client: c } = client();
       const e = await expectKind(c.bumpServiceTokenVersion({ zoneId: DEMO.zoneId }, DEMO.zoneServiceToken.id, 1, undefined), 'contract');
-      assert.match(e.message, /The rotation happened and the new secret was not received/);
+      assert.match(e.message, /either version 2 is not above the version the token already has \(nothing rotated\), or it rotated and the new secret was not received/);
       assert.equal(sim.control.requests({ op: 'updateServiceToken' }).length, 1);
     });
 

@@ -51,7 +51,7 @@ describe('a version bump without a grace period', function () {
     const r = await h.engine.rotate(at.folder, token);
     assert.equal(r.ok, false);
     assert.equal(r.state, 'lost', JSON.stringify(r));
-    assert.match(r.error?.hint ?? '', /The previous secret in your files still works until /);
+    assert.match(r.error?.hint ?? '', /the previous secret works either way/);
     assert.equal(parse(await read(at.folder, '.env')).ZONE_SECRET, st.clientSecret);
     assert.equal(at.world.sim.control.accessCheck(st.clientId, st.clientSecret).allowed, true, 'not locked out');
   });
@@ -71,5 +71,52 @@ describe('a version bump without a grace period', function () {
     const [done] = await h.engine.retirements.carryOut(() => true);
     assert.equal(done?.state, 'retired', JSON.stringify(done));
     assert.equal(at.world.sim.control.accessCheck(st.clientId, st.clientSecret).allowed, false);
+  });
+
+  it('a version not above the token\'s own (set elsewhere, or a CI job that kept no history): no claim that it rotated, the next version named, and the next run rotates', async () => {
+    const st = at.world.sim.control.addServiceToken({ zoneId: at.world.zoneId, name: 'zone', clientSecretVersion: 2 });
+    await write(at.folder, '.env', `ZONE_SECRET=${st.clientSecret}\n`);
+    const [token] = tokens([{ name: 'zone', kind: 'access-service-token', zoneId: at.world.zoneId, serviceTokenId: st.id, clientSecretVersion: 1, gracePeriod: '1h', targets: [{ file: '.env', key: 'ZONE_SECRET' }] }]);
+    const h = makeEngine(at.world, { timeoutMs: 300 });
+    const r = await h.engine.rotate(at.folder, token!);
+    assert.equal(r.ok, false);
+    assert.equal(at.world.sim.control.state().serviceTokens.find((t) => t.id === st.id)?.clientSecret, st.clientSecret, 'nothing rotated');
+    assert.doesNotMatch(r.error?.message ?? '', /Cloudflare rotated the service token/);
+    assert.match(r.error?.message ?? '', /Either it rotated and the new secret was lost, or 2 is not above the version the token already has/);
+    assert.match(r.error?.hint ?? '', /cf-rotate sends 3 next/);
+    assert.match(r.error?.hint ?? '', /set "clientSecretVersion" in cf-rotate\.json/);
+    assert.equal(parse(await read(at.folder, '.env')).ZONE_SECRET, st.clientSecret, 'the files keep the working secret');
+    // The version cf-rotate remembers (2) is right under either reading: the next rotation sends 3, which rotates.
+    const again = await h.engine.rotate(at.folder, token!);
+    assert.equal(again.ok, true, JSON.stringify(again.error));
+    const live = at.world.sim.control.state().serviceTokens.find((t) => t.id === st.id)!;
+    assert.equal(parse(await read(at.folder, '.env')).ZONE_SECRET, live.clientSecret);
+    assert.ok(!again.warnings.some((w) => /cf-rotate\.json/.test(w)), 'the history knew the version: no advice to keep it in cf-rotate.json');
+  });
+
+  it('a version known from cf-rotate.json alone: the result says where to keep the new one (a CI job keeps no state directory)', async () => {
+    const { token } = await setup();
+    const r = await makeEngine(at.world).engine.rotate(at.folder, token);
+    assert.equal(r.ok, true, JSON.stringify(r.error));
+    assert.ok(r.warnings.some((w) => /now at client_secret_version 2.*set "clientSecretVersion": 2 in cf-rotate\.json/.test(w)), JSON.stringify(r.warnings));
+  });
+
+  it('an expired service token is refused before any change (its new secret could not authenticate either)', async () => {
+    for (const [scope, config] of [
+      [{ zoneId: at.world.zoneId }, { zoneId: at.world.zoneId, clientSecretVersion: 1 }],
+      [{ accountId: at.world.accountId }, { accountId: at.world.accountId }],
+    ] as const) {
+      const st = at.world.sim.control.addServiceToken({ ...scope, name: 'old', createdAt: '2025-01-01T00:00:00Z', expiresAt: '2026-01-01T00:00:00Z' });
+      await write(at.folder, '.env', `S=${st.clientSecret}\n`);
+      const [token] = tokens([{ name: 'old', kind: 'access-service-token', ...config, serviceTokenId: st.id, targets: [{ file: '.env', key: 'S' }] }]);
+      at.world.sim.control.clearRequests();
+      const r = await makeEngine(at.world).engine.rotate(at.folder, token!);
+      assert.equal(r.ok, false);
+      assert.equal(r.state, 'failed', JSON.stringify(r));
+      assert.match(r.error?.message ?? '', /expired on 2026-01-01/);
+      assert.match(r.error?.hint ?? '', /Extend it first.*Nothing was rotated/);
+      assert.equal(at.world.sim.control.requests({ op: 'updateServiceToken' }).length + at.world.sim.control.requests({ op: 'rotateServiceToken' }).length, 0, 'no change sent');
+      assert.equal(await read(at.folder, '.env'), `S=${st.clientSecret}\n`);
+    }
   });
 });

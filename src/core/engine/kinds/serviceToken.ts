@@ -33,14 +33,16 @@ function isVersion(v: unknown): v is number {
 
 /**
  * The client_secret_version the token has now: what cf-rotate last set (history), else
- * `clientSecretVersion` from the config, whichever is higher. Guessing would move the previous
- * secret's expiry without a rotation; a remembered value that is not a version is not one.
+ * `clientSecretVersion` from the config, whichever is higher (`fromHistory`: the history knew it).
+ * Guessing would move the previous secret's expiry without a rotation; a remembered value that is
+ * not a version is not one.
  */
-async function knownSecretVersion(history: Pick<HistoryStore, 'list'>, t: AccessServiceTokenConfig): Promise<number> {
+async function knownSecretVersion(history: Pick<HistoryStore, 'list'>, t: AccessServiceTokenConfig): Promise<{ version: number; fromHistory: boolean }> {
   const entries = await history.list().catch(() => []);
-  const last = latestFor(entries, resourceId(t), (e) => isVersion(e.secretVersion))?.secretVersion;
-  const known = Math.max(last ?? 0, isVersion(t.clientSecretVersion) ? t.clientSecretVersion : 0);
-  if (known > 0) return known;
+  const last = latestFor(entries, resourceId(t), (e) => isVersion(e.secretVersion))?.secretVersion ?? 0;
+  const configured = isVersion(t.clientSecretVersion) ? t.clientSecretVersion : 0;
+  const known = Math.max(last, configured);
+  if (known > 0) return { version: known, fromHistory: last >= configured };
   throw new CfRotateError('config', l10n.t('cf-rotate does not know the current client_secret_version of the service token "{0}", and Cloudflare does not report it.', t.name), {
     hint: t.accountId
       ? l10n.t('Use "method": "rotate" for this account-level token (it needs no version), or set "clientSecretVersion" in cf-rotate.json to the version in use now (1 if it was never rotated by version). Nothing was rotated.')
@@ -70,11 +72,22 @@ export const accessServiceToken: KindDriver<AccessServiceTokenConfig> = {
 
   // The version to set is known from config and history alone: an unknown one is refused before the credential check.
   async plan(ctx, t) {
-    return methodOf(t) === 'version' ? { nextVersion: (await knownSecretVersion(ctx.history, t)) + 1 } : {};
+    if (methodOf(t) !== 'version') return {};
+    const known = await knownSecretVersion(ctx.history, t);
+    return { nextVersion: known.version + 1, ...(known.fromHistory ? {} : { versionFromConfig: true as const }) };
   },
 
   async preState(ctx, t) {
     const info = await ctx.api.getServiceToken(scopeOf(accessServiceToken.resource(t)), t.serviceTokenId, ctx.signal ? { signal: ctx.signal } : undefined);
+    // An expired service token authenticates with no secret: a rotation would write one that cannot work (and say it did).
+    const expires = info.expiresAt ? Date.parse(info.expiresAt) : NaN;
+    if (Number.isFinite(expires) && expires <= ctx.clock.now()) {
+      throw new CfRotateError('config', l10n.t('The service token "{0}" expired on {1}: a new client secret of it would not authenticate either.', t.name, info.expiresAt as string), {
+        hint: t.accountId
+          ? l10n.t('Extend it first (Zero Trust › Access › Service credentials › Refresh, or POST …/access/service_tokens/{id}/refresh), then rotate. Nothing was rotated.')
+          : l10n.t('Extend it first (set a new duration in Zero Trust › Access › Service credentials, or PUT its "duration"), then rotate. Nothing was rotated.'),
+      });
+    }
     return { ...(info.clientId ? { clientId: info.clientId } : {}), ...(info.updatedAt ? { updatedAt: info.updatedAt } : {}) };
   },
 
@@ -110,8 +123,48 @@ export const accessServiceToken: KindDriver<AccessServiceTokenConfig> = {
     };
   },
 
+  // A version known from cf-rotate.json alone (no history: a first rotation, or a CI job whose state is not kept): say where to keep the new one.
+  finish: async (_ctx, e) =>
+    e.pre?.versionFromConfig === true && e.pre.nextVersion !== undefined
+      ? [
+          l10n.t(
+            'The service token "{0}" is now at client_secret_version {1}; cf-rotate remembers that in its state directory. Where that is not kept (a CI job), set "clientSecretVersion": {1} in cf-rotate.json, or the next rotation sends {1} again and rotates nothing.',
+            e.token,
+            e.pre.nextVersion,
+          ),
+        ]
+      : [],
+
   lost(e, now) {
     const graceOk = e.graceUntil !== undefined && Date.parse(e.graceUntil) > now;
+    const sent = e.pre?.nextVersion;
+    if (methodOf(e.resource) === 'version' && sent !== undefined) {
+      // The token changed (updated_at), but a PUT whose version is not above the token's own changes
+      // it too: it rotates nothing and returns no secret, yet moves the previous secret's expiry (A3).
+      // Cloudflare does not report the version, so both readings stay open.
+      return {
+        outcome: 'lost',
+        message: l10n.t(
+          'Cloudflare changed the service token "{0}" (client_secret_version {1} was sent) but a new client secret never arrived. Either it rotated and the new secret was lost, or {1} is not above the version the token already has and nothing rotated.',
+          e.token,
+          sent,
+        ),
+        hint: graceOk
+          ? l10n.t(
+              'Rotate "{0}" again now: cf-rotate sends {1} next. If the version in use is higher still (set elsewhere: the dashboard, Terraform, a CI job whose state was not kept), set "clientSecretVersion" in cf-rotate.json to it first. Until {2}, the previous secret works either way (if nothing rotated, that is the secret from before the token\'s last rotation, accepted again until then).',
+              e.token,
+              sent + 1,
+              e.graceUntil as string,
+            )
+          : l10n.t(
+              'Rotate "{0}" again now: cf-rotate sends {1} next. If the version in use is higher still (set elsewhere: the dashboard, Terraform, a CI job whose state was not kept), set "clientSecretVersion" in cf-rotate.json to it first.',
+              e.token,
+              sent + 1,
+            ),
+        errorKind: 'ambiguous',
+        at: now,
+      };
+    }
     return {
       outcome: 'lost',
       message: l10n.t('Cloudflare rotated the service token "{0}" but the new client secret never arrived.', e.token),
