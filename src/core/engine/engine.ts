@@ -1063,6 +1063,28 @@ export class RotationEngine {
         return { ...base, ok: false, state: 'pending', error: err.toJSON(), warnings, durationMs: this.deps.clock.now() - ctx.started };
       }
     }
+    if (ctx.unjournaled && entry.targets.length === 0 && (entry.destinations ?? []).some((d) => !d.done) && (entry.pre?.twin !== undefined || entry.kind === 'moq-relay-token') && api) {
+      // The new secret is in this process's memory only, its targets are write-only (Workers, Pages,
+      // Secrets Store, GitHub), and the previous credential still works (a twin, a new MoQ token):
+      // sent there, it could never be found again, and a later resume would delete it as a leftover
+      // while a destination holds it. It goes nowhere: the new credential is deleted now.
+      const driver = driverFor(entry.kind);
+      const removed = await driver.probe(this.ctx(api, undefined, ctx.accountOwned), entry, []).then(
+        (v) => v === 'not-rotated',
+        () => false,
+      );
+      const err = new CfRotateError(
+        'file',
+        removed
+          ? l10n.t('The new secret of "{0}" could not be journaled, and its targets cannot be read back: it was not sent to them, and the new credential was deleted. Nothing changed: the current one still works.', entry.token)
+          : l10n.t('The new secret of "{0}" could not be journaled, and its targets cannot be read back: it was not sent to them. The current credential still works; the new one could not be deleted (its name or label carries "{1}"): delete it in the dashboard.', entry.token, entry.pre?.twin?.marker ?? entry.moqLabel ?? entry.token),
+        { hint: l10n.t('Make the state directory writable (free disk space, permissions), then rotate "{0}" again.', entry.token) },
+      );
+      this.deps.logger.error(err.message);
+      await this.record(this.historyEntry(entry, 'failed', err));
+      await this.journal.clear(entry.id, entry.token).catch(() => undefined);
+      return { ...base, ok: false, state: 'failed', verdict: 'not-rotated', error: err.toJSON(), warnings, durationMs: this.deps.clock.now() - ctx.started };
+    }
     ctx.progress('writing');
     const fileDeps = {
       files: this.deps.files,
@@ -1147,11 +1169,19 @@ export class RotationEngine {
       if (journalProblem !== undefined) {
         // Never claim a journal that does not hold the secret: say where it is, or that it is gone.
         this.deps.logger.error(`The new secret of "${entry.token}" could not be journaled (${journalProblem}) nor written to ${failedAt ?? 'its targets'}.`);
-        if (done.length > 0) {
+        // Only a file can be read back: a secret that reached destinations alone cannot be copied from them.
+        if (done.length > 0 && entry.targets.some((t) => t.done)) {
           return failure(
             'pending',
             l10n.t('Cloudflare rotated "{0}", but its new secret could not be saved in the journal ({1}) and a target could not be written: {2} The new secret is only in: {3}.', entry.token, journalProblem, err.message, done.join(', ')),
             l10n.t('Fix what stops the writes (free disk space, permissions), then copy the new value from {0} to the other targets; cf-rotate cannot resume this rotation.', done.join(', ')) + grace,
+          );
+        }
+        if (done.length > 0) {
+          return failure(
+            'lost',
+            l10n.t('Cloudflare rotated "{0}", but its new secret could not be saved in the journal ({1}) and a target could not be written ({2}). It reached only {3}, which cannot be read back: it is lost.', entry.token, journalProblem, err.message, done.join(', ')),
+            l10n.t('Fix what stops the writes (free disk space, permissions), then {0} (it records the loss) and rotate "{1}" again.', wording().resume(), entry.token) + grace,
           );
         }
         return failure(
@@ -1250,7 +1280,11 @@ export class RotationEngine {
       const err = toCfRotateError(e);
       if (err.kind === 'busy') throw e;
       // Every target holds the new secret: the rotation is done. The entry left behind is finished (or recognised) by the next resume.
-      const w = l10n.t('The rotation is complete, but its journal entry could not be removed ({0}). Nothing is lost: {1} once the state directory is writable again; it finds the new secret in the files and finishes.', err.message, wording().resume());
+      const w =
+        ctx.unjournaled && entry.targets.length === 0
+          ? // Its secret is not in the entry and no file holds it: a resume could not find it (and would judge the call anew).
+            l10n.t('The rotation is complete, but its journal entry could not be removed ({0}). Every target holds the new secret; once the state directory is writable again, discard that entry instead of resuming it: {1}.', err.message, wording().discard(entry.token))
+          : l10n.t('The rotation is complete, but its journal entry could not be removed ({0}). Nothing is lost: {1} once the state directory is writable again; it finds the new secret in the files and finishes.', err.message, wording().resume());
       this.deps.logger.warn(w);
       warnings.push(w);
     }

@@ -110,4 +110,61 @@ describe('an unjournaled secret in the files: resume finishes with it', function
     assert.match(resumed.error?.message ?? '', /\.env › SECRET holds a value that is not the one from before the rotation/);
     assert.equal(parse(await read(at.folder, '.env')).SECRET, written.SECRET);
   });
+
+  describe('targets that cannot be read back (a Worker secret): nowhere to find the secret again', () => {
+    const workerValue = (worker: string): string | undefined =>
+      at.world.sim.control.state().workers.find((w) => w.name === worker)?.secrets.find((x) => x.name === 'T')?.value;
+
+    for (const kind of ['replace', 'moq'] as const) {
+      it(`${kind}: the previous credential still works, so the new one goes nowhere and is deleted; a resume finds nothing to undo`, async () => {
+        const worker = `w-${kind}`;
+        let entry: Record<string, unknown>;
+        let previous: string;
+        let stillWorks: () => boolean;
+        let created: () => number;
+        if (kind === 'replace') {
+          const tok = at.world.sim.control.addAccountToken(at.world.accountId, { name: 'deploy', permissions: ['Zone Read'] });
+          previous = tok.value;
+          entry = { name: 'deploy', kind: 'account-api-token', accountId: at.world.accountId, tokenId: tok.id, strategy: 'replace', overlap: '1h', targets: [{ worker, key: 'T' }] };
+          stillWorks = () => at.world.sim.control.state().accountTokens.find((t) => t.id === tok.id)?.status === 'active';
+          created = () => at.world.sim.control.state().accountTokens.filter((t) => t.name.startsWith('deploy (cf-rotate')).length;
+        } else {
+          const relay = at.world.sim.control.addMoqRelay({ accountId: at.world.accountId, name: 'relay', tokens: [{ operations: ['publish', 'subscribe'] }] });
+          previous = relay.tokens[0]!.secret;
+          entry = { name: 'live', kind: 'moq-relay-token', accountId: at.world.accountId, relayId: relay.uid, tokenType: 'publish_subscribe', targets: [{ worker, key: 'T' }] };
+          stillWorks = () => at.world.sim.control.moqCheck(previous).allowed;
+          created = () => at.world.sim.control.state().moqRelays.find((r) => r.uid === relay.uid)!.tokens.length - 1;
+        }
+        at.world.sim.control.seed({ workers: [{ accountId: at.world.accountId, name: worker, secrets: [{ name: 'T', value: previous }] }] });
+        await write(at.folder, '.vscode/cf-rotate.json', JSON.stringify({ tokens: [entry] }, null, 2));
+        const [token] = tokens([entry]);
+        const before = created();
+        const journal = readOnlyAfterIntent();
+        const r = await makeEngine(at.world, { journal }).engine.rotate(at.folder, token!);
+        assert.equal(r.ok, false);
+        assert.equal(r.state, 'failed', JSON.stringify(r));
+        assert.match(r.error?.message ?? '', /could not be journaled, and its targets cannot be read back: it was not sent to them, and the new credential was deleted\. Nothing changed/);
+        assert.equal(workerValue(worker), previous, 'the Worker keeps the working value');
+        assert.ok(stillWorks(), 'the previous credential still works');
+        assert.equal(created(), before, 'the new credential is gone');
+        journal.broken = false;
+        const h = makeEngine(at.world, { journal });
+        for (const left of await h.engine.interrupted()) await h.engine.resume(left.id);
+        assert.equal(workerValue(worker), previous);
+        assert.ok(stillWorks());
+      });
+    }
+
+    it('roll (the previous value is dead at once): the Worker gets the new value; the entry left behind is to be discarded, never "finds it in the files"', async () => {
+      const tok = at.world.sim.control.addAccountToken(at.world.accountId, { name: 'deploy' });
+      at.world.sim.control.seed({ workers: [{ accountId: at.world.accountId, name: 'w-roll', secrets: [{ name: 'T', value: tok.value }] }] });
+      const [token] = tokens([{ name: 'deploy', kind: 'account-api-token', accountId: at.world.accountId, tokenId: tok.id, targets: [{ worker: 'w-roll', key: 'T' }] }]);
+      const r = await makeEngine(at.world, { journal: readOnlyAfterIntent() }).engine.rotate(at.folder, token!);
+      assert.equal(r.ok, true, JSON.stringify(r.error));
+      const live = at.world.sim.control.state().accountTokens.find((t) => t.id === tok.id)!.value;
+      assert.equal(workerValue('w-roll'), live);
+      assert.ok(r.warnings.some((w) => /Every target holds the new secret; once the state directory is writable again, discard that entry instead of resuming it/.test(w)), JSON.stringify(r.warnings));
+      assert.ok(!r.warnings.some((w) => /in the files/.test(w)));
+    });
+  });
 });
