@@ -12,6 +12,8 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseConfig } from '../core/config/load';
+import { DEFAULT_OVERLAP, parseDuration, strategyOf, type TokenConfig } from '../core/config/schema';
 import { readDotenvValue } from '../core/dotenv/patch';
 import { TARGET_RULES } from '../core/engine/targets/files';
 import { CheckedFiles } from '../core/node/checked';
@@ -49,6 +51,33 @@ class InputError extends Error {}
 /** Workflow-command data escaping (%, CR, LF), as the runner expects. */
 function escapeData(s: string): string {
   return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/**
+ * The runner empties RUNNER_TEMP, cf-rotate's state directory here, when the job ends: what a
+ * rotation leaves to a later run is forgotten there. A "replace" token's previous token would stay
+ * live for good (its retirement is never carried out) and cf-rotate.json's edit to the twin's id is
+ * not committed, so every run would twin the original again; an OAuth client's previous secret
+ * would never be deleted, and Cloudflare refuses its next rotation while it exists. Those entries
+ * (of `names`, or every entry) are refused, with what to do. A file that cannot be read or parsed
+ * is left to the CLI, which says why.
+ */
+export function needsLastingState(configFile: string, names: readonly string[] | undefined): string | undefined {
+  let tokens: TokenConfig[];
+  try {
+    tokens = parseConfig(fs.readFileSync(configFile, 'utf8')).tokens;
+  } catch {
+    return undefined;
+  }
+  for (const t of tokens.filter((x) => names === undefined || names.includes(x.name))) {
+    if (strategyOf(t) === 'replace') {
+      return `"${t.name}" uses "strategy": "replace", which this action cannot finish: its previous token is deleted after the overlap by a later run, and cf-rotate.json is pointed at the new token's id, but the runner empties cf-rotate's state (RUNNER_TEMP) when the job ends and the edit is not committed. Use "strategy": "roll" for tokens this action rotates, or rotate this one where cf-rotate's state directory is kept. Nothing was rotated.`;
+    }
+    if (t.kind === 'oauth-client-secret' && parseDuration(t.overlap ?? DEFAULT_OVERLAP) > 0) {
+      return `OAuth client "${t.name}" keeps its previous secret for its overlap (${t.overlap ?? DEFAULT_OVERLAP}) and a later run deletes it, which this action cannot do: the runner empties cf-rotate's state (RUNNER_TEMP) when the job ends, and Cloudflare refuses the next rotation while a previous secret exists. Set "overlap": "0s" for it (the previous secret is deleted once the new one is in every target), or rotate it where cf-rotate's state directory is kept. Nothing was rotated.`;
+    }
+  }
+  return undefined;
 }
 
 function input(env: NodeJS.ProcessEnv, name: string): string {
@@ -187,6 +216,9 @@ export async function runAction(io: ActionIo): Promise<number> {
       ...(reminderDays && mode === 'due' ? ['--reminder-days', reminderDays] : []),
       ...(apiBase ? ['--api-base', apiBase] : []),
     ];
+    // What needs cf-rotate's state after this job is refused before anything is rotated (the cwd is the workspace, as the CLI's).
+    const problem = needsLastingState(path.resolve(env.GITHUB_WORKSPACE || process.cwd(), config), mode === 'names' ? names : undefined);
+    if (problem) throw new InputError(problem);
   } catch (e) {
     if (e instanceof InputError) return fail(e.message, 2);
     throw e;

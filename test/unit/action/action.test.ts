@@ -293,6 +293,31 @@ describe('GitHub Action (action.yml)', function () {
     assert.equal(world.sim.control.state().accountTokens.find((x) => x.id === t.id)!.value, t.value);
   });
 
+  it('what needs cf-rotate\'s state after the job (replace; an OAuth client with an overlap) is refused before anything is rotated: the runner empties RUNNER_TEMP', async () => {
+    const t = world.sim.control.addAccountToken(world.accountId, { name: 'twinned' });
+    const plain = world.sim.control.addAccountToken(world.accountId, { name: 'plain' });
+    const ws = workspaceWith(
+      [
+        { name: 'plain', kind: 'account-api-token', accountId: world.accountId, tokenId: plain.id, targets: [{ file: '.env.ci', key: 'PLAIN' }] },
+        { name: 'twinned', kind: 'account-api-token', accountId: world.accountId, tokenId: t.id, strategy: 'replace', targets: [{ file: '.env.ci', key: 'T' }] },
+      ],
+      `PLAIN=${plain.value}\nT=${t.value}\n`,
+    );
+    world.sim.control.clearRequests();
+    const r = await runAction({ 'api-token': adminToken(), mode: 'all', 'api-base': world.sim.url }, ws);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stdout, /::error title=cf-rotate::"twinned" uses "strategy": "replace", which this action cannot finish.*Use "strategy": "roll".*Nothing was rotated\./);
+    assert.equal(world.sim.control.requests().length, 0, 'no request at all');
+    assert.equal(world.sim.control.state().accountTokens.find((x) => x.id === plain.id)!.value, plain.value);
+    // Only the named tokens count with mode: names.
+    const named = await runAction({ 'api-token': adminToken(), mode: 'names', names: 'plain', 'api-base': world.sim.url }, ws);
+    assert.equal(named.code, 0, named.stdout + named.stderr);
+    const oauth = workspaceWith([{ name: 'app', kind: 'oauth-client-secret', accountId: world.accountId, clientId: 'c'.repeat(32), targets: [{ file: '.env.ci', key: 'S' }] }], 'S=x\n');
+    const o = await runAction({ 'api-token': adminToken(), mode: 'all', 'api-base': world.sim.url }, oauth);
+    assert.equal(o.code, 2);
+    assert.match(o.stdout, /OAuth client "app" keeps its previous secret for its overlap \(24h\).*Set "overlap": "0s"/);
+  });
+
   it('bad inputs and a configuration error stop before anything is rotated, with an ::error::', async () => {
     const ws = workspaceWith([], '');
     const badMode = await runAction({ 'api-token': adminToken(), mode: 'sometimes' }, ws);
