@@ -1428,6 +1428,16 @@ export function discardExplanation(
         : j.kind === 'access-service-token' && j.graceUntil
           ? l10n.t('The previous secret works until {0}; after that The credential in your files may no longer work, and you will have to rotate it again.', j.graceUntil)
           : l10n.t('The credential in your files may no longer work, and you will have to rotate it again.');
+    // Destinations journaled as written hold it already (write-only: it cannot be read back from them).
+    const written = (j.destinations ?? []).filter((d) => d.done);
+    if (written.length > 0) {
+      const rest = journalLabels({ targets: j.targets ?? [], destinations: (j.destinations ?? []).filter((d) => !d.done) }).join(', ');
+      return (
+        `${l10n.t('Cloudflare already issued a new secret for "{0}". {1} already hold it (it cannot be read back from them); it waits in the journal to be written to {2}.', j.token, journalLabels({ targets: [], destinations: written }).join(', '), rest || l10n.t('nothing else'))} ` +
+        `${l10n.t('Discarding deletes the journal\'s copy for good: only what already holds it keeps working.')} ` +
+        l10n.t('Before discarding, fix what stops the write and resume instead, if you can.')
+      );
+    }
     return (
       `${l10n.t('Cloudflare already issued a new secret for "{0}" and it waits in the journal to be written to {1}.', j.token, files)} ` +
       `${l10n.t('Discarding deletes that secret for good.')} ${after} ` +

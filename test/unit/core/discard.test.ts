@@ -61,6 +61,18 @@ describe('discard: never before the call can no longer take effect', function ()
     assert.equal(await h.engine.journal.get(e.id), undefined);
   });
 
+  it('a journaled secret already written to some destinations: those are named as holding it, never "waits to be written to" them nor "deletes that secret for good"', () => {
+    const w = { type: 'worker' as const, worker: 'api', key: 'T', accountId: 'a'.repeat(32), profile: 'default', field: 'token' as const };
+    const g = { type: 'github' as const, github: 'acme/app', key: 'T', field: 'token' as const };
+    const j = { token: 'deploy', kind: 'account-api-token' as const, state: 'rotated' as const, values: { token: 'x' }, targets: [], destinations: [{ ...w, done: true }, { ...g, done: false }] };
+    const text = discardExplanation(j);
+    assert.match(text, /^Cloudflare already issued a new secret for "deploy"\. worker:api › T already hold it \(it cannot be read back from them\); it waits in the journal to be written to github:acme\/app › T\./);
+    assert.match(text, /Discarding deletes the journal's copy for good: only what already holds it keeps working\./);
+    assert.doesNotMatch(text, /deletes that secret for good/);
+    // Nothing written yet: the words of every earlier version.
+    assert.match(discardExplanation({ ...j, destinations: [{ ...w, done: false }] }), /waits in the journal to be written to worker:api › T\. Discarding deletes that secret for good\./);
+  });
+
   it('an entry whose rotation keeps the previous secret for a while (Access grace period, Turnstile overlap) never says a working value makes discarding safe', () => {
     const now = Date.parse('2026-11-28T12:00:00.000Z');
     const base = { token: 'ci-access', kind: 'access-service-token' as const, state: 'intent' as const, targets: [{ rel: '.env', key: 'CF_ACCESS_CLIENT_SECRET', field: 'clientSecret' as const, oldHash: null, done: false }], sentAt: now - 120_000, deadline: now - 60_000 };
