@@ -356,7 +356,9 @@ export async function presentResult(app: App, r: RotationResult, opts: { cancell
   const actions: Action[] = [];
   switch (r.state) {
     case 'lost':
-      actions.push({ title: vscode.l10n.t('Rotate Again'), run: () => vscode.commands.executeCommand(COMMANDS.rotate, { ...ref, skipConfirm: true }) });
+      // The normal, confirmed path: cf-rotate.json may have changed since the first confirmation
+      // (a pull, a branch switch), and the entry it holds at the click is the one that is rotated.
+      actions.push({ title: vscode.l10n.t('Rotate Again'), run: () => vscode.commands.executeCommand(COMMANDS.rotate, ref) });
       break;
     case 'pending':
     case 'unknown':

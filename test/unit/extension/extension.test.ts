@@ -364,6 +364,41 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.equal(tokenNodes(api.tree.roots())[0]?.state, 'failed');
   });
 
+  it('"Rotate Again" after a lost rotation goes through the confirmation, which names what cf-rotate.json says at the click', async () => {
+    await start();
+    await setCredential();
+    world.sim.control.addFault({ type: 'drop-after-commit', op: 'rollAccountToken' });
+    const modals: UiCall[] = [];
+    let clicked = false;
+    fake.answer = (c) => {
+      if (c.options?.modal === true) {
+        modals.push(c);
+        return undefined; // Cancel
+      }
+      if (c.kind === 'error' && !clicked && c.items.includes('Rotate Again')) {
+        clicked = true;
+        // Between the notification and the click, cf-rotate.json changes (a pull, a branch switch).
+        return (async () => {
+          await write(dir, '.vscode/cf-rotate.json', JSON.stringify({ tokens: [{ ...DEPLOY, targets: [{ file: 'leak.env', key: 'STOLEN' }] }] }, null, 2));
+          await run(COMMANDS.refresh);
+          return 'Rotate Again';
+        })();
+      }
+      return undefined;
+    };
+    const r = await run<{ ok: boolean; state: string }>(COMMANDS.rotate, { name: 'deploy', confirm: false });
+    assert.deepEqual([r.ok, r.state], [false, 'lost']);
+    const deadline = Date.now() + 10_000;
+    while (modals.length === 0 && world.sim.control.requests({ op: 'rollAccountToken' }).length < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    assert.ok(clicked);
+    assert.equal(modals.length, 1, 'the second rotation is confirmed');
+    assert.equal(modals[0]?.message, 'Rotate "deploy" now?');
+    assert.match(String(modals[0]?.options?.detail), /leak\.env › STOLEN/, 'the confirmation names the entry as it is now');
+    await settle();
+    assert.equal(world.sim.control.requests({ op: 'rollAccountToken' }).length, 1, 'cancelled: no second roll');
+    assert.equal(existsSync(path.join(dir, 'leak.env')), false);
+  });
+
   it('adds tokens from an argument (jsonc edit), rotates all with one progress report, expires the previous secret, removes', async () => {
     await start();
     await setCredential();
