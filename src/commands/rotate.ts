@@ -45,6 +45,7 @@ import {
   discardWarning,
   formatRelative,
   isCancelledBeforeCall,
+  listedInBatch,
   resultMessage,
   stepText,
 } from './describe';
@@ -473,7 +474,8 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   const subject =
     mode === 'due' ? plural(n, vscode.l10n.t('{0} due credential', n), vscode.l10n.t('{0} due credentials', n)) : plural(n, vscode.l10n.t('{0} credential', n), vscode.l10n.t('{0} credentials', n));
   if (!skipConfirm(app, args)) {
-    const names = await cloudflareNames(app, plain.slice(0, 15));
+    // What Cloudflare calls every entry the dialog lists: the first ones and every notable one after them.
+    const names = await cloudflareNames(app, listedInBatch(plain));
     const detail = confirmBatchDetail(
       items.map((rt) => ({ token: rt.token, folderName: rt.folder.name, cloudflare: names.get(rt.token) })),
       app.settings.defaultGracePeriod(),
