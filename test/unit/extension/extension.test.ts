@@ -1011,6 +1011,32 @@ describe('extension (fake VS Code + simulator)', function () {
     await assert.rejects(run(COMMANDS.revealTarget, { folder: dir, file: '../outside', key: 'K' }), /outside the workspace folder/);
   });
 
+  it('Reveal Target refuses a file or folder that links out of the workspace folder, and opens an inside link\'s real file', async function () {
+    if (process.platform === 'win32') this.skip();
+    await start();
+    const outside = await tempFolder('cf-rotate-outside-');
+    try {
+      await write(outside, 'credentials', '[default]\nAWS_SECRET_ACCESS_KEY=outside-secret\n');
+      await fs.symlink(path.join(outside, 'credentials'), path.join(dir, 'x.env'));
+      await fs.symlink(outside, path.join(dir, 'sub'));
+      const editors = fake.editors.length;
+      assert.equal(await run(COMMANDS.revealTarget, { folder: dir, file: 'x.env', key: 'AWS_SECRET_ACCESS_KEY' }), undefined);
+      assert.equal(await run(COMMANDS.revealTarget, { folder: dir, file: 'sub/credentials', key: 'AWS_SECRET_ACCESS_KEY' }), undefined);
+      assert.equal(fake.editors.length, editors, 'no editor was opened');
+      const said = messages('error');
+      assert.ok(said.some((m) => /^Reveal target failed: x\.env is a link that leads outside the workspace folder; cf-rotate refuses to follow it\./.test(m)), said.join('\n'));
+      assert.ok(said.some((m) => /^Reveal target failed: sub\/credentials lies in a folder that links outside the workspace folder/.test(m)), said.join('\n'));
+      assert.ok(!fake.transcript().includes('outside-secret'));
+      // A link inside the folder is fine: the real file is opened.
+      await fs.symlink(path.join(dir, '.env'), path.join(dir, 'inside.env'));
+      const r = await run<{ line: number }>(COMMANDS.revealTarget, { folder: dir, file: 'inside.env', key: 'CLOUDFLARE_API_TOKEN' });
+      assert.equal(r.line, 1);
+      assert.equal(fake.editors.at(-1)?.document.uri.fsPath, path.join(await fs.realpath(dir), '.env'));
+    } finally {
+      await fs.rm(outside, { recursive: true, force: true });
+    }
+  });
+
   it('ignores a workspace-level apiBaseUrl and refuses to rotate in an untrusted workspace', async () => {
     await start();
     fake.setSetting('cfRotate.apiBaseUrl', { workspaceValue: 'https://evil.example/client/v4' });
