@@ -108,28 +108,59 @@ export function confirmRotateDetail(token: TokenConfig, folderName: string, defa
   return lines.join('\n');
 }
 
-/** Detail text of the modal confirmation of a batch rotation. `cloudflare`: per token name, what Cloudflare calls it. */
+/** How many entries of a batch confirmation are listed whatever they hold; past them, only the notable ones. */
+export const BATCH_LISTED = 15;
+
+/**
+ * Does an entry hold something the batch confirmation must name whatever its place: a file
+ * target's opt-out (allowTracked / allowAnyFile), a destination (ids, account, profile, and what
+ * writing it does), or a profile other than the default one. A cloned repository chooses all of
+ * them, and could otherwise put them past the entries that are listed.
+ */
+export function isNotableInBatch(token: TokenConfig): boolean {
+  return token.profile !== 'default' || destinationTargets(token).length > 0 || fileTargets(token).some((t) => optOutNote(t) !== '');
+}
+
+/** The entries a batch confirmation lists in full: the first BATCH_LISTED, and every notable one after them. */
+export function listedInBatch<T extends { token: TokenConfig }>(items: readonly T[]): T[] {
+  return items.filter((it, i) => i < BATCH_LISTED || isNotableInBatch(it.token));
+}
+
+function batchEffect(token: TokenConfig, defaultGrace: string): string {
+  switch (token.kind) {
+    case 'access-service-token': {
+      const g = graceOf(token, defaultGrace);
+      return g && g.ms > 0 ? l10n.t('previous secret valid for {0}', g.text) : l10n.t('previous secret dies at once');
+    }
+    case 'turnstile-secret':
+      return token.invalidateImmediately === true ? l10n.t('previous secret dies at once') : l10n.t('previous secret valid for 2h');
+    case 'oauth-client-secret':
+      return l10n.t('previous secret deleted after {0}', token.overlap ?? '24h');
+    case 'account-api-token':
+    case 'user-api-token':
+      return token.strategy === 'replace' ? l10n.t('replaced; previous token deleted after {0}', token.overlap ?? '24h') : l10n.t('old value dies at once');
+    case 'moq-relay-token':
+      return l10n.t('old value dies at once');
+  }
+}
+
+/**
+ * Detail text of the modal confirmation of a batch rotation. `cloudflare`: what Cloudflare calls
+ * each token. Every entry with something notable (isNotableInBatch) is listed with its file
+ * targets' opt-outs, its destinations (account, profile, effect) and its profile, wherever it is
+ * in the batch; only plain entries past the first BATCH_LISTED are counted ("…and N more").
+ */
 export function confirmBatchDetail(items: readonly { token: TokenConfig; folderName: string; cloudflare?: string | undefined }[], defaultGrace: string): string {
-  const shown = items.slice(0, 15).map(({ token, folderName, cloudflare }) => {
-    const effect =
-      token.kind === 'access-service-token'
-        ? (() => {
-            const g = graceOf(token, defaultGrace);
-            return g && g.ms > 0 ? l10n.t('previous secret valid for {0}', g.text) : l10n.t('previous secret dies at once');
-          })()
-        : token.kind === 'turnstile-secret'
-          ? token.invalidateImmediately === true
-            ? l10n.t('previous secret dies at once')
-            : l10n.t('previous secret valid for 2h')
-          : token.kind === 'oauth-client-secret'
-            ? l10n.t('previous secret deleted after {0}', token.overlap ?? '24h')
-            : (token.kind === 'account-api-token' || token.kind === 'user-api-token') && token.strategy === 'replace'
-              ? l10n.t('replaced; previous token deleted after {0}', token.overlap ?? '24h')
-              : l10n.t('old value dies at once');
-    return `  • ${token.name} (${folderName})${cloudflare !== undefined ? ` — ${cloudflare}` : ''}: ${effect} → ${targetLines(token).join(', ')}`;
+  const listed = listedInBatch(items);
+  const lines = listed.flatMap(({ token, folderName, cloudflare }) => {
+    const where = token.profile !== 'default' ? l10n.t('{0}, profile {1}', folderName, token.profile) : folderName;
+    const files = fileTargets(token).map((t) => `${targetLabel(t)}${optOutNote(t)}`);
+    const head = `  • ${token.name} (${where})${cloudflare !== undefined ? ` — ${cloudflare}` : ''}: ${batchEffect(token, defaultGrace)}${files.length > 0 ? ` → ${files.join(', ')}` : ''}`;
+    return [head, ...destinationLines(token).map((d) => `      ↳ ${d}`)];
   });
-  if (items.length > 15) shown.push(`  ${l10n.t('…and {0} more', items.length - 15)}`);
-  return [l10n.t('Each token is rotated at Cloudflare and its new secret written into its files.'), '', ...shown].join('\n');
+  const rest = items.length - listed.length;
+  if (rest > 0) lines.push(`  ${l10n.t('…and {0} more', rest)}`);
+  return [l10n.t('Each token is rotated at Cloudflare and its new secret written into its files (→) and destinations (↳).'), '', ...lines].join('\n');
 }
 
 /** "3f2a…": enough of an id to recognise it beside the dashboard, not a wall of hex. */

@@ -1,5 +1,4 @@
 /** rotate, rotateAll, rotateDue, resumeInterrupted, expirePreviousSecret. */
-import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CloudflareApi } from '../core/cloudflare/types';
@@ -14,6 +13,7 @@ import type { ErrorKind } from '../core/errors';
 import { CfRotateError, toCfRotateError } from '../core/errors';
 import { NodeGit } from '../core/node/git';
 import { redact } from '../core/redact';
+import { dirtyDocumentsOf } from '../host/files';
 import { addToGitignore, gitFileStatus, type GitFileStatus } from '../host/git';
 import type { ResolvedToken } from '../host/configs';
 import { samePath } from '../host/paths';
@@ -45,6 +45,7 @@ import {
   discardWarning,
   formatRelative,
   isCancelledBeforeCall,
+  listedInBatch,
   resultMessage,
   stepText,
 } from './describe';
@@ -117,26 +118,15 @@ interface Preparation {
 
 const NOTHING_TO_PREPARE: Preparation = { save: [], gitignore: [], tracked: [] };
 
-function real(p: string): string | undefined {
-  try {
-    return realpathSync(p);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Target documents with unsaved changes (also when opened through a link). */
+/** Target documents with unsaved changes (also an untitled editor with the target's path, also through a link). */
 function dirtyTargets(items: readonly Item[]): Preparation['save'] {
-  const dirty = vscode.workspace.textDocuments.filter((d) => d.isDirty && d.uri.scheme === 'file');
-  if (dirty.length === 0) return [];
+  const docs = vscode.workspace.textDocuments;
+  if (!docs.some((d) => d.isDirty)) return [];
   const out: Preparation['save'] = [];
   for (const { folder, token } of items) {
     for (const t of fileTargets(token)) {
-      const abs = path.resolve(folder, t.file);
-      const target = real(abs);
-      for (const doc of dirty) {
-        const same = samePath(doc.uri.fsPath, abs) || (target !== undefined && real(doc.uri.fsPath) === target);
-        if (same && !out.some((o) => o.doc === doc)) out.push({ doc, file: t.file });
+      for (const doc of dirtyDocumentsOf(docs, path.resolve(folder, t.file))) {
+        if (!out.some((o) => o.doc === doc)) out.push({ doc, file: t.file });
       }
     }
   }
@@ -367,7 +357,9 @@ export async function presentResult(app: App, r: RotationResult, opts: { cancell
   const actions: Action[] = [];
   switch (r.state) {
     case 'lost':
-      actions.push({ title: vscode.l10n.t('Rotate Again'), run: () => vscode.commands.executeCommand(COMMANDS.rotate, { ...ref, skipConfirm: true }) });
+      // The normal, confirmed path: cf-rotate.json may have changed since the first confirmation
+      // (a pull, a branch switch), and the entry it holds at the click is the one that is rotated.
+      actions.push({ title: vscode.l10n.t('Rotate Again'), run: () => vscode.commands.executeCommand(COMMANDS.rotate, ref) });
       break;
     case 'pending':
     case 'unknown':
@@ -482,7 +474,8 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   const subject =
     mode === 'due' ? plural(n, vscode.l10n.t('{0} due credential', n), vscode.l10n.t('{0} due credentials', n)) : plural(n, vscode.l10n.t('{0} credential', n), vscode.l10n.t('{0} credentials', n));
   if (!skipConfirm(app, args)) {
-    const names = await cloudflareNames(app, plain.slice(0, 15));
+    // What Cloudflare calls every entry the dialog lists: the first ones and every notable one after them.
+    const names = await cloudflareNames(app, listedInBatch(plain));
     const detail = confirmBatchDetail(
       items.map((rt) => ({ token: rt.token, folderName: rt.folder.name, cloudflare: names.get(rt.token) })),
       app.settings.defaultGracePeriod(),

@@ -1,8 +1,7 @@
 /** refresh, revealTarget, showHistory, showLog. */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isInside } from '../core/node/checked';
+import { CheckedFiles, isInside, type Resolved } from '../core/node/checked';
 import { destinationUrl, githubWebOrigin } from '../core/destinations';
 import { samePath } from '../host/paths';
 import { CfRotateError } from '../core/errors';
@@ -33,13 +32,20 @@ async function revealTarget(app: App, raw: unknown): Promise<{ file: string; lin
   if (!isInside(path.resolve(folder.path), file)) {
     throw new CfRotateError('validation', vscode.l10n.t('{0} is outside the workspace folder {1}.', args.file, folder.name));
   }
+  // Containment on the real path: a link (the file's, or a folder's on the way) that leads out of
+  // the folder is refused, as a rotation refuses it; what is opened is the file that was checked.
+  let checked: Resolved | undefined;
   try {
-    await fs.access(file);
-  } catch {
+    checked = await new CheckedFiles().resolve(folder.path, args.file, { denyGitDir: false });
+  } catch (e) {
+    // Refused (a link out, not a regular file) with its reason as the notification; a folder that does not exist yet: nothing to open.
+    if (!(e instanceof CfRotateError) || (e.cause as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') throw e;
+  }
+  if (!checked?.exists) {
     notifyInfo(app, vscode.l10n.t('{0} does not exist yet: the first rotation of its token creates it with {1}.', args.file, args.key));
     return { file };
   }
-  const editor = await openFile(file);
+  const editor = await openFile(checked.real);
   const at = findKeyLine(editor.document.getText(), args.key);
   if (!at) {
     notifyInfo(app, vscode.l10n.t('{0} is not in {1} yet: the next rotation adds it.', args.key, args.file));

@@ -1,9 +1,10 @@
 /** rotateAll: every token in one batch, one progress notification, every file right. */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import type { CommandRotationResult } from '../../src/commands/rotate';
 import { COMMANDS } from '../../src/constants';
-import { TOKENS, type Secrets } from './fixture';
-import { assertFilesHold, exec, progressTitles, resetWorld, rotatingRequests, shown, shownSince, sim } from './helpers';
+import { CONFIG_FILE, configObject, idsFromState, TOKENS, type Secrets } from './fixture';
+import { assertFilesHold, exec, file, onModal, progressTitles, resetWorld, rotatingRequests, shown, shownSince, sim, type Shown } from './helpers';
 
 describe('rotateAll', () => {
   let before: Secrets;
@@ -55,5 +56,33 @@ describe('rotateAll', () => {
     assert.ok(err, 'the failure is notified');
     assert.match(err.message, /Rotation of "me" failed/);
     assert.ok(err.items.includes('Show Log'));
+  });
+
+  it('the confirmation names a target\'s opt-outs and a destination\'s account and profile, as the single one does', async () => {
+    const other = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const cfg = configObject(idsFromState(await sim.state()));
+    (cfg.tokens[0] as { targets: unknown[] }).targets = [
+      { file: 'public.env', key: 'CLOUDFLARE_API_TOKEN', allowTracked: true },
+      { worker: 'api-gateway', key: 'CF_API_TOKEN', accountId: other, profile: 'other' },
+    ];
+    fs.writeFileSync(file(CONFIG_FILE), JSON.stringify(cfg, null, 2));
+    await exec(COMMANDS.refresh);
+    const dialogs: Shown[] = [];
+    onModal((s) => {
+      dialogs.push(s);
+      return undefined; // Cancel
+    });
+    try {
+      assert.deepEqual(await exec(COMMANDS.rotateAll, {}), []);
+    } finally {
+      onModal(undefined);
+    }
+    assert.equal(dialogs.length, 1);
+    const lines = (dialogs[0]?.detail ?? '').split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  • deploy ('));
+    assert.match(lines[at] ?? '', /→ public\.env › CLOUDFLARE_API_TOKEN \(may be a file git tracks: "allowTracked" in cf-rotate\.json\)$/);
+    assert.match(lines[at + 1] ?? '', new RegExp(`↳ Worker "api-gateway" in account ${other} \\(profile other\\), secret CF_API_TOKEN: Cloudflare deploys a new version`));
+    assert.deepEqual(await rotatingRequests(), []);
+    assert.equal(fs.existsSync(file('public.env')), false);
   });
 });

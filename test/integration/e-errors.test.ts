@@ -4,11 +4,15 @@
  */
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
 import { COMMANDS } from '../../src/constants';
-import { TOKENS, type Secrets } from './fixture';
+import { CONFIG_FILE, configObject, idsFromState, TOKENS, type Secrets } from './fixture';
 import {
   assertFilesHold,
   exec,
+  file,
+  onModal,
   resetWorld,
   rotate,
   rotatingRequests,
@@ -17,6 +21,7 @@ import {
   shown,
   shownSince,
   sim,
+  waitFor,
   waitForLog,
   type Shown,
 } from './helpers';
@@ -115,6 +120,45 @@ describe('API errors', () => {
     const again = await rotate(TOKENS.account);
     assert.ok(again?.ok, JSON.stringify(again?.error));
     assertFilesHold(await sim.secrets(), 'holds the value of the second rotation');
+  });
+
+  it('"Rotate Again" after a lost rotation asks again, naming what cf-rotate.json says at the click', async () => {
+    await sim.addFault({ op: 'rollAccountToken', type: 'drop-after-commit' });
+    const dialogs: Shown[] = [];
+    onModal((s) => {
+      dialogs.push(s);
+      return undefined; // Cancel
+    });
+    // Press the notification's button, as the user would, after cf-rotate.json changed (a pull, a branch switch).
+    const w = vscode.window as unknown as Record<string, (...a: unknown[]) => Thenable<unknown>>;
+    const spied = w.showErrorMessage as (...a: unknown[]) => Thenable<unknown>;
+    let clicked = false;
+    w.showErrorMessage = (message: unknown, ...rest: unknown[]): Thenable<unknown> => {
+      const shownThere = spied(message, ...rest);
+      if (clicked || !rest.includes('Rotate Again')) return shownThere;
+      clicked = true;
+      return (async () => {
+        const c = configObject(idsFromState(await sim.state()));
+        (c.tokens[0] as { targets: unknown[] }).targets = [{ file: 'leak.env', key: 'STOLEN' }];
+        fs.writeFileSync(file(CONFIG_FILE), JSON.stringify(c, null, 2));
+        await exec(COMMANDS.refresh);
+        return 'Rotate Again';
+      })();
+    };
+    try {
+      const r = await exec<{ state: string }>(COMMANDS.rotate, { name: TOKENS.account, skipConfirm: true });
+      assert.equal(r.state, 'lost');
+      await waitFor(() => dialogs.length > 0 || fs.existsSync(file('leak.env')), 'the second rotation to ask (or to write)');
+    } finally {
+      w.showErrorMessage = spied;
+      onModal(undefined);
+    }
+    assert.ok(clicked);
+    assert.equal(dialogs.length, 1, 'the second rotation is confirmed');
+    assert.equal(dialogs[0]?.message, 'Rotate "deploy" now?');
+    assert.match(dialogs[0]?.detail ?? '', /leak\.env › STOLEN/, 'the confirmation names the entry as it is at the click');
+    assert.equal((await sim.requests('rollAccountToken')).length, 1, 'cancelled: no second roll');
+    assert.equal(fs.existsSync(file('leak.env')), false);
   });
 
   it('an unknown token name is rejected (the promise fails) and nothing is sent', async () => {

@@ -303,6 +303,19 @@ describe('editor safety', () => {
       }
     });
 
+    it('Reveal Target does not open a target that links to a file outside (a click in the Tokens view): it says why', async () => {
+      const secret = 'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+      fs.writeFileSync(path.join(outside, 'credentials'), `[default]\n${secret}\n`);
+      fs.symlinkSync(path.join(outside, 'credentials'), file('x.env'));
+      restore = () => fs.rmSync(file('x.env'), { force: true });
+      const mark = shown.length;
+      assert.equal(await exec(COMMANDS.revealTarget, { folder: FOLDER, file: 'x.env', key: 'AWS_SECRET_ACCESS_KEY' }), undefined);
+      const err = await waitFor(() => shownSince(mark).find((s) => s.level === 'error'), 'the error notification of Reveal Target');
+      assert.match(err.message, /^Reveal target failed: x\.env is a link that leads outside the workspace folder; cf-rotate refuses to follow it\./);
+      assert.ok(!vscode.workspace.textDocuments.some((d) => d.getText().includes(secret)), 'no document holds the file outside');
+      assert.equal(vscode.window.activeTextEditor, undefined);
+    });
+
     it('a git planted at the root (on PATH as the folder and "."), and a git.path in the workspace settings, never run: the rotation asks the git outside', async () => {
       git('init', '-q');
       fs.writeFileSync(file('.gitignore'), '.env\n.dev.vars\n');

@@ -364,6 +364,41 @@ describe('extension (fake VS Code + simulator)', function () {
     assert.equal(tokenNodes(api.tree.roots())[0]?.state, 'failed');
   });
 
+  it('"Rotate Again" after a lost rotation goes through the confirmation, which names what cf-rotate.json says at the click', async () => {
+    await start();
+    await setCredential();
+    world.sim.control.addFault({ type: 'drop-after-commit', op: 'rollAccountToken' });
+    const modals: UiCall[] = [];
+    let clicked = false;
+    fake.answer = (c) => {
+      if (c.options?.modal === true) {
+        modals.push(c);
+        return undefined; // Cancel
+      }
+      if (c.kind === 'error' && !clicked && c.items.includes('Rotate Again')) {
+        clicked = true;
+        // Between the notification and the click, cf-rotate.json changes (a pull, a branch switch).
+        return (async () => {
+          await write(dir, '.vscode/cf-rotate.json', JSON.stringify({ tokens: [{ ...DEPLOY, targets: [{ file: 'leak.env', key: 'STOLEN' }] }] }, null, 2));
+          await run(COMMANDS.refresh);
+          return 'Rotate Again';
+        })();
+      }
+      return undefined;
+    };
+    const r = await run<{ ok: boolean; state: string }>(COMMANDS.rotate, { name: 'deploy', confirm: false });
+    assert.deepEqual([r.ok, r.state], [false, 'lost']);
+    const deadline = Date.now() + 10_000;
+    while (modals.length === 0 && world.sim.control.requests({ op: 'rollAccountToken' }).length < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    assert.ok(clicked);
+    assert.equal(modals.length, 1, 'the second rotation is confirmed');
+    assert.equal(modals[0]?.message, 'Rotate "deploy" now?');
+    assert.match(String(modals[0]?.options?.detail), /leak\.env › STOLEN/, 'the confirmation names the entry as it is now');
+    await settle();
+    assert.equal(world.sim.control.requests({ op: 'rollAccountToken' }).length, 1, 'cancelled: no second roll');
+    assert.equal(existsSync(path.join(dir, 'leak.env')), false);
+  });
+
   it('adds tokens from an argument (jsonc edit), rotates all with one progress report, expires the previous secret, removes', async () => {
     await start();
     await setCredential();
@@ -974,6 +1009,32 @@ describe('extension (fake VS Code + simulator)', function () {
     const sel = fake.editors.at(-1)?.selection;
     assert.deepEqual([sel?.start.line, sel?.start.character, sel?.end.line], [1, 0, 1]);
     await assert.rejects(run(COMMANDS.revealTarget, { folder: dir, file: '../outside', key: 'K' }), /outside the workspace folder/);
+  });
+
+  it('Reveal Target refuses a file or folder that links out of the workspace folder, and opens an inside link\'s real file', async function () {
+    if (process.platform === 'win32') this.skip();
+    await start();
+    const outside = await tempFolder('cf-rotate-outside-');
+    try {
+      await write(outside, 'credentials', '[default]\nAWS_SECRET_ACCESS_KEY=outside-secret\n');
+      await fs.symlink(path.join(outside, 'credentials'), path.join(dir, 'x.env'));
+      await fs.symlink(outside, path.join(dir, 'sub'));
+      const editors = fake.editors.length;
+      assert.equal(await run(COMMANDS.revealTarget, { folder: dir, file: 'x.env', key: 'AWS_SECRET_ACCESS_KEY' }), undefined);
+      assert.equal(await run(COMMANDS.revealTarget, { folder: dir, file: 'sub/credentials', key: 'AWS_SECRET_ACCESS_KEY' }), undefined);
+      assert.equal(fake.editors.length, editors, 'no editor was opened');
+      const said = messages('error');
+      assert.ok(said.some((m) => /^Reveal target failed: x\.env is a link that leads outside the workspace folder; cf-rotate refuses to follow it\./.test(m)), said.join('\n'));
+      assert.ok(said.some((m) => /^Reveal target failed: sub\/credentials lies in a folder that links outside the workspace folder/.test(m)), said.join('\n'));
+      assert.ok(!fake.transcript().includes('outside-secret'));
+      // A link inside the folder is fine: the real file is opened.
+      await fs.symlink(path.join(dir, '.env'), path.join(dir, 'inside.env'));
+      const r = await run<{ line: number }>(COMMANDS.revealTarget, { folder: dir, file: 'inside.env', key: 'CLOUDFLARE_API_TOKEN' });
+      assert.equal(r.line, 1);
+      assert.equal(fake.editors.at(-1)?.document.uri.fsPath, path.join(await fs.realpath(dir), '.env'));
+    } finally {
+      await fs.rm(outside, { recursive: true, force: true });
+    }
   });
 
   it('ignores a workspace-level apiBaseUrl and refuses to rotate in an untrusted workspace', async () => {

@@ -42,6 +42,39 @@ describe('host adapters', () => {
     }
   });
 
+  it('isDirty: an untitled (or other non-file) document with the path of a target that does not exist yet counts', async function () {
+    const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'cf-rotate-dirty-')));
+    try {
+      const local = path.join(dir, '.env.local'); // not on disk: what `code .env.local` opens
+      const other = (scheme: string, p: string, isDirty: boolean): vscode.TextDocument => ({ uri: { scheme, path: p, fsPath: p }, isDirty }) as unknown as vscode.TextDocument;
+      let docs: vscode.TextDocument[] = [];
+      const files = new EditorAwareFiles(() => docs);
+      docs = [other('untitled', local, true)];
+      assert.equal(files.isDirty(local), true, 'untitled with the target path: saving it writes the target');
+      docs = [other('vscode-remote', local, true)];
+      assert.equal(files.isDirty(local), true, 'any scheme whose path is the target');
+      docs = [other('untitled', local, false)];
+      assert.equal(files.isDirty(local), false, 'an untitled document without changes');
+      docs = [other('untitled', 'Untitled-1', true)];
+      assert.equal(files.isDirty(local), false, 'an untitled document without a path writes nothing');
+      if (process.platform !== 'win32') {
+        // The folder reached through a link: the document has one path, the target the other (neither file exists).
+        const link = `${dir}-link`;
+        await fs.symlink(dir, link);
+        try {
+          docs = [other('untitled', path.join(link, '.env.local'), true)];
+          assert.equal(files.isDirty(local), true, 'untitled through a linked folder');
+          docs = [doc(local, true)];
+          assert.equal(files.isDirty(path.join(link, '.env.local')), true, 'target given through a linked folder');
+        } finally {
+          await fs.rm(link, { force: true });
+        }
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SecretStore: lists keys through the globalState index, prunes stale entries, follows other windows', async () => {
     const secrets = new FakeSecretStorage();
     const state = new Memento();

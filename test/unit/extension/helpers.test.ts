@@ -16,6 +16,7 @@ import {
   findKeyLine,
   invalidationText,
   isEnvLikeFile,
+  listedInBatch,
   resultMessage,
   suggestedKeys,
   suggestName,
@@ -142,6 +143,32 @@ describe('wording', () => {
     const b = confirmBatchDetail([{ token: deploy, folderName: 'app' }, { token: access, folderName: 'app' }], '1h');
     assert.match(b, /deploy \(app\): old value dies at once → \.env › CLOUDFLARE_API_TOKEN/);
     assert.match(b, /ci-access \(app\): previous secret valid for 24h/);
+  });
+
+  it('the batch confirmation names opt-outs, destinations (account, profile, effect) and profiles of every entry, also past the 15th', () => {
+    const plain = Array.from({ length: 20 }, (_, i) => ({ token: { ...deploy, name: `plain-${i}` } as TokenConfig, folderName: 'app' }));
+    const optedOut = { ...deploy, name: 'zz-optout', targets: [{ file: 'README.md', key: 'K', allowTracked: true, allowAnyFile: true }] } as TokenConfig;
+    const worker = { ...deploy, name: 'zz-worker', targets: [{ file: '.env', key: 'K' }, { worker: 'attacker-worker', key: 'CF_API_TOKEN', accountId: B, profile: 'other' }] } as TokenConfig;
+    const profiled = { ...deploy, name: 'zz-profile', profile: 'prod' } as TokenConfig;
+    const items = [...plain, { token: optedOut, folderName: 'app' }, { token: worker, folderName: 'app', cloudflare: "Cloudflare: 'w' · token fedc…" }, { token: profiled, folderName: 'app' }];
+    const d = confirmBatchDetail(items, '1h');
+    const lines = d.split('\n');
+    // The first 15 plain entries are listed, the 5 plain ones after them counted; the 3 notable ones after them are listed in full.
+    assert.equal(lines.filter((l) => /• plain-/.test(l)).length, 15);
+    assert.ok(lines.includes('  …and 5 more'), d);
+    assert.ok(
+      lines.includes('  • zz-optout (app): old value dies at once → README.md › K (may be a file git tracks: "allowTracked" in cf-rotate.json; may be a file that is not a .env file: "allowAnyFile" in cf-rotate.json)'),
+      d,
+    );
+    const w = lines.findIndex((l) => l.startsWith('  • zz-worker (app) — Cloudflare: \'w\' · token fedc…: old value dies at once → .env › K'));
+    assert.ok(w > 0, d);
+    assert.match(lines[w + 1] ?? '', new RegExp(`^ {6}↳ Worker "attacker-worker" in account ${B} \\(profile other\\), secret CF_API_TOKEN: Cloudflare deploys a new version of the Worker`));
+    assert.ok(lines.includes('  • zz-profile (app, profile prod): old value dies at once → .env › CLOUDFLARE_API_TOKEN'), d);
+    // Compact: one line per entry, one more per destination, one for the rest.
+    assert.equal(lines.length, 2 + 15 + 3 + 1 + 1);
+    // Nothing notable past the 15th: counted only; 15 or fewer: no count line.
+    assert.doesNotMatch(confirmBatchDetail(plain.slice(0, 15), '1h'), /more/);
+    assert.equal(listedInBatch(items).map((i) => i.token.name).slice(15).join(), 'zz-optout,zz-worker,zz-profile');
   });
 
   it('words results per state', () => {
