@@ -45,6 +45,7 @@ import {
   discardWarning,
   formatRelative,
   isCancelledBeforeCall,
+  BATCH_LISTED,
   listedInBatch,
   resultMessage,
   stepText,
@@ -474,8 +475,9 @@ async function rotateBatch(app: App, raw: unknown, mode: 'all' | 'due'): Promise
   const subject =
     mode === 'due' ? plural(n, vscode.l10n.t('{0} due credential', n), vscode.l10n.t('{0} due credentials', n)) : plural(n, vscode.l10n.t('{0} credential', n), vscode.l10n.t('{0} credentials', n));
   if (!skipConfirm(app, args)) {
-    // What Cloudflare calls every entry the dialog lists: the first ones and every notable one after them.
-    const names = await cloudflareNames(app, listedInBatch(plain));
+    // What Cloudflare calls the first entries the dialog lists (one read each, before the dialog
+    // appears: a batch of hundreds would wait for hundreds); the others are named by cf-rotate.json.
+    const names = await cloudflareNames(app, listedInBatch(plain).slice(0, BATCH_LISTED));
     const detail = confirmBatchDetail(
       items.map((rt) => ({ token: rt.token, folderName: rt.folder.name, cloudflare: names.get(rt.token) })),
       app.settings.defaultGracePeriod(),

@@ -203,8 +203,11 @@ describe('bundles (esbuild.js)', function () {
     // journal temporaries put back after a kill, resume's git check, rotations held by a process
     // this machine cannot check (resume --take-over) and the lock-less write of an unjournaled secret (343.7 KiB);
     // 360 KiB once resume recognises an unjournaled secret in the files, every write is pinned to the
-    // file its checks judged and two entries may not share a variable through a link (354.4 KiB).
-    assert.ok(cli.text.length < 360 * 1024, `dist/cli.js is ${cli.text.length} bytes minified`);
+    // file its checks judged and two entries may not share a variable through a link (354.4 KiB);
+    // 376 KiB with the round-2 review's words: a version bump's two readings, an expired service
+    // token, unreadable retirements, a secret kept from write-only targets when the journal cannot
+    // hold it, and what discarding leaves where (363.5 KiB).
+    assert.ok(cli.text.length < 376 * 1024, `dist/cli.js is ${cli.text.length} bytes minified`);
   });
 
   interface ShellWorld {
