@@ -9,7 +9,7 @@ import type { SecurityRule } from './security';
 import { securityOf } from './security';
 import type { ApiTokenRec, RelayRec, ServiceTokenRec, Store } from './store';
 import { MAX_MOQ_TOKENS_PER_RELAY } from './store';
-import { Destinations, PAGES_NAME, WORKER_NAME, type PagesRec, type StoreSecretRec, type WorkerRec } from './destinations';
+import { Destinations, PAGES_NAME, WORKER_BINDING_NAME, WORKER_MAX_VARIABLES, WORKER_NAME, WORKER_VARIABLE_MAX_BYTES, workerVariableCount, type PagesRec, type StoreSecretRec, type WorkerRec } from './destinations';
 import type { MoqOperation, OperationName, PagesEnvVar, RemovedRouteStatus, ServedOperationName } from './types';
 import { PERMISSIONS as P } from './types';
 import { registerZeroDowntimeRoutes, SITEKEY } from './zeroDowntime';
@@ -99,6 +99,7 @@ export const CODES = {
   moqExpiryTooLong: 21012,
   workerNotFound: 10007, // Workers: "This Worker does not exist on your account." (404)
   workerLatestNotDeployed: 10215, // Workers: a secret edit while the latest version is not the deployed one (400; workers-sdk #10585, #11882)
+  workerBindingInUse: 10053, // Workers: a secret named like another binding of the Worker (400; workers-sdk #7287, #12812)
   pagesProjectNotFound: 8000007, // Pages: "Project not found." (404)
 } as const;
 
@@ -891,12 +892,38 @@ route('PUT', workerSecretsPath, 'putWorkerSecret', (c) => {
   if (body.type !== 'secret_text') throw invalid('type must be secret_text (secret_key bindings are not modelled)');
   if (typeof body.text !== 'string') throw invalid('text is required');
   for (const k of Object.keys(body)) if (!['name', 'text', 'type'].includes(k)) throw invalid(`unknown field ${k}`);
+  // The limits (destinations.ts): a JavaScript variable name (the simulator's reading), 5 KB, 128 variables. Codes: the simulator's choice.
+  if (!WORKER_BINDING_NAME.test(body.name)) throw invalid('name must be a JavaScript variable name');
+  if (Buffer.byteLength(body.text, 'utf8') > WORKER_VARIABLE_MAX_BYTES) throw invalid(`text is larger than the ${WORKER_VARIABLE_MAX_BYTES / 1024} KB an environment variable may hold`);
+  if (!w.secrets.has(body.name) && workerVariableCount(w) >= WORKER_MAX_VARIABLES) throw invalid(`the Worker already has ${WORKER_MAX_VARIABLES} environment variables`);
   if (!w.latestDeployed) {
     throw new ApiError(400, CODES.workerLatestNotDeployed, "Secret edit failed. You attempted to update secrets on a Worker whose latest version isn't currently deployed. Please ensure that the latest version of your Worker is fully deployed (wrangler versions deploy) before updating secrets. Alternatively, use the Cloudflare dashboard to make changes and deploy a new version.");
   }
+  // A name another binding uses (a plain-text variable, KV, R2, …): the live message, as workers-sdk #7287 / #12812 quote it.
+  if (w.bindings.some((b) => b.name === body.name)) throw new ApiError(400, CODES.workerBindingInUse, `Binding name '${body.name}' already in use. Please use a different name and try again.`);
   w.secrets.set(body.name, { type: 'secret_text', value: body.text });
   w.versions += 1;
   return { result: { name: body.name, type: 'secret_text' } };
+});
+
+/**
+ * GET …/settings: the SDK's `ScriptAndVersionSettingGetResponse` (script-and-version-settings.ts): every
+ * binding with the fields its type documents (a secret's value never: `{name, type: "secret_text"}`; a
+ * plain-text variable's `text` is not secret), and the documented settings the simulator models.
+ */
+route('GET', '/accounts/{account_id}/workers/scripts/{script_name}/settings', 'getWorkerSettings', (c) => {
+  const w = findWorker(c, WORKERS_R);
+  return {
+    result: {
+      bindings: [...w.bindings.map((b) => ({ ...b })), ...[...w.secrets.keys()].map((name) => ({ name, type: 'secret_text' }))],
+      compatibility_date: '2026-01-01',
+      compatibility_flags: [],
+      logpush: false,
+      tags: [],
+      tail_consumers: [],
+      usage_model: 'standard',
+    },
+  };
 });
 
 function findPages(ctx: Ctx, perms: readonly string[]): PagesRec {

@@ -20,6 +20,7 @@ import type {
   ScenarioPagesProject,
   ScenarioSecretsStore,
   ScenarioWorker,
+  ScenarioWorkerBinding,
   SecretsStoreState,
   WorkerState,
 } from './types';
@@ -31,6 +32,39 @@ export const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-
 /** GitHub: letters, digits, _; not starting with a digit or GITHUB_ (the docs' naming rules). */
 export const GITHUB_SECRET_NAME = /^(?!GITHUB_)[A-Z_][A-Z0-9_]*$/i;
 
+/**
+ * Workers limits (developers.cloudflare.com/workers/platform/limits, "Environment variable size:
+ * 5 KB" on every plan; "Environment variables: 64/Worker" Free, "128/Worker" Paid). Secrets are
+ * environment variables there (wrangler-action #168: a 13 KB secret refused, "the limit is 5KB").
+ * The docs do not say whether a KB is 1,000 or 1,024 bytes: the simulator takes 5,120 bytes (of the
+ * UTF-8 value) and the Paid count (plain-text, JSON and secret bindings together).
+ */
+export const WORKER_VARIABLE_MAX_BYTES = 5 * 1024;
+export const WORKER_MAX_VARIABLES = 128;
+/**
+ * A binding's name: the SDK documents it only as "A JavaScript variable name for the binding"
+ * (workers/scripts/secrets.ts, script-and-version-settings.ts; no pattern, no length). The simulator
+ * reads that as an ASCII JavaScript identifier (letters, digits, _ and $, not starting with a
+ * digit): its choice, unverified live.
+ */
+export const WORKER_BINDING_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** The binding types a scenario Worker may carry, each with the field the SDK's settings schema requires for it. */
+const BINDING_FIELDS: Readonly<Record<ScenarioWorkerBinding['type'], string>> = {
+  plain_text: 'text',
+  json: 'json',
+  kv_namespace: 'namespace_id',
+  r2_bucket: 'bucket_name',
+  d1: 'database_id',
+  service: 'service',
+  queue: 'queue_name',
+};
+
+/** The variables of a Worker (what the 64/128 limit counts): plain-text and JSON bindings and secrets. */
+export function workerVariableCount(w: WorkerRec): number {
+  return w.secrets.size + w.bindings.filter((b) => b.type === 'plain_text' || b.type === 'json').length;
+}
+
 export interface WorkerRec {
   accountId: string;
   name: string;
@@ -38,6 +72,8 @@ export interface WorkerRec {
   /** ScenarioWorker.latestDeployed. */
   latestDeployed: boolean;
   secrets: Map<string, { type: 'secret_text'; value: string }>;
+  /** Its other bindings (ScenarioWorker.bindings); their names are never a secret's. */
+  bindings: ScenarioWorkerBinding[];
 }
 
 export interface PagesRec {
@@ -160,8 +196,20 @@ export class Destinations {
     need(this.hasAccount(w.accountId), `${where}.accountId`, `unknown account ${w.accountId}`);
     need(typeof w.name === 'string' && WORKER_NAME.test(w.name), `${where}.name`, 'must be a Worker name');
     need(w.latestDeployed === undefined || typeof w.latestDeployed === 'boolean', `${where}.latestDeployed`, 'must be true or false');
-    const rec: WorkerRec = { accountId: w.accountId, name: w.name, versions: 0, latestDeployed: w.latestDeployed ?? true, secrets: new Map() };
+    const rec: WorkerRec = { accountId: w.accountId, name: w.name, versions: 0, latestDeployed: w.latestDeployed ?? true, secrets: new Map(), bindings: [] };
     for (const s of w.secrets ?? []) rec.secrets.set(s.name, { type: 'secret_text', value: s.value });
+    need(w.bindings === undefined || Array.isArray(w.bindings), `${where}.bindings`, 'must be an array');
+    (w.bindings ?? []).forEach((b, i) => {
+      const at = `${where}.bindings[${i}]`;
+      need(typeof b === 'object' && b !== null && typeof b.name === 'string' && WORKER_BINDING_NAME.test(b.name), `${at}.name`, 'must be a JavaScript variable name');
+      const field = Object.hasOwn(BINDING_FIELDS, b.type) ? BINDING_FIELDS[b.type] : undefined;
+      need(field !== undefined, `${at}.type`, `must be one of ${Object.keys(BINDING_FIELDS).join(', ')}`);
+      const value = (b as unknown as Record<string, unknown>)[field];
+      need(b.type === 'json' ? value !== undefined : typeof value === 'string', `${at}.${field}`, b.type === 'json' ? 'is required' : 'must be a string');
+      need(!rec.secrets.has(b.name) && !rec.bindings.some((x) => x.name === b.name), `${at}.name`, `${b.name} is bound twice`);
+      rec.bindings.push({ ...b });
+    });
+    need(workerVariableCount(rec) <= WORKER_MAX_VARIABLES, where, `more than ${WORKER_MAX_VARIABLES} variables`);
     this.workers.set(Destinations.workerKey(w.accountId, w.name), rec);
     return rec;
   }
@@ -221,7 +269,7 @@ export class Destinations {
   // ------------------------------------------------------------ state views (with every value)
 
   workerState(w: WorkerRec): WorkerState {
-    return { accountId: w.accountId, name: w.name, versions: w.versions, secrets: [...w.secrets].map(([name, s]) => ({ name, type: s.type, value: s.value })) };
+    return { accountId: w.accountId, name: w.name, versions: w.versions, secrets: [...w.secrets].map(([name, s]) => ({ name, type: s.type, value: s.value })), bindings: w.bindings.map((b) => ({ ...b })) };
   }
 
   pagesState(p: PagesRec): PagesProjectState {

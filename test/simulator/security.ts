@@ -95,6 +95,7 @@ export const SECURITY: readonly SecurityRule[] = [
   // Destinations of a new secret: not in F or S; the SDK (@faaaf89e) calls them with either scheme, as account-level APIs generally (unverified live).
   { method: 'GET', path: '/accounts/{account_id}/workers/scripts/{script_name}/secrets', schemes: EITHER, source: DEST_SOURCE, docs: `${DOCS}/workers/subresources/scripts/subresources/secrets/methods/list/` },
   { method: 'PUT', path: '/accounts/{account_id}/workers/scripts/{script_name}/secrets', schemes: EITHER, source: DEST_SOURCE, docs: `${DOCS}/workers/subresources/scripts/subresources/secrets/methods/update/` },
+  { method: 'GET', path: '/accounts/{account_id}/workers/scripts/{script_name}/settings', schemes: EITHER, source: DEST_SOURCE, docs: `${DOCS}/workers/subresources/scripts/subresources/script_and_version_settings/methods/get/` },
   { method: 'GET', path: '/accounts/{account_id}/pages/projects/{project_name}', schemes: EITHER, source: DEST_SOURCE, docs: `${DOCS}/pages/subresources/projects/methods/get/` },
   { method: 'PATCH', path: '/accounts/{account_id}/pages/projects/{project_name}', schemes: EITHER, source: DEST_SOURCE, docs: `${DOCS}/pages/subresources/projects/methods/edit/` },
   { method: 'GET', path: '/accounts/{account_id}/secrets_store/stores/{store_id}/secrets/{secret_id}', schemes: EITHER, source: DEST_SOURCE, docs: `${DOCS}/secrets_store/subresources/stores/subresources/secrets/methods/get/` },

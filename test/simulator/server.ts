@@ -74,7 +74,7 @@ const MAX_BODY = 1024 * 1024;
 const MAX_RECORDED = 100_000;
 const REDACTED_HEADERS = new Set(['authorization', 'x-auth-key', 'x-auth-user-service-key', 'cf-access-client-secret', 'cookie']);
 /** Faults that replace processing. */
-const PRE_FAULTS: readonly FaultType[] = ['status', 'error-text', 'huge-body', 'rate-limit', 'hang', 'late-commit', 'echo-headers'];
+const PRE_FAULTS: readonly FaultType[] = ['status', 'error-text', 'huge-body', 'rate-limit', 'secondary-limit', 'hang', 'late-commit', 'echo-headers'];
 /** Faults applied after the change is committed (2xx outcomes only). */
 const POST_FAULTS: readonly FaultType[] = ['malformed-json', 'missing-secret', 'off-contract', 'drop-after-commit', 'hang-after-commit', '500-after-commit'];
 const FAULT_TYPES: readonly FaultType[] = [...PRE_FAULTS, 'wrong-page', ...POST_FAULTS, 'latency'];
@@ -116,6 +116,11 @@ export function validateFault(f: unknown): Fault {
   }
   if (f.type === 'rate-limit' && !(typeof f.retryAfterSec === 'number' && f.retryAfterSec >= 0)) {
     throw new Error('fault.retryAfterSec must be a number >= 0');
+  }
+  if (f.type === 'secondary-limit') {
+    if (!(GITHUB_OPERATIONS as readonly unknown[]).includes(f.op)) throw new Error(`fault.op must be a GitHub operation (${GITHUB_OPERATIONS.join(', ')}): secondary-limit is GitHub's`);
+    if (f.status !== undefined && f.status !== 403 && f.status !== 429) throw new Error('fault.status must be 403 or 429');
+    if (f.retryAfterSec !== undefined && !(typeof f.retryAfterSec === 'number' && f.retryAfterSec > 0)) throw new Error('fault.retryAfterSec must be a number > 0');
   }
   if (f.type === 'latency' && !(typeof f.ms === 'number' && f.ms >= 0)) throw new Error('fault.ms must be a number >= 0');
   if (f.type === 'late-commit') {
@@ -737,6 +742,12 @@ class Simulator {
       return;
     }
     if (pre?.type === 'rate-limit') return answer(429, headers, tooMany(this.now() + pre.retryAfterSec * 1000), 'rate-limit');
+    if (pre?.type === 'secondary-limit') {
+      if (pre.retryAfterSec !== undefined) headers['retry-after'] = String(pre.retryAfterSec);
+      const status = pre.status ?? 403;
+      const message = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.';
+      return answer(status, headers, JSON.stringify(gitHubError(status, message).body), 'secondary-limit');
+    }
     if (pre?.type === 'hang') return finish(null, 'hung', 'hang'); // never answered; close() ends the socket
     if (pre?.type === 'late-commit') {
       const max = pre.delayMs ?? DEFAULT_LATE_COMMIT_MS;

@@ -45,6 +45,7 @@ export const OPERATIONS = [
   // Destinations of a new secret (Cloudflare)
   'listWorkerSecrets',
   'putWorkerSecret',
+  'getWorkerSettings',
   'getPagesProject',
   'editPagesProject',
   'getStoreSecret',
@@ -233,12 +234,31 @@ export interface ScenarioOAuthClient {
   updatedAt?: string;
 }
 
+/**
+ * A binding of a Worker other than a secret, with the fields the SDK's `ScriptAndVersionSettingGetResponse`
+ * requires for its type (SDK @faaaf89e workers/scripts/script-and-version-settings.ts). The modelled types:
+ * plain-text and JSON variables (wrangler `vars`), KV, R2, D1, services and queues.
+ */
+export type ScenarioWorkerBinding =
+  | { name: string; type: 'plain_text'; text: string }
+  | { name: string; type: 'json'; json: unknown }
+  | { name: string; type: 'kv_namespace'; namespace_id: string }
+  | { name: string; type: 'r2_bucket'; bucket_name: string }
+  | { name: string; type: 'd1'; database_id: string }
+  | { name: string; type: 'service'; service: string }
+  | { name: string; type: 'queue'; queue_name: string };
+
 /** A Worker (script) and its secrets (values kept so tests can check what was written). */
 export interface ScenarioWorker {
   accountId: string;
   /** The script name. */
   name: string;
   secrets?: { name: string; value: string }[];
+  /**
+   * Its other bindings (a `vars` entry of wrangler's config is a `plain_text` or `json` binding).
+   * Cloudflare refuses a secret whose name one of them already uses (400 10053; workers-sdk #7287, #12812).
+   */
+  bindings?: ScenarioWorkerBinding[];
   /**
    * false: the Worker's latest version is not the deployed one (uploaded with `wrangler versions
    * upload`, or a gradual deployment): Cloudflare refuses secret edits with 400 / 10215
@@ -334,6 +354,17 @@ export type FaultStatus = 500 | 502 | 503 | 504;
  * (`{success: false, errors: [{code, message}], …}`; MoQ: code 21006 as its schema declares).
  */
 export type FaultBody = 'problem' | 'envelope';
+/**
+ * GitHub operations only: GitHub's secondary rate limit, without processing: `status` (default 403)
+ * with GitHub's body `{message: "You have exceeded a secondary rate limit…", documentation_url, status}`,
+ * the usual `x-ratelimit-*` headers (remaining not 0) and no `retry-after` unless `retryAfterSec` is
+ * given (GitHub's docs: the answer may carry neither).
+ */
+export interface SecondaryLimitFault extends FaultBase {
+  type: 'secondary-limit';
+  status?: 403 | 429;
+  retryAfterSec?: number;
+}
 /** Answer with this HTTP status instead of processing the request (nothing is committed). */
 export interface StatusFault extends FaultBase {
   type: 'status';
@@ -461,6 +492,7 @@ export interface LatencyFault extends FaultBase {
 }
 export type Fault =
   | StatusFault
+  | SecondaryLimitFault
   | ErrorTextFault
   | HugeBodyFault
   | RateLimitFault
@@ -695,6 +727,8 @@ export interface WorkerState {
   /** Versions deployed by secret changes since load. */
   versions: number;
   secrets: { name: string; type: 'secret_text'; value: string }[];
+  /** Its other bindings, as seeded. */
+  bindings: ScenarioWorkerBinding[];
 }
 
 export interface PagesProjectState {

@@ -44,6 +44,7 @@ import type {
   PagesProjectInfo,
   RequestOptions,
   StoreSecretInfo,
+  WorkerBindingInfo,
   WorkerSecretInfo,
   ServiceTokenInfo,
   ServiceTokenSecret,
@@ -155,6 +156,10 @@ export class CloudflareClient implements CloudflareApi {
 
   listWorkerSecrets(accountId: string, script: string, opts?: RequestOptions): Promise<WorkerSecretInfo[]> {
     return destinations.listWorkerSecrets(this.core, accountId, script, opts);
+  }
+
+  getWorkerBindings(accountId: string, script: string, opts?: RequestOptions): Promise<WorkerBindingInfo[]> {
+    return destinations.getWorkerBindings(this.core, accountId, script, opts);
   }
 
   putWorkerSecret(accountId: string, script: string, name: string, text: string, opts?: RequestOptions): Promise<void> {

@@ -12,11 +12,18 @@ import * as z from 'zod/mini';
 import { CfRotateError, toCfRotateError } from '../errors';
 import { acceptedSchemes, REQUIRED_PERMISSIONS } from './permissions';
 import { callOptions, seg, type RequestCore } from './request';
-import type { PagesEnvironment, PagesProjectInfo, RequestOptions, StoreSecretInfo, WorkerSecretInfo } from './types';
+import type { PagesEnvironment, PagesProjectInfo, RequestOptions, StoreSecretInfo, WorkerBindingInfo, WorkerSecretInfo } from './types';
 
 /** `{name, type}`: a Worker secret binding, value omitted (SDK SecretListResponse). */
 const WorkerSecretSchema = z.object({ name: z.string(), type: z.string() });
 const WorkerSecretListSchema = z.array(WorkerSecretSchema);
+
+/**
+ * The part of GET …/workers/scripts/{script}/settings cf-rotate reads (SDK @faaaf89e
+ * script-and-version-settings.ts, ScriptAndVersionSettingGetResponse): each binding's name and type.
+ * Other fields (a plain-text variable's `text`, a KV namespace's id, …) are dropped unread.
+ */
+const WorkerSettingsSchema = z.object({ bindings: z.optional(z.nullable(z.array(z.object({ name: z.string(), type: z.string() })))) });
 
 const EnvVarSchema = z.nullable(z.object({ type: z.string() }));
 const DeploymentConfigSchema = z.object({ env_vars: z.optional(z.nullable(z.record(z.string(), EnvVarSchema))) });
@@ -40,7 +47,8 @@ function storeInfo(s: z.infer<typeof StoreSecretSchema>): StoreSecretInfo {
   return { id: s.id, name: s.name, ...(s.status ? { status: s.status } : {}), ...(s.modified ? { modified: s.modified } : {}), ...(s.created ? { created: s.created } : {}) };
 }
 
-const workerPath = (accountId: string, script: string): string => `/accounts/${seg(accountId, l10n.t('account id'))}/workers/scripts/${seg(script, l10n.t('Worker name'))}/secrets`;
+const workerScriptPath = (accountId: string, script: string): string => `/accounts/${seg(accountId, l10n.t('account id'))}/workers/scripts/${seg(script, l10n.t('Worker name'))}`;
+const workerPath = (accountId: string, script: string): string => `${workerScriptPath(accountId, script)}/secrets`;
 const pagesPath = (accountId: string, project: string): string => `/accounts/${seg(accountId, l10n.t('account id'))}/pages/projects/${seg(project, l10n.t('Pages project name'))}`;
 const storePath = (accountId: string, storeId: string, secretId: string): string =>
   `/accounts/${seg(accountId, l10n.t('account id'))}/secrets_store/stores/${seg(storeId, l10n.t('Secrets Store id'))}/secrets/${seg(secretId, l10n.t('secret id'))}`;
@@ -63,6 +71,29 @@ export async function listWorkerSecrets(core: RequestCore, accountId: string, sc
   return core.parse(res.result, WorkerSecretListSchema, what, false).map((s) => ({ name: s.name, type: s.type }));
 }
 
+/**
+ * GET …/workers/scripts/{script}/settings: the names and types of every binding of the Worker (its
+ * secrets, plain-text and JSON variables, KV namespaces, …). `GET …/secrets` lists the secrets only, and
+ * Cloudflare refuses a secret whose name another binding uses (10053). Workers Scripts Read suffices
+ * (Cloudflare's Workers roles: "Read metadata … settings"); a 404 names a missing Worker.
+ */
+export async function getWorkerBindings(core: RequestCore, accountId: string, script: string, opts?: RequestOptions): Promise<WorkerBindingInfo[]> {
+  const what = l10n.t('reading the bindings of Worker "{0}" (account {1})', script, accountId);
+  const res = await core.call({
+    op: 'getWorkerSettings',
+    schemes: acceptedSchemes('getWorkerBindings'),
+    what,
+    method: 'GET',
+    path: `${workerScriptPath(accountId, script)}/settings`,
+    idempotent: true,
+    rotation: false,
+    permission: REQUIRED_PERMISSIONS.getWorkerBindings,
+    resource: l10n.t('Worker'),
+    ...callOptions(opts),
+  });
+  return (core.parse(res.result, WorkerSettingsSchema, what, false).bindings ?? []).map((b) => ({ name: b.name, type: b.type }));
+}
+
 /** PUT …/workers/scripts/{script}/secrets {name, text, type: "secret_text"}: Cloudflare deploys a new version of the Worker. */
 export async function putWorkerSecret(core: RequestCore, accountId: string, script: string, name: string, text: string, opts?: RequestOptions): Promise<void> {
   const what = l10n.t('sending the new secret to Worker "{0}" as {1} (account {2})', script, name, accountId);
@@ -76,27 +107,38 @@ export async function putWorkerSecret(core: RequestCore, accountId: string, scri
       body: { name, text, type: 'secret_text' },
       idempotent: true, // the same value again changes nothing but the version
       rotation: false,
+      delivery: true,
       permission: REQUIRED_PERMISSIONS.putWorkerSecret,
       resource: l10n.t('Worker'),
       ...callOptions(opts),
     })
     .catch((e: unknown) => {
+      const err = toCfRotateError(e);
+      const refused = (message: string, hint: string): CfRotateError => new CfRotateError('validation', message, { hint, codes: err.codes, ...(err.status !== undefined ? { status: err.status } : {}), cause: err });
       // The latest version is not the deployed one (a version uploaded but not deployed, a gradual
       // deployment): Cloudflare refuses every secret edit until it is (workers-sdk #10585, #11882).
-      const err = toCfRotateError(e);
-      if (!err.codes.includes(WORKER_LATEST_NOT_DEPLOYED)) throw e;
-      throw new CfRotateError('validation', l10n.t('Cloudflare refuses to change the secrets of Worker "{0}" while its latest version is not the deployed one (code {1}): nothing was sent to it.', script, WORKER_LATEST_NOT_DEPLOYED), {
-        hint: l10n.t('Deploy the latest version of "{0}" (wrangler versions deploy), or finish its gradual deployment.', script),
-        codes: err.codes,
-        ...(err.status !== undefined ? { status: err.status } : {}),
-        cause: err,
-      });
+      if (err.codes.includes(WORKER_LATEST_NOT_DEPLOYED)) {
+        throw refused(
+          l10n.t('Cloudflare refuses to change the secrets of Worker "{0}" while its latest version is not the deployed one (code {1}): nothing was sent to it.', script, WORKER_LATEST_NOT_DEPLOYED),
+          l10n.t('Deploy the latest version of "{0}" (wrangler versions deploy), or finish its gradual deployment.', script),
+        );
+      }
+      // Another binding of the Worker (a plain-text variable, KV, R2, …) has this name (workers-sdk #7287, #12812).
+      if (err.codes.includes(WORKER_BINDING_IN_USE)) {
+        throw refused(
+          l10n.t('Cloudflare refuses the secret {0} of Worker "{1}": another binding of the Worker (a variable, KV namespace, …) already has that name (code {2}).', name, script, WORKER_BINDING_IN_USE),
+          l10n.t('Remove or rename that binding of "{0}" (its vars in the Wrangler file, or the dashboard), or change the "key" of this target in cf-rotate.json and write it there.', script),
+        );
+      }
+      throw e;
     });
   core.parse(res.result, WorkerSecretSchema, what, false);
 }
 
 /** Workers: a secret edit while the Worker's latest version is not the deployed one (400). */
 export const WORKER_LATEST_NOT_DEPLOYED = 10215;
+/** Workers: a secret whose name another binding of the Worker already uses (400: "Binding name '…' already in use"). */
+export const WORKER_BINDING_IN_USE = 10053;
 
 /** GET …/pages/projects/{project}: the project and the types of its environment variables (secret values are never returned). */
 export async function getPagesProject(core: RequestCore, accountId: string, project: string, opts?: RequestOptions): Promise<PagesProjectInfo> {
@@ -140,6 +182,7 @@ export async function setPagesSecret(core: RequestCore, accountId: string, proje
     body: { deployment_configs: { [environment]: { env_vars: { [name]: { type: 'secret_text', value } } } } },
     idempotent: true,
     rotation: false,
+    delivery: true,
     permission: REQUIRED_PERMISSIONS.setPagesSecret,
     resource: l10n.t('Pages project'),
     ...callOptions(opts),
@@ -177,6 +220,7 @@ export async function setStoreSecret(core: RequestCore, accountId: string, store
     body: { value },
     idempotent: true,
     rotation: false,
+    delivery: true,
     permission: REQUIRED_PERMISSIONS.setStoreSecret,
     resource: l10n.t('Secrets Store secret'),
     ...callOptions(opts),

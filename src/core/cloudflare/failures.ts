@@ -169,8 +169,12 @@ export function httpError(
       return new CfRotateError('rate-limited', l10n.t("{0} was refused: Cloudflare's rate limit was reached ({1}); Cloudflare did not process it.", What, st), {
         ...details,
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-        hint:
-          retryAfterMs !== undefined
+        // A destination write comes after the rotation: the request changed nothing, the rotation did.
+        hint: spec.delivery
+          ? retryAfterMs !== undefined
+            ? l10n.t('Wait {0}. Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other tools.', waitText(retryAfterMs))
+            : l10n.t('Wait a few minutes. Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other tools.')
+          : retryAfterMs !== undefined
             ? l10n.t('Wait {0} and retry; nothing was changed. Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other tools.', waitText(retryAfterMs))
             : l10n.t('Wait a few minutes and retry; nothing was changed. Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other tools.'),
       });
@@ -193,7 +197,10 @@ export function httpError(
     default:
       return new CfRotateError('validation', l10n.t('{0} failed: Cloudflare rejected the request ({1}).', What, st), {
         ...details,
-        hint: l10n.t('Check the ids and settings for this credential in cf-rotate.json; nothing was changed.') + seeDocs,
+        hint:
+          (spec.delivery
+            ? l10n.t('Check this target in cf-rotate.json (its ids and key) and the destination in the Cloudflare dashboard.')
+            : l10n.t('Check the ids and settings for this credential in cf-rotate.json; nothing was changed.')) + seeDocs,
       });
   }
 }
@@ -220,7 +227,9 @@ export function contractError(what: string, rotation: boolean, detail: string): 
 
 /** The caller aborted its signal: before the request was sent, between retries, or while a read waited for its answer. */
 export function cancelled(spec: CallSpec): CfRotateError {
-  return new CfRotateError('cancelled', l10n.t('{0} was cancelled.', cap(spec.what)), { hint: l10n.t('Nothing was changed by this request; run it again when you are ready.') });
+  return new CfRotateError('cancelled', l10n.t('{0} was cancelled.', cap(spec.what)), {
+    hint: spec.delivery ? l10n.t('Run it again when you are ready.') : l10n.t('Nothing was changed by this request; run it again when you are ready.'),
+  });
 }
 
 /** The codes of Cloudflare's `errors` array ([] when the body is not a failure envelope). */

@@ -37,6 +37,7 @@ export const REQUIRED_PERMISSIONS = {
   // Destinations. The reads are the preflight of a write, so they name the Write permission: a
   // credential with Read only would pass the check and fail the write after the rotation.
   listWorkerSecrets: 'Workers Scripts Write',
+  getWorkerBindings: 'Workers Scripts Write',
   putWorkerSecret: 'Workers Scripts Write',
   getPagesProject: 'Pages Write',
   setPagesSecret: 'Pages Write',
@@ -123,6 +124,7 @@ export const ACCEPTED_SCHEMES = {
   // Destinations (Workers secrets, Pages projects, Secrets Store): the SDK's generic account
   // operations, which take either scheme (test/simulator/security.ts lists the sources).
   listWorkerSecrets: EITHER,
+  getWorkerBindings: EITHER,
   putWorkerSecret: EITHER,
   getPagesProject: EITHER,
   setPagesSecret: EITHER,
@@ -280,6 +282,7 @@ export type OperationName =
   | 'listMoqTokens'
   | 'deleteMoqToken'
   | 'listWorkerSecrets'
+  | 'getWorkerSettings'
   | 'putWorkerSecret'
   | 'getPagesProject'
   | 'editPagesProject'

@@ -47,6 +47,12 @@ export interface CallSpec {
   idempotent: boolean;
   /** A mutation that produces a secret: wording of contract/ambiguous errors. */
   rotation: boolean;
+  /**
+   * A write of a secret already received to a destination (a Worker, Pages, the Secrets Store): it runs
+   * after the rotation, so no failure of it may say that nothing was changed (the credential was rotated;
+   * its new secret waits in the journal).
+   */
+  delivery?: boolean;
   permission: string | undefined;
   /**
    * The schemes Cloudflare accepts for this operation (`acceptedSchemes`, from the documents'

@@ -134,6 +134,12 @@ export interface WorkerSecretInfo {
   type: string;
 }
 
+/** A binding of a Worker (a secret, a plain-text variable, a KV namespace, …): its name and type, nothing else. */
+export interface WorkerBindingInfo {
+  name: string;
+  type: string;
+}
+
 export type PagesEnvironment = 'production' | 'preview';
 
 /** A Pages project: the type (`plain_text` / `secret_text`) of each environment variable, per environment. */
@@ -255,6 +261,8 @@ export interface CloudflareApi {
 
   // Destinations of a new secret (writes are idempotent for a given value; nothing returns a value)
   listWorkerSecrets(accountId: string, script: string, opts?: RequestOptions): Promise<WorkerSecretInfo[]>;
+  /** GET …/workers/scripts/{script}/settings: the names and types of all the Worker's bindings (secrets, variables, KV, …). */
+  getWorkerBindings(accountId: string, script: string, opts?: RequestOptions): Promise<WorkerBindingInfo[]>;
   /** PUT …/workers/scripts/{script}/secrets: Cloudflare deploys a new version of the Worker. */
   putWorkerSecret(accountId: string, script: string, name: string, text: string, opts?: RequestOptions): Promise<void>;
   getPagesProject(accountId: string, project: string, opts?: RequestOptions): Promise<PagesProjectInfo>;

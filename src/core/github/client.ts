@@ -31,6 +31,19 @@ import { DEFAULT_GITHUB_API_URL, validateGitHubApiUrl } from './url';
 export const GITHUB_API_VERSION = '2022-11-28';
 const DEFAULT_TIMEOUT_MS = 20_000;
 const DEFAULT_MAX_RETRIES = 2;
+/**
+ * GitHub's rules after a rate limit ("Rate limits for the REST API", "Handle rate limit errors
+ * appropriately"): wait `retry-after` seconds when it is sent; else, when `x-ratelimit-remaining` is
+ * 0, until `x-ratelimit-reset`; else (a secondary rate limit without either) at least one minute,
+ * longer at each retry ("an exponentially increasing amount of time"), and give up after a few.
+ */
+const SECONDARY_LIMIT_WAIT_MS = 60_000;
+/** The longest wait cf-rotate sits through before a retry; a longer one is reported (the caller retries later). */
+const MAX_RATE_LIMIT_WAIT_MS = 120_000;
+/** GitHub's message of a secondary rate limit ("You have exceeded a secondary rate limit…"; formerly "abuse detection mechanism"). */
+const SECONDARY_LIMIT = /secondary rate limit|abuse detection/i;
+/** Rate-limit errors whose wait GitHub did not state (no retry-after, no exhausted x-ratelimit-*): each retry waits twice as long. */
+const UNTIMED = new WeakSet<CfRotateError>();
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 /** A repository, or one environment of it. */
@@ -202,9 +215,9 @@ export class GitHubClient implements GitHubApi {
         return await this.attempt(c);
       } catch (e) {
         const err = e instanceof CfRotateError ? e : new CfRotateError('internal', l10n.t('{0} failed unexpectedly.', cap(c.what)), { cause: e });
-        const retryable = err.kind === 'network' || err.kind === 'ambiguous' || err.kind === 'server' || (err.kind === 'rate-limited' && (err.retryAfterMs ?? 0) <= 60_000);
+        const delay = err.kind === 'rate-limited' && UNTIMED.has(err) ? (err.retryAfterMs ?? SECONDARY_LIMIT_WAIT_MS) * 2 ** attempt : (err.retryAfterMs ?? Math.min(5_000, 500 * 2 ** attempt));
+        const retryable = err.kind === 'network' || err.kind === 'ambiguous' || err.kind === 'server' || (err.kind === 'rate-limited' && delay <= MAX_RATE_LIMIT_WAIT_MS);
         if (!retryable || attempt >= max || c.opts?.signal?.aborted) throw err;
-        const delay = err.retryAfterMs ?? Math.min(5_000, 500 * 2 ** attempt);
         this.logger.info(`github ${c.op}: ${err.kind}${err.status ? ` (HTTP ${err.status})` : ''}; retry ${attempt + 1}/${max} in ${delay} ms`);
         await this.clock.sleep(delay, c.opts?.signal).catch(() => {
           throw err;
@@ -275,11 +288,21 @@ export class GitHubClient implements GitHubApi {
     const remaining = res.headers.get('x-ratelimit-remaining');
     const retryAfter = Number(res.headers.get('retry-after'));
     const reset = Number(res.headers.get('x-ratelimit-reset'));
-    const limited = res.status === 429 || (res.status === 403 && (remaining === '0' || Number.isFinite(retryAfter) && retryAfter > 0));
+    const hasRetryAfter = Number.isFinite(retryAfter) && retryAfter > 0;
+    const exhausted = remaining === '0' && Number.isFinite(reset) && reset > 0;
+    // A secondary rate limit is a 403 (or 429) that may carry neither header: GitHub's message says which it is.
+    const secondary = (res.status === 403 || res.status === 429) && said.success && SECONDARY_LIMIT.test(said.data.message ?? '');
+    const limited = res.status === 429 || secondary || (res.status === 403 && (remaining === '0' || hasRetryAfter));
     const details = { status: res.status };
     if (limited) {
-      const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : Number.isFinite(reset) && reset > 0 ? Math.max(1000, reset * 1000 - this.clock.now()) : 60_000;
-      return new CfRotateError('rate-limited', l10n.t("{0} was refused: GitHub's rate limit was reached ({1}).", What, st), { ...details, retryAfterMs: waitMs, hint: l10n.t('Wait {0} s and retry.', Math.ceil(waitMs / 1000)) });
+      const waitMs = hasRetryAfter ? retryAfter * 1000 : exhausted ? Math.max(1000, reset * 1000 - this.clock.now()) : SECONDARY_LIMIT_WAIT_MS;
+      const err = new CfRotateError(
+        'rate-limited',
+        secondary ? l10n.t("{0} was refused: GitHub's secondary rate limit was reached ({1}).", What, st) : l10n.t("{0} was refused: GitHub's rate limit was reached ({1}).", What, st),
+        { ...details, retryAfterMs: waitMs, hint: l10n.t('Wait {0} s and retry.', Math.ceil(waitMs / 1000)) },
+      );
+      if (!hasRetryAfter && !exhausted) UNTIMED.add(err);
+      return err;
     }
     const kind: ErrorKind = res.status === 401 ? 'auth' : res.status === 403 ? 'permission' : res.status === 404 ? 'not-found' : res.status >= 500 ? 'server' : 'validation';
     const repo = `${c.scope.owner}/${c.scope.repo}`;

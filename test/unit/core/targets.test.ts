@@ -167,7 +167,7 @@ describe('targets: destination drivers, each rule on its own', () => {
       calls.push([name, ...args]);
       return answers[name];
     };
-    const cloudflare = { listWorkerSecrets: method('listWorkerSecrets'), putWorkerSecret: method('putWorkerSecret'), getPagesProject: method('getPagesProject'), setPagesSecret: method('setPagesSecret'), getStoreSecret: method('getStoreSecret'), setStoreSecret: method('setStoreSecret') };
+    const cloudflare = { listWorkerSecrets: method('listWorkerSecrets'), getWorkerBindings: method('getWorkerBindings'), putWorkerSecret: method('putWorkerSecret'), getPagesProject: method('getPagesProject'), setPagesSecret: method('setPagesSecret'), getStoreSecret: method('getStoreSecret'), setStoreSecret: method('setStoreSecret') };
     const github = { source: 'GH_TOKEN', repository: method('repository'), publicKey: method('publicKey'), getSecret: method('getSecret'), putSecret: method('putSecret') };
     const ctx: DestinationContext = {
       cloudflare: async (profile: string) => {
@@ -219,19 +219,22 @@ describe('targets: destination drivers, each rule on its own', () => {
   const store: Of<'secrets-store'> = { type: 'secrets-store', secretsStore: 'st', secretId: 'si', accountId: ACCOUNT, profile: 'prof', field: 'token', done: false };
   const github: Of<'github'> = { type: 'github', github: 'o/r', key: 'K', field: 'token', done: false };
 
-  it('worker: prepare refuses a binding of the key that is not a secret text; other names and secret texts are fine', async () => {
+  it('worker: prepare reads all the bindings (not only the secrets) and refuses the key bound as anything but a secret text; other names and secret texts are fine', async () => {
     const d = destinationDriver(worker);
     assert.equal(d.type, 'worker');
-    const ok = context({ listWorkerSecrets: [{ name: 'OTHER', type: 'plain_text' }, { name: 'K', type: 'secret_text' }] });
+    const ok = context({ getWorkerBindings: [{ name: 'OTHER', type: 'plain_text' }, { name: 'K', type: 'secret_text' }] });
     assert.deepEqual(await d.prepare(ok.ctx, worker), worker);
-    assert.deepEqual(ok.calls, [['cloudflare', 'prof'], ['listWorkerSecrets', ACCOUNT, 'api', undefined]]);
-    assert.deepEqual(await d.prepare(context({ listWorkerSecrets: [{ name: 'OTHER', type: 'plain_text' }] }).ctx, worker), worker);
-    await assert.rejects(d.prepare(context({ listWorkerSecrets: [{ name: 'OTHER', type: 'secret_text' }, { name: 'K', type: 'plain_text' }] }).ctx, worker), (e: Error & { kind?: string; hint?: string }) => {
-      assert.equal(e.kind, 'config');
-      assert.equal(e.message, 'Worker "api" already binds K as a plain_text, not a secret text; cf-rotate would replace it.');
-      assert.equal(e.hint, 'Choose another "key" for this target, or remove that binding first. Nothing was rotated.');
-      return true;
-    });
+    assert.deepEqual(ok.calls, [['cloudflare', 'prof'], ['getWorkerBindings', ACCOUNT, 'api', undefined]]);
+    assert.deepEqual(await d.prepare(context({ getWorkerBindings: [{ name: 'OTHER', type: 'plain_text' }] }).ctx, worker), worker);
+    // A plain-text variable (wrangler "vars"), a KV namespace, …: GET …/secrets would not list them; Cloudflare refuses the secret (10053).
+    for (const type of ['plain_text', 'kv_namespace', 'json']) {
+      await assert.rejects(d.prepare(context({ getWorkerBindings: [{ name: 'OTHER', type: 'secret_text' }, { name: 'K', type }] }).ctx, worker), (e: Error & { kind?: string; hint?: string }) => {
+        assert.equal(e.kind, 'config');
+        assert.equal(e.message, `Worker "api" already binds K as a ${type}, not a secret text: Cloudflare refuses a secret of that name.`);
+        assert.equal(e.hint, 'Choose another "key" for this target, or remove or rename that binding of the Worker first (its vars in the Wrangler file, or the dashboard). Nothing was rotated.');
+        return true;
+      });
+    }
   });
 
   it('worker: write sends the value (with the signal); confirm wants the key listed as a secret text', async () => {
@@ -360,7 +363,7 @@ describe('targets: destination drivers, each rule on its own', () => {
     const account = (accountId: string): string => `com.cloudflare.api.account.${accountId}`;
     const policy = (names: (string | undefined)[], resources: Record<string, string | Record<string, string>> = { [account(ACCOUNT)]: '*' }, effect: 'allow' | 'deny' = 'allow') => ({ effect, permissions: names, resources });
     const cases: [Of<'worker'> | Of<'pages'> | Of<'secrets-store'>, Record<string, unknown>, string, string, string][] = [
-      [worker, { listWorkerSecrets: [] }, 'Workers Scripts', 'Worker "api"', 'listWorkerSecrets'],
+      [worker, { getWorkerBindings: [] }, 'Workers Scripts', 'Worker "api"', 'getWorkerBindings'],
       [pages, { getPagesProject: { name: 'site', envVars: { production: {}, preview: {} } } }, 'Pages', 'Pages project "site"', 'getPagesProject'],
       [store, { getStoreSecret: { id: 'si', name: 'n', status: 'active' } }, 'Secrets Store', 'secret si of Secrets Store st', 'getStoreSecret'],
     ];

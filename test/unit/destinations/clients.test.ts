@@ -206,6 +206,46 @@ describe('destinations: client functions against the simulator', function () {
     await rejectsWith(new GitHubClient({ baseUrl: sim.githubUrl, token: ghToken, source: 'GH_TOKEN', maxRetries: 0, timeoutMs: 200 }).publicKey(scope), 'ambiguous');
   });
 
+  it("GitHub: a secondary rate limit (403 without retry-after or an exhausted x-ratelimit-*) is a rate limit, not a permission: retried after a minute, then twice that, and reported after the last retry", async () => {
+    const scope = { owner: 'acme', repo: 'app' };
+    const sleeps: number[] = [];
+    const clock = { now: () => Date.now(), sleep: async (ms: number) => void sleeps.push(ms) };
+    const gh = new GitHubClient({ baseUrl: sim.githubUrl, token: ghToken, source: 'GH_TOKEN', maxRetries: 2, clock });
+    const key = await gh.publicKey(scope);
+    const sealed = sealForGitHub(NEW, key.key);
+    const puts = (): number => sim.control.requests({ op: 'githubPutSecret' }).length;
+    // Once: the retry a minute later writes it.
+    sim.control.addFault({ op: 'githubPutSecret', type: 'secondary-limit' });
+    assert.equal(await gh.putSecret(scope, 'CLOUDFLARE_API_TOKEN', sealed, key.keyId), 'updated');
+    assert.deepEqual(sleeps, [60_000], 'at least one minute (GitHub: "wait for at least one minute before retrying")');
+    assert.equal(puts(), 2);
+    // Every time: 1 min, then 2 min (exponential), then the error, as a rate limit with GitHub's words.
+    sleeps.length = 0;
+    sim.control.addFault({ op: 'githubPutSecret', type: 'secondary-limit', times: -1 });
+    const e = await rejectsWith(gh.putSecret(scope, 'CLOUDFLARE_API_TOKEN', sealed, key.keyId), 'rate-limited', /GitHub's secondary rate limit was reached \(HTTP 403: You have exceeded a secondary rate limit/);
+    assert.deepEqual(sleeps, [60_000, 120_000]);
+    assert.equal(puts(), 5);
+    assert.equal(e.permission, undefined, 'no permission to add');
+    assert.doesNotMatch(`${e.message} ${e.hint}`, /permission "Secrets"|may not manage/);
+    // A 429 of the same kind, and its retry-after when GitHub sends one.
+    sim.control.clearFaults();
+    sleeps.length = 0;
+    sim.control.addFault({ op: 'githubPutSecret', type: 'secondary-limit', status: 429, retryAfterSec: 7 });
+    assert.equal(await gh.putSecret(scope, 'CLOUDFLARE_API_TOKEN', sealed, key.keyId), 'updated');
+    assert.deepEqual(sleeps, [7_000]);
+    // A plain 403 (a token that may only read the secrets) stays a missing permission, not retried.
+    sleeps.length = 0;
+    const reader = sim.control.seed({ githubTokens: [{ login: 'reader', secrets: 'read' }] }).githubTokens[0]!.value;
+    await rejectsWith(new GitHubClient({ baseUrl: sim.githubUrl, token: reader, source: 'GH_TOKEN', maxRetries: 2, clock }).putSecret(scope, 'CLOUDFLARE_API_TOKEN', sealed, key.keyId), 'permission', /Secrets/);
+    assert.deepEqual(sleeps, []);
+  });
+
+  it('the simulator refuses a secondary-limit fault on a Cloudflare operation, or with another status', () => {
+    assert.throws(() => sim.control.addFault({ op: 'putWorkerSecret', type: 'secondary-limit' }), /GitHub operation/);
+    assert.throws(() => sim.control.addFault({ type: 'secondary-limit' } as never), /GitHub operation/);
+    assert.throws(() => sim.control.addFault({ op: 'githubPutSecret', type: 'secondary-limit', status: 500 } as never), /403 or 429/);
+  });
+
   it('the GitHub API URL is https, or http to loopback only; no credentials in it', () => {
     assert.equal(validateGitHubApiUrl('https://ghe.example/api/v3').href, 'https://ghe.example/api/v3');
     assert.equal(validateGitHubApiUrl('http://127.0.0.1:9/github').host, '127.0.0.1:9');

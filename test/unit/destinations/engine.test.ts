@@ -7,6 +7,8 @@
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import { parse } from 'dotenv';
+import { CloudflareClient } from '../../../src/core/cloudflare/client';
+import { RateLimiter } from '../../../src/core/cloudflare/limiter';
 import { validateConfig } from '../../../src/core/config/load';
 import { configJsonSchema } from '../../../src/core/config/schema';
 import type { GitHubAccess } from '../../../src/core/engine/engine';
@@ -297,7 +299,7 @@ describe('destinations: the engine writes, verifies and resumes them (against th
     const r = await makeEngine(world, { github: github() }).engine.rotate(folder, token!, { dryRun: true });
     assert.equal(r.state, 'planned', JSON.stringify(r.error));
     const made = world.sim.control.requests().slice(before);
-    assert.ok(made.some((x) => x.op === 'listWorkerSecrets') && made.some((x) => x.op === 'githubGetPublicKey'));
+    assert.ok(made.some((x) => x.op === 'getWorkerSettings') && made.some((x) => x.op === 'githubGetPublicKey'));
     assert.deepEqual(made.filter((x) => x.method !== 'GET').map((x) => x.op), []);
   });
 
@@ -352,6 +354,88 @@ describe('destinations: the engine writes, verifies and resumes them (against th
     const rr = await h.engine.resume(j!.id);
     assert.equal(rr.ok, true, JSON.stringify(rr.error));
     assert.equal(world.sim.control.state().workers.find((w) => w.name === worker)?.secrets.find((x) => x.name === 'CF_API_TOKEN')?.value, now);
+  });
+
+  it('preflight: a Worker whose plain-text variable or other binding has the target key is refused before the rotation (Cloudflare would refuse the secret, 10053)', async () => {
+    for (const [type, binding] of [
+      ['plain_text', { name: 'CF_API_TOKEN', type: 'plain_text', text: 'public' }],
+      ['kv_namespace', { name: 'CF_API_TOKEN', type: 'kv_namespace', namespace_id: '0f2ac74b498b48028cb68387c421e279' }],
+    ] as const) {
+      const tok = world.sim.control.addAccountToken(world.accountId, { name: `dest-var-${type}` });
+      const worker = `vars-${type.replace('_', '-')}-${Date.now()}`;
+      world.sim.control.seed({ workers: [{ accountId: world.accountId, name: worker, bindings: [binding] }] });
+      await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${tok.value}\n`);
+      const [token] = tokens([{ name: `dest-var-${type}`, kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }, { worker, key: 'CF_API_TOKEN' }] }]);
+      const r = await makeEngine(world).engine.rotate(folder, token!);
+      assert.equal(r.state, 'failed', JSON.stringify(r));
+      assert.equal(r.error?.kind, 'config');
+      assert.match(r.error!.message, new RegExp(`Worker "${worker}" already binds CF_API_TOKEN as a ${type}, not a secret text`));
+      assert.match(r.error!.hint ?? '', /Nothing was rotated/);
+      assert.equal(live(tok.id), tok.value, 'not rotated');
+      assert.equal(world.sim.control.requests({ op: 'putWorkerSecret' }).filter((x) => x.path.includes(worker)).length, 0);
+    }
+  });
+
+  it('a Worker secret refused after the rotation because its name is now another binding\'s (10053): pending, says what to change, never "nothing was changed"', async () => {
+    const tok = world.sim.control.addAccountToken(world.accountId, { name: 'dest-raced' });
+    const worker = `raced-${Date.now()}`;
+    world.sim.control.seed({ workers: [{ accountId: world.accountId, name: worker }] });
+    await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${tok.value}\n`);
+    const [token] = tokens([{ name: 'dest-raced', kind: 'account-api-token', accountId: world.accountId, tokenId: tok.id, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }, { worker, key: 'CF_API_TOKEN' }] }]);
+    // The variable appears between the preflight and the write (a deploy with wrangler "vars" meanwhile).
+    const h = makeEngine(world, {
+      checkpoint: async (at) => {
+        if (at === 'target-written') world.sim.control.seed({ workers: [{ accountId: world.accountId, name: worker, bindings: [{ name: 'CF_API_TOKEN', type: 'plain_text', text: 'public' }] }] });
+      },
+    });
+    const r = await h.engine.rotate(folder, token!);
+    assert.equal(r.state, 'pending', JSON.stringify(r));
+    assert.match(r.error!.message, /kept safely in the journal, but a target could not be written: Cloudflare refuses the secret CF_API_TOKEN of Worker "raced-\d+": another binding of the Worker .* already has that name \(code 10053\)/);
+    assert.match(r.error!.hint ?? '', /Remove or rename that binding .* resume/i);
+    assert.doesNotMatch(`${r.error!.message} ${r.error!.hint}`, /Check the ids|[Nn]othing was (changed|rotated)/);
+    assert.notEqual(live(tok.id), tok.value, 'the credential was rotated');
+  });
+
+  it('every way a destination write can fail after the rotation (each destination, each status and code): pending, the secret in the journal, and no message or hint says that nothing was changed', async function () {
+    this.timeout(120_000);
+    type Case = [string, Record<string, unknown>];
+    const failures: Case[] = [
+      ['400 validation', { type: 'error-text', status: 400, code: 1004, message: 'Invalid request' }],
+      ['400 unknown code', { type: 'error-text', status: 400, code: 10021, message: 'Something Cloudflare refused' }],
+      ['401', { type: 'error-text', status: 401, code: 10000, message: 'Authentication error' }],
+      ['403', { type: 'error-text', status: 403, code: 9109, message: 'Unauthorized to access requested resource' }],
+      ['404', { type: 'error-text', status: 404, code: 7003, message: 'Could not route' }],
+      ['429 for a minute', { type: 'rate-limit', retryAfterSec: 60 }],
+      ['503', { type: 'status', status: 503 }],
+    ];
+    const dests: [string, string, (s: ReturnType<typeof setup>) => unknown][] = [
+      ['worker', 'putWorkerSecret', (s) => ({ worker: s.worker, key: 'CF_API_TOKEN' })],
+      ['pages', 'editPagesProject', (s) => ({ pages: s.pages, environment: 'production', key: 'CF_TOKEN' })],
+      ['store', 'editStoreSecret', (s) => ({ secretsStore: s.store, secretId: SECRET_ID })],
+      ['github', 'githubPutSecret', (s) => ({ github: s.repo, key: 'CLOUDFLARE_API_TOKEN' })],
+    ];
+    let n = 0;
+    for (const [dest, op, target] of dests) {
+      for (const [what, fault] of failures) {
+        const s = setup(`f${n++}`);
+        await write(folder, '.env', `CLOUDFLARE_API_TOKEN=${s.value}\n`);
+        const [token] = tokens([{ ...s.entry, targets: [{ file: '.env', key: 'CLOUDFLARE_API_TOKEN' }, target(s)] }]);
+        world.sim.control.clearFaults();
+        world.sim.control.addFault({ ...fault, op, times: -1 } as never);
+        // A limiter of its own, and no wait for a Retry-After: a 429 then pauses this engine's client only, and is reported at once.
+        const engine = makeEngine(world, {
+          github: github(),
+          api: (credential) => new CloudflareClient({ baseUrl: world.sim.url, credential, timeoutMs: 2_000, backoff: { baseMs: 20, maxMs: 200 }, maxRetryAfterMs: 1_000, limiter: new RateLimiter() }),
+        }).engine;
+        const r = await engine.rotate(folder, token!);
+        const label = `${dest}, ${what}`;
+        assert.equal(r.state, 'pending', `${label}: ${JSON.stringify(r)}`);
+        assert.match(r.error!.message, /kept safely in the journal/, label);
+        assert.doesNotMatch(`${r.error!.message} ${r.error!.hint ?? ''}`, /nothing was (changed|rotated)|nothing changed/i, `${label}: ${JSON.stringify(r.error)}`);
+        assert.notEqual(live(s.tokenId), s.value, `${label}: the credential was rotated`);
+      }
+    }
+    world.sim.control.clearFaults();
   });
 
   it('a GitHub destination whose token stops working after the rotation: pending, then resumed with a working token', async () => {

@@ -266,7 +266,7 @@ describe('API faults × kinds: specific messages, untouched files, no secret lea
   const DESTS: Dest[] = [
     {
       name: 'Worker',
-      read: 'listWorkerSecrets',
+      read: 'getWorkerSettings', // the preflight reads every binding (…/settings); the confirm lists the secrets
       write: 'putWorkerSecret',
       readPermission: 'Workers Scripts Read',
       target: (w, tag) => {

@@ -92,11 +92,13 @@ const worker: DestinationDriver<Of<'worker'>> = {
   type: 'worker',
   async prepare(ctx, d) {
     const api = await ctx.cloudflare(d.profile);
-    const secrets = await api.listWorkerSecrets(d.accountId, d.worker, opts(ctx));
-    const same = secrets.find((s) => s.name === d.key);
-    if (same && same.type !== 'secret_text') {
-      throw new CfRotateError('config', l10n.t('Worker "{0}" already binds {1} as a {2}, not a secret text; cf-rotate would replace it.', d.worker, d.key, same.type), {
-        hint: l10n.t('Choose another "key" for this target, or remove that binding first. Nothing was rotated.'),
+    // All the bindings, not only the secrets (GET …/secrets): Cloudflare refuses a secret named like a
+    // plain-text variable, a KV namespace or any other binding (10053), which it would say only after the rotation.
+    const bindings = await api.getWorkerBindings(d.accountId, d.worker, opts(ctx));
+    const same = bindings.find((b) => b.name === d.key && b.type !== 'secret_text');
+    if (same) {
+      throw new CfRotateError('config', l10n.t('Worker "{0}" already binds {1} as a {2}, not a secret text: Cloudflare refuses a secret of that name.', d.worker, d.key, same.type), {
+        hint: l10n.t('Choose another "key" for this target, or remove or rename that binding of the Worker first (its vars in the Wrangler file, or the dashboard). Nothing was rotated.'),
       });
     }
     await requireWrite(ctx, d, 'putWorkerSecret', l10n.t('Worker "{0}"', d.worker));
