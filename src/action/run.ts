@@ -73,8 +73,9 @@ export function needsLastingState(configFile: string, names: readonly string[] |
     if (strategyOf(t) === 'replace') {
       return `"${t.name}" uses "strategy": "replace", which this action cannot finish: its previous token is deleted after the overlap by a later run, and cf-rotate.json is pointed at the new token's id, but the runner empties cf-rotate's state (RUNNER_TEMP) when the job ends and the edit is not committed. Use "strategy": "roll" for tokens this action rotates, or rotate this one where cf-rotate's state directory is kept. Nothing was rotated.`;
     }
-    if (t.kind === 'oauth-client-secret' && parseDuration(t.overlap ?? DEFAULT_OVERLAP) > 0) {
-      return `OAuth client "${t.name}" keeps its previous secret for its overlap (${t.overlap ?? DEFAULT_OVERLAP}) and a later run deletes it, which this action cannot do: the runner empties cf-rotate's state (RUNNER_TEMP) when the job ends, and Cloudflare refuses the next rotation while a previous secret exists. Set "overlap": "0s" for it (the previous secret is deleted once the new one is in every target), or rotate it where cf-rotate's state directory is kept. Nothing was rotated.`;
+    const overlap = t.kind === 'oauth-client-secret' ? (t.overlap ?? DEFAULT_OVERLAP) : undefined;
+    if (overlap !== undefined && parseDuration(overlap) > 0) {
+      return `OAuth client "${t.name}" keeps its previous secret for its overlap (${overlap}) and a later run deletes it, which this action cannot do: the runner empties cf-rotate's state (RUNNER_TEMP) when the job ends, and Cloudflare refuses the next rotation while a previous secret exists. Set "overlap": "0s" for it (the previous secret is deleted once the new one is in every target), or rotate it where cf-rotate's state directory is kept. Nothing was rotated.`;
     }
   }
   return undefined;

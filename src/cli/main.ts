@@ -537,7 +537,8 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
       case 'retire': {
         const cfg = await loadConfig(configFile).catch(() => undefined);
         await housekeeping(stateDir, engine, folder, cfg, logger, configFile);
-        const pending = (await engine.retirements.list()).filter((r) => inFolder(r.folder));
+        const scanned = await engine.retirements.scan();
+        const pending = scanned.pending.filter((r) => inFolder(r.folder));
         const missing = names.filter((n) => !pending.some((r) => r.name === n));
         if (missing.length > 0) {
           throw new CfRotateError('not-found', `No pending retirement of ${missing.map((n) => `"${n}"`).join(', ')} in ${folder}.`, {
@@ -545,7 +546,7 @@ async function run(argv: string[], rawIo: Io): Promise<number> {
           });
         }
         // A record that cannot be read (another user's file, a newer format) may be the only note of a live previous credential: named, exit 1.
-        const unreadable = await engine.retirements.unreadable();
+        const unreadable = scanned.unreadable;
         for (const u of unreadable) io.stderr(`✗ ${terminal(redact(unreadableRetirementText(u)))}\n`);
         if (pending.length === 0) {
           io.stdout(o.json ? '[]\n' : 'No pending retirements.\n');

@@ -105,6 +105,17 @@ export function retirementText(r: Pick<Retirement, 'dueAt' | 'lastError' | 'kind
   return secret ? l10n.t('previous secret retires {0}', when) : r.admin ? l10n.t('previous admin token retires {0}', when) : l10n.t('previous token retires {0}', when);
 }
 
+/** true when `call` did it; false when Cloudflare no longer knows the thing (already gone). */
+async function doneUnlessGone(call: Promise<unknown>): Promise<boolean> {
+  try {
+    await call;
+    return true;
+  } catch (e) {
+    if (toCfRotateError(e).kind === 'not-found') return false;
+    throw e;
+  }
+}
+
 export function retirementKey(kind: TokenKind, resource: Record<string, string>): string {
   const target = kind === 'oauth-client-secret' ? resource.clientId : kind === 'moq-relay-token' ? resource.jti : kind === 'access-service-token' ? resource.serviceTokenId : resource.tokenId;
   return `retire:${kind}:${(resource.accountId ?? 'user').toLowerCase()}:${(target ?? '').toLowerCase()}`;
@@ -134,21 +145,18 @@ export interface CarryOutOptions {
 export class Retirements {
   constructor(private readonly deps: RetirementDeps) {}
 
-  /** Every pending retirement, oldest due first. Unreadable records (another version) are skipped: `unreadable` names them. */
+  /** Every pending retirement, oldest due first. Records that cannot be read are not in it: `scan` names them. */
   async list(): Promise<Retirement[]> {
     return (await this.scan()).pending;
   }
 
   /**
-   * Records that cannot be read: a file the store could not open (another user's, say, written
-   * under sudo) or one this version cannot parse. Each may be the only note that a previous
-   * credential is still live: said, never passed over.
+   * One reading of the store: the pending retirements (oldest due first), and the records that
+   * cannot be read (a file the store could not open, another user's written under sudo, say, or one
+   * this version cannot parse). Each of those may be the only note that a previous credential is
+   * still live: said, never passed over.
    */
-  async unreadable(): Promise<UnreadableRetirement[]> {
-    return (await this.scan()).unreadable;
-  }
-
-  private async scan(): Promise<{ pending: Retirement[]; unreadable: UnreadableRetirement[] }> {
+  async scan(): Promise<{ pending: Retirement[]; unreadable: UnreadableRetirement[] }> {
     const pending: Retirement[] = [];
     const unreadable: UnreadableRetirement[] = [];
     for (const raw of await this.deps.store.list()) {
@@ -258,25 +266,9 @@ export class Retirements {
     const o = signal ? { signal } : undefined;
     const accountId = r.resource.accountId;
     if (r.kind === 'oauth-client-secret') return api.deleteRotatedOAuthClientSecret(accountId as string, r.resource.clientId as string, o);
-    if (r.kind === 'access-service-token') {
-      // The previous secret stops now (it was kept for a short safety window): a deleted token has none left.
-      try {
-        await api.setPreviousSecretExpiry(scopeOf(r.resource), r.resource.serviceTokenId as string, new Date(this.deps.clock.now()), o);
-        return true;
-      } catch (e) {
-        if (toCfRotateError(e).kind === 'not-found') return false;
-        throw e;
-      }
-    }
-    if (r.kind === 'moq-relay-token') {
-      try {
-        await api.deleteMoqToken(accountId as string, r.resource.relayId as string, r.resource.jti as string, o);
-        return true;
-      } catch (e) {
-        if (toCfRotateError(e).kind === 'not-found') return false;
-        throw e;
-      }
-    }
+    // The previous secret stops now (it was kept for a short safety window): a deleted token has none left.
+    if (r.kind === 'access-service-token') return doneUnlessGone(api.setPreviousSecretExpiry(scopeOf(r.resource), r.resource.serviceTokenId as string, new Date(this.deps.clock.now()), o));
+    if (r.kind === 'moq-relay-token') return doneUnlessGone(api.deleteMoqToken(accountId as string, r.resource.relayId as string, r.resource.jti as string, o));
     const tokenId = r.resource.tokenId as string;
     // Never delete the token the profile authenticates with now (it was stored again by hand, say).
     const me = await api.verifyCredential(o).catch(() => undefined);

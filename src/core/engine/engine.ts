@@ -1177,17 +1177,13 @@ export class RotationEngine {
             l10n.t('Fix what stops the writes (free disk space, permissions), then copy the new value from {0} to the other targets; cf-rotate cannot resume this rotation.', done.join(', ')) + grace,
           );
         }
-        if (done.length > 0) {
-          return failure(
-            'lost',
-            l10n.t('Cloudflare rotated "{0}", but its new secret could not be saved in the journal ({1}) and a target could not be written ({2}). It reached only {3}, which cannot be read back: it is lost.', entry.token, journalProblem, err.message, done.join(', ')),
-            l10n.t('Fix what stops the writes (free disk space, permissions), then {0} (it records the loss) and rotate "{1}" again.', wording().resume(), entry.token) + grace,
-          );
-        }
+        const lostHint = l10n.t('Fix what stops the writes (free disk space, permissions), then {0} (it records the loss) and rotate "{1}" again.', wording().resume(), entry.token) + grace;
         return failure(
           'lost',
-          l10n.t('Cloudflare rotated "{0}", but its new secret could be saved neither in the journal ({1}) nor in its targets ({2}): it is lost.', entry.token, journalProblem, err.message),
-          l10n.t('Fix what stops the writes (free disk space, permissions), then {0} (it records the loss) and rotate "{1}" again.', wording().resume(), entry.token) + grace,
+          done.length > 0
+            ? l10n.t('Cloudflare rotated "{0}", but its new secret could not be saved in the journal ({1}) and a target could not be written ({2}). It reached only {3}, which cannot be read back: it is lost.', entry.token, journalProblem, err.message, done.join(', '))
+            : l10n.t('Cloudflare rotated "{0}", but its new secret could be saved neither in the journal ({1}) nor in its targets ({2}): it is lost.', entry.token, journalProblem, err.message),
+          lostHint,
         );
       }
       return failure(
@@ -1306,8 +1302,7 @@ export class RotationEngine {
       warnings,
       ...(verified !== undefined ? { verified } : {}),
       ...(written.length > 0 ? { notes: written.map(destinationNote) } : {}),
-      // A safety window (a version bump without a grace period) is no grace period: it ends as the previous secret is expired here.
-      ...(entry.graceUntil && entry.retire?.what !== 'access-previous-secret' ? { graceUntil: entry.graceUntil } : {}),
+      ...graceOf(entry),
       ...(expiresAt ? { expiresAt } : {}),
       ...(entry.received?.tokenId ? { tokenId: entry.received.tokenId } : {}),
       ...(r ? { retiresAt: new Date(r.dueAt).toISOString() } : {}),
@@ -1327,7 +1322,7 @@ export class RotationEngine {
       resource: entry.id,
       journal: entry.owner,
       ...(err ? { errorKind: err.kind, error: err.message } : {}),
-      ...(entry.graceUntil && entry.retire?.what !== 'access-previous-secret' && (outcome === 'rotated' || outcome === 'recovered') ? { graceUntil: entry.graceUntil } : {}),
+      ...(outcome === 'rotated' || outcome === 'recovered' ? graceOf(entry) : {}),
     };
   }
 
@@ -1367,6 +1362,14 @@ function gitRefusal(rel: string, st: GitStatus | undefined, token: string, when:
 
 function gitAsked(token: TokenConfig): string[] {
   return [...new Set(fileTargets(token).filter((t) => t.allowTracked !== true).map((t) => t.file))];
+}
+
+/**
+ * The grace period a rotation reports (result, history). A safety window (a version bump without
+ * a grace period) is none: it ends as the previous secret is expired right after the write.
+ */
+function graceOf(entry: Pick<JournalEntry, 'graceUntil' | 'retire'>): { graceUntil?: string } {
+  return entry.graceUntil && entry.retire?.what !== 'access-previous-secret' ? { graceUntil: entry.graceUntil } : {};
 }
 
 function deadlineOf(entry: Pick<JournalEntry, 'deadline' | 'sentAt' | 'startedAt'>): number {
@@ -1421,13 +1424,6 @@ export function discardExplanation(
     );
   }
   if (j.values && Object.keys(j.values).length > 0) {
-    // English keeps its earlier words (a capital "The" after "after that" included): the CLI prints them.
-    const after =
-      j.kind === 'moq-relay-token'
-        ? l10n.t('The previous MoQ token keeps working; the new one stays at Cloudflare until you delete it.')
-        : j.kind === 'access-service-token' && j.graceUntil
-          ? l10n.t('The previous secret works until {0}; after that The credential in your files may no longer work, and you will have to rotate it again.', j.graceUntil)
-          : l10n.t('The credential in your files may no longer work, and you will have to rotate it again.');
     // Destinations journaled as written hold it already (write-only: it cannot be read back from them).
     const written = (j.destinations ?? []).filter((d) => d.done);
     if (written.length > 0) {
@@ -1438,6 +1434,13 @@ export function discardExplanation(
         l10n.t('Before discarding, fix what stops the write and resume instead, if you can.')
       );
     }
+    // English keeps its earlier words (a capital "The" after "after that" included): the CLI prints them.
+    const after =
+      j.kind === 'moq-relay-token'
+        ? l10n.t('The previous MoQ token keeps working; the new one stays at Cloudflare until you delete it.')
+        : j.kind === 'access-service-token' && j.graceUntil
+          ? l10n.t('The previous secret works until {0}; after that The credential in your files may no longer work, and you will have to rotate it again.', j.graceUntil)
+          : l10n.t('The credential in your files may no longer work, and you will have to rotate it again.');
     return (
       `${l10n.t('Cloudflare already issued a new secret for "{0}" and it waits in the journal to be written to {1}.', j.token, files)} ` +
       `${l10n.t('Discarding deletes that secret for good.')} ${after} ` +

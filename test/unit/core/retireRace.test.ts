@@ -104,10 +104,10 @@ describe('pending retirements: a stale listing, and the next rotation of the sam
     assert.equal((await retirements.list()).length, 1);
   });
 
-  it('unreadable(): a record the store cannot read, and one this version cannot parse; list() passes over both', async () => {
+  it('scan(): a record the store cannot read, and one this version cannot parse; list() passes over both', async () => {
     const { retirements, store } = setup();
     store.data.set('x', JSON.stringify({ v: 9 }));
     assert.deepEqual(await retirements.list(), []);
-    assert.deepEqual(await retirements.unreadable(), [{ reason: 'not a retirement record this version can read' }]);
+    assert.deepEqual((await retirements.scan()).unreadable, [{ reason: 'not a retirement record this version can read' }]);
   });
 });

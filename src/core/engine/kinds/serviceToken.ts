@@ -149,18 +149,15 @@ export const accessServiceToken: KindDriver<AccessServiceTokenConfig> = {
           e.token,
           sent,
         ),
-        hint: graceOk
-          ? l10n.t(
-              'Rotate "{0}" again now: cf-rotate sends {1} next. If the version in use is higher still (set elsewhere: the dashboard, Terraform, a CI job whose state was not kept), set "clientSecretVersion" in cf-rotate.json to it first. Until {2}, the previous secret works either way (if nothing rotated, that is the secret from before the token\'s last rotation, accepted again until then).',
-              e.token,
-              sent + 1,
-              e.graceUntil as string,
-            )
-          : l10n.t(
-              'Rotate "{0}" again now: cf-rotate sends {1} next. If the version in use is higher still (set elsewhere: the dashboard, Terraform, a CI job whose state was not kept), set "clientSecretVersion" in cf-rotate.json to it first.',
-              e.token,
-              sent + 1,
-            ),
+        hint:
+          l10n.t(
+            'Rotate "{0}" again now: cf-rotate sends {1} next. If the version in use is higher still (set elsewhere: the dashboard, Terraform, a CI job whose state was not kept), set "clientSecretVersion" in cf-rotate.json to it first.',
+            e.token,
+            sent + 1,
+          ) +
+          (graceOk
+            ? ` ${l10n.t('Until {0}, the previous secret works either way (if nothing rotated, that is the secret from before the token\'s last rotation, accepted again until then).', e.graceUntil as string)}`
+            : ''),
         errorKind: 'ambiguous',
         at: now,
       };
